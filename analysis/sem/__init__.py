@@ -1,0 +1,1 @@
+"""Structural equation modelling with lavaan parity, built on semopy."""
