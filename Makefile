@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test lint clean
+.PHONY: setup system-deps run test lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,10 @@ run: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 
-test: setup lint
+system-deps:
+	bash scripts/ensure-system-deps.sh
+
+test: setup system-deps lint
 	$(PY) -m pytest -q
 
 clean:

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test suite needs when they are missing:
+#   postgresql  -- the deployment store, started by the tests on a port of their own
+# (chromium + chromium-driver join this list with the browser tests).
+# Safe to run repeatedly; does nothing when everything is present.
+set -euo pipefail
+
+need=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+
+if [ "${#need[@]}" -eq 0 ]; then
+    exit 0
+fi
+
+echo "Installing missing system packages: ${need[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+        echo "Need root (or sudo) to install: ${need[*]}" >&2; exit 1
+    fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
