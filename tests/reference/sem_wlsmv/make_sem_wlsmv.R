@@ -1,0 +1,90 @@
+# Reference values for WLSMV with ordered items (issue 3).
+# Run from the repository root:  Rscript tests/reference/sem_wlsmv/make_sem_wlsmv.R
+# Versions used: R 4.2.2, lavaan 0.6.14, jsonlite (Debian bookworm).
+# Writes the ordinal data sets (CSV) and one JSON file per case into tests/reference/sem_wlsmv/.
+suppressMessages(library(lavaan))
+library(jsonlite)
+out <- "tests/reference/sem_wlsmv"
+
+# (a) Holzinger-Swineford x1-x9 cut into 5 categories at the sample quintiles.
+hs <- read.csv("tests/reference/data/HolzingerSwineford1939.csv")
+cut5 <- function(x) cut(x, breaks = unique(quantile(x, probs = seq(0, 1, 0.2))),
+                        include.lowest = TRUE, labels = FALSE)
+hs_ord <- as.data.frame(lapply(hs[paste0("x", 1:9)], cut5))
+write.csv(hs_ord, file.path(out, "hs_ordinal5.csv"), row.names = FALSE)
+
+# (b) Simulated 7-category Likert items, 3 correlated factors, 12 items, one binary item,
+#     one item whose top category is never used (6 observed categories), N = 800.
+set.seed(20261122)
+n <- 800
+phi <- matrix(c(1, .4, .3, .4, 1, .5, .3, .5, 1), 3)
+eta <- matrix(rnorm(n * 3), n) %*% chol(phi)
+lam <- c(.8, .7, .6, .75, .7, .65, .8, .6, .7, .75, .55, .6)
+fac <- rep(1:3, each = 4)
+ystar <- sapply(1:12, function(j) lam[j] * eta[, fac[j]] + sqrt(1 - lam[j]^2) * rnorm(n))
+cuts7 <- c(-1.8, -1.1, -0.45, 0.2, 0.85, 1.5)
+lik <- as.data.frame(sapply(1:12, function(j) findInterval(ystar[, j], cuts7) + 1L))
+names(lik) <- paste0("y", 1:12)
+lik$y4 <- as.integer(ystar[, 4] > 0.3) + 1L            # binary item
+lik$y12 <- pmin(findInterval(ystar[, 12], cuts7) + 1L, 6L)  # only 6 categories
+write.csv(lik, file.path(out, "likert7_sim.csv"), row.names = FALSE)
+
+export <- function(fit, file, extra = list()) {
+  ss <- lavInspect(fit, "sampstat")
+  pe <- parameterEstimates(fit, standardized = TRUE)
+  fm <- fitMeasures(fit)
+  ts <- lavInspect(fit, "test")
+  ss_test <- ts[["scaled.shifted"]]
+  res <- list(
+    ov_names = lavNames(fit, "ov"),
+    nobs = lavInspect(fit, "nobs"),
+    th = unname(as.numeric(ss$th)),
+    th_names = names(ss$th),
+    cor = unname(ss$cov[, ]),
+    wls_obs = unname(as.numeric(lavInspect(fit, "wls.obs"))),
+    wls_est = unname(as.numeric(lavInspect(fit, "wls.est"))),
+    wls_v_diag = unname(diag(lavInspect(fit, "wls.v"))),
+    gamma = unname(lavInspect(fit, "gamma")[, ]),
+    delta = unname(lavInspect(fit, "delta")[, ]),
+    x = unname(as.numeric(lavInspect(fit, "optim")$x)),
+    fmin = unname(fm[["fmin"]]),
+    partable = list(lhs = pe$lhs, op = pe$op, rhs = pe$rhs, est = pe$est, se = pe$se,
+                    std_all = pe$std.all),
+    test = list(chisq = ss_test$scaled.test.stat, df = ts$standard$df,
+                pvalue = ts$standard$pvalue, chisq_scaled = ss_test$stat,
+                pvalue_scaled = ss_test$pvalue, scaling_factor = ss_test$scaling.factor,
+                shift_parameter = ss_test$shift.parameter,
+                trace_ugamma = ss_test$trace.UGamma, trace_ugamma2 = ss_test$trace.UGamma2),
+    fit_measures = as.list(unclass(fm))
+  )
+  res <- c(res, extra)
+  writeLines(toJSON(res, digits = NA, auto_unbox = TRUE, na = "null"), file.path(out, file))
+}
+
+hs_model <- "visual =~ x1 + x2 + x3
+             textual =~ x4 + x5 + x6
+             speed =~ x7 + x8 + x9"
+fit_a <- cfa(hs_model, data = hs_ord, ordered = paste0("x", 1:9), estimator = "WLSMV")
+export(fit_a, "hs_cfa.json")
+
+lik_model <- "f1 =~ y1 + y2 + y3 + y4
+              f2 =~ y5 + y6 + y7 + y8
+              f3 =~ y9 + y10 + y11 + y12"
+fit_b <- cfa(lik_model, data = lik, ordered = names(lik), estimator = "WLSMV")
+# Nested model: equal loadings on f2 (for the scaled difference test, satorra.2000 default).
+lik_model0 <- "f1 =~ y1 + y2 + y3 + y4
+               f2 =~ y5 + b*y6 + b*y7 + b*y8
+               f3 =~ y9 + y10 + y11 + y12"
+fit_b0 <- cfa(lik_model0, data = lik, ordered = names(lik), estimator = "WLSMV")
+lrt <- lavTestLRT(fit_b0, fit_b)
+export(fit_b, "likert_cfa.json", extra = list(
+  lrt = list(chisq_diff = lrt[["Chisq diff"]][2], df_diff = lrt[["Df diff"]][2],
+             pvalue = lrt[["Pr(>Chisq)"]][2], chisq0 = lrt$Chisq[2], chisq1 = lrt$Chisq[1]),
+  nested = list(delta0 = unname(lavInspect(fit_b0, "delta")[, ]),
+                x0 = unname(as.numeric(lavInspect(fit_b0, "optim")$x)),
+                chisq0 = lavInspect(fit_b0, "test")$standard$stat,
+                df0 = lavInspect(fit_b0, "test")$standard$df)))
+
+sem_model <- paste(lik_model, "f2 ~ f1", "f3 ~ f2", sep = "\n")
+fit_c <- sem(sem_model, data = lik, ordered = names(lik), estimator = "WLSMV")
+export(fit_c, "likert_sem.json")
