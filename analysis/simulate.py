@@ -1,0 +1,812 @@
+"""Simulated alliance studies with known population values.
+
+The population model (latent variables, structural paths encoding hypotheses
+H1-H11, measurement model, careless responding, paradata, classification
+questions) is data: ``analysis/population.yaml``.  :func:`load_population`
+reads it; :func:`simulate_study` draws a data set in the canonical wide layout
+of the instrument (one row per respondent).
+
+Everything random comes from one ``numpy.random.default_rng(seed)`` per call
+(plus a fixed-seed calibration generator), so the same arguments always give
+the same data frame.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from instruments.errors import DataError, ModelSpecificationError
+
+POPULATION_PATH = Path(__file__).with_name("population.yaml")
+
+#: Derived dependence indices usable as terms (see analysis/dependence.py).
+DEPENDENCE_TERMS = ("jd_sum", "jd_mean", "asym_abs", "asym_signed", "adv_own", "adv_partner")
+
+_FACTOR_RE = re.compile(r"^([a-z][a-z0-9_]*)(\^2)?$")
+
+
+# --------------------------------------------------------------------------- population
+
+
+@dataclass(frozen=True)
+class Term:
+    """One term of a structural equation: ``coef * (product of factors)``."""
+
+    expr: str
+    coef: float
+    hypothesis: str
+    factors: tuple[tuple[str, int], ...]  # (variable, power)
+
+
+@dataclass(frozen=True)
+class Equation:
+    """A structural equation for one endogenous latent variable."""
+
+    name: str
+    label: str
+    alliance_share: float
+    terms: tuple[Term, ...]
+
+
+@dataclass(frozen=True)
+class Population:
+    """The population model read from ``population.yaml`` (see that file's comments)."""
+
+    id: str
+    version: int
+    exogenous: tuple[str, ...]
+    correlation: tuple[tuple[float, ...], ...]
+    exogenous_alliance_share: Mapping[str, float]
+    equations: tuple[Equation, ...]
+    spec: Mapping[str, Any]
+    path: str
+
+    def equation(self, name: str) -> Equation:
+        """Return the structural equation of latent variable ``name``."""
+        for eq in self.equations:
+            if eq.name == name:
+                return eq
+        raise KeyError(name)
+
+    def paths(self) -> pd.DataFrame:
+        """All structural paths as a tidy table.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``lhs`` (outcome), ``op`` (``"~"``), ``rhs`` (term, e.g.
+            ``"asym_signed*value_creation"``), ``coef`` (true value, 0.0 for a
+            true-zero path), ``hypothesis``.
+        """
+        rows = [
+            {"lhs": eq.name, "op": "~", "rhs": t.expr, "coef": t.coef, "hypothesis": t.hypothesis}
+            for eq in self.equations
+            for t in eq.terms
+        ]
+        return pd.DataFrame(rows, columns=["lhs", "op", "rhs", "coef", "hypothesis"])
+
+    @property
+    def latent_names(self) -> tuple[str, ...]:
+        """Exogenous then endogenous latent variable names."""
+        return self.exogenous + tuple(eq.name for eq in self.equations)
+
+
+def _parse_term(expr: str, where: str, problems: list[str]) -> tuple[tuple[str, int], ...]:
+    factors = []
+    for part in str(expr).replace(" ", "").split("*"):
+        m = _FACTOR_RE.match(part)
+        if not m:
+            problems.append(f"{where}: term {expr!r} is not 'name', 'a*b' or 'name^2'.")
+            continue
+        factors.append((m.group(1), 2 if m.group(2) else 1))
+    return tuple(factors)
+
+
+def load_population(path: str | Path | None = None) -> Population:
+    """Read and check the population model of the simulated study.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A population YAML file; default ``analysis/population.yaml``.
+
+    Returns
+    -------
+    Population
+        Frozen object; ``Population.paths()`` gives the true structural paths.
+
+    Raises
+    ------
+    ModelSpecificationError
+        Listing every problem found (unknown variables, bad correlations, ...).
+    """
+    import yaml
+
+    p = Path(path) if path is not None else POPULATION_PATH
+    try:
+        spec = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ModelSpecificationError(f"Cannot read population file {p.name}: {exc}.") from exc
+    problems: list[str] = []
+    exo = tuple(spec.get("exogenous", {}).get("variables", []))
+    k = len(exo)
+    corr = np.eye(k)
+    for entry in spec.get("exogenous", {}).get("correlations", []) or []:
+        a, b, r = entry
+        if a not in exo or b not in exo:
+            problems.append(f"exogenous.correlations: unknown variable in {entry!r}.")
+            continue
+        i, j = exo.index(a), exo.index(b)
+        corr[i, j] = corr[j, i] = float(r)
+    if k and np.linalg.eigvalsh(corr).min() <= 0:
+        problems.append("exogenous.correlations: the correlation matrix is not positive definite.")
+    stage_dummies = tuple((spec.get("stage", {}) or {}).get("dummies", {}) or {})
+    known = set(exo) | set(DEPENDENCE_TERMS) | set(stage_dummies)
+    equations = []
+    for name, eq in (spec.get("structural") or {}).items():
+        terms = []
+        for t in eq.get("terms", []):
+            where = f"structural.{name}"
+            factors = _parse_term(t.get("term", ""), where, problems)
+            for var, _ in factors:
+                if var not in known:
+                    problems.append(
+                        f"{where}: term {t.get('term')!r} uses {var!r}, which is neither exogenous "
+                        "nor defined by an earlier equation."
+                    )
+            terms.append(
+                Term(
+                    expr=str(t["term"]).replace(" ", ""),
+                    coef=float(t["coef"]),
+                    hypothesis=str(t.get("hypothesis", "")),
+                    factors=factors,
+                )
+            )
+        share = float(eq.get("alliance_share", 0.0))
+        if not 0.0 <= share < 1.0:
+            problems.append(f"structural.{name}: alliance_share must be in [0, 1).")
+        equations.append(Equation(name, str(eq.get("label", name)), share, tuple(terms)))
+        known.add(name)
+    if problems:
+        raise ModelSpecificationError(
+            f"Population file {p.name} has {len(problems)} problem(s):\n"
+            + "\n".join(f"  - {x}" for x in problems)
+        )
+    shares = dict(spec.get("exogenous", {}).get("alliance_share", {}) or {})
+    return Population(
+        id=str(spec.get("id", "population")),
+        version=int(spec.get("version", 1)),
+        exogenous=exo,
+        correlation=tuple(tuple(float(v) for v in row) for row in corr),
+        exogenous_alliance_share=shares,
+        equations=tuple(equations),
+        spec=spec,
+        path=str(p),
+    )
+
+
+# --------------------------------------------------------------------------- instrument view
+
+
+def _ident(x: Any) -> str:
+    return x if isinstance(x, str) else str(x.id)
+
+
+@dataclass(frozen=True)
+class _ScaleView:
+    id: str
+    items: tuple[str, ...]
+    reverse: tuple[bool, ...]
+    values: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class _Layout:
+    scales: tuple[_ScaleView, ...]
+    checks: tuple[tuple[str, tuple[int, ...], tuple[int, ...]], ...]  # id, correct, values
+    questions: tuple[Any, ...]
+    sections: tuple[tuple[str, int], ...]  # id, number of elements on the page
+    columns: tuple[str, ...]  # coded columns in questionnaire order
+
+
+def _response_values(resp: Any) -> tuple[int, ...]:
+    values = getattr(resp, "values", None)
+    if values:
+        return tuple(int(v) for v in values)
+    return tuple(range(int(resp.min), int(resp.max) + 1))
+
+
+def _layout(inst: Any) -> _Layout:
+    scales = []
+    for sid, sc in inst.scales.items():
+        scales.append(
+            _ScaleView(
+                id=str(sid),
+                items=tuple(it.id for it in sc.items),
+                reverse=tuple(bool(it.reverse) for it in sc.items),
+                values=tuple(sorted(_response_values(sc.response))),
+            )
+        )
+    checks = tuple(
+        (
+            str(a.id),
+            tuple(int(c) for c in a.correct),
+            tuple(sorted(_response_values(a.response))),
+        )
+        for a in inst.attention_checks
+    )
+    questions = tuple(inst.questions)
+    by_scale = {s.id: s for s in scales}
+    q_ids = [q.id for q in questions]
+    c_ids = [c[0] for c in checks]
+    sections = []
+    columns: list[str] = []
+    for sec in inst.sections:
+        sec_scales = [_ident(s) for s in (getattr(sec, "scales", None) or [])]
+        sec_q = [_ident(q) for q in (getattr(sec, "questions", None) or [])]
+        sec_c = [_ident(c) for c in (getattr(sec, "attention_checks", None) or [])]
+        n_el = sum(len(by_scale[s].items) for s in sec_scales if s in by_scale)
+        n_el += len(sec_q) + len(sec_c)
+        sections.append((str(sec.id), n_el))
+        columns += sec_q
+        for s in sec_scales:
+            if s in by_scale:
+                columns += list(by_scale[s].items)
+        columns += sec_c
+    # anything not placed on a page goes last, in declaration order
+    placed = set(columns)
+    for col in q_ids + [i for s in scales for i in s.items] + c_ids:
+        if col not in placed:
+            columns.append(col)
+            placed.add(col)
+    return _Layout(tuple(scales), checks, questions, tuple(sections), tuple(columns))
+
+
+# --------------------------------------------------------------------------- latent model
+
+
+def _dependence_terms(d_own: np.ndarray, d_partner: np.ndarray) -> dict[str, np.ndarray]:
+    diff = d_own - d_partner
+    return {
+        "jd_sum": d_own + d_partner,
+        "jd_mean": (d_own + d_partner) / 2.0,
+        "asym_abs": np.abs(diff),
+        "asym_signed": diff,
+        "adv_own": np.maximum(-diff, 0.0),
+        "adv_partner": np.maximum(diff, 0.0),
+    }
+
+
+@dataclass(frozen=True)
+class _Calibration:
+    term_means: Mapping[str, tuple[float, ...]]
+    explained: Mapping[str, float]
+
+
+def _term_matrix(eq: Equation, values: Mapping[str, np.ndarray], n: int) -> np.ndarray:
+    out = np.empty((n, len(eq.terms)))
+    for j, t in enumerate(eq.terms):
+        col = np.ones(n)
+        for var, power in t.factors:
+            col = col * values[var] ** power
+        out[:, j] = col
+    return out
+
+
+def _latents(
+    pop: Population,
+    rng: np.random.Generator,
+    stage: np.ndarray,
+    alliance_index: np.ndarray,
+    partner_row: np.ndarray,
+    calibration: _Calibration | None,
+) -> tuple[dict[str, np.ndarray], _Calibration]:
+    """Draw all latent variables.
+
+    ``partner_row[i]`` is the row of the other firm of ``i``'s alliance for B
+    rows of dyads (their exogenous values are linked to the A row) and -1
+    otherwise.  With ``calibration=None`` the term means and explained variances
+    are estimated from this very sample (used on the calibration sample).
+    """
+    n = stage.shape[0]
+    exo = pop.exogenous
+    chol = np.linalg.cholesky(np.array(pop.correlation))
+    z = rng.standard_normal((n, len(exo))) @ chol.T
+    values: dict[str, np.ndarray] = {v: z[:, i].copy() for i, v in enumerate(exo)}
+    b_rows = np.flatnonzero(partner_row >= 0)
+    a_rows = partner_row[b_rows]
+    if b_rows.size:
+        if "dep_own" in values and "dep_partner" in values:
+            values["dep_own"][b_rows] = values["dep_partner"][a_rows]
+            values["dep_partner"][b_rows] = values["dep_own"][a_rows]
+        for var, share in pop.exogenous_alliance_share.items():
+            if var in values and share > 0:
+                x = values[var]
+                x[b_rows] = math.sqrt(share) * x[a_rows] + math.sqrt(1.0 - share) * x[b_rows]
+    if "dep_own" in values and "dep_partner" in values:
+        values.update(_dependence_terms(values["dep_own"], values["dep_partner"]))
+        acc = float(pop.spec.get("perception", {}).get("dep_partner_accuracy", 1.0))
+        values["dep_partner_perceived"] = acc * values["dep_partner"] + math.sqrt(
+            max(1.0 - acc**2, 0.0)
+        ) * rng.standard_normal(n)
+    for dummy, code in (pop.spec.get("stage", {}) or {}).get("dummies", {}).items():
+        values[dummy] = (stage == int(code)).astype(float)
+
+    n_alliances = int(alliance_index.max()) + 1 if n else 0
+    means: dict[str, tuple[float, ...]] = {}
+    explained: dict[str, float] = {}
+    for eq in pop.equations:
+        terms = _term_matrix(eq, values, n)
+        coef = np.array([t.coef for t in eq.terms])
+        if calibration is None:
+            mu = terms.mean(axis=0) if n else np.zeros(len(eq.terms))
+            systematic = (terms - mu) @ coef
+            var_sys = float(systematic.var()) if n else 0.0
+        else:
+            mu = np.array(calibration.term_means[eq.name])
+            var_sys = calibration.explained[eq.name]
+            systematic = (terms - mu) @ coef
+        if var_sys >= 0.95:
+            raise ModelSpecificationError(
+                f"Population equation {eq.name!r} explains {var_sys:.2f} of the variance; "
+                "reduce its coefficients so that the residual variance stays positive."
+            )
+        means[eq.name] = tuple(float(m) for m in mu)
+        explained[eq.name] = var_sys
+        share = eq.alliance_share
+        shared = rng.standard_normal(n_alliances)[alliance_index]
+        own = rng.standard_normal(n)
+        resid = math.sqrt(share) * shared + math.sqrt(1.0 - share) * own
+        values[eq.name] = systematic + math.sqrt(1.0 - var_sys) * resid
+    return values, _Calibration(means, explained)
+
+
+def _calibrate(pop: Population) -> _Calibration:
+    cal = pop.spec.get("calibration", {}) or {}
+    n = int(cal.get("n", 200_000))
+    rng = np.random.default_rng(int(cal.get("seed", 0)))
+    stage = _draw_stage(pop, rng, n)
+    _, calibration = _latents(pop, rng, stage, np.arange(n), np.full(n, -1), None)
+    return calibration
+
+
+def _draw_categorical(rng: np.random.Generator, probs: Mapping[Any, float], n: int) -> np.ndarray:
+    codes = np.array([float(c) for c in probs])
+    p = np.array([float(v) for v in probs.values()])
+    return codes[rng.choice(len(codes), size=n, p=p / p.sum())]
+
+
+def _draw_stage(pop: Population, rng: np.random.Generator, n: int) -> np.ndarray:
+    st = pop.spec.get("stage") or {}
+    if not st.get("probs"):
+        return np.zeros(n)
+    return _draw_categorical(rng, st["probs"], n)
+
+
+# --------------------------------------------------------------------------- responses
+
+
+def _thresholds(probs: Sequence[float], k: int) -> np.ndarray:
+    from scipy.stats import norm
+
+    p = np.asarray(probs, dtype=float) if len(probs) == k else np.full(k, 1.0 / k)
+    cum = np.cumsum(p / p.sum())[:-1]
+    return norm.ppf(cum)
+
+
+def _loadings(spec: Mapping[str, Any], scale_id: str, k: int) -> np.ndarray:
+    table = spec.get("loadings", {}) or {}
+    lam = table.get(scale_id) or table.get("default") or [0.75]
+    return np.array([float(lam[i % len(lam)]) for i in range(k)])
+
+
+def _scale_latent(values: Mapping[str, np.ndarray], scale_id: str) -> np.ndarray | None:
+    if scale_id == "dep_partner" and "dep_partner_perceived" in values:
+        return values["dep_partner_perceived"]
+    return values.get(scale_id)
+
+
+def _question_column(
+    q: Any,
+    spec: Mapping[str, Any] | None,
+    rng: np.random.Generator,
+    n: int,
+    alliance_index: np.ndarray,
+    partner_row: np.ndarray,
+    drawn: Mapping[str, np.ndarray],
+    language: np.ndarray,
+) -> np.ndarray:
+    """Draw one classification question (codes as float, text as object)."""
+    spec = dict(spec or {})
+    qtype = getattr(q, "type", "single_choice")
+    level = spec.get("level", "firm")
+    n_all = int(alliance_index.max()) + 1 if n else 0
+    m = n_all if level == "alliance" else n
+    b_rows = np.flatnonzero(partner_row >= 0)
+    a_rows = partner_row[b_rows]
+
+    if qtype == "text":
+        share = float(spec.get("text_share", 0.0))
+        texts = spec.get("texts", {}) or {}
+        out = np.full(n, np.nan, dtype=object)
+        has = rng.random(n) < share
+        pick = rng.integers(0, 1_000_000, size=n)
+        for i in np.flatnonzero(has):
+            options = texts.get(str(language[i])) or texts.get("en") or ["-"]
+            out[i] = options[pick[i] % len(options)]
+        return out
+
+    if "constant" in spec:
+        return np.full(n, float(spec["constant"]))
+    if "given" in spec and spec["given"] in drawn:
+        given = drawn[spec["given"]]
+        out = np.full(n, np.nan)
+        u = rng.random(m)
+        u = u[alliance_index] if level == "alliance" else u
+        for gcode, probs in spec["probs"].items():
+            rows = given == float(gcode)
+            codes = np.array([float(c) for c in probs])
+            cum = np.cumsum(np.array([float(v) for v in probs.values()]))
+            idx = np.minimum(np.searchsorted(cum / cum[-1], u[rows], side="right"), len(codes) - 1)
+            out[rows] = codes[idx]
+        return out
+    if "probs" in spec:
+        x = _draw_categorical(rng, spec["probs"], m)
+    elif "lognormal" in spec:
+        ln = spec["lognormal"]
+        x = float(ln["median"]) * np.exp(float(ln["sdlog"]) * rng.standard_normal(m))
+        step = float(spec.get("step", 0.0))
+        if step > 0:
+            x = np.maximum(np.round(x / step) * step, step)
+    else:
+        choices = getattr(q, "choices", None)
+        if choices is not None and getattr(choices, "values", None):
+            codes = np.array([float(v) for v in choices.values])
+            x = codes[rng.integers(0, len(codes), size=m)]
+        else:
+            lo = float(getattr(q, "min", None) if getattr(q, "min", None) is not None else 0)
+            hi = float(getattr(q, "max", None) if getattr(q, "max", None) is not None else 10)
+            x = rng.integers(int(lo), int(hi) + 1, size=m).astype(float)
+    lo, hi = getattr(q, "min", None), getattr(q, "max", None)
+    if lo is not None:
+        x = np.maximum(x, float(lo))
+    if hi is not None:
+        x = np.minimum(x, float(hi))
+    if level == "alliance":
+        return x[alliance_index]
+    x = x.copy()
+    if b_rows.size:
+        if "dyad_mirror" in spec:
+            mirror = {float(k): float(v) for k, v in spec["dyad_mirror"].items()}
+            x[b_rows] = np.array([mirror.get(v, v) for v in x[a_rows]])
+        if "dyad_from" in spec and spec["dyad_from"] in drawn:
+            other = drawn[spec["dyad_from"]]
+            x[b_rows] = other[a_rows]
+            x[a_rows] = other[b_rows]
+    return x
+
+
+def _check_args(n: Any, dyads: Any, missing: Any, mechanism: str, careless: Any) -> None:
+    problems = []
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+        problems.append(f"n= must be a whole number of respondents >= 1 (got {n!r})")
+    if isinstance(dyads, bool) or not isinstance(dyads, int | np.integer) or dyads < 0:
+        problems.append(f"dyads= must be a whole number >= 0 (got {dyads!r})")
+    elif isinstance(n, int | np.integer) and 2 * dyads > n:
+        problems.append(f"dyads={dyads} needs 2*dyads = {2 * dyads} respondents but n={n}")
+    if not isinstance(missing, int | float) or not 0.0 <= float(missing) < 0.9:
+        problems.append(f"missing= must be a share in [0, 0.9) (got {missing!r})")
+    if mechanism not in ("MCAR", "MAR"):
+        problems.append(f"missing_mechanism= must be 'MCAR' or 'MAR' (got {mechanism!r})")
+    if not isinstance(careless, int | float) or not 0.0 <= float(careless) <= 1.0:
+        problems.append(f"careless= must be a share in [0, 1] (got {careless!r})")
+    if problems:
+        raise DataError("Cannot simulate the study: " + "; ".join(problems) + ".")
+
+
+@dataclass(frozen=True)
+class SimulatedStudy:
+    """A simulated data set together with the truth behind it.
+
+    Attributes
+    ----------
+    data : pandas.DataFrame
+        The observed data in the canonical wide layout (what :func:`simulate_study` returns).
+    truth : pandas.DataFrame
+        One row per respondent: ``respondent_id``, ``careless`` (bool),
+        ``careless_type`` (``"straightline"``, ``"random"`` or ``""``), and the
+        latent values of every population variable (plus ``dep_partner_perceived``).
+    population : Population
+        The population model used.
+    """
+
+    data: pd.DataFrame
+    truth: pd.DataFrame
+    population: Population
+
+
+def simulate_study(
+    n: int,
+    dyads: int = 0,
+    seed: int = 0,
+    missing: float = 0.0,
+    missing_mechanism: str = "MCAR",
+    careless: float = 0.05,
+    instrument: Any = None,
+    population: Population | None = None,
+) -> pd.DataFrame:
+    """Simulate one survey wave in the canonical wide layout.
+
+    Parameters
+    ----------
+    n : int
+        Number of respondents in total.
+    dyads : int, default 0
+        Number of alliances answered by both firms; ``2 * dyads`` of the ``n``
+        respondents (rows ``2j`` = firm A and ``2j + 1`` = firm B of alliance
+        ``j``) answer about each other: A's ``dep_own`` measures A's true
+        dependence on B, which B perceives (with error) in its ``dep_partner``.
+        The others are single informants (``firm_role`` ``"A"``).
+    seed : int, default 0
+        Seed of ``numpy.random.default_rng``; the same arguments give an
+        identical frame.
+    missing : float, default 0.0
+        Share of missing answers on the scale items, in [0, 0.9).
+    missing_mechanism : {"MCAR", "MAR"}
+        MAR: the probability of a missing item answer falls with the
+        respondent's ``informant_knowledge`` (see ``population.yaml``).
+    careless : float, default 0.05
+        Share of careless respondents (half straight-line, half answer at
+        random; both fast and mostly fail the attention checks).
+    instrument : Instrument, optional
+        Default: ``instruments.loader.load_instrument()``.
+    population : Population, optional
+        Default: :func:`load_population`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``respondent_id, alliance_id, firm_role, language, duration_sec,
+        page_time_<section>...`` then one coded column per question, item and
+        attention check (float, ``NaN`` = missing; ``comment`` is text).
+        ``df.attrs["simulation"]`` holds the arguments.  Use
+        :func:`simulate_study_with_truth` to get the latent values and who
+        was careless.
+
+    Raises
+    ------
+    DataError
+        For impossible arguments (``2 * dyads > n``, ``missing`` outside [0, 0.9)).
+    """
+    return simulate_study_with_truth(
+        n,
+        dyads=dyads,
+        seed=seed,
+        missing=missing,
+        missing_mechanism=missing_mechanism,
+        careless=careless,
+        instrument=instrument,
+        population=population,
+    ).data
+
+
+def simulate_study_with_truth(
+    n: int,
+    dyads: int = 0,
+    seed: int = 0,
+    missing: float = 0.0,
+    missing_mechanism: str = "MCAR",
+    careless: float = 0.05,
+    instrument: Any = None,
+    population: Population | None = None,
+) -> SimulatedStudy:
+    """Simulate a study as :func:`simulate_study` does and also return the truth.
+
+    Parameters are those of :func:`simulate_study`; the data are identical.
+
+    Returns
+    -------
+    SimulatedStudy
+    """
+    _check_args(n, dyads, missing, missing_mechanism, careless)
+    n, dyads = int(n), int(dyads)
+    if instrument is None:
+        from instruments.loader import load_instrument
+
+        instrument = load_instrument()
+    pop = population if population is not None else load_population()
+    spec = pop.spec
+    layout = _layout(instrument)
+    calibration = _calibrate(pop)
+    rng = np.random.default_rng(seed)
+
+    # alliances and roles
+    n_dyad_rows = 2 * dyads
+    alliance_index = np.concatenate(
+        [np.repeat(np.arange(dyads), 2), dyads + np.arange(n - n_dyad_rows)]
+    ).astype(np.int64)
+    partner_row = np.full(n, -1, dtype=np.int64)
+    partner_row[1:n_dyad_rows:2] = np.arange(0, n_dyad_rows, 2)
+    is_b = partner_row >= 0
+    n_alliances = dyads + (n - n_dyad_rows)
+
+    # stage (alliance level), then latent variables
+    stage = _draw_stage(pop, rng, n_alliances)[alliance_index]
+    latent, _ = _latents(pop, rng, stage, alliance_index, partner_row, calibration)
+
+    # language and classification questions
+    langs = spec.get("languages") or {"en": 1.0}
+    lang_codes = np.array(list(langs))
+    lp = np.array([float(v) for v in langs.values()])
+    language = lang_codes[rng.choice(len(lang_codes), size=n, p=lp / lp.sum())]
+    classification = spec.get("classification", {}) or {}
+    stage_q = (spec.get("stage") or {}).get("question")
+    coded: dict[str, np.ndarray] = {}
+    for q in layout.questions:
+        if q.id == stage_q:
+            coded[q.id] = stage.astype(float)
+            continue
+        coded[q.id] = _question_column(
+            q, classification.get(q.id), rng, n, alliance_index, partner_row, coded, language
+        )
+
+    # careless respondents
+    cl = spec.get("careless", {}) or {}
+    is_careless = rng.random(n) < float(careless)
+    straight = is_careless & (rng.random(n) < float(cl.get("straightline_share", 0.5)))
+    random_resp = is_careless & ~straight
+
+    # rating items
+    meas = spec.get("measurement", {}) or {}
+    lam_m = float(meas.get("method_loading", 0.0))
+    method = rng.standard_normal(n)
+    shifts = meas.get("shift", {}) or {}
+    item_cols: list[str] = []
+    for sc in layout.scales:
+        k = len(sc.items)
+        values = np.array(sc.values, dtype=float)
+        lo, hi = values.min(), values.max()
+        tau = _thresholds(meas.get("category_probs", []), len(values))
+        lam = _loadings(meas, sc.id, k)
+        if np.any(lam**2 + lam_m**2 >= 1):
+            raise ModelSpecificationError(f"Loadings of scale {sc.id!r} leave no error variance.")
+        eta = _scale_latent(latent, sc.id)
+        if eta is None:  # a scale the population does not know: unrelated factor
+            eta = rng.standard_normal(n)
+        sign = np.where(np.array(sc.reverse), -1.0, 1.0)
+        err = rng.standard_normal((n, k))
+        ystar = (
+            eta[:, None] * lam
+            + float(shifts.get(sc.id, 0.0))
+            + sign * lam_m * method[:, None]
+            + err * np.sqrt(1.0 - lam**2 - lam_m**2)
+        )
+        # the method factor (acquiescence) pushes *raw* agreement up: + for
+        # normal items, - in the keyed direction of reverse-keyed ones
+        x = values[np.searchsorted(tau, ystar)]
+        rev = np.array(sc.reverse)
+        x[:, rev] = lo + hi - x[:, rev]
+        for j, item in enumerate(sc.items):
+            coded[item] = x[:, j]
+        item_cols += list(sc.items)
+
+    # attention checks (careful respondents mostly right)
+    p_ok = float(cl.get("attention_correct_careful", 0.97))
+    for cid, correct, vals in layout.checks:
+        v = np.array(vals, dtype=float)
+        wrong = np.array([c for c in vals if c not in correct], dtype=float)
+        ans = np.full(n, float(correct[0]))
+        if len(correct) > 1:
+            ans = np.array(correct, dtype=float)[rng.integers(0, len(correct), size=n)]
+        if wrong.size:
+            miss = rng.random(n) >= p_ok
+            ans[miss] = wrong[rng.integers(0, wrong.size, size=int(miss.sum()))]
+        ans[random_resp] = v[rng.integers(0, v.size, size=int(random_resp.sum()))]
+        coded[cid] = ans
+
+    # careless answering overrides the rating items
+    if item_cols:
+        all_vals = np.array(layout.scales[0].values, dtype=float)
+        line = all_vals[rng.integers(0, all_vals.size, size=n)]
+        for sc in layout.scales:
+            vals = np.array(sc.values, dtype=float)
+            rnd = vals[rng.integers(0, vals.size, size=(n, len(sc.items)))]
+            for j, item in enumerate(sc.items):
+                col = coded[item]
+                col[random_resp] = rnd[random_resp, j]
+                col[straight] = np.clip(line[straight], vals.min(), vals.max())
+        for cid, _, vals in layout.checks:
+            coded[cid][straight] = np.clip(line[straight], min(vals), max(vals))
+
+    # missing answers on items only
+    if missing > 0 and item_cols:
+        p_row = np.full(n, float(missing))
+        if missing_mechanism == "MAR":
+            mis = spec.get("missing", {}) or {}
+            var = mis.get("mar_variable", "informant_knowledge")
+            if var not in coded:
+                raise DataError(
+                    f"MAR missingness depends on {var!r}, which the instrument does not ask."
+                )
+            xv = np.asarray(coded[var], dtype=float)
+            xv = np.where(np.isnan(xv), np.nanmean(xv), xv) - np.nanmean(xv)
+            p_row = _logistic_with_mean(float(mis.get("mar_slope", -0.5)) * xv, float(missing))
+        u = rng.random((n, len(item_cols)))
+        mask = u < p_row[:, None]
+        for j, item in enumerate(item_cols):
+            col = coded[item]
+            col[mask[:, j]] = np.nan
+
+    # paradata
+    pdat = spec.get("paradata", {}) or {}
+    speed = np.exp(float(pdat.get("respondent_speed_sdlog", 0.3)) * rng.standard_normal(n))
+    speed = np.where(is_careless, speed * float(cl.get("speed_factor", 0.35)), speed)
+    page_times: dict[str, np.ndarray] = {}
+    sdlog = float(pdat.get("page_sdlog", 0.4))
+    for sec_id, n_el in layout.sections:
+        median = (
+            float(pdat.get("page_intercept_sec", 6.0))
+            + float(pdat.get("page_per_element_sec", 4.5)) * n_el
+        )
+        page_times[f"page_time_{sec_id}"] = median * np.exp(sdlog * rng.standard_normal(n)) * speed
+    overhead = float(pdat.get("overhead_median_sec", 25.0)) * np.exp(0.3 * rng.standard_normal(n))
+    duration = overhead + (sum(page_times.values()) if page_times else 0.0)
+
+    width = max(5, len(str(n)))
+    cols: dict[str, Any] = {
+        "respondent_id": np.array([f"R{i:0{width}d}" for i in range(1, n + 1)], dtype=object),
+        "alliance_id": np.array([f"A{j:0{width}d}" for j in alliance_index + 1], dtype=object),
+        "firm_role": np.where(is_b, "B", "A").astype(object),
+        "language": language.astype(object),
+        "duration_sec": duration,
+    }
+    cols.update(page_times)
+    for c in layout.columns:
+        cols[c] = coded[c]
+    df = pd.DataFrame(cols)
+    for c in ("respondent_id", "alliance_id", "firm_role", "language"):
+        df[c] = df[c].astype(object)
+    df.attrs["simulation"] = {
+        "n": n,
+        "dyads": dyads,
+        "seed": int(seed),
+        "missing": float(missing),
+        "missing_mechanism": missing_mechanism,
+        "careless": float(careless),
+        "population": f"{pop.id} v{pop.version}",
+    }
+    truth = pd.DataFrame(
+        {
+            "respondent_id": df["respondent_id"].to_numpy(),
+            "careless": is_careless,
+            "careless_type": np.where(
+                straight, "straightline", np.where(random_resp, "random", "")
+            ),
+        }
+    )
+    for name in (*pop.latent_names, "dep_partner_perceived"):
+        if name in latent:
+            truth[name] = latent[name]
+    return SimulatedStudy(data=df, truth=truth, population=pop)
+
+
+def _logistic_with_mean(linear: np.ndarray, target: float) -> np.ndarray:
+    """Probabilities ``expit(a + linear)`` with ``a`` chosen so that their mean is ``target``."""
+    from scipy.special import expit
+
+    lo, hi = -30.0, 30.0
+    for _ in range(200):
+        mid = (lo + hi) / 2.0
+        if expit(mid + linear).mean() < target:
+            lo = mid
+        else:
+            hi = mid
+    return expit((lo + hi) / 2.0 + linear)
