@@ -77,10 +77,18 @@ lik_model0 <- "f1 =~ y1 + y2 + y3 + y4
                f3 =~ y9 + y10 + y11 + y12"
 fit_b0 <- cfa(lik_model0, data = lik, ordered = names(lik), estimator = "WLSMV")
 lrt <- lavTestLRT(fit_b0, fit_b)
+# Jacobian of the restricted model with respect to its unique free parameters
+# (equality-constrained copies merged), as lavaan's lav_test_diff_A uses it.
+delta0 <- lavInspect(fit_b0, "delta")[, ]
+if (fit_b0@Model@eq.constraints) {
+  delta0 <- delta0 %*% fit_b0@Model@eq.constraints.K
+} else if (fit_b0@Model@ceq.simple.only) {
+  delta0 <- delta0 %*% t(fit_b0@Model@ceq.simple.K)
+}
 export(fit_b, "likert_cfa.json", extra = list(
   lrt = list(chisq_diff = lrt[["Chisq diff"]][2], df_diff = lrt[["Df diff"]][2],
              pvalue = lrt[["Pr(>Chisq)"]][2], chisq0 = lrt$Chisq[2], chisq1 = lrt$Chisq[1]),
-  nested = list(delta0 = unname(lavInspect(fit_b0, "delta")[, ]),
+  nested = list(delta0 = unname(delta0),
                 x0 = unname(as.numeric(lavInspect(fit_b0, "optim")$x)),
                 chisq0 = lavInspect(fit_b0, "test")$standard$stat,
                 df0 = lavInspect(fit_b0, "test")$standard$df)))

@@ -1,0 +1,433 @@
+"""Diagonally weighted least squares (DWLS) with robust corrections: lavaan's WLSMV.
+
+WLSMV = DWLS estimates (weights ``W = diag(Gamma)^-1``), robust ("sandwich")
+standard errors and the mean-and-variance adjusted (scaled-and-shifted) test
+statistic.  The formulas here take the Jacobian ``Delta = d sigma / d x`` of
+the model's statistics (thresholds, correlations) as input, so they can be
+checked directly against lavaan's own ``Delta``, ``W`` and ``Gamma``.
+
+Conventions (lavaan 0.6, one group)
+-----------------------------------
+* ``F(x) = (s - sigma(x))' W (s - sigma(x))`` is minimised; lavaan's reported
+  ``fmin`` is ``(N - 1) / N * F / 2`` and the test statistic is
+  ``chisq = 2 N fmin = (N - 1) * F`` (``N`` the number of cases).
+* Expected information ``E = Delta' W Delta``; robust covariance of the
+  estimates ``E^-1 Delta' W Gamma W Delta E^-1 / (N - 1)`` (``se = "robust.sem"``;
+  lavaan divides by ``N - 1`` for estimators other than ML).
+* ``U = W - W Delta E^-1 Delta' W``; with ``tr1 = tr(U Gamma)`` and
+  ``tr2 = tr((U Gamma)^2)``: ``a = sqrt(df / tr2)``, shift ``b = df - a tr1``,
+  ``chisq_scaled = a chisq + b`` on ``df`` degrees of freedom, and lavaan's
+  ``scaling_factor = 1 / a`` (``test = "scaled.shifted"``, Asparouhov & Muthén 2010).
+* Baseline: the independence model with free thresholds (correlations fixed at 0).
+* RMSEA uses ``N - 1``; CFI/TLI/RMSEA "scaled" plug the scaled statistics of the
+  model and the baseline into the usual formulas.
+
+References
+----------
+Asparouhov, T. & Muthén, B. (2010). Simple second order chi-square correction.
+Mplus technical appendix.
+
+Satorra, A. (2000). Scaled and adjusted restricted tests in multi-sample
+analysis of moment structures.  In Heijmans et al. (eds.), Innovations in
+Multivariate Statistical Analysis, 233-247.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import linalg
+from scipy.stats import chi2
+
+from instruments.errors import EstimationError
+
+__all__ = [
+    "DWLSTest",
+    "baseline_test",
+    "dwls_discrepancy",
+    "dwls_gradient",
+    "fit_indices",
+    "robust_vcov",
+    "scaled_difference_test",
+    "scaled_shifted_test",
+    "srmr",
+]
+
+
+def dwls_discrepancy(s: np.ndarray, sigma: np.ndarray, w_diag: np.ndarray) -> float:
+    """DWLS discrepancy ``F = (s - sigma)' W (s - sigma)`` with diagonal ``W``.
+
+    lavaan reports ``fmin = (N - 1) / N * F / 2`` and ``chisq = (N - 1) * F``.
+
+    # In R: lavaan:::estimator.DWLS(WLS.est, WLS.obs, WLS.VD)
+    """
+    d = np.asarray(s, dtype=float) - np.asarray(sigma, dtype=float)
+    return float(np.sum(np.asarray(w_diag, dtype=float) * d * d))
+
+
+def dwls_gradient(
+    delta: np.ndarray, s: np.ndarray, sigma: np.ndarray, w_diag: np.ndarray
+) -> np.ndarray:
+    """Gradient of :func:`dwls_discrepancy` with respect to the free parameters.
+
+    ``dF/dx = -2 Delta' W (s - sigma)``.
+    """
+    d = np.asarray(s, dtype=float) - np.asarray(sigma, dtype=float)
+    return -2.0 * np.asarray(delta).T @ (np.asarray(w_diag, dtype=float) * d)
+
+
+def _information(delta: np.ndarray, w_diag: np.ndarray) -> np.ndarray:
+    return delta.T @ (w_diag[:, None] * delta)
+
+
+def _inverse(e: np.ndarray) -> np.ndarray:
+    try:
+        c = linalg.cho_factor(e)
+        return linalg.cho_solve(c, np.eye(e.shape[0]))
+    except linalg.LinAlgError as exc:
+        raise EstimationError(
+            "The information matrix Delta' W Delta is not positive definite; "
+            "the model may not be identified."
+        ) from exc
+
+
+def robust_vcov(
+    delta: np.ndarray, w_diag: np.ndarray, gamma: np.ndarray, nobs: int
+) -> np.ndarray:
+    """Robust covariance matrix of DWLS estimates (lavaan ``se = "robust.sem"``).
+
+    Parameters
+    ----------
+    delta : (k, q) array
+        Jacobian of the model statistics with respect to the free parameters.
+    w_diag : (k,) array
+        Diagonal DWLS weights.
+    gamma : (k, k) array
+        ``N`` times the asymptotic covariance of the sample statistics (NACOV).
+    nobs : int
+        Number of cases ``N``.
+
+    Returns
+    -------
+    (q, q) array
+        ``E^-1 Delta' W Gamma W Delta E^-1 / (N - 1)`` with ``E = Delta' W Delta``.
+
+    # In R: lavInspect(fit, "vcov") for estimator = "WLSMV"
+    """
+    delta = np.asarray(delta, dtype=float)
+    w_diag = np.asarray(w_diag, dtype=float)
+    e_inv = _inverse(_information(delta, w_diag))
+    wd = w_diag[:, None] * delta
+    meat = wd.T @ np.asarray(gamma, dtype=float) @ wd
+    v = e_inv @ meat @ e_inv / (nobs - 1)
+    return 0.5 * (v + v.T)
+
+
+def _ugamma_traces(
+    delta: np.ndarray, w_diag: np.ndarray, gamma: np.ndarray
+) -> tuple[float, float]:
+    """``tr(U Gamma)`` and ``tr((U Gamma)^2)`` with ``U = W - W Delta E^-1 Delta' W``."""
+    w = np.asarray(w_diag, dtype=float)
+    gamma = np.asarray(gamma, dtype=float)
+    if delta.shape[1] == 0:
+        ug = w[:, None] * gamma
+    else:
+        e_inv = _inverse(_information(delta, w))
+        wd = w[:, None] * delta
+        # U Gamma = W Gamma - W Delta E^-1 (W Delta)' Gamma
+        ug = w[:, None] * gamma - wd @ (e_inv @ (wd.T @ gamma))
+    tr1 = float(np.trace(ug))
+    tr2 = float(np.sum(ug * ug.T))
+    return tr1, tr2
+
+
+@dataclass(frozen=True)
+class DWLSTest:
+    """Standard and scaled-and-shifted test of a DWLS fit (lavaan names in comments).
+
+    Attributes
+    ----------
+    chisq, df, pvalue : the standard test (``(N - 1) * F``).
+    chisq_scaled, df_scaled, pvalue_scaled : the scaled-and-shifted test.
+    scaling_factor : ``1 / a`` (lavaan's ``chisq.scaling.factor``).
+    shift_parameter : ``b`` (lavaan's ``chisq.shift.parameters``).
+    trace_ugamma, trace_ugamma2 : ``tr(U Gamma)``, ``tr((U Gamma)^2)``.
+    """
+
+    chisq: float
+    df: int
+    pvalue: float
+    chisq_scaled: float
+    df_scaled: float
+    pvalue_scaled: float
+    scaling_factor: float
+    shift_parameter: float
+    trace_ugamma: float
+    trace_ugamma2: float
+
+    def as_dict(self) -> dict[str, float]:
+        """The test as a plain dict (the keys of ``FitState.test``)."""
+        return {
+            "chisq": self.chisq,
+            "df": self.df,
+            "pvalue": self.pvalue,
+            "chisq_scaled": self.chisq_scaled,
+            "df_scaled": self.df_scaled,
+            "pvalue_scaled": self.pvalue_scaled,
+            "scaling_factor": self.scaling_factor,
+            "shift_parameter": self.shift_parameter,
+        }
+
+
+def scaled_shifted_test(
+    chisq: float,
+    df: int,
+    delta: np.ndarray,
+    w_diag: np.ndarray,
+    gamma: np.ndarray,
+) -> DWLSTest:
+    """Mean-and-variance adjusted ("scaled and shifted") test of a DWLS fit.
+
+    Parameters
+    ----------
+    chisq : float
+        The standard statistic ``(N - 1) * F``.
+    df : int
+        Degrees of freedom.
+    delta, w_diag, gamma
+        As in :func:`robust_vcov`.
+
+    Returns
+    -------
+    DWLSTest
+
+    Notes
+    -----
+    ``a = sqrt(df / tr((U Gamma)^2))``, ``b = df - a tr(U Gamma)``,
+    ``T = a * chisq + b`` referred to chi-square(df).
+
+    # In R: lavInspect(fit, "test")$scaled.shifted
+    """
+    p_std = float(chi2.sf(chisq, df)) if df > 0 else np.nan
+    if df <= 0:
+        return DWLSTest(chisq, df, p_std, chisq, df, p_std, np.nan, np.nan, np.nan, np.nan)
+    tr1, tr2 = _ugamma_traces(np.asarray(delta, dtype=float), w_diag, gamma)
+    a = np.sqrt(df / tr2)
+    b = df - a * tr1
+    stat = a * chisq + b
+    return DWLSTest(
+        chisq=float(chisq),
+        df=int(df),
+        pvalue=p_std,
+        chisq_scaled=float(stat),
+        df_scaled=float(df),
+        pvalue_scaled=float(chi2.sf(stat, df)),
+        scaling_factor=float(1.0 / a),
+        shift_parameter=float(b),
+        trace_ugamma=tr1,
+        trace_ugamma2=tr2,
+    )
+
+
+def baseline_test(
+    wls_obs: np.ndarray,
+    w_diag: np.ndarray,
+    gamma: np.ndarray,
+    n_thresholds: int,
+    nobs: int,
+) -> DWLSTest:
+    """Test of the WLSMV baseline model (independence, thresholds free).
+
+    With a diagonal weight matrix the baseline reproduces the thresholds
+    exactly and sets every correlation to zero, so
+    ``chisq = (N - 1) * sum(w_r * r^2)`` over the correlations and its Jacobian is
+    ``[I; 0]``.
+
+    # In R: fitMeasures(fit, c("baseline.chisq", "baseline.chisq.scaled"))
+    """
+    wls_obs = np.asarray(wls_obs, dtype=float)
+    k = len(wls_obs)
+    r = wls_obs[n_thresholds:]
+    chisq = (nobs - 1) * float(np.sum(np.asarray(w_diag)[n_thresholds:] * r * r))
+    delta = np.zeros((k, n_thresholds))
+    delta[:n_thresholds, :n_thresholds] = np.eye(n_thresholds)
+    return scaled_shifted_test(chisq, k - n_thresholds, delta, w_diag, gamma)
+
+
+def _rmsea(x2: float, df: float, n: int) -> float:
+    if df <= 0 or not np.isfinite(x2):
+        return np.nan
+    return float(np.sqrt(max(x2 - df, 0.0) / (df * (n - 1))))
+
+
+def _cfi(x2: float, df: float, x2b: float, dfb: float) -> float:
+    num = max(x2 - df, 0.0)
+    den = max(x2 - df, x2b - dfb, 0.0)
+    if den == 0:
+        return 1.0
+    return float(1.0 - num / den)
+
+
+def _tli(x2: float, df: float, x2b: float, dfb: float) -> float:
+    if df <= 0:
+        return 1.0
+    den = x2b / dfb - 1.0
+    if den == 0:
+        return np.nan
+    return float((x2b / dfb - x2 / df) / den)
+
+
+def fit_indices(model: DWLSTest, baseline: DWLSTest, nobs: int) -> dict[str, float]:
+    """CFI, TLI and RMSEA, standard and scaled, as lavaan reports them for WLSMV.
+
+    Parameters
+    ----------
+    model, baseline : DWLSTest
+        Tests of the fitted model and of the baseline (:func:`baseline_test`).
+    nobs : int
+        Number of cases.
+
+    Returns
+    -------
+    dict
+        ``cfi, tli, rmsea, cfi_scaled, tli_scaled, rmsea_scaled`` plus the
+        baseline statistics ``baseline_chisq, baseline_df, baseline_chisq_scaled``.
+
+    # In R: fitMeasures(fit, c("cfi", "tli", "rmsea", "cfi.scaled", "tli.scaled",
+    #                          "rmsea.scaled"))
+    """
+    out = {
+        "chisq": model.chisq,
+        "df": float(model.df),
+        "pvalue": model.pvalue,
+        "chisq_scaled": model.chisq_scaled,
+        "df_scaled": model.df_scaled,
+        "pvalue_scaled": model.pvalue_scaled,
+        "chisq_scaling_factor": model.scaling_factor,
+        "chisq_shift_parameter": model.shift_parameter,
+        "baseline_chisq": baseline.chisq,
+        "baseline_df": float(baseline.df),
+        "baseline_pvalue": baseline.pvalue,
+        "baseline_chisq_scaled": baseline.chisq_scaled,
+        "baseline_df_scaled": baseline.df_scaled,
+        "baseline_pvalue_scaled": baseline.pvalue_scaled,
+        "cfi": _cfi(model.chisq, model.df, baseline.chisq, baseline.df),
+        "tli": _tli(model.chisq, model.df, baseline.chisq, baseline.df),
+        "rmsea": _rmsea(model.chisq, model.df, nobs),
+        "cfi_scaled": _cfi(
+            model.chisq_scaled, model.df_scaled, baseline.chisq_scaled, baseline.df_scaled
+        ),
+        "tli_scaled": _tli(
+            model.chisq_scaled, model.df_scaled, baseline.chisq_scaled, baseline.df_scaled
+        ),
+        "rmsea_scaled": _rmsea(model.chisq_scaled, model.df_scaled, nobs),
+    }
+    return out
+
+
+def srmr(wls_obs: np.ndarray, wls_est: np.ndarray, n_thresholds: int, n_ov: int) -> float:
+    """SRMR of a model for ordered data, as lavaan reports it (``srmr``).
+
+    The root mean squared residual correlation over the ``p (p + 1) / 2``
+    non-redundant elements of the correlation matrix (diagonal residuals are 0;
+    thresholds do not enter).
+
+    # In R: fitMeasures(fit, "srmr")
+    """
+    r = np.asarray(wls_obs, dtype=float)[n_thresholds:] - np.asarray(wls_est)[n_thresholds:]
+    return float(np.sqrt(np.sum(r * r) / (n_ov * (n_ov + 1) / 2)))
+
+
+def _get(obj: Any, name: str) -> Any:
+    if isinstance(obj, Mapping):
+        return obj[name]
+    return getattr(obj, name)
+
+
+def _orthogonal_complement(h: np.ndarray, tol: float | None = None) -> np.ndarray:
+    """Orthonormal basis of the orthogonal complement of the column space of ``h``."""
+    u, s, _ = np.linalg.svd(h, full_matrices=True)
+    if tol is None:
+        tol = max(h.shape) * np.finfo(float).eps * (s[0] if s.size else 0.0)
+    rank = int(np.sum(s > tol))
+    return u[:, rank:]
+
+
+def scaled_difference_test(fit0: Any, fit1: Any) -> dict[str, float]:
+    """Scaled-and-shifted chi-square difference test of nested WLSMV models.
+
+    lavaan's default for WLSMV: ``lavTestLRT(fit0, fit1)`` with
+    ``method = "satorra.2000"`` and ``scaled.shifted = TRUE`` (Satorra 2000,
+    with Asparouhov & Muthén's scale-and-shift).
+
+    Parameters
+    ----------
+    fit0 : object or mapping
+        The restricted model.  Needs ``delta`` (Jacobian at its estimates) and a
+        ``test`` mapping with ``chisq`` and ``df``.
+    fit1 : object or mapping
+        The less restricted model.  Needs ``delta``, ``w_diag`` (DWLS weights),
+        ``gamma`` (NACOV), and ``test``.
+
+    Returns
+    -------
+    dict
+        ``chisq_diff`` (scaled-shifted difference statistic), ``df_diff``,
+        ``pvalue``, ``chisq_diff_unscaled``, ``a``, ``b``, ``trace_ugamma``,
+        ``trace_ugamma2``.
+
+    Notes
+    -----
+    With ``P = Delta1' W Delta1``, the restriction matrix ``A`` spans the
+    orthogonal complement of ``H = Delta1^+ Delta0`` (``A.method = "delta"``);
+    ``U = W Delta1 P^-1 A' (A P^-1 A')^+ A P^-1 Delta1' W``, ``m = df0 - df1``,
+    ``a = sqrt(m / tr((U Gamma)^2))``, ``b = m - a tr(U Gamma)``, and the
+    statistic is ``a (T0 - T1) + b`` on ``m`` degrees of freedom.
+
+    # In R: lavTestLRT(fit0, fit1)   # for estimator = "WLSMV"
+    """
+    t0, t1 = _get(fit0, "test"), _get(fit1, "test")
+    chisq0, df0 = float(_get(t0, "chisq")), int(_get(t0, "df"))
+    chisq1, df1 = float(_get(t1, "chisq")), int(_get(t1, "df"))
+    m = df0 - df1
+    if m <= 0:
+        raise EstimationError(
+            f"The models are not nested as given: fit0 has df={df0}, fit1 has df={df1}; "
+            "pass the more restricted model as fit0."
+        )
+    delta1 = np.asarray(_get(fit1, "delta"), dtype=float)
+    delta0 = np.asarray(_get(fit0, "delta"), dtype=float)
+    if delta0.shape[0] != delta1.shape[0]:
+        raise EstimationError("The two models are not fitted to the same sample statistics.")
+    w = np.asarray(_get(fit1, "w_diag"), dtype=float)
+    gamma = np.asarray(_get(fit1, "gamma"), dtype=float)
+    h = np.linalg.pinv(delta1) @ delta0
+    a_mat = _orthogonal_complement(h).T
+    p_inv = _inverse(_information(delta1, w))
+    apa = a_mat @ p_inv @ a_mat.T
+    keep = ~(
+        (np.abs(apa.sum(axis=0)) < np.sqrt(np.finfo(float).eps))
+        & (np.abs(apa.sum(axis=1)) < np.sqrt(np.finfo(float).eps))
+    )
+    a_mat = a_mat[keep]
+    core = p_inv @ a_mat.T @ np.linalg.pinv(a_mat @ p_inv @ a_mat.T) @ a_mat @ p_inv
+    wd = w[:, None] * delta1
+    ug = wd @ core @ (wd.T @ gamma)
+    tr1 = float(np.trace(ug))
+    tr2 = float(np.sum(ug * ug.T))
+    a = np.sqrt(m / tr2)
+    b = m - a * tr1
+    stat = (chisq0 - chisq1) * a + b
+    return {
+        "chisq_diff": float(stat),
+        "df_diff": float(m),
+        "pvalue": float(chi2.sf(stat, m)),
+        "chisq_diff_unscaled": chisq0 - chisq1,
+        "a": float(a),
+        "b": float(b),
+        "trace_ugamma": tr1,
+        "trace_ugamma2": tr2,
+    }
