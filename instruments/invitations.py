@@ -1,0 +1,794 @@
+"""Studies, waves, invitations (single and dyad) and fieldwork statistics.
+
+Tokens are created here, returned exactly once, and stored only as their
+sha256 hash.  A *dyad* is two linked invitations sharing one ``alliance_id``:
+firm A's respondent answers about firm B (``partner_name`` = B) and vice versa.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from instruments.errors import DataError, ResponseError
+from instruments.store.models import (
+    INVITATION_STATUSES,
+    Answer,
+    Invitation,
+    PageSubmission,
+    Respondent,
+    Study,
+    Wave,
+    utcnow,
+)
+from instruments.store.responses import ResponseStore
+from instruments.store.tokens import check_usable, find_invitation, hash_token, new_token
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+DEFAULT_WAVE = "1"
+_ALLIANCE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+
+
+@dataclass(frozen=True)
+class IssuedInvitation:
+    """A newly created invitation.  ``token`` exists only in this object: keep or send it now."""
+
+    invitation_id: int
+    token: str
+    study: str
+    wave: str
+    alliance_id: str
+    firm_role: str | None
+    partner_name: str | None
+    language: str
+    expires_at: datetime | None
+
+    def link(self, base_url: str) -> str:
+        """The personal survey link ``BASE_URL/?t=TOKEN``."""
+        return f"{base_url.rstrip('/')}/?t={self.token}"
+
+
+@dataclass(frozen=True)
+class InvitationInfo:
+    """What a valid token opens (no token, no hash)."""
+
+    invitation_id: int
+    study: str
+    wave: str
+    alliance_id: str
+    firm_role: str | None
+    partner_name: str | None
+    language: str
+    status: str
+    expires_at: datetime | None
+
+
+# -- studies and waves -------------------------------------------------------------------
+
+
+def create_study(store: ResponseStore, name: str, instrument: Any = None) -> int:
+    """Create a study bound to an instrument version and return its id.
+
+    Parameters
+    ----------
+    store
+        The response store.
+    name
+        Unique study name.
+    instrument
+        The instrument (default: the store's); its id, version and content hash
+        are recorded, and the store refuses answers from another version.
+
+    Raises
+    ------
+    DataError
+        If a study of that name exists already or the name is empty.
+    """
+    if not name or not name.strip():
+        raise DataError("The study name must not be empty.")
+    inst = instrument if instrument is not None else store.instrument
+    try:
+        with store.session() as session:
+            study = Study(
+                name=name.strip(),
+                instrument_id=str(inst.id),
+                instrument_version=str(inst.version),
+                instrument_hash=str(inst.content_hash),
+                created_at=utcnow(),
+                failed_logins=0,
+            )
+            session.add(study)
+            session.flush()
+            return study.id
+    except IntegrityError as exc:
+        raise DataError(f"A study named {name!r} exists already; choose another name.") from exc
+
+
+def study_exists(store: ResponseStore, name: str) -> bool:
+    """Whether a study of that name exists."""
+    with store.session() as session:
+        return session.scalars(select(Study.id).where(Study.name == name)).first() is not None
+
+
+def get_or_create_study(store: ResponseStore, name: str, instrument: Any = None) -> int:
+    """Return the id of study ``name``, creating it (with the store's instrument) if needed."""
+    with store.session() as session:
+        found = session.scalars(select(Study.id).where(Study.name == name)).first()
+    if found is not None:
+        return found
+    try:
+        return create_study(store, name, instrument)
+    except DataError:  # created concurrently
+        with store.session() as session:
+            return session.scalars(select(Study.id).where(Study.name == name)).one()
+
+
+def _study(session: Session, name: str) -> Study:
+    found = session.scalars(select(Study).where(Study.name == name)).one_or_none()
+    if found is None:
+        raise DataError(
+            f"There is no study {name!r}; create it first (create_study or "
+            "alliance-survey invite --study NAME)."
+        )
+    return found
+
+
+def _wave(session: Session, study: Study, name: str, *, create: bool = True) -> Wave:
+    wave = session.scalars(
+        select(Wave).where(Wave.study_id == study.id, Wave.name == name)
+    ).one_or_none()
+    if wave is None:
+        if not create:
+            raise DataError(f"Study {study.name!r} has no wave {name!r}.")
+        wave = Wave(study_id=study.id, name=name, created_at=utcnow())
+        session.add(wave)
+        session.flush()
+    return wave
+
+
+def create_wave(store: ResponseStore, study: str, name: str) -> int:
+    """Create (or return) the wave ``name`` of a study and return its id."""
+    if not name or not str(name).strip():
+        raise DataError("The wave name must not be empty.")
+    with store.session() as session:
+        return _wave(session, _study(session, study), str(name).strip()).id
+
+
+# -- invitations ------------------------------------------------------------------------
+
+
+def _language(store: ResponseStore, language: str) -> str:
+    languages = list(getattr(store.instrument, "languages", None) or [])
+    if languages and language not in languages:
+        raise DataError(
+            f"Language {language!r} is not offered by the instrument (languages: "
+            f"{', '.join(languages)})."
+        )
+    return language
+
+
+def _expiry(expires_days: float | None, now: datetime) -> datetime | None:
+    if expires_days is None:
+        return None
+    if expires_days <= 0:
+        raise DataError("expires_days= must be positive.")
+    return now + timedelta(days=float(expires_days))
+
+
+def _check_alliance_id(alliance_id: str) -> str:
+    if not _ALLIANCE_ID.match(alliance_id):
+        raise DataError(
+            f"Alliance id {alliance_id!r} is not valid: use letters, digits, '_', '-', '.' "
+            "(at most 100 characters)."
+        )
+    return alliance_id
+
+
+def _new_alliance_id() -> str:
+    return "al-" + uuid.uuid4().hex[:12]
+
+
+def _issue(
+    session: Session,
+    study: Study,
+    wave: Wave,
+    *,
+    alliance_id: str,
+    firm_role: str | None,
+    partner_name: str | None,
+    language: str,
+    expires_at: datetime | None,
+    now: datetime,
+) -> IssuedInvitation:
+    if firm_role not in (None, "A", "B"):
+        raise DataError(f"firm_role= must be 'A', 'B' or empty, not {firm_role!r}.")
+    token = new_token()
+    invitation = Invitation(
+        token_hash=hash_token(token),
+        study_id=study.id,
+        wave_id=wave.id,
+        alliance_id=alliance_id,
+        firm_role=firm_role,
+        partner_name=partner_name or None,
+        language=language,
+        status="invited",
+        expires_at=expires_at,
+        created_at=now,
+    )
+    session.add(invitation)
+    session.flush()
+    return IssuedInvitation(
+        invitation_id=invitation.id,
+        token=token,
+        study=study.name,
+        wave=wave.name,
+        alliance_id=alliance_id,
+        firm_role=firm_role,
+        partner_name=partner_name or None,
+        language=language,
+        expires_at=expires_at,
+    )
+
+
+def create_invitations(
+    store: ResponseStore,
+    study: str,
+    n: int = 1,
+    *,
+    wave: str = DEFAULT_WAVE,
+    partner_name: str | None = None,
+    language: str = "en",
+    expires_days: float | None = None,
+    alliance_id: str | None = None,
+    firm_role: str | None = None,
+) -> list[IssuedInvitation]:
+    """Create ``n`` single invitations (one respondent per alliance each).
+
+    Parameters
+    ----------
+    store, study
+        The store and the study name.
+    n
+        Number of invitations.
+    wave
+        Wave name (created if missing).
+    partner_name
+        Name filled into ``{partner}`` in item texts.
+    language
+        Survey language (one of the instrument's languages).
+    expires_days
+        Days until the link expires; ``None`` for no expiry.
+    alliance_id, firm_role
+        Only for ``n=1``: a given alliance id (default a random one) and role.
+
+    Returns
+    -------
+    list of IssuedInvitation
+        With the clear-text tokens, which are not stored anywhere.
+    """
+    if n < 1:
+        raise DataError("n= must be at least 1.")
+    if alliance_id is not None and n != 1:
+        raise DataError("alliance_id= can only be given for a single invitation (n=1).")
+    language = _language(store, language)
+    now = utcnow()
+    expires_at = _expiry(expires_days, now)
+    with store.session() as session:
+        st = _study(session, study)
+        wv = _wave(session, st, wave)
+        return [
+            _issue(
+                session,
+                st,
+                wv,
+                alliance_id=_check_alliance_id(alliance_id) if alliance_id else _new_alliance_id(),
+                firm_role=firm_role,
+                partner_name=partner_name,
+                language=language,
+                expires_at=expires_at,
+                now=now,
+            )
+            for _ in range(n)
+        ]
+
+
+def create_dyad(
+    store: ResponseStore,
+    study: str,
+    *,
+    firm_a: str | None = None,
+    firm_b: str | None = None,
+    wave: str = DEFAULT_WAVE,
+    alliance_id: str | None = None,
+    language_a: str = "en",
+    language_b: str | None = None,
+    expires_days: float | None = None,
+) -> tuple[IssuedInvitation, IssuedInvitation]:
+    """Create two linked invitations, one for each firm of an alliance.
+
+    Firm A's respondent sees ``firm_b`` as ``{partner}`` and vice versa; both
+    share ``alliance_id`` and carry ``firm_role`` ``"A"`` and ``"B"``.
+
+    Returns
+    -------
+    (IssuedInvitation, IssuedInvitation)
+        Firm A's and firm B's invitation.
+    """
+    with store.session() as session:
+        st = _study(session, study)
+        wv = _wave(session, st, wave)
+        return _dyad(
+            store, session, st, wv, firm_a, firm_b, alliance_id, language_a, language_b,
+            expires_days, utcnow(),
+        )  # fmt: skip
+
+
+def _dyad(
+    store: ResponseStore,
+    session: Session,
+    st: Study,
+    wv: Wave,
+    firm_a: str | None,
+    firm_b: str | None,
+    alliance_id: str | None,
+    language_a: str,
+    language_b: str | None,
+    expires_days: float | None,
+    now: datetime,
+) -> tuple[IssuedInvitation, IssuedInvitation]:
+    aid = _check_alliance_id(alliance_id) if alliance_id else _new_alliance_id()
+    taken = session.scalars(
+        select(func.count(Invitation.id)).where(
+            Invitation.study_id == st.id, Invitation.alliance_id == aid
+        )
+    ).one()
+    if taken:
+        raise DataError(f"Alliance id {aid!r} is already used in study {st.name!r}.")
+    expires_at = _expiry(expires_days, now)
+    lang_a = _language(store, language_a)
+    lang_b = _language(store, language_b or language_a)
+    a = _issue(session, st, wv, alliance_id=aid, firm_role="A", partner_name=firm_b,
+               language=lang_a, expires_at=expires_at, now=now)  # fmt: skip
+    b = _issue(session, st, wv, alliance_id=aid, firm_role="B", partner_name=firm_a,
+               language=lang_b, expires_at=expires_at, now=now)  # fmt: skip
+    return a, b
+
+
+def create_dyads(
+    store: ResponseStore,
+    study: str,
+    k: int,
+    *,
+    wave: str = DEFAULT_WAVE,
+    language: str = "en",
+    expires_days: float | None = None,
+) -> list[tuple[IssuedInvitation, IssuedInvitation]]:
+    """Create ``k`` dyads without firm names (the survey then names no partner)."""
+    if k < 1:
+        raise DataError("k= must be at least 1.")
+    now = utcnow()
+    with store.session() as session:
+        st = _study(session, study)
+        wv = _wave(session, st, wave)
+        return [
+            _dyad(store, session, st, wv, None, None, None, language, None, expires_days, now)
+            for _ in range(k)
+        ]
+
+
+def invitations_from_csv(
+    store: ResponseStore,
+    study: str,
+    path: str | Path,
+    *,
+    wave: str = DEFAULT_WAVE,
+    language: str = "en",
+    expires_days: float | None = None,
+) -> list[IssuedInvitation]:
+    """Create invitations from a CSV file, all in one transaction.
+
+    Two layouts are accepted (header row required):
+
+    * **dyads**: columns ``firm_a``, ``firm_b`` and optionally ``alliance_id``,
+      ``language_a``, ``language_b`` -- two linked invitations per row;
+    * **single**: column ``partner_name`` and optionally ``alliance_id``,
+      ``firm_role``, ``language`` -- one invitation per row.
+
+    Every row is checked first and all problems are reported together; nothing
+    is created if any row is wrong.
+
+    Raises
+    ------
+    DataError
+        Listing each bad row (unknown layout, empty names, bad language, duplicate
+        alliance ids).
+    """
+    path = Path(path)
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            header = [h.strip() for h in (reader.fieldnames or [])]
+            rows = [{(k or "").strip(): (v or "").strip() for k, v in r.items()} for r in reader]
+    except OSError as exc:
+        raise DataError(f"Cannot read the invitation file {str(path)!r}: {exc}.") from exc
+    dyadic = {"firm_a", "firm_b"} <= set(header)
+    if not dyadic and "partner_name" not in header:
+        raise DataError(
+            f"{path.name}: expected columns firm_a,firm_b (dyads) or partner_name (single "
+            f"invitations); found {', '.join(header) or 'no header'}."
+        )
+    languages = list(getattr(store.instrument, "languages", None) or [])
+    problems: list[str] = []
+    seen: set[str] = set()
+    for i, row in enumerate(rows, start=2):
+        names = ("firm_a", "firm_b") if dyadic else ("partner_name",)
+        for col in names:
+            if not row.get(col):
+                problems.append(f"{path.name}: line {i}: {col} is empty.")
+        langs = (
+            [row.get("language_a") or language, row.get("language_b") or language]
+            if dyadic
+            else [row.get("language") or language]
+        )
+        for lang in langs:
+            if languages and lang not in languages:
+                problems.append(f"{path.name}: line {i}: unknown language {lang!r}.")
+        aid = row.get("alliance_id")
+        if aid:
+            if not _ALLIANCE_ID.match(aid):
+                problems.append(f"{path.name}: line {i}: invalid alliance_id {aid!r}.")
+            if aid in seen and dyadic:
+                problems.append(f"{path.name}: line {i}: alliance_id {aid!r} appears twice.")
+            seen.add(aid)
+        role = row.get("firm_role")
+        if not dyadic and role and role not in ("A", "B"):
+            problems.append(f"{path.name}: line {i}: firm_role must be A or B, not {role!r}.")
+    if not rows:
+        problems.append(f"{path.name}: the file has no rows.")
+    if problems:
+        raise DataError(
+            f"The invitation file has {len(problems)} problem(s); nothing was created.\n"
+            + "\n".join(f"  - {p}" for p in problems)
+        )
+    now = utcnow()
+    issued: list[IssuedInvitation] = []
+    with store.session() as session:
+        st = _study(session, study)
+        wv = _wave(session, st, wave)
+        for row in rows:
+            if dyadic:
+                issued.extend(
+                    _dyad(
+                        store,
+                        session,
+                        st,
+                        wv,
+                        row["firm_a"],
+                        row["firm_b"],
+                        row.get("alliance_id") or None,
+                        row.get("language_a") or language,
+                        row.get("language_b") or None,
+                        expires_days,
+                        now,
+                    )  # fmt: skip
+                )
+            else:
+                issued.append(
+                    _issue(
+                        session,
+                        st,
+                        wv,
+                        alliance_id=row.get("alliance_id") or _new_alliance_id(),
+                        firm_role=row.get("firm_role") or None,
+                        partner_name=row["partner_name"],
+                        language=row.get("language") or language,
+                        expires_at=_expiry(expires_days, now),
+                        now=now,
+                    )  # fmt: skip
+                )
+    return issued
+
+
+def check_token(store: ResponseStore, token: str, *, now: datetime | None = None) -> InvitationInfo:
+    """Check an invitation token and return what it opens.
+
+    Raises
+    ------
+    ResponseError
+        With a message for the respondent if the token is unknown, already used to
+        complete the survey, screened out or expired (an expired invitation is
+        marked ``expired``).
+    """
+    now = now or utcnow()
+    error: ResponseError | None = None
+    with store.session() as session:
+        invitation = find_invitation(session, token)
+        try:
+            check_usable(invitation, now)
+        except ResponseError as exc:
+            error = exc
+        else:
+            return _info(session, invitation)
+    raise error
+
+
+def _info(session: Session, invitation: Invitation) -> InvitationInfo:
+    return InvitationInfo(
+        invitation_id=invitation.id,
+        study=session.get(Study, invitation.study_id).name,
+        wave=invitation.wave.name,
+        alliance_id=invitation.alliance_id,
+        firm_role=invitation.firm_role,
+        partner_name=invitation.partner_name,
+        language=invitation.language,
+        status=invitation.status,
+        expires_at=invitation.expires_at,
+    )
+
+
+def dyad_partner(store: ResponseStore, invitation_id: int) -> InvitationInfo | None:
+    """Return the other invitation of the same alliance (``None`` for single invitations)."""
+    with store.session() as session:
+        inv = session.get(Invitation, invitation_id)
+        if inv is None:
+            raise DataError(f"There is no invitation {invitation_id}.")
+        other = session.scalars(
+            select(Invitation).where(
+                Invitation.study_id == inv.study_id,
+                Invitation.alliance_id == inv.alliance_id,
+                Invitation.id != inv.id,
+            )
+        ).first()
+        return _info(session, other) if other is not None else None
+
+
+def screen_out(store: ResponseStore, token: str) -> None:
+    """Close an invitation after a failed screening question (status ``screened_out``)."""
+    store.screen_out(token)
+
+
+def expire_invitations(store: ResponseStore, study: str, *, now: datetime | None = None) -> int:
+    """Mark every open invitation of a study whose expiry has passed; return how many."""
+    now = now or utcnow()
+    with store.session() as session:
+        st = _study(session, study)
+        stale = session.scalars(
+            select(Invitation).where(
+                Invitation.study_id == st.id,
+                Invitation.status.in_(("invited", "started")),
+                Invitation.expires_at.is_not(None),
+                Invitation.expires_at <= now,
+            )
+        ).all()
+        for inv in stale:
+            inv.status = "expired"
+        return len(stale)
+
+
+# -- fieldwork statistics ------------------------------------------------------------------
+
+
+def invitations_table(store: ResponseStore, study: str) -> pd.DataFrame:
+    """One row per invitation (never a token): id, wave, alliance, role, partner, language,
+    status, created, expires, respondent id, started, completed, current page."""
+    import pandas as pd
+
+    with store.session() as session:
+        st = _study(session, study)
+        rows = session.execute(
+            select(
+                Invitation.id,
+                Wave.name,
+                Invitation.alliance_id,
+                Invitation.firm_role,
+                Invitation.partner_name,
+                Invitation.language,
+                Invitation.status,
+                Invitation.created_at,
+                Invitation.expires_at,
+                Respondent.id,
+                Respondent.started_at,
+                Respondent.completed_at,
+                Respondent.current_page,
+            )  # fmt: skip
+            .join(Wave, Invitation.wave_id == Wave.id)
+            .outerjoin(Respondent, Respondent.invitation_id == Invitation.id)
+            .where(Invitation.study_id == st.id)
+            .order_by(Invitation.id)
+        ).all()
+    columns = [
+        "invitation_id", "wave", "alliance_id", "firm_role", "partner_name", "language",
+        "status", "created_at", "expires_at", "respondent_id", "started_at", "completed_at",
+        "current_page",
+    ]  # fmt: skip
+    frame = pd.DataFrame.from_records([tuple(r) for r in rows], columns=columns)
+    for col in ("respondent_id", "current_page"):
+        frame[col] = pd.to_numeric(frame[col]).astype("float64")
+    return frame
+
+
+def status_counts(store: ResponseStore, study: str) -> pd.DataFrame:
+    """Invitations per wave and status (every status listed, zeros included).
+
+    Columns: ``wave``, ``status``, ``n``, ``share`` (of the wave's invitations).
+    """
+    import pandas as pd
+
+    inv = invitations_table(store, study)
+    waves = sorted(inv["wave"].unique()) if len(inv) else []
+    records = []
+    for wave in waves:
+        sub = inv[inv["wave"] == wave]
+        for status in INVITATION_STATUSES:
+            n = int((sub["status"] == status).sum())
+            records.append({"wave": wave, "status": status, "n": n, "share": n / len(sub)})
+    return pd.DataFrame.from_records(records, columns=["wave", "status", "n", "share"])
+
+
+def page_progress(store: ResponseStore, study: str) -> pd.DataFrame:
+    """Completion and drop-off per page.
+
+    Columns: ``page_index``, ``page``, ``n_reached`` (respondents who were shown
+    the page, i.e. submitted every page before it), ``n_submitted``,
+    ``completion_rate`` (``n_submitted / n_started``), ``drop_off`` (respondents
+    whose last submitted page is the one before this: they stopped here;
+    screened-out respondents are not counted), ``median_time_sec`` (median
+    total time on the page).
+    """
+    import numpy as np
+    import pandas as pd
+
+    with store.session() as session:
+        st = _study(session, study)
+        resp = session.execute(
+            select(Respondent.id, Respondent.current_page, Invitation.status)
+            .join(Invitation, Respondent.invitation_id == Invitation.id)
+            .where(Invitation.study_id == st.id)
+        ).all()
+        subs = session.execute(
+            select(PageSubmission.respondent_id, PageSubmission.page, PageSubmission.duration_sec)
+            .join(Respondent, PageSubmission.respondent_id == Respondent.id)
+            .join(Invitation, Respondent.invitation_id == Invitation.id)
+            .where(Invitation.study_id == st.id)
+        ).all()
+    n_started = len(resp)
+    times: dict[tuple[int, str], float] = {}
+    submitted: dict[str, set[int]] = {}
+    for rid, page, duration in subs:
+        submitted.setdefault(page, set()).add(rid)
+        if duration is not None:
+            times[(rid, page)] = times.get((rid, page), 0.0) + duration
+    records = []
+    for spec in store.pages:
+        per_page = [t for (rid, page), t in times.items() if page == spec.id]
+        n_sub = len(submitted.get(spec.id, ()))
+        records.append(
+            {
+                "page_index": spec.index,
+                "page": spec.id,
+                "n_reached": sum(1 for _, cur, _ in resp if cur >= spec.index),
+                "n_submitted": n_sub,
+                "completion_rate": n_sub / n_started if n_started else np.nan,
+                "drop_off": sum(
+                    1
+                    for _, cur, status in resp
+                    if cur == spec.index and status in ("started", "expired")
+                ),  # fmt: skip
+                "median_time_sec": float(np.median(per_page)) if per_page else np.nan,
+            }
+        )
+    return pd.DataFrame.from_records(records)
+
+
+def fieldwork_summary(store: ResponseStore, study: str) -> pd.DataFrame:
+    """One-row summary: invitations, started, completed, screened out, expired,
+    response rate (completed / invited), median and quartiles of the total duration
+    of completed responses in seconds."""
+    import numpy as np
+    import pandas as pd
+
+    inv = invitations_table(store, study)
+    done = inv[inv["status"] == "completed"]
+    durations = [
+        (c - s).total_seconds()
+        for s, c in zip(done["started_at"], done["completed_at"], strict=True)
+        if s is not None and c is not None
+    ]
+    n = len(inv)
+
+    def q(p: float) -> float:
+        return float(np.quantile(durations, p)) if durations else np.nan
+
+    return pd.DataFrame.from_records(
+        [
+            {
+                "n_invitations": n,
+                "n_started": int(inv["respondent_id"].notna().sum()),
+                "n_completed": len(done),
+                "n_screened_out": int((inv["status"] == "screened_out").sum()),
+                "n_expired": int((inv["status"] == "expired").sum()),
+                "response_rate": len(done) / n if n else np.nan,
+                "median_duration_sec": q(0.5),
+                "q25_duration_sec": q(0.25),
+                "q75_duration_sec": q(0.75),
+            }
+        ]
+    )
+
+
+def attention_failures(store: ResponseStore, study: str) -> pd.DataFrame:
+    """Attention-check results per check.
+
+    Columns: ``check_id``, ``correct`` (the expected code), ``n_answered``,
+    ``n_failed``, ``failure_rate``.  The latest answer of each respondent counts.
+    """
+    import numpy as np
+    import pandas as pd
+
+    checks = list(getattr(store.instrument, "attention_checks", None) or [])
+    if isinstance(store.instrument.attention_checks, dict):
+        checks = list(store.instrument.attention_checks.values())
+    with store.session() as session:
+        st = _study(session, study)
+        newest = (
+            select(func.max(Answer.id))
+            .join(Respondent, Answer.respondent_id == Respondent.id)
+            .join(Invitation, Respondent.invitation_id == Invitation.id)
+            .where(Invitation.study_id == st.id)
+            .group_by(Answer.respondent_id, Answer.item_id)
+        )
+        rows = session.execute(
+            select(Answer.item_id, Answer.value_int).where(Answer.id.in_(newest))
+        ).all()
+    records = []
+    for check in checks:
+        given = [v for item, v in rows if item == check.id and v is not None]
+        failed = sum(1 for v in given if v != int(check.correct))
+        records.append(
+            {
+                "check_id": check.id,
+                "correct": int(check.correct),
+                "n_answered": len(given),
+                "n_failed": failed,
+                "failure_rate": failed / len(given) if given else np.nan,
+            }
+        )
+    return pd.DataFrame.from_records(
+        records, columns=["check_id", "correct", "n_answered", "n_failed", "failure_rate"]
+    )
+
+
+__all__ = [
+    "DEFAULT_WAVE",
+    "InvitationInfo",
+    "IssuedInvitation",
+    "ResponseError",
+    "attention_failures",
+    "check_token",
+    "create_dyad",
+    "create_dyads",
+    "create_invitations",
+    "create_study",
+    "create_wave",
+    "dyad_partner",
+    "expire_invitations",
+    "fieldwork_summary",
+    "get_or_create_study",
+    "invitations_from_csv",
+    "invitations_table",
+    "page_progress",
+    "screen_out",
+    "status_counts",
+    "study_exists",
+]

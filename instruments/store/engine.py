@@ -1,0 +1,110 @@
+"""Database URLs and engines for the response store.
+
+SQLite (the default, a file under ``data/``) gets write-ahead logging and a busy
+timeout on every connection, and every transaction starts with ``BEGIN
+IMMEDIATE`` so that concurrent writers queue up instead of failing with
+"database is locked".  PostgreSQL is reached with ``postgresql+psycopg://``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from instruments.errors import DataError
+
+#: Environment variable that names the database when no URL is passed.
+DB_ENV_VAR = "ALLIANCE_SURVEY_DB"
+#: Used when neither an argument nor the environment names a database.
+DEFAULT_DB_URL = "sqlite:///data/alliance_survey.sqlite"
+#: Milliseconds a SQLite connection waits for a lock before giving up.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def resolve_url(url: str | None = None) -> str:
+    """Return the database URL to use.
+
+    Parameters
+    ----------
+    url
+        An explicit SQLAlchemy URL.  When ``None`` the environment variable
+        ``ALLIANCE_SURVEY_DB`` is used, then ``sqlite:///data/alliance_survey.sqlite``
+        (relative to the working directory).
+
+    Returns
+    -------
+    str
+        The URL.  A plain ``postgresql://`` URL is given the ``psycopg`` driver.
+    """
+    chosen = url or os.environ.get(DB_ENV_VAR) or DEFAULT_DB_URL
+    if chosen.startswith("postgresql://") or chosen.startswith("postgres://"):
+        chosen = "postgresql+psycopg://" + chosen.split("://", 1)[1]
+    return chosen
+
+
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ANN001
+    # Hand transaction control to SQLAlchemy's "begin" event below.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+    finally:
+        cursor.close()
+
+
+def _sqlite_begin(conn) -> None:  # noqa: ANN001
+    # Take the write lock at the start: a deferred transaction that later tries to
+    # write can fail at once with SQLITE_BUSY, which busy_timeout does not cover.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """Create an engine for the response store.
+
+    Parameters
+    ----------
+    url
+        SQLAlchemy URL; see :func:`resolve_url` for the default.
+
+    Returns
+    -------
+    sqlalchemy.Engine
+        For SQLite with WAL, ``busy_timeout`` and ``BEGIN IMMEDIATE`` transactions;
+        the directory of a SQLite file is created when missing.
+
+    Raises
+    ------
+    DataError
+        If the URL cannot be parsed or names an unsupported database.
+    """
+    resolved = resolve_url(url)
+    try:
+        parsed = make_url(resolved)
+    except ArgumentError as exc:
+        raise DataError(f"Cannot parse the database URL {resolved!r}: {exc}.") from exc
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        database = parsed.database or ""
+        if database in ("", ":memory:"):
+            raise DataError(
+                "An in-memory SQLite database cannot hold survey responses; "
+                "give a file, e.g. sqlite:///data/alliance_survey.sqlite."
+            )
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    if backend == "postgresql":
+        return create_engine(parsed, pool_pre_ping=True)
+    raise DataError(
+        f"Unsupported database {backend!r} in the URL; use sqlite:///FILE or "
+        "postgresql+psycopg://USER@HOST/DB."
+    )

@@ -1,0 +1,166 @@
+"""ORM tables of the response store (SQLAlchemy 2, typed declarative mapping).
+
+The schema itself is created and changed only by the Alembic migrations in
+``instruments/store/migrations``; these classes must match them.
+
+Tables
+------
+studies           one per study, with the instrument it uses and the study lead's password hash
+waves             fieldwork waves of a study
+invitations       personal invitations; only the sha256 hash of the token is stored
+respondents       one per started invitation: current page, seed for item order, timestamps
+page_submissions  one per submitted page; ``(respondent_id, submission_key)`` is unique
+answers           append-only log: one row per answered item per page submission
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+#: Invitation statuses.
+INVITATION_STATUSES = ("invited", "started", "completed", "screened_out", "expired")
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored as naive UTC and returned timezone-aware (UTC) on every backend."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):  # noqa: ANN001, ANN201
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("Timestamps must be timezone-aware.")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):  # noqa: ANN001, ANN201
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    """Return the current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the store's tables."""
+
+
+class Study(Base):
+    __tablename__ = "studies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    instrument_id: Mapped[str] = mapped_column(String(100))
+    instrument_version: Mapped[str] = mapped_column(String(50))
+    instrument_hash: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    waves: Mapped[list[Wave]] = relationship(back_populates="study")
+
+
+class Wave(Base):
+    __tablename__ = "waves"
+    __table_args__ = (UniqueConstraint("study_id", "name", name="uq_waves_study_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    study: Mapped[Study] = relationship(back_populates="waves")
+
+
+class Invitation(Base):
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id"), index=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id"), index=True)
+    alliance_id: Mapped[str] = mapped_column(String(100), index=True)
+    firm_role: Mapped[str | None] = mapped_column(String(1), default=None)
+    partner_name: Mapped[str | None] = mapped_column(String(300), default=None)
+    language: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20), default="invited")
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    wave: Mapped[Wave] = relationship()
+    respondent: Mapped[Respondent | None] = relationship(back_populates="invitation")
+
+
+class Respondent(Base):
+    __tablename__ = "respondents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id"), unique=True)
+    current_page: Mapped[int] = mapped_column(Integer, default=0)
+    seed: Mapped[int] = mapped_column(BigInteger)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    invitation: Mapped[Invitation] = relationship(back_populates="respondent")
+
+
+class PageSubmission(Base):
+    __tablename__ = "page_submissions"
+    __table_args__ = (
+        UniqueConstraint("respondent_id", "submission_key", name="uq_page_submissions_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    respondent_id: Mapped[int] = mapped_column(ForeignKey("respondents.id"), index=True)
+    page: Mapped[str] = mapped_column(String(100))
+    page_index: Mapped[int] = mapped_column(Integer)
+    submission_key: Mapped[str] = mapped_column(String(100))
+    shown_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    duration_sec: Mapped[float | None] = mapped_column(Float, default=None)
+    n_answers: Mapped[int] = mapped_column(Integer)
+    next_page: Mapped[int] = mapped_column(Integer)
+
+
+class Answer(Base):
+    __tablename__ = "answers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    respondent_id: Mapped[int] = mapped_column(ForeignKey("respondents.id"), index=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("page_submissions.id"), index=True)
+    item_id: Mapped[str] = mapped_column(String(100))
+    value_int: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    value_num: Mapped[float | None] = mapped_column(Float, default=None)
+    value_text: Mapped[str | None] = mapped_column(Text, default=None)
+    page: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int | None] = mapped_column(Integer, default=None)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+def _refuse_change(mapper, connection, target) -> None:  # noqa: ANN001
+    raise RuntimeError("The answer log is append-only: answers are never updated or deleted.")
+
+
+event.listen(Answer, "before_update", _refuse_change)
+event.listen(Answer, "before_delete", _refuse_change)

@@ -1,0 +1,333 @@
+"""The survey's pages as the store sees them, derived from the instrument.
+
+Each section of the instrument is one page.  For every page the store knows
+which items may be submitted on it and what values each accepts; this is the
+basis of the server-side validation in :func:`validate_page`.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from instruments.errors import ResponseError
+
+#: Longest free-text answer accepted when the instrument sets no ``max`` for a text question.
+MAX_TEXT_LENGTH = 5000
+
+#: Field kinds.  ``coded`` is a value from a response list (scale items, attention
+#: checks, single-choice questions); ``boolean`` is stored as 0/1.
+FIELD_KINDS = ("coded", "integer", "number", "text", "boolean")
+
+
+class PageValidationError(ResponseError):
+    """A submitted page failed validation; nothing of it was stored.
+
+    ``problems`` maps each offending item id (or ``"<page>"`` for page-level
+    problems such as unknown items) to its messages, for display next to the item.
+    """
+
+    def __init__(self, page: str, problems: list[tuple[str, str]]) -> None:
+        self.page = page
+        self.problems: dict[str, list[str]] = {}
+        for key, text in problems:
+            self.problems.setdefault(key, []).append(text)
+        lines = "\n".join(f"  - {text}" for _, text in problems)
+        super().__init__(f"Page {page!r} was not saved: {len(problems)} problem(s).\n{lines}")
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One answerable item of a page and the values it accepts."""
+
+    id: str
+    kind: str
+    codes: tuple[int, ...] | None = None
+    min: float | None = None
+    max: float | None = None
+    required: bool = False
+    max_length: int = MAX_TEXT_LENGTH
+    randomize: bool = False
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """One page (section) of the survey with its fields in instrument order."""
+
+    id: str
+    index: int
+    fields: tuple[FieldSpec, ...]
+
+    def field(self, item_id: str) -> FieldSpec | None:
+        """Return the field ``item_id`` of this page, or ``None``."""
+        for f in self.fields:
+            if f.id == item_id:
+                return f
+        return None
+
+
+@dataclass(frozen=True)
+class Validated:
+    """A validated answer ready to be written: exactly one of the value slots is set."""
+
+    item_id: str
+    value_int: int | None
+    value_num: float | None
+    value_text: str | None
+
+
+def _ref_id(ref: Any) -> str:
+    return ref if isinstance(ref, str) else str(ref.id)
+
+
+def _codes(values: Any) -> tuple[int, ...]:
+    """Integer codes of a response list given as a mapping, a list of ints or of objects."""
+    if values is None:
+        return ()
+    if isinstance(values, Mapping):
+        raw = list(values.keys())
+    else:
+        raw = [getattr(v, "value", getattr(v, "code", v)) for v in values]
+    return tuple(int(v) for v in raw)
+
+
+def _lookup(container: Any, key: str) -> Any:
+    if isinstance(container, Mapping):
+        return container[key]
+    for obj in container:
+        if obj.id == key:
+            return obj
+    raise KeyError(key)
+
+
+def build_pages(instrument: Any) -> tuple[PageSpec, ...]:
+    """Derive the page specifications from an instrument.
+
+    Parameters
+    ----------
+    instrument
+        An object following the :func:`instruments.loader.load_instrument`
+        contract (``sections``, ``scales``, ``questions``, ``attention_checks``).
+
+    Returns
+    -------
+    tuple of PageSpec
+        One page per section, in section order.
+    """
+    pages = []
+    for index, section in enumerate(instrument.sections):
+        fields: list[FieldSpec] = []
+        for scale_ref in getattr(section, "scales", None) or ():
+            scale = (
+                scale_ref
+                if not isinstance(scale_ref, str)
+                else _lookup(instrument.scales, scale_ref)
+            )
+            codes = _codes(scale.response.values)
+            for item in scale.items:
+                fields.append(
+                    FieldSpec(
+                        id=item.id,
+                        kind="coded",
+                        codes=codes,
+                        required=bool(getattr(item, "required", False)),
+                        randomize=True,
+                    )
+                )
+        for check_ref in getattr(section, "attention_checks", None) or ():
+            check = (
+                check_ref
+                if not isinstance(check_ref, str)
+                else _lookup(instrument.attention_checks, check_ref)
+            )
+            fields.append(
+                FieldSpec(
+                    id=check.id,
+                    kind="coded",
+                    codes=_codes(check.response.values),
+                    required=bool(getattr(check, "required", False)),
+                    randomize=True,
+                )
+            )
+        for q_ref in getattr(section, "questions", None) or ():
+            q = q_ref if not isinstance(q_ref, str) else _lookup(instrument.questions, q_ref)
+            qtype = q.type
+            required = bool(getattr(q, "required", False))
+            qmin = getattr(q, "min", None)
+            qmax = getattr(q, "max", None)
+            if qtype == "single_choice":
+                fields.append(
+                    FieldSpec(q.id, "coded", codes=_codes(q.choices.values), required=required)
+                )
+            elif qtype in ("integer", "number"):
+                fields.append(FieldSpec(q.id, qtype, min=qmin, max=qmax, required=required))
+            elif qtype == "text":
+                length = int(qmax) if qmax is not None else MAX_TEXT_LENGTH
+                fields.append(FieldSpec(q.id, "text", required=required, max_length=length))
+            elif qtype == "boolean":
+                fields.append(FieldSpec(q.id, "boolean", codes=(0, 1), required=required))
+            else:
+                raise ResponseError(
+                    f"Question {q.id!r} has type {qtype!r}, which the response store "
+                    f"cannot validate; expected one of single_choice, integer, number, "
+                    f"text, boolean."
+                )
+        pages.append(PageSpec(id=str(section.id), index=index, fields=tuple(fields)))
+    return tuple(pages)
+
+
+def shown_order(page: PageSpec, seed: int) -> tuple[str, ...]:
+    """Return the order in which a respondent sees the fields of ``page``.
+
+    Scale items and attention checks (``randomize``) are shuffled among their own
+    slots with a generator seeded by the respondent's seed and the page id, so a
+    reload shows the same order; questions keep their place.
+    """
+    movable = [i for i, f in enumerate(page.fields) if f.randomize]
+    ids = [f.id for f in page.fields]
+    shuffled = [ids[i] for i in movable]
+    random.Random(f"{seed}:{page.id}").shuffle(shuffled)
+    for slot, item_id in zip(movable, shuffled, strict=True):
+        ids[slot] = item_id
+    return tuple(ids)
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str) and value.strip() == "":
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _as_int(value: Any) -> int | None:
+    """Return ``value`` as an int when it is an integer without loss, else ``None``."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if text.lstrip("+-").isdigit():
+            return int(text)
+    try:  # numpy integers
+        import numbers
+
+        if isinstance(value, numbers.Integral):
+            return int(value)
+    except (TypeError, ValueError):  # pragma: no cover
+        return None
+    return None
+
+
+class _Problems(list):
+    """Collects ``(item id, message)`` pairs; ``append`` takes the message for the current item."""
+
+    current: str = "<page>"
+
+    def append(self, text: str) -> None:  # type: ignore[override]
+        super().append((self.current, text))
+
+
+def _check_field(field: FieldSpec, value: Any, problems: _Problems) -> Validated | None:
+    problems.current = field.id
+    where = f"Item {field.id!r}"
+    if field.kind == "text":
+        if not isinstance(value, str):
+            problems.append(f"{where}: expected text, got {type(value).__name__}.")
+            return None
+        if len(value) > field.max_length:
+            problems.append(
+                f"{where}: text has {len(value)} characters, at most {field.max_length} "
+                "are allowed."
+            )
+            return None
+        return Validated(field.id, None, None, value)
+    if field.kind == "boolean" and isinstance(value, bool):
+        return Validated(field.id, int(value), None, None)
+    if field.kind == "number":
+        if isinstance(value, bool):
+            problems.append(f"{where}: expected a number, got {value!r}.")
+            return None
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            problems.append(f"{where}: expected a number, got {value!r}.")
+            return None
+        if not math.isfinite(number):
+            problems.append(f"{where}: expected a finite number, got {value!r}.")
+            return None
+        if (field.min is not None and number < field.min) or (
+            field.max is not None and number > field.max
+        ):
+            problems.append(
+                f"{where}: {value!r} is outside the allowed range {field.min}..{field.max}."
+            )
+            return None
+        return Validated(field.id, None, number, None)
+    integer = _as_int(value)
+    if integer is None:
+        problems.append(f"{where}: expected an integer code, got {value!r}.")
+        return None
+    if field.codes is not None and field.kind in ("coded", "boolean"):
+        if integer not in field.codes:
+            allowed = ", ".join(str(c) for c in field.codes)
+            problems.append(f"{where}: {integer} is not one of the allowed codes ({allowed}).")
+            return None
+    elif (field.min is not None and integer < field.min) or (
+        field.max is not None and integer > field.max
+    ):
+        problems.append(
+            f"{where}: {integer} is outside the allowed range {field.min}..{field.max}."
+        )
+        return None
+    return Validated(field.id, integer, None, None)
+
+
+def validate_page(page: PageSpec, answers: Mapping[str, Any]) -> list[Validated]:
+    """Check one submitted page against the instrument.
+
+    Parameters
+    ----------
+    page
+        The page the answers were submitted on.
+    answers
+        Item id to value; ``None``, ``NaN`` or an empty string mean "not answered".
+
+    Returns
+    -------
+    list of Validated
+        The answered items, in page order.
+
+    Raises
+    ------
+    PageValidationError
+        A :class:`ResponseError` listing every problem at once: items that do not belong to the page,
+        values outside the response list or range, non-integers, text that is
+        too long, required items left unanswered.
+    """
+    problems = _Problems()
+    known = {f.id for f in page.fields}
+    for item_id in answers:
+        if item_id not in known:
+            problems.current = str(item_id)
+            problems.append(f"Item {item_id!r} does not belong to page {page.id!r}.")
+    valid: list[Validated] = []
+    for field in page.fields:
+        value = answers.get(field.id)
+        if _is_missing(value):
+            problems.current = field.id
+            if field.required:
+                problems.append(f"Item {field.id!r} is required; please answer it.")
+            continue
+        checked = _check_field(field, value, problems)
+        if checked is not None:
+            valid.append(checked)
+    if problems:
+        raise PageValidationError(page.id, list(problems))
+    return valid

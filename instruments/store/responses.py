@@ -1,0 +1,646 @@
+"""The response store: respondents, page-by-page submissions and the wide view."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from instruments.errors import DataError, ResponseError
+from instruments.store.engine import make_engine, resolve_url
+from instruments.store.migrate import ensure_schema
+from instruments.store.models import (
+    Answer,
+    Invitation,
+    PageSubmission,
+    Respondent,
+    Study,
+    Wave,
+    utcnow,
+)
+from instruments.store.pages import PageSpec, build_pages, shown_order, validate_page
+from instruments.store.tokens import check_usable, find_invitation
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: Columns that precede the item columns in the wide layout.
+ID_COLUMNS = ("respondent_id", "alliance_id", "firm_role", "language", "duration_sec")
+
+
+@dataclass(frozen=True)
+class RespondentState:
+    """Where a respondent stands: returned when a survey link is opened.
+
+    ``current_page`` is the index of the first page not yet submitted
+    (``n_pages`` when complete); ``answers`` holds the latest stored answer of
+    every item, so the survey can show them again after a refresh.
+    """
+
+    respondent_id: int
+    invitation_id: int
+    study: str
+    wave: str
+    alliance_id: str
+    firm_role: str | None
+    partner_name: str | None
+    language: str
+    status: str
+    current_page: int
+    current_page_id: str | None
+    n_pages: int
+    seed: int
+    answers: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def completed(self) -> bool:
+        """Whether every page has been submitted."""
+        return self.status == "completed"
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    """Outcome of one page submission (the same object again for a repeated submission)."""
+
+    submission_id: int
+    respondent_id: int
+    page: str
+    page_index: int
+    next_page: int
+    next_page_id: str | None
+    n_answers: int
+    completed: bool
+    duplicate: bool
+
+
+def _value_of(answer: Answer) -> Any:
+    if answer.value_text is not None:
+        return answer.value_text
+    if answer.value_num is not None:
+        return answer.value_num
+    return answer.value_int
+
+
+class ResponseStore:
+    """A durable store of survey responses (SQLite file or PostgreSQL).
+
+    Every submitted page is validated against the instrument and written in one
+    transaction; answers go to an append-only log, and :meth:`wide` returns the
+    latest answer per item per respondent in the canonical wide layout.
+
+    Parameters
+    ----------
+    url
+        SQLAlchemy database URL; default from ``ALLIANCE_SURVEY_DB`` or
+        ``sqlite:///data/alliance_survey.sqlite``.
+    instrument
+        The instrument whose pages are validated; loaded with
+        :func:`instruments.loader.load_instrument` when first needed if omitted.
+    migrate
+        Upgrade the schema to the newest migration when opening (default).
+
+    Notes
+    -----
+    The object holds only the engine and the (read-only) instrument, so one
+    store can be shared between threads; every call runs in its own session.
+    """
+
+    def __init__(
+        self, url: str | None = None, *, instrument: Any = None, migrate: bool = True
+    ) -> None:
+        self.url = resolve_url(url)
+        self.engine: Engine = make_engine(self.url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._instrument = instrument
+        self._pages: tuple[PageSpec, ...] | None = None
+        if migrate:
+            ensure_schema(self.engine)
+
+    # -- plumbing -----------------------------------------------------------------
+
+    @property
+    def instrument(self) -> Any:
+        """The instrument the store validates against."""
+        if self._instrument is None:
+            from instruments.loader import load_instrument
+
+            self._instrument = load_instrument()
+        return self._instrument
+
+    @property
+    def pages(self) -> tuple[PageSpec, ...]:
+        """The survey's pages (one per instrument section)."""
+        if self._pages is None:
+            self._pages = build_pages(self.instrument)
+        return self._pages
+
+    def page(self, page: str | int) -> PageSpec:
+        """Return a page by id or index, raising ``ResponseError`` if there is none."""
+        for spec in self.pages:
+            if spec.id == page or spec.index == page:
+                return spec
+        raise ResponseError(f"The survey has no page {page!r}.")
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on error."""
+        with self._sessions.begin() as session:
+            yield session
+
+    def dispose(self) -> None:
+        """Close all pooled database connections."""
+        self.engine.dispose()
+
+    def __enter__(self) -> ResponseStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.dispose()
+
+    def _check_instrument(self, study: Study) -> None:
+        inst = self.instrument
+        if str(study.instrument_hash) != str(inst.content_hash):
+            raise ResponseError(
+                f"Study {study.name!r} was set up with instrument {study.instrument_id} "
+                f"version {study.instrument_version} (hash {study.instrument_hash[:12]}), "
+                f"but this survey runs {inst.id} version {inst.version} "
+                f"(hash {str(inst.content_hash)[:12]}); answers are not accepted until both agree."
+            )
+
+    def _usable(self, token: str, now: datetime) -> None:
+        """Mark an expired invitation as such (committed) before reporting it."""
+        with self.session() as session:
+            invitation = find_invitation(session, token)
+            try:
+                check_usable(invitation, now)
+            except ResponseError as exc:
+                error = exc
+            else:
+                return
+        raise error
+
+    # -- respondents ------------------------------------------------------------------
+
+    def start(self, token: str, *, now: datetime | None = None) -> RespondentState:
+        """Open (or resume) the survey for an invitation token.
+
+        The first call creates the respondent with its own seed for the item
+        order and sets the invitation to ``started``; later calls return the
+        stored progress and answers.
+
+        Parameters
+        ----------
+        token
+            The token from the invitation link (``?t=TOKEN``).
+        now
+            Current time (for tests); default the clock.
+
+        Raises
+        ------
+        ResponseError
+            If the token is unknown, already completed, screened out or expired.
+        """
+        now = now or utcnow()
+        self._usable(token, now)
+        try:
+            with self.session() as session:
+                invitation = find_invitation(session, token, for_update=True)
+                check_usable(invitation, now)
+                self._check_instrument(session.get(Study, invitation.study_id))
+                respondent = invitation.respondent
+                if respondent is None:
+                    respondent = Respondent(
+                        invitation_id=invitation.id,
+                        current_page=0,
+                        seed=secrets.randbelow(2**31),
+                        started_at=now,
+                        last_activity_at=now,
+                    )
+                    session.add(respondent)
+                    invitation.status = "started"
+                else:
+                    respondent.last_activity_at = now
+                session.flush()
+                return self._state(session, invitation, respondent)
+        except IntegrityError:
+            # Two tabs opened the link at the same moment: the other one created the
+            # respondent; read it.
+            with self.session() as session:
+                invitation = find_invitation(session, token)
+                return self._state(session, invitation, invitation.respondent)
+
+    def state(self, token: str) -> RespondentState:
+        """Return the stored progress of a token without changing anything.
+
+        Unlike :meth:`start` this also works for completed invitations.
+        """
+        with self.session() as session:
+            invitation = find_invitation(session, token)
+            if invitation.respondent is None:
+                raise ResponseError("This invitation has not been started yet.")
+            return self._state(session, invitation, invitation.respondent)
+
+    def _state(
+        self, session: Session, invitation: Invitation, respondent: Respondent
+    ) -> RespondentState:
+        latest = self._latest_answers(session, [respondent.id]).get(respondent.id, {})
+        n_pages = len(self.pages)
+        current = min(respondent.current_page, n_pages)
+        return RespondentState(
+            respondent_id=respondent.id,
+            invitation_id=invitation.id,
+            study=session.get(Study, invitation.study_id).name,
+            wave=invitation.wave.name,
+            alliance_id=invitation.alliance_id,
+            firm_role=invitation.firm_role,
+            partner_name=invitation.partner_name,
+            language=invitation.language,
+            status=invitation.status,
+            current_page=current,
+            current_page_id=self.pages[current].id if current < n_pages else None,
+            n_pages=n_pages,
+            seed=respondent.seed,
+            answers=latest,
+        )
+
+    def item_order(self, seed: int, page: str | int) -> tuple[str, ...]:
+        """Return the order in which a respondent with ``seed`` is shown the items of ``page``."""
+        return shown_order(self.page(page), seed)
+
+    @staticmethod
+    def _latest_answers(session: Session, respondent_ids: list[int]) -> dict[int, dict[str, Any]]:
+        if not respondent_ids:
+            return {}
+        newest = (
+            select(func.max(Answer.id))
+            .where(Answer.respondent_id.in_(respondent_ids))
+            .group_by(Answer.respondent_id, Answer.item_id)
+        )
+        rows = session.scalars(select(Answer).where(Answer.id.in_(newest))).all()
+        out: dict[int, dict[str, Any]] = {}
+        for answer in rows:
+            out.setdefault(answer.respondent_id, {})[answer.item_id] = _value_of(answer)
+        return out
+
+    # -- submissions ------------------------------------------------------------------
+
+    def submit_page(
+        self,
+        token: str,
+        page: str | int,
+        answers: Mapping[str, Any],
+        *,
+        submission_key: str,
+        shown_at: datetime | None = None,
+        answered_at: Mapping[str, datetime] | None = None,
+        now: datetime | None = None,
+    ) -> SubmissionResult:
+        """Validate and store one submitted page in a single transaction.
+
+        Parameters
+        ----------
+        token
+            The invitation token.
+        page
+            Page id (section id) or index.
+        answers
+            Item id to value (``None``/empty means unanswered).  Coded items take
+            integer codes, free text is stored as given and never interpreted.
+        submission_key
+            Idempotency key of this page submission, created when the page was
+            shown.  Submitting the same key again stores nothing and returns the
+            first result with ``duplicate=True``.
+        shown_at
+            When the page was shown; default the previous activity of the
+            respondent.  Used for the page time.
+        answered_at
+            Optional per-item times at which the respondent answered.
+        now
+            Submission time (for tests); default the clock.
+
+        Returns
+        -------
+        SubmissionResult
+
+        Raises
+        ------
+        ResponseError
+            For an unknown, completed, screened-out or expired token, a page that
+            does not exist or lies ahead of the respondent's progress, or (as
+            :class:`~instruments.store.pages.PageValidationError`) any invalid
+            answer.  Nothing is stored then.
+        """
+        if not isinstance(submission_key, str) or not 0 < len(submission_key) <= 100:
+            raise ResponseError(
+                "submission_key= must be a non-empty string of at most 100 characters."
+            )
+        now = now or utcnow()
+        spec = self.page(page)
+        stored = self._stored_submission(token, submission_key)
+        if stored is not None:
+            return stored
+        self._usable(token, now)
+        valid = validate_page(spec, answers)
+        try:
+            with self.session() as session:
+                return self._write_page(
+                    session, token, spec, valid, submission_key, shown_at, answered_at, now
+                )
+        except IntegrityError:
+            stored = self._stored_submission(token, submission_key)
+            if stored is None:
+                raise
+            return stored
+
+    def _stored_submission(self, token: str, submission_key: str) -> SubmissionResult | None:
+        with self.session() as session:
+            invitation = find_invitation(session, token)
+            respondent = invitation.respondent
+            if respondent is None:
+                return None
+            sub = session.scalars(
+                select(PageSubmission).where(
+                    PageSubmission.respondent_id == respondent.id,
+                    PageSubmission.submission_key == submission_key,
+                )
+            ).one_or_none()
+            if sub is None:
+                return None
+            return self._result(sub, invitation.status == "completed", duplicate=True)
+
+    def _result(self, sub: PageSubmission, completed: bool, *, duplicate: bool) -> SubmissionResult:
+        n_pages = len(self.pages)
+        return SubmissionResult(
+            submission_id=sub.id,
+            respondent_id=sub.respondent_id,
+            page=sub.page,
+            page_index=sub.page_index,
+            next_page=sub.next_page,
+            next_page_id=self.pages[sub.next_page].id if sub.next_page < n_pages else None,
+            n_answers=sub.n_answers,
+            completed=completed,
+            duplicate=duplicate,
+        )
+
+    def _write_page(
+        self,
+        session: Session,
+        token: str,
+        spec: PageSpec,
+        valid: list,
+        submission_key: str,
+        shown_at: datetime | None,
+        answered_at: Mapping[str, datetime] | None,
+        now: datetime,
+    ) -> SubmissionResult:
+        invitation = find_invitation(session, token, for_update=True)
+        check_usable(invitation, now)
+        self._check_instrument(session.get(Study, invitation.study_id))
+        respondent = invitation.respondent
+        if respondent is None:
+            respondent = Respondent(
+                invitation_id=invitation.id,
+                current_page=0,
+                seed=secrets.randbelow(2**31),
+                started_at=now,
+                last_activity_at=now,
+            )
+            session.add(respondent)
+            invitation.status = "started"
+            session.flush()
+        if spec.index > respondent.current_page:
+            raise ResponseError(
+                f"Page {spec.id!r} cannot be submitted before the pages in front of it; "
+                f"the respondent is on page {respondent.current_page + 1}."
+            )
+        begin = shown_at or respondent.last_activity_at
+        duration = (now - begin).total_seconds() if begin is not None else None
+        next_page = spec.index + 1
+        sub = PageSubmission(
+            respondent_id=respondent.id,
+            page=spec.id,
+            page_index=spec.index,
+            submission_key=submission_key,
+            shown_at=shown_at,
+            submitted_at=now,
+            duration_sec=duration,
+            n_answers=len(valid),
+            next_page=next_page,
+        )
+        session.add(sub)
+        session.flush()
+        order = shown_order(spec, respondent.seed)
+        times = answered_at or {}
+        session.add_all(
+            Answer(
+                respondent_id=respondent.id,
+                submission_id=sub.id,
+                item_id=v.item_id,
+                value_int=v.value_int,
+                value_num=v.value_num,
+                value_text=v.value_text,
+                page=spec.id,
+                position=order.index(v.item_id) + 1,
+                answered_at=times.get(v.item_id),
+                submitted_at=now,
+            )
+            for v in valid
+        )
+        respondent.current_page = max(respondent.current_page, next_page)
+        respondent.last_activity_at = now
+        completed = respondent.current_page >= len(self.pages)
+        if completed and invitation.status != "completed":
+            invitation.status = "completed"
+            respondent.completed_at = now
+        session.flush()
+        return self._result(sub, completed, duplicate=False)
+
+    def screen_out(self, token: str, *, now: datetime | None = None) -> None:
+        """Close an invitation after a screening question (status ``screened_out``).
+
+        The answers given so far stay in the log.
+        """
+        now = now or utcnow()
+        with self.session() as session:
+            invitation = find_invitation(session, token, for_update=True)
+            if invitation.status == "completed":
+                raise ResponseError("A completed response cannot be screened out.")
+            invitation.status = "screened_out"
+            if invitation.respondent is not None:
+                invitation.respondent.last_activity_at = now
+
+    # -- reading ----------------------------------------------------------------------
+
+    def _study(self, session: Session, study: str) -> Study:
+        found = session.scalars(select(Study).where(Study.name == study)).one_or_none()
+        if found is None:
+            names = session.scalars(select(Study.name).order_by(Study.name)).all()
+            known = ", ".join(names) if names else "none yet"
+            raise DataError(f"There is no study {study!r} in the store (studies: {known}).")
+        return found
+
+    def _field_kinds(self) -> dict[str, str]:
+        return {f.id: f.kind for p in self.pages for f in p.fields}
+
+    def wide(
+        self,
+        study: str,
+        *,
+        completed_only: bool = False,
+        include_screened_out: bool = False,
+        meta: bool = False,
+    ) -> pd.DataFrame:
+        """The latest answer per item per respondent, one row per respondent.
+
+        Columns: ``respondent_id``, ``alliance_id``, ``firm_role``, ``language``,
+        ``duration_sec``, ``page_time_<page>`` for every page, then one column per
+        item, attention check and question in instrument order (integer codes as
+        float with ``NaN`` for missing, free text as text).  With ``meta=True``
+        ``wave``, ``status``, ``started_at`` and ``completed_at`` follow the
+        paradata.
+
+        Parameters
+        ----------
+        study
+            Study name.
+        completed_only
+            Keep only completed responses.
+        include_screened_out
+            Keep respondents who were screened out (default: dropped).
+        meta
+            Add the fieldwork columns named above.
+        """
+        import numpy as np
+        import pandas as pd
+
+        with self.session() as session:
+            st = self._study(session, study)
+            rows = session.execute(
+                select(Respondent, Invitation, Wave.name)
+                .join(Invitation, Respondent.invitation_id == Invitation.id)
+                .join(Wave, Invitation.wave_id == Wave.id)
+                .where(Invitation.study_id == st.id)
+                .order_by(Respondent.id)
+            ).all()
+            keep = []
+            for respondent, invitation, wave in rows:
+                if completed_only and invitation.status != "completed":
+                    continue
+                if invitation.status == "screened_out" and not include_screened_out:
+                    continue
+                keep.append((respondent, invitation, wave))
+            ids = [r.id for r, _, _ in keep]
+            latest = self._latest_answers(session, ids)
+            subs = (
+                session.execute(
+                    select(
+                        PageSubmission.respondent_id,
+                        PageSubmission.page,
+                        PageSubmission.duration_sec,
+                        PageSubmission.submitted_at,
+                    ).where(PageSubmission.respondent_id.in_(ids))
+                ).all()
+                if ids
+                else []
+            )
+        page_time: dict[tuple[int, str], float] = {}
+        last_submit: dict[int, datetime] = {}
+        for rid, page, duration, submitted in subs:
+            if duration is not None:
+                page_time[(rid, page)] = page_time.get((rid, page), 0.0) + duration
+            if rid not in last_submit or submitted > last_submit[rid]:
+                last_submit[rid] = submitted
+        kinds = self._field_kinds()
+        records = []
+        for respondent, invitation, wave in keep:
+            end = respondent.completed_at or last_submit.get(respondent.id)
+            rec: dict[str, Any] = {
+                "respondent_id": respondent.id,
+                "alliance_id": invitation.alliance_id,
+                "firm_role": invitation.firm_role,
+                "language": invitation.language,
+                "duration_sec": (
+                    (end - respondent.started_at).total_seconds() if end is not None else np.nan
+                ),
+            }
+            for p in self.pages:
+                rec[f"page_time_{p.id}"] = page_time.get((respondent.id, p.id), np.nan)
+            if meta:
+                rec["wave"] = wave
+                rec["status"] = invitation.status
+                rec["started_at"] = respondent.started_at
+                rec["completed_at"] = respondent.completed_at
+            answers = latest.get(respondent.id, {})
+            for item_id, kind in kinds.items():
+                value = answers.get(item_id)
+                if kind == "text":
+                    rec[item_id] = value if value is not None else np.nan
+                else:
+                    rec[item_id] = float(value) if value is not None else np.nan
+            records.append(rec)
+        columns = list(ID_COLUMNS) + [f"page_time_{p.id}" for p in self.pages]
+        if meta:
+            columns += ["wave", "status", "started_at", "completed_at"]
+        columns += list(kinds)
+        frame = pd.DataFrame.from_records(records, columns=columns)
+        frame["respondent_id"] = frame["respondent_id"].astype("int64")
+        for col in columns:
+            if (
+                col in ("duration_sec",)
+                or col.startswith("page_time_")
+                or (col in kinds and kinds[col] != "text")
+            ):
+                frame[col] = frame[col].astype("float64")
+        return frame
+
+    def answer_log(self, study: str) -> pd.DataFrame:
+        """The append-only answer log of a study, one row per stored answer.
+
+        Columns: ``answer_id``, ``respondent_id``, ``alliance_id``, ``firm_role``,
+        ``submission_id``, ``submission_key``, ``page``, ``position`` (shown
+        position on the page), ``item_id``, ``value_int``, ``value_num``,
+        ``value_text``, ``answered_at``, ``submitted_at``.
+        """
+        import pandas as pd
+
+        columns = [
+            "answer_id", "respondent_id", "alliance_id", "firm_role", "submission_id",
+            "submission_key", "page", "position", "item_id", "value_int", "value_num",
+            "value_text", "answered_at", "submitted_at",
+        ]  # fmt: skip
+        with self.session() as session:
+            st = self._study(session, study)
+            rows = session.execute(
+                select(
+                    Answer.id,
+                    Answer.respondent_id,
+                    Invitation.alliance_id,
+                    Invitation.firm_role,
+                    Answer.submission_id,
+                    PageSubmission.submission_key,
+                    Answer.page,
+                    Answer.position,
+                    Answer.item_id,
+                    Answer.value_int,
+                    Answer.value_num,
+                    Answer.value_text,
+                    Answer.answered_at,
+                    Answer.submitted_at,
+                )  # fmt: skip
+                .join(PageSubmission, Answer.submission_id == PageSubmission.id)
+                .join(Respondent, Answer.respondent_id == Respondent.id)
+                .join(Invitation, Respondent.invitation_id == Invitation.id)
+                .where(Invitation.study_id == st.id)
+                .order_by(Answer.id)
+            ).all()
+        frame = pd.DataFrame.from_records([tuple(r) for r in rows], columns=columns)
+        for col in ("value_int", "value_num", "position"):
+            frame[col] = pd.to_numeric(frame[col]).astype("float64")
+        return frame

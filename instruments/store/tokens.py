@@ -1,0 +1,70 @@
+"""Invitation tokens: generated once, only their sha256 hash is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from instruments.errors import ResponseError
+from instruments.store.models import Invitation
+
+TOKEN_BYTES = 32
+
+
+def new_token() -> str:
+    """Return a new random invitation token (``secrets.token_urlsafe(32)``)."""
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def hash_token(token: str) -> str:
+    """Return the hex sha256 of ``token``, the only form in which tokens are stored."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def find_invitation(session: Session, token: str, *, for_update: bool = False) -> Invitation:
+    """Return the invitation of ``token`` or raise ``ResponseError`` if it is unknown."""
+    if not isinstance(token, str) or not token.strip():
+        raise ResponseError(
+            "No invitation token was given; please open the personal link from your invitation."
+        )
+    stmt = select(Invitation).where(Invitation.token_hash == hash_token(token.strip()))
+    if for_update:
+        stmt = stmt.with_for_update()
+    invitation = session.scalars(stmt).one_or_none()
+    if invitation is None:
+        raise ResponseError(
+            "This invitation link is not valid. Please check that you copied the whole "
+            "link from your invitation, or ask the study team for a new one."
+        )
+    return invitation
+
+
+def check_usable(invitation: Invitation, now: datetime) -> None:
+    """Raise ``ResponseError`` if the invitation can no longer be answered.
+
+    An invitation whose ``expires_at`` has passed is marked ``expired`` (the
+    caller commits that change).
+    """
+    if invitation.status == "completed":
+        raise ResponseError(
+            "This invitation has already been used to complete the survey; thank you. "
+            "Answers cannot be changed after completion."
+        )
+    if invitation.status == "screened_out":
+        raise ResponseError(
+            "This invitation is closed: the survey ended for this respondent after the "
+            "screening questions."
+        )
+    expired = invitation.status == "expired" or (
+        invitation.expires_at is not None and invitation.expires_at <= now
+    )
+    if expired:
+        invitation.status = "expired"
+        when = invitation.expires_at.strftime("%Y-%m-%d") if invitation.expires_at else "earlier"
+        raise ResponseError(
+            f"This invitation expired on {when}. Please ask the study team for a new link."
+        )

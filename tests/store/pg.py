@@ -1,0 +1,128 @@
+"""A throw-away PostgreSQL server for the test session (Debian's ``postgresql`` package).
+
+The server refuses to run as root, so when the tests run as root the data
+directory is handed to the ``postgres`` user and ``pg_ctl`` runs through
+``runuser``.  It listens on a free port of its own on 127.0.0.1 with its unix
+socket in the temporary directory, and is stopped and removed at session end.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class PostgresUnavailable(RuntimeError):
+    """PostgreSQL binaries are missing or the server did not start."""
+
+
+def find_bindir() -> Path | None:
+    """Newest ``/usr/lib/postgresql/<v>/bin`` that has ``initdb`` and ``pg_ctl``."""
+    candidates = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+        key=lambda p: (
+            int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0
+        ),
+    )
+    for initdb in reversed(candidates):
+        bindir = Path(initdb).parent
+        if (bindir / "pg_ctl").exists():
+            return bindir
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class PostgresServer:
+    bindir: Path
+    root: Path
+    port: int
+    user: str = "postgres"
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    def _cmd(self, *args: str) -> list[str]:
+        if os.geteuid() == 0:
+            return ["runuser", "-u", "postgres", "--", *args]
+        return list(args)
+
+    def url(self, database: str) -> str:
+        return f"postgresql+psycopg://{self.user}@127.0.0.1:{self.port}/{database}"
+
+    def start(self) -> None:
+        run = self._cmd
+        subprocess.run(
+            run(str(self.bindir / "initdb"), "-D", str(self.data), "-U", self.user,
+                "-A", "trust", "-E", "UTF8", "--no-sync", "--locale=C"),
+            check=True, capture_output=True, timeout=120,
+        )  # fmt: skip
+        opts = (
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+            "-c max_connections=200"
+        )
+        subprocess.run(
+            run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o", opts,
+                "-l", str(self.root / "server.log"), "-w", "-t", "60", "start"),
+            check=True, capture_output=True, timeout=90,
+        )  # fmt: skip
+
+    def stop(self) -> None:
+        subprocess.run(
+            self._cmd(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w",
+                      "stop"),
+            capture_output=True, timeout=60, check=False,
+        )  # fmt: skip
+
+    def create_database(self, name: str) -> str:
+        import psycopg
+
+        with psycopg.connect(self.url("postgres").replace("+psycopg", ""), autocommit=True) as c:
+            c.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def log(self) -> str:
+        try:
+            return (self.root / "server.log").read_text(errors="replace")[-3000:]
+        except OSError:
+            return ""
+
+
+def start_server() -> PostgresServer:
+    """Start a fresh server; raise :class:`PostgresUnavailable` with the reason if impossible."""
+    bindir = find_bindir()
+    if bindir is None:
+        raise PostgresUnavailable(
+            "PostgreSQL server binaries (/usr/lib/postgresql/*/bin/initdb) are missing; "
+            "run `make test`, which installs Debian's postgresql package."
+        )
+    if os.geteuid() == 0 and shutil.which("runuser") is None:
+        raise PostgresUnavailable("Running as root needs `runuser` to start PostgreSQL.")
+    root = Path(tempfile.mkdtemp(prefix="alliance-survey-pg-"))
+    if os.geteuid() == 0:
+        shutil.chown(root, user="postgres", group="postgres")
+    os.chmod(root, 0o700)
+    server = PostgresServer(bindir=bindir, root=root, port=_free_port())
+    try:
+        server.start()
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+        detail = getattr(exc, "stderr", b"") or b""
+        log = server.log()
+        shutil.rmtree(root, ignore_errors=True)
+        raise PostgresUnavailable(
+            f"PostgreSQL did not start: {exc}\n{detail.decode(errors='replace')}\n{log}"
+        ) from exc
+    return server
