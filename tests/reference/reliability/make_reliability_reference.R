@@ -10,6 +10,7 @@
 #   tests/reference/reliability/bfi_keys.json   the psych::bfi.keys scoring keys ("-" = reversed)
 #   tests/reference/reliability/holzinger.json  alpha, item stats, CFA, omega, AVE, HTMT, CR, Harman
 #   tests/reference/reliability/bfi.json        the same for the bfi five-factor model
+#   tests/reference/reliability/cmv.json        one-factor (Harman) CFA and ULMC method-factor fits
 suppressPackageStartupMessages({
   library(lavaan)
   library(semTools)
@@ -133,3 +134,24 @@ write_ref(list(
   htmt = htmt_ref(bfi_model, bfi_rev),
   harman = harman_ref(bfi_rev)
 ), "bfi.json")
+
+# ---- common-method-variance models ----
+fit_ref <- function(fit) {
+  ss <- standardizedSolution(fit)
+  list(fit = as.list(fitMeasures(fit, c("chisq", "df", "pvalue", "cfi", "tli", "rmsea"))),
+       converged = lavInspect(fit, "converged"),
+       loadings = list(lhs = ss$lhs[ss$op == "=~"], rhs = ss$rhs[ss$op == "=~"],
+                       std_all = ss$est.std[ss$op == "=~"]))
+}
+ulmc_model <- function(model, items, traits) {
+  paste0(model, "\nmethod =~ NA*", items[1], " + ", paste(items[-1], collapse = " + "),
+         "\nmethod ~~ 1*method\n", paste0("method ~~ 0*", traits, collapse = "\n"))
+}
+hs_items <- paste0("x", 1:9)
+write_ref(list(
+  hs_traits = fit_ref(cfa(hs_model, hs)),
+  hs_one_factor = fit_ref(cfa(paste("common_factor =~", paste(hs_items, collapse = " + ")), hs)),
+  bfi_traits = fit_ref(cfa(bfi_model, bfi_rev)),
+  bfi_ulmc = fit_ref(cfa(ulmc_model(bfi_model, items, names(bfi_scales)), bfi_rev)),
+  bfi_ulmc_model = ulmc_model(bfi_model, items, names(bfi_scales))
+), "cmv.json")

@@ -1,0 +1,118 @@
+"""Common-method-variance checks: Harman (vs psych 2.2.9), Lindell-Whitney by hand, ULMC syntax."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.method_variance import (
+    harman_single_factor,
+    marker_adjust,
+    marker_adjusted_correlations,
+    ulmc_syntax,
+)
+from analysis.reliability import measurement_blocks
+from instruments.errors import DataError, ModelSpecificationError
+from tests.parity import EST_ATOL, EST_RTOL, assert_close
+from tests.test_reliability import BFI_REF, HS, HS_REF, bfi_reversed
+
+HS_ITEMS = [f"x{i}" for i in range(1, 10)]
+
+
+@pytest.mark.parametrize("source", ["hs", "bfi"])
+def test_harman_matches_psych_principal(source: str) -> None:
+    if source == "hs":
+        data, ref = HS[HS_ITEMS], HS_REF["harman"]
+    else:
+        data, ref = bfi_reversed(), BFI_REF["harman"]
+    res = harman_single_factor(data)
+    assert res["n_obs"] == ref["n"]
+    assert_close(res["first_eigenvalue"], ref["first_eigenvalue"], atol=EST_ATOL, rtol=EST_RTOL,
+                 what="first eigenvalue")
+    assert_close(res["prop_var"], ref["prop_var"], atol=EST_ATOL, rtol=EST_RTOL, what="prop var")
+
+
+def test_harman_single_dominant_factor_by_construction() -> None:
+    # Four identical-up-to-noise items: first component takes almost all variance.
+    rng = np.random.default_rng(1)
+    g = rng.normal(size=500)
+    data = pd.DataFrame({f"i{k}": g + 0.01 * rng.normal(size=500) for k in range(4)})
+    assert harman_single_factor(data)["prop_var"] > 0.99
+    independent = pd.DataFrame(rng.normal(size=(500, 4)), columns=list("abcd"))
+    assert harman_single_factor(independent)["prop_var"] < 0.4
+
+
+def test_marker_adjust_by_hand() -> None:
+    # r = .40, r_M = .10, n = 103: r_A = .3/.9 = 1/3; t = (1/3) / sqrt((1 - 1/9) / 100) = 10/sqrt(8)
+    res = marker_adjust([0.40, 0.10, 0.05], 0.10, 103)
+    assert_close(res["r_adj"], [1 / 3, 0.0, -0.05 / 0.9], atol=1e-12, what="r_adj")
+    assert_close(res["t"].iloc[0], (1 / 3) / np.sqrt((8 / 9) / 100), atol=1e-12, what="t")
+    assert (res["df"] == 100).all()
+    # two-sided p of t = 10/sqrt(8) = 3.5355 with 100 df is about 6.1e-4
+    assert 5e-4 < res["pvalue"].iloc[0] < 7e-4
+    assert res["pvalue"].iloc[1] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("r", "r_m", "n", "message"),
+    [(0.3, 1.0, 100, "r_m="), (0.3, 0.1, 3, "n="), (1.5, 0.1, 100, "r="), (0.3, np.nan, 100, "r_m=")],
+)
+def test_marker_adjust_bad_input(r: float, r_m: float, n: int, message: str) -> None:
+    with pytest.raises(DataError, match=message):
+        marker_adjust(r, r_m, n)
+
+
+def _marker_data() -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    n = 400
+    method = rng.normal(size=n)
+    a = rng.normal(size=n)
+    return pd.DataFrame(
+        {
+            "a": a + 0.5 * method,
+            "b": 0.6 * a + rng.normal(size=n) + 0.5 * method,
+            "c": rng.normal(size=n) + 0.5 * method,
+            "marker": rng.normal(size=n) + 0.5 * method,
+        }
+    )
+
+
+def test_marker_adjusted_correlations_use_smallest_marker_correlation() -> None:
+    data = _marker_data()
+    res = marker_adjusted_correlations(data, "marker")
+    r = data.corr()
+    r_m = r.loc[["a", "b", "c"], "marker"].min()
+    assert list(zip(res["var1"], res["var2"], strict=True)) == [("a", "b"), ("a", "c"), ("b", "c")]
+    assert_close(res["r_m"], [r_m] * 3, atol=1e-12, what="r_m")
+    expected = [(r.loc[x, y] - r_m) / (1 - r_m) for x, y in [("a", "b"), ("a", "c"), ("b", "c")]]
+    assert_close(res["r_adj"], expected, atol=1e-12, what="r_adj")
+    assert (res["n"] == 400).all()
+    second = marker_adjusted_correlations(data, "marker", r_m="second_smallest")
+    assert second["r_m"].iloc[0] > r_m
+    chosen = marker_adjusted_correlations(data, "marker", ["a", "b"], r_m=0.2)
+    assert_close(chosen["r_adj"], [(r.loc["a", "b"] - 0.2) / 0.8], atol=1e-12, what="chosen r_m")
+
+
+def test_marker_adjusted_correlations_errors() -> None:
+    data = _marker_data()
+    with pytest.raises(DataError, match="not in the data"):
+        marker_adjusted_correlations(data, "nomarker")
+    with pytest.raises(DataError, match="must not also"):
+        marker_adjusted_correlations(data, "marker", ["a", "marker"])
+    with pytest.raises(DataError, match="r_m="):
+        marker_adjusted_correlations(data, "marker", r_m="largest")  # type: ignore[arg-type]
+    with pytest.raises(DataError, match="without variance"):
+        marker_adjusted_correlations(data.assign(c=1.0), "marker")
+
+
+def test_ulmc_syntax_adds_orthogonal_method_factor() -> None:
+    model = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+    syntax = ulmc_syntax(model)
+    blocks = measurement_blocks(syntax)
+    assert blocks["method"] == HS_ITEMS
+    for f in ("visual", "textual", "speed"):
+        assert f"method ~~ 0*{f}" in syntax
+    assert "method ~~ 1*method" in syntax
+    with pytest.raises(ModelSpecificationError, match="already a factor"):
+        ulmc_syntax(model, method_factor="speed")
