@@ -1,0 +1,158 @@
+"""Check a wide data frame against the instrument (columns and codes).
+
+Used by :meth:`instruments.schema.Instrument.validate_data`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from instruments.errors import DataError
+from instruments.schema import AttentionCheck, Item, Question
+
+if TYPE_CHECKING:  # pragma: no cover
+    from instruments.schema import Instrument
+
+MAX_EXAMPLES = 3
+
+
+def _examples(values: pd.Series) -> str:
+    uniq = list(dict.fromkeys(values.tolist()))
+    shown = ", ".join(repr(v) if isinstance(v, str) else f"{v:g}" if isinstance(v, float)
+                      else str(v) for v in uniq[:MAX_EXAMPLES])
+    return shown + (", ..." if len(uniq) > MAX_EXAMPLES else "")
+
+
+def _rows(n: int) -> str:
+    return f"{n} row{'s' if n != 1 else ''}"
+
+
+def _as_numeric(col: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Numeric view of a column and a mask of non-missing entries that are not numbers.
+
+    Empty strings count as missing answers.
+    """
+    if pd.api.types.is_bool_dtype(col):
+        return col.astype("float64"), pd.Series(False, index=col.index)
+    if pd.api.types.is_numeric_dtype(col):
+        return pd.to_numeric(col, errors="coerce").astype("float64"), pd.Series(
+            False, index=col.index
+        )
+    obj = col.astype(object)
+    blank = obj.map(lambda v: isinstance(v, str) and not v.strip())
+    obj = obj.mask(blank)
+    num = pd.to_numeric(obj, errors="coerce").astype("float64")
+    bad = obj.notna() & num.isna()
+    return num, bad
+
+
+def check_column(col: pd.Series, var: Item | AttentionCheck | Question, codes: list[int] | None,
+                 lo: float | None, hi: float | None, kind: str) -> list[str]:
+    """Problems of one column: non-numeric, non-integer, out-of-range values (NaN allowed)."""
+    name = var.id
+    problems: list[str] = []
+    if kind == "text":
+        return problems
+    num, bad = _as_numeric(col)
+    if bad.any():
+        problems.append(
+            f"column {name}: {_rows(int(bad.sum()))} with non-numeric values "
+            f"(e.g. {_examples(col[bad])}); expected {'codes' if codes else 'numbers'}"
+        )
+    finite = num.notna()
+    inf = finite & ~np.isfinite(num)
+    if inf.any():
+        problems.append(f"column {name}: {_rows(int(inf.sum()))} with infinite values")
+    ok = finite & ~inf
+    if kind in ("coded", "integer"):
+        frac = ok & (num != np.round(num))
+        if frac.any():
+            problems.append(
+                f"column {name}: {_rows(int(frac.sum()))} with non-integer values "
+                f"(e.g. {_examples(num[frac])})"
+            )
+        ok = ok & ~frac
+    if codes is not None:
+        out = ok & ~num.isin([float(c) for c in codes])
+        if out.any():
+            problems.append(
+                f"column {name}: {_rows(int(out.sum()))} with codes outside "
+                f"{{{', '.join(str(c) for c in codes)}}} (e.g. {_examples(num[out])})"
+            )
+    elif lo is not None and hi is not None:
+        out = ok & ((num < lo) | (num > hi))
+        if out.any():
+            problems.append(
+                f"column {name}: {_rows(int(out.sum()))} outside {lo:g}..{hi:g} "
+                f"(e.g. {_examples(num[out])})"
+            )
+    return problems
+
+
+def validate_data(inst: Instrument, df: pd.DataFrame) -> None:
+    """Check a wide data frame against an instrument.
+
+    Checks that every item, attention-check and question column exists (text
+    questions such as the open comment may be absent) and that every value is
+    a valid code of its response list, a whole number or a number within the
+    declared range.  Missing answers (NaN, None, empty strings) are fine.
+    Paradata columns are not checked.
+
+    Parameters
+    ----------
+    inst : Instrument
+        The questionnaire.
+    df : pandas.DataFrame
+        Wide data, one row per respondent, one column per variable (named by id).
+
+    Raises
+    ------
+    DataError
+        Naming every missing column and every column with invalid values (row
+        count and example values); ``problems`` holds the list.
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise DataError(f"Expected a pandas DataFrame, got {type(df).__name__}.")
+    problems: list[str] = []
+    dupes = df.columns[df.columns.duplicated()].unique().tolist()
+    for name in dupes:
+        problems.append(f"column {name} appears more than once")
+    columns = set(df.columns)
+    missing: list[str] = []
+    checks: list[tuple[pd.Series, object, list[int] | None, float | None, float | None, str]] = []
+    for var_id in inst.item_variables():
+        var = inst.item(var_id)
+        if isinstance(var, Question):
+            if var.type == "text":
+                kind = "text"
+            elif var.choices is not None:
+                kind = "coded"
+            else:
+                kind = var.type  # integer / number
+            codes = var.choices.values if var.choices is not None else None
+            lo, hi = var.min, var.max
+        else:
+            response = inst.response_list(var_id)
+            kind, codes, lo, hi = "coded", response.values, None, None
+        if var_id not in columns:
+            if kind != "text":
+                missing.append(var_id)
+            continue
+        if var_id in dupes:
+            continue
+        checks.append((df[var_id], var, codes, lo, hi, kind))
+    if missing:
+        problems.insert(0, f"missing columns ({len(missing)}): {', '.join(missing)}")
+    for col, var, codes, lo, hi, kind in checks:
+        problems.extend(check_column(col, var, codes, lo, hi, kind))  # type: ignore[arg-type]
+    if problems:
+        n = len(problems)
+        err = DataError(
+            f"The data do not fit instrument {inst.id} {inst.version} "
+            f"({n} problem{'s' if n != 1 else ''}):\n" + "\n".join(f"  - {p}" for p in problems)
+        )
+        err.problems = problems  # type: ignore[attr-defined]
+        raise err
