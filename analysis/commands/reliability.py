@@ -1,0 +1,136 @@
+"""``alliance-survey reliability``: alpha, omega, CR, AVE, HTMT and Fornell-Larcker per scale."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+from instruments.errors import DataError, ModelSpecificationError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``reliability`` sub-command."""
+    parser = subparsers.add_parser(
+        "reliability",
+        help="Reliability and discriminant validity of the scales of a CFA model.",
+        description=(
+            "Fit the CFA in MODEL and report per factor Cronbach's alpha (psych defaults, "
+            "Feldt CI), omega (semTools::compRelSEM), composite reliability, AVE "
+            "(semTools::AVE), HTMT (semTools::htmt) and the Fornell-Larcker table."
+        ),
+    )
+    parser.add_argument("data", metavar="DATA", help="Data file (.csv, .parquet or .sav).")
+    parser.add_argument(
+        "--model", required=True, metavar="MODEL.lav",
+        help="File with the lavaan measurement model ('factor =~ item + item ...').",
+    )
+    parser.add_argument("--estimator", default="ML", help="CFA estimator (default: ML).")
+    parser.add_argument(
+        "--json", metavar="OUT", default=None,
+        help="Write the result as JSON to OUT ('-' for standard output).",
+    )
+    parser.set_defaults(func=handle)
+
+
+def read_data(path: str) -> Any:
+    """Read a data file by its extension (.csv, .parquet, .sav)."""
+    import pandas as pd
+
+    p = Path(path)
+    if not p.is_file():
+        raise DataError(f"Data file {path!r} does not exist.")
+    suffix = p.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            return pd.read_parquet(p)
+        if suffix == ".sav":
+            import pyreadstat
+
+            frame, _ = pyreadstat.read_sav(str(p))
+            return frame
+        return pd.read_csv(p)
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise DataError(f"Cannot read the data file {path!r}: {exc}") from exc
+
+
+def _clean(value: Any) -> Any:
+    """Replace NaN/inf by None (JSON null) recursively."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalar
+        return _clean(value.item())
+    return value
+
+
+def _fmt(value: Any) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "    NA"
+    return f"{value:6.3f}"
+
+
+def format_report(report: dict[str, Any]) -> str:
+    """A readable text table of :func:`analysis.reliability.reliability_report` output."""
+    scales = report["scales"]
+    width = max([len("Scale")] + [len(f) for f in scales])
+    lines = [
+        f"Reliability and validity (estimator {report.get('estimator', 'ML')}, "
+        f"N = {report.get('n_obs', 'NA')})",
+        "",
+        f"{'Scale':<{width}}  items   alpha  [95% CI (Feldt)]   omega      CR     AVE",
+    ]
+    for factor, s in scales.items():
+        lines.append(
+            f"{factor:<{width}}  {s['n_items']:5d}  {_fmt(s['alpha'])}  "
+            f"[{_fmt(s['alpha_ci_lower'])}, {_fmt(s['alpha_ci_upper'])}]  "
+            f"{_fmt(s['omega'])}  {_fmt(s['cr'])}  {_fmt(s['ave'])}"
+        )
+    for title, key in (("HTMT (semTools htmt2)", "htmt"),
+                       ("Fornell-Larcker (sqrt(AVE) on the diagonal)", "fornell_larcker")):
+        table = report.get(key) or {}
+        if not table:
+            continue
+        names = list(table)
+        lines += ["", title, " " * width + "  " + "  ".join(f"{n[:8]:>8}" for n in names)]
+        for r in names:
+            cells = []
+            for c in names:
+                v = table[r].get(c)
+                cells.append(f"{'':>8}" if names.index(c) > names.index(r) else f"{_fmt(v):>8}")
+            lines.append(f"{r:<{width}}  " + "  ".join(cells))
+    cuts = report.get("thresholds") or []
+    if cuts:
+        lines += ["", "Conventional thresholds: " + "; ".join(
+            f"{t['measure']} {t['comparison']} {t['value']:g}" for t in cuts
+        )]
+    for w in report.get("warnings") or []:
+        lines.append(f"Warning: {w}")
+    return "\n".join(lines)
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Run the reliability analysis and print or write the result."""
+    from analysis.reliability import reliability_report
+
+    model_path = Path(args.model)
+    if not model_path.is_file():
+        raise ModelSpecificationError(f"Model file {args.model!r} does not exist (--model=).")
+    model = model_path.read_text(encoding="utf-8")
+    data = read_data(args.data)
+    report = _clean(reliability_report(data, model, estimator=args.estimator))
+    if args.json is None:
+        print(format_report(report))
+        return 0
+    text = json.dumps(report, indent=2, allow_nan=False)
+    if args.json == "-":
+        sys.stdout.write(text + "\n")
+    else:
+        Path(args.json).write_text(text + "\n", encoding="utf-8")
+    return 0

@@ -1,0 +1,160 @@
+"""reliability_report() and the ``alliance-survey reliability`` command.
+
+The ``*_with_lavaan_estimates`` tests replace the SEM engine by lavaan's own
+estimates (committed JSON), so they check the wiring of the report against
+psych / semTools independently of the engine.  The ``*_engine`` tests fit the
+CFA with ``analysis.sem.cfa``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import types
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.cli import main
+from analysis.reliability import reliability_report
+from instruments.errors import DataError
+from tests.parity import EST_ATOL, EST_RTOL, assert_close
+from tests.test_reliability import BFI_REF, HS, HS_REF, bfi_reversed
+
+HS_MODEL = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+KEYS = {"alpha", "alpha_ci_lower", "alpha_ci_upper", "omega", "cr", "ave", "n_items"}
+
+
+def _lavaan_engine(ref: dict) -> types.ModuleType:
+    """A stand-in for ``analysis.sem`` whose ``cfa`` returns lavaan's estimates."""
+    module = types.ModuleType("analysis.sem")
+
+    def cfa(model: str, data: pd.DataFrame, *, estimator: str = "ML", **_: object):
+        assert estimator == "ML"
+        return types.SimpleNamespace(
+            params=pd.DataFrame(ref["params"]).assign(group=1),
+            fit={"ntotal": float(ref["n"])}, converged=True, warnings=[],
+        )
+
+    module.cfa = cfa  # type: ignore[attr-defined]
+    return module
+
+
+def _check_against_reference(report: dict, source_ref: dict, cfa_ref: dict) -> None:
+    factors = list(cfa_ref["omega"])
+    assert list(report["scales"]) == factors
+    for f in factors:
+        s = report["scales"][f]
+        assert set(s) == KEYS
+        alpha = source_ref["alpha"][f]  # psych's keyed alpha = alpha of recoded items
+        assert_close(s["alpha"], alpha["raw_alpha"], atol=EST_ATOL, rtol=EST_RTOL, what="alpha")
+        assert_close(s["alpha_ci_lower"], alpha["feldt_lower"], atol=EST_ATOL, what="ci lo")
+        assert_close(s["alpha_ci_upper"], alpha["feldt_upper"], atol=EST_ATOL, what="ci hi")
+        assert_close(s["omega"], cfa_ref["omega"][f], atol=EST_ATOL, rtol=EST_RTOL, what="omega")
+        assert_close(s["ave"], cfa_ref["ave"][f], atol=EST_ATOL, rtol=EST_RTOL, what="AVE")
+        assert_close(s["cr"], cfa_ref["cr"][f], atol=EST_ATOL, rtol=EST_RTOL, what="CR")
+    names = source_ref["htmt"]["names"]
+    ht = np.array([[report["htmt"][a][b] for b in names] for a in names])
+    assert_close(ht, np.array(source_ref["htmt"]["htmt2"]), atol=EST_ATOL, rtol=EST_RTOL,
+                 what="HTMT")
+    fl = np.array([[report["fornell_larcker"][a][b] for b in names] for a in names])
+    expected = np.array(cfa_ref["cor_lv"]["values"], dtype=float)
+    np.fill_diagonal(expected, [math.sqrt(cfa_ref["ave"][f]) for f in names])
+    assert_close(fl, expected, atol=EST_ATOL, rtol=EST_RTOL, what="Fornell-Larcker")
+
+
+def test_report_with_lavaan_estimates_holzinger(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "analysis.sem", _lavaan_engine(HS_REF["cfa"]))
+    report = reliability_report(HS, HS_MODEL)
+    _check_against_reference(report, HS_REF, HS_REF["cfa"])
+    assert report["n_obs"] == 301
+    assert {t["measure"] for t in report["thresholds"]} >= {"htmt", "ave", "cr"}
+
+
+def test_report_with_lavaan_estimates_bfi(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "analysis.sem", _lavaan_engine(BFI_REF["cfa"]))
+    data = bfi_reversed()
+    report = reliability_report(data, BFI_REF["cfa"]["model"])
+    _check_against_reference(report, BFI_REF, BFI_REF["cfa"])
+    # neuroticism has no reversed items: alpha of the report is psych's (pairwise) alpha
+    assert_close(report["scales"]["neuroticism"]["alpha"],
+                 BFI_REF["alpha"]["neuroticism"]["raw_alpha"], atol=EST_ATOL, what="alpha N")
+
+
+@pytest.mark.parametrize(
+    ("mutate", "model", "message"),
+    [
+        (lambda d: d.drop(columns=["x5"]), HS_MODEL, "x5"),
+        (lambda d: d, HS_MODEL + "\nsingle =~ x1", "at least 2"),
+        (lambda d: d.assign(x2=3.0), HS_MODEL, "constant"),
+        (lambda d: d.assign(x3=np.nan), HS_MODEL, "missing for every"),
+        (lambda d: d.assign(x4="a"), HS_MODEL, "not numeric"),
+    ],
+)
+def test_report_bad_data_lists_problem(mutate, model: str, message: str) -> None:
+    with pytest.raises(DataError, match=message):
+        reliability_report(mutate(HS.copy()), model)
+
+
+def _write_inputs(tmp_path: Path, data: pd.DataFrame, model: str) -> tuple[str, str]:
+    data_path = tmp_path / "data.csv"
+    model_path = tmp_path / "model.lav"
+    data.to_csv(data_path, index=False)
+    model_path.write_text(model, encoding="utf-8")
+    return str(data_path), str(model_path)
+
+
+def test_command_json_contract_with_lavaan_estimates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "analysis.sem", _lavaan_engine(HS_REF["cfa"]))
+    data_path, model_path = _write_inputs(tmp_path, HS, HS_MODEL)
+    assert main(["reliability", data_path, "--model", model_path, "--json", "-"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) >= {"scales", "htmt", "fornell_larcker"}
+    _check_against_reference(out, HS_REF, HS_REF["cfa"])
+    out_file = tmp_path / "out.json"
+    assert main(["reliability", data_path, "--model", model_path, "--json", str(out_file)]) == 0
+    assert json.loads(out_file.read_text()) == out
+
+
+def test_command_table_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "analysis.sem", _lavaan_engine(HS_REF["cfa"]))
+    data_path, model_path = _write_inputs(tmp_path, HS, HS_MODEL)
+    assert main(["reliability", data_path, "--model", model_path]) == 0
+    text = capsys.readouterr().out
+    assert "HTMT" in text and "Fornell-Larcker" in text
+    visual = next(line for line in text.splitlines() if line.startswith("visual"))
+    assert f"{HS_REF['alpha']['visual']['raw_alpha']:.3f}" in visual
+    assert f"{HS_REF['cfa']['omega']['visual']:.3f}" in visual
+
+
+@pytest.mark.parametrize(
+    ("data", "model", "message"),
+    [
+        (HS.drop(columns=["x9"]), HS_MODEL, "x9"),
+        (HS, "f =~ x1 + x2\ng =~ x3", "'g' has 1 observed item"),
+        (HS.assign(x1=1.0), HS_MODEL, "'x1' is constant"),
+    ],
+)
+def test_command_clear_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], data: pd.DataFrame, model: str,
+    message: str,
+) -> None:
+    data_path, model_path = _write_inputs(tmp_path, data, model)
+    assert main(["reliability", data_path, "--model", model_path, "--json", "-"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_command_missing_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data_path, model_path = _write_inputs(tmp_path, HS, HS_MODEL)
+    assert main(["reliability", str(tmp_path / "nope.csv"), "--model", model_path]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert main(["reliability", data_path, "--model", str(tmp_path / "nope.lav")]) == 2
+    assert "--model" in capsys.readouterr().err
