@@ -342,9 +342,22 @@ def srmr(wls_obs: np.ndarray, wls_est: np.ndarray, n_thresholds: int, n_ov: int)
 
 
 def _get(obj: Any, name: str) -> Any:
+    """Look ``name`` up in a mapping, an attribute, ``.extra`` (FitState) or ``.state``."""
     if isinstance(obj, Mapping):
-        return obj[name]
-    return getattr(obj, name)
+        if name in obj:
+            return obj[name]
+        if "extra" in obj and name in obj["extra"]:
+            return obj["extra"][name]
+        raise KeyError(name)
+    if hasattr(obj, name):
+        return getattr(obj, name)
+    extra = getattr(obj, "extra", None)
+    if isinstance(extra, Mapping) and name in extra:
+        return extra[name]
+    state = getattr(obj, "state", None)
+    if state is not None:
+        return _get(state, name)
+    raise EstimationError(f"The fit object has no {name!r}; pass WLSMV fits.")
 
 
 def _orthogonal_complement(h: np.ndarray, tol: float | None = None) -> np.ndarray:
@@ -365,10 +378,11 @@ def scaled_difference_test(fit0: Any, fit1: Any) -> dict[str, float]:
 
     Parameters
     ----------
-    fit0 : object or mapping
+    fit0 : FitState, SEMResult or mapping
         The restricted model.  Needs ``delta`` (Jacobian at its estimates) and a
-        ``test`` mapping with ``chisq`` and ``df``.
-    fit1 : object or mapping
+        ``test`` mapping with ``chisq`` and ``df`` (a WLSMV ``FitState`` carries
+        ``delta``, ``w_diag`` and ``gamma`` in ``extra``).
+    fit1 : FitState, SEMResult or mapping
         The less restricted model.  Needs ``delta``, ``w_diag`` (DWLS weights),
         ``gamma`` (NACOV), and ``test``.
 
@@ -431,3 +445,203 @@ def scaled_difference_test(fit0: Any, fit1: Any) -> dict[str, float]:
         "trace_ugamma": tr1,
         "trace_ugamma2": tr2,
     }
+
+
+# --------------------------------------------------------------------------- backend
+def _wlsmv_inputs(model: Any, data: list[Any]):
+    """Polychoric statistics of the (single) group in ``model.ov_names`` order."""
+    import pandas as pd
+
+    from instruments.errors import DataError, ModelSpecificationError
+
+    from .ordinal import ordinal_sample_stats
+
+    if model.n_groups != 1:
+        raise ModelSpecificationError(
+            "estimator='WLSMV' supports one group only in this version; fit the groups "
+            "separately or use estimator='MLR'.")
+    if not model.ordered:
+        raise ModelSpecificationError(
+            "estimator='WLSMV' needs ordered= (the model's ordered indicators).")
+    continuous = [v for v in model.ov_names if v not in model.ordered]
+    if continuous:
+        raise ModelSpecificationError(
+            "estimator='WLSMV' with continuous indicators (polyserial/Pearson correlations) "
+            f"is not supported: {', '.join(continuous)}. Declare them in ordered= or use "
+            "estimator='MLR'.")
+    st = data[0]
+    if st.data is None:
+        raise DataError("estimator='WLSMV' needs the raw data (SampleStats.data).")
+    frame = pd.DataFrame(np.asarray(st.data, dtype=float), columns=list(model.ov_names))
+    ostats = ordinal_sample_stats(frame, list(model.ov_names))
+    if ostats.nobs != st.n:
+        raise DataError(
+            f"estimator='WLSMV' uses complete cases only: {st.n - ostats.nobs} of {st.n} cases "
+            "have missing values. Use missing='listwise'.")
+    th_model = [a for a, _ in model.th_names]
+    for v, ths in zip(ostats.names, ostats.thresholds, strict=True):
+        k_model = th_model.count(v)
+        if k_model != len(ths):
+            raise DataError(
+                f"The ordered variable {v!r} has {len(ths) + 1} observed categories but the "
+                f"model has {k_model} thresholds for it; categories without any responses "
+                "(e.g. unused levels of a Categorical) must be dropped or merged.")
+    return ostats
+
+
+def fit_wlsmv(model: Any, data: list[Any], options: Mapping[str, Any],
+              start: np.ndarray | None = None):
+    """WLSMV backend: DWLS estimates, robust SEs, scaled-and-shifted test.
+
+    Parameters
+    ----------
+    model : CompiledModel
+        A bound compiled model whose observed variables are all ordered
+        (delta parameterization).
+    data : list of SampleStats
+        One group; ``data[0].data`` holds the raw category codes.
+    options : mapping
+        User options (``baseline=True`` when fitting the independence model).
+    start : ndarray, optional
+        Start vector.
+
+    Returns
+    -------
+    FitState
+        ``x``, robust ``vcov``, ``fmin`` in lavaan's scaling, ``test`` with the
+        standard and scaled-and-shifted statistics, ``baseline`` (the independence
+        model with free thresholds), and ``extra`` with lavaan's WLSMV fit measures
+        (``cfi_scaled``, ``tli_scaled``, ``rmsea_scaled``, ``srmr``, ...) and the
+        ingredients of :func:`scaled_difference_test` (``delta``, ``w_diag``,
+        ``gamma``, ``wls_obs``, ``wls_est``).
+
+    Notes
+    -----
+    Unobserved categories are dropped as in lavaan; cases with missing values
+    are refused (use listwise deletion before).
+
+    # In R: lavaan::sem(model, data, ordered = ..., estimator = "WLSMV")
+    """
+    from dataclasses import replace
+
+    from .api import FitState
+
+    ostats = _wlsmv_inputs(model, data)
+    n = ostats.nobs
+    s = ostats.wls_obs
+    w = ostats.wls_v_diag
+    gamma = ostats.gamma
+    nth = ostats.n_thresholds
+    p = len(ostats.names)
+    warns: list[str] = []
+
+    if start is None:
+        start_stats = [replace(data[0], cov=ostats.cor, mean=np.zeros(p))]
+        x0 = np.asarray(model.x_start(start_stats), dtype=float)
+    else:
+        x0 = np.asarray(start, dtype=float).copy()
+
+    converged = True
+    iterations = 0
+    x = x0
+    if model.n_free:
+        x, iterations, converged = _gauss_newton(model, x0, s, w)
+        if not converged:
+            warns.append(f"The WLSMV estimation did not converge after {iterations} "
+                         "iterations; results are not trustworthy. Try other start values or "
+                         "a simpler model.")
+    sigma = model.moments(x)[0]
+    delta = model.jacobian(x)[0] if model.n_free else np.zeros((len(s), 0))
+    F = dwls_discrepancy(s, sigma, w)
+    df = int(model.df())
+    vcov = robust_vcov(delta, w, gamma, n) if model.n_free else None
+    test = scaled_shifted_test((n - 1) * F, df, delta, w, gamma)
+    fmin = (n - 1) / n * F / 2.0
+
+    # Heywood cases: negative implied residual variances of ordered indicators.
+    theta_diag = np.array([_residual_variance(model, x, i) for i in range(p)])
+    neg = [v for v, t in zip(model.ov_names, theta_diag, strict=True) if t < 0]
+    if neg:
+        warns.append("Some ordered indicators have negative residual variances "
+                     f"(Heywood case): {', '.join(neg)}.")
+
+    extra: dict[str, Any] = {
+        "wls_obs": s, "wls_est": sigma, "delta": delta, "w_diag": w, "gamma": gamma,
+        "nobs": n, "n_thresholds": nth, "trace_ugamma": test.trace_ugamma,
+        "trace_ugamma2": test.trace_ugamma2, "sample_stats": ostats,
+    }
+    baseline = None
+    if not options.get("baseline"):
+        btest = baseline_test(s, w, gamma, nth, n)
+        bx = s[:nth].copy()
+        baseline = FitState(x=bx, vcov=None, converged=True, iterations=0,
+                            fmin=(n - 1) / n * (btest.chisq / (n - 1)) / 2.0,
+                            test=btest.as_dict(), extra={"analytic": True})
+        fm = fit_indices(test, btest, n)
+        fm["srmr"] = srmr(s, sigma, nth, p)
+        fm["fmin"] = fmin
+        fm["ntotal"] = float(n)
+        extra["fit_measures"] = fm
+        extra.update({k: v for k, v in fm.items() if k not in extra})
+    return FitState(x=x, vcov=vcov, converged=converged, iterations=iterations, fmin=fmin,
+                    test=test.as_dict(), baseline=baseline, extra=extra,
+                    warnings=tuple(warns))
+
+
+def _residual_variance(model: Any, x: np.ndarray, i: int) -> float:
+    """Implied residual variance ``1 - explained`` of ordered indicator ``i``."""
+    lam, beta, psi, *_ = model.matrices(x, 0)
+    m = beta.shape[0]
+    if m == 0:
+        return 1.0
+    L = lam @ np.linalg.inv(np.eye(m) - beta)
+    return float(1.0 - L[i] @ psi @ L[i])
+
+
+def _gauss_newton(
+    model: Any, x0: np.ndarray, s: np.ndarray, w: np.ndarray, max_iter: int = 500
+) -> tuple[np.ndarray, int, bool]:
+    """Minimise the DWLS discrepancy by damped Gauss-Newton (Levenberg-Marquardt)."""
+
+    def discrepancy(x: np.ndarray) -> float:
+        try:
+            sig = model.moments(x)[0]
+        except np.linalg.LinAlgError:
+            return np.inf
+        val = dwls_discrepancy(s, sig, w)
+        return val if np.isfinite(val) else np.inf
+
+    x = np.asarray(x0, dtype=float).copy()
+    f = discrepancy(x)
+    if not np.isfinite(f):
+        raise EstimationError("WLSMV estimation failed: the start values give an undefined "
+                              "model-implied correlation matrix.")
+    lam = 0.0
+    for it in range(1, max_iter + 1):
+        r = s - model.moments(x)[0]
+        J = model.jacobian(x)[0]
+        wj = w[:, None] * J
+        h = J.T @ wj
+        g = wj.T @ r
+        scale = np.max(np.abs(np.diag(h))) if h.size else 1.0
+        accepted = False
+        for _ in range(60):
+            try:
+                step = np.linalg.solve(h + lam * np.diag(np.diag(h) + 1e-12 * scale), g)
+            except np.linalg.LinAlgError:
+                lam = max(10.0 * lam, 1e-6)
+                continue
+            xn = x + step
+            fn = discrepancy(xn)
+            if fn <= f:
+                accepted = True
+                break
+            lam = max(10.0 * lam, 1e-6)
+        if not accepted:
+            return x, it, bool(np.max(np.abs(g)) < 1e-6)
+        df_ = f - fn
+        x, f = xn, fn
+        lam = lam / 10.0 if lam > 1e-9 else 0.0
+        if np.max(np.abs(step)) < 1e-10 or df_ <= 1e-15 * max(f, 1e-300):
+            return x, it, True
+    return x, max_iter, False
