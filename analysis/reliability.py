@@ -415,7 +415,7 @@ def _check_params(params: pd.DataFrame, *, need_std: bool = False) -> pd.DataFra
             "with lavaan's columns (lhs, op, rhs, est, std_all)."
         )
     if "group" in params.columns:
-        groups = pd.unique(params["group"].dropna())
+        groups = pd.unique(params.loc[params["group"] != 0, "group"].dropna())  # 0: ':=' rows
         if len(groups) > 1:
             raise DataError(
                 "params= holds several groups; pass the rows of one group "
@@ -801,8 +801,6 @@ def reliability_report(
 
     result = cfa(syntax, data, estimator=estimator)
     params = result.params
-    if "group" in params.columns:
-        params = params[params["group"].isin([1, 1.0]) | params["group"].isna()]
     observed = {f: [i for i in items if i not in blocks] for f, items in blocks.items()}
     indicators = list(dict.fromkeys(i for items in observed.values() for i in items))
     scov = sample_covariance(data, indicators)
