@@ -1,1 +1,62 @@
-"""Structural equation modelling with lavaan parity, built on semopy."""
+"""Structural equation modelling with lavaan parity (lavaan 0.6 defaults).
+
+Pipeline (as lavaan): lavaan syntax --``syntax.parse_model``--> statements
+--``partable.build_partable``--> parameter table --``model``--> a frozen
+:class:`~analysis.sem.model.CompiledModel` (LISREL all-y matrices, implied
+moments, analytic Jacobian "Delta") --backend--> :class:`~analysis.sem.api.FitState`
+--``fit.fit_measures`` / ``standardize`` / ``modindices``--> :class:`SEMResult`.
+
+Public API::
+
+    from analysis.sem import sem, cfa, compile_model, SEMResult, measurement_invariance
+    res = sem(model, data, estimator="ML", missing="listwise", ordered=None, group=None,
+              group_equal=(), std_lv=False, bootstrap=0, seed=None)
+    compiled = compile_model(model, data=data)     # parse + compile once
+    res = compiled.fit(other_data)                  # refit (bootstrap, simulation)
+
+Backend protocol
+----------------
+A backend is a function ``fit_X(model, data, options, start=None) -> FitState``:
+
+* ``model`` is a :class:`CompiledModel` already *bound* to the data
+  (``model.bind(stats)``: fixed.x values filled in).  Use ``model.x_start(stats)``,
+  ``model.implied(x)``, ``model.moments(x)``, ``model.jacobian(x)`` (analytic
+  d moments / d x per group, lavaan's Delta), ``model.derivatives(x, g)``
+  (dSigma, dmu, dtau arrays), ``model.df()``, ``model.n_free``.
+* ``data`` is a list (one per group) of :class:`~analysis.sem.model.SampleStats`
+  (``n``, ``mean``, ``cov`` with divisor n, raw ``data`` in ``model.ov_names``
+  order; NaN kept for ``missing="ml"``).
+* ``options`` is a read-only mapping of the user options (``estimator``,
+  ``missing``, ``se``, ``test``, ``bootstrap``, ``seed``, ...).
+* ``start`` is an optional start vector (e.g. the full-sample estimate in a bootstrap).
+
+It returns an :class:`analysis.sem.api.FitState` (frozen) with ``x``, ``vcov``,
+``converged``, ``iterations``, ``fmin``, ``test`` (``chisq, df, pvalue`` and,
+where defined, ``chisq_scaled, df_scaled, pvalue_scaled, scaling_factor,
+shift_parameter``), ``loglik``, ``loglik_h1`` (NaN where undefined),
+``baseline`` (the FitState of lavaan's independence model, fitted by the same
+backend on ``analysis.sem.api.baseline_model(model)``), ``extra`` (a dict of
+anything else, e.g. robust fit measures named as lavaan's ``fitMeasures`` with
+``.`` -> ``_``) and ``warnings``.
+
+Dispatch (``analysis.sem.api.BACKENDS``): ML + listwise -> ``ml.fit_ml``;
+ML + missing="ml" -> ``fiml.fit_fiml``; MLR -> ``robust.fit_mlr``;
+WLSMV -> ``wls.fit_wlsmv``.  Modules are imported lazily; a missing one gives a
+``ModelSpecificationError``.
+"""
+
+from .api import FitState, SEMResult, cfa, compile_model, sem
+from .invariance import measurement_invariance
+from .model import CompiledModel, Implied, SampleStats
+
+__all__ = [
+    "CompiledModel",
+    "FitState",
+    "Implied",
+    "SEMResult",
+    "SampleStats",
+    "cfa",
+    "compile_model",
+    "measurement_invariance",
+    "sem",
+]

@@ -1,0 +1,116 @@
+"""Measurement invariance: configural, metric, scalar, strict (lavaan ``group.equal``).
+
+# In R: semTools::measEq.syntax(...) / lavaan::cfa(..., group.equal = ...) + lavTestLRT()
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from instruments.errors import ModelSpecificationError
+
+LEVELS = {
+    "configural": (),
+    "metric": ("loadings",),
+    "scalar": ("loadings", "intercepts"),
+    "strict": ("loadings", "intercepts", "residuals"),
+}
+LEVELS_ORDINAL = {
+    "configural": (),
+    "metric": ("loadings",),
+    "scalar": ("loadings", "thresholds"),
+    "strict": ("loadings", "thresholds", "residuals"),
+}
+
+
+def lrt(res0, res1) -> dict[str, float]:
+    """Likelihood-ratio (chi-square difference) test of nested fits ``res1`` within ``res0``.
+
+    ``res0`` is the less restricted model.  For robust estimators the scaled
+    difference test is taken from the backend module's ``scaled_difference(res0, res1)``
+    (MLR: Satorra-Bentler 2001; WLSMV: Satorra 2000) when it exists.
+
+    # In R: lavaan::lavTestLRT(fit0, fit1)
+    """
+    est = res1.estimator
+    if est != "ML":
+        mod_name = {"MLR": "analysis.sem.robust", "WLSMV": "analysis.sem.wls"}.get(est)
+        try:
+            mod = importlib.import_module(mod_name) if mod_name else None
+        except ModuleNotFoundError:
+            mod = None
+        if mod is not None and hasattr(mod, "scaled_difference"):
+            return dict(mod.scaled_difference(res0, res1))
+    d_chisq = res1.fit["chisq"] - res0.fit["chisq"]
+    d_df = res1.fit["df"] - res0.fit["df"]
+    p = float(stats.chi2.sf(d_chisq, d_df)) if d_df > 0 else float("nan")
+    return {"delta_chisq": float(d_chisq), "delta_df": float(d_df), "delta_pvalue": p}
+
+
+def measurement_invariance(
+    model: str,
+    data: pd.DataFrame,
+    group: str,
+    *,
+    estimator: str = "ML",
+    levels=("configural", "metric", "scalar", "strict"),
+    **kwargs,
+) -> pd.DataFrame:
+    """Fit increasingly constrained multigroup models and compare neighbours.
+
+    Parameters
+    ----------
+    model : str
+        lavaan syntax of the measurement model.
+    data : DataFrame
+    group : str
+        Grouping column.
+    estimator : str
+        Passed to :func:`analysis.sem.sem`.
+    levels : sequence of str
+        From ``configural, metric, scalar, strict``.
+
+    Returns
+    -------
+    DataFrame
+        One row per level: ``level, group_equal, npar, chisq, df, pvalue, cfi, rmsea,
+        srmr, delta_chisq, delta_df, delta_pvalue, delta_cfi, delta_rmsea``
+        (differences to the previous level; NaN for the first).
+
+    Notes
+    -----
+    # In R: lavaan::lavTestLRT(configural, metric, scalar, strict)
+    """
+    from .api import sem
+
+    table = LEVELS_ORDINAL if kwargs.get("ordered") else LEVELS
+    unknown = [lv for lv in levels if lv not in table]
+    if unknown:
+        raise ModelSpecificationError(
+            f"Unknown invariance levels {unknown}; choose from {list(table)}.")
+    rows = []
+    prev = None
+    for lv in levels:
+        res = sem(model, data, estimator=estimator, group=group, group_equal=table[lv], **kwargs)
+        f = res.fit
+        chisq_key = "chisq_scaled" if "chisq_scaled" in f else "chisq"
+        row = {"level": lv, "group_equal": ",".join(table[lv]), "npar": f["npar"],
+               "chisq": f[chisq_key], "df": f["df"], "pvalue": f.get("pvalue", np.nan),
+               "cfi": f.get("cfi_robust", f.get("cfi_scaled", f.get("cfi", np.nan))),
+               "rmsea": f.get("rmsea_robust", f.get("rmsea_scaled", f.get("rmsea", np.nan))),
+               "srmr": f.get("srmr", np.nan)}
+        if prev is None:
+            row.update(delta_chisq=np.nan, delta_df=np.nan, delta_pvalue=np.nan,
+                       delta_cfi=np.nan, delta_rmsea=np.nan)
+        else:
+            d = lrt(prev[0], res)
+            row.update(delta_chisq=d["delta_chisq"], delta_df=d["delta_df"],
+                       delta_pvalue=d["delta_pvalue"], delta_cfi=row["cfi"] - prev[1]["cfi"],
+                       delta_rmsea=row["rmsea"] - prev[1]["rmsea"])
+        rows.append(row)
+        prev = (res, row)
+    return pd.DataFrame(rows)

@@ -1,0 +1,609 @@
+"""Compiled SEM (step 3: parameter table -> LISREL all-y matrices, moments, Delta).
+
+A :class:`CompiledModel` is built once from lavaan syntax (see
+:func:`analysis.sem.api.compile_model`) and is immutable afterwards; it can be
+shared read-only between threads and refitted on many data sets.
+
+Representation (per group, LISREL "all-y" form as in lavaan)::
+
+    Sigma = Lambda (I - B)^-1 Psi (I - B)^-T Lambda' + Theta
+    mu    = nu + Lambda (I - B)^-1 alpha
+
+The eta vector holds the latent variables followed by observed variables that
+take part in regressions (``eta_names``); those have a fixed unit loading and
+zero residual in ``Theta``.  Exogenous observed covariates (``fixed.x``) have
+their (co)variances and means fixed at the sample values: a model is *bound*
+to one data set's statistics with :meth:`CompiledModel.bind`; backends always
+receive a bound model.
+
+Ordered variables (delta parameterization, delta = 1): their intercepts are 0,
+their residual variances are not parameters but ``1 - diag(explained)`` so that
+the implied matrix has a unit diagonal; thresholds (``|`` rows) are free.
+
+Moment vectors (lavaan's WLS order, ``lavInspect(fit, "wls.obs")``):
+
+* continuous: ``[mu (if meanstructure), vech(Sigma)]``, vech = lower triangle
+  column by column including the diagonal;
+* with ordered variables: ``[th, var(numeric), vech(Sigma) without diagonal]``
+  where ``th`` runs over the observed variables in order and holds each ordered
+  variable's thresholds minus its implied mean, and each numeric variable's
+  implied mean.
+
+The free-parameter vector ``x`` is the reduced one: rows of the parameter table
+that are tied by labels, ``==`` or ``group_equal`` share one entry (column
+``xid`` of the table).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from instruments.errors import ModelSpecificationError
+
+LAMBDA, BETA, PSI, THETA, NU, ALPHA, TAU = range(7)
+_MATRIX_OF_NAME = {"lambda": LAMBDA, "beta": BETA, "psi": PSI, "theta": THETA,
+                   "nu": NU, "alpha": ALPHA, "tau": TAU}
+
+
+@dataclass(frozen=True)
+class SampleStats:
+    """Data statistics of one group.
+
+    Attributes
+    ----------
+    n : int
+        Number of cases used (after listwise deletion for complete-data estimators).
+    mean : ndarray (p,)
+        Sample means (NaN-aware when ``data`` has missing values).
+    cov : ndarray (p, p)
+        Sample covariance matrix with divisor ``n`` (lavaan's ``likelihood = "normal"``);
+        pairwise when ``data`` has missing values.
+    data : ndarray (n, p)
+        Raw data in ``ov_names`` order (may contain NaN for ``missing="ml"``).
+    """
+
+    n: int
+    mean: np.ndarray
+    cov: np.ndarray
+    data: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class Implied:
+    """Model-implied moments of one group.
+
+    ``sigma`` is the p x p covariance (correlation rows/columns for ordered
+    variables), ``mu`` the means (``None`` without mean structure), ``tau`` the
+    thresholds in ``CompiledModel.th_names`` order (``None`` without ordered data).
+    """
+
+    sigma: np.ndarray
+    mu: np.ndarray | None
+    tau: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class _GroupSpec:
+    p: int
+    m: int
+    base: tuple[np.ndarray, ...]  # Lambda, B, Psi, Theta, nu, alpha, tau with fixed values
+    # free entries: (matrix code, row, col, xid, table row index)
+    ent_mat: np.ndarray
+    ent_row: np.ndarray
+    ent_col: np.ndarray
+    ent_xid: np.ndarray
+    ent_tab: np.ndarray
+    # exo entries to fill from sample statistics: (matrix code, row, col, ov i, ov j | -1)
+    exo: tuple[tuple[int, int, int, int, int], ...]
+    th_var: np.ndarray  # ov index of each threshold
+
+
+def vech_indices(p: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row/column indices of lavaan's vech (lower triangle, column by column)."""
+    r, c = np.triu_indices(p)
+    return c, r
+
+
+def vech(a: np.ndarray) -> np.ndarray:
+    """Lower triangle of a symmetric matrix, column by column, diagonal included."""
+    i, j = vech_indices(a.shape[0])
+    return a[i, j]
+
+
+@dataclass(frozen=True)
+class CompiledModel:
+    """A parsed and compiled SEM; immutable, refit with :meth:`fit`.
+
+    Attributes
+    ----------
+    partable : DataFrame
+        The parameter table (lavaan columns plus ``xid``).
+    groups : list of str
+        Group labels (``[""]`` for one group).
+    ov_names, lv_names : list of str
+        Observed / latent variables in lavaan's order.
+    ordered : list of str
+        Ordered (categorical) observed variables.
+    meanstructure : bool
+        Whether means/intercepts are modelled.
+    n_free : int
+        Length of the reduced free-parameter vector ``x``.
+    """
+
+    partable: pd.DataFrame
+    groups: list[str]
+    ov_names: list[str]
+    lv_names: list[str]
+    ordered: list[str]
+    meanstructure: bool
+    n_free: int
+    eta_names: list[str]
+    ov_x: list[str]
+    th_names: list[tuple[str, str]]
+    options: Mapping[str, Any]
+    _specs: tuple[_GroupSpec, ...] = field(repr=False)
+    bound: bool = False
+
+    # ------------------------------------------------------------------ basics
+    @property
+    def n_groups(self) -> int:
+        """Number of groups."""
+        return len(self.groups)
+
+    @property
+    def n_ov(self) -> int:
+        """Number of observed variables."""
+        return len(self.ov_names)
+
+    @property
+    def ordered_mask(self) -> np.ndarray:
+        """Boolean mask over ``ov_names``: True for ordered variables."""
+        return np.array([v in self.ordered for v in self.ov_names], dtype=bool)
+
+    @property
+    def x_names(self) -> list[str]:
+        """A readable name (first table row) for each entry of ``x``."""
+        pt = self.partable
+        out = [""] * self.n_free
+        for _, r in pt[pt["xid"] >= 0].iterrows():
+            k = int(r["xid"])
+            if not out[k]:
+                g = f" (group {r['group']})" if self.n_groups > 1 else ""
+                out[k] = f"{r['lhs']} {r['op']} {r['rhs']}".strip() + g
+        return out
+
+    def n_moments(self, exclude_fixed_x: bool = True) -> int:
+        """Number of sample moments over all groups (lavaan's ``ndat``)."""
+        p = self.n_ov
+        nord = len(self.ordered)
+        total = 0
+        for _ in self.groups:
+            if nord:
+                per = len(self.th_names) + (p - nord) + p * (p - 1) // 2
+                if self.meanstructure:
+                    per += 0
+            else:
+                per = p * (p + 1) // 2 + (p if self.meanstructure else 0)
+            if exclude_fixed_x and self.ov_x:
+                px = len(self.ov_x)
+                per -= px * (px + 1) // 2 + (px if self.meanstructure else 0)
+            total += per
+        return total
+
+    def df(self) -> int:
+        """Degrees of freedom of the model test: moments - free parameters."""
+        return self.n_moments() - self.n_free
+
+    def fit(self, data: pd.DataFrame, *, start: np.ndarray | None = None):
+        """Fit this model to ``data``; returns an :class:`analysis.sem.result.SEMResult`.
+
+        The compiled model is not changed; every call is an independent fit.
+        """
+        from .api import fit_compiled
+
+        return fit_compiled(self, data, start=start)
+
+    # ---------------------------------------------------------------- binding
+    def bind(self, stats: list[SampleStats]) -> CompiledModel:
+        """Return a copy with fixed.x (co)variances and means set to the sample values."""
+        if len(stats) != self.n_groups:
+            raise ModelSpecificationError(
+                f"Expected statistics for {self.n_groups} groups, got {len(stats)}.")
+        specs = []
+        for spec, st in zip(self._specs, stats, strict=True):
+            if not spec.exo:
+                specs.append(spec)
+                continue
+            base = [b.copy() for b in spec.base]
+            for mat, i, j, a, b in spec.exo:
+                val = st.mean[a] if b < 0 else st.cov[a, b]
+                if mat in (NU, ALPHA):
+                    base[mat][i] = val
+                else:
+                    base[mat][i, j] = val
+                    base[mat][j, i] = val
+            specs.append(replace(spec, base=tuple(base)))
+        return replace(self, _specs=tuple(specs), bound=True)
+
+    # ----------------------------------------------------------- start values
+    def x_start(self, stats: list[SampleStats]) -> np.ndarray:
+        """Start values like lavaan's "simple" scheme, informed by the sample moments.
+
+        Loadings from the marker's covariances, residual variances half the
+        observed variances, latent variances from the marker indicator, regressions
+        and covariances 0, intercepts the sample means, thresholds from the
+        marginal proportions when raw ordered data are given; user ``start()``
+        values and fixed values win.
+        """
+        from scipy.stats import norm
+
+        pt = self.partable
+        x = np.zeros(self.n_free)
+        filled = np.zeros(self.n_free, dtype=bool)
+        ov_idx = {v: i for i, v in enumerate(self.ov_names)}
+        for gi, st in enumerate(stats):
+            g = gi + 1
+            rows = pt[(pt["group"] == g) & (pt["xid"] >= 0)]
+            S = st.cov
+            loads = pt[(pt["group"] == g) & (pt["op"] == "=~")]
+            marker: dict[str, str] = {}
+            for f, sub in loads.groupby("lhs", sort=False):
+                marker[f] = sub["rhs"].iloc[0]
+            lv_var: dict[str, float] = {}
+            for f, y0 in marker.items():
+                if y0 not in ov_idx:
+                    lv_var[f] = 0.05
+                    continue
+                i0 = ov_idx[y0]
+                others = [ov_idx[r] for r in loads[loads["lhs"] == f]["rhs"]
+                          if r in ov_idx and ov_idx[r] != i0]
+                c = np.nanmean([S[i0, k] for k in others]) if others else 0.5 * S[i0, i0]
+                lv_var[f] = float(max(c, 0.05)) if np.isfinite(c) else 0.05
+            std_lv = bool(self.options.get("std_lv", False))
+            for _, r in rows.iterrows():
+                k = int(r["xid"])
+                if filled[k]:
+                    continue
+                lhs, op, rhs = r["lhs"], r["op"], r["rhs"]
+                val = 0.0
+                if np.isfinite(r["start_user"]):
+                    val = float(r["start_user"])
+                elif op == "=~":
+                    if rhs in ov_idx and lhs in marker and marker[lhs] in ov_idx:
+                        i0, i = ov_idx[marker[lhs]], ov_idx[rhs]
+                        if std_lv:
+                            val = float(np.sqrt(max(0.5 * S[i, i], 1e-3)))
+                        else:
+                            val = float(S[i0, i] / lv_var[lhs]) if i != i0 else 1.0
+                            if not np.isfinite(val) or abs(val) > 10:
+                                val = 1.0
+                    else:
+                        val = 1.0
+                elif op == "~~" and lhs == rhs:
+                    if lhs in ov_idx and lhs not in self.ordered:
+                        val = 0.5 * S[ov_idx[lhs], ov_idx[lhs]]
+                    elif lhs in lv_var:
+                        val = 1.0 if std_lv else lv_var[lhs]
+                    else:
+                        val = 0.05
+                elif op == "~1":
+                    if lhs in ov_idx and lhs not in self.ordered and lhs not in self.lv_names:
+                        val = float(st.mean[ov_idx[lhs]])
+                elif op == "|":
+                    i = ov_idx[lhs]
+                    val = 0.0
+                    if st.data is not None:
+                        col = st.data[:, i]
+                        col = col[np.isfinite(col)]
+                        cats = np.unique(col)
+                        k_th = int(rhs[1:])
+                        if k_th <= len(cats) - 1:
+                            prop = np.mean(col <= cats[k_th - 1])
+                            val = float(norm.ppf(np.clip(prop, 1e-4, 1 - 1e-4)))
+                if not np.isfinite(val):
+                    val = 0.0
+                x[k] = val
+                filled[k] = True
+        return x
+
+    # ------------------------------------------------------------ matrices
+    def matrices(self, x: np.ndarray, group: int = 0) -> tuple[np.ndarray, ...]:
+        """LISREL matrices ``(Lambda, B, Psi, Theta, nu, alpha, tau)`` of one group at ``x``."""
+        spec = self._specs[group]
+        mats = [b.copy() for b in spec.base]
+        xv = np.asarray(x, dtype=float)[spec.ent_xid]
+        for code in (LAMBDA, BETA, PSI, THETA):
+            sel = spec.ent_mat == code
+            if sel.any():
+                mats[code][spec.ent_row[sel], spec.ent_col[sel]] = xv[sel]
+                if code in (PSI, THETA):
+                    mats[code][spec.ent_col[sel], spec.ent_row[sel]] = xv[sel]
+        for code in (NU, ALPHA, TAU):
+            sel = spec.ent_mat == code
+            if sel.any():
+                mats[code][spec.ent_row[sel]] = xv[sel]
+        return tuple(mats)
+
+    def _core(self, x: np.ndarray, group: int):
+        spec = self._specs[group]
+        lam, beta, psi, theta, nu, alpha, tau = self.matrices(x, group)
+        m = spec.m
+        ib = np.linalg.inv(np.eye(m) - beta) if m else np.zeros((0, 0))
+        L = lam @ ib  # p x m
+        explained = L @ psi @ L.T
+        ordm = self.ordered_mask
+        if ordm.any():
+            theta = theta.copy()
+            d = np.flatnonzero(ordm)
+            theta[d, d] = 1.0 - explained[d, d]
+        sigma = explained + theta
+        alpha_tot = ib @ alpha
+        mu = nu + L @ alpha if m else nu.copy()
+        return lam, beta, psi, theta, nu, alpha, tau, ib, L, sigma, mu, alpha_tot
+
+    def implied(self, x: np.ndarray) -> list[Implied]:
+        """Model-implied ``Sigma``, ``mu`` and thresholds per group at ``x``."""
+        out = []
+        for g in range(self.n_groups):
+            *_, tau, _ib, _L, sigma, mu, _at = self._core(x, g)
+            out.append(Implied(sigma=sigma, mu=mu if self.meanstructure else None,
+                               tau=tau if self.ordered else None))
+        return out
+
+    def implied_lv(self, x: np.ndarray, group: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """Implied covariance matrix and means of the eta vector (latent + structural ov)."""
+        _lam, _b, psi, *_r, ib, _L, _s, _mu, alpha_tot = self._core(x, group)
+        return ib @ psi @ ib.T, alpha_tot
+
+    def _th_moments(self, sigma, mu, tau, group: int) -> np.ndarray:
+        spec = self._specs[group]
+        ordm = self.ordered_mask
+        parts = []
+        ti = 0
+        for i in range(self.n_ov):
+            if ordm[i]:
+                k = int(np.sum(spec.th_var == i))
+                parts.append(tau[ti:ti + k] - mu[i])
+                ti += k
+            else:
+                parts.append(np.array([mu[i]]))
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+    def moments(self, x: np.ndarray) -> list[np.ndarray]:
+        """Model-implied moment vector per group, in lavaan's WLS order."""
+        out = []
+        p = self.n_ov
+        for g in range(self.n_groups):
+            *_, tau, _ib, _L, sigma, mu, _at = self._core(x, g)
+            if self.ordered:
+                num = ~self.ordered_mask
+                r, c = np.tril_indices(p, -1)
+                order = np.lexsort((r, c))
+                off = sigma[r[order], c[order]]
+                out.append(np.concatenate([self._th_moments(sigma, mu, tau, g),
+                                           np.diag(sigma)[num], off]))
+            else:
+                parts = [mu] if self.meanstructure else []
+                parts.append(vech(sigma))
+                out.append(np.concatenate(parts))
+        return out
+
+    def derivatives(self, x: np.ndarray, group: int = 0):
+        """Analytic derivatives of (Sigma, mu, tau) w.r.t. ``x`` for one group.
+
+        Returns
+        -------
+        (dSigma, dmu, dtau) with shapes (n_free, p, p), (n_free, p), (n_free, ntau).
+        """
+        spec = self._specs[group]
+        lam, beta, psi, theta, nu, alpha, tau, ib, L, sigma, mu, at = self._core(x, group)
+        p, k = spec.p, len(spec.ent_xid)
+        A = ib @ psi @ ib.T @ lam.T  # m x p
+        D = np.zeros((k, p, p))
+        Dm = np.zeros((k, p))
+        Dt = np.zeros((k, len(tau)))
+        mat, row, col = spec.ent_mat, spec.ent_row, spec.ent_col
+        cols = np.arange(k)
+        sel = mat == LAMBDA
+        if sel.any():
+            c, i, j = cols[sel], row[sel], col[sel]
+            X = np.zeros((len(c), p, p))
+            X[np.arange(len(c)), i, :] = A[j, :]
+            D[c] = X + X.transpose(0, 2, 1)
+            Dm[c, i] = at[j]
+        sel = mat == BETA
+        if sel.any():
+            c, kk, ll = cols[sel], row[sel], col[sel]
+            X = L[:, kk].T[:, :, None] * A[ll][:, None, :]
+            D[c] = X + X.transpose(0, 2, 1)
+            Dm[c] = L[:, kk].T * at[ll][:, None]
+        sel = mat == PSI
+        if sel.any():
+            c, kk, ll = cols[sel], row[sel], col[sel]
+            X = L[:, kk].T[:, :, None] * L[:, ll].T[:, None, :]
+            Y = X + X.transpose(0, 2, 1)
+            Y[kk == ll] *= 0.5
+            D[c] = Y
+        sel = mat == THETA
+        if sel.any():
+            c, i, j = cols[sel], row[sel], col[sel]
+            D[c, i, j] = 1.0
+            D[c, j, i] = 1.0
+        sel = mat == NU
+        if sel.any():
+            Dm[cols[sel], row[sel]] = 1.0
+        sel = mat == ALPHA
+        if sel.any():
+            Dm[cols[sel]] = L[:, row[sel]].T
+        sel = mat == TAU
+        if sel.any():
+            Dt[cols[sel], row[sel]] = 1.0
+        ordm = self.ordered_mask
+        if ordm.any():
+            d = np.flatnonzero(ordm)
+            D[:, d, d] = 0.0
+        nf = self.n_free
+        dS = np.zeros((nf, p, p))
+        dM = np.zeros((nf, p))
+        dT = np.zeros((nf, len(tau)))
+        np.add.at(dS, spec.ent_xid, D)
+        np.add.at(dM, spec.ent_xid, Dm)
+        np.add.at(dT, spec.ent_xid, Dt)
+        return dS, dM, dT
+
+    def jacobian(self, x: np.ndarray) -> list[np.ndarray]:
+        """Per group: d moments / d x (lavaan's ``Delta``), shape (n_moments_g, n_free)."""
+        out = []
+        p = self.n_ov
+        for g in range(self.n_groups):
+            dS, dM, dT = self.derivatives(x, g)
+            if self.ordered:
+                spec = self._specs[g]
+                ordm = self.ordered_mask
+                th_parts = []
+                ti = 0
+                for i in range(p):
+                    if ordm[i]:
+                        kk = int(np.sum(spec.th_var == i))
+                        th_parts.append(dT[:, ti:ti + kk] - dM[:, [i]])
+                        ti += kk
+                    else:
+                        th_parts.append(dM[:, [i]])
+                num = np.flatnonzero(~ordm)
+                r, c = np.tril_indices(p, -1)
+                order = np.lexsort((r, c))
+                off = dS[:, r[order], c[order]]
+                J = np.concatenate(th_parts + [dS[:, num, num], off], axis=1)
+            else:
+                i, j = vech_indices(p)
+                parts = [dM] if self.meanstructure else []
+                parts.append(dS[:, i, j])
+                J = np.concatenate(parts, axis=1)
+            out.append(J.T)
+        return out
+
+    def x_to_table(self, x: np.ndarray, se: np.ndarray | None = None) -> pd.DataFrame:
+        """Copy of the parameter table with ``est`` (and ``se``) filled in from ``x``."""
+        pt = self.partable.copy()
+        est = pt["ustart"].to_numpy(dtype=float).copy()
+        free = pt["xid"].to_numpy() >= 0
+        est[free] = np.asarray(x)[pt["xid"].to_numpy()[free]]
+        # exo rows and ordered residual variances: read from the bound matrices
+        for g in range(self.n_groups):
+            lam, beta, psi, theta, nu, alpha, tau, *_ = self._core(x, g)
+            sel = np.flatnonzero(((pt["group"] == g + 1).to_numpy()) & ~free)
+            for ridx in sel:
+                r = pt.iloc[ridx]
+                val = self._lookup(r, lam, beta, psi, theta, nu, alpha)
+                if val is not None:
+                    est[ridx] = val
+        pt["est"] = est
+        if se is not None:
+            s = np.zeros(len(pt))
+            s[free] = np.asarray(se)[pt["xid"].to_numpy()[free]]
+            s[pt["op"].isin([":=", "==", "<", ">"]).to_numpy()] = np.nan
+            pt["se"] = s
+        return pt
+
+    def _lookup(self, r, lam, beta, psi, theta, nu, alpha):
+        ovi = {v: i for i, v in enumerate(self.ov_names)}
+        eti = {v: i for i, v in enumerate(self.eta_names)}
+        lhs, op, rhs = r["lhs"], r["op"], r["rhs"]
+        eta_ov = set(self.eta_names) - set(self.lv_names)
+        if op == "~~":
+            if lhs in eti and rhs in eti:
+                return psi[eti[lhs], eti[rhs]]
+            if lhs in ovi and rhs in ovi:
+                return theta[ovi[lhs], ovi[rhs]]
+        if op == "~1":
+            if lhs in eti:
+                return alpha[eti[lhs]]
+            if lhs in ovi and lhs not in eta_ov:
+                return nu[ovi[lhs]]
+        return None
+
+
+def build_specs(partable: pd.DataFrame, ov_names: list[str], lv_names: list[str],
+                eta_ov: list[str], ordered: list[str], n_groups: int, n_free: int,
+                ) -> tuple[list[str], list[tuple[str, str]], tuple[_GroupSpec, ...]]:
+    """Translate the parameter table into per-group matrix specifications."""
+    eta_names = list(lv_names) + [v for v in eta_ov if v not in lv_names]
+    ovi = {v: i for i, v in enumerate(ov_names)}
+    eti = {v: i for i, v in enumerate(eta_names)}
+    p, m = len(ov_names), len(eta_names)
+    th_names: list[tuple[str, str]] = []
+    pt = partable
+    g1 = pt[(pt["group"] == 1) & (pt["op"] == "|")]
+    order = {v: i for i, v in enumerate(ov_names)}
+    th_rows = sorted((order[r.lhs], int(r.rhs[1:]), r.lhs, r.rhs) for r in g1.itertuples())
+    th_names = [(t[2], t[3]) for t in th_rows]
+    th_pos = {(a, b): i for i, (a, b) in enumerate(th_names)}
+    specs = []
+    for g in range(1, n_groups + 1):
+        lam = np.zeros((p, m))
+        beta = np.zeros((m, m))
+        psi = np.zeros((m, m))
+        theta = np.zeros((p, p))
+        nu = np.zeros(p)
+        alpha = np.zeros(m)
+        tau = np.zeros(len(th_names))
+        for v in eta_ov:
+            if v not in lv_names:
+                lam[ovi[v], eti[v]] = 1.0
+        base = [lam, beta, psi, theta, nu, alpha, tau]
+        ents: list[tuple[int, int, int, int, int]] = []
+        exo: list[tuple[int, int, int, int, int]] = []
+        rows = pt[(pt["group"] == g) & pt["op"].isin(["=~", "~", "~~", "~1", "|"])]
+        for ridx, r in rows.iterrows():
+            lhs, op, rhs = r["lhs"], r["op"], r["rhs"]
+            if op == "=~":
+                if rhs in eti:
+                    code, i, j = BETA, eti[rhs], eti[lhs]
+                else:
+                    code, i, j = LAMBDA, ovi[rhs], eti[lhs]
+            elif op == "~":
+                if lhs not in eti or rhs not in eti:
+                    raise ModelSpecificationError(f"Cannot place '{lhs} ~ {rhs}' in the model.")
+                code, i, j = BETA, eti[lhs], eti[rhs]
+            elif op == "~~":
+                if lhs in eti and rhs in eti:
+                    code, i, j = PSI, eti[lhs], eti[rhs]
+                elif lhs in ovi and rhs in ovi and lhs not in eti and rhs not in eti:
+                    code, i, j = THETA, ovi[lhs], ovi[rhs]
+                else:
+                    raise ModelSpecificationError(
+                        f"Cannot place the covariance '{lhs} ~~ {rhs}' in the model.")
+            elif op == "~1":
+                if lhs in eti:
+                    code, i, j = ALPHA, eti[lhs], 0
+                else:
+                    code, i, j = NU, ovi[lhs], 0
+            else:  # "|"
+                code, i, j = TAU, th_pos[(lhs, rhs)], 0
+            xid = int(r["xid"])
+            if xid >= 0:
+                ents.append((code, i, j, xid, int(ridx)))
+            elif int(r["exo"]) == 1:
+                if op == "~1":
+                    exo.append((code, i, j, ovi[lhs], -1))
+                else:
+                    exo.append((code, i, j, ovi[lhs], ovi[rhs]))
+            else:
+                val = float(r["ustart"]) if np.isfinite(r["ustart"]) else 0.0
+                if code in (NU, ALPHA, TAU):
+                    base[code][i] = val
+                else:
+                    base[code][i, j] = val
+                    if code in (PSI, THETA):
+                        base[code][j, i] = val
+        arr = np.array(ents, dtype=int).reshape(-1, 5)
+        th_var = np.array([order[a] for a, _ in th_names], dtype=int)
+        specs.append(_GroupSpec(p=p, m=m, base=tuple(base), ent_mat=arr[:, 0],
+                                ent_row=arr[:, 1], ent_col=arr[:, 2], ent_xid=arr[:, 3],
+                                ent_tab=arr[:, 4], exo=tuple(exo), th_var=th_var))
+    return eta_names, th_names, tuple(specs)

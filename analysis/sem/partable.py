@@ -1,0 +1,483 @@
+"""Parameter table (step 2: statements -> lavaan-style parameter table).
+
+The table has lavaan's columns ``id, lhs, op, rhs, user, block, group, free,
+ustart, exo, label, plabel, start, est, se`` plus ``xid``: the 0-based index of
+the row's parameter in the reduced free-parameter vector ``x`` (``-1`` for
+fixed rows).  Rows that share a label, are tied by ``==`` or by
+``group_equal`` share an ``xid``.  Defaults follow ``lavaan::sem()`` /
+``lavaan::cfa()`` (auto.fix.first or std.lv, auto.var, auto.cov.lv.x,
+auto.cov.y, auto.th, auto.delta, fixed.x, int.ov.free, int.lv.free = FALSE).
+
+# In R: lavaan::lavaanify(model, auto = TRUE, ...); lavaan::parTable(fit)
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+
+from instruments.errors import ModelSpecificationError
+
+from .syntax import Statement
+
+GROUP_EQUAL_CHOICES = (
+    "loadings", "intercepts", "residuals", "residual.covariances", "lv.variances",
+    "lv.covariances", "regressions", "means", "thresholds",
+)
+
+
+@dataclass(frozen=True)
+class VarNames:
+    """Variable roles of a model (lavaan's ``lavNames``)."""
+
+    ov: list[str]
+    lv: list[str]
+    ov_x: list[str]  # exogenous observed covariates (fixed.x candidates)
+    ov_ind: list[str]
+    eta_ov: list[str]  # observed variables carried as "observed latent" in the LISREL form
+
+
+def _unique(seq) -> list[str]:
+    seen: dict[str, None] = {}
+    for s in seq:
+        if s not in seen:
+            seen[s] = None
+    return list(seen)
+
+
+def variable_names(stmts: list[Statement]) -> VarNames:
+    """Classify variables like lavaan's ``lav_partable_vnames``."""
+    model_stmts = [s for s in stmts if s.op in ("=~", "~", "~~", "~1", "|", "~*~")]
+    lv = _unique(s.lhs for s in model_stmts if s.op == "=~")
+    eqs_y = _unique(s.lhs for s in model_stmts if s.op == "~")
+    eqs_x = _unique(s.rhs for s in model_stmts if s.op == "~")
+    ind = _unique(s.rhs for s in model_stmts if s.op == "=~")
+    ov_ind = [v for v in ind if v not in lv]
+    ov_y = [v for v in eqs_y if v not in lv and v not in ov_ind]
+    ov_x = [v for v in eqs_x if v not in lv and v not in ov_ind and v not in eqs_y]
+    tmp = _unique(ov_ind + ov_y + ov_x)
+    extra = [v for s in model_stmts if s.op == "~~" for v in (s.lhs, s.rhs) if v not in lv]
+    extra += [s.lhs for s in model_stmts if s.op in ("~1", "|") and s.lhs not in lv]
+    ov = _unique(tmp + [v for v in extra if v not in tmp])
+    # Observed variables in the structural part live in the eta vector.
+    eta_ov = set(v for v in eqs_y + eqs_x if v not in lv)
+    changed = True
+    while changed:
+        changed = False
+        for s in model_stmts:
+            if s.op == "~~" and s.lhs != s.rhs:
+                a, b = s.lhs, s.rhs
+                a_eta = a in lv or a in eta_ov
+                b_eta = b in lv or b in eta_ov
+                if a_eta != b_eta:
+                    eta_ov.add(b if a_eta else a)
+                    changed = True
+            if s.op == "=~" and s.lhs in lv and s.rhs in ov and False:
+                pass
+    # an observed variable used as indicator AND in a regression stays an indicator
+    # (its regression then acts on its residual); lavaan does the same via ov in eta.
+    eta_list = [v for v in ov if v in eta_ov]
+    return VarNames(ov=ov, lv=lv, ov_x=ov_x, ov_ind=ov_ind, eta_ov=eta_list)
+
+
+def similar_names(name: str, columns: list[str]) -> list[str]:
+    """Data columns that look like ``name`` (for error messages)."""
+    cols = [str(c) for c in columns]
+    close = difflib.get_close_matches(name, cols, n=4, cutoff=0.6)
+    low = [c for c in cols if c.lower() == name.lower() and c not in close]
+    return low + close
+
+
+def check_variables(ov: list[str], data_columns: list[str] | None) -> None:
+    """Raise ``ModelSpecificationError`` naming observed variables missing from the data."""
+    if data_columns is None:
+        return
+    cols = [str(c) for c in data_columns]
+    missing = [v for v in ov if v not in cols]
+    if missing:
+        parts = []
+        for v in missing:
+            sim = similar_names(v, cols)
+            hint = f" (similar columns: {', '.join(sim)})" if sim else ""
+            parts.append(f"{v}{hint}")
+        raise ModelSpecificationError(
+            "The model names variables that are not in data= and are not latent "
+            f"(no '=~'): {'; '.join(parts)}. Fix the spelling or add the columns.")
+
+
+class _Rows:
+    def __init__(self) -> None:
+        self.rows: list[dict] = []
+        self.index: dict[tuple, int] = {}
+
+    def find(self, lhs: str, op: str, rhs: str, group: int) -> int | None:
+        key = (lhs, op, rhs, group)
+        if key in self.index:
+            return self.index[key]
+        if op == "~~":
+            return self.index.get((rhs, op, lhs, group))
+        return None
+
+    def add(self, **kw) -> int:
+        row = dict(lhs=kw["lhs"], op=kw["op"], rhs=kw["rhs"], user=kw.get("user", 0),
+                   group=kw["group"], free=kw.get("free", True), ustart=kw.get("ustart", np.nan),
+                   exo=kw.get("exo", 0), label=kw.get("label", ""), start_user=kw.get(
+                       "start_user", np.nan), line=kw.get("line", 0))
+        self.rows.append(row)
+        idx = len(self.rows) - 1
+        self.index[(row["lhs"], row["op"], row["rhs"], row["group"])] = idx
+        return idx
+
+
+def _pick(values: tuple | None, g: int, ngroups: int, line: int):
+    if values is None:
+        return None, False
+    if len(values) == 1:
+        return values[0], True
+    if len(values) != ngroups:
+        raise ModelSpecificationError(
+            f"Line {line}: c(...) has {len(values)} values but the model has {ngroups} groups.")
+    return values[g], True
+
+
+def build_partable(
+    stmts: list[Statement],
+    *,
+    ngroups: int = 1,
+    ordered: dict[str, int] | None = None,
+    std_lv: bool = False,
+    fixed_x: bool = True,
+    meanstructure: bool | None = None,
+    group_equal: tuple[str, ...] | list[str] = (),
+    group_partial: tuple[str, ...] | list[str] = (),
+    auto_fix_first: bool | None = None,
+    orthogonal: bool = False,
+) -> tuple[pd.DataFrame, VarNames, bool]:
+    """Build the parameter table with lavaan's ``sem()`` defaults.
+
+    Parameters
+    ----------
+    stmts : list of Statement
+        Output of :func:`analysis.sem.syntax.parse_model`.
+    ngroups : int
+        Number of groups.
+    ordered : dict
+        Ordered variables mapped to their number of thresholds.
+    std_lv : bool
+        Identify latent variables by unit (residual) variances instead of the marker loading.
+    fixed_x : bool
+        Treat exogenous observed covariates' (co)variances and means as fixed at sample values.
+    meanstructure : bool or None
+        ``None``: only when needed (several groups, ``~1`` in the model, ordered data).
+    group_equal : sequence of str
+        Parameter types held equal across groups (lavaan's ``group.equal``).
+    group_partial : sequence of str
+        Parameters (``"f =~ x2"``) exempt from ``group_equal``.
+
+    Returns
+    -------
+    (DataFrame, VarNames, bool)
+        Parameter table, variable roles and whether the model has a mean structure.
+
+    Notes
+    -----
+    # In R: lavaan::lavaanify(model, auto = TRUE, fixed.x = TRUE, ...)
+    """
+    ordered = dict(ordered or {})
+    bad = [g for g in group_equal if g not in GROUP_EQUAL_CHOICES]
+    if bad:
+        raise ModelSpecificationError(
+            f"Unknown group_equal= entries {bad}; choose from {list(GROUP_EQUAL_CHOICES)}.")
+    if auto_fix_first is None:
+        auto_fix_first = not std_lv
+    names = variable_names(stmts)
+    lv, ov = names.lv, names.ov
+    for s in stmts:
+        if s.op == "=~" and s.lhs in ov and s.lhs not in lv:
+            raise ModelSpecificationError(f"Line {s.line}: {s.lhs!r} is observed and latent.")
+        if s.op == "|" and s.lhs not in ordered:
+            raise ModelSpecificationError(
+                f"Line {s.line}: thresholds for {s.lhs!r}, which is not in ordered=.")
+    ov_ord = [v for v in ov if v in ordered]
+    for v in ordered:
+        if v not in ov:
+            raise ModelSpecificationError(f"ordered= names {v!r}, which is not in the model.")
+    if fixed_x:
+        ov_x = [v for v in names.ov_x if v not in ordered]
+    else:
+        ov_x = []
+    has_mean_stmt = any(s.op == "~1" for s in stmts)
+    if meanstructure is None:
+        meanstructure = ngroups > 1 or has_mean_stmt or bool(ov_ord)
+    model_stmts = [s for s in stmts if s.op in ("=~", "~", "~~", "~1", "|", "~*~")]
+    eqs_y = _unique(s.lhs for s in model_stmts if s.op == "~")
+    eqs_x = _unique(s.rhs for s in model_stmts if s.op == "~")
+    lv_x = [v for v in lv if v not in eqs_y]
+    # "pure" dependent variables: appear on the left of ~ but never on the right
+    ov_y = [v for v in ov if v in eqs_y and v not in eqs_x and v not in names.ov_ind]
+    lv_y = [v for v in lv if v in eqs_y and v not in eqs_x]
+
+    R = _Rows()
+    for g in range(ngroups):
+        gid = g + 1
+        # 1. user rows
+        for s in model_stmts:
+            ex = R.find(s.lhs, s.op, s.rhs, gid)
+            if ex is not None:
+                raise ModelSpecificationError(
+                    f"Line {s.line}: the parameter '{s.lhs} {s.op} {s.rhs}' is given twice.")
+            R.add(lhs=s.lhs, op=s.op, rhs=s.rhs, group=gid, user=1, line=s.line)
+        # 2. defaults
+        for f in lv:  # lv variances
+            if R.find(f, "~~", f, gid) is None:
+                R.add(lhs=f, op="~~", rhs=f, group=gid)
+        for v in ov:  # ov (residual) variances
+            if R.find(v, "~~", v, gid) is None:
+                R.add(lhs=v, op="~~", rhs=v, group=gid)
+        if not orthogonal:
+            for a, b in combinations(lv_x, 2):
+                if R.find(a, "~~", b, gid) is None:
+                    R.add(lhs=a, op="~~", rhs=b, group=gid)
+        for a, b in combinations(ov_x, 2):
+            if R.find(a, "~~", b, gid) is None:
+                R.add(lhs=a, op="~~", rhs=b, group=gid)
+        ys = ov_y + lv_y
+        for a, b in combinations(ys, 2):
+            if R.find(a, "~~", b, gid) is None:
+                R.add(lhs=a, op="~~", rhs=b, group=gid)
+        if meanstructure:
+            for v in ov:
+                if R.find(v, "~1", "", gid) is None:
+                    R.add(lhs=v, op="~1", rhs="", group=gid)
+            for f in lv:
+                if R.find(f, "~1", "", gid) is None:
+                    R.add(lhs=f, op="~1", rhs="", group=gid)
+        for v in ov_ord:
+            for k in range(1, ordered[v] + 1):
+                if R.find(v, "|", f"t{k}", gid) is None:
+                    R.add(lhs=v, op="|", rhs=f"t{k}", group=gid)
+        for v in ov_ord:
+            if R.find(v, "~*~", v, gid) is None:
+                R.add(lhs=v, op="~*~", rhs=v, group=gid)
+
+    rows = R.rows
+    # 3. default free/fixed status
+    first_loading: dict[tuple[str, int], int] = {}
+    for i, r in enumerate(rows):
+        if r["op"] == "=~" and (r["lhs"], r["group"]) not in first_loading:
+            first_loading[(r["lhs"], r["group"])] = i
+    for i, r in enumerate(rows):
+        op, lhs, rhs = r["op"], r["lhs"], r["rhs"]
+        if op == "=~" and auto_fix_first and first_loading[(lhs, r["group"])] == i:
+            r["free"], r["ustart"] = False, 1.0
+        elif op == "~~" and lhs == rhs and lhs in lv and std_lv:
+            r["free"], r["ustart"] = False, 1.0
+        elif op == "~~" and lhs in ov_x and rhs in ov_x:
+            r["free"], r["exo"] = False, 1
+        elif op == "~~" and lhs == rhs and lhs in ov_ord:
+            r["free"], r["ustart"] = False, 1.0
+        elif op == "~1" and lhs in lv:
+            r["free"], r["ustart"] = False, 0.0
+        elif op == "~1" and lhs in ov_x:
+            r["free"], r["exo"] = False, 1
+        elif op == "~1" and lhs in ov_ord:
+            r["free"], r["ustart"] = False, 0.0
+        elif op == "~*~":
+            r["free"], r["ustart"] = False, 1.0
+    # 4. user modifiers override
+    user_rows = [i for i, r in enumerate(rows) if r["user"] == 1]
+    stmt_by_key = {}
+    for s in model_stmts:
+        stmt_by_key[(s.lhs, s.op, s.rhs)] = s
+    for i in user_rows:
+        r = rows[i]
+        s = stmt_by_key[(r["lhs"], r["op"], r["rhs"])]
+        g = r["group"] - 1
+        fixed, has_fixed = _pick(s.modifier.fixed, g, ngroups, s.line)
+        if has_fixed:
+            if fixed is None:
+                r["free"], r["ustart"] = True, np.nan
+            else:
+                r["free"], r["ustart"], r["exo"] = False, float(fixed), 0
+        label, has_label = _pick(s.modifier.label, g, ngroups, s.line)
+        if has_label and label:
+            r["label"] = label
+        start, has_start = _pick(s.modifier.start, g, ngroups, s.line)
+        if has_start and start is not None:
+            r["start_user"] = float(start)
+    # 5. multigroup extras (lavaan frees lv means / variances in later groups)
+    if ngroups > 1:
+        for r in rows:
+            if r["group"] == 1 or r["user"] == 1:
+                continue
+            if (r["op"] == "~1" and r["lhs"] in lv
+                    and ("intercepts" in group_equal or "thresholds" in group_equal)
+                    and "means" not in group_equal):
+                r["free"], r["ustart"] = True, np.nan
+            if (std_lv and r["op"] == "~~" and r["lhs"] == r["rhs"] and r["lhs"] in lv
+                    and "loadings" in group_equal and "lv.variances" not in group_equal):
+                r["free"], r["ustart"] = True, np.nan
+
+    df = pd.DataFrame(rows)
+    df.insert(0, "id", np.arange(1, len(df) + 1))
+    df["block"] = df["group"]
+    df["plabel"] = [f".p{i}." for i in df["id"]]
+
+    # 6. equality classes: shared labels, group_equal, '==' between labels
+    n = len(df)
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def union(i: int, j: int) -> None:
+        ri, rj = find(i), find(j)
+        if ri != rj:
+            parent[max(ri, rj)] = min(ri, rj)
+
+    free = df["free"].to_numpy(dtype=bool)
+    label_rows: dict[str, list[int]] = {}
+    for i, lab in enumerate(df["label"]):
+        if lab:
+            label_rows.setdefault(lab, []).append(i)
+    for idx in label_rows.values():
+        fr = [i for i in idx if free[i]]
+        fx = [i for i in idx if not free[i]]
+        if fr and fx:
+            # a label shared with a fixed row fixes all rows to that value
+            val = df.at[fx[0], "ustart"]
+            for i in fr:
+                free[i] = False
+                df.at[i, "ustart"] = val
+        for i in fr[1:]:
+            union(fr[0], i)
+    partial = set()
+    for p in group_partial:
+        p = p.replace(" ", "")
+        for op in ("=~", "~~", "~1", "~", "|"):
+            if op in p:
+                a, b = p.split(op, 1)
+                partial.add((a, op, b))
+                break
+    if ngroups > 1 and group_equal:
+        key_g1 = {}
+        for i in range(n):
+            if df.at[i, "group"] == 1:
+                key_g1[(df.at[i, "lhs"], df.at[i, "op"], df.at[i, "rhs"])] = i
+        for i in range(n):
+            if df.at[i, "group"] == 1 or not free[i] or df.at[i, "label"]:
+                continue
+            lhs, op, rhs = df.at[i, "lhs"], df.at[i, "op"], df.at[i, "rhs"]
+            if (lhs, op, rhs) in partial:
+                continue
+            kind = _equal_kind(lhs, op, rhs, lv)
+            if kind not in group_equal:
+                continue
+            j = key_g1.get((lhs, op, rhs))
+            if j is None and op == "~~":
+                j = key_g1.get((rhs, op, lhs))
+            if j is not None and free[j] and not df.at[j, "label"]:
+                union(j, i)
+    extra_rows: list[dict] = []
+    for s in stmts:
+        if s.op not in ("==", "<", ">", ":="):
+            continue
+        if s.op == ":=":
+            if s.lhs in label_rows:
+                raise ModelSpecificationError(
+                    f"Line {s.line}: the defined parameter {s.lhs!r} reuses a label.")
+            extra_rows.append(dict(lhs=s.lhs, op=":=", rhs=s.rhs, user=1, group=0, block=0))
+            continue
+        if s.op == "==":
+            a, b = s.lhs.strip(), s.rhs.strip()
+            ia, ib = label_rows.get(a), label_rows.get(b)
+            va, vb = _num(a), _num(b)
+            if ia and ib:
+                fa = [i for i in ia if free[i]]
+                fb = [i for i in ib if free[i]]
+                if fa and fb:
+                    union(fa[0], fb[0])
+            elif ia and vb is not None or ib and va is not None:
+                idx, val = (ia, vb) if ia else (ib, va)
+                for i in idx:
+                    free[i] = False
+                    df.at[i, "ustart"] = val
+            else:
+                unknown = [t for t in (a, b) if t not in label_rows and _num(t) is None]
+                raise ModelSpecificationError(
+                    f"Line {s.line}: only equality constraints between labels (or a label "
+                    f"and a number) are supported; cannot use {s.lhs} == {s.rhs}"
+                    + (f" (unknown labels: {', '.join(unknown)})." if unknown else "."))
+            extra_rows.append(dict(lhs=a, op="==", rhs=b, user=1, group=0, block=0))
+        else:
+            raise ModelSpecificationError(
+                f"Line {s.line}: inequality constraints ({s.lhs} {s.op} {s.rhs}) are not "
+                "supported; reparameterise the model or drop the constraint.")
+    df["free"] = free
+    roots: dict[int, int] = {}
+    xid = np.full(n, -1, dtype=int)
+    for i in range(n):
+        if free[i]:
+            r = find(i)
+            if r not in roots:
+                roots[r] = len(roots)
+            xid[i] = roots[r]
+    df["xid"] = xid
+    free_col = np.zeros(n, dtype=int)
+    free_col[free] = np.arange(1, int(free.sum()) + 1)
+    df["free"] = free_col
+    if extra_rows:
+        ex = pd.DataFrame(extra_rows)
+        ex["id"] = np.arange(n + 1, n + 1 + len(ex))
+        ex["free"] = 0
+        ex["xid"] = -1
+        ex["ustart"] = np.nan
+        ex["exo"] = 0
+        ex["label"] = ""
+        ex["plabel"] = ""
+        ex["start_user"] = np.nan
+        ex["line"] = 0
+        df = pd.concat([df, ex], ignore_index=True)
+    df["start"] = np.nan
+    df["est"] = np.nan
+    df["se"] = np.nan
+    cols = ["id", "lhs", "op", "rhs", "user", "block", "group", "free", "ustart", "exo",
+            "label", "plabel", "start", "est", "se", "xid", "start_user"]
+    df = df[cols].copy()
+    df["id"] = df["id"].astype(int)
+    df["user"] = df["user"].astype(int)
+    df["block"] = df["block"].astype(int)
+    df["group"] = df["group"].astype(int)
+    df["exo"] = df["exo"].astype(int)
+    df["ustart"] = df["ustart"].astype(float)
+    return df, names, bool(meanstructure)
+
+
+def _num(tok: str) -> float | None:
+    try:
+        return float(tok)
+    except ValueError:
+        return None
+
+
+def _equal_kind(lhs: str, op: str, rhs: str, lv: list[str]) -> str:
+    if op == "=~":
+        return "loadings"
+    if op == "~":
+        return "regressions"
+    if op == "|":
+        return "thresholds"
+    if op == "~1":
+        return "means" if lhs in lv else "intercepts"
+    if op == "~~":
+        if lhs == rhs:
+            return "lv.variances" if lhs in lv else "residuals"
+        return "lv.covariances" if lhs in lv else "residual.covariances"
+    return ""

@@ -1,0 +1,182 @@
+"""The fitted-model result object (``SEMResult``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from .model import CompiledModel, SampleStats
+
+
+@dataclass(frozen=True)
+class SEMResult:
+    """A fitted SEM: estimates, fit measures, R², modification indices.
+
+    Statistics are computed lazily on first access.  Nothing here mutates the
+    compiled model.
+    """
+
+    model: CompiledModel
+    stats: tuple[SampleStats, ...]
+    state: Any  # FitState
+    data_warnings: tuple[str, ...] = ()
+
+    # ----------------------------------------------------------- basics
+    @property
+    def converged(self) -> bool:
+        """Whether the optimiser converged."""
+        return bool(self.state.converged)
+
+    @property
+    def estimator(self) -> str:
+        """The estimator used (``ML``, ``MLR``, ``WLSMV``)."""
+        return str(self.model.options.get("estimator", "ML"))
+
+    @property
+    def n(self) -> dict[str, int]:
+        """Cases used per group (keys: group labels, ``""`` for one group) and ``"total"``."""
+        out = {g: int(s.n) for g, s in zip(self.model.groups, self.stats, strict=True)}
+        out["total"] = int(sum(s.n for s in self.stats))
+        return out
+
+    @property
+    def x(self) -> np.ndarray:
+        """Estimates of the free-parameter vector."""
+        return self.state.x
+
+    @property
+    def vcov(self) -> np.ndarray | None:
+        """Covariance matrix of the free parameters (None if not computed)."""
+        return self.state.vcov
+
+    @cached_property
+    def partable(self) -> pd.DataFrame:
+        """The parameter table with ``est`` and ``se`` filled in (``:=`` rows included)."""
+        se = None
+        if self.state.vcov is not None:
+            se = np.sqrt(np.maximum(np.diag(self.state.vcov), 0.0))
+        pt = self.model.x_to_table(self.state.x, se)
+        if se is None:
+            pt["se"] = np.where(pt["xid"] >= 0, np.nan, 0.0)
+        defs = pt["op"].to_numpy() == ":="
+        if defs.any():
+            from .standardize import defined_delta
+
+            est, dse, _J = defined_delta(self.model, self.state.x, pt["est"].to_numpy(float),
+                                         self.state.vcov)
+            pt.loc[defs, "est"] = est
+            pt.loc[defs, "se"] = dse
+        pt["start"] = np.nan
+        return pt
+
+    @cached_property
+    def params(self) -> pd.DataFrame:
+        """Parameter estimates (lavaan ``parameterEstimates(fit, standardized = TRUE)``).
+
+        Columns ``lhs, op, rhs, label, group, est, se, z, pvalue, ci_lower, ci_upper,
+        std_lv, std_all``; fixed parameters have ``se = 0`` and NaN ``z``/``pvalue``.
+        """
+        from .standardize import standardized
+
+        pt = self.partable
+        keep = ~pt["op"].isin(["==", "<", ">"]).to_numpy()
+        pt = pt[keep].reset_index(drop=True)
+        est = pt["est"].to_numpy(dtype=float)
+        se = pt["se"].to_numpy(dtype=float)
+        free = (pt["xid"].to_numpy() >= 0) | (pt["op"].to_numpy() == ":=")
+        with np.errstate(all="ignore"):
+            z = np.where(free & (se > 0), est / se, np.nan)
+        p = 2.0 * sps.norm.sf(np.abs(z))
+        q = sps.norm.ppf(0.975)
+        lo = np.where(np.isfinite(se), est - q * se, np.nan)
+        hi = np.where(np.isfinite(se), est + q * se, np.nan)
+        std_lv, std_all = standardized(self.model, self.state.x, pt)
+        out = pd.DataFrame({
+            "lhs": pt["lhs"].astype(str), "op": pt["op"].astype(str),
+            "rhs": pt["rhs"].astype(str), "label": pt["label"].astype(str),
+            "group": pt["group"].astype(int), "est": est, "se": se, "z": z, "pvalue": p,
+            "ci_lower": lo, "ci_upper": hi, "std_lv": std_lv, "std_all": std_all,
+        })
+        return out
+
+    @cached_property
+    def fit(self) -> MappingProxyType:
+        """Fit measures named as lavaan ``fitMeasures`` with ``.`` -> ``_`` (read-only)."""
+        from .fit import fit_measures
+
+        return MappingProxyType(fit_measures(self.model, self.state, list(self.stats)))
+
+    @cached_property
+    def r2(self) -> pd.Series:
+        """R² of endogenous variables (lavaan ``inspect(fit, "r2")``)."""
+        from .standardize import r_squared
+
+        return r_squared(self.model, self.state.x, self.partable)
+
+    @cached_property
+    def warnings(self) -> tuple[str, ...]:
+        """Problems found: non-convergence, Heywood cases, non-PD latent covariances."""
+        out = list(self.data_warnings) + list(self.state.warnings)
+        pt = self.partable
+        var = pt[(pt["op"] == "~~") & (pt["lhs"] == pt["rhs"]) & (pt["xid"] >= 0)]
+        for r in var.itertuples():
+            if r.est < 0:
+                g = f" in group {self.model.groups[r.group - 1]!r}" if self.model.n_groups > 1 \
+                    else ""
+                out.append(f"Heywood case: the variance of {r.lhs} is negative ({r.est:.4g})"
+                           f"{g}; the solution is improper.")
+        lv = self.model.lv_names
+        if lv:
+            for g in range(self.model.n_groups):
+                psi = self.model.matrices(self.state.x, g)[2][:len(lv), :len(lv)]
+                if len(lv) and np.linalg.eigvalsh(psi)[0] < -1e-10:
+                    where = f" in group {self.model.groups[g]!r}" if self.model.n_groups > 1 \
+                        else ""
+                    out.append("The covariance matrix of the latent variables is not positive "
+                               f"definite{where}; check for correlations beyond 1.")
+        return tuple(out)
+
+    def modindices(self, min_value: float = 0.0, sort: bool = False) -> pd.DataFrame:
+        """Modification indices (lavaan ``modindices(fit)``): ``lhs, op, rhs, group, mi,
+        epc, sepc_all`` for every fixed parameter that could be freed.
+
+        # In R: lavaan::modindices(fit, minimum.value = min_value)
+        """
+        from .modindices import modification_indices
+
+        mi = modification_indices(self)
+        mi = mi[mi["mi"] >= min_value].reset_index(drop=True)
+        if sort:
+            mi = mi.sort_values("mi", ascending=False).reset_index(drop=True)
+        return mi
+
+    def summary(self) -> str:
+        """A readable text summary (the report formats its own tables)."""
+        f = self.fit
+        lines = [f"alliance-survey SEM ({self.estimator}), converged: {self.converged}, "
+                 f"iterations: {self.state.iterations}",
+                 f"N = {self.n['total']}" + ("" if self.model.n_groups == 1 else
+                                            " (" + ", ".join(f"{g}: {n}" for g, n in
+                                                             self.n.items() if g != "total")
+                                            + ")"),
+                 f"Chi-square = {f['chisq']:.3f}, df = {f['df']:.0f}, p = {f['pvalue']:.4f}"]
+        if "cfi" in f:
+            lines.append(f"CFI = {f['cfi']:.3f}, TLI = {f['tli']:.3f}, RMSEA = {f['rmsea']:.3f} "
+                         f"[{f['rmsea_ci_lower']:.3f}, {f['rmsea_ci_upper']:.3f}], "
+                         f"SRMR = {f.get('srmr', float('nan')):.3f}")
+        lines.append(f"logLik = {f['logl']:.3f}, AIC = {f['aic']:.3f}, BIC = {f['bic']:.3f}")
+        lines.append("")
+        tab = self.params.copy()
+        tab["name"] = tab["lhs"] + " " + tab["op"] + " " + tab["rhs"]
+        cols = ["name", "label", "group", "est", "se", "z", "pvalue", "std_all"]
+        lines.append(tab[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        if self.warnings:
+            lines.append("")
+            lines.extend(f"Warning: {w}" for w in self.warnings)
+        return "\n".join(lines)

@@ -1,0 +1,244 @@
+"""Defined parameters (``:=``) and the standardized solution.
+
+# In R: lavaan::standardizedSolution(fit); lavaan::parameterEstimates(fit)
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+import numpy as np
+import pandas as pd
+
+from instruments.errors import ModelSpecificationError
+
+from .model import CompiledModel
+
+_FUNCS = {"sqrt": np.sqrt, "exp": np.exp, "log": np.log, "abs": np.abs}
+_BINOPS = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply,
+           ast.Div: np.divide, ast.Pow: np.power}
+
+
+def parse_expression(expr: str) -> ast.expr:
+    """Parse an R-style arithmetic expression (``^`` for powers) into a safe AST."""
+    text = expr.replace("^", "**")
+    try:
+        node = ast.parse(text, mode="eval").body
+    except SyntaxError as exc:
+        raise ModelSpecificationError(f"Cannot read the expression {expr!r}.") from exc
+    for sub in ast.walk(node):
+        ok = isinstance(sub, (ast.BinOp, ast.UnaryOp, ast.Name, ast.Constant, ast.Call,
+                              ast.Load, ast.USub, ast.UAdd, *_BINOPS))
+        if not ok:
+            raise ModelSpecificationError(
+                f"The expression {expr!r} uses {type(sub).__name__}; only + - * / ^, "
+                "parentheses, numbers, labels and sqrt/exp/log/abs are allowed.")
+        if isinstance(sub, ast.Call) and not (isinstance(sub.func, ast.Name)
+                                              and sub.func.id in _FUNCS):
+            raise ModelSpecificationError(
+                f"The expression {expr!r} calls an unknown function; use sqrt, exp, log or abs.")
+    return node
+
+
+def _eval(node: ast.expr, env: dict[str, float]) -> float:
+    if isinstance(node, ast.Constant):
+        return float(node.value)
+    if isinstance(node, ast.Name):
+        return env[node.id]
+    if isinstance(node, ast.BinOp):
+        return _BINOPS[type(node.op)](_eval(node.left, env), _eval(node.right, env))
+    if isinstance(node, ast.UnaryOp):
+        v = _eval(node.operand, env)
+        return -v if isinstance(node.op, ast.USub) else v
+    if isinstance(node, ast.Call):
+        return _FUNCS[node.func.id](*[_eval(a, env) for a in node.args])
+    raise ModelSpecificationError("Unsupported expression.")
+
+
+def expression_names(node: ast.expr) -> list[str]:
+    """Label names used in an expression (function names excluded)."""
+    funcs = {id(n.func) for n in ast.walk(node) if isinstance(n, ast.Call)}
+    return [n.id for n in ast.walk(node) if isinstance(n, ast.Name) and id(n) not in funcs]
+
+
+class DefinedParameters:
+    """The ``:=`` rows of a model as a function of the row values of the parameter table."""
+
+    def __init__(self, model: CompiledModel) -> None:
+        pt = model.partable
+        self.defs = [(r.lhs, r.rhs, parse_expression(r.rhs))
+                     for r in pt[pt["op"] == ":="].itertuples()]
+        self.label_row: dict[str, int] = {}
+        for i, lab in enumerate(pt["label"]):
+            if lab and lab not in self.label_row:
+                self.label_row[lab] = i
+        for i, pl in enumerate(pt["plabel"]):
+            if pl:
+                self.label_row.setdefault(pl, i)
+        known = set(self.label_row)
+        for name, text, node in self.defs:
+            unknown = [n for n in expression_names(node) if n not in known]
+            if unknown:
+                raise ModelSpecificationError(
+                    f"The definition {name} := {text} uses unknown labels: "
+                    f"{', '.join(sorted(set(unknown)))}. Label parameters with a*x first.")
+            known.add(name)
+
+    def __len__(self) -> int:
+        return len(self.defs)
+
+    def values(self, row_values: np.ndarray) -> np.ndarray:
+        """Defined parameters given the values of all table rows."""
+        env = {lab: row_values[i] for lab, i in self.label_row.items()}
+        out = []
+        with np.errstate(all="ignore"):
+            for name, _text, node in self.defs:
+                v = float(_eval(node, env))
+                env[name] = v
+                out.append(v)
+        return np.array(out)
+
+
+def row_values_from_x(model: CompiledModel, x: np.ndarray, fixed: np.ndarray) -> np.ndarray:
+    """Values of all table rows for free vector ``x`` (``fixed`` gives the other rows)."""
+    xid = model.partable["xid"].to_numpy()
+    vals = fixed.copy()
+    free = xid >= 0
+    vals[free] = x[xid[free]]
+    return vals
+
+
+def defined_delta(model: CompiledModel, x: np.ndarray, fixed: np.ndarray,
+                  vcov: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Defined parameters, their delta-method SEs and the Jacobian (central differences)."""
+    dp = DefinedParameters(model)
+    est = dp.values(row_values_from_x(model, x, fixed))
+    if vcov is None or len(dp) == 0:
+        return est, np.full(len(est), np.nan), None
+    k = len(x)
+    J = np.zeros((len(est), k))
+    for j in range(k):
+        h = 1e-6 * max(1.0, abs(x[j]))
+        xp, xm = x.copy(), x.copy()
+        xp[j] += h
+        xm[j] -= h
+        J[:, j] = (dp.values(row_values_from_x(model, xp, fixed))
+                   - dp.values(row_values_from_x(model, xm, fixed))) / (2 * h)
+    var = np.einsum("ij,jk,ik->i", J, vcov, J)
+    return est, np.sqrt(np.maximum(var, 0.0)), J
+
+
+def standardized(model: CompiledModel, x: np.ndarray, table: pd.DataFrame,
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """``std_lv`` and ``std_all`` for each row of ``table`` (a filled parameter table).
+
+    Residual covariances are divided by the square roots of the two residual
+    variances (residual correlations), as lavaan 0.6 does.
+    """
+    n = len(table)
+    std_lv = np.full(n, np.nan)
+    std_all = np.full(n, np.nan)
+    ov_idx = {v: i for i, v in enumerate(model.ov_names)}
+    eta_idx = {v: i for i, v in enumerate(model.eta_names)}
+    lv = set(model.lv_names)
+    est = table["est"].to_numpy(dtype=float)
+    per_group = {}
+    for g in range(model.n_groups):
+        imp = model.implied(x)[g]
+        veta, _ = model.implied_lv(x, g)
+        var_tot: dict[str, float] = {}
+        for v, i in ov_idx.items():
+            var_tot[v] = imp.sigma[i, i]
+        for v, i in eta_idx.items():
+            var_tot[v] = veta[i, i]
+        per_group[g + 1] = var_tot
+    resvar: dict[tuple[int, str], float] = {}
+    for i, r in enumerate(table.itertuples()):
+        if r.op == "~~" and r.lhs == r.rhs:
+            resvar[(r.group, r.lhs)] = est[i]
+    with np.errstate(all="ignore"):
+        for i, r in enumerate(table.itertuples()):
+            if r.op in (":=", "==", "<", ">"):
+                continue
+            vt = per_group[r.group]
+
+            def sd(v: str, vt=vt) -> float:
+                return float(np.sqrt(vt[v]))
+
+            def sdl(v: str, vt=vt) -> float:
+                return float(np.sqrt(vt[v])) if v in lv else 1.0
+
+            e = est[i]
+            if r.op == "=~":
+                std_lv[i] = e * sdl(r.lhs) / sdl(r.rhs)
+                std_all[i] = e * sd(r.lhs) / sd(r.rhs)
+            elif r.op == "~":
+                std_lv[i] = e * sdl(r.rhs) / sdl(r.lhs)
+                std_all[i] = e * sd(r.rhs) / sd(r.lhs)
+            elif r.op == "~~" and r.lhs == r.rhs:
+                std_lv[i] = e / sdl(r.lhs) ** 2
+                std_all[i] = e / sd(r.lhs) ** 2
+            elif r.op == "~~":
+                a = resvar.get((r.group, r.lhs), np.nan)
+                b = resvar.get((r.group, r.rhs), np.nan)
+                std_all[i] = e / np.sqrt(a * b)
+                if r.lhs in lv and r.rhs in lv:
+                    std_lv[i] = std_all[i]
+                elif r.lhs in lv or r.rhs in lv:
+                    std_lv[i] = e / (sdl(r.lhs) * sdl(r.rhs))
+                else:
+                    std_lv[i] = e
+            elif r.op == "~1":
+                std_lv[i] = e / sdl(r.lhs)
+                std_all[i] = e / sd(r.lhs)
+            elif r.op == "|":
+                std_lv[i] = e
+                std_all[i] = e / sd(r.lhs)
+            else:
+                std_lv[i] = e
+                std_all[i] = e
+        defs = table["op"].to_numpy() == ":="
+        if defs.any():
+            dp = DefinedParameters(model)
+            std_lv[defs] = dp.values(std_lv)
+            std_all[defs] = dp.values(std_all)
+    return std_lv, std_all
+
+
+def r_squared(model: CompiledModel, x: np.ndarray, table: pd.DataFrame) -> pd.Series:
+    """R² of endogenous variables (lavaan ``inspect(fit, "r2")``), one Series per model.
+
+    For several groups the index is ``(group, variable)``.
+    """
+    pt = table
+    ind = set(pt.loc[pt["op"] == "=~", "rhs"])
+    dep = set(pt.loc[pt["op"] == "~", "lhs"])
+    names = [v for v in model.ov_names + model.lv_names if v in ind or v in dep]
+    # lavaan order: observed first in ov order, then latent
+    out = {}
+    for g in range(model.n_groups):
+        imp = model.implied(x)[g]
+        veta, _ = model.implied_lv(x, g)
+        sub = pt[(pt["group"] == g + 1) & (pt["op"] == "~~") & (pt["lhs"] == pt["rhs"])]
+        res = dict(zip(sub["lhs"], sub["est"], strict=True))
+        for v in names:
+            if v in model.eta_names:
+                tot = veta[model.eta_names.index(v), model.eta_names.index(v)]
+            else:
+                i = model.ov_names.index(v)
+                tot = imp.sigma[i, i]
+            key = v if model.n_groups == 1 else (model.groups[g], v)
+            out[key] = 1.0 - res[v] / tot
+    s = pd.Series(out, dtype=float, name="r2")
+    if model.n_groups > 1:
+        s.index = pd.MultiIndex.from_tuples(s.index, names=["group", "variable"])
+    return s
+
+
+def resolve_fixed_values(table: pd.DataFrame) -> np.ndarray:
+    """Row values of a filled table (``est``) used as the fixed part for defined params."""
+    return table["est"].to_numpy(dtype=float).copy()
+
+
+_PLABEL = re.compile(r"^\.p\d+\.$")
