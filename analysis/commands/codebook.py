@@ -1,0 +1,42 @@
+"""``alliance-survey codebook``: print or write the instrument's codebook."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``codebook`` sub-command."""
+    parser = subparsers.add_parser(
+        "codebook",
+        help="print the codebook (variables, labels, codes, scales and sources)",
+        description=(
+            "Print the codebook of the questionnaire: one row per variable with its label, "
+            "scale, construct, reverse key, type, codes and value labels, and the sources "
+            "of each scale."
+        ),
+    )
+    parser.add_argument("--format", choices=["md", "csv", "json"], default="md",
+                        help="output format (default: md)")
+    parser.add_argument("--lang", default="en", help="language of labels: en or de (default: en)")
+    parser.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
+    parser.add_argument("--instrument", metavar="DIR",
+                        help="instrument folder (default: the packaged questionnaire)")
+    parser.set_defaults(func=handler)
+
+
+def handler(args: argparse.Namespace) -> int:
+    """Render the codebook in the requested format and language."""
+    from instruments.codebook import render_codebook
+    from instruments.loader import load_instrument
+
+    inst = load_instrument(args.instrument)
+    text = render_codebook(inst, args.format, args.lang)
+    if args.out:
+        with open(args.out, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        print(f"Codebook of {inst.id} {inst.version} written to {args.out}.", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
