@@ -24,12 +24,14 @@ and on the compiled model's ``implied`` and ``jacobian``.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
-from instruments.errors import DataError, EstimationError
+from instruments.errors import DataError, EstimationError, ModelSpecificationError
 
 LOG_2PI = float(np.log(2.0 * np.pi))
 
@@ -46,6 +48,7 @@ __all__ = [
     "loglik_casewise",
     "loglik_gradient",
     "missing_patterns",
+    "pattern_stats",
     "vech",
     "vech_indices",
 ]
@@ -186,6 +189,94 @@ def _chol_inv_logdet(s: np.ndarray) -> tuple[np.ndarray, float]:
     return ci.T @ ci, 2.0 * float(np.log(np.diag(c)).sum())
 
 
+@dataclass(frozen=True)
+class PatternStats:
+    """Per-pattern sufficient statistics: observed indices, n, sum and cross-products."""
+
+    p: int
+    n_total: int
+    obs_index: tuple[np.ndarray, ...]
+    n: tuple[int, ...]
+    sums: tuple[np.ndarray, ...]
+    cross: tuple[np.ndarray, ...]
+
+
+def pattern_stats(y: np.ndarray, patterns: MissingPatterns | None = None) -> PatternStats:
+    """Sufficient statistics of each missing-data pattern (used by the fast paths)."""
+    y = np.asarray(y, dtype=float)
+    pat = _patterns(y, patterns)
+    oi, ns, sums, cross = [], [], [], []
+    for k in range(pat.n_patterns):
+        o = np.flatnonzero(pat.observed[k])
+        yo = y[pat.cases[k]][:, o]
+        oi.append(o)
+        ns.append(int(yo.shape[0]))
+        sums.append(yo.sum(axis=0))
+        cross.append(yo.T @ yo)
+    return PatternStats(y.shape[1], y.shape[0], tuple(oi), tuple(ns), tuple(sums), tuple(cross))
+
+
+def _blocks(ps: PatternStats, mu: np.ndarray, sigma: np.ndarray):
+    """Yield (o, n, W, esum, T) per pattern; T = sum (y_o - mu_o)(y_o - mu_o)'."""
+    for o, n, s, c in zip(ps.obs_index, ps.n, ps.sums, ps.cross, strict=True):
+        m = mu[o]
+        w, logdet = _chol_inv_logdet(sigma[o][:, o])
+        esum = s - n * m
+        t = c - np.outer(s, m) - np.outer(m, s) + n * np.outer(m, m)
+        yield o, n, w, logdet, esum, t
+
+
+def _ll_grad(ps: PatternStats, mu: np.ndarray, sigma: np.ndarray) -> tuple[float, np.ndarray]:
+    """Total log-likelihood and its gradient in ``[mu, vech(Sigma)]`` from pattern stats."""
+    p = ps.p
+    ll = 0.0
+    gmu = np.zeros(p)
+    gsig = np.zeros((p, p))
+    for o, n, w, logdet, esum, t in _blocks(ps, mu, sigma):
+        ll -= 0.5 * (n * (o.size * LOG_2PI + logdet) + float(np.sum(w * t)))
+        gmu[o] += w @ esum
+        gsig[np.ix_(o, o)] += 0.5 * (w @ t @ w - n * w)
+    return ll, np.concatenate([gmu, _sym_grad_to_vech(gsig)])
+
+
+def _info_observed(ps: PatternStats, mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    p = ps.p
+    d = duplication_matrix(p)
+    h_mm = np.zeros((p, p))
+    h_ms = np.zeros((p, p * p))
+    h_ss = np.zeros((p * p, p * p))
+    for o, n, w, _, esum, t in _blocks(ps, mu, sigma):
+        wf = np.zeros((p, p))
+        wf[np.ix_(o, o)] = w
+        tf = np.zeros((p, p))
+        tf[np.ix_(o, o)] = t
+        ef = np.zeros(p)
+        ef[o] = esum
+        h_mm += n * wf
+        h_ms += np.kron((ef @ wf)[None, :], wf)
+        wtw = wf @ tf @ wf
+        h_ss += 0.5 * (np.kron(wtw, wf) + np.kron(wf, wtw)) - 0.5 * n * np.kron(wf, wf)
+    top = np.hstack([h_mm, h_ms @ d])
+    bottom = np.hstack([(h_ms @ d).T, d.T @ h_ss @ d])
+    return np.vstack([top, bottom]) / ps.n_total
+
+
+def _info_expected(ps: PatternStats, sigma: np.ndarray) -> np.ndarray:
+    p = ps.p
+    d = duplication_matrix(p)
+    pstar = p * (p + 1) // 2
+    out = np.zeros((p + pstar, p + pstar))
+    kk = np.zeros((p * p, p * p))
+    for o, n in zip(ps.obs_index, ps.n, strict=True):
+        w, _ = _chol_inv_logdet(sigma[o][:, o])
+        wf = np.zeros((p, p))
+        wf[np.ix_(o, o)] = w
+        out[:p, :p] += n * wf
+        kk += n * np.kron(wf, wf)
+    out[p:, p:] = 0.5 * (d.T @ kk @ d)
+    return out / ps.n_total
+
+
 # --------------------------------------------------------------------------------------
 # log-likelihood and derivatives
 # --------------------------------------------------------------------------------------
@@ -205,12 +296,12 @@ def loglik_casewise(
     pat = _patterns(y, patterns)
     out = np.empty(y.shape[0])
     for k in range(pat.n_patterns):
-        o = pat.observed[k]
+        o = np.flatnonzero(pat.observed[k])
         idx = pat.cases[k]
-        w, logdet = _chol_inv_logdet(sigma[np.ix_(o, o)])
-        e = y[np.ix_(idx, o)] - mu[o]
+        w, logdet = _chol_inv_logdet(sigma[o][:, o])
+        e = y[idx][:, o] - mu[o]
         q = np.einsum("ij,jk,ik->i", e, w, e)
-        out[idx] = -0.5 * (o.sum() * LOG_2PI + logdet + q)
+        out[idx] = -0.5 * (o.size * LOG_2PI + logdet + q)
     return out
 
 
@@ -221,21 +312,7 @@ def loglik(
 
     # In R: lavaan:::lav_mvnorm_missing_loglik_data(Y, Mu, Sigma)
     """
-    return float(loglik_casewise(y, mu, sigma, patterns).sum())
-
-
-def _pattern_blocks(y, mu, sigma, pat):
-    """Yield (o, idx, W_full, e (n_k, p) with zeros at missing)."""
-    p = sigma.shape[0]
-    for k in range(pat.n_patterns):
-        o = pat.observed[k]
-        idx = pat.cases[k]
-        w, _ = _chol_inv_logdet(sigma[np.ix_(o, o)])
-        wf = np.zeros((p, p))
-        wf[np.ix_(o, o)] = w
-        e = np.zeros((len(idx), p))
-        e[:, o] = y[np.ix_(idx, o)] - mu[o]
-        yield o, idx, wf, e
+    return _ll_grad(pattern_stats(y, patterns), mu, sigma)[0]
 
 
 def casewise_scores(
@@ -250,8 +327,15 @@ def casewise_scores(
     p = sigma.shape[0]
     pstar = p * (p + 1) // 2
     out = np.empty((y.shape[0], p + pstar))
-    for _, idx, wf, e in _pattern_blocks(y, mu, sigma, pat):
-        we = e @ wf  # (n_k, p)
+    for k in range(pat.n_patterns):
+        o = np.flatnonzero(pat.observed[k])
+        idx = pat.cases[k]
+        w, _ = _chol_inv_logdet(sigma[o][:, o])
+        wf = np.zeros((p, p))
+        wf[np.ix_(o, o)] = w
+        e = np.zeros((len(idx), p))
+        e[:, o] = y[idx][:, o] - mu[o]
+        we = e @ wf
         out[idx, :p] = we
         g = 0.5 * (we[:, :, None] * we[:, None, :] - wf[None, :, :])
         out[idx, p:] = _sym_grad_to_vech(g)
@@ -265,16 +349,7 @@ def loglik_gradient(
 
     # In R: lavaan:::lav_mvnorm_missing_dlogl_dmu / _dvechSigma
     """
-    y = np.asarray(y, dtype=float)
-    pat = _patterns(y, patterns)
-    p = sigma.shape[0]
-    gmu = np.zeros(p)
-    gsig = np.zeros((p, p))
-    for _, idx, wf, e in _pattern_blocks(y, mu, sigma, pat):
-        we = e @ wf
-        gmu += we.sum(axis=0)
-        gsig += 0.5 * (we.T @ we - len(idx) * wf)
-    return np.concatenate([gmu, _sym_grad_to_vech(gsig)])
+    return _ll_grad(pattern_stats(y, patterns), mu, sigma)[1]
 
 
 def information_observed(
@@ -287,24 +362,7 @@ def information_observed(
 
     # In R: lavaan:::lav_mvnorm_missing_information_observed_data(Y, Mu, Sigma)
     """
-    y = np.asarray(y, dtype=float)
-    pat = _patterns(y, patterns)
-    p = sigma.shape[0]
-    d = duplication_matrix(p)
-    h_mm = np.zeros((p, p))
-    h_ms = np.zeros((p, p * p))
-    h_ss = np.zeros((p * p, p * p))
-    for _, idx, wf, e in _pattern_blocks(y, mu, sigma, pat):
-        n = len(idx)
-        esum = e.sum(axis=0)
-        t = e.T @ e  # sum of (y-mu)(y-mu)'
-        h_mm += n * wf
-        h_ms += np.kron((esum @ wf)[None, :], wf)
-        wtw = wf @ t @ wf
-        h_ss += 0.5 * (np.kron(wtw, wf) + np.kron(wf, wtw)) - 0.5 * n * np.kron(wf, wf)
-    top = np.hstack([h_mm, h_ms @ d])
-    bottom = np.hstack([(h_ms @ d).T, d.T @ h_ss @ d])
-    return np.vstack([top, bottom]) / y.shape[0]
+    return _info_observed(pattern_stats(y, patterns), mu, sigma)
 
 
 def information_expected(
@@ -314,17 +372,7 @@ def information_expected(
 
     # In R: lavaan:::lav_mvnorm_missing_information_expected(Y, Mu, Sigma)
     """
-    y = np.asarray(y, dtype=float)
-    pat = _patterns(y, patterns)
-    p = sigma.shape[0]
-    d = duplication_matrix(p)
-    pstar = p * (p + 1) // 2
-    out = np.zeros((p + pstar, p + pstar))
-    for _, idx, wf, _ in _pattern_blocks(y, mu, sigma, pat):
-        n = len(idx)
-        out[:p, :p] += n * wf
-        out[p:, p:] += 0.5 * n * (d.T @ np.kron(wf, wf) @ d)
-    return out / y.shape[0]
+    return _info_expected(pattern_stats(y, patterns), sigma)
 
 
 def information_first_order(
@@ -387,6 +435,7 @@ def em_saturated(
     """
     y = np.asarray(y, dtype=float)
     pat = _patterns(y, patterns)
+    ps = pattern_stats(y, pat)
     n, p = y.shape
     mu = np.nanmean(y, axis=0)
     var = np.nanvar(y, axis=0)
@@ -399,25 +448,26 @@ def em_saturated(
         iterations += 1
         t1 = np.zeros(p)
         t2 = np.zeros((p, p))
-        for k in range(pat.n_patterns):
-            o = pat.observed[k]
-            idx = pat.cases[k]
-            yo = y[np.ix_(idx, o)]
-            if o.all():
-                t1 += yo.sum(axis=0)
-                t2 += yo.T @ yo
+        for o, nk, sk, ck in zip(ps.obs_index, ps.n, ps.sums, ps.cross, strict=True):
+            if o.size == p:
+                t1 += sk
+                t2 += ck
                 continue
-            m = ~o
-            s_oo = sigma[np.ix_(o, o)]
-            s_mo = sigma[np.ix_(m, o)]
-            beta = np.linalg.solve(s_oo, s_mo.T).T  # (m, o)
-            yhat = np.empty((len(idx), p))
-            yhat[:, o] = yo
-            yhat[:, m] = mu[m] + (yo - mu[o]) @ beta.T
-            cmm = sigma[np.ix_(m, m)] - beta @ s_mo.T
-            t1 += yhat.sum(axis=0)
-            t2 += yhat.T @ yhat
-            t2[np.ix_(m, m)] += len(idx) * cmm
+            m = np.setdiff1d(np.arange(p), o)
+            s_oo = sigma[o][:, o]
+            s_mo = sigma[m][:, o]
+            beta = np.linalg.solve(s_oo, s_mo.T).T  # (m, o): E[y_m | y_o] = a + beta y_o
+            a = mu[m] - beta @ mu[o]
+            cmm = sigma[m][:, m] - beta @ s_mo.T
+            bs = beta @ sk
+            t1[o] += sk
+            t1[m] += nk * a + bs
+            t2[np.ix_(o, o)] += ck
+            om = np.outer(sk, a) + ck @ beta.T
+            t2[np.ix_(o, m)] += om
+            t2[np.ix_(m, o)] += om.T
+            t2[np.ix_(m, m)] += (nk * np.outer(a, a) + np.outer(bs, a) + np.outer(a, bs)
+                                 + beta @ ck @ beta.T + nk * cmm)
         mu_new = t1 / n
         sigma_new = t2 / n - np.outer(mu_new, mu_new)
         sigma_new = 0.5 * (sigma_new + sigma_new.T)
@@ -434,7 +484,7 @@ def em_saturated(
             f"The EM algorithm for the saturated (h1) model did not converge in {max_iter} "
             "iterations; check for variables that are almost never observed together."
         )
-    ll = loglik(y, mu, sigma, pat)
+    ll = _ll_grad(ps, mu, sigma)[0]
     mu.setflags(write=False)
     sigma.setflags(write=False)
     return SaturatedFit(mu=mu, sigma=sigma, loglik=ll, iterations=iterations, converged=True)
@@ -501,3 +551,487 @@ def independence_moments(
     mu = np.nanmean(y, axis=0)
     var = np.nanvar(y, axis=0)
     return mu, np.diag(var)
+
+
+# --------------------------------------------------------------------------------------
+# estimation on a compiled model
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class GroupData:
+    """Raw data of one group prepared for (FI)ML: array, patterns, stats, saturated fit."""
+
+    y: np.ndarray
+    patterns: MissingPatterns
+    stats: PatternStats
+    h1: SaturatedFit | None
+    sample_mean: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return int(self.y.shape[0])
+
+
+def prepare_group_data(y: np.ndarray, *, fit_h1: bool = True) -> GroupData:
+    """Patterns and the EM saturated model of one group's raw data (``NaN`` = missing).
+
+    Cases with every variable missing are dropped first (lavaan does the same, with a
+    warning).
+    """
+    y = np.asarray(y, dtype=float)
+    empty = np.isnan(y).all(axis=1)
+    if empty.any():
+        warnings.warn(
+            f"{int(empty.sum())} case(s) with every variable missing were removed.",
+            UserWarning,
+            stacklevel=3,
+        )
+        y = y[~empty]
+    y = np.ascontiguousarray(y)
+    y.setflags(write=False)
+    pat = missing_patterns(y)
+    ps = pattern_stats(y, pat)
+    h1 = em_saturated(y, pat) if fit_h1 else None
+    return GroupData(y=y, patterns=pat, stats=ps, h1=h1, sample_mean=np.nanmean(y, axis=0))
+
+
+def _moments_of(compiled: Any, x: np.ndarray, gd: list[GroupData]):
+    imp = compiled.implied(x)
+    out = []
+    for g, im in enumerate(imp):
+        mu = im.mu if im.mu is not None else gd[g].sample_mean
+        out.append((mu, im.sigma))
+    return out
+
+
+def _ll_grad_x(
+    compiled: Any, x: np.ndarray, gd: list[GroupData]
+) -> tuple[float, np.ndarray, list[np.ndarray], list]:
+    """``-logl / N``, its gradient in ``x``, the per-group moment gradients and moments."""
+    n_total = sum(g.n for g in gd)
+    jac = compiled.jacobian(x)
+    p = compiled.n_ov
+    f = 0.0
+    grad = np.zeros(len(x))
+    gms, moms = [], []
+    for g, (mu, sigma) in enumerate(_moments_of(compiled, x, gd)):
+        ll, gm = _ll_grad(gd[g].stats, mu, sigma)
+        if not compiled.meanstructure:
+            gm = gm[p:]
+        f -= ll
+        grad -= jac[g].T @ gm
+        gms.append(gm)
+        moms.append((mu, sigma))
+    return f / n_total, grad / n_total, gms, moms
+
+
+def objective_gradient(
+    compiled: Any, x: np.ndarray, gd: list[GroupData]
+) -> tuple[float, np.ndarray]:
+    """``-sum_g logl_g / N`` and its gradient w.r.t. the free parameters ``x``.
+
+    Without a mean structure the means are fixed at the sample means (complete-data ML).
+    """
+    f, g, _, _ = _ll_grad_x(compiled, x, gd)
+    return f, g
+
+
+def expected_information_theta(compiled: Any, x: np.ndarray, gd: list[GroupData]) -> np.ndarray:
+    """Unit expected information of ``x``: ``sum_g f_g Delta_g' I_g Delta_g``."""
+    n_total = sum(g.n for g in gd)
+    jac = compiled.jacobian(x)
+    p = compiled.n_ov
+    out = np.zeros((len(x), len(x)))
+    for g, (_, sigma) in enumerate(_moments_of(compiled, x, gd)):
+        info = _info_expected(gd[g].stats, sigma)
+        if not compiled.meanstructure:
+            info = info[p:, p:]
+        out += gd[g].n / n_total * (jac[g].T @ info @ jac[g])
+    return out
+
+
+def observed_information_theta(
+    compiled: Any, x: np.ndarray, gd: list[GroupData], h: float = 1e-6
+) -> np.ndarray:
+    """Unit observed information of ``x``: the Hessian of ``-logl / N``.
+
+    Notes
+    -----
+    ``H = sum_g f_g Delta_g' A_g Delta_g - (1/N) sum_g sum_k g_gk d^2 m_gk / dx dx'`` with
+    ``A_g`` the analytic observed information in the moments and ``g_g`` the moment
+    gradient; the second derivatives of the moments come from five-point central
+    differences of the analytic Jacobian.  This is the Hessian that lavaan approximates
+    numerically (``observed.information = "hessian"``).
+
+    # In R: lavInspect(fit, "information.observed")
+    """
+    n_total = sum(g.n for g in gd)
+    p = compiled.n_ov
+    q = len(x)
+    _, _, gms, moms = _ll_grad_x(compiled, x, gd)
+    jac = compiled.jacobian(x)
+    hess = np.zeros((q, q))
+    for g, (mu, sigma) in enumerate(moms):
+        a = _info_observed(gd[g].stats, mu, sigma)
+        if not compiled.meanstructure:
+            a = a[p:, p:]
+        hess += gd[g].n / n_total * (jac[g].T @ a @ jac[g])
+    second = np.zeros((q, q))
+    for j in range(q):
+        js = []
+        for step in (-2.0, -1.0, 1.0, 2.0):
+            xx = np.array(x, dtype=float)
+            xx[j] += step * h
+            js.append(compiled.jacobian(xx))
+        for g in range(len(gd)):
+            dj = (js[0][g] - 8.0 * js[1][g] + 8.0 * js[2][g] - js[3][g]) / (12.0 * h)
+            second[:, j] += dj.T @ gms[g]
+    hess -= second / n_total
+    return 0.5 * (hess + hess.T)
+
+
+def first_order_information_theta(
+    compiled: Any, x: np.ndarray, gd: list[GroupData]
+) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
+    """Unit first-order information of ``x`` (structured) and its per-group parts.
+
+    Returns ``(B0, B0_groups, B1_groups)`` where ``B1_groups`` are the first-order
+    information matrices of the moments at the model-implied moments.
+    """
+    from .robust import first_order_information
+
+    n_total = sum(g.n for g in gd)
+    p = compiled.n_ov
+    b1 = []
+    for g, (mu, sigma) in enumerate(_moments_of(compiled, x, gd)):
+        b = information_first_order(gd[g].y, mu, sigma, gd[g].patterns)
+        b1.append(b if compiled.meanstructure else b[p:, p:])
+    weights = [g.n / n_total for g in gd]
+    b0, b0_groups = first_order_information(compiled.jacobian(x), b1, weights)
+    return b0, b0_groups, b1
+
+
+def estimate(
+    compiled: Any,
+    gd: list[GroupData],
+    x0: np.ndarray,
+    *,
+    max_iter: int = 500,
+    tol: float = 1e-9,
+) -> tuple[np.ndarray, bool, int, float]:
+    """Maximise the (observed-data) normal likelihood.
+
+    Fisher scoring (expected information) with step halving; once the gradient is small,
+    Newton steps on the observed information for quadratic convergence.
+
+    Returns ``(x, converged, iterations, f)`` with ``f = -logl / N``.  Convergence: the
+    largest absolute gradient element of ``-logl / N`` below ``tol``.
+    """
+    x = np.array(x0, dtype=float)
+    try:
+        f, g = objective_gradient(compiled, x, gd)
+    except EstimationError as exc:
+        raise EstimationError(
+            "The starting values give a non-positive-definite implied covariance matrix."
+        ) from exc
+    converged = False
+    it = 0
+    newton_ok = True
+    while it < max_iter:
+        it += 1
+        gmax = float(np.max(np.abs(g))) if g.size else 0.0
+        if gmax < tol:
+            converged = True
+            break
+        use_newton = newton_ok and gmax < 1e-4
+        info = (observed_information_theta(compiled, x, gd) if use_newton
+                else expected_information_theta(compiled, x, gd))
+        try:
+            direction = np.linalg.solve(info, g)
+        except np.linalg.LinAlgError:
+            direction = np.linalg.lstsq(info, g, rcond=None)[0]
+        if use_newton and float(direction @ g) <= 0:  # Hessian not PD here: back to scoring
+            newton_ok = False
+            continue
+        step = 1.0
+        accepted = False
+        while step > 1e-10:
+            x_new = x - step * direction
+            try:
+                f_new, g_new = objective_gradient(compiled, x_new, gd)
+            except EstimationError:
+                f_new = np.inf
+            if np.isfinite(f_new) and f_new <= f + 1e-12 * max(abs(f), 1.0):
+                accepted = True
+                break
+            step *= 0.5
+        if not accepted:
+            if use_newton:
+                newton_ok = False
+                continue
+            break  # no improvement possible: judge by the gradient
+        x, f, g = x_new, f_new, g_new
+    if not converged and g.size and np.max(np.abs(g)) < 1e-6:
+        converged = True
+    return x, converged, it, f
+
+
+# --------------------------------------------------------------------------------------
+# backends
+# --------------------------------------------------------------------------------------
+def _fixed_x_moment_mask(model: Any) -> np.ndarray:
+    """Moments (lavaan order) that involve only fixed.x covariates (zeroed in h1 info)."""
+    p = model.n_ov
+    isx = np.array([v in set(model.ov_x) for v in model.ov_names], dtype=bool)
+    r, c = vech_indices(p)
+    sig = isx[r] & isx[c]
+    return np.concatenate([isx, sig]) if model.meanstructure else sig
+
+
+def _drop_missing_x(model: Any, data: list, warns: list[str]) -> tuple[Any, list]:
+    """lavaan deletes cases with missing fixed.x covariates under missing = "ml"."""
+    if not model.ov_x:
+        return model, data
+    from .model import SampleStats
+
+    xi = [model.ov_names.index(v) for v in model.ov_x]
+    out, changed = [], False
+    for g, st in enumerate(data):
+        bad = np.isnan(st.data[:, xi]).any(axis=1)
+        if bad.any():
+            changed = True
+            where = f" in group {model.groups[g]!r}" if model.n_groups > 1 else ""
+            msg = (f"{int(bad.sum())} case(s){where} with missing values on the exogenous "
+                   f"covariates ({', '.join(model.ov_x)}) were deleted (fixed.x = TRUE).")
+            warns.append(msg)
+            warnings.warn(msg, UserWarning, stacklevel=4)
+            y = st.data[~bad]
+            mean = np.nanmean(y, axis=0)
+            cov = np.array(st.cov, dtype=float, copy=True)
+            yx = y[:, xi]
+            dx = yx - yx.mean(axis=0)
+            cov[np.ix_(xi, xi)] = dx.T @ dx / y.shape[0]
+            out.append(SampleStats(n=y.shape[0], mean=mean, cov=cov, data=y))
+        else:
+            out.append(st)
+    return (model.bind(out), out) if changed else (model, data)
+
+
+def _moment_block(model: Any, a: np.ndarray) -> np.ndarray:
+    p = model.n_ov
+    return a if model.meanstructure else a[p:, p:]
+
+
+def fit_normal(
+    model: Any,
+    data: list,
+    options: Any,
+    start: np.ndarray | None = None,
+    *,
+    robust_se: bool = False,
+    _prepared: list[GroupData] | None = None,
+) -> Any:
+    """Shared engine of :func:`fit_fiml` and :func:`analysis.sem.robust.fit_mlr`.
+
+    Maximises the observed-data normal likelihood (FIML; with complete data this is ML),
+    computes standard errors from the observed information (Hessian) -- or the
+    Huber-White sandwich when ``robust_se`` -- the likelihood-ratio test against the
+    saturated model (EM), and for ``robust_se`` the Yuan-Bentler (Mplus) scaled test.
+    With missing data the robust CFI/TLI/RMSEA are lavaan's FIML-corrected ones.
+    """
+    from . import robust as rb
+    from .api import FitState, baseline_model
+
+    warns: list[str] = []
+    is_baseline = bool(options.get("baseline", False))
+    missing_ml = options.get("missing", "listwise") == "ml"
+    if missing_ml and not model.meanstructure:
+        raise ModelSpecificationError(
+            "missing='ml' needs a mean structure; compile the model with meanstructure=True."
+        )
+    if missing_ml and _prepared is None:
+        model, data = _drop_missing_x(model, data, warns)
+    gd = _prepared if _prepared is not None else [prepare_group_data(st.data) for st in data]
+    n_g = np.array([g.y.shape[0] for g in gd], dtype=float)
+    n_total = float(n_g.sum())
+    weights = list(n_g / n_total)
+    x0 = np.asarray(start, dtype=float) if start is not None else model.x_start(data)
+    x, converged, iterations, f = estimate(model, gd, x0)
+    if not converged:
+        warns.append("The optimizer did not converge; the estimates are not trustworthy.")
+
+    loglik_g = [-0.0] * len(gd)
+    for g, (mu, sigma) in enumerate(_moments_of(model, x, gd)):
+        loglik_g[g] = loglik(gd[g].y, mu, sigma, gd[g].patterns)
+    ll = float(sum(loglik_g))
+    ll_h1 = float(sum(g.h1.loglik for g in gd))
+    df = int(model.df())
+    chisq = max(2.0 * (ll_h1 - ll), 0.0)
+    pvalue = float(_chi2_sf(chisq, df)) if df > 0 else float("nan")
+    test: dict[str, float] = {"chisq": chisq, "df": float(df), "pvalue": pvalue}
+
+    want_se = options.get("se") not in ("none",) or robust_se
+    info = observed_information_theta(model, x, gd)
+    vcov = None
+    e_inv = None
+    try:
+        e_inv = np.linalg.inv(info)
+    except np.linalg.LinAlgError:
+        warns.append("The information matrix is singular; standard errors are not available.")
+    b0 = b0_groups = None
+    if robust_se:
+        b0, b0_groups, _ = first_order_information_theta(model, x, gd)
+    if want_se and e_inv is not None:
+        if robust_se:
+            vcov = rb.sandwich_vcov(info, b0, int(n_total))
+        else:
+            vcov = 0.5 * (e_inv + e_inv.T) / n_total
+
+    # unstructured (h1) information matrices at the EM moments
+    xmask = _fixed_x_moment_mask(model)
+    a1, j1 = [], []
+    for g in gd:
+        a = _moment_block(model, information_observed(g.y, g.h1.mu, g.h1.sigma, g.patterns))
+        b = _moment_block(model, information_first_order(g.y, g.h1.mu, g.h1.sigma, g.patterns))
+        a[xmask, :] = 0.0
+        a[:, xmask] = 0.0
+        b[xmask, :] = 0.0
+        b[:, xmask] = 0.0
+        a1.append(a)
+        j1.append(b)
+    extra: dict[str, Any] = {
+        "h1_mean": [g.h1.mu for g in gd],
+        "h1_cov": [g.h1.sigma for g in gd],
+        "ntotal": int(n_total),
+        "nobs": [int(n) for n in n_g],
+        "information": info,
+        "estimator": "MLR" if robust_se else "ML",
+    }
+    if robust_se and e_inv is not None and df > 0:
+        tr = rb.yuan_bentler_mplus_trace(a1, j1, b0_groups, e_inv, weights)
+        sc = rb.scaled_test(chisq, df, tr["trace"])
+        test.update(
+            chisq_scaled=sc["chisq_scaled"], df_scaled=sc["df_scaled"],
+            pvalue_scaled=sc["pvalue_scaled"], scaling_factor=sc["scaling_factor"],
+            trace_ugamma=sc["trace_ugamma"],
+        )
+    elif robust_se:
+        test.update(chisq_scaled=chisq, df_scaled=float(df), pvalue_scaled=pvalue,
+                    scaling_factor=float("nan"), trace_ugamma=float("nan"))
+
+    baseline = None
+    if not is_baseline:
+        try:
+            bmodel = baseline_model(model).bind(data)
+            baseline = fit_normal(bmodel, data, {**dict(options), "baseline": True}, None,
+                                  robust_se=robust_se, _prepared=gd)
+        except (EstimationError, ModelSpecificationError) as exc:
+            warns.append(f"The baseline model could not be fitted: {exc}")
+            baseline = None
+        if baseline is not None:
+            extra.update(_fit_indices(model, x, gd, test, baseline, bmodel, a1, j1, weights,
+                                      n_total, robust_se, missing_ml))
+    return FitState(
+        x=x, vcov=vcov, converged=bool(converged), iterations=int(iterations),
+        fmin=chisq / (2.0 * n_total), test=test, loglik=ll, loglik_h1=ll_h1,
+        baseline=baseline, extra=extra, warnings=tuple(warns),
+    )
+
+
+def _chi2_sf(x: float, df: float) -> float:
+    from scipy import stats
+
+    return float(stats.chi2.sf(x, df))
+
+
+def _fit_indices(model, x, gd, test, baseline, bmodel, a1, j1, weights, n_total, robust_se,
+                 missing_ml) -> dict[str, float]:
+    """Scaled and robust CFI/TLI/RMSEA named as lavaan's ``fitMeasures`` (``.`` -> ``_``)."""
+    from . import robust as rb
+
+    out: dict[str, float] = {}
+    n_groups = len(gd)
+    n = int(n_total)
+    x2, df = test["chisq"], test["df"]
+    bt = baseline.test
+    x2b, dfb = bt["chisq"], bt["df"]
+    if robust_se:
+        xs, x2bs = test["chisq_scaled"], bt["chisq_scaled"]
+        out["baseline_chisq_scaled"] = x2bs
+        out["baseline_df_scaled"] = dfb
+        out["baseline_pvalue_scaled"] = bt["pvalue_scaled"]
+        out["baseline_chisq_scaling_factor"] = bt["scaling_factor"]
+        out["cfi_scaled"] = rb.cfi(xs, df, x2bs, dfb)
+        out["tli_scaled"] = rb.tli(xs, df, x2bs, dfb)
+        out["nnfi_scaled"] = out["tli_scaled"]
+        tr = test["trace_ugamma"]
+        out["rmsea_scaled"] = rb.rmsea(x2, tr, n, n_groups)
+        lo, hi = rb.rmsea_ci(x2, tr, n, n_groups)
+        out["rmsea_ci_lower_scaled"], out["rmsea_ci_upper_scaled"] = lo, hi
+        out["rmsea_pvalue_scaled"] = rb.rmsea_pvalue(x2, tr, n, n_groups)
+        out["rmsea_notclose_pvalue_scaled"] = rb.rmsea_pvalue(x2, tr, n, n_groups, h0=0.08,
+                                                              close=False)
+    if missing_ml:
+        wc = [_moment_block(model, information_complete(g.h1.sigma)) for g in gd]
+        xx3 = sum(
+            g.y.shape[0] * ml_discrepancy(mu if model.meanstructure else None, sigma,
+                                          g.h1.mu if model.meanstructure else None, g.h1.sigma)
+            for g, (mu, sigma) in zip(gd, _moments_of(model, x, gd), strict=True)
+        )
+        xb = baseline.x
+        xx3b = sum(
+            g.y.shape[0] * ml_discrepancy(mu if model.meanstructure else None, sigma,
+                                          g.h1.mu if model.meanstructure else None, g.h1.sigma)
+            for g, (mu, sigma) in zip(gd, _moments_of(bmodel, xb, gd), strict=True)
+        )
+        common = dict(wm_groups=a1, jm_groups=j1, wc_groups=wc, weights=weights,
+                      scaled=robust_se)
+        try:
+            m3 = rb.fiml_corrected(xx3=xx3, df3=int(df), deltas=model.jacobian(x), **common)
+            b3 = rb.fiml_corrected(xx3=xx3b, df3=int(dfb), deltas=bmodel.jacobian(xb),
+                                   **common)
+        except EstimationError:
+            return out
+        xr, dfr, c, c0 = m3["xx3"], m3["df3"], m3["c_hat3"], b3["c_hat3"]
+        xr_b, dfr_b, xr_s = b3["xx3"], b3["df3"], m3["xx3_scaled"]
+        dfr_b = dfb
+    elif robust_se:
+        xr, dfr, c, c0 = x2, df, test["scaling_factor"], bt["scaling_factor"]
+        xr_b, dfr_b, xr_s = x2b, dfb, test["chisq_scaled"]
+    else:
+        return out
+    out["cfi_robust"] = rb.cfi(xr, df, xr_b, dfr_b, c, c0)
+    out["tli_robust"] = rb.tli(xr, df, xr_b, dfr_b, c, c0)
+    out["nnfi_robust"] = out["tli_robust"]
+    out["rmsea_robust"] = rb.rmsea(xr, dfr, n, n_groups, c)
+    lo, hi = rb.rmsea_ci(xr_s, dfr, n, n_groups, c)
+    out["rmsea_ci_lower_robust"], out["rmsea_ci_upper_robust"] = lo, hi
+    out["rmsea_pvalue_robust"] = rb.rmsea_pvalue(xr_s, dfr, n, n_groups, c)
+    out["rmsea_notclose_pvalue_robust"] = rb.rmsea_pvalue(xr_s, dfr, n, n_groups, c, h0=0.08,
+                                                          close=False)
+    return out
+
+
+def fit_fiml(model: Any, data: list, options: Any, start: np.ndarray | None = None) -> Any:
+    """Backend for ``estimator="ML", missing="ml"`` (full-information ML).
+
+    Parameters
+    ----------
+    model : CompiledModel
+        Bound to ``data`` and with a mean structure.
+    data : list of SampleStats
+        One per group; ``data`` arrays keep ``NaN`` for missing values.
+    options : mapping
+        The user options (``missing``, ``se``, ``baseline``, ...).
+    start : ndarray, optional
+        Start values (e.g. the full-sample estimate in a bootstrap).
+
+    Returns
+    -------
+    FitState
+        Standard errors from the observed information (Hessian); ``test`` is the
+        likelihood-ratio test against the EM saturated model; ``extra`` holds lavaan's
+        robust (FIML-corrected) CFI/TLI/RMSEA and the EM moments.
+
+    # In R: lavaan::sem(model, data, missing = "ml")
+    """
+    return fit_normal(model, data, options, start, robust_se=False)

@@ -450,3 +450,18 @@ def scaled_difference_test(fit0: Any, fit1: Any) -> dict[str, float]:
         stat = max(diff / cd, 0.0)
     pv = float(stats.chi2.sf(stat, ddf)) if np.isfinite(stat) else float("nan")
     return {"chisq_diff": stat, "df_diff": ddf, "pvalue": pv, "scaling_factor": float(cd)}
+
+
+def fit_mlr(model: Any, data: list, options: Any, start: np.ndarray | None = None) -> Any:
+    """Backend for ``estimator="MLR"``, complete data or ``missing="ml"``.
+
+    ML (FIML with missing data) estimates; Huber-White standard errors from the observed
+    information (Hessian) and the first-order information of the casewise scores; the
+    Yuan-Bentler (Mplus variant) scaled chi-square; scaled and robust CFI/TLI/RMSEA in
+    ``FitState.extra`` (FIML-corrected with missing data).
+
+    # In R: lavaan::sem(model, data, estimator = "MLR")  # (+ missing = "ml")
+    """
+    from .fiml import fit_normal
+
+    return fit_normal(model, data, options, start, robust_se=True)
