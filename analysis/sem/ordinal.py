@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from scipy.special import ndtr
 
 from instruments.errors import DataError, EstimationError
@@ -288,88 +289,115 @@ def _extended(th: np.ndarray) -> np.ndarray:
     return np.concatenate([[-np.inf], th, [np.inf]])
 
 
-def _cell_probs(th1: np.ndarray, th2: np.ndarray, rho: float) -> np.ndarray:
-    e1, e2 = _extended(th1), _extended(th2)
-    cdf = bivariate_normal_cdf(e1[:, None], e2[None, :], rho)
-    return cdf[1:, 1:] - cdf[:-1, 1:] - cdf[1:, :-1] + cdf[:-1, :-1]
+def _padded(ths: list[np.ndarray], kmax: int) -> np.ndarray:
+    """(p, kmax + 1) extended thresholds ``[-inf, t1, ..., +inf, +inf, ...]``."""
+    out = np.full((len(ths), kmax + 1), np.inf)
+    out[:, 0] = -np.inf
+    for v, th in enumerate(ths):
+        out[v, 1:len(th) + 1] = th
+    return out
 
 
-def _cell_dprobs(th1: np.ndarray, th2: np.ndarray, rho: float) -> np.ndarray:
-    """d P(cell) / d rho: the bivariate density differenced over the cell's corners."""
-    e1, e2 = _extended(th1), _extended(th2)
-    pdf = bivariate_normal_pdf(e1[:, None], e2[None, :], rho)
-    return pdf[1:, 1:] - pdf[:-1, 1:] - pdf[1:, :-1] + pdf[:-1, :-1]
+def _phi(x: np.ndarray) -> np.ndarray:
+    fin = np.isfinite(x)
+    xf = np.where(fin, x, 0.0)
+    return np.where(fin, np.exp(-0.5 * xf * xf) / np.sqrt(_TWO_PI), 0.0)
 
 
-def _cell_d2probs(th1: np.ndarray, th2: np.ndarray, rho: float) -> np.ndarray:
-    """d^2 P(cell) / d rho^2 from d phi2 / d rho at the corners."""
-    e1, e2 = _extended(th1), _extended(th2)
-    h, k = np.meshgrid(e1, e2, indexing="ij")
-    pdf = bivariate_normal_pdf(h, k, rho)
-    fin = np.isfinite(h) & np.isfinite(k)
-    one_r2 = 1.0 - rho * rho
-    dlog = np.zeros(h.shape)
-    hf, kf = h[fin], k[fin]
-    dq = (-2.0 * hf * kf * one_r2 + 2.0 * rho * (hf * hf - 2.0 * rho * hf * kf + kf * kf)) / (
+def _corners(a: np.ndarray) -> np.ndarray:
+    """Rectangle sums over the last two axes: cell (a, b) from its four corners."""
+    return a[..., 1:, 1:] - a[..., :-1, 1:] - a[..., 1:, :-1] + a[..., :-1, :-1]
+
+
+def _grid(h: np.ndarray, k: np.ndarray, rho: np.ndarray, order: int = 0):
+    """Cell probabilities (and d/drho, d2/drho2) of M tables at once.
+
+    ``h`` (M, K1 + 1), ``k`` (M, K2 + 1) extended thresholds, ``rho`` (M,).
+    """
+    hh = h[:, :, None]
+    kk = k[:, None, :]
+    rr = rho[:, None, None]
+    prob = _corners(bivariate_normal_cdf(hh, kk, rr))
+    if order == 0:
+        return prob, None, None
+    pdf = bivariate_normal_pdf(hh, kk, rr)
+    dprob = _corners(pdf)
+    if order == 1:
+        return prob, dprob, None
+    hb, kb, rb = np.broadcast_arrays(hh, kk, rr)
+    fin = np.isfinite(hb) & np.isfinite(kb)
+    hf = np.where(fin, hb, 0.0)
+    kf = np.where(fin, kb, 0.0)
+    one_r2 = 1.0 - rb * rb
+    dq = (-2.0 * hf * kf * one_r2 + 2.0 * rb * (hf * hf - 2.0 * rb * hf * kf + kf * kf)) / (
         one_r2 * one_r2
     )
-    dlog[fin] = rho / one_r2 - 0.5 * dq
-    dpdf = pdf * dlog
-    return dpdf[1:, 1:] - dpdf[:-1, 1:] - dpdf[1:, :-1] + dpdf[:-1, :-1]
+    dlog = np.where(fin, rb / one_r2 - 0.5 * dq, 0.0)
+    return prob, dprob, _corners(pdf * dlog)
 
 
-def _polychoric_ml(
-    freq: np.ndarray, th1: np.ndarray, th2: np.ndarray, start: float = 0.0
-) -> tuple[float, bool]:
-    """Maximise sum(freq * log P(rho)) over rho in [-0.999, 0.999] (thresholds fixed)."""
-    pos = freq > 0
+def _polychoric_batch(
+    freq: np.ndarray, h: np.ndarray, k: np.ndarray, max_iter: int = 200
+) -> tuple[np.ndarray, np.ndarray]:
+    """ML polychoric correlations of M tables (thresholds fixed), by safeguarded Newton.
 
-    def loglik(r: float) -> float:
-        p = _cell_probs(th1, th2, r)
-        with np.errstate(divide="ignore"):
-            return float(np.sum(freq[pos] * np.log(p[pos])))
-
+    Maximises ``sum(freq * log P(rho))`` over ``rho`` in [-0.999, 0.999] (lavaan's bounds).
+    """
     lo, hi = -0.999, 0.999
-    rho = float(np.clip(start, lo, hi))
-    ll = loglik(rho)
-    converged = False
-    for _ in range(200):
-        p = _cell_probs(th1, th2, rho)
-        dp = _cell_dprobs(th1, th2, rho)
-        d2p = _cell_d2probs(th1, th2, rho)
-        pp = np.where(pos, p, 1.0)
-        g = float(np.sum(freq[pos] * dp[pos] / pp[pos]))
-        h = float(np.sum(freq[pos] * (d2p[pos] / pp[pos] - (dp[pos] / pp[pos]) ** 2)))
-        info = float(np.sum(freq.sum() * dp[pos] ** 2 / pp[pos]))
-        curv = h if h < 0 else -max(info, 1e-12)
+    m = freq.shape[0]
+    pos = freq > 0
+    rho = np.zeros(m)
+    done = np.zeros(m, dtype=bool)
+
+    def loglik(idx: np.ndarray, r: np.ndarray) -> np.ndarray:
+        prob, _, _ = _grid(h[idx], k[idx], r)
+        with np.errstate(divide="ignore"):
+            lp = np.where(pos[idx], np.log(np.where(pos[idx], prob, 1.0)), 0.0)
+        return np.sum(freq[idx] * lp, axis=(1, 2))
+
+    ll = loglik(np.arange(m), rho)
+    ntot = freq.sum(axis=(1, 2))
+    for _ in range(max_iter):
+        act = np.flatnonzero(~done)
+        if act.size == 0:
+            break
+        prob, dprob, d2prob = _grid(h[act], k[act], rho[act], order=2)
+        pa = pos[act]
+        inv = np.where(pa, 1.0 / np.where(pa, prob, 1.0), 0.0)
+        fa = freq[act]
+        q = dprob * inv
+        g = np.sum(fa * q, axis=(1, 2))
+        hess = np.sum(fa * (d2prob * inv - q * q), axis=(1, 2))
+        info = ntot[act] * np.sum(np.where(pa, dprob * q, 0.0), axis=(1, 2))
+        curv = np.where(hess < 0, hess, -np.maximum(info, 1e-12))
         step = -g / curv
-        # Backtracking line search inside the bounds.
-        t = 1.0
-        while True:
-            new = float(np.clip(rho + t * step, lo, hi))
-            new_ll = loglik(new)
-            if new_ll >= ll - 1e-12 * abs(ll) or t < 1e-8:
+        t = np.ones(act.size)
+        new = np.clip(rho[act] + step, lo, hi)
+        new_ll = loglik(act, new)
+        bad = new_ll < ll[act] - 1e-12 * np.abs(ll[act])
+        for _ in range(40):
+            if not bad.any():
                 break
-            t *= 0.5
-        delta = abs(new - rho)
-        rho, ll = new, new_ll
-        if delta < 1e-12 or abs(g) < 1e-10 * max(1.0, freq.sum()) * 1e-3:
-            converged = True
-            break
-        if rho in (lo, hi) and np.sign(step) == np.sign(rho):
-            converged = True
-            break
-    return rho, converged
+            t[bad] *= 0.5
+            new[bad] = np.clip(rho[act][bad] + t[bad] * step[bad], lo, hi)
+            new_ll[bad] = loglik(act[bad], new[bad])
+            bad = new_ll < ll[act] - 1e-12 * np.abs(ll[act])
+        moved = np.abs(new - rho[act])
+        at_bound = ((new == lo) & (step < 0)) | ((new == hi) & (step > 0))
+        rho[act] = new
+        ll[act] = new_ll
+        done[act] = (moved < 1e-12) | at_bound | (np.abs(g) < 1e-13 * np.maximum(ntot[act], 1))
+    return rho, done
 
 
-def _polychoric_pair(
+def _prepare_table(
     freq: np.ndarray,
     th1: np.ndarray,
     th2: np.ndarray,
     zero_add: tuple[float, float],
     zero_keep_margins: bool,
-) -> tuple[float, bool]:
-    """Polychoric correlation of one table, with lavaan's handling of empty cells."""
+) -> tuple[np.ndarray, float | None, bool]:
+    """lavaan's handling of empty cells; returns (table, closed-form rho or None, empty)."""
     freq = freq.astype(float).copy()
     nr, nc = freq.shape
     empty = bool((freq == 0).any())
@@ -380,27 +408,21 @@ def _polychoric_pair(
                 "Two empty cells in a 2x2 table; the tetrachoric correlation is set to +/-1.",
                 stacklevel=3,
             )
-            return (1.0 if freq[0, 0] > 0 else -1.0), empty
+            return freq, (1.0 if freq[0, 0] > 0 else -1.0), empty
         if len(zero) == 1 and zero_add[0] > 0:
             za = zero_add[0]
             if zero_keep_margins:
-                s = 1.0 if zero[0] in (0, 3) else -1.0
-                freq += s * za * np.array([[1.0, -1.0], [-1.0, 1.0]])
+                sgn = 1.0 if zero[0] in (0, 3) else -1.0
+                freq += sgn * za * np.array([[1.0, -1.0], [-1.0, 1.0]])
             else:
                 freq.ravel()[zero[0]] += za
+        if freq[0, 0] * freq[1, 1] == freq[0, 1] * freq[1, 0]:
+            return freq, 0.0, empty
+        if th1[0] == 0 and th2[0] == 0:
+            return freq, float(-np.cos(2.0 * np.pi * freq[0, 0] / freq.sum())), empty
     elif empty and zero_add[1] > 0:
         freq[freq == 0] = zero_add[1]
-    if nr == 2 and nc == 2:
-        if freq[0, 0] * freq[1, 1] == freq[0, 1] * freq[1, 0]:
-            return 0.0, empty
-        if th1[0] == 0 and th2[0] == 0:
-            return float(-np.cos(2.0 * np.pi * freq[0, 0] / freq.sum())), empty
-    rho, ok = _polychoric_ml(freq, th1, th2)
-    if not ok:
-        raise EstimationError(
-            "The polychoric correlation did not converge for a pair of ordered variables."
-        )
-    return rho, empty
+    return freq, None, empty
 
 
 def polychoric(x, y) -> float:
@@ -488,18 +510,40 @@ def ordinal_sample_stats(
     ii, jj = _pairs(p)
     npairs = len(ii)
 
-    cor = np.eye(p)
-    empty_pairs: list[tuple[str, str]] = []
-    tables = []
+    kmax = max(ncat)
+    ext = _padded(ths, kmax)
+    tables = np.zeros((npairs, kmax, kmax))
     for m in range(npairs):
         i, j = ii[m], jj[m]
-        freq = np.zeros((ncat[i], ncat[j]))
-        np.add.at(freq, (codes[:, i], codes[:, j]), 1.0)
-        tables.append(freq)
-        rho, empty = _polychoric_pair(freq, ths[i], ths[j], zero_add, zero_keep_margins)
-        cor[i, j] = cor[j, i] = rho
+        tables[m] = np.bincount(codes[:, i] * kmax + codes[:, j],
+                                minlength=kmax * kmax).reshape(kmax, kmax)
+    work = tables.copy()
+    rho = np.full(npairs, np.nan)
+    empty_pairs: list[tuple[str, str]] = []
+    for m in range(npairs):
+        i, j = ii[m], jj[m]
+        sub = tables[m, :ncat[i], :ncat[j]]
+        if not (sub == 0).any() and ncat[i] > 2 and ncat[j] > 2:
+            continue
+        adj, closed, empty = _prepare_table(sub, ths[i], ths[j], zero_add, zero_keep_margins)
+        work[m, :ncat[i], :ncat[j]] = adj
+        if closed is not None:
+            rho[m] = closed
         if empty:
             empty_pairs.append((ordered[i], ordered[j]))
+    todo = np.flatnonzero(np.isnan(rho))
+    if todo.size:
+        est, ok = _polychoric_batch(work[todo], ext[ii[todo]], ext[jj[todo]])
+        if not ok.all():
+            m = todo[np.flatnonzero(~ok)[0]]
+            raise EstimationError(
+                "The polychoric correlation did not converge for "
+                f"{ordered[ii[m]]} and {ordered[jj[m]]}."
+            )
+        rho[todo] = est
+    cor = np.eye(p)
+    cor[ii, jj] = rho
+    cor[jj, ii] = rho
 
     th_names = tuple(f"{v}|t{t + 1}" for v, k in zip(ordered, nth, strict=True) for t in range(k))
     th_index = np.repeat(np.arange(p), nth)
@@ -514,7 +558,7 @@ def ordinal_sample_stats(
             empty_cells=tuple(empty_pairs),
         )
 
-    gamma = _muthen1984(codes, ths, th_start, n_th, ii, jj, cor, tables)
+    gamma = _muthen1984(codes, ths, th_start, n_th, ii, jj, rho, tables, ext)
     dg = np.diag(gamma).copy()
     if not np.all(np.isfinite(dg)):
         raise EstimationError("The asymptotic covariance matrix (Gamma) has non-finite entries.")
@@ -543,45 +587,6 @@ def _univariate_scores(th: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return sc, prob
 
 
-def _bivariate_scores(
-    th1: np.ndarray, th2: np.ndarray, rho: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per cell (a, b): score of rho, scores of th1 (K1 x K2 x nth1) and of th2."""
-    k1, k2 = len(th1) + 1, len(th2) + 1
-    e1, e2 = _extended(th1), _extended(th2)
-    prob = _cell_probs(th1, th2, rho)
-    dprob = _cell_dprobs(th1, th2, rho)
-    r = np.sqrt(1.0 - rho * rho)
-    tiny = np.sqrt(np.finfo(float).eps)
-    good = prob > tiny
-    inv = np.where(good, 1.0 / np.where(good, prob, 1.0), 0.0)
-    sc_rho = dprob * inv
-
-    def phi(x: np.ndarray) -> np.ndarray:
-        xf = np.where(np.isfinite(x), x, 0.0)
-        return np.where(np.isfinite(x), np.exp(-0.5 * xf * xf) / np.sqrt(_TWO_PI), 0.0)
-
-    def cond(ea: np.ndarray, eb: np.ndarray) -> np.ndarray:
-        # G[t, b] = phi(ea_t) * [Phi((eb_{b+1} - rho ea_t)/R) - Phi((eb_b - rho ea_t)/R)]
-        # for finite ea_t (interior thresholds), all cells b of the other variable.
-        ta = ea[1:-1]
-        z = (eb[None, :] - rho * ta[:, None]) / r
-        c = ndtr(z)
-        return phi(ta)[:, None] * (c[:, 1:] - c[:, :-1])
-
-    g1 = cond(e1, e2)  # (nth1, K2)
-    g2 = cond(e2, e1)  # (nth2, K1)
-    sc_t1 = np.zeros((k1, k2, k1 - 1))
-    for t in range(k1 - 1):
-        sc_t1[t, :, t] += g1[t] * inv[t, :]
-        sc_t1[t + 1, :, t] -= g1[t] * inv[t + 1, :]
-    sc_t2 = np.zeros((k1, k2, k2 - 1))
-    for t in range(k2 - 1):
-        sc_t2[:, t, t] += g2[t] * inv[:, t]
-        sc_t2[:, t + 1, t] -= g2[t] * inv[:, t + 1]
-    return sc_rho, sc_t1, sc_t2
-
-
 def _muthen1984(
     codes: np.ndarray,
     ths: list[np.ndarray],
@@ -589,11 +594,13 @@ def _muthen1984(
     n_th: int,
     ii: np.ndarray,
     jj: np.ndarray,
-    cor: np.ndarray,
-    tables: list[np.ndarray],
+    rho: np.ndarray,
+    tables: np.ndarray,
+    ext: np.ndarray,
 ) -> np.ndarray:
     n, p = codes.shape
     npairs = len(ii)
+    kmax = ext.shape[1] - 1
     # Univariate: casewise threshold scores and the block-diagonal A11.
     s_th = np.zeros((n, n_th))
     a11_inv = np.zeros((n_th, n_th))
@@ -610,26 +617,55 @@ def _muthen1984(
             raise EstimationError(
                 "Cannot invert the threshold information of an ordered variable."
             ) from exc
-    z_th = s_th @ a11_inv  # casewise influence of thresholds (A11 symmetric)
-    s_rho = np.zeros((n, npairs))
-    a21 = np.zeros((npairs, n_th))
-    a22 = np.zeros(npairs)
-    for m in range(npairs):
-        i, j = ii[m], jj[m]
-        sc_rho, sc_t1, sc_t2 = _bivariate_scores(ths[i], ths[j], cor[i, j])
-        freq = tables[m]
-        s_rho[:, m] = sc_rho[codes[:, i], codes[:, j]]
-        w = freq * sc_rho
-        bi = slice(th_start[i], th_start[i] + sc_t1.shape[2])
-        bj = slice(th_start[j], th_start[j] + sc_t2.shape[2])
-        a21[m, bi] = np.einsum("ab,abt->t", w, sc_t1)
-        a21[m, bj] = np.einsum("ab,abt->t", w, sc_t2)
-        a22[m] = np.sum(freq * sc_rho * sc_rho)
+    z_th = s_th @ a11_inv  # casewise influence of the thresholds (A11 symmetric)
+
+    # Bivariate scores per cell, all pairs at once.
+    h, k = ext[ii], ext[jj]
+    prob, dprob, _ = _grid(h, k, rho, order=1)
+    tiny = np.sqrt(np.finfo(float).eps)
+    good = prob > tiny
+    inv = np.where(good, 1.0 / np.where(good, prob, 1.0), 0.0)
+    scr = dprob * inv  # score of rho per cell
+    r = np.sqrt(np.maximum(1.0 - rho * rho, 1e-300))[:, None, None]
+    rr = rho[:, None, None]
+
+    def cond(ea: np.ndarray, eb: np.ndarray) -> np.ndarray:
+        # G[m, t, b] = phi(ea_t) [Phi((eb_{b+1} - rho ea_t) / R) - Phi((eb_b - rho ea_t) / R)]
+        ta = ea[:, 1:-1]
+        fin = np.isfinite(ta)
+        tf = np.where(fin, ta, 0.0)[:, :, None]
+        cdf = ndtr((eb[:, None, :] - rr * tf) / r)
+        return _phi(np.where(fin, ta, np.inf))[:, :, None] * (cdf[:, :, 1:] - cdf[:, :, :-1])
+
+    g1 = cond(h, k)  # (M, kmax - 1, kmax)
+    g2 = cond(k, h)
+    q = tables * scr * inv
+    a21_1 = np.sum(g1 * (q[:, :-1, :] - q[:, 1:, :]), axis=2)  # (M, kmax - 1)
+    a21_2 = np.sum(g2 * (q[:, :, :-1] - q[:, :, 1:]).transpose(0, 2, 1), axis=2)
+    a22 = np.sum(tables * scr * scr, axis=(1, 2))
     if np.any(a22 == 0):
         raise EstimationError(
             "Cannot compute the asymptotic covariance of a polychoric correlation "
             "(zero information); check for constant or perfectly related items."
         )
-    z_rho = (s_rho - z_th @ a21.T) / a22[None, :]
+    nth = np.array([len(t) for t in ths])
+    tt = np.arange(kmax - 1)
+    rows = np.repeat(np.arange(npairs), kmax - 1).reshape(npairs, kmax - 1)
+    r_idx, c_idx, vals = [], [], []
+    for src, var in ((a21_1, ii), (a21_2, jj)):
+        mask = tt[None, :] < nth[var][:, None]
+        cols = th_start[var][:, None] + tt[None, :]
+        r_idx.append(rows[mask])
+        c_idx.append(cols[mask])
+        vals.append(src[mask])
+    # A21 is sparse: each correlation involves the thresholds of two variables only.
+    a21 = sparse.csr_matrix(
+        (np.concatenate(vals), (np.concatenate(r_idx), np.concatenate(c_idx))),
+        shape=(npairs, n_th),
+    )
+    s_rho = scr[np.arange(npairs)[None, :], codes[:, ii], codes[:, jj]]
+    z_rho = (s_rho - np.asarray((a21 @ z_th.T).T)) / a22[None, :]
     z = np.hstack([z_th, z_rho])
-    return n * (z.T @ z)
+    gamma = z.T @ z
+    gamma *= n
+    return gamma
