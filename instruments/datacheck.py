@@ -80,7 +80,7 @@ def check_column(col: pd.Series, var: Item | AttentionCheck | Question, codes: l
         if out.any():
             problems.append(
                 f"column {name}: {_rows(int(out.sum()))} with codes outside "
-                f"{{{', '.join(str(c) for c in codes)}}} (e.g. {_examples(num[out])})"
+                f"{{{', '.join(str(c) for c in sorted(codes))}}} (e.g. {_examples(num[out])})"
             )
     elif lo is not None and hi is not None:
         out = ok & ((num < lo) | (num > hi))

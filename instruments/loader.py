@@ -121,6 +121,10 @@ def _read_yaml(path: Path, name: str, problems: list[str]) -> Any:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
         what = getattr(exc, "problem", None) or str(exc)
+        context = getattr(exc, "context", None)
+        cmark = getattr(exc, "context_mark", None)
+        if context and cmark is not None and mark is not None and cmark.line != mark.line:
+            what += f" ({context} started at line {cmark.line + 1})"
         problems.append(f"{name}: {where}YAML syntax error: {what}.")
         return None
     finally:

@@ -1,0 +1,212 @@
+"""The packaged questionnaire: scales, items, translations, questions, attention checks."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from instruments.loader import load_instrument
+from instruments.schema import ID_PATTERN, Instrument
+
+EXPECTED_ITEMS = {
+    "info_sharing": 5,
+    "joint_sensemaking": 5,
+    "knowledge_integration": 5,
+    "dep_own": 5,
+    "dep_partner": 5,
+    "trust": 4,
+    "specific_investments": 4,
+    "learning_about": 4,
+    "learning_from": 4,
+    "value_creation": 5,
+    "value_appropriation": 4,
+    "partner_appropriation": 4,
+    "innovation_outcome": 4,
+    "relationship_performance": 4,
+    "marker": 3,
+}
+HIGHER_ORDER = {
+    "info_sharing": "relationship_learning",
+    "joint_sensemaking": "relationship_learning",
+    "knowledge_integration": "relationship_learning",
+    "dep_own": "dependence",
+    "dep_partner": "dependence",
+}
+CLASSIFICATION = {
+    "consent": "boolean",
+    "informant_knowledge": "single_choice",
+    "alliance_stage": "single_choice",
+    "alliance_stage_fine": "single_choice",
+    "alliance_form": "single_choice",
+    "partner_type": "single_choice",
+    "our_role": "single_choice",
+    "firm_size": "single_choice",
+    "partner_size": "single_choice",
+    "alliance_age": "number",
+    "n_partners": "integer",
+    "industry": "single_choice",
+    "resp_position": "single_choice",
+    "resp_tenure": "number",
+    "sustainability_focus": "single_choice",
+    "comment": "text",
+}
+
+
+@pytest.fixture(scope="module")
+def inst() -> Instrument:
+    return load_instrument()
+
+
+def test_identity(inst: Instrument) -> None:
+    assert inst.id == "alliance-learning-dependence"
+    assert inst.version == "1.0.0"
+    assert inst.languages == ["en", "de"]
+    assert re.fullmatch(r"[0-9a-f]{64}", inst.content_hash)
+
+
+def test_every_scale_present_with_the_required_number_of_items(inst: Instrument) -> None:
+    assert set(inst.scales) == set(EXPECTED_ITEMS)
+    counts = {sid: len(s.items) for sid, s in inst.scales.items()}
+    assert counts == EXPECTED_ITEMS
+
+
+def test_item_ids_follow_the_convention(inst: Instrument) -> None:
+    for sid, ids in inst.scale_items().items():
+        assert ids == [f"{sid}_{k}" for k in range(1, len(ids) + 1)]
+        for item in inst.scales[sid].items:
+            assert item.scale == sid
+            assert ID_PATTERN.match(item.id)
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_every_text_is_translated(inst: Instrument, lang: str) -> None:
+    for scale in inst.scales.values():
+        assert scale.construct[lang].strip()
+        for item in scale.items:
+            assert item.text[lang].strip(), (item.id, lang)
+    for q in inst.questions:
+        assert q.text[lang].strip(), (q.id, lang)
+        if q.choices is not None:
+            assert all(q.choices.labels[v][lang].strip() for v in q.choices.values)
+    for check in inst.attention_checks:
+        assert check.text[lang].strip()
+    for sec in inst.sections:
+        assert sec.title[lang].strip()
+
+
+def test_german_and_english_differ_and_german_uses_formal_register(inst: Instrument) -> None:
+    texts = [it.text for s in inst.scales.values() for it in s.items]
+    assert all(t["en"] != t["de"] for t in texts)
+    german = " ".join(q.text["de"] for q in inst.questions)
+    assert re.search(r"\bSie\b", german)
+    assert not re.search(r"\b(du|dein|deine|dich)\b", german, flags=re.IGNORECASE)
+
+
+def test_only_partner_placeholder_and_fill(inst: Instrument) -> None:
+    for item in inst.items():
+        for lang in inst.languages:
+            assert set(re.findall(r"\{([^}]*)\}", item.text[lang])) <= {"partner"}
+    assert "Acme" in inst.item_text("trust_3", "en", partner="Acme")
+    assert inst.item_text("trust_3", "en").startswith("The partner ")
+    de = inst.item_text("trust_3", "de", partner="Acme GmbH")
+    assert "Partner Acme GmbH" in de
+    assert "{" not in inst.item_text("trust_3", "de")
+
+
+def test_reverse_items_are_declared_and_few(inst: Instrument) -> None:
+    reverse = inst.reverse_items()
+    assert 5 <= len(reverse) <= 15
+    for sid in ("info_sharing", "joint_sensemaking", "knowledge_integration", "dep_own", "trust"):
+        assert any(it.reverse for it in inst.scales[sid].items), sid
+    for sid, scale in inst.scales.items():
+        assert sum(it.reverse for it in scale.items) < len(scale.items) / 2, sid
+
+
+def test_dep_partner_mirrors_dep_own(inst: Instrument) -> None:
+    own, partner = inst.scales["dep_own"], inst.scales["dep_partner"]
+    assert len(own.items) == len(partner.items)
+    assert [i.reverse for i in own.items] == [i.reverse for i in partner.items]
+    assert own.response.id == partner.response.id
+
+
+def test_scales_cite_sources_and_higher_order(inst: Instrument) -> None:
+    for sid, scale in inst.scales.items():
+        assert scale.sources, sid
+        assert any(re.search(r"\(\d{4}\)|Seed \d{3}", s) for s in scale.sources), sid
+        assert scale.higher_order == HIGHER_ORDER.get(sid), sid
+        assert scale.min_valid == -(-len(scale.items) // 2)
+    assert any("Lindell" in s for s in inst.scales["marker"].sources)
+    assert any("Selnes" in s for s in inst.scales["info_sharing"].sources)
+
+
+def test_seven_point_formats(inst: Instrument) -> None:
+    for scale in inst.scales.values():
+        assert scale.response.values == list(range(1, 8))
+        assert scale.response.id in ("agree7", "extent7")
+    agree = inst.responses["agree7"]
+    assert agree.labels[1]["en"] == "Strongly disagree"
+    assert agree.labels[7]["en"] == "Strongly agree"
+    assert inst.responses["extent7"].labels[1]["en"] == "Not at all"
+
+
+def test_attention_checks(inst: Instrument) -> None:
+    ids = [a.id for a in inst.attention_checks]
+    assert {"attn_1", "attn_2"} <= set(ids)
+    for check in inst.attention_checks:
+        assert check.correct and set(check.correct) <= set(check.response.values)
+        assert check.response.values == list(range(1, 8))
+        section = inst.section(check.section)
+        assert section.scales, "attention checks belong inside matrix sections"
+        assert check.id in section.attention_checks
+        # the instruction names the label of the correct answer
+        label = check.response.labels[check.correct[0]]["en"]
+        assert f'"{label}"' in check.text["en"]
+
+
+def test_classification_questions(inst: Instrument) -> None:
+    types = {q.id: q.type for q in inst.questions}
+    assert {k: types.get(k) for k in CLASSIFICATION} == CLASSIFICATION
+    q = {q.id: q for q in inst.questions}
+    assert q["alliance_stage"].choices.values == [1, 2, 3]
+    assert q["alliance_stage_fine"].choices.values == [1, 2, 3, 4]
+    assert len(q["alliance_form"].choices.values) == 6
+    assert len(q["partner_type"].choices.values) == 5
+    assert len(q["our_role"].choices.values) == 3
+    assert 8 <= len(q["industry"].choices.values) <= 14
+    assert q["sustainability_focus"].choices.values == [1, 2, 3]
+    assert (q["alliance_age"].min, q["alliance_age"].max) == (0, 100)
+    assert (q["n_partners"].min, q["n_partners"].max) == (2, 50)
+    assert q["informant_knowledge"].choices.values == list(range(1, 8))
+    assert q["comment"].required is False
+    assert q["consent"].required is True
+    assert sorted(q["consent"].choices.values) == [0, 1]
+
+
+def test_sections_place_everything_once(inst: Instrument) -> None:
+    placed_scales = [s for sec in inst.sections for s in sec.scales]
+    placed_questions = [s for sec in inst.sections for s in sec.questions]
+    assert sorted(placed_scales) == sorted(inst.scales)
+    assert list(inst.scales) == placed_scales  # scales in questionnaire order
+    assert sorted(placed_questions) == sorted(q.id for q in inst.questions)
+    assert inst.sections[0].id == "consent"
+    assert inst.sections[-1].questions == ["comment"]
+
+
+def test_consent_and_screening(inst: Instrument) -> None:
+    text = inst.consent_text("en", contact="Dr. A. Lead, lead@example.org")
+    assert "IP addresses" in text and "voluntary" in text and "lead@example.org" in text
+    assert "IP-Adressen" in inst.consent_text("de")
+    assert "{" not in inst.consent_text("de")
+    assert inst.screening.question == "informant_knowledge"
+    assert inst.screening.screened_out(2) and not inst.screening.screened_out(6)
+    assert not inst.screening.screened_out(float("nan"))
+
+
+def test_unknown_variable_and_language_raise(inst: Instrument) -> None:
+    from instruments.errors import InstrumentError
+
+    with pytest.raises(InstrumentError, match="no item"):
+        inst.item_text("trust_9")
+    with pytest.raises(InstrumentError, match="Language 'fr'"):
+        inst.item_text("trust_1", "fr")
