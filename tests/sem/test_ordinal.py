@@ -20,6 +20,7 @@ from tests.parity import EST_ATOL, EST_RTOL, REFERENCE_DIR, load_reference
 CASES = {
     "hs_cfa": "hs_ordinal5.csv",
     "likert_cfa": "likert7_sim.csv",
+    "edge_cfa": "edge_small.csv",  # 2x2 table with an empty cell, small N
 }
 
 
@@ -109,6 +110,15 @@ def test_binary_and_unused_category_handled():
     cat["y1"] = pd.Categorical(cat["y1"], categories=list(range(1, 9)), ordered=True)
     stats_cat = ordinal_sample_stats(cat, ref["ov_names"])
     np.testing.assert_allclose(stats_cat.wls_obs, stats.wls_obs, rtol=0, atol=1e-12)
+
+
+def test_empty_cell_in_2x2_table_like_lavaan():
+    ref = load_reference("sem_wlsmv/edge_cfa.json")
+    assert 0 in np.array(ref["table_b1_b2"]).ravel()
+    data = pd.read_csv(REFERENCE_DIR / "sem_wlsmv" / "edge_small.csv")
+    stats = ordinal_sample_stats(data, ref["ov_names"])
+    assert ("b2", "b1") in stats.empty_cells
+    np.testing.assert_allclose(stats.cor[1, 0], ref["cor"][1][0], rtol=0, atol=1e-6)
 
 
 def test_polychoric_convenience_matches_matrix():

@@ -16,7 +16,7 @@ from tests.parity import (
     load_reference,
 )
 
-CASES = ["hs_cfa", "likert_cfa", "likert_sem"]
+CASES = ["hs_cfa", "likert_cfa", "likert_sem", "edge_cfa"]
 
 
 @pytest.fixture(scope="module", params=CASES)

@@ -96,3 +96,23 @@ export(fit_b, "likert_cfa.json", extra = list(
 sem_model <- paste(lik_model, "f2 ~ f1", "f3 ~ f2", sep = "\n")
 fit_c <- sem(sem_model, data = lik, ordered = names(lik), estimator = "WLSMV")
 export(fit_c, "likert_sem.json")
+
+# (d) Edge cases: small N, two binary items whose 2x2 table has one empty cell
+#     (lavaan adds 0.5 keeping the margins), 4-category items with empty cells.
+set.seed(7)
+n <- 150
+g <- rnorm(n)
+edge <- data.frame(
+  b1 = as.integer(0.8 * g + 0.6 * rnorm(n) > 0.9) + 1L,
+  b2 = as.integer(0.8 * g + 0.6 * rnorm(n) > 1.2) + 1L,
+  c1 = findInterval(0.7 * g + 0.7 * rnorm(n), c(-1, 0, 1.3)) + 1L,
+  c2 = findInterval(0.7 * g + 0.7 * rnorm(n), c(-1.5, 0.2, 1)) + 1L,
+  c3 = findInterval(0.6 * g + 0.8 * rnorm(n), c(-0.8, 0.5, 1.6)) + 1L
+)
+# force exactly one empty cell in the b1 x b2 table: nobody with b1 = 1 and b2 = 2
+edge$b2[edge$b1 == 1 & edge$b2 == 2] <- 1L
+write.csv(edge, file.path(out, "edge_small.csv"), row.names = FALSE)
+fit_d <- cfa("g =~ b1 + b2 + c1 + c2 + c3", data = edge, ordered = names(edge),
+             estimator = "WLSMV")
+export(fit_d, "edge_cfa.json", extra = list(
+  table_b1_b2 = matrix(as.integer(table(edge$b1, edge$b2)), 2)))
