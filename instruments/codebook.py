@@ -177,7 +177,7 @@ def variables_table(inst: Instrument, lang: str = "en") -> pd.DataFrame:
                 value_labels=a.response.value_labels(lang),
                 min=float(a.response.min),
                 max=float(a.response.max),
-                required=True,
+                required=a.required,
                 correct=list(a.correct),
             )
             return row
@@ -198,7 +198,7 @@ def variables_table(inst: Instrument, lang: str = "en") -> pd.DataFrame:
                     value_labels=scale.response.value_labels(lang),
                     min=float(scale.response.min),
                     max=float(scale.response.max),
-                    required=scale.required,
+                    required=item.required,
                     sources=list(scale.sources),
                 )
                 rows.append(row)

@@ -528,8 +528,9 @@ class _Builder:
                     if model is None:
                         items_ok = False
                         continue
+                    scale_required = data.get("required") is True
                     items.append(Item(id=model.id, scale=sid, text=dict(model.text),
-                                      reverse=model.reverse))
+                                      reverse=model.reverse, required=scale_required))
             if header is None or response is None or not items_ok:
                 continue
             min_valid = header.min_valid
@@ -640,7 +641,8 @@ class _Builder:
                                f"'{response.id}' (codes {response.values})")
                 continue
             out[model.id] = AttentionCheck(id=model.id, text=dict(model.text), response=response,
-                                           correct=list(model.correct), after=model.after)
+                                           correct=list(model.correct), after=model.after,
+                                           required=model.required)
         return out
 
     # -- sections ------------------------------------------------------------------------

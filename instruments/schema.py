@@ -121,7 +121,7 @@ class ScaleFile(_FileModel):
     response: str
     sources: list[str] = Field(min_length=1)
     min_valid: int | None = None
-    required: bool = True
+    required: bool = False
     items: list[Any]
 
 
@@ -148,6 +148,7 @@ class AttentionCheckFile(_FileModel):
     response: str
     correct: list[int] = Field(min_length=1)
     after: str | None = None
+    required: bool = False
 
 
 class SectionFile(_FileModel):
@@ -238,12 +239,13 @@ class ResponseList:
 
 @dataclass(frozen=True, eq=False)
 class Item:
-    """One item of a multi-item scale."""
+    """One item of a multi-item scale; ``required`` is inherited from its scale."""
 
     id: str
     scale: str
     text: dict[str, str]
     reverse: bool
+    required: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -251,7 +253,9 @@ class Scale:
     """A multi-item scale measuring one construct.
 
     ``min_valid`` is the number of answered items a respondent needs for a scale
-    score (default ``ceil(n_items / 2)``).
+    score (default ``ceil(n_items / 2)``).  ``required`` (default False: items
+    may be skipped, participation is voluntary) says whether the survey insists
+    on an answer to every item.
     """
 
     id: str
@@ -262,7 +266,7 @@ class Scale:
     response: ResponseList
     min_valid: int
     definition: dict[str, str] | None = None
-    required: bool = True
+    required: bool = False
     file: str = ""
 
     @property
@@ -295,7 +299,11 @@ class Question:
 
 @dataclass(frozen=True, eq=False)
 class AttentionCheck:
-    """An instructed-response item; ``correct`` lists the codes that pass."""
+    """An instructed-response item; ``correct`` lists the codes that pass.
+
+    ``after`` names the item it follows on its (matrix) page; a skipped check
+    counts as failed, so ``required`` defaults to False.
+    """
 
     id: str
     text: dict[str, str]
@@ -303,6 +311,7 @@ class AttentionCheck:
     correct: list[int]
     section: str | None = None
     after: str | None = None
+    required: bool = False
 
 
 @dataclass(frozen=True, eq=False)

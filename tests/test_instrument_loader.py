@@ -254,3 +254,18 @@ def test_loading_does_not_share_state(tmp_path: Path) -> None:
     a.scales["trust"].items.clear()
     b = load_instrument()
     assert len(b.scales["trust"].items) == 4
+
+
+def test_required_flags(tmp_path: Path) -> None:
+    inst = load_instrument()
+    assert not any(it.required for it in inst.items())  # items may be skipped by default
+    folder = copy_instrument(tmp_path)
+    edit_yaml(folder / "scales" / "trust.yaml", lambda d: d.update(required=True))
+    edit_yaml(folder / "questionnaire.yaml",
+              lambda d: d["attention_checks"][0].update(required=True))
+    changed = load_instrument(folder)
+    assert all(it.required for it in changed.scales["trust"].items)
+    assert not any(it.required for it in changed.scales["dep_own"].items)
+    assert changed.attention_checks[0].required
+    book = changed.variables().set_index("variable")
+    assert bool(book.loc["trust_2", "required"]) and not bool(book.loc["dep_own_2", "required"])
