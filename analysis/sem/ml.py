@@ -67,7 +67,7 @@ def gradient_information(model: CompiledModel, x: np.ndarray, data: list[SampleS
     for gi, ((sig, sinv, _ld, r), st) in enumerate(zip(terms, data, strict=True)):
         w = st.n / ntot
         dS, dM, _dT = model.derivatives(x, gi)
-        W = sinv @ (sig - st.cov) @ sinv
+        W = sinv @ (sig - st.cov - np.outer(r, r)) @ sinv
         g += w * (np.einsum("ij,aij->a", W, dS) - 2.0 * dM @ (sinv @ r))
         M = np.matmul(sinv[None, :, :], dS)
         H += w * (np.einsum("aij,bji->ab", M, M)
@@ -159,7 +159,11 @@ def check_identification(model: CompiledModel, info: np.ndarray) -> None:
 
 
 def loglik(model: CompiledModel, x: np.ndarray, data: list[SampleStats]) -> tuple[float, float]:
-    """Log-likelihood of the model and of the unrestricted (saturated) model."""
+    """Log-likelihood of the model and of the unrestricted (saturated) model.
+
+    With fixed.x covariates the marginal (saturated) log-likelihood of the
+    covariates is subtracted from both, as lavaan does.
+    """
     terms = _group_terms(model, x, data)
     ll = 0.0
     ll1 = 0.0
@@ -168,6 +172,13 @@ def loglik(model: CompiledModel, x: np.ndarray, data: list[SampleStats]) -> tupl
         _s, logdet_s = np.linalg.slogdet(st.cov)
         ll += -0.5 * st.n * (p * LOG2PI + logdet + np.sum(st.cov * sinv) + r @ sinv @ r)
         ll1 += -0.5 * st.n * (p * LOG2PI + logdet_s + p)
+        if model.ov_x:
+            # fixed.x: lavaan reports the likelihood conditional on the covariates
+            ix = [model.ov_names.index(v) for v in model.ov_x]
+            _s, logdet_x = np.linalg.slogdet(st.cov[np.ix_(ix, ix)])
+            llx = -0.5 * st.n * (len(ix) * LOG2PI + logdet_x + len(ix))
+            ll -= llx
+            ll1 -= llx
     return float(ll), float(ll1)
 
 

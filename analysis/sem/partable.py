@@ -342,7 +342,7 @@ def build_partable(
         if ri != rj:
             parent[max(ri, rj)] = min(ri, rj)
 
-    free = df["free"].to_numpy(dtype=bool)
+    free = df["free"].to_numpy(dtype=bool).copy()
     label_rows: dict[str, list[int]] = {}
     for i, lab in enumerate(df["label"]):
         if lab:
@@ -383,8 +383,13 @@ def build_partable(
             j = key_g1.get((lhs, op, rhs))
             if j is None and op == "~~":
                 j = key_g1.get((rhs, op, lhs))
-            if j is not None and free[j] and not df.at[j, "label"]:
+            if j is None or df.at[j, "label"]:
+                continue
+            if free[j]:
                 union(j, i)
+            else:  # tied to a parameter fixed in the first group: fixed here too
+                free[i] = False
+                df.at[i, "ustart"] = df.at[j, "ustart"]
     extra_rows: list[dict] = []
     for s in stmts:
         if s.op not in ("==", "<", ">", ":="):

@@ -229,10 +229,11 @@ def parse_model(model: str) -> list[Statement]:
                 f"Line {line}: the formula {stmt!r} lacks a left or right-hand side.")
         if op == ":=":
             _check_name(lhs_txt, line, stmt)
-            out.append(Statement(lhs_txt, op, rhs_txt, line))
+            out.append(Statement(lhs_txt, op, re.sub(r"\s+", "", rhs_txt), line))
             continue
         if op in ("==", "<", ">", "<=", ">="):
-            out.append(Statement(lhs_txt, op.rstrip("="), rhs_txt, line))
+            op = {"<=": "<", ">=": ">"}.get(op, op)
+            out.append(Statement(lhs_txt, op, rhs_txt, line))
             continue
         lhs_names = [s.strip() for s in _split_top(lhs_txt, "+")]
         for name in lhs_names:
