@@ -816,6 +816,21 @@ def _drop_missing_x(model: Any, data: list, warns: list[str]) -> tuple[Any, list
     return (model.bind(out), out) if changed else (model, data)
 
 
+def _loglik_fixed_x(model: Any, gd: list[GroupData]) -> float:
+    if not model.ov_x:
+        return 0.0
+    xi = np.array([model.ov_names.index(v) for v in model.ov_x])
+    total = 0.0
+    for g in gd:
+        yx = g.y[:, xi]
+        if np.isnan(yx).any():
+            yx = yx[~np.isnan(yx).any(axis=1)]
+        m = yx.mean(axis=0)
+        dev = yx - m
+        total += _ll_grad(pattern_stats(yx), m, dev.T @ dev / yx.shape[0])[0]
+    return float(total)
+
+
 def _moment_block(model: Any, a: np.ndarray) -> np.ndarray:
     p = model.n_ov
     return a if model.meanstructure else a[p:, p:]
@@ -848,6 +863,7 @@ def fit_normal(
         raise ModelSpecificationError(
             "missing='ml' needs a mean structure; compile the model with meanstructure=True."
         )
+    n_before = sum(int(st.data.shape[0]) for st in data)
     if missing_ml and _prepared is None:
         model, data = _drop_missing_x(model, data, warns)
     gd = _prepared if _prepared is not None else [prepare_group_data(st.data) for st in data]
@@ -866,6 +882,11 @@ def fit_normal(
     ll_h1 = float(sum(g.h1.loglik for g in gd))
     df = int(model.df())
     chisq = max(2.0 * (ll_h1 - ll), 0.0)
+    # lavaan (fixed.x = TRUE) reports the log-likelihood conditional on the covariates:
+    # the joint one minus the marginal one of the (complete) x block at its sample moments.
+    ll_x = _loglik_fixed_x(model, gd)
+    ll -= ll_x
+    ll_h1 -= ll_x
     pvalue = float(_chi2_sf(chisq, df)) if df > 0 else float("nan")
     test: dict[str, float] = {"chisq": chisq, "df": float(df), "pvalue": pvalue}
 
@@ -913,6 +934,8 @@ def fit_normal(
             chisq_scaled=sc["chisq_scaled"], df_scaled=sc["df_scaled"],
             pvalue_scaled=sc["pvalue_scaled"], scaling_factor=sc["scaling_factor"],
             trace_ugamma=sc["trace_ugamma"],
+            scaling_factor_h1=float(sum(tr["trace_h1"]) / sum(tr["h1_ndat"])),
+            scaling_factor_h0=float(sum(tr["trace_h0"]) / len(x)),
         )
     elif robust_se:
         test.update(chisq_scaled=chisq, df_scaled=float(df), pvalue_scaled=pvalue,
@@ -930,11 +953,34 @@ def fit_normal(
         if baseline is not None:
             extra.update(_fit_indices(model, x, gd, test, baseline, bmodel, a1, j1, weights,
                                       n_total, robust_se, missing_ml))
+    if not is_baseline and int(n_total) != n_before:
+        extra.update(_n_dependent_measures(model, chisq, df, ll, ll_h1, int(n_total)))
+    if missing_ml and not is_baseline:
+        from .fit import srmr_values
+        from .model import SampleStats
+
+        em_stats = [SampleStats(n=g.n, mean=g.h1.mu, cov=g.h1.sigma) for g in gd]
+        extra.update(srmr_values(model, x, em_stats))
     return FitState(
         x=x, vcov=vcov, converged=bool(converged), iterations=int(iterations),
         fmin=chisq / (2.0 * n_total), test=test, loglik=ll, loglik_h1=ll_h1,
         baseline=baseline, extra=extra, warnings=tuple(warns),
     )
+
+
+def _n_dependent_measures(model, chisq, df, ll, ll_h1, n) -> dict[str, float]:
+    """Measures that depend on N, for when this backend deleted cases (fixed.x)."""
+    from . import robust as rb
+
+    q = float(model.n_free)
+    g = model.n_groups
+    out = {"ntotal": float(n), "logl": ll, "unrestricted_logl": ll_h1,
+           "aic": -2 * ll + 2 * q, "bic": -2 * ll + q * np.log(n),
+           "bic2": -2 * ll + q * np.log((n + 2) / 24)}
+    out["rmsea"] = rb.rmsea(chisq, df, n, g)
+    out["rmsea_ci_lower"], out["rmsea_ci_upper"] = rb.rmsea_ci(chisq, df, n, g)
+    out["rmsea_pvalue"] = rb.rmsea_pvalue(chisq, df, n, g)
+    return out
 
 
 def _chi2_sf(x: float, df: float) -> float:
@@ -948,6 +994,7 @@ def _fit_indices(model, x, gd, test, baseline, bmodel, a1, j1, weights, n_total,
     """Scaled and robust CFI/TLI/RMSEA named as lavaan's ``fitMeasures`` (``.`` -> ``_``)."""
     from . import robust as rb
 
+    xmask = _fixed_x_moment_mask(model)
     out: dict[str, float] = {}
     n_groups = len(gd)
     n = int(n_total)
@@ -970,8 +1017,18 @@ def _fit_indices(model, x, gd, test, baseline, bmodel, a1, j1, weights, n_total,
         out["rmsea_pvalue_scaled"] = rb.rmsea_pvalue(x2, tr, n, n_groups)
         out["rmsea_notclose_pvalue_scaled"] = rb.rmsea_pvalue(x2, tr, n, n_groups, h0=0.08,
                                                               close=False)
+        out["rni_scaled"] = rb.rni(xs, df, x2bs, dfb)
+        for k, v in rb.incremental_indices(xs, df, x2bs, dfb).items():
+            out[f"{k}_scaled"] = v
+        out["scaling_factor_h1"] = test.get("scaling_factor_h1", float("nan"))
+        out["scaling_factor_h0"] = test.get("scaling_factor_h0", float("nan"))
     if missing_ml:
-        wc = [_moment_block(model, information_complete(g.h1.sigma)) for g in gd]
+        wc = []
+        for g in gd:
+            a = _moment_block(model, information_complete(g.h1.sigma))
+            a[xmask, :] = 0.0
+            a[:, xmask] = 0.0
+            wc.append(a)
         xx3 = sum(
             g.y.shape[0] * ml_discrepancy(mu if model.meanstructure else None, sigma,
                                           g.h1.mu if model.meanstructure else None, g.h1.sigma)
@@ -1002,6 +1059,7 @@ def _fit_indices(model, x, gd, test, baseline, bmodel, a1, j1, weights, n_total,
     out["cfi_robust"] = rb.cfi(xr, df, xr_b, dfr_b, c, c0)
     out["tli_robust"] = rb.tli(xr, df, xr_b, dfr_b, c, c0)
     out["nnfi_robust"] = out["tli_robust"]
+    out["rni_robust"] = rb.rni(xr, df, xr_b, dfr_b, c, c0)
     out["rmsea_robust"] = rb.rmsea(xr, dfr, n, n_groups, c)
     lo, hi = rb.rmsea_ci(xr_s, dfr, n, n_groups, c)
     out["rmsea_ci_lower_robust"], out["rmsea_ci_upper_robust"] = lo, hi

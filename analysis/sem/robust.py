@@ -30,6 +30,8 @@ from instruments.errors import EstimationError, ModelSpecificationError
 __all__ = [
     "cfi",
     "fiml_corrected",
+    "incremental_indices",
+    "rni",
     "first_order_information",
     "rmsea",
     "rmsea_ci",
@@ -259,6 +261,63 @@ def tli(
     return 1.0
 
 
+def rni(
+    x2: float,
+    df: float,
+    x2_null: float,
+    df_null: float,
+    c_hat: float | None = None,
+    c_hat_null: float | None = None,
+) -> float:
+    """Relative noncentrality index (CFI without truncation); robust with both ``c_hat``.
+
+    # In R: fitMeasures(fit, c("rni", "rni.scaled", "rni.robust"))
+    """
+    vals = [x2, df, x2_null, df_null] + [v for v in (c_hat, c_hat_null) if v is not None]
+    if any(not np.isfinite(v) for v in vals):
+        return float("nan")
+    if _robust_mode(df, c_hat, c_hat_null):
+        t1, t2 = x2 - c_hat * df, x2_null - c_hat_null * df_null
+    else:
+        t1, t2 = x2 - df, x2_null - df_null
+    if np.isclose(t2, 0.0, rtol=0, atol=1.5e-8):
+        return float("nan")
+    return float(1.0 - t1 / t2)
+
+
+def incremental_indices(x2: float, df: float, x2_null: float, df_null: float) -> dict[str, float]:
+    """NFI, PNFI, RFI and IFI as lavaan computes them (pass scaled statistics for the
+    ``.scaled`` versions).
+
+    # In R: fitMeasures(fit, c("nfi", "pnfi", "rfi", "ifi"))
+    """
+    nan = float("nan")
+    if any(not np.isfinite(v) for v in (x2, df, x2_null, df_null)):
+        return {"nfi": nan, "pnfi": nan, "rfi": nan, "ifi": nan}
+    if df > df_null or np.isclose(x2_null, 0.0, rtol=0, atol=1.5e-8):
+        nfi = nan
+    elif df > 0:
+        nfi = (x2_null - x2) / x2_null
+    else:
+        nfi = 1.0
+    pnfi = (df / df_null) * ((x2_null - x2) / x2_null) if df_null > 0 and x2_null > 0 else nan
+    if df > df_null:
+        rfi = nan
+    elif df > 0 and df_null > 0:
+        t1, t2 = x2_null / df_null - x2 / df, x2_null / df_null
+        rfi = 1.0 if (t1 < 0 or t2 < 0) else t1 / t2
+    else:
+        rfi = 1.0
+    t1, t2 = x2_null - x2, x2_null - df
+    if t2 < 0:
+        ifi = 1.0
+    elif np.isclose(t2, 0.0, rtol=0, atol=1.5e-8):
+        ifi = nan
+    else:
+        ifi = t1 / t2
+    return {"nfi": float(nfi), "pnfi": float(pnfi), "rfi": float(rfi), "ifi": float(ifi)}
+
+
 def rmsea(x2: float, df: float, n: int, n_groups: int = 1, c_hat: float = 1.0) -> float:
     """Root mean square error of approximation.
 
@@ -373,7 +432,7 @@ def fiml_corrected(
     w = list(weights)
     wc_all = block_diag(*[f * a for f, a in zip(w, wc_groups, strict=True)])
     wm_all = block_diag(*[f * a for f, a in zip(w, wm_groups, strict=True)])
-    wm_inv = [_inv(a, "h1 information matrix") for a in wm_groups]
+    wm_inv = [_inv_zero_safe(a) for a in wm_groups]  # fixed.x rows/columns are zero
     wmi_all = block_diag(*[a / f for f, a in zip(w, wm_inv, strict=True)])
     d_all = np.vstack(list(deltas))
     e = sum(f * (d.T @ a @ d) for f, d, a in zip(w, deltas, wm_groups, strict=True))

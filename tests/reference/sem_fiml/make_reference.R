@@ -132,3 +132,15 @@ f <- sem(m.pd, PDm, missing = "ml")
 dump_fit(f, "tests/reference/sem_fiml/poldem_mar_ml.json")
 f <- sem(m.pd, PDm, missing = "ml", estimator = "MLR")
 dump_fit(f, "tests/reference/sem_fiml/poldem_mar_mlr.json")
+
+# fixed.x covariates with missing values: lavaan deletes those cases (with a warning)
+m.x <- 'dem60 =~ y1 + y2 + y3 + y4
+dem60 ~ x1 + x2'
+PDx <- PDm
+set.seed(99)
+PDx$x1[sample(nrow(PDx), 6)] <- NA
+write.csv(PDx, "tests/reference/sem_fiml/poldem_mar_xmiss.csv", row.names = FALSE, na = "")
+w <- NULL
+f <- withCallingHandlers(sem(m.x, PDx, missing = "ml", estimator = "MLR"),
+  warning = function(cnd) { w <<- c(w, conditionMessage(cnd)); invokeRestart("muffleWarning") })
+dump_fit(f, "tests/reference/sem_fiml/poldem_xmiss_mlr.json", extra = list(warnings = w))
