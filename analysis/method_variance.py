@@ -412,7 +412,9 @@ def ulmc(
     -----
     Following Podsakoff et al. (2003) and Williams et al. (2010): the method
     factor loads on all items, has unit variance and is orthogonal to the
-    traits.  A better fit and substantial method loadings indicate common
+    traits.  The model with the method factor is fitted with unit factor
+    variances (``std_lv=True``); fit and standardized loadings do not depend on
+    that choice.  A better fit and substantial method loadings indicate common
     method variance; compare the trait loadings with and without it.  Such
     models are often weakly identified: check ``fit["converged"]`` and the
     warnings.
@@ -427,7 +429,10 @@ def ulmc(
     syntax, blocks = _trait_syntax(model)
     method_syntax = ulmc_syntax(model, method_factor)
     trait = cfa(syntax, data, estimator=estimator)
-    with_method = cfa(method_syntax, data, estimator=estimator)
+    # Unit factor variances (std_lv) for the method model: same fit and standardized
+    # solution as lavaan's marker scaling, but the optimizer is far less prone to the
+    # degenerate solutions (a trait absorbed by the method factor) seen with marker scaling.
+    with_method = cfa(method_syntax, data, estimator=estimator, std_lv=True)
     table = _compare([_fit_row("traits", trait), _fit_row("traits_method", with_method)])
     base = _std_loadings(trait.params).rename(columns={"std_all": "std_traits"})
     alt = _std_loadings(with_method.params)

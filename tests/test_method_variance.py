@@ -10,11 +10,13 @@ from analysis.method_variance import (
     harman_single_factor,
     marker_adjust,
     marker_adjusted_correlations,
+    one_factor_comparison,
+    ulmc,
     ulmc_syntax,
 )
 from analysis.reliability import measurement_blocks
 from instruments.errors import DataError, ModelSpecificationError
-from tests.parity import EST_ATOL, EST_RTOL, assert_close
+from tests.parity import CHISQ_RTOL, EST_ATOL, EST_RTOL, FIT_ATOL, assert_close, load_reference
 from tests.test_reliability import BFI_REF, HS, HS_REF, bfi_reversed
 
 HS_ITEMS = [f"x{i}" for i in range(1, 10)]
@@ -116,3 +118,65 @@ def test_ulmc_syntax_adds_orthogonal_method_factor() -> None:
     assert "method ~~ 1*method" in syntax
     with pytest.raises(ModelSpecificationError, match="already a factor"):
         ulmc_syntax(model, method_factor="speed")
+
+
+# ---------------------------------------------------------------------------
+# Model-based checks with the SEM engine, against lavaan 0.6.14 (cmv.json)
+# ---------------------------------------------------------------------------
+
+CMV = load_reference("reliability/cmv.json")
+HS_MODEL = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+
+
+def _fit_values(row: pd.Series) -> list[float]:
+    return [row["chisq"], row["df"], row["cfi"], row["tli"], row["rmsea"]]
+
+
+def _ref_values(ref: dict) -> list[float]:
+    f = ref["fit"]
+    return [f["chisq"], f["df"], f["cfi"], f["tli"], f["rmsea"]]
+
+
+def test_one_factor_comparison_engine_matches_lavaan() -> None:
+    table = one_factor_comparison(HS_MODEL, HS)
+    assert list(table["model"]) == ["traits", "one_factor"]
+    for i, key in enumerate(["hs_traits", "hs_one_factor"]):
+        row = table.iloc[i]
+        assert_close(row["chisq"], CMV[key]["fit"]["chisq"], atol=0.0, rtol=CHISQ_RTOL,
+                     what=f"{key} chisq")
+        assert_close(_fit_values(row)[1:], _ref_values(CMV[key])[1:], atol=FIT_ATOL,
+                     what=f"{key} fit")
+    d_chisq = CMV["hs_one_factor"]["fit"]["chisq"] - CMV["hs_traits"]["fit"]["chisq"]
+    assert_close(table["delta_chisq"].iloc[1], d_chisq, atol=0.0, rtol=CHISQ_RTOL, what="dchisq")
+    assert table["delta_df"].iloc[1] == 3
+    assert table["delta_pvalue"].iloc[1] < 1e-40
+
+
+def test_ulmc_engine_matches_lavaan_bfi() -> None:
+    res = ulmc(BFI_REF["cfa"]["model"], bfi_reversed())
+    fit = res.fit.set_index("model")
+    for name, key in [("traits", "bfi_traits"), ("traits_method", "bfi_ulmc")]:
+        assert bool(fit.loc[name, "converged"])
+        assert_close(fit.loc[name, "chisq"], CMV[key]["fit"]["chisq"], atol=0.0,
+                     rtol=CHISQ_RTOL, what=f"{key} chisq")
+        assert_close(_fit_values(fit.loc[name])[1:], _ref_values(CMV[key])[1:], atol=FIT_ATOL,
+                     what=f"{key} fit")
+    ref = pd.DataFrame(CMV["bfi_ulmc"]["loadings"])
+    method = ref[ref["lhs"] == "method"].set_index("rhs")["std_all"]
+    traits = ref[ref["lhs"] != "method"].set_index(["lhs", "rhs"])["std_all"]
+    lo = res.loadings
+    # the method factor's sign is arbitrary: compare its loadings up to one common sign
+    ours = lo.drop_duplicates("item").set_index("item")["method_loading"]
+    sign = np.sign(ours @ method.loc[ours.index])
+    assert_close(sign * ours.to_numpy(), method.loc[ours.index].to_numpy(), atol=EST_ATOL,
+                 rtol=EST_RTOL, what="method loadings")
+    expected = traits.loc[list(zip(lo["factor"], lo["item"], strict=True))].to_numpy()
+    assert_close(lo["std_with_method"].abs(), np.abs(expected), atol=EST_ATOL, rtol=EST_RTOL,
+                 what="trait loadings with method factor")
+    base = pd.DataFrame(CMV["bfi_traits"]["loadings"]).set_index(["lhs", "rhs"])["std_all"]
+    assert_close(lo["std_traits"],
+                 base.loc[list(zip(lo["factor"], lo["item"], strict=True))].to_numpy(),
+                 atol=EST_ATOL, rtol=EST_RTOL, what="trait-only loadings")
+    assert_close(res.mean_method_share, float(np.mean(method.to_numpy() ** 2)), atol=EST_ATOL,
+                 what="mean method share")
+    assert fit.loc["traits_method", "delta_df"] == 25
