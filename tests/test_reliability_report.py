@@ -158,3 +158,31 @@ def test_command_missing_files(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert "does not exist" in capsys.readouterr().err
     assert main(["reliability", data_path, "--model", str(tmp_path / "nope.lav")]) == 2
     assert "--model" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------
+# With the real SEM engine (analysis.sem.cfa)
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("source", ["hs", "bfi"])
+def test_report_engine_matches_psych_and_semtools(source: str) -> None:
+    ref = HS_REF if source == "hs" else BFI_REF
+    data = HS if source == "hs" else bfi_reversed()
+    report = reliability_report(data, ref["cfa"]["model"])
+    assert report["converged"] and report["n_obs"] == ref["cfa"]["n"]
+    _check_against_reference(report, ref, ref["cfa"])
+
+
+def test_report_engine_accepts_blocks_mapping() -> None:
+    blocks = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"],
+              "speed": ["x7", "x8", "x9"]}
+    report = reliability_report(HS, blocks)
+    _check_against_reference(report, HS_REF, HS_REF["cfa"])
+
+
+def test_command_engine_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data_path, model_path = _write_inputs(tmp_path, HS, HS_MODEL)
+    assert main(["reliability", data_path, "--model", model_path, "--json", "-"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    _check_against_reference(out, HS_REF, HS_REF["cfa"])
