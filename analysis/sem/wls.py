@@ -54,6 +54,7 @@ __all__ = [
     "scaled_difference_test",
     "scaled_shifted_test",
     "srmr",
+    "wlsmv_fit_measures",
 ]
 
 
@@ -341,6 +342,134 @@ def srmr(wls_obs: np.ndarray, wls_est: np.ndarray, n_thresholds: int, n_ov: int)
     return float(np.sqrt(np.sum(r * r) / (n_ov * (n_ov + 1) / 2)))
 
 
+def _rmsea_ci(x2: float, df: float, n: float, level: float = 0.90) -> tuple[float, float]:
+    """lavaan's RMSEA confidence interval (non-central chi-square inversion)."""
+    from scipy.optimize import brentq
+    from scipy.stats import ncx2
+
+    if not (np.isfinite(x2) and np.isfinite(df)) or df < 1:
+        return np.nan, np.nan
+    up_p, lo_p = 1 - (1 - level) / 2, (1 - level) / 2
+
+    def cdf(lam: float) -> float:
+        return float(chi2.cdf(x2, df)) if lam <= 0 else float(ncx2.cdf(x2, df, lam))
+
+    if cdf(0.0) - up_p < 0:
+        lower = 0.0
+    else:
+        lam = brentq(lambda v: cdf(v) - up_p, 0.0, x2, xtol=1e-12)
+        lower = float(np.sqrt(lam / (n * df)))
+    n_rmsea = max(n, 4 * x2)
+    if cdf(n_rmsea) - lo_p > 0 or cdf(0.0) - lo_p < 0:
+        upper = 0.0
+    else:
+        lam = brentq(lambda v: cdf(v) - lo_p, 0.0, n_rmsea, xtol=1e-12)
+        upper = float(np.sqrt(lam / (n * df)))
+    return lower, upper
+
+
+def _incremental(x2: float, df: float, bx2: float, bdf: float) -> dict[str, float]:
+    nfi = (bx2 - x2) / bx2 if bx2 > 0 else np.nan
+    return {
+        "cfi": _cfi(x2, df, bx2, bdf),
+        "tli": _tli(x2, df, bx2, bdf),
+        "nnfi": _tli(x2, df, bx2, bdf),
+        "rfi": float((bx2 / bdf - x2 / df) / (bx2 / bdf)) if df > 0 and bdf > 0 else np.nan,
+        "nfi": nfi,
+        "pnfi": df / bdf * nfi if bdf > 0 else np.nan,
+        "ifi": (bx2 - x2) / (bx2 - df) if bx2 != df else np.nan,
+        "rni": 1.0 - (x2 - df) / (bx2 - bdf) if bx2 != bdf else np.nan,
+    }
+
+
+def wlsmv_fit_measures(
+    model_test: DWLSTest,
+    baseline: DWLSTest,
+    wls_obs: np.ndarray,
+    wls_est: np.ndarray,
+    w_diag: np.ndarray,
+    n_thresholds: int,
+    n_ov: int,
+    nobs: int,
+    npar: int,
+) -> dict[str, float]:
+    """The fit measures lavaan 0.6 reports for a one-group WLSMV fit.
+
+    Names follow ``fitMeasures()`` with ``.`` replaced by ``_``.  lavaan uses
+    ``N - 1`` as the sample size in RMSEA (with its CI and close-fit tests), MFI
+    and Hoelter's CN for this estimator.  The ``*_robust`` measures (which need
+    a "catML" refit) are not computed.
+
+    # In R: fitMeasures(fit)   # for estimator = "WLSMV"
+    """
+    from scipy.stats import ncx2
+
+    n1 = nobs - 1
+    x2, df = model_test.chisq, float(model_test.df)
+    sx2 = model_test.chisq_scaled
+    out: dict[str, float] = {
+        "npar": float(npar),
+        "fmin": (nobs - 1) / nobs * (x2 / n1) / 2.0,
+        "chisq": x2, "df": df, "pvalue": model_test.pvalue,
+        "chisq_scaled": sx2, "df_scaled": model_test.df_scaled,
+        "pvalue_scaled": model_test.pvalue_scaled,
+        "chisq_scaling_factor": model_test.scaling_factor,
+        "chisq_shift_parameters": model_test.shift_parameter,
+        "baseline_chisq": baseline.chisq, "baseline_df": float(baseline.df),
+        "baseline_pvalue": baseline.pvalue,
+        "baseline_chisq_scaled": baseline.chisq_scaled,
+        "baseline_df_scaled": baseline.df_scaled,
+        "baseline_pvalue_scaled": baseline.pvalue_scaled,
+        "baseline_chisq_scaling_factor": baseline.scaling_factor,
+        "baseline_chisq_shift_parameters": baseline.shift_parameter,
+        "ntotal": float(nobs),
+    }
+    out.update(_incremental(x2, df, baseline.chisq, float(baseline.df)))
+    out.update({f"{k}_scaled": v for k, v in _incremental(
+        sx2, model_test.df_scaled, baseline.chisq_scaled, baseline.df_scaled).items()})
+    out["rmsea_ci_level"] = 0.90
+    out["rmsea_close_h0"] = 0.05
+    out["rmsea_notclose_h0"] = 0.08
+    for suffix, stat in (("", x2), ("_scaled", sx2)):
+        out[f"rmsea{suffix}"] = _rmsea(stat, df, nobs)
+        lo, up = _rmsea_ci(stat, df, n1)
+        out[f"rmsea_ci_lower{suffix}"] = lo
+        out[f"rmsea_ci_upper{suffix}"] = up
+        if df > 0:
+            out[f"rmsea_pvalue{suffix}"] = float(ncx2.sf(stat, df, n1 * df * 0.05 ** 2))
+            out[f"rmsea_notclose_pvalue{suffix}"] = float(ncx2.cdf(stat, df, n1 * df * 0.08 ** 2))
+        else:
+            out[f"rmsea_pvalue{suffix}"] = np.nan
+            out[f"rmsea_notclose_pvalue{suffix}"] = np.nan
+    # Residual-based measures (correlation residuals; thresholds have residual 0 in
+    # the "with mean" variants' denominators).
+    e = np.asarray(wls_obs, dtype=float) - np.asarray(wls_est, dtype=float)
+    r2 = float(np.sum(e[n_thresholds:] ** 2))
+    p = n_ov
+    out["srmr"] = float(np.sqrt(r2 / (p * (p + 1) / 2)))
+    out["srmr_bentler"] = float(np.sqrt(r2 / (p * (p + 1) / 2 + n_thresholds)))
+    out["srmr_bentler_nomean"] = out["srmr"]
+    out["rmr"] = out["srmr_bentler"]
+    out["rmr_nomean"] = out["srmr"]
+    out["crmr"] = float(np.sqrt(r2 / (p * (p - 1) / 2 + n_thresholds)))
+    out["crmr_nomean"] = float(np.sqrt(r2 / (p * (p - 1) / 2)))
+    k = len(e)
+    out["wrmr"] = float(np.sqrt(x2 / k))
+    w = np.asarray(w_diag, dtype=float)
+    s = np.asarray(wls_obs, dtype=float)
+    gfi = float(1.0 - np.sum(w * e * e) / np.sum(w * s * s))
+    out["gfi"] = gfi
+    out["agfi"] = float(1.0 - (k / df) * (1.0 - gfi)) if df > 0 else np.nan
+    out["pgfi"] = float(df / k * gfi)
+    out["mfi"] = float(np.exp(-0.5 * (x2 - df) / n1))
+    if df > 0 and x2 > 0:
+        out["cn_05"] = float(chi2.ppf(0.95, df) / (x2 / n1) + 1.0)
+        out["cn_01"] = float(chi2.ppf(0.99, df) / (x2 / n1) + 1.0)
+    else:
+        out["cn_05"] = out["cn_01"] = np.nan
+    return out
+
+
 def _get(obj: Any, name: str) -> Any:
     """Look ``name`` up in a mapping, an attribute, ``.extra`` (FitState) or ``.state``."""
     if isinstance(obj, Mapping):
@@ -567,8 +696,7 @@ def fit_wlsmv(model: Any, data: list[Any], options: Mapping[str, Any],
 
     extra: dict[str, Any] = {
         "wls_obs": s, "wls_est": sigma, "delta": delta, "w_diag": w, "gamma": gamma,
-        "nobs": n, "n_thresholds": nth, "trace_ugamma": test.trace_ugamma,
-        "trace_ugamma2": test.trace_ugamma2, "sample_stats": ostats,
+        "sample_stats": ostats,
     }
     baseline = None
     if not options.get("baseline"):
@@ -577,12 +705,8 @@ def fit_wlsmv(model: Any, data: list[Any], options: Mapping[str, Any],
         baseline = FitState(x=bx, vcov=None, converged=True, iterations=0,
                             fmin=(n - 1) / n * (btest.chisq / (n - 1)) / 2.0,
                             test=btest.as_dict(), extra={"analytic": True})
-        fm = fit_indices(test, btest, n)
-        fm["srmr"] = srmr(s, sigma, nth, p)
-        fm["fmin"] = fmin
-        fm["ntotal"] = float(n)
-        extra["fit_measures"] = fm
-        extra.update({k: v for k, v in fm.items() if k not in extra})
+        fm = wlsmv_fit_measures(test, btest, s, sigma, w, nth, p, n, model.n_free)
+        extra.update(fm)
     return FitState(x=x, vcov=vcov, converged=converged, iterations=iterations, fmin=fmin,
                     test=test.as_dict(), baseline=baseline, extra=extra,
                     warnings=tuple(warns))
