@@ -801,15 +801,29 @@ def reliability_report(
 
     result = cfa(syntax, data, estimator=estimator)
     params = result.params
+    notes: list[str] = []
+    if (params["op"] == "|").any():
+        # semTools uses omegaCat() (Green & Yang 2009) for ordered indicators: not implemented.
+        notes.append(
+            "The model has ordered (categorical) indicators: omega, CR and AVE on the "
+            "latent-response scale are not implemented and are reported as NaN."
+        )
     observed = {f: [i for i in items if i not in blocks] for f, items in blocks.items()}
     indicators = list(dict.fromkeys(i for items in observed.values() for i in items))
     scov = sample_covariance(data, indicators)
-    om = omega(params, sample_cov=scov).set_index("factor")
-    av = ave(params, sample_cov=scov).set_index("factor")
-    cr = composite_reliability(params).set_index("factor")
     first_order = {f: items for f, items in observed.items() if items}
     ht = htmt(data, first_order)
-    fl = fornell_larcker(params, sample_cov=scov)
+    if notes:
+        empty = pd.DataFrame({"factor": list(observed)}).set_index("factor")
+        om = empty.assign(omega=np.nan)
+        av = empty.assign(ave=np.nan)
+        cr = empty.assign(cr=np.nan)
+        fl = pd.DataFrame(np.nan, index=list(observed), columns=list(observed))
+    else:
+        om = omega(params, sample_cov=scov).set_index("factor")
+        av = ave(params, sample_cov=scov).set_index("factor")
+        cr = composite_reliability(params).set_index("factor")
+        fl = fornell_larcker(params, sample_cov=scov)
 
     scales: dict[str, dict[str, float]] = {}
     for factor, items in observed.items():
@@ -834,6 +848,6 @@ def reliability_report(
         "n_obs": int(n_obs),
         "estimator": estimator,
         "converged": bool(getattr(result, "converged", True)),
-        "warnings": [str(w) for w in (getattr(result, "warnings", None) or [])],
+        "warnings": [str(w) for w in (getattr(result, "warnings", None) or [])] + notes,
         "thresholds": thresholds().to_dict(orient="records"),
     }

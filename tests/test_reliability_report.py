@@ -186,3 +186,20 @@ def test_command_engine_json(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert main(["reliability", data_path, "--model", model_path, "--json", "-"]) == 0
     out = json.loads(capsys.readouterr().out)
     _check_against_reference(out, HS_REF, HS_REF["cfa"])
+
+
+def test_report_ordinal_model_leaves_model_based_values_nan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ref = dict(HS_REF["cfa"])
+    params = {k: list(v) for k, v in ref["params"].items()}
+    for key, value in (("lhs", "x1"), ("op", "|"), ("rhs", "t1"), ("est", 0.1),
+                       ("std_all", 0.1)):
+        params[key].append(value)
+    ref["params"] = params
+    monkeypatch.setitem(sys.modules, "analysis.sem", _lavaan_engine(ref))
+    report = reliability_report(HS, HS_MODEL)
+    s = report["scales"]["visual"]
+    assert math.isnan(s["omega"]) and math.isnan(s["ave"]) and math.isnan(s["cr"])
+    assert_close(s["alpha"], HS_REF["alpha"]["visual"]["raw_alpha"], atol=EST_ATOL, what="alpha")
+    assert any("ordered" in w for w in report["warnings"])
