@@ -1,0 +1,186 @@
+"""Modification indices (score tests for fixed parameters), ML with expected information.
+
+For every parameter that is fixed or absent in the model (lavaan's "full"
+parameter list: loadings of every factor on every non-exogenous indicator,
+(co)variances among non-exogenous observed variables, among exogenous ones and
+among latent variables, regressions among all variables that take part in
+regressions), with the unit expected information ``I`` of free (1) and
+candidate (2) parameters and the gradient ``g`` of lavaan's fit function::
+
+    V   = I22 - I21 I11^-1 I12
+    mi  = N g2^2 / diag(V)
+    epc = -g2 / diag(V)
+
+Candidates with ``diag(V) < sqrt(machine eps)`` are not identified and dropped
+(as lavaan does).  ``sepc_all`` scales the EPC like ``std_all``.
+
+Known difference: for regressions of a fixed.x covariate on another variable
+(``x ~ y``, which contradict fixed.x) lavaan's values differ from ours; they
+are not meaningful in either program.  For variance candidates of latent
+variables ``sepc_all`` may differ from lavaan.
+
+# In R: lavaan::modindices(fit)
+"""
+
+from __future__ import annotations
+
+from itertools import combinations_with_replacement
+
+import numpy as np
+import pandas as pd
+
+from instruments.errors import ModelSpecificationError
+
+_COLS = ["lhs", "op", "rhs", "group", "mi", "epc", "sepc_all"]
+
+
+def _candidates(model, table: pd.DataFrame) -> list[tuple[str, str, str, int]]:
+    lv = list(model.lv_names)
+    ov_x = set(model.ov_x)
+    ov_nox = [v for v in model.ov_names if v not in ov_x]
+    ov_xs = [v for v in model.ov_names if v in ov_x]
+    eta = set(model.eta_names)
+    reg = table[table["op"] == "~"]
+    eqs = list(dict.fromkeys(list(reg["lhs"]) + list(reg["rhs"])))
+    out = []
+    for g in range(1, model.n_groups + 1):
+        for f in lv:
+            for v in ov_nox:
+                out.append((f, "=~", v, g))
+        # residual (co)variances: measured indicators (not structural observed
+        # variables), exogenous covariates among themselves, latent variables
+        ov_ind = [v for v in ov_nox if v not in eta]
+        for names in (ov_ind, ov_xs, lv):
+            for a, b in combinations_with_replacement(names, 2):
+                out.append((a, "~~", b, g))
+        for a in eqs:
+            for b in eqs:
+                if a != b:
+                    out.append((a, "~", b, g))
+    return out
+
+
+def modification_indices(result) -> pd.DataFrame:
+    """Modification indices of a fitted ML model (see module docstring).
+
+    Parameters
+    ----------
+    result : SEMResult
+
+    Returns
+    -------
+    DataFrame
+        ``lhs, op, rhs, group, mi, epc, sepc_all``.
+    """
+    from . import ml
+    from .api import compile_table
+    from .standardize import standardized
+
+    model = result.model
+    if model.ordered or result.estimator not in ("ML", "MLR"):
+        raise ModelSpecificationError(
+            "Modification indices are available for continuous data (ML/MLR) only.")
+    stats = list(result.stats)
+    table = result.partable
+    base = table[table["op"].isin(["=~", "~", "~~", "~1", "|"])].copy()
+    key_row: dict[tuple, int] = {}
+    for i, r in enumerate(base.itertuples()):
+        key_row[(r.lhs, r.op, r.rhs, r.group)] = i
+        if r.op == "~~":
+            key_row[(r.rhs, r.op, r.lhs, r.group)] = i
+    n_free = model.n_free
+    xid = base["xid"].to_numpy().copy()
+    est = base["est"].to_numpy(dtype=float).copy()
+    new_rows = []
+    cand_keys = []
+    cand_vals = []
+    k = n_free
+    for key in _candidates(model, base):
+        i = key_row.get(key)
+        if i is not None:
+            if xid[i] >= 0:
+                continue
+            xid[i] = k
+            cand_vals.append(est[i])
+        else:
+            new_rows.append(dict(lhs=key[0], op=key[1], rhs=key[2], group=key[3], xid=k,
+                                 ustart=0.0, exo=0, user=0, label="", plabel="",
+                                 start_user=np.nan, free=1, est=0.0, se=np.nan, start=np.nan))
+            key_row[key] = -1
+            if key[1] == "~~":
+                key_row[(key[2], "~~", key[0], key[3])] = -1
+            cand_vals.append(0.0)
+        cand_keys.append(key)
+        k += 1
+    if not cand_keys:
+        return pd.DataFrame({c: [] for c in _COLS})
+    ext = base.copy()
+    ext["xid"] = xid
+    ext["exo"] = np.where(xid >= 0, 0, ext["exo"].to_numpy())
+    if new_rows:
+        ext = pd.concat([ext, pd.DataFrame(new_rows)], ignore_index=True)
+    ext["block"] = ext["group"]
+    ext["id"] = np.arange(1, len(ext) + 1)
+    emodel = compile_table(ext, ov_names=model.ov_names, lv_names=model.lv_names,
+                           eta_ov=[v for v in model.eta_names if v not in model.lv_names],
+                           ov_x=model.ov_x, ordered=model.ordered, groups=model.groups,
+                           meanstructure=model.meanstructure, options=model.options)
+    emodel = emodel.bind(stats)
+    xe = np.concatenate([result.x, np.asarray(cand_vals, dtype=float)])
+    g, H = ml.gradient_information(emodel, xe, stats)
+    ntot = sum(st.n for st in stats)
+    g = 0.5 * g  # gradient of lavaan's fmin
+    info = 0.5 * H  # unit expected information
+    i11 = info[:n_free, :n_free]
+    i12 = info[:n_free, n_free:]
+    i22 = info[n_free:, n_free:]
+    if n_free:
+        V = i22 - i12.T @ np.linalg.solve(i11, i12)
+    else:
+        V = i22
+    vd = np.diag(V).copy()
+    g2 = g[n_free:]
+    with np.errstate(all="ignore"):
+        mi = ntot * g2 ** 2 / vd
+        epc = -g2 / vd
+    ok = vd >= np.sqrt(np.finfo(float).eps)
+    cand = pd.DataFrame(cand_keys, columns=["lhs", "op", "rhs", "group"])
+    cand["est"] = epc
+    std_lv, std_all = _sepc(result, cand, standardized)
+    out = cand.assign(mi=mi, epc=epc, sepc_all=std_all)[_COLS]
+    return out[ok].reset_index(drop=True)
+
+
+def _sepc(result, cand: pd.DataFrame, standardized) -> tuple[np.ndarray, np.ndarray]:
+    """Standardize EPCs with the fitted model's variances (residual variances for ~~)."""
+    model = result.model
+    pt = result.partable
+    tab = cand.copy()
+    tab["label"] = ""
+    # for '~~' covariance candidates, std_all divides by the residual variances of the fit:
+    # append the fitted variance rows so that standardized() can look them up.
+    var_rows = pt[(pt["op"] == "~~") & (pt["lhs"] == pt["rhs"])][["lhs", "op", "rhs", "group",
+                                                                   "est"]]
+    full = pd.concat([tab[["lhs", "op", "rhs", "group", "est", "label"]],
+                      var_rows.assign(label="")], ignore_index=True)
+    is_var = (full.index >= len(tab))
+    # variance candidates must not overwrite the fitted residual variances
+    full_std_lv, full_std_all = standardized(model, result.x,
+                                             full[~((full.op == "~~") & (full.lhs == full.rhs)
+                                                    & ~is_var)].reset_index(drop=True))
+    sub = full[~((full.op == "~~") & (full.lhs == full.rhs) & ~is_var)].reset_index()
+    std_all = np.full(len(tab), np.nan)
+    std_lv = np.full(len(tab), np.nan)
+    pos = {int(i): j for j, i in enumerate(sub["index"]) if i < len(tab)}
+    for i in range(len(tab)):
+        if i in pos:
+            std_all[i] = full_std_all[pos[i]]
+            std_lv[i] = full_std_lv[pos[i]]
+    # variance candidates: epc / total variance
+    for i, r in enumerate(tab.itertuples()):
+        if r.op == "~~" and r.lhs == r.rhs:
+            one = pd.DataFrame([dict(lhs=r.lhs, op="~~", rhs=r.rhs, group=r.group, est=r.est,
+                                     label="")])
+            a, b = standardized(model, result.x, one)
+            std_lv[i], std_all[i] = a[0], b[0]
+    return std_lv, std_all
