@@ -366,6 +366,10 @@ class _Builder:
         raw_q = _read_yaml(folder / QUESTIONNAIRE_FILE, QUESTIONNAIRE_FILE, self.raw_problems)
         files[QUESTIONNAIRE_FILE] = raw_q
         scale_paths = sorted((folder / SCALES_DIR).glob("*.yaml"))
+        for stray in sorted((folder / SCALES_DIR).glob("*.yml")):
+            self.raw_problems.append(
+                f"{SCALES_DIR}/{stray.name}: scale files must end in .yaml (this file is ignored)."
+            )
         raw_scales: dict[str, Any] = {}
         for path in scale_paths:
             name = f"{SCALES_DIR}/{path.name}"

@@ -194,6 +194,10 @@ def _missing_language_in_labels(folder: Path) -> None:
     edit_yaml(folder / "questionnaire.yaml", change)
 
 
+def _stray_yml(folder: Path) -> None:
+    shutil.copy(folder / "scales" / "trust.yaml", folder / "scales" / "trust_old.yml")
+
+
 @pytest.mark.parametrize(
     ("plant", "where", "phrase"),
     [
@@ -212,6 +216,7 @@ def _missing_language_in_labels(folder: Path) -> None:
         (_item_convention, "scales/trust.yaml: trust_x:", "'trust_<k>'"),
         (_question_without_choices, "questionnaire.yaml: industry:", "needs 'choices'"),
         (_missing_language_in_labels, "questionnaire.yaml: responses.agree7:", "missing German"),
+        (_stray_yml, "scales/trust_old.yml:", "must end in .yaml"),
     ],
 )
 def test_each_check(tmp_path: Path, plant: Callable[[Path], None], where: str,
