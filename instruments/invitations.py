@@ -730,7 +730,7 @@ def fieldwork_summary(store: ResponseStore, study: str) -> pd.DataFrame:
 def attention_failures(store: ResponseStore, study: str) -> pd.DataFrame:
     """Attention-check results per check.
 
-    Columns: ``check_id``, ``correct`` (the expected code), ``n_answered``,
+    Columns: ``check_id``, ``correct`` (the accepted code(s) as text, e.g. ``"2"``), ``n_answered``,
     ``n_failed``, ``failure_rate``.  The latest answer of each respondent counts.
     """
     import numpy as np
@@ -753,12 +753,14 @@ def attention_failures(store: ResponseStore, study: str) -> pd.DataFrame:
         ).all()
     records = []
     for check in checks:
+        raw = check.correct
+        correct = {int(c) for c in raw} if isinstance(raw, list | tuple | set) else {int(raw)}
         given = [v for item, v in rows if item == check.id and v is not None]
-        failed = sum(1 for v in given if v != int(check.correct))
+        failed = sum(1 for v in given if v not in correct)
         records.append(
             {
                 "check_id": check.id,
-                "correct": int(check.correct),
+                "correct": ",".join(str(c) for c in sorted(correct)),
                 "n_answered": len(given),
                 "n_failed": failed,
                 "failure_rate": failed / len(given) if given else np.nan,

@@ -120,6 +120,7 @@ class ResponseStore:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._instrument = instrument
         self._pages: tuple[PageSpec, ...] | None = None
+        self._kinds: dict[str, str] | None = None
         if migrate:
             ensure_schema(self.engine)
 
@@ -486,8 +487,29 @@ class ResponseStore:
             raise DataError(f"There is no study {study!r} in the store (studies: {known}).")
         return found
 
+    def study_instrument(self, study: str) -> tuple[str, str, str]:
+        """Return ``(instrument id, version, content hash)`` recorded for a study.
+
+        Raises
+        ------
+        DataError
+            If there is no such study.
+        """
+        with self.session() as session:
+            st = self._study(session, study)
+            return st.instrument_id, st.instrument_version, st.instrument_hash
+
     def _field_kinds(self) -> dict[str, str]:
-        return {f.id: f.kind for p in self.pages for f in p.fields}
+        """Item id -> field kind, in the codebook's column order when the instrument has one."""
+        if self._kinds is None:
+            kinds = {f.id: f.kind for p in self.pages for f in p.fields}
+            order: list[str] = []
+            variables = getattr(self.instrument, "variables", None)
+            if callable(variables):
+                order = [v for v in variables()["variable"] if v in kinds]
+            order += [k for k in kinds if k not in set(order)]
+            self._kinds = {k: kinds[k] for k in order}
+        return self._kinds
 
     def wide(
         self,
@@ -564,7 +586,7 @@ class ResponseStore:
             rec: dict[str, Any] = {
                 "respondent_id": respondent.id,
                 "alliance_id": invitation.alliance_id,
-                "firm_role": invitation.firm_role,
+                "firm_role": invitation.firm_role if invitation.firm_role else np.nan,
                 "language": invitation.language,
                 "duration_sec": (
                     (end - respondent.started_at).total_seconds() if end is not None else np.nan

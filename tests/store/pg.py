@@ -82,7 +82,7 @@ class PostgresServer:
 
     def stop(self) -> None:
         subprocess.run(
-            self._cmd(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w",
+            self._cmd(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w",
                       "stop"),
             capture_output=True, timeout=60, check=False,
         )  # fmt: skip

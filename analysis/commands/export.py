@@ -1,0 +1,50 @@
+"""``alliance-survey export``: write a study's data, answer log or codebook to a file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``export`` sub-command."""
+    parser = subparsers.add_parser(
+        "export",
+        help="export responses (csv, parquet, sav), the answer log or the codebook",
+        description=(
+            "Export a study from the response store: the wide data (one row per "
+            "respondent) as CSV, Parquet or SPSS .sav with value labels; the long, "
+            "append-only answer log (--format long); or the codebook (--format codebook, "
+            "format from the file extension .csv/.json/.md)."
+        ),
+    )
+    parser.add_argument("--study", required=True, metavar="NAME", help="study name")
+    parser.add_argument("--format", required=True,
+                        choices=["csv", "parquet", "sav", "long", "codebook"],
+                        help="what to export")  # fmt: skip
+    parser.add_argument("--out", required=True, metavar="FILE", help="output file")
+    parser.add_argument("--db", metavar="URL",
+                        help="database URL (default: $ALLIANCE_SURVEY_DB or "
+                        "sqlite:///data/alliance_survey.sqlite)")  # fmt: skip
+    parser.add_argument("--lang", default="en", help="language of labels (default: en)")
+    parser.add_argument("--completed-only", action="store_true",
+                        help="export completed responses only")  # fmt: skip
+    parser.add_argument("--instrument", metavar="DIR",
+                        help="instrument folder (default: the packaged questionnaire)")  # fmt: skip
+    parser.set_defaults(func=handler)
+
+
+def handler(args: argparse.Namespace) -> int:
+    """Write the requested export."""
+    from instruments.exports import export
+    from instruments.loader import load_instrument
+    from instruments.store import ResponseStore
+
+    store = ResponseStore(args.db, instrument=load_instrument(args.instrument))
+    try:
+        path = export(store, args.study, args.format, args.out, lang=args.lang,
+                      completed_only=args.completed_only)  # fmt: skip
+    finally:
+        store.dispose()
+    print(f"Study {args.study!r}: {args.format} written to {path}.", file=sys.stderr)
+    return 0

@@ -1,0 +1,108 @@
+"""``alliance-survey invite``: create invitations (single, dyads or from a CSV) and print
+their links once."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``invite`` sub-command."""
+    parser = subparsers.add_parser(
+        "invite",
+        help="create survey invitations and print their personal links (once)",
+        description=(
+            "Create personal invitation links for a study: K single invitations (--n), "
+            "K dyads of two linked invitations, one per firm of an alliance (--dyads), or "
+            "the rows of a CSV file (--from; columns firm_a,firm_b for dyads or "
+            "partner_name for single invitations).  The study is created on first use "
+            "and its study-lead password is printed once.  Links are printed as CSV; "
+            "tokens are stored only as hashes and cannot be shown again."
+        ),
+    )
+    parser.add_argument("--study", required=True, metavar="NAME", help="study name")
+    parser.add_argument("--wave", default="1", metavar="W", help="fieldwork wave (default: 1)")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--n", type=int, metavar="K", help="create K single invitations")
+    group.add_argument("--dyads", type=int, metavar="K", help="create K dyads (2K invitations)")
+    group.add_argument("--from", dest="from_csv", metavar="CSV", help="create from a CSV file")
+    parser.add_argument("--partner", metavar="NAME",
+                        help="partner firm named in the items (single invitations)")  # fmt: skip
+    parser.add_argument("--lang", default="en", help="survey language: en or de (default: en)")
+    parser.add_argument("--expires-days", type=float, metavar="D",
+                        help="links expire after D days (default: never)")  # fmt: skip
+    parser.add_argument("--db", metavar="URL",
+                        help="database URL (default: $ALLIANCE_SURVEY_DB or "
+                        "sqlite:///data/alliance_survey.sqlite)")  # fmt: skip
+    parser.add_argument("--base-url", default="http://localhost:8501", metavar="URL",
+                        help="survey address; links are BASE_URL/?t=TOKEN "
+                        "(default: http://localhost:8501)")  # fmt: skip
+    parser.add_argument("--out", metavar="FILE",
+                        help="write the links CSV to FILE instead of standard output")  # fmt: skip
+    parser.add_argument("--instrument", metavar="DIR",
+                        help="instrument folder (default: the packaged questionnaire)")  # fmt: skip
+    parser.set_defaults(func=handler)
+
+
+def handler(args: argparse.Namespace) -> int:
+    """Create the invitations and print one CSV row with the link per invitation."""
+    from instruments.auth import has_password, set_password
+    from instruments.errors import DataError
+    from instruments.invitations import (
+        create_dyads,
+        create_invitations,
+        invitations_from_csv,
+        study_exists,
+    )
+    from instruments.loader import load_instrument
+    from instruments.store import ResponseStore
+
+    store = ResponseStore(args.db, instrument=load_instrument(args.instrument))
+    try:
+        if not study_exists(store, args.study):
+            from instruments.invitations import create_study
+
+            create_study(store, args.study)
+            print(f"Created study {args.study!r} with instrument {store.instrument.id} "
+                  f"{store.instrument.version}.", file=sys.stderr)  # fmt: skip
+        if not has_password(store, args.study):
+            password = set_password(store, args.study)
+            print(f"Study-lead password for {args.study!r} (shown only now, keep it safe): "
+                  f"{password}", file=sys.stderr)  # fmt: skip
+        common = {"wave": args.wave, "expires_days": args.expires_days}
+        if args.from_csv:
+            issued = invitations_from_csv(store, args.study, args.from_csv, language=args.lang,
+                                          **common)  # fmt: skip
+        elif args.dyads is not None:
+            if args.partner:
+                raise DataError("--partner cannot name both firms of a dyad; use --from CSV "
+                                "with columns firm_a,firm_b.")  # fmt: skip
+            issued = [inv for pair in create_dyads(store, args.study, args.dyads,
+                                                   language=args.lang, **common)
+                      for inv in pair]  # fmt: skip
+        else:
+            issued = create_invitations(store, args.study, args.n if args.n is not None else 1,
+                                        partner_name=args.partner, language=args.lang,
+                                        **common)  # fmt: skip
+    finally:
+        store.dispose()
+    columns = ["invitation_id", "wave", "alliance_id", "firm_role", "partner_name", "language",
+               "expires_at", "link"]  # fmt: skip
+    fh = open(args.out, "w", encoding="utf-8", newline="") if args.out else sys.stdout
+    try:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(columns)
+        for inv in issued:
+            writer.writerow([
+                inv.invitation_id, inv.wave, inv.alliance_id, inv.firm_role or "",
+                inv.partner_name or "", inv.language,
+                inv.expires_at.isoformat() if inv.expires_at else "", inv.link(args.base_url),
+            ])  # fmt: skip
+    finally:
+        if args.out:
+            fh.close()
+    print(f"{len(issued)} invitation(s) created for study {args.study!r}, wave {args.wave!r}. "
+          "The links are shown only now.", file=sys.stderr)  # fmt: skip
+    return 0

@@ -1,0 +1,178 @@
+"""Exports and the command line, on the real questionnaire: a bot answers every page,
+then CSV / Parquet / SPSS round trips must hold exactly the stored answers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import random
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.cli import main
+from instruments.errors import DataError
+from instruments.exports import export
+from instruments.invitations import create_dyad, create_invitations, create_study
+from instruments.loader import load_instrument
+from instruments.spss import read_sav
+from instruments.store import PageSpec, ResponseStore
+
+
+@pytest.fixture(scope="module")
+def instrument():  # noqa: ANN201
+    return load_instrument()
+
+
+def bot_answers(page: PageSpec, rng: random.Random) -> dict[str, object]:
+    """Valid random answers for a page; optional items are sometimes skipped."""
+    out: dict[str, object] = {}
+    for f in page.fields:
+        if not f.required and rng.random() < 0.15:
+            continue
+        if f.kind == "boolean":
+            out[f.id] = True
+        elif f.kind == "coded":
+            out[f.id] = rng.choice(f.codes)
+        elif f.kind == "integer":
+            out[f.id] = rng.randint(int(f.min), int(f.max))
+        elif f.kind == "number":
+            out[f.id] = round(rng.uniform(f.min, f.max), 2)
+        else:
+            out[f.id] = rng.choice(["", "Gut; \"sehr\" gut,\nzweite Zeile", "ok ✓", "=1+1"])
+    return out
+
+
+@pytest.fixture
+def filled(db_url: str, instrument):  # noqa: ANN001, ANN201
+    """A study with one dyad and three single respondents (one unfinished)."""
+    store = ResponseStore(db_url, instrument=instrument)
+    create_study(store, "field")
+    a, b = create_dyad(store, "field", firm_a="Alpha AG", firm_b="Beta GmbH", language_b="de")
+    tokens = [a.token, b.token] + [i.token for i in create_invitations(store, "field", n=3)]
+    rng = random.Random(11)
+    expected: dict[str, dict[str, object]] = {}
+    for k, token in enumerate(tokens):
+        pages = store.pages if k < 4 else store.pages[:3]
+        given: dict[str, object] = {}
+        for page in pages:
+            answers = bot_answers(page, rng)
+            store.submit_page(token, page.id, answers, submission_key=f"{page.id}-{k}")
+            given.update({i: v for i, v in answers.items() if v != ""})
+        expected[token] = given
+    yield store, expected
+    store.dispose()
+
+
+def _check_frame(df: pd.DataFrame, store: ResponseStore, expected: dict) -> None:  # noqa: ANN001
+    by_id = df.set_index(df["respondent_id"].astype(int))
+    assert len(df) == len(expected)
+    for token, given in expected.items():
+        row = by_id.loc[store.state(token).respondent_id]
+        for f in (f for p in store.pages for f in p.fields):
+            value = row[f.id]
+            if f.id not in given:
+                assert value is None or value == "" or (isinstance(value, float) and math.isnan(value)), f.id
+            elif f.kind == "text":
+                assert value == given[f.id]
+            else:
+                assert float(value) == float(given[f.id]), f.id
+
+
+def test_wide_matches_instrument_contract(filled, instrument) -> None:  # noqa: ANN001
+    store, expected = filled
+    wide = store.wide("field")
+    instrument.validate_data(wide)
+    book = list(instrument.variables()["variable"])
+    assert list(wide.columns) == book
+    _check_frame(wide, store, expected)
+    assert store.wide("field", completed_only=True).shape[0] == 4
+    dyad = wide[wide["firm_role"].notna()]
+    assert dyad["alliance_id"].nunique() == 1 and sorted(dyad["firm_role"]) == ["A", "B"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_table_round_trip(filled, tmp_path, fmt: str) -> None:  # noqa: ANN001
+    store, expected = filled
+    out = export(store, "field", fmt, tmp_path / f"wide.{fmt}")
+    back = pd.read_csv(out, keep_default_na=False, na_values=[""]) if fmt == "csv" else (
+        pd.read_parquet(out)
+    )
+    _check_frame(back, store, expected)
+    wide = store.wide("field")
+    numeric = [c for c in wide.columns if pd.api.types.is_float_dtype(wide[c])]
+    np.testing.assert_array_equal(back[numeric].to_numpy(float), wide[numeric].to_numpy(float))
+
+
+def test_sav_round_trip_with_labels(filled, tmp_path, instrument) -> None:  # noqa: ANN001
+    store, expected = filled
+    out = export(store, "field", "sav", tmp_path / "wide.sav")
+    back, meta = read_sav(out)
+    _check_frame(back, store, expected)
+    labels = meta.variable_value_labels
+    agree = {int(k): v for k, v in labels["trust_1"].items()}
+    assert agree[1] == "Strongly disagree" and agree[7] == "Strongly agree"
+    assert meta.column_names_to_labels["trust_1"]
+    de = export(store, "field", "sav", tmp_path / "wide_de.sav", lang="de")
+    _, meta_de = read_sav(de)
+    assert {int(k): v for k, v in meta_de.variable_value_labels["trust_1"].items()}[1] != agree[1]
+
+
+def test_long_and_codebook(filled, tmp_path) -> None:  # noqa: ANN001
+    store, expected = filled
+    long = pd.read_csv(export(store, "field", "long", tmp_path / "log.csv"))
+    n_answers = sum(len(v) for v in expected.values())
+    assert len(long) == n_answers  # empty free text is "not answered" and not logged
+    assert long["answer_id"].is_unique
+    assert {"page", "position", "item_id", "value_int", "submitted_at"} <= set(long.columns)
+    parquet = pd.read_parquet(export(store, "field", "long", tmp_path / "log.parquet"))
+    assert len(parquet) == n_answers
+    book = pd.read_csv(export(store, "field", "codebook", tmp_path / "codebook.csv"))
+    assert "trust_1" in set(book["variable"])
+    with pytest.raises(DataError, match="Unknown export format"):
+        export(store, "field", "xlsx", tmp_path / "x.xlsx")
+    with pytest.raises(DataError, match="no study"):
+        export(store, "nope", "csv", tmp_path / "x.csv")
+
+
+def _run(argv: list[str]) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(argv)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_cli_invite_and_export(tmp_path: Path, instrument) -> None:  # noqa: ANN001
+    db = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    code, out, err = _run(["invite", "--study", "s1", "--dyads", "2", "--db", db,
+                           "--base-url", "https://survey.example", "--expires-days", "7"])  # fmt: skip
+    assert code == 0, err
+    assert "password" in err.lower()
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == 4 and [r["firm_role"] for r in rows] == ["A", "B", "A", "B"]
+    assert all(r["link"].startswith("https://survey.example/?t=") for r in rows)
+    token = rows[0]["link"].split("?t=", 1)[1]
+    sheet = tmp_path / "firms.csv"
+    sheet.write_text("partner_name,language\nAcme,de\n")
+    code, out2, err2 = _run(["invite", "--study", "s1", "--from", str(sheet), "--db", db])
+    assert code == 0 and "password" not in err2.lower()
+    assert list(csv.DictReader(io.StringIO(out2)))[0]["partner_name"] == "Acme"
+    store = ResponseStore(db, instrument=instrument)
+    assert store.start(token).firm_role == "A"
+    store.submit_page(token, "consent", {"consent": True}, submission_key="k")
+    store.dispose()
+    target = tmp_path / "exp" / "s1.sav"
+    code, _, err = _run(["export", "--study", "s1", "--format", "sav", "--out", str(target),
+                         "--db", db])  # fmt: skip
+    assert code == 0, err
+    back, _ = read_sav(target)
+    assert back["consent"].tolist() == [1.0]
+    code, _, err = _run(["export", "--study", "zz", "--format", "csv", "--out", "x.csv",
+                         "--db", db])  # fmt: skip
+    assert code == 2 and "no study 'zz'" in err
+    code, _, err = _run(["invite", "--study", "s1", "--n", "1", "--lang", "fr", "--db", db])
+    assert code == 2 and "'fr'" in err
