@@ -451,6 +451,13 @@ def implied_latent_covariance(params: pd.DataFrame) -> pd.DataFrame:
 
     # In R: lavaan::lavInspect(fit, "cov.lv")
     """
+    factors, beta, psi = _latent_matrices(params)
+    inv = np.linalg.inv(np.eye(len(factors)) - beta)
+    return pd.DataFrame(inv @ psi @ inv.T, index=factors, columns=factors)
+
+
+def _latent_matrices(params: pd.DataFrame) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Factor names, ``B`` (effect of column on row) and ``Psi`` from a parameter table."""
     params = _check_params(params)
     factors = list(dict.fromkeys(params.loc[params["op"] == "=~", "lhs"].astype(str)))
     if not factors:
@@ -474,8 +481,7 @@ def implied_latent_covariance(params: pd.DataFrame) -> pd.DataFrame:
             beta[pos[lhs], pos[rhs]] = float(est)
         elif op == "~~" and lhs in pos and rhs in pos:
             psi[pos[lhs], pos[rhs]] = psi[pos[rhs], pos[lhs]] = float(est)
-    inv = np.linalg.inv(np.eye(m) - beta)
-    return pd.DataFrame(inv @ psi @ inv.T, index=factors, columns=factors)
+    return factors, beta, psi
 
 
 def _residual_covariance(params: pd.DataFrame, indicators: Sequence[str]) -> pd.DataFrame:
@@ -546,6 +552,7 @@ def omega(
     *,
     sample_cov: pd.DataFrame | None = None,
     obs_var: bool = True,
+    higher: Sequence[str] = (),
 ) -> pd.DataFrame:
     """McDonald's omega (model-based composite reliability) per factor.
 
@@ -563,11 +570,16 @@ def omega(
         of the unit-weighted sum of a factor's indicators, so correlated
         residuals and misfit enter it.  ``False``: the *model-implied* variance
         (``Lambda Phi Lambda' + Theta``, residual covariances included).
+    higher : sequence of str
+        Higher-order factors for which to compute the hierarchical omega
+        (semTools' ``higher=``): the share of the variance of the sum of all
+        items below the factor that it explains through the lower-order factors.
 
     Returns
     -------
     DataFrame
-        ``factor, omega, n_items``.  A factor with a single indicator gets
+        ``factor, omega, n_items``; higher-order factors only when listed in
+        ``higher`` (their ``n_items`` counts the observed items below them).  A factor with a single indicator gets
         ``NaN`` (semTools drops it).  An indicator that loads on several factors
         counts in each of their composites, and only the factor's own loadings
         enter the numerator (as in semTools).
@@ -590,12 +602,36 @@ def omega(
     rows = []
     for factor in lam.columns:
         idx = [i for i in lam.index if lam.loc[i, factor] != 0.0]
+        if not idx:  # higher-order factor without observed indicators: see higher=
+            continue
         if len(idx) < 2:
             rows.append({"factor": factor, "omega": np.nan, "n_items": float(len(idx))})
             continue
         common = lam.loc[idx, factor].sum() ** 2 * phi.loc[factor, factor]
         denom = total.loc[idx, idx].to_numpy().sum()
         rows.append({"factor": factor, "omega": float(common / denom), "n_items": float(len(idx))})
+    if isinstance(higher, str):
+        higher = [higher]
+    if higher:
+        factors, beta, _ = _latent_matrices(params)
+        pos = {f: i for i, f in enumerate(factors)}
+        for hf in higher:
+            if hf not in pos:
+                raise ModelSpecificationError(f"higher= names {hf!r}, which is not a factor.")
+            lower = [f for f in factors if beta[pos[f], pos[hf]] != 0.0]
+            if not lower:
+                raise ModelSpecificationError(
+                    f"higher= names {hf!r}, but no factor loads on it: it is not higher-order."
+                )
+            block = [hf, *lower]
+            sub_lam = lam.reindex(columns=block, fill_value=0.0)
+            idx = [i for i in lam.index if (sub_lam.loc[i] != 0.0).any()]
+            lam_b = sub_lam.loc[idx].to_numpy()
+            b = beta[np.ix_([pos[f] for f in block], [pos[f] for f in block])]
+            phi_b = phi.loc[block, block].to_numpy()
+            common = (lam_b @ b @ phi_b @ b.T @ lam_b.T).sum()
+            denom = total.loc[idx, idx].to_numpy().sum()
+            rows.append({"factor": hf, "omega": float(common / denom), "n_items": float(len(idx))})
     return pd.DataFrame(rows, columns=["factor", "omega", "n_items"])
 
 
@@ -616,7 +652,8 @@ def ave(
     Returns
     -------
     DataFrame
-        ``factor, ave, n_items``.  ``NaN`` for a factor with one indicator or
+        ``factor, ave, n_items`` (factors with observed indicators only).
+        ``NaN`` for a factor with one indicator or
         with an indicator that also loads on another factor (semTools returns
         ``NA`` then: the share of that item's variance is not attributable).
 
@@ -641,6 +678,8 @@ def ave(
     rows = []
     for factor in lam.columns:
         idx = [i for i in lam.index if lam.loc[i, factor] != 0.0]
+        if not idx:  # higher-order factor without observed indicators
+            continue
         if len(idx) < 2 or cross.loc[idx].any():
             rows.append({"factor": factor, "ave": np.nan, "n_items": float(len(idx))})
             continue
@@ -661,7 +700,8 @@ def composite_reliability(params: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``factor, cr, n_items`` (``NaN`` for single-indicator factors).
+        ``factor, cr, n_items`` (factors with observed indicators only;
+        ``NaN`` for single-indicator factors).
 
     Notes
     -----
@@ -683,6 +723,8 @@ def composite_reliability(params: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for factor in lam.columns:
         load = lam.loc[lam[factor] != 0.0, factor].to_numpy()
+        if load.size == 0:  # higher-order factor without observed indicators
+            continue
         if load.size < 2:
             rows.append({"factor": factor, "cr": np.nan, "n_items": float(load.size)})
             continue
@@ -713,11 +755,13 @@ def _check_model_data(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]]) -
         problems.append(f"column(s) missing from the data: {', '.join(absent)}")
     for factor, items in blocks.items():
         observed = [i for i in items if i not in factors]
-        if len(observed) < 2:
+        if len(observed) == len(items) and len(observed) < 2:
             problems.append(
                 f"factor {factor!r} has {len(observed)} observed item(s); "
                 "reliability needs at least 2"
             )
+        elif len(items) < 2:
+            problems.append(f"higher-order factor {factor!r} has only 1 indicator")
     for item in dict.fromkeys(i for items in blocks.values() for i in items):
         if item in factors or item not in data.columns:
             continue
@@ -734,6 +778,24 @@ def _check_model_data(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]]) -
         raise DataError(
             "Cannot assess reliability for this model and data: " + "; ".join(problems) + "."
         )
+
+
+def _items_below(factor: str, blocks: Mapping[str, Sequence[str]]) -> list[str]:
+    """Observed items measuring ``factor`` directly or through lower-order factors."""
+    out: list[str] = []
+    seen: set[str] = set()
+    stack = [factor]
+    while stack:
+        f = stack.pop(0)
+        if f in seen:
+            continue
+        seen.add(f)
+        for item in blocks[f]:
+            if item in blocks:
+                stack.append(item)
+            elif item not in out:
+                out.append(item)
+    return out
 
 
 def _matrix_to_dict(frame: pd.DataFrame) -> dict[str, dict[str, float]]:
@@ -757,7 +819,9 @@ def reliability_report(
         Item data, already reverse-coded where needed.
     model : str or mapping
         lavaan measurement-model syntax, or ``{factor: [items]}`` (turned into a
-        CFA with correlated factors).
+        CFA with correlated factors).  A higher-order factor (``g =~ f1 + f2 + f3``)
+        gets alpha over all items below it and the hierarchical omega; it is left
+        out of HTMT and Fornell-Larcker.
     estimator : str
         Passed to :func:`analysis.sem.cfa`.
     ci : float
@@ -808,33 +872,43 @@ def reliability_report(
             "The model has ordered (categorical) indicators: omega, CR and AVE on the "
             "latent-response scale are not implemented and are reported as NaN."
         )
-    observed = {f: [i for i in items if i not in blocks] for f, items in blocks.items()}
-    indicators = list(dict.fromkeys(i for items in observed.values() for i in items))
+    higher = [f for f, items in blocks.items() if any(i in blocks for i in items)]
+    first_order = {f: list(items) for f, items in blocks.items() if f not in higher}
+    below = {f: _items_below(f, blocks) for f in blocks}
+    indicators = list(dict.fromkeys(i for items in below.values() for i in items))
     scov = sample_covariance(data, indicators)
-    first_order = {f: items for f, items in observed.items() if items}
     ht = htmt(data, first_order)
     if notes:
-        empty = pd.DataFrame({"factor": list(observed)}).set_index("factor")
+        empty = pd.DataFrame({"factor": list(blocks)}).set_index("factor")
         om = empty.assign(omega=np.nan)
         av = empty.assign(ave=np.nan)
         cr = empty.assign(cr=np.nan)
-        fl = pd.DataFrame(np.nan, index=list(observed), columns=list(observed))
+        fl = pd.DataFrame(np.nan, index=list(first_order), columns=list(first_order))
     else:
-        om = omega(params, sample_cov=scov).set_index("factor")
+        om = omega(params, sample_cov=scov, higher=higher).set_index("factor")
         av = ave(params, sample_cov=scov).set_index("factor")
         cr = composite_reliability(params).set_index("factor")
-        fl = fornell_larcker(params, sample_cov=scov)
+        fl = fornell_larcker(params, sample_cov=scov).loc[list(first_order), list(first_order)]
+    if higher:
+        notes.append(
+            f"Higher-order factor(s) {', '.join(higher)}: alpha over all items below, omega "
+            "is the hierarchical omega of semTools::compRelSEM(higher=); CR and AVE are NaN."
+        )
+
+    def value(frame: pd.DataFrame, factor: str, column: str) -> float:
+        return float(frame.loc[factor, column]) if factor in frame.index else float("nan")
 
     scales: dict[str, dict[str, float]] = {}
-    for factor, items in observed.items():
+    for factor in blocks:
+        items = below[factor]
         a = cronbach_alpha(data[items], ci=ci)
         scales[factor] = {
             "alpha": float(a["raw_alpha"]),
             "alpha_ci_lower": float(a["ci_lower"]),
             "alpha_ci_upper": float(a["ci_upper"]),
-            "omega": float(om.loc[factor, "omega"]) if factor in om.index else float("nan"),
-            "cr": float(cr.loc[factor, "cr"]) if factor in cr.index else float("nan"),
-            "ave": float(av.loc[factor, "ave"]) if factor in av.index else float("nan"),
+            "omega": value(om, factor, "omega"),
+            "cr": value(cr, factor, "cr"),
+            "ave": value(av, factor, "ave"),
             "n_items": len(items),
         }
     fit = getattr(result, "fit", {}) or {}

@@ -241,3 +241,19 @@ def test_measurement_blocks_parses_lavaan_syntax() -> None:
         measurement_blocks("f =~ a + b + a")
     with pytest.raises(ModelSpecificationError, match="list of column names"):
         measurement_blocks({"f": "abc"})
+
+
+def test_hierarchical_omega_matches_compRelSEM_higher() -> None:
+    ref = HS_REF["cfa_higher"]
+    params = params_of(ref)
+    res = omega(params, HS, higher=["g"])
+    got, exp = by_factor(res, "omega", ref["omega"])
+    assert_close(got, exp, atol=EST_ATOL, rtol=EST_RTOL, what="omega with higher-order g")
+    assert res.set_index("factor").loc["g", "n_items"] == 9
+    assert "g" not in set(omega(params, HS)["factor"])  # as semTools without higher=
+    got, exp = by_factor(ave(params, HS), "ave", ref["ave"])
+    assert_close(got, exp, atol=EST_ATOL, rtol=EST_RTOL, what="AVE in second-order model")
+    with pytest.raises(ModelSpecificationError, match="not a factor"):
+        omega(params, HS, higher=["h"])
+    with pytest.raises(ModelSpecificationError, match="not higher-order"):
+        omega(params, HS, higher=["visual"])

@@ -203,3 +203,20 @@ def test_report_ordinal_model_leaves_model_based_values_nan(
     assert math.isnan(s["omega"]) and math.isnan(s["ave"]) and math.isnan(s["cr"])
     assert_close(s["alpha"], HS_REF["alpha"]["visual"]["raw_alpha"], atol=EST_ATOL, what="alpha")
     assert any("ordered" in w for w in report["warnings"])
+
+
+def test_report_second_order_with_lavaan_estimates(monkeypatch: pytest.MonkeyPatch) -> None:
+    ref = HS_REF["cfa_higher"]
+    monkeypatch.setitem(sys.modules, "analysis.sem", _lavaan_engine({**ref, "n": 301}))
+    report = reliability_report(HS, ref["model"])
+    assert list(report["scales"]) == ["visual", "textual", "speed", "g"]
+    g = report["scales"]["g"]
+    assert g["n_items"] == 9
+    assert_close(g["omega"], ref["omega"]["g"], atol=EST_ATOL, rtol=EST_RTOL, what="omega g")
+    assert_close(g["alpha"], HS_REF["alpha_all"]["raw_alpha"], atol=EST_ATOL, what="alpha g")
+    assert math.isnan(g["ave"]) and math.isnan(g["cr"])
+    for f in ("visual", "textual", "speed"):
+        assert_close(report["scales"][f]["omega"], ref["omega"][f], atol=EST_ATOL, what=f)
+        assert_close(report["scales"][f]["ave"], ref["ave"][f], atol=EST_ATOL, what=f)
+    assert set(report["htmt"]) == set(report["fornell_larcker"]) == {"visual", "textual", "speed"}
+    assert any("Higher-order" in w for w in report["warnings"])

@@ -98,3 +98,11 @@ def test_thresholds_are_data() -> None:
     with pytest.raises(AttributeError):
         THRESHOLDS[0].value = 0.1  # type: ignore[misc]
 
+
+
+def test_latent_correlations_second_order_model() -> None:
+    ref = HS_REF["cfa_higher"]
+    got = latent_correlations(params_of(ref))
+    assert list(got.index) == ref["cor_lv"]["names"]
+    assert_close(got.to_numpy(), np.array(ref["cor_lv"]["values"]), atol=EST_ATOL,
+                 rtol=EST_RTOL, what="cor.lv with a second-order factor")

@@ -90,7 +90,21 @@ hs_model <- "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 +
 hs_model_mod <- paste0(hs_model, "\nvisual =~ x9\nx2 ~~ x3")
 hs_blocks <- list(visual = c("x1", "x2", "x3"), textual = c("x4", "x5", "x6"),
                   speed = c("x7", "x8", "x9"))
+# second-order model: hierarchical omega of g via compRelSEM(higher = "g")
+hs_model_higher <- paste0(hs_model, "\ng =~ visual + textual + speed")
+fit_higher <- cfa(hs_model_higher, data = hs)
+pe_higher <- parameterEstimates(fit_higher, standardized = TRUE)
+higher_ref <- list(
+  model = hs_model_higher,
+  params = list(lhs = pe_higher$lhs, op = pe_higher$op, rhs = pe_higher$rhs,
+                est = pe_higher$est, std_all = pe_higher$std.all),
+  omega = as.list(compRelSEM(fit_higher, higher = "g")),
+  ave = as.list(AVE(fit_higher)),
+  cor_lv = list(names = colnames(lavInspect(fit_higher, "cor.lv")),
+                values = unname(unclass(lavInspect(fit_higher, "cor.lv"))))
+)
 write_ref(list(
+  cfa_higher = higher_ref,
   alpha = lapply(hs_blocks, function(v) alpha_ref(hs[, v])),
   alpha_all = alpha_ref(hs[, paste0("x", 1:9)]),
   cfa = cfa_ref(hs_model, hs),
