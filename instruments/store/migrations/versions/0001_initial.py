@@ -1,5 +1,7 @@
 """Initial schema: studies, waves, invitations, respondents, page submissions, answers.
 
+Timestamps are naive UTC (the models convert to and from timezone-aware UTC).
+
 Revision ID: 0001_initial
 Revises:
 Create Date: 2026-11-22
@@ -9,8 +11,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
-from instruments.store.models import UTCDateTime
 
 revision = "0001_initial"
 down_revision = None
@@ -26,10 +26,10 @@ def upgrade() -> None:
         sa.Column("instrument_id", sa.String(100), nullable=False),
         sa.Column("instrument_version", sa.String(50), nullable=False),
         sa.Column("instrument_hash", sa.String(128), nullable=False),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("password_hash", sa.String(255), nullable=True),
         sa.Column("failed_logins", sa.Integer(), nullable=False),
-        sa.Column("locked_until", UTCDateTime(), nullable=True),
+        sa.Column("locked_until", sa.DateTime(), nullable=True),
         sa.UniqueConstraint("name", name="uq_studies_name"),
     )
     op.create_table(
@@ -37,7 +37,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("study_id", sa.Integer(), sa.ForeignKey("studies.id"), nullable=False),
         sa.Column("name", sa.String(100), nullable=False),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.UniqueConstraint("study_id", "name", name="uq_waves_study_name"),
     )
     op.create_table(
@@ -51,8 +51,8 @@ def upgrade() -> None:
         sa.Column("partner_name", sa.String(300), nullable=True),
         sa.Column("language", sa.String(10), nullable=False),
         sa.Column("status", sa.String(20), nullable=False),
-        sa.Column("expires_at", UTCDateTime(), nullable=True),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("expires_at", sa.DateTime(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.UniqueConstraint("token_hash", name="uq_invitations_token_hash"),
         sa.CheckConstraint(
             "status IN ('invited', 'started', 'completed', 'screened_out', 'expired')",
@@ -71,9 +71,9 @@ def upgrade() -> None:
         sa.Column("invitation_id", sa.Integer(), sa.ForeignKey("invitations.id"), nullable=False),
         sa.Column("current_page", sa.Integer(), nullable=False),
         sa.Column("seed", sa.BigInteger(), nullable=False),
-        sa.Column("started_at", UTCDateTime(), nullable=False),
-        sa.Column("last_activity_at", UTCDateTime(), nullable=False),
-        sa.Column("completed_at", UTCDateTime(), nullable=True),
+        sa.Column("started_at", sa.DateTime(), nullable=False),
+        sa.Column("last_activity_at", sa.DateTime(), nullable=False),
+        sa.Column("completed_at", sa.DateTime(), nullable=True),
         sa.UniqueConstraint("invitation_id", name="uq_respondents_invitation_id"),
     )
     op.create_table(
@@ -83,8 +83,8 @@ def upgrade() -> None:
         sa.Column("page", sa.String(100), nullable=False),
         sa.Column("page_index", sa.Integer(), nullable=False),
         sa.Column("submission_key", sa.String(100), nullable=False),
-        sa.Column("shown_at", UTCDateTime(), nullable=True),
-        sa.Column("submitted_at", UTCDateTime(), nullable=False),
+        sa.Column("shown_at", sa.DateTime(), nullable=True),
+        sa.Column("submitted_at", sa.DateTime(), nullable=False),
         sa.Column("duration_sec", sa.Float(), nullable=True),
         sa.Column("n_answers", sa.Integer(), nullable=False),
         sa.Column("next_page", sa.Integer(), nullable=False),
@@ -104,8 +104,8 @@ def upgrade() -> None:
         sa.Column("value_text", sa.Text(), nullable=True),
         sa.Column("page", sa.String(100), nullable=False),
         sa.Column("position", sa.Integer(), nullable=True),
-        sa.Column("answered_at", UTCDateTime(), nullable=True),
-        sa.Column("submitted_at", UTCDateTime(), nullable=False),
+        sa.Column("answered_at", sa.DateTime(), nullable=True),
+        sa.Column("submitted_at", sa.DateTime(), nullable=False),
     )
     op.create_index("ix_answers_respondent_id", "answers", ["respondent_id"])
     op.create_index("ix_answers_submission_id", "answers", ["submission_id"])
