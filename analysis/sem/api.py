@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -278,9 +278,10 @@ def compile_model(
                    group_equal=tuple(group_equal), group_partial=tuple(group_partial),
                    std_lv=bool(std_lv), fixed_x=bool(fixed_x), bootstrap=int(bootstrap),
                    seed=seed, se=se, test=test, model=model)
-    return compile_table(pt, ov_names=names.ov, lv_names=names.lv, eta_ov=names.eta_ov,
-                         ov_x=ov_x, ordered=[v for v in names.ov if v in nth], groups=groups,
-                         meanstructure=ms, options=options)
+    compiled = compile_table(pt, ov_names=names.ov, lv_names=names.lv, eta_ov=names.eta_ov,
+                             ov_x=ov_x, ordered=[v for v in names.ov if v in nth],
+                             groups=groups, meanstructure=ms, options=options)
+    return replace(compiled, baseline=baseline_model(compiled))
 
 
 def baseline_model(model: CompiledModel) -> CompiledModel:
@@ -292,6 +293,8 @@ def baseline_model(model: CompiledModel) -> CompiledModel:
 
     # In R: lavaan:::lav_partable_independence(fit)
     """
+    if model.baseline is not None:
+        return model.baseline
     rows = []
     ov, ov_x, ordv = model.ov_names, set(model.ov_x), set(model.ordered)
     xid = 0

@@ -55,49 +55,86 @@ def f_ml(model: CompiledModel, x: np.ndarray, data: list[SampleStats]) -> float:
 
 
 def gradient_information(model: CompiledModel, x: np.ndarray, data: list[SampleStats],
-                         ) -> tuple[np.ndarray, np.ndarray]:
-    """Gradient of ``f_ml`` and its expected Hessian (= 2/N x expected information)."""
+                         hessian: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+    """Gradient of ``f_ml`` and its expected Hessian (= 2/N x expected information).
+
+    With ``hessian=False`` only the gradient is computed (second item None).
+    """
     terms = _group_terms(model, x, data)
     if terms is None:
         raise EstimationError("The model-implied covariance matrix is not positive definite.")
     ntot = sum(st.n for st in data)
     k = model.n_free
     g = np.zeros(k)
-    H = np.zeros((k, k))
+    H = np.zeros((k, k)) if hessian else None
     for gi, ((sig, sinv, _ld, r), st) in enumerate(zip(terms, data, strict=True)):
         w = st.n / ntot
         dS, dM, _dT = model.derivatives(x, gi)
         W = sinv @ (sig - st.cov - np.outer(r, r)) @ sinv
         g += w * (np.einsum("ij,aij->a", W, dS) - 2.0 * dM @ (sinv @ r))
-        M = np.matmul(sinv[None, :, :], dS)
-        H += w * (np.einsum("aij,bji->ab", M, M)
-                  + (2.0 * dM @ sinv @ dM.T if model.meanstructure else 0.0))
+        if hessian:
+            M = np.matmul(sinv[None, :, :], dS)
+            H += w * (np.einsum("aij,bji->ab", M, M)
+                      + (2.0 * dM @ sinv @ dM.T if model.meanstructure else 0.0))
     return g, H
 
 
-def _scoring(model, x, data, max_iter=1000, tol=1e-10):
+def _line_search(model, data, x, f, g, step):
+    t = 1.0
+    slope = float(g @ step)
+    while t >= 1e-10:
+        xn = x + t * step
+        fn = f_ml(model, xn, data)
+        if np.isfinite(fn) and fn <= f + 1e-4 * t * slope + 1e-15:
+            return xn, fn, t
+        t *= 0.5
+    return None
+
+
+def _scoring(model, x, data, max_iter=500, tol=1e-9, n_scoring=4):
+    """Fisher scoring for the first steps, then BFGS started from the expected Hessian.
+
+    Fisher scoring alone converges only linearly when the model does not fit;
+    the quasi-Newton updates make the final phase superlinear.
+    """
     f = f_ml(model, x, data)
     if not np.isfinite(f):
         return x, f, 0, False
+    g, H = gradient_information(model, x, data)
+    B = None
     for it in range(1, max_iter + 1):
-        g, H = gradient_information(model, x, data)
+        if B is None:
+            A = H + 1e-12 * np.eye(len(x))
+        else:
+            A = B
         try:
-            step = -np.linalg.solve(H + 1e-12 * np.eye(len(x)), g)
+            step = -np.linalg.solve(A, g)
         except np.linalg.LinAlgError:
             return x, f, it, False
-        if not np.all(np.isfinite(step)):
-            return x, f, it, False
-        t = 1.0
-        while True:
-            xn = x + t * step
-            fn = f_ml(model, xn, data)
-            if np.isfinite(fn) and fn <= f + 1e-4 * t * (g @ step) + 1e-15:
-                break
-            t *= 0.5
-            if t < 1e-10:
-                return x, f, it, bool(np.max(np.abs(g)) < 1e-6)
-        x, fold, f = xn, f, fn
-        if np.max(np.abs(t * step)) < tol or (abs(fold - f) < 1e-15 and np.max(np.abs(g)) < 1e-8):
+        if not np.all(np.isfinite(step)) or g @ step >= 0:
+            if B is None:
+                return x, f, it, bool(np.max(np.abs(g)) < 1e-7)
+            B = None  # restart with the expected Hessian
+            g, H = gradient_information(model, x, data)
+            continue
+        found = _line_search(model, data, x, f, g, step)
+        if found is None:
+            return x, f, it, bool(np.max(np.abs(g)) < 1e-7)
+        xn, fn, t = found
+        use_bfgs = it >= n_scoring
+        gn, Hn = gradient_information(model, xn, data, hessian=not use_bfgs)
+        if use_bfgs:
+            if B is None:
+                B = H.copy()
+            s_, y_ = xn - x, gn - g
+            sy = float(s_ @ y_)
+            if sy > 1e-14:
+                Bs = B @ s_
+                B = B - np.outer(Bs, Bs) / float(s_ @ Bs) + np.outer(y_, y_) / sy
+        else:
+            H = Hn
+        x, fold, f, g = xn, f, fn, gn
+        if np.max(np.abs(t * step)) < tol or (abs(fold - f) < 1e-16 and np.max(np.abs(g)) < 1e-9):
             return x, f, it, True
     return x, f, max_iter, False
 

@@ -148,6 +148,7 @@ class CompiledModel:
     options: Mapping[str, Any]
     _specs: tuple[_GroupSpec, ...] = field(repr=False)
     bound: bool = False
+    baseline: CompiledModel | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ basics
     @property
@@ -246,33 +247,32 @@ class CompiledModel:
         x = np.zeros(self.n_free)
         filled = np.zeros(self.n_free, dtype=bool)
         ov_idx = {v: i for i, v in enumerate(self.ov_names)}
+        std_lv = bool(self.options.get("std_lv", False))
+        recs = list(zip(pt["lhs"], pt["op"], pt["rhs"], pt["group"], pt["xid"],
+                        pt["start_user"], strict=True))
         for gi, st in enumerate(stats):
             g = gi + 1
-            rows = pt[(pt["group"] == g) & (pt["xid"] >= 0)]
             S = st.cov
-            loads = pt[(pt["group"] == g) & (pt["op"] == "=~")]
-            marker: dict[str, str] = {}
-            for f, sub in loads.groupby("lhs", sort=False):
-                marker[f] = sub["rhs"].iloc[0]
+            inds: dict[str, list[str]] = {}
+            for lhs, op, rhs, grp, *_ in recs:
+                if op == "=~" and grp == g:
+                    inds.setdefault(lhs, []).append(rhs)
+            marker = {f: v[0] for f, v in inds.items()}
             lv_var: dict[str, float] = {}
             for f, y0 in marker.items():
                 if y0 not in ov_idx:
                     lv_var[f] = 0.05
                     continue
                 i0 = ov_idx[y0]
-                others = [ov_idx[r] for r in loads[loads["lhs"] == f]["rhs"]
-                          if r in ov_idx and ov_idx[r] != i0]
+                others = [ov_idx[r] for r in inds[f] if r in ov_idx and ov_idx[r] != i0]
                 c = np.nanmean([S[i0, k] for k in others]) if others else 0.5 * S[i0, i0]
                 lv_var[f] = float(max(c, 0.05)) if np.isfinite(c) else 0.05
-            std_lv = bool(self.options.get("std_lv", False))
-            for _, r in rows.iterrows():
-                k = int(r["xid"])
-                if filled[k]:
+            for lhs, op, rhs, grp, k, su in recs:
+                if grp != g or k < 0 or filled[k]:
                     continue
-                lhs, op, rhs = r["lhs"], r["op"], r["rhs"]
                 val = 0.0
-                if np.isfinite(r["start_user"]):
-                    val = float(r["start_user"])
+                if np.isfinite(su):
+                    val = float(su)
                 elif op == "=~":
                     if rhs in ov_idx and lhs in marker and marker[lhs] in ov_idx:
                         i0, i = ov_idx[marker[lhs]], ov_idx[rhs]
