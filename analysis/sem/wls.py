@@ -385,31 +385,56 @@ def _incremental(x2: float, df: float, bx2: float, bdf: float) -> dict[str, floa
 def wlsmv_fit_measures(
     model_test: DWLSTest,
     baseline: DWLSTest,
-    wls_obs: np.ndarray,
-    wls_est: np.ndarray,
-    w_diag: np.ndarray,
+    wls_obs,
+    wls_est,
+    w_diag,
     n_thresholds: int,
     n_ov: int,
-    nobs: int,
+    nobs,
     npar: int,
 ) -> dict[str, float]:
-    """The fit measures lavaan 0.6 reports for a one-group WLSMV fit.
+    """The fit measures lavaan 0.6 reports for a WLSMV fit.
 
-    Names follow ``fitMeasures()`` with ``.`` replaced by ``_``.  lavaan uses
-    ``N - 1`` as the sample size in RMSEA (with its CI and close-fit tests), MFI
-    and Hoelter's CN for this estimator.  The ``*_robust`` measures (which need
-    a "catML" refit) are not computed.
+    Parameters
+    ----------
+    model_test, baseline : DWLSTest
+        Tests of the model and of the baseline model.
+    wls_obs, wls_est, w_diag : array or list of arrays (one per group)
+        Sample statistics, model-implied statistics, DWLS weights.
+    n_thresholds, n_ov : int
+        Thresholds and observed variables per group.
+    nobs : int or list of int
+        Cases per group.
+    npar : int
+        Number of free parameters.
+
+    Returns
+    -------
+    dict
+        Names as ``fitMeasures()`` with ``.`` replaced by ``_``.
+
+    Notes
+    -----
+    lavaan uses ``N = N_total - G`` as the sample size in RMSEA (with its CI
+    and close-fit tests, times ``sqrt(G)``), MFI and Hoelter's CN for this
+    estimator.  Residual-based measures are computed per group and averaged with
+    weights ``N_g / N_total``.  The ``*_robust`` measures (which need lavaan's
+    "catML" refit) are not computed.
 
     # In R: fitMeasures(fit)   # for estimator = "WLSMV"
     """
     from scipy.stats import ncx2
 
-    n1 = nobs - 1
+    if isinstance(nobs, (int, np.integer)):
+        nobs, wls_obs, wls_est, w_diag = [int(nobs)], [wls_obs], [wls_est], [w_diag]
+    ns = [int(n) for n in nobs]
+    G = len(ns)
+    ntot = sum(ns)
+    n_eff = ntot - G
     x2, df = model_test.chisq, float(model_test.df)
     sx2 = model_test.chisq_scaled
     out: dict[str, float] = {
         "npar": float(npar),
-        "fmin": (nobs - 1) / nobs * (x2 / n1) / 2.0,
         "chisq": x2, "df": df, "pvalue": model_test.pvalue,
         "chisq_scaled": sx2, "df_scaled": model_test.df_scaled,
         "pvalue_scaled": model_test.pvalue_scaled,
@@ -422,7 +447,7 @@ def wlsmv_fit_measures(
         "baseline_pvalue_scaled": baseline.pvalue_scaled,
         "baseline_chisq_scaling_factor": baseline.scaling_factor,
         "baseline_chisq_shift_parameters": baseline.shift_parameter,
-        "ntotal": float(nobs),
+        "ntotal": float(ntot),
     }
     out.update(_incremental(x2, df, baseline.chisq, float(baseline.df)))
     out.update({f"{k}_scaled": v for k, v in _incremental(
@@ -430,41 +455,56 @@ def wlsmv_fit_measures(
     out["rmsea_ci_level"] = 0.90
     out["rmsea_close_h0"] = 0.05
     out["rmsea_notclose_h0"] = 0.08
+    sg = np.sqrt(G)
     for suffix, stat in (("", x2), ("_scaled", sx2)):
-        out[f"rmsea{suffix}"] = _rmsea(stat, df, nobs)
-        lo, up = _rmsea_ci(stat, df, n1)
-        out[f"rmsea_ci_lower{suffix}"] = lo
-        out[f"rmsea_ci_upper{suffix}"] = up
         if df > 0:
-            out[f"rmsea_pvalue{suffix}"] = float(ncx2.sf(stat, df, n1 * df * 0.05 ** 2))
-            out[f"rmsea_notclose_pvalue{suffix}"] = float(ncx2.cdf(stat, df, n1 * df * 0.08 ** 2))
+            out[f"rmsea{suffix}"] = float(np.sqrt(max(stat / n_eff / df - 1.0 / n_eff, 0.0)) * sg)
+        else:
+            out[f"rmsea{suffix}"] = 0.0
+        lo, up = _rmsea_ci(stat, df, n_eff)
+        out[f"rmsea_ci_lower{suffix}"] = lo * sg
+        out[f"rmsea_ci_upper{suffix}"] = up * sg
+        if df > 0:
+            out[f"rmsea_pvalue{suffix}"] = float(ncx2.sf(stat, df, n_eff * df * 0.05 ** 2 / G))
+            out[f"rmsea_notclose_pvalue{suffix}"] = float(
+                ncx2.cdf(stat, df, n_eff * df * 0.08 ** 2 / G))
         else:
             out[f"rmsea_pvalue{suffix}"] = np.nan
             out[f"rmsea_notclose_pvalue{suffix}"] = np.nan
-    # Residual-based measures (correlation residuals; thresholds have residual 0 in
-    # the "with mean" variants' denominators).
-    e = np.asarray(wls_obs, dtype=float) - np.asarray(wls_est, dtype=float)
-    r2 = float(np.sum(e[n_thresholds:] ** 2))
+    # Residual-based measures per group (correlation residuals; thresholds count with
+    # residual 0 in the "with mean" variants' denominators), weighted by N_g / N.
     p = n_ov
-    out["srmr"] = float(np.sqrt(r2 / (p * (p + 1) / 2)))
-    out["srmr_bentler"] = float(np.sqrt(r2 / (p * (p + 1) / 2 + n_thresholds)))
+    res = {k: 0.0 for k in ("srmr", "srmr_bentler", "crmr", "crmr_nomean", "gfi")}
+    k_all = 0
+    for n, s_, sig, w in zip(ns, wls_obs, wls_est, w_diag, strict=True):
+        s_ = np.asarray(s_, dtype=float)
+        e = s_ - np.asarray(sig, dtype=float)
+        w = np.asarray(w, dtype=float)
+        r2 = float(np.sum(e[n_thresholds:] ** 2))
+        f = n / ntot
+        res["srmr"] += f * np.sqrt(r2 / (p * (p + 1) / 2))
+        res["srmr_bentler"] += f * np.sqrt(r2 / (p * (p + 1) / 2 + n_thresholds))
+        res["crmr"] += f * np.sqrt(r2 / (p * (p - 1) / 2 + n_thresholds))
+        res["crmr_nomean"] += f * np.sqrt(r2 / (p * (p - 1) / 2))
+        res["gfi"] += f * (1.0 - np.sum(w * e * e) / np.sum(w * s_ * s_))
+        k_all += len(e)
+    out["srmr"] = float(res["srmr"])
+    out["srmr_bentler"] = float(res["srmr_bentler"])
     out["srmr_bentler_nomean"] = out["srmr"]
     out["rmr"] = out["srmr_bentler"]
     out["rmr_nomean"] = out["srmr"]
-    out["crmr"] = float(np.sqrt(r2 / (p * (p - 1) / 2 + n_thresholds)))
-    out["crmr_nomean"] = float(np.sqrt(r2 / (p * (p - 1) / 2)))
-    k = len(e)
-    out["wrmr"] = float(np.sqrt(x2 / k))
-    w = np.asarray(w_diag, dtype=float)
-    s = np.asarray(wls_obs, dtype=float)
-    gfi = float(1.0 - np.sum(w * e * e) / np.sum(w * s * s))
+    out["crmr"] = float(res["crmr"])
+    out["crmr_nomean"] = float(res["crmr_nomean"])
+    # lavaan divides by the number of statistics of one group (not of all groups).
+    out["wrmr"] = float(np.sqrt(x2 / len(wls_obs[0])))
+    gfi = float(res["gfi"])
     out["gfi"] = gfi
-    out["agfi"] = float(1.0 - (k / df) * (1.0 - gfi)) if df > 0 else np.nan
-    out["pgfi"] = float(df / k * gfi)
-    out["mfi"] = float(np.exp(-0.5 * (x2 - df) / n1))
+    out["agfi"] = float(1.0 - (k_all / df) * (1.0 - gfi)) if df > 0 else np.nan
+    out["pgfi"] = float(df / k_all * gfi)
+    out["mfi"] = float(np.exp(-0.5 * (x2 - df) / n_eff))
     if df > 0 and x2 > 0:
-        out["cn_05"] = float(chi2.ppf(0.95, df) / (x2 / n1) + 1.0)
-        out["cn_01"] = float(chi2.ppf(0.99, df) / (x2 / n1) + 1.0)
+        out["cn_05"] = float(chi2.ppf(0.95, df) / (x2 / n_eff) + 1.0)
+        out["cn_01"] = float(chi2.ppf(0.99, df) / (x2 / n_eff) + 1.0)
     else:
         out["cn_05"] = out["cn_01"] = np.nan
     return out
@@ -526,7 +566,9 @@ def scaled_difference_test(fit0: Any, fit1: Any) -> dict[str, float]:
     -----
     With ``P = Delta1' W Delta1``, the restriction matrix ``A`` spans the
     orthogonal complement of ``H = Delta1^+ Delta0`` (``A.method = "delta"``);
-    ``U = W Delta1 P^-1 A' (A P^-1 A')^+ A P^-1 Delta1' W``, ``m = df0 - df1``,
+    ``U = W Delta1 P^-1 A' (A P^-1 A')^+ A P^-1 Delta1' W``, ``m = df0 - df1``
+    (over groups: ``P = sum_g (N_g / N) Delta_g' W_g Delta_g`` and ``Gamma`` the
+    block-diagonal of ``(N_g / N) Gamma_g``),
     ``a = sqrt(m / tr((U Gamma)^2))``, ``b = m - a tr(U Gamma)``, and the
     statistic is ``a (T0 - T1) + b`` on ``m`` degrees of freedom.
 
@@ -545,11 +587,23 @@ def scaled_difference_test(fit0: Any, fit1: Any) -> dict[str, float]:
     delta0 = np.asarray(_get(fit0, "delta"), dtype=float)
     if delta0.shape[0] != delta1.shape[0]:
         raise EstimationError("The two models are not fitted to the same sample statistics.")
-    w = np.asarray(_get(fit1, "w_diag"), dtype=float)
-    gamma = np.asarray(_get(fit1, "gamma"), dtype=float)
+    w_raw = _get(fit1, "w_diag")
+    g_raw = _get(fit1, "gamma")
+    if isinstance(w_raw, (list, tuple)):  # several groups
+        ws = [np.asarray(v, dtype=float) for v in w_raw]
+        gammas = [np.asarray(v, dtype=float) for v in g_raw]
+        ns = np.asarray(_get(fit1, "group_nobs"), dtype=float)
+        fg = ns / ns.sum()
+    else:
+        ws = [np.asarray(w_raw, dtype=float)]
+        gammas = [np.asarray(g_raw, dtype=float)]
+        fg = np.ones(1)
+    w_all = np.concatenate(ws)
     h = np.linalg.pinv(delta1) @ delta0
     a_mat = _orthogonal_complement(h).T
-    p_inv = _inverse(_information(delta1, w))
+    offs = np.cumsum([0] + [len(v) for v in ws])
+    blocks = [delta1[offs[g]:offs[g + 1]] for g in range(len(ws))]
+    p_inv = _inverse(_group_information(blocks, ws, fg))
     apa = a_mat @ p_inv @ a_mat.T
     keep = ~(
         (np.abs(apa.sum(axis=0)) < np.sqrt(np.finfo(float).eps))
@@ -557,8 +611,13 @@ def scaled_difference_test(fit0: Any, fit1: Any) -> dict[str, float]:
     )
     a_mat = a_mat[keep]
     core = p_inv @ a_mat.T @ np.linalg.pinv(a_mat @ p_inv @ a_mat.T) @ a_mat @ p_inv
-    wd = w[:, None] * delta1
-    ug = wd @ core @ (wd.T @ gamma)
+    wd = w_all[:, None] * delta1
+    # Gamma of all groups, block-diagonal with weights N_g / N (lavaan's Satorra 2000 code)
+    right = wd.T.copy()
+    for g, gam in enumerate(gammas):
+        sl = slice(offs[g], offs[g + 1])
+        right[:, sl] = fg[g] * (wd[sl].T @ gam)
+    ug = wd @ core @ right
     tr1 = float(np.trace(ug))
     tr2 = float(np.sum(ug * ug.T))
     a = np.sqrt(m / tr2)
@@ -577,18 +636,14 @@ def scaled_difference_test(fit0: Any, fit1: Any) -> dict[str, float]:
 
 
 # --------------------------------------------------------------------------- backend
-def _wlsmv_inputs(model: Any, data: list[Any]):
-    """Polychoric statistics of the (single) group in ``model.ov_names`` order."""
+def _wlsmv_inputs(model: Any, data: list[Any]) -> list[Any]:
+    """Polychoric statistics of every group, in ``model.ov_names`` order."""
     import pandas as pd
 
     from instruments.errors import DataError, ModelSpecificationError
 
     from .ordinal import ordinal_sample_stats
 
-    if model.n_groups != 1:
-        raise ModelSpecificationError(
-            "estimator='WLSMV' supports one group only in this version; fit the groups "
-            "separately or use estimator='MLR'.")
     if not model.ordered:
         raise ModelSpecificationError(
             "estimator='WLSMV' needs ordered= (the model's ordered indicators).")
@@ -598,24 +653,104 @@ def _wlsmv_inputs(model: Any, data: list[Any]):
             "estimator='WLSMV' with continuous indicators (polyserial/Pearson correlations) "
             f"is not supported: {', '.join(continuous)}. Declare them in ordered= or use "
             "estimator='MLR'.")
-    st = data[0]
-    if st.data is None:
-        raise DataError("estimator='WLSMV' needs the raw data (SampleStats.data).")
-    frame = pd.DataFrame(np.asarray(st.data, dtype=float), columns=list(model.ov_names))
-    ostats = ordinal_sample_stats(frame, list(model.ov_names))
-    if ostats.nobs != st.n:
-        raise DataError(
-            f"estimator='WLSMV' uses complete cases only: {st.n - ostats.nobs} of {st.n} cases "
-            "have missing values. Use missing='listwise'.")
     th_model = [a for a, _ in model.th_names]
-    for v, ths in zip(ostats.names, ostats.thresholds, strict=True):
-        k_model = th_model.count(v)
-        if k_model != len(ths):
+    out = []
+    for label, st in zip(model.groups, data, strict=True):
+        where = f" in group {label!r}" if label else ""
+        if st.data is None:
+            raise DataError("estimator='WLSMV' needs the raw data (SampleStats.data).")
+        frame = pd.DataFrame(np.asarray(st.data, dtype=float), columns=list(model.ov_names))
+        ostats = ordinal_sample_stats(frame, list(model.ov_names))
+        if ostats.nobs != st.n:
             raise DataError(
-                f"The ordered variable {v!r} has {len(ths) + 1} observed categories but the "
-                f"model has {k_model} thresholds for it; categories without any responses "
-                "(e.g. unused levels of a Categorical) must be dropped or merged.")
-    return ostats
+                f"estimator='WLSMV' uses complete cases only: {st.n - ostats.nobs} of {st.n} "
+                f"cases{where} have missing values. Use missing='listwise'.")
+        for v, ths in zip(ostats.names, ostats.thresholds, strict=True):
+            k_model = th_model.count(v)
+            if k_model != len(ths):
+                raise DataError(
+                    f"The ordered variable {v!r} has {len(ths) + 1} observed categories{where} "
+                    f"but the model has {k_model} thresholds for it; categories without any "
+                    "responses (e.g. unused levels of a Categorical, or a category missing in "
+                    "one group) must be dropped or merged.")
+        out.append(ostats)
+    return out
+
+
+def _group_information(
+    deltas: list[np.ndarray], ws: list[np.ndarray], fg: np.ndarray
+) -> np.ndarray:
+    return sum(f * _information(d, w) for d, w, f in zip(deltas, ws, fg, strict=True))
+
+
+def _robust_vcov_groups(
+    deltas: list[np.ndarray], ws: list[np.ndarray], gammas: list[np.ndarray], ns: list[int]
+) -> np.ndarray:
+    """lavaan's robust.sem covariance over groups: ``E^-1 B E^-1 / (N - G)``."""
+    if len(deltas) == 1:
+        return robust_vcov(deltas[0], ws[0], gammas[0], ns[0])
+    ntot = sum(ns)
+    fg = np.asarray(ns, dtype=float) / ntot
+    e_inv = _inverse(_group_information(deltas, ws, fg))
+    meat = 0.0
+    for d, w, g, f in zip(deltas, ws, gammas, fg, strict=True):
+        wd = w[:, None] * d
+        meat = meat + f * (wd.T @ g @ wd)
+    v = e_inv @ meat @ e_inv / (ntot - len(ns))
+    return 0.5 * (v + v.T)
+
+
+def _scaled_shifted_groups(
+    chisq: float, df: int, deltas: list[np.ndarray], ws: list[np.ndarray],
+    gammas: list[np.ndarray], ns: list[int],
+) -> DWLSTest:
+    """:func:`scaled_shifted_test` over groups (lavaan's ``fg``-weighted U and Gamma)."""
+    if len(deltas) == 1:
+        return scaled_shifted_test(chisq, df, deltas[0], ws[0], gammas[0])
+    p_std = float(chi2.sf(chisq, df)) if df > 0 else np.nan
+    if df <= 0:
+        return DWLSTest(chisq, df, p_std, chisq, df, p_std, np.nan, np.nan, np.nan, np.nan)
+    fg = np.asarray(ns, dtype=float) / sum(ns)
+    e_inv = _inverse(_group_information(deltas, ws, fg))
+    # U Gamma = blockdiag(W_g Gamma_g) - [f_g W_g Delta_g] E^-1 [Delta_h' W_h Gamma_h]
+    left = np.vstack([f * (w[:, None] * d) for d, w, f in zip(deltas, ws, fg, strict=True)])
+    right = np.hstack([(w[:, None] * d).T @ g for d, w, g in zip(deltas, ws, gammas,
+                                                                 strict=True)])
+    ug = -(left @ (e_inv @ right))
+    off = 0
+    for w, g in zip(ws, gammas, strict=True):
+        k = len(w)
+        ug[off:off + k, off:off + k] += w[:, None] * g
+        off += k
+    tr1 = float(np.trace(ug))
+    tr2 = float(np.sum(ug * ug.T))
+    a = np.sqrt(df / tr2)
+    b = df - a * tr1
+    stat = a * chisq + b
+    return DWLSTest(float(chisq), int(df), p_std, float(stat), float(df),
+                    float(chi2.sf(stat, df)), float(1.0 / a), float(b), tr1, tr2)
+
+
+def _baseline_groups(ostats: list[Any]) -> DWLSTest:
+    """Baseline (independence, free thresholds) test over groups."""
+    if len(ostats) == 1:
+        o = ostats[0]
+        return baseline_test(o.wls_obs, o.wls_v_diag, o.gamma, o.n_thresholds, o.nobs)
+    ns = [o.nobs for o in ostats]
+    chisq = 0.0
+    deltas = []
+    n_par = sum(o.n_thresholds for o in ostats)
+    off = 0
+    for o in ostats:
+        r = o.wls_obs[o.n_thresholds:]
+        chisq += (o.nobs - 1) * float(np.sum(o.wls_v_diag[o.n_thresholds:] * r * r))
+        d = np.zeros((len(o.wls_obs), n_par))
+        d[:o.n_thresholds, off:off + o.n_thresholds] = np.eye(o.n_thresholds)
+        off += o.n_thresholds
+        deltas.append(d)
+    df = sum(len(o.wls_obs) for o in ostats) - n_par
+    return _scaled_shifted_groups(chisq, df, deltas, [o.wls_v_diag for o in ostats],
+                                  [o.gamma for o in ostats], ns)
 
 
 def fit_wlsmv(model: Any, data: list[Any], options: Mapping[str, Any],
@@ -628,7 +763,7 @@ def fit_wlsmv(model: Any, data: list[Any], options: Mapping[str, Any],
         A bound compiled model whose observed variables are all ordered
         (delta parameterization).
     data : list of SampleStats
-        One group; ``data[0].data`` holds the raw category codes.
+        One per group; ``.data`` holds the raw category codes.
     options : mapping
         User options (``baseline=True`` when fitting the independence model).
     start : ndarray, optional
@@ -642,12 +777,16 @@ def fit_wlsmv(model: Any, data: list[Any], options: Mapping[str, Any],
         model with free thresholds), and ``extra`` with lavaan's WLSMV fit measures
         (``cfi_scaled``, ``tli_scaled``, ``rmsea_scaled``, ``srmr``, ...) and the
         ingredients of :func:`scaled_difference_test` (``delta``, ``w_diag``,
-        ``gamma``, ``wls_obs``, ``wls_est``).
+        ``gamma``, ``wls_obs``, ``wls_est``; lists over groups when there are
+        several).
 
     Notes
     -----
-    Unobserved categories are dropped as in lavaan; cases with missing values
-    are refused (use listwise deletion before).
+    With groups ``g`` of sizes ``N_g`` (total ``N``), lavaan minimises
+    ``sum_g (N_g - 1) F_g``; ``chisq = sum_g (N_g - 1) F_g``; the information is
+    ``sum_g (N_g / N) Delta_g' W_g Delta_g`` and the robust covariance is divided by
+    ``N - G``.  Unobserved categories are dropped as in lavaan; cases with missing
+    values are refused (use listwise deletion before).
 
     # In R: lavaan::sem(model, data, ordered = ..., estimator = "WLSMV")
     """
@@ -656,65 +795,80 @@ def fit_wlsmv(model: Any, data: list[Any], options: Mapping[str, Any],
     from .api import FitState
 
     ostats = _wlsmv_inputs(model, data)
-    n = ostats.nobs
-    s = ostats.wls_obs
-    w = ostats.wls_v_diag
-    gamma = ostats.gamma
-    nth = ostats.n_thresholds
-    p = len(ostats.names)
+    G = len(ostats)
+    ns = [o.nobs for o in ostats]
+    ntot = sum(ns)
+    obs = [o.wls_obs for o in ostats]
+    ws = [o.wls_v_diag for o in ostats]
+    gammas = [o.gamma for o in ostats]
+    nth = ostats[0].n_thresholds
+    p = len(model.ov_names)
     warns: list[str] = []
 
     if start is None:
-        start_stats = [replace(data[0], cov=ostats.cor, mean=np.zeros(p))]
+        start_stats = [replace(st, cov=o.cor, mean=np.zeros(p))
+                       for st, o in zip(data, ostats, strict=True)]
         x0 = np.asarray(model.x_start(start_stats), dtype=float)
     else:
         x0 = np.asarray(start, dtype=float).copy()
 
+    # Minimise sum_g (N_g - 1) F_g: stack the groups with weights (N_g - 1) W_g.
+    s_all = np.concatenate(obs)
+    w_all = np.concatenate([(n - 1) / (ntot - G) * w for n, w in zip(ns, ws, strict=True)])
     converged = True
     iterations = 0
     x = x0
     if model.n_free:
-        x, iterations, converged = _gauss_newton(model, x0, s, w)
+        x, iterations, converged = _gauss_newton(model, x0, s_all, w_all)
         if not converged:
             warns.append(f"The WLSMV estimation did not converge after {iterations} "
                          "iterations; results are not trustworthy. Try other start values or "
                          "a simpler model.")
-    sigma = model.moments(x)[0]
-    delta = model.jacobian(x)[0] if model.n_free else np.zeros((len(s), 0))
-    F = dwls_discrepancy(s, sigma, w)
+    sigmas = model.moments(x)
+    deltas = model.jacobian(x) if model.n_free else [np.zeros((len(o), 0)) for o in obs]
+    Fg = [dwls_discrepancy(s_, sg, w) for s_, sg, w in zip(obs, sigmas, ws, strict=True)]
+    chisq = float(sum((n - 1) * f for n, f in zip(ns, Fg, strict=True)))
     df = int(model.df())
-    vcov = robust_vcov(delta, w, gamma, n) if model.n_free else None
-    test = scaled_shifted_test((n - 1) * F, df, delta, w, gamma)
-    fmin = (n - 1) / n * F / 2.0
+    vcov = _robust_vcov_groups(deltas, ws, gammas, ns) if model.n_free else None
+    test = _scaled_shifted_groups(chisq, df, deltas, ws, gammas, ns)
+    fmin = float(sum(n / ntot * 0.5 * (n - 1) / n * f for n, f in zip(ns, Fg, strict=True)))
 
-    # Heywood cases: negative implied residual variances of ordered indicators.
-    theta_diag = np.array([_residual_variance(model, x, i) for i in range(p)])
-    neg = [v for v, t in zip(model.ov_names, theta_diag, strict=True) if t < 0]
+    neg = []
+    for g, label in enumerate(model.groups):
+        for i, v in enumerate(model.ov_names):
+            if _residual_variance(model, x, i, g) < 0:
+                neg.append(f"{v} (group {label!r})" if label else v)
     if neg:
         warns.append("Some ordered indicators have negative residual variances "
                      f"(Heywood case): {', '.join(neg)}.")
 
+    one = G == 1
     extra: dict[str, Any] = {
-        "wls_obs": s, "wls_est": sigma, "delta": delta, "w_diag": w, "gamma": gamma,
-        "sample_stats": ostats,
+        "wls_obs": obs[0] if one else obs,
+        "wls_est": sigmas[0] if one else sigmas,
+        "delta": deltas[0] if one else np.vstack(deltas),
+        "w_diag": ws[0] if one else ws,
+        "gamma": gammas[0] if one else gammas,
+        "sample_stats": ostats[0] if one else ostats,
+        "group_nobs": ns,
     }
     baseline = None
     if not options.get("baseline"):
-        btest = baseline_test(s, w, gamma, nth, n)
-        bx = s[:nth].copy()
+        btest = _baseline_groups(ostats)
+        bx = np.concatenate([o.wls_obs[:o.n_thresholds] for o in ostats])
         baseline = FitState(x=bx, vcov=None, converged=True, iterations=0,
-                            fmin=(n - 1) / n * (btest.chisq / (n - 1)) / 2.0,
+                            fmin=btest.chisq / (2.0 * ntot),
                             test=btest.as_dict(), extra={"analytic": True})
-        fm = wlsmv_fit_measures(test, btest, s, sigma, w, nth, p, n, model.n_free)
+        fm = wlsmv_fit_measures(test, btest, obs, sigmas, ws, nth, p, ns, model.n_free)
         extra.update(fm)
     return FitState(x=x, vcov=vcov, converged=converged, iterations=iterations, fmin=fmin,
                     test=test.as_dict(), baseline=baseline, extra=extra,
                     warnings=tuple(warns))
 
 
-def _residual_variance(model: Any, x: np.ndarray, i: int) -> float:
+def _residual_variance(model: Any, x: np.ndarray, i: int, group: int = 0) -> float:
     """Implied residual variance ``1 - explained`` of ordered indicator ``i``."""
-    lam, beta, psi, *_ = model.matrices(x, 0)
+    lam, beta, psi, *_ = model.matrices(x, group)
     m = beta.shape[0]
     if m == 0:
         return 1.0
@@ -725,11 +879,14 @@ def _residual_variance(model: Any, x: np.ndarray, i: int) -> float:
 def _gauss_newton(
     model: Any, x0: np.ndarray, s: np.ndarray, w: np.ndarray, max_iter: int = 500
 ) -> tuple[np.ndarray, int, bool]:
-    """Minimise the DWLS discrepancy by damped Gauss-Newton (Levenberg-Marquardt)."""
+    """Minimise the DWLS discrepancy by damped Gauss-Newton (Levenberg-Marquardt).
+
+    ``s`` and ``w`` are the statistics and weights of all groups stacked.
+    """
 
     def discrepancy(x: np.ndarray) -> float:
         try:
-            sig = model.moments(x)[0]
+            sig = np.concatenate(model.moments(x))
         except np.linalg.LinAlgError:
             return np.inf
         val = dwls_discrepancy(s, sig, w)
@@ -742,8 +899,8 @@ def _gauss_newton(
                               "model-implied correlation matrix.")
     lam = 0.0
     for it in range(1, max_iter + 1):
-        r = s - model.moments(x)[0]
-        J = model.jacobian(x)[0]
+        r = s - np.concatenate(model.moments(x))
+        J = np.vstack(model.jacobian(x))
         wj = w[:, None] * J
         h = J.T @ wj
         g = wj.T @ r

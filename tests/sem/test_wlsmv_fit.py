@@ -152,3 +152,53 @@ def test_missing_values_deleted_listwise():
     full = sem(HS, data.dropna(), estimator="WLSMV", ordered=list(data.columns))
     assert res.n["total"] == len(data) - 5
     np.testing.assert_allclose(res.x, full.x, rtol=0, atol=1e-10)
+
+
+@pytest.fixture(scope="module")
+def two_groups():
+    data = _data("hs_ordinal5_school.csv")
+    ordered = [f"x{i}" for i in range(1, 10)]
+    configural = sem(HS, data, estimator="WLSMV", ordered=ordered, group="school")
+    loadings = sem(HS, data, estimator="WLSMV", ordered=ordered, group="school",
+                   group_equal="loadings")
+    return configural, loadings
+
+
+def test_two_groups_configural(two_groups):
+    res, _ = two_groups
+    ref = load_reference("sem_wlsmv/hs_cfa_school.json")
+    theirs = pd.DataFrame(ref["partable"])
+    theirs = theirs[theirs["op"] != "~*~"]  # lavaan's fixed scale factors (delta = 1)
+    m = theirs.merge(res.params, on=["lhs", "op", "rhs", "group"], how="left",
+                     suffixes=("_ref", ""))
+    assert len(m) == len(theirs) and m["est"].notna().all()
+    for col in ("est", "se", "std_all"):
+        assert_close(m[col], m[f"{col}_ref"].astype(float), atol=EST_ATOL, rtol=EST_RTOL,
+                     what=col)
+    fit = res.fit
+    for key, val in ref["fit_measures"].items():
+        if val is None or "robust" in key:
+            continue
+        chisq_like = "chisq" in key and "scaling" not in key and "shift" not in key
+        if chisq_like or key.startswith("cn_"):
+            assert_close(fit[key.replace(".", "_")], val, atol=0, rtol=CHISQ_RTOL, what=key)
+        else:
+            assert_close(fit[key.replace(".", "_")], val, atol=FIT_ATOL, what=key)
+
+
+def test_two_groups_equal_loadings_and_difference_test(two_groups):
+    configural, loadings = two_groups
+    ref = load_reference("sem_wlsmv/hs_cfa_school_loadings.json")
+    theirs = pd.DataFrame(ref["partable"])
+    theirs = theirs[theirs["op"] != "~*~"]
+    m = theirs.merge(loadings.params, on=["lhs", "op", "rhs", "group"], how="left",
+                     suffixes=("_ref", ""))
+    assert_close(m["est"], m["est_ref"], atol=EST_ATOL, rtol=EST_RTOL, what="est")
+    assert_close(m["se"], m["se_ref"].astype(float), atol=EST_ATOL, rtol=EST_RTOL, what="se")
+    assert_close(loadings.fit["chisq_scaled"], ref["test"]["chisq_scaled"], atol=0,
+                 rtol=CHISQ_RTOL, what="chisq.scaled")
+    out = scaled_difference_test(loadings, configural)
+    assert_close(out["chisq_diff"], ref["lrt"]["chisq_diff"], atol=0, rtol=CHISQ_RTOL,
+                 what="LRT")
+    assert out["df_diff"] == ref["lrt"]["df_diff"]
+    assert_close(out["pvalue"], ref["lrt"]["pvalue"], atol=FIT_ATOL, what="LRT p")

@@ -116,3 +116,43 @@ fit_d <- cfa("g =~ b1 + b2 + c1 + c2 + c3", data = edge, ordered = names(edge),
              estimator = "WLSMV")
 export(fit_d, "edge_cfa.json", extra = list(
   table_b1_b2 = matrix(as.integer(table(edge$b1, edge$b2)), 2)))
+
+# (e) Two groups (school), configural model: the HS 5-category items with the school column.
+hs_ord_school <- cbind(hs_ord, school = hs$school)
+write.csv(hs_ord_school, file.path(out, "hs_ordinal5_school.csv"), row.names = FALSE)
+fit_e <- cfa(hs_model, data = hs_ord_school, ordered = paste0("x", 1:9), estimator = "WLSMV",
+             group = "school")
+pe_e <- parameterEstimates(fit_e, standardized = TRUE)
+ts_e <- lavInspect(fit_e, "test")
+res_e <- list(
+  nobs = lavInspect(fit_e, "nobs"),
+  group_labels = lavInspect(fit_e, "group.label"),
+  wls_obs = lapply(lavInspect(fit_e, "wls.obs"), function(v) unname(as.numeric(v))),
+  gamma_diag = lapply(lavInspect(fit_e, "gamma"), function(m) unname(diag(m))),
+  partable = list(lhs = pe_e$lhs, op = pe_e$op, rhs = pe_e$rhs, group = pe_e$group,
+                  est = pe_e$est, se = pe_e$se, std_all = pe_e$std.all),
+  test = list(chisq = ts_e$standard$stat, df = ts_e$standard$df,
+              chisq_scaled = ts_e$scaled.shifted$stat,
+              scaling_factor = ts_e$scaled.shifted$scaling.factor,
+              shift_parameter = ts_e$scaled.shifted$shift.parameter),
+  fit_measures = as.list(unclass(fitMeasures(fit_e))))
+writeLines(toJSON(res_e, digits = NA, auto_unbox = TRUE, na = "null"),
+           file.path(out, "hs_cfa_school.json"))
+
+# (f) Equal loadings across schools, and lavaan's default scaled difference test for WLSMV.
+fit_f <- cfa(hs_model, data = hs_ord_school, ordered = paste0("x", 1:9), estimator = "WLSMV",
+             group = "school", group.equal = "loadings")
+pe_f <- parameterEstimates(fit_f, standardized = TRUE)
+lrt_f <- lavTestLRT(fit_f, fit_e)
+res_f <- list(
+  partable = list(lhs = pe_f$lhs, op = pe_f$op, rhs = pe_f$rhs, group = pe_f$group,
+                  est = pe_f$est, se = pe_f$se, free = parTable(fit_f)$free[
+                    match(paste(pe_f$lhs, pe_f$op, pe_f$rhs, pe_f$group),
+                          with(parTable(fit_f), paste(lhs, op, rhs, group)))]),
+  test = list(chisq = lavInspect(fit_f, "test")$standard$stat,
+              df = lavInspect(fit_f, "test")$standard$df,
+              chisq_scaled = lavInspect(fit_f, "test")$scaled.shifted$stat),
+  lrt = list(chisq_diff = lrt_f[["Chisq diff"]][2], df_diff = lrt_f[["Df diff"]][2],
+             pvalue = lrt_f[["Pr(>Chisq)"]][2]))
+writeLines(toJSON(res_f, digits = NA, auto_unbox = TRUE, na = "null"),
+           file.path(out, "hs_cfa_school_loadings.json"))
