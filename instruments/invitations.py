@@ -691,6 +691,34 @@ def page_progress(store: ResponseStore, study: str) -> pd.DataFrame:
     return pd.DataFrame.from_records(records)
 
 
+def dyad_status(store: ResponseStore, study: str) -> pd.DataFrame:
+    """One row per dyad (alliance with invitations for firms A and B).
+
+    Columns: ``alliance_id``, ``wave``, ``status_a``, ``status_b``,
+    ``partner_of_a`` (firm B's name as shown to A), ``partner_of_b``,
+    ``both_completed``.
+    """
+    import pandas as pd
+
+    inv = invitations_table(store, study)
+    columns = ["alliance_id", "wave", "status_a", "status_b", "partner_of_a", "partner_of_b",
+               "both_completed"]  # fmt: skip
+    inv = inv[inv["firm_role"].isin(["A", "B"])]
+    records = []
+    for aid, group in inv.groupby("alliance_id", sort=True):
+        roles = group.set_index("firm_role")
+        if not {"A", "B"} <= set(roles.index):
+            continue
+        a, b = roles.loc["A"], roles.loc["B"]
+        records.append({
+            "alliance_id": aid, "wave": a["wave"], "status_a": a["status"],
+            "status_b": b["status"], "partner_of_a": a["partner_name"],
+            "partner_of_b": b["partner_name"],
+            "both_completed": a["status"] == "completed" and b["status"] == "completed",
+        })  # fmt: skip
+    return pd.DataFrame.from_records(records, columns=columns)
+
+
 def fieldwork_summary(store: ResponseStore, study: str) -> pd.DataFrame:
     """One-row summary: invitations, started, completed, screened out, expired,
     response rate (completed / invited), median and quartiles of the total duration
@@ -784,6 +812,7 @@ __all__ = [
     "create_study",
     "create_wave",
     "dyad_partner",
+    "dyad_status",
     "expire_invitations",
     "fieldwork_summary",
     "get_or_create_study",

@@ -71,3 +71,11 @@ def test_schema_command(tmp_path) -> None:  # noqa: ANN001
         assert store_main(["upgrade", "--db", url]) == 0
     lines = out.getvalue().splitlines()
     assert "revision None" in lines[0] and f"revision {head_revision()}" in lines[1]
+
+
+def test_missing_postgres_binaries_say_make_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.store import pg
+
+    monkeypatch.setattr(pg, "find_bindir", lambda: None)
+    with pytest.raises(pg.PostgresUnavailable, match="make test"):
+        pg.start_server()

@@ -16,6 +16,7 @@ from instruments.invitations import (
     create_invitations,
     create_study,
     dyad_partner,
+    dyad_status,
     expire_invitations,
     fieldwork_summary,
     invitations_from_csv,
@@ -118,6 +119,14 @@ def test_dyad_invitations_are_linked(store: ResponseStore, study: str) -> None:
             store.submit_page(token, page, answers, submission_key=str(i))
     wide = store.wide(study)
     assert sorted(wide["firm_role"]) == ["A", "B"] and set(wide["alliance_id"]) == {"AL-7"}
+    create_dyad(store, study, firm_a="C", firm_b="D", alliance_id="AL-8")
+    create_invitations(store, study)
+    table = dyad_status(store, study).set_index("alliance_id")
+    assert list(table.index) == ["AL-7", "AL-8"]
+    assert table["both_completed"].tolist() == [True, False]
+    assert table.loc["AL-8", ["status_a", "partner_of_a", "partner_of_b"]].tolist() == [
+        "invited", "D", "C",
+    ]  # fmt: skip
 
 
 def test_dyads_in_bulk_are_pairs(store: ResponseStore, study: str) -> None:
