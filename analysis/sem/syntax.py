@@ -256,4 +256,6 @@ def parse_model(model: str) -> list[Statement]:
                 else:
                     _check_name(var, line, stmt)
                 out.append(Statement(lhs, this_op, var, line, mod))
+    if not out:
+        raise ModelSpecificationError("The model= syntax is empty; give at least one formula.")
     return out
