@@ -194,7 +194,8 @@ class ResponseStore:
 
         The first call creates the respondent with its own seed for the item
         order and sets the invitation to ``started``; later calls return the
-        stored progress and answers.
+        stored progress and answers and change nothing (safe on every rerun of
+        a Streamlit script).
 
         Parameters
         ----------
@@ -226,8 +227,6 @@ class ResponseStore:
                     )
                     session.add(respondent)
                     invitation.status = "started"
-                else:
-                    respondent.last_activity_at = now
                 session.flush()
                 return self._state(session, invitation, respondent)
         except IntegrityError:
@@ -319,8 +318,8 @@ class ResponseStore:
             shown.  Submitting the same key again stores nothing and returns the
             first result with ``duplicate=True``.
         shown_at
-            When the page was shown; default the previous activity of the
-            respondent.  Used for the page time.
+            When the page was shown; default the respondent's previous page
+            submission (or the start).  The page time is ``now - shown_at``.
         answered_at
             Optional per-item times at which the respondent answered.
         now
