@@ -286,7 +286,8 @@ def cronbach_alpha(
     ``1 - (1 - alpha) F_{1-p/2}(n-1, (n-1)(k-1))`` (lower) and with ``F_{p/2}``
     (upper).  Duhachek & Iacobucci (2004): ``ase = sqrt(Q / n)``; psych prints the
     bounds with z = 1.96, this function uses the exact normal quantile (the two
-    differ by < 1e-6 for a 95 % interval).
+    differ by < 1e-6 for a 95 % interval).  psych drops items without variance
+    with a warning; here they are an error, so the scale is never silently changed.
 
     References
     ----------
