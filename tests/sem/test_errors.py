@@ -1,0 +1,82 @@
+"""Clear errors for bad models and bad data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from analysis.sem import cfa, compile_model, sem
+from instruments.errors import DataError, EstimationError, ModelSpecificationError
+from tests.sem._ml_cases import dataset
+
+
+def test_unknown_variable_names_similar_columns():
+    with pytest.raises(ModelSpecificationError, match=r"xx3 \(similar columns: x3"):
+        cfa("visual =~ x1 + x2 + xx3", dataset("hs"))
+
+
+def test_unknown_variable_without_data():
+    with pytest.raises(ModelSpecificationError, match="X9"):
+        compile_model("f =~ x1 + x2 + X9", data_columns=["x1", "x2", "x9"])
+
+
+def test_too_many_parameters():
+    with pytest.raises(ModelSpecificationError, match="not identified.*df = -1"):
+        cfa("f =~ x1 + x2", dataset("hs"))
+
+
+def test_freed_marker_is_not_identified_and_named():
+    with pytest.raises(ModelSpecificationError, match=r"not identified.*f ~~ f|f =~ x"):
+        cfa("f =~ NA*x1 + x2 + x3 + x4", dataset("hs"))
+
+
+def test_two_indicator_factor_alone_in_bigger_model_is_flagged():
+    # a 2-indicator factor uncorrelated with the rest (orthogonal) is not identified
+    with pytest.raises(ModelSpecificationError, match="not identified"):
+        cfa("f =~ x1 + x2 + x3\ng =~ x4 + x5\nf ~~ 0*g", dataset("hs"))
+
+
+def test_non_positive_definite_data():
+    d = dataset("hs")[["x1", "x2", "x3"]].copy()
+    d["x4"] = d["x1"] + d["x2"]
+    with pytest.raises(EstimationError, match="not positive definite.*linear combinations"):
+        cfa("f =~ x1 + x2 + x3 + x4", d)
+
+
+def test_constant_variable():
+    d = dataset("hs")[["x1", "x2", "x3"]].copy()
+    d["x3"] = 1.0
+    with pytest.raises(EstimationError, match="x3 have zero variance"):
+        cfa("f =~ x1 + x2 + x3", d)
+
+
+def test_syntax_error_names_line():
+    with pytest.raises(ModelSpecificationError, match="Line 2"):
+        cfa("f =~ x1 + x2 + x3\ng =~ x4 +* x5", dataset("hs"))
+
+
+def test_defined_parameter_with_unknown_label():
+    with pytest.raises(ModelSpecificationError, match="unknown labels: a, b"):
+        sem("f =~ x1 + x2 + x3\nab := a*b", dataset("hs")).params  # noqa: B018
+
+
+def test_unsupported_estimator_and_missing_option():
+    with pytest.raises(ModelSpecificationError, match="estimator="):
+        sem("f =~ x1 + x2 + x3", dataset("hs"), estimator="GLS")
+    with pytest.raises(ModelSpecificationError, match="missing="):
+        sem("f =~ x1 + x2 + x3", dataset("hs"), missing="impute")
+
+
+def test_bad_group_and_non_numeric_data():
+    with pytest.raises(DataError, match="group="):
+        sem("f =~ x1 + x2 + x3", dataset("hs"), group="nope")
+    d = dataset("hs").copy()
+    d["x1"] = np.where(d.index % 2 == 0, "a", "b")
+    with pytest.raises(DataError, match="x1"):
+        cfa("f =~ x1 + x2 + x3", d)
+
+
+def test_data_must_be_a_frame():
+    compiled = compile_model("f =~ x1 + x2 + x3", dataset("hs"))
+    with pytest.raises(DataError, match="DataFrame"):
+        compiled.fit(dataset("hs").to_numpy())
