@@ -717,6 +717,7 @@ def estimate(
     *,
     max_iter: int = 500,
     tol: float = 1e-9,
+    newton: bool = True,
 ) -> tuple[np.ndarray, bool, int, float]:
     """Maximise the (observed-data) normal likelihood.
 
@@ -735,7 +736,7 @@ def estimate(
         ) from exc
     converged = False
     it = 0
-    newton_ok = True
+    newton_ok = bool(newton)
     while it < max_iter:
         it += 1
         gmax = float(np.max(np.abs(g))) if g.size else 0.0

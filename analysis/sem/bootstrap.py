@@ -1,0 +1,576 @@
+"""Nonparametric (case-resampling) bootstrap of SEM estimates and defined parameters.
+
+:func:`bootstrap` resamples cases (within groups for multigroup models), refits the
+compiled model warm-started from the full-sample estimate and keeps the estimates of all
+free and defined (``:=``) parameters.  Draws that fail or do not converge are excluded and
+counted, as lavaan does.  Intervals: percentile (lavaan's ``boot.ci.type = "perc"``, with
+boot's interpolation on the normal-quantile scale) and BCa with jackknife acceleration
+(Efron 1987).  Every draw has its own random stream spawned from
+``numpy.random.SeedSequence(seed)``, so the result is identical whether it runs serially
+or in parallel.
+
+The per-draw work is the pure top-level function :func:`run_draws`, a function of
+(payload, draw numbers) only, so that other executors (e.g. Dask) can call it.
+
+# In R: lavaan::sem(model, data, se = "bootstrap", bootstrap = R)
+#       lavaan::parameterEstimates(fit, boot.ci.type = "perc")
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from instruments.errors import DataError, EstimationError, ModelSpecificationError
+
+__all__ = [
+    "BootstrapPayload",
+    "BootstrapResult",
+    "bca_interval",
+    "bootstrap",
+    "bootstrap_params",
+    "make_payload",
+    "norm_inter",
+    "run_draws",
+]
+
+OK, NOT_CONVERGED, FAILED = 0, 1, 2
+
+
+# --------------------------------------------------------------------------------------
+# interval helpers
+# --------------------------------------------------------------------------------------
+def norm_inter(t: np.ndarray, alpha: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Quantiles of bootstrap draws by interpolation on the normal-quantile scale.
+
+    The ``(R + 1) alpha``-th order statistic, interpolated between neighbours on the
+    ``qnorm(k / (R + 1))`` scale; this is what lavaan (and the ``boot`` package) use for
+    percentile and BCa endpoints.
+
+    # In R: boot:::norm.inter(t, alpha)
+    """
+    t = np.sort(np.asarray(t, dtype=float)[np.isfinite(t)])
+    alpha = np.atleast_1d(np.asarray(alpha, dtype=float))
+    r = t.size
+    if r == 0:
+        return np.full(alpha.shape, np.nan)
+    rk = (r + 1) * alpha
+    k = np.trunc(rk).astype(int)
+    out = np.empty(alpha.shape)
+    for i, (kk, rr, a) in enumerate(zip(k, rk, alpha, strict=True)):
+        if kk == rr and 1 <= kk <= r:
+            out[i] = t[kk - 1]
+        elif kk <= 0:
+            out[i] = t[0]
+        elif kk >= r:
+            out[i] = t[-1]
+        else:
+            z = sps.norm.ppf(a)
+            z1 = sps.norm.ppf(kk / (r + 1))
+            z2 = sps.norm.ppf((kk + 1) / (r + 1))
+            out[i] = t[kk - 1] + (z - z1) / (z2 - z1) * (t[kk] - t[kk - 1])
+    return out
+
+
+def bca_interval(
+    t: np.ndarray, t0: float, jackknife: np.ndarray, level: float = 0.95
+) -> tuple[float, float, float, float]:
+    """BCa interval from bootstrap draws and jackknife (leave-one-out) estimates.
+
+    Returns ``(lower, upper, z0, acceleration)``.
+
+    Notes
+    -----
+    ``z0 = qnorm(#(t < t0) / R)``; influence values ``L_i = (n - 1)(mean(jack) - jack_i)``;
+    ``a = sum L^3 / (6 (sum L^2)^{3/2})``; endpoints at
+    ``pnorm(z0 + (z0 + z) / (1 - a (z0 + z)))`` for ``z = qnorm((1 -/+ level) / 2)``.
+
+    # In R: boot::boot.ci(b, type = "bca")   # with jackknife influence values L
+    """
+    t = np.asarray(t, dtype=float)
+    t = t[np.isfinite(t)]
+    jk = np.asarray(jackknife, dtype=float)
+    jk = jk[np.isfinite(jk)]
+    if t.size == 0 or jk.size < 2 or np.var(t) == 0:
+        return float("nan"), float("nan"), float("nan"), float("nan")
+    z0 = float(sps.norm.ppf(np.sum(t < t0) / t.size))
+    infl = (jk.size - 1) * (jk.mean() - jk)
+    denom = 6.0 * np.sum(infl**2) ** 1.5
+    a = float(np.sum(infl**3) / denom) if denom > 0 else 0.0
+    z = sps.norm.ppf([(1 - level) / 2, (1 + level) / 2])
+    adj = sps.norm.cdf(z0 + (z0 + z) / (1 - a * (z0 + z)))
+    lo, hi = norm_inter(t, adj)
+    return float(lo), float(hi), z0, a
+
+
+# --------------------------------------------------------------------------------------
+# result
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class BootstrapResult:
+    """Bootstrap draws of the free and defined parameters.
+
+    Attributes
+    ----------
+    names : tuple of str
+        One name per column: free parameters (``"f =~ x2"``, ``" (group k)"`` added in
+        multigroup models) then defined parameters (their ``:=`` name).
+    kinds : tuple of str
+        ``"free"`` or ``"defined"`` per column.
+    estimate : ndarray (k,)
+        Full-sample estimates.
+    draws : ndarray (n_ok, k)
+        Estimates of the successful draws, in draw order.
+    n_boot : int
+        Draws requested.
+    n_failed, n_nonconverged : int
+        Draws that raised an estimation error / did not converge (both excluded).
+    seed : int or None
+        The seed of ``numpy.random.SeedSequence``.
+    jackknife : ndarray (n, k) or None
+        Leave-one-out estimates (for BCa), when computed.
+    """
+
+    names: tuple[str, ...]
+    kinds: tuple[str, ...]
+    estimate: np.ndarray
+    draws: np.ndarray
+    n_boot: int
+    n_failed: int
+    n_nonconverged: int
+    seed: int | None
+    jackknife: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def n_ok(self) -> int:
+        """Number of successful draws."""
+        return int(self.draws.shape[0])
+
+    @property
+    def se(self) -> np.ndarray:
+        """Bootstrap standard errors (SD of the draws, divisor R - 1, as lavaan)."""
+        if self.n_ok < 2:
+            return np.full(len(self.names), np.nan)
+        return np.std(self.draws, axis=0, ddof=1)
+
+    @property
+    def vcov(self) -> np.ndarray:
+        """Bootstrap covariance matrix of all columns."""
+        return np.atleast_2d(np.cov(self.draws, rowvar=False))
+
+    def ci(self, level: float = 0.95, method: str = "perc") -> tuple[np.ndarray, np.ndarray]:
+        """Confidence limits per column.
+
+        Parameters
+        ----------
+        level : float
+            Coverage, e.g. 0.95.
+        method : {"perc", "bca"}
+            Percentile (lavaan's default for bootstrap) or BCa (needs ``jackknife``).
+
+        # In R: parameterEstimates(fit, boot.ci.type = "perc")
+        """
+        k = len(self.names)
+        lo, hi = np.full(k, np.nan), np.full(k, np.nan)
+        if method == "perc":
+            alpha = [(1 - level) / 2, (1 + level) / 2]
+            for j in range(k):
+                lo[j], hi[j] = norm_inter(self.draws[:, j], alpha)
+        elif method == "bca":
+            if self.jackknife is None:
+                raise ModelSpecificationError(
+                    "BCa intervals need the jackknife; call bootstrap(..., bca=True)."
+                )
+            for j in range(k):
+                lo[j], hi[j], _, _ = bca_interval(
+                    self.draws[:, j], self.estimate[j], self.jackknife[:, j], level
+                )
+        else:
+            raise ModelSpecificationError(f"method={method!r} is not known; use 'perc' or 'bca'.")
+        return lo, hi
+
+    def table(self, level: float = 0.95) -> pd.DataFrame:
+        """Tidy table: ``name, kind, est, se, ci_lower, ci_upper`` (+ ``bca_lower/upper``)."""
+        lo, hi = self.ci(level, "perc")
+        out = pd.DataFrame({
+            "name": list(self.names), "kind": list(self.kinds), "est": self.estimate,
+            "se": self.se, "ci_lower": lo, "ci_upper": hi,
+        })
+        if self.jackknife is not None:
+            blo, bhi = self.ci(level, "bca")
+            out["bca_lower"], out["bca_upper"] = blo, bhi
+        return out
+
+
+# --------------------------------------------------------------------------------------
+# the per-draw work
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class BootstrapPayload:
+    """Everything a draw needs; picklable, shared read-only by all draws."""
+
+    model: Any  # CompiledModel with a plain-dict options mapping
+    arrays: tuple[np.ndarray, ...]  # raw data per group (ov_names order; NaN = missing)
+    x_full: np.ndarray
+    fixed_rows: np.ndarray  # est column of the full-sample parameter table
+    missing_ml: bool
+    entropy: int  # of numpy.random.SeedSequence(seed); draw i uses spawn_key (i,)
+    n_boot: int
+    statistic: Callable[[Any, np.ndarray], np.ndarray] | None = None
+
+
+def _stats_of(arrays: Sequence[np.ndarray]) -> list:
+    from .model import SampleStats
+
+    out = []
+    for y in arrays:
+        n = y.shape[0]
+        if np.isnan(y).any():
+            mean = np.nanmean(y, axis=0)
+            cov = pd.DataFrame(y).cov(min_periods=2).to_numpy()
+            cnt = np.isfinite(y).astype(float)
+            npair = cnt.T @ cnt
+            cov = np.nan_to_num(cov * (npair - 1) / np.maximum(npair, 1))
+        else:
+            mean = y.mean(axis=0)
+            dev = y - mean
+            cov = dev.T @ dev / n
+        out.append(SampleStats(n=n, mean=mean, cov=cov, data=y))
+    return out
+
+
+def _estimate_on(payload: BootstrapPayload, arrays: list[np.ndarray], dp) -> tuple[int, Any]:
+    from . import fiml, ml
+    from .standardize import row_values_from_x
+
+    try:
+        st = _stats_of(arrays)
+        model = payload.model.bind(st)
+        if payload.missing_ml:
+            gd = [fiml.prepare_group_data(y, fit_h1=False) for y in arrays]
+            x, ok, _, f = fiml.estimate(model, gd, payload.x_full, tol=1e-7, newton=False)
+        else:
+            x, f, _, ok = ml.estimate(model, st, payload.x_full)
+        if not np.all(np.isfinite(x)) or not np.isfinite(f):
+            return FAILED, None
+        if payload.statistic is not None:
+            vals = np.atleast_1d(np.asarray(payload.statistic(model, x), dtype=float))
+        elif dp is not None and len(dp):
+            vals = np.concatenate([x, dp.values(row_values_from_x(model, x,
+                                                                  payload.fixed_rows))])
+        else:
+            vals = np.array(x, dtype=float)
+        return (OK if ok else NOT_CONVERGED), vals
+    except (EstimationError, ModelSpecificationError, DataError, np.linalg.LinAlgError,
+            FloatingPointError, ValueError):
+        return FAILED, None
+
+
+def _defined(payload: BootstrapPayload):
+    if payload.statistic is not None:
+        return None
+    from .standardize import DefinedParameters
+
+    return DefinedParameters(payload.model)
+
+
+def run_draws(payload: BootstrapPayload, draw_ids: Sequence[int]) -> list[tuple[int, int, Any]]:
+    """Run the bootstrap draws ``draw_ids``; returns ``(draw_id, status, values)`` each.
+
+    Draw ``i`` uses the ``i``-th child of ``SeedSequence(seed)`` (the same stream as
+    ``SeedSequence(seed).spawn(n_boot)[i]``) and resamples each group's cases with
+    replacement, so its result does not depend on which worker runs it or when.
+    """
+    dp = _defined(payload)
+    out = []
+    for i in draw_ids:
+        child = np.random.SeedSequence(entropy=payload.entropy, spawn_key=(int(i),))
+        rng = np.random.default_rng(child)
+        arrays = [y[rng.integers(0, y.shape[0], size=y.shape[0])] for y in payload.arrays]
+        status, vals = _estimate_on(payload, arrays, dp)
+        out.append((int(i), status, vals))
+    return out
+
+
+def run_jackknife(payload: BootstrapPayload, case_ids: Sequence[int]) -> list[tuple[int, int,
+                                                                                   Any]]:
+    """Leave-one-out refits for the cases ``case_ids`` (numbered across groups)."""
+    sizes = np.cumsum([0] + [y.shape[0] for y in payload.arrays])
+    dp = _defined(payload)
+    out = []
+    for i in case_ids:
+        g = int(np.searchsorted(sizes, i, side="right") - 1)
+        arrays = list(payload.arrays)
+        arrays[g] = np.delete(arrays[g], i - sizes[g], axis=0)
+        status, vals = _estimate_on(payload, arrays, dp)
+        out.append((int(i), status, vals))
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# driver
+# --------------------------------------------------------------------------------------
+def make_payload(
+    model: Any,
+    data: Any,
+    n_boot: int,
+    seed: int | None,
+    *,
+    x_full: np.ndarray | None = None,
+    statistic: Callable[[Any, np.ndarray], np.ndarray] | None = None,
+) -> tuple[BootstrapPayload, np.ndarray, list[str], list[str]]:
+    """Prepare the shared payload; fits the full sample when ``x_full`` is not given.
+
+    Returns ``(payload, full-sample values, names, kinds)``.
+    """
+    from .api import compile_model, sample_stats
+
+    if isinstance(model, str):
+        if not isinstance(data, pd.DataFrame):
+            raise DataError("data= must be a pandas DataFrame when model= is syntax.")
+        model = compile_model(model, data)
+    opts = dict(model.options)
+    if opts.get("estimator", "ML") not in ("ML", "MLR"):
+        raise ModelSpecificationError(
+            f"The bootstrap is available for estimator='ML' or 'MLR', not "
+            f"{opts.get('estimator')!r}."
+        )
+    missing_ml = opts.get("missing", "listwise") == "ml"
+    if isinstance(data, pd.DataFrame):
+        stats, _ = sample_stats(model, data, opts.get("missing", "listwise"))
+    else:
+        stats = list(data)
+    arrays = []
+    for st in stats:
+        y = np.asarray(st.data, dtype=float)
+        if missing_ml and model.ov_x:  # lavaan deletes cases with missing fixed.x covariates
+            xi = [model.ov_names.index(v) for v in model.ov_x]
+            y = y[~np.isnan(y[:, xi]).any(axis=1)]
+        y = np.ascontiguousarray(y)
+        y.setflags(write=False)
+        arrays.append(y)
+    # MappingProxyType does not pickle: plain-dict options, and no cached baseline model
+    changes: dict[str, Any] = {"options": dict(model.options)}
+    if "baseline" in {f.name for f in fields(model)}:
+        changes["baseline"] = None
+    plain = replace(model, **changes)
+    bound = plain.bind(_stats_of(arrays))
+    if x_full is None:
+        from . import fiml, ml
+
+        if missing_ml:
+            gd = [fiml.prepare_group_data(y, fit_h1=False) for y in arrays]
+            x_full, ok, _, _ = fiml.estimate(bound, gd, bound.x_start(_stats_of(arrays)))
+        else:
+            x_full, _, _, ok = ml.estimate(bound, _stats_of(arrays))
+        if not ok:
+            raise EstimationError("The full-sample fit did not converge; no bootstrap.")
+    x_full = np.asarray(x_full, dtype=float).copy()
+    x_full.setflags(write=False)
+    fixed_rows = bound.x_to_table(x_full)["est"].to_numpy(dtype=float)
+    payload = BootstrapPayload(
+        model=plain, arrays=tuple(arrays), x_full=x_full, fixed_rows=fixed_rows,
+        missing_ml=missing_ml, entropy=int(np.random.SeedSequence(seed).entropy),
+        n_boot=int(n_boot),
+        statistic=statistic,
+    )
+    dp = _defined(payload)
+    status, full = _estimate_on(replace(payload, x_full=x_full), arrays, dp)
+    if full is None:
+        raise EstimationError("The full-sample estimates could not be evaluated.")
+    full = np.asarray(full, dtype=float)
+    full[: len(x_full)] = x_full if statistic is None else full[: len(x_full)]
+    if statistic is None:
+        names = list(bound.x_names)
+        kinds = ["free"] * len(names)
+        if dp is not None:
+            names += [name for name, _t, _n in dp.defs]
+            kinds += ["defined"] * len(dp)
+        # the full-sample values are the values at x_full, not a refit
+        from .standardize import row_values_from_x
+
+        full = np.concatenate([x_full, dp.values(row_values_from_x(bound, x_full, fixed_rows))
+                               if dp is not None and len(dp) else np.zeros(0)])
+    else:
+        names = [f"stat{j + 1}" for j in range(full.size)]
+        kinds = ["statistic"] * full.size
+        full = np.atleast_1d(np.asarray(statistic(bound, x_full), dtype=float))
+    return payload, full, names, kinds
+
+
+def _resolve_jobs(n_jobs: int | None) -> int:
+    if n_jobs is None or n_jobs == 1:
+        return 1
+    if n_jobs < 0:
+        return max(1, os.cpu_count() or 1)
+    return int(n_jobs)
+
+
+def _execute(fn, payload, ids: list[int], n_jobs: int, progress: bool, desc: str):
+    """Run ``fn(payload, chunk)`` over chunks of ``ids``, serially or in processes."""
+    chunk = max(1, min(50, len(ids) // (4 * n_jobs) or 1))
+    chunks = [ids[i:i + chunk] for i in range(0, len(ids), chunk)]
+    bar = None
+    if progress:
+        try:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(ids), desc=desc, leave=False)
+        except ImportError:  # pragma: no cover - tqdm is a dependency
+            bar = None
+    results: list = []
+    try:
+        if n_jobs == 1:
+            for c in chunks:
+                results.extend(fn(payload, c))
+                if bar is not None:
+                    bar.update(len(c))
+        else:
+            from concurrent.futures import ProcessPoolExecutor, as_completed
+
+            with ProcessPoolExecutor(max_workers=n_jobs) as ex:
+                futs = [ex.submit(fn, payload, c) for c in chunks]
+                for fut in as_completed(futs):
+                    part = fut.result()
+                    results.extend(part)
+                    if bar is not None:
+                        bar.update(len(part))
+    finally:
+        if bar is not None:
+            bar.close()
+    results.sort(key=lambda r: r[0])
+    return results
+
+
+def bootstrap(
+    compiled: Any,
+    data: Any,
+    n_boot: int,
+    seed: int | None = None,
+    *,
+    statistics: Callable[[Any, np.ndarray], np.ndarray] | None = None,
+    n_jobs: int | None = None,
+    type: str = "ordinary",  # noqa: A002 - lavaan's argument name
+    bca: bool = False,
+    start: np.ndarray | None = None,
+    progress: bool | None = None,
+) -> BootstrapResult:
+    """Nonparametric bootstrap of a structural equation model.
+
+    Parameters
+    ----------
+    compiled : CompiledModel or str
+        A compiled model (``compile_model(...)``; its estimator and ``missing`` options are
+        used: ML / MLR, listwise or FIML) or lavaan syntax.
+    data : DataFrame or list of SampleStats
+        The full sample.
+    n_boot : int
+        Number of bootstrap draws (R).
+    seed : int, optional
+        Seed of ``numpy.random.SeedSequence``; one child stream per draw.
+    statistics : callable, optional
+        ``f(bound_model, x) -> array`` of statistics to keep instead of all free and
+        defined parameters.
+    n_jobs : int, optional
+        Worker processes: ``None``/1 serial, ``-1`` all cores.  The result is identical.
+    type : {"ordinary"}
+        Resampling scheme; only ordinary case resampling is available.
+    bca : bool
+        Also compute the jackknife (n refits) for BCa intervals.
+    start : ndarray, optional
+        The full-sample estimate (else it is fitted here).
+    progress : bool, optional
+        Show a tqdm progress bar; default: when stderr is a terminal.
+
+    Returns
+    -------
+    BootstrapResult
+
+    Notes
+    -----
+    Cases are resampled within groups.  Each draw is refitted warm-started from the
+    full-sample estimate; draws that fail or do not converge are excluded and counted.
+
+    Examples
+    --------
+    >>> cm = compile_model(model, data)                      # doctest: +SKIP
+    >>> b = bootstrap(cm, data, 2000, seed=1, n_jobs=-1)     # doctest: +SKIP
+    >>> b.table()                                            # doctest: +SKIP
+
+    # In R: fit <- sem(model, data, se = "bootstrap", bootstrap = 2000)
+    #       parameterEstimates(fit, boot.ci.type = "perc")
+    """
+    if type != "ordinary":
+        raise ModelSpecificationError(
+            f"type={type!r} is not available; only 'ordinary' case resampling is."
+        )
+    if int(n_boot) < 2:
+        raise ModelSpecificationError("n_boot= must be at least 2.")
+    payload, full, names, kinds = make_payload(compiled, data, n_boot, seed, x_full=start,
+                                               statistic=statistics)
+    jobs = _resolve_jobs(n_jobs)
+    show = sys.stderr.isatty() if progress is None else bool(progress)
+    res = _execute(run_draws, payload, list(range(int(n_boot))), jobs, show, "bootstrap")
+    ok = [v for _, s, v in res if s == OK]
+    n_failed = sum(1 for _, s, _ in res if s == FAILED)
+    n_nonconv = sum(1 for _, s, _ in res if s == NOT_CONVERGED)
+    if n_failed or n_nonconv:
+        warnings.warn(
+            f"{n_failed + n_nonconv} of {n_boot} bootstrap draws failed or did not converge "
+            "and were excluded.", UserWarning, stacklevel=2,
+        )
+    draws = np.vstack(ok) if ok else np.zeros((0, len(names)))
+    jack = None
+    if bca:
+        n_cases = sum(y.shape[0] for y in payload.arrays)
+        jr = _execute(run_jackknife, payload, list(range(n_cases)), jobs, show, "jackknife")
+        jack = np.vstack([v if v is not None else np.full(len(names), np.nan)
+                          for _, _, v in jr])
+    for a in (full, draws):
+        a.setflags(write=False)
+    return BootstrapResult(
+        names=tuple(names), kinds=tuple(kinds), estimate=full, draws=draws,
+        n_boot=int(n_boot), n_failed=int(n_failed), n_nonconverged=int(n_nonconv),
+        seed=seed, jackknife=jack,
+    )
+
+
+def bootstrap_params(result: Any, boot: BootstrapResult, level: float = 0.95) -> pd.DataFrame:
+    """A result's parameter table with bootstrap SEs and percentile intervals.
+
+    ``se`` becomes the bootstrap SD, ``z``/``pvalue`` use it, ``ci_lower``/``ci_upper``
+    the percentile limits (lavaan's ``se = "bootstrap"`` + ``boot.ci.type = "perc"``).
+
+    # In R: parameterEstimates(sem(..., se = "bootstrap"), boot.ci.type = "perc")
+    """
+    p = result.params.copy()
+    model = result.model
+    pt = model.partable
+    keep = ~pt["op"].isin(["==", "<", ">"]).to_numpy()
+    pt = pt[keep].reset_index(drop=True)
+    se, (lo, hi) = boot.se, boot.ci(level, "perc")
+    col_se = np.where(p["se"].to_numpy() == 0, 0.0, np.nan)
+    col_lo = p["est"].to_numpy(dtype=float).copy()
+    col_hi = col_lo.copy()
+    xid = pt["xid"].to_numpy()
+    n_free = int(np.sum(np.array(boot.kinds) == "free"))
+    for i in np.flatnonzero(xid >= 0):
+        col_se[i], col_lo[i], col_hi[i] = se[xid[i]], lo[xid[i]], hi[xid[i]]
+    def_rows = np.flatnonzero(pt["op"].to_numpy() == ":=")
+    for j, i in enumerate(def_rows):
+        col_se[i], col_lo[i], col_hi[i] = se[n_free + j], lo[n_free + j], hi[n_free + j]
+    p["se"] = col_se
+    with np.errstate(all="ignore"):
+        z = np.where(col_se > 0, p["est"].to_numpy(dtype=float) / col_se, np.nan)
+    p["z"] = z
+    p["pvalue"] = 2.0 * sps.norm.sf(np.abs(z))
+    p["ci_lower"], p["ci_upper"] = col_lo, col_hi
+    return p
