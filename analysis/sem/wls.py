@@ -47,6 +47,7 @@ from instruments.errors import EstimationError
 __all__ = [
     "DWLSTest",
     "baseline_test",
+    "catml_robust_measures",
     "dwls_discrepancy",
     "dwls_gradient",
     "fit_indices",
@@ -418,8 +419,8 @@ def wlsmv_fit_measures(
     lavaan uses ``N = N_total - G`` as the sample size in RMSEA (with its CI
     and close-fit tests, times ``sqrt(G)``), MFI and Hoelter's CN for this
     estimator.  Residual-based measures are computed per group and averaged with
-    weights ``N_g / N_total``.  The ``*_robust`` measures (which need lavaan's
-    "catML" refit) are not computed.
+    weights ``N_g / N_total``.  The ``*_robust`` measures are computed by
+    :func:`catml_robust_measures`.
 
     # In R: fitMeasures(fit)   # for estimator = "WLSMV"
     """
@@ -508,6 +509,92 @@ def wlsmv_fit_measures(
     else:
         out["cn_05"] = out["cn_01"] = np.nan
     return out
+
+
+def catml_robust_measures(
+    cors: list[np.ndarray],
+    implied: list[np.ndarray],
+    deltas: list[np.ndarray],
+    ws: list[np.ndarray],
+    gammas: list[np.ndarray],
+    ns: list[int],
+    n_thresholds: int,
+    df: float,
+) -> dict[str, float]:
+    """lavaan's "robust" RMSEA/CFI/TLI for ordered data (Savalei 2021, via catML).
+
+    The ML discrepancy of the WLSMV solution against the polychoric matrices,
+    ``XX3 = sum_g N_g F_ML,g``, is corrected with
+    ``c = tr(WiU' V WiU Gamma) / df`` where ``V`` is the normal-theory weight
+    of the correlations at the implied matrix, ``WiU = I - Delta E^-1 Delta' W``
+    (correlation rows; ``E`` the DWLS information) and ``Gamma`` the correlation
+    block of the asymptotic covariance.  The baseline uses ``-N log|R|`` and
+    ``tr(Gamma) / df``.  NaN when a polychoric matrix is not positive definite
+    (as lavaan).
+
+    # In R: fitMeasures(fit, c("cfi.robust", "tli.robust", "rmsea.robust"))
+    """
+    from scipy.stats import ncx2
+
+    keys = ["cfi_robust", "tli_robust", "nnfi_robust", "rni_robust", "rmsea_robust",
+            "rmsea_ci_lower_robust", "rmsea_ci_upper_robust", "rmsea_pvalue_robust",
+            "rmsea_notclose_pvalue_robust"]
+    G = len(ns)
+    ntot = sum(ns)
+    fg = np.asarray(ns, dtype=float) / ntot
+    for r in cors:
+        if np.linalg.eigvalsh(r)[0] < np.sqrt(np.finfo(float).eps):
+            return {k: np.nan for k in keys}
+    p = cors[0].shape[0]
+    ii, jj = [], []
+    for j in range(p - 1):
+        for i in range(j + 1, p):
+            ii.append(i)
+            jj.append(j)
+    ii, jj = np.array(ii), np.array(jj)
+    xx3 = 0.0
+    xx3_null = 0.0
+    vs, dcs, wcs, gcs = [], [], [], []
+    for g in range(G):
+        r, sig = cors[g], implied[g]
+        sinv = np.linalg.inv(sig)
+        _, ld_sig = np.linalg.slogdet(sig)
+        _, ld_r = np.linalg.slogdet(r)
+        xx3 += ns[g] * (ld_sig - ld_r + np.sum(r * sinv) - p)
+        xx3_null += ns[g] * (-ld_r)
+        vs.append(fg[g] * (sinv[np.ix_(ii, ii)] * sinv[np.ix_(jj, jj)]
+                           + sinv[np.ix_(ii, jj)] * sinv[np.ix_(jj, ii)]))
+        dcs.append(deltas[g][n_thresholds:])
+        wcs.append(fg[g] * ws[g][n_thresholds:])
+        gcs.append(gammas[g][n_thresholds:, n_thresholds:] / fg[g])
+    e_inv = _inverse(_group_information(deltas, ws, fg))
+    dc = np.vstack(dcs)
+    wc = np.concatenate(wcs)
+    k = len(wc)
+    wiu = np.eye(k) - dc @ e_inv @ (dc.T * wc[None, :])
+    v_all = linalg.block_diag(*vs)
+    g_all = linalg.block_diag(*gcs)
+    ks = float(np.trace(wiu.T @ v_all @ wiu @ g_all))
+    df_null = G * p * (p - 1) / 2
+    c = ks / df
+    c_null = float(np.trace(g_all)) / df_null
+    xx3_scaled = xx3 / c
+    n_eff = ntot - G
+    num = max(xx3 - c * df, 0.0)
+    den = max(xx3 - c * df, xx3_null - c_null * df_null, 0.0)
+    out = {"cfi_robust": 1.0 - num / den if den > 0 else 1.0}
+    t_null = (xx3_null - c_null * df_null) / df_null
+    out["tli_robust"] = 1.0 - ((xx3 - c * df) / df) / t_null if t_null != 0 else np.nan
+    out["nnfi_robust"] = out["tli_robust"]
+    out["rni_robust"] = 1.0 - (xx3 - c * df) / (xx3_null - c_null * df_null)
+    out["rmsea_robust"] = float(np.sqrt(max(xx3 / n_eff / df - c / n_eff, 0.0)) * np.sqrt(G))
+    lo, up = _rmsea_ci(xx3_scaled, df, n_eff)
+    out["rmsea_ci_lower_robust"] = lo * np.sqrt(c) * np.sqrt(G)
+    out["rmsea_ci_upper_robust"] = up * np.sqrt(c) * np.sqrt(G)
+    out["rmsea_pvalue_robust"] = float(ncx2.sf(xx3_scaled, df, n_eff * df / c * 0.05 ** 2 / G))
+    out["rmsea_notclose_pvalue_robust"] = float(
+        ncx2.cdf(xx3_scaled, df, n_eff * df / c * 0.08 ** 2 / G))
+    return {k_: float(v) for k_, v in out.items()}
 
 
 def _get(obj: Any, name: str) -> Any:
@@ -860,6 +947,10 @@ def fit_wlsmv(model: Any, data: list[Any], options: Mapping[str, Any],
                             fmin=btest.chisq / (2.0 * ntot),
                             test=btest.as_dict(), extra={"analytic": True})
         fm = wlsmv_fit_measures(test, btest, obs, sigmas, ws, nth, p, ns, model.n_free)
+        if model.n_free and df > 0:
+            fm.update(catml_robust_measures(
+                [o.cor for o in ostats], [imp.sigma for imp in model.implied(x)], deltas, ws,
+                gammas, ns, nth, df))
         extra.update(fm)
     return FitState(x=x, vcov=vcov, converged=converged, iterations=iterations, fmin=fmin,
                     test=test.as_dict(), baseline=baseline, extra=extra,
