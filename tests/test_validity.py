@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from analysis.validity import (
     THRESHOLDS,
     fornell_larcker,
     htmt,
+    htmt_ci,
     latent_correlations,
     thresholds,
 )
@@ -106,3 +108,32 @@ def test_latent_correlations_second_order_model() -> None:
     assert list(got.index) == ref["cor_lv"]["names"]
     assert_close(got.to_numpy(), np.array(ref["cor_lv"]["values"]), atol=EST_ATOL,
                  rtol=EST_RTOL, what="cor.lv with a second-order factor")
+
+
+def test_htmt_ci_brackets_semtools_estimate_and_is_reproducible() -> None:
+    res = htmt_ci(HS, HS_MODEL, n_boot=300, seed=11)
+    assert list(zip(res["factor1"], res["factor2"], strict=True)) == [
+        ("visual", "textual"), ("visual", "speed"), ("textual", "speed")]
+    ref = np.array(HS_REF["htmt"]["htmt2"])
+    assert_close(res["htmt"], [ref[0, 1], ref[0, 2], ref[1, 2]], atol=EST_ATOL, what="HTMT")
+    assert (res["ci_lower"] < res["htmt"]).all() and (res["htmt"] < res["ci_upper"]).all()
+    assert (res["n_boot"] == 300).all()
+    again = htmt_ci(HS, HS_MODEL, n_boot=300, seed=11)
+    assert_close(again["ci_lower"], res["ci_lower"], atol=0.0, what="same seed")
+    wider = htmt_ci(HS, HS_MODEL, n_boot=300, seed=11, ci=0.99)
+    assert (wider["ci_upper"] - wider["ci_lower"] > res["ci_upper"] - res["ci_lower"]).all()
+
+
+def test_htmt_ci_narrows_with_sample_size() -> None:
+    # the same data stacked 4 times: bootstrap SE halves, so the interval shrinks clearly
+    big = pd.concat([HS] * 4, ignore_index=True)
+    small = htmt_ci(HS, HS_MODEL, n_boot=200, seed=3)
+    large = htmt_ci(big, HS_MODEL, n_boot=200, seed=3)
+    ratio = (large["ci_upper"] - large["ci_lower"]) / (small["ci_upper"] - small["ci_lower"])
+    assert (ratio < 0.7).all() and (ratio > 0.35).all()
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [({"n_boot": 5}, "n_boot="), ({"ci": 1.5}, "ci=")])
+def test_htmt_ci_bad_arguments(kwargs: dict, message: str) -> None:
+    with pytest.raises(DataError, match=message):
+        htmt_ci(HS, HS_MODEL, **kwargs)
