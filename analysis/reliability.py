@@ -246,8 +246,8 @@ def _alpha_from_cov(cov: np.ndarray) -> tuple[float, float, float]:
 
 def cronbach_alpha(
     items: pd.DataFrame,
-    *,
     ci: float = 0.95,
+    *,
     reverse: Sequence[str] | None = None,
     missing: Missing = "pairwise",
 ) -> pd.Series:
