@@ -261,6 +261,12 @@ def _layout(inst: Any) -> _Layout:
             if s in by_scale:
                 columns += list(by_scale[s].items)
         columns += sec_c
+    # attention checks sit right after the item they follow on their page
+    for check in inst.attention_checks:
+        after = getattr(check, "after", None)
+        if after in columns and check.id in columns:
+            columns.remove(check.id)
+            columns.insert(columns.index(after) + 1, check.id)
     # anything not placed on a page goes last, in declaration order
     placed = set(columns)
     for col in q_ids + [i for s in scales for i in s.items] + c_ids:
@@ -330,7 +336,7 @@ def _latents(
         for var, share in pop.exogenous_alliance_share.items():
             if var in values and share > 0:
                 x = values[var]
-                x[b_rows] = math.sqrt(share) * x[a_rows] + math.sqrt(1.0 - share) * x[b_rows]
+                x[b_rows] = share * x[a_rows] + math.sqrt(1.0 - share**2) * x[b_rows]
     if "dep_own" in values and "dep_partner" in values:
         values.update(_dependence_terms(values["dep_own"], values["dep_partner"]))
         acc = float(pop.spec.get("perception", {}).get("dep_partner_accuracy", 1.0))
@@ -395,11 +401,11 @@ def _draw_stage(pop: Population, rng: np.random.Generator, n: int) -> np.ndarray
 
 
 def _thresholds(probs: Sequence[float], k: int) -> np.ndarray:
-    from scipy.stats import norm
+    from scipy.special import ndtri
 
     p = np.asarray(probs, dtype=float) if len(probs) == k else np.full(k, 1.0 / k)
     cum = np.cumsum(p / p.sum())[:-1]
-    return norm.ppf(cum)
+    return ndtri(cum)
 
 
 def _loadings(spec: Mapping[str, Any], scale_id: str, k: int) -> np.ndarray:
@@ -699,7 +705,7 @@ def simulate_study_with_truth(
         item_cols += list(sc.items)
 
     # attention checks (careful respondents mostly right)
-    p_ok = float(cl.get("attention_correct_careful", 0.97))
+    p_ok = float(cl.get("attention_correct_careful", 0.985))
     for cid, correct, vals in layout.checks:
         v = np.array(vals, dtype=float)
         wrong = np.array([c for c in vals if c not in correct], dtype=float)
@@ -810,3 +816,75 @@ def _logistic_with_mean(linear: np.ndarray, target: float) -> np.ndarray:
         else:
             hi = mid
     return expit((lo + hi) / 2.0 + linear)
+
+
+# --------------------------------------------------------------------------- files
+
+#: Columns read as text when loading a data file.
+TEXT_COLUMNS = ("respondent_id", "alliance_id", "firm_role", "language", "comment")
+
+
+def write_data(df: pd.DataFrame, path: str | Path, instrument: Any = None) -> Path:
+    """Write wide survey data by the file's extension.
+
+    ``.parquet``: Parquet; ``.sav``: SPSS via ``instruments.spss.write_sav``
+    (labels from ``instrument``); anything else: CSV (UTF-8, ``\\n`` line ends,
+    missing = empty, floats with 10 significant digits, so the bytes are
+    reproducible).
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if p.parent and not p.parent.exists():
+        raise DataError(f"Folder {str(p.parent)!r} does not exist; create it first.")
+    if suffix == ".parquet":
+        plain = df.copy()
+        plain.attrs = {}
+        plain.to_parquet(p, index=False)
+    elif suffix == ".sav":
+        try:
+            from instruments.spss import write_sav
+        except ModuleNotFoundError as exc:  # pragma: no cover - module is part of the package
+            raise DataError("SPSS export is not available in this installation.") from exc
+        if instrument is None:
+            from instruments.loader import load_instrument
+
+            instrument = load_instrument()
+        write_sav(df, p, instrument)
+    else:
+        df.to_csv(p, index=False, float_format="%.10g", lineterminator="\n", encoding="utf-8")
+    return p
+
+
+def read_data(path: str | Path) -> pd.DataFrame:
+    """Read wide survey data (.csv, .parquet or .sav) with id columns as text.
+
+    Raises
+    ------
+    DataError
+        If the file does not exist or cannot be parsed.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise DataError(f"Data file {str(p)!r} does not exist.")
+    suffix = p.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            return pd.read_parquet(p)
+        if suffix == ".sav":
+            from instruments.spss import read_sav
+
+            frame, _ = read_sav(p)
+            return frame
+        header = pd.read_csv(p, nrows=0).columns
+        dtypes = {c: "string" for c in TEXT_COLUMNS if c in header}
+        frame = pd.read_csv(p, dtype=dtypes, keep_default_na=False, na_values=[""])
+        for c in dtypes:
+            frame[c] = frame[c].astype(object).where(frame[c].notna(), np.nan)
+        return frame
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise DataError(f"Cannot read the data file {str(p)!r}: {exc}") from exc

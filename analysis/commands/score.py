@@ -1,0 +1,62 @@
+"""``alliance-survey score``: scale scores, dependence indices and data-quality flags."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``score`` sub-command."""
+    parser = subparsers.add_parser(
+        "score",
+        help="Score scales, compute dependence indices and flag careless respondents.",
+        description=(
+            "Read DATA (.csv, .parquet or .sav in the canonical wide layout), check it "
+            "against the instrument, reverse-key the declared items, compute mean scale "
+            "scores, joint dependence / asymmetry indices (also dyad-level) and data-quality "
+            "flags, and write one row per respondent to SCORED (.csv or .parquet)."
+        ),
+    )
+    parser.add_argument("data", metavar="DATA", help="Data file (.csv, .parquet or .sav).")
+    parser.add_argument(
+        "--out", required=True, metavar="SCORED", help="Output file (.csv or .parquet)."
+    )
+    parser.add_argument(
+        "--min-valid",
+        type=int,
+        default=None,
+        metavar="K",
+        help="Answered items needed for a scale score (default: each scale's min_valid).",
+    )
+    parser.set_defaults(func=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Score the file and print a short summary."""
+    import warnings
+
+    from analysis.quality import summarize_flags
+    from analysis.scoring import DataQualityWarning, score
+    from analysis.simulate import read_data, write_data
+    from instruments.errors import DataError
+    from instruments.loader import load_instrument
+
+    if args.min_valid is not None and args.min_valid < 1:
+        raise DataError(f"--min-valid must be at least 1 (got {args.min_valid}).")
+    if str(args.out).lower().endswith(".sav"):
+        raise DataError("--out must end in .csv or .parquet (scored files are not SPSS files).")
+    instrument = load_instrument()
+    df = read_data(args.data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        scored = score(df, instrument, min_valid=args.min_valid)
+    out = write_data(scored, args.out)
+    report = scored.attrs["data_check"]
+    print(f"Scored {len(scored)} respondents; wrote {out}.")
+    for message in report["warnings"]:
+        print(f"Warning: {message}")
+    counts = summarize_flags(scored)
+    print("Flagged respondents by reason:")
+    for reason, n in zip(counts["reason"], counts["n"], strict=True):
+        print(f"  {reason:<15}{n:>6}")
+    return 0

@@ -1,0 +1,281 @@
+"""Scale scores, dependence indices and quality flags for survey data.
+
+Pipeline (:func:`score`): check the data against the instrument
+(:func:`check_data`) -> reverse-key the declared reverse items
+(:func:`reverse_key`) -> mean scale scores under the minimum-valid-items rule
+(:func:`score_scales`) -> dependence indices (:mod:`analysis.dependence`) ->
+data-quality flags (:mod:`analysis.quality`).
+
+Reverse keys and scale membership come only from the instrument, never from
+item names.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from instruments.errors import DataError
+
+#: Identifier columns carried over into the scored frame when present.
+ID_COLUMNS = ("respondent_id", "alliance_id", "firm_role", "language")
+
+
+class DataQualityWarning(UserWarning):
+    """A data problem that does not stop scoring (constant or all-missing items)."""
+
+
+@dataclass(frozen=True)
+class DataCheckReport:
+    """Problems found in a data set that do not prevent scoring.
+
+    Attributes
+    ----------
+    n_rows : int
+        Number of respondents.
+    all_missing : tuple of str
+        Item columns without a single answer.
+    constant : tuple of str
+        Item columns where every answer is the same code.
+    warnings : tuple of str
+        Human-readable messages, one per problem.
+    """
+
+    n_rows: int
+    all_missing: tuple[str, ...]
+    constant: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing was found."""
+        return not self.warnings
+
+
+def _scales(instrument: Any) -> dict[str, Any]:
+    return dict(instrument.scales)
+
+
+def _item_bounds(scale: Any) -> tuple[float, float]:
+    resp = scale.response
+    values = getattr(resp, "values", None)
+    lo = getattr(resp, "min", None)
+    hi = getattr(resp, "max", None)
+    if lo is None or hi is None:
+        lo, hi = min(values), max(values)
+    return float(lo), float(hi)
+
+
+def _coerce_items(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    out = {}
+    bad = []
+    for c in cols:
+        s = df[c]
+        num = pd.to_numeric(s, errors="coerce")
+        if (num.isna() & s.notna()).any():
+            bad.append(c)
+        out[c] = num.astype(float)
+    if bad:
+        shown = ", ".join(bad[:12]) + (" ..." if len(bad) > 12 else "")
+        raise DataError(
+            f"Item column(s) {shown} contain non-numeric values; items must be integer codes "
+            "(empty for missing)."
+        )
+    return pd.DataFrame(out, index=df.index)
+
+
+def check_data(df: pd.DataFrame, instrument: Any) -> DataCheckReport:
+    """Validate a data frame against the instrument and report item problems.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Canonical wide data.
+    instrument : Instrument
+
+    Returns
+    -------
+    DataCheckReport
+        All-missing and constant item columns (also issued as
+        :class:`DataQualityWarning`).
+
+    Raises
+    ------
+    DataError
+        From ``instrument.validate_data`` (missing columns, out-of-range
+        codes), for non-numeric item codes or an empty frame.
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise DataError(f"data= must be a pandas DataFrame (got {type(df).__name__}).")
+    if len(df) == 0:
+        raise DataError("The data set has no rows.")
+    instrument.validate_data(df)
+    items = [it.id for sc in _scales(instrument).values() for it in sc.items]
+    x = _coerce_items(df, items)
+    all_missing = tuple(c for c in items if x[c].isna().all())
+    constant = tuple(
+        c for c in items if c not in all_missing and len(df) > 1 and x[c].nunique() == 1
+    )
+    messages = [f"Item {c} has no answers (all missing)." for c in all_missing]
+    messages += [
+        f"Item {c} is constant: every answer is {x[c].dropna().iloc[0]:g}." for c in constant
+    ]
+    for m in messages:
+        warnings.warn(m, DataQualityWarning, stacklevel=2)
+    return DataCheckReport(len(df), all_missing, constant, tuple(messages))
+
+
+def reverse_key(df: pd.DataFrame, instrument: Any) -> pd.DataFrame:
+    """Recode the instrument's reverse-keyed items: ``x -> min + max - x``.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Data with raw item codes.
+    instrument : Instrument
+        Declares which items are reverse-keyed and their response range.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with the reverse-keyed item columns recoded (float, NaN kept);
+        all other columns unchanged.
+
+    Raises
+    ------
+    DataError
+        If a reverse-keyed item column is missing or non-numeric.
+
+    Notes
+    -----
+    In R: ``psych::reverse.code(keys, items, mini = 1, maxi = 7)``.
+    """
+    out = df.copy()
+    for sc in _scales(instrument).values():
+        lo, hi = _item_bounds(sc)
+        rev = [it.id for it in sc.items if it.reverse]
+        missing = [c for c in rev if c not in df.columns]
+        if missing:
+            raise DataError(f"Reverse-keyed item column(s) missing: {', '.join(missing)}.")
+        if rev:
+            x = _coerce_items(df, rev)
+            for c in rev:
+                out[c] = lo + hi - x[c]
+    return out
+
+
+def score_scales(df: pd.DataFrame, instrument: Any, min_valid: int | None = None) -> pd.DataFrame:
+    """Mean scale scores after reverse keying, with a minimum-valid-items rule.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Data with raw item codes (reverse keying is done here).
+    instrument : Instrument
+    min_valid : int, optional
+        Minimum number of answered items for a score, for every scale.
+        Default: each scale's own ``min_valid``.  Never more than the
+        scale's number of items.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One column per scale (named by scale id), the mean of the answered
+        items; NaN when fewer than ``min_valid`` items were answered.  Same
+        index as ``df``.
+
+    Raises
+    ------
+    DataError
+        For missing or non-numeric item columns or ``min_valid < 1``.
+
+    Notes
+    -----
+    In R: ``rowMeans(items, na.rm = TRUE)`` with ``rowSums(!is.na(items)) < k``
+    set to ``NA`` (``psych::scoreItems(..., impute = "none")`` is similar).
+    """
+    if min_valid is not None and (isinstance(min_valid, bool) or int(min_valid) < 1):
+        raise DataError(f"min_valid= must be a whole number >= 1 (got {min_valid!r}).")
+    keyed = reverse_key(df, instrument)
+    scores = {}
+    for sid, sc in _scales(instrument).items():
+        cols = [it.id for it in sc.items]
+        missing = [c for c in cols if c not in df.columns]
+        if missing:
+            raise DataError(f"Scale {sid}: item column(s) missing: {', '.join(missing)}.")
+        x = _coerce_items(keyed, cols).to_numpy(dtype=float)
+        k = int(min_valid) if min_valid is not None else int(getattr(sc, "min_valid", len(cols)))
+        k = min(max(k, 1), len(cols))
+        valid = ~np.isnan(x)
+        count = valid.sum(axis=1)
+        with np.errstate(all="ignore"):
+            mean = np.where(valid, x, 0.0).sum(axis=1) / count
+        scores[sid] = np.where(count >= k, mean, np.nan)
+    return pd.DataFrame(scores, index=df.index)
+
+
+def score(
+    df: pd.DataFrame,
+    instrument: Any = None,
+    min_valid: int | None = None,
+    **quality_options: Any,
+) -> pd.DataFrame:
+    """Score a survey data set: scales, dependence indices and quality flags.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Canonical wide data (raw codes).
+    instrument : Instrument, optional
+        Default ``instruments.loader.load_instrument()``.
+    min_valid : int, optional
+        Passed to :func:`score_scales`.
+    **quality_options
+        Thresholds passed to :func:`analysis.quality.quality_flags`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The id columns present (``respondent_id, alliance_id, firm_role,
+        language``), one score per scale, the single-informant dependence
+        indices (``jd_sum`` ... ``adv_partner``), the dyad-level indices
+        (``dyad_*``, ``perception_gap``; NaN for single informants), and the
+        quality indicators and flags (``attention_failed`` ... ``exclude``,
+        ``exclude_reason``).  ``result.attrs["data_check"]`` holds the
+        :class:`DataCheckReport` as a plain dict (``n_rows``,
+        ``all_missing``, ``constant``, ``warnings``).
+
+    Raises
+    ------
+    DataError
+        For data that do not fit the instrument (see :func:`check_data`).
+    """
+    from analysis.dependence import dependence_indices, dyad_indices
+    from analysis.quality import quality_flags
+
+    if instrument is None:
+        from instruments.loader import load_instrument
+
+        instrument = load_instrument()
+    report = check_data(df, instrument)
+    scales = score_scales(df, instrument, min_valid=min_valid)
+    parts = [df[[c for c in ID_COLUMNS if c in df.columns]].copy(), scales]
+    if "dep_own" in scales.columns and "dep_partner" in scales.columns:
+        parts.append(dependence_indices(scales["dep_own"], scales["dep_partner"]))
+        if "alliance_id" in df.columns and "firm_role" in df.columns:
+            both = pd.concat([df[["alliance_id", "firm_role"]], scales], axis=1)
+            parts.append(dyad_indices(both))
+    flags = quality_flags(df, instrument, **quality_options)
+    parts.append(flags.drop(columns=["respondent_id"], errors="ignore"))
+    out = pd.concat(parts, axis=1)
+    out.attrs["data_check"] = {
+        "n_rows": report.n_rows,
+        "all_missing": list(report.all_missing),
+        "constant": list(report.constant),
+        "warnings": list(report.warnings),
+    }
+    return out
