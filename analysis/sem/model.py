@@ -26,8 +26,8 @@ Moment vectors (lavaan's WLS order, ``lavInspect(fit, "wls.obs")``):
   column by column including the diagonal;
 * with ordered variables: ``[th, var(numeric), vech(Sigma) without diagonal]``
   where ``th`` runs over the observed variables in order and holds each ordered
-  variable's thresholds minus its implied mean, and each numeric variable's
-  implied mean.
+  variable's thresholds minus its implied mean, and minus the implied mean of
+  each numeric variable (as ``lavInspect(fit, "wls.obs")``).
 
 The free-parameter vector ``x`` is the reduced one: rows of the parameter table
 that are tied by labels, ``==`` or ``group_equal`` share one entry (column
@@ -370,8 +370,8 @@ class CompiledModel:
                 k = int(np.sum(spec.th_var == i))
                 parts.append(tau[ti:ti + k] - mu[i])
                 ti += k
-            else:
-                parts.append(np.array([mu[i]]))
+            else:  # lavaan stores minus the mean of a numeric variable here
+                parts.append(np.array([-mu[i]]))
         return np.concatenate(parts) if parts else np.zeros(0)
 
     def moments(self, x: np.ndarray) -> list[np.ndarray]:
@@ -473,7 +473,7 @@ class CompiledModel:
                         th_parts.append(dT[:, ti:ti + kk] - dM[:, [i]])
                         ti += kk
                     else:
-                        th_parts.append(dM[:, [i]])
+                        th_parts.append(-dM[:, [i]])
                 num = np.flatnonzero(~ordm)
                 r, c = np.tril_indices(p, -1)
                 order = np.lexsort((r, c))

@@ -138,3 +138,20 @@ path_model <- ' y1 ~ x1 + x2
 fit_g <- sem(path_model, data = pd)
 export(fit_g, "pd_path", list(model = path_model))
 cat("done\n")
+
+# (h) moment order with ordered + numeric indicators (delta parameterization, WLSMV):
+#     wls.obs / wls.est / delta at lavaan's estimates, to check CompiledModel.moments()/jacobian()
+mixed <- hs[, paste0("x", 1:4)]
+mixed$x1 <- cut(mixed$x1, c(-Inf, 4, 5, Inf), labels = FALSE)
+mixed$x2 <- cut(mixed$x2, c(-Inf, 6, Inf), labels = FALSE)
+write.csv(mixed, file.path(out, "mixed_ordinal.csv"), row.names = FALSE)
+fit_h <- cfa("f =~ x1 + x2 + x3 + x4", data = mixed, ordered = c("x1", "x2"))
+pt_h <- parTable(fit_h)
+writeLines(toJSON(list(
+  model = "f =~ x1 + x2 + x3 + x4", ordered = c("x1", "x2"),
+  partable = pt_h[, c("lhs", "op", "rhs", "free", "est")],
+  wls_obs = unname(lavInspect(fit_h, "wls.obs")),
+  wls_est = unname(lavInspect(fit_h, "wls.est")),
+  wls_names = names(lavInspect(fit_h, "wls.obs")),
+  delta = delta_of(fit_h)), dataframe = "columns", digits = NA, na = "null", auto_unbox = TRUE),
+  file.path(out, "mixed_ordinal_moments.json"))
