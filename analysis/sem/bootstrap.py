@@ -37,6 +37,7 @@ __all__ = [
     "bca_interval",
     "bootstrap",
     "bootstrap_params",
+    "bootstrap_state",
     "make_payload",
     "norm_inter",
     "run_draws",
@@ -101,7 +102,10 @@ def bca_interval(
     jk = jk[np.isfinite(jk)]
     if t.size == 0 or jk.size < 2 or np.var(t) == 0:
         return float("nan"), float("nan"), float("nan"), float("nan")
-    z0 = float(sps.norm.ppf(np.sum(t < t0) / t.size))
+    below = int(np.sum(t < t0))
+    if below == 0 or below == t.size:  # bias correction undefined (too few draws)
+        return float("nan"), float("nan"), float("nan"), float("nan")
+    z0 = float(sps.norm.ppf(below / t.size))
     infl = (jk.size - 1) * (jk.mean() - jk)
     denom = 6.0 * np.sum(infl**2) ** 1.5
     a = float(np.sum(infl**3) / denom) if denom > 0 else 0.0
@@ -543,33 +547,67 @@ def bootstrap(
     )
 
 
-def bootstrap_params(result: Any, boot: BootstrapResult, level: float = 0.95) -> pd.DataFrame:
-    """A result's parameter table with bootstrap SEs and percentile intervals.
+def bootstrap_state(model: Any, data: list, state: Any, options: Any) -> Any:
+    """Add a bootstrap to a backend's FitState (the hook for ``sem(..., bootstrap=N)``).
 
-    ``se`` becomes the bootstrap SD, ``z``/``pvalue`` use it, ``ci_lower``/``ci_upper``
-    the percentile limits (lavaan's ``se = "bootstrap"`` + ``boot.ci.type = "perc"``).
+    Runs :func:`bootstrap` with ``options["bootstrap"]`` draws and ``options["seed"]``
+    (``options["n_jobs"]`` workers if given), warm-started from ``state.x``.  Returns a
+    copy of ``state`` whose ``vcov`` is the bootstrap covariance matrix of the free
+    parameters (lavaan's ``se = "bootstrap"``) and whose ``extra["bootstrap"]`` is the
+    :class:`BootstrapResult`; :func:`bootstrap_params` turns the parameter table into
+    lavaan's ``parameterEstimates(fit, boot.ci.type = "perc")``.
+
+    # In R: sem(model, data, se = "bootstrap", bootstrap = N, iseed = seed)
+    """
+    n_boot = int(options.get("bootstrap", 0) or 0)
+    if n_boot <= 0:
+        return state
+    boot = bootstrap(model, data, n_boot, options.get("seed"), start=state.x,
+                     n_jobs=options.get("n_jobs"), bca=bool(options.get("bca", False)))
+    n_free = int(np.sum(np.array(boot.kinds) == "free"))
+    vcov = boot.vcov[:n_free, :n_free] if boot.n_ok >= 2 else None
+    extra = {**dict(state.extra or {}), "bootstrap": boot, "se": "bootstrap"}
+    warns = tuple(state.warnings)
+    if boot.n_failed or boot.n_nonconverged:
+        warns += (f"{boot.n_failed + boot.n_nonconverged} of {n_boot} bootstrap draws failed "
+                  "or did not converge and were excluded.",)
+    return replace(state, vcov=vcov, extra=extra, warnings=warns)
+
+
+def bootstrap_params(
+    params: pd.DataFrame, model: Any, boot: BootstrapResult, level: float = 0.95
+) -> pd.DataFrame:
+    """Parameter table with bootstrap SEs and percentile intervals.
+
+    ``params`` is a result's ``params`` table (rows of ``model.partable`` without
+    ``==``/``<``/``>``).  ``se`` becomes the bootstrap SD (also for ``:=`` rows), ``z`` and
+    ``pvalue`` use it, ``ci_lower``/``ci_upper`` are the percentile limits -- lavaan's
+    ``se = "bootstrap"`` with ``parameterEstimates(boot.ci.type = "perc")``.
 
     # In R: parameterEstimates(sem(..., se = "bootstrap"), boot.ci.type = "perc")
     """
-    p = result.params.copy()
-    model = result.model
+    p = params.copy()
     pt = model.partable
     keep = ~pt["op"].isin(["==", "<", ">"]).to_numpy()
     pt = pt[keep].reset_index(drop=True)
+    if len(pt) != len(p):
+        raise ModelSpecificationError("params= does not belong to model=.")
     se, (lo, hi) = boot.se, boot.ci(level, "perc")
-    col_se = np.where(p["se"].to_numpy() == 0, 0.0, np.nan)
-    col_lo = p["est"].to_numpy(dtype=float).copy()
-    col_hi = col_lo.copy()
+    est = p["est"].to_numpy(dtype=float)
+    col_se = p["se"].to_numpy(dtype=float).copy()
+    col_lo, col_hi = est.copy(), est.copy()
     xid = pt["xid"].to_numpy()
-    n_free = int(np.sum(np.array(boot.kinds) == "free"))
+    kinds = np.array(boot.kinds)
+    n_free = int(np.sum(kinds == "free"))
     for i in np.flatnonzero(xid >= 0):
         col_se[i], col_lo[i], col_hi[i] = se[xid[i]], lo[xid[i]], hi[xid[i]]
     def_rows = np.flatnonzero(pt["op"].to_numpy() == ":=")
-    for j, i in enumerate(def_rows):
-        col_se[i], col_lo[i], col_hi[i] = se[n_free + j], lo[n_free + j], hi[n_free + j]
+    if np.sum(kinds == "defined") == len(def_rows):
+        for j, i in enumerate(def_rows):
+            col_se[i], col_lo[i], col_hi[i] = se[n_free + j], lo[n_free + j], hi[n_free + j]
     p["se"] = col_se
     with np.errstate(all="ignore"):
-        z = np.where(col_se > 0, p["est"].to_numpy(dtype=float) / col_se, np.nan)
+        z = np.where(np.isfinite(col_se) & (col_se > 0), est / col_se, np.nan)
     p["z"] = z
     p["pvalue"] = 2.0 * sps.norm.sf(np.abs(z))
     p["ci_lower"], p["ci_upper"] = col_lo, col_hi
