@@ -251,12 +251,35 @@ def baseline_test(
     # In R: fitMeasures(fit, c("baseline.chisq", "baseline.chisq.scaled"))
     """
     wls_obs = np.asarray(wls_obs, dtype=float)
-    k = len(wls_obs)
+    w = np.asarray(w_diag, dtype=float)
     r = wls_obs[n_thresholds:]
-    chisq = (nobs - 1) * float(np.sum(np.asarray(w_diag)[n_thresholds:] * r * r))
-    delta = np.zeros((k, n_thresholds))
-    delta[:n_thresholds, :n_thresholds] = np.eye(n_thresholds)
-    return scaled_shifted_test(chisq, k - n_thresholds, delta, w_diag, gamma)
+    chisq = (nobs - 1) * float(np.sum(w[n_thresholds:] * r * r))
+    return _baseline_scaled(chisq, [(w[n_thresholds:],
+                                     np.asarray(gamma)[n_thresholds:, n_thresholds:])])
+
+
+def _baseline_scaled(chisq: float, blocks: list[tuple[np.ndarray, np.ndarray]]) -> DWLSTest:
+    """Scaled-and-shifted test of the baseline from the correlation blocks only.
+
+    With ``Delta = [I; 0]`` (free thresholds, fixed zero correlations) and a diagonal
+    ``W``, ``U Gamma = [[0, 0], [W_c Gamma_c,th, W_c Gamma_cc]]``, so
+    ``tr(U Gamma) = tr(W_c Gamma_cc)`` and ``tr((U Gamma)^2) = tr((W_c Gamma_cc)^2)``,
+    summed over groups (the group weights cancel).
+    """
+    tr1 = 0.0
+    tr2 = 0.0
+    df = 0
+    for wc, gcc in blocks:
+        wg = wc[:, None] * gcc
+        tr1 += float(np.trace(wg))
+        tr2 += float(np.sum(wg * wg.T))
+        df += len(wc)
+    p_std = float(chi2.sf(chisq, df)) if df > 0 else np.nan
+    a = np.sqrt(df / tr2)
+    b = df - a * tr1
+    stat = a * chisq + b
+    return DWLSTest(float(chisq), int(df), p_std, float(stat), float(df),
+                    float(chi2.sf(stat, df)), float(1.0 / a), float(b), tr1, tr2)
 
 
 def _rmsea(x2: float, df: float, n: int) -> float:
@@ -570,11 +593,14 @@ def catml_robust_measures(
     e_inv = _inverse(_group_information(deltas, ws, fg))
     dc = np.vstack(dcs)
     wc = np.concatenate(wcs)
-    k = len(wc)
-    wiu = np.eye(k) - dc @ e_inv @ (dc.T * wc[None, :])
     v_all = linalg.block_diag(*vs)
     g_all = linalg.block_diag(*gcs)
-    ks = float(np.trace(wiu.T @ v_all @ wiu @ g_all))
+    # ks = tr(WiU' V WiU Gamma) with WiU = I - D M, M = E^-1 D' Wc, expanded so that only
+    # (k x q) products are formed:  tr(V Gamma) - 2 tr(V D M Gamma) + tr(D'VD M Gamma M').
+    mt = (wc[:, None] * dc) @ e_inv  # M' (k x q)
+    a = v_all @ dc
+    b = g_all @ mt
+    ks = float(np.sum(v_all * g_all) - 2.0 * np.sum(a * b) + np.sum((dc.T @ a) * (mt.T @ b)))
     df_null = G * p * (p - 1) / 2
     c = ks / df
     c_null = float(np.trace(g_all)) / df_null
@@ -823,21 +849,14 @@ def _baseline_groups(ostats: list[Any]) -> DWLSTest:
     if len(ostats) == 1:
         o = ostats[0]
         return baseline_test(o.wls_obs, o.wls_v_diag, o.gamma, o.n_thresholds, o.nobs)
-    ns = [o.nobs for o in ostats]
     chisq = 0.0
-    deltas = []
-    n_par = sum(o.n_thresholds for o in ostats)
-    off = 0
+    blocks = []
     for o in ostats:
-        r = o.wls_obs[o.n_thresholds:]
-        chisq += (o.nobs - 1) * float(np.sum(o.wls_v_diag[o.n_thresholds:] * r * r))
-        d = np.zeros((len(o.wls_obs), n_par))
-        d[:o.n_thresholds, off:off + o.n_thresholds] = np.eye(o.n_thresholds)
-        off += o.n_thresholds
-        deltas.append(d)
-    df = sum(len(o.wls_obs) for o in ostats) - n_par
-    return _scaled_shifted_groups(chisq, df, deltas, [o.wls_v_diag for o in ostats],
-                                  [o.gamma for o in ostats], ns)
+        t = o.n_thresholds
+        r = o.wls_obs[t:]
+        chisq += (o.nobs - 1) * float(np.sum(o.wls_v_diag[t:] * r * r))
+        blocks.append((o.wls_v_diag[t:], o.gamma[t:, t:]))
+    return _baseline_scaled(chisq, blocks)
 
 
 def fit_wlsmv(model: Any, data: list[Any], options: Mapping[str, Any],
