@@ -37,6 +37,7 @@ __all__ = [
     "rmsea_ci",
     "rmsea_pvalue",
     "sandwich_vcov",
+    "scaled_difference",
     "scaled_difference_test",
     "scaled_test",
     "tli",
@@ -458,6 +459,7 @@ def fiml_corrected(
 # nested models
 # --------------------------------------------------------------------------------------
 def _test_of(fit: Any) -> Mapping[str, Any]:
+    fit = getattr(fit, "state", fit)  # SEMResult -> FitState
     test = getattr(fit, "test", fit)
     if not isinstance(test, Mapping):
         raise ModelSpecificationError(
@@ -472,7 +474,7 @@ def scaled_difference_test(fit0: Any, fit1: Any) -> dict[str, float]:
 
     Parameters
     ----------
-    fit0 : the more restricted model (more df), a FitState or a dict with ``chisq``,
+    fit0 : the more restricted model (more df), an SEMResult, a FitState or a dict with ``chisq``,
         ``df`` and ``scaling_factor`` (the unscaled statistic and the scaling factor of the
         robust test, e.g. Yuan-Bentler for MLR).
     fit1 : the less restricted model.  The order is swapped if needed.
@@ -524,3 +526,14 @@ def fit_mlr(model: Any, data: list, options: Any, start: np.ndarray | None = Non
     from .fiml import fit_normal
 
     return fit_normal(model, data, options, start, robust_se=True)
+
+
+def scaled_difference(res0: Any, res1: Any) -> dict[str, float]:
+    """Adapter for ``analysis.sem.invariance.lrt``: :func:`scaled_difference_test` with
+    the keys ``delta_chisq``, ``delta_df``, ``delta_pvalue`` (plus ``scaling_factor``).
+
+    # In R: lavTestLRT(fit1, fit0)   # method = "satorra.bentler.2001"
+    """
+    out = scaled_difference_test(res0, res1)
+    return {"delta_chisq": out["chisq_diff"], "delta_df": out["df_diff"],
+            "delta_pvalue": out["pvalue"], "scaling_factor": out["scaling_factor"]}

@@ -67,7 +67,19 @@ def test_scaled_difference_test_on_fitted_models():
     data = pd.read_csv(REFERENCE_DIR / "data/HolzingerSwineford1939.csv")
     f1, _ = fitted("hs_cfa_mlr_school")
     f0 = sem(HS, data, estimator="MLR", group="school", group_equal=["loadings"])
-    out = scaled_difference_test(f0.state, f1.state)
+    out = scaled_difference_test(f0, f1.state)  # SEMResult or FitState
     assert_close(out["chisq_diff"], ref["chisq_diff"], atol=0.0, rtol=CHISQ_RTOL, what="dX2")
     assert out["df_diff"] == ref["df_diff"]
     assert_close(out["pvalue"], ref["pvalue"], atol=FIT_ATOL, rtol=0.0, what="p")
+
+
+def test_invariance_lrt_uses_the_scaled_difference_for_mlr():
+    from analysis.sem.invariance import lrt
+
+    ref = load_reference("sem_mlr/hs_lrt_loadings.json")
+    data = pd.read_csv(REFERENCE_DIR / "data/HolzingerSwineford1939.csv")
+    f1, _ = fitted("hs_cfa_mlr_school")
+    f0 = sem(HS, data, estimator="MLR", group="school", group_equal=["loadings"])
+    out = lrt(f1, f0)
+    assert_close(out["delta_chisq"], ref["chisq_diff"], atol=0.0, rtol=CHISQ_RTOL, what="dX2")
+    assert_close(out["delta_pvalue"], ref["pvalue"], atol=FIT_ATOL, rtol=0.0, what="p")
