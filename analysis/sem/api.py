@@ -222,6 +222,7 @@ def compile_model(
     seed: int | None = None,
     se: str | None = None,
     test: str | None = None,
+    **backend_options: Any,
 ) -> CompiledModel:
     """Parse and compile a lavaan model once; refit it with ``.fit(data)``.
 
@@ -238,6 +239,8 @@ def compile_model(
     estimator, missing, ordered, group, group_equal, group_partial, std_lv, fixed_x,
     meanstructure, orthogonal, bootstrap, seed, se, test
         As in :func:`sem`.
+    **backend_options
+        Passed to the backend in ``options`` (e.g. ``n_jobs`` for the bootstrap).
 
     Returns
     -------
@@ -277,7 +280,7 @@ def compile_model(
     options = dict(estimator=estimator, missing=missing_key, group=group,
                    group_equal=tuple(group_equal), group_partial=tuple(group_partial),
                    std_lv=bool(std_lv), fixed_x=bool(fixed_x), bootstrap=int(bootstrap),
-                   seed=seed, se=se, test=test, model=model)
+                   seed=seed, se=se, test=test, model=model, **backend_options)
     compiled = compile_table(pt, ov_names=names.ov, lv_names=names.lv, eta_ov=names.eta_ov,
                              ov_x=ov_x, ordered=[v for v in names.ov if v in nth],
                              groups=groups, meanstructure=ms, options=options)
@@ -386,6 +389,11 @@ def fit_compiled(model: CompiledModel, data: pd.DataFrame, *, start: np.ndarray 
             "parameters.")
     bound = model.bind(stats)
     state = backend(bound, stats, opts, start=start)
+    if int(opts.get("bootstrap", 0) or 0) > 0 and not opts.get("baseline"):
+        # S2's hook: bootstrap vcov in state.vcov, draws in state.extra["bootstrap"]
+        from .bootstrap import bootstrap_state
+
+        state = bootstrap_state(bound, stats, state, opts)
     if state.baseline is None and not opts.get("baseline"):
         try:
             base = baseline_model(model).bind(stats)

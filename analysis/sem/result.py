@@ -81,6 +81,8 @@ class SEMResult:
 
         Columns ``lhs, op, rhs, label, group, est, se, z, pvalue, ci_lower, ci_upper,
         std_lv, std_all``; fixed parameters have ``se = 0`` and NaN ``z``/``pvalue``.
+        Wald 95 % intervals by default; with ``bootstrap=N`` bootstrap SEs and
+        percentile intervals (lavaan ``se = "bootstrap"``, ``boot.ci.type = "perc"``).
         """
         from .standardize import standardized
 
@@ -103,6 +105,11 @@ class SEMResult:
             "group": pt["group"].astype(int), "est": est, "se": se, "z": z, "pvalue": p,
             "ci_lower": lo, "ci_upper": hi, "std_lv": std_lv, "std_all": std_all,
         })
+        boot = dict(self.state.extra or {}).get("bootstrap")
+        if boot is not None:  # bootstrap SEs and percentile intervals (S2's bootstrap module)
+            from .bootstrap import bootstrap_params
+
+            out = bootstrap_params(out, self.model, boot)
         return out
 
     @cached_property
