@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs when they are missing:
-#   postgresql  -- the deployment store, started by the tests on a port of their own
-# (chromium + chromium-driver join this list with the browser tests).
+#   postgresql                -- the deployment store, started by the tests on a port of their own
+#   chromium + chromium-driver -- the real browser of the end-to-end survey tests
 # Safe to run repeatedly; does nothing when everything is present.
 set -euo pipefail
 
 need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 
 if [ "${#need[@]}" -eq 0 ]; then
     exit 0
