@@ -231,11 +231,17 @@ class OrdinalStats:
         return self.gamma / self.nobs
 
 
-def _encode(data: pd.DataFrame, ordered: list[str]) -> tuple[np.ndarray, list[tuple]]:
-    """Integer codes 0..K-1 per variable (observed categories only), complete cases."""
-    missing = [v for v in ordered if v not in data.columns]
-    if missing:
-        raise DataError(f"Ordered variable(s) not in data=: {', '.join(missing)}.")
+def _encode(
+    data: pd.DataFrame, ordered: list[str], missing: str = "listwise"
+) -> tuple[np.ndarray, list[tuple]]:
+    """Integer codes 0..K-1 per variable (observed categories only), -1 for missing.
+
+    ``missing="listwise"`` keeps complete cases only; ``"pairwise"`` keeps every case
+    with at least one answer.
+    """
+    absent = [v for v in ordered if v not in data.columns]
+    if absent:
+        raise DataError(f"Ordered variable(s) not in data=: {', '.join(absent)}.")
     codes = []
     levels = []
     for v in ordered:
@@ -263,19 +269,26 @@ def _encode(data: pd.DataFrame, ordered: list[str]) -> tuple[np.ndarray, list[tu
         codes.append(code)
         levels.append(tuple(cats))
     arr = np.column_stack(codes)
-    complete = ~np.isnan(arr).any(axis=1)
-    if complete.sum() < 2:
-        raise DataError("Fewer than two complete cases for the ordered variables.")
-    return arr[complete].astype(np.int64), levels
+    if missing == "listwise":
+        keep = ~np.isnan(arr).any(axis=1)
+        if keep.sum() < 2:
+            raise DataError("Fewer than two complete cases for the ordered variables.")
+    elif missing == "pairwise":
+        keep = ~np.isnan(arr).all(axis=1)
+    else:
+        raise DataError(f"missing={missing!r} is not supported here; use 'listwise' or "
+                        "'pairwise'.")
+    arr = arr[keep]
+    return np.where(np.isnan(arr), -1, arr).astype(np.int64), levels
 
 
 def _univariate(codes: np.ndarray, ncat: list[int]) -> list[np.ndarray]:
     """Step 1: thresholds ``qnorm(cumsum(proportions))``."""
     ths = []
-    n = codes.shape[0]
     for j, k in enumerate(ncat):
-        counts = np.bincount(codes[:, j], minlength=k).astype(float)
-        ths.append(_qnorm(np.cumsum(counts)[:-1] / n))
+        col = codes[:, j]
+        counts = np.bincount(col[col >= 0], minlength=k).astype(float)
+        ths.append(_qnorm(np.cumsum(counts)[:-1] / counts.sum()))
     return ths
 
 
@@ -463,6 +476,7 @@ def ordinal_sample_stats(
     zero_add: tuple[float, float] = (0.5, 0.0),
     zero_keep_margins: bool = True,
     compute_gamma: bool = True,
+    missing: str = "listwise",
 ) -> OrdinalStats:
     """Thresholds, polychoric correlations and their asymptotic covariance (Muthén 1984).
 
@@ -480,6 +494,12 @@ def ordinal_sample_stats(
         lavaan's ``zero.keep.margins`` for 2x2 tables.
     compute_gamma : bool
         Whether to compute the asymptotic covariance matrix (needed for WLSMV).
+    missing : {"listwise", "pairwise"}
+        ``"listwise"`` (lavaan's default) uses complete cases only.  ``"pairwise"``
+        keeps every case with at least one answer: thresholds from the available
+        answers of each variable, polychorics from the cases answering both, and
+        missing answers contributing zero scores to ``gamma`` (lavaan's
+        ``missing = "pairwise"``); ``nobs`` is then the number of cases kept.
 
     Returns
     -------
@@ -500,7 +520,7 @@ def ordinal_sample_stats(
         raise DataError("The ordered= list names a variable more than once.")
     if len(ordered) < 2:
         raise DataError("At least two ordered variables are needed for polychoric correlations.")
-    codes, levels = _encode(data, ordered)
+    codes, levels = _encode(data, ordered, missing)
     n, p = codes.shape
     ncat = [len(lv) for lv in levels]
     ths = _univariate(codes, ncat)
@@ -515,7 +535,13 @@ def ordinal_sample_stats(
     tables = np.zeros((npairs, kmax, kmax))
     for m in range(npairs):
         i, j = ii[m], jj[m]
-        tables[m] = np.bincount(codes[:, i] * kmax + codes[:, j],
+        both = (codes[:, i] >= 0) & (codes[:, j] >= 0)
+        if both.sum() < 2:
+            raise DataError(
+                f"The ordered variables {ordered[i]!r} and {ordered[j]!r} are answered "
+                "together by fewer than two cases; their correlation cannot be estimated."
+            )
+        tables[m] = np.bincount(codes[both, i] * kmax + codes[both, j],
                                 minlength=kmax * kmax).reshape(kmax, kmax)
     work = tables.copy()
     rho = np.full(npairs, np.nan)
@@ -608,8 +634,10 @@ def _muthen1984(
         sc, _ = _univariate_scores(ths[v])
         k = sc.shape[1]
         blk = slice(th_start[v], th_start[v] + k)
-        s_th[:, blk] = sc[codes[:, v]]
-        counts = np.bincount(codes[:, v], minlength=sc.shape[0]).astype(float)
+        # code -1 (missing) picks the appended zero row: missing answers score 0
+        s_th[:, blk] = np.vstack([sc, np.zeros((1, k))])[codes[:, v]]
+        col = codes[:, v]
+        counts = np.bincount(col[col >= 0], minlength=sc.shape[0]).astype(float)
         a11 = (sc * counts[:, None]).T @ sc
         try:
             a11_inv[blk, blk] = np.linalg.inv(a11)
@@ -663,7 +691,9 @@ def _muthen1984(
         (np.concatenate(vals), (np.concatenate(r_idx), np.concatenate(c_idx))),
         shape=(npairs, n_th),
     )
-    s_rho = scr[np.arange(npairs)[None, :], codes[:, ii], codes[:, jj]]
+    scr_pad = np.zeros((npairs, kmax + 1, kmax + 1))
+    scr_pad[:, :kmax, :kmax] = scr  # index -1 (missing) hits the zero padding
+    s_rho = scr_pad[np.arange(npairs)[None, :], codes[:, ii], codes[:, jj]]
     z_rho = (s_rho - np.asarray((a21 @ z_th.T).T)) / a22[None, :]
     z = np.hstack([z_th, z_rho])
     gamma = z.T @ z

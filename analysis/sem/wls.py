@@ -749,7 +749,7 @@ def scaled_difference_test(fit0: Any, fit1: Any) -> dict[str, float]:
 
 
 # --------------------------------------------------------------------------- backend
-def _wlsmv_inputs(model: Any, data: list[Any]) -> list[Any]:
+def _wlsmv_inputs(model: Any, data: list[Any], missing: str = "listwise") -> list[Any]:
     """Polychoric statistics of every group, in ``model.ov_names`` order."""
     import pandas as pd
 
@@ -773,11 +773,12 @@ def _wlsmv_inputs(model: Any, data: list[Any]) -> list[Any]:
         if st.data is None:
             raise DataError("estimator='WLSMV' needs the raw data (SampleStats.data).")
         frame = pd.DataFrame(np.asarray(st.data, dtype=float), columns=list(model.ov_names))
-        ostats = ordinal_sample_stats(frame, list(model.ov_names))
+        ostats = ordinal_sample_stats(frame, list(model.ov_names), missing=missing)
         if ostats.nobs != st.n:
             raise DataError(
-                f"estimator='WLSMV' uses complete cases only: {st.n - ostats.nobs} of {st.n} "
-                f"cases{where} have missing values. Use missing='listwise'.")
+                f"estimator='WLSMV' with missing={missing!r}: {st.n - ostats.nobs} of {st.n} "
+                f"cases{where} cannot be used; delete incomplete cases first or use "
+                "missing='pairwise'.")
         for v, ths in zip(ostats.names, ostats.thresholds, strict=True):
             k_model = th_model.count(v)
             if k_model != len(ths):
@@ -891,8 +892,10 @@ def fit_wlsmv(model: Any, data: list[Any], options: Mapping[str, Any],
     With groups ``g`` of sizes ``N_g`` (total ``N``), lavaan minimises
     ``sum_g (N_g - 1) F_g``; ``chisq = sum_g (N_g - 1) F_g``; the information is
     ``sum_g (N_g / N) Delta_g' W_g Delta_g`` and the robust covariance is divided by
-    ``N - G``.  Unobserved categories are dropped as in lavaan; cases with missing
-    values are refused (use listwise deletion before).
+    ``N - G``.  Unobserved categories are dropped as in lavaan.  With
+    ``missing="pairwise"`` the sample statistics use all available answers (see
+    :func:`analysis.sem.ordinal.ordinal_sample_stats`); otherwise incomplete cases
+    are deleted listwise before.
 
     # In R: lavaan::sem(model, data, ordered = ..., estimator = "WLSMV")
     """
@@ -900,7 +903,7 @@ def fit_wlsmv(model: Any, data: list[Any], options: Mapping[str, Any],
 
     from .api import FitState
 
-    ostats = _wlsmv_inputs(model, data)
+    ostats = _wlsmv_inputs(model, data, str(options.get("missing", "listwise")))
     G = len(ostats)
     ns = [o.nobs for o in ostats]
     ntot = sum(ns)

@@ -140,6 +140,18 @@ def test_bad_input_is_refused():
         ordinal_sample_stats(text, ["x1", "x2"])
 
 
+def test_pairwise_missing_like_lavaan():
+    ref = load_reference("sem_wlsmv/hs_cfa_pairwise.json")
+    data = pd.read_csv(REFERENCE_DIR / "sem_wlsmv" / "hs_ordinal5_missing.csv")
+    assert data.isna().any(axis=1).mean() > 0.3  # many incomplete cases
+    stats = ordinal_sample_stats(data, ref["ov_names"], missing="pairwise")
+    assert stats.nobs == ref["nobs"] == len(data)
+    np.testing.assert_allclose(stats.wls_obs, ref["wls_obs"], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(stats.gamma, np.array(ref["gamma"]), rtol=0, atol=1e-6)
+    listwise = ordinal_sample_stats(data, ref["ov_names"])
+    assert listwise.nobs == int((~data.isna().any(axis=1)).sum())
+
+
 def test_listwise_deletion():
     data = pd.read_csv(REFERENCE_DIR / "sem_wlsmv" / "hs_ordinal5.csv").astype(float)
     data.loc[:9, "x1"] = np.nan

@@ -30,6 +30,7 @@ CASES = {
     "likert_cfa": ("likert7_sim.csv", LIKERT),
     "likert_sem": ("likert7_sim.csv", LIKERT + "\nf2 ~ f1\nf3 ~ f2"),
     "edge_cfa": ("edge_small.csv", "g =~ b1 + b2 + c1 + c2 + c3"),
+    "hs_cfa_pairwise": ("hs_ordinal5_missing.csv", HS),  # fitted with missing="pairwise"
 }
 
 
@@ -41,7 +42,8 @@ def _data(csv: str) -> pd.DataFrame:
 def fitted(request):
     csv, model = CASES[request.param]
     data = _data(csv)
-    res = sem(model, data, estimator="WLSMV", ordered=list(data.columns))
+    missing = "pairwise" if request.param.endswith("pairwise") else "listwise"
+    res = sem(model, data, estimator="WLSMV", ordered=list(data.columns), missing=missing)
     return res, load_reference(f"sem_wlsmv/{request.param}.json")
 
 
