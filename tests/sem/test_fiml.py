@@ -26,7 +26,7 @@ from tests.parity import (
 from tests.sem._s2_cases import CHISQ_KEYS, FIT_KEYS, LIK_KEYS, fitted, merged_estimates
 
 FIML_CASES = ["hs_mcar10_ml", "hs_mcar10_mlr", "poldem_mar_ml", "poldem_mar_mlr",
-              "poldem_xmiss_mlr"]
+              "poldem_xmiss_mlr", "hs_mcar10_mlr_school"]
 
 
 @pytest.mark.parametrize("name", FIML_CASES)

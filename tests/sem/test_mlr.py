@@ -22,7 +22,7 @@ from tests.parity import (
 )
 from tests.sem._s2_cases import CHISQ_KEYS, FIT_KEYS, HS, LIK_KEYS, fitted, merged_estimates
 
-MLR_CASES = ["hs_cfa_mlr", "poldem_sem_mlr", "hs_cfa_mlr_school"]
+MLR_CASES = ["hs_cfa_mlr", "poldem_sem_mlr", "hs_cfa_mlr_school", "poldem_fixedx_mlr"]
 
 
 @pytest.mark.parametrize("name", MLR_CASES)

@@ -144,3 +144,9 @@ w <- NULL
 f <- withCallingHandlers(sem(m.x, PDx, missing = "ml", estimator = "MLR"),
   warning = function(cnd) { w <<- c(w, conditionMessage(cnd)); invokeRestart("muffleWarning") })
 dump_fit(f, "tests/reference/sem_fiml/poldem_xmiss_mlr.json", extra = list(warnings = w))
+
+# multigroup FIML + MLR, and complete-data MLR with fixed.x covariates
+f <- cfa(m.hs, HSm, missing = "ml", estimator = "MLR", group = "school")
+dump_fit(f, "tests/reference/sem_fiml/hs_mcar10_mlr_school.json")
+f <- sem(m.x, PD, estimator = "MLR")
+dump_fit(f, "tests/reference/sem_mlr/poldem_fixedx_mlr.json")
