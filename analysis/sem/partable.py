@@ -216,7 +216,9 @@ def build_partable(
     model_stmts = [s for s in stmts if s.op in ("=~", "~", "~~", "~1", "|", "~*~")]
     eqs_y = _unique(s.lhs for s in model_stmts if s.op == "~")
     eqs_x = _unique(s.rhs for s in model_stmts if s.op == "~")
-    lv_x = [v for v in lv if v not in eqs_y]
+    lv_ind = {s.rhs for s in model_stmts if s.op == "=~"}
+    # exogenous latent variables: not regressed on anything and not indicators of a factor
+    lv_x = [v for v in lv if v not in eqs_y and v not in lv_ind]
     # "pure" dependent variables: appear on the left of ~ but never on the right
     ov_y = [v for v in ov if v in eqs_y and v not in eqs_x and v not in names.ov_ind]
     lv_y = [v for v in lv if v in eqs_y and v not in eqs_x]

@@ -28,6 +28,8 @@ CASES: dict[str, tuple[str, dict]] = {
     "hs_cfa_stdlv": ("hs", {"std_lv": True}),
     "hs_covariates": ("hs", {}),
     "pd_path": ("pd", {}),
+    "hs_second_order": ("hs", {}),
+    "pd_sem_stdlv": ("pd", {"std_lv": True}),
 }
 
 

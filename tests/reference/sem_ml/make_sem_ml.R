@@ -139,6 +139,23 @@ fit_g <- sem(path_model, data = pd)
 export(fit_g, "pd_path", list(model = path_model))
 cat("done\n")
 
+# (i) second-order factor (as relationship learning in the instrument)
+so_model <- ' visual  =~ x1 + x2 + x3
+              textual =~ x4 + x5 + x6
+              speed   =~ x7 + x8 + x9
+              g =~ visual + textual + speed '
+fit_i <- cfa(so_model, data = hs)
+export(fit_i, "hs_second_order", list(model = so_model))
+
+# (j) SEM with std.lv = TRUE (residual variances of endogenous factors fixed to 1)
+sl_model <- ' ind60 =~ x1 + x2 + x3
+              dem60 =~ y1 + y2 + y3 + y4
+              dem65 =~ y5 + y6 + y7 + y8
+              dem60 ~ ind60
+              dem65 ~ ind60 + dem60 '
+fit_j <- sem(sl_model, data = pd, std.lv = TRUE)
+export(fit_j, "pd_sem_stdlv", list(model = sl_model))
+
 # (h) moment order with ordered + numeric indicators (delta parameterization, WLSMV):
 #     wls.obs / wls.est / delta at lavaan's estimates, to check CompiledModel.moments()/jacobian()
 mixed <- hs[, paste0("x", 1:4)]
