@@ -123,3 +123,35 @@ def test_em_saturated_model_is_the_h1_of_the_test():
     h1 = res.state.extra["h1_cov"][0]
     assert_close(h1, ref["h1_cov"][0], atol=1e-4, rtol=0.0, what="EM covariances")
     assert np.isfinite(res.state.loglik_h1)
+
+
+def test_non_convergence_is_reported_not_hidden():
+    from analysis.sem import compile_model
+    from analysis.sem.api import sample_stats
+    from analysis.sem.fiml import estimate, prepare_group_data
+    from tests.sem._s2_cases import HS
+
+    data = pd.read_csv(REFERENCE_DIR / "sem_fiml/hs_mcar10.csv")
+    cm = compile_model(HS, data, missing="ml")
+    stats, _ = sample_stats(cm, data, "ml")
+    bound = cm.bind(stats)
+    gd = [prepare_group_data(st.data, fit_h1=False) for st in stats]
+    x, ok, it, _ = estimate(bound, gd, bound.x_start(stats), max_iter=2)
+    assert not ok and it == 2
+    x, ok, _, _ = estimate(bound, gd, bound.x_start(stats))
+    assert ok
+
+
+def test_warm_start_gives_the_same_solution():
+    from analysis.sem import compile_model
+
+    res, _ = fitted("poldem_mar_mlr")
+    data = pd.read_csv(REFERENCE_DIR / "sem_fiml/poldem_mar.csv")
+    from tests.sem._s2_cases import PD
+
+    cm = compile_model(PD, data, missing="ml", estimator="MLR")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        again = cm.fit(data, start=res.x)
+    assert_close(again.x, res.x, atol=1e-6, rtol=0.0, what="warm start")
+    assert again.state.iterations <= 3
