@@ -766,6 +766,15 @@ def _wlsmv_inputs(model: Any, data: list[Any], missing: str = "listwise") -> lis
             "estimator='WLSMV' with continuous indicators (polyserial/Pearson correlations) "
             f"is not supported: {', '.join(continuous)}. Declare them in ordered= or use "
             "estimator='MLR'.")
+    if model.n_groups > 1:
+        pt = model.partable
+        th = pt[(pt["op"] == "|") & (pt["xid"] >= 0)]
+        if (th.groupby("xid")["group"].nunique() > 1).any():
+            raise ModelSpecificationError(
+                "estimator='WLSMV' with thresholds equal across groups needs free scale "
+                "factors (lavaan's '~*~' delta parameters) and latent means in the other "
+                "groups, which this version does not model; compare configural and "
+                "equal-loadings models instead, or use estimator='MLR'.")
     th_model = [a for a, _ in model.th_names]
     out = []
     for label, st in zip(model.groups, data, strict=True):

@@ -8,7 +8,7 @@ import pytest
 
 from analysis.sem import sem
 from analysis.sem.wls import scaled_difference_test
-from instruments.errors import ModelSpecificationError
+from instruments.errors import DataError, ModelSpecificationError
 from tests.parity import (
     CHISQ_RTOL,
     EST_ATOL,
@@ -202,3 +202,18 @@ def test_two_groups_equal_loadings_and_difference_test(two_groups):
                  what="LRT")
     assert out["df_diff"] == ref["lrt"]["df_diff"]
     assert_close(out["pvalue"], ref["lrt"]["pvalue"], atol=FIT_ATOL, what="LRT p")
+
+
+def test_equal_thresholds_across_groups_refused():
+    data = _data("hs_ordinal5_school.csv")
+    with pytest.raises(ModelSpecificationError, match="thresholds equal across groups"):
+        sem(HS, data, estimator="WLSMV", ordered=[f"x{i}" for i in range(1, 10)],
+            group="school", group_equal=("thresholds", "loadings"))
+
+
+def test_category_missing_in_one_group_refused():
+    data = _data("hs_ordinal5_school.csv")
+    data.loc[(data["school"] == "Pasteur") & (data["x1"] == 5), "x1"] = 4
+    with pytest.raises(DataError, match="observed categories in group 'Pasteur'"):
+        sem(HS, data, estimator="WLSMV", ordered=[f"x{i}" for i in range(1, 10)],
+            group="school")
