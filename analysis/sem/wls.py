@@ -52,6 +52,7 @@ __all__ = [
     "dwls_gradient",
     "fit_indices",
     "robust_vcov",
+    "scaled_difference",
     "scaled_difference_test",
     "scaled_shifted_test",
     "srmr",
@@ -666,7 +667,8 @@ def scaled_difference_test(fit0: Any, fit1: Any) -> dict[str, float]:
         ``delta``, ``w_diag`` and ``gamma`` in ``extra``).
     fit1 : FitState, SEMResult or mapping
         The less restricted model.  Needs ``delta``, ``w_diag`` (DWLS weights),
-        ``gamma`` (NACOV), and ``test``.
+        ``gamma`` (NACOV), and ``test``.  The two are swapped if given the other way
+        round (by their degrees of freedom).
 
     Returns
     -------
@@ -687,14 +689,16 @@ def scaled_difference_test(fit0: Any, fit1: Any) -> dict[str, float]:
 
     # In R: lavTestLRT(fit0, fit1)   # for estimator = "WLSMV"
     """
+    if int(_get(_get(fit0, "test"), "df")) < int(_get(_get(fit1, "test"), "df")):
+        fit0, fit1 = fit1, fit0
     t0, t1 = _get(fit0, "test"), _get(fit1, "test")
     chisq0, df0 = float(_get(t0, "chisq")), int(_get(t0, "df"))
     chisq1, df1 = float(_get(t1, "chisq")), int(_get(t1, "df"))
     m = df0 - df1
     if m <= 0:
         raise EstimationError(
-            f"The models are not nested as given: fit0 has df={df0}, fit1 has df={df1}; "
-            "pass the more restricted model as fit0."
+            f"The two models have the same degrees of freedom (df={df0}); they are not "
+            "nested."
         )
     delta1 = np.asarray(_get(fit1, "delta"), dtype=float)
     delta0 = np.asarray(_get(fit0, "delta"), dtype=float)
@@ -746,6 +750,17 @@ def scaled_difference_test(fit0: Any, fit1: Any) -> dict[str, float]:
         "trace_ugamma": tr1,
         "trace_ugamma2": tr2,
     }
+
+
+def scaled_difference(res0: Any, res1: Any) -> dict[str, float]:
+    """Adapter for ``analysis.sem.invariance.lrt``: :func:`scaled_difference_test` with
+    the keys ``delta_chisq``, ``delta_df``, ``delta_pvalue`` (plus ``a`` and ``b``).
+
+    # In R: lavTestLRT(fit1, fit0)   # WLSMV: method = "satorra.2000", scaled.shifted
+    """
+    out = scaled_difference_test(res1, res0)
+    return {"delta_chisq": out["chisq_diff"], "delta_df": out["df_diff"],
+            "delta_pvalue": out["pvalue"], "a": out["a"], "b": out["b"]}
 
 
 # --------------------------------------------------------------------------- backend

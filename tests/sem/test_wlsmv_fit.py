@@ -198,6 +198,10 @@ def test_two_groups_equal_loadings_and_difference_test(two_groups):
     assert_close(loadings.fit["chisq_scaled"], ref["test"]["chisq_scaled"], atol=0,
                  rtol=CHISQ_RTOL, what="chisq.scaled")
     out = scaled_difference_test(loadings, configural)
+    # the adapter used by analysis.sem.invariance.lrt (less restricted model first)
+    from analysis.sem.wls import scaled_difference
+
+    assert scaled_difference(configural, loadings)["delta_chisq"] == out["chisq_diff"]
     assert_close(out["chisq_diff"], ref["lrt"]["chisq_diff"], atol=0, rtol=CHISQ_RTOL,
                  what="LRT")
     assert out["df_diff"] == ref["lrt"]["df_diff"]

@@ -97,6 +97,7 @@ def test_scaled_difference_test_satorra2000():
     assert_close(out["chisq_diff"], lrt["chisq_diff"], atol=0, rtol=CHISQ_RTOL, what="LRT")
     assert out["df_diff"] == lrt["df_diff"]
     assert_close(out["pvalue"], lrt["pvalue"], atol=FIT_ATOL, rtol=0, what="LRT p")
+    swapped = wls.scaled_difference_test(fit1, fit0)
+    assert swapped["chisq_diff"] == out["chisq_diff"]
     with pytest.raises(EstimationError, match="not nested"):
-        wls.scaled_difference_test(fit1 | {"delta": fit1["delta"]}, fit0 | {
-            "w_diag": fit1["w_diag"], "gamma": fit1["gamma"]})
+        wls.scaled_difference_test(fit1, fit1)
