@@ -221,3 +221,17 @@ def test_category_missing_in_one_group_refused():
     with pytest.raises(DataError, match="observed categories in group 'Pasteur'"):
         sem(HS, data, estimator="WLSMV", ordered=[f"x{i}" for i in range(1, 10)],
             group="school")
+
+
+def test_heywood_case_reported_and_just_identified_model():
+    rng = np.random.default_rng(1)
+    # latent correlations that force a standardized loading above 1 for item a
+    r = np.array([[1.0, 0.8, 0.8], [0.8, 1.0, 0.5], [0.8, 0.5, 1.0]])
+    y = rng.normal(size=(2000, 3)) @ np.linalg.cholesky(r).T
+    data = pd.DataFrame(np.digitize(y, [-1.0, 0.0, 1.0]) + 1, columns=["a", "b", "c"])
+    res = sem("f =~ a + b + c", data, estimator="WLSMV", ordered=["a", "b", "c"])
+    assert any("Heywood" in w and "a" in w for w in res.warnings)
+    assert res.fit["df"] == 0
+    assert res.fit["chisq"] < 1e-8
+    pe = res.params.set_index(["lhs", "op", "rhs"])
+    assert pe.loc[("a", "~~", "a"), "est"] < 0
