@@ -153,13 +153,17 @@ def _lbfgs(model, x, data):
 
 
 def estimate(model: CompiledModel, data: list[SampleStats], start: np.ndarray | None = None,
-             ) -> tuple[np.ndarray, float, int, bool]:
-    """Minimise the ML discrepancy; returns ``(x, F_ML, iterations, converged)``."""
+             max_iter: int = 500) -> tuple[np.ndarray, float, int, bool]:
+    """Minimise the ML discrepancy; returns ``(x, F_ML, iterations, converged)``.
+
+    ``max_iter`` bounds the scoring/BFGS iterations; when it is reached the
+    result is returned with ``converged=False``.
+    """
     x0 = model.x_start(data) if start is None else np.asarray(start, dtype=float).copy()
     if model.n_free == 0:
         return x0, f_ml(model, x0, data), 0, True
-    x, f, it, ok = _scoring(model, x0, data)
-    if not ok:
+    x, f, it, ok = _scoring(model, x0, data, max_iter=max_iter)
+    if not ok and it < max_iter:
         xb, fb, itb, okb = _lbfgs(model, x if np.isfinite(f) else x0, data)
         if okb or fb < f:
             x, f, it2, ok2 = _scoring(model, xb, data)
@@ -231,7 +235,7 @@ def fit_ml(model: CompiledModel, data: list[SampleStats], options: Mapping[str, 
     """
     from .api import FitState
 
-    x, F, it, ok = estimate(model, data, start)
+    x, F, it, ok = estimate(model, data, start, max_iter=int(options.get("max_iter", 500)))
     warnings = []
     if not ok:
         warnings.append(f"The ML estimation did not converge after {it} iterations; "
@@ -244,7 +248,7 @@ def fit_ml(model: CompiledModel, data: list[SampleStats], options: Mapping[str, 
     vcov = None
     if model.n_free:
         info = information(model, x, data)
-        if not options.get("baseline"):
+        if ok and not options.get("baseline"):
             check_identification(model, info)
         try:
             vcov = np.linalg.inv(info)

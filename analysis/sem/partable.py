@@ -447,7 +447,7 @@ def build_partable(
         ex["xid"] = -1
         ex["ustart"] = np.nan
         ex["exo"] = 0
-        ex["label"] = ""
+        ex["label"] = np.where(ex["op"] == ":=", ex["lhs"], "")  # lavaan labels := rows
         ex["plabel"] = ""
         ex["start_user"] = np.nan
         ex["line"] = 0

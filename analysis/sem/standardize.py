@@ -15,6 +15,8 @@ from instruments.errors import ModelSpecificationError
 
 from .model import CompiledModel
 
+_NAME = re.compile(r"(?<![0-9A-Za-z_.])[A-Za-z_.][A-Za-z0-9_.]*")
+_NUMBER = re.compile(r"^\.?\d")
 _FUNCS = {"sqrt": np.sqrt, "exp": np.exp, "log": np.log, "abs": np.abs}
 _BINOPS = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply,
            ast.Div: np.divide, ast.Pow: np.power}
@@ -23,10 +25,24 @@ _BINOPS = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply,
 def parse_expression(expr: str) -> ast.expr:
     """Parse an R-style arithmetic expression (``^`` for powers) into a safe AST."""
     text = expr.replace("^", "**")
+    # lavaan labels may contain dots (a.1): give them Python names while parsing
+    dotted: dict[str, str] = {}
+
+    def _sub(m: re.Match) -> str:
+        name = m.group(0)
+        if "." not in name or _NUMBER.match(name):
+            return name
+        return dotted.setdefault(name, f"__dotted_{len(dotted)}")
+
+    text = _NAME.sub(_sub, text)
     try:
         node = ast.parse(text, mode="eval").body
     except SyntaxError as exc:
         raise ModelSpecificationError(f"Cannot read the expression {expr!r}.") from exc
+    back = {v: k for k, v in dotted.items()}
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name) and sub.id in back:
+            sub.id = back[sub.id]
     for sub in ast.walk(node):
         ok = isinstance(sub, (ast.BinOp, ast.UnaryOp, ast.Name, ast.Constant, ast.Call,
                               ast.Load, ast.USub, ast.UAdd, *_BINOPS))
@@ -241,4 +257,3 @@ def resolve_fixed_values(table: pd.DataFrame) -> np.ndarray:
     return table["est"].to_numpy(dtype=float).copy()
 
 
-_PLABEL = re.compile(r"^\.p\d+\.$")

@@ -122,3 +122,10 @@ def test_summary_and_result_columns():
         res.fit["chisq"] = 0.0  # read-only mapping
     assert res.n == {"": 301, "total": 301}
     assert res.estimator == "ML"
+
+
+def test_non_convergence_is_reported_not_hidden():
+    res = cfa(HS_MODEL, dataset("hs"), max_iter=2)
+    assert not res.converged
+    assert any("did not converge" in w for w in res.warnings)
+    assert "converged: False" in res.summary()
