@@ -20,7 +20,15 @@ Conventions (lavaan 0.6, one group)
   ``scaling_factor = 1 / a`` (``test = "scaled.shifted"``, Asparouhov & Muthén 2010).
 * Baseline: the independence model with free thresholds (correlations fixed at 0).
 * RMSEA uses ``N - 1``; CFI/TLI/RMSEA "scaled" plug the scaled statistics of the
-  model and the baseline into the usual formulas.
+  model and the baseline into the usual formulas; the "robust" ones follow
+  lavaan's catML-based correction (:func:`catml_robust_measures`).
+* Several groups: ``sum_g (N_g - 1) F_g`` is minimised and is the test statistic;
+  information and meat are weighted by ``N_g / N``, the covariance divided by
+  ``N - G`` (see :func:`fit_wlsmv`).
+
+Entry points: :func:`fit_wlsmv` (the backend behind
+``analysis.sem.sem(..., estimator="WLSMV", ordered=[...])``) and
+:func:`scaled_difference_test` (``lavTestLRT`` for nested WLSMV fits).
 
 References
 ----------
