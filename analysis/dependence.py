@@ -82,7 +82,7 @@ def dependence_indices(d_own, d_partner) -> pd.DataFrame:
 
     Examples
     --------
-    >>> dependence_indices([5.0], [3.0]).loc[0, "adv_partner"]
+    >>> float(dependence_indices([5.0], [3.0]).loc[0, "adv_partner"])
     2.0
     """
     index = d_own.index if isinstance(d_own, pd.Series) else None
