@@ -82,18 +82,21 @@ def longest_run(x: np.ndarray) -> np.ndarray:
     return best
 
 
-def relative_speed_index(page_times: pd.DataFrame) -> np.ndarray:
+def relative_speed_index(page_times: pd.DataFrame, clip: float | None = 3.0) -> np.ndarray:
     """SoSci-style relative speed index from per-page times.
 
     For each page the sample median time is divided by the respondent's time
-    on that page; the index is the mean of these ratios over the pages the
-    respondent has a positive time for.  1 = typical speed, 2 = twice as fast
-    as the typical respondent.
+    on that page (a speed factor); factors above ``clip`` are set to ``clip``
+    and the index is their mean over the pages the respondent has a positive
+    time for.  1 = typical speed, 2 = twice as fast as the typical respondent.
 
     Parameters
     ----------
     page_times : pandas.DataFrame
         Respondents x pages, seconds.
+    clip : float or None, default 3.0
+        Upper limit of a page's speed factor (Leiner 2019 uses 3), so that one
+        page skipped in a second does not dominate; None for no limit.
 
     Returns
     -------
@@ -103,12 +106,16 @@ def relative_speed_index(page_times: pd.DataFrame) -> np.ndarray:
     Notes
     -----
     After Leiner (2019), SoSci Survey's ``TIME_RSI``; pages are weighted equally.
+    In R (Leiner's supplement): ``mean(pmin(median_page_times / times, 3), na.rm = TRUE)``
+    per respondent.
     """
     t = page_times.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
     t = np.where(t > 0, t, np.nan)
     with np.errstate(all="ignore"):
         med = np.nanmedian(t, axis=0) if t.size else np.array([])
         ratio = med[None, :] / t
+        if clip is not None:
+            ratio = np.minimum(ratio, clip)
         valid = ~np.isnan(ratio)
         total = np.where(valid, ratio, 0.0).sum(axis=1)
         count = valid.sum(axis=1)
@@ -125,6 +132,7 @@ def quality_flags(
     max_sd: float = 0.0,
     speed_fraction: float = 0.5,
     rsi_threshold: float = 2.0,
+    rsi_clip: float | None = 3.0,
     max_missing: float = 0.3,
 ) -> pd.DataFrame:
     """Flag careless, speeding and incomplete respondents.
@@ -150,6 +158,8 @@ def quality_flags(
         Flag when ``duration_sec`` is below this fraction of the median.
     rsi_threshold : float, default 2.0
         Flag when the relative speed index (``page_time_*`` columns) exceeds this.
+    rsi_clip : float or None, default 3.0
+        Upper limit of each page's speed factor, see :func:`relative_speed_index`.
     max_missing : float, default 0.3
         Flag when the share of unanswered rating items exceeds this.
 
@@ -206,7 +216,7 @@ def quality_flags(
     else:
         ratio = np.full(n, np.nan)
     page_cols = [c for c in df.columns if str(c).startswith("page_time_")]
-    rsi = relative_speed_index(df[page_cols]) if page_cols else np.full(n, np.nan)
+    rsi = relative_speed_index(df[page_cols], clip=rsi_clip) if page_cols else np.full(n, np.nan)
     with np.errstate(invalid="ignore"):
         speeder = (ratio < speed_fraction) | (rsi > rsi_threshold)
 

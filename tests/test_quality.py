@@ -52,6 +52,9 @@ def test_relative_speed_index_by_hand():
     np.testing.assert_allclose(relative_speed_index(t), [1.5, 1.0, 0.5], rtol=0, atol=1e-12)
     t.loc[0, "p2"] = np.nan  # unseen page: mean over the pages seen
     np.testing.assert_allclose(relative_speed_index(t)[0], 20.0 / 10.0, rtol=0, atol=1e-12)
+    t.loc[0, "p1"] = 2.0  # factor 10 is clipped to 3 (Leiner 2019) unless clip=None
+    np.testing.assert_allclose(relative_speed_index(t)[0], 3.0, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(relative_speed_index(t, clip=None)[0], 10.0, rtol=0, atol=1e-12)
 
 
 def test_each_rule_on_hand_made_respondents():
@@ -70,7 +73,7 @@ def test_each_rule_on_hand_made_respondents():
     assert out.loc[3, "item_sd"] == 0.0 and out.loc[3, "longest_run"] == len(ITEMS)
     assert out["speeder_flag"].tolist() == [False, False, False, False, True, False]
     assert out.loc[4, "duration_ratio"] == pytest.approx(200.0 / 600.0, abs=1e-12)
-    assert out.loc[4, "rsi"] == pytest.approx((100 / 30 + 200 / 60) / 2, abs=1e-12)
+    assert out.loc[4, "rsi"] == pytest.approx(3.0, abs=1e-12)  # both factors 3.33, clipped
     assert out.loc[5, "missing_share"] == pytest.approx(30 / len(ITEMS), abs=1e-12)
     assert out["missing_flag"].tolist() == [False] * 5 + [True]
     assert out["exclude"].tolist() == [False, True, True, True, True, True]
