@@ -817,6 +817,28 @@ def _drop_missing_x(model: Any, data: list, warns: list[str]) -> tuple[Any, list
     return (model.bind(out), out) if changed else (model, data)
 
 
+def _independence_start(bmodel: Any, gd: list[GroupData]) -> np.ndarray | None:
+    """Closed-form FIML estimates of the independence model (available-case moments)."""
+    pt = bmodel.partable
+    x = np.zeros(bmodel.n_free)
+    seen = np.zeros(bmodel.n_free, dtype=bool)
+    idx = {v: i for i, v in enumerate(bmodel.ov_names)}
+    for r in pt[pt["xid"] >= 0].itertuples():
+        g = gd[int(r.group) - 1]
+        if r.lhs not in idx:
+            return None
+        col = g.y[:, idx[r.lhs]]
+        col = col[np.isfinite(col)]
+        if r.op == "~~" and r.lhs == r.rhs:
+            x[r.xid] = float(np.var(col))
+        elif r.op == "~1":
+            x[r.xid] = float(np.mean(col))
+        else:
+            return None
+        seen[r.xid] = True
+    return x if seen.all() else None
+
+
 def _loglik_fixed_x(model: Any, gd: list[GroupData]) -> float:
     if not model.ov_x:
         return 0.0
@@ -946,8 +968,9 @@ def fit_normal(
     if not is_baseline:
         try:
             bmodel = baseline_model(model).bind(data)
-            baseline = fit_normal(bmodel, data, {**dict(options), "baseline": True}, None,
-                                  robust_se=robust_se, _prepared=gd)
+            baseline = fit_normal(bmodel, data, {**dict(options), "baseline": True},
+                                  _independence_start(bmodel, gd), robust_se=robust_se,
+                                  _prepared=gd)
         except (EstimationError, ModelSpecificationError) as exc:
             warns.append(f"The baseline model could not be fitted: {exc}")
             baseline = None
