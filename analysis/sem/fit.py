@@ -128,7 +128,7 @@ def fit_measures(model: CompiledModel, state, data: list[SampleStats]) -> dict[s
         out["nfi"] = (bx2 - x2) / bx2 if bx2 > 0 else float("nan")
         out["pnfi"] = df / bdf * out["nfi"] if bdf > 0 else float("nan")
         out["ifi"] = (bx2 - x2) / (bx2 - df) if bx2 != df else float("nan")
-        out["rni"] = 1 - max(x2 - df, 0) / max(bx2 - bdf, 0) if bx2 > bdf else float("nan")
+        out["rni"] = 1 - (x2 - df) / (bx2 - bdf) if bx2 != bdf else float("nan")
         if scaled and "chisq_scaled" in b.test:
             sx2, sdf = float(t["chisq_scaled"]), float(t["df_scaled"])
             bsx2, bsdf = float(b.test["chisq_scaled"]), float(b.test["df_scaled"])

@@ -528,6 +528,37 @@ class CompiledModel:
         return None
 
 
+def cell_of(lhs: str, op: str, rhs: str, ovi: Mapping[str, int], eti: Mapping[str, int],
+            ) -> tuple[int, int, int]:
+    """Matrix code and cell ``(code, row, col)`` of a parameter ``lhs op rhs``.
+
+    ``ovi``/``eti`` map observed / eta variable names to their positions.  Raises
+    ``ModelSpecificationError`` if the parameter has no place in the LISREL form.
+    """
+    if op == "=~":
+        if rhs in eti:
+            return BETA, eti[rhs], eti[lhs]
+        return LAMBDA, ovi[rhs], eti[lhs]
+    if op == "~":
+        if lhs not in eti or rhs not in eti:
+            raise ModelSpecificationError(f"Cannot place '{lhs} ~ {rhs}' in the model.")
+        return BETA, eti[lhs], eti[rhs]
+    if op == "~~":
+        if lhs in eti and rhs in eti:
+            i, j = eti[lhs], eti[rhs]
+            return PSI, max(i, j), min(i, j)
+        if lhs in ovi and rhs in ovi and lhs not in eti and rhs not in eti:
+            i, j = ovi[lhs], ovi[rhs]
+            return THETA, max(i, j), min(i, j)
+        raise ModelSpecificationError(
+            f"Cannot place the covariance '{lhs} ~~ {rhs}' in the model.")
+    if op == "~1":
+        if lhs in eti:
+            return ALPHA, eti[lhs], 0
+        return NU, ovi[lhs], 0
+    raise ModelSpecificationError(f"Unknown operator {op!r}.")
+
+
 def build_specs(partable: pd.DataFrame, ov_names: list[str], lv_names: list[str],
                 eta_ov: list[str], ordered: list[str], n_groups: int, n_free: int,
                 ) -> tuple[list[str], list[tuple[str, str]], tuple[_GroupSpec, ...]]:
@@ -561,30 +592,10 @@ def build_specs(partable: pd.DataFrame, ov_names: list[str], lv_names: list[str]
         rows = pt[(pt["group"] == g) & pt["op"].isin(["=~", "~", "~~", "~1", "|"])]
         for ridx, r in rows.iterrows():
             lhs, op, rhs = r["lhs"], r["op"], r["rhs"]
-            if op == "=~":
-                if rhs in eti:
-                    code, i, j = BETA, eti[rhs], eti[lhs]
-                else:
-                    code, i, j = LAMBDA, ovi[rhs], eti[lhs]
-            elif op == "~":
-                if lhs not in eti or rhs not in eti:
-                    raise ModelSpecificationError(f"Cannot place '{lhs} ~ {rhs}' in the model.")
-                code, i, j = BETA, eti[lhs], eti[rhs]
-            elif op == "~~":
-                if lhs in eti and rhs in eti:
-                    code, i, j = PSI, eti[lhs], eti[rhs]
-                elif lhs in ovi and rhs in ovi and lhs not in eti and rhs not in eti:
-                    code, i, j = THETA, ovi[lhs], ovi[rhs]
-                else:
-                    raise ModelSpecificationError(
-                        f"Cannot place the covariance '{lhs} ~~ {rhs}' in the model.")
-            elif op == "~1":
-                if lhs in eti:
-                    code, i, j = ALPHA, eti[lhs], 0
-                else:
-                    code, i, j = NU, ovi[lhs], 0
-            else:  # "|"
+            if op == "|":
                 code, i, j = TAU, th_pos[(lhs, rhs)], 0
+            else:
+                code, i, j = cell_of(lhs, op, rhs, ovi, eti)
             xid = int(r["xid"])
             if xid >= 0:
                 ents.append((code, i, j, xid, int(ridx)))

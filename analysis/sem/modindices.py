@@ -17,7 +17,10 @@ Candidates with ``diag(V) < sqrt(machine eps)`` are not identified and dropped
 Known difference: for regressions of a fixed.x covariate on another variable
 (``x ~ y``, which contradict fixed.x) lavaan's values differ from ours; they
 are not meaningful in either program.  For variance candidates of latent
-variables ``sepc_all`` may differ from lavaan.
+variables ``sepc_all`` may differ from lavaan.  Candidates equivalent to a free
+parameter (the same matrix cell, e.g. ``x3 ~ f`` when ``f =~ x3`` is free) are
+skipped, as are loadings on variables that are regressed on others (lavaan
+does the same).
 
 # In R: lavaan::modindices(fit)
 """
@@ -31,6 +34,8 @@ import pandas as pd
 
 from instruments.errors import ModelSpecificationError
 
+from .model import cell_of
+
 _COLS = ["lhs", "op", "rhs", "group", "mi", "epc", "sepc_all"]
 
 
@@ -39,23 +44,26 @@ def _candidates(model, table: pd.DataFrame) -> list[tuple[str, str, str, int]]:
     ov_x = set(model.ov_x)
     ov_nox = [v for v in model.ov_names if v not in ov_x]
     ov_xs = [v for v in model.ov_names if v in ov_x]
-    eta = set(model.eta_names)
     reg = table[table["op"] == "~"]
     eqs = list(dict.fromkeys(list(reg["lhs"]) + list(reg["rhs"])))
+    eqs_y = set(reg["lhs"])
+    ind = set(table.loc[table["op"] == "=~", "rhs"])
     out = []
     for g in range(1, model.n_groups + 1):
         for f in lv:
             for v in ov_nox:
-                out.append((f, "=~", v, g))
-        # residual (co)variances: measured indicators (not structural observed
-        # variables), exogenous covariates among themselves, latent variables
-        ov_ind = [v for v in ov_nox if v not in eta]
+                if v not in eqs_y:
+                    out.append((f, "=~", v, g))
+        # residual (co)variances: indicators, exogenous covariates among themselves,
+        # latent variables
+        ov_ind = [v for v in ov_nox if v in ind]
         for names in (ov_ind, ov_xs, lv):
             for a, b in combinations_with_replacement(names, 2):
                 out.append((a, "~~", b, g))
         for a in eqs:
             for b in eqs:
-                if a != b:
+                # an indicator regressed on a factor is a cross-loading: lavaan omits it
+                if a != b and not (a in ind and b in lv):
                     out.append((a, "~", b, g))
     return out
 
@@ -95,7 +103,27 @@ def modification_indices(result) -> pd.DataFrame:
     cand_keys = []
     cand_vals = []
     k = n_free
+    # If some indicators sit in the eta vector (they take part in regressions), carry all
+    # indicators there so that every residual covariance among indicators has a cell.
+    eta_ov = [v for v in model.eta_names if v not in model.lv_names]
+    ind = [v for v in model.ov_names if v in set(base.loc[base["op"] == "=~", "rhs"])]
+    if any(v in eta_ov for v in ind):
+        eta_ov = [v for v in model.ov_names if v in set(eta_ov) | set(ind)]
+    eta_names = list(model.lv_names) + eta_ov
+    ovi = {v: i for i, v in enumerate(model.ov_names)}
+    eti = {v: i for i, v in enumerate(eta_names)}
+    used: set[tuple] = set()
+    for r in base.itertuples():
+        if r.xid >= 0 and r.op != "|":
+            used.add((r.group, *cell_of(r.lhs, r.op, r.rhs, ovi, eti)))
     for key in _candidates(model, base):
+        try:
+            cell = (key[3], *cell_of(key[0], key[1], key[2], ovi, eti))
+        except (ModelSpecificationError, KeyError):
+            continue  # no place in this model's LISREL form (see module docstring)
+        if cell in used:
+            continue  # the same cell as a free parameter or an earlier candidate
+        used.add(cell)
         i = key_row.get(key)
         if i is not None:
             if xid[i] >= 0:
@@ -122,7 +150,7 @@ def modification_indices(result) -> pd.DataFrame:
     ext["block"] = ext["group"]
     ext["id"] = np.arange(1, len(ext) + 1)
     emodel = compile_table(ext, ov_names=model.ov_names, lv_names=model.lv_names,
-                           eta_ov=[v for v in model.eta_names if v not in model.lv_names],
+                           eta_ov=eta_ov,
                            ov_x=model.ov_x, ordered=model.ordered, groups=model.groups,
                            meanstructure=model.meanstructure, options=model.options)
     emodel = emodel.bind(stats)

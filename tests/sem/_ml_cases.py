@@ -30,6 +30,8 @@ CASES: dict[str, tuple[str, dict]] = {
     "pd_path": ("pd", {}),
     "hs_second_order": ("hs", {}),
     "pd_sem_stdlv": ("pd", {"std_lv": True}),
+    "hs_mimic": ("hs", {}),
+    "hs_group_covariate": ("hs", {"group": "school", "group_equal": ("loadings",)}),
 }
 
 

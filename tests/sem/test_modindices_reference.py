@@ -20,6 +20,9 @@ def _merged(case: str):
     # Known difference (documented in analysis.sem.modindices): regressions of a fixed.x
     # covariate on other variables ("x ~ y") are computed differently by lavaan.
     m = m[~((m["op"] == "~") & m["lhs"].isin(res.model.ov_x))]
+    # (co)variances among fixed.x covariates: mi = 0 by construction; lavaan lists them
+    # only in some models
+    m = m[~((m["op"] == "~~") & m["lhs"].isin(res.model.ov_x) & m["rhs"].isin(res.model.ov_x))]
     return m
 
 

@@ -156,6 +156,20 @@ sl_model <- ' ind60 =~ x1 + x2 + x3
 fit_j <- sem(sl_model, data = pd, std.lv = TRUE)
 export(fit_j, "pd_sem_stdlv", list(model = sl_model))
 
+# (k) MIMIC with a direct effect on an indicator, an indicator residual covariance,
+#     and a multigroup model with a covariate (fixed.x per group)
+mimic_model <- ' visual  =~ x1 + x2 + x3
+                 textual =~ x4 + x5 + x6
+                 visual + textual ~ ageyr
+                 x3 ~ sex
+                 x2 ~~ x3 '
+fit_k <- sem(mimic_model, data = hs)
+export(fit_k, "hs_mimic", list(model = mimic_model))
+fit_k2 <- sem(' visual =~ x1 + x2 + x3
+                visual ~ ageyr ', data = hs, group = "school", group.equal = "loadings")
+export(fit_k2, "hs_group_covariate", list(model = ' visual =~ x1 + x2 + x3
+                visual ~ ageyr '))
+
 # (h) moment order with ordered + numeric indicators (delta parameterization, WLSMV):
 #     wls.obs / wls.est / delta at lavaan's estimates, to check CompiledModel.moments()/jacobian()
 mixed <- hs[, paste0("x", 1:4)]
