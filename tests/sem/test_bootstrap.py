@@ -42,7 +42,8 @@ def compiled(pd_data):
 
 @pytest.fixture(scope="module")
 def boot500(compiled, pd_data):
-    return bootstrap(compiled, pd_data, R_OURS, seed=20261122, n_jobs=2, progress=False)
+    return bootstrap(compiled, pd_data, R_OURS, seed=20261122, n_jobs=2, bca=True,
+                     progress=False)
 
 
 def _ref_row(name):
@@ -85,6 +86,18 @@ def test_percentile_ci_agrees_with_lavaan_within_monte_carlo_error(boot500, name
     for ours, theirs, p in ((lo[j], row["ci_lower"], 0.025), (hi[j], row["ci_upper"], 0.975)):
         tol = _quantile_tolerance(t, p, REF["R"], boot500.n_ok)
         assert abs(ours - theirs) <= tol, f"{name} p={p}: {ours} vs {theirs} (tol {tol:.4f})"
+
+
+@pytest.mark.parametrize("name", ["ab", "total"])
+def test_bca_ci_agrees_with_boot_within_monte_carlo_error(boot500, name):
+    t = np.array(REF["draws"][name])
+    ref = REF["bca"][name]
+    j = boot500.names.index(name)
+    lo, hi = boot500.ci(0.95, "bca")
+    for ours, theirs, p in ((lo[j], ref["norm_inter"][0], ref["adj_alpha"][0]),
+                            (hi[j], ref["norm_inter"][1], ref["adj_alpha"][1])):
+        tol = _quantile_tolerance(t, p, REF["R"], boot500.n_ok)
+        assert abs(ours - theirs) <= tol, f"{name} BCa: {ours} vs {theirs} (tol {tol:.4f})"
 
 
 @pytest.mark.parametrize("name", ["ab", "total"])
