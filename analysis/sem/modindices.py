@@ -85,9 +85,11 @@ def modification_indices(result) -> pd.DataFrame:
     from .standardize import standardized
 
     model = result.model
-    if model.ordered or result.estimator not in ("ML", "MLR"):
+    if (model.ordered or result.estimator not in ("ML", "MLR")
+            or model.options.get("missing") != "listwise"):
         raise ModelSpecificationError(
-            "Modification indices are available for continuous data (ML/MLR) only.")
+            "Modification indices are available for complete continuous data (ML/MLR with "
+            "missing='listwise') only.")
     stats = list(result.stats)
     table = result.partable
     base = table[table["op"].isin(["=~", "~", "~~", "~1", "|"])].copy()

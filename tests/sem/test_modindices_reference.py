@@ -56,3 +56,16 @@ def test_min_value_filters():
     # lavaan's largest MI for this model is visual =~ x9
     ref = ref_frame(reference("hs_cfa"), "modindices").sort_values("mi", ascending=False)
     assert (top["lhs"], top["op"], top["rhs"]) == tuple(ref.iloc[0][["lhs", "op", "rhs"]])
+
+
+def test_not_offered_where_the_formula_does_not_hold():
+    from instruments.errors import ModelSpecificationError
+
+    hs = dataset("hs").copy()
+    hs.loc[::10, "x1"] = float("nan")
+    try:
+        res = sem(reference("hs_cfa")["model"], hs, missing="ml")
+    except ModelSpecificationError:  # FIML backend not available in this checkout
+        pytest.skip("missing='ml' backend not available")
+    with pytest.raises(ModelSpecificationError, match="listwise"):
+        res.modindices()
