@@ -16,8 +16,9 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -34,6 +35,19 @@ _FACTOR_RE = re.compile(r"^([a-z][a-z0-9_]*)(\^2)?$")
 
 
 # --------------------------------------------------------------------------- population
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Population moments of the structural terms (from the fixed calibration sample).
+
+    ``term_means[eq]`` are E[term] for the terms of equation ``eq`` and
+    ``explained[eq]`` the variance they explain; the residual variance is
+    ``1 - explained`` so that every latent variable has variance 1.
+    """
+
+    term_means: Mapping[str, tuple[float, ...]]
+    explained: Mapping[str, float]
 
 
 @dataclass(frozen=True)
@@ -68,6 +82,7 @@ class Population:
     equations: tuple[Equation, ...]
     spec: Mapping[str, Any]
     path: str
+    calibration: Calibration | None = None
 
     def equation(self, name: str) -> Equation:
         """Return the structural equation of latent variable ``name``."""
@@ -181,16 +196,17 @@ def load_population(path: str | Path | None = None) -> Population:
             + "\n".join(f"  - {x}" for x in problems)
         )
     shares = dict(spec.get("exogenous", {}).get("alliance_share", {}) or {})
-    return Population(
+    pop = Population(
         id=str(spec.get("id", "population")),
         version=int(spec.get("version", 1)),
         exogenous=exo,
         correlation=tuple(tuple(float(v) for v in row) for row in corr),
-        exogenous_alliance_share=shares,
+        exogenous_alliance_share=MappingProxyType(shares),
         equations=tuple(equations),
-        spec=spec,
+        spec=MappingProxyType(spec),
         path=str(p),
     )
+    return replace(pop, calibration=_calibrate(pop))
 
 
 # --------------------------------------------------------------------------- instrument view
@@ -291,12 +307,6 @@ def _dependence_terms(d_own: np.ndarray, d_partner: np.ndarray) -> dict[str, np.
     }
 
 
-@dataclass(frozen=True)
-class _Calibration:
-    term_means: Mapping[str, tuple[float, ...]]
-    explained: Mapping[str, float]
-
-
 def _term_matrix(eq: Equation, values: Mapping[str, np.ndarray], n: int) -> np.ndarray:
     out = np.empty((n, len(eq.terms)))
     for j, t in enumerate(eq.terms):
@@ -313,8 +323,8 @@ def _latents(
     stage: np.ndarray,
     alliance_index: np.ndarray,
     partner_row: np.ndarray,
-    calibration: _Calibration | None,
-) -> tuple[dict[str, np.ndarray], _Calibration]:
+    calibration: Calibration | None,
+) -> tuple[dict[str, np.ndarray], Calibration]:
     """Draw all latent variables.
 
     ``partner_row[i]`` is the row of the other firm of ``i``'s alliance for B
@@ -372,10 +382,10 @@ def _latents(
         own = rng.standard_normal(n)
         resid = math.sqrt(share) * shared + math.sqrt(1.0 - share) * own
         values[eq.name] = systematic + math.sqrt(1.0 - var_sys) * resid
-    return values, _Calibration(means, explained)
+    return values, Calibration(MappingProxyType(means), MappingProxyType(explained))
 
 
-def _calibrate(pop: Population) -> _Calibration:
+def _calibrate(pop: Population) -> Calibration:
     cal = pop.spec.get("calibration", {}) or {}
     n = int(cal.get("n", 200_000))
     rng = np.random.default_rng(int(cal.get("seed", 0)))
@@ -575,7 +585,9 @@ def simulate_study(
     instrument : Instrument, optional
         Default: ``instruments.loader.load_instrument()``.
     population : Population, optional
-        Default: :func:`load_population`.
+        Default: :func:`load_population` (reading the file and calibrating
+        takes about half a second: pass a loaded population when simulating
+        many samples, e.g. for Monte Carlo power).
 
     Returns
     -------
@@ -591,6 +603,19 @@ def simulate_study(
     ------
     DataError
         For impossible arguments (``2 * dyads > n``, ``missing`` outside [0, 0.9)).
+
+    Notes
+    -----
+    Latent variables follow ``population.yaml``; each rating item is
+    ``loading * factor + method + error`` cut into the response categories at
+    fixed thresholds (skewed towards agreement), reverse-keyed items are
+    written reversed.  The closest R analogue is
+    ``lavaan::simulateData(model, sample.nobs = n)`` followed by ``cut()``,
+    which has no dyads, careless respondents or paradata.
+
+    Examples
+    --------
+    >>> df = simulate_study(400, dyads=100, seed=2026)  # doctest: +SKIP
     """
     return simulate_study_with_truth(
         n,
@@ -631,7 +656,7 @@ def simulate_study_with_truth(
     pop = population if population is not None else load_population()
     spec = pop.spec
     layout = _layout(instrument)
-    calibration = _calibrate(pop)
+    calibration = pop.calibration if pop.calibration is not None else _calibrate(pop)
     rng = np.random.default_rng(seed)
 
     # alliances and roles
