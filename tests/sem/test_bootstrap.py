@@ -27,7 +27,7 @@ from instruments.errors import EstimationError, ModelSpecificationError
 from tests.parity import EST_ATOL, EST_RTOL, REFERENCE_DIR, assert_close, load_reference
 
 REF = load_reference("sem_boot/poldem_indirect.json")
-R_OURS = 400
+R_OURS = 500
 
 
 @pytest.fixture(scope="module")
@@ -199,3 +199,20 @@ def test_bootstrap_state_and_params_give_lavaan_style_table(pd_data):
     assert_close(tab["est"], res.params["est"], atol=0.0, rtol=0.0, what="estimates unchanged")
     fixed = tab[(tab["op"] == "=~") & (tab["se"] == 0)]
     assert len(fixed) == 3 and (fixed["ci_lower"] == fixed["est"]).all()
+
+
+def test_sem_bootstrap_option_gives_bootstrap_se_and_percentile_ci(compiled, pd_data):
+    """``sem(..., bootstrap=N, seed=S)`` = lavaan ``se="bootstrap"`` + ``boot.ci.type="perc"``."""
+    from analysis.sem import sem
+
+    res = sem(REF["model"], pd_data, bootstrap=25, seed=9)
+    boot = bootstrap(compiled, pd_data, 25, seed=9, progress=False)
+    p = res.params
+    lo, hi = boot.ci()
+    for name in ("ab", "total"):
+        row = p[p["lhs"] == name].iloc[0]
+        j = boot.names.index(name)
+        assert_close([row["se"], row["ci_lower"], row["ci_upper"]], [boot.se[j], lo[j], hi[j]],
+                     atol=1e-8, rtol=0.0, what=name)
+    free = p[p["op"] == "~"]
+    assert (free["ci_upper"] - free["ci_lower"] > 0).all()
