@@ -1,7 +1,52 @@
-"""alliance-survey web app (placeholder until the survey issue lands)."""
+"""alliance-survey web app: the respondent survey and the study lead's pages.
+
+Run with ``streamlit run streamlit_app.py``.  The database comes from the
+environment variable ``ALLIANCE_SURVEY_DB`` (default: the SQLite file
+``data/alliance_survey.sqlite``), the instrument from the package.
+
+- ``/?t=TOKEN``: the survey of one invitation;
+- ``/?admin=1`` (optionally ``&study=NAME``): the study lead's pages.
+
+This script only routes; pages are rendered by :mod:`instruments.ui`.
+"""
+
+from __future__ import annotations
+
+import os
 
 import streamlit as st
 
-st.set_page_config(page_title="alliance-survey", page_icon="🤝")
-st.title("alliance-survey")
-st.write("The respondent survey is not built yet. Use the `alliance-survey` command line.")
+from instruments.store import DB_ENV_VAR, ResponseStore
+
+st.set_page_config(page_title="Alliance survey", page_icon="🤝", layout="centered")
+
+
+@st.cache_resource(show_spinner=False)
+def get_store(url: str | None) -> ResponseStore:
+    """One store (engine + read-only instrument) per database URL, shared by sessions."""
+    return ResponseStore(url)
+
+
+def main() -> None:
+    """Route to the survey, the study-lead pages or the no-token page."""
+    from instruments.ui.admin import render_admin
+    from instruments.ui.respondent import render_no_token, render_survey
+
+    params = st.query_params
+    store = get_store(os.environ.get(DB_ENV_VAR))
+    if params.get("admin"):
+        base_url = (
+            os.environ.get("ALLIANCE_SURVEY_BASE_URL")
+            or (st.context.url or "").split("?")[0]
+            or "http://localhost:8501"
+        )
+        render_admin(store, study=params.get("study"), base_url=base_url)
+        return
+    token = params.get("t")
+    if not token:
+        render_no_token()
+        return
+    render_survey(store, token)
+
+
+main()

@@ -1,0 +1,248 @@
+"""What a survey page shows and how its answers are submitted (no Streamlit here).
+
+:func:`page_fields` turns one page of the store into :class:`FieldView` objects
+(text with the partner filled in, response options with labels, shown order),
+:func:`submit_answers` sends a page to the store and turns every possible outcome
+(saved, invalid answers, refused token, lost database) into a
+:class:`SubmitOutcome` that the page can show.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from instruments.errors import ResponseError
+from instruments.schema import fill_text
+from instruments.store.pages import PageValidationError
+from instruments.ui.texts import t
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
+
+
+def escape_md(text: str) -> str:
+    """Escape Markdown so that ``text`` is shown literally (never as HTML or formatting).
+
+    Streamlit renders widget labels and ``st.markdown`` as Markdown; partner names
+    and item texts are data, so every Markdown character is backslash-escaped.
+    Paragraph breaks (blank lines) are kept.
+    """
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def is_missing(value: Any) -> bool:
+    """Whether a widget value means "not answered"."""
+    if value is None:
+        return True
+    if isinstance(value, str) and value.strip() == "":
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+@dataclass(frozen=True)
+class FieldView:
+    """One question as shown on a page.
+
+    ``kind`` is the store's field kind (``coded``, ``integer``, ``number``,
+    ``text``, ``boolean``); ``options`` the codes in display order with
+    ``labels`` (code -> label) for coded and boolean fields; ``matrix`` is true
+    for scale items and attention checks (shown as a labelled 7-point row).
+    """
+
+    id: str
+    kind: str
+    text: str
+    required: bool
+    matrix: bool = False
+    options: tuple[int, ...] = ()
+    labels: dict[int, str] = field(default_factory=dict)
+    min: float | None = None
+    max: float | None = None
+    unit: str | None = None
+    max_length: int | None = None
+
+
+def partner_label(partner_name: str | None) -> str:
+    """The value for ``{partner}``: the invitation's partner name or the generic wording."""
+    return partner_name if partner_name else "the partner"
+
+
+def page_fields(
+    store: Any, page: str | int, *, seed: int, lang: str, partner: str | None
+) -> list[FieldView]:
+    """The fields of one page in the order this respondent sees them.
+
+    Parameters
+    ----------
+    store
+        The :class:`~instruments.store.ResponseStore` (its instrument and pages).
+    page
+        Page id or index.
+    seed
+        The respondent's seed (``RespondentState.seed``); the order comes from
+        :meth:`ResponseStore.item_order`, the same order the store records.
+    lang
+        Language of the texts.
+    partner
+        Partner name from the invitation (``None``: generic wording).
+    """
+    inst = store.instrument
+    spec = store.page(page)
+    by_id = {f.id: f for f in spec.fields}
+    views = []
+    for item_id in store.item_order(seed, spec.id):
+        spec_field = by_id[item_id]
+        obj = inst.item(item_id)
+        text = inst.item_text(item_id, lang, partner=partner_label(partner))
+        responses = inst.response_list(item_id)
+        options: tuple[int, ...] = ()
+        labels: dict[int, str] = {}
+        if responses is not None and spec_field.kind in ("coded", "boolean"):
+            labels = responses.value_labels(lang)
+            options = tuple(labels)
+        unit = getattr(obj, "unit", None)
+        views.append(
+            FieldView(
+                id=item_id,
+                kind=spec_field.kind,
+                text=text,
+                required=spec_field.required,
+                matrix=spec_field.randomize,
+                options=options,
+                labels=labels,
+                min=spec_field.min,
+                max=spec_field.max,
+                unit=unit.get(lang) if isinstance(unit, Mapping) else None,
+                max_length=spec_field.max_length if spec_field.kind == "text" else None,
+            )
+        )
+    return views
+
+
+def widget_value(view: FieldView, stored: Any) -> Any:
+    """Convert a stored answer to the value a widget shows (``None`` when unanswered)."""
+    if is_missing(stored):
+        return "" if view.kind == "text" else None
+    if view.kind in ("coded", "boolean", "integer"):
+        value = int(stored)
+        if view.options and value not in view.options:
+            return None
+        return value
+    if view.kind == "number":
+        return float(stored)
+    return str(stored)
+
+
+def answer_value(view: FieldView, widget: Any) -> Any:
+    """Convert a widget value to what the store receives (``None`` when unanswered)."""
+    if is_missing(widget):
+        return None
+    if view.kind == "text":
+        return str(widget)
+    return widget
+
+
+@dataclass(frozen=True)
+class SubmitOutcome:
+    """What happened to a submitted page.
+
+    ``status`` is one of ``"saved"``, ``"invalid"`` (answers refused; ``problems``
+    maps item ids, or ``"<page>"``, to messages for the respondent), ``"closed"``
+    (the invitation can no longer be answered; ``message`` says why) or
+    ``"unavailable"`` (the database could not be reached; nothing was saved and
+    the same submission may simply be repeated).
+    """
+
+    status: str
+    next_page: int | None = None
+    completed: bool = False
+    duplicate: bool = False
+    problems: dict[str, list[str]] = field(default_factory=dict)
+    message: str = ""
+
+
+def respondent_problems(
+    views: list[FieldView], answers: Mapping[str, Any], error: PageValidationError, lang: str
+) -> dict[str, list[str]]:
+    """Messages for the respondent from the store's validation problems.
+
+    A required item left empty gets the plain "please answer" message in the
+    respondent's language; any other refusal (a value outside the response list,
+    text too long, an unknown item) is shown with the store's explanation.
+    """
+    required_missing = {v.id for v in views if v.required and is_missing(answers.get(v.id))}
+    out: dict[str, list[str]] = {}
+    for key, messages in error.problems.items():
+        if key in required_missing:
+            out[key] = [t("answer_required", lang)]
+        else:
+            out[key] = [t("refused_value", lang, detail=m) for m in messages]
+    return out
+
+
+def submit_answers(
+    store: Any,
+    token: str,
+    page: str,
+    answers: Mapping[str, Any],
+    *,
+    submission_key: str,
+    shown_at: datetime | None,
+    views: list[FieldView],
+    lang: str,
+) -> SubmitOutcome:
+    """Submit one page to the store and describe the outcome for the page.
+
+    Parameters
+    ----------
+    store
+        The response store.
+    token
+        The invitation token.
+    page
+        Page id.
+    answers
+        Item id to value, ``None`` for unanswered.
+    submission_key
+        The key created when the page was shown; submitting it twice stores once.
+    shown_at
+        When the page was shown (for the page time).
+    views
+        The page's fields (to word the messages).
+    lang
+        The respondent's language.
+
+    Returns
+    -------
+    SubmitOutcome
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        result = store.submit_page(
+            token, page, dict(answers), submission_key=submission_key, shown_at=shown_at
+        )
+    except PageValidationError as exc:
+        return SubmitOutcome("invalid", problems=respondent_problems(views, answers, exc, lang))
+    except ResponseError as exc:
+        return SubmitOutcome("closed", message=str(exc))
+    except SQLAlchemyError:
+        return SubmitOutcome("unavailable", message=t("save_failed", lang))
+    return SubmitOutcome(
+        "saved",
+        next_page=result.next_page,
+        completed=result.completed,
+        duplicate=result.duplicate,
+    )
+
+
+def section_intro(inst: Any, page: str, lang: str, partner: str | None) -> str | None:
+    """The section's introduction with ``{partner}`` filled in, or ``None``."""
+    section = inst.section(page)
+    if not section.intro:
+        return None
+    return fill_text(section.intro[lang], lang, partner_label(partner))

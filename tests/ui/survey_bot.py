@@ -1,0 +1,122 @@
+"""A survey bot in the spirit of oTree's: it walks every page and submits answers.
+
+:func:`plan_answers` decides, for one respondent, a valid answer to every field
+of every page (attention checks answered correctly, screening passed, consent
+given, optional items sometimes skipped); :func:`walk_apptest` drives the
+Streamlit app through ``AppTest`` with those answers.  The browser test uses
+the same plan to click through a real Chromium.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from instruments.ui.fields import FieldView, page_fields
+from instruments.ui.respondent import widget_key
+
+
+def plan_answers(
+    store: Any, *, seed: int, rng_seed: int = 0, lang: str = "en", skip_optional: bool = True
+) -> dict[str, dict[str, Any]]:
+    """A valid answer for every field, page by page (page id -> item id -> value).
+
+    Parameters
+    ----------
+    store
+        The response store (its instrument and pages).
+    seed
+        The respondent's seed, for the shown item order.
+    rng_seed
+        Seed of the bot's own choices.
+    lang
+        Language of the texts (only matters for the field views).
+    skip_optional
+        Leave every third optional scale item unanswered (to test missing values).
+    """
+    rng = random.Random(rng_seed)
+    inst = store.instrument
+    checks = {c.id: c for c in inst.attention_checks}
+    plan: dict[str, dict[str, Any]] = {}
+    for spec in store.pages:
+        answers: dict[str, Any] = {}
+        views = page_fields(store, spec.id, seed=seed, lang=lang, partner=None)
+        for k, view in enumerate(views):
+            answers[view.id] = _answer(view, k, rng, inst, checks, skip_optional)
+        plan[spec.id] = answers
+    return plan
+
+
+def _answer(
+    view: FieldView, k: int, rng: random.Random, inst: Any, checks: dict, skip: bool
+) -> Any:
+    if view.id == inst.consent.question:
+        return int(inst.consent.accept_value)
+    if view.id == inst.screening.question:
+        return max(view.options)
+    if view.id in checks:
+        return int(checks[view.id].correct[0])
+    if skip and not view.required and view.matrix and k % 3 == 2:
+        return None
+    if view.kind in ("coded", "boolean"):
+        return rng.choice(view.options)
+    if view.kind == "integer":
+        return rng.randint(int(view.min or 0), int(min(view.max or 10, 10)))
+    if view.kind == "number":
+        return rng.randint(1, 20) / 2
+    if not view.required:
+        return "Works well so far; <b>not HTML</b> & *not markdown*."
+    return "text"  # pragma: no cover - the instrument has no required free text
+
+
+def fill_page(at: Any, page: str, answers: dict[str, Any]) -> None:
+    """Set the widgets of ``page`` in an ``AppTest`` to ``answers``."""
+    for item_id, value in answers.items():
+        key = widget_key(page, item_id)
+        widget = _widget(at, key)
+        if isinstance(value, str):
+            widget.input(value)
+        else:
+            widget.set_value(value)
+
+
+def _widget(at: Any, key: str) -> Any:
+    for collection in (at.radio, at.number_input, at.text_area):
+        for widget in collection:
+            if widget.key == key:
+                return widget
+    raise KeyError(f"No widget {key!r} on the page.")
+
+
+def click(at: Any, label: str) -> Any:
+    """Click the button labelled ``label`` and rerun the app."""
+    for button in at.button:
+        if button.label == label:
+            return button.click().run()
+    raise KeyError(f"No button {label!r}; buttons: {[b.label for b in at.button]}.")
+
+
+def walk_apptest(
+    at: Any, store: Any, plan: dict[str, dict[str, Any]], *, stop_after: int | None = None
+) -> list[str]:
+    """Answer pages in order with ``plan`` until the survey ends (or ``stop_after`` pages).
+
+    Returns the ids of the pages submitted.
+    """
+    done = []
+    for spec in store.pages:
+        if stop_after is not None and len(done) >= stop_after:
+            break
+        if not any(w.key and w.key.startswith(f"w:{spec.id}:") for w in _all_widgets(at)):
+            continue  # already answered earlier (resumed session)
+        fill_page(at, spec.id, plan[spec.id])
+        label = [b.label for b in at.button][-1]
+        click(at, label)
+        if at.exception:
+            raise AssertionError(f"App raised on page {spec.id}: {at.exception}")
+        done.append(spec.id)
+    return done
+
+
+def _all_widgets(at: Any) -> list[Any]:
+    return [*at.radio, *at.number_input, *at.text_area]

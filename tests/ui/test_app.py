@@ -1,0 +1,307 @@
+"""Page logic of the survey app with Streamlit's AppTest (no browser)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from instruments.store import ResponseStore
+from tests.ui.conftest import APP, PASSWORD, STUDY
+from tests.ui.survey_bot import click, fill_page, plan_answers, walk_apptest
+
+TIMEOUT = 60
+
+
+def open_app(token: str | None = None, **params: str) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    if token is not None:
+        at.query_params["t"] = token
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(at: AppTest) -> str:
+    parts = [e.value for e in (*at.title, *at.header, *at.markdown, *at.error, *at.info,
+                               *at.warning, *at.success, *at.caption)]  # fmt: skip
+    parts += [w.label for w in (*at.radio, *at.number_input, *at.text_area)]
+    return "\n".join(str(p) for p in parts)
+
+
+def page_widgets(at: AppTest, page: str) -> dict[str, object]:
+    prefix = f"w:{page}:"
+    return {
+        w.key[len(prefix):]: w.value
+        for w in (*at.radio, *at.number_input, *at.text_area)
+        if w.key and w.key.startswith(prefix)
+    }
+
+
+def current_page(at: AppTest) -> str:
+    pages = {w.key.split(":")[1] for w in (*at.radio, *at.number_input, *at.text_area)
+             if w.key and w.key.startswith("w:")}  # fmt: skip
+    assert len(pages) == 1, pages
+    return pages.pop()
+
+
+def stored(store: ResponseStore, token: str) -> dict[str, object]:
+    return dict(store.state(token).answers)
+
+
+def test_no_token_page(store: ResponseStore) -> None:
+    at = open_app()
+    assert "personal link" in texts(at)
+    assert not at.radio
+
+
+def test_unknown_token_page(store: ResponseStore) -> None:
+    at = open_app("not-a-real-token")
+    assert "This invitation link is not valid" in texts(at)
+    assert not [w for w in at.radio if w.key and w.key.startswith("w:")]
+
+
+def test_expired_token_page(store: ResponseStore, invite) -> None:
+    from instruments.store.models import Invitation, utcnow
+
+    token = invite(expires_days=1)
+    with store.session() as session:
+        for inv in session.query(Invitation).all():
+            inv.expires_at = utcnow() - timedelta(days=1)
+    at = open_app(token)
+    assert "This invitation expired" in texts(at)
+
+
+def test_consent_shows_partner_and_refusal_stores_nothing(store, invite) -> None:
+    token = invite(partner="Acme *Robotics*")
+    at = open_app(token)
+    body = texts(at)
+    # The partner name is filled in and shown literally (Markdown escaped).
+    assert "Acme \\*Robotics\\*" in body
+    assert "Page 1 of" in at.get("progress")[0].proto.text
+    at.radio(key="w:consent:consent").set_value(0)
+    click(at, "Start the survey")
+    assert "You have declined" in texts(at)
+    assert stored(store, token) == {}
+    click(at, "Back to the consent page")
+    assert current_page(at) == "consent"
+    at.radio(key="w:consent:consent").set_value(1)
+    click(at, "Start the survey")
+    assert current_page(at) == "screening"
+    assert stored(store, token) == {"consent": 1}
+
+
+def test_screening_out(store, invite) -> None:
+    token = invite()
+    at = open_app(token)
+    at.radio(key="w:consent:consent").set_value(1)
+    click(at, "Start the survey")
+    low = store.instrument.screening.screen_out_below - 1
+    at.radio(key="w:screening:informant_knowledge").set_value(low)
+    click(at, "Next")
+    assert "know the alliance well" in texts(at)
+    assert store.state(token).status == "screened_out"
+    again = open_app(token)  # a new visit shows the closed page
+    assert "This invitation is closed" in texts(again)
+
+
+def test_required_item_missing_shows_message_and_keeps_answers(store, invite) -> None:
+    token = invite()
+    at = open_app(token)
+    plan = plan_answers(store, seed=store.state(token).seed)
+    walk_apptest(at, store, plan, stop_after=2)
+    assert current_page(at) == "alliance"
+    partial = dict(plan["alliance"])
+    partial["alliance_form"] = None
+    partial["n_partners"] = None
+    fill_page(at, "alliance", partial)
+    click(at, "Next")
+    assert current_page(at) == "alliance"
+    messages = [e.value for e in at.error]
+    assert messages.count("Please answer this question.") == 2
+    assert "Nothing on this page was saved" in messages[0]
+    # The answers given stay on the page and nothing of it was stored.
+    assert page_widgets(at, "alliance")["alliance_stage"] == plan["alliance"]["alliance_stage"]
+    assert "alliance_stage" not in stored(store, token)
+    fill_page(at, "alliance", plan["alliance"])
+    click(at, "Next")
+    assert current_page(at) == "learning"
+    assert not at.error
+
+
+def test_full_walk_through_stores_every_answer(store, invite) -> None:
+    token = invite(partner="Beta GmbH")
+    at = open_app(token)
+    seed = store.state(token).seed
+    plan = plan_answers(store, seed=seed, rng_seed=7)
+    done = walk_apptest(at, store, plan)
+    assert done == [p.id for p in store.pages]
+    assert "Thank you" in texts(at)
+    state = store.state(token)
+    assert state.completed
+    expected = {k: v for page in plan.values() for k, v in page.items() if v is not None}
+    assert state.answers == pytest.approx(expected)
+    # The shown order the store logged is the order the app displayed.
+    log = store.answer_log(STUDY)
+    for page, answers in plan.items():
+        shown = [i for i in store.item_order(seed, page) if answers.get(i) is not None]
+        logged = log[log["page"] == page].sort_values("position")["item_id"].tolist()
+        assert logged == shown
+    # Free text is stored exactly as typed.
+    assert state.answers["comment"] == plan["comment"]["comment"]
+    # A finished invitation cannot be opened again.
+    assert "already been used" in texts(open_app(token))
+
+
+def test_back_and_next_keep_answers(store, invite) -> None:
+    token = invite()
+    at = open_app(token)
+    plan = plan_answers(store, seed=store.state(token).seed, rng_seed=3)
+    walk_apptest(at, store, plan, stop_after=4)
+    assert current_page(at) == "dependence"
+    # Half-answer the page, go back: the stored answers of the previous page come back.
+    half = {k: v for j, (k, v) in enumerate(plan["dependence"].items()) if j % 2 == 0}
+    fill_page(at, "dependence", half)
+    click(at, "Back")
+    assert current_page(at) == "learning"
+    assert page_widgets(at, "learning") == plan["learning"]
+    # Changing an answer there and going forward stores the change.
+    first = next(k for k, v in plan["learning"].items() if v is not None and k != "attn_1")
+    new_value = 1 if plan["learning"][first] != 1 else 2
+    at.radio(key=f"w:learning:{first}").set_value(new_value)
+    click(at, "Next")
+    assert current_page(at) == "dependence"
+    assert stored(store, token)[first] == new_value
+    # The unsent answers of the page left with Back are still there.
+    shown = page_widgets(at, "dependence")
+    assert {k: shown[k] for k in half} == half
+
+
+def test_resume_in_new_session(store, invite) -> None:
+    token = invite()
+    at = open_app(token)
+    plan = plan_answers(store, seed=store.state(token).seed, rng_seed=11)
+    walk_apptest(at, store, plan, stop_after=5)
+    # A new browser session (closed tab, refresh, server restart) resumes on page 6.
+    again = open_app(token)
+    assert current_page(again) == store.pages[5].id
+    assert "Page 6 of" in again.get("progress")[0].proto.text
+    click(again, "Back")
+    assert page_widgets(again, store.pages[4].id) == plan[store.pages[4].id]
+    click(again, "Next")
+    done = walk_apptest(again, store, plan)
+    assert done == [p.id for p in store.pages[5:]]
+    assert store.state(token).completed
+
+
+def test_german_invitation_and_language_switch(store, invite) -> None:
+    token = invite(partner="Gamma AG", language="de")
+    at = open_app(token)
+    body = texts(at)
+    assert "Information und Einwilligung" in body
+    assert "Gamma AG" in body
+    assert at.radio(key="w:consent:consent").options == ["Ja", "Nein"]
+    at.radio(key="survey.lang_widget").set_value("en").run()
+    assert at.radio(key="w:consent:consent").options == ["Yes", "No"]
+    assert "Information and consent" in texts(at)
+
+
+def test_lost_database_connection_keeps_answers(store, invite, monkeypatch) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    token = invite()
+    at = open_app(token)
+    plan = plan_answers(store, seed=store.state(token).seed, rng_seed=5)
+    walk_apptest(at, store, plan, stop_after=2)
+    fill_page(at, "alliance", plan["alliance"])
+
+    def broken(*args, **kwargs):
+        raise OperationalError("INSERT", {}, Exception("server closed the connection"))
+
+    real = ResponseStore.submit_page
+    monkeypatch.setattr(ResponseStore, "submit_page", broken)
+    click(at, "Next")
+    assert any("could not be saved" in w.value for w in at.warning)
+    assert current_page(at) == "alliance"
+    assert page_widgets(at, "alliance") == plan["alliance"]
+    monkeypatch.setattr(ResponseStore, "submit_page", real)
+    click(at, "Next")
+    assert current_page(at) == "learning"
+    assert not at.warning
+    assert stored(store, token)["alliance_stage"] == plan["alliance"]["alliance_stage"]
+
+
+def test_double_submit_and_tampered_value(store, invite) -> None:
+    from instruments.ui.fields import page_fields, submit_answers
+
+    token = invite()
+    state = store.start(token)
+    views = page_fields(store, "consent", seed=state.seed, lang="en", partner=None)
+    first = submit_answers(store, token, "consent", {"consent": 1}, submission_key="k1",
+                           shown_at=None, views=views, lang="en")  # fmt: skip
+    again = submit_answers(store, token, "consent", {"consent": 1}, submission_key="k1",
+                           shown_at=None, views=views, lang="en")  # fmt: skip
+    assert first.status == again.status == "saved"
+    assert again.duplicate and not first.duplicate
+    assert len(store.answer_log(STUDY)) == 1
+    views = page_fields(store, "screening", seed=state.seed, lang="de", partner=None)
+    bad = submit_answers(store, token, "screening", {"informant_knowledge": 9},
+                         submission_key="k2", shown_at=None, views=views, lang="de")  # fmt: skip
+    assert bad.status == "invalid"
+    (message,) = bad.problems["informant_knowledge"]
+    assert message.startswith("Diese Antwort wurde nicht angenommen") and "9" in message
+    assert "informant_knowledge" not in stored(store, token)
+
+
+def test_admin_password_wrong_then_right(store) -> None:
+    at = open_app(admin="1", study=STUDY)
+    at.text_input(key="admin.login_password").input("wrong password!!")
+    click(at, "Log in")
+    assert "Wrong password" in texts(at)
+    at.text_input(key="admin.login_password").input(PASSWORD)
+    click(at, "Log in")
+    assert not at.exception
+    assert "Study: uitest" in texts(at)
+    assert [m.label for m in at.metric][:3] == ["Invitations", "Started", "Completed"]
+
+
+def test_admin_throttling_message(store) -> None:
+    from instruments.auth import FREE_ATTEMPTS
+
+    at = open_app(admin="1", study=STUDY)
+    for _ in range(FREE_ATTEMPTS + 1):
+        at.text_input(key="admin.login_password").input("wrong password!!")
+        click(at, "Log in")
+    at.text_input(key="admin.login_password").input(PASSWORD)
+    click(at, "Log in")
+    assert "Too many failed password attempts" in texts(at)
+    assert "Study: uitest" not in texts(at)
+
+
+def test_admin_dashboard_invitations_and_exports(store, invite) -> None:
+    token = invite()
+    state = store.start(token)
+    plan = plan_answers(store, seed=state.seed)
+    for k, page in enumerate(list(plan)[:3]):
+        store.submit_page(token, page, plan[page], submission_key=f"s{k}")
+    at = open_app(admin="1", study=STUDY)
+    at.text_input(key="admin.login_password").input(PASSWORD)
+    click(at, "Log in")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Invitations"] == "1" and metrics["Started"] == "1"
+    at.radio(key="admin.kind").set_value("dyad")
+    click(at, "Create invitations")
+    links = [c.value for c in at.code][-1].splitlines()
+    assert len(links) == 2 and all("?t=" in link for link in links)
+    from instruments.invitations import check_token
+
+    token_b = links[1].split("?t=")[1]
+    assert check_token(store, token_b).firm_role == "B"
+    click(at, "Prepare exports")
+    assert not at.exception
+    labels = [b.label for b in at.get("download_button")]
+    assert "Download SPSS .sav" in labels
+    assert len(labels) == 5
