@@ -40,6 +40,7 @@ trivariate normal and t probabilities. Statistics and Computing, 14, 251-260.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -195,17 +196,26 @@ class OrdinalStats:
 
     Attributes
     ----------
-    names : ordered variable names, in model order.
-    nobs : number of complete cases used.
-    levels : observed category values of each variable, in order.
-    thresholds : thresholds of each variable.
-    th_names : lavaan-style names ``"x1|t1"``.
-    cor : polychoric correlation matrix (unit diagonal).
+    names : variable names, in model order.
+    nobs : number of cases used.
+    levels : observed category values of each variable, in order (empty for
+        continuous variables).
+    thresholds : thresholds of each variable (empty for continuous variables).
+    th_names : lavaan-style names ``"x1|t1"`` of the first block of ``wls_obs``
+        (a continuous variable's mean is named by the variable).
+    cor : polychoric / polyserial / Pearson correlation matrix (unit diagonal).
     wls_obs : the sample statistics in lavaan's WLS order.
     gamma : the asymptotic covariance matrix times ``nobs`` (lavaan's NACOV / "gamma").
     wls_v_diag : the DWLS weights ``1 / diag(gamma)`` (lavaan's diagonal "wls.v").
     th_index : for every threshold, the index of its variable.
     empty_cells : pairs whose bivariate table has empty cells, as ``(name_i, name_j)``.
+    continuous : the continuous variables among ``names``.
+    cov : ``cor`` with continuous variables' rows/columns scaled by their standard
+        deviations (None when all variables are ordered).
+
+    For mixed data ``wls_obs`` is ``[thresholds and minus the means in variable
+    order, variances of the continuous variables, covariances (lower triangle)]``,
+    exactly as lavaan's ``wls.obs``.
     """
 
     names: tuple[str, ...]
@@ -219,11 +229,19 @@ class OrdinalStats:
     wls_v_diag: np.ndarray
     th_index: np.ndarray
     empty_cells: tuple[tuple[str, str], ...] = field(default=())
+    continuous: tuple[str, ...] = field(default=())
+    cov: np.ndarray | None = None
 
     @property
     def n_thresholds(self) -> int:
-        """Total number of thresholds."""
+        """Length of the first block of ``wls_obs``: thresholds (and means of
+        continuous variables, lavaan's "th" block)."""
         return len(self.th_names)
+
+    @property
+    def cor_start(self) -> int:
+        """Index in ``wls_obs`` where the correlations/covariances begin."""
+        return len(self.th_names) + len(self.continuous)
 
     @property
     def acov(self) -> np.ndarray:
@@ -477,6 +495,7 @@ def ordinal_sample_stats(
     zero_keep_margins: bool = True,
     compute_gamma: bool = True,
     missing: str = "listwise",
+    continuous: Sequence[str] = (),
 ) -> OrdinalStats:
     """Thresholds, polychoric correlations and their asymptotic covariance (Muthén 1984).
 
@@ -485,8 +504,8 @@ def ordinal_sample_stats(
     data : DataFrame
         The data; only the columns in ``ordered`` are used, with listwise deletion.
     ordered : list of str
-        The ordered variables, in model order.  All model variables must be ordered
-        (mixed ordered/continuous models, i.e. polyserial correlations, are not supported).
+        The model's observed variables, in model order; all ordered unless listed in
+        ``continuous``.
     zero_add : (float, float)
         lavaan's ``zero.add``: the value added to an empty cell of a 2x2 table and of a
         larger table when estimating the correlation.
@@ -500,6 +519,11 @@ def ordinal_sample_stats(
         answers of each variable, polychorics from the cases answering both, and
         missing answers contributing zero scores to ``gamma`` (lavaan's
         ``missing = "pairwise"``); ``nobs`` is then the number of cases kept.
+    continuous : sequence of str
+        Variables of ``ordered`` that are continuous: their means and (ML)
+        variances replace thresholds, and their correlations with ordered
+        variables are polyserial, with each other Pearson (ML with the univariate
+        estimates fixed), as in lavaan.
 
     Returns
     -------
@@ -520,6 +544,12 @@ def ordinal_sample_stats(
         raise DataError("The ordered= list names a variable more than once.")
     if len(ordered) < 2:
         raise DataError("At least two ordered variables are needed for polychoric correlations.")
+    if continuous:
+        unknown = [v for v in continuous if v not in ordered]
+        if unknown:
+            raise DataError(f"continuous= names variables not in the list: {unknown}.")
+        return _mixed_sample_stats(data, list(ordered), set(continuous), missing=missing,
+                                   zero_add=zero_add, zero_keep_margins=zero_keep_margins)
     codes, levels = _encode(data, ordered, missing)
     n, p = codes.shape
     ncat = [len(lv) for lv in levels]
@@ -699,3 +729,289 @@ def _muthen1984(
     gamma = z.T @ z
     gamma *= n
     return gamma
+
+
+# ----------------------------------------------------------------- mixed (polyserial) data
+def _oo_pair_scores(
+    th1: np.ndarray, th2: np.ndarray, rho: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One ordered pair: per-cell rho score, threshold scores of y1 (K1, K2, nth1), y2."""
+    h, k = _extended(th1)[None, :], _extended(th2)[None, :]
+    prob, dprob, _ = _grid(h, k, np.array([rho]), order=1)
+    prob, dprob = prob[0], dprob[0]
+    good = prob > np.sqrt(np.finfo(float).eps)
+    inv = np.where(good, 1.0 / np.where(good, prob, 1.0), 0.0)
+    scr = dprob * inv
+    r = np.sqrt(max(1.0 - rho * rho, 1e-300))
+
+    def cond(ea: np.ndarray, eb: np.ndarray) -> np.ndarray:
+        ta = ea[1:-1]
+        c = ndtr((eb[None, :] - rho * ta[:, None]) / r)
+        return _phi(ta)[:, None] * (c[:, 1:] - c[:, :-1])
+
+    e1, e2 = _extended(th1), _extended(th2)
+    g1, g2 = cond(e1, e2), cond(e2, e1)
+    k1, k2 = len(th1) + 1, len(th2) + 1
+    sc1 = np.zeros((k1, k2, k1 - 1))
+    for t in range(k1 - 1):
+        sc1[t, :, t] += g1[t] * inv[t, :]
+        sc1[t + 1, :, t] -= g1[t] * inv[t + 1, :]
+    sc2 = np.zeros((k1, k2, k2 - 1))
+    for t in range(k2 - 1):
+        sc2[:, t, t] += g2[t] * inv[:, t]
+        sc2[:, t + 1, t] -= g2[t] * inv[:, t + 1]
+    return scr, sc1, sc2
+
+
+def _ml_rho(negloglik) -> float:
+    from scipy.optimize import minimize_scalar
+
+    res = minimize_scalar(negloglik, bounds=(-0.995, 0.995), method="bounded",
+                          options={"xatol": 1e-12, "maxiter": 500})
+    if not res.success:
+        raise EstimationError("A polyserial/Pearson correlation did not converge.")
+    return float(res.x)
+
+
+def _mixed_sample_stats(
+    data: pd.DataFrame,
+    names: list[str],
+    continuous: set[str],
+    *,
+    missing: str,
+    zero_add: tuple[float, float],
+    zero_keep_margins: bool,
+) -> OrdinalStats:
+    """Sample statistics and Gamma for ordered and continuous variables together."""
+    absent = [v for v in names if v not in data.columns]
+    if absent:
+        raise DataError(f"Variable(s) not in data=: {', '.join(absent)}.")
+    ordv = [v for v in names if v not in continuous]
+    num = [v for v in names if v in continuous]
+    xnum = {}
+    for v in num:
+        col = pd.to_numeric(data[v], errors="coerce")
+        if (data[v].notna() & col.isna()).any():
+            raise DataError(f"Continuous variable {v!r} has non-numeric values.")
+        xnum[v] = col.to_numpy(dtype=float)
+    if ordv:
+        codes_o, levels_o = _encode(data, ordv, "pairwise")
+        # _encode dropped rows with all ordered answers missing; redo the row selection
+        keep_o = ~data[ordv].isna().all(axis=1).to_numpy()
+    p = len(names)
+    n_all = len(data)
+    avail = np.zeros((n_all, p), dtype=bool)
+    for a, v in enumerate(names):
+        avail[:, a] = data[v].notna().to_numpy()
+    keep = avail.all(axis=1) if missing == "listwise" else avail.any(axis=1)
+    if missing not in ("listwise", "pairwise"):
+        raise DataError(f"missing={missing!r} is not supported here; use 'listwise' or "
+                        "'pairwise'.")
+    if keep.sum() < 2:
+        raise DataError("Fewer than two usable cases.")
+    avail = avail[keep]
+    n = int(keep.sum())
+    codes = {}
+    levels: dict[str, tuple] = {}
+    if ordv:
+        full = np.full((n_all, len(ordv)), -1, dtype=np.int64)
+        full[keep_o] = codes_o
+        for b, v in enumerate(ordv):
+            c = full[keep, b]
+            if missing == "listwise":
+                # categories must be those observed among the kept cases
+                obs = np.unique(c[c >= 0])
+                remap = -np.ones(len(levels_o[b]) + 1, dtype=np.int64)
+                remap[obs] = np.arange(len(obs))
+                c = np.where(c >= 0, remap[c], -1)
+                levels[v] = tuple(levels_o[b][k] for k in obs)
+            else:
+                levels[v] = levels_o[b]
+            if len(levels[v]) < 2:
+                raise DataError(f"Ordered variable {v!r} has fewer than two observed "
+                                "categories; drop it from the model.")
+            codes[v] = c
+    x = {v: xnum[v][keep] for v in num}
+
+    # Step 1: univariate.
+    ths: dict[str, np.ndarray] = {}
+    mean: dict[str, float] = {}
+    var: dict[str, float] = {}
+    for v in ordv:
+        c = codes[v]
+        counts = np.bincount(c[c >= 0], minlength=len(levels[v])).astype(float)
+        ths[v] = _qnorm(np.cumsum(counts)[:-1] / counts.sum())
+    for v in num:
+        xv = x[v][np.isfinite(x[v])]
+        mean[v] = float(xv.mean())
+        var[v] = float(np.mean((xv - mean[v]) ** 2))
+        if not var[v] > 0:
+            raise DataError(f"Continuous variable {v!r} is constant.")
+    nth = {v: (len(ths[v]) if v in ths else 1) for v in names}
+    th_start = {}
+    off = 0
+    for v in names:
+        th_start[v] = off
+        off += nth[v]
+    n_thb = off
+    var_col = {v: n_thb + b for b, v in enumerate(num)}
+    a1 = n_thb + len(num)
+    s1 = np.zeros((n, a1))
+    a11 = np.zeros((a1, a1))
+    for a, v in enumerate(names):
+        if v in ths:
+            sc, _ = _univariate_scores(ths[v])
+            k = sc.shape[1]
+            c = codes[v]
+            s1[:, th_start[v]:th_start[v] + k] = np.vstack([sc, np.zeros((1, k))])[c]
+            cols = list(range(th_start[v], th_start[v] + k))
+        else:
+            res = np.where(avail[:, a], x[v] - mean[v], 0.0)
+            s1[:, th_start[v]] = res / var[v]
+            s1[:, var_col[v]] = np.where(avail[:, a],
+                                         -1.0 / (2 * var[v]) + res * res / (2 * var[v] ** 2),
+                                         0.0)
+            cols = [th_start[v], var_col[v]]
+        a11[np.ix_(cols, cols)] = s1[:, cols].T @ s1[:, cols]
+    try:
+        a11_inv = np.linalg.inv(a11)
+    except np.linalg.LinAlgError as exc:
+        raise EstimationError("Cannot invert the univariate information matrix.") from exc
+
+    # Step 2: pairs in lavaan's order (j outer, i > j inner).
+    ii, jj = _pairs(p)
+    npairs = len(ii)
+    cor = np.eye(p)
+    s_rho = np.zeros((n, npairs))
+    a21 = np.zeros((npairs, a1))
+    a22 = np.zeros(npairs)
+    h21 = np.zeros((npairs, a1))
+    h22 = np.ones(npairs)
+    empty_pairs: list[tuple[str, str]] = []
+    for m in range(npairs):
+        i, j = int(ii[m]), int(jj[m])
+        vi, vj = names[i], names[j]
+        both = avail[:, i] & avail[:, j]
+        if both.sum() < 2:
+            raise DataError(f"The variables {vi!r} and {vj!r} are answered together by fewer "
+                            "than two cases; their correlation cannot be estimated.")
+        if vi in ths and vj in ths:
+            ci, cj = codes[vi][both], codes[vj][both]
+            ki, kj = len(ths[vi]) + 1, len(ths[vj]) + 1
+            freq = np.bincount(ci * kj + cj, minlength=ki * kj).reshape(ki, kj).astype(float)
+            adj, closed, empty = _prepare_table(freq, ths[vi], ths[vj], zero_add,
+                                                zero_keep_margins)
+            if empty:
+                empty_pairs.append((vi, vj))
+            if closed is None:
+                est, ok = _polychoric_batch(adj[None], _extended(ths[vi])[None],
+                                            _extended(ths[vj])[None])
+                if not ok[0]:
+                    raise EstimationError(
+                        f"The polychoric correlation did not converge for {vi} and {vj}.")
+                rho = float(est[0])
+            else:
+                rho = closed
+            scr, sc1, sc2 = _oo_pair_scores(ths[vi], ths[vj], rho)
+            s_rho[both, m] = scr[ci, cj]
+            w = freq * scr
+            a21[m, th_start[vi]:th_start[vi] + ki - 1] = np.einsum("ab,abt->t", w, sc1)
+            a21[m, th_start[vj]:th_start[vj] + kj - 1] = np.einsum("ab,abt->t", w, sc2)
+        elif vi in ths or vj in ths:
+            vn, vo = (vi, vj) if vj in ths else (vj, vi)
+            sd = np.sqrt(var[vn])
+            z = (x[vn][both] - mean[vn]) / sd
+            c = codes[vo][both]
+            e = _extended(ths[vo])
+            up, lo = e[c + 1], e[c]
+
+            def nll(r, z=z, up=up, lo=lo):
+                rr = np.sqrt(1 - r * r)
+                pr = ndtr((up - r * z) / rr) - ndtr((lo - r * z) / rr)
+                return -float(np.sum(np.log(np.maximum(pr, np.finfo(float).eps))))
+
+            rho = _ml_rho(nll)
+            rr = np.sqrt(1 - rho * rho)
+            t1 = (up - rho * z) / rr
+            t2 = (lo - rho * z) / rr
+            py = np.maximum(ndtr(t1) - ndtr(t2), np.finfo(float).eps)
+            d1, d2 = _phi(t1), _phi(t2)
+            dmu = (z + (rho / rr) * (d1 - d2) / py) / sd
+            dvar = ((z * z - 1) + (rho * z / rr) * (d1 - d2) / py) / (2 * var[vn])
+            fu = np.where(np.isfinite(up), up, 0.0)
+            fl = np.where(np.isfinite(lo), lo, 0.0)
+            drho = ((d1 * (fu * rho - z)) - (d2 * (fl * rho - z))) / (rr ** 3 * py)
+            nt = len(ths[vo])
+            dth = np.zeros((len(c), nt))
+            sel = c < nt
+            dth[np.flatnonzero(sel), c[sel]] += d1[sel] / (rr * py[sel])
+            sel = c > 0
+            dth[np.flatnonzero(sel), c[sel] - 1] -= d2[sel] / (rr * py[sel])
+            s_rho[both, m] = drho
+            a21[m, th_start[vn]] = drho @ dmu
+            a21[m, var_col[vn]] = drho @ dvar
+            a21[m, th_start[vo]:th_start[vo] + nt] = drho @ dth
+            h21[m, var_col[vn]] = rho / (2 * sd)
+            h22[m] = sd
+        else:
+            sdi, sdj = np.sqrt(var[vi]), np.sqrt(var[vj])
+            yi = x[vi][both] - mean[vi]
+            yj = x[vj][both] - mean[vj]
+
+            def nll(r, yi=yi, yj=yj, sdi=sdi, sdj=sdj):
+                q = (yi / sdi) ** 2 - 2 * r * yi * yj / (sdi * sdj) + (yj / sdj) ** 2
+                return float(np.sum(0.5 * np.log(1 - r * r) + q / (2 * (1 - r * r))))
+
+            rho = _ml_rho(nll)
+            R = 1 - rho * rho
+            vi_, vj_ = var[vi], var[vj]
+            dmu_i = (2 * yi / vi_ - 2 * rho * yj / (sdi * sdj)) / (2 * R)
+            dmu_j = -(2 * rho * yi / (sdi * sdj) - 2 * yj / vj_) / (2 * R)
+            dvar_i = -(0.5 / vi_ - ((yi * yi) / (vi_ * vi_) - rho * yi * yj
+                                     / (vi_ * sdi * sdj)) / (2 * R))
+            dvar_j = -(0.5 / vj_ + (rho * yi * yj / (vj_ * sdi * sdj)
+                                     - (yj * yj) / (vj_ * vj_)) / (2 * R))
+            zz = yi * yi / vi_ - 2 * rho * yi * yj / (sdi * sdj) + yj * yj / vj_
+            drho = rho / R + (yi * yj / (sdi * sdj * R) - zz * rho / (R * R))
+            s_rho[both, m] = drho
+            a21[m, th_start[vi]] = drho @ dmu_i
+            a21[m, th_start[vj]] = drho @ dmu_j
+            a21[m, var_col[vi]] = drho @ dvar_i
+            a21[m, var_col[vj]] = drho @ dvar_j
+            h21[m, var_col[vi]] = sdj * rho / (2 * sdi)
+            h21[m, var_col[vj]] = sdi * rho / (2 * sdj)
+            h22[m] = sdi * sdj
+        cor[i, j] = cor[j, i] = rho
+        a22[m] = float(np.sum(s_rho[:, m] ** 2))
+    if np.any(a22 == 0):
+        raise EstimationError("Cannot compute the asymptotic covariance of a correlation "
+                              "(zero information); check for constant or perfectly related "
+                              "variables.")
+    z1 = s1 @ a11_inv
+    z_rho = (s_rho - z1 @ a21.T) / a22[None, :]
+    zz_ = np.hstack([z1, z1 @ h21.T + z_rho * h22[None, :]])
+    gamma = n * (zz_.T @ zz_)
+
+    # lavaan's convention: a continuous variable's mean enters the first block with a
+    # minus sign (as a "threshold"), and Gamma's rows/columns of the means flip with it.
+    th_vals = np.concatenate([ths[v] if v in ths else np.array([-mean[v]]) for v in names])
+    sign = np.ones(gamma.shape[0])
+    sign[[th_start[v] for v in num]] = -1.0
+    gamma *= np.outer(sign, sign)
+    sds = np.array([np.sqrt(var[v]) if v in var else 1.0 for v in names])
+    covm = cor * np.outer(sds, sds)
+    wls_obs = np.concatenate([th_vals, np.array([var[v] for v in num]), covm[ii, jj]])
+    th_names = tuple(n_ for v in names for n_ in (
+        [f"{v}|t{t + 1}" for t in range(len(ths[v]))] if v in ths else [v]))
+    th_index = np.repeat(np.arange(p), [nth[v] for v in names])
+    dg = np.diag(gamma).copy()
+    if not np.all(np.isfinite(dg)):
+        raise EstimationError("The asymptotic covariance matrix (Gamma) has non-finite entries.")
+    wls_v = np.where(dg > 0, 1.0 / np.where(dg > 0, dg, 1.0), 0.0)
+    return OrdinalStats(
+        names=tuple(names), nobs=n,
+        levels=tuple(levels.get(v, ()) for v in names),
+        thresholds=tuple(ths.get(v, np.zeros(0)) for v in names),
+        th_names=th_names, cor=cor, wls_obs=wls_obs, gamma=gamma, wls_v_diag=wls_v,
+        th_index=th_index, empty_cells=tuple(empty_pairs), continuous=tuple(num), cov=covm,
+    )

@@ -425,6 +425,8 @@ def wlsmv_fit_measures(
     n_ov: int,
     nobs,
     npar: int,
+    continuous_index: tuple[int, ...] = (),
+    mean_positions: tuple[int, ...] = (),
 ) -> dict[str, float]:
     """The fit measures lavaan 0.6 reports for a WLSMV fit.
 
@@ -435,11 +437,16 @@ def wlsmv_fit_measures(
     wls_obs, wls_est, w_diag : array or list of arrays (one per group)
         Sample statistics, model-implied statistics, DWLS weights.
     n_thresholds, n_ov : int
-        Thresholds and observed variables per group.
+        Start of the correlation block (thresholds, plus means and variances of
+        continuous variables) and number of observed variables per group.
     nobs : int or list of int
         Cases per group.
     npar : int
         Number of free parameters.
+    continuous_index : tuple of int
+        Indices (among the observed variables) of continuous variables.
+    mean_positions : tuple of int
+        Positions of their (negative) means in ``wls_obs``.
 
     Returns
     -------
@@ -507,25 +514,49 @@ def wlsmv_fit_measures(
     # Residual-based measures per group (correlation residuals; thresholds count with
     # residual 0 in the "with mean" variants' denominators), weighted by N_g / N.
     p = n_ov
-    res = {k: 0.0 for k in ("srmr", "srmr_bentler", "crmr", "crmr_nomean", "gfi")}
+    num = np.asarray(continuous_index, dtype=int)
+    mpos = np.asarray(mean_positions, dtype=int)
+    nn = len(num)
+    n_th_ord = n_thresholds - 2 * nn  # ordered thresholds only
+    ii, jj = np.tril_indices(p, -1)
+    order = np.lexsort((ii, jj))
+    ii, jj = ii[order], jj[order]
+    e1 = p * (p + 1) / 2
+    e2 = p * (p - 1) / 2
+    keys = ("srmr", "srmr_bentler", "crmr", "crmr_nomean", "rmr", "rmr_nomean", "gfi")
+    res = {k: 0.0 for k in keys}
     k_all = 0
     for n, s_, sig, w in zip(ns, wls_obs, wls_est, w_diag, strict=True):
         s_ = np.asarray(s_, dtype=float)
-        e = s_ - np.asarray(sig, dtype=float)
+        sig = np.asarray(sig, dtype=float)
+        e = s_ - sig
         w = np.asarray(w, dtype=float)
-        r2 = float(np.sum(e[n_thresholds:] ** 2))
+        # variances: 1 for ordered, the variance block for continuous variables
+        vs, ve = np.ones(p), np.ones(p)
+        vs[num] = s_[n_thresholds - nn:n_thresholds]
+        ve[num] = sig[n_thresholds - nn:n_thresholds]
+        cs = s_[n_thresholds:] / np.sqrt(vs[ii] * vs[jj])
+        ce = sig[n_thresholds:] / np.sqrt(ve[ii] * ve[jj])
+        rc2 = float(np.sum((cs - ce) ** 2))
+        rv = float(np.sum(((vs[num] - ve[num]) / vs[num]) ** 2))
+        rm = float(np.sum((-s_[mpos] / np.sqrt(vs[num]) + sig[mpos] / np.sqrt(ve[num])) ** 2))
+        raw2 = float(np.sum(e[n_thresholds:] ** 2))
+        rv_raw = float(np.sum((vs[num] - ve[num]) ** 2))
+        rm_raw = float(np.sum(e[mpos] ** 2))
         f = n / ntot
-        res["srmr"] += f * np.sqrt(r2 / (p * (p + 1) / 2))
-        res["srmr_bentler"] += f * np.sqrt(r2 / (p * (p + 1) / 2 + n_thresholds))
-        res["crmr"] += f * np.sqrt(r2 / (p * (p - 1) / 2 + n_thresholds))
-        res["crmr_nomean"] += f * np.sqrt(r2 / (p * (p - 1) / 2))
+        res["srmr"] += f * np.sqrt((rc2 + rv) / e1)
+        res["srmr_bentler"] += f * np.sqrt((rc2 + rv + rm) / (e1 + n_th_ord))
+        res["crmr_nomean"] += f * np.sqrt(rc2 / e2)
+        res["crmr"] += f * np.sqrt((rc2 + rm) / (e2 + n_th_ord))
+        res["rmr_nomean"] += f * np.sqrt((raw2 + rv_raw) / e1)
+        res["rmr"] += f * np.sqrt((raw2 + rv_raw + rm_raw) / (e1 + n_th_ord))
         res["gfi"] += f * (1.0 - np.sum(w * e * e) / np.sum(w * s_ * s_))
         k_all += len(e)
     out["srmr"] = float(res["srmr"])
     out["srmr_bentler"] = float(res["srmr_bentler"])
     out["srmr_bentler_nomean"] = out["srmr"]
-    out["rmr"] = out["srmr_bentler"]
-    out["rmr_nomean"] = out["srmr"]
+    out["rmr"] = float(res["rmr"])
+    out["rmr_nomean"] = float(res["rmr_nomean"])
     out["crmr"] = float(res["crmr"])
     out["crmr_nomean"] = float(res["crmr_nomean"])
     # lavaan divides by the number of statistics of one group (not of all groups).
@@ -784,11 +815,11 @@ def _wlsmv_inputs(model: Any, data: list[Any], missing: str = "listwise") -> lis
         raise ModelSpecificationError(
             "estimator='WLSMV' needs ordered= (the model's ordered indicators).")
     continuous = [v for v in model.ov_names if v not in model.ordered]
-    if continuous:
+    if model.ov_x:
         raise ModelSpecificationError(
-            "estimator='WLSMV' with continuous indicators (polyserial/Pearson correlations) "
-            f"is not supported: {', '.join(continuous)}. Declare them in ordered= or use "
-            "estimator='MLR'.")
+            "estimator='WLSMV' with exogenous observed covariates (fixed.x, lavaan's "
+            "conditional.x probit regressions) is not supported: "
+            f"{', '.join(model.ov_x)}. Use fixed_x=False or estimator='MLR'.")
     if model.n_groups > 1:
         pt = model.partable
         th = pt[(pt["op"] == "|") & (pt["xid"] >= 0)]
@@ -805,13 +836,16 @@ def _wlsmv_inputs(model: Any, data: list[Any], missing: str = "listwise") -> lis
         if st.data is None:
             raise DataError("estimator='WLSMV' needs the raw data (SampleStats.data).")
         frame = pd.DataFrame(np.asarray(st.data, dtype=float), columns=list(model.ov_names))
-        ostats = ordinal_sample_stats(frame, list(model.ov_names), missing=missing)
+        ostats = ordinal_sample_stats(frame, list(model.ov_names), missing=missing,
+                                      continuous=continuous)
         if ostats.nobs != st.n:
             raise DataError(
                 f"estimator='WLSMV' with missing={missing!r}: {st.n - ostats.nobs} of {st.n} "
                 f"cases{where} cannot be used; delete incomplete cases first or use "
                 "missing='pairwise'.")
         for v, ths in zip(ostats.names, ostats.thresholds, strict=True):
+            if v in continuous:
+                continue
             k_model = th_model.count(v)
             if k_model != len(ths):
                 raise DataError(
@@ -881,11 +915,11 @@ def _baseline_groups(ostats: list[Any]) -> DWLSTest:
     """Baseline (independence, free thresholds) test over groups."""
     if len(ostats) == 1:
         o = ostats[0]
-        return baseline_test(o.wls_obs, o.wls_v_diag, o.gamma, o.n_thresholds, o.nobs)
+        return baseline_test(o.wls_obs, o.wls_v_diag, o.gamma, o.cor_start, o.nobs)
     chisq = 0.0
     blocks = []
     for o in ostats:
-        t = o.n_thresholds
+        t = o.cor_start
         r = o.wls_obs[t:]
         chisq += (o.nobs - 1) * float(np.sum(o.wls_v_diag[t:] * r * r))
         blocks.append((o.wls_v_diag[t:], o.gamma[t:, t:]))
@@ -942,13 +976,18 @@ def fit_wlsmv(model: Any, data: list[Any], options: Mapping[str, Any],
     obs = [o.wls_obs for o in ostats]
     ws = [o.wls_v_diag for o in ostats]
     gammas = [o.gamma for o in ostats]
-    nth = ostats[0].n_thresholds
+    nth = ostats[0].cor_start  # start of the correlation block
     p = len(model.ov_names)
     warns: list[str] = []
 
     if start is None:
-        start_stats = [replace(st, cov=o.cor, mean=np.zeros(p))
-                       for st, o in zip(data, ostats, strict=True)]
+        start_stats = []
+        for st, o in zip(data, ostats, strict=True):
+            means = np.zeros(p)
+            for a, v in enumerate(model.ov_names):
+                if v in o.continuous:  # stored as minus the mean (lavaan)
+                    means[a] = -o.wls_obs[o.th_names.index(v)]
+            start_stats.append(replace(st, cov=o.cor if o.cov is None else o.cov, mean=means))
         x0 = np.asarray(model.x_start(start_stats), dtype=float)
     else:
         x0 = np.asarray(start, dtype=float).copy()
@@ -969,7 +1008,9 @@ def fit_wlsmv(model: Any, data: list[Any], options: Mapping[str, Any],
     deltas = model.jacobian(x) if model.n_free else [np.zeros((len(o), 0)) for o in obs]
     Fg = [dwls_discrepancy(s_, sg, w) for s_, sg, w in zip(obs, sigmas, ws, strict=True)]
     chisq = float(sum((n - 1) * f for n, f in zip(ns, Fg, strict=True)))
-    df = int(model.df())
+    # sample statistics minus free parameters (equals model.df(); counted here so that
+    # the means of continuous variables in mixed models are always included)
+    df = int(sum(len(o) for o in obs) - model.n_free)
     vcov = _robust_vcov_groups(deltas, ws, gammas, ns) if model.n_free else None
     test = _scaled_shifted_groups(chisq, df, deltas, ws, gammas, ns)
     fmin = float(sum(n / ntot * 0.5 * (n - 1) / n * f for n, f in zip(ns, Fg, strict=True)))
@@ -996,12 +1037,16 @@ def fit_wlsmv(model: Any, data: list[Any], options: Mapping[str, Any],
     baseline = None
     if not options.get("baseline"):
         btest = _baseline_groups(ostats)
-        bx = np.concatenate([o.wls_obs[:o.n_thresholds] for o in ostats])
+        bx = np.concatenate([o.wls_obs[:o.cor_start] for o in ostats])
         baseline = FitState(x=bx, vcov=None, converged=True, iterations=0,
                             fmin=btest.chisq / (2.0 * ntot),
                             test=btest.as_dict(), extra={"analytic": True})
-        fm = wlsmv_fit_measures(test, btest, obs, sigmas, ws, nth, p, ns, model.n_free)
-        if model.n_free and df > 0:
+        o0 = ostats[0]
+        fm = wlsmv_fit_measures(
+            test, btest, obs, sigmas, ws, nth, p, ns, model.n_free,
+            continuous_index=tuple(model.ov_names.index(v) for v in o0.continuous),
+            mean_positions=tuple(o0.th_names.index(v) for v in o0.continuous))
+        if model.n_free and df > 0 and not ostats[0].continuous:
             fm.update(catml_robust_measures(
                 [o.cor for o in ostats], [imp.sigma for imp in model.implied(x)], deltas, ws,
                 gammas, ns, nth, df))

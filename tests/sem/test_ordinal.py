@@ -152,6 +152,17 @@ def test_pairwise_missing_like_lavaan():
     assert listwise.nobs == int((~data.isna().any(axis=1)).sum())
 
 
+def test_mixed_ordered_and_continuous_like_lavaan():
+    """Polyserial and Pearson correlations, means and variances (lavaan's wls.obs order)."""
+    ref = load_reference("sem_wlsmv/hs_cfa_mixed.json")
+    data = pd.read_csv(REFERENCE_DIR / "sem_wlsmv" / "hs_mixed.csv")
+    stats = ordinal_sample_stats(data, ref["ov_names"], continuous=["x7", "x8", "x9"])
+    assert stats.continuous == ("x7", "x8", "x9")
+    np.testing.assert_allclose(stats.wls_obs, ref["wls_obs"], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(stats.gamma, np.array(ref["gamma"]), rtol=0, atol=1e-6)
+    np.testing.assert_allclose(stats.wls_v_diag, ref["wls_v_diag"], rtol=1e-6, atol=0)
+
+
 def test_listwise_deletion():
     data = pd.read_csv(REFERENCE_DIR / "sem_wlsmv" / "hs_ordinal5.csv").astype(float)
     data.loc[:9, "x1"] = np.nan

@@ -165,3 +165,10 @@ write.csv(hs_miss, file.path(out, "hs_ordinal5_missing.csv"), row.names = FALSE,
 fit_g <- cfa(hs_model, data = hs_miss, ordered = paste0("x", 1:9), estimator = "WLSMV",
              missing = "pairwise")
 export(fit_g, "hs_cfa_pairwise.json")
+
+# (h) Mixed ordered and continuous indicators: x1-x6 in 5 categories, x7-x9 continuous
+#     (polyserial and Pearson correlations).
+hs_mixed <- cbind(hs_ord[paste0("x", 1:6)], hs[paste0("x", 7:9)])
+write.csv(hs_mixed, file.path(out, "hs_mixed.csv"), row.names = FALSE)
+fit_h <- cfa(hs_model, data = hs_mixed, ordered = paste0("x", 1:6), estimator = "WLSMV")
+export(fit_h, "hs_cfa_mixed.json")
