@@ -418,6 +418,15 @@ def _resolve_jobs(n_jobs: int | None) -> int:
     return int(n_jobs)
 
 
+def _worker_init() -> None:
+    """One BLAS thread per worker process: the matrices are small, processes are many."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # optional
+        return
+    threadpool_limits(limits=1)
+
+
 def _execute(fn, payload, ids: list[int], n_jobs: int, progress: bool, desc: str):
     """Run ``fn(payload, chunk)`` over chunks of ``ids``, serially or in processes."""
     chunk = max(1, min(50, len(ids) // (4 * n_jobs) or 1))
@@ -440,7 +449,7 @@ def _execute(fn, payload, ids: list[int], n_jobs: int, progress: bool, desc: str
         else:
             from concurrent.futures import ProcessPoolExecutor, as_completed
 
-            with ProcessPoolExecutor(max_workers=n_jobs) as ex:
+            with ProcessPoolExecutor(max_workers=n_jobs, initializer=_worker_init) as ex:
                 futs = [ex.submit(fn, payload, c) for c in chunks]
                 for fut in as_completed(futs):
                     part = fut.result()
