@@ -32,6 +32,7 @@ CASES = {
     "edge_cfa": ("edge_small.csv", "g =~ b1 + b2 + c1 + c2 + c3"),
     "hs_cfa_pairwise": ("hs_ordinal5_missing.csv", HS),  # fitted with missing="pairwise"
     "hs_cfa_mixed": ("hs_mixed.csv", HS),  # x1-x6 ordered, x7-x9 continuous
+    "hs_cfa_mixed_pairwise": ("hs_mixed_missing.csv", HS),
 }
 
 
@@ -45,7 +46,7 @@ def fitted(request):
     data = _data(csv)
     missing = "pairwise" if request.param.endswith("pairwise") else "listwise"
     ordered = list(data.columns)
-    if request.param.endswith("mixed"):
+    if "mixed" in request.param:
         ordered = [f"x{i}" for i in range(1, 7)]
     res = sem(model, data, estimator="WLSMV", ordered=ordered, missing=missing)
     return res, load_reference(f"sem_wlsmv/{request.param}.json")

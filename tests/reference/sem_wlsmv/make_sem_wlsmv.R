@@ -172,3 +172,12 @@ hs_mixed <- cbind(hs_ord[paste0("x", 1:6)], hs[paste0("x", 7:9)])
 write.csv(hs_mixed, file.path(out, "hs_mixed.csv"), row.names = FALSE)
 fit_h <- cfa(hs_model, data = hs_mixed, ordered = paste0("x", 1:6), estimator = "WLSMV")
 export(fit_h, "hs_cfa_mixed.json")
+
+# (i) Mixed data with missing answers, missing = "pairwise".
+set.seed(12)
+hs_mixed_miss <- hs_mixed
+for (v in names(hs_mixed_miss)) hs_mixed_miss[[v]][runif(nrow(hs_mixed_miss)) < 0.06] <- NA
+write.csv(hs_mixed_miss, file.path(out, "hs_mixed_missing.csv"), row.names = FALSE, na = "")
+fit_i <- cfa(hs_model, data = hs_mixed_miss, ordered = paste0("x", 1:6), estimator = "WLSMV",
+             missing = "pairwise")
+export(fit_i, "hs_cfa_mixed_pairwise.json")
