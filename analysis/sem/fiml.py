@@ -898,10 +898,8 @@ def fit_normal(
     if not converged:
         warns.append("The optimizer did not converge; the estimates are not trustworthy.")
 
-    loglik_g = [-0.0] * len(gd)
-    for g, (mu, sigma) in enumerate(_moments_of(model, x, gd)):
-        loglik_g[g] = loglik(gd[g].y, mu, sigma, gd[g].patterns)
-    ll = float(sum(loglik_g))
+    ll = float(sum(_ll_grad(g.stats, mu, sigma)[0]
+                   for g, (mu, sigma) in zip(gd, _moments_of(model, x, gd), strict=True)))
     ll_h1 = float(sum(g.h1.loglik for g in gd))
     df = int(model.df())
     chisq = max(2.0 * (ll_h1 - ll), 0.0)
@@ -913,14 +911,17 @@ def fit_normal(
     pvalue = float(_chi2_sf(chisq, df)) if df > 0 else float("nan")
     test: dict[str, float] = {"chisq": chisq, "df": float(df), "pvalue": pvalue}
 
-    want_se = options.get("se") not in ("none",) or robust_se
-    info = observed_information_theta(model, x, gd)
+    # the baseline needs its information only for the scaled (robust) baseline test
+    want_se = (options.get("se") not in ("none",) and not is_baseline) or robust_se
+    info = observed_information_theta(model, x, gd) if want_se else None
     vcov = None
     e_inv = None
-    try:
-        e_inv = np.linalg.inv(info)
-    except np.linalg.LinAlgError:
-        warns.append("The information matrix is singular; standard errors are not available.")
+    if info is not None:
+        try:
+            e_inv = np.linalg.inv(info)
+        except np.linalg.LinAlgError:
+            warns.append("The information matrix is singular; standard errors are not "
+                         "available.")
     b0 = b0_groups = None
     if robust_se:
         b0, b0_groups, _ = first_order_information_theta(model, x, gd)
@@ -930,10 +931,11 @@ def fit_normal(
         else:
             vcov = 0.5 * (e_inv + e_inv.T) / n_total
 
-    # unstructured (h1) information matrices at the EM moments
+    # unstructured (h1) information matrices at the EM moments (robust test, FIML-C)
     xmask = _fixed_x_moment_mask(model)
     a1, j1 = [], []
-    for g in gd:
+    need_h1_info = robust_se or (missing_ml and not is_baseline)
+    for g in gd if need_h1_info else []:
         a = _moment_block(model, information_observed(g.y, g.h1.mu, g.h1.sigma, g.patterns))
         b = _moment_block(model, information_first_order(g.y, g.h1.mu, g.h1.sigma, g.patterns))
         a[xmask, :] = 0.0
