@@ -1018,7 +1018,7 @@ def fit_wlsmv(model: Any, data: list[Any], options: Mapping[str, Any],
     neg = []
     for g, label in enumerate(model.groups):
         for i, v in enumerate(model.ov_names):
-            if _residual_variance(model, x, i, g) < 0:
+            if v in model.ordered and _residual_variance(model, x, i, g) < 0:
                 neg.append(f"{v} (group {label!r})" if label else v)
     if neg:
         warns.append("Some ordered indicators have negative residual variances "

@@ -33,6 +33,11 @@ CASES = {
     "hs_cfa_pairwise": ("hs_ordinal5_missing.csv", HS),  # fitted with missing="pairwise"
     "hs_cfa_mixed": ("hs_mixed.csv", HS),  # x1-x6 ordered, x7-x9 continuous
     "hs_cfa_mixed_pairwise": ("hs_mixed_missing.csv", HS),
+    # a continuous covariate as a random variable (fixed_x=False; lavaan conditional.x=FALSE)
+    "hs_sem_covariate": ("hs_covariate.csv", """visual =~ x1 + x2 + x3
+textual =~ x4 + x5 + x6
+visual ~ z
+textual ~ z"""),
 }
 
 
@@ -46,9 +51,12 @@ def fitted(request):
     data = _data(csv)
     missing = "pairwise" if request.param.endswith("pairwise") else "listwise"
     ordered = list(data.columns)
-    if "mixed" in request.param:
+    extra = {}
+    if "mixed" in request.param or "covariate" in request.param:
         ordered = [f"x{i}" for i in range(1, 7)]
-    res = sem(model, data, estimator="WLSMV", ordered=ordered, missing=missing)
+    if "covariate" in request.param:
+        extra["fixed_x"] = False
+    res = sem(model, data, estimator="WLSMV", ordered=ordered, missing=missing, **extra)
     return res, load_reference(f"sem_wlsmv/{request.param}.json")
 
 

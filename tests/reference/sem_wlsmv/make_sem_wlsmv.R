@@ -181,3 +181,14 @@ write.csv(hs_mixed_miss, file.path(out, "hs_mixed_missing.csv"), row.names = FAL
 fit_i <- cfa(hs_model, data = hs_mixed_miss, ordered = paste0("x", 1:6), estimator = "WLSMV",
              missing = "pairwise")
 export(fit_i, "hs_cfa_mixed_pairwise.json")
+
+# (j) A continuous covariate predicting factors of ordered items, treated as a random
+#     variable (conditional.x = FALSE, fixed.x = FALSE; lavaan's default for ordered data
+#     would be conditional.x = TRUE, which alliance-survey does not implement).
+hs_cov <- hs_mixed[paste0("x", 1:6)]
+hs_cov$z <- hs_mixed$x7 + hs_mixed$x8
+write.csv(hs_cov, file.path(out, "hs_covariate.csv"), row.names = FALSE)
+fit_j <- sem("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nvisual ~ z\ntextual ~ z",
+             data = hs_cov, ordered = paste0("x", 1:6), estimator = "WLSMV",
+             conditional.x = FALSE, fixed.x = FALSE)
+export(fit_j, "hs_sem_covariate.json")
