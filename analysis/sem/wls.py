@@ -819,7 +819,9 @@ def _wlsmv_inputs(model: Any, data: list[Any], missing: str = "listwise") -> lis
         raise ModelSpecificationError(
             "estimator='WLSMV' with exogenous observed covariates (fixed.x, lavaan's "
             "conditional.x probit regressions) is not supported: "
-            f"{', '.join(model.ov_x)}. Use fixed_x=False or estimator='MLR'.")
+            f"{', '.join(model.ov_x)}. Use fixed_x=False to treat them as random "
+            "continuous variables (lavaan: conditional.x = FALSE, fixed.x = FALSE) or "
+            "estimator='MLR'.")
     if model.n_groups > 1:
         pt = model.partable
         th = pt[(pt["op"] == "|") & (pt["xid"] >= 0)]
