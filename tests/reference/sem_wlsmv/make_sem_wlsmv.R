@@ -2,6 +2,13 @@
 # Run from the repository root:  Rscript tests/reference/sem_wlsmv/make_sem_wlsmv.R
 # Versions used: R 4.2.2, lavaan 0.6.14, jsonlite (Debian bookworm).
 # Writes the ordinal data sets (CSV) and one JSON file per case into tests/reference/sem_wlsmv/.
+# Cases: (a) HS 3-factor CFA, x1-x9 cut at quintiles; (b) simulated 7-point Likert CFA
+# (binary item, unused category) + nested equal-loadings model and lavTestLRT; (c) SEM with
+# regressions between factors; (d) small-N edge case (empty cell in a 2x2 table); (e, f) two
+# groups, configural and equal loadings + lavTestLRT; (g) missing = "pairwise"; (h) mixed
+# ordered/continuous; (i) mixed + pairwise; (j) continuous covariate, conditional.x = FALSE.
+# Each JSON holds sample statistics (th, cor, wls.obs, wls.v, gamma), Delta, estimates,
+# robust SEs, std.all, the scaled-shifted test and all fitMeasures().
 suppressMessages(library(lavaan))
 library(jsonlite)
 out <- "tests/reference/sem_wlsmv"
