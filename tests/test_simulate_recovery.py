@@ -54,7 +54,7 @@ def _design(eq, obs: dict[str, pd.Series]) -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
-def _fit_sample(inst, pop, seed: int) -> tuple[pd.DataFrame, int]:
+def _fit_sample(inst, pop, seed: int, zero_only: bool = False) -> tuple[pd.DataFrame, int]:
     data = simulate_study(N, seed=seed, careless=0.05, instrument=inst)
     scored = score(data, inst)
     keep = ~scored["exclude"].to_numpy()
@@ -62,6 +62,8 @@ def _fit_sample(inst, pop, seed: int) -> tuple[pd.DataFrame, int]:
     results = []
     for eq in pop.equations:
         if eq.name not in obs or eq.name in dims:
+            continue
+        if zero_only and all(t.coef != 0.0 for t in eq.terms):
             continue
         X = sm.add_constant(_design(eq, obs))
         fit = sm.OLS(obs[eq.name], X, missing="drop").fit()
@@ -89,7 +91,7 @@ def zero_paths_over_samples():
     inst, pop = load_instrument(), load_population()
     tables = []
     for k in range(N_SAMPLES):
-        table, _ = _fit_sample(inst, pop, SEED + 1 + k)
+        table, _ = _fit_sample(inst, pop, SEED + 1 + k, zero_only=True)
         tables.append(table[table["true"] == 0.0].assign(sample=k))
     return pd.concat(tables, ignore_index=True)
 
