@@ -185,9 +185,9 @@ class CompiledModel:
         total = 0
         for _ in self.groups:
             if nord:
-                per = len(self.th_names) + (p - nord) + p * (p - 1) // 2
-                if self.meanstructure:
-                    per += 0
+                # thresholds, then mean and variance of each numeric variable, then the
+                # off-diagonal elements (lavaan's wls.obs)
+                per = len(self.th_names) + 2 * (p - nord) + p * (p - 1) // 2
             else:
                 per = p * (p + 1) // 2 + (p if self.meanstructure else 0)
             if exclude_fixed_x and self.ov_x:

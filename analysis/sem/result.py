@@ -72,7 +72,9 @@ class SEMResult:
                                          self.state.vcov)
             pt.loc[defs, "est"] = est
             pt.loc[defs, "se"] = dse
-        pt["start"] = np.nan
+        # start values as used for this fit (free rows) or the fixed values
+        start = self.model.x_to_table(self.model.x_start(list(self.stats)))["est"]
+        pt["start"] = np.where(pt["op"].isin([":=", "==", "<", ">"]), np.nan, start)
         return pt
 
     @cached_property

@@ -49,3 +49,9 @@ def test_ordered_residual_variances_in_table():
     assert_close(ours, theirs, atol=1e-6, rtol=1e-6, what="x1 residual variance")
     imp = model.implied(x)[0]
     assert_close(np.diag(imp.sigma)[:2], [1.0, 1.0], atol=1e-12, rtol=0.0, what="unit diagonal")
+
+
+def test_moment_count_and_df_include_numeric_means():
+    model, x, ref, _lav = _model_at_lavaan_estimates()
+    assert model.n_moments() == len(ref["wls_obs"]) == len(model.moments(x)[0])
+    assert model.df() == len(ref["wls_obs"]) - model.n_free
