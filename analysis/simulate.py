@@ -340,13 +340,7 @@ def _latents(
     b_rows = np.flatnonzero(partner_row >= 0)
     a_rows = partner_row[b_rows]
     if b_rows.size:
-        if "dep_own" in values and "dep_partner" in values:
-            values["dep_own"][b_rows] = values["dep_partner"][a_rows]
-            values["dep_partner"][b_rows] = values["dep_own"][a_rows]
-        for var, share in pop.exogenous_alliance_share.items():
-            if var in values and share > 0:
-                x = values[var]
-                x[b_rows] = share * x[a_rows] + math.sqrt(1.0 - share**2) * x[b_rows]
+        _link_dyads(pop, values, a_rows, b_rows)
     if "dep_own" in values and "dep_partner" in values:
         values.update(_dependence_terms(values["dep_own"], values["dep_partner"]))
         acc = float(pop.spec.get("perception", {}).get("dep_partner_accuracy", 1.0))
@@ -383,6 +377,39 @@ def _latents(
         resid = math.sqrt(share) * shared + math.sqrt(1.0 - share) * own
         values[eq.name] = systematic + math.sqrt(1.0 - var_sys) * resid
     return values, Calibration(MappingProxyType(means), MappingProxyType(explained))
+
+
+def _link_dyads(
+    pop: Population, values: dict[str, np.ndarray], a_rows: np.ndarray, b_rows: np.ndarray
+) -> None:
+    """Make firm B's exogenous values those of the other side of A's alliance (in place).
+
+    B's dependence on A is A's ``dep_partner`` and vice versa.  Every other
+    exogenous variable is split into its regression on B's two dependences
+    (kept, so its correlations with them stay as in the population) and a
+    residual, which is correlated ``alliance_share`` with firm A's residual.
+    """
+    exo = list(pop.exogenous)
+    corr = np.array(pop.correlation)
+    shares = pop.exogenous_alliance_share
+    if "dep_own" not in values or "dep_partner" not in values:
+        for var, share in shares.items():
+            if var in values and share > 0:
+                x = values[var]
+                x[b_rows] = share * x[a_rows] + math.sqrt(1.0 - share**2) * x[b_rows]
+        return
+    d_idx = [exo.index("dep_own"), exo.index("dep_partner")]
+    rest = [v for v in exo if v not in ("dep_own", "dep_partner")]
+    d_all = np.column_stack([values["dep_own"], values["dep_partner"]])
+    swapped = d_all[a_rows][:, ::-1]
+    for var in rest:
+        beta = np.linalg.solve(corr[np.ix_(d_idx, d_idx)], corr[d_idx, exo.index(var)])
+        resid = values[var] - d_all @ beta
+        share = float(shares.get(var, 0.0))
+        new_resid = share * resid[a_rows] + math.sqrt(1.0 - share**2) * resid[b_rows]
+        values[var][b_rows] = swapped @ beta + new_resid
+    values["dep_own"][b_rows] = swapped[:, 0]
+    values["dep_partner"][b_rows] = swapped[:, 1]
 
 
 def _calibrate(pop: Population) -> Calibration:
