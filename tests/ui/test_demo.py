@@ -1,0 +1,87 @@
+"""``alliance-survey demo --no-serve`` on a temporary database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.cli import main
+from instruments.store import ResponseStore
+
+REPO = Path(__file__).resolve().parents[2]
+DEMO_CSV = REPO / "data" / "demo" / "alliance_demo.csv"
+
+
+@pytest.fixture()
+def subset(tmp_path: Path) -> tuple[Path, pd.DataFrame]:
+    """The first 24 demo rows (dyads and singles), one of them screened out."""
+    data = pd.read_csv(DEMO_CSV, dtype={"alliance_id": str, "firm_role": str, "comment": str})
+    rows = data.head(24).copy()
+    rows.loc[rows.index[-1], "informant_knowledge"] = 2  # below the screening threshold
+    rows.loc[rows.index[0], "comment"] = "Sehr gut <b>so</b> & *so*."
+    path = tmp_path / "demo_subset.csv"
+    rows.to_csv(path, index=False)
+    return path, rows
+
+
+def run_demo(url: str, data: Path, capsys, *extra: str) -> str:
+    code = main(["demo", "--db", url, "--no-serve", "--data", str(data), *extra])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    return out
+
+
+def test_demo_loads_through_the_store_and_is_idempotent(tmp_path, subset, capsys) -> None:
+    from instruments.auth import verify_password
+    from instruments.invitations import check_token, dyad_status, invitations_table
+
+    path, rows = subset
+    url = f"sqlite:///{tmp_path / 'db' / 'demo.sqlite'}"
+    first = run_demo(url, path, capsys, "--no-summary")
+    creds = tmp_path / "db" / "demo_credentials.txt"
+    assert creds.exists()
+    password = next(line.split(": ", 1)[1] for line in creds.read_text().splitlines()
+                    if line.startswith("password: "))  # fmt: skip
+    assert f"Study-lead password (new): {password}" in first
+    links = [line.strip() for line in first.splitlines() if "?t=" in line]
+    assert len(links) == 3
+
+    with ResponseStore(url) as store:
+        table = invitations_table(store, "demo")
+        assert verify_password(store, "demo", password)
+        for link in links:
+            assert check_token(store, link.split("?t=")[1]).status == "invited"
+        loaded = table[table["alliance_id"].isin(set(rows["alliance_id"]))]
+        assert len(loaded) == len(rows)
+        assert (loaded["status"] == "completed").sum() == len(rows) - 1
+        assert (loaded["status"] == "screened_out").sum() == 1
+        n_dyads = int((rows.groupby("alliance_id")["firm_role"].nunique() == 2).sum())
+        assert len(dyad_status(store, "demo")) == n_dyads
+        # Every answer in the store is the data file's value.
+        wide = store.wide("demo", completed_only=True)
+        items = [c for c in store.instrument.item_variables() if c != "comment"]
+        done = rows.iloc[:-1].sort_values(["alliance_id", "firm_role"])
+        got = wide.sort_values(["alliance_id", "firm_role"])
+        np.testing.assert_allclose(
+            got[items].to_numpy(dtype=float), done[items].to_numpy(dtype=float),
+            rtol=0, atol=0,
+        )  # fmt: skip
+        texts = [x if isinstance(x, str) else "" for x in got["comment"]]
+        assert texts == [x if isinstance(x, str) else "" for x in done["comment"]]
+        assert "Sehr gut <b>so</b> & *so*." in texts
+        page_times = got["page_time_trust_investments"].to_numpy()
+        np.testing.assert_allclose(
+            page_times, done["page_time_trust_investments"].to_numpy(), rtol=0, atol=1e-6
+        )
+        n_invitations = len(table)
+
+    second = run_demo(url, path, capsys)
+    assert "respondents loaded now: 0" in second
+    assert f"Study-lead password: {password}" in second
+    assert [line.strip() for line in second.splitlines() if "?t=" in line] == links
+    assert "Analysis summary" in second
+    with ResponseStore(url) as store:
+        assert len(invitations_table(store, "demo")) == n_invitations
