@@ -487,6 +487,63 @@ def _pairs(p: int) -> tuple[np.ndarray, np.ndarray]:
     return np.array(ii, dtype=np.int64), np.array(jj, dtype=np.int64)
 
 
+def _ordered_pairs(
+    codes: np.ndarray,
+    ths: list[np.ndarray],
+    names: list[str],
+    ii: np.ndarray,
+    jj: np.ndarray,
+    zero_add: tuple[float, float],
+    zero_keep_margins: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[str, str]]]:
+    """Polychoric correlations of the pairs (ii, jj) of ordered variables, all at once.
+
+    Returns the correlations, the (padded) frequency tables, the padded extended
+    thresholds of every variable and the pairs with empty cells.
+    """
+    ncat = [len(t) + 1 for t in ths]
+    ordered = names
+    npairs = len(ii)
+    kmax = max(ncat)
+    ext = _padded(ths, kmax)
+    tables = np.zeros((npairs, kmax, kmax))
+    for m in range(npairs):
+        i, j = ii[m], jj[m]
+        both = (codes[:, i] >= 0) & (codes[:, j] >= 0)
+        if both.sum() < 2:
+            raise DataError(
+                f"The ordered variables {ordered[i]!r} and {ordered[j]!r} are answered "
+                "together by fewer than two cases; their correlation cannot be estimated."
+            )
+        tables[m] = np.bincount(codes[both, i] * kmax + codes[both, j],
+                                minlength=kmax * kmax).reshape(kmax, kmax)
+    work = tables.copy()
+    rho = np.full(npairs, np.nan)
+    empty_pairs: list[tuple[str, str]] = []
+    for m in range(npairs):
+        i, j = ii[m], jj[m]
+        sub = tables[m, :ncat[i], :ncat[j]]
+        if not (sub == 0).any() and ncat[i] > 2 and ncat[j] > 2:
+            continue
+        adj, closed, empty = _prepare_table(sub, ths[i], ths[j], zero_add, zero_keep_margins)
+        work[m, :ncat[i], :ncat[j]] = adj
+        if closed is not None:
+            rho[m] = closed
+        if empty:
+            empty_pairs.append((ordered[i], ordered[j]))
+    todo = np.flatnonzero(np.isnan(rho))
+    if todo.size:
+        est, ok = _polychoric_batch(work[todo], ext[ii[todo]], ext[jj[todo]])
+        if not ok.all():
+            m = todo[np.flatnonzero(~ok)[0]]
+            raise EstimationError(
+                "The polychoric correlation did not converge for "
+                f"{ordered[ii[m]]} and {ordered[jj[m]]}."
+            )
+        rho[todo] = est
+    return rho, tables, ext, empty_pairs
+
+
 def ordinal_sample_stats(
     data: pd.DataFrame,
     ordered: list[str],
@@ -558,45 +615,8 @@ def ordinal_sample_stats(
     th_start = np.concatenate([[0], np.cumsum(nth)[:-1]]).astype(np.int64)
     n_th = int(sum(nth))
     ii, jj = _pairs(p)
-    npairs = len(ii)
-
-    kmax = max(ncat)
-    ext = _padded(ths, kmax)
-    tables = np.zeros((npairs, kmax, kmax))
-    for m in range(npairs):
-        i, j = ii[m], jj[m]
-        both = (codes[:, i] >= 0) & (codes[:, j] >= 0)
-        if both.sum() < 2:
-            raise DataError(
-                f"The ordered variables {ordered[i]!r} and {ordered[j]!r} are answered "
-                "together by fewer than two cases; their correlation cannot be estimated."
-            )
-        tables[m] = np.bincount(codes[both, i] * kmax + codes[both, j],
-                                minlength=kmax * kmax).reshape(kmax, kmax)
-    work = tables.copy()
-    rho = np.full(npairs, np.nan)
-    empty_pairs: list[tuple[str, str]] = []
-    for m in range(npairs):
-        i, j = ii[m], jj[m]
-        sub = tables[m, :ncat[i], :ncat[j]]
-        if not (sub == 0).any() and ncat[i] > 2 and ncat[j] > 2:
-            continue
-        adj, closed, empty = _prepare_table(sub, ths[i], ths[j], zero_add, zero_keep_margins)
-        work[m, :ncat[i], :ncat[j]] = adj
-        if closed is not None:
-            rho[m] = closed
-        if empty:
-            empty_pairs.append((ordered[i], ordered[j]))
-    todo = np.flatnonzero(np.isnan(rho))
-    if todo.size:
-        est, ok = _polychoric_batch(work[todo], ext[ii[todo]], ext[jj[todo]])
-        if not ok.all():
-            m = todo[np.flatnonzero(~ok)[0]]
-            raise EstimationError(
-                "The polychoric correlation did not converge for "
-                f"{ordered[ii[m]]} and {ordered[jj[m]]}."
-            )
-        rho[todo] = est
+    rho, tables, ext, empty_pairs = _ordered_pairs(codes, ths, ordered, ii, jj, zero_add,
+                                                   zero_keep_margins)
     cor = np.eye(p)
     cor[ii, jj] = rho
     cor[jj, ii] = rho
@@ -643,40 +663,21 @@ def _univariate_scores(th: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return sc, prob
 
 
-def _muthen1984(
+def _ordered_pair_scores(
     codes: np.ndarray,
     ths: list[np.ndarray],
     th_start: np.ndarray,
-    n_th: int,
+    n_cols: int,
     ii: np.ndarray,
     jj: np.ndarray,
     rho: np.ndarray,
     tables: np.ndarray,
     ext: np.ndarray,
-) -> np.ndarray:
-    n, p = codes.shape
+) -> tuple[np.ndarray, sparse.csr_matrix, np.ndarray]:
+    """Casewise rho scores, ``A21`` (columns of the thresholds at ``th_start``) and ``A22``."""
     npairs = len(ii)
     kmax = ext.shape[1] - 1
-    # Univariate: casewise threshold scores and the block-diagonal A11.
-    s_th = np.zeros((n, n_th))
-    a11_inv = np.zeros((n_th, n_th))
-    for v in range(p):
-        sc, _ = _univariate_scores(ths[v])
-        k = sc.shape[1]
-        blk = slice(th_start[v], th_start[v] + k)
-        # code -1 (missing) picks the appended zero row: missing answers score 0
-        s_th[:, blk] = np.vstack([sc, np.zeros((1, k))])[codes[:, v]]
-        col = codes[:, v]
-        counts = np.bincount(col[col >= 0], minlength=sc.shape[0]).astype(float)
-        a11 = (sc * counts[:, None]).T @ sc
-        try:
-            a11_inv[blk, blk] = np.linalg.inv(a11)
-        except np.linalg.LinAlgError as exc:
-            raise EstimationError(
-                "Cannot invert the threshold information of an ordered variable."
-            ) from exc
-    z_th = s_th @ a11_inv  # casewise influence of the thresholds (A11 symmetric)
-
+    n_th = n_cols
     # Bivariate scores per cell, all pairs at once.
     h, k = ext[ii], ext[jj]
     prob, dprob, _ = _grid(h, k, rho, order=1)
@@ -724,6 +725,43 @@ def _muthen1984(
     scr_pad = np.zeros((npairs, kmax + 1, kmax + 1))
     scr_pad[:, :kmax, :kmax] = scr  # index -1 (missing) hits the zero padding
     s_rho = scr_pad[np.arange(npairs)[None, :], codes[:, ii], codes[:, jj]]
+    return s_rho, a21, a22
+
+
+def _muthen1984(
+    codes: np.ndarray,
+    ths: list[np.ndarray],
+    th_start: np.ndarray,
+    n_th: int,
+    ii: np.ndarray,
+    jj: np.ndarray,
+    rho: np.ndarray,
+    tables: np.ndarray,
+    ext: np.ndarray,
+) -> np.ndarray:
+    n, p = codes.shape
+    # Univariate: casewise threshold scores and the block-diagonal A11.
+    s_th = np.zeros((n, n_th))
+    a11_inv = np.zeros((n_th, n_th))
+    for v in range(p):
+        sc, _ = _univariate_scores(ths[v])
+        k = sc.shape[1]
+        blk = slice(th_start[v], th_start[v] + k)
+        # code -1 (missing) picks the appended zero row: missing answers score 0
+        s_th[:, blk] = np.vstack([sc, np.zeros((1, k))])[codes[:, v]]
+        col = codes[:, v]
+        counts = np.bincount(col[col >= 0], minlength=sc.shape[0]).astype(float)
+        a11 = (sc * counts[:, None]).T @ sc
+        try:
+            a11_inv[blk, blk] = np.linalg.inv(a11)
+        except np.linalg.LinAlgError as exc:
+            raise EstimationError(
+                "Cannot invert the threshold information of an ordered variable."
+            ) from exc
+    z_th = s_th @ a11_inv  # casewise influence of the thresholds (A11 symmetric)
+
+    s_rho, a21, a22 = _ordered_pair_scores(codes, ths, th_start, n_th, ii, jj, rho, tables,
+                                           ext)
     z_rho = (s_rho - np.asarray((a21 @ z_th.T).T)) / a22[None, :]
     z = np.hstack([z_th, z_rho])
     gamma = z.T @ z
@@ -732,37 +770,6 @@ def _muthen1984(
 
 
 # ----------------------------------------------------------------- mixed (polyserial) data
-def _oo_pair_scores(
-    th1: np.ndarray, th2: np.ndarray, rho: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One ordered pair: per-cell rho score, threshold scores of y1 (K1, K2, nth1), y2."""
-    h, k = _extended(th1)[None, :], _extended(th2)[None, :]
-    prob, dprob, _ = _grid(h, k, np.array([rho]), order=1)
-    prob, dprob = prob[0], dprob[0]
-    good = prob > np.sqrt(np.finfo(float).eps)
-    inv = np.where(good, 1.0 / np.where(good, prob, 1.0), 0.0)
-    scr = dprob * inv
-    r = np.sqrt(max(1.0 - rho * rho, 1e-300))
-
-    def cond(ea: np.ndarray, eb: np.ndarray) -> np.ndarray:
-        ta = ea[1:-1]
-        c = ndtr((eb[None, :] - rho * ta[:, None]) / r)
-        return _phi(ta)[:, None] * (c[:, 1:] - c[:, :-1])
-
-    e1, e2 = _extended(th1), _extended(th2)
-    g1, g2 = cond(e1, e2), cond(e2, e1)
-    k1, k2 = len(th1) + 1, len(th2) + 1
-    sc1 = np.zeros((k1, k2, k1 - 1))
-    for t in range(k1 - 1):
-        sc1[t, :, t] += g1[t] * inv[t, :]
-        sc1[t + 1, :, t] -= g1[t] * inv[t + 1, :]
-    sc2 = np.zeros((k1, k2, k2 - 1))
-    for t in range(k2 - 1):
-        sc2[:, t, t] += g2[t] * inv[:, t]
-        sc2[:, t + 1, t] -= g2[t] * inv[:, t + 1]
-    return scr, sc1, sc2
-
-
 def _ml_rho(negloglik) -> float:
     from scipy.optimize import minimize_scalar
 
@@ -888,36 +895,35 @@ def _mixed_sample_stats(
     h21 = np.zeros((npairs, a1))
     h22 = np.ones(npairs)
     empty_pairs: list[tuple[str, str]] = []
+    # Pairs of ordered variables: all at once, as in the all-ordered case.
+    oo = np.array([names[i] in ths and names[j] in ths for i, j in zip(ii, jj, strict=True)],
+                  dtype=bool)
+    if oo.any():
+        loc = {v: b for b, v in enumerate(ordv)}
+        cmat = np.column_stack([codes[v] for v in ordv])
+        ths_l = [ths[v] for v in ordv]
+        lii = np.array([loc[names[i]] for i in ii[oo]], dtype=np.int64)
+        ljj = np.array([loc[names[j]] for j in jj[oo]], dtype=np.int64)
+        rho_oo, tab_oo, ext_oo, empty_pairs = _ordered_pairs(
+            cmat, ths_l, ordv, lii, ljj, zero_add, zero_keep_margins)
+        starts = np.array([th_start[v] for v in ordv], dtype=np.int64)
+        s_oo, a21_oo, a22_oo = _ordered_pair_scores(cmat, ths_l, starts, a1, lii, ljj, rho_oo,
+                                                    tab_oo, ext_oo)
+        cor[ii[oo], jj[oo]] = rho_oo
+        cor[jj[oo], ii[oo]] = rho_oo
+        s_rho[:, oo] = s_oo
+        a21[oo] = a21_oo.toarray()
+        a22[oo] = a22_oo
     for m in range(npairs):
+        if oo[m]:
+            continue
         i, j = int(ii[m]), int(jj[m])
         vi, vj = names[i], names[j]
         both = avail[:, i] & avail[:, j]
         if both.sum() < 2:
             raise DataError(f"The variables {vi!r} and {vj!r} are answered together by fewer "
                             "than two cases; their correlation cannot be estimated.")
-        if vi in ths and vj in ths:
-            ci, cj = codes[vi][both], codes[vj][both]
-            ki, kj = len(ths[vi]) + 1, len(ths[vj]) + 1
-            freq = np.bincount(ci * kj + cj, minlength=ki * kj).reshape(ki, kj).astype(float)
-            adj, closed, empty = _prepare_table(freq, ths[vi], ths[vj], zero_add,
-                                                zero_keep_margins)
-            if empty:
-                empty_pairs.append((vi, vj))
-            if closed is None:
-                est, ok = _polychoric_batch(adj[None], _extended(ths[vi])[None],
-                                            _extended(ths[vj])[None])
-                if not ok[0]:
-                    raise EstimationError(
-                        f"The polychoric correlation did not converge for {vi} and {vj}.")
-                rho = float(est[0])
-            else:
-                rho = closed
-            scr, sc1, sc2 = _oo_pair_scores(ths[vi], ths[vj], rho)
-            s_rho[both, m] = scr[ci, cj]
-            w = freq * scr
-            a21[m, th_start[vi]:th_start[vi] + ki - 1] = np.einsum("ab,abt->t", w, sc1)
-            a21[m, th_start[vj]:th_start[vj] + kj - 1] = np.einsum("ab,abt->t", w, sc2)
-        elif vi in ths or vj in ths:
+        if vi in ths or vj in ths:
             vn, vo = (vi, vj) if vj in ths else (vj, vi)
             sd = np.sqrt(var[vn])
             z = (x[vn][both] - mean[vn]) / sd
