@@ -42,6 +42,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -66,8 +67,11 @@ def _gauss_legendre(n: int) -> tuple[np.ndarray, np.ndarray]:
     return x, w
 
 
-# Fixed quadrature rules (computed, not stored state that changes): 6, 12 and 20 points.
-_GL = {n: _gauss_legendre(n) for n in (6, 12, 20)}
+# Fixed quadrature rules (6, 12 and 20 points), read-only.
+_GL = MappingProxyType({n: _gauss_legendre(n) for n in (6, 12, 20)})
+for _x, _w in _GL.values():
+    _x.flags.writeable = False
+    _w.flags.writeable = False
 
 
 def bivariate_normal_pdf(h: np.ndarray, k: np.ndarray, rho: np.ndarray) -> np.ndarray:
