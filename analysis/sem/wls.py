@@ -893,12 +893,17 @@ def _scaled_shifted_groups(
     if df <= 0:
         return DWLSTest(chisq, df, p_std, chisq, df, p_std, np.nan, np.nan, np.nan, np.nan)
     fg = np.asarray(ns, dtype=float) / sum(ns)
-    e_inv = _inverse(_group_information(deltas, ws, fg))
-    # U Gamma = blockdiag(W_g Gamma_g) - [f_g W_g Delta_g] E^-1 [Delta_h' W_h Gamma_h]
-    left = np.vstack([f * (w[:, None] * d) for d, w, f in zip(deltas, ws, fg, strict=True)])
-    right = np.hstack([(w[:, None] * d).T @ g for d, w, g in zip(deltas, ws, gammas,
-                                                                 strict=True)])
-    ug = -(left @ (e_inv @ right))
+    k_all = sum(len(w) for w in ws)
+    if deltas[0].shape[1] == 0:
+        ug = np.zeros((k_all, k_all))
+    else:
+        e_inv = _inverse(_group_information(deltas, ws, fg))
+        # U Gamma = blockdiag(W_g Gamma_g) - [f_g W_g Delta_g] E^-1 [Delta_h' W_h Gamma_h]
+        left = np.vstack([f * (w[:, None] * d)
+                          for d, w, f in zip(deltas, ws, fg, strict=True)])
+        right = np.hstack([(w[:, None] * d).T @ g
+                           for d, w, g in zip(deltas, ws, gammas, strict=True)])
+        ug = -(left @ (e_inv @ right))
     off = 0
     for w, g in zip(ws, gammas, strict=True):
         k = len(w)
