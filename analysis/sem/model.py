@@ -45,9 +45,9 @@ import pandas as pd
 
 from instruments.errors import ModelSpecificationError
 
-LAMBDA, BETA, PSI, THETA, NU, ALPHA, TAU = range(7)
+LAMBDA, BETA, PSI, THETA, NU, ALPHA, TAU, DELTA = range(8)
 _MATRIX_OF_NAME = {"lambda": LAMBDA, "beta": BETA, "psi": PSI, "theta": THETA,
-                   "nu": NU, "alpha": ALPHA, "tau": TAU}
+                   "nu": NU, "alpha": ALPHA, "tau": TAU, "delta": DELTA}
 
 
 @dataclass(frozen=True)
@@ -291,6 +291,8 @@ class CompiledModel:
                         val = 1.0 if std_lv else lv_var[lhs]
                     else:
                         val = 0.05
+                elif op == "~*~":
+                    val = 1.0
                 elif op == "~1":
                     if lhs in ov_idx and lhs not in self.ordered and lhs not in self.lv_names:
                         val = float(st.mean[ov_idx[lhs]])
@@ -313,7 +315,11 @@ class CompiledModel:
 
     # ------------------------------------------------------------ matrices
     def matrices(self, x: np.ndarray, group: int = 0) -> tuple[np.ndarray, ...]:
-        """LISREL matrices ``(Lambda, B, Psi, Theta, nu, alpha, tau)`` of one group at ``x``."""
+        """LISREL matrices ``(Lambda, B, Psi, Theta, nu, alpha, tau, delta)`` of one group.
+
+        ``delta`` holds the scale factors of the observed variables (``~*~``; 1 unless
+        freed for ordered variables in later groups with equal thresholds).
+        """
         spec = self._specs[group]
         mats = [b.copy() for b in spec.base]
         xv = np.asarray(x, dtype=float)[spec.ent_xid]
@@ -323,15 +329,22 @@ class CompiledModel:
                 mats[code][spec.ent_row[sel], spec.ent_col[sel]] = xv[sel]
                 if code in (PSI, THETA):
                     mats[code][spec.ent_col[sel], spec.ent_row[sel]] = xv[sel]
-        for code in (NU, ALPHA, TAU):
+        for code in (NU, ALPHA, TAU, DELTA):
             sel = spec.ent_mat == code
             if sel.any():
                 mats[code][spec.ent_row[sel]] = xv[sel]
         return tuple(mats)
 
     def _core(self, x: np.ndarray, group: int):
+        """Everything the moments need; ``sigma``/``mu``/``tau`` are in the scaled (y*) metric.
+
+        With scale factors ``delta`` (ordered variables, delta parameterization):
+        ``Sigma* = D (Lambda IB Psi IB' Lambda' + Theta) D`` where the ordered residual
+        variances are ``1/delta^2 - explained`` (so diag(Sigma*) = 1), ``mu* = D mu`` and
+        the thresholds ``tau* = delta tau``.
+        """
         spec = self._specs[group]
-        lam, beta, psi, theta, nu, alpha, tau = self.matrices(x, group)
+        lam, beta, psi, theta, nu, alpha, tau, delta = self.matrices(x, group)
         m = spec.m
         ib = np.linalg.inv(np.eye(m) - beta) if m else np.zeros((0, 0))
         L = lam @ ib  # p x m
@@ -340,25 +353,34 @@ class CompiledModel:
         if ordm.any():
             theta = theta.copy()
             d = np.flatnonzero(ordm)
-            theta[d, d] = 1.0 - explained[d, d]
-        sigma = explained + theta
+            theta[d, d] = 1.0 / delta[d] ** 2 - explained[d, d]
+        sigma_hat = explained + theta
         alpha_tot = ib @ alpha
-        mu = nu + L @ alpha if m else nu.copy()
-        return lam, beta, psi, theta, nu, alpha, tau, ib, L, sigma, mu, alpha_tot
+        mu_hat = nu + L @ alpha if m else nu.copy()
+        sigma = sigma_hat * np.outer(delta, delta)
+        mu = mu_hat * delta
+        tau_star = tau * delta[spec.th_var] if len(tau) else tau
+        return (lam, beta, psi, theta, nu, alpha, tau_star, ib, L, sigma, mu, alpha_tot,
+                delta, sigma_hat, mu_hat, tau)
 
     def implied(self, x: np.ndarray) -> list[Implied]:
         """Model-implied ``Sigma``, ``mu`` and thresholds per group at ``x``."""
         out = []
         for g in range(self.n_groups):
-            *_, tau, _ib, _L, sigma, mu, _at = self._core(x, g)
+            (*_, tau, _ib, _L, sigma, mu, _at, _d, _sh, _mh, _t) = self._core(x, g)
             out.append(Implied(sigma=sigma, mu=mu if self.meanstructure else None,
                                tau=tau if self.ordered else None))
         return out
 
     def implied_lv(self, x: np.ndarray, group: int = 0) -> tuple[np.ndarray, np.ndarray]:
         """Implied covariance matrix and means of the eta vector (latent + structural ov)."""
-        _lam, _b, psi, *_r, ib, _L, _s, _mu, alpha_tot = self._core(x, group)
+        core = self._core(x, group)
+        psi, ib, alpha_tot = core[2], core[7], core[11]
         return ib @ psi @ ib.T, alpha_tot
+
+    def scales(self, x: np.ndarray, group: int = 0) -> np.ndarray:
+        """Scale factors ``delta`` of the observed variables (``~*~``) in one group."""
+        return self.matrices(x, group)[DELTA]
 
     def _th_moments(self, sigma, mu, tau, group: int) -> np.ndarray:
         spec = self._specs[group]
@@ -379,7 +401,7 @@ class CompiledModel:
         out = []
         p = self.n_ov
         for g in range(self.n_groups):
-            *_, tau, _ib, _L, sigma, mu, _at = self._core(x, g)
+            (*_, tau, _ib, _L, sigma, mu, _at, _d, _sh, _mh, _t) = self._core(x, g)
             if self.ordered:
                 num = ~self.ordered_mask
                 r, c = np.tril_indices(p, -1)
@@ -401,7 +423,8 @@ class CompiledModel:
         (dSigma, dmu, dtau) with shapes (n_free, p, p), (n_free, p), (n_free, ntau).
         """
         spec = self._specs[group]
-        lam, beta, psi, theta, nu, alpha, tau, ib, L, sigma, mu, at = self._core(x, group)
+        (lam, beta, psi, theta, nu, alpha, _tau_star, ib, L, _sigma, _mu, at, delta,
+         sigma_hat, mu_hat, tau) = self._core(x, group)
         p, k = spec.p, len(spec.ent_xid)
         A = ib @ psi @ ib.T @ lam.T  # m x p
         D = np.zeros((k, p, p))
@@ -445,6 +468,21 @@ class CompiledModel:
             Dt[cols[sel], row[sel]] = 1.0
         ordm = self.ordered_mask
         if ordm.any():
+            # scaled metric: Sigma* = D Sigma_hat D, mu* = D mu, tau* = delta tau
+            scale = np.outer(delta, delta)
+            D *= scale[None, :, :]
+            Dm *= delta[None, :]
+            if len(tau):
+                Dt *= delta[spec.th_var][None, :]
+            sel = mat == DELTA
+            if sel.any():
+                c, i = cols[sel], row[sel]
+                X = np.zeros((len(c), p, p))
+                X[np.arange(len(c)), i, :] = delta[None, :] * sigma_hat[i, :]
+                D[c] += X + X.transpose(0, 2, 1)
+                Dm[c, i] += mu_hat[i]
+                for cc, ii in zip(c, i, strict=True):
+                    Dt[cc, spec.th_var == ii] += tau[spec.th_var == ii]
             d = np.flatnonzero(ordm)
             D[:, d, d] = 0.0
         nf = self.n_free
@@ -495,7 +533,7 @@ class CompiledModel:
         est[free] = np.asarray(x)[pt["xid"].to_numpy()[free]]
         # exo rows and ordered residual variances: read from the bound matrices
         for g in range(self.n_groups):
-            lam, beta, psi, theta, nu, alpha, tau, *_ = self._core(x, g)
+            lam, beta, psi, theta, nu, alpha, *_ = self._core(x, g)
             sel = np.flatnonzero(((pt["group"] == g + 1).to_numpy()) & ~free)
             for ridx in sel:
                 r = pt.iloc[ridx]
@@ -583,17 +621,20 @@ def build_specs(partable: pd.DataFrame, ov_names: list[str], lv_names: list[str]
         nu = np.zeros(p)
         alpha = np.zeros(m)
         tau = np.zeros(len(th_names))
+        delta = np.ones(p)
         for v in eta_ov:
             if v not in lv_names:
                 lam[ovi[v], eti[v]] = 1.0
-        base = [lam, beta, psi, theta, nu, alpha, tau]
+        base = [lam, beta, psi, theta, nu, alpha, tau, delta]
         ents: list[tuple[int, int, int, int, int]] = []
         exo: list[tuple[int, int, int, int, int]] = []
-        rows = pt[(pt["group"] == g) & pt["op"].isin(["=~", "~", "~~", "~1", "|"])]
+        rows = pt[(pt["group"] == g) & pt["op"].isin(["=~", "~", "~~", "~1", "|", "~*~"])]
         for ridx, r in rows.iterrows():
             lhs, op, rhs = r["lhs"], r["op"], r["rhs"]
             if op == "|":
                 code, i, j = TAU, th_pos[(lhs, rhs)], 0
+            elif op == "~*~":
+                code, i, j = DELTA, ovi[lhs], 0
             else:
                 code, i, j = cell_of(lhs, op, rhs, ovi, eti)
             xid = int(r["xid"])
@@ -606,7 +647,7 @@ def build_specs(partable: pd.DataFrame, ov_names: list[str], lv_names: list[str]
                     exo.append((code, i, j, ovi[lhs], ovi[rhs]))
             else:
                 val = float(r["ustart"]) if np.isfinite(r["ustart"]) else 0.0
-                if code in (NU, ALPHA, TAU):
+                if code in (NU, ALPHA, TAU, DELTA):
                     base[code][i] = val
                 else:
                     base[code][i, j] = val

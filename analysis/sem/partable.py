@@ -320,6 +320,9 @@ def build_partable(
                     and ("intercepts" in group_equal or "thresholds" in group_equal)
                     and "means" not in group_equal):
                 r["free"], r["ustart"] = True, np.nan
+            if r["op"] == "~*~" and "thresholds" in group_equal:
+                # equal thresholds: the scale factors are free in the later groups (lavaan)
+                r["free"], r["ustart"] = True, np.nan
             if (std_lv and r["op"] == "~~" and r["lhs"] == r["rhs"] and r["lhs"] in lv
                     and "loadings" in group_equal and "lv.variances" not in group_equal):
                 r["free"], r["ustart"] = True, np.nan

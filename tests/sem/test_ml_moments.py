@@ -55,3 +55,45 @@ def test_moment_count_and_df_include_numeric_means():
     model, x, ref, _lav = _model_at_lavaan_estimates()
     assert model.n_moments() == len(ref["wls_obs"]) == len(model.moments(x)[0])
     assert model.df() == len(ref["wls_obs"]) - model.n_free
+
+
+def _ordinal_groups():
+    from analysis.sem.api import sample_stats
+
+    ref = load_reference("sem_ml/ordinal_group_thresholds.json")
+    data = pd.read_csv(REFERENCE_DIR / "sem_wlsmv" / "hs_ordinal5.csv")
+    hs = pd.read_csv(REFERENCE_DIR / "data" / "HolzingerSwineford1939.csv")
+    data["school"] = hs["school"]
+    data["x4"] = hs["x4"]
+    model = compile_model(ref["model"], data, ordered=ref["ordered"], group=ref["group"],
+                          group_equal=tuple(ref["group_equal"]), estimator="WLSMV")
+    stats, _w = sample_stats(model, data, "listwise")
+    model = model.bind(stats)
+    lav = ref_frame(ref, "partable")
+    lav = lav[lav["free"] > 0]
+    ours = model.partable[model.partable["xid"] >= 0]
+    m = merge_on_keys(ours[["lhs", "op", "rhs", "group", "xid"]], lav, ["est", "free"])
+    assert (m["_merge"] == "both").all()
+    x = np.zeros(model.n_free)
+    x[m["xid"].astype(int).to_numpy()] = m["est"].to_numpy()
+    return model, x, ref, m
+
+
+def test_free_scale_factors_with_equal_thresholds_match_lavaan():
+    model, x, ref, m = _ordinal_groups()
+    assert model.groups == list(ref["group_labels"])
+    scale_rows = m[m["op"] == "~*~"]
+    assert len(scale_rows) == 3 and (scale_rows["group"] == 2).all()
+    for g in range(2):
+        assert_close(model.moments(x)[g], ref["wls_est"][model.groups[g]], atol=1e-6, rtol=1e-6,
+                     what=f"wls.est group {g + 1}")
+        assert_close(np.diag(model.implied(x)[g].sigma)[:3], np.ones(3), atol=1e-12, rtol=0.0,
+                     what="unit diagonal")
+    # Delta: lavaan differentiates every free row; tied rows add up to our shared parameter
+    for g in range(2):
+        lav = np.asarray(ref["delta"][model.groups[g]]["values"], dtype=float)
+        reduced = np.zeros((lav.shape[0], model.n_free))
+        for r in m.itertuples():
+            reduced[:, int(r.xid)] += lav[:, int(r.free) - 1]
+        assert_close(model.jacobian(x)[g], reduced, atol=1e-6, rtol=1e-6,
+                     what=f"delta group {g + 1}")

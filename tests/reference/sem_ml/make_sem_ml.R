@@ -186,3 +186,22 @@ writeLines(toJSON(list(
   wls_names = names(lavInspect(fit_h, "wls.obs")),
   delta = delta_of(fit_h)), dataframe = "columns", digits = NA, na = "null", auto_unbox = TRUE),
   file.path(out, "mixed_ordinal_moments.json"))
+
+# (l) ordered indicators, two groups, equal loadings and thresholds: lavaan frees the scale
+#     factors (~*~) and the latent mean in the second group; moments/Delta at its estimates
+ord5 <- read.csv("tests/reference/sem_wlsmv/hs_ordinal5.csv")
+ord5$school <- hs$school
+ord5$x4 <- hs$x4
+fit_l <- cfa("visual =~ x1 + x2 + x3 + x4", data = ord5, ordered = c("x1", "x2", "x3"),
+             group = "school", group.equal = c("loadings", "thresholds"))
+wobs <- lavInspect(fit_l, "wls.obs")
+west <- lavInspect(fit_l, "wls.est")
+writeLines(toJSON(list(
+  model = "visual =~ x1 + x2 + x3 + x4", ordered = c("x1", "x2", "x3"), group = "school",
+  group_equal = c("loadings", "thresholds"),
+  partable = parTable(fit_l)[, c("lhs", "op", "rhs", "group", "free", "est")],
+  group_labels = lavInspect(fit_l, "group.label"),
+  wls_est = lapply(west, unname), wls_names = lapply(wobs, names),
+  fit = as.list(fitMeasures(fit_l, c("chisq", "df", "chisq.scaled", "df.scaled"))),
+  delta = delta_of(fit_l)), dataframe = "columns", digits = NA, na = "null", auto_unbox = TRUE),
+  file.path(out, "ordinal_group_thresholds.json"))
