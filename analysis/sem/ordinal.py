@@ -264,10 +264,20 @@ def _encode(
     absent = [v for v in ordered if v not in data.columns]
     if absent:
         raise DataError(f"Ordered variable(s) not in data=: {', '.join(absent)}.")
+    if missing not in ("listwise", "pairwise"):
+        raise DataError(f"missing={missing!r} is not supported here; use 'listwise' or "
+                        "'pairwise'.")
+    # First the rows (lavaan deletes incomplete cases before it looks at categories) ...
+    present = np.column_stack([data[v].notna().to_numpy() for v in ordered])
+    keep = present.all(axis=1) if missing == "listwise" else present.any(axis=1)
+    if keep.sum() < 2:
+        raise DataError("Fewer than two usable cases for the ordered variables.")
+    sub = data.loc[keep, list(ordered)]
+    # ... then the observed categories of each variable among the kept rows.
     codes = []
     levels = []
     for v in ordered:
-        col = data[v]
+        col = sub[v]
         if isinstance(col.dtype, pd.CategoricalDtype):
             cats = [c for c in col.cat.categories if (col == c).any()]
             mapping = {c: i for i, c in enumerate(cats)}
@@ -291,16 +301,6 @@ def _encode(
         codes.append(code)
         levels.append(tuple(cats))
     arr = np.column_stack(codes)
-    if missing == "listwise":
-        keep = ~np.isnan(arr).any(axis=1)
-        if keep.sum() < 2:
-            raise DataError("Fewer than two complete cases for the ordered variables.")
-    elif missing == "pairwise":
-        keep = ~np.isnan(arr).all(axis=1)
-    else:
-        raise DataError(f"missing={missing!r} is not supported here; use 'listwise' or "
-                        "'pairwise'.")
-    arr = arr[keep]
     return np.where(np.isnan(arr), -1, arr).astype(np.int64), levels
 
 

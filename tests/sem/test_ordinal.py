@@ -170,3 +170,13 @@ def test_listwise_deletion():
     assert stats.nobs == len(data) - 10
     full = ordinal_sample_stats(data.dropna(), ["x1", "x2", "x3"])
     np.testing.assert_allclose(stats.gamma, full.gamma, rtol=0, atol=1e-12)
+
+
+def test_category_only_in_deleted_cases_is_dropped():
+    data = pd.read_csv(REFERENCE_DIR / "sem_wlsmv" / "hs_ordinal5.csv").astype(float)
+    data.loc[data["x1"] == 5, "x2"] = np.nan  # listwise deletion removes category 5 of x1
+    stats = ordinal_sample_stats(data, ["x1", "x2", "x3"])
+    assert len(stats.thresholds[0]) == 3
+    assert stats.levels[0] == (1.0, 2.0, 3.0, 4.0)
+    pairwise = ordinal_sample_stats(data, ["x1", "x2", "x3"], missing="pairwise")
+    assert len(pairwise.thresholds[0]) == 4
