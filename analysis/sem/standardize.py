@@ -163,9 +163,10 @@ def standardized(model: CompiledModel, x: np.ndarray, table: pd.DataFrame,
     for g in range(model.n_groups):
         imp = model.implied(x)[g]
         veta, _ = model.implied_lv(x, g)
+        delta = model.scales(x, g)
         var_tot: dict[str, float] = {}
-        for v, i in ov_idx.items():
-            var_tot[v] = imp.sigma[i, i]
+        for v, i in ov_idx.items():  # unscaled metric: var(y*) = 1/delta^2 for ordered items
+            var_tot[v] = imp.sigma[i, i] / delta[i] ** 2
         for v, i in eta_idx.items():
             var_tot[v] = veta[i, i]
         per_group[g + 1] = var_tot
@@ -236,6 +237,7 @@ def r_squared(model: CompiledModel, x: np.ndarray, table: pd.DataFrame) -> pd.Se
     for g in range(model.n_groups):
         imp = model.implied(x)[g]
         veta, _ = model.implied_lv(x, g)
+        delta = model.scales(x, g)
         sub = pt[(pt["group"] == g + 1) & (pt["op"] == "~~") & (pt["lhs"] == pt["rhs"])]
         res = dict(zip(sub["lhs"], sub["est"], strict=True))
         for v in names:
@@ -243,7 +245,7 @@ def r_squared(model: CompiledModel, x: np.ndarray, table: pd.DataFrame) -> pd.Se
                 tot = veta[model.eta_names.index(v), model.eta_names.index(v)]
             else:
                 i = model.ov_names.index(v)
-                tot = imp.sigma[i, i]
+                tot = imp.sigma[i, i] / delta[i] ** 2
             key = v if model.n_groups == 1 else (model.groups[g], v)
             out[key] = 1.0 - res[v] / tot
     s = pd.Series(out, dtype=float, name="r2")

@@ -97,3 +97,22 @@ def test_free_scale_factors_with_equal_thresholds_match_lavaan():
             reduced[:, int(r.xid)] += lav[:, int(r.free) - 1]
         assert_close(model.jacobian(x)[g], reduced, atol=1e-6, rtol=1e-6,
                      what=f"delta group {g + 1}")
+
+
+def test_standardized_and_r2_use_the_unscaled_metric():
+    from analysis.sem.standardize import r_squared, standardized
+
+    model, x, ref, _m = _ordinal_groups()
+    tab = model.x_to_table(x)
+    _sl, sa = standardized(model, x, tab)
+    tab = tab.assign(std_all=sa)
+    pe = ref_frame(ref, "params").rename(columns={"std.all": "std_all"})
+    mm = merge_on_keys(tab, pe[pe["op"].isin(["=~", "|", "~~"])], ["std_all"])
+    mm = mm[mm["_merge"] == "both"]
+    assert len(mm) > 20
+    assert_close(mm["std_all"], mm["std_all_ref"], atol=1e-3, rtol=0.0, what="std.all")
+    r2 = r_squared(model, x, tab)
+    for label, values in ref["r2"].items():
+        for var, val in values.items():
+            if val is not None:
+                assert_close(r2[(label, var)], val, atol=1e-3, rtol=0.0, what=f"r2 {var}")

@@ -203,5 +203,8 @@ writeLines(toJSON(list(
   group_labels = lavInspect(fit_l, "group.label"),
   wls_est = lapply(west, unname), wls_names = lapply(wobs, names),
   fit = as.list(fitMeasures(fit_l, c("chisq", "df", "chisq.scaled", "df.scaled"))),
+  params = parameterEstimates(fit_l, standardized = TRUE)[, c("lhs", "op", "rhs", "group",
+                                                              "est", "std.all")],
+  r2 = lapply(lavInspect(fit_l, "r2"), as.list),
   delta = delta_of(fit_l)), dataframe = "columns", digits = NA, na = "null", auto_unbox = TRUE),
   file.path(out, "ordinal_group_thresholds.json"))
