@@ -129,3 +129,15 @@ def test_non_convergence_is_reported_not_hidden():
     assert not res.converged
     assert any("did not converge" in w for w in res.warnings)
     assert "converged: False" in res.summary()
+
+
+def test_latent_correlation_beyond_one_is_flagged():
+    r = np.full((6, 6), 0.35)
+    r[:3, :3] = 0.3
+    r[3:, 3:] = 0.3
+    np.fill_diagonal(r, 1.0)
+    data = _exact_sample(r, 300, 5)
+    res = cfa("f =~ v1 + v2 + v3\ng =~ v4 + v5 + v6", data)
+    cor = res.params.query("op == '~~' and lhs == 'f' and rhs == 'g'")["std_all"].iloc[0]
+    assert cor > 1
+    assert any("latent variables is not positive definite" in w for w in res.warnings)
