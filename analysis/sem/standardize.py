@@ -247,7 +247,8 @@ def r_squared(model: CompiledModel, x: np.ndarray, table: pd.DataFrame) -> pd.Se
                 i = model.ov_names.index(v)
                 tot = imp.sigma[i, i] / delta[i] ** 2
             key = v if model.n_groups == 1 else (model.groups[g], v)
-            out[key] = 1.0 - res[v] / tot
+            # lavaan reports NA for a negative residual variance (Heywood case)
+            out[key] = 1.0 - res[v] / tot if res[v] >= 0 else np.nan
     s = pd.Series(out, dtype=float, name="r2")
     if model.n_groups > 1:
         s.index = pd.MultiIndex.from_tuples(s.index, names=["group", "variable"])

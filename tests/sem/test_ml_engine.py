@@ -105,6 +105,7 @@ def test_heywood_case_is_flagged():
     var = res.params.query("op == '~~' and lhs == 'v1' and rhs == 'v1'")["est"].iloc[0]
     assert var < 0
     assert any("Heywood" in w and "v1" in w for w in res.warnings)
+    assert np.isnan(res.r2["v1"]) and 0 < res.r2["v2"] < 1  # as lavaan: NA
 
 
 def test_summary_and_result_columns():
