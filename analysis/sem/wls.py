@@ -539,10 +539,15 @@ def wlsmv_fit_measures(
         ce = sig[n_thresholds:] / np.sqrt(ve[ii] * ve[jj])
         rc2 = float(np.sum((cs - ce) ** 2))
         rv = float(np.sum(((vs[num] - ve[num]) / vs[num]) ** 2))
-        rm = float(np.sum((-s_[mpos] / np.sqrt(vs[num]) + sig[mpos] / np.sqrt(ve[num])) ** 2))
+        # "mean" residuals: the thresholds of ordered variables (unit scale) and the
+        # standardized means of continuous ones
+        th_pos = np.setdiff1d(np.arange(n_thresholds - nn), mpos)
+        rth = float(np.sum(e[th_pos] ** 2))
+        rm = rth + float(np.sum((-s_[mpos] / np.sqrt(vs[num])
+                                 + sig[mpos] / np.sqrt(ve[num])) ** 2))
         raw2 = float(np.sum(e[n_thresholds:] ** 2))
         rv_raw = float(np.sum((vs[num] - ve[num]) ** 2))
-        rm_raw = float(np.sum(e[mpos] ** 2))
+        rm_raw = rth + float(np.sum(e[mpos] ** 2))
         f = n / ntot
         res["srmr"] += f * np.sqrt((rc2 + rv) / e1)
         res["srmr_bentler"] += f * np.sqrt((rc2 + rv + rm) / (e1 + n_th_ord))
@@ -822,15 +827,6 @@ def _wlsmv_inputs(model: Any, data: list[Any], missing: str = "listwise") -> lis
             f"{', '.join(model.ov_x)}. Use fixed_x=False to treat them as random "
             "continuous variables (lavaan: conditional.x = FALSE, fixed.x = FALSE) or "
             "estimator='MLR'.")
-    if model.n_groups > 1:
-        pt = model.partable
-        th = pt[(pt["op"] == "|") & (pt["xid"] >= 0)]
-        if (th.groupby("xid")["group"].nunique() > 1).any():
-            raise ModelSpecificationError(
-                "estimator='WLSMV' with thresholds equal across groups needs free scale "
-                "factors (lavaan's '~*~' delta parameters) and latent means in the other "
-                "groups, which this version does not model; compare configural and "
-                "equal-loadings models instead, or use estimator='MLR'.")
     th_model = [a for a, _ in model.th_names]
     out = []
     for label, st in zip(model.groups, data, strict=True):

@@ -224,11 +224,36 @@ def test_two_groups_equal_loadings_and_difference_test(two_groups):
     assert_close(out["pvalue"], ref["lrt"]["pvalue"], atol=FIT_ATOL, what="LRT p")
 
 
-def test_equal_thresholds_across_groups_refused():
+def test_equal_thresholds_and_loadings_across_groups(two_groups):
+    """lavaan frees the scale factors (~*~) and latent means in the second group."""
+    _, loadings = two_groups
+    ref = load_reference("sem_wlsmv/hs_cfa_school_thresholds.json")
     data = _data("hs_ordinal5_school.csv")
-    with pytest.raises(ModelSpecificationError, match="thresholds equal across groups"):
-        sem(HS, data, estimator="WLSMV", ordered=[f"x{i}" for i in range(1, 10)],
-            group="school", group_equal=("thresholds", "loadings"))
+    res = sem(HS, data, estimator="WLSMV", ordered=[f"x{i}" for i in range(1, 10)],
+              group="school", group_equal=("thresholds", "loadings"))
+    theirs = pd.DataFrame(ref["partable"])
+    m = theirs.merge(res.params, on=["lhs", "op", "rhs", "group"], how="left",
+                     suffixes=("_ref", ""))
+    assert len(m) == len(theirs) and m["est"].notna().all()
+    assert (m["op"] == "~*~").sum() == 18
+    assert_close(m["est"], m["est_ref"], atol=EST_ATOL, rtol=EST_RTOL, what="est")
+    assert_close(m["se"], m["se_ref"].astype(float), atol=EST_ATOL, rtol=EST_RTOL, what="se")
+    std = m[m["op"] != "~*~"]
+    assert_close(std["std_all"], std["std_all_ref"].astype(float), atol=EST_ATOL,
+                 rtol=EST_RTOL, what="std.all")
+    fit = res.fit
+    for key, val in ref["fit_measures"].items():
+        if val is None:
+            continue
+        chisq_like = "chisq" in key and "scaling" not in key and "shift" not in key
+        if chisq_like or key.startswith("cn_"):
+            assert_close(fit[key.replace(".", "_")], val, atol=0, rtol=CHISQ_RTOL, what=key)
+        else:
+            assert_close(fit[key.replace(".", "_")], val, atol=FIT_ATOL, what=key)
+    out = scaled_difference_test(res, loadings)
+    assert_close(out["chisq_diff"], ref["lrt"]["chisq_diff"], atol=0, rtol=CHISQ_RTOL,
+                 what="LRT")
+    assert out["df_diff"] == ref["lrt"]["df_diff"]
 
 
 def test_category_missing_in_one_group_refused():

@@ -199,3 +199,18 @@ fit_j <- sem("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nvisual ~ z\ntextu
              data = hs_cov, ordered = paste0("x", 1:6), estimator = "WLSMV",
              conditional.x = FALSE, fixed.x = FALSE)
 export(fit_j, "hs_sem_covariate.json")
+
+# (k) Equal thresholds and loadings across schools (lavaan frees the scale factors ~*~ and the
+#     latent means in the second group), and the scaled difference test against (f).
+fit_k <- cfa(hs_model, data = hs_ord_school, ordered = paste0("x", 1:9), estimator = "WLSMV",
+             group = "school", group.equal = c("thresholds", "loadings"))
+pe_k <- parameterEstimates(fit_k, standardized = TRUE)
+lrt_k <- lavTestLRT(fit_k, fit_f)
+res_k <- list(
+  partable = list(lhs = pe_k$lhs, op = pe_k$op, rhs = pe_k$rhs, group = pe_k$group,
+                  est = pe_k$est, se = pe_k$se, std_all = pe_k$std.all),
+  fit_measures = as.list(unclass(fitMeasures(fit_k))),
+  lrt = list(chisq_diff = lrt_k[["Chisq diff"]][2], df_diff = lrt_k[["Df diff"]][2],
+             pvalue = lrt_k[["Pr(>Chisq)"]][2]))
+writeLines(toJSON(res_k, digits = NA, auto_unbox = TRUE, na = "null"),
+           file.path(out, "hs_cfa_school_thresholds.json"))
