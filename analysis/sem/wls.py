@@ -71,7 +71,17 @@ __all__ = [
 def dwls_discrepancy(s: np.ndarray, sigma: np.ndarray, w_diag: np.ndarray) -> float:
     """DWLS discrepancy ``F = (s - sigma)' W (s - sigma)`` with diagonal ``W``.
 
-    lavaan reports ``fmin = (N - 1) / N * F / 2`` and ``chisq = (N - 1) * F``.
+    Parameters
+    ----------
+    s, sigma : array
+        Sample and model-implied statistics (lavaan's ``wls.obs`` / ``wls.est``).
+    w_diag : array
+        Diagonal of the weight matrix.
+
+    Returns
+    -------
+    float
+        ``F``; lavaan reports ``fmin = (N - 1) / N * F / 2`` and ``chisq = (N - 1) * F``.
 
     # In R: lavaan:::estimator.DWLS(WLS.est, WLS.obs, WLS.VD)
     """
@@ -84,7 +94,17 @@ def dwls_gradient(
 ) -> np.ndarray:
     """Gradient of :func:`dwls_discrepancy` with respect to the free parameters.
 
-    ``dF/dx = -2 Delta' W (s - sigma)``.
+    Parameters
+    ----------
+    delta : (k, q) array
+        Jacobian ``d sigma / d x``.
+    s, sigma, w_diag : array
+        As in :func:`dwls_discrepancy`.
+
+    Returns
+    -------
+    (q,) array
+        ``dF/dx = -2 Delta' W (s - sigma)``.
     """
     d = np.asarray(s, dtype=float) - np.asarray(sigma, dtype=float)
     return -2.0 * np.asarray(delta).T @ (np.asarray(w_diag, dtype=float) * d)
@@ -365,9 +385,21 @@ def fit_indices(model: DWLSTest, baseline: DWLSTest, nobs: int) -> dict[str, flo
 def srmr(wls_obs: np.ndarray, wls_est: np.ndarray, n_thresholds: int, n_ov: int) -> float:
     """SRMR of a model for ordered data, as lavaan reports it (``srmr``).
 
-    The root mean squared residual correlation over the ``p (p + 1) / 2``
-    non-redundant elements of the correlation matrix (diagonal residuals are 0;
-    thresholds do not enter).
+    Parameters
+    ----------
+    wls_obs, wls_est : array
+        Sample and model-implied statistics.
+    n_thresholds : int
+        Start of the correlation block.
+    n_ov : int
+        Number of (ordered) observed variables.
+
+    Returns
+    -------
+    float
+        The root mean squared residual correlation over the ``p (p + 1) / 2``
+        non-redundant elements of the correlation matrix (diagonal residuals are 0;
+        thresholds do not enter).  For mixed data use :func:`wlsmv_fit_measures`.
 
     # In R: fitMeasures(fit, "srmr")
     """
