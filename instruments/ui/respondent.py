@@ -36,9 +36,11 @@ from instruments.ui.texts import LANGUAGE_NAMES, t
 PAGE_CSS = """
 <style>
 @media (max-width: 640px) {
-  div[data-testid="stRadio"] div[role="radiogroup"] { flex-direction: column; gap: 0.1rem; }
+  div[class*="st-key-w-"] div[role="radiogroup"] {
+    flex-direction: column; align-items: flex-start; gap: 0.15rem;
+  }
 }
-div[data-testid="stRadio"] > label p { font-weight: 600; }
+div[class*="st-key-w-"] label[data-testid="stWidgetLabel"] p { font-weight: 600; }
 </style>
 """
 
@@ -139,11 +141,11 @@ def render_survey(store: Any, token: str) -> None:
         return
 
     _language(inst, state.language)
-    head, switch = st.columns([3, 1], vertical_alignment="center")
+    head, switch = st.columns([3, 2], vertical_alignment="center")
     with switch:
         lang = _language_switch(inst)
     with head:
-        st.title(escape_md(inst.title[lang]))
+        st.caption(escape_md(inst.title[lang]))
 
     if ss.get("survey.declined"):
         _render_declined(lang)

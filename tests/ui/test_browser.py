@@ -1,0 +1,362 @@
+"""End to end in a real headless Chromium: the survey from the invitation link to the .sav file.
+
+The test starts ``streamlit run streamlit_app.py`` against a temporary SQLite
+database, opens a personal link, answers every page by clicking like a person
+(the answers come from the survey bot), closes the window half-way and resumes
+in a new one, finishes, and checks that the exported SPSS file holds exactly
+the answers given, with value labels.  Screenshots of every page type at phone
+(390x844) and desktop (1280x900) width go to ``out/screenshots/``.
+
+Needs Debian's ``chromium`` and ``chromium-driver``: with ``CI=true`` a missing
+browser fails the test (run ``make test``, which installs them); elsewhere the
+test is skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from instruments.store import DB_ENV_VAR, ResponseStore
+from instruments.ui.fields import page_fields
+from instruments.ui.respondent import widget_key
+from tests.ui.conftest import APP, PASSWORD, REPO, STUDY
+from tests.ui.survey_bot import plan_answers
+
+SCREENSHOTS = REPO / "out" / "screenshots"
+SIZES = {"phone": (390, 844), "desktop": (1280, 900)}
+CHROME_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+    "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+WAIT_SEC = 30
+
+
+def _browser_paths() -> tuple[str, str]:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    missing = [name for name, path in (("chromium", chromium), ("chromedriver", driver))
+               if path is None]  # fmt: skip
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        missing.append("selenium (pip install -e '.[dev]')")
+    if missing:
+        message = (
+            f"The browser test needs {', '.join(missing)}; run `make test`, which installs "
+            "Debian's chromium and chromium-driver."
+        )
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return chromium, driver  # type: ignore[return-value]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory):
+    """A running survey app on a fresh SQLite database; yields (base URL, store)."""
+    from instruments.auth import set_password
+    from instruments.invitations import create_study
+
+    _browser_paths()
+    folder = tmp_path_factory.mktemp("browser")
+    url = f"sqlite:///{folder / 'survey.sqlite'}"
+    store = ResponseStore(url)
+    create_study(store, STUDY)
+    set_password(store, STUDY, PASSWORD)
+    port = _free_port()
+    env = dict(os.environ, **{DB_ENV_VAR: url})
+    log = open(folder / "streamlit.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                raise RuntimeError(
+                    "The survey app did not start:\n" + (folder / "streamlit.log").read_text()
+                )
+            time.sleep(0.3)
+        yield base, store
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+        store.dispose()
+
+
+@pytest.fixture()
+def new_driver():
+    """Factory of fresh headless Chromium sessions (own profile each); all quit at the end."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    chromium, chromedriver = _browser_paths()
+    drivers: list[Any] = []
+    profiles: list[str] = []
+
+    def make() -> Any:
+        options = webdriver.ChromeOptions()
+        options.binary_location = chromium
+        for arg in CHROME_ARGS:
+            options.add_argument(arg)
+        profile = tempfile.mkdtemp(prefix="chromium-profile-")
+        profiles.append(profile)
+        options.add_argument(f"--user-data-dir={profile}")
+        options.add_argument("--window-size=1280,900")
+        driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
+        driver.set_page_load_timeout(WAIT_SEC)
+        drivers.append(driver)
+        return driver
+
+    yield make
+    for driver in drivers:
+        try:
+            driver.quit()
+        except Exception:  # noqa: BLE001 - already closed
+            pass
+    for profile in profiles:
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+# -- helpers that act like a person -------------------------------------------------------
+
+
+def key_css(key: str) -> str:
+    """CSS selector of the element container Streamlit gives a keyed widget."""
+    cls = "".join(c if c.isalnum() or c in "_-" else "-" for c in key.strip())
+    return f".st-key-{cls}"
+
+
+def wait_for(driver: Any, css: str) -> Any:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, WAIT_SEC).until(
+        ec.visibility_of_element_located((By.CSS_SELECTOR, css))
+    )
+
+
+def wait_for_text(driver: Any, text: str) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, WAIT_SEC).until(
+        lambda d: text in d.find_element(By.TAG_NAME, "body").text
+    )
+
+
+def click(driver: Any, element: Any) -> None:
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
+    try:
+        element.click()
+    except Exception:  # noqa: BLE001 - covered by a sticky element: click as the page would
+        driver.execute_script("arguments[0].click();", element)
+
+
+def press(driver: Any, label: str) -> None:
+    """Click the button labelled ``label``."""
+    from selenium.webdriver.common.by import By
+
+    buttons = [b for b in driver.find_elements(By.TAG_NAME, "button") if b.text.strip() == label]
+    assert buttons, f"No button {label!r} on the page."
+    click(driver, buttons[-1])
+
+
+def answer(driver: Any, page: str, views: list, answers: dict[str, Any]) -> None:
+    """Fill one page: click the labelled option, type numbers and text."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    for view in views:
+        value = answers.get(view.id)
+        box = wait_for(driver, key_css(widget_key(page, view.id)))
+        if value is None:
+            continue
+        if view.kind in ("coded", "boolean"):
+            wanted = view.labels[value]
+            options = box.find_elements(By.CSS_SELECTOR, 'label[data-testid="stRadioOption"]')
+            matches = [o for o in options if o.text.strip() == wanted]
+            assert len(matches) == 1, (view.id, wanted, [o.text for o in options])
+            click(driver, matches[0])
+        else:
+            field = box.find_element(By.CSS_SELECTOR, "textarea, input")
+            driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", field)
+            field.send_keys(Keys.CONTROL, "a")
+            field.send_keys(Keys.DELETE)
+            field.send_keys(f"{value:g}" if isinstance(value, float) else str(value))
+            field.send_keys(Keys.TAB)
+
+
+_TO_TOP = """
+for (const el of document.querySelectorAll('[data-testid="stMain"], [data-testid="stAppViewContainer"], section.main')) { el.scrollTo(0, 0); }
+window.scrollTo(0, 0);
+"""
+
+
+def screenshot(driver: Any, name: str, *, top: bool = True) -> None:
+    """Save the viewport at phone and desktop width as ``out/screenshots/<name>_<size>.png``."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for size, (width, height) in SIZES.items():
+        driver.set_window_size(width, height)
+        time.sleep(0.4)
+        if top:
+            driver.execute_script(_TO_TOP)
+            time.sleep(0.1)
+        driver.save_screenshot(str(SCREENSHOTS / f"{name}_{size}.png"))
+    driver.set_window_size(*SIZES["desktop"])
+
+
+def progress_text(driver: Any) -> str:
+    return wait_for(driver, '[data-testid="stProgress"]').text
+
+
+# -- the tests ---------------------------------------------------------------------------------
+
+
+def test_browser_survey_end_to_end(server, new_driver) -> None:
+    from instruments.exports import export_wide
+    from instruments.invitations import create_invitations
+    from instruments.spss import read_sav
+
+    started = time.monotonic()
+    base, store = server
+    inv = create_invitations(store, STUDY, 1, partner_name="Acme Robotics")[0]
+    link = inv.link(base)
+    driver = new_driver()
+
+    driver.get(base)
+    wait_for_text(driver, "by invitation only")
+    screenshot(driver, "00_no_token")
+    driver.get(f"{base}/?t=not-a-valid-token")
+    wait_for_text(driver, "This invitation link is not valid")
+    screenshot(driver, "01_invalid_link")
+
+    driver.get(link)
+    wait_for(driver, key_css(widget_key("consent", "consent")))
+    seed = store.state(inv.token).seed
+    plan = plan_answers(store, seed=seed, rng_seed=2026)
+    pages = [p.id for p in store.pages]
+    shots = {"consent": "02_consent", "screening": "03_screening", "alliance": "05_choices",
+             "learning": "06_matrix", "comment": "08_free_text"}  # fmt: skip
+    half = 5
+    for k, page in enumerate(pages):
+        views = page_fields(store, page, seed=seed, lang="en", partner="Acme Robotics")
+        wait_for(driver, key_css(widget_key(page, views[0].id)))
+        assert progress_text(driver).startswith(f"Page {k + 1} of {len(pages)}")
+        if page == "alliance":  # Next without answers: the required-item messages
+            press(driver, "Next")
+            wait_for_text(driver, "Please answer this question.")
+            screenshot(driver, "04_required_missing", top=False)
+        answer(driver, page, views, plan[page])
+        if page in shots:
+            screenshot(driver, shots[page], top=page != "learning")
+        label = "Start the survey" if k == 0 else ("Finish" if k == len(pages) - 1 else "Next")
+        press(driver, label)
+        if k + 1 == half:
+            # Close the window midway; resume from the link in a new window.
+            first_page_next = page_fields(store, pages[half], seed=seed, lang="en", partner=None)
+            wait_for(driver, key_css(widget_key(pages[half], first_page_next[0].id)))
+            old = driver.current_window_handle
+            driver.switch_to.new_window("window")
+            fresh = driver.current_window_handle
+            driver.switch_to.window(old)
+            driver.close()
+            driver.switch_to.window(fresh)
+            driver.get(link)
+            assert store.state(inv.token).current_page == half
+    wait_for_text(driver, "Thank you!")
+    screenshot(driver, "09_thank_you")
+    state = store.state(inv.token)
+    assert state.completed
+
+    # The exported .sav holds exactly the answers given, with value labels.
+    sav = Path(tempfile.mkdtemp()) / "survey.sav"
+    export_wide(store, STUDY, sav, "sav")
+    data, meta = read_sav(sav)
+    row = data[data["respondent_id"] == state.respondent_id]
+    assert len(row) == 1
+    row = row.iloc[0]
+    for answers in plan.values():
+        for item_id, value in answers.items():
+            got = row[item_id]
+            if value is None:
+                assert got != got or got in ("", None), (item_id, got)
+            elif isinstance(value, str):
+                assert got == value, item_id
+            else:
+                assert float(got) == pytest.approx(float(value), abs=1e-9), item_id
+    labels = meta.variable_value_labels
+    assert labels["trust_1"][1] == "Strongly disagree"
+    assert labels["trust_1"][7] == "Strongly agree"
+    assert labels["consent"][1] == "Yes"
+    assert time.monotonic() - started < 150
+
+
+def test_browser_screened_out_and_study_lead(server, new_driver) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    from instruments.invitations import create_invitations
+
+    base, store = server
+    inv = create_invitations(store, STUDY, 1, partner_name="Beta GmbH", language="de")[0]
+    driver = new_driver()
+    driver.get(inv.link(base))
+    views = page_fields(store, "consent", seed=0, lang="de", partner=None)
+    answer(driver, "consent", views, {"consent": 1})
+    press(driver, "Befragung beginnen")
+    views = page_fields(store, "screening", seed=0, lang="de", partner=None)
+    wait_for(driver, key_css(widget_key("screening", "informant_knowledge")))
+    answer(driver, "screening", views, {"informant_knowledge": 1})
+    press(driver, "Weiter")
+    wait_for_text(driver, "Vielen Dank für Ihr Interesse")
+    screenshot(driver, "10_screened_out_de")
+    assert store.state(inv.token).status == "screened_out"
+
+    driver.get(f"{base}/?admin=1&study={STUDY}")
+    box = wait_for(driver, key_css("admin.login_password"))
+    field = box.find_element("css selector", "input")
+    field.send_keys("not the password")
+    press(driver, "Log in")
+    wait_for_text(driver, "Wrong password")
+    screenshot(driver, "11_admin_wrong_password")
+    field = wait_for(driver, key_css("admin.login_password")).find_element("css selector", "input")
+    field.send_keys(Keys.CONTROL, "a")
+    field.send_keys(Keys.DELETE)
+    field.send_keys(PASSWORD)
+    press(driver, "Log in")
+    wait_for_text(driver, "Completion and drop-off per page")
+    screenshot(driver, "12_admin_dashboard")
