@@ -201,7 +201,7 @@ def _render_page(store: Any, token: str, state: Any, view: int, lang: str) -> No
     _prefill(spec.id, views, state.answers)
 
     st.progress(view / state.n_pages, text=t("progress", lang, page=view + 1, n=state.n_pages))
-    st.header(escape_md(section.title[lang]))
+    st.subheader(escape_md(section.title[lang]))
     consent_page = spec.field(inst.consent.question) is not None
     if consent_page:
         text = inst.consent_text(lang, partner=partner_label(state.partner_name))

@@ -26,7 +26,7 @@ def open_app(token: str | None = None, **params: str) -> AppTest:
 
 
 def texts(at: AppTest) -> str:
-    parts = [e.value for e in (*at.title, *at.header, *at.markdown, *at.error, *at.info,
+    parts = [e.value for e in (*at.title, *at.header, *at.subheader, *at.markdown, *at.error, *at.info,
                                *at.warning, *at.success, *at.caption)]  # fmt: skip
     parts += [w.label for w in (*at.radio, *at.number_input, *at.text_area)]
     return "\n".join(str(p) for p in parts)
