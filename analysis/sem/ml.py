@@ -73,10 +73,53 @@ def gradient_information(model: CompiledModel, x: np.ndarray, data: list[SampleS
         W = sinv @ (sig - st.cov - np.outer(r, r)) @ sinv
         g += w * (np.einsum("ij,aij->a", W, dS) - 2.0 * dM @ (sinv @ r))
         if hessian:
-            M = np.matmul(sinv[None, :, :], dS)
-            H += w * (np.einsum("aij,bji->ab", M, M)
-                      + (2.0 * dM @ sinv @ dM.T if model.meanstructure else 0.0))
+            H += w * _expected_block(sinv, dS, dS, dM, dM, model.meanstructure)
     return g, H
+
+
+def _expected_block(sinv, dS1, dS2, dM1, dM2, meanstructure: bool) -> np.ndarray:
+    """``tr(S^-1 dS_a S^-1 dS_b) + 2 dmu_a' S^-1 dmu_b`` for all pairs (a in 1, b in 2)."""
+    k1, p = dS1.shape[0], sinv.shape[0]
+    M1 = np.matmul(sinv[None, :, :], dS1).reshape(k1, p * p)
+    if dS2 is dS1:
+        M2 = M1
+    else:
+        M2 = np.matmul(sinv[None, :, :], dS2).reshape(dS2.shape[0], p * p)
+    # tr(A B) = sum_ij A_ij B_ji: transpose the second factor's matrices
+    M2t = M2.reshape(-1, p, p).transpose(0, 2, 1).reshape(-1, p * p)
+    out = M1 @ M2t.T
+    if meanstructure:
+        out += 2.0 * dM1 @ sinv @ dM2.T
+    return out
+
+
+def expected_blocks(model: CompiledModel, x: np.ndarray, data: list[SampleStats], n1: int,
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Gradient of ``f_ml`` and the blocks ``H11``, ``H12``, ``diag(H22)`` of its expected
+    Hessian, where block 1 are the first ``n1`` entries of ``x`` (for score tests)."""
+    terms = _group_terms(model, x, data)
+    if terms is None:
+        raise EstimationError("The model-implied covariance matrix is not positive definite.")
+    ntot = sum(st.n for st in data)
+    k = model.n_free
+    g = np.zeros(k)
+    H11 = np.zeros((n1, n1))
+    H12 = np.zeros((n1, k - n1))
+    d22 = np.zeros(k - n1)
+    for gi, ((sig, sinv, _ld, r), st) in enumerate(zip(terms, data, strict=True)):
+        w = st.n / ntot
+        dS, dM, _dT = model.derivatives(x, gi)
+        W = sinv @ (sig - st.cov - np.outer(r, r)) @ sinv
+        g += w * (np.einsum("ij,aij->a", W, dS) - 2.0 * dM @ (sinv @ r))
+        ms = model.meanstructure
+        H11 += w * _expected_block(sinv, dS[:n1], dS[:n1], dM[:n1], dM[:n1], ms)
+        H12 += w * _expected_block(sinv, dS[:n1], dS[n1:], dM[:n1], dM[n1:], ms)
+        M2 = np.matmul(sinv[None, :, :], dS[n1:])
+        d = np.einsum("aij,aji->a", M2, M2)
+        if ms:
+            d += 2.0 * np.einsum("ai,ij,aj->a", dM[n1:], sinv, dM[n1:])
+        d22 += w * d
+    return g, H11, H12, d22
 
 
 def _line_search(model, data, x, f, g, step):

@@ -102,6 +102,11 @@ class _GroupSpec:
     exo: tuple[tuple[int, int, int, int, int], ...]
     th_var: np.ndarray  # ov index of each threshold
 
+    @property
+    def unique_xid(self) -> bool:
+        """True when no two free entries of this group share a parameter."""
+        return len(np.unique(self.ent_xid)) == len(self.ent_xid)
+
 
 def vech_indices(p: int) -> tuple[np.ndarray, np.ndarray]:
     """Row/column indices of lavaan's vech (lower triangle, column by column)."""
@@ -489,9 +494,14 @@ class CompiledModel:
         dS = np.zeros((nf, p, p))
         dM = np.zeros((nf, p))
         dT = np.zeros((nf, len(tau)))
-        np.add.at(dS, spec.ent_xid, D)
-        np.add.at(dM, spec.ent_xid, Dm)
-        np.add.at(dT, spec.ent_xid, Dt)
+        if spec.unique_xid:
+            dS[spec.ent_xid] = D
+            dM[spec.ent_xid] = Dm
+            dT[spec.ent_xid] = Dt
+        else:
+            np.add.at(dS, spec.ent_xid, D)
+            np.add.at(dM, spec.ent_xid, Dm)
+            np.add.at(dT, spec.ent_xid, Dt)
         return dS, dM, dT
 
     def jacobian(self, x: np.ndarray) -> list[np.ndarray]:

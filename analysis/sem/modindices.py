@@ -157,18 +157,14 @@ def modification_indices(result) -> pd.DataFrame:
                            meanstructure=model.meanstructure, options=model.options)
     emodel = emodel.bind(stats)
     xe = np.concatenate([result.x, np.asarray(cand_vals, dtype=float)])
-    g, H = ml.gradient_information(emodel, xe, stats)
+    g, h11, h12, d22 = ml.expected_blocks(emodel, xe, stats, n_free)
     ntot = sum(st.n for st in stats)
     g = 0.5 * g  # gradient of lavaan's fmin
-    info = 0.5 * H  # unit expected information
-    i11 = info[:n_free, :n_free]
-    i12 = info[:n_free, n_free:]
-    i22 = info[n_free:, n_free:]
+    i11, i12, i22d = 0.5 * h11, 0.5 * h12, 0.5 * d22  # unit expected information
     if n_free:
-        V = i22 - i12.T @ np.linalg.solve(i11, i12)
+        vd = i22d - np.einsum("ij,ij->j", i12, np.linalg.solve(i11, i12))
     else:
-        V = i22
-    vd = np.diag(V).copy()
+        vd = i22d.copy()
     g2 = g[n_free:]
     with np.errstate(all="ignore"):
         mi = ntot * g2 ** 2 / vd
