@@ -151,6 +151,43 @@ class SEMResult:
                                f"definite{where}; check for correlations beyond 1.")
         return tuple(out)
 
+    def residuals(self, kind: str = "cor") -> dict[str, dict[str, Any]]:
+        """Residual moments per group (local fit), as lavaan ``residuals(fit, type=kind)``.
+
+        Parameters
+        ----------
+        kind : {"cor", "raw"}
+            ``"raw"``: ``S - Sigma`` and ``mean - mu``; ``"cor"`` (Bollen): observed minus
+            implied correlations, and mean residuals divided by the observed SDs.
+
+        Returns
+        -------
+        dict
+            Group label (``""`` for one group) -> ``{"cov": DataFrame, "mean": Series or
+            None}`` (``mean`` only with a mean structure).
+
+        # In R: lavaan::residuals(fit, type = "cor")
+        """
+        from instruments.errors import ModelSpecificationError
+
+        if kind not in ("cor", "raw"):
+            raise ModelSpecificationError("kind= must be 'cor' or 'raw'.")
+        names = self.model.ov_names
+        out: dict[str, dict[str, Any]] = {}
+        for label, imp, st in zip(self.model.groups, self.model.implied(self.state.x),
+                                  self.stats, strict=True):
+            S, sig = st.cov, imp.sigma
+            if kind == "raw":
+                cov = S - sig
+                mean = (st.mean - imp.mu) if imp.mu is not None else None
+            else:
+                so, si = np.sqrt(np.diag(S)), np.sqrt(np.diag(sig))
+                cov = S / np.outer(so, so) - sig / np.outer(si, si)
+                mean = ((st.mean - imp.mu) / so) if imp.mu is not None else None
+            out[label] = {"cov": pd.DataFrame(cov, index=names, columns=names),
+                          "mean": None if mean is None else pd.Series(mean, index=names)}
+        return out
+
     def modindices(self, min_value: float = 0.0, sort: bool = False) -> pd.DataFrame:
         """Modification indices (lavaan ``modindices(fit)``): ``lhs, op, rhs, group, mi,
         epc, sepc_all`` for every fixed parameter that could be freed.

@@ -142,3 +142,23 @@ def test_latent_correlation_beyond_one_is_flagged():
     cor = res.params.query("op == '~~' and lhs == 'f' and rhs == 'g'")["std_all"].iloc[0]
     assert cor > 1
     assert any("latent variables is not positive definite" in w for w in res.warnings)
+
+
+def test_residuals_match_lavaan():
+    from tests.parity import load_reference
+    from tests.sem._ml_cases import reference
+
+    res = cfa(HS_MODEL, dataset("hs"))
+    ref = reference("hs_cfa")
+    assert_close(res.residuals("raw")[""]["cov"].to_numpy(), np.asarray(ref["resid_raw"]),
+                 atol=1e-4, rtol=0.0, what="raw residuals")
+    assert_close(res.residuals("cor")[""]["cov"].to_numpy(), np.asarray(ref["resid_cor"]),
+                 atol=1e-4, rtol=0.0, what="correlation residuals")
+    assert res.residuals()[""]["mean"] is None
+    mg = cfa(HS_MODEL, dataset("hs"), group="school", group_equal=("loadings", "intercepts"))
+    ref_mg = load_reference("sem_ml/hs_group_scalar_residuals.json")
+    for label, r in mg.residuals("cor").items():
+        assert_close(r["cov"].to_numpy(), np.asarray(ref_mg[label]["cov"]), atol=1e-4,
+                     rtol=0.0, what=f"{label} cov")
+        assert_close(r["mean"].to_numpy(), np.asarray(ref_mg[label]["mean"]), atol=1e-4,
+                     rtol=0.0, what=f"{label} mean")

@@ -51,7 +51,9 @@ hs_model <- ' visual  =~ x1 + x2 + x3
 fit_a <- cfa(hs_model, data = hs)
 export(fit_a, "hs_cfa", list(model = hs_model,
                              delta = delta_of(fit_a),
-                             wls_obs = unname(lavInspect(fit_a, "wls.obs"))))
+                             wls_obs = unname(lavInspect(fit_a, "wls.obs")),
+                             resid_raw = unname(residuals(fit_a, type = "raw")$cov),
+                             resid_cor = unname(residuals(fit_a, type = "cor")$cov)))
 
 # (a2) same with meanstructure
 fit_a2 <- cfa(hs_model, data = hs, meanstructure = TRUE)
@@ -101,6 +103,10 @@ fits_d <- list(
   strict = cfa(hs_model, data = hs, group = "school",
                group.equal = c("loadings", "intercepts", "residuals")))
 for (nm in names(fits_d)) export(fits_d[[nm]], paste0("hs_group_", nm), list(model = hs_model))
+res_d <- residuals(fits_d$scalar, type = "cor")
+writeLines(toJSON(lapply(res_d, function(r) list(cov = unname(r$cov), mean = unname(r$mean))),
+                  digits = NA, auto_unbox = TRUE),
+           file.path(out, "hs_group_scalar_residuals.json"))
 lrt <- lavTestLRT(fits_d$configural, fits_d$metric, fits_d$scalar, fits_d$strict)
 writeLines(toJSON(list(
   level = c("configural", "metric", "scalar", "strict"),
