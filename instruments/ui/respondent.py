@@ -133,7 +133,7 @@ def render_survey(store: Any, token: str) -> None:
     try:
         state = store.start(token)
     except ResponseError as exc:
-        _link_problem(str(exc), "en")
+        _closed_invitation(store, token, str(exc))
         return
     except SQLAlchemyError:
         _notice_page(t("unavailable_title", "en"), t("unavailable", "en"), kind="warning")
@@ -159,6 +159,27 @@ def render_survey(store: Any, token: str) -> None:
         _notice_page(t("thanks_title", lang), t("thanks", lang), kind="success")
         return
     _render_page(store, token, state, view, lang)
+
+
+def _closed_invitation(store: Any, token: str, message: str) -> None:
+    """A link that cannot be answered: thanks for completed or screened-out ones, else why."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        state = store.state(token)
+    except (ResponseError, SQLAlchemyError):  # unknown or never started: the store's reason
+        state = None
+    inst = store.instrument
+    if state is not None and state.status == "completed":
+        lang = st.session_state.get("survey.language", state.language)
+        _notice_page(t("thanks_title", lang), t("thanks", lang), kind="success")
+        st.caption(message)
+        return
+    if state is not None and state.status == "screened_out":
+        lang = state.language if state.language in inst.languages else inst.languages[0]
+        _notice_page(t("screened_out_title", lang), inst.screening.message[lang].strip())
+        return
+    _link_problem(message, state.language if state is not None else "en")
 
 
 def _render_declined(lang: str) -> None:

@@ -104,8 +104,9 @@ def test_screening_out(store, invite) -> None:
     click(at, "Next")
     assert "know the alliance well" in texts(at)
     assert store.state(token).status == "screened_out"
-    again = open_app(token)  # a new visit shows the closed page
-    assert "This invitation is closed" in texts(again)
+    again = open_app(token)  # a new visit shows the screening message again, nothing to answer
+    assert "know the alliance well" in texts(again)
+    assert not [w for w in again.radio if w.key and w.key.startswith("w:")]
 
 
 def test_required_item_missing_shows_message_and_keeps_answers(store, invite) -> None:
@@ -152,8 +153,10 @@ def test_full_walk_through_stores_every_answer(store, invite) -> None:
         assert logged == shown
     # Free text is stored exactly as typed.
     assert state.answers["comment"] == plan["comment"]["comment"]
-    # A finished invitation cannot be opened again.
-    assert "already been used" in texts(open_app(token))
+    # A finished invitation cannot be answered again: the thanks and the reason are shown.
+    again = open_app(token)
+    assert "already been used" in texts(again) and "Thank you!" in texts(again)
+    assert not [w for w in again.radio if w.key and w.key.startswith("w:")]
 
 
 def test_back_and_next_keep_answers(store, invite) -> None:

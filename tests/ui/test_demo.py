@@ -85,3 +85,25 @@ def test_demo_loads_through_the_store_and_is_idempotent(tmp_path, subset, capsys
     assert "Analysis summary" in second
     with ResponseStore(url) as store:
         assert len(invitations_table(store, "demo")) == n_invitations
+
+
+def test_demo_serves_the_app_with_its_database(tmp_path, subset, capsys, monkeypatch) -> None:
+    import subprocess
+
+    path, _ = subset
+    url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
+    calls = []
+
+    def fake_call(cmd, env):
+        calls.append((cmd, env))
+        return 0
+
+    monkeypatch.setattr(subprocess, "call", fake_call)
+    code = main(["demo", "--db", url, "--data", str(path), "--no-summary", "--port", "8765"])
+    assert code == 0
+    ((cmd, env),) = calls
+    assert cmd[1:4] == ["-m", "streamlit", "run"]
+    assert Path(cmd[4]) == REPO / "streamlit_app.py"
+    assert cmd[cmd.index("--server.port") + 1] == "8765"
+    assert env["ALLIANCE_SURVEY_DB"] == url
+    assert "http://localhost:8765/?t=" in capsys.readouterr().out
