@@ -95,13 +95,25 @@ def get_backend(estimator: str, missing: str):
 
 
 # --------------------------------------------------------------------------- data
+def group_label_column(col: pd.Series) -> pd.Series:
+    """Group labels as strings, as R's ``as.character`` (2.0 -> "2"); NaN stays NaN."""
+    def one(v):
+        if pd.isna(v):
+            return np.nan
+        if isinstance(v, (float, np.floating)) and float(v).is_integer():
+            return str(int(v))
+        return str(v)
+
+    return col.map(one)
+
+
 def _group_labels(data: pd.DataFrame, group: str | None) -> list[str]:
     if group is None:
         return [""]
     if group not in data.columns:
         raise DataError(f"The group= column {group!r} is not in data=.")
-    vals = data[group].dropna()
-    labels = [str(v) for v in pd.unique(vals)]
+    vals = group_label_column(data[group]).dropna()
+    labels = list(pd.unique(vals))
     if len(labels) < 2:
         raise DataError(f"The group= column {group!r} has fewer than two groups.")
     return labels
@@ -157,7 +169,7 @@ def sample_stats(model: CompiledModel, data: pd.DataFrame, missing: str = "listw
     warnings: list[str] = []
     out = []
     for lab in model.groups:
-        sub = data if group is None else data[data[group].astype(str) == lab]
+        sub = data if group is None else data[(group_label_column(data[group]) == lab).to_numpy()]
         cols = [_numeric_column(sub[v], v, v in model.ordered) for v in model.ov_names]
         X = np.column_stack(cols) if cols else np.zeros((len(sub), 0))
         if missing == "listwise":

@@ -162,3 +162,12 @@ def test_residuals_match_lavaan():
                      rtol=0.0, what=f"{label} cov")
         assert_close(r["mean"].to_numpy(), np.asarray(ref_mg[label]["mean"]), atol=1e-4,
                      rtol=0.0, what=f"{label} mean")
+
+
+def test_numeric_group_labels_like_r():
+    hs = dataset("hs").copy()
+    hs["grp"] = np.where(hs["school"] == "Pasteur", 2.0, 1.0)
+    hs.loc[0, "grp"] = np.nan  # a case without group is dropped
+    res = cfa("f =~ x1 + x2 + x3", hs, group="grp")
+    assert res.model.groups == ["2", "1"]
+    assert res.n["2"] + res.n["1"] == 300
