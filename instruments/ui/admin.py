@@ -97,8 +97,11 @@ def render_dashboard(store: Any, study: str) -> None:
     st.subheader("Completion and drop-off per page")
     progress = page_progress(store, study)
     if len(progress):
-        chart = progress.set_index("page")[["n_submitted", "drop_off"]]
-        st.bar_chart(chart, stack=False)
+        chart = progress.assign(
+            page=[f"{i + 1:02d} {p}" for i, p in zip(progress["page_index"], progress["page"],
+                                                       strict=True)]
+        ).set_index("page")[["n_submitted", "drop_off"]]  # numbered: the chart keeps page order
+        st.bar_chart(chart, stack=False, x_label="page", y_label="respondents")
         st.dataframe(progress, hide_index=True)
     st.subheader("Attention checks")
     st.dataframe(attention_failures(store, study), hide_index=True)

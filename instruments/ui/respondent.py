@@ -41,6 +41,7 @@ PAGE_CSS = """
   }
 }
 div[class*="st-key-w-"] label[data-testid="stWidgetLabel"] p { font-weight: 600; }
+div[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
 </style>
 """
 
