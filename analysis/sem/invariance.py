@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import importlib
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -13,18 +14,18 @@ from scipy import stats
 
 from instruments.errors import ModelSpecificationError
 
-LEVELS = {
+LEVELS = MappingProxyType({
     "configural": (),
     "metric": ("loadings",),
     "scalar": ("loadings", "intercepts"),
     "strict": ("loadings", "intercepts", "residuals"),
-}
-LEVELS_ORDINAL = {
+})
+LEVELS_ORDINAL = MappingProxyType({
     "configural": (),
     "metric": ("loadings",),
     "scalar": ("loadings", "thresholds"),
     "strict": ("loadings", "thresholds", "residuals"),
-}
+})
 
 
 def lrt(res0, res1) -> dict[str, float]:

@@ -46,8 +46,6 @@ import pandas as pd
 from instruments.errors import ModelSpecificationError
 
 LAMBDA, BETA, PSI, THETA, NU, ALPHA, TAU, DELTA = range(8)
-_MATRIX_OF_NAME = {"lambda": LAMBDA, "beta": BETA, "psi": PSI, "theta": THETA,
-                   "nu": NU, "alpha": ALPHA, "tau": TAU, "delta": DELTA}
 
 
 @dataclass(frozen=True)

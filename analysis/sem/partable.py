@@ -76,10 +76,8 @@ def variable_names(stmts: list[Statement]) -> VarNames:
                 if a_eta != b_eta:
                     eta_ov.add(b if a_eta else a)
                     changed = True
-            if s.op == "=~" and s.lhs in lv and s.rhs in ov and False:
-                pass
-    # an observed variable used as indicator AND in a regression stays an indicator
-    # (its regression then acts on its residual); lavaan does the same via ov in eta.
+    # an indicator that takes part in a regression is carried in eta as well (unit
+    # loading, zero residual in Theta); its loadings then sit in B
     eta_list = [v for v in ov if v in eta_ov]
     return VarNames(ov=ov, lv=lv, ov_x=ov_x, ov_ind=ov_ind, eta_ov=eta_list)
 

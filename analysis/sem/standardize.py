@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import re
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -17,9 +18,9 @@ from .model import CompiledModel
 
 _NAME = re.compile(r"(?<![0-9A-Za-z_.])[A-Za-z_.][A-Za-z0-9_.]*")
 _NUMBER = re.compile(r"^\.?\d")
-_FUNCS = {"sqrt": np.sqrt, "exp": np.exp, "log": np.log, "abs": np.abs}
-_BINOPS = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply,
-           ast.Div: np.divide, ast.Pow: np.power}
+_FUNCS = MappingProxyType({"sqrt": np.sqrt, "exp": np.exp, "log": np.log, "abs": np.abs})
+_BINOPS = MappingProxyType({ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply,
+                            ast.Div: np.divide, ast.Pow: np.power})
 
 
 def parse_expression(expr: str) -> ast.expr:
