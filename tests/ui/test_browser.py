@@ -196,6 +196,20 @@ def press(driver: Any, label: str) -> None:
     click(driver, buttons[-1])
 
 
+def assert_selected(driver: Any, page: str, views: list, answers: dict[str, Any]) -> None:
+    """Check that the page shows ``answers`` as the selected options."""
+    from selenium.webdriver.common.by import By
+
+    for view in views:
+        box = wait_for(driver, key_css(widget_key(page, view.id)))
+        if view.kind not in ("coded", "boolean"):
+            continue
+        chosen = [o.text.strip() for o in box.find_elements(By.CSS_SELECTOR, '[data-testid="stRadioOption"]')
+                  if o.find_element(By.TAG_NAME, "input").is_selected()]  # fmt: skip
+        value = answers.get(view.id)
+        assert chosen == ([] if value is None else [view.labels[value]]), view.id
+
+
 def double_click(driver: Any, label: str) -> None:
     """Double-click the button labelled ``label``."""
     from selenium.webdriver.common.action_chains import ActionChains
@@ -296,7 +310,7 @@ def test_browser_survey_end_to_end(server, new_driver) -> None:
         if page in shots:
             screenshot(driver, shots[page], top=page != "learning")
         label = "Start the survey" if k == 0 else ("Finish" if k == len(pages) - 1 else "Next")
-        if page == "dependence":  # an impatient double click submits once
+        if page == "value_outcomes":  # an impatient double click submits once
             double_click(driver, label)
         else:
             press(driver, label)
@@ -312,6 +326,11 @@ def test_browser_survey_end_to_end(server, new_driver) -> None:
             driver.switch_to.window(fresh)
             driver.get(link)
             assert store.state(inv.token).current_page == half
+            # The new window shows the next page; Back shows the stored answers.
+            wait_for(driver, key_css(widget_key(pages[half], first_page_next[0].id)))
+            press(driver, "Back")
+            assert_selected(driver, page, views, plan[page])
+            press(driver, "Next")
     wait_for_text(driver, "Thank you!")
     screenshot(driver, "09_thank_you")
     state = store.state(inv.token)
@@ -320,7 +339,9 @@ def test_browser_survey_end_to_end(server, new_driver) -> None:
     # Every page was stored exactly once (the double click included).
     log = store.answer_log(STUDY)
     mine = log[log["respondent_id"] == state.respondent_id]
-    assert mine.groupby("page")["submission_key"].nunique().to_dict() == dict.fromkeys(pages, 1)
+    expected = dict.fromkeys(pages, 1)
+    expected[pages[half - 1]] = 2  # submitted again after Back in the resumed window
+    assert mine.groupby("page")["submission_key"].nunique().to_dict() == expected
 
     # The exported .sav holds exactly the answers given, with value labels.
     sav = Path(tempfile.mkdtemp()) / "survey.sav"
