@@ -182,17 +182,62 @@ def _scoring(model, x, data, max_iter=500, tol=1e-9, n_scoring=4):
     return x, f, max_iter, False
 
 
-def _lbfgs(model, x, data):
+def _lbfgs(model, x, data, bounds=None):
     def fun(z):
         f = f_ml(model, z, data)
         if not np.isfinite(f):
             return 1e10, np.zeros_like(z)
-        g, _ = gradient_information(model, z, data)
+        g, _ = gradient_information(model, z, data, hessian=False)
         return f, g
 
-    res = optimize.minimize(fun, x, jac=True, method="L-BFGS-B",
-                            options=dict(maxiter=10000, ftol=1e-15, gtol=1e-9))
+    b = None if bounds is None else list(zip(*bounds, strict=True))
+    res = optimize.minimize(fun, x, jac=True, method="L-BFGS-B", bounds=b,
+                            options=dict(maxiter=20000, maxfun=40000, ftol=1e-16, gtol=1e-10))
     return res.x, float(res.fun), int(res.nit), bool(res.success)
+
+
+def _bounded(model, x0, data, lo, hi, max_iter):
+    """Bounded problem: L-BFGS-B, then Fisher scoring on the parameters off their bounds."""
+    span = np.where(np.isfinite(hi - lo), hi - lo, 1.0)
+    x0 = np.clip(x0, lo + 1e-3 * np.minimum(span, 1.0), hi - 1e-3 * np.minimum(span, 1.0))
+    x, f, it, ok = _lbfgs(model, x0, data, bounds=(lo, hi))
+    active = _active(x, lo, hi)
+    if not active.all():
+        free = ~active
+        sub = _Sub(model, x, free)
+        xs, fs, it2, ok2 = _scoring(sub, x[free], data, max_iter=max_iter)
+        cand = x.copy()
+        cand[free] = xs
+        if ok2 and np.all(cand >= lo) and np.all(cand <= hi) and fs <= f + 1e-12:
+            x, f, ok = cand, fs, True
+        it += it2
+    return x, f, it, ok
+
+
+def _active(x, lo, hi, tol=1e-7):
+    return (x - lo <= tol * np.maximum(1.0, np.abs(lo))) | (hi - x <= tol * np.maximum(1.0,
+                                                                                     np.abs(hi)))
+
+
+class _Sub:
+    """A view of a model with some entries of ``x`` held at their current values."""
+
+    def __init__(self, model, x, free):
+        self._m, self._x, self._free = model, np.asarray(x, dtype=float), free
+        self.n_free = int(free.sum())
+        self.meanstructure = model.meanstructure
+
+    def _full(self, z):
+        x = self._x.copy()
+        x[self._free] = z
+        return x
+
+    def implied(self, z):
+        return self._m.implied(self._full(z))
+
+    def derivatives(self, z, g):
+        dS, dM, dT = self._m.derivatives(self._full(z), g)
+        return dS[self._free], dM[self._free], dT[self._free]
 
 
 def estimate(model: CompiledModel, data: list[SampleStats], start: np.ndarray | None = None,
@@ -205,6 +250,9 @@ def estimate(model: CompiledModel, data: list[SampleStats], start: np.ndarray | 
     x0 = model.x_start(data) if start is None else np.asarray(start, dtype=float).copy()
     if model.n_free == 0:
         return x0, f_ml(model, x0, data), 0, True
+    lo, hi = model.bounds()
+    if np.isfinite(lo).any() or np.isfinite(hi).any():
+        return _bounded(model, x0, data, lo, hi, max_iter)
     x, f, it, ok = _scoring(model, x0, data, max_iter=max_iter)
     if not ok and it < max_iter:
         xb, fb, itb, okb = _lbfgs(model, x if np.isfinite(f) else x0, data)
@@ -291,12 +339,22 @@ def fit_ml(model: CompiledModel, data: list[SampleStats], options: Mapping[str, 
     vcov = None
     if model.n_free:
         info = information(model, x, data)
+        lo, hi = model.bounds()
+        active = _active(x, lo, hi) & (np.isfinite(lo) | np.isfinite(hi))
+        keep = ~active
         if ok and not options.get("baseline"):
-            check_identification(model, info)
+            check_identification(model, info[np.ix_(keep, keep)] if active.any() else info)
         try:
-            vcov = np.linalg.inv(info)
+            # parameters on a bound (active inequality) get no SE (NaN), as in lavaan
+            vcov = np.full(info.shape, np.nan)
+            vcov[np.ix_(keep, keep)] = np.linalg.inv(info[np.ix_(keep, keep)])
         except np.linalg.LinAlgError:
             vcov = None
+        if active.any():
+            names = model.x_names
+            warnings.append("Parameters on the bound of an inequality constraint (no standard "
+                            "error): " + ", ".join(names[i] for i in np.flatnonzero(active))
+                            + ".")
     chisq = ntot * F
     df = model.df()
     pval = float(stats.chi2.sf(chisq, df)) if df > 0 else float("nan")

@@ -199,6 +199,31 @@ class CompiledModel:
             total += per
         return total
 
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Lower and upper bounds of ``x`` from simple constraints (``a > 0``, ``a < 1``)."""
+        lo = np.full(self.n_free, -np.inf)
+        hi = np.full(self.n_free, np.inf)
+        pt = self.partable
+        rows = pt[pt["op"].isin(["<", ">"])]
+        if rows.empty:
+            return lo, hi
+        xid_of = {}
+        for lab, k in zip(pt["label"], pt["xid"], strict=True):
+            if lab and k >= 0:
+                xid_of.setdefault(lab, int(k))
+        for r in rows.itertuples():
+            if r.lhs in xid_of:  # label op number
+                k, val, upper = xid_of[r.lhs], float(r.rhs), r.op == "<"
+            elif r.rhs in xid_of:  # number op label
+                k, val, upper = xid_of[r.rhs], float(r.lhs), r.op == ">"
+            else:
+                continue
+            if upper:
+                hi[k] = min(hi[k], val)
+            else:
+                lo[k] = max(lo[k], val)
+        return lo, hi
+
     def df(self) -> int:
         """Degrees of freedom of the model test: moments - free parameters."""
         return self.n_moments() - self.n_free

@@ -161,11 +161,19 @@ def modification_indices(result) -> pd.DataFrame:
     ntot = sum(st.n for st in stats)
     g = 0.5 * g  # gradient of lavaan's fmin
     i11, i12, i22d = 0.5 * h11, 0.5 * h12, 0.5 * d22  # unit expected information
+    lo, hi = model.bounds()
+    if np.isfinite(lo).any() or np.isfinite(hi).any():
+        # parameters on an inequality bound act as fixed (lavaan: active constraints)
+        from .ml import _active
+
+        keep = ~(_active(result.x, lo, hi) & (np.isfinite(lo) | np.isfinite(hi)))
+        i11, i12 = i11[np.ix_(keep, keep)], i12[keep]
+        n_free = int(keep.sum())
     if n_free:
         vd = i22d - np.einsum("ij,ij->j", i12, np.linalg.solve(i11, i12))
     else:
         vd = i22d.copy()
-    g2 = g[n_free:]
+    g2 = g[len(result.x):]
     with np.errstate(all="ignore"):
         mi = ntot * g2 ** 2 / vd
         epc = -g2 / vd

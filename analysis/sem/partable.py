@@ -238,9 +238,11 @@ def build_partable(
         for v in ov:  # ov (residual) variances
             if R.find(v, "~~", v, gid) is None:
                 R.add(lhs=v, op="~~", rhs=v, group=gid)
-        if not orthogonal:
-            for a, b in combinations(lv_x, 2):
-                if R.find(a, "~~", b, gid) is None:
+        for a, b in combinations(lv_x, 2):
+            if R.find(a, "~~", b, gid) is None:
+                if orthogonal:  # lavaan keeps the rows, fixed at zero
+                    R.add(lhs=a, op="~~", rhs=b, group=gid, free=False, ustart=0.0)
+                else:
                     R.add(lhs=a, op="~~", rhs=b, group=gid)
         for a, b in combinations(ov_x, 2):
             if R.find(a, "~~", b, gid) is None:
@@ -424,10 +426,15 @@ def build_partable(
                     f"and a number) are supported; cannot use {s.lhs} == {s.rhs}"
                     + (f" (unknown labels: {', '.join(unknown)})." if unknown else "."))
             extra_rows.append(dict(lhs=a, op="==", rhs=b, user=1, group=0, block=0))
-        else:
-            raise ModelSpecificationError(
-                f"Line {s.line}: inequality constraints ({s.lhs} {s.op} {s.rhs}) are not "
-                "supported; reparameterise the model or drop the constraint.")
+        else:  # simple bounds: a label and a number
+            a, b = s.lhs.strip(), s.rhs.strip()
+            ia, ib = label_rows.get(a), label_rows.get(b)
+            if not ((ia and _num(b) is not None) or (ib and _num(a) is not None)):
+                raise ModelSpecificationError(
+                    f"Line {s.line}: only simple bounds between a label and a number "
+                    f"(a > 0, a < 1) are supported; cannot use {s.lhs} {s.op} {s.rhs}. "
+                    "Reparameterise the model or drop the constraint.")
+            extra_rows.append(dict(lhs=a, op=s.op, rhs=b, user=1, group=0, block=0))
     df["free"] = free
     roots: dict[int, int] = {}
     xid = np.full(n, -1, dtype=int)

@@ -32,6 +32,8 @@ CASES: dict[str, tuple[str, dict]] = {
     "pd_sem_stdlv": ("pd", {"std_lv": True}),
     "hs_mimic": ("hs", {}),
     "hs_group_covariate": ("hs", {"group": "school", "group_equal": ("loadings",)}),
+    "hs_bound_active": ("hs", {}),
+    "hs_bifactor_bound": ("hs", {"orthogonal": True, "std_lv": True}),
 }
 
 

@@ -171,3 +171,14 @@ def test_numeric_group_labels_like_r():
     res = cfa("f =~ x1 + x2 + x3", hs, group="grp")
     assert res.model.groups == ["2", "1"]
     assert res.n["2"] + res.n["1"] == 300
+
+
+def test_simple_bounds_on_labels():
+    compiled = compile_model("f =~ x1 + a*x2 + x3\na > 0.1\n0.9 > a", dataset("hs"))
+    lo, hi = compiled.bounds()
+    k = int(compiled.partable.query("label == 'a'")["xid"].iloc[0])
+    assert lo[k] == 0.1 and hi[k] == 0.9
+    assert np.isinf(np.delete(lo, k)).all()
+    res = compiled.fit(dataset("hs"))
+    est = res.params.query("label == 'a'")["est"].iloc[0]
+    assert 0.1 <= est <= 0.9

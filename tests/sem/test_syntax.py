@@ -116,8 +116,10 @@ def test_group_partial_and_unknown_group_equal():
 def test_duplicate_parameter_and_inequality_rejected():
     with pytest.raises(ModelSpecificationError, match="twice"):
         build_partable(parse_model("f =~ x1 + x2 + x3\nf =~ x2"))
-    with pytest.raises(ModelSpecificationError, match="not supported"):
-        build_partable(parse_model("f =~ x1 + a*x2 + x3\na > 0"))
+    with pytest.raises(ModelSpecificationError, match="simple bounds"):
+        build_partable(parse_model("f =~ x1 + a*x2 + b*x3\na > 2*b"))
+    pt, _n, _m = build_partable(parse_model("f =~ x1 + a*x2 + x3\na > 0\n1 > a"))
+    assert list(pt.loc[pt["op"].isin(["<", ">"]), "op"]) == [">", ">"]
 
 
 def test_ordered_thresholds_and_delta_rows():

@@ -176,6 +176,21 @@ fit_k2 <- sem(' visual =~ x1 + x2 + x3
 export(fit_k2, "hs_group_covariate", list(model = ' visual =~ x1 + x2 + x3
                 visual ~ ageyr '))
 
+# (m) simple bounds: an active upper bound on a labelled loading (lavaan: SE NA), and a
+#     bifactor model (orthogonal, std.lv) whose Heywood variance is bounded below
+bnd_model <- ' visual =~ x1 + a*x2 + x3
+               textual =~ x4 + x5 + x6
+               a < 0.5 '
+export(cfa(bnd_model, data = hs), "hs_bound_active", list(model = bnd_model))
+bif_model <- ' g =~ x1 + x2 + x3 + x4 + x5 + x6 + x7 + x8 + x9
+               visual =~ x1 + x2 + x3
+               textual =~ x4 + x5 + x6
+               speed =~ x7 + x8 + x9
+               x1 ~~ v1*x1
+               v1 > 0.01 '
+export(cfa(bif_model, data = hs, orthogonal = TRUE, std.lv = TRUE), "hs_bifactor_bound",
+       list(model = bif_model))
+
 # (h) moment order with ordered + numeric indicators (delta parameterization, WLSMV):
 #     wls.obs / wls.est / delta at lavaan's estimates, to check CompiledModel.moments()/jacobian()
 mixed <- hs[, paste0("x", 1:4)]
