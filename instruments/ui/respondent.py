@@ -247,17 +247,16 @@ def _render_page(store: Any, token: str, state: Any, view: int, lang: str) -> No
             _render_field(spec.id, field_view, lang, problems.get(field_view.id, []))
         args = (store, token, spec.id, submission_key, shown_at, views, lang)
         last = view == state.n_pages - 1
-        left, right = st.columns(2)
-        with left:
+        # One row, also on phones: Back on the left, Next on the right.
+        with st.container(horizontal=True, wrap=False, gap="medium"):
             if view > 0:
                 st.form_submit_button(
                     t("back", lang), on_click=_on_back, args=(spec.id, view, views),
-                    use_container_width=True,
+                    width="stretch",
                 )  # fmt: skip
-        with right:
             st.form_submit_button(
                 t("finish" if last else ("start" if consent_page else "next"), lang),
-                type="primary", on_click=_on_next, args=args, use_container_width=True,
+                type="primary", on_click=_on_next, args=args, width="stretch",
             )  # fmt: skip
 
 
