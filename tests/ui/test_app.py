@@ -165,6 +165,12 @@ def test_back_and_next_keep_answers(store, invite) -> None:
     plan = plan_answers(store, seed=store.state(token).seed, rng_seed=3)
     walk_apptest(at, store, plan, stop_after=4)
     assert current_page(at) == "dependence"
+    # Items appear in the respondent's randomised order, the one the store records.
+    shown = [w.key.split(":")[2] for w in at.radio if w.key and w.key.startswith("w:")]
+    order = store.item_order(store.state(token).seed, "dependence")
+    assert shown == list(order)
+    # (10 items: the chance that a shuffle keeps the instrument order is 1/10!.)
+    assert list(order) != [f.id for f in store.page("dependence").fields]
     # Half-answer the page, go back: the stored answers of the previous page come back.
     half = {k: v for j, (k, v) in enumerate(plan["dependence"].items()) if j % 2 == 0}
     fill_page(at, "dependence", half)
