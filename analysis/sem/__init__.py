@@ -29,6 +29,11 @@ A backend is a function ``fit_X(model, data, options, start=None) -> FitState``:
 * ``options`` is a read-only mapping of the user options (``estimator``,
   ``missing``, ``se``, ``test``, ``bootstrap``, ``seed``, ...).
 * ``start`` is an optional start vector (e.g. the full-sample estimate in a bootstrap).
+* Simple bounds from ``a > 0`` / ``a < 1`` are in ``model.bounds()`` (lower, upper
+  arrays over ``x``); a backend with its own optimiser should honour them.  Scale
+  factors of ordered items (``~*~``; free in later groups when thresholds are
+  equal) are in ``model.scales(x, g)``; ``implied``/``moments``/``jacobian`` already
+  include them.
 
 It returns an :class:`analysis.sem.api.FitState` (frozen) with ``x``, ``vcov``,
 ``converged``, ``iterations``, ``fmin``, ``test`` (``chisq, df, pvalue`` and,
@@ -38,6 +43,13 @@ shift_parameter``), ``loglik``, ``loglik_h1`` (NaN where undefined),
 backend on ``analysis.sem.api.baseline_model(model)``), ``extra`` (a dict of
 anything else, e.g. robust fit measures named as lavaan's ``fitMeasures`` with
 ``.`` -> ``_``) and ``warnings``.
+
+Results: :class:`SEMResult` with ``params`` (parameterEstimates with std.lv/std.all),
+``fit`` (fitMeasures), ``r2``, ``modindices()``, ``residuals()``, ``summary()``,
+``warnings`` (non-convergence, Heywood cases, non-PD latent covariances, active
+bounds, deleted cases) and ``partable``.  Non-convergence never raises: ``converged``
+is False and a warning says so.  Not identified models and non-positive-definite
+data raise ``ModelSpecificationError`` / ``EstimationError``.
 
 Dispatch (``analysis.sem.api.BACKENDS``): ML + listwise -> ``ml.fit_ml``;
 ML + missing="ml" -> ``fiml.fit_fiml``; MLR -> ``robust.fit_mlr``;
