@@ -71,33 +71,64 @@ def rmsea_ci(x2: float, df: float, n: int, ngroups: int, level: float = 0.90,
 
 def srmr_values(model: CompiledModel, x: np.ndarray, data: list[SampleStats],
                 ) -> dict[str, float]:
-    """SRMR (Bentler, standardized by the sample SDs) and RMR, with and without means.
+    """Residual-based indices as lavaan: SRMR (Bentler: standardized by the sample SDs),
+    SRMR (Mplus), CRMR (correlation residuals without the diagonal), RMR, GFI family.
 
-    Multigroup values are the n-weighted means over groups (as lavaan).
+    With a mean structure the ``*_nomean`` variants leave the means out.  Multigroup
+    values are the n-weighted means over groups (as lavaan).
     """
     ntot = sum(st.n for st in data)
-    acc = {"srmr_bentler": 0.0, "srmr_bentler_nomean": 0.0, "rmr": 0.0, "rmr_nomean": 0.0}
+    keys = ("srmr_bentler", "srmr_bentler_nomean", "rmr", "rmr_nomean", "crmr", "crmr_nomean",
+            "srmr_mplus", "srmr_mplus_nomean", "gfi")
+    acc = dict.fromkeys(keys, 0.0)
+
+    def rms(*parts):
+        v = np.concatenate(parts)
+        return float(np.sqrt(np.mean(v ** 2))) if v.size else 0.0
+
     for imp, st in zip(model.implied(x), data, strict=True):
         S, sig = st.cov, imp.sigma
         p = S.shape[0]
         i, j = vech_indices(p)
-        sd = np.sqrt(np.diag(S))
+        lo_i, lo_j = np.tril_indices(p, -1)
+        so, si = np.sqrt(np.diag(S)), np.sqrt(np.diag(sig))
         res = S - sig
-        rstd = res / np.outer(sd, sd)
-        v_cov = rstd[i, j]
+        v_cov = (res / np.outer(so, so))[i, j]
         v_raw = res[i, j]
+        cor_res = S / np.outer(so, so) - sig / np.outer(si, si)
+        off = cor_res[lo_i, lo_j]
+        diag_m = (np.diag(S) - np.diag(sig)) / np.diag(S)
+        # GFI: 1 - e'We / s'Ws with lavaan's ML weight; moments of the fixed.x
+        # covariates alone are left out of s (lavaan)
+        sinv = np.linalg.inv(sig)
+        xs = [model.ov_names.index(v) for v in model.ov_x]
+        s_mod = S.copy()
+        mean_mod = st.mean.copy()
+        if xs:
+            s_mod[np.ix_(xs, xs)] = 0.0
+            mean_mod[xs] = 0.0
+        a = sinv @ res
+        b = sinv @ s_mod
+        num = 0.5 * np.sum(a * a.T)
+        den = 0.5 * np.sum(b * b.T)
         if model.meanstructure and imp.mu is not None:
             m_res = st.mean - imp.mu
-            v_m = m_res / sd
-            both = np.concatenate([v_cov, v_m])
-            braw = np.concatenate([v_raw, m_res])
+            m_obs = m_res / so
+            m_mplus = st.mean / so - imp.mu / si
+            num += m_res @ sinv @ m_res
+            den += mean_mod @ sinv @ mean_mod
         else:
-            both, braw = v_cov, v_raw
+            m_res = m_obs = m_mplus = np.zeros(0)
         w = st.n / ntot
-        acc["srmr_bentler"] += w * np.sqrt(np.mean(both ** 2))
-        acc["srmr_bentler_nomean"] += w * np.sqrt(np.mean(v_cov ** 2))
-        acc["rmr"] += w * np.sqrt(np.mean(braw ** 2))
-        acc["rmr_nomean"] += w * np.sqrt(np.mean(v_raw ** 2))
+        acc["srmr_bentler"] += w * rms(v_cov, m_obs)
+        acc["srmr_bentler_nomean"] += w * rms(v_cov)
+        acc["rmr"] += w * rms(v_raw, m_res)
+        acc["rmr_nomean"] += w * rms(v_raw)
+        acc["crmr"] += w * rms(off, m_obs)
+        acc["crmr_nomean"] += w * rms(off)
+        acc["srmr_mplus"] += w * rms(off, diag_m, m_mplus)
+        acc["srmr_mplus_nomean"] += w * rms(off, diag_m)
+        acc["gfi"] += w * (1.0 - num / den)
     acc["srmr"] = acc["srmr_bentler"]
     return {k: float(v) for k, v in acc.items()}
 
@@ -150,7 +181,18 @@ def fit_measures(model: CompiledModel, state, data: list[SampleStats]) -> dict[s
         out["aic"] = out["bic"] = out["bic2"] = float("nan")
     out["ntotal"] = float(ntot)
     r, lo, up, pc = rmsea_ci(x2, df, ntot, G)
-    out.update(rmsea=r, rmsea_ci_lower=lo, rmsea_ci_upper=up, rmsea_pvalue=pc)
+    out.update(rmsea=r, rmsea_ci_lower=lo, rmsea_ci_upper=up, rmsea_pvalue=pc,
+               rmsea_ci_level=0.90, rmsea_close_h0=0.05, rmsea_notclose_h0=0.08)
+    out["rmsea_notclose_pvalue"] = (float(stats.ncx2.cdf(x2, df, ntot * df * 0.08 ** 2 / G))
+                                    if df > 0 else float("nan"))
+    # Hoelter's critical N, McDonald's fit index, expected cross-validation index
+    if df > 0 and x2 > 0:
+        out["cn_05"] = float(stats.chi2.ppf(0.95, df) / (x2 / ntot) + 1.0)
+        out["cn_01"] = float(stats.chi2.ppf(0.99, df) / (x2 / ntot) + 1.0)
+    else:
+        out["cn_05"] = out["cn_01"] = float("nan")
+    out["mfi"] = float(np.exp(-0.5 * (x2 - df) / ntot))
+    out["ecvi"] = float(x2 / ntot + 2.0 * npar / ntot)
     if scaled:
         sx2, sdf = float(t["chisq_scaled"]), float(t["df_scaled"])
         r, lo, up, pc = rmsea_ci(sx2, sdf, ntot, G)
@@ -158,6 +200,12 @@ def fit_measures(model: CompiledModel, state, data: list[SampleStats]) -> dict[s
                    rmsea_pvalue_scaled=pc)
     if not model.ordered:
         out.update(srmr_values(model, state.x, data))
+        nel = model.n_moments(exclude_fixed_x=False)
+        if df > 0:
+            out["agfi"] = 1.0 - nel / df * (1.0 - out["gfi"])
+            out["pgfi"] = df / nel * out["gfi"]
+        else:
+            out["agfi"] = out["pgfi"] = float("nan")
     for k, v in dict(state.extra or {}).items():
         if isinstance(v, (int, float, np.floating)):
             out[k] = float(v)
