@@ -180,7 +180,11 @@ def _closed_invitation(store: Any, token: str, message: str) -> None:
         lang = state.language if state.language in inst.languages else inst.languages[0]
         _notice_page(t("screened_out_title", lang), inst.screening.message[lang].strip())
         return
-    _link_problem(message, state.language if state is not None else "en")
+    if state is None:  # the respondent's language is unknown: add the German notice
+        _link_problem(message, "en")
+        st.caption(f"{t('link_problem_title', 'de')}. {t('link_problem_hint', 'de')}")
+        return
+    _link_problem(message, state.language)
 
 
 def _render_declined(lang: str) -> None:

@@ -61,6 +61,7 @@ def test_no_token_page(store: ResponseStore) -> None:
 def test_unknown_token_page(store: ResponseStore) -> None:
     at = open_app("not-a-real-token")
     assert "This invitation link is not valid" in texts(at)
+    assert "Dieser Link kann nicht verwendet werden" in texts(at)
     assert not [w for w in at.radio if w.key and w.key.startswith("w:")]
 
 
