@@ -407,15 +407,15 @@ def fit_compiled(model: CompiledModel, data: pd.DataFrame, *, start: np.ndarray 
 
         state = bootstrap_state(bound, stats, state, opts)
     if state.baseline is None and not opts.get("baseline"):
-        warns = tuple(state.warnings)
+        state_warns = tuple(state.warnings)
         try:
             base = baseline_model(model).bind(stats)
             bstate = backend(base, stats, MappingProxyType({**opts, "baseline": True}))
         except (EstimationError, ModelSpecificationError) as exc:
             bstate = None
-            warns += (f"The baseline (independence) model could not be fitted ({exc}); "
-                      "CFI, TLI and related indices are not available.",)
-        state = replace(state, baseline=bstate, warnings=warns)
+            state_warns += (f"The baseline (independence) model could not be fitted ({exc}); "
+                            "CFI, TLI and related indices are not available.",)
+        state = replace(state, baseline=bstate, warnings=state_warns)
     return SEMResult(model=bound, stats=tuple(stats), state=state,
                      data_warnings=tuple(warns))
 
