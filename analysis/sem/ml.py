@@ -177,8 +177,14 @@ def _scoring(model, x, data, max_iter=500, tol=1e-9, n_scoring=4):
         else:
             H = Hn
         x, fold, f, g = xn, f, fn, gn
-        if np.max(np.abs(t * step)) < tol or (abs(fold - f) < 1e-16 and np.max(np.abs(g)) < 1e-9):
-            return x, f, it, True
+        small_step = np.max(np.abs(t * step)) < tol
+        if small_step or (abs(fold - f) < 1e-16 and np.max(np.abs(g)) < 1e-9):
+            if np.max(np.abs(g)) < 1e-6:
+                return x, f, it, True
+            if B is None:  # stuck although the gradient is not small
+                return x, f, it, False
+            B = None  # quasi-Newton matrix went bad: back to the expected Hessian
+            g, H = gradient_information(model, x, data)
     return x, f, max_iter, False
 
 
