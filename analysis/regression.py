@@ -1,0 +1,686 @@
+"""Moderation, curvilinear effects, response surfaces and mediation.
+
+One function per analysis, each returning a small frozen result object whose
+tables are tidy DataFrames (nothing rounded):
+
+* :func:`moderation` -- OLS with a product term on mean-centred composites, HC3
+  standard errors, simple slopes at the moderator's mean +- 1 SD and the
+  Johnson-Neyman region(s) of significance (Hayes 2022, PROCESS model 1).
+* :func:`quadratic` -- linear + squared term, turning point with a delta-method
+  CI and the inverted-U test of Lind & Mehlum (2010).
+* :func:`response_surface` -- polynomial regression on two predictors with the
+  surface parameters a1-a5 (Edwards 1994; Shanock et al. 2010; Humberg et al. 2019).
+* :func:`mediation_bootstrap` -- simple mediation as a path model in the SEM
+  engine (``ind := a*b``) with percentile and BCa bootstrap intervals.
+
+References
+----------
+Edwards, J. R. (1994). The study of congruence in organizational behavior
+research. *OBHDP*, 58, 51-100.
+Lind, J. T., & Mehlum, H. (2010). With or without U? *Oxford Bulletin of
+Economics and Statistics*, 72(1), 109-118.
+Shanock, L. R., et al. (2010). Polynomial regression with response surface
+analysis. *Journal of Business and Psychology*, 25, 543-554.
+Hayes, A. F. (2022). *Introduction to mediation, moderation, and conditional
+process analysis* (3rd ed.). Guilford.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from instruments.errors import DataError, ModelSpecificationError
+
+COV_TYPES = ("nonrobust", "HC0", "HC1", "HC2", "HC3")
+COEF_COLUMNS = ["term", "estimate", "se", "t", "pvalue", "ci_lower", "ci_upper"]
+
+
+# --------------------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------------------
+def _frame(data: pd.DataFrame, columns: Sequence[str], what: str) -> pd.DataFrame:
+    """Numeric copy of ``columns`` with incomplete rows removed (listwise deletion)."""
+    if not isinstance(data, pd.DataFrame):
+        raise DataError(f"{what}: data= must be a pandas DataFrame.")
+    names = list(dict.fromkeys(columns))
+    missing = [c for c in names if c not in data.columns]
+    if missing:
+        raise DataError(f"{what}: column(s) not in data=: {', '.join(missing)}.")
+    out = pd.DataFrame(index=data.index)
+    for c in names:
+        col = pd.to_numeric(data[c], errors="coerce")
+        if col.notna().sum() < data[c].notna().sum():
+            raise DataError(f"{what}: column {c!r} has non-numeric values.")
+        out[c] = col.astype(float)
+    out = out.dropna()
+    if len(out) < len(names) + 3:
+        raise DataError(f"{what}: only {len(out)} complete rows for {len(names)} variables.")
+    for c in names:
+        if out[c].std(ddof=1) == 0:
+            raise DataError(f"{what}: column {c!r} is constant in the complete rows.")
+    return out
+
+
+def _check_cov_type(cov_type: str) -> str:
+    if cov_type not in COV_TYPES:
+        raise ModelSpecificationError(
+            f"cov_type={cov_type!r} is not known; use one of {', '.join(COV_TYPES)}."
+        )
+    return cov_type
+
+
+def _ols(y: np.ndarray, x: pd.DataFrame, cov_type: str) -> Any:
+    """Fit OLS with an intercept; t-based inference (as R's lm + coeftest)."""
+    import statsmodels.api as sm
+
+    design = sm.add_constant(x, has_constant="add")
+    model = sm.OLS(y, design)
+    if cov_type == "nonrobust":
+        return model.fit(use_t=True)
+    return model.fit(cov_type=cov_type, use_t=True)
+
+
+def _coef_table(fit: Any, level: float) -> pd.DataFrame:
+    ci = fit.conf_int(alpha=1 - level)
+    names = list(fit.params.index)
+    return pd.DataFrame({
+        "term": ["(Intercept)" if n == "const" else n for n in names],
+        "estimate": fit.params.to_numpy(dtype=float),
+        "se": fit.bse.to_numpy(dtype=float),
+        "t": fit.tvalues.to_numpy(dtype=float),
+        "pvalue": fit.pvalues.to_numpy(dtype=float),
+        "ci_lower": ci.iloc[:, 0].to_numpy(dtype=float),
+        "ci_upper": ci.iloc[:, 1].to_numpy(dtype=float),
+    })
+
+
+def _linear_combination(fit: Any, weights: dict[str, float], level: float) -> dict[str, float]:
+    """Estimate, SE, t, p and CI of sum(w * b) from the coefficient covariance."""
+    from scipy import stats
+
+    names = list(fit.params.index)
+    w = np.zeros(len(names))
+    for k, v in weights.items():
+        w[names.index(k)] = v
+    b = fit.params.to_numpy(dtype=float)
+    v = np.asarray(fit.cov_params(), dtype=float)
+    est = float(w @ b)
+    se = float(np.sqrt(max(w @ v @ w, 0.0)))
+    df = float(fit.df_resid)
+    t = est / se if se > 0 else np.nan
+    p = float(2 * stats.t.sf(abs(t), df)) if se > 0 else np.nan
+    q = float(stats.t.ppf(0.5 + level / 2, df))
+    return {"estimate": est, "se": se, "t": t, "pvalue": p,
+            "ci_lower": est - q * se, "ci_upper": est + q * se}
+
+
+def _check_level(level: float) -> float:
+    if not 0 < float(level) < 1:
+        raise ModelSpecificationError(f"level= must be in (0, 1) (got {level!r}).")
+    return float(level)
+
+
+# --------------------------------------------------------------------------------------
+# moderation
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ModerationResult:
+    """Result of :func:`moderation`.
+
+    Attributes
+    ----------
+    y, x, m : str
+        Outcome, focal predictor and moderator.
+    n : int
+        Complete cases used.
+    coefficients : DataFrame
+        ``term, estimate, se, t, pvalue, ci_lower, ci_upper``; the product term is
+        named ``"x:m"``.
+    interaction : dict
+        The row of the product term as a dict.
+    simple_slopes : DataFrame
+        ``level`` ("-1 SD", "mean", "+1 SD"), ``moderator`` (value in the raw metric),
+        then the slope columns of ``coefficients``.
+    jn_bounds : tuple of float
+        Johnson-Neyman boundaries (raw metric of the moderator), all real roots.
+    jn_regions : tuple of (float, float)
+        Intervals of the observed moderator range in which the focal slope is
+        significant at ``1 - level``.
+    m_mean, m_sd, m_min, m_max : float
+        Moderator mean, SD (ddof=1) and observed range (raw metric).
+    r2 : float
+    cov_type : str
+    level : float
+    df_resid : float
+    """
+
+    y: str
+    x: str
+    m: str
+    n: int
+    coefficients: pd.DataFrame
+    interaction: dict[str, float]
+    simple_slopes: pd.DataFrame
+    jn_bounds: tuple[float, ...]
+    jn_regions: tuple[tuple[float, float], ...]
+    m_mean: float
+    m_sd: float
+    m_min: float
+    m_max: float
+    r2: float
+    cov_type: str
+    level: float
+    df_resid: float
+    centered: bool = True
+    vcov: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+
+
+def johnson_neyman(
+    b_x: float, b_xm: float, v_xx: float, v_xm: float, v_mm: float, t_crit: float,
+    lower: float, upper: float,
+) -> tuple[tuple[float, ...], tuple[tuple[float, float], ...]]:
+    """Johnson-Neyman bounds of a conditional slope ``b_x + b_xm * m``.
+
+    The slope is significant where ``(b_x + b_xm m)^2 >= t^2 (v_xx + 2 m v_xm + m^2 v_mm)``,
+    a quadratic inequality ``A m^2 + B m + C >= 0`` with ``A = b_xm^2 - t^2 v_mm``,
+    ``B = 2 (b_x b_xm - t^2 v_xm)``, ``C = b_x^2 - t^2 v_xx``; solved exactly.
+
+    Parameters
+    ----------
+    b_x, b_xm : float
+        Coefficients of the focal predictor and of the product term.
+    v_xx, v_xm, v_mm : float
+        Their (co)variances.
+    t_crit : float
+        Critical value (two-sided).
+    lower, upper : float
+        The moderator range to report regions in (same metric as the coefficients).
+
+    Returns
+    -------
+    bounds : tuple of float
+        Real roots of the quadratic (sorted).
+    regions : tuple of (float, float)
+        Sub-intervals of ``[lower, upper]`` in which the slope is significant.
+    """
+    t2 = t_crit * t_crit
+    a = b_xm * b_xm - t2 * v_mm
+    b = 2.0 * (b_x * b_xm - t2 * v_xm)
+    c = b_x * b_x - t2 * v_xx
+    roots: list[float] = []
+    if abs(a) > 1e-15 * max(1.0, abs(b), abs(c)):
+        disc = b * b - 4 * a * c
+        if disc >= 0:
+            sq = np.sqrt(disc)
+            roots = sorted([(-b - sq) / (2 * a), (-b + sq) / (2 * a)])
+    elif b != 0:
+        roots = [-c / b]
+
+    def significant(v: float) -> bool:
+        return a * v * v + b * v + c >= 0
+
+    cuts = sorted({lower, upper, *[r for r in roots if lower < r < upper]})
+    regions: list[tuple[float, float]] = []
+    for lo, hi in zip(cuts[:-1], cuts[1:], strict=True):
+        if significant(0.5 * (lo + hi)):
+            if regions and regions[-1][1] == lo:
+                regions[-1] = (regions[-1][0], hi)
+            else:
+                regions.append((lo, hi))
+    return tuple(float(r) for r in roots), tuple((float(a_), float(b_)) for a_, b_ in regions)
+
+
+def moderation(
+    data: pd.DataFrame,
+    y: str,
+    x: str,
+    m: str,
+    controls: Sequence[str] = (),
+    center: bool = True,
+    cov_type: str = "HC3",
+    level: float = 0.95,
+) -> ModerationResult:
+    """Moderated regression ``y ~ x + m + x:m + controls`` with simple slopes and JN.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Composite scores (rows with a missing value in a used column are dropped).
+    y, x, m : str
+        Outcome, focal predictor and moderator columns.
+    controls : sequence of str
+        Covariates (entered uncentred; centring them changes only the intercept).
+    center : bool
+        Mean-centre ``x`` and ``m`` before forming the product (Aiken & West 1991).
+    cov_type : {"HC3", "HC0", "HC1", "HC2", "nonrobust"}
+        Coefficient covariance; HC3 by default (Hayes & Cai 2007).
+    level : float
+        Confidence level of the CIs and the JN region.
+
+    Returns
+    -------
+    ModerationResult
+
+    Notes
+    -----
+    The focal slope at moderator value ``m`` is ``b_x + b_xm m`` with variance
+    ``v_xx + 2 m v_xm + m^2 v_mm``; simple slopes are evaluated at the mean and
+    mean +- 1 SD of ``m``; the Johnson-Neyman boundaries solve
+    ``slope^2 = t_crit^2 var(slope)`` exactly (see :func:`johnson_neyman`), with
+    ``t_crit`` from the t distribution with the residual degrees of freedom.
+
+    Examples
+    --------
+    >>> res = moderation(df, "value_appropriation", "value_creation", "asym_signed")  # doctest: +SKIP
+
+    # In R: fit <- lm(y ~ xc * mc + controls, data = d)
+    #       lmtest::coeftest(fit, vcov = sandwich::vcovHC(fit, type = "HC3"))
+    #       interactions::sim_slopes(fit, pred = xc, modx = mc, robust = "HC3")
+    """
+    from scipy import stats
+
+    what = "moderation()"
+    level = _check_level(level)
+    cov_type = _check_cov_type(cov_type)
+    controls = list(controls)
+    if len({y, x, m}) < 3 or {y, x, m} & set(controls):
+        raise ModelSpecificationError(f"{what}: y=, x=, m= and controls= must be distinct.")
+    d = _frame(data, [y, x, m, *controls], what)
+    m_mean, m_sd = float(d[m].mean()), float(d[m].std(ddof=1))
+    shift_x = float(d[x].mean()) if center else 0.0
+    shift_m = m_mean if center else 0.0
+    inter = f"{x}:{m}"
+    design = pd.DataFrame({x: d[x] - shift_x, m: d[m] - shift_m}, index=d.index)
+    design[inter] = design[x] * design[m]
+    for c in controls:
+        design[c] = d[c]
+    fit = _ols(d[y].to_numpy(), design, cov_type)
+    coefs = _coef_table(fit, level)
+    vc = pd.DataFrame(np.asarray(fit.cov_params(), dtype=float),
+                      index=coefs["term"], columns=coefs["term"])
+    rows = []
+    for label, raw in (("-1 SD", m_mean - m_sd), ("mean", m_mean), ("+1 SD", m_mean + m_sd)):
+        val = raw - shift_m
+        rows.append({"level": label, "moderator": raw,
+                     **_linear_combination(fit, {x: 1.0, inter: val}, level)})
+    slopes = pd.DataFrame(rows)
+    t_crit = float(stats.t.ppf(0.5 + level / 2, fit.df_resid))
+    v = np.asarray(fit.cov_params(), dtype=float)
+    names = list(fit.params.index)
+    ix, ii = names.index(x), names.index(inter)
+    bounds, regions = johnson_neyman(
+        float(fit.params[x]), float(fit.params[inter]), v[ix, ix], v[ix, ii], v[ii, ii],
+        t_crit, float(d[m].min()) - shift_m, float(d[m].max()) - shift_m,
+    )
+    return ModerationResult(
+        y=y, x=x, m=m, n=len(d), coefficients=coefs,
+        interaction=coefs.loc[coefs["term"] == inter].iloc[0].drop("term").to_dict(),
+        simple_slopes=slopes,
+        jn_bounds=tuple(b + shift_m for b in bounds),
+        jn_regions=tuple((lo + shift_m, hi + shift_m) for lo, hi in regions),
+        m_mean=m_mean, m_sd=m_sd, m_min=float(d[m].min()), m_max=float(d[m].max()),
+        r2=float(fit.rsquared), cov_type=cov_type, level=level, df_resid=float(fit.df_resid),
+        centered=bool(center), vcov=vc,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# quadratic (inverted U)
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class QuadraticResult:
+    """Result of :func:`quadratic`.
+
+    Attributes
+    ----------
+    coefficients : DataFrame
+        ``term`` (``x``, ``"x^2"``, controls), estimates, SEs, ...
+    turning_point, tp_se, tp_ci_lower, tp_ci_upper : float
+        ``-b1 / (2 b2)`` in the raw metric of ``x``, delta-method SE and CI.
+    x_min, x_max : float
+        Observed range of ``x``.
+    slope_min, slope_max : dict
+        Slope ``b1 + 2 b2 x`` at ``x_min`` / ``x_max`` (estimate, se, t, pvalue, CI).
+    lm_t, lm_pvalue : float
+        Lind & Mehlum (2010) test of an inverted U (H1: slope_min > 0 > slope_max):
+        the smaller of the two one-sided t values and its one-sided p.
+    inverted_u, u_shape : bool
+        ``lm_pvalue < 1 - level`` with the slopes' signs as an inverted U / U and the
+        turning point inside ``[x_min, x_max]``.
+    """
+
+    y: str
+    x: str
+    n: int
+    coefficients: pd.DataFrame
+    turning_point: float
+    tp_se: float
+    tp_ci_lower: float
+    tp_ci_upper: float
+    x_min: float
+    x_max: float
+    slope_min: dict[str, float]
+    slope_max: dict[str, float]
+    lm_t: float
+    lm_pvalue: float
+    inverted_u: bool
+    u_shape: bool
+    r2: float
+    cov_type: str
+    level: float
+
+
+def quadratic(
+    data: pd.DataFrame,
+    y: str,
+    x: str,
+    controls: Sequence[str] = (),
+    cov_type: str = "HC3",
+    level: float = 0.95,
+) -> QuadraticResult:
+    """Curvilinear regression ``y ~ x + x^2 + controls`` and the U / inverted-U test.
+
+    Parameters
+    ----------
+    data : DataFrame
+    y, x : str
+        Outcome and predictor (the predictor is used in its raw metric).
+    controls : sequence of str
+    cov_type : {"HC3", "HC0", "HC1", "HC2", "nonrobust"}
+    level : float
+
+    Returns
+    -------
+    QuadraticResult
+
+    Notes
+    -----
+    Turning point ``x* = -b1 / (2 b2)``; its delta-method variance uses the
+    gradient ``(-1 / (2 b2), b1 / (2 b2^2))``.  Lind & Mehlum (2010): an inverted
+    U needs a significantly positive slope at the lowest and a significantly
+    negative slope at the highest observed ``x``; the test statistic is the
+    smaller of the two one-sided t values (p = the larger one-sided p).
+
+    # In R: fit <- lm(y ~ x + I(x^2) + controls, data = d)
+    #       (utest in the R package 'utest' / Stata's utest)
+    """
+    from scipy import stats
+
+    what = "quadratic()"
+    level = _check_level(level)
+    cov_type = _check_cov_type(cov_type)
+    controls = list(controls)
+    if x == y or {x, y} & set(controls):
+        raise ModelSpecificationError(f"{what}: y=, x= and controls= must be distinct.")
+    d = _frame(data, [y, x, *controls], what)
+    sq = f"{x}^2"
+    design = pd.DataFrame({x: d[x], sq: d[x] ** 2}, index=d.index)
+    for c in controls:
+        design[c] = d[c]
+    fit = _ols(d[y].to_numpy(), design, cov_type)
+    b1, b2 = float(fit.params[x]), float(fit.params[sq])
+    v = np.asarray(fit.cov_params(), dtype=float)
+    names = list(fit.params.index)
+    i1, i2 = names.index(x), names.index(sq)
+    tp = -b1 / (2 * b2) if b2 != 0 else np.nan
+    grad = np.array([-1 / (2 * b2), b1 / (2 * b2 * b2)]) if b2 != 0 else np.full(2, np.nan)
+    sub = v[np.ix_([i1, i2], [i1, i2])]
+    tp_se = float(np.sqrt(max(grad @ sub @ grad, 0.0))) if b2 != 0 else np.nan
+    q = float(stats.t.ppf(0.5 + level / 2, fit.df_resid))
+    x_min, x_max = float(d[x].min()), float(d[x].max())
+    s_min = _linear_combination(fit, {x: 1.0, sq: 2 * x_min}, level)
+    s_max = _linear_combination(fit, {x: 1.0, sq: 2 * x_max}, level)
+    # inverted U: slope_min > 0 and slope_max < 0; U: the reverse
+    t_inv = min(s_min["t"], -s_max["t"])
+    t_u = min(-s_min["t"], s_max["t"])
+    inverted = b2 < 0
+    lm_t = t_inv if inverted else t_u
+    lm_p = float(stats.t.sf(lm_t, fit.df_resid))
+    alpha = 1 - level
+    inside = bool(x_min <= tp <= x_max) if np.isfinite(tp) else False
+    return QuadraticResult(
+        y=y, x=x, n=len(d), coefficients=_coef_table(fit, level),
+        turning_point=float(tp), tp_se=tp_se, tp_ci_lower=float(tp - q * tp_se),
+        tp_ci_upper=float(tp + q * tp_se), x_min=x_min, x_max=x_max,
+        slope_min=s_min, slope_max=s_max, lm_t=float(lm_t), lm_pvalue=lm_p,
+        inverted_u=bool(inverted and inside and lm_p < alpha),
+        u_shape=bool((not inverted) and inside and lm_p < alpha),
+        r2=float(fit.rsquared), cov_type=cov_type, level=level,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# response surface analysis
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ResponseSurfaceResult:
+    """Result of :func:`response_surface`.
+
+    Attributes
+    ----------
+    coefficients : DataFrame
+        ``b0 .. b5`` as terms ``(Intercept), x, y, x^2, x*y, y^2`` (+ controls).
+    surface : DataFrame
+        ``parameter`` (a1 .. a5), ``meaning``, ``estimate, se, t, pvalue, ci_lower, ci_upper``.
+    center : float
+        The value subtracted from both predictors before the polynomial terms.
+    """
+
+    z: str
+    x: str
+    y: str
+    n: int
+    coefficients: pd.DataFrame
+    surface: pd.DataFrame
+    center: float
+    r2: float
+    cov_type: str
+    level: float
+
+
+SURFACE = (
+    ("a1", "slope along the line of congruence (x = y)", {"x": 1, "y": 1}),
+    ("a2", "curvature along the line of congruence", {"x^2": 1, "x*y": 1, "y^2": 1}),
+    ("a3", "slope along the line of incongruence (x = -y)", {"x": 1, "y": -1}),
+    ("a4", "curvature along the line of incongruence", {"x^2": 1, "x*y": -1, "y^2": 1}),
+    ("a5", "asymmetry of the ridge/trough (b3 - b5)", {"x^2": 1, "y^2": -1}),
+)
+
+
+def response_surface(
+    data: pd.DataFrame,
+    z: str,
+    x: str,
+    y: str,
+    controls: Sequence[str] = (),
+    center: float | None = None,
+    cov_type: str = "HC3",
+    level: float = 0.95,
+) -> ResponseSurfaceResult:
+    """Polynomial regression and response-surface parameters on two predictors.
+
+    ``z = b0 + b1 x + b2 y + b3 x^2 + b4 x y + b5 y^2 + controls`` with
+    ``a1 = b1 + b2``, ``a2 = b3 + b4 + b5``, ``a3 = b1 - b2``, ``a4 = b3 - b4 + b5``
+    and ``a5 = b3 - b5``; SEs from ``L V L'`` with ``V`` the coefficient covariance.
+
+    Parameters
+    ----------
+    data : DataFrame
+    z : str
+        Outcome.
+    x, y : str
+        The two predictors on the same metric (e.g. ``dep_own``, ``dep_partner``).
+    controls : sequence of str
+    center : float, optional
+        Subtracted from both ``x`` and ``y`` (same value keeps the lines of
+        (in)congruence meaningful); default the pooled mean of ``x`` and ``y``.
+    cov_type : {"HC3", "HC0", "HC1", "HC2", "nonrobust"}
+    level : float
+
+    Returns
+    -------
+    ResponseSurfaceResult
+
+    Notes
+    -----
+    A negative ``a4`` means the outcome falls as the two predictors diverge in
+    either direction (a penalty for asymmetry, the polynomial counterpart of a
+    negative effect of ``|x - y|``); ``a3`` tells which direction of
+    divergence is worse (Edwards 1994; Shanock et al. 2010).
+
+    # In R: fit <- lm(z ~ x + y + I(x^2) + I(x*y) + I(y^2), data = d)
+    #       RSA::RSA(z ~ x * y, data = d)  (a1-a5)
+    """
+    what = "response_surface()"
+    level = _check_level(level)
+    cov_type = _check_cov_type(cov_type)
+    controls = list(controls)
+    if len({z, x, y}) < 3 or {z, x, y} & set(controls):
+        raise ModelSpecificationError(f"{what}: z=, x=, y= and controls= must be distinct.")
+    d = _frame(data, [z, x, y, *controls], what)
+    c = float(pd.concat([d[x], d[y]]).mean()) if center is None else float(center)
+    xc, yc = d[x] - c, d[y] - c
+    design = pd.DataFrame({"x": xc, "y": yc, "x^2": xc * xc, "x*y": xc * yc, "y^2": yc * yc},
+                          index=d.index)
+    for col in controls:
+        design[col] = d[col]
+    fit = _ols(d[z].to_numpy(), design, cov_type)
+    rows = [{"parameter": p, "meaning": mean, **_linear_combination(fit, w, level)}
+            for p, mean, w in SURFACE]
+    return ResponseSurfaceResult(
+        z=z, x=x, y=y, n=len(d), coefficients=_coef_table(fit, level),
+        surface=pd.DataFrame(rows), center=c, r2=float(fit.rsquared), cov_type=cov_type,
+        level=level,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# mediation
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MediationResult:
+    """Result of :func:`mediation_bootstrap`.
+
+    Attributes
+    ----------
+    effects : DataFrame
+        ``effect`` (``a``, ``b``, ``direct``, ``indirect``, ``total``), ``estimate``,
+        ``se`` / ``pvalue`` (delta method, from the SEM fit), ``boot_se``,
+        ``ci_lower`` / ``ci_upper`` (percentile) and, with ``bca=True``,
+        ``bca_lower`` / ``bca_upper``.
+    n : int
+    n_boot, n_boot_ok : int
+    seed : int or None
+    """
+
+    x: str
+    m: str
+    y: str
+    n: int
+    effects: pd.DataFrame
+    n_boot: int
+    n_boot_ok: int
+    seed: int | None
+    level: float
+    model: str
+
+    def effect(self, name: str) -> dict[str, float]:
+        """One row of :attr:`effects` as a dict."""
+        row = self.effects.loc[self.effects["effect"] == name]
+        if row.empty:
+            raise ModelSpecificationError(f"effect={name!r} is not known.")
+        return row.iloc[0].drop("effect").to_dict()
+
+
+def mediation_bootstrap(
+    data: pd.DataFrame,
+    x: str,
+    m: str,
+    y: str,
+    controls: Sequence[str] = (),
+    n_boot: int = 1000,
+    seed: int | None = None,
+    level: float = 0.95,
+    bca: bool = False,
+    estimator: str = "ML",
+    n_jobs: int | None = None,
+) -> MediationResult:
+    """Simple mediation ``x -> m -> y`` with bootstrap CIs of the indirect effect.
+
+    The path model ``m ~ a*x + controls; y ~ b*m + c*x + controls`` with
+    ``indirect := a*b`` and ``total := c + a*b`` is fitted by the SEM engine
+    (listwise deletion) and bootstrapped by case resampling.
+
+    Parameters
+    ----------
+    data : DataFrame
+    x, m, y : str
+        Predictor, mediator and outcome columns.
+    controls : sequence of str
+        Covariates of both equations.
+    n_boot : int
+        Bootstrap draws (>= 2).
+    seed : int, optional
+    level : float
+    bca : bool
+        Also BCa intervals (needs a jackknife: n extra refits).
+    estimator : {"ML", "MLR"}
+        Estimator of the point estimates and delta-method SEs.
+    n_jobs : int, optional
+        Worker processes for the bootstrap (results identical).
+
+    Returns
+    -------
+    MediationResult
+
+    # In R: fit <- lavaan::sem('m ~ a*x; y ~ b*m + c*x; ind := a*b; total := c + a*b',
+    #                          data = d, se = "bootstrap", bootstrap = 1000)
+    #       parameterEstimates(fit, boot.ci.type = "perc")   # or "bca.simple"
+    """
+    from analysis.sem import compile_model
+    from analysis.sem.api import fit_compiled
+    from analysis.sem.bootstrap import bootstrap
+
+    what = "mediation_bootstrap()"
+    level = _check_level(level)
+    controls = list(controls)
+    if len({x, m, y}) < 3 or {x, m, y} & set(controls):
+        raise ModelSpecificationError(f"{what}: x=, m=, y= and controls= must be distinct.")
+    if isinstance(n_boot, bool) or int(n_boot) < 2:
+        raise ModelSpecificationError(f"{what}: n_boot= must be at least 2 (got {n_boot!r}).")
+    d = _frame(data, [x, m, y, *controls], what)
+    extra = "".join(f" + {c}" for c in controls)
+    syntax = (f"{m} ~ a*{x}{extra}\n{y} ~ b*{m} + c*{x}{extra}\n"
+              "indirect := a*b\ntotal := c + a*b\n")
+    compiled = compile_model(syntax, d, estimator=estimator)
+    res = fit_compiled(compiled, d)
+    p = res.params
+    labels = {"a": (m, "~", x), "b": (y, "~", m), "direct": (y, "~", x)}
+    rows = []
+    for name, (lhs, op, rhs) in labels.items():
+        r = p[(p["lhs"] == lhs) & (p["op"] == op) & (p["rhs"] == rhs)].iloc[0]
+        rows.append({"effect": name, "estimate": float(r["est"]), "se": float(r["se"]),
+                     "pvalue": float(r["pvalue"]), "key": f"{lhs} {op} {rhs}"})
+    for name in ("indirect", "total"):
+        r = p[(p["op"] == ":=") & (p["lhs"] == name)].iloc[0]
+        rows.append({"effect": name, "estimate": float(r["est"]), "se": float(r["se"]),
+                     "pvalue": float(r["pvalue"]), "key": name})
+    effects = pd.DataFrame(rows)
+    boot_compiled = compile_model(syntax, d, estimator="ML")
+    b = bootstrap(boot_compiled, d, int(n_boot), seed=seed, bca=bca, n_jobs=n_jobs,
+                  progress=False)
+    tab = b.table(level).set_index("name")
+    keys = effects.pop("key")
+    effects["boot_se"] = [float(tab.loc[k, "se"]) for k in keys]
+    effects["ci_lower"] = [float(tab.loc[k, "ci_lower"]) for k in keys]
+    effects["ci_upper"] = [float(tab.loc[k, "ci_upper"]) for k in keys]
+    if bca:
+        effects["bca_lower"] = [float(tab.loc[k, "bca_lower"]) for k in keys]
+        effects["bca_upper"] = [float(tab.loc[k, "bca_upper"]) for k in keys]
+    return MediationResult(x=x, m=m, y=y, n=len(d), effects=effects, n_boot=int(n_boot),
+                           n_boot_ok=b.n_ok, seed=seed, level=level, model=syntax)
