@@ -1,0 +1,206 @@
+"""The reproducible study report (issue 6).
+
+Pipeline: data --:func:`analysis.study.analyze_study`--> JSON-ready analysis dict
+--:func:`to_json_ready`--> --:func:`render_html`--> one self-contained HTML file
+(inline CSS, inline SVG figures, the analysis JSON embedded)
+--:func:`write_pdf` (WeasyPrint, optional)--> PDF.
+
+Determinism: no build time, matplotlib SVG with a fixed hash salt and no date,
+fixed element ids, dicts rendered in the order the analysis produced them.  The
+same data and seed give the same bytes.
+
+Public API::
+
+    from analysis.report import build_report, render_html, write_pdf
+    html, analysis = build_report(df, seed=1, bootstrap=200, data_sha256=sha)
+    Path("report.html").write_text(html, encoding="utf-8")
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import platform
+from collections.abc import Mapping
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from .render import SECTIONS, render_html, section_ids
+
+__all__ = [
+    "SECTIONS",
+    "build_provenance",
+    "build_report",
+    "item_distributions",
+    "render_html",
+    "section_ids",
+    "sha256_file",
+    "to_json_ready",
+    "write_pdf",
+]
+
+#: Packages whose versions the report lists (those that shape the numbers or the output).
+VERSIONED = ("alliance-survey", "numpy", "pandas", "scipy", "semopy", "statsmodels",
+             "pingouin", "matplotlib", "PyYAML")
+
+
+def to_json_ready(value: Any) -> Any:
+    """Recursively turn numpy/pandas values into JSON types; NaN and inf become ``None``.
+
+    Keys become strings; tuples become lists; the result survives ``json.dumps(...,
+    allow_nan=False)`` unchanged.
+    """
+    if isinstance(value, Mapping):
+        return {str(k): to_json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_json_ready(v) for v in value]
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if hasattr(value, "tolist") and not isinstance(value, str):  # numpy array / scalar
+        return to_json_ready(value.tolist())
+    if hasattr(value, "to_dict"):  # pandas objects
+        return to_json_ready(value.to_dict())
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def sha256_file(path: str | Path) -> str:
+    """SHA-256 of a file's bytes (hex)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def build_provenance(*, seed: int | None = None, data_sha256: str | None = None,
+                     instrument: Any = None) -> dict[str, str]:
+    """What built the report: package versions, Python, instrument, data hash, seed (as text)."""
+    out: dict[str, str] = {"python": platform.python_version()}
+    for pkg in VERSIONED:
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "not installed"
+    if instrument is not None:
+        out["instrument"] = f"{getattr(instrument, 'id', '?')} {getattr(instrument, 'version', '?')}"
+        out["instrument content hash"] = str(getattr(instrument, "content_hash", "?"))
+    out["data SHA-256"] = data_sha256 or "not given"
+    out["seed"] = "not given" if seed is None else str(seed)
+    return out
+
+
+def item_distributions(data: Any, instrument: Any) -> tuple[dict[str, dict[str, list[int]]],
+                                                            list[int]]:
+    """Counts of each response option per rating item, grouped by scale.
+
+    Returns ``({scale: {item: [count of level 1, 2, ...]}}, levels)``; items absent
+    from ``data`` are skipped; values outside the response list are not counted.
+    """
+    import numpy as np
+    import pandas as pd
+
+    counts: dict[str, dict[str, list[int]]] = {}
+    all_levels: list[int] = []
+    for sid, scale in instrument.scales.items():
+        resp = scale.response
+        values = list(getattr(resp, "values", []) or [])
+        if not values:
+            lo, hi = int(getattr(resp, "min", 1)), int(getattr(resp, "max", 7))
+            values = list(range(lo, hi + 1))
+        levels = [int(v) for v in values]
+        if len(levels) > len(all_levels):
+            all_levels = levels
+        per: dict[str, list[int]] = {}
+        for item in instrument.scale_items().get(sid, []):
+            if item not in data.columns:
+                continue
+            col = pd.to_numeric(data[item], errors="coerce").to_numpy(dtype=float)
+            per[item] = [int(np.sum(col == lv)) for lv in levels]
+        if per:
+            counts[sid] = per
+    return counts, all_levels
+
+
+def _frame_sha256(data: Any) -> str:
+    return hashlib.sha256(data.to_csv(index=False, lineterminator="\n").encode("utf-8")).hexdigest()
+
+
+def build_report(data: Any, *, analysis: Mapping[str, Any] | None = None,
+                 instrument: Any = None, seed: int | None = None,
+                 data_sha256: str | None = None, title: str | None = None,
+                 **analyze_options: Any) -> tuple[str, dict[str, Any]]:
+    """Analyse ``data`` (unless ``analysis`` is given) and render the HTML report.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Wide survey data (raw codes), as read by :func:`analysis.simulate.read_data`.
+    analysis : mapping, optional
+        An existing analysis dict (e.g. read from ``--json``); skips the analysis.
+    instrument : Instrument, optional
+        Default :func:`instruments.loader.load_instrument`.
+    seed : int, optional
+        Seed of the bootstrap, passed to ``analyze_study`` and shown in the report.
+    data_sha256 : str, optional
+        Hash of the data file; default the hash of ``data`` written as CSV.
+    **analyze_options
+        Passed to :func:`analysis.study.analyze_study` (``estimator=``, ``bootstrap=``).
+
+    Returns
+    -------
+    (str, dict)
+        The HTML text and the JSON-ready analysis it shows.  If the analysis itself
+        fails with a user-caused error (too few responses, a failed model, a
+        missing scale), the report is still built and says so.
+    """
+    from instruments.errors import AllianceSurveyError
+
+    if instrument is None:
+        from instruments.loader import load_instrument
+
+        instrument = load_instrument()
+    if analysis is None:
+        try:
+            from analysis.study import analyze_study
+        except ImportError as exc:  # pragma: no cover - depends on the study module
+            analysis = {"n_raw": int(len(data)),
+                        "warnings": [f"The study analysis is not available: {exc}."]}
+        else:
+            try:
+                analysis = analyze_study(data, instrument=instrument, seed=seed,
+                                         **analyze_options)
+            except AllianceSurveyError as exc:
+                analysis = {"n_raw": int(len(data)),
+                            "warnings": [f"The analysis failed: {exc}"]}
+    ready = json.loads(json.dumps(to_json_ready(analysis), allow_nan=False))
+    sha = data_sha256 or _frame_sha256(data)
+    counts, levels = item_distributions(data, instrument) if len(data) else ({}, [])
+    extras = {"item_distributions": counts, "item_levels": levels,
+              "build": build_provenance(seed=seed, data_sha256=sha, instrument=instrument)}
+    return render_html(ready, extras=extras, title=title), ready
+
+
+def write_pdf(html: str, path: str | Path) -> None:
+    """Write the report as PDF with WeasyPrint.
+
+    Raises
+    ------
+    instruments.errors.DataError
+        If WeasyPrint is not installed (``pip install 'alliance-survey[pdf]'``).
+    """
+    from instruments.errors import DataError
+
+    try:
+        import weasyprint
+    except ImportError as exc:
+        raise DataError("PDF output needs WeasyPrint: pip install 'alliance-survey[pdf]' "
+                        f"(--pdf=). ({exc})") from exc
+    weasyprint.HTML(string=html).write_pdf(str(path))

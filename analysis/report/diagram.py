@@ -1,0 +1,168 @@
+"""A path diagram of the structural model as hand-written, deterministic SVG.
+
+Layout: each variable's column is the length of the longest chain of paths
+leading to it (exogenous variables on the left); inside a column variables are
+ordered by the mean row of their predictors (ties by first appearance).
+Latent variables are ellipses, observed ones boxes; each arrow is labelled with
+its standardized estimate and stars, non-significant paths are dashed and grey.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from .html import esc
+
+FONT = 13.0
+CHAR_W = 7.4  # average width of a character of the 13 px sans-serif font
+ROW_H = 78.0
+GAP_X = 170.0
+PAD = 24.0
+
+
+@dataclass(frozen=True)
+class Edge:
+    """One directed path: ``source -> target`` with a label (e.g. ``"H1 .32***"``)."""
+
+    source: str
+    target: str
+    label: str
+    significant: bool | None = None
+
+
+def _levels(nodes: Sequence[str], edges: Sequence[Edge]) -> dict[str, int]:
+    level = {n: 0 for n in nodes}
+    for _ in range(len(nodes)):  # longest path; at most len(nodes) sweeps (cycles stop there)
+        changed = False
+        for e in edges:
+            if e.source == e.target:
+                continue
+            if level[e.target] < level[e.source] + 1:
+                level[e.target] = level[e.source] + 1
+                changed = True
+        if not changed:
+            break
+    return level
+
+
+def _f(x: float) -> str:
+    return f"{x:.1f}"
+
+
+def path_diagram(nodes: Sequence[str], edges: Sequence[Edge], *,
+                 latent: Sequence[str] = (), r2: Mapping[str, float] | None = None,
+                 labels: Mapping[str, str] | None = None, name: str = "pd") -> str:
+    """Draw the diagram and return an ``<svg>`` element.
+
+    Parameters
+    ----------
+    nodes : sequence of str
+        Variable names in order of first appearance (used for ties).
+    edges : sequence of Edge
+        Regression paths.
+    latent : sequence of str
+        Names drawn as ellipses.
+    r2 : mapping, optional
+        R² per endogenous variable, printed under its name (already formatted
+        values are not accepted: pass floats).
+    labels : mapping, optional
+        Display names.
+    """
+    from .fmt import fmt
+
+    nodes = list(dict.fromkeys(nodes))
+    labels = dict(labels or {})
+    r2 = dict(r2 or {})
+    level = _levels(nodes, edges)
+    ncols = max(level.values(), default=0) + 1
+    cols: list[list[str]] = [[n for n in nodes if level[n] == c] for c in range(ncols)]
+    order = {n: i for i, n in enumerate(nodes)}
+    row: dict[str, float] = {}
+    for c, members in enumerate(cols):
+        if c > 0:
+            def key(n: str) -> tuple[float, int]:
+                preds = [row[e.source] for e in edges if e.target == n and e.source in row]
+                return (sum(preds) / len(preds) if preds else 0.0, order[n])
+
+            members.sort(key=key)
+        for i, n in enumerate(members):
+            row[n] = float(i)
+    text = {n: labels.get(n, n.replace("_", " ")) for n in nodes}
+    width = {n: max(110.0, CHAR_W * len(text[n]) + 34.0) for n in nodes}
+    col_w = [max((width[n] for n in members), default=110.0) for members in cols]
+    x_col = []
+    x = PAD
+    for w in col_w:
+        x_col.append(x)
+        x += w + GAP_X
+    total_w = x - GAP_X + PAD
+    max_rows = max((len(m) for m in cols), default=1)
+    total_h = PAD * 2 + max_rows * ROW_H
+    pos: dict[str, tuple[float, float]] = {}
+    for c, members in enumerate(cols):
+        offset = (max_rows - len(members)) * ROW_H / 2.0
+        for n in members:
+            cx = x_col[c] + col_w[c] / 2.0
+            cy = PAD + offset + row[n] * ROW_H + ROW_H / 2.0
+            pos[n] = (cx, cy)
+    h = 44.0
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="pathdiagram" role="img" '
+        f'aria-label="Path diagram of the structural model" viewBox="0 0 {_f(total_w)} '
+        f'{_f(total_h)}" width="{_f(total_w)}" height="{_f(total_h)}" '
+        f'font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="{FONT:g}">',
+        f'<defs><marker id="{name}-arrow" viewBox="0 0 10 10" refX="10" refY="5" '
+        'markerWidth="8" markerHeight="8" orient="auto-start-reverse">'
+        '<path d="M0,0 L10,5 L0,10 z" fill="context-stroke"/></marker></defs>',
+    ]
+    label_parts = []
+    for e in edges:
+        if e.source not in pos or e.target not in pos or e.source == e.target:
+            continue
+        (x0, y0), (x1, y1) = pos[e.source], pos[e.target]
+        sx = x0 + width[e.source] / 2.0
+        tx = x1 - width[e.target] / 2.0 - 2.0
+        if tx < sx:  # feedback / same column: route from the left side
+            sx = x0 - width[e.source] / 2.0
+            tx = x1 + width[e.target] / 2.0 + 2.0
+        span = level[e.target] - level[e.source]
+        color = "#1a1a1a" if e.significant else "#8c8c8c"
+        dash = "" if e.significant else ' stroke-dasharray="6 4"'
+        if span > 1:
+            bend = -0.45 * ROW_H * (span - 1)
+            cxp, cyp = (sx + tx) / 2.0, (y0 + y1) / 2.0 + bend
+            d = f"M{_f(sx)},{_f(y0)} Q{_f(cxp)},{_f(cyp)} {_f(tx)},{_f(y1)}"
+            lx, ly = 0.25 * sx + 0.5 * cxp + 0.25 * tx, 0.25 * y0 + 0.5 * cyp + 0.25 * y1
+        else:
+            d = f"M{_f(sx)},{_f(y0)} L{_f(tx)},{_f(y1)}"
+            lx, ly = sx + 0.45 * (tx - sx), y0 + 0.45 * (y1 - y0)
+        out.append(f'<path d="{d}" fill="none" stroke="{color}" stroke-width="1.6"{dash} '
+                   f'marker-end="url(#{name}-arrow)"><title>{esc(e.source)} \u2192 '
+                   f'{esc(e.target)}: {esc(e.label)}</title></path>')
+        lw = CHAR_W * 0.92 * len(e.label) + 10.0
+        label_parts.append(
+            f'<rect x="{_f(lx - lw / 2)}" y="{_f(ly - 10)}" width="{_f(lw)}" height="19" rx="3" '
+            f'fill="#ffffff" fill-opacity="0.92" stroke="{color}" stroke-width="0.6"/>'
+            f'<text x="{_f(lx)}" y="{_f(ly + 4.5)}" text-anchor="middle" font-size="12" '
+            f'fill="{color}">{esc(e.label)}</text>')
+    for n in nodes:
+        cx, cy = pos[n]
+        w = width[n]
+        if n in latent:
+            out.append(f'<ellipse cx="{_f(cx)}" cy="{_f(cy)}" rx="{_f(w / 2)}" ry="{_f(h / 2 + 4)}" '
+                       'fill="#eef3fa" stroke="#1a1a1a" stroke-width="1.4"/>')
+        else:
+            out.append(f'<rect x="{_f(cx - w / 2)}" y="{_f(cy - h / 2)}" width="{_f(w)}" '
+                       f'height="{_f(h)}" fill="#ffffff" stroke="#1a1a1a" stroke-width="1.4"/>')
+        if n in r2:
+            out.append(f'<text x="{_f(cx)}" y="{_f(cy - 2)}" text-anchor="middle" '
+                       f'font-weight="bold">{esc(text[n])}</text>')
+            out.append(f'<text x="{_f(cx)}" y="{_f(cy + 14)}" text-anchor="middle" '
+                       f'font-size="11" fill="#444444">R\u00b2 = {esc(fmt(r2[n], "std"))}</text>')
+        else:
+            out.append(f'<text x="{_f(cx)}" y="{_f(cy + 4.5)}" text-anchor="middle" '
+                       f'font-weight="bold">{esc(text[n])}</text>')
+    out.extend(label_parts)
+    out.append("</svg>")
+    return "\n".join(out)

@@ -1,0 +1,194 @@
+"""Small HTML building blocks: escaped text, number cells that carry their JSON path, tables.
+
+A number taken from the analysis JSON is written as
+``<td class="num" data-key="/json/pointer" data-fmt="KIND" data-value="RAW">TEXT</td>``
+so that the report can be checked against the JSON it was made from
+(``scripts/check_report.py``): ``RAW`` is the JSON value, ``TEXT`` is
+``fmt(RAW, KIND)``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from .fmt import fmt, is_number
+
+SCALAR = (str, int, float, bool, type(None))
+
+
+def esc(text: Any) -> str:
+    """HTML-escape ``str(text)``."""
+    return html.escape(str(text), quote=True)
+
+
+def pointer(*parts: Any) -> str:
+    """A JSON pointer (RFC 6901) from path parts."""
+    out = []
+    for p in parts:
+        out.append(str(p).replace("~", "~0").replace("/", "~1"))
+    return "/" + "/".join(out) if out else ""
+
+
+def join(path: str, *parts: Any) -> str:
+    """Extend a JSON pointer."""
+    return path + pointer(*parts)
+
+
+def resolve(doc: Any, ptr: str) -> Any:
+    """Look up a JSON pointer in a parsed JSON document (``KeyError`` if absent)."""
+    if ptr == "":
+        return doc
+    cur = doc
+    for raw in ptr.lstrip("/").split("/"):
+        key = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(cur, list):
+            cur = cur[int(key)]
+        elif isinstance(cur, dict):
+            cur = cur[key]
+        else:
+            raise KeyError(ptr)
+    return cur
+
+
+def num(value: Any, path: str | None, kind: str = "num", *, tag: str = "td",
+        suffix: str = "", cls: str = "num") -> str:
+    """A cell (or span) showing ``fmt(value, kind)``, tagged with its JSON path."""
+    text = esc(fmt(value, kind)) + esc(suffix)
+    if path is None or not (is_number(value) or value is None):
+        return f'<{tag} class="{cls}">{text}</{tag}>'
+    raw = esc(json.dumps(value))
+    return (f'<{tag} class="{cls}" data-key="{esc(path)}" data-fmt="{kind}" '
+            f'data-value="{raw}">{text}</{tag}>')
+
+
+def text_cell(value: Any, *, tag: str = "td", cls: str = "") -> str:
+    """A text cell."""
+    attr = f' class="{cls}"' if cls else ""
+    return f"<{tag}{attr}>{esc(fmt(value) if value is None else value)}</{tag}>"
+
+
+def table(caption: str, header: Sequence[str], rows: Iterable[Sequence[str]], *,
+          note: str = "", number: int | None = None, cls: str = "apa") -> str:
+    """An APA-style table: number and title above, rules, a note below.
+
+    ``rows`` are lists of already rendered ``<td>``/``<th>`` cells.
+    """
+    head = "".join(f'<th scope="col">{esc(h)}</th>' for h in header)
+    body = "\n".join("<tr>" + "".join(r) + "</tr>" for r in rows)
+    label = f"Table {number}" if number is not None else "Table"
+    cap = f'<caption><span class="tabnum">{label}</span><span class="tabtitle">{esc(caption)}</span></caption>'
+    foot = f'<p class="tabnote"><em>Note.</em> {note}</p>' if note else ""
+    return (f'<div class="tablewrap"><table class="{cls}">{cap}\n<thead><tr>{head}</tr></thead>\n'
+            f"<tbody>\n{body}\n</tbody></table>{foot}</div>")
+
+
+def na(what: str) -> str:
+    """The plain statement that something is not available."""
+    return f'<p class="na">Not available: {esc(what)}</p>'
+
+
+def is_scalar(v: Any) -> bool:
+    return isinstance(v, SCALAR)
+
+
+def _label(key: Any) -> str:
+    text = str(key).replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+class Counter:
+    """Numbers tables and figures of one report (no module-level state)."""
+
+    def __init__(self) -> None:
+        self.tables = 0
+        self.figures = 0
+
+    def table(self) -> int:
+        self.tables += 1
+        return self.tables
+
+    def figure(self) -> int:
+        self.figures += 1
+        return self.figures
+
+
+def generic(value: Any, path: str, title: str, counter: Counter, *, kind: str = "num",
+            depth: int = 0) -> str:
+    """Render any JSON value: scalars, key/value tables, matrices, record lists, nesting.
+
+    Every number keeps its JSON path, so nothing of an unfamiliar structure is lost.
+    """
+    if is_scalar(value):
+        if is_number(value) or value is None:
+            return f"<p>{esc(_label(title))}: {num(value, path, kind, tag='span')}</p>"
+        return f"<p>{esc(_label(title))}: {esc(fmt(value))}</p>"
+    if isinstance(value, list):
+        if not value:
+            return f"<p>{esc(_label(title))}: none.</p>"
+        if all(isinstance(v, str) for v in value):
+            items = "".join(f"<li>{esc(v)}</li>" for v in value)
+            return f"<p>{esc(_label(title))}:</p><ul>{items}</ul>"
+        if all(is_number(v) or v is None for v in value):
+            inner = ", ".join(num(v, join(path, i), kind, tag="span") for i, v in enumerate(value))
+            return f"<p>{esc(_label(title))}: {inner}</p>"
+        if all(isinstance(v, Mapping) for v in value):
+            cols: list[str] = list(dict.fromkeys(k for v in value for k in v))
+            rows = []
+            for i, rec in enumerate(value):
+                rows.append([_cell(rec.get(c), join(path, i, c), kind, c in rec, counter)
+                             for c in cols])
+            return table(_label(title), [_label(c) for c in cols], rows,
+                         number=counter.table())
+        rows = [[text_cell(i), _cell(v, join(path, i), kind, True, counter)]
+                for i, v in enumerate(value)]
+        return table(_label(title), ["#", "value"], rows, number=counter.table())
+    if isinstance(value, Mapping):
+        if not value:
+            return f"<p>{esc(_label(title))}: none.</p>"
+        if all(is_scalar(v) for v in value.values()):
+            rows = [[text_cell(_label(k), tag="th"), _cell(v, join(path, k), kind, True, counter)]
+                    for k, v in value.items()]
+            return table(_label(title), ["", "value"], rows, number=counter.table())
+        if all(isinstance(v, Mapping) and all(is_scalar(x) for x in v.values())
+               for v in value.values()):
+            cols = list(dict.fromkeys(k for v in value.values() for k in v))
+            rows = []
+            for r, rec in value.items():
+                rows.append([text_cell(_label(r), tag="th")]
+                            + [_cell(rec.get(c), join(path, r, c), kind, c in rec, counter)
+                               for c in cols])
+            return table(_label(title), [""] + [_label(c) for c in cols], rows,
+                         number=counter.table())
+        level = min(depth + 4, 6)
+        parts = [f"<h{level}>{esc(_label(title))}</h{level}>"]
+        for k, v in value.items():
+            parts.append(generic(v, join(path, k), str(k), counter, kind=kind, depth=depth + 1))
+        return "\n".join(parts)
+    return f"<p>{esc(_label(title))}: {esc(value)}</p>"
+
+
+def _cell(v: Any, path: str, kind: str, present: bool, counter: Counter) -> str:
+    if not present:
+        return '<td class="empty"></td>'
+    if is_number(v) or v is None:
+        return num(v, path, kind)
+    if isinstance(v, str | bool):
+        return text_cell(fmt(v))
+    # nested value inside a cell: a compact definition list keeping the paths
+    if isinstance(v, Mapping):
+        inner = "".join(
+            f"<div>{esc(_label(k))}: "
+            + (num(x, join(path, k), kind, tag="span") if is_number(x) or x is None
+               else esc(fmt(x) if is_scalar(x) else json.dumps(x, sort_keys=True)))
+            + "</div>" for k, x in v.items())
+        return f'<td class="nested">{inner}</td>'
+    if isinstance(v, list):
+        inner = ", ".join(
+            num(x, join(path, i), kind, tag="span") if is_number(x) or x is None
+            else esc(fmt(x) if is_scalar(x) else json.dumps(x, sort_keys=True))
+            for i, x in enumerate(v))
+        return f'<td class="nested">{inner}</td>'
+    return text_cell(str(v))
