@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.io import read_data  # noqa: F401  (re-exported: simulate.read_data)
 from instruments.errors import DataError, ModelSpecificationError
 
 POPULATION_PATH = Path(__file__).with_name("population.yaml")
@@ -872,10 +873,6 @@ def _logistic_with_mean(linear: np.ndarray, target: float) -> np.ndarray:
 
 # --------------------------------------------------------------------------- files
 
-#: Columns read as text when loading a data file.
-TEXT_COLUMNS = ("respondent_id", "alliance_id", "firm_role", "language", "comment")
-
-
 def write_data(df: pd.DataFrame, path: str | Path, instrument: Any = None) -> Path:
     """Write wide survey data by the file's extension.
 
@@ -912,31 +909,3 @@ def write_data(df: pd.DataFrame, path: str | Path, instrument: Any = None) -> Pa
     return p
 
 
-def read_data(path: str | Path) -> pd.DataFrame:
-    """Read wide survey data (.csv, .parquet or .sav) with id columns as text.
-
-    Raises
-    ------
-    DataError
-        If the file does not exist or cannot be parsed.
-    """
-    p = Path(path)
-    if not p.is_file():
-        raise DataError(f"Data file {str(p)!r} does not exist.")
-    suffix = p.suffix.lower()
-    try:
-        if suffix == ".parquet":
-            return pd.read_parquet(p)
-        if suffix == ".sav":
-            from instruments.spss import read_sav
-
-            frame, _ = read_sav(p)
-            return frame
-        header = pd.read_csv(p, nrows=0).columns
-        dtypes = {c: "string" for c in TEXT_COLUMNS if c in header}
-        frame = pd.read_csv(p, dtype=dtypes, keep_default_na=False, na_values=[""])
-        for c in dtypes:
-            frame[c] = frame[c].astype(object).where(frame[c].notna(), np.nan)
-        return frame
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise DataError(f"Cannot read the data file {str(p)!r}: {exc}") from exc

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import sys
 from pathlib import Path
 from typing import Any
 
-from instruments.errors import DataError, ModelSpecificationError
+from instruments.errors import ModelSpecificationError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,40 +32,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="Write the result as JSON to OUT ('-' for standard output).",
     )
     parser.set_defaults(func=handle)
-
-
-def read_data(path: str) -> Any:
-    """Read a data file by its extension (.csv, .parquet, .sav)."""
-    import pandas as pd
-
-    p = Path(path)
-    if not p.is_file():
-        raise DataError(f"Data file {path!r} does not exist.")
-    suffix = p.suffix.lower()
-    try:
-        if suffix == ".parquet":
-            return pd.read_parquet(p)
-        if suffix == ".sav":
-            import pyreadstat
-
-            frame, _ = pyreadstat.read_sav(str(p))
-            return frame
-        return pd.read_csv(p)
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise DataError(f"Cannot read the data file {path!r}: {exc}") from exc
-
-
-def _clean(value: Any) -> Any:
-    """Replace NaN/inf by None (JSON null) recursively."""
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalar
-        return _clean(value.item())
-    return value
 
 
 def _fmt(value: Any) -> str:
@@ -117,6 +81,7 @@ def format_report(report: dict[str, Any]) -> str:
 
 def handle(args: argparse.Namespace) -> int:
     """Run the reliability analysis and print or write the result."""
+    from analysis.io import jsonable, read_data, write_json
     from analysis.reliability import reliability_report
 
     model_path = Path(args.model)
@@ -124,13 +89,9 @@ def handle(args: argparse.Namespace) -> int:
         raise ModelSpecificationError(f"Model file {args.model!r} does not exist (--model=).")
     model = model_path.read_text(encoding="utf-8")
     data = read_data(args.data)
-    report = _clean(reliability_report(data, model, estimator=args.estimator))
+    report = jsonable(reliability_report(data, model, estimator=args.estimator))
     if args.json is None:
         print(format_report(report))
         return 0
-    text = json.dumps(report, indent=2, allow_nan=False)
-    if args.json == "-":
-        sys.stdout.write(text + "\n")
-    else:
-        Path(args.json).write_text(text + "\n", encoding="utf-8")
+    write_json(report, args.json)
     return 0

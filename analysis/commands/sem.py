@@ -1,87 +1,132 @@
-"""``alliance-survey sem``: fit a lavaan-syntax SEM to a data file."""
+"""``alliance-survey sem``: fit a lavaan-syntax SEM to a data file.
+
+JSON contract (``--json OUT|-``)::
+
+    {"n", "estimator", "converged", "warnings", "fit": {...},
+     "estimates": [{lhs, op, rhs, label, group, est, se, z, pvalue,
+                    ci_lower, ci_upper, std_all}, ...]}
+
+plus ``"invariance": [...]`` with ``--invariance`` and ``"modindices": [...]``
+with ``--modindices MIN``.  NaN is written as ``null``; nothing is rounded.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
+
+ESTIMATE_COLUMNS = ["lhs", "op", "rhs", "label", "group", "est", "se", "z", "pvalue",
+                    "ci_lower", "ci_upper", "std_all"]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``sem`` sub-command."""
     parser = subparsers.add_parser(
         "sem",
-        help="fit a structural equation model (lavaan syntax) to a data file",
+        help="Fit a structural equation model (lavaan syntax) to a data file.",
         description=(
             "Fit a CFA/SEM written in lavaan syntax to a CSV, Parquet or SPSS file with "
-            "lavaan's defaults, and print the fit measures and parameter estimates. "
-            "# In R: lavaan::sem(model, data)"
+            "lavaan 0.6's defaults for the estimator, and print the fit measures and "
+            "parameter estimates (or JSON with --json). In R: lavaan::sem(model, data)."
         ),
     )
-    parser.add_argument("model", help="model file (lavaan syntax) or the syntax itself")
     parser.add_argument("data", help="data file (.csv, .parquet, .sav)")
-    parser.add_argument("--estimator", default="ML", choices=["ML", "MLR", "WLSMV"],
-                        help="estimator (default: ML)")
-    parser.add_argument("--missing", default="listwise", choices=["listwise", "ml"],
-                        help="missing-data handling (default: listwise)")
+    parser.add_argument("--model", required=True,
+                        help="model file in lavaan syntax (or the syntax itself)")
+    parser.add_argument("--estimator", default="ML", type=str.upper,
+                        choices=["ML", "MLR", "WLSMV"], help="estimator (default: ML)")
+    parser.add_argument("--missing", default="listwise", choices=["listwise", "fiml", "ml"],
+                        help="missing data: listwise deletion or FIML (default: listwise)")
+    parser.add_argument("--ordered", default="",
+                        help="ordered (categorical) items: 'all' or a comma-separated list")
     parser.add_argument("--group", help="grouping column for a multigroup model")
     parser.add_argument("--group-equal", default="",
-                        help="comma-separated parameter types equal across groups")
-    parser.add_argument("--ordered", default="", help="comma-separated ordered items")
+                        help="comma-separated parameter types equal across groups "
+                             "(loadings, intercepts, residuals, thresholds, ...)")
+    parser.add_argument("--invariance", action="store_true",
+                        help="test measurement invariance across --group "
+                             "(configural, metric, scalar, strict)")
     parser.add_argument("--std-lv", action="store_true", help="identify factors by unit variance")
-    parser.add_argument("--bootstrap", type=int, default=0, help="bootstrap draws (default: 0)")
+    parser.add_argument("--bootstrap", type=int, default=0, metavar="N",
+                        help="nonparametric bootstrap draws for SEs and percentile CIs")
     parser.add_argument("--seed", type=int, default=None, help="random seed for the bootstrap")
     parser.add_argument("--modindices", type=float, default=None, metavar="MIN",
-                        help="also print modification indices of at least MIN")
+                        help="also report modification indices of at least MIN")
+    parser.add_argument("--json", metavar="OUT", default=None,
+                        help="write the result as JSON to OUT ('-' for standard output)")
     parser.add_argument("--params-out", metavar="FILE", help="write the parameter table (CSV)")
-    parser.add_argument("--fit-out", metavar="FILE", help="write the fit measures (JSON)")
     parser.set_defaults(func=handler)
 
 
-def _read_data(path: str):
-    import pandas as pd
-
-    from instruments.errors import DataError
-
-    p = Path(path)
-    if not p.exists():
-        raise DataError(f"The data file {path} does not exist.")
-    suffix = p.suffix.lower()
-    if suffix == ".csv":
-        return pd.read_csv(p)
-    if suffix == ".parquet":
-        return pd.read_parquet(p)
-    if suffix == ".sav":
-        import pyreadstat
-
-        df, _meta = pyreadstat.read_sav(str(p))
-        return df
-    raise DataError(f"Cannot read {path}: use a .csv, .parquet or .sav file.")
+def _ordered(spec: str, model_vars: list[str]) -> list[str] | None:
+    names = [s.strip() for s in spec.split(",") if s.strip()]
+    if not names:
+        return None
+    if names == ["all"]:
+        return list(model_vars)
+    return names
 
 
 def handler(args: argparse.Namespace) -> int:
-    """Fit the model and print its summary."""
-    from analysis.sem import sem
+    """Fit the model and print its summary or JSON."""
+    from analysis.io import jsonable, read_data, write_json
+    from analysis.sem import compile_model, measurement_invariance, sem
+    from instruments.errors import ModelSpecificationError
 
     model_path = Path(args.model)
     model = model_path.read_text(encoding="utf-8") if model_path.is_file() else args.model
-    data = _read_data(args.data)
-    split = [s.strip() for s in args.group_equal.split(",") if s.strip()]
-    ordered = [s.strip() for s in args.ordered.split(",") if s.strip()] or None
-    res = sem(model, data, estimator=args.estimator, missing=args.missing, ordered=ordered,
-              group=args.group, group_equal=tuple(split), std_lv=args.std_lv,
+    data = read_data(args.data)
+    missing = "ml" if args.missing == "fiml" else args.missing
+    if args.invariance and not args.group:
+        raise ModelSpecificationError("--invariance needs --group COLUMN naming the groups.")
+    ordered = None
+    if args.ordered:
+        observed = compile_model(model, data=data, group=args.group).ov_names
+        ordered = _ordered(args.ordered, list(observed))
+    group_equal = tuple(s.strip() for s in args.group_equal.split(",") if s.strip())
+    res = sem(model, data, estimator=args.estimator, missing=missing, ordered=ordered,
+              group=args.group, group_equal=group_equal, std_lv=args.std_lv,
               bootstrap=args.bootstrap, seed=args.seed)
-    print(res.summary())
+    invariance = None
+    if args.invariance:
+        invariance = measurement_invariance(model, data, args.group, estimator=args.estimator,
+                                            ordered=ordered, missing=missing)
+    mi = None
     if args.modindices is not None:
         mi = res.modindices(min_value=args.modindices, sort=True)
-        print("\nModification indices:")
-        print(mi.to_string(index=False))
+
     if args.params_out:
         res.params.to_csv(args.params_out, index=False)
         print(f"Parameter table written to {args.params_out}.", file=sys.stderr)
-    if args.fit_out:
-        with open(args.fit_out, "w", encoding="utf-8") as fh:
-            json.dump(dict(res.fit), fh, indent=2)
-        print(f"Fit measures written to {args.fit_out}.", file=sys.stderr)
+
+    if args.json:
+        n = dict(res.n)
+        total = n.pop("total")
+        out = {
+            "n": int(total),
+            "estimator": res.estimator,
+            "converged": bool(res.converged),
+            "warnings": list(res.warnings),
+            "fit": dict(res.fit),
+            "estimates": res.params[ESTIMATE_COLUMNS],
+        }
+        if len(n) > 1:
+            out["n_per_group"] = n
+        if invariance is not None:
+            out["invariance"] = invariance.reset_index()
+        if mi is not None:
+            out["modindices"] = mi
+        write_json(jsonable(out), args.json)
+        if args.json != "-":
+            print(f"Results written to {args.json}.", file=sys.stderr)
+        return 0
+
+    print(res.summary())
+    if invariance is not None:
+        print("\nMeasurement invariance:")
+        print(invariance.to_string())
+    if mi is not None:
+        print("\nModification indices:")
+        print(mi.to_string(index=False))
     return 0

@@ -98,9 +98,11 @@ def measurement_invariance(
     for lv in levels:
         res = sem(model, data, estimator=estimator, group=group, group_equal=table[lv], **kwargs)
         f = res.fit
-        chisq_key = "chisq_scaled" if "chisq_scaled" in f else "chisq"
+        # Robust estimators: the scaled test (lavaan's "chisq.scaled", "pvalue.scaled").
+        sfx = "_scaled" if "chisq_scaled" in f else ""
         row = {"level": lv, "group_equal": ",".join(table[lv]), "npar": f["npar"],
-               "chisq": f[chisq_key], "df": f["df"], "pvalue": f.get("pvalue", np.nan),
+               "chisq": f["chisq" + sfx], "df": f.get("df" + sfx, f["df"]),
+               "pvalue": f.get("pvalue" + sfx, np.nan),
                "cfi": f.get("cfi_robust", f.get("cfi_scaled", f.get("cfi", np.nan))),
                "rmsea": f.get("rmsea_robust", f.get("rmsea_scaled", f.get("rmsea", np.nan))),
                "srmr": f.get("srmr", np.nan)}
