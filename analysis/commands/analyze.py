@@ -1,0 +1,72 @@
+"""``alliance-survey analyze``: the whole study -- quality, measurement, hypotheses, dyads."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``analyze`` sub-command."""
+    parser = subparsers.add_parser(
+        "analyze",
+        help="Analyse a study: exclusions, reliability, measurement model, hypotheses H1-H11.",
+        description=(
+            "Score DATA, exclude careless respondents, check reliability, fit the measurement "
+            "model, test the declared hypotheses (analysis/hypotheses.yaml) and run the dyadic "
+            "analysis.  Prints a verdict table, or writes the full result as JSON with --json."
+        ),
+    )
+    parser.add_argument("data", metavar="DATA", help="Data file (.csv, .parquet or .sav).")
+    parser.add_argument(
+        "--json", metavar="OUT", default=None,
+        help="Write the full result as JSON to OUT ('-' for standard output).",
+    )
+    parser.add_argument(
+        "--estimator", choices=("MLR", "WLSMV"), default="MLR",
+        help="Measurement-model estimator (default: MLR); the composite path model uses MLR.",
+    )
+    parser.add_argument(
+        "--bootstrap", type=int, default=1000, metavar="N",
+        help="Bootstrap draws of the mediation test (default: 1000).",
+    )
+    parser.add_argument("--seed", type=int, default=2026, metavar="S",
+                        help="Bootstrap seed (default: 2026).")
+    parser.add_argument(
+        "--hypotheses", metavar="YAML", default=None,
+        help="Hypotheses file (default: the package's analysis/hypotheses.yaml).",
+    )
+    parser.set_defaults(func=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Run :func:`analysis.study.analyze_study` and print or write the result."""
+    import sys
+    import warnings
+
+    from analysis.io import read_data
+    from analysis.study import analyze_study, to_json, verdict_table
+    from instruments.errors import ModelSpecificationError
+
+    if args.bootstrap < 2:
+        raise ModelSpecificationError(f"--bootstrap must be at least 2 (got {args.bootstrap}).")
+
+    def progress(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    data = read_data(args.data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = analyze_study(data, estimator=args.estimator, bootstrap=args.bootstrap,
+                               seed=args.seed, hypotheses=args.hypotheses, progress=progress)
+    if args.json is None:
+        print(verdict_table(result))
+        return 0
+    text = to_json(result)
+    if args.json == "-":
+        sys.stdout.write(text + "\n")
+    else:
+        from pathlib import Path
+
+        Path(args.json).write_text(text + "\n", encoding="utf-8")
+        progress(f"Wrote {args.json}.")
+    return 0

@@ -1,0 +1,298 @@
+"""The whole-study pipeline: scoring -> quality -> measurement -> hypotheses -> dyads.
+
+:func:`analyze_study` runs every step on one survey data set and returns a
+JSON-ready dict with stable keys (numbers unrounded; NaN stays NaN until
+:func:`analysis.io.jsonable` / :func:`to_json` serialises it as ``null``).
+Sections built by other modules (``analysis.measurement``, ``analysis.dyadic``)
+are imported lazily; when one is missing or fails, its section says so
+(``{"available": False, "reason": ...}``) and the rest of the study is still reported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import platform
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from instruments.errors import DataError, ModelSpecificationError
+
+#: Cronbach's alpha below this flags a scale as unreliable (Nunnally 1978).
+ALPHA_THRESHOLD = 0.70
+
+TOP_KEYS = ("n", "n_raw", "exclusions", "missing", "descriptives", "reliability",
+            "correlations", "measurement", "hypotheses", "multiple_testing", "dyadic",
+            "provenance", "warnings")
+HYPOTHESIS_KEYS = ("id", "statement", "expected_sign", "verdict", "estimate", "se",
+                   "ci_lower", "ci_upper", "pvalue", "pvalue_holm", "method", "test", "n",
+                   "exploratory", "note")
+VERSION_PACKAGES = ("alliance-survey", "numpy", "pandas", "scipy", "statsmodels", "semopy",
+                    "pingouin", "pydantic", "PyYAML")
+
+
+def _versions() -> dict[str, str | None]:
+    from importlib import metadata
+
+    out: dict[str, str | None] = {"python": platform.python_version()}
+    for name in VERSION_PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def data_sha256(data: pd.DataFrame) -> str:
+    """SHA-256 of the data frame's CSV text (columns, values; index not included)."""
+    return hashlib.sha256(data.to_csv(index=False).encode("utf-8")).hexdigest()
+
+
+def _optional(module: str, name: str) -> Callable[..., Any] | None:
+    try:
+        mod = importlib.import_module(module)
+    except ImportError:
+        return None
+    return getattr(mod, name, None)
+
+
+def _section(fn: Callable[..., Any] | None, what: str, warns: list[str], *args: Any,
+             **kwargs: Any) -> dict[str, Any]:
+    if fn is None:
+        warns.append(f"{what} not available (function missing); section left empty.")
+        return {"available": False, "reason": f"{what} is not available in this version."}
+    try:
+        out = fn(*args, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - reported in the output, the study continues
+        warns.append(f"{what} failed: {type(exc).__name__}: {exc}")
+        return {"available": False, "reason": f"{type(exc).__name__}: {exc}"}
+    if not isinstance(out, dict):
+        return {"available": True, "result": out}
+    return {"available": True, **out}
+
+
+def _missing_section(data: pd.DataFrame, instrument: Any, retained: np.ndarray,
+                     scores: pd.DataFrame, scales: list[str]) -> dict[str, Any]:
+    items = {sid: [it.id for it in sc.items] for sid, sc in instrument.scales.items()}
+    per_scale = {}
+    raw = data.reset_index(drop=True).loc[retained]
+    all_cols = [c for cols in items.values() for c in cols if c in raw.columns]
+    for sid, cols in items.items():
+        cols = [c for c in cols if c in raw.columns]
+        if cols:
+            per_scale[sid] = float(raw[cols].isna().to_numpy().mean())
+    return {
+        "item_missing_share": float(raw[all_cols].isna().to_numpy().mean()) if all_cols
+        else float("nan"),
+        "item_missing_share_by_scale": per_scale,
+        "scores_missing": {s: int(scores[s].isna().sum()) for s in scales if s in scores},
+        "handling": ("Scale scores are the mean of the answered items (scale min_valid rule); "
+                     "the SEM path model uses FIML for missing scores; regressions, "
+                     "mediation and RSA use listwise deletion of the variables they use."),
+    }
+
+
+def _descriptives(d: pd.DataFrame, names: list[str]) -> dict[str, dict[str, float]]:
+    out = {}
+    for c in names:
+        x = pd.to_numeric(d[c], errors="coerce")
+        out[c] = {"n": int(x.notna().sum()), "mean": float(x.mean()),
+                  "sd": float(x.std(ddof=1)), "min": float(x.min()), "max": float(x.max())}
+    return out
+
+
+def analyze_study(
+    data: pd.DataFrame,
+    *,
+    instrument: Any = None,
+    estimator: str = "MLR",
+    bootstrap: int = 1000,
+    seed: int | None = 2026,
+    hypotheses: Any = None,
+    alpha: float = 0.05,
+    progress: Callable[[str], None] | None = None,
+    n_jobs: int | None = None,
+) -> dict[str, Any]:
+    """Analyse a whole survey wave.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Canonical wide survey data (raw codes), e.g. from ``analysis.io.read_data``.
+    instrument : Instrument, optional
+        Default ``instruments.loader.load_instrument()``.
+    estimator : {"MLR", "WLSMV"}
+        Estimator of the measurement model; the composite path model uses MLR
+        (WLSMV is for ordered items).
+    bootstrap : int
+        Bootstrap draws of the mediation test.
+    seed : int, optional
+        Bootstrap seed (stored in the provenance).
+    hypotheses : HypothesisSet or path, optional
+        Default ``analysis/hypotheses.yaml``.
+    alpha : float
+        Significance level of the verdicts.
+    progress : callable, optional
+        Called with a short message before each long step (the CLI prints to stderr).
+    n_jobs : int, optional
+        Bootstrap worker processes.
+
+    Returns
+    -------
+    dict
+        Keys ``n, n_raw, exclusions, missing, descriptives, reliability,
+        correlations, measurement, hypotheses, multiple_testing, dyadic,
+        provenance, warnings`` (see :data:`TOP_KEYS`).  ``hypotheses`` is a list
+        of dicts with :data:`HYPOTHESIS_KEYS`.
+    """
+    from analysis.hypotheses import (
+        composite_reliabilities,
+        load_hypotheses,
+        prepare_scores,
+    )
+    from analysis.hypotheses import test_hypotheses as run_tests
+    from analysis.scoring import score
+
+    if estimator not in ("MLR", "WLSMV", "ML"):
+        raise ModelSpecificationError(
+            f"estimator={estimator!r} is not known; use 'MLR', 'ML' or 'WLSMV'.")
+    if not isinstance(data, pd.DataFrame) or data.empty:
+        raise DataError("data= must be a non-empty DataFrame of survey answers.")
+    say = progress if progress is not None else (lambda _msg: None)
+    if instrument is None:
+        from instruments.loader import load_instrument
+
+        instrument = load_instrument()
+    hs = hypotheses if hypotheses is not None and not isinstance(hypotheses, str) \
+        and hasattr(hypotheses, "hypotheses") else load_hypotheses(hypotheses)
+    warns: list[str] = []
+
+    say("Scoring and data-quality flags ...")
+    scored = score(data, instrument)
+    for w in scored.attrs.get("data_check", {}).get("warnings", []):
+        warns.append(f"Data check: {w}")
+    d, exclusions, full = prepare_scores(data, scored, hs, instrument)
+    retained = ~full["exclude"].fillna(False).astype(bool).to_numpy() if "exclude" in full \
+        else np.ones(len(full), dtype=bool)
+    scales = list(instrument.scales)
+    score_names = [*scales, *hs.composites, "jd_sum", "asym_abs", "asym_signed"]
+    score_names = [s for s in dict.fromkeys(score_names) if s in d.columns]
+
+    say("Reliability of the scales ...")
+    raw_retained = data.reset_index(drop=True).loc[retained]
+    rel = composite_reliabilities(raw_retained, hs, instrument)
+    reliability = {}
+    failed = []
+    for name, a in rel.items():
+        flag = bool(not np.isfinite(a) or a < ALPHA_THRESHOLD)
+        reliability[name] = {"alpha": a, "flag": flag}
+        if flag:
+            failed.append(name)
+            warns.append(f"Scale {name}: Cronbach's alpha = {a:.3f} is below "
+                         f"{ALPHA_THRESHOLD:.2f}; its scores and every test using it are "
+                         "unreliable (check the items for coding or reverse-keying errors).")
+
+    corr = d[score_names].apply(pd.to_numeric, errors="coerce").corr()
+
+    say("Measurement model (this can take a while) ...")
+    meas_fn = _optional("analysis.measurement", "fit_measurement_model")
+    measurement = _section(meas_fn, "Measurement model (analysis.measurement)", warns,
+                           raw_retained.reset_index(drop=True), instrument=instrument,
+                           estimator=estimator)
+
+    say(f"Hypothesis tests (bootstrap {bootstrap} draws) ...")
+    path_estimator = "MLR" if estimator == "WLSMV" else estimator
+    details: dict[str, Any] = {}
+    table = run_tests(data, scored, hypotheses=hs, estimator=path_estimator,
+                      bootstrap=bootstrap, seed=seed, alpha=alpha, instrument=instrument,
+                      n_jobs=n_jobs, details=details)
+    warns.extend(table.attrs.get("warnings", []))
+    rows = []
+    for rec in table.to_dict(orient="records"):
+        out = {k: rec.get(k) for k in HYPOTHESIS_KEYS}
+        used = set(_test_variables(rec["test"])) & set(failed)
+        for comp, parts in hs.composites.items():
+            if comp in _test_variables(rec["test"]) and set(parts) & set(failed):
+                used.add(comp)
+        if used:
+            out["note"] = (f"{out['note']} Unreliable scale(s) involved: "
+                           f"{', '.join(sorted(used))} (alpha < {ALPHA_THRESHOLD:.2f}).").strip()
+        out["reliability_flag"] = bool(used)
+        rows.append(out)
+
+    say("Dyadic analysis ...")
+    dy_fn = _optional("analysis.dyadic", "dyadic_analysis")
+    dyadic = _section(dy_fn, "Dyadic analysis (analysis.dyadic)", warns, data, scored)
+
+    return {
+        "n": int(len(d)),
+        "n_raw": int(len(full)),
+        "exclusions": exclusions,
+        "missing": _missing_section(data, instrument, retained, d, score_names),
+        "descriptives": _descriptives(d, score_names),
+        "reliability": reliability,
+        "correlations": {r: {c: float(corr.loc[r, c]) for c in corr.columns}
+                         for r in corr.index},
+        "measurement": measurement,
+        "hypotheses": rows,
+        "multiple_testing": table.attrs.get("multiple_testing", ""),
+        "dyadic": dyadic,
+        "provenance": {
+            "versions": _versions(),
+            "instrument": {"id": getattr(instrument, "id", None),
+                           "version": getattr(instrument, "version", None),
+                           "sha256": getattr(instrument, "content_hash", None)},
+            "hypotheses": {"id": hs.id, "version": hs.version, "sha256": hs.sha256},
+            "data_sha256": data_sha256(data),
+            "seed": seed,
+            "bootstrap": int(bootstrap),
+            "estimator": {"measurement": estimator, "path_model": path_estimator},
+            "alpha": float(alpha),
+            "path_model": details.get("syntax"),
+        },
+        "warnings": warns,
+    }
+
+
+def _test_variables(test: str) -> list[str]:
+    import re
+
+    return [t for t in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", test)
+            if t not in ("poly", "vs", "by")]
+
+
+def to_json(result: dict[str, Any], indent: int | None = 2) -> str:
+    """Serialise an :func:`analyze_study` result (NaN -> null, numpy -> Python)."""
+    from analysis.io import jsonable
+
+    return json.dumps(jsonable(result), indent=indent, ensure_ascii=False, allow_nan=False)
+
+
+def verdict_table(result: dict[str, Any]) -> str:
+    """A readable text table of the verdicts (for the terminal)."""
+    def num(v: Any, width: int = 8) -> str:
+        if v is None or (isinstance(v, float) and not np.isfinite(v)):
+            return "NA".rjust(width)
+        return f"{v:{width}.3f}"
+
+    def pval(v: Any) -> str:
+        if v is None or (isinstance(v, float) and not np.isfinite(v)):
+            return "NA".rjust(9)
+        return f"{v:9.3g}"
+
+    lines = [f"N = {result['n']} analysed of {result['n_raw']} "
+             f"({result['exclusions'].get('total', 0)} excluded)", "",
+             f"{'id':<5}{'sign':>11}{'estimate':>9}{'ci_lower':>9}{'ci_upper':>9}"
+             f"{'p':>9}{'p_holm':>9}  verdict"]
+    for h in result["hypotheses"]:
+        lines.append(f"{h['id']:<5}{h['expected_sign']:>11}{num(h['estimate'], 9)}"
+                     f"{num(h['ci_lower'], 9)}{num(h['ci_upper'], 9)}{pval(h['pvalue'])}"
+                     f"{pval(h['pvalue_holm'])}  {h['verdict']}")
+    lines += ["", result.get("multiple_testing", "")]
+    if result["warnings"]:
+        lines += ["", "Warnings:"] + [f"  - {w}" for w in result["warnings"]]
+    return "\n".join(lines)
