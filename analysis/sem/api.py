@@ -172,15 +172,28 @@ def sample_stats(model: CompiledModel, data: pd.DataFrame, missing: str = "listw
         sub = data if group is None else data[(group_label_column(data[group]) == lab).to_numpy()]
         cols = [_numeric_column(sub[v], v, v in model.ordered) for v in model.ov_names]
         X = np.column_stack(cols) if cols else np.zeros((len(sub), 0))
+        where = f" in group {lab!r}" if lab else ""
         if missing == "listwise":
             keep = np.isfinite(X).all(axis=1)
         else:
             keep = np.isfinite(X).any(axis=1)
-        dropped = int((~keep).sum())
-        if dropped:
-            where = f" in group {lab!r}" if lab else ""
-            warnings.append(f"{dropped} cases{where} with missing values were deleted "
-                            f"({'listwise' if missing == 'listwise' else 'all values missing'}).")
+            if model.ov_x:
+                # As lavaan under missing = "ml" with fixed.x = TRUE: cases missing on an
+                # exogenous covariate are deleted (the covariates are not modelled).
+                xi = [model.ov_names.index(v) for v in model.ov_x]
+                x_ok = np.isfinite(X[:, xi]).all(axis=1)
+                n_x = int((keep & ~x_ok).sum())
+                if n_x:
+                    warnings.append(
+                        f"{n_x} cases{where} with missing values on the exogenous covariates "
+                        f"({', '.join(model.ov_x)}) were deleted (fixed.x = TRUE).")
+                keep &= x_ok
+        if missing == "listwise" and (~keep).any():
+            warnings.append(f"{int((~keep).sum())} cases{where} with missing values were "
+                            "deleted (listwise).")
+        n_empty = int((~np.isfinite(X).any(axis=1)).sum())
+        if missing != "listwise" and n_empty:
+            warnings.append(f"{n_empty} cases{where} with all values missing were deleted.")
         X = X[keep]
         n = X.shape[0]
         if n < 2:

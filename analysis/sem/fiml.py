@@ -788,35 +788,6 @@ def _fixed_x_moment_mask(model: Any) -> np.ndarray:
     return np.concatenate([isx, sig]) if model.meanstructure else sig
 
 
-def _drop_missing_x(model: Any, data: list, warns: list[str]) -> tuple[Any, list]:
-    """lavaan deletes cases with missing fixed.x covariates under missing = "ml"."""
-    if not model.ov_x:
-        return model, data
-    from .model import SampleStats
-
-    xi = [model.ov_names.index(v) for v in model.ov_x]
-    out, changed = [], False
-    for g, st in enumerate(data):
-        bad = np.isnan(st.data[:, xi]).any(axis=1)
-        if bad.any():
-            changed = True
-            where = f" in group {model.groups[g]!r}" if model.n_groups > 1 else ""
-            msg = (f"{int(bad.sum())} case(s){where} with missing values on the exogenous "
-                   f"covariates ({', '.join(model.ov_x)}) were deleted (fixed.x = TRUE).")
-            warns.append(msg)
-            warnings.warn(msg, UserWarning, stacklevel=4)
-            y = st.data[~bad]
-            mean = np.nanmean(y, axis=0)
-            cov = np.array(st.cov, dtype=float, copy=True)
-            yx = y[:, xi]
-            dx = yx - yx.mean(axis=0)
-            cov[np.ix_(xi, xi)] = dx.T @ dx / y.shape[0]
-            out.append(SampleStats(n=y.shape[0], mean=mean, cov=cov, data=y))
-        else:
-            out.append(st)
-    return (model.bind(out), out) if changed else (model, data)
-
-
 def _independence_start(bmodel: Any, gd: list[GroupData]) -> np.ndarray | None:
     """Closed-form FIML estimates of the independence model (available-case moments)."""
     pt = bmodel.partable
@@ -887,8 +858,6 @@ def fit_normal(
             "missing='ml' needs a mean structure; compile the model with meanstructure=True."
         )
     n_before = sum(int(st.data.shape[0]) for st in data)
-    if missing_ml and _prepared is None:
-        model, data = _drop_missing_x(model, data, warns)
     gd = _prepared if _prepared is not None else [prepare_group_data(st.data) for st in data]
     n_g = np.array([g.y.shape[0] for g in gd], dtype=float)
     n_total = float(n_g.sum())
