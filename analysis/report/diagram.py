@@ -17,7 +17,7 @@ from .html import esc
 FONT = 13.0
 CHAR_W = 7.4  # average width of a character of the 13 px sans-serif font
 ROW_H = 78.0
-GAP_X = 170.0
+GAP_X = 150.0
 PAD = 24.0
 
 
@@ -44,6 +44,13 @@ def _levels(nodes: Sequence[str], edges: Sequence[Edge]) -> dict[str, int]:
         if not changed:
             break
     return level
+
+
+def _gap_t(sx: float, tx: float, centre: float) -> float:
+    """Curve parameter where an edge from ``sx`` to ``tx`` crosses the gap centre (<= 0.5)."""
+    if tx <= sx:
+        return 0.5
+    return max(0.05, min(0.5, (centre - sx) / (tx - sx)))
 
 
 def _f(x: float) -> str:
@@ -89,7 +96,7 @@ def path_diagram(nodes: Sequence[str], edges: Sequence[Edge], *,
         for i, n in enumerate(members):
             row[n] = float(i)
     text = {n: labels.get(n, n.replace("_", " ")) for n in nodes}
-    width = {n: max(110.0, CHAR_W * len(text[n]) + 34.0) for n in nodes}
+    width = {n: max(96.0, 8.2 * len(text[n]) + 26.0) for n in nodes}
     col_w = [max((width[n] for n in members), default=110.0) for members in cols]
     x_col = []
     x = PAD
@@ -117,6 +124,7 @@ def path_diagram(nodes: Sequence[str], edges: Sequence[Edge], *,
         '<path d="M0,0 L10,5 L0,10 z" fill="context-stroke"/></marker></defs>',
     ]
     label_parts = []
+    boxes: list[tuple[float, float, float, float]] = []  # placed labels: x0, y0, x1, y1
     for e in edges:
         if e.source not in pos or e.target not in pos or e.source == e.target:
             continue
@@ -129,18 +137,32 @@ def path_diagram(nodes: Sequence[str], edges: Sequence[Edge], *,
         span = level[e.target] - level[e.source]
         color = "#1a1a1a" if e.significant else "#8c8c8c"
         dash = "" if e.significant else ' stroke-dasharray="6 4"'
+        stroke = "1.6"
+        if e.significant is None:  # a path without an estimate to show
+            color, dash, stroke = "#b4b4b4", "", "1.0"
         if span > 1:
             bend = -0.45 * ROW_H * (span - 1)
             cxp, cyp = (sx + tx) / 2.0, (y0 + y1) / 2.0 + bend
             d = f"M{_f(sx)},{_f(y0)} Q{_f(cxp)},{_f(cyp)} {_f(tx)},{_f(y1)}"
-            lx, ly = 0.25 * sx + 0.5 * cxp + 0.25 * tx, 0.25 * y0 + 0.5 * cyp + 0.25 * y1
+            t = _gap_t(sx, tx, x_col[level[e.source]] + col_w[level[e.source]] + GAP_X / 2)
+            lx = (1 - t) ** 2 * sx + 2 * t * (1 - t) * cxp + t * t * tx
+            ly = (1 - t) ** 2 * y0 + 2 * t * (1 - t) * cyp + t * t * y1
         else:
             d = f"M{_f(sx)},{_f(y0)} L{_f(tx)},{_f(y1)}"
-            lx, ly = sx + 0.45 * (tx - sx), y0 + 0.45 * (y1 - y0)
-        out.append(f'<path d="{d}" fill="none" stroke="{color}" stroke-width="1.6"{dash} '
+            t = _gap_t(sx, tx, x_col[level[e.source]] + col_w[level[e.source]] + GAP_X / 2)
+            lx, ly = sx + t * (tx - sx), y0 + t * (y1 - y0)
+        out.append(f'<path d="{d}" fill="none" stroke="{color}" stroke-width="{stroke}"{dash} '
                    f'marker-end="url(#{name}-arrow)"><title>{esc(e.source)} \u2192 '
                    f'{esc(e.target)}: {esc(e.label)}</title></path>')
+        if not e.label:
+            continue
         lw = CHAR_W * 0.92 * len(e.label) + 10.0
+        for _ in range(12):  # move a label down until it overlaps no label placed before
+            if not any(lx - lw / 2 < b[2] and lx + lw / 2 > b[0] and ly - 11 < b[3]
+                       and ly + 11 > b[1] for b in boxes):
+                break
+            ly += 22.0
+        boxes.append((lx - lw / 2, ly - 11, lx + lw / 2, ly + 11))
         label_parts.append(
             f'<rect x="{_f(lx - lw / 2)}" y="{_f(ly - 10)}" width="{_f(lw)}" height="19" rx="3" '
             f'fill="#ffffff" fill-opacity="0.92" stroke="{color}" stroke-width="0.6"/>'

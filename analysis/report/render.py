@@ -150,13 +150,24 @@ class _Report:
                      "estimates are unstable and model-based results may be missing.</p>")
         return body
 
-    def estimator(self) -> str | None:
+    def estimators(self) -> dict[str, str]:
+        """Estimators by model part (``{"measurement": "MLR", ...}``), from wherever recorded."""
         for src in (self.a, self.a.get("measurement"), self.a.get("provenance"),
                     self.a.get("structural")):
             v = _get(src, "estimator")
             if isinstance(v, str):
-                return v
-        return None
+                return {"all models": v}
+            if isinstance(v, Mapping) and v:
+                return {str(k): str(x) for k, x in v.items() if isinstance(x, str)}
+        return {}
+
+    def estimator(self) -> str | None:
+        est = self.estimators()
+        if not est:
+            return None
+        if len(set(est.values())) == 1:
+            return next(iter(est.values()))
+        return "; ".join(f"{_label(k)}: {v}" for k, v in est.items())
 
     def sample(self) -> str:
         a = self.a
@@ -248,14 +259,24 @@ class _Report:
     # ---------------------------------------------------------- measurement model
     def measurement(self) -> str:
         m = self.a.get("measurement")
-        if _empty(m) or not isinstance(m, Mapping):
-            return self.missing("the measurement model (the analysis has no 'measurement'; "
-                                "the CFA may have failed, see Warnings).")
         parts = []
+        rel_top = self.a.get("reliability")
+        if isinstance(rel_top, Mapping) and rel_top:
+            parts.append(self.reliability(rel_top, "/reliability",
+                                          title="Internal consistency of the scale scores"))
+        if _empty(m) or not isinstance(m, Mapping):
+            parts.append(self.missing("the measurement model (the analysis has no "
+                                      "'measurement'; the CFA may have failed, see Warnings)."))
+            return "\n".join(parts)
+        if m.get("available") is False:
+            parts.append(self.missing(f"the measurement model (CFA): {m.get('reason', 'not run')}"
+                                      " Loadings, omega, CR, AVE, HTMT and Fornell-Larcker "
+                                      "need it."))
+            return "\n".join(parts)
         if m.get("converged") is False:
             parts.append('<p class="na">The measurement model did not converge; its estimates '
                          "are not interpretable.</p>")
-        used = {"fit", "warnings", "estimator", "converged", "invariance", "cmv",
+        used = {"fit", "warnings", "estimator", "converged", "invariance", "cmv", "available",
                 "method_variance", "common_method", "n", "n_obs"}
         lk = _first_key(m, "loadings", "standardized_loadings")
         if lk:
@@ -318,7 +339,8 @@ class _Report:
                               "conventional minimum .708 (Hair et al., 2019).")
         return self.generic(value, path, "standardized loadings", "std")
 
-    def reliability(self, rel: Any, path: str) -> str:
+    def reliability(self, rel: Any, path: str,
+                    title: str = "Reliability and convergent validity per scale") -> str:
         if not isinstance(rel, Mapping) or not all(isinstance(v, Mapping) for v in rel.values()):
             return self.generic(rel, path, "reliability", "rel")
         cols = [("n_items", "Items", "int"), ("alpha", "\u03b1", "rel"),
@@ -328,7 +350,7 @@ class _Report:
         keys = list(dict.fromkeys(k for v in rel.values() for k in v))
         cols = [c for c in cols if c[0] in keys]
         extra = [k for k in keys if k not in {c[0] for c in cols}]
-        cols += [(k, _label(k), "rel") for k in extra]
+        cols += [(k, "below threshold" if k == "flag" else _label(k), "rel") for k in extra]
         rows = []
         for f, rec in rel.items():
             rows.append([text_cell(_label(f), tag="th")] + [
@@ -336,7 +358,7 @@ class _Report:
                     is_number(rec.get(k)) or rec.get(k) is None)
                 else (text_cell(fmt(rec.get(k))) if k in rec else '<td class="empty"></td>')
                 for k, _, kind in cols])
-        return table("Reliability and convergent validity per scale", ["Scale"] +
+        return table(title, ["Scale"] +
                      [c[1] for c in cols], rows, number=self.c.table(),
                      note="\u03b1 = Cronbach's alpha (psych::alpha, Feldt CI); \u03c9 = "
                           "semTools::compRelSEM; CR = composite reliability; AVE = average "
@@ -386,8 +408,10 @@ class _Report:
         parts = []
         est = self.estimator()
         if est:
-            reason = ESTIMATOR_REASONS.get(est.upper(), "")
-            parts.append(f"<p>Estimator: <strong>{esc(est)}</strong>. {esc(reason)}</p>")
+            reasons = [ESTIMATOR_REASONS.get(e.upper(), "") for e in
+                       dict.fromkeys(self.estimators().values())]
+            parts.append(f"<p>Estimator: <strong>{esc(est)}</strong>. "
+                         f"{esc(' '.join(r for r in reasons if r))}</p>")
         else:
             parts.append(self.missing("the estimator used (not recorded in the analysis)."))
         sources = self.fit_sources()
@@ -417,6 +441,9 @@ class _Report:
 
     def invariance(self) -> str:
         m = self.a.get("measurement")
+        if isinstance(m, Mapping) and m.get("available") is False:
+            return self.missing("measurement-invariance tests (the measurement model is not "
+                                "available).")
         inv = _get(m, "invariance")
         path = "/measurement/invariance"
         if inv is None and "invariance" in self.a:
@@ -428,6 +455,8 @@ class _Report:
 
     def method_variance(self) -> str:
         m = self.a.get("measurement")
+        if isinstance(m, Mapping) and m.get("available") is False:
+            return self.missing("common-method checks (the measurement model is not available).")
         key = _first_key(m, "cmv", "method_variance", "common_method")
         if key:
             return self.generic(m[key], join("/measurement", key), "common-method checks", "num")
@@ -449,23 +478,39 @@ class _Report:
                 continue
             lhs, rhs = h.get("lhs"), h.get("rhs")
             p = h.get("path")
+            if p is None and str(h.get("method", "")) in ("sem_path", "path"):
+                p = h.get("test")
             if (lhs is None or rhs is None) and isinstance(p, str) and "~" in p and "=~" not in p:
                 lhs, rhs = (x.strip() for x in p.split("~", 1))
             if isinstance(lhs, str) and isinstance(rhs, str):
                 hyp_by_path.setdefault((rhs, lhs), str(h.get("id", "")))
-                if not rows:
-                    rows.append({"lhs": lhs, "rhs": rhs, "std_all": h.get("std_estimate",
-                                 h.get("estimate")), "pvalue": h.get("pvalue"),
-                                 "hypothesis": h.get("id")})
+                if not key:
+                    rows.append({"lhs": lhs, "rhs": rhs, "est": h.get("estimate"),
+                                 "pvalue": h.get("pvalue"), "hypothesis": h.get("id")})
+        syntax = _get(self.a.get("provenance"), "path_model")
+        if isinstance(syntax, str) and (not key):
+            have = {(str(r.get("rhs")), str(r.get("lhs"))) for r in rows}
+            for lhs, rhs in _regressions(syntax):
+                if (rhs, lhs) not in have:
+                    rows.append({"lhs": lhs, "rhs": rhs, "std_all": None, "pvalue": None,
+                                 "hypothesis": None, "unlabelled": True})
+        tested = {str(r.get(k)) for r in rows if not r.get("unlabelled") for k in ("lhs", "rhs")}
+        # paths from variables that take part in no tested path are controls: left out
+        rows = [r for r in rows if not r.get("unlabelled") or str(r.get("rhs")) in tested]
         nodes: list[str] = []
         edges = []
         for r in rows:
+            if r.get("unlabelled"):
+                nodes += [str(r["rhs"]), str(r["lhs"])]
+                edges.append(Edge(str(r["rhs"]), str(r["lhs"]), "", None))
+                continue
             lhs, rhs = str(r.get("lhs")), str(r.get("rhs"))
             nodes += [rhs, lhs]
-            val = r.get("std_all", r.get("est"))
+            std = "std_all" in r
+            val = r.get("std_all") if std else r.get("est")
             p = r.get("pvalue")
             hid = r.get("hypothesis") or r.get("label") or hyp_by_path.get((rhs, lhs), "")
-            text = fmt(val, "std") + stars(p)
+            text = fmt(val, "std" if std else "est") + stars(p)
             if hid:
                 text = f"{hid}: {text}"
             sig = bool(is_number(p) and float(p) < 0.05) if p is not None else None
@@ -480,11 +525,15 @@ class _Report:
         parts = []
         if edges:
             svg = path_diagram(nodes, edges, latent=latent, r2=r2)
+            std = isinstance(self.a.get("structural"), Mapping)
+            what = ("standardized estimates" if std else
+                    "the hypothesis tests' unstandardized estimates (label: hypothesis, "
+                    "estimate; thin grey arrows are paths of the model that test no hypothesis)")
             parts.append(self.figure(
-                svg, "Path diagram of the structural model with standardized estimates "
-                "(solid: p &lt; .05; dashed grey: not significant; * p &lt; .05, ** p &lt; .01, "
-                "*** p &lt; .001). Ellipses are latent variables, boxes observed scores; "
-                "measurement paths and covariances are omitted for readability."))
+                svg, f"Path diagram of the structural model with {what}. Black: p &lt; .05; "
+                "dashed grey: not significant; * p &lt; .05, ** p &lt; .01, *** p &lt; .001. "
+                "Ellipses are latent variables, boxes scale or index scores; control "
+                "variables, measurement paths and covariances are omitted for readability."))
         else:
             parts.append(self.missing("the path diagram (no structural paths in the analysis)."))
         s = self.a.get("structural")
@@ -513,7 +562,9 @@ class _Report:
                 text_cell(h.get("id", ""), tag="th"),
                 f'<td class="text">{esc(h.get("statement", ""))}</td>',
                 text_cell(h.get("expected_sign", "")),
-                f'<td class="text">{esc(h.get("method", ""))}</td>',
+                f'<td class="text">{esc(h.get("method", ""))}'
+                + (f'<br><code>{esc(h["test"])}</code>' if isinstance(h.get("test"), str)
+                   else "") + "</td>",
                 num(h.get("estimate"), join(p, "estimate"), "est"),
                 ci_cell(h.get("ci_lower"), h.get("ci_upper"), join(p, "ci_lower"),
                         join(p, "ci_upper")),
@@ -532,12 +583,16 @@ class _Report:
         note = ("Estimates as defined by each test's method; 95% confidence intervals "
                 "(bootstrap percentile where the method says so); p (Holm) adjusted over the "
                 "confirmatory hypotheses. ")
-        if notes:
-            note += " ".join(notes)
+        mt = self.a.get("multiple_testing")
+        if isinstance(mt, str) and mt:
+            note += esc(mt) + " "
         out = table("Hypothesis tests and verdicts",
                     ["H", "Hypothesis", "Expected", "Test", "Estimate", "95% CI", "p",
                      "p (Holm)", "Verdict"], rows, number=self.c.table(),
                     note=note)
+        if notes:
+            out += ('<h3>Notes on the tests</h3><ul class="hypnotes">'
+                    + "".join(f"<li>{n}</li>" for n in notes) + "</ul>")
         if forest_rows:
             out += self.figure(figures.forest(forest_rows, name="fig-forest"),
                                "Hypothesis estimates with 95% confidence intervals.")
@@ -599,10 +654,16 @@ class _Report:
                 ylabel=_label(holder.get("outcome", "outcome")),
                 name=f"fig-slopes-{self.c.figures + 1}"),
                 f"Simple slopes for {esc(title)} at low, mean and high moderator values."))
+        rest = {k: v for k, v in holder.items() if k not in ("simple_slopes", "johnson_neyman")}
+        if rest:
+            parts.append(self.generic(rest, path, "model", "est"))
         jn = holder.get("johnson_neyman")
+        if jn is not None and not isinstance(jn, Mapping):
+            parts.append(self.generic(jn, join(path, "johnson_neyman"), "Johnson-Neyman", "est"))
         if isinstance(jn, Mapping):
-            parts.append(self.generic({k: v for k, v in jn.items() if k not in ("curve", "grid")},
-                                      join(path, "johnson_neyman"), "Johnson-Neyman", "est"))
+            parts.append("<details><summary>Johnson-Neyman values</summary>"
+                         + self.generic(jn, join(path, "johnson_neyman"), "Johnson-Neyman", "est")
+                         + "</details>")
             curve = jn.get("curve") or jn.get("grid")
             pts = []
             if isinstance(curve, list):
@@ -659,8 +720,32 @@ class _Report:
         return "\n".join(parts)
 
 
+#: Top-level keys of the analysis that the sections above show; others go to "Further results".
+CONSUMED = {"n", "n_raw", "fieldwork", "response_rates", "sample", "missing", "exclusions",
+            "descriptives", "correlations", "measurement", "invariance", "cmv",
+            "method_variance", "common_method", "structural", "hypotheses", "mediation",
+            "moderation", "dyadic", "warnings", "provenance", "estimator", "reliability",
+            "multiple_testing"}
+
 HYP_FIELDS = {"id", "statement", "expected_sign", "verdict", "estimate", "ci_lower",
               "ci_upper", "pvalue", "pvalue_holm", "method", "note"}
+
+
+def _regressions(syntax: str) -> list[tuple[str, str]]:
+    """``(lhs, rhs)`` of the regressions (``y ~ a + b``) of lavaan syntax, in order."""
+    out = []
+    for line in syntax.replace(";", "\n").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if "~" not in line or "=~" in line or "~~" in line or ":=" in line:
+            continue
+        lhs, rhs = (x.strip() for x in line.split("~", 1))
+        for term in rhs.split("+"):
+            term = term.strip()
+            if "*" in term:
+                term = term.split("*", 1)[1].strip()
+            if term and term != "1" and lhs:
+                out.append((lhs, term))
+    return out
 
 
 def _walk(value: Any, path: str, key: str):
@@ -712,6 +797,11 @@ def render_html(analysis: Mapping[str, Any], *, extras: Mapping[str, Any] | None
             rep.notes.append(f"Section '{stitle}' could not be rendered: {exc}.")
             body = na(f"{stitle} (the analysis part is malformed: {exc}).")
         bodies.append((sid, stitle, body))
+    leftover = [k for k in analysis if k not in CONSUMED]
+    if leftover:
+        body = "\n".join(rep.generic(analysis[k], pointer(k), k) for k in leftover)
+        at = [s for s, _ in SECTIONS].index("warnings")
+        bodies.insert(at, ("other", "Further results", body))
     # the warnings section collects notes of all others: render it last, place it in order
     bodies = [(sid, t, rep.warnings() if sid == "warnings" else b) for sid, t, b in bodies]
     title = title or "Learning and dependence in strategic alliances: study report"

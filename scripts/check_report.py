@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""Check a study report: sections, numbers against the analysis JSON, byte-identical rebuild.
+
+Usage (from the repository root)::
+
+    python scripts/check_report.py out/report/demo_report.html \\
+        --json out/report/demo_analysis.json \\
+        [--rebuild data/demo/alliance_demo.csv --seed 20261122 [--bootstrap B]]
+
+Exit status 0 when the report is consistent, 1 with the list of problems otherwise.
+``--rebuild`` runs the whole build again (analysis and rendering) from the data and
+seed and requires the same bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("report", help="The HTML report.")
+    parser.add_argument("--json", required=True, help="The analysis JSON the report shows.")
+    parser.add_argument("--rebuild", metavar="DATA", default=None,
+                        help="Rebuild from DATA and require identical bytes.")
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--bootstrap", type=int, default=None)
+    args = parser.parse_args(argv)
+
+    from analysis.report.check import check_report, parse_report
+
+    text = Path(args.report).read_text(encoding="utf-8")
+    analysis = json.loads(Path(args.json).read_text(encoding="utf-8"))
+    problems = check_report(text, analysis)
+    parsed = parse_report(text)
+    if args.rebuild:
+        from analysis.commands.report import _read
+        from analysis.report import build_report, sha256_file
+
+        options = {} if args.bootstrap is None else {"bootstrap": args.bootstrap}
+        again, ready = build_report(_read(args.rebuild), seed=args.seed,
+                                    data_sha256=sha256_file(args.rebuild), **options)
+        if again.encode("utf-8") != Path(args.report).read_bytes():
+            problems.append("Rebuilding from the same data and seed gave different bytes.")
+        if ready != analysis:
+            problems.append("Rebuilding from the same data and seed gave a different analysis.")
+    if problems:
+        print(f"{args.report}: {len(problems)} problem(s):", file=sys.stderr)
+        for p in problems:
+            print(f"  - {p}", file=sys.stderr)
+        return 1
+    print(f"{args.report}: OK ({len(parsed.sections)} sections, {len(parsed.numbers)} numbers "
+          f"checked, {parsed.svg_count} figures" + (", identical rebuild" if args.rebuild else "")
+          + ").")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
