@@ -62,10 +62,10 @@ def to_json_ready(value: Any) -> Any:
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else None
-    if hasattr(value, "tolist") and not isinstance(value, str):  # numpy array / scalar
-        return to_json_ready(value.tolist())
-    if hasattr(value, "to_dict"):  # pandas objects
+    if hasattr(value, "to_dict"):  # pandas objects (before numpy: a Series has tolist too)
         return to_json_ready(value.to_dict())
+    if hasattr(value, "tolist"):  # numpy array / scalar
+        return to_json_ready(value.tolist())
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)

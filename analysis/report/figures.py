@@ -35,6 +35,7 @@ def _svg(fig: Any, name: str) -> str:
                     bbox_inches="tight")
     text = buf.getvalue()
     text = text[text.index("<svg"):]  # drop the XML prolog and doctype for inline use
+    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
     ids = re.findall(r'id="([^"]+)"', text)
     for old in sorted(set(ids), key=len, reverse=True):
         new = f"{name}-{old}"
