@@ -1,0 +1,106 @@
+"""analysis.study.analyze_study and ``alliance-survey analyze``: the JSON contract."""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.cli import main
+from analysis.simulate import simulate_study, write_data
+from analysis.study import HYPOTHESIS_KEYS, TOP_KEYS, analyze_study, to_json, verdict_table
+
+SCRAMBLED = "value_appropriation"
+
+
+@pytest.fixture(scope="module")
+def data() -> pd.DataFrame:
+    df = simulate_study(500, dyads=100, seed=3, missing=0.03)
+    # destroy one scale's reliability: every item permuted independently
+    rng = np.random.default_rng(0)
+    for k in range(1, 5):
+        col = f"{SCRAMBLED}_{k}"
+        df[col] = rng.permutation(df[col].to_numpy())
+    return df
+
+
+@pytest.fixture(scope="module")
+def result(data) -> dict:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return analyze_study(data, bootstrap=20, seed=4)
+
+
+def test_top_level_keys_and_counts(result, data):
+    assert tuple(result) == TOP_KEYS
+    assert result["n_raw"] == len(data)
+    assert result["n"] == result["n_raw"] - result["exclusions"]["total"]
+    assert result["exclusions"]["total"] > 0
+    assert 0 < result["missing"]["item_missing_share"] < 0.1
+    assert set(result["provenance"]) >= {"versions", "instrument", "hypotheses",
+                                          "data_sha256", "seed"}
+    assert result["provenance"]["seed"] == 4
+    assert len(result["provenance"]["data_sha256"]) == 64
+    for section in ("measurement", "dyadic"):
+        assert isinstance(result[section]["available"], bool)
+        if not result[section]["available"]:
+            assert result[section]["reason"]
+
+
+def test_hypothesis_records(result):
+    ids = [h["id"] for h in result["hypotheses"]]
+    assert ids[:3] == ["H1", "H2", "H3"] and "H11" in ids
+    for h in result["hypotheses"]:
+        assert set(HYPOTHESIS_KEYS) <= set(h)
+        assert h["verdict"] in ("supported", "not supported", "opposite sign") or \
+            h["verdict"].startswith("exploratory")
+        assert isinstance(h["estimate"], float)
+
+
+def test_failed_reliability_is_flagged(result):
+    rel = result["reliability"]
+    assert rel[SCRAMBLED]["flag"] and rel[SCRAMBLED]["alpha"] < 0.3
+    assert not rel["trust"]["flag"]
+    assert any(SCRAMBLED in w and "alpha" in w for w in result["warnings"])
+    h5 = next(h for h in result["hypotheses"] if h["id"] == "H5")
+    assert h5["reliability_flag"] and SCRAMBLED in h5["note"]
+    h1 = next(h for h in result["hypotheses"] if h["id"] == "H1")
+    assert not h1["reliability_flag"]
+
+
+def test_json_serialisation_has_no_nan(result):
+    text = to_json(result)
+    back = json.loads(text)
+    assert back["n"] == result["n"]
+    h11 = next(h for h in back["hypotheses"] if h["id"] == "H11")
+    assert h11["ci_lower"] is None                  # NaN in the dict, null in JSON
+    raw = next(h for h in result["hypotheses"] if h["id"] == "H11")
+    assert math.isnan(raw["ci_lower"])
+    table = verdict_table(result)
+    assert "H1" in table and "Holm" in table
+
+
+def test_cli_writes_json_and_prints_table(tmp_path, capsys):
+    df = simulate_study(300, dyads=50, seed=8)
+    path = write_data(df, tmp_path / "study.csv")
+    out = tmp_path / "out.json"
+    assert main(["analyze", str(path), "--json", str(out), "--bootstrap", "10",
+                 "--seed", "5"]) == 0
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert tuple(doc) == TOP_KEYS and doc["provenance"]["bootstrap"] == 10
+    err = capsys.readouterr().err
+    assert "Hypothesis tests" in err            # progress on stderr
+    assert main(["analyze", str(path), "--bootstrap", "10"]) == 0
+    printed = capsys.readouterr().out
+    assert "verdict" in printed and "H9b" in printed
+
+
+def test_cli_rejects_bad_bootstrap(tmp_path, capsys):
+    df = simulate_study(60, seed=8)
+    path = write_data(df, tmp_path / "s.csv")
+    assert main(["analyze", str(path), "--bootstrap", "1"]) != 0
+    assert "--bootstrap must be at least 2" in capsys.readouterr().err
