@@ -178,6 +178,30 @@ class ModerationResult:
     df_resid: float
     centered: bool = True
     vcov: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    x_mean: float = float("nan")
+    x_min: float = float("nan")
+    x_max: float = float("nan")
+
+    def conditional_slopes(self, values: Sequence[float] | np.ndarray) -> pd.DataFrame:
+        """Focal slope with SE, t, p and CI at moderator values (raw metric).
+
+        The Johnson-Neyman curve: ``conditional_slopes(np.linspace(m_min, m_max, 50))``.
+        """
+        from scipy import stats
+
+        b = self.coefficients.set_index("term")["estimate"]
+        inter = f"{self.x}:{self.m}"
+        v = self.vcov
+        shift = self.m_mean if self.centered else 0.0
+        mv = np.asarray(values, dtype=float) - shift
+        slope = b[self.x] + b[inter] * mv
+        se = np.sqrt(np.maximum(v.loc[self.x, self.x] + 2 * mv * v.loc[self.x, inter]
+                                + mv * mv * v.loc[inter, inter], 0.0))
+        t = slope / se
+        q = float(stats.t.ppf(0.5 + self.level / 2, self.df_resid))
+        return pd.DataFrame({"moderator": mv + shift, "slope": slope, "se": se, "t": t,
+                             "pvalue": 2 * stats.t.sf(np.abs(t), self.df_resid),
+                             "ci_lower": slope - q * se, "ci_upper": slope + q * se})
 
 
 def johnson_neyman(
@@ -309,6 +333,13 @@ def moderation(
         rows.append({"level": label, "moderator": raw,
                      **_linear_combination(fit, {x: 1.0, inter: val}, level)})
     slopes = pd.DataFrame(rows)
+    # the simple-slope lines in the raw metric of x (controls at their means)
+    b = fit.params
+    base = float(b["const"]) + sum(float(b[c]) * float(d[c].mean()) for c in controls)
+    slopes["intercept"] = [
+        base + float(b[m]) * (raw - shift_m) - est * shift_x
+        for raw, est in zip(slopes["moderator"], slopes["estimate"], strict=True)
+    ]
     t_crit = float(stats.t.ppf(0.5 + level / 2, fit.df_resid))
     v = np.asarray(fit.cov_params(), dtype=float)
     names = list(fit.params.index)
@@ -325,7 +356,8 @@ def moderation(
         jn_regions=tuple((lo + shift_m, hi + shift_m) for lo, hi in regions),
         m_mean=m_mean, m_sd=m_sd, m_min=float(d[m].min()), m_max=float(d[m].max()),
         r2=float(fit.rsquared), cov_type=cov_type, level=level, df_resid=float(fit.df_resid),
-        centered=bool(center), vcov=vc,
+        centered=bool(center), vcov=vc, x_mean=float(d[x].mean()), x_min=float(d[x].min()),
+        x_max=float(d[x].max()),
     )
 
 

@@ -26,7 +26,8 @@ from instruments.errors import DataError, ModelSpecificationError
 ALPHA_THRESHOLD = 0.70
 
 TOP_KEYS = ("n", "n_raw", "exclusions", "missing", "descriptives", "reliability",
-            "correlations", "measurement", "hypotheses", "multiple_testing", "dyadic",
+            "correlations", "measurement", "structural", "hypotheses", "multiple_testing",
+            "mediation", "moderation", "quadratic", "response_surface", "dyadic",
             "provenance", "warnings")
 HYPOTHESIS_KEYS = ("id", "statement", "expected_sign", "verdict", "estimate", "se",
                    "ci_lower", "ci_upper", "pvalue", "pvalue_holm", "method", "test", "n",
@@ -224,6 +225,8 @@ def analyze_study(
         out["reliability_flag"] = bool(used)
         rows.append(out)
 
+    detail_sections = _detail_sections(hs, details)
+
     say("Dyadic analysis ...")
     dy_fn = _optional("analysis.dyadic", "dyadic_analysis")
     dyadic = _section(dy_fn, "Dyadic analysis (analysis.dyadic)", warns, data, scored)
@@ -238,8 +241,13 @@ def analyze_study(
         "correlations": {r: {c: float(corr.loc[r, c]) for c in corr.columns}
                          for r in corr.index},
         "measurement": measurement,
+        "structural": detail_sections["structural"],
         "hypotheses": rows,
         "multiple_testing": table.attrs.get("multiple_testing", ""),
+        "mediation": detail_sections["mediation"],
+        "moderation": detail_sections["moderation"],
+        "quadratic": detail_sections["quadratic"],
+        "response_surface": detail_sections["response_surface"],
         "dyadic": dyadic,
         "provenance": {
             "versions": _versions(),
@@ -256,6 +264,86 @@ def analyze_study(
         },
         "warnings": warns,
     }
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in r.items()} for r in frame.to_dict(orient="records")]
+
+
+def _structural(details: dict[str, Any]) -> dict[str, Any]:
+    res = details.get("path_model")
+    if res is None:
+        return {"available": False, "reason": "The path model could not be fitted."}
+    p = res.params
+    keep = p[p["op"].isin(["~", "=~", ":="])]
+    cols = [c for c in ("lhs", "op", "rhs", "est", "se", "z", "pvalue", "ci_lower", "ci_upper",
+                        "std_all") if c in keep.columns]
+    fit_keys = ("npar", "ntotal", "chisq", "df", "pvalue", "chisq_scaled", "pvalue_scaled",
+                "cfi", "tli", "cfi_robust", "tli_robust", "rmsea", "rmsea_robust", "srmr")
+    corrected = details.get("error_variances") or {}
+    return {
+        "available": True,
+        "syntax": details.get("syntax"),
+        "estimator": details.get("estimator"),
+        "missing": details.get("missing"),
+        "converged": bool(res.converged),
+        "fit": {k: res.fit[k] for k in fit_keys if k in res.fit},
+        "params": _records(keep[cols]),
+        "r2": {str(k): float(v) for k, v in res.r2.items()},
+        "latent": sorted(corrected),
+        "error_variances": corrected,
+        "reliability": details.get("reliability", {}),
+        "warnings": list(res.warnings),
+    }
+
+
+def _detail_sections(hs: Any, details: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"structural": _structural(details), "mediation": {},
+                           "moderation": {}, "quadratic": {}, "response_surface": {}}
+    for h in hs.hypotheses:
+        obj = details.get(h.id)
+        if h.method == "mediation_bootstrap" and obj is not None:
+            out["mediation"][h.id] = {
+                "id": h.id, "x": obj.x, "m": obj.m, "y": obj.y, "n": obj.n,
+                "effects": _records(obj.effects), "n_boot": obj.n_boot,
+                "n_boot_ok": obj.n_boot_ok, "seed": obj.seed, "ci_type": "percentile",
+                "model": obj.model,
+            }
+        elif h.method == "moderation" and obj is not None:
+            grid = np.linspace(obj.m_min, obj.m_max, 61)
+            slopes = obj.simple_slopes.rename(columns={"estimate": "slope"})
+            out["moderation"][h.id] = {
+                "id": h.id, "outcome": obj.y, "focal": obj.x, "moderator": obj.m, "n": obj.n,
+                "coefficients": _records(obj.coefficients), "r2": obj.r2,
+                "cov_type": obj.cov_type, "centered": obj.centered,
+                "simple_slopes": _records(slopes), "x_range": [obj.x_min, obj.x_max],
+                "johnson_neyman": {
+                    "bounds": list(obj.jn_bounds),
+                    "regions": [list(r) for r in obj.jn_regions],
+                    "moderator_range": [obj.m_min, obj.m_max],
+                    "curve": _records(obj.conditional_slopes(grid)),
+                },
+            }
+        elif h.method == "quadratic" and obj is not None:
+            out["quadratic"][h.id] = {
+                "id": h.id, "outcome": obj.y, "x": obj.x, "n": obj.n,
+                "coefficients": _records(obj.coefficients), "turning_point": obj.turning_point,
+                "tp_se": obj.tp_se, "tp_ci_lower": obj.tp_ci_lower,
+                "tp_ci_upper": obj.tp_ci_upper, "x_range": [obj.x_min, obj.x_max],
+                "slope_min": obj.slope_min, "slope_max": obj.slope_max,
+                "lind_mehlum_t": obj.lm_t, "lind_mehlum_pvalue": obj.lm_pvalue,
+                "inverted_u": obj.inverted_u, "r2": obj.r2,
+            }
+        rsa = details.get(f"{h.id}_rsa") if h.robustness is not None else None
+        if h.method == "rsa":
+            rsa = obj
+        if rsa is not None:
+            out["response_surface"][h.id] = {
+                "id": h.id, "z": rsa.z, "x": rsa.x, "y": rsa.y, "n": rsa.n,
+                "center": rsa.center, "coefficients": _records(rsa.coefficients),
+                "surface": _records(rsa.surface), "r2": rsa.r2,
+            }
+    return out
 
 
 def _test_variables(test: str) -> list[str]:

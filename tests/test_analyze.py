@@ -104,3 +104,22 @@ def test_cli_rejects_bad_bootstrap(tmp_path, capsys):
     path = write_data(df, tmp_path / "s.csv")
     assert main(["analyze", str(path), "--bootstrap", "1"]) != 0
     assert "--bootstrap must be at least 2" in capsys.readouterr().err
+
+
+def test_detail_sections_for_the_report(result):
+    s = result["structural"]
+    assert s["available"] and s["converged"]
+    tested = {(p["lhs"], p["rhs"]) for p in s["params"] if p["op"] == "~"}
+    assert ("learning", "jd_sum") in tested and ("innovation_outcome", "learning_about") in tested
+    assert "learning" in s["latent"] and 0 < s["error_variances"]["learning"]
+    h1 = next(h for h in result["hypotheses"] if h["id"] == "H1")
+    est = next(p["est"] for p in s["params"] if (p["lhs"], p["op"], p["rhs"]) ==
+               ("learning", "~", "jd_sum"))
+    assert est == h1["estimate"]
+    med = result["mediation"]["H4"]
+    ind = next(e for e in med["effects"] if e["effect"] == "indirect")
+    assert ind["ci_lower"] <= ind["estimate"] <= ind["ci_upper"]
+    mod = result["moderation"]["H5"]
+    assert [r["level"] for r in mod["simple_slopes"]] == ["-1 SD", "mean", "+1 SD"]
+    assert len(mod["johnson_neyman"]["curve"]) == 61
+    assert set(result["quadratic"]) == {"H6b"} and set(result["response_surface"]) == {"H2"}

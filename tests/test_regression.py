@@ -162,3 +162,19 @@ def test_bad_input_is_reported():
         reg.response_surface(d2, "y", "x", "k")
     with pytest.raises(ModelSpecificationError, match="n_boot"):
         reg.mediation_bootstrap(d, "x", "m", "y", n_boot=1)
+
+
+def test_simple_slope_lines_and_jn_curve_agree_with_the_fit():
+    import statsmodels.formula.api as smf
+
+    d = _synthetic()
+    res = reg.moderation(d, "y", "x", "m", controls=["c"], cov_type="nonrobust")
+    fit = smf.ols("y ~ x * m + c", d).fit()   # uncentred: same fitted surface
+    for row in res.simple_slopes.itertuples():
+        for xv in (-1.0, 2.0):
+            new = pd.DataFrame({"x": [xv], "m": [row.moderator], "c": [d["c"].mean()]})
+            assert row.intercept + row.estimate * xv == pytest.approx(
+                float(fit.predict(new).iloc[0]), rel=1e-10)
+    curve = res.conditional_slopes(list(res.jn_bounds))
+    t_crit = stats.t.ppf(0.975, res.df_resid)
+    np.testing.assert_allclose(np.abs(curve["t"]), t_crit, rtol=1e-9, atol=0)
