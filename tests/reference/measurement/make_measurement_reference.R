@@ -1,0 +1,51 @@
+# Reference values for tests/test_measurement_reference.py (analysis/measurement.py).
+# Run from the repository root:
+#   Rscript tests/reference/measurement/make_measurement_reference.R
+# Versions used: R 4.2.2, lavaan 0.6.14, jsonlite 1.8.4 (Debian bookworm r-cran-* packages).
+#
+# Data: tests/reference/measurement/learning_trust_items.csv, made with
+#   analysis.simulate.simulate_study(n=500, dyads=0, seed=4101, missing=0, careless=0),
+#   respondents flagged by analysis.scoring.score() dropped, reverse-keyed items recoded
+#   (8 - x), the 19 items of info_sharing, joint_sensemaking, knowledge_integration, trust.
+# Models: the syntax of analysis.measurement.measurement_syntax(scales=[...]) without and
+# with the second-order factor relationship_learning; WLSMV (all items ordered) and MLR.
+# Writes tests/reference/measurement/learning_trust.json.
+suppressPackageStartupMessages({
+  library(lavaan)
+  library(jsonlite)
+})
+stopifnot(packageVersion("lavaan") == "0.6.14")
+dir <- "tests/reference/measurement"
+x <- read.csv(file.path(dir, "learning_trust_items.csv"))
+block <- function(f, k) paste0(f, " =~ ", paste0(f, "_", seq_len(k), collapse = " + "))
+first <- paste(block("info_sharing", 5), block("joint_sensemaking", 5),
+               block("knowledge_integration", 5), block("trust", 4), sep = "\n")
+second <- paste(first,
+  "relationship_learning =~ info_sharing + joint_sensemaking + knowledge_integration",
+  sep = "\n")
+fit_keys <- c("npar", "chisq", "df", "pvalue", "chisq.scaled", "df.scaled", "pvalue.scaled",
+              "chisq.scaling.factor", "cfi", "tli", "rmsea", "srmr", "cfi.scaled",
+              "rmsea.scaled", "cfi.robust", "rmsea.robust", "tli.robust", "aic", "bic")
+one <- function(model, estimator) {
+  fit <- if (estimator == "WLSMV") cfa(model, x, estimator = "WLSMV", ordered = names(x)) else
+    cfa(model, x, estimator = estimator)
+  pe <- parameterEstimates(fit, standardized = TRUE)
+  fm <- fitMeasures(fit)
+  fm <- fm[intersect(fit_keys, names(fm))]
+  list(fit = fit, out = list(
+    syntax = model,
+    params = list(lhs = pe$lhs, op = pe$op, rhs = pe$rhs, est = pe$est, se = pe$se,
+                  std_all = pe$std.all),
+    fit = as.list(setNames(unname(fm), gsub(".", "_", names(fm), fixed = TRUE)))))
+}
+res <- list(n = nrow(x))
+for (est in c("WLSMV", "MLR")) {
+  a <- one(first, est)
+  b <- one(second, est)
+  lrt <- lavTestLRT(a$fit, b$fit)
+  res[[est]] <- list(first_order = a$out, second_order = b$out,
+                     lrt = list(chisq_diff = lrt[2, "Chisq diff"], df_diff = lrt[2, "Df diff"],
+                                pvalue = lrt[2, "Pr(>Chisq)"]))
+}
+write_json(res, file.path(dir, "learning_trust.json"), digits = NA, auto_unbox = TRUE,
+           pretty = TRUE)
