@@ -1,0 +1,203 @@
+"""analysis.measurement on the demo study: JSON-ready output, flags, invariance, errors."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.measurement import (
+    HIGHER_ORDER,
+    LEARNING_SCALES,
+    fit_measurement_model,
+    measurement_syntax,
+)
+from analysis.reliability import measurement_blocks
+from analysis.scoring import score
+from analysis.validity import THRESHOLDS
+from instruments.errors import DataError, ModelSpecificationError
+from instruments.loader import load_instrument
+
+DEMO = Path(__file__).resolve().parents[1] / "data" / "demo" / "alliance_demo.csv"
+SCALES = [*LEARNING_SCALES, "trust", "marker"]
+
+
+@pytest.fixture(scope="module")
+def inst():
+    return load_instrument()
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return pd.read_csv(DEMO)
+
+
+@pytest.fixture(scope="module")
+def out(demo, inst):
+    return fit_measurement_model(demo, inst, scales=SCALES,
+                                 invariance_groups=("firm_role", "language"),
+                                 invariance_scales=("info_sharing",))
+
+
+# --------------------------------------------------------------------------- syntax
+
+
+def test_syntax_has_every_scale_with_its_items(inst):
+    blocks = measurement_blocks(measurement_syntax(inst))
+    assert blocks == inst.scale_items()
+
+
+def test_second_order_syntax(inst):
+    blocks = measurement_blocks(measurement_syntax(inst, second_order=True))
+    assert blocks[HIGHER_ORDER] == list(LEARNING_SCALES)
+    assert set(blocks) - {HIGHER_ORDER} == set(inst.scale_items())
+
+
+def test_method_factor_syntax(inst):
+    syntax = measurement_syntax(inst, scales=["trust", "marker"], method_factor=True)
+    blocks = measurement_blocks(syntax)
+    items = inst.scale_items()["trust"] + inst.scale_items()["marker"]
+    assert [i.split("*")[-1] for i in blocks["method"]] == items
+    assert "method ~~ 0*trust" in syntax and "method ~~ 0*marker" in syntax
+
+
+def test_syntax_errors(inst):
+    with pytest.raises(ModelSpecificationError, match="not_a_scale"):
+        measurement_syntax(inst, scales=["trust", "not_a_scale"])
+    with pytest.raises(ModelSpecificationError, match="knowledge_integration"):
+        measurement_syntax(inst, scales=["info_sharing", "joint_sensemaking"], second_order=True)
+
+
+# --------------------------------------------------------------------------- demo fit
+
+
+def test_json_ready(out):
+    text = json.dumps(out, allow_nan=False)
+    assert json.loads(text)["scales"] == SCALES
+
+
+def test_exclusions_reported(out, demo, inst):
+    flagged = int(score(demo, inst)["exclude"].sum())
+    assert flagged > 0
+    assert out["n_excluded"] == flagged
+    assert out["n_used"] == len(demo) - flagged
+    assert out["missing"] == "pairwise"  # the demo items have missing answers
+
+
+def test_fit_numbers(out):
+    assert out["converged"] == {"first_order": True, "second_order": True}
+    for order in ("first_order", "second_order"):
+        f = out["fit"][order]
+        for k in ("chisq", "chisq_scaled", "df", "cfi_robust", "rmsea_robust", "srmr"):
+            assert isinstance(f[k], float) and math.isfinite(f[k]), (order, k)
+        assert f["aic"] is None and f["bic"] is None  # undefined for WLSMV
+    assert any("AIC/BIC" in w for w in out["warnings"])
+
+
+def test_second_order_comparison(out):
+    cmp = out["second_order_comparison"]
+    f1, f2 = out["fit"]["first_order"], out["fit"]["second_order"]
+    assert cmp["df_diff"] == f2["df"] - f1["df"] > 0
+    assert 0.0 <= cmp["pvalue"] <= 1.0 and cmp["chisq_diff"] >= 0.0
+    assert "Satorra" in cmp["method"]
+    assert cmp["delta_cfi"] == pytest.approx(f2["cfi_robust"] - f1["cfi_robust"], abs=1e-12)
+    assert [r["factor"] for r in out["second_order_loadings"]] == list(LEARNING_SCALES)
+
+
+def test_reliability_per_scale(out, demo, inst):
+    rel = out["reliability"]
+    assert list(rel) == SCALES
+    for scale, r in rel.items():
+        for k in ("alpha", "alpha_ci_lower", "alpha_ci_upper", "cr", "ave", "htmt_max",
+                  "fornell_larcker_margin", "min_std_loading"):
+            assert isinstance(r[k], float), (scale, k)
+        assert r["alpha_ci_lower"] < r["alpha"] < r["alpha_ci_upper"]
+        assert r["omega"] is None  # WLSMV: stated in the definition
+        assert r["n_items"] == len(inst.scale_items()[scale])
+        std = [row["std_all"] for row in out["loadings"][scale]]
+        assert r["ave"] == pytest.approx(np.mean(np.square(std)), rel=1e-12)
+    assert "omega is NaN" in out["reliability_definition"]
+
+
+def test_flags_follow_thresholds(out):
+    cut = {(t.measure, t.comparison): t.value for t in THRESHOLDS if t.measure != "htmt"}
+    htmt_cut = min(t.value for t in THRESHOLDS if t.measure == "htmt")  # conservative .85
+    for r in out["reliability"].values():
+        fails = " ".join(r["fails"])
+        assert r["passes"] is (not r["fails"])
+        assert ("alpha >=" in fails) is (r["alpha"] < cut[("alpha", ">=")])
+        assert ("ave >=" in fails) is (r["ave"] < cut[("ave", ">=")])
+        assert ("cr >=" in fails) is (r["cr"] < cut[("cr", ">=")])
+        assert ("htmt" in fails) is (r["htmt_max"] >= htmt_cut)
+        assert ("fornell_larcker" in fails) is (r["fornell_larcker_margin"] <= 0)
+    failing = [s for s, r in out["reliability"].items() if not r["passes"]]
+    if failing:
+        assert any(", ".join(failing) in w for w in out["warnings"])
+
+
+def test_htmt_and_fornell_larcker_square(out):
+    for table in (out["htmt"], out["fornell_larcker"]):
+        assert list(table) == SCALES
+        for f in SCALES:
+            assert list(table[f]) == SCALES
+    assert out["htmt"]["trust"]["info_sharing"] == pytest.approx(
+        out["htmt"]["info_sharing"]["trust"], abs=1e-12)
+
+
+def test_invariance_levels_reported(out, demo):
+    for group in ("firm_role", "language"):
+        inv = out["invariance"][group]
+        assert [r["level"] for r in inv["levels"]] == ["configural", "metric", "scalar"]
+        assert inv["groups"] == {k: int(v) for k, v in inv["groups"].items()}
+        assert sum(inv["groups"].values()) == out["n_used"]
+        assert inv["levels"][0]["delta_chisq"] is None
+        for row in inv["levels"][1:]:
+            assert row["delta_df"] > 0 and 0.0 <= row["delta_pvalue"] <= 1.0
+        assert inv["highest_level_supported"] in ("configural", "metric", "scalar")
+        assert inv["scales"] == ["info_sharing"]
+
+
+def test_method_checks(out):
+    mv = out["method_variance"]
+    assert 0.0 < mv["harman"]["prop_var"] < 1.0
+    assert mv["harman"]["flag"] is (mv["harman"]["prop_var"] >= 0.5)
+    pairs = mv["marker"]["pairs"]
+    assert len(pairs) == mv["marker"]["n_pairs"] == 6  # 4 substantive scales
+    assert mv["ulmc"]["scales"] == list(LEARNING_SCALES)
+    assert [r["model"] for r in mv["ulmc"]["fit"]] == ["traits", "traits_method"]
+    assert 0.0 <= mv["ulmc"]["mean_method_share"] <= 1.0
+
+
+# --------------------------------------------------------------------------- MLR, errors
+
+
+def test_mlr_gives_omega_and_aic(demo, inst):
+    res = fit_measurement_model(demo, inst, estimator="MLR", scales=["trust", "marker"],
+                                compare_second_order=True, invariance_groups=(),
+                                method_checks=False)
+    assert res["missing"] == "ml"
+    assert res["second_order_comparison"] is None
+    assert any("Second-order comparison skipped" in w for w in res["warnings"])
+    for r in res["reliability"].values():
+        assert 0.0 < r["omega"] < 1.0
+    assert isinstance(res["fit"]["first_order"]["aic"], float)
+    assert res["method_variance"] is None and res["invariance"] == {}
+
+
+def test_missing_scale_is_a_data_error(demo, inst):
+    with pytest.raises(DataError, match=r"trust \(trust_1, trust_2"):
+        fit_measurement_model(demo.drop(columns=["trust_1", "trust_2"]), inst)
+
+
+def test_too_few_respondents(demo, inst):
+    with pytest.raises(DataError, match="at least 50"):
+        fit_measurement_model(demo.head(30), inst, scales=["trust"], invariance_groups=())
+
+
+def test_unknown_estimator(demo, inst):
+    with pytest.raises(ModelSpecificationError, match="estimator"):
+        fit_measurement_model(demo, inst, estimator="ULS")
