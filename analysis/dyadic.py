@@ -554,7 +554,7 @@ def dyadic_analysis(
     -------
     dict
         ``n_respondents, n_excluded, n_dyads, n_single_informants, agreement``
-        (``{scale: {"icc1", "icc2", "f", "pvalue", "n_dyads", "rwg_j_mean",
+        (``{scale: {"icc1", "icc2", "f", "pvalue", "n_dyads", "n_obs", "rwg_j_mean",
         "rwg_j_median", "rwg_j_share_above", "rwg_j_n"}}``), ``agreement_notes``,
         ``dependence`` (descriptives of the dyad-level indices), ``perception``
         (perception gap and correlation with the partner's self-report: pooled, A, B),
@@ -626,7 +626,7 @@ def dyadic_analysis(
         except DataError as err:
             warnings.append(f"ICC of {scale} undefined: {err}")
             res = {"icc1": np.nan, "icc2": np.nan, "f": np.nan, "pvalue": np.nan,
-                   "n_groups": np.nan}
+                   "n_groups": np.nan, "n_obs": np.nan}
         n_opt = _n_options(instrument, scale)
         rwg = rwg_j(pair_items[its], pair_items["alliance_id"].astype("string"),
                     n_options=n_opt)["rwg_j"].dropna()
@@ -635,7 +635,7 @@ def dyadic_analysis(
                             "answers to all its items.")
         agreement[scale] = {
             "icc1": res["icc1"], "icc2": res["icc2"], "f": res["f"], "pvalue": res["pvalue"],
-            "n_dyads": res["n_groups"],
+            "n_dyads": res["n_groups"], "n_obs": res["n_obs"],
             "rwg_j_mean": float(rwg.mean()) if len(rwg) else np.nan,
             "rwg_j_median": float(rwg.median()) if len(rwg) else np.nan,
             "rwg_j_share_above": float((rwg >= RWG_CUTOFF).mean()) if len(rwg) else np.nan,
