@@ -265,18 +265,15 @@ def rwg_j(
     ranvar = (n_options**2 - 1) / 12.0
     x = items.apply(pd.to_numeric, errors="coerce").astype(float)
     frame = x.assign(_g=np.asarray(groups)).dropna()
+    grouped = frame.groupby("_g", sort=True)
+    sizes = grouped.size().astype(float)
+    s2 = grouped.var(ddof=1).mean(axis=1).clip(upper=ranvar)
     n_items = x.shape[1]
-    rows = []
-    for g, block in frame.groupby("_g", sort=True):
-        vals = block.drop(columns="_g").to_numpy()
-        if vals.shape[0] < 2:
-            rows.append({"group": g, "rwg_j": np.nan, "gsize": float(vals.shape[0])})
-            continue
-        s2 = min(float(vals.var(axis=0, ddof=1).mean()), ranvar)
-        core = n_items * (1.0 - s2 / ranvar)
-        rows.append({"group": g, "rwg_j": core / (core + s2 / ranvar),
-                     "gsize": float(vals.shape[0])})
-    return pd.DataFrame(rows, columns=["group", "rwg_j", "gsize"])
+    core = n_items * (1.0 - s2 / ranvar)
+    value = (core / (core + s2 / ranvar)).where(sizes >= 2)
+    rows = pd.DataFrame({"group": sizes.index, "rwg_j": value.reindex(sizes.index).to_numpy(),
+                         "gsize": sizes.to_numpy()})
+    return rows.reset_index(drop=True)
 
 
 # ---------------------------------------------------------------------------
