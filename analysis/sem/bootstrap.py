@@ -665,49 +665,15 @@ def _resolve_jobs(n_jobs: int | None) -> int:
     return int(n_jobs)
 
 
-def _worker_init() -> None:
-    """One BLAS thread per worker process: the matrices are small, processes are many."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # optional
-        return
-    threadpool_limits(limits=1)
+def _execute(fn, payload, ids: list[int], n_jobs: int, progress: bool, desc: str,
+             executor: Any = None):
+    """Run ``fn(payload, chunk)`` over chunks of ``ids`` on ``executor`` (an
+    :class:`analysis.distributed.Executor`; default serial or ``n_jobs`` processes)."""
+    from analysis.distributed import ProcessExecutor, SerialExecutor
 
-
-def _execute(fn, payload, ids: list[int], n_jobs: int, progress: bool, desc: str):
-    """Run ``fn(payload, chunk)`` over chunks of ``ids``, serially or in processes."""
-    chunk = max(1, min(50, len(ids) // (4 * n_jobs) or 1))
-    chunks = [ids[i:i + chunk] for i in range(0, len(ids), chunk)]
-    bar = None
-    if progress:
-        try:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(total=len(ids), desc=desc, leave=False)
-        except ImportError:  # pragma: no cover - tqdm is a dependency
-            bar = None
-    results: list = []
-    try:
-        if n_jobs == 1:
-            for c in chunks:
-                results.extend(fn(payload, c))
-                if bar is not None:
-                    bar.update(len(c))
-        else:
-            from concurrent.futures import ProcessPoolExecutor, as_completed
-
-            with ProcessPoolExecutor(max_workers=n_jobs, initializer=_worker_init) as ex:
-                futs = [ex.submit(fn, payload, c) for c in chunks]
-                for fut in as_completed(futs):
-                    part = fut.result()
-                    results.extend(part)
-                    if bar is not None:
-                        bar.update(len(part))
-    finally:
-        if bar is not None:
-            bar.close()
-    results.sort(key=lambda r: r[0])
-    return results
+    if executor is None:
+        executor = SerialExecutor() if n_jobs == 1 else ProcessExecutor(n_jobs)
+    return executor.map(fn, payload, ids, progress=progress, desc=desc)
 
 
 def bootstrap(
@@ -722,6 +688,7 @@ def bootstrap(
     bca: bool = False,
     start: np.ndarray | None = None,
     progress: bool | None = None,
+    executor: Any = None,
 ) -> BootstrapResult:
     """Nonparametric bootstrap of a structural equation model.
 
@@ -749,6 +716,9 @@ def bootstrap(
         The full-sample estimate (else it is fitted here).
     progress : bool, optional
         Show a tqdm progress bar; default: when stderr is a terminal.
+    executor : analysis.distributed.Executor, optional
+        Where the draws run (serial, local processes or a Dask cluster); overrides
+        ``n_jobs``.  The result is identical on every executor.
 
     Returns
     -------
@@ -778,7 +748,8 @@ def bootstrap(
                                                statistic=statistics)
     jobs = _resolve_jobs(n_jobs)
     show = sys.stderr.isatty() if progress is None else bool(progress)
-    res = _execute(run_draws, payload, list(range(int(n_boot))), jobs, show, "bootstrap")
+    res = _execute(run_draws, payload, list(range(int(n_boot))), jobs, show, "bootstrap",
+                   executor)
     ok = [v for _, s, v in res if s == OK]
     n_failed = sum(1 for _, s, _ in res if s == FAILED)
     n_nonconv = sum(1 for _, s, _ in res if s == NOT_CONVERGED)
@@ -791,7 +762,8 @@ def bootstrap(
     jack = None
     if bca:
         n_cases = sum(y.shape[0] for y in payload.arrays)
-        jr = _execute(run_jackknife, payload, list(range(n_cases)), jobs, show, "jackknife")
+        jr = _execute(run_jackknife, payload, list(range(n_cases)), jobs, show, "jackknife",
+                      executor)
         jack = np.vstack([v if v is not None else np.full(len(names), np.nan)
                           for _, _, v in jr])
     for a in (full, draws):
