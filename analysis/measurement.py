@@ -666,7 +666,10 @@ def fit_measurement_model(
         "loadings": {s: loadings[loadings["lhs"] == s][["rhs", "est", "se", "std_all"]]
                      .rename(columns={"rhs": "item"}) for s in blocks},
         "reliability": rel,
-        "reliability_definition": definition,
+        "reliability_definition": definition + (
+            "  alpha as psych::alpha() (pairwise, Feldt CI) on the reverse-keyed items; HTMT as "
+            "semTools::htmt() (HTMT2) with pairwise correlations; Fornell-Larcker: sqrt(AVE) "
+            "on the diagonal, model-implied factor correlations off it."),
         "htmt": {f: ht.loc[f].to_dict() for f in ht.index},
         "fornell_larcker": {f: fl.loc[f].to_dict() for f in fl.index},
         "thresholds": thresholds(),
