@@ -227,7 +227,9 @@ def compare_orders(first: Any, second: Any, estimator: str) -> dict[str, Any]:
         MLR: Satorra-Bentler 2001; ML: likelihood ratio; NaN if the models have the same
         df), ``delta_cfi, delta_tli, delta_rmsea, delta_srmr`` (robust versions where
         defined), ``aic_first_order, aic_second_order, delta_aic`` and the same for BIC
-        (NaN for WLSMV), ``note``.
+        (NaN for WLSMV), ``note``.  :func:`fit_measurement_model` adds
+        ``omega_higher_order`` (hierarchical omega of ``relationship_learning``; NaN for
+        WLSMV).
 
     Examples
     --------
@@ -329,6 +331,22 @@ def _reliability(res: Any, data: pd.DataFrame, blocks: Mapping[str, list[str]],
             "ave": float(av.get(scale, np.nan)),
         }
     return out, fl, definition
+
+
+def _omega_higher(res: Any, data: pd.DataFrame, blocks: Mapping[str, list[str]],
+                  estimator: str) -> float:
+    """Hierarchical omega of the second-order factor (semTools ``compRelSEM(higher=)``).
+
+    NaN for WLSMV (no observed-scale omega for ordered items, as in :func:`_reliability`).
+    """
+    from analysis.reliability import omega
+
+    if estimator == "WLSMV":
+        return float("nan")
+    items = [i for v in blocks.values() for i in v]
+    om = omega(res.params, sample_cov=_covariance(data, items), higher=[HIGHER_ORDER])
+    row = om[om["factor"] == HIGHER_ORDER]
+    return float(row["omega"].iloc[0]) if len(row) else float("nan")
 
 
 def _check(measure: str, value: float) -> list[str]:
@@ -626,6 +644,8 @@ def fit_measurement_model(
             so = p2[(p2["op"] == "=~") & (p2["lhs"] == HIGHER_ORDER)]
             second_loadings = so[["rhs", "est", "se", "std_all"]].rename(
                 columns={"rhs": "factor"})
+            if comparison is not None:
+                comparison["omega_higher_order"] = _omega_higher(res2, data, blocks, estimator)
 
     params = res1.params
     loadings = params[params["op"] == "=~"]

@@ -122,3 +122,14 @@ def test_second_order_difference_test_matches_lavtestlrt(result):
     f1, f2 = REF[est]["first_order"]["fit"], REF[est]["second_order"]["fit"]
     key = "cfi_robust" if "cfi_robust" in f1 else "cfi"
     assert_close(cmp["delta_cfi"], f2[key] - f1[key], atol=FIT_ATOL, what="delta CFI")
+
+
+def test_hierarchical_omega(result):
+    """MLR: semTools::compRelSEM(fit, higher = "relationship_learning"); WLSMV: undefined."""
+    est, out = result
+    value = out["second_order_comparison"]["omega_higher_order"]
+    if est == "WLSMV":
+        assert value is None
+        return
+    assert_close(value, REF[est]["omega_higher_order"], atol=EST_ATOL,
+                 what="hierarchical omega")

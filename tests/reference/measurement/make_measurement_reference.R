@@ -1,7 +1,7 @@
 # Reference values for tests/test_measurement_reference.py (analysis/measurement.py).
 # Run from the repository root:
 #   Rscript tests/reference/measurement/make_measurement_reference.R
-# Versions used: R 4.2.2, lavaan 0.6.14, jsonlite 1.8.4 (Debian bookworm r-cran-* packages).
+# Versions used: R 4.2.2, lavaan 0.6.14, semTools 0.5-6, jsonlite 1.8.4 (Debian bookworm r-cran-* packages).
 #
 # Data: tests/reference/measurement/learning_trust_items.csv, made with
 #   analysis.simulate.simulate_study(n=500, dyads=0, seed=4101, missing=0, careless=0),
@@ -13,8 +13,9 @@
 suppressPackageStartupMessages({
   library(lavaan)
   library(jsonlite)
+  library(semTools)
 })
-stopifnot(packageVersion("lavaan") == "0.6.14")
+stopifnot(packageVersion("lavaan") == "0.6.14", packageVersion("semTools") == "0.5.6")
 dir <- "tests/reference/measurement"
 x <- read.csv(file.path(dir, "learning_trust_items.csv"))
 block <- function(f, k) paste0(f, " =~ ", paste0(f, "_", seq_len(k), collapse = " + "))
@@ -46,6 +47,10 @@ for (est in c("WLSMV", "MLR")) {
   res[[est]] <- list(first_order = a$out, second_order = b$out,
                      lrt = list(chisq_diff = lrt[2, "Chisq diff"], df_diff = lrt[2, "Df diff"],
                                 pvalue = lrt[2, "Pr(>Chisq)"]))
+  if (est == "MLR") {
+    om <- compRelSEM(b$fit, higher = "relationship_learning")
+    res[[est]]$omega_higher_order <- unname(om[["relationship_learning"]])
+  }
 }
 write_json(res, file.path(dir, "learning_trust.json"), digits = NA, auto_unbox = TRUE,
            pretty = TRUE)
