@@ -124,6 +124,9 @@ def generic(value: Any, path: str, title: str, counter: Counter, *, kind: str = 
     if is_scalar(value):
         if is_number(value) or value is None:
             return f"<p>{esc(_label(title))}: {num(value, path, kind, tag='span')}</p>"
+        if _long_text(value):
+            return (f"<details><summary>{esc(_label(title))}</summary>"
+                    f'<pre class="code">{esc(value)}</pre></details>')
         return f"<p>{esc(_label(title))}: {esc(fmt(value))}</p>"
     if isinstance(value, list):
         if not value:
@@ -134,6 +137,17 @@ def generic(value: Any, path: str, title: str, counter: Counter, *, kind: str = 
         if all(is_number(v) or v is None for v in value):
             inner = ", ".join(num(v, join(path, i), kind, tag="span") for i, v in enumerate(value))
             return f"<p>{esc(_label(title))}: {inner}</p>"
+        if all(isinstance(v, Mapping) for v in value) and any(
+                _complex(x) for v in value for x in v.values()):
+            # records holding tables of their own: one block per record
+            level = min(depth + 4, 6)
+            parts = [f"<h{level}>{esc(_label(title))}</h{level}>"]
+            for i, rec in enumerate(value):
+                name = next((str(rec[k]) for k in ("id", "name", "model", "label", "outcome")
+                             if isinstance(rec.get(k), str)), str(i + 1))
+                parts.append(generic(rec, join(path, i), f"{title} {name}", counter, kind=kind,
+                                     depth=depth + 1))
+            return "\n".join(parts)
         if all(isinstance(v, Mapping) for v in value):
             cols: list[str] = list(dict.fromkeys(k for v in value for k in v))
             rows = []
@@ -148,7 +162,7 @@ def generic(value: Any, path: str, title: str, counter: Counter, *, kind: str = 
     if isinstance(value, Mapping):
         if not value:
             return f"<p>{esc(_label(title))}: none.</p>"
-        if all(is_scalar(v) for v in value.values()):
+        if all(is_scalar(v) and not _long_text(v) for v in value.values()):
             rows = [[text_cell(_label(k), tag="th"), _cell(v, join(path, k), kind, True, counter)]
                     for k, v in value.items()]
             return table(_label(title), ["", "value"], rows, number=counter.table())
@@ -164,10 +178,31 @@ def generic(value: Any, path: str, title: str, counter: Counter, *, kind: str = 
                          number=counter.table())
         level = min(depth + 4, 6)
         parts = [f"<h{level}>{esc(_label(title))}</h{level}>"]
+        flat = {k: v for k, v in value.items() if is_scalar(v) and not _long_text(v)}
+        if len(flat) > 1:  # the scalars of a mixed mapping as one small table
+            rows = [[text_cell(_label(k), tag="th"), _cell(v, join(path, k), kind, True, counter)]
+                    for k, v in flat.items()]
+            parts.append(table(_label(title), ["", "value"], rows, number=counter.table()))
         for k, v in value.items():
+            if len(flat) > 1 and k in flat:
+                continue
             parts.append(generic(v, join(path, k), str(k), counter, kind=kind, depth=depth + 1))
         return "\n".join(parts)
     return f"<p>{esc(_label(title))}: {esc(value)}</p>"
+
+
+def _long_text(v: Any) -> bool:
+    """Text that needs its own block (model syntax, long notes)."""
+    return isinstance(v, str) and ("\n" in v or len(v) > 160)
+
+
+def _complex(v: Any) -> bool:
+    """A value that does not fit in a table cell: a list of mappings or a mapping of mappings."""
+    if isinstance(v, list):
+        return any(isinstance(x, Mapping | list) for x in v)
+    if isinstance(v, Mapping):
+        return any(isinstance(x, Mapping | list) for x in v.values())
+    return False
 
 
 def _cell(v: Any, path: str, kind: str, present: bool, counter: Counter) -> str:

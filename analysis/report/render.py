@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from importlib import resources
 from typing import Any
@@ -87,6 +88,13 @@ def _first_key(d: Any, *keys: str) -> str | None:
 
 def _empty(v: Any) -> bool:
     return v is None or (isinstance(v, Mapping | list | str) and len(v) == 0)
+
+
+def _text(v: Any) -> str:
+    """A non-numeric value as cell text (lists joined, empty list as a dash)."""
+    if isinstance(v, list):
+        return ", ".join(str(x) for x in v) if v else "\u2013"
+    return fmt(v)
 
 
 def _label(name: Any) -> str:
@@ -273,7 +281,8 @@ class _Report:
                                       " Loadings, omega, CR, AVE, HTMT and Fornell-Larcker "
                                       "need it."))
             return "\n".join(parts)
-        if m.get("converged") is False:
+        conv = m.get("converged")
+        if conv is False or (isinstance(conv, Mapping) and False in conv.values()):
             parts.append('<p class="na">The measurement model did not converge; its estimates '
                          "are not interpretable.</p>")
         used = {"fit", "warnings", "estimator", "converged", "invariance", "cmv", "available",
@@ -312,32 +321,42 @@ class _Report:
         return "\n".join(parts)
 
     def loadings(self, value: Any, path: str) -> str:
+        if isinstance(value, Mapping) and value and all(
+                isinstance(v, list) and all(isinstance(r, Mapping) for r in v)
+                for v in value.values()):
+            flat = [(join(path, f, i), {"factor": f, **r}) for f, recs in value.items()
+                    for i, r in enumerate(recs)]
+            return self._loading_table(flat)
         if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
-            cols_pref = ["factor", "lhs", "item", "rhs", "est", "se", "std_all", "pvalue",
-                         "ci_lower", "ci_upper"]
-            keys = list(dict.fromkeys(k for v in value for k in v))
-            cols = [c for c in cols_pref if c in keys] + [c for c in keys if c not in cols_pref]
-            kinds = {"est": "est", "se": "est", "std_all": "std", "pvalue": "p", "z": "est",
-                     "ci_lower": "est", "ci_upper": "est", "std_lv": "est"}
-            header = {"lhs": "Factor", "rhs": "Item", "factor": "Factor", "item": "Item",
-                      "est": "B", "se": "SE", "std_all": "\u03b2", "pvalue": "p", "op": "op"}
-            rows = []
-            for i, rec in enumerate(value):
-                cells = []
-                for c in cols:
-                    v = rec.get(c)
-                    if c not in rec:
-                        cells.append('<td class="empty"></td>')
-                    elif is_number(v) or v is None:
-                        cells.append(num(v, join(path, i, c), kinds.get(c, "est")))
-                    else:
-                        cells.append(text_cell(_label(v) if c in ("factor", "lhs") else v))
-                rows.append(cells)
-            return table("Standardized factor loadings", [header.get(c, _label(c)) for c in cols],
-                         rows, number=self.c.table(),
-                         note="\u03b2 = completely standardized loading (lavaan std.all); "
-                              "conventional minimum .708 (Hair et al., 2019).")
+            return self._loading_table([(join(path, i), r) for i, r in enumerate(value)])
         return self.generic(value, path, "standardized loadings", "std")
+
+    def _loading_table(self, recs: list[tuple[str, Mapping[str, Any]]]) -> str:
+        value = [r for _, r in recs]
+        cols_pref = ["factor", "lhs", "item", "rhs", "est", "se", "std_all", "pvalue",
+                     "ci_lower", "ci_upper"]
+        keys = list(dict.fromkeys(k for v in value for k in v))
+        cols = [c for c in cols_pref if c in keys] + [c for c in keys if c not in cols_pref]
+        kinds = {"est": "est", "se": "est", "std_all": "std", "pvalue": "p", "z": "est",
+                 "ci_lower": "est", "ci_upper": "est", "std_lv": "est"}
+        header = {"lhs": "Factor", "rhs": "Item", "factor": "Factor", "item": "Item",
+                  "est": "B", "se": "SE", "std_all": "\u03b2", "pvalue": "p", "op": "op"}
+        rows = []
+        for (rpath, rec) in recs:
+            cells = []
+            for c in cols:
+                v = rec.get(c)
+                if c not in rec:
+                    cells.append('<td class="empty"></td>')
+                elif is_number(v) or v is None:
+                    cells.append(num(v, join(rpath, c), kinds.get(c, "est")))
+                else:
+                    cells.append(text_cell(_label(v) if c in ("factor", "lhs") else v))
+            rows.append(cells)
+        return table("Standardized factor loadings", [header.get(c, _label(c)) for c in cols],
+                     rows, number=self.c.table(),
+                     note="\u03b2 = completely standardized loading (lavaan std.all); "
+                          "conventional minimum .708 (Hair et al., 2019).")
 
     def reliability(self, rel: Any, path: str,
                     title: str = "Reliability and convergent validity per scale") -> str:
@@ -356,7 +375,7 @@ class _Report:
             rows.append([text_cell(_label(f), tag="th")] + [
                 num(rec.get(k), join(path, f, k), kind) if k in rec and (
                     is_number(rec.get(k)) or rec.get(k) is None)
-                else (text_cell(fmt(rec.get(k))) if k in rec else '<td class="empty"></td>')
+                else (text_cell(_text(rec.get(k))) if k in rec else '<td class="empty"></td>')
                 for k, _, kind in cols])
         return table(title, ["Scale"] +
                      [c[1] for c in cols], rows, number=self.c.table(),
@@ -369,11 +388,13 @@ class _Report:
         if not isinstance(val, Mapping) or not all(isinstance(v, Mapping) for v in val.values()):
             return self.generic(val, path, title, "rel")
         names = list(val)
+        symmetric = all(isinstance(val.get(b), Mapping) and val[a].get(b) == val[b].get(a)
+                        for a in names for b in val[a])
         rows = []
         for i, a in enumerate(names):
             cells = [text_cell(_label(a), tag="th")]
             for j, b in enumerate(names):
-                if j > i or b not in val[a]:
+                if (j > i and symmetric) or b not in val[a]:
                     cells.append('<td class="empty"></td>')
                 elif i == j and not diag_bold:
                     cells.append('<td class="num">\u2014</td>')
@@ -397,8 +418,12 @@ class _Report:
             t = self.a.get(top)
             if not isinstance(t, Mapping):
                 continue
-            if isinstance(t.get("fit"), Mapping):
-                out.append((f"{top} model", join(pointer(top), "fit"), t["fit"]))
+            f = t.get("fit")
+            if isinstance(f, Mapping) and f and all(isinstance(v, Mapping) for v in f.values()):
+                for name, fm in f.items():
+                    out.append((f"{top}: {_label(name)}", join(pointer(top), "fit", name), fm))
+            elif isinstance(f, Mapping):
+                out.append((f"{top} model", join(pointer(top), "fit"), f))
             for k, v in t.items():
                 if isinstance(v, Mapping) and isinstance(v.get("fit"), Mapping) and k != "invariance":
                     out.append((f"{_label(k)} ({top})", join(pointer(top), k, "fit"), v["fit"]))
@@ -437,6 +462,9 @@ class _Report:
                            note="Conventional cut-offs (Hu &amp; Bentler, 1999): CFI/TLI "
                                 "\u2265 .95, RMSEA \u2264 .06, SRMR \u2264 .08. All fit measures "
                                 "are computed as lavaan 0.6's fitMeasures()."))
+        for label, path, f in sources:
+            parts.append(f"<details><summary>All fit measures: {esc(label)}</summary>"
+                         + self.generic(f, path, f"fit measures, {label}", "fit") + "</details>")
         return "\n".join(parts)
 
     def invariance(self) -> str:
@@ -495,8 +523,15 @@ class _Report:
                     rows.append({"lhs": lhs, "rhs": rhs, "std_all": None, "pvalue": None,
                                  "hypothesis": None, "unlabelled": True})
         tested = {str(r.get(k)) for r in rows if not r.get("unlabelled") for k in ("lhs", "rhs")}
-        # paths from variables that take part in no tested path are controls: left out
-        rows = [r for r in rows if not r.get("unlabelled") or str(r.get("rhs")) in tested]
+        if key:
+            tested = set()
+        for h in self.a.get("hypotheses") or []:
+            if isinstance(h, Mapping) and isinstance(h.get("test"), str):
+                tested |= set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", h["test"]))
+        keep = tested | set(_get(s, "latent") or [])
+        # paths from variables that take part in no hypothesis and are no construct of the
+        # model (the control variables) are left out of the diagram
+        rows = [r for r in rows if str(r.get("rhs")) in keep or not tested]
         nodes: list[str] = []
         edges = []
         for r in rows:
@@ -517,7 +552,8 @@ class _Report:
             edges.append(Edge(rhs, lhs, text, sig))
         latent = list(_get(s, "latent") or [])
         r2 = {k: float(v) for k, v in (_get(s, "r2") or {}).items()
-              if is_number(v) and math.isfinite(float(v))} if isinstance(_get(s, "r2"), Mapping) else {}
+              if is_number(v) and math.isfinite(float(v)) and k in nodes} \
+            if isinstance(_get(s, "r2"), Mapping) else {}
         return nodes, edges, latent, r2
 
     def structural(self) -> str:
@@ -537,12 +573,14 @@ class _Report:
         else:
             parts.append(self.missing("the path diagram (no structural paths in the analysis)."))
         s = self.a.get("structural")
-        if isinstance(s, Mapping):
-            for k, v in s.items():
-                if k in ("fit", "latent"):
-                    continue
-                parts.append(self.generic(v, join("/structural", k), f"structural model: {k}",
-                                          "est"))
+        if isinstance(s, Mapping) and s.get("available") is False:
+            parts.append(self.missing(f"the structural model: {s.get('reason', 'not run')}"))
+        elif isinstance(s, Mapping):
+            if s.get("converged") is False:
+                parts.append('<p class="na">The structural model did not converge; its '
+                             "estimates are not interpretable.</p>")
+            rest = {k: v for k, v in s.items() if k not in ("fit", "available", "warnings")}
+            parts.append(self.generic(rest, "/structural", "structural model", "est"))
         return "\n".join(parts)
 
     def hypotheses(self) -> str:
@@ -588,7 +626,7 @@ class _Report:
             note += esc(mt) + " "
         out = table("Hypothesis tests and verdicts",
                     ["H", "Hypothesis", "Expected", "Test", "Estimate", "95% CI", "p",
-                     "p (Holm)", "Verdict"], rows, number=self.c.table(),
+                     "p (Holm)", "Verdict"], rows, number=self.c.table(), cls="apa verdicts",
                     note=note)
         if notes:
             out += ('<h3>Notes on the tests</h3><ul class="hypnotes">'
@@ -619,6 +657,11 @@ class _Report:
         mod = self.a.get("moderation")
         if not _empty(mod) and not any(p.startswith("/moderation") for p, _ in found):
             parts.append(self.generic(mod, "/moderation", "moderation", "est"))
+        for key, title in (("quadratic", "Curvilinear (quadratic) effects"),
+                           ("response_surface", "Response-surface analysis")):
+            val = self.a.get(key)
+            if not _empty(val):
+                parts.append(f"<h3>{title}</h3>" + self.generic(val, pointer(key), title, "est"))
         if not parts:
             hyps = [h for h in self.a.get("hypotheses") or [] if isinstance(h, Mapping)]
             mh = [h for h in hyps if any(w in str(h.get("method", "")).lower()
@@ -676,6 +719,9 @@ class _Report:
                                         float(r["ci_upper"])))
             bounds = [float(b) for b in (jn.get("bounds") or []) if is_number(b)]
             if pts:
+                lo_m, hi_m = min(p[0] for p in pts), max(p[0] for p in pts)
+                bounds = [b for b in bounds if lo_m <= b <= hi_m]
+            if pts:
                 parts.append(self.figure(figures.johnson_neyman(
                     pts, bounds, xlabel=_label(holder.get("moderator", "moderator")),
                     name=f"fig-jn-{self.c.figures + 1}"),
@@ -725,7 +771,7 @@ CONSUMED = {"n", "n_raw", "fieldwork", "response_rates", "sample", "missing", "e
             "descriptives", "correlations", "measurement", "invariance", "cmv",
             "method_variance", "common_method", "structural", "hypotheses", "mediation",
             "moderation", "dyadic", "warnings", "provenance", "estimator", "reliability",
-            "multiple_testing"}
+            "multiple_testing", "quadratic", "response_surface"}
 
 HYP_FIELDS = {"id", "statement", "expected_sign", "verdict", "estimate", "ci_lower",
               "ci_upper", "pvalue", "pvalue_holm", "method", "note"}

@@ -27,12 +27,45 @@ def instrument() -> Any:
     return load_instrument()
 
 
-@pytest.fixture(scope="session")
-def real_build(small_data: Any, instrument: Any) -> tuple[str, dict[str, Any]]:
-    """``(html, analysis)`` of the full pipeline on the small study."""
+#: A lighter measurement model for the tests (three scales, one invariance grouping, no
+#: second-order comparison): the full one takes minutes; the report layer is what is tested.
+LIGHT_MEASUREMENT = {"scales": ["trust", "value_creation", "info_sharing"],
+                     "compare_second_order": False, "invariance_groups": ("firm_role",),
+                     "invariance_scales": ["trust", "value_creation"]}
+
+
+#: Still lighter, for the degenerate-input tests.
+MINIMAL_MEASUREMENT = {**LIGHT_MEASUREMENT, "invariance_groups": (), "method_checks": False}
+
+
+def _light(original: Any, options: dict[str, Any]) -> Any:
+    def fit(df: Any, instrument: Any = None, **kwargs: Any) -> Any:
+        return original(df, instrument, **{**kwargs, **options})
+
+    return fit
+
+
+def build_light(data: Any, instrument: Any, *, minimal: bool = False,
+                **kwargs: Any) -> tuple[str, dict[str, Any]]:
+    """``build_report`` with :data:`LIGHT_MEASUREMENT` (if the measurement module exists)."""
     from analysis.report import build_report
 
-    return build_report(small_data, instrument=instrument, seed=SEED, bootstrap=BOOTSTRAP)
+    with pytest.MonkeyPatch.context() as mp:
+        try:
+            import analysis.measurement as meas
+        except ImportError:  # pragma: no cover - the study says "not available" then
+            pass
+        else:
+            options = MINIMAL_MEASUREMENT if minimal else LIGHT_MEASUREMENT
+            mp.setattr(meas, "fit_measurement_model",
+                       _light(meas.fit_measurement_model, options))
+        return build_report(data, instrument=instrument, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def real_build(small_data: Any, instrument: Any) -> tuple[str, dict[str, Any]]:
+    """``(html, analysis)`` of the whole pipeline on the small study."""
+    return build_light(small_data, instrument, seed=SEED, bootstrap=BOOTSTRAP)
 
 
 @pytest.fixture()

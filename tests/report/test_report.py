@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from analysis.report import build_report, render_html, section_ids, to_json_ready
+from analysis.report import render_html, section_ids, to_json_ready
 from analysis.report.check import check_report, parse_report
 from analysis.report.fmt import fmt
 from analysis.report.html import resolve
-from tests.report.conftest import BOOTSTRAP, SEED
+from tests.report.conftest import BOOTSTRAP, SEED, build_light
 from tests.report.fixture_analysis import fixture_analysis
 
 
@@ -141,8 +141,8 @@ def test_empty_analysis_still_renders() -> None:
 
 
 def test_very_few_responses_build_a_report(small_data: Any, instrument: Any) -> None:
-    html, analysis = build_report(small_data.head(6), instrument=instrument, seed=1,
-                                  bootstrap=5)
+    html, analysis = build_light(small_data.head(6), instrument, seed=1, bootstrap=5,
+                                 minimal=True)
     assert parse_report(html).sections[:16] == section_ids()
     assert "Not available:" in html or "failed" in html
     assert check_report(html, analysis) == []
@@ -150,8 +150,8 @@ def test_very_few_responses_build_a_report(small_data: Any, instrument: Any) -> 
 
 def test_missing_scale_builds_a_report(small_data: Any, instrument: Any) -> None:
     cols = [c for c in small_data.columns if c.startswith("trust_")]
-    html, analysis = build_report(small_data.drop(columns=cols), instrument=instrument, seed=1,
-                                  bootstrap=5)
+    html, analysis = build_light(small_data.drop(columns=cols), instrument, seed=1,
+                                 bootstrap=5, minimal=True)
     assert parse_report(html).sections[:16] == section_ids()
     assert check_report(html, analysis) == []
     text = re.sub(r"<[^>]+>", " ", html)
@@ -173,8 +173,7 @@ def test_real_report_checks_clean(real_build: tuple[str, dict]) -> None:
 
 def test_real_report_is_byte_identical_on_rebuild(small_data: Any, instrument: Any,
                                                   real_build: tuple[str, dict]) -> None:
-    again, analysis = build_report(small_data.copy(), instrument=instrument, seed=SEED,
-                                   bootstrap=BOOTSTRAP)
+    again, analysis = build_light(small_data.copy(), instrument, seed=SEED, bootstrap=BOOTSTRAP)
     assert again.encode("utf-8") == real_build[0].encode("utf-8")
     assert analysis == real_build[1]
 

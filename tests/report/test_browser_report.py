@@ -1,0 +1,74 @@
+"""The report in a real browser (headless Chromium): it renders, and screenshots to look at.
+
+Screenshots go to ``out/screenshots/report_*.png``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.ui.test_browser import CHROME_ARGS, SCREENSHOTS, _browser_paths
+
+
+@pytest.fixture()
+def driver() -> Any:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    chromium, chromedriver = _browser_paths()
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for arg in CHROME_ARGS:
+        options.add_argument(arg)
+    profile = tempfile.mkdtemp(prefix="chromium-report-")
+    options.add_argument(f"--user-data-dir={profile}")
+    options.add_argument("--window-size=1280,1000")
+    drv = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
+    drv.set_page_load_timeout(30)
+    yield drv
+    drv.quit()
+
+
+def test_report_renders_in_chromium(driver: Any, real_build: tuple[str, dict],
+                                    tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    html, analysis = real_build
+    page = tmp_path / "report.html"
+    page.write_text(html, encoding="utf-8")
+    driver.get(page.as_uri())
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(SCREENSHOTS / "report_top.png"))
+    # every section is displayed with its heading
+    for sid in ("summary", "measurement", "fit", "structural", "hypotheses",
+                "mediation-moderation", "dyadic", "provenance"):
+        sec = driver.find_element(By.ID, sid)
+        assert sec.is_displayed()
+        assert sec.find_element(By.TAG_NAME, "h2").text
+    # the path diagram is drawn at a readable size with all its boxes
+    svg = driver.find_element(By.CSS_SELECTOR, "svg.pathdiagram")
+    assert svg.size["width"] > 600 and svg.size["height"] > 150
+    n_nodes = len(svg.find_elements(By.CSS_SELECTOR, "rect[height='44.0'], ellipse"))
+    assert n_nodes >= 5
+    # the hypothesis table shows one row per hypothesis
+    rows = driver.find_elements(By.CSS_SELECTOR, "#hypotheses table.verdicts tbody tr")
+    assert len(rows) == len(analysis["hypotheses"])
+    # table text is legible: not smaller than 11 px
+    size = driver.execute_script(
+        "return parseFloat(getComputedStyle(document.querySelector('#hypotheses td')).fontSize)")
+    assert size >= 11
+    for sid, name in (("structural", "diagram"), ("hypotheses", "hypotheses"),
+                      ("fit", "fit"), ("mediation-moderation", "moderation"),
+                      ("item-distributions", "items")):
+        el = driver.find_element(By.ID, sid)
+        driver.execute_script("arguments[0].scrollIntoView();", el)
+        (SCREENSHOTS / f"report_{name}.png").write_bytes(el.screenshot_as_png)
+    driver.set_window_size(390, 844)  # phone width: tables scroll inside their box
+    driver.execute_script("window.scrollTo(0, 0);")
+    driver.save_screenshot(str(SCREENSHOTS / "report_phone.png"))
+    width = driver.execute_script("return document.documentElement.scrollWidth")
+    assert width <= 400, "the page must not scroll sideways on a phone"
