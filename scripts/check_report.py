@@ -5,11 +5,12 @@ Usage (from the repository root)::
 
     python scripts/check_report.py out/report/demo_report.html \\
         --json out/report/demo_analysis.json \\
-        [--rebuild data/demo/alliance_demo.csv --seed 20261122 [--bootstrap B]]
+        [--rebuild DATA --seed S [--bootstrap B] | --rerender DATA --seed S]
 
 Exit status 0 when the report is consistent, 1 with the list of problems otherwise.
 ``--rebuild`` runs the whole build again (analysis and rendering) from the data and
-seed and requires the same bytes.
+seed and requires the same bytes; ``--rerender`` renders again from the analysis JSON
+(fast: the analysis itself is not repeated) and requires the same bytes.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", required=True, help="The analysis JSON the report shows.")
     parser.add_argument("--rebuild", metavar="DATA", default=None,
                         help="Rebuild from DATA and require identical bytes.")
+    parser.add_argument("--rerender", metavar="DATA", default=None,
+                        help="Render again from DATA and the JSON; require identical bytes.")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--bootstrap", type=int, default=None)
     args = parser.parse_args(argv)
@@ -49,13 +52,21 @@ def main(argv: list[str] | None = None) -> int:
             problems.append("Rebuilding from the same data and seed gave different bytes.")
         if ready != analysis:
             problems.append("Rebuilding from the same data and seed gave a different analysis.")
+    if args.rerender:
+        from analysis.commands.report import _read
+        from analysis.report import build_report, sha256_file
+
+        again, _ = build_report(_read(args.rerender), analysis=analysis, seed=args.seed,
+                                data_sha256=sha256_file(args.rerender))
+        if again.encode("utf-8") != Path(args.report).read_bytes():
+            problems.append("Rendering again from the same analysis JSON gave different bytes.")
     if problems:
         print(f"{args.report}: {len(problems)} problem(s):", file=sys.stderr)
         for p in problems:
             print(f"  - {p}", file=sys.stderr)
         return 1
     print(f"{args.report}: OK ({len(parsed.sections)} sections, {len(parsed.numbers)} numbers "
-          f"checked, {parsed.svg_count} figures" + (", identical rebuild" if args.rebuild else "")
+          f"checked, {parsed.svg_count} figures" + (", identical rebuild" if args.rebuild or args.rerender else "")
           + ").")
     return 0
 

@@ -136,6 +136,7 @@ def _frame_sha256(data: Any) -> str:
 def build_report(data: Any, *, analysis: Mapping[str, Any] | None = None,
                  instrument: Any = None, seed: int | None = None,
                  data_sha256: str | None = None, title: str | None = None,
+                 fieldwork: Mapping[str, Any] | None = None,
                  **analyze_options: Any) -> tuple[str, dict[str, Any]]:
     """Analyse ``data`` (unless ``analysis`` is given) and render the HTML report.
 
@@ -151,6 +152,9 @@ def build_report(data: Any, *, analysis: Mapping[str, Any] | None = None,
         Seed of the bootstrap, passed to ``analyze_study`` and shown in the report.
     data_sha256 : str, optional
         Hash of the data file; default the hash of ``data`` written as CSV.
+    fieldwork : mapping, optional
+        Invitation and response counts (e.g. the app's fieldwork summary), added to
+        the analysis as ``"fieldwork"`` for the response-rate table.
     **analyze_options
         Passed to :func:`analysis.study.analyze_study` (``estimator=``, ``bootstrap=``).
 
@@ -180,6 +184,8 @@ def build_report(data: Any, *, analysis: Mapping[str, Any] | None = None,
             except AllianceSurveyError as exc:
                 analysis = {"n_raw": int(len(data)),
                             "warnings": [f"The analysis failed: {exc}"]}
+    if fieldwork is not None and "fieldwork" not in analysis:
+        analysis = {**analysis, "fieldwork": dict(fieldwork)}
     ready = json.loads(json.dumps(to_json_ready(analysis), allow_nan=False))
     sha = data_sha256 or _frame_sha256(data)
     counts, levels = item_distributions(data, instrument) if len(data) else ({}, [])

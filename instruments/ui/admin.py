@@ -39,13 +39,18 @@ def render_admin(store: Any, *, study: str | None = None, base_url: str = "") ->
     if st.button("Log out"):
         ss.pop("admin.study", None)
         st.rerun()
-    dashboard, invite, exports = st.tabs(["Fieldwork", "Invitations", "Exports"])
+    dashboard, invite, exports, analysis = st.tabs(
+        ["Fieldwork", "Invitations", "Exports", "Analysis"])
     with dashboard:
         render_dashboard(store, logged_in)
     with invite:
         render_invitations(store, logged_in, base_url)
     with exports:
         render_exports(store, logged_in)
+    with analysis:
+        from instruments.ui.analyst import render_analyst
+
+        render_analyst(store, logged_in)
 
 
 def _render_login(store: Any, study: str | None) -> None:

@@ -1,0 +1,91 @@
+"""The analyst's tab of the study lead's pages (Streamlit AppTest, no browser)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.report.fixture_analysis import fixture_analysis
+from tests.ui.conftest import APP, PASSWORD, STUDY, db_url, store  # noqa: F401 - fixtures
+from tests.ui.survey_bot import click
+
+TIMEOUT = 60
+
+
+def _login() -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.query_params["admin"] = "1"
+    at.query_params["study"] = STUDY
+    at.run()
+    at.text_input(key="admin.login_password").input(PASSWORD)
+    click(at, "Log in")
+    return at
+
+
+def test_analysis_tab_says_when_there_are_too_few_responses(store) -> None:  # noqa: F811
+    at = _login()
+    assert any(t.label == "Analysis" for t in at.tabs)
+    click(at, "Run the analysis")
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "0 completed responses" in errors and "at least 10" in errors
+
+
+def test_analysis_tab_shows_results_and_the_download(store) -> None:  # noqa: F811
+    from analysis.report import render_html
+
+    at = _login()
+    analysis = fixture_analysis()
+    at.session_state[f"analyst.result.{STUDY}"] = (render_html(analysis), analysis)
+    at.run()
+    assert not at.exception
+    heads = [h.value for h in at.subheader]
+    for h in ("Reliability", "Model fit", "Hypotheses", "Path diagram"):
+        assert h in heads
+    assert "Download the report (HTML)" in [b.label for b in at.get("download_button")]
+    tables = [d.value for d in at.dataframe]
+    hyp = next(t for t in tables if "verdict" in t.columns)
+    assert list(hyp["id"]) == [h["id"] for h in analysis["hypotheses"]]
+
+
+def test_study_report_reads_the_wide_view_and_fieldwork(monkeypatch: pytest.MonkeyPatch,
+                                                        small_data: Any) -> None:
+    import analysis.report as report
+    from instruments.ui import analyst
+
+    calls: dict[str, Any] = {}
+
+    class FakeStore:
+        def wide(self, study: str, *, completed_only: bool = False) -> Any:
+            calls["wide"] = (study, completed_only)
+            return small_data
+
+    def fake_build(data: Any, **kwargs: Any) -> tuple[str, dict]:
+        calls["build"] = (len(data), kwargs)
+        return "<html></html>", {}
+
+    monkeypatch.setattr(analyst, "fieldwork_figures",
+                        lambda _store, _study: {"n_invitations": 150, "n_completed": 120})
+    monkeypatch.setattr(report, "build_report", fake_build)
+    analyst.study_report(FakeStore(), "s1", seed=4, bootstrap=30)
+    assert calls["wide"] == ("s1", True)
+    n, kwargs = calls["build"]
+    assert n == len(small_data)
+    assert kwargs["seed"] == 4 and kwargs["bootstrap"] == 30
+    assert kwargs["fieldwork"] == {"n_invitations": 150, "n_completed": 120}
+
+
+def test_fieldwork_goes_into_the_report(fixture_dict: dict, small_data: Any,
+                                        instrument: Any) -> None:
+    from analysis.report import build_report
+    from analysis.report.check import check_report
+
+    fixture_dict.pop("fieldwork")
+    html, analysis = build_report(small_data.head(5), analysis=fixture_dict,
+                                  instrument=instrument, seed=1,
+                                  fieldwork={"n_invitations": 150, "response_rate": 0.8})
+    assert analysis["fieldwork"] == {"n_invitations": 150, "response_rate": 0.8}
+    assert check_report(html, analysis) == []
+    assert 'data-key="/fieldwork/n_invitations"' in html
