@@ -384,7 +384,7 @@ def _flags(rel: dict[str, dict[str, float]], htmt: pd.DataFrame, fl: pd.DataFram
             margin = float(fl.loc[scale, scale] - off.max()) if len(off) else np.nan
             row["fornell_larcker_margin"] = margin
             if np.isfinite(margin) and margin <= 0:
-                fails.append("fornell_larcker: sqrt(AVE) exceeds every latent correlation")
+                fails.append("fornell_larcker: sqrt(AVE) does not exceed every latent correlation")
         else:
             row["fornell_larcker_margin"] = np.nan
         ld = loadings[loadings["lhs"] == scale]["std_all"]
