@@ -94,9 +94,27 @@ def is_scalar(v: Any) -> bool:
     return isinstance(v, SCALAR)
 
 
+NAMES = {"se": "SE", "pvalue": "p", "ci_lower": "CI lower", "ci_upper": "CI upper",
+         "std_all": "\u03b2 (std.all)", "est": "B", "boot_se": "bootstrap SE", "r2": "R\u00b2",
+         "df": "df", "chisq": "\u03c7\u00b2", "cfi": "CFI", "tli": "TLI", "rmsea": "RMSEA",
+         "srmr": "SRMR", "n": "N", "sd": "SD", "icc1": "ICC(1)", "icc2": "ICC(2)",
+         "pvalue_holm": "p (Holm)", "z": "z", "t": "t", "f": "F"}
+
+
 def _label(key: Any) -> str:
+    if str(key) in NAMES:
+        return NAMES[str(key)]
     text = str(key).replace("_", " ")
     return text[:1].upper() + text[1:]
+
+
+def kind_for(key: Any, default: str) -> str:
+    """The formatting kind of a column: p values as p values, whatever the table's kind."""
+    k = str(key).lower()
+    if k in ("p", "pvalue", "p_value") or k.startswith(("pvalue_", "p_")) or \
+            k.endswith(("_pvalue", "_p")):
+        return "p"
+    return default
 
 
 class Counter:
@@ -152,8 +170,8 @@ def generic(value: Any, path: str, title: str, counter: Counter, *, kind: str = 
             cols: list[str] = list(dict.fromkeys(k for v in value for k in v))
             rows = []
             for i, rec in enumerate(value):
-                rows.append([_cell(rec.get(c), join(path, i, c), kind, c in rec, counter)
-                             for c in cols])
+                rows.append([_cell(rec.get(c), join(path, i, c), kind_for(c, kind), c in rec,
+                                   counter) for c in cols])
             return table(_label(title), [_label(c) for c in cols], rows,
                          number=counter.table())
         rows = [[text_cell(i), _cell(v, join(path, i), kind, True, counter)]
@@ -163,7 +181,8 @@ def generic(value: Any, path: str, title: str, counter: Counter, *, kind: str = 
         if not value:
             return f"<p>{esc(_label(title))}: none.</p>"
         if all(is_scalar(v) and not _long_text(v) for v in value.values()):
-            rows = [[text_cell(_label(k), tag="th"), _cell(v, join(path, k), kind, True, counter)]
+            rows = [[text_cell(_label(k), tag="th"),
+                     _cell(v, join(path, k), kind_for(k, kind), True, counter)]
                     for k, v in value.items()]
             return table(_label(title), ["", "value"], rows, number=counter.table())
         if all(isinstance(v, Mapping) and all(is_scalar(x) for x in v.values())
@@ -172,15 +191,16 @@ def generic(value: Any, path: str, title: str, counter: Counter, *, kind: str = 
             rows = []
             for r, rec in value.items():
                 rows.append([text_cell(_label(r), tag="th")]
-                            + [_cell(rec.get(c), join(path, r, c), kind, c in rec, counter)
-                               for c in cols])
+                            + [_cell(rec.get(c), join(path, r, c), kind_for(c, kind), c in rec,
+                                     counter) for c in cols])
             return table(_label(title), [""] + [_label(c) for c in cols], rows,
                          number=counter.table())
         level = min(depth + 4, 6)
         parts = [f"<h{level}>{esc(_label(title))}</h{level}>"]
         flat = {k: v for k, v in value.items() if is_scalar(v) and not _long_text(v)}
         if len(flat) > 1:  # the scalars of a mixed mapping as one small table
-            rows = [[text_cell(_label(k), tag="th"), _cell(v, join(path, k), kind, True, counter)]
+            rows = [[text_cell(_label(k), tag="th"),
+                     _cell(v, join(path, k), kind_for(k, kind), True, counter)]
                     for k, v in flat.items()]
             parts.append(table(_label(title), ["", "value"], rows, number=counter.table()))
         for k, v in value.items():
