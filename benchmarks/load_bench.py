@@ -121,7 +121,7 @@ def _verify(store: Any, acked: list[tuple], tokens: list[str]) -> dict[str, Any]
     lost = [k for k in first if keys.get(k, 0) == 0]
     twice = [k for k, c in keys.items() if c > 1]
     expected_answers = sum(a[3] for a in first.values())
-    completed = sum(store.state(t).completed for t in tokens)
+    completed = sum(_started(store, t) and store.state(t).completed for t in tokens)
     return {"acknowledged_pages": len(first), "stored_pages": len(rows), "lost_pages": len(lost),
             "duplicated_pages": len(twice), "duplicated_items": len(dup_items),
             "stored_answers": int(n_answers), "acknowledged_answers": int(expected_answers),

@@ -1,0 +1,29 @@
+"""Smoke test of the benchmarks: ``python -m benchmarks.run_all --quick`` (no R, no
+PostgreSQL, tiny sizes) runs every part and writes a complete JSON file."""
+
+from __future__ import annotations
+
+import json
+
+from benchmarks import run_all
+
+
+def test_quick_benchmarks_run_and_report(tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    assert run_all.main(["--quick", "--out", str(out)]) == 0
+    res = json.loads(out.read_text(encoding="utf-8"))
+    b = res["bootstrap"]
+    assert b["ours_identical"] is True
+    assert b["ours_serial_s"] > 0 and b["semopy_s"] > 0
+    assert "lavaan_s" not in b  # no R in the quick run
+    assert {r["hypothesis"] for r in res["power"]["power"]} >= {"H1", "H3"}
+    assert (tmp_path / "power_curve.svg").exists()
+    (pipe,) = res["pipeline"]
+    assert pipe["n"] == 300 and pipe["pipeline_s"] > 0 and pipe["peak_rss_mib"] > 0
+    assert set(pipe["stages_s"]) == {"Scoring", "Hypothesis tests"}
+    check = res["load"]["sqlite"]["check"]
+    assert check["lost_pages"] == 0 and check["duplicated_pages"] == 0
+    assert check["completed"] == check["respondents"] == 4
+    assert check["stored_answers"] == check["acknowledged_answers"]
+    text = capsys.readouterr().out
+    assert "Bootstrap" in text and "power" in text and "Survey load" in text
