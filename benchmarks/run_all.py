@@ -149,8 +149,16 @@ def main(argv: list[str] | None = None) -> int:
                                for n in ns]
         _print_pipeline(res["pipeline"])
     if "load" not in skip:
-        res["load"] = load_bench.run_all(cfg["load_n"], with_pg=cfg["pg"], fault=cfg["pg"])
-        _print_load(res["load"])
+        try:
+            res["load"] = load_bench.run_all(cfg["load_n"], with_pg=cfg["pg"],
+                                             fault=cfg["pg"])
+        except Exception as exc:  # noqa: BLE001 - a benchmark failure is reported, not fatal
+            if args.quick:
+                raise
+            res["load"] = {"error": f"{type(exc).__name__}: {exc}"[:500]}
+            print(f"\n== Survey load failed: {res['load']['error']}")
+        else:
+            _print_load(res["load"])
     res["machine"]["load_average_end"] = load_average()
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
