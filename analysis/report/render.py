@@ -261,8 +261,8 @@ class _Report:
         levels = self.x.get("item_levels") or list(range(1, 8))
         svg = figures.item_distributions(counts, levels)
         return self.figure(svg, "Distribution of the answers to each rating item, by scale "
-                           "(share of valid answers per response option; items after reverse "
-                           "keying are not shown reversed).")
+                           "(share of valid answers per response option, 1 = lowest; reverse-keyed "
+                           "items are shown as answered, before recoding).")
 
     # ---------------------------------------------------------- measurement model
     def measurement(self) -> str:
