@@ -523,6 +523,14 @@ def test_hypotheses(
                 raise
             warns.append(f"Path model could not be fitted: {exc}")
 
+    if any(h.method == "multigroup" for h in hs.hypotheses):
+        from analysis.scoring import reverse_key
+
+        keep = ~full["exclude"].fillna(False).astype(bool).to_numpy() if "exclude" in full \
+            else np.ones(len(full), dtype=bool)
+        det["_keyed"] = reverse_key(data, instrument).reset_index(drop=True).loc[keep] \
+            .reset_index(drop=True)
+        det["_instrument"] = instrument
     for h in hs.hypotheses:
         parts = h.parts()
         try:
@@ -532,6 +540,8 @@ def test_hypotheses(
             rows.append(_row(h, verdict="not tested", note=f"Not tested: {exc}"))
             warns.append(f"{h.id} not tested: {exc}")
 
+    det.pop("_keyed", None)
+    det.pop("_instrument", None)
     out = pd.DataFrame(rows, columns=RESULT_COLUMNS)
     confirm = ~out["exploratory"].astype(bool)
     out.loc[confirm, "pvalue_holm"] = holm(out.loc[confirm, "pvalue"].to_numpy(dtype=float))
@@ -724,8 +734,49 @@ def _multigroup_row(h, parts, d, alpha, stats, det):
     det[h.id] = {"means": {str(kk): float(mv) for kk, mv in zip(groups, m_, strict=True)},
                  "welch_f": f, "df1": k - 1, "df2": df2}
     verdict = "exploratory: differs by group" if p < alpha else "exploratory: no difference found"
+    inv_note, scalar_ok = _invariance_note(a, b, g, d, det)
+    if scalar_ok is False:
+        verdict = "exploratory: invariance not established"
     note = (f"Mean of {a} - {b} by {means}; Welch F({k - 1}, {df2:.1f}) = {f:.3f} (the "
-            "estimate shown is max - min group mean). Composite scores; invariance of the two "
-            "scales across stages: see the measurement section.")
+            f"estimate shown is max - min group mean, composite scores). {inv_note}")
     return _row(h, estimate=float(m_.max() - m_.min()), pvalue=p, n=int(len(sub)),
                 verdict=verdict, note=note)
+
+
+#: Largest drop in CFI accepted between invariance levels (Chen 2007).
+DELTA_CFI = 0.01
+
+
+def _invariance_note(a: str, b: str, g: str, d: pd.DataFrame,
+                     det: dict[str, Any]) -> tuple[str, bool | None]:
+    """Configural / metric / scalar invariance of the two scales across ``g`` (MLR)."""
+    from analysis.sem import measurement_invariance
+
+    keyed, inst = det.get("_keyed"), det.get("_instrument")
+    if keyed is None or inst is None or a not in inst.scales or b not in inst.scales:
+        return "Measurement invariance not tested (the scores are not instrument scales).", None
+    blocks = {s: [it.id for it in inst.scales[s].items] for s in (a, b)}
+    cols = [c for v in blocks.values() for c in v]
+    sub = keyed[cols].apply(pd.to_numeric, errors="coerce").astype(float)
+    sub[g] = pd.to_numeric(d[g], errors="coerce").to_numpy()
+    sub = sub.dropna(subset=[g])
+    model = "\n".join(f"{s} =~ {' + '.join(v)}" for s, v in blocks.items())
+    miss = "ml" if sub[cols].isna().any().any() else "listwise"
+    try:
+        tab = measurement_invariance(model, sub, g, estimator="MLR",
+                                     levels=("configural", "metric", "scalar"), missing=miss)
+    except (DataError, ModelSpecificationError) as exc:
+        return f"Measurement invariance could not be tested: {exc}", None
+    except Exception as exc:  # noqa: BLE001 - estimation problems are reported, not fatal
+        if type(exc).__module__.split(".")[0] not in ("instruments", "analysis"):
+            raise
+        return f"Measurement invariance could not be tested: {exc}", None
+    det["invariance"] = tab
+    t = tab.set_index("level")
+    dm, ds = float(t.loc["metric", "delta_cfi"]), float(t.loc["scalar", "delta_cfi"])
+    ok = bool(dm >= -DELTA_CFI and ds >= -DELTA_CFI)
+    return (f"Invariance of {a} and {b} across {g} (MLR): configural CFI "
+            f"{float(t.loc['configural', 'cfi']):.3f}, delta CFI metric {dm:.4f}, scalar "
+            f"{ds:.4f}; scalar invariance {'holds' if ok else 'does not hold'} "
+            f"(|delta CFI| <= {DELTA_CFI}, Chen 2007), so the comparison of means is "
+            f"{'interpretable' if ok else 'not interpretable'}."), ok

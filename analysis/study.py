@@ -27,8 +27,8 @@ ALPHA_THRESHOLD = 0.70
 
 TOP_KEYS = ("n", "n_raw", "exclusions", "missing", "descriptives", "reliability",
             "correlations", "measurement", "structural", "hypotheses", "multiple_testing",
-            "mediation", "moderation", "quadratic", "response_surface", "dyadic",
-            "provenance", "warnings")
+            "mediation", "moderation", "quadratic", "response_surface", "multigroup",
+            "dyadic", "provenance", "warnings")
 HYPOTHESIS_KEYS = ("id", "statement", "expected_sign", "verdict", "estimate", "se",
                    "ci_lower", "ci_upper", "pvalue", "pvalue_holm", "method", "test", "n",
                    "exploratory", "note")
@@ -117,6 +117,7 @@ def analyze_study(
     alpha: float = 0.05,
     progress: Callable[[str], None] | None = None,
     n_jobs: int | None = None,
+    measurement: bool = True,
 ) -> dict[str, Any]:
     """Analyse a whole survey wave.
 
@@ -141,6 +142,9 @@ def analyze_study(
         Called with a short message before each long step (the CLI prints to stderr).
     n_jobs : int, optional
         Bootstrap worker processes.
+    measurement : bool
+        Fit the instrument's measurement model (``analysis.measurement``; the
+        slowest step).  ``False`` reports the section as skipped.
 
     Returns
     -------
@@ -199,11 +203,14 @@ def analyze_study(
 
     corr = d[score_names].apply(pd.to_numeric, errors="coerce").corr()
 
-    say("Measurement model (this can take a while) ...")
-    meas_fn = _optional("analysis.measurement", "fit_measurement_model")
-    measurement = _section(meas_fn, "Measurement model (analysis.measurement)", warns,
-                           raw_retained.reset_index(drop=True), instrument=instrument,
-                           estimator=estimator)
+    if measurement:
+        say("Measurement model (this can take a while) ...")
+        meas_fn = _optional("analysis.measurement", "fit_measurement_model")
+        meas_section = _section(meas_fn, "Measurement model (analysis.measurement)", warns,
+                                raw_retained.reset_index(drop=True), instrument=instrument,
+                                estimator=estimator)
+    else:
+        meas_section = {"available": False, "reason": "Skipped (measurement=False)."}
 
     say(f"Hypothesis tests (bootstrap {bootstrap} draws) ...")
     path_estimator = "MLR" if estimator == "WLSMV" else estimator
@@ -240,7 +247,7 @@ def analyze_study(
         "reliability": reliability,
         "correlations": {r: {c: float(corr.loc[r, c]) for c in corr.columns}
                          for r in corr.index},
-        "measurement": measurement,
+        "measurement": meas_section,
         "structural": detail_sections["structural"],
         "hypotheses": rows,
         "multiple_testing": table.attrs.get("multiple_testing", ""),
@@ -248,6 +255,7 @@ def analyze_study(
         "moderation": detail_sections["moderation"],
         "quadratic": detail_sections["quadratic"],
         "response_surface": detail_sections["response_surface"],
+        "multigroup": detail_sections["multigroup"],
         "dyadic": dyadic,
         "provenance": {
             "versions": _versions(),
@@ -299,7 +307,8 @@ def _structural(details: dict[str, Any]) -> dict[str, Any]:
 
 def _detail_sections(hs: Any, details: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"structural": _structural(details), "mediation": {},
-                           "moderation": {}, "quadratic": {}, "response_surface": {}}
+                           "moderation": {}, "quadratic": {}, "response_surface": {},
+                           "multigroup": {}}
     for h in hs.hypotheses:
         obj = details.get(h.id)
         if h.method == "mediation_bootstrap" and obj is not None:
@@ -333,6 +342,12 @@ def _detail_sections(hs: Any, details: dict[str, Any]) -> dict[str, Any]:
                 "slope_min": obj.slope_min, "slope_max": obj.slope_max,
                 "lind_mehlum_t": obj.lm_t, "lind_mehlum_pvalue": obj.lm_pvalue,
                 "inverted_u": obj.inverted_u, "r2": obj.r2,
+            }
+        elif h.method == "multigroup" and isinstance(obj, dict):
+            inv = details.get("invariance")
+            out["multigroup"][h.id] = {
+                "id": h.id, "test": h.test, **obj,
+                "invariance": _records(inv) if isinstance(inv, pd.DataFrame) else None,
             }
         rsa = details.get(f"{h.id}_rsa") if h.robustness is not None else None
         if h.method == "rsa":

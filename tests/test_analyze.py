@@ -32,7 +32,7 @@ def data() -> pd.DataFrame:
 def result(data) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return analyze_study(data, bootstrap=20, seed=4)
+        return analyze_study(data, bootstrap=20, seed=4, measurement=False)
 
 
 def test_top_level_keys_and_counts(result, data):
@@ -89,12 +89,12 @@ def test_cli_writes_json_and_prints_table(tmp_path, capsys):
     path = write_data(df, tmp_path / "study.csv")
     out = tmp_path / "out.json"
     assert main(["analyze", str(path), "--json", str(out), "--bootstrap", "10",
-                 "--seed", "5"]) == 0
+                 "--seed", "5", "--skip-measurement"]) == 0
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert tuple(doc) == TOP_KEYS and doc["provenance"]["bootstrap"] == 10
     err = capsys.readouterr().err
     assert "Hypothesis tests" in err            # progress on stderr
-    assert main(["analyze", str(path), "--bootstrap", "10"]) == 0
+    assert main(["analyze", str(path), "--bootstrap", "10", "--skip-measurement"]) == 0
     printed = capsys.readouterr().out
     assert "verdict" in printed and "H9b" in printed
 
@@ -123,3 +123,6 @@ def test_detail_sections_for_the_report(result):
     assert [r["level"] for r in mod["simple_slopes"]] == ["-1 SD", "mean", "+1 SD"]
     assert len(mod["johnson_neyman"]["curve"]) == 61
     assert set(result["quadratic"]) == {"H6b"} and set(result["response_surface"]) == {"H2"}
+    mg = result["multigroup"]["H11"]
+    assert [r["level"] for r in mg["invariance"]] == ["configural", "metric", "scalar"]
+    assert len(mg["means"]) == 3

@@ -131,6 +131,8 @@ def test_recovery_reports_exclusions_holm_and_exploratory(large):
     assert res.loc["H11", "verdict"].startswith("exploratory")
     assert "Holm" in res.attrs["multiple_testing"]
     assert "RSA check" in res.loc["H2", "note"] and "Johnson-Neyman" in res.loc["H5", "note"]
+    assert "scalar invariance holds" in res.loc["H11", "note"]
+    assert res.loc["H11", "verdict"] == "exploratory: differs by group"   # true stage effects
     # reliability-corrected single indicators are used in the path model
     assert "learning__obs" in details["syntax"]
 

@@ -35,6 +35,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--hypotheses", metavar="YAML", default=None,
         help="Hypotheses file (default: the package's analysis/hypotheses.yaml).",
     )
+    parser.add_argument(
+        "--skip-measurement", action="store_true",
+        help="Do not fit the measurement model (the slowest step; for quick looks).",
+    )
     parser.set_defaults(func=handle)
 
 
@@ -57,7 +61,8 @@ def handle(args: argparse.Namespace) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = analyze_study(data, estimator=args.estimator, bootstrap=args.bootstrap,
-                               seed=args.seed, hypotheses=args.hypotheses, progress=progress)
+                               seed=args.seed, hypotheses=args.hypotheses, progress=progress,
+                               measurement=not args.skip_measurement)
     if args.json is None:
         print(verdict_table(result))
         return 0
