@@ -22,8 +22,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="Write the full result as JSON to OUT ('-' for standard output).",
     )
     parser.add_argument(
-        "--estimator", choices=("MLR", "WLSMV"), default="MLR",
-        help="Measurement-model estimator (default: MLR); the composite path model uses MLR.",
+        "--estimator", choices=("WLSMV", "MLR"), default="WLSMV",
+        help="Measurement-model estimator (default: WLSMV, items as ordered); the "
+             "composite path model of the hypotheses uses MLR.",
     )
     parser.add_argument(
         "--bootstrap", type=int, default=1000, metavar="N",
