@@ -2,6 +2,7 @@
 # Installs the Debian packages the test suite needs when they are missing:
 #   postgresql                -- the deployment store, started by the tests on a port of their own
 #   chromium + chromium-driver -- the real browser of the end-to-end survey tests
+#   libpangoft2-1.0-0         -- text layout for WeasyPrint's PDF reports
 # Safe to run repeatedly; does nothing when everything is present.
 set -euo pipefail
 
@@ -9,6 +10,7 @@ need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so' || need+=(libpangoft2-1.0-0)
 
 if [ "${#need[@]}" -eq 0 ]; then
     exit 0
