@@ -38,13 +38,14 @@ Statistical Society B*, 21, 396-399.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.io import jsonable
 from instruments.errors import DataError
 
 __all__ = [
@@ -74,24 +75,8 @@ APIM_PAIRS: tuple[tuple[str, str], ...] = (
 ROLES = ("A", "B")
 
 
-def _clean(v: Any) -> Any:
-    """JSON-ready scalar: float/int/bool/str/None (NaN and inf -> None)."""
-    if isinstance(v, (bool, np.bool_)):
-        return bool(v)
-    if isinstance(v, (int, np.integer)):
-        return int(v)
-    if isinstance(v, (float, np.floating)):
-        f = float(v)
-        return f if math.isfinite(f) else None
-    if v is None or isinstance(v, str):
-        return v
-    if isinstance(v, Mapping):
-        return {str(k): _clean(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple, np.ndarray, pd.Series)):
-        return [_clean(x) for x in list(v)]
-    if v is pd.NA:
-        return None
-    return v
+# JSON-ready values (NaN/inf -> None, numpy/pandas -> Python): the package's one helper.
+_clean = jsonable
 
 
 # ---------------------------------------------------------------------------

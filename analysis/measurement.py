@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.io import jsonable
 from instruments.errors import (
     AllianceSurveyError,
     DataError,
@@ -62,24 +63,8 @@ FIT_KEYS: tuple[str, ...] = (
 _OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 
 
-def _clean(v: Any) -> Any:
-    """JSON-ready value: NaN/inf -> None, numpy scalars -> Python, containers recursively."""
-    if isinstance(v, (bool, np.bool_)):
-        return bool(v)
-    if isinstance(v, (int, np.integer)):
-        return int(v)
-    if isinstance(v, (float, np.floating)):
-        f = float(v)
-        return f if math.isfinite(f) else None
-    if isinstance(v, Mapping):
-        return {str(k): _clean(x) for k, x in v.items()}
-    if isinstance(v, pd.DataFrame):
-        return [_clean(r) for r in v.to_dict(orient="records")]
-    if isinstance(v, (list, tuple, np.ndarray, pd.Series)):
-        return [_clean(x) for x in list(v)]
-    if v is None or v is pd.NA:
-        return None
-    return v
+# JSON-ready values (NaN/inf -> None, numpy/pandas -> Python): the package's one helper.
+_clean = jsonable
 
 
 def _instrument(instrument: Any) -> Any:
