@@ -213,21 +213,7 @@ class ResponseStore:
         self._usable(token, now)
         try:
             with self.session() as session:
-                invitation = find_invitation(session, token, for_update=True)
-                check_usable(invitation, now)
-                self._check_instrument(session.get(Study, invitation.study_id))
-                respondent = invitation.respondent
-                if respondent is None:
-                    respondent = Respondent(
-                        invitation_id=invitation.id,
-                        current_page=0,
-                        seed=secrets.randbelow(2**31),
-                        started_at=now,
-                        last_activity_at=now,
-                    )
-                    session.add(respondent)
-                    invitation.status = "started"
-                session.flush()
+                invitation, respondent = self._open_respondent(session, token, now)
                 return self._state(session, invitation, respondent)
         except IntegrityError:
             # Two tabs opened the link at the same moment: the other one created the
@@ -389,17 +375,10 @@ class ResponseStore:
             duplicate=duplicate,
         )
 
-    def _write_page(
-        self,
-        session: Session,
-        token: str,
-        spec: PageSpec,
-        valid: list,
-        submission_key: str,
-        shown_at: datetime | None,
-        answered_at: Mapping[str, datetime] | None,
-        now: datetime,
-    ) -> SubmissionResult:
+    def _open_respondent(
+        self, session: Session, token: str, now: datetime
+    ) -> tuple[Invitation, Respondent]:
+        """Lock the token's invitation, check it is usable, and get or create its respondent."""
         invitation = find_invitation(session, token, for_update=True)
         check_usable(invitation, now)
         self._check_instrument(session.get(Study, invitation.study_id))
@@ -414,7 +393,21 @@ class ResponseStore:
             )
             session.add(respondent)
             invitation.status = "started"
-            session.flush()
+        session.flush()
+        return invitation, respondent
+
+    def _write_page(
+        self,
+        session: Session,
+        token: str,
+        spec: PageSpec,
+        valid: list,
+        submission_key: str,
+        shown_at: datetime | None,
+        answered_at: Mapping[str, datetime] | None,
+        now: datetime,
+    ) -> SubmissionResult:
+        invitation, respondent = self._open_respondent(session, token, now)
         if spec.index > respondent.current_page:
             raise ResponseError(
                 f"Page {spec.id!r} cannot be submitted before the pages in front of it; "
