@@ -187,14 +187,22 @@ def scaled_test(chisq: float, df: int, trace: float) -> dict[str, float]:
 # --------------------------------------------------------------------------------------
 # fit indices
 # --------------------------------------------------------------------------------------
-def _robust_mode(df: float, c_hat: float | None, c_hat_null: float | None) -> bool:
-    return (
-        df > 0
-        and c_hat is not None
-        and c_hat_null is not None
-        and c_hat != 1
-        and c_hat_null != 1
-    )
+def _corrections(
+    x2: float, df: float, x2_null: float, df_null: float,
+    c_hat: float | None, c_hat_null: float | None,
+) -> tuple[float, float] | None:
+    """The factors ``(c, c_0)`` of the robust incremental indices, or None for bad input.
+
+    ``(c_hat, c_hat_null)`` when both are given, differ from 1 and ``df > 0`` (the robust
+    versions); ``(1, 1)`` otherwise (the ordinary / scaled versions).  None when any
+    given statistic is missing or not finite.
+    """
+    given = [x2, df, x2_null, df_null] + [v for v in (c_hat, c_hat_null) if v is not None]
+    if any(v is None or not np.isfinite(v) for v in given):
+        return None
+    robust = (df > 0 and c_hat is not None and c_hat_null is not None
+              and c_hat != 1 and c_hat_null != 1)
+    return (float(c_hat), float(c_hat_null)) if robust else (1.0, 1.0)
 
 
 def cfi(
@@ -214,19 +222,12 @@ def cfi(
 
     # In R: fitMeasures(fit, c("cfi", "cfi.scaled", "cfi.robust"))
     """
-    vals = [x2, df, x2_null, df_null]
-    if c_hat is not None:
-        vals.append(c_hat)
-    if c_hat_null is not None:
-        vals.append(c_hat_null)
-    if any(v is None or not np.isfinite(v) for v in vals):
+    cc = _corrections(x2, df, x2_null, df_null, c_hat, c_hat_null)
+    if cc is None:
         return float("nan")
-    if _robust_mode(df, c_hat, c_hat_null):
-        t1 = max(x2 - c_hat * df, 0.0)
-        t2 = max(x2 - c_hat * df, x2_null - c_hat_null * df_null, 0.0)
-    else:
-        t1 = max(x2 - df, 0.0)
-        t2 = max(x2 - df, x2_null - df_null, 0.0)
+    c, c0 = cc
+    t1 = max(x2 - c * df, 0.0)
+    t2 = max(x2 - c * df, x2_null - c0 * df_null, 0.0)
     if np.isclose(t1, 0.0, rtol=0, atol=1.5e-8) and np.isclose(t2, 0.0, rtol=0, atol=1.5e-8):
         return 1.0
     return float(1.0 - t1 / t2)
@@ -244,19 +245,12 @@ def tli(
 
     # In R: fitMeasures(fit, c("tli", "tli.scaled", "tli.robust"))
     """
-    vals = [x2, df, x2_null, df_null]
-    if c_hat is not None:
-        vals.append(c_hat)
-    if c_hat_null is not None:
-        vals.append(c_hat_null)
-    if any(v is None or not np.isfinite(v) for v in vals):
+    cc = _corrections(x2, df, x2_null, df_null, c_hat, c_hat_null)
+    if cc is None:
         return float("nan")
-    if _robust_mode(df, c_hat, c_hat_null):
-        t1 = (x2 - c_hat * df) * df_null
-        t2 = (x2_null - c_hat_null * df_null) * df
-    else:
-        t1 = (x2 - df) * df_null
-        t2 = (x2_null - df_null) * df
+    c, c0 = cc
+    t1 = (x2 - c * df) * df_null
+    t2 = (x2_null - c0 * df_null) * df
     if df > 0 and abs(t2) > 0:
         return float(1.0 - t1 / t2)
     return 1.0
@@ -274,13 +268,11 @@ def rni(
 
     # In R: fitMeasures(fit, c("rni", "rni.scaled", "rni.robust"))
     """
-    vals = [x2, df, x2_null, df_null] + [v for v in (c_hat, c_hat_null) if v is not None]
-    if any(not np.isfinite(v) for v in vals):
+    cc = _corrections(x2, df, x2_null, df_null, c_hat, c_hat_null)
+    if cc is None:
         return float("nan")
-    if _robust_mode(df, c_hat, c_hat_null):
-        t1, t2 = x2 - c_hat * df, x2_null - c_hat_null * df_null
-    else:
-        t1, t2 = x2 - df, x2_null - df_null
+    c, c0 = cc
+    t1, t2 = x2 - c * df, x2_null - c0 * df_null
     if np.isclose(t2, 0.0, rtol=0, atol=1.5e-8):
         return float("nan")
     return float(1.0 - t1 / t2)
