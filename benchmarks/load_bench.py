@@ -14,7 +14,7 @@ killed with SIGKILL (possibly inside a commit) and the server is restarted with
 (idempotent).  Then every acknowledged page must be stored exactly once, and the killed
 writer's respondents resume from ``state(token).current_page`` and complete.
 
-PostgreSQL is a throw-away server (``tests/store/pg.py``: Debian's binaries, run as the
+PostgreSQL is a throw-away server (``instruments/store/localpg.py``: Debian's binaries, run as the
 ``postgres`` user when root).
 """
 
@@ -25,7 +25,6 @@ import multiprocessing
 import os
 import random
 import signal
-import subprocess
 import tempfile
 import threading
 import time
@@ -200,7 +199,7 @@ def fault_test(n_respondents: int = 50, n_writers: int = 5) -> dict[str, Any]:
     """SIGKILL a writer mid-run and restart PostgreSQL; nothing acknowledged may be lost."""
     from instruments.invitations import create_invitations, create_study
     from instruments.store import ResponseStore
-    from tests.store.pg import start_server
+    from instruments.store.localpg import start_server
 
     server = start_server()
     try:
@@ -225,13 +224,7 @@ def fault_test(n_respondents: int = 50, n_writers: int = 5) -> dict[str, Any]:
         os.kill(procs[0].pid, signal.SIGKILL)
         killed_at = victim_log.read_text().count("\n")
         time.sleep(0.3)
-        restart = subprocess.run(
-            server._cmd(str(server.bindir / "pg_ctl"), "-D", str(server.data), "-m", "fast",
-                        "-w", "-t", "60", "-l", str(server.root / "server.log"), "restart",
-                        "-o",
-                        f"-p {server.port} -k {server.root} -c listen_addresses=127.0.0.1 "
-                        "-c max_connections=200"),
-            capture_output=True, timeout=90, check=False)
+        restart = server.restart()
         for p in procs[1:]:
             p.join(timeout=600)
         survivors_ok = all(p.exitcode == 0 for p in procs[1:])
@@ -274,7 +267,7 @@ def run_all(n_respondents: int = 50, with_pg: bool = True, fault: bool = True) -
     with tempfile.TemporaryDirectory() as tmp:
         out["sqlite"] = run(f"sqlite:///{Path(tmp) / 'load.sqlite'}", n_respondents)
     if with_pg:
-        from tests.store.pg import PostgresUnavailable, start_server
+        from instruments.store.localpg import PostgresUnavailable, start_server
 
         try:
             server = start_server()

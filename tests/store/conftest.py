@@ -1,6 +1,6 @@
 """Database fixtures: every storage test runs on a SQLite file and on PostgreSQL.
 
-PostgreSQL is started once per test session (see ``tests/store/pg.py``); each
+PostgreSQL is started once per test session (see ``instruments/store/localpg.py``); each
 test gets a database of its own.  Without the PostgreSQL binaries the tests fail
 in CI (``CI=true``) with the advice to run ``make test``, and are skipped with
 that reason elsewhere.
@@ -16,8 +16,8 @@ from collections.abc import Iterator
 import pytest
 
 from instruments.store import ResponseStore
+from instruments.store.localpg import PostgresServer, PostgresUnavailable, start_server
 from tests.store.fake_instrument import FakeInstrument
-from tests.store.pg import PostgresServer, PostgresUnavailable, start_server
 
 BACKENDS = ["sqlite", "postgresql"]
 _db_counter = itertools.count()

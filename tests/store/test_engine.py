@@ -74,7 +74,7 @@ def test_schema_command(tmp_path) -> None:  # noqa: ANN001
 
 
 def test_missing_postgres_binaries_say_make_test(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tests.store import pg
+    from instruments.store import localpg as pg
 
     monkeypatch.setattr(pg, "find_bindir", lambda: None)
     with pytest.raises(pg.PostgresUnavailable, match="make test"):

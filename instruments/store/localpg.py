@@ -1,9 +1,19 @@
-"""A throw-away PostgreSQL server for the test session (Debian's ``postgresql`` package).
+"""A throw-away local PostgreSQL server (Debian's ``postgresql`` package).
 
-The server refuses to run as root, so when the tests run as root the data
-directory is handed to the ``postgres`` user and ``pg_ctl`` runs through
-``runuser``.  It listens on a free port of its own on 127.0.0.1 with its unix
-socket in the temporary directory, and is stopped and removed at session end.
+Used by the storage tests (``tests/store/conftest.py`` starts one per test session) and by
+the survey load benchmark (``benchmarks/load_bench.py``).  Not for deployments: the
+server runs with ``fsync=off`` and trust authentication on 127.0.0.1.
+
+The server refuses to run as root, so when running as root the data directory is handed
+to the ``postgres`` user and ``pg_ctl`` runs through ``runuser``.  It listens on a free
+port of its own on 127.0.0.1 with its unix socket in a temporary directory; the caller
+stops it with :meth:`PostgresServer.stop` and removes :attr:`PostgresServer.root`.
+
+Examples
+--------
+>>> server = start_server()                       # doctest: +SKIP
+>>> url = server.create_database("scratch")      # doctest: +SKIP
+>>> server.stop(); shutil.rmtree(server.root)     # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -45,6 +55,8 @@ def _free_port() -> int:
 
 @dataclass
 class PostgresServer:
+    """A running throw-away server: binaries, its directory and port."""
+
     bindir: Path
     root: Path
     port: int
@@ -60,27 +72,41 @@ class PostgresServer:
         return list(args)
 
     def url(self, database: str) -> str:
+        """SQLAlchemy URL (psycopg driver) of ``database`` on this server."""
         return f"postgresql+psycopg://{self.user}@127.0.0.1:{self.port}/{database}"
 
+    def _options(self) -> str:
+        return (
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+            "-c max_connections=200"
+        )
+
     def start(self) -> None:
+        """``initdb`` and start the server; raises ``CalledProcessError`` on failure."""
         run = self._cmd
         subprocess.run(
             run(str(self.bindir / "initdb"), "-D", str(self.data), "-U", self.user,
                 "-A", "trust", "-E", "UTF8", "--no-sync", "--locale=C"),
             check=True, capture_output=True, timeout=120,
         )  # fmt: skip
-        opts = (
-            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-            "-c max_connections=200"
-        )
         subprocess.run(
-            run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o", opts,
+            run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o", self._options(),
                 "-l", str(self.root / "server.log"), "-w", "-t", "60", "start"),
             check=True, capture_output=True, timeout=90,
         )  # fmt: skip
 
+    def restart(self) -> subprocess.CompletedProcess:
+        """``pg_ctl restart -m fast`` (for fault tests); returns the completed process."""
+        return subprocess.run(
+            self._cmd(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast",
+                      "-w", "-t", "60", "-l", str(self.root / "server.log"), "restart",
+                      "-o", self._options()),
+            capture_output=True, timeout=90, check=False,
+        )  # fmt: skip
+
     def stop(self) -> None:
+        """Stop the server immediately (the data directory is left for the caller)."""
         subprocess.run(
             self._cmd(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w",
                       "stop"),
@@ -88,6 +114,7 @@ class PostgresServer:
         )  # fmt: skip
 
     def create_database(self, name: str) -> str:
+        """Create database ``name`` and return its URL."""
         import psycopg
 
         with psycopg.connect(self.url("postgres").replace("+psycopg", ""), autocommit=True) as c:
@@ -95,6 +122,7 @@ class PostgresServer:
         return self.url(name)
 
     def log(self) -> str:
+        """The last 3000 characters of the server log ("" if unreadable)."""
         try:
             return (self.root / "server.log").read_text(errors="replace")[-3000:]
         except OSError:
