@@ -650,17 +650,17 @@ def expected_information_theta(compiled: Any, x: np.ndarray, gd: list[GroupData]
 
 
 def observed_information_theta(
-    compiled: Any, x: np.ndarray, gd: list[GroupData], h: float = 1e-6
+    compiled: Any, x: np.ndarray, gd: list[GroupData]
 ) -> np.ndarray:
     """Unit observed information of ``x``: the Hessian of ``-logl / N``.
 
     Notes
     -----
     ``H = sum_g f_g Delta_g' A_g Delta_g - (1/N) sum_g sum_k g_gk d^2 m_gk / dx dx'`` with
-    ``A_g`` the analytic observed information in the moments and ``g_g`` the moment
-    gradient; the second derivatives of the moments come from five-point central
-    differences of the analytic Jacobian.  This is the Hessian that lavaan approximates
-    numerically (``observed.information = "hessian"``).
+    ``A_g`` the analytic observed information in the moments, ``g_g`` the moment
+    gradient of the log-likelihood and the second derivatives of the moments in closed
+    form (:meth:`analysis.sem.model.CompiledModel.moment_hessian`).  This is the Hessian
+    that lavaan approximates numerically (``observed.information = "hessian"``).
 
     # In R: lavInspect(fit, "information.observed")
     """
@@ -675,17 +675,7 @@ def observed_information_theta(
         if not compiled.meanstructure:
             a = a[p:, p:]
         hess += gd[g].n / n_total * (jac[g].T @ a @ jac[g])
-    second = np.zeros((q, q))
-    for j in range(q):
-        js = []
-        for step in (-2.0, -1.0, 1.0, 2.0):
-            xx = np.array(x, dtype=float)
-            xx[j] += step * h
-            js.append(compiled.jacobian(xx))
-        for g in range(len(gd)):
-            dj = (js[0][g] - 8.0 * js[1][g] + 8.0 * js[2][g] - js[3][g]) / (12.0 * h)
-            second[:, j] += dj.T @ gms[g]
-    hess -= second / n_total
+    hess -= compiled.moment_hessian(x, gms) / n_total
     return 0.5 * (hess + hess.T)
 
 

@@ -558,6 +558,116 @@ class CompiledModel:
             out.append(J.T)
         return out
 
+    def moment_hessian(self, x: np.ndarray, weights: list[np.ndarray]) -> np.ndarray:
+        """Weighted second derivatives of the moments: ``sum_g sum_k w_gk d2 m_gk / dx dx'``.
+
+        Parameters
+        ----------
+        x : ndarray (n_free,)
+            Free parameters.
+        weights : list of ndarray
+            Per group, one weight per moment in the order of :meth:`jacobian`
+            (``[mu (if meanstructure), vech(Sigma)]``), e.g. the gradient of the
+            log-likelihood with respect to the moments.
+
+        Returns
+        -------
+        ndarray (n_free, n_free)
+            Symmetric; the second-order part of the Hessian of any function of the
+            moments (with :meth:`jacobian` giving the first-order part).
+
+        Notes
+        -----
+        With ``G`` the symmetric matrix holding the covariance weights (off-diagonal
+        vech weights halved), ``h`` the mean weights, ``T = (I - B)^-1`` and
+        ``L = Lambda T``, the weighted moments are
+        ``phi = tr(G (L Psi L' + Theta)) + h'(nu + L alpha)``.  Theta and nu enter
+        linearly and Psi and alpha linearly given ``L``, so only pairs involving a
+        loading or a regression coefficient have second derivatives.  A loading
+        ``Lambda_ij`` moves ``L`` by ``e_i T_j.`` and a regression ``B_kl`` by
+        ``L_.k T_l.``, both of the form ``u v'``; for two such entries
+        ``d2 phi = 2 (u_a' G u_b)(v_a' Psi v_b) + <d2 L, K>`` with
+        ``K = 2 G L Psi + h alpha'`` and ``d2 L`` the second derivative of ``L`` (non-zero
+        for loading-regression and regression-regression pairs); with ``Psi_kl``:
+        ``2 v' dPsi_kl L' G u``; with ``alpha_k``: ``(h'u) v_k``.  Entries sharing a
+        parameter (labels, equality constraints, ``group_equal``) are summed, as in
+        :meth:`jacobian`.  Continuous variables only (no thresholds or scale factors).
+
+        # In R: lavaan computes this Hessian part numerically (lav_model_hessian)
+        """
+        if self.ordered:
+            raise ModelSpecificationError(
+                "Second derivatives of the moments are available for continuous variables "
+                "only; the model has ordered variables.")
+        nf = self.n_free
+        out = np.zeros((nf, nf))
+        p = self.n_ov
+        vr, vc = vech_indices(p)
+        for g in range(self.n_groups):
+            spec = self._specs[g]
+            if np.any(spec.ent_mat >= TAU):
+                raise ModelSpecificationError(
+                    "Second derivatives of the moments are not available for thresholds or "
+                    "scale factors.")
+            w = np.asarray(weights[g], dtype=float)
+            if self.meanstructure:
+                h, sv = w[:p], w[p:]
+            else:
+                h, sv = np.zeros(p), w
+            G = np.zeros((p, p))
+            G[vr, vc] = sv
+            G[vc, vr] = sv
+            off = ~np.eye(p, dtype=bool)
+            G[off] *= 0.5
+            m = spec.m
+            if m == 0 or len(spec.ent_mat) == 0:
+                continue
+            lam, _beta, psi, _theta, _nu, alpha, _ts, T, L, *_ = self._core(x, g)
+            mat, row, col = spec.ent_mat, spec.ent_row, spec.ent_col
+            k = len(mat)
+            E = np.zeros((k, k))
+            ia = np.flatnonzero(mat == LAMBDA)
+            ib = np.flatnonzero(mat == BETA)
+            d = np.concatenate([ia, ib])  # entries that move L (u v' form)
+            if len(d) == 0:
+                continue
+            U = np.zeros((p, len(d)))
+            U[row[ia], np.arange(len(ia))] = 1.0
+            U[:, len(ia):] = L[:, row[ib]]
+            V = np.concatenate([T[col[ia], :], T[col[ib], :]], axis=0).T  # m x nd
+            GU = G @ U
+            E[np.ix_(d, d)] = 2.0 * (U.T @ GU) * (V.T @ psi @ V)
+            if len(ib):
+                K = 2.0 * G @ L @ psi + np.outer(h, alpha)
+                P = K @ T.T  # p x m
+                Q = L.T @ P  # m x m
+                kb, lb = row[ib], col[ib]
+                if len(ia):
+                    lb_a = T[np.ix_(col[ia], kb)] * P[np.ix_(row[ia], lb)]
+                    E[np.ix_(ia, ib)] += lb_a
+                    E[np.ix_(ib, ia)] += lb_a.T
+                bb = T.T[np.ix_(kb, lb)] * Q.T[np.ix_(lb, kb)]
+                E[np.ix_(ib, ib)] += bb + bb.T
+            ip = np.flatnonzero(mat == PSI)
+            if len(ip):
+                Wm = L.T @ GU  # m x nd
+                kp, lp = row[ip], col[ip]
+                val = 2.0 * (V[kp, :] * Wm[lp, :] + V[lp, :] * Wm[kp, :])  # n_psi x nd
+                val[kp == lp] *= 0.5
+                E[np.ix_(ip, d)] += val
+                E[np.ix_(d, ip)] += val.T
+            ial = np.flatnonzero(mat == ALPHA)
+            if len(ial) and self.meanstructure:
+                val = (h @ U)[None, :] * V[row[ial], :]  # n_alpha x nd
+                E[np.ix_(ial, d)] += val
+                E[np.ix_(d, ial)] += val.T
+            xid = spec.ent_xid
+            if spec.unique_xid:
+                out[np.ix_(xid, xid)] += E
+            else:
+                np.add.at(out, (xid[:, None], xid[None, :]), E)
+        return 0.5 * (out + out.T)
+
     def x_to_table(self, x: np.ndarray, se: np.ndarray | None = None) -> pd.DataFrame:
         """Copy of the parameter table with ``est`` (and ``se``) filled in from ``x``."""
         pt = self.partable.copy()
