@@ -54,15 +54,20 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from instruments.errors import DataError, InstrumentError, ModelSpecificationError
+from instruments.errors import (
+    DataError,
+    EstimationError,
+    InstrumentError,
+    ModelSpecificationError,
+)
 
 DEFAULT_PATH = Path(__file__).with_name("hypotheses.yaml")
-METHODS = ("sem_path", "mediation_bootstrap", "moderation", "quadratic", "rsa", "dyadic",
-           "multigroup")
+METHODS = ("sem_path", "mediation_bootstrap", "moderation", "latent_moderation", "quadratic",
+           "rsa", "dyadic", "multigroup")
 SIGNS = ("+", "-", "inverted_u", "none")
 RESULT_COLUMNS = ["id", "statement", "expected_sign", "method", "test", "estimate", "se",
                   "ci_lower", "ci_upper", "pvalue", "pvalue_holm", "verdict", "n",
-                  "exploratory", "note"]
+                  "exploratory", "note", "latent_interaction"]
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _PATTERNS = {
@@ -70,6 +75,8 @@ _PATTERNS = {
     "mediation_bootstrap": re.compile(
         rf"^\s*(?P<x>{_NAME})\s*->\s*(?P<m>{_NAME})\s*->\s*(?P<y>{_NAME})\s*$"),
     "moderation": re.compile(
+        rf"^\s*(?P<y>{_NAME})\s*~\s*(?P<x>{_NAME})\s*\*\s*(?P<m>{_NAME})\s*$"),
+    "latent_moderation": re.compile(
         rf"^\s*(?P<y>{_NAME})\s*~\s*(?P<x>{_NAME})\s*\*\s*(?P<m>{_NAME})\s*$"),
     "quadratic": re.compile(
         rf"^\s*(?P<y>{_NAME})\s*~\s*(?P<x>{_NAME})\s*\+\s*(?P<x2>{_NAME})\s*\^\s*2\s*$"),
@@ -101,8 +108,8 @@ class Hypothesis(BaseModel):
     statement: str = Field(min_length=10)
     expected_sign: Literal["+", "-", "inverted_u", "none"]
     test: str
-    method: Literal["sem_path", "mediation_bootstrap", "moderation", "quadratic", "rsa",
-                    "dyadic", "multigroup"]
+    method: Literal["sem_path", "mediation_bootstrap", "moderation", "latent_moderation",
+                    "quadratic", "rsa", "dyadic", "multigroup"]
     controls: tuple[str, ...] = ()
     sources: tuple[str, ...] = Field(min_length=1)
     exploratory: bool = False
@@ -303,7 +310,8 @@ def _row(h: Hypothesis, **values: Any) -> dict[str, Any]:
     row = {"id": h.id, "statement": h.statement, "expected_sign": h.expected_sign,
            "method": h.method, "test": h.test, "estimate": np.nan, "se": np.nan,
            "ci_lower": np.nan, "ci_upper": np.nan, "pvalue": np.nan, "pvalue_holm": np.nan,
-           "verdict": "not tested", "n": 0, "exploratory": h.exploratory, "note": ""}
+           "verdict": "not tested", "n": 0, "exploratory": h.exploratory, "note": "",
+           "latent_interaction": None}
     row.update(values)
     return row
 
@@ -523,7 +531,8 @@ def test_hypotheses(
                 raise
             warns.append(f"Path model could not be fitted: {exc}")
 
-    if any(h.method == "multigroup" for h in hs.hypotheses):
+    if any(h.method in ("multigroup", "moderation", "latent_moderation")
+           for h in hs.hypotheses):
         from analysis.scoring import reverse_key
 
         keep = ~full["exclude"].fillna(False).astype(bool).to_numpy() if "exclude" in full \
@@ -531,6 +540,7 @@ def test_hypotheses(
         det["_keyed"] = reverse_key(data, instrument).reset_index(drop=True).loc[keep] \
             .reset_index(drop=True)
         det["_instrument"] = instrument
+        det["_composites"] = dict(hs.composites)
     for h in hs.hypotheses:
         parts = h.parts()
         try:
@@ -542,6 +552,7 @@ def test_hypotheses(
 
     det.pop("_keyed", None)
     det.pop("_instrument", None)
+    det.pop("_composites", None)
     out = pd.DataFrame(rows, columns=RESULT_COLUMNS)
     confirm = ~out["exploratory"].astype(bool)
     out.loc[confirm, "pvalue_holm"] = holm(out.loc[confirm, "pvalue"].to_numpy(dtype=float))
@@ -608,7 +619,7 @@ def _test_one(h, parts, d, base, path_res, reg, stats, level, n_boot, seed, n_jo
                     ci_upper=ind["ci_upper"], pvalue=ind["pvalue"], n=res.n,
                     verdict=_verdict(h.expected_sign, ind["estimate"], sig, h.exploratory),
                     note=note)
-    if h.method == "moderation":
+    if h.method in ("moderation", "latent_moderation"):
         ctr = _controls(h, base, d, [parts["x"], parts["m"], parts["y"]])
         res = reg.moderation(d, parts["y"], parts["x"], parts["m"], controls=ctr,
                              level=level)
@@ -620,10 +631,23 @@ def _test_one(h, parts, d, base, path_res, reg, stats, level, n_boot, seed, n_jo
                 f"{parts['m']} -1 SD / mean / +1 SD: {sl['-1 SD']:.3f} / {sl['mean']:.3f} / "
                 f"{sl['+1 SD']:.3f}. Johnson-Neyman: slope significant for {parts['m']} in "
                 f"{regions} (observed range [{res.m_min:.3g}, {res.m_max:.3g}]).")
-        return _row(h, estimate=it["estimate"], se=it["se"], ci_lower=it["ci_lower"],
-                    ci_upper=it["ci_upper"], pvalue=it["pvalue"], n=res.n,
-                    verdict=_verdict(h.expected_sign, it["estimate"], it["pvalue"] < alpha,
-                                     h.exploratory), note=note)
+        lat, lat_note = _latent_moderation(h, parts, d, ctr, level, det, warns)
+        if h.method == "moderation":
+            return _row(h, estimate=it["estimate"], se=it["se"], ci_lower=it["ci_lower"],
+                        ci_upper=it["ci_upper"], pvalue=it["pvalue"], n=res.n,
+                        verdict=_verdict(h.expected_sign, it["estimate"], it["pvalue"] < alpha,
+                                         h.exploratory), note=f"{note} {lat_note}",
+                        latent_interaction=lat)
+        reg_note = (f"Regression alternative (not the declared test): b = "
+                    f"{it['estimate']:.3f}, p = {it['pvalue']:.3g}. {note}")
+        if not lat.get("available"):
+            return _row(h, verdict="not tested", n=res.n, latent_interaction=lat,
+                        note=f"{lat_note} {reg_note}")
+        return _row(h, estimate=lat["estimate"], se=lat["se"], ci_lower=lat["ci_lower"],
+                    ci_upper=lat["ci_upper"], pvalue=lat["pvalue"], n=lat["n"],
+                    verdict=_verdict(h.expected_sign, lat["estimate"], lat["pvalue"] < alpha,
+                                     h.exploratory), note=f"{lat_note} {reg_note}",
+                    latent_interaction=lat)
     if h.method == "quadratic":
         ctr = _controls(h, base, d, [parts["x"], parts["y"]])
         res = reg.quadratic(d, parts["y"], parts["x"], controls=ctr, level=level)
@@ -660,6 +684,130 @@ def _test_one(h, parts, d, base, path_res, reg, stats, level, n_boot, seed, n_jo
     if h.method == "multigroup":
         return _multigroup_row(h, parts, d, alpha, stats, det)
     raise ModelSpecificationError(f"method {h.method!r} is not implemented.")  # pragma: no cover
+
+
+#: Dependence indices that are linear in the two dependence scales, with the mirror
+#: scales and the sign of the second one (BRIEF section 3).
+LINEAR_INDICES = {"asym_signed": ("dep_own", "dep_partner", -1.0),
+                  "jd_sum": ("dep_own", "dep_partner", 1.0)}
+
+
+def latent_indicators(
+    name: str,
+    keyed: pd.DataFrame,
+    scores: pd.DataFrame,
+    instrument: Any,
+    composites: dict[str, Sequence[str]] | None = None,
+) -> pd.DataFrame:
+    """Indicators of a hypothesis variable when it enters a latent model.
+
+    * an instrument scale: its items, reverse-keyed (columns named as the items);
+    * a composite of scales (``composites`` of the declaration, e.g. ``learning``):
+      the scale scores as parcels (columns named as the scales);
+    * ``asym_signed`` / ``jd_sum``: the item-wise differences / sums of the mirror
+      items ``dep_own_k`` and ``dep_partner_k`` (columns ``asym_signed_1`` ...),
+      whose mean is the index itself.
+
+    Parameters
+    ----------
+    name : str
+        The variable of the hypothesis test.
+    keyed : DataFrame
+        Item answers after reverse keying (:func:`analysis.scoring.reverse_key`),
+        same rows as ``scores``.
+    scores : DataFrame
+        Scale scores (:func:`prepare_scores`).
+    instrument : Instrument
+    composites : dict, optional
+        ``{name: [scale, ...]}``.
+
+    Returns
+    -------
+    DataFrame
+        Numeric indicator columns, index of ``scores``.
+
+    Raises
+    ------
+    ModelSpecificationError
+        For variables without indicators (e.g. ``asym_abs``, a non-linear index,
+        or a single observed variable).
+    """
+    scales = getattr(instrument, "scales", {}) or {}
+    composites = composites or {}
+
+    def items(sid: str) -> list[str]:
+        cols = [it.id for it in scales[sid].items]
+        absent = [c for c in cols if c not in keyed.columns]
+        if absent:
+            raise DataError(f"Items of {sid!r} not in the data: {', '.join(absent)}.")
+        return cols
+
+    def numeric(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.apply(pd.to_numeric, errors="coerce").astype(float) \
+            .set_axis(scores.index, axis=0)
+
+    if name in scales:
+        return numeric(keyed[items(name)].reset_index(drop=True))
+    if name in composites:
+        parts = list(composites[name])
+        absent = [c for c in parts if c not in scores.columns]
+        if absent:
+            raise DataError(f"Composite {name!r}: score(s) missing: {', '.join(absent)}.")
+        if len(parts) < 2:
+            raise ModelSpecificationError(f"Composite {name!r} has fewer than two parts.")
+        return numeric(scores[parts])
+    if name in LINEAR_INDICES:
+        a, b, sign = LINEAR_INDICES[name]
+        if a not in scales or b not in scales:
+            raise ModelSpecificationError(f"{name!r} needs the scales {a!r} and {b!r}.")
+        ia, ib = items(a), items(b)
+        if len(ia) != len(ib):
+            raise ModelSpecificationError(
+                f"{name!r}: {a!r} and {b!r} have different numbers of (mirror) items.")
+        num = keyed[ia + ib].apply(pd.to_numeric, errors="coerce").astype(float)
+        out = pd.DataFrame({f"{name}_{k}": num[x].to_numpy() + sign * num[y].to_numpy()
+                            for k, (x, y) in enumerate(zip(ia, ib, strict=True), start=1)})
+        return numeric(out)
+    raise ModelSpecificationError(
+        f"{name!r} has no indicators for a latent model (not a scale, a composite of scales "
+        "or a linear dependence index).")
+
+
+def _latent_moderation(h, parts, d, ctr, level, det, warns) -> tuple[dict[str, Any], str]:
+    """The latent-interaction alternative of a moderation hypothesis (never raises)."""
+    from analysis.latent_interaction import latent_interaction
+
+    what = "Latent interaction (product indicators, DMC)"
+    keyed, inst = det.get("_keyed"), det.get("_instrument")
+    try:
+        if keyed is None or inst is None:
+            raise ModelSpecificationError("the item answers are not available.")
+        blocks = {r: latent_indicators(parts[r], keyed, d, inst, det.get("_composites"))
+                  for r in ("x", "m", "y")}
+        frame = pd.concat([*blocks.values(), d[list(ctr)].apply(pd.to_numeric,
+                                                                errors="coerce")], axis=1)
+        if frame.columns.duplicated().any():
+            dup = sorted(set(frame.columns[frame.columns.duplicated()]))
+            raise ModelSpecificationError(f"indicator names used twice: {', '.join(dup)}.")
+        miss = "ml" if frame.isna().to_numpy().any() else "listwise"
+        res = latent_interaction(frame, list(blocks["x"].columns), list(blocks["m"].columns),
+                                 list(blocks["y"].columns), controls=list(ctr),
+                                 estimator="MLR", missing=miss, level=level)
+    except (DataError, ModelSpecificationError, EstimationError) as exc:
+        warns.append(f"{h.id}: {what} not available: {exc}")
+        note = f"{what}: not available ({exc})"
+        if h.method == "moderation":
+            note += "; the regression result stands."
+        return {"available": False, "reason": str(exc)}, note
+    det[f"{h.id}_latent"] = res
+    warns.extend(f"{h.id} latent interaction: {w}" for w in res.warnings)
+    lat = {"available": True, "x": parts["x"], "z": parts["m"], "y": parts["y"],
+           **res.to_dict()}
+    note = (f"{what}: b = {res.estimate:.3f}, {100 * level:g} % CI [{res.ci_lower:.3f}, "
+            f"{res.ci_upper:.3f}], p = {res.pvalue:.3g}; standardised {res.std_interaction:.3f}"
+            f" (n = {res.n}, MLR{', FIML' if res.missing == 'ml' else ''}, {len(res.pairs)} "
+            "matched pairs).")
+    return lat, note
 
 
 def _rsa_note(h, d, base, reg, alpha, det) -> str:

@@ -31,7 +31,7 @@ TOP_KEYS = ("n", "n_raw", "exclusions", "missing", "descriptives", "reliability"
             "dyadic", "provenance", "warnings")
 HYPOTHESIS_KEYS = ("id", "statement", "expected_sign", "verdict", "estimate", "se",
                    "ci_lower", "ci_upper", "pvalue", "pvalue_holm", "method", "test", "n",
-                   "exploratory", "note")
+                   "exploratory", "note", "latent_interaction")
 VERSION_PACKAGES = ("alliance-survey", "numpy", "pandas", "scipy", "statsmodels", "semopy",
                     "pingouin", "pydantic", "PyYAML")
 
@@ -320,7 +320,7 @@ def _detail_sections(hs: Any, details: dict[str, Any]) -> dict[str, Any]:
                 "n_boot_ok": obj.n_boot_ok, "seed": obj.seed, "ci_type": "percentile",
                 "model": obj.model,
             }
-        elif h.method == "moderation" and obj is not None:
+        elif h.method in ("moderation", "latent_moderation") and obj is not None:
             grid = np.linspace(obj.m_min, obj.m_max, 61)
             slopes = obj.simple_slopes.rename(columns={"estimate": "slope"})
             out["moderation"][h.id] = {
