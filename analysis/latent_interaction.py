@@ -33,8 +33,10 @@ Steps of :func:`latent_interaction`
 3. **Model**: ``X =~ x items``, ``Z =~ z items``, ``XZ =~ products``,
    ``Y =~ y items`` (a single ``y`` item is used as an observed outcome),
    ``Y ~ bx*X + bz*Z + bxz*XZ + controls``; X, Z, XZ (and the controls) covary
-   freely; first loadings fixed at 1 (marker items), so ``bxz`` is in the
-   metric of the marker items.  Fitted with :func:`analysis.sem.sem` (ML or MLR).
+   freely.  The items of X and Z enter in their ranked order, so the marker
+   items (first loading fixed at 1) are the best-ranked X and Z items and the
+   marker of XZ is their product; ``bxz`` is then in the metric of the marker
+   items (a product indicator whose items are not the markers would rescale it).  Fitted with :func:`analysis.sem.sem` (ML or MLR).
 4. **Simple slopes** of X at Z = -1 SD, 0 (the mean) and +1 SD of the latent Z:
    ``bx + w * bxz * sqrt(phi_Z)`` with ``w`` in {-1, 0, 1}, as ``:=``
    parameters, so that the delta-method SE includes the sampling variance of
@@ -161,6 +163,36 @@ def _cfa_loadings(x: pd.DataFrame, x_items: list[str], z_items: list[str]) -> di
     return {r.rhs: float(r.std_all) for r in lam.itertuples()}
 
 
+def rank_items(
+    data: pd.DataFrame,
+    x_items: Sequence[str],
+    z_items: Sequence[str],
+    *,
+    match: str = "item_rest",
+) -> tuple[list[str], list[str]]:
+    """The X and the Z items ranked by ``match`` (best first; see :func:`match_pairs`)."""
+    xs, zs = _names(x_items, "x_items="), _names(z_items, "z_items=")
+    if len(xs) < 2 or len(zs) < 2:
+        raise ModelSpecificationError(
+            f"A latent interaction needs at least two items for X and for Z (got {len(xs)} "
+            f"and {len(zs)}).")
+    overlap = sorted(set(xs) & set(zs))
+    if overlap:
+        raise ModelSpecificationError(
+            f"x_items= and z_items= share item(s): {', '.join(overlap)}.")
+    if match not in MATCH_RULES:
+        raise ModelSpecificationError(
+            f"match={match!r} is not known; use one of {', '.join(MATCH_RULES)}.")
+    x = _numeric(data, xs + zs, "match_pairs")
+    if match == "order":
+        return xs, zs
+    if match == "item_rest":
+        return (_rank(item_rest_correlations(x, xs).to_dict(), xs),
+                _rank(item_rest_correlations(x, zs).to_dict(), zs))
+    lam = _cfa_loadings(x, xs, zs)
+    return _rank(lam, xs), _rank(lam, zs)
+
+
 def match_pairs(
     data: pd.DataFrame,
     x_items: Sequence[str],
@@ -192,31 +224,12 @@ def match_pairs(
     # In R: semTools::indProd(data, var1, var2, match = TRUE) pairs var1[i] with
     # var2[i] for lists of equal length; the ranking here picks var1/var2.
     """
-    xs, zs = _names(x_items, "x_items="), _names(z_items, "z_items=")
-    if len(xs) < 2 or len(zs) < 2:
-        raise ModelSpecificationError(
-            f"A latent interaction needs at least two items for X and for Z (got {len(xs)} "
-            f"and {len(zs)}).")
-    overlap = sorted(set(xs) & set(zs))
-    if overlap:
-        raise ModelSpecificationError(
-            f"x_items= and z_items= share item(s): {', '.join(overlap)}.")
     if pairs not in ("matched", "all"):
         raise ModelSpecificationError(f"pairs={pairs!r} is not known; use 'matched' or 'all'.")
-    if match not in MATCH_RULES:
-        raise ModelSpecificationError(
-            f"match={match!r} is not known; use one of {', '.join(MATCH_RULES)}.")
-    x = _numeric(data, xs + zs, "match_pairs")
     if pairs == "all":
+        xs, zs = rank_items(data, x_items, z_items, match="order")
         return tuple((a, b) for a in xs for b in zs)
-    if match == "order":
-        rx, rz = xs, zs
-    elif match == "item_rest":
-        rx = _rank(item_rest_correlations(x, xs).to_dict(), xs)
-        rz = _rank(item_rest_correlations(x, zs).to_dict(), zs)
-    else:
-        lam = _cfa_loadings(x, xs, zs)
-        rx, rz = _rank(lam, xs), _rank(lam, zs)
+    rx, rz = rank_items(data, x_items, z_items, match=match)
     k = min(len(rx), len(rz))
     return tuple(zip(rx[:k], rz[:k], strict=True))
 
@@ -308,7 +321,8 @@ class LatentInteractionResult:
     Attributes
     ----------
     x_items, z_items, y_items, controls : tuple of str
-        Indicators of X, Z, Y and the observed covariates of Y.
+        Indicators of X, Z, Y (X and Z items in ranked order, the first being
+        the marker) and the observed covariates of Y.
     pairs : tuple of (str, str)
         The (x item, z item) pairs of the product indicators.
     match, pairs_rule : str
@@ -518,7 +532,11 @@ def latent_interaction(
     if not isinstance(data, pd.DataFrame):
         raise DataError("latent_interaction: data= must be a pandas DataFrame.")
     items = _numeric(data, xs + zs + ys + cs, "latent_interaction")
-    pr = match_pairs(items, xs, zs, match=match, pairs=pairs)
+    if pairs not in ("matched", "all"):
+        raise ModelSpecificationError(f"pairs={pairs!r} is not known; use 'matched' or 'all'.")
+    # the best-ranked items become the markers of X and Z, their product that of XZ
+    xs, zs = rank_items(items, xs, zs, match=match if pairs == "matched" else "order")
+    pr = match_pairs(items, xs, zs, match="order", pairs=pairs)
     prods = product_indicators(items, pr)
     clash = [c for c in prods.columns if c in items.columns]
     if clash:
