@@ -29,6 +29,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--lang", default="en", help="language of labels (default: en)")
     parser.add_argument("--completed-only", action="store_true",
                         help="export completed responses only")  # fmt: skip
+    parser.add_argument("--excel-safe", action="store_true",
+                        help="CSV for spreadsheets: prefix text cells that start with =, +, "
+                        "-, @, tab or CR with an apostrophe so they are not run as formulas "
+                        "(keep the default, verbatim CSV for R, SPSS or pandas)")  # fmt: skip
     parser.add_argument("--instrument", metavar="DIR",
                         help="instrument folder (default: the packaged questionnaire)")  # fmt: skip
     parser.set_defaults(func=handler)
@@ -43,7 +47,8 @@ def handler(args: argparse.Namespace) -> int:
     store = ResponseStore(args.db, instrument=load_instrument(args.instrument))
     try:
         path = export(store, args.study, args.format, args.out, lang=args.lang,
-                      completed_only=args.completed_only)  # fmt: skip
+                      completed_only=args.completed_only,
+                      excel_safe=args.excel_safe)  # fmt: skip
     finally:
         store.dispose()
     print(f"Study {args.study!r}: {args.format} written to {path}.", file=sys.stderr)

@@ -166,23 +166,24 @@ def render_invitations(store: Any, study: str, base_url: str) -> None:
     st.code("\n".join(links["link"]), language=None)
 
 
-#: Export formats offered on the page: label, format, file suffix, MIME type.
+#: Export formats offered on the page: label, format, file suffix, MIME type, Excel-safe.
 EXPORTS = (
-    ("CSV", "csv", ".csv", "text/csv"),
-    ("Parquet", "parquet", ".parquet", "application/octet-stream"),
-    ("SPSS .sav", "sav", ".sav", "application/octet-stream"),
-    ("Answer log (CSV)", "long", "_answers.csv", "text/csv"),
-    ("Codebook (CSV)", "codebook", "_codebook.csv", "text/csv"),
+    ("CSV", "csv", ".csv", "text/csv", False),
+    ("CSV for Excel (formulas neutralised)", "csv", "_excel.csv", "text/csv", True),
+    ("Parquet", "parquet", ".parquet", "application/octet-stream", False),
+    ("SPSS .sav", "sav", ".sav", "application/octet-stream", False),
+    ("Answer log (CSV)", "long", "_answers.csv", "text/csv", False),
+    ("Codebook (CSV)", "codebook", "_codebook.csv", "text/csv", False),
 )
 
 
-def export_bytes(store: Any, study: str, fmt: str, suffix: str) -> bytes:
+def export_bytes(store: Any, study: str, fmt: str, suffix: str, excel_safe: bool = False) -> bytes:
     """Write one export with :func:`instruments.exports.export` and return its bytes."""
     from instruments.exports import export
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"{study}{suffix}"
-        export(store, study, fmt, path)
+        export(store, study, fmt, path, excel_safe=excel_safe)
         return path.read_bytes()
 
 
@@ -193,15 +194,16 @@ def render_exports(store: Any, study: str) -> None:
     if st.button("Prepare exports", key="admin.prepare"):
         try:
             ss["admin.exports"] = {
-                fmt: export_bytes(store, study, fmt, suffix) for _, fmt, suffix, _ in EXPORTS
+                suffix: export_bytes(store, study, fmt, suffix, safe)
+                for _, fmt, suffix, _, safe in EXPORTS
             }
         except AllianceSurveyError as exc:
             st.error(str(exc))
     files = ss.get("admin.exports")
     if not files:
         return
-    for label, fmt, suffix, mime in EXPORTS:
+    for label, _fmt, suffix, mime, _safe in EXPORTS:
         st.download_button(
-            f"Download {label}", files[fmt], file_name=f"{study}{suffix}", mime=mime,
-            key=f"admin.download.{fmt}", on_click="ignore",
+            f"Download {label}", files[suffix], file_name=f"{study}{suffix}", mime=mime,
+            key=f"admin.download{suffix}", on_click="ignore",
         )  # fmt: skip

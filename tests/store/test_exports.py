@@ -139,6 +139,43 @@ def test_long_and_codebook(filled, tmp_path) -> None:  # noqa: ANN001
         export(store, "nope", "csv", tmp_path / "x.csv")
 
 
+def test_excel_safe_csv_neutralises_formulas_only(filled, tmp_path) -> None:  # noqa: ANN001
+    store, _ = filled
+    # one more respondent types formulas into every free-text field it meets
+    token = create_invitations(store, "field", n=1)[0].token
+    rng = random.Random(5)
+    formulas = iter(["=1+1", '=HYPERLINK("http://x")', "+41 44", "-3 %", "@SUM(A1)"] * 20)
+    typed: list[str] = []
+    for page in store.pages:
+        answers = bot_answers(page, rng)
+        for f in page.fields:
+            if f.kind == "text":
+                answers[f.id] = next(formulas)
+                typed.append(answers[f.id])
+        store.submit_page(token, page.id, answers, submission_key=f"{page.id}-xl")
+    assert typed
+    verbatim = pd.read_csv(export(store, "field", "csv", tmp_path / "v.csv"),
+                           keep_default_na=False, na_values=[""])
+    safe = pd.read_csv(export(store, "field", "csv", tmp_path / "s.csv", excel_safe=True),
+                       keep_default_na=False, na_values=[""])
+    assert list(safe.columns) == list(verbatim.columns) and len(safe) == len(verbatim)
+    n_changed = 0
+    for col in verbatim.columns:
+        for a, b in zip(verbatim[col], safe[col], strict=True):
+            if isinstance(a, str) and a.startswith(("=", "+", "-", "@")):
+                assert b == "'" + a, (col, a, b)
+                n_changed += 1
+            elif isinstance(a, str):
+                assert b == a, (col, a, b)
+            else:  # numbers (negative ones too) and missing values are untouched
+                assert (pd.isna(a) and pd.isna(b)) or float(a) == float(b), (col, a, b)
+    assert n_changed >= 1
+    log = pd.read_csv(export(store, "field", "long", tmp_path / "l.csv", excel_safe=True))
+    assert {"'" + t for t in typed} <= set(log["value_text"].dropna())
+    with pytest.raises(DataError, match="CSV"):
+        export(store, "field", "sav", tmp_path / "x.sav", excel_safe=True)
+
+
 def _run(argv: list[str]) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     with redirect_stdout(out), redirect_stderr(err):

@@ -314,4 +314,4 @@ def test_admin_dashboard_invitations_and_exports(store, invite) -> None:
     assert not at.exception
     labels = [b.label for b in at.get("download_button")]
     assert "Download SPSS .sav" in labels
-    assert len(labels) == 5
+    assert len(labels) == 6 and "Download CSV for Excel (formulas neutralised)" in labels
