@@ -23,6 +23,13 @@ Design of the tests (what the runner does and why)
   (percentile bootstrap CI of ``a*b``; the verdict uses the CI).
 * **Moderation** (H5, H7): OLS on mean-centred composites with HC3 SEs, simple
   slopes and Johnson-Neyman regions (:func:`analysis.regression.moderation`).
+  Next to it, the **latent interaction** (:mod:`analysis.latent_interaction`:
+  double-mean-centred matched-pair product indicators, MLR, FIML when item
+  answers are missing), whose indicators come from :func:`latent_indicators`
+  (scale items, the learning dimensions as parcels, mirror-item differences for
+  ``asym_signed``).  The pre-registered verdict stays the regression one; a
+  hypothesis declared with ``method: latent_moderation`` (same test grammar)
+  gets its verdict from the latent model instead, with the regression in the note.
 * **Inverted U** (H6b): :func:`analysis.regression.quadratic` with the
   Lind-Mehlum test; supported only if that test rejects and the turning point
   lies inside the data.
@@ -428,6 +435,7 @@ def test_hypotheses(
     n_jobs: int | None = None,
     details: dict[str, Any] | None = None,
     correct_attenuation: bool = True,
+    latent_alternative: bool = True,
 ) -> pd.DataFrame:
     """Test every declared hypothesis and give a verdict.
 
@@ -462,16 +470,27 @@ def test_hypotheses(
         attenuated by measurement error; ``jd_sum`` gets the sum of the two
         dependence scales' error variances.  ``asym_abs``, ``asym_signed`` and
         the controls stay observed (error-free assumption).
+    latent_alternative : bool
+        Also fit the latent interaction (:func:`analysis.latent_interaction.latent_interaction`)
+        of every ``moderation`` hypothesis and report it next to the regression
+        verdict (column ``latent_interaction``; about a second or two per hypothesis
+        at N = 400).  ``latent_moderation`` hypotheses always fit it (it is their test).
     details : dict, optional
         If given, filled with the fitted objects (``path_model`` SEMResult,
-        ``syntax``, per-hypothesis results) and ``warnings`` / ``exclusions``.
+        ``syntax``, per-hypothesis results, ``<id>_latent`` LatentInteractionResult)
+        and ``warnings`` / ``exclusions``.
 
     Returns
     -------
     DataFrame
         One row per hypothesis: ``id, statement, expected_sign, method, test,
         estimate, se, ci_lower, ci_upper, pvalue, pvalue_holm, verdict, n,
-        exploratory, note``.  ``attrs`` holds ``warnings``, ``exclusions``,
+        exploratory, note, latent_interaction``; ``latent_interaction`` is None for
+        other methods, else a dict: ``{"available": True, "outcome", "focal",
+        "moderator"}`` plus
+        :meth:`LatentInteractionResult.to_dict`, or ``{"available": False,
+        "reason"}`` when the latent model cannot be fitted (the regression verdict
+        of a ``moderation`` hypothesis then stands).  ``attrs`` holds ``warnings``, ``exclusions``,
         ``n`` (retained), ``n_raw`` and the declaration hash.
     """
     from scipy import stats
@@ -531,8 +550,10 @@ def test_hypotheses(
                 raise
             warns.append(f"Path model could not be fitted: {exc}")
 
-    if any(h.method in ("multigroup", "moderation", "latent_moderation")
-           for h in hs.hypotheses):
+    latent_methods = ("moderation", "latent_moderation") if latent_alternative \
+        else ("latent_moderation",)
+    det["_latent_methods"] = latent_methods
+    if any(h.method in ("multigroup", *latent_methods) for h in hs.hypotheses):
         from analysis.scoring import reverse_key
 
         keep = ~full["exclude"].fillna(False).astype(bool).to_numpy() if "exclude" in full \
@@ -553,6 +574,7 @@ def test_hypotheses(
     det.pop("_keyed", None)
     det.pop("_instrument", None)
     det.pop("_composites", None)
+    det.pop("_latent_methods", None)
     out = pd.DataFrame(rows, columns=RESULT_COLUMNS)
     confirm = ~out["exploratory"].astype(bool)
     out.loc[confirm, "pvalue_holm"] = holm(out.loc[confirm, "pvalue"].to_numpy(dtype=float))
@@ -631,12 +653,14 @@ def _test_one(h, parts, d, base, path_res, reg, stats, level, n_boot, seed, n_jo
                 f"{parts['m']} -1 SD / mean / +1 SD: {sl['-1 SD']:.3f} / {sl['mean']:.3f} / "
                 f"{sl['+1 SD']:.3f}. Johnson-Neyman: slope significant for {parts['m']} in "
                 f"{regions} (observed range [{res.m_min:.3g}, {res.m_max:.3g}]).")
-        lat, lat_note = _latent_moderation(h, parts, d, ctr, level, det, warns)
+        lat, lat_note = None, ""
+        if h.method in det.get("_latent_methods", ()):
+            lat, lat_note = _latent_moderation(h, parts, d, ctr, level, det, warns)
         if h.method == "moderation":
             return _row(h, estimate=it["estimate"], se=it["se"], ci_lower=it["ci_lower"],
                         ci_upper=it["ci_upper"], pvalue=it["pvalue"], n=res.n,
                         verdict=_verdict(h.expected_sign, it["estimate"], it["pvalue"] < alpha,
-                                         h.exploratory), note=f"{note} {lat_note}",
+                                         h.exploratory), note=f"{note} {lat_note}".strip(),
                         latent_interaction=lat)
         reg_note = (f"Regression alternative (not the declared test): b = "
                     f"{it['estimate']:.3f}, p = {it['pvalue']:.3g}. {note}")
@@ -801,8 +825,8 @@ def _latent_moderation(h, parts, d, ctr, level, det, warns) -> tuple[dict[str, A
         return {"available": False, "reason": str(exc)}, note
     det[f"{h.id}_latent"] = res
     warns.extend(f"{h.id} latent interaction: {w}" for w in res.warnings)
-    lat = {"available": True, "x": parts["x"], "z": parts["m"], "y": parts["y"],
-           **res.to_dict()}
+    lat = {"available": True, "outcome": parts["y"], "focal": parts["x"],
+           "moderator": parts["m"], **res.to_dict()}
     note = (f"{what}: b = {res.estimate:.3f}, {100 * level:g} % CI [{res.ci_lower:.3f}, "
             f"{res.ci_upper:.3f}], p = {res.pvalue:.3g}; standardised {res.std_interaction:.3f}"
             f" (n = {res.n}, MLR{', FIML' if res.missing == 'ml' else ''}, {len(res.pairs)} "

@@ -1,0 +1,226 @@
+"""The latent-interaction alternative of the moderation hypotheses (analysis.hypotheses).
+
+The statistics of the latent model itself are checked against lavaan in
+``tests/test_latent_interaction.py``; here: that the runner feeds it the right
+indicators, reports it next to the regression verdict, uses it as the verdict for
+``method: latent_moderation``, and survives its failures.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+import analysis.hypotheses as hyp
+from instruments.errors import EstimationError, InstrumentError, ModelSpecificationError
+from tests.parity import REFERENCE_DIR, assert_close
+
+DECLARATION = {
+    "id": "latent-test", "version": 1,
+    "composites": {"learning": ["info_sharing", "joint_sensemaking", "knowledge_integration"]},
+    "controls": ["alliance_age", "firm_size"],
+    "model": "learning ~ trust\n",
+    "hypotheses": [
+        {"id": "H5", "statement": "Signed asymmetry weakens value creation -> appropriation.",
+         "expected_sign": "-", "test": "value_appropriation ~ value_creation * asym_signed",
+         "method": "moderation", "sources": ["seed 004"]},
+        {"id": "H7", "statement": "Specific investments strengthen learning -> value creation.",
+         "expected_sign": "+", "test": "value_creation ~ learning * specific_investments",
+         "method": "latent_moderation", "controls": ["jd_sum"], "sources": ["seed 004"]},
+        {"id": "H12", "statement": "Absolute asymmetry weakens learning -> value creation.",
+         "expected_sign": "-", "test": "value_creation ~ learning * asym_abs",
+         "method": "moderation", "sources": ["test"]},
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def declaration(tmp_path_factory) -> hyp.HypothesisSet:
+    path = tmp_path_factory.mktemp("hyp") / "h.yaml"
+    path.write_text(yaml.safe_dump(DECLARATION), encoding="utf-8")
+    return hyp.load_hypotheses(path)
+
+
+@pytest.fixture(scope="module")
+def data() -> pd.DataFrame:
+    from analysis.simulate import simulate_study
+
+    return simulate_study(n=300, seed=3, missing=0.02)
+
+
+def _run(data, declaration, **kw):
+    det: dict = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = hyp.test_hypotheses(data, hypotheses=declaration, bootstrap=2, details=det,
+                                    **kw)
+    return table.set_index("id"), det
+
+
+@pytest.fixture(scope="module")
+def run(data, declaration):
+    return _run(data, declaration)
+
+
+def test_latent_moderation_is_a_valid_method(tmp_path: Path):
+    assert "latent_moderation" in hyp.METHODS
+    doc = json.loads(json.dumps(DECLARATION))
+    doc["hypotheses"][1]["test"] = "value_creation ~ learning + specific_investments"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    with pytest.raises(InstrumentError, match="does not fit method 'latent_moderation'"):
+        hyp.load_hypotheses(bad)
+
+
+def test_moderation_row_keeps_the_regression_verdict_and_reports_the_latent_one(run):
+    table, det = run
+    row = table.loc["H5"]
+    reg, lat_res = det["H5"], det["H5_latent"]
+    assert row["estimate"] == reg.interaction["estimate"]
+    assert row["pvalue"] == reg.interaction["pvalue"]
+    lat = row["latent_interaction"]
+    assert lat["available"] is True
+    assert (lat["focal"], lat["moderator"], lat["outcome"]) == (
+        "value_creation", "asym_signed", "value_appropriation")
+    assert lat["estimate"] == lat_res.estimate and lat["pvalue"] == lat_res.pvalue
+    assert lat["z_items"] == list(lat_res.z_items)
+    assert sorted(lat["z_items"]) == [f"asym_signed_{k}" for k in range(1, 6)]
+    assert sorted(lat["x_items"]) == [f"value_creation_{k}" for k in range(1, 6)]
+    assert lat["controls"] == ["alliance_age", "firm_size"]
+    assert lat["missing"] == "ml"  # the simulated items have missing answers
+    assert (f"Latent interaction (product indicators, DMC): b = {lat_res.estimate:.3f}, "
+            f"95 % CI [{lat_res.ci_lower:.3f}, {lat_res.ci_upper:.3f}], "
+            f"p = {lat_res.pvalue:.3g}") in row["note"]
+
+
+def test_latent_moderation_takes_its_verdict_from_the_latent_model(run):
+    table, det = run
+    row = table.loc["H7"]
+    lat = det["H7_latent"]
+    assert row["method"] == "latent_moderation"
+    assert row["estimate"] == lat.estimate and row["se"] == lat.se
+    assert (row["ci_lower"], row["ci_upper"], row["pvalue"]) == (lat.ci_lower, lat.ci_upper,
+                                                                 lat.pvalue)
+    want = "supported" if lat.pvalue < 0.05 and lat.estimate > 0 else (
+        "opposite sign" if lat.pvalue < 0.05 else "not supported")
+    assert row["verdict"] == want
+    assert row["n"] == lat.n
+    assert "Regression alternative (not the declared test)" in row["note"]
+    # learning enters as its three dimensions (parcels); jd_sum is a control
+    assert sorted(lat.x_items) == ["info_sharing", "joint_sensemaking", "knowledge_integration"]
+    assert len(lat.pairs) == 3 and "jd_sum" in lat.controls
+
+
+def test_variable_without_indicators_leaves_the_regression_result(run):
+    table, det = run
+    row = table.loc["H12"]
+    assert row["latent_interaction"]["available"] is False
+    assert "asym_abs" in row["latent_interaction"]["reason"]
+    assert "the regression result stands" in row["note"]
+    assert row["estimate"] == det["H12"].interaction["estimate"]
+    assert "H12_latent" not in det
+    assert any("H12" in w and "Latent interaction" in w for w in table.attrs["warnings"])
+
+
+def test_non_convergence_is_reported_not_fatal(data, declaration, monkeypatch):
+    import analysis.latent_interaction as li
+
+    def fail(*args, **kwargs):
+        raise EstimationError("The latent interaction model did not converge (test).")
+
+    monkeypatch.setattr(li, "latent_interaction", fail)
+    table, det = _run(data, declaration)
+    h5, h7 = table.loc["H5"], table.loc["H7"]
+    assert h5["latent_interaction"] == {
+        "available": False, "reason": "The latent interaction model did not converge (test)."}
+    assert "did not converge" in h5["note"] and "regression result stands" in h5["note"]
+    assert h5["verdict"] in ("supported", "not supported", "opposite sign")
+    assert np.isfinite(h5["estimate"])
+    assert h7["verdict"] == "not tested" and np.isnan(h7["estimate"])
+    assert "did not converge" in h7["note"]
+
+
+def test_latent_alternative_can_be_switched_off(data, declaration):
+    table, det = _run(data, declaration, latent_alternative=False)
+    assert table.loc["H5", "latent_interaction"] is None
+    assert "H5_latent" not in det and "Latent interaction" not in table.loc["H5", "note"]
+    assert table.loc["H7", "latent_interaction"]["available"] is True  # its declared test
+
+
+# --------------------------------------------------------------------------- indicators
+@pytest.fixture(scope="module")
+def prepared(data, declaration):
+    from analysis.scoring import reverse_key, score
+    from instruments.loader import load_instrument
+
+    inst = load_instrument()
+    d, _, full = hyp.prepare_scores(data, score(data, inst), declaration, inst)
+    keep = ~full["exclude"].fillna(False).astype(bool).to_numpy()
+    keyed = reverse_key(data, inst).reset_index(drop=True).loc[keep].reset_index(drop=True)
+    return d, keyed, inst
+
+
+def test_indicators_of_scales_composites_and_dependence_indices(prepared, declaration):
+    d, keyed, inst = prepared
+    comp = dict(declaration.composites)
+    sc = hyp.latent_indicators("value_creation", keyed, d, inst, comp)
+    assert list(sc.columns) == [it.id for it in inst.scales["value_creation"].items]
+    rev = [it.id for it in inst.scales["value_creation"].items if it.reverse][0]
+    assert_close(sc[rev], keyed[rev], atol=0.0, rtol=0.0, what="reverse-keyed item")
+    parcels = hyp.latent_indicators("learning", keyed, d, inst, comp)
+    assert list(parcels.columns) == list(comp["learning"])
+    assert_close(parcels.mean(axis=1), d["learning"], atol=1e-12, rtol=0.0, what="learning")
+    for name in ("asym_signed", "jd_sum"):
+        ind = hyp.latent_indicators(name, keyed, d, inst, comp)
+        assert list(ind.columns) == [f"{name}_{k}" for k in range(1, 6)]
+        full = ind.notna().all(axis=1) & keyed.filter(regex="^dep_").notna().all(axis=1)
+        # with every item answered, the mean of the indicators is the index itself
+        assert_close(ind[full].mean(axis=1), d.loc[full, name], atol=1e-12, rtol=0.0,
+                     what=name)
+    with pytest.raises(ModelSpecificationError, match="no indicators"):
+        hyp.latent_indicators("asym_abs", keyed, d, inst, comp)
+
+
+def test_reference_sample_is_what_the_runner_builds():
+    """alliance_sample.csv (the lavaan reference data) = latent_indicators on its simulation."""
+    import importlib.util
+
+    path = REFERENCE_DIR / "latent_interaction" / "make_alliance_sample.py"
+    spec = importlib.util.spec_from_file_location("make_alliance_sample", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    built = mod.build()
+    stored = pd.read_csv(mod.OUT)
+    assert list(built.columns) == list(stored.columns) and len(built) == len(stored)
+    assert_close(built.to_numpy(float), stored.to_numpy(float), atol=1e-12, rtol=0.0,
+                 what="alliance sample")
+
+
+# --------------------------------------------------------------------------- analyze JSON
+def test_analyze_json_carries_the_latent_interaction(tmp_path, data):
+    from analysis.cli import main
+
+    src = tmp_path / "study.csv"
+    data.to_csv(src, index=False)
+    out = tmp_path / "analysis.json"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        code = main(["analyze", str(src), "--skip-measurement", "--bootstrap", "2",
+                     "--json", str(out)])
+    assert code == 0
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    for h in doc["hypotheses"]:
+        lat = h["latent_interaction"]
+        if h["method"] in ("moderation", "latent_moderation"):
+            assert lat["available"] is True, h["id"]
+            assert isinstance(lat["estimate"], float) and len(lat["simple_slopes"]) == 3
+            assert "Latent interaction (product indicators, DMC)" in h["note"]
+        else:
+            assert lat is None, h["id"]
+    assert any(h["method"] == "moderation" for h in doc["hypotheses"])
