@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
@@ -239,41 +239,77 @@ def _ll_grad(ps: PatternStats, mu: np.ndarray, sigma: np.ndarray) -> tuple[float
     return ll, np.concatenate([gmu, _sym_grad_to_vech(gsig)])
 
 
+@lru_cache(maxsize=64)
+def _vech_pairs(p: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """vech indices and the factor 1/2 on the diagonal (``D'(A kron B)D`` helper)."""
+    r, c = vech_indices(p)
+    f = np.where(r == c, 0.5, 1.0)
+    f.setflags(write=False)
+    return r, c, f
+
+
+def _dkd(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``D' (A kron B) D`` for symmetric ``A``, ``B`` without forming the Kronecker product.
+
+    Element ``(s, t)`` for vech pairs ``s = (k, l)``, ``t = (m, n)`` is
+    ``A_km B_ln + A_kn B_lm + A_lm B_kn + A_ln B_km``, halved for each diagonal pair.
+    """
+    r, c, f = _vech_pairs(a.shape[0])
+    out = (a[np.ix_(r, r)] * b[np.ix_(c, c)] + a[np.ix_(r, c)] * b[np.ix_(c, r)]
+           + a[np.ix_(c, r)] * b[np.ix_(r, c)] + a[np.ix_(c, c)] * b[np.ix_(r, r)])
+    out *= f[:, None]
+    out *= f[None, :]
+    return out
+
+
+def _u_kron_w_d(u: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``(u' kron W) D`` for a vector ``u`` and a symmetric ``W`` (shape p x p*)."""
+    r, c, f = _vech_pairs(w.shape[0])
+    return (u[r][None, :] * w[:, c] + u[c][None, :] * w[:, r]) * f[None, :]
+
+
+def _full(o: np.ndarray, a: np.ndarray, p: int) -> np.ndarray:
+    if o.size == p:
+        return a
+    if a.ndim == 1:
+        out = np.zeros(p)
+        out[o] = a
+        return out
+    out = np.zeros((p, p))
+    out[np.ix_(o, o)] = a
+    return out
+
+
 def _info_observed(ps: PatternStats, mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
     p = ps.p
-    d = duplication_matrix(p)
     h_mm = np.zeros((p, p))
-    h_ms = np.zeros((p, p * p))
-    h_ss = np.zeros((p * p, p * p))
+    h_ms = None
+    h_ss = None
     for o, n, w, _, esum, t in _blocks(ps, mu, sigma):
-        wf = np.zeros((p, p))
-        wf[np.ix_(o, o)] = w
-        tf = np.zeros((p, p))
-        tf[np.ix_(o, o)] = t
-        ef = np.zeros(p)
-        ef[o] = esum
+        wf = _full(o, w, p)
+        ef = _full(o, esum, p)
+        wtw = _full(o, w @ t @ w, p)
         h_mm += n * wf
-        h_ms += np.kron((ef @ wf)[None, :], wf)
-        wtw = wf @ tf @ wf
-        h_ss += 0.5 * (np.kron(wtw, wf) + np.kron(wf, wtw)) - 0.5 * n * np.kron(wf, wf)
-    top = np.hstack([h_mm, h_ms @ d])
-    bottom = np.hstack([(h_ms @ d).T, d.T @ h_ss @ d])
+        ms = _u_kron_w_d(ef @ wf, wf)
+        # 1/2 D'(WTW kron W + W kron WTW)D - n/2 D'(W kron W)D; D'(A kron B)D is symmetric
+        # in (A, B), so the first part is D'(WTW kron W)D
+        ss = _dkd(wtw, wf) - 0.5 * n * _dkd(wf, wf)
+        h_ms = ms if h_ms is None else h_ms + ms
+        h_ss = ss if h_ss is None else h_ss + ss
+    top = np.hstack([h_mm, h_ms])
+    bottom = np.hstack([h_ms.T, h_ss])
     return np.vstack([top, bottom]) / ps.n_total
 
 
 def _info_expected(ps: PatternStats, sigma: np.ndarray) -> np.ndarray:
     p = ps.p
-    d = duplication_matrix(p)
     pstar = p * (p + 1) // 2
     out = np.zeros((p + pstar, p + pstar))
-    kk = np.zeros((p * p, p * p))
     for o, n in zip(ps.obs_index, ps.n, strict=True):
         w, _ = _chol_inv_logdet(sigma[o][:, o])
-        wf = np.zeros((p, p))
-        wf[np.ix_(o, o)] = w
+        wf = _full(o, w, p)
         out[:p, :p] += n * wf
-        kk += n * np.kron(wf, wf)
-    out[p:, p:] = 0.5 * (d.T @ kk @ d)
+        out[p:, p:] += 0.5 * n * _dkd(wf, wf)
     return out / ps.n_total
 
 
@@ -380,10 +416,40 @@ def information_first_order(
 ) -> np.ndarray:
     """First-order ("meat") information ``(1/N) sum_i s_i s_i'`` of the casewise scores.
 
+    The scores of :func:`casewise_scores` are formed in chunks of cases (memory
+    independent of N) and their cross-products accumulated.
+
     # In R: lavaan:::lav_mvnorm_missing_information_firstorder(Y, Mu, Sigma)
     """
-    s = casewise_scores(y, mu, sigma, patterns)
-    return s.T @ s / s.shape[0]
+    y = np.asarray(y, dtype=float)
+    pat = _patterns(y, patterns)
+    p = sigma.shape[0]
+    r, c = vech_indices(p)
+    half = np.where(r == c, 0.5, 1.0)  # 1/2 (z z' - W), off-diagonals counted twice
+    k = p + r.size
+    out = np.zeros((k, k))
+    chunk = max(256, (1 << 21) // k)
+    for j in range(pat.n_patterns):
+        o = np.flatnonzero(pat.observed[j])
+        idx = pat.cases[j]
+        w, _ = _chol_inv_logdet(sigma[o][:, o])
+        wf = _full(o, w, p)
+        wrc = wf[r, c]
+        for start in range(0, idx.size, chunk):
+            rows = idx[start:start + chunk]
+            if o.size == p:
+                e = y[rows] - mu
+            else:
+                e = np.zeros((rows.size, p))
+                e[:, o] = y[np.ix_(rows, o)] - mu[o]
+            z = e @ wf
+            s = np.empty((rows.size, k))
+            s[:, :p] = z
+            np.multiply(z[:, r], z[:, c], out=s[:, p:])
+            s[:, p:] -= wrc
+            s[:, p:] *= half
+            out += s.T @ s
+    return out / y.shape[0]
 
 
 # --------------------------------------------------------------------------------------
@@ -503,8 +569,7 @@ def information_complete(sigma: np.ndarray, meanstructure: bool = True) -> np.nd
     """
     p = sigma.shape[0]
     w, _ = _chol_inv_logdet(sigma)
-    d = duplication_matrix(p)
-    ss = 0.5 * (d.T @ np.kron(w, w) @ d)
+    ss = 0.5 * _dkd(w, w)
     if not meanstructure:
         return ss
     pstar = ss.shape[0]
@@ -565,10 +630,82 @@ class GroupData:
     stats: PatternStats
     h1: SaturatedFit | None
     sample_mean: np.ndarray
+    complete: bool = False
 
     @property
     def n(self) -> int:
         return int(self.y.shape[0])
+
+    @cached_property
+    def moments4(self) -> CompleteMoments | None:
+        """Moments up to order four when the data are complete (computed on first use)."""
+        return CompleteMoments.of(self.y) if self.complete else None
+
+    def first_order(self, mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+        """:func:`information_first_order` of this group's data at ``(mu, sigma)``.
+
+        Complete data: in closed form from the data's moments (one pass over the data for
+        all evaluations); otherwise from the casewise scores.
+        """
+        if self.complete:
+            return self.moments4.first_order(mu, sigma)
+        return information_first_order(self.y, mu, sigma, self.patterns)
+
+
+@dataclass(frozen=True)
+class CompleteMoments:
+    """Moments up to order four of complete data, for first-order information in closed form.
+
+    ``m = (1/N) sum_i t_i t_i'`` with ``t_i = [1, d_i, vech(d_i d_i')]`` and
+    ``d_i = y_i - center`` (``center`` the sample mean, for numerical accuracy).  The
+    casewise scores at any ``(mu, Sigma)`` are linear in ``t_i`` (``s_i = A t_i``), so the
+    first-order information is ``A m A'``: one pass over the data serves every model.
+    """
+
+    center: np.ndarray
+    m: np.ndarray
+
+    @classmethod
+    def of(cls, y: np.ndarray) -> CompleteMoments:
+        """Accumulate the moments of complete data ``y`` (n, p) in chunks of cases."""
+        n, p = y.shape
+        r, c = vech_indices(p)
+        k = 1 + p + r.size
+        center = y.mean(axis=0)
+        m = np.zeros((k, k))
+        chunk = max(256, (1 << 21) // k)
+        for start in range(0, n, chunk):
+            d = y[start:start + chunk] - center
+            t = np.empty((d.shape[0], k))
+            t[:, 0] = 1.0
+            t[:, 1:1 + p] = d
+            np.multiply(d[:, r], d[:, c], out=t[:, 1 + p:])
+            m += t.T @ t
+        m /= n
+        for a in (center, m):
+            a.setflags(write=False)
+        return cls(center=center, m=m)
+
+    def first_order(self, mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+        """First-order information in ``[mu, vech(Sigma)]`` at ``(mu, sigma)``.
+
+        Equal to :func:`information_first_order` on the data these moments came from.
+        """
+        p = sigma.shape[0]
+        r, c, colf = _vech_pairs(p)
+        half = np.where(r == c, 0.5, 1.0)  # score: 1/2 (z z' - W), off-diagonals twice
+        w, _ = _chol_inv_logdet(sigma)
+        a = -w @ (mu - self.center)  # z_i = W d_i + a
+        ps = r.size
+        A = np.zeros((p + ps, 1 + p + ps))
+        A[:p, 0] = a
+        A[:p, 1:1 + p] = w
+        A[p:, 0] = half * (a[r] * a[c] - w[r, c])
+        A[p:, 1:1 + p] = half[:, None] * (a[r][:, None] * w[c, :] + a[c][:, None] * w[r, :])
+        quad = w[np.ix_(r, r)] * w[np.ix_(c, c)] + w[np.ix_(r, c)] * w[np.ix_(c, r)]
+        A[p:, 1 + p:] = half[:, None] * quad * colf[None, :]
+        out = A @ self.m @ A.T
+        return 0.5 * (out + out.T)
 
 
 def prepare_group_data(y: np.ndarray, *, fit_h1: bool = True) -> GroupData:
@@ -588,10 +725,67 @@ def prepare_group_data(y: np.ndarray, *, fit_h1: bool = True) -> GroupData:
         y = y[~empty]
     y = np.ascontiguousarray(y)
     y.setflags(write=False)
+    if y.shape[0] and not np.isnan(y).any():
+        return _complete_group_data(y, fit_h1)
     pat = missing_patterns(y)
     ps = pattern_stats(y, pat)
     h1 = em_saturated(y, pat) if fit_h1 else None
     return GroupData(y=y, patterns=pat, stats=ps, h1=h1, sample_mean=np.nanmean(y, axis=0))
+
+
+def _complete_group_data(y: np.ndarray, fit_h1: bool) -> GroupData:
+    """Complete data: one pattern, and the saturated model is the sample moments (no EM).
+
+    The EM of :func:`em_saturated` reaches exactly these moments in its first step when
+    nothing is missing; here they are computed directly.
+    """
+    n, p = y.shape
+    obs = np.ones((1, p), dtype=bool)
+    case_pattern = np.zeros(n, dtype=np.intp)
+    counts = np.array([n])
+    for a in (obs, case_pattern, counts):
+        a.setflags(write=False)
+    pat = MissingPatterns(obs, case_pattern, counts, (np.arange(n),))
+    total = y.sum(axis=0)
+    ps = PatternStats(p, n, (np.arange(p),), (n,), (total,), (y.T @ y,))
+    mean = total / n
+    h1 = None
+    if fit_h1:
+        dev = y - mean
+        cov = dev.T @ dev / n
+        cov = 0.5 * (cov + cov.T)
+        mu = mean.copy()
+        for a in (mu, cov):
+            a.setflags(write=False)
+        h1 = SaturatedFit(mu=mu, sigma=cov, loglik=_ll_grad(ps, mu, cov)[0], iterations=0,
+                          converged=True)
+    return GroupData(y=y, patterns=pat, stats=ps, h1=h1, sample_mean=mean, complete=True)
+
+
+def _h1_information(model: Any, gd: list[GroupData]) -> tuple[list[np.ndarray],
+                                                                 list[np.ndarray]]:
+    """Unstructured (h1) observed and first-order information per group at the h1 moments.
+
+    With complete data the observed information at the sample moments is the expected
+    one in closed form (:func:`information_complete`).  Moments involving only fixed.x
+    covariates are zeroed, as lavaan does.
+    """
+    xmask = _fixed_x_moment_mask(model)
+    a1, j1 = [], []
+    for g in gd:
+        if g.patterns.n_patterns == 1 and g.patterns.observed.all():
+            a = information_complete(g.h1.sigma, meanstructure=True)
+        else:
+            a = information_observed(g.y, g.h1.mu, g.h1.sigma, g.patterns)
+        a = _moment_block(model, a)
+        b = _moment_block(model, g.first_order(g.h1.mu, g.h1.sigma))
+        a[xmask, :] = 0.0
+        a[:, xmask] = 0.0
+        b[xmask, :] = 0.0
+        b[:, xmask] = 0.0
+        a1.append(a)
+        j1.append(b)
+    return a1, j1
 
 
 def _moments_of(compiled: Any, x: np.ndarray, gd: list[GroupData]):
@@ -693,7 +887,7 @@ def first_order_information_theta(
     p = compiled.n_ov
     b1 = []
     for g, (mu, sigma) in enumerate(_moments_of(compiled, x, gd)):
-        b = information_first_order(gd[g].y, mu, sigma, gd[g].patterns)
+        b = gd[g].first_order(mu, sigma)
         b1.append(b if compiled.meanstructure else b[p:, p:])
     weights = [g.n / n_total for g in gd]
     b0, b0_groups = first_order_information(compiled.jacobian(x), b1, weights)
@@ -828,6 +1022,7 @@ def fit_normal(
     *,
     robust_se: bool = False,
     _prepared: list[GroupData] | None = None,
+    _h1_info: tuple[list[np.ndarray], list[np.ndarray]] | None = None,
 ) -> Any:
     """Shared engine of :func:`fit_fiml` and :func:`analysis.sem.robust.fit_mlr`.
 
@@ -890,19 +1085,15 @@ def fit_normal(
         else:
             vcov = 0.5 * (e_inv + e_inv.T) / n_total
 
-    # unstructured (h1) information matrices at the EM moments (robust test, FIML-C)
-    xmask = _fixed_x_moment_mask(model)
-    a1, j1 = [], []
+    # unstructured (h1) information matrices at the EM moments (robust test, FIML-C);
+    # the baseline model shares them (same data, same moments, same fixed.x block)
     need_h1_info = robust_se or (missing_ml and not is_baseline)
-    for g in gd if need_h1_info else []:
-        a = _moment_block(model, information_observed(g.y, g.h1.mu, g.h1.sigma, g.patterns))
-        b = _moment_block(model, information_first_order(g.y, g.h1.mu, g.h1.sigma, g.patterns))
-        a[xmask, :] = 0.0
-        a[:, xmask] = 0.0
-        b[xmask, :] = 0.0
-        b[:, xmask] = 0.0
-        a1.append(a)
-        j1.append(b)
+    if not need_h1_info:
+        a1, j1 = [], []
+    elif _h1_info is not None:
+        a1, j1 = _h1_info
+    else:
+        a1, j1 = _h1_information(model, gd)
     extra: dict[str, Any] = {
         "h1_mean": [g.h1.mu for g in gd],
         "h1_cov": [g.h1.sigma for g in gd],
@@ -929,9 +1120,11 @@ def fit_normal(
     if not is_baseline:
         try:
             bmodel = baseline_model(model).bind(data)
+            same_h1 = (list(bmodel.ov_x) == list(model.ov_x)
+                       and bmodel.meanstructure == model.meanstructure)
             baseline = fit_normal(bmodel, data, {**dict(options), "baseline": True},
                                   _independence_start(bmodel, gd), robust_se=robust_se,
-                                  _prepared=gd)
+                                  _prepared=gd, _h1_info=(a1, j1) if a1 and same_h1 else None)
         except (EstimationError, ModelSpecificationError) as exc:
             warns.append(f"The baseline model could not be fitted: {exc}")
             baseline = None
