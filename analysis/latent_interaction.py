@@ -608,8 +608,16 @@ def _result(res, xs, zs, ys, cs, pr, match, pairs, estimator, miss, level, synta
         ci_upper=inter["ci_upper"], std_all=inter["std_all"], std_interaction=std_int,
         coefficients=coefficients, simple_slopes=simple,
         latent_variances=MappingProxyType(var),
-        fit=MappingProxyType({k: float(res.fit[k]) for k in FIT_KEYS if k in res.fit}),
+        fit=MappingProxyType({k: _fit_value(k, res.fit[k]) for k in FIT_KEYS if k in res.fit}),
         converged=bool(res.converged), warnings=tuple(warns), syntax=syntax, sem=res)
+
+
+def _fit_value(key: str, value: Any) -> float | int:
+    """Counts (``npar``, ``ntotal``, ``df``) as int when whole, everything else as float."""
+    v = float(value)
+    if key in ("npar", "ntotal", "df", "df_scaled") and np.isfinite(v) and v.is_integer():
+        return int(v)
+    return v
 
 
 def _implied_sd(res: Any, y: str) -> float:
