@@ -173,11 +173,13 @@ def _recode(df: pd.DataFrame, instrument: Any, blocks: Mapping[str, list[str]]) 
 
 
 def _fit(syntax: str, data: pd.DataFrame, estimator: str, items: list[str], missing: str,
-         **kwargs: Any) -> Any:
+         cache: Any = None, **kwargs: Any) -> Any:
+    """One CFA; WLSMV fits share the polychoric statistics through ``cache``."""
     from analysis.sem import cfa
 
     if estimator == "WLSMV":
-        return cfa(syntax, data, estimator="WLSMV", ordered=items, missing=missing, **kwargs)
+        return cfa(syntax, data, estimator="WLSMV", ordered=items, missing=missing,
+                   ordinal_cache=cache, **kwargs)
     return cfa(syntax, data, estimator=estimator, missing=missing, **kwargs)
 
 
@@ -380,7 +382,8 @@ def _flags(rel: dict[str, dict[str, float]], htmt: pd.DataFrame, fl: pd.DataFram
 
 
 def _invariance(syntax: str, data: pd.DataFrame, group: str, items: list[str],
-                estimator: str, missing: str, warnings: list[str]) -> dict[str, Any] | None:
+                estimator: str, missing: str, warnings: list[str],
+                cache: Any = None) -> dict[str, Any] | None:
     from analysis.sem import measurement_invariance
 
     if group not in data.columns:
@@ -398,6 +401,7 @@ def _invariance(syntax: str, data: pd.DataFrame, group: str, items: list[str],
     kwargs: dict[str, Any] = {"missing": missing}
     if estimator == "WLSMV":
         kwargs["ordered"] = items
+        kwargs["ordinal_cache"] = cache  # the levels share each group's statistics
     try:
         table = measurement_invariance(syntax, sub, group, estimator=estimator, levels=levels,
                                        **kwargs)
@@ -598,8 +602,15 @@ def fit_measurement_model(
         warnings.append(f"Items have missing values: missing='{missing}' "
                         f"({'pairwise polychoric statistics' if missing == 'pairwise' else 'FIML'}).")
 
+    # WLSMV: the polychoric statistics and Gamma depend on the data only, not on the
+    # model; computed once per data set (and group) and shared by all fits below.
+    cache = None
+    if estimator == "WLSMV":
+        from analysis.sem.ordinal import OrdinalStatsCache
+
+        cache = OrdinalStatsCache()
     syntax1 = measurement_syntax(inst, scales=list(blocks))
-    res1 = _fit(syntax1, data, estimator, items, missing)
+    res1 = _fit(syntax1, data, estimator, items, missing, cache)
     fit = {"first_order": _fit_summary(res1)}
     converged = {"first_order": bool(res1.converged)}
     warnings.extend(f"First-order CFA: {w}" for w in res1.warnings)
@@ -617,7 +628,7 @@ def fit_measurement_model(
         syntax2 = measurement_syntax(inst, scales=list(blocks), second_order=True)
         syntaxes["second_order"] = syntax2
         try:
-            res2 = _fit(syntax2, data, estimator, items, missing)
+            res2 = _fit(syntax2, data, estimator, items, missing, cache)
         except AllianceSurveyError as err:
             warnings.append(f"Second-order model not estimated: {err}")
         else:
@@ -648,7 +659,8 @@ def fit_measurement_model(
         inv_syntax = measurement_syntax(inst, scales=inv_blocks)
         inv_items = [i for s in inv_blocks for i in blocks[s]]
         for g in invariance_groups:
-            r = _invariance(inv_syntax, data, g, inv_items, estimator, missing, warnings)
+            r = _invariance(inv_syntax, data, g, inv_items, estimator, missing, warnings,
+                            cache)
             if r is not None:
                 r["scales"] = inv_blocks
             invariance[g] = r

@@ -53,6 +53,7 @@ from instruments.errors import DataError, EstimationError
 
 __all__ = [
     "OrdinalStats",
+    "OrdinalStatsCache",
     "bivariate_normal_cdf",
     "bivariate_normal_pdf",
     "ordinal_sample_stats",
@@ -253,6 +254,59 @@ class OrdinalStats:
         return self.gamma / self.nobs
 
 
+class OrdinalStatsCache:
+    """Keeps :func:`ordinal_sample_stats` results for refits of the same data.
+
+    The polychoric statistics and their asymptotic covariance (``gamma``) do not depend
+    on the model, and at large N computing ``gamma`` is the most expensive step of a
+    WLSMV fit.  Models fitted to the same data (nested models, a first- and a
+    second-order CFA, the levels of an invariance test) can share them: create one cache
+    per analysis and pass it to every fit as ``ordinal_cache=``::
+
+        cache = OrdinalStatsCache()
+        fit1 = cfa(model1, data, estimator="WLSMV", ordered=items, ordinal_cache=cache)
+        fit2 = cfa(model2, data, estimator="WLSMV", ordered=items, ordinal_cache=cache)
+
+    Entries are keyed by the variable names, the options and a SHA-256 digest of the
+    data values, so a different data set (or group) never hits another's entry.  The
+    cached arrays are read-only.  The cache belongs to its creator (there is no shared
+    default instance); it holds about ``8 (t + p(p-1)/2)^2`` bytes per entry.
+    """
+
+    def __init__(self) -> None:
+        self._store: dict[tuple, OrdinalStats] = {}
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def clear(self) -> None:
+        """Drop every entry."""
+        self._store.clear()
+
+    def stats(self, values: np.ndarray, names: Sequence[str], *, missing: str = "listwise",
+              continuous: Sequence[str] = ()) -> OrdinalStats:
+        """:func:`ordinal_sample_stats` of the ``(N, p)`` array ``values`` (columns
+        ``names``), computed once per distinct data and options."""
+        import hashlib
+
+        arr = np.ascontiguousarray(values, dtype=float)
+        digest = hashlib.sha256(arr.view(np.uint8)).hexdigest()
+        key = (tuple(names), arr.shape, str(missing), tuple(continuous), digest)
+        hit = self._store.get(key)
+        if hit is not None:
+            return hit
+        frame = pd.DataFrame(arr, columns=list(names))
+        res = ordinal_sample_stats(frame, list(names), missing=missing, continuous=continuous)
+        for name in ("cor", "wls_obs", "gamma", "wls_v_diag", "th_index", "cov"):
+            a = getattr(res, name)
+            if isinstance(a, np.ndarray):
+                a.flags.writeable = False
+        for th in res.thresholds:
+            th.flags.writeable = False
+        self._store[key] = res
+        return res
+
+
 def _encode(
     data: pd.DataFrame, ordered: list[str], missing: str = "listwise"
 ) -> tuple[np.ndarray, list[tuple]]:
@@ -290,9 +344,18 @@ def _encode(
                     f"Ordered variable {v!r} has non-numeric values (e.g. {col[bad].iloc[0]!r});"
                     " recode it to ordered integers or an ordered pandas Categorical."
                 )
-            cats = sorted(num.dropna().unique().tolist())
-            mapping = {c: i for i, c in enumerate(cats)}
-            code = num.map(mapping).astype(float).to_numpy()
+            if isinstance(num.dtype, np.dtype) and num.dtype.kind in "iuf":
+                # numpy dtypes: sorted distinct values and their positions in one pass
+                vals = num.to_numpy()
+                obs = ~np.isnan(vals) if vals.dtype.kind == "f" else np.ones(len(vals), bool)
+                uniq, inv = np.unique(vals[obs], return_inverse=True)
+                cats = uniq.tolist()
+                code = np.full(len(vals), np.nan)
+                code[obs] = inv
+            else:
+                cats = sorted(num.dropna().unique().tolist())
+                mapping = {c: i for i, c in enumerate(cats)}
+                code = num.map(mapping).astype(float).to_numpy()
         if len(cats) < 2:
             raise DataError(
                 f"Ordered variable {v!r} has fewer than two observed categories; "
@@ -491,6 +554,38 @@ def _pairs(p: int) -> tuple[np.ndarray, np.ndarray]:
     return np.array(ii, dtype=np.int64), np.array(jj, dtype=np.int64)
 
 
+#: Elements of one block of rows in the casewise computations (about 64 MiB of float64):
+#: bounds the memory of the Gamma accumulation whatever the sample size.
+_BLOCK_ELEMENTS = 1 << 23
+
+
+def _block_rows(n: int, width: int) -> int:
+    """Rows per block: about :data:`_BLOCK_ELEMENTS` elements of ``width`` columns."""
+    return min(n, max(64, _BLOCK_ELEMENTS // max(width, 1)))
+
+
+def _pair_tables(codes: np.ndarray, kmax: int, ii: np.ndarray, jj: np.ndarray) -> np.ndarray:
+    """Bivariate frequency tables ``(npairs, kmax, kmax)`` of the pairs ``(ii, jj)``.
+
+    All tables at once as the cross-product of the one-hot coded answers (a missing answer
+    is a zero row, so each table counts the cases answering both variables), accumulated
+    over blocks of rows.  Blocks are cross-multiplied in float32, which is exact for counts
+    below 2**24 (a block has fewer rows), and summed in float64.
+    """
+    n, p = codes.shape
+    width = p * kmax
+    gram = np.zeros((width, width))
+    offset = np.arange(p) * kmax
+    step = min(_block_rows(n, width), 1 << 20)
+    for start in range(0, n, step):
+        blk = codes[start:start + step]
+        onehot = np.zeros((blk.shape[0], width), dtype=np.float32)
+        r, v = np.nonzero(blk >= 0)
+        onehot[r, offset[v] + blk[r, v]] = 1.0
+        gram += onehot.T @ onehot
+    return gram.reshape(p, kmax, p, kmax)[ii, :, jj, :]
+
+
 def _ordered_pairs(
     codes: np.ndarray,
     ths: list[np.ndarray],
@@ -510,17 +605,14 @@ def _ordered_pairs(
     npairs = len(ii)
     kmax = max(ncat)
     ext = _padded(ths, kmax)
-    tables = np.zeros((npairs, kmax, kmax))
-    for m in range(npairs):
-        i, j = ii[m], jj[m]
-        both = (codes[:, i] >= 0) & (codes[:, j] >= 0)
-        if both.sum() < 2:
-            raise DataError(
-                f"The ordered variables {ordered[i]!r} and {ordered[j]!r} are answered "
-                "together by fewer than two cases; their correlation cannot be estimated."
-            )
-        tables[m] = np.bincount(codes[both, i] * kmax + codes[both, j],
-                                minlength=kmax * kmax).reshape(kmax, kmax)
+    tables = _pair_tables(codes, kmax, ii, jj)
+    few = np.flatnonzero(tables.sum(axis=(1, 2)) < 2)
+    if few.size:
+        i, j = ii[few[0]], jj[few[0]]
+        raise DataError(
+            f"The ordered variables {ordered[i]!r} and {ordered[j]!r} are answered "
+            "together by fewer than two cases; their correlation cannot be estimated."
+        )
     work = tables.copy()
     rho = np.full(npairs, np.nan)
     empty_pairs: list[tuple[str, str]] = []
@@ -667,22 +759,31 @@ def _univariate_scores(th: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return sc, prob
 
 
-def _ordered_pair_scores(
-    codes: np.ndarray,
+def _pair_cell_scores(
     ths: list[np.ndarray],
-    th_start: np.ndarray,
-    n_cols: int,
     ii: np.ndarray,
     jj: np.ndarray,
     rho: np.ndarray,
     tables: np.ndarray,
     ext: np.ndarray,
-) -> tuple[np.ndarray, sparse.csr_matrix, np.ndarray]:
-    """Casewise rho scores, ``A21`` (columns of the thresholds at ``th_start``) and ``A22``."""
-    npairs = len(ii)
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per-cell rho scores and the pieces of ``A21``, ``A22`` of every pair.
+
+    The bivariate log-likelihood of a pair depends on the data only through its
+    frequency table, so the score of a case is the score of its cell, and ``A21`` and
+    ``A22`` are sums over the cells weighted by the counts.
+
+    Returns
+    -------
+    scr : (npairs, kmax, kmax)
+        d log P(cell) / d rho (0 for cells of (near) zero probability).
+    a21_1, a21_2 : (npairs, kmax - 1)
+        Cross-products of the rho score with the threshold scores of the first (``ii``)
+        and the second (``jj``) variable (padded with zeros beyond their thresholds).
+    a22 : (npairs,)
+        Sum of the squared rho scores.
+    """
     kmax = ext.shape[1] - 1
-    n_th = n_cols
-    # Bivariate scores per cell, all pairs at once.
     h, k = ext[ii], ext[jj]
     prob, dprob, _ = _grid(h, k, rho, order=1)
     tiny = np.sqrt(np.finfo(float).eps)
@@ -711,6 +812,33 @@ def _ordered_pair_scores(
             "Cannot compute the asymptotic covariance of a polychoric correlation "
             "(zero information); check for constant or perfectly related items."
         )
+    # padding: thresholds beyond a variable's own are +inf, their terms are 0
+    nth = np.array([len(t) for t in ths])
+    tt = np.arange(kmax - 1)
+    a21_1 = np.where(tt[None, :] < nth[ii][:, None], a21_1, 0.0)
+    a21_2 = np.where(tt[None, :] < nth[jj][:, None], a21_2, 0.0)
+    return scr, a21_1, a21_2, a22
+
+
+def _ordered_pair_scores(
+    codes: np.ndarray,
+    ths: list[np.ndarray],
+    th_start: np.ndarray,
+    n_cols: int,
+    ii: np.ndarray,
+    jj: np.ndarray,
+    rho: np.ndarray,
+    tables: np.ndarray,
+    ext: np.ndarray,
+) -> tuple[np.ndarray, sparse.csr_matrix, np.ndarray]:
+    """Casewise rho scores, ``A21`` (columns of the thresholds at ``th_start``) and ``A22``.
+
+    Materialises the ``(N, npairs)`` score matrix; used for mixed (ordered and
+    continuous) data.  The all-ordered path (:func:`_muthen1984`) never forms it.
+    """
+    npairs = len(ii)
+    kmax = ext.shape[1] - 1
+    scr, a21_1, a21_2, a22 = _pair_cell_scores(ths, ii, jj, rho, tables, ext)
     nth = np.array([len(t) for t in ths])
     tt = np.arange(kmax - 1)
     rows = np.repeat(np.arange(npairs), kmax - 1).reshape(npairs, kmax - 1)
@@ -724,7 +852,7 @@ def _ordered_pair_scores(
     # A21 is sparse: each correlation involves the thresholds of two variables only.
     a21 = sparse.csr_matrix(
         (np.concatenate(vals), (np.concatenate(r_idx), np.concatenate(c_idx))),
-        shape=(npairs, n_th),
+        shape=(npairs, n_cols),
     )
     scr_pad = np.zeros((npairs, kmax + 1, kmax + 1))
     scr_pad[:, :kmax, :kmax] = scr  # index -1 (missing) hits the zero padding
@@ -743,32 +871,81 @@ def _muthen1984(
     tables: np.ndarray,
     ext: np.ndarray,
 ) -> np.ndarray:
+    """``gamma = N Z'Z`` with ``Z`` the casewise influence of (thresholds, polychorics).
+
+    ``Z = S B^-T`` (``S`` the casewise scores, ``B`` the block-triangular Jacobian of
+    the two estimating equations).  Every column of ``Z`` depends on a case only through
+    its answers to one or two variables, so it is a lookup in a small table:
+
+    * thresholds of variable ``v``: row ``x_v`` of ``T_v = sc_v A11_v^-1`` (``sc_v``
+      the univariate scores per category, ``A11`` block-diagonal);
+    * polychoric of ``(i, j)``: ``(scr[x_i, x_j] - a21_i . T_i[x_i] - a21_j . T_j[x_j])
+      / a22`` (``scr`` the per-cell rho score).
+
+    ``Z`` is built in blocks of rows from these tables and ``Z'Z`` accumulated block by
+    block with BLAS ``dsyrk``, so memory stays bounded (one block plus ``gamma``) and
+    nothing of size ``N x (thresholds + pairs)`` is ever held.  A missing answer
+    (pairwise deletion) looks up a zero row of its table.
+    """
+    from scipy.linalg import blas
+
     n, p = codes.shape
-    # Univariate: casewise threshold scores and the block-diagonal A11.
-    s_th = np.zeros((n, n_th))
-    a11_inv = np.zeros((n_th, n_th))
+    kmax = ext.shape[1] - 1
+    width = kmax + 1  # categories plus the "missing" slot (code -1 -> kmax)
+    # Univariate influence tables T_v (width, kmax - 1), zero beyond the own thresholds.
+    tab_th = np.zeros((p, width, kmax - 1))
     for v in range(p):
         sc, _ = _univariate_scores(ths[v])
         k = sc.shape[1]
-        blk = slice(th_start[v], th_start[v] + k)
-        # code -1 (missing) picks the appended zero row: missing answers score 0
-        s_th[:, blk] = np.vstack([sc, np.zeros((1, k))])[codes[:, v]]
         col = codes[:, v]
         counts = np.bincount(col[col >= 0], minlength=sc.shape[0]).astype(float)
         a11 = (sc * counts[:, None]).T @ sc
         try:
-            a11_inv[blk, blk] = np.linalg.inv(a11)
+            a11_inv = np.linalg.inv(a11)
         except np.linalg.LinAlgError as exc:
             raise EstimationError(
                 "Cannot invert the threshold information of an ordered variable."
             ) from exc
-    z_th = s_th @ a11_inv  # casewise influence of the thresholds (A11 symmetric)
+        tab_th[v, :sc.shape[0], :k] = sc @ a11_inv
+    # Polychoric influence tables (npairs, width, width).
+    scr, a21_1, a21_2, a22 = _pair_cell_scores(ths, ii, jj, rho, tables, ext)
+    npairs = len(ii)
+    part_i = np.einsum("mt,mat->ma", a21_1, tab_th[ii])  # a21_i . T_i[a]
+    part_j = np.einsum("mt,mbt->mb", a21_2, tab_th[jj])
+    scr_pad = np.zeros((npairs, width, width))
+    scr_pad[:, :kmax, :kmax] = scr
+    tab_rho = (scr_pad - (part_j[:, None, :] + part_i[:, :, None])) / a22[:, None, None]
 
-    s_rho, a21, a22 = _ordered_pair_scores(codes, ths, th_start, n_th, ii, jj, rho, tables,
-                                           ext)
-    z_rho = (s_rho - np.asarray((a21 @ z_th.T).T)) / a22[None, :]
-    z = np.hstack([z_th, z_rho])
-    gamma = z.T @ z
+    # Column lookups: flat index = base + code * stride (+ second code).
+    th_var = np.repeat(np.arange(p), [len(t) for t in ths])
+    th_t = np.concatenate([np.arange(len(t)) for t in ths])
+    flat_th = tab_th.ravel()
+    base_th = th_var * (width * (kmax - 1)) + th_t
+    flat_rho = tab_rho.ravel()
+    base_rho = np.arange(npairs) * (width * width)
+    # codes transposed (variables x cases): the lookups below gather whole rows
+    cpad = np.ascontiguousarray(np.where(codes < 0, kmax, codes).T, dtype=np.intp)
+
+    q = n_th + npairs
+    gram = np.zeros((q, q), order="F")
+    step = _block_rows(n, q)
+    for start in range(0, n, step):
+        c = cpad[:, start:start + step]
+        m = c.shape[1]
+        zt = np.empty((q, m))  # Z' of the block, one row per statistic
+        idx = c[th_var] * (kmax - 1)
+        idx += base_th[:, None]
+        np.take(flat_th, idx, out=zt[:n_th])
+        idx = c[ii] * width
+        idx += c[jj]
+        idx += base_rho[:, None]
+        np.take(flat_rho, idx, out=zt[n_th:])
+        del idx
+        # gram (upper triangle) += Z'Z;  zt.T is a Fortran-ordered (m, q) view, no copy
+        gram = blas.dsyrk(1.0, zt.T, beta=1.0, c=gram, trans=1, lower=0, overwrite_c=1)
+        del zt
+    upper = np.triu(gram)
+    gamma = upper + np.triu(gram, 1).T
     gamma *= n
     return gamma
 

@@ -840,8 +840,13 @@ def scaled_difference(res0: Any, res1: Any) -> dict[str, float]:
 
 
 # --------------------------------------------------------------------------- backend
-def _wlsmv_inputs(model: Any, data: list[Any], missing: str = "listwise") -> list[Any]:
-    """Polychoric statistics of every group, in ``model.ov_names`` order."""
+def _wlsmv_inputs(model: Any, data: list[Any], missing: str = "listwise",
+                  cache: Any = None) -> list[Any]:
+    """Polychoric statistics of every group, in ``model.ov_names`` order.
+
+    ``cache`` (an :class:`analysis.sem.ordinal.OrdinalStatsCache`, optional) reuses the
+    statistics of data it has seen.
+    """
     import pandas as pd
 
     from instruments.errors import DataError, ModelSpecificationError
@@ -865,9 +870,14 @@ def _wlsmv_inputs(model: Any, data: list[Any], missing: str = "listwise") -> lis
         where = f" in group {label!r}" if label else ""
         if st.data is None:
             raise DataError("estimator='WLSMV' needs the raw data (SampleStats.data).")
-        frame = pd.DataFrame(np.asarray(st.data, dtype=float), columns=list(model.ov_names))
-        ostats = ordinal_sample_stats(frame, list(model.ov_names), missing=missing,
-                                      continuous=continuous)
+        if cache is not None:
+            ostats = cache.stats(st.data, list(model.ov_names), missing=missing,
+                                 continuous=continuous)
+        else:
+            frame = pd.DataFrame(np.asarray(st.data, dtype=float),
+                                 columns=list(model.ov_names))
+            ostats = ordinal_sample_stats(frame, list(model.ov_names), missing=missing,
+                                          continuous=continuous)
         if ostats.nobs != st.n:
             raise DataError(
                 f"estimator='WLSMV' with missing={missing!r}: {st.n - ostats.nobs} of {st.n} "
@@ -973,7 +983,9 @@ def fit_wlsmv(model: Any, data: list[Any], options: Mapping[str, Any],
     data : list of SampleStats
         One per group; ``.data`` holds the raw category codes.
     options : mapping
-        User options (``baseline=True`` when fitting the independence model).
+        User options (``baseline=True`` when fitting the independence model;
+        ``ordinal_cache``, an :class:`analysis.sem.ordinal.OrdinalStatsCache` shared by
+        fits of the same data, e.g. ``cfa(..., ordinal_cache=cache)``).
     start : ndarray, optional
         Start vector.
 
@@ -1004,7 +1016,8 @@ def fit_wlsmv(model: Any, data: list[Any], options: Mapping[str, Any],
 
     from .api import FitState
 
-    ostats = _wlsmv_inputs(model, data, str(options.get("missing", "listwise")))
+    ostats = _wlsmv_inputs(model, data, str(options.get("missing", "listwise")),
+                           cache=options.get("ordinal_cache"))
     G = len(ostats)
     ns = [o.nobs for o in ostats]
     ntot = sum(ns)
