@@ -397,6 +397,17 @@ def verdict_table(result: dict[str, Any]) -> str:
         lines.append(f"{h['id']:<5}{h['expected_sign']:>11}{num(h['estimate'], 9)}"
                      f"{num(h['ci_lower'], 9)}{num(h['ci_upper'], 9)}{pval(h['pvalue'])}"
                      f"{pval(h['pvalue_holm'])}  {h['verdict']}")
+    latent = [(h["id"], h["latent_interaction"]) for h in result["hypotheses"]
+              if isinstance(h.get("latent_interaction"), dict)]
+    if latent:
+        lines += ["", "Latent interaction (product indicators, double-mean-centred; MLR):"]
+        for hid, lat in latent:
+            if lat.get("available"):
+                lines.append(f"{hid:<5}{'':>11}{num(lat['estimate'], 9)}"
+                             f"{num(lat['ci_lower'], 9)}{num(lat['ci_upper'], 9)}"
+                             f"{pval(lat['pvalue'])}{'':>9}  n = {lat['n']}")
+            else:
+                lines.append(f"{hid:<5}  not available: {lat.get('reason', '')}")
     lines += ["", result.get("multiple_testing", "")]
     if result["warnings"]:
         lines += ["", "Warnings:"] + [f"  - {w}" for w in result["warnings"]]

@@ -224,3 +224,13 @@ def test_analyze_json_carries_the_latent_interaction(tmp_path, data):
         else:
             assert lat is None, h["id"]
     assert any(h["method"] == "moderation" for h in doc["hypotheses"])
+    # the terminal table lists the latent alternative under the verdicts
+    from analysis.study import verdict_table
+
+    text = verdict_table(doc)
+    block = text[text.index("Latent interaction (product indicators"):]
+    for h in doc["hypotheses"]:
+        if h["latent_interaction"] is not None:
+            line = next(ln for ln in block.splitlines() if ln.startswith(h["id"] + " "))
+            assert f"{h['latent_interaction']['estimate']:9.3f}" in line
+            assert f"n = {h['latent_interaction']['n']}" in line
