@@ -454,7 +454,10 @@ def latent_interaction(
     y_items : sequence of str
         Indicators of the outcome Y (>= 1; one item is used as an observed outcome).
     controls : sequence of str
-        Observed covariates of Y; they covary freely with X, Z and XZ.
+        Observed covariates of Y.  They get free covariances with X, Z and XZ
+        (lavaan's default would leave latent predictors uncorrelated with
+        ``fixed.x`` covariates), so they are modelled like lavaan does then
+        (``fixed.x = FALSE``: their variances are estimated).
     estimator : {"MLR", "ML"}
         MLR (default): robust (Huber-White) SEs and the Yuan-Bentler scaled
         test, which products of indicators (never normal) need.

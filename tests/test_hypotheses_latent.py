@@ -197,9 +197,12 @@ def test_reference_sample_is_what_the_runner_builds():
     spec.loader.exec_module(mod)
     built = mod.build()
     stored = pd.read_csv(mod.OUT)
-    assert list(built.columns) == list(stored.columns) and len(built) == len(stored)
+    again = ("If analysis/population.yaml or the simulator changed on purpose, regenerate: "
+             "python tests/reference/latent_interaction/make_alliance_sample.py && Rscript "
+             "tests/reference/latent_interaction/make_reference.R")
+    assert list(built.columns) == list(stored.columns) and len(built) == len(stored), again
     assert_close(built.to_numpy(float), stored.to_numpy(float), atol=1e-12, rtol=0.0,
-                 what="alliance sample")
+                 what=f"alliance sample ({again})")
 
 
 # --------------------------------------------------------------------------- analyze JSON
