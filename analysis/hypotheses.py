@@ -831,6 +831,9 @@ def _latent_moderation(h, parts, d, ctr, level, det, warns) -> tuple[dict[str, A
             f"{res.ci_upper:.3f}], p = {res.pvalue:.3g}; standardised {res.std_interaction:.3f}"
             f" (n = {res.n}, MLR{', FIML' if res.missing == 'ml' else ''}, {len(res.pairs)} "
             "matched pairs).")
+    improper = [w for w in res.warnings if "Heywood" in w or "not positive" in w]
+    if improper:
+        note += " Improper latent solution: " + " ".join(improper)
     return lat, note
 
 

@@ -237,3 +237,21 @@ def test_analyze_json_carries_the_latent_interaction(tmp_path, data):
             line = next(ln for ln in block.splitlines() if ln.startswith(h["id"] + " "))
             assert f"{h['latent_interaction']['estimate']:9.3f}" in line
             assert f"n = {h['latent_interaction']['n']}" in line
+
+
+def test_improper_latent_solution_is_flagged_in_the_note(data, declaration, monkeypatch):
+    import dataclasses
+
+    import analysis.latent_interaction as li
+
+    real = li.latent_interaction
+    heywood = "Heywood case: the variance of XZ is negative (-0.1); the solution is improper."
+
+    def improper(*args, **kwargs):
+        return dataclasses.replace(real(*args, **kwargs), warnings=(heywood,))
+
+    monkeypatch.setattr(li, "latent_interaction", improper)
+    table, _ = _run(data, declaration)
+    assert f"Improper latent solution: {heywood}" in table.loc["H5", "note"]
+    assert any(heywood in w for w in table.attrs["warnings"])
+    assert table.loc["H5", "latent_interaction"]["warnings"] == [heywood]
