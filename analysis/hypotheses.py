@@ -485,13 +485,15 @@ def test_hypotheses(
     DataFrame
         One row per hypothesis: ``id, statement, expected_sign, method, test,
         estimate, se, ci_lower, ci_upper, pvalue, pvalue_holm, verdict, n,
-        exploratory, note, latent_interaction``; ``latent_interaction`` is None for
-        other methods, else a dict: ``{"available": True, "outcome", "focal",
-        "moderator"}`` plus
-        :meth:`LatentInteractionResult.to_dict`, or ``{"available": False,
-        "reason"}`` when the latent model cannot be fitted (the regression verdict
-        of a ``moderation`` hypothesis then stands).  ``attrs`` holds ``warnings``, ``exclusions``,
-        ``n`` (retained), ``n_raw`` and the declaration hash.
+        exploratory, note, latent_interaction``.  ``latent_interaction`` is None
+        for other methods (and with ``latent_alternative=False``), else a dict:
+        ``available`` (True), ``outcome``, ``focal``, ``moderator`` and the keys of
+        :meth:`analysis.latent_interaction.LatentInteractionResult.to_dict`; or
+        ``{"available": False, "reason": ...}`` when the latent model cannot be
+        fitted (the regression verdict of a ``moderation`` hypothesis then stands;
+        a ``latent_moderation`` hypothesis is "not tested").  ``attrs`` holds
+        ``warnings``, ``exclusions``, ``n`` (retained), ``n_raw`` and the
+        declaration hash.
     """
     from scipy import stats
 
