@@ -28,8 +28,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
-from scipy.linalg.lapack import dpotrf as _dpotrf
-from scipy.linalg.lapack import dpotri as _dpotri
 
 from instruments.errors import DataError, EstimationError, ModelSpecificationError
 
@@ -219,143 +217,171 @@ class BootstrapResult:
 # --------------------------------------------------------------------------------------
 # fast per-draw ML fit (complete data, continuous, no bounds)
 # --------------------------------------------------------------------------------------
-class _FastML:
-    """ML discrepancy and its analytic gradient by matrix calculus, for one bound model.
+class _BatchML:
+    """ML discrepancy and its analytic gradient for a batch of resamples of one model.
 
-    The gradient is assembled from ``dF/dLambda``, ``dF/dB``, ``dF/dPsi``, ``dF/dTheta``,
-    ``dF/dnu`` and ``dF/dalpha`` (a few small matrix products per group) instead of the
-    per-parameter ``dSigma/dx`` array the general backend builds; with the full-sample
-    expected Hessian as the start of quasi-Newton (BFGS) updates, a warm-started draw
-    converges in a few cheap iterations.
+    Every draw has its own sample statistics; all draws are evaluated together with
+    stacked (batch x p x p) matrix operations, so the Python overhead of an evaluation is
+    paid once per batch instead of once per draw.  Each draw's numbers come from the same
+    per-matrix operations whatever else is in the batch, so a draw's result does not
+    depend on how draws are grouped (serial, processes, Dask).
 
     Notes
     -----
     With ``W = S^-1 (Sigma - S - r r') S^-1`` (``S^-1`` the inverse implied covariance,
     ``r`` the mean residual, ``v = S^-1 r``), ``L = Lambda (I - B)^-1``,
-    ``A = (I - B)^-1 Psi L'`` and ``a = (I - B)^-1 alpha``:
+    ``A = (I - B)^-1 Psi L'`` and ``a = (I - B)^-1 alpha`` (so ``mu = nu + Lambda a``):
     ``dF/dLambda = 2 W A' - 2 v a'``, ``dF/dB = 2 L' W A' - 2 L' v a'``,
     ``dF/dPsi = L' W L``, ``dF/dTheta = W`` (off-diagonal symmetric entries counted
     twice), ``dF/dnu = -2 v``, ``dF/dalpha = -2 L' v``.
     """
 
-    def __init__(self, model: Any, stats: list) -> None:
+    def __init__(self, model: Any, draws: Sequence[list]) -> None:
         from .model import ALPHA, BETA, LAMBDA, NU, PSI, THETA
 
         self.k = int(model.n_free)
         self.meanstructure = bool(model.meanstructure)
-        ntot = float(sum(st.n for st in stats))
+        self.codes = (LAMBDA, BETA, PSI, THETA, NU, ALPHA)
+        ntot = float(sum(st.n for st in draws[0]))
         self.groups = []
-        for spec, st in zip(model._specs, stats, strict=True):
-            lam0, beta0, psi0, theta0, nu0, alpha0 = (np.asarray(b, dtype=float)
-                                                      for b in spec.base[:6])
-            mat, row, col = spec.ent_mat, spec.ent_row, spec.ent_col
-            xid = spec.ent_xid
-            sel = {c: np.flatnonzero(mat == c) for c in (LAMBDA, BETA, PSI, THETA, NU, ALPHA)}
-            sym = {c: np.where(row[sel[c]] == col[sel[c]], 1.0, 2.0) for c in (PSI, THETA)}
-            _sign, logdet_s = np.linalg.slogdet(st.cov)
+        for g, spec in enumerate(model._specs):
+            stats = [d[g] for d in draws]
+            if spec.exo:  # fixed.x: every draw has its own covariate moments
+                bases = [model.bind(d)._specs[g].base for d in draws]
+                base = tuple(np.stack([b[c] for b in bases]) for c in range(6))
+            else:
+                base = tuple(np.asarray(b, dtype=float)[None] for b in spec.base[:6])
+            mat, row, col, xid = spec.ent_mat, spec.ent_row, spec.ent_col, spec.ent_xid
+            idx = {}
+            for c in self.codes:
+                s = np.flatnonzero(mat == c)
+                idx[c] = (row[s], col[s], xid[s], len(np.unique(xid[s])) == len(s))
+            sym = {c: np.where(idx[c][0] == idx[c][1], 1.0, 2.0) for c in (PSI, THETA)}
+            S = np.stack([st.cov for st in stats])
+            logdet_s = np.array([np.linalg.slogdet(st.cov)[1] for st in stats])
             self.groups.append(dict(
-                w=st.n / ntot, p=spec.p, m=spec.m, S=st.cov, mean=st.mean, logdet_s=logdet_s,
-                base=(lam0, beta0, psi0, theta0, nu0, alpha0),
-                idx={c: (row[s], col[s], xid[s]) for c, s in sel.items()}, sym=sym,
-                codes=(LAMBDA, BETA, PSI, THETA, NU, ALPHA),
-                iu=np.triu_indices(spec.p, 1), eye=np.eye(spec.m),
-                has_beta=bool(len(sel[BETA]) or np.any(beta0 != 0)),
+                w=stats[0].n / ntot, p=spec.p, m=spec.m, S=S,
+                mean=np.stack([st.mean for st in stats]), logdet_s=logdet_s, base=base,
+                idx=idx, sym=sym, eye=np.eye(spec.m),
+                has_beta=bool(len(idx[BETA][0]) or np.any(base[1] != 0)),
             ))
 
-    def value_grad(self, x: np.ndarray, grad: bool = True) -> tuple[float, np.ndarray | None]:
-        """``F_ML(x)`` (inf if Sigma is not positive definite) and its gradient."""
-        total = 0.0
-        g = np.zeros(self.k) if grad else None
-        for G in self.groups:
-            LAM, BET, PS, TH, NUc, ALc = G["codes"]
-            lam, beta, psi, theta, nu, alpha = (b.copy() for b in G["base"])
-            idx = G["idx"]
-            r_, c_, x_ = idx[LAM]
-            lam[r_, c_] = x[x_]
-            r_, c_, x_ = idx[BET]
-            beta[r_, c_] = x[x_]
-            r_, c_, x_ = idx[PS]
-            psi[r_, c_] = x[x_]
-            psi[c_, r_] = x[x_]
-            r_, c_, x_ = idx[TH]
-            theta[r_, c_] = x[x_]
-            theta[c_, r_] = x[x_]
-            m = G["m"]
-            if m:
-                ib = np.linalg.inv(G["eye"] - beta) if G["has_beta"] else G["eye"]
-                L = lam @ ib
-                sigma = L @ psi @ L.T + theta
+    @staticmethod
+    def _fill(base: np.ndarray, sel: np.ndarray, X: np.ndarray, ent, sym: bool = False,
+              ) -> np.ndarray:
+        out = (base[sel] if base.shape[0] > 1 else
+               np.repeat(base, len(sel), axis=0))
+        r_, c_, x_, _u = ent
+        if len(x_):
+            vals = X[:, x_]
+            if out.ndim == 2:
+                out[:, r_] = vals
             else:
-                ib, L = np.zeros((0, 0)), lam
-                sigma = theta.copy()
+                out[:, r_, c_] = vals
+                if sym:
+                    out[:, c_, r_] = vals
+        return out
+
+    @staticmethod
+    def _add(G: np.ndarray, ent, vals: np.ndarray) -> None:
+        x_, unique = ent[2], ent[3]
+        if unique:
+            G[:, x_] += vals
+        else:
+            np.add.at(G, (slice(None), x_), vals)
+
+    def value_grad(self, X: np.ndarray, sel: np.ndarray, grad: bool = True,
+                   ) -> tuple[np.ndarray, np.ndarray | None]:
+        """``F_ML`` per draw ``sel`` at the rows of ``X`` (inf if Sigma is not positive
+        definite) and the gradients (rows of draws with a finite value)."""
+        LAM, BET, PS, TH, NUc, ALc = self.codes
+        nb = len(sel)
+        f = np.zeros(nb)
+        G = np.zeros((nb, self.k)) if grad else None
+        alive = np.ones(nb, dtype=bool)
+        for gr in self.groups:
+            idx, base = gr["idx"], gr["base"]
+            gsel = sel if base[0].shape[0] > 1 else np.zeros(nb, dtype=np.intp)
+            lam = self._fill(base[0], gsel, X, idx[LAM])
+            beta = self._fill(base[1], gsel, X, idx[BET])
+            psi = self._fill(base[2], gsel, X, idx[PS], sym=True)
+            theta = self._fill(base[3], gsel, X, idx[TH], sym=True)
+            m = gr["m"]
+            if m:
+                ib = (np.linalg.inv(gr["eye"] - beta) if gr["has_beta"]
+                      else np.repeat(gr["eye"][None], nb, axis=0))
+                L = lam @ ib
+                sigma = L @ psi @ L.transpose(0, 2, 1) + theta
+            else:
+                ib, L = None, lam
+                sigma = theta
+            S, mean = gr["S"][sel], gr["mean"][sel]
             if self.meanstructure:
-                r_, c_, x_ = idx[NUc]
-                nu[r_] = x[x_]
-                r_, c_, x_ = idx[ALc]
-                alpha[r_] = x[x_]
-                at = ib @ alpha if m else alpha
-                res = G["mean"] - (nu + L @ at if m else nu)
+                nu = self._fill(base[4], gsel, X, idx[NUc])
+                alpha = self._fill(base[5], gsel, X, idx[ALc])
+                at = (ib @ alpha[:, :, None])[:, :, 0] if m else alpha
+                mu = nu + (lam @ at[:, :, None])[:, :, 0] if m else nu
+                res = mean - mu
             else:
                 at = None
-                res = np.zeros(G["p"])
-            c, info = _dpotrf(sigma, lower=1)
-            if info != 0:
-                return np.inf, None
-            logdet = 2.0 * float(np.log(c.diagonal()).sum())
-            sinv, info = _dpotri(c, lower=1)
-            if info != 0:
-                return np.inf, None
-            iu = G["iu"]
-            sinv[iu] = sinv.T[iu]
-            v = sinv @ res
-            S = G["S"]
-            f = logdet + float((S * sinv).sum()) - G["logdet_s"] - G["p"] + float(res @ v)
-            total += G["w"] * f
+                res = np.zeros((nb, gr["p"]))
+            try:
+                c = np.linalg.cholesky(sigma)
+                ok = np.ones(nb, dtype=bool)
+            except np.linalg.LinAlgError:
+                c = np.zeros_like(sigma)
+                ok = np.zeros(nb, dtype=bool)
+                for b in range(nb):
+                    try:
+                        c[b:b + 1] = np.linalg.cholesky(sigma[b:b + 1])
+                        ok[b] = True
+                    except np.linalg.LinAlgError:
+                        pass
+                c[~ok] = np.eye(gr["p"])
+            alive &= ok
+            cinv = np.linalg.inv(c)
+            sinv = cinv.transpose(0, 2, 1) @ cinv
+            logdet = 2.0 * np.log(np.diagonal(c, axis1=1, axis2=2)).sum(axis=1)
+            v = (sinv @ res[:, :, None])[:, :, 0]
+            trs = (S * sinv).reshape(nb, -1).sum(axis=1)
+            f += gr["w"] * (logdet + trs - gr["logdet_s"][sel] - gr["p"] + (res * v).sum(axis=1))
             if not grad:
                 continue
-            W = sinv @ (sigma - S - np.outer(res, res)) @ sinv
-            w2 = 2.0 * G["w"]
-            parts_val, parts_xid = [], []
+            rr = res[:, :, None] * res[:, None, :]
+            W = sinv @ (sigma - S - rr) @ sinv
+            w1, w2 = gr["w"], 2.0 * gr["w"]
             if m:
-                A = ib @ psi @ L.T  # m x p
-                glam = W @ A.T
-                r_, c_, x_ = idx[LAM]
+                A = ib @ psi @ L.transpose(0, 2, 1)  # m x p
+                Lt = L.transpose(0, 2, 1)
+                r_, c_, x_, _u = idx[LAM]
                 if len(x_):
-                    val = w2 * glam[r_, c_]
+                    glam = W @ A.transpose(0, 2, 1)
+                    val = w2 * glam[:, r_, c_]
                     if at is not None:
-                        val = val - w2 * v[r_] * at[c_]
-                    parts_val.append(val)
-                    parts_xid.append(x_)
-                r_, c_, x_ = idx[BET]
+                        val = val - w2 * v[:, r_] * at[:, c_]
+                    self._add(G, idx[LAM], val)
+                r_, c_, x_, _u = idx[BET]
                 if len(x_):
-                    LW = L.T @ W
-                    val = w2 * (LW @ A.T)[r_, c_]
+                    val = w2 * (Lt @ W @ A.transpose(0, 2, 1))[:, r_, c_]
                     if at is not None:
-                        val = val - w2 * (L.T @ v)[r_] * at[c_]
-                    parts_val.append(val)
-                    parts_xid.append(x_)
-                r_, c_, x_ = idx[PS]
+                        val = val - w2 * (Lt @ v[:, :, None])[:, r_, 0] * at[:, c_]
+                    self._add(G, idx[BET], val)
+                r_, c_, x_, _u = idx[PS]
                 if len(x_):
-                    gpsi = L.T @ W @ L
-                    parts_val.append(G["w"] * G["sym"][PS] * gpsi[r_, c_])
-                    parts_xid.append(x_)
-            r_, c_, x_ = idx[TH]
+                    gpsi = Lt @ W @ L
+                    self._add(G, idx[PS], w1 * gr["sym"][PS] * gpsi[:, r_, c_])
+            r_, c_, x_, _u = idx[TH]
             if len(x_):
-                parts_val.append(G["w"] * G["sym"][TH] * W[r_, c_])
-                parts_xid.append(x_)
+                self._add(G, idx[TH], w1 * gr["sym"][TH] * W[:, r_, c_])
             if self.meanstructure:
-                r_, c_, x_ = idx[NUc]
+                r_, c_, x_, _u = idx[NUc]
                 if len(x_):
-                    parts_val.append(-w2 * v[r_])
-                    parts_xid.append(x_)
-                r_, c_, x_ = idx[ALc]
+                    self._add(G, idx[NUc], -w2 * v[:, r_])
+                r_, c_, x_, _u = idx[ALc]
                 if len(x_):
-                    parts_val.append(-w2 * (L.T @ v)[r_])
-                    parts_xid.append(x_)
-            if parts_val:
-                g += np.bincount(np.concatenate(parts_xid), weights=np.concatenate(parts_val),
-                                 minlength=self.k)
-        return float(total), g
+                    self._add(G, idx[ALc], -w2 * (L.transpose(0, 2, 1) @ v[:, :, None])[:, r_, 0])
+        f[~alive] = np.inf
+        return f, G
 
 
 def _fast_supported(model: Any) -> bool:
@@ -387,47 +413,96 @@ def _start_inverse_hessian(model: Any, stats: list, x: np.ndarray) -> np.ndarray
     return hinv
 
 
-def _bfgs(fast: _FastML, x0: np.ndarray, hinv0: np.ndarray, max_iter: int = 200,
-          xtol: float = 1e-7) -> tuple[np.ndarray, float, bool]:
-    """BFGS (inverse update) from ``x0`` with start matrix ``hinv0``; Armijo backtracking.
+def _batch_bfgs(fast: _BatchML, x0: np.ndarray, hinv0: np.ndarray, max_iter: int = 200,
+                xtol: float = 1e-7) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """BFGS (inverse update) for every draw of ``fast`` from ``x0``, start matrix ``hinv0``.
 
-    Converged when the quasi-Newton step is below ``xtol * max(1, |x|)`` in every
-    coordinate (and the gradient below 1e-5): the remaining error of each estimate is then
-    far below its bootstrap Monte Carlo error.  (lavaan's nlminb stops at a relative
-    change of the objective of 1e-10, i.e. about 1e-5 in the parameters.)
+    Each draw runs its own iterations with Armijo backtracking, exactly as it would alone;
+    only the function evaluations are batched.  A draw has converged when its
+    quasi-Newton step is below ``xtol * max(1, |x|)`` in every coordinate (and its
+    gradient below 1e-5): the remaining error of each estimate is then far below its
+    bootstrap Monte Carlo error.  (lavaan's nlminb stops at a relative change of the
+    objective of 1e-10, i.e. about 1e-5 in the parameters.)
+
+    Returns ``(X, f, converged)`` with one row / entry per draw.
     """
-    x = x0.copy()
-    f, g = fast.value_grad(x)
-    if not np.isfinite(f):
-        return x, f, False
-    Hi = hinv0.copy()
+    nb = len(fast.groups[0]["S"])
+    allsel = np.arange(nb)
+    X = np.repeat(np.asarray(x0, dtype=float)[None], nb, axis=0)
+    f, G = fast.value_grad(X, allsel)
+    done = ~np.isfinite(f)
+    conv = np.zeros(nb, dtype=bool)
+    Hi = np.repeat(np.asarray(hinv0, dtype=float)[None], nb, axis=0)
     for _ in range(max_iter):
-        step = -Hi @ g
-        slope = float(g @ step)
-        if slope >= 0:
-            Hi = hinv0.copy()
-            step = -Hi @ g
-            slope = float(g @ step)
-        if (np.abs(step) <= xtol * np.maximum(1.0, np.abs(x))).all() and np.abs(g).max() < 1e-5:
-            return x, f, True
-        t = 1.0
-        while True:
-            xn = x + t * step
-            fn, gn = fast.value_grad(xn)
-            if np.isfinite(fn) and fn <= f + 1e-4 * t * slope + 1e-15:
-                break
-            t *= 0.5
-            if t < 1e-8:
-                return x, f, bool(np.abs(g).max() < 1e-6)
-        s_, y_ = xn - x, gn - g
-        sy = float(s_ @ y_)
-        if sy > 1e-16:
-            rho = 1.0 / sy
-            Hy = Hi @ y_
-            Hi = (Hi - rho * (np.outer(s_, Hy) + np.outer(Hy, s_))
-                  + (rho * rho * float(y_ @ Hy) + rho) * np.outer(s_, s_))
-        x, f, g = xn, fn, gn
-    return x, f, bool(np.abs(g).max() < 1e-6)
+        act = np.flatnonzero(~done)
+        if not len(act):
+            break
+        g = G[act]
+        step = -((Hi if len(act) == nb else Hi[act]) @ g[:, :, None])[:, :, 0]
+        slope = (g * step).sum(axis=1)
+        bad = slope >= 0
+        if bad.any():
+            Hi[act[bad]] = hinv0
+            step[bad] = -(hinv0 @ g[bad].T).T
+            slope[bad] = (g[bad] * step[bad]).sum(axis=1)
+        xa = X[act]
+        small = ((np.abs(step) <= xtol * np.maximum(1.0, np.abs(xa))).all(axis=1)
+                 & (np.abs(g).max(axis=1) < 1e-5))
+        conv[act[small]] = True
+        done[act[small]] = True
+        keep = ~small
+        act, step, slope, xa, g = act[keep], step[keep], slope[keep], xa[keep], g[keep]
+        if not len(act):
+            break
+        # backtracking line search, batched over the draws still searching
+        t = np.ones(len(act))
+        xn = np.empty_like(xa)
+        fn = np.empty(len(act))
+        gn = np.empty_like(g)
+        pending = np.arange(len(act))
+        while len(pending):
+            cand = xa[pending] + t[pending, None] * step[pending]
+            fc, gc = fast.value_grad(cand, act[pending])
+            accept = np.isfinite(fc) & (fc <= f[act[pending]] + 1e-4 * t[pending]
+                                        * slope[pending] + 1e-15)
+            acc = pending[accept]
+            xn[acc], fn[acc], gn[acc] = cand[accept], fc[accept], gc[accept]
+            rest = pending[~accept]
+            t[rest] *= 0.5
+            stuck = rest[t[rest] < 1e-8]
+            if len(stuck):
+                ids = act[stuck]
+                conv[ids] = np.abs(G[ids]).max(axis=1) < 1e-6
+                done[ids] = True
+            pending = rest[t[rest] >= 1e-8]
+        moved = np.flatnonzero(~done[act])
+        ids = act[moved]
+        s_ = xn[moved] - X[ids]
+        y_ = gn[moved] - G[ids]
+        sy = (s_ * y_).sum(axis=1)
+        upd = sy > 1e-16
+        if upd.any():
+            u = ids[upd]
+            every = len(u) == nb
+            su, yu = s_[upd], y_[upd]
+            rho = 1.0 / sy[upd]
+            Hy = ((Hi if every else Hi[u]) @ yu[:, :, None])[:, :, 0]
+            yHy = (yu * Hy).sum(axis=1)
+            # rank-two update H + a s s' - rho (s Hy' + Hy s') as [s, Hy] C [s, Hy]'
+            sh = np.stack([su, Hy], axis=2)  # n x q x 2
+            cm = np.zeros((len(u), 2, 2))
+            cm[:, 0, 0] = rho * rho * yHy + rho
+            cm[:, 0, 1] = cm[:, 1, 0] = -rho
+            delta = (sh @ cm) @ sh.transpose(0, 2, 1)
+            if every:
+                Hi += delta
+            else:
+                Hi[u] += delta
+        X[ids], f[ids], G[ids] = xn[moved], fn[moved], gn[moved]
+    left = np.flatnonzero(~done)
+    if len(left):
+        conv[left] = np.abs(G[left]).max(axis=1) < 1e-6
+    return X, f, conv
 
 
 # --------------------------------------------------------------------------------------
@@ -447,6 +522,7 @@ class BootstrapPayload:
     statistic: Callable[[Any, np.ndarray], np.ndarray] | None = None
     hinv0: np.ndarray | None = None  # inverse expected Hessian at x_full (fast path)
     table_xid: np.ndarray | None = None  # xid column of the parameter table
+    defined: Any = None  # DefinedParameters of the model (built once, shared by all draws)
 
 
 def _stats_of(arrays: Sequence[np.ndarray]) -> list:
@@ -480,7 +556,9 @@ def _estimate_on(payload: BootstrapPayload, arrays: list[np.ndarray], dp) -> tup
             gd = [fiml.prepare_group_data(y, fit_h1=False) for y in arrays]
             x, ok, _, f = fiml.estimate(model, gd, payload.x_full, tol=1e-7, newton=False)
         elif payload.hinv0 is not None:
-            x, f, ok = _bfgs(_FastML(model, st), payload.x_full, payload.hinv0)
+            X, fv, okv = _batch_bfgs(_BatchML(payload.model, [st]), payload.x_full,
+                                     payload.hinv0)
+            x, f, ok = X[0], float(fv[0]), bool(okv[0])
             if not ok:  # rare: hand the draw to the general backend
                 x, f, _, ok = ml.estimate(model, st, payload.x_full)
         else:
@@ -508,6 +586,8 @@ def _estimate_on(payload: BootstrapPayload, arrays: list[np.ndarray], dp) -> tup
 def _defined(payload: BootstrapPayload):
     if payload.statistic is not None:
         return None
+    if payload.defined is not None:
+        return payload.defined
     from .standardize import DefinedParameters
 
     return DefinedParameters(payload.model)
@@ -518,17 +598,98 @@ def run_draws(payload: BootstrapPayload, draw_ids: Sequence[int]) -> list[tuple[
 
     Draw ``i`` uses the ``i``-th child of ``SeedSequence(seed)`` (the same stream as
     ``SeedSequence(seed).spawn(n_boot)[i]``) and resamples each group's cases with
-    replacement, so its result does not depend on which worker runs it or when.
+    replacement, so its result does not depend on which worker runs it or when.  On the
+    fast path (complete-data ML/MLR) the draws are refitted together (:class:`_BatchML`);
+    each draw's arithmetic is the same whatever else is in the batch.
     """
     dp = _defined(payload)
     out = []
     with _one_blas_thread():
+        samples = []
         for i in draw_ids:
             child = np.random.SeedSequence(entropy=payload.entropy, spawn_key=(int(i),))
             rng = np.random.default_rng(child)
             arrays = [y[rng.integers(0, y.shape[0], size=y.shape[0])] for y in payload.arrays]
+            samples.append((int(i), arrays))
+        if payload.hinv0 is not None and not payload.missing_ml:
+            return _run_batched(payload, samples, dp)
+        for i, arrays in samples:
             status, vals = _estimate_on(payload, arrays, dp)
-            out.append((int(i), status, vals))
+            out.append((i, status, vals))
+    return out
+
+
+def _defined_batch(dp, rows: np.ndarray) -> np.ndarray:
+    """Defined (``:=``) parameters for many row-value vectors at once, shape (B, n_def)."""
+    from .standardize import _eval
+
+    env = {lab: rows[:, i] for lab, i in dp.label_row.items()}
+    out = np.empty((rows.shape[0], len(dp)))
+    with np.errstate(all="ignore"):
+        for j, (name, _text, node) in enumerate(dp.defs):
+            v = np.broadcast_to(np.asarray(_eval(node, env), dtype=float), (rows.shape[0],))
+            env[name] = v
+            out[:, j] = v
+    return out
+
+
+def _run_batched(payload: BootstrapPayload, samples: list[tuple[int, list[np.ndarray]]],
+                 dp) -> list[tuple[int, int, Any]]:
+    """Fast path of :func:`run_draws`: batched BFGS, the general backend for stragglers."""
+    from . import ml
+
+    q = int(payload.model.n_free)
+    block = max(1, min(len(samples), 4_000_000 // max(q * q, 1)))
+    out: list[tuple[int, int, Any]] = []
+    for b0 in range(0, len(samples), block):
+        part = samples[b0:b0 + block]
+        stats, good = [], []
+        for i, arrays in part:
+            try:
+                stats.append(_stats_of(arrays))
+                good.append(i)
+            except (ValueError, FloatingPointError, np.linalg.LinAlgError):
+                out.append((i, FAILED, None))
+        if not stats:
+            continue
+        try:
+            X, f, conv = _batch_bfgs(_BatchML(payload.model, stats), payload.x_full,
+                                     payload.hinv0)
+        except (EstimationError, ModelSpecificationError, np.linalg.LinAlgError,
+                FloatingPointError, ValueError):
+            X, f, conv = (np.full((len(stats), q), np.nan), np.full(len(stats), np.inf),
+                          np.zeros(len(stats), dtype=bool))
+        status = np.full(len(stats), OK)
+        for j in np.flatnonzero(~conv | ~np.isfinite(f)):  # rare: the general backend
+            try:
+                st = stats[j]
+                x, fj, _, ok = ml.estimate(payload.model.bind(st), st, payload.x_full)
+            except (EstimationError, ModelSpecificationError, DataError,
+                    np.linalg.LinAlgError, FloatingPointError, ValueError):
+                x, fj, ok = np.full(q, np.nan), np.inf, False
+            X[j], f[j] = x, fj
+            status[j] = OK if ok else NOT_CONVERGED
+        finite = np.isfinite(X).all(axis=1) & np.isfinite(f)
+        status[~finite] = FAILED
+        vals = X
+        if payload.statistic is not None:
+            vals = [None] * len(stats)
+            for j in np.flatnonzero(finite):
+                try:
+                    vals[j] = np.atleast_1d(np.asarray(
+                        payload.statistic(payload.model.bind(stats[j]), X[j]), dtype=float))
+                except (EstimationError, ModelSpecificationError, DataError,
+                        np.linalg.LinAlgError, FloatingPointError, ValueError):
+                    status[j] = FAILED
+        elif dp is not None and len(dp):
+            rows = np.repeat(payload.fixed_rows[None], len(stats), axis=0)
+            free = payload.table_xid >= 0
+            rows[:, free] = X[:, payload.table_xid[free]]
+            vals = np.concatenate([X, _defined_batch(dp, rows)], axis=1)
+        for j, i in enumerate(good):
+            ok_row = status[j] != FAILED
+            out.append((i, int(status[j]), np.array(vals[j], dtype=float) if ok_row else None))
+    out.sort(key=lambda r: r[0])
     return out
 
 
@@ -634,6 +795,7 @@ def make_payload(
             payload = replace(payload, hinv0=hinv0,
                               table_xid=bound.partable["xid"].to_numpy(dtype=int))
     dp = _defined(payload)
+    payload = replace(payload, defined=dp)
     status, full = _estimate_on(replace(payload, x_full=x_full), arrays, dp)
     if full is None:
         raise EstimationError("The full-sample estimates could not be evaluated.")
@@ -673,7 +835,10 @@ def _execute(fn, payload, ids: list[int], n_jobs: int, progress: bool, desc: str
 
     if executor is None:
         executor = SerialExecutor() if n_jobs == 1 else ProcessExecutor(n_jobs)
-    return executor.map(fn, payload, ids, progress=progress, desc=desc)
+    # batched draws gain from larger chunks (fewer, bigger batches; results do not depend
+    # on the chunking)
+    max_chunk = 250 if fn is run_draws and payload.hinv0 is not None else 50
+    return executor.map(fn, payload, ids, progress=progress, desc=desc, max_chunk=max_chunk)
 
 
 def bootstrap(
