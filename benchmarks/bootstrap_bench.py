@@ -7,9 +7,13 @@ this machine:
 * ours: :func:`analysis.sem.bootstrap.bootstrap` (compiled model, warm start, analytic
   gradient), serially and on 2 local processes; full-sample fit included;
 * lavaan 0.6.14: ``sem(model, data, se = "bootstrap", bootstrap = R)`` timed inside R
-  with ``system.time`` (R start-up and package loading excluded);
+  with ``system.time`` (R start-up and package loading excluded), serially and with
+  ``parallel = "multicore", ncpus = 2``;
 * a naive loop of fresh ``semopy.Model`` fits on the same resamples as ours (semopy
   shares class-level registries, so a fresh model per fit is the safe way).
+
+Ratios are reported both ways: ours serially against lavaan serially, and ours on 2
+processes against lavaan serially and against lavaan on 2 cores.
 
 Run alone: ``python -m benchmarks.bootstrap_bench [--draws 1000] [--semopy-draws 200]``.
 """
@@ -27,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from benchmarks.common import DATA, ROOT, rscript, timed
+from benchmarks.common import DATA, ROOT, load_average, rscript, timed
 
 MODEL = """
 ind60 =~ x1 + x2 + x3
@@ -51,8 +55,12 @@ PD <- read.csv(args[1]); R <- as.integer(args[2]); model <- readLines(args[3])
 fit0 <- sem(model, PD)  # warm-up (byte compilation), not timed
 tm <- system.time(fit <- sem(model, PD, se = "bootstrap", bootstrap = R, iseed = 1))
 pe <- parameterEstimates(fit, boot.ci.type = "perc")
-cat(sprintf('{"elapsed": %.4f, "user": %.4f, "lavaan": "%s", "R": "%s", "ab_se": %.6f}\n',
-    tm[["elapsed"]], tm[["user.self"]], as.character(packageVersion("lavaan")),
+tm2 <- system.time(fit2 <- sem(model, PD, se = "bootstrap", bootstrap = R, iseed = 1,
+                               parallel = "multicore", ncpus = 2))
+cat(sprintf(paste0('{"elapsed": %.4f, "user": %.4f, "elapsed_2cpu": %.4f, "lavaan": "%s", ',
+                   '"R": "%s", "ab_se": %.6f}\n'),
+    tm[["elapsed"]], tm[["user.self"]], tm2[["elapsed"]],
+    as.character(packageVersion("lavaan")),
     paste(R.version$major, R.version$minor, sep = "."), pe$se[pe$lhs == "ab"]))
 """
 
@@ -138,14 +146,41 @@ def run(n_draws: int = 1000, semopy_draws: int = 200, seed: int = 1,
     if lav is not None:
         res["lavaan_s"] = lav["elapsed"]
         res["lavaan_user_s"] = lav["user"]
+        res["lavaan_2cpu_s"] = lav["elapsed_2cpu"]
         res["lavaan_version"] = lav["lavaan"]
         res["R_version"] = lav["R"]
         res["lavaan_ab_se"] = lav["ab_se"]
     best = min(t_serial, t_par)
     res["ours_best_s"] = best
     res["ratio_lavaan_vs_ours"] = res["lavaan_s"] / best if "lavaan_s" in res else None
+    # like for like: serial vs serial, 2 workers vs 2 workers; and ours on 2 vs lavaan serial
+    res["ratio_serial_vs_lavaan_serial"] = (res["lavaan_s"] / t_serial
+                                            if "lavaan_s" in res else None)
+    res["ratio_2proc_vs_lavaan_serial"] = res["lavaan_s"] / t_par if "lavaan_s" in res else None
+    res["ratio_2proc_vs_lavaan_2cpu"] = (res["lavaan_2cpu_s"] / t_par
+                                         if "lavaan_2cpu_s" in res else None)
     res["ratio_semopy_vs_ours"] = res["semopy_s"] / best
+    res["load_average"] = load_average()
     return res
+
+
+def _print(res: dict[str, Any]) -> None:
+    """A short human-readable table of :func:`run`'s figures."""
+    def f(v: Any) -> str:
+        return "-" if v is None else f"{v:.2f}"
+
+    print(f"Bootstrap of ab := a*b, PoliticalDemocracy, {res['draws']} draws "
+          f"(load average {res['load_average']:.1f})")
+    print(f"  ours serial        {f(res['ours_serial_s'])} s")
+    print(f"  ours 2 processes   {f(res['ours_2proc_s'])} s  (identical draws: "
+          f"{res['ours_identical']})")
+    print(f"  lavaan serial      {f(res.get('lavaan_s'))} s")
+    print(f"  lavaan 2 cores     {f(res.get('lavaan_2cpu_s'))} s  (parallel = \"multicore\")")
+    print(f"  semopy loop        {f(res['semopy_s'])} s  (scaled from "
+          f"{res['semopy_draws_timed']} draws)")
+    print(f"  lavaan serial / ours serial:       {f(res['ratio_serial_vs_lavaan_serial'])}x")
+    print(f"  lavaan serial / ours 2 processes:  {f(res['ratio_2proc_vs_lavaan_serial'])}x")
+    print(f"  lavaan 2 cores / ours 2 processes: {f(res['ratio_2proc_vs_lavaan_2cpu'])}x")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -154,7 +189,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--draws", type=int, default=1000)
     ap.add_argument("--semopy-draws", type=int, default=200)
     args = ap.parse_args(argv)
-    print(json.dumps(run(args.draws, args.semopy_draws), indent=2))
+    res = run(args.draws, args.semopy_draws)
+    print(json.dumps(res, indent=2))
+    _print(res)
     return 0
 
 
