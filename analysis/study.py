@@ -49,8 +49,29 @@ def _versions() -> dict[str, str | None]:
 
 
 def data_sha256(data: pd.DataFrame) -> str:
-    """SHA-256 of the data frame's CSV text (columns, values; index not included)."""
-    return hashlib.sha256(data.to_csv(index=False).encode("utf-8")).hexdigest()
+    """SHA-256 fingerprint of a data frame's columns and values (index not included).
+
+    The digest covers the column names and dtypes and, column by column, the raw bytes
+    of numeric values (all NaNs written alike) or the text of other values (missing
+    values marked apart from any text).  It identifies the data in the provenance
+    (same frame, same digest) and costs a fraction of a second at N = 100,000, where
+    rendering the frame as CSV text took about 10 s.  It is not the SHA-256 of a CSV
+    file (the ``report`` command records that for its input file).
+    """
+    h = hashlib.sha256(b"alliance-survey data fingerprint 2\n")
+    h.update(json.dumps([[str(c), str(t)] for c, t in data.dtypes.items()]).encode("utf-8"))
+    h.update(f"\n{len(data)}\n".encode())
+    for _name, col in data.items():
+        if isinstance(col.dtype, np.dtype) and col.dtype.kind in "biuf":
+            arr = np.ascontiguousarray(col.to_numpy())
+            if arr.dtype.kind == "f":
+                arr = np.where(np.isnan(arr), np.nan, arr)  # one NaN bit pattern
+            h.update(arr.tobytes())
+        else:
+            text = "\x1f".join("\x00" if pd.isna(v) else str(v) for v in col.tolist())
+            h.update(text.encode("utf-8", errors="surrogatepass"))
+        h.update(b"\x1e")
+    return h.hexdigest()
 
 
 def _optional(module: str, name: str) -> Callable[..., Any] | None:

@@ -6,6 +6,13 @@ hypothesis tests (composite path model, bootstrap mediation, moderation, ...) ->
 section -> HTML report.  Stage times come from analyze_study's progress messages.  Each
 sample size runs in a fresh process (``python -m benchmarks.pipeline_bench --n N``) so
 that its peak resident memory (``ru_maxrss``) is its own.
+
+Growth with the number of items: ``python -m benchmarks.pipeline_bench --items K --n N``
+times the WLSMV measurement model alone (a simulated CFA of K seven-point items, five per
+factor, correlated factors) in a fresh process: the polychoric statistics with their
+asymptotic covariance (Gamma), and the estimation with robust SEs, the scaled test and
+the fit indices.  :func:`growth_exponents` fits ``time ~ N^a`` and ``~ items^b`` (and the
+same for memory) to a series.
 """
 
 from __future__ import annotations
@@ -16,7 +23,10 @@ import subprocess
 import sys
 import time
 import warnings
+from collections.abc import Sequence
 from typing import Any
+
+import numpy as np
 
 from benchmarks.common import ROOT, peak_rss_mib
 
@@ -48,7 +58,10 @@ def measure(n: int, bootstrap: int = 200, seed: int = 1, report: bool = True) ->
             from analysis.report import build_report
 
             t = time.perf_counter()
-            build_report(data, analysis=result, seed=seed)
+            # the data's fingerprint from the analysis, as the report command passes its
+            # input file's hash (the report would otherwise hash the frame's CSV text)
+            build_report(data, analysis=result, seed=seed,
+                         data_sha256=result["provenance"]["data_sha256"])
             report_s = time.perf_counter() - t
         except ImportError:  # pragma: no cover - report module missing
             report_s = None
@@ -79,18 +92,109 @@ def measure_light(n: int, bootstrap: int = 10, seed: int = 1) -> dict[str, Any]:
             "pipeline_s": t2 - t0, "peak_rss_mib": peak_rss_mib(), "light": True}
 
 
-def measure_in_subprocess(n: int, bootstrap: int = 200, timeout: float = 1800) -> dict[str, Any]:
-    """:func:`measure` in a fresh Python process (clean peak memory)."""
+def _run_module(args: list[str], what: dict[str, Any], timeout: float) -> dict[str, Any]:
     try:
-        out = subprocess.run([sys.executable, "-m", "benchmarks.pipeline_bench", "--n", str(n),
-                              "--bootstrap", str(bootstrap)], cwd=ROOT, capture_output=True,
-                             text=True, timeout=timeout, check=False)
+        out = subprocess.run([sys.executable, "-m", "benchmarks.pipeline_bench", *args],
+                             cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                             check=False)
     except subprocess.TimeoutExpired:
-        return {"n": n, "error": f"did not finish within {timeout:.0f} s"}
+        return {**what, "error": f"did not finish within {timeout:.0f} s"}
     lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
     if out.returncode != 0 or not lines:
-        return {"n": n, "error": (out.stderr or out.stdout)[-600:]}
+        return {**what, "error": (out.stderr or out.stdout)[-600:]}
     return json.loads(lines[-1])
+
+
+def measure_in_subprocess(n: int, bootstrap: int = 200, timeout: float = 1800) -> dict[str, Any]:
+    """:func:`measure` in a fresh Python process (clean peak memory)."""
+    return _run_module(["--n", str(n), "--bootstrap", str(bootstrap)], {"n": n}, timeout)
+
+
+def simulate_items(n_items: int, n: int, seed: int = 1,
+                   per_factor: int = 5) -> tuple[Any, str, list[str]]:
+    """Seven-point answers to ``n_items`` items of a simple-structure CFA.
+
+    ``ceil(n_items / per_factor)`` factors correlated .3, standardized loadings .55 to .8,
+    the thresholds of the study's items (slightly skewed).  Returns the data, the lavaan
+    syntax and the item names.
+    """
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    k = -(-n_items // per_factor)
+    phi = np.full((k, k), 0.3) + 0.7 * np.eye(k)
+    eta = rng.standard_normal((n, k)) @ np.linalg.cholesky(phi).T
+    fac = np.arange(n_items) // per_factor
+    lam = rng.uniform(0.55, 0.8, n_items)
+    ystar = eta[:, fac] * lam + rng.standard_normal((n, n_items)) * np.sqrt(1.0 - lam**2)
+    cuts = np.array([-1.8, -1.1, -0.5, 0.1, 0.8, 1.5])
+    names = [f"y{j + 1}" for j in range(n_items)]
+    data = pd.DataFrame(np.searchsorted(cuts, ystar).astype(float) + 1.0, columns=names)
+    syntax = "\n".join(f"f{f + 1} =~ " + " + ".join(n_ for n_, g in zip(names, fac, strict=True)
+                                                   if g == f) for f in range(k))
+    return data, syntax, names
+
+
+def measure_items(n_items: int, n: int = 20_000, seed: int = 1) -> dict[str, Any]:
+    """Time the WLSMV measurement model of ``n_items`` simulated ordinal items.
+
+    Stages: ``sample statistics`` (thresholds, polychorics, Gamma; simulation not timed)
+    and ``estimation`` (DWLS, robust SEs, scaled-shifted test, fit indices, parameter
+    table).
+    """
+    from analysis.sem import cfa
+    from analysis.sem.ordinal import OrdinalStatsCache
+
+    warnings.simplefilter("ignore")
+    data, syntax, names = simulate_items(n_items, n, seed)
+    rss_data = peak_rss_mib()
+    cache = OrdinalStatsCache()
+    t0 = time.perf_counter()
+    cache.stats(data.to_numpy(), names)
+    t1 = time.perf_counter()
+    res = cfa(syntax, data, estimator="WLSMV", ordered=names, ordinal_cache=cache)
+    _ = (res.params, res.fit)
+    t2 = time.perf_counter()
+    n_stats = n_items * 6 + n_items * (n_items - 1) // 2
+    return {"n": n, "items": n_items, "factors": -(-n_items // 5), "statistics": n_stats,
+            "npar": int(res.model.n_free), "stages_s": {"sample statistics": t1 - t0,
+                                                        "estimation": t2 - t1},
+            "measurement_s": t2 - t0, "peak_rss_mib": peak_rss_mib(),
+            "rss_after_data_mib": rss_data, "converged": bool(res.converged),
+            "cfi_robust": float(res.fit.get("cfi_robust", np.nan))}
+
+
+def measure_items_in_subprocess(n_items: int, n: int = 20_000,
+                                timeout: float = 1800) -> dict[str, Any]:
+    """:func:`measure_items` in a fresh Python process (clean peak memory)."""
+    return _run_module(["--items", str(n_items), "--n", str(n)], {"n": n, "items": n_items},
+                       timeout)
+
+
+def growth_exponents(rows: Sequence[dict[str, Any]], x: str, y: str) -> float:
+    """Least-squares slope of ``log y`` on ``log x`` over the rows without errors
+    (``y ~ x^slope``); NaN with fewer than two usable rows."""
+    pts = [(float(r[x]), float(r[y])) for r in rows
+           if "error" not in r and r.get(y) is not None and float(r[y]) > 0]
+    if len({p[0] for p in pts}) < 2:
+        return float("nan")
+    lx, ly = np.log([p[0] for p in pts]), np.log([p[1] for p in pts])
+    return float(np.polyfit(lx, ly, 1)[0])
+
+
+def growth(rows: Sequence[dict[str, Any]], x: str, time_key: str) -> dict[str, Any]:
+    """Growth exponents of time, peak memory, memory above the data (``rss_after_data``)
+    and of every stage's time (``stages``)."""
+    ok = [r for r in rows if "error" not in r]
+    extra = [{**r, "extra_mib": r["peak_rss_mib"] - r["rss_after_data_mib"]} for r in ok
+             if "rss_after_data_mib" in r]
+    names = dict.fromkeys(k for r in ok for k in r.get("stages_s", {}))
+    stages = {k: growth_exponents([{x: r[x], "t": r["stages_s"].get(k)} for r in ok], x, "t")
+              for k in names}
+    return {"time": growth_exponents(ok, x, time_key),
+            "peak_memory": growth_exponents(ok, x, "peak_rss_mib"),
+            "memory_above_data": growth_exponents(extra, x, "extra_mib"),
+            "stages": stages}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -99,8 +203,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=10000)
     ap.add_argument("--bootstrap", type=int, default=200)
     ap.add_argument("--no-report", action="store_true")
+    ap.add_argument("--items", type=int, default=None,
+                    help="Time the WLSMV measurement model of this many simulated items "
+                         "(at --n) instead of the pipeline.")
     args = ap.parse_args(argv)
-    print(json.dumps(measure(args.n, args.bootstrap, report=not args.no_report)))
+    if args.items is not None:
+        print(json.dumps(measure_items(args.items, args.n)))
+    else:
+        print(json.dumps(measure(args.n, args.bootstrap, report=not args.no_report)))
     return 0
 
 

@@ -6,7 +6,9 @@ Full run (R with lavaan required for the bootstrap ratio):
   processes) vs lavaan ``se = "bootstrap"`` vs a naive semopy loop -> ratios;
 * Monte Carlo power of every confirmatory hypothesis at n = 100, 150, 200, 300;
 * the full analysis pipeline at N = 10,000, 30,000 and 100,000 (time per stage, peak
-  memory), each in its own process;
+  memory), each in its own process, and the WLSMV measurement model of 20, 40, 65 and
+  100 simulated items at N = 20,000, with the fitted growth exponents (time ~ N^a,
+  ~ items^b; memory likewise);
 * survey load: 50 concurrent respondents on SQLite and PostgreSQL, latency percentiles,
   throughput, integrity check, and the kill/restart fault test.
 
@@ -26,9 +28,10 @@ from typing import Any
 from benchmarks.common import OUT, load_average, rscript
 
 FULL = dict(boot_draws=1000, semopy_draws=100, power_ns=[100, 150, 200, 300], power_reps=50,
-            power_boot=200, pipeline_ns=[10_000, 30_000, 100_000], load_n=50, pg=True)
+            power_boot=200, pipeline_ns=[10_000, 30_000, 100_000], items=[20, 40, 65, 100],
+            items_n=20_000, load_n=50, pg=True)
 QUICK = dict(boot_draws=20, semopy_draws=3, power_ns=[60], power_reps=1, power_boot=20,
-             pipeline_ns=[], load_n=4, pg=False)
+             pipeline_ns=[], items=[10, 20], items_n=400, load_n=4, pg=False)
 
 
 def _fmt(v: Any, nd: int = 2) -> str:
@@ -81,6 +84,35 @@ def _print_pipeline(rows: list[dict[str, Any]]) -> None:
         st += " (light: no measurement model)" if r.get("light") else ""
         print(f"{r['n']:>8}{r['items']:>7}{r['pipeline_s']:>12.1f}{r['peak_rss_mib']:>10.0f}"
               f"  {st}; report: {_fmt(r['report_s'], 1)}")
+    full = [r for r in rows if "error" not in r and not r.get("light")]
+    if len(full) >= 2:
+        from benchmarks.pipeline_bench import growth
+
+        g = growth(full, "n", "pipeline_s")
+        print(f"growth with N: time ~ N^{g['time']:.2f}, peak memory ~ N^{g['peak_memory']:.2f}"
+              f" (above the data: N^{g['memory_above_data']:.2f}); by stage: "
+              + ", ".join(f"{k} N^{v:.2f}" for k, v in g["stages"].items()))
+
+
+def _print_items(rows: list[dict[str, Any]]) -> None:
+    print("\n== WLSMV measurement model by number of items (simulated CFA, 5 items/factor) ==")
+    print(f"{'items':>6}{'N':>8}{'stats':>7}{'npar':>6}{'stats s':>9}{'estim s':>9}"
+          f"{'total s':>9}{'peak MiB':>10}")
+    for r in rows:
+        if "error" in r:
+            print(f"{r['items']:>6}{r['n']:>8}  failed: {r['error'][-200:]}")
+            continue
+        st = r["stages_s"]
+        print(f"{r['items']:>6}{r['n']:>8}{r['statistics']:>7}{r['npar']:>6}"
+              f"{st['sample statistics']:>9.1f}{st['estimation']:>9.1f}"
+              f"{r['measurement_s']:>9.1f}{r['peak_rss_mib']:>10.0f}")
+    from benchmarks.pipeline_bench import growth
+
+    g = growth(rows, "items", "measurement_s")
+    print(f"growth with items: time ~ items^{g['time']:.2f} (statistics "
+          f"items^{g['stages']['sample statistics']:.2f}, estimation "
+          f"items^{g['stages']['estimation']:.2f}), peak memory ~ "
+          f"items^{g['peak_memory']:.2f} (above the data: items^{g['memory_above_data']:.2f})")
 
 
 def _print_load(ld: dict[str, Any]) -> None:
@@ -115,6 +147,11 @@ def main(argv: list[str] | None = None) -> int:
                     "bootstrap,power,pipeline,load.")
     ap.add_argument("--pipeline-n", type=lambda t: [int(v) for v in t.split(",")],
                     default=None, help="Pipeline sample sizes (default 10000,30000,100000).")
+    ap.add_argument("--items", type=lambda t: [int(v) for v in t.split(",") if v],
+                    default=None, help="Item counts of the WLSMV growth series "
+                    "(default 20,40,65,100; empty to skip).")
+    ap.add_argument("--items-n", type=int, default=None,
+                    help="Sample size of the item series (default 20000).")
     ap.add_argument("--timeout", type=float, default=900.0,
                     help="Seconds allowed per pipeline sample size (900).")
     args = ap.parse_args(argv)
@@ -148,6 +185,21 @@ def main(argv: list[str] | None = None) -> int:
             res["pipeline"] = [pipeline_bench.measure_in_subprocess(n, timeout=args.timeout)
                                for n in ns]
         _print_pipeline(res["pipeline"])
+        ks = cfg["items"] if args.items is None else args.items
+        kn = cfg["items_n"] if args.items_n is None else args.items_n
+        if ks:
+            if args.quick:
+                rows = [pipeline_bench.measure_items(k, kn) for k in ks]
+            else:
+                rows = [pipeline_bench.measure_items_in_subprocess(k, kn, timeout=args.timeout)
+                        for k in ks]
+            res["pipeline_items"] = rows
+            _print_items(rows)
+        growth_rows = [r for r in res["pipeline"] if not r.get("light")]
+        res["pipeline_growth"] = {
+            "n": pipeline_bench.growth(growth_rows, "n", "pipeline_s") if growth_rows else None,
+            "items": (pipeline_bench.growth(res["pipeline_items"], "items", "measurement_s")
+                      if ks else None)}
     if "load" not in skip:
         try:
             res["load"] = load_bench.run_all(cfg["load_n"], with_pg=cfg["pg"],

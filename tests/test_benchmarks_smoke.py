@@ -21,9 +21,17 @@ def test_quick_benchmarks_run_and_report(tmp_path, capsys):
     (pipe,) = res["pipeline"]
     assert pipe["n"] == 300 and pipe["pipeline_s"] > 0 and pipe["peak_rss_mib"] > 0
     assert set(pipe["stages_s"]) == {"Scoring", "Hypothesis tests"}
+    items = res["pipeline_items"]
+    assert [r["items"] for r in items] == [10, 20]
+    assert all(r["converged"] and r["measurement_s"] > 0 for r in items)
+    assert items[1]["statistics"] == 20 * 6 + 190
+    growth = res["pipeline_growth"]["items"]
+    assert set(growth["stages"]) == {"sample statistics", "estimation"}
+    assert growth["time"] == growth["time"]  # not NaN: two item counts were timed
     check = res["load"]["sqlite"]["check"]
     assert check["lost_pages"] == 0 and check["duplicated_pages"] == 0
     assert check["completed"] == check["respondents"] == 4
     assert check["stored_answers"] == check["acknowledged_answers"]
     text = capsys.readouterr().out
     assert "Bootstrap" in text and "power" in text and "Survey load" in text
+    assert "by number of items" in text and "growth with items" in text

@@ -567,23 +567,25 @@ def _block_rows(n: int, width: int) -> int:
 def _pair_tables(codes: np.ndarray, kmax: int, ii: np.ndarray, jj: np.ndarray) -> np.ndarray:
     """Bivariate frequency tables ``(npairs, kmax, kmax)`` of the pairs ``(ii, jj)``.
 
-    All tables at once as the cross-product of the one-hot coded answers (a missing answer
-    is a zero row, so each table counts the cases answering both variables), accumulated
-    over blocks of rows.  Blocks are cross-multiplied in float32, which is exact for counts
-    below 2**24 (a block has fewer rows), and summed in float64.
+    All tables at once: every case's cell of every pair is one flat index (pair, row,
+    column), counted by ``np.bincount`` over blocks of cases.  A missing answer
+    (code -1) counts in an extra row/column that is dropped, so each table counts the
+    cases answering both variables.
     """
-    n, p = codes.shape
-    width = p * kmax
-    gram = np.zeros((width, width))
-    offset = np.arange(p) * kmax
-    step = min(_block_rows(n, width), 1 << 20)
+    n, _p = codes.shape
+    width = kmax + 1
+    npairs = len(ii)
+    cpad = np.ascontiguousarray(np.where(codes < 0, kmax, codes).T, dtype=np.intp)
+    base = (np.arange(npairs, dtype=np.intp) * (width * width))[:, None]
+    counts = np.zeros(npairs * width * width, dtype=np.int64)
+    step = _block_rows(n, npairs)
     for start in range(0, n, step):
-        blk = codes[start:start + step]
-        onehot = np.zeros((blk.shape[0], width), dtype=np.float32)
-        r, v = np.nonzero(blk >= 0)
-        onehot[r, offset[v] + blk[r, v]] = 1.0
-        gram += onehot.T @ onehot
-    return gram.reshape(p, kmax, p, kmax)[ii, :, jj, :]
+        c = cpad[:, start:start + step]
+        idx = c[ii] * width
+        idx += c[jj]
+        idx += base
+        counts += np.bincount(idx.ravel(), minlength=counts.size)
+    return counts.reshape(npairs, width, width)[:, :kmax, :kmax].astype(float)
 
 
 def _ordered_pairs(
