@@ -17,6 +17,8 @@ References
 ----------
 Edwards, J. R. (1994). The study of congruence in organizational behavior
 research. *OBHDP*, 58, 51-100.
+Fieller, E. C. (1954). Some problems in interval estimation. *Journal of the Royal
+Statistical Society B*, 16(2), 175-185.
 Lind, J. T., & Mehlum, H. (2010). With or without U? *Oxford Bulletin of
 Economics and Statistics*, 72(1), 109-118.
 Shanock, L. R., et al. (2010). Polynomial regression with response surface
@@ -384,6 +386,11 @@ class QuadraticResult:
     inverted_u, u_shape : bool
         ``lm_pvalue < 1 - level`` with the slopes' signs as an inverted U / U and the
         turning point inside ``[x_min, x_max]``.
+    tp_fieller_lower, tp_fieller_upper : float
+        Fieller (1954) interval of the turning point, the set of ``x`` at which the slope
+        ``b1 + 2 b2 x`` is not significantly different from 0 (recommended over the
+        delta method by Lind & Mehlum 2010); ``-inf`` / ``inf`` when that set is
+        unbounded (the squared term is not significant at this level).
     """
 
     y: str
@@ -405,6 +412,27 @@ class QuadraticResult:
     r2: float
     cov_type: str
     level: float
+    tp_fieller_lower: float = float("nan")
+    tp_fieller_upper: float = float("nan")
+
+
+def _fieller_turning_point(b1: float, b2: float, v: np.ndarray, q: float) -> tuple[float, float]:
+    """Fieller interval of ``-b1 / (2 b2)`` from ``cov(b1, b2) = v`` and critical value ``q``.
+
+    The interval holds every ``x`` with ``(b1 + 2 b2 x)^2 <= q^2 var(b1 + 2 b2 x)``, i.e.
+    ``a x^2 + b x + c <= 0`` with ``a = 4 (b2^2 - q^2 v22)``, ``b = 4 (b1 b2 - q^2 v12)``,
+    ``c = b1^2 - q^2 v11``.  Bounded only when ``a > 0`` (``b2`` significant); otherwise
+    returns ``(-inf, inf)`` (the set is unbounded or a union of two half-lines).
+    """
+    q2 = q * q
+    a = 4.0 * (b2 * b2 - q2 * v[1, 1])
+    b = 4.0 * (b1 * b2 - q2 * v[0, 1])
+    c = b1 * b1 - q2 * v[0, 0]
+    disc = b * b - 4.0 * a * c
+    if not (a > 0 and disc >= 0):
+        return float("-inf"), float("inf")
+    root = float(np.sqrt(disc))
+    return float((-b - root) / (2.0 * a)), float((-b + root) / (2.0 * a))
 
 
 def quadratic(
@@ -433,7 +461,8 @@ def quadratic(
     Notes
     -----
     Turning point ``x* = -b1 / (2 b2)``; its delta-method variance uses the
-    gradient ``(-1 / (2 b2), b1 / (2 b2^2))``.  Lind & Mehlum (2010): an inverted
+    gradient ``(-1 / (2 b2), b1 / (2 b2^2))``; the Fieller interval (Lind & Mehlum's
+    recommendation) is given as well.  Lind & Mehlum (2010): an inverted
     U needs a significantly positive slope at the lowest and a significantly
     negative slope at the highest observed ``x``; the test statistic is the
     smaller of the two one-sided t values (p = the larger one-sided p).
@@ -475,6 +504,7 @@ def quadratic(
     lm_p = float(stats.t.sf(lm_t, fit.df_resid))
     alpha = 1 - level
     inside = bool(x_min <= tp <= x_max) if np.isfinite(tp) else False
+    fl_lo, fl_hi = _fieller_turning_point(b1, b2, sub, q)
     return QuadraticResult(
         y=y, x=x, n=len(d), coefficients=_coef_table(fit, level),
         turning_point=float(tp), tp_se=tp_se, tp_ci_lower=float(tp - q * tp_se),
@@ -483,6 +513,7 @@ def quadratic(
         inverted_u=bool(inverted and inside and lm_p < alpha),
         u_shape=bool((not inverted) and inside and lm_p < alpha),
         r2=float(fit.rsquared), cov_type=cov_type, level=level,
+        tp_fieller_lower=fl_lo, tp_fieller_upper=fl_hi,
     )
 
 
