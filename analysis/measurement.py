@@ -665,7 +665,12 @@ def fit_measurement_model(
                 r["scales"] = inv_blocks
             invariance[g] = r
 
-    method = (_method_checks(data, scores, blocks, inst, warnings) if method_checks else None)
+    method = None
+    if method_checks:
+        from analysis.sem.wls import _one_blas_thread
+
+        with _one_blas_thread():  # small matrices: BLAS threads cost more than they gain
+            method = _method_checks(data, scores, blocks, inst, warnings)
 
     out = {
         "estimator": estimator,
