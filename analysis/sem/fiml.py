@@ -255,8 +255,13 @@ def _dkd(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     ``A_km B_ln + A_kn B_lm + A_lm B_kn + A_ln B_km``, halved for each diagonal pair.
     """
     r, c, f = _vech_pairs(a.shape[0])
-    out = (a[np.ix_(r, r)] * b[np.ix_(c, c)] + a[np.ix_(r, c)] * b[np.ix_(c, r)]
-           + a[np.ix_(c, r)] * b[np.ix_(r, c)] + a[np.ix_(c, c)] * b[np.ix_(r, r)])
+    ar, ac = a[r], a[c]  # row gathers first (p* x p), then column gathers
+    br, bc = (ar, ac) if b is a else (b[r], b[c])
+    t2 = ar[:, c] * bc[:, r]  # A_kn B_lm; its transpose is the A_lm B_kn term
+    out = ar[:, r] * bc[:, c]
+    out += ac[:, c] * br[:, r]
+    out += t2
+    out += t2.T
     out *= f[:, None]
     out *= f[None, :]
     return out
@@ -644,10 +649,13 @@ class GroupData:
     def first_order(self, mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
         """:func:`information_first_order` of this group's data at ``(mu, sigma)``.
 
-        Complete data: in closed form from the data's moments (one pass over the data for
-        all evaluations); otherwise from the casewise scores.
+        Complete data with N well above the number of moments: in closed form from the
+        data's moments (one pass over the data for all evaluations); otherwise from the
+        casewise scores.
         """
-        if self.complete:
+        k = 1 + mu.size * (mu.size + 3) // 2
+        # the closed form costs ~2 k^3 (plus N k^2 once), the casewise route N k^2 each time
+        if self.complete and self.n > 2 * k:
             return self.moments4.first_order(mu, sigma)
         return information_first_order(self.y, mu, sigma, self.patterns)
 
@@ -788,6 +796,33 @@ def _h1_information(model: Any, gd: list[GroupData]) -> tuple[list[np.ndarray],
     return a1, j1
 
 
+def _h1_information_inverse(model: Any, gd: list[GroupData]) -> list[np.ndarray | None]:
+    """Inverse of the h1 information in closed form where it exists, else None per group.
+
+    Complete data without fixed.x covariates: the inverse of
+    ``blockdiag(S^-1, 1/2 D'(S^-1 kron S^-1)D)`` is ``blockdiag(S, Gamma_NT)`` with
+    ``Gamma_NT[kl, mn] = S_km S_ln + S_kn S_lm`` (normal-theory covariance of the sample
+    covariances), so the Yuan-Bentler trace needs no ``p* x p*`` inversion.
+    """
+    out: list[np.ndarray | None] = []
+    for g in gd:
+        if model.ov_x or not _simple_complete(model, g) or g.h1 is None:
+            out.append(None)
+            continue
+        s = np.asarray(g.h1.sigma)
+        p = s.shape[0]
+        _, _, f = _vech_pairs(p)
+        gamma = _dkd(s, s) / (2.0 * np.outer(f, f))
+        if model.meanstructure:
+            inv = np.zeros((p + gamma.shape[0], p + gamma.shape[0]))
+            inv[:p, :p] = s
+            inv[p:, p:] = gamma
+        else:
+            inv = gamma
+        out.append(inv)
+    return out
+
+
 def _moments_of(compiled: Any, x: np.ndarray, gd: list[GroupData]):
     imp = compiled.implied(x)
     out = []
@@ -829,13 +864,63 @@ def objective_gradient(
     return f, g
 
 
+def _complete_info_theta(compiled: Any, x: np.ndarray, group: int, g: GroupData,
+                         mu: np.ndarray, sigma: np.ndarray, observed: bool) -> np.ndarray:
+    """Unit (expected or observed) information of ``x`` for one group of complete data.
+
+    Computed directly in the parameter space from ``dSigma/dx`` and ``dmu/dx``
+    (``q p^3 + q^2 p^2`` operations) instead of ``Delta' A Delta`` with the
+    ``p* x p*`` moment information.  With ``W = Sigma^-1``, ``d = ybar - mu`` and
+    ``C = S + d d'``: expected ``1/2 tr(W S_a W S_b) + m_a' W m_b``; observed (first-order
+    part) ``tr(W C W S_a W S_b) - 1/2 tr(W S_a W S_b) + m_a' W m_b + m_a' W S_b W d +
+    m_b' W S_a W d``.
+    """
+    dS, dM, _ = compiled.derivatives(x, group)
+    q, p = dS.shape[0], dS.shape[1]
+    w, _ = _chol_inv_logdet(sigma)
+    wds = np.matmul(w[None, :, :], dS)
+    m2 = wds.reshape(q, p * p)
+    m2t = wds.transpose(0, 2, 1).reshape(q, p * p)
+    t2 = m2 @ m2t.T
+    ms = compiled.meanstructure
+    if not observed:
+        out = 0.5 * t2
+        if ms:
+            out += dM @ w @ dM.T
+        return out
+    ps = g.stats
+    n, tot, cross = ps.n[0], ps.sums[0], ps.cross[0]
+    if not ms:
+        mu = tot / n
+    c = (cross - np.outer(tot, mu) - np.outer(mu, tot)) / n + np.outer(mu, mu)
+    pw = w @ c @ w
+    m1 = np.matmul(pw[None, :, :], dS).reshape(q, p * p)
+    out = m1 @ m2t.T - 0.5 * t2
+    if ms:
+        u = w @ (tot / n - mu)
+        out += dM @ w @ dM.T
+        cr = (dM @ w) @ (dS @ u).T
+        out += cr + cr.T
+    return 0.5 * (out + out.T)
+
+
+def _simple_complete(compiled: Any, g: GroupData) -> bool:
+    """Complete data of a continuous model: information in closed form, parameter space."""
+    return g.complete and not compiled.ordered
+
+
 def expected_information_theta(compiled: Any, x: np.ndarray, gd: list[GroupData]) -> np.ndarray:
     """Unit expected information of ``x``: ``sum_g f_g Delta_g' I_g Delta_g``."""
     n_total = sum(g.n for g in gd)
-    jac = compiled.jacobian(x)
     p = compiled.n_ov
     out = np.zeros((len(x), len(x)))
-    for g, (_, sigma) in enumerate(_moments_of(compiled, x, gd)):
+    jac = None
+    for g, (mu, sigma) in enumerate(_moments_of(compiled, x, gd)):
+        if _simple_complete(compiled, gd[g]):
+            out += gd[g].n / n_total * _complete_info_theta(compiled, x, g, gd[g], mu, sigma,
+                                                            observed=False)
+            continue
+        jac = compiled.jacobian(x) if jac is None else jac
         info = _info_expected(gd[g].stats, sigma)
         if not compiled.meanstructure:
             info = info[p:, p:]
@@ -865,6 +950,10 @@ def observed_information_theta(
     jac = compiled.jacobian(x)
     hess = np.zeros((q, q))
     for g, (mu, sigma) in enumerate(moms):
+        if _simple_complete(compiled, gd[g]):
+            hess += gd[g].n / n_total * _complete_info_theta(compiled, x, g, gd[g], mu, sigma,
+                                                             observed=True)
+            continue
         a = _info_observed(gd[g].stats, mu, sigma)
         if not compiled.meanstructure:
             a = a[p:, p:]
@@ -1103,7 +1192,8 @@ def fit_normal(
         "estimator": "MLR" if robust_se else "ML",
     }
     if robust_se and e_inv is not None and df > 0:
-        tr = rb.yuan_bentler_mplus_trace(a1, j1, b0_groups, e_inv, weights)
+        tr = rb.yuan_bentler_mplus_trace(a1, j1, b0_groups, e_inv, weights,
+                                         a1_inv_groups=_h1_information_inverse(model, gd))
         sc = rb.scaled_test(chisq, df, tr["trace"])
         test.update(
             chisq_scaled=sc["chisq_scaled"], df_scaled=sc["df_scaled"],

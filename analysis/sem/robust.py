@@ -117,6 +117,7 @@ def yuan_bentler_mplus_trace(
     b0_groups: Sequence[np.ndarray],
     e_inv: np.ndarray,
     weights: Sequence[float],
+    a1_inv_groups: Sequence[np.ndarray | None] | None = None,
 ) -> dict[str, Any]:
     """Trace of U Gamma for the Yuan-Bentler (Mplus variant) scaling factor.
 
@@ -127,6 +128,8 @@ def yuan_bentler_mplus_trace(
     b0_groups : per group, ``Delta' B1_structured Delta`` (unweighted).
     e_inv : inverse of the unit information of the model parameters.
     weights : ``f_g = N_g / N``.
+    a1_inv_groups : per group, the inverse of ``a1`` when known in closed form (else
+        None, and ``a1`` is inverted here).
 
     Returns
     -------
@@ -141,8 +144,11 @@ def yuan_bentler_mplus_trace(
     # In R: lavaan:::lav_test_yuan_bentler_mplus_trace(...)
     """
     trace_h1, trace_h0, ndat = [], [], []
-    for a1, b1, b0, w in zip(a1_groups, b1_groups, b0_groups, weights, strict=True):
-        a1_inv = _inv_zero_safe(a1)
+    invs = list(a1_inv_groups) if a1_inv_groups is not None else [None] * len(a1_groups)
+    for a1, b1, b0, w, a1_inv in zip(a1_groups, b1_groups, b0_groups, weights, invs,
+                                     strict=True):
+        if a1_inv is None:
+            a1_inv = _inv_zero_safe(a1)
         trace_h1.append(float(np.sum(b1 * a1_inv.T)))
         trace_h0.append(float(w * np.sum(b0 * e_inv.T)))
         ndat.append(int(np.sum(np.diag(a1) != 0)))

@@ -48,7 +48,7 @@ def test_first_order_information_from_moments_equals_casewise(y):
     sigma = gd.h1.sigma + 0.2 * a @ a.T
     s = fiml.casewise_scores(y, mu, sigma)
     direct = s.T @ s / s.shape[0]
-    closed = gd.first_order(mu, sigma)
+    closed = gd.moments4.first_order(mu, sigma)
     assert np.abs(closed - direct).max() <= 1e-10 * np.abs(direct).max()
     chunked = fiml.information_first_order(y, mu, sigma)
     assert np.abs(chunked - direct).max() <= 1e-12 * np.abs(direct).max()
@@ -73,3 +73,40 @@ def test_information_blocks_without_kronecker_products(y):
                                atol=1e-13)
     np.testing.assert_allclose(fiml._u_kron_w_d(u, a), np.kron(u[None, :], a) @ d,
                                rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize("observed", [False, True])
+def test_parameter_space_information_equals_delta_a_delta(observed):
+    """Complete data: the information built from dSigma/dx, dmu/dx equals Delta' A Delta."""
+    from analysis.sem import compile_model
+    from analysis.sem.api import sample_stats
+
+    data = pd.read_csv(PD)
+    syntax = ("ind60 =~ x1 + x2 + x3\ndem60 =~ y1 + y2 + y3 + y4\ndem60 ~ ind60\n"
+              "y1 ~~ y3\n")
+    cm = compile_model(syntax, data, meanstructure=True)
+    stats, _ = sample_stats(cm, data, "listwise")
+    bound = cm.bind(stats)
+    gd = [fiml.prepare_group_data(st.data) for st in stats]
+    rng = np.random.default_rng(4)
+    x = bound.x_start(stats) + 0.05 * rng.standard_normal(bound.n_free)
+    (mu, sigma), = fiml._moments_of(bound, x, gd)
+    fast = fiml._complete_info_theta(bound, x, 0, gd[0], mu, sigma, observed=observed)
+    a = (fiml._info_observed(gd[0].stats, mu, sigma) if observed
+         else fiml._info_expected(gd[0].stats, sigma))
+    jac = bound.jacobian(x)[0]
+    slow = jac.T @ a @ jac
+    assert np.abs(fast - slow).max() <= 1e-10 * np.abs(slow).max()
+
+
+@pytest.mark.parametrize("meanstructure", [False, True])
+def test_h1_information_inverse_in_closed_form(meanstructure):
+    """blockdiag(S, Gamma_NT) is the inverse of the complete-data h1 information."""
+    from analysis.sem import compile_model
+
+    data = pd.read_csv(PD)
+    cm = compile_model("dem60 =~ y1 + y2 + y3 + y4", data, meanstructure=meanstructure)
+    gd = [fiml.prepare_group_data(data[cm.ov_names].to_numpy(dtype=float))]
+    (a1,), _ = fiml._h1_information(cm, gd)
+    (inv,) = fiml._h1_information_inverse(cm, gd)
+    np.testing.assert_allclose(inv @ a1, np.eye(a1.shape[0]), rtol=0.0, atol=1e-10)
