@@ -864,48 +864,49 @@ def objective_gradient(
     return f, g
 
 
-def _complete_info_theta(compiled: Any, x: np.ndarray, group: int, g: GroupData,
-                         mu: np.ndarray, sigma: np.ndarray, observed: bool) -> np.ndarray:
-    """Unit (expected or observed) information of ``x`` for one group of complete data.
+def _info_theta(compiled: Any, x: np.ndarray, group: int, g: GroupData, mu: np.ndarray,
+                sigma: np.ndarray, observed: bool) -> np.ndarray:
+    """Unit (expected or observed) information of ``x`` for one group, in parameter space.
 
-    Computed directly in the parameter space from ``dSigma/dx`` and ``dmu/dx``
-    (``q p^3 + q^2 p^2`` operations) instead of ``Delta' A Delta`` with the
-    ``p* x p*`` moment information.  With ``W = Sigma^-1``, ``d = ybar - mu`` and
-    ``C = S + d d'``: expected ``1/2 tr(W S_a W S_b) + m_a' W m_b``; observed (first-order
-    part) ``tr(W C W S_a W S_b) - 1/2 tr(W S_a W S_b) + m_a' W m_b + m_a' W S_b W d +
-    m_b' W S_a W d``.
+    Summed over missing-data patterns (one pattern for complete data) from
+    ``dSigma/dx`` and ``dmu/dx`` restricted to each pattern's observed variables
+    (``q p_o^3 + q^2 p_o^2`` operations per pattern) instead of ``Delta' A Delta`` with
+    the ``p* x p*`` moment information.  Per pattern with ``n`` cases, ``W`` the inverse
+    implied covariance of its observed variables, ``e`` the sum and ``T`` the
+    cross-product of its residuals: expected ``n/2 tr(W S_a W S_b) + n m_a' W m_b``;
+    observed (first-order part) ``tr(W T W S_a W S_b) - n/2 tr(W S_a W S_b) +
+    n m_a' W m_b + m_a' W S_b W e + m_b' W S_a W e``; divided by the group's N.
     """
     dS, dM, _ = compiled.derivatives(x, group)
     q, p = dS.shape[0], dS.shape[1]
-    w, _ = _chol_inv_logdet(sigma)
-    wds = np.matmul(w[None, :, :], dS)
-    m2 = wds.reshape(q, p * p)
-    m2t = wds.transpose(0, 2, 1).reshape(q, p * p)
-    t2 = m2 @ m2t.T
     ms = compiled.meanstructure
-    if not observed:
-        out = 0.5 * t2
+    out = np.zeros((q, q))
+    for o, n, w, _ld, esum, t in _blocks(g.stats, mu, sigma):
+        po = o.size
+        if po == p:
+            ds, dm = dS, dM
+        else:
+            ds, dm = dS[:, o][:, :, o], dM[:, o]
+        wds = np.matmul(w[None, :, :], ds)
+        m2t = wds.transpose(0, 2, 1).reshape(q, po * po)
+        t2 = wds.reshape(q, po * po) @ m2t.T
+        if not observed:
+            out += 0.5 * n * t2
+            if ms:
+                out += n * (dm @ w @ dm.T)
+            continue
+        pw = w @ t @ w
+        out += np.matmul(pw[None, :, :], ds).reshape(q, po * po) @ m2t.T - 0.5 * n * t2
         if ms:
-            out += dM @ w @ dM.T
-        return out
-    ps = g.stats
-    n, tot, cross = ps.n[0], ps.sums[0], ps.cross[0]
-    if not ms:
-        mu = tot / n
-    c = (cross - np.outer(tot, mu) - np.outer(mu, tot)) / n + np.outer(mu, mu)
-    pw = w @ c @ w
-    m1 = np.matmul(pw[None, :, :], dS).reshape(q, p * p)
-    out = m1 @ m2t.T - 0.5 * t2
-    if ms:
-        u = w @ (tot / n - mu)
-        out += dM @ w @ dM.T
-        cr = (dM @ w) @ (dS @ u).T
-        out += cr + cr.T
+            out += n * (dm @ w @ dm.T)
+            cr = (dm @ w) @ (ds @ (w @ esum)).T
+            out += cr + cr.T
+    out /= g.n
     return 0.5 * (out + out.T)
 
 
 def _simple_complete(compiled: Any, g: GroupData) -> bool:
-    """Complete data of a continuous model: information in closed form, parameter space."""
+    """Complete data of a continuous model (closed-form h1 information and inverse)."""
     return g.complete and not compiled.ordered
 
 
@@ -916,9 +917,9 @@ def expected_information_theta(compiled: Any, x: np.ndarray, gd: list[GroupData]
     out = np.zeros((len(x), len(x)))
     jac = None
     for g, (mu, sigma) in enumerate(_moments_of(compiled, x, gd)):
-        if _simple_complete(compiled, gd[g]):
-            out += gd[g].n / n_total * _complete_info_theta(compiled, x, g, gd[g], mu, sigma,
-                                                            observed=False)
+        if not compiled.ordered:
+            out += gd[g].n / n_total * _info_theta(compiled, x, g, gd[g], mu, sigma,
+                                                   observed=False)
             continue
         jac = compiled.jacobian(x) if jac is None else jac
         info = _info_expected(gd[g].stats, sigma)
@@ -936,7 +937,8 @@ def observed_information_theta(
     Notes
     -----
     ``H = sum_g f_g Delta_g' A_g Delta_g - (1/N) sum_g sum_k g_gk d^2 m_gk / dx dx'`` with
-    ``A_g`` the analytic observed information in the moments, ``g_g`` the moment
+    ``A_g`` the analytic observed information in the moments (the first term is built
+    pattern by pattern in parameter space, :func:`_info_theta`), ``g_g`` the moment
     gradient of the log-likelihood and the second derivatives of the moments in closed
     form (:meth:`analysis.sem.model.CompiledModel.moment_hessian`).  This is the Hessian
     that lavaan approximates numerically (``observed.information = "hessian"``).
@@ -947,13 +949,14 @@ def observed_information_theta(
     p = compiled.n_ov
     q = len(x)
     _, _, gms, moms = _ll_grad_x(compiled, x, gd)
-    jac = compiled.jacobian(x)
+    jac = None
     hess = np.zeros((q, q))
     for g, (mu, sigma) in enumerate(moms):
-        if _simple_complete(compiled, gd[g]):
-            hess += gd[g].n / n_total * _complete_info_theta(compiled, x, g, gd[g], mu, sigma,
-                                                             observed=True)
+        if not compiled.ordered:
+            hess += gd[g].n / n_total * _info_theta(compiled, x, g, gd[g], mu, sigma,
+                                                    observed=True)
             continue
+        jac = compiled.jacobian(x) if jac is None else jac
         a = _info_observed(gd[g].stats, mu, sigma)
         if not compiled.meanstructure:
             a = a[p:, p:]

@@ -75,23 +75,29 @@ def test_information_blocks_without_kronecker_products(y):
                                rtol=1e-13, atol=1e-13)
 
 
+@pytest.mark.parametrize("missing", [False, True])
 @pytest.mark.parametrize("observed", [False, True])
-def test_parameter_space_information_equals_delta_a_delta(observed):
-    """Complete data: the information built from dSigma/dx, dmu/dx equals Delta' A Delta."""
+def test_parameter_space_information_equals_delta_a_delta(observed, missing):
+    """The information built pattern by pattern from dSigma/dx, dmu/dx equals
+    Delta' A Delta with the moment information (complete data and missing patterns)."""
     from analysis.sem import compile_model
     from analysis.sem.api import sample_stats
 
     data = pd.read_csv(PD)
+    if missing:
+        rng0 = np.random.default_rng(9)
+        for col in ("y1", "y3", "x2"):
+            data.loc[rng0.random(len(data)) < 0.2, col] = np.nan
     syntax = ("ind60 =~ x1 + x2 + x3\ndem60 =~ y1 + y2 + y3 + y4\ndem60 ~ ind60\n"
               "y1 ~~ y3\n")
     cm = compile_model(syntax, data, meanstructure=True)
-    stats, _ = sample_stats(cm, data, "listwise")
+    stats, _ = sample_stats(cm, data, "ml" if missing else "listwise")
     bound = cm.bind(stats)
     gd = [fiml.prepare_group_data(st.data) for st in stats]
     rng = np.random.default_rng(4)
     x = bound.x_start(stats) + 0.05 * rng.standard_normal(bound.n_free)
     (mu, sigma), = fiml._moments_of(bound, x, gd)
-    fast = fiml._complete_info_theta(bound, x, 0, gd[0], mu, sigma, observed=observed)
+    fast = fiml._info_theta(bound, x, 0, gd[0], mu, sigma, observed=observed)
     a = (fiml._info_observed(gd[0].stats, mu, sigma) if observed
          else fiml._info_expected(gd[0].stats, sigma))
     jac = bound.jacobian(x)[0]
