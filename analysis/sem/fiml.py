@@ -285,22 +285,63 @@ def _full(o: np.ndarray, a: np.ndarray, p: int) -> np.ndarray:
     return out
 
 
+def _dkd_sum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``sum_k D' (A_k kron B_k) D`` for stacks of symmetric matrices ``a``, ``b`` (K, p, p).
+
+    One product ``M = sum_k vec(A_k) vec(B_k)'`` (p^2 x p^2, a single matrix product over
+    the K patterns), then the four index patterns of :func:`_dkd` are read from ``M``.
+    """
+    kk, p, _ = a.shape
+    if kk == 1:
+        return _dkd(a[0], b[0])
+    r, c, f = _vech_pairs(p)
+    m = a.reshape(kk, p * p).T @ b.reshape(kk, p * p)
+    rr = (r * p)[:, None] + r[None, :]  # flat index of (r_s, r_t)
+    rc = (r * p)[:, None] + c[None, :]
+    cr = (c * p)[:, None] + r[None, :]
+    cc = (c * p)[:, None] + c[None, :]
+    out = m[rr, cc]
+    out += m[rc, cr]
+    out += m[cr, rc]
+    out += m[cc, rr]
+    out *= f[:, None]
+    out *= f[None, :]
+    return out
+
+
+# above this many patterns (and for p up to _SUM_MAX_P) the pattern sums of D'(A kron B)D
+# go through one p^2 x p^2 product instead of one p* x p* gather per pattern
+_SUM_MIN_PATTERNS = 3
+_SUM_MAX_P = 90
+
+
+def _sum_over_patterns(a: list[np.ndarray], b: list[np.ndarray]) -> np.ndarray:
+    p = a[0].shape[0]
+    if len(a) >= _SUM_MIN_PATTERNS and p <= _SUM_MAX_P:
+        return _dkd_sum(np.stack(a), np.stack(b))
+    out = _dkd(a[0], b[0])
+    for ak, bk in zip(a[1:], b[1:], strict=True):
+        out += _dkd(ak, bk)
+    return out
+
+
 def _info_observed(ps: PatternStats, mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
     p = ps.p
     h_mm = np.zeros((p, p))
     h_ms = None
-    h_ss = None
+    left, right = [], []
     for o, n, w, _, esum, t in _blocks(ps, mu, sigma):
         wf = _full(o, w, p)
         ef = _full(o, esum, p)
         wtw = _full(o, w @ t @ w, p)
         h_mm += n * wf
         ms = _u_kron_w_d(ef @ wf, wf)
-        # 1/2 D'(WTW kron W + W kron WTW)D - n/2 D'(W kron W)D; D'(A kron B)D is symmetric
-        # in (A, B), so the first part is D'(WTW kron W)D
-        ss = _dkd(wtw, wf) - 0.5 * n * _dkd(wf, wf)
         h_ms = ms if h_ms is None else h_ms + ms
-        h_ss = ss if h_ss is None else h_ss + ss
+        # 1/2 D'(WTW kron W + W kron WTW)D - n/2 D'(W kron W)D; D'(A kron B)D is symmetric
+        # in (A, B) and linear in A, so this is D'((WTW - n/2 W) kron W)D
+        left.append(wtw - 0.5 * n * wf)
+        right.append(wf)
+    h_ss = _sum_over_patterns(left, right)
     top = np.hstack([h_mm, h_ms])
     bottom = np.hstack([h_ms.T, h_ss])
     return np.vstack([top, bottom]) / ps.n_total
@@ -310,11 +351,14 @@ def _info_expected(ps: PatternStats, sigma: np.ndarray) -> np.ndarray:
     p = ps.p
     pstar = p * (p + 1) // 2
     out = np.zeros((p + pstar, p + pstar))
+    left, right = [], []
     for o, n in zip(ps.obs_index, ps.n, strict=True):
         w, _ = _chol_inv_logdet(sigma[o][:, o])
         wf = _full(o, w, p)
         out[:p, :p] += n * wf
-        out[p:, p:] += 0.5 * n * _dkd(wf, wf)
+        left.append(0.5 * n * wf)
+        right.append(wf)
+    out[p:, p:] = _sum_over_patterns(left, right)
     return out / ps.n_total
 
 

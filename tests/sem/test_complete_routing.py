@@ -116,3 +116,15 @@ def test_h1_information_inverse_in_closed_form(meanstructure):
     (a1,), _ = fiml._h1_information(cm, gd)
     (inv,) = fiml._h1_information_inverse(cm, gd)
     np.testing.assert_allclose(inv @ a1, np.eye(a1.shape[0]), rtol=0.0, atol=1e-10)
+
+
+def test_pattern_sum_of_dkd_by_one_product():
+    """sum_k D'(A_k kron B_k)D through one p^2 x p^2 product equals the explicit sum."""
+    p, k = 4, 5
+    rng = np.random.default_rng(8)
+    a = rng.standard_normal((k, p, p))
+    b = rng.standard_normal((k, p, p))
+    a, b = a + a.transpose(0, 2, 1), b + b.transpose(0, 2, 1)
+    d = fiml.duplication_matrix(p)
+    explicit = sum(d.T @ np.kron(a[j], b[j]) @ d for j in range(k))
+    np.testing.assert_allclose(fiml._dkd_sum(a, b), explicit, rtol=1e-12, atol=1e-12)
