@@ -606,9 +606,10 @@ def fit_measurement_model(
     # model; computed once per data set (and group) and shared by all fits below.
     cache = None
     if estimator == "WLSMV":
+        from analysis.blas import usable_cores
         from analysis.sem.ordinal import OrdinalStatsCache
 
-        cache = OrdinalStatsCache()
+        cache = OrdinalStatsCache(gamma_threads=usable_cores())  # Gamma: all cores
     syntax1 = measurement_syntax(inst, scales=list(blocks))
     res1 = _fit(syntax1, data, estimator, items, missing, cache)
     fit = {"first_order": _fit_summary(res1)}

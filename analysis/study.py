@@ -176,7 +176,36 @@ def analyze_study(
         correlations, measurement, hypotheses, multiple_testing, dyadic,
         provenance, warnings`` (see :data:`TOP_KEYS`).  ``hypotheses`` is a list
         of dicts with :data:`HYPOTHESIS_KEYS`.
+
+    Notes
+    -----
+    The analysis runs with one BLAS thread (its matrices are small, and threads only
+    cost, see :mod:`analysis.blas`); the WLSMV Gamma of the measurement model, the one
+    large product, uses all cores.
     """
+    from analysis.blas import blas_threads
+
+    with blas_threads(1):
+        return _analyze_study(
+            data, instrument=instrument, estimator=estimator, bootstrap=bootstrap, seed=seed,
+            hypotheses=hypotheses, alpha=alpha, progress=progress, n_jobs=n_jobs,
+            measurement=measurement)
+
+
+def _analyze_study(
+    data: pd.DataFrame,
+    *,
+    instrument: Any,
+    estimator: str,
+    bootstrap: int,
+    seed: int | None,
+    hypotheses: Any,
+    alpha: float,
+    progress: Callable[[str], None] | None,
+    n_jobs: int | None,
+    measurement: bool,
+) -> dict[str, Any]:
+    """:func:`analyze_study` (with the BLAS thread limit set by the caller)."""
     from analysis.hypotheses import (
         composite_reliabilities,
         load_hypotheses,

@@ -271,10 +271,12 @@ class OrdinalStatsCache:
     data values, so a different data set (or group) never hits another's entry.  The
     cached arrays are read-only.  The cache belongs to its creator (there is no shared
     default instance); it holds about ``8 (t + p(p-1)/2)^2`` bytes per entry.
+    ``gamma_threads`` is passed to :func:`ordinal_sample_stats`.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, gamma_threads: int | None = None) -> None:
         self._store: dict[tuple, OrdinalStats] = {}
+        self.gamma_threads = gamma_threads
 
     def __len__(self) -> int:
         return len(self._store)
@@ -296,7 +298,8 @@ class OrdinalStatsCache:
         if hit is not None:
             return hit
         frame = pd.DataFrame(arr, columns=list(names))
-        res = ordinal_sample_stats(frame, list(names), missing=missing, continuous=continuous)
+        res = ordinal_sample_stats(frame, list(names), missing=missing, continuous=continuous,
+                                   gamma_threads=self.gamma_threads)
         for name in ("cor", "wls_obs", "gamma", "wls_v_diag", "th_index", "cov"):
             a = getattr(res, name)
             if isinstance(a, np.ndarray):
@@ -651,6 +654,7 @@ def ordinal_sample_stats(
     compute_gamma: bool = True,
     missing: str = "listwise",
     continuous: Sequence[str] = (),
+    gamma_threads: int | None = None,
 ) -> OrdinalStats:
     """Thresholds, polychoric correlations and their asymptotic covariance (Muthén 1984).
 
@@ -679,6 +683,9 @@ def ordinal_sample_stats(
         variances replace thresholds, and their correlations with ordered
         variables are polyserial, with each other Pearson (ML with the univariate
         estimates fixed), as in lavaan.
+    gamma_threads : int, optional
+        BLAS threads for the accumulation of ``gamma`` (default: the current setting);
+        :func:`analysis.blas.usable_cores` when the rest of the analysis runs with one.
 
     Returns
     -------
@@ -732,7 +739,10 @@ def ordinal_sample_stats(
             empty_cells=tuple(empty_pairs),
         )
 
-    gamma = _muthen1984(codes, ths, th_start, n_th, ii, jj, rho, tables, ext)
+    from analysis.blas import blas_threads
+
+    with blas_threads(gamma_threads):
+        gamma = _muthen1984(codes, ths, th_start, n_th, ii, jj, rho, tables, ext)
     dg = np.diag(gamma).copy()
     if not np.all(np.isfinite(dg)):
         raise EstimationError("The asymptotic covariance matrix (Gamma) has non-finite entries.")

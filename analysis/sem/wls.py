@@ -57,18 +57,13 @@ def _one_blas_thread() -> Any:
     """Context with one BLAS thread for the estimation and test steps.
 
     Their matrices are small (statistics x parameters, parameters squared) and LAPACK
-    calls such as ``svd`` or ``cholesky`` on them run many small BLAS operations; with
-    several threads the synchronisation costs more than it gains, by a factor of 10 to
-    40 on a busy machine.  One thread also gives the same rounding on any machine.  Only
-    the accumulation of Gamma (:mod:`analysis.sem.ordinal`) uses all cores.
+    calls on them run many small BLAS operations; with several threads the
+    synchronisation costs more than it gains (see :mod:`analysis.blas`).  Only the
+    accumulation of Gamma (:mod:`analysis.sem.ordinal`) uses all cores.
     """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl is a dependency
-        from contextlib import nullcontext
+    from analysis.blas import blas_threads
 
-        return nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
+    return blas_threads(1)
 
 __all__ = [
     "DWLSTest",

@@ -1,0 +1,43 @@
+"""analysis.blas: the BLAS thread limit of the pipeline and the cores Gamma may use."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from threadpoolctl import threadpool_info
+
+from analysis.blas import blas_threads, usable_cores
+from analysis.sem.ordinal import ordinal_sample_stats
+
+
+def _blas_threads_now() -> set[int]:
+    return {d["num_threads"] for d in threadpool_info() if d["user_api"] == "blas"}
+
+
+def test_limit_applies_inside_and_is_restored():
+    before = _blas_threads_now()
+    with blas_threads(1):
+        assert _blas_threads_now() == {1}
+        with blas_threads(2):
+            assert _blas_threads_now() == {2}
+        assert _blas_threads_now() == {1}
+    assert _blas_threads_now() == before
+    with blas_threads(None):
+        assert _blas_threads_now() == before
+
+
+def test_usable_cores_is_positive():
+    assert 1 <= usable_cores() <= (__import__("os").cpu_count() or 1)
+
+
+def test_gamma_is_the_same_with_any_number_of_threads():
+    rng = np.random.default_rng(8)
+    y = rng.normal(size=(3000, 1)) * 0.7 + rng.normal(size=(3000, 12)) * 0.7
+    data = pd.DataFrame(np.digitize(y, [-1.0, -0.3, 0.4, 1.1]) + 1,
+                        columns=[f"i{j}" for j in range(12)])
+    names = list(data.columns)
+    one = ordinal_sample_stats(data, names, gamma_threads=1)
+    with blas_threads(1):
+        many = ordinal_sample_stats(data, names, gamma_threads=max(2, usable_cores()))
+        assert _blas_threads_now() == {1}  # restored after the accumulation
+    np.testing.assert_allclose(many.gamma, one.gamma, rtol=1e-12, atol=1e-15)
