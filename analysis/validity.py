@@ -10,6 +10,7 @@ decide what to do with them.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -96,11 +97,17 @@ def _item_correlations(
         x = x.dropna()
     elif missing != "pairwise":
         raise DataError(f"missing= must be 'listwise' or 'pairwise', not {missing!r}.")
-    constant = [c for c in x.columns if x[c].dropna().nunique() < 2]
+    arr = x.to_numpy()
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-missing columns
+        lo, hi = np.nanmin(arr, axis=0), np.nanmax(arr, axis=0)
+    constant = [c for c, a, b in zip(x.columns, lo, hi, strict=True) if not a < b]
     if constant:
         raise DataError(
             f"Item(s) without variance (constant or all missing): {', '.join(constant)}."
         )
+    if not np.isnan(arr).any():  # complete data: one BLAS product (pandas loops over pairs)
+        return pd.DataFrame(np.corrcoef(arr, rowvar=False), index=x.columns, columns=x.columns)
     return x.corr()
 
 
