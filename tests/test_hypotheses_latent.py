@@ -239,10 +239,18 @@ def test_analyze_json_carries_the_latent_interaction(tmp_path, data):
             assert f"n = {h['latent_interaction']['n']}" in line
 
 
-def test_improper_latent_solution_is_flagged_in_the_note(data, declaration, monkeypatch):
+def test_improper_latent_solution_is_flagged_in_the_note(monkeypatch, tmp_path):
     import dataclasses
 
     import analysis.latent_interaction as li
+    from analysis.simulate import simulate_study
+
+    data = simulate_study(n=300, seed=3)  # complete items: listwise, a quick fit
+
+    only_h5 = {**DECLARATION, "hypotheses": DECLARATION["hypotheses"][:1]}
+    path = tmp_path / "h5.yaml"
+    path.write_text(yaml.safe_dump(only_h5), encoding="utf-8")
+    declaration = hyp.load_hypotheses(path)
 
     real = li.latent_interaction
     heywood = "Heywood case: the variance of XZ is negative (-0.1); the solution is improper."
