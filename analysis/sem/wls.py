@@ -138,6 +138,34 @@ def _inverse(e: np.ndarray) -> np.ndarray:
         ) from exc
 
 
+@dataclass(frozen=True)
+class _Sandwich:
+    """Pieces shared by the robust covariance and the scaled test of one group.
+
+    ``e_inv = (Delta' W Delta)^-1``, ``wdg = (W Delta)' Gamma`` and
+    ``meat = (W Delta)' Gamma (W Delta)``.  Forming ``wdg`` is the one product of order
+    ``statistics^2 x parameters``; everything else is parameter-sized.
+    """
+
+    e_inv: np.ndarray
+    wdg: np.ndarray
+    meat: np.ndarray
+
+
+def _sandwich(delta: np.ndarray, w_diag: np.ndarray, gamma: np.ndarray) -> _Sandwich:
+    delta = np.asarray(delta, dtype=float)
+    w_diag = np.asarray(w_diag, dtype=float)
+    e_inv = _inverse(_information(delta, w_diag))
+    wd = w_diag[:, None] * delta
+    wdg = wd.T @ np.asarray(gamma, dtype=float)
+    return _Sandwich(e_inv=e_inv, wdg=wdg, meat=wdg @ wd)
+
+
+def _vcov_from(sw: _Sandwich, nobs: int) -> np.ndarray:
+    v = sw.e_inv @ sw.meat @ sw.e_inv / (nobs - 1)
+    return 0.5 * (v + v.T)
+
+
 def robust_vcov(
     delta: np.ndarray, w_diag: np.ndarray, gamma: np.ndarray, nobs: int
 ) -> np.ndarray:
@@ -161,30 +189,30 @@ def robust_vcov(
 
     # In R: lavInspect(fit, "vcov") for estimator = "WLSMV"
     """
-    delta = np.asarray(delta, dtype=float)
-    w_diag = np.asarray(w_diag, dtype=float)
-    e_inv = _inverse(_information(delta, w_diag))
-    wd = w_diag[:, None] * delta
-    meat = wd.T @ np.asarray(gamma, dtype=float) @ wd
-    v = e_inv @ meat @ e_inv / (nobs - 1)
-    return 0.5 * (v + v.T)
+    return _vcov_from(_sandwich(delta, w_diag, gamma), nobs)
 
 
 def _ugamma_traces(
-    delta: np.ndarray, w_diag: np.ndarray, gamma: np.ndarray
+    delta: np.ndarray, w_diag: np.ndarray, gamma: np.ndarray, sw: _Sandwich | None = None
 ) -> tuple[float, float]:
-    """``tr(U Gamma)`` and ``tr((U Gamma)^2)`` with ``U = W - W Delta E^-1 Delta' W``."""
+    """``tr(U Gamma)`` and ``tr((U Gamma)^2)`` with ``U = W - W Delta E^-1 Delta' W``.
+
+    With ``B = W Delta``, ``C = E^-1``, ``D = B' Gamma`` and ``M = D B``:
+    ``U Gamma = W Gamma - B C D``, so ``tr(U Gamma) = tr(W Gamma) - tr(C M)`` and
+    ``tr((U Gamma)^2) = sum_ij w_i w_j Gamma_ij^2 - 2 tr(C D W D') + tr((C M)^2)``
+    (``Gamma`` symmetric): no statistics-by-statistics product is formed.
+    """
     w = np.asarray(w_diag, dtype=float)
     gamma = np.asarray(gamma, dtype=float)
     if delta.shape[1] == 0:
         ug = w[:, None] * gamma
-    else:
-        e_inv = _inverse(_information(delta, w))
-        wd = w[:, None] * delta
-        # U Gamma = W Gamma - W Delta E^-1 (W Delta)' Gamma
-        ug = w[:, None] * gamma - wd @ (e_inv @ (wd.T @ gamma))
-    tr1 = float(np.trace(ug))
-    tr2 = float(np.sum(ug * ug.T))
+        return float(np.trace(ug)), float(np.sum(ug * ug.T))
+    if sw is None:
+        sw = _sandwich(delta, w, gamma)
+    cm = sw.e_inv @ sw.meat
+    dwd = (sw.wdg * w[None, :]) @ sw.wdg.T
+    tr1 = float(np.sum(w * np.diag(gamma)) - np.trace(cm))
+    tr2 = float(w @ (gamma * gamma) @ w - 2.0 * np.sum(sw.e_inv * dwd) + np.sum(cm * cm.T))
     return tr1, tr2
 
 
@@ -255,10 +283,15 @@ def scaled_shifted_test(
 
     # In R: lavInspect(fit, "test")$scaled.shifted
     """
+    return _scaled_shifted(chisq, df, delta, w_diag, gamma)
+
+
+def _scaled_shifted(chisq: float, df: int, delta: np.ndarray, w_diag: np.ndarray,
+                    gamma: np.ndarray, sw: _Sandwich | None = None) -> DWLSTest:
     p_std = float(chi2.sf(chisq, df)) if df > 0 else np.nan
     if df <= 0:
         return DWLSTest(chisq, df, p_std, chisq, df, p_std, np.nan, np.nan, np.nan, np.nan)
-    tr1, tr2 = _ugamma_traces(np.asarray(delta, dtype=float), w_diag, gamma)
+    tr1, tr2 = _ugamma_traces(np.asarray(delta, dtype=float), w_diag, gamma, sw)
     a = np.sqrt(df / tr2)
     b = df - a * tr1
     stat = a * chisq + b
@@ -732,6 +765,14 @@ def _get(obj: Any, name: str) -> Any:
     raise EstimationError(f"The fit object has no {name!r}; pass WLSMV fits.")
 
 
+def _lookup(obj: Any, name: str) -> Any:
+    """:func:`_get`, or None when ``obj`` does not carry ``name``."""
+    try:
+        return _get(obj, name)
+    except (KeyError, EstimationError):
+        return None
+
+
 def _orthogonal_complement(h: np.ndarray, tol: float | None = None) -> np.ndarray:
     """Orthonormal basis of the orthogonal complement of the column space of ``h``."""
     u, s, _ = np.linalg.svd(h, full_matrices=True)
@@ -822,15 +863,20 @@ def _scaled_difference(fit0: Any, fit1: Any) -> dict[str, float]:
     )
     a_mat = a_mat[keep]
     core = p_inv @ a_mat.T @ np.linalg.pinv(a_mat @ p_inv @ a_mat.T) @ a_mat @ p_inv
-    wd = w_all[:, None] * delta1
-    # Gamma of all groups, block-diagonal with weights N_g / N (lavaan's Satorra 2000 code)
-    right = wd.T.copy()
-    for g, gam in enumerate(gammas):
-        sl = slice(offs[g], offs[g + 1])
-        right[:, sl] = fg[g] * (wd[sl].T @ gam)
-    ug = wd @ core @ right
-    tr1 = float(np.trace(ug))
-    tr2 = float(np.sum(ug * ug.T))
+    # U Gamma = (W Delta1) core (W Delta1)' Gamma with Gamma block-diagonal over groups,
+    # weights N_g / N (lavaan's Satorra 2000 code).  Its traces need only the meat
+    # M = sum_g (N_g / N) (W_g Delta_g)' Gamma_g (W_g Delta_g) of the less restricted fit:
+    # tr(U Gamma) = tr(core M), tr((U Gamma)^2) = tr((core M)^2).
+    meat = _lookup(fit1, "dwls_meat")
+    if meat is None or np.shape(meat) != core.shape:
+        wd = w_all[:, None] * delta1
+        meat = np.zeros_like(core)
+        for g, gam in enumerate(gammas):
+            sl = slice(offs[g], offs[g + 1])
+            meat += fg[g] * ((wd[sl].T @ gam) @ wd[sl])
+    cm = core @ np.asarray(meat, dtype=float)
+    tr1 = float(np.trace(cm))
+    tr2 = float(np.sum(cm * cm.T))
     a = np.sqrt(m / tr2)
     b = m - a * tr1
     stat = (chisq0 - chisq1) * a + b
@@ -922,11 +968,15 @@ def _group_information(
 
 
 def _robust_vcov_groups(
-    deltas: list[np.ndarray], ws: list[np.ndarray], gammas: list[np.ndarray], ns: list[int]
-) -> np.ndarray:
-    """lavaan's robust.sem covariance over groups: ``E^-1 B E^-1 / (N - G)``."""
+    deltas: list[np.ndarray], ws: list[np.ndarray], gammas: list[np.ndarray], ns: list[int],
+    sw: _Sandwich | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """lavaan's robust.sem covariance over groups: ``E^-1 B E^-1 / (N - G)``, and the
+    meat ``B = sum_g (N_g / N) (W_g Delta_g)' Gamma_g (W_g Delta_g)``."""
     if len(deltas) == 1:
-        return robust_vcov(deltas[0], ws[0], gammas[0], ns[0])
+        if sw is None:
+            sw = _sandwich(deltas[0], ws[0], gammas[0])
+        return _vcov_from(sw, ns[0]), sw.meat
     ntot = sum(ns)
     fg = np.asarray(ns, dtype=float) / ntot
     e_inv = _inverse(_group_information(deltas, ws, fg))
@@ -935,16 +985,16 @@ def _robust_vcov_groups(
         wd = w[:, None] * d
         meat = meat + f * (wd.T @ g @ wd)
     v = e_inv @ meat @ e_inv / (ntot - len(ns))
-    return 0.5 * (v + v.T)
+    return 0.5 * (v + v.T), meat
 
 
 def _scaled_shifted_groups(
     chisq: float, df: int, deltas: list[np.ndarray], ws: list[np.ndarray],
-    gammas: list[np.ndarray], ns: list[int],
+    gammas: list[np.ndarray], ns: list[int], sw: _Sandwich | None = None,
 ) -> DWLSTest:
     """:func:`scaled_shifted_test` over groups (lavaan's ``fg``-weighted U and Gamma)."""
     if len(deltas) == 1:
-        return scaled_shifted_test(chisq, df, deltas[0], ws[0], gammas[0])
+        return _scaled_shifted(chisq, df, deltas[0], ws[0], gammas[0], sw)
     p_std = float(chi2.sf(chisq, df)) if df > 0 else np.nan
     if df <= 0:
         return DWLSTest(chisq, df, p_std, chisq, df, p_std, np.nan, np.nan, np.nan, np.nan)
@@ -1084,8 +1134,11 @@ def _fit_from_stats(model: Any, data: list[Any], options: Mapping[str, Any],
     # sample statistics minus free parameters (equals model.df(); counted here so that
     # the means of continuous variables in mixed models are always included)
     df = int(sum(len(o) for o in obs) - model.n_free)
-    vcov = _robust_vcov_groups(deltas, ws, gammas, ns) if model.n_free else None
-    test = _scaled_shifted_groups(chisq, df, deltas, ws, gammas, ns)
+    # single group: (W Delta)' Gamma once for the robust SEs and the scaled test
+    sw = _sandwich(deltas[0], ws[0], gammas[0]) if model.n_free and G == 1 else None
+    vcov, meat = (_robust_vcov_groups(deltas, ws, gammas, ns, sw) if model.n_free
+                  else (None, None))
+    test = _scaled_shifted_groups(chisq, df, deltas, ws, gammas, ns, sw)
     fmin = float(sum(n / ntot * 0.5 * (n - 1) / n * f for n, f in zip(ns, Fg, strict=True)))
 
     neg = []
@@ -1106,6 +1159,9 @@ def _fit_from_stats(model: Any, data: list[Any], options: Mapping[str, Any],
         "gamma": gammas[0] if one else gammas,
         "sample_stats": ostats[0] if one else ostats,
         "group_nobs": ns,
+        # sum_g (N_g / N) (W_g Delta_g)' Gamma_g (W_g Delta_g): what the Satorra (2000)
+        # difference test needs of the less restricted model
+        "dwls_meat": meat,
     }
     baseline = None
     if not options.get("baseline"):
