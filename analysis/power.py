@@ -104,7 +104,10 @@ def run_replications(payload: PowerPayload, task_ids: Sequence[int]) -> list[tup
                 res = test_hypotheses(data, scored, hypotheses=payload.hypotheses,
                                       estimator=payload.estimator, bootstrap=payload.n_boot,
                                       seed=boot_seed, alpha=payload.alpha,
-                                      instrument=instrument)
+                                      instrument=instrument,
+                                      # power needs verdicts only; the latent alternative
+                                      # of a regression-moderation verdict is not one
+                                      latent_alternative=False)
                 rows = tuple((str(r.id), str(r.verdict), float(r.estimate), float(r.pvalue))
                              for r in res.itertuples())
                 out.append((int(t), n, rep, rows, None))
