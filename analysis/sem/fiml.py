@@ -465,8 +465,9 @@ def information_first_order(
 ) -> np.ndarray:
     """First-order ("meat") information ``(1/N) sum_i s_i s_i'`` of the casewise scores.
 
-    The scores of :func:`casewise_scores` are formed in chunks of cases (memory
-    independent of N) and their cross-products accumulated.
+    The scores of :func:`casewise_scores` are written into a buffer of cases (filled
+    across missing-data patterns) whose cross-product is added when it is full, so the
+    memory does not grow with N and many small patterns cost no more than one large one.
 
     # In R: lavaan:::lav_mvnorm_missing_information_firstorder(Y, Mu, Sigma)
     """
@@ -478,26 +479,41 @@ def information_first_order(
     k = p + r.size
     out = np.zeros((k, k))
     chunk = max(256, (1 << 21) // k)
+    buf = np.empty((min(chunk, y.shape[0]), k))
+    used = 0
+
+    def flush(nrows: int) -> None:
+        b = buf[:nrows]
+        out[...] += b.T @ b
+
     for j in range(pat.n_patterns):
         o = np.flatnonzero(pat.observed[j])
         idx = pat.cases[j]
         w, _ = _chol_inv_logdet(sigma[o][:, o])
         wf = _full(o, w, p)
         wrc = wf[r, c]
-        for start in range(0, idx.size, chunk):
-            rows = idx[start:start + chunk]
+        start = 0
+        while start < idx.size:
+            take = min(idx.size - start, buf.shape[0] - used)
+            rows = idx[start:start + take]
             if o.size == p:
                 e = y[rows] - mu
             else:
                 e = np.zeros((rows.size, p))
                 e[:, o] = y[np.ix_(rows, o)] - mu[o]
             z = e @ wf
-            s = np.empty((rows.size, k))
+            s = buf[used:used + take]
             s[:, :p] = z
             np.multiply(z[:, r], z[:, c], out=s[:, p:])
             s[:, p:] -= wrc
             s[:, p:] *= half
-            out += s.T @ s
+            used += take
+            start += take
+            if used == buf.shape[0]:
+                flush(used)
+                used = 0
+    if used:
+        flush(used)
     return out / y.shape[0]
 
 
@@ -949,6 +965,23 @@ def _info_theta(compiled: Any, x: np.ndarray, group: int, g: GroupData, mu: np.n
     return 0.5 * (out + out.T)
 
 
+def _theta_space(compiled: Any, g: GroupData, q: int) -> bool:
+    """Whether the pattern-by-pattern parameter-space information is the cheaper route.
+
+    Parameter space costs about ``K (q p^3 + q^2 p^2)`` for K patterns; the moment route
+    ``K p^4`` (one product over the patterns, :func:`_dkd_sum`) plus ``q k^2`` for
+    ``Delta' A Delta`` (k moments).  Ordered models always use the moment route.
+    """
+    if compiled.ordered:
+        return False
+    p = compiled.n_ov
+    k_pat = g.patterns.n_patterns
+    k = p + p * (p + 1) // 2
+    theta = k_pat * (q * p**3 + q * q * p * p)
+    moment = k_pat * p**4 + q * k * k + k * k * 10
+    return theta <= moment
+
+
 def _simple_complete(compiled: Any, g: GroupData) -> bool:
     """Complete data of a continuous model (closed-form h1 information and inverse)."""
     return g.complete and not compiled.ordered
@@ -961,7 +994,7 @@ def expected_information_theta(compiled: Any, x: np.ndarray, gd: list[GroupData]
     out = np.zeros((len(x), len(x)))
     jac = None
     for g, (mu, sigma) in enumerate(_moments_of(compiled, x, gd)):
-        if not compiled.ordered:
+        if _theta_space(compiled, gd[g], len(x)):
             out += gd[g].n / n_total * _info_theta(compiled, x, g, gd[g], mu, sigma,
                                                    observed=False)
             continue
@@ -996,7 +1029,7 @@ def observed_information_theta(
     jac = None
     hess = np.zeros((q, q))
     for g, (mu, sigma) in enumerate(moms):
-        if not compiled.ordered:
+        if _theta_space(compiled, gd[g], q):
             hess += gd[g].n / n_total * _info_theta(compiled, x, g, gd[g], mu, sigma,
                                                     observed=True)
             continue

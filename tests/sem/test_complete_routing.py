@@ -128,3 +128,30 @@ def test_pattern_sum_of_dkd_by_one_product():
     d = fiml.duplication_matrix(p)
     explicit = sum(d.T @ np.kron(a[j], b[j]) @ d for j in range(k))
     np.testing.assert_allclose(fiml._dkd_sum(a, b), explicit, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("which", ["expected", "observed"])
+def test_both_information_routes_agree(which, monkeypatch):
+    """The parameter-space and the moment-space routes give the same information."""
+    from analysis.sem import compile_model
+    from analysis.sem.api import sample_stats
+
+    data = pd.read_csv(PD)
+    rng = np.random.default_rng(3)
+    for col in ("y2", "y6", "x1", "x3"):
+        data.loc[rng.random(len(data)) < 0.15, col] = np.nan
+    cm = compile_model("ind60 =~ x1 + x2 + x3\ndem60 =~ y1 + y2 + y3 + y4\n"
+                       "dem65 =~ y5 + y6 + y7 + y8\ndem65 ~ ind60 + dem60\n", data,
+                       missing="ml")
+    stats, _ = sample_stats(cm, data, "ml")
+    bound = cm.bind(stats)
+    gd = [fiml.prepare_group_data(st.data) for st in stats]
+    assert gd[0].patterns.n_patterns >= fiml._SUM_MIN_PATTERNS
+    x = bound.x_start(stats)
+    fun = (fiml.expected_information_theta if which == "expected"
+           else fiml.observed_information_theta)
+    monkeypatch.setattr(fiml, "_theta_space", lambda *a: True)
+    theta = fun(bound, x, gd)
+    monkeypatch.setattr(fiml, "_theta_space", lambda *a: False)
+    moment = fun(bound, x, gd)
+    assert np.abs(theta - moment).max() <= 1e-10 * np.abs(moment).max()
