@@ -657,6 +657,34 @@ def wlsmv_fit_measures(
     return out
 
 
+def _vech_sandwich(s: np.ndarray, x: np.ndarray, ii: np.ndarray, jj: np.ndarray) -> np.ndarray:
+    """``V x`` for every column of ``x`` (strict-lower vech order ``(ii, jj)``), with
+    ``V[m, m'] = s[i, i'] s[j, j'] + s[i, j'] s[j, i']``: the strict-lower part of
+    ``s X s`` for the symmetric ``X`` (zero diagonal) holding the column."""
+    p = s.shape[0]
+    out = np.empty_like(x)
+    step = max(1, (1 << 22) // (p * p))
+    for c0 in range(0, x.shape[1], step):
+        cols = x[:, c0:c0 + step].T
+        mats = np.zeros((cols.shape[0], p, p))
+        mats[:, ii, jj] = cols
+        mats[:, jj, ii] = cols
+        out[:, c0:c0 + step] = (s @ mats @ s)[:, ii, jj].T
+    return out
+
+
+def _trace_v_gamma(s: np.ndarray, gamma: np.ndarray, ii: np.ndarray, jj: np.ndarray) -> float:
+    """``sum(V * gamma)`` for the ``V`` of :func:`_vech_sandwich`, by blocks of rows."""
+    k = len(ii)
+    total = 0.0
+    step = max(1, (1 << 21) // max(k, 1))
+    for r0 in range(0, k, step):
+        bi, bj = ii[r0:r0 + step], jj[r0:r0 + step]
+        v = s[bi][:, ii] * s[bj][:, jj] + s[bi][:, jj] * s[bj][:, ii]
+        total += float(np.sum(v * gamma[r0:r0 + step]))
+    return total
+
+
 def catml_robust_measures(
     cors: list[np.ndarray],
     implied: list[np.ndarray],
@@ -666,6 +694,7 @@ def catml_robust_measures(
     ns: list[int],
     n_thresholds: int,
     df: float,
+    wdg: np.ndarray | None = None,
 ) -> dict[str, float]:
     """lavaan's "robust" RMSEA/CFI/TLI for ordered data (Savalei 2021, via catML).
 
@@ -676,7 +705,8 @@ def catml_robust_measures(
     (correlation rows; ``E`` the DWLS information) and ``Gamma`` the correlation
     block of the asymptotic covariance.  The baseline uses ``-N log|R|`` and
     ``tr(Gamma) / df``.  NaN when a polychoric matrix is not positive definite
-    (as lavaan).
+    (as lavaan).  ``wdg`` (one group only, optional) is ``(W Delta)' Gamma`` if already
+    computed (it saves a correlations-squared product).
 
     # In R: fitMeasures(fit, c("cfi.robust", "tli.robust", "rmsea.robust"))
     """
@@ -700,7 +730,7 @@ def catml_robust_measures(
     ii, jj = np.array(ii), np.array(jj)
     xx3 = 0.0
     xx3_null = 0.0
-    vs, dcs, wcs, gcs = [], [], [], []
+    sinvs = []
     for g in range(G):
         r, sig = cors[g], implied[g]
         sinv = np.linalg.inv(sig)
@@ -708,25 +738,37 @@ def catml_robust_measures(
         _, ld_r = np.linalg.slogdet(r)
         xx3 += ns[g] * (ld_sig - ld_r + np.sum(r * sinv) - p)
         xx3_null += ns[g] * (-ld_r)
-        vs.append(fg[g] * (sinv[np.ix_(ii, ii)] * sinv[np.ix_(jj, jj)]
-                           + sinv[np.ix_(ii, jj)] * sinv[np.ix_(jj, ii)]))
-        dcs.append(deltas[g][n_thresholds:])
-        wcs.append(fg[g] * ws[g][n_thresholds:])
-        gcs.append(gammas[g][n_thresholds:, n_thresholds:] / fg[g])
+        sinvs.append(sinv)
     e_inv = _inverse(_group_information(deltas, ws, fg))
-    dc = np.vstack(dcs)
-    wc = np.concatenate(wcs)
-    v_all = linalg.block_diag(*vs)
-    g_all = linalg.block_diag(*gcs)
+    t = n_thresholds
     # ks = tr(WiU' V WiU Gamma) with WiU = I - D M, M = E^-1 D' Wc, expanded so that only
-    # (k x q) products are formed:  tr(V Gamma) - 2 tr(V D M Gamma) + tr(D'VD M Gamma M').
-    mt = (wc[:, None] * dc) @ e_inv  # M' (k x q)
-    a = v_all @ dc
-    b = g_all @ mt
-    ks = float(np.sum(v_all * g_all) - 2.0 * np.sum(a * b) + np.sum((dc.T @ a) * (mt.T @ b)))
+    # (k x q) products are formed:  tr(V Gamma) - 2 tr(V D M Gamma) + tr(D'VD M Gamma M'),
+    # with V and Gamma block-diagonal over groups (V_g weighted by N_g / N, Gamma_g by its
+    # inverse).  V_g = (S^-1 x S^-1 + commutation) on the correlations is never formed:
+    # V_g x = vech(S^-1 X S^-1) for the symmetric X of x, and tr(V_g Gamma_g) goes by
+    # blocks of rows.
+    ks = 0.0
+    c_null = 0.0
+    dva, mgb = 0.0, 0.0
+    for g in range(G):
+        dc = deltas[g][t:]
+        mt = (fg[g] * ws[g][t:])[:, None] * dc @ e_inv  # M' (k x q)
+        gcc = gammas[g][t:, t:]
+        a = fg[g] * _vech_sandwich(sinvs[g], dc, ii, jj)
+        if wdg is not None and G == 1:
+            # Gamma_cc W_c Delta_c = (Gamma W Delta)[c] - Gamma_ct W_t Delta_t
+            gwd = wdg[:, t:].T - gammas[g][t:, :t] @ (ws[g][:t, None] * deltas[g][:t])
+            b = gwd @ e_inv
+        else:
+            b = (gcc / fg[g]) @ mt
+        ks += _trace_v_gamma(sinvs[g], gcc, ii, jj) - 2.0 * float(np.sum(a * b))
+        dva = dva + dc.T @ a
+        mgb = mgb + mt.T @ b
+        c_null += float(np.trace(gcc)) / fg[g]
+    ks = float(ks + np.sum(dva * mgb))
     df_null = G * p * (p - 1) / 2
     c = ks / df
-    c_null = float(np.trace(g_all)) / df_null
+    c_null = c_null / df_null
     xx3_scaled = xx3 / c
     n_eff = ntot - G
     num = max(xx3 - c * df, 0.0)
@@ -1178,7 +1220,7 @@ def _fit_from_stats(model: Any, data: list[Any], options: Mapping[str, Any],
         if model.n_free and df > 0 and not ostats[0].continuous:
             fm.update(catml_robust_measures(
                 [o.cor for o in ostats], [imp.sigma for imp in model.implied(x)], deltas, ws,
-                gammas, ns, nth, df))
+                gammas, ns, nth, df, wdg=None if sw is None else sw.wdg))
         extra.update(fm)
     return FitState(x=x, vcov=vcov, converged=converged, iterations=iterations, fmin=fmin,
                     test=test.as_dict(), baseline=baseline, extra=extra,

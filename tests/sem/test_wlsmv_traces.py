@@ -51,3 +51,38 @@ def test_difference_test_from_stored_meat_equals_recomputed():
     for key in ("chisq_diff", "a", "b", "trace_ugamma", "trace_ugamma2"):
         np.testing.assert_allclose(stored[key], recomputed[key], rtol=1e-12)
     assert stored["df_diff"] == 1 and stored["chisq_diff"] > 0
+
+
+def test_structured_v_products_equal_the_explicit_matrix():
+    rng = np.random.default_rng(9)
+    p = 7
+    a = rng.normal(size=(p, p))
+    s = a @ a.T + p * np.eye(p)
+    ii, jj = np.tril_indices(p, -1)
+    order = np.lexsort((ii, jj))  # lavaan's column-major strict-lower order
+    ii, jj = ii[order], jj[order]
+    v = s[np.ix_(ii, ii)] * s[np.ix_(jj, jj)] + s[np.ix_(ii, jj)] * s[np.ix_(jj, ii)]
+    x = rng.normal(size=(len(ii), 5))
+    np.testing.assert_allclose(wls._vech_sandwich(s, x, ii, jj), v @ x, rtol=1e-12)
+    g = rng.normal(size=(len(ii), len(ii)))
+    g = g + g.T
+    np.testing.assert_allclose(wls._trace_v_gamma(s, g, ii, jj), np.sum(v * g), rtol=1e-12)
+
+
+def test_catml_with_precomputed_products_equals_without():
+    rng = np.random.default_rng(5)
+    n, p = 900, 6
+    y = rng.normal(size=(n, 1)) * 0.8 + rng.normal(size=(n, p)) * 0.6
+    names = [f"y{j}" for j in range(p)]
+    data = pd.DataFrame(np.digitize(y, [-0.8, 0.0, 0.8]) + 1, columns=names)
+    res = cfa("f =~ " + " + ".join(names), data, estimator="WLSMV", ordered=names)
+    ex = res.state.extra
+    st = ex["sample_stats"]
+    args = ([st.cor], [res.model.implied(res.state.x)[0].sigma], [ex["delta"]],
+            [ex["w_diag"]], [ex["gamma"]], [st.nobs], st.cor_start, res.fit["df"])
+    plain = wls.catml_robust_measures(*args)
+    sw = wls._sandwich(ex["delta"], ex["w_diag"], ex["gamma"])
+    fast = wls.catml_robust_measures(*args, wdg=sw.wdg)
+    for key, val in plain.items():
+        np.testing.assert_allclose(fast[key], val, rtol=1e-11, err_msg=key)
+    np.testing.assert_allclose(plain["cfi_robust"], res.fit["cfi_robust"], rtol=1e-12)
