@@ -116,10 +116,14 @@ def check_data(df: pd.DataFrame, instrument: Any) -> DataCheckReport:
     instrument.validate_data(df)
     items = [it.id for sc in _scales(instrument).values() for it in sc.items]
     x = _coerce_items(df, items)
-    all_missing = tuple(c for c in items if x[c].isna().all())
-    constant = tuple(
-        c for c in items if c not in all_missing and len(df) > 1 and x[c].nunique() == 1
-    )
+    arr = x[items].to_numpy(dtype=float)
+    empty = np.isnan(arr).all(axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-missing columns
+        same = np.nanmin(arr, axis=0) == np.nanmax(arr, axis=0)
+    all_missing = tuple(c for c, e in zip(items, empty, strict=True) if e)
+    constant = tuple(c for c, e, k in zip(items, empty, same, strict=True)
+                     if not e and k and len(df) > 1)
     messages = [f"Item {c} has no answers (all missing)." for c in all_missing]
     messages += [
         f"Item {c} is constant: every answer is {x[c].dropna().iloc[0]:g}." for c in constant
