@@ -312,7 +312,7 @@ def _dkd_sum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 # above this many patterns (and for p up to _SUM_MAX_P) the pattern sums of D'(A kron B)D
 # go through one p^2 x p^2 product instead of one p* x p* gather per pattern
 _SUM_MIN_PATTERNS = 3
-_SUM_MAX_P = 90
+_SUM_MAX_P = 72  # M is p^4 doubles: 215 MB at p = 72
 
 
 def _sum_over_patterns(a: list[np.ndarray], b: list[np.ndarray]) -> np.ndarray:
