@@ -956,10 +956,21 @@ def _muthen1984(
         # gram (upper triangle) += Z'Z;  zt.T is a Fortran-ordered (m, q) view, no copy
         gram = blas.dsyrk(1.0, zt.T, beta=1.0, c=gram, trans=1, lower=0, overwrite_c=1)
         del zt
-    upper = np.triu(gram)
-    gamma = upper + np.triu(gram, 1).T
+    gamma = _symmetrize_upper(gram)
     gamma *= n
     return gamma
+
+
+def _symmetrize_upper(a: np.ndarray, block: int = 512) -> np.ndarray:
+    """Copy the upper triangle of the square ``a`` into its lower triangle, in place and
+    by blocks of columns (no second full-size matrix)."""
+    q = a.shape[0]
+    for s in range(0, q, block):
+        e = min(s + block, q)
+        d = a[s:e, s:e]
+        d[...] = np.triu(d) + np.triu(d, 1).T
+        a[e:, s:e] = a[s:e, e:].T
+    return a
 
 
 # ----------------------------------------------------------------- mixed (polyserial) data

@@ -212,8 +212,20 @@ def _ugamma_traces(
     cm = sw.e_inv @ sw.meat
     dwd = (sw.wdg * w[None, :]) @ sw.wdg.T
     tr1 = float(np.sum(w * np.diag(gamma)) - np.trace(cm))
-    tr2 = float(w @ (gamma * gamma) @ w - 2.0 * np.sum(sw.e_inv * dwd) + np.sum(cm * cm.T))
+    tr2 = float(_wgw(w, gamma) - 2.0 * np.sum(sw.e_inv * dwd) + np.sum(cm * cm.T))
     return tr1, tr2
+
+
+def _wgw(w: np.ndarray, gamma: np.ndarray) -> float:
+    """``tr((W Gamma)^2) = sum_ij w_i w_j Gamma_ij^2`` for symmetric ``Gamma``, by blocks
+    of rows (no statistics-by-statistics temporary)."""
+    k = len(w)
+    step = max(1, (1 << 20) // max(k, 1))
+    total = 0.0
+    for s in range(0, k, step):
+        g = gamma[s:s + step]
+        total += float(w[s:s + step] @ (g * g) @ w)
+    return total
 
 
 @dataclass(frozen=True)
@@ -345,9 +357,8 @@ def _baseline_scaled(chisq: float, blocks: list[tuple[np.ndarray, np.ndarray]]) 
     tr2 = 0.0
     df = 0
     for wc, gcc in blocks:
-        wg = wc[:, None] * gcc
-        tr1 += float(np.trace(wg))
-        tr2 += float(np.sum(wg * wg.T))
+        tr1 += float(np.sum(wc * np.diag(gcc)))
+        tr2 += _wgw(wc, gcc)
         df += len(wc)
     p_std = float(chi2.sf(chisq, df)) if df > 0 else np.nan
     a = np.sqrt(df / tr2)

@@ -133,3 +133,11 @@ def test_fits_sharing_a_cache_equal_separate_fits():
         np.testing.assert_array_equal(s.params["se"], a.params["se"])
         assert s.fit["chisq_scaled"] == a.fit["chisq_scaled"]
     assert shared[0].fit["chisq"] != shared[2].fit["chisq"]
+
+
+def test_symmetrize_upper_in_place_by_blocks():
+    rng = np.random.default_rng(6)
+    a = rng.normal(size=(37, 37))
+    want = np.triu(a) + np.triu(a, 1).T
+    got = ordmod._symmetrize_upper(a.copy(order="F"), block=8)
+    np.testing.assert_array_equal(got, want)

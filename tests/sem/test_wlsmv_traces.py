@@ -86,3 +86,9 @@ def test_catml_with_precomputed_products_equals_without():
     for key, val in plain.items():
         np.testing.assert_allclose(fast[key], val, rtol=1e-11, err_msg=key)
     np.testing.assert_allclose(plain["cfi_robust"], res.fit["cfi_robust"], rtol=1e-12)
+
+
+def test_wgw_by_blocks_equals_the_direct_trace():
+    delta, w, gamma = _random_problem(k=60)
+    wg = w[:, None] * gamma
+    np.testing.assert_allclose(wls._wgw(w, gamma), np.trace(wg @ wg), rtol=1e-12)
