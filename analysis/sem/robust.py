@@ -441,9 +441,11 @@ def fiml_corrected(
         gamma_all = block_diag(
             *[(a @ j @ a) / f for f, a, j in zip(w, wm_inv, jm_groups, strict=True)]
         )
-        k = float(np.trace(u @ wmi_all @ wc_all @ wmi_all @ u @ gamma_all))
+        # tr(X Y) = sum(X * Y'): one matrix product fewer than forming the whole chain
+        left = u @ wmi_all @ wc_all @ wmi_all
+        k = float(np.sum(left * (u @ gamma_all).T))
     else:
-        k = float(np.trace(wc_all @ wmi_all @ u @ wmi_all))
+        k = float(np.sum((wc_all @ wmi_all) * (u @ wmi_all).T))
     c_hat3 = k / df3 if df3 > 0 else float("nan")
     return {
         "xx3": float(xx3),
