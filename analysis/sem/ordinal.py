@@ -567,6 +567,42 @@ def _block_rows(n: int, width: int) -> int:
     return min(n, max(64, _BLOCK_ELEMENTS // max(width, 1)))
 
 
+def _pair_cells(c: np.ndarray, ii: np.ndarray, jj: np.ndarray, width: int, base: np.ndarray,
+                table: np.ndarray | None = None, out: np.ndarray | None = None) -> np.ndarray:
+    """Flat cell index ``base[m] + c[ii[m]] * width + c[jj[m]]`` of every pair and case
+    (``c``: codes, variables x cases), or, with ``table``, ``table`` at those indices
+    written to ``out``.
+
+    For lavaan's pair order (:func:`_pairs`: ``j`` outer, ``i > j`` inner) the pairs of
+    one ``j`` take the contiguous rows ``c[j + 1:]``, so no rows are gathered.
+    """
+    npairs = len(ii)
+    if out is None:
+        out = np.empty((npairs, c.shape[1]), dtype=np.intp if table is None else table.dtype)
+    p = c.shape[0]
+    if npairs == p * (p - 1) // 2 and np.array_equal(jj, _pairs(p)[1]):
+        cw = c * width
+        r0 = 0
+        for j in range(p - 1):
+            r1 = r0 + p - 1 - j
+            idx = cw[j + 1:] + c[j]
+            idx += base[r0:r1, None]
+            if table is None:
+                out[r0:r1] = idx
+            else:
+                np.take(table, idx, out=out[r0:r1])
+            r0 = r1
+        return out
+    idx = c[ii] * width
+    idx += c[jj]
+    idx += base[:, None]
+    if table is None:
+        out[...] = idx
+    else:
+        np.take(table, idx, out=out)
+    return out
+
+
 def _pair_tables(codes: np.ndarray, kmax: int, ii: np.ndarray, jj: np.ndarray) -> np.ndarray:
     """Bivariate frequency tables ``(npairs, kmax, kmax)`` of the pairs ``(ii, jj)``.
 
@@ -584,10 +620,8 @@ def _pair_tables(codes: np.ndarray, kmax: int, ii: np.ndarray, jj: np.ndarray) -
     step = _block_rows(n, npairs)
     for start in range(0, n, step):
         c = cpad[:, start:start + step]
-        idx = c[ii] * width
-        idx += c[jj]
-        idx += base
-        counts += np.bincount(idx.ravel(), minlength=counts.size)
+        counts += np.bincount(_pair_cells(c, ii, jj, width, base[:, 0]).ravel(),
+                              minlength=counts.size)
     return counts.reshape(npairs, width, width)[:, :kmax, :kmax].astype(float)
 
 
@@ -948,11 +982,7 @@ def _muthen1984(
         idx = c[th_var] * (kmax - 1)
         idx += base_th[:, None]
         np.take(flat_th, idx, out=zt[:n_th])
-        idx = c[ii] * width
-        idx += c[jj]
-        idx += base_rho[:, None]
-        np.take(flat_rho, idx, out=zt[n_th:])
-        del idx
+        _pair_cells(c, ii, jj, width, base_rho, flat_rho, zt[n_th:])
         # gram (upper triangle) += Z'Z;  zt.T is a Fortran-ordered (m, q) view, no copy
         gram = blas.dsyrk(1.0, zt.T, beta=1.0, c=gram, trans=1, lower=0, overwrite_c=1)
         del zt
