@@ -184,17 +184,22 @@ def growth_exponents(rows: Sequence[dict[str, Any]], x: str, y: str) -> float:
 
 def growth(rows: Sequence[dict[str, Any]], x: str, time_key: str) -> dict[str, Any]:
     """Growth exponents of time, peak memory, memory above the data (``rss_after_data``)
-    and of every stage's time (``stages``)."""
+    and of every stage's time (``stages``), fitted over all rows, and of time and memory
+    between the two largest ``x`` (``*_two_largest``: fixed costs weigh less there)."""
     ok = [r for r in rows if "error" not in r]
     extra = [{**r, "extra_mib": r["peak_rss_mib"] - r["rss_after_data_mib"]} for r in ok
              if "rss_after_data_mib" in r]
     names = dict.fromkeys(k for r in ok for k in r.get("stages_s", {}))
     stages = {k: growth_exponents([{x: r[x], "t": r["stages_s"].get(k)} for r in ok], x, "t")
               for k in names}
+    top = sorted(ok, key=lambda r: float(r[x]))[-2:]  # the two largest: nearest asymptote
     return {"time": growth_exponents(ok, x, time_key),
             "peak_memory": growth_exponents(ok, x, "peak_rss_mib"),
             "memory_above_data": growth_exponents(extra, x, "extra_mib"),
-            "stages": stages}
+            "stages": stages,
+            "time_two_largest": growth_exponents(top, x, time_key),
+            "memory_above_data_two_largest": growth_exponents(
+                sorted(extra, key=lambda r: float(r[x]))[-2:], x, "extra_mib")}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -89,7 +89,8 @@ def _print_pipeline(rows: list[dict[str, Any]]) -> None:
         from benchmarks.pipeline_bench import growth
 
         g = growth(full, "n", "pipeline_s")
-        print(f"growth with N: time ~ N^{g['time']:.2f}, peak memory ~ N^{g['peak_memory']:.2f}"
+        print(f"growth with N: time ~ N^{g['time']:.2f} (between the two largest N: "
+              f"N^{g['time_two_largest']:.2f}), peak memory ~ N^{g['peak_memory']:.2f}"
               f" (above the data: N^{g['memory_above_data']:.2f}); by stage: "
               + ", ".join(f"{k} N^{v:.2f}" for k, v in g["stages"].items()))
 
@@ -111,8 +112,10 @@ def _print_items(rows: list[dict[str, Any]]) -> None:
     g = growth(rows, "items", "measurement_s")
     print(f"growth with items: time ~ items^{g['time']:.2f} (statistics "
           f"items^{g['stages']['sample statistics']:.2f}, estimation "
-          f"items^{g['stages']['estimation']:.2f}), peak memory ~ "
-          f"items^{g['peak_memory']:.2f} (above the data: items^{g['memory_above_data']:.2f})")
+          f"items^{g['stages']['estimation']:.2f}; between the two largest: "
+          f"items^{g['time_two_largest']:.2f}), peak memory ~ items^{g['peak_memory']:.2f} "
+          f"(above the data: items^{g['memory_above_data']:.2f}, between the two largest: "
+          f"items^{g['memory_above_data_two_largest']:.2f})")
 
 
 def _print_load(ld: dict[str, Any]) -> None:

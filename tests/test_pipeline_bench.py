@@ -28,6 +28,12 @@ def test_growth_reports_time_memory_and_stages():
     assert 0 < g["peak_memory"] < 1
     assert math.isclose(g["stages"]["a"], 3.0, rel_tol=1e-9)
     assert math.isclose(g["stages"]["b"], 1.0, rel_tol=1e-9)
+    assert math.isclose(g["time_two_largest"], 2.0, rel_tol=1e-9)
+    assert math.isclose(g["memory_above_data_two_largest"], 1.0, rel_tol=1e-9)
+    # fixed costs: the exponent between the two largest is nearer the asymptotic one
+    rows = [{"n": n, "t": 10.0 + 1e-6 * n**2} for n in (1_000, 10_000, 100_000)]
+    g = growth(rows, "n", "t")
+    assert g["time"] < g["time_two_largest"] < 2.0
 
 
 def test_simulated_items_have_the_declared_structure():
