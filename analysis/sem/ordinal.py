@@ -24,6 +24,15 @@ Categories that are not observed in the data are dropped (the remaining
 categories are renumbered in their order), exactly as lavaan does when it
 turns a numeric column into an ordered factor.
 
+Computation at large N: the likelihoods depend on the data only through the
+univariate and bivariate frequency tables, so thresholds, polychorics, ``A11``,
+``A21`` and ``A22`` come from the tables (all built by one ``bincount`` per block
+of cases), and every column of the casewise influence matrix ``Z`` is a lookup in
+a small per-variable or per-pair table.  ``gamma = N Z'Z`` is accumulated block
+by block with BLAS ``dsyrk`` (about 64 MiB per block), so memory does not grow
+with N beyond the data; the cost is ``N (t + p(p-1)/2)^2`` multiply-adds.
+:class:`OrdinalStatsCache` lets fits of the same data share the result.
+
 References
 ----------
 Muthén, B. (1984). A general structural equation model with dichotomous,
