@@ -30,7 +30,7 @@ univariate and bivariate frequency tables, so thresholds, polychorics, ``A11``,
 of cases), and every column of the casewise influence matrix ``Z`` is a lookup in
 a small per-variable or per-pair table.  ``gamma = N Z'Z`` is accumulated block
 by block with BLAS ``dsyrk`` (about 64 MiB per block), so memory does not grow
-with N beyond the data; the cost is ``N (t + p(p-1)/2)^2`` multiply-adds.
+with N beyond the data; the cost is about ``N (t + p(p-1)/2)^2 / 2`` multiply-adds.
 :class:`OrdinalStatsCache` lets fits of the same data share the result.
 
 References
