@@ -685,8 +685,12 @@ def _test_one(h, parts, d, base, path_res, reg, stats, level, n_boot, seed, n_jo
             verdict = "opposite sign"
         else:
             verdict = "not supported"
+        fieller = (f"[{res.tp_fieller_lower:.3f}, {res.tp_fieller_upper:.3f}]"
+                   if np.isfinite([res.tp_fieller_lower, res.tp_fieller_upper]).all()
+                   else "unbounded: the curvature is not significant")
         note = (f"Squared term shown. Turning point {res.turning_point:.3f} "
-                f"[{res.tp_ci_lower:.3f}, {res.tp_ci_upper:.3f}] in observed range "
+                f"(Fieller CI {fieller}, "
+                f"delta-method [{res.tp_ci_lower:.3f}, {res.tp_ci_upper:.3f}]) in observed range "
                 f"[{res.x_min:.3g}, {res.x_max:.3g}]; slope at min {res.slope_min['estimate']:.3f}"
                 f", at max {res.slope_max['estimate']:.3f}; Lind-Mehlum p = "
                 f"{res.lm_pvalue:.3g} (the p shown).")
