@@ -41,3 +41,20 @@ def test_gamma_is_the_same_with_any_number_of_threads():
         many = ordinal_sample_stats(data, names, gamma_threads=max(2, usable_cores()))
         assert _blas_threads_now() == {1}  # restored after the accumulation
     np.testing.assert_allclose(many.gamma, one.gamma, rtol=1e-12, atol=1e-15)
+
+
+def test_analyze_study_runs_with_one_blas_thread(monkeypatch):
+    import analysis.study as study
+
+    seen = []
+
+    def fake(data, **kwargs):
+        seen.append(_blas_threads_now())
+        return {"n": len(data)}
+
+    monkeypatch.setattr(study, "_analyze_study", fake)
+    before = _blas_threads_now()
+    out = study.analyze_study(pd.DataFrame({"a": [1, 2]}), measurement=False)
+    assert out == {"n": 2}
+    assert seen == [{1}]
+    assert _blas_threads_now() == before
