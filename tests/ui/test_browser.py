@@ -187,13 +187,26 @@ def click(driver: Any, element: Any) -> None:
         driver.execute_script("arguments[0].click();", element)
 
 
+def find_button(driver: Any, label: str) -> Any:
+    """The last button labelled ``label``, waiting up to WAIT_SEC for it (a busy machine
+    renders the page late); fails with the labels that are there."""
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def labelled(d: Any) -> list:
+        return [b for b in d.find_elements(By.TAG_NAME, "button") if b.text.strip() == label]
+
+    try:
+        return WebDriverWait(driver, WAIT_SEC).until(lambda d: labelled(d) or False)[-1]
+    except TimeoutException:
+        there = [b.text.strip() for b in driver.find_elements(By.TAG_NAME, "button")]
+        raise AssertionError(f"No button {label!r} on the page; buttons: {there}.") from None
+
+
 def press(driver: Any, label: str) -> None:
     """Click the button labelled ``label``."""
-    from selenium.webdriver.common.by import By
-
-    buttons = [b for b in driver.find_elements(By.TAG_NAME, "button") if b.text.strip() == label]
-    assert buttons, f"No button {label!r} on the page."
-    click(driver, buttons[-1])
+    click(driver, find_button(driver, label))
 
 
 def assert_selected(driver: Any, page: str, views: list, answers: dict[str, Any]) -> None:
@@ -213,12 +226,10 @@ def assert_selected(driver: Any, page: str, views: list, answers: dict[str, Any]
 def double_click(driver: Any, label: str) -> None:
     """Double-click the button labelled ``label``."""
     from selenium.webdriver.common.action_chains import ActionChains
-    from selenium.webdriver.common.by import By
 
-    buttons = [b for b in driver.find_elements(By.TAG_NAME, "button") if b.text.strip() == label]
-    assert buttons, f"No button {label!r} on the page."
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", buttons[-1])
-    ActionChains(driver).double_click(buttons[-1]).perform()
+    button = find_button(driver, label)
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
+    ActionChains(driver).double_click(button).perform()
 
 
 def answer(driver: Any, page: str, views: list, answers: dict[str, Any]) -> None:
