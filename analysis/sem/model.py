@@ -281,6 +281,7 @@ class CompiledModel:
         for gi, st in enumerate(stats):
             g = gi + 1
             S = st.cov
+            observed: dict[int, tuple[np.ndarray, np.ndarray]] = {}
             inds: dict[str, list[str]] = {}
             for lhs, op, rhs, grp, *_ in recs:
                 if op == "=~" and grp == g:
@@ -328,9 +329,11 @@ class CompiledModel:
                     i = ov_idx[lhs]
                     val = 0.0
                     if st.data is not None:
-                        col = st.data[:, i]
-                        col = col[np.isfinite(col)]
-                        cats = np.unique(col)
+                        if i not in observed:  # sort each ordered column once, not per threshold
+                            col = st.data[:, i]
+                            col = col[np.isfinite(col)]
+                            observed[i] = (col, np.unique(col))
+                        col, cats = observed[i]
                         k_th = int(rhs[1:])
                         if k_th <= len(cats) - 1:
                             prop = np.mean(col <= cats[k_th - 1])
