@@ -59,6 +59,30 @@ def read_data(path: str | Path) -> pd.DataFrame:
         raise DataError(f"Cannot read the data file {str(p)!r}: {exc}") from exc
 
 
+def numeric_columns(data: Any, columns: Any, what: str) -> pd.DataFrame:
+    """Float copy of ``columns`` of ``data`` (missing values kept), for a user-facing function.
+
+    Raises
+    ------
+    DataError
+        If ``data`` is not a DataFrame, a column is absent, or a column holds values that
+        are not numbers; the message starts with ``what``.
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise DataError(f"{what}: data= must be a pandas DataFrame.")
+    names = list(dict.fromkeys(columns))
+    missing = [c for c in names if c not in data.columns]
+    if missing:
+        raise DataError(f"{what}: column(s) not in data=: {', '.join(missing)}.")
+    out = pd.DataFrame(index=data.index)
+    for c in names:
+        col = pd.to_numeric(data[c], errors="coerce")
+        if col.notna().sum() < data[c].notna().sum():
+            raise DataError(f"{what}: column {c!r} has non-numeric values.")
+        out[c] = col.astype(float)
+    return out
+
+
 def jsonable(value: Any) -> Any:
     """Return ``value`` with NaN/inf as ``None`` and numpy/pandas scalars as Python ones.
 

@@ -97,21 +97,15 @@ def _names(items: Sequence[str] | str, what: str) -> list[str]:
 
 
 def _numeric(data: pd.DataFrame, columns: Sequence[str], what: str) -> pd.DataFrame:
-    if not isinstance(data, pd.DataFrame):
-        raise DataError(f"{what}: data= must be a pandas DataFrame.")
-    missing = [c for c in columns if c not in data.columns]
-    if missing:
-        raise DataError(f"{what}: column(s) not in data=: {', '.join(missing)}.")
-    out = pd.DataFrame(index=data.index)
-    for c in columns:
-        col = pd.to_numeric(data[c], errors="coerce")
-        if col.notna().sum() < data[c].notna().sum():
-            raise DataError(f"{what}: column {c!r} has non-numeric values.")
+    from analysis.io import numeric_columns
+
+    out = numeric_columns(data, columns, what)
+    for c in out.columns:
+        col = out[c]
         if col.notna().sum() < 2:
             raise DataError(f"{what}: column {c!r} has fewer than two observed values.")
         if not float(col.std(ddof=1)) > 0:
             raise DataError(f"{what}: column {c!r} is constant; drop it from the items.")
-        out[c] = col.astype(float)
     return out
 
 

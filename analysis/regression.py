@@ -47,19 +47,10 @@ COEF_COLUMNS = ["term", "estimate", "se", "t", "pvalue", "ci_lower", "ci_upper"]
 # --------------------------------------------------------------------------------------
 def _frame(data: pd.DataFrame, columns: Sequence[str], what: str) -> pd.DataFrame:
     """Numeric copy of ``columns`` with incomplete rows removed (listwise deletion)."""
-    if not isinstance(data, pd.DataFrame):
-        raise DataError(f"{what}: data= must be a pandas DataFrame.")
-    names = list(dict.fromkeys(columns))
-    missing = [c for c in names if c not in data.columns]
-    if missing:
-        raise DataError(f"{what}: column(s) not in data=: {', '.join(missing)}.")
-    out = pd.DataFrame(index=data.index)
-    for c in names:
-        col = pd.to_numeric(data[c], errors="coerce")
-        if col.notna().sum() < data[c].notna().sum():
-            raise DataError(f"{what}: column {c!r} has non-numeric values.")
-        out[c] = col.astype(float)
-    out = out.dropna()
+    from analysis.io import numeric_columns
+
+    out = numeric_columns(data, columns, what).dropna()
+    names = list(out.columns)
     if len(out) < len(names) + 3:
         raise DataError(f"{what}: only {len(out)} complete rows for {len(names)} variables.")
     for c in names:
