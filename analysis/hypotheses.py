@@ -871,14 +871,24 @@ def _dyadic_row(h, parts, d, base, alpha, det):
         return _row(h, verdict="exploratory: not enough dyads", n=int(len(sub)),
                     note=f"Only {len(sub)} respondents with both partners' reports.")
     z = (sub - sub.mean()) / sub.std(ddof=1)
-    fa = sm.OLS(z[y], sm.add_constant(z[[a]])).fit(cov_type="HC3", use_t=True)
-    fb = sm.OLS(z[y], sm.add_constant(z[[b]])).fit(cov_type="HC3", use_t=True)
+    # both partners of an alliance are rows here: their errors are not independent, so
+    # the SEs are clustered by alliance (CR1, as Stata/sandwich::vcovCL) when ids are known
+    alliance = d.loc[sub.index, "alliance_id"] if "alliance_id" in d.columns else None
+    if alliance is not None and alliance.notna().all() and alliance.nunique() >= 10:
+        groups = pd.factorize(alliance)[0]
+        cov = {"cov_type": "cluster", "cov_kwds": {"groups": groups}}
+        se_how = f"SE clustered by alliance ({alliance.nunique()} alliances)"
+    else:
+        cov = {"cov_type": "HC3"}
+        se_how = "HC3 SE (no alliance ids: rows of one alliance treated as independent)"
+    fa = sm.OLS(z[y], sm.add_constant(z[[a]])).fit(use_t=True, **cov)
+    fb = sm.OLS(z[y], sm.add_constant(z[[b]])).fit(use_t=True, **cov)
     diff = float(fa.rsquared - fb.rsquared)
     ci = fa.conf_int(alpha=alpha).loc[a]
     det[h.id] = {"r2_two_informant": float(fa.rsquared), "r2_one_informant": float(fb.rsquared)}
     verdict = ("exploratory: two-informant at least as good" if diff >= 0
                else "exploratory: one-informant better")
-    note = (f"Dyad rows only (n = {len(sub)}; rows of one alliance are not independent). "
+    note = (f"Dyad rows only (n = {len(sub)}; {se_how}). "
             f"Standardized slope of {a} shown; R2 {a} = {fa.rsquared:.3f} vs {b} = "
             f"{fb.rsquared:.3f}. Agreement indices and APIM: see the dyadic section.")
     return _row(h, estimate=float(fa.params[a]), se=float(fa.bse[a]),
