@@ -28,7 +28,7 @@ def instrument() -> Any:
 
 
 #: A lighter measurement model for the tests (three scales, one invariance grouping, no
-#: second-order comparison): the full one takes minutes; the report layer is what is tested.
+#: second-order comparison) for the tests that build many reports; real_build uses the full one.
 LIGHT_MEASUREMENT = {"scales": ["trust", "value_creation", "info_sharing"],
                      "compare_second_order": False, "invariance_groups": ("firm_role",),
                      "invariance_scales": ["trust", "value_creation"]}
@@ -64,8 +64,11 @@ def build_light(data: Any, instrument: Any, *, minimal: bool = False,
 
 @pytest.fixture(scope="session")
 def real_build(small_data: Any, instrument: Any) -> tuple[str, dict[str, Any]]:
-    """``(html, analysis)`` of the whole pipeline on the small study."""
-    return build_light(small_data, instrument, seed=SEED, bootstrap=BOOTSTRAP)
+    """``(html, analysis)`` of the whole pipeline on the small study, with the full
+    measurement model (all scales, second-order comparison, invariance; about 10 s)."""
+    from analysis.report import build_report
+
+    return build_report(small_data, instrument=instrument, seed=SEED, bootstrap=BOOTSTRAP)
 
 
 @pytest.fixture()
