@@ -32,7 +32,7 @@ def data() -> pd.DataFrame:
 def result(data) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return analyze_study(data, bootstrap=20, seed=4, measurement=False)
+        return analyze_study(data, bootstrap=20, seed=4)
 
 
 def test_top_level_keys_and_counts(result, data):
@@ -70,6 +70,12 @@ def test_failed_reliability_is_flagged(result):
     assert h5["reliability_flag"] and SCRAMBLED in h5["note"]
     h1 = next(h for h in result["hypotheses"] if h["id"] == "H1")
     assert not h1["reliability_flag"]
+    # the full measurement model (WLSMV, pairwise for the 3 % missing) runs and names the
+    # scale that fails its reliability/validity thresholds
+    meas = result["measurement"]
+    assert meas["available"] and meas["estimator"] == "WLSMV" and meas["missing"] == "pairwise"
+    failing = [w for w in meas["warnings"] if "failing a reliability/validity threshold" in w]
+    assert failing and SCRAMBLED in failing[0] and "trust" not in failing[0]
 
 
 def test_json_serialisation_has_no_nan(result):
