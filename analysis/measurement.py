@@ -381,6 +381,53 @@ def _flags(rel: dict[str, dict[str, float]], htmt: pd.DataFrame, fl: pd.DataFram
         row["passes"] = not fails
 
 
+def collapse_empty_categories(data: pd.DataFrame, items: Sequence[str],
+                              group: str) -> tuple[pd.DataFrame, dict[str, list[list[float]]]]:
+    """Merge categories of ordered items that are empty in some group with a neighbour.
+
+    A multigroup threshold model needs every category of an item in every group (lavaan
+    stops with "some categories of variable ... are empty in group ..."); the usual
+    remedy is to collapse such a category with its neighbour in *all* groups, so the
+    groups keep a common scale.  An empty extreme category joins the next inner one; an
+    empty inner category joins the smaller of its two neighbours.  Repeats until every
+    remaining category of every item is observed in every group.
+
+    Returns
+    -------
+    (DataFrame, dict)
+        The recoded copy, and per recoded item the merges ``[[from, to], ...]`` in order.
+    """
+    out = data.copy()
+    merges: dict[str, list[list[float]]] = {}
+    groups = out[group].astype("string")
+    for item in items:
+        if item not in out.columns:
+            continue
+        col = pd.to_numeric(out[item], errors="coerce")
+        while True:
+            cats = sorted(col.dropna().unique())
+            if len(cats) <= 2:
+                break
+            table = pd.crosstab(groups, col)
+            empty = [c for c in cats if (table[c] == 0).any()]
+            if not empty:
+                break
+            c = empty[0]
+            i = cats.index(c)
+            if i == 0:
+                to = cats[1]
+            elif i == len(cats) - 1:
+                to = cats[-2]
+            else:
+                n = col.value_counts()
+                to = cats[i - 1] if n[cats[i - 1]] <= n[cats[i + 1]] else cats[i + 1]
+            col = col.where(col != c, to)
+            merges.setdefault(item, []).append([float(c), float(to)])
+        if item in merges:
+            out[item] = col
+    return out, merges
+
+
 def _invariance(syntax: str, data: pd.DataFrame, group: str, items: list[str],
                 estimator: str, missing: str, warnings: list[str],
                 cache: Any = None) -> dict[str, Any] | None:
@@ -399,9 +446,20 @@ def _invariance(syntax: str, data: pd.DataFrame, group: str, items: list[str],
     if estimator != "WLSMV":
         levels = (*levels, "strict")
     kwargs: dict[str, Any] = {"missing": missing}
+    merges: dict[str, list[list[float]]] = {}
     if estimator == "WLSMV":
         kwargs["ordered"] = items
-        kwargs["ordinal_cache"] = cache  # the levels share each group's statistics
+        sub, merges = collapse_empty_categories(sub, items, group)
+        # the levels share each group's statistics; recoded data get their own cache key
+        kwargs["ordinal_cache"] = cache
+        if merges:
+            listed = "; ".join(
+                f"{item} " + ", ".join(f"{a:g}->{b:g}" for a, b in m)
+                for item, m in merges.items())
+            warnings.append(
+                f"Invariance by {group!r}: categories with no responses in some group were "
+                f"merged with a neighbour in all groups (thresholds need every category in "
+                f"every group): {listed}.")
     try:
         table = measurement_invariance(syntax, sub, group, estimator=estimator, levels=levels,
                                        **kwargs)
@@ -418,6 +476,7 @@ def _invariance(syntax: str, data: pd.DataFrame, group: str, items: list[str],
             break
     return {
         "groups": {str(k): int(v) for k, v in counts.items()},
+        "collapsed_categories": merges,
         "levels": table,
         "highest_level_supported": holds,
         "criterion": ("A level holds if the (scaled) chi-square difference to the previous "

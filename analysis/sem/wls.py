@@ -1007,9 +1007,11 @@ def _wlsmv_inputs(model: Any, data: list[Any], missing: str = "listwise",
             if k_model != len(ths):
                 raise DataError(
                     f"The ordered variable {v!r} has {len(ths) + 1} observed categories{where} "
-                    f"but the model has {k_model} thresholds for it; categories without any "
+                    f"({len(ths)} thresholds), but the model has {k_model} thresholds for it "
+                    f"({k_model + 1} categories, from all groups); categories without any "
                     "responses (e.g. unused levels of a Categorical, or a category missing in "
-                    "one group) must be dropped or merged.")
+                    "one group) must be dropped or merged "
+                    "(analysis.measurement.collapse_empty_categories does this).")
         out.append(ostats)
     return out
 
