@@ -31,10 +31,32 @@ from instruments.ui.fields import (
 )
 from instruments.ui.texts import LANGUAGE_NAMES, t
 
-#: Static style rules (no user text): on narrow screens the 7-point rows are
-#: listed vertically, so every anchor label stays readable at 390 px.
+#: Static style rules (no user text): on wider screens a rating row is one line of
+#: equal columns, each label centred under its circle (a labelled scale, not a
+#: wrapped list); on narrow screens the 7-point rows are listed vertically, so every
+#: anchor label stays readable at 390 px.
 PAGE_CSS = """
 <style>
+@media (min-width: 641px) {
+  div[class*="st-key-w-"] div[role="radiogroup"][aria-orientation="horizontal"] {
+    display: grid; grid-auto-flow: column; grid-auto-columns: minmax(0, 1fr);
+    gap: 0.25rem; width: 100%;
+  }
+  div[class*="st-key-w-"] div[role="radiogroup"][aria-orientation="horizontal"] label {
+    display: flex !important; flex-direction: column !important; align-items: center !important;
+    text-align: center; margin: 0 !important; padding: 0.2rem 0.1rem; border-radius: 0.4rem;
+    gap: 0.2rem;
+  }
+  div[class*="st-key-w-"] div[role="radiogroup"][aria-orientation="horizontal"] label:hover {
+    background: rgba(128, 128, 128, 0.08);
+  }
+  div[class*="st-key-w-"] div[role="radiogroup"][aria-orientation="horizontal"] label > div {
+    margin: 0 !important; padding: 0 !important;
+  }
+  div[class*="st-key-w-"] div[role="radiogroup"][aria-orientation="horizontal"] label p {
+    font-size: 0.85rem; line-height: 1.2;
+  }
+}
 @media (max-width: 640px) {
   div[class*="st-key-w-"] div[role="radiogroup"] {
     flex-direction: column; align-items: flex-start; gap: 0.15rem;
