@@ -53,7 +53,8 @@ _PARADATA_LABELS: dict[str, dict[str, str]] = {
         "en": "Firm of the dyad (A or B)",
         "de": "Unternehmen der Dyade (A oder B)",
     },
-    "language": {"en": "Language of the questionnaire", "de": "Sprache des Fragebogens"},
+    "language": {"en": "Language of the questionnaire (the one most pages were answered in)",
+                 "de": "Sprache des Fragebogens (in der die meisten Seiten beantwortet wurden)"},
     "duration_sec": {
         "en": "Total time to complete, in seconds",
         "de": "Gesamtdauer der Bearbeitung in Sekunden",

@@ -140,6 +140,8 @@ class PageSubmission(Base):
     duration_sec: Mapped[float | None] = mapped_column(Float, default=None)
     n_answers: Mapped[int] = mapped_column(Integer)
     next_page: Mapped[int] = mapped_column(Integer)
+    #: The language the page was answered in (NULL before revision 0002).
+    language: Mapped[str | None] = mapped_column(String(10), default=None)
 
 
 class Answer(Base):

@@ -88,6 +88,19 @@ def _value_of(answer: Answer) -> Any:
     return answer.value_int
 
 
+def _answer_language(pages: list[tuple[datetime, str]] | None, default: str) -> str:
+    """The language most pages were answered in (a tie goes to the later pages);
+    ``default`` (the invitation's language) when no page recorded one."""
+    if not pages:
+        return default
+    count: dict[str, int] = {}
+    last: dict[str, datetime] = {}
+    for when, lang in pages:
+        count[lang] = count.get(lang, 0) + 1
+        last[lang] = max(last.get(lang, when), when)
+    return max(count, key=lambda lang: (count[lang], last[lang]))
+
+
 class ResponseStore:
     """A durable store of survey responses (SQLite file or PostgreSQL).
 
@@ -287,6 +300,7 @@ class ResponseStore:
         shown_at: datetime | None = None,
         answered_at: Mapping[str, datetime] | None = None,
         now: datetime | None = None,
+        language: str | None = None,
     ) -> SubmissionResult:
         """Validate and store one submitted page in a single transaction.
 
@@ -310,6 +324,9 @@ class ResponseStore:
             Optional per-item times at which the respondent answered.
         now
             Submission time (for tests); default the clock.
+        language
+            The language the page was shown in (one of the instrument's languages);
+            the wide data's ``language`` is the one most pages were answered in.
 
         Returns
         -------
@@ -329,6 +346,12 @@ class ResponseStore:
             )
         now = now or utcnow()
         spec = self.page(page)
+        languages = tuple(getattr(self.instrument, "languages", ()) or ())
+        if language is not None and languages and language not in languages:
+            raise ResponseError(
+                f"language={language!r} is not one of the instrument's languages "
+                f"({', '.join(languages)})."
+            )
         stored = self._stored_submission(token, submission_key)
         if stored is not None:
             return stored
@@ -337,7 +360,8 @@ class ResponseStore:
         try:
             with self.session() as session:
                 return self._write_page(
-                    session, token, spec, valid, submission_key, shown_at, answered_at, now
+                    session, token, spec, valid, submission_key, shown_at, answered_at, now,
+                    language,
                 )
         except IntegrityError:
             stored = self._stored_submission(token, submission_key)
@@ -406,6 +430,7 @@ class ResponseStore:
         shown_at: datetime | None,
         answered_at: Mapping[str, datetime] | None,
         now: datetime,
+        language: str | None = None,
     ) -> SubmissionResult:
         invitation, respondent = self._open_respondent(session, token, now)
         if spec.index > respondent.current_page:
@@ -426,6 +451,7 @@ class ResponseStore:
             duration_sec=duration,
             n_answers=len(valid),
             next_page=next_page,
+            language=language,
         )
         session.add(sub)
         session.flush()
@@ -559,6 +585,7 @@ class ResponseStore:
                         PageSubmission.page,
                         PageSubmission.duration_sec,
                         PageSubmission.submitted_at,
+                        PageSubmission.language,
                     ).where(PageSubmission.respondent_id.in_(ids))
                 ).all()
                 if ids
@@ -566,7 +593,10 @@ class ResponseStore:
             )
         page_time: dict[tuple[int, str], float] = {}
         last_submit: dict[int, datetime] = {}
-        for rid, page, duration, submitted in subs:
+        page_langs: dict[int, list[tuple[datetime, str]]] = {}
+        for rid, page, duration, submitted, lang in subs:
+            if lang is not None:
+                page_langs.setdefault(rid, []).append((submitted, lang))
             if duration is not None:
                 page_time[(rid, page)] = page_time.get((rid, page), 0.0) + duration
             if rid not in last_submit or submitted > last_submit[rid]:
@@ -579,7 +609,8 @@ class ResponseStore:
                 "respondent_id": respondent.id,
                 "alliance_id": invitation.alliance_id,
                 "firm_role": invitation.firm_role if invitation.firm_role else np.nan,
-                "language": invitation.language,
+                "language": _answer_language(page_langs.get(respondent.id),
+                                             invitation.language),
                 "duration_sec": (
                     (end - respondent.started_at).total_seconds() if end is not None else np.nan
                 ),

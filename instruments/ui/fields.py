@@ -214,7 +214,8 @@ def submit_answers(
     views
         The page's fields (to word the messages).
     lang
-        The respondent's language.
+        The respondent's language: the page was shown in it, and it is stored with the
+        page (the wide data's ``language`` is the one most pages were answered in).
 
     Returns
     -------
@@ -224,7 +225,8 @@ def submit_answers(
 
     try:
         result = store.submit_page(
-            token, page, dict(answers), submission_key=submission_key, shown_at=shown_at
+            token, page, dict(answers), submission_key=submission_key, shown_at=shown_at,
+            language=lang,
         )
     except PageValidationError as exc:
         return SubmitOutcome("invalid", problems=respondent_problems(views, answers, exc, lang))

@@ -217,6 +217,18 @@ def test_german_invitation_and_language_switch(store, invite) -> None:
     at.radio(key="survey.lang_widget").set_value("en").run()
     assert at.radio(key="w:consent:consent").options == ["Yes", "No"]
     assert "Information and consent" in texts(at)
+    # the page answered after the switch is stored with the language it was shown in
+    plan = plan_answers(store, seed=store.state(token).seed, rng_seed=3)
+    fill_page(at, "consent", plan["consent"])
+    click(at, "Start the survey")
+    assert not at.exception
+    from sqlalchemy import select
+
+    from instruments.store.models import PageSubmission
+
+    with store.session() as s:
+        langs = s.execute(select(PageSubmission.page, PageSubmission.language)).all()
+    assert [tuple(r) for r in langs] == [("consent", "en")]
 
 
 def test_lost_database_connection_keeps_answers(store, invite, monkeypatch) -> None:
