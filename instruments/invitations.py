@@ -755,6 +755,22 @@ def fieldwork_summary(store: ResponseStore, study: str) -> pd.DataFrame:
     )
 
 
+def fieldwork_figures(store: ResponseStore, study: str) -> dict[str, Any]:
+    """:func:`fieldwork_summary` as a plain JSON-ready dict (counts as ``int``, NaN as
+    ``None``): what the report's response-rate table shows."""
+    import math
+
+    row = fieldwork_summary(store, study).iloc[0].to_dict()
+    out: dict[str, Any] = {}
+    for k, v in row.items():
+        if isinstance(v, float) and math.isnan(v):
+            out[k] = None
+        else:
+            v = v.item() if hasattr(v, "item") else v
+            out[k] = int(v) if k.startswith("n_") and float(v).is_integer() else v
+    return out
+
+
 def attention_failures(store: ResponseStore, study: str) -> pd.DataFrame:
     """Attention-check results per check.
 

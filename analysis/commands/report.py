@@ -24,7 +24,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "agreement and provenance.  The same data and seed give byte-identical output."
         ),
     )
-    parser.add_argument("data", metavar="DATA", help="Data file (.csv, .parquet or .sav).")
+    parser.add_argument("data", metavar="DATA", nargs="?", default=None,
+                        help="Data file (.csv, .parquet or .sav); optional with --study "
+                        "(then the study's completed responses are analysed).")
+    parser.add_argument("--study", metavar="NAME", default=None,
+                        help="Study in the response store: adds its fieldwork figures "
+                        "(invitations, completed, response rate, durations) to the report, "
+                        "and without DATA analyses its completed responses.")
+    parser.add_argument("--db", metavar="URL", default=None,
+                        help="Database URL for --study (default: $ALLIANCE_SURVEY_DB or "
+                        "sqlite:///data/alliance_survey.sqlite).")
     parser.add_argument("--out", required=True, metavar="REPORT.html", help="HTML file to write.")
     parser.add_argument("--pdf", metavar="REPORT.pdf", default=None,
                         help="Also write a PDF (needs WeasyPrint).")
@@ -61,19 +70,43 @@ def _load_json(path: str) -> dict[str, Any]:
     return value
 
 
+def _study(study: str, db: str | None) -> tuple[dict[str, Any], Any]:
+    """Fieldwork figures and completed responses of ``study`` in the response store."""
+    from instruments.invitations import fieldwork_figures
+    from instruments.store import ResponseStore
+
+    store = ResponseStore(db)
+    try:
+        return fieldwork_figures(store, study), store.wide(study, completed_only=True)
+    finally:
+        store.dispose()
+
+
 def handle(args: argparse.Namespace) -> int:
     """Build the report and write it."""
     from analysis.report import build_report, sha256_file, write_pdf
 
-    data = _read(args.data)
+    if args.data is None and args.study is None:
+        raise DataError("Give a data file (DATA) or a study in the response store (--study).")
+    fieldwork, data, data_sha = None, None, None
+    if args.study is not None:
+        fieldwork, wide = _study(args.study, args.db)
+        if args.data is None:
+            data = wide
+            if len(data) == 0:
+                raise DataError(f"Study {args.study!r} has no completed responses to analyse.")
+    if data is None:
+        data = _read(args.data)
+        data_sha = sha256_file(args.data)
     analysis = _load_json(args.json) if args.json else None
     options: dict[str, Any] = {}
     if args.estimator is not None:
         options["estimator"] = args.estimator
     if args.bootstrap is not None:
         options["bootstrap"] = args.bootstrap
-    html, ready = build_report(data, analysis=analysis, seed=args.seed,
-                               data_sha256=sha256_file(args.data), title=args.title, **options)
+    title = args.title or (f"Study report: {args.study}" if args.study else None)
+    html, ready = build_report(data, analysis=analysis, seed=args.seed, data_sha256=data_sha,
+                               title=title, fieldwork=fieldwork, **options)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(html.encode("utf-8"))

@@ -8,7 +8,6 @@ this module only shows the results and offers the report for download.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,17 +21,9 @@ MIN_RESPONSES = 10
 
 def fieldwork_figures(store: Any, study: str) -> dict[str, Any]:
     """Invitations, started, completed, response rate, ... as a plain dict (JSON-ready)."""
-    from instruments.invitations import fieldwork_summary
+    from instruments.invitations import fieldwork_figures as figures
 
-    row = fieldwork_summary(store, study).iloc[0].to_dict()
-    out: dict[str, Any] = {}
-    for k, v in row.items():
-        if isinstance(v, float) and math.isnan(v):
-            out[k] = None
-        else:
-            v = v.item() if hasattr(v, "item") else v
-            out[k] = int(v) if k.startswith("n_") and float(v).is_integer() else v
-    return out
+    return figures(store, study)
 
 
 def study_report(store: Any, study: str, *, seed: int, bootstrap: int,

@@ -107,3 +107,30 @@ def test_demo_serves_the_app_with_its_database(tmp_path, subset, capsys, monkeyp
     assert cmd[cmd.index("--server.port") + 1] == "8765"
     assert env["ALLIANCE_SURVEY_DB"] == url
     assert "http://localhost:8765/?t=" in capsys.readouterr().out
+
+
+def test_report_from_the_store_has_fieldwork_figures(tmp_path, subset, capsys) -> None:
+    """``report --study`` analyses the study's completed responses and shows its response
+    rate, which a data file alone cannot."""
+    import json
+
+    path, rows = subset
+    url = f"sqlite:///{tmp_path / 'db' / 'demo.sqlite'}"
+    run_demo(url, path, capsys, "--no-summary")
+    out = tmp_path / "study.html"
+    saved = tmp_path / "study.json"
+    code = main(["report", "--study", "demo", "--db", url, "--out", str(out),
+                 "--save-json", str(saved), "--seed", "1", "--bootstrap", "20"])
+    assert code == 0
+    analysis = json.loads(saved.read_text(encoding="utf-8"))
+    fw = analysis["fieldwork"]
+    # the demo adds three fresh invitations to the loaded rows; one row is screened out
+    assert fw["n_invitations"] == len(rows) + 3
+    assert fw["n_completed"] == len(rows) - 1 and fw["n_screened_out"] == 1
+    assert fw["response_rate"] == (len(rows) - 1) / (len(rows) + 3)
+    assert analysis["n_raw"] == len(rows) - 1
+    html = out.read_text(encoding="utf-8")
+    assert "Study report: demo" in html and "no fieldwork information" not in html
+    # neither DATA nor --study: one clear message, exit status 2
+    assert main(["report", "--out", str(tmp_path / "x.html")]) == 2
+    assert "Give a data file" in capsys.readouterr().err
