@@ -185,12 +185,14 @@ def sample_stats(model: CompiledModel, data: pd.DataFrame, missing: str = "listw
                 n_x = int((keep & ~x_ok).sum())
                 if n_x:
                     warnings.append(
-                        f"{n_x} cases{where} with missing values on the exogenous covariates "
-                        f"({', '.join(model.ov_x)}) were deleted (fixed.x = TRUE).")
+                        f"{n_x} {'case' if n_x == 1 else 'cases'}{where} with missing values "
+                        f"on the exogenous covariates ({', '.join(model.ov_x)}) "
+                        f"{'was' if n_x == 1 else 'were'} deleted (fixed.x = TRUE).")
                 keep &= x_ok
         if missing == "listwise" and (~keep).any():
-            warnings.append(f"{int((~keep).sum())} cases{where} with missing values were "
-                            "deleted (listwise).")
+            n_del = int((~keep).sum())
+            warnings.append(f"{n_del} {'case' if n_del == 1 else 'cases'}{where} with missing "
+                            f"values {'was' if n_del == 1 else 'were'} deleted (listwise).")
         n_empty = int((~np.isfinite(X).any(axis=1)).sum())
         if missing != "listwise" and n_empty:
             warnings.append(f"{n_empty} cases{where} with all values missing were deleted.")
