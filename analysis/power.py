@@ -74,9 +74,9 @@ def _context(population_path: str | None) -> tuple[Any, Any]:
 
 
 def _one_blas_thread():
-    from threadpoolctl import threadpool_limits
+    from analysis.blas import blas_threads
 
-    return threadpool_limits(limits=1, user_api="blas")
+    return blas_threads(1)
 
 
 def run_replications(payload: PowerPayload, task_ids: Sequence[int]) -> list[tuple]:

@@ -58,3 +58,30 @@ def test_analyze_study_runs_with_one_blas_thread(monkeypatch):
     assert out == {"n": 2}
     assert seen == [{1}]
     assert _blas_threads_now() == before
+
+
+def test_overlapping_limits_form_one_stack():
+    """Limits of different users form one process-wide stack: the latest open one applies
+    and the original setting returns when the last one ends, whatever the order of
+    exits (as for two sessions of one Streamlit server)."""
+    from analysis import blas
+
+    before = _blas_threads_now()
+    first, second = blas_threads(1), blas_threads(2)
+    first.__enter__()
+    second.__enter__()
+    assert _blas_threads_now() == {2}
+    first.__exit__(None, None, None)      # the first user ends before the second
+    assert _blas_threads_now() == {2} and len(blas._ACTIVE) == 1
+    second.__exit__(None, None, None)
+    assert _blas_threads_now() == before and blas._ACTIVE == []
+
+
+def test_limit_is_restored_after_an_exception():
+    before = _blas_threads_now()
+    try:
+        with blas_threads(1):
+            raise ValueError("boom")
+    except ValueError:
+        pass
+    assert _blas_threads_now() == before

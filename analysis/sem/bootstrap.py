@@ -697,13 +697,9 @@ def _one_blas_thread():
     """Context with one BLAS thread: the matrices of a draw are small (threads only cost),
     and the same thread count everywhere keeps the rounding -- and so the draws --
     identical serially, in worker processes and on Dask workers."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl is a dependency
-        from contextlib import nullcontext
+    from analysis.blas import blas_threads
 
-        return nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
+    return blas_threads(1)
 
 
 def run_jackknife(payload: BootstrapPayload, case_ids: Sequence[int]) -> list[tuple[int, int,
