@@ -874,13 +874,19 @@ def _dyadic_row(h, parts, d, base, alpha, det):
     # both partners of an alliance are rows here: their errors are not independent, so
     # the SEs are clustered by alliance (CR1, as Stata/sandwich::vcovCL) when ids are known
     alliance = d.loc[sub.index, "alliance_id"] if "alliance_id" in d.columns else None
-    if alliance is not None and alliance.notna().all() and alliance.nunique() >= 10:
-        groups = pd.factorize(alliance)[0]
+    if alliance is not None and alliance.notna().any():
+        # a row without an id is a cluster of its own (it pairs with nobody)
+        groups = pd.factorize(alliance.astype("string").fillna(
+            pd.Series([f"\x00row{i}" for i in range(len(alliance))], index=alliance.index)))[0]
+        n_cl = int(groups.max()) + 1
         cov = {"cov_type": "cluster", "cov_kwds": {"groups": groups}}
-        se_how = f"SE clustered by alliance ({alliance.nunique()} alliances)"
+        se_how = f"SE clustered by alliance ({n_cl} clusters)"
+        if n_cl < 30:
+            se_how += "; few clusters, so the clustered SE is itself imprecise"
     else:
         cov = {"cov_type": "HC3"}
-        se_how = "HC3 SE (no alliance ids: rows of one alliance treated as independent)"
+        se_how = ("HC3 SE (the data have no alliance ids: rows of one alliance treated as "
+                  "independent)")
     fa = sm.OLS(z[y], sm.add_constant(z[[a]])).fit(use_t=True, **cov)
     fb = sm.OLS(z[y], sm.add_constant(z[[b]])).fit(use_t=True, **cov)
     diff = float(fa.rsquared - fb.rsquared)

@@ -61,3 +61,19 @@ def test_h10_without_alliance_ids_falls_back_to_hc3(scored: pd.DataFrame) -> Non
     h = hyp.load_hypotheses().get("H10")
     row = hyp._dyadic_row(h, h.parts(), scored.drop(columns="alliance_id"), [], 0.05, {})
     assert "HC3" in row["note"] and np.isfinite(row["se"])
+
+
+def test_h10_row_without_alliance_id_is_its_own_cluster(scored: pd.DataFrame) -> None:
+    h = hyp.load_hypotheses().get("H10")
+    parts = h.parts()
+    d = scored.copy()
+    y, a, b = parts["y"], parts["a"], parts["b"]
+    sub = d[[y, a, b]].apply(pd.to_numeric, errors="coerce").dropna()
+    d.loc[sub.index[0], "alliance_id"] = np.nan
+    row = hyp._dyadic_row(h, parts, d, [], 0.05, {})
+    ids = d.loc[sub.index, "alliance_id"].astype("string").fillna("lonely-row")
+    groups = pd.factorize(ids)[0]
+    z = (sub - sub.mean()) / sub.std(ddof=1)
+    assert row["se"] == pytest.approx(_cr1_se(z[y].to_numpy(), z[a].to_numpy(), groups),
+                                      rel=1e-10)
+    assert f"{len(np.unique(groups))} clusters" in row["note"]
