@@ -89,7 +89,8 @@ def _value_of(answer: Answer) -> Any:
 
 
 def _answer_language(pages: list[tuple[datetime, str]] | None, default: str) -> str:
-    """The language most pages were answered in (a tie goes to the later pages);
+    """The language most pages were answered in (each page once, in the language of its
+    latest submission; a tie goes to the language used later);
     ``default`` (the invitation's language) when no page recorded one."""
     if not pages:
         return default
@@ -593,14 +594,19 @@ class ResponseStore:
             )
         page_time: dict[tuple[int, str], float] = {}
         last_submit: dict[int, datetime] = {}
-        page_langs: dict[int, list[tuple[datetime, str]]] = {}
+        last_lang: dict[tuple[int, str], tuple[datetime, str]] = {}
         for rid, page, duration, submitted, lang in subs:
-            if lang is not None:
-                page_langs.setdefault(rid, []).append((submitted, lang))
+            # a page submitted again (after going back) counts once, in its latest language
+            if lang is not None and ((rid, page) not in last_lang
+                                     or submitted >= last_lang[(rid, page)][0]):
+                last_lang[(rid, page)] = (submitted, lang)
             if duration is not None:
                 page_time[(rid, page)] = page_time.get((rid, page), 0.0) + duration
             if rid not in last_submit or submitted > last_submit[rid]:
                 last_submit[rid] = submitted
+        page_langs: dict[int, list[tuple[datetime, str]]] = {}
+        for (rid, _page), entry in last_lang.items():
+            page_langs.setdefault(rid, []).append(entry)
         kinds = self._field_kinds()
         records = []
         for respondent, invitation, wave in keep:

@@ -64,3 +64,19 @@ def test_migration_0002_adds_the_column_to_an_0001_database(tmp_path) -> None:  
     assert current_revision(engine) == head_revision()
     assert "language" in {c["name"] for c in inspect(engine).get_columns("page_submissions")}
     engine.dispose()
+
+
+def test_a_page_submitted_again_counts_once(store: ResponseStore) -> None:
+    create_study(store, "pilot")
+    token = create_invitations(store, "pilot", n=1, language="en")[0].token
+    pages = list(full_response(1).items())[:-1]  # stop before the last page
+    t0 = utcnow()
+    for i, (page, answers) in enumerate(pages):
+        store.submit_page(token, page, answers, submission_key=f"{page}-1",
+                          now=t0 + timedelta(seconds=i), language="en")
+    first, answers = pages[0]
+    for k in range(len(pages) + 2):  # back to page 1 again and again, now in German
+        store.submit_page(token, first, answers, submission_key=f"again-{k}",
+                          now=t0 + timedelta(seconds=100 + k), language="de")
+    wide = store.wide("pilot")
+    assert len(pages) >= 3 and list(wide["language"]) == ["en"]  # 1 page de, 2+ en
