@@ -72,10 +72,18 @@ def _load_json(path: str) -> dict[str, Any]:
 
 def _study(study: str, db: str | None) -> tuple[dict[str, Any], Any]:
     """Fieldwork figures and completed responses of ``study`` in the response store."""
-    from instruments.invitations import fieldwork_figures
-    from instruments.store import ResponseStore
+    from sqlalchemy.engine import make_url
 
-    store = ResponseStore(db)
+    from instruments.invitations import fieldwork_figures
+    from instruments.store import ResponseStore, resolve_url
+
+    url = resolve_url(db)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and \
+            not Path(parsed.database).is_file():
+        raise DataError(f"There is no response store at {parsed.database!r} (--db or "
+                        "$ALLIANCE_SURVEY_DB); nothing was created.")
+    store = ResponseStore(url)
     try:
         return fieldwork_figures(store, study), store.wide(study, completed_only=True)
     finally:
@@ -88,6 +96,8 @@ def handle(args: argparse.Namespace) -> int:
 
     if args.data is None and args.study is None:
         raise DataError("Give a data file (DATA) or a study in the response store (--study).")
+    if args.db is not None and args.study is None:
+        raise DataError("--db names the response store of --study; give --study NAME too.")
     fieldwork, data, data_sha = None, None, None
     if args.study is not None:
         fieldwork, wide = _study(args.study, args.db)

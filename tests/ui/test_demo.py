@@ -134,3 +134,16 @@ def test_report_from_the_store_has_fieldwork_figures(tmp_path, subset, capsys) -
     # neither DATA nor --study: one clear message, exit status 2
     assert main(["report", "--out", str(tmp_path / "x.html")]) == 2
     assert "Give a data file" in capsys.readouterr().err
+
+
+def test_report_study_without_a_store_creates_nothing(tmp_path, capsys) -> None:
+    missing = tmp_path / "nowhere" / "store.sqlite"
+    code = main(["report", "--study", "demo", "--db", f"sqlite:///{missing}",
+                 "--out", str(tmp_path / "r.html")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "no response store" in err and str(missing) in err
+    assert not missing.exists() and not missing.parent.exists()
+    assert main(["report", str(DEMO_CSV), "--db", "sqlite:///x.sqlite",
+                 "--out", str(tmp_path / "r.html")]) == 2
+    assert "give --study" in capsys.readouterr().err
