@@ -449,6 +449,8 @@ def _invariance(syntax: str, data: pd.DataFrame, group: str, items: list[str],
     merges: dict[str, list[list[float]]] = {}
     if estimator == "WLSMV":
         kwargs["ordered"] = items
+        if missing == "listwise":  # the categories that count are those of the rows used
+            sub = sub[sub[items].notna().all(axis=1).to_numpy()]
         sub, merges = collapse_empty_categories(sub, items, group)
         # the levels share each group's statistics; recoded data get their own cache key
         kwargs["ordinal_cache"] = cache
