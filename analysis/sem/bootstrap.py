@@ -652,13 +652,23 @@ def _run_batched(payload: BootstrapPayload, samples: list[tuple[int, list[np.nda
                 out.append((i, FAILED, None))
         if not stats:
             continue
+        batch_errors = (EstimationError, ModelSpecificationError, np.linalg.LinAlgError,
+                        FloatingPointError, ValueError)
         try:
             X, f, conv = _batch_bfgs(_BatchML(payload.model, stats), payload.x_full,
                                      payload.hinv0)
-        except (EstimationError, ModelSpecificationError, np.linalg.LinAlgError,
-                FloatingPointError, ValueError):
+        except batch_errors:
+            # one draw broke the batch: refit each draw alone (a draw's result does not
+            # depend on its batch, so the others come out as in any other chunking)
             X, f, conv = (np.full((len(stats), q), np.nan), np.full(len(stats), np.inf),
                           np.zeros(len(stats), dtype=bool))
+            for j, st in enumerate(stats):
+                try:
+                    xj, fj, cj = _batch_bfgs(_BatchML(payload.model, [st]), payload.x_full,
+                                             payload.hinv0)
+                except batch_errors:
+                    continue
+                X[j], f[j], conv[j] = xj[0], fj[0], cj[0]
         status = np.full(len(stats), OK)
         for j in np.flatnonzero(~conv | ~np.isfinite(f)):  # rare: the general backend
             try:

@@ -101,3 +101,23 @@ def test_the_fast_path_itself_converges_to_the_general_estimate(payload):
         assert ok
         np.testing.assert_allclose(X[j], x_ref, rtol=0.0, atol=2e-5)
         np.testing.assert_allclose(f[j], ml.f_ml(bound, X[j], st), rtol=1e-12, atol=1e-14)
+
+
+def test_a_batch_that_fails_is_refitted_draw_by_draw(payload, monkeypatch):
+    """If one draw makes the batched fit raise, the others keep the results they get in
+    any other chunking (fault injected: every batch of more than one draw raises)."""
+    import analysis.sem.bootstrap as boot
+
+    together = run_draws(payload, DRAWS)
+    real = boot._batch_bfgs
+
+    def fragile(problem, x0, hinv0):
+        if problem.groups[0]["S"].shape[0] > 1:
+            raise FloatingPointError("injected")
+        return real(problem, x0, hinv0)
+
+    monkeypatch.setattr(boot, "_batch_bfgs", fragile)
+    alone = run_draws(payload, DRAWS)
+    assert [s for _, s, _ in alone] == [s for _, s, _ in together]
+    for (i, _, v), (j, _, w) in zip(together, alone, strict=True):
+        assert i == j and np.array_equal(v, w)
