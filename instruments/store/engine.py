@@ -46,13 +46,38 @@ def resolve_url(url: str | None = None) -> str:
     return chosen
 
 
+def _ensure_wal(cursor) -> None:  # noqa: ANN001
+    """Switch the file to WAL once (the mode is stored in the file).
+
+    Changing the journal mode needs the database to itself, and SQLite may answer
+    "database is locked" at once instead of waiting when many connections open a new
+    file together; retry with a short, jittered pause up to the busy timeout.
+    """
+    import random
+    import sqlite3
+    import time
+
+    if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+        return
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000.0
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            text = str(exc).lower()
+            if ("locked" not in text and "busy" not in text) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005 + 0.02 * random.random())
+
+
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ANN001
     # Hand transaction control to SQLAlchemy's "begin" event below.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        _ensure_wal(cursor)
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
     finally:
