@@ -729,9 +729,9 @@ def fit_measurement_model(
 
     method = None
     if method_checks:
-        from analysis.sem.wls import _one_blas_thread
+        from analysis.blas import blas_threads
 
-        with _one_blas_thread():  # small matrices: BLAS threads cost more than they gain
+        with blas_threads(1):  # small matrices: BLAS threads cost more than they gain
             method = _method_checks(data, scores, blocks, inst, warnings)
 
     out = {

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.blas import blas_threads
 from instruments.errors import AllianceSurveyError, ModelSpecificationError
 
 __all__ = ["PowerPayload", "PowerResult", "mc_se", "plot_power", "power_analysis",
@@ -73,12 +74,6 @@ def _context(population_path: str | None) -> tuple[Any, Any]:
     return load_population(population_path), load_instrument()
 
 
-def _one_blas_thread():
-    from analysis.blas import blas_threads
-
-    return blas_threads(1)
-
-
 def run_replications(payload: PowerPayload, task_ids: Sequence[int]) -> list[tuple]:
     """Run replications ``task_ids`` (task ``t`` = size index ``t // reps``, replication
     ``t % reps``); returns ``(task, n, rep, rows or None, error or None)`` each, where
@@ -89,7 +84,7 @@ def run_replications(payload: PowerPayload, task_ids: Sequence[int]) -> list[tup
 
     population, instrument = _context(payload.population_path)
     out = []
-    with _one_blas_thread(), warnings.catch_warnings():
+    with blas_threads(1), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for t in task_ids:
             k, rep = divmod(int(t), payload.reps)

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from analysis.blas import blas_threads
 from instruments.errors import DataError, EstimationError, ModelSpecificationError
 
 __all__ = [
@@ -604,7 +605,9 @@ def run_draws(payload: BootstrapPayload, draw_ids: Sequence[int]) -> list[tuple[
     """
     dp = _defined(payload)
     out = []
-    with _one_blas_thread():
+    # one BLAS thread: a draw's matrices are small (threads only cost), and the same
+    # thread count everywhere keeps the draws identical serially, on processes and Dask
+    with blas_threads(1):
         samples = []
         for i in draw_ids:
             child = np.random.SeedSequence(entropy=payload.entropy, spawn_key=(int(i),))
@@ -703,22 +706,13 @@ def _run_batched(payload: BootstrapPayload, samples: list[tuple[int, list[np.nda
     return out
 
 
-def _one_blas_thread():
-    """Context with one BLAS thread: the matrices of a draw are small (threads only cost),
-    and the same thread count everywhere keeps the rounding -- and so the draws --
-    identical serially, in worker processes and on Dask workers."""
-    from analysis.blas import blas_threads
-
-    return blas_threads(1)
-
-
 def run_jackknife(payload: BootstrapPayload, case_ids: Sequence[int]) -> list[tuple[int, int,
                                                                                    Any]]:
     """Leave-one-out refits for the cases ``case_ids`` (numbered across groups)."""
     sizes = np.cumsum([0] + [y.shape[0] for y in payload.arrays])
     dp = _defined(payload)
     out = []
-    with _one_blas_thread():
+    with blas_threads(1):
         for i in case_ids:
             g = int(np.searchsorted(sizes, i, side="right") - 1)
             arrays = list(payload.arrays)

@@ -50,20 +50,8 @@ import numpy as np
 from scipy import linalg
 from scipy.stats import chi2
 
+from analysis.blas import blas_threads
 from instruments.errors import EstimationError
-
-
-def _one_blas_thread() -> Any:
-    """Context with one BLAS thread for the estimation and test steps.
-
-    Their matrices are small (statistics x parameters, parameters squared) and LAPACK
-    calls on them run many small BLAS operations; with several threads the
-    synchronisation costs more than it gains (see :mod:`analysis.blas`).  Only the
-    accumulation of Gamma (:mod:`analysis.sem.ordinal`) uses all cores.
-    """
-    from analysis.blas import blas_threads
-
-    return blas_threads(1)
 
 __all__ = [
     "DWLSTest",
@@ -872,7 +860,7 @@ def scaled_difference_test(fit0: Any, fit1: Any) -> dict[str, float]:
 
     # In R: lavTestLRT(fit0, fit1)   # for estimator = "WLSMV"
     """
-    with _one_blas_thread():
+    with blas_threads(1):  # small matrices: threads cost more than they gain
         return _scaled_difference(fit0, fit1)
 
 
@@ -1139,7 +1127,7 @@ def fit_wlsmv(model: Any, data: list[Any], options: Mapping[str, Any],
 
     ostats = _wlsmv_inputs(model, data, str(options.get("missing", "listwise")),
                            cache=options.get("ordinal_cache"))
-    with _one_blas_thread():
+    with blas_threads(1):  # small matrices: threads cost more than they gain
         return _fit_from_stats(model, data, options, start, ostats, FitState)
 
 
