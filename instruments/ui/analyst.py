@@ -14,16 +14,10 @@ from typing import Any
 import streamlit as st
 
 from instruments.errors import AllianceSurveyError
+from instruments.invitations import fieldwork_figures
 
 #: Fewer completed responses than this: the analysis is not offered.
 MIN_RESPONSES = 10
-
-
-def fieldwork_figures(store: Any, study: str) -> dict[str, Any]:
-    """Invitations, started, completed, response rate, ... as a plain dict (JSON-ready)."""
-    from instruments.invitations import fieldwork_figures as figures
-
-    return figures(store, study)
 
 
 def study_report(store: Any, study: str, *, seed: int, bootstrap: int,
