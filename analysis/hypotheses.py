@@ -875,9 +875,9 @@ def _dyadic_row(h, parts, d, base, alpha, det):
     # the SEs are clustered by alliance (CR1, as Stata/sandwich::vcovCL) when ids are known
     alliance = d.loc[sub.index, "alliance_id"] if "alliance_id" in d.columns else None
     if alliance is not None and alliance.notna().any():
-        # a row without an id is a cluster of its own (it pairs with nobody)
-        groups = pd.factorize(alliance.astype("string").fillna(
-            pd.Series([f"\x00row{i}" for i in range(len(alliance))], index=alliance.index)))[0]
+        groups = pd.factorize(alliance)[0]
+        lonely = groups < 0  # a row without an id is a cluster of its own
+        groups[lonely] = groups.max() + 1 + np.arange(int(lonely.sum()))
         n_cl = int(groups.max()) + 1
         cov = {"cov_type": "cluster", "cov_kwds": {"groups": groups}}
         se_how = f"SE clustered by alliance ({n_cl} clusters)"
