@@ -96,8 +96,4 @@ def blas_threads(limit: int | None) -> AbstractContextManager:
     """
     if limit is None:
         return nullcontext()
-    try:
-        import threadpoolctl  # noqa: F401
-    except ImportError:  # pragma: no cover - threadpoolctl is a dependency
-        return nullcontext()
     return _Limit(limit)

@@ -50,10 +50,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _read(path: str) -> Any:
-    try:
-        from analysis.io import read_data
-    except ImportError:  # pragma: no cover - older layout
-        from analysis.simulate import read_data
+    from analysis.io import read_data
+
     return read_data(path)
 
 
