@@ -26,7 +26,7 @@ system-deps:
 	bash scripts/ensure-system-deps.sh
 
 test: setup system-deps lint
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -m "not slow"
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -8,7 +8,7 @@ import sys
 
 from analysis import __version__
 from analysis.commands import COMMANDS
-from instruments.errors import AllianceSurveyError
+from analysis.errors import AllianceSurveyError
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,7 +1,7 @@
 """Executors for embarrassingly parallel work: serially, on local processes or on Dask.
 
 The bootstrap (:mod:`analysis.sem.bootstrap`) and the Monte Carlo power analysis
-(:mod:`analysis.power`) split their work into *tasks* numbered ``0 .. n-1``.  A task's
+(:mod:`analysis.study.power`) split their work into *tasks* numbered ``0 .. n-1``.  A task's
 result depends only on (payload, task number) -- every task draws its random numbers
 from its own ``numpy.random.SeedSequence`` child -- so the result is identical whichever
 executor runs it and in which order the chunks finish.  An executor runs
@@ -26,7 +26,7 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from instruments.errors import AllianceSurveyError
+from analysis.errors import AllianceSurveyError
 
 __all__ = [
     "DaskExecutor",

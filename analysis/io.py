@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from instruments.errors import DataError
+from analysis.errors import DataError
 
 #: Identifier / free-text columns of the canonical wide layout, read as text.
 TEXT_COLUMNS = ("respondent_id", "alliance_id", "firm_role", "language", "comment")
@@ -41,7 +41,7 @@ def read_data(path: str | Path) -> pd.DataFrame:
         if suffix == ".parquet":
             return pd.read_parquet(p)
         if suffix == ".sav":
-            from instruments.spss import read_sav
+            from instruments.instrument.spss import read_sav
 
             frame, _ = read_sav(p)
             return frame

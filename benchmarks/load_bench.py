@@ -135,7 +135,7 @@ def _percentiles(lat: list[float]) -> dict[str, float]:
 
 def run(url: str, n_respondents: int = 50) -> dict[str, Any]:
     """``n_respondents`` threads walking the questionnaire at once against ``url``."""
-    from instruments.invitations import create_invitations, create_study
+    from instruments.fieldwork.invitations import create_invitations, create_study
     from instruments.store import ResponseStore
 
     store = ResponseStore(url)
@@ -186,7 +186,7 @@ def _writer(url: str, jobs: list[tuple[int, str]], log_path: str, delay: float) 
 
 
 def _started(store: Any, token: str) -> bool:
-    from instruments.errors import ResponseError
+    from analysis.errors import ResponseError
 
     try:
         store.state(token)
@@ -197,7 +197,7 @@ def _started(store: Any, token: str) -> bool:
 
 def fault_test(n_respondents: int = 50, n_writers: int = 5) -> dict[str, Any]:
     """SIGKILL a writer mid-run and restart PostgreSQL; nothing acknowledged may be lost."""
-    from instruments.invitations import create_invitations, create_study
+    from instruments.fieldwork.invitations import create_invitations, create_study
     from instruments.store import ResponseStore
     from instruments.store.localpg import start_server
 

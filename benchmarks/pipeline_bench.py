@@ -1,6 +1,6 @@
 """The full analysis pipeline on large simulated samples: time per stage and peak memory.
 
-Pipeline (``analysis.study.analyze_study`` then ``analysis.report.build_report``): scoring
+Pipeline (``analysis.study.pipeline.analyze_study`` then ``analysis.report.build_report``): scoring
 and data-quality flags -> reliability -> measurement model (CFA of all scales) ->
 hypothesis tests (composite path model, bootstrap mediation, moderation, ...) -> dyadic
 section -> HTML report.  Stage times come from analyze_study's progress messages.  Each
@@ -33,8 +33,8 @@ from benchmarks.common import ROOT, peak_rss_mib
 
 def measure(n: int, bootstrap: int = 200, seed: int = 1, report: bool = True) -> dict[str, Any]:
     """Simulate ``n`` respondents (not timed), then time every pipeline stage."""
-    from analysis.simulate import load_population, simulate_study
-    from analysis.study import analyze_study
+    from analysis.study.pipeline import analyze_study
+    from analysis.study.simulate import load_population, simulate_study
 
     warnings.simplefilter("ignore")
     t = time.perf_counter()
@@ -76,9 +76,9 @@ def measure(n: int, bootstrap: int = 200, seed: int = 1, report: bool = True) ->
 def measure_light(n: int, bootstrap: int = 10, seed: int = 1) -> dict[str, Any]:
     """Scoring and the hypothesis tests only (no measurement model, no report): the
     smoke version of :func:`measure` for CI."""
-    from analysis.hypotheses import test_hypotheses
-    from analysis.scoring import score
-    from analysis.simulate import load_population, simulate_study
+    from analysis.study.hypotheses import test_hypotheses
+    from analysis.study.scoring import score
+    from analysis.study.simulate import load_population, simulate_study
 
     warnings.simplefilter("ignore")
     data = simulate_study(n, seed=seed, population=load_population())

@@ -9,7 +9,7 @@ def run(ns: list[int], reps: int, seed: int = 2026, workers: int | None = None,
         n_boot: int = 200, plot: str | None = None) -> dict[str, Any]:
     """Power table (hypothesis x n) with Monte Carlo SEs, wall time and executor."""
     from analysis.distributed import make_executor
-    from analysis.power import plot_power, power_analysis
+    from analysis.study.power import plot_power, power_analysis
 
     with make_executor(None, workers) as ex:
         res = power_analysis(ns, reps, seed, executor=ex, n_boot=n_boot, progress=False)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.hypotheses import test_hypotheses
-from analysis.latent_interaction import latent_interaction
+from analysis.stats.latent_interaction import latent_interaction
+from analysis.study.hypotheses import test_hypotheses
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from instruments.errors import (
+from analysis.errors import (
     AllianceSurveyError,
     DataError,
     EstimationError,
@@ -15,17 +15,17 @@ from instruments.errors import (
 
 # Exported lazily so that importing the error classes stays fast (no pydantic/pandas).
 _LAZY = {
-    "load_instrument": "instruments.loader",
-    "Instrument": "instruments.schema",
-    "Scale": "instruments.schema",
-    "Item": "instruments.schema",
-    "ResponseList": "instruments.schema",
-    "Question": "instruments.schema",
-    "AttentionCheck": "instruments.schema",
-    "Section": "instruments.schema",
-    "write_sav": "instruments.spss",
-    "read_sav": "instruments.spss",
-    "render_codebook": "instruments.codebook",
+    "load_instrument": "instruments.instrument.loader",
+    "Instrument": "instruments.instrument.schema",
+    "Scale": "instruments.instrument.schema",
+    "Item": "instruments.instrument.schema",
+    "ResponseList": "instruments.instrument.schema",
+    "Question": "instruments.instrument.schema",
+    "AttentionCheck": "instruments.instrument.schema",
+    "Section": "instruments.instrument.schema",
+    "write_sav": "instruments.instrument.spss",
+    "read_sav": "instruments.instrument.spss",
+    "render_codebook": "instruments.instrument.codebook",
 }
 
 __all__ = [

@@ -3,7 +3,7 @@
 
 Simulates ``--seeds`` studies of ``--n`` respondents (``--dyads`` of them in dyads) from a
 population model, runs the hypothesis runner on each exactly as the recovery test does
-(``analysis.hypotheses.test_hypotheses``, default settings, ``--boot`` bootstrap draws for
+(``analysis.study.hypotheses.test_hypotheses``, default settings, ``--boot`` bootstrap draws for
 the mediation CI) and prints, per hypothesis, the share of studies with verdict
 "supported" with its Monte Carlo SE, the mean estimate and, for the inverted-U test, the
 diagnostics of the Lind-Mehlum test.
@@ -42,8 +42,8 @@ class Payload:
 
 @lru_cache(maxsize=2)
 def _context(path: str | None):
-    from analysis.simulate import load_population
-    from instruments.loader import load_instrument
+    from analysis.study.simulate import load_population
+    from instruments.instrument.loader import load_instrument
 
     return load_population(path), load_instrument()
 
@@ -52,8 +52,8 @@ def run_seeds(payload: Payload, tasks):
     """One simulated study per task; rows of (hypothesis, verdict, estimate, p, extras)."""
     import numpy as np
 
-    from analysis.hypotheses import test_hypotheses
-    from analysis.simulate import simulate_study
+    from analysis.study.hypotheses import test_hypotheses
+    from analysis.study.simulate import simulate_study
 
     pop, inst = _context(payload.population)
     out = []

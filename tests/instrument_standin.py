@@ -1,4 +1,4 @@
-"""A small stand-in instrument following the ``instruments.loader`` contract.
+"""A small stand-in instrument following the ``instruments.instrument.loader`` contract.
 
 Used by the simulation / scoring / quality tests for hand-made cases that must
 not depend on the real questionnaire's wording or reverse keys.
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from instruments.errors import DataError
+from analysis.errors import DataError
 
 N_ITEMS = {
     "info_sharing": 5,

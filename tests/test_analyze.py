@@ -1,4 +1,4 @@
-"""analysis.study.analyze_study and ``alliance-survey analyze``: the JSON contract."""
+"""analysis.study.pipeline.analyze_study and ``alliance-survey analyze``: the JSON contract."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from analysis.cli import main
-from analysis.simulate import simulate_study, write_data
-from analysis.study import HYPOTHESIS_KEYS, TOP_KEYS, analyze_study, to_json, verdict_table
+from analysis.study.pipeline import HYPOTHESIS_KEYS, TOP_KEYS, analyze_study, to_json, verdict_table
+from analysis.study.simulate import simulate_study, write_data
 
 SCRAMBLED = "value_appropriation"
 

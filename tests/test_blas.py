@@ -44,7 +44,7 @@ def test_gamma_is_the_same_with_any_number_of_threads():
 
 
 def test_analyze_study_runs_with_one_blas_thread(monkeypatch):
-    import analysis.study as study
+    import analysis.study.pipeline as study
 
     seen = []
 

@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 
 from analysis.cli import main
-from instruments.codebook import COLUMNS, render_codebook, variables_table
-from instruments.errors import InstrumentError
-from instruments.loader import load_instrument
-from instruments.schema import Instrument
+from analysis.errors import InstrumentError
+from instruments.instrument.codebook import COLUMNS, render_codebook, variables_table
+from instruments.instrument.loader import load_instrument
+from instruments.instrument.schema import Instrument
 
 
 @pytest.fixture(scope="module")

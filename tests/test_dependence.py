@@ -1,4 +1,4 @@
-"""Dependence indices (analysis/dependence.py) on hand-made numbers."""
+"""Dependence indices (analysis/study/dependence.py) on hand-made numbers."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.dependence import DYAD_COLUMNS, INDEX_COLUMNS, dependence_indices, dyad_indices
-from instruments.errors import DataError
+from analysis.errors import DataError
+from analysis.study.dependence import DYAD_COLUMNS, INDEX_COLUMNS, dependence_indices, dyad_indices
 
 
 @pytest.mark.parametrize(

@@ -17,10 +17,10 @@ from analysis.distributed import (
     chunks_of,
     make_executor,
 )
-from analysis.power import power_analysis
+from analysis.errors import AllianceSurveyError
 from analysis.sem import compile_model
 from analysis.sem.bootstrap import bootstrap
-from instruments.errors import AllianceSurveyError
+from analysis.study.power import power_analysis
 from tests.parity import REFERENCE_DIR, load_reference
 
 REF = load_reference("sem_boot/poldem_indirect.json")

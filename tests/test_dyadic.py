@@ -1,4 +1,4 @@
-"""analysis.dyadic on the demo study and small hand-made cases: output, NaN policy, errors."""
+"""analysis.stats.dyadic on the demo study and small hand-made cases: output, NaN policy, errors."""
 
 from __future__ import annotations
 
@@ -10,19 +10,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.dyadic import (
+from analysis.errors import DataError
+from analysis.stats.dyadic import (
     MIN_DYADS,
     RWG_CUTOFF,
     apim_syntax,
     dyad_wide,
-    dyadic_analysis,
     icc,
     pair_dyads,
     rwg_j,
 )
-from analysis.scoring import score
-from instruments.errors import DataError
-from instruments.loader import load_instrument
+from analysis.study.dyads import dyadic_analysis
+from analysis.study.scoring import score
+from instruments.instrument.loader import load_instrument
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "demo" / "alliance_demo.csv"
 

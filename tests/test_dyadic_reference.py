@@ -1,4 +1,4 @@
-"""analysis.dyadic against R (multilevel 2.7, lavaan 0.6.14, psych 2.2.9).
+"""analysis.stats.dyadic against R (multilevel 2.7, lavaan 0.6.14, psych 2.2.9).
 
 ``tests/reference/dyadic/make_dyadic_reference.R`` computes ICC(1), ICC(2), r_wg(j),
 the APIM and Williams' t on the committed simulated dyads (``dyads_sim.csv``).
@@ -10,10 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.dyadic import dyadic_analysis, pair_dyads, rwg_j
-from analysis.scoring import reverse_key, score
-from analysis.simulate import read_data
-from instruments.loader import load_instrument
+from analysis.stats.dyadic import pair_dyads, rwg_j
+from analysis.study.dyads import dyadic_analysis
+from analysis.study.scoring import reverse_key, score
+from analysis.study.simulate import read_data
+from instruments.instrument.loader import load_instrument
 from tests.parity import EST_ATOL, EST_RTOL, REFERENCE_DIR, assert_close, load_reference
 
 REF = load_reference("dyadic/dyads_sim.json")

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 import yaml
 
-import analysis.hypotheses as hyp
-from analysis.simulate import load_population, simulate_study
-from instruments.errors import InstrumentError, ModelSpecificationError
+import analysis.study.hypotheses as hyp
+from analysis.errors import InstrumentError, ModelSpecificationError
+from analysis.study.simulate import load_population, simulate_study
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +22,7 @@ def population():
 
 @pytest.fixture(scope="module")
 def truth(population) -> dict[str, dict[str, float]]:
-    """True coefficients by hypothesis id from analysis/population.yaml."""
+    """True coefficients by hypothesis id from analysis/study/population.yaml."""
     out: dict[str, dict[str, float]] = {}
     for lhs, eq in population.spec["structural"].items():
         for term in eq["terms"]:

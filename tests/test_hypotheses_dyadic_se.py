@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import hypotheses as hyp
-from analysis.scoring import score
+from analysis.study import hypotheses as hyp
+from analysis.study.scoring import score
 
 DEMO = "data/demo/alliance_demo.csv"
 

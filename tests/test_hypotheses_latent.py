@@ -1,4 +1,4 @@
-"""The latent-interaction alternative of the moderation hypotheses (analysis.hypotheses).
+"""The latent-interaction alternative of the moderation hypotheses (analysis.study.hypotheses).
 
 The statistics of the latent model itself are checked against lavaan in
 ``tests/test_latent_interaction.py``; here: that the runner feeds it the right
@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 import yaml
 
-import analysis.hypotheses as hyp
-from instruments.errors import EstimationError, InstrumentError, ModelSpecificationError
+import analysis.study.hypotheses as hyp
+from analysis.errors import EstimationError, InstrumentError, ModelSpecificationError
 from tests.parity import REFERENCE_DIR, assert_close
 
 DECLARATION = {
@@ -49,7 +49,7 @@ def declaration(tmp_path_factory) -> hyp.HypothesisSet:
 
 @pytest.fixture(scope="module")
 def data() -> pd.DataFrame:
-    from analysis.simulate import simulate_study
+    from analysis.study.simulate import simulate_study
 
     return simulate_study(n=300, seed=3, missing=0.02)
 
@@ -129,7 +129,7 @@ def test_variable_without_indicators_leaves_the_regression_result(run):
 
 
 def test_non_convergence_is_reported_not_fatal(data, declaration, monkeypatch):
-    import analysis.latent_interaction as li
+    import analysis.stats.latent_interaction as li
 
     def fail(*args, **kwargs):
         raise EstimationError("The latent interaction model did not converge (test).")
@@ -156,8 +156,8 @@ def test_latent_alternative_can_be_switched_off(data, declaration):
 # --------------------------------------------------------------------------- indicators
 @pytest.fixture(scope="module")
 def prepared(data, declaration):
-    from analysis.scoring import reverse_key, score
-    from instruments.loader import load_instrument
+    from analysis.study.scoring import reverse_key, score
+    from instruments.instrument.loader import load_instrument
 
     inst = load_instrument()
     d, _, full = hyp.prepare_scores(data, score(data, inst), declaration, inst)
@@ -197,7 +197,7 @@ def test_reference_sample_is_what_the_runner_builds():
     spec.loader.exec_module(mod)
     built = mod.build()
     stored = pd.read_csv(mod.OUT)
-    again = ("If analysis/population.yaml or the simulator changed on purpose, regenerate: "
+    again = ("If analysis/study/population.yaml or the simulator changed on purpose, regenerate: "
              "python tests/reference/latent_interaction/make_alliance_sample.py && Rscript "
              "tests/reference/latent_interaction/make_reference.R")
     assert list(built.columns) == list(stored.columns) and len(built) == len(stored), again
@@ -228,7 +228,7 @@ def test_analyze_json_carries_the_latent_interaction(tmp_path, data):
             assert lat is None, h["id"]
     assert any(h["method"] == "moderation" for h in doc["hypotheses"])
     # the terminal table lists the latent alternative under the verdicts
-    from analysis.study import verdict_table
+    from analysis.study.pipeline import verdict_table
 
     text = verdict_table(doc)
     block = text[text.index("Latent interaction (product indicators"):]
@@ -242,8 +242,8 @@ def test_analyze_json_carries_the_latent_interaction(tmp_path, data):
 def test_improper_latent_solution_is_flagged_in_the_note(monkeypatch, tmp_path):
     import dataclasses
 
-    import analysis.latent_interaction as li
-    from analysis.simulate import simulate_study
+    import analysis.stats.latent_interaction as li
+    from analysis.study.simulate import simulate_study
 
     data = simulate_study(n=300, seed=3)  # complete items: listwise, a quick fit
 

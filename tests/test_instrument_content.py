@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from instruments.loader import load_instrument
-from instruments.schema import ID_PATTERN, Instrument
+from instruments.instrument.loader import load_instrument
+from instruments.instrument.schema import ID_PATTERN, Instrument
 
 EXPECTED_ITEMS = {
     "info_sharing": 5,
@@ -204,7 +204,7 @@ def test_consent_and_screening(inst: Instrument) -> None:
 
 
 def test_unknown_variable_and_language_raise(inst: Instrument) -> None:
-    from instruments.errors import InstrumentError
+    from analysis.errors import InstrumentError
 
     with pytest.raises(InstrumentError, match="no item"):
         inst.item_text("trust_9")

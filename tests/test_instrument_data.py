@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from instruments.errors import DataError
-from instruments.loader import load_instrument
-from instruments.schema import Instrument, Question
+from analysis.errors import DataError
+from instruments.instrument.loader import load_instrument
+from instruments.instrument.schema import Instrument, Question
 
 
 def valid_data(inst: Instrument, n: int = 30, seed: int = 7, missing: float = 0.05) -> pd.DataFrame:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from instruments.errors import InstrumentError
-from instruments.loader import PACKAGE_DIR, load_instrument
+from analysis.errors import InstrumentError
+from instruments.instrument.loader import PACKAGE_DIR, load_instrument
 
 
 def copy_instrument(dest: Path) -> Path:

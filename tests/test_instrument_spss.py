@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from instruments.errors import DataError
-from instruments.loader import load_instrument
-from instruments.schema import Instrument
-from instruments.spss import read_sav, write_sav
+from analysis.errors import DataError
+from instruments.instrument.loader import load_instrument
+from instruments.instrument.schema import Instrument
+from instruments.instrument.spss import read_sav, write_sav
 from tests.test_instrument_data import valid_data
 
 

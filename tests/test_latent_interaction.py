@@ -1,4 +1,4 @@
-"""Latent interaction by double-mean-centred product indicators (analysis.latent_interaction).
+"""Latent interaction by double-mean-centred product indicators (analysis.stats.latent_interaction).
 
 Reference values: ``tests/reference/latent_interaction/make_reference.R``
 (semTools::indProd + lavaan::sem) on HolzingerSwineford1939 and on a simulated
@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.latent_interaction import (
+from analysis.errors import DataError, EstimationError, ModelSpecificationError
+from analysis.stats.latent_interaction import (
     LatentInteractionResult,
     interaction_syntax,
     item_rest_correlations,
@@ -20,7 +21,6 @@ from analysis.latent_interaction import (
     product_indicators,
     rank_items,
 )
-from instruments.errors import DataError, EstimationError, ModelSpecificationError
 from tests.parity import (
     CHISQ_RTOL,
     EST_ATOL,
@@ -244,7 +244,7 @@ def _simulate(n: int, seed: int, b_xz: float = 0.3) -> pd.DataFrame:
 
 
 def test_recovers_a_known_interaction_where_composites_attenuate_it():
-    from analysis.regression import moderation
+    from analysis.stats.regression import moderation
 
     truth = 0.3
     d = _simulate(4000, seed=7, b_xz=truth)

@@ -1,4 +1,4 @@
-"""analysis.measurement on the demo study: JSON-ready output, flags, invariance, errors."""
+"""analysis.study.measurement on the demo study: JSON-ready output, flags, invariance, errors."""
 
 from __future__ import annotations
 
@@ -10,17 +10,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.measurement import (
+from analysis.errors import DataError, ModelSpecificationError
+from analysis.stats.reliability import measurement_blocks
+from analysis.stats.validity import THRESHOLDS
+from analysis.study.measurement import (
     HIGHER_ORDER,
     LEARNING_SCALES,
     fit_measurement_model,
     measurement_syntax,
 )
-from analysis.reliability import measurement_blocks
-from analysis.scoring import score
-from analysis.validity import THRESHOLDS
-from instruments.errors import DataError, ModelSpecificationError
-from instruments.loader import load_instrument
+from analysis.study.scoring import score
+from instruments.instrument.loader import load_instrument
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "demo" / "alliance_demo.csv"
 SCALES = [*LEARNING_SCALES, "trust", "marker"]

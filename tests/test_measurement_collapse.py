@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from analysis.measurement import collapse_empty_categories, fit_measurement_model
+from analysis.study.measurement import collapse_empty_categories, fit_measurement_model
 
 
 def test_collapse_rules_on_a_small_table() -> None:
@@ -28,7 +28,7 @@ def test_collapse_rules_on_a_small_table() -> None:
 
 
 def test_invariance_estimated_after_collapsing() -> None:
-    from analysis.simulate import simulate_study
+    from analysis.study.simulate import simulate_study
 
     data = simulate_study(n=120, dyads=20, seed=5)
     with warnings.catch_warnings():

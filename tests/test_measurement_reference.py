@@ -1,4 +1,4 @@
-"""analysis.measurement against lavaan 0.6.14 (tests/reference/measurement/).
+"""analysis.study.measurement against lavaan 0.6.14 (tests/reference/measurement/).
 
 The R script ``make_measurement_reference.R`` fits the syntax of
 ``measurement_syntax(scales=[learning x 3, trust])`` without and with the second-order
@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.measurement import LEARNING_SCALES, fit_measurement_model, measurement_syntax
-from instruments.loader import load_instrument
+from analysis.study.measurement import LEARNING_SCALES, fit_measurement_model, measurement_syntax
+from instruments.instrument.loader import load_instrument
 from tests.parity import (
     CHISQ_RTOL,
     EST_ATOL,

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.method_variance import (
+from analysis.errors import DataError, ModelSpecificationError
+from analysis.stats.method_variance import (
     harman_single_factor,
     marker_adjust,
     marker_adjusted_correlations,
@@ -14,8 +15,7 @@ from analysis.method_variance import (
     ulmc,
     ulmc_syntax,
 )
-from analysis.reliability import measurement_blocks
-from instruments.errors import DataError, ModelSpecificationError
+from analysis.stats.reliability import measurement_blocks
 from tests.parity import CHISQ_RTOL, EST_ATOL, EST_RTOL, FIT_ATOL, assert_close, load_reference
 from tests.test_reliability import BFI_REF, HS, HS_REF, bfi_reversed
 

@@ -1,4 +1,4 @@
-"""Monte Carlo power (analysis.power) and the ``alliance-survey power`` command."""
+"""Monte Carlo power (analysis.study.power) and the ``alliance-survey power`` command."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from analysis.distributed import SerialExecutor
-from analysis.power import mc_se, plot_power, power_analysis
-from instruments.errors import ModelSpecificationError
+from analysis.errors import ModelSpecificationError
+from analysis.study.power import mc_se, plot_power, power_analysis
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +25,7 @@ def test_mc_se_formula():
 
 
 def test_table_covers_every_confirmatory_hypothesis_and_n(small):
-    from analysis.hypotheses import load_hypotheses
+    from analysis.study.hypotheses import load_hypotheses
 
     conf = {h.id for h in load_hypotheses().hypotheses if not h.exploratory}
     tab = small.table

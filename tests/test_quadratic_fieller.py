@@ -1,4 +1,4 @@
-"""Fieller interval of the turning point in analysis.regression.quadratic (Lind & Mehlum)."""
+"""Fieller interval of the turning point in analysis.stats.regression.quadratic (Lind & Mehlum)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-import analysis.regression as reg
+import analysis.stats.regression as reg
 
 
 def _slope_t(data: pd.DataFrame, at: float, res: reg.QuadraticResult) -> float:

@@ -1,4 +1,4 @@
-"""Data-quality flags (analysis/quality.py)."""
+"""Data-quality flags (analysis/study/quality.py)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.quality import (
+from analysis.errors import DataError
+from analysis.study.quality import (
     longest_run,
     quality_flags,
     relative_speed_index,
     summarize_flags,
 )
-from analysis.simulate import simulate_study_with_truth
-from instruments.errors import DataError
-from instruments.loader import load_instrument
+from analysis.study.simulate import simulate_study_with_truth
+from instruments.instrument.loader import load_instrument
 from tests.instrument_standin import StandinInstrument
 
 STANDIN = StandinInstrument()

@@ -1,4 +1,4 @@
-"""analysis.regression against R (lm + sandwich HC3, lavaan) and hand-checked formulas.
+"""analysis.stats.regression against R (lm + sandwich HC3, lavaan) and hand-checked formulas.
 
 Reference: tests/reference/regression/make_reference.R (Holzinger-Swineford data).
 """
@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analysis import regression as reg
-from instruments.errors import DataError, ModelSpecificationError
+from analysis.errors import DataError, ModelSpecificationError
+from analysis.stats import regression as reg
 from tests.parity import EST_ATOL, EST_RTOL, REFERENCE_DIR, assert_close, load_reference
 
 REF = load_reference("regression/hs_regression.json")

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.reliability import (
+from analysis.errors import DataError, ModelSpecificationError
+from analysis.stats.reliability import (
     ave,
     composite_reliability,
     cronbach_alpha,
@@ -21,7 +22,6 @@ from analysis.reliability import (
     omega,
     sample_covariance,
 )
-from instruments.errors import DataError, ModelSpecificationError
 from tests.parity import EST_ATOL, EST_RTOL, assert_close, load_reference
 
 REF = Path(__file__).parent / "reference"

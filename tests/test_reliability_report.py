@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 
 from analysis.cli import main
-from analysis.reliability import reliability_report
-from instruments.errors import DataError
+from analysis.errors import DataError
+from analysis.stats.reliability import reliability_report
 from tests.parity import EST_ATOL, EST_RTOL, assert_close
 from tests.test_reliability import BFI_REF, HS, HS_REF, bfi_reversed
 

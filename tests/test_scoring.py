@@ -1,4 +1,4 @@
-"""Scoring (analysis/scoring.py): reverse keys, min-valid rule, data checks, score()."""
+"""Scoring (analysis/study/scoring.py): reverse keys, min-valid rule, data checks, score()."""
 
 from __future__ import annotations
 
@@ -9,16 +9,16 @@ import pandas as pd
 import pytest
 
 from analysis.cli import main
-from analysis.scoring import (
+from analysis.errors import DataError
+from analysis.study.scoring import (
     DataQualityWarning,
     check_data,
     reverse_key,
     score,
     score_scales,
 )
-from analysis.simulate import simulate_study, write_data
-from instruments.errors import DataError
-from instruments.loader import load_instrument
+from analysis.study.simulate import simulate_study, write_data
+from instruments.instrument.loader import load_instrument
 from tests.instrument_standin import StandinInstrument
 
 STANDIN = StandinInstrument()

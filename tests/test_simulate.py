@@ -1,4 +1,4 @@
-"""Tests of the simulated study (analysis/simulate.py, analysis/population.yaml)."""
+"""Tests of the simulated study (analysis/study/simulate.py, analysis/study/population.yaml)."""
 
 from __future__ import annotations
 
@@ -12,16 +12,16 @@ import pandas as pd
 import pytest
 
 from analysis.cli import main
-from analysis.scoring import score_scales
-from analysis.simulate import (
+from analysis.errors import DataError, ModelSpecificationError
+from analysis.study.scoring import score_scales
+from analysis.study.simulate import (
     load_population,
     read_data,
     simulate_study,
     simulate_study_with_truth,
     write_data,
 )
-from instruments.errors import DataError, ModelSpecificationError
-from instruments.loader import load_instrument
+from instruments.instrument.loader import load_instrument
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_DIR = ROOT / "data" / "demo"
@@ -168,7 +168,7 @@ def test_population_is_data_with_hypotheses_and_true_zeros():
 def test_population_file_problems_are_all_listed(tmp_path):
     import yaml
 
-    spec = yaml.safe_load((ROOT / "analysis" / "population.yaml").read_text(encoding="utf-8"))
+    spec = yaml.safe_load((ROOT / "analysis" / "study" / "population.yaml").read_text(encoding="utf-8"))
     spec["structural"]["learning"]["terms"].append({"term": "nonsense", "coef": 0.1})
     spec["structural"]["value_creation"]["terms"].append({"term": "a+b", "coef": 0.1})
     spec["exogenous"]["correlations"].append(["dep_own", "trust", 0.99])

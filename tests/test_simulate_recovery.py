@@ -1,6 +1,6 @@
 """Parameter recovery: composite-score OLS on a simulated sample finds the population paths.
 
-Every regression is built from ``analysis/population.yaml``: for each
+Every regression is built from ``analysis/study/population.yaml``: for each
 structural equation whose outcome is measured by a scale (or by the
 relationship-learning composite), the outcome's scale score is regressed on
 all of the equation's terms, built from scale scores (products and squares of
@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from analysis.scoring import score
-from analysis.simulate import load_population, simulate_study
-from instruments.loader import load_instrument
+from analysis.study.scoring import score
+from analysis.study.simulate import load_population, simulate_study
+from instruments.instrument.loader import load_instrument
 
 #: Hypotheses whose non-zero paths must be recovered with the right sign at p < .01.
 TESTED = {"H1", "H2", "H3", "H5", "H6", "H7", "H8", "H9"}

@@ -1,11 +1,11 @@
-"""analysis.study.data_sha256: the data fingerprint recorded in the provenance."""
+"""analysis.study.pipeline.data_sha256: the data fingerprint recorded in the provenance."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from analysis.study import data_sha256
+from analysis.study.pipeline import data_sha256
 
 
 def _frame() -> pd.DataFrame:

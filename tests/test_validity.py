@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.validity import (
+from analysis.errors import DataError
+from analysis.stats.validity import (
     THRESHOLDS,
     fornell_larcker,
     htmt,
@@ -14,7 +15,6 @@ from analysis.validity import (
     latent_correlations,
     thresholds,
 )
-from instruments.errors import DataError
 from tests.parity import EST_ATOL, EST_RTOL, assert_close
 from tests.test_reliability import BFI_REF, HS, HS_REF, bfi_reversed, cov_of, params_of
 

@@ -1,4 +1,4 @@
-"""analysis.validity item correlations: the complete-data path (one BLAS product) agrees
+"""analysis.stats.validity item correlations: the complete-data path (one BLAS product) agrees
 with pandas' pairwise correlations, and bad columns are still refused."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.validity import _item_correlations, htmt
-from instruments.errors import DataError
+from analysis.errors import DataError
+from analysis.stats.validity import _item_correlations, htmt
 
 
 def _items(n: int = 500, seed: int = 2) -> pd.DataFrame:

@@ -12,7 +12,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="Analyse a study: exclusions, reliability, measurement model, hypotheses H1-H11.",
         description=(
             "Score DATA, exclude careless respondents, check reliability, fit the measurement "
-            "model, test the declared hypotheses (analysis/hypotheses.yaml) and run the dyadic "
+            "model, test the declared hypotheses (analysis/study/hypotheses.yaml) and run the dyadic "
             "analysis.  Prints a verdict table, or writes the full result as JSON with --json."
         ),
     )
@@ -34,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="Bootstrap seed (default: 2026).")
     parser.add_argument(
         "--hypotheses", metavar="YAML", default=None,
-        help="Hypotheses file (default: the package's analysis/hypotheses.yaml).",
+        help="Hypotheses file (default: the package's analysis/study/hypotheses.yaml).",
     )
     parser.add_argument(
         "--skip-measurement", action="store_true",
@@ -44,13 +44,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    """Run :func:`analysis.study.analyze_study` and print or write the result."""
+    """Run :func:`analysis.study.pipeline.analyze_study` and print or write the result."""
     import sys
     import warnings
 
+    from analysis.errors import ModelSpecificationError
     from analysis.io import read_data
-    from analysis.study import analyze_study, to_json, verdict_table
-    from instruments.errors import ModelSpecificationError
+    from analysis.study.pipeline import analyze_study, to_json, verdict_table
 
     if args.bootstrap < 2:
         raise ModelSpecificationError(f"--bootstrap must be at least 2 (got {args.bootstrap}).")

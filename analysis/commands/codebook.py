@@ -28,8 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def handler(args: argparse.Namespace) -> int:
     """Render the codebook in the requested format and language."""
-    from instruments.codebook import render_codebook
-    from instruments.loader import load_instrument
+    from instruments.instrument.codebook import render_codebook
+    from instruments.instrument.loader import load_instrument
 
     inst = load_instrument(args.instrument)
     text = render_codebook(inst, args.format, args.lang)

@@ -100,7 +100,7 @@ def load_respondents(store: ResponseStore, study: str, data: pd.DataFrame) -> di
         present), ``refused`` (a page the store refused; the respondent is left
         unfinished).
     """
-    from instruments.invitations import create_dyad, create_invitations, invitations_table
+    from instruments.fieldwork.invitations import create_dyad, create_invitations, invitations_table
 
     present = set(invitations_table(store, study)["alliance_id"])
     counts = {"loaded": 0, "completed": 0, "screened_out": 0, "skipped": 0, "refused": 0}
@@ -176,10 +176,10 @@ def demo_data(path: str | Path | None) -> pd.DataFrame:
     if csv.exists():
         return pd.read_csv(csv, dtype={"alliance_id": str, "firm_role": str, "comment": str})
     if path:
-        from instruments.errors import DataError
+        from analysis.errors import DataError
 
         raise DataError(f"The demo data file {str(csv)!r} does not exist.")
-    from analysis.simulate import simulate_study
+    from analysis.study.simulate import simulate_study
 
     print(f"{DEMO_CSV.as_posix()} not found; simulating the demo study "
           f"({SIMULATION}).", file=sys.stderr)  # fmt: skip
@@ -236,8 +236,8 @@ def ensure_password(store: ResponseStore, study: str, saved: str | None) -> tupl
 
     Returns ``(password, new)``.
     """
-    from instruments.auth import has_password, set_password, verify_password
-    from instruments.errors import ResponseError
+    from analysis.errors import ResponseError
+    from instruments.fieldwork.auth import has_password, set_password, verify_password
 
     if saved and has_password(store, study):
         try:
@@ -250,8 +250,8 @@ def ensure_password(store: ResponseStore, study: str, saved: str | None) -> tupl
 
 def open_links(store: ResponseStore, study: str, saved: list[str], k: int, base: str) -> list[str]:
     """Keep the saved links that are still open and top them up to ``k`` new ones."""
-    from instruments.errors import ResponseError
-    from instruments.invitations import check_token, create_invitations
+    from analysis.errors import ResponseError
+    from instruments.fieldwork.invitations import check_token, create_invitations
 
     keep = []
     for link in saved:
@@ -278,7 +278,7 @@ def print_summary(store: ResponseStore, study: str) -> None:
     inst = store.instrument
     print(f"\nAnalysis summary ({len(data)} completed responses):")
     try:
-        from analysis.scoring import score
+        from analysis.study.scoring import score
     except ImportError:
         print("  scale scores: not available yet")
         return
@@ -291,8 +291,8 @@ def print_summary(store: ResponseStore, study: str) -> None:
     except Exception as exc:  # noqa: BLE001 - a summary must never stop the demo
         print(f"  scale scores: not available ({type(exc).__name__}: {exc})")
     try:
-        from analysis.reliability import reliability_report
-        from analysis.scoring import reverse_key
+        from analysis.stats.reliability import reliability_report
+        from analysis.study.scoring import reverse_key
     except ImportError:
         print("  reliability: not available yet")
         return
@@ -317,7 +317,7 @@ def handler(args: argparse.Namespace) -> int:
     """Set up the demo study, print password and links, summarise, serve."""
     import time
 
-    from instruments.invitations import get_or_create_study
+    from instruments.fieldwork.invitations import get_or_create_study
     from instruments.store import ResponseStore, resolve_url
 
     url = resolve_url(args.db)
@@ -357,7 +357,7 @@ def serve(url: str, port: int, base: str) -> int:
 
     app = Path(__file__).resolve().parents[2] / "streamlit_app.py"
     if not app.exists():
-        from instruments.errors import DataError
+        from analysis.errors import DataError
 
         raise DataError(f"The survey app {str(app)!r} is missing; run the demo from a checkout "
                         "of the repository.")  # fmt: skip

@@ -40,8 +40,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def handler(args: argparse.Namespace) -> int:
     """Write the requested export."""
-    from instruments.exports import export
-    from instruments.loader import load_instrument
+    from instruments.fieldwork.exports import export
+    from instruments.instrument.loader import load_instrument
     from instruments.store import ResponseStore
 
     store = ResponseStore(args.db, instrument=load_instrument(args.instrument))

@@ -48,21 +48,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def handler(args: argparse.Namespace) -> int:
     """Create the invitations and print one CSV row with the link per invitation."""
-    from instruments.auth import has_password, set_password
-    from instruments.errors import DataError
-    from instruments.invitations import (
+    from analysis.errors import DataError
+    from instruments.fieldwork.auth import has_password, set_password
+    from instruments.fieldwork.invitations import (
         create_dyads,
         create_invitations,
         invitations_from_csv,
         study_exists,
     )
-    from instruments.loader import load_instrument
+    from instruments.instrument.loader import load_instrument
     from instruments.store import ResponseStore
 
     store = ResponseStore(args.db, instrument=load_instrument(args.instrument))
     try:
         if not study_exists(store, args.study):
-            from instruments.invitations import create_study
+            from instruments.fieldwork.invitations import create_study
 
             create_study(store, args.study)
             print(f"Created study {args.study!r} with instrument {store.instrument.id} "

@@ -51,7 +51,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def handle(args: argparse.Namespace) -> int:
     """Run the power analysis and print power +- MC SE per hypothesis and n."""
     from analysis.distributed import make_executor
-    from analysis.power import plot_power, power_analysis
+    from analysis.study.power import plot_power, power_analysis
 
     with make_executor(args.scheduler, args.workers) as ex:
         res = power_analysis(args.n, args.reps, args.seed, executor=ex, n_boot=args.boot,

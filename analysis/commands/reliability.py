@@ -7,7 +7,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from instruments.errors import ModelSpecificationError
+from analysis.errors import ModelSpecificationError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,7 +41,7 @@ def _fmt(value: Any) -> str:
 
 
 def format_report(report: dict[str, Any]) -> str:
-    """A readable text table of :func:`analysis.reliability.reliability_report` output."""
+    """A readable text table of :func:`analysis.stats.reliability.reliability_report` output."""
     scales = report["scales"]
     width = max([len("Scale")] + [len(f) for f in scales])
     lines = [
@@ -82,7 +82,7 @@ def format_report(report: dict[str, Any]) -> str:
 def handle(args: argparse.Namespace) -> int:
     """Run the reliability analysis and print or write the result."""
     from analysis.io import jsonable, read_data, write_json
-    from analysis.reliability import reliability_report
+    from analysis.stats.reliability import reliability_report
 
     model_path = Path(args.model)
     if not model_path.is_file():

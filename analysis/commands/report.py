@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from instruments.errors import DataError
+from analysis.errors import DataError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -72,7 +72,7 @@ def _study(study: str, db: str | None) -> tuple[dict[str, Any], Any]:
     """Fieldwork figures and completed responses of ``study`` in the response store."""
     from sqlalchemy.engine import make_url
 
-    from instruments.invitations import fieldwork_figures
+    from instruments.fieldwork.invitations import fieldwork_figures
     from instruments.store import ResponseStore, resolve_url
 
     url = resolve_url(db)

@@ -35,11 +35,11 @@ def handle(args: argparse.Namespace) -> int:
     """Score the file and print a short summary."""
     import warnings
 
-    from analysis.quality import summarize_flags
-    from analysis.scoring import DataQualityWarning, score
-    from analysis.simulate import read_data, write_data
-    from instruments.errors import DataError
-    from instruments.loader import load_instrument
+    from analysis.errors import DataError
+    from analysis.study.quality import summarize_flags
+    from analysis.study.scoring import DataQualityWarning, score
+    from analysis.study.simulate import read_data, write_data
+    from instruments.instrument.loader import load_instrument
 
     if args.min_valid is not None and args.min_valid < 1:
         raise DataError(f"--min-valid must be at least 1 (got {args.min_valid}).")

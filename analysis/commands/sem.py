@@ -70,9 +70,9 @@ def _ordered(spec: str, model_vars: list[str]) -> list[str] | None:
 
 def handler(args: argparse.Namespace) -> int:
     """Fit the model and print its summary or JSON."""
+    from analysis.errors import ModelSpecificationError
     from analysis.io import jsonable, read_data, write_json
     from analysis.sem import compile_model, measurement_invariance, sem
-    from instruments.errors import ModelSpecificationError
 
     model_path = Path(args.model)
     model = model_path.read_text(encoding="utf-8") if model_path.is_file() else args.model

@@ -13,7 +13,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``simulate`` sub-command."""
     parser = subparsers.add_parser(
         "simulate",
-        help="Simulate survey data with known population values (analysis/population.yaml).",
+        help="Simulate survey data with known population values (analysis/study/population.yaml).",
         description=(
             "Simulate N respondents in the canonical wide layout of the instrument, "
             "optionally with dyads (both firms of an alliance), missing answers and "
@@ -76,7 +76,7 @@ def _command_line(args: argparse.Namespace) -> str:
 def manifest(path: Path, df, instrument, args: argparse.Namespace) -> dict:
     """Provenance record of a simulated data file."""
     from analysis import __version__
-    from analysis.simulate import load_population
+    from analysis.study.simulate import load_population
 
     pop = load_population()
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -98,13 +98,13 @@ def manifest(path: Path, df, instrument, args: argparse.Namespace) -> dict:
             "version": instrument.version,
             "content_hash": instrument.content_hash,
         },
-        "population": {"id": pop.id, "version": pop.version, "file": "analysis/population.yaml"},
-        "generator": f"alliance-survey {__version__} (analysis.simulate.simulate_study)",
+        "population": {"id": pop.id, "version": pop.version, "file": "analysis/study/population.yaml"},
+        "generator": f"alliance-survey {__version__} (analysis.study.simulate.simulate_study)",
         "description": (
             "Simulated alliance study (not real data): respondents answer about one alliance "
             "partner; pairs of rows with the same alliance_id and firm_role A/B are dyads "
             "whose firms answer about each other. Population values (hypotheses H1-H11, "
-            "true-zero paths) are in analysis/population.yaml. Includes careless respondents, "
+            "true-zero paths) are in analysis/study/population.yaml. Includes careless respondents, "
             "MAR missing item answers (more missing for lower informant_knowledge), page "
             "times and classification questions."
         ),
@@ -113,8 +113,8 @@ def manifest(path: Path, df, instrument, args: argparse.Namespace) -> dict:
 
 def handle(args: argparse.Namespace) -> int:
     """Simulate and write the file."""
-    from analysis.simulate import simulate_study, write_data
-    from instruments.loader import load_instrument
+    from analysis.study.simulate import simulate_study, write_data
+    from instruments.instrument.loader import load_instrument
 
     instrument = load_instrument()
     df = simulate_study(

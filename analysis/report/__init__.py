@@ -1,6 +1,6 @@
 """The reproducible study report (issue 6).
 
-Pipeline: data --:func:`analysis.study.analyze_study`--> JSON-ready analysis dict
+Pipeline: data --:func:`analysis.study.pipeline.analyze_study`--> JSON-ready analysis dict
 --:func:`to_json_ready`--> --:func:`render_html`--> one self-contained HTML file
 (inline CSS, inline SVG figures, the analysis JSON embedded)
 --:func:`write_pdf` (WeasyPrint, optional)--> PDF.
@@ -130,12 +130,12 @@ def item_distributions(data: Any, instrument: Any) -> tuple[dict[str, dict[str, 
 
 
 def _frame_sha256(data: Any, analysis: Mapping[str, Any]) -> str:
-    """The analysis's data fingerprint, or :func:`analysis.study.data_sha256` of ``data``
+    """The analysis's data fingerprint, or :func:`analysis.study.pipeline.data_sha256` of ``data``
     (a fraction of a second at N = 100,000; rendering the frame as CSV text took ~10 s)."""
     given = (analysis.get("provenance") or {}).get("data_sha256")
     if isinstance(given, str) and given:
         return given
-    from analysis.study import data_sha256
+    from analysis.study.pipeline import data_sha256
 
     return data_sha256(data)
 
@@ -150,11 +150,11 @@ def build_report(data: Any, *, analysis: Mapping[str, Any] | None = None,
     Parameters
     ----------
     data : pandas.DataFrame
-        Wide survey data (raw codes), as read by :func:`analysis.simulate.read_data`.
+        Wide survey data (raw codes), as read by :func:`analysis.study.simulate.read_data`.
     analysis : mapping, optional
         An existing analysis dict (e.g. read from ``--json``); skips the analysis.
     instrument : Instrument, optional
-        Default :func:`instruments.loader.load_instrument`.
+        Default :func:`instruments.instrument.loader.load_instrument`.
     seed : int, optional
         Seed of the bootstrap, passed to ``analyze_study`` and shown in the report.
     data_sha256 : str, optional
@@ -163,7 +163,7 @@ def build_report(data: Any, *, analysis: Mapping[str, Any] | None = None,
         Invitation and response counts (e.g. the app's fieldwork summary), added to
         the analysis as ``"fieldwork"`` for the response-rate table.
     **analyze_options
-        Passed to :func:`analysis.study.analyze_study` (``estimator=``, ``bootstrap=``).
+        Passed to :func:`analysis.study.pipeline.analyze_study` (``estimator=``, ``bootstrap=``).
 
     Returns
     -------
@@ -172,15 +172,15 @@ def build_report(data: Any, *, analysis: Mapping[str, Any] | None = None,
         fails with a user-caused error (too few responses, a failed model, a
         missing scale), the report is still built and says so.
     """
-    from instruments.errors import AllianceSurveyError
+    from analysis.errors import AllianceSurveyError
 
     if instrument is None:
-        from instruments.loader import load_instrument
+        from instruments.instrument.loader import load_instrument
 
         instrument = load_instrument()
     if analysis is None:
         try:
-            from analysis.study import analyze_study
+            from analysis.study.pipeline import analyze_study
         except ImportError as exc:  # pragma: no cover - depends on the study module
             analysis = {"n_raw": int(len(data)),
                         "warnings": [f"The study analysis is not available: {exc}."]}
@@ -206,10 +206,10 @@ def write_pdf(html: str, path: str | Path) -> None:
 
     Raises
     ------
-    instruments.errors.DataError
+    analysis.errors.DataError
         If WeasyPrint is not installed (``pip install 'alliance-survey[pdf]'``).
     """
-    from instruments.errors import DataError
+    from analysis.errors import DataError
 
     try:
         import weasyprint

@@ -1,4 +1,4 @@
-"""Render the study report (HTML) from the analysis JSON of :func:`analysis.study.analyze_study`.
+"""Render the study report (HTML) from the analysis JSON of :func:`analysis.study.pipeline.analyze_study`.
 
 Every section reads its part of the analysis dict and says plainly when that part
 is absent or empty ("Not available: ...").  Numbers are formatted here and only
@@ -912,7 +912,7 @@ def render_html(analysis: Mapping[str, Any], *, extras: Mapping[str, Any] | None
     Parameters
     ----------
     analysis : mapping
-        JSON-ready analysis (the dict of :func:`analysis.study.analyze_study`);
+        JSON-ready analysis (the dict of :func:`analysis.study.pipeline.analyze_study`);
         values must already be JSON types (``None`` for missing numbers).
     extras : mapping, optional
         ``item_distributions`` (``{scale: {item: [counts]}}``), ``item_levels``

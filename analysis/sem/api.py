@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from instruments.errors import DataError, EstimationError, ModelSpecificationError
+from analysis.errors import DataError, EstimationError, ModelSpecificationError
 
 from .model import CompiledModel, SampleStats, build_specs
 from .partable import build_partable, check_variables

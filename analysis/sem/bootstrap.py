@@ -30,7 +30,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from analysis.blas import blas_threads
-from instruments.errors import DataError, EstimationError, ModelSpecificationError
+from analysis.errors import DataError, EstimationError, ModelSpecificationError
 
 __all__ = [
     "BootstrapPayload",

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from instruments.errors import DataError, EstimationError, ModelSpecificationError
+from analysis.errors import DataError, EstimationError, ModelSpecificationError
 
 LOG_2PI = float(np.log(2.0 * np.pi))
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from instruments.errors import ModelSpecificationError
+from analysis.errors import ModelSpecificationError
 
 LEVELS = MappingProxyType({
     "configural": (),

@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from instruments.errors import ModelSpecificationError
+from analysis.errors import ModelSpecificationError
 
 LAMBDA, BETA, PSI, THETA, NU, ALPHA, TAU, DELTA = range(8)
 

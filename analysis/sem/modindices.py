@@ -32,7 +32,7 @@ from itertools import combinations_with_replacement
 import numpy as np
 import pandas as pd
 
-from instruments.errors import ModelSpecificationError
+from analysis.errors import ModelSpecificationError
 
 from .model import cell_of
 

@@ -58,7 +58,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.special import ndtr
 
-from instruments.errors import DataError, EstimationError
+from analysis.errors import DataError, EstimationError
 
 __all__ = [
     "OrdinalStats",

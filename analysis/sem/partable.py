@@ -20,7 +20,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from instruments.errors import ModelSpecificationError
+from analysis.errors import ModelSpecificationError
 
 from .syntax import Statement
 

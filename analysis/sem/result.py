@@ -168,7 +168,7 @@ class SEMResult:
 
         # In R: lavaan::residuals(fit, type = "cor")
         """
-        from instruments.errors import ModelSpecificationError
+        from analysis.errors import ModelSpecificationError
 
         if kind not in ("cor", "raw"):
             raise ModelSpecificationError("kind= must be 'cor' or 'raw'.")

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from scipy import optimize, stats
 
-from instruments.errors import EstimationError, ModelSpecificationError
+from analysis.errors import EstimationError, ModelSpecificationError
 
 __all__ = [
     "cfi",

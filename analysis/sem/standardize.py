@@ -12,7 +12,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from instruments.errors import ModelSpecificationError
+from analysis.errors import ModelSpecificationError
 
 from .model import CompiledModel
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from instruments.errors import ModelSpecificationError
+from analysis.errors import ModelSpecificationError
 
 # Longest operators first so that "=~" is not read as "=" and "~~" not as "~".
 _OPERATORS = ("=~", "~~", "~*~", ":=", "==", "<=", ">=", "<", ">", "|", "~")

@@ -51,7 +51,7 @@ from scipy import linalg
 from scipy.stats import chi2
 
 from analysis.blas import blas_threads
-from instruments.errors import EstimationError
+from analysis.errors import EstimationError
 
 __all__ = [
     "DWLSTest",
@@ -954,7 +954,7 @@ def _wlsmv_inputs(model: Any, data: list[Any], missing: str = "listwise",
     """
     import pandas as pd
 
-    from instruments.errors import DataError, ModelSpecificationError
+    from analysis.errors import DataError, ModelSpecificationError
 
     from .ordinal import ordinal_sample_stats
 
@@ -999,7 +999,7 @@ def _wlsmv_inputs(model: Any, data: list[Any], missing: str = "listwise",
                     f"({k_model + 1} categories, from all groups); categories without any "
                     "responses (e.g. unused levels of a Categorical, or a category missing in "
                     "one group) must be dropped or merged "
-                    "(analysis.measurement.collapse_empty_categories does this).")
+                    "(analysis.study.measurement.collapse_empty_categories does this).")
         out.append(ostats)
     return out
 

@@ -8,8 +8,8 @@ A SQLite file by default (WAL, busy timeout), PostgreSQL for deployments::
     store.submit_page(token, "trust", {"trust_1": 5}, submission_key=key)
     wide = store.wide("pilot")                    # canonical wide layout
 
-Studies, waves and invitations are managed with :mod:`instruments.invitations`,
-passwords with :mod:`instruments.auth`, exports with :mod:`instruments.exports`.
+Studies, waves and invitations are managed with :mod:`instruments.fieldwork.invitations`,
+passwords with :mod:`instruments.fieldwork.auth`, exports with :mod:`instruments.fieldwork.exports`.
 """
 
 from instruments.store.engine import DB_ENV_VAR, DEFAULT_DB_URL, make_engine, resolve_url

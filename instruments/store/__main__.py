@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from instruments.errors import AllianceSurveyError
+from analysis.errors import AllianceSurveyError
 from instruments.store.engine import make_engine
 from instruments.store.migrate import current_revision, head_revision, upgrade
 

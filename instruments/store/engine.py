@@ -15,7 +15,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from instruments.errors import DataError
+from analysis.errors import DataError
 
 #: Environment variable that names the database when no URL is passed.
 DB_ENV_VAR = "ALLIANCE_SURVEY_DB"

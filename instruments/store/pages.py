@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from instruments.errors import ResponseError
+from analysis.errors import ResponseError
 
 #: Longest free-text answer accepted when the instrument sets no ``max`` for a text question.
 MAX_TEXT_LENGTH = 5000
@@ -109,7 +109,7 @@ def build_pages(instrument: Any) -> tuple[PageSpec, ...]:
     Parameters
     ----------
     instrument
-        An object following the :func:`instruments.loader.load_instrument`
+        An object following the :func:`instruments.instrument.loader.load_instrument`
         contract (``sections``, ``scales``, ``questions``, ``attention_checks``).
 
     Returns

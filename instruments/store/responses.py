@@ -13,7 +13,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from instruments.errors import DataError, ResponseError
+from analysis.errors import DataError, ResponseError
 from instruments.store.engine import make_engine, resolve_url
 from instruments.store.migrate import ensure_schema
 from instruments.store.models import (
@@ -116,7 +116,7 @@ class ResponseStore:
         ``sqlite:///data/alliance_survey.sqlite``.
     instrument
         The instrument whose pages are validated; loaded with
-        :func:`instruments.loader.load_instrument` when first needed if omitted.
+        :func:`instruments.instrument.loader.load_instrument` when first needed if omitted.
     migrate
         Upgrade the schema to the newest migration when opening (default).
 
@@ -144,7 +144,7 @@ class ResponseStore:
     def instrument(self) -> Any:
         """The instrument the store validates against."""
         if self._instrument is None:
-            from instruments.loader import load_instrument
+            from instruments.instrument.loader import load_instrument
 
             self._instrument = load_instrument()
         return self._instrument

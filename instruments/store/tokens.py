@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from instruments.errors import ResponseError
+from analysis.errors import ResponseError
 from instruments.store.models import Invitation
 
 TOKEN_BYTES = 32

@@ -1,9 +1,9 @@
 """The study lead's pages: login, fieldwork dashboard, invitations, exports.
 
 Reached with ``?admin=1`` (optionally ``&study=NAME``).  The password is checked
-with :func:`instruments.auth.verify_password` (argon2, throttled); the session
+with :func:`instruments.fieldwork.auth.verify_password` (argon2, throttled); the session
 remembers only the study name after a successful login, never the password.
-All numbers come from :mod:`instruments.invitations`; this module only shows them.
+All numbers come from :mod:`instruments.fieldwork.invitations`; this module only shows them.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 import streamlit as st
 
-from instruments.errors import AllianceSurveyError
+from analysis.errors import AllianceSurveyError
 
 
 def render_admin(store: Any, *, study: str | None = None, base_url: str = "") -> None:
@@ -54,7 +54,7 @@ def render_admin(store: Any, *, study: str | None = None, base_url: str = "") ->
 
 
 def _render_login(store: Any, study: str | None) -> None:
-    from instruments.auth import LoginThrottledError, verify_password
+    from instruments.fieldwork.auth import LoginThrottledError, verify_password
 
     ss = st.session_state
     with st.form("admin_login"):
@@ -80,7 +80,7 @@ def _render_login(store: Any, study: str | None) -> None:
 
 def render_dashboard(store: Any, study: str) -> None:
     """Fieldwork: status counts, completion and drop-off per page, times, checks, dyads."""
-    from instruments.invitations import (
+    from instruments.fieldwork.invitations import (
         attention_failures,
         dyad_status,
         fieldwork_summary,
@@ -121,7 +121,7 @@ def render_dashboard(store: Any, study: str) -> None:
 
 def render_invitations(store: Any, study: str, base_url: str) -> None:
     """Create single or dyad invitations; the links are shown once, right after creation."""
-    from instruments.invitations import create_dyads, create_invitations
+    from instruments.fieldwork.invitations import create_dyads, create_invitations
 
     langs = list(store.instrument.languages)
     with st.form("admin_invite"):
@@ -178,8 +178,8 @@ EXPORTS = (
 
 
 def export_bytes(store: Any, study: str, fmt: str, suffix: str, excel_safe: bool = False) -> bytes:
-    """Write one export with :func:`instruments.exports.export` and return its bytes."""
-    from instruments.exports import export
+    """Write one export with :func:`instruments.fieldwork.exports.export` and return its bytes."""
+    from instruments.fieldwork.exports import export
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"{study}{suffix}"

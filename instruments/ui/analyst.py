@@ -2,7 +2,7 @@
 
 Reached from the study lead's pages (tab "Analysis", behind the study password).
 Data come from the store's wide view (completed responses); the analysis is
-:func:`analysis.study.analyze_study` through :func:`analysis.report.build_report`;
+:func:`analysis.study.pipeline.analyze_study` through :func:`analysis.report.build_report`;
 this module only shows the results and offers the report for download.
 """
 
@@ -13,8 +13,8 @@ from typing import Any
 
 import streamlit as st
 
-from instruments.errors import AllianceSurveyError
-from instruments.invitations import fieldwork_figures
+from analysis.errors import AllianceSurveyError
+from instruments.fieldwork.invitations import fieldwork_figures
 
 #: Fewer completed responses than this: the analysis is not offered.
 MIN_RESPONSES = 10
@@ -31,11 +31,11 @@ def study_report(store: Any, study: str, *, seed: int, bootstrap: int,
 
     Raises
     ------
-    instruments.errors.DataError
+    analysis.errors.DataError
         With fewer than :data:`MIN_RESPONSES` completed responses.
     """
+    from analysis.errors import DataError
     from analysis.report import build_report
-    from instruments.errors import DataError
 
     data = store.wide(study, completed_only=True)
     if len(data) < MIN_RESPONSES:

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from instruments.errors import ResponseError
-from instruments.schema import fill_text
+from analysis.errors import ResponseError
+from instruments.instrument.schema import fill_text
 from instruments.store.pages import PageValidationError
 from instruments.ui.texts import t
 

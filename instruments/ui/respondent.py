@@ -17,7 +17,7 @@ from typing import Any
 
 import streamlit as st
 
-from instruments.errors import ResponseError
+from analysis.errors import ResponseError
 from instruments.store.models import utcnow
 from instruments.ui.fields import (
     FieldView,

@@ -15,14 +15,14 @@ BOOTSTRAP = 20  # few draws: the tests check the report layer, not the bootstrap
 @pytest.fixture(scope="session")
 def small_data() -> Any:
     """A small simulated study (120 respondents, 20 dyads)."""
-    from analysis.simulate import simulate_study
+    from analysis.study.simulate import simulate_study
 
     return simulate_study(n=120, dyads=20, seed=5)
 
 
 @pytest.fixture(scope="session")
 def instrument() -> Any:
-    from instruments.loader import load_instrument
+    from instruments.instrument.loader import load_instrument
 
     return load_instrument()
 
@@ -52,7 +52,7 @@ def build_light(data: Any, instrument: Any, *, minimal: bool = False,
 
     with pytest.MonkeyPatch.context() as mp:
         try:
-            import analysis.measurement as meas
+            import analysis.study.measurement as meas
         except ImportError:  # pragma: no cover - the study says "not available" then
             pass
         else:

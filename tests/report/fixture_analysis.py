@@ -1,4 +1,4 @@
-"""A hand-built analysis dict shaped like the contract of ``analysis.study.analyze_study``.
+"""A hand-built analysis dict shaped like the contract of ``analysis.study.pipeline.analyze_study``.
 
 Used to test the report layer on its own (every section filled, including the
 optional parts: fieldwork, moderation plots, invariance, dyadic), independent of

@@ -25,7 +25,7 @@ def _section(html: str, sid: str) -> str:
 
 @pytest.fixture(scope="module")
 def latent_dict() -> dict:
-    from analysis.latent_interaction import latent_interaction
+    from analysis.stats.latent_interaction import latent_interaction
 
     res = latent_interaction(pd.read_csv(HS), ["x1", "x2", "x3"], ["x4", "x5", "x6"],
                              ["x7", "x8", "x9"], controls=["ageyr"], match="order")

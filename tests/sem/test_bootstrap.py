@@ -21,9 +21,9 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
+from analysis.errors import EstimationError, ModelSpecificationError
 from analysis.sem import compile_model
 from analysis.sem.bootstrap import bca_interval, bootstrap, norm_inter
-from instruments.errors import EstimationError, ModelSpecificationError
 from tests.parity import EST_ATOL, EST_RTOL, REFERENCE_DIR, assert_close, load_reference
 
 REF = load_reference("sem_boot/poldem_indirect.json")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from analysis.errors import ModelSpecificationError
 from analysis.sem import sem
 from analysis.sem.standardize import parse_expression
-from instruments.errors import ModelSpecificationError
 from tests.parity import EST_ATOL, EST_RTOL, assert_close
 from tests.sem._ml_cases import dataset, ref_frame, reference
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from analysis.errors import DataError, EstimationError, ModelSpecificationError
 from analysis.sem import cfa, compile_model, sem
-from instruments.errors import DataError, EstimationError, ModelSpecificationError
 from tests.sem._ml_cases import dataset
 
 

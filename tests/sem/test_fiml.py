@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis.errors import ModelSpecificationError
 from analysis.sem import sem
-from instruments.errors import ModelSpecificationError
 from tests.parity import (
     CHISQ_RTOL,
     EST_ATOL,

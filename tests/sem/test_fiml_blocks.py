@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis.errors import DataError
 from analysis.sem import fiml
-from instruments.errors import DataError
 from tests.parity import REFERENCE_DIR, assert_close, load_reference
 
 CASES = {

@@ -59,7 +59,7 @@ def test_min_value_filters():
 
 
 def test_not_offered_where_the_formula_does_not_hold():
-    from instruments.errors import ModelSpecificationError
+    from analysis.errors import ModelSpecificationError
 
     hs = dataset("hs").copy()
     hs.loc[::10, "x1"] = float("nan")

@@ -51,7 +51,7 @@ def test_lrt_of_nested_fits_is_symmetric_in_sign():
 
 
 def test_unknown_level():
-    from instruments.errors import ModelSpecificationError
+    from analysis.errors import ModelSpecificationError
 
     with pytest.raises(ModelSpecificationError, match="levels"):
         measurement_invariance("f =~ x1 + x2 + x3", dataset("hs"), "school",

@@ -8,13 +8,13 @@ import pytest
 from scipy.integrate import quad
 from scipy.stats import norm
 
+from analysis.errors import DataError
 from analysis.sem.ordinal import (
     bivariate_normal_cdf,
     bivariate_normal_pdf,
     ordinal_sample_stats,
     polychoric,
 )
-from instruments.errors import DataError
 from tests.parity import EST_ATOL, EST_RTOL, REFERENCE_DIR, load_reference
 
 CASES = {

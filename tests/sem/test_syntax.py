@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from analysis.errors import ModelSpecificationError
 from analysis.sem.partable import build_partable
 from analysis.sem.syntax import parse_model
-from instruments.errors import ModelSpecificationError
 
 
 def _row(pt, lhs, op, rhs, group=1):

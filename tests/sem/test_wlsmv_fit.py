@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis.errors import DataError, ModelSpecificationError
 from analysis.sem import sem
 from analysis.sem.wls import scaled_difference_test
-from instruments.errors import DataError, ModelSpecificationError
 from tests.parity import (
     CHISQ_RTOL,
     EST_ATOL,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from analysis.errors import EstimationError
 from analysis.sem import wls
-from instruments.errors import EstimationError
 from tests.parity import (
     CHISQ_RTOL,
     EST_ATOL,

@@ -1,4 +1,4 @@
-"""A small instrument following the ``instruments.loader`` contract, for store tests.
+"""A small instrument following the ``instruments.instrument.loader`` contract, for store tests.
 
 Kept independent of the real questionnaire so that the store's tests pin down the
 store's behaviour only; one test also runs the real instrument end to end.

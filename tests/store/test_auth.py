@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import inspect, select
 
-from instruments.auth import (
+from analysis.errors import DataError
+from instruments.fieldwork.auth import (
     FREE_ATTEMPTS,
     MAX_DELAY_SEC,
     LoginThrottledError,
@@ -16,8 +17,7 @@ from instruments.auth import (
     set_password,
     verify_password,
 )
-from instruments.errors import DataError
-from instruments.invitations import create_study
+from instruments.fieldwork.invitations import create_study
 from instruments.store import ResponseStore
 from instruments.store.models import Study, utcnow
 

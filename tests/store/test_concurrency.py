@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select
 
-from instruments.invitations import create_invitations, create_study
+from instruments.fieldwork.invitations import create_invitations, create_study
 from instruments.store import ResponseStore
 from instruments.store.models import Answer, PageSubmission
 from tests.store._workers import answer_survey, double_click, process_worker

@@ -9,7 +9,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from instruments.errors import DataError
+from analysis.errors import DataError
 from instruments.store import (
     DB_ENV_VAR,
     DEFAULT_DB_URL,

@@ -15,11 +15,11 @@ import pandas as pd
 import pytest
 
 from analysis.cli import main
-from instruments.errors import DataError
-from instruments.exports import export
-from instruments.invitations import create_dyad, create_invitations, create_study
-from instruments.loader import load_instrument
-from instruments.spss import read_sav
+from analysis.errors import DataError
+from instruments.fieldwork.exports import export
+from instruments.fieldwork.invitations import create_dyad, create_invitations, create_study
+from instruments.instrument.loader import load_instrument
+from instruments.instrument.spss import read_sav
 from instruments.store import PageSpec, ResponseStore
 
 

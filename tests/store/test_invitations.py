@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from instruments.errors import DataError, ResponseError
-from instruments.invitations import (
+from analysis.errors import DataError, ResponseError
+from instruments.fieldwork.invitations import (
     attention_failures,
     check_token,
     create_dyad,

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import create_engine, inspect, select
 
-from instruments.errors import ResponseError
-from instruments.invitations import create_invitations, create_study
+from analysis.errors import ResponseError
+from instruments.fieldwork.invitations import create_invitations, create_study
 from instruments.store import ResponseStore
 from instruments.store.migrate import current_revision, head_revision, upgrade
 from instruments.store.models import PageSubmission, utcnow

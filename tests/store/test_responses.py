@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
-from instruments.errors import ResponseError
-from instruments.invitations import create_invitations, create_study
+from analysis.errors import ResponseError
+from instruments.fieldwork.invitations import create_invitations, create_study
 from instruments.store import PageValidationError, ResponseStore
 from instruments.store.models import Answer, Invitation, PageSubmission, utcnow
 from tests.store.fake_instrument import ITEM_COLUMNS, full_response

@@ -17,7 +17,7 @@ PASSWORD = "correct horse battery staple"
 @pytest.fixture(scope="session")
 def instrument():
     """The packaged instrument (loaded once)."""
-    from instruments.loader import load_instrument
+    from instruments.instrument.loader import load_instrument
 
     return load_instrument()
 
@@ -33,8 +33,8 @@ def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 @pytest.fixture()
 def store(db_url: str, instrument) -> ResponseStore:
     """A store on the temporary database with study ``uitest`` and its password."""
-    from instruments.auth import set_password
-    from instruments.invitations import create_study
+    from instruments.fieldwork.auth import set_password
+    from instruments.fieldwork.invitations import create_study
 
     with ResponseStore(db_url, instrument=instrument) as st:
         create_study(st, STUDY)
@@ -45,7 +45,7 @@ def store(db_url: str, instrument) -> ResponseStore:
 @pytest.fixture()
 def invite(store: ResponseStore):
     """Factory: a new invitation token (``partner``, ``language`` as keywords)."""
-    from instruments.invitations import create_invitations
+    from instruments.fieldwork.invitations import create_invitations
 
     def make(partner: str | None = "Acme Robotics", language: str = "en", **kw) -> str:
         return create_invitations(

@@ -291,7 +291,7 @@ def test_admin_password_wrong_then_right(store) -> None:
 
 
 def test_admin_throttling_message(store) -> None:
-    from instruments.auth import FREE_ATTEMPTS
+    from instruments.fieldwork.auth import FREE_ATTEMPTS
 
     at = open_app(admin="1", study=STUDY)
     for _ in range(FREE_ATTEMPTS + 1):
@@ -318,7 +318,7 @@ def test_admin_dashboard_invitations_and_exports(store, invite) -> None:
     click(at, "Create invitations")
     links = [c.value for c in at.code][-1].splitlines()
     assert len(links) == 2 and all("?t=" in link for link in links)
-    from instruments.invitations import check_token
+    from instruments.fieldwork.invitations import check_token
 
     token_b = links[1].split("?t=")[1]
     assert check_token(store, token_b).firm_role == "B"

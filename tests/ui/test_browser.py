@@ -72,8 +72,8 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):
     """A running survey app on a fresh SQLite database; yields (base URL, store)."""
-    from instruments.auth import set_password
-    from instruments.invitations import create_study
+    from instruments.fieldwork.auth import set_password
+    from instruments.fieldwork.invitations import create_study
 
     _browser_paths()
     folder = tmp_path_factory.mktemp("browser")
@@ -284,9 +284,9 @@ def progress_text(driver: Any) -> str:
 
 
 def test_browser_survey_end_to_end(server, new_driver) -> None:
-    from instruments.exports import export_wide
-    from instruments.invitations import create_invitations
-    from instruments.spss import read_sav
+    from instruments.fieldwork.exports import export_wide
+    from instruments.fieldwork.invitations import create_invitations
+    from instruments.instrument.spss import read_sav
 
     started = time.monotonic()
     base, store = server
@@ -380,7 +380,7 @@ def test_browser_survey_end_to_end(server, new_driver) -> None:
 def test_browser_screened_out_and_study_lead(server, new_driver) -> None:
     from selenium.webdriver.common.keys import Keys
 
-    from instruments.invitations import create_invitations
+    from instruments.fieldwork.invitations import create_invitations
 
     base, store = server
     inv = create_invitations(store, STUDY, 1, partner_name="Beta GmbH", language="de")[0]

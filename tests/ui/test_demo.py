@@ -35,8 +35,8 @@ def run_demo(url: str, data: Path, capsys, *extra: str) -> str:
 
 
 def test_demo_loads_through_the_store_and_is_idempotent(tmp_path, subset, capsys) -> None:
-    from instruments.auth import verify_password
-    from instruments.invitations import check_token, dyad_status, invitations_table
+    from instruments.fieldwork.auth import verify_password
+    from instruments.fieldwork.invitations import check_token, dyad_status, invitations_table
 
     path, rows = subset
     url = f"sqlite:///{tmp_path / 'db' / 'demo.sqlite'}"

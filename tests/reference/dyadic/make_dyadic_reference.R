@@ -1,13 +1,13 @@
-# Reference values for tests/test_dyadic_reference.py (analysis/dyadic.py).
+# Reference values for tests/test_dyadic_reference.py (analysis/stats/dyadic.py).
 # Run from the repository root:
 #   Rscript tests/reference/dyadic/make_dyadic_reference.R
 # Versions used: R 4.2.2, multilevel 2.7 (Debian 2.7-1), lavaan 0.6.14, psych 2.2.9, jsonlite 1.8.4
 # (Debian bookworm r-cran-* packages; apt-get install -y r-cran-multilevel).
 #
 # Data: tests/reference/dyadic/dyads_sim.csv, made with
-#   analysis.simulate.simulate_study(n=300, dyads=120, seed=4102, missing=0, careless=0)
-#   and written by analysis.simulate.write_data; dyads_sim_excluded.csv lists the
-#   respondents flagged by analysis.scoring.score() (dropped here as in the package).
+#   analysis.study.simulate.simulate_study(n=300, dyads=120, seed=4102, missing=0, careless=0)
+#   and written by analysis.study.simulate.write_data; dyads_sim_excluded.csv lists the
+#   respondents flagged by analysis.study.scoring.score() (dropped here as in the package).
 # Writes tests/reference/dyadic/dyads_sim.json: ICC(1), ICC(2) (multilevel::ICC1/ICC2 on
 # aov(score ~ dyad)), r_wg(j) per dyad (multilevel::rwg.j, ranvar = (7^2 - 1) / 12),
 # the APIM of value_creation on relationship_learning (lavaan::sem, dyad-wide data) and

@@ -4,10 +4,10 @@ Run from the repository root (before the R script)::
 
     .venv/bin/python tests/reference/latent_interaction/make_alliance_sample.py
 
-Simulates 300 respondents from ``analysis/population.yaml`` (seed 4, 2 % MCAR
+Simulates 300 respondents from ``analysis/study/population.yaml`` (seed 4, 2 % MCAR
 missing item answers, no careless respondents), scores them and writes the
 indicators that the moderation hypotheses H5 and H7 give to the latent
-interaction model (:func:`analysis.hypotheses.latent_indicators`): the
+interaction model (:func:`analysis.study.hypotheses.latent_indicators`): the
 learning dimensions as parcels, the reverse-keyed items of
 ``specific_investments``, ``value_creation`` and ``value_appropriation``, the
 mirror-item differences ``asym_signed_1..5``, and the controls ``jd_sum``,
@@ -30,10 +30,10 @@ def build():
     """The indicator frame (a DataFrame)."""
     import pandas as pd
 
-    from analysis.hypotheses import latent_indicators, load_hypotheses, prepare_scores
-    from analysis.scoring import reverse_key, score
-    from analysis.simulate import simulate_study
-    from instruments.loader import load_instrument
+    from analysis.study.hypotheses import latent_indicators, load_hypotheses, prepare_scores
+    from analysis.study.scoring import reverse_key, score
+    from analysis.study.simulate import simulate_study
+    from instruments.instrument.loader import load_instrument
 
     inst = load_instrument()
     hs = load_hypotheses()

@@ -1,4 +1,4 @@
-# Reference values for analysis/latent_interaction.py: latent interaction by double-mean-
+# Reference values for analysis/stats/latent_interaction.py: latent interaction by double-mean-
 # centred product indicators (semTools::indProd) fitted with lavaan::sem.
 #
 # Run from the repository root (after make_alliance_sample.py, which writes the

@@ -1,13 +1,13 @@
-# Reference values for tests/test_measurement_reference.py (analysis/measurement.py).
+# Reference values for tests/test_measurement_reference.py (analysis/study/measurement.py).
 # Run from the repository root:
 #   Rscript tests/reference/measurement/make_measurement_reference.R
 # Versions used: R 4.2.2, lavaan 0.6.14, semTools 0.5-6, jsonlite 1.8.4 (Debian bookworm r-cran-* packages).
 #
 # Data: tests/reference/measurement/learning_trust_items.csv, made with
-#   analysis.simulate.simulate_study(n=500, dyads=0, seed=4101, missing=0, careless=0),
-#   respondents flagged by analysis.scoring.score() dropped, reverse-keyed items recoded
+#   analysis.study.simulate.simulate_study(n=500, dyads=0, seed=4101, missing=0, careless=0),
+#   respondents flagged by analysis.study.scoring.score() dropped, reverse-keyed items recoded
 #   (8 - x), the 19 items of info_sharing, joint_sensemaking, knowledge_integration, trust.
-# Models: the syntax of analysis.measurement.measurement_syntax(scales=[...]) without and
+# Models: the syntax of analysis.study.measurement.measurement_syntax(scales=[...]) without and
 # with the second-order factor relationship_learning; WLSMV (all items ordered) and MLR.
 # Writes tests/reference/measurement/learning_trust.json.
 suppressPackageStartupMessages({

@@ -1,4 +1,4 @@
-# Reference values for analysis/regression.py (moderation, quadratic, response surface,
+# Reference values for analysis/stats/regression.py (moderation, quadratic, response surface,
 # mediation) on the Holzinger-Swineford (1939) data as exported from lavaan.
 #
 # Run from the repository root:

@@ -5,7 +5,7 @@ Two layers live here:
 * **File schemas** (pydantic v2 models, ``*File``): the exact shape of
   ``questionnaire.yaml`` and ``scales/<scale>.yaml``.  Every model forbids
   unknown keys and is strict (``reverse: "yes"`` is refused, not coerced).  The
-  loader (:mod:`instruments.loader`) validates each element separately so that
+  loader (:mod:`instruments.instrument.loader`) validates each element separately so that
   one broken item does not hide the problems of the others.
 * **The validated instrument** (frozen dataclasses): :class:`Instrument`,
   :class:`Scale`, :class:`Item`, :class:`ResponseList`, :class:`Question`,
@@ -375,7 +375,7 @@ def fill_text(text: str, lang: str, partner: str | None = None, **extra: str) ->
 
 @dataclass(frozen=True, eq=False)
 class Instrument:
-    """A validated questionnaire.  Build it with :func:`instruments.loader.load_instrument`.
+    """A validated questionnaire.  Build it with :func:`instruments.instrument.loader.load_instrument`.
 
     Attributes
     ----------
@@ -434,7 +434,7 @@ class Instrument:
         try:
             return self._lookup[variable]
         except KeyError:
-            from instruments.errors import InstrumentError
+            from analysis.errors import InstrumentError
 
             raise InstrumentError(
                 f"Instrument {self.id} {self.version} has no item, attention check or "
@@ -445,7 +445,7 @@ class Instrument:
         """The single question with this id."""
         obj = self.item(question_id)
         if not isinstance(obj, Question):
-            from instruments.errors import InstrumentError
+            from analysis.errors import InstrumentError
 
             raise InstrumentError(f"'{question_id}' is not a single question.")
         return obj
@@ -468,7 +468,7 @@ class Instrument:
         for sec in self.sections:
             if sec.id == section_id:
                 return sec
-        from instruments.errors import InstrumentError
+        from analysis.errors import InstrumentError
 
         raise InstrumentError(f"Instrument {self.id} has no section '{section_id}'.")
 
@@ -479,7 +479,7 @@ class Instrument:
     # -- texts ------------------------------------------------------------------
     def _check_lang(self, lang: str) -> None:
         if lang not in self.languages:
-            from instruments.errors import InstrumentError
+            from analysis.errors import InstrumentError
 
             raise InstrumentError(
                 f"Language '{lang}' is not offered by instrument {self.id}; "
@@ -515,17 +515,17 @@ class Instrument:
     def variables(self, lang: str = "en") -> pd.DataFrame:
         """The codebook: one row per variable of the canonical wide layout.
 
-        See :func:`instruments.codebook.variables_table`.
+        See :func:`instruments.instrument.codebook.variables_table`.
         """
-        from instruments.codebook import variables_table
+        from instruments.instrument.codebook import variables_table
 
         return variables_table(self, lang=lang)
 
     def validate_data(self, df: pd.DataFrame) -> None:
         """Check a wide data frame against the instrument; raise DataError listing every problem.
 
-        See :func:`instruments.datacheck.validate_data`.
+        See :func:`instruments.instrument.datacheck.validate_data`.
         """
-        from instruments.datacheck import validate_data
+        from instruments.instrument.datacheck import validate_data
 
         validate_data(self, df)

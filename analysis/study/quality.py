@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from instruments.errors import DataError
+from analysis.errors import DataError
 
 #: Reason labels used in ``exclude_reason``, in this order.
 REASONS = ("attention", "straightlining", "speeding", "missing")

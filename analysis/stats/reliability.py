@@ -13,7 +13,7 @@ Two families of functions live here.
 
 :func:`reliability_report` fits the CFA with :func:`analysis.sem.cfa` and
 collects everything per factor, together with HTMT and the Fornell-Larcker
-table from :mod:`analysis.validity`.
+table from :mod:`analysis.stats.validity`.
 
 Nothing here rounds or formats; missing values are ``NaN``.
 """
@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from instruments.errors import DataError, ModelSpecificationError
+from analysis.errors import DataError, ModelSpecificationError
 
 __all__ = [
     "ave",
@@ -853,7 +853,7 @@ def reliability_report(
     >>> reliability_report(df, "f1 =~ a1 + a2 + a3\\nf2 =~ b1 + b2 + b3")  # doctest: +SKIP
     # In R: psych::alpha(); semTools::compRelSEM(fit); semTools::AVE(fit); semTools::htmt()
     """
-    from analysis.validity import fornell_larcker, htmt, thresholds
+    from analysis.stats.validity import fornell_larcker, htmt, thresholds
 
     blocks = measurement_blocks(model)
     _check_model_data(data, blocks)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from instruments.errors import DataError
+from analysis.errors import DataError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -108,7 +108,7 @@ def export_wide(
         Output file.
     fmt
         ``"csv"``, ``"parquet"`` or ``"sav"`` (with variable and value labels from
-        the instrument via :func:`instruments.spss.write_sav`).
+        the instrument via :func:`instruments.instrument.spss.write_sav`).
     lang
         Language of the SPSS labels.
     completed_only
@@ -129,7 +129,7 @@ def export_wide(
         raise DataError("The Excel-safe variant exists for CSV only.")
     df = store.wide(study, completed_only=completed_only)
     if fmt == "sav":
-        from instruments.spss import write_sav
+        from instruments.instrument.spss import write_sav
 
         return write_sav(df, _target(path), store.instrument, lang=lang)
     return write_table(df, path, fmt, excel_safe=excel_safe)
@@ -143,7 +143,7 @@ def export_long(store: ResponseStore, study: str, path: str | Path, fmt: str = "
 
 def export_codebook(instrument: Any, path: str | Path, *, lang: str = "en") -> Path:
     """Write the codebook; the format follows the extension (``.csv``, ``.json``, ``.md``)."""
-    from instruments.codebook import write_codebook
+    from instruments.instrument.codebook import write_codebook
 
     return write_codebook(instrument, _target(path), lang=lang)
 

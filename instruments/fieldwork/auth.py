@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from instruments.errors import DataError, ResponseError
+from analysis.errors import DataError, ResponseError
 from instruments.store.models import Study, utcnow
 from instruments.store.responses import ResponseStore
 

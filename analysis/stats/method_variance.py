@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.reliability import measurement_blocks
-from instruments.errors import DataError, ModelSpecificationError
+from analysis.errors import DataError, ModelSpecificationError
+from analysis.stats.reliability import measurement_blocks
 
 __all__ = [
     "MethodFactorResult",
@@ -82,7 +82,7 @@ def harman_single_factor(data: pd.DataFrame, items: Sequence[str] | None = None)
         ``n_obs, n_items, first_eigenvalue, prop_var`` (share of the total
         standardized variance, ``first_eigenvalue / n_items``).  Compare
         ``prop_var`` with the ``"harman_prop_var"`` entry of
-        :func:`analysis.validity.thresholds` (conventionally 0.50).
+        :func:`analysis.stats.validity.thresholds` (conventionally 0.50).
 
     Notes
     -----

@@ -3,8 +3,8 @@
 Pipeline (:func:`score`): check the data against the instrument
 (:func:`check_data`) -> reverse-key the declared reverse items
 (:func:`reverse_key`) -> mean scale scores under the minimum-valid-items rule
-(:func:`score_scales`) -> dependence indices (:mod:`analysis.dependence`) ->
-data-quality flags (:mod:`analysis.quality`).
+(:func:`score_scales`) -> dependence indices (:mod:`analysis.study.dependence`) ->
+data-quality flags (:mod:`analysis.study.quality`).
 
 Reverse keys and scale membership come only from the instrument, never from
 item names.
@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from instruments.errors import DataError
+from analysis.errors import DataError
 
 #: Identifier columns carried over into the scored frame when present.
 ID_COLUMNS = ("respondent_id", "alliance_id", "firm_role", "language")
@@ -235,11 +235,11 @@ def score(
     df : pandas.DataFrame
         Canonical wide data (raw codes).
     instrument : Instrument, optional
-        Default ``instruments.loader.load_instrument()``.
+        Default ``instruments.instrument.loader.load_instrument()``.
     min_valid : int, optional
         Passed to :func:`score_scales`.
     **quality_options
-        Thresholds passed to :func:`analysis.quality.quality_flags`.
+        Thresholds passed to :func:`analysis.study.quality.quality_flags`.
 
     Returns
     -------
@@ -258,11 +258,11 @@ def score(
     DataError
         For data that do not fit the instrument (see :func:`check_data`).
     """
-    from analysis.dependence import dependence_indices, dyad_indices
-    from analysis.quality import quality_flags
+    from analysis.study.dependence import dependence_indices, dyad_indices
+    from analysis.study.quality import quality_flags
 
     if instrument is None:
-        from instruments.loader import load_instrument
+        from instruments.instrument.loader import load_instrument
 
         instrument = load_instrument()
     report = check_data(df, instrument)

@@ -3,7 +3,7 @@
 :func:`analyze_study` runs every step on one survey data set and returns a
 JSON-ready dict with stable keys (numbers unrounded; NaN stays NaN until
 :func:`analysis.io.jsonable` / :func:`to_json` serialises it as ``null``).
-Sections built by other modules (``analysis.measurement``, ``analysis.dyadic``)
+Sections built by other modules (``analysis.study.measurement``, ``analysis.study.dyads``)
 are imported lazily; when one is missing or fails, its section says so
 (``{"available": False, "reason": ...}``) and the rest of the study is still reported.
 """
@@ -11,7 +11,6 @@ are imported lazily; when one is missing or fails, its section says so
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import platform
 from collections.abc import Callable
@@ -20,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from instruments.errors import DataError, ModelSpecificationError
+from analysis.errors import DataError, ModelSpecificationError
 
 #: Cronbach's alpha below this flags a scale as unreliable (Nunnally 1978).
 ALPHA_THRESHOLD = 0.70
@@ -74,19 +73,8 @@ def data_sha256(data: pd.DataFrame) -> str:
     return h.hexdigest()
 
 
-def _optional(module: str, name: str) -> Callable[..., Any] | None:
-    try:
-        mod = importlib.import_module(module)
-    except ImportError:
-        return None
-    return getattr(mod, name, None)
-
-
-def _section(fn: Callable[..., Any] | None, what: str, warns: list[str], *args: Any,
+def _section(fn: Callable[..., Any], what: str, warns: list[str], *args: Any,
              **kwargs: Any) -> dict[str, Any]:
-    if fn is None:
-        warns.append(f"{what} not available (function missing); section left empty.")
-        return {"available": False, "reason": f"{what} is not available in this version."}
     try:
         out = fn(*args, **kwargs)
     except Exception as exc:  # noqa: BLE001 - reported in the output, the study continues
@@ -147,7 +135,7 @@ def analyze_study(
     data : DataFrame
         Canonical wide survey data (raw codes), e.g. from ``analysis.io.read_data``.
     instrument : Instrument, optional
-        Default ``instruments.loader.load_instrument()``.
+        Default ``instruments.instrument.loader.load_instrument()``.
     estimator : {"WLSMV", "MLR", "ML"}
         Estimator of the measurement model (default WLSMV, the 7-point items treated as
         ordered, as issue 4 and the SEM reporting literature recommend; MLR is the
@@ -158,7 +146,7 @@ def analyze_study(
     seed : int, optional
         Bootstrap seed (stored in the provenance).
     hypotheses : HypothesisSet or path, optional
-        Default ``analysis/hypotheses.yaml``.
+        Default ``analysis/study/hypotheses.yaml``.
     alpha : float
         Significance level of the verdicts.
     progress : callable, optional
@@ -166,7 +154,7 @@ def analyze_study(
     n_jobs : int, optional
         Bootstrap worker processes.
     measurement : bool
-        Fit the instrument's measurement model (``analysis.measurement``; the
+        Fit the instrument's measurement model (``analysis.study.measurement``; the
         slowest step).  ``False`` reports the section as skipped.
 
     Returns
@@ -206,13 +194,15 @@ def _analyze_study(
     measurement: bool,
 ) -> dict[str, Any]:
     """:func:`analyze_study` (with the BLAS thread limit set by the caller)."""
-    from analysis.hypotheses import (
+    from analysis.study.dyads import dyadic_analysis
+    from analysis.study.hypotheses import (
         composite_reliabilities,
         load_hypotheses,
         prepare_scores,
     )
-    from analysis.hypotheses import test_hypotheses as run_tests
-    from analysis.scoring import score
+    from analysis.study.hypotheses import test_hypotheses as run_tests
+    from analysis.study.measurement import fit_measurement_model
+    from analysis.study.scoring import score
 
     if estimator not in ("MLR", "WLSMV", "ML"):
         raise ModelSpecificationError(
@@ -221,7 +211,7 @@ def _analyze_study(
         raise DataError("data= must be a non-empty DataFrame of survey answers.")
     say = progress if progress is not None else (lambda _msg: None)
     if instrument is None:
-        from instruments.loader import load_instrument
+        from instruments.instrument.loader import load_instrument
 
         instrument = load_instrument()
     hs = hypotheses if hypotheses is not None and not isinstance(hypotheses, str) \
@@ -257,8 +247,7 @@ def _analyze_study(
 
     if measurement:
         say("Measurement model (this can take a while) ...")
-        meas_fn = _optional("analysis.measurement", "fit_measurement_model")
-        meas_section = _section(meas_fn, "Measurement model (analysis.measurement)", warns,
+        meas_section = _section(fit_measurement_model, "Measurement model (analysis.study.measurement)", warns,
                                 raw_retained.reset_index(drop=True), instrument=instrument,
                                 estimator=estimator)
     else:
@@ -287,8 +276,7 @@ def _analyze_study(
     detail_sections = _detail_sections(hs, details)
 
     say("Dyadic analysis ...")
-    dy_fn = _optional("analysis.dyadic", "dyadic_analysis")
-    dyadic = _section(dy_fn, "Dyadic analysis (analysis.dyadic)", warns, data, scored)
+    dyadic = _section(dyadic_analysis, "Dyadic analysis (analysis.study.dyads)", warns, data, scored)
 
     return {
         "n": int(len(d)),

@@ -3,7 +3,7 @@
 :func:`htmt` works on item data (no model fit needed) and matches
 ``semTools::htmt()`` (semTools 0.5-6).  :func:`fornell_larcker` and
 :func:`latent_correlations` work on a fitted CFA's parameter table (see
-:mod:`analysis.reliability`).  The usual cut-offs are data
+:mod:`analysis.stats.reliability`).  The usual cut-offs are data
 (:func:`thresholds`), never verdicts hidden in code: callers and the report
 decide what to do with them.
 """
@@ -18,13 +18,13 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from analysis.reliability import (
+from analysis.errors import DataError
+from analysis.stats.reliability import (
     _check_params,
     ave,
     implied_latent_covariance,
     measurement_blocks,
 )
-from instruments.errors import DataError
 
 __all__ = ["Threshold", "THRESHOLDS", "fornell_larcker", "htmt", "htmt_ci",
            "latent_correlations", "thresholds"]
@@ -297,7 +297,7 @@ def fornell_larcker(
     Parameters
     ----------
     params, data, sample_cov, obs_var
-        As in :func:`analysis.reliability.ave` (AVE as ``semTools::AVE()``).
+        As in :func:`analysis.stats.reliability.ave` (AVE as ``semTools::AVE()``).
 
     Returns
     -------

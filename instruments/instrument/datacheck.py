@@ -1,6 +1,6 @@
 """Check a wide data frame against the instrument (columns and codes).
 
-Used by :meth:`instruments.schema.Instrument.validate_data`.
+Used by :meth:`instruments.instrument.schema.Instrument.validate_data`.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from instruments.errors import DataError
-from instruments.schema import AttentionCheck, Item, Question
+from analysis.errors import DataError
+from instruments.instrument.schema import AttentionCheck, Item, Question
 
 if TYPE_CHECKING:  # pragma: no cover
-    from instruments.schema import Instrument
+    from instruments.instrument.schema import Instrument
 
 MAX_EXAMPLES = 3
 

@@ -40,7 +40,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from instruments.errors import DataError
+from analysis.errors import DataError
 
 INDEX_COLUMNS = ("jd_sum", "jd_mean", "asym_abs", "asym_signed", "adv_own", "adv_partner")
 DYAD_COLUMNS = (

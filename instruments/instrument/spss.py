@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from instruments.errors import DataError
+from analysis.errors import DataError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from instruments.schema import Instrument
+    from instruments.instrument.schema import Instrument
 
 SPSS_LABEL_MAX = 256
 """Longest variable label (characters) written; SPSS truncates longer ones."""

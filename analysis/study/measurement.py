@@ -2,9 +2,9 @@
 
 Pipeline of :func:`fit_measurement_model` (everything JSON-ready, nothing cached):
 
-1. respondents flagged by :func:`analysis.scoring.score` (``exclude``) are dropped;
+1. respondents flagged by :func:`analysis.study.scoring.score` (``exclude``) are dropped;
    reverse-keyed items are recoded with the instrument's keys
-   (:func:`analysis.scoring.reverse_key`);
+   (:func:`analysis.study.scoring.reverse_key`);
 2. the CFA of all (or the given) scales (:func:`measurement_syntax`), by default
    WLSMV with the 7-point items as ordered (lavaan ``estimator = "WLSMV"``,
    ``ordered = items``, ``missing = "pairwise"`` when items are missing), or MLR
@@ -14,7 +14,7 @@ Pipeline of :func:`fit_measurement_model` (everything JSON-ready, nothing cached
    (WLSMV: Satorra 2000 scaled-shifted; MLR: Satorra-Bentler 2001), delta CFI/RMSEA and,
    for MLR, AIC/BIC;
 4. per scale: standardized loadings, alpha, omega, CR, AVE, HTMT, Fornell-Larcker, each
-   against :data:`analysis.validity.THRESHOLDS`, with the failed criteria listed;
+   against :data:`analysis.stats.validity.THRESHOLDS`, with the failed criteria listed;
 5. measurement invariance (configural, metric, scalar; strict for MLR) by
    ``firm_role`` and ``language`` on the core constructs;
 6. common-method checks: Harman's screen, Lindell-Whitney marker adjustment with the
@@ -31,12 +31,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.io import jsonable
-from instruments.errors import (
+from analysis.errors import (
     AllianceSurveyError,
     DataError,
     ModelSpecificationError,
 )
+from analysis.io import jsonable
 
 __all__ = [
     "CORE_SCALES",
@@ -69,7 +69,7 @@ _clean = jsonable
 
 def _instrument(instrument: Any) -> Any:
     if instrument is None:
-        from instruments.loader import load_instrument
+        from instruments.instrument.loader import load_instrument
 
         return load_instrument()
     return instrument
@@ -101,7 +101,7 @@ def measurement_syntax(
     Parameters
     ----------
     instrument : Instrument, optional
-        Default ``instruments.loader.load_instrument()``.
+        Default ``instruments.instrument.loader.load_instrument()``.
     second_order : bool
         Add ``relationship_learning =~ info_sharing + joint_sensemaking +
         knowledge_integration`` (needs the three learning scales).
@@ -160,7 +160,7 @@ def _recode(df: pd.DataFrame, instrument: Any, blocks: Mapping[str, list[str]]) 
 
     # In R: psych::reverse.code(keys, items, mini = 1, maxi = 7)
     """
-    from analysis.scoring import _item_bounds
+    from analysis.study.scoring import _item_bounds
 
     out = df.copy()
     for scale in blocks:
@@ -263,7 +263,7 @@ def compare_orders(first: Any, second: Any, estimator: str) -> dict[str, Any]:
 
 def _covariance(data: pd.DataFrame, items: list[str]) -> pd.DataFrame:
     """Observed covariance (divisor N): listwise if complete, else pairwise."""
-    from analysis.reliability import sample_covariance
+    from analysis.stats.reliability import sample_covariance
 
     x = data[items].astype(float)
     if not x.isna().any().any():
@@ -277,8 +277,8 @@ def _covariance(data: pd.DataFrame, items: list[str]) -> pd.DataFrame:
 def _reliability(res: Any, data: pd.DataFrame, blocks: Mapping[str, list[str]],
                  estimator: str) -> tuple[dict[str, dict[str, float]], pd.DataFrame, str]:
     """alpha, omega, CR, AVE per scale; Fornell-Larcker matrix; the definition used."""
-    from analysis.reliability import ave, composite_reliability, cronbach_alpha, omega
-    from analysis.validity import latent_correlations
+    from analysis.stats.reliability import ave, composite_reliability, cronbach_alpha, omega
+    from analysis.stats.validity import latent_correlations
 
     params = res.params
     lo = params[params["op"] == "=~"]
@@ -326,7 +326,7 @@ def _omega_higher(res: Any, data: pd.DataFrame, blocks: Mapping[str, list[str]],
 
     NaN for WLSMV (no observed-scale omega for ordered items, as in :func:`_reliability`).
     """
-    from analysis.reliability import omega
+    from analysis.stats.reliability import omega
 
     if estimator == "WLSMV":
         return float("nan")
@@ -338,7 +338,7 @@ def _omega_higher(res: Any, data: pd.DataFrame, blocks: Mapping[str, list[str]],
 
 def _check(measure: str, value: float) -> list[str]:
     """Names of the failed thresholds of ``measure`` for ``value`` (NaN: not checked)."""
-    from analysis.validity import THRESHOLDS
+    from analysis.stats.validity import THRESHOLDS
 
     failed = []
     if value is None or not np.isfinite(value):
@@ -352,7 +352,7 @@ def _check(measure: str, value: float) -> list[str]:
 def _flags(rel: dict[str, dict[str, float]], htmt: pd.DataFrame, fl: pd.DataFrame,
            loadings: pd.DataFrame) -> None:
     """Add ``fails`` (list of failed criteria) and ``passes`` to every scale (in place)."""
-    from analysis.validity import THRESHOLDS
+    from analysis.stats.validity import THRESHOLDS
 
     ht_cut = min(t.value for t in THRESHOLDS if t.measure == "htmt")
     ld_cut = next(t.value for t in THRESHOLDS if t.measure == "std_loading")
@@ -489,7 +489,11 @@ def _invariance(syntax: str, data: pd.DataFrame, group: str, items: list[str],
 
 def _method_checks(data: pd.DataFrame, scores: pd.DataFrame, blocks: Mapping[str, list[str]],
                    instrument: Any, warnings: list[str]) -> dict[str, Any]:
-    from analysis.method_variance import harman_single_factor, marker_adjusted_correlations, ulmc
+    from analysis.stats.method_variance import (
+        harman_single_factor,
+        marker_adjusted_correlations,
+        ulmc,
+    )
 
     out: dict[str, Any] = {}
     items = [i for v in blocks.values() for i in v]
@@ -570,7 +574,7 @@ def fit_measurement_model(
     df : DataFrame
         Canonical wide survey data (raw item codes), one row per respondent.
     instrument : Instrument, optional
-        Default ``instruments.loader.load_instrument()``.
+        Default ``instruments.instrument.loader.load_instrument()``.
     estimator : {"WLSMV", "MLR"}
         ``"WLSMV"``: items as ordered categorical (polychoric correlations,
         ``missing="pairwise"`` when items are missing); ``"MLR"``: items continuous,
@@ -587,7 +591,7 @@ def fit_measurement_model(
     method_checks : bool
         Run the common-method checks.
     scored : DataFrame, optional
-        ``analysis.scoring.score(df, instrument)`` if already computed.
+        ``analysis.study.scoring.score(df, instrument)`` if already computed.
 
     Returns
     -------
@@ -617,9 +621,9 @@ def fit_measurement_model(
     # In R: lavaan::cfa(model, df, ordered = TRUE, estimator = "WLSMV");
     #       lavaan::lavTestLRT(fit1, fit2); semTools::compRelSEM(); semTools::htmt()
     """
-    from analysis.scoring import score
-    from analysis.validity import htmt as htmt_fn
-    from analysis.validity import thresholds
+    from analysis.stats.validity import htmt as htmt_fn
+    from analysis.stats.validity import thresholds
+    from analysis.study.scoring import score
 
     if estimator not in ("WLSMV", "MLR", "ML"):
         raise ModelSpecificationError(
@@ -638,7 +642,7 @@ def fit_measurement_model(
     if scored is None:
         scored = score(df, inst)
     if len(scored) != len(df):
-        raise DataError("scored= must have the rows of df= (analysis.scoring.score(df)).")
+        raise DataError("scored= must have the rows of df= (analysis.study.scoring.score(df)).")
     exclude = (scored["exclude"].fillna(False).astype(bool).to_numpy()
                if "exclude" in scored.columns else np.zeros(len(df), dtype=bool))
     recoded = _recode(df.reset_index(drop=True), inst, blocks)[~exclude].reset_index(drop=True)

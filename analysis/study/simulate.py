@@ -2,7 +2,7 @@
 
 The population model (latent variables, structural paths encoding hypotheses
 H1-H11, measurement model, careless responding, paradata, classification
-questions) is data: ``analysis/population.yaml``.  :func:`load_population`
+questions) is data: ``analysis/study/population.yaml``.  :func:`load_population`
 reads it; :func:`simulate_study` draws a data set in the canonical wide layout
 of the instrument (one row per respondent).
 
@@ -24,12 +24,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.errors import DataError, ModelSpecificationError
 from analysis.io import read_data  # noqa: F401  (re-exported: simulate.read_data)
-from instruments.errors import DataError, ModelSpecificationError
 
 POPULATION_PATH = Path(__file__).with_name("population.yaml")
 
-#: Derived dependence indices usable as terms (see analysis/dependence.py).
+#: Derived dependence indices usable as terms (see analysis/study/dependence.py).
 DEPENDENCE_TERMS = ("jd_sum", "jd_mean", "asym_abs", "asym_signed", "adv_own", "adv_partner")
 
 _FACTOR_RE = re.compile(r"^([a-z][a-z0-9_]*)(\^2)?$")
@@ -132,7 +132,7 @@ def load_population(path: str | Path | None = None) -> Population:
     Parameters
     ----------
     path : str or Path, optional
-        A population YAML file; default ``analysis/population.yaml``.
+        A population YAML file; default ``analysis/study/population.yaml``.
 
     Returns
     -------
@@ -611,7 +611,7 @@ def simulate_study(
         Share of careless respondents (half straight-line, half answer at
         random; both fast and mostly fail the attention checks).
     instrument : Instrument, optional
-        Default: ``instruments.loader.load_instrument()``.
+        Default: ``instruments.instrument.loader.load_instrument()``.
     population : Population, optional
         Default: :func:`load_population` (reading the file and calibrating
         takes about half a second: pass a loaded population when simulating
@@ -678,7 +678,7 @@ def simulate_study_with_truth(
     _check_args(n, dyads, missing, missing_mechanism, careless)
     n, dyads = int(n), int(dyads)
     if instrument is None:
-        from instruments.loader import load_instrument
+        from instruments.instrument.loader import load_instrument
 
         instrument = load_instrument()
     pop = population if population is not None else load_population()
@@ -876,7 +876,7 @@ def _logistic_with_mean(linear: np.ndarray, target: float) -> np.ndarray:
 def write_data(df: pd.DataFrame, path: str | Path, instrument: Any = None) -> Path:
     """Write wide survey data by the file's extension.
 
-    ``.parquet``: Parquet; ``.sav``: SPSS via ``instruments.spss.write_sav``
+    ``.parquet``: Parquet; ``.sav``: SPSS via ``instruments.instrument.spss.write_sav``
     (labels from ``instrument``); anything else: CSV (UTF-8, ``\\n`` line ends,
     missing = empty, floats with 10 significant digits, so the bytes are
     reproducible).
@@ -896,11 +896,11 @@ def write_data(df: pd.DataFrame, path: str | Path, instrument: Any = None) -> Pa
         plain.to_parquet(p, index=False)
     elif suffix == ".sav":
         try:
-            from instruments.spss import write_sav
+            from instruments.instrument.spss import write_sav
         except ModuleNotFoundError as exc:  # pragma: no cover - module is part of the package
             raise DataError("SPSS export is not available in this installation.") from exc
         if instrument is None:
-            from instruments.loader import load_instrument
+            from instruments.instrument.loader import load_instrument
 
             instrument = load_instrument()
         write_sav(df, p, instrument)

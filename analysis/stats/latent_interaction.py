@@ -1,7 +1,7 @@
 """Latent interaction by product indicators with double-mean-centring.
 
 The latent alternative to moderated regression on composite scores
-(:func:`analysis.regression.moderation`): the focal predictor X, the moderator
+(:func:`analysis.stats.regression.moderation`): the focal predictor X, the moderator
 Z and the outcome Y are latent variables measured by their items, and the
 latent product XZ is measured by products of X and Z items.  Measurement error
 no longer attenuates the interaction, which moderated regression on composites
@@ -69,7 +69,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from instruments.errors import DataError, EstimationError, ModelSpecificationError
+from analysis.errors import DataError, EstimationError, ModelSpecificationError
 
 #: Names of the latent variables in the generated model syntax.
 LATENT_NAMES = ("X", "Z", "XZ", "Y")

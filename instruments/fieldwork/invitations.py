@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from instruments.errors import DataError, ResponseError
+from analysis.errors import DataError, ResponseError
 from instruments.store.models import (
     INVITATION_STATUSES,
     Answer,

@@ -1,9 +1,9 @@
 """Monte Carlo power of the declared hypotheses (sample-size planning).
 
 For every sample size ``n`` and replication ``r`` one study is simulated from the
-population model (:func:`analysis.simulate.simulate_study`, ``analysis/population.yaml``),
-scored (:func:`analysis.scoring.score`) and tested with the hypothesis runner
-(:func:`analysis.hypotheses.test_hypotheses`, the same methods as the real analysis:
+population model (:func:`analysis.study.simulate.simulate_study`, ``analysis/study/population.yaml``),
+scored (:func:`analysis.study.scoring.score`) and tested with the hypothesis runner
+(:func:`analysis.study.hypotheses.test_hypotheses`, the same methods as the real analysis:
 composite path model, bootstrap mediation, HC3 moderation, Lind-Mehlum quadratic test).
 The power of a hypothesis is the share of replications in which its verdict is
 "supported" (significant at ``alpha`` with the expected sign); its Monte Carlo standard
@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.blas import blas_threads
-from instruments.errors import AllianceSurveyError, ModelSpecificationError
+from analysis.errors import AllianceSurveyError, ModelSpecificationError
 
 __all__ = ["PowerPayload", "PowerResult", "mc_se", "plot_power", "power_analysis",
            "run_replications"]
@@ -68,8 +68,8 @@ class PowerPayload:
 @lru_cache(maxsize=4)
 def _context(population_path: str | None) -> tuple[Any, Any]:
     """Population model and instrument, loaded once per process (read-only objects)."""
-    from analysis.simulate import load_population
-    from instruments.loader import load_instrument
+    from analysis.study.simulate import load_population
+    from instruments.instrument.loader import load_instrument
 
     return load_population(population_path), load_instrument()
 
@@ -78,9 +78,9 @@ def run_replications(payload: PowerPayload, task_ids: Sequence[int]) -> list[tup
     """Run replications ``task_ids`` (task ``t`` = size index ``t // reps``, replication
     ``t % reps``); returns ``(task, n, rep, rows or None, error or None)`` each, where
     rows are ``(hypothesis, verdict, estimate, pvalue)``."""
-    from analysis.hypotheses import test_hypotheses
-    from analysis.scoring import score
-    from analysis.simulate import simulate_study
+    from analysis.study.hypotheses import test_hypotheses
+    from analysis.study.scoring import score
+    from analysis.study.simulate import simulate_study
 
     population, instrument = _context(payload.population_path)
     out = []
@@ -195,9 +195,9 @@ def power_analysis(
         Share of careless respondents and of missing answers in the simulated data
         (careless respondents are screened out by the runner, as in the real analysis).
     hypotheses : HypothesisSet or path, optional
-        Default ``analysis/hypotheses.yaml``.
+        Default ``analysis/study/hypotheses.yaml``.
     population_path : path, optional
-        Population model; default ``analysis/population.yaml``.
+        Population model; default ``analysis/study/population.yaml``.
     progress : bool, optional
         tqdm progress bar over replications; default when stderr is a terminal.
 
@@ -213,7 +213,7 @@ def power_analysis(
     import sys
 
     from analysis.distributed import ProcessExecutor
-    from analysis.hypotheses import HypothesisSet, load_hypotheses
+    from analysis.study.hypotheses import HypothesisSet, load_hypotheses
 
     ns = tuple(int(n) for n in ns)
     if not ns or min(ns) < 10:

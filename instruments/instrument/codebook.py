@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from instruments.errors import InstrumentError
-from instruments.schema import PARADATA_COLUMNS
+from analysis.errors import InstrumentError
+from instruments.instrument.schema import PARADATA_COLUMNS
 
 if TYPE_CHECKING:  # pragma: no cover
-    from instruments.schema import Instrument
+    from instruments.instrument.schema import Instrument
 
 FORMATS = ("md", "csv", "json")
 
@@ -367,7 +367,7 @@ def render_codebook(inst: Instrument, fmt: str = "md", lang: str = "en") -> str:
 
     Examples
     --------
-    >>> from instruments.loader import load_instrument
+    >>> from instruments.instrument.loader import load_instrument
     >>> text = render_codebook(load_instrument(), "csv", "de")
     """
     if fmt not in FORMATS:

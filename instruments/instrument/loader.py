@@ -1,7 +1,7 @@
 """Load and validate the questionnaire (``questionnaire.yaml`` + ``scales/*.yaml``).
 
 :func:`load_instrument` reads every file, checks everything it can and raises
-one :class:`~instruments.errors.InstrumentError` whose ``problems`` list names
+one :class:`~analysis.errors.InstrumentError` whose ``problems`` list names
 *every* problem found, each as ``"<file>: <element id>: <message>"``, e.g.
 ``"scales/trust.yaml: trust_3: missing German text"``.
 
@@ -29,8 +29,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from instruments.errors import InstrumentError
-from instruments.schema import (
+from analysis.errors import InstrumentError
+from instruments.instrument.schema import (
     CONSENT_PLACEHOLDERS,
     ID_PATTERN,
     LANGUAGE_NAMES,
@@ -308,7 +308,7 @@ def load_instrument(directory: str | Path | None = None) -> Instrument:
 
     Examples
     --------
-    >>> from instruments.loader import load_instrument
+    >>> from instruments.instrument.loader import load_instrument
     >>> inst = load_instrument()
     >>> inst.scale_items()["trust"][:2]
     ['trust_1', 'trust_2']

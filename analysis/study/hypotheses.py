@@ -1,6 +1,6 @@
 """Hypotheses as data and the hypothesis runner.
 
-``analysis/hypotheses.yaml`` declares the study's hypotheses before any data
+``analysis/study/hypotheses.yaml`` declares the study's hypotheses before any data
 arrive (BRIEF section 4).  :func:`load_hypotheses` validates the file (all
 problems at once) and hashes it; :func:`test_hypotheses` tests every hypothesis
 on a data set and returns one row per hypothesis with a verdict.
@@ -8,36 +8,36 @@ on a data set and returns one row per hypothesis with a verdict.
 Design of the tests (what the runner does and why)
 ---------------------------------------------------
 * **Composite scores.**  Every construct enters as its scale score (mean of the
-  items after reverse keying, :func:`analysis.scoring.score`); relationship
+  items after reverse keying, :func:`analysis.study.scoring.score`); relationship
   learning is the mean of its three dimensions (``composites`` in the YAML).
   Dependence enters through the indices of BRIEF section 3 (``jd_sum``,
   ``asym_abs``, ``asym_signed``), which are non-linear functions of two scales
   and cannot be formed from latent variables in a linear SEM.  Composite scores
   carry measurement error: paths are attenuated and a path that is zero in the
   population can pick up a small bias from a correlated, unreliably measured
-  predictor.  The measurement model itself is tested in ``analysis.measurement``.
+  predictor.  The measurement model itself is tested in ``analysis.study.measurement``.
 * **SEM paths** (``sem_path``): one path model (``model`` in the YAML, plus the
   controls in every equation) fitted with MLR (robust SEs, Yuan-Bentler scaled
   test) or ML, with FIML for missing composite scores (``missing="ml"``).
-* **Mediation** (H4): :func:`analysis.regression.mediation_bootstrap`
+* **Mediation** (H4): :func:`analysis.stats.regression.mediation_bootstrap`
   (percentile bootstrap CI of ``a*b``; the verdict uses the CI).
 * **Moderation** (H5, H7): OLS on mean-centred composites with HC3 SEs, simple
-  slopes and Johnson-Neyman regions (:func:`analysis.regression.moderation`).
-  Next to it, the **latent interaction** (:mod:`analysis.latent_interaction`:
+  slopes and Johnson-Neyman regions (:func:`analysis.stats.regression.moderation`).
+  Next to it, the **latent interaction** (:mod:`analysis.stats.latent_interaction`:
   double-mean-centred matched-pair product indicators, MLR, FIML when item
   answers are missing), whose indicators come from :func:`latent_indicators`
   (scale items, the learning dimensions as parcels, mirror-item differences for
   ``asym_signed``).  The pre-registered verdict stays the regression one; a
   hypothesis declared with ``method: latent_moderation`` (same test grammar)
   gets its verdict from the latent model instead, with the regression in the note.
-* **Inverted U** (H6b): :func:`analysis.regression.quadratic` with the
+* **Inverted U** (H6b): :func:`analysis.stats.regression.quadratic` with the
   Lind-Mehlum test; supported only if that test rejects and the turning point
   lies inside the data.
 * **H2** is reported with the response-surface check (``a4`` on
   ``dep_own`` x ``dep_partner``) in its note.
 * **H10** (dyads) compares two-informant with one-informant joint dependence
-  (``analysis.dyadic.dyadic_analysis`` when available, else a regression on
-  the dyad rows here).  **H11** compares the balance ``learning_about -
+  by a regression on the dyad rows (the full dyadic analysis is
+  :func:`analysis.study.dyads.dyadic_analysis`).  **H11** compares the balance ``learning_about -
   learning_from`` across alliance stages (Welch ANOVA on composites; the
   measurement invariance of the two scales is in the measurement section).
 * **Multiple testing**: Holm-adjusted p over the confirmatory set, reported
@@ -61,7 +61,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from instruments.errors import (
+from analysis.errors import (
     DataError,
     EstimationError,
     InstrumentError,
@@ -131,7 +131,7 @@ class Hypothesis(BaseModel):
 
 
 class HypothesisSet(BaseModel):
-    """The whole declaration (``analysis/hypotheses.yaml``)."""
+    """The whole declaration (``analysis/study/hypotheses.yaml``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     id: str
@@ -196,7 +196,7 @@ def load_hypotheses(path: str | Path | None = None) -> HypothesisSet:
     Parameters
     ----------
     path : str or Path, optional
-        Default ``analysis/hypotheses.yaml``.
+        Default ``analysis/study/hypotheses.yaml``.
 
     Returns
     -------
@@ -258,7 +258,7 @@ def prepare_scores(
         The full scored frame.
     """
     if scored is None:
-        from analysis.scoring import score
+        from analysis.study.scoring import score
 
         scored = score(data, instrument)
     if len(scored) != len(data):
@@ -363,10 +363,10 @@ def composite_reliabilities(
 
     # In R: psych::alpha(items)$total$raw_alpha
     """
-    from analysis.scoring import reverse_key
+    from analysis.study.scoring import reverse_key
 
     if instrument is None:
-        from instruments.loader import load_instrument
+        from instruments.instrument.loader import load_instrument
 
         instrument = load_instrument()
     keyed = reverse_key(data, instrument)
@@ -444,7 +444,7 @@ def test_hypotheses(
     data : DataFrame
         Canonical wide survey data (raw codes).
     scored : DataFrame, optional
-        ``analysis.scoring.score(data)``; computed when not given.
+        ``analysis.study.scoring.score(data)``; computed when not given.
     hypotheses : HypothesisSet or path, optional
         Default :func:`load_hypotheses`.
     estimator : {"MLR", "ML", "WLSMV"}
@@ -471,7 +471,7 @@ def test_hypotheses(
         dependence scales' error variances.  ``asym_abs``, ``asym_signed`` and
         the controls stay observed (error-free assumption).
     latent_alternative : bool
-        Also fit the latent interaction (:func:`analysis.latent_interaction.latent_interaction`)
+        Also fit the latent interaction (:func:`analysis.stats.latent_interaction.latent_interaction`)
         of every ``moderation`` hypothesis and report it next to the regression
         verdict (column ``latent_interaction``; about a second or two per hypothesis
         at N = 400).  ``latent_moderation`` hypotheses always fit it (it is their test).
@@ -488,7 +488,7 @@ def test_hypotheses(
         exploratory, note, latent_interaction``.  ``latent_interaction`` is None
         for other methods (and with ``latent_alternative=False``), else a dict:
         ``available`` (True), ``outcome``, ``focal``, ``moderator`` and the keys of
-        :meth:`analysis.latent_interaction.LatentInteractionResult.to_dict`; or
+        :meth:`analysis.stats.latent_interaction.LatentInteractionResult.to_dict`; or
         ``{"available": False, "reason": ...}`` when the latent model cannot be
         fitted (the regression verdict of a ``moderation`` hypothesis then stands;
         a ``latent_moderation`` hypothesis is "not tested").  ``attrs`` holds
@@ -497,7 +497,7 @@ def test_hypotheses(
     """
     from scipy import stats
 
-    from analysis import regression as reg
+    from analysis.stats import regression as reg
 
     if estimator not in ("MLR", "ML", "WLSMV"):
         raise ModelSpecificationError(
@@ -508,7 +508,7 @@ def test_hypotheses(
         raise ModelSpecificationError(f"bootstrap= must be at least 2 (got {bootstrap!r}).")
     hs = hypotheses if isinstance(hypotheses, HypothesisSet) else load_hypotheses(hypotheses)
     if instrument is None:
-        from instruments.loader import load_instrument
+        from instruments.instrument.loader import load_instrument
 
         instrument = load_instrument()
     level = 1 - float(alpha)
@@ -556,7 +556,7 @@ def test_hypotheses(
         else ("latent_moderation",)
     det["_latent_methods"] = latent_methods
     if any(h.method in ("multigroup", *latent_methods) for h in hs.hypotheses):
-        from analysis.scoring import reverse_key
+        from analysis.study.scoring import reverse_key
 
         keep = ~full["exclude"].fillna(False).astype(bool).to_numpy() if "exclude" in full \
             else np.ones(len(full), dtype=bool)
@@ -743,7 +743,7 @@ def latent_indicators(
     name : str
         The variable of the hypothesis test.
     keyed : DataFrame
-        Item answers after reverse keying (:func:`analysis.scoring.reverse_key`),
+        Item answers after reverse keying (:func:`analysis.study.scoring.reverse_key`),
         same rows as ``scores``.
     scores : DataFrame
         Scale scores (:func:`prepare_scores`).
@@ -805,7 +805,7 @@ def latent_indicators(
 
 def _latent_moderation(h, parts, d, ctr, level, det, warns) -> tuple[dict[str, Any], str]:
     """The latent-interaction alternative of a moderation hypothesis (never raises)."""
-    from analysis.latent_interaction import latent_interaction
+    from analysis.stats.latent_interaction import latent_interaction
 
     what = "Latent interaction (product indicators, DMC)"
     keyed, inst = det.get("_keyed"), det.get("_instrument")

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from instruments.errors import DataError, ModelSpecificationError
+from analysis.errors import DataError, ModelSpecificationError
 
 COV_TYPES = ("nonrobust", "HC0", "HC1", "HC2", "HC3")
 COEF_COLUMNS = ["term", "estimate", "se", "t", "pvalue", "ci_lower", "ci_upper"]

@@ -1,0 +1,387 @@
+"""Dyadic statistics for distinguishable dyads (roles A and B).
+
+- :func:`pair_dyads` and :func:`dyad_wide`: pair the two members' rows and reshape them;
+- :func:`icc` (ICC(1), ICC(2) from a one-way ANOVA, as ``multilevel::ICC1/ICC2``) and
+  :func:`rwg_j` (multi-item within-group agreement under the uniform null, as
+  ``multilevel::rwg.j``);
+- :func:`apim`: actor-partner interdependence models (Kenny, Kashy & Cook 2006) fitted
+  with :func:`analysis.sem.sem` in the dyad-wide format;
+- :func:`dependent_correlation_test`: Williams' t for two dependent correlations.
+
+Nothing here rounds; undefined numbers are ``NaN`` in DataFrames and ``None`` in the
+JSON-ready output, always with a warning that says why.
+
+References
+----------
+Bliese, P. D. (2000). Within-group agreement, non-independence, and reliability.
+In K. J. Klein & S. W. J. Kozlowski (Eds.), *Multilevel theory, research, and methods
+in organizations* (pp. 349-381). Jossey-Bass.
+
+James, L. R., Demaree, R. G., & Wolf, G. (1984). Estimating within-group interrater
+reliability with and without response bias. *Journal of Applied Psychology*, 69, 85-98.
+
+Kenny, D. A., Kashy, D. A., & Cook, W. L. (2006). *Dyadic data analysis*. Guilford.
+
+Williams, E. J. (1959). The comparison of regression variables. *Journal of the Royal
+Statistical Society B*, 21, 396-399.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analysis.errors import DataError
+
+__all__ = [
+    "MIN_DYADS",
+    "RWG_CUTOFF",
+    "apim",
+    "apim_syntax",
+    "dependent_correlation_test",
+    "dyad_wide",
+    "icc",
+    "pair_dyads",
+    "rwg_j",
+]
+
+#: Fewest complete dyads for any dyadic statistic.
+MIN_DYADS = 10
+#: Conventional cut-off of r_wg(j) for "strong" agreement (LeBreton & Senter 2008).
+RWG_CUTOFF = 0.70
+ROLES = ("A", "B")
+
+
+
+
+# ---------------------------------------------------------------------------
+# Pairing
+# ---------------------------------------------------------------------------
+
+
+def pair_dyads(
+    data: pd.DataFrame, *, alliance: str = "alliance_id", role: str = "firm_role"
+) -> pd.DataFrame:
+    """Rows of complete dyads (one "A" and one "B" per alliance), sorted by alliance and role.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per respondent with ``alliance`` and ``role`` columns.
+    alliance, role : str
+        Column names.
+
+    Returns
+    -------
+    DataFrame
+        The rows of complete dyads, index reset, sorted by alliance then role.
+
+    Raises
+    ------
+    DataError
+        A column is missing, a role other than "A"/"B" occurs, or an alliance has two
+        respondents with the same role.
+    """
+    missing = [c for c in (alliance, role) if c not in data.columns]
+    if missing:
+        raise DataError(f"Dyadic analysis needs the column(s) {', '.join(missing)}.")
+    roles = data[role].astype("string")
+    bad = sorted(set(roles.dropna().unique()) - set(ROLES))
+    if bad:
+        raise DataError(f"Column {role!r} must contain 'A' or 'B'; found {bad}.")
+    keyed = data.assign(**{role: roles, alliance: data[alliance].astype("string")})
+    keyed = keyed[keyed[alliance].notna() & keyed[role].notna()]
+    dup = keyed.duplicated([alliance, role], keep=False)
+    if dup.any():
+        offenders = sorted(set(keyed.loc[dup, alliance]))
+        raise DataError(
+            f"{len(offenders)} alliance(s) have more than one respondent with the same "
+            f"{role}, e.g. {offenders[0]}. Keep one informant per firm."
+        )
+    n_roles = keyed.groupby(alliance)[role].transform("nunique")
+    out = keyed[n_roles == 2].sort_values([alliance, role])
+    return out.reset_index(drop=True)
+
+
+def dyad_wide(
+    pairs: pd.DataFrame,
+    variables: Sequence[str],
+    *,
+    alliance: str = "alliance_id",
+    role: str = "firm_role",
+) -> pd.DataFrame:
+    """Dyad-wide ("one row per dyad") layout: ``{var}_A``, ``{var}_B`` per variable.
+
+    # In R: tidyr::pivot_wider(pairs, names_from = firm_role, values_from = vars)
+    """
+    absent = [v for v in variables if v not in pairs.columns]
+    if absent:
+        raise DataError(f"Column(s) missing from the dyad data: {', '.join(absent)}.")
+    wide = pairs.pivot(index=alliance, columns=role, values=list(variables))
+    wide.columns = [f"{v}_{r}" for v, r in wide.columns]
+    cols = [f"{v}_{r}" for v in variables for r in ROLES]
+    return wide[cols].astype(float)
+
+
+# ---------------------------------------------------------------------------
+# Agreement
+# ---------------------------------------------------------------------------
+
+
+def icc(values: pd.Series | np.ndarray, groups: pd.Series | np.ndarray) -> dict[str, float]:
+    """ICC(1) and ICC(2) from a one-way random-effects ANOVA.
+
+    Parameters
+    ----------
+    values : array-like
+        One value per respondent (e.g. a scale score); NaN rows are dropped.
+    groups : array-like
+        Group (dyad) id per respondent.
+
+    Returns
+    -------
+    dict
+        ``icc1, icc2, msb, msw, f, df_between, df_within, pvalue, n_groups, n_obs,
+        mean_group_size``.
+
+    Notes
+    -----
+    ``ICC(1) = (MSB - MSW) / (MSB + (k - 1) MSW)`` with ``k = N / J`` (the mean group
+    size, as ``multilevel::ICC1``); ``ICC(2) = (MSB - MSW) / MSB`` (the reliability of
+    group means; Bliese 2000).  ICC(1) can be negative (more disagreement within dyads
+    than between them).
+
+    Examples
+    --------
+    >>> icc([1, 2, 5, 6, 3, 3], ["a", "a", "b", "b", "c", "c"])["icc2"]  # doctest: +SKIP
+    # In R: m <- aov(y ~ as.factor(g)); multilevel::ICC1(m); multilevel::ICC2(m)
+    """
+    frame = pd.DataFrame({"y": np.asarray(values, dtype=float), "g": np.asarray(groups)})
+    frame = frame.dropna()
+    n = len(frame)
+    grp = frame.groupby("g")["y"]
+    j = grp.ngroups
+    if j < 2 or n <= j:
+        raise DataError(f"ICC needs at least 2 groups with 2+ members; got {j} group(s), {n} rows.")
+    means = grp.transform("mean")
+    grand = frame["y"].mean()
+    sizes = grp.size()
+    ssb = float((sizes * (grp.mean() - grand) ** 2).sum())
+    ssw = float(((frame["y"] - means) ** 2).sum())
+    dfb, dfw = j - 1, n - j
+    msb, msw = ssb / dfb, ssw / dfw
+    k = n / j
+    f = msb / msw if msw > 0 else np.inf
+    return {
+        "icc1": (msb - msw) / (msb + (k - 1.0) * msw),
+        "icc2": (msb - msw) / msb if msb > 0 else np.nan,
+        "msb": msb,
+        "msw": msw,
+        "f": f,
+        "df_between": float(dfb),
+        "df_within": float(dfw),
+        "pvalue": float(stats.f.sf(f, dfb, dfw)) if np.isfinite(f) else 0.0,
+        "n_groups": float(j),
+        "n_obs": float(n),
+        "mean_group_size": k,
+    }
+
+
+def rwg_j(
+    items: pd.DataFrame, groups: pd.Series | np.ndarray, *, n_options: int = 7
+) -> pd.DataFrame:
+    """Multi-item within-group agreement r_wg(j) per group under the uniform null.
+
+    Parameters
+    ----------
+    items : DataFrame
+        The scale's items (one column each, reverse-keyed), one row per respondent.
+    groups : array-like
+        Group (dyad) id per row.
+    n_options : int
+        Number of response options A; the uniform null variance is
+        ``sigma2_EU = (A^2 - 1) / 12`` (4 for A = 7).
+
+    Returns
+    -------
+    DataFrame
+        ``group, rwg_j, gsize``; ``rwg_j`` NaN for groups with one complete row.
+
+    Notes
+    -----
+    Rows with any missing item are dropped (as ``multilevel::rwg.j``).  With ``s2``
+    the mean of the item variances (n - 1 divisor) within the group, capped at
+    ``sigma2_EU``, and ``J`` items:
+    ``r_wg(j) = J (1 - s2/sigma2_EU) / (J (1 - s2/sigma2_EU) + s2/sigma2_EU)``
+    (James, Demaree & Wolf 1984).
+
+    Examples
+    --------
+    >>> rwg_j(df[items], df["alliance_id"])  # doctest: +SKIP
+    # In R: multilevel::rwg.j(df[items], df$alliance_id, ranvar = (7^2 - 1) / 12)
+    """
+    if n_options < 2:
+        raise DataError("n_options must be at least 2.")
+    ranvar = (n_options**2 - 1) / 12.0
+    x = items.apply(pd.to_numeric, errors="coerce").astype(float)
+    frame = x.assign(_g=np.asarray(groups)).dropna()
+    grouped = frame.groupby("_g", sort=True)
+    sizes = grouped.size().astype(float)
+    s2 = grouped.var(ddof=1).mean(axis=1).clip(upper=ranvar)
+    n_items = x.shape[1]
+    core = n_items * (1.0 - s2 / ranvar)
+    value = (core / (core + s2 / ranvar)).where(sizes >= 2)
+    rows = pd.DataFrame({"group": sizes.index, "rwg_j": value.reindex(sizes.index).to_numpy(),
+                         "gsize": sizes.to_numpy()})
+    return rows.reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------
+# APIM
+# ---------------------------------------------------------------------------
+
+
+def apim_syntax(x: str, y: str) -> str:
+    """lavaan syntax of the distinguishable-dyad APIM in the dyad-wide format.
+
+    Labels: ``a_A``, ``a_B`` (actor effects), ``p_AB`` (A's predictor on B's outcome),
+    ``p_BA`` (B's predictor on A's outcome); defined ``k_A = p_BA / a_A`` and
+    ``k_B = p_AB / a_B`` (Kenny & Ledermann's k) and the role differences.
+    """
+    return "\n".join([
+        f"{y}_A ~ a_A*{x}_A + p_BA*{x}_B",
+        f"{y}_B ~ a_B*{x}_B + p_AB*{x}_A",
+        f"{y}_A ~~ {y}_B",
+        "actor_diff := a_A - a_B",
+        "partner_diff := p_BA - p_AB",
+        "k_A := p_BA / a_A",
+        "k_B := p_AB / a_B",
+    ])
+
+
+def apim(
+    pairs: pd.DataFrame,
+    x: str,
+    y: str,
+    *,
+    estimator: str = "ML",
+    alliance: str = "alliance_id",
+    role: str = "firm_role",
+) -> dict[str, Any]:
+    """Actor-partner interdependence model for distinguishable dyads (roles A, B).
+
+    Parameters
+    ----------
+    pairs : DataFrame
+        Rows of complete dyads (:func:`pair_dyads`) with the scores ``x`` and ``y``.
+    x, y : str
+        Predictor and outcome columns.
+    estimator : str
+        Passed to :func:`analysis.sem.sem` (``"ML"`` or ``"MLR"``).
+
+    Returns
+    -------
+    dict
+        ``syntax, n_dyads, converged, params`` (DataFrame of the regression, residual
+        covariance and defined rows: ``lhs, op, rhs, label, est, se, z, pvalue,
+        ci_lower, ci_upper, std_all``), ``effects`` (``{label: {...}}``), ``r2``
+        (per outcome) and ``warnings``.
+
+    Notes
+    -----
+    Dyads with a missing score are dropped listwise.  The predictors are exogenous
+    (their variances and covariance are fixed at the sample values, lavaan's
+    ``fixed.x = TRUE``); the two outcomes' residuals covary.
+
+    Examples
+    --------
+    >>> apim(pairs, "relationship_learning", "value_creation")  # doctest: +SKIP
+    # In R: lavaan::sem(apim_syntax, data = wide)
+    """
+    from analysis.sem import sem
+
+    wide = dyad_wide(pairs, [x, y], alliance=alliance, role=role).dropna()
+    n = len(wide)
+    if n < MIN_DYADS:
+        raise DataError(f"The APIM of {y} on {x} needs at least {MIN_DYADS} complete dyads; "
+                        f"got {n}.")
+    syntax = apim_syntax(x, y)
+    res = sem(syntax, wide.reset_index(drop=True), estimator=estimator)
+    keep = res.params["op"].isin(["~", "~~", ":="])
+    cols = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "ci_lower", "ci_upper",
+            "std_all"]
+    params = res.params.loc[keep, [c for c in cols if c in res.params.columns]]
+    params = params.reset_index(drop=True)
+    effects = {}
+    for lab in ("a_A", "a_B", "p_AB", "p_BA", "actor_diff", "partner_diff", "k_A", "k_B"):
+        row = params[params["label"] == lab]
+        if len(row):
+            r = row.iloc[0]
+            effects[lab] = {k: float(r[k]) for k in cols[4:] if k in r.index}
+    return {
+        "syntax": syntax,
+        "n_dyads": n,
+        "converged": bool(res.converged),
+        "params": params,
+        "effects": effects,
+        "r2": {str(k): float(v) for k, v in dict(res.r2).items()},
+        "warnings": list(res.warnings),
+    }
+
+
+# ---------------------------------------------------------------------------
+# H10: two informants vs one
+# ---------------------------------------------------------------------------
+
+
+def dependent_correlation_test(r_yx1: float, r_yx2: float, r_x1x2: float, n: int) -> dict:
+    """Williams' t for two dependent correlations sharing a variable (r_yx1 vs r_yx2).
+
+    Returns
+    -------
+    dict
+        ``t, df, pvalue`` (two-sided); NaN when ``n < 4``.
+
+    Notes
+    -----
+    ``t = (r12 - r13) sqrt((n - 1)(1 + r23) / (2 (n - 1)/(n - 3) |R| + rbar^2 (1 - r23)^3))``
+    with ``|R| = 1 - r12^2 - r13^2 - r23^2 + 2 r12 r13 r23`` and
+    ``rbar = (r12 + r13) / 2``, on ``n - 3`` df (Williams 1959; Steiger 1980, eq. 7).
+
+    Examples
+    --------
+    >>> dependent_correlation_test(0.5, 0.3, 0.4, 100)["t"]  # doctest: +SKIP
+    # In R: psych::r.test(n = 100, r12 = 0.5, r13 = 0.3, r23 = 0.4)$t
+    """
+    if n < 4:
+        return {"t": np.nan, "df": np.nan, "pvalue": np.nan}
+    r12, r13, r23 = r_yx1, r_yx2, r_x1x2
+    det = 1 - r12**2 - r13**2 - r23**2 + 2 * r12 * r13 * r23
+    rbar = (r12 + r13) / 2
+    denom = 2 * (n - 1) / (n - 3) * det + rbar**2 * (1 - r23) ** 3
+    t = (r12 - r13) * math.sqrt((n - 1) * (1 + r23) / denom)
+    df = n - 3
+    return {"t": t, "df": float(df), "pvalue": float(2 * stats.t.sf(abs(t), df))}
+
+
+def simple_ols(y: np.ndarray, x: np.ndarray) -> dict[str, float]:
+    """Simple regression of y on x: slope, SE, p, standardized beta, R^2."""
+    n = len(y)
+    r = float(np.corrcoef(x, y)[0, 1])
+    slope = r * float(np.std(y, ddof=1) / np.std(x, ddof=1))
+    se_r = math.sqrt((1 - r**2) / (n - 2)) if n > 2 else np.nan
+    t = r / se_r if se_r and se_r > 0 else np.nan
+    return {
+        "n": float(n),
+        "b": slope,
+        "se": slope / t if t and np.isfinite(t) and t != 0 else np.nan,
+        "beta": r,
+        "r2": r**2,
+        "t": t,
+        "pvalue": float(2 * stats.t.sf(abs(t), n - 2)) if np.isfinite(t) else np.nan,
+    }

@@ -1,0 +1,336 @@
+"""The alliance study's dyadic analysis: both partners of an alliance answered.
+
+Pipeline of :func:`dyadic_analysis`:
+
+1. drop respondents flagged for exclusion by :func:`analysis.study.scoring.score`;
+2. pair the two partners' rows by ``alliance_id`` and ``firm_role`` ("A"/"B"), keep
+   complete pairs (:func:`analysis.stats.dyadic.pair_dyads`);
+3. agreement per scale (ICC(1), ICC(2), r_wg(j));
+4. dyad-level joint dependence and asymmetry from both self-reports
+   (:func:`analysis.study.dependence.dyad_indices`) and the single informant's perception
+   against the partner's self-report (perception gap, correlation);
+5. actor-partner interdependence models;
+6. H10 (exploratory): dyad-level joint dependence from both self-reports vs one
+   informant's perception as predictors of the dyad's value creation
+   (:func:`compare_informants`).
+
+Undefined numbers are ``None`` in the JSON-ready dict, always with a warning that says why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analysis.errors import DataError
+from analysis.io import jsonable
+from analysis.stats.dyadic import (
+    MIN_DYADS,
+    RWG_CUTOFF,
+    apim,
+    dependent_correlation_test,
+    dyad_wide,
+    icc,
+    pair_dyads,
+    rwg_j,
+    simple_ols,
+)
+
+__all__ = ["APIM_PAIRS", "compare_informants", "dyadic_analysis"]
+
+#: Default APIMs: (predictor, outcome) scale scores.
+APIM_PAIRS: tuple[tuple[str, str], ...] = (
+    ("relationship_learning", "value_creation"),
+    ("dep_own", "value_creation"),
+)
+
+
+def compare_informants(
+    wide: pd.DataFrame, *, outcome: str = "value_creation"
+) -> dict[str, Any]:
+    """BRIEF H10: joint dependence from both self-reports vs one informant's perception.
+
+    Parameters
+    ----------
+    wide : DataFrame
+        Dyad-wide data with ``dep_own_A, dep_own_B, jd_mean_A, jd_mean_B`` and
+        ``{outcome}_A, {outcome}_B``.
+    outcome : str
+        The outcome scale; its dyad mean ``({outcome}_A + {outcome}_B) / 2`` is predicted.
+
+    Returns
+    -------
+    dict
+        ``outcome, n_dyads, models`` (``{"two_informants", "informant_A", "informant_B"}``,
+        each a simple regression: ``n, b, se, beta, r2, t, pvalue``) and ``comparisons``
+        (``{"two_vs_A", "two_vs_B"}``: difference in standardized effect, Williams' t and p).
+
+    Notes
+    -----
+    Two informants: ``JD = (D_own(A) + D_own(B)) / 2`` (``dyad_jd_mean``).  One
+    informant: firm A's (or B's) own ``jd_mean = (D_own + D_partner) / 2``, where
+    ``D_partner`` is its perception of the partner's dependence.  The dyad's value
+    creation is the mean of both reports, so neither informant's predictor shares all
+    of its method variance with the outcome.  Exploratory (BRIEF H10): the comparison
+    of two dependent correlations with a common outcome uses Williams' t.
+    """
+    need = ["dep_own_A", "dep_own_B", "jd_mean_A", "jd_mean_B", f"{outcome}_A", f"{outcome}_B"]
+    absent = [c for c in need if c not in wide.columns]
+    if absent:
+        raise DataError(f"H10 comparison needs the column(s) {', '.join(absent)}.")
+    frame = pd.DataFrame({
+        "y": (wide[f"{outcome}_A"] + wide[f"{outcome}_B"]) / 2,
+        "two": (wide["dep_own_A"] + wide["dep_own_B"]) / 2,
+        "A": wide["jd_mean_A"],
+        "B": wide["jd_mean_B"],
+    }).dropna()
+    n = len(frame)
+    if n < MIN_DYADS:
+        raise DataError(f"The H10 comparison needs at least {MIN_DYADS} complete dyads; got {n}.")
+    y = frame["y"].to_numpy()
+    models = {name: simple_ols(y, frame[col].to_numpy())
+              for name, col in (("two_informants", "two"), ("informant_A", "A"),
+                                ("informant_B", "B"))}
+    corr = frame.corr()
+    comparisons = {}
+    for side in ("A", "B"):
+        test = dependent_correlation_test(corr.loc["y", "two"], corr.loc["y", side],
+                                          corr.loc["two", side], n)
+        comparisons[f"two_vs_{side}"] = {
+            "delta_beta": corr.loc["y", "two"] - corr.loc["y", side],
+            "delta_r2": corr.loc["y", "two"] ** 2 - corr.loc["y", side] ** 2,
+            "r_predictors": corr.loc["two", side],
+            **test,
+        }
+    return {"outcome": outcome, "n_dyads": n, "models": models, "comparisons": comparisons}
+
+
+# ---------------------------------------------------------------------------
+# Everything together
+# ---------------------------------------------------------------------------
+
+
+def _perception(pairs: pd.DataFrame) -> dict[str, Any]:
+    """Perceived partner dependence against the partner's self-report."""
+    out: dict[str, Any] = {}
+    gap = pairs["perception_gap"].astype(float)
+    perceived = pairs["dep_partner"].astype(float)
+    partner_self = pairs["dyad_d_partner"].astype(float)
+    for name, mask in (("pooled", np.ones(len(pairs), dtype=bool)),
+                       ("A", (pairs["firm_role"] == "A").to_numpy()),
+                       ("B", (pairs["firm_role"] == "B").to_numpy())):
+        ok = mask & gap.notna().to_numpy()
+        n = int(ok.sum())
+        row: dict[str, float] = {
+            "n": float(n),
+            "mean_gap": float(gap[ok].mean()) if n else np.nan,
+            "sd_gap": float(gap[ok].std(ddof=1)) if n > 1 else np.nan,
+            "mean_abs_gap": float(gap[ok].abs().mean()) if n else np.nan,
+        }
+        if n > 3:
+            r, p = stats.pearsonr(perceived[ok], partner_self[ok])
+            row.update(r=float(r), r_pvalue=float(p))
+            t = stats.ttest_1samp(gap[ok], 0.0)
+            row.update(t_gap=float(t.statistic), t_gap_pvalue=float(t.pvalue))
+        else:
+            row.update(r=np.nan, r_pvalue=np.nan, t_gap=np.nan, t_gap_pvalue=np.nan)
+        out[name] = row
+    return out
+
+
+def _describe(col: pd.Series) -> dict[str, float]:
+    x = col.astype(float).dropna()
+    return {"n": float(len(x)), "mean": float(x.mean()) if len(x) else np.nan,
+            "sd": float(x.std(ddof=1)) if len(x) > 1 else np.nan,
+            "min": float(x.min()) if len(x) else np.nan,
+            "max": float(x.max()) if len(x) else np.nan}
+
+
+def dyadic_analysis(
+    df: pd.DataFrame,
+    scored: pd.DataFrame,
+    instrument: Any = None,
+    *,
+    apim_pairs: Sequence[tuple[str, str]] = APIM_PAIRS,
+    estimator: str = "ML",
+) -> dict[str, Any]:
+    """The dyadic analysis of a study with both partners' responses, JSON-ready.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Canonical wide survey data (raw item codes), one row per respondent.
+    scored : DataFrame
+        ``analysis.study.scoring.score(df, instrument)`` (same rows and order as ``df``).
+    instrument : Instrument, optional
+        Default ``instruments.instrument.loader.load_instrument()``.
+    apim_pairs : sequence of (predictor, outcome)
+        Scale scores for the APIMs; ``relationship_learning`` is the mean of
+        ``info_sharing``, ``joint_sensemaking`` and ``knowledge_integration``.
+    estimator : str
+        Estimator of the APIMs (``"ML"`` or ``"MLR"``).
+
+    Returns
+    -------
+    dict
+        ``n_respondents, n_excluded, n_dyads, n_single_informants, agreement``
+        (``{scale: {"icc1", "icc2", "f", "pvalue", "n_dyads", "n_obs", "rwg_j_mean",
+        "rwg_j_median", "rwg_j_share_above", "rwg_j_n"}}``), ``agreement_notes``,
+        ``dependence`` (descriptives of the dyad-level indices), ``perception``
+        (perception gap and correlation with the partner's self-report: pooled, A, B),
+        ``apim`` (list of models: ``predictor, outcome, n_dyads, converged, effects, r2,
+        params`` as records), ``h10`` (:func:`compare_informants`) and ``warnings``.
+        Numbers are floats; undefined ones are ``None`` with a warning.
+
+    Raises
+    ------
+    DataError
+        Fewer than :data:`MIN_DYADS` complete dyads, missing id columns, a scale score
+        missing from ``scored``, or ``df`` and ``scored`` of different length.
+
+    Examples
+    --------
+    >>> out = dyadic_analysis(df, score(df))  # doctest: +SKIP
+    # In R: multilevel::ICC1(aov(...)); multilevel::rwg.j(...); lavaan::sem(apim, wide)
+    """
+    from analysis.study.dependence import dyad_indices
+    from analysis.study.scoring import reverse_key
+
+    if instrument is None:
+        from instruments.instrument.loader import load_instrument
+
+        instrument = load_instrument()
+    if len(df) != len(scored):
+        raise DataError(f"df= has {len(df)} rows but scored= has {len(scored)}; pass the "
+                        "output of analysis.study.scoring.score(df).")
+    for c in ("alliance_id", "firm_role"):
+        if c not in df.columns:
+            raise DataError(f"Dyadic analysis needs the column {c!r} in the data.")
+    scale_items = instrument.scale_items()
+    absent = [s for s in scale_items if s not in scored.columns]
+    if absent:
+        raise DataError(f"Scale score(s) missing from scored=: {', '.join(absent)}. "
+                        "Score the data with analysis.study.scoring.score().")
+    warnings: list[str] = []
+    exclude = (scored["exclude"].fillna(False).astype(bool).to_numpy()
+               if "exclude" in scored.columns else np.zeros(len(df), dtype=bool))
+    if "exclude" not in scored.columns:
+        warnings.append("scored= has no 'exclude' column; no respondent was dropped.")
+    items = reverse_key(df.reset_index(drop=True), instrument)
+    sc = scored.reset_index(drop=True).drop(columns=["alliance_id", "firm_role"],
+                                            errors="ignore")
+    base = pd.concat([items[["alliance_id", "firm_role"]], sc[list(scale_items)]], axis=1)
+    learning = ["info_sharing", "joint_sensemaking", "knowledge_integration"]
+    if all(s in base.columns for s in learning):
+        base["relationship_learning"] = base[learning].mean(axis=1, skipna=False)
+    kept = base[~exclude]
+    kept_items = items[~exclude]
+    pairs = pair_dyads(kept)
+    n_dyads = len(pairs) // 2
+    if n_dyads < MIN_DYADS:
+        raise DataError(f"Dyadic analysis needs at least {MIN_DYADS} complete dyads (both "
+                        f"firm_role 'A' and 'B' of one alliance_id) after exclusions; got "
+                        f"{n_dyads}.")
+    pairs = pd.concat([pairs, dyad_indices(pairs)], axis=1)
+    from analysis.study.dependence import dependence_indices
+
+    pairs = pd.concat([pairs, dependence_indices(pairs["dep_own"], pairs["dep_partner"])],
+                      axis=1)
+    in_pairs = kept_items["alliance_id"].astype("string").isin(set(pairs["alliance_id"]))
+    pair_items = kept_items[in_pairs.to_numpy()]
+
+    agreement: dict[str, dict[str, float]] = {}
+    for scale, its in scale_items.items():
+        try:
+            res = icc(pairs[scale], pairs["alliance_id"])
+        except DataError as err:
+            warnings.append(f"ICC of {scale} undefined: {err}")
+            res = {"icc1": np.nan, "icc2": np.nan, "f": np.nan, "pvalue": np.nan,
+                   "n_groups": np.nan, "n_obs": np.nan}
+        n_opt = _n_options(instrument, scale)
+        rwg = rwg_j(pair_items[its], pair_items["alliance_id"].astype("string"),
+                    n_options=n_opt)["rwg_j"].dropna()
+        if rwg.empty:
+            warnings.append(f"r_wg(j) of {scale} undefined: no dyad with two complete "
+                            "answers to all its items.")
+        agreement[scale] = {
+            "icc1": res["icc1"], "icc2": res["icc2"], "f": res["f"], "pvalue": res["pvalue"],
+            "n_dyads": res["n_groups"], "n_obs": res["n_obs"],
+            "rwg_j_mean": float(rwg.mean()) if len(rwg) else np.nan,
+            "rwg_j_median": float(rwg.median()) if len(rwg) else np.nan,
+            "rwg_j_share_above": float((rwg >= RWG_CUTOFF).mean()) if len(rwg) else np.nan,
+            "rwg_j_n": float(len(rwg)),
+            "n_options": float(n_opt),
+        }
+    neg = [s for s, a in agreement.items() if np.isfinite(a["icc1"]) and a["icc1"] < 0]
+    if neg:
+        warnings.append(f"ICC(1) < 0 for {', '.join(neg)}: the partners disagree more than "
+                        "respondents of different alliances; ICC(2) is then negative too.")
+
+    dep_cols = ["dyad_jd_mean", "dyad_jd_sum", "dyad_asym_abs", "dyad_asym_signed",
+                "perception_gap", "perception_gap_abs"]
+    first = pairs[pairs["firm_role"] == "A"]
+    dependence = {c: _describe(first[c] if c in ("dyad_jd_mean", "dyad_jd_sum",
+                                                 "dyad_asym_abs") else pairs[c])
+                  for c in dep_cols}
+    dependence["dyad_asym_signed_A"] = _describe(first["dyad_asym_signed"])
+
+    models = []
+    for x, y in apim_pairs:
+        try:
+            m = apim(pairs, x, y, estimator=estimator)
+        except DataError as err:
+            warnings.append(f"APIM of {y} on {x} not estimated: {err}")
+            continue
+        warnings.extend(f"APIM {y} ~ {x}: {w}" for w in m["warnings"])
+        if not m["converged"]:
+            warnings.append(f"APIM {y} ~ {x} did not converge.")
+        models.append({
+            "predictor": x, "outcome": y, "estimator": estimator, "n_dyads": m["n_dyads"],
+            "converged": m["converged"], "syntax": m["syntax"], "effects": m["effects"],
+            "r2": m["r2"], "params": m["params"].to_dict(orient="records"),
+        })
+
+    wide = dyad_wide(pairs, ["dep_own", "jd_mean", "value_creation"])
+    try:
+        h10: dict[str, Any] | None = compare_informants(wide)
+    except DataError as err:
+        warnings.append(f"H10 comparison not computed: {err}")
+        h10 = None
+    else:
+        h10["note"] = ("Exploratory (BRIEF H10): dyad value creation (mean of both reports) on "
+                       "joint dependence from both self-reports vs one informant's perception; "
+                       "Williams' t compares the two dependent correlations.")
+
+    n_total = len(df)
+    out = {
+        "n_respondents": n_total,
+        "n_excluded": int(exclude.sum()),
+        "n_dyads": n_dyads,
+        "n_single_informants": int(len(kept) - 2 * n_dyads),
+        "agreement": agreement,
+        "agreement_notes": {
+            "icc": "One-way ANOVA with dyads as groups (multilevel::ICC1/ICC2).",
+            "rwg_j": ("Uniform null sigma2_EU = (A^2 - 1) / 12; item variances within the dyad "
+                      "(multilevel::rwg.j); dyads with a missing item dropped."),
+            "rwg_j_cutoff": RWG_CUTOFF,
+        },
+        "dependence": dependence,
+        "perception": _perception(pairs),
+        "apim": models,
+        "h10": h10,
+        "warnings": warnings,
+    }
+    return jsonable(out)
+
+
+def _n_options(instrument: Any, scale: str) -> int:
+    """Number of response options of a scale (7 for the instrument's Likert items)."""
+    from analysis.study.scoring import _item_bounds
+
+    lo, hi = _item_bounds(instrument.scales[scale])
+    return int(round(hi - lo)) + 1
