@@ -19,4 +19,6 @@ COMMANDS = [
     "invite",
     "export",
     "power",
+    "mail",
+    "password",
 ]
