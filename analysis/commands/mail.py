@@ -91,10 +91,21 @@ def handler(args: argparse.Namespace) -> int:
 
 def _contacts(store, args: argparse.Namespace) -> int:  # noqa: ANN001
     from instruments.fieldwork.auth import has_password, set_password
-    from instruments.fieldwork.contacts import _fernet, import_contacts
+    from instruments.fieldwork.contacts import (
+        ContactListError,
+        _fernet,
+        check_contacts,
+        import_contacts,
+    )
     from instruments.fieldwork.invitations import create_study, study_exists
 
-    _fernet()  # no study is created when the key is missing
+    _fernet()  # nothing is created when the key is missing ...
+    problems = check_contacts(store, args.study, args.contacts, language=args.lang)
+    if problems:  # ... or the list has problems
+        noun = "problem" if len(problems) == 1 else "problems"
+        raise ContactListError(
+            f"The contact list has {len(problems)} {noun}; nothing was stored.", problems
+        )
     if not study_exists(store, args.study):
         create_study(store, args.study)
         print(f"Created study {args.study!r} with instrument {store.instrument.id} "

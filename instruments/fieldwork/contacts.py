@@ -46,7 +46,7 @@ from instruments.fieldwork.invitations import (
     _wave,
 )
 from instruments.store.mailtables import Contact, MailLog, MailOptout
-from instruments.store.models import Invitation, utcnow
+from instruments.store.models import Invitation, Study, utcnow
 from instruments.store.responses import ResponseStore
 from instruments.store.tokens import hash_token, new_token
 
@@ -293,9 +293,10 @@ def check_contacts(
         return exc.problems
     languages = list(getattr(store.instrument, "languages", None) or [])
     with store.session() as session:
-        st = _study(session, study)
+        # A study that does not exist yet has no alliance ids in use.
         used = set(session.scalars(
-            select(Invitation.alliance_id).where(Invitation.study_id == st.id)).all())  # fmt: skip
+            select(Invitation.alliance_id).join(Study, Invitation.study_id == Study.id)
+            .where(Study.name == study)).all())  # fmt: skip
     return _check(rows, languages, language, used)[0]
 
 
