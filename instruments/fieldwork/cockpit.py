@@ -171,6 +171,14 @@ def status_summary(store: ResponseStore, study: str) -> pd.DataFrame:
     return pd.DataFrame.from_records(records, columns=["status", "label", "n", "share"])
 
 
+def study_names(store: ResponseStore) -> list[str]:
+    """Names of the studies in the store, alphabetically (for the login form)."""
+    from instruments.store.models import Study
+
+    with store.session() as session:
+        return list(session.scalars(select(Study.name).order_by(Study.name)))
+
+
 def plural(n: int, singular: str, plural_form: str | None = None) -> str:
     """``"1 respondent"``, ``"2 respondents"``, ``"1 second"``: numbers with the right noun."""
     return f"{n} {singular if n == 1 else (plural_form or singular + 's')}"
@@ -183,4 +191,5 @@ __all__ = [
     "plural",
     "respondent_table",
     "status_summary",
+    "study_names",
 ]

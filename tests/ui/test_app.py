@@ -287,7 +287,7 @@ def test_admin_password_wrong_then_right(store) -> None:
     click(at, "Log in")
     assert not at.exception
     assert "Study: uitest" in texts(at)
-    assert [m.label for m in at.metric][:3] == ["Invitations", "Started", "Completed"]
+    assert [m.label for m in at.metric][:3] == ["Invitations", "Consented", "Completed"]
 
 
 def test_admin_throttling_message(store) -> None:
@@ -313,7 +313,7 @@ def test_admin_dashboard_invitations_and_exports(store, invite) -> None:
     at.text_input(key="admin.login_password").input(PASSWORD)
     click(at, "Log in")
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Invitations"] == "1" and metrics["Started"] == "1"
+    assert metrics["Invitations"] == "1" and metrics["Consented"] == "1"
     at.radio(key="admin.kind").set_value("dyad")
     click(at, "Create invitations")
     links = [c.value for c in at.code][-1].splitlines()
