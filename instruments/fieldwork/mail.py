@@ -513,18 +513,19 @@ def _due(
     only: set[int] | None = None,
 ) -> list[_Due]:
     """Contacts due for a message of ``kind`` (opted-out ones included; the caller logs them)."""
-    rows = session.execute(
+    contacts = (
         select(Contact.id, Contact.invitation_id, Contact.email)
         .join(Invitation, Contact.invitation_id == Invitation.id)
         .where(Contact.study_id == study_id, Invitation.status.in_(OPEN_STATUSES))
         .order_by(Contact.id)
-    ).all()
-    if only is not None:
-        rows = [r for r in rows if r[0] in only]
+    )
+    entries_q = select(MailLog).where(MailLog.study_id == study_id).order_by(MailLog.id)
+    if only is not None:  # one contact per message when queueing: read only its rows
+        contacts = contacts.where(Contact.id.in_(sorted(only)))
+        entries_q = entries_q.where(MailLog.contact_id.in_(sorted(only)))
+    rows = session.execute(contacts).all()
     logs: dict[int, list[MailLog]] = {}
-    for entry in session.scalars(
-        select(MailLog).where(MailLog.study_id == study_id).order_by(MailLog.id)
-    ):
+    for entry in session.scalars(entries_q):
         logs.setdefault(entry.contact_id, []).append(entry)
     due = []
     for cid, iid, email in rows:
