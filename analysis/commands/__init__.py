@@ -18,5 +18,7 @@ COMMANDS = [
     "report",
     "invite",
     "export",
+    "delete",
+    "privacy",
     "power",
 ]
