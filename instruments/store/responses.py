@@ -58,6 +58,8 @@ class RespondentState:
     n_pages: int
     seed: int
     answers: dict[str, Any] = field(default_factory=dict)
+    #: A preview response of the study lead (left out of exports and analyses).
+    is_test: bool = False
 
     @property
     def completed(self) -> bool:
@@ -268,6 +270,7 @@ class ResponseStore:
             n_pages=n_pages,
             seed=respondent.seed,
             answers=latest,
+            is_test=bool(invitation.is_test),
         )
 
     def item_order(self, seed: int, page: str | int) -> tuple[str, ...]:
