@@ -297,15 +297,14 @@ def _prefill(page: str, views: list[FieldView], stored: dict[str, Any]) -> None:
 
 def _scroll_to_top(view: int) -> None:
     """Show a newly opened page from its top (once per page change)."""
-    import streamlit.components.v1 as components
-
     ss = st.session_state
     if ss.get("survey.shown_view") != view:
         ss["survey.shown_view"] = view
         ss["survey.visits"] = ss.get("survey.visits", 0) + 1
     with st.container(key="survey-scroll"):
-        components.html(f"<!-- page {view}, visit {ss['survey.visits']} -->{_SCROLL_TOP}",
-                        height=0)  # fmt: skip
+        # fixed script only; the comment makes each page change a new element
+        st.iframe(f"<!-- page {view}, visit {ss['survey.visits']} -->{_SCROLL_TOP}",
+                  height=1)  # fmt: skip
 
 
 def _privacy_notice(settings: Any, lang: str) -> str:
