@@ -75,7 +75,7 @@ class CoreResult:
 
 
 def _standardise(W: np.ndarray, S: np.ndarray) -> np.ndarray:
-    var = np.einsum("bpk,bpq,bqk->bk", W, S, W)
+    var = np.einsum("bpk,bpk->bk", W, S @ W)
     with np.errstate(invalid="ignore", divide="ignore"):
         return W / np.sqrt(var)[:, None, :]
 
@@ -147,9 +147,10 @@ def estimate_core(
             break
         Sa = S[act]
         Wn = _standardise(W[act], Sa)
-        R = np.einsum("bpk,bpq,bql->bkl", Wn, Sa, Wn)
+        SW = Sa @ Wn
+        R = np.swapaxes(Wn, 1, 2) @ SW
         E = _inner(R, layout, scheme)
-        C = Sa @ (Wn @ E)  # cov(indicator, inner proxy), up to a scale per construct
+        C = SW @ E  # cov(indicator, inner proxy), up to a scale per construct
         Wnew = C * mask
         for j in mode_b:
             idx = layout.blocks[j]
