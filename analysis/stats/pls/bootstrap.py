@@ -140,8 +140,9 @@ class _Batch:
         self.sel_path = [(ci[r], ci[lh]) for kind, lh, _, r in names if kind == "path"]
         self.sel_load = [(cols.index(r), ci[lh]) for kind, lh, _, r in names if kind == "loading"]
         self.sel_w = [(cols.index(r), ci[lh]) for kind, lh, _, r in names if kind == "weight"]
-        self.sel_te = [(ci[r], ci[lh]) for kind, lh, _, r in names if kind == "total"]
-        self.sel_ie = [(ci[r], ci[lh]) for kind, lh, _, r in names if kind == "indirect"]
+        # total and indirect effects interleave in the name order: keep one selection
+        self.sel_eff = [(kind == "total", ci[r], ci[lh]) for kind, lh, _, r in names
+                        if kind in ("total", "indirect")]
         self.sel_h = [(ci[lh], ci[r]) for kind, lh, _, r in names if kind == "htmt"]
         self.k = k
 
@@ -179,8 +180,9 @@ class _Batch:
             B[:, [a for a, _ in self.sel_path], [b for _, b in self.sel_path]],
             L[:, [a for a, _ in self.sel_load], [b for _, b in self.sel_load]],
             W[:, [a for a, _ in self.sel_w], [b for _, b in self.sel_w]],
-            T[:, [a for a, _ in self.sel_te], [b for _, b in self.sel_te]],
-            (T - B)[:, [a for a, _ in self.sel_ie], [b for _, b in self.sel_ie]],
+            np.where(np.array([tot for tot, _, _ in self.sel_eff])[None, :],
+                     T[:, [a for _, a, _ in self.sel_eff], [b for _, _, b in self.sel_eff]],
+                     (T - B)[:, [a for _, a, _ in self.sel_eff], [b for _, _, b in self.sel_eff]]),
             H[:, [a for a, _ in self.sel_h], [b for _, b in self.sel_h]],
         ]
         return np.concatenate(parts, axis=1), core.converged

@@ -145,8 +145,9 @@ def estimate_core(
         act = np.flatnonzero(~done)
         if act.size == 0:
             break
-        Sa = S[act]
-        Wn = _standardise(W[act], Sa)
+        every = act.size == nb
+        Sa = S if every else S[act]  # avoid copying the batch while every sample iterates
+        Wn = _standardise(W if every else W[act], Sa)
         SW = Sa @ Wn
         R = np.swapaxes(Wn, 1, 2) @ SW
         E = _inner(R, layout, scheme)
@@ -157,9 +158,12 @@ def estimate_core(
             Sjj = Sa[:, idx][:, :, idx]
             Wnew[:, idx, j] = np.linalg.solve(Sjj, C[:, idx, j][..., None])[..., 0]
         Wnew = _standardise(Wnew, Sa)
-        diff = np.abs(Wnew - last[act]).sum(axis=(1, 2))
-        W[act] = Wnew
-        last[act] = Wnew
+        diff = np.abs(Wnew - (last if every else last[act])).sum(axis=(1, 2))
+        if every:
+            W, last = Wnew, Wnew.copy()
+        else:
+            W[act] = Wnew
+            last[act] = Wnew
         iters[act] = it
         conv = diff < tol
         done[act[conv]] = True
