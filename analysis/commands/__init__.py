@@ -21,4 +21,5 @@ COMMANDS = [
     "delete",
     "privacy",
     "power",
+    "pls",
 ]
