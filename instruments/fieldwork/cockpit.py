@@ -12,13 +12,13 @@ Fieldwork statuses (:data:`FIELDWORK_STATUSES`), each invitation in exactly one:
     The screening questions ended the survey (the respondent is not a key informant).
 ``declined_or_withdrawn``
     The respondent declined consent or withdrew afterwards (invitation status
-    ``declined`` or ``withdrawn``).
+    ``declined`` or ``withdrawn``; a withdrawal erases the answers).
 ``completed``
     Every page was submitted.
 ``expired``
     The link expired before the survey was completed.
 
-Pages are numbered from 1, as respondents see them ("Page 3 of 11"); ``last_page``
+Test invitations (the study lead's preview) are left out.  Pages are numbered from 1, as respondents see them ("Page 3 of 11"); ``last_page``
 is the number of the last page submitted (0: none).
 """
 
@@ -88,7 +88,8 @@ def respondent_table(store: ResponseStore, study: str) -> pd.DataFrame:
         rows = session.execute(
             select(Invitation, Respondent)
             .outerjoin(Respondent, Respondent.invitation_id == Invitation.id)
-            .where(Invitation.study_id == st.id)
+            # the study lead's preview responses are not fieldwork
+            .where(Invitation.study_id == st.id, Invitation.is_test.is_(False))
             .order_by(Invitation.id)
         ).all()
         last_sub = dict(session.execute(

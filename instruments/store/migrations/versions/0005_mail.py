@@ -1,7 +1,7 @@
 """E-mailed fieldwork: contacts, per-study sender settings, the send log and opt-outs.
 
 Revision ID: 0005_mail
-Revises: 0002_page_language
+Revises: 0004_respondent_rights
 Create Date: 2026-11-24
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_mail"
-down_revision = "0002_page_language"
+down_revision = "0004_respondent_rights"
 branch_labels = None
 depends_on = None
 
