@@ -209,6 +209,10 @@ def render_survey(store: Any, token: str) -> None:
         _render_declined(lang)
         return
     view = _navigate(state)
+    if view < state.n_pages and not store.page(view).shown(state.answers):
+        # a page the survey logic skips (reached through the address): the next shown one
+        view = min(store.next_page(view, state.answers), state.current_page)
+        ss["survey.view"] = view
     if view >= state.n_pages:  # pragma: no cover - start() refuses completed invitations
         _render_thanks(store, token, lang)
         return
@@ -329,7 +333,8 @@ def _render_page(store: Any, token: str, state: Any, view: int, lang: str) -> No
     spec = store.page(view)
     section = inst.section(spec.id)
     views = page_fields(
-        store, spec.id, seed=state.seed, lang=lang, partner=state.partner_name
+        store, spec.id, seed=state.seed, lang=lang, partner=state.partner_name,
+        answers=state.answers,
     )
     submission_key, shown_at = _page_key(spec.id)
     _prefill(spec.id, views, state.answers)
@@ -403,7 +408,8 @@ def _render_page(store: Any, token: str, state: Any, view: int, lang: str) -> No
             with st.container(horizontal=True, wrap=False, gap="medium"):
                 if view > 0:
                     st.form_submit_button(
-                        t("back", lang), on_click=_on_back, args=(spec.id, view, views),
+                        t("back", lang), on_click=_on_back,
+                        args=(spec.id, store.previous_page(view, state.answers), views),
                         width="stretch",
                     )  # fmt: skip
                 st.form_submit_button(
@@ -490,14 +496,15 @@ def _on_language(store: Any, token: str, page: str, views: list[FieldView], code
         pass  # the page is shown in the new language; the store keeps the previous one
 
 
-def _on_back(page: str, index: int, views: list[FieldView]) -> None:
-    """Keep this page's unsent answers as a draft and show the previous page."""
+def _on_back(page: str, target: int, views: list[FieldView]) -> None:
+    """Keep this page's unsent answers as a draft and show the previous shown page
+    (``target``; pages the survey logic skipped are passed over)."""
     ss = st.session_state
     ss.setdefault("survey.drafts", {})[page] = _current_answers(page, views)
     ss.get("survey.problems", {}).pop(page, None)
     ss.get("survey.soft", {}).pop(page, None)
     ss.pop("survey.save_error", None)
-    ss["survey.view"] = max(0, index - 1)
+    ss["survey.view"] = max(0, target)
 
 
 def _on_answer_more(page: str) -> None:

@@ -31,7 +31,7 @@ from instruments.store import DB_ENV_VAR, ResponseStore
 from instruments.ui.fields import page_fields
 from instruments.ui.respondent import widget_key
 from tests.ui.conftest import APP, PASSWORD, REPO, STUDY
-from tests.ui.survey_bot import plan_answers
+from tests.ui.survey_bot import plan_answers, plan_so_far
 
 #: The soft prompt's button that moves on with statements left empty.
 SOFT_CONTINUE_EN = "Continue anyway"
@@ -358,7 +358,8 @@ def test_browser_survey_end_to_end(server, new_driver) -> None:
              "learning": "06_matrix", "comment": "08_free_text"}  # fmt: skip
     half = 5
     for k, page in enumerate(pages):
-        views = page_fields(store, page, seed=seed, lang="en", partner="Acme Robotics")
+        views = page_fields(store, page, seed=seed, lang="en", partner="Acme Robotics",
+                            answers=plan_so_far(plan, page))  # fmt: skip
         wait_for(driver, key_css(widget_key(page, views[0].id)))
         assert progress_text(driver).startswith(f"Page {k + 1} of {len(pages)}")
         if page == "alliance":  # Next without answers: the required-item messages
@@ -370,7 +371,8 @@ def test_browser_survey_end_to_end(server, new_driver) -> None:
             screenshot(driver, shots[page], top=page != "learning")
         label = "Start the survey" if k == 0 else ("Finish" if k == len(pages) - 1 else "Next")
         if k + 1 < len(pages):
-            following = page_fields(store, pages[k + 1], seed=seed, lang="en", partner=None)
+            following = page_fields(store, pages[k + 1], seed=seed, lang="en", partner=None,
+                                    answers=plan_so_far(plan, pages[k + 1]))  # fmt: skip
             arrived = shows(key_css(widget_key(pages[k + 1], following[0].id)))
         else:
             arrived = shows_text("Thank you!")
