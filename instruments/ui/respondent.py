@@ -160,6 +160,11 @@ def _render_thanks(store: Any, token: str, lang: str) -> None:
         st.markdown(escape_md(t("completion_code", lang, code=settings.completion_code)))
     if settings.redirect_url:
         st.link_button(t("redirect", lang), settings.redirect_url)
+    # The consent text promises withdrawal at any time: also after the last page.
+    with st.expander(t("withdraw_open", lang)):
+        st.write(t("withdraw_explain", lang))
+        st.button(t("withdraw_confirm", lang), on_click=_on_withdraw,
+                  args=(store, token, "withdrawn"), key="survey.withdraw_done")  # fmt: skip
 
 
 def render_survey(store: Any, token: str) -> None:
@@ -526,6 +531,7 @@ def _on_withdraw(store: Any, token: str, reason: str) -> None:
     for key in list(ss.keys()):
         if str(key).startswith("w:") or str(key) in ("survey.drafts", "survey.keys"):
             del ss[key]
+    ss.pop("survey.finished", None)
     ss["survey.withdrawn"] = erased.n_answers
 
 
