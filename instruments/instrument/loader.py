@@ -840,7 +840,9 @@ class _Builder:
         """
         from instruments.instrument.translation import check_record
 
-        if len(self.languages) < 2 or not self.languages[0]:
+        # Checked once the instrument's own files are valid: a broken id or text would
+        # otherwise be reported a second time as a record mismatch.
+        if self.probs.items or len(self.languages) < 2:
             return
         texts: dict[str, dict[str, str]] = {}
         for scale in scales.values():
