@@ -217,6 +217,12 @@ def _analyze_study(
     hs = hypotheses if hypotheses is not None and not isinstance(hypotheses, str) \
         and hasattr(hypotheses, "hypotheses") else load_hypotheses(hypotheses)
     warns: list[str] = []
+    # data of an earlier instrument version: pooled where the meaning is unchanged, with
+    # the notices in the warnings; the derived stage groups are added to current data too
+    from analysis.study.scoring import conform
+
+    data, notices, _ = conform(data, instrument)
+    warns.extend(notices)
 
     say("Scoring and data-quality flags ...")
     scored = score(data, instrument)

@@ -349,7 +349,9 @@ def _latents(
             max(1.0 - acc**2, 0.0)
         ) * rng.standard_normal(n)
     for dummy, code in (pop.spec.get("stage", {}) or {}).get("dummies", {}).items():
-        values[dummy] = (stage == int(code)).astype(float)
+        # a dummy marks one stage code or a group of them (formation = concept, foundation)
+        codes = [int(c) for c in code] if isinstance(code, list | tuple) else [int(code)]
+        values[dummy] = np.isin(stage, codes).astype(float)
 
     n_alliances = int(alliance_index.max()) + 1 if n else 0
     means: dict[str, tuple[float, ...]] = {}
@@ -804,6 +806,9 @@ def simulate_study_with_truth(
             col = coded[item]
             col[mask[:, j]] = np.nan
 
+    # survey logic: what a respondent is not shown stays empty, as in the response store
+    hidden_pages = _apply_conditions(instrument, layout, coded, n)
+
     # paradata
     pdat = spec.get("paradata", {}) or {}
     speed = np.exp(float(pdat.get("respondent_speed_sdlog", 0.3)) * rng.standard_normal(n))
@@ -816,6 +821,8 @@ def simulate_study_with_truth(
             + float(pdat.get("page_per_element_sec", 4.5)) * n_el
         )
         page_times[f"page_time_{sec_id}"] = median * np.exp(sdlog * rng.standard_normal(n)) * speed
+        if sec_id in hidden_pages:  # a skipped page takes no time
+            page_times[f"page_time_{sec_id}"][hidden_pages[sec_id]] = 0.0
     overhead = float(pdat.get("overhead_median_sec", 25.0)) * np.exp(0.3 * rng.standard_normal(n))
     duration = overhead + (sum(page_times.values()) if page_times else 0.0)
 
@@ -855,6 +862,39 @@ def simulate_study_with_truth(
         if name in latent:
             truth[name] = latent[name]
     return SimulatedStudy(data=df, truth=truth, population=pop)
+
+
+def _apply_conditions(
+    instrument: Any, layout: _Layout, coded: dict[str, np.ndarray], n: int
+) -> dict[str, np.ndarray]:
+    """Blank every variable whose page or own ``show_if`` does not hold for a respondent.
+
+    Returns ``section id -> rows that do not see the page``.  Conditions read answers of
+    earlier pages only (the loader checks that), which are already drawn here.
+    """
+    from instruments.instrument.logic import parse_condition
+
+    conditions = instrument.conditions() if hasattr(instrument, "conditions") else {}
+    if not conditions:
+        return {}
+    by_scale = {sc.id: sc.items for sc in layout.scales}
+    pages: dict[str, list[str]] = {}
+    for sec in getattr(instrument, "sections", []):
+        fields = [i for s in sec.scales for i in by_scale.get(_ident(s), ())]
+        pages[str(sec.id)] = fields + list(sec.questions) + list(sec.attention_checks)
+    hidden_pages: dict[str, np.ndarray] = {}
+    for name, text in conditions.items():
+        cond = parse_condition(text)
+        reads = [v for v in cond.names if v in coded]
+        rows = [{v: coded[v][i] for v in reads} for i in range(n)]
+        hide = np.array([not cond.holds(r) for r in rows], dtype=bool)
+        targets = pages.get(name, [name])
+        if name in pages:
+            hidden_pages[name] = hide
+        for var in targets:
+            if var in coded:
+                coded[var] = np.where(hide, np.nan, coded[var])
+    return hidden_pages
 
 
 def _logistic_with_mean(linear: np.ndarray, target: float) -> np.ndarray:
