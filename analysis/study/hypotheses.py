@@ -264,7 +264,15 @@ def prepare_scores(
     if len(scored) != len(data):
         raise DataError("scored= must have one row per row of data=.")
     sc = scored.reset_index(drop=True).copy()
-    raw = data.reset_index(drop=True)
+    # the raw columns in the current instrument's layout, with its derived variables
+    # (Das & Teng's alliance_stage grouped from alliance_phase)
+    from analysis.study.scoring import conform
+
+    if instrument is None:
+        from instruments.instrument.loader import load_instrument
+
+        instrument = load_instrument()
+    raw = conform(data, instrument)[0].reset_index(drop=True)
     for c in raw.columns:
         if c not in sc.columns and c != "comment":
             sc[c] = raw[c]
