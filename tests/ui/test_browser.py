@@ -353,7 +353,7 @@ def test_browser_survey_end_to_end(server, new_driver) -> None:
     plan = plan_answers(store, seed=seed, rng_seed=2026)
     plan["value_outcomes"] = plan_answers(store, seed=seed, rng_seed=2026,
                                           skip_optional=False)["value_outcomes"]  # fmt: skip
-    pages = [p.id for p in store.pages]
+    pages = [p.id for p in store.pages if p.id in plan]  # shown by the survey logic
     shots = {"consent": "02_consent", "screening": "03_screening", "alliance": "05_choices",
              "learning": "06_matrix", "comment": "08_free_text"}  # fmt: skip
     half = 5
@@ -450,7 +450,7 @@ def test_browser_screened_out_and_study_lead(server, new_driver) -> None:
     press(driver, "Befragung beginnen")
     views = page_fields(store, "screening", seed=0, lang="de", partner=None)
     wait_for(driver, key_css(widget_key("screening", "informant_knowledge")))
-    answer(driver, "screening", views, {"informant_knowledge": 1})
+    answer(driver, "screening", views, {"n_partners": 3, "informant_knowledge": 1})
     press(driver, "Weiter")
     wait_for_text(driver, "Vielen Dank für Ihr Interesse")
     screenshot(driver, "10_screened_out_de")
