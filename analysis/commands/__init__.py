@@ -24,4 +24,5 @@ COMMANDS = [
     "pls",
     "mail",
     "password",
+    "health",
 ]
