@@ -3,6 +3,7 @@
 #   postgresql                -- the deployment store, started by the tests on a port of their own
 #   chromium + chromium-driver -- the real browser of the end-to-end survey tests
 #   libpangoft2-1.0-0         -- text layout for WeasyPrint's PDF reports
+#   nginx                     -- the TLS reverse proxy of the deployment tests
 # Safe to run repeatedly; does nothing when everything is present.
 set -euo pipefail
 
@@ -11,6 +12,8 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so' || need+=(libpangoft2-1.0-0)
+{ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; } || need+=(nginx)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 
 if [ "${#need[@]}" -eq 0 ]; then
     exit 0
