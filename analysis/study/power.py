@@ -5,6 +5,11 @@ population model (:func:`analysis.study.simulate.simulate_study`, ``analysis/stu
 scored (:func:`analysis.study.scoring.score`) and tested with the hypothesis runner
 (:func:`analysis.study.hypotheses.test_hypotheses`, the same methods as the real analysis:
 composite path model, bootstrap mediation, HC3 moderation, Lind-Mehlum quadratic test).
+In power runs the indirect effect (H4) gets the Monte Carlo confidence interval
+of Preacher & Selig (2012) instead of a bootstrap per replication, and every replication
+runs the runner's tests on numpy scores with the path model compiled once per process
+(:func:`fast_replication`; estimates and p-values equal the runner's); the output
+declares it (``mediation_method``).  ``mediation_ci="bootstrap"`` runs the full runner.
 The power of a hypothesis is the share of replications in which its verdict is
 "supported" (significant at ``alpha`` with the expected sign); its Monte Carlo standard
 error is ``sqrt(p (1 - p) / R)``.  Exploratory hypotheses have no power (no directional
@@ -137,7 +142,7 @@ class PowerResult:
         n_reps, n_failed`` (``ci`` = power +- 1.96 MC SE, clipped to [0, 1]).
     replications : DataFrame
         ``n, rep, hypothesis, verdict, estimate, pvalue`` of every successful replication.
-    seed, reps, alpha, n_boot, estimator : settings of the run
+    seed, reps, alpha, n_boot, estimator, mediation_ci : settings of the run
     seconds : float
         Wall-clock time of the run.
     executor : str
@@ -156,6 +161,15 @@ class PowerResult:
     seconds: float
     executor: str
     errors: tuple[str, ...] = field(default=(), repr=False)
+    mediation_ci: str = "monte_carlo"
+
+    @property
+    def mediation_method(self) -> str:
+        """How the indirect effects were tested, as the output declares it."""
+        if self.mediation_ci == "monte_carlo":
+            return (f"Monte Carlo CI (Preacher & Selig 2012), {MC_DRAWS} draws of a*b per "
+                    "replication")
+        return f"percentile bootstrap CI, {self.n_boot} draws per replication"
 
     def wide(self) -> pd.DataFrame:
         """Power as a hypothesis x n table."""
@@ -166,6 +180,7 @@ class PowerResult:
         return {
             "seed": self.seed, "reps": self.reps, "alpha": self.alpha, "n_boot": self.n_boot,
             "estimator": self.estimator, "seconds": self.seconds, "executor": self.executor,
+            "mediation_ci": self.mediation_ci, "mediation_method": self.mediation_method,
             "n_failed": int(self.table.groupby("n")["n_failed"].first().sum())
             if len(self.table) else 0,
             "power": json.loads(self.table.to_json(orient="records")),
@@ -186,6 +201,7 @@ def power_analysis(
     hypotheses: Any = None,
     population_path: str | Path | None = None,
     progress: bool | None = None,
+    mediation_ci: str = "monte_carlo",
 ) -> PowerResult:
     """Monte Carlo power of every confirmatory hypothesis at each sample size.
 
@@ -201,7 +217,8 @@ def power_analysis(
     executor : analysis.distributed.Executor, optional
         Serial, local processes (default: all cores) or a Dask cluster.
     n_boot : int
-        Bootstrap draws of the mediation test per replication.
+        Bootstrap draws of the mediation test per replication (``mediation_ci="bootstrap"``
+        only).
     alpha : float
         Significance level of the verdicts.
     estimator : {"ML", "MLR"}
@@ -215,6 +232,13 @@ def power_analysis(
         Population model; default ``analysis/study/population.yaml``.
     progress : bool, optional
         tqdm progress bar over replications; default when stderr is a terminal.
+    mediation_ci : {"monte_carlo", "bootstrap"}
+        ``"monte_carlo"`` (default): every replication runs the runner's tests on
+        numpy scores with the path model compiled once per process, and the indirect
+        effect gets the Monte Carlo interval of Preacher & Selig (2012) (``MC_DRAWS``
+        draws of ``a* b*``); every other estimate and p-value is the runner's.
+        ``"bootstrap"``: the full runner with a percentile bootstrap of ``n_boot``
+        draws per replication (about 50 times slower).
 
     Returns
     -------
@@ -237,6 +261,9 @@ def power_analysis(
         raise ModelSpecificationError(f"ns= lists a sample size twice: {list(ns)}.")
     if int(reps) < 1:
         raise ModelSpecificationError("reps= must be at least 1.")
+    if mediation_ci not in ("monte_carlo", "bootstrap"):
+        raise ModelSpecificationError(
+            f"mediation_ci={mediation_ci!r} is not known; use 'monte_carlo' or 'bootstrap'.")
     hs = hypotheses if isinstance(hypotheses, HypothesisSet) else load_hypotheses(hypotheses)
     confirmatory = tuple(h for h in hs.hypotheses if not h.exploratory)
     if not confirmatory:
@@ -246,7 +273,7 @@ def power_analysis(
         ns=ns, reps=int(reps), entropy=int(np.random.SeedSequence(seed).entropy),
         hypotheses=hs, population_path=None if population_path is None else str(population_path),
         n_boot=int(n_boot), alpha=float(alpha), estimator=estimator, careless=float(careless),
-        missing=float(missing),
+        missing=float(missing), mediation_ci=mediation_ci,
     )
     own = executor is None
     ex = ProcessExecutor() if own else executor
@@ -288,7 +315,7 @@ def power_analysis(
     return PowerResult(
         table=pd.DataFrame(table), replications=reps_df, seed=int(seed), reps=int(reps),
         alpha=float(alpha), n_boot=int(n_boot), estimator=estimator, seconds=seconds,
-        executor=ex.describe(), errors=tuple(errors),
+        executor=ex.describe(), errors=tuple(errors), mediation_ci=mediation_ci,
     )
 
 
@@ -334,6 +361,8 @@ def plot_power(result: PowerResult, path: str | Path, target: float = 0.80) -> P
 FAST_METHODS = ("sem_path", "mediation_bootstrap", "moderation", "quadratic")
 #: Monte Carlo draws of the indirect effect's confidence interval in a power run.
 MC_DRAWS = 20_000
+#: Size and seed of the anchor sample whose estimates start every path-model fit.
+ANCHOR_N, ANCHOR_SEED = 2000, 20260101
 
 
 class _Study:
@@ -363,6 +392,31 @@ class _Study:
             name: np.concatenate([self.scales[p][0] for p in parts if p in self.scales])
             for name, parts in self.composites.items()}
         self.models: dict[tuple, Any] = {}
+        self.starts: dict[tuple, np.ndarray | None] = {}
+        self.population = None
+
+    def start(self, key: tuple, estimator: str) -> np.ndarray | None:
+        """Start values of the path model ``key``: its estimates on one fixed anchor sample.
+
+        The anchor depends on nothing but the declaration and the population, so every
+        process starts every replication from the same values (results do not depend on
+        how replications are split among workers), and a replication's fit needs a few
+        scoring steps instead of twenty from the generic start values.
+        """
+        if key in self.starts:
+            return self.starts[key]
+        from analysis.study.simulate import simulate_study
+
+        self.starts[key] = None  # while the anchor itself is fitted
+        try:
+            anchor = simulate_study(ANCHOR_N, seed=ANCHOR_SEED, careless=0.0,
+                                    instrument=self.instrument, population=self.population)
+            d, x = _scores(anchor, self)
+            _path_tests(self, d, [c for c in self.hypotheses.controls if d.has(c)],
+                        _reliabilities(self, x), estimator, anchor_for=key)
+        except (DataError, ModelSpecificationError, EstimationError, np.linalg.LinAlgError):
+            pass
+        return self.starts[key]
 
     def compiled(self, syntax: str, corrected: tuple[str, ...], frame: pd.DataFrame,
                  estimator: str, missing: str) -> tuple[Any, list[int]]:
@@ -388,7 +442,9 @@ def _study(population_path: str | None, hypotheses: Any) -> _Study:
     if key not in _STUDIES:
         if len(_STUDIES) >= 4:
             _STUDIES.clear()
-        _STUDIES[key] = _Study(_context(population_path)[1], hypotheses)
+        population, instrument = _context(population_path)
+        _STUDIES[key] = _Study(instrument, hypotheses)
+        _STUDIES[key].population = population
     return _STUDIES[key]
 
 
@@ -511,7 +567,8 @@ def _mediation_mc(d, x, m, y, controls, level, rng) -> tuple[float, float, float
 
 
 def _path_tests(study: _Study, d: _Columns, base: list[str], rel: dict[str, float],
-                estimator: str) -> dict[tuple[str, str], tuple[float, float]]:
+                estimator: str, anchor_for: tuple | None = None,
+                ) -> dict[tuple[str, str], tuple[float, float]]:
     """Fit the declared path model (attenuation-corrected, as the runner does) and return
     ``{(lhs, rhs): (estimate, p)}`` of its regression paths."""
     from dataclasses import replace
@@ -541,7 +598,9 @@ def _path_tests(study: _Study, d: _Columns, base: list[str], rel: dict[str, floa
     syntax += "".join(f"{k} =~ 1*{k}__obs\n{k}__obs ~~ 1*{k}__obs\n" for k in corrected)
     est = "MLR" if estimator == "WLSMV" else estimator
     miss = "ml" if sub.isna().to_numpy().any() else "listwise"
+    key = (syntax, tuple(corrected), est, miss)
     model, where = study.compiled(syntax, tuple(corrected), sub, est, miss)
+    start = None if anchor_for is not None else study.start(key, est)
     specs = []
     for spec in model._specs:
         b = list(spec.base)
@@ -554,7 +613,11 @@ def _path_tests(study: _Study, d: _Columns, base: list[str], rel: dict[str, floa
     if miss == "listwise":
         _check_pd(st, model)
     bound = model.bind(st)
-    state = get_backend(est, miss)(bound, st, model.options)
+    state = get_backend(est, miss)(bound, st, model.options, start=start)
+    if anchor_for is not None:
+        if key == anchor_for and state.converged:
+            study.starts[key] = np.array(state.x, dtype=float)
+        return {}
     if not state.converged or state.vcov is None:
         raise EstimationError("the path model did not converge.")
     pt = model.partable
@@ -592,24 +655,12 @@ def _ctrl(h: Any, base: Sequence[str], d: _Columns, exclude: Sequence[str]) -> l
     return [c for c in dict.fromkeys(names) if d.has(c)]
 
 
-def fast_replication(
-    data: pd.DataFrame, study: _Study, *, alpha: float, estimator: str,
-    rng: np.random.Generator, n_boot: int = 200, seed: int | None = None,
-) -> tuple[tuple[str, str, float, float], ...]:
-    """The declared confirmatory tests on one simulated study, as the hypothesis runner
-    does them, returning ``(id, verdict, estimate, pvalue)`` per hypothesis.
-
-    Same exclusions (scoring's quality flags), scale scores, composites, reliabilities,
-    attenuation-corrected path model (compiled once per process), HC3 moderation and
-    Lind-Mehlum tests as :func:`analysis.study.hypotheses.test_hypotheses`; only the
-    mediation interval is the Monte Carlo interval (:func:`_mediation_mc`) instead of a
-    bootstrap per replication.  Hypotheses with other methods go through the full runner.
-    """
-    from analysis.study.hypotheses import _verdict, test_hypotheses
+def _scores(data: pd.DataFrame, study: _Study) -> tuple[_Columns, np.ndarray]:
+    """Scores of the respondents retained by scoring's quality flags (the runner's
+    ``prepare_scores``) and their reverse-keyed item answers."""
     from analysis.study.quality import quality_flags
 
-    hs, inst = study.hypotheses, study.instrument
-    keep = ~quality_flags(data, inst)["exclude"].to_numpy(dtype=bool)
+    keep = ~quality_flags(data, study.instrument)["exclude"].to_numpy(dtype=bool)
     x = np.array(data[study.items].to_numpy(dtype=float), copy=True)
     for j, total in study.reverse:
         x[:, j] = total - x[:, j]
@@ -632,14 +683,40 @@ def fast_replication(
     if int(keep.sum()) < 30:
         raise DataError(f"Only {int(keep.sum())} respondents remain after exclusions; at least "
                         "30 are needed to test the hypotheses.")
+    return d, x
+
+
+def _reliabilities(study: _Study, x: np.ndarray) -> dict[str, float]:
+    """Cronbach's alpha of every scale and composite (the runner's composite_reliabilities)."""
+    rel = {sid: _alpha_of(x[:, idx]) for sid, (idx, _k) in study.scales.items()}
+    rel.update({name: _alpha_of(x[:, idx]) for name, idx in study.composite_items.items()})
+    return rel
+
+
+def fast_replication(
+    data: pd.DataFrame, study: _Study, *, alpha: float, estimator: str,
+    rng: np.random.Generator, n_boot: int = 200, seed: int | None = None,
+) -> tuple[tuple[str, str, float, float], ...]:
+    """The declared confirmatory tests on one simulated study, as the hypothesis runner
+    does them, returning ``(id, verdict, estimate, pvalue)`` per hypothesis.
+
+    Same exclusions (scoring's quality flags), scale scores, composites, reliabilities,
+    attenuation-corrected path model (compiled once per process), HC3 moderation and
+    Lind-Mehlum tests as :func:`analysis.study.hypotheses.test_hypotheses`; only the
+    mediation interval is the Monte Carlo interval (:func:`_mediation_mc`) instead of a
+    bootstrap per replication.  Hypotheses with other methods go through the full runner.
+    """
+    from analysis.study.hypotheses import _verdict, test_hypotheses
+
+    hs, inst = study.hypotheses, study.instrument
+    d, x = _scores(data, study)
     base = [c for c in hs.controls if d.has(c)]
     level = 1 - alpha
     rows: dict[str, tuple[str, str, float, float]] = {}
 
     paths: dict | None = None
     if any(h.method == "sem_path" for h in hs.hypotheses):
-        rel = {sid: _alpha_of(x[:, idx]) for sid, (idx, _k) in study.scales.items()}
-        rel.update({name: _alpha_of(x[:, idx]) for name, idx in study.composite_items.items()})
+        rel = _reliabilities(study, x)
         try:
             paths = _path_tests(study, d, base, rel, estimator)
         except (DataError, ModelSpecificationError, EstimationError, np.linalg.LinAlgError):
