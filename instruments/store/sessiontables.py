@@ -1,6 +1,6 @@
 """ORM table of the study lead's login sessions.
 
-Created by the Alembic revision ``0007_admin_sessions``; this class must match it.
+Created by the Alembic revision ``0008_admin_sessions``; this class must match it.
 
 Tables
 ------

@@ -4,8 +4,8 @@
 expiry, and a fingerprint of the password hash the session was opened with (a new
 password ends every older session).
 
-Revision ID: 0007_admin_sessions
-Revises: 0005_mail
+Revision ID: 0008_admin_sessions
+Revises: 0007_cache
 Create Date: 2026-12-02
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_admin_sessions"
-down_revision = "0005_mail"
+revision = "0008_admin_sessions"
+down_revision = "0007_cache"
 branch_labels = None
 depends_on = None
 
