@@ -168,6 +168,7 @@ def test_survey_through_the_proxy_across_an_app_restart(hosted, proxy_driver) ->
             # survey page treats the reconnected session as a first visit and resets the
             # first answers clicked on the open page.)
             driver.refresh()
+            wait_until(lambda: app_idle(driver), "the reloaded page did not finish rendering")
     wait_for(driver, "body")
     wait_until(lambda: shows_text("Thank you!")(driver), "the survey did not finish")
     state = store.state(inv.token)
