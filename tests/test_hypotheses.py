@@ -173,7 +173,11 @@ def test_recovery_reports_exclusions_holm_and_exploratory(large):
     assert res.loc["H11", "verdict"].startswith("exploratory")
     assert "holm adjustment" in res.attrs["multiple_testing"]
     assert res.attrs["decision"]["family_size"] == len(confirm)
-    assert "RSA check" in res.loc["H2", "note"] and "Johnson-Neyman" in res.loc["H5", "note"]
+    assert "Constraints of the difference-score model" in res.loc["H2", "note"]
+    assert "Difference-score path learning ~ asym_abs" in res.loc["H2", "note"]
+    assert "Johnson-Neyman" in res.loc["H5", "note"]
+    assert "equal and opposite" in res.loc["H5", "note"]
+    assert res.loc["H2", "method"] == "rsa" and "H2_rsa_checks" in details
     assert "scalar invariance holds" in res.loc["H11", "note"]
     assert res.loc["H11", "verdict"] == "exploratory: differs by group"   # true stage effects
     # reliability-corrected single indicators are used in the path model

@@ -941,6 +941,23 @@ def _moderation_row(h, parts, ctx):
             f"{parts['m']} -1 SD / mean / +1 SD: {sl['-1 SD']:.3f} / {sl['mean']:.3f} / "
             f"{sl['+1 SD']:.3f}. Johnson-Neyman: slope significant for {parts['m']} in "
             f"{regions} (observed range [{res.m_min:.3g}, {res.m_max:.3g}]).")
+    signed = [r for r in ("x", "m") if parts[r] in LINEAR_INDICES
+              and LINEAR_INDICES[parts[r]][2] < 0]
+    if signed:
+        idx = parts[signed[0]]
+        other = parts["m" if signed[0] == "x" else "x"]
+        try:
+            eq = equal_and_opposite_test(d, parts["y"], other, idx, ctr)
+        except (DataError, ModelSpecificationError) as exc:
+            note += f" Equal-and-opposite constraint of {idx} not tested: {exc}"
+        else:
+            det[f"{h.id}_equal_opposite"] = eq
+            a, b_, _ = LINEAR_INDICES[idx]
+            note += (f" {idx} = {a} - {b_} forces equal and opposite effects of the two scales"
+                     f" and of their products with {other}; unconstrained model: Wald chi2("
+                     f"{eq['df']:.0f}) = {eq['chisq']:.2f}, p = {eq['pvalue']:.3g} "
+                     f"({'rejected: the signed difference misrepresents the data' if eq['pvalue'] < 1 - ctx.level else 'not rejected'}); "
+                     f"{other} x {a} {eq['b_x_a']:.3f}, {other} x {b_} {eq['b_x_b']:.3f}.")
     lat, lat_note = None, ""
     if h.method in det.get("_latent_methods", ()):
         lat, lat_note = _latent_moderation(h, parts, d, ctr, ctx.level, det, ctx.warns)
@@ -1005,16 +1022,170 @@ def _rsa_row(h, parts, ctx):
                                    controls=_controls(h, ctx.base, d, list(parts.values())),
                                    level=ctx.level)
     ctx.det[h.id] = res
-    a4 = res.surface.set_index("parameter").loc["a4"]
+    checks = difference_score_checks(d, parts["z"], parts["x"], parts["y"],
+                                     _controls(h, ctx.base, d, list(parts.values())),
+                                     center=res.center)
+    ctx.det[f"{h.id}_rsa_checks"] = checks
+    surf = res.surface.set_index("parameter")
+    a4 = surf.loc["a4"]
     df = float(res.n - len(res.coefficients))
-    inf = wald_inference(float(a4["estimate"]), float(a4["se"]), df=df, statistic="HC3 t",
+    inf = wald_inference(float(a4["estimate"]), float(a4["se"]), df=df, statistic="HC3 t of a4",
                          std_factor=_std_factor(d, parts["z"], parts["x"], parts["x"]))
+    c = checks["constraints"]
+    ax = checks["principal_axis"]
+    note = (f"Response surface (Edwards 1994; Shanock et al. 2010) of {parts['z']} on "
+            f"({parts['x']}, {parts['y']}), the estimate is a4 (curvature along the line of "
+            f"incongruence; negative: {parts['z']} falls as the two diverge in either "
+            "direction). a1 .. a5 with CIs: "
+            + "; ".join(f"{k} {surf.loc[k, 'estimate']:.3f} [{surf.loc[k, 'ci_lower']:.3f}, "
+                        f"{surf.loc[k, 'ci_upper']:.3f}]" for k in ("a1", "a2", "a3", "a5"))
+            + f". Constraints of the difference-score model (sum plus squared difference: "
+            f"a2 = a3 = a5 = 0): Wald chi2({c['df']:.0f}) = {c['chisq']:.2f}, p = "
+            f"{c['pvalue']:.3g} ({'rejected: the difference score misrepresents the surface' if c['pvalue'] < 1 - ctx.level else 'not rejected'}). "
+            f"Principal axis nearest the line of congruence: slope {ax['p11']:.3f} "
+            f"(SE {ax['p11_se']:.3f}; 1 expected), intercept {ax['p10']:.3f} "
+            f"(SE {ax['p10_se']:.3f}; 0 expected).")
+    if h.robustness is not None and h.robustness.method == "sem_path":
+        note += " " + _difference_path_note(h, ctx)
     return _row(h, model="Polynomial regression on composites (HC3)",
                 estimate=float(a4["estimate"]), se=float(a4["se"]),
                 ci_lower=float(a4["ci_lower"]), ci_upper=float(a4["ci_upper"]),
                 pvalue=float(a4["pvalue"]), n=res.n, _inference=inf,
-                verdict=_exploratory_verdict(float(a4["pvalue"]) < 1 - ctx.level),
-                note="Response surface a4 (curvature along the line of incongruence).")
+                verdict=_exploratory_verdict(float(a4["pvalue"]) < 1 - ctx.level), note=note)
+
+
+def equal_and_opposite_test(data: pd.DataFrame, y: str, x: str, index: str,
+                            controls: Sequence[str] = ()) -> dict[str, float]:
+    """Test of the constraint behind a signed difference index as moderator (Edwards 2002).
+
+    ``y ~ x * (A - B)`` is ``y ~ x + A + B + x:A + x:B`` with ``b_B = -b_A`` and
+    ``b_xB = -b_xA``.  The unconstrained model is fitted by OLS (mean-centred
+    predictors, HC3) and the two restrictions tested jointly (Wald, 2 df).
+
+    Returns ``chisq, df, pvalue, b_a, b_b, b_x_a, b_x_b, n``.
+
+    # In R: fit <- lm(y ~ x * (A + B)); car::linearHypothesis(fit, c("A + B = 0",
+    #       "x:A + x:B = 0"), vcov = sandwich::vcovHC(fit, type = "HC3"))
+    """
+    import statsmodels.api as sm
+    from scipy import stats
+
+    if index not in LINEAR_INDICES:
+        raise ModelSpecificationError(f"{index!r} is not a linear dependence index.")
+    a, b, sign = LINEAR_INDICES[index]
+    cols = [y, x, a, b, *controls]
+    absent = [c for c in cols if c not in data.columns]
+    if absent:
+        raise DataError(f"column(s) not in the data: {', '.join(absent)}.")
+    sub = data[cols].apply(pd.to_numeric, errors="coerce").dropna()
+    cen = sub[[x, a, b]] - sub[[x, a, b]].mean()
+    design = pd.DataFrame({"x": cen[x], "a": cen[a], "b": cen[b], "xa": cen[x] * cen[a],
+                           "xb": cen[x] * cen[b]})
+    for c in controls:
+        design[c] = sub[c]
+    fit = sm.OLS(sub[y].to_numpy(), sm.add_constant(design, has_constant="add")).fit(
+        cov_type="HC3")
+    names = list(fit.params.index)
+    big_l = np.zeros((2, len(names)))
+    # the index a + sign * b: equal effects of a and sign * b, i.e. b_b = sign * b_a
+    big_l[0, names.index("b")], big_l[0, names.index("a")] = 1.0, -sign
+    big_l[1, names.index("xb")], big_l[1, names.index("xa")] = 1.0, -sign
+    beta = fit.params.to_numpy(dtype=float)
+    r = big_l @ beta
+    chisq = float(r @ np.linalg.solve(big_l @ np.asarray(fit.cov_params()) @ big_l.T, r))
+    return {"chisq": chisq, "df": 2.0, "pvalue": float(stats.chi2.sf(chisq, 2)),
+            "b_a": float(fit.params["a"]), "b_b": float(fit.params["b"]),
+            "b_x_a": float(fit.params["xa"]), "b_x_b": float(fit.params["xb"]),
+            "n": int(len(sub))}
+
+
+def _difference_path_note(h, ctx) -> str:
+    parts = _PATTERNS["sem_path"].match(h.robustness.test).groupdict()
+    if ctx.path_res is None:
+        return "Difference-score path: the path model could not be fitted."
+    p = ctx.path_res.params
+    r = p[(p["lhs"] == parts["y"]) & (p["op"] == "~") & (p["rhs"] == parts["x"])]
+    if r.empty:
+        return f"Difference-score path {h.robustness.test!r}: not in the path model."
+    r = r.iloc[0]
+    return (f"Difference-score path {h.robustness.test} (the constrained special case, path "
+            f"model on composites): b = {float(r['est']):.3f}, SE {float(r['se']):.3f}, "
+            f"two-sided p = {float(r['pvalue']):.3g}.")
+
+
+def difference_score_checks(data: pd.DataFrame, z: str, x: str, y: str,
+                            controls: Sequence[str] = (), center: float | None = None
+                            ) -> dict[str, Any]:
+    """Tests behind a difference score, from the polynomial regression (Edwards 1994, 2002).
+
+    ``z = b0 + b1 x + b2 y + b3 x^2 + b4 x y + b5 y^2`` (``x``, ``y`` centred at the same
+    value) with HC3 covariance.  Returns ``constraints``: the joint Wald test of
+    ``a2 = a3 = a5 = 0`` (``b3 + b4 + b5 = 0``, ``b1 = b2``, ``b3 = b5``), the restrictions
+    under which the surface is a function of ``x + y`` and ``(x - y)^2`` only, i.e. of joint
+    dependence and the size of the asymmetry; and ``principal_axis``: intercept ``p10``
+    and slope ``p11`` of the principal axis closest to the line of congruence, through
+    the stationary point, with delta-method SEs (a ridge or trough on ``y = x`` has
+    ``p10 = 0`` and ``p11 = 1``).
+
+    # In R: RSA::RSA(z ~ x * y, data = d)  (a1-a5, p10, p11); car::linearHypothesis(fit,
+    #       c("x2 + xy + y2 = 0", "x - y = 0", "x2 - y2 = 0"), vcov = sandwich::vcovHC)
+    """
+    import statsmodels.api as sm
+    from scipy import stats
+
+    cols = [z, x, y, *controls]
+    sub = data[cols].apply(pd.to_numeric, errors="coerce").dropna()
+    c = float(pd.concat([sub[x], sub[y]]).mean()) if center is None else float(center)
+    xc, yc = sub[x] - c, sub[y] - c
+    design = pd.DataFrame({"x": xc, "y": yc, "x2": xc * xc, "xy": xc * yc, "y2": yc * yc})
+    for col in controls:
+        design[col] = sub[col]
+    fit = sm.OLS(sub[z].to_numpy(), sm.add_constant(design, has_constant="add")).fit(
+        cov_type="HC3")
+    names = list(fit.params.index)
+    b = fit.params.to_numpy(dtype=float)
+    v = np.asarray(fit.cov_params(), dtype=float)
+
+    def row(weights: dict[str, float]) -> np.ndarray:
+        w = np.zeros(len(names))
+        for k, val in weights.items():
+            w[names.index(k)] = val
+        return w
+
+    big_l = np.vstack([row({"x2": 1, "xy": 1, "y2": 1}), row({"x": 1, "y": -1}),
+                       row({"x2": 1, "y2": -1})])
+    r = big_l @ b
+    chisq = float(r @ np.linalg.solve(big_l @ v @ big_l.T, r))
+    constraints = {"tested": "a2 = a3 = a5 = 0", "chisq": chisq, "df": 3.0,
+                   "pvalue": float(stats.chi2.sf(chisq, 3))}
+
+    idx = [names.index(k) for k in ("x", "y", "x2", "xy", "y2")]
+
+    def axis(beta: np.ndarray) -> np.ndarray:
+        b1, b2, b3, b4, b5 = beta[idx]
+        if abs(b4) < 1e-12:
+            return np.array([np.nan, np.nan])
+        root = np.sqrt((b3 - b5) ** 2 + b4 ** 2)
+        slopes = np.array([(b5 - b3 + root) / b4, (b5 - b3 - root) / b4])
+        p11 = slopes[np.argmin(np.abs(slopes - 1.0))]
+        den = 4 * b3 * b5 - b4 ** 2
+        x0 = (b2 * b4 - 2 * b1 * b5) / den
+        y0 = (b1 * b4 - 2 * b2 * b3) / den
+        # back to the raw metric: the centring shifts both coordinates by c
+        return np.array([(y0 + c) - p11 * (x0 + c), p11])
+
+    est = axis(b)
+    grad = np.zeros((2, len(b)))
+    for k in idx:
+        h = 1e-6 * max(1.0, abs(b[k]))
+        up, dn = b.copy(), b.copy()
+        up[k] += h
+        dn[k] -= h
+        grad[:, k] = (axis(up) - axis(dn)) / (2 * h)
+    se = np.sqrt(np.maximum(np.diag(grad @ v @ grad.T), 0.0))
+    return {"constraints": constraints, "n": int(len(sub)),
+            "principal_axis": {"p10": float(est[0]), "p10_se": float(se[0]),
+                               "p11": float(est[1]), "p11_se": float(se[1])}}
 
 
 def _dyadic_builder(h, parts, ctx):
