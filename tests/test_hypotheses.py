@@ -171,7 +171,7 @@ def test_recovery_reports_exclusions_holm_and_exploratory(large):
     assert res.loc[["H10", "H11"], "pvalue_adjusted"].isna().all()
     assert res.loc["H10", "verdict"].startswith("exploratory")
     assert res.loc["H11", "verdict"].startswith("exploratory")
-    assert "holm adjustment" in res.attrs["multiple_testing"]
+    assert "Holm adjustment" in res.attrs["multiple_testing"]
     assert res.attrs["decision"]["family_size"] == len(confirm)
     assert "Constraints of the difference-score model" in res.loc["H2", "note"]
     assert "Difference-score path learning ~ asym_abs" in res.loc["H2", "note"]

@@ -786,6 +786,7 @@ class _Context:
 
 
 _ALTERNATIVE = {"+": "greater", "-": "less", "inverted_u": "inverted U"}
+_CORRECTION_NAMES = {"holm": "Holm", "bonferroni": "Bonferroni", "none": "un"}
 
 
 def apply_decision_rules(rows: Sequence[dict[str, Any]], hs: HypothesisSet,
@@ -838,7 +839,8 @@ def apply_decision_rules(rows: Sequence[dict[str, Any]], hs: HypothesisSet,
         else:
             r["verdict"] = "inconclusive"
         r["note"] = (f"{r['note']} Decision: {inf.statistic}, {r['alternative']} p = "
-                     f"{r['pvalue']:.3g}, {rules.correction}-adjusted p = {p_adj:.3g}; "
+                     f"{r['pvalue']:.3g}, {_CORRECTION_NAMES[rules.correction]}-adjusted p = "
+                     f"{p_adj:.3g}; "
                      f"equivalence (TOST) against |effect| >= {bound:.3g} (standardised "
                      f"{sesoi:g}): p = {p_eq:.3g}; power to detect it "
                      f"{r['power_sesoi']:.2f}.").strip()
@@ -856,8 +858,9 @@ def apply_decision_rules(rows: Sequence[dict[str, Any]], hs: HypothesisSet,
     out.attrs["decision"] = {**rules.model_dump(mode="json"), "family_ids": sorted(family),
                              "family_size": m}
     out.attrs["multiple_testing"] = (
-        f"Declared rule: {side_text} tests at alpha = {rules.alpha:g}, {rules.correction} "
-        f"adjustment over the {m} confirmatory hypotheses; the verdict uses the adjusted p. "
+        f"Declared rule: {side_text} tests at alpha = {rules.alpha:g}, "
+        f"{_CORRECTION_NAMES[rules.correction]} adjustment over the {m} confirmatory "
+        "hypotheses; the verdict uses the adjusted p. "
         f"{n_raw} significant before adjustment, {n_sup} supported after it; {n_eq} with "
         f"evidence of no effect (TOST against a standardised effect of {rules.sesoi:g}, "
         f"alpha = {rules.equivalence_alpha:g}).")
