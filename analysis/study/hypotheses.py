@@ -786,7 +786,7 @@ class _Context:
 
 
 _ALTERNATIVE = {"+": "greater", "-": "less", "inverted_u": "inverted U"}
-_CORRECTION_NAMES = {"holm": "Holm", "bonferroni": "Bonferroni", "none": "un"}
+_CORRECTION_NAMES = {"holm": "Holm", "bonferroni": "Bonferroni", "none": "no"}
 
 
 def apply_decision_rules(rows: Sequence[dict[str, Any]], hs: HypothesisSet,
@@ -839,8 +839,8 @@ def apply_decision_rules(rows: Sequence[dict[str, Any]], hs: HypothesisSet,
         else:
             r["verdict"] = "inconclusive"
         r["note"] = (f"{r['note']} Decision: {inf.statistic}, {r['alternative']} p = "
-                     f"{r['pvalue']:.3g}, {_CORRECTION_NAMES[rules.correction]}-adjusted p = "
-                     f"{p_adj:.3g}; "
+                     f"{r['pvalue']:.3g}, adjusted ({_CORRECTION_NAMES[rules.correction]}) "
+                     f"p = {p_adj:.3g}; "
                      f"equivalence (TOST) against |effect| >= {bound:.3g} (standardised "
                      f"{sesoi:g}): p = {p_eq:.3g}; power to detect it "
                      f"{r['power_sesoi']:.2f}.").strip()
