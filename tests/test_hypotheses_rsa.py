@@ -73,3 +73,20 @@ def test_equal_and_opposite_constraint():
     fit = smf.ols("y ~ vc + a + b + vc:a + vc:b", e).fit(cov_type="HC3")
     w = fit.wald_test("a + b = 0, vc:a + vc:b = 0", scalar=True)
     assert bad["chisq"] == pytest.approx(float(w.statistic), rel=1e-8)
+
+
+def test_interaction_size_and_vif_by_their_definitions():
+    rng = np.random.default_rng(5)
+    n = 500
+    d = pd.DataFrame({"x": rng.normal(size=n), "m": rng.normal(size=n), "c": rng.normal(size=n)})
+    d["y"] = 0.3 * d["x"] + 0.2 * d["m"] + 0.25 * d["x"] * d["m"] + rng.normal(size=n)
+    out = hyp.interaction_size(d, "y", "x", "m", ["c"])
+    e = d.assign(xc=d["x"] - d["x"].mean(), mc=d["m"] - d["m"].mean())
+    full = smf.ols("y ~ xc + mc + c + xc:mc", e).fit().rsquared
+    red = smf.ols("y ~ xc + mc + c", e).fit().rsquared
+    assert out["delta_r2"] == pytest.approx(full - red, rel=1e-10)
+    assert out["f2"] == pytest.approx((full - red) / (1 - full), rel=1e-10)
+    # VIF of x: 1 / (1 - R2 of x on the other predictors)
+    r2x = smf.ols("xc ~ mc + c + I(xc*mc)", e).fit().rsquared
+    assert out["vif"]["x"] == pytest.approx(1 / (1 - r2x), rel=1e-8)
+    assert 1 <= out["max_vif"] < 1.2

@@ -944,6 +944,11 @@ def _moderation_row(h, parts, ctx):
             f"{parts['m']} -1 SD / mean / +1 SD: {sl['-1 SD']:.3f} / {sl['mean']:.3f} / "
             f"{sl['+1 SD']:.3f}. Johnson-Neyman: slope significant for {parts['m']} in "
             f"{regions} (observed range [{res.m_min:.3g}, {res.m_max:.3g}]).")
+    size = interaction_size(d, parts["y"], parts["x"], parts["m"], ctr)
+    det[f"{h.id}_size"] = size
+    note += (f" The product term adds Delta R2 = {size['delta_r2']:.4f} (f2 = "
+             f"{size['f2']:.4f}); largest VIF of the mean-centred model "
+             f"{size['max_vif']:.2f} ({size['max_vif_term']}).")
     signed = [r for r in ("x", "m") if parts[r] in LINEAR_INDICES
               and LINEAR_INDICES[parts[r]][2] < 0]
     if signed:
@@ -1055,6 +1060,36 @@ def _rsa_row(h, parts, ctx):
                 ci_lower=float(a4["ci_lower"]), ci_upper=float(a4["ci_upper"]),
                 pvalue=float(a4["pvalue"]), n=res.n, _inference=inf,
                 verdict=_exploratory_verdict(float(a4["pvalue"]) < 1 - ctx.level), note=note)
+
+
+def interaction_size(data: pd.DataFrame, y: str, x: str, m: str,
+                     controls: Sequence[str] = ()) -> dict[str, Any]:
+    """Effect size of an interaction and collinearity of its model.
+
+    ``delta_r2``: R2 of ``y ~ x + m + x:m + controls`` minus R2 without the product;
+    ``f2 = delta_r2 / (1 - R2_full)`` (Cohen 1988; Aiken & West 1991); ``vif``: variance
+    inflation factor of every predictor of the full model (mean-centred ``x`` and ``m``).
+
+    # In R: summary(full)$r.squared - summary(reduced)$r.squared; car::vif(full)
+    """
+    import statsmodels.api as sm
+    from statsmodels.stats.outliers_influence import variance_inflation_factor
+
+    cols = [y, x, m, *controls]
+    sub = data[cols].apply(pd.to_numeric, errors="coerce").dropna()
+    xc, mc = sub[x] - sub[x].mean(), sub[m] - sub[m].mean()
+    reduced = pd.DataFrame({x: xc, m: mc, **{c: sub[c] for c in controls}})
+    full = reduced.assign(**{f"{x}:{m}": xc * mc})
+    r2_full = float(sm.OLS(sub[y], sm.add_constant(full)).fit().rsquared)
+    r2_red = float(sm.OLS(sub[y], sm.add_constant(reduced)).fit().rsquared)
+    design = sm.add_constant(full).to_numpy(dtype=float)
+    vif = {name: float(variance_inflation_factor(design, i + 1))
+           for i, name in enumerate(full.columns)}
+    worst = max(vif, key=vif.get)
+    delta = r2_full - r2_red
+    return {"r2_full": r2_full, "r2_reduced": r2_red, "delta_r2": delta,
+            "f2": delta / (1 - r2_full) if r2_full < 1 else float("nan"), "vif": vif,
+            "max_vif": vif[worst], "max_vif_term": worst, "n": int(len(sub))}
 
 
 def equal_and_opposite_test(data: pd.DataFrame, y: str, x: str, index: str,
