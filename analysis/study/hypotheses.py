@@ -913,7 +913,8 @@ def _sem_path_row(h, parts, ctx):
 def _mediation_row(h, parts, ctx):
     d = ctx.d
     ctr = _controls(h, ctx.base, d, [parts["x"], parts["m"], parts["y"]])
-    res = ctx.reg.mediation_bootstrap(d, parts["x"], parts["m"], parts["y"], controls=ctr,
+    res = ctx.reg.mediation_bootstrap(d, x=parts["x"], m=parts["m"], y=parts["y"],
+                                      controls=ctr,
                                       n_boot=ctx.n_boot, seed=ctx.seed, level=ctx.level,
                                       n_jobs=ctx.n_jobs)
     ctx.det[h.id] = res
