@@ -628,9 +628,9 @@ class _Report:
                         join(p, "ci_upper")),
                 text_cell(h.get("alternative", "")),
                 num(h.get("pvalue"), join(p, "pvalue"), "p"),
-                num(h.get("pvalue_adjusted"), join(p, "pvalue_adjusted"), "p"),
-                num(h.get("pvalue_equivalence"), join(p, "pvalue_equivalence"), "p"),
-                num(h.get("power_sesoi"), join(p, "power_sesoi"), "fit"),
+                *(num(h.get(k), join(p, k), kind) if k in h else '<td class="empty"></td>'
+                  for k, kind in (("pvalue_adjusted", "p"), ("pvalue_equivalence", "p"),
+                                  ("power_sesoi", "fit"))),
                 f'<td class="{esc(vcls)}">{esc(verdict)}</td>',
             ])
             if h.get("note"):
