@@ -116,11 +116,11 @@ def test_reliability_per_scale(out, demo, inst):
                   "fornell_larcker_margin", "min_std_loading"):
             assert isinstance(r[k], float), (scale, k)
         assert r["alpha_ci_lower"] < r["alpha"] < r["alpha_ci_upper"]
-        assert r["omega"] is None  # WLSMV: stated in the definition
+        assert 0.0 < r["omega"] < 1.0  # WLSMV: categorical omega (Green & Yang 2009)
         assert r["n_items"] == len(inst.scale_items()[scale])
         std = [row["std_all"] for row in out["loadings"][scale]]
         assert r["ave"] == pytest.approx(np.mean(np.square(std)), rel=1e-12)
-    assert "omega is NaN" in out["reliability_definition"]
+    assert "categorical omega" in out["reliability_definition"]
 
 
 def test_flags_follow_thresholds(out):
