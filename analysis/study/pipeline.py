@@ -28,7 +28,7 @@ TOP_KEYS = ("n", "n_raw", "exclusions", "missing", "descriptives", "reliability"
             "correlations", "measurement", "structural", "hypotheses", "multiple_testing",
             "decision",
             "mediation", "moderation", "quadratic", "response_surface", "multigroup",
-            "dyadic", "provenance", "warnings")
+            "dyadic", "sample_profile", "nonresponse_bias", "provenance", "warnings")
 HYPOTHESIS_KEYS = ("id", "statement", "expected_sign", "verdict", "model", "estimate", "se",
                    "ci_lower", "ci_upper", "alternative", "pvalue", "pvalue_adjusted", "sesoi",
                    "pvalue_equivalence", "power_sesoi", "method", "test", "n",
@@ -212,6 +212,7 @@ def _analyze_study(
     )
     from analysis.study.hypotheses import test_hypotheses as run_tests
     from analysis.study.measurement import fit_measurement_model
+    from analysis.study.sample import early_late_bias, sample_profile
     from analysis.study.scoring import score
 
     if estimator not in ("MLR", "WLSMV", "ML"):
@@ -308,6 +309,11 @@ def _analyze_study(
         "response_surface": detail_sections["response_surface"],
         "multigroup": detail_sections["multigroup"],
         "dyadic": dyadic,
+        "sample_profile": _section(sample_profile, "Sample profile (analysis.study.sample)",
+                                   warns, raw_retained, instrument),
+        "nonresponse_bias": _section(early_late_bias, "Non-response bias (analysis.study.sample)",
+                                     warns, raw_retained.reset_index(drop=True),
+                                     d.reset_index(drop=True), scales),
         "provenance": {
             "versions": _versions(),
             "instrument": {"id": getattr(instrument, "id", None),
