@@ -20,4 +20,6 @@ COMMANDS = [
     "export",
     "power",
     "pls",
+    "export_script",
+    "prereg",
 ]
