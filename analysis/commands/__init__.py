@@ -18,8 +18,12 @@ COMMANDS = [
     "report",
     "invite",
     "export",
+    "delete",
+    "privacy",
     "power",
     "pls",
+    "mail",
+    "password",
     "export_script",
     "prereg",
 ]

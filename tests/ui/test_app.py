@@ -25,6 +25,13 @@ def open_app(token: str | None = None, **params: str) -> AppTest:
     return at
 
 
+def go_next(at: AppTest) -> None:
+    """Press Next; confirm the soft prompt when statements were left empty on purpose."""
+    click(at, "Next")
+    if any(b.label == "Continue anyway" for b in at.button):
+        click(at, "Continue anyway")
+
+
 def texts(at: AppTest) -> str:
     parts = [e.value for e in (*at.title, *at.header, *at.subheader, *at.markdown, *at.error, *at.info,
                                *at.warning, *at.success, *at.caption)]  # fmt: skip
@@ -102,7 +109,7 @@ def test_screening_out(store, invite) -> None:
     click(at, "Start the survey")
     low = store.instrument.screening.screen_out_below - 1
     at.radio(key="w:screening:informant_knowledge").set_value(low)
-    click(at, "Next")
+    go_next(at)
     assert "know the alliance well" in texts(at)
     assert store.state(token).status == "screened_out"
     again = open_app(token)  # a new visit shows the screening message again, nothing to answer
@@ -120,7 +127,7 @@ def test_required_item_missing_shows_message_and_keeps_answers(store, invite) ->
     partial["alliance_form"] = None
     partial["n_partners"] = None
     fill_page(at, "alliance", partial)
-    click(at, "Next")
+    go_next(at)
     assert current_page(at) == "alliance"
     messages = [e.value for e in at.error]
     assert messages.count("Please answer this question.") == 2
@@ -129,7 +136,7 @@ def test_required_item_missing_shows_message_and_keeps_answers(store, invite) ->
     assert page_widgets(at, "alliance")["alliance_stage"] == plan["alliance"]["alliance_stage"]
     assert "alliance_stage" not in stored(store, token)
     fill_page(at, "alliance", plan["alliance"])
-    click(at, "Next")
+    go_next(at)
     assert current_page(at) == "learning"
     assert not at.error
 
@@ -182,7 +189,7 @@ def test_back_and_next_keep_answers(store, invite) -> None:
     first = next(k for k, v in plan["learning"].items() if v is not None and k != "attn_1")
     new_value = 1 if plan["learning"][first] != 1 else 2
     at.radio(key=f"w:learning:{first}").set_value(new_value)
-    click(at, "Next")
+    go_next(at)
     assert current_page(at) == "dependence"
     assert stored(store, token)[first] == new_value
     # The unsent answers of the page left with Back are still there.
@@ -201,7 +208,7 @@ def test_resume_in_new_session(store, invite) -> None:
     assert "Page 6 of" in again.get("progress")[0].proto.text
     click(again, "Back")
     assert page_widgets(again, store.pages[4].id) == plan[store.pages[4].id]
-    click(again, "Next")
+    go_next(again)
     done = walk_apptest(again, store, plan)
     assert done == [p.id for p in store.pages[5:]]
     assert store.state(token).completed
@@ -214,7 +221,7 @@ def test_german_invitation_and_language_switch(store, invite) -> None:
     assert "Information und Einwilligung" in body
     assert "Gamma AG" in body
     assert at.radio(key="w:consent:consent").options == ["Ja", "Nein"]
-    at.radio(key="survey.lang_widget").set_value("en").run()
+    click(at, "English")
     assert at.radio(key="w:consent:consent").options == ["Yes", "No"]
     assert "Information and consent" in texts(at)
     # the page answered after the switch is stored with the language it was shown in
@@ -229,6 +236,75 @@ def test_german_invitation_and_language_switch(store, invite) -> None:
     with store.session() as s:
         langs = s.execute(select(PageSubmission.page, PageSubmission.language)).all()
     assert [tuple(r) for r in langs] == [("consent", "en")]
+    assert store.state(token).language == "en"  # the choice is kept for refresh and resume
+    assert "Information and consent" not in texts(open_app(token))  # on page 2 now, in English
+    assert open_app(token).get("progress")[0].proto.text.startswith("Page 2 of")
+
+
+def test_language_switch_keeps_typed_answers_and_soft_prompt(store, invite) -> None:
+    token = invite(partner="Delta SE")
+    at = open_app(token)
+    plan = plan_answers(store, seed=store.state(token).seed, rng_seed=4, skip_optional=False)
+    walk_apptest(at, store, plan, stop_after=3)
+    assert current_page(at) == "learning"
+    typed = {k: v for j, (k, v) in enumerate(plan["learning"].items()) if j % 2 == 0}
+    fill_page(at, "learning", typed)
+    click(at, "Deutsch")  # a submit button of the page's form: the typed answers travel along
+    assert "Zusammenarbeiten und gemeinsam lernen" in texts(at)
+    shown = page_widgets(at, "learning")
+    assert {k: shown[k] for k in typed} == typed
+    assert store.state(token).language == "de"
+    assert not set(typed) & set(stored(store, token))  # nothing of the page was submitted
+    # Next with 8 statements empty: the soft prompt, in German, with both choices
+    click(at, "Weiter")
+    n_empty = len(plan["learning"]) - len(typed)
+    assert any(f"Sie haben {n_empty} Aussagen nicht beantwortet" in w.value for w in at.warning)
+    click(at, "Jetzt beantworten")
+    assert current_page(at) == "learning" and not at.warning
+    click(at, "Weiter")
+    click(at, "Trotzdem weiter")
+    assert current_page(at) == "dependence"
+
+
+def test_out_of_range_number_gets_a_written_message(store, invite) -> None:
+    token = invite(language="de")
+    at = open_app(token)
+    plan = plan_answers(store, seed=store.state(token).seed, rng_seed=8)
+    walk_apptest(at, store, plan, stop_after=2)
+    fill_page(at, "alliance", {**plan["alliance"], "n_partners": 500})
+    click(at, "Weiter")
+    assert current_page(at) == "alliance"
+    assert "Bitte geben Sie eine Zahl von 2 bis 50 ein." in [e.value for e in at.error]
+    assert "n_partners" not in stored(store, token)
+
+
+@pytest.mark.parametrize("how", ["withdraw", "decline"])
+def test_withdrawal_deletes_the_answers(store, invite, how) -> None:
+    from instruments.store.rights import deletion_log
+
+    token = invite()
+    at = open_app(token)
+    plan = plan_answers(store, seed=store.state(token).seed, rng_seed=9)
+    walk_apptest(at, store, plan, stop_after=3)
+    n_given = len(stored(store, token))
+    assert n_given > 5
+    if how == "withdraw":
+        click(at, "Yes, delete all my answers")
+    else:  # back to the consent page, and now "No"
+        for _ in range(3):
+            click(at, "Back")
+        at.radio(key="w:consent:consent").set_value(0)
+        click(at, "Start the survey")
+    body = texts(at)
+    assert f"All {n_given} answers you gave have been deleted" in body
+    assert "No answers" not in body
+    assert store.state(token).answers == {}
+    assert store.state(token).status == "withdrawn"
+    assert store.wide(STUDY).empty
+    log = deletion_log(store, STUDY)
+    assert log["reason"].tolist() == ["withdrawn" if how == "withdraw" else "declined"]
+    assert log["n_answers"].tolist() == [n_given]
+    assert "withdrew" in texts(open_app(token)).lower()  # the link says what happened
 
 
 def test_lost_database_connection_keeps_answers(store, invite, monkeypatch) -> None:
@@ -245,12 +321,12 @@ def test_lost_database_connection_keeps_answers(store, invite, monkeypatch) -> N
 
     real = ResponseStore.submit_page
     monkeypatch.setattr(ResponseStore, "submit_page", broken)
-    click(at, "Next")
+    go_next(at)
     assert any("could not be saved" in w.value for w in at.warning)
     assert current_page(at) == "alliance"
     assert page_widgets(at, "alliance") == plan["alliance"]
     monkeypatch.setattr(ResponseStore, "submit_page", real)
-    click(at, "Next")
+    go_next(at)
     assert current_page(at) == "learning"
     assert not at.warning
     assert stored(store, token)["alliance_stage"] == plan["alliance"]["alliance_stage"]
@@ -287,7 +363,7 @@ def test_admin_password_wrong_then_right(store) -> None:
     click(at, "Log in")
     assert not at.exception
     assert "Study: uitest" in texts(at)
-    assert [m.label for m in at.metric][:3] == ["Invitations", "Started", "Completed"]
+    assert [m.label for m in at.metric][:3] == ["Invitations", "Consented", "Completed"]
 
 
 def test_admin_throttling_message(store) -> None:
@@ -313,7 +389,7 @@ def test_admin_dashboard_invitations_and_exports(store, invite) -> None:
     at.text_input(key="admin.login_password").input(PASSWORD)
     click(at, "Log in")
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Invitations"] == "1" and metrics["Started"] == "1"
+    assert metrics["Invitations"] == "1" and metrics["Consented"] == "1"
     at.radio(key="admin.kind").set_value("dyad")
     click(at, "Create invitations")
     links = [c.value for c in at.code][-1].splitlines()
@@ -326,4 +402,92 @@ def test_admin_dashboard_invitations_and_exports(store, invite) -> None:
     assert not at.exception
     labels = [b.label for b in at.get("download_button")]
     assert "Download SPSS .sav" in labels
-    assert len(labels) == 6 and "Download CSV for Excel (formulas neutralised)" in labels
+    assert len(labels) == 7 and "Download CSV for Excel (formulas neutralised)" in labels
+    assert "Download Stata .dta" in labels
+
+
+def _admin(at_params: dict | None = None) -> AppTest:
+    at = open_app(admin="1", study=STUDY, **(at_params or {}))
+    at.text_input(key="admin.login_password").input(PASSWORD)
+    click(at, "Log in")
+    assert not at.exception, at.exception
+    return at
+
+
+def test_thank_you_page_offers_withdrawal(store, invite) -> None:
+    from instruments.store.rights import deletion_log
+
+    token = invite(partner="Gamma SA")
+    at = open_app(token)
+    plan = plan_answers(store, seed=store.state(token).seed, rng_seed=21)
+    walk_apptest(at, store, plan)
+    assert "Thank you" in texts(at)
+    n_given = len(stored(store, token))
+    click(at, "Yes, delete all my answers")
+    assert f"All {n_given} answers you gave have been deleted" in texts(at)
+    assert store.state(token).status == "withdrawn" and stored(store, token) == {}
+    assert deletion_log(store, STUDY)["n_answers"].tolist() == [n_given]
+
+
+def test_study_lead_privacy_preview_and_deletions(store, invite) -> None:
+    from instruments.fieldwork.cockpit import respondent_table
+    from instruments.fieldwork.invitations import check_token
+    from instruments.store.rights import deletion_log, get_settings
+
+    at = _admin()
+    at.text_input(key="admin.p_controller").input("Universität Beispiel")
+    at.text_input(key="admin.p_contact").input("lead@example.org")
+    at.text_area(key="admin.p_purpose").input("Research on alliances.")
+    at.selectbox(key="admin.p_basis").set_value("consent")
+    at.text_input(key="admin.p_retention").input("10 years")
+    at.text_input(key="admin.p_code").input("PANEL-42")
+    at.text_input(key="admin.p_redirect").input("http://not-https.example")
+    click(at, "Save privacy settings")
+    assert "redirect_url= must be an https:// address" in texts(at)
+    assert get_settings(store, STUDY).controller is None  # nothing saved
+    at.text_input(key="admin.p_redirect").input("https://panel.example/done")
+    click(at, "Save privacy settings")
+    saved = get_settings(store, STUDY)
+    assert saved.privacy_complete and saved.completion_code == "PANEL-42"
+
+    # The preview: a test invitation, walked like a respondent, not counted as fieldwork.
+    click(at, "Start a preview")
+    link = [c.value for c in at.code][-1]
+    preview = link.split("?t=")[1]
+    assert check_token(store, preview).partner_name == "Preview Partner Ltd"
+    survey = open_app(preview)
+    assert "preview" in texts(survey).lower()
+    walk_apptest(survey, store, plan_answers(store, seed=store.state(preview).seed), stop_after=3)
+    assert store.state(preview).is_test and store.state(preview).current_page == 3
+    assert store.wide(STUDY).empty and respondent_table(store, STUDY).empty
+    # A real respondent, then the three deletions: by link, from the cockpit, test responses.
+    real = [invite(), invite()]
+    for k, token in enumerate(real):
+        state = store.start(token)
+        plan = plan_answers(store, seed=state.seed, rng_seed=k)
+        for j, page in enumerate(list(plan)[:3]):
+            store.submit_page(token, page, plan[page], submission_key=f"r{k}{j}")
+    at = _admin()
+    at.text_input(key="admin.delete_token").input(f"http://host/?t={real[0]}")
+    at.text_input(key="admin.delete_note").input("asked by e-mail on 3 May")
+    click(at, "Delete this response")
+    assert "answers deleted; the link is closed" in texts(at)
+    assert store.state(real[0]).status == "withdrawn"
+    second = int(respondent_table(store, STUDY).set_index("respondent_id")
+                 .loc[float(store.state(real[1]).respondent_id), "invitation_id"])  # fmt: skip
+    at.selectbox(key="admin.action_invitation").set_value(second)
+    click(at, "Withdraw and delete this respondent's answers")
+    assert "Tick the box" in texts(at) and store.state(real[1]).status != "withdrawn"
+    at.checkbox(key="admin.action_sure").check()
+    click(at, "Withdraw and delete this respondent's answers")
+    assert store.state(real[1]).status == "withdrawn"
+    click(at, "Delete all test responses")
+    assert "1 test response deleted." in texts(at)
+    log = deletion_log(store, STUDY)
+    assert log[["reason", "channel", "actor"]].fillna("-").to_dict("records") == [
+        {"reason": "request", "channel": "admin", "actor": "asked by e-mail on 3 May"},
+        {"reason": "request", "channel": "admin", "actor": "-"},
+        {"reason": "test", "channel": "admin", "actor": "study lead"},
+    ]
+    assert store.state(preview).answers == {}
+    assert "Audit log of deletions" in texts(at)
