@@ -26,7 +26,8 @@ import yaml
 
 from analysis.errors import DataError
 
-__all__ = ["SCHEMA", "build_plan", "deviations", "plan_changes", "render_markdown"]
+__all__ = ["SCHEMA", "build_plan", "deviations", "plan_changes", "preregistration_section",
+           "render_markdown"]
 
 #: Version of the plan's layout (part of the hashed content).
 SCHEMA = "alliance-survey pre-registration 1"
@@ -364,3 +365,30 @@ def deviations(history: Sequence[Any], result: dict[str, Any]) -> list[dict[str,
         out.append({"what": key, "kind": kind, "planned": p, "actual": a, "status": status,
                     "amendment": amendment, "note": note})
     return out
+
+
+def preregistration_section(history: Sequence[Any], result: dict[str, Any]) -> dict[str, Any]:
+    """The report's record of the pre-registration: the frozen plan, amendments, deviations.
+
+    JSON-ready; the report shows it with the other results (key ``preregistration``).
+    """
+    devs = deviations(history, result)
+    first = history[0]
+    return {
+        "plan_sha256": first.sha256,
+        "frozen_at": first.at.isoformat(),
+        "responses_when_frozen": first.n_responses,
+        "amendments": [{"seq": v.seq, "at": v.at.isoformat(), "reason": v.reason,
+                        "responses_before": v.n_responses, "changes": "; ".join(
+                            str(c) for c in v.changes)} for v in history[1:]],
+        "deviations": [{"what": d["what"], "kind": d["kind"], "status": d["status"],
+                        "planned": _short(d["planned"]), "actual": _short(d["actual"]),
+                        "amendment": d["amendment"]["seq"] if d["amendment"] else None,
+                        "note": d["note"]} for d in devs],
+    }
+
+
+def _short(v: Any) -> str:
+    if isinstance(v, dict):
+        return "; ".join(f"{k}: {x}" for k, x in v.items())
+    return "" if v is None else str(v)

@@ -199,3 +199,28 @@ def test_plan_with_power_analysis_records_the_power_table():
     # the same settings give the same plan (and hash): the power run is reproducible
     again = power_analysis([150], 2, seed=7, n_boot=20, progress=False).to_dict()
     assert plan_sha256(build_plan("pilot", power=again, target_n=300)) == plan_sha256(plan)
+
+
+def test_report_shows_the_plan_amendment_and_deviations(store, tmp_path, analysis_changed_h3,
+                                                        capsys):
+    from analysis.study.pipeline import to_json
+
+    plan = build_plan("pilot")
+    freeze_plan(store, "pilot", plan, "doc")
+    _respond(store)
+    changed = build_plan("pilot", hypotheses=_changed_hypotheses(tmp_path))
+    freeze_plan(store, "pilot", changed, "doc", amend=True, reason="H3 direction reconsidered",
+                changes=plan_changes(plan, changed))
+    analysis = tmp_path / "analysis.json"
+    analysis.write_text(to_json(analysis_changed_h3), encoding="utf-8")
+    out = tmp_path / "report.html"
+    assert main(["report", str(DEMO), "--study", "pilot", "--db", store.url, "--json",
+                 str(analysis), "--out", str(out)]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert "H3 direction reconsidered" in html and "hypothesis H3" in html
+    assert plan_history(store, "pilot")[0].sha256 in html
+    # the same list on the command line
+    assert main(["prereg", "--study", "pilot", "--db", store.url, "--deviations",
+                 str(analysis)]) == 0
+    table = capsys.readouterr().out
+    assert "| hypothesis H3 | changed |" in table and "exploratory" in table
