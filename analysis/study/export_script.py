@@ -765,10 +765,10 @@ def write_study_scripts(
     if unknown or not to:
         raise ModelSpecificationError(
             f"to= must name 'lavaan' and/or 'mplus' (got {list(to)!r}).")
-    scripts = build_study_scripts(data, **kwargs)
     root = Path(out)
     if root.exists() and not root.is_dir():
         raise DataError(f"--out {root} exists and is not a directory.")
+    scripts = build_study_scripts(data, **kwargs)
     root.mkdir(parents=True, exist_ok=True)
     files: dict[str, Path] = {}
     scripts.data.to_csv(root / DATA_FILE, index=False)

@@ -298,3 +298,26 @@ def test_r_measurement_model_matches(exported, demo, tmp_path):
                          what=f"loading {idx}")
             assert_close(row["std_all"], r.loc[idx, "std.all"], atol=EST_ATOL, rtol=EST_RTOL,
                          what=f"std loading {idx}")
+
+
+def test_cli_export_script_and_its_errors(tmp_path, capsys):
+    from analysis.cli import main
+
+    out = tmp_path / "scripts"
+    assert main(["export-script", str(DEMO), "--to", "both", "--out", str(out),
+                 "--bootstrap", "100"]) == 0
+    assert (out / "analysis.R").is_file() and (out / "mplus" / "path_model.inp").is_file()
+    script = (out / "analysis.R").read_text(encoding="utf-8")
+    assert 'bootstrap = "100"' in script and "input file: alliance_demo.csv sha256" in script
+    assert str(tmp_path) not in script  # no machine paths in the script
+    capsys.readouterr()
+    assert main(["export-script", str(tmp_path / "nope.csv"), "--out", str(out)]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert main(["export-script", str(DEMO), "--out", str(out), "--bootstrap", "1"]) == 2
+    afile = tmp_path / "afile"
+    afile.write_text("x", encoding="utf-8")
+    assert main(["export-script", str(DEMO), "--out", str(afile)]) == 2
+    bad = tmp_path / "bad.csv"
+    pd.read_csv(DEMO).drop(columns=["trust_1"]).to_csv(bad, index=False)
+    assert main(["export-script", str(bad), "--out", str(out)]) == 2
+    assert "trust_1" in capsys.readouterr().err
