@@ -206,7 +206,8 @@ def handle(args: argparse.Namespace) -> int:
         status, version = freeze_plan(
             store, args.study, plan,
             lambda sha, at, n: render_markdown(plan, sha256=sha, frozen_at=at, n_responses=n),
-            amend=args.amend, reason=args.reason, changes=changes)
+            amend=args.amend, reason=args.reason, changes=changes,
+            instrument_sha256=plan["instrument"]["sha256"])
         history = plan_history(store, args.study)
     finally:
         store.dispose()

@@ -708,7 +708,9 @@ def _readme(ctx: dict[str, Any], told: dict[str, list[str]], prov: dict[str, str
         "## Files", "",
         f"* `{SCRIPT_FILE}` -- lavaan / semTools (R >= 4, lavaan 0.6). Run "
         f"`Rscript {SCRIPT_FILE}`; options `--parts {','.join(PARTS)}`, `--out DIR` (each "
-        f"table also as DIR/<name>.csv), `--bootstrap {bootstrap}`, `--seed {seed}`.",
+        f"table also as DIR/<name>.csv), `--bootstrap {bootstrap}`, `--seed {seed}`. The "
+        "measurement part (WLSMV on all items as ordered) takes lavaan minutes; "
+        "`--parts path,mediation,moderation,quadratic,invariance` runs in seconds.",
         f"* `{DATA_FILE}` -- the {len(ctx['frame'])} retained respondents of {ctx['n_raw']} "
         f"({ctx['exclusions'].get('total', 0)} excluded by the analysis's rules"
         f"{': ' + excl if excl else ''}): identifiers and groups, scale scores (mean of the "

@@ -162,6 +162,7 @@ def freeze_plan(
     amend: bool = False,
     reason: str | None = None,
     changes: list[Any] | None = None,
+    instrument_sha256: str | None = None,
 ) -> tuple[str, PlanVersion]:
     """Freeze a study's plan, or log an amendment to it.
 
@@ -182,6 +183,9 @@ def freeze_plan(
         Why the plan changes (kept with the amendment).
     changes : list, optional
         What changed, as the caller describes it (kept with the amendment).
+    instrument_sha256 : str, optional
+        Content hash of the instrument the plan describes; refused if it is not the
+        instrument the study fields (a plan must describe the questionnaire answered).
 
     Returns
     -------
@@ -201,6 +205,12 @@ def freeze_plan(
     try:
         with store.session() as session:
             st = _study(session, study)
+            if instrument_sha256 is not None and instrument_sha256 != st.instrument_hash:
+                raise DataError(
+                    f"The plan describes instrument sha256 {instrument_sha256[:12]}..., but "
+                    f"study {study!r} fields {st.instrument_id} {st.instrument_version} "
+                    f"(sha256 {st.instrument_hash[:12]}...); register the plan of the "
+                    "instrument the study uses.")
             history = _history(session, st.id)
             n = responses_so_far(session, st.id)
             if not history:

@@ -83,6 +83,25 @@ def test_plan_freezes_before_first_response_and_changes_only_by_amendment(store,
         session.flush()
 
 
+def test_first_freeze_after_responses_is_recorded_as_such(store):
+    _respond(store)
+    plan = build_plan("pilot")
+    status, v0 = freeze_plan(store, "pilot", plan, "doc")
+    assert status == "frozen" and v0.n_responses == 1 and not v0.before_data
+    md = render_markdown(plan, sha256=v0.sha256, frozen_at=v0.at, n_responses=v0.n_responses)
+    assert "1 response(s) existed when the plan was frozen" in md
+
+
+def test_plan_of_another_instrument_is_refused(store):
+    from tests.store.fake_instrument import FakeInstrument
+
+    create_study(store, "other", instrument=FakeInstrument())
+    plan = build_plan("other")
+    with pytest.raises(DataError, match="instrument the study uses"):
+        freeze_plan(store, "other", plan, "doc", instrument_sha256=plan["instrument"]["sha256"])
+    assert plan_history(store, "other") == []
+
+
 def test_unknown_study_and_amending_nothing_are_clear_errors(store):
     with pytest.raises(DataError, match="does not exist"):
         freeze_plan(store, "nope", build_plan("nope"), "doc")
