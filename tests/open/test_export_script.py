@@ -169,6 +169,8 @@ def test_r_path_model_matches_the_report(r_results, ours):
     free = r.loc[mine.index, "se"] > 0
     assert_close(mine.loc[free.to_numpy(), "se"], r.loc[mine.index[free.to_numpy()], "se"],
                  atol=EST_ATOL, rtol=EST_RTOL, what="path SEs")
+    assert_close(mine["std_all"], r.loc[mine.index, "std.all"], atol=EST_ATOL, rtol=EST_RTOL,
+                 what="standardized path estimates")
     rf = _r_fit(r_results, "path_fit")
     fit = structural["fit"]
     assert fit["npar"] == rf["npar"] and fit["ntotal"] == rf["ntotal"]
