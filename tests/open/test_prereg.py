@@ -48,8 +48,22 @@ def _respond(store: ResponseStore) -> None:
     store.start(inv.token)
 
 
-def test_migration_head_is_prereg():
-    assert head_revision() == "0006_prereg"
+def test_plan_tables_are_on_the_single_migration_head(tmp_path):
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import inspect
+
+    from instruments.store.migrate import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config())
+    assert len(script.get_heads()) == 1  # one line of revisions, the plan tables on it
+    chain = [r.revision for r in script.walk_revisions("base", head_revision())]
+    assert "0006_prereg" in chain
+    s = ResponseStore(f"sqlite:///{tmp_path / 'h.sqlite'}")
+    try:
+        tables = set(inspect(s.engine).get_table_names())
+    finally:
+        s.dispose()
+    assert {"prereg_plans", "prereg_amendments"} <= tables
 
 
 def test_plan_freezes_before_first_response_and_changes_only_by_amendment(store, tmp_path):

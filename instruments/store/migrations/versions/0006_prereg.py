@@ -6,7 +6,7 @@ then); ``prereg_amendments`` holds every later change, in order, with its reason
 plan as amended.  Rows of both tables are never updated or deleted.
 
 Revision ID: 0006_prereg
-Revises: 0005_mail
+Revises: 0007_cache
 Create Date: 2026-11-25
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_prereg"
-down_revision = "0005_mail"
+down_revision = "0007_cache"
 branch_labels = None
 depends_on = None
 
