@@ -24,5 +24,7 @@ COMMANDS = [
     "pls",
     "mail",
     "password",
+    "export_script",
+    "prereg",
     "health",
 ]

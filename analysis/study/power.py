@@ -47,7 +47,7 @@ from analysis.errors import (
 )
 
 __all__ = ["PowerPayload", "PowerResult", "mc_se", "plot_power", "power_analysis",
-           "run_replications"]
+           "run_replications", "wald_power"]
 
 
 def mc_se(p: float | np.ndarray, reps: int | np.ndarray) -> float | np.ndarray:
@@ -57,6 +57,34 @@ def mc_se(p: float | np.ndarray, reps: int | np.ndarray) -> float | np.ndarray:
     with np.errstate(all="ignore"):
         out = np.where(r > 0, np.sqrt(p * (1.0 - p) / r), np.nan)
     return float(out) if out.ndim == 0 else out
+
+
+def wald_power(effect: float, se: float, alpha: float = 0.05, sides: int = 1) -> float:
+    """Power of a Wald test to detect ``effect`` when its estimate has standard error ``se``.
+
+    The sensitivity of a study at its observed size: the probability that a test at
+    ``alpha`` rejects when the true effect is ``effect`` (e.g. the smallest effect size
+    of interest), with the standard error the study achieved.  It is not the "observed
+    power" of the estimate (a transformation of its p-value, which says nothing new).
+
+    ``sides=1``: ``Phi(|effect| / se - z_{1 - alpha})``; ``sides=2``:
+    ``Phi(|effect| / se - z_{1 - alpha/2}) + Phi(-|effect| / se - z_{1 - alpha/2})``.
+
+    # In R: pwr::pwr.norm.test(d = effect / se, n = 1, sig.level = alpha,
+    #                          alternative = "greater")$power
+    """
+    from scipy import stats
+
+    if sides not in (1, 2):
+        raise ModelSpecificationError(f"sides= must be 1 or 2 (got {sides!r}).")
+    if not (np.isfinite(effect) and np.isfinite(se) and se > 0 and 0 < alpha < 1):
+        return float("nan")
+    lam = abs(float(effect)) / float(se)
+    q = float(stats.norm.ppf(1 - alpha / sides))
+    out = stats.norm.cdf(lam - q)
+    if sides == 2:
+        out += stats.norm.cdf(-lam - q)
+    return float(out)
 
 
 @dataclass(frozen=True)

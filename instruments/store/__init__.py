@@ -14,6 +14,7 @@ passwords with :mod:`instruments.fieldwork.auth`, exports with :mod:`instruments
 
 from instruments.store import (
     mailtables,  # noqa: F401  (registers the mail tables)
+    prereg,  # noqa: F401  (registers the plan tables)
     sessiontables,  # noqa: F401  (registers the login sessions)
 )
 from instruments.store.engine import DB_ENV_VAR, DEFAULT_DB_URL, make_engine, resolve_url

@@ -246,8 +246,8 @@ def render_analyst(store: Any, study: str) -> None:
     st.subheader("Hypotheses")
     hyps = analysis.get("hypotheses") or []
     if hyps:
-        cols_h = ["id", "statement", "estimate", "ci_lower", "ci_upper", "pvalue",
-                  "pvalue_holm", "verdict"]
+        cols_h = ["id", "statement", "model", "estimate", "ci_lower", "ci_upper",
+                  "alternative", "pvalue", "pvalue_adjusted", "verdict", "power_sesoi"]
         st.dataframe(_table([{c: h.get(c) for c in cols_h} for h in hyps]), hide_index=True)
     else:
         st.write("Not available.")

@@ -5,7 +5,7 @@ expiry, and a fingerprint of the password hash the session was opened with (a ne
 password ends every older session).
 
 Revision ID: 0008_admin_sessions
-Revises: 0007_cache
+Revises: 0006_prereg
 Create Date: 2026-12-02
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_admin_sessions"
-down_revision = "0007_cache"
+down_revision = "0006_prereg"
 branch_labels = None
 depends_on = None
 
