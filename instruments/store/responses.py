@@ -10,11 +10,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from analysis.errors import DataError, ResponseError
-from instruments.store.engine import make_engine, resolve_url
+from instruments.store.engine import make_engine, resolve_url, unavailable
 from instruments.store.migrate import ensure_schema
 from instruments.store.models import (
     Answer,
@@ -136,7 +136,14 @@ class ResponseStore:
         self._pages: tuple[PageSpec, ...] | None = None
         self._kinds: dict[str, str] | None = None
         if migrate:
-            ensure_schema(self.engine)
+            try:
+                ensure_schema(self.engine)
+            except DBAPIError as exc:
+                self.engine.dispose()
+                raise unavailable(self.url, exc) from exc
+            except RuntimeError as exc:  # a migration refusing data it cannot convert
+                self.engine.dispose()
+                raise DataError(str(exc)) from exc
 
     # -- plumbing -----------------------------------------------------------------
 
