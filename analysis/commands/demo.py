@@ -248,9 +248,8 @@ def ensure_password(
     """
     import secrets
 
-    from instruments.fieldwork.auth import has_password, set_password, verify_password
-
     from analysis.errors import ResponseError
+    from instruments.fieldwork.auth import has_password, set_password, verify_password
 
     if saved and has_password(store, study):
         try:

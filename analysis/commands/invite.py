@@ -60,7 +60,6 @@ def handler(args: argparse.Namespace) -> int:
     )
     from instruments.instrument.loader import load_instrument
     from instruments.store import ResponseStore
-
     from instruments.store.limits import check_text
 
     # The tokens exist only in the output: check it (and the names) before anything is

@@ -58,9 +58,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def handle(args: argparse.Namespace) -> int:
     """Run the power analysis and print power +- MC SE per hypothesis and n."""
     from analysis.distributed import make_executor
-    from analysis.study.power import plot_power, power_analysis
-
     from analysis.errors import DataError
+    from analysis.study.power import plot_power, power_analysis
 
     if not 0 < args.alpha < 1:
         raise DataError(f"--alpha must lie between 0 and 1 (got {args.alpha}).")

@@ -115,10 +115,9 @@ def manifest(path: Path, df, instrument, args: argparse.Namespace) -> dict:
 
 def handle(args: argparse.Namespace) -> int:
     """Simulate and write the file."""
+    from analysis.errors import DataError
     from analysis.study.simulate import simulate_study, write_data
     from instruments.instrument.loader import load_instrument
-
-    from analysis.errors import DataError
 
     if args.missing >= 0.9:
         raise DataError(f"--missing must be below 0.9 (got {args.missing}).")

@@ -53,6 +53,19 @@ def render_admin(store: Any, *, study: str | None = None, base_url: str = "") ->
         render_analyst(store, logged_in)
 
 
+def _client() -> str:
+    """What tells this login's client apart for the throttle (hashed before it is stored)."""
+    ip = getattr(st.context, "ip_address", None)
+    if ip:
+        return f"ip:{ip}"
+    ss = st.session_state
+    if "admin.client" not in ss:
+        import secrets
+
+        ss["admin.client"] = "session:" + secrets.token_hex(8)
+    return ss["admin.client"]
+
+
 def _render_login(store: Any, study: str | None) -> None:
     from instruments.fieldwork.auth import LoginThrottledError, verify_password
 
@@ -64,7 +77,7 @@ def _render_login(store: Any, study: str | None) -> None:
     if not submitted:
         return
     try:
-        ok = verify_password(store, name.strip(), password)
+        ok = verify_password(store, name.strip(), password, client=_client())
     except LoginThrottledError as exc:
         st.error(str(exc))
         return
@@ -72,7 +85,7 @@ def _render_login(store: Any, study: str | None) -> None:
         st.error(str(exc))
         return
     if not ok:
-        st.error("Wrong password for this study.")
+        st.error("Unknown study or wrong password.")
         return
     ss["admin.study"] = name.strip()
     st.rerun()
