@@ -46,7 +46,7 @@ def handler(args: argparse.Namespace) -> int:
     from instruments.instrument.loader import load_instrument
     from instruments.store import ResponseStore
 
-    check_output(args.out, "--out")
+    check_output(args.out, "--out", make_parents=True)
     url = existing_sqlite(args.db)
     store = ResponseStore(url, instrument=load_instrument(args.instrument))
     try:
