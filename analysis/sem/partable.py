@@ -327,6 +327,11 @@ def build_partable(
                     and "loadings" in group_equal and "lv.variances" not in group_equal):
                 r["free"], r["ustart"] = True, np.nan
 
+    if not rows:
+        raise ModelSpecificationError(
+            "The model= syntax has no parameters: constraints (==, <, >) and defined "
+            "parameters (:=) need formulas with =~, ~ or ~~ to refer to."
+        )
     df = pd.DataFrame(rows)
     df.insert(0, "id", np.arange(1, len(df) + 1))
     df["block"] = df["group"]
