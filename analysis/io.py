@@ -34,7 +34,7 @@ def read_data(path: str | Path) -> pd.DataFrame:
         If the file does not exist, has an unknown extension or cannot be parsed.
     """
     p = Path(path)
-    shown = clip(str(p))
+    shown = clip(str(p), 400)
     try:
         if not p.is_file():
             raise DataError(f"Data file {shown} does not exist.")

@@ -21,6 +21,8 @@ from analysis.errors import DataError, clip
 
 #: Longest file name most file systems accept (bytes).
 MAX_NAME_BYTES = 255
+#: Longest path shown in a message (paths are long, but a 100 kB argument is not a path).
+PATH_ECHO = 400
 #: Largest text input (model file, contact list) read into memory.
 MAX_TEXT_BYTES = 20 * 1024 * 1024
 
@@ -74,7 +76,7 @@ def check_output(
     if path is None or str(path) == "-":
         return None
     text = str(path)
-    shown = clip(text)
+    shown = clip(text, PATH_ECHO)
     if not text.strip() or "\x00" in text:
         raise DataError(f"{option} must name a file, not {shown}.")
     p = Path(text).expanduser()
@@ -96,14 +98,14 @@ def check_output(
             src = Path(str(source)).expanduser()
             if p.exists() and src.exists() and os.path.samefile(p, src):
                 raise DataError(
-                    f"{option} {shown} is the input file {clip(str(source))}; writing it "
+                    f"{option} {shown} is the input file {clip(str(source), PATH_ECHO)}; writing it "
                     "would destroy the input. Choose another output name."
                 )
         parent = p.parent if str(p.parent) else Path(".")
         if not parent.exists():
             if not make_parents:
                 raise DataError(
-                    f"The folder {clip(str(parent))} of {option} {shown} does not exist; "
+                    f"The folder {clip(str(parent), PATH_ECHO)} of {option} {shown} does not exist; "
                     "create it first or choose another place."
                 )
             missing = parent
@@ -112,7 +114,7 @@ def check_output(
             _probe(missing.parent, option, shown)
             parent.mkdir(parents=True, exist_ok=True)
         elif not parent.is_dir():
-            raise DataError(f"{option} {shown}: {clip(str(parent))} is not a folder.")
+            raise DataError(f"{option} {shown}: {clip(str(parent), PATH_ECHO)} is not a folder.")
         _probe(parent, option, shown)
         if p.exists() and not os.access(p, os.W_OK):
             raise DataError(f"{option} {shown} exists and is read-only; choose another name.")
@@ -132,7 +134,7 @@ def read_text_file(path: str | os.PathLike[str], what: str,
         bytes (a binary file) or is not UTF-8.
     """
     p = Path(path)
-    shown = clip(str(path))
+    shown = clip(str(path), PATH_ECHO)
     try:
         if not p.is_file():
             raise DataError(f"{what} {shown} does not exist or is not a file.")
@@ -246,7 +248,7 @@ def existing_sqlite(url: str | None, option: str = "--db") -> str:
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         if not Path(parsed.database).expanduser().is_file():
             raise DataError(
-                f"There is no response store at {clip(parsed.database)} ({option} or "
+                f"There is no response store at {clip(parsed.database, PATH_ECHO)} ({option} or "
                 "$ALLIANCE_SURVEY_DB); nothing was created."
             )
     return resolved

@@ -119,11 +119,6 @@ def handle(args: argparse.Namespace) -> int:
     from analysis.study.simulate import simulate_study, write_data
     from instruments.instrument.loader import load_instrument
 
-    if args.missing >= 0.9:
-        raise DataError(f"--missing must be below 0.9 (got {args.missing}).")
-    if 2 * args.dyads > args.n:
-        raise DataError(f"--dyads {args.dyads} needs at least {2 * args.dyads} respondents "
-                        f"(--n is {args.n}).")
     out_path = check_output(args.out, "--out", suffixes=(".csv", ".parquet", ".sav"))
     check_output(args.manifest, "--manifest")
     if args.manifest and out_path is not None and Path(args.manifest).resolve() == \

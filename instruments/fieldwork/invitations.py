@@ -462,7 +462,7 @@ def invitations_from_csv(
         alliance ids).
     """
     path = Path(path)
-    shown = clip(str(path))
+    shown = clip(str(path), 400)
     _expiry(expires_days, utcnow())
     try:
         size = path.stat().st_size
