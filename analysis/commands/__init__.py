@@ -19,4 +19,5 @@ COMMANDS = [
     "invite",
     "export",
     "power",
+    "password",
 ]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from analysis.errors import AllianceSurveyError, DataError, clip
 
@@ -25,11 +25,13 @@ DEFAULT_DB_URL = "sqlite:///data/alliance_survey.sqlite"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
-class StoreUnavailableError(AllianceSurveyError):
+class StoreUnavailableError(AllianceSurveyError, SQLAlchemyError):
     """The response store cannot be reached, opened or written (server down, read-only file).
 
     The message names the database without its password; ``detail`` keeps the driver's
-    own text for the server log (never shown to a respondent).
+    own text for the server log (never shown to a respondent).  It is also a
+    ``SQLAlchemyError``, so callers that treat any database failure as "try again later"
+    keep doing so.
     """
 
     def __init__(self, message: str, detail: str = "") -> None:
@@ -154,7 +156,8 @@ def make_engine(url: str | None = None) -> Engine:
                 "give a file, e.g. sqlite:///data/alliance_survey.sqlite."
             )
         try:
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            if not database.startswith("file:"):  # SQLite URI file names are taken as given
+                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise unavailable(resolved, exc) from exc
         engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})

@@ -198,9 +198,19 @@ class ResponseStore:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on error."""
-        with self._sessions.begin() as session:
-            yield session
+        """A session in one transaction: committed on success, rolled back on error.
+
+        A database that cannot be reached or written (server down, read-only file, disk
+        full) raises :class:`~instruments.store.engine.StoreUnavailableError`; a broken
+        unique constraint stays an ``IntegrityError`` for the caller to interpret.
+        """
+        try:
+            with self._sessions.begin() as session:
+                yield session
+        except IntegrityError:
+            raise
+        except DBAPIError as exc:
+            raise unavailable(self.url, exc) from exc
 
     def dispose(self) -> None:
         """Close all pooled database connections."""
