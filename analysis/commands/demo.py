@@ -342,12 +342,13 @@ def handler(args: argparse.Namespace) -> int:
     creds = credentials_path(url, args.credentials)
     check_output(creds, "--credentials", make_parents=True)
     started = time.perf_counter()
+    data = demo_data(args.data)  # a missing file is reported before anything is stored
     store = ResponseStore(url)
     try:
         get_or_create_study(store, DEMO_STUDY)
         saved_password, saved_links = _read_credentials(creds)
         password, new = ensure_password(store, DEMO_STUDY, saved_password, creds, saved_links)
-        counts = load_respondents(store, DEMO_STUDY, demo_data(args.data))
+        counts = load_respondents(store, DEMO_STUDY, data)
         links = open_links(store, DEMO_STUDY, saved_links, args.open_links, base)
         _write_credentials(creds, DEMO_STUDY, password, links)
         print(f"Demo study {DEMO_STUDY!r} in {url}")
