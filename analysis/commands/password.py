@@ -1,8 +1,8 @@
-"""``alliance-survey password``: set a new study-lead password and clear every login lock.
+"""``alliance-survey password``: reset the study lead's password.
 
 The recovery path of the dashboard login: whoever runs the command line against the
-database (and so controls the study anyway) can always get the study lead back in, even
-while someone keeps failing logins from many clients.
+database can always get the study lead back in, even while someone keeps failing logins
+from many clients (setting a password clears every client's lock).
 """
 
 from __future__ import annotations
@@ -15,31 +15,42 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``password`` sub-command."""
     parser = subparsers.add_parser(
         "password",
-        help="set a new study-lead password (shown once) and clear all login locks",
+        help="reset the study lead's password",
         description=(
-            "Generate a new study-lead password for STUDY, store only its argon2 hash, "
-            "clear the failed-login counts of every client, and print the password once."
+            "Set a new study-lead password for a study (a lost one cannot be recovered: "
+            "only its hash is stored).  A random password is generated and printed once, "
+            "or read from standard input with --stdin.  Failed-login locks are cleared."
         ),
     )
     parser.add_argument("--study", required=True, metavar="NAME", help="study name")
+    parser.add_argument("--stdin", action="store_true",
+                        help="read the new password from standard input (at least 12 characters)")
     parser.add_argument("--db", metavar="URL",
                         help="database URL (default: $ALLIANCE_SURVEY_DB or "
-                        "sqlite:///data/alliance_survey.sqlite)")  # fmt: skip
+                        "sqlite:///data/alliance_survey.sqlite)")
     parser.set_defaults(func=handler)
 
 
 def handler(args: argparse.Namespace) -> int:
-    """Replace the password and print it."""
+    """Replace the password and print it once (unless it was given on standard input)."""
     from analysis.commands.paths import existing_sqlite
+    from analysis.errors import DataError
     from instruments.fieldwork.auth import set_password
+    from instruments.fieldwork.invitations import study_exists
     from instruments.store import ResponseStore
 
+    given = sys.stdin.readline().rstrip("\r\n") if args.stdin else None
+    # A mistyped SQLite path must not create an empty database with no study in it.
     store = ResponseStore(existing_sqlite(args.db))
     try:
-        password = set_password(store, args.study, replace=True)
+        if not study_exists(store, args.study):
+            raise DataError(f"There is no study {args.study!r} in this database.")
+        password = set_password(store, args.study, given, replace=True)
     finally:
         store.dispose()
-    print(f"New study-lead password for {args.study!r} (shown only now, keep it safe); "
-          "all login locks are cleared:", file=sys.stderr)
-    print(password)
+    if given is None:
+        print(f"New study-lead password for {args.study!r} (shown only now, keep it safe): "
+              f"{password}")
+    else:
+        print(f"The study-lead password for {args.study!r} was replaced.")
     return 0
