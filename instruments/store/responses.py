@@ -479,6 +479,10 @@ class ResponseStore:
             sub = self._prior(session, respondent.id, submission_key)
             if sub is None:
                 return None
+            # Read the status again, after the submission: on PostgreSQL each statement
+            # sees the newest commit, and the page and the completion it caused were
+            # committed together after the first read.
+            session.refresh(invitation, ["status"])
             return self._repeat(sub, spec, invitation.status)
 
     def _result(self, sub: PageSubmission, completed: bool, *, duplicate: bool) -> SubmissionResult:
