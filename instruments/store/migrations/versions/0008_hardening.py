@@ -7,8 +7,8 @@ distinct in both SQLite and PostgreSQL.  ``login_throttle`` keeps the failed-log
 count per study and per client (a salted hash of the client's address, never the
 address), so one client's failures do not lock the study lead out.
 
-Revision ID: 0006_hardening
-Revises: 0005_mail
+Revision ID: 0008_hardening
+Revises: 0007_cache
 Create Date: 2026-12-01
 """
 
@@ -17,8 +17,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_hardening"
-down_revision = "0005_mail"
+revision = "0008_hardening"
+down_revision = "0007_cache"
 branch_labels = None
 depends_on = None
 
