@@ -1,4 +1,9 @@
-"""``alliance-survey password``: reset the study lead's password."""
+"""``alliance-survey password``: reset the study lead's password.
+
+The recovery path of the dashboard login: whoever runs the command line against the
+database can always get the study lead back in, even while someone keeps failing logins
+from many clients (setting a password clears every client's lock).
+"""
 
 from __future__ import annotations
 
@@ -29,6 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def handler(args: argparse.Namespace) -> int:
     """Replace the password and print it once (unless it was given on standard input)."""
+    from analysis.commands.paths import existing_sqlite
     from analysis.errors import DataError
     from instruments.fieldwork.auth import set_password
     from instruments.fieldwork.cockpit import plural
@@ -37,7 +43,8 @@ def handler(args: argparse.Namespace) -> int:
     from instruments.store import ResponseStore
 
     given = sys.stdin.readline().rstrip("\r\n") if args.stdin else None
-    store = ResponseStore(args.db)
+    # A mistyped SQLite path must not create an empty database with no study in it.
+    store = ResponseStore(existing_sqlite(args.db))
     try:
         if not study_exists(store, args.study):
             raise DataError(f"There is no study {args.study!r} in this database.")

@@ -14,7 +14,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
+
+from analysis.commands.paths import (
+    check_output,
+    is_file_argument,
+    nonnegative_int,
+    read_text_file,
+    seed,
+)
 
 ESTIMATE_COLUMNS = ["lhs", "op", "rhs", "label", "group", "est", "se", "z", "pvalue",
                     "ci_lower", "ci_upper", "std_all"]
@@ -48,9 +55,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="test measurement invariance across --group "
                              "(configural, metric, scalar, strict)")
     parser.add_argument("--std-lv", action="store_true", help="identify factors by unit variance")
-    parser.add_argument("--bootstrap", type=int, default=0, metavar="N",
+    parser.add_argument("--bootstrap", type=nonnegative_int, default=0, metavar="N",
                         help="nonparametric bootstrap draws for SEs and percentile CIs")
-    parser.add_argument("--seed", type=int, default=None, help="random seed for the bootstrap")
+    parser.add_argument("--seed", type=seed, default=None, help="random seed for the bootstrap")
     parser.add_argument("--modindices", type=float, default=None, metavar="MIN",
                         help="also report modification indices of at least MIN")
     parser.add_argument("--json", metavar="OUT", default=None,
@@ -74,8 +81,16 @@ def handler(args: argparse.Namespace) -> int:
     from analysis.io import jsonable, read_data, write_json
     from analysis.sem import compile_model, measurement_invariance, sem
 
-    model_path = Path(args.model)
-    model = model_path.read_text(encoding="utf-8") if model_path.is_file() else args.model
+    check_output(args.json, "--json", inputs=[args.data, args.model])
+    check_output(args.params_out, "--params-out", inputs=[args.data, args.model],
+                 suffixes=(".csv",))
+    if is_file_argument(args.model):
+        model = read_text_file(args.model, "The model file (--model)", max_bytes=1024 * 1024)
+    else:
+        model = args.model
+    if "\x00" in model or not model.strip():
+        raise ModelSpecificationError("--model is empty or not text; give lavaan syntax or a "
+                                      "model file.")
     data = read_data(args.data)
     missing = "ml" if args.missing == "fiml" else args.missing
     if args.invariance and not args.group:

@@ -201,6 +201,11 @@ def build_partable(
     _user_modifiers(rows, roles.model_stmts, ngroups)
     if ngroups > 1:
         _free_in_later_groups(rows, roles.lv, group_equal, std_lv)
+    if not rows:
+        raise ModelSpecificationError(
+            "The model= syntax has no parameters: constraints (==, <, >) and defined "
+            "parameters (:=) need formulas with =~, ~ or ~~ to refer to."
+        )
     df = pd.DataFrame(rows)
     df.insert(0, "id", np.arange(1, len(df) + 1))
     df["block"] = df["group"]

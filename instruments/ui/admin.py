@@ -110,6 +110,31 @@ def _log_out(store: Any) -> None:
         del st.query_params[SESSION_PARAM]
 
 
+def _client() -> str:
+    """What tells this login's client apart for the throttle (hashed before it is stored)."""
+    try:
+        ip = st.context.ip_address
+    except Exception:  # noqa: BLE001 - no request context (bare or test runs)
+        ip = None
+    if not ip or ip in {"127.0.0.1", "::1"}:
+        # Behind the project's reverse proxy every client arrives from the loopback
+        # address; the proxy puts the real one in X-Real-IP (and overwrites any value a
+        # client sent), so it is only trusted when the direct peer is local.
+        try:
+            forwarded = st.context.headers.get("X-Real-IP")
+        except Exception:  # noqa: BLE001 - no request context (bare or test runs)
+            forwarded = None
+        ip = forwarded or ip
+    if isinstance(ip, str) and ip:
+        return f"ip:{ip}"
+    ss = st.session_state
+    if "admin.client" not in ss:
+        import secrets
+
+        ss["admin.client"] = "session:" + secrets.token_hex(8)
+    return ss["admin.client"]
+
+
 def _render_login(store: Any, study: str | None) -> None:
     from instruments.fieldwork.auth import LoginThrottledError, verify_password
     from instruments.fieldwork.cockpit import study_names
@@ -125,7 +150,7 @@ def _render_login(store: Any, study: str | None) -> None:
     if not submitted:
         return
     try:
-        ok = verify_password(store, name.strip(), password)
+        ok = verify_password(store, name.strip(), password, client=_client())
     except LoginThrottledError as exc:
         st.error(str(exc))
         return
@@ -133,7 +158,7 @@ def _render_login(store: Any, study: str | None) -> None:
         st.error(str(exc))
         return
     if not ok:
-        st.error("Wrong password for this study.")
+        st.error("Wrong password, or no such study.")
         return
     from instruments.fieldwork.sessions import open_session
 
