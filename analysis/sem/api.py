@@ -416,6 +416,10 @@ def fit_compiled(model: CompiledModel, data: pd.DataFrame, *, start: np.ndarray 
             "parameters.")
     bound = model.bind(stats)
     state = backend(bound, stats, opts, start=start)
+    if not state.converged and start is None and not opts.get("baseline") and model.n_free:
+        from .starts import retry_from_other_starts
+
+        state = retry_from_other_starts(backend, bound, stats, opts, state)
     if int(opts.get("bootstrap", 0) or 0) > 0 and not opts.get("baseline"):
         # S2's hook: bootstrap vcov in state.vcov, draws in state.extra["bootstrap"]
         from .bootstrap import bootstrap_state

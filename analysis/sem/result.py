@@ -13,6 +13,9 @@ from scipy import stats as sps
 
 from .model import CompiledModel, SampleStats
 
+# fit measures that describe the model, not the solution: kept for a non-converged fit
+_FIT_KEPT_UNCONVERGED = frozenset({"npar", "df", "ntotal", "baseline_df"})
+
 
 @dataclass(frozen=True)
 class SEMResult:
@@ -112,6 +115,12 @@ class SEMResult:
             from .bootstrap import bootstrap_params
 
             out = bootstrap_params(out, self.model, boot)
+        if not self.converged:
+            # the estimates of a non-converged fit are where the optimiser stopped, not
+            # estimates: missing in every table (``partable`` keeps them for diagnosis)
+            num = ["est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_lv", "std_all"]
+            free = (pt["xid"].to_numpy() >= 0) | (pt["op"].to_numpy() == ":=")
+            out.loc[free, [c for c in num if c in out.columns]] = np.nan
         return out
 
     @cached_property
@@ -119,7 +128,12 @@ class SEMResult:
         """Fit measures named as lavaan ``fitMeasures`` with ``.`` -> ``_`` (read-only)."""
         from .fit import fit_measures
 
-        return MappingProxyType(fit_measures(self.model, self.state, list(self.stats)))
+        fm = fit_measures(self.model, self.state, list(self.stats))
+        if not self.converged:
+            # statistics of a non-converged fit are not valid: missing, never a number a
+            # reader could take for a test result (the model's size stays known)
+            fm = {k: (v if k in _FIT_KEPT_UNCONVERGED else float("nan")) for k, v in fm.items()}
+        return MappingProxyType(fm)
 
     @cached_property
     def r2(self) -> pd.Series:

@@ -173,3 +173,34 @@ def alternative_starts(model, stats, x_default: np.ndarray, *, n_perturbed: int 
     for _, x in out:
         x[keep] = user[keep]
     return out
+
+
+def retry_from_other_starts(backend, model, stats, options, state):
+    """Refit a non-converged ``state`` from :func:`alternative_starts`; the safety net.
+
+    The first start that converges wins and the state says which one it was; if none
+    does, the original state is kept and its warning lists every start tried, so a
+    non-converged fit is never reported without saying what was attempted.
+    """
+    from dataclasses import replace
+
+    from analysis.errors import EstimationError
+
+    x_default = model.x_start(list(stats))
+    tried = ["lavaan-style default starts (FABIN 3)"]
+    for label, x0 in alternative_starts(model, stats, x_default):
+        tried.append(label)
+        try:
+            new = backend(model, stats, options, start=x0)
+        except EstimationError:
+            continue
+        if new.converged:
+            note = (f"The estimation did not converge from the default start values; it "
+                    f"converged from {label} after trying: {'; '.join(tried[:-1])}.")
+            return replace(new, warnings=tuple(new.warnings) + (note,),
+                           extra={**dict(new.extra or {}), "start_tried": tuple(tried)})
+    note = (f"The estimation did not converge from any of {len(tried)} starts tried ("
+            f"{'; '.join(tried)}); the estimates and fit statistics are not valid and are "
+            "reported as missing.")
+    return replace(state, warnings=tuple(state.warnings) + (note,),
+                   extra={**dict(state.extra or {}), "start_tried": tuple(tried)})
