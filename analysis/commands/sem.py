@@ -57,6 +57,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--parameterization", default="delta", choices=["delta", "theta"],
                         help="ordered items under WLSMV: scale parameterization "
                              "(default: delta)")
+    parser.add_argument("--max-iter", type=int, default=500, metavar="N",
+                        help="iteration limit of the optimiser per start (default: 500; "
+                             "lavaan control = list(iter.max = N))")
     parser.add_argument("--allow-nonconverged", action="store_true",
                         help="exit 0 and write the result even if the estimation did not "
                              "converge (its statistics are then missing)")
@@ -111,7 +114,8 @@ def handler(args: argparse.Namespace) -> int:
             "fitted under the delta parameterization (lavaan's default).")
     res = sem(model, data, estimator=args.estimator, missing=missing, ordered=ordered,
               group=args.group, group_equal=group_equal, group_partial=group_partial,
-              std_lv=args.std_lv, bootstrap=args.bootstrap, seed=args.seed)
+              std_lv=args.std_lv, bootstrap=args.bootstrap, seed=args.seed,
+              max_iter=args.max_iter)
     status = 0
     if not res.converged:
         msg = (f"alliance-survey sem: the estimation did not converge; its statistics are "

@@ -57,7 +57,7 @@ WLSMV -> ``wls.fit_wlsmv``.  Modules are imported lazily; a missing one gives a
 ``ModelSpecificationError``.
 """
 
-from .api import FitState, SEMResult, cfa, compile_model, sem
+from .api import FitState, SEMResult, cfa, compile_model, growth, sem
 from .invariance import measurement_invariance
 from .model import CompiledModel, Implied, SampleStats
 
@@ -69,6 +69,7 @@ __all__ = [
     "SampleStats",
     "cfa",
     "compile_model",
+    "growth",
     "measurement_invariance",
     "sem",
 ]

@@ -245,6 +245,8 @@ def compile_model(
     meanstructure: bool | None = None,
     orthogonal: bool = False,
     auto_fix_first: bool | None = None,
+    int_ov_free: bool = True,
+    int_lv_free: bool = False,
     bootstrap: int = 0,
     seed: int | None = None,
     se: str | None = None,
@@ -301,7 +303,8 @@ def compile_model(
                                    fixed_x=fixed_x, meanstructure=ms,
                                    group_equal=tuple(group_equal),
                                    group_partial=tuple(group_partial),
-                                   auto_fix_first=auto_fix_first, orthogonal=orthogonal)
+                                   auto_fix_first=auto_fix_first, orthogonal=orthogonal,
+                                   int_ov_free=int_ov_free, int_lv_free=int_lv_free)
     check_variables(names.ov, data_columns)
     ov_x = [v for v in names.ov_x if v not in nth] if fixed_x else []
     options = dict(estimator=estimator, missing=missing_key, group=group,
@@ -492,6 +495,23 @@ def sem(
                              group=group, group_equal=group_equal, group_partial=group_partial,
                              std_lv=std_lv, bootstrap=bootstrap, seed=seed, **kwargs)
     return fit_compiled(compiled, data)
+
+
+def growth(model: str, data: pd.DataFrame, **kwargs) -> SEMResult:
+    """Latent growth model with lavaan's ``growth()`` conventions.
+
+    A mean structure, the observed intercepts fixed at 0 and the latent means
+    (growth factor means) free; otherwise as :func:`sem`.
+
+    Examples
+    --------
+    >>> growth("i =~ 1*t1 + 1*t2 + 1*t3\ns =~ 0*t1 + 1*t2 + 2*t3", df)  # doctest: +SKIP
+    # In R: lavaan::growth("i =~ 1*t1 + 1*t2 + 1*t3; s =~ 0*t1 + 1*t2 + 2*t3", data = df)
+    """
+    kwargs.setdefault("meanstructure", True)
+    kwargs.setdefault("int_ov_free", False)
+    kwargs.setdefault("int_lv_free", True)
+    return sem(model, data, **kwargs)
 
 
 def cfa(model: str, data: pd.DataFrame, **kwargs) -> SEMResult:

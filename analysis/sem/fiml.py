@@ -1225,7 +1225,8 @@ def fit_normal(
 
         x0 = model.x_start([st if g.h1 is None else _replace(st, mean=g.h1.mu, cov=g.h1.sigma)
                             for st, g in zip(data, gd, strict=True)])
-    x, converged, iterations, f = estimate(model, gd, x0)
+    x, converged, iterations, f = estimate(model, gd, x0,
+                                           max_iter=int(options.get("max_iter", 500)))
     if not converged:
         warns.append("The optimizer did not converge; the estimates are not trustworthy.")
 

@@ -154,6 +154,8 @@ def build_partable(
     group_partial: tuple[str, ...] | list[str] = (),
     auto_fix_first: bool | None = None,
     orthogonal: bool = False,
+    int_ov_free: bool = True,
+    int_lv_free: bool = False,
 ) -> tuple[pd.DataFrame, VarNames, bool]:
     """Build the parameter table with lavaan's ``sem()`` defaults.
 
@@ -175,6 +177,10 @@ def build_partable(
         Parameter types held equal across groups (lavaan's ``group.equal``).
     group_partial : sequence of str
         Parameters (``"f =~ x2"``) exempt from ``group_equal``.
+    int_ov_free, int_lv_free : bool
+        Whether the automatically added intercepts of observed / latent variables are
+        free (lavaan ``int.ov.free``, ``int.lv.free``; ``growth()`` flips both).
+        Intercepts written in the model follow their modifiers either way.
 
     Returns
     -------
@@ -282,7 +288,14 @@ def build_partable(
             r["free"], r["exo"] = False, 1
         elif op == "~~" and lhs == rhs and lhs in ov_ord:
             r["free"], r["ustart"] = False, 1.0
+        elif op == "~1" and lhs in lv and (r["user"] == 1 or int_lv_free):
+            # a latent intercept the user wrote (f ~ 1, f ~ NA*1, f ~ a*1) is free, as in
+            # lavaan; only the automatically added ones are fixed at 0 (int.lv.free = FALSE)
+            pass
         elif op == "~1" and lhs in lv:
+            r["free"], r["ustart"] = False, 0.0
+        elif (op == "~1" and not int_ov_free and r["user"] == 0 and lhs in ov
+              and lhs not in ov_x and lhs not in ov_ord):
             r["free"], r["ustart"] = False, 0.0
         elif op == "~1" and lhs in ov_x:
             r["free"], r["exo"] = False, 1

@@ -67,7 +67,7 @@ def _three_indicator(S: np.ndarray, std_lv: bool) -> OneFactorStart:
         lam = lam * np.sqrt(abs(psi))
         psi = 1.0
     if nvar == 2:
-        return OneFactorStart(lam[:2], psi if std_lv else psi / 2.0, neg_triad)
+        return OneFactorStart(lam[:2], psi / 2.0, neg_triad)
     return OneFactorStart(lam[:nvar], psi, neg_triad)
 
 
