@@ -191,3 +191,33 @@ def test_cli_exit_status_for_nonconvergence(tmp_path, hs):
     assert out.returncode == 0, out.stderr
     out = _cli(str(data), "--model", "f =~ x1 + x2 + nosuch", cwd=root)
     assert out.returncode == 2 and "nosuch" in out.stderr
+
+
+def test_cli_compare_two_fits(tmp_path, hs):
+    """``compare`` of metric vs configural MLR fits = the engine's SB2001 LRT."""
+    from analysis.sem.invariance import lrt
+
+    data = tmp_path / "hs.csv"
+    hs.to_csv(data, index=False)
+    root = Path(__file__).resolve().parents[2]
+    for est in ("MLR",):
+        files = []
+        for geq in ("", "loadings"):
+            js = tmp_path / f"{est}_{geq or 'configural'}.json"
+            args = [str(data), "--model", HS_MODEL, "--group", "school", "--estimator", est,
+                    "--json", str(js)] + (["--group-equal", geq] if geq else [])
+            assert _cli(*args, cwd=root).returncode == 0
+            files.append(str(js))
+        out = subprocess.run([sys.executable, "-m", "analysis.cli", "compare", *files,
+                              "--json", "-"], capture_output=True, text=True, cwd=root,
+                             timeout=120)
+        assert out.returncode == 0, out.stderr
+        doc = json.loads(out.stdout)
+        ref = lrt(sem(HS_MODEL, hs, group="school", estimator=est),
+                  sem(HS_MODEL, hs, group="school", estimator=est, group_equal=("loadings",)))
+        assert doc["delta_df"] == ref["delta_df"] == 6
+        assert_close(doc["delta_chisq"], ref["delta_chisq"], atol=1e-9, rtol=1e-9,
+                     what="delta chisq")
+    same = subprocess.run([sys.executable, "-m", "analysis.cli", "compare", files[0],
+                           files[0]], capture_output=True, text=True, cwd=root, timeout=120)
+    assert same.returncode == 2 and "not nested" in same.stderr
