@@ -19,5 +19,10 @@ COMMANDS = [
     "report",
     "invite",
     "export",
+    "delete",
+    "privacy",
     "power",
+    "pls",
+    "mail",
+    "password",
 ]
