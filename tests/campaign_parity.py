@@ -56,6 +56,7 @@ def _text(v) -> str:
 
 def run_case(case: pd.Series, fit: pd.Series, ref_est: pd.DataFrame) -> CaseOutcome:
     """Fit one campaign case with our engine and compare it with lavaan's fit."""
+    from analysis.blas import blas_threads
     from analysis.errors import AllianceSurveyError
     from analysis.sem import sem
 
@@ -75,7 +76,8 @@ def run_case(case: pd.Series, fit: pd.Series, ref_est: pd.DataFrame) -> CaseOutc
         kwargs["group_equal"] = tuple(v for v in _text(case["group_equal"]).split(",") if v)
     t0 = time.perf_counter()
     try:
-        with warnings.catch_warnings():
+        # one BLAS thread: the campaign's matrices are small, and threads only contend
+        with blas_threads(1), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             res = sem(str(case["model"]), data, **kwargs)
             params, fm = res.params, dict(res.fit)
