@@ -37,7 +37,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", required=True, metavar="REPORT.html", help="HTML file to write.")
     parser.add_argument("--pdf", metavar="REPORT.pdf", default=None,
                         help="Also write a PDF (needs WeasyPrint).")
-    parser.add_argument("--seed", type=int, default=None, help="Seed of the bootstrap.")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="Seed of the bootstrap (default: the --json analysis' seed, else "
+                        "2026, analysis.study.pipeline.DEFAULT_SEED); written into the report.")
     parser.add_argument("--json", metavar="ANALYSIS.json", default=None,
                         help="Render from this analysis JSON instead of re-running the analysis.")
     parser.add_argument("--save-json", metavar="OUT.json", default=None,

@@ -163,6 +163,7 @@ FIT_KEYS <- c("npar", "chisq", "df", "pvalue", "chisq.scaled", "df.scaled", "pva
               "logl", "aic", "bic")
 
 for (id in if (FROM >= 1) FROM:TO else integer(0)) {
+  if (file.exists(file.path(PARTS, sprintf("case_%03d.rds", id)))) next  # resumable
   set.seed(SEED + id)
   cs <- draw_case(id)
   dat <- cs$data
