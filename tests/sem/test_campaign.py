@@ -24,7 +24,11 @@ ALL_IDS = sorted(FITS["id"].unique().tolist())
 _COST = CASES["N"] * CASES["p"] * CASES["ngroups"]
 SAMPLE_IDS = [c for c in ALL_IDS if _COST.loc[c] <= 8000][::3]
 # case id -> reason (each also described under "Known differences" in README.md)
-KNOWN: dict[int, str] = {}
+KNOWN: dict[int, str] = {
+    179: "local minimum on a strongly misspecified multigroup model (scalar invariance "
+         "imposed on groups whose intercepts differ): converged, chi-square 1.2 % above "
+         "lavaan's",
+}
 
 
 def _check(cid: int) -> None:

@@ -233,8 +233,9 @@ read_parts <- function(pattern) {
   do.call(rbind, lapply(sort(list.files(PARTS, pattern, full.names = TRUE)), readRDS))
 }
 cases <- list(read_parts("^case_"))
-fits <- list(read_parts("^fit_"))
-ests <- list(read_parts("^est_"))
+# a slice stopped mid-case leaves a fit without its case: keep complete cases only
+fits <- list(subset(read_parts("^fit_"), id %in% cases[[1]]$id))
+ests <- list(subset(read_parts("^est_"), id %in% cases[[1]]$id))
 write.csv(do.call(rbind, cases), file.path(OUT, "cases.csv"), row.names = FALSE, na = "")
 fits_df <- do.call(rbind, fits)
 for (k in FIT_KEYS) if (is.numeric(fits_df[[k]])) fits_df[[k]] <- signif(fits_df[[k]], 10)
