@@ -25,4 +25,7 @@ COMMANDS = [
     "pls",
     "mail",
     "password",
+    "export_script",
+    "prereg",
+    "health",
 ]

@@ -14,7 +14,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Set a new study-lead password for a study (a lost one cannot be recovered: "
             "only its hash is stored).  A random password is generated and printed once, "
-            "or read from standard input with --stdin.  Failed-login locks are cleared."
+            "or read from standard input with --stdin.  Failed-login locks are cleared and "
+            "every open dashboard login of the study is ended."
         ),
     )
     parser.add_argument("--study", required=True, metavar="NAME", help="study name")
@@ -30,7 +31,9 @@ def handler(args: argparse.Namespace) -> int:
     """Replace the password and print it once (unless it was given on standard input)."""
     from analysis.errors import DataError
     from instruments.fieldwork.auth import set_password
+    from instruments.fieldwork.cockpit import plural
     from instruments.fieldwork.invitations import study_exists
+    from instruments.fieldwork.sessions import revoke_sessions
     from instruments.store import ResponseStore
 
     given = sys.stdin.readline().rstrip("\r\n") if args.stdin else None
@@ -39,8 +42,11 @@ def handler(args: argparse.Namespace) -> int:
         if not study_exists(store, args.study):
             raise DataError(f"There is no study {args.study!r} in this database.")
         password = set_password(store, args.study, given, replace=True)
+        # A lost or leaked password must also end the logins made with it.
+        ended = revoke_sessions(store, args.study)
     finally:
         store.dispose()
+    print(f"{plural(ended, 'dashboard login')} of the study lead ended.")
     if given is None:
         print(f"New study-lead password for {args.study!r} (shown only now, keep it safe): "
               f"{password}")
