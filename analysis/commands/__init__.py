@@ -13,6 +13,7 @@ COMMANDS = [
     "simulate",
     "score",
     "sem",
+    "compare",
     "reliability",
     "analyze",
     "report",

@@ -8,6 +8,11 @@ JSON contract (``--json OUT|-``)::
 
 plus ``"invariance": [...]`` with ``--invariance`` and ``"modindices": [...]``
 with ``--modindices MIN``.  NaN is written as ``null``; nothing is rounded.
+
+Exit status: 0 for a converged fit; 1 when the estimation did not converge from any
+start tried (the message says so; ``--allow-nonconverged`` writes the result anyway,
+with every statistic missing, and exits 0); 2 for bad input (unknown variables, a
+model that is not identified, a non-positive-definite covariance matrix, ...).
 """
 
 from __future__ import annotations
@@ -43,14 +48,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="model file in lavaan syntax (or the syntax itself)")
     parser.add_argument("--estimator", default="ML", type=str.upper,
                         choices=["ML", "MLR", "WLSMV"], help="estimator (default: ML)")
-    parser.add_argument("--missing", default="listwise", choices=["listwise", "fiml", "ml"],
-                        help="missing data: listwise deletion or FIML (default: listwise)")
+    parser.add_argument("--missing", default="listwise",
+                        choices=["listwise", "fiml", "ml", "pairwise"],
+                        help="missing data: listwise deletion, FIML (fiml/ml) or pairwise "
+                             "(WLSMV) (default: listwise)")
     parser.add_argument("--ordered", default="",
                         help="ordered (categorical) items: 'all' or a comma-separated list")
     parser.add_argument("--group", help="grouping column for a multigroup model")
     parser.add_argument("--group-equal", default="",
                         help="comma-separated parameter types equal across groups "
                              "(loadings, intercepts, residuals, thresholds, ...)")
+    parser.add_argument("--group-partial", default="",
+                        help="comma-separated parameters freed from --group-equal, e.g. "
+                             "'f1 =~ y2,y3 ~1' (lavaan group.partial)")
+    parser.add_argument("--parameterization", default="delta", choices=["delta", "theta"],
+                        help="ordered items under WLSMV: scale parameterization "
+                             "(default: delta)")
+    parser.add_argument("--max-iter", type=int, default=500, metavar="N",
+                        help="iteration limit of the optimiser per start (default: 500; "
+                             "lavaan control = list(iter.max = N))")
+    parser.add_argument("--allow-nonconverged", action="store_true",
+                        help="exit 0 and write the result even if the estimation did not "
+                             "converge (its statistics are then missing)")
     parser.add_argument("--invariance", action="store_true",
                         help="test measurement invariance across --group "
                              "(configural, metric, scalar, strict)")
@@ -100,13 +119,33 @@ def handler(args: argparse.Namespace) -> int:
         observed = compile_model(model, data=data, group=args.group).ov_names
         ordered = _ordered(args.ordered, list(observed))
     group_equal = tuple(s.strip() for s in args.group_equal.split(",") if s.strip())
+    group_partial = tuple(s.strip() for s in args.group_partial.split(",") if s.strip())
+    if group_partial and not group_equal:
+        raise ModelSpecificationError("--group-partial frees parameters from --group-equal; "
+                                      "give --group-equal as well.")
+    if args.parameterization != "delta":
+        raise ModelSpecificationError(
+            f"--parameterization {args.parameterization} is not available; ordered items are "
+            "fitted under the delta parameterization (lavaan's default).")
     res = sem(model, data, estimator=args.estimator, missing=missing, ordered=ordered,
-              group=args.group, group_equal=group_equal, std_lv=args.std_lv,
-              bootstrap=args.bootstrap, seed=args.seed)
+              group=args.group, group_equal=group_equal, group_partial=group_partial,
+              std_lv=args.std_lv, bootstrap=args.bootstrap, seed=args.seed,
+              max_iter=args.max_iter)
+    status = 0
+    if not res.converged:
+        msg = (f"alliance-survey sem: the estimation did not converge; its statistics are "
+               f"reported as missing. {' '.join(w for w in res.state.warnings)}")
+        if args.allow_nonconverged:
+            print(msg, file=sys.stderr)
+        else:
+            print(msg + " Simplify or respecify the model; --allow-nonconverged writes the "
+                  "result anyway.", file=sys.stderr)
+            return 1
     invariance = None
     if args.invariance:
         invariance = measurement_invariance(model, data, args.group, estimator=args.estimator,
-                                            ordered=ordered, missing=missing)
+                                            ordered=ordered, missing=missing,
+                                            std_lv=args.std_lv)
     mi = None
     if args.modindices is not None:
         mi = res.modindices(min_value=args.modindices, sort=True)
@@ -135,7 +174,7 @@ def handler(args: argparse.Namespace) -> int:
         write_json(jsonable(out), args.json)
         if args.json != "-":
             print(f"Results written to {args.json}.", file=sys.stderr)
-        return 0
+        return status
 
     print(res.summary())
     if invariance is not None:
@@ -144,4 +183,4 @@ def handler(args: argparse.Namespace) -> int:
     if mi is not None:
         print("\nModification indices:")
         print(mi.to_string(index=False))
-    return 0
+    return status
