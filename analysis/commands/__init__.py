@@ -13,6 +13,7 @@ COMMANDS = [
     "simulate",
     "score",
     "sem",
+    "compare",
     "reliability",
     "analyze",
     "report",
@@ -24,4 +25,7 @@ COMMANDS = [
     "pls",
     "mail",
     "password",
+    "export_script",
+    "prereg",
+    "health",
 ]

@@ -52,13 +52,20 @@ ESTIMATOR_REASONS = {
               "ordered categories with few response options."),
 }
 
+#: Fit columns, robust/scaled first (the ones to read for MLR and WLSMV), then the
+#: unscaled ones, labelled as such.
 FIT_COLUMNS = (
-    ("chisq", "\u03c7\u00b2", "chisq"), ("df", "df", "int"), ("pvalue", "p", "p"),
-    ("chisq_scaled", "\u03c7\u00b2 (scaled)", "chisq"), ("pvalue_scaled", "p (scaled)", "p"),
-    ("cfi", "CFI", "fit"), ("tli", "TLI", "fit"), ("cfi_robust", "CFI (robust)", "fit"),
-    ("rmsea", "RMSEA", "fit"), ("rmsea_ci_lower", "RMSEA 90% CI", "fit"),
-    ("rmsea_ci_upper", "RMSEA 90% CI upper", "fit"), ("rmsea_robust", "RMSEA (robust)", "fit"),
-    ("srmr", "SRMR", "fit"), ("aic", "AIC", "chisq"), ("bic", "BIC", "chisq"),
+    ("chisq_scaled", "\u03c7\u00b2 (scaled)", "chisq"), ("df_scaled", "df (scaled)", "int"),
+    ("pvalue_scaled", "p (scaled)", "p"), ("cfi_robust", "CFI (robust)", "fit"),
+    ("tli_robust", "TLI (robust)", "fit"), ("rmsea_robust", "RMSEA (robust)", "fit"),
+    ("rmsea_ci_lower_robust", "RMSEA 90% CI (robust)", "fit"),
+    ("rmsea_ci_upper_robust", "RMSEA 90% CI upper (robust)", "fit"), ("srmr", "SRMR", "fit"),
+    ("chisq", "\u03c7\u00b2 (unscaled)", "chisq"), ("df", "df", "int"),
+    ("pvalue", "p (unscaled)", "p"), ("cfi", "CFI (unscaled)", "fit"),
+    ("tli", "TLI (unscaled)", "fit"), ("rmsea", "RMSEA (unscaled)", "fit"),
+    ("rmsea_ci_lower", "RMSEA 90% CI (unscaled)", "fit"),
+    ("rmsea_ci_upper", "RMSEA 90% CI upper", "fit"), ("aic", "AIC", "chisq"),
+    ("bic", "BIC", "chisq"),
 )
 
 
@@ -444,14 +451,20 @@ class _Report:
             parts.append(self.missing("fit measures (no model was fitted successfully)."))
             return "\n".join(parts)
         present = [c for c in FIT_COLUMNS if any(c[0] in f for _, _, f in sources)
-                   and c[0] != "rmsea_ci_upper"]
+                   and not c[0].startswith("rmsea_ci_upper")]
         rows = []
+        small = []
         for label, path, f in sources:
             cells = [text_cell(label, tag="th")]
+            npar, ntot = f.get("npar"), f.get("ntotal")
+            if is_number(npar) and is_number(ntot) and npar and ntot / npar < 5:
+                small.append(f"{esc(label)}: {ntot:.0f} respondents for {npar:.0f} free "
+                             f"parameters ({ntot / npar:.2f} per parameter)")
             for k, _, kind in present:
-                if k == "rmsea_ci_lower":
-                    cells.append(ci_cell(f.get(k), f.get("rmsea_ci_upper"), join(path, k),
-                                         join(path, "rmsea_ci_upper"), "fit")
+                if k.startswith("rmsea_ci_lower"):
+                    up = k.replace("lower", "upper")
+                    cells.append(ci_cell(f.get(k), f.get(up), join(path, k),
+                                         join(path, up), "fit")
                                  if k in f else '<td class="empty"></td>')
                 else:
                     cells.append(num(f.get(k), join(path, k), kind) if k in f
@@ -459,9 +472,15 @@ class _Report:
             rows.append(cells)
         parts.append(table("Global fit of the fitted models", ["Model"] + [c[1] for c in present],
                            rows, number=self.c.table(),
-                           note="Conventional cut-offs (Hu &amp; Bentler, 1999): CFI/TLI "
+                           note="Scaled and robust measures first: they are the ones to read "
+                                "for MLR and WLSMV; the unscaled ones follow, labelled. "
+                                "Conventional cut-offs (Hu &amp; Bentler, 1999): CFI/TLI "
                                 "\u2265 .95, RMSEA \u2264 .06, SRMR \u2264 .08. All fit measures "
                                 "are computed as lavaan 0.6's fitMeasures()."))
+        if small:
+            parts.append('<p class="warning">Few respondents per free parameter (fewer than '
+                         "5): estimates and fit statistics are unstable. "
+                         + "; ".join(small) + ".</p>")
         for label, path, f in sources:
             parts.append(f"<details><summary>All fit measures: {esc(label)}</summary>"
                          + self.generic(f, path, f"fit measures, {label}", "fit") + "</details>")
@@ -603,11 +622,15 @@ class _Report:
                 f'<td class="text">{esc(h.get("method", ""))}'
                 + (f'<br><code>{esc(h["test"])}</code>' if isinstance(h.get("test"), str)
                    else "") + "</td>",
+                f'<td class="text">{esc(h.get("model", ""))}</td>',
                 num(h.get("estimate"), join(p, "estimate"), "est"),
                 ci_cell(h.get("ci_lower"), h.get("ci_upper"), join(p, "ci_lower"),
                         join(p, "ci_upper")),
+                text_cell(h.get("alternative", "")),
                 num(h.get("pvalue"), join(p, "pvalue"), "p"),
-                num(h.get("pvalue_holm"), join(p, "pvalue_holm"), "p"),
+                *(num(h.get(k), join(p, k), kind) if k in h else '<td class="empty"></td>'
+                  for k, kind in (("pvalue_adjusted", "p"), ("pvalue_equivalence", "p"),
+                                  ("power_sesoi", "fit"))),
                 f'<td class="{esc(vcls)}">{esc(verdict)}</td>',
             ])
             if h.get("note"):
@@ -618,16 +641,23 @@ class _Report:
                 ok = is_number(lo) and is_number(hi)
                 forest_rows.append((str(h.get("id", i)), float(est), float(lo) if ok else None,
                                     float(hi) if ok else None))
-        note = ("Estimates as defined by each test's method; 95% confidence intervals "
-                "(bootstrap percentile where the method says so); p (Holm) adjusted over the "
-                "confirmatory hypotheses. ")
+        note = ("Estimates as defined by each test's method, from the model named in the "
+                "Model column; 95% confidence intervals (bootstrap percentile where the method "
+                "says so). p: the declared test (its alternative in the Test column); p (adj.): "
+                "after the declared correction over the confirmatory family, the p the verdict "
+                "uses; TOST p: equivalence test against the smallest effect size of interest; "
+                "Power: power of the declared test to detect that effect at the observed N. ")
         mt = self.a.get("multiple_testing")
         if isinstance(mt, str) and mt:
             note += esc(mt) + " "
         out = table("Hypothesis tests and verdicts",
-                    ["H", "Hypothesis", "Expected", "Test", "Estimate", "95% CI", "p",
-                     "p (Holm)", "Verdict"], rows, number=self.c.table(), cls="apa verdicts",
+                    ["H", "Hypothesis", "Expected", "Method", "Model", "Estimate", "95% CI",
+                     "Test", "p", "p (adj.)", "TOST p", "Power", "Verdict"], rows,
+                    number=self.c.table(), cls="apa verdicts",
                     note=note)
+        dec = self.a.get("decision")
+        if isinstance(dec, Mapping) and dec:
+            out += self.generic(dec, "/decision", "Declared decision rules", "p")
         out += self.latent_table(hyps)
         if notes:
             out += ('<h3>Notes on the tests</h3><ul class="hypnotes">'
@@ -869,10 +899,11 @@ CONSUMED = {"n", "n_raw", "fieldwork", "response_rates", "sample", "missing", "e
             "descriptives", "correlations", "measurement", "invariance", "cmv",
             "method_variance", "common_method", "structural", "hypotheses", "mediation",
             "moderation", "dyadic", "warnings", "provenance", "estimator", "reliability",
-            "multiple_testing", "quadratic", "response_surface"}
+            "multiple_testing", "decision", "quadratic", "response_surface"}
 
 HYP_FIELDS = {"id", "statement", "expected_sign", "verdict", "estimate", "ci_lower",
-              "ci_upper", "pvalue", "pvalue_holm", "method", "note"}
+              "ci_upper", "pvalue", "pvalue_adjusted", "method", "note", "model",
+              "alternative", "pvalue_equivalence", "power_sesoi"}
 
 
 def _regressions(syntax: str) -> list[tuple[str, str]]:

@@ -12,6 +12,7 @@ respondents       one per started invitation: current page, seed for item order,
 page_submissions  one per submitted page; ``(respondent_id, submission_key)`` is unique
 answers           append-only log: one row per answered item per page submission
 deletions         audit log of erasures (withdrawals, requests, test responses), no content
+login_throttle    failed study-lead logins per study and client
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -100,6 +102,10 @@ class Wave(Base):
 
 class Invitation(Base):
     __tablename__ = "invitations"
+    __table_args__ = (
+        Index("uq_invitations_alliance_role", "study_id", "alliance_id", "firm_role",
+              unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -117,6 +123,19 @@ class Invitation(Base):
 
     wave: Mapped[Wave] = relationship()
     respondent: Mapped[Respondent | None] = relationship(back_populates="invitation")
+
+
+class LoginThrottle(Base):
+    """Failed logins of one client (a salted hash, never an address) for one study."""
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (UniqueConstraint("study_id", "client", name="uq_login_throttle_client"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id"))
+    client: Mapped[str] = mapped_column(String(64))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class Respondent(Base):
@@ -191,6 +210,27 @@ class Deletion(Base):
     n_answers: Mapped[int] = mapped_column(Integer)
     n_pages: Mapped[int] = mapped_column(Integer)
     deleted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AnalysisCache(Base):
+    """A finished analysis of a study: its report and analysis, for one data fingerprint
+    and one set of settings (seed, bootstrap draws, estimator, software versions).
+
+    Holds results only (no answers): a withdrawal changes the data and hence the key, and
+    :func:`instruments.store.cache.forget` drops a study's entries.
+    """
+
+    __tablename__ = "analysis_cache"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id"), index=True)
+    cache_key: Mapped[str] = mapped_column(String(64), unique=True)
+    data_sha256: Mapped[str] = mapped_column(String(64))
+    settings: Mapped[str] = mapped_column(Text)
+    report_html: Mapped[str] = mapped_column(Text)
+    analysis_json: Mapped[str] = mapped_column(Text)
+    seconds: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 def _refuse_change(mapper, connection, target) -> None:  # noqa: ANN001
