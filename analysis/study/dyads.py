@@ -52,7 +52,7 @@ APIM_PAIRS: tuple[tuple[str, str], ...] = (
 def compare_informants(
     wide: pd.DataFrame, *, outcome: str = "value_creation"
 ) -> dict[str, Any]:
-    """BRIEF H10: joint dependence from both self-reports vs one informant's perception.
+    """H10: joint dependence from both self-reports vs one informant's perception.
 
     Parameters
     ----------
@@ -75,7 +75,7 @@ def compare_informants(
     informant: firm A's (or B's) own ``jd_mean = (D_own + D_partner) / 2``, where
     ``D_partner`` is its perception of the partner's dependence.  The dyad's value
     creation is the mean of both reports, so neither informant's predictor shares all
-    of its method variance with the outcome.  Exploratory (BRIEF H10): the comparison
+    of its method variance with the outcome.  Exploratory (H10): the comparison
     of two dependent correlations with a common outcome uses Williams' t.
     """
     need = ["dep_own_A", "dep_own_B", "jd_mean_A", "jd_mean_B", f"{outcome}_A", f"{outcome}_B"]

@@ -1,7 +1,7 @@
 """Hypotheses as data and the hypothesis runner.
 
 ``analysis/study/hypotheses.yaml`` declares the study's hypotheses before any data
-arrive (BRIEF section 4).  :func:`load_hypotheses` validates the file (all
+arrive.  :func:`load_hypotheses` validates the file (all
 problems at once) and hashes it; :func:`test_hypotheses` tests every hypothesis
 on a data set and returns one row per hypothesis with a verdict.
 
@@ -10,7 +10,7 @@ Design of the tests (what the runner does and why)
 * **Composite scores.**  Every construct enters as its scale score (mean of the
   items after reverse keying, :func:`analysis.study.scoring.score`); relationship
   learning is the mean of its three dimensions (``composites`` in the YAML).
-  Dependence enters through the indices of BRIEF section 3 (``jd_sum``,
+  Dependence enters through the dependence indices (``jd_sum``,
   ``asym_abs``, ``asym_signed``), which are non-linear functions of two scales
   and cannot be formed from latent variables in a linear SEM.  Composite scores
   carry measurement error: paths are attenuated and a path that is zero in the
@@ -717,7 +717,7 @@ def _test_one(h, parts, d, base, path_res, reg, stats, level, n_boot, seed, n_jo
 
 
 #: Dependence indices that are linear in the two dependence scales, with the mirror
-#: scales and the sign of the second one (BRIEF section 3).
+#: scales and the sign of the second one.
 LINEAR_INDICES = {"asym_signed": ("dep_own", "dep_partner", -1.0),
                   "jd_sum": ("dep_own", "dep_partner", 1.0)}
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import platform
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import DataError, ModelSpecificationError
+from analysis.provenance import build_provenance
 
 #: Cronbach's alpha below this flags a scale as unreliable (Nunnally 1978).
 ALPHA_THRESHOLD = 0.70
@@ -31,20 +31,6 @@ TOP_KEYS = ("n", "n_raw", "exclusions", "missing", "descriptives", "reliability"
 HYPOTHESIS_KEYS = ("id", "statement", "expected_sign", "verdict", "estimate", "se",
                    "ci_lower", "ci_upper", "pvalue", "pvalue_holm", "method", "test", "n",
                    "exploratory", "note", "latent_interaction")
-VERSION_PACKAGES = ("alliance-survey", "numpy", "pandas", "scipy", "statsmodels", "semopy",
-                    "pingouin", "pydantic", "PyYAML")
-
-
-def _versions() -> dict[str, str | None]:
-    from importlib import metadata
-
-    out: dict[str, str | None] = {"python": platform.python_version()}
-    for name in VERSION_PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = None
-    return out
 
 
 def data_sha256(data: pd.DataFrame) -> str:
@@ -133,12 +119,12 @@ def analyze_study(
     Parameters
     ----------
     data : DataFrame
-        Canonical wide survey data (raw codes), e.g. from ``analysis.io.read_data``.
+        Canonical wide survey data (raw codes), e.g. from ``analysis.study.datafiles.read_data``.
     instrument : Instrument, optional
         Default ``instruments.instrument.loader.load_instrument()``.
     estimator : {"WLSMV", "MLR", "ML"}
         Estimator of the measurement model (default WLSMV, the 7-point items treated as
-        ordered, as issue 4 and the SEM reporting literature recommend; MLR is the
+        ordered, as the SEM reporting literature recommends; MLR is the
         alternative but slow on all 65 items with missing data, since FIML is used).
         The composite path model of the hypotheses uses MLR.
     bootstrap : int
@@ -278,6 +264,7 @@ def _analyze_study(
     say("Dyadic analysis ...")
     dyadic = _section(dyadic_analysis, "Dyadic analysis (analysis.study.dyads)", warns, data, scored)
 
+    prov = build_provenance(instrument=instrument, data_sha256=data_sha256(data), seed=seed)
     return {
         "n": int(len(d)),
         "n_raw": int(len(full)),
@@ -298,13 +285,11 @@ def _analyze_study(
         "multigroup": detail_sections["multigroup"],
         "dyadic": dyadic,
         "provenance": {
-            "versions": _versions(),
-            "instrument": {"id": getattr(instrument, "id", None),
-                           "version": getattr(instrument, "version", None),
-                           "sha256": getattr(instrument, "content_hash", None)},
+            "versions": prov["versions"],
+            "instrument": prov["instrument"],
             "hypotheses": {"id": hs.id, "version": hs.version, "sha256": hs.sha256},
-            "data_sha256": data_sha256(data),
-            "seed": seed,
+            "data_sha256": prov["data_sha256"],
+            "seed": prov["seed"],
             "bootstrap": int(bootstrap),
             "estimator": {"measurement": estimator, "path_model": path_estimator},
             "alpha": float(alpha),

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import DataError, ModelSpecificationError
-from analysis.io import read_data  # noqa: F401  (re-exported: simulate.read_data)
+from analysis.study.datafiles import read_data  # noqa: F401  (re-exported: simulate.read_data)
 
 POPULATION_PATH = Path(__file__).with_name("population.yaml")
 
@@ -895,10 +895,8 @@ def write_data(df: pd.DataFrame, path: str | Path, instrument: Any = None) -> Pa
         plain.attrs = {}
         plain.to_parquet(p, index=False)
     elif suffix == ".sav":
-        try:
-            from instruments.instrument.spss import write_sav
-        except ModuleNotFoundError as exc:  # pragma: no cover - module is part of the package
-            raise DataError("SPSS export is not available in this installation.") from exc
+        from instruments.instrument.spss import write_sav
+
         if instrument is None:
             from instruments.instrument.loader import load_instrument
 
