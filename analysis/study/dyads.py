@@ -282,7 +282,7 @@ def dyadic_analysis(
     models = []
     for x, y in apim_pairs:
         try:
-            m = apim(pairs, x, y, estimator=estimator)
+            m = apim(pairs, y=y, x=x, estimator=estimator)
         except DataError as err:
             warnings.append(f"APIM of {y} on {x} not estimated: {err}")
             continue

@@ -630,9 +630,9 @@ def _test_one(h, parts, d, base, path_res, reg, stats, level, n_boot, seed, n_jo
                     verdict=_verdict(h.expected_sign, est, p < alpha, h.exploratory), note=note)
     if h.method == "mediation_bootstrap":
         ctr = _controls(h, base, d, [parts["x"], parts["m"], parts["y"]])
-        res = reg.mediation_bootstrap(d, parts["x"], parts["m"], parts["y"], controls=ctr,
-                                      n_boot=int(n_boot), seed=seed, level=level,
-                                      n_jobs=n_jobs)
+        res = reg.mediation_bootstrap(d, y=parts["y"], x=parts["x"], m=parts["m"],
+                                      controls=ctr, n_boot=int(n_boot), seed=seed,
+                                      level=level, n_jobs=n_jobs)
         det[h.id] = res
         ind, direct = res.effect("indirect"), res.effect("direct")
         sig = bool(ind["ci_lower"] > 0 or ind["ci_upper"] < 0)
@@ -645,7 +645,7 @@ def _test_one(h, parts, d, base, path_res, reg, stats, level, n_boot, seed, n_jo
                     note=note)
     if h.method in ("moderation", "latent_moderation"):
         ctr = _controls(h, base, d, [parts["x"], parts["m"], parts["y"]])
-        res = reg.moderation(d, parts["y"], parts["x"], parts["m"], controls=ctr,
+        res = reg.moderation(d, y=parts["y"], x=parts["x"], m=parts["m"], controls=ctr,
                              level=level)
         det[h.id] = res
         it = res.interaction
@@ -698,7 +698,7 @@ def _test_one(h, parts, d, base, path_res, reg, stats, level, n_boot, seed, n_jo
                     ci_lower=float(sq["ci_lower"]), ci_upper=float(sq["ci_upper"]),
                     pvalue=res.lm_pvalue, n=res.n, verdict=verdict, note=note)
     if h.method == "rsa":
-        res = reg.response_surface(d, parts["z"], parts["x"], parts["y"],
+        res = reg.response_surface(d, y=parts["z"], x1=parts["x"], x2=parts["y"],
                                    controls=_controls(h, base, d, list(parts.values())),
                                    level=level)
         det[h.id] = res
@@ -846,7 +846,7 @@ def _latent_moderation(h, parts, d, ctr, level, det, warns) -> tuple[dict[str, A
 def _rsa_note(h, d, base, reg, alpha, det) -> str:
     parts = _PATTERNS["rsa"].match(h.robustness.test).groupdict()
     try:
-        res = reg.response_surface(d, parts["z"], parts["x"], parts["y"],
+        res = reg.response_surface(d, y=parts["z"], x1=parts["x"], x2=parts["y"],
                                    controls=_controls(h, base, d, list(parts.values())),
                                    level=1 - alpha)
     except (DataError, ModelSpecificationError) as exc:

@@ -380,7 +380,7 @@ def _detail_sections(hs: Any, details: dict[str, Any]) -> dict[str, Any]:
             rsa = obj
         if rsa is not None:
             out["response_surface"][h.id] = {
-                "id": h.id, "z": rsa.z, "x": rsa.x, "y": rsa.y, "n": rsa.n,
+                "id": h.id, "z": rsa.y, "x": rsa.x1, "y": rsa.x2, "n": rsa.n,
                 "center": rsa.center, "coefficients": _records(rsa.coefficients),
                 "surface": _records(rsa.surface), "r2": rsa.r2,
             }
