@@ -5,7 +5,8 @@ environment variable ``ALLIANCE_SURVEY_DB`` (default: the SQLite file
 ``data/alliance_survey.sqlite``), the instrument from the package.
 
 - ``/?t=TOKEN``: the survey of one invitation;
-- ``/?admin=1`` (optionally ``&study=NAME``): the study lead's pages.
+- ``/?admin=1`` (optionally ``&study=NAME``): the study lead's pages;
+- ``/?optout=TOKEN``: stop further invitation e-mails to one address.
 
 This script only routes; pages are rendered by :mod:`instruments.ui`.
 """
@@ -41,6 +42,11 @@ def main() -> None:
             or "http://localhost:8501"
         )
         render_admin(store, study=params.get("study"), base_url=base_url)
+        return
+    if params.get("optout"):
+        from instruments.ui.optout import render_optout
+
+        render_optout(store, params.get("optout"))
         return
     token = params.get("t")
     if not token:

@@ -18,5 +18,10 @@ COMMANDS = [
     "report",
     "invite",
     "export",
+    "delete",
+    "privacy",
     "power",
+    "pls",
+    "mail",
+    "password",
 ]

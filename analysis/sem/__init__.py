@@ -1,10 +1,16 @@
 """Structural equation modelling with lavaan parity (lavaan 0.6 defaults).
 
 Pipeline (as lavaan): lavaan syntax --``syntax.parse_model``--> statements
---``partable.build_partable``--> parameter table --``model``--> a frozen
+--``partable.build_partable``--> parameter table --``build.compile_table``--> a frozen
 :class:`~analysis.sem.model.CompiledModel` (LISREL all-y matrices, implied
-moments, analytic Jacobian "Delta") --backend--> :class:`~analysis.sem.api.FitState`
---``fit.fit_measures`` / ``standardize`` / ``modindices``--> :class:`SEMResult`.
+moments, analytic Jacobian "Delta") --backend--> :class:`~analysis.sem.state.FitState`
+--``fitmeasures.fit_measures`` / ``standardize`` / ``modindices``--> :class:`SEMResult`.
+
+Layers (each module imports only the ones above it in this list; a test checks the
+import graph is acyclic): ``matrix``, ``syntax`` -> ``partable`` -> ``model`` ->
+``state``, ``samplestats`` -> ``build`` -> ``fitmeasures``, ``standardize``,
+``ordinal`` -> ``robust`` -> ``ml``, ``fiml``, ``wls`` (backends) -> ``modindices``,
+``bootstrap`` -> ``result`` -> ``api`` (front doors) -> ``invariance``.
 
 Public API::
 
@@ -35,14 +41,17 @@ A backend is a function ``fit_X(model, data, options, start=None) -> FitState``:
   equal) are in ``model.scales(x, g)``; ``implied``/``moments``/``jacobian`` already
   include them.
 
-It returns an :class:`analysis.sem.api.FitState` (frozen) with ``x``, ``vcov``,
+It returns an :class:`analysis.sem.state.FitState` (frozen) with ``x``, ``vcov``,
 ``converged``, ``iterations``, ``fmin``, ``test`` (``chisq, df, pvalue`` and,
-where defined, ``chisq_scaled, df_scaled, pvalue_scaled, scaling_factor,
-shift_parameter``), ``loglik``, ``loglik_h1`` (NaN where undefined),
-``baseline`` (the FitState of lavaan's independence model, fitted by the same
-backend on ``analysis.sem.api.baseline_model(model)``), ``extra`` (a dict of
-anything else, e.g. robust fit measures named as lavaan's ``fitMeasures`` with
-``.`` -> ``_``) and ``warnings``.
+where defined, ``chisq_scaled, df_scaled, pvalue_scaled, scaling_factor`` with
+``trace_ugamma`` or ``shift_parameter``), ``loglik``, ``loglik_h1`` (NaN where
+undefined), ``baseline`` (the FitState of lavaan's independence model, fitted by the
+same backend on ``analysis.sem.build.baseline_model(model)``), ``robust`` (the
+ingredients of the robust CFI/TLI/RMSEA, :class:`~analysis.sem.state.RobustTest`),
+``h1`` / ``wls`` (the moments the residual measures compare), ``extra`` (a dict of
+anything else) and ``warnings``.  Backends return test ingredients, never finished
+fit measures: :func:`analysis.sem.fitmeasures.fit_measures` computes those for every
+estimator.
 
 Results: :class:`SEMResult` with ``params`` (parameterEstimates with std.lv/std.all),
 ``fit`` (fitMeasures), ``r2``, ``modindices()``, ``residuals()``, ``summary()``,
@@ -52,14 +61,14 @@ is False and a warning says so.  Not identified models and non-positive-definite
 data raise ``ModelSpecificationError`` / ``EstimationError``.
 
 Dispatch (``analysis.sem.api.BACKENDS``): ML + listwise -> ``ml.fit_ml``;
-ML + missing="ml" -> ``fiml.fit_fiml``; MLR -> ``robust.fit_mlr``;
-WLSMV -> ``wls.fit_wlsmv``.  Modules are imported lazily; a missing one gives a
-``ModelSpecificationError``.
+ML + missing="ml" -> ``fiml.fit_fiml``; MLR -> ``fiml.fit_mlr``;
+WLSMV -> ``wls.fit_wlsmv``.
 """
 
-from .api import FitState, SEMResult, cfa, compile_model, sem
+from .api import SEMResult, cfa, compile_model, sem
 from .invariance import measurement_invariance
 from .model import CompiledModel, Implied, SampleStats
+from .state import FitState
 
 __all__ = [
     "CompiledModel",

@@ -32,6 +32,12 @@ from scipy import stats as sps
 from analysis.blas import blas_threads
 from analysis.errors import DataError, EstimationError, ModelSpecificationError
 
+from . import fiml, ml
+from .build import compile_model
+from .model import ALPHA, BETA, LAMBDA, NU, PSI, TAU, THETA, SampleStats
+from .samplestats import sample_stats
+from .standardize import DefinedParameters, _eval, row_values_from_x
+
 __all__ = [
     "BootstrapPayload",
     "BootstrapResult",
@@ -238,8 +244,6 @@ class _BatchML:
     """
 
     def __init__(self, model: Any, draws: Sequence[list]) -> None:
-        from .model import ALPHA, BETA, LAMBDA, NU, PSI, THETA
-
         self.k = int(model.n_free)
         self.meanstructure = bool(model.meanstructure)
         self.codes = (LAMBDA, BETA, PSI, THETA, NU, ALPHA)
@@ -388,8 +392,6 @@ class _BatchML:
 def _fast_supported(model: Any) -> bool:
     """The fast path covers continuous ML with free entries in Lambda, B, Psi, Theta, nu,
     alpha only (no thresholds, scale factors or bounds)."""
-    from .model import TAU
-
     if getattr(model, "ordered", None) or np.any(model.ordered_mask):
         return False
     lo, hi = model.bounds()
@@ -400,8 +402,6 @@ def _fast_supported(model: Any) -> bool:
 
 def _start_inverse_hessian(model: Any, stats: list, x: np.ndarray) -> np.ndarray | None:
     """Inverse of the full-sample expected Hessian of ``F_ML`` (None if singular)."""
-    from . import ml
-
     try:
         _g, H = ml.gradient_information(model, x, stats)
         hinv = np.linalg.inv(H)
@@ -527,8 +527,6 @@ class BootstrapPayload:
 
 
 def _stats_of(arrays: Sequence[np.ndarray]) -> list:
-    from .model import SampleStats
-
     out = []
     for y in arrays:
         n = y.shape[0]
@@ -547,9 +545,6 @@ def _stats_of(arrays: Sequence[np.ndarray]) -> list:
 
 
 def _estimate_on(payload: BootstrapPayload, arrays: list[np.ndarray], dp) -> tuple[int, Any]:
-    from . import fiml, ml
-    from .standardize import row_values_from_x
-
     try:
         st = _stats_of(arrays)
         model = payload.model.bind(st)
@@ -589,8 +584,6 @@ def _defined(payload: BootstrapPayload):
         return None
     if payload.defined is not None:
         return payload.defined
-    from .standardize import DefinedParameters
-
     return DefinedParameters(payload.model)
 
 
@@ -624,8 +617,6 @@ def run_draws(payload: BootstrapPayload, draw_ids: Sequence[int]) -> list[tuple[
 
 def _defined_batch(dp, rows: np.ndarray) -> np.ndarray:
     """Defined (``:=``) parameters for many row-value vectors at once, shape (B, n_def)."""
-    from .standardize import _eval
-
     env = {lab: rows[:, i] for lab, i in dp.label_row.items()}
     out = np.empty((rows.shape[0], len(dp)))
     with np.errstate(all="ignore"):
@@ -639,8 +630,6 @@ def _defined_batch(dp, rows: np.ndarray) -> np.ndarray:
 def _run_batched(payload: BootstrapPayload, samples: list[tuple[int, list[np.ndarray]]],
                  dp) -> list[tuple[int, int, Any]]:
     """Fast path of :func:`run_draws`: batched BFGS, the general backend for stragglers."""
-    from . import ml
-
     q = int(payload.model.n_free)
     block = max(1, min(len(samples), 4_000_000 // max(q * q, 1)))
     out: list[tuple[int, int, Any]] = []
@@ -738,8 +727,6 @@ def make_payload(
 
     Returns ``(payload, full-sample values, names, kinds)``.
     """
-    from .api import compile_model, sample_stats
-
     if isinstance(model, str):
         if not isinstance(data, pd.DataFrame):
             raise DataError("data= must be a pandas DataFrame when model= is syntax.")
@@ -771,8 +758,6 @@ def make_payload(
     plain = replace(model, **changes)
     bound = plain.bind(_stats_of(arrays))
     if x_full is None:
-        from . import fiml, ml
-
         if missing_ml:
             gd = [fiml.prepare_group_data(y, fit_h1=False) for y in arrays]
             x_full, ok, _, _ = fiml.estimate(bound, gd, bound.x_start(_stats_of(arrays)))
@@ -808,8 +793,6 @@ def make_payload(
             names += [name for name, _t, _n in dp.defs]
             kinds += ["defined"] * len(dp)
         # the full-sample values are the values at x_full, not a refit
-        from .standardize import row_values_from_x
-
         full = np.concatenate([x_full, dp.values(row_values_from_x(bound, x_full, fixed_rows))
                                if dp is not None and len(dp) else np.zeros(0)])
     else:

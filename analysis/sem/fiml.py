@@ -25,13 +25,21 @@ and on the compiled model's ``implied`` and ``jacobian``.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
+from scipy import stats
 
 from analysis.errors import DataError, EstimationError, ModelSpecificationError
+
+from . import robust as rb
+from .build import baseline_model
+from .matrix import duplication_matrix, vech, vech_indices
+from .model import CompiledModel, SampleStats
+from .state import FitState, RobustTest
 
 LOG_2PI = float(np.log(2.0 * np.pi))
 
@@ -52,56 +60,6 @@ __all__ = [
     "vech",
     "vech_indices",
 ]
-
-
-# --------------------------------------------------------------------------------------
-# vech helpers
-# --------------------------------------------------------------------------------------
-@lru_cache(maxsize=64)
-def _vech_idx(p: int) -> tuple[np.ndarray, np.ndarray]:
-    rows, cols = [], []
-    for j in range(p):
-        for i in range(j, p):
-            rows.append(i)
-            cols.append(j)
-    r = np.array(rows, dtype=np.intp)
-    c = np.array(cols, dtype=np.intp)
-    r.setflags(write=False)
-    c.setflags(write=False)
-    return r, c
-
-
-def vech_indices(p: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row and column indices of ``vech`` (lower triangle, column-wise, with diagonal)."""
-    return _vech_idx(int(p))
-
-
-def vech(a: np.ndarray) -> np.ndarray:
-    """Half-vectorisation of a symmetric matrix in lavaan's order.
-
-    # In R: lavaan::lav_matrix_vech(a)
-    """
-    r, c = vech_indices(a.shape[0])
-    return np.asarray(a)[r, c]
-
-
-@lru_cache(maxsize=64)
-def _dup(p: int) -> np.ndarray:
-    r, c = vech_indices(p)
-    d = np.zeros((p * p, len(r)))
-    for k, (i, j) in enumerate(zip(r, c, strict=True)):
-        d[i * p + j, k] = 1.0
-        d[j * p + i, k] = 1.0
-    d.setflags(write=False)
-    return d
-
-
-def duplication_matrix(p: int) -> np.ndarray:
-    """Duplication matrix ``D`` with ``vec(S) = D @ vech(S)`` (read-only, cached).
-
-    # In R: lavaan::lav_matrix_duplication(p)
-    """
-    return _dup(int(p))
 
 
 def _sym_grad_to_vech(g: np.ndarray) -> np.ndarray:
@@ -1050,8 +1008,6 @@ def first_order_information_theta(
     Returns ``(B0, B0_groups, B1_groups)`` where ``B1_groups`` are the first-order
     information matrices of the moments at the model-implied moments.
     """
-    from .robust import first_order_information
-
     n_total = sum(g.n for g in gd)
     p = compiled.n_ov
     b1 = []
@@ -1059,7 +1015,7 @@ def first_order_information_theta(
         b = gd[g].first_order(mu, sigma)
         b1.append(b if compiled.meanstructure else b[p:, p:])
     weights = [g.n / n_total for g in gd]
-    b0, b0_groups = first_order_information(compiled.jacobian(x), b1, weights)
+    b0, b0_groups = rb.first_order_information(compiled.jacobian(x), b1, weights)
     return b0, b0_groups, b1
 
 
@@ -1184,26 +1140,24 @@ def _moment_block(model: Any, a: np.ndarray) -> np.ndarray:
 
 
 def fit_normal(
-    model: Any,
-    data: list,
-    options: Any,
+    model: CompiledModel,
+    data: list[SampleStats],
+    options: Mapping[str, Any],
     start: np.ndarray | None = None,
     *,
     robust_se: bool = False,
     _prepared: list[GroupData] | None = None,
     _h1_info: tuple[list[np.ndarray], list[np.ndarray]] | None = None,
-) -> Any:
-    """Shared engine of :func:`fit_fiml` and :func:`analysis.sem.robust.fit_mlr`.
+) -> FitState:
+    """Shared engine of :func:`fit_fiml` and :func:`fit_mlr`.
 
     Maximises the observed-data normal likelihood (FIML; with complete data this is ML),
     computes standard errors from the observed information (Hessian) -- or the
     Huber-White sandwich when ``robust_se`` -- the likelihood-ratio test against the
     saturated model (EM), and for ``robust_se`` the Yuan-Bentler (Mplus) scaled test.
-    With missing data the robust CFI/TLI/RMSEA are lavaan's FIML-corrected ones.
+    With missing data the ingredients of the robust CFI/TLI/RMSEA are lavaan's
+    FIML-corrected ones.
     """
-    from . import robust as rb
-    from .api import FitState, baseline_model
-
     warns: list[str] = []
     is_baseline = bool(options.get("baseline", False))
     missing_ml = options.get("missing", "listwise") == "ml"
@@ -1298,78 +1252,39 @@ def fit_normal(
         except (EstimationError, ModelSpecificationError) as exc:
             warns.append(f"The baseline model could not be fitted: {exc}")
             baseline = None
-        if baseline is not None:
-            extra.update(_fit_indices(model, x, gd, test, baseline, bmodel, a1, j1, weights,
-                                      n_total, robust_se, missing_ml))
-    if not is_baseline and int(n_total) != n_before:
-        extra.update(_n_dependent_measures(model, chisq, df, ll, ll_h1, int(n_total)))
+    robust = None
+    if baseline is not None:
+        robust = _robust_test(model, x, gd, test, baseline, bmodel, a1, j1, weights, n_total,
+                              robust_se, missing_ml)
+    h1 = None
     if missing_ml and not is_baseline:
-        from .fit import srmr_values
-        from .model import SampleStats
-
-        em_stats = [SampleStats(n=g.n, mean=g.h1.mu, cov=g.h1.sigma) for g in gd]
-        extra.update(srmr_values(model, x, em_stats))
+        # residual measures compare the model with the EM (saturated) moments
+        h1 = tuple(SampleStats(n=g.n, mean=g.h1.mu, cov=g.h1.sigma) for g in gd)
     return FitState(
         x=x, vcov=vcov, converged=bool(converged), iterations=int(iterations),
         fmin=chisq / (2.0 * n_total), test=test, loglik=ll, loglik_h1=ll_h1,
-        baseline=baseline, extra=extra, warnings=tuple(warns),
+        baseline=baseline, robust=robust, h1=h1,
+        ntotal=int(n_total) if int(n_total) != n_before else None,
+        extra=extra, warnings=tuple(warns),
     )
 
 
-def _n_dependent_measures(model, chisq, df, ll, ll_h1, n) -> dict[str, float]:
-    """Measures that depend on N, for when this backend deleted cases (fixed.x)."""
-    from . import robust as rb
-
-    q = float(model.n_free)
-    g = model.n_groups
-    out = {"ntotal": float(n), "logl": ll, "unrestricted_logl": ll_h1,
-           "aic": -2 * ll + 2 * q, "bic": -2 * ll + q * np.log(n),
-           "bic2": -2 * ll + q * np.log((n + 2) / 24)}
-    out["rmsea"] = rb.rmsea(chisq, df, n, g)
-    out["rmsea_ci_lower"], out["rmsea_ci_upper"] = rb.rmsea_ci(chisq, df, n, g)
-    out["rmsea_pvalue"] = rb.rmsea_pvalue(chisq, df, n, g)
-    return out
-
-
 def _chi2_sf(x: float, df: float) -> float:
-    from scipy import stats
-
     return float(stats.chi2.sf(x, df))
 
 
-def _fit_indices(model, x, gd, test, baseline, bmodel, a1, j1, weights, n_total, robust_se,
-                 missing_ml) -> dict[str, float]:
-    """Scaled and robust CFI/TLI/RMSEA named as lavaan's ``fitMeasures`` (``.`` -> ``_``)."""
-    from . import robust as rb
-
+def _robust_test(model: CompiledModel, x: np.ndarray, gd: list[GroupData],
+                 test: Mapping[str, float], baseline: FitState, bmodel: CompiledModel,
+                 a1: list[np.ndarray], j1: list[np.ndarray], weights: list[float],
+                 n_total: float, robust_se: bool, missing_ml: bool) -> RobustTest | None:
+    """Ingredients of the robust CFI/TLI/RMSEA: with missing data lavaan's FIML-corrected
+    statistics (Zhang & Savalei 2023), with complete data the Yuan-Bentler scaling of
+    the model and of the baseline; None when the estimator defines no robust indices."""
     xmask = _fixed_x_moment_mask(model)
-    out: dict[str, float] = {}
-    n_groups = len(gd)
     n = int(n_total)
     x2, df = test["chisq"], test["df"]
     bt = baseline.test
     x2b, dfb = bt["chisq"], bt["df"]
-    if robust_se:
-        xs, x2bs = test["chisq_scaled"], bt["chisq_scaled"]
-        out["baseline_chisq_scaled"] = x2bs
-        out["baseline_df_scaled"] = dfb
-        out["baseline_pvalue_scaled"] = bt["pvalue_scaled"]
-        out["baseline_chisq_scaling_factor"] = bt["scaling_factor"]
-        out["cfi_scaled"] = rb.cfi(xs, df, x2bs, dfb)
-        out["tli_scaled"] = rb.tli(xs, df, x2bs, dfb)
-        out["nnfi_scaled"] = out["tli_scaled"]
-        tr = test["trace_ugamma"]
-        out["rmsea_scaled"] = rb.rmsea(x2, tr, n, n_groups)
-        lo, hi = rb.rmsea_ci(x2, tr, n, n_groups)
-        out["rmsea_ci_lower_scaled"], out["rmsea_ci_upper_scaled"] = lo, hi
-        out["rmsea_pvalue_scaled"] = rb.rmsea_pvalue(x2, tr, n, n_groups)
-        out["rmsea_notclose_pvalue_scaled"] = rb.rmsea_pvalue(x2, tr, n, n_groups, h0=0.08,
-                                                              close=False)
-        out["rni_scaled"] = rb.rni(xs, df, x2bs, dfb)
-        for k, v in rb.incremental_indices(xs, df, x2bs, dfb).items():
-            out[f"{k}_scaled"] = v
-        out["scaling_factor_h1"] = test.get("scaling_factor_h1", float("nan"))
-        out["scaling_factor_h0"] = test.get("scaling_factor_h0", float("nan"))
     if missing_ml:
         wc = []
         for g in gd:
@@ -1395,29 +1310,20 @@ def _fit_indices(model, x, gd, test, baseline, bmodel, a1, j1, weights, n_total,
             b3 = rb.fiml_corrected(xx3=xx3b, df3=int(dfb), deltas=bmodel.jacobian(xb),
                                    **common)
         except EstimationError:
-            return out
-        xr, dfr, c, c0 = m3["xx3"], m3["df3"], m3["c_hat3"], b3["c_hat3"]
-        xr_b, dfr_b, xr_s = b3["xx3"], b3["df3"], m3["xx3_scaled"]
-        dfr_b = dfb
-    elif robust_se:
-        xr, dfr, c, c0 = x2, df, test["scaling_factor"], bt["scaling_factor"]
-        xr_b, dfr_b, xr_s = x2b, dfb, test["chisq_scaled"]
-    else:
-        return out
-    out["cfi_robust"] = rb.cfi(xr, df, xr_b, dfr_b, c, c0)
-    out["tli_robust"] = rb.tli(xr, df, xr_b, dfr_b, c, c0)
-    out["nnfi_robust"] = out["tli_robust"]
-    out["rni_robust"] = rb.rni(xr, df, xr_b, dfr_b, c, c0)
-    out["rmsea_robust"] = rb.rmsea(xr, dfr, n, n_groups, c)
-    lo, hi = rb.rmsea_ci(xr_s, dfr, n, n_groups, c)
-    out["rmsea_ci_lower_robust"], out["rmsea_ci_upper_robust"] = lo, hi
-    out["rmsea_pvalue_robust"] = rb.rmsea_pvalue(xr_s, dfr, n, n_groups, c)
-    out["rmsea_notclose_pvalue_robust"] = rb.rmsea_pvalue(xr_s, dfr, n, n_groups, c, h0=0.08,
-                                                          close=False)
-    return out
+            return None
+        return RobustTest(chisq=m3["xx3"], df=m3["df3"], c_hat=m3["c_hat3"],
+                          chisq_scaled=m3["xx3_scaled"], chisq_null=b3["xx3"],
+                          df_null=float(dfb), c_hat_null=b3["c_hat3"], n=float(n))
+    if robust_se:
+        return RobustTest(chisq=float(x2), df=float(df), c_hat=float(test["scaling_factor"]),
+                          chisq_scaled=float(test["chisq_scaled"]), chisq_null=float(x2b),
+                          df_null=float(dfb), c_hat_null=float(bt["scaling_factor"]),
+                          n=float(n))
+    return None
 
 
-def fit_fiml(model: Any, data: list, options: Any, start: np.ndarray | None = None) -> Any:
+def fit_fiml(model: CompiledModel, data: list[SampleStats], options: Mapping[str, Any],
+             start: np.ndarray | None = None) -> FitState:
     """Backend for ``estimator="ML", missing="ml"`` (full-information ML).
 
     Parameters
@@ -1441,3 +1347,17 @@ def fit_fiml(model: Any, data: list, options: Any, start: np.ndarray | None = No
     # In R: lavaan::sem(model, data, missing = "ml")
     """
     return fit_normal(model, data, options, start, robust_se=False)
+
+
+def fit_mlr(model: CompiledModel, data: list[SampleStats], options: Mapping[str, Any],
+            start: np.ndarray | None = None) -> FitState:
+    """Backend for ``estimator="MLR"``, complete data or ``missing="ml"``.
+
+    ML (FIML with missing data) estimates; Huber-White standard errors from the observed
+    information (Hessian) and the first-order information of the casewise scores; the
+    Yuan-Bentler (Mplus variant) scaled chi-square; the ingredients of the robust
+    CFI/TLI/RMSEA in ``FitState.robust`` (FIML-corrected with missing data).
+
+    # In R: lavaan::sem(model, data, estimator = "MLR")  # (+ missing = "ml")
+    """
+    return fit_normal(model, data, options, start, robust_se=True)

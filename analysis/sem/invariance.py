@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import importlib
 from types import MappingProxyType
 
 import numpy as np
@@ -13,6 +12,9 @@ import pandas as pd
 from scipy import stats
 
 from analysis.errors import ModelSpecificationError
+
+from . import robust, wls
+from .api import sem
 
 LEVELS = MappingProxyType({
     "configural": (),
@@ -28,24 +30,23 @@ LEVELS_ORDINAL = MappingProxyType({
 })
 
 
+# robust estimators: their scaled chi-square difference test of nested fits
+_SCALED_DIFFERENCE = MappingProxyType({"MLR": robust.scaled_difference,
+                                       "WLSMV": wls.scaled_difference})
+
+
 def lrt(res0, res1) -> dict[str, float]:
     """Likelihood-ratio (chi-square difference) test of nested fits ``res1`` within ``res0``.
 
     ``res0`` is the less restricted model.  For robust estimators the scaled
-    difference test is taken from the backend module's ``scaled_difference(res0, res1)``
-    (MLR: Satorra-Bentler 2001; WLSMV: Satorra 2000) when it exists.
+    difference test of the estimator is used (MLR: Satorra-Bentler 2001; WLSMV:
+    Satorra 2000).
 
     # In R: lavaan::lavTestLRT(fit0, fit1)
     """
-    est = res1.estimator
-    if est != "ML":
-        mod_name = {"MLR": "analysis.sem.robust", "WLSMV": "analysis.sem.wls"}.get(est)
-        try:
-            mod = importlib.import_module(mod_name) if mod_name else None
-        except ModuleNotFoundError:
-            mod = None
-        if mod is not None and hasattr(mod, "scaled_difference"):
-            return dict(mod.scaled_difference(res0, res1))
+    scaled_difference = _SCALED_DIFFERENCE.get(res1.estimator)
+    if scaled_difference is not None:
+        return dict(scaled_difference(res0, res1))
     d_chisq = res1.fit["chisq"] - res0.fit["chisq"]
     d_df = res1.fit["df"] - res0.fit["df"]
     p = float(stats.chi2.sf(d_chisq, d_df)) if d_df > 0 else float("nan")
@@ -86,8 +87,6 @@ def measurement_invariance(
     -----
     # In R: lavaan::lavTestLRT(configural, metric, scalar, strict)
     """
-    from .api import sem
-
     table = LEVELS_ORDINAL if kwargs.get("ordered") else LEVELS
     unknown = [lv for lv in levels if lv not in table]
     if unknown:

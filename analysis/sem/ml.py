@@ -19,6 +19,7 @@ from scipy import optimize, stats
 from analysis.errors import EstimationError, ModelSpecificationError
 
 from .model import CompiledModel, SampleStats
+from .state import FitState
 
 LOG2PI = float(np.log(2.0 * np.pi))
 
@@ -321,7 +322,7 @@ def loglik(model: CompiledModel, x: np.ndarray, data: list[SampleStats]) -> tupl
 
 
 def fit_ml(model: CompiledModel, data: list[SampleStats], options: Mapping[str, Any],
-           start: np.ndarray | None = None):
+           start: np.ndarray | None = None) -> FitState:
     """ML backend (complete data); see the package docstring for the protocol.
 
     Non-convergence does not raise: the state has ``converged=False`` and a
@@ -330,8 +331,6 @@ def fit_ml(model: CompiledModel, data: list[SampleStats], options: Mapping[str, 
 
     # In R: lavaan::sem(model, data, estimator = "ML", missing = "listwise")
     """
-    from .api import FitState
-
     x, F, it, ok = estimate(model, data, start, max_iter=int(options.get("max_iter", 500)))
     warnings = []
     if not ok:

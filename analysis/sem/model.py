@@ -36,7 +36,7 @@ that are tied by labels, ``==`` or ``group_equal`` share one entry (column
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -44,6 +44,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import ModelSpecificationError
+
+from .matrix import vech, vech_indices
 
 LAMBDA, BETA, PSI, THETA, NU, ALPHA, TAU, DELTA = range(8)
 
@@ -106,18 +108,6 @@ class _GroupSpec:
         return len(np.unique(self.ent_xid)) == len(self.ent_xid)
 
 
-def vech_indices(p: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row/column indices of lavaan's vech (lower triangle, column by column)."""
-    r, c = np.triu_indices(p)
-    return c, r
-
-
-def vech(a: np.ndarray) -> np.ndarray:
-    """Lower triangle of a symmetric matrix, column by column, diagonal included."""
-    i, j = vech_indices(a.shape[0])
-    return a[i, j]
-
-
 @dataclass(frozen=True)
 class CompiledModel:
     """A parsed and compiled SEM; immutable, refit with :meth:`fit`.
@@ -136,6 +126,10 @@ class CompiledModel:
         Whether means/intercepts are modelled.
     n_free : int
         Length of the reduced free-parameter vector ``x``.
+    fitter : callable, optional
+        The estimation engine behind :meth:`fit`, ``fitter(model, data, start=...)``;
+        :func:`analysis.sem.compile_model` sets it, so that this module does not import
+        the front door that imports it.
     """
 
     partable: pd.DataFrame
@@ -152,6 +146,7 @@ class CompiledModel:
     _specs: tuple[_GroupSpec, ...] = field(repr=False)
     bound: bool = False
     baseline: CompiledModel | None = field(default=None, repr=False)
+    fitter: Callable[..., Any] | None = field(default=None, repr=False, compare=False)
 
     # ------------------------------------------------------------------ basics
     @property
@@ -233,9 +228,11 @@ class CompiledModel:
 
         The compiled model is not changed; every call is an independent fit.
         """
-        from .api import fit_compiled
-
-        return fit_compiled(self, data, start=start)
+        if self.fitter is None:
+            raise ModelSpecificationError(
+                "This model has no estimation engine attached; compile it with "
+                "analysis.sem.compile_model() to fit it.")
+        return self.fitter(self, data, start=start)
 
     # ---------------------------------------------------------------- binding
     def bind(self, stats: list[SampleStats]) -> CompiledModel:

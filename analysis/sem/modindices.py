@@ -34,7 +34,10 @@ import pandas as pd
 
 from analysis.errors import ModelSpecificationError
 
+from . import ml
+from .build import compile_table
 from .model import cell_of
+from .standardize import standardized
 
 _COLS = ["lhs", "op", "rhs", "group", "mi", "epc", "sepc_all"]
 
@@ -80,10 +83,6 @@ def modification_indices(result) -> pd.DataFrame:
     DataFrame
         ``lhs, op, rhs, group, mi, epc, sepc_all``.
     """
-    from . import ml
-    from .api import compile_table
-    from .standardize import standardized
-
     model = result.model
     if (model.ordered or result.estimator not in ("ML", "MLR")
             or model.options.get("missing") != "listwise"):
@@ -164,9 +163,7 @@ def modification_indices(result) -> pd.DataFrame:
     lo, hi = model.bounds()
     if np.isfinite(lo).any() or np.isfinite(hi).any():
         # parameters on an inequality bound act as fixed (lavaan: active constraints)
-        from .ml import _active
-
-        keep = ~(_active(result.x, lo, hi) & (np.isfinite(lo) | np.isfinite(hi)))
+        keep = ~(ml._active(result.x, lo, hi) & (np.isfinite(lo) | np.isfinite(hi)))
         i11, i12 = i11[np.ix_(keep, keep)], i12[keep]
         n_free = int(keep.sum())
     if n_free:

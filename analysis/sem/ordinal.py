@@ -1032,7 +1032,39 @@ def _mixed_sample_stats(
     zero_add: tuple[float, float],
     zero_keep_margins: bool,
 ) -> OrdinalStats:
-    """Sample statistics and Gamma for ordered and continuous variables together."""
+    """Sample statistics and Gamma for ordered and continuous variables together.
+
+    lavaan's steps: univariate statistics (thresholds; means and variances) with their
+    casewise scores, then each pair's correlation (polychoric, polyserial or Pearson)
+    with its scores, then Gamma from the scores corrected for the first step.
+
+    # In R: lavaan:::lav_samplestats_step1(); lav_samplestats_step2(); lavInspect(fit, "gamma")
+    """
+    inp = _mixed_inputs(data, names, continuous, missing)
+    uni = _mixed_univariate(inp)
+    pairs = _mixed_pairs(inp, uni, zero_add, zero_keep_margins)
+    gamma = _mixed_gamma(inp, uni, pairs)
+    return _mixed_result(inp, uni, pairs, gamma)
+
+
+@dataclass(frozen=True)
+class _MixedInputs:
+    """The usable cases of mixed data: category codes of the ordered variables (-1 for
+    missing), values of the continuous ones, and which answers are available."""
+
+    names: list[str]
+    ordv: list[str]
+    num: list[str]
+    codes: dict[str, np.ndarray]
+    levels: dict[str, tuple]
+    x: dict[str, np.ndarray]
+    avail: np.ndarray
+    n: int
+
+
+def _mixed_inputs(data: pd.DataFrame, names: list[str], continuous: set[str],
+                  missing: str) -> _MixedInputs:
+    """Check the columns, select the cases (listwise or pairwise) and encode them."""
     absent = [v for v in names if v not in data.columns]
     if absent:
         raise DataError(f"Variable(s) not in data=: {', '.join(absent)}.")
@@ -1082,16 +1114,38 @@ def _mixed_sample_stats(
                                 "categories; drop it from the model.")
             codes[v] = c
     x = {v: xnum[v][keep] for v in num}
+    return _MixedInputs(names=list(names), ordv=ordv, num=num, codes=codes, levels=levels,
+                        x=x, avail=avail, n=n)
 
-    # Step 1: univariate.
+
+@dataclass(frozen=True)
+class _Univariate:
+    """Step 1 of mixed data: thresholds, means and variances, their positions in the
+    first block (``th_start``, ``var_col``; ``a1`` statistics in all), the casewise
+    scores ``s1`` and the inverse of their information ``a11_inv``."""
+
+    ths: dict[str, np.ndarray]
+    mean: dict[str, float]
+    var: dict[str, float]
+    nth: dict[str, int]
+    th_start: dict[str, int]
+    var_col: dict[str, int]
+    a1: int
+    s1: np.ndarray
+    a11_inv: np.ndarray
+
+
+def _mixed_univariate(inp: _MixedInputs) -> _Univariate:
+    """Thresholds from the margins, ML means and variances, and their scores."""
+    names, codes, x = inp.names, inp.codes, inp.x
     ths: dict[str, np.ndarray] = {}
     mean: dict[str, float] = {}
     var: dict[str, float] = {}
-    for v in ordv:
+    for v in inp.ordv:
         c = codes[v]
-        counts = np.bincount(c[c >= 0], minlength=len(levels[v])).astype(float)
+        counts = np.bincount(c[c >= 0], minlength=len(inp.levels[v])).astype(float)
         ths[v] = _qnorm(np.cumsum(counts)[:-1] / counts.sum())
-    for v in num:
+    for v in inp.num:
         xv = x[v][np.isfinite(x[v])]
         mean[v] = float(xv.mean())
         var[v] = float(np.mean((xv - mean[v]) ** 2))
@@ -1104,9 +1158,9 @@ def _mixed_sample_stats(
         th_start[v] = off
         off += nth[v]
     n_thb = off
-    var_col = {v: n_thb + b for b, v in enumerate(num)}
-    a1 = n_thb + len(num)
-    s1 = np.zeros((n, a1))
+    var_col = {v: n_thb + b for b, v in enumerate(inp.num)}
+    a1 = n_thb + len(inp.num)
+    s1 = np.zeros((inp.n, a1))
     a11 = np.zeros((a1, a1))
     for a, v in enumerate(names):
         if v in ths:
@@ -1116,9 +1170,9 @@ def _mixed_sample_stats(
             s1[:, th_start[v]:th_start[v] + k] = np.vstack([sc, np.zeros((1, k))])[c]
             cols = list(range(th_start[v], th_start[v] + k))
         else:
-            res = np.where(avail[:, a], x[v] - mean[v], 0.0)
+            res = np.where(inp.avail[:, a], x[v] - mean[v], 0.0)
             s1[:, th_start[v]] = res / var[v]
-            s1[:, var_col[v]] = np.where(avail[:, a],
+            s1[:, var_col[v]] = np.where(inp.avail[:, a],
                                          -1.0 / (2 * var[v]) + res * res / (2 * var[v] ** 2),
                                          0.0)
             cols = [th_start[v], var_col[v]]
@@ -1127,15 +1181,40 @@ def _mixed_sample_stats(
         a11_inv = np.linalg.inv(a11)
     except np.linalg.LinAlgError as exc:
         raise EstimationError("Cannot invert the univariate information matrix.") from exc
+    return _Univariate(ths=ths, mean=mean, var=var, nth=nth, th_start=th_start,
+                       var_col=var_col, a1=a1, s1=s1, a11_inv=a11_inv)
 
-    # Step 2: pairs in lavaan's order (j outer, i > j inner).
+
+@dataclass(frozen=True)
+class _Pairs:
+    """Step 2 of mixed data: the correlations, their casewise scores ``s_rho``, the
+    cross information with step 1 (``a21``), their own information (``a22``) and the
+    Jacobian from correlations to covariances (``h21``, ``h22``)."""
+
+    ii: np.ndarray
+    jj: np.ndarray
+    cor: np.ndarray
+    s_rho: np.ndarray
+    a21: np.ndarray
+    a22: np.ndarray
+    h21: np.ndarray
+    h22: np.ndarray
+    empty_pairs: list[tuple[str, str]]
+
+
+def _mixed_pairs(inp: _MixedInputs, uni: _Univariate, zero_add: tuple[float, float],
+                 zero_keep_margins: bool) -> _Pairs:
+    """Every pair's correlation, in lavaan's order (j outer, i > j inner)."""
+    names, ordv, codes = inp.names, inp.ordv, inp.codes
+    ths, th_start = uni.ths, uni.th_start
+    p = len(names)
     ii, jj = _pairs(p)
     npairs = len(ii)
     cor = np.eye(p)
-    s_rho = np.zeros((n, npairs))
-    a21 = np.zeros((npairs, a1))
+    s_rho = np.zeros((inp.n, npairs))
+    a21 = np.zeros((npairs, uni.a1))
     a22 = np.zeros(npairs)
-    h21 = np.zeros((npairs, a1))
+    h21 = np.zeros((npairs, uni.a1))
     h22 = np.ones(npairs)
     empty_pairs: list[tuple[str, str]] = []
     # Pairs of ordered variables: all at once, as in the all-ordered case.
@@ -1150,117 +1229,152 @@ def _mixed_sample_stats(
         rho_oo, tab_oo, ext_oo, empty_pairs = _ordered_pairs(
             cmat, ths_l, ordv, lii, ljj, zero_add, zero_keep_margins)
         starts = np.array([th_start[v] for v in ordv], dtype=np.int64)
-        s_oo, a21_oo, a22_oo = _ordered_pair_scores(cmat, ths_l, starts, a1, lii, ljj, rho_oo,
-                                                    tab_oo, ext_oo)
+        s_oo, a21_oo, a22_oo = _ordered_pair_scores(cmat, ths_l, starts, uni.a1, lii, ljj,
+                                                    rho_oo, tab_oo, ext_oo)
         cor[ii[oo], jj[oo]] = rho_oo
         cor[jj[oo], ii[oo]] = rho_oo
         s_rho[:, oo] = s_oo
         a21[oo] = a21_oo.toarray()
         a22[oo] = a22_oo
+    out = _Pairs(ii=ii, jj=jj, cor=cor, s_rho=s_rho, a21=a21, a22=a22, h21=h21, h22=h22,
+                 empty_pairs=empty_pairs)
     for m in range(npairs):
         if oo[m]:
             continue
         i, j = int(ii[m]), int(jj[m])
         vi, vj = names[i], names[j]
-        both = avail[:, i] & avail[:, j]
+        both = inp.avail[:, i] & inp.avail[:, j]
         if both.sum() < 2:
             raise DataError(f"The variables {vi!r} and {vj!r} are answered together by fewer "
                             "than two cases; their correlation cannot be estimated.")
         if vi in ths or vj in ths:
-            vn, vo = (vi, vj) if vj in ths else (vj, vi)
-            sd = np.sqrt(var[vn])
-            z = (x[vn][both] - mean[vn]) / sd
-            c = codes[vo][both]
-            e = _extended(ths[vo])
-            up, lo = e[c + 1], e[c]
-
-            def nll(r, z=z, up=up, lo=lo):
-                rr = np.sqrt(1 - r * r)
-                pr = ndtr((up - r * z) / rr) - ndtr((lo - r * z) / rr)
-                return -float(np.sum(np.log(np.maximum(pr, np.finfo(float).eps))))
-
-            rho = _ml_rho(nll)
-            rr = np.sqrt(1 - rho * rho)
-            t1 = (up - rho * z) / rr
-            t2 = (lo - rho * z) / rr
-            py = np.maximum(ndtr(t1) - ndtr(t2), np.finfo(float).eps)
-            d1, d2 = _phi(t1), _phi(t2)
-            dmu = (z + (rho / rr) * (d1 - d2) / py) / sd
-            dvar = ((z * z - 1) + (rho * z / rr) * (d1 - d2) / py) / (2 * var[vn])
-            fu = np.where(np.isfinite(up), up, 0.0)
-            fl = np.where(np.isfinite(lo), lo, 0.0)
-            drho = ((d1 * (fu * rho - z)) - (d2 * (fl * rho - z))) / (rr ** 3 * py)
-            nt = len(ths[vo])
-            dth = np.zeros((len(c), nt))
-            sel = c < nt
-            dth[np.flatnonzero(sel), c[sel]] += d1[sel] / (rr * py[sel])
-            sel = c > 0
-            dth[np.flatnonzero(sel), c[sel] - 1] -= d2[sel] / (rr * py[sel])
-            s_rho[both, m] = drho
-            a21[m, th_start[vn]] = drho @ dmu
-            a21[m, var_col[vn]] = drho @ dvar
-            a21[m, th_start[vo]:th_start[vo] + nt] = drho @ dth
-            h21[m, var_col[vn]] = rho / (2 * sd)
-            h22[m] = sd
+            rho = _polyserial_pair(inp, uni, out, m, vi, vj, both)
         else:
-            sdi, sdj = np.sqrt(var[vi]), np.sqrt(var[vj])
-            yi = x[vi][both] - mean[vi]
-            yj = x[vj][both] - mean[vj]
-
-            def nll(r, yi=yi, yj=yj, sdi=sdi, sdj=sdj):
-                q = (yi / sdi) ** 2 - 2 * r * yi * yj / (sdi * sdj) + (yj / sdj) ** 2
-                return float(np.sum(0.5 * np.log(1 - r * r) + q / (2 * (1 - r * r))))
-
-            rho = _ml_rho(nll)
-            R = 1 - rho * rho
-            vi_, vj_ = var[vi], var[vj]
-            dmu_i = (2 * yi / vi_ - 2 * rho * yj / (sdi * sdj)) / (2 * R)
-            dmu_j = -(2 * rho * yi / (sdi * sdj) - 2 * yj / vj_) / (2 * R)
-            dvar_i = -(0.5 / vi_ - ((yi * yi) / (vi_ * vi_) - rho * yi * yj
-                                     / (vi_ * sdi * sdj)) / (2 * R))
-            dvar_j = -(0.5 / vj_ + (rho * yi * yj / (vj_ * sdi * sdj)
-                                     - (yj * yj) / (vj_ * vj_)) / (2 * R))
-            zz = yi * yi / vi_ - 2 * rho * yi * yj / (sdi * sdj) + yj * yj / vj_
-            drho = rho / R + (yi * yj / (sdi * sdj * R) - zz * rho / (R * R))
-            s_rho[both, m] = drho
-            a21[m, th_start[vi]] = drho @ dmu_i
-            a21[m, th_start[vj]] = drho @ dmu_j
-            a21[m, var_col[vi]] = drho @ dvar_i
-            a21[m, var_col[vj]] = drho @ dvar_j
-            h21[m, var_col[vi]] = sdj * rho / (2 * sdi)
-            h21[m, var_col[vj]] = sdi * rho / (2 * sdj)
-            h22[m] = sdi * sdj
+            rho = _pearson_pair(inp, uni, out, m, vi, vj, both)
         cor[i, j] = cor[j, i] = rho
         a22[m] = float(np.sum(s_rho[:, m] ** 2))
     if np.any(a22 == 0):
         raise EstimationError("Cannot compute the asymptotic covariance of a correlation "
                               "(zero information); check for constant or perfectly related "
                               "variables.")
-    z1 = s1 @ a11_inv
-    z_rho = (s_rho - z1 @ a21.T) / a22[None, :]
-    zz_ = np.hstack([z1, z1 @ h21.T + z_rho * h22[None, :]])
-    gamma = n * (zz_.T @ zz_)
+    return out
 
+
+def _polyserial_pair(inp: _MixedInputs, uni: _Univariate, out: _Pairs, m: int, vi: str,
+                     vj: str, both: np.ndarray) -> float:
+    """Polyserial correlation of pair ``m`` (one ordered, one continuous variable); fills
+    the pair's scores and information rows of ``out``."""
+    ths, var, mean, th_start, var_col = uni.ths, uni.var, uni.mean, uni.th_start, uni.var_col
+    vn, vo = (vi, vj) if vj in ths else (vj, vi)
+    sd = np.sqrt(var[vn])
+    z = (inp.x[vn][both] - mean[vn]) / sd
+    c = inp.codes[vo][both]
+    e = _extended(ths[vo])
+    up, lo = e[c + 1], e[c]
+
+    def nll(r, z=z, up=up, lo=lo):
+        rr = np.sqrt(1 - r * r)
+        pr = ndtr((up - r * z) / rr) - ndtr((lo - r * z) / rr)
+        return -float(np.sum(np.log(np.maximum(pr, np.finfo(float).eps))))
+
+    rho = _ml_rho(nll)
+    rr = np.sqrt(1 - rho * rho)
+    t1 = (up - rho * z) / rr
+    t2 = (lo - rho * z) / rr
+    py = np.maximum(ndtr(t1) - ndtr(t2), np.finfo(float).eps)
+    d1, d2 = _phi(t1), _phi(t2)
+    dmu = (z + (rho / rr) * (d1 - d2) / py) / sd
+    dvar = ((z * z - 1) + (rho * z / rr) * (d1 - d2) / py) / (2 * var[vn])
+    fu = np.where(np.isfinite(up), up, 0.0)
+    fl = np.where(np.isfinite(lo), lo, 0.0)
+    drho = ((d1 * (fu * rho - z)) - (d2 * (fl * rho - z))) / (rr ** 3 * py)
+    nt = len(ths[vo])
+    dth = np.zeros((len(c), nt))
+    sel = c < nt
+    dth[np.flatnonzero(sel), c[sel]] += d1[sel] / (rr * py[sel])
+    sel = c > 0
+    dth[np.flatnonzero(sel), c[sel] - 1] -= d2[sel] / (rr * py[sel])
+    out.s_rho[both, m] = drho
+    out.a21[m, th_start[vn]] = drho @ dmu
+    out.a21[m, var_col[vn]] = drho @ dvar
+    out.a21[m, th_start[vo]:th_start[vo] + nt] = drho @ dth
+    out.h21[m, var_col[vn]] = rho / (2 * sd)
+    out.h22[m] = sd
+    return rho
+
+
+def _pearson_pair(inp: _MixedInputs, uni: _Univariate, out: _Pairs, m: int, vi: str,
+                  vj: str, both: np.ndarray) -> float:
+    """ML (Pearson) correlation of pair ``m`` of two continuous variables on the cases
+    answering both; fills the pair's scores and information rows of ``out``."""
+    var, mean, th_start, var_col = uni.var, uni.mean, uni.th_start, uni.var_col
+    sdi, sdj = np.sqrt(var[vi]), np.sqrt(var[vj])
+    yi = inp.x[vi][both] - mean[vi]
+    yj = inp.x[vj][both] - mean[vj]
+
+    def nll(r, yi=yi, yj=yj, sdi=sdi, sdj=sdj):
+        q = (yi / sdi) ** 2 - 2 * r * yi * yj / (sdi * sdj) + (yj / sdj) ** 2
+        return float(np.sum(0.5 * np.log(1 - r * r) + q / (2 * (1 - r * r))))
+
+    rho = _ml_rho(nll)
+    R = 1 - rho * rho
+    vi_, vj_ = var[vi], var[vj]
+    dmu_i = (2 * yi / vi_ - 2 * rho * yj / (sdi * sdj)) / (2 * R)
+    dmu_j = -(2 * rho * yi / (sdi * sdj) - 2 * yj / vj_) / (2 * R)
+    dvar_i = -(0.5 / vi_ - ((yi * yi) / (vi_ * vi_) - rho * yi * yj
+                             / (vi_ * sdi * sdj)) / (2 * R))
+    dvar_j = -(0.5 / vj_ + (rho * yi * yj / (vj_ * sdi * sdj)
+                             - (yj * yj) / (vj_ * vj_)) / (2 * R))
+    zz = yi * yi / vi_ - 2 * rho * yi * yj / (sdi * sdj) + yj * yj / vj_
+    drho = rho / R + (yi * yj / (sdi * sdj * R) - zz * rho / (R * R))
+    out.s_rho[both, m] = drho
+    out.a21[m, th_start[vi]] = drho @ dmu_i
+    out.a21[m, th_start[vj]] = drho @ dmu_j
+    out.a21[m, var_col[vi]] = drho @ dvar_i
+    out.a21[m, var_col[vj]] = drho @ dvar_j
+    out.h21[m, var_col[vi]] = sdj * rho / (2 * sdi)
+    out.h21[m, var_col[vj]] = sdi * rho / (2 * sdj)
+    out.h22[m] = sdi * sdj
+    return rho
+
+
+def _mixed_gamma(inp: _MixedInputs, uni: _Univariate, pairs: _Pairs) -> np.ndarray:
+    """Gamma (N times the asymptotic covariance of the first block and the covariances)
+    from the scores, the correlations' scores corrected for step 1."""
+    z1 = uni.s1 @ uni.a11_inv
+    z_rho = (pairs.s_rho - z1 @ pairs.a21.T) / pairs.a22[None, :]
+    zz_ = np.hstack([z1, z1 @ pairs.h21.T + z_rho * pairs.h22[None, :]])
+    gamma = inp.n * (zz_.T @ zz_)
     # lavaan's convention: a continuous variable's mean enters the first block with a
     # minus sign (as a "threshold"), and Gamma's rows/columns of the means flip with it.
-    th_vals = np.concatenate([ths[v] if v in ths else np.array([-mean[v]]) for v in names])
     sign = np.ones(gamma.shape[0])
-    sign[[th_start[v] for v in num]] = -1.0
+    sign[[uni.th_start[v] for v in inp.num]] = -1.0
     gamma *= np.outer(sign, sign)
+    return gamma
+
+
+def _mixed_result(inp: _MixedInputs, uni: _Univariate, pairs: _Pairs,
+                  gamma: np.ndarray) -> OrdinalStats:
+    """lavaan's ``wls.obs``, the DWLS weights and the :class:`OrdinalStats` of mixed data."""
+    names, num, ths, var = inp.names, inp.num, uni.ths, uni.var
+    p = len(names)
+    th_vals = np.concatenate([ths[v] if v in ths else np.array([-uni.mean[v]]) for v in names])
     sds = np.array([np.sqrt(var[v]) if v in var else 1.0 for v in names])
-    covm = cor * np.outer(sds, sds)
-    wls_obs = np.concatenate([th_vals, np.array([var[v] for v in num]), covm[ii, jj]])
+    covm = pairs.cor * np.outer(sds, sds)
+    wls_obs = np.concatenate([th_vals, np.array([var[v] for v in num]),
+                              covm[pairs.ii, pairs.jj]])
     th_names = tuple(n_ for v in names for n_ in (
         [f"{v}|t{t + 1}" for t in range(len(ths[v]))] if v in ths else [v]))
-    th_index = np.repeat(np.arange(p), [nth[v] for v in names])
+    th_index = np.repeat(np.arange(p), [uni.nth[v] for v in names])
     dg = np.diag(gamma).copy()
     if not np.all(np.isfinite(dg)):
         raise EstimationError("The asymptotic covariance matrix (Gamma) has non-finite entries.")
     wls_v = np.where(dg > 0, 1.0 / np.where(dg > 0, dg, 1.0), 0.0)
     return OrdinalStats(
-        names=tuple(names), nobs=n,
-        levels=tuple(levels.get(v, ()) for v in names),
+        names=tuple(names), nobs=inp.n,
+        levels=tuple(inp.levels.get(v, ()) for v in names),
         thresholds=tuple(ths.get(v, np.zeros(0)) for v in names),
-        th_names=th_names, cor=cor, wls_obs=wls_obs, gamma=gamma, wls_v_diag=wls_v,
-        th_index=th_index, empty_cells=tuple(empty_pairs), continuous=tuple(num), cov=covm,
+        th_names=th_names, cor=pairs.cor, wls_obs=wls_obs, gamma=gamma, wls_v_diag=wls_v,
+        th_index=th_index, empty_cells=tuple(pairs.empty_pairs), continuous=tuple(num),
+        cov=covm,
     )

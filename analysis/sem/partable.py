@@ -193,6 +193,43 @@ def build_partable(
     if auto_fix_first is None:
         auto_fix_first = not std_lv
     names = variable_names(stmts)
+    roles = _roles(stmts, names, ordered, fixed_x)
+    if meanstructure is None:
+        meanstructure = ngroups > 1 or any(s.op == "~1" for s in stmts) or bool(roles.ov_ord)
+    rows = _table_rows(roles, ngroups, ordered, bool(meanstructure), orthogonal)
+    _default_status(rows, roles, auto_fix_first, std_lv)
+    _user_modifiers(rows, roles.model_stmts, ngroups)
+    if ngroups > 1:
+        _free_in_later_groups(rows, roles.lv, group_equal, std_lv)
+    df = pd.DataFrame(rows)
+    df.insert(0, "id", np.arange(1, len(df) + 1))
+    df["block"] = df["group"]
+    df["plabel"] = [f".p{i}." for i in df["id"]]
+    classes = _EqualityClasses(df)
+    classes.tie_labels()
+    if ngroups > 1 and group_equal:
+        classes.tie_groups(roles.lv, group_equal, _partial_keys(group_partial))
+    extra_rows = classes.constraints(stmts)
+    return _finish_table(df, classes, extra_rows), names, bool(meanstructure)
+
+
+@dataclass(frozen=True)
+class _Roles:
+    """Variable roles that decide the default rows (lavaan's auto.* options)."""
+
+    lv: list[str]
+    ov: list[str]
+    ov_ord: list[str]
+    ov_x: list[str]
+    lv_x: list[str]  # exogenous latent variables: covaried by default
+    ov_y: list[str]  # "pure" dependent observed variables: residuals covaried
+    lv_y: list[str]
+    model_stmts: list[Statement]
+
+
+def _roles(stmts: list[Statement], names: VarNames, ordered: dict[str, int],
+           fixed_x: bool) -> _Roles:
+    """Step 1: check the statements against the variables and classify the variables."""
     lv, ov = names.lv, names.ov
     for s in stmts:
         if s.op == "=~" and s.lhs in ov and s.lhs not in lv:
@@ -204,13 +241,7 @@ def build_partable(
     for v in ordered:
         if v not in ov:
             raise ModelSpecificationError(f"ordered= names {v!r}, which is not in the model.")
-    if fixed_x:
-        ov_x = [v for v in names.ov_x if v not in ordered]
-    else:
-        ov_x = []
-    has_mean_stmt = any(s.op == "~1" for s in stmts)
-    if meanstructure is None:
-        meanstructure = ngroups > 1 or has_mean_stmt or bool(ov_ord)
+    ov_x = [v for v in names.ov_x if v not in ordered] if fixed_x else []
     model_stmts = [s for s in stmts if s.op in ("=~", "~", "~~", "~1", "|", "~*~")]
     eqs_y = _unique(s.lhs for s in model_stmts if s.op == "~")
     eqs_x = _unique(s.rhs for s in model_stmts if s.op == "~")
@@ -220,54 +251,61 @@ def build_partable(
     # "pure" dependent variables: appear on the left of ~ but never on the right
     ov_y = [v for v in ov if v in eqs_y and v not in eqs_x and v not in names.ov_ind]
     lv_y = [v for v in lv if v in eqs_y and v not in eqs_x]
+    return _Roles(lv=lv, ov=ov, ov_ord=ov_ord, ov_x=ov_x, lv_x=lv_x, ov_y=ov_y, lv_y=lv_y,
+                  model_stmts=model_stmts)
 
+
+def _table_rows(roles: _Roles, ngroups: int, ordered: dict[str, int], meanstructure: bool,
+                orthogonal: bool) -> list[dict]:
+    """Step 2: the user's rows and lavaan's default rows, group by group."""
     R = _Rows()
     for g in range(ngroups):
         gid = g + 1
-        # 1. user rows
-        for s in model_stmts:
+        for s in roles.model_stmts:
             ex = R.find(s.lhs, s.op, s.rhs, gid)
             if ex is not None:
                 raise ModelSpecificationError(
                     f"Line {s.line}: the parameter '{s.lhs} {s.op} {s.rhs}' is given twice.")
             R.add(lhs=s.lhs, op=s.op, rhs=s.rhs, group=gid, user=1, line=s.line)
-        # 2. defaults
-        for f in lv:  # lv variances
+        for f in roles.lv:  # lv variances
             if R.find(f, "~~", f, gid) is None:
                 R.add(lhs=f, op="~~", rhs=f, group=gid)
-        for v in ov:  # ov (residual) variances
+        for v in roles.ov:  # ov (residual) variances
             if R.find(v, "~~", v, gid) is None:
                 R.add(lhs=v, op="~~", rhs=v, group=gid)
-        for a, b in combinations(lv_x, 2):
+        for a, b in combinations(roles.lv_x, 2):
             if R.find(a, "~~", b, gid) is None:
                 if orthogonal:  # lavaan keeps the rows, fixed at zero
                     R.add(lhs=a, op="~~", rhs=b, group=gid, free=False, ustart=0.0)
                 else:
                     R.add(lhs=a, op="~~", rhs=b, group=gid)
-        for a, b in combinations(ov_x, 2):
+        for a, b in combinations(roles.ov_x, 2):
             if R.find(a, "~~", b, gid) is None:
                 R.add(lhs=a, op="~~", rhs=b, group=gid)
-        ys = ov_y + lv_y
-        for a, b in combinations(ys, 2):
+        for a, b in combinations(roles.ov_y + roles.lv_y, 2):
             if R.find(a, "~~", b, gid) is None:
                 R.add(lhs=a, op="~~", rhs=b, group=gid)
         if meanstructure:
-            for v in ov:
+            for v in roles.ov:
                 if R.find(v, "~1", "", gid) is None:
                     R.add(lhs=v, op="~1", rhs="", group=gid)
-            for f in lv:
+            for f in roles.lv:
                 if R.find(f, "~1", "", gid) is None:
                     R.add(lhs=f, op="~1", rhs="", group=gid)
-        for v in ov_ord:
+        for v in roles.ov_ord:
             for k in range(1, ordered[v] + 1):
                 if R.find(v, "|", f"t{k}", gid) is None:
                     R.add(lhs=v, op="|", rhs=f"t{k}", group=gid)
-        for v in ov_ord:
+        for v in roles.ov_ord:
             if R.find(v, "~*~", v, gid) is None:
                 R.add(lhs=v, op="~*~", rhs=v, group=gid)
+    return R.rows
 
-    rows = R.rows
-    # 3. default free/fixed status
+
+def _default_status(rows: list[dict], roles: _Roles, auto_fix_first: bool,
+                    std_lv: bool) -> None:
+    """Step 3: lavaan's default free/fixed status (markers, fixed.x, ordered scales)."""
+    lv, ov_x, ov_ord = roles.lv, roles.ov_x, roles.ov_ord
     first_loading: dict[tuple[str, int], int] = {}
     for i, r in enumerate(rows):
         if r["op"] == "=~" and (r["lhs"], r["group"]) not in first_loading:
@@ -290,13 +328,14 @@ def build_partable(
             r["free"], r["ustart"] = False, 0.0
         elif op == "~*~":
             r["free"], r["ustart"] = False, 1.0
-    # 4. user modifiers override
-    user_rows = [i for i, r in enumerate(rows) if r["user"] == 1]
-    stmt_by_key = {}
-    for s in model_stmts:
-        stmt_by_key[(s.lhs, s.op, s.rhs)] = s
-    for i in user_rows:
-        r = rows[i]
+
+
+def _user_modifiers(rows: list[dict], model_stmts: list[Statement], ngroups: int) -> None:
+    """Step 4: the user's modifiers (fixed values, labels, start values) override."""
+    stmt_by_key = {(s.lhs, s.op, s.rhs): s for s in model_stmts}
+    for r in rows:
+        if r["user"] != 1:
+            continue
         s = stmt_by_key[(r["lhs"], r["op"], r["rhs"])]
         g = r["group"] - 1
         fixed, has_fixed = _pick(s.modifier.fixed, g, ngroups, s.line)
@@ -311,58 +350,28 @@ def build_partable(
         start, has_start = _pick(s.modifier.start, g, ngroups, s.line)
         if has_start and start is not None:
             r["start_user"] = float(start)
-    # 5. multigroup extras (lavaan frees lv means / variances in later groups)
-    if ngroups > 1:
-        for r in rows:
-            if r["group"] == 1 or r["user"] == 1:
-                continue
-            if (r["op"] == "~1" and r["lhs"] in lv
-                    and ("intercepts" in group_equal or "thresholds" in group_equal)
-                    and "means" not in group_equal):
-                r["free"], r["ustart"] = True, np.nan
-            if r["op"] == "~*~" and "thresholds" in group_equal:
-                # equal thresholds: the scale factors are free in the later groups (lavaan)
-                r["free"], r["ustart"] = True, np.nan
-            if (std_lv and r["op"] == "~~" and r["lhs"] == r["rhs"] and r["lhs"] in lv
-                    and "loadings" in group_equal and "lv.variances" not in group_equal):
-                r["free"], r["ustart"] = True, np.nan
 
-    df = pd.DataFrame(rows)
-    df.insert(0, "id", np.arange(1, len(df) + 1))
-    df["block"] = df["group"]
-    df["plabel"] = [f".p{i}." for i in df["id"]]
 
-    # 6. equality classes: shared labels, group_equal, '==' between labels
-    n = len(df)
-    parent = list(range(n))
+def _free_in_later_groups(rows: list[dict], lv: list[str], group_equal, std_lv: bool) -> None:
+    """Step 5: lavaan frees latent means, scale factors and latent variances in the later
+    groups when the equality constraints identify them."""
+    for r in rows:
+        if r["group"] == 1 or r["user"] == 1:
+            continue
+        if (r["op"] == "~1" and r["lhs"] in lv
+                and ("intercepts" in group_equal or "thresholds" in group_equal)
+                and "means" not in group_equal):
+            r["free"], r["ustart"] = True, np.nan
+        if r["op"] == "~*~" and "thresholds" in group_equal:
+            # equal thresholds: the scale factors are free in the later groups (lavaan)
+            r["free"], r["ustart"] = True, np.nan
+        if (std_lv and r["op"] == "~~" and r["lhs"] == r["rhs"] and r["lhs"] in lv
+                and "loadings" in group_equal and "lv.variances" not in group_equal):
+            r["free"], r["ustart"] = True, np.nan
 
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
 
-    def union(i: int, j: int) -> None:
-        ri, rj = find(i), find(j)
-        if ri != rj:
-            parent[max(ri, rj)] = min(ri, rj)
-
-    free = df["free"].to_numpy(dtype=bool).copy()
-    label_rows: dict[str, list[int]] = {}
-    for i, lab in enumerate(df["label"]):
-        if lab:
-            label_rows.setdefault(lab, []).append(i)
-    for idx in label_rows.values():
-        fr = [i for i in idx if free[i]]
-        fx = [i for i in idx if not free[i]]
-        if fr and fx:
-            # a label shared with a fixed row fixes all rows to that value
-            val = df.at[fx[0], "ustart"]
-            for i in fr:
-                free[i] = False
-                df.at[i, "ustart"] = val
-        for i in fr[1:]:
-            union(fr[0], i)
+def _partial_keys(group_partial) -> set[tuple[str, str, str]]:
+    """``group_partial`` entries (``"f =~ x2"``) as (lhs, op, rhs) keys."""
     partial = set()
     for p in group_partial:
         p = p.replace(" ", "")
@@ -371,7 +380,53 @@ def build_partable(
                 a, b = p.split(op, 1)
                 partial.add((a, op, b))
                 break
-    if ngroups > 1 and group_equal:
+    return partial
+
+
+class _EqualityClasses:
+    """Step 6: rows that share one parameter (shared labels, ``group_equal``, ``==``),
+    kept as a union-find over the table's rows; fixes rows tied to fixed values."""
+
+    def __init__(self, df: pd.DataFrame) -> None:
+        self.df = df
+        self.n = len(df)
+        self.parent = list(range(self.n))
+        self.free = df["free"].to_numpy(dtype=bool).copy()
+        self.label_rows: dict[str, list[int]] = {}
+        for i, lab in enumerate(df["label"]):
+            if lab:
+                self.label_rows.setdefault(lab, []).append(i)
+
+    def find(self, i: int) -> int:
+        parent = self.parent
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def union(self, i: int, j: int) -> None:
+        ri, rj = self.find(i), self.find(j)
+        if ri != rj:
+            self.parent[max(ri, rj)] = min(ri, rj)
+
+    def tie_labels(self) -> None:
+        """Rows with the same label are one parameter."""
+        df, free = self.df, self.free
+        for idx in self.label_rows.values():
+            fr = [i for i in idx if free[i]]
+            fx = [i for i in idx if not free[i]]
+            if fr and fx:
+                # a label shared with a fixed row fixes all rows to that value
+                val = df.at[fx[0], "ustart"]
+                for i in fr:
+                    free[i] = False
+                    df.at[i, "ustart"] = val
+            for i in fr[1:]:
+                self.union(fr[0], i)
+
+    def tie_groups(self, lv: list[str], group_equal, partial: set) -> None:
+        """``group_equal``: unlabelled free rows of later groups equal to the first group's."""
+        df, free, n = self.df, self.free, self.n
         key_g1 = {}
         for i in range(n):
             if df.at[i, "group"] == 1:
@@ -391,60 +446,75 @@ def build_partable(
             if j is None or df.at[j, "label"]:
                 continue
             if free[j]:
-                union(j, i)
+                self.union(j, i)
             else:  # tied to a parameter fixed in the first group: fixed here too
                 free[i] = False
                 df.at[i, "ustart"] = df.at[j, "ustart"]
-    extra_rows: list[dict] = []
-    for s in stmts:
-        if s.op not in ("==", "<", ">", ":="):
-            continue
-        if s.op == ":=":
-            if s.lhs in label_rows:
-                raise ModelSpecificationError(
-                    f"Line {s.line}: the defined parameter {s.lhs!r} reuses a label.")
-            extra_rows.append(dict(lhs=s.lhs, op=":=", rhs=s.rhs, user=1, group=0, block=0))
-            continue
-        if s.op == "==":
+
+    def constraints(self, stmts: list[Statement]) -> list[dict]:
+        """``==`` ties (or fixes) labels; ``<``/``>`` bounds and ``:=`` definitions become
+        rows of their own, returned."""
+        df, free, label_rows = self.df, self.free, self.label_rows
+        extra_rows: list[dict] = []
+        for s in stmts:
+            if s.op not in ("==", "<", ">", ":="):
+                continue
+            if s.op == ":=":
+                if s.lhs in label_rows:
+                    raise ModelSpecificationError(
+                        f"Line {s.line}: the defined parameter {s.lhs!r} reuses a label.")
+                extra_rows.append(dict(lhs=s.lhs, op=":=", rhs=s.rhs, user=1, group=0,
+                                       block=0))
+                continue
             a, b = s.lhs.strip(), s.rhs.strip()
             ia, ib = label_rows.get(a), label_rows.get(b)
-            va, vb = _num(a), _num(b)
-            if ia and ib:
-                fa = [i for i in ia if free[i]]
-                fb = [i for i in ib if free[i]]
-                if fa and fb:
-                    union(fa[0], fb[0])
-            elif ia and vb is not None or ib and va is not None:
-                idx, val = (ia, vb) if ia else (ib, va)
-                for i in idx:
-                    free[i] = False
-                    df.at[i, "ustart"] = val
-            else:
-                unknown = [t for t in (a, b) if t not in label_rows and _num(t) is None]
-                raise ModelSpecificationError(
-                    f"Line {s.line}: only equality constraints between labels (or a label "
-                    f"and a number) are supported; cannot use {s.lhs} == {s.rhs}"
-                    + (f" (unknown labels: {', '.join(unknown)})." if unknown else "."))
-            extra_rows.append(dict(lhs=a, op="==", rhs=b, user=1, group=0, block=0))
-        else:  # simple bounds: a label and a number
-            a, b = s.lhs.strip(), s.rhs.strip()
-            ia, ib = label_rows.get(a), label_rows.get(b)
-            if not ((ia and _num(b) is not None) or (ib and _num(a) is not None)):
-                raise ModelSpecificationError(
-                    f"Line {s.line}: only simple bounds between a label and a number "
-                    f"(a > 0, a < 1) are supported; cannot use {s.lhs} {s.op} {s.rhs}. "
-                    "Reparameterise the model or drop the constraint.")
-            extra_rows.append(dict(lhs=a, op=s.op, rhs=b, user=1, group=0, block=0))
+            if s.op == "==":
+                va, vb = _num(a), _num(b)
+                if ia and ib:
+                    fa = [i for i in ia if free[i]]
+                    fb = [i for i in ib if free[i]]
+                    if fa and fb:
+                        self.union(fa[0], fb[0])
+                elif ia and vb is not None or ib and va is not None:
+                    idx, val = (ia, vb) if ia else (ib, va)
+                    for i in idx:
+                        free[i] = False
+                        df.at[i, "ustart"] = val
+                else:
+                    unknown = [t for t in (a, b) if t not in label_rows and _num(t) is None]
+                    raise ModelSpecificationError(
+                        f"Line {s.line}: only equality constraints between labels (or a "
+                        f"label and a number) are supported; cannot use {s.lhs} == {s.rhs}"
+                        + (f" (unknown labels: {', '.join(unknown)})." if unknown else "."))
+                extra_rows.append(dict(lhs=a, op="==", rhs=b, user=1, group=0, block=0))
+            else:  # simple bounds: a label and a number
+                if not ((ia and _num(b) is not None) or (ib and _num(a) is not None)):
+                    raise ModelSpecificationError(
+                        f"Line {s.line}: only simple bounds between a label and a number "
+                        f"(a > 0, a < 1) are supported; cannot use {s.lhs} {s.op} {s.rhs}. "
+                        "Reparameterise the model or drop the constraint.")
+                extra_rows.append(dict(lhs=a, op=s.op, rhs=b, user=1, group=0, block=0))
+        return extra_rows
+
+    def xid(self) -> np.ndarray:
+        """0-based parameter index of each free row (-1 for fixed rows), in row order."""
+        roots: dict[int, int] = {}
+        xid = np.full(self.n, -1, dtype=int)
+        for i in range(self.n):
+            if self.free[i]:
+                r = self.find(i)
+                if r not in roots:
+                    roots[r] = len(roots)
+                xid[i] = roots[r]
+        return xid
+
+
+def _finish_table(df: pd.DataFrame, classes: _EqualityClasses,
+                  extra_rows: list[dict]) -> pd.DataFrame:
+    """Step 7: lavaan's ``free`` numbering, ``xid``, the constraint rows, column order."""
+    n, free = classes.n, classes.free
     df["free"] = free
-    roots: dict[int, int] = {}
-    xid = np.full(n, -1, dtype=int)
-    for i in range(n):
-        if free[i]:
-            r = find(i)
-            if r not in roots:
-                roots[r] = len(roots)
-            xid[i] = roots[r]
-    df["xid"] = xid
+    df["xid"] = classes.xid()
     free_col = np.zeros(n, dtype=int)
     free_col[free] = np.arange(1, int(free.sum()) + 1)
     df["free"] = free_col
@@ -472,7 +542,7 @@ def build_partable(
     df["group"] = df["group"].astype(int)
     df["exo"] = df["exo"].astype(int)
     df["ustart"] = df["ustart"].astype(float)
-    return df, names, bool(meanstructure)
+    return df
 
 
 def _num(tok: str) -> float | None:

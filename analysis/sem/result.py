@@ -11,7 +11,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from analysis.errors import ModelSpecificationError
+
+from .bootstrap import bootstrap_params
+from .fitmeasures import fit_measures
 from .model import CompiledModel, SampleStats
+from .modindices import modification_indices
+from .standardize import defined_delta, r_squared, standardized
+from .state import FitState
 
 
 @dataclass(frozen=True)
@@ -24,7 +31,7 @@ class SEMResult:
 
     model: CompiledModel
     stats: tuple[SampleStats, ...]
-    state: Any  # FitState
+    state: FitState
     data_warnings: tuple[str, ...] = ()
 
     # ----------------------------------------------------------- basics
@@ -66,8 +73,6 @@ class SEMResult:
             pt["se"] = np.where(pt["xid"] >= 0, np.nan, 0.0)
         defs = pt["op"].to_numpy() == ":="
         if defs.any():
-            from .standardize import defined_delta
-
             est, dse, _J = defined_delta(self.model, self.state.x, pt["est"].to_numpy(float),
                                          self.state.vcov)
             pt.loc[defs, "est"] = est
@@ -86,8 +91,6 @@ class SEMResult:
         Wald 95 % intervals by default; with ``bootstrap=N`` bootstrap SEs and
         percentile intervals (lavaan ``se = "bootstrap"``, ``boot.ci.type = "perc"``).
         """
-        from .standardize import standardized
-
         pt = self.partable
         keep = ~pt["op"].isin(["==", "<", ">"]).to_numpy()
         pt = pt[keep].reset_index(drop=True)
@@ -108,24 +111,18 @@ class SEMResult:
             "ci_lower": lo, "ci_upper": hi, "std_lv": std_lv, "std_all": std_all,
         })
         boot = dict(self.state.extra or {}).get("bootstrap")
-        if boot is not None:  # bootstrap SEs and percentile intervals (S2's bootstrap module)
-            from .bootstrap import bootstrap_params
-
+        if boot is not None:  # bootstrap SEs and percentile intervals
             out = bootstrap_params(out, self.model, boot)
         return out
 
     @cached_property
     def fit(self) -> MappingProxyType:
         """Fit measures named as lavaan ``fitMeasures`` with ``.`` -> ``_`` (read-only)."""
-        from .fit import fit_measures
-
         return MappingProxyType(fit_measures(self.model, self.state, list(self.stats)))
 
     @cached_property
     def r2(self) -> pd.Series:
         """R² of endogenous variables (lavaan ``inspect(fit, "r2")``)."""
-        from .standardize import r_squared
-
         return r_squared(self.model, self.state.x, self.partable)
 
     @cached_property
@@ -168,8 +165,6 @@ class SEMResult:
 
         # In R: lavaan::residuals(fit, type = "cor")
         """
-        from analysis.errors import ModelSpecificationError
-
         if kind not in ("cor", "raw"):
             raise ModelSpecificationError("kind= must be 'cor' or 'raw'.")
         names = self.model.ov_names
@@ -194,8 +189,6 @@ class SEMResult:
 
         # In R: lavaan::modindices(fit, minimum.value = min_value)
         """
-        from .modindices import modification_indices
-
         mi = modification_indices(self)
         mi = mi[mi["mi"] >= min_value].reset_index(drop=True)
         if sort:

@@ -6,11 +6,10 @@ Pure functions on information matrices, following lavaan 0.6:
   (lavaan ``se = "robust.huber.white"``);
 * :func:`yuan_bentler_mplus_trace` and :func:`scaled_test` -- the Yuan-Bentler scaled
   chi-square, Mplus variant (lavaan ``test = "yuan.bentler.mplus"``, the MLR default);
-* :func:`cfi`, :func:`tli`, :func:`rmsea`, :func:`rmsea_ci`, :func:`rmsea_pvalue` --
-  incl. the *robust* versions with ``c_hat`` (Brosseau-Liard, Savalei & Li 2012;
-  Brosseau-Liard & Savalei 2014);
 * :func:`fiml_corrected` -- the FIML-corrected statistics that lavaan uses for the robust
-  CFI/TLI/RMSEA with missing data (Zhang & Savalei 2023, "FIML-C");
+  CFI/TLI/RMSEA with missing data (Zhang & Savalei 2023, "FIML-C"); the indices
+  themselves are computed in :mod:`analysis.sem.fitmeasures` (also importable from
+  here, e.g. ``robust.cfi``);
 * :func:`scaled_difference_test` -- the Satorra-Bentler (2001) scaled chi-square difference
   test (lavaan ``lavTestLRT`` default for MLR).
 
@@ -23,9 +22,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import stats
+from scipy.linalg import block_diag
 
 from analysis.errors import EstimationError, ModelSpecificationError
+
+from .fitmeasures import cfi, incremental_indices, rmsea, rmsea_ci, rmsea_pvalue, rni, tli
 
 __all__ = [
     "cfi",
@@ -190,209 +192,6 @@ def scaled_test(chisq: float, df: int, trace: float) -> dict[str, float]:
     }
 
 
-# --------------------------------------------------------------------------------------
-# fit indices
-# --------------------------------------------------------------------------------------
-def _corrections(
-    x2: float, df: float, x2_null: float, df_null: float,
-    c_hat: float | None, c_hat_null: float | None,
-) -> tuple[float, float] | None:
-    """The factors ``(c, c_0)`` of the robust incremental indices, or None for bad input.
-
-    ``(c_hat, c_hat_null)`` when both are given, differ from 1 and ``df > 0`` (the robust
-    versions); ``(1, 1)`` otherwise (the ordinary / scaled versions).  None when any
-    given statistic is missing or not finite.
-    """
-    given = [x2, df, x2_null, df_null] + [v for v in (c_hat, c_hat_null) if v is not None]
-    if any(v is None or not np.isfinite(v) for v in given):
-        return None
-    robust = (df > 0 and c_hat is not None and c_hat_null is not None
-              and c_hat != 1 and c_hat_null != 1)
-    return (float(c_hat), float(c_hat_null)) if robust else (1.0, 1.0)
-
-
-def cfi(
-    x2: float,
-    df: float,
-    x2_null: float,
-    df_null: float,
-    c_hat: float | None = None,
-    c_hat_null: float | None = None,
-) -> float:
-    """Comparative fit index; robust version when both ``c_hat`` are given.
-
-    Notes
-    -----
-    ``1 - max(X2 - c df, 0) / max(X2 - c df, X2_0 - c_0 df_0, 0)`` with ``c = c_0 = 1`` for
-    the ordinary CFI (the scaled CFI plugs in scaled statistics).
-
-    # In R: fitMeasures(fit, c("cfi", "cfi.scaled", "cfi.robust"))
-    """
-    cc = _corrections(x2, df, x2_null, df_null, c_hat, c_hat_null)
-    if cc is None:
-        return float("nan")
-    c, c0 = cc
-    t1 = max(x2 - c * df, 0.0)
-    t2 = max(x2 - c * df, x2_null - c0 * df_null, 0.0)
-    if np.isclose(t1, 0.0, rtol=0, atol=1.5e-8) and np.isclose(t2, 0.0, rtol=0, atol=1.5e-8):
-        return 1.0
-    return float(1.0 - t1 / t2)
-
-
-def tli(
-    x2: float,
-    df: float,
-    x2_null: float,
-    df_null: float,
-    c_hat: float | None = None,
-    c_hat_null: float | None = None,
-) -> float:
-    """Tucker-Lewis index; robust version when both ``c_hat`` are given.
-
-    # In R: fitMeasures(fit, c("tli", "tli.scaled", "tli.robust"))
-    """
-    cc = _corrections(x2, df, x2_null, df_null, c_hat, c_hat_null)
-    if cc is None:
-        return float("nan")
-    c, c0 = cc
-    t1 = (x2 - c * df) * df_null
-    t2 = (x2_null - c0 * df_null) * df
-    if df > 0 and abs(t2) > 0:
-        return float(1.0 - t1 / t2)
-    return 1.0
-
-
-def rni(
-    x2: float,
-    df: float,
-    x2_null: float,
-    df_null: float,
-    c_hat: float | None = None,
-    c_hat_null: float | None = None,
-) -> float:
-    """Relative noncentrality index (CFI without truncation); robust with both ``c_hat``.
-
-    # In R: fitMeasures(fit, c("rni", "rni.scaled", "rni.robust"))
-    """
-    cc = _corrections(x2, df, x2_null, df_null, c_hat, c_hat_null)
-    if cc is None:
-        return float("nan")
-    c, c0 = cc
-    t1, t2 = x2 - c * df, x2_null - c0 * df_null
-    if np.isclose(t2, 0.0, rtol=0, atol=1.5e-8):
-        return float("nan")
-    return float(1.0 - t1 / t2)
-
-
-def incremental_indices(x2: float, df: float, x2_null: float, df_null: float) -> dict[str, float]:
-    """NFI, PNFI, RFI and IFI as lavaan computes them (pass scaled statistics for the
-    ``.scaled`` versions).
-
-    # In R: fitMeasures(fit, c("nfi", "pnfi", "rfi", "ifi"))
-    """
-    nan = float("nan")
-    if any(not np.isfinite(v) for v in (x2, df, x2_null, df_null)):
-        return {"nfi": nan, "pnfi": nan, "rfi": nan, "ifi": nan}
-    if df > df_null or np.isclose(x2_null, 0.0, rtol=0, atol=1.5e-8):
-        nfi = nan
-    elif df > 0:
-        nfi = (x2_null - x2) / x2_null
-    else:
-        nfi = 1.0
-    pnfi = (df / df_null) * ((x2_null - x2) / x2_null) if df_null > 0 and x2_null > 0 else nan
-    if df > df_null:
-        rfi = nan
-    elif df > 0 and df_null > 0:
-        t1, t2 = x2_null / df_null - x2 / df, x2_null / df_null
-        rfi = 1.0 if (t1 < 0 or t2 < 0) else t1 / t2
-    else:
-        rfi = 1.0
-    t1, t2 = x2_null - x2, x2_null - df
-    if t2 < 0:
-        ifi = 1.0
-    elif np.isclose(t2, 0.0, rtol=0, atol=1.5e-8):
-        ifi = nan
-    else:
-        ifi = t1 / t2
-    return {"nfi": float(nfi), "pnfi": float(pnfi), "rfi": float(rfi), "ifi": float(ifi)}
-
-
-def rmsea(x2: float, df: float, n: int, n_groups: int = 1, c_hat: float = 1.0) -> float:
-    """Root mean square error of approximation.
-
-    Notes
-    -----
-    ``sqrt(G) sqrt(max(X2 / (N df) - c / N, 0))``; ``c = 1`` for the ordinary RMSEA,
-    ``c_hat`` for the robust RMSEA.  The "scaled" RMSEA of lavaan is ``rmsea(X2, tr(UG), N)``.
-
-    # In R: fitMeasures(fit, c("rmsea", "rmsea.scaled", "rmsea.robust"))
-    """
-    if not all(np.isfinite(v) for v in (x2, df, n, c_hat)):
-        return float("nan")
-    if df <= 0:
-        return 0.0
-    return float(np.sqrt(max(x2 / n / df - c_hat / n, 0.0)) * np.sqrt(n_groups))
-
-
-def rmsea_ci(
-    x2: float, df: float, n: int, n_groups: int = 1, c_hat: float = 1.0, level: float = 0.90
-) -> tuple[float, float]:
-    """Confidence interval of the RMSEA from the noncentral chi-square (lavaan's method).
-
-    For the robust RMSEA pass the FIML-corrected/scaled statistic as ``x2`` and ``c_hat``.
-
-    # In R: fitMeasures(fit, c("rmsea.ci.lower", "rmsea.ci.upper"))
-    """
-    if not all(np.isfinite(v) for v in (x2, df, n, c_hat)):
-        return float("nan"), float("nan")
-    upper_p = 1.0 - (1.0 - level) / 2.0
-    lower_p = (1.0 - level) / 2.0
-
-    def cdf(lam: float) -> float:
-        if lam <= 0:
-            return float(stats.chi2.cdf(x2, df))
-        return float(stats.ncx2.cdf(x2, df, lam))
-
-    if df < 1 or cdf(0.0) - upper_p < 0:
-        lo = 0.0
-    else:
-        try:
-            lam_l = optimize.brentq(lambda lam: cdf(lam) - upper_p, 0.0, x2, xtol=1e-12)
-        except ValueError:
-            lam_l = float("nan")
-        lo = float(np.sqrt(c_hat * lam_l / (n * df)) * np.sqrt(n_groups))
-    n_rmsea = max(n, x2 * 4)
-    if df < 1 or cdf(n_rmsea) - lower_p > 0 or cdf(0.0) - lower_p < 0:
-        hi = 0.0
-    else:
-        try:
-            lam_u = optimize.brentq(lambda lam: cdf(lam) - lower_p, 0.0, n_rmsea, xtol=1e-12)
-        except ValueError:
-            lam_u = float("nan")
-        hi = float(np.sqrt(c_hat * lam_u / (n * df)) * np.sqrt(n_groups))
-    return lo, hi
-
-
-def rmsea_pvalue(
-    x2: float,
-    df: float,
-    n: int,
-    n_groups: int = 1,
-    c_hat: float = 1.0,
-    h0: float = 0.05,
-    close: bool = True,
-) -> float:
-    """p-value of the test of close fit (``close=True``, H0: RMSEA <= h0) or not-close fit.
-
-    # In R: fitMeasures(fit, c("rmsea.pvalue", "rmsea.notclose.pvalue"))
-    """
-    if not all(np.isfinite(v) for v in (x2, df, n, c_hat)) or df <= 0:
-        return float("nan")
-    ncp = (n * df / c_hat * h0**2) / n_groups
-    cdf = float(stats.ncx2.cdf(x2, df, ncp)) if ncp > 0 else float(stats.chi2.cdf(x2, df))
-    return 1.0 - cdf if close else cdf
-
-
 def fiml_corrected(
     *,
     xx3: float,
@@ -426,8 +225,6 @@ def fiml_corrected(
 
     # In R: lavaan:::lav_fit_fiml_corrected(fit, version = "V3")
     """
-    from scipy.linalg import block_diag
-
     w = list(weights)
     wc_all = block_diag(*[f * a for f, a in zip(w, wc_groups, strict=True)])
     wm_all = block_diag(*[f * a for f, a in zip(w, wm_groups, strict=True)])
@@ -511,21 +308,6 @@ def scaled_difference_test(fit0: Any, fit1: Any) -> dict[str, float]:
         stat = max(diff / cd, 0.0)
     pv = float(stats.chi2.sf(stat, ddf)) if np.isfinite(stat) else float("nan")
     return {"chisq_diff": stat, "df_diff": ddf, "pvalue": pv, "scaling_factor": float(cd)}
-
-
-def fit_mlr(model: Any, data: list, options: Any, start: np.ndarray | None = None) -> Any:
-    """Backend for ``estimator="MLR"``, complete data or ``missing="ml"``.
-
-    ML (FIML with missing data) estimates; Huber-White standard errors from the observed
-    information (Hessian) and the first-order information of the casewise scores; the
-    Yuan-Bentler (Mplus variant) scaled chi-square; scaled and robust CFI/TLI/RMSEA in
-    ``FitState.extra`` (FIML-corrected with missing data).
-
-    # In R: lavaan::sem(model, data, estimator = "MLR")  # (+ missing = "ml")
-    """
-    from .fiml import fit_normal
-
-    return fit_normal(model, data, options, start, robust_se=True)
 
 
 def scaled_difference(res0: Any, res1: Any) -> dict[str, float]:

@@ -43,20 +43,27 @@ Multivariate Statistical Analysis, 233-247.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy import linalg
 from scipy.stats import chi2
 
 from analysis.blas import blas_threads
-from analysis.errors import EstimationError
+from analysis.errors import DataError, EstimationError, ModelSpecificationError
+
+from . import fitmeasures as fm
+from .model import CompiledModel, SampleStats
+from .ordinal import OrdinalStats, OrdinalStatsCache, ordinal_sample_stats
+from .state import FitState, RobustTest, WLSMoments
 
 __all__ = [
     "DWLSTest",
     "baseline_test",
     "catml_robust_measures",
+    "catml_robust_test",
     "dwls_discrepancy",
     "dwls_gradient",
     "fit_indices",
@@ -65,7 +72,6 @@ __all__ = [
     "scaled_difference_test",
     "scaled_shifted_test",
     "srmr",
-    "wlsmv_fit_measures",
 ]
 
 
@@ -356,29 +362,6 @@ def _baseline_scaled(chisq: float, blocks: list[tuple[np.ndarray, np.ndarray]]) 
                     float(chi2.sf(stat, df)), float(1.0 / a), float(b), tr1, tr2)
 
 
-def _rmsea(x2: float, df: float, n: int) -> float:
-    if df <= 0 or not np.isfinite(x2):
-        return np.nan
-    return float(np.sqrt(max(x2 - df, 0.0) / (df * (n - 1))))
-
-
-def _cfi(x2: float, df: float, x2b: float, dfb: float) -> float:
-    num = max(x2 - df, 0.0)
-    den = max(x2 - df, x2b - dfb, 0.0)
-    if den == 0:
-        return 1.0
-    return float(1.0 - num / den)
-
-
-def _tli(x2: float, df: float, x2b: float, dfb: float) -> float:
-    if df <= 0:
-        return 1.0
-    den = x2b / dfb - 1.0
-    if den == 0:
-        return np.nan
-    return float((x2b / dfb - x2 / df) / den)
-
-
 def fit_indices(model: DWLSTest, baseline: DWLSTest, nobs: int) -> dict[str, float]:
     """CFI, TLI and RMSEA, standard and scaled, as lavaan reports them for WLSMV.
 
@@ -393,38 +376,37 @@ def fit_indices(model: DWLSTest, baseline: DWLSTest, nobs: int) -> dict[str, flo
     -------
     dict
         ``cfi, tli, rmsea, cfi_scaled, tli_scaled, rmsea_scaled`` plus the
-        baseline statistics ``baseline_chisq, baseline_df, baseline_chisq_scaled``.
+        baseline statistics ``baseline_chisq, baseline_df, baseline_chisq_scaled``
+        (computed by :mod:`analysis.sem.fitmeasures`; RMSEA with ``N - 1``).
 
     # In R: fitMeasures(fit, c("cfi", "tli", "rmsea", "cfi.scaled", "tli.scaled",
     #                          "rmsea.scaled"))
     """
-    out = {
-        "chisq": model.chisq,
-        "df": float(model.df),
+    x2, df, bx2, bdf = model.chisq, float(model.df), baseline.chisq, float(baseline.df)
+    sx2, sdf = model.chisq_scaled, model.df_scaled
+    bsx2, bsdf = baseline.chisq_scaled, baseline.df_scaled
+    return {
+        "chisq": x2,
+        "df": df,
         "pvalue": model.pvalue,
-        "chisq_scaled": model.chisq_scaled,
-        "df_scaled": model.df_scaled,
+        "chisq_scaled": sx2,
+        "df_scaled": sdf,
         "pvalue_scaled": model.pvalue_scaled,
         "chisq_scaling_factor": model.scaling_factor,
         "chisq_shift_parameter": model.shift_parameter,
-        "baseline_chisq": baseline.chisq,
-        "baseline_df": float(baseline.df),
+        "baseline_chisq": bx2,
+        "baseline_df": bdf,
         "baseline_pvalue": baseline.pvalue,
-        "baseline_chisq_scaled": baseline.chisq_scaled,
-        "baseline_df_scaled": baseline.df_scaled,
+        "baseline_chisq_scaled": bsx2,
+        "baseline_df_scaled": bsdf,
         "baseline_pvalue_scaled": baseline.pvalue_scaled,
-        "cfi": _cfi(model.chisq, model.df, baseline.chisq, baseline.df),
-        "tli": _tli(model.chisq, model.df, baseline.chisq, baseline.df),
-        "rmsea": _rmsea(model.chisq, model.df, nobs),
-        "cfi_scaled": _cfi(
-            model.chisq_scaled, model.df_scaled, baseline.chisq_scaled, baseline.df_scaled
-        ),
-        "tli_scaled": _tli(
-            model.chisq_scaled, model.df_scaled, baseline.chisq_scaled, baseline.df_scaled
-        ),
-        "rmsea_scaled": _rmsea(model.chisq_scaled, model.df_scaled, nobs),
+        "cfi": fm.cfi(x2, df, bx2, bdf),
+        "tli": fm.tli(x2, df, bx2, bdf),
+        "rmsea": fm.rmsea(x2, df, nobs - 1),
+        "cfi_scaled": fm.cfi(sx2, sdf, bsx2, bsdf),
+        "tli_scaled": fm.tli(sx2, sdf, bsx2, bsdf),
+        "rmsea_scaled": fm.rmsea(sx2, sdf, nobs - 1),
     }
-    return out
 
 
 def srmr(wls_obs: np.ndarray, wls_est: np.ndarray, n_thresholds: int, n_ov: int) -> float:
@@ -444,216 +426,15 @@ def srmr(wls_obs: np.ndarray, wls_est: np.ndarray, n_thresholds: int, n_ov: int)
     float
         The root mean squared residual correlation over the ``p (p + 1) / 2``
         non-redundant elements of the correlation matrix (diagonal residuals are 0;
-        thresholds do not enter).  For mixed data use :func:`wlsmv_fit_measures`.
+        thresholds do not enter).  For mixed data see
+        :func:`analysis.sem.fitmeasures.residual_measures_wls`.
 
     # In R: fitMeasures(fit, "srmr")
     """
-    r = np.asarray(wls_obs, dtype=float)[n_thresholds:] - np.asarray(wls_est)[n_thresholds:]
-    return float(np.sqrt(np.sum(r * r) / (n_ov * (n_ov + 1) / 2)))
-
-
-def _rmsea_ci(x2: float, df: float, n: float, level: float = 0.90) -> tuple[float, float]:
-    """lavaan's RMSEA confidence interval (non-central chi-square inversion)."""
-    from scipy.optimize import brentq
-    from scipy.stats import ncx2
-
-    if not (np.isfinite(x2) and np.isfinite(df)) or df < 1:
-        return np.nan, np.nan
-    up_p, lo_p = 1 - (1 - level) / 2, (1 - level) / 2
-
-    def cdf(lam: float) -> float:
-        return float(chi2.cdf(x2, df)) if lam <= 0 else float(ncx2.cdf(x2, df, lam))
-
-    if cdf(0.0) - up_p < 0:
-        lower = 0.0
-    else:
-        lam = brentq(lambda v: cdf(v) - up_p, 0.0, x2, xtol=1e-12)
-        lower = float(np.sqrt(lam / (n * df)))
-    n_rmsea = max(n, 4 * x2)
-    if cdf(n_rmsea) - lo_p > 0 or cdf(0.0) - lo_p < 0:
-        upper = 0.0
-    else:
-        lam = brentq(lambda v: cdf(v) - lo_p, 0.0, n_rmsea, xtol=1e-12)
-        upper = float(np.sqrt(lam / (n * df)))
-    return lower, upper
-
-
-def _incremental(x2: float, df: float, bx2: float, bdf: float) -> dict[str, float]:
-    nfi = (bx2 - x2) / bx2 if bx2 > 0 else np.nan
-    return {
-        "cfi": _cfi(x2, df, bx2, bdf),
-        "tli": _tli(x2, df, bx2, bdf),
-        "nnfi": _tli(x2, df, bx2, bdf),
-        "rfi": float((bx2 / bdf - x2 / df) / (bx2 / bdf)) if df > 0 and bdf > 0 else np.nan,
-        "nfi": nfi,
-        "pnfi": df / bdf * nfi if bdf > 0 else np.nan,
-        "ifi": (bx2 - x2) / (bx2 - df) if bx2 != df else np.nan,
-        "rni": 1.0 - (x2 - df) / (bx2 - bdf) if bx2 != bdf else np.nan,
-    }
-
-
-def wlsmv_fit_measures(
-    model_test: DWLSTest,
-    baseline: DWLSTest,
-    wls_obs,
-    wls_est,
-    w_diag,
-    n_thresholds: int,
-    n_ov: int,
-    nobs,
-    npar: int,
-    continuous_index: tuple[int, ...] = (),
-    mean_positions: tuple[int, ...] = (),
-) -> dict[str, float]:
-    """The fit measures lavaan 0.6 reports for a WLSMV fit.
-
-    Parameters
-    ----------
-    model_test, baseline : DWLSTest
-        Tests of the model and of the baseline model.
-    wls_obs, wls_est, w_diag : array or list of arrays (one per group)
-        Sample statistics, model-implied statistics, DWLS weights.
-    n_thresholds, n_ov : int
-        Start of the correlation block (thresholds, plus means and variances of
-        continuous variables) and number of observed variables per group.
-    nobs : int or list of int
-        Cases per group.
-    npar : int
-        Number of free parameters.
-    continuous_index : tuple of int
-        Indices (among the observed variables) of continuous variables.
-    mean_positions : tuple of int
-        Positions of their (negative) means in ``wls_obs``.
-
-    Returns
-    -------
-    dict
-        Names as ``fitMeasures()`` with ``.`` replaced by ``_``.
-
-    Notes
-    -----
-    lavaan uses ``N = N_total - G`` as the sample size in RMSEA (with its CI
-    and close-fit tests, times ``sqrt(G)``), MFI and Hoelter's CN for this
-    estimator.  Residual-based measures are computed per group and averaged with
-    weights ``N_g / N_total``.  The ``*_robust`` measures are computed by
-    :func:`catml_robust_measures`.
-
-    # In R: fitMeasures(fit)   # for estimator = "WLSMV"
-    """
-    from scipy.stats import ncx2
-
-    if isinstance(nobs, (int, np.integer)):
-        nobs, wls_obs, wls_est, w_diag = [int(nobs)], [wls_obs], [wls_est], [w_diag]
-    ns = [int(n) for n in nobs]
-    G = len(ns)
-    ntot = sum(ns)
-    n_eff = ntot - G
-    x2, df = model_test.chisq, float(model_test.df)
-    sx2 = model_test.chisq_scaled
-    out: dict[str, float] = {
-        "npar": float(npar),
-        "chisq": x2, "df": df, "pvalue": model_test.pvalue,
-        "chisq_scaled": sx2, "df_scaled": model_test.df_scaled,
-        "pvalue_scaled": model_test.pvalue_scaled,
-        "chisq_scaling_factor": model_test.scaling_factor,
-        "chisq_shift_parameters": model_test.shift_parameter,
-        "baseline_chisq": baseline.chisq, "baseline_df": float(baseline.df),
-        "baseline_pvalue": baseline.pvalue,
-        "baseline_chisq_scaled": baseline.chisq_scaled,
-        "baseline_df_scaled": baseline.df_scaled,
-        "baseline_pvalue_scaled": baseline.pvalue_scaled,
-        "baseline_chisq_scaling_factor": baseline.scaling_factor,
-        "baseline_chisq_shift_parameters": baseline.shift_parameter,
-        "ntotal": float(ntot),
-    }
-    out.update(_incremental(x2, df, baseline.chisq, float(baseline.df)))
-    out.update({f"{k}_scaled": v for k, v in _incremental(
-        sx2, model_test.df_scaled, baseline.chisq_scaled, baseline.df_scaled).items()})
-    out["rmsea_ci_level"] = 0.90
-    out["rmsea_close_h0"] = 0.05
-    out["rmsea_notclose_h0"] = 0.08
-    sg = np.sqrt(G)
-    for suffix, stat in (("", x2), ("_scaled", sx2)):
-        if df > 0:
-            out[f"rmsea{suffix}"] = float(np.sqrt(max(stat / n_eff / df - 1.0 / n_eff, 0.0)) * sg)
-        else:
-            out[f"rmsea{suffix}"] = 0.0
-        lo, up = _rmsea_ci(stat, df, n_eff)
-        out[f"rmsea_ci_lower{suffix}"] = lo * sg
-        out[f"rmsea_ci_upper{suffix}"] = up * sg
-        if df > 0:
-            out[f"rmsea_pvalue{suffix}"] = float(ncx2.sf(stat, df, n_eff * df * 0.05 ** 2 / G))
-            out[f"rmsea_notclose_pvalue{suffix}"] = float(
-                ncx2.cdf(stat, df, n_eff * df * 0.08 ** 2 / G))
-        else:
-            out[f"rmsea_pvalue{suffix}"] = np.nan
-            out[f"rmsea_notclose_pvalue{suffix}"] = np.nan
-    # Residual-based measures per group (correlation residuals; thresholds count with
-    # residual 0 in the "with mean" variants' denominators), weighted by N_g / N.
-    p = n_ov
-    num = np.asarray(continuous_index, dtype=int)
-    mpos = np.asarray(mean_positions, dtype=int)
-    nn = len(num)
-    n_th_ord = n_thresholds - 2 * nn  # ordered thresholds only
-    ii, jj = np.tril_indices(p, -1)
-    order = np.lexsort((ii, jj))
-    ii, jj = ii[order], jj[order]
-    e1 = p * (p + 1) / 2
-    e2 = p * (p - 1) / 2
-    keys = ("srmr", "srmr_bentler", "crmr", "crmr_nomean", "rmr", "rmr_nomean", "gfi")
-    res = {k: 0.0 for k in keys}
-    k_all = 0
-    for n, s_, sig, w in zip(ns, wls_obs, wls_est, w_diag, strict=True):
-        s_ = np.asarray(s_, dtype=float)
-        sig = np.asarray(sig, dtype=float)
-        e = s_ - sig
-        w = np.asarray(w, dtype=float)
-        # variances: 1 for ordered, the variance block for continuous variables
-        vs, ve = np.ones(p), np.ones(p)
-        vs[num] = s_[n_thresholds - nn:n_thresholds]
-        ve[num] = sig[n_thresholds - nn:n_thresholds]
-        cs = s_[n_thresholds:] / np.sqrt(vs[ii] * vs[jj])
-        ce = sig[n_thresholds:] / np.sqrt(ve[ii] * ve[jj])
-        rc2 = float(np.sum((cs - ce) ** 2))
-        rv = float(np.sum(((vs[num] - ve[num]) / vs[num]) ** 2))
-        # "mean" residuals: the thresholds of ordered variables (unit scale) and the
-        # standardized means of continuous ones
-        th_pos = np.setdiff1d(np.arange(n_thresholds - nn), mpos)
-        rth = float(np.sum(e[th_pos] ** 2))
-        rm = rth + float(np.sum((-s_[mpos] / np.sqrt(vs[num])
-                                 + sig[mpos] / np.sqrt(ve[num])) ** 2))
-        raw2 = float(np.sum(e[n_thresholds:] ** 2))
-        rv_raw = float(np.sum((vs[num] - ve[num]) ** 2))
-        rm_raw = rth + float(np.sum(e[mpos] ** 2))
-        f = n / ntot
-        res["srmr"] += f * np.sqrt((rc2 + rv) / e1)
-        res["srmr_bentler"] += f * np.sqrt((rc2 + rv + rm) / (e1 + n_th_ord))
-        res["crmr_nomean"] += f * np.sqrt(rc2 / e2)
-        res["crmr"] += f * np.sqrt((rc2 + rm) / (e2 + n_th_ord))
-        res["rmr_nomean"] += f * np.sqrt((raw2 + rv_raw) / e1)
-        res["rmr"] += f * np.sqrt((raw2 + rv_raw + rm_raw) / (e1 + n_th_ord))
-        res["gfi"] += f * (1.0 - np.sum(w * e * e) / np.sum(w * s_ * s_))
-        k_all += len(e)
-    out["srmr"] = float(res["srmr"])
-    out["srmr_bentler"] = float(res["srmr_bentler"])
-    out["srmr_bentler_nomean"] = out["srmr"]
-    out["rmr"] = float(res["rmr"])
-    out["rmr_nomean"] = float(res["rmr_nomean"])
-    out["crmr"] = float(res["crmr"])
-    out["crmr_nomean"] = float(res["crmr_nomean"])
-    # lavaan divides by the number of statistics of one group (not of all groups).
-    out["wrmr"] = float(np.sqrt(x2 / len(wls_obs[0])))
-    gfi = float(res["gfi"])
-    out["gfi"] = gfi
-    out["agfi"] = float(1.0 - (k_all / df) * (1.0 - gfi)) if df > 0 else np.nan
-    out["pgfi"] = float(df / k_all * gfi)
-    out["mfi"] = float(np.exp(-0.5 * (x2 - df) / n_eff))
-    if df > 0 and x2 > 0:
-        out["cn_05"] = float(chi2.ppf(0.95, df) / (x2 / n_eff) + 1.0)
-        out["cn_01"] = float(chi2.ppf(0.99, df) / (x2 / n_eff) + 1.0)
-    else:
-        out["cn_05"] = out["cn_01"] = np.nan
-    return out
+    obs = np.asarray(wls_obs, dtype=float)
+    m = WLSMoments(obs=(obs,), est=(np.asarray(wls_est, dtype=float),),
+                   w_diag=(np.ones_like(obs),), nobs=(1,), n_thresholds=n_thresholds)
+    return fm.residual_measures_wls(m, n_ov)["srmr"]
 
 
 def _vech_sandwich(s: np.ndarray, x: np.ndarray, ii: np.ndarray, jj: np.ndarray) -> np.ndarray:
@@ -695,7 +476,28 @@ def catml_robust_measures(
     df: float,
     wdg: np.ndarray | None = None,
 ) -> dict[str, float]:
-    """lavaan's "robust" RMSEA/CFI/TLI for ordered data (Savalei 2021, via catML).
+    """lavaan's "robust" RMSEA/CFI/TLI for ordered data: :func:`catml_robust_test`
+    passed through :mod:`analysis.sem.fitmeasures`.
+
+    # In R: fitMeasures(fit, c("cfi.robust", "tli.robust", "rmsea.robust"))
+    """
+    r = catml_robust_test(cors, implied, deltas, ws, gammas, ns, n_thresholds, df, wdg=wdg)
+    return fm.robust_measures(r, df, len(ns))
+
+
+def catml_robust_test(
+    cors: list[np.ndarray],
+    implied: list[np.ndarray],
+    deltas: list[np.ndarray],
+    ws: list[np.ndarray],
+    gammas: list[np.ndarray],
+    ns: list[int],
+    n_thresholds: int,
+    df: float,
+    wdg: np.ndarray | None = None,
+) -> RobustTest:
+    """Ingredients of lavaan's "robust" RMSEA/CFI/TLI for ordered data (Savalei 2021,
+    via catML).
 
     The ML discrepancy of the WLSMV solution against the polychoric matrices,
     ``XX3 = sum_g N_g F_ML,g``, is corrected with
@@ -707,20 +509,19 @@ def catml_robust_measures(
     (as lavaan).  ``wdg`` (one group only, optional) is ``(W Delta)' Gamma`` if already
     computed (it saves a correlations-squared product).
 
-    # In R: fitMeasures(fit, c("cfi.robust", "tli.robust", "rmsea.robust"))
+    # In R: lavaan:::lav_fit_catml_dwls(fit)
     """
-    from scipy.stats import ncx2
-
-    keys = ["cfi_robust", "tli_robust", "nnfi_robust", "rni_robust", "rmsea_robust",
-            "rmsea_ci_lower_robust", "rmsea_ci_upper_robust", "rmsea_pvalue_robust",
-            "rmsea_notclose_pvalue_robust"]
     G = len(ns)
     ntot = sum(ns)
     fg = np.asarray(ns, dtype=float) / ntot
+    p = cors[0].shape[0]
+    df_null = G * p * (p - 1) / 2
     for r in cors:
         if np.linalg.eigvalsh(r)[0] < np.sqrt(np.finfo(float).eps):
-            return {k: np.nan for k in keys}
-    p = cors[0].shape[0]
+            nan = float("nan")
+            return RobustTest(chisq=nan, df=float(df), c_hat=nan, chisq_scaled=nan,
+                              chisq_null=nan, df_null=df_null, c_hat_null=nan,
+                              n=float(ntot - G))
     ii, jj = [], []
     for j in range(p - 1):
         for i in range(j + 1, p):
@@ -765,26 +566,11 @@ def catml_robust_measures(
         mgb = mgb + mt.T @ b
         c_null += float(np.trace(gcc)) / fg[g]
     ks = float(ks + np.sum(dva * mgb))
-    df_null = G * p * (p - 1) / 2
     c = ks / df
     c_null = c_null / df_null
-    xx3_scaled = xx3 / c
-    n_eff = ntot - G
-    num = max(xx3 - c * df, 0.0)
-    den = max(xx3 - c * df, xx3_null - c_null * df_null, 0.0)
-    out = {"cfi_robust": 1.0 - num / den if den > 0 else 1.0}
-    t_null = (xx3_null - c_null * df_null) / df_null
-    out["tli_robust"] = 1.0 - ((xx3 - c * df) / df) / t_null if t_null != 0 else np.nan
-    out["nnfi_robust"] = out["tli_robust"]
-    out["rni_robust"] = 1.0 - (xx3 - c * df) / (xx3_null - c_null * df_null)
-    out["rmsea_robust"] = float(np.sqrt(max(xx3 / n_eff / df - c / n_eff, 0.0)) * np.sqrt(G))
-    lo, up = _rmsea_ci(xx3_scaled, df, n_eff)
-    out["rmsea_ci_lower_robust"] = lo * np.sqrt(c) * np.sqrt(G)
-    out["rmsea_ci_upper_robust"] = up * np.sqrt(c) * np.sqrt(G)
-    out["rmsea_pvalue_robust"] = float(ncx2.sf(xx3_scaled, df, n_eff * df / c * 0.05 ** 2 / G))
-    out["rmsea_notclose_pvalue_robust"] = float(
-        ncx2.cdf(xx3_scaled, df, n_eff * df / c * 0.08 ** 2 / G))
-    return {k_: float(v) for k_, v in out.items()}
+    return RobustTest(chisq=float(xx3), df=float(df), c_hat=float(c),
+                      chisq_scaled=float(xx3 / c), chisq_null=float(xx3_null),
+                      df_null=float(df_null), c_hat_null=float(c_null), n=float(ntot - G))
 
 
 def _get(obj: Any, name: str) -> Any:
@@ -945,19 +731,13 @@ def scaled_difference(res0: Any, res1: Any) -> dict[str, float]:
 
 
 # --------------------------------------------------------------------------- backend
-def _wlsmv_inputs(model: Any, data: list[Any], missing: str = "listwise",
-                  cache: Any = None) -> list[Any]:
+def _wlsmv_inputs(model: CompiledModel, data: list[SampleStats], missing: str = "listwise",
+                  cache: OrdinalStatsCache | None = None) -> list[OrdinalStats]:
     """Polychoric statistics of every group, in ``model.ov_names`` order.
 
     ``cache`` (an :class:`analysis.sem.ordinal.OrdinalStatsCache`, optional) reuses the
     statistics of data it has seen.
     """
-    import pandas as pd
-
-    from analysis.errors import DataError, ModelSpecificationError
-
-    from .ordinal import ordinal_sample_stats
-
     if not model.ordered:
         raise ModelSpecificationError(
             "estimator='WLSMV' needs ordered= (the model's ordered indicators).")
@@ -1082,8 +862,8 @@ def _baseline_groups(ostats: list[Any]) -> DWLSTest:
     return _baseline_scaled(chisq, blocks)
 
 
-def fit_wlsmv(model: Any, data: list[Any], options: Mapping[str, Any],
-              start: np.ndarray | None = None):
+def fit_wlsmv(model: CompiledModel, data: list[SampleStats], options: Mapping[str, Any],
+              start: np.ndarray | None = None) -> FitState:
     """WLSMV backend: DWLS estimates, robust SEs, scaled-and-shifted test.
 
     Parameters
@@ -1123,19 +903,15 @@ def fit_wlsmv(model: Any, data: list[Any], options: Mapping[str, Any],
 
     # In R: lavaan::sem(model, data, ordered = ..., estimator = "WLSMV")
     """
-    from .api import FitState
-
     ostats = _wlsmv_inputs(model, data, str(options.get("missing", "listwise")),
                            cache=options.get("ordinal_cache"))
     with blas_threads(1):  # small matrices: threads cost more than they gain
-        return _fit_from_stats(model, data, options, start, ostats, FitState)
+        return _fit_from_stats(model, data, options, start, ostats)
 
 
-def _fit_from_stats(model: Any, data: list[Any], options: Mapping[str, Any],
-                    start: np.ndarray | None, ostats: list[Any], FitState: Any) -> Any:
+def _fit_from_stats(model: CompiledModel, data: list[SampleStats], options: Mapping[str, Any],
+                    start: np.ndarray | None, ostats: list[OrdinalStats]) -> FitState:
     """The part of :func:`fit_wlsmv` after the sample statistics."""
-    from dataclasses import replace
-
     G = len(ostats)
     ns = [o.nobs for o in ostats]
     ntot = sum(ns)
@@ -1207,24 +983,25 @@ def _fit_from_stats(model: Any, data: list[Any], options: Mapping[str, Any],
         "dwls_meat": meat,
     }
     baseline = None
+    robust = None
     if not options.get("baseline"):
         btest = _baseline_groups(ostats)
         bx = np.concatenate([o.wls_obs[:o.cor_start] for o in ostats])
         baseline = FitState(x=bx, vcov=None, converged=True, iterations=0,
                             fmin=btest.chisq / (2.0 * ntot),
                             test=btest.as_dict(), extra={"analytic": True})
-        o0 = ostats[0]
-        fm = wlsmv_fit_measures(
-            test, btest, obs, sigmas, ws, nth, p, ns, model.n_free,
-            continuous_index=tuple(model.ov_names.index(v) for v in o0.continuous),
-            mean_positions=tuple(o0.th_names.index(v) for v in o0.continuous))
         if model.n_free and df > 0 and not ostats[0].continuous:
-            fm.update(catml_robust_measures(
+            robust = catml_robust_test(
                 [o.cor for o in ostats], [imp.sigma for imp in model.implied(x)], deltas, ws,
-                gammas, ns, nth, df, wdg=None if sw is None else sw.wdg))
-        extra.update(fm)
+                gammas, ns, nth, df, wdg=None if sw is None else sw.wdg)
+    o0 = ostats[0]
+    moments = WLSMoments(
+        obs=tuple(obs), est=tuple(sigmas), w_diag=tuple(ws), nobs=tuple(ns), n_thresholds=nth,
+        continuous_index=tuple(model.ov_names.index(v) for v in o0.continuous),
+        mean_positions=tuple(o0.th_names.index(v) for v in o0.continuous))
     return FitState(x=x, vcov=vcov, converged=converged, iterations=iterations, fmin=fmin,
-                    test=test.as_dict(), baseline=baseline, extra=extra,
+                    test=test.as_dict(), baseline=baseline, robust=robust,
+                    wls=moments if baseline is not None else None, extra=extra,
                     warnings=tuple(warns))
 
 

@@ -31,9 +31,10 @@ class LoginThrottledError(ResponseError):
 
     def __init__(self, study: str, retry_after: float) -> None:
         self.retry_after = retry_after
+        wait = max(1, round(retry_after))
         super().__init__(
             f"Too many failed password attempts for study {study!r}; "
-            f"try again in {max(1, round(retry_after))} seconds."
+            f"try again in {wait} second{'' if wait == 1 else 's'}."
         )
 
 

@@ -210,6 +210,7 @@ def _issue(
     language: str,
     expires_at: datetime | None,
     now: datetime,
+    is_test: bool = False,
 ) -> IssuedInvitation:
     if firm_role not in (None, "A", "B"):
         raise DataError(f"firm_role= must be 'A', 'B' or empty, not {firm_role!r}.")
@@ -225,6 +226,7 @@ def _issue(
         status="invited",
         expires_at=expires_at,
         created_at=now,
+        is_test=is_test,
     )
     session.add(invitation)
     session.flush()
@@ -252,6 +254,7 @@ def create_invitations(
     expires_days: float | None = None,
     alliance_id: str | None = None,
     firm_role: str | None = None,
+    test: bool = False,
 ) -> list[IssuedInvitation]:
     """Create ``n`` single invitations (one respondent per alliance each).
 
@@ -271,6 +274,9 @@ def create_invitations(
         Days until the link expires; ``None`` for no expiry.
     alliance_id, firm_role
         Only for ``n=1``: a given alliance id (default a random one) and role.
+    test
+        Preview links for the study lead: their responses are flagged as tests and
+        left out of exports, analyses and response rates.
 
     Returns
     -------
@@ -298,6 +304,7 @@ def create_invitations(
                 language=language,
                 expires_at=expires_at,
                 now=now,
+                is_test=test,
             )
             for _ in range(n)
         ]
@@ -604,7 +611,7 @@ def invitations_table(store: ResponseStore, study: str) -> pd.DataFrame:
             )  # fmt: skip
             .join(Wave, Invitation.wave_id == Wave.id)
             .outerjoin(Respondent, Respondent.invitation_id == Invitation.id)
-            .where(Invitation.study_id == st.id)
+            .where(Invitation.study_id == st.id, Invitation.is_test.is_(False))
             .order_by(Invitation.id)
         ).all()
     columns = [
@@ -654,13 +661,13 @@ def page_progress(store: ResponseStore, study: str) -> pd.DataFrame:
         resp = session.execute(
             select(Respondent.id, Respondent.current_page, Invitation.status)
             .join(Invitation, Respondent.invitation_id == Invitation.id)
-            .where(Invitation.study_id == st.id)
+            .where(Invitation.study_id == st.id, Invitation.is_test.is_(False))
         ).all()
         subs = session.execute(
             select(PageSubmission.respondent_id, PageSubmission.page, PageSubmission.duration_sec)
             .join(Respondent, PageSubmission.respondent_id == Respondent.id)
             .join(Invitation, Respondent.invitation_id == Invitation.id)
-            .where(Invitation.study_id == st.id)
+            .where(Invitation.study_id == st.id, Invitation.is_test.is_(False))
         ).all()
     n_started = len(resp)
     times: dict[tuple[int, str], float] = {}
@@ -746,6 +753,7 @@ def fieldwork_summary(store: ResponseStore, study: str) -> pd.DataFrame:
                 "n_completed": len(done),
                 "n_screened_out": int((inv["status"] == "screened_out").sum()),
                 "n_expired": int((inv["status"] == "expired").sum()),
+                "n_withdrawn": int((inv["status"] == "withdrawn").sum()),
                 "response_rate": len(done) / n if n else np.nan,
                 "median_duration_sec": q(0.5),
                 "q25_duration_sec": q(0.25),

@@ -618,6 +618,7 @@ class _Builder:
                 help=dict(model.help) if model.help else None,
                 measure=model.measure
                 or ("scale" if model.type in ("integer", "number") else "nominal"),
+                request_response=model.request_response,
             )
         return out
 
@@ -718,6 +719,7 @@ class _Builder:
                     questions=list(model.questions),
                     attention_checks=list(model.attention_checks),
                     intro=dict(model.intro) if model.intro else None,
+                    request_response=model.request_response,
                 )
             )
         for sid in sorted(self.known_scales):

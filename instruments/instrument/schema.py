@@ -138,6 +138,7 @@ class QuestionFile(_FileModel):
     unit: Text | None = None
     measure: Literal["nominal", "ordinal", "scale"] | None = None
     required: bool
+    request_response: bool = False
 
 
 class AttentionCheckFile(_FileModel):
@@ -160,6 +161,7 @@ class SectionFile(_FileModel):
     scales: list[str] = Field(default_factory=list)
     questions: list[str] = Field(default_factory=list)
     attention_checks: list[str] = Field(default_factory=list)
+    request_response: bool = False
 
 
 class ConsentFile(_FileModel):
@@ -295,6 +297,8 @@ class Question:
     unit: dict[str, str] | None = None
     help: dict[str, str] | None = None
     measure: str = "nominal"
+    #: Ask before moving on when this optional question is left empty (a soft prompt).
+    request_response: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -324,6 +328,8 @@ class Section:
     questions: list[str]
     attention_checks: list[str]
     intro: dict[str, str] | None = None
+    #: Ask before moving on when optional items of the page are left empty.
+    request_response: bool = False
 
 
 @dataclass(frozen=True, eq=False)

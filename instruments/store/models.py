@@ -11,6 +11,7 @@ invitations       personal invitations; only the sha256 hash of the token is sto
 respondents       one per started invitation: current page, seed for item order, timestamps
 page_submissions  one per submitted page; ``(respondent_id, submission_key)`` is unique
 answers           append-only log: one row per answered item per page submission
+deletions         audit log of erasures (withdrawals, requests, test responses), no content
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -32,7 +34,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 #: Invitation statuses.
-INVITATION_STATUSES = ("invited", "started", "completed", "screened_out", "expired")
+INVITATION_STATUSES = (
+    "invited", "started", "completed", "screened_out", "expired", "withdrawn",
+)  # fmt: skip
 
 
 class UTCDateTime(TypeDecorator):
@@ -75,6 +79,9 @@ class Study(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    #: JSON: privacy notice (controller, contact, purpose, legal basis, retention) and
+    #: completion code / redirect URL; see :mod:`instruments.store.rights`.
+    settings: Mapped[str | None] = mapped_column(Text, default=None)
 
     waves: Mapped[list[Wave]] = relationship(back_populates="study")
 
@@ -105,6 +112,8 @@ class Invitation(Base):
     status: Mapped[str] = mapped_column(String(20), default="invited")
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: Made by the study lead in preview mode: never part of exports or analyses.
+    is_test: Mapped[bool] = mapped_column(Boolean, default=False)
 
     wave: Mapped[Wave] = relationship()
     respondent: Mapped[Respondent | None] = relationship(back_populates="invitation")
@@ -120,6 +129,10 @@ class Respondent(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    #: The language the respondent last chose (NULL: the invitation's language).
+    language: Mapped[str | None] = mapped_column(String(10), default=None)
+    #: When the respondent's answers were erased; the row itself is the tombstone.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     invitation: Mapped[Invitation] = relationship(back_populates="respondent")
 
@@ -160,8 +173,31 @@ class Answer(Base):
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class Deletion(Base):
+    """One erasure: which respondent, why, through which channel, how many answers.
+
+    Never holds any answer, page time or language of the erased response.
+    """
+
+    __tablename__ = "deletions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id"), index=True)
+    invitation_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    respondent_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    reason: Mapped[str] = mapped_column(String(30))
+    channel: Mapped[str] = mapped_column(String(30))
+    actor: Mapped[str | None] = mapped_column(String(200), default=None)
+    n_answers: Mapped[int] = mapped_column(Integer)
+    n_pages: Mapped[int] = mapped_column(Integer)
+    deleted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 def _refuse_change(mapper, connection, target) -> None:  # noqa: ANN001
-    raise RuntimeError("The answer log is append-only: answers are never updated or deleted.")
+    raise RuntimeError(
+        "The answer log is append-only: answers are never updated, and deleted only by an "
+        "erasure (instruments.store.rights.erase_respondent)."
+    )
 
 
 event.listen(Answer, "before_update", _refuse_change)

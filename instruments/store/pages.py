@@ -51,6 +51,8 @@ class FieldSpec:
     required: bool = False
     max_length: int = MAX_TEXT_LENGTH
     randomize: bool = False
+    #: The scale block the item is shuffled in (items never move between blocks).
+    block: str | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,7 @@ def build_pages(instrument: Any) -> tuple[PageSpec, ...]:
                         codes=codes,
                         required=bool(getattr(item, "required", False)),
                         randomize=True,
+                        block=str(scale.id),
                     )
                 )
         for check_ref in getattr(section, "attention_checks", None) or ():
@@ -150,6 +153,7 @@ def build_pages(instrument: Any) -> tuple[PageSpec, ...]:
                     codes=_codes(check.response.values),
                     required=bool(getattr(check, "required", False)),
                     randomize=True,
+                    block=_check_block(check, fields),
                 )
             )
         for q_ref in getattr(section, "questions", None) or ():
@@ -179,20 +183,38 @@ def build_pages(instrument: Any) -> tuple[PageSpec, ...]:
     return tuple(pages)
 
 
+def _check_block(check: Any, fields: list[FieldSpec]) -> str | None:
+    """The block an attention check is shuffled in: that of the item it follows, else
+    the last block on the page (a check looks like one more statement of a block)."""
+    after = getattr(check, "after", None)
+    for f in fields:
+        if after is not None and f.id == after:
+            return f.block
+    blocks = [f.block for f in fields if f.block is not None]
+    return blocks[-1] if blocks else None
+
+
 def shown_order(page: PageSpec, seed: int) -> tuple[str, ...]:
     """Return the order in which a respondent sees the fields of ``page``.
 
-    Scale items and attention checks (``randomize``) are shuffled among their own
-    slots with a generator seeded by the respondent's seed and the page id, so a
-    reload shows the same order; questions keep their place.
+    Scale items and attention checks (``randomize``) are shuffled within their
+    scale block, with a generator seeded by the respondent's seed and the page id,
+    so a reload shows the same order; blocks keep the instrument's order (one
+    response scale per block, e.g. first the firm's own dependence, then the
+    partner's) and questions keep their place.
     """
-    movable = [i for i, f in enumerate(page.fields) if f.randomize]
-    ids = [f.id for f in page.fields]
-    shuffled = [ids[i] for i in movable]
-    random.Random(f"{seed}:{page.id}").shuffle(shuffled)
-    for slot, item_id in zip(movable, shuffled, strict=True):
-        ids[slot] = item_id
-    return tuple(ids)
+    rng = random.Random(f"{seed}:{page.id}")
+    out: list[str] = []
+    placed: set[str | None] = set()
+    for f in page.fields:
+        if not f.randomize:
+            out.append(f.id)
+        elif f.block not in placed:
+            placed.add(f.block)
+            ids = [g.id for g in page.fields if g.randomize and g.block == f.block]
+            rng.shuffle(ids)
+            out.extend(ids)
+    return tuple(out)
 
 
 def _is_missing(value: Any) -> bool:

@@ -58,6 +58,8 @@ class RespondentState:
     n_pages: int
     seed: int
     answers: dict[str, Any] = field(default_factory=dict)
+    #: A preview response of the study lead (left out of exports and analyses).
+    is_test: bool = False
 
     @property
     def completed(self) -> bool:
@@ -261,13 +263,14 @@ class ResponseStore:
             alliance_id=invitation.alliance_id,
             firm_role=invitation.firm_role,
             partner_name=invitation.partner_name,
-            language=invitation.language,
+            language=respondent.language or invitation.language,
             status=invitation.status,
             current_page=current,
             current_page_id=self.pages[current].id if current < n_pages else None,
             n_pages=n_pages,
             seed=respondent.seed,
             answers=latest,
+            is_test=bool(invitation.is_test),
         )
 
     def item_order(self, seed: int, page: str | int) -> tuple[str, ...]:
@@ -537,6 +540,7 @@ class ResponseStore:
         completed_only: bool = False,
         include_screened_out: bool = False,
         meta: bool = False,
+        include_test: bool = False,
     ) -> pd.DataFrame:
         """The latest answer per item per respondent, one row per respondent.
 
@@ -557,6 +561,10 @@ class ResponseStore:
             Keep respondents who were screened out (default: dropped).
         meta
             Add the fieldwork columns named above.
+        include_test
+            Keep the study lead's preview (test) responses (default: dropped).
+
+        Withdrawn respondents (answers erased) never appear.
         """
         import numpy as np
         import pandas as pd
@@ -572,6 +580,10 @@ class ResponseStore:
             ).all()
             keep = []
             for respondent, invitation, wave in rows:
+                if invitation.status == "withdrawn" or respondent.withdrawn_at is not None:
+                    continue
+                if invitation.is_test and not include_test:
+                    continue
                 if completed_only and invitation.status != "completed":
                     continue
                 if invitation.status == "screened_out" and not include_screened_out:
@@ -688,7 +700,7 @@ class ResponseStore:
                 .join(PageSubmission, Answer.submission_id == PageSubmission.id)
                 .join(Respondent, Answer.respondent_id == Respondent.id)
                 .join(Invitation, Respondent.invitation_id == Invitation.id)
-                .where(Invitation.study_id == st.id)
+                .where(Invitation.study_id == st.id, Invitation.is_test.is_(False))
                 .order_by(Answer.id)
             ).all()
         frame = pd.DataFrame.from_records([tuple(r) for r in rows], columns=columns)

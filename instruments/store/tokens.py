@@ -59,6 +59,11 @@ def check_usable(invitation: Invitation, now: datetime) -> None:
             "This invitation is closed: the survey ended for this respondent after the "
             "screening questions."
         )
+    if invitation.status == "withdrawn":
+        raise ResponseError(
+            "This invitation is closed: the respondent withdrew and all answers were deleted. "
+            "To take part after all, please ask the study lead for a new link."
+        )
     expired = invitation.status == "expired" or (
         invitation.expires_at is not None and invitation.expires_at <= now
     )

@@ -39,10 +39,14 @@ def render_admin(store: Any, *, study: str | None = None, base_url: str = "") ->
     if st.button("Log out"):
         ss.pop("admin.study", None)
         st.rerun()
-    dashboard, invite, exports, analysis = st.tabs(
-        ["Fieldwork", "Invitations", "Exports", "Analysis"])
+    dashboard, people, mail, invite, exports, analysis = st.tabs(
+        ["Fieldwork", "Respondents", "Contacts & mail", "Invitations", "Exports", "Analysis"])
     with dashboard:
         render_dashboard(store, logged_in)
+    with people:
+        render_respondents(store, logged_in)
+    with mail:
+        render_mail(store, logged_in, base_url)
     with invite:
         render_invitations(store, logged_in, base_url)
     with exports:
@@ -55,8 +59,12 @@ def render_admin(store: Any, *, study: str | None = None, base_url: str = "") ->
 
 def _render_login(store: Any, study: str | None) -> None:
     from instruments.fieldwork.auth import LoginThrottledError, verify_password
+    from instruments.fieldwork.cockpit import study_names
 
     ss = st.session_state
+    names = study_names(store)
+    if not study and len(names) == 1:
+        study = names[0]  # the only study: nothing to type
     with st.form("admin_login"):
         name = st.text_input("Study", value=study or "", key="admin.login_study")
         password = st.text_input("Password", type="password", key="admin.login_password")
@@ -80,6 +88,7 @@ def _render_login(store: Any, study: str | None) -> None:
 
 def render_dashboard(store: Any, study: str) -> None:
     """Fieldwork: status counts, completion and drop-off per page, times, checks, dyads."""
+    from instruments.fieldwork.cockpit import status_summary
     from instruments.fieldwork.invitations import (
         attention_failures,
         dyad_status,
@@ -89,16 +98,23 @@ def render_dashboard(store: Any, study: str) -> None:
     )
 
     summary = fieldwork_summary(store, study).iloc[0]
+    statuses = status_summary(store, study).set_index("status")
     cols = st.columns(4)
     cols[0].metric("Invitations", int(summary["n_invitations"]))
-    cols[1].metric("Started", int(summary["n_started"]))
+    cols[1].metric("Consented", int(statuses.loc["consented", "n"])
+                   + int(statuses.loc["completed", "n"]))  # fmt: skip
     cols[2].metric("Completed", int(summary["n_completed"]))
     median = summary["median_duration_sec"]
     cols[3].metric(
         "Median time", "–" if median != median else f"{median / 60:.1f} min"
     )  # NaN-safe
     st.subheader("Status")
-    st.dataframe(status_counts(store, study), hide_index=True)
+    st.dataframe(
+        statuses.reset_index()[["label", "n", "share"]], hide_index=True,
+        column_config={"label": "status", "share": st.column_config.NumberColumn(format="%.2f")},
+    )  # fmt: skip
+    with st.expander("Status per wave (invitation records)"):
+        st.dataframe(status_counts(store, study), hide_index=True)
     st.subheader("Completion and drop-off per page")
     progress = page_progress(store, study)
     if len(progress):
@@ -113,7 +129,9 @@ def render_dashboard(store: Any, study: str) -> None:
     st.subheader("Dyads")
     dyads = dyad_status(store, study)
     if len(dyads):
-        st.write(f"{int(dyads['both_completed'].sum())} of {len(dyads)} dyads complete.")
+        n_dyads = len(dyads)
+        st.write(f"{int(dyads['both_completed'].sum())} of {n_dyads} "
+                 f"dyad{'' if n_dyads == 1 else 's'} complete.")  # fmt: skip
         st.dataframe(dyads, hide_index=True)
     else:
         st.write("No dyad invitations yet.")
@@ -158,9 +176,12 @@ def render_invitations(store: Any, study: str, base_url: str) -> None:
             "link": [i.link(base_url) for i in issued],
         }
     )
+    from instruments.fieldwork.cockpit import plural
+
     st.success(
-        f"{len(issued)} invitation(s) created. Copy the links now: they are stored only as "
-        "hashes and cannot be shown again."
+        f"{plural(len(issued), 'invitation')} created. Copy the links now: they are stored "
+        "only as hashes and cannot be shown again (or import a contact list on the "
+        "'Contacts & mail' tab to have them e-mailed)."
     )
     st.dataframe(links, hide_index=True)
     st.code("\n".join(links["link"]), language=None)
@@ -207,3 +228,165 @@ def render_exports(store: Any, study: str) -> None:
             f"Download {label}", files[suffix], file_name=f"{study}{suffix}", mime=mime,
             key=f"admin.download{suffix}", on_click="ignore",
         )  # fmt: skip
+
+
+def respondent_quality(store: Any, study: str) -> Any:
+    """Quality flags per respondent (attention, straight-lining, speeder, missing), or ``None``
+    when there are no answers yet or the instrument lacks what the flags need."""
+    from analysis.study.quality import quality_flags
+
+    try:
+        wide = store.wide(study)
+        if not len(wide):
+            return None
+        flags = quality_flags(wide, store.instrument)
+    except AllianceSurveyError:
+        return None
+    keep = ["respondent_id", "attention_flag", "straightline_flag", "speeder_flag",
+            "missing_flag", "missing_share", "exclude_reason"]  # fmt: skip
+    return flags[[c for c in keep if c in flags.columns]]
+
+
+def respondents_frame(store: Any, study: str) -> Any:
+    """The per-respondent table of the cockpit joined with the quality flags."""
+    from instruments.fieldwork.cockpit import respondent_table
+
+    table = respondent_table(store, study)
+    flags = respondent_quality(store, study)
+    if flags is not None and "respondent_id" in flags.columns:
+        flags = flags.assign(respondent_id=flags["respondent_id"].astype("float64"))
+        table = table.merge(flags, on="respondent_id", how="left")
+    table = table.assign(page=[f"{p} of {n}" if p else "–"
+                               for p, n in zip(table["last_page"], table["n_pages"], strict=True)])
+    return table
+
+
+def render_respondents(store: Any, study: str) -> None:
+    """One row per invitation: status, last page, duration, mail state and quality flags."""
+    from instruments.fieldwork.cockpit import STATUS_LABELS, plural
+
+    table = respondents_frame(store, study)
+    if not len(table):
+        st.write("No invitations yet.")
+        return
+    choice = st.multiselect("Show", list(STATUS_LABELS), format_func=STATUS_LABELS.get,
+                            key="admin.respondent_filter")  # fmt: skip
+    shown = table[table["status"].isin(choice)] if choice else table
+    st.write(f"{plural(len(shown), 'invitation')} shown.")
+    columns = [c for c in ("invitation_id", "alliance_id", "firm_role", "partner_name", "name",
+                           "email", "status", "page", "last_page_id", "duration_min",
+                           "attention_flag", "straightline_flag", "speeder_flag", "missing_flag",
+                           "exclude_reason", "mails_sent", "opted_out", "last_activity_at")
+               if c in shown.columns]  # fmt: skip
+    st.dataframe(
+        shown[columns], hide_index=True,
+        column_config={"duration_min": st.column_config.NumberColumn("minutes", format="%.1f"),
+                       "page": "last page", "last_page_id": "last page id"},
+    )  # fmt: skip
+
+
+def render_mail(store: Any, study: str, base_url: str) -> None:
+    """Upload a contact list, keep the sender settings, send invitations and reminders."""
+    from instruments.fieldwork.cockpit import plural
+    from instruments.fieldwork.contacts import check_contacts, contacts_table, import_contacts
+    from instruments.fieldwork.mail import (
+        configure_mail,
+        mail_log,
+        mail_settings,
+        send_invitations,
+        send_reminders,
+    )
+
+    ss = st.session_state
+    st.subheader("Contact list")
+    st.caption("CSV with columns email, name, firm, partner, alliance_id, role (A/B), language; "
+               "two rows with the same alliance_id form a dyad.")  # fmt: skip
+    # A new uploader key after each import empties it, so the stored list is not re-checked
+    # against itself (its alliance ids are then in use).
+    upload = st.file_uploader("Contact list (CSV)", type=["csv"],
+                              key=f"admin.contacts_file.{ss.get('admin.uploads', 0)}")
+    if upload is not None:
+        data = upload.getvalue()
+        try:
+            problems = check_contacts(store, study, data)
+        except AllianceSurveyError as exc:
+            problems = [str(exc)]
+        if problems:
+            st.error(f"The contact list has {plural(len(problems), 'problem')}; "
+                     "nothing was stored. Correct the file and upload it again.")  # fmt: skip
+            st.markdown("\n".join(f"- {p}" for p in problems))
+        elif st.button("Import contacts", type="primary", key="admin.import_contacts"):
+            try:
+                done = import_contacts(store, study, data)
+            except AllianceSurveyError as exc:
+                st.error(str(exc))
+            else:
+                ss["admin.import_message"] = (
+                    f"{plural(len(done.contact_ids), 'contact')} imported: "
+                    f"{plural(done.n_dyads, 'dyad')}, "
+                    f"{plural(done.n_single, 'single invitation')}.")  # fmt: skip
+                ss["admin.uploads"] = ss.get("admin.uploads", 0) + 1
+                st.rerun()
+    if "admin.import_message" in ss:
+        st.success(ss.pop("admin.import_message"))
+    contacts = contacts_table(store, study)
+    if len(contacts):
+        st.dataframe(contacts.drop(columns=["contact_id"]), hide_index=True)
+
+    st.subheader("Sender")
+    try:
+        current = mail_settings(store, study)
+    except AllianceSurveyError:
+        current = None
+    with st.form("admin_mail_settings"):
+        smtp = st.text_input("SMTP server", value=str(current.server) if current else "",
+                             placeholder="smtp+starttls://user@smtp.example.org:587")
+        sender = st.text_input("From address", value=current.sender if current else "")
+        lead_name = st.text_input("Study lead", value=current.lead_name if current else "")
+        lead_email = st.text_input("Study lead's e-mail",
+                                   value=current.lead_email if current else "")
+        link_base = st.text_input("Survey address", value=current.base_url if current else base_url)
+        password_env = st.text_input(
+            "Environment variable with the SMTP password",
+            value=(current.password_env or "") if current else "",
+            help="The password itself is never stored; set this variable for the app process.",
+        )
+        rate = st.number_input("At most messages per minute", min_value=1, max_value=10_000,
+                               value=current.rate_per_minute if current else 60)
+        saved = st.form_submit_button("Save sender settings")
+    if saved:
+        try:
+            configure_mail(store, study, smtp=smtp, sender=sender, lead_name=lead_name,
+                           lead_email=lead_email, base_url=link_base,
+                           password_env=password_env.strip() or None,
+                           rate_per_minute=int(rate))  # fmt: skip
+        except AllianceSurveyError as exc:
+            st.error(str(exc))
+        else:
+            st.success("Sender settings saved.")
+
+    st.subheader("Send")
+    dry = st.checkbox("Dry run (list recipients, send nothing)", key="admin.mail_dry")
+    c1, c2, c3 = st.columns(3)
+    after = c1.number_input("Remind after days", min_value=0, value=7, key="admin.after_days")
+    most = c2.number_input("At most reminders", min_value=1, value=2, key="admin.max_rem")
+    run = None
+    try:
+        if c3.button("Send invitations", key="admin.send"):
+            run = send_invitations(store, study, dry_run=dry)
+        if c3.button("Send reminders", key="admin.remind"):
+            run = send_reminders(store, study, after_days=float(after), max_reminders=int(most),
+                                 dry_run=dry)  # fmt: skip
+    except AllianceSurveyError as exc:
+        st.error(str(exc))
+    if run is not None:
+        # Rerun so that the other tabs (drawn earlier in this run) show the new mail state.
+        ss["admin.mail_run"] = (run.summary(), bool(run.failed))
+        st.rerun()
+    if "admin.mail_run" in ss:
+        message, failed = ss.pop("admin.mail_run")
+        (st.warning if failed else st.success)(message)
+    log = mail_log(store, study)
+    if len(log):
+        st.subheader("Send log")
+        st.dataframe(log.drop(columns=["message_id"]), hide_index=True)

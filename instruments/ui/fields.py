@@ -64,6 +64,10 @@ class FieldView:
     max: float | None = None
     unit: str | None = None
     max_length: int | None = None
+    #: The scale block of a matrix item (one response scale per block).
+    block: str | None = None
+    #: Optional, but the respondent is asked once before leaving it empty (soft prompt).
+    request: bool = False
 
 
 def partner_label(partner_name: str | None) -> str:
@@ -92,6 +96,8 @@ def page_fields(
     """
     inst = store.instrument
     spec = store.page(page)
+    section = inst.section(spec.id)
+    page_request = bool(getattr(section, "request_response", False))
     by_id = {f.id: f for f in spec.fields}
     views = []
     for item_id in store.item_order(seed, spec.id):
@@ -118,6 +124,9 @@ def page_fields(
                 max=spec_field.max,
                 unit=unit.get(lang) if isinstance(unit, Mapping) else None,
                 max_length=spec_field.max_length if spec_field.kind == "text" else None,
+                block=spec_field.block,
+                request=not spec_field.required
+                and (page_request or bool(getattr(obj, "request_response", False))),
             )
         )
     return views
@@ -175,13 +184,40 @@ def respondent_problems(
     text too long, an unknown item) is shown with the store's explanation.
     """
     required_missing = {v.id for v in views if v.required and is_missing(answers.get(v.id))}
+    by_id = {v.id: v for v in views}
     out: dict[str, list[str]] = {}
     for key, messages in error.problems.items():
+        view = by_id.get(key)
         if key in required_missing:
             out[key] = [t("answer_required", lang)]
+        elif view is not None and view.kind in ("integer", "number"):
+            out[key] = [number_problem(view, answers.get(key), lang)]
         else:
             out[key] = [t("refused_value", lang, detail=m) for m in messages]
     return out
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def number_problem(view: FieldView, value: Any, lang: str) -> str:
+    """The message for a refused number, in the respondent's language."""
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return t("not_a_number", lang)
+    if view.min is not None and view.max is not None:
+        return t("out_of_range", lang, min=_num(view.min), max=_num(view.max))
+    return t("not_a_number", lang)
+
+
+def out_of_range(view: FieldView, value: Any) -> bool:
+    """Whether a typed number lies outside the question's range (checked before sending)."""
+    if is_missing(value) or view.kind not in ("integer", "number"):
+        return False
+    x = float(value)
+    return (view.min is not None and x < view.min) or (view.max is not None and x > view.max)
 
 
 def submit_answers(

@@ -2,8 +2,11 @@
 
 Everything the respondent answered lives in the response store; the session
 state holds only navigation (which page is on screen), the submission key and
-display time of the page on screen, unsent edits of a page left with *Back*,
-and messages.  A refresh, a new tab or a server restart therefore resumes from
+display time of the page on screen, unsent edits of a page left with *Back* or
+shown again in another language, and messages.  The language switch is a submit
+button of the page's form, so what was typed on the page travels with it; the
+chosen language is stored with the respondent.  The page number is kept in the
+address (``&p=3``), so the browser's Back and Forward move between pages.  A refresh, a new tab or a server restart therefore resumes from
 the store: :meth:`ResponseStore.start` gives the first unanswered page and the
 latest answers, which prefill the widgets.
 
@@ -23,6 +26,9 @@ from instruments.ui.fields import (
     FieldView,
     answer_value,
     escape_md,
+    is_missing,
+    number_problem,
+    out_of_range,
     page_fields,
     partner_label,
     section_intro,
@@ -31,41 +37,71 @@ from instruments.ui.fields import (
 )
 from instruments.ui.texts import LANGUAGE_NAMES, t
 
-#: Static style rules (no user text): on wider screens a rating row is one line of
-#: equal columns, each label centred under its circle (a labelled scale, not a
-#: wrapped list); on narrow screens the 7-point rows are listed vertically, so every
-#: anchor label stays readable at 390 px.
+#: Static style rules (no user text).  Desktop and tablet: a rating row is one line of
+#: equal columns, each label centred under its circle, and words are never broken
+#: inside (a column is at least as wide as its longest word).  Phones: a compact
+#: matrix, the 7 circles in one row numbered 1-7 with the anchors given once per
+#: scale block (the legend); the labels stay in the page for screen readers.
 PAGE_CSS = """
 <style>
-@media (min-width: 641px) {
+div[class*="st-key-w-"] label p, div[class*="st-key-w-"] label span {
+  word-break: normal !important; overflow-wrap: normal !important; hyphens: manual !important;
+}
+div[class*="st-key-w-"] div[role="radiogroup"][aria-orientation="horizontal"] {
+  display: grid; grid-auto-flow: column; grid-auto-columns: minmax(min-content, 1fr);
+  gap: 0.2rem; width: 100%;
+}
+div[class*="st-key-w-"] div[role="radiogroup"][aria-orientation="horizontal"] label {
+  display: flex !important; flex-direction: column !important; align-items: center !important;
+  text-align: center; margin: 0 !important; padding: 0.2rem 0.1rem; border-radius: 0.4rem;
+  gap: 0.2rem; min-width: 0;
+}
+div[class*="st-key-w-"] div[role="radiogroup"][aria-orientation="horizontal"] label:hover {
+  background: rgba(128, 128, 128, 0.08);
+}
+div[class*="st-key-w-"] div[role="radiogroup"][aria-orientation="horizontal"] label > div {
+  margin: 0 !important; padding: 0 !important;
+}
+div[class*="st-key-w-"] div[role="radiogroup"][aria-orientation="horizontal"] label p {
+  font-size: 0.8rem; line-height: 1.2;
+}
+div[class*="st-key-legend-"] { display: none; }
+@media (max-width: 640px) {
   div[class*="st-key-w-"] div[role="radiogroup"][aria-orientation="horizontal"] {
-    display: grid; grid-auto-flow: column; grid-auto-columns: minmax(0, 1fr);
-    gap: 0.25rem; width: 100%;
+    counter-reset: option; gap: 0;
   }
   div[class*="st-key-w-"] div[role="radiogroup"][aria-orientation="horizontal"] label {
-    display: flex !important; flex-direction: column !important; align-items: center !important;
-    text-align: center; margin: 0 !important; padding: 0.2rem 0.1rem; border-radius: 0.4rem;
-    gap: 0.2rem;
+    counter-increment: option; padding: 0.1rem 0;
   }
-  div[class*="st-key-w-"] div[role="radiogroup"][aria-orientation="horizontal"] label:hover {
-    background: rgba(128, 128, 128, 0.08);
+  div[class*="st-key-w-"] div[role="radiogroup"][aria-orientation="horizontal"] label::after {
+    content: counter(option); font-size: 0.8rem; line-height: 1;
   }
-  div[class*="st-key-w-"] div[role="radiogroup"][aria-orientation="horizontal"] label > div {
-    margin: 0 !important; padding: 0 !important;
+  div[class*="st-key-w-"] div[role="radiogroup"][aria-orientation="horizontal"] label
+  div[data-testid="stMarkdownContainer"] {
+    position: absolute !important; width: 1px; height: 1px; overflow: hidden;
+    clip: rect(0 0 0 0); white-space: nowrap;
   }
-  div[class*="st-key-w-"] div[role="radiogroup"][aria-orientation="horizontal"] label p {
-    font-size: 0.85rem; line-height: 1.2;
-  }
-}
-@media (max-width: 640px) {
-  div[class*="st-key-w-"] div[role="radiogroup"] {
-    flex-direction: column; align-items: flex-start; gap: 0.15rem;
-  }
+  div[class*="st-key-legend-"] { display: block; }
+  div[class*="st-key-w-"] { margin-bottom: -0.6rem; }
 }
 div[class*="st-key-w-"] label[data-testid="stWidgetLabel"] p { font-weight: 600; }
 div[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
+div[class*="st-key-survey-scroll"] { height: 0; overflow: hidden; margin: 0; }
 </style>
 """
+
+#: Brings a newly shown survey page to its top (Streamlit keeps the scroll position
+#: of the previous page otherwise, so the respondent would land next to "Next").
+_SCROLL_TOP = """<script>
+(function () {
+  const d = window.parent.document;
+  const top = () => {
+    for (const el of d.querySelectorAll('[data-testid="stMain"], [data-testid="stAppViewContainer"], section.main')) { el.scrollTo(0, 0); }
+    window.parent.scrollTo(0, 0);
+  };
+  top(); setTimeout(top, 150); setTimeout(top, 600);
+})();
+</script>"""
 
 
 def widget_key(page: str, item_id: str) -> str:
@@ -90,24 +126,6 @@ def _language(inst: Any, default: str) -> str:
     return ss["survey.language"]
 
 
-def _language_switch(inst: Any) -> str:
-    """The English/German switch; returns the chosen language."""
-    ss = st.session_state
-    current = ss["survey.language"]
-    if ss.get("survey.lang_widget") not in inst.languages:
-        ss["survey.lang_widget"] = current
-    choice = st.radio(
-        t("language", current),
-        list(inst.languages),
-        key="survey.lang_widget",
-        horizontal=True,
-        format_func=lambda code: LANGUAGE_NAMES.get(code, code),
-        label_visibility="collapsed",
-    )
-    ss["survey.language"] = choice
-    return choice
-
-
 def _notice_page(title: str, body: str, *, kind: str = "info") -> None:
     st.header(title)
     getattr(st, kind)(body)
@@ -122,6 +140,26 @@ def render_no_token(lang: str = "en") -> None:
 def _link_problem(message: str, lang: str) -> None:
     _notice_page(t("link_problem_title", lang), message, kind="error")
     st.write(t("link_problem_hint", lang))
+
+
+def _settings(store: Any, token: str) -> Any:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from instruments.store.rights import StudySettings, settings_for_token
+
+    try:
+        return settings_for_token(store, token)
+    except (ResponseError, SQLAlchemyError):
+        return StudySettings()
+
+
+def _render_thanks(store: Any, token: str, lang: str) -> None:
+    _notice_page(t("thanks_title", lang), t("thanks", lang), kind="success")
+    settings = _settings(store, token)
+    if settings.completion_code:
+        st.markdown(escape_md(t("completion_code", lang, code=settings.completion_code)))
+    if settings.redirect_url:
+        st.link_button(t("redirect", lang), settings.redirect_url)
 
 
 def render_survey(store: Any, token: str) -> None:
@@ -140,18 +178,21 @@ def render_survey(store: Any, token: str) -> None:
     ss = st.session_state
     _reset_for(token)
     inst = store.instrument
+    lang = ss.get("survey.language", "en")
+    if ss.get("survey.withdrawn") is not None:
+        _notice_page(t("withdrawn_title", lang),
+                     t("withdrawn", lang, n=ss["survey.withdrawn"]), kind="success")
+        return
     if ss.get("survey.finished"):
-        lang = ss.get("survey.language", "en")
-        _notice_page(t("thanks_title", lang), t("thanks", lang), kind="success")
+        _render_thanks(store, token, lang)
         return
     if ss.get("survey.screened_out"):
-        lang = ss.get("survey.language", "en")
         _notice_page(
             t("screened_out_title", lang), inst.screening.message[lang].strip(), kind="info"
         )
         return
     if ss.get("survey.closed"):
-        _link_problem(ss["survey.closed"], ss.get("survey.language", "en"))
+        _link_problem(ss["survey.closed"], lang)
         return
     try:
         state = store.start(token)
@@ -163,25 +204,37 @@ def render_survey(store: Any, token: str) -> None:
         st.caption(t("unavailable", "de"))
         return
 
-    _language(inst, state.language)
-    head, switch = st.columns([3, 2], vertical_alignment="center")
-    with switch:
-        lang = _language_switch(inst)
-    with head:
-        st.caption(escape_md(inst.title[lang]))
-
+    lang = _language(inst, state.language)
     if ss.get("survey.declined"):
         _render_declined(lang)
         return
-
-    view = ss.get("survey.view")
-    if view is None or view > state.current_page:
-        view = state.current_page
-        ss["survey.view"] = view
+    view = _navigate(state)
     if view >= state.n_pages:  # pragma: no cover - start() refuses completed invitations
-        _notice_page(t("thanks_title", lang), t("thanks", lang), kind="success")
+        _render_thanks(store, token, lang)
         return
     _render_page(store, token, state, view, lang)
+
+
+def _navigate(state: Any) -> int:
+    """The page to show: the session's, unless the address names another reachable page
+    (the browser's Back or Forward, or a refresh); then write it into the address."""
+    ss = st.session_state
+    view = ss.get("survey.view")
+    param = st.query_params.get("p")
+    if param is not None and param != ss.get("survey.url_page"):
+        try:
+            wanted = int(param) - 1
+        except ValueError:
+            wanted = -1
+        if 0 <= wanted <= state.current_page:
+            view = wanted
+    if view is None or view > state.current_page:
+        view = state.current_page
+    ss["survey.view"] = view
+    ss["survey.url_page"] = str(view + 1)
+    if st.query_params.get("p") != str(view + 1):
+        st.query_params["p"] = str(view + 1)
+    return view
 
 
 def _closed_invitation(store: Any, token: str, message: str) -> None:
@@ -193,20 +246,25 @@ def _closed_invitation(store: Any, token: str, message: str) -> None:
     except (ResponseError, SQLAlchemyError):  # unknown or never started: the store's reason
         state = None
     inst = store.instrument
-    if state is not None and state.status == "completed":
+    lang = None
+    if state is not None:
         lang = st.session_state.get("survey.language", state.language)
-        _notice_page(t("thanks_title", lang), t("thanks", lang), kind="success")
+        lang = lang if lang in inst.languages else inst.languages[0]
+    if state is not None and state.status == "completed":
+        _render_thanks(store, token, lang)
         st.caption(message)
         return
     if state is not None and state.status == "screened_out":
-        lang = state.language if state.language in inst.languages else inst.languages[0]
         _notice_page(t("screened_out_title", lang), inst.screening.message[lang].strip())
+        return
+    if state is not None and state.status == "withdrawn":
+        _notice_page(t("withdrawn_title", lang), t("withdrawn_link", lang))
         return
     if state is None:  # the respondent's language is unknown: add the German notice
         _link_problem(message, "en")
         st.caption(f"{t('link_problem_title', 'de')}. {t('link_problem_hint', 'de')}")
         return
-    _link_problem(message, state.language)
+    _link_problem(message, lang)
 
 
 def _render_declined(lang: str) -> None:
@@ -237,6 +295,34 @@ def _prefill(page: str, views: list[FieldView], stored: dict[str, Any]) -> None:
             ss[key] = widget_value(view, drafts.get(view.id, stored.get(view.id)))
 
 
+def _scroll_to_top(view: int) -> None:
+    """Show a newly opened page from its top (once per page change)."""
+    ss = st.session_state
+    if ss.get("survey.shown_view") != view:
+        ss["survey.shown_view"] = view
+        ss["survey.visits"] = ss.get("survey.visits", 0) + 1
+    with st.container(key="survey-scroll"):
+        # fixed script only; the comment makes each page change a new element
+        st.iframe(f"<!-- page {view}, visit {ss['survey.visits']} -->{_SCROLL_TOP}",
+                  height=1)  # fmt: skip
+
+
+def _privacy_notice(settings: Any, lang: str) -> str:
+    unset = t("privacy_unset", lang)
+    basis = (t(f"legal_basis_{settings.legal_basis}", lang) if settings.legal_basis else unset)
+    return t(
+        "privacy_notice", lang, controller=settings.controller or unset,
+        contact=settings.contact or unset, purpose=settings.purpose or unset,
+        legal_basis=basis, retention=settings.retention or unset,
+    )  # fmt: skip
+
+
+def _legend(view: FieldView, lang: str) -> str:
+    codes = list(view.options)
+    return t("scale_legend", lang, low=view.labels[codes[0]], high=view.labels[codes[-1]],
+             n=len(codes))  # fmt: skip
+
+
 def _render_page(store: Any, token: str, state: Any, view: int, lang: str) -> None:
     ss = st.session_state
     inst = store.instrument
@@ -247,49 +333,99 @@ def _render_page(store: Any, token: str, state: Any, view: int, lang: str) -> No
     )
     submission_key, shown_at = _page_key(spec.id)
     _prefill(spec.id, views, state.answers)
-
-    st.progress(view / state.n_pages, text=t("progress", lang, page=view + 1, n=state.n_pages))
-    st.subheader(escape_md(section.title[lang]))
+    _scroll_to_top(view)
     consent_page = spec.field(inst.consent.question) is not None
-    if consent_page:
-        text = inst.consent_text(lang, partner=partner_label(state.partner_name))
-        with st.container(border=True):
-            st.markdown(escape_md(text))
-        st.caption(t("saved_note", lang))
-    intro = section_intro(inst, spec.id, lang, state.partner_name)
-    if intro:
-        st.markdown(escape_md(intro))
-
+    soft = ss.get("survey.soft", {}).get(spec.id)
     problems = ss.get("survey.problems", {}).get(spec.id, {})
-    if ss.get("survey.save_error") == spec.id:
-        st.warning(t("save_failed", lang))
-    if problems:
-        st.error(t("page_problems", lang))
-        for message in problems.get("<page>", []):
-            st.error(message)
 
     with st.form(f"page_{spec.id}", border=False):
+        head, switch = st.columns([3, 2], vertical_alignment="center")
+        with head:
+            st.caption(escape_md(inst.title[lang]))
+        with switch, st.container(horizontal=True, horizontal_alignment="right"):
+            for code in inst.languages:
+                if code != lang:
+                    st.form_submit_button(
+                        LANGUAGE_NAMES.get(code, code), on_click=_on_language,
+                        args=(store, token, spec.id, views, code), type="tertiary",
+                    )  # fmt: skip
+        if state.is_test:
+            st.info(t("preview_banner", lang))
+        st.progress(view / state.n_pages,
+                    text=t("progress", lang, page=view + 1, n=state.n_pages))  # fmt: skip
+        st.subheader(escape_md(section.title[lang]))
+        if consent_page:
+            settings = _settings(store, token)
+            text = inst.consent_text(lang, partner=partner_label(state.partner_name),
+                                     contact=settings.contact)  # fmt: skip
+            with st.container(border=True):
+                st.markdown(escape_md(text))
+            with st.container(border=True, key="privacy-notice"):
+                st.markdown(f"**{escape_md(t('privacy_title', lang))}**")
+                st.markdown(escape_md(_privacy_notice(settings, lang)))
+            st.caption(t("saved_note", lang))
+        intro = section_intro(inst, spec.id, lang, state.partner_name)
+        if intro:
+            st.markdown(escape_md(intro))
+        if ss.get("survey.save_error") == spec.id:
+            st.warning(t("save_failed", lang))
+        if problems:
+            st.error(t("page_problems", lang))
+            for message in problems.get("<page>", []):
+                st.error(message)
+
+        block = None
         for field_view in views:
+            if field_view.matrix and field_view.block != block and field_view.options:
+                block = field_view.block
+                with st.container(key=f"legend-{block}"):
+                    st.caption(escape_md(_legend(field_view, lang)))
             _render_field(spec.id, field_view, lang, problems.get(field_view.id, []))
+            if soft and field_view.request and is_missing(
+                ss.get(widget_key(spec.id, field_view.id))
+            ):
+                st.caption(f"⚠ {t('not_answered', lang)}")
         args = (store, token, spec.id, submission_key, shown_at, views, lang)
         last = view == state.n_pages - 1
-        # One row, also on phones: Back on the left, Next on the right.
-        with st.container(horizontal=True, wrap=False, gap="medium"):
-            if view > 0:
+        if soft:
+            key = "soft_prompt_one" if soft == 1 else "soft_prompt"
+            with st.container(key="soft-prompt"):
+                st.warning(t(key, lang, n=soft))
+            with st.container(horizontal=True, wrap=False, gap="medium"):
+                st.form_submit_button(t("soft_answer", lang), on_click=_on_answer_more,
+                                      args=(spec.id,), width="stretch")  # fmt: skip
                 st.form_submit_button(
-                    t("back", lang), on_click=_on_back, args=(spec.id, view, views),
-                    width="stretch",
+                    t("soft_continue", lang), type="primary", on_click=_on_next,
+                    args=args, kwargs={"force": True}, width="stretch",
                 )  # fmt: skip
-            st.form_submit_button(
-                t("finish" if last else ("start" if consent_page else "next"), lang),
-                type="primary", on_click=_on_next, args=args, width="stretch",
-            )  # fmt: skip
+        else:
+            # One row, also on phones: Back on the left, Next on the right.
+            with st.container(horizontal=True, wrap=False, gap="medium"):
+                if view > 0:
+                    st.form_submit_button(
+                        t("back", lang), on_click=_on_back, args=(spec.id, view, views),
+                        width="stretch",
+                    )  # fmt: skip
+                st.form_submit_button(
+                    t("finish" if last else ("start" if consent_page else "next"), lang),
+                    type="primary", on_click=_on_next, args=args, width="stretch",
+                )  # fmt: skip
+    if state.current_page > 0:
+        with st.expander(t("withdraw_open", lang)):
+            st.write(t("withdraw_explain", lang))
+            st.button(t("withdraw_confirm", lang), on_click=_on_withdraw,
+                      args=(store, token, "withdrawn"), key="survey.withdraw")  # fmt: skip
 
 
 def _label(view: FieldView, lang: str) -> str:
     text = escape_md(view.text)
+    notes = []
     if view.unit:
-        text += f" ({escape_md(t('unit', lang, unit=view.unit))})"
+        notes.append(escape_md(t("unit", lang, unit=view.unit)))
+    if view.kind in ("integer", "number") and view.min is not None and view.max is not None:
+        notes.append(escape_md(t("range_hint", lang, min=f"{view.min:g}", max=f"{view.max:g}")))
+    if notes:
+        text += f" ({', '.join(notes)})"
     if view.required:
         text += " \\*"
     return text
@@ -309,24 +445,11 @@ def _render_field(page: str, view: FieldView, lang: str, problems: list[str]) ->
             format_func=lambda code: labels.get(code, str(code)),
         )
     elif view.kind == "integer":
-        st.number_input(
-            label,
-            min_value=int(view.min) if view.min is not None else None,
-            max_value=int(view.max) if view.max is not None else None,
-            step=1,
-            value=None,
-            key=key,
-        )
+        # No min/max on the widget: its refusal is only a red frame with a tooltip that a
+        # phone cannot show; the range is in the label and checked with a written message.
+        st.number_input(label, step=1, value=None, key=key)
     elif view.kind == "number":
-        st.number_input(
-            label,
-            min_value=float(view.min) if view.min is not None else None,
-            max_value=float(view.max) if view.max is not None else None,
-            step=0.5,
-            value=None,
-            format="%.1f",
-            key=key,
-        )
+        st.number_input(label, step=0.5, value=None, format="%.1f", key=key)
     else:
         st.text_area(
             label,
@@ -350,13 +473,53 @@ def _forget_widgets(page: str, views: list[FieldView]) -> None:
         ss.pop(widget_key(page, v.id), None)
 
 
+def _on_language(store: Any, token: str, page: str, views: list[FieldView], code: str) -> None:
+    """Show the page in another language with everything typed on it (and remember it)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from instruments.store.rights import set_language
+
+    ss = st.session_state
+    ss.setdefault("survey.drafts", {})[page] = _current_answers(page, views)
+    _forget_widgets(page, views)
+    ss["survey.language"] = code
+    ss.pop("survey.problems", None)  # messages were worded in the other language
+    try:
+        set_language(store, token, code)
+    except (ResponseError, SQLAlchemyError):
+        pass  # the page is shown in the new language; the store keeps the previous one
+
+
 def _on_back(page: str, index: int, views: list[FieldView]) -> None:
     """Keep this page's unsent answers as a draft and show the previous page."""
     ss = st.session_state
     ss.setdefault("survey.drafts", {})[page] = _current_answers(page, views)
     ss.get("survey.problems", {}).pop(page, None)
+    ss.get("survey.soft", {}).pop(page, None)
     ss.pop("survey.save_error", None)
     ss["survey.view"] = max(0, index - 1)
+
+
+def _on_answer_more(page: str) -> None:
+    st.session_state.get("survey.soft", {}).pop(page, None)
+
+
+def _on_withdraw(store: Any, token: str, reason: str) -> None:
+    """Erase every answer of this respondent and close the link."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from instruments.store.rights import withdraw
+
+    ss = st.session_state
+    try:
+        erased = withdraw(store, token, reason=reason, channel="link")
+    except (ResponseError, SQLAlchemyError):
+        ss["survey.save_error"] = ss.get("survey.view")
+        return
+    for key in list(ss.keys()):
+        if str(key).startswith("w:") or str(key) in ("survey.drafts", "survey.keys"):
+            del ss[key]
+    ss["survey.withdrawn"] = erased.n_answers
 
 
 def _on_next(
@@ -367,6 +530,8 @@ def _on_next(
     shown_at: Any,
     views: list[FieldView],
     lang: str,
+    *,
+    force: bool = False,
 ) -> None:
     """Submit the page on screen (callback of the Next button)."""
     from sqlalchemy.exc import SQLAlchemyError
@@ -374,17 +539,35 @@ def _on_next(
     ss = st.session_state
     inst = store.instrument
     answers = _current_answers(page, views)
+    problems = ss.setdefault("survey.problems", {})
     consent_q = inst.consent.question
     if consent_q in answers and answers[consent_q] is not None:
         if int(answers[consent_q]) != int(inst.consent.accept_value):
-            ss["survey.declined"] = True  # nothing is stored without consent
             _forget_widgets(page, views)
+            try:
+                stored = store.state(token).current_page > 0
+            except (ResponseError, SQLAlchemyError):
+                stored = True  # when in doubt, erase
+            if stored:  # consent taken back after answering: delete what was given
+                _on_withdraw(store, token, "declined")
+            else:
+                ss["survey.declined"] = True  # nothing of this respondent is stored
             return
+    ranges = {v.id: [number_problem(v, answers[v.id], lang)] for v in views
+              if out_of_range(v, answers[v.id])}  # fmt: skip
+    if ranges:
+        problems[page] = ranges
+        return
+    missing = [v for v in views if v.request and is_missing(answers.get(v.id))]
+    if missing and not force:
+        ss.setdefault("survey.soft", {})[page] = len(missing)
+        problems.pop(page, None)
+        return
+    ss.get("survey.soft", {}).pop(page, None)
     outcome = submit_answers(
         store, token, page, answers, submission_key=submission_key, shown_at=shown_at,
         views=views, lang=lang,
     )  # fmt: skip
-    problems = ss.setdefault("survey.problems", {})
     if outcome.status == "invalid":
         problems[page] = outcome.problems
         ss.pop("survey.save_error", None)

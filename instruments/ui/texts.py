@@ -72,11 +72,109 @@ _TEXTS: dict[str, dict[str, str]] = {
     },
     "declined_title": {"en": "You have declined to take part", "de": "Sie nehmen nicht teil"},
     "declined": {
-        "en": "Thank you for considering the survey. No answers have been stored. If you change "
-        "your mind, you can go back and give your consent.",
+        "en": "Thank you for considering the survey. No answers of yours have been stored. If you "
+        "change your mind, you can go back and give your consent.",
         "de": "Vielen Dank, dass Sie die Befragung in Betracht gezogen haben. Es wurden keine "
         "Antworten gespeichert. Wenn Sie es sich anders überlegen, können Sie zurückgehen und "
         "Ihre Einwilligung geben.",
+    },
+    "withdrawn_title": {
+        "en": "You have withdrawn from the survey",
+        "de": "Sie haben Ihre Teilnahme widerrufen",
+    },
+    "withdrawn": {
+        "en": "All {n} answers you gave have been deleted, together with the times spent on "
+        "each page; they will not appear in any data set, analysis or report. Your personal "
+        "link is now closed. Only a record that a deletion took place is kept. If you want to "
+        "take part after all, please ask the study lead for a new link.",
+        "de": "Alle {n} Antworten, die Sie gegeben haben, wurden gelöscht, ebenso die auf jeder "
+        "Seite verbrachte Zeit; sie erscheinen in keinem Datensatz, keiner Auswertung und "
+        "keinem Bericht. Ihr persönlicher Link ist nun geschlossen. Aufbewahrt wird nur ein "
+        "Vermerk, dass eine Löschung stattgefunden hat. Wenn Sie doch teilnehmen möchten, "
+        "bitten Sie die Studienleitung um einen neuen Link.",
+    },
+    "withdrawn_link": {
+        "en": "You withdrew from this survey and all your answers were deleted, so this link is "
+        "closed. If you want to take part after all, please ask the study lead for a new link.",
+        "de": "Sie haben Ihre Teilnahme widerrufen und alle Ihre Antworten wurden gelöscht; "
+        "dieser Link ist daher geschlossen. Wenn Sie doch teilnehmen möchten, bitten Sie die "
+        "Studienleitung um einen neuen Link.",
+    },
+    "withdraw_open": {
+        "en": "Withdraw and delete my answers",
+        "de": "Teilnahme widerrufen und Antworten löschen",
+    },
+    "withdraw_explain": {
+        "en": "This deletes every answer you have given in this survey and closes your link. "
+        "It cannot be undone.",
+        "de": "Damit werden alle Antworten gelöscht, die Sie in dieser Befragung gegeben haben, "
+        "und Ihr Link wird geschlossen. Dies kann nicht rückgängig gemacht werden.",
+    },
+    "withdraw_confirm": {
+        "en": "Yes, delete all my answers",
+        "de": "Ja, alle meine Antworten löschen",
+    },
+    "switch_language": {"en": "Deutsch", "de": "English"},
+    "soft_prompt": {
+        "en": "You left {n} statements unanswered. Continue anyway?",
+        "de": "Sie haben {n} Aussagen nicht beantwortet. Trotzdem fortfahren?",
+    },
+    "soft_prompt_one": {
+        "en": "You left 1 statement unanswered. Continue anyway?",
+        "de": "Sie haben 1 Aussage nicht beantwortet. Trotzdem fortfahren?",
+    },
+    "soft_answer": {"en": "Answer them", "de": "Jetzt beantworten"},
+    "soft_continue": {"en": "Continue anyway", "de": "Trotzdem weiter"},
+    "not_answered": {"en": "Not answered yet.", "de": "Noch nicht beantwortet."},
+    "out_of_range": {
+        "en": "Please enter a number from {min} to {max}.",
+        "de": "Bitte geben Sie eine Zahl von {min} bis {max} ein.",
+    },
+    "range_hint": {"en": "from {min} to {max}", "de": "von {min} bis {max}"},
+    "not_a_number": {
+        "en": "Please enter a number, e.g. 2 or 1.5.",
+        "de": "Bitte geben Sie eine Zahl ein, z. B. 2 oder 1,5.",
+    },
+    "scale_legend": {"en": "1 = {low} … {n} = {high}", "de": "1 = {low} … {n} = {high}"},
+    "privacy_title": {"en": "Data protection", "de": "Datenschutz"},
+    "privacy_notice": {
+        "en": "Controller: {controller}\n\nContact for questions and for withdrawing: "
+        "{contact}\n\nPurpose: {purpose}\n\nLegal basis: {legal_basis}\n\nRetention: "
+        "{retention}\n\nYou have the right to access, correct and delete your data, to "
+        "restrict its processing, and to lodge a complaint with a data protection supervisory "
+        "authority.",
+        "de": "Verantwortlich: {controller}\n\nKontakt für Fragen und für den Widerruf: "
+        "{contact}\n\nZweck: {purpose}\n\nRechtsgrundlage: {legal_basis}\n\n"
+        "Speicherdauer: {retention}\n\nSie haben das Recht auf Auskunft, Berichtigung und "
+        "Löschung Ihrer Daten, auf Einschränkung der Verarbeitung sowie auf Beschwerde bei "
+        "einer Datenschutz-Aufsichtsbehörde.",
+    },
+    "privacy_unset": {"en": "not stated by the study lead yet", "de": "von der Studienleitung "
+                      "noch nicht angegeben"},
+    "legal_basis_consent": {
+        "en": "your consent (Art. 6(1)(a) GDPR)",
+        "de": "Ihre Einwilligung (Art. 6 Abs. 1 lit. a DSGVO)",
+    },
+    "legal_basis_public_interest": {
+        "en": "a task in the public interest: scientific research (Art. 6(1)(e) GDPR)",
+        "de": "Aufgabe im öffentlichen Interesse: wissenschaftliche Forschung (Art. 6 Abs. 1 "
+        "lit. e DSGVO)",
+    },
+    "legal_basis_legitimate_interest": {
+        "en": "legitimate interests in research (Art. 6(1)(f) GDPR)",
+        "de": "berechtigte Interessen an der Forschung (Art. 6 Abs. 1 lit. f DSGVO)",
+    },
+    "completion_code": {
+        "en": "Your completion code: {code}",
+        "de": "Ihr Abschlusscode: {code}",
+    },
+    "redirect": {"en": "Return to the panel", "de": "Zurück zum Panel"},
+    "preview_banner": {
+        "en": "Preview: this is a test response. It is kept out of exports, analyses and "
+        "response rates and can be deleted on the study page.",
+        "de": "Vorschau: Dies ist eine Testantwort. Sie wird nicht exportiert, nicht "
+        "ausgewertet, nicht in Rücklaufquoten gezählt und kann auf der Studienseite gelöscht "
+        "werden.",
     },
     "back_to_consent": {"en": "Back to the consent page", "de": "Zurück zur Einwilligung"},
     "screened_out_title": {"en": "Thank you", "de": "Vielen Dank"},

@@ -197,7 +197,8 @@ def test_fieldwork_statistics(store: ResponseStore, study: str) -> None:
             )  # fmt: skip
     store.start(tokens[4])
     counts = status_counts(store, study).set_index("status")["n"].to_dict()
-    assert counts == {"invited": 1, "started": 2, "completed": 3, "screened_out": 0, "expired": 0}
+    assert counts == {"invited": 1, "started": 2, "completed": 3, "screened_out": 0, "expired": 0,
+                      "withdrawn": 0}
     progress = page_progress(store, study).set_index("page")
     assert progress["n_submitted"].tolist() == [4, 4, 3, 3]
     assert progress["n_reached"].tolist() == [5, 4, 4, 3]

@@ -14,6 +14,10 @@ from typing import Any
 
 from instruments.ui.fields import FieldView, page_fields
 from instruments.ui.respondent import widget_key
+from instruments.ui.texts import t
+
+#: The soft prompt's "continue anyway" button in every language.
+SOFT_CONTINUE = {t("soft_continue", lang) for lang in ("en", "de")}
 
 
 def plan_answers(
@@ -110,8 +114,11 @@ def walk_apptest(
         if not any(w.key and w.key.startswith(f"w:{spec.id}:") for w in _all_widgets(at)):
             continue  # already answered earlier (resumed session)
         fill_page(at, spec.id, plan[spec.id])
-        label = [b.label for b in at.button][-1]
+        label = [b.label for b in at.button if b.key != "survey.withdraw"][-1]
         click(at, label)
+        soft = [b.label for b in at.button if b.label in SOFT_CONTINUE]
+        if soft:  # the bot leaves some optional statements empty on purpose
+            click(at, soft[0])
         if at.exception:
             raise AssertionError(f"App raised on page {spec.id}: {at.exception}")
         done.append(spec.id)

@@ -25,6 +25,13 @@ def open_app(token: str | None = None, **params: str) -> AppTest:
     return at
 
 
+def go_next(at: AppTest) -> None:
+    """Press Next; confirm the soft prompt when statements were left empty on purpose."""
+    click(at, "Next")
+    if any(b.label == "Continue anyway" for b in at.button):
+        click(at, "Continue anyway")
+
+
 def texts(at: AppTest) -> str:
     parts = [e.value for e in (*at.title, *at.header, *at.subheader, *at.markdown, *at.error, *at.info,
                                *at.warning, *at.success, *at.caption)]  # fmt: skip
@@ -102,7 +109,7 @@ def test_screening_out(store, invite) -> None:
     click(at, "Start the survey")
     low = store.instrument.screening.screen_out_below - 1
     at.radio(key="w:screening:informant_knowledge").set_value(low)
-    click(at, "Next")
+    go_next(at)
     assert "know the alliance well" in texts(at)
     assert store.state(token).status == "screened_out"
     again = open_app(token)  # a new visit shows the screening message again, nothing to answer
@@ -120,7 +127,7 @@ def test_required_item_missing_shows_message_and_keeps_answers(store, invite) ->
     partial["alliance_form"] = None
     partial["n_partners"] = None
     fill_page(at, "alliance", partial)
-    click(at, "Next")
+    go_next(at)
     assert current_page(at) == "alliance"
     messages = [e.value for e in at.error]
     assert messages.count("Please answer this question.") == 2
@@ -129,7 +136,7 @@ def test_required_item_missing_shows_message_and_keeps_answers(store, invite) ->
     assert page_widgets(at, "alliance")["alliance_stage"] == plan["alliance"]["alliance_stage"]
     assert "alliance_stage" not in stored(store, token)
     fill_page(at, "alliance", plan["alliance"])
-    click(at, "Next")
+    go_next(at)
     assert current_page(at) == "learning"
     assert not at.error
 
@@ -182,7 +189,7 @@ def test_back_and_next_keep_answers(store, invite) -> None:
     first = next(k for k, v in plan["learning"].items() if v is not None and k != "attn_1")
     new_value = 1 if plan["learning"][first] != 1 else 2
     at.radio(key=f"w:learning:{first}").set_value(new_value)
-    click(at, "Next")
+    go_next(at)
     assert current_page(at) == "dependence"
     assert stored(store, token)[first] == new_value
     # The unsent answers of the page left with Back are still there.
@@ -201,7 +208,7 @@ def test_resume_in_new_session(store, invite) -> None:
     assert "Page 6 of" in again.get("progress")[0].proto.text
     click(again, "Back")
     assert page_widgets(again, store.pages[4].id) == plan[store.pages[4].id]
-    click(again, "Next")
+    go_next(again)
     done = walk_apptest(again, store, plan)
     assert done == [p.id for p in store.pages[5:]]
     assert store.state(token).completed
@@ -214,7 +221,7 @@ def test_german_invitation_and_language_switch(store, invite) -> None:
     assert "Information und Einwilligung" in body
     assert "Gamma AG" in body
     assert at.radio(key="w:consent:consent").options == ["Ja", "Nein"]
-    at.radio(key="survey.lang_widget").set_value("en").run()
+    click(at, "English")
     assert at.radio(key="w:consent:consent").options == ["Yes", "No"]
     assert "Information and consent" in texts(at)
     # the page answered after the switch is stored with the language it was shown in
@@ -229,6 +236,75 @@ def test_german_invitation_and_language_switch(store, invite) -> None:
     with store.session() as s:
         langs = s.execute(select(PageSubmission.page, PageSubmission.language)).all()
     assert [tuple(r) for r in langs] == [("consent", "en")]
+    assert store.state(token).language == "en"  # the choice is kept for refresh and resume
+    assert "Information and consent" not in texts(open_app(token))  # on page 2 now, in English
+    assert open_app(token).get("progress")[0].proto.text.startswith("Page 2 of")
+
+
+def test_language_switch_keeps_typed_answers_and_soft_prompt(store, invite) -> None:
+    token = invite(partner="Delta SE")
+    at = open_app(token)
+    plan = plan_answers(store, seed=store.state(token).seed, rng_seed=4, skip_optional=False)
+    walk_apptest(at, store, plan, stop_after=3)
+    assert current_page(at) == "learning"
+    typed = {k: v for j, (k, v) in enumerate(plan["learning"].items()) if j % 2 == 0}
+    fill_page(at, "learning", typed)
+    click(at, "Deutsch")  # a submit button of the page's form: the typed answers travel along
+    assert "Zusammenarbeiten und gemeinsam lernen" in texts(at)
+    shown = page_widgets(at, "learning")
+    assert {k: shown[k] for k in typed} == typed
+    assert store.state(token).language == "de"
+    assert not set(typed) & set(stored(store, token))  # nothing of the page was submitted
+    # Next with 8 statements empty: the soft prompt, in German, with both choices
+    click(at, "Weiter")
+    n_empty = len(plan["learning"]) - len(typed)
+    assert any(f"Sie haben {n_empty} Aussagen nicht beantwortet" in w.value for w in at.warning)
+    click(at, "Jetzt beantworten")
+    assert current_page(at) == "learning" and not at.warning
+    click(at, "Weiter")
+    click(at, "Trotzdem weiter")
+    assert current_page(at) == "dependence"
+
+
+def test_out_of_range_number_gets_a_written_message(store, invite) -> None:
+    token = invite(language="de")
+    at = open_app(token)
+    plan = plan_answers(store, seed=store.state(token).seed, rng_seed=8)
+    walk_apptest(at, store, plan, stop_after=2)
+    fill_page(at, "alliance", {**plan["alliance"], "n_partners": 500})
+    click(at, "Weiter")
+    assert current_page(at) == "alliance"
+    assert "Bitte geben Sie eine Zahl von 2 bis 50 ein." in [e.value for e in at.error]
+    assert "n_partners" not in stored(store, token)
+
+
+@pytest.mark.parametrize("how", ["withdraw", "decline"])
+def test_withdrawal_deletes_the_answers(store, invite, how) -> None:
+    from instruments.store.rights import deletion_log
+
+    token = invite()
+    at = open_app(token)
+    plan = plan_answers(store, seed=store.state(token).seed, rng_seed=9)
+    walk_apptest(at, store, plan, stop_after=3)
+    n_given = len(stored(store, token))
+    assert n_given > 5
+    if how == "withdraw":
+        click(at, "Yes, delete all my answers")
+    else:  # back to the consent page, and now "No"
+        for _ in range(3):
+            click(at, "Back")
+        at.radio(key="w:consent:consent").set_value(0)
+        click(at, "Start the survey")
+    body = texts(at)
+    assert f"All {n_given} answers you gave have been deleted" in body
+    assert "No answers" not in body
+    assert store.state(token).answers == {}
+    assert store.state(token).status == "withdrawn"
+    assert store.wide(STUDY).empty
+    log = deletion_log(store, STUDY)
+    assert log["reason"].tolist() == ["withdrawn" if how == "withdraw" else "declined"]
+    assert log["n_answers"].tolist() == [n_given]
+    assert "withdrew" in texts(open_app(token)).lower()  # the link says what happened
 
 
 def test_lost_database_connection_keeps_answers(store, invite, monkeypatch) -> None:
@@ -245,12 +321,12 @@ def test_lost_database_connection_keeps_answers(store, invite, monkeypatch) -> N
 
     real = ResponseStore.submit_page
     monkeypatch.setattr(ResponseStore, "submit_page", broken)
-    click(at, "Next")
+    go_next(at)
     assert any("could not be saved" in w.value for w in at.warning)
     assert current_page(at) == "alliance"
     assert page_widgets(at, "alliance") == plan["alliance"]
     monkeypatch.setattr(ResponseStore, "submit_page", real)
-    click(at, "Next")
+    go_next(at)
     assert current_page(at) == "learning"
     assert not at.warning
     assert stored(store, token)["alliance_stage"] == plan["alliance"]["alliance_stage"]
@@ -287,7 +363,7 @@ def test_admin_password_wrong_then_right(store) -> None:
     click(at, "Log in")
     assert not at.exception
     assert "Study: uitest" in texts(at)
-    assert [m.label for m in at.metric][:3] == ["Invitations", "Started", "Completed"]
+    assert [m.label for m in at.metric][:3] == ["Invitations", "Consented", "Completed"]
 
 
 def test_admin_throttling_message(store) -> None:
@@ -313,7 +389,7 @@ def test_admin_dashboard_invitations_and_exports(store, invite) -> None:
     at.text_input(key="admin.login_password").input(PASSWORD)
     click(at, "Log in")
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Invitations"] == "1" and metrics["Started"] == "1"
+    assert metrics["Invitations"] == "1" and metrics["Consented"] == "1"
     at.radio(key="admin.kind").set_value("dyad")
     click(at, "Create invitations")
     links = [c.value for c in at.code][-1].splitlines()

@@ -1,0 +1,57 @@
+"""``alliance-survey delete``: erase one respondent's answers (a request by e-mail or
+letter under GDPR Art. 17), or all preview responses of a study."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``delete`` sub-command."""
+    parser = subparsers.add_parser(
+        "delete",
+        help="erase a respondent's answers (withdrawal by e-mail) or the preview responses",
+        description=(
+            "Erase every answer and page record of one invitation (--token) and close its "
+            "link, or of all preview (test) responses (--test-responses).  The respondent "
+            "disappears from the wide data, exports and analyses; the audit log keeps who "
+            "asked, when and how many answers were erased, never the answers."
+        ),
+    )
+    parser.add_argument("--study", required=True, metavar="NAME", help="study name")
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("--token", metavar="TOKEN",
+                      help="the respondent's invitation token (the code after ?t= in the link)")
+    what.add_argument("--test-responses", action="store_true",
+                      help="erase every preview response of the study")  # fmt: skip
+    parser.add_argument("--note", metavar="TEXT",
+                        help="who asked and how, for the audit log (no personal answers)")
+    parser.add_argument("--db", metavar="URL",
+                        help="database URL (default: $ALLIANCE_SURVEY_DB or "
+                        "sqlite:///data/alliance_survey.sqlite)")  # fmt: skip
+    parser.set_defaults(func=handler)
+
+
+def handler(args: argparse.Namespace) -> int:
+    """Erase and report the counts."""
+    from instruments.store import ResponseStore
+    from instruments.store.rights import delete_test_responses, withdraw
+
+    store = ResponseStore(args.db)
+    try:
+        if args.test_responses:
+            n = delete_test_responses(store, args.study, actor=args.note, channel="cli")
+            print(f"Study {args.study!r}: {n} preview response(s) deleted.", file=sys.stderr)
+            return 0
+        erased = withdraw(store, args.token, reason="request", channel="cli",
+                          actor=args.note, study=args.study)  # fmt: skip
+    finally:
+        store.dispose()
+    print(
+        f"Study {args.study!r}: invitation {erased.invitation_id} withdrawn; "
+        f"{erased.n_answers} answer(s) on {erased.n_pages} page(s) deleted. The link is closed; "
+        "the audit log records the deletion.",
+        file=sys.stderr,
+    )
+    return 0

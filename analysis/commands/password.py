@@ -1,0 +1,49 @@
+"""``alliance-survey password``: reset the study lead's password."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``password`` sub-command."""
+    parser = subparsers.add_parser(
+        "password",
+        help="reset the study lead's password",
+        description=(
+            "Set a new study-lead password for a study (a lost one cannot be recovered: "
+            "only its hash is stored).  A random password is generated and printed once, "
+            "or read from standard input with --stdin.  Failed-login locks are cleared."
+        ),
+    )
+    parser.add_argument("--study", required=True, metavar="NAME", help="study name")
+    parser.add_argument("--stdin", action="store_true",
+                        help="read the new password from standard input (at least 12 characters)")
+    parser.add_argument("--db", metavar="URL",
+                        help="database URL (default: $ALLIANCE_SURVEY_DB or "
+                        "sqlite:///data/alliance_survey.sqlite)")
+    parser.set_defaults(func=handler)
+
+
+def handler(args: argparse.Namespace) -> int:
+    """Replace the password and print it once (unless it was given on standard input)."""
+    from analysis.errors import DataError
+    from instruments.fieldwork.auth import set_password
+    from instruments.fieldwork.invitations import study_exists
+    from instruments.store import ResponseStore
+
+    given = sys.stdin.readline().rstrip("\r\n") if args.stdin else None
+    store = ResponseStore(args.db)
+    try:
+        if not study_exists(store, args.study):
+            raise DataError(f"There is no study {args.study!r} in this database.")
+        password = set_password(store, args.study, given, replace=True)
+    finally:
+        store.dispose()
+    if given is None:
+        print(f"New study-lead password for {args.study!r} (shown only now, keep it safe): "
+              f"{password}")
+    else:
+        print(f"The study-lead password for {args.study!r} was replaced.")
+    return 0

@@ -1,0 +1,102 @@
+"""``alliance-survey pls``: estimate a PLS path model (lavaan-like syntax) on a data file.
+
+JSON contract (``--json OUT|-``)::
+
+    {"n", "scheme", "consistent", "iterations", "converged", "missing": {...},
+     "estimates": [{kind, lhs, op, rhs, est[, se, t, ci_lower, ci_upper, bca_lower,
+                    bca_upper]}, ...],
+     "rsquared": [{construct, r2, adj_r2}], "reliability": [{construct, alpha, rho_c,
+     ave, rho_a}], "htmt": [{lhs, rhs, htmt}], "bootstrap": {"n_boot", "n_failed", "seed"}}
+
+NaN is written as ``null``; nothing is rounded.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``pls`` sub-command."""
+    parser = subparsers.add_parser(
+        "pls",
+        help="Estimate a PLS-SEM path model (lavaan-like syntax) on a data file.",
+        description=(
+            "Estimate a PLS path model: '=~' mode A (reflective), '<~' mode B (composite), "
+            "'~' paths, 'A:B' interactions. Prints paths, R^2 and reliability, or JSON with "
+            "--json. In R: seminr::estimate_pls(data, mm, sm)."
+        ),
+    )
+    parser.add_argument("data", help="data file (.csv, .parquet, .sav)")
+    parser.add_argument("--model", required=True, help="model file (or the syntax itself)")
+    parser.add_argument("--scheme", default="path", choices=["path", "factor", "centroid"],
+                        help="inner weighting scheme (default: path)")
+    parser.add_argument("--consistent", action="store_true",
+                        help="consistent PLS (PLSc) for '=~' blocks")
+    parser.add_argument("--missing", default="mean", choices=["mean", "listwise"],
+                        help="missing values: mean replacement (default) or listwise deletion")
+    parser.add_argument("--missing-value", type=float, default=None,
+                        help="a code that marks a missing value (e.g. -99)")
+    parser.add_argument("--bootstrap", type=int, default=0, metavar="N",
+                        help="bootstrap draws for standard errors and intervals")
+    parser.add_argument("--seed", type=int, default=None, help="random seed for the bootstrap")
+    parser.add_argument("--json", metavar="OUT", default=None,
+                        help="write the result as JSON to OUT ('-' for standard output)")
+    parser.set_defaults(func=handler)
+
+
+def handler(args: argparse.Namespace) -> int:
+    """Estimate the model and print a summary or JSON."""
+    from analysis.errors import DataError
+    from analysis.io import jsonable, write_json
+    from analysis.stats.pls import pls
+    from analysis.stats.pls import quality as q
+    from analysis.study.datafiles import read_data
+
+    if args.bootstrap < 0 or args.bootstrap == 1:
+        raise DataError("--bootstrap must be 0 (none) or at least 2 draws.")
+    model_path = Path(args.model)
+    model = model_path.read_text(encoding="utf-8") if model_path.is_file() else args.model
+    data = read_data(args.data)
+    res = pls(data, model, consistent=args.consistent, scheme=args.scheme,
+              missing=args.missing, missing_value=args.missing_value)
+    est = res.estimates()
+    boot = None
+    if args.bootstrap:
+        from analysis.stats.pls.bootstrap import bootstrap_pls
+
+        boot = bootstrap_pls(res, args.bootstrap, seed=args.seed)
+        est = boot.table
+    rel = q.reliability(res)
+    H = q.htmt(res)
+    out = {
+        "n": res.n, "scheme": res.settings.scheme, "consistent": res.settings.consistent,
+        "iterations": res.iterations, "converged": res.converged,
+        "missing": {"method": res.missing.method, "rows": res.missing.n_rows,
+                    "rows_used": res.missing.n_used,
+                    "cells_missing": res.missing.n_cells_missing,
+                    "note": res.missing.describe()},
+        "estimates": est.to_dict(orient="records"),
+        "rsquared": res.rsquared.rename_axis("construct").reset_index().to_dict(orient="records"),
+        "reliability": rel.reset_index().to_dict(orient="records"),
+        "htmt": [{"lhs": a, "rhs": b, "htmt": H.loc[a, b]} for i, a in enumerate(res.constructs)
+                 for b in res.constructs[:i]],
+    }
+    if boot is not None:
+        out["bootstrap"] = {"n_boot": boot.n_boot, "n_failed": boot.n_failed, "seed": boot.seed}
+    if args.json:
+        write_json(jsonable(out), args.json)
+        if args.json != "-":
+            print(f"Wrote {args.json}.")
+        return 0
+    print(res.summary())
+    if boot is not None:
+        paths = boot.table[boot.table.kind == "path"]
+        print(f"\nBootstrap ({boot.n_boot - boot.n_failed} draws): est, se, {boot.level:.0%} percentile CI")
+        for r in paths.itertuples():
+            print(f"  {r.rhs} -> {r.lhs}: {r.est: .4f} {r.se: .4f} [{r.ci_lower: .4f}, {r.ci_upper: .4f}]")
+    print("\nReliability (alpha, rho_C, AVE, rho_A):")
+    for c, r in rel.iterrows():
+        print(f"  {c}: {r.alpha:.4f} {r.rho_c:.4f} {r.ave:.4f} {r.rho_a:.4f}")
+    return 0

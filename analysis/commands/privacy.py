@@ -1,0 +1,60 @@
+"""``alliance-survey privacy``: show or set a study's privacy notice (controller, contact,
+purpose, legal basis, retention; GDPR Art. 13) and its completion code / redirect URL."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+_FIELDS = ("controller", "contact", "purpose", "legal_basis", "retention",
+           "completion_code", "redirect_url")  # fmt: skip
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``privacy`` sub-command."""
+    parser = subparsers.add_parser(
+        "privacy",
+        help="show or set a study's privacy notice and completion settings",
+        description=(
+            "Without options, print the study's settings.  Each option sets one item "
+            "(an empty value clears it); the consent page shows the privacy notice."
+        ),
+    )
+    parser.add_argument("--study", required=True, metavar="NAME", help="study name")
+    parser.add_argument("--controller", help="the data controller (institution, address)")
+    parser.add_argument("--contact", help="how respondents reach the study lead (e-mail)")
+    parser.add_argument("--purpose", help="the purpose of the processing")
+    parser.add_argument("--legal-basis", dest="legal_basis",
+                        choices=["consent", "public_interest", "legitimate_interest", ""],
+                        help="legal basis under GDPR Art. 6(1)")  # fmt: skip
+    parser.add_argument("--retention", help="how long the answers are kept")
+    parser.add_argument("--completion-code", dest="completion_code",
+                        help="code shown on the thank-you page (panel providers)")
+    parser.add_argument("--redirect-url", dest="redirect_url",
+                        help="https:// address offered on the thank-you page")
+    parser.add_argument("--db", metavar="URL",
+                        help="database URL (default: $ALLIANCE_SURVEY_DB or "
+                        "sqlite:///data/alliance_survey.sqlite)")  # fmt: skip
+    parser.set_defaults(func=handler)
+
+
+def handler(args: argparse.Namespace) -> int:
+    """Set the given items, then print all of them."""
+    from dataclasses import asdict
+
+    from instruments.store import ResponseStore
+    from instruments.store.rights import get_settings, set_settings
+
+    store = ResponseStore(args.db)
+    try:
+        values = {f: getattr(args, f) for f in _FIELDS if getattr(args, f) is not None}
+        settings = (set_settings(store, args.study, **values) if values
+                    else get_settings(store, args.study))  # fmt: skip
+    finally:
+        store.dispose()
+    for key, value in asdict(settings).items():
+        print(f"{key}: {value if value is not None else '(not set)'}")
+    if not settings.privacy_complete:
+        print("The privacy notice is incomplete: the consent page says which items are "
+              "missing.", file=sys.stderr)  # fmt: skip
+    return 0

@@ -1,0 +1,224 @@
+"""From syntax to a compiled model (lavaan's steps parse -> table -> model), and
+lavaan's independence (baseline) model.
+
+# In R: lavaan::lavaanify(model, ...); lavaan:::lav_partable_independence(fit)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis.errors import DataError, ModelSpecificationError
+
+from .model import CompiledModel, build_specs
+from .partable import build_partable, check_variables
+from .samplestats import group_label_column
+from .syntax import parse_model
+
+_MISSING_ALIASES = {"listwise": "listwise", "ml": "ml", "fiml": "ml", "direct": "ml",
+                    "pairwise": "pairwise"}
+
+
+def _group_labels(data: pd.DataFrame, group: str | None) -> list[str]:
+    if group is None:
+        return [""]
+    if group not in data.columns:
+        raise DataError(f"The group= column {group!r} is not in data=.")
+    vals = group_label_column(data[group]).dropna()
+    labels = list(pd.unique(vals))
+    if len(labels) < 2:
+        raise DataError(f"The group= column {group!r} has fewer than two groups.")
+    return labels
+
+
+def _n_thresholds(data: pd.DataFrame | None, ordered) -> dict[str, int]:
+    if not ordered:
+        return {}
+    if isinstance(ordered, Mapping):
+        return {str(k): int(v) for k, v in ordered.items()}
+    if isinstance(ordered, str):
+        ordered = [ordered]
+    if data is None:
+        raise ModelSpecificationError(
+            "ordered= needs data= (or a mapping variable -> number of thresholds).")
+    out = {}
+    for v in ordered:
+        if v not in data.columns:
+            raise DataError(f"The ordered= variable {v!r} is not in data=.")
+        col = data[v]
+        ncat = col.cat.categories.size if isinstance(col.dtype, pd.CategoricalDtype) \
+            else col.dropna().nunique()
+        if ncat < 2:
+            raise DataError(f"The ordered variable {v!r} has fewer than two categories.")
+        out[v] = int(ncat - 1)
+    return out
+
+
+def compile_table(partable: pd.DataFrame, *, ov_names, lv_names, eta_ov, ov_x, ordered,
+                  groups, meanstructure, options) -> CompiledModel:
+    """Build a :class:`CompiledModel` from a finished parameter table."""
+    n_free = int(partable["xid"].max() + 1) if (partable["xid"] >= 0).any() else 0
+    eta_names, th_names, specs = build_specs(partable, list(ov_names), list(lv_names),
+                                             list(eta_ov), list(ordered), len(groups), n_free)
+    return CompiledModel(partable=partable, groups=list(groups), ov_names=list(ov_names),
+                         lv_names=list(lv_names), ordered=list(ordered),
+                         meanstructure=bool(meanstructure), n_free=n_free,
+                         eta_names=eta_names, ov_x=list(ov_x), th_names=th_names,
+                         options=MappingProxyType(dict(options)), _specs=specs)
+
+
+def compile_model(
+    model: str,
+    data: pd.DataFrame | None = None,
+    *,
+    data_columns: list[str] | None = None,
+    groups: list[str] | None = None,
+    estimator: str = "ML",
+    missing: str = "listwise",
+    ordered=None,
+    group: str | None = None,
+    group_equal=(),
+    group_partial=(),
+    std_lv: bool = False,
+    fixed_x: bool = True,
+    meanstructure: bool | None = None,
+    orthogonal: bool = False,
+    auto_fix_first: bool | None = None,
+    bootstrap: int = 0,
+    seed: int | None = None,
+    se: str | None = None,
+    test: str | None = None,
+    fitter: Callable[..., Any] | None = None,
+    **backend_options: Any,
+) -> CompiledModel:
+    """Parse and compile a lavaan model once; refit it with ``.fit(data)``.
+
+    Parameters
+    ----------
+    model : str
+        lavaan model syntax.
+    data : DataFrame, optional
+        Used for the variable check, group labels and the number of thresholds.
+    data_columns : list of str, optional
+        Column names to check the model against when ``data`` is not given.
+    groups : list of str, optional
+        Group labels when ``data`` is not given.
+    estimator, missing, ordered, group, group_equal, group_partial, std_lv, fixed_x,
+    meanstructure, orthogonal, bootstrap, seed, se, test
+        As in :func:`sem`.
+    fitter : callable, optional
+        The estimation engine behind ``.fit(data)`` (the front door passes its own).
+    **backend_options
+        Passed to the backend in ``options`` (e.g. ``n_jobs`` for the bootstrap).
+
+    Returns
+    -------
+    CompiledModel
+
+    Notes
+    -----
+    # In R: lavaan::lavaanify(model, ...) followed by lavaan(..., do.fit = FALSE)
+    """
+    estimator = str(estimator).upper()
+    missing_key = _MISSING_ALIASES.get(str(missing).lower())
+    if missing_key is None:
+        raise ModelSpecificationError(
+            f"missing={missing!r} is not known; use 'listwise' or 'ml'.")
+    if isinstance(group_equal, str):
+        group_equal = (group_equal,)
+    stmts = parse_model(model)
+    if data is not None:
+        data_columns = list(map(str, data.columns))
+        if group is not None:
+            groups = _group_labels(data, group)
+    if groups is None:
+        groups = [""] if group is None else None
+    if groups is None:
+        raise ModelSpecificationError("group= needs data= or groups= to know the group labels.")
+    nth = _n_thresholds(data, ordered)
+    ms = meanstructure
+    if ms is None and missing_key == "ml":
+        ms = True
+    pt, names, ms = build_partable(stmts, ngroups=len(groups), ordered=nth, std_lv=std_lv,
+                                   fixed_x=fixed_x, meanstructure=ms,
+                                   group_equal=tuple(group_equal),
+                                   group_partial=tuple(group_partial),
+                                   auto_fix_first=auto_fix_first, orthogonal=orthogonal)
+    check_variables(names.ov, data_columns)
+    ov_x = [v for v in names.ov_x if v not in nth] if fixed_x else []
+    options = dict(estimator=estimator, missing=missing_key, group=group,
+                   group_equal=tuple(group_equal), group_partial=tuple(group_partial),
+                   std_lv=bool(std_lv), fixed_x=bool(fixed_x), bootstrap=int(bootstrap),
+                   seed=seed, se=se, test=test, model=model, **backend_options)
+    compiled = compile_table(pt, ov_names=names.ov, lv_names=names.lv, eta_ov=names.eta_ov,
+                             ov_x=ov_x, ordered=[v for v in names.ov if v in nth],
+                             groups=groups, meanstructure=ms, options=options)
+    return replace(compiled, baseline=baseline_model(compiled), fitter=fitter)
+
+
+def baseline_model(model: CompiledModel) -> CompiledModel:
+    """lavaan's independence (baseline) model for ``model``.
+
+    Free variances (thresholds for ordered variables), means when the model has
+    a mean structure, and the exogenous covariates' block fixed at the sample
+    values (fixed.x).
+
+    # In R: lavaan:::lav_partable_independence(fit)
+    """
+    if model.baseline is not None:
+        return model.baseline
+    rows = []
+    ov, ov_x, ordv = model.ov_names, set(model.ov_x), set(model.ordered)
+    xid = 0
+    for g in range(1, model.n_groups + 1):
+        for v in ov:
+            if v in ov_x:
+                rows.append(dict(lhs=v, op="~~", rhs=v, group=g, exo=1, ustart=np.nan, xid=-1))
+            elif v in ordv:
+                rows.append(dict(lhs=v, op="~~", rhs=v, group=g, exo=0, ustart=1.0, xid=-1))
+            else:
+                rows.append(dict(lhs=v, op="~~", rhs=v, group=g, exo=0, ustart=np.nan, xid=xid))
+                xid += 1
+        xs = [v for v in ov if v in ov_x]
+        for i in range(len(xs)):
+            for j in range(i + 1, len(xs)):
+                rows.append(dict(lhs=xs[i], op="~~", rhs=xs[j], group=g, exo=1, ustart=np.nan,
+                                 xid=-1))
+        if model.meanstructure:
+            for v in ov:
+                if v in ov_x:
+                    rows.append(dict(lhs=v, op="~1", rhs="", group=g, exo=1, ustart=np.nan,
+                                     xid=-1))
+                elif v in ordv:
+                    rows.append(dict(lhs=v, op="~1", rhs="", group=g, exo=0, ustart=0.0,
+                                     xid=-1))
+                else:
+                    rows.append(dict(lhs=v, op="~1", rhs="", group=g, exo=0, ustart=np.nan,
+                                     xid=xid))
+                    xid += 1
+        for lhs, rhs in model.th_names:
+            rows.append(dict(lhs=lhs, op="|", rhs=rhs, group=g, exo=0, ustart=np.nan, xid=xid))
+            xid += 1
+    pt = pd.DataFrame(rows)
+    pt.insert(0, "id", np.arange(1, len(pt) + 1))
+    pt["user"] = 0
+    pt["block"] = pt["group"]
+    pt["free"] = np.where(pt["xid"] >= 0, pt["xid"] + 1, 0)
+    pt["label"] = ""
+    pt["plabel"] = [f".p{i}." for i in pt["id"]]
+    pt["start"] = np.nan
+    pt["est"] = np.nan
+    pt["se"] = np.nan
+    pt["start_user"] = np.nan
+    eta_ov = list(model.ov_x)
+    opts = dict(model.options)
+    opts["baseline"] = True
+    return compile_table(pt, ov_names=ov, lv_names=[], eta_ov=eta_ov, ov_x=model.ov_x,
+                         ordered=model.ordered, groups=model.groups,
+                         meanstructure=model.meanstructure, options=opts)

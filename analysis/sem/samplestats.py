@@ -1,0 +1,100 @@
+"""Sample statistics of each group, as the backends receive them (lavaan's
+``lavSampleStats``): raw data in the model's variable order, means and covariances with
+divisor ``n``, after listwise or all-missing case deletion.
+
+# In R: lavInspect(fit, "sampstat")
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis.errors import DataError
+
+from .model import CompiledModel, SampleStats
+from .partable import check_variables
+
+
+def group_label_column(col: pd.Series) -> pd.Series:
+    """Group labels as strings, as R's ``as.character`` (2.0 -> "2"); NaN stays NaN."""
+    def one(v):
+        if pd.isna(v):
+            return np.nan
+        if isinstance(v, (float, np.floating)) and float(v).is_integer():
+            return str(int(v))
+        return str(v)
+
+    return col.map(one)
+
+
+def _numeric_column(col: pd.Series, name: str, ordered: bool) -> np.ndarray:
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes = col.cat.codes.to_numpy().astype(float)
+        codes[codes < 0] = np.nan
+        return codes + 1.0
+    if ordered and not pd.api.types.is_numeric_dtype(col):
+        cats = sorted(col.dropna().unique())
+        mapping = {c: i + 1.0 for i, c in enumerate(cats)}
+        return col.map(mapping).to_numpy(dtype=float)
+    try:
+        return pd.to_numeric(col).to_numpy(dtype=float)
+    except (ValueError, TypeError) as exc:
+        raise DataError(
+            f"Column {name!r} is not numeric; recode it or declare it in ordered=.") from exc
+
+
+def sample_stats(model: CompiledModel, data: pd.DataFrame, missing: str = "listwise",
+                 ) -> tuple[list[SampleStats], list[str]]:
+    """Per-group sample statistics in ``model.ov_names`` order (divisor n).
+
+    Returns the statistics and warnings (e.g. cases deleted listwise).
+    """
+    group = model.options.get("group")
+    check_variables(model.ov_names, list(data.columns))
+    warnings: list[str] = []
+    out = []
+    for lab in model.groups:
+        sub = data if group is None else data[(group_label_column(data[group]) == lab).to_numpy()]
+        cols = [_numeric_column(sub[v], v, v in model.ordered) for v in model.ov_names]
+        X = np.column_stack(cols) if cols else np.zeros((len(sub), 0))
+        where = f" in group {lab!r}" if lab else ""
+        if missing == "listwise":
+            keep = np.isfinite(X).all(axis=1)
+        else:
+            keep = np.isfinite(X).any(axis=1)
+            if model.ov_x:
+                # As lavaan under missing = "ml" with fixed.x = TRUE: cases missing on an
+                # exogenous covariate are deleted (the covariates are not modelled).
+                xi = [model.ov_names.index(v) for v in model.ov_x]
+                x_ok = np.isfinite(X[:, xi]).all(axis=1)
+                n_x = int((keep & ~x_ok).sum())
+                if n_x:
+                    warnings.append(
+                        f"{n_x} {'case' if n_x == 1 else 'cases'}{where} with missing values "
+                        f"on the exogenous covariates ({', '.join(model.ov_x)}) "
+                        f"{'was' if n_x == 1 else 'were'} deleted (fixed.x = TRUE).")
+                keep &= x_ok
+        if missing == "listwise" and (~keep).any():
+            n_del = int((~keep).sum())
+            warnings.append(f"{n_del} {'case' if n_del == 1 else 'cases'}{where} with missing "
+                            f"values {'was' if n_del == 1 else 'were'} deleted (listwise).")
+        n_empty = int((~np.isfinite(X).any(axis=1)).sum())
+        if missing != "listwise" and n_empty:
+            warnings.append(f"{n_empty} cases{where} with all values missing were deleted.")
+        X = X[keep]
+        n = X.shape[0]
+        if n < 2:
+            raise DataError(f"Group {lab!r} has {n} usable cases; at least 2 are needed.")
+        if np.isnan(X).any():
+            mean = np.nanmean(X, axis=0)
+            cov = pd.DataFrame(X).cov(min_periods=2).to_numpy() * 1.0
+            cnt = np.isfinite(X).astype(float)
+            npair = cnt.T @ cnt
+            cov = cov * (npair - 1) / np.maximum(npair, 1)
+        else:
+            mean = X.mean(axis=0)
+            dev = X - mean
+            cov = dev.T @ dev / n
+        out.append(SampleStats(n=n, mean=mean, cov=cov, data=X))
+    return out, warnings

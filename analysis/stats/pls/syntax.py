@@ -1,0 +1,164 @@
+"""Lavaan-like model syntax for PLS path models.
+
+``=~`` declares a mode A block (reflective measurement; corrected to a common
+factor when the model is estimated consistently), ``<~`` a mode B block
+(composite, regression weights), ``~`` structural paths.  A block whose
+indicators are themselves constructs is a higher-order construct; a regressor
+written ``A:B`` is the interaction of constructs ``A`` and ``B``.  Several
+left-hand sides are allowed on a path line (``COMP + LIKE ~ QUAL + PERF``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from analysis.errors import ModelSpecificationError
+
+__all__ = ["PLSSpec", "parse_pls_model"]
+
+_NAME = re.compile(r"^[A-Za-z_.][A-Za-z0-9_.]*$")
+
+
+@dataclass(frozen=True)
+class PLSSpec:
+    """A parsed PLS path model (immutable).
+
+    Attributes
+    ----------
+    blocks : tuple of (construct, mode, indicators)
+        ``mode`` is ``"A"`` for ``=~`` and ``"B"`` for ``<~``; in the order written.
+    paths : tuple of (source, target)
+        Structural paths; an interaction source is named ``"A:B"``.
+    """
+
+    blocks: tuple[tuple[str, str, tuple[str, ...]], ...]
+    paths: tuple[tuple[str, str], ...]
+
+    @property
+    def constructs(self) -> tuple[str, ...]:
+        return tuple(b[0] for b in self.blocks)
+
+    def block(self, name: str) -> tuple[str, str, tuple[str, ...]]:
+        for b in self.blocks:
+            if b[0] == name:
+                return b
+        raise KeyError(name)
+
+    @property
+    def higher_order(self) -> tuple[str, ...]:
+        """Constructs measured by other constructs."""
+        names = set(self.constructs)
+        return tuple(b[0] for b in self.blocks if any(i in names for i in b[2]))
+
+    @property
+    def interactions(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for s, _ in self.paths:
+            if ":" in s:
+                seen[s] = None
+        return tuple(seen)
+
+    @property
+    def structural_constructs(self) -> tuple[str, ...]:
+        """Constructs that appear in a structural path, in block order then interactions."""
+        used = {c for p in self.paths for c in p}
+        return tuple(c for c in self.constructs if c in used) + self.interactions
+
+    @property
+    def items(self) -> tuple[str, ...]:
+        names = set(self.constructs)
+        out: dict[str, None] = {}
+        for _, _, ind in self.blocks:
+            for i in ind:
+                if i not in names:
+                    out[i] = None
+        return tuple(out)
+
+
+def _split_terms(text: str, line_no: int, line: str) -> list[str]:
+    terms = [t.strip() for t in text.split("+")]
+    if not terms or any(not t for t in terms):
+        raise ModelSpecificationError(
+            f"Model line {line_no} ({line.strip()!r}): an empty term around '+'.")
+    for t in terms:
+        parts = t.split(":")
+        if len(parts) > 2 or not all(_NAME.match(p.strip()) for p in parts):
+            raise ModelSpecificationError(
+                f"Model line {line_no} ({line.strip()!r}): {t!r} is not a variable name "
+                "(letters, digits, '_' and '.'; 'A:B' for an interaction).")
+    return [":".join(p.strip() for p in t.split(":")) for t in terms]
+
+
+def parse_pls_model(model: str) -> PLSSpec:
+    """Parse lavaan-like PLS syntax into a :class:`PLSSpec`.
+
+    Raises
+    ------
+    ModelSpecificationError
+        For every line that cannot be read, a construct declared twice, a path
+        to or from an undeclared construct, or a model without paths; all
+        problems are listed together.
+    """
+    if not isinstance(model, str) or not model.strip():
+        raise ModelSpecificationError("The PLS model= is empty; give '=~'/'<~' blocks and '~' paths.")
+    blocks: list[tuple[str, str, tuple[str, ...]]] = []
+    paths: list[tuple[str, str]] = []
+    problems: list[str] = []
+    raw_lines = re.split(r"[\n;]", model)
+    for no, raw in enumerate(raw_lines, start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        try:
+            if "=~" in line or "<~" in line:
+                op = "=~" if "=~" in line else "<~"
+                lhs, rhs = line.split(op, 1)
+                lhs = lhs.strip()
+                if not _NAME.match(lhs):
+                    raise ModelSpecificationError(
+                        f"Model line {no} ({line!r}): {lhs!r} is not a construct name.")
+                ind = _split_terms(rhs, no, line)
+                if any(":" in t for t in ind):
+                    raise ModelSpecificationError(
+                        f"Model line {no} ({line!r}): interactions belong in '~' paths, "
+                        "not in a measurement block.")
+                if len(set(ind)) != len(ind):
+                    raise ModelSpecificationError(
+                        f"Model line {no} ({line!r}): an indicator is listed twice.")
+                blocks.append((lhs, "A" if op == "=~" else "B", tuple(ind)))
+            elif "~" in line:
+                if "~~" in line or "~1" in line.replace(" ", ""):
+                    raise ModelSpecificationError(
+                        f"Model line {no} ({line!r}): PLS models take only '=~', '<~' and '~'.")
+                lhs, rhs = line.split("~", 1)
+                targets = _split_terms(lhs, no, line)
+                sources = _split_terms(rhs, no, line)
+                for t in targets:
+                    if ":" in t:
+                        raise ModelSpecificationError(
+                            f"Model line {no} ({line!r}): an interaction cannot be an outcome.")
+                    for s in sources:
+                        if (s, t) not in paths:
+                            paths.append((s, t))
+            else:
+                raise ModelSpecificationError(
+                    f"Model line {no} ({line!r}): no operator; use '=~', '<~' or '~'.")
+        except ModelSpecificationError as exc:
+            problems.append(str(exc))
+    names = [b[0] for b in blocks]
+    for n in sorted({n for n in names if names.count(n) > 1}):
+        problems.append(f"Construct {n!r} is declared more than once.")
+    declared = set(names)
+    for s, t in paths:
+        for c in [t, *s.split(":")]:
+            if c not in declared:
+                problems.append(f"Path {s} -> {t}: construct {c!r} has no '=~' or '<~' block.")
+        if s == t:
+            problems.append(f"Path {s} -> {t}: a construct cannot predict itself.")
+    if not paths and not problems:
+        problems.append("The model has no structural paths ('~'); PLS needs at least one.")
+    if problems:
+        raise ModelSpecificationError(
+            "The PLS model cannot be used:\n" + "\n".join(f"  - {p}" for p in dict.fromkeys(problems)))
+    return PLSSpec(tuple(blocks), tuple(paths))

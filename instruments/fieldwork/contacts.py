@@ -1,0 +1,466 @@
+"""Contact lists: invitations (single and dyads) created from a CSV of people to e-mail.
+
+A contact list has one row per person with the columns ``email``, ``name``, ``firm``
+(the person's own firm), ``partner`` (the alliance partner the questions name),
+``alliance_id``, ``role`` (``A`` or ``B`` within a dyad; empty for a single
+invitation) and ``language``.  Two rows sharing an ``alliance_id`` are the two
+sides of a dyad: each side's respondent sees the other side's firm as
+``{partner}``.  Every row is checked first and all problems are reported
+together; nothing is stored unless the whole file is right.
+
+Why the token is kept encrypted
+-------------------------------
+Invitation tokens are stored only as their sha256 hash, so a stolen database
+opens no survey.  Reminders must repeat the personal link days later, so the
+token of a mailed invitation is kept as well -- encrypted (Fernet: AES-128-CBC
+with an HMAC) with a key that lives only in the environment variable
+``ALLIANCE_SURVEY_SECRET_KEY``, never in the database.  A copy of the database
+without the key still opens nothing.  Creating the invitation only at send time
+would not help: the first reminder needs the same link again.  The opt-out
+token travels in the same encrypted record; only its hash is searchable.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from analysis.errors import DataError
+from instruments.fieldwork.invitations import (
+    _ALLIANCE_ID,
+    DEFAULT_WAVE,
+    _dyad,
+    _expiry,
+    _issue,
+    _new_alliance_id,
+    _study,
+    _wave,
+)
+from instruments.store.mailtables import Contact, MailLog, MailOptout
+from instruments.store.models import Invitation, Study, utcnow
+from instruments.store.responses import ResponseStore
+from instruments.store.tokens import hash_token, new_token
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: Environment variable holding the key that encrypts mailed invitation tokens.
+SECRET_KEY_ENV = "ALLIANCE_SURVEY_SECRET_KEY"
+#: Columns of a contact list; ``alliance_id``, ``role`` and ``language`` may be empty.
+CONTACT_COLUMNS = ("email", "name", "firm", "partner", "alliance_id", "role", "language")
+REQUIRED_COLUMNS = ("email", "name", "firm")
+_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+_LIMITS = {"email": 320, "name": 200, "firm": 300, "partner": 300}
+
+
+class ContactListError(DataError):
+    """A contact list with problems; ``problems`` lists every one of them."""
+
+    def __init__(self, message: str, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__(message + "\n" + "\n".join(f"  - {p}" for p in self.problems))
+
+
+@dataclass(frozen=True)
+class ImportedContacts:
+    """What a contact list created: contact and invitation ids, dyads and single invitations."""
+
+    contact_ids: tuple[int, ...]
+    invitation_ids: tuple[int, ...]
+    n_dyads: int
+    n_single: int
+
+
+@dataclass(frozen=True)
+class ContactSecret:
+    """The decrypted tokens of one contact (kept only in memory)."""
+
+    token: str
+    optout_token: str
+
+
+# -- the key --------------------------------------------------------------------------------
+
+
+def new_secret_key() -> str:
+    """Return a fresh key for ``ALLIANCE_SURVEY_SECRET_KEY`` (urlsafe base64, 32 bytes)."""
+    from cryptography.fernet import Fernet
+
+    return Fernet.generate_key().decode("ascii")
+
+
+def _fernet(key: str | None = None):  # noqa: ANN202
+    from cryptography.fernet import Fernet
+
+    key = key if key is not None else os.environ.get(SECRET_KEY_ENV)
+    if not key:
+        raise DataError(
+            f"The environment variable {SECRET_KEY_ENV} is not set. Mailed invitation links "
+            "are kept encrypted with this key so that reminders can repeat them; create one "
+            f"with 'alliance-survey mail --new-key', keep it safe, and set {SECRET_KEY_ENV} "
+            "for every command and app process of this study."
+        )
+    try:
+        return Fernet(key.encode("ascii") if isinstance(key, str) else key)
+    except (ValueError, UnicodeEncodeError) as exc:
+        raise DataError(
+            f"{SECRET_KEY_ENV} is not a valid key (32 bytes in urlsafe base64); create one "
+            "with 'alliance-survey mail --new-key'."
+        ) from exc
+
+
+def _seal(box: Any, secret: ContactSecret) -> str:
+    payload = json.dumps({"t": secret.token, "o": secret.optout_token}).encode("utf-8")
+    return box.encrypt(payload).decode("ascii")
+
+
+def open_secret(sealed: str, key: str | None = None) -> ContactSecret:
+    """Decrypt a contact's tokens with the key from the environment (or ``key``).
+
+    Raises
+    ------
+    DataError
+        If the key is missing or is not the one the contact list was stored with.
+    """
+    from cryptography.fernet import InvalidToken
+
+    try:
+        raw = json.loads(_fernet(key).decrypt(sealed.encode("ascii")))
+    except InvalidToken as exc:
+        raise DataError(
+            f"The invitation links cannot be decrypted: {SECRET_KEY_ENV} is not the key "
+            "the contact list was stored with."
+        ) from exc
+    return ContactSecret(token=raw["t"], optout_token=raw["o"])
+
+
+# -- reading and checking -------------------------------------------------------------------
+
+
+def read_contacts(source: str | Path | bytes | Iterable[dict[str, str]]) -> list[dict[str, str]]:
+    """Read a contact list (a CSV path, the bytes of an uploaded CSV, or rows as dicts).
+
+    Column names are matched without regard to case or surrounding blanks; cells are
+    stripped.  A header without ``email``, ``name`` or ``firm`` is reported with the
+    columns found.
+    """
+    if isinstance(source, str | Path):
+        path = Path(source)
+        try:
+            text = path.read_bytes()
+        except OSError as exc:
+            raise DataError(f"Cannot read the contact list {str(path)!r}: {exc}.") from exc
+        return read_contacts(text)
+    if isinstance(source, bytes):
+        try:
+            text = source.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise DataError(
+                "The contact list is not UTF-8 text; save it as 'CSV UTF-8' and try again."
+            ) from exc
+        sample = text[:4096]
+        try:
+            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel
+        reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
+        header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
+        missing = [c for c in REQUIRED_COLUMNS if c not in header]
+        if missing:
+            raise ContactListError(
+                "The contact list cannot be read; nothing was stored.",
+                [f"Missing column(s) {', '.join(missing)}; found "
+                 f"{', '.join(h for h in header if h) or 'no header'}. Expected columns: "
+                 f"{', '.join(CONTACT_COLUMNS)}."],
+            )  # fmt: skip
+        rows = []
+        for raw in reader:
+            row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k}
+            if any(row.values()):
+                rows.append(row)
+        return rows
+    return [{str(k).strip().lower(): str(v or "").strip() for k, v in r.items()} for r in source]
+
+
+def _check(
+    rows: list[dict[str, str]],
+    languages: list[str],
+    default_language: str,
+    used_alliances: set[str],
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """Check every row; return the problems and the alliances (dyads and singles) to create."""
+    problems: list[str] = []
+    if not rows:
+        return ["The contact list has no rows."], []
+    groups: dict[str, list[tuple[int, dict[str, str]]]] = {}
+    seen_email_alliance: dict[tuple[str, str], int] = {}
+    for line, row in enumerate(rows, start=2):
+        where = f"line {line}"
+        for col in REQUIRED_COLUMNS:
+            if not row.get(col):
+                problems.append(f"{where}: {col} is empty.")
+        for col, limit in _LIMITS.items():
+            if len(row.get(col, "")) > limit:
+                problems.append(f"{where}: {col} is longer than {limit} characters.")
+        email = row.get("email", "")
+        if email and not _EMAIL.match(email):
+            problems.append(f"{where}: {email!r} is not an e-mail address.")
+        lang = row.get("language") or default_language
+        if languages and lang not in languages:
+            problems.append(
+                f"{where}: language {lang!r} is not offered (use {', '.join(languages)})."
+            )
+        role = row.get("role", "").upper()
+        if role not in ("", "A", "B"):
+            problems.append(f"{where}: role must be A, B or empty, not {row.get('role')!r}.")
+        aid = row.get("alliance_id", "")
+        if aid and not _ALLIANCE_ID.match(aid):
+            problems.append(
+                f"{where}: alliance_id {aid!r} is not valid (letters, digits, '_', '-', '.')."
+            )
+        if aid and aid in used_alliances:
+            problems.append(f"{where}: alliance_id {aid!r} is already used in this study.")
+        if email and aid:
+            key = (email.lower(), aid)
+            if key in seen_email_alliance:
+                problems.append(
+                    f"{where}: {email} appears twice for alliance {aid!r} "
+                    f"(also line {seen_email_alliance[key]})."
+                )
+            seen_email_alliance.setdefault(key, line)
+        groups.setdefault(aid or f"\0{line}", []).append((line, row))
+    plan: list[dict[str, Any]] = []
+    for aid, members in groups.items():
+        lines = ", ".join(str(line) for line, _ in members)
+        if len(members) > 2:
+            problems.append(
+                f"lines {lines}: alliance {aid!r} has {len(members)} contacts; a dyad has two."
+            )
+            continue
+        if len(members) == 1:
+            line, row = members[0]
+            if not row.get("partner"):
+                problems.append(
+                    f"line {line}: partner is empty (the questions name the partner firm; "
+                    "give it, or add the partner's own row with the same alliance_id)."
+                )
+            plan.append({"kind": "single", "alliance_id": aid if aid[:1] != "\0" else None,
+                         "rows": members})  # fmt: skip
+            continue
+        (l1, r1), (l2, r2) = members
+        roles = [r1.get("role", "").upper(), r2.get("role", "").upper()]
+        if roles == ["", ""]:
+            roles = ["A", "B"]
+        if sorted(roles) != ["A", "B"]:
+            problems.append(
+                f"lines {lines}: the two contacts of alliance {aid!r} need roles A and B "
+                f"(found {roles[0] or 'empty'} and {roles[1] or 'empty'})."
+            )
+            continue
+        by_role = dict(zip(roles, members, strict=True))
+        for me, other in (("A", "B"), ("B", "A")):
+            line, row = by_role[me]
+            other_firm = by_role[other][1].get("firm", "")
+            if row.get("partner") and other_firm and row["partner"] != other_firm:
+                problems.append(
+                    f"line {line}: partner {row['partner']!r} is not the firm of the other "
+                    f"side of alliance {aid!r} ({other_firm!r}, line {by_role[other][0]})."
+                )
+        plan.append({"kind": "dyad", "alliance_id": aid, "rows": [by_role["A"], by_role["B"]]})
+    return problems, plan
+
+
+def check_contacts(
+    store: ResponseStore,
+    study: str,
+    source: str | Path | bytes | Iterable[dict[str, str]],
+    *,
+    language: str = "en",
+) -> list[str]:
+    """Return every problem of a contact list (an empty list when it can be imported)."""
+    try:
+        rows = read_contacts(source)
+    except ContactListError as exc:
+        return exc.problems
+    languages = list(getattr(store.instrument, "languages", None) or [])
+    with store.session() as session:
+        # A study that does not exist yet has no alliance ids in use.
+        used = set(session.scalars(
+            select(Invitation.alliance_id).join(Study, Invitation.study_id == Study.id)
+            .where(Study.name == study)).all())  # fmt: skip
+    return _check(rows, languages, language, used)[0]
+
+
+def import_contacts(
+    store: ResponseStore,
+    study: str,
+    source: str | Path | bytes | Iterable[dict[str, str]],
+    *,
+    wave: str = DEFAULT_WAVE,
+    language: str = "en",
+    expires_days: float | None = None,
+    key: str | None = None,
+) -> ImportedContacts:
+    """Create the invitations of a contact list and remember whom to mail them to.
+
+    Parameters
+    ----------
+    store, study
+        The store and the study name (the study must exist).
+    source
+        A CSV path, the bytes of an uploaded CSV, or rows as dicts; columns
+        :data:`CONTACT_COLUMNS`.
+    wave
+        Fieldwork wave of the new invitations (created if missing).
+    language
+        Survey language for rows without one.
+    expires_days
+        Days until the links expire; ``None`` for no expiry.
+    key
+        Encryption key; default the environment variable ``ALLIANCE_SURVEY_SECRET_KEY``.
+
+    Returns
+    -------
+    ImportedContacts
+
+    Raises
+    ------
+    ContactListError
+        Listing every problem of the file (nothing is stored).
+    DataError
+        If the study does not exist or the encryption key is missing or invalid.
+    """
+    box = _fernet(key)  # before anything else: without a key nothing can be mailed later
+    rows = read_contacts(source)
+    languages = list(getattr(store.instrument, "languages", None) or [])
+    now = utcnow()
+    with store.session() as session:
+        st = _study(session, study)
+        used = set(session.scalars(
+            select(Invitation.alliance_id).where(Invitation.study_id == st.id)).all())  # fmt: skip
+        problems, plan = _check(rows, languages, language, used)
+        if problems:
+            noun = "problem" if len(problems) == 1 else "problems"
+            raise ContactListError(
+                f"The contact list has {len(problems)} {noun}; nothing was stored.", problems
+            )
+        wv = _wave(session, st, wave)
+        contacts: list[Contact] = []
+        n_dyads = n_single = 0
+        for group in plan:
+            members = [row for _, row in group["rows"]]
+            if group["kind"] == "dyad":
+                a, b = members
+                issued = _dyad(
+                    store, session, st, wv, a["firm"], b["firm"], group["alliance_id"],
+                    a.get("language") or language, b.get("language") or language,
+                    expires_days, now,
+                )  # fmt: skip
+                n_dyads += 1
+            else:
+                (row,) = members
+                issued = (
+                    _issue(
+                        session, st, wv,
+                        alliance_id=group["alliance_id"] or _new_alliance_id(),
+                        firm_role=None, partner_name=row["partner"],
+                        language=row.get("language") or language,
+                        expires_at=_expiry(expires_days, now), now=now,
+                    ),
+                )  # fmt: skip
+                n_single += 1
+            for row, inv in zip(members, issued, strict=True):
+                optout = new_token()
+                contact = Contact(
+                    study_id=st.id,
+                    invitation_id=inv.invitation_id,
+                    email=row["email"],
+                    name=row["name"],
+                    firm=row["firm"],
+                    language=inv.language,
+                    secret=_seal(box, ContactSecret(inv.token, optout)),
+                    optout_hash=hash_token(optout),
+                    created_at=now,
+                )
+                session.add(contact)
+                contacts.append(contact)
+        session.flush()
+        return ImportedContacts(
+            contact_ids=tuple(c.id for c in contacts),
+            invitation_ids=tuple(c.invitation_id for c in contacts),
+            n_dyads=n_dyads,
+            n_single=n_single,
+        )
+
+
+def contacts_table(store: ResponseStore, study: str) -> pd.DataFrame:
+    """One row per contact (never a token).
+
+    Columns: ``contact_id``, ``invitation_id``, ``email``, ``name``, ``firm``,
+    ``partner_name``, ``alliance_id``, ``firm_role``, ``language``, ``status`` (of the
+    invitation), ``opted_out``, ``invitation_mail`` (the state of the invitation
+    e-mail: ``queued``/``sent``/``failed``/``opted_out`` or empty), ``n_reminders``
+    (reminders sent), ``last_mail_at``, ``last_reply`` (the SMTP server's last reply).
+    """
+    import pandas as pd
+
+    with store.session() as session:
+        st = _study(session, study)
+        rows = session.execute(
+            select(Contact, Invitation)
+            .join(Invitation, Contact.invitation_id == Invitation.id)
+            .where(Contact.study_id == st.id)
+            .order_by(Contact.id)
+        ).all()
+        optouts = {e.lower() for e in session.scalars(
+            select(MailOptout.email).where(MailOptout.study_id == st.id)).all()}  # fmt: skip
+        logs = session.scalars(
+            select(MailLog).where(MailLog.study_id == st.id).order_by(MailLog.id)
+        ).all()
+    by_contact: dict[int, list[MailLog]] = {}
+    for entry in logs:
+        by_contact.setdefault(entry.contact_id, []).append(entry)
+    records = []
+    for contact, inv in rows:
+        entries = by_contact.get(contact.id, [])
+        invitation_mail = [e.status for e in entries if e.kind == "invitation"]
+        sent = [e for e in entries if e.status == "sent"]
+        records.append({
+            "contact_id": contact.id, "invitation_id": inv.id, "email": contact.email,
+            "name": contact.name, "firm": contact.firm, "partner_name": inv.partner_name,
+            "alliance_id": inv.alliance_id, "firm_role": inv.firm_role,
+            "language": inv.language, "status": inv.status,
+            "opted_out": contact.email.lower() in optouts,
+            "invitation_mail": invitation_mail[-1] if invitation_mail else "",
+            "n_reminders": sum(1 for e in sent if e.kind == "reminder"),
+            "last_mail_at": sent[-1].updated_at if sent else None,
+            "last_reply": entries[-1].smtp_reply if entries else None,
+        })  # fmt: skip
+    columns = ["contact_id", "invitation_id", "email", "name", "firm", "partner_name",
+               "alliance_id", "firm_role", "language", "status", "opted_out",
+               "invitation_mail", "n_reminders", "last_mail_at", "last_reply"]  # fmt: skip
+    return pd.DataFrame.from_records(records, columns=columns)
+
+
+__all__ = [
+    "CONTACT_COLUMNS",
+    "SECRET_KEY_ENV",
+    "ContactListError",
+    "ContactSecret",
+    "ImportedContacts",
+    "check_contacts",
+    "contacts_table",
+    "import_contacts",
+    "new_secret_key",
+    "open_secret",
+    "read_contacts",
+]

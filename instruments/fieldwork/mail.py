@@ -1,0 +1,817 @@
+"""E-mailed invitations and reminders over SMTP, with opt-out and a send log.
+
+Every message goes through the send log (``mail_log``): a ``queued`` row is
+committed *before* the message is handed to the SMTP server and becomes ``sent``
+(with the server's reply) or ``failed`` (with the reply or the connection error)
+afterwards.  A contact with a queued or sent invitation e-mail is never sent it
+again, so a run that is repeated -- or that ran twice at the same time -- mails
+nobody twice; a failed message is tried again on the next run.  A row left
+``queued`` by a run that was killed mid-message is *not* retried: the server may
+have accepted it, and a second copy is worse than a missing one (the cockpit
+shows it, and the study lead can resend by hand).
+
+Sender settings are kept per study (:func:`configure_mail`); the SMTP password is
+never stored: the settings name an environment variable that holds it.  Links are
+rebuilt from the encrypted tokens of :mod:`instruments.fieldwork.contacts`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import smtplib
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
+from email.utils import format_datetime, formataddr, make_msgid
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from sqlalchemy import func, select
+
+from analysis.errors import DataError
+from instruments.fieldwork.contacts import _EMAIL, open_secret
+from instruments.fieldwork.invitations import _study
+from instruments.store.mailtables import (
+    SMTP_SECURITY,
+    Contact,
+    MailLog,
+    MailOptout,
+    StudyMailSettings,
+)
+from instruments.store.models import Invitation, Study, utcnow
+from instruments.store.responses import ResponseStore
+from instruments.store.tokens import hash_token
+
+#: Environment variable read for the SMTP password when the settings name none.
+DEFAULT_PASSWORD_ENV = "ALLIANCE_SURVEY_SMTP_PASSWORD"
+#: Messages per minute when the settings give no rate.
+DEFAULT_RATE_PER_MINUTE = 60
+#: Seconds to wait for the SMTP server.
+SMTP_TIMEOUT_SEC = 30.0
+#: Invitation statuses that still get mail: not completed, screened out or expired.
+OPEN_STATUSES = ("invited", "started")
+_SCHEMES = {"smtp": ("none", 25), "smtp+starttls": ("starttls", 587), "smtps": ("ssl", 465)}
+
+
+# -- settings ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    """Where and how to connect: ``security`` is ``none``, ``starttls`` or ``ssl``."""
+
+    host: str
+    port: int
+    security: str = "none"
+    username: str | None = None
+
+    def __str__(self) -> str:
+        scheme = {v[0]: k for k, v in _SCHEMES.items()}[self.security]
+        user = f"{self.username}@" if self.username else ""
+        return f"{scheme}://{user}{self.host}:{self.port}"
+
+
+def parse_smtp_url(url: str) -> SmtpServer:
+    """Parse ``smtp://[user@]host[:port]`` (plain), ``smtp+starttls://`` or ``smtps://`` (SSL).
+
+    A password in the URL is refused: it would end up in the shell history and the
+    process list; give it in the environment variable named by the settings.
+    """
+    parts = urlsplit(url.strip())
+    if parts.scheme not in _SCHEMES or not parts.hostname:
+        raise DataError(
+            f"Cannot read the SMTP address {url!r}; write smtp://HOST:PORT (plain), "
+            "smtp+starttls://HOST:PORT or smtps://HOST:PORT (SSL), optionally with USER@."
+        )
+    if parts.password is not None:
+        raise DataError(
+            "The SMTP address must not contain a password; put it in the environment "
+            f"variable named by the mail settings (default {DEFAULT_PASSWORD_ENV})."
+        )
+    security, default_port = _SCHEMES[parts.scheme]
+    try:
+        port = parts.port or default_port
+    except ValueError as exc:
+        raise DataError(f"The port in the SMTP address {url!r} is not a number.") from exc
+    user = unquote(parts.username) if parts.username else None
+    return SmtpServer(host=parts.hostname, port=port, security=security, username=user)
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """A study's sender settings (never a password)."""
+
+    server: SmtpServer
+    sender: str
+    lead_name: str
+    lead_email: str
+    base_url: str
+    sender_name: str | None = None
+    password_env: str | None = None
+    rate_per_minute: int = DEFAULT_RATE_PER_MINUTE
+
+
+def configure_mail(
+    store: ResponseStore,
+    study: str,
+    *,
+    smtp: str,
+    sender: str,
+    lead_name: str,
+    lead_email: str,
+    base_url: str,
+    sender_name: str | None = None,
+    password_env: str | None = None,
+    rate_per_minute: int = DEFAULT_RATE_PER_MINUTE,
+) -> MailSettings:
+    """Store (or replace) the sender settings of a study.
+
+    Parameters
+    ----------
+    smtp
+        ``smtp://host:port``, ``smtp+starttls://user@host:587`` or ``smtps://host:465``.
+    sender, sender_name
+        The From address and display name.
+    lead_name, lead_email
+        The study lead's contact, printed in every message and used as Reply-To.
+    base_url
+        Address of the survey app; links are ``BASE_URL/?t=TOKEN``.
+    password_env
+        Name of the environment variable that holds the SMTP password (only needed
+        with a user name; default ``ALLIANCE_SURVEY_SMTP_PASSWORD``).
+    rate_per_minute
+        At most this many messages per minute.
+
+    Raises
+    ------
+    DataError
+        Listing every invalid setting.
+    """
+    server = parse_smtp_url(smtp)
+    problems = []
+    for label, value in (("sender", sender), ("lead_email", lead_email)):
+        if not _EMAIL.match(value or ""):
+            problems.append(f"{label}= {value!r} is not an e-mail address")
+    if not (lead_name or "").strip():
+        problems.append("lead_name= is empty")
+    if not (base_url or "").startswith(("http://", "https://")):
+        problems.append(f"base_url= {base_url!r} must start with http:// or https://")
+    if not 1 <= int(rate_per_minute) <= 10_000:
+        problems.append("rate_per_minute= must be between 1 and 10000")
+    if password_env is not None and not password_env.replace("_", "").isalnum():
+        problems.append(f"password_env= {password_env!r} is not an environment variable name")
+    if problems:
+        raise DataError("The mail settings are not valid: " + "; ".join(problems) + ".")
+    settings = MailSettings(
+        server=server, sender=sender, lead_name=lead_name.strip(), lead_email=lead_email,
+        base_url=base_url.rstrip("/"), sender_name=sender_name or None,
+        password_env=password_env or None, rate_per_minute=int(rate_per_minute),
+    )  # fmt: skip
+    with store.session() as session:
+        st = _study(session, study)
+        row = session.get(StudyMailSettings, st.id) or StudyMailSettings(study_id=st.id)
+        row.host, row.port, row.security = server.host, server.port, server.security
+        row.username = server.username
+        row.password_env = settings.password_env
+        row.sender, row.sender_name = settings.sender, settings.sender_name
+        row.lead_name, row.lead_email = settings.lead_name, settings.lead_email
+        row.base_url, row.rate_per_minute = settings.base_url, settings.rate_per_minute
+        row.updated_at = utcnow()
+        session.add(row)
+    return settings
+
+
+def mail_settings(store: ResponseStore, study: str) -> MailSettings:
+    """Return the sender settings of a study.
+
+    Raises
+    ------
+    DataError
+        If none have been stored yet.
+    """
+    with store.session() as session:
+        st = _study(session, study)
+        row = session.get(StudyMailSettings, st.id)
+        if row is None:
+            raise DataError(
+                f"Study {study!r} has no mail settings yet; set them with 'alliance-survey "
+                "mail --study NAME --configure --smtp URL --sender ADDRESS --lead-name NAME "
+                "--lead-email ADDRESS --base-url URL' or on the study lead's Mail page."
+            )
+        if row.security not in SMTP_SECURITY:  # pragma: no cover - the database refuses it
+            raise DataError(f"Unknown SMTP security {row.security!r}.")
+        return MailSettings(
+            server=SmtpServer(row.host, row.port, row.security, row.username),
+            sender=row.sender, lead_name=row.lead_name, lead_email=row.lead_email,
+            base_url=row.base_url, sender_name=row.sender_name,
+            password_env=row.password_env, rate_per_minute=row.rate_per_minute,
+        )  # fmt: skip
+
+
+# -- templates --------------------------------------------------------------------------------
+
+TEMPLATES: dict[tuple[str, str], tuple[str, str]] = {
+    ("invitation", "en"): (
+        "Your view of the alliance with {partner}: a short survey",
+        "Dear {name},\n\n"
+        "we are studying how firms learn together in strategic alliances and how they\n"
+        "depend on each other. You know the alliance of {firm} with {partner} well, and\n"
+        "we would value your view of it. The questionnaire takes about 20 minutes; you\n"
+        "can stop at any time and continue later with the same link.\n\n"
+        "Your personal link (please do not forward it):\n{link}\n\n"
+        "Your answers are used for research only and reported only in aggregate.\n"
+        "Questions? Write to {lead_name} <{lead_email}>.\n\n"
+        "With thanks,\n{lead_name}\n\n"
+        "--\nNo more e-mails about this survey: {optout_link}\n",
+    ),
+    ("reminder", "en"): (
+        "Reminder: your view of the alliance with {partner}",
+        "Dear {name},\n\n"
+        "a few days ago we invited you to a short survey on the alliance of {firm} with\n"
+        "{partner}. If you have not found the time yet, we would be glad if you could\n"
+        "answer now; if you have started, the link takes you back to where you stopped.\n\n"
+        "Your personal link:\n{link}\n\n"
+        "Questions? Write to {lead_name} <{lead_email}>.\n\n"
+        "With thanks,\n{lead_name}\n\n"
+        "--\nNo more e-mails about this survey: {optout_link}\n",
+    ),
+    ("invitation", "de"): (
+        "Ihre Sicht auf die Allianz mit {partner}: eine kurze Befragung",
+        "Guten Tag {name},\n\n"
+        "wir untersuchen, wie Unternehmen in strategischen Allianzen gemeinsam lernen und\n"
+        "voneinander abhängen. Sie kennen die Allianz von {firm} mit {partner} gut, und\n"
+        "Ihre Einschätzung ist uns wichtig. Der Fragebogen dauert etwa 20 Minuten; Sie\n"
+        "können jederzeit unterbrechen und später mit demselben Link weitermachen.\n\n"
+        "Ihr persönlicher Link (bitte nicht weitergeben):\n{link}\n\n"
+        "Ihre Antworten dienen nur der Forschung und werden nur zusammengefasst berichtet.\n"
+        "Fragen? Schreiben Sie an {lead_name} <{lead_email}>.\n\n"
+        "Vielen Dank,\n{lead_name}\n\n"
+        "--\nKeine weiteren E-Mails zu dieser Befragung: {optout_link}\n",
+    ),
+    ("reminder", "de"): (
+        "Erinnerung: Ihre Sicht auf die Allianz mit {partner}",
+        "Guten Tag {name},\n\n"
+        "vor einigen Tagen haben wir Sie zu einer kurzen Befragung über die Allianz von\n"
+        "{firm} mit {partner} eingeladen. Falls Sie noch keine Zeit dafür hatten, freuen\n"
+        "wir uns, wenn Sie jetzt antworten; haben Sie schon begonnen, führt der Link Sie\n"
+        "dorthin zurück, wo Sie aufgehört haben.\n\n"
+        "Ihr persönlicher Link:\n{link}\n\n"
+        "Fragen? Schreiben Sie an {lead_name} <{lead_email}>.\n\n"
+        "Vielen Dank,\n{lead_name}\n\n"
+        "--\nKeine weiteren E-Mails zu dieser Befragung: {optout_link}\n",
+    ),
+}
+#: How a message names the partner when the invitation names none.
+_NO_PARTNER = {"en": "your alliance partner", "de": "Ihrem Allianzpartner"}
+
+
+def survey_link(base_url: str, token: str) -> str:
+    """The personal survey link ``BASE_URL/?t=TOKEN``."""
+    return f"{base_url.rstrip('/')}/?t={token}"
+
+
+def optout_link(base_url: str, optout_token: str) -> str:
+    """The link that stops further mail: ``BASE_URL/?optout=TOKEN``."""
+    return f"{base_url.rstrip('/')}/?optout={optout_token}"
+
+
+def compose(
+    settings: MailSettings,
+    *,
+    kind: str,
+    language: str,
+    to_email: str,
+    to_name: str,
+    firm: str,
+    partner: str | None,
+    token: str,
+    optout_token: str,
+) -> EmailMessage:
+    """Build one invitation or reminder (plain text, UTF-8) in the contact's language.
+
+    Languages without a template get the English one.
+    """
+    lang = language if (kind, language) in TEMPLATES else "en"
+    subject, body = TEMPLATES[(kind, lang)]
+    values = {
+        "name": to_name, "firm": firm, "partner": partner or _NO_PARTNER[lang],
+        "link": survey_link(settings.base_url, token),
+        "optout_link": optout_link(settings.base_url, optout_token),
+        "lead_name": settings.lead_name, "lead_email": settings.lead_email,
+    }  # fmt: skip
+    msg = EmailMessage(policy=SMTP_POLICY)
+    msg["From"] = formataddr((settings.sender_name or settings.lead_name, settings.sender))
+    msg["To"] = formataddr((to_name, to_email))
+    msg["Reply-To"] = formataddr((settings.lead_name, settings.lead_email))
+    msg["Subject"] = subject.format(**values)
+    msg["Date"] = format_datetime(utcnow())
+    msg["Message-ID"] = make_msgid(domain=settings.sender.rsplit("@", 1)[1])
+    msg["List-Unsubscribe"] = f"<{values['optout_link']}>"
+    msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content(body.format(**values), charset="utf-8")
+    msg["Content-Language"] = lang  # after set_content, which resets the Content-* headers
+    return msg
+
+
+# -- opt-out ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OptOut:
+    """The result of an opt-out link: the study and the contact's language."""
+
+    study: str
+    language: str
+    already: bool
+
+
+def opt_out(store: ResponseStore, optout_token: str) -> OptOut:
+    """Stop all further mail of a study to the address of an opt-out link.
+
+    Opening the link twice is harmless (``already`` is then true).  The survey link
+    itself keeps working: opting out of mail is not withdrawing from the study.
+
+    Raises
+    ------
+    DataError
+        If the link is not a valid opt-out link.
+    """
+    token = (optout_token or "").strip()
+    with store.session() as session:
+        contact = session.scalars(
+            select(Contact).where(Contact.optout_hash == hash_token(token))
+        ).one_or_none() if token else None
+        if contact is None:
+            raise DataError(
+                "This opt-out link is not valid. Please use the whole link from the e-mail, "
+                "or write to the study team."
+            )
+        study = session.get(Study, contact.study_id).name
+        email = contact.email.lower()
+        exists = session.scalars(
+            select(MailOptout.id).where(
+                MailOptout.study_id == contact.study_id, MailOptout.email == email
+            )
+        ).first()
+        if exists is None:
+            session.add(MailOptout(study_id=contact.study_id, email=email, created_at=utcnow()))
+        return OptOut(study=study, language=contact.language, already=exists is not None)
+
+
+# -- sending ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MailOutcome:
+    """One message of a run: to whom, what happened, and the server's reply."""
+
+    contact_id: int
+    invitation_id: int
+    email: str
+    kind: str
+    status: str  # sent, failed, opted_out, or would_send in a dry run
+    reply: str | None = None
+
+
+@dataclass
+class MailRun:
+    """The outcome of :func:`send_invitations` or :func:`send_reminders`."""
+
+    kind: str
+    dry_run: bool
+    outcomes: list[MailOutcome] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        """How many messages ended in ``status``."""
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def sent(self) -> int:
+        return self.count("sent")
+
+    @property
+    def failed(self) -> int:
+        return self.count("failed")
+
+    def summary(self) -> str:
+        """A one-line, plural-correct summary for the study lead."""
+        def n(k: int, word: str) -> str:
+            return f"{k} {word}" + ("" if k == 1 else "s")
+
+        noun = "invitation" if self.kind == "invitation" else "reminder"
+        if self.dry_run:
+            return (f"Dry run: {n(self.count('would_send'), noun)} would be sent; "
+                    f"{self.count('opted_out')} opted out. Nothing was sent or logged.")  # fmt: skip
+        return (f"{n(self.sent, noun)} sent, {self.failed} failed, "
+                f"{self.count('opted_out')} skipped (opted out).")  # fmt: skip
+
+
+class _Connection:
+    """One SMTP connection for a run, opened on first use, reopened once if dropped."""
+
+    def __init__(self, server: SmtpServer, password: str | None) -> None:
+        self.server = server
+        self.password = password
+        self.smtp: smtplib.SMTP | None = None
+
+    def _open(self) -> smtplib.SMTP:
+        s = self.server
+        if s.security == "ssl":
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                s.host, s.port, timeout=SMTP_TIMEOUT_SEC, context=ssl.create_default_context()
+            )
+        else:
+            smtp = smtplib.SMTP(s.host, s.port, timeout=SMTP_TIMEOUT_SEC)
+        try:
+            smtp.ehlo()
+            if s.security == "starttls":
+                smtp.starttls(context=ssl.create_default_context())
+                smtp.ehlo()
+            if s.username:
+                smtp.login(s.username, self.password or "")
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def send(self, sender: str, recipient: str, msg: EmailMessage) -> tuple[bool, str]:
+        """Send one message; return (accepted, the server's reply)."""
+        data = msg.as_bytes(policy=SMTP_POLICY)
+        for attempt in (1, 2):
+            if self.smtp is None:
+                self.smtp = self._open()
+            try:
+                return self._transaction(self.smtp, sender, recipient, data)
+            except smtplib.SMTPServerDisconnected:
+                self.close()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @staticmethod
+    def _transaction(
+        smtp: smtplib.SMTP, sender: str, recipient: str, data: bytes
+    ) -> tuple[bool, str]:
+        # The envelope step by step, so that the server's own reply (e.g. "250 queued
+        # as X" or "550 no such user") is what the send log keeps.
+        for step in (lambda: smtp.mail(sender), lambda: smtp.rcpt(recipient),
+                     lambda: smtp.data(data)):  # fmt: skip
+            try:
+                code, text = step()
+            except smtplib.SMTPResponseException as exc:  # DATA refused before the body
+                code, text = exc.smtp_code, exc.smtp_error
+            reply = f"{code} {text.decode('utf-8', 'replace') if isinstance(text, bytes) else text}"
+            if not 200 <= code < 300:
+                try:
+                    smtp.rset()
+                except smtplib.SMTPServerDisconnected:
+                    pass
+                return False, reply
+        return True, reply
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                self.smtp.close()
+            self.smtp = None
+
+
+def _password(settings: MailSettings, password: str | None) -> str | None:
+    if password is not None or not settings.server.username:
+        return password
+    var = settings.password_env or DEFAULT_PASSWORD_ENV
+    value = os.environ.get(var)
+    if not value:
+        raise DataError(
+            f"The SMTP server needs a password for {settings.server.username!r}; set the "
+            f"environment variable {var}. It is never stored or printed."
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class _Due:
+    contact_id: int
+    invitation_id: int
+    email: str
+
+
+def _optouts(session: Any, study_id: int) -> set[str]:
+    return {e.lower() for e in session.scalars(
+        select(MailOptout.email).where(MailOptout.study_id == study_id)).all()}  # fmt: skip
+
+
+def _due(
+    session: Any, study_id: int, kind: str, now: datetime, after_days: float, max_reminders: int,
+    only: set[int] | None = None,
+) -> list[_Due]:
+    """Contacts due for a message of ``kind`` (opted-out ones included; the caller logs them)."""
+    contacts = (
+        select(Contact.id, Contact.invitation_id, Contact.email)
+        .join(Invitation, Contact.invitation_id == Invitation.id)
+        .where(Contact.study_id == study_id, Invitation.status.in_(OPEN_STATUSES))
+        .order_by(Contact.id)
+    )
+    entries_q = select(MailLog).where(MailLog.study_id == study_id).order_by(MailLog.id)
+    if only is not None:  # one contact per message when queueing: read only its rows
+        contacts = contacts.where(Contact.id.in_(sorted(only)))
+        entries_q = entries_q.where(MailLog.contact_id.in_(sorted(only)))
+    rows = session.execute(contacts).all()
+    logs: dict[int, list[MailLog]] = {}
+    for entry in session.scalars(entries_q):
+        logs.setdefault(entry.contact_id, []).append(entry)
+    due = []
+    for cid, iid, email in rows:
+        entries = logs.get(cid, [])
+        live = [e for e in entries if e.status in ("queued", "sent")]
+        if kind == "invitation":
+            if any(e.kind == "invitation" for e in live):
+                continue
+        else:
+            if not any(e.kind == "invitation" and e.status == "sent" for e in entries):
+                continue  # never invited by mail: nothing to remind of
+            if any(e.status == "queued" for e in live):
+                continue
+            if sum(1 for e in live if e.kind == "reminder") >= max_reminders:
+                continue
+            last = max(e.updated_at for e in live)
+            if last > now - timedelta(days=after_days):
+                continue
+        due.append(_Due(cid, iid, email))
+    return due
+
+
+def _run(
+    store: ResponseStore,
+    study: str,
+    kind: str,
+    *,
+    after_days: float = 0.0,
+    max_reminders: int = 1,
+    smtp: str | None = None,
+    dry_run: bool = False,
+    password: str | None = None,
+    rate_per_minute: int | None = None,
+    now: datetime | None = None,
+    only: set[int] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> MailRun:
+    settings = mail_settings(store, study)
+    if smtp:
+        settings = dataclasses.replace(settings, server=parse_smtp_url(smtp))
+    rate = int(rate_per_minute or settings.rate_per_minute)
+    if rate < 1:
+        raise DataError("The rate limit must be at least one message per minute.")
+    now = now or utcnow()
+    with store.session() as session:
+        st = _study(session, study)
+        study_id = st.id
+        due = _due(session, study_id, kind, now, after_days, max_reminders, only)
+        opted = _optouts(session, study_id)
+    run = MailRun(kind=kind, dry_run=dry_run)
+    if not due:
+        return run
+    secret_password = None if dry_run else _password(settings, password)
+    conn = _Connection(settings.server, secret_password)
+    interval = 60.0 / rate
+    last_sent: float | None = None
+    down: str | None = None  # the connection error once the server proved unreachable
+    try:
+        for item in due:
+            if item.email.lower() in opted:
+                if not dry_run:
+                    _log_optout(store, study_id, item, kind)
+                run.outcomes.append(MailOutcome(item.contact_id, item.invitation_id,
+                                                item.email, kind, "opted_out"))  # fmt: skip
+                continue
+            msg = _message(store, settings, item, kind)  # decrypts: fails early without a key
+            if dry_run:
+                run.outcomes.append(MailOutcome(item.contact_id, item.invitation_id, item.email,
+                                                kind, "would_send", str(msg["Subject"])))  # fmt: skip
+                continue
+            if down is not None:
+                log_id = _queue(store, study_id, item, kind, msg, now, after_days, max_reminders)
+                if log_id is not None:
+                    _finish(store, log_id, "failed", f"not attempted: {down}")
+                    run.outcomes.append(MailOutcome(item.contact_id, item.invitation_id,
+                                                    item.email, kind, "failed", down))  # fmt: skip
+                continue
+            if last_sent is not None:
+                wait = interval - (time.monotonic() - last_sent)
+                if wait > 0:
+                    sleep(wait)
+            log_id = _queue(store, study_id, item, kind, msg, now, after_days, max_reminders)
+            if log_id is None:  # another run took it meanwhile
+                continue
+            last_sent = time.monotonic()
+            try:
+                ok, reply = conn.send(settings.sender, item.email, msg)
+            except (smtplib.SMTPException, OSError) as exc:
+                reply = f"{type(exc).__name__}: {exc} ({settings.server.host}:{settings.server.port})"
+                down = reply
+                ok = False
+                conn.close()
+            _finish(store, log_id, "sent" if ok else "failed", reply)
+            run.outcomes.append(MailOutcome(item.contact_id, item.invitation_id, item.email,
+                                            kind, "sent" if ok else "failed", reply))  # fmt: skip
+    finally:
+        conn.close()
+    return run
+
+
+def _message(store: ResponseStore, settings: MailSettings, item: _Due, kind: str) -> EmailMessage:
+    with store.session() as session:
+        contact = session.get(Contact, item.contact_id)
+        inv = session.get(Invitation, item.invitation_id)
+        secret = open_secret(contact.secret)
+        return compose(
+            settings, kind=kind, language=inv.language, to_email=contact.email,
+            to_name=contact.name, firm=contact.firm, partner=inv.partner_name,
+            token=secret.token, optout_token=secret.optout_token,
+        )  # fmt: skip
+
+
+def _queue(
+    store: ResponseStore, study_id: int, item: _Due, kind: str, msg: EmailMessage,
+    now: datetime, after_days: float, max_reminders: int,
+) -> int | None:
+    """Commit a ``queued`` row unless, checked again under a lock, the message is no longer due."""
+    with store.session() as session:
+        # Lock the contact row so that two runs at the same time cannot both queue it
+        # (SQLite serialises writers with BEGIN IMMEDIATE already).
+        session.execute(
+            select(Contact.id).where(Contact.id == item.contact_id).with_for_update()
+        ).one()
+        still = _due(session, study_id, kind, now, after_days, max_reminders, {item.contact_id})
+        if not still or item.email.lower() in _optouts(session, study_id):
+            return None
+        stamp = utcnow()
+        entry = MailLog(
+            study_id=study_id, contact_id=item.contact_id, invitation_id=item.invitation_id,
+            kind=kind, status="queued", message_id=str(msg["Message-ID"]),
+            created_at=stamp, updated_at=stamp,
+        )  # fmt: skip
+        session.add(entry)
+        session.flush()
+        return entry.id
+
+
+def _finish(store: ResponseStore, log_id: int, status: str, reply: str | None) -> None:
+    with store.session() as session:
+        entry = session.get(MailLog, log_id)
+        entry.status = status
+        entry.smtp_reply = (reply or "")[:2000] or None
+        entry.updated_at = utcnow()
+
+
+def _log_optout(store: ResponseStore, study_id: int, item: _Due, kind: str) -> None:
+    """Log a suppressed message once per opt-out (not again on every later run)."""
+    with store.session() as session:
+        last = session.scalars(
+            select(MailLog.status)
+            .where(MailLog.contact_id == item.contact_id)
+            .order_by(MailLog.id.desc())
+        ).first()
+        if last == "opted_out":
+            return
+        stamp = utcnow()
+        session.add(MailLog(
+            study_id=study_id, contact_id=item.contact_id, invitation_id=item.invitation_id,
+            kind=kind, status="opted_out", smtp_reply=None, created_at=stamp, updated_at=stamp,
+        ))  # fmt: skip
+
+
+def send_invitations(
+    store: ResponseStore,
+    study: str,
+    *,
+    smtp: str | None = None,
+    dry_run: bool = False,
+    password: str | None = None,
+    rate_per_minute: int | None = None,
+    contact_ids: set[int] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> MailRun:
+    """E-mail the personal link to every contact not yet sent one.
+
+    Contacts whose invitation e-mail was sent (or is queued) are skipped, so the
+    call can be repeated safely; failed messages are tried again.  Completed,
+    screened-out and expired invitations get nothing; opted-out addresses are logged
+    as ``opted_out`` and get nothing.
+
+    Parameters
+    ----------
+    store, study
+        The store and the study name (with mail settings, see :func:`configure_mail`).
+    smtp
+        Another SMTP address for this run (``smtp://host:port``); default the settings'.
+    dry_run
+        Only list who would get a message; nothing is sent or logged.
+    password
+        SMTP password; default the environment variable named in the settings.
+    rate_per_minute
+        Override the settings' rate limit.
+    contact_ids
+        Only these contacts (e.g. one resend from the cockpit).
+
+    Returns
+    -------
+    MailRun
+    """
+    return _run(store, study, "invitation", smtp=smtp, dry_run=dry_run, password=password,
+                rate_per_minute=rate_per_minute, only=contact_ids, sleep=sleep)  # fmt: skip
+
+
+def send_reminders(
+    store: ResponseStore,
+    study: str,
+    *,
+    after_days: float = 7.0,
+    max_reminders: int = 2,
+    smtp: str | None = None,
+    dry_run: bool = False,
+    password: str | None = None,
+    rate_per_minute: int | None = None,
+    now: datetime | None = None,
+    contact_ids: set[int] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> MailRun:
+    """Remind contacts who have not completed the survey.
+
+    A contact is reminded when its invitation e-mail was sent, the invitation is
+    still open (invited or started), its last message is at least ``after_days``
+    old, it has had fewer than ``max_reminders`` reminders, and it has not opted out.
+    """
+    if after_days < 0:
+        raise DataError("after_days= must not be negative.")
+    if max_reminders < 1:
+        raise DataError("max_reminders= must be at least 1.")
+    return _run(store, study, "reminder", after_days=after_days, max_reminders=max_reminders,
+                smtp=smtp, dry_run=dry_run, password=password, rate_per_minute=rate_per_minute,
+                now=now, only=contact_ids, sleep=sleep)  # fmt: skip
+
+
+def mail_log(store: ResponseStore, study: str) -> Any:
+    """The send log of a study as a DataFrame (one row per message, oldest first).
+
+    Columns: ``log_id``, ``contact_id``, ``invitation_id``, ``email``, ``kind``,
+    ``status``, ``smtp_reply``, ``message_id``, ``created_at``, ``updated_at``.
+    """
+    import pandas as pd
+
+    with store.session() as session:
+        st = _study(session, study)
+        rows = session.execute(
+            select(MailLog.id, MailLog.contact_id, MailLog.invitation_id, Contact.email,
+                   MailLog.kind, MailLog.status, MailLog.smtp_reply, MailLog.message_id,
+                   MailLog.created_at, MailLog.updated_at)
+            .join(Contact, MailLog.contact_id == Contact.id)
+            .where(MailLog.study_id == st.id)
+            .order_by(MailLog.id)
+        ).all()  # fmt: skip
+    columns = ["log_id", "contact_id", "invitation_id", "email", "kind", "status", "smtp_reply",
+               "message_id", "created_at", "updated_at"]  # fmt: skip
+    return pd.DataFrame.from_records([tuple(r) for r in rows], columns=columns)
+
+
+def mail_counts(store: ResponseStore, study: str) -> dict[str, int]:
+    """Messages per final state (``sent``, ``failed``, ``queued``, ``opted_out``)."""
+    with store.session() as session:
+        st = _study(session, study)
+        rows = session.execute(
+            select(MailLog.status, func.count(MailLog.id))
+            .where(MailLog.study_id == st.id)
+            .group_by(MailLog.status)
+        ).all()
+    out = {s: 0 for s in ("queued", "sent", "failed", "opted_out")}
+    out.update({status: int(n) for status, n in rows})
+    return out
+
+
+__all__ = [
+    "DEFAULT_PASSWORD_ENV",
+    "TEMPLATES",
+    "MailOutcome",
+    "MailRun",
+    "MailSettings",
+    "OptOut",
+    "SmtpServer",
+    "compose",
+    "configure_mail",
+    "mail_counts",
+    "mail_log",
+    "mail_settings",
+    "opt_out",
+    "optout_link",
+    "parse_smtp_url",
+    "send_invitations",
+    "send_reminders",
+    "survey_link",
+]

@@ -1,0 +1,331 @@
+"""Respondents' rights in the store: erasure (withdrawal, requests), the respondent's
+language, test responses and the study's privacy notice.
+
+Erasure (GDPR Art. 17) is the one operation that removes rows from the otherwise
+append-only answer log: every answer and page submission of the respondent is
+deleted in one transaction, the respondent row stays behind as a tombstone
+(``withdrawn_at`` set, invitation status ``withdrawn``; it holds no answer) and the
+:class:`~instruments.store.models.Deletion` audit log records who erased how much,
+when and why, never what.  The wide view, the exports and every analysis built on
+them therefore no longer see the response.
+
+Privacy settings (GDPR Art. 13) are stored per study as JSON in
+``studies.settings``: the controller, a contact, the purpose, the legal basis and
+the retention period, shown on the consent page, plus an optional completion code
+and redirect URL for panel providers.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, func, select
+
+from analysis.errors import DataError, ResponseError
+from instruments.store.models import (
+    Answer,
+    Deletion,
+    Invitation,
+    PageSubmission,
+    Respondent,
+    Study,
+    utcnow,
+)
+from instruments.store.tokens import find_invitation
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from instruments.store.responses import ResponseStore
+
+#: Why a response was erased.
+DELETION_REASONS = ("declined", "withdrawn", "request", "test")
+#: How the erasure was asked for.
+DELETION_CHANNELS = ("link", "cli", "admin", "api")
+
+#: Legal bases of research surveys under GDPR Art. 6(1); labels in texts.py.
+LEGAL_BASES = ("consent", "public_interest", "legitimate_interest")
+
+_URL = re.compile(r"^https://[^\s<>\"']{1,480}$")
+_CODE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What one erasure removed (counts only)."""
+
+    respondent_id: int | None
+    invitation_id: int
+    n_answers: int
+    n_pages: int
+    deleted_at: datetime
+
+
+@dataclass(frozen=True)
+class StudySettings:
+    """A study's privacy notice and completion settings (all optional).
+
+    ``controller`` and ``contact`` name the data controller and how to reach the
+    study lead (e-mail or address); ``purpose`` and ``retention`` are free text in
+    the study lead's words; ``legal_basis`` is one of :data:`LEGAL_BASES`;
+    ``completion_code`` is shown on the thank-you page and ``redirect_url`` (https
+    only) is offered as a link there, for panel providers.
+    """
+
+    controller: str | None = None
+    contact: str | None = None
+    purpose: str | None = None
+    legal_basis: str | None = None
+    retention: str | None = None
+    completion_code: str | None = None
+    redirect_url: str | None = None
+
+    @property
+    def privacy_complete(self) -> bool:
+        """Whether every item of the privacy notice is set."""
+        return all((self.controller, self.contact, self.purpose, self.legal_basis,
+                    self.retention))  # fmt: skip
+
+
+_LIMITS = {"controller": 300, "contact": 300, "purpose": 1000, "retention": 300}
+
+
+def check_settings(settings: StudySettings) -> StudySettings:
+    """Validate settings (lengths, legal basis, code, https URL); list all problems at once.
+
+    Raises
+    ------
+    DataError
+        With every problem found.
+    """
+    problems = []
+    for name, limit in _LIMITS.items():
+        value = getattr(settings, name)
+        if value is not None and len(value) > limit:
+            problems.append(f"{name}= is {len(value)} characters long; at most {limit} allowed.")
+    if settings.legal_basis is not None and settings.legal_basis not in LEGAL_BASES:
+        problems.append(
+            f"legal_basis={settings.legal_basis!r} is not one of {', '.join(LEGAL_BASES)}."
+        )
+    if settings.completion_code is not None and not _CODE.match(settings.completion_code):
+        problems.append(
+            "completion_code= must be 1-64 letters, digits, '-' or '_' "
+            f"(got {settings.completion_code!r})."
+        )
+    if settings.redirect_url is not None and not _URL.match(settings.redirect_url):
+        problems.append(
+            f"redirect_url= must be an https:// address without spaces or quotes "
+            f"(got {settings.redirect_url!r})."
+        )
+    if problems:
+        raise DataError("The study settings were not saved:\n" + "\n".join(
+            f"  - {p}" for p in problems))
+    return settings
+
+
+def _study(session: Any, name: str) -> Study:
+    found = session.scalars(select(Study).where(Study.name == name)).one_or_none()
+    if found is None:
+        raise DataError(f"There is no study {name!r} in the store.")
+    return found
+
+
+def _parse_settings(raw: str | None) -> StudySettings:
+    if not raw:
+        return StudySettings()
+    data = json.loads(raw)
+    known = {f.name for f in fields(StudySettings)}
+    return StudySettings(**{k: v for k, v in data.items() if k in known})
+
+
+def get_settings(store: ResponseStore, study: str) -> StudySettings:
+    """The study's privacy and completion settings."""
+    with store.session() as session:
+        return _parse_settings(_study(session, study).settings)
+
+
+def set_settings(store: ResponseStore, study: str, **values: str | None) -> StudySettings:
+    """Change some of a study's settings (others are kept); ``""`` clears one.
+
+    Raises
+    ------
+    DataError
+        For an unknown study or setting, or invalid values (all listed).
+    """
+    known = {f.name for f in fields(StudySettings)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise DataError(
+            f"Unknown study setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}."
+        )
+    with store.session() as session:
+        st = _study(session, study)
+        current = asdict(_parse_settings(st.settings))
+        for key, value in values.items():
+            text = value.strip() if isinstance(value, str) else value
+            current[key] = text or None
+        settings = check_settings(StudySettings(**current))
+        st.settings = json.dumps({k: v for k, v in asdict(settings).items() if v is not None},
+                                 ensure_ascii=False, sort_keys=True)  # fmt: skip
+        return settings
+
+
+def settings_for_token(store: ResponseStore, token: str) -> StudySettings:
+    """The settings of the study an invitation token belongs to."""
+    with store.session() as session:
+        invitation = find_invitation(session, token)
+        return _parse_settings(session.get(Study, invitation.study_id).settings)
+
+
+def set_language(store: ResponseStore, token: str, language: str) -> None:
+    """Remember the language a respondent chose (used on refresh and resume)."""
+    languages = tuple(store.instrument.languages)
+    if language not in languages:
+        raise ResponseError(
+            f"language={language!r} is not one of the survey's languages ({', '.join(languages)})."
+        )
+    with store.session() as session:
+        invitation = find_invitation(session, token, for_update=True)
+        if invitation.respondent is not None:
+            invitation.respondent.language = language
+
+
+def _erase(
+    session: Any, invitation: Invitation, *, reason: str, channel: str, actor: str | None,
+    now: datetime,
+) -> Erasure:
+    if reason not in DELETION_REASONS:
+        raise DataError(f"reason={reason!r} is not one of {', '.join(DELETION_REASONS)}.")
+    if channel not in DELETION_CHANNELS:
+        raise DataError(f"channel={channel!r} is not one of {', '.join(DELETION_CHANNELS)}.")
+    respondent = invitation.respondent
+    n_answers = n_pages = 0
+    if respondent is not None:
+        n_answers = session.scalar(
+            select(func.count()).select_from(Answer).where(Answer.respondent_id == respondent.id)
+        )
+        n_pages = session.scalar(
+            select(func.count()).select_from(PageSubmission)
+            .where(PageSubmission.respondent_id == respondent.id)
+        )  # fmt: skip
+        # Bulk deletes bypass the answer log's per-row guard on purpose: erasure is the
+        # one sanctioned removal, and it is recorded in the deletions table below.
+        session.execute(delete(Answer).where(Answer.respondent_id == respondent.id))
+        session.execute(
+            delete(PageSubmission).where(PageSubmission.respondent_id == respondent.id)
+        )
+        respondent.current_page = 0
+        respondent.completed_at = None
+        respondent.withdrawn_at = now
+        respondent.last_activity_at = now
+    invitation.status = "withdrawn"
+    session.add(Deletion(
+        study_id=invitation.study_id, invitation_id=invitation.id,
+        respondent_id=respondent.id if respondent is not None else None,
+        reason=reason, channel=channel, actor=actor, n_answers=int(n_answers),
+        n_pages=int(n_pages), deleted_at=now,
+    ))  # fmt: skip
+    return Erasure(respondent.id if respondent is not None else None, invitation.id,
+                   int(n_answers), int(n_pages), now)  # fmt: skip
+
+
+def withdraw(
+    store: ResponseStore,
+    token: str,
+    *,
+    reason: str = "withdrawn",
+    channel: str = "link",
+    actor: str | None = None,
+    study: str | None = None,
+    now: datetime | None = None,
+) -> Erasure:
+    """Erase every answer of the invitation ``token`` and close the link.
+
+    Works in any state (started, completed, screened out, expired); erasing an
+    already withdrawn response again is harmless and logged again.
+
+    Parameters
+    ----------
+    store
+        The response store.
+    token
+        The invitation token.
+    reason
+        One of :data:`DELETION_REASONS`.
+    channel
+        One of :data:`DELETION_CHANNELS`.
+    actor
+        Who asked (e.g. the study lead's note); never the respondent's answers.
+    study
+        If given, the token must belong to this study (a guard for requests by e-mail).
+    now
+        Time of the erasure (for tests).
+
+    Returns
+    -------
+    Erasure
+        The counts of what was removed.
+    """
+    now = now or utcnow()
+    with store.session() as session:
+        invitation = find_invitation(session, token, for_update=True)
+        if study is not None and session.get(Study, invitation.study_id).name != study:
+            raise DataError(f"This invitation does not belong to study {study!r}.")
+        return _erase(session, invitation, reason=reason, channel=channel, actor=actor, now=now)
+
+
+def delete_test_responses(store: ResponseStore, study: str, *, actor: str | None = None,
+                          channel: str = "admin") -> int:  # fmt: skip
+    """Erase every preview (test) response of a study; returns how many invitations."""
+    now = utcnow()
+    with store.session() as session:
+        st = _study(session, study)
+        tests = session.scalars(
+            select(Invitation).where(Invitation.study_id == st.id, Invitation.is_test.is_(True),
+                                     Invitation.status != "withdrawn")  # fmt: skip
+        ).all()
+        for invitation in tests:
+            _erase(session, invitation, reason="test", channel=channel, actor=actor, now=now)
+        return len(tests)
+
+
+def deletion_log(store: ResponseStore, study: str) -> pd.DataFrame:
+    """The audit log of erasures of a study, oldest first.
+
+    Columns: ``deletion_id``, ``invitation_id``, ``respondent_id``, ``reason``,
+    ``channel``, ``actor``, ``n_answers``, ``n_pages``, ``deleted_at``.
+    """
+    import pandas as pd
+
+    columns = ["deletion_id", "invitation_id", "respondent_id", "reason", "channel", "actor",
+               "n_answers", "n_pages", "deleted_at"]  # fmt: skip
+    with store.session() as session:
+        st = _study(session, study)
+        rows = session.execute(
+            select(Deletion.id, Deletion.invitation_id, Deletion.respondent_id, Deletion.reason,
+                   Deletion.channel, Deletion.actor, Deletion.n_answers, Deletion.n_pages,
+                   Deletion.deleted_at)  # fmt: skip
+            .where(Deletion.study_id == st.id)
+            .order_by(Deletion.id)
+        ).all()
+    return pd.DataFrame.from_records([tuple(r) for r in rows], columns=columns)
+
+
+def tombstones(store: ResponseStore, study: str) -> pd.DataFrame:
+    """Respondents whose answers were erased: ``respondent_id``, ``withdrawn_at`` only."""
+    import pandas as pd
+
+    with store.session() as session:
+        st = _study(session, study)
+        rows = session.execute(
+            select(Respondent.id, Respondent.withdrawn_at)
+            .join(Invitation, Respondent.invitation_id == Invitation.id)
+            .where(Invitation.study_id == st.id, Respondent.withdrawn_at.is_not(None))
+            .order_by(Respondent.id)
+        ).all()
+    return pd.DataFrame.from_records([tuple(r) for r in rows],
+                                     columns=["respondent_id", "withdrawn_at"])  # fmt: skip

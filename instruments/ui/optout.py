@@ -1,0 +1,44 @@
+"""The page behind the opt-out link of an invitation e-mail (``/?optout=TOKEN``).
+
+Opening the link stops all further mail of the study to that address; it does not
+withdraw any answers and the survey link keeps working.  The page runs only when a
+browser opens it (Streamlit pages run over a websocket), so mail scanners that merely
+fetch links do not opt anybody out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from analysis.errors import AllianceSurveyError
+
+TEXTS = {
+    "title": {"en": "No more e-mails", "de": "Keine weiteren E-Mails"},
+    "done": {
+        "en": "You will receive no further e-mails about this survey. If you change your "
+              "mind, the link in your invitation still opens the questionnaire.",
+        "de": "Sie erhalten keine weiteren E-Mails zu dieser Befragung. Falls Sie es sich "
+              "anders überlegen, öffnet der Link in Ihrer Einladung weiterhin den Fragebogen.",
+    },
+    "already": {
+        "en": "You had already asked for no further e-mails; nothing else to do.",
+        "de": "Sie hatten bereits um keine weiteren E-Mails gebeten; es ist nichts weiter zu tun.",
+    },
+}  # fmt: skip
+
+
+def render_optout(store: Any, token: str) -> None:
+    """Record the opt-out of ``token`` and confirm it in the contact's language."""
+    from instruments.fieldwork.mail import opt_out
+
+    try:
+        result = opt_out(store, token)
+    except AllianceSurveyError as exc:
+        st.title(f"{TEXTS['title']['en']} / {TEXTS['title']['de']}")
+        st.error(str(exc))
+        return
+    lang = result.language if result.language in ("en", "de") else "en"
+    st.title(TEXTS["title"][lang])
+    st.success(TEXTS["already" if result.already else "done"][lang])

@@ -1,0 +1,98 @@
+"""The study lead's mail and respondent pages and the opt-out link, in Streamlit's AppTest,
+against the packaged questionnaire, a SQLite file and a real SMTP server."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from instruments.fieldwork.auth import set_password
+from instruments.fieldwork.contacts import import_contacts
+from instruments.fieldwork.invitations import create_study
+from instruments.fieldwork.mail import mail_log
+from instruments.store import DB_ENV_VAR, ResponseStore
+from tests.fieldwork.conftest import SmtpSink
+from tests.ui.conftest import APP
+from tests.ui.survey_bot import click
+
+PASSWORD = "a long study-lead password"
+OPTOUT = re.compile(r"\?optout=([A-Za-z0-9_-]+)")
+CONTACTS = (
+    b"email,name,firm,partner,alliance_id,role,language\n"
+    b"ada@alpha.example,Ada,Alpha GmbH,Beta AG,x1,A,de\n"
+    b"bo@beta.example,Bo,Beta AG,Alpha GmbH,x1,B,en\n"
+)
+
+
+@pytest.fixture
+def app_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, secret_key: str
+              ) -> Iterator[ResponseStore]:  # fmt: skip
+    url = f"sqlite:///{tmp_path / 'app.sqlite'}"
+    monkeypatch.setenv(DB_ENV_VAR, url)
+    with ResponseStore(url) as store:
+        create_study(store, "field")
+        set_password(store, "field", PASSWORD)
+        import_contacts(store, "field", CONTACTS)
+        yield store
+
+
+def open_app(**params: str) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def shown(at: AppTest) -> str:
+    return "\n".join(str(e.value) for e in (*at.title, *at.error, *at.success, *at.warning,
+                                            *at.markdown))  # fmt: skip
+
+
+def test_mail_tab_sends_and_optout_link_works(app_store: ResponseStore, smtp_server: SmtpSink
+                                              ) -> None:  # fmt: skip
+    at = open_app(admin="1")  # the only study is preselected
+    assert at.text_input(key="admin.login_study").value == "field"
+    at.text_input(key="admin.login_password").input(PASSWORD)
+    click(at, "Log in")
+    assert not at.exception
+    form = {w.label: w for w in at.text_input}
+    form["SMTP server"].input(smtp_server.url)
+    form["From address"].input("survey@uni.example")
+    form["Study lead"].input("Jana Lehmann")
+    form["Study lead's e-mail"].input("lehmann@uni.example")
+    form["Survey address"].input("https://survey.example.org")
+    click(at, "Save sender settings")
+    assert "Sender settings saved." in shown(at)
+    at.button(key="admin.send").click().run()
+    assert not at.exception
+    assert "2 invitations sent, 0 failed, 0 skipped (opted out)." in shown(at)
+    assert sorted(smtp_server.recipients()) == ["ada@alpha.example", "bo@beta.example"]
+    # The respondents tab lists both invitations with their status and mail count.
+    frames = [f.value for f in at.dataframe]
+    people = next(f for f in frames if "mails_sent" in f.columns)
+    assert people["status"].tolist() == ["invited", "invited"]
+    assert people["mails_sent"].tolist() == [1, 1] and people["page"].tolist() == ["–", "–"]
+
+    # Ada opts out through the link in her (German) e-mail.
+    ada = smtp_server.to("ada@alpha.example")[0]
+    optout = open_app(optout=OPTOUT.search(ada.get_content()).group(1))
+    assert "Keine weiteren E-Mails" in shown(optout)
+    assert "Sie erhalten keine weiteren E-Mails" in shown(optout)
+    again = open_app(optout=OPTOUT.search(ada.get_content()).group(1))
+    assert "bereits" in shown(again)
+    bad = open_app(optout="forged")
+    assert "opt-out link is not valid" in shown(bad)
+
+    at.number_input(key="admin.after_days").set_value(0)
+    at.button(key="admin.remind").click().run()
+    assert "1 reminder sent, 0 failed, 1 skipped (opted out)." in shown(at)
+    log = mail_log(app_store, "field")
+    assert log[log["kind"] == "reminder"]["email"].tolist() == ["ada@alpha.example",
+                                                                 "bo@beta.example"]
+    assert log[log["kind"] == "reminder"]["status"].tolist() == ["opted_out", "sent"]
