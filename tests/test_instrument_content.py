@@ -60,7 +60,7 @@ def inst() -> Instrument:
 
 def test_identity(inst: Instrument) -> None:
     assert inst.id == "alliance-learning-dependence"
-    assert inst.version == "1.1.0"
+    assert inst.version == "1.2.0"
     assert inst.languages == ["en", "de"]
     assert re.fullmatch(r"[0-9a-f]{64}", inst.content_hash)
 

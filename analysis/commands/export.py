@@ -10,17 +10,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``export`` sub-command."""
     parser = subparsers.add_parser(
         "export",
-        help="export responses (csv, parquet, sav), the answer log or the codebook",
+        help="export responses (csv, parquet, sav, dta), the answer log or the codebook",
         description=(
             "Export a study from the response store: the wide data (one row per "
-            "respondent) as CSV, Parquet or SPSS .sav with value labels; the long, "
+            "respondent, with fieldwork status, start, end and quality flags) as CSV, "
+            "Parquet, SPSS .sav or Stata .dta with value labels; the long, "
             "append-only answer log (--format long); or the codebook (--format codebook, "
             "format from the file extension .csv/.json/.md)."
         ),
     )
     parser.add_argument("--study", required=True, metavar="NAME", help="study name")
     parser.add_argument("--format", required=True,
-                        choices=["csv", "parquet", "sav", "long", "codebook"],
+                        choices=["csv", "parquet", "sav", "dta", "long", "codebook"],
                         help="what to export")  # fmt: skip
     parser.add_argument("--out", required=True, metavar="FILE", help="output file")
     parser.add_argument("--db", metavar="URL",
@@ -29,6 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--lang", default="en", help="language of labels (default: en)")
     parser.add_argument("--completed-only", action="store_true",
                         help="export completed responses only")  # fmt: skip
+    parser.add_argument("--skip-unstarted", action="store_true",
+                        help="leave out invitations opened but never answered")  # fmt: skip
     parser.add_argument("--excel-safe", action="store_true",
                         help="CSV for spreadsheets: prefix text cells that start with =, +, "
                         "-, @, tab or CR with an apostrophe so they are not run as formulas "
@@ -47,8 +50,8 @@ def handler(args: argparse.Namespace) -> int:
     store = ResponseStore(args.db, instrument=load_instrument(args.instrument))
     try:
         path = export(store, args.study, args.format, args.out, lang=args.lang,
-                      completed_only=args.completed_only,
-                      excel_safe=args.excel_safe)  # fmt: skip
+                      completed_only=args.completed_only, excel_safe=args.excel_safe,
+                      skip_unstarted=args.skip_unstarted)  # fmt: skip
     finally:
         store.dispose()
     print(f"Study {args.study!r}: {args.format} written to {path}.", file=sys.stderr)

@@ -1,9 +1,12 @@
-"""Exports of a study's responses: wide data (CSV, Parquet, SPSS ``.sav``), the long
-answer log, and the codebook.
+"""Exports of a study's responses: wide data (CSV, Parquet, SPSS ``.sav``, Stata
+``.dta``), the long answer log, and the codebook.
 
 The wide data are the canonical layout of :meth:`ResponseStore.wide` (one row per
 respondent, paradata, then one integer-coded column per item; missing = empty
-cell in CSV, null in Parquet, system-missing in SPSS).  Free text is written
+cell in CSV, null in Parquet, system-missing in SPSS and Stata), with the fieldwork
+columns :data:`FIELDWORK_COLUMNS` after the paradata: the status as the cockpit
+defines it, start and end, the items the survey logic did not show, and the quality
+flags.  Withdrawn respondents and the study lead's test responses are never exported.  Free text is written
 exactly as the respondent typed it, unless ``excel_safe=True``: then a CSV text cell
 that a spreadsheet would run as a formula (it starts with ``=``, ``+``, ``-``, ``@``,
 a tab or a carriage return) gets a leading apostrophe (the OWASP advice on CSV
@@ -24,7 +27,20 @@ if TYPE_CHECKING:
     from instruments.store import ResponseStore
 
 #: Formats of :func:`export` and ``alliance-survey export --format``.
-EXPORT_FORMATS = ("csv", "parquet", "sav", "long", "codebook")
+EXPORT_FORMATS = ("csv", "parquet", "sav", "dta", "long", "codebook")
+
+#: Columns added after the paradata of the wide export.  ``status`` is the cockpit's
+#: (:data:`instruments.fieldwork.cockpit.FIELDWORK_STATUSES`), ``started_at`` the
+#: opening of the survey, ``ended_at`` the completion or else the last page submitted
+#: (UTC), ``not_shown`` the items the survey logic skipped, the flags 1/0 from
+#: :func:`analysis.study.quality.quality_flags` (empty when they cannot be computed).
+FIELDWORK_COLUMNS = ("status", "wave", "started_at", "ended_at", "last_page", "not_shown",
+                     "attention_flag", "straightline_flag", "speeder_flag",
+                     "missing_flag")  # fmt: skip
+
+#: Stata's limits on variable names and labels.
+_STATA_NAME_MAX = 32
+_STATA_LABEL_MAX = 80
 
 
 def _target(path: str | Path) -> Path:
@@ -86,6 +102,150 @@ def write_table(df: pd.DataFrame, path: str | Path, fmt: str, *,
     return path
 
 
+def export_frame(
+    store: ResponseStore,
+    study: str,
+    *,
+    completed_only: bool = False,
+    skip_unstarted: bool = False,
+) -> pd.DataFrame:
+    """The wide data with the fieldwork columns, as every wide export writes them.
+
+    Parameters
+    ----------
+    store
+        The response store.
+    study
+        Study name.
+    completed_only
+        Keep completed responses only.
+    skip_unstarted
+        Leave out invitations that were opened but never got past the first page
+        (no page submitted): they would be rows without a single answer.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from instruments.fieldwork.cockpit import respondent_table
+    from instruments.store.responses import ID_COLUMNS
+
+    wide = store.wide(study, completed_only=completed_only, meta=True)
+    table = respondent_table(store, study).dropna(subset=["respondent_id"])
+    by_rid = table.set_index(table["respondent_id"].astype("int64"))
+    rids = wide["respondent_id"].astype("int64")
+    status = rids.map(by_rid["status"])
+    last_page = rids.map(by_rid["last_page"]).astype("float64")
+    ended = rids.map(by_rid["completed_at"]).where(lambda x: x.notna(), None)
+    ended_last = wide["respondent_id"].map(_last_submission(store, study))
+    extra = pd.DataFrame({
+        "status": status.to_numpy(), "wave": wide["wave"].to_numpy(),
+        "started_at": pd.to_datetime(wide["started_at"], utc=True).to_numpy(),
+        "ended_at": pd.to_datetime(ended.fillna(ended_last), utc=True).to_numpy(),
+        "last_page": last_page.to_numpy(), "not_shown": wide["not_shown"].to_numpy(),
+    }, index=wide.index)  # fmt: skip
+    flags = _quality(store, wide)
+    for name in ("attention_flag", "straightline_flag", "speeder_flag", "missing_flag"):
+        extra[name] = (wide["respondent_id"].map(flags[name]).astype("float64")
+                       if flags is not None and name in flags else np.nan)  # fmt: skip
+    meta = ["wave", "status", "started_at", "completed_at", "not_shown"]
+    rest = wide.drop(columns=meta)
+    ids = list(ID_COLUMNS)
+    out = pd.concat([rest[ids], extra, rest.drop(columns=ids)], axis=1)
+    if skip_unstarted:
+        out = out[out["last_page"] > 0]
+    return out.reset_index(drop=True)
+
+
+def _last_submission(store: ResponseStore, study: str) -> dict[int, Any]:
+    from sqlalchemy import func, select
+
+    from instruments.fieldwork.invitations import _study
+    from instruments.store.models import Invitation, PageSubmission, Respondent
+
+    with store.session() as session:
+        st = _study(session, study)
+        return dict(session.execute(
+            select(PageSubmission.respondent_id, func.max(PageSubmission.submitted_at))
+            .join(Respondent, PageSubmission.respondent_id == Respondent.id)
+            .join(Invitation, Respondent.invitation_id == Invitation.id)
+            .where(Invitation.study_id == st.id)
+            .group_by(PageSubmission.respondent_id)
+        ).all())  # fmt: skip
+
+
+def _quality(store: ResponseStore, wide: pd.DataFrame) -> pd.DataFrame | None:
+    """Quality flags (1/0) by respondent id, or ``None`` when they cannot be computed
+    (no answers yet, or an instrument without what the flags need)."""
+    import warnings
+
+    from analysis.errors import AllianceSurveyError
+    from analysis.study.quality import quality_flags
+
+    if not len(wide):
+        return None
+    plain = wide.drop(columns=["wave", "status", "started_at", "completed_at", "not_shown"])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-empty pages of starters
+            flags = quality_flags(plain, store.instrument)
+    except (AllianceSurveyError, KeyError, ValueError):
+        return None
+    flags = flags.set_index(plain["respondent_id"].to_numpy()) if "respondent_id" not in \
+        flags.columns else flags.set_index("respondent_id")
+    return flags.astype({c: "float64" for c in flags.columns if c.endswith("_flag")})
+
+
+def _file_ready(df: pd.DataFrame) -> pd.DataFrame:
+    """Timestamps as naive UTC (SPSS and Stata know no time zones)."""
+    import pandas as pd
+
+    out = df.copy()
+    for col in ("started_at", "ended_at"):
+        if col in out:
+            out[col] = pd.to_datetime(out[col], utc=True).dt.tz_convert("UTC").dt.tz_localize(None)
+    return out
+
+
+def write_dta(df: pd.DataFrame, path: str | Path, instrument: Any, lang: str = "en") -> Path:
+    """Write wide data to a Stata ``.dta`` file with variable and value labels.
+
+    The labels are those of the SPSS file (:func:`instruments.instrument.spss.sav_metadata`),
+    variable labels cut to Stata's 80 characters.
+
+    Notes
+    -----
+    # In R: haven::write_dta(df, path); in Stata: ``use file.dta`` then ``describe``.
+    """
+    import math
+
+    import pandas as pd
+    import pyreadstat
+
+    from instruments.instrument.spss import sav_metadata
+
+    long_names = [c for c in df.columns if len(str(c)) > _STATA_NAME_MAX]
+    if long_names:
+        raise DataError(f"Stata variable names have at most {_STATA_NAME_MAX} characters: "
+                        f"{', '.join(long_names[:5])}.")  # fmt: skip
+    meta = sav_metadata(df, instrument, lang=lang)
+    labels = {k: (v if len(v) <= _STATA_LABEL_MAX else v[: _STATA_LABEL_MAX - 1] + "…")
+              for k, v in meta["column_labels"].items()}  # fmt: skip
+    columns: dict[str, Any] = {}
+    for name in df.columns:
+        col = df[name].reset_index(drop=True)
+        if pd.api.types.is_datetime64_any_dtype(col) or pd.api.types.is_numeric_dtype(col):
+            columns[name] = col.astype("float64") if pd.api.types.is_numeric_dtype(col) else col
+        else:
+            columns[name] = col.astype(object).map(
+                lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))
+    out = pd.DataFrame(columns, index=range(len(df)))
+    path = _target(path)
+    pyreadstat.write_dta(out, str(path), file_label=f"{instrument.id} {instrument.version}",
+                         column_labels=labels,
+                         variable_value_labels=meta["variable_value_labels"])  # fmt: skip
+    return path
+
+
 def export_wide(
     store: ResponseStore,
     study: str,
@@ -95,8 +255,9 @@ def export_wide(
     lang: str = "en",
     completed_only: bool = False,
     excel_safe: bool = False,
+    skip_unstarted: bool = False,
 ) -> Path:
-    """Write a study's wide data to CSV, Parquet or SPSS ``.sav``.
+    """Write a study's wide data to CSV, Parquet, SPSS ``.sav`` or Stata ``.dta``.
 
     Parameters
     ----------
@@ -115,6 +276,8 @@ def export_wide(
         Export completed responses only.
     excel_safe
         CSV only: neutralise text cells that start like a spreadsheet formula.
+    skip_unstarted
+        Leave out invitations opened but never answered (see :func:`export_frame`).
 
     Returns
     -------
@@ -127,11 +290,14 @@ def export_wide(
     """
     if excel_safe and fmt != "csv":
         raise DataError("The Excel-safe variant exists for CSV only.")
-    df = store.wide(study, completed_only=completed_only)
+    df = export_frame(store, study, completed_only=completed_only,
+                      skip_unstarted=skip_unstarted)  # fmt: skip
     if fmt == "sav":
         from instruments.instrument.spss import write_sav
 
-        return write_sav(df, _target(path), store.instrument, lang=lang)
+        return write_sav(_file_ready(df), _target(path), store.instrument, lang=lang)
+    if fmt == "dta":
+        return write_dta(_file_ready(df), path, store.instrument, lang=lang)
     return write_table(df, path, fmt, excel_safe=excel_safe)
 
 
@@ -157,10 +323,11 @@ def export(
     lang: str = "en",
     completed_only: bool = False,
     excel_safe: bool = False,
+    skip_unstarted: bool = False,
 ) -> Path:
     """Export one of :data:`EXPORT_FORMATS` for a study.
 
-    ``csv``, ``parquet`` and ``sav`` write the wide data; ``long`` the answer log
+    ``csv``, ``parquet``, ``sav`` and ``dta`` write the wide data; ``long`` the answer log
     (Parquet if ``out`` ends in ``.parquet``, else CSV); ``codebook`` the
     codebook of the study's instrument (format from the extension).  ``excel_safe``
     neutralises formula-like text cells in the CSV of ``csv`` and ``long``.
@@ -186,4 +353,4 @@ def export(
             )
         return export_codebook(store.instrument, out, lang=lang)
     return export_wide(store, study, out, fmt, lang=lang, completed_only=completed_only,
-                       excel_safe=excel_safe)
+                       excel_safe=excel_safe, skip_unstarted=skip_unstarted)

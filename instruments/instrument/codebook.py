@@ -43,8 +43,14 @@ COLUMNS = [
     "required",
     "correct",
     "sources",
+    "show_if",
 ]
-"""Columns of :func:`variables_table`, in order."""
+"""Columns of :func:`variables_table`, in order.
+
+``show_if`` is the survey logic that decides whether the variable is asked (the page's
+and the variable's own condition joined with ``and``; empty: always asked).  A
+respondent not shown a variable has it empty in the data and listed in the export's
+``not_shown`` column, apart from items left unanswered."""
 
 _PARADATA_LABELS: dict[str, dict[str, str]] = {
     "respondent_id": {"en": "Respondent id", "de": "Kennung der befragten Person"},
@@ -128,7 +134,19 @@ def variables_table(inst: Instrument, lang: str = "en") -> pd.DataFrame:
             "required": False,
             "correct": None,
             "sources": None,
+            "show_if": _shown_when(section, variable),
         }
+
+    page_logic = {sec.id: sec.show_if for sec in inst.sections}
+
+    def _shown_when(section: str | None, variable: str) -> str | None:
+        if section is None or variable.startswith("page_time_"):
+            return None
+        own = getattr(inst.item(variable), "show_if", None)
+        parts = [c for c in (page_logic.get(section), own) if c]
+        if len(parts) == 2:
+            return f"({parts[0]}) and ({parts[1]})"
+        return parts[0] if parts else None
 
     for name in PARADATA_COLUMNS:
         row = base(name, "paradata", None, _paradata_label(name, lang))

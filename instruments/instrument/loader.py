@@ -402,6 +402,7 @@ class _Builder:
         sections = self._build_sections(q.get("sections"), scales, questions, checks)
         consent = self._build_consent(q.get("consent"), questions)
         screening = self._build_screening(q.get("screening"), questions)
+        self._check_logic(sections, scales, questions, checks, consent, screening)
 
         if self.probs.items:
             n = len(self.probs.items)
@@ -534,7 +535,8 @@ class _Builder:
                         continue
                     scale_required = data.get("required") is True
                     items.append(Item(id=model.id, scale=sid, text=dict(model.text),
-                                      reverse=model.reverse, required=scale_required))
+                                      reverse=model.reverse, required=scale_required,
+                                      show_if=model.show_if))
             if header is None or response is None or not items_ok:
                 continue
             min_valid = header.min_valid
@@ -619,6 +621,7 @@ class _Builder:
                 measure=model.measure
                 or ("scale" if model.type in ("integer", "number") else "nominal"),
                 request_response=model.request_response,
+                show_if=model.show_if,
             )
         return out
 
@@ -720,6 +723,7 @@ class _Builder:
                     attention_checks=list(model.attention_checks),
                     intro=dict(model.intro) if model.intro else None,
                     request_response=model.request_response,
+                    show_if=model.show_if,
                 )
             )
         for sid in sorted(self.known_scales):
@@ -741,6 +745,80 @@ class _Builder:
                 self.probs.add(qf, f"section {sec}", f"'{qid}' is an attention check, not a "
                                "question")
         return sections
+
+    # -- survey logic ------------------------------------------------------------------------
+    def _check_logic(
+        self,
+        sections: list[Section],
+        scales: dict[str, Scale],
+        questions: dict[str, Question],
+        checks: dict[str, AttentionCheck],
+        consent: Consent | None,
+        screening: Screening | None,
+    ) -> None:
+        """Check every ``show_if``: grammar, known variables on earlier pages, valid codes.
+
+        Conditions are evaluated on the server when a page is drawn, so they may only read
+        answers of pages already submitted; consent and screening are never conditional.
+        """
+        from instruments.instrument.logic import ConditionError, parse_condition
+
+        qf = QUESTIONNAIRE_FILE
+        page_of: dict[str, int] = {}
+        for index, sec in enumerate(sections):
+            for sid in sec.scales:
+                for it in scales[sid].items if sid in scales else []:
+                    page_of[it.id] = index
+            for ident in [*sec.questions, *sec.attention_checks]:
+                page_of[ident] = index
+        fixed = {x.question for x in (consent, screening) if x is not None}
+        conditional: list[tuple[str, str, str, int | None, str]] = []
+        for index, sec in enumerate(sections):
+            if sec.show_if is not None:
+                conditional.append((qf, f"section {sec.id}", sec.show_if, index, "page"))
+        for qid, question in questions.items():
+            if question.show_if is not None:
+                conditional.append((qf, qid, question.show_if, page_of.get(qid), "question"))
+        for scale in scales.values():
+            for it in scale.items:
+                if it.show_if is not None:
+                    conditional.append((scale.file, it.id, it.show_if, page_of.get(it.id),
+                                        "item"))  # fmt: skip
+        for file, where, text, index, kind in conditional:
+            try:
+                condition = parse_condition(text)
+            except ConditionError as exc:
+                self.probs.add(file, where, f"show_if {text!r}: {exc}")
+                continue
+            if kind == "question" and where in fixed:
+                self.probs.add(file, where, "the consent and screening questions are always "
+                               "shown; remove show_if")  # fmt: skip
+            if kind == "page" and index is not None and any(
+                page_of.get(v) == index for v in fixed
+            ):
+                self.probs.add(file, where, "the page with the consent or screening question "
+                               "is always shown; remove show_if")  # fmt: skip
+            codes_of = {
+                **{i.id: scales[s].response.values for s in scales for i in scales[s].items},
+                **{c: checks[c].response.values for c in checks},
+                **{q: questions[q].choices.values for q in questions
+                   if questions[q].choices is not None},
+            }  # fmt: skip
+            for name, values in condition.values().items():
+                if name in codes_of:
+                    bad = [v for v in values if v not in codes_of[name]]
+                    if bad:
+                        self.probs.add(file, where, f"show_if compares {name} with "
+                                       f"{', '.join(f'{v:g}' for v in bad)}, which is not one "
+                                       f"of its codes ({codes_of[name]})")  # fmt: skip
+            for name in condition.names:
+                if name not in page_of:
+                    self.probs.add(file, where, f"show_if reads {name!r}, which is not a "
+                                   "question or item placed on a page")  # fmt: skip
+                elif index is not None and page_of[name] >= index:
+                    self.probs.add(file, where, f"show_if reads {name!r}, which is not asked "
+                                   "on an earlier page (conditions read answers already "
+                                   "submitted)")  # fmt: skip
 
     # -- consent and screening ---------------------------------------------------------------
     def _build_consent(self, raw: Any, questions: dict[str, Question]) -> Consent | None:

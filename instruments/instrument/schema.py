@@ -109,6 +109,7 @@ class ItemFile(_FileModel):
     id: str
     text: Text
     reverse: bool
+    show_if: str | None = None
 
 
 class ScaleFile(_FileModel):
@@ -139,6 +140,7 @@ class QuestionFile(_FileModel):
     measure: Literal["nominal", "ordinal", "scale"] | None = None
     required: bool
     request_response: bool = False
+    show_if: str | None = None
 
 
 class AttentionCheckFile(_FileModel):
@@ -162,6 +164,7 @@ class SectionFile(_FileModel):
     questions: list[str] = Field(default_factory=list)
     attention_checks: list[str] = Field(default_factory=list)
     request_response: bool = False
+    show_if: str | None = None
 
 
 class ConsentFile(_FileModel):
@@ -248,6 +251,9 @@ class Item:
     text: dict[str, str]
     reverse: bool
     required: bool = False
+    #: Survey logic: shown only when this condition on earlier answers holds
+    #: (:mod:`instruments.instrument.logic`); otherwise stored as "not shown".
+    show_if: str | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -299,6 +305,8 @@ class Question:
     measure: str = "nominal"
     #: Ask before moving on when this optional question is left empty (a soft prompt).
     request_response: bool = False
+    #: Survey logic: shown only when this condition on earlier answers holds.
+    show_if: str | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -330,6 +338,8 @@ class Section:
     intro: dict[str, str] | None = None
     #: Ask before moving on when optional items of the page are left empty.
     request_response: bool = False
+    #: Survey logic: the whole page is shown only when this condition holds.
+    show_if: str | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -477,6 +487,17 @@ class Instrument:
         from analysis.errors import InstrumentError
 
         raise InstrumentError(f"Instrument {self.id} has no section '{section_id}'.")
+
+    def conditions(self) -> dict[str, str]:
+        """``variable or section id -> show_if`` for everything shown conditionally."""
+        out: dict[str, str] = {}
+        for sec in self.sections:
+            if sec.show_if:
+                out[sec.id] = sec.show_if
+        for obj in self._lookup.values():
+            if getattr(obj, "show_if", None):
+                out[obj.id] = obj.show_if
+        return out
 
     def page_time_columns(self) -> list[str]:
         """Paradata column names ``page_time_<section_id>``, in page order."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from analysis.errors import ResponseError
+from instruments.instrument.logic import Condition, parse_condition
 
 #: Longest free-text answer accepted when the instrument sets no ``max`` for a text question.
 MAX_TEXT_LENGTH = 5000
@@ -53,6 +54,8 @@ class FieldSpec:
     randomize: bool = False
     #: The scale block the item is shuffled in (items never move between blocks).
     block: str | None = None
+    #: Survey logic: shown only when this condition on earlier answers holds.
+    condition: Condition | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,20 @@ class PageSpec:
     id: str
     index: int
     fields: tuple[FieldSpec, ...]
+    #: Survey logic: the page is shown only when this condition holds.
+    condition: Condition | None = None
+
+    def shown(self, answers: Mapping[str, Any]) -> bool:
+        """Whether the page is shown to a respondent with these earlier ``answers``."""
+        return self.condition is None or self.condition.holds(answers)
+
+    def hidden(self, answers: Mapping[str, Any]) -> tuple[str, ...]:
+        """Ids of the fields not shown to a respondent with these earlier ``answers``
+        (all of them when the page itself is not shown)."""
+        if not self.shown(answers):
+            return tuple(f.id for f in self.fields)
+        return tuple(f.id for f in self.fields
+                     if f.condition is not None and not f.condition.holds(answers))  # fmt: skip
 
     def field(self, item_id: str) -> FieldSpec | None:
         """Return the field ``item_id`` of this page, or ``None``."""
@@ -94,6 +111,11 @@ def _codes(values: Any) -> tuple[int, ...]:
     else:
         raw = [getattr(v, "value", getattr(v, "code", v)) for v in values]
     return tuple(int(v) for v in raw)
+
+
+def _condition(obj: Any) -> Condition | None:
+    text = getattr(obj, "show_if", None)
+    return parse_condition(text) if text else None
 
 
 def _lookup(container: Any, key: str) -> Any:
@@ -138,6 +160,7 @@ def build_pages(instrument: Any) -> tuple[PageSpec, ...]:
                         required=bool(getattr(item, "required", False)),
                         randomize=True,
                         block=str(scale.id),
+                        condition=_condition(item),
                     )
                 )
         for check_ref in getattr(section, "attention_checks", None) or ():
@@ -162,24 +185,28 @@ def build_pages(instrument: Any) -> tuple[PageSpec, ...]:
             required = bool(getattr(q, "required", False))
             qmin = getattr(q, "min", None)
             qmax = getattr(q, "max", None)
+            cond = _condition(q)
             if qtype == "single_choice":
-                fields.append(
-                    FieldSpec(q.id, "coded", codes=_codes(q.choices.values), required=required)
-                )
+                fields.append(FieldSpec(q.id, "coded", codes=_codes(q.choices.values),
+                                        required=required, condition=cond))  # fmt: skip
             elif qtype in ("integer", "number"):
-                fields.append(FieldSpec(q.id, qtype, min=qmin, max=qmax, required=required))
+                fields.append(FieldSpec(q.id, qtype, min=qmin, max=qmax, required=required,
+                                        condition=cond))  # fmt: skip
             elif qtype == "text":
                 length = int(qmax) if qmax is not None else MAX_TEXT_LENGTH
-                fields.append(FieldSpec(q.id, "text", required=required, max_length=length))
+                fields.append(FieldSpec(q.id, "text", required=required, max_length=length,
+                                        condition=cond))  # fmt: skip
             elif qtype == "boolean":
-                fields.append(FieldSpec(q.id, "boolean", codes=(0, 1), required=required))
+                fields.append(FieldSpec(q.id, "boolean", codes=(0, 1), required=required,
+                                        condition=cond))  # fmt: skip
             else:
                 raise ResponseError(
                     f"Question {q.id!r} has type {qtype!r}, which the response store "
                     f"cannot validate; expected one of single_choice, integer, number, "
                     f"text, boolean."
                 )
-        pages.append(PageSpec(id=str(section.id), index=index, fields=tuple(fields)))
+        pages.append(PageSpec(id=str(section.id), index=index, fields=tuple(fields),
+                              condition=_condition(section)))  # fmt: skip
     return tuple(pages)
 
 
@@ -311,7 +338,9 @@ def _check_field(field: FieldSpec, value: Any, problems: _Problems) -> Validated
     return Validated(field.id, integer, None, None)
 
 
-def validate_page(page: PageSpec, answers: Mapping[str, Any]) -> list[Validated]:
+def validate_page(
+    page: PageSpec, answers: Mapping[str, Any], earlier: Mapping[str, Any] | None = None
+) -> list[Validated]:
     """Check one submitted page against the instrument.
 
     Parameters
@@ -320,6 +349,10 @@ def validate_page(page: PageSpec, answers: Mapping[str, Any]) -> list[Validated]
         The page the answers were submitted on.
     answers
         Item id to value; ``None``, ``NaN`` or an empty string mean "not answered".
+    earlier
+        The respondent's stored answers of earlier pages, on which the survey logic
+        (``show_if``) decides what the page shows; a field not shown is never required
+        and an answer to it is refused.
 
     Returns
     -------
@@ -340,8 +373,15 @@ def validate_page(page: PageSpec, answers: Mapping[str, Any]) -> list[Validated]
             problems.current = str(item_id)
             problems.append(f"Item {item_id!r} does not belong to page {page.id!r}.")
     valid: list[Validated] = []
+    hidden = set(page.hidden(earlier or {}))
     for field in page.fields:
         value = answers.get(field.id)
+        if field.id in hidden:
+            if not _is_missing(value):
+                problems.current = field.id
+                problems.append(f"Item {field.id!r} is not shown to this respondent (survey "
+                                "logic); it cannot be answered.")  # fmt: skip
+            continue
         if _is_missing(value):
             problems.current = field.id
             if field.required:

@@ -360,7 +360,7 @@ class ResponseStore:
         if stored is not None:
             return stored
         self._usable(token, now)
-        valid = validate_page(spec, answers)
+        valid = validate_page(spec, answers, self._earlier_answers(token, spec))
         try:
             with self.session() as session:
                 return self._write_page(
@@ -372,6 +372,35 @@ class ResponseStore:
             if stored is None:
                 raise
             return stored
+
+    def _earlier_answers(self, token: str, spec: PageSpec) -> dict[str, Any]:
+        """The latest stored answers of the pages before ``spec`` (what its logic reads)."""
+        before = {f.id for p in self.pages[: spec.index] for f in p.fields}
+        with self.session() as session:
+            invitation = find_invitation(session, token)
+            if invitation.respondent is None:
+                return {}
+            latest = self._latest_answers(session, [invitation.respondent.id])
+        return {k: v for k, v in latest.get(invitation.respondent.id, {}).items() if k in before}
+
+    def next_page(self, index: int, answers: Mapping[str, Any]) -> int:
+        """The index of the first page after ``index`` that the survey logic shows to a
+        respondent with ``answers`` (``len(pages)`` when none is left)."""
+        for spec in self.pages[index + 1:]:
+            if spec.shown(answers):
+                return spec.index
+        return len(self.pages)
+
+    def previous_page(self, index: int, answers: Mapping[str, Any]) -> int:
+        """The index of the last page before ``index`` that is shown (0 at the start)."""
+        for spec in reversed(self.pages[:index]):
+            if spec.shown(answers):
+                return spec.index
+        return 0
+
+    def not_shown(self, answers: Mapping[str, Any], reached: int) -> list[str]:
+        """Item ids the survey logic did not show on the first ``reached`` pages."""
+        return [i for spec in self.pages[:reached] for i in spec.hidden(answers)]
 
     def _stored_submission(self, token: str, submission_key: str) -> SubmissionResult | None:
         with self.session() as session:
@@ -444,7 +473,13 @@ class ResponseStore:
             )
         begin = shown_at or respondent.last_activity_at
         duration = (now - begin).total_seconds() if begin is not None else None
-        next_page = spec.index + 1
+        known = self._latest_answers(session, [respondent.id]).get(respondent.id, {})
+        known.update({v.item_id: v.value_text if v.value_text is not None else (
+            v.value_num if v.value_num is not None else v.value_int) for v in valid})
+        for f in spec.fields:  # an answer taken back on this page no longer counts
+            if f.id not in {v.item_id for v in valid}:
+                known.pop(f.id, None)
+        next_page = self.next_page(spec.index, known)
         sub = PageSubmission(
             respondent_id=respondent.id,
             page=spec.id,
@@ -548,8 +583,8 @@ class ResponseStore:
         ``duration_sec``, ``page_time_<page>`` for every page, then one column per
         item, attention check and question in instrument order (integer codes as
         float with ``NaN`` for missing, free text as text).  With ``meta=True``
-        ``wave``, ``status``, ``started_at`` and ``completed_at`` follow the
-        paradata.
+        ``wave``, ``status``, ``started_at``, ``completed_at`` and ``not_shown`` (the
+        ids of items the survey logic skipped, space-separated) follow the paradata.
 
         Parameters
         ----------
@@ -641,6 +676,13 @@ class ResponseStore:
                 rec["started_at"] = respondent.started_at
                 rec["completed_at"] = respondent.completed_at
             answers = latest.get(respondent.id, {})
+            # Survey logic: an item not shown is empty here (an answer given before the
+            # respondent went back and changed the deciding answer no longer counts) and
+            # named in ``not_shown``, so it is told apart from an item left unanswered.
+            hidden = self.not_shown(answers, min(respondent.current_page, len(self.pages)))
+            if meta:
+                rec["not_shown"] = " ".join(hidden) if hidden else np.nan
+            answers = {k: v for k, v in answers.items() if k not in set(hidden)}
             for item_id, kind in kinds.items():
                 value = answers.get(item_id)
                 if kind == "text":
@@ -650,7 +692,7 @@ class ResponseStore:
             records.append(rec)
         columns = list(ID_COLUMNS) + [f"page_time_{p.id}" for p in self.pages]
         if meta:
-            columns += ["wave", "status", "started_at", "completed_at"]
+            columns += ["wave", "status", "started_at", "completed_at", "not_shown"]
         columns += list(kinds)
         frame = pd.DataFrame.from_records(records, columns=columns)
         frame["respondent_id"] = frame["respondent_id"].astype("int64")

@@ -278,6 +278,27 @@ def withdraw(
         return _erase(session, invitation, reason=reason, channel=channel, actor=actor, now=now)
 
 
+def erase_invitation(
+    store: ResponseStore,
+    study: str,
+    invitation_id: int,
+    *,
+    reason: str = "request",
+    channel: str = "admin",
+    actor: str | None = None,
+) -> Erasure:
+    """Erase the answers of one invitation of ``study``, chosen by its id (the cockpit's
+    per-respondent action; tokens are stored only as hashes, so the study lead picks the
+    row, not the link)."""
+    with store.session() as session:
+        st = _study(session, study)
+        invitation = session.get(Invitation, int(invitation_id), with_for_update=True)
+        if invitation is None or invitation.study_id != st.id:
+            raise DataError(f"Study {study!r} has no invitation {invitation_id}.")
+        return _erase(session, invitation, reason=reason, channel=channel, actor=actor,
+                      now=utcnow())  # fmt: skip
+
+
 def delete_test_responses(store: ResponseStore, study: str, *, actor: str | None = None,
                           channel: str = "admin") -> int:  # fmt: skip
     """Erase every preview (test) response of a study; returns how many invitations."""

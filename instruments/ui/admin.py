@@ -39,12 +39,16 @@ def render_admin(store: Any, *, study: str | None = None, base_url: str = "") ->
     if st.button("Log out"):
         ss.pop("admin.study", None)
         st.rerun()
-    dashboard, people, mail, invite, exports, analysis = st.tabs(
-        ["Fieldwork", "Respondents", "Contacts & mail", "Invitations", "Exports", "Analysis"])
+    dashboard, people, mail, invite, exports, privacy, analysis = st.tabs(
+        ["Fieldwork", "Respondents", "Contacts & mail", "Invitations", "Exports",
+         "Privacy & preview", "Analysis"])  # fmt: skip
     with dashboard:
         render_dashboard(store, logged_in)
     with people:
         render_respondents(store, logged_in)
+        render_respondent_actions(store, logged_in)
+    with privacy:
+        render_privacy(store, logged_in, base_url)
     with mail:
         render_mail(store, logged_in, base_url)
     with invite:
@@ -193,29 +197,38 @@ EXPORTS = (
     ("CSV for Excel (formulas neutralised)", "csv", "_excel.csv", "text/csv", True),
     ("Parquet", "parquet", ".parquet", "application/octet-stream", False),
     ("SPSS .sav", "sav", ".sav", "application/octet-stream", False),
+    ("Stata .dta", "dta", ".dta", "application/octet-stream", False),
     ("Answer log (CSV)", "long", "_answers.csv", "text/csv", False),
     ("Codebook (CSV)", "codebook", "_codebook.csv", "text/csv", False),
 )
 
 
-def export_bytes(store: Any, study: str, fmt: str, suffix: str, excel_safe: bool = False) -> bytes:
+def export_bytes(store: Any, study: str, fmt: str, suffix: str, excel_safe: bool = False,
+                 skip_unstarted: bool = False) -> bytes:  # fmt: skip
     """Write one export with :func:`instruments.fieldwork.exports.export` and return its bytes."""
     from instruments.fieldwork.exports import export
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"{study}{suffix}"
-        export(store, study, fmt, path, excel_safe=excel_safe)
+        if fmt in ("long", "codebook"):
+            export(store, study, fmt, path, excel_safe=excel_safe)
+        else:
+            export(store, study, fmt, path, excel_safe=excel_safe,
+                   skip_unstarted=skip_unstarted)  # fmt: skip
         return path.read_bytes()
 
 
 def render_exports(store: Any, study: str) -> None:
     """Download buttons for CSV, Parquet, SPSS, the answer log and the codebook."""
     ss = st.session_state
-    st.write("Exports hold the latest answer of every respondent (screened-out excluded).")
+    st.write("Exports hold the latest answer of every respondent (screened-out excluded), "
+             "with the fieldwork status, start, end and quality flags; test and withdrawn "
+             "responses are never included.")  # fmt: skip
+    skip = st.checkbox("Leave out invitations opened but never answered", key="admin.skip_unstarted")
     if st.button("Prepare exports", key="admin.prepare"):
         try:
             ss["admin.exports"] = {
-                suffix: export_bytes(store, study, fmt, suffix, safe)
+                suffix: export_bytes(store, study, fmt, suffix, safe, skip)
                 for _, fmt, suffix, _, safe in EXPORTS
             }
         except AllianceSurveyError as exc:
@@ -390,3 +403,124 @@ def render_mail(store: Any, study: str, base_url: str) -> None:
     if len(log):
         st.subheader("Send log")
         st.dataframe(log.drop(columns=["message_id"]), hide_index=True)
+
+
+def render_respondent_actions(store: Any, study: str) -> None:
+    """Per-respondent action of the cockpit: erase one invitation's answers on request."""
+    from instruments.fieldwork.cockpit import respondent_table
+    from instruments.store.rights import erase_invitation
+
+    ss = st.session_state
+    table = respondent_table(store, study)
+    if not len(table):
+        return
+    st.subheader("Act on one respondent")
+    labels = {int(r.invitation_id): f"#{int(r.invitation_id)} {r.alliance_id}"
+              f"{' ' + r.firm_role if isinstance(r.firm_role, str) else ''} ({r.status})"
+              for r in table.itertuples()}  # fmt: skip
+    with st.form("admin_respondent_action"):
+        chosen = st.selectbox("Invitation", list(labels), format_func=labels.get,
+                              key="admin.action_invitation")  # fmt: skip
+        note = st.text_input("Reason (kept in the audit log, never the answers)",
+                             key="admin.action_note")  # fmt: skip
+        sure = st.checkbox("I understand that the answers are deleted for good",
+                           key="admin.action_sure")  # fmt: skip
+        erase = st.form_submit_button("Withdraw and delete this respondent's answers")
+    if erase:
+        if not sure:
+            st.error("Tick the box to confirm the deletion.")
+        else:
+            try:
+                done = erase_invitation(store, study, chosen, reason="request", channel="admin",
+                                        actor=note.strip() or None)  # fmt: skip
+            except AllianceSurveyError as exc:
+                st.error(str(exc))
+            else:
+                from instruments.fieldwork.cockpit import plural
+
+                ss["admin.action_message"] = (
+                    f"Invitation #{chosen}: {plural(done.n_answers, 'answer')} deleted; "
+                    "the deletion is in the audit log.")  # fmt: skip
+                st.rerun()
+    if "admin.action_message" in ss:
+        st.success(ss.pop("admin.action_message"))
+
+
+def render_privacy(store: Any, study: str, base_url: str) -> None:
+    """The privacy notice and completion settings, the preview, and deletions on request."""
+    from instruments.fieldwork.cockpit import plural
+    from instruments.store.rights import (
+        LEGAL_BASES,
+        delete_test_responses,
+        deletion_log,
+        get_settings,
+        set_settings,
+        withdraw,
+    )
+
+    ss = st.session_state
+    st.subheader("Privacy notice (shown on the consent page)")
+    current = get_settings(store, study)
+    bases = ["", *LEGAL_BASES]
+    with st.form("admin_privacy"):
+        controller = st.text_input("Controller", value=current.controller or "",
+                                   key="admin.p_controller")  # fmt: skip
+        contact = st.text_input("Contact", value=current.contact or "", key="admin.p_contact")
+        purpose = st.text_area("Purpose", value=current.purpose or "", key="admin.p_purpose")
+        basis = st.selectbox("Legal basis", bases, index=bases.index(current.legal_basis or ""),
+                             key="admin.p_basis")  # fmt: skip
+        retention = st.text_input("Retention", value=current.retention or "",
+                                  key="admin.p_retention")  # fmt: skip
+        code = st.text_input("Completion code (panel providers)",
+                             value=current.completion_code or "", key="admin.p_code")
+        redirect = st.text_input("Redirect address after the survey (https://)",
+                                 value=current.redirect_url or "", key="admin.p_redirect")
+        saved = st.form_submit_button("Save privacy settings", type="primary")
+    if saved:
+        try:
+            set_settings(store, study, controller=controller, contact=contact, purpose=purpose,
+                         legal_basis=basis, retention=retention, completion_code=code,
+                         redirect_url=redirect)  # fmt: skip
+        except AllianceSurveyError as exc:
+            st.error(str(exc))
+        else:
+            st.success("Privacy settings saved.")
+    if not get_settings(store, study).privacy_complete:
+        st.warning("The privacy notice is incomplete: respondents see 'not stated' for the "
+                   "missing parts.")  # fmt: skip
+
+    st.subheader("Preview")
+    st.caption("Walk the live survey as a respondent would; the answers are stored as a test "
+               "response, left out of exports, analyses and response rates.")  # fmt: skip
+    if st.button("Start a preview", key="admin.preview"):
+        from instruments.fieldwork.invitations import create_invitations
+
+        inv = create_invitations(store, study, 1, partner_name="Preview Partner Ltd",
+                                 test=True)[0]  # fmt: skip
+        ss["admin.preview_link"] = inv.link(base_url)
+    if ss.get("admin.preview_link"):
+        st.link_button("Open the preview", ss["admin.preview_link"])
+        st.code(ss["admin.preview_link"], language=None)
+    if st.button("Delete all test responses", key="admin.delete_tests"):
+        n = delete_test_responses(store, study, actor="study lead", channel="admin")
+        st.success(f"{plural(n, 'test response')} deleted.")
+
+    st.subheader("Delete a response on request")
+    st.caption("For a respondent who asks by e-mail: paste their personal link or its token.")
+    with st.form("admin_delete_token"):
+        raw = st.text_input("Link or token", key="admin.delete_token")
+        note = st.text_input("Note for the audit log (no answers)", key="admin.delete_note")
+        go = st.form_submit_button("Delete this response")
+    if go:
+        token = raw.strip().split("?t=")[-1].split("&")[0]
+        try:
+            done = withdraw(store, token, reason="request", channel="admin",
+                            actor=note.strip() or None, study=study)  # fmt: skip
+        except AllianceSurveyError as exc:
+            st.error(str(exc))
+        else:
+            st.success(f"{plural(done.n_answers, 'answer')} deleted; the link is closed.")
+    log = deletion_log(store, study)
+    if len(log):
+        st.subheader("Audit log of deletions")
+        st.dataframe(log, hide_index=True)

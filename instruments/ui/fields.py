@@ -76,7 +76,13 @@ def partner_label(partner_name: str | None) -> str:
 
 
 def page_fields(
-    store: Any, page: str | int, *, seed: int, lang: str, partner: str | None
+    store: Any,
+    page: str | int,
+    *,
+    seed: int,
+    lang: str,
+    partner: str | None,
+    answers: Mapping[str, Any] | None = None,
 ) -> list[FieldView]:
     """The fields of one page in the order this respondent sees them.
 
@@ -93,14 +99,21 @@ def page_fields(
         Language of the texts.
     partner
         Partner name from the invitation (``None``: generic wording).
+    answers
+        The respondent's answers so far: fields whose ``show_if`` condition does not
+        hold for them are left out (survey logic, decided on the server).  ``None``
+        lists every field of the page.
     """
     inst = store.instrument
     spec = store.page(page)
     section = inst.section(spec.id)
     page_request = bool(getattr(section, "request_response", False))
     by_id = {f.id: f for f in spec.fields}
+    hidden = set(spec.hidden(answers)) if answers is not None else set()
     views = []
     for item_id in store.item_order(seed, spec.id):
+        if item_id in hidden:
+            continue
         spec_field = by_id[item_id]
         obj = inst.item(item_id)
         text = inst.item_text(item_id, lang, partner=partner_label(partner))

@@ -160,6 +160,11 @@ def _render_thanks(store: Any, token: str, lang: str) -> None:
         st.markdown(escape_md(t("completion_code", lang, code=settings.completion_code)))
     if settings.redirect_url:
         st.link_button(t("redirect", lang), settings.redirect_url)
+    # The consent text promises withdrawal at any time: also after the last page.
+    with st.expander(t("withdraw_open", lang)):
+        st.write(t("withdraw_explain", lang))
+        st.button(t("withdraw_confirm", lang), on_click=_on_withdraw,
+                  args=(store, token, "withdrawn"), key="survey.withdraw_done")  # fmt: skip
 
 
 def render_survey(store: Any, token: str) -> None:
@@ -209,6 +214,10 @@ def render_survey(store: Any, token: str) -> None:
         _render_declined(lang)
         return
     view = _navigate(state)
+    if view < state.n_pages and not store.page(view).shown(state.answers):
+        # a page the survey logic skips (reached through the address): the next shown one
+        view = min(store.next_page(view, state.answers), state.current_page)
+        ss["survey.view"] = view
     if view >= state.n_pages:  # pragma: no cover - start() refuses completed invitations
         _render_thanks(store, token, lang)
         return
@@ -329,7 +338,8 @@ def _render_page(store: Any, token: str, state: Any, view: int, lang: str) -> No
     spec = store.page(view)
     section = inst.section(spec.id)
     views = page_fields(
-        store, spec.id, seed=state.seed, lang=lang, partner=state.partner_name
+        store, spec.id, seed=state.seed, lang=lang, partner=state.partner_name,
+        answers=state.answers,
     )
     submission_key, shown_at = _page_key(spec.id)
     _prefill(spec.id, views, state.answers)
@@ -403,7 +413,8 @@ def _render_page(store: Any, token: str, state: Any, view: int, lang: str) -> No
             with st.container(horizontal=True, wrap=False, gap="medium"):
                 if view > 0:
                     st.form_submit_button(
-                        t("back", lang), on_click=_on_back, args=(spec.id, view, views),
+                        t("back", lang), on_click=_on_back,
+                        args=(spec.id, store.previous_page(view, state.answers), views),
                         width="stretch",
                     )  # fmt: skip
                 st.form_submit_button(
@@ -490,14 +501,15 @@ def _on_language(store: Any, token: str, page: str, views: list[FieldView], code
         pass  # the page is shown in the new language; the store keeps the previous one
 
 
-def _on_back(page: str, index: int, views: list[FieldView]) -> None:
-    """Keep this page's unsent answers as a draft and show the previous page."""
+def _on_back(page: str, target: int, views: list[FieldView]) -> None:
+    """Keep this page's unsent answers as a draft and show the previous shown page
+    (``target``; pages the survey logic skipped are passed over)."""
     ss = st.session_state
     ss.setdefault("survey.drafts", {})[page] = _current_answers(page, views)
     ss.get("survey.problems", {}).pop(page, None)
     ss.get("survey.soft", {}).pop(page, None)
     ss.pop("survey.save_error", None)
-    ss["survey.view"] = max(0, index - 1)
+    ss["survey.view"] = max(0, target)
 
 
 def _on_answer_more(page: str) -> None:
@@ -519,6 +531,7 @@ def _on_withdraw(store: Any, token: str, reason: str) -> None:
     for key in list(ss.keys()):
         if str(key).startswith("w:") or str(key) in ("survey.drafts", "survey.keys"):
             del ss[key]
+    ss.pop("survey.finished", None)
     ss["survey.withdrawn"] = erased.n_answers
 
 

@@ -28,10 +28,15 @@ def instrument():  # noqa: ANN201
     return load_instrument()
 
 
-def bot_answers(page: PageSpec, rng: random.Random) -> dict[str, object]:
-    """Valid random answers for a page; optional items are sometimes skipped."""
+def bot_answers(page: PageSpec, rng: random.Random,
+                given: dict[str, object] | None = None) -> dict[str, object]:  # fmt: skip
+    """Valid random answers for a page; optional items are sometimes skipped, items the
+    survey logic hides (given the earlier answers ``given``) are left out."""
     out: dict[str, object] = {}
+    hidden = set(page.hidden(given or {}))
     for f in page.fields:
+        if f.id in hidden:
+            continue
         if not f.required and rng.random() < 0.15:
             continue
         if f.kind == "boolean":
@@ -60,7 +65,7 @@ def filled(db_url: str, instrument):  # noqa: ANN001, ANN201
         pages = store.pages if k < 4 else store.pages[:3]
         given: dict[str, object] = {}
         for page in pages:
-            answers = bot_answers(page, rng)
+            answers = bot_answers(page, rng, given)
             store.submit_page(token, page.id, answers, submission_key=f"{page.id}-{k}")
             given.update({i: v for i, v in answers.items() if v != ""})
         expected[token] = given
@@ -146,8 +151,10 @@ def test_excel_safe_csv_neutralises_formulas_only(filled, tmp_path) -> None:  # 
     rng = random.Random(5)
     formulas = iter(["=1+1", '=HYPERLINK("http://x")', "+41 44", "-3 %", "@SUM(A1)"] * 20)
     typed: list[str] = []
+    given: dict[str, object] = {}
     for page in store.pages:
-        answers = bot_answers(page, rng)
+        answers = bot_answers(page, rng, given)
+        given.update(answers)
         for f in page.fields:
             if f.kind == "text":
                 answers[f.id] = next(formulas)
@@ -213,3 +220,73 @@ def test_cli_invite_and_export(tmp_path: Path, instrument) -> None:  # noqa: ANN
     assert code == 2 and "no study 'zz'" in err
     code, _, err = _run(["invite", "--study", "s1", "--n", "1", "--lang", "fr", "--db", db])
     assert code == 2 and "'fr'" in err
+
+
+def test_fieldwork_columns_stata_and_unstarted(filled, tmp_path, instrument) -> None:  # noqa: ANN001
+    """Status (the cockpit's), start/end, language and quality flags are columns of every wide
+    export; the Stata file carries the labels; opened-but-unanswered invitations can be left
+    out; a test response and a withdrawn one are never there."""
+    import pyreadstat
+
+    from instruments.fieldwork.cockpit import respondent_table
+    from instruments.fieldwork.exports import FIELDWORK_COLUMNS
+    from instruments.store.rights import withdraw
+
+    store, expected = filled
+    opened = create_invitations(store, "field", n=1)[0].token
+    store.start(opened)  # opened, nothing answered
+    test = create_invitations(store, "field", n=1, test=True)[0].token
+    store.start(test)
+    store.submit_page(test, "consent", {"consent": 1}, submission_key="t")
+    gone = create_invitations(store, "field", n=1)[0].token
+    store.start(gone)
+    store.submit_page(gone, "consent", {"consent": 1}, submission_key="g")
+    withdraw(store, gone)
+    ids = {name: store.state(tok).respondent_id for name, tok in
+           (("opened", opened), ("test", test), ("gone", gone))}  # fmt: skip
+
+    csv_path = export(store, "field", "csv", tmp_path / "w.csv")
+    frame = pd.read_csv(csv_path, keep_default_na=False, na_values=[""])
+    assert list(frame.columns[:5]) == ["respondent_id", "alliance_id", "firm_role", "language",
+                                       "duration_sec"]  # fmt: skip
+    assert list(frame.columns[5:5 + len(FIELDWORK_COLUMNS)]) == list(FIELDWORK_COLUMNS)
+    rids = set(frame["respondent_id"])
+    assert ids["test"] not in rids and ids["gone"] not in rids and ids["opened"] in rids
+    assert len(frame) == len(expected) + 1
+    cockpit = respondent_table(store, "field").dropna(subset=["respondent_id"])
+    want = dict(zip(cockpit["respondent_id"].astype(int), cockpit["status"], strict=True))
+    assert all(want[r] == s for r, s in zip(frame["respondent_id"], frame["status"], strict=True))
+    assert sorted(frame["status"].value_counts().items()) == [("completed", 4), ("consented", 1),
+                                                              ("opened", 1)]  # fmt: skip
+    done = frame[frame["status"] == "completed"]
+    started = pd.to_datetime(done["started_at"], utc=True)
+    ended = pd.to_datetime(done["ended_at"], utc=True)
+    assert (ended >= started).all()
+    np.testing.assert_allclose((ended - started).dt.total_seconds(), done["duration_sec"],
+                               atol=1e-3)  # fmt: skip
+    assert set(frame.loc[frame["language"].notna(), "language"]) <= {"en", "de"}
+    flagged = frame[frame["last_page"] > 0]
+    for flag in ("attention_flag", "straightline_flag", "speeder_flag", "missing_flag"):
+        assert set(flagged[flag].dropna()) <= {0.0, 1.0} and flagged[flag].notna().all(), flag
+    assert frame.loc[frame["respondent_id"] == ids["opened"], "last_page"].item() == 0
+
+    lean = pd.read_csv(export(store, "field", "csv", tmp_path / "l.csv", skip_unstarted=True))
+    assert ids["opened"] not in set(lean["respondent_id"]) and len(lean) == len(expected)
+
+    dta = export(store, "field", "dta", tmp_path / "w.dta", lang="de")
+    data, meta = pyreadstat.read_dta(str(dta))
+    assert list(data.columns) == list(frame.columns)
+    assert {int(k): v for k, v in meta.variable_value_labels["trust_1"].items()}[1] == \
+        instrument.scales["trust"].response.label(1, "de")
+    assert meta.column_names_to_labels["trust_1"]
+    assert all(len(v or "") <= 80 for v in meta.column_names_to_labels.values())
+    numeric = [c for c in frame.columns if c in expected_numeric(store)]
+    np.testing.assert_allclose(data[numeric].to_numpy(float), frame[numeric].to_numpy(float),
+                               equal_nan=True, rtol=0, atol=0)  # fmt: skip
+    sav, _ = read_sav(export(store, "field", "sav", tmp_path / "w.sav"))
+    assert list(sav["status"]) == list(frame["status"])
+
+
+def expected_numeric(store: ResponseStore) -> set[str]:
+    """Item columns holding numbers (codes and numeric answers)."""
+    return {f.id for p in store.pages for f in p.fields if f.kind != "text"}

@@ -53,8 +53,10 @@ def field(db_url: str, instrument):  # noqa: ANN001, ANN201
 
 def answer_pages(store: ResponseStore, token: str, n_pages: int, seed: int) -> None:
     rng = random.Random(seed)
+    given: dict[str, object] = {}
     for page in store.pages[:n_pages]:
-        answers = bot_answers(page, rng)
+        answers = bot_answers(page, rng, given)
+        given.update(answers)
         if page.id == "screening":
             answers["informant_knowledge"] = 7
         if page.id == "comment":

@@ -42,13 +42,27 @@ def plan_answers(
     inst = store.instrument
     checks = {c.id: c for c in inst.attention_checks}
     plan: dict[str, dict[str, Any]] = {}
+    given: dict[str, Any] = {}  # what the survey logic reads: the answers of earlier pages
     for spec in store.pages:
         answers: dict[str, Any] = {}
-        views = page_fields(store, spec.id, seed=seed, lang=lang, partner=None)
+        if not spec.shown(given):
+            continue
+        views = page_fields(store, spec.id, seed=seed, lang=lang, partner=None, answers=given)
         for k, view in enumerate(views):
             answers[view.id] = _answer(view, k, rng, inst, checks, skip_optional)
         plan[spec.id] = answers
+        given.update({k: v for k, v in answers.items() if v is not None})
     return plan
+
+
+def plan_so_far(plan: dict[str, dict[str, Any]], page: str) -> dict[str, Any]:
+    """The planned answers of the pages before ``page`` (what its survey logic reads)."""
+    out: dict[str, Any] = {}
+    for pid, answers in plan.items():
+        if pid == page:
+            break
+        out.update({k: v for k, v in answers.items() if v is not None})
+    return out
 
 
 def _answer(
@@ -111,6 +125,8 @@ def walk_apptest(
     for spec in store.pages:
         if stop_after is not None and len(done) >= stop_after:
             break
+        if spec.id not in plan:
+            continue  # skipped by the survey logic
         if not any(w.key and w.key.startswith(f"w:{spec.id}:") for w in _all_widgets(at)):
             continue  # already answered earlier (resumed session)
         fill_page(at, spec.id, plan[spec.id])

@@ -402,4 +402,92 @@ def test_admin_dashboard_invitations_and_exports(store, invite) -> None:
     assert not at.exception
     labels = [b.label for b in at.get("download_button")]
     assert "Download SPSS .sav" in labels
-    assert len(labels) == 6 and "Download CSV for Excel (formulas neutralised)" in labels
+    assert len(labels) == 7 and "Download CSV for Excel (formulas neutralised)" in labels
+    assert "Download Stata .dta" in labels
+
+
+def _admin(at_params: dict | None = None) -> AppTest:
+    at = open_app(admin="1", study=STUDY, **(at_params or {}))
+    at.text_input(key="admin.login_password").input(PASSWORD)
+    click(at, "Log in")
+    assert not at.exception, at.exception
+    return at
+
+
+def test_thank_you_page_offers_withdrawal(store, invite) -> None:
+    from instruments.store.rights import deletion_log
+
+    token = invite(partner="Gamma SA")
+    at = open_app(token)
+    plan = plan_answers(store, seed=store.state(token).seed, rng_seed=21)
+    walk_apptest(at, store, plan)
+    assert "Thank you" in texts(at)
+    n_given = len(stored(store, token))
+    click(at, "Yes, delete all my answers")
+    assert f"All {n_given} answers you gave have been deleted" in texts(at)
+    assert store.state(token).status == "withdrawn" and stored(store, token) == {}
+    assert deletion_log(store, STUDY)["n_answers"].tolist() == [n_given]
+
+
+def test_study_lead_privacy_preview_and_deletions(store, invite) -> None:
+    from instruments.fieldwork.cockpit import respondent_table
+    from instruments.fieldwork.invitations import check_token
+    from instruments.store.rights import deletion_log, get_settings
+
+    at = _admin()
+    at.text_input(key="admin.p_controller").input("Universität Beispiel")
+    at.text_input(key="admin.p_contact").input("lead@example.org")
+    at.text_area(key="admin.p_purpose").input("Research on alliances.")
+    at.selectbox(key="admin.p_basis").set_value("consent")
+    at.text_input(key="admin.p_retention").input("10 years")
+    at.text_input(key="admin.p_code").input("PANEL-42")
+    at.text_input(key="admin.p_redirect").input("http://not-https.example")
+    click(at, "Save privacy settings")
+    assert "redirect_url= must be an https:// address" in texts(at)
+    assert get_settings(store, STUDY).controller is None  # nothing saved
+    at.text_input(key="admin.p_redirect").input("https://panel.example/done")
+    click(at, "Save privacy settings")
+    saved = get_settings(store, STUDY)
+    assert saved.privacy_complete and saved.completion_code == "PANEL-42"
+
+    # The preview: a test invitation, walked like a respondent, not counted as fieldwork.
+    click(at, "Start a preview")
+    link = [c.value for c in at.code][-1]
+    preview = link.split("?t=")[1]
+    assert check_token(store, preview).partner_name == "Preview Partner Ltd"
+    survey = open_app(preview)
+    assert "preview" in texts(survey).lower()
+    walk_apptest(survey, store, plan_answers(store, seed=store.state(preview).seed), stop_after=3)
+    assert store.state(preview).is_test and store.state(preview).current_page == 3
+    assert store.wide(STUDY).empty and respondent_table(store, STUDY).empty
+    # A real respondent, then the three deletions: by link, from the cockpit, test responses.
+    real = [invite(), invite()]
+    for k, token in enumerate(real):
+        state = store.start(token)
+        plan = plan_answers(store, seed=state.seed, rng_seed=k)
+        for j, page in enumerate(list(plan)[:3]):
+            store.submit_page(token, page, plan[page], submission_key=f"r{k}{j}")
+    at = _admin()
+    at.text_input(key="admin.delete_token").input(f"http://host/?t={real[0]}")
+    at.text_input(key="admin.delete_note").input("asked by e-mail on 3 May")
+    click(at, "Delete this response")
+    assert "answers deleted; the link is closed" in texts(at)
+    assert store.state(real[0]).status == "withdrawn"
+    second = int(respondent_table(store, STUDY).set_index("respondent_id")
+                 .loc[float(store.state(real[1]).respondent_id), "invitation_id"])  # fmt: skip
+    at.selectbox(key="admin.action_invitation").set_value(second)
+    click(at, "Withdraw and delete this respondent's answers")
+    assert "Tick the box" in texts(at) and store.state(real[1]).status != "withdrawn"
+    at.checkbox(key="admin.action_sure").check()
+    click(at, "Withdraw and delete this respondent's answers")
+    assert store.state(real[1]).status == "withdrawn"
+    click(at, "Delete all test responses")
+    assert "1 test response deleted." in texts(at)
+    log = deletion_log(store, STUDY)
+    assert log[["reason", "channel", "actor"]].fillna("-").to_dict("records") == [
+        {"reason": "request", "channel": "admin", "actor": "asked by e-mail on 3 May"},
+        {"reason": "request", "channel": "admin", "actor": "-"},
+        {"reason": "test", "channel": "admin", "actor": "study lead"},
+    ]
+    assert store.state(preview).answers == {}
+    assert "Audit log of deletions" in texts(at)

@@ -31,7 +31,10 @@ from instruments.store import DB_ENV_VAR, ResponseStore
 from instruments.ui.fields import page_fields
 from instruments.ui.respondent import widget_key
 from tests.ui.conftest import APP, PASSWORD, REPO, STUDY
-from tests.ui.survey_bot import plan_answers
+from tests.ui.survey_bot import plan_answers, plan_so_far
+
+#: The soft prompt's button that moves on with statements left empty.
+SOFT_CONTINUE_EN = "Continue anyway"
 
 SCREENSHOTS = REPO / "out" / "screenshots"
 SIZES = {"phone": (390, 844), "desktop": (1280, 900)}
@@ -210,6 +213,49 @@ def press(driver: Any, label: str) -> None:
     _until(driver, pressed, f"a click on {label!r}")
 
 
+def press_past_soft_prompt(driver: Any, label: str, arrived: Any, *, double: bool = False) -> bool:
+    """Press ``label`` (twice quickly with ``double``) and, if the page answers with the
+    soft prompt about statements left empty, press "Continue anyway".
+
+    ``arrived(driver)`` tells when the next page (or the end) is on screen; the function
+    waits until either that holds or the prompt is shown, and returns whether it was.
+    """
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    (double_click if double else press)(driver, label)
+
+    def prompt(d: Any) -> bool:
+        return any(b.text.strip() == SOFT_CONTINUE_EN for b in d.find_elements(By.TAG_NAME, "button"))
+
+    shown = WebDriverWait(
+        driver, WAIT_SEC,
+        ignored_exceptions=(NoSuchElementException, StaleElementReferenceException),
+    ).until(lambda d: ("prompt" if prompt(d) else False) or ("next" if arrived(d) else False))
+    if shown == "prompt":
+        press(driver, SOFT_CONTINUE_EN)
+        WebDriverWait(
+            driver, WAIT_SEC,
+            ignored_exceptions=(NoSuchElementException, StaleElementReferenceException),
+        ).until(arrived)
+    return shown == "prompt"
+
+
+def shows(css: str) -> Any:
+    """Condition: an element matching ``css`` is displayed."""
+    from selenium.webdriver.common.by import By
+
+    return lambda d: any(e.is_displayed() for e in d.find_elements(By.CSS_SELECTOR, css))
+
+
+def shows_text(text: str) -> Any:
+    """Condition: the page's text contains ``text``."""
+    from selenium.webdriver.common.by import By
+
+    return lambda d: text in d.find_element(By.TAG_NAME, "body").text
+
+
 def assert_selected(driver: Any, page: str, views: list, answers: dict[str, Any]) -> None:
     """Check that the page shows ``answers`` as the selected options."""
     from selenium.webdriver.common.by import By
@@ -368,12 +414,15 @@ def test_browser_survey_end_to_end(server, new_driver) -> None:
     wait_for(driver, key_css(widget_key("consent", "consent")))
     seed = store.state(inv.token).seed
     plan = plan_answers(store, seed=seed, rng_seed=2026)
+    plan["value_outcomes"] = plan_answers(store, seed=seed, rng_seed=2026,
+                                          skip_optional=False)["value_outcomes"]  # fmt: skip
     pages = [p.id for p in store.pages]
     shots = {"consent": "02_consent", "screening": "03_screening", "alliance": "05_choices",
              "learning": "06_matrix", "comment": "08_free_text"}  # fmt: skip
     half = 5
     for k, page in enumerate(pages):
-        views = page_fields(store, page, seed=seed, lang="en", partner="Acme Robotics")
+        views = page_fields(store, page, seed=seed, lang="en", partner="Acme Robotics",
+                            answers=plan_so_far(plan, page))  # fmt: skip
         wait_for(driver, key_css(widget_key(page, views[0].id)))
         assert progress_text(driver).startswith(f"Page {k + 1} of {len(pages)}")
         if page == "alliance":  # Next without answers: the required-item messages
@@ -384,10 +433,19 @@ def test_browser_survey_end_to_end(server, new_driver) -> None:
         if page in shots:
             screenshot(driver, shots[page], top=page != "learning")
         label = "Start the survey" if k == 0 else ("Finish" if k == len(pages) - 1 else "Next")
-        if page == "value_outcomes":  # an impatient double click submits once
-            double_click(driver, label)
+        if k + 1 < len(pages):
+            following = page_fields(store, pages[k + 1], seed=seed, lang="en", partner=None,
+                                    answers=plan_so_far(plan, pages[k + 1]))  # fmt: skip
+            arrived = shows(key_css(widget_key(pages[k + 1], following[0].id)))
         else:
-            press(driver, label)
+            arrived = shows_text("Thank you!")
+        # The bot leaves some statements empty on purpose: pages that ask for a response
+        # then show the soft prompt, and the respondent continues anyway.  The page of the
+        # impatient double click is answered in full, so that both clicks hit "Next".
+        prompted = press_past_soft_prompt(driver, label, arrived,
+                                          double=page == "value_outcomes")  # fmt: skip
+        n_empty = sum(v.request and plan[page].get(v.id) is None for v in views)
+        assert prompted == (n_empty > 0), (page, n_empty)
         if k + 1 == half:
             # Close the window midway; resume from the link in a new window.
             first_page_next = page_fields(store, pages[half], seed=seed, lang="en", partner=None)
@@ -404,7 +462,8 @@ def test_browser_survey_end_to_end(server, new_driver) -> None:
             wait_for(driver, key_css(widget_key(pages[half], first_page_next[0].id)))
             press(driver, "Back")
             assert_selected(driver, page, views, plan[page])
-            press(driver, "Next")
+            press_past_soft_prompt(
+                driver, "Next", shows(key_css(widget_key(pages[half], first_page_next[0].id))))
     wait_for_text(driver, "Thank you!")
     screenshot(driver, "09_thank_you")
     state = store.state(inv.token)
