@@ -5,7 +5,8 @@ Simulates ``--seeds`` studies of ``--n`` respondents (``--dyads`` of them in dya
 population model, runs the hypothesis runner on each exactly as the recovery test does
 (``analysis.study.hypotheses.test_hypotheses``, default settings, ``--boot`` bootstrap draws for
 the mediation CI) and prints, per hypothesis, the share of studies with verdict
-"supported" with its Monte Carlo SE, the mean estimate and, for the inverted-U test, the
+"supported" (under the declared decision rules) with its Monte Carlo SE, next to the mean
+power of the declared test to detect the smallest effect of interest, the mean estimate and, for the inverted-U test, the
 diagnostics of the Lind-Mehlum test.
 
 Usage (from the repository root)::
@@ -75,6 +76,7 @@ def run_seeds(payload: Payload, tasks):
                              "t_min": q.slope_min["t"], "t_max": q.slope_max["t"],
                              "b2_p": float(q.coefficients.set_index("term")
                                            .loc[f"{q.x}^2", "pvalue"])}
+                extra["power_sesoi"] = float(r.power_sesoi)
                 rows.append((r.id, r.verdict, float(r.estimate), float(r.pvalue),
                              bool(r.exploratory), extra))
             out.append((int(t), seed, rows, float(np.nan)))
@@ -110,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     conf = tab[~tab["exploratory"]]
     summary = conf.groupby("id", sort=False).agg(
         support=("supported", "mean"), mean_est=("estimate", "mean"),
-        sd_est=("estimate", "std"), median_p=("pvalue", "median"))
+        sd_est=("estimate", "std"), median_p=("pvalue", "median"),
+        power_sesoi=("power_sesoi", "mean"))
     summary["mc_se"] = np.sqrt(summary["support"] * (1 - summary["support"]) / a.seeds)
     pd.set_option("display.width", 160)
     print(f"N = {a.n}, dyads = {a.dyads}, {a.seeds} seeds from {a.first_seed}, "

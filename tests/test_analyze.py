@@ -56,7 +56,8 @@ def test_hypothesis_records(result):
     assert ids[:3] == ["H1", "H2", "H3"] and "H11" in ids
     for h in result["hypotheses"]:
         assert set(HYPOTHESIS_KEYS) <= set(h)
-        assert h["verdict"] in ("supported", "not supported", "opposite sign") or \
+        assert h["verdict"] in ("supported", "opposite sign", "evidence of no effect",
+                                "inconclusive") or \
             h["verdict"].startswith("exploratory")
         assert isinstance(h["estimate"], float)
 

@@ -83,7 +83,9 @@ def test_moderation_row_keeps_the_regression_verdict_and_reports_the_latent_one(
     row = table.loc["H5"]
     reg, lat_res = det["H5"], det["H5_latent"]
     assert row["estimate"] == reg.interaction["estimate"]
-    assert row["pvalue"] == reg.interaction["pvalue"]
+    # declared "-": the one-sided HC3 t p is half the two-sided one for a negative estimate
+    assert reg.interaction["estimate"] < 0
+    assert row["pvalue"] == pytest.approx(reg.interaction["pvalue"] / 2, rel=1e-9)
     lat = row["latent_interaction"]
     assert lat["available"] is True
     assert (lat["focal"], lat["moderator"], lat["outcome"]) == (
@@ -105,11 +107,16 @@ def test_latent_moderation_takes_its_verdict_from_the_latent_model(run):
     lat = det["H7_latent"]
     assert row["method"] == "latent_moderation"
     assert row["estimate"] == lat.estimate and row["se"] == lat.se
-    assert (row["ci_lower"], row["ci_upper"], row["pvalue"]) == (lat.ci_lower, lat.ci_upper,
-                                                                 lat.pvalue)
-    want = "supported" if lat.pvalue < 0.05 and lat.estimate > 0 else (
-        "opposite sign" if lat.pvalue < 0.05 else "not supported")
-    assert row["verdict"] == want
+    assert (row["ci_lower"], row["ci_upper"]) == (lat.ci_lower, lat.ci_upper)
+    # the declared test is one-sided ("+"): half the latent model's two-sided z p when the
+    # estimate has the declared sign
+    one_sided = lat.pvalue / 2 if lat.estimate > 0 else 1 - lat.pvalue / 2
+    assert row["pvalue"] == pytest.approx(one_sided, rel=1e-9)
+    assert row["model"].startswith("Latent interaction")
+    supported = row["pvalue_adjusted"] < 0.05
+    assert (row["verdict"] == "supported") == supported
+    if not supported:
+        assert row["verdict"] in ("inconclusive", "evidence of no effect", "opposite sign")
     assert row["n"] == lat.n
     assert "Regression alternative (not the declared test)" in row["note"]
     # learning enters as its three dimensions (parcels); jd_sum is a control
@@ -140,7 +147,7 @@ def test_non_convergence_is_reported_not_fatal(data, declaration, monkeypatch):
     assert h5["latent_interaction"] == {
         "available": False, "reason": "The latent interaction model did not converge (test)."}
     assert "did not converge" in h5["note"] and "regression result stands" in h5["note"]
-    assert h5["verdict"] in ("supported", "not supported", "opposite sign")
+    assert h5["verdict"] in hyp.VERDICTS[:-1]
     assert np.isfinite(h5["estimate"])
     assert h7["verdict"] == "not tested" and np.isnan(h7["estimate"])
     assert "did not converge" in h7["note"]

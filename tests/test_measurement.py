@@ -116,11 +116,11 @@ def test_reliability_per_scale(out, demo, inst):
                   "fornell_larcker_margin", "min_std_loading"):
             assert isinstance(r[k], float), (scale, k)
         assert r["alpha_ci_lower"] < r["alpha"] < r["alpha_ci_upper"]
-        assert r["omega"] is None  # WLSMV: stated in the definition
+        assert 0.0 < r["omega"] < 1.0  # WLSMV: categorical omega (Green & Yang 2009)
         assert r["n_items"] == len(inst.scale_items()[scale])
         std = [row["std_all"] for row in out["loadings"][scale]]
         assert r["ave"] == pytest.approx(np.mean(np.square(std)), rel=1e-12)
-    assert "omega is NaN" in out["reliability_definition"]
+    assert "categorical omega" in out["reliability_definition"]
 
 
 def test_flags_follow_thresholds(out):
@@ -149,27 +149,88 @@ def test_htmt_and_fornell_larcker_square(out):
 
 
 def test_invariance_levels_reported(out, demo):
+    import re
+
     for group in ("firm_role", "language"):
         inv = out["invariance"][group]
         assert [r["level"] for r in inv["levels"]] == ["configural", "metric", "scalar"]
         assert inv["groups"] == {k: int(v) for k, v in inv["groups"].items()}
-        assert sum(inv["groups"].values()) == out["n_used"]
         assert inv["levels"][0]["delta_chisq"] is None
         for row in inv["levels"][1:]:
             assert row["delta_df"] > 0 and 0.0 <= row["delta_pvalue"] <= 1.0
+            # the declared rule: both Chen criteria together
+            fails = row["delta_cfi"] <= -0.010 and row["delta_rmsea"] >= 0.015
+            assert row["decision"] == ("fails" if fails else "holds") or \
+                row["decision"] == "not judged"
         assert inv["highest_level_supported"] in ("configural", "metric", "scalar")
+        assert "Chen 2007" in inv["criterion"]
         assert inv["scales"] == ["info_sharing"]
+    assert sum(out["invariance"]["language"]["groups"].values()) == out["n_used"]
+    # by firm role only one member of each dyad: the A members of complete dyads go
+    left = [w for w in out["warnings"] if w.startswith("Invariance by 'firm_role'")]
+    dropped = int(re.search(r"(\d+) A member", left[0]).group(1))
+    assert dropped > 0
+    assert sum(out["invariance"]["firm_role"]["groups"].values()) == out["n_used"] - dropped
+
+
+def test_invariance_step_that_did_not_converge_is_missing():
+    from analysis.study.measurement import invariance_decisions
+
+    table = pd.DataFrame({
+        "level": ["configural", "metric", "scalar"], "converged": [True, False, True],
+        "delta_cfi": [np.nan, np.nan, np.nan], "delta_rmsea": [np.nan, np.nan, np.nan]})
+    judged, holds, failed = invariance_decisions(table)
+    assert holds == "configural" and failed is None
+    assert list(judged["decision"]) == ["baseline", "not estimated (did not converge)",
+                                        "not judged"]
+    table = pd.DataFrame({
+        "level": ["configural", "metric", "scalar"], "converged": [True, True, True],
+        "delta_cfi": [np.nan, -0.012, -0.02], "delta_rmsea": [np.nan, 0.010, 0.02]})
+    judged, holds, failed = invariance_decisions(table)
+    # metric: CFI drops by more than .010 but RMSEA rises by less than .015 -> holds
+    assert list(judged["decision"]) == ["baseline", "holds", "fails"]
+    assert holds == "metric" and failed == "scalar"
 
 
 def test_method_checks(out):
     mv = out["method_variance"]
-    assert 0.0 < mv["harman"]["prop_var"] < 1.0
-    assert mv["harman"]["flag"] is (mv["harman"]["prop_var"] >= 0.5)
-    pairs = mv["marker"]["pairs"]
-    assert len(pairs) == mv["marker"]["n_pairs"] == 6  # 4 substantive scales
-    assert mv["ulmc"]["scales"] == list(LEARNING_SCALES)
-    assert [r["model"] for r in mv["ulmc"]["fit"]] == ["traits", "traits_method"]
-    assert 0.0 <= mv["ulmc"]["mean_method_share"] <= 1.0
+    assert mv["primary"] == "cfa_marker"
+    h = mv["harman"]
+    assert 0.0 < h["prop_var"] < 1.0 and h["missing"] == "pairwise"
+    assert h["min_eigenvalue"] > 0 and h["flag"] is (h["prop_var"] >= 0.5)
+    # all cases, not the complete rows: the smallest pair count is far above the items'
+    assert h["n_obs"] > 0.8 * out["n_used"]
+    lw = mv["marker"]
+    if lw["applied"]:
+        assert lw["r_m"] > 0 and len(lw["pairs"]) == lw["n_pairs"] == 6  # 4 scales
+    else:
+        assert "not positive" in lw["reason"] and min(lw["marker_correlations"].values()) <= 0
+    cm = mv["cfa_marker"]
+    assert cm["scales"] == list(LEARNING_SCALES)
+    if cm["estimable"]:
+        assert [r["model"] for r in cm["models"]] == ["CFA", "Baseline", "Method-C",
+                                                      "Method-U", "Method-R"]
+        assert all(r["proper"] for r in cm["models"])
+        assert 0.0 <= cm["mean_method_share"] <= 1.0
+    else:
+        assert cm["reason"]
+    u = mv["ulmc"]
+    assert u["scales"] == list(LEARNING_SCALES)
+    if u["estimable"]:
+        assert 0.0 <= u["mean_method_share"] <= 1.0
+    else:  # never a method share from an improper solution
+        assert "mean_method_share" not in u and u["reason"].startswith("Improper solution")
+
+
+def test_fit_reported_robust_first(out):
+    rep = out["fit_reported"]["first_order"]
+    fit = out["fit"]["first_order"]
+    assert rep["kind"] == "scaled/robust"  # WLSMV
+    assert rep["chisq"] == fit["chisq_scaled"] and rep["cfi"] == fit["cfi_robust"]
+    assert rep["rmsea_ci_upper"] == fit["rmsea_ci_upper_robust"]
+    assert rep["n_per_parameter"] == pytest.approx(fit["ntotal"] / fit["npar"], rel=1e-12)
+    assert rep["small_n"] is (rep["n_per_parameter"] < 5)
+    assert any("free parameters" in w for w in out["warnings"]) is rep["small_n"]
 
 
 # --------------------------------------------------------------------------- MLR, errors

@@ -28,7 +28,8 @@ def test_harman_matches_psych_principal(source: str) -> None:
         data, ref = HS[HS_ITEMS], HS_REF["harman"]
     else:
         data, ref = bfi_reversed(), BFI_REF["harman"]
-    res = harman_single_factor(data)
+    # the reference is psych::principal(na.omit(x)): complete rows
+    res = harman_single_factor(data, missing="listwise")
     assert res["n_obs"] == ref["n"]
     assert_close(res["first_eigenvalue"], ref["first_eigenvalue"], atol=EST_ATOL, rtol=EST_RTOL,
                  what="first eigenvalue")
@@ -180,3 +181,109 @@ def test_ulmc_engine_matches_lavaan_bfi() -> None:
     assert_close(res.mean_method_share, float(np.mean(method.to_numpy() ** 2)), atol=EST_ATOL,
                  what="mean method share")
     assert fit.loc["traits_method", "delta_df"] == 25
+
+
+# ---------------------------------------------------------------------------
+# CFA marker technique, properness, refusals
+# ---------------------------------------------------------------------------
+
+MARKER_REF = load_reference("method_variance/cfa_marker.json")
+
+
+@pytest.fixture(scope="module")
+def cfa_marker_bfi():
+    from analysis.stats.method_variance import cfa_marker
+    from tests.test_reliability import BFI
+
+    ref = MARKER_REF
+    return cfa_marker(ref["traits"], ref["marker_items"], BFI, estimator="MLR", missing="ml")
+
+
+def test_cfa_marker_matches_lavaan(cfa_marker_bfi) -> None:
+    """bfi (N = 2800, missing answers, FIML, MLR): the five models and three comparisons
+    of Williams et al. (2010) as lavaan 0.6.14 gives them."""
+    res, ref = cfa_marker_bfi, MARKER_REF
+    assert res.proper and res.chosen == ref["chosen"]
+    models = res.models.set_index("model")
+    for name, want in ref["models"].items():
+        row = models.loc[name]
+        assert row["df"] == want["df"], name
+        for key in ("chisq", "chisq_scaled"):
+            assert_close(row[key], want[key], atol=0.0, rtol=CHISQ_RTOL, what=f"{name} {key}")
+        for key in ("cfi_robust", "tli_robust", "rmsea_robust", "srmr"):
+            assert_close(row[key], want[key], atol=FIT_ATOL, what=f"{name} {key}")
+    comp = res.comparisons.set_index("test")
+    for test, want in zip(["method variance", "equal method effects",
+                           "bias in trait correlations"], ref["comparisons"], strict=True):
+        row = comp.loc[test]
+        assert (row["restricted"], row["general"]) == (want["restricted"], want["general"])
+        assert row["df_diff"] == want["df_diff"]
+        assert_close(row["chisq_diff"], want["chisq_diff"], atol=0.0, rtol=5e-3,
+                     what=f"{test} scaled chisq difference")
+    assert res.method_present is True and res.biased is True
+    got = res.method_loadings.set_index("item")["std_marker"]
+    want = pd.Series(ref["method_loadings"]["std_all"], index=ref["method_loadings"]["item"])
+    assert_close(got.loc[want.index].to_numpy(), want.to_numpy(), atol=EST_ATOL, rtol=EST_RTOL,
+                 what="standardized marker loadings")
+    assert res.mean_method_share == pytest.approx(float((want**2).mean()), abs=1e-3)
+
+
+def test_cfa_marker_without_method_variance() -> None:
+    """Independent marker, traits without a common method: no method variance found."""
+    from analysis.stats.method_variance import cfa_marker
+
+    rng = np.random.default_rng(7)
+    n = 600
+    f = rng.multivariate_normal([0, 0], [[1, 0.4], [0.4, 1]], size=n)
+    m = rng.normal(size=n)
+    cols = {f"a{i}": 0.7 * f[:, 0] + rng.normal(scale=0.7, size=n) for i in range(1, 4)}
+    cols |= {f"b{i}": 0.7 * f[:, 1] + rng.normal(scale=0.7, size=n) for i in range(1, 4)}
+    cols |= {f"m{i}": 0.7 * m + rng.normal(scale=0.7, size=n) for i in range(1, 4)}
+    data = pd.DataFrame(cols)
+    res = cfa_marker({"a": ["a1", "a2", "a3"], "b": ["b1", "b2", "b3"]}, ["m1", "m2", "m3"],
+                     data, estimator="ML", missing="listwise")
+    assert res.proper
+    assert res.method_present is False
+    assert res.comparisons.set_index("test").loc["method variance", "pvalue"] > 0.05
+
+
+def test_improper_ulmc_reports_no_method_share() -> None:
+    from analysis.stats.method_variance import MethodFactorResult, improper_solution
+
+    class Fake:
+        converged = True
+        warnings = ("Heywood case: the variance of x2 is negative (-0.25); the solution is "
+                    "improper.",)
+        params = pd.DataFrame({"lhs": ["f"], "op": ["=~"], "rhs": ["x2"], "std_all": [1.04]})
+
+    problems = improper_solution(Fake())
+    assert len(problems) == 2 and "Heywood" in problems[0] and "beyond 1" in problems[1]
+    res = MethodFactorResult(fit=pd.DataFrame(), syntax="", problems=problems,
+                             loadings=pd.DataFrame({"item": ["x2"], "method_share": [0.3]}))
+    assert not res.proper and np.isnan(res.mean_method_share)
+
+
+def test_lindell_whitney_refuses_a_negative_marker_correlation() -> None:
+    data = _marker_data()
+    data["marker"] = -data["marker"]  # every marker correlation now negative
+    with pytest.raises(DataError, match="not positive"):
+        marker_adjusted_correlations(data, "marker")
+
+
+def test_harman_uses_all_cases() -> None:
+    rng = np.random.default_rng(3)
+    n, k = 300, 30
+    common = rng.normal(size=(n, 1))
+    x = pd.DataFrame(0.6 * common + rng.normal(size=(n, k)),
+                     columns=[f"i{j}" for j in range(k)])
+    # each row misses one item: no complete row is left
+    x = x.mask(np.eye(k, dtype=bool)[np.arange(n) % k])
+    with pytest.raises(DataError, match="complete rows"):
+        harman_single_factor(x, missing="listwise")
+    pw = harman_single_factor(x)
+    assert pw.attrs["missing"] == "pairwise" and pw["n_obs"] == n - 2 * (n // k)
+    r = x.corr().to_numpy()
+    assert pw["first_eigenvalue"] == pytest.approx(np.linalg.eigvalsh(r)[-1], rel=1e-12)
+    em = harman_single_factor(x, missing="fiml")
+    assert em.attrs["missing"] == "fiml" and em["n_obs"] == n
+    assert em["prop_var"] == pytest.approx(pw["prop_var"], abs=0.02)

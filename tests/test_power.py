@@ -87,3 +87,81 @@ def test_cli_power(tmp_path, capsys):
     assert "H1" in text and "n=60" in text
     assert json.loads(out.read_text())["reps"] == 1
     assert (tmp_path / "c.svg").exists()
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_fast_replication_matches_the_runner(seed):
+    # every estimate and p-value of the fast replication is the runner's (test_hypotheses)
+    # on the same simulated study; only the mediation interval differs (Monte Carlo vs
+    # bootstrap), so its verdict may differ only when the two intervals disagree
+    import warnings
+
+    from analysis.study.hypotheses import load_hypotheses, test_hypotheses
+    from analysis.study.power import _context, _study, fast_replication
+    from analysis.study.scoring import score
+    from analysis.study.simulate import simulate_study
+
+    hs = load_hypotheses()
+    hs = hs.model_copy(update={"hypotheses": tuple(h for h in hs.hypotheses
+                                                   if not h.exploratory)})
+    population, instrument = _context(None)
+    data = simulate_study(150, seed=seed, careless=0.05, instrument=instrument,
+                          population=population)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fast = fast_replication(data, _study(None, hs), alpha=0.05, estimator="ML",
+                                rng=np.random.default_rng(seed))
+        full = test_hypotheses(data, score(data, instrument), hypotheses=hs, estimator="ML",
+                               bootstrap=200, seed=seed, latent_alternative=False)
+    assert [r[0] for r in fast] == list(full["id"])
+    methods = dict(zip(full["id"], full["method"], strict=True))
+    for (hid, verdict, est, p), row in zip(fast, full.itertuples(), strict=True):
+        assert est == pytest.approx(row.estimate, rel=1e-6, abs=1e-9), hid
+        assert p == pytest.approx(row.pvalue, rel=1e-5, abs=1e-9), hid
+        if methods[hid] != "mediation_bootstrap":
+            assert verdict == row.verdict, hid
+
+
+def test_monte_carlo_interval_agrees_with_the_bootstrap():
+    # Preacher & Selig's interval and the percentile bootstrap estimate the same interval;
+    # on n = 400 their bounds agree within Monte Carlo error of the 2000-draw bootstrap
+    from analysis.stats.regression import mediation_bootstrap
+    from analysis.study.hypotheses import load_hypotheses, prepare_scores
+    from analysis.study.power import _Columns, _mediation_mc
+    from analysis.study.simulate import simulate_study
+
+    hs = load_hypotheses()
+    data = simulate_study(400, seed=5, careless=0.0)
+    d, _excl, _full = prepare_scores(data, None, hs)
+    ctr = ["specific_investments", "alliance_age", "firm_size"]
+    boot = mediation_bootstrap(d, "jd_sum", "learning", "value_creation", controls=ctr,
+                               n_boot=2000, seed=1)
+    ind = boot.effect("indirect")
+    cols = _Columns({c: d[c].to_numpy(dtype=float) for c in d.columns
+                     if c in ("jd_sum", "learning", "value_creation", *ctr)},
+                    d, np.ones(len(d), dtype=bool))
+    est, p, lo, hi = _mediation_mc(cols, "jd_sum", "learning", "value_creation", ctr, 0.95,
+                                   np.random.default_rng(1))
+    assert est == pytest.approx(ind["estimate"], rel=1e-9)
+    assert p == pytest.approx(ind["pvalue"], rel=1e-6)
+    width = ind["ci_upper"] - ind["ci_lower"]
+    assert lo == pytest.approx(ind["ci_lower"], abs=0.1 * width)
+    assert hi == pytest.approx(ind["ci_upper"], abs=0.1 * width)
+
+
+def test_output_declares_the_mediation_interval(small):
+    assert small.mediation_ci == "monte_carlo"
+    assert "Preacher & Selig" in small.to_dict()["mediation_method"]
+    with pytest.raises(ModelSpecificationError):
+        power_analysis([100], reps=1, mediation_ci="percentile")
+
+
+def test_bootstrap_mode_runs_the_full_runner():
+    res = power_analysis([80], reps=1, seed=7, executor=SerialExecutor(), n_boot=20,
+                         progress=False, mediation_ci="bootstrap")
+    fast = power_analysis([80], reps=1, seed=7, executor=SerialExecutor(), progress=False)
+    a = res.replications.set_index("hypothesis")
+    b = fast.replications.set_index("hypothesis")
+    # same simulated study: the path estimates are the same, whichever interval H4 gets
+    assert np.allclose(a.loc["H1", "estimate"], b.loc["H1", "estimate"], rtol=1e-6)
+    assert "bootstrap" in res.mediation_method

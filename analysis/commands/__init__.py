@@ -24,4 +24,6 @@ COMMANDS = [
     "pls",
     "mail",
     "password",
+    "export_script",
+    "prereg",
 ]

@@ -31,7 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="Bootstrap draws of the mediation test (default: 1000).",
     )
     parser.add_argument("--seed", type=int, default=2026, metavar="S",
-                        help="Bootstrap seed (default: 2026).")
+                        help="Bootstrap seed (default: 2026, "
+                        "analysis.study.pipeline.DEFAULT_SEED); written into the output.")
     parser.add_argument(
         "--hypotheses", metavar="YAML", default=None,
         help="Hypotheses file (default: the package's analysis/study/hypotheses.yaml).",

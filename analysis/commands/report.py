@@ -37,7 +37,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", required=True, metavar="REPORT.html", help="HTML file to write.")
     parser.add_argument("--pdf", metavar="REPORT.pdf", default=None,
                         help="Also write a PDF (needs WeasyPrint).")
-    parser.add_argument("--seed", type=int, default=None, help="Seed of the bootstrap.")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="Seed of the bootstrap (default: the --json analysis' seed, else "
+                        "2026, analysis.study.pipeline.DEFAULT_SEED); written into the report.")
     parser.add_argument("--json", metavar="ANALYSIS.json", default=None,
                         help="Render from this analysis JSON instead of re-running the analysis.")
     parser.add_argument("--save-json", metavar="OUT.json", default=None,
@@ -88,6 +90,20 @@ def _study(study: str, db: str | None) -> tuple[dict[str, Any], Any]:
         store.dispose()
 
 
+def _preregistration(study: str, db: str | None, analysis: dict[str, Any]) -> Any:
+    """The study's frozen plan and the deviations of ``analysis`` from it (None if none)."""
+    from analysis.study.prereg import preregistration_section
+    from instruments.store import ResponseStore
+    from instruments.store.prereg import plan_history
+
+    store = ResponseStore(db)
+    try:
+        history = plan_history(store, study)
+    finally:
+        store.dispose()
+    return preregistration_section(history, analysis) if history else None
+
+
 def handle(args: argparse.Namespace) -> int:
     """Build the report and write it."""
     from analysis.report import build_report, sha256_file, write_pdf
@@ -115,6 +131,12 @@ def handle(args: argparse.Namespace) -> int:
     title = args.title or (f"Study report: {args.study}" if args.study else None)
     html, ready = build_report(data, analysis=analysis, seed=args.seed, data_sha256=data_sha,
                                title=title, fieldwork=fieldwork, **options)
+    if args.study is not None:
+        section = _preregistration(args.study, args.db, ready)
+        if section is not None:  # the frozen plan, its amendments and the deviations from it
+            html, ready = build_report(data, analysis={**ready, "preregistration": section},
+                                       seed=args.seed, data_sha256=data_sha, title=title,
+                                       fieldwork=fieldwork)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(html.encode("utf-8"))

@@ -107,7 +107,9 @@ def build_report(data: Any, *, analysis: Mapping[str, Any] | None = None,
     instrument : Instrument, optional
         Default :func:`instruments.instrument.loader.load_instrument`.
     seed : int, optional
-        Seed of the bootstrap, passed to ``analyze_study`` and shown in the report.
+        Seed of the bootstrap, passed to ``analyze_study`` and shown in the report;
+        default the seed recorded in ``analysis`` or
+        :data:`analysis.study.pipeline.DEFAULT_SEED` (two builds give the same bytes).
     data_sha256 : str, optional
         Hash of the data file; default the hash of ``data`` written as CSV.
     fieldwork : mapping, optional
@@ -124,7 +126,13 @@ def build_report(data: Any, *, analysis: Mapping[str, Any] | None = None,
         missing scale), the report is still built and says so.
     """
     from analysis.errors import AllianceSurveyError
+    from analysis.study.pipeline import DEFAULT_SEED
 
+    if seed is None:
+        # reproducible by default: the seed of a given analysis, else the documented default
+        given = ((analysis or {}).get("provenance") or {}).get("seed")
+        seed = int(given) if isinstance(given, int) and not isinstance(given, bool) \
+            else DEFAULT_SEED
     if instrument is None:
         from instruments.instrument.loader import load_instrument
 

@@ -98,7 +98,7 @@ NAMES = {"se": "SE", "pvalue": "p", "ci_lower": "CI lower", "ci_upper": "CI uppe
          "std_all": "\u03b2 (std.all)", "est": "B", "boot_se": "bootstrap SE", "r2": "R\u00b2",
          "df": "df", "chisq": "\u03c7\u00b2", "cfi": "CFI", "tli": "TLI", "rmsea": "RMSEA",
          "srmr": "SRMR", "n": "N", "sd": "SD", "icc1": "ICC(1)", "icc2": "ICC(2)",
-         "pvalue_holm": "p (Holm)", "z": "z", "t": "t", "f": "F"}
+         "pvalue_adjusted": "p (adjusted)", "z": "z", "t": "t", "f": "F"}
 
 
 def _label(key: Any) -> str:

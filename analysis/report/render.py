@@ -48,7 +48,7 @@ CONSUMED = {"n", "n_raw", "fieldwork", "response_rates", "sample", "missing", "e
             "descriptives", "correlations", "measurement", "invariance", "cmv",
             "method_variance", "common_method", "structural", "hypotheses", "mediation",
             "moderation", "dyadic", "warnings", "provenance", "estimator", "reliability",
-            "multiple_testing", "quadratic", "response_surface"}
+            "multiple_testing", "decision", "quadratic", "response_surface"}
 
 
 def render_html(analysis: Mapping[str, Any], *, extras: Mapping[str, Any] | None = None,

@@ -80,8 +80,9 @@ def measurement_invariance(
     -------
     DataFrame
         One row per level: ``level, group_equal, npar, chisq, df, pvalue, cfi, rmsea,
-        srmr, delta_chisq, delta_df, delta_pvalue, delta_cfi, delta_rmsea``
-        (differences to the previous level; NaN for the first).
+        srmr, converged, delta_chisq, delta_df, delta_pvalue, delta_cfi, delta_rmsea``
+        (differences to the previous level; NaN for the first, and fit measures and
+        differences NaN where a model did not converge).
 
     Notes
     -----
@@ -104,8 +105,12 @@ def measurement_invariance(
                "pvalue": f.get("pvalue" + sfx, np.nan),
                "cfi": f.get("cfi_robust", f.get("cfi_scaled", f.get("cfi", np.nan))),
                "rmsea": f.get("rmsea_robust", f.get("rmsea_scaled", f.get("rmsea", np.nan))),
-               "srmr": f.get("srmr", np.nan)}
-        if prev is None:
+               "srmr": f.get("srmr", np.nan), "converged": bool(res.converged)}
+        if not res.converged:
+            # a fit that did not converge is never reported as a number
+            for key in ("chisq", "df", "pvalue", "cfi", "rmsea", "srmr"):
+                row[key] = np.nan
+        if prev is None or not (res.converged and prev[1]["converged"]):
             row.update(delta_chisq=np.nan, delta_df=np.nan, delta_pvalue=np.nan,
                        delta_cfi=np.nan, delta_rmsea=np.nan)
         else:

@@ -26,11 +26,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.errors import DataError, ModelSpecificationError
+from analysis.errors import DataError, EstimationError, ModelSpecificationError
 from analysis.stats.reliability import measurement_blocks
 
 __all__ = [
+    "MarkerResult",
     "MethodFactorResult",
+    "cfa_marker",
+    "improper_solution",
     "harman_single_factor",
     "marker_adjust",
     "marker_adjusted_correlations",
@@ -40,7 +43,8 @@ __all__ = [
 ]
 
 
-def _numeric_frame(data: pd.DataFrame, columns: Sequence[str], *, what: str) -> pd.DataFrame:
+def _numeric_frame(data: pd.DataFrame, columns: Sequence[str], *, what: str,
+                   listwise: bool = True) -> pd.DataFrame:
     if not isinstance(data, pd.DataFrame):
         raise DataError("data= must be a pandas DataFrame.")
     absent = [c for c in columns if c not in data.columns]
@@ -50,13 +54,14 @@ def _numeric_frame(data: pd.DataFrame, columns: Sequence[str], *, what: str) -> 
     bad = [c for c in x.columns if not pd.api.types.is_numeric_dtype(x[c])]
     if bad:
         raise DataError(f"{what}: column(s) must be numeric: {', '.join(bad)}.")
-    x = x.astype(float).dropna()
+    x = x.astype(float).dropna() if listwise else x.astype(float)
     constant = [c for c in x.columns if x[c].nunique() < 2]
     if constant:
         raise DataError(
-            f"{what}: column(s) without variance among complete rows: {', '.join(constant)}."
+            f"{what}: column(s) without variance among "
+            f"{'complete rows' if listwise else 'the observed values'}: {', '.join(constant)}."
         )
-    if x.shape[0] < 4:
+    if listwise and x.shape[0] < 4:
         raise DataError(f"{what}: only {x.shape[0]} complete rows; at least 4 are needed.")
     return x
 
@@ -66,49 +71,89 @@ def _numeric_frame(data: pd.DataFrame, columns: Sequence[str], *, what: str) -> 
 # ---------------------------------------------------------------------------
 
 
-def harman_single_factor(data: pd.DataFrame, items: Sequence[str] | None = None) -> pd.Series:
+def _correlations(x: pd.DataFrame, missing: str) -> tuple[np.ndarray, float, str]:
+    """Correlation matrix of ``x`` by ``missing``; the smallest n behind it; the method used."""
+    if missing == "listwise":
+        xx = x.dropna()
+        if xx.shape[0] < 4:
+            raise DataError(f"Harman's single-factor test: only {xx.shape[0]} complete rows; "
+                            "use missing='fiml' or 'pairwise'.")
+        return np.corrcoef(xx.to_numpy(), rowvar=False), float(xx.shape[0]), "listwise"
+    if missing == "fiml":
+        from analysis.sem.fiml import em_saturated
+
+        try:
+            sat = em_saturated(x.to_numpy(dtype=float))
+        except EstimationError:
+            missing = "pairwise"
+        else:
+            cov = np.asarray(sat.sigma, dtype=float)
+            sd = np.sqrt(np.diag(cov))
+            return cov / np.outer(sd, sd), float(x.shape[0]), "fiml"
+    if missing == "pairwise":
+        obs = x.notna().astype(float)
+        n_pairs = float((obs.T @ obs).to_numpy().min())
+        return x.corr().to_numpy(), n_pairs, "pairwise"
+    raise ModelSpecificationError(
+        f"missing={missing!r} is not known; use 'fiml', 'pairwise' or 'listwise'.")
+
+
+def harman_single_factor(data: pd.DataFrame, items: Sequence[str] | None = None, *,
+                         missing: str = "pairwise") -> pd.Series:
     """Harman's single-factor test as a screen (first unrotated principal component).
 
     Parameters
     ----------
     data : DataFrame
-        Item data; rows with any missing item are dropped (listwise).
+        Item data.
     items : sequence of str, optional
         The items to use (default: all columns).
+    missing : {"fiml", "pairwise", "listwise"}
+        How the correlation matrix uses incomplete rows: ``"pairwise"`` (default)
+        pairwise correlations of all cases, ``"fiml"`` the maximum-likelihood (EM)
+        correlations of all cases (pairwise when EM fails; some seconds for 65 items),
+        ``"listwise"`` complete rows only (with many items and a few missing answers each, few rows remain and the
+        matrix is singular).
 
     Returns
     -------
     Series
-        ``n_obs, n_items, first_eigenvalue, prop_var`` (share of the total
-        standardized variance, ``first_eigenvalue / n_items``).  Compare
-        ``prop_var`` with the ``"harman_prop_var"`` entry of
+        ``n_obs`` (rows used; for pairwise the smallest pair count), ``n_items``,
+        ``first_eigenvalue``, ``prop_var`` (share of the total standardized variance,
+        ``first_eigenvalue / n_items``), ``min_eigenvalue`` (<= 0: the matrix is not
+        positive definite) and ``missing`` (the method used, as ``attrs["missing"]``).
+        Compare ``prop_var`` with the ``"harman_prop_var"`` entry of
         :func:`analysis.stats.validity.thresholds` (conventionally 0.50).
 
     Notes
     -----
     Harman's test is insensitive (Podsakoff et al., 2003): use it only as a
-    screen next to :func:`marker_adjusted_correlations` or :func:`ulmc`.
+    screen next to the CFA marker technique (:func:`cfa_marker`).
 
     Examples
     --------
     >>> harman_single_factor(df)  # doctest: +SKIP
-    # In R: psych::principal(na.omit(df), nfactors = 1, rotate = "none")$Vaccounted
+    # In R: psych::principal(lavaan::lavCor(df, missing = "ml"), nfactors = 1,
+    #                        rotate = "none")$Vaccounted
     """
     cols = list(items) if items is not None else list(data.columns)
     if len(cols) < 2:
         raise DataError("Harman's test needs at least 2 items.")
-    x = _numeric_frame(data, cols, what="Harman's single-factor test")
-    r = np.corrcoef(x.to_numpy(), rowvar=False)
-    first = float(np.linalg.eigvalsh(r)[-1])
-    return pd.Series(
+    x = _numeric_frame(data, cols, what="Harman's single-factor test", listwise=False)
+    r, n_obs, how = _correlations(x, missing)
+    eig = np.linalg.eigvalsh(r)
+    out = pd.Series(
         {
-            "n_obs": float(x.shape[0]),
+            "n_obs": n_obs,
             "n_items": float(len(cols)),
-            "first_eigenvalue": first,
-            "prop_var": first / len(cols),
+            "first_eigenvalue": float(eig[-1]),
+            "prop_var": float(eig[-1]) / len(cols),
+            "min_eigenvalue": float(eig[0]),
         },
         name="harman",
     )
+    out.attrs["missing"] = how
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -188,8 +233,10 @@ def marker_adjusted_correlations(
     r_m : float or {"smallest", "second_smallest"}
         The CMV estimate: the smallest (L&W's recommendation) or second
         smallest correlation of the marker with the substantive variables, or
-        a value chosen by the analyst.  A negative ``r_m`` means the data show
-        no method variance; the adjustment then *raises* correlations.
+        a value chosen by the analyst.  ``r_m`` must be positive: a zero or
+        negative marker correlation shows no method variance to remove, and the
+        adjustment would *raise* every correlation, so it is refused with the
+        reason (:class:`~analysis.errors.DataError`).
 
     Returns
     -------
@@ -226,6 +273,15 @@ def marker_adjusted_correlations(
             )
     else:
         value = float(r_m)
+    if not value > 0:
+        shown = ", ".join(f"{k} {v:.3f}" for k, v in marker_r.items())
+        raise DataError(
+            f"Marker adjustment refused: r_M = {value:.3f} is not positive (marker "
+            f"correlations: {shown}). A marker that does not correlate positively with the "
+            "substantive variables shows no common method variance to remove, and "
+            "(r - r_M) / (1 - r_M) with r_M <= 0 would raise every correlation "
+            "(Lindell & Whitney 2001). Report the unadjusted correlations and the CFA "
+            "marker technique instead.")
     pairs = [(a, b) for i, a in enumerate(variables) for b in variables[i + 1:]]
     adj = marker_adjust([r.loc[a, b] for a, b in pairs], value, x.shape[0])
     out = pd.concat(
@@ -365,16 +421,30 @@ class MethodFactorResult:
         The lavaan syntax of the model with the method factor.
     warnings : tuple of str
         Warnings of the two fits.
+    problems : tuple of str
+        Why the solution with the method factor is improper (not converged, a negative
+        variance, a standardized loading beyond 1, a non-positive-definite latent
+        covariance matrix); empty for a proper solution.  Only a proper solution is
+        evidence about method variance.
     """
 
     fit: pd.DataFrame
     loadings: pd.DataFrame
     syntax: str
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    problems: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def proper(self) -> bool:
+        """True when the model with the method factor converged to a proper solution."""
+        return not self.problems
 
     @property
     def mean_method_share(self) -> float:
-        """Average share of item variance explained by the method factor."""
+        """Average share of item variance explained by the method factor (NaN for an
+        improper solution: its loadings are not estimates of anything)."""
+        if not self.proper:
+            return float("nan")
         shares = self.loadings.drop_duplicates("item")["method_share"]
         return float(shares.mean())
 
@@ -449,5 +519,262 @@ def ulmc(
     )
     return MethodFactorResult(
         fit=table, loadings=loadings.reset_index(drop=True), syntax=method_syntax,
-        warnings=warnings,
+        warnings=warnings, problems=improper_solution(with_method),
+    )
+
+
+def improper_solution(result: Any) -> tuple[str, ...]:
+    """Reasons why a fitted model is not a proper solution (empty when it is proper).
+
+    Checked: convergence, negative variances (Heywood cases), a latent covariance matrix
+    that is not positive definite, and completely standardized loadings beyond 1 in
+    absolute value (Chen, Bollen, Paxton, Curran & Kirby 2001).
+
+    # In R: lavInspect(fit, "converged"); lavInspect(fit, "post.check")
+    """
+    out: list[str] = []
+    if not bool(getattr(result, "converged", True)):
+        out.append("the model did not converge")
+    for w in getattr(result, "warnings", None) or ():
+        if "Heywood" in w or "not positive definite" in w:
+            out.append(str(w).rstrip("."))
+    params = getattr(result, "params", None)
+    if isinstance(params, pd.DataFrame) and "std_all" in params.columns:
+        lam = params[params["op"] == "=~"]
+        beyond = lam[np.abs(lam["std_all"].astype(float)) > 1.0]
+        out.extend(f"standardized loading of {r.rhs} on {r.lhs} is {r.std_all:.3f} "
+                   "(beyond 1)" for r in beyond.itertuples())
+    return tuple(dict.fromkeys(out))
+
+
+# ---------------------------------------------------------------------------
+# CFA marker technique (Williams, Hartman & Cavazotte 2010)
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MarkerResult:
+    """Result of :func:`cfa_marker`.
+
+    Attributes
+    ----------
+    models : DataFrame
+        One row per model (``CFA``, ``Baseline``, ``Method-C``, ``Method-U``,
+        ``Method-R``): ``chisq, df, pvalue, cfi, tli, rmsea, srmr, aic, bic`` (robust
+        versions first where the estimator has them: ``chisq_scaled`` ...), ``converged``,
+        ``proper`` and ``problems``.
+    comparisons : DataFrame
+        ``test`` (``method variance``, ``equal method effects``, ``bias in trait
+        correlations``), ``restricted``, ``general``, ``chisq_diff, df_diff, pvalue``
+        (Satorra-Bentler 2001 scaled for MLR, likelihood ratio for ML), ``conclusion``.
+    method_loadings : DataFrame
+        ``factor, item, std_marker`` (completely standardized loading on the marker
+        factor in the chosen method model), ``method_share`` (its square).
+    chosen : str
+        ``"Method-C"`` (equal method effects) or ``"Method-U"``.
+    method_present : bool or None
+        Baseline fits significantly worse than the chosen method model (None when a
+        model is improper or did not converge: not estimable).
+    biased : bool or None
+        Fixing the trait correlations at their Baseline values (Method-R) fits
+        significantly worse: method variance biases the trait correlations.
+    problems : tuple of str
+        Improper or non-converged models, with the reasons.
+    syntax : dict
+        lavaan syntax of every model.
+    """
+
+    models: pd.DataFrame
+    comparisons: pd.DataFrame
+    method_loadings: pd.DataFrame
+    chosen: str
+    method_present: bool | None
+    biased: bool | None
+    problems: tuple[str, ...]
+    syntax: dict[str, str]
+    estimator: str
+    n: int
+
+    @property
+    def proper(self) -> bool:
+        return not self.problems
+
+    @property
+    def mean_method_share(self) -> float:
+        """Mean share of substantive item variance due to the marker factor (NaN when
+        the method model is improper)."""
+        if not self.proper or self.method_loadings.empty:
+            return float("nan")
+        return float(self.method_loadings["method_share"].mean())
+
+
+_MODEL_FIT_KEYS = ("chisq", "df", "pvalue", "chisq_scaled", "pvalue_scaled", "cfi_robust",
+                   "tli_robust", "rmsea_robust", "cfi", "tli", "rmsea", "srmr", "aic", "bic")
+
+
+def _difference(restricted: Any, general: Any, estimator: str) -> dict[str, float]:
+    if estimator == "MLR":
+        from analysis.sem.robust import scaled_difference_test
+
+        t = scaled_difference_test(restricted, general)
+        return {"chisq_diff": float(t["chisq_diff"]), "df_diff": float(t["df_diff"]),
+                "pvalue": float(t["pvalue"])}
+    d = float(restricted.fit["chisq"] - general.fit["chisq"])
+    ddf = float(restricted.fit["df"] - general.fit["df"])
+    return {"chisq_diff": d, "df_diff": ddf,
+            "pvalue": float(stats.chi2.sf(d, ddf)) if ddf > 0 else np.nan}
+
+
+def cfa_marker(
+    model: str | Mapping[str, Sequence[str]],
+    marker_items: Sequence[str],
+    data: pd.DataFrame,
+    *,
+    estimator: str = "MLR",
+    missing: str = "ml",
+    alpha: float = 0.05,
+    marker: str = "marker",
+) -> MarkerResult:
+    """The CFA marker technique (Williams, Hartman & Cavazotte 2010).
+
+    Parameters
+    ----------
+    model : str or mapping
+        The substantive measurement model (``{factor: items}`` or ``=~`` syntax).
+    marker_items : sequence of str
+        Items of the marker scale (theoretically unrelated to the substantive factors).
+    data : DataFrame
+        Item data (reverse-keyed).
+    estimator : {"MLR", "ML"}
+    missing : {"ml", "listwise"}
+        ``"ml"``: FIML for missing answers.
+    alpha : float
+        Level of the model comparisons.
+    marker : str
+        Name of the marker factor.
+
+    Returns
+    -------
+    MarkerResult
+
+    Notes
+    -----
+    The sequence of Williams et al. (2010), all factors with unit variance:
+
+    1. **CFA**: substantive factors and the marker factor, all correlated.
+    2. **Baseline**: the marker factor orthogonal to the substantive factors, its
+       loadings and its items' error variances fixed at their CFA values.
+    3. **Method-C**: Baseline plus loadings of every substantive item on the marker
+       factor, constrained equal; **Method-U**: the same loadings free.  Baseline vs
+       Method-C tests for method variance; Method-C vs Method-U whether its effects are
+       equal (the better model is *chosen*).
+    4. **Method-R**: the chosen model with the substantive factor correlations fixed at
+       their Baseline values; a worse fit means method variance biases them.
+
+    Every model must converge to a proper solution; otherwise the check is reported as
+    not estimable (``method_present`` None) with the reasons.
+
+    References
+    ----------
+    Williams, L. J., Hartman, N., & Cavazotte, F. (2010). Method variance and marker
+    variables: A review and comprehensive CFA marker technique. Organizational Research
+    Methods, 13, 477-514.
+
+    # In R: lavaan::cfa(baseline, data, std.lv = TRUE, estimator = "MLR",
+    #                   missing = "ml"); lavTestLRT(baseline, method_c)
+    """
+    from analysis.sem import cfa
+
+    if estimator not in ("MLR", "ML"):
+        raise ModelSpecificationError(
+            f"estimator={estimator!r}: the CFA marker technique is implemented for 'MLR' and "
+            "'ML' (items continuous).")
+    _, blocks = _trait_syntax(model)
+    factors = list(blocks)
+    if marker in factors:
+        raise ModelSpecificationError(f"The marker factor name {marker!r} is already a "
+                                      "factor of the model; choose another marker=.")
+    marker_items = list(marker_items)
+    if len(marker_items) < 2:
+        raise ModelSpecificationError("The marker scale needs at least 2 items.")
+    items = list(dict.fromkeys(i for v in blocks.values() for i in v))
+    overlap = sorted(set(items) & set(marker_items))
+    if overlap:
+        raise ModelSpecificationError(
+            f"Item(s) both substantive and marker: {', '.join(overlap)}.")
+    trait_lines = [f"{f} =~ {' + '.join(v)}" for f, v in blocks.items()]
+    fit_kw = {"estimator": estimator, "missing": missing, "std_lv": True}
+    sub = data[[*items, *marker_items]]
+
+    syntax = {"CFA": "\n".join([*trait_lines, f"{marker} =~ {' + '.join(marker_items)}"])}
+    fits = {"CFA": cfa(syntax["CFA"], sub, **fit_kw)}
+    p = fits["CFA"].params
+    lam = p[(p["op"] == "=~") & (p["lhs"] == marker)].set_index("rhs")["est"]
+    theta = p[(p["op"] == "~~") & (p["lhs"] == p["rhs"]) & p["lhs"].isin(marker_items)] \
+        .set_index("lhs")["est"]
+    fixed = [f"{float(lam[m])!r}*{m}" for m in marker_items]
+    fixed_var = [f"{m} ~~ {float(theta[m])!r}*{m}" for m in marker_items]
+    ortho = [f"{marker} ~~ 0*{f}" for f in factors]
+    base_lines = [*trait_lines, f"{marker} =~ {' + '.join(fixed)}", *fixed_var, *ortho]
+    syntax["Baseline"] = "\n".join(base_lines)
+    syntax["Method-C"] = "\n".join(
+        [*trait_lines, f"{marker} =~ {' + '.join(fixed)} + "
+         + " + ".join(f"mv_c*{i}" for i in items), *fixed_var, *ortho])
+    syntax["Method-U"] = "\n".join(
+        [*trait_lines, f"{marker} =~ {' + '.join(fixed)} + {' + '.join(items)}", *fixed_var,
+         *ortho])
+    for name in ("Baseline", "Method-C", "Method-U"):
+        fits[name] = cfa(syntax[name], sub, **fit_kw)
+    equal_test = _difference(fits["Method-C"], fits["Method-U"], estimator)
+    chosen = "Method-U" if equal_test["pvalue"] < alpha else "Method-C"
+    pb = fits["Baseline"].params
+    trait_cov = pb[(pb["op"] == "~~") & (pb["lhs"] != pb["rhs"]) & pb["lhs"].isin(factors)
+                   & pb["rhs"].isin(factors)]
+    restrict = [f"{r.lhs} ~~ {float(r.est)!r}*{r.rhs}" for r in trait_cov.itertuples()]
+    syntax["Method-R"] = "\n".join([syntax[chosen], *restrict])
+    fits["Method-R"] = cfa(syntax["Method-R"], sub, **fit_kw)
+
+    problems: list[str] = []
+    rows = []
+    for name, res in fits.items():
+        why = improper_solution(res)
+        problems.extend(f"{name}: {w}" for w in why)
+        row = {"model": name}
+        for key in _MODEL_FIT_KEYS:
+            v = res.fit.get(key, np.nan)
+            row[key] = float(v) if v is not None else np.nan
+        row.update(converged=bool(res.converged), proper=not why, problems="; ".join(why))
+        rows.append(row)
+    method_test = _difference(fits["Baseline"], fits[chosen], estimator)
+    bias_test = _difference(fits["Method-R"], fits[chosen], estimator)
+    estimable = not problems
+    present = bool(method_test["pvalue"] < alpha) if estimable else None
+    biased = bool(bias_test["pvalue"] < alpha) if estimable else None
+
+    def says(flag: bool | None, yes: str, no: str) -> str:
+        return "not estimable (improper solution)" if flag is None else (yes if flag else no)
+
+    comparisons = pd.DataFrame([
+        {"test": "method variance", "restricted": "Baseline", "general": chosen,
+         **method_test, "conclusion": says(present, "method variance present",
+                                           "no method variance detected")},
+        {"test": "equal method effects", "restricted": "Method-C", "general": "Method-U",
+         **equal_test, "conclusion": says(
+             True if estimable else None,
+             "unequal (Method-U chosen)" if chosen == "Method-U" else "equal (Method-C chosen)",
+             "")},
+        {"test": "bias in trait correlations", "restricted": "Method-R", "general": chosen,
+         **bias_test, "conclusion": says(biased, "trait correlations biased by method variance",
+                                         "trait correlations not biased")},
+    ])
+    pc = fits[chosen].params
+    ml = pc[(pc["op"] == "=~") & (pc["lhs"] == marker) & pc["rhs"].isin(items)]
+    owner = {i: f for f, v in blocks.items() for i in v}
+    loadings = pd.DataFrame({"factor": [owner[i] for i in ml["rhs"]], "item": ml["rhs"].tolist(),
+                             "std_marker": ml["std_all"].astype(float).to_numpy()})
+    loadings["method_share"] = loadings["std_marker"] ** 2
+    return MarkerResult(
+        models=pd.DataFrame(rows), comparisons=comparisons, method_loadings=loadings,
+        chosen=chosen, method_present=present, biased=biased, problems=tuple(problems),
+        syntax=syntax, estimator=estimator, n=int(fits["CFA"].fit.get("ntotal", len(sub))),
     )

@@ -638,6 +638,10 @@ class MediationResult:
     n : int
     n_boot, n_boot_ok : int
     seed : int or None
+    draws : dict of ndarray
+        The successful bootstrap draws of each effect (``a``, ``b``, ``direct``,
+        ``indirect``, ``total``), for bootstrap p-values and equivalence tests that
+        must agree with the percentile intervals.
     """
 
     x: str
@@ -650,6 +654,7 @@ class MediationResult:
     seed: int | None
     level: float
     model: str
+    draws: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     def effect(self, name: str) -> dict[str, float]:
         """One row of :attr:`effects` as a dict."""
@@ -739,6 +744,9 @@ def mediation_bootstrap(
                   progress=False)
     tab = b.table(level).set_index("name")
     keys = effects.pop("key")
+    column = {name: i for i, name in enumerate(b.names)}
+    draws = {e: np.asarray(b.draws[:, column[k]], dtype=float).copy()
+             for e, k in zip(effects["effect"], keys, strict=True) if k in column}
     effects["boot_se"] = [float(tab.loc[k, "se"]) for k in keys]
     effects["ci_lower"] = [float(tab.loc[k, "ci_lower"]) for k in keys]
     effects["ci_upper"] = [float(tab.loc[k, "ci_upper"]) for k in keys]
@@ -746,4 +754,5 @@ def mediation_bootstrap(
         effects["bca_lower"] = [float(tab.loc[k, "bca_lower"]) for k in keys]
         effects["bca_upper"] = [float(tab.loc[k, "bca_upper"]) for k in keys]
     return MediationResult(x=x, m=m, y=y, n=len(d), effects=effects, n_boot=int(n_boot),
-                           n_boot_ok=b.n_ok, seed=seed, level=level, model=syntax)
+                           n_boot_ok=b.n_ok, seed=seed, level=level, model=syntax,
+                           draws=draws)

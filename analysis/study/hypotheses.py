@@ -40,19 +40,31 @@ Design of the tests (what the runner does and why)
   :func:`analysis.study.dyads.dyadic_analysis`).  **H11** compares the balance ``learning_about -
   learning_from`` across alliance stages (Welch ANOVA on composites; the
   measurement invariance of the two scales is in the measurement section).
-* **Multiple testing**: Holm-adjusted p over the confirmatory set, reported
-  alongside the raw p; verdicts use the raw p (or the CI) at ``alpha``.
+* **Decision rules** (``decision:`` in the YAML, :class:`DecisionRules`), applied in
+  :func:`apply_decision_rules` after all tests have run: each confirmatory test is
+  one-sided in its declared direction (the Lind-Mehlum test for the inverted U), its
+  p-values are adjusted over the confirmatory family (Holm by default) and the verdict
+  uses the adjusted p.  Every p is the p of the statistic behind the verdict: the
+  bootstrap p of the mediation (same draws as its percentile CI), the Wald z of the
+  path model, the HC3 t of the regressions.  A result that is not supported is tested
+  for equivalence (TOST, Schuirmann 1987) against the declared smallest effect size of
+  interest (standardised, converted into the estimate's units with the observed SDs or
+  the model's standardized solution), and reported with the power of the declared
+  test to detect that effect at the observed N (:func:`analysis.study.power.wald_power`).
+* **Model labels**: every row names the model its numbers come from (``model``).
 
-Verdicts: "supported" (significant, expected sign), "opposite sign"
-(significant, other sign), "not supported" (otherwise); exploratory
-hypotheses get "exploratory: ..." with what was found.
+Verdicts: "supported" (adjusted p < alpha in the declared direction), "opposite
+sign" (the one-sided test in the other direction rejects at alpha / m), "evidence of
+no effect" (TOST rejects), "inconclusive" (otherwise); exploratory hypotheses get
+"exploratory: ..." with what was found (two-sided, unadjusted).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -72,9 +84,13 @@ DEFAULT_PATH = Path(__file__).with_name("hypotheses.yaml")
 METHODS = ("sem_path", "mediation_bootstrap", "moderation", "latent_moderation", "quadratic",
            "rsa", "dyadic", "multigroup")
 SIGNS = ("+", "-", "inverted_u", "none")
-RESULT_COLUMNS = ["id", "statement", "expected_sign", "method", "test", "estimate", "se",
-                  "ci_lower", "ci_upper", "pvalue", "pvalue_holm", "verdict", "n",
-                  "exploratory", "note", "latent_interaction"]
+RESULT_COLUMNS = ["id", "statement", "expected_sign", "method", "test", "model", "estimate",
+                  "se", "ci_lower", "ci_upper", "alternative", "pvalue", "pvalue_adjusted",
+                  "verdict", "sesoi", "pvalue_equivalence", "power_sesoi", "n", "exploratory",
+                  "note", "latent_interaction"]
+#: Verdicts of a confirmatory hypothesis under the declared decision rules.
+VERDICTS = ("supported", "opposite sign", "evidence of no effect", "inconclusive",
+            "not tested")
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _PATTERNS = {
@@ -107,6 +123,39 @@ class Robustness(BaseModel):
     test: str
 
 
+class DecisionRules(BaseModel):
+    """How confirmatory verdicts are reached (``decision:`` of the declaration).
+
+    Attributes
+    ----------
+    alpha : float
+        Significance level of the confirmatory family.
+    sides : {"by_direction", "two_sided"}
+        ``by_direction``: each test is one-sided in the hypothesis' declared direction
+        (the Lind-Mehlum test for an inverted U); ``two_sided``: two-sided tests, and a
+        significant estimate must have the declared sign.
+    correction : {"holm", "bonferroni", "none"}
+        Multiplicity correction over the family; the verdict uses the adjusted p.
+    family : "confirmatory" or list of ids
+        The hypotheses sharing the correction.
+    sesoi : float
+        Smallest effect size of interest in standardised units, the bound of the
+        equivalence test and the effect of the sensitivity power.
+    equivalence : {"tost", "none"}
+        Two one-sided tests against ``+-sesoi`` for results that are not supported.
+    equivalence_alpha : float
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    alpha: float = Field(0.05, gt=0, lt=0.5)
+    sides: Literal["by_direction", "two_sided"] = "by_direction"
+    correction: Literal["holm", "bonferroni", "none"] = "holm"
+    family: Literal["confirmatory"] | tuple[str, ...] = "confirmatory"
+    sesoi: float = Field(0.10, gt=0, lt=1)
+    equivalence: Literal["tost", "none"] = "tost"
+    equivalence_alpha: float = Field(0.05, gt=0, lt=0.5)
+
+
 class Hypothesis(BaseModel):
     """One declared hypothesis."""
 
@@ -121,6 +170,7 @@ class Hypothesis(BaseModel):
     sources: tuple[str, ...] = Field(min_length=1)
     exploratory: bool = False
     robustness: Robustness | None = None
+    sesoi: float | None = Field(None, gt=0, lt=1)
 
     def parts(self) -> dict[str, str]:
         """The variable names of :attr:`test` by role (``y``, ``x``, ``m`` ...)."""
@@ -139,8 +189,16 @@ class HypothesisSet(BaseModel):
     composites: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     controls: tuple[str, ...] = ()
     model: str
+    decision: DecisionRules = Field(default_factory=DecisionRules)
     hypotheses: tuple[Hypothesis, ...] = Field(min_length=1)
     sha256: str = ""
+
+    def family(self) -> list[str]:
+        """Ids of the hypotheses in the confirmatory family, in declaration order."""
+        fam = self.decision.family
+        if fam == "confirmatory":
+            return [h.id for h in self.hypotheses if not h.exploratory]
+        return [h.id for h in self.hypotheses if h.id in fam]
 
     def get(self, hid: str) -> Hypothesis:
         """The hypothesis with id ``hid``."""
@@ -187,6 +245,14 @@ def _semantic_problems(hs: HypothesisSet) -> list[str]:
                 h.robustness.test) is None:
             problems.append(f"{h.id}: robustness test {h.robustness.test!r} does not fit "
                             f"{h.robustness.method!r}.")
+    if hs.decision.family != "confirmatory":
+        ids = {h.id: h for h in hs.hypotheses}
+        for hid in hs.decision.family:
+            if hid not in ids:
+                problems.append(f"decision.family: {hid!r} is not a declared hypothesis.")
+            elif ids[hid].exploratory:
+                problems.append(f"decision.family: {hid!r} is exploratory; an exploratory "
+                                "hypothesis has no confirmatory test.")
     return problems
 
 
@@ -287,13 +353,8 @@ def prepare_scores(
 # --------------------------------------------------------------------------------------
 # the runner
 # --------------------------------------------------------------------------------------
-def _verdict(expected: str, estimate: float, significant: bool, exploratory: bool) -> str:
-    if exploratory:
-        return "exploratory: effect detected" if significant else "exploratory: no effect detected"
-    if not np.isfinite(estimate) or not significant:
-        return "not supported"
-    want = 1.0 if expected == "+" else -1.0
-    return "supported" if np.sign(estimate) == want else "opposite sign"
+def _exploratory_verdict(significant: bool) -> str:
+    return "exploratory: effect detected" if significant else "exploratory: no effect detected"
 
 
 def holm(pvalues: Sequence[float]) -> np.ndarray:
@@ -313,12 +374,105 @@ def holm(pvalues: Sequence[float]) -> np.ndarray:
     return out
 
 
+def adjust_pvalues(pvalues: Sequence[float], correction: str) -> np.ndarray:
+    """Adjusted p-values of one family: ``"holm"``, ``"bonferroni"`` or ``"none"``.
+
+    # In R: p.adjust(p, method = correction)
+    """
+    p = np.asarray(pvalues, dtype=float)
+    if correction == "holm":
+        return holm(p)
+    if correction == "bonferroni":
+        return np.where(np.isfinite(p), np.minimum(1.0, p * int(np.isfinite(p).sum())), np.nan)
+    if correction == "none":
+        return p.copy()
+    raise ModelSpecificationError(
+        f"correction={correction!r} is not known; use 'holm', 'bonferroni' or 'none'.")
+
+
+@dataclass(frozen=True)
+class Inference:
+    """The tests a verdict can be built from, for one estimate.
+
+    Attributes
+    ----------
+    p_greater, p_less : float
+        One-sided p-values against ``effect <= 0`` and ``effect >= 0`` (for an inverted
+        U, ``p_greater`` is the Lind-Mehlum test of the inverted U and ``p_less`` that of
+        a U shape).
+    p_two_sided : float
+    tost : callable
+        ``tost(bound)``: p of the two one-sided tests of ``|effect| >= bound`` (raw
+        units of the estimate).
+    se : float
+        Standard error used for the sensitivity power.
+    std_factor : float
+        Multiplies the raw estimate into standardised units (NaN when unknown).
+    statistic : str
+        What the p-values are (for the note).
+    """
+
+    p_greater: float
+    p_less: float
+    p_two_sided: float
+    tost: Callable[[float], float]
+    se: float
+    std_factor: float
+    statistic: str
+
+
+def wald_inference(estimate: float, se: float, *, df: float | None = None,
+                   std_factor: float = float("nan"), statistic: str = "Wald z") -> Inference:
+    """One- and two-sided and equivalence tests of a Wald statistic (z, or t with ``df``)."""
+    from scipy import stats
+
+    dist = stats.t(df) if df is not None and np.isfinite(df) and df > 0 else stats.norm
+    if not (np.isfinite(estimate) and np.isfinite(se) and se > 0):
+        nan = float("nan")
+        return Inference(nan, nan, nan, lambda _b: nan, nan, std_factor, statistic)
+    z = estimate / se
+    p_g, p_l = float(dist.sf(z)), float(dist.cdf(z))
+
+    def tost(bound: float) -> float:
+        return float(max(dist.sf((estimate + bound) / se), dist.cdf((estimate - bound) / se)))
+
+    return Inference(p_g, p_l, min(1.0, 2 * min(p_g, p_l)), tost, float(se),
+                     float(std_factor), statistic)
+
+
+def bootstrap_inference(draws: np.ndarray, *, se: float, std_factor: float = float("nan"),
+                        statistic: str = "percentile bootstrap") -> Inference:
+    """Tests from bootstrap draws that agree with the percentile interval.
+
+    The one-sided p is the share of draws on the other side of zero, ``(#{t* <= 0} + 1)
+    / (B + 1)`` (Davison & Hinkley 1997, eq. 4.11), so that it falls below ``alpha``
+    exactly when the one-sided percentile interval excludes zero (up to the +1); the
+    equivalence p is the same count at ``-bound`` and ``+bound``.
+    """
+    t = np.asarray(draws, dtype=float)
+    t = t[np.isfinite(t)]
+    b = len(t)
+    if b == 0:
+        nan = float("nan")
+        return Inference(nan, nan, nan, lambda _b: nan, nan, std_factor, statistic)
+    p_g = float((np.sum(t <= 0) + 1) / (b + 1))
+    p_l = float((np.sum(t >= 0) + 1) / (b + 1))
+
+    def tost(bound: float) -> float:
+        return float(max(np.sum(t <= -bound) + 1, np.sum(t >= bound) + 1) / (b + 1))
+
+    return Inference(p_g, p_l, min(1.0, 2 * min(p_g, p_l)), tost, float(se),
+                     float(std_factor), f"{statistic}, {b} draws")
+
+
 def _row(h: Hypothesis, **values: Any) -> dict[str, Any]:
     row = {"id": h.id, "statement": h.statement, "expected_sign": h.expected_sign,
-           "method": h.method, "test": h.test, "estimate": np.nan, "se": np.nan,
-           "ci_lower": np.nan, "ci_upper": np.nan, "pvalue": np.nan, "pvalue_holm": np.nan,
-           "verdict": "not tested", "n": 0, "exploratory": h.exploratory, "note": "",
-           "latent_interaction": None}
+           "method": h.method, "test": h.test, "model": "", "estimate": np.nan, "se": np.nan,
+           "ci_lower": np.nan, "ci_upper": np.nan, "alternative": "", "pvalue": np.nan,
+           "pvalue_adjusted": np.nan, "verdict": "not tested", "sesoi": np.nan,
+           "pvalue_equivalence": np.nan, "power_sesoi": np.nan, "n": 0,
+           "exploratory": h.exploratory, "note": "", "latent_interaction": None,
+           "_inference": None, "_shape_ok": True}
     row.update(values)
     return row
 
@@ -429,7 +583,7 @@ def test_hypotheses(
     estimator: str = "MLR",
     bootstrap: int = 1000,
     seed: int | None = 2026,
-    alpha: float = 0.05,
+    alpha: float | None = None,
     controls: Sequence[str] | None = None,
     instrument: Any = None,
     n_jobs: int | None = None,
@@ -437,7 +591,7 @@ def test_hypotheses(
     correct_attenuation: bool = True,
     latent_alternative: bool = True,
 ) -> pd.DataFrame:
-    """Test every declared hypothesis and give a verdict.
+    """Test every declared hypothesis and give a verdict by the declared decision rules.
 
     Parameters
     ----------
@@ -454,8 +608,9 @@ def test_hypotheses(
         Bootstrap draws of the mediation test (>= 2).
     seed : int, optional
         Bootstrap seed.
-    alpha : float
-        Significance level of the verdicts (two-sided).
+    alpha : float, optional
+        Overrides the declared ``decision.alpha`` (e.g. in a power analysis at another
+        level); default the declaration's.
     controls : sequence of str, optional
         Control variables of every model; default the declaration's ``controls``.
         Controls not in the data are skipped with a warning.
@@ -483,113 +638,77 @@ def test_hypotheses(
     Returns
     -------
     DataFrame
-        One row per hypothesis: ``id, statement, expected_sign, method, test,
-        estimate, se, ci_lower, ci_upper, pvalue, pvalue_holm, verdict, n,
-        exploratory, note, latent_interaction``.  ``latent_interaction`` is None
-        for other methods (and with ``latent_alternative=False``), else a dict:
-        ``available`` (True), ``outcome``, ``focal``, ``moderator`` and the keys of
+        One row per hypothesis (:data:`RESULT_COLUMNS`): ``model`` names the model the
+        numbers come from; ``alternative`` the declared test (``greater``, ``less``,
+        ``inverted U``, ``two-sided``); ``pvalue`` is the p of that test and
+        ``pvalue_adjusted`` its p after the declared correction over the family (the
+        verdict's p); ``sesoi`` the smallest effect of interest in the units of the
+        estimate, ``pvalue_equivalence`` the TOST p against it and ``power_sesoi`` the
+        power of the declared test to detect it at the observed N and SE
+        (:func:`analysis.study.power.wald_power`, before the correction).
+        ``latent_interaction`` is None for other methods (and with
+        ``latent_alternative=False``), else a dict: ``available`` (True), ``outcome``,
+        ``focal``, ``moderator`` and the keys of
         :meth:`analysis.stats.latent_interaction.LatentInteractionResult.to_dict`; or
-        ``{"available": False, "reason": ...}`` when the latent model cannot be
-        fitted (the regression verdict of a ``moderation`` hypothesis then stands;
-        a ``latent_moderation`` hypothesis is "not tested").  ``attrs`` holds
-        ``warnings``, ``exclusions``, ``n`` (retained), ``n_raw`` and the
-        declaration hash.
-    """
-    from scipy import stats
+        ``{"available": False, "reason": ...}``.  ``attrs`` holds ``warnings``,
+        ``exclusions``, ``n`` (retained), ``n_raw``, the declaration hash, ``decision``
+        (the rules applied) and ``multiple_testing`` (a sentence).
 
+    Notes
+    -----
+    Verdicts of confirmatory hypotheses: "supported" (adjusted p < alpha in the declared
+    direction; for an inverted U also the turning point inside the data), "opposite
+    sign" (the one-sided test in the other direction rejects at alpha / m, m the family
+    size), "evidence of no effect" (the equivalence test rejects ``|effect| >= sesoi``),
+    "inconclusive" (none of these), "not tested" (the model could not be fitted).
+    """
     from analysis.stats import regression as reg
 
-    if estimator not in ("MLR", "ML", "WLSMV"):
-        raise ModelSpecificationError(
-            f"estimator={estimator!r} is not known; use 'MLR', 'ML' or 'WLSMV'.")
-    if not 0 < float(alpha) < 0.5:
-        raise ModelSpecificationError(f"alpha= must be in (0, 0.5) (got {alpha!r}).")
-    if isinstance(bootstrap, bool) or int(bootstrap) < 2:
-        raise ModelSpecificationError(f"bootstrap= must be at least 2 (got {bootstrap!r}).")
-    hs = hypotheses if isinstance(hypotheses, HypothesisSet) else load_hypotheses(hypotheses)
+    hs, rules = _check_arguments(hypotheses, estimator, bootstrap, alpha)
     if instrument is None:
         from instruments.instrument.loader import load_instrument
 
         instrument = load_instrument()
-    level = 1 - float(alpha)
+    level = 1 - rules.alpha
     d, exclusions, full = prepare_scores(data, scored, hs, instrument)
     warns: list[str] = []
     if exclusions["total"]:
         warns.append(f"{exclusions['total']} of {len(full)} respondents excluded as careless "
                      "or incomplete (scoring's exclude flag).")
-    base = list(hs.controls if controls is None else controls)
-    absent = [c for c in base if c not in d.columns]
-    if absent:
-        warns.append(f"Control variable(s) not in the data, skipped: {', '.join(absent)}.")
-    base = [c for c in base if c in d.columns]
+    base = _usable_controls(hs, controls, d, warns)
     if len(d) < 30:
         raise DataError(f"Only {len(d)} respondents remain after exclusions; at least 30 are "
                         "needed to test the hypotheses.")
     det: dict[str, Any] = details if details is not None else {}
-    rows: list[dict[str, Any]] = []
-
-    # ---- SEM path model -------------------------------------------------------------
-    path_res = None
-    if any(h.method == "sem_path" for h in hs.hypotheses):
-        try:
-            rel = {}
-            if correct_attenuation:
-                retained = data.reset_index(drop=True).loc[~full["exclude"].fillna(False)
-                                                            .astype(bool).to_numpy()] \
-                    if "exclude" in full else data
-                rel = composite_reliabilities(retained, hs, instrument)
-                det["reliability"] = rel
-            path_res, syntax, miss, corrected = _fit_path_model(hs, d, base, estimator, warns,
-                                                                rel)
-            det["path_model"], det["syntax"], det["missing"] = path_res, syntax, miss
-            det["error_variances"] = corrected
-            det["estimator"] = "MLR" if estimator == "WLSMV" else estimator
-            if not path_res.converged:
-                warns.append("Path model did not converge; its verdicts are unreliable.")
-        except Exception as exc:  # noqa: BLE001 - reported per hypothesis, never silent
-            if not isinstance(exc, DataError | ModelSpecificationError) and \
-                    type(exc).__module__.split(".")[0] not in ("instruments", "analysis"):
-                raise
-            warns.append(f"Path model could not be fitted: {exc}")
-
+    keep = ~full["exclude"].fillna(False).astype(bool).to_numpy() if "exclude" in full \
+        else np.ones(len(full), dtype=bool)
+    path_res = _path_model_step(hs, data, d, base, keep, estimator, instrument,
+                                correct_attenuation, det, warns)
     latent_methods = ("moderation", "latent_moderation") if latent_alternative \
         else ("latent_moderation",)
     det["_latent_methods"] = latent_methods
     if any(h.method in ("multigroup", *latent_methods) for h in hs.hypotheses):
         from analysis.study.scoring import reverse_key
 
-        keep = ~full["exclude"].fillna(False).astype(bool).to_numpy() if "exclude" in full \
-            else np.ones(len(full), dtype=bool)
         det["_keyed"] = reverse_key(data, instrument).reset_index(drop=True).loc[keep] \
             .reset_index(drop=True)
         det["_instrument"] = instrument
         det["_composites"] = dict(hs.composites)
+    ctx = _Context(d=d, base=base, path_res=path_res, reg=reg, level=level, n_boot=int(bootstrap),
+                   seed=seed, n_jobs=n_jobs, det=det, warns=warns)
+    rows: list[dict[str, Any]] = []
     for h in hs.hypotheses:
-        parts = h.parts()
         try:
-            rows.append(_test_one(h, parts, d, base, path_res, reg, stats, level, bootstrap,
-                                  seed, n_jobs, det, warns))
+            rows.append(_ROW_BUILDERS[h.method](h, h.parts(), ctx))
         except (DataError, ModelSpecificationError) as exc:
             rows.append(_row(h, verdict="not tested", note=f"Not tested: {exc}"))
             warns.append(f"{h.id} not tested: {exc}")
-
-    det.pop("_keyed", None)
-    det.pop("_instrument", None)
-    det.pop("_composites", None)
-    det.pop("_latent_methods", None)
-    out = pd.DataFrame(rows, columns=RESULT_COLUMNS)
-    confirm = ~out["exploratory"].astype(bool)
-    out.loc[confirm, "pvalue_holm"] = holm(out.loc[confirm, "pvalue"].to_numpy(dtype=float))
-    n_sig_raw = int((out.loc[confirm, "pvalue"] < alpha).sum())
-    n_sig_holm = int((out.loc[confirm, "pvalue_holm"] < alpha).sum())
+    for key in ("_keyed", "_instrument", "_composites", "_latent_methods"):
+        det.pop(key, None)
+    out = apply_decision_rules(rows, hs, rules)
     out.attrs.update({
         "warnings": warns, "exclusions": exclusions, "n": int(len(d)), "n_raw": int(len(full)),
-        "hypotheses_sha256": hs.sha256, "alpha": float(alpha),
-        "multiple_testing": (
-            f"Holm adjustment over the {int(confirm.sum())} confirmatory tests: "
-            f"{n_sig_raw} significant at alpha={alpha} unadjusted, {n_sig_holm} after "
-            "adjustment. Verdicts use the unadjusted p (or the CI); pvalue_holm is given "
-            "alongside."),
+        "hypotheses_sha256": hs.sha256, "alpha": float(rules.alpha),
     })
     det["warnings"], det["exclusions"] = warns, exclusions
     return out
@@ -598,9 +717,173 @@ def test_hypotheses(
 test_hypotheses.__test__ = False  # not a pytest test despite its name
 
 
-def _sem_row(h, parts, path_res, level):
+def _check_arguments(hypotheses: Any, estimator: str, bootstrap: int,
+                     alpha: float | None) -> tuple[HypothesisSet, DecisionRules]:
+    """The declaration and its decision rules (``alpha=`` overriding the declared level)."""
+    if estimator not in ("MLR", "ML", "WLSMV"):
+        raise ModelSpecificationError(
+            f"estimator={estimator!r} is not known; use 'MLR', 'ML' or 'WLSMV'.")
+    if alpha is not None and not 0 < float(alpha) < 0.5:
+        raise ModelSpecificationError(f"alpha= must be in (0, 0.5) (got {alpha!r}).")
+    if isinstance(bootstrap, bool) or int(bootstrap) < 2:
+        raise ModelSpecificationError(f"bootstrap= must be at least 2 (got {bootstrap!r}).")
+    hs = hypotheses if isinstance(hypotheses, HypothesisSet) else load_hypotheses(hypotheses)
+    rules = hs.decision if alpha is None else hs.decision.model_copy(
+        update={"alpha": float(alpha)})
+    return hs, rules
+
+
+def _usable_controls(hs: HypothesisSet, controls: Sequence[str] | None, d: pd.DataFrame,
+                     warns: list[str]) -> list[str]:
+    base = list(hs.controls if controls is None else controls)
+    absent = [c for c in base if c not in d.columns]
+    if absent:
+        warns.append(f"Control variable(s) not in the data, skipped: {', '.join(absent)}.")
+    return [c for c in base if c in d.columns]
+
+
+def _path_model_step(hs, data, d, base, keep, estimator, instrument, correct_attenuation,
+                     det, warns):
+    """The composite path model of the ``sem_path`` hypotheses (None if it fails)."""
+    if not any(h.method == "sem_path" for h in hs.hypotheses):
+        return None
+    try:
+        rel = {}
+        if correct_attenuation:
+            retained = data.reset_index(drop=True).loc[keep]
+            rel = composite_reliabilities(retained, hs, instrument)
+            det["reliability"] = rel
+        path_res, syntax, miss, corrected = _fit_path_model(hs, d, base, estimator, warns, rel)
+    except Exception as exc:  # noqa: BLE001 - reported per hypothesis, never silent
+        if not isinstance(exc, DataError | ModelSpecificationError) and \
+                type(exc).__module__.split(".")[0] not in ("instruments", "analysis"):
+            raise
+        warns.append(f"Path model could not be fitted: {exc}")
+        return None
+    det["path_model"], det["syntax"], det["missing"] = path_res, syntax, miss
+    det["error_variances"] = corrected
+    det["estimator"] = "MLR" if estimator == "WLSMV" else estimator
+    if not path_res.converged:
+        warns.append("Path model did not converge; its verdicts are not reported.")
+        return None
+    return path_res
+
+
+@dataclass
+class _Context:
+    """What every hypothesis test needs (one analysis run)."""
+
+    d: pd.DataFrame
+    base: list[str]
+    path_res: Any
+    reg: Any
+    level: float
+    n_boot: int
+    seed: int | None
+    n_jobs: int | None
+    det: dict[str, Any]
+    warns: list[str]
+
+
+_ALTERNATIVE = {"+": "greater", "-": "less", "inverted_u": "inverted U"}
+_CORRECTION_NAMES = {"holm": "Holm", "bonferroni": "Bonferroni", "none": "no"}
+
+
+def apply_decision_rules(rows: Sequence[dict[str, Any]], hs: HypothesisSet,
+                         rules: DecisionRules | None = None) -> pd.DataFrame:
+    """Verdicts of the confirmatory family by the declared rules; the result table.
+
+    Each row's ``_inference`` (an :class:`Inference`) gives the p-values; the p of the
+    declared test goes into ``pvalue``, its adjusted p into ``pvalue_adjusted``, and the
+    verdict follows from them (see :func:`test_hypotheses`).  Exploratory rows keep their
+    two-sided, unadjusted p and "exploratory: ..." verdict.
+    """
+    from analysis.study.power import wald_power
+
+    rules = hs.decision if rules is None else rules
+    rows = [dict(r) for r in rows]
+    family = set(hs.family())
+    sides = 1 if rules.sides == "by_direction" else 2
+    members = [r for r in rows if r["id"] in family and r["_inference"] is not None]
+    m = len(members)
+    for r in members:
+        inf: Inference = r["_inference"]
+        r["alternative"] = _ALTERNATIVE[r["expected_sign"]] if sides == 1 else "two-sided"
+        want_greater = r["expected_sign"] in ("+", "inverted_u")
+        r["pvalue"] = (inf.p_greater if want_greater else inf.p_less) if sides == 1 \
+            else inf.p_two_sided
+    adjusted = adjust_pvalues([r["pvalue"] for r in members], rules.correction)
+    for r, p_adj in zip(members, adjusted, strict=True):
+        inf = r["_inference"]
+        r["pvalue_adjusted"] = float(p_adj)
+        want_greater = r["expected_sign"] in ("+", "inverted_u")
+        sesoi = hs.get(r["id"]).sesoi or rules.sesoi
+        bound = sesoi / abs(inf.std_factor) if np.isfinite(inf.std_factor) and \
+            inf.std_factor != 0 else float("nan")
+        r["sesoi"] = bound
+        r["power_sesoi"] = wald_power(bound, inf.se, rules.alpha, sides)
+        p_eq = inf.tost(bound) if np.isfinite(bound) and rules.equivalence == "tost" \
+            else float("nan")
+        r["pvalue_equivalence"] = p_eq
+        right_sign = (inf.p_greater <= inf.p_less) == want_greater
+        p_other = inf.p_less if want_greater else inf.p_greater
+        if not np.isfinite(p_adj):
+            r["verdict"] = "not tested"
+        elif p_adj < rules.alpha and right_sign and r["_shape_ok"]:
+            r["verdict"] = "supported"
+        elif np.isfinite(p_other) and p_other * (sides if sides == 2 else 1) * m < rules.alpha \
+                and not right_sign:
+            r["verdict"] = "opposite sign"
+        elif np.isfinite(p_eq) and p_eq < rules.equivalence_alpha:
+            r["verdict"] = "evidence of no effect"
+        else:
+            r["verdict"] = "inconclusive"
+        r["note"] = (f"{r['note']} Decision: {inf.statistic}, {r['alternative']} p = "
+                     f"{r['pvalue']:.3g}, adjusted ({_CORRECTION_NAMES[rules.correction]}) "
+                     f"p = {p_adj:.3g}; "
+                     f"equivalence (TOST) against |effect| >= {bound:.3g} (standardised "
+                     f"{sesoi:g}): p = {p_eq:.3g}; power to detect it "
+                     f"{r['power_sesoi']:.2f}.").strip()
+    for r in rows:
+        if r["exploratory"]:
+            r["alternative"] = "two-sided"
+    out = pd.DataFrame([{k: r.get(k) for k in RESULT_COLUMNS} for r in rows],
+                       columns=RESULT_COLUMNS)
+    confirm = out["id"].isin(family)
+    n_raw = int((out.loc[confirm, "pvalue"] < rules.alpha).sum())
+    n_sup = int((out.loc[confirm, "verdict"] == "supported").sum())
+    n_eq = int((out.loc[confirm, "verdict"] == "evidence of no effect").sum())
+    side_text = ("one-sided in the declared direction (Lind-Mehlum test for the inverted U)"
+                 if sides == 1 else "two-sided")
+    out.attrs["decision"] = {**rules.model_dump(mode="json"), "family_ids": sorted(family),
+                             "family_size": m}
+    out.attrs["multiple_testing"] = (
+        f"Declared rule: {side_text} tests at alpha = {rules.alpha:g}, "
+        f"{_CORRECTION_NAMES[rules.correction]} adjustment over the {m} confirmatory "
+        "hypotheses; the verdict uses the adjusted p. "
+        f"{n_raw} significant before adjustment, {n_sup} supported after it; {n_eq} with "
+        f"evidence of no effect (TOST against a standardised effect of {rules.sesoi:g}, "
+        f"alpha = {rules.equivalence_alpha:g}).")
+    return out
+
+
+# ---- one builder per method ------------------------------------------------------------
+def _std_factor(d: pd.DataFrame, y: str, *xs: str) -> float:
+    """``prod(sd(x)) / sd(y)``: a raw coefficient of ``y`` on ``x1 * x2 ...`` in beta units."""
+    def sd(c: str) -> float:
+        return float(pd.to_numeric(d[c], errors="coerce").std(ddof=1))
+
+    out = 1.0 / sd(y)
+    for x in xs:
+        out *= sd(x)
+    return out if np.isfinite(out) else float("nan")
+
+
+def _sem_path_row(h, parts, ctx):
+    path_res, det = ctx.path_res, ctx.det
     if path_res is None:
-        raise ModelSpecificationError("the path model could not be fitted.")
+        raise ModelSpecificationError("the path model could not be fitted (or did not "
+                                      "converge).")
     p = path_res.params
     r = p[(p["lhs"] == parts["y"]) & (p["op"] == "~") & (p["rhs"] == parts["x"])]
     if r.empty:
@@ -608,112 +891,362 @@ def _sem_row(h, parts, path_res, level):
     r = r.iloc[0]
     from scipy import stats
 
-    q = float(stats.norm.ppf(0.5 + level / 2))
+    q = float(stats.norm.ppf(0.5 + ctx.level / 2))
     est, se = float(r["est"]), float(r["se"])
-    return est, se, est - q * se, est + q * se, float(r["pvalue"]), float(r.get("std_all", np.nan))
+    std = float(r.get("std_all", np.nan))
+    factor = std / est if est != 0 and np.isfinite(std) else float("nan")
+    n = int(path_res.fit.get("ntotal", len(ctx.d)))
+    corr = det.get("error_variances") or {}
+    how = "single-indicator latent composites" if corr else "observed composite scores"
+    model = (f"Path model on composites ({det.get('estimator', '')}, "
+             f"{'FIML' if det.get('missing') == 'ml' else 'complete data'}; {how})")
+    note = (f"Error variance of each single-indicator composite fixed at (1 - alpha) var. "
+            f"Standardized estimate {std:.3f}." if corr else f"Standardized estimate {std:.3f}.")
+    if h.robustness is not None and h.robustness.method == "rsa":
+        note += " " + _rsa_note(h, ctx.d, ctx.base, ctx.reg, 1 - ctx.level, det)
+    return _row(h, model=model, estimate=est, se=se, ci_lower=est - q * se,
+                ci_upper=est + q * se, pvalue=float(r["pvalue"]), n=n, note=note,
+                verdict=_exploratory_verdict(float(r["pvalue"]) < 1 - ctx.level),
+                _inference=wald_inference(est, se, std_factor=factor))
 
 
-def _test_one(h, parts, d, base, path_res, reg, stats, level, n_boot, seed, n_jobs, det, warns):
-    alpha = 1 - level
-    if h.method == "sem_path":
-        est, se, lo, hi, p, std = _sem_row(h, parts, path_res, level)
-        n = int(path_res.fit.get("ntotal", len(d))) if path_res is not None else 0
-        corr = det.get("error_variances") or {}
-        how = ("single-indicator latent variables, error variance (1 - alpha) var"
-               if corr else "observed composite scores")
-        note = (f"Path model ({det.get('estimator', '')}, "
-                f"{'FIML' if det.get('missing') == 'ml' else 'complete data'}; {how}); "
-                f"standardized estimate {std:.3f}.")
-        if h.robustness is not None and h.robustness.method == "rsa":
-            note += " " + _rsa_note(h, d, base, reg, alpha, det)
-        return _row(h, estimate=est, se=se, ci_lower=lo, ci_upper=hi, pvalue=p, n=n,
-                    verdict=_verdict(h.expected_sign, est, p < alpha, h.exploratory), note=note)
-    if h.method == "mediation_bootstrap":
-        ctr = _controls(h, base, d, [parts["x"], parts["m"], parts["y"]])
-        res = reg.mediation_bootstrap(d, y=parts["y"], x=parts["x"], m=parts["m"],
-                                      controls=ctr, n_boot=int(n_boot), seed=seed,
-                                      level=level, n_jobs=n_jobs)
-        det[h.id] = res
-        ind, direct = res.effect("indirect"), res.effect("direct")
-        sig = bool(ind["ci_lower"] > 0 or ind["ci_upper"] < 0)
-        note = (f"Indirect effect a*b, percentile bootstrap CI ({res.n_boot_ok} of "
-                f"{res.n_boot} draws, seed {seed}); p is the delta-method p. Direct effect "
-                f"{direct['estimate']:.3f} (p = {direct['pvalue']:.3g}).")
-        return _row(h, estimate=ind["estimate"], se=ind["boot_se"], ci_lower=ind["ci_lower"],
-                    ci_upper=ind["ci_upper"], pvalue=ind["pvalue"], n=res.n,
-                    verdict=_verdict(h.expected_sign, ind["estimate"], sig, h.exploratory),
-                    note=note)
-    if h.method in ("moderation", "latent_moderation"):
-        ctr = _controls(h, base, d, [parts["x"], parts["m"], parts["y"]])
-        res = reg.moderation(d, y=parts["y"], x=parts["x"], m=parts["m"], controls=ctr,
-                             level=level)
-        det[h.id] = res
-        it = res.interaction
-        sl = res.simple_slopes.set_index("level")["estimate"]
-        regions = ", ".join(f"[{a:.3g}, {b:.3g}]" for a, b in res.jn_regions) or "none"
-        note = (f"OLS on mean-centred composites, HC3 SEs. Simple slopes of {parts['x']} at "
-                f"{parts['m']} -1 SD / mean / +1 SD: {sl['-1 SD']:.3f} / {sl['mean']:.3f} / "
-                f"{sl['+1 SD']:.3f}. Johnson-Neyman: slope significant for {parts['m']} in "
-                f"{regions} (observed range [{res.m_min:.3g}, {res.m_max:.3g}]).")
-        lat, lat_note = None, ""
-        if h.method in det.get("_latent_methods", ()):
-            lat, lat_note = _latent_moderation(h, parts, d, ctr, level, det, warns)
-        if h.method == "moderation":
-            return _row(h, estimate=it["estimate"], se=it["se"], ci_lower=it["ci_lower"],
-                        ci_upper=it["ci_upper"], pvalue=it["pvalue"], n=res.n,
-                        verdict=_verdict(h.expected_sign, it["estimate"], it["pvalue"] < alpha,
-                                         h.exploratory), note=f"{note} {lat_note}".strip(),
-                        latent_interaction=lat)
-        reg_note = (f"Regression alternative (not the declared test): b = "
-                    f"{it['estimate']:.3f}, p = {it['pvalue']:.3g}. {note}")
-        if not lat.get("available"):
-            return _row(h, verdict="not tested", n=res.n, latent_interaction=lat,
-                        note=f"{lat_note} {reg_note}")
-        return _row(h, estimate=lat["estimate"], se=lat["se"], ci_lower=lat["ci_lower"],
-                    ci_upper=lat["ci_upper"], pvalue=lat["pvalue"], n=lat["n"],
-                    verdict=_verdict(h.expected_sign, lat["estimate"], lat["pvalue"] < alpha,
-                                     h.exploratory), note=f"{lat_note} {reg_note}",
-                    latent_interaction=lat)
-    if h.method == "quadratic":
-        ctr = _controls(h, base, d, [parts["x"], parts["y"]])
-        res = reg.quadratic(d, parts["y"], parts["x"], controls=ctr, level=level)
-        det[h.id] = res
-        sq = res.coefficients.set_index("term").loc[f"{parts['x']}^2"]
-        if res.inverted_u:
-            verdict = "supported"
-        elif res.u_shape:
-            verdict = "opposite sign"
+def _mediation_row(h, parts, ctx):
+    d = ctx.d
+    ctr = _controls(h, ctx.base, d, [parts["x"], parts["m"], parts["y"]])
+    res = ctx.reg.mediation_bootstrap(d, x=parts["x"], m=parts["m"], y=parts["y"],
+                                      controls=ctr,
+                                      n_boot=ctx.n_boot, seed=ctx.seed, level=ctx.level,
+                                      n_jobs=ctx.n_jobs)
+    ctx.det[h.id] = res
+    ind, direct = res.effect("indirect"), res.effect("direct")
+    draws = res.draws.get("indirect", np.array([]))
+    inf = bootstrap_inference(draws, se=float(ind["boot_se"]),
+                              std_factor=_std_factor(d, parts["y"], parts["x"]))
+    note = (f"Indirect effect a*b with percentile bootstrap CI ({res.n_boot_ok} of "
+            f"{res.n_boot} draws, seed {ctx.seed}); its p is the bootstrap p of the same "
+            f"draws (delta-method p {ind['pvalue']:.3g}, for comparison only). Direct effect "
+            f"{direct['estimate']:.3f} (p = {direct['pvalue']:.3g}).")
+    return _row(h, model="Mediation path model on composites (ML, listwise; case bootstrap)",
+                estimate=ind["estimate"], se=ind["boot_se"], ci_lower=ind["ci_lower"],
+                ci_upper=ind["ci_upper"], pvalue=inf.p_two_sided, n=res.n, note=note,
+                verdict=_exploratory_verdict(inf.p_two_sided < 1 - ctx.level), _inference=inf)
+
+
+def _moderation_row(h, parts, ctx):
+    d, det = ctx.d, ctx.det
+    ctr = _controls(h, ctx.base, d, [parts["x"], parts["m"], parts["y"]])
+    res = ctx.reg.moderation(d, y=parts["y"], x=parts["x"], m=parts["m"], controls=ctr,
+                             level=ctx.level)
+    det[h.id] = res
+    it = res.interaction
+    sl = res.simple_slopes.set_index("level")["estimate"]
+    regions = ", ".join(f"[{a:.3g}, {b:.3g}]" for a, b in res.jn_regions) or "none"
+    note = (f"OLS on mean-centred composites, HC3 SEs. Simple slopes of {parts['x']} at "
+            f"{parts['m']} -1 SD / mean / +1 SD: {sl['-1 SD']:.3f} / {sl['mean']:.3f} / "
+            f"{sl['+1 SD']:.3f}. Johnson-Neyman: slope significant for {parts['m']} in "
+            f"{regions} (observed range [{res.m_min:.3g}, {res.m_max:.3g}]).")
+    size = interaction_size(d, parts["y"], parts["x"], parts["m"], ctr)
+    det[f"{h.id}_size"] = size
+    note += (f" The product term adds Delta R2 = {size['delta_r2']:.4f} (f2 = "
+             f"{size['f2']:.4f}); largest VIF of the mean-centred model "
+             f"{size['max_vif']:.2f} ({size['max_vif_term']}).")
+    signed = [r for r in ("x", "m") if parts[r] in LINEAR_INDICES
+              and LINEAR_INDICES[parts[r]][2] < 0]
+    if signed:
+        idx = parts[signed[0]]
+        other = parts["m" if signed[0] == "x" else "x"]
+        try:
+            eq = equal_and_opposite_test(d, parts["y"], other, idx, ctr)
+        except (DataError, ModelSpecificationError) as exc:
+            note += f" Equal-and-opposite constraint of {idx} not tested: {exc}"
         else:
-            verdict = "not supported"
-        fieller = (f"[{res.tp_fieller_lower:.3f}, {res.tp_fieller_upper:.3f}]"
-                   if np.isfinite([res.tp_fieller_lower, res.tp_fieller_upper]).all()
-                   else "unbounded: the curvature is not significant")
-        note = (f"Squared term shown. Turning point {res.turning_point:.3f} "
-                f"(Fieller CI {fieller}, "
-                f"delta-method [{res.tp_ci_lower:.3f}, {res.tp_ci_upper:.3f}]) in observed range "
-                f"[{res.x_min:.3g}, {res.x_max:.3g}]; slope at min {res.slope_min['estimate']:.3f}"
-                f", at max {res.slope_max['estimate']:.3f}; Lind-Mehlum p = "
-                f"{res.lm_pvalue:.3g} (the p shown).")
-        return _row(h, estimate=float(sq["estimate"]), se=float(sq["se"]),
-                    ci_lower=float(sq["ci_lower"]), ci_upper=float(sq["ci_upper"]),
-                    pvalue=res.lm_pvalue, n=res.n, verdict=verdict, note=note)
-    if h.method == "rsa":
-        res = reg.response_surface(d, y=parts["z"], x1=parts["x"], x2=parts["y"],
-                                   controls=_controls(h, base, d, list(parts.values())),
-                                   level=level)
-        det[h.id] = res
-        a4 = res.surface.set_index("parameter").loc["a4"]
-        return _row(h, estimate=float(a4["estimate"]), se=float(a4["se"]),
-                    ci_lower=float(a4["ci_lower"]), ci_upper=float(a4["ci_upper"]),
-                    pvalue=float(a4["pvalue"]), n=res.n,
-                    verdict=_verdict(h.expected_sign, float(a4["estimate"]),
-                                     float(a4["pvalue"]) < alpha, h.exploratory),
-                    note="Response surface a4 (curvature along the line of incongruence).")
-    if h.method == "dyadic":
-        return _dyadic_row(h, parts, d, base, alpha, det)
-    if h.method == "multigroup":
-        return _multigroup_row(h, parts, d, alpha, stats, det)
-    raise ModelSpecificationError(f"method {h.method!r} is not implemented.")  # pragma: no cover
+            det[f"{h.id}_equal_opposite"] = eq
+            a, b_, _ = LINEAR_INDICES[idx]
+            note += (f" {idx} = {a} - {b_} forces equal and opposite effects of the two scales"
+                     f" and of their products with {other}; unconstrained model: Wald chi2("
+                     f"{eq['df']:.0f}) = {eq['chisq']:.2f}, p = {eq['pvalue']:.3g} "
+                     f"({'rejected: the signed difference misrepresents the data' if eq['pvalue'] < 1 - ctx.level else 'not rejected'}); "
+                     f"{other} x {a} {eq['b_x_a']:.3f}, {other} x {b_} {eq['b_x_b']:.3f}.")
+    lat, lat_note = None, ""
+    if h.method in det.get("_latent_methods", ()):
+        lat, lat_note = _latent_moderation(h, parts, d, ctr, ctx.level, det, ctx.warns)
+    if h.method == "moderation":
+        inf = wald_inference(it["estimate"], it["se"], df=res.df_resid, statistic="HC3 t",
+                             std_factor=_std_factor(d, parts["y"], parts["x"], parts["m"]))
+        return _row(h, model="OLS on composites (HC3)", estimate=it["estimate"], se=it["se"],
+                    ci_lower=it["ci_lower"], ci_upper=it["ci_upper"], pvalue=it["pvalue"],
+                    n=res.n, verdict=_exploratory_verdict(it["pvalue"] < 1 - ctx.level),
+                    note=f"{note} {lat_note}".strip(), latent_interaction=lat, _inference=inf)
+    reg_note = (f"Regression alternative (not the declared test): b = "
+                f"{it['estimate']:.3f}, p = {it['pvalue']:.3g}. {note}")
+    if not lat.get("available"):
+        return _row(h, verdict="not tested", n=res.n, latent_interaction=lat,
+                    note=f"{lat_note} {reg_note}")
+    factor = lat["std_interaction"] / lat["estimate"] if lat["estimate"] else float("nan")
+    inf = wald_inference(lat["estimate"], lat["se"], std_factor=factor)
+    return _row(h, model="Latent interaction (MLR, product indicators)",
+                estimate=lat["estimate"], se=lat["se"], ci_lower=lat["ci_lower"],
+                ci_upper=lat["ci_upper"], pvalue=lat["pvalue"], n=lat["n"],
+                verdict=_exploratory_verdict(lat["pvalue"] < 1 - ctx.level),
+                note=f"{lat_note} {reg_note}", latent_interaction=lat, _inference=inf)
+
+
+def _quadratic_row(h, parts, ctx):
+    from scipy import stats
+
+    d = ctx.d
+    ctr = _controls(h, ctx.base, d, [parts["x"], parts["y"]])
+    res = ctx.reg.quadratic(d, parts["y"], parts["x"], controls=ctr, level=ctx.level)
+    ctx.det[h.id] = res
+    sq = res.coefficients.set_index("term").loc[f"{parts['x']}^2"]
+    df = float(res.n - len(res.coefficients))
+    # the U-shape counterpart of the Lind-Mehlum test: slope < 0 at the lowest and > 0 at
+    # the highest observed value
+    p_u = float(max(stats.t.cdf(res.slope_min["t"], df), stats.t.sf(res.slope_max["t"], df)))
+    b2 = wald_inference(float(sq["estimate"]), float(sq["se"]), df=df,
+                        std_factor=_std_factor(d, parts["y"], parts["x"], parts["x"]))
+    inf = Inference(p_greater=float(res.lm_pvalue), p_less=p_u,
+                    p_two_sided=min(1.0, 2 * min(float(res.lm_pvalue), p_u)), tost=b2.tost,
+                    se=b2.se, std_factor=b2.std_factor,
+                    statistic="Lind-Mehlum t (equivalence and power: squared term)")
+    inside = bool(res.x_min <= res.turning_point <= res.x_max)
+    fieller = (f"[{res.tp_fieller_lower:.3f}, {res.tp_fieller_upper:.3f}]"
+               if np.isfinite([res.tp_fieller_lower, res.tp_fieller_upper]).all()
+               else "unbounded: the curvature is not significant")
+    note = (f"Squared term shown; the p is the Lind-Mehlum test of the inverted U. Turning "
+            f"point {res.turning_point:.3f} (Fieller CI {fieller}, delta-method "
+            f"[{res.tp_ci_lower:.3f}, {res.tp_ci_upper:.3f}]) in observed range "
+            f"[{res.x_min:.3g}, {res.x_max:.3g}]; slope at min {res.slope_min['estimate']:.3f}"
+            f", at max {res.slope_max['estimate']:.3f}.")
+    return _row(h, model="OLS on composites (HC3), Lind-Mehlum test",
+                estimate=float(sq["estimate"]), se=float(sq["se"]),
+                ci_lower=float(sq["ci_lower"]), ci_upper=float(sq["ci_upper"]),
+                pvalue=res.lm_pvalue, n=res.n, note=note, _shape_ok=inside,
+                verdict=_exploratory_verdict(res.lm_pvalue < 1 - ctx.level), _inference=inf)
+
+
+def _rsa_row(h, parts, ctx):
+    d = ctx.d
+    res = ctx.reg.response_surface(d, y=parts["z"], x1=parts["x"], x2=parts["y"],
+                                   controls=_controls(h, ctx.base, d, list(parts.values())),
+                                   level=ctx.level)
+    ctx.det[h.id] = res
+    checks = difference_score_checks(d, parts["z"], parts["x"], parts["y"],
+                                     _controls(h, ctx.base, d, list(parts.values())),
+                                     center=res.center)
+    ctx.det[f"{h.id}_rsa_checks"] = checks
+    surf = res.surface.set_index("parameter")
+    a4 = surf.loc["a4"]
+    df = float(res.n - len(res.coefficients))
+    inf = wald_inference(float(a4["estimate"]), float(a4["se"]), df=df, statistic="HC3 t of a4",
+                         std_factor=_std_factor(d, parts["z"], parts["x"], parts["x"]))
+    c = checks["constraints"]
+    ax = checks["principal_axis"]
+    note = (f"Response surface (Edwards 1994; Shanock et al. 2010) of {parts['z']} on "
+            f"({parts['x']}, {parts['y']}), the estimate is a4 (curvature along the line of "
+            f"incongruence; negative: {parts['z']} falls as the two diverge in either "
+            "direction). a1 .. a5 with CIs: "
+            + "; ".join(f"{k} {surf.loc[k, 'estimate']:.3f} [{surf.loc[k, 'ci_lower']:.3f}, "
+                        f"{surf.loc[k, 'ci_upper']:.3f}]" for k in ("a1", "a2", "a3", "a5"))
+            + f". Constraints of the difference-score model (sum plus squared difference: "
+            f"a2 = a3 = a5 = 0): Wald chi2({c['df']:.0f}) = {c['chisq']:.2f}, p = "
+            f"{c['pvalue']:.3g} ({'rejected: the difference score misrepresents the surface' if c['pvalue'] < 1 - ctx.level else 'not rejected'}). "
+            f"Principal axis nearest the line of congruence: slope {ax['p11']:.3f} "
+            f"(SE {ax['p11_se']:.3f}; 1 expected), intercept {ax['p10']:.3f} "
+            f"(SE {ax['p10_se']:.3f}; 0 expected).")
+    if h.robustness is not None and h.robustness.method == "sem_path":
+        note += " " + _difference_path_note(h, ctx)
+    return _row(h, model="Polynomial regression on composites (HC3)",
+                estimate=float(a4["estimate"]), se=float(a4["se"]),
+                ci_lower=float(a4["ci_lower"]), ci_upper=float(a4["ci_upper"]),
+                pvalue=float(a4["pvalue"]), n=res.n, _inference=inf,
+                verdict=_exploratory_verdict(float(a4["pvalue"]) < 1 - ctx.level), note=note)
+
+
+def interaction_size(data: pd.DataFrame, y: str, x: str, m: str,
+                     controls: Sequence[str] = ()) -> dict[str, Any]:
+    """Effect size of an interaction and collinearity of its model.
+
+    ``delta_r2``: R2 of ``y ~ x + m + x:m + controls`` minus R2 without the product;
+    ``f2 = delta_r2 / (1 - R2_full)`` (Cohen 1988; Aiken & West 1991); ``vif``: variance
+    inflation factor of every predictor of the full model (mean-centred ``x`` and ``m``).
+
+    # In R: summary(full)$r.squared - summary(reduced)$r.squared; car::vif(full)
+    """
+    import statsmodels.api as sm
+    from statsmodels.stats.outliers_influence import variance_inflation_factor
+
+    cols = [y, x, m, *controls]
+    sub = data[cols].apply(pd.to_numeric, errors="coerce").dropna()
+    xc, mc = sub[x] - sub[x].mean(), sub[m] - sub[m].mean()
+    reduced = pd.DataFrame({x: xc, m: mc, **{c: sub[c] for c in controls}})
+    full = reduced.assign(**{f"{x}:{m}": xc * mc})
+    r2_full = float(sm.OLS(sub[y], sm.add_constant(full)).fit().rsquared)
+    r2_red = float(sm.OLS(sub[y], sm.add_constant(reduced)).fit().rsquared)
+    design = sm.add_constant(full).to_numpy(dtype=float)
+    vif = {name: float(variance_inflation_factor(design, i + 1))
+           for i, name in enumerate(full.columns)}
+    worst = max(vif, key=vif.get)
+    delta = r2_full - r2_red
+    return {"r2_full": r2_full, "r2_reduced": r2_red, "delta_r2": delta,
+            "f2": delta / (1 - r2_full) if r2_full < 1 else float("nan"), "vif": vif,
+            "max_vif": vif[worst], "max_vif_term": worst, "n": int(len(sub))}
+
+
+def equal_and_opposite_test(data: pd.DataFrame, y: str, x: str, index: str,
+                            controls: Sequence[str] = ()) -> dict[str, float]:
+    """Test of the constraint behind a signed difference index as moderator (Edwards 2002).
+
+    ``y ~ x * (A - B)`` is ``y ~ x + A + B + x:A + x:B`` with ``b_B = -b_A`` and
+    ``b_xB = -b_xA``.  The unconstrained model is fitted by OLS (mean-centred
+    predictors, HC3) and the two restrictions tested jointly (Wald, 2 df).
+
+    Returns ``chisq, df, pvalue, b_a, b_b, b_x_a, b_x_b, n``.
+
+    # In R: fit <- lm(y ~ x * (A + B)); car::linearHypothesis(fit, c("A + B = 0",
+    #       "x:A + x:B = 0"), vcov = sandwich::vcovHC(fit, type = "HC3"))
+    """
+    import statsmodels.api as sm
+    from scipy import stats
+
+    if index not in LINEAR_INDICES:
+        raise ModelSpecificationError(f"{index!r} is not a linear dependence index.")
+    a, b, sign = LINEAR_INDICES[index]
+    cols = [y, x, a, b, *controls]
+    absent = [c for c in cols if c not in data.columns]
+    if absent:
+        raise DataError(f"column(s) not in the data: {', '.join(absent)}.")
+    sub = data[cols].apply(pd.to_numeric, errors="coerce").dropna()
+    cen = sub[[x, a, b]] - sub[[x, a, b]].mean()
+    design = pd.DataFrame({"x": cen[x], "a": cen[a], "b": cen[b], "xa": cen[x] * cen[a],
+                           "xb": cen[x] * cen[b]})
+    for c in controls:
+        design[c] = sub[c]
+    fit = sm.OLS(sub[y].to_numpy(), sm.add_constant(design, has_constant="add")).fit(
+        cov_type="HC3")
+    names = list(fit.params.index)
+    big_l = np.zeros((2, len(names)))
+    # the index a + sign * b: equal effects of a and sign * b, i.e. b_b = sign * b_a
+    big_l[0, names.index("b")], big_l[0, names.index("a")] = 1.0, -sign
+    big_l[1, names.index("xb")], big_l[1, names.index("xa")] = 1.0, -sign
+    beta = fit.params.to_numpy(dtype=float)
+    r = big_l @ beta
+    chisq = float(r @ np.linalg.solve(big_l @ np.asarray(fit.cov_params()) @ big_l.T, r))
+    return {"chisq": chisq, "df": 2.0, "pvalue": float(stats.chi2.sf(chisq, 2)),
+            "b_a": float(fit.params["a"]), "b_b": float(fit.params["b"]),
+            "b_x_a": float(fit.params["xa"]), "b_x_b": float(fit.params["xb"]),
+            "n": int(len(sub))}
+
+
+def _difference_path_note(h, ctx) -> str:
+    parts = _PATTERNS["sem_path"].match(h.robustness.test).groupdict()
+    if ctx.path_res is None:
+        return "Difference-score path: the path model could not be fitted."
+    p = ctx.path_res.params
+    r = p[(p["lhs"] == parts["y"]) & (p["op"] == "~") & (p["rhs"] == parts["x"])]
+    if r.empty:
+        return f"Difference-score path {h.robustness.test!r}: not in the path model."
+    r = r.iloc[0]
+    return (f"Difference-score path {h.robustness.test} (the constrained special case, path "
+            f"model on composites): b = {float(r['est']):.3f}, SE {float(r['se']):.3f}, "
+            f"two-sided p = {float(r['pvalue']):.3g}.")
+
+
+def difference_score_checks(data: pd.DataFrame, z: str, x: str, y: str,
+                            controls: Sequence[str] = (), center: float | None = None
+                            ) -> dict[str, Any]:
+    """Tests behind a difference score, from the polynomial regression (Edwards 1994, 2002).
+
+    ``z = b0 + b1 x + b2 y + b3 x^2 + b4 x y + b5 y^2`` (``x``, ``y`` centred at the same
+    value) with HC3 covariance.  Returns ``constraints``: the joint Wald test of
+    ``a2 = a3 = a5 = 0`` (``b3 + b4 + b5 = 0``, ``b1 = b2``, ``b3 = b5``), the restrictions
+    under which the surface is a function of ``x + y`` and ``(x - y)^2`` only, i.e. of joint
+    dependence and the size of the asymmetry; and ``principal_axis``: intercept ``p10``
+    and slope ``p11`` of the principal axis closest to the line of congruence, through
+    the stationary point, with delta-method SEs (a ridge or trough on ``y = x`` has
+    ``p10 = 0`` and ``p11 = 1``).
+
+    # In R: RSA::RSA(z ~ x * y, data = d)  (a1-a5, p10, p11); car::linearHypothesis(fit,
+    #       c("x2 + xy + y2 = 0", "x - y = 0", "x2 - y2 = 0"), vcov = sandwich::vcovHC)
+    """
+    import statsmodels.api as sm
+    from scipy import stats
+
+    cols = [z, x, y, *controls]
+    sub = data[cols].apply(pd.to_numeric, errors="coerce").dropna()
+    c = float(pd.concat([sub[x], sub[y]]).mean()) if center is None else float(center)
+    xc, yc = sub[x] - c, sub[y] - c
+    design = pd.DataFrame({"x": xc, "y": yc, "x2": xc * xc, "xy": xc * yc, "y2": yc * yc})
+    for col in controls:
+        design[col] = sub[col]
+    fit = sm.OLS(sub[z].to_numpy(), sm.add_constant(design, has_constant="add")).fit(
+        cov_type="HC3")
+    names = list(fit.params.index)
+    b = fit.params.to_numpy(dtype=float)
+    v = np.asarray(fit.cov_params(), dtype=float)
+
+    def row(weights: dict[str, float]) -> np.ndarray:
+        w = np.zeros(len(names))
+        for k, val in weights.items():
+            w[names.index(k)] = val
+        return w
+
+    big_l = np.vstack([row({"x2": 1, "xy": 1, "y2": 1}), row({"x": 1, "y": -1}),
+                       row({"x2": 1, "y2": -1})])
+    r = big_l @ b
+    chisq = float(r @ np.linalg.solve(big_l @ v @ big_l.T, r))
+    constraints = {"tested": "a2 = a3 = a5 = 0", "chisq": chisq, "df": 3.0,
+                   "pvalue": float(stats.chi2.sf(chisq, 3))}
+
+    idx = [names.index(k) for k in ("x", "y", "x2", "xy", "y2")]
+
+    def axis(beta: np.ndarray) -> np.ndarray:
+        b1, b2, b3, b4, b5 = beta[idx]
+        if abs(b4) < 1e-12:
+            return np.array([np.nan, np.nan])
+        root = np.sqrt((b3 - b5) ** 2 + b4 ** 2)
+        slopes = np.array([(b5 - b3 + root) / b4, (b5 - b3 - root) / b4])
+        p11 = slopes[np.argmin(np.abs(slopes - 1.0))]
+        den = 4 * b3 * b5 - b4 ** 2
+        x0 = (b2 * b4 - 2 * b1 * b5) / den
+        y0 = (b1 * b4 - 2 * b2 * b3) / den
+        # back to the raw metric: the centring shifts both coordinates by c
+        return np.array([(y0 + c) - p11 * (x0 + c), p11])
+
+    est = axis(b)
+    grad = np.zeros((2, len(b)))
+    for k in idx:
+        h = 1e-6 * max(1.0, abs(b[k]))
+        up, dn = b.copy(), b.copy()
+        up[k] += h
+        dn[k] -= h
+        grad[:, k] = (axis(up) - axis(dn)) / (2 * h)
+    se = np.sqrt(np.maximum(np.diag(grad @ v @ grad.T), 0.0))
+    return {"constraints": constraints, "n": int(len(sub)),
+            "principal_axis": {"p10": float(est[0]), "p10_se": float(se[0]),
+                               "p11": float(est[1]), "p11_se": float(se[1])}}
+
+
+def _dyadic_builder(h, parts, ctx):
+    row = _dyadic_row(h, parts, ctx.d, ctx.base, 1 - ctx.level, ctx.det)
+    row["model"] = "OLS on the dyad rows (standardized; SE clustered by alliance)"
+    return row
+
+
+def _multigroup_builder(h, parts, ctx):
+    from scipy import stats
+
+    row = _multigroup_row(h, parts, ctx.d, 1 - ctx.level, stats, ctx.det)
+    row["model"] = "Welch ANOVA on composites"
+    return row
+
+
+_ROW_BUILDERS: dict[str, Callable[..., dict[str, Any]]] = {
+    "sem_path": _sem_path_row, "mediation_bootstrap": _mediation_row,
+    "moderation": _moderation_row, "latent_moderation": _moderation_row,
+    "quadratic": _quadratic_row, "rsa": _rsa_row, "dyadic": _dyadic_builder,
+    "multigroup": _multigroup_builder,
+}
 
 
 #: Dependence indices that are linear in the two dependence scales, with the mirror

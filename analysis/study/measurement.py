@@ -16,9 +16,18 @@ Pipeline of :func:`fit_measurement_model` (everything JSON-ready, nothing cached
 4. per scale: standardized loadings, alpha, omega, CR, AVE, HTMT, Fornell-Larcker, each
    against :data:`analysis.stats.validity.THRESHOLDS`, with the failed criteria listed;
 5. measurement invariance (configural, metric, scalar; strict for MLR) by
-   ``firm_role`` and ``language`` on the core constructs;
-6. common-method checks: Harman's screen, Lindell-Whitney marker adjustment with the
-   ``marker`` scale, an unmeasured latent method factor (ULMC) on the learning scales.
+   ``firm_role`` (one member per dyad) and ``language``, judged by the declared rule
+   :data:`INVARIANCE_RULE` (Chen 2007: delta CFI and delta RMSEA together, the scaled
+   chi-square difference beside them); a step that did not converge is missing;
+6. common-method checks: the CFA marker technique (Williams, Hartman & Cavazotte 2010)
+   with the ``marker`` scale as the primary check; an unmeasured latent method factor
+   (ULMC) only from a proper solution, else "not estimable" with the reason; Harman's
+   screen on the pairwise correlations of all cases; the Lindell-Whitney adjustment
+   only with a positive marker correlation, else refused with the reason.
+
+Fit is reported robust first (:func:`reported_fit`: scaled chi-square, robust CFI, TLI,
+RMSEA with its robust interval, SRMR), with a warning when there are fewer than
+:data:`MIN_N_PER_PARAMETER` respondents per free parameter.
 """
 
 from __future__ import annotations
@@ -285,13 +294,16 @@ def _reliability(res: Any, data: pd.DataFrame, blocks: Mapping[str, list[str]],
     cr = composite_reliability(params).set_index("factor")["cr"]
     if estimator == "WLSMV":
         av = lo.groupby("lhs")["std_all"].apply(lambda s: float((s**2).mean()))
-        om = pd.Series(np.nan, index=list(blocks))
+        items = [i for v in blocks.values() for i in v]
+        miss = "pairwise" if data[items].isna().any().any() else "listwise"
+        om = pd.Series(categorical_omega(res, data, blocks, miss))
         definition = (
             "WLSMV (ordered items): CR and AVE from the completely standardized loadings on "
             "the latent-response (polychoric) scale, CR = (sum l)^2 / ((sum l)^2 + "
-            "sum(1 - l^2)), AVE = mean(l^2); omega is NaN (semTools::compRelSEM uses "
-            "Green & Yang's categorical omega for ordered items, not implemented); "
-            "fit with estimator='MLR' for omega on the observed scale.")
+            "sum(1 - l^2)), AVE = mean(l^2); omega is Green & Yang's (2009) categorical "
+            "omega, the reliability of the summed item codes, as semTools::compRelSEM() "
+            f"gives it for ordered items ({miss} polychoric correlations in the "
+            "denominator).")
     else:
         items = [i for v in blocks.values() for i in v]
         cov = _covariance(data, items)
@@ -318,6 +330,62 @@ def _reliability(res: Any, data: pd.DataFrame, blocks: Mapping[str, list[str]],
             "ave": float(av.get(scale, np.nan)),
         }
     return out, fl, definition
+
+
+def categorical_omega(res: Any, data: pd.DataFrame, blocks: Mapping[str, Sequence[str]],
+                      missing: str = "listwise") -> dict[str, float]:
+    """Green & Yang's (2009) categorical omega of each factor of a WLSMV fit.
+
+    The reliability of the sum score of ordered items: with ``lambda`` the completely
+    standardized loadings, ``tau`` the thresholds and ``rho*`` the polychoric
+    correlations of the items (1 on the diagonal),
+
+    ``omega = sum_ij sum_cc' [Phi2(tau_ic, tau_jc'; l_i l_j) - Phi(tau_ic) Phi(tau_jc')]
+    / sum_ij sum_cc' [Phi2(tau_ic, tau_jc'; rho*_ij) - Phi(tau_ic) Phi(tau_jc')]``,
+    the denominator from the sample polychoric correlations of ``data`` (semTools'
+    ``obs.var = TRUE``).
+
+    References
+    ----------
+    Green, S. B., & Yang, Y. (2009). Reliability of summed item scores using structural
+    equation modeling: An alternative to coefficient alpha. Psychometrika, 74, 155-167.
+
+    # In R: semTools::compRelSEM(fit)   # ordered indicators, obs.var = TRUE
+    """
+    from scipy import stats
+
+    from analysis.sem.ordinal import bivariate_normal_cdf, ordinal_sample_stats
+
+    p = res.params
+    items_all = list(dict.fromkeys(i for v in blocks.values() for i in v))
+    poly = ordinal_sample_stats(data[items_all], items_all, compute_gamma=False,
+                                missing="pairwise" if missing == "pairwise" else "listwise")
+    names = list(poly.names)
+    rstar = np.asarray(poly.cor, dtype=float)
+    out: dict[str, float] = {}
+    for factor, items in blocks.items():
+        lam = p[(p["op"] == "=~") & (p["lhs"] == factor)].set_index("rhs")["std_all"]
+        if any(i not in lam.index for i in items):
+            out[factor] = float("nan")
+            continue
+        tau = {i: np.sort(p[(p["op"] == "|") & (p["lhs"] == i)]["est"].to_numpy(dtype=float))
+               for i in items}
+        num = den = 0.0
+        for i in items:
+            for j in items:
+                h, k = np.meshgrid(tau[i], tau[j], indexing="ij")
+                h, k = h.ravel(), k.ravel()
+                indep = stats.norm.cdf(h) * stats.norm.cdf(k)
+                num += float(np.sum(bivariate_normal_cdf(
+                    h, k, np.full(h.shape, float(lam[i] * lam[j]))) - indep))
+                if i == j:
+                    joint = stats.norm.cdf(np.minimum(h, k))
+                else:
+                    r = float(rstar[names.index(i), names.index(j)])
+                    joint = bivariate_normal_cdf(h, k, np.full(h.shape, r))
+                den += float(np.sum(joint - indep))
+        out[factor] = num / den if den > 0 else float("nan")
+    return out
 
 
 def _omega_higher(res: Any, data: pd.DataFrame, blocks: Mapping[str, list[str]],
@@ -428,6 +496,80 @@ def collapse_empty_categories(data: pd.DataFrame, items: Sequence[str],
     return out, merges
 
 
+#: Chen's (2007) cut-offs for a step of measurement invariance (N > 300, equal groups):
+#: a level fails when CFI drops by .010 or more AND RMSEA rises by .015 or more.
+DELTA_CFI_CUT = -0.010
+DELTA_RMSEA_CUT = 0.015
+INVARIANCE_RULE = (
+    "Declared rule (Chen 2007): a level fails when, relative to the previous level, "
+    "delta CFI <= -.010 and delta RMSEA >= .015 (robust versions where the estimator has "
+    "them); the (scaled) chi-square difference test is reported beside it. Testing stops "
+    "at the first failed level (partial invariance would have to be established by "
+    "freeing parameters of that level); a step whose model did not converge is shown as "
+    "missing and ends the sequence.")
+
+
+def invariance_decisions(table: pd.DataFrame) -> tuple[pd.DataFrame, str, str | None]:
+    """Apply :data:`INVARIANCE_RULE` to a :func:`analysis.sem.measurement_invariance` table.
+
+    Returns
+    -------
+    (DataFrame, str, str or None)
+        The table with ``chen_fails`` (bool; None for the first level and for steps that
+        cannot be judged) and ``decision`` ("holds", "fails", "not estimated"), the
+        highest level that holds, and the first level that fails (None if none).
+    """
+    table = table.copy()
+    conv = table["converged"] if "converged" in table.columns else \
+        pd.Series(True, index=table.index)
+    fails_col: list[bool | None] = []
+    decision: list[str] = []
+    holds, failed, stopped = str(table["level"].iloc[0]), None, False
+    for i, row in enumerate(table.itertuples()):
+        if not bool(conv.iloc[i]):
+            fails_col.append(None)
+            decision.append("not estimated (did not converge)")
+            stopped = True
+            continue
+        if i == 0:
+            fails_col.append(None)
+            decision.append("baseline")
+            continue
+        dcfi, drmsea = float(row.delta_cfi), float(row.delta_rmsea)
+        if stopped or not (np.isfinite(dcfi) and np.isfinite(drmsea)):
+            fails_col.append(None)
+            decision.append("not judged")
+            stopped = True
+            continue
+        bad = bool(dcfi <= DELTA_CFI_CUT and drmsea >= DELTA_RMSEA_CUT)
+        fails_col.append(bad)
+        decision.append("fails" if bad else "holds")
+        if bad:
+            failed, stopped = str(row.level), True
+        else:
+            holds = str(row.level)
+    table["chen_fails"] = fails_col
+    table["decision"] = decision
+    if not bool(conv.iloc[0]):
+        holds = "none"
+    return table, holds, failed
+
+
+def one_member_per_dyad(data: pd.DataFrame) -> pd.DataFrame:
+    """Rows with at most one member of each alliance (for groups by ``firm_role``).
+
+    The two members of a dyad answer about the same alliance, so firm-role groups that
+    contain both are not independent samples; the A member of every complete dyad is
+    dropped (the B group consists of dyad members only and keeps them all).
+    """
+    if "alliance_id" not in data.columns or "firm_role" not in data.columns:
+        return data
+    ids = data["alliance_id"]
+    paired = ids.notna() & ids.duplicated(keep=False)
+    drop = paired & (data["firm_role"].astype("string") == "A")
+    return data[~drop.to_numpy()].reset_index(drop=True)
+
+
 def _invariance(syntax: str, data: pd.DataFrame, group: str, items: list[str],
                 estimator: str, missing: str, warnings: list[str],
                 cache: Any = None) -> dict[str, Any] | None:
@@ -442,6 +584,13 @@ def _invariance(syntax: str, data: pd.DataFrame, group: str, items: list[str],
         warnings.append(f"Invariance by {group!r} skipped: only {len(counts)} group(s).")
         return None
     sub = data[col.notna().to_numpy()]
+    if group == "firm_role":
+        n0 = len(sub)
+        sub = one_member_per_dyad(sub)
+        if len(sub) < n0:
+            warnings.append(f"Invariance by 'firm_role': {n0 - len(sub)} A member(s) of "
+                            "complete dyads left out, so that the groups are independent.")
+        counts = sub[group].astype("string").value_counts(dropna=True)
     levels = ("configural", "metric", "scalar")
     if estimator != "WLSMV":
         levels = (*levels, "strict")
@@ -468,86 +617,139 @@ def _invariance(syntax: str, data: pd.DataFrame, group: str, items: list[str],
     except AllianceSurveyError as err:
         warnings.append(f"Invariance by {group!r} not estimated: {err}")
         return None
-    holds = "configural"
-    for _, row in table.iloc[1:].iterrows():
-        ok_p = not (np.isfinite(row["delta_pvalue"]) and row["delta_pvalue"] < 0.05)
-        ok_cfi = not (np.isfinite(row["delta_cfi"]) and row["delta_cfi"] < -0.01)
-        if ok_p or ok_cfi:
-            holds = row["level"]
-        else:
-            break
+    table, holds, failed = invariance_decisions(table)
     return {
         "groups": {str(k): int(v) for k, v in counts.items()},
         "collapsed_categories": merges,
         "levels": table,
         "highest_level_supported": holds,
-        "criterion": ("A level holds if the (scaled) chi-square difference to the previous "
-                      "level is not significant (p >= .05) or CFI drops by at most .01 "
-                      "(Cheung & Rensvold 2002)."),
+        "first_failed_level": failed,
+        "criterion": INVARIANCE_RULE,
     }
 
 
 def _method_checks(data: pd.DataFrame, scores: pd.DataFrame, blocks: Mapping[str, list[str]],
                    instrument: Any, warnings: list[str]) -> dict[str, Any]:
-    from analysis.stats.method_variance import (
-        harman_single_factor,
-        marker_adjusted_correlations,
-        ulmc,
-    )
-
-    out: dict[str, Any] = {}
+    """Common-method checks; nothing is reported from an improper solution."""
     items = [i for v in blocks.values() for i in v]
+    out: dict[str, Any] = {"harman": _harman(data, items, warnings)}
+    subst = [s for s in blocks if s != "marker"]
+    out["marker"] = _lindell_whitney(scores, subst, warnings)
+    core = {s: blocks[s] for s in CORE_SCALES if s in blocks}
+    out["cfa_marker"] = _cfa_marker(data, core, blocks.get("marker"), warnings)
+    out["ulmc"] = _ulmc(data, core, warnings) if len(core) >= 2 else None
+    out["primary"] = "cfa_marker"
+    return out
+
+
+def _harman(data: pd.DataFrame, items: list[str], warnings: list[str]) -> dict[str, Any] | None:
+    from analysis.stats.method_variance import harman_single_factor
+
     try:
-        h = harman_single_factor(data, items)
-        out["harman"] = {k: float(v) for k, v in h.items()}
-        out["harman"]["flag"] = bool(h["prop_var"] >= 0.5)
-        if h["n_obs"] <= h["n_items"]:
-            warnings.append(f"Harman's screen used {int(h['n_obs'])} complete rows for "
-                            f"{int(h['n_items'])} items (listwise); treat it with care.")
+        h = harman_single_factor(data, items, missing="pairwise")
     except AllianceSurveyError as err:
         warnings.append(f"Harman's single-factor screen not computed: {err}")
-        out["harman"] = None
-    subst = [s for s in blocks if s != "marker"]
-    if "marker" in scores.columns and len(subst) >= 2:
-        try:
-            m = marker_adjusted_correlations(scores[[*subst, "marker"]], "marker", subst)
-            changed = (m["pvalue"] >= 0.05).sum()
-            if m["r_m"].iloc[0] < 0:
-                warnings.append("The marker's smallest correlation with the scales is negative: "
-                                "no method variance shows; the adjustment raises correlations.")
-            out["marker"] = {
-                "r_m": float(m["r_m"].iloc[0]),
-                "marker_correlations": {str(k): float(v) for k, v in
-                                        m.attrs.get("marker_correlations", {}).items()},
-                "mean_abs_adjustment": float((m["r"] - m["r_adj"]).abs().mean()),
-                "n_pairs": int(len(m)),
-                "n_nonsignificant_after_adjustment": int(changed),
-                "pairs": m[["var1", "var2", "n", "r", "r_adj", "t", "pvalue"]],
-            }
-        except AllianceSurveyError as err:
-            warnings.append(f"Marker-variable adjustment not computed: {err}")
-            out["marker"] = None
-    else:
+        return None
+    out: dict[str, Any] = {k: float(v) for k, v in h.items()}
+    out["missing"] = h.attrs.get("missing", "pairwise")
+    out["n_rows"] = int(len(data))
+    # a correlation matrix that is not positive definite has no meaningful eigenvalue share
+    out["flag"] = bool(h["prop_var"] >= 0.5) if h["min_eigenvalue"] > 0 else None
+    if h["min_eigenvalue"] <= 0:
+        warnings.append("Harman's screen: the pairwise correlation matrix is not positive "
+                        "definite; no flag is given.")
+    return out
+
+
+def _lindell_whitney(scores: pd.DataFrame, subst: list[str],
+                     warnings: list[str]) -> dict[str, Any] | None:
+    from analysis.stats.method_variance import marker_adjusted_correlations
+
+    if "marker" not in scores.columns or len(subst) < 2:
         warnings.append("Marker-variable adjustment skipped: the 'marker' scale is not among "
                         "the scales (or fewer than 2 substantive scales).")
-        out["marker"] = None
-    core = {s: blocks[s] for s in CORE_SCALES if s in blocks}
-    if len(core) >= 2:
-        try:
-            u = ulmc(core, data[[i for v in core.values() for i in v]].dropna(), estimator="ML")
-            out["ulmc"] = {
-                "scales": list(core),
-                "estimator": "ML (complete cases)",
-                "fit": u.fit,
-                "mean_method_share": u.mean_method_share,
-                "warnings": list(u.warnings),
-            }
-        except AllianceSurveyError as err:
-            warnings.append(f"ULMC method-factor check not computed: {err}")
-            out["ulmc"] = None
-    else:
-        out["ulmc"] = None
-    return out
+        return None
+    frame = scores[[*subst, "marker"]]
+    r = frame.apply(pd.to_numeric, errors="coerce").dropna().corr()["marker"].drop("marker")
+    try:
+        m = marker_adjusted_correlations(frame, "marker", subst)
+    except AllianceSurveyError as err:
+        warnings.append(f"Lindell-Whitney marker adjustment not applied: {err}")
+        return {"applied": False, "reason": str(err),
+                "marker_correlations": {str(k): float(v) for k, v in r.items()}}
+    return {
+        "applied": True,
+        "r_m": float(m["r_m"].iloc[0]),
+        "marker_correlations": {str(k): float(v) for k, v in r.items()},
+        "mean_abs_adjustment": float((m["r"] - m["r_adj"]).abs().mean()),
+        "n_pairs": int(len(m)),
+        "n_nonsignificant_after_adjustment": int((m["pvalue"] >= 0.05).sum()),
+        "pairs": m[["var1", "var2", "n", "r", "r_adj", "t", "pvalue"]],
+    }
+
+
+def _cfa_marker(data: pd.DataFrame, core: Mapping[str, list[str]],
+                marker_items: list[str] | None, warnings: list[str]) -> dict[str, Any] | None:
+    """The CFA marker technique on the core scales (MLR, FIML when answers are missing)."""
+    from analysis.stats.method_variance import cfa_marker
+
+    if not marker_items or len(core) < 1:
+        warnings.append("CFA marker technique skipped: the instrument's 'marker' scale or the "
+                        "core scales are not in the model.")
+        return None
+    cols = [*(i for v in core.values() for i in v), *marker_items]
+    miss = "ml" if data[cols].isna().any().any() else "listwise"
+    try:
+        res = cfa_marker(dict(core), marker_items, data[cols], estimator="MLR", missing=miss)
+    except AllianceSurveyError as err:
+        warnings.append(f"CFA marker technique not estimable: {err}")
+        return {"estimable": False, "reason": str(err), "scales": list(core)}
+    if not res.proper:
+        reason = "; ".join(res.problems)
+        warnings.append(f"CFA marker technique not estimable (improper solution): {reason}")
+        return {"estimable": False, "reason": f"Improper solution: {reason}",
+                "scales": list(core), "models": res.models[["model", "converged", "proper",
+                                                             "problems"]]}
+    return {
+        "estimable": True,
+        "scales": list(core),
+        "marker_items": list(marker_items),
+        "estimator": f"MLR ({'FIML' if miss == 'ml' else 'complete data'})",
+        "n": res.n,
+        "models": res.models,
+        "comparisons": res.comparisons,
+        "chosen": res.chosen,
+        "method_present": res.method_present,
+        "biased": res.biased,
+        "mean_method_share": res.mean_method_share,
+        "method_loadings": res.method_loadings,
+        "reference": "Williams, Hartman & Cavazotte (2010)",
+    }
+
+
+def _ulmc(data: pd.DataFrame, core: Mapping[str, list[str]],
+          warnings: list[str]) -> dict[str, Any]:
+    from analysis.stats.method_variance import ulmc
+
+    cols = [i for v in core.values() for i in v]
+    try:
+        u = ulmc(dict(core), data[cols].dropna(), estimator="ML")
+    except AllianceSurveyError as err:
+        warnings.append(f"ULMC method-factor check not estimable: {err}")
+        return {"estimable": False, "reason": str(err), "scales": list(core)}
+    if not u.proper:
+        reason = "; ".join(u.problems)
+        warnings.append(f"ULMC method-factor check not estimable (improper solution): {reason}")
+        return {"estimable": False, "reason": f"Improper solution: {reason}",
+                "scales": list(core), "estimator": "ML (complete cases)"}
+    return {
+        "estimable": True,
+        "scales": list(core),
+        "estimator": "ML (complete cases)",
+        "fit": u.fit,
+        "mean_method_share": u.mean_method_share,
+        "warnings": list(u.warnings),
+    }
 
 
 # ---------------------------------------------------------------------------
@@ -598,6 +800,7 @@ def fit_measurement_model(
     dict
         ``estimator, missing, n_respondents, n_excluded, n_used, scales, syntax``
         (``first_order``, ``second_order``), ``fit`` (lavaan fit measures per model),
+        ``fit_reported`` (per model, :func:`reported_fit`: the measures to lead with),
         ``converged``, ``second_order_comparison``, ``second_order_loadings``,
         ``loadings`` (``{scale: [{"item", "est", "se", "std_all"}]}``),
         ``reliability`` (``{scale: {"alpha", "alpha_ci_lower", "alpha_ci_upper",
@@ -621,9 +824,7 @@ def fit_measurement_model(
     # In R: lavaan::cfa(model, df, ordered = TRUE, estimator = "WLSMV");
     #       lavaan::lavTestLRT(fit1, fit2); semTools::compRelSEM(); semTools::htmt()
     """
-    from analysis.stats.validity import htmt as htmt_fn
     from analysis.stats.validity import thresholds
-    from analysis.study.scoring import score
 
     if estimator not in ("WLSMV", "MLR", "ML"):
         raise ModelSpecificationError(
@@ -632,13 +833,69 @@ def fit_measurement_model(
         raise DataError("df= must be a pandas DataFrame.")
     inst = _instrument(instrument)
     blocks = _select_scales(inst, scales)
+    warnings: list[str] = []
+    data, scores, exclude, missing = _prepare_items(df, inst, blocks, scored, invariance_groups,
+                                                    estimator, warnings)
+    items = [i for v in blocks.values() for i in v]
+    cache = None
+    if estimator == "WLSMV":
+        # the polychoric statistics and Gamma depend on the data only, not on the model;
+        # computed once per data set (and group) and shared by all fits below
+        from analysis.blas import usable_cores
+        from analysis.sem.ordinal import OrdinalStatsCache
+
+        cache = OrdinalStatsCache(gamma_threads=usable_cores())  # Gamma: all cores
+    orders = _fit_orders(inst, data, blocks, items, estimator, missing, cache,
+                         compare_second_order, warnings)
+    res1 = orders.pop("_first")
+    params = res1.params
+    loadings = params[params["op"] == "=~"]
+    rel, fl, definition, ht = _validity(res1, data, blocks, estimator, loadings, warnings)
+    invariance = _invariance_step(inst, data, blocks, invariance_groups, invariance_scales,
+                                  estimator, missing, cache, warnings)
+    method = None
+    if method_checks:
+        from analysis.blas import blas_threads
+
+        with blas_threads(1):  # small matrices: BLAS threads cost more than they gain
+            method = _method_checks(data, scores, blocks, inst, warnings)
+
+    out = {
+        "estimator": estimator,
+        "ordered": estimator == "WLSMV",
+        "missing": missing,
+        "n_respondents": int(len(df)),
+        "n_excluded": int(exclude.sum()),
+        "n_used": int(len(data)),
+        "scales": list(blocks),
+        **orders,
+        "loadings": {s: loadings[loadings["lhs"] == s][["rhs", "est", "se", "std_all"]]
+                     .rename(columns={"rhs": "item"}) for s in blocks},
+        "reliability": rel,
+        "reliability_definition": definition + (
+            "  alpha as psych::alpha() (pairwise, Feldt CI) on the reverse-keyed items; HTMT as "
+            "semTools::htmt() (HTMT2) with pairwise correlations; Fornell-Larcker: sqrt(AVE) "
+            "on the diagonal, model-implied factor correlations off it."),
+        "htmt": {f: ht.loc[f].to_dict() for f in ht.index},
+        "fornell_larcker": {f: fl.loc[f].to_dict() for f in fl.index},
+        "thresholds": thresholds(),
+        "invariance": invariance,
+        "method_variance": method,
+        "warnings": warnings,
+    }
+    return _clean(out)
+
+
+def _prepare_items(df, inst, blocks, scored, invariance_groups, estimator, warnings):
+    """Step 1: exclusions, reverse keys, the item frame; the missing-data method."""
+    from analysis.study.scoring import score
+
     absent_scales = {s: [i for i in its if i not in df.columns] for s, its in blocks.items()}
     absent_scales = {s: v for s, v in absent_scales.items() if v}
     if absent_scales:
         desc = "; ".join(f"{s} ({', '.join(v)})" for s, v in absent_scales.items())
         raise DataError(f"The data lack item(s) of the scale(s) in the measurement model: "
                         f"{desc}. Pass scales= to fit a subset.")
-    warnings: list[str] = []
     if scored is None:
         scored = score(df, inst)
     if len(scored) != len(df):
@@ -648,7 +905,7 @@ def fit_measurement_model(
     recoded = _recode(df.reset_index(drop=True), inst, blocks)[~exclude].reset_index(drop=True)
     scores = scored.reset_index(drop=True)[~exclude].reset_index(drop=True)
     items = [i for v in blocks.values() for i in v]
-    data = recoded[[c for c in ("firm_role", "language", *invariance_groups)
+    data = recoded[[c for c in ("firm_role", "language", "alliance_id", *invariance_groups)
                     if c in recoded.columns and c not in items]].copy()
     data = data.loc[:, ~data.columns.duplicated()]
     data[items] = recoded[items].astype(float)
@@ -666,23 +923,20 @@ def fit_measurement_model(
     if has_missing:
         warnings.append(f"Items have missing values: missing='{missing}' "
                         f"({'pairwise polychoric statistics' if missing == 'pairwise' else 'FIML'}).")
+    return data, scores, exclude, missing
 
-    # WLSMV: the polychoric statistics and Gamma depend on the data only, not on the
-    # model; computed once per data set (and group) and shared by all fits below.
-    cache = None
-    if estimator == "WLSMV":
-        from analysis.blas import usable_cores
-        from analysis.sem.ordinal import OrdinalStatsCache
 
-        cache = OrdinalStatsCache(gamma_threads=usable_cores())  # Gamma: all cores
+def _fit_orders(inst, data, blocks, items, estimator, missing, cache, compare_second_order,
+                warnings) -> dict[str, Any]:
+    """Step 2-3: the first-order CFA and the second-order alternative, compared."""
     syntax1 = measurement_syntax(inst, scales=list(blocks))
     res1 = _fit(syntax1, data, estimator, items, missing, cache)
     fit = {"first_order": _fit_summary(res1)}
     converged = {"first_order": bool(res1.converged)}
     warnings.extend(f"First-order CFA: {w}" for w in res1.warnings)
+    warnings.extend(_fit_warnings("First-order CFA", fit["first_order"]))
     if estimator == "WLSMV":
         warnings.append("AIC/BIC are undefined for WLSMV and reported as null.")
-
     syntaxes = {"first_order": syntax1, "second_order": None}
     comparison = None
     second_loadings = None
@@ -706,11 +960,17 @@ def fit_measurement_model(
             so = p2[(p2["op"] == "=~") & (p2["lhs"] == HIGHER_ORDER)]
             second_loadings = so[["rhs", "est", "se", "std_all"]].rename(
                 columns={"rhs": "factor"})
-            if comparison is not None:
-                comparison["omega_higher_order"] = _omega_higher(res2, data, blocks, estimator)
+            comparison["omega_higher_order"] = _omega_higher(res2, data, blocks, estimator)
+    return {"_first": res1, "syntax": syntaxes, "fit": fit,
+            "fit_reported": {k: reported_fit(v) for k, v in fit.items()},
+            "converged": converged, "second_order_comparison": comparison,
+            "second_order_loadings": second_loadings}
 
-    params = res1.params
-    loadings = params[params["op"] == "=~"]
+
+def _validity(res1, data, blocks, estimator, loadings, warnings):
+    """Step 4: reliability, HTMT, Fornell-Larcker, each against its threshold."""
+    from analysis.stats.validity import htmt as htmt_fn
+
     rel, fl, definition = _reliability(res1, data, blocks, estimator)
     ht = htmt_fn(data, blocks, missing="pairwise")
     _flags(rel, ht, fl, loadings)
@@ -718,7 +978,12 @@ def fit_measurement_model(
     if failing:
         warnings.append(f"Scale(s) failing a reliability/validity threshold: "
                         f"{', '.join(failing)} (see reliability[scale]['fails']).")
+    return rel, fl, definition, ht
 
+
+def _invariance_step(inst, data, blocks, invariance_groups, invariance_scales, estimator,
+                     missing, cache, warnings) -> dict[str, Any]:
+    """Step 5: measurement invariance by each grouping column."""
     invariance: dict[str, Any] = {}
     inv_blocks = [s for s in invariance_scales if s in blocks]
     if invariance_groups and len(inv_blocks) >= 1:
@@ -730,39 +995,56 @@ def fit_measurement_model(
             if r is not None:
                 r["scales"] = inv_blocks
             invariance[g] = r
+    return invariance
 
-    method = None
-    if method_checks:
-        from analysis.blas import blas_threads
 
-        with blas_threads(1):  # small matrices: BLAS threads cost more than they gain
-            method = _method_checks(data, scores, blocks, inst, warnings)
+#: Fewer observations per free parameter than this makes the estimates and the fit
+#: statistics unstable (Bentler & Chou 1987 recommend at least 5).
+MIN_N_PER_PARAMETER = 5.0
 
-    out = {
-        "estimator": estimator,
-        "ordered": estimator == "WLSMV",
-        "missing": missing,
-        "n_respondents": int(len(df)),
-        "n_excluded": int(exclude.sum()),
-        "n_used": int(len(data)),
-        "scales": list(blocks),
-        "syntax": syntaxes,
-        "fit": fit,
-        "converged": converged,
-        "second_order_comparison": comparison,
-        "second_order_loadings": second_loadings,
-        "loadings": {s: loadings[loadings["lhs"] == s][["rhs", "est", "se", "std_all"]]
-                     .rename(columns={"rhs": "item"}) for s in blocks},
-        "reliability": rel,
-        "reliability_definition": definition + (
-            "  alpha as psych::alpha() (pairwise, Feldt CI) on the reverse-keyed items; HTMT as "
-            "semTools::htmt() (HTMT2) with pairwise correlations; Fornell-Larcker: sqrt(AVE) "
-            "on the diagonal, model-implied factor correlations off it."),
-        "htmt": {f: ht.loc[f].to_dict() for f in ht.index},
-        "fornell_larcker": {f: fl.loc[f].to_dict() for f in fl.index},
-        "thresholds": thresholds(),
-        "invariance": invariance,
-        "method_variance": method,
-        "warnings": warnings,
-    }
-    return _clean(out)
+
+def reported_fit(fit: Mapping[str, float]) -> dict[str, Any]:
+    """The fit measures to lead with: scaled/robust ones for robust estimators.
+
+    Returns ``kind`` ("scaled/robust" or "unscaled"), ``chisq, df, pvalue, cfi, tli,
+    rmsea, rmsea_ci_lower, rmsea_ci_upper, srmr`` of that kind, ``n_per_parameter``
+    (``ntotal / npar``) and ``small_n`` (fewer than :data:`MIN_N_PER_PARAMETER`).  The
+    unscaled values stay in the full fit dict as the secondary, labelled ones.
+    """
+    robust = "chisq_scaled" in fit and np.isfinite(fit.get("chisq_scaled", np.nan))
+
+    def get(*keys: str) -> float:
+        for k in keys:
+            v = fit.get(k)
+            if v is not None and np.isfinite(v):
+                return float(v)
+        return float("nan")
+
+    if robust:
+        out = {"kind": "scaled/robust",
+               "chisq": get("chisq_scaled"), "df": get("df_scaled", "df"),
+               "pvalue": get("pvalue_scaled"), "cfi": get("cfi_robust", "cfi_scaled"),
+               "tli": get("tli_robust", "tli_scaled"),
+               "rmsea": get("rmsea_robust", "rmsea_scaled"),
+               "rmsea_ci_lower": get("rmsea_ci_lower_robust"),
+               "rmsea_ci_upper": get("rmsea_ci_upper_robust"), "srmr": get("srmr")}
+    else:
+        out = {"kind": "unscaled", "chisq": get("chisq"), "df": get("df"),
+               "pvalue": get("pvalue"), "cfi": get("cfi"), "tli": get("tli"),
+               "rmsea": get("rmsea"), "rmsea_ci_lower": get("rmsea_ci_lower"),
+               "rmsea_ci_upper": get("rmsea_ci_upper"), "srmr": get("srmr")}
+    npar, n = get("npar"), get("ntotal")
+    ratio = n / npar if np.isfinite(npar) and npar > 0 else float("nan")
+    out["n_per_parameter"] = ratio
+    out["small_n"] = bool(np.isfinite(ratio) and ratio < MIN_N_PER_PARAMETER)
+    return out
+
+
+def _fit_warnings(what: str, fit: Mapping[str, float]) -> list[str]:
+    rep = reported_fit(fit)
+    if rep["small_n"]:
+        return [f"{what}: {fit.get('ntotal', float('nan')):.0f} respondents for "
+                f"{fit.get('npar', float('nan')):.0f} free parameters "
+                f"({rep['n_per_parameter']:.2f} per parameter, fewer than "
+                f"{MIN_N_PER_PARAMETER:g}): estimates and fit statistics are unstable."]
+    return []

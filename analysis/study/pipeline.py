@@ -26,11 +26,18 @@ ALPHA_THRESHOLD = 0.70
 
 TOP_KEYS = ("n", "n_raw", "exclusions", "missing", "descriptives", "reliability",
             "correlations", "measurement", "structural", "hypotheses", "multiple_testing",
+            "decision",
             "mediation", "moderation", "quadratic", "response_surface", "multigroup",
-            "dyadic", "provenance", "warnings")
-HYPOTHESIS_KEYS = ("id", "statement", "expected_sign", "verdict", "estimate", "se",
-                   "ci_lower", "ci_upper", "pvalue", "pvalue_holm", "method", "test", "n",
+            "dyadic", "sample_profile", "nonresponse_bias", "provenance", "warnings")
+HYPOTHESIS_KEYS = ("id", "statement", "expected_sign", "verdict", "model", "estimate", "se",
+                   "ci_lower", "ci_upper", "alternative", "pvalue", "pvalue_adjusted", "sesoi",
+                   "pvalue_equivalence", "power_sesoi", "method", "test", "n",
                    "exploratory", "note", "latent_interaction")
+
+#: Seed of every random step (the bootstrap) when none is given, so that two runs on
+#: the same data give the same numbers and the same report bytes; it is written into
+#: the provenance like a seed the analyst chose.
+DEFAULT_SEED = 2026
 
 
 def data_sha256(data: pd.DataFrame) -> str:
@@ -107,9 +114,9 @@ def analyze_study(
     instrument: Any = None,
     estimator: str = "WLSMV",
     bootstrap: int = 1000,
-    seed: int | None = 2026,
+    seed: int | None = DEFAULT_SEED,
     hypotheses: Any = None,
-    alpha: float = 0.05,
+    alpha: float | None = None,
     progress: Callable[[str], None] | None = None,
     n_jobs: int | None = None,
     measurement: bool = True,
@@ -130,11 +137,13 @@ def analyze_study(
     bootstrap : int
         Bootstrap draws of the mediation test.
     seed : int, optional
-        Bootstrap seed (stored in the provenance).
+        Bootstrap seed (stored in the provenance); ``None`` means :data:`DEFAULT_SEED`,
+        so that the analysis is reproducible by default.
     hypotheses : HypothesisSet or path, optional
         Default ``analysis/study/hypotheses.yaml``.
-    alpha : float
-        Significance level of the verdicts.
+    alpha : float, optional
+        Overrides the declared significance level (``decision.alpha`` of the
+        hypotheses file).
     progress : callable, optional
         Called with a short message before each long step (the CLI prints to stderr).
     n_jobs : int, optional
@@ -159,6 +168,8 @@ def analyze_study(
     """
     from analysis.blas import blas_threads
 
+    if seed is None:
+        seed = DEFAULT_SEED
     with blas_threads(1):
         return _analyze_study(
             data, instrument=instrument, estimator=estimator, bootstrap=bootstrap, seed=seed,
@@ -172,9 +183,9 @@ def _analyze_study(
     instrument: Any,
     estimator: str,
     bootstrap: int,
-    seed: int | None,
+    seed: int,
     hypotheses: Any,
-    alpha: float,
+    alpha: float | None,
     progress: Callable[[str], None] | None,
     n_jobs: int | None,
     measurement: bool,
@@ -188,6 +199,7 @@ def _analyze_study(
     )
     from analysis.study.hypotheses import test_hypotheses as run_tests
     from analysis.study.measurement import fit_measurement_model
+    from analysis.study.sample import early_late_bias, sample_profile
     from analysis.study.scoring import score
 
     if estimator not in ("MLR", "WLSMV", "ML"):
@@ -278,12 +290,18 @@ def _analyze_study(
         "structural": detail_sections["structural"],
         "hypotheses": rows,
         "multiple_testing": table.attrs.get("multiple_testing", ""),
+        "decision": table.attrs.get("decision", {}),
         "mediation": detail_sections["mediation"],
         "moderation": detail_sections["moderation"],
         "quadratic": detail_sections["quadratic"],
         "response_surface": detail_sections["response_surface"],
         "multigroup": detail_sections["multigroup"],
         "dyadic": dyadic,
+        "sample_profile": _section(sample_profile, "Sample profile (analysis.study.sample)",
+                                   warns, raw_retained, instrument),
+        "nonresponse_bias": _section(early_late_bias, "Non-response bias (analysis.study.sample)",
+                                     warns, raw_retained.reset_index(drop=True),
+                                     d.reset_index(drop=True), scales),
         "provenance": {
             "versions": prov["versions"],
             "instrument": prov["instrument"],
@@ -292,7 +310,7 @@ def _analyze_study(
             "seed": prov["seed"],
             "bootstrap": int(bootstrap),
             "estimator": {"measurement": estimator, "path_model": path_estimator},
-            "alpha": float(alpha),
+            "alpha": float(table.attrs.get("alpha", hs.decision.alpha)),
             "path_model": details.get("syntax"),
         },
         "warnings": warns,
@@ -416,11 +434,11 @@ def verdict_table(result: dict[str, Any]) -> str:
     lines = [f"N = {result['n']} analysed of {result['n_raw']} "
              f"({result['exclusions'].get('total', 0)} excluded)", "",
              f"{'id':<5}{'sign':>11}{'estimate':>9}{'ci_lower':>9}{'ci_upper':>9}"
-             f"{'p':>9}{'p_holm':>9}  verdict"]
+             f"{'p':>9}{'p_adj':>9}  verdict"]
     for h in result["hypotheses"]:
         lines.append(f"{h['id']:<5}{h['expected_sign']:>11}{num(h['estimate'], 9)}"
                      f"{num(h['ci_lower'], 9)}{num(h['ci_upper'], 9)}{pval(h['pvalue'])}"
-                     f"{pval(h['pvalue_holm'])}  {h['verdict']}")
+                     f"{pval(h['pvalue_adjusted'])}  {h['verdict']}")
     latent = [(h["id"], h["latent_interaction"]) for h in result["hypotheses"]
               if isinstance(h.get("latent_interaction"), dict)]
     if latent:

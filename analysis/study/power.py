@@ -5,6 +5,11 @@ population model (:func:`analysis.study.simulate.simulate_study`, ``analysis/stu
 scored (:func:`analysis.study.scoring.score`) and tested with the hypothesis runner
 (:func:`analysis.study.hypotheses.test_hypotheses`, the same methods as the real analysis:
 composite path model, bootstrap mediation, HC3 moderation, Lind-Mehlum quadratic test).
+In power runs the indirect effect (H4) gets the Monte Carlo confidence interval
+of Preacher & Selig (2012) instead of a bootstrap per replication, and every replication
+runs the runner's tests on numpy scores with the path model compiled once per process
+(:func:`fast_replication`; estimates and p-values equal the runner's); the output
+declares it (``mediation_method``).  ``mediation_ci="bootstrap"`` runs the full runner.
 The power of a hypothesis is the share of replications in which its verdict is
 "supported" (significant at ``alpha`` with the expected sign); its Monte Carlo standard
 error is ``sqrt(p (1 - p) / R)``.  Exploratory hypotheses have no power (no directional
@@ -34,10 +39,15 @@ import numpy as np
 import pandas as pd
 
 from analysis.blas import blas_threads
-from analysis.errors import AllianceSurveyError, ModelSpecificationError
+from analysis.errors import (
+    AllianceSurveyError,
+    DataError,
+    EstimationError,
+    ModelSpecificationError,
+)
 
 __all__ = ["PowerPayload", "PowerResult", "mc_se", "plot_power", "power_analysis",
-           "run_replications"]
+           "run_replications", "wald_power"]
 
 
 def mc_se(p: float | np.ndarray, reps: int | np.ndarray) -> float | np.ndarray:
@@ -47,6 +57,34 @@ def mc_se(p: float | np.ndarray, reps: int | np.ndarray) -> float | np.ndarray:
     with np.errstate(all="ignore"):
         out = np.where(r > 0, np.sqrt(p * (1.0 - p) / r), np.nan)
     return float(out) if out.ndim == 0 else out
+
+
+def wald_power(effect: float, se: float, alpha: float = 0.05, sides: int = 1) -> float:
+    """Power of a Wald test to detect ``effect`` when its estimate has standard error ``se``.
+
+    The sensitivity of a study at its observed size: the probability that a test at
+    ``alpha`` rejects when the true effect is ``effect`` (e.g. the smallest effect size
+    of interest), with the standard error the study achieved.  It is not the "observed
+    power" of the estimate (a transformation of its p-value, which says nothing new).
+
+    ``sides=1``: ``Phi(|effect| / se - z_{1 - alpha})``; ``sides=2``:
+    ``Phi(|effect| / se - z_{1 - alpha/2}) + Phi(-|effect| / se - z_{1 - alpha/2})``.
+
+    # In R: pwr::pwr.norm.test(d = effect / se, n = 1, sig.level = alpha,
+    #                          alternative = "greater")$power
+    """
+    from scipy import stats
+
+    if sides not in (1, 2):
+        raise ModelSpecificationError(f"sides= must be 1 or 2 (got {sides!r}).")
+    if not (np.isfinite(effect) and np.isfinite(se) and se > 0 and 0 < alpha < 1):
+        return float("nan")
+    lam = abs(float(effect)) / float(se)
+    q = float(stats.norm.ppf(1 - alpha / sides))
+    out = stats.norm.cdf(lam - q)
+    if sides == 2:
+        out += stats.norm.cdf(-lam - q)
+    return float(out)
 
 
 @dataclass(frozen=True)
@@ -63,6 +101,7 @@ class PowerPayload:
     estimator: str
     careless: float
     missing: float
+    mediation_ci: str = "monte_carlo"
 
 
 @lru_cache(maxsize=4)
@@ -83,6 +122,8 @@ def run_replications(payload: PowerPayload, task_ids: Sequence[int]) -> list[tup
     from analysis.study.simulate import simulate_study
 
     population, instrument = _context(payload.population_path)
+    study = _study(payload.population_path, payload.hypotheses) \
+        if payload.mediation_ci == "monte_carlo" else None
     out = []
     with blas_threads(1), warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -95,16 +136,23 @@ def run_replications(payload: PowerPayload, task_ids: Sequence[int]) -> list[tup
                 data = simulate_study(n, seed=sim_seed, careless=payload.careless,
                                       missing=payload.missing, instrument=instrument,
                                       population=population)
-                scored = score(data, instrument)
-                res = test_hypotheses(data, scored, hypotheses=payload.hypotheses,
-                                      estimator=payload.estimator, bootstrap=payload.n_boot,
-                                      seed=boot_seed, alpha=payload.alpha,
-                                      instrument=instrument,
-                                      # power needs verdicts only; the latent alternative
-                                      # of a regression-moderation verdict is not one
-                                      latent_alternative=False)
-                rows = tuple((str(r.id), str(r.verdict), float(r.estimate), float(r.pvalue))
-                             for r in res.itertuples())
+                if study is not None:
+                    rows = fast_replication(data, study, alpha=payload.alpha,
+                                            estimator=payload.estimator,
+                                            rng=np.random.default_rng(boot_seed),
+                                            n_boot=payload.n_boot, seed=boot_seed)
+                else:
+                    scored = score(data, instrument)
+                    res = test_hypotheses(data, scored, hypotheses=payload.hypotheses,
+                                          estimator=payload.estimator,
+                                          bootstrap=payload.n_boot, seed=boot_seed,
+                                          alpha=payload.alpha, instrument=instrument,
+                                          # power needs verdicts only; the latent
+                                          # alternative of a regression-moderation
+                                          # verdict is not one
+                                          latent_alternative=False)
+                    rows = tuple((str(r.id), str(r.verdict), float(r.estimate),
+                                  float(r.pvalue)) for r in res.itertuples())
                 out.append((int(t), n, rep, rows, None))
             except AllianceSurveyError as exc:  # a failed replication counts as failed
                 out.append((int(t), n, rep, None, f"{type(exc).__name__}: {exc}"))
@@ -122,7 +170,7 @@ class PowerResult:
         n_reps, n_failed`` (``ci`` = power +- 1.96 MC SE, clipped to [0, 1]).
     replications : DataFrame
         ``n, rep, hypothesis, verdict, estimate, pvalue`` of every successful replication.
-    seed, reps, alpha, n_boot, estimator : settings of the run
+    seed, reps, alpha, n_boot, estimator, mediation_ci : settings of the run
     seconds : float
         Wall-clock time of the run.
     executor : str
@@ -141,6 +189,15 @@ class PowerResult:
     seconds: float
     executor: str
     errors: tuple[str, ...] = field(default=(), repr=False)
+    mediation_ci: str = "monte_carlo"
+
+    @property
+    def mediation_method(self) -> str:
+        """How the indirect effects were tested, as the output declares it."""
+        if self.mediation_ci == "monte_carlo":
+            return (f"Monte Carlo CI (Preacher & Selig 2012), {MC_DRAWS} draws of a*b per "
+                    "replication")
+        return f"percentile bootstrap CI, {self.n_boot} draws per replication"
 
     def wide(self) -> pd.DataFrame:
         """Power as a hypothesis x n table."""
@@ -151,6 +208,7 @@ class PowerResult:
         return {
             "seed": self.seed, "reps": self.reps, "alpha": self.alpha, "n_boot": self.n_boot,
             "estimator": self.estimator, "seconds": self.seconds, "executor": self.executor,
+            "mediation_ci": self.mediation_ci, "mediation_method": self.mediation_method,
             "n_failed": int(self.table.groupby("n")["n_failed"].first().sum())
             if len(self.table) else 0,
             "power": json.loads(self.table.to_json(orient="records")),
@@ -171,6 +229,7 @@ def power_analysis(
     hypotheses: Any = None,
     population_path: str | Path | None = None,
     progress: bool | None = None,
+    mediation_ci: str = "monte_carlo",
 ) -> PowerResult:
     """Monte Carlo power of every confirmatory hypothesis at each sample size.
 
@@ -186,7 +245,8 @@ def power_analysis(
     executor : analysis.distributed.Executor, optional
         Serial, local processes (default: all cores) or a Dask cluster.
     n_boot : int
-        Bootstrap draws of the mediation test per replication.
+        Bootstrap draws of the mediation test per replication (``mediation_ci="bootstrap"``
+        only).
     alpha : float
         Significance level of the verdicts.
     estimator : {"ML", "MLR"}
@@ -200,6 +260,13 @@ def power_analysis(
         Population model; default ``analysis/study/population.yaml``.
     progress : bool, optional
         tqdm progress bar over replications; default when stderr is a terminal.
+    mediation_ci : {"monte_carlo", "bootstrap"}
+        ``"monte_carlo"`` (default): every replication runs the runner's tests on
+        numpy scores with the path model compiled once per process, and the indirect
+        effect gets the Monte Carlo interval of Preacher & Selig (2012) (``MC_DRAWS``
+        draws of ``a* b*``); every other estimate and p-value is the runner's.
+        ``"bootstrap"``: the full runner with a percentile bootstrap of ``n_boot``
+        draws per replication (about 50 times slower).
 
     Returns
     -------
@@ -222,6 +289,9 @@ def power_analysis(
         raise ModelSpecificationError(f"ns= lists a sample size twice: {list(ns)}.")
     if int(reps) < 1:
         raise ModelSpecificationError("reps= must be at least 1.")
+    if mediation_ci not in ("monte_carlo", "bootstrap"):
+        raise ModelSpecificationError(
+            f"mediation_ci={mediation_ci!r} is not known; use 'monte_carlo' or 'bootstrap'.")
     hs = hypotheses if isinstance(hypotheses, HypothesisSet) else load_hypotheses(hypotheses)
     confirmatory = tuple(h for h in hs.hypotheses if not h.exploratory)
     if not confirmatory:
@@ -231,7 +301,7 @@ def power_analysis(
         ns=ns, reps=int(reps), entropy=int(np.random.SeedSequence(seed).entropy),
         hypotheses=hs, population_path=None if population_path is None else str(population_path),
         n_boot=int(n_boot), alpha=float(alpha), estimator=estimator, careless=float(careless),
-        missing=float(missing),
+        missing=float(missing), mediation_ci=mediation_ci,
     )
     own = executor is None
     ex = ProcessExecutor() if own else executor
@@ -273,7 +343,7 @@ def power_analysis(
     return PowerResult(
         table=pd.DataFrame(table), replications=reps_df, seed=int(seed), reps=int(reps),
         alpha=float(alpha), n_boot=int(n_boot), estimator=estimator, seconds=seconds,
-        executor=ex.describe(), errors=tuple(errors),
+        executor=ex.describe(), errors=tuple(errors), mediation_ci=mediation_ci,
     )
 
 
@@ -309,3 +379,407 @@ def plot_power(result: PowerResult, path: str | Path, target: float = 0.80) -> P
     finally:
         plt.close(fig)
     return path
+
+
+# --------------------------------------------------------------------------------------
+# the fast replication: the runner's tests on one simulated study, without the overhead
+# --------------------------------------------------------------------------------------
+#: Methods the fast replication computes itself; other methods of a declaration go
+#: through the full hypothesis runner in the same replication.
+FAST_METHODS = ("sem_path", "mediation_bootstrap", "moderation", "quadratic")
+#: Monte Carlo draws of the indirect effect's confidence interval in a power run.
+MC_DRAWS = 20_000
+#: Size and seed of the anchor sample whose estimates start every path-model fit.
+ANCHOR_N, ANCHOR_SEED = 2000, 20260101
+
+
+class _Study:
+    """What the fast replication needs of the instrument and the declaration, per process."""
+
+    def __init__(self, instrument: Any, hypotheses: Any) -> None:
+        from analysis.study.scoring import _item_bounds, _scales
+
+        self.instrument = instrument
+        self.hypotheses = hypotheses
+        self.scales: dict[str, tuple[np.ndarray, int]] = {}
+        items: list[str] = []
+        reverse: list[tuple[int, float]] = []
+        for sid, sc in _scales(instrument).items():
+            lo, hi = _item_bounds(sc)
+            cols = np.arange(len(items), len(items) + len(sc.items))
+            for j, it in zip(cols, sc.items, strict=True):
+                if it.reverse:
+                    reverse.append((int(j), lo + hi))
+            items.extend(it.id for it in sc.items)
+            k = int(getattr(sc, "min_valid", len(sc.items)) or len(sc.items))
+            self.scales[sid] = (cols, min(max(k, 1), len(sc.items)))
+        self.items = items
+        self.reverse = reverse
+        self.composites = {name: tuple(parts) for name, parts in hypotheses.composites.items()}
+        self.composite_items = {
+            name: np.concatenate([self.scales[p][0] for p in parts if p in self.scales])
+            for name, parts in self.composites.items()}
+        self.models: dict[tuple, Any] = {}
+        self.starts: dict[tuple, np.ndarray | None] = {}
+        self.population = None
+
+    def start(self, key: tuple, estimator: str) -> np.ndarray | None:
+        """Start values of the path model ``key``: its estimates on one fixed anchor sample.
+
+        The anchor depends on nothing but the declaration and the population, so every
+        process starts every replication from the same values (results do not depend on
+        how replications are split among workers), and a replication's fit needs a few
+        scoring steps instead of twenty from the generic start values.
+        """
+        if key in self.starts:
+            return self.starts[key]
+        from analysis.study.simulate import simulate_study
+
+        self.starts[key] = None  # while the anchor itself is fitted
+        try:
+            anchor = simulate_study(ANCHOR_N, seed=ANCHOR_SEED, careless=0.0,
+                                    instrument=self.instrument, population=self.population)
+            d, x = _scores(anchor, self)
+            _path_tests(self, d, [c for c in self.hypotheses.controls if d.has(c)],
+                        _reliabilities(self, x), estimator, anchor_for=key)
+        except (DataError, ModelSpecificationError, EstimationError, np.linalg.LinAlgError):
+            pass
+        return self.starts[key]
+
+    def compiled(self, syntax: str, corrected: tuple[str, ...], frame: pd.DataFrame,
+                 estimator: str, missing: str) -> tuple[Any, list[int]]:
+        """The path model compiled once per process (error variances patched per fit)."""
+        from analysis.sem import compile_model
+
+        key = (syntax, corrected, estimator, missing)
+        if key not in self.models:
+            model = compile_model(syntax, frame, estimator=estimator, missing=missing)
+            where = [model.ov_names.index(f"{k}__obs") for k in corrected]
+            self.models[key] = (model, where)
+        return self.models[key]
+
+
+_STUDIES: dict[tuple, _Study] = {}
+
+
+def _study(population_path: str | None, hypotheses: Any) -> _Study:
+    """The per-process :class:`_Study` of a declaration (compiled models kept across tasks)."""
+    key = (population_path, hypotheses.sha256, hypotheses.model,
+           tuple((h.id, h.method, h.test, h.controls) for h in hypotheses.hypotheses),
+           tuple(hypotheses.controls), tuple(hypotheses.composites.items()))
+    if key not in _STUDIES:
+        if len(_STUDIES) >= 4:
+            _STUDIES.clear()
+        population, instrument = _context(population_path)
+        _STUDIES[key] = _Study(instrument, hypotheses)
+        _STUDIES[key].population = population
+    return _STUDIES[key]
+
+
+def _alpha_of(block: np.ndarray) -> float:
+    """Cronbach's alpha of item columns (pairwise covariances when answers are missing)."""
+    if np.isnan(block).any():
+        cov = pd.DataFrame(block).cov().to_numpy()
+    else:
+        cov = np.cov(block, rowvar=False, ddof=1)
+    k = cov.shape[0]
+    total = float(cov.sum())
+    if k < 2 or not np.isfinite(total) or total <= 0:
+        return float("nan")
+    return float(k / (k - 1) * (1 - np.trace(cov) / total))
+
+
+def _hc3(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """OLS coefficients and their HC3 covariance (x includes the intercept column)."""
+    q, r = np.linalg.qr(x)
+    beta = np.linalg.solve(r, q.T @ y)
+    rinv = np.linalg.inv(r)
+    xtx_inv = rinv @ rinv.T
+    e = y - x @ beta
+    h = np.einsum("ij,ij->i", q, q)
+    w = (e / (1.0 - h)) ** 2
+    bread = x.T @ (x * w[:, None])
+    return beta, xtx_inv @ bread @ xtx_inv, x.shape[0] - x.shape[1]
+
+
+def _complete(d: dict[str, np.ndarray], cols: Sequence[str], what: str) -> np.ndarray:
+    """Complete rows of ``cols`` as a float array (the checks of the regression helpers)."""
+    arr = np.column_stack([d[c] for c in cols])
+    arr = arr[~np.isnan(arr).any(axis=1)]
+    if arr.shape[0] < arr.shape[1] + 3:
+        raise DataError(f"{what}: only {arr.shape[0]} complete rows for {arr.shape[1]} "
+                        "variables.")
+    if np.any(arr.std(axis=0, ddof=1) == 0):
+        raise DataError(f"{what}: a column is constant in the complete rows.")
+    return arr
+
+
+def _moderation_test(d, y, x, m, controls) -> tuple[float, float]:
+    """Interaction of mean-centred x and m, HC3 t test (as analysis.stats.regression.moderation)."""
+    from scipy.special import stdtr
+
+    a = _complete(d, [y, x, m, *controls], "moderation()")
+    xc, mc = a[:, 1] - a[:, 1].mean(), a[:, 2] - a[:, 2].mean()
+    design = np.column_stack([np.ones(len(a)), xc, mc, xc * mc, a[:, 3:]])
+    beta, v, df = _hc3(a[:, 0], design)
+    t = beta[3] / np.sqrt(v[3, 3])
+    return float(beta[3]), float(2 * stdtr(df, -abs(t)))
+
+
+def _quadratic_test(d, y, x, controls, alpha) -> tuple[float, float, str]:
+    """Squared term, Lind-Mehlum p and verdict (as analysis.stats.regression.quadratic)."""
+    from scipy.special import stdtr
+
+    a = _complete(d, [y, x, *controls], "quadratic()")
+    xv = a[:, 1]
+    design = np.column_stack([np.ones(len(a)), xv, xv ** 2, a[:, 2:]])
+    beta, v, df = _hc3(a[:, 0], design)
+    b1, b2 = beta[1], beta[2]
+
+    def slope_t(at: float) -> float:
+        est = b1 + 2 * b2 * at
+        var = v[1, 1] + 4 * at * v[1, 2] + 4 * at * at * v[2, 2]
+        return est / np.sqrt(max(var, 0.0)) if var > 0 else np.nan
+
+    x_min, x_max = float(xv.min()), float(xv.max())
+    t_min, t_max = slope_t(x_min), slope_t(x_max)
+    inverted = b2 < 0
+    lm_t = min(t_min, -t_max) if inverted else min(-t_min, t_max)
+    lm_p = float(stdtr(df, -lm_t))
+    tp = -b1 / (2 * b2) if b2 != 0 else np.nan
+    inside = bool(x_min <= tp <= x_max) if np.isfinite(tp) else False
+    if inverted and inside and lm_p < alpha:
+        verdict = "supported"
+    elif not inverted and inside and lm_p < alpha:
+        verdict = "opposite sign"
+    else:
+        verdict = "not supported"
+    return float(b2), lm_p, verdict
+
+
+def _ml_slopes(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Slopes of y on x (with intercept) and their ML standard errors (divisor n, as the
+    SEM engine's saturated path model with fixed.x covariates)."""
+    xc = x - x.mean(axis=0)
+    yc = y - y.mean()
+    beta, *_ = np.linalg.lstsq(xc, yc, rcond=None)
+    e = yc - xc @ beta
+    sigma2 = float(e @ e) / len(y)
+    return beta, np.sqrt(sigma2 * np.diag(np.linalg.inv(xc.T @ xc)))
+
+
+def _mediation_mc(d, x, m, y, controls, level, rng) -> tuple[float, float, float, float]:
+    """Indirect effect a*b with the delta-method p and a Monte Carlo CI.
+
+    The a and b paths come from the same saturated path model as
+    :func:`analysis.stats.regression.mediation_bootstrap` (ML, listwise); the
+    interval is the Monte Carlo one of Preacher & Selig (2012): percentiles of
+    ``a* b*`` with ``a* ~ N(a, se_a^2)`` and ``b* ~ N(b, se_b^2)`` drawn independently
+    (the two estimates are asymptotically independent in this model).
+
+    # In R: semTools::monteCarloCI(fit, nRep = 20000)
+    """
+    from scipy.special import ndtr
+
+    arr = _complete(d, [x, m, y, *controls], "mediation_bootstrap()")
+    ctr = arr[:, 3:]
+    (a, *_), (se_a, *_) = _ml_slopes(arr[:, 1], np.column_stack([arr[:, 0], ctr]))
+    (b, *_), (se_b, *_) = _ml_slopes(arr[:, 2], np.column_stack([arr[:, 1], arr[:, 0], ctr]))
+    ab = a * b
+    se_ab = float(np.sqrt(a * a * se_b * se_b + b * b * se_a * se_a))
+    p = float(2 * ndtr(-abs(ab / se_ab))) if se_ab > 0 else float("nan")
+    z = rng.standard_normal((2, MC_DRAWS))
+    draws = (a + se_a * z[0]) * (b + se_b * z[1])
+    lo, hi = np.quantile(draws, [(1 - level) / 2, (1 + level) / 2])
+    return float(ab), p, float(lo), float(hi)
+
+
+def _path_tests(study: _Study, d: _Columns, base: list[str], rel: dict[str, float],
+                estimator: str, anchor_for: tuple | None = None,
+                ) -> dict[tuple[str, str], tuple[float, float]]:
+    """Fit the declared path model (attenuation-corrected, as the runner does) and return
+    ``{(lhs, rhs): (estimate, p)}`` of its regression paths."""
+    from dataclasses import replace
+
+    from scipy.special import ndtr
+
+    from analysis.sem.api import _check_pd, get_backend
+    from analysis.sem.model import THETA
+    from analysis.sem.samplestats import sample_stats
+    from analysis.study.hypotheses import _error_variances, _path_model
+
+    hs = study.hypotheses
+    variables = sorted({v for pair in hs.model_paths() for v in pair} | set(base))
+    missing_vars = [v for v in variables if not d.has(v)]
+    if missing_vars:
+        raise DataError(f"Path model: variable(s) not in the data: {', '.join(missing_vars)}.")
+    sub = pd.DataFrame({v: d[v] for v in variables})
+    syntax = _path_model(hs, base, sub)
+    ev = _error_variances(sub, rel)
+    if "jd_sum" in ev:
+        ev["jd_sum"] = float(sum((1 - rel[k]) * float(np.nanvar(d[k], ddof=1))
+                                 for k in ("dep_own", "dep_partner")))
+    corrected = {k: v for k, v in ev.items() if k not in base and np.isfinite(v)}
+    sub = sub.rename(columns={k: f"{k}__obs" for k in corrected})
+    # the error variances change from sample to sample: compile with a placeholder and
+    # write each sample's values into the fixed part of Theta
+    syntax += "".join(f"{k} =~ 1*{k}__obs\n{k}__obs ~~ 1*{k}__obs\n" for k in corrected)
+    est = "MLR" if estimator == "WLSMV" else estimator
+    miss = "ml" if sub.isna().to_numpy().any() else "listwise"
+    key = (syntax, tuple(corrected), est, miss)
+    model, where = study.compiled(syntax, tuple(corrected), sub, est, miss)
+    start = None if anchor_for is not None else study.start(key, est)
+    specs = []
+    for spec in model._specs:
+        b = list(spec.base)
+        b[THETA] = b[THETA].copy()
+        for i, v in zip(where, corrected.values(), strict=True):
+            b[THETA][i, i] = v
+        specs.append(replace(spec, base=tuple(b)))
+    model = replace(model, _specs=tuple(specs))
+    st, _w = sample_stats(model, sub, miss)
+    if miss == "listwise":
+        _check_pd(st, model)
+    bound = model.bind(st)
+    state = get_backend(est, miss)(bound, st, model.options, start=start)
+    if anchor_for is not None:
+        if key == anchor_for and state.converged:
+            study.starts[key] = np.array(state.x, dtype=float)
+        return {}
+    if not state.converged or state.vcov is None:
+        raise EstimationError("the path model did not converge.")
+    pt = model.partable
+    out = {}
+    for lhs, op, rhs, xid in zip(pt["lhs"], pt["op"], pt["rhs"], pt["xid"], strict=True):
+        if op == "~" and xid >= 0:
+            e = float(state.x[xid])
+            se = float(np.sqrt(state.vcov[xid, xid]))
+            out[(lhs, rhs)] = (e, float(2 * ndtr(-abs(e / se))))
+    return out
+
+
+class _Columns(dict):
+    """Scores of the retained respondents; other variables come from the raw data on
+    first use (as the runner's scored frame carries every raw column)."""
+
+    def __init__(self, scores: dict[str, np.ndarray], data: pd.DataFrame, keep: np.ndarray):
+        super().__init__(scores)
+        self.data, self.keep = data, keep
+
+    def has(self, name: str) -> bool:
+        return name in self or (name in self.data.columns and name != "comment")
+
+    def __missing__(self, name: str) -> np.ndarray:
+        if not self.has(name):
+            raise DataError(f"column {name!r} is not in the scored data.")
+        col = pd.to_numeric(self.data[name], errors="coerce").to_numpy(dtype=float)[self.keep]
+        self[name] = col
+        return col
+
+
+def _ctrl(h: Any, base: Sequence[str], d: _Columns, exclude: Sequence[str]) -> list[str]:
+    """Controls of a test (the runner's rule: declared ones, minus the test's variables)."""
+    names = [c for c in [*base, *h.controls] if c not in exclude]
+    return [c for c in dict.fromkeys(names) if d.has(c)]
+
+
+def _scores(data: pd.DataFrame, study: _Study) -> tuple[_Columns, np.ndarray]:
+    """Scores of the respondents retained by scoring's quality flags (the runner's
+    ``prepare_scores``) and their reverse-keyed item answers."""
+    from analysis.study.quality import quality_flags
+
+    keep = ~quality_flags(data, study.instrument)["exclude"].to_numpy(dtype=bool)
+    x = np.array(data[study.items].to_numpy(dtype=float), copy=True)
+    for j, total in study.reverse:
+        x[:, j] = total - x[:, j]
+    x = x[keep]
+    cols: dict[str, np.ndarray] = {}
+    with np.errstate(all="ignore"):
+        for sid, (idx, k) in study.scales.items():
+            block = x[:, idx]
+            valid = ~np.isnan(block)
+            count = valid.sum(axis=1)
+            mean = np.where(valid, block, 0.0).sum(axis=1) / count
+            cols[sid] = np.where(count >= k, mean, np.nan)
+    if "dep_own" in cols and "dep_partner" in cols:
+        cols["jd_sum"] = cols["dep_own"] + cols["dep_partner"]
+        cols["asym_signed"] = cols["dep_own"] - cols["dep_partner"]
+        cols["asym_abs"] = np.abs(cols["asym_signed"])
+    for name, parts in study.composites.items():
+        cols[name] = np.mean(np.column_stack([cols[p] for p in parts]), axis=1)
+    d = _Columns(cols, data, keep)
+    if int(keep.sum()) < 30:
+        raise DataError(f"Only {int(keep.sum())} respondents remain after exclusions; at least "
+                        "30 are needed to test the hypotheses.")
+    return d, x
+
+
+def _reliabilities(study: _Study, x: np.ndarray) -> dict[str, float]:
+    """Cronbach's alpha of every scale and composite (the runner's composite_reliabilities)."""
+    rel = {sid: _alpha_of(x[:, idx]) for sid, (idx, _k) in study.scales.items()}
+    rel.update({name: _alpha_of(x[:, idx]) for name, idx in study.composite_items.items()})
+    return rel
+
+
+def fast_replication(
+    data: pd.DataFrame, study: _Study, *, alpha: float, estimator: str,
+    rng: np.random.Generator, n_boot: int = 200, seed: int | None = None,
+) -> tuple[tuple[str, str, float, float], ...]:
+    """The declared confirmatory tests on one simulated study, as the hypothesis runner
+    does them, returning ``(id, verdict, estimate, pvalue)`` per hypothesis.
+
+    Same exclusions (scoring's quality flags), scale scores, composites, reliabilities,
+    attenuation-corrected path model (compiled once per process), HC3 moderation and
+    Lind-Mehlum tests as :func:`analysis.study.hypotheses.test_hypotheses`; only the
+    mediation interval is the Monte Carlo interval (:func:`_mediation_mc`) instead of a
+    bootstrap per replication.  Hypotheses with other methods go through the full runner.
+    """
+    from analysis.study.hypotheses import _verdict, test_hypotheses
+
+    hs, inst = study.hypotheses, study.instrument
+    d, x = _scores(data, study)
+    base = [c for c in hs.controls if d.has(c)]
+    level = 1 - alpha
+    rows: dict[str, tuple[str, str, float, float]] = {}
+
+    paths: dict | None = None
+    if any(h.method == "sem_path" for h in hs.hypotheses):
+        rel = _reliabilities(study, x)
+        try:
+            paths = _path_tests(study, d, base, rel, estimator)
+        except (DataError, ModelSpecificationError, EstimationError, np.linalg.LinAlgError):
+            paths = None
+    slow = []
+    for h in hs.hypotheses:
+        if h.method not in FAST_METHODS:
+            slow.append(h)
+            continue
+        p = h.parts()
+        try:
+            if h.method == "sem_path":
+                if paths is None or (p["y"], p["x"]) not in paths:
+                    raise ModelSpecificationError("the path model could not be fitted.")
+                est, pv = paths[(p["y"], p["x"])]
+                verdict = _verdict(h.expected_sign, est, pv < alpha, h.exploratory)
+            elif h.method == "mediation_bootstrap":
+                ctr = _ctrl(h, base, d, [p["x"], p["m"], p["y"]])
+                est, pv, lo, hi = _mediation_mc(d, p["x"], p["m"], p["y"], ctr, level, rng)
+                verdict = _verdict(h.expected_sign, est, bool(lo > 0 or hi < 0),
+                                   h.exploratory)
+            elif h.method == "moderation":
+                ctr = _ctrl(h, base, d, [p["x"], p["m"], p["y"]])
+                est, pv = _moderation_test(d, p["y"], p["x"], p["m"], ctr)
+                verdict = _verdict(h.expected_sign, est, pv < alpha, h.exploratory)
+            else:
+                ctr = _ctrl(h, base, d, [p["x"], p["y"]])
+                est, pv, verdict = _quadratic_test(d, p["y"], p["x"], ctr, alpha)
+        except (DataError, ModelSpecificationError, np.linalg.LinAlgError):
+            est, pv, verdict = float("nan"), float("nan"), "not tested"
+        rows[h.id] = (h.id, verdict, float(est), float(pv))
+    if slow:
+        res = test_hypotheses(data, hypotheses=hs.model_copy(update={"hypotheses": tuple(slow)}),
+                              estimator=estimator, bootstrap=max(int(n_boot), 2), seed=seed,
+                              alpha=alpha, instrument=inst, latent_alternative=False)
+        for r in res.itertuples():
+            rows[str(r.id)] = (str(r.id), str(r.verdict), float(r.estimate), float(r.pvalue))
+    return tuple(rows[h.id] for h in hs.hypotheses)

@@ -12,7 +12,10 @@ Studies, waves and invitations are managed with :mod:`instruments.fieldwork.invi
 passwords with :mod:`instruments.fieldwork.auth`, exports with :mod:`instruments.fieldwork.exports`.
 """
 
-from instruments.store import mailtables  # noqa: F401  (registers the mail tables)
+from instruments.store import (
+    mailtables,  # noqa: F401  (registers the mail tables)
+    prereg,  # noqa: F401  (registers the plan tables)
+)
 from instruments.store.engine import DB_ENV_VAR, DEFAULT_DB_URL, make_engine, resolve_url
 from instruments.store.migrate import current_revision, ensure_schema, head_revision, upgrade
 from instruments.store.pages import FieldSpec, PageSpec, PageValidationError, validate_page

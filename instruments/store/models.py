@@ -193,6 +193,27 @@ class Deletion(Base):
     deleted_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class AnalysisCache(Base):
+    """A finished analysis of a study: its report and analysis, for one data fingerprint
+    and one set of settings (seed, bootstrap draws, estimator, software versions).
+
+    Holds results only (no answers): a withdrawal changes the data and hence the key, and
+    :func:`instruments.store.cache.forget` drops a study's entries.
+    """
+
+    __tablename__ = "analysis_cache"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id"), index=True)
+    cache_key: Mapped[str] = mapped_column(String(64), unique=True)
+    data_sha256: Mapped[str] = mapped_column(String(64))
+    settings: Mapped[str] = mapped_column(Text)
+    report_html: Mapped[str] = mapped_column(Text)
+    analysis_json: Mapped[str] = mapped_column(Text)
+    seconds: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 def _refuse_change(mapper, connection, target) -> None:  # noqa: ANN001
     raise RuntimeError(
         "The answer log is append-only: answers are never updated, and deleted only by an "

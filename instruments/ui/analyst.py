@@ -4,11 +4,22 @@ Reached from the study lead's pages (tab "Analysis", behind the study password).
 Data come from the store's wide view (completed responses); the analysis is
 :func:`analysis.study.pipeline.analyze_study` through :func:`analysis.report.build_report`;
 this module only shows the results and offers the report for download.
+
+The analysis runs in a worker thread, outside the Streamlit script run, so the page
+stays responsive and shows a progress bar; a finished analysis is kept in the store
+(:mod:`instruments.store.cache`) under a key of the data fingerprint and the settings,
+so a refresh, a second study lead or a rerun on unchanged data shows it at once.  Two
+requests for the same key while it runs share one job.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import threading
+import time
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import streamlit as st
@@ -46,6 +57,117 @@ def study_report(store: Any, study: str, *, seed: int, bootstrap: int,
                         title=f"Study report: {study}")
 
 
+#: Progress messages of the analysis in the order the pipeline sends them (the bar moves
+#: one step per message; the report is the last step).
+STAGES = ("Scoring", "Reliability", "Measurement", "Hypothesis", "Dyadic")
+
+
+def cache_key(data_sha256: str, settings: Mapping[str, Any]) -> str:
+    """Key of a cached analysis: the data fingerprint, the settings and the versions of the
+    software, the instrument and the hypotheses that made it."""
+    from analysis.provenance import ANALYSIS_PACKAGES, package_versions
+    from analysis.study.hypotheses import load_hypotheses
+
+    parts = {"data": data_sha256, "settings": dict(settings),
+             "versions": package_versions(ANALYSIS_PACKAGES),
+             "hypotheses": load_hypotheses().sha256}
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass
+class AnalysisJob:
+    """A study analysis running in a worker thread (shared by every session asking for it)."""
+
+    key: str
+    fraction: float = 0.0
+    message: str = "Starting ..."
+    result: tuple[str, dict[str, Any]] | None = None
+    error: str | None = None
+    started: float = field(default_factory=time.perf_counter)
+    seconds: float | None = None
+    thread: threading.Thread | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.result is not None or self.error is not None
+
+
+# one process-wide registry of running analyses (the Streamlit server runs every
+# session's script in threads of one process): guarded by _JOBS_LOCK
+_JOBS: dict[str, AnalysisJob] = {}
+_JOBS_LOCK = threading.Lock()
+
+
+def _run_job(job: AnalysisJob, store: Any, study: str, data: Any, sha: str,
+             settings: dict[str, Any]) -> None:
+    from analysis.report import build_report
+    from instruments.store import cache
+
+    def progress(msg: str) -> None:
+        step = next((i for i, s in enumerate(STAGES) if msg.startswith(s)), None)
+        if step is not None:
+            job.fraction = max(job.fraction, (step + 1) / (len(STAGES) + 1))
+        job.message = msg
+
+    try:
+        html, analysis = build_report(data, fieldwork=fieldwork_figures(store, study),
+                                      title=f"Study report: {study}", data_sha256=sha,
+                                      progress=progress, **settings)
+        job.seconds = time.perf_counter() - job.started
+        cache.put(store, study, job.key, report_html=html, analysis=analysis,
+                  data_sha256=sha, settings=settings, seconds=job.seconds)
+        job.result = (html, analysis)
+        job.fraction, job.message = 1.0, "Done."
+    except AllianceSurveyError as exc:
+        job.error = str(exc)
+    except Exception as exc:  # noqa: BLE001 - shown to the study lead, never a traceback
+        job.error = f"The analysis failed unexpectedly ({type(exc).__name__}: {exc})."
+    finally:
+        with _JOBS_LOCK:
+            if _JOBS.get(job.key) is job:
+                del _JOBS[job.key]
+
+
+def start_analysis(store: Any, study: str, *, seed: int, bootstrap: int,
+                   estimator: str = "MLR") -> AnalysisJob:
+    """The cached analysis of the study's completed responses, or a job computing it.
+
+    Returns a finished job at once when the store holds the analysis for this data and
+    these settings; otherwise the running job for the same key, or a new one in a worker
+    thread.
+
+    Raises
+    ------
+    analysis.errors.DataError
+        With fewer than :data:`MIN_RESPONSES` completed responses.
+    """
+    from analysis.errors import DataError
+    from analysis.study.pipeline import data_sha256
+    from instruments.store import cache
+
+    data = store.wide(study, completed_only=True)
+    if len(data) < MIN_RESPONSES:
+        raise DataError(f"Study {study!r} has {len(data)} completed responses; the analysis "
+                        f"needs at least {MIN_RESPONSES}.")
+    settings = {"seed": int(seed), "bootstrap": int(bootstrap), "estimator": estimator}
+    sha = data_sha256(data)
+    key = cache_key(sha, settings)
+    hit = cache.get(store, key)
+    if hit is not None:
+        return AnalysisJob(key=key, fraction=1.0, message="From the cache.",
+                           result=(hit.report_html, hit.analysis), seconds=0.0)
+    with _JOBS_LOCK:
+        job = _JOBS.get(key)
+        if job is None:
+            job = AnalysisJob(key=key)
+            job.thread = threading.Thread(target=_run_job, name=f"analysis-{study}",
+                                          args=(job, store, study, data, sha, settings),
+                                          daemon=True)
+            _JOBS[key] = job
+            job.thread.start()
+    return job
+
+
 def _table(records: Any) -> Any:
     import pandas as pd
 
@@ -72,13 +194,24 @@ def render_analyst(store: Any, study: str) -> None:
                                step=100, key="analyst.bootstrap")
         run = st.form_submit_button("Run the analysis", type="primary")
     key = f"analyst.result.{study}"
+    job_key = f"analyst.job.{study}"
     if run:
+        ss.pop(key, None)
         try:
-            with st.spinner("Analysing the study (this can take a few minutes) ..."):
-                ss[key] = study_report(store, study, seed=int(seed), bootstrap=int(boot))
+            ss[job_key] = start_analysis(store, study, seed=int(seed), bootstrap=int(boot))
         except AllianceSurveyError as exc:
             st.error(str(exc))
-            ss.pop(key, None)
+            ss.pop(job_key, None)
+    job = ss.get(job_key)
+    if job is not None and not job.done:
+        _progress(job)
+        return
+    if job is not None:
+        ss.pop(job_key, None)
+        if job.error:
+            st.error(job.error)
+        else:
+            ss[key] = job.result
     if key not in ss:
         st.info("Run the analysis to see reliability, fit, the hypothesis tests and the "
                 "path diagram, and to download the report.")
@@ -114,8 +247,8 @@ def render_analyst(store: Any, study: str) -> None:
     st.subheader("Hypotheses")
     hyps = analysis.get("hypotheses") or []
     if hyps:
-        cols_h = ["id", "statement", "estimate", "ci_lower", "ci_upper", "pvalue",
-                  "pvalue_holm", "verdict"]
+        cols_h = ["id", "statement", "model", "estimate", "ci_lower", "ci_upper",
+                  "alternative", "pvalue", "pvalue_adjusted", "verdict", "power_sesoi"]
         st.dataframe(_table([{c: h.get(c) for c in cols_h} for h in hyps]), hide_index=True)
     else:
         st.write("Not available.")
@@ -127,6 +260,14 @@ def render_analyst(store: Any, study: str) -> None:
         st.write("Not available.")
     for w in analysis.get("warnings") or []:
         st.warning(w)
+
+
+@st.fragment(run_every=0.5)
+def _progress(job: AnalysisJob) -> None:
+    """Progress of a running analysis; reruns the page when it is finished."""
+    if job.done:
+        st.rerun()
+    st.progress(job.fraction, text=f"{job.message} ({time.perf_counter() - job.started:.0f} s)")
 
 
 def _path_svg(html: str) -> str | None:

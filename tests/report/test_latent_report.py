@@ -43,7 +43,7 @@ def analysis(latent_dict) -> dict:
     a["hypotheses"].append({
         "id": "H7", "statement": "Specific investments strengthen learning -> value creation.",
         "expected_sign": "+", "verdict": "not tested", "estimate": None, "ci_lower": None,
-        "ci_upper": None, "pvalue": None, "pvalue_holm": None, "method": "latent_moderation",
+        "ci_upper": None, "pvalue": None, "pvalue_adjusted": None, "method": "latent_moderation",
         "note": "Latent interaction: not available.",
         "latent_interaction": {"available": False,
                                "reason": "The latent interaction model did not converge."}})

@@ -19,7 +19,8 @@ from .common import (
 
 #: Fields of a hypothesis shown in the verdict table; the others go to its details.
 HYP_FIELDS = {"id", "statement", "expected_sign", "verdict", "estimate", "ci_lower",
-              "ci_upper", "pvalue", "pvalue_holm", "method", "note"}
+              "ci_upper", "pvalue", "pvalue_adjusted", "method", "note", "model",
+              "alternative", "pvalue_equivalence", "power_sesoi"}
 
 def hypotheses(ctx: ReportContext) -> str:
     hyps = ctx.a.get("hypotheses")
@@ -41,11 +42,15 @@ def hypotheses(ctx: ReportContext) -> str:
             f'<td class="text">{esc(h.get("method", ""))}'
             + (f'<br><code>{esc(h["test"])}</code>' if isinstance(h.get("test"), str)
                else "") + "</td>",
+            f'<td class="text">{esc(h.get("model", ""))}</td>',
             num(h.get("estimate"), join(p, "estimate"), "est"),
             ci_cell(h.get("ci_lower"), h.get("ci_upper"), join(p, "ci_lower"),
                     join(p, "ci_upper")),
+            text_cell(h.get("alternative", "")),
             num(h.get("pvalue"), join(p, "pvalue"), "p"),
-            num(h.get("pvalue_holm"), join(p, "pvalue_holm"), "p"),
+            *(num(h.get(k), join(p, k), kind) if k in h else '<td class="empty"></td>'
+              for k, kind in (("pvalue_adjusted", "p"), ("pvalue_equivalence", "p"),
+                              ("power_sesoi", "fit"))),
             f'<td class="{esc(vcls)}">{esc(verdict)}</td>',
         ])
         if h.get("note"):
@@ -56,16 +61,23 @@ def hypotheses(ctx: ReportContext) -> str:
             ok = is_number(lo) and is_number(hi)
             forest_rows.append((str(h.get("id", i)), float(est), float(lo) if ok else None,
                                 float(hi) if ok else None))
-    note = ("Estimates as defined by each test's method; 95% confidence intervals "
-            "(bootstrap percentile where the method says so); p (Holm) adjusted over the "
-            "confirmatory hypotheses. ")
+    note = ("Estimates as defined by each test's method, from the model named in the "
+            "Model column; 95% confidence intervals (bootstrap percentile where the method "
+            "says so). p: the declared test (its alternative in the Test column); p (adj.): "
+            "after the declared correction over the confirmatory family, the p the verdict "
+            "uses; TOST p: equivalence test against the smallest effect size of interest; "
+            "Power: power of the declared test to detect that effect at the observed N. ")
     mt = ctx.a.get("multiple_testing")
     if isinstance(mt, str) and mt:
         note += esc(mt) + " "
     out = table("Hypothesis tests and verdicts",
-                ["H", "Hypothesis", "Expected", "Test", "Estimate", "95% CI", "p",
-                 "p (Holm)", "Verdict"], rows, number=ctx.c.table(), cls="apa verdicts",
+                ["H", "Hypothesis", "Expected", "Method", "Model", "Estimate", "95% CI",
+                 "Test", "p", "p (adj.)", "TOST p", "Power", "Verdict"], rows,
+                number=ctx.c.table(), cls="apa verdicts",
                 note=note)
+    dec = ctx.a.get("decision")
+    if isinstance(dec, Mapping) and dec:
+        out += ctx.generic(dec, "/decision", "Declared decision rules", "p")
     out += latent_table(ctx, hyps)
     if notes:
         out += ('<h3>Notes on the tests</h3><ul class="hypnotes">'

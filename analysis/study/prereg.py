@@ -1,0 +1,394 @@
+"""The study's pre-registration: the analysis plan as data, its document, and deviations.
+
+:func:`build_plan` collects what a registry asks for (the structure of the OSF
+preregistration and AsPredicted templates): the hypotheses with their directions and
+decision rules (``hypotheses.yaml``, every field it declares), the instrument (id,
+version, content hash), the sampling plan with the Monte Carlo power analysis
+(:func:`analysis.study.power.power_analysis`), the exclusion rules (the defaults of
+:func:`analysis.study.quality.quality_flags`), the analysis plan and its seed.  The plan
+is plain JSON; :func:`render_markdown` writes the document; the store
+(:mod:`instruments.store.prereg`) freezes it by its SHA-256.
+
+:func:`plan_changes` lists what differs between two versions of a plan (the content of
+an amendment); :func:`deviations` lists every difference between the frozen plan and an
+analysis that was run (:func:`analysis.study.pipeline.analyze_study`), each marked
+confirmatory or exploratory and linked to the amendment that logged it, if any.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from analysis.errors import DataError
+
+__all__ = ["SCHEMA", "build_plan", "deviations", "plan_changes", "preregistration_section",
+           "render_markdown"]
+
+#: Version of the plan's layout (part of the hashed content).
+SCHEMA = "alliance-survey pre-registration 1"
+#: Fields of a hypothesis compared between the plan and an analysis.
+HYPOTHESIS_FIELDS = ("statement", "expected_sign", "method", "test", "exploratory")
+
+
+def _raw_hypotheses(path: str | Path | None) -> dict[str, Any]:
+    from analysis.study.hypotheses import DEFAULT_PATH
+
+    p = Path(path) if path is not None else DEFAULT_PATH
+    doc = yaml.safe_load(p.read_text(encoding="utf-8"))
+    return doc if isinstance(doc, dict) else {}
+
+
+def _exclusion_rules() -> dict[str, Any]:
+    from analysis.study.quality import REASONS, quality_flags
+
+    # the thresholds are quality_flags' keyword defaults: the plan records what the
+    # package will apply, and a changed default shows up as a change of the plan
+    rules = {k: v.default for k, v in inspect.signature(quality_flags).parameters.items()
+             if v.kind == v.KEYWORD_ONLY}
+    return {"reasons": list(REASONS), "thresholds": rules,
+            "rule": "A respondent flagged for any reason is excluded from every analysis "
+                    "(scoring's exclude flag); the counts per reason are reported."}
+
+
+def build_plan(
+    study: str,
+    *,
+    instrument: Any = None,
+    hypotheses: str | Path | None = None,
+    estimator: str = "WLSMV",
+    bootstrap: int = 1000,
+    seed: int = 2026,
+    alpha: float = 0.05,
+    power: dict[str, Any] | None = None,
+    target_n: int | None = None,
+) -> dict[str, Any]:
+    """The analysis plan of a study, as JSON-able data (what is frozen and hashed).
+
+    Parameters
+    ----------
+    study : str
+        Study name (as in the store).
+    instrument : Instrument, optional
+        Default ``instruments.instrument.loader.load_instrument()``.
+    hypotheses : path, optional
+        Hypotheses file (default ``analysis/study/hypotheses.yaml``).  Every field it
+        declares per hypothesis (and its ``decision`` block, when present) is kept.
+    estimator, bootstrap, seed, alpha
+        The analysis settings, as given to :func:`analysis.study.pipeline.analyze_study`.
+    power : dict, optional
+        ``PowerResult.to_dict()``-like summary; only its reproducible parts are kept.
+    target_n : int, optional
+        Planned number of retained respondents.
+
+    Returns
+    -------
+    dict
+    """
+    from analysis.study.hypotheses import load_hypotheses
+
+    if instrument is None:
+        from instruments.instrument.loader import load_instrument
+
+        instrument = load_instrument()
+    hs = load_hypotheses(hypotheses)
+    raw = _raw_hypotheses(hypotheses)
+    items = []
+    for h, rh in zip(hs.hypotheses, raw.get("hypotheses", []), strict=False):
+        entry = {k: v for k, v in (rh or {}).items()}
+        entry.update({"id": h.id, "statement": h.statement, "expected_sign": h.expected_sign,
+                      "method": h.method, "test": h.test, "controls": list(h.controls),
+                      "exploratory": bool(h.exploratory), "sources": list(h.sources)})
+        items.append(entry)
+    decision = raw.get("decision") or {
+        "alpha": float(alpha), "sides": "two_sided",
+        "correction": "holm (Holm-adjusted p reported alongside; verdicts use the raw p "
+                      "or the CI)",
+        "family": "confirmatory"}
+    scales = {sid: {"items": [it.id for it in sc.items],
+                    "reverse_keyed": [it.id for it in sc.items if it.reverse]}
+              for sid, sc in instrument.scales.items()}
+    path_est = "MLR" if estimator == "WLSMV" else estimator
+    sampling: dict[str, Any] = {"target_n": target_n, "power": None}
+    if power:
+        sampling["power"] = {k: power.get(k) for k in ("seed", "reps", "alpha", "n_boot",
+                                                       "estimator")}
+        sampling["power"]["table"] = [
+            {k: r.get(k) for k in ("n", "hypothesis", "power", "mc_se", "n_reps", "n_failed")}
+            for r in power.get("power", [])]
+    return {
+        "schema": SCHEMA,
+        "study": study,
+        "hypotheses": {"id": hs.id, "version": hs.version, "file_sha256": hs.sha256,
+                       "composites": {k: list(v) for k, v in hs.composites.items()},
+                       "controls": list(hs.controls), "model": hs.model, "items": items},
+        "decision_rules": decision,
+        "instrument": {"id": getattr(instrument, "id", None),
+                       "version": getattr(instrument, "version", None),
+                       "sha256": getattr(instrument, "content_hash", None), "scales": scales},
+        "sampling": sampling,
+        "exclusions": _exclusion_rules(),
+        "analysis": {
+            "measurement": {"estimator": estimator, "models": [
+                "first-order CFA of all scales", "relationship learning as a second-order "
+                "factor, compared by the scaled chi-square difference test"],
+                "invariance_groups": ["firm_role", "language"]},
+            "path_model": {"estimator": path_est, "missing": "FIML (missing = 'ml')",
+                           "attenuation_correction": "single indicators, error variance "
+                                                     "(1 - alpha) var(score)"},
+            "mediation": {"bootstrap": int(bootstrap), "ci": "percentile"},
+            "moderation": {"ols": "mean-centred predictors, HC3 SEs",
+                           "latent_alternative": "product indicators (reported, not the "
+                                                 "verdict)"},
+            "quadratic": "Lind-Mehlum test, turning point inside the observed range",
+            "alpha": float(decision.get("alpha", alpha)),
+            "seed": int(seed),
+        },
+    }
+
+
+# --------------------------------------------------------------------------------------
+# the document
+# --------------------------------------------------------------------------------------
+def _md_cell(v: Any) -> str:
+    return str(v).replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(plan: dict[str, Any], *, sha256: str, frozen_at: Any = None,
+                    n_responses: int | None = None,
+                    amendments: Sequence[Any] = ()) -> str:
+    """The pre-registration document (Markdown, in the order of the AsPredicted template)."""
+    hyp = plan["hypotheses"]
+    inst = plan["instrument"]
+    an = plan["analysis"]
+    lines = [f"# Pre-registration: {plan['study']}", "",
+             f"* Plan SHA-256: `{sha256}`",
+             f"* Frozen: {frozen_at:%Y-%m-%d %H:%M:%S} UTC" if frozen_at is not None
+             else "* Frozen: not yet (draft)",
+             f"* Hypotheses file: {hyp['id']} version {hyp['version']}, "
+             f"SHA-256 `{hyp['file_sha256']}`", ""]
+    lines += ["## 1. Data collection", ""]
+    if n_responses is None:
+        lines.append("Not recorded (the plan has not been frozen in the response store).")
+    elif n_responses == 0:
+        lines.append("No data have been collected for this study when the plan was frozen "
+                     "(0 responses in the store).")
+    else:
+        lines.append(f"**{n_responses} response(s) existed when the plan was frozen**: this "
+                     "is not a pre-registration of the whole study.")
+    lines += ["", "## 2. Hypotheses", "",
+              "| id | statement | direction | test | method | status | SESOI |",
+              "|---|---|---|---|---|---|---|"]
+    for h in hyp["items"]:
+        lines.append("| " + " | ".join(_md_cell(x) for x in (
+            h["id"], h["statement"], h["expected_sign"], h["test"], h["method"],
+            "exploratory" if h["exploratory"] else "confirmatory",
+            h.get("sesoi", "")) ) + " |")
+    lines += ["", "### Decision rules", ""]
+    lines += [f"* {k}: {v}" for k, v in plan["decision_rules"].items()]
+    lines += ["", "## 3. Measured variables (instrument)", "",
+              f"Instrument {inst['id']} version {inst['version']}, content SHA-256 "
+              f"`{inst['sha256']}`.", "", "| scale | items | reverse-keyed |", "|---|---|---|"]
+    for sid, sc in inst["scales"].items():
+        lines.append(f"| {sid} | {len(sc['items'])} | {', '.join(sc['reverse_keyed']) or '-'} |")
+    lines += ["", f"Composites: {hyp['composites']}. Controls in every model: "
+              f"{', '.join(hyp['controls']) or 'none'}.", "",
+              "## 4. Analyses", "",
+              f"* Measurement model: {an['measurement']['estimator']}; "
+              f"{'; '.join(an['measurement']['models'])}; invariance by "
+              f"{', '.join(an['measurement']['invariance_groups'])}.",
+              f"* Structural path model ({an['path_model']['estimator']}, "
+              f"{an['path_model']['missing']}, {an['path_model']['attenuation_correction']}):",
+              "", "```", hyp["model"].rstrip(), "```", "",
+              f"* Mediation: {an['mediation']['ci']} bootstrap, "
+              f"{an['mediation']['bootstrap']} draws.",
+              f"* Moderation: {an['moderation']['ols']}; {an['moderation']['latent_alternative']}.",
+              f"* Inverted U: {an['quadratic']}.",
+              f"* Significance level {an['alpha']}; random seed {an['seed']}.", "",
+              "## 5. Outliers and exclusions", "", plan["exclusions"]["rule"], ""]
+    lines += [f"* {k} = {v}" for k, v in plan["exclusions"]["thresholds"].items()]
+    samp = plan["sampling"]
+    lines += ["", "## 6. Sample size", "",
+              f"Target: {samp['target_n'] if samp['target_n'] else 'not fixed'} retained "
+              "respondents."]
+    pw = samp.get("power")
+    if pw:
+        lines += ["", f"Monte Carlo power ({pw['reps']} replications per n, seed {pw['seed']}, "
+                  f"alpha {pw['alpha']}, {pw['n_boot']} bootstrap draws):", "",
+                  "| n | hypothesis | power | MC SE |", "|---|---|---|---|"]
+        lines += [f"| {r['n']} | {r['hypothesis']} | {r['power']:.3f} | {r['mc_se']:.3f} |"
+                  for r in pw["table"]]
+    else:
+        lines += ["", "No power analysis was run for this plan."]
+    lines += ["", "## 7. Other", "",
+              "Hypotheses marked exploratory, robustness checks and any analysis not listed "
+              "here are reported as exploratory. Changes to this plan are recorded as "
+              "amendments in the response store."]
+    if amendments:
+        lines += ["", "### Amendments", ""]
+        for am in amendments:
+            lines.append(f"* #{am.seq} {am.at:%Y-%m-%d %H:%M} UTC after {am.n_responses} "
+                         f"response(s): {am.reason} -- "
+                         + "; ".join(str(c) for c in am.changes))
+    return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------------------
+# differences
+# --------------------------------------------------------------------------------------
+def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out.update(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
+    elif isinstance(value, list) and value and all(isinstance(v, dict) and "id" in v
+                                                   for v in value):
+        for v in value:
+            out.update(_flatten(v, f"{prefix}.{v['id']}"))
+    else:
+        out[prefix] = value
+    return out
+
+
+def plan_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """What differs between two versions of a plan, one line per changed field."""
+    a, b = _flatten(old), _flatten(new)
+    out = []
+    for key in sorted(set(a) | set(b)):
+        if key not in a:
+            out.append(f"{key}: added {b[key]!r}")
+        elif key not in b:
+            out.append(f"{key}: removed (was {a[key]!r})")
+        elif a[key] != b[key]:
+            out.append(f"{key}: {a[key]!r} -> {b[key]!r}")
+    return out
+
+
+def _plan_facts(plan: dict[str, Any]) -> dict[str, Any]:
+    facts: dict[str, Any] = {}
+    for h in plan["hypotheses"]["items"]:
+        facts[f"hypothesis {h['id']}"] = {k: h.get(k) for k in HYPOTHESIS_FIELDS}
+    an = plan["analysis"]
+    facts["estimator (measurement model)"] = an["measurement"]["estimator"]
+    facts["estimator (path model)"] = an["path_model"]["estimator"]
+    facts["instrument"] = plan["instrument"]["sha256"]
+    facts["significance level"] = float(an["alpha"])
+    facts["seed"] = an["seed"]
+    facts["bootstrap draws"] = an["mediation"]["bootstrap"]
+    facts["exclusion reasons"] = sorted(plan["exclusions"]["reasons"])
+    return facts
+
+
+def _result_facts(result: dict[str, Any]) -> dict[str, Any]:
+    prov = result.get("provenance", {})
+    facts: dict[str, Any] = {}
+    for h in result.get("hypotheses", []):
+        facts[f"hypothesis {h['id']}"] = {k: h.get(k) for k in HYPOTHESIS_FIELDS}
+        facts[f"hypothesis {h['id']}"]["exploratory"] = bool(h.get("exploratory"))
+    est = prov.get("estimator", {})
+    facts["estimator (measurement model)"] = est.get("measurement")
+    facts["estimator (path model)"] = est.get("path_model")
+    facts["instrument"] = prov.get("instrument", {}).get("sha256")
+    facts["significance level"] = prov.get("alpha")
+    facts["seed"] = prov.get("seed")
+    facts["bootstrap draws"] = prov.get("bootstrap")
+    used = [k for k in result.get("exclusions", {}) if k != "total"]
+    facts["exclusion reasons"] = sorted(used)
+    return facts
+
+
+def deviations(history: Sequence[Any], result: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every difference between the frozen plan and the analysis that was run.
+
+    Parameters
+    ----------
+    history : sequence of PlanVersion
+        :func:`instruments.store.prereg.plan_history` (the frozen plan first, then its
+        amendments).
+    result : dict
+        :func:`analysis.study.pipeline.analyze_study` output.
+
+    Returns
+    -------
+    list of dict
+        ``what, kind, planned, actual, status, amendment, note``.  ``kind`` is
+        ``changed``, ``added`` (an analysis not in the plan) or ``dropped``.  ``status``
+        is ``"confirmatory"`` only for a change logged as an amendment before the first
+        response; every other deviation -- logged after data collection began, or never
+        logged -- makes the analysis it touches ``"exploratory"``.  ``amendment`` is
+        ``{"seq", "at", "reason", "n_responses"}`` of the amendment that introduced the
+        actual value, or None.
+    """
+    if not history:
+        raise DataError("The study has no frozen plan: there is nothing to compare the "
+                        "analysis with (alliance-survey prereg --study ...).")
+    planned = _plan_facts(history[0].content)
+    actual = _result_facts(result)
+    later = [(v, _plan_facts(v.content)) for v in history[1:]]
+    out: list[dict[str, Any]] = []
+    for key in list(planned) + [k for k in actual if k not in planned]:
+        p, a = planned.get(key), actual.get(key)
+        if key in actual and key in planned and p == a:
+            continue
+        if key == "exclusion reasons" and a is not None and set(a) <= set(p or []):
+            continue  # fewer reasons used than allowed: no respondent met the others
+        if a is None and key in planned and not key.startswith("hypothesis"):
+            continue  # the analysis does not record this setting
+        kind = "added" if key not in planned else "dropped" if key not in actual else "changed"
+        amendment = None
+        for version, facts in later:
+            if facts.get(key) == a:
+                amendment = {"seq": version.seq, "at": version.at.isoformat(),
+                             "reason": version.reason, "n_responses": version.n_responses}
+                break
+        status = ("confirmatory" if amendment is not None and amendment["n_responses"] == 0
+                  and kind != "added" else "exploratory")
+        if kind == "changed" and key.startswith("hypothesis") and isinstance(p, dict):
+            fields = [f for f in HYPOTHESIS_FIELDS if p.get(f) != (a or {}).get(f)]
+            note = "changed: " + ", ".join(fields)
+        elif kind == "added":
+            note = "not in the frozen plan"
+        elif kind == "dropped":
+            note = "in the frozen plan, not in the analysis"
+        else:
+            note = ""
+        if amendment is None:
+            note = (note + "; " if note else "") + "not logged as an amendment"
+        elif amendment["n_responses"]:
+            note = (note + "; " if note else "") + (
+                f"amendment #{amendment['seq']} logged after {amendment['n_responses']} "
+                "response(s)")
+        out.append({"what": key, "kind": kind, "planned": p, "actual": a, "status": status,
+                    "amendment": amendment, "note": note})
+    return out
+
+
+def preregistration_section(history: Sequence[Any], result: dict[str, Any]) -> dict[str, Any]:
+    """The report's record of the pre-registration: the frozen plan, amendments, deviations.
+
+    JSON-ready; the report shows it with the other results (key ``preregistration``).
+    """
+    devs = deviations(history, result)
+    first = history[0]
+    return {
+        "plan_sha256": first.sha256,
+        "frozen_at": first.at.isoformat(),
+        "responses_when_frozen": first.n_responses,
+        "amendments": [{"seq": v.seq, "at": v.at.isoformat(), "reason": v.reason,
+                        "responses_before": v.n_responses, "changes": "; ".join(
+                            str(c) for c in v.changes)} for v in history[1:]],
+        "deviations": [{"what": d["what"], "kind": d["kind"], "status": d["status"],
+                        "planned": _short(d["planned"]), "actual": _short(d["actual"]),
+                        "amendment": d["amendment"]["seq"] if d["amendment"] else None,
+                        "note": d["note"]} for d in devs],
+    }
+
+
+def _short(v: Any) -> str:
+    if isinstance(v, dict):
+        return "; ".join(f"{k}: {x}" for k, x in v.items())
+    return "" if v is None else str(v)

@@ -1,0 +1,88 @@
+"""The Analysis tab's worker-thread analysis and its cache in the store."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis.cli import main
+from instruments.store import ResponseStore, cache, head_revision
+from instruments.ui import analyst
+
+REPO = Path(__file__).resolve().parents[2]
+DEMO_CSV = REPO / "data" / "demo" / "alliance_demo.csv"
+
+
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory) -> str:
+    tmp = tmp_path_factory.mktemp("cache")
+    data = pd.read_csv(DEMO_CSV, dtype={"alliance_id": str, "firm_role": str, "comment": str})
+    path = tmp / "demo.csv"
+    data.head(60).to_csv(path, index=False)
+    url = f"sqlite:///{tmp / 'demo.sqlite'}"
+    assert main(["demo", "--db", url, "--no-serve", "--data", str(path), "--no-summary"]) == 0
+    return url
+
+
+def _wait(job: analyst.AnalysisJob, limit: float = 300.0) -> analyst.AnalysisJob:
+    t = time.perf_counter()
+    while not job.done and time.perf_counter() - t < limit:
+        time.sleep(0.2)
+    return job
+
+
+def test_schema_has_the_cache_table(demo_url):
+    from instruments.store import current_revision
+    with ResponseStore(demo_url) as store:
+        assert current_revision(store.engine) == head_revision()
+        assert cache.get(store, "0" * 64) is None
+
+
+@pytest.mark.slow  # two full analyses of the demo subset (about a minute on a busy machine)
+def test_analysis_runs_in_a_thread_is_cached_and_shared(demo_url):
+    with ResponseStore(demo_url) as store:
+        cache.forget(store, "demo")
+        job = analyst.start_analysis(store, "demo", seed=1, bootstrap=20)
+        # a second study lead asking for the same analysis joins the running job
+        again = analyst.start_analysis(store, "demo", seed=1, bootstrap=20)
+        assert again is job or again.done
+        _wait(job)
+        assert job.error is None, job.error
+        html, analysis = job.result
+        assert "<html" in html.lower() and analysis["n_raw"] >= 10
+        assert job.fraction == 1.0
+        # a refresh: the same data and settings come from the store, at once
+        t = time.perf_counter()
+        hit = analyst.start_analysis(store, "demo", seed=1, bootstrap=20)
+        assert time.perf_counter() - t < 5.0
+        assert hit.done and hit.message == "From the cache."
+        assert hit.result[0] == html
+        assert hit.result[1]["hypotheses"] == pd.io.json.loads(
+            pd.io.json.dumps(analysis["hypotheses"]))
+        # other settings are another analysis
+        other = analyst.start_analysis(store, "demo", seed=2, bootstrap=20)
+        assert not (other.done and other.message == "From the cache.")
+        _wait(other)
+        assert cache.forget(store, "demo") == 2
+
+
+def test_key_follows_data_and_settings():
+    a = analyst.cache_key("a" * 64, {"seed": 1, "bootstrap": 20, "estimator": "MLR"})
+    assert a == analyst.cache_key("a" * 64, {"bootstrap": 20, "seed": 1, "estimator": "MLR"})
+    assert a != analyst.cache_key("b" * 64, {"seed": 1, "bootstrap": 20, "estimator": "MLR"})
+    assert a != analyst.cache_key("a" * 64, {"seed": 2, "bootstrap": 20, "estimator": "MLR"})
+
+
+def test_too_few_responses_is_a_clear_error(tmp_path):
+    from analysis.errors import DataError
+
+    url = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    data = pd.read_csv(DEMO_CSV, dtype={"alliance_id": str, "firm_role": str, "comment": str})
+    path = tmp_path / "few.csv"
+    data.head(4).to_csv(path, index=False)
+    assert main(["demo", "--db", url, "--no-serve", "--data", str(path), "--no-summary"]) == 0
+    with ResponseStore(url) as store, pytest.raises(DataError, match="at least"):
+        analyst.start_analysis(store, "demo", seed=1, bootstrap=20)
