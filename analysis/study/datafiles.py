@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.errors import DataError
+from analysis.errors import DataError, clip
 
 #: Identifier / free-text columns of the canonical wide layout, read as text.
 TEXT_COLUMNS = ("respondent_id", "alliance_id", "firm_role", "language", "comment")
@@ -31,26 +31,49 @@ def read_data(path: str | Path) -> pd.DataFrame:
         If the file does not exist, has an unknown extension or cannot be parsed.
     """
     p = Path(path)
-    if not p.is_file():
-        raise DataError(f"Data file {str(p)!r} does not exist.")
+    shown = clip(str(p), 400)
+    try:
+        if not p.is_file():
+            raise DataError(f"Data file {shown} does not exist.")
+    except OSError as exc:  # e.g. a name longer than the file system allows
+        raise DataError(f"Data file {shown} cannot be opened: {exc.strerror or exc}.") from exc
     suffix = p.suffix.lower()
     try:
         if suffix == ".parquet":
-            return pd.read_parquet(p)
-        if suffix == ".sav":
+            frame = pd.read_parquet(p)
+        elif suffix == ".sav":
             from instruments.instrument.spss import read_sav
 
             frame, _ = read_sav(p)
-            return frame
-        if suffix not in (".csv", ".txt", ""):
-            raise DataError(
-                f"Cannot read {str(p)!r}: use a .csv, .parquet or .sav file."
-            )
-        header = pd.read_csv(p, nrows=0).columns
-        dtypes = {c: "string" for c in TEXT_COLUMNS if c in header}
-        frame = pd.read_csv(p, dtype=dtypes, keep_default_na=False, na_values=[""])
-        for c in dtypes:
-            frame[c] = frame[c].astype(object).where(frame[c].notna(), np.nan)
-        return frame
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise DataError(f"Cannot read the data file {str(p)!r}: {exc}") from exc
+        elif suffix not in (".csv", ".txt", ""):
+            raise DataError(f"Cannot read {shown}: use a .csv, .parquet or .sav file.")
+        else:
+            raw = pd.read_csv(p, header=None, nrows=1, dtype=str, keep_default_na=False)
+            names = [str(v) for v in raw.iloc[0]] if len(raw) else []
+            repeated = sorted({n for n in names if names.count(n) > 1})
+            if repeated:
+                raise DataError(f"The data file {shown} has repeated column names: "
+                                f"{clip(', '.join(repeated), 200)}; rename them so each "
+                                "column is read.")
+            header = pd.read_csv(p, nrows=0).columns
+            dtypes = {c: "string" for c in TEXT_COLUMNS if c in header}
+            frame = pd.read_csv(p, dtype=dtypes, keep_default_na=False, na_values=[""])
+            for c in dtypes:
+                frame[c] = frame[c].astype(object).where(frame[c].notna(), np.nan)
+    except DataError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any reader failure is a bad file
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise DataError(f"Cannot read the data file {shown}: {clip(first, 200)}") from exc
+    if frame.columns.duplicated().any():
+        repeated = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+        raise DataError(f"The data file {shown} has repeated column names: "
+                        f"{clip(', '.join(repeated), 200)}.")
+    numeric = frame.select_dtypes(include="number")
+    infinite = [str(c) for c in numeric.columns
+                if np.isinf(numeric[c].to_numpy(dtype=float, na_value=np.nan)).any()]
+    if infinite:
+        # An infinite answer is an error in the file, not a missing value.
+        raise DataError(f"The data file {shown} has infinite values (inf) in column(s) "
+                        f"{clip(', '.join(infinite), 200)}; fix or empty those cells.")
+    return frame

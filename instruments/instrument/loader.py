@@ -29,7 +29,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from analysis.errors import InstrumentError
+from analysis.errors import InstrumentError, clip
 from instruments.instrument.schema import (
     CONSENT_PLACEHOLDERS,
     ID_PATTERN,
@@ -182,7 +182,7 @@ def _describe_error(err: dict[str, Any]) -> str:
     if kind == "missing":
         return f"missing key '{path}'"
     if kind.startswith("bool"):
-        return f"'{path}' must be true or false, not {value!r}"
+        return f"'{path}' must be true or false, not {clip(value)}"
     if kind in {"string_type", "int_type", "float_type", "list_type", "dict_type"}:
         wanted = {
             "string_type": "a text",
@@ -191,7 +191,7 @@ def _describe_error(err: dict[str, Any]) -> str:
             "list_type": "a list",
             "dict_type": "a mapping",
         }[kind]
-        return f"'{path}' must be {wanted}, not {value!r}"
+        return f"'{path}' must be {wanted}, not {clip(value)}"
     return f"'{path}': {err.get('msg', 'invalid value')}"
 
 
