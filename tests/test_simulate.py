@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -152,12 +151,10 @@ def test_bad_arguments_raise_clear_errors(inst):
         simulate_study(10, missing=0.1, missing_mechanism="NMAR", instrument=inst)
 
 
-def test_large_simulation_is_fast(inst):
-    start = time.perf_counter()
+def test_large_simulation_has_every_respondent(inst):
+    # its time budget is checked by benchmarks/budgets.py
     df = simulate_study(100_000, dyads=10_000, seed=9, missing=0.05, instrument=inst)
-    elapsed = time.perf_counter() - start
     assert df.shape[0] == 100_000
-    assert elapsed < 20, f"100,000 respondents took {elapsed:.1f} s"
 
 
 def test_population_is_data_with_hypotheses_and_true_zeros():
