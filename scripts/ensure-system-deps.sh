@@ -5,6 +5,7 @@
 #   libpangoft2-1.0-0         -- text layout for WeasyPrint's PDF reports
 #   nginx                     -- the TLS reverse proxy of the deployment tests
 #   r-base-core r-cran-lavaan r-cran-semtools -- R runs the exported lavaan scripts in the tests
+#   graphviz                  -- `dot` lays out the report's path diagram
 # Safe to run repeatedly; does nothing when everything is present.
 set -euo pipefail
 
@@ -15,6 +16,7 @@ command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so' || need+=(libpangoft2-1.0-0)
 { command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; } || need+=(nginx)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v dot >/dev/null 2>&1 || need+=(graphviz)
 command -v Rscript >/dev/null 2>&1 || need+=(r-base-core)
 if ! command -v Rscript >/dev/null 2>&1 || ! Rscript -e 'library(lavaan)' >/dev/null 2>&1; then
     need+=(r-cran-lavaan)

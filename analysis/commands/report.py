@@ -38,6 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", required=True, metavar="REPORT.html", help="HTML file to write.")
     parser.add_argument("--pdf", metavar="REPORT.pdf", default=None,
                         help="Also write a PDF (needs WeasyPrint).")
+    parser.add_argument("--docx", metavar="TABLES.docx", default=None,
+                        help="Also write the main body's tables as an APA-formatted Word file.")
     parser.add_argument("--seed", type=seed, default=None,
                         help="Seed of the bootstrap (default: the --json analysis' seed, else "
                         "2026, analysis.study.pipeline.DEFAULT_SEED); written into the report.")
@@ -110,9 +112,11 @@ def handle(args: argparse.Namespace) -> int:
     check_output(args.out, "--out", inputs=inputs, make_parents=True)
     check_output(args.pdf, "--pdf", inputs=inputs, suffixes=(".pdf",), make_parents=True)
     check_output(args.save_json, "--save-json", inputs=inputs, make_parents=True)
-    named = [str(Path(p).resolve()) for p in (args.out, args.pdf, args.save_json) if p]
+    check_output(args.docx, "--docx", inputs=inputs, suffixes=(".docx",), make_parents=True)
+    named = [str(Path(p).resolve()) for p in (args.out, args.pdf, args.save_json, args.docx)
+             if p]
     if len(set(named)) < len(named):
-        raise DataError("--out, --pdf and --save-json must name different files.")
+        raise DataError("--out, --pdf, --docx and --save-json must name different files.")
     fieldwork, data, data_sha = None, None, None
     if args.study is not None:
         fieldwork, wide = _study(args.study, args.db)
@@ -147,6 +151,12 @@ def handle(args: argparse.Namespace) -> int:
                                         encoding="utf-8")
     if args.pdf:
         write_pdf(html, args.pdf)
-    print(f"Report written to {out}" + (f" and {args.pdf}" if args.pdf else "") + ".",
+    if args.docx:
+        from analysis.report.docx import write_docx
+
+        Path(args.docx).parent.mkdir(parents=True, exist_ok=True)
+        write_docx(html, args.docx, title=title)
+    more = [p for p in (args.pdf, args.docx) if p]
+    print(f"Report written to {out}" + "".join(f" and {p}" for p in more) + ".",
           file=sys.stderr)
     return 0

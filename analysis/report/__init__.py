@@ -94,7 +94,7 @@ def _frame_sha256(data: Any, analysis: Mapping[str, Any]) -> str:
 def build_report(data: Any, *, analysis: Mapping[str, Any] | None = None,
                  instrument: Any = None, seed: int | None = None,
                  data_sha256: str | None = None, title: str | None = None,
-                 fieldwork: Mapping[str, Any] | None = None,
+                 fieldwork: Mapping[str, Any] | None = None, lang: str = "en",
                  **analyze_options: Any) -> tuple[str, dict[str, Any]]:
     """Analyse ``data`` (unless ``analysis`` is given) and render the HTML report.
 
@@ -115,6 +115,8 @@ def build_report(data: Any, *, analysis: Mapping[str, Any] | None = None,
     fieldwork : mapping, optional
         Invitation and response counts (e.g. the app's fieldwork summary), added to
         the analysis as ``"fieldwork"`` for the response-rate table.
+    lang : {"en", "de"}
+        Language of the variable labels (the instrument's construct names).
     **analyze_options
         Passed to :func:`analysis.study.pipeline.analyze_study` (``estimator=``, ``bootstrap=``).
 
@@ -150,7 +152,10 @@ def build_report(data: Any, *, analysis: Mapping[str, Any] | None = None,
     ready = json.loads(json.dumps(jsonable(analysis, frames="columns"), allow_nan=False))
     sha = data_sha256 or _frame_sha256(data, analysis)
     counts, levels = item_distributions(data, instrument) if len(data) else ({}, [])
+    from .labels import variable_labels
+
     extras = {"item_distributions": counts, "item_levels": levels,
+              "labels": variable_labels(instrument, lang),
               "build": provenance_text(build_provenance(
                   packages=REPORT_PACKAGES, seed=seed, data_sha256=sha, instrument=instrument))}
     return render_html(ready, extras=extras, title=title), ready

@@ -9,6 +9,7 @@ its standardized estimate and stars, non-significant paths are dashed and grey.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -188,3 +189,109 @@ def path_diagram(nodes: Sequence[str], edges: Sequence[Edge], *,
     out.extend(label_parts)
     out.append("</svg>")
     return "\n".join(out)
+
+
+def _wrap(text: str, width: int = 18) -> list[str]:
+    """Break a label into lines of at most about ``width`` characters (at spaces)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
+def _dot_html(text: str) -> str:
+    """Text escaped for a Graphviz HTML-like label."""
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;"))
+
+
+def dot_source(nodes: Sequence[str], edges: Sequence[Edge], *, latent: Sequence[str] = (),
+               r2: Mapping[str, float] | None = None,
+               labels: Mapping[str, str] | None = None) -> str:
+    """The Graphviz ``dot`` source of the path diagram (left to right).
+
+    Latent variables are ellipses, scale and index scores boxes; each path carries
+    its own label (``label=``, which ``dot`` places beside the edge it belongs to);
+    non-significant paths are dashed and grey, paths without an estimate thin and grey.
+    """
+    from .fmt import fmt
+
+    nodes = list(dict.fromkeys(nodes))
+    labels = dict(labels or {})
+    r2 = dict(r2 or {})
+    out = ["digraph pathmodel {",
+           '  graph [rankdir=LR, nodesep=0.18, ranksep=0.3, splines=true, '
+           'fontname="DejaVu Sans", bgcolor="transparent", pad=0.1];',
+           '  node [fontname="DejaVu Sans", fontsize=13, penwidth=1.3, margin="0.12,0.06"];',
+           '  edge [fontname="DejaVu Sans", fontsize=10, arrowsize=0.7];']
+    for i, n in enumerate(nodes):
+        lines = [f"<B>{_dot_html(x)}</B>" for x in _wrap(labels.get(n, n.replace("_", " ")))]
+        if n in r2:
+            lines.append(f'<FONT POINT-SIZE="11">R² = {_dot_html(fmt(r2[n], "std"))}</FONT>')
+        shape = ('shape=ellipse, style=filled, fillcolor="#eef3fa"' if n in latent
+                 else 'shape=box, style=filled, fillcolor="#ffffff"')
+        out.append(f'  n{i} [{shape}, label=<{"<BR/>".join(lines)}>, '
+                   f'tooltip="{_dot_html(n)}"];')
+    index = {n: i for i, n in enumerate(nodes)}
+    for k, e in enumerate(edges):
+        if e.source not in index or e.target not in index or e.source == e.target:
+            continue
+        if e.significant is None:
+            color, style = "#b4b4b4", "penwidth=1.0"
+        elif e.significant:
+            color, style = "#1a1a1a", "penwidth=1.5"
+        else:
+            color, style = "#8c8c8c", "style=dashed, penwidth=1.2"
+        src, dst = f"n{index[e.source]}", f"n{index[e.target]}"
+        if not e.label:
+            out.append(f'  {src} -> {dst} [color="{color}", {style}];')
+            continue
+        # The coefficient is a small node on the path itself (the path runs through it),
+        # so that no label can drift towards a neighbouring arrow.
+        out.append(f'  e{k} [shape=box, style="rounded,filled", fillcolor="#ffffff", '
+                   f'color="{color}", fontcolor="{color}", fontsize=11, penwidth=0.6, '
+                   f'width=0, height=0, margin="0.04,0.02", label=<{_dot_html(e.label)}>];')
+        out.append(f'  {src} -> e{k} [color="{color}", {style}, arrowhead=none];')
+        out.append(f'  e{k} -> {dst} [color="{color}", {style}];')
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def dot_available() -> bool:
+    """Whether the Graphviz ``dot`` program can be run."""
+    import shutil
+
+    return shutil.which("dot") is not None
+
+
+def graphviz_svg(source: str, name: str = "pd") -> str:
+    """Lay out ``source`` with Graphviz ``dot`` and return an inline ``<svg>`` element.
+
+    Graphviz writes its version and the node names as comments and numbers ids from
+    1 in every drawing: the comments and prolog are dropped (the rebuild must give
+    the same bytes whatever Graphviz release made it) and the ids get the prefix
+    ``name`` so that several diagrams can share one page.
+    """
+    import graphviz
+
+    from analysis.errors import AllianceSurveyError
+
+    try:
+        raw = graphviz.Source(source, engine="dot").pipe(format="svg", encoding="utf-8")
+    except (graphviz.ExecutableNotFound, graphviz.CalledProcessError) as exc:
+        raise AllianceSurveyError(
+            f"Graphviz could not draw the path diagram: {exc}. Install the Debian package "
+            "graphviz (scripts/ensure-system-deps.sh).") from exc
+    text = raw[raw.index("<svg"):]
+    text = re.sub(r"<!--.*?-->\s*", "", text, flags=re.S)
+    text = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{name}-{m.group(1)}"', text)
+    text = re.sub(r"\s*<title>[^<]*</title>(?=\s*<polygon fill=\"transparent\")", "", text)
+    # one drawing unit per CSS pixel, shrunk to the column when wider (report.css)
+    text = re.sub(r'width="([0-9.]+)pt" height="([0-9.]+)pt"',
+                  lambda m: f'width="{m.group(1)}" height="{m.group(2)}"', text, count=1)
+    text = text.replace("<svg ", '<svg class="pathdiagram" role="img" '
+                        'aria-label="Path diagram of the structural model" ', 1)
+    return text.rstrip() + "\n"

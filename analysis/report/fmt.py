@@ -67,6 +67,10 @@ def fmt(value: Any, kind: str = "num") -> str:
     value = float(value)
     if not math.isfinite(value):
         return NA
+    if kind == "num" and value == int(value) and abs(value) < 1e15:
+        # a whole number without a declared kind is a count, a scale point or a fixed
+        # value stored as float (84.0 respondents): printed as the integer it is
+        kind = "int"
     if kind == "int":
         if value == int(value):
             return (MINUS if value < 0 else "") + f"{abs(int(value)):d}"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 import time
 from collections.abc import Mapping
@@ -220,6 +221,11 @@ def render_analyst(store: Any, study: str) -> None:
     st.download_button("Download the report (HTML)", data=html.encode("utf-8"),
                        file_name=f"{study}_report.html", mime="text/html",
                        key="analyst.download", on_click="ignore")
+    st.download_button("Download the tables (Word)", data=_docx_bytes(html),
+                       file_name=f"{study}_tables.docx",
+                       mime="application/vnd.openxmlformats-officedocument."
+                       "wordprocessingml.document",
+                       key="analyst.download_docx", on_click="ignore")
     st.caption(f"N = {analysis.get('n')} analysed of {analysis.get('n_raw')} responses.")
     st.subheader("Reliability")
     rel = analysis.get("reliability")
@@ -255,7 +261,8 @@ def render_analyst(store: Any, study: str) -> None:
     st.subheader("Path diagram")
     svg = _path_svg(html)
     if svg:
-        st.html(f'<div style="overflow-x:auto">{svg}</div>')
+        # as an image: the HTML sanitiser of st.html drops inline SVG
+        st.image(svg, width="stretch")
     else:
         st.write("Not available.")
     for w in analysis.get("warnings") or []:
@@ -270,10 +277,22 @@ def _progress(job: AnalysisJob) -> None:
     st.progress(job.fraction, text=f"{job.message} ({time.perf_counter() - job.started:.0f} s)")
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _docx_bytes(html: str) -> bytes:
+    """The report's main-body tables as a Word document (cached per report)."""
+    import io
+
+    from analysis.report.docx import write_docx
+
+    buf = io.BytesIO()
+    write_docx(html, buf)
+    return buf.getvalue()
+
+
 def _path_svg(html: str) -> str | None:
     """The path diagram's ``<svg>`` element out of the report."""
-    start = html.find('<svg xmlns="http://www.w3.org/2000/svg" class="pathdiagram"')
-    if start < 0:
+    m = re.search(r'<svg[^>]*class="pathdiagram"', html)
+    if m is None:
         return None
-    end = html.find("</svg>", start)
-    return html[start:end + len("</svg>")] if end > 0 else None
+    end = html.find("</svg>", m.start())
+    return html[m.start():end + len("</svg>")] if end > 0 else None

@@ -44,7 +44,9 @@ def test_analysis_tab_shows_results_and_the_download(store) -> None:  # noqa: F8
     heads = [h.value for h in at.subheader]
     for h in ("Reliability", "Model fit", "Hypotheses", "Path diagram"):
         assert h in heads
-    assert "Download the report (HTML)" in [b.label for b in at.get("download_button")]
+    labels = [b.label for b in at.get("download_button")]
+    assert "Download the report (HTML)" in labels and "Download the tables (Word)" in labels
+    assert at.get("image"), "the path diagram is shown as an image"
     tables = [d.value for d in at.dataframe]
     hyp = next(t for t in tables if "verdict" in t.columns)
     assert list(hyp["id"]) == [h["id"] for h in analysis["hypotheses"]]

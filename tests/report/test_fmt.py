@@ -23,6 +23,9 @@ from analysis.report.fmt import MINUS, fmt, stars
         (12.3456, "chisq", "12.35"),
         (289, "fit", "289"),  # integers stay integers
         (3.0, "int", "3"),
+        (84.0, "num", "84"),  # a count stored as float is no "84.000"
+        (84.5, "num", "84.500"),
+        (7.0, "est", "7.000"),  # estimates keep their decimals
         (None, "est", "NA"),
         (math.nan, "est", "NA"),
         (math.inf, "std", "NA"),

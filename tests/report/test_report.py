@@ -93,11 +93,35 @@ def test_figures_are_embedded_deterministic_svg(fixture_html: str) -> None:
 
 def test_path_diagram_shows_paths_and_estimates(fixture_html: str) -> None:
     svg = re.search(r'<svg[^>]*class="pathdiagram".*?</svg>', fixture_html, re.S).group(0)
-    for name in ("jd sum", "asym abs", "learning", "value creation"):
-        assert f">{name}<" in svg
-    assert svg.count("marker-end=") == 5
-    assert ".29***" in svg and "\u2212.10*" in svg
+    words = " ".join(re.findall(r">([^<>]+)</text>", svg))
+    for name in ("Joint dependence (sum)", "Dependence asymmetry (absolute)",
+                 "Relationship learning", "Value creation"):
+        assert name in words
+    assert "jd sum" not in words and "asym abs" not in words  # no raw keys
+    assert ".29***" in words and "\u2212.10*" in words
     assert 'stroke-dasharray' in svg  # the non-significant paths
+    assert "<!--" not in svg and "graphviz version" not in svg.lower()
+    # every coefficient sits on its own path: its box has exactly one path in and one out
+    titles = re.findall(r"<title>([^<]*)</title>", svg)
+    edges = [t.replace("&#45;&gt;", "->").split("->") for t in titles if "&#45;&gt;" in t]
+    labels = {d for s, d in edges if d.startswith("e")}
+    assert len(labels) == 5
+    for lab in labels:
+        assert sum(d == lab for _, d in edges) == 1 and sum(s == lab for s, _ in edges) == 1
+
+
+def test_graphviz_layout_is_deterministic() -> None:
+    from analysis.report.diagram import Edge, dot_source, graphviz_svg
+
+    edges = [Edge("x", "m", "H1: .30***", True), Edge("m", "y", ".05", False),
+             Edge("x", "y", "", None)]
+    src = dot_source(["x", "m", "y"], edges, latent=["m"], r2={"y": 0.25},
+                     labels={"x": "Joint dependence (sum)"})
+    one, two = graphviz_svg(src, name="a"), graphviz_svg(src, name="a")
+    assert one == two
+    assert "ellipse" in one  # the latent variable
+    assert "R\u00b2 = .25" in one
+    assert 'id="a-graph0"' in one and 'id="graph0"' not in one
 
 
 def test_moderation_plots_from_simple_slopes(fixture_html: str) -> None:

@@ -23,6 +23,15 @@ class ReportContext:
     c: Counter = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
 
+    def label(self, name: Any) -> str:
+        """The human label of a variable (instrument construct or derived score)."""
+        from ..labels import DERIVED, label
+
+        labels = self.x.get("labels")
+        if not isinstance(labels, Mapping):
+            labels = {k: v["en"] for k, v in DERIVED.items()}
+        return label(name, dict(labels))
+
     def figure(self, svg: str, caption: str) -> str:
         k = self.c.figure()
         return (f'<figure>{svg}<figcaption><span class="fignum">Figure {k}.</span> '

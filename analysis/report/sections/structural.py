@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..diagram import Edge, path_diagram
+from ..diagram import Edge, dot_available, dot_source, graphviz_svg, path_diagram
 from ..fmt import fmt, is_number, stars
 from .common import (
     ReportContext,
@@ -67,6 +67,9 @@ def structural_edges(ctx: ReportContext) -> tuple[list[str], list[Edge], list[st
         if isinstance(h, Mapping) and isinstance(h.get("test"), str):
             tested |= set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", h["test"]))
     keep = tested | set(get_first(s, "latent") or [])
+    # the dependence indices are the study's predictors even where no hypothesis names them
+    keep |= {str(r.get("rhs")) for r in rows
+             if str(r.get("rhs")).startswith(("jd_", "asym_", "adv_", "dyad_"))}
     # paths from variables that take part in no hypothesis and are no construct of the
     # model (the control variables) are left out of the diagram
     rows = [r for r in rows if str(r.get("rhs")) in keep or not tested]
@@ -88,18 +91,50 @@ def structural_edges(ctx: ReportContext) -> tuple[list[str], list[Edge], list[st
             text = f"{hid}: {text}"
         sig = bool(is_number(p) and float(p) < 0.05) if p is not None else None
         edges.append(Edge(rhs, lhs, text, sig))
-    latent = list(get_first(s, "latent") or [])
+    latent = _multi_indicator(s)
     r2 = {k: float(v) for k, v in (get_first(s, "r2") or {}).items()
           if is_number(v) and math.isfinite(float(v)) and k in nodes} \
         if isinstance(get_first(s, "r2"), Mapping) else {}
     return nodes, edges, latent, r2
 
 
-def structural(ctx: ReportContext) -> str:
+def _multi_indicator(s: Any) -> list[str]:
+    """Latent variables of the model with more than one indicator.
+
+    A scale score entered as a single-indicator latent (its error variance fixed from
+    its reliability) is still a composite of the items: it is drawn as a box, so that
+    an ellipse always means a common factor of several indicators.
+    """
+    names = list(get_first(s, "latent") or [])
+    rows = get_first(s, "params") or []
+    count: dict[str, int] = {}
+    for r in rows if isinstance(rows, list) else []:
+        if isinstance(r, Mapping) and r.get("op") == "=~":
+            count[str(r.get("lhs"))] = count.get(str(r.get("lhs")), 0) + 1
+    syntax = get_first(s, "syntax")
+    if not count and isinstance(syntax, str):
+        for line in syntax.splitlines():
+            if "=~" in line:
+                lhs, rhs = line.split("=~", 1)
+                count[lhs.strip()] = count.get(lhs.strip(), 0) + len(rhs.split("+"))
+    return [n for n in names if count.get(n, 2) > 1]
+
+
+def diagram_svg(ctx: ReportContext) -> str | None:
+    """The path diagram as inline SVG (Graphviz when installed), or None without paths."""
     nodes, edges, latent, r2 = structural_edges(ctx)
+    if not edges:
+        return None
+    labels = {n: ctx.label(n) for n in nodes}
+    if dot_available():
+        return graphviz_svg(dot_source(nodes, edges, latent=latent, r2=r2, labels=labels))
+    return path_diagram(nodes, edges, latent=latent, r2=r2, labels=labels)
+
+
+def structural(ctx: ReportContext) -> str:
+    svg = diagram_svg(ctx)
     parts = []
-    if edges:
-        svg = path_diagram(nodes, edges, latent=latent, r2=r2)
+    if svg is not None:
         std = isinstance(ctx.a.get("structural"), Mapping)
         what = ("standardized estimates" if std else
                 "the hypothesis tests' unstandardized estimates (label: hypothesis, "
@@ -107,7 +142,8 @@ def structural(ctx: ReportContext) -> str:
         parts.append(ctx.figure(
             svg, f"Path diagram of the structural model with {what}. Black: p &lt; .05; "
             "dashed grey: not significant; * p &lt; .05, ** p &lt; .01, *** p &lt; .001. "
-            "Ellipses are latent variables, boxes scale or index scores; control "
+            "Ellipses are latent variables with several indicators, boxes scale scores "
+            "(single-indicator latents with reliability-fixed error) and indices; control "
             "variables, measurement paths and covariances are omitted for readability."))
     else:
         parts.append(ctx.missing("the path diagram (no structural paths in the analysis)."))

@@ -1,0 +1,67 @@
+"""Human labels for the variables the report shows: scale constructs from the instrument,
+the dependence indices and the study's derived scores, in English or German."""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: Scores the study derives from the scales (the instrument knows only the scales).
+DERIVED: dict[str, dict[str, str]] = {
+    "learning": {"en": "Relationship learning", "de": "Beziehungslernen"},
+    "jd_sum": {"en": "Joint dependence (sum)", "de": "Gemeinsame Abhängigkeit (Summe)"},
+    "jd_mean": {"en": "Joint dependence (mean)", "de": "Gemeinsame Abhängigkeit (Mittel)"},
+    "asym_abs": {"en": "Dependence asymmetry (absolute)",
+                 "de": "Abhängigkeitsasymmetrie (absolut)"},
+    "asym_signed": {"en": "Dependence asymmetry (signed)",
+                    "de": "Abhängigkeitsasymmetrie (mit Vorzeichen)"},
+    # adv_own = max(D_partner - D_own, 0): the partner depends more, our firm holds the advantage
+    "adv_own": {"en": "Our dependence advantage", "de": "Unser Abhängigkeitsvorteil"},
+    "adv_partner": {"en": "Partner's dependence advantage",
+                    "de": "Abhängigkeitsvorteil des Partners"},
+    "dyad_jd_sum": {"en": "Joint dependence (dyad, sum)",
+                    "de": "Gemeinsame Abhängigkeit (Dyade, Summe)"},
+    "dyad_asym_abs": {"en": "Dependence asymmetry (dyad, absolute)",
+                      "de": "Abhängigkeitsasymmetrie (Dyade, absolut)"},
+    "alliance_age": {"en": "Alliance age", "de": "Alter der Allianz"},
+    "firm_size": {"en": "Firm size", "de": "Unternehmensgröße"},
+}
+
+#: Short forms of the instrument's construct names where the full one would not fit a
+#: diagram node or a table column.
+SHORT: dict[str, dict[str, str]] = {
+    "knowledge_integration": {"en": "Relationship learning: knowledge integration",
+                              "de": "Beziehungslernen: Wissensintegration"},
+    "dep_partner": {"en": "Partner's dependence on us (perceived)",
+                    "de": "Abhängigkeit des Partners (wahrgenommen)"},
+    "partner_investments": {"en": "Partner's specific investments (perceived)",
+                            "de": "Spezifische Investitionen des Partners (wahrgenommen)"},
+    "marker": {"en": "Marker variable", "de": "Markervariable"},
+}
+
+
+def variable_labels(instrument: Any = None, lang: str = "en") -> dict[str, str]:
+    """``variable -> label`` for the scales of ``instrument`` and the derived scores.
+
+    Parameters
+    ----------
+    instrument : Instrument, optional
+        Its scales' construct names are used (short forms for the longest ones).
+    lang : {"en", "de"}
+        Language of the labels.
+    """
+    out = {k: v.get(lang, v["en"]) for k, v in DERIVED.items()}
+    for sid, scale in (getattr(instrument, "scales", None) or {}).items():
+        text = (SHORT.get(sid) or scale.construct or {})
+        out[sid] = text.get(lang) or text.get("en") or sid
+    return out
+
+
+def label(name: Any, labels: dict[str, str] | None = None) -> str:
+    """The label of ``name`` (its words with the first letter capitalised if unknown)."""
+    key = str(name)
+    if labels and key in labels:
+        return labels[key]
+    if key.endswith("__obs") and labels and key[:-5] in labels:
+        return labels[key[:-5]]
+    text = key.replace("_", " ")
+    return text[:1].upper() + text[1:]
