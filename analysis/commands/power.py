@@ -46,7 +46,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--boot", type=int, default=200,
                         help="Bootstrap draws per replication with --mediation-ci bootstrap "
                              "(200).")
-    parser.add_argument("--alpha", type=float, default=0.05, help="Significance level (0.05).")
+    parser.add_argument("--alpha", type=float, default=None,
+                        help="Significance level (default: the declared decision.alpha).")
     parser.add_argument("--json", metavar="OUT", default=None, help="Write the results as JSON.")
     parser.add_argument("--plot", metavar="FILE", default=None,
                         help="Power curves as .svg or .png.")
