@@ -13,6 +13,7 @@ This script only routes; pages are rendered by :mod:`instruments.ui`.
 
 from __future__ import annotations
 
+import logging
 import os
 
 import streamlit as st
@@ -21,6 +22,8 @@ from instruments.store import DB_ENV_VAR, ResponseStore
 
 st.set_page_config(page_title="Alliance survey", page_icon="🤝", layout="centered")
 
+log = logging.getLogger("alliance_survey.app")
+
 
 @st.cache_resource(show_spinner=False)
 def get_store(url: str | None) -> ResponseStore:
@@ -28,7 +31,35 @@ def get_store(url: str | None) -> ResponseStore:
     return ResponseStore(url)
 
 
+def render_unavailable() -> None:
+    """The one page shown for any failure of the store: both languages, no detail."""
+    from instruments.ui.texts import t
+
+    st.title(t("unavailable_title", "en"))
+    st.warning(t("unavailable", "en"))
+    st.subheader(t("unavailable_title", "de"))
+    st.warning(t("unavailable", "de"))
+
+
 def main() -> None:
+    """Route the request; any failure below is logged and shown as the unavailable page.
+
+    A database that is down, a read-only SQLite file or any unexpected error must never
+    show a respondent a traceback with file paths or the database's host: the detail
+    goes to the server log only.  (Streamlit's rerun and stop signals are not
+    ``Exception`` subclasses and pass through.)
+    """
+    try:
+        route()
+    except Exception as exc:  # noqa: BLE001 - the last line of defence for respondents
+        from instruments.store.engine import StoreUnavailableError
+
+        detail = exc.detail if isinstance(exc, StoreUnavailableError) else ""
+        log.error("Page failed (%s): %s %s", type(exc).__name__, exc, detail, exc_info=True)
+        render_unavailable()
+
+
+def route() -> None:
     """Route to the survey, the study-lead pages or the no-token page."""
     from instruments.ui.admin import render_admin
     from instruments.ui.respondent import render_no_token, render_survey

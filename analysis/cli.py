@@ -8,7 +8,7 @@ import sys
 
 from analysis import __version__
 from analysis.commands import COMMANDS
-from analysis.errors import AllianceSurveyError
+from analysis.errors import AllianceSurveyError, clip
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -19,30 +19,71 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"alliance-survey {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"analysis.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"analysis.commands.{name}":
-                continue
-            raise
-        module.register(sub)
+        importlib.import_module(f"analysis.commands.{name}").register(sub)
     return parser
 
 
+#: Longest error message printed (the rest is cut): an echoed value must never flood stderr.
+MAX_MESSAGE = 4000
+#: Set to 1 to see the traceback of an unexpected error (for bug reports).
+TRACEBACK_ENV = "ALLIANCE_SURVEY_TRACEBACK"
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE] + " [...]"
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one sub-command; return its exit status.
+
+    Errors the user can cause (the package's own errors, files that cannot be read or
+    written, an unreachable database) print one clear message and return 2; an
+    unexpected error prints one line and returns 1 (its traceback only with
+    ``ALLIANCE_SURVEY_TRACEBACK=1``).  No sub-command writes its results before every
+    output path has been checked, so an error here never follows a partial commit.
+    """
+    import os
+
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # a usage error (status 2, message printed) or --help
+        return exc.code if isinstance(exc.code, int) else 2
     if not getattr(args, "func", None):
         parser.print_help()
         return 1
+    prefix = f"alliance-survey {args.command}: error:"
     try:
         return int(args.func(args) or 0)
     except AllianceSurveyError as exc:
-        print(f"alliance-survey {args.command}: error: {exc}", file=sys.stderr)
+        print(f"{prefix} {_short(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130
+    except MemoryError:
+        print(f"{prefix} out of memory; the input is too large for this machine.",
+              file=sys.stderr)
+        return 2
+    except OSError as exc:
+        where = f" ({clip(exc.filename)})" if getattr(exc, "filename", None) else ""
+        print(f"{prefix} {exc.strerror or _first_line(exc)}{where}.", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - a user never sees a traceback
+        if type(exc).__module__.startswith("sqlalchemy"):
+            print(f"{prefix} the response store failed: {_short(_first_line(exc))}",
+                  file=sys.stderr)
+            return 2
+        if os.environ.get(TRACEBACK_ENV) == "1":
+            raise
+        print(f"{prefix} internal error ({type(exc).__name__}: {_short(_first_line(exc))}); "
+              f"please report it, with {TRACEBACK_ENV}=1 for the details.", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -41,3 +41,26 @@ class ModelSpecificationError(AllianceSurveyError):
 
 class EstimationError(AllianceSurveyError):
     """Estimation failed: non-convergence, non-positive-definite input, or similar."""
+
+
+#: Longest rendering of a user-supplied value inside an error message.
+MAX_ECHO = 80
+
+
+def clip(value: object, limit: int = MAX_ECHO) -> str:
+    """A short ``repr`` of a user-supplied value for an error message.
+
+    Built with :mod:`reprlib`, so a huge value (an expanded YAML alias bomb, a
+    200 MB line) is never rendered in full: containers show their first few
+    elements and long strings are cut in the middle, then the whole is cut to
+    ``limit`` characters.
+    """
+    import reprlib
+
+    short = reprlib.Repr()
+    short.maxstring = limit
+    short.maxother = limit
+    short.maxlist = short.maxtuple = short.maxset = short.maxdict = 4
+    short.maxlevel = 2
+    text = short.repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1,7 +1,8 @@
-"""Reading data files and writing JSON, shared by the command-line tools.
+"""Checked numeric columns and JSON output, shared by every part of the analysis package.
 
-Nothing here computes statistics: these are the package's few I/O helpers so
-that every command reads data and writes JSON the same way.
+Nothing here computes statistics, and nothing here knows the survey: reading survey
+data files (CSV, Parquet, SPSS with value labels) is the study's job
+(:func:`analysis.study.datafiles.read_data`).
 """
 
 from __future__ import annotations
@@ -9,54 +10,14 @@ from __future__ import annotations
 import json
 import math
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from analysis.errors import DataError
-
-#: Identifier / free-text columns of the canonical wide layout, read as text.
-TEXT_COLUMNS = ("respondent_id", "alliance_id", "firm_role", "language", "comment")
-
-
-def read_data(path: str | Path) -> pd.DataFrame:
-    """Read survey or analysis data (.csv, .parquet or .sav) into a DataFrame.
-
-    Identifier columns of the canonical layout (``respondent_id``, ``alliance_id``,
-    ``firm_role``, ``language``, ``comment``) are read as text; empty CSV cells
-    are missing values.
-
-    Raises
-    ------
-    DataError
-        If the file does not exist, has an unknown extension or cannot be parsed.
-    """
-    p = Path(path)
-    if not p.is_file():
-        raise DataError(f"Data file {str(p)!r} does not exist.")
-    suffix = p.suffix.lower()
-    try:
-        if suffix == ".parquet":
-            return pd.read_parquet(p)
-        if suffix == ".sav":
-            from instruments.instrument.spss import read_sav
-
-            frame, _ = read_sav(p)
-            return frame
-        if suffix not in (".csv", ".txt", ""):
-            raise DataError(
-                f"Cannot read {str(p)!r}: use a .csv, .parquet or .sav file."
-            )
-        header = pd.read_csv(p, nrows=0).columns
-        dtypes = {c: "string" for c in TEXT_COLUMNS if c in header}
-        frame = pd.read_csv(p, dtype=dtypes, keep_default_na=False, na_values=[""])
-        for c in dtypes:
-            frame[c] = frame[c].astype(object).where(frame[c].notna(), np.nan)
-        return frame
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise DataError(f"Cannot read the data file {str(p)!r}: {exc}") from exc
 
 
 def numeric_columns(data: Any, columns: Any, what: str) -> pd.DataFrame:
@@ -83,29 +44,44 @@ def numeric_columns(data: Any, columns: Any, what: str) -> pd.DataFrame:
     return out
 
 
-def jsonable(value: Any) -> Any:
-    """Return ``value`` with NaN/inf as ``None`` and numpy/pandas scalars as Python ones.
+def jsonable(value: Any, *, frames: Literal["records", "columns"] = "records") -> Any:
+    """Return ``value`` as JSON types: NaN/inf and missing markers as ``None``, numpy/pandas
+    values as Python ones, keys as text, tuples as lists.  Numbers are never rounded.
 
-    Dicts, lists, tuples, Series and DataFrames (as a list of records) are
-    converted recursively.  Numbers are never rounded.
+    Parameters
+    ----------
+    value
+        Any nesting of mappings, lists, tuples, numpy arrays and scalars, pandas objects.
+    frames : {"records", "columns"}
+        Shape of a DataFrame: a list of row records (the command-line tools' JSON and
+        the study sections), or ``{column: {index: value}}`` (pandas' ``to_dict()``, the
+        shape the report's analysis JSON has always had).
+
+    Dates become ISO text; any other object becomes its ``str()``, so the result always
+    survives ``json.dumps(..., allow_nan=False)``.
     """
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v, frames=frames) for k, v in value.items()}
     if isinstance(value, pd.DataFrame):
-        return [jsonable(r) for r in value.to_dict(orient="records")]
+        shaped = value.to_dict(orient="records") if frames == "records" else value.to_dict()
+        return jsonable(shaped, frames=frames)
     if isinstance(value, pd.Series):
-        return {str(k): jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v, frames=frames) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
+        return [jsonable(v, frames=frames) for v in value]
     if isinstance(value, np.ndarray):
-        return [jsonable(v) for v in value.tolist()]
+        return jsonable(value.tolist(), frames=frames)
     if isinstance(value, np.generic):
-        return jsonable(value.item())
-    if isinstance(value, float) and not math.isfinite(value):
+        return jsonable(value.item(), frames=frames)
+    if value is None or value is pd.NA or value is pd.NaT:
         return None
-    if value is pd.NA or value is pd.NaT:
-        return None
-    return value
+    if isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
 
 
 def write_json(obj: Any, out: str | Path) -> None:

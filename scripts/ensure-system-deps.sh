@@ -3,6 +3,7 @@
 #   postgresql                -- the deployment store, started by the tests on a port of their own
 #   chromium + chromium-driver -- the real browser of the end-to-end survey tests
 #   libpangoft2-1.0-0         -- text layout for WeasyPrint's PDF reports
+#   nginx                     -- the TLS reverse proxy of the deployment tests
 #   r-base-core r-cran-lavaan r-cran-semtools -- R runs the exported lavaan scripts in the tests
 # Safe to run repeatedly; does nothing when everything is present.
 set -euo pipefail
@@ -12,6 +13,8 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so' || need+=(libpangoft2-1.0-0)
+{ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; } || need+=(nginx)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v Rscript >/dev/null 2>&1 || need+=(r-base-core)
 if ! command -v Rscript >/dev/null 2>&1 || ! Rscript -e 'library(lavaan)' >/dev/null 2>&1; then
     need+=(r-cran-lavaan)

@@ -13,6 +13,7 @@ COMMANDS = [
     "simulate",
     "score",
     "sem",
+    "compare",
     "reliability",
     "analyze",
     "report",
@@ -26,4 +27,5 @@ COMMANDS = [
     "password",
     "export_script",
     "prereg",
+    "health",
 ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from analysis.commands.paths import check_output, seed
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``analyze`` sub-command."""
@@ -30,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--bootstrap", type=int, default=1000, metavar="N",
         help="Bootstrap draws of the mediation test (default: 1000).",
     )
-    parser.add_argument("--seed", type=int, default=2026, metavar="S",
+    parser.add_argument("--seed", type=seed, default=2026, metavar="S",
                         help="Bootstrap seed (default: 2026, "
                         "analysis.study.pipeline.DEFAULT_SEED); written into the output.")
     parser.add_argument(
@@ -50,11 +52,13 @@ def handle(args: argparse.Namespace) -> int:
     import warnings
 
     from analysis.errors import ModelSpecificationError
-    from analysis.io import read_data
+    from analysis.study.datafiles import read_data
     from analysis.study.pipeline import analyze_study, to_json, verdict_table
 
     if args.bootstrap < 2:
         raise ModelSpecificationError(f"--bootstrap must be at least 2 (got {args.bootstrap}).")
+
+    check_output(args.json, "--json", inputs=[args.data])
 
     def progress(message: str) -> None:
         print(message, file=sys.stderr, flush=True)

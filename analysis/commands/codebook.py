@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from analysis.commands.paths import check_output
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``codebook`` sub-command."""
@@ -31,6 +33,7 @@ def handler(args: argparse.Namespace) -> int:
     from instruments.instrument.codebook import render_codebook
     from instruments.instrument.loader import load_instrument
 
+    check_output(args.out, "--out")
     inst = load_instrument(args.instrument)
     text = render_codebook(inst, args.format, args.lang)
     if args.out:

@@ -231,28 +231,43 @@ def _write_credentials(path: Path, study: str, password: str, links: list[str]) 
         f"password: {password}",
         *(f"link: {link}" for link in links),
     ]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # Written next to the target and renamed over it: a crash mid-write never leaves a
+    # file without the password that the store now expects.
+    scratch = path.with_name(path.name + ".tmp")
+    scratch.write_text("\n".join(lines) + "\n", encoding="utf-8")
     try:
-        path.chmod(0o600)
+        scratch.chmod(0o600)
     except OSError:  # pragma: no cover - e.g. some network file systems
         pass
+    scratch.replace(path)
 
 
-def ensure_password(store: ResponseStore, study: str, saved: str | None) -> tuple[str, bool]:
+def ensure_password(
+    store: ResponseStore, study: str, saved: str | None, keep: Path | None = None,
+    links: list[str] | None = None,
+) -> tuple[str, bool]:
     """The study-lead password: the saved one if it still works, else a new one.
+
+    A new password is first written to the credentials file ``keep`` (when given) and
+    only then stored, so it can never be replaced without being kept.
 
     Returns ``(password, new)``.
     """
+    import secrets
+
     from analysis.errors import ResponseError
     from instruments.fieldwork.auth import has_password, set_password, verify_password
 
     if saved and has_password(store, study):
         try:
-            if verify_password(store, study, saved):
+            if verify_password(store, study, saved, client="demo"):
                 return saved, False
-        except ResponseError:  # locked after failed logins: issue a new password
+        except ResponseError:  # throttled after failed logins: issue a new password
             pass
-    return set_password(store, study, replace=True), True
+    password = secrets.token_urlsafe(18)
+    if keep is not None:
+        _write_credentials(keep, study, password, links or [])
+    return set_password(store, study, password, replace=True), True
 
 
 def open_links(store: ResponseStore, study: str, saved: list[str], k: int, base: str) -> list[str]:
@@ -284,11 +299,9 @@ def print_summary(store: ResponseStore, study: str) -> None:
     data = store.wide(study, completed_only=True)
     inst = store.instrument
     print(f"\nAnalysis summary ({len(data)} completed responses):")
-    try:
-        from analysis.study.scoring import score
-    except ImportError:
-        print("  scale scores: not available yet")
-        return
+    from analysis.stats.reliability import reliability_report
+    from analysis.study.scoring import reverse_key, score
+
     try:
         scores = score(data, inst)
         flagged = int(scores["exclude"].sum()) if "exclude" in scores else 0
@@ -297,12 +310,6 @@ def print_summary(store: ResponseStore, study: str) -> None:
         print("  scale means: " + ", ".join(f"{k} {v:.2f}" for k, v in means.items()))
     except Exception as exc:  # noqa: BLE001 - a summary must never stop the demo
         print(f"  scale scores: not available ({type(exc).__name__}: {exc})")
-    try:
-        from analysis.stats.reliability import reliability_report
-        from analysis.study.scoring import reverse_key
-    except ImportError:
-        print("  reliability: not available yet")
-        return
     try:
         core = ["info_sharing", "joint_sensemaking", "knowledge_integration", "dep_own",
                 "dep_partner", "trust"]  # fmt: skip
@@ -329,14 +336,18 @@ def handler(args: argparse.Namespace) -> int:
 
     url = resolve_url(args.db)
     base = args.base_url or f"http://localhost:{args.port}"
+    from analysis.commands.paths import check_output
+
     creds = credentials_path(url, args.credentials)
+    check_output(creds, "--credentials", make_parents=True)
     started = time.perf_counter()
+    data = demo_data(args.data)  # a missing file is reported before anything is stored
     store = ResponseStore(url)
     try:
         get_or_create_study(store, DEMO_STUDY)
         saved_password, saved_links = _read_credentials(creds)
-        password, new = ensure_password(store, DEMO_STUDY, saved_password)
-        counts = load_respondents(store, DEMO_STUDY, demo_data(args.data))
+        password, new = ensure_password(store, DEMO_STUDY, saved_password, creds, saved_links)
+        counts = load_respondents(store, DEMO_STUDY, data)
         links = open_links(store, DEMO_STUDY, saved_links, args.open_links, base)
         _write_credentials(creds, DEMO_STUDY, password, links)
         print(f"Demo study {DEMO_STUDY!r} in {url}")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from analysis.commands.paths import check_output, existing_sqlite
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``export`` sub-command."""
@@ -47,7 +49,9 @@ def handler(args: argparse.Namespace) -> int:
     from instruments.instrument.loader import load_instrument
     from instruments.store import ResponseStore
 
-    store = ResponseStore(args.db, instrument=load_instrument(args.instrument))
+    check_output(args.out, "--out", make_parents=True)
+    url = existing_sqlite(args.db)
+    store = ResponseStore(url, instrument=load_instrument(args.instrument))
     try:
         path = export(store, args.study, args.format, args.out, lang=args.lang,
                       completed_only=args.completed_only, excel_safe=args.excel_safe,

@@ -7,6 +7,8 @@ import argparse
 import csv
 import sys
 
+from analysis.commands.paths import check_output, positive_float, positive_int
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``invite`` sub-command."""
@@ -25,13 +27,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--study", required=True, metavar="NAME", help="study name")
     parser.add_argument("--wave", default="1", metavar="W", help="fieldwork wave (default: 1)")
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--n", type=int, metavar="K", help="create K single invitations")
-    group.add_argument("--dyads", type=int, metavar="K", help="create K dyads (2K invitations)")
+    group.add_argument("--n", type=positive_int, metavar="K", help="create K single invitations")
+    group.add_argument("--dyads", type=positive_int, metavar="K", help="create K dyads (2K invitations)")
     group.add_argument("--from", dest="from_csv", metavar="CSV", help="create from a CSV file")
     parser.add_argument("--partner", metavar="NAME",
                         help="partner firm named in the items (single invitations)")  # fmt: skip
     parser.add_argument("--lang", default="en", help="survey language: en or de (default: en)")
-    parser.add_argument("--expires-days", type=float, metavar="D",
+    parser.add_argument("--expires-days", type=positive_float, metavar="D",
                         help="links expire after D days (default: never)")  # fmt: skip
     parser.add_argument("--db", metavar="URL",
                         help="database URL (default: $ALLIANCE_SURVEY_DB or "
@@ -58,8 +60,17 @@ def handler(args: argparse.Namespace) -> int:
     )
     from instruments.instrument.loader import load_instrument
     from instruments.store import ResponseStore
+    from instruments.store.limits import check_text
 
+    # The tokens exist only in the output: check it (and the names) before anything is
+    # stored, so that a bad path can never leave invitations nobody can open.
+    check_output(args.out, "--out", inputs=[args.from_csv])
+    check_text(args.study, "study_name", "--study")
+    check_text(args.wave, "wave_name", "--wave")
+    if args.partner is not None:
+        check_text(args.partner, "partner_name", "--partner")
     store = ResponseStore(args.db, instrument=load_instrument(args.instrument))
+    password = None
     try:
         if not study_exists(store, args.study):
             from instruments.fieldwork.invitations import create_study
@@ -67,10 +78,6 @@ def handler(args: argparse.Namespace) -> int:
             create_study(store, args.study)
             print(f"Created study {args.study!r} with instrument {store.instrument.id} "
                   f"{store.instrument.version}.", file=sys.stderr)  # fmt: skip
-        if not has_password(store, args.study):
-            password = set_password(store, args.study)
-            print(f"Study-lead password for {args.study!r} (shown only now, keep it safe): "
-                  f"{password}", file=sys.stderr)  # fmt: skip
         common = {"wave": args.wave, "expires_days": args.expires_days}
         if args.from_csv:
             issued = invitations_from_csv(store, args.study, args.from_csv, language=args.lang,
@@ -86,8 +93,13 @@ def handler(args: argparse.Namespace) -> int:
             issued = create_invitations(store, args.study, args.n if args.n is not None else 1,
                                         partner_name=args.partner, language=args.lang,
                                         **common)  # fmt: skip
+        if not has_password(store, args.study):
+            password = set_password(store, args.study)
     finally:
         store.dispose()
+    if password is not None:
+        print(f"Study-lead password for {args.study!r} (shown only now, keep it safe): "
+              f"{password}", file=sys.stderr)  # fmt: skip
     columns = ["invitation_id", "wave", "alliance_id", "firm_role", "partner_name", "language",
                "expires_at", "link"]  # fmt: skip
     fh = open(args.out, "w", encoding="utf-8", newline="") if args.out else sys.stdout

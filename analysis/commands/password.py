@@ -1,4 +1,9 @@
-"""``alliance-survey password``: reset the study lead's password."""
+"""``alliance-survey password``: reset the study lead's password.
+
+The recovery path of the dashboard login: whoever runs the command line against the
+database can always get the study lead back in, even while someone keeps failing logins
+from many clients (setting a password clears every client's lock).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +19,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Set a new study-lead password for a study (a lost one cannot be recovered: "
             "only its hash is stored).  A random password is generated and printed once, "
-            "or read from standard input with --stdin.  Failed-login locks are cleared."
+            "or read from standard input with --stdin.  Failed-login locks are cleared and "
+            "every open dashboard login of the study is ended."
         ),
     )
     parser.add_argument("--study", required=True, metavar="NAME", help="study name")
@@ -28,19 +34,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def handler(args: argparse.Namespace) -> int:
     """Replace the password and print it once (unless it was given on standard input)."""
+    from analysis.commands.paths import existing_sqlite
     from analysis.errors import DataError
     from instruments.fieldwork.auth import set_password
+    from instruments.fieldwork.cockpit import plural
     from instruments.fieldwork.invitations import study_exists
+    from instruments.fieldwork.sessions import revoke_sessions
     from instruments.store import ResponseStore
 
     given = sys.stdin.readline().rstrip("\r\n") if args.stdin else None
-    store = ResponseStore(args.db)
+    # A mistyped SQLite path must not create an empty database with no study in it.
+    store = ResponseStore(existing_sqlite(args.db))
     try:
         if not study_exists(store, args.study):
             raise DataError(f"There is no study {args.study!r} in this database.")
         password = set_password(store, args.study, given, replace=True)
+        # A lost or leaked password must also end the logins made with it.
+        ended = revoke_sessions(store, args.study)
     finally:
         store.dispose()
+    print(f"{plural(ended, 'dashboard login')} of the study lead ended.")
     if given is None:
         print(f"New study-lead password for {args.study!r} (shown only now, keep it safe): "
               f"{password}")

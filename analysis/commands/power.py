@@ -6,6 +6,13 @@ import argparse
 import json
 from pathlib import Path
 
+from analysis.commands.paths import (
+    check_output,
+    positive_float,
+    positive_int,
+    seed,
+)
+
 
 def _sizes(text: str) -> list[int]:
     try:
@@ -32,21 +39,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--n", type=_sizes, required=True, metavar="N1,N2,...",
                         help="Sample sizes, e.g. 100,150,200,300.")
-    parser.add_argument("--reps", type=int, default=200, help="Replications per size (200).")
-    parser.add_argument("--seed", type=int, default=2026, help="Seed (default 2026).")
+    parser.add_argument("--reps", type=positive_int, default=200, help="Replications per size (200).")
+    parser.add_argument("--seed", type=seed, default=2026, help="Seed (default 2026).")
     parser.add_argument("--scheduler", metavar="ADDRESS", default=None,
                         help="Dask scheduler address (tcp://host:8786); default local processes.")
-    parser.add_argument("--workers", type=int, default=None,
+    parser.add_argument("--workers", type=positive_int, default=None,
                         help="Local worker processes (default all cores; 1 = serial).")
     parser.add_argument("--mediation-ci", choices=("monte_carlo", "bootstrap"),
                         default="monte_carlo",
                         help="Interval of the indirect effect in each replication: Monte Carlo "
                              "(Preacher & Selig 2012; default, fast) or a bootstrap per "
                              "replication (the full runner, much slower).")
-    parser.add_argument("--boot", type=int, default=200,
+    parser.add_argument("--boot", type=positive_int, default=200,
                         help="Bootstrap draws per replication with --mediation-ci bootstrap "
                              "(200).")
-    parser.add_argument("--alpha", type=float, default=None,
+    parser.add_argument("--alpha", type=positive_float, default=None,
                         help="Significance level (default: the declared decision.alpha).")
     parser.add_argument("--json", metavar="OUT", default=None, help="Write the results as JSON.")
     parser.add_argument("--plot", metavar="FILE", default=None,
@@ -58,8 +65,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def handle(args: argparse.Namespace) -> int:
     """Run the power analysis and print power +- MC SE per hypothesis and n."""
     from analysis.distributed import make_executor
+    from analysis.errors import DataError
     from analysis.study.power import plot_power, power_analysis
 
+    if not 0 < args.alpha < 1:
+        raise DataError(f"--alpha must lie between 0 and 1 (got {args.alpha}).")
+    if any(n < 2 for n in args.n):
+        raise DataError("--n: every sample size must be at least 2.")
+    check_output(args.json, "--json", make_parents=True)
+    check_output(args.plot, "--plot", suffixes=(".svg", ".png"), make_parents=True)
     with make_executor(args.scheduler, args.workers) as ex:
         res = power_analysis(args.n, args.reps, args.seed, executor=ex, n_boot=args.boot,
                              alpha=args.alpha, progress=not args.no_progress,

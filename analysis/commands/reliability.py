@@ -7,7 +7,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-from analysis.errors import ModelSpecificationError
+from analysis.commands.paths import check_output, read_text_file
+from analysis.errors import ModelSpecificationError, clip
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -81,13 +82,14 @@ def format_report(report: dict[str, Any]) -> str:
 
 def handle(args: argparse.Namespace) -> int:
     """Run the reliability analysis and print or write the result."""
-    from analysis.io import jsonable, read_data, write_json
+    from analysis.io import jsonable, write_json
     from analysis.stats.reliability import reliability_report
+    from analysis.study.datafiles import read_data
 
-    model_path = Path(args.model)
-    if not model_path.is_file():
-        raise ModelSpecificationError(f"Model file {args.model!r} does not exist (--model=).")
-    model = model_path.read_text(encoding="utf-8")
+    check_output(args.json, "--json", inputs=[args.data, args.model])
+    if not Path(args.model).is_file():
+        raise ModelSpecificationError(f"Model file {clip(args.model)} does not exist (--model=).")
+    model = read_text_file(args.model, "The model file (--model)", max_bytes=1024 * 1024)
     data = read_data(args.data)
     report = jsonable(reliability_report(data, model, estimator=args.estimator))
     if args.json is None:

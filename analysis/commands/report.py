@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from analysis.commands.paths import check_output, existing_sqlite, nonnegative_int, seed
 from analysis.errors import DataError
 
 
@@ -37,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", required=True, metavar="REPORT.html", help="HTML file to write.")
     parser.add_argument("--pdf", metavar="REPORT.pdf", default=None,
                         help="Also write a PDF (needs WeasyPrint).")
-    parser.add_argument("--seed", type=int, default=None,
+    parser.add_argument("--seed", type=seed, default=None,
                         help="Seed of the bootstrap (default: the --json analysis' seed, else "
                         "2026, analysis.study.pipeline.DEFAULT_SEED); written into the report.")
     parser.add_argument("--json", metavar="ANALYSIS.json", default=None,
@@ -45,14 +46,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--save-json", metavar="OUT.json", default=None,
                         help="Also write the analysis JSON the report shows.")
     parser.add_argument("--estimator", default=None, help="SEM estimator (default: the analysis').")
-    parser.add_argument("--bootstrap", type=int, default=None,
+    parser.add_argument("--bootstrap", type=nonnegative_int, default=None,
                         help="Bootstrap draws (default: the analysis').")
     parser.add_argument("--title", default=None, help="Report title.")
     parser.set_defaults(func=handle)
 
 
 def _read(path: str) -> Any:
-    from analysis.io import read_data
+    from analysis.study.datafiles import read_data
 
     return read_data(path)
 
@@ -72,17 +73,10 @@ def _load_json(path: str) -> dict[str, Any]:
 
 def _study(study: str, db: str | None) -> tuple[dict[str, Any], Any]:
     """Fieldwork figures and completed responses of ``study`` in the response store."""
-    from sqlalchemy.engine import make_url
-
     from instruments.fieldwork.invitations import fieldwork_figures
-    from instruments.store import ResponseStore, resolve_url
+    from instruments.store import ResponseStore
 
-    url = resolve_url(db)
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database and \
-            not Path(parsed.database).is_file():
-        raise DataError(f"There is no response store at {parsed.database!r} (--db or "
-                        "$ALLIANCE_SURVEY_DB); nothing was created.")
+    url = existing_sqlite(db)
     store = ResponseStore(url)
     try:
         return fieldwork_figures(store, study), store.wide(study, completed_only=True)
@@ -112,6 +106,13 @@ def handle(args: argparse.Namespace) -> int:
         raise DataError("Give a data file (DATA) or a study in the response store (--study).")
     if args.db is not None and args.study is None:
         raise DataError("--db names the response store of --study; give --study NAME too.")
+    inputs = [args.data, args.json]
+    check_output(args.out, "--out", inputs=inputs, make_parents=True)
+    check_output(args.pdf, "--pdf", inputs=inputs, suffixes=(".pdf",), make_parents=True)
+    check_output(args.save_json, "--save-json", inputs=inputs, make_parents=True)
+    named = [str(Path(p).resolve()) for p in (args.out, args.pdf, args.save_json) if p]
+    if len(set(named)) < len(named):
+        raise DataError("--out, --pdf and --save-json must name different files.")
     fieldwork, data, data_sha = None, None, None
     if args.study is not None:
         fieldwork, wide = _study(args.study, args.db)

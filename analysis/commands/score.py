@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from analysis.commands.paths import check_output, positive_int
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``score`` sub-command."""
@@ -23,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--min-valid",
-        type=int,
+        type=positive_int,
         default=None,
         metavar="K",
         help="Answered items needed for a scale score (default: each scale's min_valid).",
@@ -37,21 +39,23 @@ def handle(args: argparse.Namespace) -> int:
 
     from analysis.errors import DataError
     from analysis.study.quality import summarize_flags
-    from analysis.study.scoring import DataQualityWarning, score
+    from analysis.study.scoring import DataQualityWarning, InstrumentVersionNotice, score
     from analysis.study.simulate import read_data, write_data
     from instruments.instrument.loader import load_instrument
 
-    if args.min_valid is not None and args.min_valid < 1:
-        raise DataError(f"--min-valid must be at least 1 (got {args.min_valid}).")
     if str(args.out).lower().endswith(".sav"):
         raise DataError("--out must end in .csv or .parquet (scored files are not SPSS files).")
+    check_output(args.out, "--out", inputs=[args.data], suffixes=(".csv", ".parquet"))
     instrument = load_instrument()
     df = read_data(args.data)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
+        warnings.simplefilter("ignore", InstrumentVersionNotice)  # printed below
         scored = score(df, instrument, min_valid=args.min_valid)
     out = write_data(scored, args.out)
     report = scored.attrs["data_check"]
+    for notice in report.get("instrument_notices", []):
+        print(f"Notice: {notice}")
     print(f"Scored {len(scored)} respondents; wrote {out}.")
     for message in report["warnings"]:
         print(f"Warning: {message}")

@@ -8,13 +8,25 @@ JSON contract (``--json OUT|-``)::
 
 plus ``"invariance": [...]`` with ``--invariance`` and ``"modindices": [...]``
 with ``--modindices MIN``.  NaN is written as ``null``; nothing is rounded.
+
+Exit status: 0 for a converged fit; 1 when the estimation did not converge from any
+start tried (the message says so; ``--allow-nonconverged`` writes the result anyway,
+with every statistic missing, and exits 0); 2 for bad input (unknown variables, a
+model that is not identified, a non-positive-definite covariance matrix, ...).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
+
+from analysis.commands.paths import (
+    check_output,
+    is_file_argument,
+    nonnegative_int,
+    read_text_file,
+    seed,
+)
 
 ESTIMATE_COLUMNS = ["lhs", "op", "rhs", "label", "group", "est", "se", "z", "pvalue",
                     "ci_lower", "ci_upper", "std_all"]
@@ -36,21 +48,35 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="model file in lavaan syntax (or the syntax itself)")
     parser.add_argument("--estimator", default="ML", type=str.upper,
                         choices=["ML", "MLR", "WLSMV"], help="estimator (default: ML)")
-    parser.add_argument("--missing", default="listwise", choices=["listwise", "fiml", "ml"],
-                        help="missing data: listwise deletion or FIML (default: listwise)")
+    parser.add_argument("--missing", default="listwise",
+                        choices=["listwise", "fiml", "ml", "pairwise"],
+                        help="missing data: listwise deletion, FIML (fiml/ml) or pairwise "
+                             "(WLSMV) (default: listwise)")
     parser.add_argument("--ordered", default="",
                         help="ordered (categorical) items: 'all' or a comma-separated list")
     parser.add_argument("--group", help="grouping column for a multigroup model")
     parser.add_argument("--group-equal", default="",
                         help="comma-separated parameter types equal across groups "
                              "(loadings, intercepts, residuals, thresholds, ...)")
+    parser.add_argument("--group-partial", default="",
+                        help="comma-separated parameters freed from --group-equal, e.g. "
+                             "'f1 =~ y2,y3 ~1' (lavaan group.partial)")
+    parser.add_argument("--parameterization", default="delta", choices=["delta", "theta"],
+                        help="ordered items under WLSMV: scale parameterization "
+                             "(default: delta)")
+    parser.add_argument("--max-iter", type=int, default=500, metavar="N",
+                        help="iteration limit of the optimiser per start (default: 500; "
+                             "lavaan control = list(iter.max = N))")
+    parser.add_argument("--allow-nonconverged", action="store_true",
+                        help="exit 0 and write the result even if the estimation did not "
+                             "converge (its statistics are then missing)")
     parser.add_argument("--invariance", action="store_true",
                         help="test measurement invariance across --group "
                              "(configural, metric, scalar, strict)")
     parser.add_argument("--std-lv", action="store_true", help="identify factors by unit variance")
-    parser.add_argument("--bootstrap", type=int, default=0, metavar="N",
+    parser.add_argument("--bootstrap", type=nonnegative_int, default=0, metavar="N",
                         help="nonparametric bootstrap draws for SEs and percentile CIs")
-    parser.add_argument("--seed", type=int, default=None, help="random seed for the bootstrap")
+    parser.add_argument("--seed", type=seed, default=None, help="random seed for the bootstrap")
     parser.add_argument("--modindices", type=float, default=None, metavar="MIN",
                         help="also report modification indices of at least MIN")
     parser.add_argument("--json", metavar="OUT", default=None,
@@ -71,11 +97,20 @@ def _ordered(spec: str, model_vars: list[str]) -> list[str] | None:
 def handler(args: argparse.Namespace) -> int:
     """Fit the model and print its summary or JSON."""
     from analysis.errors import ModelSpecificationError
-    from analysis.io import jsonable, read_data, write_json
+    from analysis.io import jsonable, write_json
     from analysis.sem import compile_model, measurement_invariance, sem
+    from analysis.study.datafiles import read_data
 
-    model_path = Path(args.model)
-    model = model_path.read_text(encoding="utf-8") if model_path.is_file() else args.model
+    check_output(args.json, "--json", inputs=[args.data, args.model])
+    check_output(args.params_out, "--params-out", inputs=[args.data, args.model],
+                 suffixes=(".csv",))
+    if is_file_argument(args.model):
+        model = read_text_file(args.model, "The model file (--model)", max_bytes=1024 * 1024)
+    else:
+        model = args.model
+    if "\x00" in model or not model.strip():
+        raise ModelSpecificationError("--model is empty or not text; give lavaan syntax or a "
+                                      "model file.")
     data = read_data(args.data)
     missing = "ml" if args.missing == "fiml" else args.missing
     if args.invariance and not args.group:
@@ -85,13 +120,33 @@ def handler(args: argparse.Namespace) -> int:
         observed = compile_model(model, data=data, group=args.group).ov_names
         ordered = _ordered(args.ordered, list(observed))
     group_equal = tuple(s.strip() for s in args.group_equal.split(",") if s.strip())
+    group_partial = tuple(s.strip() for s in args.group_partial.split(",") if s.strip())
+    if group_partial and not group_equal:
+        raise ModelSpecificationError("--group-partial frees parameters from --group-equal; "
+                                      "give --group-equal as well.")
+    if args.parameterization != "delta":
+        raise ModelSpecificationError(
+            f"--parameterization {args.parameterization} is not available; ordered items are "
+            "fitted under the delta parameterization (lavaan's default).")
     res = sem(model, data, estimator=args.estimator, missing=missing, ordered=ordered,
-              group=args.group, group_equal=group_equal, std_lv=args.std_lv,
-              bootstrap=args.bootstrap, seed=args.seed)
+              group=args.group, group_equal=group_equal, group_partial=group_partial,
+              std_lv=args.std_lv, bootstrap=args.bootstrap, seed=args.seed,
+              max_iter=args.max_iter)
+    status = 0
+    if not res.converged:
+        msg = (f"alliance-survey sem: the estimation did not converge; its statistics are "
+               f"reported as missing. {' '.join(w for w in res.state.warnings)}")
+        if args.allow_nonconverged:
+            print(msg, file=sys.stderr)
+        else:
+            print(msg + " Simplify or respecify the model; --allow-nonconverged writes the "
+                  "result anyway.", file=sys.stderr)
+            return 1
     invariance = None
     if args.invariance:
         invariance = measurement_invariance(model, data, args.group, estimator=args.estimator,
-                                            ordered=ordered, missing=missing)
+                                            ordered=ordered, missing=missing,
+                                            std_lv=args.std_lv)
     mi = None
     if args.modindices is not None:
         mi = res.modindices(min_value=args.modindices, sort=True)
@@ -120,7 +175,7 @@ def handler(args: argparse.Namespace) -> int:
         write_json(jsonable(out), args.json)
         if args.json != "-":
             print(f"Results written to {args.json}.", file=sys.stderr)
-        return 0
+        return status
 
     print(res.summary())
     if invariance is not None:
@@ -129,4 +184,4 @@ def handler(args: argparse.Namespace) -> int:
     if mi is not None:
         print("\nModification indices:")
         print(mi.to_string(index=False))
-    return 0
+    return status

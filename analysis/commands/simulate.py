@@ -8,6 +8,8 @@ import json
 import shlex
 from pathlib import Path
 
+from analysis.commands.paths import check_output, nonnegative_int, positive_int, seed, share
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``simulate`` sub-command."""
@@ -20,19 +22,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "careless respondents. The same arguments always give the same file."
         ),
     )
-    parser.add_argument("--n", type=int, required=True, help="Number of respondents.")
+    parser.add_argument("--n", type=positive_int, required=True, help="Number of respondents.")
     parser.add_argument(
-        "--dyads", type=int, default=0, help="Alliances answered by both firms (default 0)."
+        "--dyads", type=nonnegative_int, default=0, help="Alliances answered by both firms (default 0)."
     )
-    parser.add_argument("--seed", type=int, default=0, help="Random seed (default 0).")
+    parser.add_argument("--seed", type=seed, default=0, help="Random seed (default 0).")
     parser.add_argument(
-        "--missing", type=float, default=0.0, help="Share of missing item answers, [0, 0.9)."
+        "--missing", type=share, default=0.0, help="Share of missing item answers, [0, 0.9)."
     )
     parser.add_argument(
         "--mechanism", choices=["MCAR", "MAR"], default="MCAR", help="Missingness mechanism."
     )
     parser.add_argument(
-        "--careless", type=float, default=0.05, help="Share of careless respondents (0.05)."
+        "--careless", type=share, default=0.05, help="Share of careless respondents (0.05)."
     )
     parser.add_argument(
         "--out",
@@ -113,9 +115,15 @@ def manifest(path: Path, df, instrument, args: argparse.Namespace) -> dict:
 
 def handle(args: argparse.Namespace) -> int:
     """Simulate and write the file."""
+    from analysis.errors import DataError
     from analysis.study.simulate import simulate_study, write_data
     from instruments.instrument.loader import load_instrument
 
+    out_path = check_output(args.out, "--out", suffixes=(".csv", ".parquet", ".sav"))
+    check_output(args.manifest, "--manifest")
+    if args.manifest and out_path is not None and Path(args.manifest).resolve() == \
+            out_path.resolve():
+        raise DataError("--manifest and --out name the same file.")
     instrument = load_instrument()
     df = simulate_study(
         args.n,

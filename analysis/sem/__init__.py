@@ -65,7 +65,7 @@ ML + missing="ml" -> ``fiml.fit_fiml``; MLR -> ``fiml.fit_mlr``;
 WLSMV -> ``wls.fit_wlsmv``.
 """
 
-from .api import SEMResult, cfa, compile_model, sem
+from .api import SEMResult, cfa, compile_model, growth, sem
 from .invariance import measurement_invariance
 from .model import CompiledModel, Implied, SampleStats
 from .state import FitState
@@ -78,6 +78,7 @@ __all__ = [
     "SampleStats",
     "cfa",
     "compile_model",
+    "growth",
     "measurement_invariance",
     "sem",
 ]

@@ -26,6 +26,7 @@ from .ml import fit_ml
 from .model import CompiledModel, SampleStats
 from .result import SEMResult
 from .samplestats import group_label_column, sample_stats
+from .starts import retry_from_other_starts
 from .state import Backend, FitState
 from .wls import fit_wlsmv
 
@@ -39,6 +40,7 @@ __all__ = [
     "compile_table",
     "fit_compiled",
     "get_backend",
+    "growth",
     "group_label_column",
     "sample_stats",
     "sem",
@@ -123,6 +125,8 @@ def fit_compiled(model: CompiledModel, data: pd.DataFrame, *, start: np.ndarray 
             "parameters.")
     bound = model.bind(stats)
     state = backend(bound, stats, opts, start=start)
+    if not state.converged and start is None and not opts.get("baseline") and model.n_free:
+        state = retry_from_other_starts(backend, bound, stats, opts, state)
     if int(opts.get("bootstrap", 0) or 0) > 0 and not opts.get("baseline"):
         # bootstrap vcov in state.vcov, draws in state.extra["bootstrap"]
         state = bootstrap_state(bound, stats, state, opts)
@@ -193,6 +197,23 @@ def sem(
                              group=group, group_equal=group_equal, group_partial=group_partial,
                              std_lv=std_lv, bootstrap=bootstrap, seed=seed, **kwargs)
     return fit_compiled(compiled, data)
+
+
+def growth(model: str, data: pd.DataFrame, **kwargs) -> SEMResult:
+    """Latent growth model with lavaan's ``growth()`` conventions.
+
+    A mean structure, the observed intercepts fixed at 0 and the latent means
+    (growth factor means) free; otherwise as :func:`sem`.
+
+    Examples
+    --------
+    >>> growth("i =~ 1*t1 + 1*t2 + 1*t3\ns =~ 0*t1 + 1*t2 + 2*t3", df)  # doctest: +SKIP
+    # In R: lavaan::growth("i =~ 1*t1 + 1*t2 + 1*t3; s =~ 0*t1 + 1*t2 + 2*t3", data = df)
+    """
+    kwargs.setdefault("meanstructure", True)
+    kwargs.setdefault("int_ov_free", False)
+    kwargs.setdefault("int_lv_free", True)
+    return sem(model, data, **kwargs)
 
 
 def cfa(model: str, data: pd.DataFrame, **kwargs) -> SEMResult:

@@ -90,6 +90,8 @@ def compile_model(
     meanstructure: bool | None = None,
     orthogonal: bool = False,
     auto_fix_first: bool | None = None,
+    int_ov_free: bool = True,
+    int_lv_free: bool = False,
     bootstrap: int = 0,
     seed: int | None = None,
     se: str | None = None,
@@ -149,7 +151,8 @@ def compile_model(
                                    fixed_x=fixed_x, meanstructure=ms,
                                    group_equal=tuple(group_equal),
                                    group_partial=tuple(group_partial),
-                                   auto_fix_first=auto_fix_first, orthogonal=orthogonal)
+                                   auto_fix_first=auto_fix_first, orthogonal=orthogonal,
+                                   int_ov_free=int_ov_free, int_lv_free=int_lv_free)
     check_variables(names.ov, data_columns)
     ov_x = [v for v in names.ov_x if v not in nth] if fixed_x else []
     options = dict(estimator=estimator, missing=missing_key, group=group,

@@ -1170,8 +1170,17 @@ def fit_normal(
     n_g = np.array([g.y.shape[0] for g in gd], dtype=float)
     n_total = float(n_g.sum())
     weights = list(n_g / n_total)
-    x0 = np.asarray(start, dtype=float) if start is not None else model.x_start(data)
-    x, converged, iterations, f = estimate(model, gd, x0)
+    if start is not None:
+        x0 = np.asarray(start, dtype=float)
+    else:
+        # as lavaan: with missing data the starts come from the EM (h1) moments, which
+        # are positive definite where the pairwise covariances need not be
+        from dataclasses import replace as _replace
+
+        x0 = model.x_start([st if g.h1 is None else _replace(st, mean=g.h1.mu, cov=g.h1.sigma)
+                            for st, g in zip(data, gd, strict=True)])
+    x, converged, iterations, f = estimate(model, gd, x0,
+                                           max_iter=int(options.get("max_iter", 500)))
     if not converged:
         warns.append("The optimizer did not converge; the estimates are not trustworthy.")
 

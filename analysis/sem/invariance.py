@@ -44,6 +44,15 @@ def lrt(res0, res1) -> dict[str, float]:
 
     # In R: lavaan::lavTestLRT(fit0, fit1)
     """
+    bad = [name for name, r in (("less restricted", res0), ("more restricted", res1))
+           if not r.converged]
+    if bad:
+        # a non-converged fit has no valid chi-square: the comparison is missing, with
+        # the reason, never a difference of 0 (which would read as "no worse fit")
+        return {"delta_chisq": float("nan"),
+                "delta_df": float(res1.fit["df"] - res0.fit["df"]),
+                "delta_pvalue": float("nan"),
+                "note": f"not tested: the {' and the '.join(bad)} model did not converge"}
     scaled_difference = _SCALED_DIFFERENCE.get(res1.estimator)
     if scaled_difference is not None:
         return dict(scaled_difference(res0, res1))
@@ -80,9 +89,10 @@ def measurement_invariance(
     -------
     DataFrame
         One row per level: ``level, group_equal, npar, chisq, df, pvalue, cfi, rmsea,
-        srmr, converged, delta_chisq, delta_df, delta_pvalue, delta_cfi, delta_rmsea``
-        (differences to the previous level; NaN for the first, and fit measures and
-        differences NaN where a model did not converge).
+        srmr, converged, note, delta_chisq, delta_df, delta_pvalue, delta_cfi,
+        delta_rmsea`` (differences to the previous level; NaN for the first).  A level
+        whose model did not converge has missing statistics and a ``note`` saying so, and
+        so have the comparisons that involve it.
 
     Notes
     -----
@@ -105,7 +115,8 @@ def measurement_invariance(
                "pvalue": f.get("pvalue" + sfx, np.nan),
                "cfi": f.get("cfi_robust", f.get("cfi_scaled", f.get("cfi", np.nan))),
                "rmsea": f.get("rmsea_robust", f.get("rmsea_scaled", f.get("rmsea", np.nan))),
-               "srmr": f.get("srmr", np.nan), "converged": bool(res.converged)}
+               "srmr": f.get("srmr", np.nan), "converged": bool(res.converged),
+               "note": "" if res.converged else "did not converge; statistics missing"}
         if not res.converged:
             # a fit that did not converge is never reported as a number
             for key in ("chisq", "df", "pvalue", "cfi", "rmsea", "srmr"):
@@ -113,11 +124,15 @@ def measurement_invariance(
         if prev is None or not (res.converged and prev[1]["converged"]):
             row.update(delta_chisq=np.nan, delta_df=np.nan, delta_pvalue=np.nan,
                        delta_cfi=np.nan, delta_rmsea=np.nan)
+            if prev is not None and res.converged:
+                row["note"] = "not tested: the previous level did not converge"
         else:
             d = lrt(prev[0], res)
             row.update(delta_chisq=d["delta_chisq"], delta_df=d["delta_df"],
                        delta_pvalue=d["delta_pvalue"], delta_cfi=row["cfi"] - prev[1]["cfi"],
                        delta_rmsea=row["rmsea"] - prev[1]["rmsea"])
+            if d.get("note") and res.converged:
+                row["note"] = d["note"]
         rows.append(row)
         prev = (res, row)
     return pd.DataFrame(rows)

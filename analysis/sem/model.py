@@ -258,69 +258,77 @@ class CompiledModel:
 
     # ----------------------------------------------------------- start values
     def x_start(self, stats: list[SampleStats]) -> np.ndarray:
-        """Start values like lavaan's "simple" scheme, informed by the sample moments.
+        """Start values like lavaan's default ("simple") scheme, from the sample moments.
 
-        Loadings from the marker's covariances, residual variances half the
-        observed variances, latent variances from the marker indicator, regressions
-        and covariances 0, intercepts the sample means, thresholds from the
-        marginal proportions when raw ordered data are given; user ``start()``
-        values and fixed values win.
+        Each factor's loadings from FABIN 3 on its indicators' covariance matrix (sign
+        aware: a reverse-keyed marker gives the other loadings negative starts), latent
+        variances from the same one-factor solution, residual variances half the
+        observed variances, regressions and covariances 0, intercepts the sample means,
+        thresholds from the marginal proportions when raw ordered data are given; user
+        ``start()`` values and fixed values win.
+
+        # In R: lavaan:::lav_start(start.method = "default", ...)
         """
         from scipy.stats import norm
+
+        from .starts import fabin3
 
         pt = self.partable
         x = np.zeros(self.n_free)
         filled = np.zeros(self.n_free, dtype=bool)
         ov_idx = {v: i for i, v in enumerate(self.ov_names)}
-        std_lv = bool(self.options.get("std_lv", False))
+        lv_set = set(self.lv_names)
         recs = list(zip(pt["lhs"], pt["op"], pt["rhs"], pt["group"], pt["xid"],
-                        pt["start_user"], strict=True))
+                        pt["start_user"], pt["free"], pt["ustart"], strict=True))
         for gi, st in enumerate(stats):
             g = gi + 1
             S = st.cov
             observed: dict[int, tuple[np.ndarray, np.ndarray]] = {}
             inds: dict[str, list[str]] = {}
-            for lhs, op, rhs, grp, *_ in recs:
-                if op == "=~" and grp == g:
-                    inds.setdefault(lhs, []).append(rhs)
-            marker = {f: v[0] for f, v in inds.items()}
-            lv_var: dict[str, float] = {}
-            for f, y0 in marker.items():
-                if y0 not in ov_idx:
-                    lv_var[f] = 0.05
+            unit_var: set[str] = set()
+            for lhs, op, rhs, grp, _k, _su, fr, us in recs:
+                if grp != g:
                     continue
-                i0 = ov_idx[y0]
-                others = [ov_idx[r] for r in inds[f] if r in ov_idx and ov_idx[r] != i0]
-                c = np.nanmean([S[i0, k] for k in others]) if others else 0.5 * S[i0, i0]
-                lv_var[f] = float(max(c, 0.05)) if np.isfinite(c) else 0.05
-            for lhs, op, rhs, grp, k, su in recs:
+                if op == "=~":
+                    inds.setdefault(lhs, []).append(rhs)
+                elif op == "~~" and lhs == rhs and lhs in lv_set and not fr and us == 1.0:
+                    unit_var.add(lhs)
+            loading: dict[tuple[str, str], float] = {}
+            lv_var: dict[str, float] = {}
+            for f, items in inds.items():
+                if any(r not in ov_idx or r in lv_set for r in items):
+                    continue  # higher-order factor: lavaan's plain starts
+                idx = [ov_idx[r] for r in items]
+                cov = S[np.ix_(idx, idx)]
+                if not np.all(np.isfinite(cov)) or not np.all(np.diag(cov) > 0):
+                    continue
+                one = fabin3(cov, std_lv=f in unit_var)
+                lam = np.where(np.isfinite(one.lambda_), one.lambda_, 1.0)
+                if one.neg_triad:
+                    lam = np.full(len(items), 0.7 if f in unit_var else 1.0)
+                for r, val in zip(items, lam, strict=True):
+                    loading[(f, r)] = float(val)
+                if np.isfinite(one.psi):
+                    lv_var[f] = float(max(one.psi, 0.05))
+            for lhs, op, rhs, grp, k, su, _fr, _us in recs:
                 if grp != g or k < 0 or filled[k]:
                     continue
                 val = 0.0
                 if np.isfinite(su):
                     val = float(su)
                 elif op == "=~":
-                    if rhs in ov_idx and lhs in marker and marker[lhs] in ov_idx:
-                        i0, i = ov_idx[marker[lhs]], ov_idx[rhs]
-                        if std_lv:
-                            val = float(np.sqrt(max(0.5 * S[i, i], 1e-3)))
-                        else:
-                            val = float(S[i0, i] / lv_var[lhs]) if i != i0 else 1.0
-                            if not np.isfinite(val) or abs(val) > 10:
-                                val = 1.0
-                    else:
-                        val = 1.0
+                    val = loading.get((lhs, rhs), 0.7 if self.ordered else 1.0)
                 elif op == "~~" and lhs == rhs:
                     if lhs in ov_idx and lhs not in self.ordered:
                         val = 0.5 * S[ov_idx[lhs], ov_idx[lhs]]
-                    elif lhs in lv_var:
-                        val = 1.0 if std_lv else lv_var[lhs]
+                    elif lhs in lv_set:
+                        val = 1.0 if lhs in unit_var else lv_var.get(lhs, 0.05)
                     else:
                         val = 0.05
                 elif op == "~*~":
                     val = 1.0
                 elif op == "~1":
-                    if lhs in ov_idx and lhs not in self.ordered and lhs not in self.lv_names:
+                    if lhs in ov_idx and lhs not in self.ordered and lhs not in lv_set:
                         val = float(st.mean[ov_idx[lhs]])
                 elif op == "|":
                     i = ov_idx[lhs]

@@ -154,6 +154,8 @@ def build_partable(
     group_partial: tuple[str, ...] | list[str] = (),
     auto_fix_first: bool | None = None,
     orthogonal: bool = False,
+    int_ov_free: bool = True,
+    int_lv_free: bool = False,
 ) -> tuple[pd.DataFrame, VarNames, bool]:
     """Build the parameter table with lavaan's ``sem()`` defaults.
 
@@ -175,6 +177,10 @@ def build_partable(
         Parameter types held equal across groups (lavaan's ``group.equal``).
     group_partial : sequence of str
         Parameters (``"f =~ x2"``) exempt from ``group_equal``.
+    int_ov_free, int_lv_free : bool
+        Whether the automatically added intercepts of observed / latent variables are
+        free (lavaan ``int.ov.free``, ``int.lv.free``; ``growth()`` flips both).
+        Intercepts written in the model follow their modifiers either way.
 
     Returns
     -------
@@ -197,10 +203,15 @@ def build_partable(
     if meanstructure is None:
         meanstructure = ngroups > 1 or any(s.op == "~1" for s in stmts) or bool(roles.ov_ord)
     rows = _table_rows(roles, ngroups, ordered, bool(meanstructure), orthogonal)
-    _default_status(rows, roles, auto_fix_first, std_lv)
+    _default_status(rows, roles, auto_fix_first, std_lv, int_ov_free, int_lv_free)
     _user_modifiers(rows, roles.model_stmts, ngroups)
     if ngroups > 1:
         _free_in_later_groups(rows, roles.lv, group_equal, std_lv)
+    if not rows:
+        raise ModelSpecificationError(
+            "The model= syntax has no parameters: constraints (==, <, >) and defined "
+            "parameters (:=) need formulas with =~, ~ or ~~ to refer to."
+        )
     df = pd.DataFrame(rows)
     df.insert(0, "id", np.arange(1, len(df) + 1))
     df["block"] = df["group"]
@@ -303,9 +314,9 @@ def _table_rows(roles: _Roles, ngroups: int, ordered: dict[str, int], meanstruct
 
 
 def _default_status(rows: list[dict], roles: _Roles, auto_fix_first: bool,
-                    std_lv: bool) -> None:
+                    std_lv: bool, int_ov_free: bool = True, int_lv_free: bool = False) -> None:
     """Step 3: lavaan's default free/fixed status (markers, fixed.x, ordered scales)."""
-    lv, ov_x, ov_ord = roles.lv, roles.ov_x, roles.ov_ord
+    lv, ov, ov_x, ov_ord = roles.lv, roles.ov, roles.ov_x, roles.ov_ord
     first_loading: dict[tuple[str, int], int] = {}
     for i, r in enumerate(rows):
         if r["op"] == "=~" and (r["lhs"], r["group"]) not in first_loading:
@@ -320,7 +331,14 @@ def _default_status(rows: list[dict], roles: _Roles, auto_fix_first: bool,
             r["free"], r["exo"] = False, 1
         elif op == "~~" and lhs == rhs and lhs in ov_ord:
             r["free"], r["ustart"] = False, 1.0
+        elif op == "~1" and lhs in lv and (r["user"] == 1 or int_lv_free):
+            # a latent intercept the user wrote (f ~ 1, f ~ NA*1, f ~ a*1) is free, as in
+            # lavaan; only the automatically added ones are fixed at 0 (int.lv.free = FALSE)
+            pass
         elif op == "~1" and lhs in lv:
+            r["free"], r["ustart"] = False, 0.0
+        elif (op == "~1" and not int_ov_free and r["user"] == 0 and lhs in ov
+              and lhs not in ov_x and lhs not in ov_ord):
             r["free"], r["ustart"] = False, 0.0
         elif op == "~1" and lhs in ov_x:
             r["free"], r["exo"] = False, 1

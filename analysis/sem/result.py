@@ -20,6 +20,9 @@ from .modindices import modification_indices
 from .standardize import defined_delta, r_squared, standardized
 from .state import FitState
 
+# fit measures that describe the model, not the solution: kept for a non-converged fit
+_FIT_KEPT_UNCONVERGED = frozenset({"npar", "df", "ntotal", "baseline_df"})
+
 
 @dataclass(frozen=True)
 class SEMResult:
@@ -113,12 +116,23 @@ class SEMResult:
         boot = dict(self.state.extra or {}).get("bootstrap")
         if boot is not None:  # bootstrap SEs and percentile intervals
             out = bootstrap_params(out, self.model, boot)
+        if not self.converged:
+            # the estimates of a non-converged fit are where the optimiser stopped, not
+            # estimates: missing in every table (``partable`` keeps them for diagnosis)
+            num = ["est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_lv", "std_all"]
+            free = (pt["xid"].to_numpy() >= 0) | (pt["op"].to_numpy() == ":=")
+            out.loc[free, [c for c in num if c in out.columns]] = np.nan
         return out
 
     @cached_property
     def fit(self) -> MappingProxyType:
         """Fit measures named as lavaan ``fitMeasures`` with ``.`` -> ``_`` (read-only)."""
-        return MappingProxyType(fit_measures(self.model, self.state, list(self.stats)))
+        fm = fit_measures(self.model, self.state, list(self.stats))
+        if not self.converged:
+            # statistics of a non-converged fit are not valid: missing, never a number a
+            # reader could take for a test result (the model's size stays known)
+            fm = {k: (v if k in _FIT_KEPT_UNCONVERGED else float("nan")) for k, v in fm.items()}
+        return MappingProxyType(fm)
 
     @cached_property
     def r2(self) -> pd.Series:

@@ -8,8 +8,11 @@ firm A's respondent answers about firm B (``partner_name`` = B) and vice versa.
 from __future__ import annotations
 
 import csv
+import math
 import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,7 +22,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from analysis.errors import DataError, ResponseError
+from analysis.errors import DataError, ResponseError, clip
+from instruments.store.limits import check_text
 from instruments.store.models import (
     INVITATION_STATUSES,
     Answer,
@@ -95,8 +99,7 @@ def create_study(store: ResponseStore, name: str, instrument: Any = None) -> int
     DataError
         If a study of that name exists already or the name is empty.
     """
-    if not name or not name.strip():
-        raise DataError("The study name must not be empty.")
+    name = check_text(name, "study_name", "The study name")
     inst = instrument if instrument is not None else store.instrument
     try:
         with store.session() as session:
@@ -145,6 +148,7 @@ def _study(session: Session, name: str) -> Study:
 
 
 def _wave(session: Session, study: Study, name: str, *, create: bool = True) -> Wave:
+    name = check_text(str(name), "wave_name", "The wave name")
     wave = session.scalars(
         select(Wave).where(Wave.study_id == study.id, Wave.name == name)
     ).one_or_none()
@@ -159,10 +163,9 @@ def _wave(session: Session, study: Study, name: str, *, create: bool = True) -> 
 
 def create_wave(store: ResponseStore, study: str, name: str) -> int:
     """Create (or return) the wave ``name`` of a study and return its id."""
-    if not name or not str(name).strip():
-        raise DataError("The wave name must not be empty.")
+    name = check_text(str(name) if name is not None else None, "wave_name", "The wave name")
     with store.session() as session:
-        return _wave(session, _study(session, study), str(name).strip()).id
+        return _wave(session, _study(session, study), name).id
 
 
 # -- invitations ------------------------------------------------------------------------
@@ -170,9 +173,10 @@ def create_wave(store: ResponseStore, study: str, name: str) -> int:
 
 def _language(store: ResponseStore, language: str) -> str:
     languages = list(getattr(store.instrument, "languages", None) or [])
+    check_text(language, "language", "The language")
     if languages and language not in languages:
         raise DataError(
-            f"Language {language!r} is not offered by the instrument (languages: "
+            f"Language {clip(language)} is not offered by the instrument (languages: "
             f"{', '.join(languages)})."
         )
     return language
@@ -181,18 +185,47 @@ def _language(store: ResponseStore, language: str) -> str:
 def _expiry(expires_days: float | None, now: datetime) -> datetime | None:
     if expires_days is None:
         return None
-    if expires_days <= 0:
-        raise DataError("expires_days= must be positive.")
-    return now + timedelta(days=float(expires_days))
+    try:
+        days = float(expires_days)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"expires_days= must be a number, not {clip(expires_days)}.") from exc
+    if not math.isfinite(days) or days <= 0:
+        raise DataError(f"expires_days= must be a positive, finite number of days, not "
+                        f"{clip(expires_days)}.")
+    try:
+        return now + timedelta(days=days)
+    except OverflowError as exc:
+        raise DataError(f"expires_days={clip(expires_days)} lies beyond the calendar.") from exc
 
 
 def _check_alliance_id(alliance_id: str) -> str:
-    if not _ALLIANCE_ID.match(alliance_id):
+    if not isinstance(alliance_id, str) or not _ALLIANCE_ID.fullmatch(alliance_id):
         raise DataError(
-            f"Alliance id {alliance_id!r} is not valid: use letters, digits, '_', '-', '.' "
+            f"Alliance id {clip(alliance_id)} is not valid: use letters, digits, '_', '-', '.' "
             "(at most 100 characters)."
         )
     return alliance_id
+
+
+#: Largest invitation file read, and most rows (a contact list, not a data dump).
+MAX_CSV_BYTES = 10 * 1024 * 1024
+MAX_CSV_ROWS = 20_000
+
+
+@contextmanager
+def _unique_roles() -> Iterator[None]:
+    """Turn the database's refusal of a second firm A/B of one alliance into a clear error.
+
+    The look-up in :func:`_issue` catches the common case; this catches two sessions
+    creating the same alliance at the same moment, which only the unique index sees.
+    """
+    try:
+        yield
+    except IntegrityError as exc:
+        raise DataError(
+            "An invitation for this alliance and firm role was created at the same time "
+            "by someone else; nothing was created. Use another alliance id."
+        ) from exc
 
 
 def _new_alliance_id() -> str:
@@ -213,7 +246,20 @@ def _issue(
     is_test: bool = False,
 ) -> IssuedInvitation:
     if firm_role not in (None, "A", "B"):
-        raise DataError(f"firm_role= must be 'A', 'B' or empty, not {firm_role!r}.")
+        raise DataError(f"firm_role= must be 'A', 'B' or empty, not {clip(firm_role)}.")
+    partner_name = check_text(partner_name, "partner_name", "The partner name", required=False)
+    if firm_role is not None:
+        taken = session.scalars(
+            select(Invitation.id).where(
+                Invitation.study_id == study.id, Invitation.alliance_id == alliance_id,
+                Invitation.firm_role == firm_role,
+            )
+        ).first()
+        if taken is not None:
+            raise DataError(
+                f"Alliance {alliance_id!r} already has an invitation for firm {firm_role} in "
+                f"study {study.name!r}; each firm role of an alliance is invited once."
+            )
     token = new_token()
     invitation = Invitation(
         token_hash=hash_token(token),
@@ -283,14 +329,14 @@ def create_invitations(
     list of IssuedInvitation
         With the clear-text tokens, which are not stored anywhere.
     """
-    if n < 1:
-        raise DataError("n= must be at least 1.")
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise DataError(f"n= must be a whole number of at least 1, not {clip(n)}.")
     if alliance_id is not None and n != 1:
         raise DataError("alliance_id= can only be given for a single invitation (n=1).")
     language = _language(store, language)
     now = utcnow()
     expires_at = _expiry(expires_days, now)
-    with store.session() as session:
+    with _unique_roles(), store.session() as session:
         st = _study(session, study)
         wv = _wave(session, st, wave)
         return [
@@ -332,7 +378,7 @@ def create_dyad(
     (IssuedInvitation, IssuedInvitation)
         Firm A's and firm B's invitation.
     """
-    with store.session() as session:
+    with _unique_roles(), store.session() as session:
         st = _study(session, study)
         wv = _wave(session, st, wave)
         return _dyad(
@@ -382,10 +428,11 @@ def create_dyads(
     expires_days: float | None = None,
 ) -> list[tuple[IssuedInvitation, IssuedInvitation]]:
     """Create ``k`` dyads without firm names (the survey then names no partner)."""
-    if k < 1:
-        raise DataError("k= must be at least 1.")
+    if not isinstance(k, int) or isinstance(k, bool) or k < 1:
+        raise DataError(f"k= must be a whole number of at least 1, not {clip(k)}.")
     now = utcnow()
-    with store.session() as session:
+    _expiry(expires_days, now)
+    with _unique_roles(), store.session() as session:
         st = _study(session, study)
         wv = _wave(session, st, wave)
         return [
@@ -422,13 +469,36 @@ def invitations_from_csv(
         alliance ids).
     """
     path = Path(path)
+    shown = clip(str(path), 400)
+    _expiry(expires_days, utcnow())
     try:
+        size = path.stat().st_size
+        if size > MAX_CSV_BYTES:
+            raise DataError(f"The invitation file {shown} has {size} bytes; at most "
+                            f"{MAX_CSV_BYTES} are read. Split it into several files.")
         with path.open(newline="", encoding="utf-8-sig") as fh:
             reader = csv.DictReader(fh)
             header = [h.strip() for h in (reader.fieldnames or [])]
-            rows = [{(k or "").strip(): (v or "").strip() for k, v in r.items()} for r in reader]
+            rows = []
+            for r in reader:
+                if None in r:
+                    raise DataError(f"{path.name}: line {reader.line_num} has more cells than "
+                                    "the header; nothing was created.")
+                rows.append({(k or "").strip(): (v or "").strip() for k, v in r.items()})
+                if len(rows) > MAX_CSV_ROWS:
+                    raise DataError(f"The invitation file {shown} has more than {MAX_CSV_ROWS} "
+                                    "rows; split it into several files.")
     except OSError as exc:
-        raise DataError(f"Cannot read the invitation file {str(path)!r}: {exc}.") from exc
+        raise DataError(f"Cannot read the invitation file {shown}: "
+                        f"{exc.strerror or exc}.") from exc
+    except UnicodeDecodeError as exc:
+        raise DataError(f"The invitation file {shown} is not UTF-8 text (byte {exc.start}); "
+                        "save it as UTF-8 CSV.") from exc
+    except csv.Error as exc:
+        raise DataError(f"The invitation file {shown} is not a valid CSV file: "
+                        f"{clip(str(exc), 120)}.") from exc
+    if len(set(header)) < len(header):
+        raise DataError(f"{path.name}: the header repeats a column name; nothing was created.")
     dyadic = {"firm_a", "firm_b"} <= set(header)
     if not dyadic and "partner_name" not in header:
         raise DataError(
@@ -443,6 +513,11 @@ def invitations_from_csv(
         for col in names:
             if not row.get(col):
                 problems.append(f"{path.name}: line {i}: {col} is empty.")
+            else:
+                try:
+                    check_text(row[col], "partner_name", col)
+                except DataError as exc:
+                    problems.append(f"{path.name}: line {i}: {exc}")
         langs = (
             [row.get("language_a") or language, row.get("language_b") or language]
             if dyadic
@@ -453,14 +528,20 @@ def invitations_from_csv(
                 problems.append(f"{path.name}: line {i}: unknown language {lang!r}.")
         aid = row.get("alliance_id")
         if aid:
-            if not _ALLIANCE_ID.match(aid):
-                problems.append(f"{path.name}: line {i}: invalid alliance_id {aid!r}.")
-            if aid in seen and dyadic:
-                problems.append(f"{path.name}: line {i}: alliance_id {aid!r} appears twice.")
-            seen.add(aid)
+            if not _ALLIANCE_ID.fullmatch(aid):
+                problems.append(f"{path.name}: line {i}: invalid alliance_id {clip(aid)}.")
+            role = row.get("firm_role") or None
+            slot = aid if dyadic else (aid, role)
+            if slot in seen and (dyadic or role is not None):
+                what = f"alliance_id {aid!r}" + ("" if dyadic else f" with firm_role {role}")
+                problems.append(f"{path.name}: line {i}: {what} appears twice.")
+            seen.add(slot)
         role = row.get("firm_role")
         if not dyadic and role and role not in ("A", "B"):
-            problems.append(f"{path.name}: line {i}: firm_role must be A or B, not {role!r}.")
+            problems.append(
+                f"{path.name}: line {i}: firm_role must be A or B, not {clip(role)}.")
+        elif not dyadic and role and not aid:
+            problems.append(f"{path.name}: line {i}: firm_role {role} needs an alliance_id.")
     if not rows:
         problems.append(f"{path.name}: the file has no rows.")
     if problems:
@@ -470,7 +551,7 @@ def invitations_from_csv(
         )
     now = utcnow()
     issued: list[IssuedInvitation] = []
-    with store.session() as session:
+    with _unique_roles(), store.session() as session:
         st = _study(session, study)
         wv = _wave(session, st, wave)
         for row in rows:

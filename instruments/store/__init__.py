@@ -15,8 +15,15 @@ passwords with :mod:`instruments.fieldwork.auth`, exports with :mod:`instruments
 from instruments.store import (
     mailtables,  # noqa: F401  (registers the mail tables)
     prereg,  # noqa: F401  (registers the plan tables)
+    sessiontables,  # noqa: F401  (registers the login sessions)
 )
-from instruments.store.engine import DB_ENV_VAR, DEFAULT_DB_URL, make_engine, resolve_url
+from instruments.store.engine import (
+    DB_ENV_VAR,
+    DEFAULT_DB_URL,
+    StoreUnavailableError,
+    make_engine,
+    resolve_url,
+)
 from instruments.store.migrate import current_revision, ensure_schema, head_revision, upgrade
 from instruments.store.pages import FieldSpec, PageSpec, PageValidationError, validate_page
 from instruments.store.responses import RespondentState, ResponseStore, SubmissionResult
@@ -30,6 +37,7 @@ __all__ = [
     "PageValidationError",
     "RespondentState",
     "ResponseStore",
+    "StoreUnavailableError",
     "SubmissionResult",
     "current_revision",
     "ensure_schema",

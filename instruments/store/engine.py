@@ -13,9 +13,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from analysis.errors import DataError
+from analysis.errors import AllianceSurveyError, DataError, clip
 
 #: Environment variable that names the database when no URL is passed.
 DB_ENV_VAR = "ALLIANCE_SURVEY_DB"
@@ -23,6 +23,39 @@ DB_ENV_VAR = "ALLIANCE_SURVEY_DB"
 DEFAULT_DB_URL = "sqlite:///data/alliance_survey.sqlite"
 #: Milliseconds a SQLite connection waits for a lock before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class StoreUnavailableError(AllianceSurveyError, SQLAlchemyError):
+    """The response store cannot be reached, opened or written (server down, read-only file).
+
+    The message names the database without its password; ``detail`` keeps the driver's
+    own text for the server log (never shown to a respondent).  It is also a
+    ``SQLAlchemyError``, so callers that treat any database failure as "try again later"
+    keep doing so.
+    """
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        self.detail = detail
+        super().__init__(message)
+
+
+def safe_url(url: str) -> str:
+    """The URL with any password masked, for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return clip(url)
+
+
+def unavailable(url: str, exc: BaseException) -> StoreUnavailableError:
+    """A :class:`StoreUnavailableError` for a failed database operation on ``url``."""
+    detail = str(exc).strip()
+    first = detail.splitlines()[0] if detail else type(exc).__name__
+    return StoreUnavailableError(
+        f"The response store {safe_url(url)} cannot be used right now: {clip(first, 200)} "
+        "Check that the database server is running and the file is writable.",
+        detail=detail,
+    )
 
 
 def resolve_url(url: str | None = None) -> str:
@@ -122,7 +155,11 @@ def make_engine(url: str | None = None) -> Engine:
                 "An in-memory SQLite database cannot hold survey responses; "
                 "give a file, e.g. sqlite:///data/alliance_survey.sqlite."
             )
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        try:
+            if not database.startswith("file:"):  # SQLite URI file names are taken as given
+                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise unavailable(resolved, exc) from exc
         engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)

@@ -2,7 +2,9 @@
 
 Used by the storage tests (``tests/store/conftest.py`` starts one per test session) and by
 the survey load benchmark (``benchmarks/load_bench.py``).  Not for deployments: the
-server runs with ``fsync=off`` and trust authentication on 127.0.0.1.
+server uses trust authentication on 127.0.0.1.  It keeps PostgreSQL's default
+durability (``fsync=on``, ``synchronous_commit=on``), so that crash tests prove what a
+real server would do.
 
 The server refuses to run as root, so when running as root the data directory is handed
 to the ``postgres`` user and ``pg_ctl`` runs through ``runuser``.  It listens on a free
@@ -76,9 +78,10 @@ class PostgresServer:
         return f"postgresql+psycopg://{self.user}@127.0.0.1:{self.port}/{database}"
 
     def _options(self) -> str:
+        # Default durability (fsync, synchronous_commit, full_page_writes all on): the
+        # fault tests crash this server and must find every acknowledged page again.
         return (
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
             "-c max_connections=200"
         )
 
@@ -104,6 +107,43 @@ class PostgresServer:
                       "-o", self._options()),
             capture_output=True, timeout=90, check=False,
         )  # fmt: skip
+
+    def pid(self) -> int | None:
+        """Process id of the postmaster (first line of ``postmaster.pid``), if running."""
+        try:
+            return int((self.data / "postmaster.pid").read_text().splitlines()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def crash(self) -> subprocess.CompletedProcess:
+        """``pg_ctl stop -m immediate``: no checkpoint, recovery from WAL at the next start."""
+        return subprocess.run(
+            self._cmd(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate",
+                      "-w", "-t", "60", "stop"),
+            capture_output=True, timeout=90, check=False,
+        )  # fmt: skip
+
+    def start_again(self, attempts: int = 20) -> subprocess.CompletedProcess:
+        """Start the stopped (or crashed) server on the same port and data directory.
+
+        After a SIGKILL of the postmaster its backends take a moment to notice and exit;
+        until they have, PostgreSQL refuses to start (shared memory still in use), so
+        the start is retried.
+        """
+        import time
+
+        done = subprocess.CompletedProcess([], 1)
+        for _ in range(attempts):
+            done = subprocess.run(
+                self._cmd(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o",
+                          self._options(), "-l", str(self.root / "server.log"), "-w", "-t",
+                          "90", "start"),
+                capture_output=True, timeout=120, check=False,
+            )  # fmt: skip
+            if done.returncode == 0:
+                return done
+            time.sleep(0.5)
+        return done
 
     def stop(self) -> None:
         """Stop the server immediately (the data directory is left for the caller)."""

@@ -12,6 +12,7 @@ respondents       one per started invitation: current page, seed for item order,
 page_submissions  one per submitted page; ``(respondent_id, submission_key)`` is unique
 answers           append-only log: one row per answered item per page submission
 deletions         audit log of erasures (withdrawals, requests, test responses), no content
+login_throttle    failed study-lead logins per study and client
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -100,6 +102,10 @@ class Wave(Base):
 
 class Invitation(Base):
     __tablename__ = "invitations"
+    __table_args__ = (
+        Index("uq_invitations_alliance_role", "study_id", "alliance_id", "firm_role",
+              unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -117,6 +123,19 @@ class Invitation(Base):
 
     wave: Mapped[Wave] = relationship()
     respondent: Mapped[Respondent | None] = relationship(back_populates="invitation")
+
+
+class LoginThrottle(Base):
+    """Failed logins of one client (a salted hash, never an address) for one study."""
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (UniqueConstraint("study_id", "client", name="uq_login_throttle_client"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id"))
+    client: Mapped[str] = mapped_column(String(64))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class Respondent(Base):

@@ -13,11 +13,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from analysis.errors import ResponseError
+from analysis.errors import ResponseError, clip
 from instruments.instrument.logic import Condition, parse_condition
 
 #: Longest free-text answer accepted when the instrument sets no ``max`` for a text question.
 MAX_TEXT_LENGTH = 5000
+
+#: The respondent's message for text that no database can store (a NUL character or a
+#: broken character, e.g. pasted from a binary file), in each survey language.
+UNSTORABLE_TEXT = {
+    "en": "Item {item!r}: the text contains a character that cannot be saved (for example "
+          "a NUL character from pasted content); please remove it and try again.",
+    "de": "Frage {item!r}: Der Text enthält ein Zeichen, das nicht gespeichert werden kann "
+          "(zum Beispiel ein NUL-Zeichen aus eingefügtem Inhalt); bitte entfernen Sie es "
+          "und versuchen Sie es erneut.",
+}
 
 #: Field kinds.  ``coded`` is a value from a response list (scale items, attention
 #: checks, single-choice questions); ``boolean`` is stored as 0/1.
@@ -262,7 +272,7 @@ def _as_int(value: Any) -> int | None:
         return int(value)
     if isinstance(value, str):
         text = value.strip()
-        if text.lstrip("+-").isdigit():
+        if text.lstrip("+-").isdigit() and len(text) <= 20:
             return int(text)
     try:  # numpy integers
         import numbers
@@ -283,12 +293,20 @@ class _Problems(list):
         super().append((self.current, text))
 
 
-def _check_field(field: FieldSpec, value: Any, problems: _Problems) -> Validated | None:
+def _check_field(
+    field: FieldSpec, value: Any, problems: _Problems, language: str = "en"
+) -> Validated | None:
+    from instruments.store.limits import encoding_problem
+
     problems.current = field.id
     where = f"Item {field.id!r}"
     if field.kind == "text":
         if not isinstance(value, str):
             problems.append(f"{where}: expected text, got {type(value).__name__}.")
+            return None
+        if encoding_problem(value):
+            template = UNSTORABLE_TEXT.get(language, UNSTORABLE_TEXT["en"])
+            problems.append(template.format(item=field.id))
             return None
         if len(value) > field.max_length:
             problems.append(
@@ -301,27 +319,29 @@ def _check_field(field: FieldSpec, value: Any, problems: _Problems) -> Validated
         return Validated(field.id, int(value), None, None)
     if field.kind == "number":
         if isinstance(value, bool):
-            problems.append(f"{where}: expected a number, got {value!r}.")
+            problems.append(f"{where}: expected a number, got {clip(value)}.")
             return None
         try:
             number = float(value)
-        except (TypeError, ValueError):
-            problems.append(f"{where}: expected a number, got {value!r}.")
+        except (TypeError, ValueError, OverflowError):
+            problems.append(f"{where}: expected a number, got {clip(value)}.")
             return None
         if not math.isfinite(number):
-            problems.append(f"{where}: expected a finite number, got {value!r}.")
+            problems.append(f"{where}: expected a finite number, got {clip(value)}.")
             return None
         if (field.min is not None and number < field.min) or (
             field.max is not None and number > field.max
         ):
             problems.append(
-                f"{where}: {value!r} is outside the allowed range {field.min}..{field.max}."
+                f"{where}: {clip(value)} is outside the allowed range {field.min}..{field.max}."
             )
             return None
         return Validated(field.id, None, number, None)
     integer = _as_int(value)
+    if integer is not None and not -(2**63) <= integer < 2**63:
+        integer = None  # beyond a 64-bit integer column on every database
     if integer is None:
-        problems.append(f"{where}: expected an integer code, got {value!r}.")
+        problems.append(f"{where}: expected an integer code, got {clip(value)}.")
         return None
     if field.codes is not None and field.kind in ("coded", "boolean"):
         if integer not in field.codes:
@@ -339,7 +359,11 @@ def _check_field(field: FieldSpec, value: Any, problems: _Problems) -> Validated
 
 
 def validate_page(
-    page: PageSpec, answers: Mapping[str, Any], earlier: Mapping[str, Any] | None = None
+    page: PageSpec,
+    answers: Mapping[str, Any],
+    earlier: Mapping[str, Any] | None = None,
+    *,
+    language: str = "en",
 ) -> list[Validated]:
     """Check one submitted page against the instrument.
 
@@ -353,6 +377,8 @@ def validate_page(
         The respondent's stored answers of earlier pages, on which the survey logic
         (``show_if``) decides what the page shows; a field not shown is never required
         and an answer to it is refused.
+    language
+        The respondent's language, for the messages a respondent can act on.
 
     Returns
     -------
@@ -366,12 +392,15 @@ def validate_page(
         values outside the response list or range, non-integers, text that is
         too long, required items left unanswered.
     """
+    if not isinstance(answers, Mapping):
+        raise PageValidationError(page.id, [("<page>", "The answers must be a mapping of item "
+                                                       "ids to values.")])
     problems = _Problems()
     known = {f.id for f in page.fields}
     for item_id in answers:
         if item_id not in known:
-            problems.current = str(item_id)
-            problems.append(f"Item {item_id!r} does not belong to page {page.id!r}.")
+            problems.current = str(item_id)[:100]
+            problems.append(f"Item {clip(item_id)} does not belong to page {page.id!r}.")
     valid: list[Validated] = []
     hidden = set(page.hidden(earlier or {}))
     for field in page.fields:
@@ -387,7 +416,7 @@ def validate_page(
             if field.required:
                 problems.append(f"Item {field.id!r} is required; please answer it.")
             continue
-        checked = _check_field(field, value, problems)
+        checked = _check_field(field, value, problems, language)
         if checked is not None:
             valid.append(checked)
     if problems:

@@ -6,15 +6,15 @@ import secrets
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from analysis.errors import DataError, ResponseError
-from instruments.store.engine import make_engine, resolve_url
+from analysis.errors import DataError, ResponseError, clip
+from instruments.store.engine import make_engine, resolve_url, unavailable
 from instruments.store.migrate import ensure_schema
 from instruments.store.models import (
     Answer,
@@ -30,6 +30,9 @@ from instruments.store.tokens import check_usable, find_invitation
 
 if TYPE_CHECKING:
     import pandas as pd
+
+#: Clock difference tolerated between the app server showing a page and the store.
+CLOCK_SKEW = timedelta(seconds=5)
 
 #: Columns that precede the item columns in the wide layout.
 ID_COLUMNS = ("respondent_id", "alliance_id", "firm_role", "language", "duration_sec")
@@ -104,6 +107,29 @@ def _answer_language(pages: list[tuple[datetime, str]] | None, default: str) -> 
     return max(count, key=lambda lang: (count[lang], last[lang]))
 
 
+def _check_times(
+    shown_at: datetime | None, answered_at: Mapping[str, datetime] | None, now: datetime
+) -> None:
+    """Refuse timestamps the page times would be wrong with (naive or in the future)."""
+    if not isinstance(now, datetime) or now.tzinfo is None:
+        raise ResponseError("now= must be a timezone-aware datetime.")
+    stamps = [("shown_at=", shown_at)]
+    if answered_at is not None:
+        if not isinstance(answered_at, Mapping):
+            raise ResponseError("answered_at= must map item ids to timezone-aware datetimes.")
+        stamps += [(f"answered_at[{clip(k)}]", v) for k, v in answered_at.items()]
+    for name, value in stamps:
+        if value is None:
+            continue
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            raise ResponseError(f"{name} must be a timezone-aware datetime.")
+        if value > now + CLOCK_SKEW:
+            raise ResponseError(
+                f"{name} lies after the submission time ({value.isoformat()} > "
+                f"{now.isoformat()}); the page time would be negative. Nothing was stored."
+            )
+
+
 class ResponseStore:
     """A durable store of survey responses (SQLite file or PostgreSQL).
 
@@ -138,7 +164,14 @@ class ResponseStore:
         self._pages: tuple[PageSpec, ...] | None = None
         self._kinds: dict[str, str] | None = None
         if migrate:
-            ensure_schema(self.engine)
+            try:
+                ensure_schema(self.engine)
+            except DBAPIError as exc:
+                self.engine.dispose()
+                raise unavailable(self.url, exc) from exc
+            except RuntimeError as exc:  # a migration refusing data it cannot convert
+                self.engine.dispose()
+                raise DataError(str(exc)) from exc
 
     # -- plumbing -----------------------------------------------------------------
 
@@ -167,9 +200,19 @@ class ResponseStore:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on error."""
-        with self._sessions.begin() as session:
-            yield session
+        """A session in one transaction: committed on success, rolled back on error.
+
+        A database that cannot be reached or written (server down, read-only file, disk
+        full) raises :class:`~instruments.store.engine.StoreUnavailableError`; a broken
+        unique constraint stays an ``IntegrityError`` for the caller to interpret.
+        """
+        try:
+            with self._sessions.begin() as session:
+                yield session
+        except IntegrityError:
+            raise
+        except DBAPIError as exc:
+            raise unavailable(self.url, exc) from exc
 
     def dispose(self) -> None:
         """Close all pooled database connections."""
@@ -344,23 +387,37 @@ class ResponseStore:
             :class:`~instruments.store.pages.PageValidationError`) any invalid
             answer.  Nothing is stored then.
         """
-        if not isinstance(submission_key, str) or not 0 < len(submission_key) <= 100:
+        from instruments.store.limits import encoding_problem
+
+        if (not isinstance(submission_key, str) or not 0 < len(submission_key) <= 100
+                or encoding_problem(submission_key)):
             raise ResponseError(
                 "submission_key= must be a non-empty string of at most 100 characters."
             )
         now = now or utcnow()
+        _check_times(shown_at, answered_at, now)
         spec = self.page(page)
         languages = tuple(getattr(self.instrument, "languages", ()) or ())
         if language is not None and languages and language not in languages:
             raise ResponseError(
-                f"language={language!r} is not one of the instrument's languages "
+                f"language={clip(language)} is not one of the instrument's languages "
                 f"({', '.join(languages)})."
             )
-        stored = self._stored_submission(token, submission_key)
+        stored = self._stored_submission(token, submission_key, spec)
         if stored is not None:
             return stored
-        self._usable(token, now)
-        valid = validate_page(spec, answers, self._earlier_answers(token, spec))
+        try:
+            self._usable(token, now)
+        except ResponseError:
+            # A double click on the last page: the first submit completed the invitation
+            # between our look-up and this check; the second gets the first's result.
+            stored = self._stored_submission(token, submission_key, spec)
+            if stored is not None:
+                return stored
+            raise
+        valid = validate_page(spec, answers, self._earlier_answers(token, spec),
+                              language=language or self._language(token))
+        self._check_consent(spec, valid)
         try:
             with self.session() as session:
                 return self._write_page(
@@ -368,10 +425,49 @@ class ResponseStore:
                     language,
                 )
         except IntegrityError:
-            stored = self._stored_submission(token, submission_key)
+            stored = self._stored_submission(token, submission_key, spec)
             if stored is None:
                 raise
             return stored
+        except ResponseError:
+            # An expiry found inside the write transaction was rolled back with it;
+            # record it before reporting.
+            self._usable(token, now)
+            raise
+
+    def _language(self, token: str) -> str:
+        with self.session() as session:
+            return find_invitation(session, token).language
+
+    def _check_consent(self, spec: PageSpec, valid: list) -> None:
+        """Refuse a consent page whose answer is not the instrument's consent value."""
+        consent = getattr(self.instrument, "consent", None)
+        if consent is None or spec.field(consent.question) is None:
+            return
+        given = {v.item_id: v.value_int for v in valid}.get(consent.question)
+        if given is None or int(given) != int(consent.accept_value):
+            raise ResponseError(
+                "Consent was not given, so nothing was stored; the survey can only be "
+                "answered after agreeing on the consent page."
+            )
+
+    @staticmethod
+    def _prior(session: Session, respondent_id: int, submission_key: str) -> PageSubmission | None:
+        return session.scalars(
+            select(PageSubmission).where(
+                PageSubmission.respondent_id == respondent_id,
+                PageSubmission.submission_key == submission_key,
+            )
+        ).one_or_none()
+
+    def _repeat(self, sub: PageSubmission, spec: PageSpec, status: str) -> SubmissionResult:
+        """The stored result of a repeated key; a key of another page is refused."""
+        if sub.page != spec.id:
+            raise ResponseError(
+                f"This submission key was already used for page {sub.page!r}; page "
+                f"{spec.id!r} needs a key of its own. Nothing was stored."
+            )
+        return self._result(sub, status == "completed", duplicate=True)
 
     def _earlier_answers(self, token: str, spec: PageSpec) -> dict[str, Any]:
         """The latest stored answers of the pages before ``spec`` (what its logic reads)."""
@@ -402,21 +498,22 @@ class ResponseStore:
         """Item ids the survey logic did not show on the first ``reached`` pages."""
         return [i for spec in self.pages[:reached] for i in spec.hidden(answers)]
 
-    def _stored_submission(self, token: str, submission_key: str) -> SubmissionResult | None:
+    def _stored_submission(
+        self, token: str, submission_key: str, spec: PageSpec
+    ) -> SubmissionResult | None:
         with self.session() as session:
             invitation = find_invitation(session, token)
             respondent = invitation.respondent
             if respondent is None:
                 return None
-            sub = session.scalars(
-                select(PageSubmission).where(
-                    PageSubmission.respondent_id == respondent.id,
-                    PageSubmission.submission_key == submission_key,
-                )
-            ).one_or_none()
+            sub = self._prior(session, respondent.id, submission_key)
             if sub is None:
                 return None
-            return self._result(sub, invitation.status == "completed", duplicate=True)
+            # Read the status again, after the submission: on PostgreSQL each statement
+            # sees the newest commit, and the page and the completion it caused were
+            # committed together after the first read.
+            session.refresh(invitation, ["status"])
+            return self._repeat(sub, spec, invitation.status)
 
     def _result(self, sub: PageSubmission, completed: bool, *, duplicate: bool) -> SubmissionResult:
         n_pages = len(self.pages)
@@ -465,6 +562,13 @@ class ResponseStore:
         now: datetime,
         language: str | None = None,
     ) -> SubmissionResult:
+        locked = find_invitation(session, token, for_update=True)
+        if locked.respondent is not None:
+            # Checked under the invitation's lock: of two submits with one key, the
+            # second waits here and then finds the first.
+            prior = self._prior(session, locked.respondent.id, submission_key)
+            if prior is not None:
+                return self._repeat(prior, spec, locked.status)
         invitation, respondent = self._open_respondent(session, token, now)
         if spec.index > respondent.current_page:
             raise ResponseError(
@@ -513,6 +617,15 @@ class ResponseStore:
         )
         respondent.current_page = max(respondent.current_page, next_page)
         respondent.last_activity_at = now
+        screening = getattr(self.instrument, "screening", None)
+        if screening is not None and spec.field(screening.question) is not None:
+            answer = {v.item_id: v.value_int for v in valid}.get(screening.question)
+            if screening.screened_out(answer):
+                # Closed in the same transaction: no later page can be stored for a
+                # respondent the screening question ended the survey for.
+                invitation.status = "screened_out"
+                session.flush()
+                return self._result(sub, False, duplicate=False)
         completed = respondent.current_page >= len(self.pages)
         if completed and invitation.status != "completed":
             invitation.status = "completed"
@@ -528,6 +641,8 @@ class ResponseStore:
         now = now or utcnow()
         with self.session() as session:
             invitation = find_invitation(session, token, for_update=True)
+            if invitation.status == "screened_out":
+                return
             if invitation.status == "completed":
                 raise ResponseError("A completed response cannot be screened out.")
             invitation.status = "screened_out"

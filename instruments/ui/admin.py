@@ -1,8 +1,11 @@
 """The study lead's pages: login, fieldwork dashboard, invitations, exports.
 
 Reached with ``?admin=1`` (optionally ``&study=NAME``).  The password is checked
-with :func:`instruments.fieldwork.auth.verify_password` (argon2, throttled); the session
-remembers only the study name after a successful login, never the password.
+with :func:`instruments.fieldwork.auth.verify_password` (argon2, throttled); a successful
+login opens a session in the store (:mod:`instruments.fieldwork.sessions`) whose token is
+put into the address as ``&s=TOKEN``, so that a refresh, an app restart or another
+replica behind the proxy keeps the study lead logged in.  The password itself is never
+kept.
 All numbers come from :mod:`instruments.fieldwork.invitations`; this module only shows them.
 """
 
@@ -29,15 +32,14 @@ def render_admin(store: Any, *, study: str | None = None, base_url: str = "") ->
     base_url
         Address of the survey, used to print invitation links (``BASE/?t=TOKEN``).
     """
-    ss = st.session_state
     st.title("Study lead")
-    logged_in = ss.get("admin.study")
+    logged_in = _current_login(store)
     if not logged_in:
         _render_login(store, study)
         return
     st.caption(f"Study: {logged_in}")
     if st.button("Log out"):
-        ss.pop("admin.study", None)
+        _log_out(store)
         st.rerun()
     dashboard, people, mail, invite, exports, privacy, analysis = st.tabs(
         ["Fieldwork", "Respondents", "Contacts & mail", "Invitations", "Exports",
@@ -61,6 +63,78 @@ def render_admin(store: Any, *, study: str | None = None, base_url: str = "") ->
         render_analyst(store, logged_in)
 
 
+#: Query parameter that carries the study lead's session token.
+SESSION_PARAM = "s"
+
+
+def _current_login(store: Any) -> str | None:
+    """The study this browser tab is logged in to, checked against the store on every run.
+
+    The token comes from the address (``&s=``, which survives a refresh) or from this
+    Streamlit session; a token that is no longer valid (logged out, expired, password
+    changed) is removed from both and the login form is shown with a note.
+    """
+    from instruments.fieldwork.sessions import check_session
+
+    ss = st.session_state
+    token = st.query_params.get(SESSION_PARAM) or ss.get("admin.session")
+    if not token:
+        ss.pop("admin.study", None)
+        return None
+    study = check_session(store, token)
+    if study is None:
+        ss.pop("admin.study", None)
+        ss.pop("admin.session", None)
+        if SESSION_PARAM in st.query_params:
+            del st.query_params[SESSION_PARAM]
+        st.info("Your login has ended (logged out, expired, or the password was changed). "
+                "Please log in again.")  # fmt: skip
+        return None
+    ss["admin.study"] = study
+    ss["admin.session"] = token
+    if st.query_params.get(SESSION_PARAM) != token:
+        st.query_params[SESSION_PARAM] = token
+    return study
+
+
+def _log_out(store: Any) -> None:
+    """End the session in the store (so the address no longer logs anyone in) and here."""
+    from instruments.fieldwork.sessions import close_session
+
+    ss = st.session_state
+    token = ss.pop("admin.session", None) or st.query_params.get(SESSION_PARAM)
+    if token:
+        close_session(store, token)
+    ss.pop("admin.study", None)
+    if SESSION_PARAM in st.query_params:
+        del st.query_params[SESSION_PARAM]
+
+
+def _client() -> str:
+    """What tells this login's client apart for the throttle (hashed before it is stored)."""
+    try:
+        ip = st.context.ip_address
+    except Exception:  # noqa: BLE001 - no request context (bare or test runs)
+        ip = None
+    if not ip or ip in {"127.0.0.1", "::1"}:
+        # Behind the project's reverse proxy every client arrives from the loopback
+        # address; the proxy puts the real one in X-Real-IP (and overwrites any value a
+        # client sent), so it is only trusted when the direct peer is local.
+        try:
+            forwarded = st.context.headers.get("X-Real-IP")
+        except Exception:  # noqa: BLE001 - no request context (bare or test runs)
+            forwarded = None
+        ip = forwarded or ip
+    if isinstance(ip, str) and ip:
+        return f"ip:{ip}"
+    ss = st.session_state
+    if "admin.client" not in ss:
+        import secrets
+
+        ss["admin.client"] = "session:" + secrets.token_hex(8)
+    return ss["admin.client"]
+
+
 def _render_login(store: Any, study: str | None) -> None:
     from instruments.fieldwork.auth import LoginThrottledError, verify_password
     from instruments.fieldwork.cockpit import study_names
@@ -76,7 +150,7 @@ def _render_login(store: Any, study: str | None) -> None:
     if not submitted:
         return
     try:
-        ok = verify_password(store, name.strip(), password)
+        ok = verify_password(store, name.strip(), password, client=_client())
     except LoginThrottledError as exc:
         st.error(str(exc))
         return
@@ -84,9 +158,18 @@ def _render_login(store: Any, study: str | None) -> None:
         st.error(str(exc))
         return
     if not ok:
-        st.error("Wrong password for this study.")
+        st.error("Wrong password, or no such study.")
+        return
+    from instruments.fieldwork.sessions import open_session
+
+    try:
+        token = open_session(store, name.strip())
+    except AllianceSurveyError as exc:
+        st.error(str(exc))
         return
     ss["admin.study"] = name.strip()
+    ss["admin.session"] = token
+    st.query_params[SESSION_PARAM] = token
     st.rerun()
 
 

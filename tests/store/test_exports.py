@@ -41,6 +41,8 @@ def bot_answers(page: PageSpec, rng: random.Random,
             continue
         if f.kind == "boolean":
             out[f.id] = True
+        elif f.id == "informant_knowledge":  # the screening question: the bot passes it
+            out[f.id] = rng.choice([c for c in f.codes if c >= 4])
         elif f.kind == "coded":
             out[f.id] = rng.choice(f.codes)
         elif f.kind == "integer":

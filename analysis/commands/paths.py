@@ -1,0 +1,254 @@
+"""Checks of the command line's files, made before any work is done or anything is stored.
+
+Every sub-command validates each output path with :func:`check_output` right after
+parsing its arguments: an analysis that runs for a minute, or invitations whose tokens
+exist only in the output, must not be lost to a mistyped folder or a read-only disk
+discovered at the end.  Input files that are read as text (models, contact lists) go
+through :func:`read_text_file`, which bounds their size and names a wrong encoding.
+The argparse ``type=`` helpers refuse NaN, infinities and negative counts at parse time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from analysis.errors import DataError, clip
+
+#: Longest file name most file systems accept (bytes).
+MAX_NAME_BYTES = 255
+#: Longest path shown in a message (paths are long, but a 100 kB argument is not a path).
+PATH_ECHO = 400
+#: Largest text input (model file, contact list) read into memory.
+MAX_TEXT_BYTES = 20 * 1024 * 1024
+
+
+def _probe(folder: Path, option: str, shown: str) -> None:
+    """Create and remove a scratch file in ``folder``: the only reliable test of writability
+    (permissions, read-only mounts, full quotas all fail here, not at the end)."""
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".alliance-survey-", delete=True):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise DataError(
+            f"Cannot write {option} {shown}: the folder {str(folder)!r} is not writable "
+            f"({reason}); choose another place."
+        ) from exc
+
+
+def check_output(
+    path: str | os.PathLike[str] | None,
+    option: str,
+    *,
+    inputs: Iterable[str | os.PathLike[str] | None] = (),
+    suffixes: Iterable[str] | None = None,
+    make_parents: bool = False,
+) -> Path | None:
+    """Validate an output path before any work, and return it.
+
+    Parameters
+    ----------
+    path
+        The path given on the command line; ``None`` (option not given) and ``-``
+        (standard output) pass unchanged.
+    option
+        How the user named it (``--out``), for the message.
+    inputs
+        Files the command reads: the output must not be one of them.
+    suffixes
+        Allowed extensions (lower case, with the dot); ``None`` allows any.
+    make_parents
+        Create missing folders (for commands that always did so); otherwise a
+        missing folder is an error.
+
+    Raises
+    ------
+    DataError
+        If the name is empty or too long, names a folder, the folder does not exist or
+        is not writable, the file exists but is read-only, the extension is not allowed,
+        or the output is one of the inputs.
+    """
+    if path is None or str(path) == "-":
+        return None
+    text = str(path)
+    shown = clip(text, PATH_ECHO)
+    if not text.strip() or "\x00" in text:
+        raise DataError(f"{option} must name a file, not {shown}.")
+    p = Path(text).expanduser()
+    if len(os.fsencode(p.name)) > MAX_NAME_BYTES:
+        raise DataError(f"{option}: the file name is longer than {MAX_NAME_BYTES} bytes.")
+    if suffixes is not None:
+        allowed = tuple(suffixes)
+        if p.suffix.lower() not in allowed:
+            raise DataError(
+                f"{option} {shown} must end in {', '.join(allowed)} (the format follows the "
+                "extension)."
+            )
+    try:
+        if p.is_dir():
+            raise DataError(f"{option} {shown} is a folder; give a file name.")
+        for source in inputs:
+            if source is None or str(source) == "-":
+                continue
+            src = Path(str(source)).expanduser()
+            if p.exists() and src.exists() and os.path.samefile(p, src):
+                raise DataError(
+                    f"{option} {shown} is the input file {clip(str(source), PATH_ECHO)}; writing it "
+                    "would destroy the input. Choose another output name."
+                )
+        parent = p.parent if str(p.parent) else Path(".")
+        if not parent.exists():
+            if not make_parents:
+                raise DataError(
+                    f"The folder {clip(str(parent), PATH_ECHO)} of {option} {shown} does not exist; "
+                    "create it first or choose another place."
+                )
+            missing = parent
+            while not missing.parent.exists() and missing.parent != missing:
+                missing = missing.parent
+            _probe(missing.parent, option, shown)
+            parent.mkdir(parents=True, exist_ok=True)
+        elif not parent.is_dir():
+            raise DataError(f"{option} {shown}: {clip(str(parent), PATH_ECHO)} is not a folder.")
+        _probe(parent, option, shown)
+        if p.exists() and not os.access(p, os.W_OK):
+            raise DataError(f"{option} {shown} exists and is read-only; choose another name.")
+    except OSError as exc:
+        raise DataError(f"Cannot use {option} {shown}: {exc.strerror or exc}.") from exc
+    return p
+
+
+def read_text_file(path: str | os.PathLike[str], what: str,
+                   max_bytes: int = MAX_TEXT_BYTES) -> str:
+    """Read a UTF-8 text file given on the command line, with a size limit.
+
+    Raises
+    ------
+    DataError
+        If the file does not exist, is a folder, is larger than ``max_bytes``, holds NUL
+        bytes (a binary file) or is not UTF-8.
+    """
+    p = Path(path)
+    shown = clip(str(path), PATH_ECHO)
+    try:
+        if not p.is_file():
+            raise DataError(f"{what} {shown} does not exist or is not a file.")
+        size = p.stat().st_size
+        if size > max_bytes:
+            raise DataError(
+                f"{what} {shown} has {size} bytes; at most {max_bytes} are read."
+            )
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise DataError(f"Cannot read {what} {shown}: {exc.strerror or exc}.") from exc
+    if b"\x00" in raw:
+        raise DataError(f"{what} {shown} is a binary file, not text.")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{what} {shown} is not UTF-8 text (byte {exc.start}); save it as UTF-8."
+        ) from exc
+
+
+def is_file_argument(value: str) -> bool:
+    """Whether a command-line value can name an existing file (long or odd text cannot)."""
+    if not value or "\n" in value or "\x00" in value:
+        return False
+    try:
+        if any(len(os.fsencode(part)) > MAX_NAME_BYTES for part in Path(value).parts):
+            return False
+        return Path(value).is_file()
+    except (OSError, ValueError):
+        return False
+
+
+# -- argparse types ----------------------------------------------------------------------
+
+
+def finite_float(text: str) -> float:
+    """``type=`` for a finite number (NaN and infinities refused)."""
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected a number, not {clip(text)}") from exc
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, not {clip(text)}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """``type=`` for a finite number > 0."""
+    value = finite_float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be greater than 0, not {clip(text)}")
+    return value
+
+
+def share(text: str) -> float:
+    """``type=`` for a share in [0, 1]."""
+    value = finite_float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must lie between 0 and 1, not {clip(text)}")
+    return value
+
+
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {clip(text)}") from exc
+
+
+def nonnegative_int(text: str) -> int:
+    """``type=`` for a whole number >= 0."""
+    value = _integer(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {clip(text)}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """``type=`` for a whole number >= 1."""
+    value = _integer(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {clip(text)}")
+    return value
+
+
+def seed(text: str) -> int:
+    """``type=`` for a random seed: a whole number in [0, 2**32)."""
+    value = _integer(text)
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to 4294967295, "
+                                         f"not {clip(text)}")
+    return value
+
+
+def existing_sqlite(url: str | None, option: str = "--db") -> str:
+    """The resolved database URL; a SQLite file must exist already (for commands that read).
+
+    A mistyped path would otherwise create an empty database and export nothing.
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from instruments.store import resolve_url
+
+    resolved = resolve_url(url)
+    try:
+        parsed = make_url(resolved)
+    except ArgumentError as exc:
+        raise DataError(f"Cannot parse the database URL {clip(resolved)} ({option}).") from exc
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        if not Path(parsed.database).expanduser().is_file():
+            raise DataError(
+                f"There is no response store at {clip(parsed.database, PATH_ECHO)} ({option} or "
+                "$ALLIANCE_SURVEY_DB); nothing was created."
+            )
+    return resolved

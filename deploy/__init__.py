@@ -1,0 +1,1 @@
+"""Hosting the survey: nginx site template, launcher and service units (see README)."""

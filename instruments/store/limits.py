@@ -1,0 +1,75 @@
+"""One set of length and encoding limits for every text the store keeps.
+
+SQLite stores any length in a ``VARCHAR(n)`` and keeps NUL bytes, PostgreSQL refuses
+both with a driver error; checking here, before a transaction starts, gives both
+databases the same behaviour and the user a message instead of a traceback.  The
+lengths are read from the table definitions so they cannot drift from the schema.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from analysis.errors import DataError, clip
+from instruments.store.models import Invitation, PageSubmission, Study, Wave
+
+#: Name of a limited text -> its column (the length is the column's).
+COLUMNS = {
+    "study_name": Study.__table__.c.name,
+    "wave_name": Wave.__table__.c.name,
+    "alliance_id": Invitation.__table__.c.alliance_id,
+    "partner_name": Invitation.__table__.c.partner_name,
+    "language": Invitation.__table__.c.language,
+    "submission_key": PageSubmission.__table__.c.submission_key,
+}
+
+
+def max_length(kind: str) -> int:
+    """Longest text accepted for ``kind`` (a key of :data:`COLUMNS`)."""
+    return int(COLUMNS[kind].type.length)
+
+
+def encoding_problem(text: str) -> str | None:
+    """Why ``text`` cannot be stored on every database, or ``None``.
+
+    NUL characters (PostgreSQL refuses them; SPSS files cut the text there) and lone
+    UTF-16 surrogates (not encodable as UTF-8) are refused.
+    """
+    if "\x00" in text:
+        return "contains a NUL character"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "contains characters that are not valid Unicode"
+    return None
+
+
+def check_text(value: Any, kind: str, what: str, *, required: bool = True) -> str | None:
+    """Return ``value`` stripped if it fits column ``kind``; raise ``DataError`` otherwise.
+
+    Parameters
+    ----------
+    value
+        The text (``None`` or empty allowed only when ``required`` is false).
+    kind
+        Key of :data:`COLUMNS`.
+    what
+        How the user named the value (``"--study"``, ``"partner_name="``), for the message.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise DataError(f"{what} must not be empty.")
+        return None
+    if not isinstance(value, str):
+        raise DataError(f"{what} must be text, not {type(value).__name__}.")
+    text = value.strip()
+    problem = encoding_problem(text)
+    if problem:
+        raise DataError(f"{what} {problem}; it cannot be stored.")
+    limit = max_length(kind)
+    if len(text) > limit:
+        raise DataError(
+            f"{what} has {len(text)} characters; at most {limit} are allowed "
+            f"(it starts {clip(text[:40])})."
+        )
+    return text

@@ -1,0 +1,136 @@
+"""The randomized parity campaign against lavaan: load its cases and compare one fit.
+
+Fixtures: ``tests/reference/campaign`` (made by ``make_campaign.R`` there).  Used by
+``tests/sem/test_campaign.py`` and ``benchmarks/campaign_bench.py``.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from tests.parity import CHISQ_RTOL, EST_ATOL, EST_RTOL, FIT_ATOL, REFERENCE_DIR, close_enough
+
+CAMPAIGN_DIR = REFERENCE_DIR / "campaign"
+# fit measures compared per estimator (lavaan names; ours with '.' -> '_')
+_CHISQ_KEYS = {"ML": ("chisq",), "MLR": ("chisq", "chisq.scaled"),
+               "WLSMV": ("chisq", "chisq.scaled")}
+_INDEX_KEYS = {"ML": ("cfi", "tli", "rmsea", "srmr"),
+               "MLR": ("cfi", "tli", "rmsea", "srmr", "cfi.robust", "rmsea.robust"),
+               "WLSMV": ("cfi", "tli", "rmsea", "srmr", "cfi.scaled", "rmsea.scaled")}
+
+
+@dataclass
+class CaseOutcome:
+    """What one campaign fit gave: ``status`` is ``ok``, ``fail`` or ``skip``."""
+
+    case_id: int
+    estimator: str
+    missing: str
+    status: str
+    problems: list[str] = field(default_factory=list)
+    iterations: int = 0
+    seconds: float = float("nan")
+    lavaan_iterations: float = float("nan")
+    lavaan_seconds: float = float("nan")
+
+
+def load_campaign() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """``cases``, ``fits`` and ``estimates`` tables of the campaign."""
+    cases = pd.read_csv(CAMPAIGN_DIR / "cases.csv", keep_default_na=False,
+                        na_values=["NA", ""]).set_index("id")
+    fits = pd.read_csv(CAMPAIGN_DIR / "fits.csv", keep_default_na=False, na_values=["NA", ""])
+    est = pd.read_csv(CAMPAIGN_DIR / "estimates.csv.gz", keep_default_na=False,
+                      na_values=["NA", ""])
+    est["rhs"] = est["rhs"].fillna("").astype(str)  # intercept rows have an empty rhs
+    return cases, fits, est
+
+
+def _text(v) -> str:
+    return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+
+
+def run_case(case: pd.Series, fit: pd.Series, ref_est: pd.DataFrame) -> CaseOutcome:
+    """Fit one campaign case with our engine and compare it with lavaan's fit."""
+    from analysis.blas import blas_threads
+    from analysis.errors import AllianceSurveyError
+    from analysis.sem import sem
+
+    cid, estimator, missing = int(fit["id"]), str(fit["estimator"]), str(fit["missing"])
+    out = CaseOutcome(cid, estimator, missing, "ok",
+                      lavaan_iterations=float(fit["iterations"]),
+                      lavaan_seconds=float(fit["wall"]))
+    if not bool(fit["converged"]):
+        out.status = "skip"
+        out.problems.append(f"lavaan did not converge: {_text(fit.get('error'))}")
+        return out
+    data = pd.read_csv(CAMPAIGN_DIR / "data" / str(case["file"]))
+    ordered = [v for v in _text(case["ordered"]).split(",") if v]
+    kwargs = dict(estimator=estimator, missing=missing, ordered=ordered or None)
+    if int(case["ngroups"]) > 1:
+        kwargs["group"] = "g"
+        kwargs["group_equal"] = tuple(v for v in _text(case["group_equal"]).split(",") if v)
+    t0 = time.perf_counter()
+    try:
+        # one BLAS thread: the campaign's matrices are small, and threads only contend
+        with blas_threads(1), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = sem(str(case["model"]), data, **kwargs)
+            params, fm = res.params, dict(res.fit)
+    except AllianceSurveyError as exc:
+        out.status = "fail"
+        out.problems.append(f"error where lavaan fitted: {exc}")
+        return out
+    out.seconds = time.perf_counter() - t0
+    out.iterations = int(res.state.iterations)
+    if not res.converged:
+        out.status = "fail"
+        out.problems.append("did not converge where lavaan did")
+        return out
+    ref = ref_est[(ref_est["id"] == cid) & (ref_est["estimator"] == estimator)]
+    ref = ref[~ref["op"].isin([":=", "==", "<", ">"])]
+    ours = params.set_index(["lhs", "op", "rhs", "group"])
+    keys = list(zip(ref["lhs"], ref["op"], ref["rhs"], ref["group"].astype(int), strict=True))
+    have = [k in ours.index for k in keys]
+    if not all(have):
+        miss = [" ".join(map(str, k)) for k, h in zip(keys, have, strict=True) if not h]
+        out.problems.append(f"rows lavaan has and we lack: {miss[:5]}")
+    sel = ref[np.array(have, dtype=bool)]
+    k_sel = [k for k, h in zip(keys, have, strict=True) if h]
+    for col in ("est", "se"):
+        a = ours.loc[k_sel, col].to_numpy(float)
+        e = sel[col].to_numpy(float)
+        ok = close_enough(a, e, atol=EST_ATOL, rtol=EST_RTOL)
+        if not ok.all():
+            bad = np.flatnonzero(~ok)
+            worst = bad[np.argmax(np.abs(a[bad] - e[bad]))]
+            out.problems.append(
+                f"{int((~ok).sum())} of {ok.size} {col} differ; worst "
+                f"{' '.join(map(str, k_sel[worst]))}: ours {a[worst]:.6g} lavaan {e[worst]:.6g}")
+    if float(fm.get("df", np.nan)) != float(fit["df"]):
+        out.problems.append(f"df {fm.get('df')} vs lavaan {fit['df']}")
+    for k in _CHISQ_KEYS[estimator]:
+        e = float(fit[k])
+        a = float(fm.get(k.replace(".", "_"), np.nan))
+        if np.isfinite(e) and not close_enough(a, e, atol=1e-8, rtol=CHISQ_RTOL):
+            out.problems.append(f"{k}: ours {a:.6g} lavaan {e:.6g}")
+    for k in _INDEX_KEYS[estimator]:
+        e = float(fit[k])
+        a = float(fm.get(k.replace(".", "_"), np.nan))
+        if np.isfinite(e) and not close_enough(a, e, atol=FIT_ATOL, rtol=0.0):
+            out.problems.append(f"{k}: ours {a:.6g} lavaan {e:.6g}")
+    if out.problems:
+        out.status = "fail"
+    return out
+
+
+def run_campaign(ids=None) -> list[CaseOutcome]:
+    """Run (a subset of) the campaign; one outcome per lavaan fit."""
+    cases, fits, est = load_campaign()
+    if ids is not None:
+        fits = fits[fits["id"].isin(list(ids))]
+    return [run_case(cases.loc[int(f["id"])], f, est) for _, f in fits.iterrows()]
