@@ -68,8 +68,8 @@ def handle(args: argparse.Namespace) -> int:
     from analysis.errors import DataError
     from analysis.study.power import plot_power, power_analysis
 
-    if not 0 < args.alpha < 1:
-        raise DataError(f"--alpha must lie between 0 and 1 (got {args.alpha}).")
+    if args.alpha is not None and not 0 < args.alpha < 0.5:
+        raise DataError(f"--alpha must lie between 0 and 0.5 (got {args.alpha}).")
     if any(n < 2 for n in args.n):
         raise DataError("--n: every sample size must be at least 2.")
     check_output(args.json, "--json", make_parents=True)
