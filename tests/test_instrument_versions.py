@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from analysis.errors import DataError, InstrumentError
-from analysis.io import read_data
+from analysis.study.datafiles import read_data
 from analysis.study.scoring import InstrumentVersionNotice, score
 from instruments.instrument.loader import PACKAGE_DIR, load_instrument
 from instruments.instrument.versions import (
