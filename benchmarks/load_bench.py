@@ -41,6 +41,7 @@ def _answers_for(store: Any, rng: random.Random) -> dict[str, dict[str, Any]]:
     inst = store.instrument
     checks = {c.id: c for c in inst.attention_checks}
     plan: dict[str, dict[str, Any]] = {}
+    given: dict[str, Any] = {}
     for spec in store.pages:
         page: dict[str, Any] = {}
         for f in spec.fields:
@@ -63,6 +64,11 @@ def _answers_for(store: Any, rng: random.Random) -> dict[str, dict[str, Any]]:
                 page[f.id] = lo + rng.randint(1, 20) / 2
             elif not f.required:
                 page[f.id] = "fine"
+        # what the survey logic hides from this respondent stays unanswered (the store
+        # refuses answers to it), as in the live survey
+        for fid in spec.hidden(given):
+            page.pop(fid, None)
+        given.update(page)
         plan[spec.id] = page
     return plan
 

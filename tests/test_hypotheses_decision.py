@@ -154,3 +154,26 @@ def test_declared_family_is_checked(tmp_path: Path):
         hyp.load_hypotheses(path)
     text = " ".join(err.value.problems)
     assert "'H9' is not a declared hypothesis" in text and "'H4' is exploratory" in text
+
+
+def test_a_significant_u_shape_counts_against_an_inverted_u(tmp_path: Path):
+    # Lind-Mehlum: slope t at the lowest / highest x of -3 / +3 is a clear U.  The test of
+    # the declared inverted U must not reject (its p is the larger one-sided p of the
+    # reversed slopes), and the U shape must come out as "opposite sign".
+    hs = _declare(tmp_path)
+    df = 200.0
+    u = hyp.lind_mehlum_inference(-3.0, 3.0, df, 0.3, 0.1)
+    assert u.p_greater == pytest.approx(stats.t.sf(-3.0, df), rel=1e-12)
+    assert u.p_less == pytest.approx(stats.t.sf(3.0, df), rel=1e-12)
+    inv = hyp.lind_mehlum_inference(2.5, -4.0, df, -0.3, 0.1)
+    assert inv.p_greater == pytest.approx(stats.t.sf(2.5, df), rel=1e-12)
+    h1 = hs.hypotheses[0].model_copy(update={"expected_sign": "inverted_u"})
+    rows = [hyp._row(h1, _inference=u),
+            *_rows(hs, [0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 1.0, 1.0])[1:]]
+    out = hyp.apply_decision_rules(rows, hs).set_index("id")
+    assert out.loc["H1", "alternative"] == "inverted U"
+    assert out.loc["H1", "pvalue"] == pytest.approx(u.p_greater, rel=1e-12)
+    assert out.loc["H1", "verdict"] == "opposite sign"
+    rows[0] = hyp._row(h1, _inference=inv)
+    assert hyp.apply_decision_rules(rows, hs).set_index("id").loc["H1", "verdict"] == \
+        "supported"

@@ -89,37 +89,71 @@ def test_cli_power(tmp_path, capsys):
     assert (tmp_path / "c.svg").exists()
 
 
-@pytest.mark.parametrize("seed", [11, 12])
-def test_fast_replication_matches_the_runner(seed):
-    # every estimate and p-value of the fast replication is the runner's (test_hypotheses)
-    # on the same simulated study; only the mediation interval differs (Monte Carlo vs
-    # bootstrap), so its verdict may differ only when the two intervals disagree
+def _confirmatory(**changes):
+    """The package's confirmatory hypotheses, some of them changed (``id={field: value}``)."""
+    from analysis.study.hypotheses import load_hypotheses
+
+    hs = load_hypotheses()
+    keep = tuple(h.model_copy(update=changes.get(h.id, {})) for h in hs.hypotheses
+                 if not h.exploratory and changes.get(h.id) != "drop")
+    return hs.model_copy(update={"hypotheses": keep})
+
+
+def _fast_and_full(hs, n, seed):
     import warnings
 
-    from analysis.study.hypotheses import load_hypotheses, test_hypotheses
+    from analysis.study.hypotheses import test_hypotheses
     from analysis.study.power import _context, _study, fast_replication
     from analysis.study.scoring import score
     from analysis.study.simulate import simulate_study
 
-    hs = load_hypotheses()
-    hs = hs.model_copy(update={"hypotheses": tuple(h for h in hs.hypotheses
-                                                   if not h.exploratory)})
     population, instrument = _context(None)
-    data = simulate_study(150, seed=seed, careless=0.05, instrument=instrument,
+    data = simulate_study(n, seed=seed, careless=0.05, instrument=instrument,
                           population=population)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fast = fast_replication(data, _study(None, hs), alpha=0.05, estimator="ML",
+        fast = fast_replication(data, _study(None, hs), alpha=None, estimator="ML",
                                 rng=np.random.default_rng(seed))
         full = test_hypotheses(data, score(data, instrument), hypotheses=hs, estimator="ML",
                                bootstrap=200, seed=seed, latent_alternative=False)
     assert [r[0] for r in fast] == list(full["id"])
+    return fast, full
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_fast_replication_matches_the_runner(seed):
+    # every estimate of the fast replication is the runner's (test_hypotheses) on the same
+    # simulated study, and so is every p and verdict but the mediation's: its p comes from
+    # the Monte Carlo draws instead of the bootstrap (declared), which may also move the
+    # Holm-adjusted p of the others, never their declared p
+    fast, full = _fast_and_full(_confirmatory(), 150, seed)
     methods = dict(zip(full["id"], full["method"], strict=True))
-    for (hid, verdict, est, p), row in zip(fast, full.itertuples(), strict=True):
+    assert methods["H2"] == "rsa"  # the response surface runs in the fast path too
+    for (hid, verdict, est, p, _padj), row in zip(fast, full.itertuples(), strict=True):
+        assert est == pytest.approx(row.estimate, rel=1e-6, abs=1e-9), hid
+        if methods[hid] != "mediation_bootstrap":
+            assert p == pytest.approx(row.pvalue, rel=1e-5, abs=1e-9), hid
+            assert verdict == row.verdict, hid
+
+
+def test_fast_replication_decides_as_the_declared_rules():
+    # without the mediation (the one declared difference) everything is the runner's:
+    # one-sided p, Holm over the family, and every verdict category -- H9 declared with
+    # the wrong sign is "opposite sign"; the true-zero H9b, the response surface of H2 and
+    # the moderation H7, given a wide SESOI, are "evidence of no effect" by TOST
+    wide = {"sesoi": 0.5}
+    hs = _confirmatory(H4="drop", H9={"expected_sign": "-"}, H9b=wide, H7=wide, H2=wide)
+    fast, full = _fast_and_full(hs, 150, 11)
+    for (hid, verdict, est, p, padj), row in zip(fast, full.itertuples(), strict=True):
         assert est == pytest.approx(row.estimate, rel=1e-6, abs=1e-9), hid
         assert p == pytest.approx(row.pvalue, rel=1e-5, abs=1e-9), hid
-        if methods[hid] != "mediation_bootstrap":
-            assert verdict == row.verdict, hid
+        assert padj == pytest.approx(row.pvalue_adjusted, rel=1e-5, abs=1e-9), hid
+        assert verdict == row.verdict, hid
+    verdicts = {r[0]: r[1] for r in fast}
+    assert verdicts["H9"] == "opposite sign"
+    assert verdicts["H9b"] == verdicts["H2"] == "evidence of no effect"
+    assert {"supported", "inconclusive"} <= set(verdicts.values())
+    assert full.attrs["decision"]["family_size"] == len(hs.hypotheses)
 
 
 def test_monte_carlo_interval_agrees_with_the_bootstrap():
@@ -134,7 +168,7 @@ def test_monte_carlo_interval_agrees_with_the_bootstrap():
     data = simulate_study(400, seed=5, careless=0.0)
     d, _excl, _full = prepare_scores(data, None, hs)
     ctr = ["specific_investments", "alliance_age", "firm_size"]
-    boot = mediation_bootstrap(d, "jd_sum", "learning", "value_creation", controls=ctr,
+    boot = mediation_bootstrap(d, x="jd_sum", m="learning", y="value_creation", controls=ctr,
                                n_boot=2000, seed=1)
     ind = boot.effect("indirect")
     cols = _Columns({c: d[c].to_numpy(dtype=float) for c in d.columns

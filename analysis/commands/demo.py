@@ -148,8 +148,15 @@ def _walk(store: Any, token: str, row: dict, start: datetime) -> str:
     inst = store.instrument
     state = store.state(token)
     now = start
+    given: dict[str, Any] = {}
     for spec in store.pages:
-        answers = {f.id: _value(f, row.get(f.id)) for f in spec.fields}
+        # a respondent never sees the items the survey logic hides from them (and the store
+        # refuses answers to them): the simulated study answers every item, so the walk
+        # leaves those unanswered, as the live survey would
+        hidden = set(spec.hidden(given))
+        answers = {f.id: None if f.id in hidden else _value(f, row.get(f.id))
+                   for f in spec.fields}
+        given.update({k: v for k, v in answers.items() if v is not None})
         seconds = row.get(f"page_time_{spec.id}")
         shown = now
         step = float(seconds) if seconds is not None and seconds == seconds else 30.0

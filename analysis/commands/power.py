@@ -53,7 +53,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--boot", type=positive_int, default=200,
                         help="Bootstrap draws per replication with --mediation-ci bootstrap "
                              "(200).")
-    parser.add_argument("--alpha", type=positive_float, default=0.05, help="Significance level (0.05).")
+    parser.add_argument("--alpha", type=positive_float, default=None,
+                        help="Significance level (default: the declared decision.alpha).")
     parser.add_argument("--json", metavar="OUT", default=None, help="Write the results as JSON.")
     parser.add_argument("--plot", metavar="FILE", default=None,
                         help="Power curves as .svg or .png.")
@@ -67,8 +68,8 @@ def handle(args: argparse.Namespace) -> int:
     from analysis.errors import DataError
     from analysis.study.power import plot_power, power_analysis
 
-    if not 0 < args.alpha < 1:
-        raise DataError(f"--alpha must lie between 0 and 1 (got {args.alpha}).")
+    if args.alpha is not None and not 0 < args.alpha < 0.5:
+        raise DataError(f"--alpha must lie between 0 and 0.5 (got {args.alpha}).")
     if any(n < 2 for n in args.n):
         raise DataError("--n: every sample size must be at least 2.")
     check_output(args.json, "--json", make_parents=True)

@@ -432,17 +432,24 @@ class Inference:
 def wald_inference(estimate: float, se: float, *, df: float | None = None,
                    std_factor: float = float("nan"), statistic: str = "Wald z") -> Inference:
     """One- and two-sided and equivalence tests of a Wald statistic (z, or t with ``df``)."""
-    from scipy import stats
+    from scipy.special import ndtr, stdtr
 
-    dist = stats.t(df) if df is not None and np.isfinite(df) and df > 0 else stats.norm
+    # the distribution functions themselves (what scipy.stats.norm / t call underneath):
+    # the power analysis builds this for every test of every simulated study
+    if df is not None and np.isfinite(df) and df > 0:
+        def cdf(q: float) -> float:
+            return float(stdtr(df, q))
+    else:
+        def cdf(q: float) -> float:
+            return float(ndtr(q))
     if not (np.isfinite(estimate) and np.isfinite(se) and se > 0):
         nan = float("nan")
         return Inference(nan, nan, nan, lambda _b: nan, nan, std_factor, statistic)
     z = estimate / se
-    p_g, p_l = float(dist.sf(z)), float(dist.cdf(z))
+    p_g, p_l = cdf(-z), cdf(z)
 
     def tost(bound: float) -> float:
-        return float(max(dist.sf((estimate + bound) / se), dist.cdf((estimate - bound) / se)))
+        return max(cdf(-(estimate + bound) / se), cdf((estimate - bound) / se))
 
     return Inference(p_g, p_l, min(1.0, 2 * min(p_g, p_l)), tost, float(se),
                      float(std_factor), statistic)
@@ -471,6 +478,26 @@ def bootstrap_inference(draws: np.ndarray, *, se: float, std_factor: float = flo
 
     return Inference(p_g, p_l, min(1.0, 2 * min(p_g, p_l)), tost, float(se),
                      float(std_factor), f"{statistic}, {b} draws")
+
+
+def lind_mehlum_inference(t_min: float, t_max: float, df: float, b2: float, se_b2: float,
+                          *, std_factor: float = float("nan")) -> Inference:
+    """Tests of an inverted U from the slopes' t at the lowest and highest observed x.
+
+    ``p_greater`` is the Lind & Mehlum (2010) test of the inverted U (slope > 0 at the
+    lowest and < 0 at the highest x: the larger of the two one-sided p), whatever the sign
+    of the squared term; ``p_less`` is the same test of a U shape, so a significant U
+    counts against the declared inverted U, never for it.  Equivalence and power use the
+    squared term ``b2`` (t with ``df``).
+    """
+    from scipy.special import stdtr
+
+    p_inv = float(stdtr(df, -min(t_min, -t_max)))
+    p_u = float(stdtr(df, -min(-t_min, t_max)))
+    b2_inf = wald_inference(b2, se_b2, df=df, std_factor=std_factor)
+    return Inference(p_greater=p_inv, p_less=p_u, p_two_sided=min(1.0, 2 * min(p_inv, p_u)),
+                     tost=b2_inf.tost, se=b2_inf.se, std_factor=b2_inf.std_factor,
+                     statistic="Lind-Mehlum t (equivalence and power: squared term)")
 
 
 def _row(h: Hypothesis, **values: Any) -> dict[str, Any]:
@@ -670,9 +697,54 @@ def test_hypotheses(
     size), "evidence of no effect" (the equivalence test rejects ``|effect| >= sesoi``),
     "inconclusive" (none of these), "not tested" (the model could not be fitted).
     """
+    hs, rules = _check_arguments(hypotheses, estimator, bootstrap, alpha)
+    det: dict[str, Any] = details if details is not None else {}
+    rows, meta = _runner_rows(data, scored, hs, rules, estimator=estimator, bootstrap=bootstrap,
+                              seed=seed, controls=controls, instrument=instrument,
+                              n_jobs=n_jobs, det=det, correct_attenuation=correct_attenuation,
+                              latent_alternative=latent_alternative)
+    out = apply_decision_rules(rows, hs, rules)
+    out.attrs.update({**meta, "hypotheses_sha256": hs.sha256, "alpha": float(rules.alpha)})
+    return out
+
+
+test_hypotheses.__test__ = False  # not a pytest test despite its name
+
+
+def hypothesis_rows(
+    data: pd.DataFrame,
+    scored: pd.DataFrame | None = None,
+    *,
+    hypotheses: HypothesisSet | str | Path | None = None,
+    estimator: str = "MLR",
+    bootstrap: int = 1000,
+    seed: int | None = 2026,
+    alpha: float | None = None,
+    instrument: Any = None,
+    latent_alternative: bool = True,
+) -> list[dict[str, Any]]:
+    """The rows of :func:`test_hypotheses` before the decision rules.
+
+    Each row holds the test's estimate, model, note and its :class:`Inference`
+    (``_inference``; None when the hypothesis could not be tested); :func:`decide` turns
+    rows of the whole family into verdicts.  Used where the tests of one family come
+    from different code (the power analysis computes most of them itself and leaves
+    the rest to the runner), so that the family is still adjusted as one.
+    """
+    hs, rules = _check_arguments(hypotheses, estimator, bootstrap, alpha)
+    rows, _meta = _runner_rows(data, scored, hs, rules, estimator=estimator,
+                               bootstrap=bootstrap, seed=seed, controls=None,
+                               instrument=instrument, n_jobs=None, det={},
+                               correct_attenuation=True,
+                               latent_alternative=latent_alternative)
+    return rows
+
+
+def _runner_rows(data, scored, hs, rules, *, estimator, bootstrap, seed, controls, instrument,
+                 n_jobs, det, correct_attenuation, latent_alternative):
+    """Every hypothesis' row (undecided) and the run's warnings and counts."""
     from analysis.stats import regression as reg
 
-    hs, rules = _check_arguments(hypotheses, estimator, bootstrap, alpha)
     if instrument is None:
         from instruments.instrument.loader import load_instrument
 
@@ -687,7 +759,6 @@ def test_hypotheses(
     if len(d) < 30:
         raise DataError(f"Only {len(d)} respondents remain after exclusions; at least 30 are "
                         "needed to test the hypotheses.")
-    det: dict[str, Any] = details if details is not None else {}
     keep = ~full["exclude"].fillna(False).astype(bool).to_numpy() if "exclude" in full \
         else np.ones(len(full), dtype=bool)
     path_res = _path_model_step(hs, data, d, base, keep, estimator, instrument,
@@ -713,16 +784,9 @@ def test_hypotheses(
             warns.append(f"{h.id} not tested: {exc}")
     for key in ("_keyed", "_instrument", "_composites", "_latent_methods"):
         det.pop(key, None)
-    out = apply_decision_rules(rows, hs, rules)
-    out.attrs.update({
-        "warnings": warns, "exclusions": exclusions, "n": int(len(d)), "n_raw": int(len(full)),
-        "hypotheses_sha256": hs.sha256, "alpha": float(rules.alpha),
-    })
     det["warnings"], det["exclusions"] = warns, exclusions
-    return out
-
-
-test_hypotheses.__test__ = False  # not a pytest test despite its name
+    return rows, {"warnings": warns, "exclusions": exclusions, "n": int(len(d)),
+                  "n_raw": int(len(full))}
 
 
 def _check_arguments(hypotheses: Any, estimator: str, bootstrap: int,
@@ -736,9 +800,13 @@ def _check_arguments(hypotheses: Any, estimator: str, bootstrap: int,
     if isinstance(bootstrap, bool) or int(bootstrap) < 2:
         raise ModelSpecificationError(f"bootstrap= must be at least 2 (got {bootstrap!r}).")
     hs = hypotheses if isinstance(hypotheses, HypothesisSet) else load_hypotheses(hypotheses)
-    rules = hs.decision if alpha is None else hs.decision.model_copy(
+    return hs, declared_rules(hs, alpha)
+
+
+def declared_rules(hs: HypothesisSet, alpha: float | None = None) -> DecisionRules:
+    """The declaration's decision rules, with ``alpha=`` overriding the declared level."""
+    return hs.decision if alpha is None else hs.decision.model_copy(
         update={"alpha": float(alpha)})
-    return hs, rules
 
 
 def _usable_controls(hs: HypothesisSet, controls: Sequence[str] | None, d: pd.DataFrame,
@@ -806,6 +874,43 @@ def apply_decision_rules(rows: Sequence[dict[str, Any]], hs: HypothesisSet,
     verdict follows from them (see :func:`test_hypotheses`).  Exploratory rows keep their
     two-sided, unadjusted p and "exploratory: ..." verdict.
     """
+    rules = hs.decision if rules is None else rules
+    rows = decide(rows, hs, rules)
+    family = set(hs.family())
+    sides = 1 if rules.sides == "by_direction" else 2
+    m = sum(1 for r in rows if r["id"] in family and r["_inference"] is not None)
+    out = pd.DataFrame([{k: r.get(k) for k in RESULT_COLUMNS} for r in rows],
+                       columns=RESULT_COLUMNS)
+    confirm = out["id"].isin(family)
+    n_raw = int((out.loc[confirm, "pvalue"] < rules.alpha).sum())
+    n_sup = int((out.loc[confirm, "verdict"] == "supported").sum())
+    n_eq = int((out.loc[confirm, "verdict"] == "evidence of no effect").sum())
+    side_text = ("one-sided in the declared direction (Lind-Mehlum test for the inverted U)"
+                 if sides == 1 else "two-sided")
+    out.attrs["decision"] = {**rules.model_dump(mode="json"), "family_ids": sorted(family),
+                             "family_size": m}
+    out.attrs["multiple_testing"] = (
+        f"Declared rule: {side_text} tests at alpha = {rules.alpha:g}, "
+        f"{_CORRECTION_NAMES[rules.correction]} adjustment over the {m} confirmatory "
+        "hypotheses; the verdict uses the adjusted p. "
+        f"{n_raw} significant before adjustment, {n_sup} supported after it; {n_eq} with "
+        f"evidence of no effect (TOST against a standardised effect of {rules.sesoi:g}, "
+        f"alpha = {rules.equivalence_alpha:g}).")
+    return out
+
+
+def decide(rows: Sequence[dict[str, Any]], hs: HypothesisSet, rules: DecisionRules | None = None,
+           *, notes: bool = True) -> list[dict[str, Any]]:
+    """The declared decision rules on plain rows (the core of :func:`apply_decision_rules`).
+
+    ``rows`` are dicts with at least ``id``, ``expected_sign``, ``exploratory``,
+    ``_inference`` (an :class:`Inference` or None), ``_shape_ok`` and ``note``; returns
+    copies with ``alternative``, ``pvalue``, ``pvalue_adjusted``, ``sesoi``,
+    ``pvalue_equivalence``, ``power_sesoi`` and ``verdict`` set for every family member
+    with an inference.  ``notes=False`` leaves the notes alone (a power run needs the
+    verdicts only).  The power analysis calls this on the rows of each simulated study,
+    so its verdicts are the runner's by construction.
+    """
     from analysis.study.power import wald_power
 
     rules = hs.decision if rules is None else rules
@@ -846,33 +951,17 @@ def apply_decision_rules(rows: Sequence[dict[str, Any]], hs: HypothesisSet,
             r["verdict"] = "evidence of no effect"
         else:
             r["verdict"] = "inconclusive"
-        r["note"] = (f"{r['note']} Decision: {inf.statistic}, {r['alternative']} p = "
-                     f"{r['pvalue']:.3g}, adjusted ({_CORRECTION_NAMES[rules.correction]}) "
-                     f"p = {p_adj:.3g}; "
-                     f"equivalence (TOST) against |effect| >= {bound:.3g} (standardised "
-                     f"{sesoi:g}): p = {p_eq:.3g}; power to detect it "
-                     f"{r['power_sesoi']:.2f}.").strip()
+        if notes:
+            r["note"] = (f"{r['note']} Decision: {inf.statistic}, {r['alternative']} p = "
+                         f"{r['pvalue']:.3g}, adjusted ({_CORRECTION_NAMES[rules.correction]}) "
+                         f"p = {p_adj:.3g}; "
+                         f"equivalence (TOST) against |effect| >= {bound:.3g} (standardised "
+                         f"{sesoi:g}): p = {p_eq:.3g}; power to detect it "
+                         f"{r['power_sesoi']:.2f}.").strip()
     for r in rows:
         if r["exploratory"]:
             r["alternative"] = "two-sided"
-    out = pd.DataFrame([{k: r.get(k) for k in RESULT_COLUMNS} for r in rows],
-                       columns=RESULT_COLUMNS)
-    confirm = out["id"].isin(family)
-    n_raw = int((out.loc[confirm, "pvalue"] < rules.alpha).sum())
-    n_sup = int((out.loc[confirm, "verdict"] == "supported").sum())
-    n_eq = int((out.loc[confirm, "verdict"] == "evidence of no effect").sum())
-    side_text = ("one-sided in the declared direction (Lind-Mehlum test for the inverted U)"
-                 if sides == 1 else "two-sided")
-    out.attrs["decision"] = {**rules.model_dump(mode="json"), "family_ids": sorted(family),
-                             "family_size": m}
-    out.attrs["multiple_testing"] = (
-        f"Declared rule: {side_text} tests at alpha = {rules.alpha:g}, "
-        f"{_CORRECTION_NAMES[rules.correction]} adjustment over the {m} confirmatory "
-        "hypotheses; the verdict uses the adjusted p. "
-        f"{n_raw} significant before adjustment, {n_sup} supported after it; {n_eq} with "
-        f"evidence of no effect (TOST against a standardised effect of {rules.sesoi:g}, "
-        f"alpha = {rules.equivalence_alpha:g}).")
-    return out
+    return rows
 
 
 # ---- one builder per method ------------------------------------------------------------
@@ -1000,7 +1089,6 @@ def _moderation_row(h, parts, ctx):
 
 
 def _quadratic_row(h, parts, ctx):
-    from scipy import stats
 
     d = ctx.d
     ctr = _controls(h, ctx.base, d, [parts["x"], parts["y"]])
@@ -1008,15 +1096,9 @@ def _quadratic_row(h, parts, ctx):
     ctx.det[h.id] = res
     sq = res.coefficients.set_index("term").loc[f"{parts['x']}^2"]
     df = float(res.n - len(res.coefficients))
-    # the U-shape counterpart of the Lind-Mehlum test: slope < 0 at the lowest and > 0 at
-    # the highest observed value
-    p_u = float(max(stats.t.cdf(res.slope_min["t"], df), stats.t.sf(res.slope_max["t"], df)))
-    b2 = wald_inference(float(sq["estimate"]), float(sq["se"]), df=df,
-                        std_factor=_std_factor(d, parts["y"], parts["x"], parts["x"]))
-    inf = Inference(p_greater=float(res.lm_pvalue), p_less=p_u,
-                    p_two_sided=min(1.0, 2 * min(float(res.lm_pvalue), p_u)), tost=b2.tost,
-                    se=b2.se, std_factor=b2.std_factor,
-                    statistic="Lind-Mehlum t (equivalence and power: squared term)")
+    inf = lind_mehlum_inference(float(res.slope_min["t"]), float(res.slope_max["t"]), df,
+                                float(sq["estimate"]), float(sq["se"]),
+                                std_factor=_std_factor(d, parts["y"], parts["x"], parts["x"]))
     inside = bool(res.x_min <= res.turning_point <= res.x_max)
     fieller = (f"[{res.tp_fieller_lower:.3f}, {res.tp_fieller_upper:.3f}]"
                if np.isfinite([res.tp_fieller_lower, res.tp_fieller_upper]).all()

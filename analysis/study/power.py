@@ -8,12 +8,14 @@ composite path model, bootstrap mediation, HC3 moderation, Lind-Mehlum quadratic
 In power runs the indirect effect (H4) gets the Monte Carlo confidence interval
 of Preacher & Selig (2012) instead of a bootstrap per replication, and every replication
 runs the runner's tests on numpy scores with the path model compiled once per process
-(:func:`fast_replication`; estimates and p-values equal the runner's); the output
+(:func:`fast_replication`; estimates, p-values and verdicts equal the runner's); the output
 declares it (``mediation_method``).  ``mediation_ci="bootstrap"`` runs the full runner.
 The power of a hypothesis is the share of replications in which its verdict is
-"supported" (significant at ``alpha`` with the expected sign); its Monte Carlo standard
-error is ``sqrt(p (1 - p) / R)``.  Exploratory hypotheses have no power (no directional
-claim) and are left out.
+"supported" under the declared decision rules (``decision:`` of the declaration: the
+one-sided test in the declared direction, adjusted over the confirmatory family of that
+replication, Holm by default), so it is the power of the analysis as it will be run; its
+Monte Carlo standard error is ``sqrt(p (1 - p) / R)``.  Exploratory hypotheses have no
+power (no directional claim) and are left out.
 
 Replication ``(n, r)`` draws all its random numbers from
 ``numpy.random.SeedSequence(seed)`` with ``spawn_key=(n, r)`` and runs with one BLAS
@@ -73,17 +75,17 @@ def wald_power(effect: float, se: float, alpha: float = 0.05, sides: int = 1) ->
     # In R: pwr::pwr.norm.test(d = effect / se, n = 1, sig.level = alpha,
     #                          alternative = "greater")$power
     """
-    from scipy import stats
+    from scipy.special import ndtr, ndtri
 
     if sides not in (1, 2):
         raise ModelSpecificationError(f"sides= must be 1 or 2 (got {sides!r}).")
     if not (np.isfinite(effect) and np.isfinite(se) and se > 0 and 0 < alpha < 1):
         return float("nan")
     lam = abs(float(effect)) / float(se)
-    q = float(stats.norm.ppf(1 - alpha / sides))
-    out = stats.norm.cdf(lam - q)
+    q = float(ndtri(1 - alpha / sides))
+    out = ndtr(lam - q)
     if sides == 2:
-        out += stats.norm.cdf(-lam - q)
+        out += ndtr(-lam - q)
     return float(out)
 
 
@@ -116,7 +118,7 @@ def _context(population_path: str | None) -> tuple[Any, Any]:
 def run_replications(payload: PowerPayload, task_ids: Sequence[int]) -> list[tuple]:
     """Run replications ``task_ids`` (task ``t`` = size index ``t // reps``, replication
     ``t % reps``); returns ``(task, n, rep, rows or None, error or None)`` each, where
-    rows are ``(hypothesis, verdict, estimate, pvalue)``."""
+    rows are ``(hypothesis, verdict, estimate, pvalue, pvalue_adjusted)``."""
     from analysis.study.hypotheses import test_hypotheses
     from analysis.study.scoring import score
     from analysis.study.simulate import simulate_study
@@ -152,7 +154,8 @@ def run_replications(payload: PowerPayload, task_ids: Sequence[int]) -> list[tup
                                           # verdict is not one
                                           latent_alternative=False)
                     rows = tuple((str(r.id), str(r.verdict), float(r.estimate),
-                                  float(r.pvalue)) for r in res.itertuples())
+                                  float(r.pvalue), float(r.pvalue_adjusted))
+                                 for r in res.itertuples())
                 out.append((int(t), n, rep, rows, None))
             except AllianceSurveyError as exc:  # a failed replication counts as failed
                 out.append((int(t), n, rep, None, f"{type(exc).__name__}: {exc}"))
@@ -169,7 +172,9 @@ class PowerResult:
         ``n, hypothesis, expected_sign, method, power, mc_se, ci_lower, ci_upper,
         n_reps, n_failed`` (``ci`` = power +- 1.96 MC SE, clipped to [0, 1]).
     replications : DataFrame
-        ``n, rep, hypothesis, verdict, estimate, pvalue`` of every successful replication.
+        ``n, rep, hypothesis, verdict, estimate, pvalue, pvalue_adjusted`` of every
+        successful replication (``pvalue``: the declared, one-sided test; adjusted over the
+        confirmatory family of the replication).
     seed, reps, alpha, n_boot, estimator, mediation_ci : settings of the run
     seconds : float
         Wall-clock time of the run.
@@ -222,7 +227,7 @@ def power_analysis(
     *,
     executor: Any = None,
     n_boot: int = 200,
-    alpha: float = 0.05,
+    alpha: float | None = None,
     estimator: str = "ML",
     careless: float = 0.05,
     missing: float = 0.0,
@@ -247,8 +252,10 @@ def power_analysis(
     n_boot : int
         Bootstrap draws of the mediation test per replication (``mediation_ci="bootstrap"``
         only).
-    alpha : float
-        Significance level of the verdicts.
+    alpha : float, optional
+        Significance level of the verdicts; default the declared ``decision.alpha`` (the
+        other rules, direction, correction and equivalence test, are always the declared
+        ones).
     estimator : {"ML", "MLR"}
         Estimator of the composite path model.
     careless, missing : float
@@ -297,6 +304,9 @@ def power_analysis(
     if not confirmatory:
         raise ModelSpecificationError("The declaration has no confirmatory hypothesis.")
     hs = hs.model_copy(update={"hypotheses": confirmatory})
+    alpha = hs.decision.alpha if alpha is None else float(alpha)
+    if not 0 < alpha < 0.5:
+        raise ModelSpecificationError(f"alpha= must be in (0, 0.5) (got {alpha!r}).")
     payload = PowerPayload(
         ns=ns, reps=int(reps), entropy=int(np.random.SeedSequence(seed).entropy),
         hypotheses=hs, population_path=None if population_path is None else str(population_path),
@@ -321,10 +331,10 @@ def power_analysis(
             failed[n] += 1
             errors.append(f"n={n} rep={rep}: {err}")
             continue
-        for hid, verdict, est, pval in hrows:
-            rows.append((n, rep, hid, verdict, est, pval))
+        for hid, verdict, est, pval, padj in hrows:
+            rows.append((n, rep, hid, verdict, est, pval, padj))
     reps_df = pd.DataFrame(rows, columns=["n", "rep", "hypothesis", "verdict", "estimate",
-                                          "pvalue"])
+                                          "pvalue", "pvalue_adjusted"])
     table = []
     for n in ns:
         sub = reps_df[reps_df["n"] == n]
@@ -386,7 +396,7 @@ def plot_power(result: PowerResult, path: str | Path, target: float = 0.80) -> P
 # --------------------------------------------------------------------------------------
 #: Methods the fast replication computes itself; other methods of a declaration go
 #: through the full hypothesis runner in the same replication.
-FAST_METHODS = ("sem_path", "mediation_bootstrap", "moderation", "quadratic")
+FAST_METHODS = ("sem_path", "mediation_bootstrap", "moderation", "quadratic", "rsa")
 #: Monte Carlo draws of the indirect effect's confidence interval in a power run.
 MC_DRAWS = 20_000
 #: Size and seed of the anchor sample whose estimates start every path-model fit.
@@ -514,22 +524,20 @@ def _complete(d: dict[str, np.ndarray], cols: Sequence[str], what: str) -> np.nd
     return arr
 
 
-def _moderation_test(d, y, x, m, controls) -> tuple[float, float]:
-    """Interaction of mean-centred x and m, HC3 t test (as analysis.stats.regression.moderation)."""
-    from scipy.special import stdtr
-
+def _moderation_test(d, y, x, m, controls) -> tuple[float, float, float]:
+    """Interaction of mean-centred x and m: estimate, HC3 SE and residual df (as
+    analysis.stats.regression.moderation)."""
     a = _complete(d, [y, x, m, *controls], "moderation()")
     xc, mc = a[:, 1] - a[:, 1].mean(), a[:, 2] - a[:, 2].mean()
     design = np.column_stack([np.ones(len(a)), xc, mc, xc * mc, a[:, 3:]])
     beta, v, df = _hc3(a[:, 0], design)
-    t = beta[3] / np.sqrt(v[3, 3])
-    return float(beta[3]), float(2 * stdtr(df, -abs(t)))
+    return float(beta[3]), float(np.sqrt(v[3, 3])), float(df)
 
 
-def _quadratic_test(d, y, x, controls, alpha) -> tuple[float, float, str]:
-    """Squared term, Lind-Mehlum p and verdict (as analysis.stats.regression.quadratic)."""
-    from scipy.special import stdtr
-
+def _quadratic_test(d, y, x, controls) -> tuple[float, float, float, float, float, bool]:
+    """Squared term (estimate, HC3 SE), residual df, the t of the slope at the lowest and
+    highest observed x, and whether the turning point lies inside the data (as
+    analysis.stats.regression.quadratic)."""
     a = _complete(d, [y, x, *controls], "quadratic()")
     xv = a[:, 1]
     design = np.column_stack([np.ones(len(a)), xv, xv ** 2, a[:, 2:]])
@@ -539,22 +547,45 @@ def _quadratic_test(d, y, x, controls, alpha) -> tuple[float, float, str]:
     def slope_t(at: float) -> float:
         est = b1 + 2 * b2 * at
         var = v[1, 1] + 4 * at * v[1, 2] + 4 * at * at * v[2, 2]
-        return est / np.sqrt(max(var, 0.0)) if var > 0 else np.nan
+        return float(est / np.sqrt(var)) if var > 0 else float("nan")
 
     x_min, x_max = float(xv.min()), float(xv.max())
-    t_min, t_max = slope_t(x_min), slope_t(x_max)
-    inverted = b2 < 0
-    lm_t = min(t_min, -t_max) if inverted else min(-t_min, t_max)
-    lm_p = float(stdtr(df, -lm_t))
     tp = -b1 / (2 * b2) if b2 != 0 else np.nan
     inside = bool(x_min <= tp <= x_max) if np.isfinite(tp) else False
-    if inverted and inside and lm_p < alpha:
-        verdict = "supported"
-    elif not inverted and inside and lm_p < alpha:
-        verdict = "opposite sign"
-    else:
-        verdict = "not supported"
-    return float(b2), lm_p, verdict
+    return (float(b2), float(np.sqrt(v[2, 2])), float(df), slope_t(x_min), slope_t(x_max),
+            inside)
+
+
+def _rsa_test(d, z, x, y, controls) -> tuple[float, float, float]:
+    """Curvature along the line of incongruence ``a4 = b3 - b4 + b5`` of the polynomial
+    regression of z on x, y, x^2, xy, y^2 (both centred at their pooled mean), its HC3 SE
+    and residual df (as analysis.stats.regression.response_surface).
+
+    # In R: RSA::RSA(z ~ x * y, data = d)  (a4)
+    """
+    a = _complete(d, [z, x, y, *controls], "response_surface()")
+    c = float(np.concatenate([a[:, 1], a[:, 2]]).mean())
+    xc, yc = a[:, 1] - c, a[:, 2] - c
+    design = np.column_stack([np.ones(len(a)), xc, yc, xc * xc, xc * yc, yc * yc, a[:, 3:]])
+    beta, v, df = _hc3(a[:, 0], design)
+    w = np.zeros(design.shape[1])
+    w[3], w[4], w[5] = 1.0, -1.0, 1.0
+    return float(w @ beta), float(np.sqrt(max(float(w @ v @ w), 0.0))), float(df)
+
+
+def _sd(d: _Columns, name: str) -> float:
+    """Sample SD of a column over the retained respondents, missing values skipped."""
+    col = d[name]
+    col = col[~np.isnan(col)]
+    return float(col.std(ddof=1)) if col.size > 1 else float("nan")
+
+
+def _std_factor(d: _Columns, y: str, *xs: str) -> float:
+    """``prod(sd(x)) / sd(y)`` (the runner's conversion of a raw coefficient to beta units)."""
+    out = 1.0 / _sd(d, y)
+    for x in xs:
+        out *= _sd(d, x)
+    return out if np.isfinite(out) else float("nan")
 
 
 def _ml_slopes(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -568,16 +599,13 @@ def _ml_slopes(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return beta, np.sqrt(sigma2 * np.diag(np.linalg.inv(xc.T @ xc)))
 
 
-def _mediation_mc(d, x, m, y, controls, level, rng) -> tuple[float, float, float, float]:
-    """Indirect effect a*b with the delta-method p and a Monte Carlo CI.
+def _mediation_draws(d, x, m, y, controls, rng) -> tuple[float, float, float, np.ndarray]:
+    """Indirect effect a*b, its delta-method SE and p, and Monte Carlo draws of ``a* b*``.
 
     The a and b paths come from the same saturated path model as
-    :func:`analysis.stats.regression.mediation_bootstrap` (ML, listwise); the
-    interval is the Monte Carlo one of Preacher & Selig (2012): percentiles of
-    ``a* b*`` with ``a* ~ N(a, se_a^2)`` and ``b* ~ N(b, se_b^2)`` drawn independently
-    (the two estimates are asymptotically independent in this model).
-
-    # In R: semTools::monteCarloCI(fit, nRep = 20000)
+    :func:`analysis.stats.regression.mediation_bootstrap` (ML, listwise); the draws are
+    those of Preacher & Selig (2012): ``a* ~ N(a, se_a^2)`` and ``b* ~ N(b, se_b^2)``
+    drawn independently (the two estimates are asymptotically independent in this model).
     """
     from scipy.special import ndtr
 
@@ -589,23 +617,31 @@ def _mediation_mc(d, x, m, y, controls, level, rng) -> tuple[float, float, float
     se_ab = float(np.sqrt(a * a * se_b * se_b + b * b * se_a * se_a))
     p = float(2 * ndtr(-abs(ab / se_ab))) if se_ab > 0 else float("nan")
     z = rng.standard_normal((2, MC_DRAWS))
-    draws = (a + se_a * z[0]) * (b + se_b * z[1])
+    return float(ab), se_ab, p, (a + se_a * z[0]) * (b + se_b * z[1])
+
+
+def _mediation_mc(d, x, m, y, controls, level, rng) -> tuple[float, float, float, float]:
+    """Indirect effect a*b with the delta-method p and the Monte Carlo CI at ``level``.
+
+    # In R: semTools::monteCarloCI(fit, nRep = 20000)
+    """
+    ab, _se, p, draws = _mediation_draws(d, x, m, y, controls, rng)
     lo, hi = np.quantile(draws, [(1 - level) / 2, (1 + level) / 2])
-    return float(ab), p, float(lo), float(hi)
+    return ab, p, float(lo), float(hi)
 
 
 def _path_tests(study: _Study, d: _Columns, base: list[str], rel: dict[str, float],
                 estimator: str, anchor_for: tuple | None = None,
-                ) -> dict[tuple[str, str], tuple[float, float]]:
+                ) -> dict[tuple[str, str], tuple[float, float, float]]:
     """Fit the declared path model (attenuation-corrected, as the runner does) and return
-    ``{(lhs, rhs): (estimate, p)}`` of its regression paths."""
+    ``{(lhs, rhs): (estimate, se, std_all / estimate)}`` of its regression paths (the
+    last: the factor that turns the raw path into the standardized solution's)."""
     from dataclasses import replace
-
-    from scipy.special import ndtr
 
     from analysis.sem.api import _check_pd, get_backend
     from analysis.sem.model import THETA
     from analysis.sem.samplestats import sample_stats
+    from analysis.sem.standardize import standardized
     from analysis.study.hypotheses import _error_variances, _path_model
 
     hs = study.hypotheses
@@ -649,12 +685,17 @@ def _path_tests(study: _Study, d: _Columns, base: list[str], rel: dict[str, floa
     if not state.converged or state.vcov is None:
         raise EstimationError("the path model did not converge.")
     pt = model.partable
+    reg = pt[(pt["op"] == "~").to_numpy() & (pt["xid"] >= 0).to_numpy()]
+    xid = reg["xid"].to_numpy()
+    est = np.asarray(state.x, dtype=float)[xid]
+    ses = np.sqrt(np.diag(state.vcov)[xid])
+    _lv, std_all = standardized(model, state.x, pd.DataFrame({
+        "lhs": reg["lhs"].to_numpy(), "op": "~", "rhs": reg["rhs"].to_numpy(),
+        "group": reg["group"].to_numpy(), "est": est}))
     out = {}
-    for lhs, op, rhs, xid in zip(pt["lhs"], pt["op"], pt["rhs"], pt["xid"], strict=True):
-        if op == "~" and xid >= 0:
-            e = float(state.x[xid])
-            se = float(np.sqrt(state.vcov[xid, xid]))
-            out[(lhs, rhs)] = (e, float(2 * ndtr(-abs(e / se))))
+    for lhs, rhs, e, se, std in zip(reg["lhs"], reg["rhs"], est, ses, std_all, strict=True):
+        factor = std / e if e != 0 and np.isfinite(std) else float("nan")
+        out[(str(lhs), str(rhs))] = (float(e), float(se), float(factor))
     return out
 
 
@@ -722,25 +763,39 @@ def _reliabilities(study: _Study, x: np.ndarray) -> dict[str, float]:
 
 
 def fast_replication(
-    data: pd.DataFrame, study: _Study, *, alpha: float, estimator: str,
+    data: pd.DataFrame, study: _Study, *, alpha: float | None, estimator: str,
     rng: np.random.Generator, n_boot: int = 200, seed: int | None = None,
-) -> tuple[tuple[str, str, float, float], ...]:
-    """The declared confirmatory tests on one simulated study, as the hypothesis runner
-    does them, returning ``(id, verdict, estimate, pvalue)`` per hypothesis.
+) -> tuple[tuple[str, str, float, float, float], ...]:
+    """The declared confirmatory tests on one simulated study, decided as the hypothesis
+    runner decides them; ``(id, verdict, estimate, pvalue, pvalue_adjusted)`` per hypothesis.
 
     Same exclusions (scoring's quality flags), scale scores, composites, reliabilities,
-    attenuation-corrected path model (compiled once per process), HC3 moderation and
-    Lind-Mehlum tests as :func:`analysis.study.hypotheses.test_hypotheses`; only the
-    mediation interval is the Monte Carlo interval (:func:`_mediation_mc`) instead of a
-    bootstrap per replication.  Hypotheses with other methods go through the full runner.
+    attenuation-corrected path model (compiled once per process), HC3 moderation,
+    response-surface and Lind-Mehlum tests as :func:`analysis.study.hypotheses.test_hypotheses`;
+    each test gives the runner's :class:`~analysis.study.hypotheses.Inference`, and the
+    verdicts come from the runner's own :func:`~analysis.study.hypotheses.decide` over the
+    whole family (one-sided by the declared direction, the declared correction, TOST
+    against the SESOI), so they are the runner's verdicts.  Only the mediation differs, as
+    declared: its one-sided and equivalence p come from the Monte Carlo draws of ``a* b*``
+    (Preacher & Selig 2012) instead of a bootstrap per replication.  Hypotheses with other
+    methods are tested by the runner (:func:`~analysis.study.hypotheses.hypothesis_rows`)
+    and decided in the same family.  ``alpha=None``: the declared level.
     """
-    from analysis.study.hypotheses import _verdict, test_hypotheses
+    from analysis.study.hypotheses import (
+        _row,
+        bootstrap_inference,
+        decide,
+        declared_rules,
+        hypothesis_rows,
+        lind_mehlum_inference,
+        wald_inference,
+    )
 
     hs, inst = study.hypotheses, study.instrument
+    rules = declared_rules(hs, alpha)
     d, x = _scores(data, study)
     base = [c for c in hs.controls if d.has(c)]
-    level = 1 - alpha
-    rows: dict[str, tuple[str, str, float, float]] = {}
+    rows: dict[str, dict[str, Any]] = {}
 
     paths: dict | None = None
     if any(h.method == "sem_path" for h in hs.hypotheses):
@@ -755,31 +810,44 @@ def fast_replication(
             slow.append(h)
             continue
         p = h.parts()
+        shape_ok = True
         try:
             if h.method == "sem_path":
                 if paths is None or (p["y"], p["x"]) not in paths:
                     raise ModelSpecificationError("the path model could not be fitted.")
-                est, pv = paths[(p["y"], p["x"])]
-                verdict = _verdict(h.expected_sign, est, pv < alpha, h.exploratory)
+                est, se, factor = paths[(p["y"], p["x"])]
+                inf = wald_inference(est, se, std_factor=factor)
             elif h.method == "mediation_bootstrap":
                 ctr = _ctrl(h, base, d, [p["x"], p["m"], p["y"]])
-                est, pv, lo, hi = _mediation_mc(d, p["x"], p["m"], p["y"], ctr, level, rng)
-                verdict = _verdict(h.expected_sign, est, bool(lo > 0 or hi < 0),
-                                   h.exploratory)
+                est, _se, _p, draws = _mediation_draws(d, p["x"], p["m"], p["y"], ctr, rng)
+                inf = bootstrap_inference(draws, se=float(np.std(draws, ddof=1)),
+                                          std_factor=_std_factor(d, p["y"], p["x"]),
+                                          statistic="Monte Carlo (Preacher & Selig 2012)")
             elif h.method == "moderation":
                 ctr = _ctrl(h, base, d, [p["x"], p["m"], p["y"]])
-                est, pv = _moderation_test(d, p["y"], p["x"], p["m"], ctr)
-                verdict = _verdict(h.expected_sign, est, pv < alpha, h.exploratory)
+                est, se, df = _moderation_test(d, p["y"], p["x"], p["m"], ctr)
+                inf = wald_inference(est, se, df=df, statistic="HC3 t",
+                                     std_factor=_std_factor(d, p["y"], p["x"], p["m"]))
+            elif h.method == "rsa":
+                ctr = _ctrl(h, base, d, list(p.values()))
+                est, se, df = _rsa_test(d, p["z"], p["x"], p["y"], ctr)
+                inf = wald_inference(est, se, df=df, statistic="HC3 t of a4",
+                                     std_factor=_std_factor(d, p["z"], p["x"], p["x"]))
             else:
                 ctr = _ctrl(h, base, d, [p["x"], p["y"]])
-                est, pv, verdict = _quadratic_test(d, p["y"], p["x"], ctr, alpha)
+                est, se, df, t_min, t_max, shape_ok = _quadratic_test(d, p["y"], p["x"], ctr)
+                inf = lind_mehlum_inference(t_min, t_max, df, est, se,
+                                            std_factor=_std_factor(d, p["y"], p["x"], p["x"]))
         except (DataError, ModelSpecificationError, np.linalg.LinAlgError):
-            est, pv, verdict = float("nan"), float("nan"), "not tested"
-        rows[h.id] = (h.id, verdict, float(est), float(pv))
+            rows[h.id] = _row(h)
+            continue
+        rows[h.id] = _row(h, estimate=est, _inference=inf, _shape_ok=shape_ok)
     if slow:
-        res = test_hypotheses(data, hypotheses=hs.model_copy(update={"hypotheses": tuple(slow)}),
-                              estimator=estimator, bootstrap=max(int(n_boot), 2), seed=seed,
-                              alpha=alpha, instrument=inst, latent_alternative=False)
-        for r in res.itertuples():
-            rows[str(r.id)] = (str(r.id), str(r.verdict), float(r.estimate), float(r.pvalue))
-    return tuple(rows[h.id] for h in hs.hypotheses)
+        sub = hs.model_copy(update={"hypotheses": tuple(slow)})
+        for r in hypothesis_rows(data, hypotheses=sub, estimator=estimator,
+                                 bootstrap=max(int(n_boot), 2), seed=seed, alpha=rules.alpha,
+                                 instrument=inst, latent_alternative=False):
+            rows[str(r["id"])] = r
+    decided = decide([rows[h.id] for h in hs.hypotheses], hs, rules, notes=False)
+    return tuple((str(r["id"]), str(r["verdict"]), float(r["estimate"]), float(r["pvalue"]),
+                  float(r["pvalue_adjusted"])) for r in decided)

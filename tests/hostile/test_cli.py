@@ -210,7 +210,7 @@ CASES: list[tuple[str, Callable[[F], list[str]], str]] = [
     ("report-nothing", lambda f: ["report", "--out", str(f["root"] / "r.html")],
      "Give a data file"),
     ("power-alpha-nan", lambda f: ["power", "--n", "100", "--alpha", "nan"], "finite"),
-    ("power-alpha-two", lambda f: ["power", "--n", "100", "--alpha", "2"], "between 0 and 1"),
+    ("power-alpha-two", lambda f: ["power", "--n", "100", "--alpha", "2"], "between 0 and 0.5"),
     ("power-reps-zero", lambda f: ["power", "--n", "100", "--reps", "0"], "1 or more"),
     ("power-n-text", lambda f: ["power", "--n", "a,b"], "comma-separated"),
     ("power-n-one", lambda f: ["power", "--n", "1", "--reps", "1"], "at least 2"),
