@@ -153,3 +153,39 @@ def test_missing_cluster_id_is_refused():
     data.loc[[3, 10], "team"] = np.nan
     with pytest.raises(DataError, match="missing for 2 cases"):
         sem(HS, data, estimator="MLR", cluster="team")
+
+
+def test_cluster_bootstrap_draws_whole_clusters():
+    from analysis.sem.bootstrap import _resample, make_payload
+    from analysis.sem.build import compile_model
+
+    data = _data("dyads.csv")
+    cm = compile_model(OBS, data, estimator="MLR", cluster="alliance_id")
+    payload, *_ = make_payload(cm, data, 10, 7)
+    codes = payload.clusters[0]
+    n_cl = int(codes.max()) + 1
+    assert n_cl == load_reference("sem_cluster/dyad_obs_mlr.json")["nclusters"][0]
+    y = payload.arrays[0]
+    rows = {tuple(r): c for r, c in zip(np.round(y, 12).tolist(), codes, strict=True)}
+    draw = _resample(payload, np.random.default_rng(1))[0]
+    drawn = [rows[tuple(r)] for r in np.round(draw, 12).tolist()]
+    sizes = np.bincount(codes)
+    # every drawn cluster comes with all its members, and C clusters are drawn
+    counts = np.bincount(drawn, minlength=n_cl)
+    assert np.all(counts % sizes == 0)
+    assert int(np.sum(counts // sizes)) == n_cl
+
+
+def test_cluster_bootstrap_standard_errors_follow_the_cluster_robust_ones():
+    data = _data("dyads.csv")
+    robust, _ = fitted("dyad_path_mlr")
+    boot_c = sem(PATH, data, estimator="MLR", cluster="alliance_id", bootstrap=300, seed=3)
+    boot = sem(PATH, data, estimator="MLR", meanstructure=True, bootstrap=300, seed=3)
+    ints = (robust.params["op"] == "~1") & (robust.params["se"] > 0)
+    se_r = robust.params.loc[ints, "se"].mean()
+    se_cb = boot_c.params.loc[ints, "se"].mean()
+    se_b = boot.params.loc[ints, "se"].mean()
+    # the alliance effect inflates the SEs of the item means; resampling whole
+    # alliances sees it (within Monte Carlo error of 300 draws), resampling cases not
+    assert se_cb == pytest.approx(se_r, rel=0.10)
+    assert se_cb > 1.03 * se_b
