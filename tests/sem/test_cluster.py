@@ -189,3 +189,42 @@ def test_cluster_bootstrap_standard_errors_follow_the_cluster_robust_ones():
     # alliances sees it (within Monte Carlo error of 300 draws), resampling cases not
     assert se_cb == pytest.approx(se_r, rel=0.10)
     assert se_cb > 1.03 * se_b
+
+
+def test_compiled_model_refits_with_the_cluster_option():
+    from analysis.sem import compile_model
+
+    res, ref = fitted("hs_team_mlr")
+    cm = compile_model(HS, _data("hs_clustered.csv"), estimator="MLR", cluster="team")
+    again = cm.fit(_data("hs_clustered.csv"))
+    assert_close(again.params["se"], res.params["se"], atol=1e-12, rtol=0.0, what="se")
+    assert again.nclusters == ref["nclusters"][0] == 60
+
+
+def test_sem_command_cluster_option(capsys):
+    import json
+
+    from analysis.cli import main
+
+    path = str(REFERENCE_DIR / "sem_cluster" / "hs_clustered.csv")
+    ref = load_reference("sem_cluster/hs_team_mlr.json")
+    assert main(["sem", path, "--model", HS, "--estimator", "MLR", "--cluster", "team",
+                 "--json", "-"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["cluster"] == "team" and doc["nclusters"] == 60
+    assert_close(doc["fit"]["chisq_scaled"], ref["fit_measures"]["chisq.scaled"], atol=0.0,
+                 rtol=CHISQ_RTOL, what="chisq.scaled")
+    assert main(["sem", path, "--model", HS, "--estimator", "MLR", "--cluster", "team"]) == 0
+    assert "60 clusters (team)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--estimator", "ML", "--cluster", "team"], "needs estimator='MLR'"),
+    (["--estimator", "MLR", "--cluster", "nope"], "not a column"),
+])
+def test_sem_command_refuses_bad_cluster_input(args, message, capsys):
+    from analysis.cli import main
+
+    path = str(REFERENCE_DIR / "sem_cluster" / "hs_clustered.csv")
+    assert main(["sem", path, "--model", HS, *args]) == 2
+    assert message in capsys.readouterr().err
