@@ -1,6 +1,6 @@
 # Two commands on a fresh machine:
 #   make run   -- set up, simulate the demo study into the SQLite store and analyse it
-#   make test  -- set up and run the test suite (ruff + pytest)
+#   make test  -- set up and run the test suite (ruff + import contracts + pytest)
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
@@ -21,6 +21,7 @@ run: setup
 
 lint: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 system-deps:
 	bash scripts/ensure-system-deps.sh

@@ -19,13 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"alliance-survey {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"analysis.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"analysis.commands.{name}":
-                continue
-            raise
-        module.register(sub)
+        importlib.import_module(f"analysis.commands.{name}").register(sub)
     return parser
 
 

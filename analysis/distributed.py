@@ -125,10 +125,8 @@ class SerialExecutor(Executor):
 
 def _one_blas_thread_init() -> None:
     """Worker initializer: one BLAS thread (the workers already use all cores)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl is a dependency
-        return
+    from threadpoolctl import threadpool_limits
+
     threadpool_limits(limits=1)
 
 

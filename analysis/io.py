@@ -1,7 +1,8 @@
-"""Reading data files and writing JSON, shared by the command-line tools.
+"""Checked numeric columns and JSON output, shared by every part of the analysis package.
 
-Nothing here computes statistics: these are the package's few I/O helpers so
-that every command reads data and writes JSON the same way.
+Nothing here computes statistics, and nothing here knows the survey: reading survey
+data files (CSV, Parquet, SPSS with value labels) is the study's job
+(:func:`analysis.study.datafiles.read_data`).
 """
 
 from __future__ import annotations
@@ -9,77 +10,14 @@ from __future__ import annotations
 import json
 import math
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from analysis.errors import DataError, clip
-
-#: Identifier / free-text columns of the canonical wide layout, read as text.
-TEXT_COLUMNS = ("respondent_id", "alliance_id", "firm_role", "language", "comment")
-
-
-def read_data(path: str | Path) -> pd.DataFrame:
-    """Read survey or analysis data (.csv, .parquet or .sav) into a DataFrame.
-
-    Identifier columns of the canonical layout (``respondent_id``, ``alliance_id``,
-    ``firm_role``, ``language``, ``comment``) are read as text; empty CSV cells
-    are missing values.
-
-    Raises
-    ------
-    DataError
-        If the file does not exist, has an unknown extension or cannot be parsed.
-    """
-    p = Path(path)
-    shown = clip(str(p), 400)
-    try:
-        if not p.is_file():
-            raise DataError(f"Data file {shown} does not exist.")
-    except OSError as exc:  # e.g. a name longer than the file system allows
-        raise DataError(f"Data file {shown} cannot be opened: {exc.strerror or exc}.") from exc
-    suffix = p.suffix.lower()
-    try:
-        if suffix == ".parquet":
-            frame = pd.read_parquet(p)
-        elif suffix == ".sav":
-            from instruments.instrument.spss import read_sav
-
-            frame, _ = read_sav(p)
-        elif suffix not in (".csv", ".txt", ""):
-            raise DataError(f"Cannot read {shown}: use a .csv, .parquet or .sav file.")
-        else:
-            raw = pd.read_csv(p, header=None, nrows=1, dtype=str, keep_default_na=False)
-            names = [str(v) for v in raw.iloc[0]] if len(raw) else []
-            repeated = sorted({n for n in names if names.count(n) > 1})
-            if repeated:
-                raise DataError(f"The data file {shown} has repeated column names: "
-                                f"{clip(', '.join(repeated), 200)}; rename them so each "
-                                "column is read.")
-            header = pd.read_csv(p, nrows=0).columns
-            dtypes = {c: "string" for c in TEXT_COLUMNS if c in header}
-            frame = pd.read_csv(p, dtype=dtypes, keep_default_na=False, na_values=[""])
-            for c in dtypes:
-                frame[c] = frame[c].astype(object).where(frame[c].notna(), np.nan)
-    except DataError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - any reader failure is a bad file
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise DataError(f"Cannot read the data file {shown}: {clip(first, 200)}") from exc
-    if frame.columns.duplicated().any():
-        repeated = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
-        raise DataError(f"The data file {shown} has repeated column names: "
-                        f"{clip(', '.join(repeated), 200)}.")
-    numeric = frame.select_dtypes(include="number")
-    infinite = [str(c) for c in numeric.columns
-                if np.isinf(numeric[c].to_numpy(dtype=float, na_value=np.nan)).any()]
-    if infinite:
-        # An infinite answer is an error in the file, not a missing value.
-        raise DataError(f"The data file {shown} has infinite values (inf) in column(s) "
-                        f"{clip(', '.join(infinite), 200)}; fix or empty those cells.")
-    return frame
+from analysis.errors import DataError
 
 
 def numeric_columns(data: Any, columns: Any, what: str) -> pd.DataFrame:
@@ -106,29 +44,44 @@ def numeric_columns(data: Any, columns: Any, what: str) -> pd.DataFrame:
     return out
 
 
-def jsonable(value: Any) -> Any:
-    """Return ``value`` with NaN/inf as ``None`` and numpy/pandas scalars as Python ones.
+def jsonable(value: Any, *, frames: Literal["records", "columns"] = "records") -> Any:
+    """Return ``value`` as JSON types: NaN/inf and missing markers as ``None``, numpy/pandas
+    values as Python ones, keys as text, tuples as lists.  Numbers are never rounded.
 
-    Dicts, lists, tuples, Series and DataFrames (as a list of records) are
-    converted recursively.  Numbers are never rounded.
+    Parameters
+    ----------
+    value
+        Any nesting of mappings, lists, tuples, numpy arrays and scalars, pandas objects.
+    frames : {"records", "columns"}
+        Shape of a DataFrame: a list of row records (the command-line tools' JSON and
+        the study sections), or ``{column: {index: value}}`` (pandas' ``to_dict()``, the
+        shape the report's analysis JSON has always had).
+
+    Dates become ISO text; any other object becomes its ``str()``, so the result always
+    survives ``json.dumps(..., allow_nan=False)``.
     """
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v, frames=frames) for k, v in value.items()}
     if isinstance(value, pd.DataFrame):
-        return [jsonable(r) for r in value.to_dict(orient="records")]
+        shaped = value.to_dict(orient="records") if frames == "records" else value.to_dict()
+        return jsonable(shaped, frames=frames)
     if isinstance(value, pd.Series):
-        return {str(k): jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v, frames=frames) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
+        return [jsonable(v, frames=frames) for v in value]
     if isinstance(value, np.ndarray):
-        return [jsonable(v) for v in value.tolist()]
+        return jsonable(value.tolist(), frames=frames)
     if isinstance(value, np.generic):
-        return jsonable(value.item())
-    if isinstance(value, float) and not math.isfinite(value):
+        return jsonable(value.item(), frames=frames)
+    if value is None or value is pd.NA or value is pd.NaT:
         return None
-    if value is pd.NA or value is pd.NaT:
-        return None
-    return value
+    if isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
 
 
 def write_json(obj: Any, out: str | Path) -> None:

@@ -22,8 +22,9 @@ def data() -> pd.DataFrame:
     df = simulate_study(500, dyads=100, seed=3, missing=0.03)
     # destroy one scale's reliability: every item permuted independently
     rng = np.random.default_rng(0)
-    for k in range(1, 5):
-        col = f"{SCRAMBLED}_{k}"
+    from instruments.instrument.loader import load_instrument
+
+    for col in load_instrument().scale_items()[SCRAMBLED]:
         df[col] = rng.permutation(df[col].to_numpy())
     return df
 

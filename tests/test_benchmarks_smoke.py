@@ -35,3 +35,11 @@ def test_quick_benchmarks_run_and_report(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "Bootstrap" in text and "power" in text and "Survey load" in text
     assert "by number of items" in text and "growth with items" in text
+
+
+def test_budget_rows_flag_overruns_and_time_a_real_fit():
+    from benchmarks import budgets
+
+    assert budgets.check("a", 2.0, 1.0)["ok"] is False
+    assert budgets.check("a", 1.0, 1.0)["ok"] is True
+    assert 0 < budgets.compiled_fit(repeats=1) < 60

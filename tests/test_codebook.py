@@ -36,11 +36,16 @@ def test_variables_table(inst: Instrument) -> None:
     }
     # every instrument variable is in the codebook, and nothing else besides paradata
     assert set(df.loc[df.kind != "paradata", "variable"]) == set(inst.item_variables())
-    row = df.set_index("variable").loc["trust_4"]
-    assert row["scale"] == "trust" and bool(row["reverse"]) is True
+    row = df.set_index("variable").loc["info_sharing_8"]
+    assert row["scale"] == "info_sharing" and bool(row["reverse"]) is True
     assert row["value_labels"][7] == "Strongly agree"
     assert row["measure"] == "ordinal" and row["min"] == 1 and row["max"] == 7
-    assert any("Alvarez" in s for s in row["sources"])
+    assert any("Selnes" in s for s in row["sources"])
+    # the declared measurement model of each item's scale, and the sources of controls
+    book = df.set_index("variable")
+    assert book.loc["dep_own_1", "measurement"] == "composite"
+    assert book.loc["trust_1", "measurement"] == "reflective"
+    assert any("Gulati" in s for s in book.loc["prior_ties", "sources"])
     age = df.set_index("variable").loc["alliance_age"]
     assert age["measure"] == "scale" and age["value_labels"] is None
     assert (age["min"], age["max"]) == (0.0, 100.0)
@@ -78,6 +83,8 @@ def test_cli_json_lists_every_scale_with_sources(inst: Instrument, tmp_path: Pat
         assert [i["id"] for i in scale["items"]] == inst.scale_items()[sid]
         assert all(set(i["text"]) == {"en", "de"} for i in scale["items"])
         assert "higher_order" in scale
+        assert scale["measurement"]["model"] in ("reflective", "composite")
+        assert scale["measurement"]["sources"]
     assert doc["scales"]["joint_sensemaking"]["higher_order"] == "relationship_learning"
     variables = {v["variable"]: v for v in doc["variables"]}
     assert set(inst.item_variables()) <= set(variables)
@@ -92,16 +99,18 @@ def test_cli_markdown_to_stdout(capsys: pytest.CaptureFixture[str], inst: Instru
     assert inst.content_hash in text
     for sid in inst.scales:
         assert f"### `{sid}`" in text
-    assert "| `trust_4` |" in text
+    assert "| `trust_5` |" in text
+    assert "Measurement model: **composite**." in text
+    assert "Measurement model: **reflective**." in text
 
 
 def test_cli_csv_german(capsys: pytest.CaptureFixture[str], inst: Instrument) -> None:
     assert main(["codebook", "--format", "csv", "--lang", "de"]) == 0
     df = pd.read_csv(io.StringIO(capsys.readouterr().out))
     assert df["variable"].tolist() == inst.variables()["variable"].tolist()
-    row = df.set_index("variable").loc["alliance_form"]
-    assert row["value_labels"].startswith("1=Kapitalbeteiligung")
-    assert row["values"] == "1;2;3;4;5;6"
+    row = df.set_index("variable").loc["governance_form"]
+    assert row["value_labels"].startswith("1=Gemeinschaftsunternehmen")
+    assert row["values"] == "1;2;3"
 
 
 def test_cli_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -154,9 +154,32 @@ def test_recovery_n3000_inverted_u_supported_at_the_true_optimum(large, truth):
     assert q.x_min < q.tp_fieller_lower < q.turning_point < q.tp_fieller_upper < q.x_max
     assert q.slope_min["estimate"] > 0 > q.slope_max["estimate"]
     assert q.slope_min["pvalue"] < 0.10 and q.slope_max["pvalue"] < 0.10  # one-sided .05
-    scores = hyp.prepare_scores(large[0], None, hyp.load_hypotheses())[0]["trust"].dropna()
-    below = float((scores < q.turning_point).mean())
-    assert abs(below - stats.norm.cdf(optimum)) < 0.08, (below, stats.norm.cdf(optimum))
+    # where the turning point sits is checked over several studies below: in one study of
+    # N = 3000 the share below it scatters by about 0.05 around Phi(optimum)
+    assert stats.norm.cdf(optimum) > 0.5
+
+
+@pytest.mark.slow
+def test_turning_point_sits_at_the_true_optimum_over_studies(population, truth):
+    """Averaged over six N = 3000 studies (seeds 11-16), the share of respondents whose
+    trust score lies below the estimated turning point is near ``Phi(optimum)``.
+
+    Population v3 (instrument 2.0.0) gave shares .576, .714, .714, .642, .658, .651 (mean
+    .659); v2 gave .716 and .651 for seeds 11 and 12.  One study alone scatters too much
+    for a tolerance of .08 (seed 11 is off by .115), the mean of six is held to .05.
+    """
+    from scipy import stats
+
+    optimum = -truth["H6"]["relationship_performance ~ trust"] / (
+        2 * truth["H6"]["relationship_performance ~ trust^2"])
+    shares = []
+    for seed in range(11, 17):
+        df = simulate_study(3000, dyads=500, seed=seed, population=population)
+        details: dict = {}
+        _run(df, bootstrap=20, seed=1, details=details)
+        scores = hyp.prepare_scores(df, None, hyp.load_hypotheses())[0]["trust"].dropna()
+        shares.append(float((scores < details["H6b"].turning_point).mean()))
+    assert abs(np.mean(shares) - stats.norm.cdf(optimum)) < 0.05, shares
 
 
 def test_recovery_reports_exclusions_holm_and_exploratory(large):

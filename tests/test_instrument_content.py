@@ -17,15 +17,20 @@ EXPECTED_ITEMS = {
     "dep_partner": 5,
     "trust": 4,
     "specific_investments": 4,
-    "learning_about": 4,
-    "learning_from": 4,
-    "value_creation": 5,
-    "value_appropriation": 4,
-    "partner_appropriation": 4,
-    "innovation_outcome": 4,
-    "relationship_performance": 4,
+    "partner_investments": 4,
+    "absorptive_capacity": 3,
     "marker": 3,
+    "learning_about": 5,
+    "learning_from": 5,
+    "value_creation": 5,
+    "value_appropriation": 5,
+    "partner_appropriation": 5,
+    "innovation_outcome": 5,
+    "relationship_performance": 4,
+    "sustainability_innovation": 4,
 }
+COMPOSITE = {"dep_own", "dep_partner", "learning_from", "innovation_outcome",
+             "sustainability_innovation"}
 HIGHER_ORDER = {
     "info_sharing": "relationship_learning",
     "joint_sensemaking": "relationship_learning",
@@ -36,9 +41,12 @@ HIGHER_ORDER = {
 CLASSIFICATION = {
     "consent": "boolean",
     "informant_knowledge": "single_choice",
-    "alliance_stage": "single_choice",
-    "alliance_stage_fine": "single_choice",
-    "alliance_form": "single_choice",
+    "alliance_phase": "single_choice",
+    "governance_form": "single_choice",
+    "alliance_function": "single_choice",
+    "prior_ties": "single_choice",
+    "competitor_overlap": "single_choice",
+    "alliance_experience": "integer",
     "partner_type": "single_choice",
     "our_role": "single_choice",
     "firm_size": "single_choice",
@@ -60,7 +68,7 @@ def inst() -> Instrument:
 
 def test_identity(inst: Instrument) -> None:
     assert inst.id == "alliance-learning-dependence"
-    assert inst.version == "1.2.0"
+    assert inst.version == "2.0.0"
     assert inst.languages == ["en", "de"]
     assert re.fullmatch(r"[0-9a-f]{64}", inst.content_hash)
 
@@ -72,8 +80,14 @@ def test_every_scale_present_with_the_required_number_of_items(inst: Instrument)
 
 
 def test_item_ids_follow_the_convention(inst: Instrument) -> None:
+    from instruments.instrument.versions import load_versions
+
+    retired = {v for g in load_versions().groups for v, m in g.variables.items()
+               if m.status != "same"}
     for sid, ids in inst.scale_items().items():
-        assert ids == [f"{sid}_{k}" for k in range(1, len(ids) + 1)]
+        assert all(re.fullmatch(rf"{sid}_[1-9][0-9]*", i) for i in ids)
+        # an item whose meaning changed got a new id: retired ids are never reused
+        assert not set(ids) & retired, sid
         for item in inst.scales[sid].items:
             assert item.scale == sid
             assert ID_PATTERN.match(item.id)
@@ -117,7 +131,7 @@ def test_only_partner_placeholder_and_fill(inst: Instrument) -> None:
 def test_reverse_items_are_declared_and_few(inst: Instrument) -> None:
     reverse = inst.reverse_items()
     assert 5 <= len(reverse) <= 15
-    for sid in ("info_sharing", "joint_sensemaking", "knowledge_integration", "dep_own", "trust"):
+    for sid in ("info_sharing", "joint_sensemaking", "knowledge_integration", "dep_own"):
         assert any(it.reverse for it in inst.scales[sid].items), sid
     for sid, scale in inst.scales.items():
         assert sum(it.reverse for it in scale.items) < len(scale.items) / 2, sid
@@ -168,15 +182,23 @@ def test_classification_questions(inst: Instrument) -> None:
     types = {q.id: q.type for q in inst.questions}
     assert {k: types.get(k) for k in CLASSIFICATION} == CLASSIFICATION
     q = {q.id: q for q in inst.questions}
-    assert q["alliance_stage"].choices.values == [1, 2, 3]
-    assert q["alliance_stage_fine"].choices.values == [1, 2, 3, 4]
-    assert len(q["alliance_form"].choices.values) == 6
+    # one stage question with the complete life cycle, from concept to ending
+    assert q["alliance_phase"].choices.values == [1, 2, 3, 4, 5, 6]
+    assert q["alliance_phase"].choices.labels[6]["en"].startswith("Ending")
+    assert len(q["governance_form"].choices.values) == 3
+    for control in ("governance_form", "prior_ties", "competitor_overlap",
+                    "alliance_experience"):
+        assert q[control].sources, control
     assert len(q["partner_type"].choices.values) == 5
     assert len(q["our_role"].choices.values) == 3
     assert 8 <= len(q["industry"].choices.values) <= 14
     assert q["sustainability_focus"].choices.values == [1, 2, 3]
     assert (q["alliance_age"].min, q["alliance_age"].max) == (0, 100)
     assert (q["n_partners"].min, q["n_partners"].max) == (2, 50)
+    # the multi-partner case: counted on the screening page, answered about the named partner
+    assert q["n_partners"].section == "screening"
+    assert "{partner}" in inst.section("screening").intro["en"]
+    assert "in particular" in q["informant_knowledge"].text["en"]
     assert q["informant_knowledge"].choices.values == list(range(1, 8))
     assert q["comment"].required is False
     assert q["consent"].required is True
@@ -210,3 +232,48 @@ def test_unknown_variable_and_language_raise(inst: Instrument) -> None:
         inst.item_text("trust_9")
     with pytest.raises(InstrumentError, match="Language 'fr'"):
         inst.item_text("trust_1", "fr")
+
+
+def test_measurement_model_declared_for_every_scale(inst: Instrument) -> None:
+    models = {sid: s.measurement for sid, s in inst.scales.items()}
+    assert {sid for sid, m in models.items() if m == "composite"} == COMPOSITE
+    assert set(models.values()) == {"reflective", "composite"}
+    for sid, scale in inst.scales.items():
+        assert scale.measurement_sources, sid
+        assert all(scale.measurement_reasoning[lang].strip() for lang in inst.languages), sid
+
+
+def test_marker_shares_the_format_and_is_placed_among_the_scales(inst: Instrument) -> None:
+    marker = inst.scales["marker"]
+    assert marker.response.id == "agree7"
+    assert all(it.text["en"].startswith(("Our firm", "The offices at our firm"))
+               for it in marker.items)
+    page = next(sec for sec in inst.sections if "marker" in sec.scales)
+    assert len(page.scales) > 1  # not a page of its own
+    intro = (page.intro or {}).get("en", "")
+    assert "unrelated" not in intro and "nothing to do" not in intro
+
+
+def test_sustainability_items_in_their_own_block(inst: Instrument) -> None:
+    page = next(sec for sec in inst.sections if "sustainability_innovation" in sec.scales)
+    assert page.scales == ["sustainability_innovation"]
+    assert page.show_if == "sustainability_focus in [2, 3]"
+    for sid in ("learning_from", "innovation_outcome"):
+        assert not any("sustainab" in it.text["en"].lower() or "environment" in
+                       it.text["en"].lower() for it in inst.scales[sid].items), sid
+
+
+def test_mirror_scales(inst: Instrument) -> None:
+    for own, other in (("dep_own", "dep_partner"), ("specific_investments",
+                                                    "partner_investments"),
+                       ("value_appropriation", "partner_appropriation")):
+        a, b = inst.scales[own], inst.scales[other]
+        assert [i.reverse for i in a.items] == [i.reverse for i in b.items], own
+        assert a.response.id == b.response.id and a.measurement == b.measurement
+
+
+def test_no_item_names_fairness_or_monitoring(inst: Instrument) -> None:
+    for sid in ("value_appropriation", "partner_appropriation"):
+        assert not any("fair" in it.text["en"].lower() for it in inst.scales[sid].items)
+    assert not any("check" in it.text["en"].lower() for it in inst.scales["trust"].items)
+    assert not any("clearly" in it.text["en"] for it in inst.scales["value_creation"].items)

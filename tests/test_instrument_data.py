@@ -59,8 +59,8 @@ def test_valid_data_passes(inst: Instrument) -> None:
 def test_integer_dtypes_and_strings_of_digits_pass(inst: Instrument) -> None:
     df = valid_data(inst, missing=0.0)
     df["trust_1"] = df["trust_1"].astype("int64")
-    df["marker_1"] = df["marker_1"].astype("Int64")
-    df["alliance_form"] = df["alliance_form"].map(lambda v: str(int(v)))
+    df["marker_4"] = df["marker_4"].astype("Int64")
+    df["governance_form"] = df["governance_form"].map(lambda v: str(int(v)))
     df.loc[0, "trust_2"] = np.nan
     inst.validate_data(df)
 
@@ -73,9 +73,9 @@ def test_every_problem_named(inst: Instrument) -> None:
     df = valid_data(inst, n=20, missing=0.0)
     df = df.drop(columns=["trust_3", "attn_2", "industry"])
     df.loc[[0, 1, 2], "dep_own_1"] = [0.0, 8.0, 9.0]
-    df.loc[4, "value_creation_2"] = 3.5
-    df["alliance_stage"] = df["alliance_stage"].astype(object)
-    df.loc[5, "alliance_stage"] = "formation"
+    df.loc[4, "value_creation_6"] = 3.5
+    df["alliance_phase"] = df["alliance_phase"].astype(object)
+    df.loc[5, "alliance_phase"] = "formation"
     df.loc[6, "n_partners"] = 1.0
     df.loc[7, "alliance_age"] = 120.0
     df.loc[8, "consent"] = 2.0
@@ -89,8 +89,8 @@ def test_every_problem_named(inst: Instrument) -> None:
     joined = "\n".join(problems)
     assert "column dep_own_1: 3 rows with codes outside" in joined
     assert "e.g. 0, 8, 9" in joined
-    assert "column value_creation_2: 1 row with non-integer values (e.g. 3.5)" in joined
-    assert "column alliance_stage: 1 row with non-numeric values (e.g. 'formation')" in joined
+    assert "column value_creation_6: 1 row with non-integer values (e.g. 3.5)" in joined
+    assert "column alliance_phase: 1 row with non-numeric values (e.g. 'formation')" in joined
     assert "column n_partners: 1 row outside 2..50 (e.g. 1)" in joined
     assert "column alliance_age: 1 row outside 0..100 (e.g. 120)" in joined
     assert "column consent: 1 row with codes outside {0, 1}" in joined

@@ -20,6 +20,8 @@ def copy_instrument(dest: Path) -> Path:
     shutil.copy(PACKAGE_DIR / "questionnaire.yaml", target / "questionnaire.yaml")
     for path in (PACKAGE_DIR / "scales").glob("*.yaml"):
         shutil.copy(path, target / "scales" / path.name)
+    shutil.copytree(PACKAGE_DIR / "translation", target / "translation")
+    shutil.copy(PACKAGE_DIR / "versions.yaml", target / "versions.yaml")
     return target
 
 
@@ -52,7 +54,7 @@ def test_all_planted_problems_reported_in_one_error(tmp_path: Path) -> None:
     folder = copy_instrument(tmp_path)
     scales = folder / "scales"
     # 1 duplicate id
-    edit_yaml(scales / "trust.yaml", lambda d: item(d, "trust_4").update(id="trust_3"))
+    edit_yaml(scales / "trust.yaml", lambda d: item(d, "trust_5").update(id="trust_3"))
     # 2 unknown scale in a section
     edit_yaml(
         folder / "questionnaire.yaml",
@@ -61,7 +63,7 @@ def test_all_planted_problems_reported_in_one_error(tmp_path: Path) -> None:
     # 3 missing German translation
     edit_yaml(scales / "dep_own.yaml", lambda d: item(d, "dep_own_2")["text"].pop("de"))
     # 4 reverse given as a string
-    edit_yaml(scales / "info_sharing.yaml", lambda d: item(d, "info_sharing_5").update(reverse="yes"))
+    edit_yaml(scales / "info_sharing.yaml", lambda d: item(d, "info_sharing_8").update(reverse="yes"))
     # 5 unknown response list
     edit_yaml(scales / "value_creation.yaml", lambda d: d.update(response="agree5"))
     # 6 YAML syntax error (unclosed flow sequence on line 3)
@@ -77,7 +79,7 @@ def test_all_planted_problems_reported_in_one_error(tmp_path: Path) -> None:
         ("scales/trust.yaml: trust_3:", "duplicate id"),
         ("questionnaire.yaml: section learning:", "unknown scale 'no_such_scale'"),
         ("scales/dep_own.yaml: dep_own_2:", "missing German text"),
-        ("scales/info_sharing.yaml: info_sharing_5:", "'reverse' must be true or false"),
+        ("scales/info_sharing.yaml: info_sharing_8:", "'reverse' must be true or false"),
         ("scales/value_creation.yaml: value_creation:", "response 'agree5'"),
         ("scales/marker.yaml: line", "YAML syntax error"),
     ]
@@ -133,7 +135,7 @@ def _reserved_respondent(folder: Path) -> None:
 
 
 def _unused_scale(folder: Path) -> None:
-    edit_yaml(folder / "questionnaire.yaml", lambda d: section(d, "marker").update(scales=[]))
+    edit_yaml(folder / "questionnaire.yaml", lambda d: section(d, "your_firm").update(scales=["absorptive_capacity"]))
 
 
 def _too_few_items(folder: Path) -> None:
@@ -171,13 +173,13 @@ def _duplicate_across_files(folder: Path) -> None:
 
 
 def _yes_unquoted(folder: Path) -> None:
-    path = folder / "scales" / "trust.yaml"
+    path = folder / "scales" / "info_sharing.yaml"
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("reverse: true", "reverse: yes", 1), encoding="utf-8")
 
 
 def _item_convention(folder: Path) -> None:
-    edit_yaml(folder / "scales" / "trust.yaml", lambda d: item(d, "trust_4").update(id="trust_x"))
+    edit_yaml(folder / "scales" / "trust.yaml", lambda d: item(d, "trust_5").update(id="trust_x"))
 
 
 def _question_without_choices(folder: Path) -> None:
@@ -212,7 +214,7 @@ def _stray_yml(folder: Path) -> None:
         (_placeholder, "scales/trust.yaml: trust_1:", "unknown placeholder {firma}"),
         (_unknown_question, "questionnaire.yaml: section about_you:", "unknown question"),
         (_duplicate_across_files, "questionnaire.yaml: trust_1:", "duplicate id"),
-        (_yes_unquoted, "scales/trust.yaml: trust_4:", "must be true or false"),
+        (_yes_unquoted, "scales/info_sharing.yaml: info_sharing_8:", "must be true or false"),
         (_item_convention, "scales/trust.yaml: trust_x:", "'trust_<k>'"),
         (_question_without_choices, "questionnaire.yaml: industry:", "needs 'choices'"),
         (_missing_language_in_labels, "questionnaire.yaml: responses.agree7:", "missing German"),
@@ -243,14 +245,18 @@ def test_content_hash_stable_and_sensitive(tmp_path: Path) -> None:
     trust.write_text("# a comment\n" + yaml.safe_dump(reordered, allow_unicode=True, width=60),
                      encoding="utf-8")
     assert load_instrument(folder).content_hash == base
-    # a changed item text changes it
-    edit_yaml(trust, lambda d: item(d, "trust_1")["text"].update(en="We trust {partner}."))
-    changed = load_instrument(folder).content_hash
-    assert changed != base
-    # and so does a changed value label in questionnaire.yaml
-    edit_yaml(trust, lambda d: item(d, "trust_1")["text"].update(
-        en=yaml.safe_load((PACKAGE_DIR / "scales" / "trust.yaml").read_text(encoding="utf-8"))
-        ["items"][0]["text"]["en"]))
+    # a changed value label in questionnaire.yaml changes it (a changed item text too,
+    # but that needs a new translation record first: test_translation_record_*)
+    q = folder / "questionnaire.yaml"
+    original = q.read_text(encoding="utf-8")
+    edit_yaml(q, lambda d: d["responses"]["agree7"]["labels"][0]["label"].update(
+        en="Disagree strongly"))
+    assert load_instrument(folder).content_hash != base
+    q.write_text(original, encoding="utf-8")
+    assert load_instrument(folder).content_hash == base
+    # the translation record is documentation, not content: editing a decision keeps it
+    record = folder / "translation" / "de.yaml"
+    edit_yaml(record, lambda d: d["entries"][0].update(decision="Reviewed again; kept."))
     assert load_instrument(folder).content_hash == base
 
 

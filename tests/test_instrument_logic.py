@@ -68,12 +68,14 @@ def test_condition_names_and_values() -> None:
 
 def test_packaged_instrument_skips_sustainability_items() -> None:
     inst = load_instrument()
-    assert inst.conditions() == {"learning_from_4": "sustainability_focus in [2, 3]",
-                                 "innovation_outcome_4": "sustainability_focus in [2, 3]"}
+    # the sustainability items form a block of their own, on a page shown only to
+    # alliances that aim at sustainability at least in part
+    assert inst.conditions() == {"sustainability": "sustainability_focus in [2, 3]"}
     pages = {p.id: p for p in build_pages(inst)}
-    assert pages["learning_about_from"].hidden({"sustainability_focus": 1}) == ("learning_from_4",)
-    assert pages["learning_about_from"].hidden({"sustainability_focus": 2}) == ()
-    assert pages["value_outcomes"].hidden({"sustainability_focus": 1}) == ("innovation_outcome_4",)
+    assert not pages["sustainability"].shown({"sustainability_focus": 1})
+    assert pages["sustainability"].shown({"sustainability_focus": 2})
+    assert pages["learning_about_from"].hidden({"sustainability_focus": 1}) == ()
+    assert pages["value_outcomes"].hidden({"sustainability_focus": 1}) == ()
 
 
 def test_every_logic_problem_listed_at_once(tmp_path: Path) -> None:
@@ -83,16 +85,16 @@ def test_every_logic_problem_listed_at_once(tmp_path: Path) -> None:
     edit_yaml(scales / "trust.yaml", lambda d: item(d, "trust_1").update(show_if="trust_2 = 1"))
     edit_yaml(scales / "trust.yaml", lambda d: item(d, "trust_3").update(show_if="no_such == 1"))
     edit_yaml(scales / "trust.yaml",
-              lambda d: item(d, "trust_4").update(show_if="trust_2 == 1"))  # same page
-    edit_yaml(q, lambda d: section(d, "marker").update(show_if="sustainability_focus == 9"))
+              lambda d: item(d, "trust_5").update(show_if="trust_2 == 1"))  # same page
+    edit_yaml(q, lambda d: section(d, "your_firm").update(show_if="sustainability_focus == 9"))
     edit_yaml(q, lambda d: section(d, "consent").update(show_if="sustainability_focus == 1"))
     with pytest.raises(InstrumentError) as info:
         load_instrument(folder)
     text = "\n".join(info.value.problems)
     assert "trust_1: show_if 'trust_2 = 1': unexpected '= 1'" in text
     assert "trust_3: show_if reads 'no_such', which is not a question or item" in text
-    assert "trust_4: show_if reads 'trust_2', which is not asked on an earlier page" in text
-    assert "section marker: show_if compares sustainability_focus with 9" in text
+    assert "trust_5: show_if reads 'trust_2', which is not asked on an earlier page" in text
+    assert "section your_firm: show_if compares sustainability_focus with 9" in text
     assert "section consent: the page with the consent or screening question" in text
     assert "section consent: show_if reads 'sustainability_focus', which is not asked" in text
     assert len([p for p in info.value.problems if "show_if" in p or "always shown" in p]) == 6
@@ -108,24 +110,25 @@ def _walk(store: ResponseStore, token: str, answers: dict[str, dict], upto: str)
 
 @pytest.fixture()
 def logic_store(tmp_path: Path):
-    """A store on a copy of the instrument whose 'marker' page is shown only to alliances
-    in the operation stage (a page-level condition) besides the packaged item conditions."""
+    """A store on a copy of the instrument where learning_from_8 is asked only of alliances
+    with a sustainability aim (an item-level condition) besides the packaged page-level
+    condition of the sustainability page."""
     from instruments.fieldwork.invitations import create_study
 
     folder = copy_instrument(tmp_path)
-    edit_yaml(folder / "questionnaire.yaml",
-              lambda d: section(d, "marker").update(show_if="alliance_stage == 2"))
+    edit_yaml(folder / "scales" / "learning_from.yaml", lambda d: item(d, "learning_from_8")
+              .update(show_if="sustainability_focus in [2, 3]"))
     inst = load_instrument(folder)
     with ResponseStore(f"sqlite:///{tmp_path / 's.sqlite'}", instrument=inst) as store:
         create_study(store, "logic")
         yield store
 
 
-def _plan(store: ResponseStore, stage: int, focus: int) -> dict[str, dict]:
+def _plan(store: ResponseStore, focus: int) -> dict[str, dict]:
     from tests.ui.survey_bot import plan_answers
 
     plan = plan_answers(store, seed=1, rng_seed=3, skip_optional=False)
-    plan["alliance"].update(alliance_stage=stage, sustainability_focus=focus)
+    plan["alliance"].update(sustainability_focus=focus)
     return plan
 
 
@@ -136,34 +139,34 @@ def test_store_decides_what_is_shown_and_keeps_not_shown_apart(logic_store) -> N
     tokens = [i.token for i in create_invitations(store, "logic", 2)]
     for token in tokens:
         store.start(token)
-    # Respondent 1: no sustainability aim, alliance in formation (marker page skipped).
-    no_aim = _plan(store, stage=1, focus=1)
+    # Respondent 1: no sustainability aim (item and page skipped).
+    no_aim = _plan(store, focus=1)
     _walk(store, tokens[0], no_aim, "learning_about_from")
     page = dict(no_aim["learning_about_from"])
-    page.setdefault("learning_from_4", 5)
+    page.setdefault("learning_from_8", 5)
     with pytest.raises(PageValidationError) as info:  # an answer to a hidden item: refused
         store.submit_page(tokens[0], "learning_about_from", page, submission_key="x")
-    assert "not shown to this respondent" in info.value.problems["learning_from_4"][0]
-    page.pop("learning_from_4")
+    assert "not shown to this respondent" in info.value.problems["learning_from_8"][0]
+    page.pop("learning_from_8")
     result = store.submit_page(tokens[0], "learning_about_from", page, submission_key="ok")
     assert result.next_page_id == "value_outcomes"
-    outcomes = {k: v for k, v in no_aim["value_outcomes"].items() if k != "innovation_outcome_4"}
-    result = store.submit_page(tokens[0], "value_outcomes", outcomes, submission_key="vo")
-    assert result.next_page_id == "about_you"  # the marker page is skipped
-    # Respondent 2: sustainability aim, operation stage: everything shown.
-    aim = _plan(store, stage=2, focus=3)
-    aim["learning_about_from"]["learning_from_4"] = 6
-    aim["value_outcomes"]["innovation_outcome_4"] = 2
-    _walk(store, tokens[1], aim, "marker")
-    assert store.state(tokens[1]).current_page_id == "marker"
+    result = store.submit_page(tokens[0], "value_outcomes", no_aim["value_outcomes"],
+                               submission_key="vo")
+    assert result.next_page_id == "about_you"  # the sustainability page is skipped
+    # Respondent 2: sustainability aim: everything shown.
+    aim = _plan(store, focus=3)
+    aim["learning_about_from"]["learning_from_8"] = 6
+    _walk(store, tokens[1], aim, "sustainability")
+    assert store.state(tokens[1]).current_page_id == "sustainability"
 
     wide = store.wide("logic", meta=True).set_index("respondent_id")
     first, second = wide.iloc[0], wide.iloc[1]
-    assert first["not_shown"].split() == ["learning_from_4", "innovation_outcome_4"] + [
-        f.id for f in store.page("marker").fields]
-    assert math.isnan(first["learning_from_4"]) and math.isnan(first["marker_1"])
+    assert first["not_shown"].split() == ["learning_from_8"] + [
+        f.id for f in store.page("sustainability").fields]
+    assert math.isnan(first["learning_from_8"])
+    assert math.isnan(first["sustainability_innovation_1"])
     assert isinstance(second["not_shown"], float) and math.isnan(second["not_shown"])
-    assert second["learning_from_4"] == 6 and second["innovation_outcome_4"] == 2
+    assert second["learning_from_8"] == 6
     # Without meta the analysis layout is unchanged: no extra column, hidden items empty.
     assert "not_shown" not in store.wide("logic").columns
 
@@ -174,12 +177,12 @@ def test_going_back_and_changing_the_deciding_answer(logic_store) -> None:
     store = logic_store
     token = create_invitations(store, "logic", 1)[0].token
     store.start(token)
-    plan = _plan(store, stage=2, focus=3)
-    plan["learning_about_from"]["learning_from_4"] = 7
+    plan = _plan(store, focus=3)
+    plan["learning_about_from"]["learning_from_8"] = 7
     _walk(store, token, plan, "value_outcomes")
     # Back on the alliance page the respondent now says the alliance has no such aim.
     store.submit_page(token, "alliance", {**plan["alliance"], "sustainability_focus": 1},
                       submission_key="again")  # fmt: skip
     row = store.wide("logic", meta=True).iloc[0]
-    assert math.isnan(row["learning_from_4"])  # the earlier answer no longer counts
-    assert "learning_from_4" in row["not_shown"].split()
+    assert math.isnan(row["learning_from_8"])  # the earlier answer no longer counts
+    assert "learning_from_8" in row["not_shown"].split()

@@ -48,8 +48,8 @@ def test_round_trip(inst: Instrument, tmp_path: Path, lang: str) -> None:
     vl = meta.variable_value_labels
     agree = inst.responses["agree7"]
     assert vl["trust_3"] == {float(v): agree.labels[v][lang] for v in agree.values}
-    form = inst.question("alliance_form").choices
-    assert vl["alliance_form"] == {float(v): form.labels[v][lang] for v in form.values}
+    form = inst.question("governance_form").choices
+    assert vl["governance_form"] == {float(v): form.labels[v][lang] for v in form.values}
     assert vl["consent"] == {1.0: inst.responses["yes_no"].labels[1][lang],
                              0.0: inst.responses["yes_no"].labels[0][lang]}
     assert "comment" not in vl and "alliance_age" not in vl
@@ -57,7 +57,7 @@ def test_round_trip(inst: Instrument, tmp_path: Path, lang: str) -> None:
     measure = meta.variable_measure
     assert measure["trust_3"] == "ordinal"
     assert measure["attn_2"] == "ordinal"
-    assert measure["alliance_form"] == "nominal"
+    assert measure["governance_form"] == "nominal"
     assert measure["firm_size"] == "ordinal"
     assert measure["alliance_age"] == "scale"
     assert measure["n_partners"] == "scale"

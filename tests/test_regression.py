@@ -76,7 +76,7 @@ def test_response_surface_matches_r(hs, cov):
 
 
 def test_mediation_matches_lavaan(hs):
-    res = reg.mediation_bootstrap(hs, "x4", "x5", "x6", controls=["x7"], n_boot=500, seed=3)
+    res = reg.mediation_bootstrap(hs, "x6", "x4", "x5", controls=["x7"], n_boot=500, seed=3)
     for name, ref in REF["mediation"].items():
         ours = res.effect(name)
         assert_close([ours["estimate"], ours["se"]], [ref["estimate"], ref["se"]],
@@ -161,7 +161,7 @@ def test_bad_input_is_reported():
     with pytest.raises(DataError, match="constant"):
         reg.response_surface(d2, "y", "x", "k")
     with pytest.raises(ModelSpecificationError, match="n_boot"):
-        reg.mediation_bootstrap(d, "x", "m", "y", n_boot=1)
+        reg.mediation_bootstrap(d, "y", "x", "m", n_boot=1)
 
 
 def test_simple_slope_lines_and_jn_curve_agree_with_the_fit():

@@ -117,7 +117,7 @@ def test_alpha_pairwise_and_listwise_differ_with_missing_data() -> None:
 def test_alpha_ci_level_widens_interval() -> None:
     items = HS[["x1", "x2", "x3"]]
     a95 = cronbach_alpha(items)
-    a99 = cronbach_alpha(items, ci=0.99)
+    a99 = cronbach_alpha(items, level=0.99)
     assert a99["ci_lower"] < a95["ci_lower"] < a95["raw_alpha"] < a95["ci_upper"] < a99["ci_upper"]
 
 
@@ -151,8 +151,8 @@ def test_alpha_unknown_reverse_item_and_bad_ci() -> None:
     items = HS[["x1", "x2", "x3"]]
     with pytest.raises(DataError, match="reverse="):
         cronbach_alpha(items, reverse=["x9"])
-    with pytest.raises(DataError, match="ci="):
-        cronbach_alpha(items, ci=95)
+    with pytest.raises(DataError, match="level="):
+        cronbach_alpha(items, level=95)
 
 
 CFA_CASES = [("hs", "cfa"), ("hs", "cfa_mod"), ("bfi", "cfa")]

@@ -122,16 +122,16 @@ def test_data_errors_name_the_problem(inst):
 
 def test_constant_and_all_missing_items_are_reported(inst):
     df = simulate_study(50, seed=2, instrument=inst)
-    df["marker_1"] = np.nan
+    df["marker_4"] = np.nan
     df["trust_2"] = 5.0
     with pytest.warns(DataQualityWarning) as record:
         report = check_data(df, inst)
-    assert report.all_missing == ("marker_1",) and report.constant == ("trust_2",)
+    assert report.all_missing == ("marker_4",) and report.constant == ("trust_2",)
     assert len(record) == 2 and not report.ok
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
         out = score(df, inst)
-    assert out.attrs["data_check"]["all_missing"] == ["marker_1"]
+    assert out.attrs["data_check"]["all_missing"] == ["marker_4"]
     assert any("trust_2" in w for w in out.attrs["data_check"]["warnings"])
 
 

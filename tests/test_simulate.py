@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -81,7 +80,7 @@ def test_dyads_are_pairs_answering_about_each_other(inst, dyad_study):
     assert (singles["firm_role"] == "A").all() and singles["alliance_id"].is_unique
     a, b = pairs.iloc[0::2].reset_index(drop=True), pairs.iloc[1::2].reset_index(drop=True)
     # alliance-level questions agree; firm sizes are mirrored; roles are complementary
-    for q in ("alliance_stage", "alliance_form", "alliance_age", "n_partners"):
+    for q in ("alliance_phase", "governance_form", "alliance_age", "n_partners", "prior_ties"):
         assert (a[q] == b[q]).all(), q
     assert (a["firm_size"] == b["partner_size"]).all()
     assert ((a["our_role"] == 1) == (b["our_role"] == 2)).all()
@@ -106,10 +105,17 @@ def test_missing_rate_and_mechanism(inst, mechanism):
     df = simulate_study(
         4000, seed=3, missing=0.2, missing_mechanism=mechanism, careless=0.0, instrument=inst
     )
-    items = [i for items in inst.scale_items().values() for i in items]
+    # the sustainability block is shown only to alliances with such an aim: empty by design
+    block = inst.scale_items()["sustainability_innovation"]
+    no_aim = df["sustainability_focus"] == 1
+    assert df.loc[no_aim, block].isna().all().all()
+    assert df.loc[no_aim, "page_time_sustainability"].eq(0).all()
+    items = [i for items in inst.scale_items().values() for i in items if i not in block]
     rate = df[items].isna().to_numpy().mean()
     assert abs(rate - 0.2) < 0.01
-    others = [c for c in df.columns if c not in items and c != "comment"]
+    rate_block = df.loc[~no_aim, block].isna().to_numpy().mean()
+    assert abs(rate_block - 0.2) < 0.02
+    others = [c for c in df.columns if c not in items + block and c != "comment"]
     assert not df[others].isna().any().any()
     row_rate = df[items].isna().mean(axis=1)
     low = row_rate[df["informant_knowledge"] <= 5].mean()
@@ -145,12 +151,10 @@ def test_bad_arguments_raise_clear_errors(inst):
         simulate_study(10, missing=0.1, missing_mechanism="NMAR", instrument=inst)
 
 
-def test_large_simulation_is_fast(inst):
-    start = time.perf_counter()
+def test_large_simulation_has_every_respondent(inst):
+    # its time budget is checked by benchmarks/budgets.py
     df = simulate_study(100_000, dyads=10_000, seed=9, missing=0.05, instrument=inst)
-    elapsed = time.perf_counter() - start
     assert df.shape[0] == 100_000
-    assert elapsed < 20, f"100,000 respondents took {elapsed:.1f} s"
 
 
 def test_population_is_data_with_hypotheses_and_true_zeros():

@@ -37,7 +37,8 @@ def _observed(pop, scored: pd.DataFrame, data: pd.DataFrame) -> dict[str, pd.Ser
     obs["learning"] = scored[dims].mean(axis=1)
     stage = pop.spec["stage"]
     for dummy, code in stage["dummies"].items():
-        obs[dummy] = (data[stage["question"]] == code).astype(float)
+        codes = code if isinstance(code, list) else [code]  # a stage or a group of stages
+        obs[dummy] = data[stage["question"]].isin(codes).astype(float)
     return obs, set(dims)
 
 

@@ -120,7 +120,7 @@ def test_htmt_ci_brackets_semtools_estimate_and_is_reproducible() -> None:
     assert (res["n_boot"] == 300).all()
     again = htmt_ci(HS, HS_MODEL, n_boot=300, seed=11)
     assert_close(again["ci_lower"], res["ci_lower"], atol=0.0, what="same seed")
-    wider = htmt_ci(HS, HS_MODEL, n_boot=300, seed=11, ci=0.99)
+    wider = htmt_ci(HS, HS_MODEL, n_boot=300, seed=11, level=0.99)
     assert (wider["ci_upper"] - wider["ci_lower"] > res["ci_upper"] - res["ci_lower"]).all()
 
 
@@ -133,7 +133,7 @@ def test_htmt_ci_narrows_with_sample_size() -> None:
     assert (ratio < 0.7).all() and (ratio > 0.35).all()
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [({"n_boot": 5}, "n_boot="), ({"ci": 1.5}, "ci=")])
+@pytest.mark.parametrize(("kwargs", "message"), [({"n_boot": 5}, "n_boot="), ({"level": 1.5}, "level=")])
 def test_htmt_ci_bad_arguments(kwargs: dict, message: str) -> None:
     with pytest.raises(DataError, match=message):
         htmt_ci(HS, HS_MODEL, **kwargs)

@@ -52,7 +52,7 @@ def handle(args: argparse.Namespace) -> int:
     import warnings
 
     from analysis.errors import ModelSpecificationError
-    from analysis.io import read_data
+    from analysis.study.datafiles import read_data
     from analysis.study.pipeline import analyze_study, to_json, verdict_table
 
     if args.bootstrap < 2:

@@ -292,11 +292,9 @@ def print_summary(store: ResponseStore, study: str) -> None:
     data = store.wide(study, completed_only=True)
     inst = store.instrument
     print(f"\nAnalysis summary ({len(data)} completed responses):")
-    try:
-        from analysis.study.scoring import score
-    except ImportError:
-        print("  scale scores: not available yet")
-        return
+    from analysis.stats.reliability import reliability_report
+    from analysis.study.scoring import reverse_key, score
+
     try:
         scores = score(data, inst)
         flagged = int(scores["exclude"].sum()) if "exclude" in scores else 0
@@ -305,12 +303,6 @@ def print_summary(store: ResponseStore, study: str) -> None:
         print("  scale means: " + ", ".join(f"{k} {v:.2f}" for k, v in means.items()))
     except Exception as exc:  # noqa: BLE001 - a summary must never stop the demo
         print(f"  scale scores: not available ({type(exc).__name__}: {exc})")
-    try:
-        from analysis.stats.reliability import reliability_report
-        from analysis.study.scoring import reverse_key
-    except ImportError:
-        print("  reliability: not available yet")
-        return
     try:
         core = ["info_sharing", "joint_sensemaking", "knowledge_integration", "dep_own",
                 "dep_partner", "trust"]  # fmt: skip

@@ -39,8 +39,8 @@ def handle(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from analysis.errors import ModelSpecificationError
-    from analysis.io import read_data
     from analysis.report import sha256_file
+    from analysis.study.datafiles import read_data
     from analysis.study.export_script import write_study_scripts
 
     if args.bootstrap < 2:

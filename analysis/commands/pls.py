@@ -49,9 +49,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def handler(args: argparse.Namespace) -> int:
     """Estimate the model and print a summary or JSON."""
     from analysis.errors import DataError
-    from analysis.io import jsonable, read_data, write_json
+    from analysis.io import jsonable, write_json
     from analysis.stats.pls import pls
     from analysis.stats.pls import quality as q
+    from analysis.study.datafiles import read_data
 
     if args.bootstrap < 0 or args.bootstrap == 1:
         raise DataError("--bootstrap must be 0 (none) or at least 2 draws.")

@@ -82,8 +82,9 @@ def format_report(report: dict[str, Any]) -> str:
 
 def handle(args: argparse.Namespace) -> int:
     """Run the reliability analysis and print or write the result."""
-    from analysis.io import jsonable, read_data, write_json
+    from analysis.io import jsonable, write_json
     from analysis.stats.reliability import reliability_report
+    from analysis.study.datafiles import read_data
 
     check_output(args.json, "--json", inputs=[args.data, args.model])
     if not Path(args.model).is_file():

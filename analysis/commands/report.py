@@ -53,7 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _read(path: str) -> Any:
-    from analysis.io import read_data
+    from analysis.study.datafiles import read_data
 
     return read_data(path)
 

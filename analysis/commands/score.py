@@ -39,7 +39,7 @@ def handle(args: argparse.Namespace) -> int:
 
     from analysis.errors import DataError
     from analysis.study.quality import summarize_flags
-    from analysis.study.scoring import DataQualityWarning, score
+    from analysis.study.scoring import DataQualityWarning, InstrumentVersionNotice, score
     from analysis.study.simulate import read_data, write_data
     from instruments.instrument.loader import load_instrument
 
@@ -50,9 +50,12 @@ def handle(args: argparse.Namespace) -> int:
     df = read_data(args.data)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
+        warnings.simplefilter("ignore", InstrumentVersionNotice)  # printed below
         scored = score(df, instrument, min_valid=args.min_valid)
     out = write_data(scored, args.out)
     report = scored.attrs["data_check"]
+    for notice in report.get("instrument_notices", []):
+        print(f"Notice: {notice}")
     print(f"Scored {len(scored)} respondents; wrote {out}.")
     for message in report["warnings"]:
         print(f"Warning: {message}")

@@ -102,8 +102,9 @@ def _ordered(spec: str, model_vars: list[str]) -> list[str] | None:
 def handler(args: argparse.Namespace) -> int:
     """Fit the model and print its summary or JSON."""
     from analysis.errors import ModelSpecificationError
-    from analysis.io import jsonable, read_data, write_json
+    from analysis.io import jsonable, write_json
     from analysis.sem import compile_model, measurement_invariance, sem
+    from analysis.study.datafiles import read_data
 
     check_output(args.json, "--json", inputs=[args.data, args.model])
     check_output(args.params_out, "--params-out", inputs=[args.data, args.model],

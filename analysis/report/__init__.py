@@ -1,7 +1,7 @@
-"""The reproducible study report (issue 6).
+"""The reproducible study report.
 
 Pipeline: data --:func:`analysis.study.pipeline.analyze_study`--> JSON-ready analysis dict
---:func:`to_json_ready`--> --:func:`render_html`--> one self-contained HTML file
+--:func:`analysis.io.jsonable`--> --:func:`render_html`--> one self-contained HTML file
 (inline CSS, inline SVG figures, the analysis JSON embedded)
 --:func:`write_pdf` (WeasyPrint, optional)--> PDF.
 
@@ -20,56 +20,24 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
-import platform
 from collections.abc import Mapping
-from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from analysis.io import jsonable
+from analysis.provenance import REPORT_PACKAGES, build_provenance, provenance_text
 
 from .render import SECTIONS, render_html, section_ids
 
 __all__ = [
     "SECTIONS",
-    "build_provenance",
     "build_report",
     "item_distributions",
     "render_html",
     "section_ids",
     "sha256_file",
-    "to_json_ready",
     "write_pdf",
 ]
-
-#: Packages whose versions the report lists (those that shape the numbers or the output).
-VERSIONED = ("alliance-survey", "numpy", "pandas", "scipy", "semopy", "statsmodels",
-             "pingouin", "matplotlib", "PyYAML")
-
-
-def to_json_ready(value: Any) -> Any:
-    """Recursively turn numpy/pandas values into JSON types; NaN and inf become ``None``.
-
-    Keys become strings; tuples become lists; the result survives ``json.dumps(...,
-    allow_nan=False)`` unchanged.
-    """
-    if isinstance(value, Mapping):
-        return {str(k): to_json_ready(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [to_json_ready(v) for v in value]
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return value
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if hasattr(value, "to_dict"):  # pandas objects (before numpy: a Series has tolist too)
-        return to_json_ready(value.to_dict())
-    if hasattr(value, "tolist"):  # numpy array / scalar
-        return to_json_ready(value.tolist())
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
-
 
 def sha256_file(path: str | Path) -> str:
     """SHA-256 of a file's bytes (hex)."""
@@ -78,23 +46,6 @@ def sha256_file(path: str | Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
-
-
-def build_provenance(*, seed: int | None = None, data_sha256: str | None = None,
-                     instrument: Any = None) -> dict[str, str]:
-    """What built the report: package versions, Python, instrument, data hash, seed (as text)."""
-    out: dict[str, str] = {"python": platform.python_version()}
-    for pkg in VERSIONED:
-        try:
-            out[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            out[pkg] = "not installed"
-    if instrument is not None:
-        out["instrument"] = f"{getattr(instrument, 'id', '?')} {getattr(instrument, 'version', '?')}"
-        out["instrument content hash"] = str(getattr(instrument, "content_hash", "?"))
-    out["data SHA-256"] = data_sha256 or "not given"
-    out["seed"] = "not given" if seed is None else str(seed)
-    return out
 
 
 def item_distributions(data: Any, instrument: Any) -> tuple[dict[str, dict[str, list[int]]],
@@ -187,25 +138,21 @@ def build_report(data: Any, *, analysis: Mapping[str, Any] | None = None,
 
         instrument = load_instrument()
     if analysis is None:
+        from analysis.study.pipeline import analyze_study
+
         try:
-            from analysis.study.pipeline import analyze_study
-        except ImportError as exc:  # pragma: no cover - depends on the study module
+            analysis = analyze_study(data, instrument=instrument, seed=seed, **analyze_options)
+        except AllianceSurveyError as exc:
             analysis = {"n_raw": int(len(data)),
-                        "warnings": [f"The study analysis is not available: {exc}."]}
-        else:
-            try:
-                analysis = analyze_study(data, instrument=instrument, seed=seed,
-                                         **analyze_options)
-            except AllianceSurveyError as exc:
-                analysis = {"n_raw": int(len(data)),
-                            "warnings": [f"The analysis failed: {exc}"]}
+                        "warnings": [f"The analysis failed: {exc}"]}
     if fieldwork is not None and "fieldwork" not in analysis:
         analysis = {**analysis, "fieldwork": dict(fieldwork)}
-    ready = json.loads(json.dumps(to_json_ready(analysis), allow_nan=False))
+    ready = json.loads(json.dumps(jsonable(analysis, frames="columns"), allow_nan=False))
     sha = data_sha256 or _frame_sha256(data, analysis)
     counts, levels = item_distributions(data, instrument) if len(data) else ({}, [])
     extras = {"item_distributions": counts, "item_levels": levels,
-              "build": build_provenance(seed=seed, data_sha256=sha, instrument=instrument)}
+              "build": provenance_text(build_provenance(
+                  packages=REPORT_PACKAGES, seed=seed, data_sha256=sha, instrument=instrument))}
     return render_html(ready, extras=extras, title=title), ready
 
 

@@ -266,8 +266,8 @@ def apim_syntax(x: str, y: str) -> str:
 
 def apim(
     pairs: pd.DataFrame,
-    x: str,
     y: str,
+    x: str,
     *,
     estimator: str = "ML",
     alliance: str = "alliance_id",
@@ -279,8 +279,8 @@ def apim(
     ----------
     pairs : DataFrame
         Rows of complete dyads (:func:`pair_dyads`) with the scores ``x`` and ``y``.
-    x, y : str
-        Predictor and outcome columns.
+    y, x : str
+        Outcome and predictor columns.
     estimator : str
         Passed to :func:`analysis.sem.sem` (``"ML"`` or ``"MLR"``).
 
@@ -300,7 +300,7 @@ def apim(
 
     Examples
     --------
-    >>> apim(pairs, "relationship_learning", "value_creation")  # doctest: +SKIP
+    >>> apim(pairs, "value_creation", "relationship_learning")  # doctest: +SKIP
     # In R: lavaan::sem(apim_syntax, data = wide)
     """
     from analysis.sem import sem

@@ -257,6 +257,7 @@ def moderation(
     y: str,
     x: str,
     m: str,
+    *,
     controls: Sequence[str] = (),
     center: bool = True,
     cov_type: str = "HC3",
@@ -430,6 +431,7 @@ def quadratic(
     data: pd.DataFrame,
     y: str,
     x: str,
+    *,
     controls: Sequence[str] = (),
     cov_type: str = "HC3",
     level: float = 0.95,
@@ -517,17 +519,21 @@ class ResponseSurfaceResult:
 
     Attributes
     ----------
+    y, x1, x2 : str
+        Outcome and the two predictors.
     coefficients : DataFrame
-        ``b0 .. b5`` as terms ``(Intercept), x, y, x^2, x*y, y^2`` (+ controls).
+        ``b0 .. b5`` as terms ``(Intercept), x, y, x^2, x*y, y^2`` (+ controls), in the
+        response-surface literature's notation ``z = f(x, y)``: term ``x`` is ``x1`` and
+        term ``y`` is ``x2``.
     surface : DataFrame
         ``parameter`` (a1 .. a5), ``meaning``, ``estimate, se, t, pvalue, ci_lower, ci_upper``.
     center : float
         The value subtracted from both predictors before the polynomial terms.
     """
 
-    z: str
-    x: str
     y: str
+    x1: str
+    x2: str
     n: int
     coefficients: pd.DataFrame
     surface: pd.DataFrame
@@ -548,9 +554,10 @@ SURFACE = (
 
 def response_surface(
     data: pd.DataFrame,
-    z: str,
-    x: str,
     y: str,
+    x1: str,
+    x2: str,
+    *,
     controls: Sequence[str] = (),
     center: float | None = None,
     cov_type: str = "HC3",
@@ -558,21 +565,22 @@ def response_surface(
 ) -> ResponseSurfaceResult:
     """Polynomial regression and response-surface parameters on two predictors.
 
-    ``z = b0 + b1 x + b2 y + b3 x^2 + b4 x y + b5 y^2 + controls`` with
+    ``y = b0 + b1 x1 + b2 x2 + b3 x1^2 + b4 x1 x2 + b5 x2^2 + controls`` (the literature's
+    ``z = f(x, y)``, whose names the coefficient terms keep) with
     ``a1 = b1 + b2``, ``a2 = b3 + b4 + b5``, ``a3 = b1 - b2``, ``a4 = b3 - b4 + b5``
     and ``a5 = b3 - b5``; SEs from ``L V L'`` with ``V`` the coefficient covariance.
 
     Parameters
     ----------
     data : DataFrame
-    z : str
+    y : str
         Outcome.
-    x, y : str
+    x1, x2 : str
         The two predictors on the same metric (e.g. ``dep_own``, ``dep_partner``).
     controls : sequence of str
     center : float, optional
-        Subtracted from both ``x`` and ``y`` (same value keeps the lines of
-        (in)congruence meaningful); default the pooled mean of ``x`` and ``y``.
+        Subtracted from both ``x1`` and ``x2`` (same value keeps the lines of
+        (in)congruence meaningful); default the pooled mean of ``x1`` and ``x2``.
     cov_type : {"HC3", "HC0", "HC1", "HC2", "nonrobust"}
     level : float
 
@@ -587,27 +595,27 @@ def response_surface(
     negative effect of ``|x - y|``); ``a3`` tells which direction of
     divergence is worse (Edwards 1994; Shanock et al. 2010).
 
-    # In R: fit <- lm(z ~ x + y + I(x^2) + I(x*y) + I(y^2), data = d)
-    #       RSA::RSA(z ~ x * y, data = d)  (a1-a5)
+    # In R: fit <- lm(y ~ x1 + x2 + I(x1^2) + I(x1*x2) + I(x2^2), data = d)
+    #       RSA::RSA(y ~ x1 * x2, data = d)  (a1-a5)
     """
     what = "response_surface()"
     level = _check_level(level)
     cov_type = _check_cov_type(cov_type)
     controls = list(controls)
-    if len({z, x, y}) < 3 or {z, x, y} & set(controls):
-        raise ModelSpecificationError(f"{what}: z=, x=, y= and controls= must be distinct.")
-    d = _frame(data, [z, x, y, *controls], what)
-    c = float(pd.concat([d[x], d[y]]).mean()) if center is None else float(center)
-    xc, yc = d[x] - c, d[y] - c
+    if len({y, x1, x2}) < 3 or {y, x1, x2} & set(controls):
+        raise ModelSpecificationError(f"{what}: y=, x1=, x2= and controls= must be distinct.")
+    d = _frame(data, [y, x1, x2, *controls], what)
+    c = float(pd.concat([d[x1], d[x2]]).mean()) if center is None else float(center)
+    xc, yc = d[x1] - c, d[x2] - c
     design = pd.DataFrame({"x": xc, "y": yc, "x^2": xc * xc, "x*y": xc * yc, "y^2": yc * yc},
                           index=d.index)
     for col in controls:
         design[col] = d[col]
-    fit = _ols(d[z].to_numpy(), design, cov_type)
+    fit = _ols(d[y].to_numpy(), design, cov_type)
     rows = [{"parameter": p, "meaning": mean, **_linear_combination(fit, w, level)}
             for p, mean, w in SURFACE]
     return ResponseSurfaceResult(
-        z=z, x=x, y=y, n=len(d), coefficients=_coef_table(fit, level),
+        y=y, x1=x1, x2=x2, n=len(d), coefficients=_coef_table(fit, level),
         surface=pd.DataFrame(rows), center=c, r2=float(fit.rsquared), cov_type=cov_type,
         level=level,
     )
@@ -658,9 +666,10 @@ class MediationResult:
 
 def mediation_bootstrap(
     data: pd.DataFrame,
+    y: str,
     x: str,
     m: str,
-    y: str,
+    *,
     controls: Sequence[str] = (),
     n_boot: int = 1000,
     seed: int | None = None,
@@ -678,8 +687,8 @@ def mediation_bootstrap(
     Parameters
     ----------
     data : DataFrame
-    x, m, y : str
-        Predictor, mediator and outcome columns.
+    y, x, m : str
+        Outcome, predictor and mediator columns.
     controls : sequence of str
         Covariates of both equations.
     n_boot : int

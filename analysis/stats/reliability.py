@@ -246,8 +246,8 @@ def _alpha_from_cov(cov: np.ndarray) -> tuple[float, float, float]:
 
 def cronbach_alpha(
     items: pd.DataFrame,
-    ci: float = 0.95,
     *,
+    level: float = 0.95,
     reverse: Sequence[str] | None = None,
     missing: Missing = "pairwise",
 ) -> pd.Series:
@@ -257,7 +257,7 @@ def cronbach_alpha(
     ----------
     items : DataFrame
         One numeric column per item, one row per respondent.  ``NaN`` = missing.
-    ci : float
+    level : float
         Confidence level of the intervals (default 0.95).
     reverse : sequence of str, optional
         Items to reverse-key (their covariances change sign, as with
@@ -299,8 +299,8 @@ def cronbach_alpha(
     >>> cronbach_alpha(df[["x1", "x2", "x3"]])  # doctest: +SKIP
     # In R: psych::alpha(df[, c("x1", "x2", "x3")])
     """
-    if not 0.0 < ci < 1.0:
-        raise DataError(f"ci= must be between 0 and 1, not {ci!r}.")
+    if not 0.0 < level < 1.0:
+        raise DataError(f"level= must be between 0 and 1, not {level!r}.")
     x = _check_items(items)
     keys = _reverse_keys(x, reverse)
     cov, n_rows = _item_covariance(x, missing)
@@ -308,7 +308,7 @@ def cronbach_alpha(
     k = cov.shape[0]
     raw, std, q = _alpha_from_cov(cov)
     ase = float(np.sqrt(q / n_rows))
-    p = 1.0 - ci
+    p = 1.0 - level
     df1, df2 = n_rows - 1, (n_rows - 1) * (k - 1)
     lower = 1.0 - (1.0 - raw) * stats.f.ppf(1.0 - p / 2.0, df1, df2)
     upper = 1.0 - (1.0 - raw) * stats.f.ppf(p / 2.0, df1, df2)
@@ -320,7 +320,7 @@ def cronbach_alpha(
             "raw_alpha": raw,
             "std_alpha": std,
             "ase": ase,
-            "ci_level": ci,
+            "ci_level": level,
             "ci_lower": float(lower),
             "ci_upper": float(upper),
             "duhachek_lower": raw - z * ase,
@@ -808,9 +808,9 @@ def _matrix_to_dict(frame: pd.DataFrame) -> dict[str, dict[str, float]]:
 def reliability_report(
     data: pd.DataFrame,
     model: str | Mapping[str, Sequence[str]],
-    estimator: str = "ML",
     *,
-    ci: float = 0.95,
+    estimator: str = "ML",
+    level: float = 0.95,
 ) -> dict[str, Any]:
     """Fit the CFA and collect reliability and discriminant validity per factor.
 
@@ -825,7 +825,7 @@ def reliability_report(
         out of HTMT and Fornell-Larcker.
     estimator : str
         Passed to :func:`analysis.sem.cfa`.
-    ci : float
+    level : float
         Level of alpha's Feldt interval.
 
     Returns
@@ -902,7 +902,7 @@ def reliability_report(
     scales: dict[str, dict[str, float]] = {}
     for factor in blocks:
         items = below[factor]
-        a = cronbach_alpha(data[items], ci=ci)
+        a = cronbach_alpha(data[items], level=level)
         scales[factor] = {
             "alpha": float(a["raw_alpha"]),
             "alpha_ci_lower": float(a["ci_lower"]),

@@ -203,7 +203,7 @@ def htmt_ci(
     model: str | Mapping[str, Sequence[str]],
     *,
     n_boot: int = 1000,
-    ci: float = 0.95,
+    level: float = 0.95,
     seed: int | None = None,
     htmt2: bool = True,
     absolute: bool = True,
@@ -216,7 +216,7 @@ def htmt_ci(
         As in :func:`htmt` (listwise deletion).
     n_boot : int
         Number of bootstrap resamples of the rows.
-    ci : float
+    level : float
         Confidence level of the percentile interval.
     seed : int, optional
         Seed of the random generator (``numpy.random.default_rng``).
@@ -240,8 +240,8 @@ def htmt_ci(
     """
     if int(n_boot) != n_boot or n_boot < 10:
         raise DataError(f"n_boot= must be an integer of at least 10, not {n_boot!r}.")
-    if not 0.0 < ci < 1.0:
-        raise DataError(f"ci= must be between 0 and 1, not {ci!r}.")
+    if not 0.0 < level < 1.0:
+        raise DataError(f"level= must be between 0 and 1, not {level!r}.")
     blocks = measurement_blocks(model)
     items = list(dict.fromkeys(i for v in blocks.values() for i in v))
     point = htmt(data, blocks, htmt2=htmt2, absolute=absolute)
@@ -259,7 +259,7 @@ def htmt_ci(
             continue
         h = _htmt_from_corr(corr, items, blocks, htmt2=htmt2, absolute=absolute)
         draws[b] = [h[i, j] for i, j in pairs]
-    alpha = 1.0 - ci
+    alpha = 1.0 - level
     rows = []
     for k, (i, j) in enumerate(pairs):
         d = draws[:, k]

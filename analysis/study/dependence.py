@@ -3,7 +3,7 @@
 From the two dependence scale scores of a respondent, ``D_own`` (our firm's
 dependence on the partner, scale ``dep_own``) and ``D_partner`` (the partner's
 dependence on our firm as the respondent perceives it, scale ``dep_partner``),
-both on the same metric (BRIEF section 3):
+both on the same metric:
 
 =================  ===========================================  ======================
 column             formula                                      meaning
@@ -161,7 +161,7 @@ def dyad_indices(
     -----
     In the dyadic-data literature this is the "two informants" design
     (Gulati & Sytch 2007 used one informant per dyad); the perception gap is a
-    single-informant bias check (BRIEF H10).
+    single-informant bias check (hypothesis H10).
     """
     needed = [c for c in (alliance, role, d_own, d_partner) if c not in df.columns]
     if needed:

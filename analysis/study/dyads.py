@@ -52,7 +52,7 @@ APIM_PAIRS: tuple[tuple[str, str], ...] = (
 def compare_informants(
     wide: pd.DataFrame, *, outcome: str = "value_creation"
 ) -> dict[str, Any]:
-    """BRIEF H10: joint dependence from both self-reports vs one informant's perception.
+    """H10: joint dependence from both self-reports vs one informant's perception.
 
     Parameters
     ----------
@@ -75,7 +75,7 @@ def compare_informants(
     informant: firm A's (or B's) own ``jd_mean = (D_own + D_partner) / 2``, where
     ``D_partner`` is its perception of the partner's dependence.  The dyad's value
     creation is the mean of both reports, so neither informant's predictor shares all
-    of its method variance with the outcome.  Exploratory (BRIEF H10): the comparison
+    of its method variance with the outcome.  Exploratory (H10): the comparison
     of two dependent correlations with a common outcome uses Williams' t.
     """
     need = ["dep_own_A", "dep_own_B", "jd_mean_A", "jd_mean_B", f"{outcome}_A", f"{outcome}_B"]
@@ -197,13 +197,44 @@ def dyadic_analysis(
     >>> out = dyadic_analysis(df, score(df))  # doctest: +SKIP
     # In R: multilevel::ICC1(aov(...)); multilevel::rwg.j(...); lavaan::sem(apim, wide)
     """
-    from analysis.study.dependence import dyad_indices
-    from analysis.study.scoring import reverse_key
-
     if instrument is None:
         from instruments.instrument.loader import load_instrument
 
         instrument = load_instrument()
+    scale_items = _check_inputs(df, scored, instrument)
+    warnings: list[str] = []
+    exclude = (scored["exclude"].fillna(False).astype(bool).to_numpy()
+               if "exclude" in scored.columns else np.zeros(len(df), dtype=bool))
+    if "exclude" not in scored.columns:
+        warnings.append("scored= has no 'exclude' column; no respondent was dropped.")
+    pairs, pair_items, n_kept = _dyads(df, scored, instrument, scale_items, exclude)
+    n_dyads = len(pairs) // 2
+    agreement = _agreement(pairs, pair_items, scale_items, instrument, warnings)
+    models = _apim_models(pairs, apim_pairs, estimator, warnings)
+    h10 = _h10(pairs, warnings)
+    out = {
+        "n_respondents": len(df),
+        "n_excluded": int(exclude.sum()),
+        "n_dyads": n_dyads,
+        "n_single_informants": int(n_kept - 2 * n_dyads),
+        "agreement": agreement,
+        "agreement_notes": {
+            "icc": "One-way ANOVA with dyads as groups (multilevel::ICC1/ICC2).",
+            "rwg_j": ("Uniform null sigma2_EU = (A^2 - 1) / 12; item variances within the dyad "
+                      "(multilevel::rwg.j); dyads with a missing item dropped."),
+            "rwg_j_cutoff": RWG_CUTOFF,
+        },
+        "dependence": _dependence_summary(pairs),
+        "perception": _perception(pairs),
+        "apim": models,
+        "h10": h10,
+        "warnings": warnings,
+    }
+    return jsonable(out)
+
+
+def _check_inputs(df: pd.DataFrame, scored: pd.DataFrame, instrument: Any) -> dict[str, list]:
+    """The instrument's scale items, once ``df`` and ``scored`` are known to fit together."""
     if len(df) != len(scored):
         raise DataError(f"df= has {len(df)} rows but scored= has {len(scored)}; pass the "
                         "output of analysis.study.scoring.score(df).")
@@ -215,11 +246,17 @@ def dyadic_analysis(
     if absent:
         raise DataError(f"Scale score(s) missing from scored=: {', '.join(absent)}. "
                         "Score the data with analysis.study.scoring.score().")
-    warnings: list[str] = []
-    exclude = (scored["exclude"].fillna(False).astype(bool).to_numpy()
-               if "exclude" in scored.columns else np.zeros(len(df), dtype=bool))
-    if "exclude" not in scored.columns:
-        warnings.append("scored= has no 'exclude' column; no respondent was dropped.")
+    return scale_items
+
+
+def _dyads(df: pd.DataFrame, scored: pd.DataFrame, instrument: Any,
+           scale_items: dict[str, list], exclude: np.ndarray,
+           ) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """Complete dyads of the retained respondents with their scores and dyad-level indices,
+    the reverse-keyed item answers of those dyads, and the number of retained respondents."""
+    from analysis.study.dependence import dependence_indices, dyad_indices
+    from analysis.study.scoring import reverse_key
+
     items = reverse_key(df.reset_index(drop=True), instrument)
     sc = scored.reset_index(drop=True).drop(columns=["alliance_id", "firm_role"],
                                             errors="ignore")
@@ -236,13 +273,15 @@ def dyadic_analysis(
                         f"firm_role 'A' and 'B' of one alliance_id) after exclusions; got "
                         f"{n_dyads}.")
     pairs = pd.concat([pairs, dyad_indices(pairs)], axis=1)
-    from analysis.study.dependence import dependence_indices
-
     pairs = pd.concat([pairs, dependence_indices(pairs["dep_own"], pairs["dep_partner"])],
                       axis=1)
     in_pairs = kept_items["alliance_id"].astype("string").isin(set(pairs["alliance_id"]))
-    pair_items = kept_items[in_pairs.to_numpy()]
+    return pairs, kept_items[in_pairs.to_numpy()], len(kept)
 
+
+def _agreement(pairs: pd.DataFrame, pair_items: pd.DataFrame, scale_items: dict[str, list],
+               instrument: Any, warnings: list[str]) -> dict[str, dict[str, float]]:
+    """ICC(1), ICC(2) of each scale score and r_wg(j) of its items within the dyads."""
     agreement: dict[str, dict[str, float]] = {}
     for scale, its in scale_items.items():
         try:
@@ -270,7 +309,11 @@ def dyadic_analysis(
     if neg:
         warnings.append(f"ICC(1) < 0 for {', '.join(neg)}: the partners disagree more than "
                         "respondents of different alliances; ICC(2) is then negative too.")
+    return agreement
 
+
+def _dependence_summary(pairs: pd.DataFrame) -> dict[str, Any]:
+    """Descriptives of the dyad-level dependence indices (alliance-level ones once per dyad)."""
     dep_cols = ["dyad_jd_mean", "dyad_jd_sum", "dyad_asym_abs", "dyad_asym_signed",
                 "perception_gap", "perception_gap_abs"]
     first = pairs[pairs["firm_role"] == "A"]
@@ -278,11 +321,16 @@ def dyadic_analysis(
                                                  "dyad_asym_abs") else pairs[c])
                   for c in dep_cols}
     dependence["dyad_asym_signed_A"] = _describe(first["dyad_asym_signed"])
+    return dependence
 
+
+def _apim_models(pairs: pd.DataFrame, apim_pairs: Sequence[tuple[str, str]], estimator: str,
+                 warnings: list[str]) -> list[dict[str, Any]]:
+    """One APIM per (predictor, outcome); a model that cannot be estimated becomes a warning."""
     models = []
     for x, y in apim_pairs:
         try:
-            m = apim(pairs, x, y, estimator=estimator)
+            m = apim(pairs, y=y, x=x, estimator=estimator)
         except DataError as err:
             warnings.append(f"APIM of {y} on {x} not estimated: {err}")
             continue
@@ -294,38 +342,23 @@ def dyadic_analysis(
             "converged": m["converged"], "syntax": m["syntax"], "effects": m["effects"],
             "r2": m["r2"], "params": m["params"].to_dict(orient="records"),
         })
+    return models
 
+
+def _h10(pairs: pd.DataFrame, warnings: list[str]) -> dict[str, Any] | None:
+    """H10: two informants' joint dependence vs one informant's perception."""
     wide = dyad_wide(pairs, ["dep_own", "jd_mean", "value_creation"])
     try:
-        h10: dict[str, Any] | None = compare_informants(wide)
+        h10: dict[str, Any] = compare_informants(wide)
     except DataError as err:
         warnings.append(f"H10 comparison not computed: {err}")
-        h10 = None
-    else:
-        h10["note"] = ("Exploratory (BRIEF H10): dyad value creation (mean of both reports) on "
-                       "joint dependence from both self-reports vs one informant's perception; "
-                       "Williams' t compares the two dependent correlations.")
-
-    n_total = len(df)
-    out = {
-        "n_respondents": n_total,
-        "n_excluded": int(exclude.sum()),
-        "n_dyads": n_dyads,
-        "n_single_informants": int(len(kept) - 2 * n_dyads),
-        "agreement": agreement,
-        "agreement_notes": {
-            "icc": "One-way ANOVA with dyads as groups (multilevel::ICC1/ICC2).",
-            "rwg_j": ("Uniform null sigma2_EU = (A^2 - 1) / 12; item variances within the dyad "
-                      "(multilevel::rwg.j); dyads with a missing item dropped."),
-            "rwg_j_cutoff": RWG_CUTOFF,
-        },
-        "dependence": dependence,
-        "perception": _perception(pairs),
-        "apim": models,
-        "h10": h10,
-        "warnings": warnings,
-    }
-    return jsonable(out)
+        return None
+    # the note is part of the analysis output (and so of the demo report): its wording
+    # changes only together with the report's reference files
+    h10["note"] = ("Exploratory (BRIEF H10): dyad value creation (mean of both reports) on "
+                   "joint dependence from both self-reports vs one informant's perception; "
+                   "Williams' t compares the two dependent correlations.")
+    return h10
 
 
 def _n_options(instrument: Any, scale: str) -> int:

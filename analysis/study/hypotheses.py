@@ -1,7 +1,7 @@
 """Hypotheses as data and the hypothesis runner.
 
 ``analysis/study/hypotheses.yaml`` declares the study's hypotheses before any data
-arrive (BRIEF section 4).  :func:`load_hypotheses` validates the file (all
+arrive.  :func:`load_hypotheses` validates the file (all
 problems at once) and hashes it; :func:`test_hypotheses` tests every hypothesis
 on a data set and returns one row per hypothesis with a verdict.
 
@@ -10,7 +10,7 @@ Design of the tests (what the runner does and why)
 * **Composite scores.**  Every construct enters as its scale score (mean of the
   items after reverse keying, :func:`analysis.study.scoring.score`); relationship
   learning is the mean of its three dimensions (``composites`` in the YAML).
-  Dependence enters through the indices of BRIEF section 3 (``jd_sum``,
+  Dependence enters through the dependence indices (``jd_sum``,
   ``asym_abs``, ``asym_signed``), which are non-linear functions of two scales
   and cannot be formed from latent variables in a linear SEM.  Composite scores
   carry measurement error: paths are attenuated and a path that is zero in the
@@ -331,7 +331,15 @@ def prepare_scores(
     if len(scored) != len(data):
         raise DataError("scored= must have one row per row of data=.")
     sc = scored.reset_index(drop=True).copy()
-    raw = data.reset_index(drop=True)
+    # the raw columns in the current instrument's layout, with its derived variables
+    # (Das & Teng's alliance_stage grouped from alliance_phase)
+    from analysis.study.scoring import conform
+
+    if instrument is None:
+        from instruments.instrument.loader import load_instrument
+
+        instrument = load_instrument()
+    raw = conform(data, instrument)[0].reset_index(drop=True)
     for c in raw.columns:
         if c not in sc.columns and c != "comment":
             sc[c] = raw[c]
@@ -969,7 +977,7 @@ def _mediation_row(h, parts, ctx):
 def _moderation_row(h, parts, ctx):
     d, det = ctx.d, ctx.det
     ctr = _controls(h, ctx.base, d, [parts["x"], parts["m"], parts["y"]])
-    res = ctx.reg.moderation(d, parts["y"], parts["x"], parts["m"], controls=ctr,
+    res = ctx.reg.moderation(d, y=parts["y"], x=parts["x"], m=parts["m"], controls=ctr,
                              level=ctx.level)
     det[h.id] = res
     it = res.interaction
@@ -1061,7 +1069,7 @@ def _quadratic_row(h, parts, ctx):
 
 def _rsa_row(h, parts, ctx):
     d = ctx.d
-    res = ctx.reg.response_surface(d, parts["z"], parts["x"], parts["y"],
+    res = ctx.reg.response_surface(d, y=parts["z"], x1=parts["x"], x2=parts["y"],
                                    controls=_controls(h, ctx.base, d, list(parts.values())),
                                    level=ctx.level)
     ctx.det[h.id] = res
@@ -1284,7 +1292,7 @@ _ROW_BUILDERS: dict[str, Callable[..., dict[str, Any]]] = {
 
 
 #: Dependence indices that are linear in the two dependence scales, with the mirror
-#: scales and the sign of the second one (BRIEF section 3).
+#: scales and the sign of the second one.
 LINEAR_INDICES = {"asym_signed": ("dep_own", "dep_partner", -1.0),
                   "jd_sum": ("dep_own", "dep_partner", 1.0)}
 
@@ -1413,7 +1421,7 @@ def _latent_moderation(h, parts, d, ctr, level, det, warns) -> tuple[dict[str, A
 def _rsa_note(h, d, base, reg, alpha, det) -> str:
     parts = _PATTERNS["rsa"].match(h.robustness.test).groupdict()
     try:
-        res = reg.response_surface(d, parts["z"], parts["x"], parts["y"],
+        res = reg.response_surface(d, y=parts["z"], x1=parts["x"], x2=parts["y"],
                                    controls=_controls(h, base, d, list(parts.values())),
                                    level=1 - alpha)
     except (DataError, ModelSpecificationError) as exc:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import platform
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import DataError, ModelSpecificationError
+from analysis.provenance import build_provenance
 
 #: Cronbach's alpha below this flags a scale as unreliable (Nunnally 1978).
 ALPHA_THRESHOLD = 0.70
@@ -33,24 +33,11 @@ HYPOTHESIS_KEYS = ("id", "statement", "expected_sign", "verdict", "model", "esti
                    "ci_lower", "ci_upper", "alternative", "pvalue", "pvalue_adjusted", "sesoi",
                    "pvalue_equivalence", "power_sesoi", "method", "test", "n",
                    "exploratory", "note", "latent_interaction")
+
 #: Seed of every random step (the bootstrap) when none is given, so that two runs on
 #: the same data give the same numbers and the same report bytes; it is written into
 #: the provenance like a seed the analyst chose.
 DEFAULT_SEED = 2026
-VERSION_PACKAGES = ("alliance-survey", "numpy", "pandas", "scipy", "statsmodels", "semopy",
-                    "pingouin", "pydantic", "PyYAML")
-
-
-def _versions() -> dict[str, str | None]:
-    from importlib import metadata
-
-    out: dict[str, str | None] = {"python": platform.python_version()}
-    for name in VERSION_PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = None
-    return out
 
 
 def data_sha256(data: pd.DataFrame) -> str:
@@ -139,12 +126,12 @@ def analyze_study(
     Parameters
     ----------
     data : DataFrame
-        Canonical wide survey data (raw codes), e.g. from ``analysis.io.read_data``.
+        Canonical wide survey data (raw codes), e.g. from ``analysis.study.datafiles.read_data``.
     instrument : Instrument, optional
         Default ``instruments.instrument.loader.load_instrument()``.
     estimator : {"WLSMV", "MLR", "ML"}
         Estimator of the measurement model (default WLSMV, the 7-point items treated as
-        ordered, as issue 4 and the SEM reporting literature recommend; MLR is the
+        ordered, as the SEM reporting literature recommends; MLR is the
         alternative but slow on all 65 items with missing data, since FIML is used).
         The composite path model of the hypotheses uses MLR.
     bootstrap : int
@@ -228,6 +215,12 @@ def _analyze_study(
     hs = hypotheses if hypotheses is not None and not isinstance(hypotheses, str) \
         and hasattr(hypotheses, "hypotheses") else load_hypotheses(hypotheses)
     warns: list[str] = []
+    # data of an earlier instrument version: pooled where the meaning is unchanged, with
+    # the notices in the warnings; the derived stage groups are added to current data too
+    from analysis.study.scoring import conform
+
+    data, notices, _ = conform(data, instrument)
+    warns.extend(notices)
 
     say("Scoring and data-quality flags ...")
     scored = score(data, instrument)
@@ -289,6 +282,7 @@ def _analyze_study(
     say("Dyadic analysis ...")
     dyadic = _section(dyadic_analysis, "Dyadic analysis (analysis.study.dyads)", warns, data, scored)
 
+    prov = build_provenance(instrument=instrument, data_sha256=data_sha256(data), seed=seed)
     return {
         "n": int(len(d)),
         "n_raw": int(len(full)),
@@ -315,13 +309,11 @@ def _analyze_study(
                                      warns, raw_retained.reset_index(drop=True),
                                      d.reset_index(drop=True), scales),
         "provenance": {
-            "versions": _versions(),
-            "instrument": {"id": getattr(instrument, "id", None),
-                           "version": getattr(instrument, "version", None),
-                           "sha256": getattr(instrument, "content_hash", None)},
+            "versions": prov["versions"],
+            "instrument": prov["instrument"],
             "hypotheses": {"id": hs.id, "version": hs.version, "sha256": hs.sha256},
-            "data_sha256": data_sha256(data),
-            "seed": seed,
+            "data_sha256": prov["data_sha256"],
+            "seed": prov["seed"],
             "bootstrap": int(bootstrap),
             "estimator": {"measurement": estimator, "path_model": path_estimator},
             "alpha": float(table.attrs.get("alpha", hs.decision.alpha)),
@@ -412,7 +404,7 @@ def _detail_sections(hs: Any, details: dict[str, Any]) -> dict[str, Any]:
             rsa = obj
         if rsa is not None:
             out["response_surface"][h.id] = {
-                "id": h.id, "z": rsa.z, "x": rsa.x, "y": rsa.y, "n": rsa.n,
+                "id": h.id, "z": rsa.y, "x": rsa.x1, "y": rsa.x2, "n": rsa.n,
                 "center": rsa.center, "coefficients": _records(rsa.coefficients),
                 "surface": _records(rsa.surface), "r2": rsa.r2,
             }

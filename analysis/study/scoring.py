@@ -29,6 +29,33 @@ class DataQualityWarning(UserWarning):
     """A data problem that does not stop scoring (constant or all-missing items)."""
 
 
+class InstrumentVersionNotice(UserWarning):
+    """Data of an earlier instrument version were brought into the current layout."""
+
+
+def conform(df: pd.DataFrame, instrument: Any) -> tuple[pd.DataFrame, list[str], dict[str, int]]:
+    """Bring data of an earlier instrument version into the current layout.
+
+    Returns the data, the notices (empty for current data) and, for earlier data, the
+    minimum number of valid items per scale for the items both versions share (half of
+    them, rounded up, as the default rule does for a full scale).  See
+    :func:`instruments.instrument.versions.upgrade_data`.
+    """
+    import math
+
+    from instruments.instrument.versions import upgrade_data
+
+    out, notices = upgrade_data(df, instrument)
+    if not notices:
+        return out, [], {}
+    min_valid: dict[str, int] = {}
+    for sid, sc in _scales(instrument).items():
+        shared = [it.id for it in sc.items if it.id in df.columns]
+        if 0 < len(shared) < len(sc.items):
+            min_valid[sid] = min(int(getattr(sc, "min_valid", 1)), math.ceil(len(shared) / 2))
+    return out, notices, min_valid
+
+
 @dataclass(frozen=True)
 class DataCheckReport:
     """Problems found in a data set that do not prevent scoring.
@@ -172,7 +199,8 @@ def reverse_key(df: pd.DataFrame, instrument: Any) -> pd.DataFrame:
     return out
 
 
-def score_scales(df: pd.DataFrame, instrument: Any, min_valid: int | None = None) -> pd.DataFrame:
+def score_scales(df: pd.DataFrame, instrument: Any, min_valid: int | None = None,
+                 min_valid_by_scale: dict[str, int] | None = None) -> pd.DataFrame:
     """Mean scale scores after reverse keying, with a minimum-valid-items rule.
 
     Parameters
@@ -184,6 +212,9 @@ def score_scales(df: pd.DataFrame, instrument: Any, min_valid: int | None = None
         Minimum number of answered items for a score, for every scale.
         Default: each scale's own ``min_valid``.  Never more than the
         scale's number of items.
+    min_valid_by_scale : dict, optional
+        ``scale id -> k`` overriding the scale's own ``min_valid`` (used for data of an
+        earlier instrument version, scored from the items both versions share).
 
     Returns
     -------
@@ -212,7 +243,8 @@ def score_scales(df: pd.DataFrame, instrument: Any, min_valid: int | None = None
         if missing:
             raise DataError(f"Scale {sid}: item column(s) missing: {', '.join(missing)}.")
         x = _coerce_items(keyed, cols).to_numpy(dtype=float)
-        k = int(min_valid) if min_valid is not None else int(getattr(sc, "min_valid", len(cols)))
+        k = int(min_valid) if min_valid is not None else int(
+            (min_valid_by_scale or {}).get(sid, getattr(sc, "min_valid", len(cols))))
         k = min(max(k, 1), len(cols))
         valid = ~np.isnan(x)
         count = valid.sum(axis=1)
@@ -265,8 +297,18 @@ def score(
         from instruments.instrument.loader import load_instrument
 
         instrument = load_instrument()
-    report = check_data(df, instrument)
-    scales = score_scales(df, instrument, min_valid=min_valid)
+    before = set(df.columns)
+    df, notices, shared_min_valid = conform(df, instrument)
+    added = [c for c in df.columns if c not in before]
+    for notice in notices:
+        warnings.warn(notice, InstrumentVersionNotice, stacklevel=2)
+    with warnings.catch_warnings():
+        if notices:
+            # items the earlier version did not ask are empty by design, not a data problem
+            warnings.simplefilter("ignore", DataQualityWarning)
+        report = check_data(df, instrument)
+    scales = score_scales(df, instrument, min_valid=min_valid,
+                          min_valid_by_scale=shared_min_valid)
     parts = [df[[c for c in ID_COLUMNS if c in df.columns]].copy(), scales]
     if "dep_own" in scales.columns and "dep_partner" in scales.columns:
         parts.append(dependence_indices(scales["dep_own"], scales["dep_partner"]))
@@ -278,8 +320,10 @@ def score(
     out = pd.concat(parts, axis=1)
     out.attrs["data_check"] = {
         "n_rows": report.n_rows,
-        "all_missing": list(report.all_missing),
+        "all_missing": [c for c in report.all_missing if c not in added],
         "constant": list(report.constant),
-        "warnings": list(report.warnings),
+        "warnings": [w for w in report.warnings
+                     if not (notices and any(f"Item {c} has" in w for c in added))],
+        "instrument_notices": list(notices),
     }
     return out

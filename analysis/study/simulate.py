@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import DataError, ModelSpecificationError
-from analysis.io import read_data  # noqa: F401  (re-exported: simulate.read_data)
+from analysis.study.datafiles import read_data  # noqa: F401  (re-exported: simulate.read_data)
 
 POPULATION_PATH = Path(__file__).with_name("population.yaml")
 
@@ -349,7 +349,9 @@ def _latents(
             max(1.0 - acc**2, 0.0)
         ) * rng.standard_normal(n)
     for dummy, code in (pop.spec.get("stage", {}) or {}).get("dummies", {}).items():
-        values[dummy] = (stage == int(code)).astype(float)
+        # a dummy marks one stage code or a group of them (formation = concept, foundation)
+        codes = [int(c) for c in code] if isinstance(code, list | tuple) else [int(code)]
+        values[dummy] = np.isin(stage, codes).astype(float)
 
     n_alliances = int(alliance_index.max()) + 1 if n else 0
     means: dict[str, tuple[float, ...]] = {}
@@ -674,6 +676,13 @@ def simulate_study_with_truth(
     Returns
     -------
     SimulatedStudy
+
+    Notes
+    -----
+    The steps below draw from one random generator in a fixed order (alliances, stage,
+    latent variables, language and classification, careless respondents, rating items,
+    attention checks, careless answers, missing answers, paradata): reordering them
+    changes every simulated data set of a given seed.
     """
     _check_args(n, dyads, missing, missing_mechanism, careless)
     n, dyads = int(n), int(dyads)
@@ -687,21 +696,68 @@ def simulate_study_with_truth(
     calibration = pop.calibration if pop.calibration is not None else _calibrate(pop)
     rng = np.random.default_rng(seed)
 
-    # alliances and roles
+    alliance_index, partner_row, n_alliances = _alliances(n, dyads)
+    # stage (alliance level), then latent variables
+    stage = _draw_stage(pop, rng, n_alliances)[alliance_index]
+    latent, _ = _latents(pop, rng, stage, alliance_index, partner_row, calibration)
+    language, coded = _classification(spec, layout, rng, n, stage, alliance_index, partner_row)
+    cl = spec.get("careless", {}) or {}
+    is_careless, straight, random_resp = _careless_respondents(cl, rng, n, careless)
+    item_cols = _rating_items(spec, layout, rng, n, latent, coded)
+    _attention_checks(layout, cl, rng, n, random_resp, coded)
+    if item_cols:
+        _careless_answers(layout, rng, n, straight, random_resp, coded)
+    if missing > 0 and item_cols:
+        _blank_answers(spec, rng, n, float(missing), missing_mechanism, item_cols, coded)
+    # survey logic: what a respondent is not shown stays empty, as in the response store
+    hidden_pages = _apply_conditions(instrument, layout, coded, n)
+    page_times, duration = _paradata(spec, cl, layout, rng, n, is_careless, hidden_pages)
+
+    df = _wide_frame(n, alliance_index, partner_row >= 0, language, duration, page_times,
+                     layout, coded)
+    df.attrs["simulation"] = {
+        "n": n,
+        "dyads": dyads,
+        "seed": int(seed),
+        "missing": float(missing),
+        "missing_mechanism": missing_mechanism,
+        "careless": float(careless),
+        "population": f"{pop.id} v{pop.version}",
+    }
+    truth = pd.DataFrame(
+        {
+            "respondent_id": df["respondent_id"].to_numpy(),
+            "careless": is_careless,
+            "careless_type": np.where(
+                straight, "straightline", np.where(random_resp, "random", "")
+            ),
+        }
+    )
+    for name in (*pop.latent_names, "dep_partner_perceived"):
+        if name in latent:
+            truth[name] = latent[name]
+    return SimulatedStudy(data=df, truth=truth, population=pop)
+
+
+def _alliances(n: int, dyads: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Alliance of each row, the row of its partner (-1 for the A side and singles), count.
+
+    The first ``2 * dyads`` rows are the dyads (A then B); the rest are single informants.
+    """
     n_dyad_rows = 2 * dyads
     alliance_index = np.concatenate(
         [np.repeat(np.arange(dyads), 2), dyads + np.arange(n - n_dyad_rows)]
     ).astype(np.int64)
     partner_row = np.full(n, -1, dtype=np.int64)
     partner_row[1:n_dyad_rows:2] = np.arange(0, n_dyad_rows, 2)
-    is_b = partner_row >= 0
-    n_alliances = dyads + (n - n_dyad_rows)
+    return alliance_index, partner_row, dyads + (n - n_dyad_rows)
 
-    # stage (alliance level), then latent variables
-    stage = _draw_stage(pop, rng, n_alliances)[alliance_index]
-    latent, _ = _latents(pop, rng, stage, alliance_index, partner_row, calibration)
 
-    # language and classification questions
+def _classification(
+    spec: dict, layout: Any, rng: np.random.Generator, n: int, stage: np.ndarray,
+    alliance_index: np.ndarray, partner_row: np.ndarray,
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Language of each respondent and the coded classification answers (stage included)."""
     langs = spec.get("languages") or {"en": 1.0}
     lang_codes = np.array(list(langs))
     lp = np.array([float(v) for v in langs.values()])
@@ -716,14 +772,24 @@ def simulate_study_with_truth(
         coded[q.id] = _question_column(
             q, classification.get(q.id), rng, n, alliance_index, partner_row, coded, language
         )
+    return language, coded
 
-    # careless respondents
-    cl = spec.get("careless", {}) or {}
+
+def _careless_respondents(
+    cl: dict, rng: np.random.Generator, n: int, careless: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Who answers carelessly, and how: straight-lining or at random."""
     is_careless = rng.random(n) < float(careless)
     straight = is_careless & (rng.random(n) < float(cl.get("straightline_share", 0.5)))
-    random_resp = is_careless & ~straight
+    return is_careless, straight, is_careless & ~straight
 
-    # rating items
+
+def _rating_items(
+    spec: dict, layout: Any, rng: np.random.Generator, n: int,
+    latent: dict[str, np.ndarray], coded: dict[str, np.ndarray],
+) -> list[str]:
+    """Ordinal answers to every rating item from its scale's latent variable, a method
+    factor and thresholds (written into ``coded``); returns the item columns."""
     meas = spec.get("measurement", {}) or {}
     lam_m = float(meas.get("method_loading", 0.0))
     method = rng.standard_normal(n)
@@ -756,8 +822,14 @@ def simulate_study_with_truth(
         for j, item in enumerate(sc.items):
             coded[item] = x[:, j]
         item_cols += list(sc.items)
+    return item_cols
 
-    # attention checks (careful respondents mostly right)
+
+def _attention_checks(
+    layout: Any, cl: dict, rng: np.random.Generator, n: int, random_resp: np.ndarray,
+    coded: dict[str, np.ndarray],
+) -> None:
+    """Attention-check answers: careful respondents mostly right, random ones at random."""
     p_ok = float(cl.get("attention_correct_careful", 0.985))
     for cid, correct, vals in layout.checks:
         v = np.array(vals, dtype=float)
@@ -771,40 +843,53 @@ def simulate_study_with_truth(
         ans[random_resp] = v[rng.integers(0, v.size, size=int(random_resp.sum()))]
         coded[cid] = ans
 
-    # careless answering overrides the rating items
-    if item_cols:
-        all_vals = np.array(layout.scales[0].values, dtype=float)
-        line = all_vals[rng.integers(0, all_vals.size, size=n)]
-        for sc in layout.scales:
-            vals = np.array(sc.values, dtype=float)
-            rnd = vals[rng.integers(0, vals.size, size=(n, len(sc.items)))]
-            for j, item in enumerate(sc.items):
-                col = coded[item]
-                col[random_resp] = rnd[random_resp, j]
-                col[straight] = np.clip(line[straight], vals.min(), vals.max())
-        for cid, _, vals in layout.checks:
-            coded[cid][straight] = np.clip(line[straight], min(vals), max(vals))
 
-    # missing answers on items only
-    if missing > 0 and item_cols:
-        p_row = np.full(n, float(missing))
-        if missing_mechanism == "MAR":
-            mis = spec.get("missing", {}) or {}
-            var = mis.get("mar_variable", "informant_knowledge")
-            if var not in coded:
-                raise DataError(
-                    f"MAR missingness depends on {var!r}, which the instrument does not ask."
-                )
-            xv = np.asarray(coded[var], dtype=float)
-            xv = np.where(np.isnan(xv), np.nanmean(xv), xv) - np.nanmean(xv)
-            p_row = _logistic_with_mean(float(mis.get("mar_slope", -0.5)) * xv, float(missing))
-        u = rng.random((n, len(item_cols)))
-        mask = u < p_row[:, None]
-        for j, item in enumerate(item_cols):
+def _careless_answers(
+    layout: Any, rng: np.random.Generator, n: int, straight: np.ndarray,
+    random_resp: np.ndarray, coded: dict[str, np.ndarray],
+) -> None:
+    """Careless answering overrides the rating items (and straight-liners the checks)."""
+    all_vals = np.array(layout.scales[0].values, dtype=float)
+    line = all_vals[rng.integers(0, all_vals.size, size=n)]
+    for sc in layout.scales:
+        vals = np.array(sc.values, dtype=float)
+        rnd = vals[rng.integers(0, vals.size, size=(n, len(sc.items)))]
+        for j, item in enumerate(sc.items):
             col = coded[item]
-            col[mask[:, j]] = np.nan
+            col[random_resp] = rnd[random_resp, j]
+            col[straight] = np.clip(line[straight], vals.min(), vals.max())
+    for cid, _, vals in layout.checks:
+        coded[cid][straight] = np.clip(line[straight], min(vals), max(vals))
 
-    # paradata
+
+def _blank_answers(
+    spec: dict, rng: np.random.Generator, n: int, missing: float, mechanism: str,
+    item_cols: list[str], coded: dict[str, np.ndarray],
+) -> None:
+    """Missing answers on the rating items only, completely at random or at random (MAR)."""
+    p_row = np.full(n, missing)
+    if mechanism == "MAR":
+        mis = spec.get("missing", {}) or {}
+        var = mis.get("mar_variable", "informant_knowledge")
+        if var not in coded:
+            raise DataError(
+                f"MAR missingness depends on {var!r}, which the instrument does not ask."
+            )
+        xv = np.asarray(coded[var], dtype=float)
+        xv = np.where(np.isnan(xv), np.nanmean(xv), xv) - np.nanmean(xv)
+        p_row = _logistic_with_mean(float(mis.get("mar_slope", -0.5)) * xv, missing)
+    u = rng.random((n, len(item_cols)))
+    mask = u < p_row[:, None]
+    for j, item in enumerate(item_cols):
+        col = coded[item]
+        col[mask[:, j]] = np.nan
+
+
+def _paradata(
+    spec: dict, cl: dict, layout: Any, rng: np.random.Generator, n: int,
+    is_careless: np.ndarray, hidden_pages: dict[str, np.ndarray],
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Seconds per page and in total; careless respondents are faster, skipped pages take none."""
     pdat = spec.get("paradata", {}) or {}
     speed = np.exp(float(pdat.get("respondent_speed_sdlog", 0.3)) * rng.standard_normal(n))
     speed = np.where(is_careless, speed * float(cl.get("speed_factor", 0.35)), speed)
@@ -816,9 +901,19 @@ def simulate_study_with_truth(
             + float(pdat.get("page_per_element_sec", 4.5)) * n_el
         )
         page_times[f"page_time_{sec_id}"] = median * np.exp(sdlog * rng.standard_normal(n)) * speed
+        if sec_id in hidden_pages:  # a skipped page takes no time
+            page_times[f"page_time_{sec_id}"][hidden_pages[sec_id]] = 0.0
     overhead = float(pdat.get("overhead_median_sec", 25.0)) * np.exp(0.3 * rng.standard_normal(n))
     duration = overhead + (sum(page_times.values()) if page_times else 0.0)
+    return page_times, duration
 
+
+def _wide_frame(
+    n: int, alliance_index: np.ndarray, is_b: np.ndarray, language: np.ndarray,
+    duration: Any, page_times: dict[str, np.ndarray], layout: Any,
+    coded: dict[str, np.ndarray],
+) -> pd.DataFrame:
+    """The canonical wide layout: identifiers, paradata, then the instrument's columns."""
     width = max(5, len(str(n)))
     cols: dict[str, Any] = {
         "respondent_id": np.array([f"R{i:0{width}d}" for i in range(1, n + 1)], dtype=object),
@@ -833,28 +928,40 @@ def simulate_study_with_truth(
     df = pd.DataFrame(cols)
     for c in ("respondent_id", "alliance_id", "firm_role", "language"):
         df[c] = df[c].astype(object)
-    df.attrs["simulation"] = {
-        "n": n,
-        "dyads": dyads,
-        "seed": int(seed),
-        "missing": float(missing),
-        "missing_mechanism": missing_mechanism,
-        "careless": float(careless),
-        "population": f"{pop.id} v{pop.version}",
-    }
-    truth = pd.DataFrame(
-        {
-            "respondent_id": df["respondent_id"].to_numpy(),
-            "careless": is_careless,
-            "careless_type": np.where(
-                straight, "straightline", np.where(random_resp, "random", "")
-            ),
-        }
-    )
-    for name in (*pop.latent_names, "dep_partner_perceived"):
-        if name in latent:
-            truth[name] = latent[name]
-    return SimulatedStudy(data=df, truth=truth, population=pop)
+    return df
+
+
+def _apply_conditions(
+    instrument: Any, layout: _Layout, coded: dict[str, np.ndarray], n: int
+) -> dict[str, np.ndarray]:
+    """Blank every variable whose page or own ``show_if`` does not hold for a respondent.
+
+    Returns ``section id -> rows that do not see the page``.  Conditions read answers of
+    earlier pages only (the loader checks that), which are already drawn here.
+    """
+    from instruments.instrument.logic import parse_condition
+
+    conditions = instrument.conditions() if hasattr(instrument, "conditions") else {}
+    if not conditions:
+        return {}
+    by_scale = {sc.id: sc.items for sc in layout.scales}
+    pages: dict[str, list[str]] = {}
+    for sec in getattr(instrument, "sections", []):
+        fields = [i for s in sec.scales for i in by_scale.get(_ident(s), ())]
+        pages[str(sec.id)] = fields + list(sec.questions) + list(sec.attention_checks)
+    hidden_pages: dict[str, np.ndarray] = {}
+    for name, text in conditions.items():
+        cond = parse_condition(text)
+        reads = [v for v in cond.names if v in coded]
+        rows = [{v: coded[v][i] for v in reads} for i in range(n)]
+        hide = np.array([not cond.holds(r) for r in rows], dtype=bool)
+        targets = pages.get(name, [name])
+        if name in pages:
+            hidden_pages[name] = hide
+        for var in targets:
+            if var in coded:
+                coded[var] = np.where(hide, np.nan, coded[var])
+    return hidden_pages
 
 
 def _logistic_with_mean(linear: np.ndarray, target: float) -> np.ndarray:
@@ -895,10 +1002,8 @@ def write_data(df: pd.DataFrame, path: str | Path, instrument: Any = None) -> Pa
         plain.attrs = {}
         plain.to_parquet(p, index=False)
     elif suffix == ".sav":
-        try:
-            from instruments.instrument.spss import write_sav
-        except ModuleNotFoundError as exc:  # pragma: no cover - module is part of the package
-            raise DataError("SPSS export is not available in this installation.") from exc
+        from instruments.instrument.spss import write_sav
+
         if instrument is None:
             from instruments.instrument.loader import load_instrument
 

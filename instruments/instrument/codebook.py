@@ -32,6 +32,7 @@ COLUMNS = [
     "scale",
     "construct",
     "higher_order",
+    "measurement",
     "reverse",
     "type",
     "measure",
@@ -100,7 +101,8 @@ def variables_table(inst: Instrument, lang: str = "en") -> pd.DataFrame:
         ``ordinal``, ``scale``); ``values`` the list of valid codes and
         ``value_labels`` a ``code -> label`` dict for coded variables (else
         None); ``min``/``max`` are floats (NaN when not applicable); ``sources``
-        a list of references (scale items only).
+        a list of references (the scale's for items, the question's for controls);
+        ``measurement`` the scale's declared model (``reflective`` or ``composite``).
 
     Notes
     -----
@@ -123,6 +125,7 @@ def variables_table(inst: Instrument, lang: str = "en") -> pd.DataFrame:
             "scale": None,
             "construct": None,
             "higher_order": None,
+            "measurement": None,
             "reverse": False,
             "type": None,
             "measure": None,
@@ -169,6 +172,7 @@ def variables_table(inst: Instrument, lang: str = "en") -> pd.DataFrame:
             row["type"] = q.type
             row["measure"] = q.measure
             row["required"] = q.required
+            row["sources"] = list(q.sources) or None
             row["min"] = q.min if q.min is not None else nan
             row["max"] = q.max if q.max is not None else nan
             if q.choices is not None:
@@ -209,6 +213,7 @@ def variables_table(inst: Instrument, lang: str = "en") -> pd.DataFrame:
                     scale=sid,
                     construct=scale.construct.get(lang, scale.construct[inst.languages[0]]),
                     higher_order=scale.higher_order,
+                    measurement=scale.measurement,
                     reverse=item.reverse,
                     type="rating",
                     measure="ordinal",
@@ -253,6 +258,9 @@ def codebook_dict(inst: Instrument, lang: str = "en") -> dict[str, Any]:
             "definition": dict(s.definition) if s.definition else None,
             "sources": list(s.sources),
             "higher_order": s.higher_order,
+            "measurement": {"model": s.measurement,
+                            "reasoning": dict(s.measurement_reasoning or {}),
+                            "sources": list(s.measurement_sources)},
             "response": s.response.id,
             "min_valid": s.min_valid,
             "items": [
@@ -339,9 +347,22 @@ def to_markdown(inst: Instrument, lang: str = "en") -> str:
             f"{s.higher_order or 'none'}. Score needs at least {s.min_valid} answered items."
         )
         out.append("")
+        reasoning = (s.measurement_reasoning or {}).get(lang, "")
+        out.append(f"Measurement model: **{s.measurement}**. {reasoning}".rstrip())
+        out.append("")
+        if s.measurement_sources:
+            out.append("Measurement model sources: " + "; ".join(s.measurement_sources))
+            out.append("")
         out.append("Sources:")
         out.append("")
         out.extend(f"- {src}" for src in s.sources)
+        out.append("")
+    controls = [q for q in inst.questions if q.sources]
+    if controls:
+        out.append("## Questions with sources (controls and classification)")
+        out.append("")
+        for q in controls:
+            out.append(f"- `{q.id}`: " + "; ".join(q.sources))
         out.append("")
     out.append("## Response lists")
     out.append("")

@@ -403,6 +403,7 @@ class _Builder:
         consent = self._build_consent(q.get("consent"), questions)
         screening = self._build_screening(q.get("screening"), questions)
         self._check_logic(sections, scales, questions, checks, consent, screening)
+        self._check_translations(q, scales, questions)
 
         if self.probs.items:
             n = len(self.probs.items)
@@ -500,6 +501,9 @@ class _Builder:
             _check_text(data.get("construct"), name, sid, "construct", self.languages, self.probs)
             _check_text(data.get("definition"), name, sid, "definition", self.languages,
                         self.probs)
+            if isinstance(data.get("measurement"), dict):
+                _check_text(data["measurement"].get("reasoning"), name, sid,
+                            "measurement reasoning", self.languages, self.probs)
             if isinstance(data.get("sources"), list):
                 for k, src in enumerate(data["sources"]):
                     if isinstance(src, str) and not src.strip():
@@ -556,6 +560,9 @@ class _Builder:
                 definition=dict(header.definition) if header.definition else None,
                 required=header.required,
                 file=name,
+                measurement=header.measurement.model,
+                measurement_reasoning=dict(header.measurement.reasoning),
+                measurement_sources=list(header.measurement.sources),
             )
         return out
 
@@ -622,6 +629,7 @@ class _Builder:
                 or ("scale" if model.type in ("integer", "number") else "nominal"),
                 request_response=model.request_response,
                 show_if=model.show_if,
+                sources=list(model.sources or []),
             )
         return out
 
@@ -819,6 +827,32 @@ class _Builder:
                     self.probs.add(file, where, f"show_if reads {name!r}, which is not asked "
                                    "on an earlier page (conditions read answers already "
                                    "submitted)")  # fmt: skip
+
+    # -- translation records -----------------------------------------------------------------
+    def _check_translations(
+        self, q: dict[str, Any], scales: dict[str, Scale], questions: dict[str, Question]
+    ) -> None:
+        """Every item and question has a reconciled translation for each further language.
+
+        The record (``translation/<lang>.yaml``) keeps the source and target text as they
+        were when translated, back-translated and reconciled; a text edited since then is a
+        problem until the record is redone, so the record can never silently go stale.
+        """
+        from instruments.instrument.translation import check_record
+
+        # Checked once the instrument's own files are valid: a broken id or text would
+        # otherwise be reported a second time as a record mismatch.
+        if self.probs.items or len(self.languages) < 2:
+            return
+        texts: dict[str, dict[str, str]] = {}
+        for scale in scales.values():
+            for it in scale.items:
+                texts[it.id] = it.text
+        for question in questions.values():
+            texts[question.id] = question.text
+        for lang in self.languages[1:]:
+            for problem in check_record(self.folder, self.languages[0], lang, texts):
+                self.probs.add(*problem)
 
     # -- consent and screening ---------------------------------------------------------------
     def _build_consent(self, raw: Any, questions: dict[str, Question]) -> Consent | None:

@@ -112,6 +112,20 @@ class ItemFile(_FileModel):
     show_if: str | None = None
 
 
+class MeasurementFile(_FileModel):
+    """How a scale's items relate to its construct (``measurement:`` of a scale file).
+
+    ``reflective``: the construct causes its items, which are interchangeable
+    manifestations (a common factor).  ``composite``: the items are distinct facets
+    that together make up the construct (formative; dropping one changes what is
+    measured), so it is formed as a weighted composite rather than a common factor.
+    """
+
+    model: Literal["reflective", "composite"]
+    reasoning: Text
+    sources: list[str] = Field(min_length=1)
+
+
 class ScaleFile(_FileModel):
     """Header of ``scales/<scale>.yaml`` (items are validated one by one as :class:`ItemFile`)."""
 
@@ -119,6 +133,7 @@ class ScaleFile(_FileModel):
     construct_text: Text = Field(alias="construct")
     definition: Text | None = None
     higher_order: str | None = None
+    measurement: MeasurementFile
     response: str
     sources: list[str] = Field(min_length=1)
     min_valid: int | None = None
@@ -141,6 +156,7 @@ class QuestionFile(_FileModel):
     required: bool
     request_response: bool = False
     show_if: str | None = None
+    sources: list[str] | None = None
 
 
 class AttentionCheckFile(_FileModel):
@@ -276,6 +292,11 @@ class Scale:
     definition: dict[str, str] | None = None
     required: bool = False
     file: str = ""
+    #: ``reflective`` (a common factor) or ``composite`` (facets forming the construct).
+    measurement: str = "reflective"
+    #: Why the scale is modelled that way, per language, and the literature behind it.
+    measurement_reasoning: dict[str, str] | None = None
+    measurement_sources: list[str] = field(default_factory=list)
 
     @property
     def item_ids(self) -> list[str]:
@@ -307,6 +328,8 @@ class Question:
     request_response: bool = False
     #: Survey logic: shown only when this condition on earlier answers holds.
     show_if: str | None = None
+    #: Literature behind a control variable (empty for plain classification questions).
+    sources: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, eq=False)

@@ -65,11 +65,12 @@ STAGES = ("Scoring", "Reliability", "Measurement", "Hypothesis", "Dyadic")
 def cache_key(data_sha256: str, settings: Mapping[str, Any]) -> str:
     """Key of a cached analysis: the data fingerprint, the settings and the versions of the
     software, the instrument and the hypotheses that made it."""
+    from analysis.provenance import ANALYSIS_PACKAGES, package_versions
     from analysis.study.hypotheses import load_hypotheses
-    from analysis.study.pipeline import _versions
 
     parts = {"data": data_sha256, "settings": dict(settings),
-             "versions": _versions(), "hypotheses": load_hypotheses().sha256}
+             "versions": package_versions(ANALYSIS_PACKAGES),
+             "hypotheses": load_hypotheses().sha256}
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 

@@ -74,6 +74,8 @@ def test_done_means(
             state = store.start(tokens[email])
             plan = plan_answers(store, seed=state.seed, rng_seed=k)
             for spec in store.pages:
+                if spec.id not in plan:  # a page the survey logic does not show
+                    continue
                 result = store.submit_page(tokens[email], spec.id, plan[spec.id],
                                            submission_key=f"{spec.id}-{k}")  # fmt: skip
             assert result.completed

@@ -36,7 +36,7 @@ FAST_PARTS = "path,mediation,moderation,quadratic,invariance"
 
 @pytest.fixture(scope="module")
 def demo() -> pd.DataFrame:
-    from analysis.io import read_data
+    from analysis.study.datafiles import read_data
 
     return read_data(DEMO)
 

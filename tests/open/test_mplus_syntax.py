@@ -23,7 +23,7 @@ SECTIONS = ("TITLE:", "DATA:", "VARIABLE:", "DEFINE:", "ANALYSIS:", "MODEL:",
 
 @pytest.fixture(scope="module")
 def mplus() -> dict[str, str]:
-    from analysis.io import read_data
+    from analysis.study.datafiles import read_data
     from analysis.study.export_script import build_study_scripts
 
     return build_study_scripts(read_data(DEMO), bootstrap=500).mplus

@@ -168,7 +168,7 @@ def test_cli_freezes_writes_md_and_pdf_and_logs_amendment(store, tmp_path, capsy
 @pytest.fixture(scope="module")
 def analysis_changed_h3(tmp_path_factory):
     """A real (quick) analysis of the demo study run with H3's direction changed."""
-    from analysis.io import read_data
+    from analysis.study.datafiles import read_data
     from analysis.study.pipeline import analyze_study
 
     p = _changed_hypotheses(tmp_path_factory.mktemp("hyp"))

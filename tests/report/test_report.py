@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from analysis.report import render_html, section_ids, to_json_ready
+from analysis.io import jsonable
+from analysis.report import render_html, section_ids
 from analysis.report.check import check_report, parse_report
 from analysis.report.fmt import fmt
 from analysis.report.html import resolve
@@ -185,10 +186,16 @@ def test_json_ready_is_strict_json() -> None:
     import numpy as np
     import pandas as pd
 
-    value = to_json_ready({"a": np.float64("nan"), "b": np.int64(3), 1: (np.inf, 2.5),
-                           "s": pd.Series([1.0, np.nan], index=["x", "y"])})
-    assert value == {"a": None, "b": 3, "1": [None, 2.5], "s": {"x": 1.0, "y": None}}
+    value = jsonable({"a": np.float64("nan"), "b": np.int64(3), 1: (np.inf, 2.5),
+                      "s": pd.Series([1.0, np.nan], index=["x", "y"]), "na": pd.NA})
+    assert value == {"a": None, "b": 3, "1": [None, 2.5], "s": {"x": 1.0, "y": None},
+                     "na": None}
     json.dumps(value, allow_nan=False)
+    # a DataFrame as row records (default) or as pandas' {column: {index: value}}
+    frame = pd.DataFrame({"x": [1.0, np.nan], "k": ["a", "b"]}, index=[10, 11])
+    assert jsonable(frame) == [{"x": 1.0, "k": "a"}, {"x": None, "k": "b"}]
+    assert jsonable(frame, frames="columns") == {"x": {"10": 1.0, "11": None},
+                                                 "k": {"10": "a", "11": "b"}}
 
 
 # --------------------------------------------------------------------------- CLI

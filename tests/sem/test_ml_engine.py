@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -76,15 +75,13 @@ def test_parallel_fits_are_independent():
         assert np.array_equal(a, b)
 
 
-def test_fit_is_fast_after_compilation():
+def test_compiled_model_refits_to_the_same_estimates():
+    # the time per fit after compilation is budgeted in benchmarks/budgets.py
     hs = dataset("hs")
     compiled = compile_model(HS_MODEL, hs)
-    compiled.fit(hs)
-    t0 = time.perf_counter()
-    for _ in range(5):
-        compiled.fit(hs)
-    per_fit = (time.perf_counter() - t0) / 5
-    assert per_fit < 0.1, f"{per_fit * 1000:.1f} ms per fit"
+    first = compiled.fit(hs).x
+    for _ in range(3):
+        assert np.array_equal(compiled.fit(hs).x, first)
 
 
 def _exact_sample(cov: np.ndarray, n: int, seed: int) -> pd.DataFrame:

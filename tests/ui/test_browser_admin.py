@@ -10,6 +10,9 @@ from instruments.ui.respondent import widget_key
 from tests.ui.conftest import PASSWORD, STUDY
 from tests.ui.test_browser import (  # noqa: F401 - fixtures
     SCREENSHOTS,
+    _painted,
+    _type,
+    _until,
     key_css,
     new_driver,
     press,
@@ -19,20 +22,12 @@ from tests.ui.test_browser import (  # noqa: F401 - fixtures
 )
 
 
-def _type(driver, css: str, text: str) -> None:  # noqa: ANN001
-    from selenium.webdriver.common.keys import Keys
-
-    field = wait_for(driver, css).find_element(By.CSS_SELECTOR, "input, textarea")
-    field.send_keys(Keys.CONTROL, "a")
-    field.send_keys(Keys.DELETE)
-    field.send_keys(text)
-    field.send_keys(Keys.TAB)
-
-
 def _shot(driver, name: str, width: int, height: int) -> None:  # noqa: ANN001
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     driver.set_window_size(width, height)
-    wait_for(driver, "body")
+    _until(driver, lambda d: d.execute_script("return window.innerWidth") == width,
+           f"the window to be {width} px wide")
+    _painted(driver)
     driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
 
 
@@ -46,14 +41,12 @@ def test_privacy_tab_and_preview_on_a_phone(server, new_driver) -> None:  # noqa
     _type(driver, key_css("admin.login_password"), PASSWORD)
     press(driver, "Log in")
     wait_for_text(driver, f"Study: {STUDY}")
-    from selenium.webdriver.support.ui import WebDriverWait
-
     def tab(d):  # noqa: ANN001, ANN202
         found = [b for b in d.find_elements(By.CSS_SELECTOR, '[role="tab"]')
                  if "Privacy" in b.text]  # fmt: skip
         return found[0] if found else False
 
-    WebDriverWait(driver, 30).until(tab).click()
+    _until(driver, tab, "the Privacy tab").click()
     wait_for(driver, key_css("admin.p_controller"))
     _type(driver, key_css("admin.p_controller"), "Universität Beispiel")
     _type(driver, key_css("admin.p_contact"), "lead@example.org")

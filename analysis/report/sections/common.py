@@ -1,0 +1,113 @@
+"""What every section builder shares: the rendering context and small lookups in the analysis."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..fmt import fmt
+from ..html import Counter, generic, join, na, num
+
+
+@dataclass
+class ReportContext:
+    """State of one rendering: the analysis, the extras, the numbering, the collected notes.
+
+    Built fresh for every report, so table and figure numbers and the "Not available"
+    notes never leak from one report into the next.
+    """
+
+    a: Mapping[str, Any]
+    x: Mapping[str, Any]
+    c: Counter = field(default_factory=Counter)
+    notes: list[str] = field(default_factory=list)
+
+    def figure(self, svg: str, caption: str) -> str:
+        k = self.c.figure()
+        return (f'<figure>{svg}<figcaption><span class="fignum">Figure {k}.</span> '
+                f"{caption}</figcaption></figure>")
+
+    def missing(self, what: str) -> str:
+        self.notes.append(f"Not available: {what}")
+        return na(what)
+
+    def generic(self, value: Any, path: str, title: str, kind: str = "num") -> str:
+        return generic(value, path, title, self.c, kind=kind)
+
+
+def get_first(d: Any, *keys: str) -> Any:
+    """The first of ``keys`` present in mapping ``d`` (None if none or ``d`` is no mapping)."""
+    if not isinstance(d, Mapping):
+        return None
+    for k in keys:
+        if k in d and d[k] is not None:
+            return d[k]
+    return None
+
+
+def first_key(d: Any, *keys: str) -> str | None:
+    if not isinstance(d, Mapping):
+        return None
+    for k in keys:
+        if k in d and d[k] is not None:
+            return k
+    return None
+
+
+def is_empty(v: Any) -> bool:
+    return v is None or (isinstance(v, Mapping | list | str) and len(v) == 0)
+
+
+def as_text(v: Any) -> str:
+    """A non-numeric value as cell text (lists joined, empty list as a dash)."""
+    if isinstance(v, list):
+        return ", ".join(str(x) for x in v) if v else "\u2013"
+    return fmt(v)
+
+
+def name_text(name: Any) -> str:
+    return str(name).replace("_", " ")
+
+
+def ci_cell(lo: Any, hi: Any, lo_path: str, hi_path: str, kind: str = "est") -> str:
+    """One cell ``[lower, upper]``; both numbers keep their JSON paths."""
+    if lo is None and hi is None:
+        return '<td class="ci">NA</td>'
+    return (f'<td class="ci">[{num(lo, lo_path, kind, tag="span", cls="num")}, '
+            f'{num(hi, hi_path, kind, tag="span", cls="num")}]</td>')
+
+
+def walk_key(value: Any, path: str, key: str):
+    """Yield ``(path, mapping)`` for every mapping that has ``key`` (depth first, in order)."""
+    if isinstance(value, Mapping):
+        if key in value:
+            yield path, value
+            return
+        for k, v in value.items():
+            yield from walk_key(v, join(path, k), key)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from walk_key(v, join(path, i), key)
+
+
+def estimators(ctx: ReportContext) -> dict[str, str]:
+    """Estimators by model part (``{"measurement": "MLR", ...}``), from wherever recorded."""
+    for src in (ctx.a, ctx.a.get("measurement"), ctx.a.get("provenance"),
+                ctx.a.get("structural")):
+        v = get_first(src, "estimator")
+        if isinstance(v, str):
+            return {"all models": v}
+        if isinstance(v, Mapping) and v:
+            return {str(k): str(x) for k, x in v.items() if isinstance(x, str)}
+    return {}
+
+
+def estimator(ctx: ReportContext) -> str | None:
+    """The estimator as one line of text (per model part when the parts differ)."""
+    est = estimators(ctx)
+    if not est:
+        return None
+    if len(set(est.values())) == 1:
+        return next(iter(est.values()))
+    return "; ".join(f"{name_text(k)}: {v}" for k, v in est.items())

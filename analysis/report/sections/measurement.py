@@ -1,0 +1,196 @@
+"""Measurement sections: loadings, reliability, HTMT / Fornell-Larcker, invariance, method variance."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..fmt import is_number
+from ..html import join, num, pointer, table, text_cell
+from .common import (
+    ReportContext,
+    as_text,
+    first_key,
+    get_first,
+    is_empty,
+    name_text,
+)
+
+
+def measurement(ctx: ReportContext) -> str:
+    m = ctx.a.get("measurement")
+    parts = []
+    rel_top = ctx.a.get("reliability")
+    if isinstance(rel_top, Mapping) and rel_top:
+        parts.append(reliability(ctx, rel_top, "/reliability",
+                                      title="Internal consistency of the scale scores"))
+    if is_empty(m) or not isinstance(m, Mapping):
+        parts.append(ctx.missing("the measurement model (the analysis has no "
+                                  "'measurement'; the CFA may have failed, see Warnings)."))
+        return "\n".join(parts)
+    if m.get("available") is False:
+        parts.append(ctx.missing(f"the measurement model (CFA): {m.get('reason', 'not run')}"
+                                  " Loadings, omega, CR, AVE, HTMT and Fornell-Larcker "
+                                  "need it."))
+        return "\n".join(parts)
+    conv = m.get("converged")
+    if conv is False or (isinstance(conv, Mapping) and False in conv.values()):
+        parts.append('<p class="na">The measurement model did not converge; its estimates '
+                     "are not interpretable.</p>")
+    used = {"fit", "warnings", "estimator", "converged", "invariance", "cmv", "available",
+            "method_variance", "common_method", "n", "n_obs"}
+    lk = first_key(m, "loadings", "standardized_loadings")
+    if lk:
+        parts.append(loadings(ctx, m[lk], join("/measurement", lk)))
+        used.add(lk)
+    else:
+        parts.append(ctx.missing("standardized loadings."))
+    rk = first_key(m, "reliability", "scales")
+    if rk:
+        rel = m[rk]
+        rel_path = join("/measurement", rk)
+        if isinstance(rel, Mapping) and isinstance(rel.get("scales"), Mapping):
+            rel_path, rel = join(rel_path, "scales"), rel["scales"]
+        parts.append(reliability(ctx, rel, rel_path))
+        used.add(rk)
+    else:
+        parts.append(ctx.missing("reliability (alpha, omega, CR, AVE)."))
+    for key, title in (("htmt", "Heterotrait-monotrait ratio (HTMT)"),
+                       ("fornell_larcker", "Fornell-Larcker criterion")):
+        val = m.get(key)
+        src = join("/measurement", key)
+        if val is None and isinstance(m.get(rk), Mapping):
+            val = m[rk].get(key)
+            src = join("/measurement", rk, key)
+        if is_empty(val):
+            parts.append(ctx.missing(f"{title}."))
+        else:
+            parts.append(matrix(ctx, val, src, title, diag_bold=key == "fornell_larcker"))
+        used.add(key)
+    rest = {k: v for k, v in m.items() if k not in used}
+    for k, v in rest.items():
+        parts.append(ctx.generic(v, join("/measurement", k), k))
+    return "\n".join(parts)
+
+
+def loadings(ctx: ReportContext, value: Any, path: str) -> str:
+    if isinstance(value, Mapping) and value and all(
+            isinstance(v, list) and all(isinstance(r, Mapping) for r in v)
+            for v in value.values()):
+        flat = [(join(path, f, i), {"factor": f, **r}) for f, recs in value.items()
+                for i, r in enumerate(recs)]
+        return _loading_table(ctx, flat)
+    if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+        return _loading_table(ctx, [(join(path, i), r) for i, r in enumerate(value)])
+    return ctx.generic(value, path, "standardized loadings", "std")
+
+
+def _loading_table(ctx: ReportContext, recs: list[tuple[str, Mapping[str, Any]]]) -> str:
+    value = [r for _, r in recs]
+    cols_pref = ["factor", "lhs", "item", "rhs", "est", "se", "std_all", "pvalue",
+                 "ci_lower", "ci_upper"]
+    keys = list(dict.fromkeys(k for v in value for k in v))
+    cols = [c for c in cols_pref if c in keys] + [c for c in keys if c not in cols_pref]
+    kinds = {"est": "est", "se": "est", "std_all": "std", "pvalue": "p", "z": "est",
+             "ci_lower": "est", "ci_upper": "est", "std_lv": "est"}
+    header = {"lhs": "Factor", "rhs": "Item", "factor": "Factor", "item": "Item",
+              "est": "B", "se": "SE", "std_all": "\u03b2", "pvalue": "p", "op": "op"}
+    rows = []
+    for (rpath, rec) in recs:
+        cells = []
+        for c in cols:
+            v = rec.get(c)
+            if c not in rec:
+                cells.append('<td class="empty"></td>')
+            elif is_number(v) or v is None:
+                cells.append(num(v, join(rpath, c), kinds.get(c, "est")))
+            else:
+                cells.append(text_cell(name_text(v) if c in ("factor", "lhs") else v))
+        rows.append(cells)
+    return table("Standardized factor loadings", [header.get(c, name_text(c)) for c in cols],
+                 rows, number=ctx.c.table(),
+                 note="\u03b2 = completely standardized loading (lavaan std.all); "
+                      "conventional minimum .708 (Hair et al., 2019).")
+
+
+def reliability(ctx: ReportContext, rel: Any, path: str,
+                title: str = "Reliability and convergent validity per scale") -> str:
+    if not isinstance(rel, Mapping) or not all(isinstance(v, Mapping) for v in rel.values()):
+        return ctx.generic(rel, path, "reliability", "rel")
+    cols = [("n_items", "Items", "int"), ("alpha", "\u03b1", "rel"),
+            ("alpha_ci_lower", "\u03b1 95% CI lower", "rel"),
+            ("alpha_ci_upper", "\u03b1 95% CI upper", "rel"),
+            ("omega", "\u03c9", "rel"), ("cr", "CR", "rel"), ("ave", "AVE", "rel")]
+    keys = list(dict.fromkeys(k for v in rel.values() for k in v))
+    cols = [c for c in cols if c[0] in keys]
+    extra = [k for k in keys if k not in {c[0] for c in cols}]
+    cols += [(k, "below threshold" if k == "flag" else name_text(k), "rel") for k in extra]
+    rows = []
+    for f, rec in rel.items():
+        rows.append([text_cell(name_text(f), tag="th")] + [
+            num(rec.get(k), join(path, f, k), kind) if k in rec and (
+                is_number(rec.get(k)) or rec.get(k) is None)
+            else (text_cell(as_text(rec.get(k))) if k in rec else '<td class="empty"></td>')
+            for k, _, kind in cols])
+    return table(title, ["Scale"] +
+                 [c[1] for c in cols], rows, number=ctx.c.table(),
+                 note="\u03b1 = Cronbach's alpha (psych::alpha, Feldt CI); \u03c9 = "
+                      "semTools::compRelSEM; CR = composite reliability; AVE = average "
+                      "variance extracted. Conventional thresholds: \u03b1, \u03c9, CR "
+                      "\u2265 .70; AVE \u2265 .50.")
+
+
+def matrix(ctx: ReportContext, val: Any, path: str, title: str, *, diag_bold: bool = False) -> str:
+    if not isinstance(val, Mapping) or not all(isinstance(v, Mapping) for v in val.values()):
+        return ctx.generic(val, path, title, "rel")
+    names = list(val)
+    symmetric = all(isinstance(val.get(b), Mapping) and val[a].get(b) == val[b].get(a)
+                    for a in names for b in val[a])
+    rows = []
+    for i, a in enumerate(names):
+        cells = [text_cell(name_text(a), tag="th")]
+        for j, b in enumerate(names):
+            if (j > i and symmetric) or b not in val[a]:
+                cells.append('<td class="empty"></td>')
+            elif i == j and not diag_bold:
+                cells.append('<td class="num">\u2014</td>')
+            else:
+                cell = num(val[a].get(b), join(path, a, b), "rel")
+                if diag_bold and i == j:
+                    cell = cell.replace('class="num"', 'class="num diag"', 1)
+                cells.append(cell)
+        rows.append(cells)
+    note = ("Values below .85 (strict) or .90 (liberal) support discriminant validity "
+            "(Henseler et al., 2015)." if not diag_bold else
+            "Diagonal: square root of AVE; below: latent correlations. Discriminant "
+            "validity when each diagonal value exceeds the correlations in its row and column.")
+    return table(title, [""] + [name_text(n) for n in names], rows, number=ctx.c.table(),
+                 cls="apa matrix", note=note)
+
+
+def invariance(ctx: ReportContext) -> str:
+    m = ctx.a.get("measurement")
+    if isinstance(m, Mapping) and m.get("available") is False:
+        return ctx.missing("measurement-invariance tests (the measurement model is not "
+                            "available).")
+    inv = get_first(m, "invariance")
+    path = "/measurement/invariance"
+    if inv is None and "invariance" in ctx.a:
+        inv, path = ctx.a["invariance"], "/invariance"
+    if is_empty(inv):
+        return ctx.missing("measurement-invariance tests (not run: no grouping variable "
+                            "with enough cases per group, or the model failed).")
+    return ctx.generic(inv, path, "measurement invariance sequence", "fit")
+
+
+def method_variance(ctx: ReportContext) -> str:
+    m = ctx.a.get("measurement")
+    if isinstance(m, Mapping) and m.get("available") is False:
+        return ctx.missing("common-method checks (the measurement model is not available).")
+    key = first_key(m, "cmv", "method_variance", "common_method")
+    if key:
+        return ctx.generic(m[key], join("/measurement", key), "common-method checks", "num")
+    key = first_key(ctx.a, "cmv", "method_variance", "common_method")
+    if key:
+        return ctx.generic(ctx.a[key], pointer(key), "common-method checks", "num")
+    return ctx.missing("common-method checks (marker, ULMC, Harman).")

@@ -1,0 +1,79 @@
+"""Reading survey data files (.csv, .parquet, .sav) in the instrument's canonical wide layout.
+
+This lives with the study, not in the shared :mod:`analysis.io`, because it knows the
+survey: the identifier and free-text columns of the canonical layout, and the SPSS
+reader of the instrument package (which keeps value labels).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis.errors import DataError, clip
+
+#: Identifier / free-text columns of the canonical wide layout, read as text.
+TEXT_COLUMNS = ("respondent_id", "alliance_id", "firm_role", "language", "comment")
+
+
+def read_data(path: str | Path) -> pd.DataFrame:
+    """Read survey or analysis data (.csv, .parquet or .sav) into a DataFrame.
+
+    Identifier columns of the canonical layout (``respondent_id``, ``alliance_id``,
+    ``firm_role``, ``language``, ``comment``) are read as text; empty CSV cells
+    are missing values.
+
+    Raises
+    ------
+    DataError
+        If the file does not exist, has an unknown extension or cannot be parsed.
+    """
+    p = Path(path)
+    shown = clip(str(p), 400)
+    try:
+        if not p.is_file():
+            raise DataError(f"Data file {shown} does not exist.")
+    except OSError as exc:  # e.g. a name longer than the file system allows
+        raise DataError(f"Data file {shown} cannot be opened: {exc.strerror or exc}.") from exc
+    suffix = p.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            frame = pd.read_parquet(p)
+        elif suffix == ".sav":
+            from instruments.instrument.spss import read_sav
+
+            frame, _ = read_sav(p)
+        elif suffix not in (".csv", ".txt", ""):
+            raise DataError(f"Cannot read {shown}: use a .csv, .parquet or .sav file.")
+        else:
+            raw = pd.read_csv(p, header=None, nrows=1, dtype=str, keep_default_na=False)
+            names = [str(v) for v in raw.iloc[0]] if len(raw) else []
+            repeated = sorted({n for n in names if names.count(n) > 1})
+            if repeated:
+                raise DataError(f"The data file {shown} has repeated column names: "
+                                f"{clip(', '.join(repeated), 200)}; rename them so each "
+                                "column is read.")
+            header = pd.read_csv(p, nrows=0).columns
+            dtypes = {c: "string" for c in TEXT_COLUMNS if c in header}
+            frame = pd.read_csv(p, dtype=dtypes, keep_default_na=False, na_values=[""])
+            for c in dtypes:
+                frame[c] = frame[c].astype(object).where(frame[c].notna(), np.nan)
+    except DataError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any reader failure is a bad file
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise DataError(f"Cannot read the data file {shown}: {clip(first, 200)}") from exc
+    if frame.columns.duplicated().any():
+        repeated = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+        raise DataError(f"The data file {shown} has repeated column names: "
+                        f"{clip(', '.join(repeated), 200)}.")
+    numeric = frame.select_dtypes(include="number")
+    infinite = [str(c) for c in numeric.columns
+                if np.isinf(numeric[c].to_numpy(dtype=float, na_value=np.nan)).any()]
+    if infinite:
+        # An infinite answer is an error in the file, not a missing value.
+        raise DataError(f"The data file {shown} has infinite values (inf) in column(s) "
+                        f"{clip(', '.join(infinite), 200)}; fix or empty those cells.")
+    return frame
