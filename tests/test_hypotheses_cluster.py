@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import analysis.study.hypotheses as hyp
-from analysis.io import read_data
+from analysis.study.datafiles import read_data
 from tests.parity import REFERENCE_DIR
 
 DEMO = REFERENCE_DIR.parents[1] / "data" / "demo" / "alliance_demo.csv"
