@@ -6,7 +6,8 @@ JSON contract (``--json OUT|-``)::
      "estimates": [{lhs, op, rhs, label, group, est, se, z, pvalue,
                     ci_lower, ci_upper, std_all}, ...]}
 
-plus ``"invariance": [...]`` with ``--invariance`` and ``"modindices": [...]``
+plus ``"cluster"`` and ``"nclusters"`` with ``--cluster``, ``"invariance": [...]`` with
+``--invariance`` and ``"modindices": [...]``
 with ``--modindices MIN``.  NaN is written as ``null``; nothing is rounded.
 
 Exit status: 0 for a converged fit; 1 when the estimation did not converge from any
@@ -55,6 +56,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--ordered", default="",
                         help="ordered (categorical) items: 'all' or a comma-separated list")
     parser.add_argument("--group", help="grouping column for a multigroup model")
+    parser.add_argument("--cluster", metavar="COL", default=None,
+                        help="column identifying clusters of cases (e.g. alliance_id): "
+                             "cluster-robust SEs and test, with --estimator MLR "
+                             "(lavaan cluster=)")
     parser.add_argument("--group-equal", default="",
                         help="comma-separated parameter types equal across groups "
                              "(loadings, intercepts, residuals, thresholds, ...)")
@@ -129,9 +134,9 @@ def handler(args: argparse.Namespace) -> int:
             f"--parameterization {args.parameterization} is not available; ordered items are "
             "fitted under the delta parameterization (lavaan's default).")
     res = sem(model, data, estimator=args.estimator, missing=missing, ordered=ordered,
-              group=args.group, group_equal=group_equal, group_partial=group_partial,
-              std_lv=args.std_lv, bootstrap=args.bootstrap, seed=args.seed,
-              max_iter=args.max_iter)
+              group=args.group, cluster=args.cluster, group_equal=group_equal,
+              group_partial=group_partial, std_lv=args.std_lv, bootstrap=args.bootstrap,
+              seed=args.seed, max_iter=args.max_iter)
     status = 0
     if not res.converged:
         msg = (f"alliance-survey sem: the estimation did not converge; its statistics are "
@@ -168,6 +173,8 @@ def handler(args: argparse.Namespace) -> int:
         }
         if len(n) > 1:
             out["n_per_group"] = n
+        if res.nclusters is not None:
+            out["cluster"], out["nclusters"] = args.cluster, res.nclusters
         if invariance is not None:
             out["invariance"] = invariance.reset_index()
         if mi is not None:

@@ -152,6 +152,7 @@ def sem(
     missing: str = "listwise",
     ordered=None,
     group: str | None = None,
+    cluster: str | None = None,
     group_equal=(),
     group_partial=(),
     std_lv: bool = False,
@@ -173,6 +174,14 @@ def sem(
         Ordered categorical indicators.
     group : str, optional
         Column defining groups for a multigroup model.
+    cluster : str, optional
+        Column identifying clusters of cases (e.g. the two members of a dyad): lavaan's
+        ``cluster=`` for a single-level model with ``estimator="MLR"`` (complete data or
+        ``missing="ml"``).  The casewise scores are summed within clusters for the
+        sandwich standard errors (with the factor ``C / (C - 1)``, ``C`` clusters), the
+        Yuan-Bentler scaled test and the robust CFI/TLI/RMSEA; the estimates are the
+        ML ones.  A case without a cluster id is refused (lavaan would pool all such
+        cases into one cluster); the bootstrap resamples whole clusters.
     group_equal : sequence of str
         Parameter types equal across groups (lavaan ``group.equal``).
     group_partial : sequence of str
@@ -192,9 +201,12 @@ def sem(
     --------
     >>> res = sem("visual =~ x1 + x2 + x3", hs)  # doctest: +SKIP
     # In R: lavaan::sem("visual =~ x1 + x2 + x3", data = hs)
+    >>> res = sem(model, dyads, estimator="MLR", cluster="alliance_id")  # doctest: +SKIP
+    # In R: lavaan::sem(model, data = dyads, estimator = "MLR", cluster = "alliance_id")
     """
     compiled = compile_model(model, data, estimator=estimator, missing=missing, ordered=ordered,
-                             group=group, group_equal=group_equal, group_partial=group_partial,
+                             group=group, cluster=cluster, group_equal=group_equal,
+                             group_partial=group_partial,
                              std_lv=std_lv, bootstrap=bootstrap, seed=seed, **kwargs)
     return fit_compiled(compiled, data)
 

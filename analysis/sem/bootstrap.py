@@ -524,6 +524,28 @@ class BootstrapPayload:
     hinv0: np.ndarray | None = None  # inverse expected Hessian at x_full (fast path)
     table_xid: np.ndarray | None = None  # xid column of the parameter table
     defined: Any = None  # DefinedParameters of the model (built once, shared by all draws)
+    # cluster codes 0..C-1 per group (cluster=): draws resample whole clusters
+    clusters: tuple[np.ndarray, ...] | None = None
+
+
+def _cluster_members(codes: np.ndarray) -> list[np.ndarray]:
+    """Row indices of each cluster (codes 0..C-1), in row order within a cluster."""
+    order = np.argsort(codes, kind="stable")
+    bounds = np.flatnonzero(np.diff(codes[order])) + 1
+    return np.split(order, bounds)
+
+
+def _resample(payload: BootstrapPayload, rng: np.random.Generator) -> list[np.ndarray]:
+    """One bootstrap sample: cases (or, with clusters, whole clusters) drawn with
+    replacement within each group."""
+    if payload.clusters is None:
+        return [y[rng.integers(0, y.shape[0], size=y.shape[0])] for y in payload.arrays]
+    out = []
+    for y, codes in zip(payload.arrays, payload.clusters, strict=True):
+        members = _cluster_members(codes)
+        pick = rng.integers(0, len(members), size=len(members))
+        out.append(y[np.concatenate([members[k] for k in pick])])
+    return out
 
 
 def _stats_of(arrays: Sequence[np.ndarray]) -> list:
@@ -605,8 +627,7 @@ def run_draws(payload: BootstrapPayload, draw_ids: Sequence[int]) -> list[tuple[
         for i in draw_ids:
             child = np.random.SeedSequence(entropy=payload.entropy, spawn_key=(int(i),))
             rng = np.random.default_rng(child)
-            arrays = [y[rng.integers(0, y.shape[0], size=y.shape[0])] for y in payload.arrays]
-            samples.append((int(i), arrays))
+            samples.append((int(i), _resample(payload, rng)))
         if payload.hinv0 is not None and not payload.missing_ml:
             return _run_batched(payload, samples, dp)
         for i, arrays in samples:
@@ -697,15 +718,23 @@ def _run_batched(payload: BootstrapPayload, samples: list[tuple[int, list[np.nda
 
 def run_jackknife(payload: BootstrapPayload, case_ids: Sequence[int]) -> list[tuple[int, int,
                                                                                    Any]]:
-    """Leave-one-out refits for the cases ``case_ids`` (numbered across groups)."""
-    sizes = np.cumsum([0] + [y.shape[0] for y in payload.arrays])
+    """Leave-one-out refits for the cases ``case_ids`` (numbered across groups); with
+    clusters, the ids number the clusters and each refit leaves out a whole cluster."""
+    if payload.clusters is None:
+        sizes = np.cumsum([0] + [y.shape[0] for y in payload.arrays])
+    else:
+        sizes = np.cumsum([0] + [int(c.max()) + 1 for c in payload.clusters])
     dp = _defined(payload)
     out = []
     with blas_threads(1):
         for i in case_ids:
             g = int(np.searchsorted(sizes, i, side="right") - 1)
             arrays = list(payload.arrays)
-            arrays[g] = np.delete(arrays[g], i - sizes[g], axis=0)
+            if payload.clusters is None:
+                drop = i - sizes[g]
+            else:
+                drop = np.flatnonzero(payload.clusters[g] == i - sizes[g])
+            arrays[g] = np.delete(arrays[g], drop, axis=0)
             status, vals = _estimate_on(payload, arrays, dp)
             out.append((int(i), status, vals))
     return out
@@ -743,14 +772,23 @@ def make_payload(
     else:
         stats = list(data)
     arrays = []
+    clusters = [] if opts.get("cluster") is not None else None
     for st in stats:
         y = np.asarray(st.data, dtype=float)
+        keep = np.ones(y.shape[0], dtype=bool)
         if missing_ml and model.ov_x:  # lavaan deletes cases with missing fixed.x covariates
             xi = [model.ov_names.index(v) for v in model.ov_x]
-            y = y[~np.isnan(y[:, xi]).any(axis=1)]
+            keep = ~np.isnan(y[:, xi]).any(axis=1)
+            y = y[keep]
         y = np.ascontiguousarray(y)
         y.setflags(write=False)
         arrays.append(y)
+        if clusters is not None:
+            if st.cluster is None:
+                raise DataError("cluster= is set but the data carry no cluster ids.")
+            codes = fiml.cluster_codes(np.asarray(st.cluster)[keep])
+            codes.setflags(write=False)
+            clusters.append(codes)
     # MappingProxyType does not pickle: plain-dict options, and no cached baseline model
     changes: dict[str, Any] = {"options": dict(model.options)}
     if "baseline" in {f.name for f in fields(model)}:
@@ -773,6 +811,7 @@ def make_payload(
         missing_ml=missing_ml, entropy=int(np.random.SeedSequence(seed).entropy),
         n_boot=int(n_boot),
         statistic=statistic,
+        clusters=None if clusters is None else tuple(clusters),
     )
     if not missing_ml and _fast_supported(bound):
         hinv0 = _start_inverse_hessian(bound, _stats_of(arrays), x_full)
@@ -874,7 +913,10 @@ def bootstrap(
 
     Notes
     -----
-    Cases are resampled within groups.  Each draw is refitted warm-started from the
+    Cases are resampled within groups; with ``cluster=`` whole clusters are (the
+    cluster bootstrap: each draw has as many clusters as the sample, so the dependence
+    within a cluster is kept), and the BCa jackknife leaves out one cluster at a time.
+    Each draw is refitted warm-started from the
     full-sample estimate; draws that fail or do not converge are excluded and counted.
 
     Examples
@@ -909,7 +951,8 @@ def bootstrap(
     draws = np.vstack(ok) if ok else np.zeros((0, len(names)))
     jack = None
     if bca:
-        n_cases = sum(y.shape[0] for y in payload.arrays)
+        n_cases = (sum(y.shape[0] for y in payload.arrays) if payload.clusters is None
+                   else sum(int(c.max()) + 1 for c in payload.clusters))
         jr = _execute(run_jackknife, payload, list(range(n_cases)), jobs, show, "jackknife",
                       executor)
         jack = np.vstack([v if v is not None else np.full(len(names), np.nan)

@@ -73,6 +73,25 @@ def compile_table(partable: pd.DataFrame, *, ov_names, lv_names, eta_ov, ov_x, o
                          options=MappingProxyType(dict(options)), _specs=specs)
 
 
+def _check_cluster_options(cluster: Any, estimator: str, ordered: Any,
+                           data_columns: list[str] | None) -> None:
+    """``cluster=`` is lavaan's cluster-robust MLR for single-level models."""
+    if not isinstance(cluster, str) or not cluster:
+        raise ModelSpecificationError(
+            f"cluster= must be the name of a data column (got {cluster!r}).")
+    if estimator != "MLR":
+        raise ModelSpecificationError(
+            f"cluster= needs estimator='MLR' (got {estimator!r}): cluster-robust standard "
+            "errors and the Yuan-Bentler test are the MLR ones with the casewise scores "
+            "summed within clusters.")
+    if ordered:
+        raise ModelSpecificationError(
+            "cluster= is not available with ordered= (WLSMV); use MLR on the items treated "
+            "as continuous, or drop cluster=.")
+    if data_columns is not None and cluster not in data_columns:
+        raise ModelSpecificationError(f"cluster= {cluster!r} is not a column of the data.")
+
+
 def compile_model(
     model: str,
     data: pd.DataFrame | None = None,
@@ -83,6 +102,7 @@ def compile_model(
     missing: str = "listwise",
     ordered=None,
     group: str | None = None,
+    cluster: str | None = None,
     group_equal=(),
     group_partial=(),
     std_lv: bool = False,
@@ -111,8 +131,8 @@ def compile_model(
         Column names to check the model against when ``data`` is not given.
     groups : list of str, optional
         Group labels when ``data`` is not given.
-    estimator, missing, ordered, group, group_equal, group_partial, std_lv, fixed_x,
-    meanstructure, orthogonal, bootstrap, seed, se, test
+    estimator, missing, ordered, group, cluster, group_equal, group_partial, std_lv,
+    fixed_x, meanstructure, orthogonal, bootstrap, seed, se, test
         As in :func:`sem`.
     fitter : callable, optional
         The estimation engine behind ``.fit(data)`` (the front door passes its own).
@@ -147,6 +167,9 @@ def compile_model(
     ms = meanstructure
     if ms is None and missing_key == "ml":
         ms = True
+    if cluster is not None:
+        _check_cluster_options(cluster, estimator, nth, data_columns)
+        ms = True  # as lavaan: a clustered single-level model gets a mean structure
     pt, names, ms = build_partable(stmts, ngroups=len(groups), ordered=nth, std_lv=std_lv,
                                    fixed_x=fixed_x, meanstructure=ms,
                                    group_equal=tuple(group_equal),
@@ -155,7 +178,7 @@ def compile_model(
                                    int_ov_free=int_ov_free, int_lv_free=int_lv_free)
     check_variables(names.ov, data_columns)
     ov_x = [v for v in names.ov_x if v not in nth] if fixed_x else []
-    options = dict(estimator=estimator, missing=missing_key, group=group,
+    options = dict(estimator=estimator, missing=missing_key, group=group, cluster=cluster,
                    group_equal=tuple(group_equal), group_partial=tuple(group_partial),
                    std_lv=bool(std_lv), fixed_x=bool(fixed_x), bootstrap=int(bootstrap),
                    seed=seed, se=se, test=test, model=model, **backend_options)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from typing import Any
 
@@ -654,23 +654,35 @@ class GroupData:
     h1: SaturatedFit | None
     sample_mean: np.ndarray
     complete: bool = False
+    cluster: np.ndarray | None = None
 
     @property
     def n(self) -> int:
         return int(self.y.shape[0])
+
+    @property
+    def n_clusters(self) -> int:
+        """Number of clusters (cases when the data are not clustered)."""
+        return self.n if self.cluster is None else int(self.cluster.max()) + 1
 
     @cached_property
     def moments4(self) -> CompleteMoments | None:
         """Moments up to order four when the data are complete (computed on first use)."""
         return CompleteMoments.of(self.y) if self.complete else None
 
-    def first_order(self, mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    def first_order(self, mu: np.ndarray, sigma: np.ndarray, *,
+                    cluster_correction: bool = True) -> np.ndarray:
         """:func:`information_first_order` of this group's data at ``(mu, sigma)``.
 
         Complete data with N well above the number of moments: in closed form from the
         data's moments (one pass over the data for all evaluations); otherwise from the
-        casewise scores.
+        casewise scores.  Clustered data: the scores are summed within clusters first
+        (:func:`cluster_first_order`); ``cluster_correction`` applies the small-sample
+        factor ``C / (C - 1)``.
         """
+        if self.cluster is not None:
+            return cluster_first_order(self.y, mu, sigma, self.cluster, self.patterns,
+                                       correction=cluster_correction)
         k = 1 + mu.size * (mu.size + 3) // 2
         # the closed form costs ~2 k^3 (plus N k^2 once), the casewise route N k^2 each time
         if self.complete and self.n > 2 * k:
@@ -734,14 +746,51 @@ class CompleteMoments:
         return 0.5 * (out + out.T)
 
 
-def prepare_group_data(y: np.ndarray, *, fit_h1: bool = True) -> GroupData:
+def cluster_codes(ids: np.ndarray) -> np.ndarray:
+    """Cluster ids (any values) as codes ``0 .. C-1`` in order of first appearance."""
+    _, first, inverse = np.unique(np.asarray(ids), return_index=True, return_inverse=True)
+    order = np.argsort(np.argsort(first))  # rank of each unique id by first appearance
+    return order[inverse].astype(np.intp)
+
+
+def cluster_first_order(
+    y: np.ndarray, mu: np.ndarray, sigma: np.ndarray, cluster: np.ndarray,
+    patterns: MissingPatterns | None = None, *, correction: bool = True,
+) -> np.ndarray:
+    """Cluster-robust first-order information: ``(1/N) sum_c S_c S_c'``.
+
+    ``S_c`` is the sum of the casewise scores (:func:`casewise_scores`) of the cases of
+    cluster ``c``; with ``correction`` it is scaled by ``sqrt(C / (C - 1))``, ``C`` the
+    number of clusters, the small-sample factor lavaan applies to the score-based meat.
+    With one case per cluster and no correction this is :func:`information_first_order`.
+
+    # In R: lavaan:::lav_mvnorm_missing_information_firstorder(Y, cluster.idx = ...)
+    """
+    sc = casewise_scores(y, mu, sigma, patterns)
+    codes = np.asarray(cluster, dtype=np.intp)
+    n_c = int(codes.max()) + 1
+    sums = np.zeros((n_c, sc.shape[1]))
+    np.add.at(sums, codes, sc)
+    out = sums.T @ sums / y.shape[0]
+    if correction and n_c > 1:
+        out *= n_c / (n_c - 1.0)
+    return 0.5 * (out + out.T)
+
+
+def prepare_group_data(y: np.ndarray, *, fit_h1: bool = True,
+                       cluster: np.ndarray | None = None) -> GroupData:
     """Patterns and the EM saturated model of one group's raw data (``NaN`` = missing).
 
     Cases with every variable missing are dropped first (lavaan does the same, with a
-    warning).
+    warning).  ``cluster`` holds one cluster id per row of ``y`` (clustered data).
     """
     y = np.asarray(y, dtype=float)
     empty = np.isnan(y).all(axis=1)
+    if cluster is not None:
+        cluster = np.asarray(cluster)
+        if cluster.shape[0] != y.shape[0]:
+            raise EstimationError(
+                f"cluster= has {cluster.shape[0]} ids for {y.shape[0]} cases.")
     if empty.any():
         warnings.warn(
             f"{int(empty.sum())} case(s) with every variable missing were removed.",
@@ -749,14 +798,22 @@ def prepare_group_data(y: np.ndarray, *, fit_h1: bool = True) -> GroupData:
             stacklevel=3,
         )
         y = y[~empty]
+        if cluster is not None:
+            cluster = cluster[~empty]
     y = np.ascontiguousarray(y)
     y.setflags(write=False)
+    codes = None
+    if cluster is not None:
+        codes = cluster_codes(cluster)
+        codes.setflags(write=False)
     if y.shape[0] and not np.isnan(y).any():
-        return _complete_group_data(y, fit_h1)
+        gd = _complete_group_data(y, fit_h1)
+        return gd if codes is None else replace(gd, cluster=codes)
     pat = missing_patterns(y)
     ps = pattern_stats(y, pat)
     h1 = em_saturated(y, pat) if fit_h1 else None
-    return GroupData(y=y, patterns=pat, stats=ps, h1=h1, sample_mean=np.nanmean(y, axis=0))
+    return GroupData(y=y, patterns=pat, stats=ps, h1=h1, sample_mean=np.nanmean(y, axis=0),
+                     cluster=codes)
 
 
 def _complete_group_data(y: np.ndarray, fit_h1: bool) -> GroupData:
@@ -1166,7 +1223,8 @@ def fit_normal(
             "missing='ml' needs a mean structure; compile the model with meanstructure=True."
         )
     n_before = sum(int(st.data.shape[0]) for st in data)
-    gd = _prepared if _prepared is not None else [prepare_group_data(st.data) for st in data]
+    gd = _prepared if _prepared is not None else [
+        prepare_group_data(st.data, cluster=st.cluster) for st in data]
     n_g = np.array([g.y.shape[0] for g in gd], dtype=float)
     n_total = float(n_g.sum())
     weights = list(n_g / n_total)

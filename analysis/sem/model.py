@@ -65,12 +65,15 @@ class SampleStats:
         pairwise when ``data`` has missing values.
     data : ndarray (n, p)
         Raw data in ``ov_names`` order (may contain NaN for ``missing="ml"``).
+    cluster : ndarray (n,), optional
+        Cluster id of each row of ``data`` (``cluster=``), as strings.
     """
 
     n: int
     mean: np.ndarray
     cov: np.ndarray
     data: np.ndarray | None = None
+    cluster: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

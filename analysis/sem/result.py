@@ -56,6 +56,16 @@ class SEMResult:
         return out
 
     @property
+    def nclusters(self) -> int | None:
+        """Number of clusters of a ``cluster=`` fit (summed over groups), else None.
+
+        # In R: lavInspect(fit, "nclusters")
+        """
+        if self.model.options.get("cluster") is None:
+            return None
+        return int(sum(len(np.unique(s.cluster)) for s in self.stats if s.cluster is not None))
+
+    @property
     def x(self) -> np.ndarray:
         """Estimates of the free-parameter vector."""
         return self.state.x
@@ -217,7 +227,10 @@ class SEMResult:
                  f"N = {self.n['total']}" + ("" if self.model.n_groups == 1 else
                                             " (" + ", ".join(f"{g}: {n}" for g, n in
                                                              self.n.items() if g != "total")
-                                            + ")"),
+                                            + ")")
+                 + ("" if self.nclusters is None else
+                    f"; {self.nclusters} clusters ({self.model.options['cluster']}), "
+                    "cluster-robust SEs and test"),
                  f"Chi-square = {f['chisq']:.3f}, df = {f['df']:.0f}, p = {f['pvalue']:.4f}"]
         if "cfi" in f:
             lines.append(f"CFI = {f['cfi']:.3f}, TLI = {f['tli']:.3f}, RMSEA = {f['rmsea']:.3f} "

@@ -28,6 +28,26 @@ def group_label_column(col: pd.Series) -> pd.Series:
     return col.map(one)
 
 
+def check_cluster_column(data: pd.DataFrame, cluster: str, ov_names: list[str]) -> None:
+    """Refuse a ``cluster=`` column that is absent, a model variable, or has missing ids.
+
+    lavaan keeps cases whose cluster id is missing and puts them all into one cluster
+    of their own (with a warning); unrelated cases would then count as one cluster, so
+    the engine asks for an id instead.
+    """
+    if cluster not in data.columns:
+        raise DataError(f"cluster= {cluster!r} is not a column of the data.")
+    if cluster in ov_names:
+        raise DataError(f"cluster= {cluster!r} is a variable of the model; give the column "
+                        "that identifies the clusters (e.g. the alliance id).")
+    n_na = int(data[cluster].isna().sum())
+    if n_na:
+        raise DataError(
+            f"cluster= {cluster!r} is missing for {n_na} "
+            f"{'case' if n_na == 1 else 'cases'}; give each such case an id (its own "
+            "cluster if it belongs to no other) or drop it.")
+
+
 def _numeric_column(col: pd.Series, name: str, ordered: bool) -> np.ndarray:
     if isinstance(col.dtype, pd.CategoricalDtype):
         codes = col.cat.codes.to_numpy().astype(float)
@@ -51,7 +71,10 @@ def sample_stats(model: CompiledModel, data: pd.DataFrame, missing: str = "listw
     Returns the statistics and warnings (e.g. cases deleted listwise).
     """
     group = model.options.get("group")
+    cluster = model.options.get("cluster")
     check_variables(model.ov_names, list(data.columns))
+    if cluster is not None:
+        check_cluster_column(data, cluster, model.ov_names)
     warnings: list[str] = []
     out = []
     for lab in model.groups:
@@ -86,6 +109,15 @@ def sample_stats(model: CompiledModel, data: pd.DataFrame, missing: str = "listw
         n = X.shape[0]
         if n < 2:
             raise DataError(f"Group {lab!r} has {n} usable cases; at least 2 are needed.")
+        ids = None
+        if cluster is not None:
+            ids = group_label_column(sub[cluster]).to_numpy()[keep]
+            n_cl = len(np.unique(ids))
+            if n_cl < 2:
+                raise DataError(
+                    f"cluster= {cluster!r} has {n_cl} cluster{where} among the usable "
+                    "cases; cluster-robust standard errors need at least 2 (and are "
+                    "themselves imprecise with few clusters).")
         if np.isnan(X).any():
             mean = np.nanmean(X, axis=0)
             cov = pd.DataFrame(X).cov(min_periods=2).to_numpy() * 1.0
@@ -96,5 +128,5 @@ def sample_stats(model: CompiledModel, data: pd.DataFrame, missing: str = "listw
             mean = X.mean(axis=0)
             dev = X - mean
             cov = dev.T @ dev / n
-        out.append(SampleStats(n=n, mean=mean, cov=cov, data=X))
+        out.append(SampleStats(n=n, mean=mean, cov=cov, data=X, cluster=ids))
     return out, warnings

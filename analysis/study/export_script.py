@@ -60,6 +60,9 @@ class StudyScripts:
     readme : str
     path_syntax : str
         The structural model as exported (the analysis's model, with labels and ``:=``).
+    path_cluster : str or None
+        Column of ``data`` with the path model's cluster ids (``cluster=``), when its
+        standard errors are cluster-robust.
     parts : dict
         Per part, what it reproduces (``{part: [description, ...]}``), for the README.
     """
@@ -70,6 +73,11 @@ class StudyScripts:
     readme: str
     path_syntax: str
     parts: dict[str, list[str]] = field(default_factory=dict)
+    path_cluster: str | None = None
+
+
+#: Column of the exported data with the path model's cluster ids.
+PATH_CLUSTER = "path_cluster"
 
 
 # --------------------------------------------------------------------------------------
@@ -122,6 +130,7 @@ def _study_context(data: pd.DataFrame, instrument: Any, hypotheses: Any) -> dict
     from analysis.study.hypotheses import (
         _controls,
         _path_model,
+        _path_model_clusters,
         composite_reliabilities,
         load_hypotheses,
         prepare_scores,
@@ -178,12 +187,18 @@ def _study_context(data: pd.DataFrame, instrument: Any, hypotheses: Any) -> dict
     frame = pd.concat([d[id_cols + score_cols + others].reset_index(drop=True),
                        keyed[items].astype(float)], axis=1)
     frame = frame.loc[:, ~frame.columns.duplicated()]
+    # the path model's clusters as the analysis forms them (a row without an alliance id
+    # is a cluster of its own), written into the data so that R uses the same ones
+    clusters = _path_model_clusters(hs, d, "MLR", [])
+    if clusters is not None:
+        frame[PATH_CLUSTER] = clusters.to_numpy()
     return {
         "hs": hs, "instrument": instrument, "d": d, "frame": frame, "items": items,
         "blocks": blocks, "base": base, "corrected": corrected,
         "corrected_items": {c: _corrected_items(c, hs, instrument) for c in corrected},
         "syntax": syntax, "labelled": labelled, "defined": defined,
         "path_missing": "ml" if sub.isna().any().any() else "listwise",
+        "path_cluster": None if clusters is None else PATH_CLUSTER,
         "exclusions": exclusions, "n_raw": int(len(full)), "controls_of": _controls,
     }
 
@@ -312,6 +327,9 @@ def _r_measurement(ctx: dict[str, Any], estimator: str) -> tuple[str, list[str]]
 
 def _r_path(ctx: dict[str, Any], estimator: str) -> tuple[str, list[str]]:
     est = "MLR" if estimator == "WLSMV" else estimator
+    clustered = ctx.get("path_cluster") is not None and est == "MLR"
+    # both members of a dyad are rows: cluster-robust SEs and test by alliance
+    cluster_arg = f", cluster = \"{ctx['path_cluster']}\"" if clustered else ""
     lines = ["# ---- 2. Structural path model (report: 'Structural model', H1-H3, H6a, H8, H9) --",
              "# Each scale score / composite is the single indicator of a latent variable whose",
              "# error variance is fixed at (1 - alpha) var(score) (Bollen 1989); jd_sum gets the",
@@ -337,7 +355,7 @@ def _r_path(ctx: dict[str, Any], estimator: str) -> tuple[str, list[str]]:
         "  \"__obs\\n\", names(err_var), \"__obs ~~ \", sprintf(\"%.17g\", err_var), \"*\",",
         "  names(err_var), \"__obs\", collapse = \"\\n\"))",
         f"fit_path <- sem(path_model, data = dat_path, estimator = \"{est}\", "
-        f"missing = \"{ctx['path_missing']}\")",
+        f"missing = \"{ctx['path_missing']}\"{cluster_arg})",
         "show(\"path_error_variances\", data.frame(variable = names(err_var), "
         "error_variance = as.numeric(err_var)), \"Fixed error variances\")",
         "show(\"path_fit\", fit_table(fit_path), \"Path model: fit measures\")",
@@ -348,7 +366,10 @@ def _r_path(ctx: dict[str, Any], estimator: str) -> tuple[str, list[str]]:
     ]
     told = [f"The composite path model of hypotheses.yaml with the controls "
             f"({', '.join(ctx['base']) or 'none'}) in every equation, {est}, "
-            f"missing = {ctx['path_missing']}, attenuation-corrected single indicators for "
+            f"missing = {ctx['path_missing']}"
+            + (f", cluster-robust SEs by alliance (cluster = {ctx['path_cluster']})"
+               if clustered else "")
+            + f", attenuation-corrected single indicators for "
             f"{', '.join(ctx['corrected'])}; its `~` rows are the report's structural table "
             "and the SEM-path verdicts."]
     if ctx["defined"]:
@@ -692,7 +713,8 @@ def build_study_scripts(
     mplus = _mplus_files(ctx, estimator, bootstrap)
     readme = _readme(ctx, told, prov, estimator, bootstrap, seed, sorted(mplus))
     return StudyScripts(data=ctx["frame"], r_script=r_script, mplus=mplus, readme=readme,
-                        path_syntax=ctx["labelled"], parts=told)
+                        path_syntax=ctx["labelled"], parts=told,
+                        path_cluster=ctx["path_cluster"] if estimator != "ML" else None)
 
 
 def _readme(ctx: dict[str, Any], told: dict[str, list[str]], prov: dict[str, str],

@@ -189,6 +189,7 @@ class HypothesisSet(BaseModel):
     composites: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     controls: tuple[str, ...] = ()
     model: str
+    cluster: str | None = "alliance_id"
     decision: DecisionRules = Field(default_factory=DecisionRules)
     hypotheses: tuple[Hypothesis, ...] = Field(min_length=1)
     sha256: str = ""
@@ -604,10 +605,39 @@ def _fit_path_model(hs, d, controls, estimator, warns, rel):
         warns.append("Path model on composite scores: WLSMV is for ordered items; "
                      "MLR used for the composite path model.")
     miss = "ml" if sub.isna().any().any() else "listwise"
-    res = sem(syntax, sub, estimator=est, missing=miss)
+    cluster = _path_model_clusters(hs, d, est, warns)
+    if cluster is not None:
+        sub = sub.assign(**{hs.cluster: cluster})
+    res = sem(syntax, sub, estimator=est, missing=miss,
+              cluster=hs.cluster if cluster is not None else None)
     for w in res.warnings:
         warns.append(f"Path model: {w}")
     return res, syntax, miss, corrected
+
+
+def _path_model_clusters(hs: HypothesisSet, d: pd.DataFrame, estimator: str,
+                         warns: list[str]) -> pd.Series | None:
+    """Cluster ids of the path model's rows (declared ``cluster:``), or None.
+
+    Both members of a dyad answer about the same alliance, so their rows are not
+    independent: the path model's SEs and test are cluster-robust by alliance when at
+    least one alliance has two rows.  A row without an id is a cluster of its own.
+    """
+    col = hs.cluster
+    if not col or col not in d.columns:
+        return None
+    ids = d[col].astype("string")
+    lonely = ids.isna().to_numpy()
+    if lonely.any():
+        ids = ids.copy()
+        ids[lonely] = [f"__single_{i}" for i in np.flatnonzero(lonely)]
+    if ids.nunique() == len(ids):
+        return None
+    if estimator != "MLR":
+        warns.append(f"Path model: rows share a {col} but cluster-robust SEs need the MLR "
+                     f"estimator; the {estimator} SEs treat the rows as independent.")
+        return None
+    return ids.astype(object)
 
 
 def test_hypotheses(
@@ -839,6 +869,7 @@ def _path_model_step(hs, data, d, base, keep, estimator, instrument, correct_att
     det["path_model"], det["syntax"], det["missing"] = path_res, syntax, miss
     det["error_variances"] = corrected
     det["estimator"] = "MLR" if estimator == "WLSMV" else estimator
+    det["nclusters"] = path_res.nclusters
     if not path_res.converged:
         warns.append("Path model did not converge; its verdicts are not reported.")
         return None
@@ -995,8 +1026,11 @@ def _sem_path_row(h, parts, ctx):
     n = int(path_res.fit.get("ntotal", len(ctx.d)))
     corr = det.get("error_variances") or {}
     how = "single-indicator latent composites" if corr else "observed composite scores"
+    clusters = det.get("nclusters")
     model = (f"Path model on composites ({det.get('estimator', '')}, "
-             f"{'FIML' if det.get('missing') == 'ml' else 'complete data'}; {how})")
+             f"{'FIML' if det.get('missing') == 'ml' else 'complete data'}; {how}"
+             + (f"; cluster-robust SEs by alliance ({clusters} clusters)" if clusters else "")
+             + ")")
     note = (f"Error variance of each single-indicator composite fixed at (1 - alpha) var. "
             f"Standardized estimate {std:.3f}." if corr else f"Standardized estimate {std:.3f}.")
     if h.robustness is not None and h.robustness.method == "rsa":

@@ -139,7 +139,10 @@ def build_plan(
                 "invariance_groups": ["firm_role", "language"]},
             "path_model": {"estimator": path_est, "missing": "FIML (missing = 'ml')",
                            "attenuation_correction": "single indicators, error variance "
-                                                     "(1 - alpha) var(score)"},
+                                                     "(1 - alpha) var(score)",
+                           "cluster_robust": (f"SEs and test by {hs.cluster} (lavaan cluster=) "
+                                              "when rows share it" if hs.cluster
+                                              and path_est == "MLR" else "none")},
             "mediation": {"bootstrap": int(bootstrap), "ci": "percentile"},
             "moderation": {"ols": "mean-centred predictors, HC3 SEs",
                            "latent_alternative": "product indicators (reported, not the "

@@ -132,7 +132,10 @@ def test_exported_path_syntax_is_the_analysis_model(ours, demo):
         f"{k} =~ 1*{k}__obs\n{k}__obs ~~ {v!r}*{k}__obs\n" for k, v in ev.items())
     cols = sorted({c for c in scripts.data.columns if c in syntax.replace("__obs", " ")})
     sub = scripts.data[cols].rename(columns={k: f"{k}__obs" for k in ev})
-    res = sem(syntax, sub, estimator="MLR", missing=det["missing"])
+    assert scripts.path_cluster == "path_cluster"
+    sub = sub.assign(path_cluster=scripts.data[scripts.path_cluster])
+    res = sem(syntax, sub, estimator="MLR", missing=det["missing"],
+              cluster=scripts.path_cluster)
     a = _keyed(res.params[res.params["op"] != ":="])
     b = _keyed(det["path_model"].params)
     common = a.index.intersection(b.index)
@@ -194,8 +197,9 @@ def test_r_defined_effects_match_our_engine(r_results, ours, demo):
     syntax = scripts.path_syntax + "".join(
         f"{k} =~ 1*{k}__obs\n{k}__obs ~~ {v!r}*{k}__obs\n" for k, v in ev.items())
     cols = sorted({c for c in scripts.data.columns if c in syntax.replace("__obs", " ")})
-    res = sem(syntax, scripts.data[cols].rename(columns={k: f"{k}__obs" for k in ev}),
-              estimator="MLR", missing=det["missing"])
+    sub = scripts.data[cols].rename(columns={k: f"{k}__obs" for k in ev})
+    res = sem(syntax, sub.assign(path_cluster=scripts.data[scripts.path_cluster]),
+              estimator="MLR", missing=det["missing"], cluster=scripts.path_cluster)
     mine = res.params[res.params["op"] == ":="].set_index("lhs")
     r = _read(r_results, "path_params")
     r = r[r["op"] == ":="].set_index("lhs")
