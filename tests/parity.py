@@ -1,6 +1,6 @@
 """Named tolerances and comparison helpers for reference (lavaan / semTools / psych) tests.
 
-BRIEF section 7: estimates and standard errors within 1e-3 absolute *or* 0.5 %
+Parity rule: estimates and standard errors within 1e-3 absolute *or* 0.5 %
 relative, fit indices within 1e-3, chi-square within 0.1 %.
 """
 

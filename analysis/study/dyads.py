@@ -355,7 +355,7 @@ def _h10(pairs: pd.DataFrame, warnings: list[str]) -> dict[str, Any] | None:
         return None
     # the note is part of the analysis output (and so of the demo report): its wording
     # changes only together with the report's reference files
-    h10["note"] = ("Exploratory (BRIEF H10): dyad value creation (mean of both reports) on "
+    h10["note"] = ("Exploratory (H10): dyad value creation (mean of both reports) on "
                    "joint dependence from both self-reports vs one informant's perception; "
                    "Williams' t compares the two dependent correlations.")
     return h10
