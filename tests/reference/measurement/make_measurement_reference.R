@@ -1,14 +1,18 @@
 # Reference values for tests/test_measurement_reference.py (analysis/study/measurement.py).
-# Run from the repository root:
+# Run from the repository root, first the data, then R:
+#   PYTHONPATH=$PWD .venv/bin/python tests/reference/measurement/make_measurement_data.py
 #   Rscript tests/reference/measurement/make_measurement_reference.R
-# Versions used: R 4.2.2, lavaan 0.6.14, semTools 0.5-6, jsonlite 1.8.4 (Debian bookworm r-cran-* packages).
+# Versions used: R 4.2.2, lavaan 0.6.14, semTools 0.5-6, jsonlite 1.8.4 (Debian bookworm r-cran-* packages);
+# instrument 2.0.0, population analysis/study/population.yaml.
 #
-# Data: tests/reference/measurement/learning_trust_items.csv, made with
+# Data: tests/reference/measurement/learning_trust_items.csv, written by make_measurement_data.py:
 #   analysis.study.simulate.simulate_study(n=500, dyads=0, seed=4101, missing=0, careless=0),
 #   respondents flagged by analysis.study.scoring.score() dropped, reverse-keyed items recoded
-#   (8 - x), the 19 items of info_sharing, joint_sensemaking, knowledge_integration, trust.
+#   (8 - x), the items of info_sharing, joint_sensemaking, knowledge_integration, trust in the
+#   instrument's order (19 items with instrument 2.0.0).
 # Models: the syntax of analysis.study.measurement.measurement_syntax(scales=[...]) without and
-# with the second-order factor relationship_learning; WLSMV (all items ordered) and MLR.
+# with the second-order factor relationship_learning, rebuilt here from the CSV's column names
+# ({scale}_{k}, in column order); WLSMV (all items ordered) and MLR.
 # Writes tests/reference/measurement/learning_trust.json.
 suppressPackageStartupMessages({
   library(lavaan)
@@ -18,9 +22,11 @@ suppressPackageStartupMessages({
 stopifnot(packageVersion("lavaan") == "0.6.14", packageVersion("semTools") == "0.5.6")
 dir <- "tests/reference/measurement"
 x <- read.csv(file.path(dir, "learning_trust_items.csv"))
-block <- function(f, k) paste0(f, " =~ ", paste0(f, "_", seq_len(k), collapse = " + "))
-first <- paste(block("info_sharing", 5), block("joint_sensemaking", 5),
-               block("knowledge_integration", 5), block("trust", 4), sep = "\n")
+scale_of <- sub("_[0-9]+$", "", names(x))
+scales <- c("info_sharing", "joint_sensemaking", "knowledge_integration", "trust")
+stopifnot(setequal(unique(scale_of), scales))
+block <- function(f) paste0(f, " =~ ", paste(names(x)[scale_of == f], collapse = " + "))
+first <- paste(vapply(scales, block, ""), collapse = "\n")
 second <- paste(first,
   "relationship_learning =~ info_sharing + joint_sensemaking + knowledge_integration",
   sep = "\n")
