@@ -1,7 +1,8 @@
 """analysis.stats.dyadic against R (multilevel 2.7, lavaan 0.6.14, psych 2.2.9).
 
 ``tests/reference/dyadic/make_dyadic_reference.R`` computes ICC(1), ICC(2), r_wg(j),
-the APIM and Williams' t on the committed simulated dyads (``dyads_sim.csv``).
+the APIM and Williams' t on the committed simulated dyads (``dyads_sim.csv``, written by
+``tests/reference/dyadic/make_dyads_sim.py`` from the current instrument and population).
 """
 
 from __future__ import annotations

@@ -1,17 +1,21 @@
 # Reference values for tests/test_dyadic_reference.py (analysis/stats/dyadic.py).
-# Run from the repository root:
+# Run from the repository root, after the Python script that writes the data:
+#   PYTHONPATH=. .venv/bin/python tests/reference/dyadic/make_dyads_sim.py
 #   Rscript tests/reference/dyadic/make_dyadic_reference.R
 # Versions used: R 4.2.2, multilevel 2.7 (Debian 2.7-1), lavaan 0.6.14, psych 2.2.9, jsonlite 1.8.4
 # (Debian bookworm r-cran-* packages; apt-get install -y r-cran-multilevel).
+# Last regenerated for instrument 2.0.0 with analysis/study/population.yaml of that version.
 #
-# Data: tests/reference/dyadic/dyads_sim.csv, made with
+# Data: tests/reference/dyadic/dyads_sim.csv, made by make_dyads_sim.py with
 #   analysis.study.simulate.simulate_study(n=300, dyads=120, seed=4102, missing=0, careless=0)
 #   and written by analysis.study.simulate.write_data; dyads_sim_excluded.csv lists the
-#   respondents flagged by analysis.study.scoring.score() (dropped here as in the package).
+#   respondents flagged by analysis.study.scoring.score() (dropped here as in the package);
+#   dyads_sim_scales.json gives each scale's items, response range and reverse-keyed items
+#   as the instrument declares them (no item names are hard-coded here).
 # Writes tests/reference/dyadic/dyads_sim.json: ICC(1), ICC(2) (multilevel::ICC1/ICC2 on
-# aov(score ~ dyad)), r_wg(j) per dyad (multilevel::rwg.j, ranvar = (7^2 - 1) / 12),
-# the APIM of value_creation on relationship_learning (lavaan::sem, dyad-wide data) and
-# Williams' t of H10 (psych::r.test).
+# aov(score ~ dyad)), r_wg(j) per dyad (multilevel::rwg.j, ranvar = (A^2 - 1) / 12 with A
+# the number of response options of the scale), the APIM of value_creation on
+# relationship_learning (lavaan::sem, dyad-wide data) and Williams' t of H10 (psych::r.test).
 suppressPackageStartupMessages({
   library(multilevel)
   library(lavaan)
@@ -24,17 +28,13 @@ dir <- "tests/reference/dyadic"
 d <- read.csv(file.path(dir, "dyads_sim.csv"), stringsAsFactors = FALSE)
 excl <- read.csv(file.path(dir, "dyads_sim_excluded.csv"), stringsAsFactors = FALSE)
 d <- d[!(d$respondent_id %in% excl$respondent_id), ]
-scales <- list(info_sharing = 5, joint_sensemaking = 5, knowledge_integration = 5,
-               dep_own = 5, dep_partner = 5, trust = 4, specific_investments = 4,
-               learning_about = 4, learning_from = 4, value_creation = 5,
-               value_appropriation = 4, partner_appropriation = 4, innovation_outcome = 4,
-               relationship_performance = 4, marker = 3)
-reversed <- c("info_sharing_5", "joint_sensemaking_5", "knowledge_integration_5", "dep_own_5",
-              "dep_partner_5", "trust_4", "value_creation_5", "value_appropriation_4",
-              "relationship_performance_4")
-for (v in reversed) d[[v]] <- 8 - d[[v]]
-items <- lapply(names(scales), function(s) paste0(s, "_", seq_len(scales[[s]])))
-names(items) <- names(scales)
+meta <- fromJSON(file.path(dir, "dyads_sim_scales.json"), simplifyVector = FALSE)
+scales <- meta$scales
+for (s in names(scales)) {
+  lo <- scales[[s]]$min; hi <- scales[[s]]$max
+  for (v in unlist(scales[[s]]$reversed)) d[[v]] <- lo + hi - d[[v]]
+}
+items <- lapply(scales, function(sc) unlist(sc$items))
 for (s in names(scales)) d[[s]] <- rowMeans(d[, items[[s]]])
 # complete dyads: one A and one B per alliance
 d <- d[!is.na(d$alliance_id) & d$alliance_id != "", ]
@@ -44,7 +44,8 @@ d <- d[order(d$alliance_id, d$firm_role), ]
 agreement <- list()
 for (s in names(scales)) {
   m <- aov(d[[s]] ~ as.factor(d$alliance_id))
-  r <- rwg.j(d[, items[[s]]], d$alliance_id, ranvar = (7^2 - 1) / 12)
+  n_opt <- round(scales[[s]]$max - scales[[s]]$min) + 1
+  r <- rwg.j(d[, items[[s]]], d$alliance_id, ranvar = (n_opt^2 - 1) / 12)
   agreement[[s]] <- list(icc1 = ICC1(m), icc2 = ICC2(m), rwg_j_group = as.character(r$grpid),
                          rwg_j = r$rwg.j, rwg_j_mean = mean(r$rwg.j, na.rm = TRUE))
 }

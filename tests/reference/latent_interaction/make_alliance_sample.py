@@ -2,7 +2,8 @@
 
 Run from the repository root (before the R script)::
 
-    .venv/bin/python tests/reference/latent_interaction/make_alliance_sample.py
+    PYTHONPATH=. .venv/bin/python tests/reference/latent_interaction/make_alliance_sample.py
+    Rscript tests/reference/latent_interaction/make_reference.R
 
 Simulates 300 respondents from ``analysis/study/population.yaml`` (seed 4, 2 % MCAR
 missing item answers, no careless respondents), scores them and writes the

@@ -4,7 +4,9 @@
 # Run from the repository root (after make_alliance_sample.py, which writes the
 # simulated alliance sample this script reads):
 #   Rscript tests/reference/latent_interaction/make_reference.R
-# Made with R 4.2.2, lavaan 0.6.14, semTools 0.5-6, jsonlite 1.8.4.
+#   (the data first: PYTHONPATH=. .venv/bin/python tests/reference/latent_interaction/make_alliance_sample.py)
+# Made with R 4.2.2, lavaan 0.6.14, semTools 0.5-6, jsonlite 1.8.4 (Debian bookworm r-cran-*);
+# last regenerated for instrument 2.0.0 and its analysis/study/population.yaml.
 # Writes tests/reference/latent_interaction/latent_interaction.json.
 #
 # Cases (model: X =~ x items; Z =~ z items; XZ =~ products; Y =~ y items;
@@ -17,11 +19,13 @@
 # * hs_all_ml: the same with all 9 products (indProd match = FALSE), ML.
 # * hs_control_mlr: matched pairs, control ageyr, MLR.
 # * alliance_h7_mlr: simulated alliance sample; X = the three learning parcels,
-#   Z = specific_investments_1-4, Y = value_creation_1-5, control jd_sum; the items are
+#   Z = the specific_investments items, Y = the value_creation items, control jd_sum (item
+#   names are read from the columns of alliance_sample.csv, i.e. from the instrument via
+#   make_alliance_sample.py, not hard-coded here); the items are
 #   ranked by their item-rest correlation here in R (highest first) and the best three
 #   Z items are paired with the ranked X parcels; MLR, listwise.
-# * alliance_h5_fiml: X = value_creation_1-5, Z = asym_signed_1-5 (both ranked by
-#   item-rest correlation), Y = value_appropriation_1-4, controls alliance_age and
+# * alliance_h5_fiml: X = the value_creation items, Z = asym_signed_1-5 (both ranked by
+#   item-rest correlation), Y = the value_appropriation items, controls alliance_age and
 #   firm_size; MLR with missing = "ml" (FIML).
 suppressMessages({library(lavaan); library(semTools); library(jsonlite)})
 dir <- "tests/reference/latent_interaction"
@@ -83,10 +87,12 @@ run_case <- function(d, x, z, y, match = TRUE, controls = character(0),
 
 vis <- c("x1", "x2", "x3"); txt <- c("x4", "x5", "x6"); spd <- c("x7", "x8", "x9")
 learn <- c("info_sharing", "joint_sensemaking", "knowledge_integration")
-si <- paste0("specific_investments_", 1:4)
-vc <- paste0("value_creation_", 1:5)
-va <- paste0("value_appropriation_", 1:4)
-as <- paste0("asym_signed_", 1:5)
+items_of <- function(prefix) grep(paste0("^", prefix, "_[0-9]+$"), names(AL), value = TRUE)
+si <- items_of("specific_investments")
+vc <- items_of("value_creation")
+va <- items_of("value_appropriation")
+as <- items_of("asym_signed")
+stopifnot(length(si) >= 3, length(vc) >= 3, length(va) >= 3, length(as) >= 3)
 out <- list(
   hs_matched_mlr = run_case(HS, vis, txt, spd),
   hs_matched_ml = run_case(HS, vis, txt, spd, estimator = "ML"),
