@@ -340,9 +340,9 @@ def prepare_scores(
 
         instrument = load_instrument()
     raw = conform(data, instrument)[0].reset_index(drop=True)
-    for c in raw.columns:
-        if c not in sc.columns and c != "comment":
-            sc[c] = raw[c]
+    extra = [c for c in raw.columns if c not in sc.columns and c != "comment"]
+    if extra:  # one concat: adding columns one by one fragments the frame
+        sc = pd.concat([sc, raw[extra]], axis=1)
     for name, parts in hypotheses.composites.items():
         missing = [p for p in parts if p not in sc.columns]
         if missing:
