@@ -229,10 +229,25 @@ def press_past_soft_prompt(driver: Any, label: str, arrived: Any, *, double: boo
     def prompt(d: Any) -> bool:
         return any(b.text.strip() == SOFT_CONTINUE_EN for b in d.find_elements(By.TAG_NAME, "button"))
 
-    shown = WebDriverWait(
-        driver, WAIT_SEC,
-        ignored_exceptions=(NoSuchElementException, StaleElementReferenceException),
-    ).until(lambda d: ("prompt" if prompt(d) else False) or ("next" if arrived(d) else False))
+    from selenium.common.exceptions import TimeoutException
+
+    def outcome(d: Any) -> str | bool:
+        return ("prompt" if prompt(d) else False) or ("next" if arrived(d) else False)
+
+    # A click that lands while the page is still re-running can be dropped by the app under
+    # heavy load; a respondent then presses again, and so does the bot (the store's
+    # submission key keeps a repeated press from counting twice).
+    for attempt in range(3):
+        try:
+            shown = WebDriverWait(
+                driver, WAIT_SEC,
+                ignored_exceptions=(NoSuchElementException, StaleElementReferenceException),
+            ).until(outcome)
+            break
+        except TimeoutException:
+            if attempt == 2:
+                raise
+            press(driver, label)
     if shown == "prompt":
         press(driver, SOFT_CONTINUE_EN)
         WebDriverWait(
