@@ -21,19 +21,7 @@ import pandas as pd
 
 REF = Path(__file__).resolve().parents[1] / "tests" / "reference" / "pls"
 
-MODEL = """
-QUAL <~ qual_1 + qual_2 + qual_3 + qual_4 + qual_5 + qual_6 + qual_7 + qual_8
-PERF <~ perf_1 + perf_2 + perf_3 + perf_4 + perf_5
-CSOR <~ csor_1 + csor_2 + csor_3 + csor_4 + csor_5
-ATTR <~ attr_1 + attr_2 + attr_3
-COMP =~ comp_1 + comp_2 + comp_3
-LIKE =~ like_1 + like_2 + like_3
-CUSA =~ cusa
-CUSL =~ cusl_1 + cusl_2 + cusl_3
-COMP + LIKE ~ QUAL + PERF + CSOR + ATTR
-CUSA + CUSL ~ COMP + LIKE
-CUSL ~ CUSA
-"""
+MODEL = (REF / "corp_rep_extended.lav").read_text(encoding="utf-8")
 
 
 def run(draws: int = 5000, seed: int = 1) -> dict:

@@ -48,7 +48,8 @@ class Statement:
     modifier: Modifier = field(default_factory=Modifier)
 
 
-def _strip_comment(line: str) -> str:
+def strip_comment(line: str) -> str:
+    """``line`` without its ``#`` or ``!`` comment (marks inside quotes are kept), as lavaan."""
     out = []
     quote = None
     for ch in line:
@@ -106,7 +107,7 @@ def _logical_statements(model: str) -> list[tuple[str, int]]:
     """Join physical lines into statements, keeping the first line number of each."""
     chunks: list[tuple[str, int]] = []
     for lineno, raw in enumerate(model.splitlines(), start=1):
-        for piece in _strip_comment(raw).split(";"):
+        for piece in strip_comment(raw).split(";"):
             piece = piece.strip()
             if piece:
                 chunks.append((piece, lineno))

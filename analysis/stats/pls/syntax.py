@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from analysis.errors import ModelSpecificationError
+from analysis.sem.syntax import strip_comment
 
 __all__ = ["PLSSpec", "parse_pls_model"]
 
@@ -105,9 +106,10 @@ def parse_pls_model(model: str) -> PLSSpec:
     blocks: list[tuple[str, str, tuple[str, ...]]] = []
     paths: list[tuple[str, str]] = []
     problems: list[str] = []
-    raw_lines = re.split(r"[\n;]", model)
-    for no, raw in enumerate(raw_lines, start=1):
-        line = raw.split("#", 1)[0].strip()
+    # comments go first (a ';' inside a comment separates nothing), then ';' statements
+    pieces = [piece for raw in model.split("\n") for piece in strip_comment(raw).split(";")]
+    for no, raw in enumerate(pieces, start=1):
+        line = raw.strip()
         if not line:
             continue
         try:
