@@ -38,6 +38,27 @@ def _first_line(exc: BaseException) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
+#: Options whose value may itself start with "-" (invitation tokens issued before
+#: tokens avoided a leading dash, or pasted from elsewhere).
+DASH_VALUE_OPTIONS = frozenset({"--token"})
+
+
+def _attach_dash_values(argv: list[str]) -> list[str]:
+    """Write ``--token -abc`` as ``--token=-abc`` so argparse takes ``-abc`` as the value."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg in DASH_VALUE_OPTIONS and i + 1 < len(argv) and argv[i + 1].startswith("-") \
+                and argv[i + 1] not in ("-h", "--help") and not argv[i + 1].startswith("--"):
+            out.append(f"{arg}={argv[i + 1]}")
+            i += 2
+            continue
+        out.append(arg)
+        i += 1
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one sub-command; return its exit status.
 
@@ -51,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(_attach_dash_values(list(sys.argv[1:] if argv is None else argv)))
     except SystemExit as exc:  # a usage error (status 2, message printed) or --help
         return exc.code if isinstance(exc.code, int) else 2
     if not getattr(args, "func", None):

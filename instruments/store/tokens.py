@@ -16,8 +16,15 @@ TOKEN_BYTES = 32
 
 
 def new_token() -> str:
-    """Return a new random invitation token (``secrets.token_urlsafe(32)``)."""
-    return secrets.token_urlsafe(TOKEN_BYTES)
+    """Return a new random invitation token (``secrets.token_urlsafe(32)``).
+
+    A token never starts with ``-``: a study lead passes tokens on the command line
+    (``alliance-survey delete --token ...``), where a leading dash reads as an option.
+    """
+    while True:
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        if not token.startswith("-"):
+            return token
 
 
 def hash_token(token: str) -> str:
