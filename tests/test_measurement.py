@@ -269,3 +269,22 @@ def test_too_few_respondents(demo, inst):
 def test_unknown_estimator(demo, inst):
     with pytest.raises(ModelSpecificationError, match="estimator"):
         fit_measurement_model(demo, inst, estimator="ULS")
+
+
+def test_htmt_intervals_judged_by_upper_bound(out):
+    inf = out["htmt_inference"]
+    pairs = inf["pairs"]
+    k = len(SCALES)
+    assert len(pairs) == k * (k - 1) // 2
+    assert inf["seed"] == 2026 and inf["n_boot"] == 1000
+    for row in pairs:
+        # the point estimate is the one of the HTMT matrix; the interval brackets it
+        assert row["htmt"] == pytest.approx(out["htmt"][row["factor1"]][row["factor2"]],
+                                            abs=1e-12)
+        assert row["ci_lower"] <= row["htmt"] <= row["ci_upper"]
+        assert row["below_085"] == (row["ci_upper"] < 0.85)
+        assert row["below_090"] == (row["ci_upper"] < 0.90)
+    assert inf["n_not_below_085"] == sum(not r["below_085"] for r in pairs)
+    for scale in SCALES:
+        mine = [r["ci_upper"] for r in pairs if scale in (r["factor1"], r["factor2"])]
+        assert out["reliability"][scale]["htmt_ci_upper_max"] == pytest.approx(max(mine))

@@ -917,6 +917,8 @@ def fit_measurement_model(
     partial_invariance: bool = True,
     method_checks: bool = True,
     scored: pd.DataFrame | None = None,
+    htmt_boot: int = 1000,
+    seed: int = 2026,
 ) -> dict[str, Any]:
     """Fit and evaluate the instrument's measurement model; a JSON-ready dict.
 
@@ -946,6 +948,10 @@ def fit_measurement_model(
         Run the common-method checks.
     scored : DataFrame, optional
         ``analysis.study.scoring.score(df, instrument)`` if already computed.
+    htmt_boot : int
+        Bootstrap resamples of the HTMT intervals (0 skips them).
+    seed : int
+        Seed of the HTMT bootstrap (the study's default seed unless given).
 
     Returns
     -------
@@ -958,7 +964,9 @@ def fit_measurement_model(
         ``reliability`` (``{scale: {"alpha", "alpha_ci_lower", "alpha_ci_upper",
         "omega", "cr", "ave", "n_items", "htmt_max", "fornell_larcker_margin",
         "min_std_loading", "n_loadings_below", "fails", "passes"}}``),
-        ``reliability_definition``, ``htmt``, ``fornell_larcker``, ``thresholds``,
+        ``reliability_definition``, ``htmt``, ``htmt_inference`` (percentile bootstrap
+        intervals of every pair and whether the upper bound is below .85 / .90),
+        ``fornell_larcker``, ``thresholds``,
         ``invariance`` (``{group: {"groups", "scales", "summary", "by_scale",
         "highest_level_supported", "partial_scales", "criterion"} | None}``; ``by_scale``
         gives per scale the ``levels`` table, the parameters ``freed`` for partial
@@ -1006,6 +1014,7 @@ def fit_measurement_model(
     params = res1.params
     loadings = params[params["op"] == "=~"]
     rel, fl, definition, ht = _validity(res1, data, blocks, estimator, loadings, warnings)
+    htmt_inference = _htmt_inference(data, blocks, htmt_boot, seed, rel, warnings)
     invariance = _invariance_step(inst, data, blocks, invariance_groups, invariance_scales,
                                   estimator, missing, cache, warnings, partial_invariance)
     method = None
@@ -1032,6 +1041,7 @@ def fit_measurement_model(
             "semTools::htmt() (HTMT2) with pairwise correlations; Fornell-Larcker: sqrt(AVE) "
             "on the diagonal, model-implied factor correlations off it."),
         "htmt": {f: ht.loc[f].to_dict() for f in ht.index},
+        "htmt_inference": htmt_inference,
         "fornell_larcker": {f: fl.loc[f].to_dict() for f in fl.index},
         "thresholds": thresholds(),
         "invariance": invariance,
@@ -1134,6 +1144,38 @@ def _validity(res1, data, blocks, estimator, loadings, warnings):
         warnings.append(f"Scale(s) failing a reliability/validity threshold: "
                         f"{', '.join(failing)} (see reliability[scale]['fails']).")
     return rel, fl, definition, ht
+
+
+def _htmt_inference(data: pd.DataFrame, blocks: Mapping[str, list[str]], n_boot: int,
+                    seed: int, rel: dict[str, dict[str, Any]],
+                    warnings: list[str]) -> dict[str, Any] | None:
+    """Step 4b: HTMT2 with percentile bootstrap intervals, judged by the upper bound."""
+    from analysis.stats.validity import htmt_ci
+
+    if not n_boot or len(blocks) < 2:
+        return None
+    try:
+        tab = htmt_ci(data, blocks, n_boot=n_boot, seed=seed, missing="pairwise")
+    except AllianceSurveyError as err:
+        warnings.append(f"HTMT bootstrap intervals not computed: {err}")
+        return None
+    for scale, row in rel.items():
+        mine = tab[(tab["factor1"] == scale) | (tab["factor2"] == scale)]
+        row["htmt_ci_upper_max"] = float(mine["ci_upper"].max()) if len(mine) else np.nan
+    doubtful = tab[~tab["below_085"]]
+    if len(doubtful):
+        listed = ", ".join(f"{a}-{b} (upper {u:.3f})" for a, b, u in
+                           doubtful[["factor1", "factor2", "ci_upper"]].itertuples(index=False))
+        warnings.append("HTMT: the upper bound of the 95% bootstrap interval is not below .85 "
+                        f"for {listed}; discriminant validity of these pairs is not established "
+                        "(Henseler et al. 2015).")
+    return {"pairs": tab, "n_boot": int(n_boot), "seed": int(seed), "level": 0.95,
+            "method": ("HTMT2 (geometric means, semTools::htmt() default) on pairwise "
+                       "correlations; percentile interval of bootstrap resamples of the "
+                       "respondents; discriminant validity holds against a cut-off when the "
+                       "upper bound is below it (Henseler, Ringle & Sarstedt 2015)."),
+            "n_not_below_085": int((~tab["below_085"]).sum()),
+            "n_not_below_090": int((~tab["below_090"]).sum())}
 
 
 def _invariance_step(inst, data, blocks, invariance_groups, invariance_scales, estimator,

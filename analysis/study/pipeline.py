@@ -253,7 +253,7 @@ def _analyze_study(
         say("Measurement model (this can take a while) ...")
         meas_section = _section(fit_measurement_model, "Measurement model (analysis.study.measurement)", warns,
                                 raw_retained.reset_index(drop=True), instrument=instrument,
-                                estimator=estimator)
+                                estimator=estimator, seed=seed)
     else:
         meas_section = {"available": False, "reason": "Skipped (measurement=False)."}
 
