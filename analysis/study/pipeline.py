@@ -28,7 +28,8 @@ TOP_KEYS = ("n", "n_raw", "exclusions", "missing", "descriptives", "reliability"
             "correlations", "measurement", "structural", "hypotheses", "multiple_testing",
             "decision",
             "mediation", "moderation", "quadratic", "response_surface", "multigroup",
-            "dyadic", "sample_profile", "nonresponse_bias", "provenance", "warnings")
+            "dyadic", "sample_profile", "nonresponse_bias", "endogeneity", "key_informants",
+            "provenance", "warnings")
 HYPOTHESIS_KEYS = ("id", "statement", "expected_sign", "verdict", "model", "estimate", "se",
                    "ci_lower", "ci_upper", "alternative", "pvalue", "pvalue_adjusted", "sesoi",
                    "pvalue_equivalence", "power_sesoi", "method", "test", "n",
@@ -38,6 +39,10 @@ HYPOTHESIS_KEYS = ("id", "statement", "expected_sign", "verdict", "model", "esti
 #: the same data give the same numbers and the same report bytes; it is written into
 #: the provenance like a seed the analyst chose.
 DEFAULT_SEED = 2026
+
+
+#: Bootstrap resamples of the copula checks' standard errors (one per path of the model).
+ENDOGENEITY_BOOT = 200
 
 
 def data_sha256(data: pd.DataFrame) -> str:
@@ -157,7 +162,10 @@ def analyze_study(
     dict
         Keys ``n, n_raw, exclusions, missing, descriptives, reliability,
         correlations, measurement, hypotheses, multiple_testing, dyadic,
-        provenance, warnings`` (see :data:`TOP_KEYS`).  ``hypotheses`` is a list
+        sample_profile, nonresponse_bias, endogeneity`` (Gaussian-copula checks of the
+        path model's paths), ``key_informants`` (informant profile and the paths
+        without low-knowledge informants), ``provenance, warnings`` (see
+        :data:`TOP_KEYS`).  ``hypotheses`` is a list
         of dicts with :data:`HYPOTHESIS_KEYS`.
 
     Notes
@@ -191,6 +199,7 @@ def _analyze_study(
     measurement: bool,
 ) -> dict[str, Any]:
     """:func:`analyze_study` (with the BLAS thread limit set by the caller)."""
+    from analysis.study.bias import endogeneity_checks, key_informant_quality
     from analysis.study.dyads import dyadic_analysis
     from analysis.study.hypotheses import (
         composite_reliabilities,
@@ -308,6 +317,14 @@ def _analyze_study(
         "nonresponse_bias": _section(early_late_bias, "Non-response bias (analysis.study.sample)",
                                      warns, raw_retained.reset_index(drop=True),
                                      d.reset_index(drop=True), scales),
+        "endogeneity": _section(endogeneity_checks, "Endogeneity checks (analysis.study.bias)",
+                                warns, d.reset_index(drop=True), hs.model,
+                                controls=hs.controls, n_boot=ENDOGENEITY_BOOT, seed=seed),
+        "key_informants": _section(key_informant_quality,
+                                   "Key-informant quality (analysis.study.bias)", warns,
+                                   raw_retained.reset_index(drop=True),
+                                   d.reset_index(drop=True), hs.model, instrument=instrument,
+                                   controls=hs.controls),
         "provenance": {
             "versions": prov["versions"],
             "instrument": prov["instrument"],
