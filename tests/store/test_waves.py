@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 from sqlalchemy import func, select
 
 from analysis.cli import main
@@ -23,7 +24,7 @@ from instruments.store import PageValidationError, ResponseStore
 from instruments.store.models import Answer, Study, Wave
 from instruments.store.waves import open_wave, study_waves
 from tests.store.test_exports import bot_answers
-from tests.test_instrument_loader import copy_instrument, edit_yaml, item
+from tests.test_instrument_loader import copy_instrument
 
 NEW_TRUST = {
     "en": "{partner} discloses problems to us before we discover them ourselves.",
@@ -31,38 +32,47 @@ NEW_TRUST = {
 }
 
 
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    if old not in text:
+        raise AssertionError(f"{path.name}: {old!r} not found")
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
 def make_version(root: Path, version: str, *, rename: bool = True) -> Path:
     """A copy of the packaged instrument as ``version``: trust_1 replaced by trust_6 (a
-    different question), and a version map that keeps 2.0.0's trust_1 apart."""
+    different question), and a version map that keeps 2.0.0's trust_1 apart.
+
+    Edited as text: parsing and dumping the large translation record with PyYAML would
+    take seconds."""
     folder = copy_instrument(root / version)
-    edit_yaml(folder / "questionnaire.yaml", lambda d: d.update(version=version))
+    _replace(folder / "questionnaire.yaml", 'version: "2.0.0"', f'version: "{version}"')
     if rename:
-        def swap(d: dict) -> None:
-            it = item(d, "trust_1")
-            it["id"] = "trust_6"
-            it["text"] = dict(NEW_TRUST)
-
-        edit_yaml(folder / "scales" / "trust.yaml", swap)
-
-        def record(d: dict) -> None:
-            entry = next(e for e in d["entries"] if e["id"] == "trust_1")
-            entry.update(id="trust_6", source=NEW_TRUST["en"], target=NEW_TRUST["de"],
-                         back_translation="Our partner reveals problems to us before we find "
-                         "them ourselves.", decision="Same act and referent.")
-
-        edit_yaml(folder / "translation" / "de.yaml", record)
-
-    def vmap(d: dict) -> None:
-        # every 2.0.0 variable listed, as the packaged map lists every 1.x variable
-        listed: dict = {v: {"status": "same"} for v in load_instrument().item_variables()}
-        if rename:
-            listed["trust_1"] = {"status": "changed", "replaced_by": ["trust_6"],
-                                 "reason": "Confidentiality is not candour about problems."}
-        d["current"] = version
-        d["earlier"] = [{"versions": ["2.0.0"], "variables": listed}]
-        d["notes"] = []
-
-    edit_yaml(folder / "versions.yaml", vmap)
+        trust = load_instrument().scales["trust"].items[0]
+        _replace(folder / "scales" / "trust.yaml", "  - id: trust_1\n", "  - id: trust_6\n")
+        _replace(folder / "scales" / "trust.yaml", f"en: {trust.text['en']}\n",
+                 f"en: \"{NEW_TRUST['en']}\"\n")
+        _replace(folder / "scales" / "trust.yaml", f"de: {trust.text['de']}\n",
+                 f"de: \"{NEW_TRUST['de']}\"\n")
+        record = folder / "translation" / "de.yaml"
+        text = record.read_text(encoding="utf-8")
+        begin = text.index("  - id: trust_1\n")
+        stop = text.index("  - id: ", begin + 1)
+        entry = yaml.safe_dump([{
+            "id": "trust_6", "source": NEW_TRUST["en"], "target": NEW_TRUST["de"],
+            "back_translation": "Our partner reveals problems to us before we find them "
+            "ourselves.", "decision": "Same act and referent."}], allow_unicode=True,
+            sort_keys=False, width=1000)
+        entry = "".join(f"  {line}\n" for line in entry.splitlines())
+        record.write_text(text[:begin] + entry + text[stop:], encoding="utf-8")
+    # every 2.0.0 variable listed, as the packaged map lists every 1.x variable
+    listed: dict = {v: {"status": "same"} for v in load_instrument().item_variables()}
+    if rename:
+        listed["trust_1"] = {"status": "changed", "replaced_by": ["trust_6"],
+                             "reason": "Confidentiality is not candour about problems."}
+    vmap = {"current": version, "earlier": [{"versions": ["2.0.0"], "variables": listed}]}
+    (folder / "versions.yaml").write_text(yaml.safe_dump(vmap, sort_keys=False),
+                                          encoding="utf-8")
     return folder
 
 
@@ -77,7 +87,7 @@ def hostile_versions(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     """A changed instrument that kept 2.0.0's number, and a 3.0.0 without a map of 2.0.0."""
     root = tmp_path_factory.mktemp("hostile")
     unmapped = make_version(root, "3.0.0", rename=False)
-    edit_yaml(unmapped / "versions.yaml", lambda d: d.update(earlier=[]))
+    (unmapped / "versions.yaml").write_text('current: "3.0.0"\nearlier: []\n', encoding="utf-8")
     return load_instrument(make_version(root, "2.0.0")), load_instrument(unmapped)
 
 
