@@ -273,6 +273,14 @@ def upgrade_data(df: pd.DataFrame, instrument: Any) -> tuple[pd.DataFrame, list[
     return _upgrade_group(df, instrument, vmap, group)
 
 
+def _with_empty(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``df`` with empty (all-missing) columns appended, in one step."""
+    if not columns:
+        return df
+    empty = pd.DataFrame(np.nan, index=df.index, columns=columns)
+    return pd.concat([df, empty], axis=1)
+
+
 def _upgrade_by_row(
     df: pd.DataFrame, instrument: Any, vmap: VersionMap
 ) -> tuple[pd.DataFrame, list[str]]:
@@ -316,10 +324,8 @@ def _upgrade_by_row(
         notices.extend(x for x in said[1:] if x not in notices)
     out = pd.concat(parts, axis=0, sort=False).loc[df.index]
     order = list(df.columns) + [c for c in out.columns if c not in df.columns]
-    out = add_derived(out[order], vmap)
-    for v in instrument.item_variables():
-        if v not in out.columns:
-            out[v] = np.nan
+    out = _with_empty(add_derived(out[order], vmap),
+                      [v for v in instrument.item_variables() if v not in out.columns])
     out.index = index
     return out, notices
 
@@ -350,8 +356,7 @@ def _upgrade_group(
         else:
             kept_apart.append(m.id)
     added = [v for v in instrument.item_variables() if v not in out.columns]
-    for v in added:
-        out[v] = np.nan
+    out = _with_empty(out, added)
     out = add_derived(out, vmap)
     notices = [
         f"The data were collected with instrument version {group.label}, not "

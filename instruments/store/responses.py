@@ -816,7 +816,8 @@ class ResponseStore:
         When waves of the study run different instrument versions, each respondent is
         laid out with their wave's version: the columns are those of this store's
         instrument followed by the items only an other version asked (empty for the
-        respondents who were not asked them).  Pool them for analysis with
+        respondents who were not asked them), and ``instrument_version`` follows the
+        page times also without ``meta``.  Scoring pools them through
         :func:`instruments.instrument.versions.upgrade_data`, which reads
         ``instrument_version``.
 
@@ -926,9 +927,9 @@ class ResponseStore:
             }
             for pid in page_ids:
                 rec[f"page_time_{pid}"] = page_time.get((respondent.id, pid), np.nan)
+            rec["instrument_version"] = version
             if meta:
                 rec["wave"] = wave
-                rec["instrument_version"] = version
                 rec["status"] = invitation.status
                 rec["started_at"] = respondent.started_at
                 rec["completed_at"] = respondent.completed_at
@@ -950,6 +951,9 @@ class ResponseStore:
         columns = list(ID_COLUMNS) + [f"page_time_{pid}" for pid in page_ids]
         if meta:
             columns += list(META_COLUMNS)
+        elif len(views) > 1:
+            # Rows of several instrument versions: the analysis pools them by this column.
+            columns.append("instrument_version")
         columns += list(kinds)
         frame = pd.DataFrame.from_records(records, columns=columns)
         frame["respondent_id"] = frame["respondent_id"].astype("int64")
