@@ -193,6 +193,8 @@ class ResponseStore:
         # (with the per-version views) by every view of this store.
         self._other: list[Any] = list(instruments or ())
         self._views: dict[str, ResponseStore] = {}
+        self._from_env: dict[tuple[str, ...], list[Any]] = {}
+        self._base: ResponseStore = self  # the store the per-version views were made from
         if migrate:
             try:
                 ensure_schema(self.engine)
@@ -276,22 +278,21 @@ class ResponseStore:
 
         from instruments.instrument.loader import load_instrument
 
-        loaded = []
-        for entry in self._other:
-            if isinstance(entry, (str, os.PathLike)):
-                entry = load_instrument(entry)
-            loaded.append(entry)
-        for folder in os.environ.get(INSTRUMENTS_ENV_VAR, "").split(os.pathsep):
-            if folder.strip():
-                loaded.append(load_instrument(folder.strip()))
-        self._other[:] = [x for x in loaded if not isinstance(x, (str, os.PathLike))]
-        return [self.instrument, *self._other]
+        self._other[:] = [load_instrument(x) if isinstance(x, (str, os.PathLike)) else x
+                          for x in self._other]
+        folders = tuple(f.strip() for f in os.environ.get(INSTRUMENTS_ENV_VAR, "").split(
+            os.pathsep) if f.strip())
+        if folders not in self._from_env:
+            self._from_env[folders] = [load_instrument(f) for f in folders]
+        return [self.instrument, self._base.instrument, *self._other, *self._from_env[folders]]
 
     def for_version(self, instrument_hash: str) -> ResponseStore | None:
         """The store serving instrument ``instrument_hash`` (this one, or a view on the same
         database with that instrument), or None when no known instrument has that hash."""
         if str(instrument_hash) == str(self.instrument.content_hash):
             return self
+        if str(instrument_hash) == str(self._base.instrument.content_hash):
+            return self._base
         if instrument_hash in self._views:
             return self._views[instrument_hash]
         for inst in self._known_instruments():
