@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import replace
 from io import StringIO
 from pathlib import Path
 
@@ -203,6 +204,7 @@ def test_hostile_wave_openings_change_nothing(db_url: str, versions,  # noqa: AN
         ("panel", "2", unmapped, "does not list version 2.0.0"),
         ("panel", "1", v210, "has a wave '1' already"),
         ("panel", " ", v210, "must not be empty"),
+        ("panel", "2", replace(v210, version="next"), "not a version number"),
     ]
     for study, name, inst, message in cases:
         with pytest.raises(DataError, match=message):
