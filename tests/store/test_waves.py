@@ -275,3 +275,34 @@ def test_migration_gives_existing_waves_their_study_instrument(tmp_path: Path, v
             "SELECT instrument_id, instrument_version, instrument_hash FROM waves").one()
     assert tuple(row) == ("x", "1.2.0", "h12")
     store.dispose()
+
+
+def test_scoring_pools_waves_of_two_versions(versions) -> None:  # noqa: ANN001
+    import warnings
+
+    import pandas as pd
+
+    from analysis.study.scoring import InstrumentVersionNotice, score
+    from analysis.study.simulate import load_population, simulate_study
+
+    v200, v210 = versions
+    pop = load_population()
+    early = simulate_study(120, seed=1, instrument=v200, population=pop).assign(
+        instrument_version="2.0.0")
+    late = simulate_study(120, seed=2, instrument=v210, population=pop).assign(
+        instrument_version="2.1.0")
+    late["alliance_id"] = late["alliance_id"].astype(str) + "-2"
+    data = pd.concat([early, late], ignore_index=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        scored = score(data, v210)
+    notices = [str(w.message) for w in caught if w.category is InstrumentVersionNotice]
+    assert any(n.startswith("120 rows from waves on instrument version 2.0.0") and "trust_1" in n
+               for n in notices), notices  # fmt: skip
+    assert "Scales scored from the items both versions share: trust (3 of 4)." in notices
+    # the earlier wave's trust is the mean of the three items both versions share
+    shared = [it.id for it in v210.scales["trust"].items if it.id != "trust_6"]
+    expected = early[shared].mean(axis=1)
+    np.testing.assert_allclose(scored["trust"].iloc[:120].dropna(),
+                               expected[scored["trust"].iloc[:120].notna()], rtol=1e-12)
+    assert scored["trust"].iloc[:120].notna().mean() > 0.9
