@@ -179,6 +179,22 @@ def _htmt_from_corr(
         values = np.abs(values)
     np.fill_diagonal(values, np.nan)
     pos = {item: i for i, item in enumerate(items)}
+    off = ~np.eye(len(items), dtype=bool)
+    if np.isfinite(values[off]).all() and (not htmt2 or (values[off] > 0).all()):
+        # block means as two products with the item-by-factor indicator matrix (a
+        # bootstrap calls this thousands of times); the loop below handles gaps
+        ind = np.zeros((len(items), len(blocks)))
+        for k, v in enumerate(blocks.values()):
+            ind[[pos[i] for i in v], k] = 1.0
+        vals = np.where(off, np.log(values) if htmt2 else values, 0.0)
+        sums = ind.T @ vals @ ind
+        counts = ind.T @ off.astype(float) @ ind
+        with np.errstate(divide="ignore", invalid="ignore"):
+            means = sums / counts
+        if htmt2:
+            means = np.exp(means)
+        within = np.diag(means)
+        return means / np.sqrt(np.outer(within, within))
     index = {f: [pos[i] for i in v] for f, v in blocks.items()}
 
     def block_mean(a: list[int], b: list[int]) -> float:
@@ -287,14 +303,19 @@ def htmt_ci(
     draws = np.full((int(n_boot), len(pairs)), np.nan)
     n = x.shape[0]
     complete = not np.isnan(x).any()
-    for b in range(int(n_boot)):
-        sample = x[rng.integers(0, n, size=n)]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            corr = np.corrcoef(sample, rowvar=False) if complete else _pairwise_corr(sample)
-        if not np.all(np.isfinite(corr)):
-            continue
-        h = _htmt_from_corr(corr, items, blocks, htmt2=htmt2, absolute=absolute)
-        draws[b] = [h[i, j] for i, j in pairs]
+    rows_i, cols_j = np.array([p[0] for p in pairs], int), np.array([p[1] for p in pairs], int)
+    from analysis.blas import blas_threads
+
+    with blas_threads(1):  # small products: BLAS threads cost more than they gain
+        for b in range(int(n_boot)):
+            sample = x[rng.integers(0, n, size=n)]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                corr = (np.corrcoef(sample, rowvar=False) if complete
+                        else _pairwise_corr(sample))
+            if not np.all(np.isfinite(corr)):
+                continue
+            h = _htmt_from_corr(corr, items, blocks, htmt2=htmt2, absolute=absolute)
+            draws[b] = h[rows_i, cols_j]
     alpha = 1.0 - level
     cuts = sorted({t.value for t in THRESHOLDS if t.measure == "htmt"})
     rows = []
