@@ -770,7 +770,8 @@ def _invariance_by_scale(inst: Any, data: pd.DataFrame, blocks: Mapping[str, lis
 PARTIAL_RULE = (
     "  Each scale is tested in its own one-factor model. When a level fails, its "
     "cross-group equality constraints are freed one at a time, each time the one whose "
-    "release lowers the (scaled) chi-square most (the likelihood-ratio counterpart of "
+    "release lowers the (scaled) chi-square most among the three with the largest group "
+    "difference in the less restricted model (the likelihood-ratio counterpart of "
     "lavaan's lavTestScore), until the rule holds against the last accepted level; at "
     "least two indicators per scale keep all constraints of the level, and freed "
     "parameters stay free at the higher levels (Byrne, Shavelson & Muthen 1989).")
