@@ -150,12 +150,9 @@ def test_survey_through_the_proxy_across_an_app_restart(hosted, proxy_driver) ->
             old_pid = deployment.apps[index].pid
             deployment.restart_app(index)
             restarted = (index, old_pid, deployment.apps[index].pid)
-            # The respondent reloads the page that lost its connection: a live process
-            # shows the page they were on, from the store.  (Without the reload, the
-            # survey page treats the reconnected session as a first visit and resets the
-            # first answers clicked on the open page.)
-            driver.refresh()
-            wait_until(lambda: app_idle(driver), "the reloaded page did not finish rendering")
+            # No reload: the open page reconnects to a live process by itself, and the
+            # answers clicked on it next are kept and sent with "Next".
+            wait_until(lambda: app_idle(driver), "the page did not reconnect")
     wait_for(driver, "body")
     wait_until(lambda: shows_text("Thank you!")(driver), "the survey did not finish")
     state = store.state(inv.token)
