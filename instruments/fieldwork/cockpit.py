@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 
 from instruments.fieldwork.invitations import _study
+from instruments.store.exclusions import AnalysisExclusion
 from instruments.store.mailtables import Contact, MailLog, MailOptout
 from instruments.store.models import Answer, Invitation, PageSubmission, Respondent
 from instruments.store.responses import ResponseStore
@@ -76,7 +77,8 @@ def respondent_table(store: ResponseStore, study: str) -> pd.DataFrame:
     (1-based number of the last page submitted; 0 for none), ``last_page_id``,
     ``n_pages``, ``started_at``, ``last_activity_at``, ``completed_at``,
     ``duration_min`` (start to completion, or to the last activity while under way),
-    ``mails_sent``, ``opted_out``.
+    ``mails_sent``, ``opted_out``, ``in_analysis`` (false when the study lead excluded
+    the response from the analysis) and ``exclusion_reason``.
     """
     import numpy as np
     import pandas as pd
@@ -118,6 +120,10 @@ def respondent_table(store: ResponseStore, study: str) -> pd.DataFrame:
         ).all())  # fmt: skip
         optouts = {e.lower() for e in session.scalars(
             select(MailOptout.email).where(MailOptout.study_id == st.id))}  # fmt: skip
+        excluded = dict(session.execute(
+            select(AnalysisExclusion.invitation_id, AnalysisExclusion.reason)
+            .where(AnalysisExclusion.study_id == st.id, AnalysisExclusion.restored_at.is_(None))
+        ).all())  # fmt: skip
     records = []
     for inv, resp in rows:
         rid = resp.id if resp is not None else None
@@ -144,11 +150,13 @@ def respondent_table(store: ResponseStore, study: str) -> pd.DataFrame:
             "duration_min": (end - resp.started_at).total_seconds() / 60.0 if end else np.nan,
             "mails_sent": int(sent.get(inv.id, 0)),
             "opted_out": bool(contact and contact.email.lower() in optouts),
+            "in_analysis": inv.id not in excluded,
+            "exclusion_reason": excluded.get(inv.id),
         })  # fmt: skip
     columns = ["invitation_id", "respondent_id", "alliance_id", "firm_role", "partner_name",
                "language", "email", "name", "status", "last_page", "last_page_id", "n_pages",
                "started_at", "last_activity_at", "completed_at", "duration_min", "mails_sent",
-               "opted_out"]  # fmt: skip
+               "opted_out", "in_analysis", "exclusion_reason"]  # fmt: skip
     frame = pd.DataFrame.from_records(records, columns=columns)
     frame["respondent_id"] = pd.to_numeric(frame["respondent_id"]).astype("float64")
     return frame

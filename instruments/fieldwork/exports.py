@@ -33,10 +33,12 @@ EXPORT_FORMATS = ("csv", "parquet", "sav", "dta", "long", "codebook")
 #: (:data:`instruments.fieldwork.cockpit.FIELDWORK_STATUSES`), ``started_at`` the
 #: opening of the survey, ``ended_at`` the completion or else the last page submitted
 #: (UTC), ``not_shown`` the items the survey logic skipped, the flags 1/0 from
-#: :func:`analysis.study.quality.quality_flags` (empty when they cannot be computed).
+#: :func:`analysis.study.quality.quality_flags` (empty when they cannot be computed),
+#: ``in_analysis`` 1, or 0 for a response the study lead excluded from the analysis
+#: (:func:`instruments.fieldwork.actions.exclude_from_analysis`).
 FIELDWORK_COLUMNS = ("status", "wave", "started_at", "ended_at", "last_page", "not_shown",
                      "attention_flag", "straightline_flag", "speeder_flag",
-                     "missing_flag")  # fmt: skip
+                     "missing_flag", "in_analysis")  # fmt: skip
 
 #: Stata's limits on variable names and labels.
 _STATA_NAME_MAX = 32
@@ -129,7 +131,8 @@ def export_frame(
     from instruments.fieldwork.cockpit import respondent_table
     from instruments.store.responses import ID_COLUMNS
 
-    wide = store.wide(study, completed_only=completed_only, meta=True)
+    # Excluded responses stay in the exports, flagged by in_analysis = 0.
+    wide = store.wide(study, completed_only=completed_only, meta=True, include_excluded=True)
     table = respondent_table(store, study).dropna(subset=["respondent_id"])
     by_rid = table.set_index(table["respondent_id"].astype("int64"))
     rids = wide["respondent_id"].astype("int64")
@@ -147,6 +150,7 @@ def export_frame(
     for name in ("attention_flag", "straightline_flag", "speeder_flag", "missing_flag"):
         extra[name] = (wide["respondent_id"].map(flags[name]).astype("float64")
                        if flags is not None and name in flags else np.nan)  # fmt: skip
+    extra["in_analysis"] = rids.map(by_rid["in_analysis"]).astype("float64").to_numpy()
     meta = ["wave", "status", "started_at", "completed_at", "not_shown"]
     rest = wide.drop(columns=meta)
     ids = list(ID_COLUMNS)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from analysis.errors import DataError, ResponseError, clip
 from instruments.store.engine import make_engine, resolve_url, unavailable
+from instruments.store.exclusions import AnalysisExclusion
 from instruments.store.migrate import ensure_schema
 from instruments.store.models import (
     Answer,
@@ -691,6 +692,7 @@ class ResponseStore:
         include_screened_out: bool = False,
         meta: bool = False,
         include_test: bool = False,
+        include_excluded: bool = False,
     ) -> pd.DataFrame:
         """The latest answer per item per respondent, one row per respondent.
 
@@ -713,6 +715,9 @@ class ResponseStore:
             Add the fieldwork columns named above.
         include_test
             Keep the study lead's preview (test) responses (default: dropped).
+        include_excluded
+            Keep respondents the study lead excluded from the analysis (default:
+            dropped; the exports keep them with a flag).
 
         Withdrawn respondents (answers erased) never appear.
         """
@@ -728,9 +733,15 @@ class ResponseStore:
                 .where(Invitation.study_id == st.id)
                 .order_by(Respondent.id)
             ).all()
+            excluded = set() if include_excluded else set(session.scalars(
+                select(AnalysisExclusion.invitation_id).where(
+                    AnalysisExclusion.study_id == st.id, AnalysisExclusion.restored_at.is_(None))
+            ))  # fmt: skip
             keep = []
             for respondent, invitation, wave in rows:
                 if invitation.status == "withdrawn" or respondent.withdrawn_at is not None:
+                    continue
+                if invitation.id in excluded:
                     continue
                 if invitation.is_test and not include_test:
                     continue

@@ -332,7 +332,7 @@ def respondent_quality(store: Any, study: str) -> Any:
     from analysis.study.quality import quality_flags
 
     try:
-        wide = store.wide(study)
+        wide = store.wide(study, include_excluded=True)  # flags for every respondent
         if not len(wide):
             return None
         flags = quality_flags(wide, store.instrument)
