@@ -150,3 +150,33 @@ def test_exclusion_is_audited_reversible_and_leaves_the_analysis(
     assert log.loc[0, "restored_at"] is not None
     assert log.loc[0, "restore_reason"] == "Checked the paper notes: answers are real (JL)"
     assert respondent_table(store, "wave1").set_index("invitation_id").loc[inv, "in_analysis"]
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_respondent_command(packaged: ResponseStore, smtp_server: SmtpSink,
+                            capsys: pytest.CaptureFixture) -> None:  # fmt: skip
+    from analysis.cli import main
+
+    store = packaged
+    inv = invitation_of(store, "b2@firm2b.example")
+    common = ["respondent", "--study", "wave1", "--db", store.url, "--invitation", str(inv)]
+    smtp_server.messages.clear()
+    assert main([*common, "--resend"]) == 0
+    assert "1 invitation sent" in capsys.readouterr().err
+    assert main([*common, "--remind"]) == 0
+    assert "1 reminder sent" in capsys.readouterr().err
+    assert smtp_server.recipients() == ["b2@firm2b.example"] * 2
+    assert main([*common, "--exclude"]) == 2
+    assert "need --reason" in capsys.readouterr().err
+    assert main([*common, "--exclude", "--reason", "Not a key informant", "--actor", "JL"]) == 0
+    assert "excluded from the analysis" in capsys.readouterr().err
+    assert main([*common, "--exclude", "--reason", "again"]) == 2
+    assert "already" in capsys.readouterr().err
+    assert main(["respondent", "--study", "wave1", "--db", store.url, "--log"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith("invitation_id,reason,actor")
+    assert f"{inv},Not a key informant,JL" in out
+    assert main([*common, "--include", "--reason", "Checked"]) == 0
+    assert main(["respondent", "--study", "wave1", "--db", store.url, "--resend"]) == 2
+    assert "--invitation ID is required" in capsys.readouterr().err
+    assert main(["respondent", "--study", "nope", "--db", store.url, "--log"]) == 2

@@ -352,6 +352,9 @@ CASES: list[tuple[str, Callable[[F], list[str]], str]] = [
           ("mail-status", lambda f: ["mail", "--study", "s", "--status"]),
           ("mail-configure", lambda f: ["mail", "--study", "s", "--configure", "--smtp",
                                         "smtp://127.0.0.1:25", "--sender", "a@b.example"]),
+          ("respondent", lambda f: ["respondent", "--study", "s", "--invitation", "1",
+                                    "--resend"]),
+          ("respondent-log", lambda f: ["respondent", "--study", "s", "--log"]),
       )],  # fmt: skip
     ("demo-credentials-unwritable", lambda f: ["demo", "--db", f"sqlite:///{f['db']}",
                                                "--credentials", f"{UNWRITABLE}/c.txt",
