@@ -372,12 +372,15 @@ def render_respondents(store: Any, study: str) -> None:
     columns = [c for c in ("invitation_id", "alliance_id", "firm_role", "partner_name", "name",
                            "email", "status", "page", "last_page_id", "duration_min",
                            "attention_flag", "straightline_flag", "speeder_flag", "missing_flag",
-                           "exclude_reason", "mails_sent", "opted_out", "last_activity_at")
+                           "exclude_reason", "in_analysis", "exclusion_reason", "mails_sent",
+                           "opted_out", "last_activity_at")
                if c in shown.columns]  # fmt: skip
     st.dataframe(
         shown[columns], hide_index=True,
         column_config={"duration_min": st.column_config.NumberColumn("minutes", format="%.1f"),
-                       "page": "last page", "last_page_id": "last page id"},
+                       "page": "last page", "last_page_id": "last page id",
+                       "exclude_reason": "quality problems", "in_analysis": "in analysis",
+                       "exclusion_reason": "excluded by the study lead because"},
     )  # fmt: skip
 
 
@@ -489,8 +492,11 @@ def render_mail(store: Any, study: str, base_url: str) -> None:
 
 
 def render_respondent_actions(store: Any, study: str) -> None:
-    """Per-respondent action of the cockpit: erase one invitation's answers on request."""
-    from instruments.fieldwork.cockpit import respondent_table
+    """Per-respondent actions of the cockpit: resend the invitation, remind now, exclude
+    from the analysis or include again (with a reason for the audit log), and erase one
+    invitation's answers on request."""
+    from instruments.fieldwork import actions
+    from instruments.fieldwork.cockpit import plural, respondent_table
     from instruments.store.rights import erase_invitation
 
     ss = st.session_state
@@ -499,34 +505,55 @@ def render_respondent_actions(store: Any, study: str) -> None:
         return
     st.subheader("Act on one respondent")
     labels = {int(r.invitation_id): f"#{int(r.invitation_id)} {r.alliance_id}"
-              f"{' ' + r.firm_role if isinstance(r.firm_role, str) else ''} ({r.status})"
+              f"{' ' + r.firm_role if isinstance(r.firm_role, str) else ''}"
+              f"{' ' + r.email if isinstance(r.email, str) else ''} ({r.status}"
+              f"{', excluded from analysis' if not r.in_analysis else ''})"
               for r in table.itertuples()}  # fmt: skip
     with st.form("admin_respondent_action"):
         chosen = st.selectbox("Invitation", list(labels), format_func=labels.get,
                               key="admin.action_invitation")  # fmt: skip
         note = st.text_input("Reason (kept in the audit log, never the answers)",
                              key="admin.action_note")  # fmt: skip
+        with st.container(horizontal=True):
+            resend = st.form_submit_button("Resend the invitation e-mail")
+            remind = st.form_submit_button("Send a reminder now")
+            exclude = st.form_submit_button("Exclude from analysis")
+            include = st.form_submit_button("Include in analysis again")
         sure = st.checkbox("I understand that the answers are deleted for good",
                            key="admin.action_sure")  # fmt: skip
         erase = st.form_submit_button("Withdraw and delete this respondent's answers")
-    if erase:
-        if not sure:
-            st.error("Tick the box to confirm the deletion.")
-        else:
-            try:
+    message = None
+    try:
+        if resend or remind:
+            send = actions.resend_invitation if resend else actions.remind_one
+            run = send(store, study, chosen)
+            (st.warning if run.failed else st.success)(f"Invitation #{chosen}: {run.summary()}")
+        elif exclude:
+            actions.exclude_from_analysis(store, study, chosen, note)
+            message = (f"Invitation #{chosen} is excluded from the analysis; its answers stay "
+                       "in the store and in the exports (in_analysis = 0).")  # fmt: skip
+        elif include:
+            actions.include_in_analysis(store, study, chosen, note)
+            message = f"Invitation #{chosen} is included in the analysis again."
+        elif erase:
+            if not sure:
+                st.error("Tick the box to confirm the deletion.")
+            else:
                 done = erase_invitation(store, study, chosen, reason="request", channel="admin",
                                         actor=note.strip() or None)  # fmt: skip
-            except AllianceSurveyError as exc:
-                st.error(str(exc))
-            else:
-                from instruments.fieldwork.cockpit import plural
-
-                ss["admin.action_message"] = (
-                    f"Invitation #{chosen}: {plural(done.n_answers, 'answer')} deleted; "
-                    "the deletion is in the audit log.")  # fmt: skip
-                st.rerun()
+                message = (f"Invitation #{chosen}: {plural(done.n_answers, 'answer')} deleted; "
+                           "the deletion is in the audit log.")  # fmt: skip
+    except AllianceSurveyError as exc:
+        st.error(str(exc))
+    if message is not None:
+        ss["admin.action_message"] = message
+        st.rerun()
     if "admin.action_message" in ss:
         st.success(ss.pop("admin.action_message"))
+    log = actions.exclusion_log(store, study)
+    if len(log):
+        st.subheader("Audit log of exclusions from the analysis")
+        st.dataframe(log, hide_index=True)
 
 
 def render_privacy(store: Any, study: str, base_url: str) -> None:
