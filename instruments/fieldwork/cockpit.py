@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
+from analysis.errors import AllianceSurveyError
 from instruments.fieldwork.invitations import _study
 from instruments.store.exclusions import AnalysisExclusion
 from instruments.store.mailtables import Contact, MailLog, MailOptout
@@ -180,6 +181,35 @@ def status_summary(store: ResponseStore, study: str) -> pd.DataFrame:
     return pd.DataFrame.from_records(records, columns=["status", "label", "n", "share"])
 
 
+def dropoff_curve(store: ResponseStore, study: str) -> pd.DataFrame:
+    """Of the respondents who consented, how many are still answering on each page.
+
+    One row per page as respondents number them (1 = the first page): ``page``,
+    ``page_id``, ``title`` (the section title, English), ``n_answering`` (consented
+    respondents who submitted this page or a later one) and ``share`` (of those who
+    consented).  Respondents screened out, declined or withdrawn are not in the base:
+    the survey ended for them by design or their answers are erased; the share falls
+    only where people stopped on their own.
+    """
+    import numpy as np
+    import pandas as pd
+
+    table = respondent_table(store, study)
+    base = table[table["status"].isin(("consented", "completed"))]
+    n_base = len(base)
+    records = []
+    for number, spec in enumerate(store.pages, start=1):
+        try:
+            title = store.instrument.section(spec.id).title["en"]
+        except (AllianceSurveyError, AttributeError, KeyError, TypeError):
+            title = spec.id
+        n = int((base["last_page"] >= number).sum())
+        records.append({"page": number, "page_id": spec.id, "title": title, "n_answering": n,
+                        "share": n / n_base if n_base else np.nan})  # fmt: skip
+    return pd.DataFrame.from_records(
+        records, columns=["page", "page_id", "title", "n_answering", "share"])
+
+
 def study_names(store: ResponseStore) -> list[str]:
     """Names of the studies in the store, alphabetically (for the login form)."""
     from instruments.store.models import Study
@@ -196,6 +226,7 @@ def plural(n: int, singular: str, plural_form: str | None = None) -> str:
 __all__ = [
     "FIELDWORK_STATUSES",
     "STATUS_LABELS",
+    "dropoff_curve",
     "fieldwork_status",
     "plural",
     "respondent_table",

@@ -175,7 +175,7 @@ def _render_login(store: Any, study: str | None) -> None:
 
 def render_dashboard(store: Any, study: str) -> None:
     """Fieldwork: status counts, completion and drop-off per page, times, checks, dyads."""
-    from instruments.fieldwork.cockpit import status_summary
+    from instruments.fieldwork.cockpit import dropoff_curve, status_summary
     from instruments.fieldwork.invitations import (
         attention_failures,
         dyad_status,
@@ -203,14 +203,16 @@ def render_dashboard(store: Any, study: str) -> None:
     with st.expander("Status per wave (invitation records)"):
         st.dataframe(status_counts(store, study), hide_index=True)
     st.subheader("Completion and drop-off per page")
+    curve = dropoff_curve(store, study)
+    n_base = int(statuses.loc["consented", "n"]) + int(statuses.loc["completed", "n"])
+    if n_base:
+        st.caption(f"Of the {n_base} who consented (screened-out, declined and withdrawn "
+                   "respondents left out): the share still answering on each page, with n.")
+        st.altair_chart(_dropoff_chart(curve))
     progress = page_progress(store, study)
     if len(progress):
-        chart = progress.assign(
-            page=[f"{i + 1:02d} {p}" for i, p in zip(progress["page_index"], progress["page"],
-                                                       strict=True)]
-        ).set_index("page")[["n_submitted", "drop_off"]]  # numbered: the chart keeps page order
-        st.bar_chart(chart, stack=False, x_label="page", y_label="respondents")
-        st.dataframe(progress, hide_index=True)
+        with st.expander("Submissions per page"):
+            st.dataframe(progress, hide_index=True)
     st.subheader("Attention checks")
     st.dataframe(attention_failures(store, study), hide_index=True)
     st.subheader("Dyads")
@@ -222,6 +224,28 @@ def render_dashboard(store: Any, study: str) -> None:
         st.dataframe(dyads, hide_index=True)
     else:
         st.write("No dyad invitations yet.")
+
+
+def _dropoff_chart(curve: Any) -> Any:
+    """Bars of the share still answering per page (numbered as respondents see them),
+    each labelled with its n; the page title shows on hover."""
+    import altair as alt
+
+    data = curve.assign(label=[f"n={n}" for n in curve["n_answering"]],
+                        page_label=[f"{p}" for p in curve["page"]])  # fmt: skip
+    order = data["page_label"].tolist()
+    base = alt.Chart(data).encode(
+        x=alt.X("page_label:N", sort=order, title="page (as respondents see it)",
+                axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("share:Q", title="share still answering",
+                scale=alt.Scale(domain=[0, 1.08]), axis=alt.Axis(format="%")),
+    )  # fmt: skip
+    bars = base.mark_bar().encode(
+        tooltip=[alt.Tooltip("page:Q"), alt.Tooltip("title:N"),
+                 alt.Tooltip("n_answering:Q", title="n"),
+                 alt.Tooltip("share:Q", format=".0%")])  # fmt: skip
+    text = base.mark_text(dy=-6).encode(text="label:N")
+    return (bars + text).properties(height=280)
 
 
 def render_invitations(store: Any, study: str, base_url: str) -> None:
