@@ -28,5 +28,6 @@ COMMANDS = [
     "password",
     "export_script",
     "prereg",
+    "wave",
     "health",
 ]

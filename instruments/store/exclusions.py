@@ -1,6 +1,6 @@
 """ORM table of the study lead's exclusions of respondents from the analysis.
 
-Created by the Alembic revision ``0010_exclusions``; this class must match it.
+Created by the Alembic revision ``0011_exclusions``; this class must match it.
 
 Tables
 ------

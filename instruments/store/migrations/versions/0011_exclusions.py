@@ -4,8 +4,8 @@
 taken back, when and why; excluded responses stay in the store and in the exports
 (flagged), but leave the analysis input.
 
-Revision ID: 0010_exclusions
-Revises: 0009_hardening
+Revision ID: 0011_exclusions
+Revises: 0010_wave_instrument
 Create Date: 2026-12-05
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_exclusions"
-down_revision = "0009_hardening"
+revision = "0011_exclusions"
+down_revision = "0010_wave_instrument"
 branch_labels = None
 depends_on = None
 
