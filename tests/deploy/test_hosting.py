@@ -23,6 +23,7 @@ from tests.ui.conftest import PASSWORD, STUDY
 from tests.ui.survey_bot import plan_answers, plan_so_far
 from tests.ui.test_browser import (
     WAIT_SEC,
+    _type,
     answer,
     key_css,
     press,
@@ -193,8 +194,8 @@ def test_study_lead_login_survives_refresh_and_restart(hosted, proxy_driver) -> 
     driver = proxy_driver
     base = f"https://localhost:{deployment.https_port}"
     driver.get(f"{base}/?admin=1")
-    box = wait_for(driver, key_css("admin.login_password"))
-    box.find_element(By.CSS_SELECTOR, "input").send_keys(PASSWORD)
+    # The field's frame can be drawn before its input: type once the input is there.
+    _type(driver, key_css("admin.login_password"), PASSWORD)
     press(driver, "Log in")
     wait_for(driver, "body")
     wait_until(lambda: shows_text("Completion and drop-off per page")(driver), "no dashboard")
