@@ -30,6 +30,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("invariance", "Measurement invariance"),
     ("method-variance", "Common-method variance"),
     ("structural", "Structural model"),
+    ("pls", "PLS-SEM"),
     ("hypotheses", "Hypothesis tests"),
     ("mediation-moderation", "Mediation and moderation"),
     ("dyadic", "Dyadic agreement"),
@@ -47,7 +48,7 @@ def css() -> str:
 CONSUMED = {"n", "n_raw", "fieldwork", "response_rates", "sample", "missing", "exclusions",
             "descriptives", "correlations", "measurement", "invariance", "cmv",
             "method_variance", "common_method", "structural", "hypotheses", "mediation",
-            "moderation", "dyadic", "warnings", "provenance", "estimator", "reliability",
+            "moderation", "dyadic", "pls", "warnings", "provenance", "estimator", "reliability",
             "multiple_testing", "decision", "quadratic", "response_surface"}
 
 

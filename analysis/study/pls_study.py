@@ -232,8 +232,13 @@ def test_hypotheses_pls(
         .reset_index(drop=True)
     syntax, X, kinds = pls_model_syntax(hs, instrument, base, keyed, d)
     main, boot = _fit(X, syntax, int(bootstrap), seed, level, consistent)
+    # f^2 re-estimates the model once per path: only for the paths a hypothesis tests
+    tested = [(h.parts()["x"], h.parts()["y"]) for h in hs.hypotheses
+              if h.method == "sem_path"]
+    det["syntax"] = syntax
     det["pls"] = {"main": (main, boot), "syntax": syntax, "kinds": kinds, "models": {},
-                  "consistent": consistent, "seed": seed, "level": level}
+                  "consistent": consistent, "seed": seed, "level": level,
+                  "tested_paths": [p for p in tested if p in main.structural]}
     label = (f"PLS-SEM ({'PLSc for reflective scales, ' if consistent else ''}path weighting, "
              f"mean replacement; percentile bootstrap, {boot.n_boot - boot.n_failed} draws)")
     rows = []
@@ -427,7 +432,7 @@ def pls_section(details: dict[str, Any]) -> dict[str, Any]:
         "htmt": htmt,
         "paths": _paths(boot),
         "rsquared": _records(res.rsquared.rename_axis("construct").reset_index()),
-        "fsquared": _records(q.fsquared(res)),
+        "fsquared": _records(q.fsquared(res, info.get("tested_paths"))),
         "vif_inner": [r for r in _records(q.vif_inner(res)) if np.isfinite(r["vif"])],
         "models": {hid: {"syntax": syn, "n": int(r.n), "paths": _paths(b),
                          "rsquared": _records(r.rsquared.rename_axis("construct")

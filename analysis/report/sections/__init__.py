@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from . import closing, effects, fit, hypotheses, measurement, overview, structural
+from . import closing, effects, fit, hypotheses, measurement, overview, pls, structural
 from .common import ReportContext
 
 #: Section id -> builder, for every section of :data:`analysis.report.render.SECTIONS`.
@@ -26,6 +26,7 @@ BUILDERS: dict[str, Callable[[ReportContext], str]] = {
     "invariance": measurement.invariance,
     "method-variance": measurement.method_variance,
     "structural": structural.structural,
+    "pls": pls.pls,
     "hypotheses": hypotheses.hypotheses,
     "mediation-moderation": effects.mediation_moderation,
     "dyadic": closing.dyadic,
