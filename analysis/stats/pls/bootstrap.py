@@ -261,13 +261,13 @@ class _StagedBatch:
     def _wcor(V: np.ndarray, c: np.ndarray, tot: np.ndarray) -> tuple[np.ndarray, np.ndarray,
                                                                         np.ndarray]:
         """Standardised columns, correlations and population SDs under case weights."""
-        m = np.einsum("bn,bnq->bq", c, V) / tot[:, None]
+        m = (c[:, None, :] @ V)[:, 0, :] / tot[:, None]
         Vc = V - m[:, None, :]
-        var = np.einsum("bn,bnq->bq", c, Vc * Vc) / tot[:, None]
-        sd = np.sqrt(var)
-        Z = Vc / sd[:, None, :]
-        S = np.swapaxes(Z * c[:, :, None], 1, 2) @ Z / tot[:, None, None]
-        return Z, S, sd
+        C = np.swapaxes(Vc * c[:, :, None], 1, 2) @ Vc / tot[:, None, None]
+        sd = np.sqrt(np.einsum("bii->bi", C))
+        Vc /= sd[:, None, :]
+        S = C / sd[:, :, None] / sd[:, None, :]
+        return Vc, S, sd
 
     def estimate(self, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         s = self.res.settings
