@@ -174,3 +174,28 @@ def test_inner_schemes_recover_population_paths_with_plsc(scheme):
         lam = res.loadings.loc[list(res.blocks[c]), c]
         assert lam.mean() == pytest.approx(0.8, abs=0.025), c
         np.testing.assert_allclose(lam, 0.8, atol=0.08)
+
+
+def test_pls_command_runs_the_group_tests_and_cvpat(tmp_path, capsys):
+    import json
+
+    from analysis.cli import main
+
+    data, g = two_groups(np.random.default_rng(13), n=120, b_xm=0.1)
+    data["sector"] = np.where(g, "a", "b")
+    path = tmp_path / "d.csv"
+    data.to_csv(path, index=False)
+    out = tmp_path / "o.json"
+    args = ["pls", str(path), "--model", MODEL, "--group", "sector", "--permutations", "60",
+            "--seed", "4", "--cvpat", "--folds", "5", "--reps", "1"]
+    assert main([*args, "--json", str(out)]) == 0
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    res = pls(data, MODEL)
+    mga = permutation_mga(res, g, n_perm=60, seed=4)
+    assert doc["groups"]["group1"] == "a"
+    assert [r["p"] for r in doc["groups"]["permutation_mga"]] == mga["p"].tolist()
+    assert [r["construct"] for r in doc["groups"]["micom"]] == ["X", "M", "Y"]
+    assert [r["benchmark"] for r in doc["cvpat"]] == ["IA", "LM"]
+    assert main(args) == 0 and "Permutation MGA" in capsys.readouterr().out
+    assert main([*args[:4], "--group", "x1"]) == 2  # not a two-valued column
+    assert "exactly two values" in capsys.readouterr().err
