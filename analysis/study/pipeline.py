@@ -290,11 +290,11 @@ def _analyze_study(
 
     detail_sections = _detail_sections(hs, details)
     if method == "pls":
-        from analysis.study.pls_study import pls_section
+        from analysis.study.pls_study import PLS_ESTIMATOR, pls_section
 
         pls_part = _section(pls_section, "PLS-SEM section (analysis.study.pls_study)", warns,
                             details)
-        path_estimator = "PLS-SEM (PLSc)" if details["pls"]["consistent"] else "PLS-SEM"
+        path_estimator = PLS_ESTIMATOR if details["pls"]["consistent"] else "PLS-SEM"
         detail_sections["structural"] = {"available": False, "reason": "The hypotheses "
                                          "were estimated by PLS-SEM: see its section."}
     else:

@@ -43,7 +43,11 @@ import pandas as pd
 
 from analysis.errors import DataError, EstimationError, ModelSpecificationError
 
-__all__ = ["PLS_THRESHOLDS", "pls_model_syntax", "pls_section", "test_hypotheses_pls"]
+__all__ = ["PLS_ESTIMATOR", "PLS_THRESHOLDS", "pls_model_syntax", "pls_section",
+           "test_hypotheses_pls"]
+
+#: How the provenance and a pre-registered plan name the PLS route's path model.
+PLS_ESTIMATOR = "PLS-SEM (PLSc)"
 
 #: Reporting thresholds of Hair et al. (2019), shown next to the values (never as verdicts).
 PLS_THRESHOLDS = {
