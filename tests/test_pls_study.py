@@ -98,6 +98,11 @@ def test_method_is_declared_in_the_hypotheses_file(tmp_path):
     p.write_text(text.replace("\ncomposites:", "\nmethod: pls\n\ncomposites:", 1),
                  encoding="utf-8")
     assert load_hypotheses(p).method == "pls"
+    from analysis.study.pls_study import PLS_ESTIMATOR
+    from analysis.study.prereg import build_plan
+
+    assert build_plan("s", hypotheses=p)["analysis"]["path_model"]["estimator"] == PLS_ESTIMATOR
+    assert build_plan("s")["analysis"]["path_model"]["estimator"] == "MLR"
     p.write_text(text.replace("\ncomposites:", "\nmethod: plsc\n\ncomposites:", 1),
                  encoding="utf-8")
     with pytest.raises(InstrumentError, match="method"):
