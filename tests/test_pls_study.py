@@ -49,6 +49,10 @@ def test_measurement_follows_the_instrument(run):
     reflective = [r for r in section["indicators"] if r["mode"] == "A"
                   and not r["item"].endswith("_score")]
     assert reflective and min(r["loading"] for r in reflective) > 0.3
+    # the dimensions of relationship learning are assessed in the first stage
+    dims = {"info_sharing", "joint_sensemaking", "knowledge_integration"}
+    assert dims <= {r["construct"] for r in section["reliability"]}
+    assert dims <= {r["construct"] for r in reflective}
 
 
 def test_verdicts_follow_the_declared_rules(run):

@@ -400,10 +400,26 @@ def pls_section(details: dict[str, Any]) -> dict[str, Any]:
         return {"available": False, "reason": "The study was not analysed with PLS-SEM."}
     res, boot = info["main"]
     t = boot.table
-    rel = q.reliability(res)
-    constructs = [{"construct": c, "measurement": info["kinds"].get(c, ""),
-                   "indicators": int(len(res.blocks[c]))} for c in res.constructs]
+    # the lower-order constructs of a two-stage higher-order construct are assessed in
+    # the first stage (Sarstedt et al. 2019), whose estimates have no bootstrap here
+    first = res.first_stage
+    lower = [c for c in first.constructs if c in res.data.columns] if first is not None else []
+    rel = pd.concat([q.reliability(first).loc[lower], q.reliability(res)]) if lower \
+        else q.reliability(res)
+    constructs = [{"construct": c, "measurement": info["kinds"].get(c, "") + (
+                   " (first stage)" if c in lower else ""),
+                   "indicators": int(len((first if c in lower else res).blocks[c]))}
+                  for c in [*lower, *res.constructs]]
     ind = []
+    if lower:
+        fvif = q.vif_items(first).set_index(["construct", "item"])["vif"]
+        for c in lower:
+            for i in first.blocks[c]:
+                ind.append({"construct": c, "item": i, "mode": first.modes[c],
+                            "loading": float(first.loadings.loc[i, c]),
+                            "weight": float(first.weights.loc[i, c]),
+                            "ci_lower": float("nan"), "ci_upper": float("nan"),
+                            "vif": float(fvif.loc[(c, i)])})
     vif = q.vif_items(res).set_index(["construct", "item"])["vif"]
     for c in res.constructs:
         mode = res.modes[c]

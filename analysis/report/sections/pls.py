@@ -92,7 +92,8 @@ def pls(ctx: ReportContext) -> str:
              "95% CI", f"VIF ({_thr(part, 'vif')})"], rows, number=ctx.c.table(),
             note="The interval is that of the loading for mode A (reflective) blocks and of the "
                  "weight for mode B (composite) blocks, whose weights carry the construct's "
-                 "meaning (percentile bootstrap)."))
+                 "meaning (percentile bootstrap); the lower-order constructs of a higher-order "
+                 "construct are shown from the first stage, without intervals."))
     rows = []
     for i, r in enumerate(_records(part.get("htmt"))):
         rp = join(p0, "htmt", i)
