@@ -5,8 +5,12 @@ indicators is all the PLS algorithm needs (:mod:`analysis.stats.pls.engine`), so
 thousands of draws are estimated together as one ``(B, p, p)`` array.  Draw ``i``
 takes its cases from the ``i``-th child of ``numpy.random.SeedSequence(seed)``, so
 the draws do not depend on how they are chunked or where they run (the same
-design as :mod:`analysis.sem.bootstrap`).  Models with interaction terms or
-higher-order constructs, whose derived indicators depend on each sample, are
+design as :mod:`analysis.sem.bootstrap`).  Two-stage models (higher-order constructs,
+two-stage interaction terms), whose derived indicators depend on each sample, run
+batched too: each draw's first-stage scores and score products are formed from that
+draw's own estimates, on case values weighted by the draw's counts
+(:class:`_StagedBatch`; the same numbers as re-estimating the resample, about 25 times
+faster on the study model).  Only product-indicator and orthogonalised interactions are
 re-estimated draw by draw with :func:`~analysis.stats.pls.model.pls`.
 
 Resampling uses the data after missing-value treatment (mean replacement once, on
