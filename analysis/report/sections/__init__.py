@@ -19,6 +19,7 @@ A new section is one ``(id, title, builder)`` entry in one of the two registers.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from . import (
     closing,
@@ -63,8 +64,10 @@ APPENDIX: tuple[tuple[str, str, Builder], ...] = (
     ("appendix-invariance", "Measurement invariance (all steps)", measurement.invariance),
     ("appendix-method-variance", "Common-method variance (all checks)",
      measurement.method_variance),
-    ("appendix-structural", "Structural model (all parameters)", structural.structural),
-    ("appendix-hypotheses", "Hypothesis tests (details)", hypotheses.hypotheses),
+    ("appendix-structural", "Structural model (all parameters)",
+     partial(structural.structural, diagram=False)),
+    ("appendix-hypotheses", "Hypothesis tests (details)",
+     partial(hypotheses.hypotheses, forest=False)),
     ("appendix-mediation-moderation", "Mediation and moderation (details)",
      effects.mediation_moderation),
     ("appendix-dyadic", "Dyadic agreement", closing.dyadic),

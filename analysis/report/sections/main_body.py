@@ -359,7 +359,8 @@ def invariance(ctx: ReportContext) -> str:
             cells = [text_cell(str(r.get("level", r.get("model", i + 1))).capitalize(),
                                tag="th", cls="text indent")]
             for k, _, kind in cols:
-                cells.append(num(r.get(k), join(rp, k), kind) if k in r
+                # a baseline step has no differences: an empty cell, not "NA"
+                cells.append(num(r.get(k), join(rp, k), kind) if r.get(k) is not None
                              else '<td class="empty"></td>')
             cells.append(text_cell(str(r.get("decision", "")) or "\u2013"))
             rows.append(cells)
