@@ -27,13 +27,14 @@ from typing import Any
 from analysis.io import jsonable
 from analysis.provenance import REPORT_PACKAGES, build_provenance, provenance_text
 
-from .render import SECTIONS, render_html, section_ids
+from .render import SECTIONS, render_html, report_parts, section_ids
 
 __all__ = [
     "SECTIONS",
     "build_report",
     "item_distributions",
     "render_html",
+    "report_parts",
     "section_ids",
     "sha256_file",
     "write_pdf",

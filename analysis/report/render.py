@@ -123,3 +123,20 @@ def section_ids(part: str | None = None) -> list[str]:
     "appendix", when given)."""
     return [s for s, _ in SECTIONS if part is None or PARTS[s] == part]
 
+
+
+def report_parts(html: str) -> tuple[str, str]:
+    """The main body and the online appendix of a rendered report, each as a page of its own.
+
+    Both keep the report's stylesheet and figures (for the app, which shows the main body
+    and offers the appendix one click away); the analysis JSON stays with the full report.
+    """
+    head_end = html.find("<body>")
+    at = html.find('<div id="appendix"')
+    end = html.find('<script type="application/json"')
+    end = end if end >= 0 else html.find("</body>")
+    if head_end < 0 or at < 0:
+        return html, ""
+    head = html[:head_end + len("<body>")]
+    tail = "</body>\n</html>\n"
+    return head + html[head_end + len("<body>"):at] + tail, head + html[at:end] + tail
