@@ -81,6 +81,28 @@ def item_distributions(data: Any, instrument: Any) -> tuple[dict[str, dict[str, 
     return counts, all_levels
 
 
+def _level_labels(instrument: Any, levels: list[int], lang: str) -> dict[int, str]:
+    """Value labels of the response list most scales use, for the colour key of the item
+    distributions (empty when the scales use no labelled list of these levels)."""
+    lists: dict[str, Any] = {}
+    uses: dict[str, int] = {}
+    for scale in (getattr(instrument, "scales", None) or {}).values():
+        resp = getattr(scale, "response", None)
+        if resp is None or not hasattr(resp, "value_labels"):
+            continue
+        rid = str(getattr(resp, "id", id(resp)))
+        lists[rid] = resp
+        uses[rid] = uses.get(rid, 0) + 1
+    if not uses:
+        return {}
+    best = lists[max(uses, key=lambda k: uses[k])]
+    try:
+        names = best.value_labels(lang)
+    except (KeyError, TypeError):
+        names = best.value_labels("en")
+    return {int(v): str(names[v]) for v in levels if v in names}
+
+
 def _frame_sha256(data: Any, analysis: Mapping[str, Any]) -> str:
     """The analysis's data fingerprint, or :func:`analysis.study.pipeline.data_sha256` of ``data``
     (a fraction of a second at N = 100,000; rendering the frame as CSV text took ~10 s)."""
@@ -156,6 +178,7 @@ def build_report(data: Any, *, analysis: Mapping[str, Any] | None = None,
     from .labels import variable_labels
 
     extras = {"item_distributions": counts, "item_levels": levels,
+              "item_level_labels": _level_labels(instrument, levels, lang),
               "labels": variable_labels(instrument, lang),
               "build": provenance_text(build_provenance(
                   packages=REPORT_PACKAGES, seed=seed, data_sha256=sha, instrument=instrument))}

@@ -54,18 +54,23 @@ def _figure(width: float, height: float) -> Any:
 
 
 def item_distributions(counts: Mapping[str, Mapping[str, Sequence[float]]],
-                       levels: Sequence[int]) -> str:
+                       levels: Sequence[int], *,
+                       level_labels: Mapping[int, str] | None = None,
+                       titles: Mapping[str, str] | None = None) -> str:
     """Small multiples: per scale, the share of each response per item (stacked bars).
 
-    ``counts`` is ``{scale: {item: [count per level]}}``.
+    ``counts`` is ``{scale: {item: [count per level]}}``; ``level_labels`` names the
+    response options in the colour key (``{1: "Strongly disagree", ...}``), ``titles``
+    the panels (the constructs' labels).
     """
+    import numpy as np
     from matplotlib import rc_context
 
     scales = list(counts)
     ncol = 3
     nrow = max(1, math.ceil(len(scales) / ncol))
     with rc_context(RC):
-        fig = _figure(9.5, 1.9 * nrow)
+        fig = _figure(9.5, 1.9 * nrow + 0.5)
         axes = fig.subplots(nrow, ncol, squeeze=False)
         for k, ax in enumerate(axes.flat):
             if k >= len(scales):
@@ -73,27 +78,34 @@ def item_distributions(counts: Mapping[str, Mapping[str, Sequence[float]]],
                 continue
             scale = scales[k]
             items = list(counts[scale])
-            for row, item in enumerate(items):
-                c = [float(x) for x in counts[scale][item]]
-                total = sum(c) or 1.0
-                left = 0.0
-                for j, x in enumerate(c):
-                    share = x / total
-                    ax.barh(row, share, left=left, color=LIKERT[j % len(LIKERT)], height=0.8,
-                            edgecolor="white", linewidth=0.3)
-                    left += share
-            ax.set_yticks(range(len(items)))
+            c = np.array([[float(x) for x in counts[scale][i]] for i in items])
+            share = c / np.where(c.sum(axis=1, keepdims=True) > 0,
+                                 c.sum(axis=1, keepdims=True), 1.0)
+            left = np.zeros(len(items))
+            rows = np.arange(len(items))
+            # one bar call per response option (not per item and option): the figure of
+            # eighty items draws in a fraction of the time
+            for j in range(share.shape[1]):
+                ax.barh(rows, share[:, j], left=left, color=LIKERT[j % len(LIKERT)],
+                        height=0.8, edgecolor="white", linewidth=0.3)
+                left = left + share[:, j]
+            ax.set_yticks(rows)
             ax.set_yticklabels([i.rsplit("_", 1)[-1] for i in items], fontsize=7)
-            ax.invert_yaxis()
+            ax.set_ylim(len(items) - 0.5, -0.5)
             ax.set_xlim(0, 1)
             ax.set_xticks([0, 0.5, 1])
             ax.set_xticklabels(["0", ".5", "1"], fontsize=7)
-            ax.set_title(scale.replace("_", " "), fontsize=8.5, loc="left")
-        handles = [_patch(LIKERT[j % len(LIKERT)], str(lv)) for j, lv in enumerate(levels)]
-        fig.legend(handles=handles, loc="lower center", ncol=len(levels), fontsize=8,
-                   frameon=False, title="response (share of answers)", title_fontsize=8,
-                   bbox_to_anchor=(0.5, -0.02))
-        fig.tight_layout(rect=(0, 0.05, 1, 1))
+            title = (titles or {}).get(scale) or scale.replace("_", " ")
+            ax.set_title(title if len(title) <= 48 else title[:46] + "\u2026", fontsize=8,
+                         loc="left")
+        names = level_labels or {}
+        handles = [_patch(LIKERT[j % len(LIKERT)],
+                          f"{lv} {names[lv]}" if lv in names else str(lv))
+                   for j, lv in enumerate(levels)]
+        fig.legend(handles=handles, loc="lower center", ncol=min(len(levels), 4), fontsize=7.5,
+                   frameon=False, title="Response option (bar length: share of valid answers; "
+                   "y axis: item number)", title_fontsize=8, bbox_to_anchor=(0.5, 0.0))
+        fig.tight_layout(rect=(0, 0.32 / nrow + 0.04, 1, 1))
     return _svg(fig, "fig-items")
 
 
