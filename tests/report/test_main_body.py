@@ -150,3 +150,9 @@ def test_curvilinear_and_response_surface_figures(extended) -> None:
     assert "Fieller 95% interval shaded" in text
     assert "H2: response surface of" in text and "line of congruence" in text
     assert sec.count("<svg") == 3  # H5's slopes and region, the inverted U, the surface
+
+
+def test_shares_print_as_percentages_with_one_decimal() -> None:
+    assert fmt(0.09915014164305949, "share") == "9.9"
+    assert fmt(0.30878, "share") == "30.9" and fmt(1.0, "share") == "100.0"
+    assert fmt(None, "share") == "NA"
