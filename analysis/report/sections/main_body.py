@@ -42,6 +42,10 @@ FAMILIES: dict[str, str] = {
 }
 
 
+#: The expected sign as printed (a true minus; the inverted U as a cap).
+SIGNS = {"+": "+", "-": "\u2212", "inverted_u": "\u2229", "none": "\u2013"}
+
+
 def _stars_note() -> str:
     return "* <em>p</em> &lt; .05. ** <em>p</em> &lt; .01. *** <em>p</em> &lt; .001."
 
@@ -531,7 +535,7 @@ def hypotheses(ctx: ReportContext) -> str:
         rows.append([
             text_cell(h.get("id", ""), tag="th"),
             f'<td class="text">{esc(h.get("statement", ""))}</td>',
-            text_cell(h.get("expected_sign", "")),
+            text_cell(SIGNS.get(str(h.get("expected_sign", "")), h.get("expected_sign", ""))),
             num(h.get("estimate"), join(p, "estimate"), "est"),
             ci_cell(h.get("ci_lower"), h.get("ci_upper"), join(p, "ci_lower"),
                     join(p, "ci_upper")),
