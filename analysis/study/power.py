@@ -126,6 +126,10 @@ def run_replications(payload: PowerPayload, task_ids: Sequence[int]) -> list[tup
     population, instrument = _context(payload.population_path)
     study = _study(payload.population_path, payload.hypotheses) \
         if payload.mediation_ci == "monte_carlo" else None
+    # every test of the fast replication reads numbers only; a declaration with another
+    # method goes through the runner, which gets the canonical frame
+    numeric_only = study is not None and all(h.method in FAST_METHODS
+                                             for h in payload.hypotheses.hypotheses)
     out = []
     with blas_threads(1), warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -135,9 +139,13 @@ def run_replications(payload: PowerPayload, task_ids: Sequence[int]) -> list[tup
             ss = np.random.SeedSequence(entropy=payload.entropy, spawn_key=(n, rep))
             sim_seed, boot_seed = (int(v) for v in ss.generate_state(2))
             try:
-                data = simulate_study(n, seed=sim_seed, careless=payload.careless,
-                                      missing=payload.missing, instrument=instrument,
-                                      population=population)
+                if numeric_only:
+                    data = _simulate_numeric(n, sim_seed, payload.careless, payload.missing,
+                                             instrument, population, study.layout)
+                else:
+                    data = simulate_study(n, seed=sim_seed, careless=payload.careless,
+                                          missing=payload.missing, instrument=instrument,
+                                          population=population)
                 if study is not None:
                     rows = fast_replication(data, study, alpha=payload.alpha,
                                             estimator=payload.estimator,
@@ -408,6 +416,7 @@ class _Study:
 
     def __init__(self, instrument: Any, hypotheses: Any) -> None:
         from analysis.study.scoring import _item_bounds, _scales
+        from analysis.study.simulate import _layout
 
         self.instrument = instrument
         self.hypotheses = hypotheses
@@ -429,6 +438,7 @@ class _Study:
         self.composite_items = {
             name: np.concatenate([self.scales[p][0] for p in parts if p in self.scales])
             for name, parts in self.composites.items()}
+        self.layout = _layout(instrument)
         self.models: dict[tuple, Any] = {}
         self.starts: dict[tuple, np.ndarray | None] = {}
         self.population = None
@@ -484,6 +494,48 @@ def _study(population_path: str | None, hypotheses: Any) -> _Study:
         _STUDIES[key] = _Study(instrument, hypotheses)
         _STUDIES[key].population = population
     return _STUDIES[key]
+
+
+def _simulate_numeric(n: int, seed: int, careless: float, missing: float, instrument: Any,
+                      population: Any, layout: Any = None) -> pd.DataFrame:
+    """The numeric columns of :func:`analysis.study.simulate.simulate_study` (single
+    informants, MCAR) as one float block: the same random draws in the same order, without
+    the text columns (identifiers, language, open comments).
+
+    A power replication reads only numbers (items, checks, paradata, classification codes);
+    building the canonical frame with its text columns took a fifth of a replication.
+    """
+    from analysis.study import simulate as sim
+
+    sim._check_args(n, 0, missing, "MCAR", careless)
+    spec = population.spec
+    layout = sim._layout(instrument) if layout is None else layout
+    calibration = population.calibration if population.calibration is not None \
+        else sim._calibrate(population)
+    rng = np.random.default_rng(seed)
+    alliance_index, partner_row, n_alliances = sim._alliances(n, 0)
+    stage = sim._draw_stage(population, rng, n_alliances)[alliance_index]
+    latent, _ = sim._latents(population, rng, stage, alliance_index, partner_row, calibration)
+    language, coded = sim._classification(spec, layout, rng, n, stage, alliance_index,
+                                          partner_row)
+    cl = spec.get("careless", {}) or {}
+    _is_careless, straight, random_resp = sim._careless_respondents(cl, rng, n, careless)
+    item_cols = sim._rating_items(spec, layout, rng, n, latent, coded)
+    sim._attention_checks(layout, cl, rng, n, random_resp, coded)
+    if item_cols:
+        sim._careless_answers(layout, rng, n, straight, random_resp, coded)
+    if missing > 0 and item_cols:
+        sim._blank_answers(spec, rng, n, float(missing), "MCAR", item_cols, coded)
+    hidden_pages = sim._apply_conditions(instrument, layout, coded, n)
+    page_times, duration = sim._paradata(spec, cl, layout, rng, n, _is_careless, hidden_pages)
+    names = ["duration_sec", *page_times]
+    arrays = [np.asarray(duration, dtype=float), *page_times.values()]
+    for c in layout.columns:
+        col = np.asarray(coded[c])
+        if col.dtype.kind == "f":
+            names.append(c)
+            arrays.append(col)
+    return pd.DataFrame(np.column_stack(arrays), columns=names)
 
 
 def _alpha_of(block: np.ndarray) -> float:
