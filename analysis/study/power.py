@@ -441,6 +441,7 @@ class _Study:
         self.layout = _layout(instrument)
         self.models: dict[tuple, Any] = {}
         self.starts: dict[tuple, np.ndarray | None] = {}
+        self.start_plans: dict[tuple, Any] = {}
         self.population = None
 
     def start(self, key: tuple, estimator: str) -> np.ndarray | None:
@@ -467,15 +468,23 @@ class _Study:
         return self.starts[key]
 
     def compiled(self, syntax: str, corrected: tuple[str, ...], frame: pd.DataFrame,
-                 estimator: str, missing: str) -> tuple[Any, list[int]]:
-        """The path model compiled once per process (error variances patched per fit)."""
+                 estimator: str, missing: str) -> tuple[Any, list[int], tuple]:
+        """The path model compiled once per process (error variances patched per fit),
+        the rows of Theta that hold them, and its free regression paths (``xid, lhs,
+        rhs``)."""
         from analysis.sem import compile_model
 
         key = (syntax, corrected, estimator, missing)
         if key not in self.models:
             model = compile_model(syntax, frame, estimator=estimator, missing=missing)
             where = [model.ov_names.index(f"{k}__obs") for k in corrected]
-            self.models[key] = (model, where)
+            pt = model.partable
+            if model.n_groups != 1:
+                raise ModelSpecificationError("The power path model has one group.")
+            reg = pt[(pt["op"] == "~").to_numpy() & (pt["xid"] >= 0).to_numpy()]
+            self.models[key] = (model, where, (reg["xid"].to_numpy(dtype=int),
+                                               [str(v) for v in reg["lhs"]],
+                                               [str(v) for v in reg["rhs"]]))
         return self.models[key]
 
 
@@ -693,7 +702,6 @@ def _path_tests(study: _Study, d: _Columns, base: list[str], rel: dict[str, floa
     from analysis.sem.api import _check_pd, get_backend
     from analysis.sem.model import THETA
     from analysis.sem.samplestats import sample_stats
-    from analysis.sem.standardize import standardized
     from analysis.study.hypotheses import _error_variances, _path_model
 
     hs = study.hypotheses
@@ -701,21 +709,24 @@ def _path_tests(study: _Study, d: _Columns, base: list[str], rel: dict[str, floa
     missing_vars = [v for v in variables if not d.has(v)]
     if missing_vars:
         raise DataError(f"Path model: variable(s) not in the data: {', '.join(missing_vars)}.")
-    sub = pd.DataFrame({v: d[v] for v in variables})
+    # one float block: the frame is only read column by column below
+    block = np.column_stack([d[v] for v in variables])
+    sub = pd.DataFrame(block, columns=variables, copy=False)
     syntax = _path_model(hs, base, sub)
     ev = _error_variances(sub, rel)
     if "jd_sum" in ev:
         ev["jd_sum"] = float(sum((1 - rel[k]) * float(np.nanvar(d[k], ddof=1))
                                  for k in ("dep_own", "dep_partner")))
     corrected = {k: v for k, v in ev.items() if k not in base and np.isfinite(v)}
-    sub = sub.rename(columns={k: f"{k}__obs" for k in corrected})
+    sub = pd.DataFrame(block, copy=False,
+                       columns=[f"{v}__obs" if v in corrected else v for v in variables])
     # the error variances change from sample to sample: compile with a placeholder and
     # write each sample's values into the fixed part of Theta
     syntax += "".join(f"{k} =~ 1*{k}__obs\n{k}__obs ~~ 1*{k}__obs\n" for k in corrected)
     est = "MLR" if estimator == "WLSMV" else estimator
-    miss = "ml" if sub.isna().to_numpy().any() else "listwise"
+    miss = "ml" if np.isnan(block).any() else "listwise"
     key = (syntax, tuple(corrected), est, miss)
-    model, where = study.compiled(syntax, tuple(corrected), sub, est, miss)
+    model, where, reg = study.compiled(syntax, tuple(corrected), sub, est, miss)
     start = None if anchor_for is not None else study.start(key, est)
     specs = []
     for spec in model._specs:
@@ -729,6 +740,8 @@ def _path_tests(study: _Study, d: _Columns, base: list[str], rel: dict[str, floa
     if miss == "listwise":
         _check_pd(st, model)
     bound = model.bind(st)
+    if start is not None and miss == "listwise":
+        start = _corrected_ols_start(study, key, model, st[0].cov, where, corrected, start)
     state = get_backend(est, miss)(bound, st, model.options, start=start)
     if anchor_for is not None:
         if key == anchor_for and state.converged:
@@ -736,19 +749,86 @@ def _path_tests(study: _Study, d: _Columns, base: list[str], rel: dict[str, floa
         return {}
     if not state.converged or state.vcov is None:
         raise EstimationError("the path model did not converge.")
-    pt = model.partable
-    reg = pt[(pt["op"] == "~").to_numpy() & (pt["xid"] >= 0).to_numpy()]
-    xid = reg["xid"].to_numpy()
-    est = np.asarray(state.x, dtype=float)[xid]
+    xid, lhs_names, rhs_names = reg
+    x = np.asarray(state.x, dtype=float)
+    ests = x[xid]
     ses = np.sqrt(np.diag(state.vcov)[xid])
-    _lv, std_all = standardized(model, state.x, pd.DataFrame({
-        "lhs": reg["lhs"].to_numpy(), "op": "~", "rhs": reg["rhs"].to_numpy(),
-        "group": reg["group"].to_numpy(), "est": est}))
+    # standardized solution of a regression path: est * sd(rhs) / sd(lhs) with the
+    # model-implied total variances (as analysis.sem.standardize.standardized, one group)
+    imp = model.implied(x)[0]
+    veta, _ = model.implied_lv(x, 0)
+    delta = model.scales(x, 0)
+    var_tot = {v: imp.sigma[i, i] / delta[i] ** 2 for i, v in enumerate(model.ov_names)}
+    var_tot.update({v: veta[i, i] for i, v in enumerate(model.eta_names)})
     out = {}
-    for lhs, rhs, e, se, std in zip(reg["lhs"], reg["rhs"], est, ses, std_all, strict=True):
-        factor = std / e if e != 0 and np.isfinite(std) else float("nan")
-        out[(str(lhs), str(rhs))] = (float(e), float(se), float(factor))
+    with np.errstate(all="ignore"):
+        for lhs, rhs, e, se in zip(lhs_names, rhs_names, ests, ses, strict=True):
+            factor = float(np.sqrt(var_tot[rhs]) / np.sqrt(var_tot[lhs])) if e != 0 \
+                else float("nan")
+            out[(lhs, rhs)] = (float(e), float(se), factor if np.isfinite(factor)
+                               else float("nan"))
     return out
+
+
+def _corrected_ols_start(study: _Study, key: tuple, model: Any, cov: np.ndarray,
+                         where: list[int], corrected: dict[str, float],
+                         anchor: np.ndarray) -> np.ndarray:
+    """Start values of the path model from this sample: each equation's least-squares
+    slopes and residual (co)variances on the covariance matrix corrected for attenuation
+    (the fixed error variances taken off its diagonal), the variances and covariances of
+    the exogenous variables from the same matrix; any other parameter starts at the
+    anchor's value.
+
+    Close to the ML estimate (equal to it for a recursive model without measurement
+    error), so the fit needs about half the iterations it needs from the anchor; a
+    function of the sample alone, so the result does not depend on the worker either.
+    """
+    plan = study.start_plans.get(key)
+    if plan is None:
+        pt = model.partable
+        free = pt[(pt["xid"] >= 0).to_numpy()]
+        pos = {v: i for i, v in enumerate(model.ov_names)}
+        pos.update({k: pos[f"{k}__obs"] for k in corrected if f"{k}__obs" in pos})
+        eqs: dict[str, list[tuple[str, int]]] = {}
+        for r in free.itertuples():
+            if r.op == "~":
+                eqs.setdefault(str(r.lhs), []).append((str(r.rhs), int(r.xid)))
+        other = [(str(r.lhs), str(r.rhs), int(r.xid)) for r in free.itertuples()
+                 if r.op == "~~"]
+        ok = all(r.op in ("~", "~~") for r in free.itertuples()) and all(
+            v in pos for e, rhs in eqs.items() for v in [e, *(n for n, _ in rhs)]) and all(
+            a in pos and b in pos for a, b, _ in other)
+        plan = (pos, eqs, other) if ok else None
+        study.start_plans[key] = plan
+    if plan is None:
+        return anchor
+    pos, eqs, other = plan
+    c = np.array(cov, dtype=float, copy=True)
+    for i, v in zip(where, corrected.values(), strict=True):
+        c[i, i] -= v
+    x = np.array(anchor, dtype=float, copy=True)
+    coef: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    try:
+        for lhs, rhs in eqs.items():
+            ix = np.array([pos[n] for n, _ in rhs])
+            b = np.linalg.solve(c[np.ix_(ix, ix)], c[ix, pos[lhs]])
+            x[[k for _, k in rhs]] = b
+            coef[lhs] = (ix, b)
+        for a, b_, k in other:
+            ia, ib = pos[a], pos[b_]
+            val = c[ia, ib]
+            ra, rb = coef.get(a), coef.get(b_)
+            if ra is not None:
+                val -= ra[1] @ c[ra[0], ib]
+            if rb is not None:
+                val -= c[ia, rb[0]] @ rb[1]
+            if ra is not None and rb is not None:
+                val += ra[1] @ c[np.ix_(ra[0], rb[0])] @ rb[1]
+            x[k] = val
+    except np.linalg.LinAlgError:
+        return anchor
+    variances_ok = all(x[k] > 0 for a, b_, k in other if a == b_)
+    return x if np.all(np.isfinite(x)) and variances_ok else anchor
 
 
 class _Columns(dict):
