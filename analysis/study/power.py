@@ -544,7 +544,9 @@ def _simulate_numeric(n: int, seed: int, careless: float, missing: float, instru
         if col.dtype.kind == "f":
             names.append(c)
             arrays.append(col)
-    return pd.DataFrame(np.column_stack(arrays), columns=names)
+    frame = pd.DataFrame(np.column_stack(arrays), columns=names)
+    frame.attrs["numeric_block"] = {c: i for i, c in enumerate(names)}
+    return frame
 
 
 def _alpha_of(block: np.ndarray) -> float:
@@ -856,6 +858,21 @@ def _ctrl(h: Any, base: Sequence[str], d: _Columns, exclude: Sequence[str]) -> l
     return [c for c in dict.fromkeys(names) if d.has(c)]
 
 
+def _numeric_block(data: pd.DataFrame, cols: Sequence[str]) -> np.ndarray:
+    """Columns ``cols`` of ``data`` as floats; a frame of floats only (the power
+    simulation's) is sliced as one array instead of through pandas' column lookup."""
+    pos = data.attrs.get("numeric_block")
+    # pandas carries attrs over to frames derived from this one: trust the positions only
+    # on the very columns they were made for
+    if pos and len(pos) == data.shape[1] and all(
+            a == b for a, b in zip(data.columns, pos, strict=True)):
+        missing = [c for c in cols if c not in pos]
+        if missing:
+            raise DataError(f"column(s) {', '.join(missing[:5])} are not in the data.")
+        return data.to_numpy()[:, [pos[c] for c in cols]]
+    return data[list(cols)].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+
+
 def _excluded(data: pd.DataFrame, study: _Study) -> np.ndarray:
     """Scoring's ``exclude`` flag (:func:`analysis.study.quality.quality_flags` at its
     default thresholds, read from its signature) without the per-respondent table:
@@ -872,11 +889,11 @@ def _excluded(data: pd.DataFrame, study: _Study) -> np.ndarray:
 
     rule = {k: v.default for k, v in inspect.signature(quality_flags).parameters.items()
             if v.default is not inspect.Parameter.empty}
-    x = data[rating_items(study.instrument)].to_numpy(dtype=float)
+    x = _numeric_block(data, rating_items(study.instrument))
     n = x.shape[0]
     failed = np.zeros(n, dtype=np.int64)
     for c in getattr(study.instrument, "attention_checks", []) or []:
-        a = data[c.id].to_numpy(dtype=float)
+        a = _numeric_block(data, [c.id])[:, 0]
         ok = np.isin(a, np.asarray(list(c.correct), dtype=float))
         failed += (~ok if rule["missing_check_fails"] else (~ok & ~np.isnan(a))).astype(np.int64)
     answered = (~np.isnan(x)).sum(axis=1)
@@ -886,12 +903,13 @@ def _excluded(data: pd.DataFrame, study: _Study) -> np.ndarray:
             (longest_run(x) >= rule["min_run"])
     ratio = np.full(n, np.nan)
     if "duration_sec" in data.columns:
-        dur = data["duration_sec"].to_numpy(dtype=float)
+        dur = _numeric_block(data, ["duration_sec"])[:, 0]
         med = np.nanmedian(dur) if np.any(~np.isnan(dur)) else np.nan
         if med and med > 0:
             ratio = dur / med
     page_cols = [c for c in data.columns if str(c).startswith("page_time_")]
-    rsi = relative_speed_index(data[page_cols], clip=rule["rsi_clip"]) if page_cols \
+    rsi = relative_speed_index(pd.DataFrame(_numeric_block(data, page_cols)),
+                               clip=rule["rsi_clip"]) if page_cols \
         else np.full(n, np.nan)
     share = np.isnan(x).sum(axis=1) / x.shape[1] if x.shape[1] else np.zeros(n)
     with np.errstate(invalid="ignore"):
@@ -904,7 +922,7 @@ def _scores(data: pd.DataFrame, study: _Study) -> tuple[_Columns, np.ndarray]:
     """Scores of the respondents retained by scoring's quality flags (the runner's
     ``prepare_scores``) and their reverse-keyed item answers."""
     keep = ~_excluded(data, study)
-    x = np.array(data[study.items].to_numpy(dtype=float), copy=True)
+    x = np.array(_numeric_block(data, study.items), copy=True)
     for j, total in study.reverse:
         x[:, j] = total - x[:, j]
     x = x[keep]
