@@ -87,7 +87,7 @@ def run(n: int = 50, with_pg: bool = True, base: str | None = None,
         rounds: int = 1) -> dict[str, Any]:
     """Burst results per side (``ours``, ``base``) and database, ``rounds`` each."""
     dbs = ["sqlite"] + (["postgresql"] if with_pg else [])
-    res: dict[str, Any] = {"respondents": n, "rounds": rounds, "base": base}
+    res: dict[str, Any] = {"respondents": n, "rounds": rounds, "base_revision": base}
     with tempfile.TemporaryDirectory() as tmp:
         sides = {"ours": ROOT}
         if base:
