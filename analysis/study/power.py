@@ -10,6 +10,10 @@ of Preacher & Selig (2012) instead of a bootstrap per replication, and every rep
 runs the runner's tests on numpy scores with the path model compiled once per process
 (:func:`fast_replication`; estimates, p-values and verdicts equal the runner's); the output
 declares it (``mediation_method``).  ``mediation_ci="bootstrap"`` runs the full runner.
+A fast replication reads numbers only, so it simulates the numeric columns alone (the
+simulator's own steps and draws, as one float array) and applies scoring's exclusion
+rules to that array; a declaration with a method the fast replication does not compute
+gets the canonical frame.
 The power of a hypothesis is the share of replications in which its verdict is
 "supported" under the declared decision rules (``decision:`` of the declaration: the
 one-sided test in the declared direction, adjusted over the confirmatory family of that
