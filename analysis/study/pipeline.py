@@ -25,7 +25,7 @@ from analysis.provenance import build_provenance
 ALPHA_THRESHOLD = 0.70
 
 TOP_KEYS = ("n", "n_raw", "exclusions", "missing", "descriptives", "reliability",
-            "correlations", "measurement", "structural", "hypotheses", "multiple_testing",
+            "correlations", "measurement", "structural", "pls", "hypotheses", "multiple_testing",
             "decision",
             "mediation", "moderation", "quadratic", "response_surface", "multigroup",
             "dyadic", "sample_profile", "nonresponse_bias", "endogeneity", "key_informants",
@@ -125,6 +125,7 @@ def analyze_study(
     progress: Callable[[str], None] | None = None,
     n_jobs: int | None = None,
     measurement: bool = True,
+    method: str | None = None,
 ) -> dict[str, Any]:
     """Analyse a whole survey wave.
 
@@ -156,6 +157,10 @@ def analyze_study(
     measurement : bool
         Fit the instrument's measurement model (``analysis.study.measurement``; the
         slowest step).  ``False`` reports the section as skipped.
+    method : {"sem", "pls"}, optional
+        Estimation framework of the hypothesis tests; default the declaration's
+        ``method:`` ("sem": the covariance-based path model; "pls": PLS-SEM,
+        :mod:`analysis.study.pls_study`, reported in the ``pls`` section).
 
     Returns
     -------
@@ -182,7 +187,7 @@ def analyze_study(
         return _analyze_study(
             data, instrument=instrument, estimator=estimator, bootstrap=bootstrap, seed=seed,
             hypotheses=hypotheses, alpha=alpha, progress=progress, n_jobs=n_jobs,
-            measurement=measurement)
+            measurement=measurement, method=method)
 
 
 def _analyze_study(
@@ -197,6 +202,7 @@ def _analyze_study(
     progress: Callable[[str], None] | None,
     n_jobs: int | None,
     measurement: bool,
+    method: str | None = None,
 ) -> dict[str, Any]:
     """:func:`analyze_study` (with the BLAS thread limit set by the caller)."""
     from analysis.study.bias import endogeneity_checks, key_informant_quality
@@ -223,6 +229,9 @@ def _analyze_study(
         instrument = load_instrument()
     hs = hypotheses if hypotheses is not None and not isinstance(hypotheses, str) \
         and hasattr(hypotheses, "hypotheses") else load_hypotheses(hypotheses)
+    method = method or hs.method
+    if method not in ("sem", "pls"):
+        raise ModelSpecificationError(f"method={method!r} is not known; use 'sem' or 'pls'.")
     warns: list[str] = []
     # data of an earlier instrument version: pooled where the meaning is unchanged, with
     # the notices in the warnings; the derived stage groups are added to current data too
@@ -269,6 +278,8 @@ def _analyze_study(
     say(f"Hypothesis tests (bootstrap {bootstrap} draws) ...")
     path_estimator = "MLR" if estimator == "WLSMV" else estimator
     details: dict[str, Any] = {}
+    if method == "pls":
+        from analysis.study.pls_study import test_hypotheses_pls as run_tests
     table = run_tests(data, scored, hypotheses=hs, estimator=path_estimator,
                       bootstrap=bootstrap, seed=seed, alpha=alpha, instrument=instrument,
                       n_jobs=n_jobs, details=details)
@@ -287,6 +298,17 @@ def _analyze_study(
         rows.append(out)
 
     detail_sections = _detail_sections(hs, details)
+    if method == "pls":
+        from analysis.study.pls_study import PLS_ESTIMATOR, pls_section
+
+        pls_part = _section(pls_section, "PLS-SEM section (analysis.study.pls_study)", warns,
+                            details)
+        path_estimator = PLS_ESTIMATOR if details["pls"]["consistent"] else "PLS-SEM"
+        detail_sections["structural"] = {"available": False, "reason": "The hypotheses "
+                                         "were estimated by PLS-SEM: see its section."}
+    else:
+        pls_part = {"available": False, "reason": "The study was analysed with the "
+                    "covariance-based path model (method: sem)."}
 
     say("Dyadic analysis ...")
     dyadic = _section(dyadic_analysis, "Dyadic analysis (analysis.study.dyads)", warns, data, scored)
@@ -303,6 +325,7 @@ def _analyze_study(
                          for r in corr.index},
         "measurement": meas_section,
         "structural": detail_sections["structural"],
+        "pls": pls_part,
         "hypotheses": rows,
         "multiple_testing": table.attrs.get("multiple_testing", ""),
         "decision": table.attrs.get("decision", {}),
