@@ -32,7 +32,7 @@ TOP_KEYS = ("n", "n_raw", "exclusions", "missing", "descriptives", "reliability"
 HYPOTHESIS_KEYS = ("id", "statement", "expected_sign", "verdict", "model", "estimate", "se",
                    "ci_lower", "ci_upper", "alternative", "pvalue", "pvalue_adjusted", "sesoi",
                    "pvalue_equivalence", "power_sesoi", "method", "test", "n",
-                   "exploratory", "note", "latent_interaction")
+                   "exploratory", "note", "latent_interaction", "robustness")
 
 #: Seed of every random step (the bootstrap) when none is given, so that two runs on
 #: the same data give the same numbers and the same report bytes; it is written into
