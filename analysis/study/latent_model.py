@@ -24,11 +24,11 @@ comes from the same estimation framework, the same sample and the same controls:
   direct paths are added when the declared model lacks them).
 
 * **Exogenous covariances**: every pair of exogenous variables (latent factors and
-  observed scores alike) covaries freely.  lavaan's default would fix the observed
-  exogenous scores at their sample moments *and* leave them uncorrelated with the
-  exogenous factors (trust would be assumed unrelated to joint dependence), which
-  biases the paths; with the covariances written out the observed exogenous
-  variables are modelled, so FIML also keeps respondents with a missing score.
+  observed scores alike) covaries freely, and the observed exogenous scores are
+  modelled (``fixed.x = FALSE``).  lavaan's default would fix the observed exogenous
+  scores at their sample moments *and* leave them uncorrelated with the exogenous
+  factors (trust would be assumed unrelated to joint dependence), which biases the
+  paths; modelled, they also let FIML keep respondents with a missing score.
 
 * **Estimation**: MLR with FIML (``missing="ml"``) whenever anything is missing, and
   standard errors and test cluster-robust by alliance (lavaan's ``cluster=``) when
@@ -37,7 +37,8 @@ comes from the same estimation framework, the same sample and the same controls:
   or, on request, a percentile bootstrap that resamples whole alliances
   (:func:`analysis.sem.bootstrap.bootstrap`; one refit of the full model per draw).
 
-# In R: lavaan::sem(model, data, estimator = "MLR", missing = "ml", cluster = "alliance_id")
+# In R: lavaan::sem(model, data, estimator = "MLR", missing = "ml", cluster = "alliance_id",
+#                  fixed.x = FALSE)
 """
 
 from __future__ import annotations
@@ -400,7 +401,7 @@ def fit_latent_model(
         When the model does not converge.
 
     # In R: lavaan::sem(spec$syntax, data, estimator = "MLR", missing = "ml",
-    #                   cluster = "alliance_id")
+    #                   cluster = "alliance_id", fixed.x = FALSE)
     """
     from analysis.sem.api import compile_model, fit_compiled
     from analysis.sem.bootstrap import bootstrap as sem_bootstrap
@@ -409,6 +410,9 @@ def fit_latent_model(
         raise ModelSpecificationError(
             f"estimator={estimator!r} is not available for the latent model; use 'MLR' or "
             "'ML'.")
+    if interval not in ("montecarlo", "bootstrap"):
+        raise ModelSpecificationError(
+            f"interval={interval!r} is not known; use 'montecarlo' or 'bootstrap'.")
     spec = latent_model_spec(hypotheses, instrument, controls=controls)
     frame = latent_model_frame(spec, keyed, scores)
     miss = "ml" if frame.isna().to_numpy().any() else "listwise"
@@ -417,14 +421,14 @@ def fit_latent_model(
     if ids is not None:
         cname = "alliance_id" if "alliance_id" not in frame.columns else "__cluster__"
         frame[cname] = ids.to_numpy()
+    # fixed_x=False: the observed exogenous scores are modelled (variances, covariances,
+    # means), so FIML keeps a respondent with a missing score and the exogenous block is
+    # the same whether or not a factor covaries with it
     compiled = compile_model(spec.syntax, frame, estimator=estimator, missing=miss,
-                             cluster=cname)
+                             cluster=cname, fixed_x=False)
     res = fit_compiled(compiled, frame)
     if not res.converged:
         raise EstimationError("The latent model did not converge.")
-    if interval not in ("montecarlo", "bootstrap"):
-        raise ModelSpecificationError(
-            f"interval={interval!r} is not known; use 'montecarlo' or 'bootstrap'.")
     draws: dict[str, np.ndarray] = {}
     if n_draws and spec.defined and interval == "montecarlo":
         draws = monte_carlo_draws(res, spec, int(n_draws), seed)
