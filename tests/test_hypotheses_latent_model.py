@@ -208,6 +208,9 @@ def test_verdicts_come_from_the_latent_model_with_composite_robustness(small_run
                                           abs=1e-15)
     assert med["ci_lower"] < med["estimate"] < med["ci_upper"]
     assert med["robustness"]["model"].startswith("Mediation path model on composites")
+    # 60 free parameters for N = 353: enough cases per parameter, no warning
+    assert lat.fit.fit["npar"] == 60
+    assert not any("cases per parameter" in w for w in table.attrs["warnings"])
     # the decision rules ran over the family of three with the latent p-values
     np.testing.assert_allclose(table["pvalue_adjusted"], hyp.holm(table["pvalue"]),
                                rtol=0, atol=1e-15)

@@ -16,10 +16,19 @@ Design of the tests (what the runner does and why)
   carry measurement error: paths are attenuated and a path that is zero in the
   population can pick up a small bias from a correlated, unreliably measured
   predictor.  The measurement model itself is tested in ``analysis.study.measurement``.
-* **SEM paths** (``sem_path``): one path model (``model`` in the YAML, plus the
-  controls in every equation) fitted with MLR (robust SEs, Yuan-Bentler scaled
-  test) or ML, with FIML for missing composite scores (``missing="ml"``).
-* **Mediation** (H4): :func:`analysis.stats.regression.mediation_bootstrap`
+* **The latent model** (default, ``latent_model=True``): the verdicts of the
+  ``sem_path`` and ``mediation_bootstrap`` hypotheses come from one SEM,
+  :mod:`analysis.study.latent_model` -- the instrument's measurement model as each
+  scale declares it (reflective scales as factors of their items, relationship
+  learning as a second-order factor, composite scales and the dependence indices as
+  observed scores) plus ``model`` with the controls, MLR with FIML, cluster-robust by
+  alliance; the indirect effect is a ``:=`` parameter with a Monte Carlo percentile
+  interval (its p from the same draws).  The composite models below stay as each
+  row's ``robustness`` entry.
+* **SEM paths on composites** (``sem_path``): one path model (``model`` in the YAML,
+  plus the controls in every equation) fitted with MLR (robust SEs, Yuan-Bentler
+  scaled test) or ML, with FIML for missing composite scores (``missing="ml"``).
+* **Mediation on composites** (H4): :func:`analysis.stats.regression.mediation_bootstrap`
   (percentile bootstrap CI of ``a*b``; the verdict uses the CI).
 * **Moderation** (H5, H7): OLS on mean-centred composites with HC3 SEs, simple
   slopes and Johnson-Neyman regions (:func:`analysis.stats.regression.moderation`).
@@ -907,6 +916,9 @@ class _Context:
     latent_res: Any = None
 
 
+#: Fewest cases per free parameter of the latent model before a warning is given.
+N_PER_PARAMETER = 5
+
 #: Methods whose verdict comes from the study's latent model when it is fitted.
 LATENT_MODEL_METHODS = ("sem_path", "mediation_bootstrap")
 
@@ -932,6 +944,14 @@ def _latent_model_step(hs, data, d, base, keep, estimator, instrument, n_draws, 
                      "gives the verdicts of the path and mediation hypotheses.")
         return None
     warns.extend(f"Latent model: {w}" for w in res.fit.warnings)
+    npar, n = float(res.fit.fit.get("npar", np.nan)), float(res.fit.fit.get("ntotal", np.nan))
+    if np.isfinite(npar) and npar > 0 and n / npar < N_PER_PARAMETER:
+        # Bentler & Chou (1987): at least five cases per free parameter for stable ML
+        # estimates and standard errors
+        warns.append(f"Latent model: {npar:.0f} free parameters for N = {n:.0f} "
+                     f"({n / npar:.1f} cases per parameter, fewer than {N_PER_PARAMETER}); "
+                     "its standard errors and test may be unstable, compare with the "
+                     "composite robustness rows.")
     det["latent_model"] = res
     return res
 
