@@ -27,5 +27,6 @@ COMMANDS = [
     "password",
     "export_script",
     "prereg",
+    "wave",
     "health",
 ]

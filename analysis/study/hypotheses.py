@@ -198,6 +198,9 @@ class HypothesisSet(BaseModel):
     composites: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     controls: tuple[str, ...] = ()
     model: str
+    # the confirmatory estimation framework: the covariance-based path model ("sem") or
+    # PLS-SEM ("pls", analysis.study.pls_study) for every hypothesis of the family
+    method: Literal["sem", "pls"] = "sem"
     cluster: str | None = "alliance_id"
     decision: DecisionRules = Field(default_factory=DecisionRules)
     hypotheses: tuple[Hypothesis, ...] = Field(min_length=1)

@@ -25,7 +25,7 @@ from analysis.provenance import build_provenance
 ALPHA_THRESHOLD = 0.70
 
 TOP_KEYS = ("n", "n_raw", "exclusions", "missing", "descriptives", "reliability",
-            "correlations", "measurement", "structural", "hypotheses", "multiple_testing",
+            "correlations", "measurement", "structural", "pls", "hypotheses", "multiple_testing",
             "decision",
             "mediation", "moderation", "quadratic", "response_surface", "multigroup",
             "dyadic", "sample_profile", "nonresponse_bias", "provenance", "warnings")
@@ -121,6 +121,7 @@ def analyze_study(
     n_jobs: int | None = None,
     measurement: bool = True,
     latent_model: bool = True,
+    method: str | None = None,
 ) -> dict[str, Any]:
     """Analyse a whole survey wave.
 
@@ -157,6 +158,10 @@ def analyze_study(
         model (:mod:`analysis.study.latent_model`, about half a minute at N = 400), with
         the composite path model as their robustness entry; ``False``: from the
         composite path model (as before the latent model existed).
+    method : {"sem", "pls"}, optional
+        Estimation framework of the hypothesis tests; default the declaration's
+        ``method:`` ("sem": the covariance-based path model; "pls": PLS-SEM,
+        :mod:`analysis.study.pls_study`, reported in the ``pls`` section).
 
     Returns
     -------
@@ -180,7 +185,8 @@ def analyze_study(
         return _analyze_study(
             data, instrument=instrument, estimator=estimator, bootstrap=bootstrap, seed=seed,
             hypotheses=hypotheses, alpha=alpha, progress=progress, n_jobs=n_jobs,
-            measurement=measurement, latent_model=latent_model)
+            measurement=measurement, latent_model=latent_model,
+            method=method)
 
 
 def _analyze_study(
@@ -196,6 +202,7 @@ def _analyze_study(
     n_jobs: int | None,
     measurement: bool,
     latent_model: bool = True,
+    method: str | None = None,
 ) -> dict[str, Any]:
     """:func:`analyze_study` (with the BLAS thread limit set by the caller)."""
     from analysis.study.dyads import dyadic_analysis
@@ -221,6 +228,9 @@ def _analyze_study(
         instrument = load_instrument()
     hs = hypotheses if hypotheses is not None and not isinstance(hypotheses, str) \
         and hasattr(hypotheses, "hypotheses") else load_hypotheses(hypotheses)
+    method = method or hs.method
+    if method not in ("sem", "pls"):
+        raise ModelSpecificationError(f"method={method!r} is not known; use 'sem' or 'pls'.")
     warns: list[str] = []
     # data of an earlier instrument version: pooled where the meaning is unchanged, with
     # the notices in the warnings; the derived stage groups are added to current data too
@@ -267,6 +277,8 @@ def _analyze_study(
     say(f"Hypothesis tests (bootstrap {bootstrap} draws) ...")
     path_estimator = "MLR" if estimator == "WLSMV" else estimator
     details: dict[str, Any] = {}
+    if method == "pls":
+        from analysis.study.pls_study import test_hypotheses_pls as run_tests
     table = run_tests(data, scored, hypotheses=hs, estimator=path_estimator,
                       bootstrap=bootstrap, seed=seed, alpha=alpha, instrument=instrument,
                       n_jobs=n_jobs, details=details, latent_model=latent_model)
@@ -285,6 +297,17 @@ def _analyze_study(
         rows.append(out)
 
     detail_sections = _detail_sections(hs, details)
+    if method == "pls":
+        from analysis.study.pls_study import PLS_ESTIMATOR, pls_section
+
+        pls_part = _section(pls_section, "PLS-SEM section (analysis.study.pls_study)", warns,
+                            details)
+        path_estimator = PLS_ESTIMATOR if details["pls"]["consistent"] else "PLS-SEM"
+        detail_sections["structural"] = {"available": False, "reason": "The hypotheses "
+                                         "were estimated by PLS-SEM: see its section."}
+    else:
+        pls_part = {"available": False, "reason": "The study was analysed with the "
+                    "covariance-based path model (method: sem)."}
 
     say("Dyadic analysis ...")
     dyadic = _section(dyadic_analysis, "Dyadic analysis (analysis.study.dyads)", warns, data, scored)
@@ -301,6 +324,7 @@ def _analyze_study(
                          for r in corr.index},
         "measurement": meas_section,
         "structural": detail_sections["structural"],
+        "pls": pls_part,
         "hypotheses": rows,
         "multiple_testing": table.attrs.get("multiple_testing", ""),
         "decision": table.attrs.get("decision", {}),

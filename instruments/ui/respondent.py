@@ -182,6 +182,11 @@ def render_survey(store: Any, token: str) -> None:
     st.markdown(PAGE_CSS, unsafe_allow_html=True)  # fixed CSS only, no user text
     ss = st.session_state
     _reset_for(token)
+    try:
+        # A respondent of a wave opened on an earlier instrument version sees that version.
+        store = store.for_token(token)
+    except (ResponseError, SQLAlchemyError):
+        pass  # an unknown token or an unserved version: start() below reports it
     inst = store.instrument
     lang = ss.get("survey.language", "en")
     if ss.get("survey.withdrawn") is not None:
