@@ -24,6 +24,7 @@ COMMANDS = [
     "power",
     "pls",
     "mail",
+    "respondent",
     "password",
     "export_script",
     "prereg",

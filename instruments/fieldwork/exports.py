@@ -34,11 +34,13 @@ EXPORT_FORMATS = ("csv", "parquet", "sav", "dta", "long", "codebook")
 #: opening of the survey, ``instrument_version`` the version the respondent's wave ran
 #: (waves of one study may run different versions), ``ended_at`` the completion or else
 #: the last page submitted (UTC), ``not_shown`` the items the survey logic skipped, the flags 1/0 from
-#: :func:`analysis.study.quality.quality_flags` (empty when they cannot be computed).
+#: :func:`analysis.study.quality.quality_flags` (empty when they cannot be computed),
+#: ``in_analysis`` 1, or 0 for a response the study lead excluded from the analysis
+#: (:func:`instruments.fieldwork.actions.exclude_from_analysis`).
 FIELDWORK_COLUMNS = ("status", "wave", "instrument_version", "started_at", "ended_at",
                      "last_page", "not_shown",
                      "attention_flag", "straightline_flag", "speeder_flag",
-                     "missing_flag")  # fmt: skip
+                     "missing_flag", "in_analysis")  # fmt: skip
 
 #: Stata's limits on variable names and labels.
 _STATA_NAME_MAX = 32
@@ -131,7 +133,8 @@ def export_frame(
     from instruments.fieldwork.cockpit import respondent_table
     from instruments.store.responses import ID_COLUMNS, META_COLUMNS
 
-    wide = store.wide(study, completed_only=completed_only, meta=True)
+    # Excluded responses stay in the exports, flagged by in_analysis = 0.
+    wide = store.wide(study, completed_only=completed_only, meta=True, include_excluded=True)
     table = respondent_table(store, study).dropna(subset=["respondent_id"])
     by_rid = table.set_index(table["respondent_id"].astype("int64"))
     rids = wide["respondent_id"].astype("int64")
@@ -150,6 +153,7 @@ def export_frame(
     for name in ("attention_flag", "straightline_flag", "speeder_flag", "missing_flag"):
         extra[name] = (wide["respondent_id"].map(flags[name]).astype("float64")
                        if flags is not None and name in flags else np.nan)  # fmt: skip
+    extra["in_analysis"] = rids.map(by_rid["in_analysis"]).astype("float64").to_numpy()
     rest = wide.drop(columns=list(META_COLUMNS))
     ids = list(ID_COLUMNS)
     out = pd.concat([rest[ids], extra, rest.drop(columns=ids)], axis=1)

@@ -17,6 +17,7 @@ passwords with :mod:`instruments.fieldwork.auth`, exports with :mod:`instruments
 """
 
 from instruments.store import (
+    exclusions,  # noqa: F401  (registers the analysis exclusions)
     mailtables,  # noqa: F401  (registers the mail tables)
     prereg,  # noqa: F401  (registers the plan tables)
     sessiontables,  # noqa: F401  (registers the login sessions)

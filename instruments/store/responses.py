@@ -15,7 +15,13 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from analysis.errors import DataError, ResponseError, clip
-from instruments.store.engine import make_engine, resolve_url, unavailable
+from instruments.store.engine import (
+    make_engine,
+    read_only_engine,
+    resolve_url,
+    unavailable,
+)
+from instruments.store.exclusions import AnalysisExclusion
 from instruments.store.migrate import ensure_schema
 from instruments.store.models import (
     Answer,
@@ -186,6 +192,8 @@ class ResponseStore:
         self.url = resolve_url(url)
         self.engine: Engine = make_engine(self.url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(read_only_engine(self.engine),
+                                           expire_on_commit=False)
         self._instrument = instrument
         self._pages: tuple[PageSpec, ...] | None = None
         self._kinds: dict[str, str] | None = None
@@ -231,14 +239,20 @@ class ResponseStore:
         raise ResponseError(f"The survey has no page {page!r}.")
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
+    def session(self, *, read_only: bool = False) -> Iterator[Session]:
         """A session in one transaction: committed on success, rolled back on error.
 
         A database that cannot be reached or written (server down, read-only file, disk
         full) raises :class:`~instruments.store.engine.StoreUnavailableError`; a broken
         unique constraint stays an ``IntegrityError`` for the caller to interpret.
+        ``read_only=True`` for a transaction that never writes: on SQLite it takes no
+        lock and does not queue behind the writers.
         """
         try:
+            if read_only:
+                with self._read_sessions.begin() as session:
+                    yield session
+                return
             with self._sessions.begin() as session:
                 yield session
         except IntegrityError:
@@ -548,7 +562,7 @@ class ResponseStore:
             raise
 
     def _language(self, token: str) -> str:
-        with self.session() as session:
+        with self.session(read_only=True) as session:
             return find_invitation(session, token).language
 
     def _check_consent(self, spec: PageSpec, valid: list) -> None:
@@ -584,7 +598,7 @@ class ResponseStore:
     def _earlier_answers(self, token: str, spec: PageSpec) -> dict[str, Any]:
         """The latest stored answers of the pages before ``spec`` (what its logic reads)."""
         before = {f.id for p in self.pages[: spec.index] for f in p.fields}
-        with self.session() as session:
+        with self.session(read_only=True) as session:
             invitation = find_invitation(session, token)
             if invitation.respondent is None:
                 return {}
@@ -613,7 +627,7 @@ class ResponseStore:
     def _stored_submission(
         self, token: str, submission_key: str, spec: PageSpec
     ) -> SubmissionResult | None:
-        with self.session() as session:
+        with self.session(read_only=True) as session:
             invitation = find_invitation(session, token)
             respondent = invitation.respondent
             if respondent is None:
@@ -803,6 +817,7 @@ class ResponseStore:
         include_screened_out: bool = False,
         meta: bool = False,
         include_test: bool = False,
+        include_excluded: bool = False,
     ) -> pd.DataFrame:
         """The latest answer per item per respondent, one row per respondent.
 
@@ -834,6 +849,9 @@ class ResponseStore:
             Add the fieldwork columns named above.
         include_test
             Keep the study lead's preview (test) responses (default: dropped).
+        include_excluded
+            Keep respondents the study lead excluded from the analysis (default:
+            dropped; the exports keep them with a flag).
 
         Withdrawn respondents (answers erased) never appear.
         """
@@ -849,9 +867,15 @@ class ResponseStore:
                 .where(Invitation.study_id == st.id)
                 .order_by(Respondent.id)
             ).all()
+            excluded = set() if include_excluded else set(session.scalars(
+                select(AnalysisExclusion.invitation_id).where(
+                    AnalysisExclusion.study_id == st.id, AnalysisExclusion.restored_at.is_(None))
+            ))  # fmt: skip
             keep = []
             for respondent, invitation, wave in rows:
                 if invitation.status == "withdrawn" or respondent.withdrawn_at is not None:
+                    continue
+                if invitation.id in excluded:
                     continue
                 if invitation.is_test and not include_test:
                     continue
