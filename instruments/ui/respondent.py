@@ -301,18 +301,31 @@ def _page_key(page: str) -> tuple[str, Any]:
 
 
 def _initial_values(page: str, views: list[FieldView], stored: dict[str, Any]) -> dict[str, Any]:
-    """What each widget of the page shows when the browser has no value of its own: the
-    unsent draft of the page, else the stored answer.
+    """What each widget of the page starts with.
 
-    These are the widgets' defaults, never written into the session state: a value set
-    there is pushed to the browser and replaces what the respondent has clicked but not
-    yet sent.  After an app-process restart the browser reconnects to a new session that
-    knows nothing of the open page, and a pushed value would undo the clicks made on it;
-    a default only fills a widget the browser draws afresh (a new page, Back, a refresh).
+    A stored answer is the widget's default, never written into the session state: a
+    value set there is pushed to the browser and replaces what the respondent has
+    clicked but not yet sent.  After an app-process restart the browser reconnects to a
+    new session that knows nothing of the open page, and a pushed value would undo the
+    clicks made on it; a default only fills a widget the browser draws afresh.
+
+    An unsent draft of this session (kept by the language switch and by Back) is written
+    into the session state instead: the page is redrawn on purpose then, with labels in
+    another language, and the browser would otherwise show the redrawn widgets empty.
+    Such a widget gets no default of its own (Streamlit refuses both at once).
     """
-    drafts = st.session_state.get("survey.drafts", {}).get(page, {})
-    return {view.id: widget_value(view, drafts.get(view.id, stored.get(view.id)))
-            for view in views}  # fmt: skip
+    ss = st.session_state
+    drafts = ss.get("survey.drafts", {}).get(page, {})
+    initial: dict[str, Any] = {}
+    for view in views:
+        key = widget_key(page, view.id)
+        if view.id in drafts:
+            if key not in ss:
+                ss[key] = widget_value(view, drafts[view.id])
+            initial[view.id] = None
+        else:
+            initial[view.id] = widget_value(view, stored.get(view.id))
+    return initial
 
 
 def _scroll_to_top(view: int) -> None:
