@@ -136,6 +136,27 @@ def test_theta_one_group_matches_lavaan():
                      rtol=CHISQ_RTOL, what=key)
     # residual variances fixed at 1, scale factors implied (lavaan reports them)
     _compare_estimates(res, ref["estimates"], "theta")
+    merged = pd.DataFrame(ref["estimates"]).merge(res.params, on=["lhs", "op", "rhs"],
+                                                  suffixes=("_ref", ""))
+    assert_close(merged["std_all"], merged["std_all_ref"], atol=EST_ATOL, rtol=EST_RTOL,
+                 what="std.all")
+    r2 = res.r2
+    assert_close([r2[v] for v in ref["r2"]], list(ref["r2"].values()), atol=EST_ATOL,
+                 rtol=EST_RTOL, what="R2")
+
+
+def test_theta_with_lavaan_group_equal_rule():
+    # lavaan's own rule: equal thresholds free the later group's residual variances (the
+    # scale under theta) and latent means
+    ref = load_reference(f"{FOLDER}/lavaan_rule_theta.json")
+    res = sem(ref["model"], data("two_groups"), group="g", estimator="WLSMV",
+              ordered=ref["ordered"], parameterization="theta",
+              group_equal=tuple(ref["group_equal"].split(",")))
+    assert res.converged
+    assert_close(res.fit["chisq_scaled"], ref["fit"]["chisq.scaled"], atol=0.0,
+                 rtol=CHISQ_RTOL, what="scaled chisq")
+    assert res.fit["df"] == ref["fit"]["df"]
+    _compare_estimates(res, ref["estimates"], "theta, lavaan rule")
 
 
 def test_unknown_parameterization_is_refused():

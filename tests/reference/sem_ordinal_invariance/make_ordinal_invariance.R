@@ -105,11 +105,27 @@ writeLines(toJSON(res, digits = NA, auto_unbox = TRUE, na = "null"),
 # theta parameterization in one group with lavaan's own defaults (no measEq.syntax)
 fit_t <- cfa(model, data = two[two$g == 1, ], ordered = paste0("y", 1:6), estimator = "WLSMV",
              parameterization = "theta")
-pe <- parameterEstimates(fit_t, ci = FALSE)
+pe <- parameterEstimates(fit_t, ci = FALSE, standardized = TRUE)
 res <- list(model = model, parameterization = "theta", ordered = paste0("y", 1:6),
             fit = as.list(fitMeasures(fit_t, KEYS)),
-            estimates = list(lhs = pe$lhs, op = pe$op, rhs = pe$rhs, est = pe$est, se = pe$se))
+            estimates = list(lhs = pe$lhs, op = pe$op, rhs = pe$rhs, est = pe$est, se = pe$se,
+                             std_all = pe$std.all),
+            r2 = as.list(lavInspect(fit_t, "r2")))
 writeLines(toJSON(res, digits = NA, auto_unbox = TRUE, na = "null"),
            file.path(out, "one_group_theta.json"))
+
+# theta parameterization with lavaan's own group.equal rule (no measEq.syntax): equal
+# thresholds free the later group's residual variances and latent means
+ge <- c("thresholds", "loadings")
+fit_l <- cfa(model, data = two, ordered = paste0("y", 1:6), group = "g", estimator = "WLSMV",
+             parameterization = "theta", group.equal = ge)
+pe <- parameterEstimates(fit_l, ci = FALSE)
+pe <- pe[pe$op != "==", ]
+res <- list(model = model, parameterization = "theta", ordered = paste0("y", 1:6),
+            group_equal = paste(ge, collapse = ","), fit = as.list(fitMeasures(fit_l, KEYS)),
+            estimates = list(lhs = pe$lhs, op = pe$op, rhs = pe$rhs, group = pe$group,
+                             est = pe$est, se = pe$se))
+writeLines(toJSON(res, digits = NA, auto_unbox = TRUE, na = "null"),
+           file.path(out, "lavaan_rule_theta.json"))
 cat(R.version.string, "lavaan", as.character(packageVersion("lavaan")),
     "semTools", as.character(packageVersion("semTools")), "\n")
