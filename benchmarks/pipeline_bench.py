@@ -202,20 +202,74 @@ def growth(rows: Sequence[dict[str, Any]], x: str, time_key: str) -> dict[str, A
                 sorted(extra, key=lambda r: float(r[x]))[-2:], x, "extra_mib")}
 
 
+def analyze_demo(timeout: float = 1800) -> dict[str, Any]:
+    """``alliance-survey analyze`` on the demo study as a user runs it: the whole process
+    (start-up, imports, reading the CSV, the analysis) and its peak memory."""
+    import resource
+
+    demo = ROOT / "data" / "demo" / "alliance_demo.csv"
+    t = time.perf_counter()
+    out = subprocess.run([sys.executable, "-m", "analysis.cli", "analyze", str(demo),
+                          "--json", "-"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=timeout, check=False)
+    secs = time.perf_counter() - t
+    if out.returncode != 0:
+        return {"error": out.stderr[-600:]}
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
+    return {"seconds": secs, "peak_rss_mib": rss}
+
+
+def summary(n_large: int = 100_000, timeout: float = 1800) -> dict[str, Any]:
+    """The demo's ``analyze`` and the full pipeline at ``n_large``, against their budgets
+    (demo under 5 s; N = 100,000 under 30 s and 2 GiB), with the load average."""
+    from benchmarks.common import load_average
+
+    la = load_average()
+    demo = analyze_demo(timeout)
+    large = measure_in_subprocess(n_large, timeout=timeout)
+    res = {"load": la, "demo": demo, "large": large}
+    parts = []
+    if "error" in demo:
+        parts.append(f"demo analyze failed: {demo['error'][-200:]}")
+    else:
+        parts.append(f"demo analyze {demo['seconds']:.1f} s (budget 5 s, "
+                     f"{demo['seconds'] / 5:.1f}x of it)")
+    if "error" in large:
+        parts.append(f"N = {n_large:,} failed: {large['error'][-200:]}")
+    else:
+        parts.append(f"N = {n_large:,} pipeline {large['pipeline_s']:.1f} s (budget 30 s, "
+                     f"{large['pipeline_s'] / 30:.1f}x), peak {large['peak_rss_mib']:.0f} MiB "
+                     f"(budget 2048 MiB)")
+    res["line"] = ("SUMMARY pipeline: " + "; ".join(parts)
+                   + f"; load {la:.1f} -> {load_average():.1f}")
+    return res
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Command line: one sample size, JSON on one line."""
+    """Command line: one sample size, JSON on one line (``--summary``: the demo's
+    ``analyze`` and N = 100,000 against their budgets, one line)."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n", type=int, default=10000)
+    ap.add_argument("--n", type=int, default=None,
+                    help="Sample size (default 10,000; 100,000 with --summary).")
     ap.add_argument("--bootstrap", type=int, default=200)
     ap.add_argument("--no-report", action="store_true")
     ap.add_argument("--items", type=int, default=None,
                     help="Time the WLSMV measurement model of this many simulated items "
                          "(at --n) instead of the pipeline.")
+    ap.add_argument("--summary", action="store_true",
+                    help="Time the demo's analyze and the pipeline at --n (default 100,000 "
+                         "here) against their budgets; one summary line.")
     args = ap.parse_args(argv)
+    if args.summary:
+        res = summary(100_000 if args.n is None else args.n)
+        print(res["line"])
+        print(json.dumps({k: v for k, v in res.items() if k != "line"}))
+        return 0
+    n = 10_000 if args.n is None else args.n
     if args.items is not None:
-        print(json.dumps(measure_items(args.items, args.n)))
+        print(json.dumps(measure_items(args.items, n)))
     else:
-        print(json.dumps(measure(args.n, args.bootstrap, report=not args.no_report)))
+        print(json.dumps(measure(n, args.bootstrap, report=not args.no_report)))
     return 0
 
 

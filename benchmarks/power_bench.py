@@ -37,7 +37,7 @@ suppressPackageStartupMessages(library(lavaan))
 has_st <- requireNamespace("semTools", quietly = TRUE)
 args <- commandArgs(trailingOnly = TRUE)
 files <- readLines(args[1])
-t0 <- proc.time()[["elapsed"]]
+t0 <- proc.time()
 for (f in files) {
   d <- read.csv(paste0(f, ".csv"))
   model <- paste(readLines(paste0(f, ".lav")), collapse = "\n")
@@ -57,7 +57,9 @@ for (f in files) {
              alliance_age + firm_size, data = d)
   s <- list(summary(m5), summary(m7), summary(q6))
 }
-cat(sprintf("%.6f %d\n", proc.time()[["elapsed"]] - t0, as.integer(has_st)))
+dt <- proc.time() - t0
+cat(sprintf("%.6f %.6f %d\n", dt[["elapsed"]], dt[["user.self"]] + dt[["sys.self"]],
+            as.integer(has_st)))
 """
 
 
@@ -121,9 +123,10 @@ def lavaan_loop(ns: list[int], k: int, seed: int = 2026) -> dict[str, Any] | Non
                              capture_output=True, text=True, timeout=3600, check=False)
     if out.returncode != 0:
         return {"error": out.stderr.strip()[-500:]}
-    secs, has_st = out.stdout.split()[-2:]
+    secs, cpu, has_st = out.stdout.split()[-3:]
     return {"seconds": float(secs), "replications": len(stems),
             "seconds_per_replication": float(secs) / len(stems),
+            "cpu_ms_per_replication": 1000 * float(cpu) / len(stems),
             "monte_carlo_ci": bool(int(has_st)), "load": la}
 
 
@@ -131,17 +134,33 @@ def run(ns: list[int], reps: int, seed: int = 2026, workers: int | None = None,
         n_boot: int = 200, plot: str | None = None,
         mediation_ci: str = "monte_carlo") -> dict[str, Any]:
     """Power table (hypothesis x n) with Monte Carlo SEs, wall time and executor."""
+    import resource
+
     from analysis.distributed import make_executor
     from analysis.study.power import plot_power, power_analysis
 
     la = load_average()
+
+    def cpu() -> float:
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+    c0 = cpu()
     with make_executor(None, workers) as ex:
         res = power_analysis(ns, reps, seed, executor=ex, n_boot=n_boot, progress=False,
                              mediation_ci=mediation_ci)
+    # CPU time of this process and its worker processes (reaped when the pool closed):
+    # on a shared machine the wall time follows the load, the CPU time much less
+    cpu_s = cpu() - c0
     out = res.to_dict()
     out["ns"] = list(ns)
     out["seconds_per_replication"] = res.seconds / (len(ns) * reps)
+    out["cpu_seconds"] = cpu_s
+    out["cpu_ms_per_replication"] = 1000 * cpu_s / (len(ns) * reps)
+    out["workers"] = workers
     out["load"] = la
+    out["load_end"] = load_average()
     if plot:
         out["plot"] = str(plot_power(res, plot))
     return out
@@ -181,19 +200,25 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", default=None)
     a = ap.parse_args(argv)
     ours = run(NS, a.reps, workers=a.workers)
+    ideal = ours["cpu_seconds"] / max(1, a.workers)
     print(f"ours: {len(NS)} x {a.reps} replications in {ours['seconds']:.1f} s "
           f"({ours['executor']}; {1000 * ours['seconds_per_replication']:.1f} ms/replication "
-          f"wall; load {ours['load']:.1f}); indirect effects: {ours['mediation_method']}")
+          f"wall; load {ours['load']:.1f} -> {ours['load_end']:.1f}); CPU "
+          f"{ours['cpu_ms_per_replication']:.1f} ms/replication, {ideal:.0f} s on "
+          f"{a.workers} free cores; indirect effects: {ours['mediation_method']}")
     result: dict[str, Any] = {"ours": ours}
     peer = lavaan_loop(NS, a.peer_reps) if a.peer_reps > 0 else None
     if peer and "error" not in peer:
         scaled = peer["seconds_per_replication"] * len(NS) * a.reps
         peer["scaled_seconds"] = scaled
         peer["ratio"] = scaled / ours["seconds"]
+        peer["cpu_ratio"] = peer["cpu_ms_per_replication"] / ours["cpu_ms_per_replication"]
         print(f"lavaan loop (R, 1 process): {1000 * peer['seconds_per_replication']:.1f} ms/"
               f"replication over {peer['replications']} studies (load {peer['load']:.1f}) -> "
               f"{scaled:.0f} s for {len(NS)} x {a.reps}; ratio lavaan / ours = "
-              f"{peer['ratio']:.1f}x")
+              f"{peer['ratio']:.1f}x; CPU per replication {peer['cpu_ms_per_replication']:.0f} "
+              f"ms vs ours {ours['cpu_ms_per_replication']:.0f} ms, "
+              f"{peer['cpu_ratio']:.1f}x")
     elif peer:
         print(f"lavaan loop failed: {peer['error']}")
     result["lavaan"] = peer
@@ -204,9 +229,12 @@ def main(argv: list[str] | None = None) -> int:
               f"(load {dk['workers_1_load']:.1f}), 2 workers {dk['workers_2_s']:.1f} s (load "
               f"{dk['workers_2_load']:.1f}); speed-up {dk['speedup']:.2f}x; identical "
               f"{dk['identical']}")
-    ratio = f"{peer['ratio']:.1f}x" if peer and "ratio" in peer else "n/a"
+    ratio = (f"{peer['ratio']:.1f}x wall, {peer['cpu_ratio']:.1f}x CPU"
+             if peer and "ratio" in peer else "n/a")
     print(f"SUMMARY power: {len(NS)} x {a.reps} replications {ours['seconds']:.0f} s on "
-          f"{ours['executor']} (load {ours['load']:.1f}); lavaan loop / ours {ratio}"
+          f"{ours['executor']} (load {ours['load']:.1f} -> {ours['load_end']:.1f}; CPU "
+          f"{ours['cpu_ms_per_replication']:.0f} ms/replication = {ideal:.0f} s on "
+          f"{a.workers} free cores); lavaan loop / ours {ratio}"
           + (f"; Dask 1->2 workers {result['dask']['speedup']:.2f}x" if a.dask else ""))
     if a.json:
         Path(a.json).write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")

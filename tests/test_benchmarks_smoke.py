@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from benchmarks import run_all
 
 
@@ -43,3 +45,24 @@ def test_budget_rows_flag_overruns_and_time_a_real_fit():
     assert budgets.check("a", 2.0, 1.0)["ok"] is False
     assert budgets.check("a", 1.0, 1.0)["ok"] is True
     assert 0 < budgets.compiled_fit(repeats=1) < 60
+
+
+@pytest.mark.slow
+def test_store_burst_benchmark_counts_every_page(capsys):
+    # the burst benchmark's own process runs the store and checks integrity
+    from benchmarks import store_burst_bench
+
+    assert store_burst_bench.main(["-n", "3", "--no-pg"]) == 0
+    text = capsys.readouterr().out
+    assert "SUMMARY store burst (3 respondents" in text
+    assert "lost 0, duplicated 0" in text and "lost + duplicated pages 0" in text
+
+
+@pytest.mark.slow
+def test_power_replication_benchmark_against_this_revision(capsys):
+    # the same revision on both sides: every verdict agrees
+    from benchmarks import power_replication_bench
+
+    assert power_replication_bench.main(["--base", "HEAD", "--reps", "4", "--rounds", "1"]) == 0
+    text = capsys.readouterr().out
+    assert "same verdicts in 4 of 4" in text

@@ -115,7 +115,9 @@ def _fast_and_full(hs, n, seed):
         fast = fast_replication(data, _study(None, hs), alpha=None, estimator="ML",
                                 rng=np.random.default_rng(seed))
         full = test_hypotheses(data, score(data, instrument), hypotheses=hs, estimator="ML",
-                               bootstrap=200, seed=seed, latent_alternative=False)
+                               bootstrap=200, seed=seed, latent_alternative=False,
+                               # the power analysis simulates the composite tests
+                               latent_model=False)
     assert [r[0] for r in fast] == list(full["id"])
     return fast, full
 
@@ -199,3 +201,83 @@ def test_bootstrap_mode_runs_the_full_runner():
     # same simulated study: the path estimates are the same, whichever interval H4 gets
     assert np.allclose(a.loc["H1", "estimate"], b.loc["H1", "estimate"], rtol=1e-6)
     assert "bootstrap" in res.mediation_method
+
+
+@pytest.mark.parametrize(("seed", "careless", "missing"), [(1, 0.05, 0.0), (2, 0.3, 0.1),
+                                                           (3, 0.0, 0.3)])
+def test_numeric_simulation_is_simulate_study(seed, careless, missing):
+    # the power runs simulate only the numeric columns: the same draws as simulate_study,
+    # so every number equals the canonical frame's (only the text columns are left out)
+    import pandas as pd
+
+    from analysis.study.power import _context, _simulate_numeric
+    from analysis.study.simulate import simulate_study
+
+    population, instrument = _context(None)
+    full = simulate_study(120, seed=seed, careless=careless, missing=missing,
+                          instrument=instrument, population=population)
+    fast = _simulate_numeric(120, seed, careless, missing, instrument, population)
+    assert set(full.columns) - set(fast.columns) == {
+        "respondent_id", "alliance_id", "firm_role", "language", "comment"}
+    assert list(fast.columns) == [c for c in full.columns if c in fast.columns]
+    pd.testing.assert_frame_equal(full[list(fast.columns)].astype(float), fast,
+                                  check_exact=True)
+
+
+def test_power_exclusions_are_scorings_quality_flags():
+    # the power replication's exclusion rule is quality_flags' "exclude", on the canonical
+    # frame and on the numeric block alike, with many careless and incomplete respondents
+    from analysis.study.hypotheses import load_hypotheses
+    from analysis.study.power import _context, _excluded, _simulate_numeric, _study
+    from analysis.study.quality import quality_flags
+    from analysis.study.simulate import simulate_study
+
+    population, instrument = _context(None)
+    study = _study(None, load_hypotheses())
+    flagged = 0
+    for seed in range(6):
+        kw = dict(careless=0.3, missing=0.08 * (seed % 4))
+        full = simulate_study(150, seed=seed, instrument=instrument, population=population,
+                              **kw)
+        expected = quality_flags(full, instrument)["exclude"].to_numpy(dtype=bool)
+        np.testing.assert_array_equal(_excluded(full, study), expected)
+        fast = _simulate_numeric(150, seed, kw["careless"], kw["missing"], instrument,
+                                 population)
+        np.testing.assert_array_equal(_excluded(fast, study), expected)
+        # a frame derived from the block (pandas carries its attrs over) is read by name
+        sub = fast[list(reversed(fast.columns))]
+        np.testing.assert_array_equal(_excluded(sub, study), expected)
+        flagged += int(expected.sum())
+    assert 0 < flagged < 6 * 150
+
+
+def test_path_model_start_is_the_samples_own_and_changes_nothing():
+    # the data-based start values reach the same ML estimates as the anchor start
+    import warnings
+
+    from analysis.study import power as pw
+    from analysis.study.hypotheses import load_hypotheses
+
+    hs = load_hypotheses()
+    hs = hs.model_copy(update={"hypotheses": tuple(h for h in hs.hypotheses
+                                                   if not h.exploratory)})
+    population, instrument = pw._context(None)
+    study = pw._study(None, hs)
+    data = pw._simulate_numeric(200, 4, 0.05, 0.0, instrument, population)
+    d, x = pw._scores(data, study)
+    base = [c for c in hs.controls if d.has(c)]
+    rel = pw._reliabilities(study, x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = pw._path_tests(study, d, base, rel, "ML")
+        plain = pw._corrected_ols_start
+        try:
+            pw._corrected_ols_start = lambda *a: a[-1]  # the anchor's values instead
+            anchored = pw._path_tests(study, d, base, rel, "ML")
+        finally:
+            pw._corrected_ols_start = plain
+    assert ours.keys() == anchored.keys() and len(ours) >= 20
+    for k, (e, se, f) in ours.items():
+        assert e == pytest.approx(anchored[k][0], abs=1e-6), k
+        assert se == pytest.approx(anchored[k][1], rel=1e-5), k
+        assert f == pytest.approx(anchored[k][2], rel=1e-5), k

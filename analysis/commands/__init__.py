@@ -24,8 +24,10 @@ COMMANDS = [
     "power",
     "pls",
     "mail",
+    "respondent",
     "password",
     "export_script",
     "prereg",
+    "wave",
     "health",
 ]

@@ -40,6 +40,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="Hypotheses file (default: the package's analysis/study/hypotheses.yaml).",
     )
     parser.add_argument(
+        "--method", choices=("sem", "pls"), default=None,
+        help="Estimation framework of the hypothesis tests: the covariance-based path "
+             "model (sem) or PLS-SEM (pls); default the hypotheses file's 'method:'.",
+    )
+    parser.add_argument(
         "--skip-measurement", action="store_true",
         help="Do not fit the measurement model (the slowest step; for quick looks).",
     )
@@ -68,7 +73,7 @@ def handle(args: argparse.Namespace) -> int:
         warnings.simplefilter("ignore")
         result = analyze_study(data, estimator=args.estimator, bootstrap=args.bootstrap,
                                seed=args.seed, hypotheses=args.hypotheses, progress=progress,
-                               measurement=not args.skip_measurement)
+                               measurement=not args.skip_measurement, method=args.method)
     if args.json is None:
         print(verdict_table(result))
         return 0

@@ -35,10 +35,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def handler(args: argparse.Namespace) -> int:
     """Erase and report the counts."""
+    from analysis.commands.paths import existing_sqlite
     from instruments.store import ResponseStore
     from instruments.store.rights import delete_test_responses, withdraw
 
-    store = ResponseStore(args.db)
+    # A mistyped SQLite path must not leave an empty database behind.
+    store = ResponseStore(existing_sqlite(args.db))
     try:
         if args.test_responses:
             n = delete_test_responses(store, args.study, actor=args.note, channel="cli")

@@ -73,10 +73,14 @@ def handler(args: argparse.Namespace) -> int:
         return 0
     if not args.study:
         raise DataError("--study NAME is required.")
+    from analysis.commands.paths import existing_sqlite
     from instruments.instrument.loader import load_instrument
     from instruments.store import ResponseStore
 
-    store = ResponseStore(args.db, instrument=load_instrument(args.instrument))
+    # Only a contact import may start a new study (and so a new database); every other
+    # action needs an existing store, and a mistyped SQLite path must create nothing.
+    url = args.db if args.contacts else existing_sqlite(args.db)
+    store = ResponseStore(url, instrument=load_instrument(args.instrument))
     try:
         if args.contacts:
             return _contacts(store, args)

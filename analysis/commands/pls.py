@@ -6,7 +6,10 @@ JSON contract (``--json OUT|-``)::
      "estimates": [{kind, lhs, op, rhs, est[, se, t, ci_lower, ci_upper, bca_lower,
                     bca_upper]}, ...],
      "rsquared": [{construct, r2, adj_r2}], "reliability": [{construct, alpha, rho_c,
-     ave, rho_a}], "htmt": [{lhs, rhs, htmt}], "bootstrap": {"n_boot", "n_failed", "seed"}}
+     ave, rho_a}], "htmt": [{lhs, rhs, htmt}], "bootstrap": {"n_boot", "n_failed", "seed"},
+     "groups": {"column", "group1", "n_perm", "micom": [{construct, c, c_quantile, ...}],
+                "permutation_mga": [{source, target, group1, group2, diff, p, n_perm}]},
+     "cvpat": [{benchmark, pls_loss, benchmark_loss, diff, se, t, df, p}]}
 
 NaN is written as ``null``; nothing is rounded.
 """
@@ -41,6 +44,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--bootstrap", type=int, default=0, metavar="N",
                         help="bootstrap draws for standard errors and intervals")
     parser.add_argument("--seed", type=int, default=None, help="random seed for the bootstrap")
+    parser.add_argument("--group", metavar="COL", default=None,
+                        help="two-valued column: MICOM and permutation multigroup analysis "
+                        "of the paths between its groups")
+    parser.add_argument("--permutations", type=int, default=1000, metavar="N",
+                        help="permutations of --group (default: 1000)")
+    parser.add_argument("--cvpat", action="store_true",
+                        help="CVPAT of the model against the indicator-average and "
+                        "linear-model benchmarks (--folds, --reps)")
+    parser.add_argument("--folds", type=int, default=10, metavar="K",
+                        help="cross-validation folds of --cvpat (default: 10)")
+    parser.add_argument("--reps", type=int, default=10, metavar="R",
+                        help="repetitions with new folds of --cvpat (default: 10)")
     parser.add_argument("--json", metavar="OUT", default=None,
                         help="write the result as JSON to OUT ('-' for standard output)")
     parser.set_defaults(func=handler)
@@ -56,6 +71,8 @@ def handler(args: argparse.Namespace) -> int:
 
     if args.bootstrap < 0 or args.bootstrap == 1:
         raise DataError("--bootstrap must be 0 (none) or at least 2 draws.")
+    if args.permutations < 2:
+        raise DataError("--permutations must be at least 2.")
     model_path = Path(args.model)
     model = model_path.read_text(encoding="utf-8") if model_path.is_file() else args.model
     data = read_data(args.data)
@@ -85,6 +102,16 @@ def handler(args: argparse.Namespace) -> int:
     }
     if boot is not None:
         out["bootstrap"] = {"n_boot": boot.n_boot, "n_failed": boot.n_failed, "seed": boot.seed}
+    if args.group is not None:
+        out["groups"] = _groups(data, res, args.group, args.permutations, args.seed, args.missing,
+                                args.missing_value)
+    if args.cvpat:
+        from analysis.stats.pls.predict import cvpat
+
+        if args.reps < 1:
+            raise DataError("--reps must be at least 1.")
+        cv = cvpat(res, folds=args.folds, reps=args.reps, seed=args.seed)
+        out["cvpat"] = cv.tests.reset_index().to_dict(orient="records")
     if args.json:
         write_json(jsonable(out), args.json)
         if args.json != "-":
@@ -99,4 +126,52 @@ def handler(args: argparse.Namespace) -> int:
     print("\nReliability (alpha, rho_C, AVE, rho_A):")
     for c, r in rel.iterrows():
         print(f"  {c}: {r.alpha:.4f} {r.rho_c:.4f} {r.ave:.4f} {r.rho_a:.4f}")
+    if "groups" in out:
+        grp = out["groups"]
+        print(f"\nGroups of {grp['column']} ({grp['group1']!r} vs the rest), "
+              f"{grp['n_perm']} permutations.")
+        print("MICOM (c, 5% quantile; mean and log-variance difference; invariance):")
+        for r in grp["micom"]:
+            print(f"  {r['construct']}: {r['c']:.4f} {r['c_quantile']:.4f}; "
+                  f"{r['mean_diff']: .3f} (p {r['mean_p']:.3f}) {r['logvar_diff']: .3f} "
+                  f"(p {r['var_p']:.3f}); {r['invariance']}")
+        print("Permutation MGA (group 1, group 2, difference, p):")
+        for r in grp["permutation_mga"]:
+            print(f"  {r['source']} -> {r['target']}: {r['group1']: .4f} {r['group2']: .4f} "
+                  f"{r['diff']: .4f} p {r['p']:.4f}")
+    if "cvpat" in out:
+        print("\nCVPAT (average loss PLS vs benchmark, difference, t, p):")
+        for r in out["cvpat"]:
+            print(f"  {r['benchmark']}: {r['pls_loss']:.4f} {r['benchmark_loss']:.4f} "
+                  f"{r['diff']: .4f} t {r['t']:.2f} p {r['p']:.4g}")
     return 0
+
+
+def _groups(data, res, column: str, n_perm: int, seed: int | None, missing: str,
+            missing_value: float | None) -> dict:
+    """MICOM and permutation MGA between the two groups of ``column``."""
+    import pandas as pd
+
+    from analysis.errors import DataError
+    from analysis.stats.pls.groups import micom, permutation_mga
+
+    if column not in data.columns:
+        raise DataError(f"--group: column {column!r} is not in the data.")
+    col = data[column]
+    if missing == "listwise":
+        # the rows the model kept: those without a missing item
+        items = data[list(res.spec.items)].apply(pd.to_numeric, errors="coerce")
+        if missing_value is not None:
+            items = items.mask(items == float(missing_value))
+        col = col[items.notna().all(axis=1)]
+    col = col.reset_index(drop=True)
+    levels = sorted(col.dropna().unique(), key=str)
+    if len(levels) != 2 or col.isna().any():
+        raise DataError(f"--group: column {column!r} must have exactly two values and no "
+                        f"missing value (found {len(levels)} value(s)).")
+    g = (col == levels[0]).to_numpy()
+    mi = micom(res, g, n_perm=n_perm, seed=seed)
+    mga = permutation_mga(res, g, n_perm=n_perm, seed=seed)
+    return {"column": column, "group1": levels[0], "n_perm": n_perm,
+            "micom": mi.reset_index().to_dict(orient="records"),
+            "permutation_mga": mga.to_dict(orient="records")}

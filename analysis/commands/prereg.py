@@ -151,6 +151,7 @@ def handle(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
+    from analysis.commands.paths import existing_sqlite
     from analysis.errors import DataError, ModelSpecificationError
     from analysis.study.prereg import build_plan, deviations, plan_changes, render_markdown
     from instruments.store import ResponseStore
@@ -165,7 +166,7 @@ def handle(args: argparse.Namespace) -> int:
             result = json.loads(p.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise DataError(f"--deviations {p} is not an analysis JSON file: {exc}.") from exc
-        store = ResponseStore(args.db)
+        store = ResponseStore(existing_sqlite(args.db))
         try:
             devs = deviations(plan_history(store, args.study), result)
         finally:
@@ -188,7 +189,7 @@ def handle(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise DataError(f"--power-n must be comma-separated integers (got {args.power_n!r}).") \
             from exc
-    store = ResponseStore(args.db)
+    store = ResponseStore(existing_sqlite(args.db))
     try:
         history = plan_history(store, args.study)  # also checks that the study exists
         power = None

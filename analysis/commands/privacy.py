@@ -42,10 +42,12 @@ def handler(args: argparse.Namespace) -> int:
     """Set the given items, then print all of them."""
     from dataclasses import asdict
 
+    from analysis.commands.paths import existing_sqlite
     from instruments.store import ResponseStore
     from instruments.store.rights import get_settings, set_settings
 
-    store = ResponseStore(args.db)
+    # Settings belong to a study that exists: a mistyped SQLite path creates nothing.
+    store = ResponseStore(existing_sqlite(args.db))
     try:
         values = {f: getattr(args, f) for f in _FIELDS if getattr(args, f) is not None}
         settings = (set_settings(store, args.study, **values) if values

@@ -50,6 +50,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--estimator", default=None, help="SEM estimator (default: the analysis').")
     parser.add_argument("--bootstrap", type=nonnegative_int, default=None,
                         help="Bootstrap draws (default: the analysis').")
+    parser.add_argument("--method", choices=("sem", "pls"), default=None,
+                        help="Estimation framework of the hypothesis tests (default: the "
+                        "hypotheses file's 'method:', else sem).")
     parser.add_argument("--title", default=None, help="Report title.")
     parser.set_defaults(func=handle)
 
@@ -133,6 +136,8 @@ def handle(args: argparse.Namespace) -> int:
         options["estimator"] = args.estimator
     if args.bootstrap is not None:
         options["bootstrap"] = args.bootstrap
+    if args.method is not None:
+        options["method"] = args.method
     title = args.title or (f"Study report: {args.study}" if args.study else None)
     html, ready = build_report(data, analysis=analysis, seed=args.seed, data_sha256=data_sha,
                                title=title, fieldwork=fieldwork, **options)

@@ -27,13 +27,14 @@ from typing import Any
 from analysis.io import jsonable
 from analysis.provenance import REPORT_PACKAGES, build_provenance, provenance_text
 
-from .render import SECTIONS, render_html, section_ids
+from .render import SECTIONS, render_html, report_parts, section_ids
 
 __all__ = [
     "SECTIONS",
     "build_report",
     "item_distributions",
     "render_html",
+    "report_parts",
     "section_ids",
     "sha256_file",
     "write_pdf",
@@ -78,6 +79,28 @@ def item_distributions(data: Any, instrument: Any) -> tuple[dict[str, dict[str, 
         if per:
             counts[sid] = per
     return counts, all_levels
+
+
+def _level_labels(instrument: Any, levels: list[int], lang: str) -> dict[int, str]:
+    """Value labels of the response list most scales use, for the colour key of the item
+    distributions (empty when the scales use no labelled list of these levels)."""
+    lists: dict[str, Any] = {}
+    uses: dict[str, int] = {}
+    for scale in (getattr(instrument, "scales", None) or {}).values():
+        resp = getattr(scale, "response", None)
+        if resp is None or not hasattr(resp, "value_labels"):
+            continue
+        rid = str(getattr(resp, "id", id(resp)))
+        lists[rid] = resp
+        uses[rid] = uses.get(rid, 0) + 1
+    if not uses:
+        return {}
+    best = lists[max(uses, key=lambda k: uses[k])]
+    try:
+        names = best.value_labels(lang)
+    except (KeyError, TypeError):
+        names = best.value_labels("en")
+    return {int(v): str(names[v]) for v in levels if v in names}
 
 
 def _frame_sha256(data: Any, analysis: Mapping[str, Any]) -> str:
@@ -155,6 +178,7 @@ def build_report(data: Any, *, analysis: Mapping[str, Any] | None = None,
     from .labels import variable_labels
 
     extras = {"item_distributions": counts, "item_levels": levels,
+              "item_level_labels": _level_labels(instrument, levels, lang),
               "labels": variable_labels(instrument, lang),
               "build": provenance_text(build_provenance(
                   packages=REPORT_PACKAGES, seed=seed, data_sha256=sha, instrument=instrument))}

@@ -24,6 +24,7 @@ KINDS: dict[str, tuple[int, bool]] = {
     "num": (3, False),  # anything else that is a real number
     "pct": (1, False),  # percentages
 }
+#: ``"share"``: a proportion (0..1) shown as a percentage with one decimal (0.0991 -> 9.9).
 
 
 def is_number(value: Any) -> bool:
@@ -48,8 +49,8 @@ def fmt(value: Any, kind: str = "num") -> str:
     value : int, float, None or str
         The value as stored in the analysis JSON (``None`` = not available).
     kind : str
-        One of :data:`KINDS`, ``"p"`` (p values: ``< .001`` below 0.001) or
-        ``"int"`` (counts).
+        One of :data:`KINDS`, ``"p"`` (p values: ``< .001`` below 0.001),
+        ``"share"`` (a proportion shown as a percentage) or ``"int"`` (counts).
 
     Returns
     -------
@@ -75,6 +76,8 @@ def fmt(value: Any, kind: str = "num") -> str:
         if value == int(value):
             return (MINUS if value < 0 else "") + f"{abs(int(value)):d}"
         return _decimals(value, 2, False)
+    if kind == "share":
+        return _decimals(100.0 * value, 1, False)
     if kind == "p":
         if value < 0.001:
             return "< .001"

@@ -71,7 +71,7 @@ def text_cell(value: Any, *, tag: str = "td", cls: str = "") -> str:
 
 
 def table(caption: str, header: Sequence[str], rows: Iterable[Sequence[str]], *,
-          note: str = "", number: int | None = None, cls: str = "apa") -> str:
+          note: str = "", number: int | str | None = None, cls: str = "apa") -> str:
     """An APA-style table: number and title above, rules, a note below.
 
     ``rows`` are lists of already rendered ``<td>``/``<th>`` cells.
@@ -118,19 +118,24 @@ def kind_for(key: Any, default: str) -> str:
 
 
 class Counter:
-    """Numbers tables and figures of one report (no module-level state)."""
+    """Numbers tables and figures of one part of a report (no module-level state).
 
-    def __init__(self) -> None:
+    The main body numbers 1, 2, ...; the online appendix carries a prefix ("A1", "A2", ...)
+    so that a reader never confuses a manuscript table with an appendix one.
+    """
+
+    def __init__(self, prefix: str = "") -> None:
+        self.prefix = prefix
         self.tables = 0
         self.figures = 0
 
-    def table(self) -> int:
+    def table(self) -> int | str:
         self.tables += 1
-        return self.tables
+        return f"{self.prefix}{self.tables}" if self.prefix else self.tables
 
-    def figure(self) -> int:
+    def figure(self) -> int | str:
         self.figures += 1
-        return self.figures
+        return f"{self.prefix}{self.figures}" if self.prefix else self.figures
 
 
 def generic(value: Any, path: str, title: str, counter: Counter, *, kind: str = "num",

@@ -13,29 +13,17 @@ from collections.abc import Mapping
 from importlib import resources
 from typing import Any
 
-from .html import esc, na, pointer
-from .sections import BUILDERS, closing
+from .html import Counter, esc, na, pointer
+from .sections import APPENDIX, BUILDERS, MAIN, closing
 from .sections.common import ReportContext, name_text
 
-#: Section ids and titles, in report order.  The checker requires all of them.
-SECTIONS: tuple[tuple[str, str], ...] = (
-    ("summary", "Summary"),
-    ("sample", "Sample and response rates"),
-    ("missing", "Missing data"),
-    ("exclusions", "Data-quality exclusions"),
-    ("descriptives", "Descriptive statistics and correlations"),
-    ("item-distributions", "Item distributions"),
-    ("measurement", "Measurement model"),
-    ("fit", "Model fit and estimation"),
-    ("invariance", "Measurement invariance"),
-    ("method-variance", "Common-method variance"),
-    ("structural", "Structural model"),
-    ("hypotheses", "Hypothesis tests"),
-    ("mediation-moderation", "Mediation and moderation"),
-    ("dyadic", "Dyadic agreement"),
-    ("warnings", "Warnings and diagnostics"),
-    ("provenance", "Provenance"),
-)
+#: Section ids and titles, in report order (main body, then the online appendix).
+#: The checker requires all of them.
+SECTIONS: tuple[tuple[str, str], ...] = tuple((sid, t) for sid, t, _ in MAIN + APPENDIX)
+
+#: Section id -> "main" or "appendix".
+PARTS: dict[str, str] = {**{sid: "main" for sid, _, _ in MAIN},
+                         **{sid: "appendix" for sid, _, _ in APPENDIX}}
 
 
 def css() -> str:
@@ -47,7 +35,7 @@ def css() -> str:
 CONSUMED = {"n", "n_raw", "fieldwork", "response_rates", "sample", "missing", "exclusions",
             "descriptives", "correlations", "measurement", "invariance", "cmv",
             "method_variance", "common_method", "structural", "hypotheses", "mediation",
-            "moderation", "dyadic", "warnings", "provenance", "estimator", "reliability",
+            "moderation", "dyadic", "pls", "warnings", "provenance", "estimator", "reliability",
             "multiple_testing", "decision", "quadratic", "response_surface"}
 
 
@@ -68,27 +56,40 @@ def render_html(analysis: Mapping[str, Any], *, extras: Mapping[str, Any] | None
     embed_json : bool
         Embed the analysis JSON in a ``<script type="application/json">`` block.
     """
-    ctx = ReportContext(analysis, extras or {})
-    bodies = []
-    for sid, stitle in SECTIONS:
+    main_ctx = ReportContext(analysis, extras or {})
+    # the appendix numbers its own tables and figures (A1, A2, ...) and shares the notes
+    app_ctx = ReportContext(analysis, extras or {}, c=Counter("A"), notes=main_ctx.notes)
+
+    def build(ctx: ReportContext, sid: str, stitle: str) -> str:
         try:
-            body = BUILDERS[sid](ctx)
+            return BUILDERS[sid](ctx)
         except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
             # A malformed part of the analysis must not sink the whole report.
             ctx.notes.append(f"Section '{stitle}' could not be rendered: {exc}.")
-            body = na(f"{stitle} (the analysis part is malformed: {exc}).")
-        bodies.append((sid, stitle, body))
+            return na(f"{stitle} (the analysis part is malformed: {exc}).")
+
+    main = [(sid, t, build(main_ctx, sid, t)) for sid, t, _ in MAIN]
+    appendix = [(sid, t, build(app_ctx, sid, t)) for sid, t, _ in APPENDIX]
     leftover = [k for k in analysis if k not in CONSUMED]
     if leftover:
-        body = "\n".join(ctx.generic(analysis[k], pointer(k), k) for k in leftover)
-        at = [s for s, _ in SECTIONS].index("warnings")
-        bodies.insert(at, ("other", "Further results", body))
+        body = "\n".join(app_ctx.generic(analysis[k], pointer(k), k) for k in leftover)
+        at = [s for s, _, _ in appendix].index("warnings")
+        appendix.insert(at, ("other", "Further results", body))
     # the warnings section collects notes of all others: render it last, place it in order
-    bodies = [(sid, t, closing.warnings(ctx) if sid == "warnings" else b) for sid, t, b in bodies]
+    appendix = [(sid, t, closing.warnings(app_ctx) if sid == "warnings" else b)
+                for sid, t, b in appendix]
     title = title or "Learning and dependence in strategic alliances: study report"
-    toc = "".join(f'<li><a href="#{sid}">{esc(t)}</a></li>' for sid, t, _ in bodies)
-    secs = "\n".join(f'<section id="{sid}" data-section="{sid}">\n<h2>{k + 1}. {esc(t)}</h2>\n'
-                     f"{b}\n</section>" for k, (sid, t, b) in enumerate(bodies))
+    toc = "".join(f'<li><a href="#{sid}">{esc(t)}</a></li>' for sid, t, _ in main)
+    app_toc = "".join(f'<li><a href="#{sid}">A{k + 1}. {esc(t)}</a></li>'
+                      for k, (sid, t, _) in enumerate(appendix))
+    secs = "\n".join(f'<section id="{sid}" data-section="{sid}" data-part="main">\n'
+                     f"<h2>{esc(t)}</h2>\n{b}\n</section>" for sid, t, b in main)
+    app = "\n".join(f'<section id="{sid}" data-section="{sid}" data-part="appendix">\n'
+                    f"<h2>A{k + 1}. {esc(t)}</h2>\n{b}\n</section>"
+                    for k, (sid, t, b) in enumerate(appendix))
+    counts = (f'<p class="counts">Main body: {main_ctx.c.tables} tables, '
+              f"{main_ctx.c.figures} figures; online appendix: {app_ctx.c.tables} tables, "
+              f"{app_ctx.c.figures} figures.</p>")
     blob = ""
     if embed_json:
         text = json.dumps(analysis, allow_nan=False, ensure_ascii=True).replace("</", "<\\/")
@@ -105,7 +106,11 @@ def render_html(analysis: Mapping[str, Any], *, extras: Mapping[str, Any] | None
         f'<meta name="generator" content="alliance-survey report">\n<title>{esc(title)}</title>\n'
         f"<style>\n{css()}</style>\n</head>\n<body>\n<header>\n<h1>{esc(title)}</h1>\n"
         f'<p class="subtitle">{esc(subtitle)}</p>\n</header>\n'
-        f'<nav class="toc"><ol>{toc}</ol></nav>\n<main>\n{secs}\n</main>\n{blob}</body>\n</html>\n'
+        f'<nav class="toc"><ol>{toc}<li><a href="#appendix">Online appendix</a></li></ol></nav>\n'
+        f"{counts}\n<main>\n{secs}\n</main>\n"
+        '<div id="appendix" class="appendix">\n<h1>Online appendix</h1>\n'
+        f'<nav class="toc appendix-toc"><ol>{app_toc}</ol></nav>\n{app}\n</div>\n'
+        f"{blob}</body>\n</html>\n"
     )
 
 
@@ -113,7 +118,25 @@ def is_scalar_text(v: Any) -> bool:
     return isinstance(v, str | int) and not isinstance(v, bool)
 
 
-def section_ids() -> list[str]:
-    """The ids of the report's sections, in order."""
-    return [s for s, _ in SECTIONS]
+def section_ids(part: str | None = None) -> list[str]:
+    """The ids of the report's sections in order (only those of ``part``, "main" or
+    "appendix", when given)."""
+    return [s for s, _ in SECTIONS if part is None or PARTS[s] == part]
 
+
+
+def report_parts(html: str) -> tuple[str, str]:
+    """The main body and the online appendix of a rendered report, each as a page of its own.
+
+    Both keep the report's stylesheet and figures (for the app, which shows the main body
+    and offers the appendix one click away); the analysis JSON stays with the full report.
+    """
+    head_end = html.find("<body>")
+    at = html.find('<div id="appendix"')
+    end = html.find('<script type="application/json"')
+    end = end if end >= 0 else html.find("</body>")
+    if head_end < 0 or at < 0:
+        return html, ""
+    head = html[:head_end + len("<body>")]
+    tail = "</body>\n</html>\n"
+    return head + html[head_end + len("<body>"):at] + tail, head + html[at:end] + tail

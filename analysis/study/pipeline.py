@@ -25,14 +25,14 @@ from analysis.provenance import build_provenance
 ALPHA_THRESHOLD = 0.70
 
 TOP_KEYS = ("n", "n_raw", "exclusions", "missing", "descriptives", "reliability",
-            "correlations", "measurement", "structural", "hypotheses", "multiple_testing",
+            "correlations", "measurement", "structural", "pls", "hypotheses", "multiple_testing",
             "decision",
             "mediation", "moderation", "quadratic", "response_surface", "multigroup",
             "dyadic", "sample_profile", "nonresponse_bias", "provenance", "warnings")
 HYPOTHESIS_KEYS = ("id", "statement", "expected_sign", "verdict", "model", "estimate", "se",
                    "ci_lower", "ci_upper", "alternative", "pvalue", "pvalue_adjusted", "sesoi",
                    "pvalue_equivalence", "power_sesoi", "method", "test", "n",
-                   "exploratory", "note", "latent_interaction")
+                   "exploratory", "note", "latent_interaction", "robustness")
 
 #: Seed of every random step (the bootstrap) when none is given, so that two runs on
 #: the same data give the same numbers and the same report bytes; it is written into
@@ -120,6 +120,8 @@ def analyze_study(
     progress: Callable[[str], None] | None = None,
     n_jobs: int | None = None,
     measurement: bool = True,
+    latent_model: bool = True,
+    method: str | None = None,
 ) -> dict[str, Any]:
     """Analyse a whole survey wave.
 
@@ -151,6 +153,15 @@ def analyze_study(
     measurement : bool
         Fit the instrument's measurement model (``analysis.study.measurement``; the
         slowest step).  ``False`` reports the section as skipped.
+    latent_model : bool
+        Take the verdicts of the path and mediation hypotheses from the study's latent
+        model (:mod:`analysis.study.latent_model`, about half a minute at N = 400), with
+        the composite path model as their robustness entry; ``False``: from the
+        composite path model (as before the latent model existed).
+    method : {"sem", "pls"}, optional
+        Estimation framework of the hypothesis tests; default the declaration's
+        ``method:`` ("sem": the covariance-based path model; "pls": PLS-SEM,
+        :mod:`analysis.study.pls_study`, reported in the ``pls`` section).
 
     Returns
     -------
@@ -174,7 +185,8 @@ def analyze_study(
         return _analyze_study(
             data, instrument=instrument, estimator=estimator, bootstrap=bootstrap, seed=seed,
             hypotheses=hypotheses, alpha=alpha, progress=progress, n_jobs=n_jobs,
-            measurement=measurement)
+            measurement=measurement, latent_model=latent_model,
+            method=method)
 
 
 def _analyze_study(
@@ -189,6 +201,8 @@ def _analyze_study(
     progress: Callable[[str], None] | None,
     n_jobs: int | None,
     measurement: bool,
+    latent_model: bool = True,
+    method: str | None = None,
 ) -> dict[str, Any]:
     """:func:`analyze_study` (with the BLAS thread limit set by the caller)."""
     from analysis.study.dyads import dyadic_analysis
@@ -214,6 +228,9 @@ def _analyze_study(
         instrument = load_instrument()
     hs = hypotheses if hypotheses is not None and not isinstance(hypotheses, str) \
         and hasattr(hypotheses, "hypotheses") else load_hypotheses(hypotheses)
+    method = method or hs.method
+    if method not in ("sem", "pls"):
+        raise ModelSpecificationError(f"method={method!r} is not known; use 'sem' or 'pls'.")
     warns: list[str] = []
     # data of an earlier instrument version: pooled where the meaning is unchanged, with
     # the notices in the warnings; the derived stage groups are added to current data too
@@ -260,9 +277,11 @@ def _analyze_study(
     say(f"Hypothesis tests (bootstrap {bootstrap} draws) ...")
     path_estimator = "MLR" if estimator == "WLSMV" else estimator
     details: dict[str, Any] = {}
+    if method == "pls":
+        from analysis.study.pls_study import test_hypotheses_pls as run_tests
     table = run_tests(data, scored, hypotheses=hs, estimator=path_estimator,
                       bootstrap=bootstrap, seed=seed, alpha=alpha, instrument=instrument,
-                      n_jobs=n_jobs, details=details)
+                      n_jobs=n_jobs, details=details, latent_model=latent_model)
     warns.extend(table.attrs.get("warnings", []))
     rows = []
     for rec in table.to_dict(orient="records"):
@@ -278,6 +297,17 @@ def _analyze_study(
         rows.append(out)
 
     detail_sections = _detail_sections(hs, details)
+    if method == "pls":
+        from analysis.study.pls_study import PLS_ESTIMATOR, pls_section
+
+        pls_part = _section(pls_section, "PLS-SEM section (analysis.study.pls_study)", warns,
+                            details)
+        path_estimator = PLS_ESTIMATOR if details["pls"]["consistent"] else "PLS-SEM"
+        detail_sections["structural"] = {"available": False, "reason": "The hypotheses "
+                                         "were estimated by PLS-SEM: see its section."}
+    else:
+        pls_part = {"available": False, "reason": "The study was analysed with the "
+                    "covariance-based path model (method: sem)."}
 
     say("Dyadic analysis ...")
     dyadic = _section(dyadic_analysis, "Dyadic analysis (analysis.study.dyads)", warns, data, scored)
@@ -294,6 +324,7 @@ def _analyze_study(
                          for r in corr.index},
         "measurement": meas_section,
         "structural": detail_sections["structural"],
+        "pls": pls_part,
         "hypotheses": rows,
         "multiple_testing": table.attrs.get("multiple_testing", ""),
         "decision": table.attrs.get("decision", {}),
@@ -354,8 +385,35 @@ def _structural(details: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _latent_model_section(details: dict[str, Any]) -> dict[str, Any]:
+    """The latent model behind the path and mediation verdicts (estimates and fit)."""
+    lat = details.get("latent_model")
+    if lat is None:
+        return {"available": False,
+                "reason": "Not fitted (see the warnings); the composite path model gives "
+                          "the verdicts."}
+    p = lat.fit.params
+    keep = p[p["op"].isin(["~", ":="])]
+    cols = [c for c in ("lhs", "op", "rhs", "label", "est", "se", "pvalue", "std_all")
+            if c in keep.columns]
+    fit_keys = ("npar", "ntotal", "chisq_scaled", "df", "pvalue_scaled", "cfi_robust",
+                "tli_robust", "rmsea_robust", "srmr", "chisq", "cfi", "tli", "rmsea")
+    return {
+        "available": True, "model": lat.label, "syntax": lat.spec.syntax,
+        "estimator": lat.estimator, "missing": lat.missing, "nclusters": lat.nclusters,
+        "fit": {k: lat.fit.fit[k] for k in fit_keys if k in lat.fit.fit},
+        "observed_scores": dict(lat.spec.observed),
+        "indirect_interval": {"method": lat.interval, "draws": lat.n_draws_ok,
+                              "seed": lat.seed},
+        "params": _records(keep[cols]),
+    }
+
+
 def _detail_sections(hs: Any, details: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {"structural": _structural(details), "mediation": {},
+    structural = _structural(details)
+    if structural.get("available") and "latent_model" in details:
+        structural["latent_model"] = _latent_model_section(details)
+    out: dict[str, Any] = {"structural": structural, "mediation": {},
                            "moderation": {}, "quadratic": {}, "response_surface": {},
                            "multigroup": {}}
     for h in hs.hypotheses:

@@ -10,6 +10,10 @@ of Preacher & Selig (2012) instead of a bootstrap per replication, and every rep
 runs the runner's tests on numpy scores with the path model compiled once per process
 (:func:`fast_replication`; estimates, p-values and verdicts equal the runner's); the output
 declares it (``mediation_method``).  ``mediation_ci="bootstrap"`` runs the full runner.
+A fast replication reads numbers only, so it simulates the numeric columns alone (the
+simulator's own steps and draws, as one float array) and applies scoring's exclusion
+rules to that array; a declaration with a method the fast replication does not compute
+gets the canonical frame.
 The power of a hypothesis is the share of replications in which its verdict is
 "supported" under the declared decision rules (``decision:`` of the declaration: the
 one-sided test in the declared direction, adjusted over the confirmatory family of that
@@ -126,6 +130,10 @@ def run_replications(payload: PowerPayload, task_ids: Sequence[int]) -> list[tup
     population, instrument = _context(payload.population_path)
     study = _study(payload.population_path, payload.hypotheses) \
         if payload.mediation_ci == "monte_carlo" else None
+    # every test of the fast replication reads numbers only; a declaration with another
+    # method goes through the runner, which gets the canonical frame
+    numeric_only = study is not None and all(h.method in FAST_METHODS
+                                             for h in payload.hypotheses.hypotheses)
     out = []
     with blas_threads(1), warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -135,9 +143,13 @@ def run_replications(payload: PowerPayload, task_ids: Sequence[int]) -> list[tup
             ss = np.random.SeedSequence(entropy=payload.entropy, spawn_key=(n, rep))
             sim_seed, boot_seed = (int(v) for v in ss.generate_state(2))
             try:
-                data = simulate_study(n, seed=sim_seed, careless=payload.careless,
-                                      missing=payload.missing, instrument=instrument,
-                                      population=population)
+                if numeric_only:
+                    data = _simulate_numeric(n, sim_seed, payload.careless, payload.missing,
+                                             instrument, population, study.layout)
+                else:
+                    data = simulate_study(n, seed=sim_seed, careless=payload.careless,
+                                          missing=payload.missing, instrument=instrument,
+                                          population=population)
                 if study is not None:
                     rows = fast_replication(data, study, alpha=payload.alpha,
                                             estimator=payload.estimator,
@@ -152,7 +164,11 @@ def run_replications(payload: PowerPayload, task_ids: Sequence[int]) -> list[tup
                                           # power needs verdicts only; the latent
                                           # alternative of a regression-moderation
                                           # verdict is not one
-                                          latent_alternative=False)
+                                          latent_alternative=False,
+                                          # nor is the latent model, at half a minute
+                                          # per replication: power is that of the
+                                          # composite tests
+                                          latent_model=False)
                     rows = tuple((str(r.id), str(r.verdict), float(r.estimate),
                                   float(r.pvalue), float(r.pvalue_adjusted))
                                  for r in res.itertuples())
@@ -408,6 +424,7 @@ class _Study:
 
     def __init__(self, instrument: Any, hypotheses: Any) -> None:
         from analysis.study.scoring import _item_bounds, _scales
+        from analysis.study.simulate import _layout
 
         self.instrument = instrument
         self.hypotheses = hypotheses
@@ -429,8 +446,10 @@ class _Study:
         self.composite_items = {
             name: np.concatenate([self.scales[p][0] for p in parts if p in self.scales])
             for name, parts in self.composites.items()}
+        self.layout = _layout(instrument)
         self.models: dict[tuple, Any] = {}
         self.starts: dict[tuple, np.ndarray | None] = {}
+        self.start_plans: dict[tuple, Any] = {}
         self.population = None
 
     def start(self, key: tuple, estimator: str) -> np.ndarray | None:
@@ -457,15 +476,23 @@ class _Study:
         return self.starts[key]
 
     def compiled(self, syntax: str, corrected: tuple[str, ...], frame: pd.DataFrame,
-                 estimator: str, missing: str) -> tuple[Any, list[int]]:
-        """The path model compiled once per process (error variances patched per fit)."""
+                 estimator: str, missing: str) -> tuple[Any, list[int], tuple]:
+        """The path model compiled once per process (error variances patched per fit),
+        the rows of Theta that hold them, and its free regression paths (``xid, lhs,
+        rhs``)."""
         from analysis.sem import compile_model
 
         key = (syntax, corrected, estimator, missing)
         if key not in self.models:
             model = compile_model(syntax, frame, estimator=estimator, missing=missing)
             where = [model.ov_names.index(f"{k}__obs") for k in corrected]
-            self.models[key] = (model, where)
+            pt = model.partable
+            if model.n_groups != 1:
+                raise ModelSpecificationError("The power path model has one group.")
+            reg = pt[(pt["op"] == "~").to_numpy() & (pt["xid"] >= 0).to_numpy()]
+            self.models[key] = (model, where, (reg["xid"].to_numpy(dtype=int),
+                                               [str(v) for v in reg["lhs"]],
+                                               [str(v) for v in reg["rhs"]]))
         return self.models[key]
 
 
@@ -484,6 +511,50 @@ def _study(population_path: str | None, hypotheses: Any) -> _Study:
         _STUDIES[key] = _Study(instrument, hypotheses)
         _STUDIES[key].population = population
     return _STUDIES[key]
+
+
+def _simulate_numeric(n: int, seed: int, careless: float, missing: float, instrument: Any,
+                      population: Any, layout: Any = None) -> pd.DataFrame:
+    """The numeric columns of :func:`analysis.study.simulate.simulate_study` (single
+    informants, MCAR) as one float block: the same random draws in the same order, without
+    the text columns (identifiers, language, open comments).
+
+    A power replication reads only numbers (items, checks, paradata, classification codes);
+    building the canonical frame with its text columns took a fifth of a replication.
+    """
+    from analysis.study import simulate as sim
+
+    sim._check_args(n, 0, missing, "MCAR", careless)
+    spec = population.spec
+    layout = sim._layout(instrument) if layout is None else layout
+    calibration = population.calibration if population.calibration is not None \
+        else sim._calibrate(population)
+    rng = np.random.default_rng(seed)
+    alliance_index, partner_row, n_alliances = sim._alliances(n, 0)
+    stage = sim._draw_stage(population, rng, n_alliances)[alliance_index]
+    latent, _ = sim._latents(population, rng, stage, alliance_index, partner_row, calibration)
+    language, coded = sim._classification(spec, layout, rng, n, stage, alliance_index,
+                                          partner_row)
+    cl = spec.get("careless", {}) or {}
+    _is_careless, straight, random_resp = sim._careless_respondents(cl, rng, n, careless)
+    item_cols = sim._rating_items(spec, layout, rng, n, latent, coded)
+    sim._attention_checks(layout, cl, rng, n, random_resp, coded)
+    if item_cols:
+        sim._careless_answers(layout, rng, n, straight, random_resp, coded)
+    if missing > 0 and item_cols:
+        sim._blank_answers(spec, rng, n, float(missing), "MCAR", item_cols, coded)
+    hidden_pages = sim._apply_conditions(instrument, layout, coded, n)
+    page_times, duration = sim._paradata(spec, cl, layout, rng, n, _is_careless, hidden_pages)
+    names = ["duration_sec", *page_times]
+    arrays = [np.asarray(duration, dtype=float), *page_times.values()]
+    for c in layout.columns:
+        col = np.asarray(coded[c])
+        if col.dtype.kind == "f":
+            names.append(c)
+            arrays.append(col)
+    frame = pd.DataFrame(np.column_stack(arrays), columns=names)
+    frame.attrs["numeric_block"] = {c: i for i, c in enumerate(names)}
+    return frame
 
 
 def _alpha_of(block: np.ndarray) -> float:
@@ -641,7 +712,6 @@ def _path_tests(study: _Study, d: _Columns, base: list[str], rel: dict[str, floa
     from analysis.sem.api import _check_pd, get_backend
     from analysis.sem.model import THETA
     from analysis.sem.samplestats import sample_stats
-    from analysis.sem.standardize import standardized
     from analysis.study.hypotheses import _error_variances, _path_model
 
     hs = study.hypotheses
@@ -649,21 +719,24 @@ def _path_tests(study: _Study, d: _Columns, base: list[str], rel: dict[str, floa
     missing_vars = [v for v in variables if not d.has(v)]
     if missing_vars:
         raise DataError(f"Path model: variable(s) not in the data: {', '.join(missing_vars)}.")
-    sub = pd.DataFrame({v: d[v] for v in variables})
+    # one float block: the frame is only read column by column below
+    block = np.column_stack([d[v] for v in variables])
+    sub = pd.DataFrame(block, columns=variables, copy=False)
     syntax = _path_model(hs, base, sub)
     ev = _error_variances(sub, rel)
     if "jd_sum" in ev:
         ev["jd_sum"] = float(sum((1 - rel[k]) * float(np.nanvar(d[k], ddof=1))
                                  for k in ("dep_own", "dep_partner")))
     corrected = {k: v for k, v in ev.items() if k not in base and np.isfinite(v)}
-    sub = sub.rename(columns={k: f"{k}__obs" for k in corrected})
+    sub = pd.DataFrame(block, copy=False,
+                       columns=[f"{v}__obs" if v in corrected else v for v in variables])
     # the error variances change from sample to sample: compile with a placeholder and
     # write each sample's values into the fixed part of Theta
     syntax += "".join(f"{k} =~ 1*{k}__obs\n{k}__obs ~~ 1*{k}__obs\n" for k in corrected)
     est = "MLR" if estimator == "WLSMV" else estimator
-    miss = "ml" if sub.isna().to_numpy().any() else "listwise"
+    miss = "ml" if np.isnan(block).any() else "listwise"
     key = (syntax, tuple(corrected), est, miss)
-    model, where = study.compiled(syntax, tuple(corrected), sub, est, miss)
+    model, where, reg = study.compiled(syntax, tuple(corrected), sub, est, miss)
     start = None if anchor_for is not None else study.start(key, est)
     specs = []
     for spec in model._specs:
@@ -677,6 +750,8 @@ def _path_tests(study: _Study, d: _Columns, base: list[str], rel: dict[str, floa
     if miss == "listwise":
         _check_pd(st, model)
     bound = model.bind(st)
+    if start is not None and miss == "listwise":
+        start = _corrected_ols_start(study, key, model, st[0].cov, where, corrected, start)
     state = get_backend(est, miss)(bound, st, model.options, start=start)
     if anchor_for is not None:
         if key == anchor_for and state.converged:
@@ -684,19 +759,86 @@ def _path_tests(study: _Study, d: _Columns, base: list[str], rel: dict[str, floa
         return {}
     if not state.converged or state.vcov is None:
         raise EstimationError("the path model did not converge.")
-    pt = model.partable
-    reg = pt[(pt["op"] == "~").to_numpy() & (pt["xid"] >= 0).to_numpy()]
-    xid = reg["xid"].to_numpy()
-    est = np.asarray(state.x, dtype=float)[xid]
+    xid, lhs_names, rhs_names = reg
+    x = np.asarray(state.x, dtype=float)
+    ests = x[xid]
     ses = np.sqrt(np.diag(state.vcov)[xid])
-    _lv, std_all = standardized(model, state.x, pd.DataFrame({
-        "lhs": reg["lhs"].to_numpy(), "op": "~", "rhs": reg["rhs"].to_numpy(),
-        "group": reg["group"].to_numpy(), "est": est}))
+    # standardized solution of a regression path: est * sd(rhs) / sd(lhs) with the
+    # model-implied total variances (as analysis.sem.standardize.standardized, one group)
+    imp = model.implied(x)[0]
+    veta, _ = model.implied_lv(x, 0)
+    delta = model.scales(x, 0)
+    var_tot = {v: imp.sigma[i, i] / delta[i] ** 2 for i, v in enumerate(model.ov_names)}
+    var_tot.update({v: veta[i, i] for i, v in enumerate(model.eta_names)})
     out = {}
-    for lhs, rhs, e, se, std in zip(reg["lhs"], reg["rhs"], est, ses, std_all, strict=True):
-        factor = std / e if e != 0 and np.isfinite(std) else float("nan")
-        out[(str(lhs), str(rhs))] = (float(e), float(se), float(factor))
+    with np.errstate(all="ignore"):
+        for lhs, rhs, e, se in zip(lhs_names, rhs_names, ests, ses, strict=True):
+            factor = float(np.sqrt(var_tot[rhs]) / np.sqrt(var_tot[lhs])) if e != 0 \
+                else float("nan")
+            out[(lhs, rhs)] = (float(e), float(se), factor if np.isfinite(factor)
+                               else float("nan"))
     return out
+
+
+def _corrected_ols_start(study: _Study, key: tuple, model: Any, cov: np.ndarray,
+                         where: list[int], corrected: dict[str, float],
+                         anchor: np.ndarray) -> np.ndarray:
+    """Start values of the path model from this sample: each equation's least-squares
+    slopes and residual (co)variances on the covariance matrix corrected for attenuation
+    (the fixed error variances taken off its diagonal), the variances and covariances of
+    the exogenous variables from the same matrix; any other parameter starts at the
+    anchor's value.
+
+    Close to the ML estimate (equal to it for a recursive model without measurement
+    error), so the fit needs about half the iterations it needs from the anchor; a
+    function of the sample alone, so the result does not depend on the worker either.
+    """
+    plan = study.start_plans.get(key)
+    if plan is None:
+        pt = model.partable
+        free = pt[(pt["xid"] >= 0).to_numpy()]
+        pos = {v: i for i, v in enumerate(model.ov_names)}
+        pos.update({k: pos[f"{k}__obs"] for k in corrected if f"{k}__obs" in pos})
+        eqs: dict[str, list[tuple[str, int]]] = {}
+        for r in free.itertuples():
+            if r.op == "~":
+                eqs.setdefault(str(r.lhs), []).append((str(r.rhs), int(r.xid)))
+        other = [(str(r.lhs), str(r.rhs), int(r.xid)) for r in free.itertuples()
+                 if r.op == "~~"]
+        ok = all(r.op in ("~", "~~") for r in free.itertuples()) and all(
+            v in pos for e, rhs in eqs.items() for v in [e, *(n for n, _ in rhs)]) and all(
+            a in pos and b in pos for a, b, _ in other)
+        plan = (pos, eqs, other) if ok else None
+        study.start_plans[key] = plan
+    if plan is None:
+        return anchor
+    pos, eqs, other = plan
+    c = np.array(cov, dtype=float, copy=True)
+    for i, v in zip(where, corrected.values(), strict=True):
+        c[i, i] -= v
+    x = np.array(anchor, dtype=float, copy=True)
+    coef: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    try:
+        for lhs, rhs in eqs.items():
+            ix = np.array([pos[n] for n, _ in rhs])
+            b = np.linalg.solve(c[np.ix_(ix, ix)], c[ix, pos[lhs]])
+            x[[k for _, k in rhs]] = b
+            coef[lhs] = (ix, b)
+        for a, b_, k in other:
+            ia, ib = pos[a], pos[b_]
+            val = c[ia, ib]
+            ra, rb = coef.get(a), coef.get(b_)
+            if ra is not None:
+                val -= ra[1] @ c[ra[0], ib]
+            if rb is not None:
+                val -= c[ia, rb[0]] @ rb[1]
+            if ra is not None and rb is not None:
+                val += ra[1] @ c[np.ix_(ra[0], rb[0])] @ rb[1]
+            x[k] = val
+    except np.linalg.LinAlgError:
+        return anchor
+    variances_ok = all(x[k] > 0 for a, b_, k in other if a == b_)
+    return x if np.all(np.isfinite(x)) and variances_ok else anchor
 
 
 class _Columns(dict):
@@ -724,13 +866,71 @@ def _ctrl(h: Any, base: Sequence[str], d: _Columns, exclude: Sequence[str]) -> l
     return [c for c in dict.fromkeys(names) if d.has(c)]
 
 
+def _numeric_block(data: pd.DataFrame, cols: Sequence[str]) -> np.ndarray:
+    """Columns ``cols`` of ``data`` as floats; a frame of floats only (the power
+    simulation's) is sliced as one array instead of through pandas' column lookup."""
+    pos = data.attrs.get("numeric_block")
+    # pandas carries attrs over to frames derived from this one: trust the positions only
+    # on the very columns they were made for
+    if pos and len(pos) == data.shape[1] and all(
+            a == b for a, b in zip(data.columns, pos, strict=True)):
+        missing = [c for c in cols if c not in pos]
+        if missing:
+            raise DataError(f"column(s) {', '.join(missing[:5])} are not in the data.")
+        return data.to_numpy()[:, [pos[c] for c in cols]]
+    return data[list(cols)].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+
+
+def _excluded(data: pd.DataFrame, study: _Study) -> np.ndarray:
+    """Scoring's ``exclude`` flag (:func:`analysis.study.quality.quality_flags` at its
+    default thresholds, read from its signature) without the per-respondent table:
+    building that table with its text reasons took a fifth of a replication."""
+    import inspect
+
+    from analysis.study.quality import (
+        _row_sd,
+        longest_run,
+        quality_flags,
+        rating_items,
+        relative_speed_index,
+    )
+
+    rule = {k: v.default for k, v in inspect.signature(quality_flags).parameters.items()
+            if v.default is not inspect.Parameter.empty}
+    x = _numeric_block(data, rating_items(study.instrument))
+    n = x.shape[0]
+    failed = np.zeros(n, dtype=np.int64)
+    for c in getattr(study.instrument, "attention_checks", []) or []:
+        a = _numeric_block(data, [c.id])[:, 0]
+        ok = np.isin(a, np.asarray(list(c.correct), dtype=float))
+        failed += (~ok if rule["missing_check_fails"] else (~ok & ~np.isnan(a))).astype(np.int64)
+    answered = (~np.isnan(x)).sum(axis=1)
+    sd = np.where(answered >= 2, _row_sd(x), np.nan)
+    with np.errstate(invalid="ignore"):
+        straight = ((answered >= 5) & (sd <= rule["max_sd"])) | \
+            (longest_run(x) >= rule["min_run"])
+    ratio = np.full(n, np.nan)
+    if "duration_sec" in data.columns:
+        dur = _numeric_block(data, ["duration_sec"])[:, 0]
+        med = np.nanmedian(dur) if np.any(~np.isnan(dur)) else np.nan
+        if med and med > 0:
+            ratio = dur / med
+    page_cols = [c for c in data.columns if str(c).startswith("page_time_")]
+    rsi = relative_speed_index(pd.DataFrame(_numeric_block(data, page_cols)),
+                               clip=rule["rsi_clip"]) if page_cols \
+        else np.full(n, np.nan)
+    share = np.isnan(x).sum(axis=1) / x.shape[1] if x.shape[1] else np.zeros(n)
+    with np.errstate(invalid="ignore"):
+        return ((failed > rule["max_failed_checks"]) | straight
+                | (ratio < rule["speed_fraction"]) | (rsi > rule["rsi_threshold"])
+                | (share > rule["max_missing"]))
+
+
 def _scores(data: pd.DataFrame, study: _Study) -> tuple[_Columns, np.ndarray]:
     """Scores of the respondents retained by scoring's quality flags (the runner's
     ``prepare_scores``) and their reverse-keyed item answers."""
-    from analysis.study.quality import quality_flags
-
-    keep = ~quality_flags(data, study.instrument)["exclude"].to_numpy(dtype=bool)
-    x = np.array(data[study.items].to_numpy(dtype=float), copy=True)
+    keep = ~_excluded(data, study)
+    x = np.array(_numeric_block(data, study.items), copy=True)
     for j, total in study.reverse:
         x[:, j] = total - x[:, j]
     x = x[keep]

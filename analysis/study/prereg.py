@@ -113,6 +113,10 @@ def build_plan(
                     "reverse_keyed": [it.id for it in sc.items if it.reverse]}
               for sid, sc in instrument.scales.items()}
     path_est = "MLR" if estimator == "WLSMV" else estimator
+    if hs.method == "pls":  # a study that declares PLS-SEM pre-registers it as the path model
+        from analysis.study.pls_study import PLS_ESTIMATOR
+
+        path_est = PLS_ESTIMATOR
     sampling: dict[str, Any] = {"target_n": target_n, "power": None}
     if power:
         sampling["power"] = {k: power.get(k) for k in ("seed", "reps", "alpha", "n_boot",

@@ -28,6 +28,7 @@ data. *Psychological Methods*, 17(3), 437-455.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -118,7 +119,9 @@ def relative_speed_index(page_times: pd.DataFrame, clip: float | None = 3.0) -> 
     else:
         t = page_times.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
     t = np.where(t > 0, t, np.nan)
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        # a page nobody has a time for has no median: NaN, and no ratio for it
+        warnings.simplefilter("ignore", RuntimeWarning)
         med = np.nanmedian(t, axis=0) if t.size else np.array([])
         ratio = med[None, :] / t
         if clip is not None:

@@ -191,6 +191,7 @@ def load_population(path: str | Path | None = None) -> Population:
             problems.append(f"structural.{name}: alliance_share must be in [0, 1).")
         equations.append(Equation(name, str(eq.get("label", name)), share, tuple(terms)))
         known.add(name)
+    problems += _composite_problems(spec)
     if problems:
         raise ModelSpecificationError(
             f"Population file {p.name} has {len(problems)} problem(s):\n"
@@ -223,6 +224,8 @@ class _ScaleView:
     items: tuple[str, ...]
     reverse: tuple[bool, ...]
     values: tuple[int, ...]
+    #: the instrument's declaration: ``reflective`` or ``composite``
+    measurement: str = "reflective"
 
 
 @dataclass(frozen=True)
@@ -250,6 +253,7 @@ def _layout(inst: Any) -> _Layout:
                 items=tuple(it.id for it in sc.items),
                 reverse=tuple(bool(it.reverse) for it in sc.items),
                 values=tuple(sorted(_response_values(sc.response))),
+                measurement=str(getattr(sc, "measurement", "reflective") or "reflective"),
             )
         )
     checks = tuple(
@@ -446,6 +450,90 @@ def _thresholds(probs: Sequence[float], k: int) -> np.ndarray:
     p = np.asarray(probs, dtype=float) if len(probs) == k else np.full(k, 1.0 / k)
     cum = np.cumsum(p / p.sum())[:-1]
     return ndtri(cum)
+
+
+def _composite_problems(spec: Mapping[str, Any]) -> list[str]:
+    """Problems of ``measurement.composites`` (weights and item correlation per scale)."""
+    meas = spec.get("measurement", {}) or {}
+    problems: list[str] = []
+    draw = meas.get("draw_composites", False)
+    if not isinstance(draw, bool):
+        problems.append("measurement.draw_composites must be true or false.")
+    comps = meas.get("composites", {}) or {}
+    if not isinstance(comps, dict):
+        return [*problems, "measurement.composites must map scale ids to weights."]
+    for sid, c in comps.items():
+        where = f"measurement.composites.{sid}"
+        w = (c or {}).get("weights") if isinstance(c, dict) else None
+        if not isinstance(w, list) or len(w) < 2 or not all(
+                isinstance(x, (int, float)) and not isinstance(x, bool) and x > 0 for x in w):
+            problems.append(f"{where}: weights must be a list of at least two positive numbers.")
+            continue
+        r = c.get("item_correlation", 0.0)
+        if not isinstance(r, (int, float)) or isinstance(r, bool) or not (
+                -1.0 / (len(w) - 1) < float(r) < 1.0):
+            problems.append(f"{where}: item_correlation must lie between "
+                            f"{-1.0 / (len(w) - 1):.3g} and 1 (exclusive), not {r!r}.")
+    return problems
+
+
+def _composite_indicators(
+    eta: np.ndarray, weights: Sequence[float], item_correlation: float, rng: np.random.Generator
+) -> np.ndarray:
+    """Standardised indicators of which ``eta`` is the weighted composite.
+
+    The indicators have correlation matrix ``S`` (``item_correlation`` off the diagonal)
+    and ``eta = w' x`` exactly, with the weights rescaled so that ``w' S w = 1`` (a
+    composite of unit variance).  Given ``eta`` they are drawn from their conditional
+    normal distribution, ``x | eta ~ N(S w eta, S - S w w' S)``: the block's items relate
+    to every other construct only through ``eta``, as the composite model states, while
+    their correlations among themselves are free of a common-factor structure.
+
+    Notes
+    -----
+    The composite model of confirmatory composite analysis (Schuberth, Henseler &
+    Dijkstra 2018); in R, ``cSEM::generateData`` draws from the same model.
+    """
+    w = np.asarray(weights, dtype=float)
+    k = w.size
+    corr = np.full((k, k), float(item_correlation))
+    np.fill_diagonal(corr, 1.0)
+    w = w / np.sqrt(w @ corr @ w)
+    cov_eta = corr @ w
+    resid = corr - np.outer(cov_eta, cov_eta)
+    vals, vecs = np.linalg.eigh((resid + resid.T) / 2.0)
+    root = vecs * np.sqrt(np.clip(vals, 0.0, None))
+    z = rng.standard_normal((eta.shape[0], k))
+    return eta[:, None] * cov_eta + z @ root.T
+
+
+def _composites(spec: Mapping[str, Any], layout: Any) -> dict[str, tuple[list[float], float]]:
+    """The scales drawn as composites: those ``measurement.composites`` lists, when
+    ``measurement.draw_composites`` is true; each must be a scale the instrument declares
+    composite, with one weight per item."""
+    meas = spec.get("measurement", {}) or {}
+    if not meas.get("draw_composites", False):
+        return {}
+    by_id = {sc.id: sc for sc in layout.scales}
+    out: dict[str, tuple[list[float], float]] = {}
+    problems = []
+    for sid, c in (meas.get("composites", {}) or {}).items():
+        sc = by_id.get(str(sid))
+        if sc is None:
+            continue  # a scale this instrument does not have
+        if sc.measurement != "composite":
+            problems.append(f"{sid}: the instrument declares it {sc.measurement}, so its items "
+                            "are drawn as a reflective factor, not as a composite.")
+        elif len(c["weights"]) != len(sc.items):
+            problems.append(f"{sid}: {len(c['weights'])} weights for {len(sc.items)} items.")
+        else:
+            out[str(sid)] = ([float(x) for x in c["weights"]],
+                             float(c.get("item_correlation", 0.0)))
+    if problems:
+        raise ModelSpecificationError(
+            "measurement.composites of the population does not fit the instrument: "
+            + " ".join(problems))
+    return out
 
 
 def _loadings(spec: Mapping[str, Any], scale_id: str, k: int) -> np.ndarray:
@@ -794,6 +882,7 @@ def _rating_items(
     lam_m = float(meas.get("method_loading", 0.0))
     method = rng.standard_normal(n)
     shifts = meas.get("shift", {}) or {}
+    composites = _composites(spec, layout)
     item_cols: list[str] = []
     for sc in layout.scales:
         k = len(sc.items)
@@ -807,13 +896,24 @@ def _rating_items(
         if eta is None:  # a scale the population does not know: unrelated factor
             eta = rng.standard_normal(n)
         sign = np.where(np.array(sc.reverse), -1.0, 1.0)
-        err = rng.standard_normal((n, k))
-        ystar = (
-            eta[:, None] * lam
-            + float(shifts.get(sc.id, 0.0))
-            + sign * lam_m * method[:, None]
-            + err * np.sqrt(1.0 - lam**2 - lam_m**2)
-        )
+        if sc.id in composites:
+            # The construct score is the weighted composite of the items' continuous
+            # responses (before the method factor), not a factor behind them.
+            weights, r = composites[sc.id]
+            x = _composite_indicators(eta, weights, r, rng)
+            ystar = (
+                x * np.sqrt(1.0 - lam_m**2)
+                + float(shifts.get(sc.id, 0.0))
+                + sign * lam_m * method[:, None]
+            )
+        else:
+            err = rng.standard_normal((n, k))
+            ystar = (
+                eta[:, None] * lam
+                + float(shifts.get(sc.id, 0.0))
+                + sign * lam_m * method[:, None]
+                + err * np.sqrt(1.0 - lam**2 - lam_m**2)
+            )
         # the method factor (acquiescence) pushes *raw* agreement up: + for
         # normal items, - in the keyed direction of reverse-keyed ones
         x = values[np.searchsorted(tau, ystar)]

@@ -28,7 +28,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
+from analysis.errors import AllianceSurveyError
 from instruments.fieldwork.invitations import _study
+from instruments.store.exclusions import AnalysisExclusion
 from instruments.store.mailtables import Contact, MailLog, MailOptout
 from instruments.store.models import Answer, Invitation, PageSubmission, Respondent
 from instruments.store.responses import ResponseStore
@@ -76,7 +78,8 @@ def respondent_table(store: ResponseStore, study: str) -> pd.DataFrame:
     (1-based number of the last page submitted; 0 for none), ``last_page_id``,
     ``n_pages``, ``started_at``, ``last_activity_at``, ``completed_at``,
     ``duration_min`` (start to completion, or to the last activity while under way),
-    ``mails_sent``, ``opted_out``.
+    ``mails_sent``, ``opted_out``, ``in_analysis`` (false when the study lead excluded
+    the response from the analysis) and ``exclusion_reason``.
     """
     import numpy as np
     import pandas as pd
@@ -118,6 +121,10 @@ def respondent_table(store: ResponseStore, study: str) -> pd.DataFrame:
         ).all())  # fmt: skip
         optouts = {e.lower() for e in session.scalars(
             select(MailOptout.email).where(MailOptout.study_id == st.id))}  # fmt: skip
+        excluded = dict(session.execute(
+            select(AnalysisExclusion.invitation_id, AnalysisExclusion.reason)
+            .where(AnalysisExclusion.study_id == st.id, AnalysisExclusion.restored_at.is_(None))
+        ).all())  # fmt: skip
     records = []
     for inv, resp in rows:
         rid = resp.id if resp is not None else None
@@ -144,11 +151,13 @@ def respondent_table(store: ResponseStore, study: str) -> pd.DataFrame:
             "duration_min": (end - resp.started_at).total_seconds() / 60.0 if end else np.nan,
             "mails_sent": int(sent.get(inv.id, 0)),
             "opted_out": bool(contact and contact.email.lower() in optouts),
+            "in_analysis": inv.id not in excluded,
+            "exclusion_reason": excluded.get(inv.id),
         })  # fmt: skip
     columns = ["invitation_id", "respondent_id", "alliance_id", "firm_role", "partner_name",
                "language", "email", "name", "status", "last_page", "last_page_id", "n_pages",
                "started_at", "last_activity_at", "completed_at", "duration_min", "mails_sent",
-               "opted_out"]  # fmt: skip
+               "opted_out", "in_analysis", "exclusion_reason"]  # fmt: skip
     frame = pd.DataFrame.from_records(records, columns=columns)
     frame["respondent_id"] = pd.to_numeric(frame["respondent_id"]).astype("float64")
     return frame
@@ -172,6 +181,35 @@ def status_summary(store: ResponseStore, study: str) -> pd.DataFrame:
     return pd.DataFrame.from_records(records, columns=["status", "label", "n", "share"])
 
 
+def dropoff_curve(store: ResponseStore, study: str) -> pd.DataFrame:
+    """Of the respondents who consented, how many are still answering on each page.
+
+    One row per page as respondents number them (1 = the first page): ``page``,
+    ``page_id``, ``title`` (the section title, English), ``n_answering`` (consented
+    respondents who submitted this page or a later one) and ``share`` (of those who
+    consented).  Respondents screened out, declined or withdrawn are not in the base:
+    the survey ended for them by design or their answers are erased; the share falls
+    only where people stopped on their own.
+    """
+    import numpy as np
+    import pandas as pd
+
+    table = respondent_table(store, study)
+    base = table[table["status"].isin(("consented", "completed"))]
+    n_base = len(base)
+    records = []
+    for number, spec in enumerate(store.pages, start=1):
+        try:
+            title = store.instrument.section(spec.id).title["en"]
+        except (AllianceSurveyError, AttributeError, KeyError, TypeError):
+            title = spec.id
+        n = int((base["last_page"] >= number).sum())
+        records.append({"page": number, "page_id": spec.id, "title": title, "n_answering": n,
+                        "share": n / n_base if n_base else np.nan})  # fmt: skip
+    return pd.DataFrame.from_records(
+        records, columns=["page", "page_id", "title", "n_answering", "share"])
+
+
 def study_names(store: ResponseStore) -> list[str]:
     """Names of the studies in the store, alphabetically (for the login form)."""
     from instruments.store.models import Study
@@ -188,6 +226,7 @@ def plural(n: int, singular: str, plural_form: str | None = None) -> str:
 __all__ = [
     "FIELDWORK_STATUSES",
     "STATUS_LABELS",
+    "dropoff_curve",
     "fieldwork_status",
     "plural",
     "respondent_table",

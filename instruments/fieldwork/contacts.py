@@ -406,13 +406,20 @@ def contacts_table(store: ResponseStore, study: str) -> pd.DataFrame:
     """One row per contact (never a token).
 
     Columns: ``contact_id``, ``invitation_id``, ``email``, ``name``, ``firm``,
-    ``partner_name``, ``alliance_id``, ``firm_role``, ``language``, ``status`` (of the
-    invitation), ``opted_out``, ``invitation_mail`` (the state of the invitation
+    ``partner_name``, ``alliance_id``, ``firm_role``, ``language``, ``status`` (the
+    cockpit's fieldwork status, :func:`instruments.fieldwork.cockpit.fieldwork_status`),
+    ``opted_out``, ``invitation_mail`` (the state of the invitation
     e-mail: ``queued``/``sent``/``failed``/``opted_out`` or empty), ``n_reminders``
     (reminders sent), ``last_mail_at``, ``last_reply`` (the SMTP server's last reply).
     """
     import pandas as pd
 
+    from instruments.fieldwork.cockpit import respondent_table
+
+    # The same status as the dashboard and the exports (an opened link is "opened" or
+    # "consented" there, never the store's internal "started").
+    fieldwork = respondent_table(store, study)
+    status_of = dict(zip(fieldwork["invitation_id"], fieldwork["status"], strict=True))
     with store.session() as session:
         st = _study(session, study)
         rows = session.execute(
@@ -438,7 +445,7 @@ def contacts_table(store: ResponseStore, study: str) -> pd.DataFrame:
             "contact_id": contact.id, "invitation_id": inv.id, "email": contact.email,
             "name": contact.name, "firm": contact.firm, "partner_name": inv.partner_name,
             "alliance_id": inv.alliance_id, "firm_role": inv.firm_role,
-            "language": inv.language, "status": inv.status,
+            "language": inv.language, "status": status_of.get(inv.id, inv.status),
             "opted_out": contact.email.lower() in optouts,
             "invitation_mail": invitation_mail[-1] if invitation_mail else "",
             "n_reminders": sum(1 for e in sent if e.kind == "reminder"),

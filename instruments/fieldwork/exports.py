@@ -31,12 +31,16 @@ EXPORT_FORMATS = ("csv", "parquet", "sav", "dta", "long", "codebook")
 
 #: Columns added after the paradata of the wide export.  ``status`` is the cockpit's
 #: (:data:`instruments.fieldwork.cockpit.FIELDWORK_STATUSES`), ``started_at`` the
-#: opening of the survey, ``ended_at`` the completion or else the last page submitted
-#: (UTC), ``not_shown`` the items the survey logic skipped, the flags 1/0 from
-#: :func:`analysis.study.quality.quality_flags` (empty when they cannot be computed).
-FIELDWORK_COLUMNS = ("status", "wave", "started_at", "ended_at", "last_page", "not_shown",
+#: opening of the survey, ``instrument_version`` the version the respondent's wave ran
+#: (waves of one study may run different versions), ``ended_at`` the completion or else
+#: the last page submitted (UTC), ``not_shown`` the items the survey logic skipped, the flags 1/0 from
+#: :func:`analysis.study.quality.quality_flags` (empty when they cannot be computed),
+#: ``in_analysis`` 1, or 0 for a response the study lead excluded from the analysis
+#: (:func:`instruments.fieldwork.actions.exclude_from_analysis`).
+FIELDWORK_COLUMNS = ("status", "wave", "instrument_version", "started_at", "ended_at",
+                     "last_page", "not_shown",
                      "attention_flag", "straightline_flag", "speeder_flag",
-                     "missing_flag")  # fmt: skip
+                     "missing_flag", "in_analysis")  # fmt: skip
 
 #: Stata's limits on variable names and labels.
 _STATA_NAME_MAX = 32
@@ -127,9 +131,10 @@ def export_frame(
     import pandas as pd
 
     from instruments.fieldwork.cockpit import respondent_table
-    from instruments.store.responses import ID_COLUMNS
+    from instruments.store.responses import ID_COLUMNS, META_COLUMNS
 
-    wide = store.wide(study, completed_only=completed_only, meta=True)
+    # Excluded responses stay in the exports, flagged by in_analysis = 0.
+    wide = store.wide(study, completed_only=completed_only, meta=True, include_excluded=True)
     table = respondent_table(store, study).dropna(subset=["respondent_id"])
     by_rid = table.set_index(table["respondent_id"].astype("int64"))
     rids = wide["respondent_id"].astype("int64")
@@ -139,6 +144,7 @@ def export_frame(
     ended_last = wide["respondent_id"].map(_last_submission(store, study))
     extra = pd.DataFrame({
         "status": status.to_numpy(), "wave": wide["wave"].to_numpy(),
+        "instrument_version": wide["instrument_version"].to_numpy(),
         "started_at": pd.to_datetime(wide["started_at"], utc=True).to_numpy(),
         "ended_at": pd.to_datetime(ended.fillna(ended_last), utc=True).to_numpy(),
         "last_page": last_page.to_numpy(), "not_shown": wide["not_shown"].to_numpy(),
@@ -147,8 +153,8 @@ def export_frame(
     for name in ("attention_flag", "straightline_flag", "speeder_flag", "missing_flag"):
         extra[name] = (wide["respondent_id"].map(flags[name]).astype("float64")
                        if flags is not None and name in flags else np.nan)  # fmt: skip
-    meta = ["wave", "status", "started_at", "completed_at", "not_shown"]
-    rest = wide.drop(columns=meta)
+    extra["in_analysis"] = rids.map(by_rid["in_analysis"]).astype("float64").to_numpy()
+    rest = wide.drop(columns=list(META_COLUMNS))
     ids = list(ID_COLUMNS)
     out = pd.concat([rest[ids], extra, rest.drop(columns=ids)], axis=1)
     if skip_unstarted:
@@ -180,10 +186,11 @@ def _quality(store: ResponseStore, wide: pd.DataFrame) -> pd.DataFrame | None:
 
     from analysis.errors import AllianceSurveyError
     from analysis.study.quality import quality_flags
+    from instruments.store.responses import META_COLUMNS
 
     if not len(wide):
         return None
-    plain = wide.drop(columns=["wave", "status", "started_at", "completed_at", "not_shown"])
+    plain = wide.drop(columns=list(META_COLUMNS))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-empty pages of starters

@@ -510,9 +510,13 @@ def _optouts(session: Any, study_id: int) -> set[str]:
 
 def _due(
     session: Any, study_id: int, kind: str, now: datetime, after_days: float, max_reminders: int,
-    only: set[int] | None = None,
+    only: set[int] | None = None, resend: bool = False,
 ) -> list[_Due]:
-    """Contacts due for a message of ``kind`` (opted-out ones included; the caller logs them)."""
+    """Contacts due for a message of ``kind`` (opted-out ones included; the caller logs them).
+
+    ``resend``: an invitation is due again even if one was sent (the study lead's resend
+    of one contact), but never while another message to the contact is queued.
+    """
     contacts = (
         select(Contact.id, Contact.invitation_id, Contact.email)
         .join(Invitation, Contact.invitation_id == Invitation.id)
@@ -532,7 +536,10 @@ def _due(
         entries = logs.get(cid, [])
         live = [e for e in entries if e.status in ("queued", "sent")]
         if kind == "invitation":
-            if any(e.kind == "invitation" for e in live):
+            if resend:
+                if any(e.status == "queued" for e in live):
+                    continue
+            elif any(e.kind == "invitation" for e in live):
                 continue
         else:
             if not any(e.kind == "invitation" and e.status == "sent" for e in entries):
@@ -561,6 +568,7 @@ def _run(
     rate_per_minute: int | None = None,
     now: datetime | None = None,
     only: set[int] | None = None,
+    resend: bool = False,
     sleep: Callable[[float], None] = time.sleep,
 ) -> MailRun:
     settings = mail_settings(store, study)
@@ -573,7 +581,7 @@ def _run(
     with store.session() as session:
         st = _study(session, study)
         study_id = st.id
-        due = _due(session, study_id, kind, now, after_days, max_reminders, only)
+        due = _due(session, study_id, kind, now, after_days, max_reminders, only, resend)
         opted = _optouts(session, study_id)
     run = MailRun(kind=kind, dry_run=dry_run)
     if not due:
@@ -597,7 +605,8 @@ def _run(
                                                 kind, "would_send", str(msg["Subject"])))  # fmt: skip
                 continue
             if down is not None:
-                log_id = _queue(store, study_id, item, kind, msg, now, after_days, max_reminders)
+                log_id = _queue(store, study_id, item, kind, msg, now, after_days, max_reminders,
+                                resend)
                 if log_id is not None:
                     _finish(store, log_id, "failed", f"not attempted: {down}")
                     run.outcomes.append(MailOutcome(item.contact_id, item.invitation_id,
@@ -607,7 +616,8 @@ def _run(
                 wait = interval - (time.monotonic() - last_sent)
                 if wait > 0:
                     sleep(wait)
-            log_id = _queue(store, study_id, item, kind, msg, now, after_days, max_reminders)
+            log_id = _queue(store, study_id, item, kind, msg, now, after_days, max_reminders,
+                            resend)
             if log_id is None:  # another run took it meanwhile
                 continue
             last_sent = time.monotonic()
@@ -640,7 +650,7 @@ def _message(store: ResponseStore, settings: MailSettings, item: _Due, kind: str
 
 def _queue(
     store: ResponseStore, study_id: int, item: _Due, kind: str, msg: EmailMessage,
-    now: datetime, after_days: float, max_reminders: int,
+    now: datetime, after_days: float, max_reminders: int, resend: bool = False,
 ) -> int | None:
     """Commit a ``queued`` row unless, checked again under a lock, the message is no longer due."""
     with store.session() as session:
@@ -649,7 +659,8 @@ def _queue(
         session.execute(
             select(Contact.id).where(Contact.id == item.contact_id).with_for_update()
         ).one()
-        still = _due(session, study_id, kind, now, after_days, max_reminders, {item.contact_id})
+        still = _due(session, study_id, kind, now, after_days, max_reminders, {item.contact_id},
+                     resend)
         if not still or item.email.lower() in _optouts(session, study_id):
             return None
         stamp = utcnow()
@@ -697,6 +708,7 @@ def send_invitations(
     password: str | None = None,
     rate_per_minute: int | None = None,
     contact_ids: set[int] | None = None,
+    resend: bool = False,
     sleep: Callable[[float], None] = time.sleep,
 ) -> MailRun:
     """E-mail the personal link to every contact not yet sent one.
@@ -720,13 +732,20 @@ def send_invitations(
         Override the settings' rate limit.
     contact_ids
         Only these contacts (e.g. one resend from the cockpit).
+    resend
+        Mail the invitation again to contacts that had it already (with
+        ``contact_ids``: the cockpit's resend).
 
     Returns
     -------
     MailRun
     """
+    if resend and contact_ids is None:
+        raise DataError("A resend names its contacts (contact_ids=); mailing every invitation "
+                        "again is not offered.")  # fmt: skip
     return _run(store, study, "invitation", smtp=smtp, dry_run=dry_run, password=password,
-                rate_per_minute=rate_per_minute, only=contact_ids, sleep=sleep)  # fmt: skip
+                rate_per_minute=rate_per_minute, only=contact_ids, resend=resend,
+                sleep=sleep)  # fmt: skip
 
 
 def send_reminders(

@@ -47,6 +47,7 @@ RESERVED_NAMES: frozenset[str] = frozenset(
     + (
         "study_id",
         "wave",
+        "instrument_version",
         "token",
         "started_at",
         "submitted_at",

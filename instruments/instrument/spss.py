@@ -98,17 +98,19 @@ def write_sav(
             f"SPSS variable names must be text of at most 64 bytes: {bad_names[:5]}."
         )
     meta = sav_metadata(df, instrument, lang=lang)
-    out = pd.DataFrame(index=range(len(df)))
+    columns: dict[str, pd.Series] = {}
     for name in df.columns:
         col = df[name].reset_index(drop=True)
         if pd.api.types.is_bool_dtype(col):
-            out[name] = col.astype("float64")
+            columns[name] = col.astype("float64")
         elif pd.api.types.is_numeric_dtype(col):
-            out[name] = pd.to_numeric(col, errors="coerce").astype("float64")
+            columns[name] = pd.to_numeric(col, errors="coerce").astype("float64")
         else:
-            out[name] = col.astype(object).map(
+            columns[name] = col.astype(object).map(
                 lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
             )
+    # one frame from all columns at once (column-by-column inserts fragment the frame)
+    out = pd.DataFrame(columns, index=range(len(df)))
     path = Path(path)
     pyreadstat.write_sav(
         out,

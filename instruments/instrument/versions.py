@@ -233,13 +233,21 @@ def add_derived(df: pd.DataFrame, vmap: VersionMap) -> pd.DataFrame:
     return out
 
 
+#: Column of the store's wide data naming the instrument version each row answered.
+VERSION_COLUMN = "instrument_version"
+
+
 def upgrade_data(df: pd.DataFrame, instrument: Any) -> tuple[pd.DataFrame, list[str]]:
     """Bring data of an earlier instrument version into the current layout.
 
     Parameters
     ----------
     df : DataFrame
-        Canonical wide data of any known version (or of several, stacked).
+        Canonical wide data of any known version (or of several, stacked).  When it has
+        an ``instrument_version`` column (the store's export of a study whose waves ran
+        different versions), each row is brought over from its own version: rows of the
+        current version stay as they are, rows of an earlier one are mapped with that
+        version's entries, and a version the map does not know is refused.
     instrument : Instrument
         The current instrument; its folder's ``versions.yaml`` is used.
 
@@ -256,10 +264,76 @@ def upgrade_data(df: pd.DataFrame, instrument: Any) -> tuple[pd.DataFrame, list[
         if getattr(instrument, "directory", "") else None
     if vmap is None or not isinstance(df, pd.DataFrame):
         return df, []
+    if VERSION_COLUMN in df.columns and df[VERSION_COLUMN].notna().any():
+        return _upgrade_by_row(df, instrument, vmap)
     known = set(instrument.item_variables())
     group = detect_group(df, vmap, known)
     if group is None:
         return add_derived(df, vmap), []
+    return _upgrade_group(df, instrument, vmap, group)
+
+
+def _with_empty(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``df`` with empty (all-missing) columns appended, in one step."""
+    if not columns:
+        return df
+    empty = pd.DataFrame(np.nan, index=df.index, columns=columns)
+    return pd.concat([df, empty], axis=1)
+
+
+def _upgrade_by_row(
+    df: pd.DataFrame, instrument: Any, vmap: VersionMap
+) -> tuple[pd.DataFrame, list[str]]:
+    """Pool waves of several versions, each row from the version it names."""
+    index = df.index
+    df = df.reset_index(drop=True)
+    versions = df[VERSION_COLUMN].astype("string")
+    named = versions.dropna().unique().tolist()
+    unknown = [v for v in named if v != vmap.current
+               and not any(v in g.versions for g in vmap.groups)]
+    if unknown:
+        known = ", ".join([vmap.current, *(v for g in vmap.groups for v in g.versions)])
+        raise DataError(
+            f"Rows of instrument version {', '.join(sorted(unknown))} cannot be pooled with "
+            f"version {vmap.current}: the version map (versions.yaml) does not know it "
+            f"(known: {known}). Analyse those rows with their own instrument."
+        )
+    parts: list[pd.DataFrame] = []
+    notices: list[str] = []
+    current = df[(versions == vmap.current) | versions.isna()]
+    if len(current):
+        parts.append(current)
+    for g in vmap.groups:
+        rows = df[versions.isin(list(g.versions)).fillna(False)]
+        if not len(rows):
+            continue
+        # The items that replaced a changed one were not asked of that version, nor were
+        # current items none of its rows answered that the map does not carry over: they
+        # are dropped before mapping so that the notices name the scales scored from
+        # fewer items, and come back empty when the parts are joined.
+        replaced = {r for m in g.variables.values() for r in m.replaced_by}
+        carried = {m.target for m in g.variables.values() if m.status == "same"} | {
+            t for m in g.variables.values() for t in m.into}
+        unasked = [c for c in instrument.item_variables() if c in rows.columns and (
+            c in replaced or (c not in carried and rows[c].isna().all()))]
+        upgraded, said = _upgrade_group(rows.drop(columns=unasked), instrument, vmap, g)
+        parts.append(upgraded)
+        n = len(rows)
+        notices.append(f"{n} row{'s' if n != 1 else ''} from waves on instrument version "
+                       f"{g.label}: {said[0]}")
+        notices.extend(x for x in said[1:] if x not in notices)
+    out = pd.concat(parts, axis=0, sort=False).loc[df.index]
+    order = list(df.columns) + [c for c in out.columns if c not in df.columns]
+    out = _with_empty(add_derived(out[order], vmap),
+                      [v for v in instrument.item_variables() if v not in out.columns])
+    out.index = index
+    return out, notices
+
+
+def _upgrade_group(
+    df: pd.DataFrame, instrument: Any, vmap: VersionMap, group: VersionGroup
+) -> tuple[pd.DataFrame, list[str]]:
+    """Map the variables of one earlier version group onto the current layout."""
     out = df.copy()
     pooled, recoded, kept_apart = [], [], []
     for m in group.variables.values():
@@ -282,8 +356,7 @@ def upgrade_data(df: pd.DataFrame, instrument: Any) -> tuple[pd.DataFrame, list[
         else:
             kept_apart.append(m.id)
     added = [v for v in instrument.item_variables() if v not in out.columns]
-    for v in added:
-        out[v] = np.nan
+    out = _with_empty(out, added)
     out = add_derived(out, vmap)
     notices = [
         f"The data were collected with instrument version {group.label}, not "

@@ -8,11 +8,16 @@ A SQLite file by default (WAL, busy timeout), PostgreSQL for deployments::
     store.submit_page(token, "trust", {"trust_1": 5}, submission_key=key)
     wide = store.wide("pilot")                    # canonical wide layout
 
+A new instrument version enters a running study only as a new wave
+(:func:`instruments.store.waves.open_wave`); each respondent answers the version of their
+wave (:meth:`ResponseStore.for_token`).
+
 Studies, waves and invitations are managed with :mod:`instruments.fieldwork.invitations`,
 passwords with :mod:`instruments.fieldwork.auth`, exports with :mod:`instruments.fieldwork.exports`.
 """
 
 from instruments.store import (
+    exclusions,  # noqa: F401  (registers the analysis exclusions)
     mailtables,  # noqa: F401  (registers the mail tables)
     prereg,  # noqa: F401  (registers the plan tables)
     sessiontables,  # noqa: F401  (registers the login sessions)

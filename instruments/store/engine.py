@@ -117,10 +117,25 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ANN00
         cursor.close()
 
 
+#: Execution option of a connection whose transactions only read (see ``read_only_engine``).
+READ_ONLY_OPTION = "alliance_read_only"
+
+
 def _sqlite_begin(conn) -> None:  # noqa: ANN001
     # Take the write lock at the start: a deferred transaction that later tries to
     # write can fail at once with SQLITE_BUSY, which busy_timeout does not cover.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # A transaction that only reads needs no lock at all in WAL mode (readers see the
+    # last commit and never wait for a writer), so it begins deferred.
+    if conn.get_execution_options().get(READ_ONLY_OPTION):
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def read_only_engine(engine: Engine) -> Engine:
+    """The same engine and pool for transactions that only read (on SQLite they begin
+    deferred and take no lock; elsewhere nothing changes)."""
+    return engine.execution_options(**{READ_ONLY_OPTION: True})
 
 
 def make_engine(url: str | None = None) -> Engine:

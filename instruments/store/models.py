@@ -6,7 +6,7 @@ The schema itself is created and changed only by the Alembic migrations in
 Tables
 ------
 studies           one per study, with the instrument it uses and the study lead's password hash
-waves             fieldwork waves of a study
+waves             fieldwork waves of a study, each with the instrument version it runs
 invitations       personal invitations; only the sha256 hash of the token is stored
 respondents       one per started invitation: current page, seed for item order, timestamps
 page_submissions  one per submitted page; ``(respondent_id, submission_key)`` is unique
@@ -32,6 +32,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     event,
+    select,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -96,6 +97,11 @@ class Wave(Base):
     study_id: Mapped[int] = mapped_column(ForeignKey("studies.id"))
     name: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: The instrument the wave's respondents answer (filled from the study's current
+    #: instrument when a wave is created without one; see :mod:`instruments.store.waves`).
+    instrument_id: Mapped[str | None] = mapped_column(String(100), default=None)
+    instrument_version: Mapped[str | None] = mapped_column(String(50), default=None)
+    instrument_hash: Mapped[str | None] = mapped_column(String(128), default=None)
 
     study: Mapped[Study] = relationship(back_populates="waves")
 
@@ -231,6 +237,21 @@ class AnalysisCache(Base):
     analysis_json: Mapped[str] = mapped_column(Text)
     seconds: Mapped[float] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+def _wave_instrument(mapper, connection, target) -> None:  # noqa: ANN001
+    """A wave created without an instrument runs the study's current one."""
+    if target.instrument_hash is not None:
+        return
+    row = connection.execute(
+        select(Study.instrument_id, Study.instrument_version, Study.instrument_hash)
+        .where(Study.id == target.study_id)
+    ).one_or_none()
+    if row is not None:
+        target.instrument_id, target.instrument_version, target.instrument_hash = row
+
+
+event.listen(Wave, "before_insert", _wave_instrument)
 
 
 def _refuse_change(mapper, connection, target) -> None:  # noqa: ANN001

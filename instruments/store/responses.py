@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -14,7 +15,13 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from analysis.errors import DataError, ResponseError, clip
-from instruments.store.engine import make_engine, resolve_url, unavailable
+from instruments.store.engine import (
+    make_engine,
+    read_only_engine,
+    resolve_url,
+    unavailable,
+)
+from instruments.store.exclusions import AnalysisExclusion
 from instruments.store.migrate import ensure_schema
 from instruments.store.models import (
     Answer,
@@ -34,8 +41,16 @@ if TYPE_CHECKING:
 #: Clock difference tolerated between the app server showing a page and the store.
 CLOCK_SKEW = timedelta(seconds=5)
 
+#: Environment variable: instrument folders (separated like ``PATH``) of other versions
+#: the store serves, for respondents of waves opened on them.
+INSTRUMENTS_ENV_VAR = "ALLIANCE_SURVEY_INSTRUMENTS"
+
 #: Columns that precede the item columns in the wide layout.
 ID_COLUMNS = ("respondent_id", "alliance_id", "firm_role", "language", "duration_sec")
+
+#: Fieldwork columns of the wide layout with ``meta=True`` (after the page times).
+META_COLUMNS = ("wave", "instrument_version", "status", "started_at", "completed_at",
+                "not_shown")
 
 
 @dataclass(frozen=True)
@@ -83,6 +98,13 @@ class SubmissionResult:
     n_answers: int
     completed: bool
     duplicate: bool
+
+
+def _wave_instrument(wave: Wave, study: Study) -> tuple[str, str, str]:
+    """``(instrument id, version, hash)`` a wave runs (its study's for a wave without one)."""
+    if wave.instrument_hash:
+        return str(wave.instrument_id), str(wave.instrument_version), str(wave.instrument_hash)
+    return study.instrument_id, study.instrument_version, study.instrument_hash
 
 
 def _value_of(answer: Answer) -> Any:
@@ -147,6 +169,11 @@ class ResponseStore:
         :func:`instruments.instrument.loader.load_instrument` when first needed if omitted.
     migrate
         Upgrade the schema to the newest migration when opening (default).
+    instruments
+        Other instrument versions (instrument objects or instrument folders) this store
+        serves: a respondent answers on the version of their invitation's wave, so
+        respondents of a wave opened on an earlier version keep that version.  Folders
+        listed in ``ALLIANCE_SURVEY_INSTRUMENTS`` (separated like ``PATH``) are added.
 
     Notes
     -----
@@ -155,14 +182,27 @@ class ResponseStore:
     """
 
     def __init__(
-        self, url: str | None = None, *, instrument: Any = None, migrate: bool = True
+        self,
+        url: str | None = None,
+        *,
+        instrument: Any = None,
+        migrate: bool = True,
+        instruments: Iterable[Any] = (),
     ) -> None:
         self.url = resolve_url(url)
         self.engine: Engine = make_engine(self.url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(read_only_engine(self.engine),
+                                           expire_on_commit=False)
         self._instrument = instrument
         self._pages: tuple[PageSpec, ...] | None = None
         self._kinds: dict[str, str] | None = None
+        # Other instrument versions, for respondents of waves opened on them; shared
+        # (with the per-version views) by every view of this store.
+        self._other: list[Any] = list(instruments or ())
+        self._views: dict[str, ResponseStore] = {}
+        self._from_env: dict[tuple[str, ...], list[Any]] = {}
+        self._base: ResponseStore = self  # the store the per-version views were made from
         if migrate:
             try:
                 ensure_schema(self.engine)
@@ -199,14 +239,20 @@ class ResponseStore:
         raise ResponseError(f"The survey has no page {page!r}.")
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
+    def session(self, *, read_only: bool = False) -> Iterator[Session]:
         """A session in one transaction: committed on success, rolled back on error.
 
         A database that cannot be reached or written (server down, read-only file, disk
         full) raises :class:`~instruments.store.engine.StoreUnavailableError`; a broken
         unique constraint stays an ``IntegrityError`` for the caller to interpret.
+        ``read_only=True`` for a transaction that never writes: on SQLite it takes no
+        lock and does not queue behind the writers.
         """
         try:
+            if read_only:
+                with self._read_sessions.begin() as session:
+                    yield session
+                return
             with self._sessions.begin() as session:
                 yield session
         except IntegrityError:
@@ -224,15 +270,83 @@ class ResponseStore:
     def __exit__(self, *exc: object) -> None:
         self.dispose()
 
-    def _check_instrument(self, study: Study) -> None:
+    def _check_instrument(self, session: Session, invitation: Invitation) -> None:
+        """Refuse answers unless this store runs the instrument of the invitation's wave."""
         inst = self.instrument
-        if str(study.instrument_hash) != str(inst.content_hash):
+        study = session.get(Study, invitation.study_id)
+        iid, version, digest = _wave_instrument(invitation.wave, study)
+        if str(digest) != str(inst.content_hash):
             raise ResponseError(
-                f"Study {study.name!r} was set up with instrument {study.instrument_id} "
-                f"version {study.instrument_version} (hash {study.instrument_hash[:12]}), "
-                f"but this survey runs {inst.id} version {inst.version} "
-                f"(hash {str(inst.content_hash)[:12]}); answers are not accepted until both agree."
+                f"Wave {invitation.wave.name!r} of study {study.name!r} runs instrument "
+                f"{iid} version {version} (hash {str(digest)[:12]}), but this survey runs "
+                f"{inst.id} version {inst.version} (hash {str(inst.content_hash)[:12]}); "
+                "answers are not accepted until both agree."
             )
+
+    # -- instrument versions ----------------------------------------------------------
+
+    def _known_instruments(self) -> list[Any]:
+        """This store's instrument, the ones passed as ``instruments=``, then the folders
+        named in ``ALLIANCE_SURVEY_INSTRUMENTS`` (loaded once, when first needed)."""
+        import os
+
+        from instruments.instrument.loader import load_instrument
+
+        self._other[:] = [load_instrument(x) if isinstance(x, (str, os.PathLike)) else x
+                          for x in self._other]
+        folders = tuple(f.strip() for f in os.environ.get(INSTRUMENTS_ENV_VAR, "").split(
+            os.pathsep) if f.strip())
+        if folders not in self._from_env:
+            self._from_env[folders] = [load_instrument(f) for f in folders]
+        return [self.instrument, self._base.instrument, *self._other, *self._from_env[folders]]
+
+    def for_version(self, instrument_hash: str) -> ResponseStore | None:
+        """The store serving instrument ``instrument_hash`` (this one, or a view on the same
+        database with that instrument), or None when no known instrument has that hash."""
+        if str(instrument_hash) == str(self.instrument.content_hash):
+            return self
+        if str(instrument_hash) == str(self._base.instrument.content_hash):
+            return self._base
+        if instrument_hash in self._views:
+            return self._views[instrument_hash]
+        for inst in self._known_instruments():
+            if str(inst.content_hash) == str(instrument_hash):
+                view = copy.copy(self)
+                view._instrument = inst
+                view._pages = None
+                view._kinds = None
+                self._views[str(instrument_hash)] = view
+                return view
+        return None
+
+    def for_token(self, token: str) -> ResponseStore:
+        """The store serving the instrument of the token's wave (this one, usually).
+
+        A survey page renders and submits through the returned store, so a respondent of
+        a wave opened on another instrument version sees and answers that version.
+
+        Raises
+        ------
+        ResponseError
+            If the token is unknown, or its wave runs an instrument version this store
+            was not given (``instruments=`` or ``ALLIANCE_SURVEY_INSTRUMENTS``).
+        """
+        with self.session() as session:
+            invitation = find_invitation(session, token)
+            study = session.get(Study, invitation.study_id)
+            iid, version, digest = _wave_instrument(invitation.wave, study)
+            wave = invitation.wave.name
+        found = self.for_version(str(digest))
+        if found is None:
+            inst = self.instrument
+            raise ResponseError(
+                f"This invitation belongs to wave {wave!r} of study {study.name!r}, which "
+                f"runs instrument {iid} version {version} (hash {str(digest)[:12]}); this "
+                f"survey runs {inst.id} version {inst.version}; answers are not accepted "
+                f"until the survey is given that version too (instruments= or "
+                f"{INSTRUMENTS_ENV_VAR}). Nothing was stored."
+            )
+        return found
 
     def _usable(self, token: str, now: datetime) -> None:
         """Mark an expired invitation as such (committed) before reporting it."""
@@ -270,6 +384,9 @@ class ResponseStore:
         """
         now = now or utcnow()
         self._usable(token, now)
+        served = self.for_token(token)
+        if served is not self:
+            return served.start(token, now=now)
         try:
             with self.session() as session:
                 invitation, respondent = self._open_respondent(session, token, now)
@@ -286,6 +403,9 @@ class ResponseStore:
 
         Unlike :meth:`start` this also works for completed invitations.
         """
+        served = self.for_token(token)
+        if served is not self:
+            return served.state(token)
         with self.session() as session:
             invitation = find_invitation(session, token)
             if invitation.respondent is None:
@@ -396,6 +516,12 @@ class ResponseStore:
             )
         now = now or utcnow()
         _check_times(shown_at, answered_at, now)
+        served = self.for_token(token)
+        if served is not self:
+            return served.submit_page(
+                token, page, answers, submission_key=submission_key, shown_at=shown_at,
+                answered_at=answered_at, now=now, language=language,
+            )
         spec = self.page(page)
         languages = tuple(getattr(self.instrument, "languages", ()) or ())
         if language is not None and languages and language not in languages:
@@ -436,7 +562,7 @@ class ResponseStore:
             raise
 
     def _language(self, token: str) -> str:
-        with self.session() as session:
+        with self.session(read_only=True) as session:
             return find_invitation(session, token).language
 
     def _check_consent(self, spec: PageSpec, valid: list) -> None:
@@ -472,7 +598,7 @@ class ResponseStore:
     def _earlier_answers(self, token: str, spec: PageSpec) -> dict[str, Any]:
         """The latest stored answers of the pages before ``spec`` (what its logic reads)."""
         before = {f.id for p in self.pages[: spec.index] for f in p.fields}
-        with self.session() as session:
+        with self.session(read_only=True) as session:
             invitation = find_invitation(session, token)
             if invitation.respondent is None:
                 return {}
@@ -501,7 +627,7 @@ class ResponseStore:
     def _stored_submission(
         self, token: str, submission_key: str, spec: PageSpec
     ) -> SubmissionResult | None:
-        with self.session() as session:
+        with self.session(read_only=True) as session:
             invitation = find_invitation(session, token)
             respondent = invitation.respondent
             if respondent is None:
@@ -535,7 +661,7 @@ class ResponseStore:
         """Lock the token's invitation, check it is usable, and get or create its respondent."""
         invitation = find_invitation(session, token, for_update=True)
         check_usable(invitation, now)
-        self._check_instrument(session.get(Study, invitation.study_id))
+        self._check_instrument(session, invitation)
         respondent = invitation.respondent
         if respondent is None:
             respondent = Respondent(
@@ -691,6 +817,7 @@ class ResponseStore:
         include_screened_out: bool = False,
         meta: bool = False,
         include_test: bool = False,
+        include_excluded: bool = False,
     ) -> pd.DataFrame:
         """The latest answer per item per respondent, one row per respondent.
 
@@ -698,8 +825,17 @@ class ResponseStore:
         ``duration_sec``, ``page_time_<page>`` for every page, then one column per
         item, attention check and question in instrument order (integer codes as
         float with ``NaN`` for missing, free text as text).  With ``meta=True``
-        ``wave``, ``status``, ``started_at``, ``completed_at`` and ``not_shown`` (the
-        ids of items the survey logic skipped, space-separated) follow the paradata.
+        ``wave``, ``instrument_version``, ``status``, ``started_at``, ``completed_at``
+        and ``not_shown`` (the ids of items the survey logic skipped, space-separated)
+        follow the paradata.
+
+        When waves of the study run different instrument versions, each respondent is
+        laid out with their wave's version: the columns are those of this store's
+        instrument followed by the items only an other version asked (empty for the
+        respondents who were not asked them), and ``instrument_version`` follows the
+        page times also without ``meta``.  Scoring pools them through
+        :func:`instruments.instrument.versions.upgrade_data`, which reads
+        ``instrument_version``.
 
         Parameters
         ----------
@@ -713,6 +849,9 @@ class ResponseStore:
             Add the fieldwork columns named above.
         include_test
             Keep the study lead's preview (test) responses (default: dropped).
+        include_excluded
+            Keep respondents the study lead excluded from the analysis (default:
+            dropped; the exports keep them with a flag).
 
         Withdrawn respondents (answers erased) never appear.
         """
@@ -722,15 +861,21 @@ class ResponseStore:
         with self.session() as session:
             st = self._study(session, study)
             rows = session.execute(
-                select(Respondent, Invitation, Wave.name)
+                select(Respondent, Invitation, Wave)
                 .join(Invitation, Respondent.invitation_id == Invitation.id)
                 .join(Wave, Invitation.wave_id == Wave.id)
                 .where(Invitation.study_id == st.id)
                 .order_by(Respondent.id)
             ).all()
+            excluded = set() if include_excluded else set(session.scalars(
+                select(AnalysisExclusion.invitation_id).where(
+                    AnalysisExclusion.study_id == st.id, AnalysisExclusion.restored_at.is_(None))
+            ))  # fmt: skip
             keep = []
             for respondent, invitation, wave in rows:
                 if invitation.status == "withdrawn" or respondent.withdrawn_at is not None:
+                    continue
+                if invitation.id in excluded:
                     continue
                 if invitation.is_test and not include_test:
                     continue
@@ -738,8 +883,9 @@ class ResponseStore:
                     continue
                 if invitation.status == "screened_out" and not include_screened_out:
                     continue
-                keep.append((respondent, invitation, wave))
-            ids = [r.id for r, _, _ in keep]
+                keep.append((respondent, invitation, wave.name,
+                             _wave_instrument(wave, st)))
+            ids = [r.id for r, _, _, _ in keep]
             latest = self._latest_answers(session, ids)
             subs = (
                 session.execute(
@@ -769,9 +915,30 @@ class ResponseStore:
         page_langs: dict[int, list[tuple[datetime, str]]] = {}
         for (rid, _page), entry in last_lang.items():
             page_langs.setdefault(rid, []).append(entry)
-        kinds = self._field_kinds()
+        # Each respondent is read with the instrument of their wave; the columns are this
+        # store's instrument's, then those only an other wave's version has.
+        served: dict[str, ResponseStore] = {}
+        for *_, (iid, version, digest) in keep:
+            if digest not in served:
+                view = self.for_version(digest)
+                if view is None:
+                    raise DataError(
+                        f"Study {study!r} has responses on instrument {iid} version "
+                        f"{version} (hash {digest[:12]}), which this store was not given "
+                        f"(instruments= or {INSTRUMENTS_ENV_VAR}); they cannot be laid out "
+                        "without it."
+                    )
+                served[digest] = view
+        views = [self, *[v for v in served.values() if v is not self]]
+        kinds = dict(self._field_kinds())
+        page_ids = [p.id for p in self.pages]
+        for view in views[1:]:
+            for k, v in view._field_kinds().items():
+                kinds.setdefault(k, v)
+            page_ids += [p.id for p in view.pages if p.id not in page_ids]
         records = []
-        for respondent, invitation, wave in keep:
+        for respondent, invitation, wave, (_iid, version, digest) in keep:
+            view = served[digest]
             end = respondent.completed_at or last_submit.get(respondent.id)
             rec: dict[str, Any] = {
                 "respondent_id": respondent.id,
@@ -783,8 +950,9 @@ class ResponseStore:
                     (end - respondent.started_at).total_seconds() if end is not None else np.nan
                 ),
             }
-            for p in self.pages:
-                rec[f"page_time_{p.id}"] = page_time.get((respondent.id, p.id), np.nan)
+            for pid in page_ids:
+                rec[f"page_time_{pid}"] = page_time.get((respondent.id, pid), np.nan)
+            rec["instrument_version"] = version
             if meta:
                 rec["wave"] = wave
                 rec["status"] = invitation.status
@@ -794,7 +962,7 @@ class ResponseStore:
             # Survey logic: an item not shown is empty here (an answer given before the
             # respondent went back and changed the deciding answer no longer counts) and
             # named in ``not_shown``, so it is told apart from an item left unanswered.
-            hidden = self.not_shown(answers, min(respondent.current_page, len(self.pages)))
+            hidden = view.not_shown(answers, min(respondent.current_page, len(view.pages)))
             if meta:
                 rec["not_shown"] = " ".join(hidden) if hidden else np.nan
             answers = {k: v for k, v in answers.items() if k not in set(hidden)}
@@ -805,9 +973,12 @@ class ResponseStore:
                 else:
                     rec[item_id] = float(value) if value is not None else np.nan
             records.append(rec)
-        columns = list(ID_COLUMNS) + [f"page_time_{p.id}" for p in self.pages]
+        columns = list(ID_COLUMNS) + [f"page_time_{pid}" for pid in page_ids]
         if meta:
-            columns += ["wave", "status", "started_at", "completed_at", "not_shown"]
+            columns += list(META_COLUMNS)
+        elif len(views) > 1:
+            # Rows of several instrument versions: the analysis pools them by this column.
+            columns.append("instrument_version")
         columns += list(kinds)
         frame = pd.DataFrame.from_records(records, columns=columns)
         frame["respondent_id"] = frame["respondent_id"].astype("int64")

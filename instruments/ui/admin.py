@@ -175,7 +175,7 @@ def _render_login(store: Any, study: str | None) -> None:
 
 def render_dashboard(store: Any, study: str) -> None:
     """Fieldwork: status counts, completion and drop-off per page, times, checks, dyads."""
-    from instruments.fieldwork.cockpit import status_summary
+    from instruments.fieldwork.cockpit import dropoff_curve, status_summary
     from instruments.fieldwork.invitations import (
         attention_failures,
         dyad_status,
@@ -203,14 +203,16 @@ def render_dashboard(store: Any, study: str) -> None:
     with st.expander("Status per wave (invitation records)"):
         st.dataframe(status_counts(store, study), hide_index=True)
     st.subheader("Completion and drop-off per page")
+    curve = dropoff_curve(store, study)
+    n_base = int(statuses.loc["consented", "n"]) + int(statuses.loc["completed", "n"])
+    if n_base:
+        st.caption(f"Of the {n_base} who consented (screened-out, declined and withdrawn "
+                   "respondents left out): the share still answering on each page, with n.")
+        st.altair_chart(_dropoff_chart(curve))
     progress = page_progress(store, study)
     if len(progress):
-        chart = progress.assign(
-            page=[f"{i + 1:02d} {p}" for i, p in zip(progress["page_index"], progress["page"],
-                                                       strict=True)]
-        ).set_index("page")[["n_submitted", "drop_off"]]  # numbered: the chart keeps page order
-        st.bar_chart(chart, stack=False, x_label="page", y_label="respondents")
-        st.dataframe(progress, hide_index=True)
+        with st.expander("Submissions per page"):
+            st.dataframe(progress, hide_index=True)
     st.subheader("Attention checks")
     st.dataframe(attention_failures(store, study), hide_index=True)
     st.subheader("Dyads")
@@ -222,6 +224,28 @@ def render_dashboard(store: Any, study: str) -> None:
         st.dataframe(dyads, hide_index=True)
     else:
         st.write("No dyad invitations yet.")
+
+
+def _dropoff_chart(curve: Any) -> Any:
+    """Bars of the share still answering per page (numbered as respondents see them),
+    each labelled with its n; the page title shows on hover."""
+    import altair as alt
+
+    data = curve.assign(label=[f"n={n}" for n in curve["n_answering"]],
+                        page_label=[f"{p}" for p in curve["page"]])  # fmt: skip
+    order = data["page_label"].tolist()
+    base = alt.Chart(data).encode(
+        x=alt.X("page_label:N", sort=order, title="page (as respondents see it)",
+                axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("share:Q", title="share still answering",
+                scale=alt.Scale(domain=[0, 1.08]), axis=alt.Axis(format="%")),
+    )  # fmt: skip
+    bars = base.mark_bar().encode(
+        tooltip=[alt.Tooltip("page:Q"), alt.Tooltip("title:N"),
+                 alt.Tooltip("n_answering:Q", title="n"),
+                 alt.Tooltip("share:Q", format=".0%")])  # fmt: skip
+    text = base.mark_text(dy=-6).encode(text="label:N")
+    return (bars + text).properties(height=280)
 
 
 def render_invitations(store: Any, study: str, base_url: str) -> None:
@@ -332,7 +356,7 @@ def respondent_quality(store: Any, study: str) -> Any:
     from analysis.study.quality import quality_flags
 
     try:
-        wide = store.wide(study)
+        wide = store.wide(study, include_excluded=True)  # flags for every respondent
         if not len(wide):
             return None
         flags = quality_flags(wide, store.instrument)
@@ -372,12 +396,15 @@ def render_respondents(store: Any, study: str) -> None:
     columns = [c for c in ("invitation_id", "alliance_id", "firm_role", "partner_name", "name",
                            "email", "status", "page", "last_page_id", "duration_min",
                            "attention_flag", "straightline_flag", "speeder_flag", "missing_flag",
-                           "exclude_reason", "mails_sent", "opted_out", "last_activity_at")
+                           "exclude_reason", "in_analysis", "exclusion_reason", "mails_sent",
+                           "opted_out", "last_activity_at")
                if c in shown.columns]  # fmt: skip
     st.dataframe(
         shown[columns], hide_index=True,
         column_config={"duration_min": st.column_config.NumberColumn("minutes", format="%.1f"),
-                       "page": "last page", "last_page_id": "last page id"},
+                       "page": "last page", "last_page_id": "last page id",
+                       "exclude_reason": "quality problems", "in_analysis": "in analysis",
+                       "exclusion_reason": "excluded by the study lead because"},
     )  # fmt: skip
 
 
@@ -489,8 +516,11 @@ def render_mail(store: Any, study: str, base_url: str) -> None:
 
 
 def render_respondent_actions(store: Any, study: str) -> None:
-    """Per-respondent action of the cockpit: erase one invitation's answers on request."""
-    from instruments.fieldwork.cockpit import respondent_table
+    """Per-respondent actions of the cockpit: resend the invitation, remind now, exclude
+    from the analysis or include again (with a reason for the audit log), and erase one
+    invitation's answers on request."""
+    from instruments.fieldwork import actions
+    from instruments.fieldwork.cockpit import plural, respondent_table
     from instruments.store.rights import erase_invitation
 
     ss = st.session_state
@@ -499,34 +529,55 @@ def render_respondent_actions(store: Any, study: str) -> None:
         return
     st.subheader("Act on one respondent")
     labels = {int(r.invitation_id): f"#{int(r.invitation_id)} {r.alliance_id}"
-              f"{' ' + r.firm_role if isinstance(r.firm_role, str) else ''} ({r.status})"
+              f"{' ' + r.firm_role if isinstance(r.firm_role, str) else ''}"
+              f"{' ' + r.email if isinstance(r.email, str) else ''} ({r.status}"
+              f"{', excluded from analysis' if not r.in_analysis else ''})"
               for r in table.itertuples()}  # fmt: skip
     with st.form("admin_respondent_action"):
         chosen = st.selectbox("Invitation", list(labels), format_func=labels.get,
                               key="admin.action_invitation")  # fmt: skip
         note = st.text_input("Reason (kept in the audit log, never the answers)",
                              key="admin.action_note")  # fmt: skip
+        with st.container(horizontal=True):
+            resend = st.form_submit_button("Resend the invitation e-mail")
+            remind = st.form_submit_button("Send a reminder now")
+            exclude = st.form_submit_button("Exclude from analysis")
+            include = st.form_submit_button("Include in analysis again")
         sure = st.checkbox("I understand that the answers are deleted for good",
                            key="admin.action_sure")  # fmt: skip
         erase = st.form_submit_button("Withdraw and delete this respondent's answers")
-    if erase:
-        if not sure:
-            st.error("Tick the box to confirm the deletion.")
-        else:
-            try:
+    message = None
+    try:
+        if resend or remind:
+            send = actions.resend_invitation if resend else actions.remind_one
+            run = send(store, study, chosen)
+            (st.warning if run.failed else st.success)(f"Invitation #{chosen}: {run.summary()}")
+        elif exclude:
+            actions.exclude_from_analysis(store, study, chosen, note)
+            message = (f"Invitation #{chosen} is excluded from the analysis; its answers stay "
+                       "in the store and in the exports (in_analysis = 0).")  # fmt: skip
+        elif include:
+            actions.include_in_analysis(store, study, chosen, note)
+            message = f"Invitation #{chosen} is included in the analysis again."
+        elif erase:
+            if not sure:
+                st.error("Tick the box to confirm the deletion.")
+            else:
                 done = erase_invitation(store, study, chosen, reason="request", channel="admin",
                                         actor=note.strip() or None)  # fmt: skip
-            except AllianceSurveyError as exc:
-                st.error(str(exc))
-            else:
-                from instruments.fieldwork.cockpit import plural
-
-                ss["admin.action_message"] = (
-                    f"Invitation #{chosen}: {plural(done.n_answers, 'answer')} deleted; "
-                    "the deletion is in the audit log.")  # fmt: skip
-                st.rerun()
+                message = (f"Invitation #{chosen}: {plural(done.n_answers, 'answer')} deleted; "
+                           "the deletion is in the audit log.")  # fmt: skip
+    except AllianceSurveyError as exc:
+        st.error(str(exc))
+    if message is not None:
+        ss["admin.action_message"] = message
+        st.rerun()
     if "admin.action_message" in ss:
         st.success(ss.pop("admin.action_message"))
+    log = actions.exclusion_log(store, study)
+    if len(log):
+        st.subheader("Audit log of exclusions from the analysis")
+        st.dataframe(log, hide_index=True)
 
 
 def render_privacy(store: Any, study: str, base_url: str) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import threading
 import time
 from collections.abc import Mapping
@@ -24,9 +23,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import streamlit as st
+import streamlit.components.v1 as components
 
 from analysis.errors import AllianceSurveyError
 from instruments.fieldwork.invitations import fieldwork_figures
+
+#: Height (px) of the frames showing the report's main body and appendix (each scrolls).
+MAIN_HEIGHT = 1100
 
 #: Fewer completed responses than this: the analysis is not offered.
 MIN_RESPONSES = 10
@@ -169,16 +172,9 @@ def start_analysis(store: Any, study: str, *, seed: int, bootstrap: int,
     return job
 
 
-def _table(records: Any) -> Any:
-    import pandas as pd
-
-    if isinstance(records, Mapping):
-        return pd.DataFrame.from_dict(records, orient="index")
-    return pd.DataFrame.from_records(records)
-
-
 def render_analyst(store: Any, study: str) -> None:
-    """Render the analysis tab: fieldwork, reliability, fit, hypotheses, path diagram, report."""
+    """Render the analysis tab: fieldwork, the report's main body with its figures, the
+    online appendix one click away, the downloads."""
     ss = st.session_state
     fw = fieldwork_figures(store, study)
     cols = st.columns(4)
@@ -227,44 +223,15 @@ def render_analyst(store: Any, study: str) -> None:
                        "wordprocessingml.document",
                        key="analyst.download_docx", on_click="ignore")
     st.caption(f"N = {analysis.get('n')} analysed of {analysis.get('n_raw')} responses.")
-    st.subheader("Reliability")
-    rel = analysis.get("reliability")
-    meas = analysis.get("measurement") or {}
-    if isinstance(meas, Mapping) and isinstance(meas.get("reliability"), Mapping):
-        rel = meas["reliability"]
-    if rel:
-        st.dataframe(_table(rel))
-    else:
-        st.write("Not available.")
-    st.subheader("Model fit")
-    fits = {}
-    for part in ("measurement", "structural"):
-        f = (analysis.get(part) or {}).get("fit") if isinstance(analysis.get(part), Mapping) \
-            else None
-        if isinstance(f, Mapping) and f and all(isinstance(v, Mapping) for v in f.values()):
-            fits.update({f"{part}: {k}": v for k, v in f.items()})
-        elif isinstance(f, Mapping):
-            fits[part] = f
-    if fits:
-        wanted = ["chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr"]
-        st.dataframe(_table({k: {c: v.get(c) for c in wanted} for k, v in fits.items()}))
-    else:
-        st.write("Not available.")
-    st.subheader("Hypotheses")
-    hyps = analysis.get("hypotheses") or []
-    if hyps:
-        cols_h = ["id", "statement", "model", "estimate", "ci_lower", "ci_upper",
-                  "alternative", "pvalue", "pvalue_adjusted", "verdict", "power_sesoi"]
-        st.dataframe(_table([{c: h.get(c) for c in cols_h} for h in hyps]), hide_index=True)
-    else:
-        st.write("Not available.")
-    st.subheader("Path diagram")
-    svg = _path_svg(html)
-    if svg:
-        # as an image: the HTML sanitiser of st.html drops inline SVG
-        st.image(svg, width="stretch")
-    else:
-        st.write("Not available.")
+    from analysis.report import report_parts
+
+    main, appendix = report_parts(html)
+    st.subheader("Results")
+    # the main body as the report renders it (APA tables, the path diagram, the figures):
+    # in a frame, because Streamlit's HTML sanitiser drops inline SVG
+    components.html(main, height=MAIN_HEIGHT, scrolling=True)
+    with st.expander("Online appendix (every result of the analysis)"):
+        components.html(appendix, height=MAIN_HEIGHT, scrolling=True)
     for w in analysis.get("warnings") or []:
         st.warning(w)
 
@@ -287,12 +254,3 @@ def _docx_bytes(html: str) -> bytes:
     buf = io.BytesIO()
     write_docx(html, buf)
     return buf.getvalue()
-
-
-def _path_svg(html: str) -> str | None:
-    """The path diagram's ``<svg>`` element out of the report."""
-    m = re.search(r'<svg[^>]*class="pathdiagram"', html)
-    if m is None:
-        return None
-    end = html.find("</svg>", m.start())
-    return html[m.start():end + len("</svg>")] if end > 0 else None

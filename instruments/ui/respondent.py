@@ -8,7 +8,7 @@ button of the page's form, so what was typed on the page travels with it; the
 chosen language is stored with the respondent.  The page number is kept in the
 address (``&p=3``), so the browser's Back and Forward move between pages.  A refresh, a new tab or a server restart therefore resumes from
 the store: :meth:`ResponseStore.start` gives the first unanswered page and the
-latest answers, which prefill the widgets.
+latest answers, which are the widgets' defaults.
 
 Session-state keys all start with ``survey.`` (widget keys with ``w:``).
 """
@@ -182,6 +182,11 @@ def render_survey(store: Any, token: str) -> None:
     st.markdown(PAGE_CSS, unsafe_allow_html=True)  # fixed CSS only, no user text
     ss = st.session_state
     _reset_for(token)
+    try:
+        # A respondent of a wave opened on an earlier instrument version sees that version.
+        store = store.for_token(token)
+    except (ResponseError, SQLAlchemyError):
+        pass  # an unknown token or an unserved version: start() below reports it
     inst = store.instrument
     lang = ss.get("survey.language", "en")
     if ss.get("survey.withdrawn") is not None:
@@ -295,13 +300,32 @@ def _page_key(page: str) -> tuple[str, Any]:
     return keys[page]
 
 
-def _prefill(page: str, views: list[FieldView], stored: dict[str, Any]) -> None:
+def _initial_values(page: str, views: list[FieldView], stored: dict[str, Any]) -> dict[str, Any]:
+    """What each widget of the page starts with.
+
+    A stored answer is the widget's default, never written into the session state: a
+    value set there is pushed to the browser and replaces what the respondent has
+    clicked but not yet sent.  After an app-process restart the browser reconnects to a
+    new session that knows nothing of the open page, and a pushed value would undo the
+    clicks made on it; a default only fills a widget the browser draws afresh.
+
+    An unsent draft of this session (kept by the language switch and by Back) is written
+    into the session state instead: the page is redrawn on purpose then, with labels in
+    another language, and the browser would otherwise show the redrawn widgets empty.
+    Such a widget gets no default of its own (Streamlit refuses both at once).
+    """
     ss = st.session_state
     drafts = ss.get("survey.drafts", {}).get(page, {})
+    initial: dict[str, Any] = {}
     for view in views:
         key = widget_key(page, view.id)
-        if key not in ss:
-            ss[key] = widget_value(view, drafts.get(view.id, stored.get(view.id)))
+        if view.id in drafts:
+            if key not in ss:
+                ss[key] = widget_value(view, drafts[view.id])
+            initial[view.id] = None
+        else:
+            initial[view.id] = widget_value(view, stored.get(view.id))
+    return initial
 
 
 def _scroll_to_top(view: int) -> None:
@@ -342,7 +366,7 @@ def _render_page(store: Any, token: str, state: Any, view: int, lang: str) -> No
         answers=state.answers,
     )
     submission_key, shown_at = _page_key(spec.id)
-    _prefill(spec.id, views, state.answers)
+    initial = _initial_values(spec.id, views, state.answers)
     _scroll_to_top(view)
     consent_page = spec.field(inst.consent.question) is not None
     soft = ss.get("survey.soft", {}).get(spec.id)
@@ -390,7 +414,8 @@ def _render_page(store: Any, token: str, state: Any, view: int, lang: str) -> No
                 block = field_view.block
                 with st.container(key=f"legend-{block}"):
                     st.caption(escape_md(_legend(field_view, lang)))
-            _render_field(spec.id, field_view, lang, problems.get(field_view.id, []))
+            _render_field(spec.id, field_view, lang, problems.get(field_view.id, []),
+                          initial[field_view.id])  # fmt: skip
             if soft and field_view.request and is_missing(
                 ss.get(widget_key(spec.id, field_view.id))
             ):
@@ -442,15 +467,18 @@ def _label(view: FieldView, lang: str) -> str:
     return text
 
 
-def _render_field(page: str, view: FieldView, lang: str, problems: list[str]) -> None:
+def _render_field(
+    page: str, view: FieldView, lang: str, problems: list[str], initial: Any
+) -> None:
     key = widget_key(page, view.id)
     label = _label(view, lang)
     if view.kind in ("coded", "boolean"):
         labels = view.labels
+        options = list(view.options)
         st.radio(
             label,
-            list(view.options),
-            index=None,
+            options,
+            index=options.index(initial) if initial in options else None,
             key=key,
             horizontal=view.matrix,
             format_func=lambda code: labels.get(code, str(code)),
@@ -458,13 +486,13 @@ def _render_field(page: str, view: FieldView, lang: str, problems: list[str]) ->
     elif view.kind == "integer":
         # No min/max on the widget: its refusal is only a red frame with a tooltip that a
         # phone cannot show; the range is in the label and checked with a written message.
-        st.number_input(label, step=1, value=None, key=key)
+        st.number_input(label, step=1, value=initial, key=key)
     elif view.kind == "number":
-        st.number_input(label, step=0.5, value=None, format="%.1f", key=key)
+        st.number_input(label, step=0.5, value=initial, format="%.1f", key=key)
     else:
         st.text_area(
             label,
-            value="",
+            value=initial or "",
             max_chars=view.max_length,
             key=key,
             help=t("free_text_help", lang, n=view.max_length),

@@ -23,6 +23,7 @@ from tests.ui.conftest import PASSWORD, STUDY
 from tests.ui.survey_bot import plan_answers, plan_so_far
 from tests.ui.test_browser import (
     WAIT_SEC,
+    _type,
     answer,
     key_css,
     press,
@@ -150,12 +151,9 @@ def test_survey_through_the_proxy_across_an_app_restart(hosted, proxy_driver) ->
             old_pid = deployment.apps[index].pid
             deployment.restart_app(index)
             restarted = (index, old_pid, deployment.apps[index].pid)
-            # The respondent reloads the page that lost its connection: a live process
-            # shows the page they were on, from the store.  (Without the reload, the
-            # survey page treats the reconnected session as a first visit and resets the
-            # first answers clicked on the open page.)
-            driver.refresh()
-            wait_until(lambda: app_idle(driver), "the reloaded page did not finish rendering")
+            # No reload: the open page reconnects to a live process by itself, and the
+            # answers clicked on it next are kept and sent with "Next".
+            wait_until(lambda: app_idle(driver), "the page did not reconnect")
     wait_for(driver, "body")
     wait_until(lambda: shows_text("Thank you!")(driver), "the survey did not finish")
     state = store.state(inv.token)
@@ -196,8 +194,8 @@ def test_study_lead_login_survives_refresh_and_restart(hosted, proxy_driver) -> 
     driver = proxy_driver
     base = f"https://localhost:{deployment.https_port}"
     driver.get(f"{base}/?admin=1")
-    box = wait_for(driver, key_css("admin.login_password"))
-    box.find_element(By.CSS_SELECTOR, "input").send_keys(PASSWORD)
+    # The field's frame can be drawn before its input: type once the input is there.
+    _type(driver, key_css("admin.login_password"), PASSWORD)
     press(driver, "Log in")
     wait_for(driver, "body")
     wait_until(lambda: shows_text("Completion and drop-off per page")(driver), "no dashboard")

@@ -96,3 +96,44 @@ def test_mail_tab_sends_and_optout_link_works(app_store: ResponseStore, smtp_ser
     assert log[log["kind"] == "reminder"]["email"].tolist() == ["ada@alpha.example",
                                                                  "bo@beta.example"]
     assert log[log["kind"] == "reminder"]["status"].tolist() == ["opted_out", "sent"]
+
+
+def test_respondent_actions_in_the_app(app_store: ResponseStore, smtp_server: SmtpSink) -> None:
+    """Resend, remind now, exclude (a reason required) and include again from the cockpit."""
+    from instruments.fieldwork.cockpit import respondent_table
+    from instruments.fieldwork.mail import configure_mail, send_invitations
+
+    configure_mail(app_store, "field", smtp=smtp_server.url, sender="survey@uni.example",
+                   lead_name="Jana Lehmann", lead_email="lehmann@uni.example",
+                   base_url="https://survey.example.org", rate_per_minute=10_000)  # fmt: skip
+    assert send_invitations(app_store, "field").sent == 2
+    bo = int(respondent_table(app_store, "field").set_index("email").loc["bo@beta.example",
+                                                                          "invitation_id"])
+    smtp_server.messages.clear()
+    at = open_app(admin="1")
+    at.text_input(key="admin.login_password").input(PASSWORD)
+    click(at, "Log in")
+    at.selectbox(key="admin.action_invitation").select(bo)  # sent with the form
+    click(at, "Resend the invitation e-mail")
+    assert f"Invitation #{bo}: 1 invitation sent" in shown(at)
+    click(at, "Send a reminder now")
+    assert f"Invitation #{bo}: 1 reminder sent" in shown(at)
+    assert smtp_server.recipients() == ["bo@beta.example"] * 2
+
+    click(at, "Exclude from analysis")
+    assert "Give a reason" in shown(at)
+    at.text_input(key="admin.action_note").input("Answered for the wrong alliance")
+    click(at, "Exclude from analysis")
+    assert f"Invitation #{bo} is excluded from the analysis" in shown(at)
+    table = respondent_table(app_store, "field").set_index("invitation_id")
+    assert table.loc[bo, "exclusion_reason"] == "Answered for the wrong alliance"
+    frames = [f.value for f in at.dataframe]
+    audit = next(f for f in frames if "restore_reason" in f.columns)
+    assert audit["reason"].tolist() == ["Answered for the wrong alliance"]
+    people = next(f for f in frames if "mails_sent" in f.columns).set_index("invitation_id")
+    assert not people.loc[bo, "in_analysis"]
+
+    at.text_input(key="admin.action_note").input("Checked with the respondent")
+    click(at, "Include in analysis again")
+    assert f"Invitation #{bo} is included in the analysis again." in shown(at)
+    assert respondent_table(app_store, "field").set_index("invitation_id").loc[bo, "in_analysis"]

@@ -9,6 +9,7 @@ import pytest
 
 from instruments.fieldwork.cockpit import (
     FIELDWORK_STATUSES,
+    dropoff_curve,
     plural,
     respondent_table,
     status_summary,
@@ -52,6 +53,13 @@ def test_each_invitation_has_one_status(store: ResponseStore) -> None:
         "declined_or_withdrawn": 0, "completed": 1, "expired": 0,
     }  # fmt: skip
     assert summary["n"].sum() == len(table)
+    # Drop-off among the three who consented (the screened-out one is not in the base):
+    # all on page 1, the one who stopped after page 2 gone from page 3 on.
+    curve = dropoff_curve(store, "pilot")
+    assert curve["page"].tolist() == [1, 2, 3, 4]
+    assert curve["page_id"].tolist() == pages
+    assert curve["n_answering"].tolist() == [3, 2, 1, 1]
+    np.testing.assert_allclose(curve["share"], [1, 2 / 3, 1 / 3, 1 / 3], rtol=1e-12)
 
 
 def test_plural() -> None:

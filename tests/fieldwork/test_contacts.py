@@ -103,3 +103,27 @@ def test_unreadable_lists(store: ResponseStore, study: str, tmp_path) -> None:  
     assert caught.value.problems == ["The contact list has no rows."]
     with pytest.raises(DataError, match="There is no study"):
         import_contacts(store, "nope", GOOD)
+
+
+def test_contact_status_is_the_cockpits(store: ResponseStore, study: str) -> None:
+    """The contact list (``mail --status``) and the cockpit name each invitation's state alike
+    (the exports against the packaged questionnaire: test_done_means_browser)."""
+    from instruments.fieldwork.cockpit import respondent_table
+    from instruments.fieldwork.contacts import open_secret
+    from tests.store.fake_instrument import full_response
+
+    import_contacts(store, study, GOOD)
+    with store.session() as s:
+        tokens = {c.email: open_secret(c.secret).token for c in s.scalars(select(Contact))}
+    answers = full_response(3)
+    store.start(tokens["ada@alpha.example"])  # opened, no consent yet
+    store.submit_page(tokens["bo@beta.example"], "consent", answers["consent"],
+                      submission_key="c")  # fmt: skip
+    for page, values in answers.items():
+        store.submit_page(tokens["cy@gamma.example"], page, values, submission_key=page)
+    table = contacts_table(store, study).set_index("email")
+    assert table["status"].to_dict() == {"ada@alpha.example": "opened",
+                                         "bo@beta.example": "consented",
+                                         "cy@gamma.example": "completed"}  # fmt: skip
+    cockpit = respondent_table(store, study).set_index("invitation_id")["status"]
+    assert table.set_index("invitation_id")["status"].to_dict() == cockpit.to_dict()

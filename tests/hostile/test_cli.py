@@ -337,6 +337,25 @@ CASES: list[tuple[str, Callable[[F], list[str]], str]] = [
     ("password-mistyped-db", lambda f: ["password", "--study", "s", "--db",
                                         f"sqlite:///{f['root'] / 'typo.sqlite'}"],
      "no response store"),
+    # Every command that works on an existing study refuses a mistyped SQLite path and
+    # leaves no empty database behind (the folder listing is compared below).
+    *[(f"{name}-mistyped-db", lambda f, argv=argv: [*argv(f), "--db",
+                                                     f"sqlite:///{f['root'] / 'typo.sqlite'}"],
+       "no response store")
+      for name, argv in (
+          ("delete", lambda f: ["delete", "--study", "s", "--token", "abc"]),
+          ("delete-tests", lambda f: ["delete", "--study", "s", "--test-responses"]),
+          ("privacy", lambda f: ["privacy", "--study", "s", "--contact", "x@y.example"]),
+          ("prereg", lambda f: ["prereg", "--study", "s", "--out", str(f["root"] / "p.md")]),
+          ("mail-send", lambda f: ["mail", "--study", "s", "--send"]),
+          ("mail-remind", lambda f: ["mail", "--study", "s", "--remind", "--after-days", "0"]),
+          ("mail-status", lambda f: ["mail", "--study", "s", "--status"]),
+          ("mail-configure", lambda f: ["mail", "--study", "s", "--configure", "--smtp",
+                                        "smtp://127.0.0.1:25", "--sender", "a@b.example"]),
+          ("respondent", lambda f: ["respondent", "--study", "s", "--invitation", "1",
+                                    "--resend"]),
+          ("respondent-log", lambda f: ["respondent", "--study", "s", "--log"]),
+      )],  # fmt: skip
     ("demo-credentials-unwritable", lambda f: ["demo", "--db", f"sqlite:///{f['db']}",
                                                "--credentials", f"{UNWRITABLE}/c.txt",
                                                "--no-serve", "--no-summary"], "not writable"),

@@ -42,14 +42,17 @@ def test_analysis_tab_shows_results_and_the_download(store) -> None:  # noqa: F8
     at.run()
     assert not at.exception
     heads = [h.value for h in at.subheader]
-    for h in ("Reliability", "Model fit", "Hypotheses", "Path diagram"):
-        assert h in heads
+    assert "Results" in heads
     labels = [b.label for b in at.get("download_button")]
     assert "Download the report (HTML)" in labels and "Download the tables (Word)" in labels
-    assert at.get("image"), "the path diagram is shown as an image"
-    tables = [d.value for d in at.dataframe]
-    hyp = next(t for t in tables if "verdict" in t.columns)
-    assert list(hyp["id"]) == [h["id"] for h in analysis["hypotheses"]]
+    frames = at.get("iframe")
+    assert len(frames) == 2, "the main body and, behind the expander, the appendix"
+    main, appendix = (f.proto.srcdoc for f in frames)
+    # the main body with its path diagram and the verdict table, the appendix apart
+    assert 'class="pathdiagram"' in main and 'class="apa verdicts"' in main
+    assert "Table A1" not in main and "Table A1" in appendix
+    assert all(h["id"] in main for h in analysis["hypotheses"])
+    assert "Online appendix (every result of the analysis)" in [e.label for e in at.expander]
 
 
 def test_study_report_reads_the_wide_view_and_fieldwork(monkeypatch: pytest.MonkeyPatch,

@@ -44,8 +44,8 @@ def test_report_renders_in_chromium(driver: Any, real_build: tuple[str, dict],
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(SCREENSHOTS / "report_top.png"))
     # every section is displayed with its heading
-    for sid in ("summary", "measurement", "fit", "structural", "hypotheses",
-                "mediation-moderation", "dyadic", "provenance"):
+    for sid in ("results", "measurement", "fit", "structural", "hypotheses",
+                "mediation-moderation", "appendix-dyadic", "provenance"):
         sec = driver.find_element(By.ID, sid)
         assert sec.is_displayed()
         assert sec.find_element(By.TAG_NAME, "h2").text
@@ -63,7 +63,7 @@ def test_report_renders_in_chromium(driver: Any, real_build: tuple[str, dict],
     assert size >= 11
     for sid, name in (("structural", "diagram"), ("hypotheses", "hypotheses"),
                       ("fit", "fit"), ("mediation-moderation", "moderation"),
-                      ("item-distributions", "items")):
+                      ("appendix-item-distributions", "items")):
         el = driver.find_element(By.ID, sid)
         driver.execute_script("arguments[0].scrollIntoView();", el)
         (SCREENSHOTS / f"report_{name}.png").write_bytes(el.screenshot_as_png)

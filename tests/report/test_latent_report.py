@@ -53,7 +53,7 @@ def analysis(latent_dict) -> dict:
 def test_latent_results_are_shown_with_their_json_paths(analysis, latent_dict):
     html = render_html(analysis)
     assert check_report(html, analysis) == []
-    hyp = _section(html, "hypotheses")
+    hyp = _section(html, "appendix-hypotheses")
     assert "Latent-interaction alternative of the moderation hypotheses" in hyp
     i = next(k for k, h in enumerate(analysis["hypotheses"]) if h["id"] == "H5")
     for key in ("estimate", "se", "ci_lower", "ci_upper", "pvalue", "std_interaction"):
@@ -64,7 +64,7 @@ def test_latent_results_are_shown_with_their_json_paths(analysis, latent_dict):
     assert "latent model" in row_h7  # its verdict comes from the latent model
     row_h5 = re.search(r"<tr><th>H5</th>.*?</tr>", latent_table, re.S).group(0)
     assert "regression" in row_h5
-    mod = _section(html, "mediation-moderation")
+    mod = _section(html, "appendix-mediation-moderation")
     assert "Latent interaction: H5 (visual \u00d7 textual \u2192 speed)" in mod
     assert "H5: simple slopes of latent visual" in mod
     for j in range(3):

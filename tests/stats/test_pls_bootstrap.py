@@ -63,7 +63,7 @@ def test_draws_do_not_depend_on_chunking(corp_ext):
     assert not np.allclose(a.draws, c.draws)
 
 
-def test_models_with_derived_indicators_are_resampled_draw_by_draw():
+def test_models_with_derived_indicators_get_bootstrap_errors():
     mobi = pd.read_csv(REF / "mobi.csv")
     model = """
     Image =~ IMAG1 + IMAG2 + IMAG3
@@ -109,3 +109,57 @@ def test_batched_draws_equal_full_reestimates(corp_ext):
     slow, ok_slow = _slow(corp_ext, counts)
     assert ok_fast.all() and ok_slow.all()
     np.testing.assert_allclose(fast, slow, rtol=0, atol=1e-6)
+
+
+_STAGED = {
+    "higher_order": """
+    Image =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
+    Expectation =~ CUEX1 + CUEX2 + CUEX3
+    Quality =~ PERQ1 + PERQ2 + PERQ3 + PERQ4 + PERQ5 + PERQ6 + PERQ7
+    Value <~ PERV1 + PERV2
+    Satisfaction =~ Image + Value
+    Loyalty =~ CUSL1 + CUSL2 + CUSL3
+    Satisfaction ~ Expectation + Quality
+    Loyalty ~ Satisfaction
+    """,
+    "interaction": """
+    Image =~ IMAG1 + IMAG2 + IMAG3
+    Value <~ PERV1 + PERV2
+    Satisfaction =~ CUSA1 + CUSA2 + CUSA3
+    Satisfaction ~ Image + Value + Image:Value + Image:Image
+    """,
+    "higher_order_interaction": """
+    Image =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
+    Quality =~ PERQ1 + PERQ2 + PERQ3 + PERQ4 + PERQ5
+    Loyalty =~ CUSL1 + CUSL2 + CUSL3
+    Nick =~ Quality + Loyalty
+    Expectation =~ CUEX1 + CUEX2 + CUEX3
+    Satisfaction =~ CUSA1 + CUSA2 + CUSA3
+    Satisfaction ~ Image + Expectation + Nick + Nick:Expectation
+    """,
+}
+
+
+@pytest.mark.parametrize(("name", "higher_order", "consistent"), [
+    ("higher_order", "two_stage", False), ("higher_order", "embedded", True),
+    ("interaction", "two_stage", True), ("higher_order_interaction", "two_stage", False)])
+def test_staged_draws_equal_full_reestimates(name, higher_order, consistent):
+    """Two-stage models run batched, with each draw's derived indicators (first-stage
+    scores, score products) formed from that draw's estimates: the same numbers as a
+    fresh pls() on the resampled rows, and the full-sample estimate for unit counts."""
+    from analysis.stats.pls.bootstrap import _slow, _StagedBatch, draw_counts, parameter_vector
+
+    res = pls(pd.read_csv(REF / "mobi.csv"), _STAGED[name], consistent=consistent,
+              higher_order=higher_order)
+    batch = _StagedBatch(res)
+    full, ok = batch.estimate(np.ones((1, res.n)))
+    assert ok.all()
+    np.testing.assert_allclose(full[0], parameter_vector(res), rtol=0, atol=1e-10)
+    counts = draw_counts(321, np.arange(2), res.n)
+    fast, ok_fast = batch.estimate(counts)
+    slow, ok_slow = _slow(res, counts)
+    assert ok_fast.all() and ok_slow.all()
+    np.testing.assert_allclose(fast, slow, rtol=0, atol=1e-8)
+    jack = np.ones((1, res.n))
+    jack[0, 5] = 0  # leave-one-out counts (n - 1 cases) as the BCa jackknife uses
+    np.testing.assert_allclose(batch.estimate(jack)[0], _slow(res, jack)[0], rtol=0, atol=1e-8)

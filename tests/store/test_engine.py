@@ -79,3 +79,44 @@ def test_missing_postgres_binaries_say_make_test(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(pg, "find_bindir", lambda: None)
     with pytest.raises(pg.PostgresUnavailable, match="make test"):
         pg.start_server()
+
+
+def test_read_only_sessions_do_not_queue_behind_a_writer(tmp_path, fake_instrument) -> None:  # noqa: ANN001
+    # a write transaction holds SQLite's write lock (BEGIN IMMEDIATE); a read-only
+    # session reads the last commit at once, while a writing session has to wait
+    import sqlite3
+    import time
+
+    from sqlalchemy import text
+
+    store = ResponseStore(f"sqlite:///{tmp_path / 'r.sqlite'}", instrument=fake_instrument)
+    holder = sqlite3.connect(str(tmp_path / "r.sqlite"), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        t = time.perf_counter()
+        with store.session(read_only=True) as s:
+            assert s.execute(text("SELECT count(*) FROM invitations")).scalar() == 0
+        assert time.perf_counter() - t < 2.0
+        blocked = sqlite3.connect(str(tmp_path / "r.sqlite"), timeout=0.2,
+                                  isolation_level=None)
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            blocked.execute("BEGIN IMMEDIATE")  # what a writing session begins with
+        blocked.close()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        store.dispose()
+    # the writing session's BEGIN is IMMEDIATE, the read-only one's deferred
+    seen: list[str] = []
+    from sqlalchemy import event
+
+    store = ResponseStore(f"sqlite:///{tmp_path / 'r.sqlite'}", instrument=fake_instrument)
+    event.listen(store.engine, "before_cursor_execute",
+                 lambda conn, cur, stmt, *a: seen.append(stmt))
+    with store.session(read_only=True) as s:
+        s.execute(text("SELECT 1"))
+    with store.session() as s:
+        s.execute(text("SELECT 1"))
+    store.dispose()
+    begins = [st for st in seen if st.startswith("BEGIN")]
+    assert begins == ["BEGIN", "BEGIN IMMEDIATE"]

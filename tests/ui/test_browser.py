@@ -14,6 +14,7 @@ test is skipped.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -22,6 +23,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -72,18 +74,10 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory):
-    """A running survey app on a fresh SQLite database; yields (base URL, store)."""
-    from instruments.fieldwork.auth import set_password
-    from instruments.fieldwork.invitations import create_study
-
-    _browser_paths()
-    folder = tmp_path_factory.mktemp("browser")
-    url = f"sqlite:///{folder / 'survey.sqlite'}"
-    store = ResponseStore(url)
-    create_study(store, STUDY)
-    set_password(store, STUDY, PASSWORD)
+@contextlib.contextmanager
+def running_app(url: str, folder: Path) -> Iterator[str]:
+    """Run ``streamlit run streamlit_app.py`` on the database ``url`` (log in ``folder``);
+    yields the app's base URL once its health check answers, stops it afterwards."""
     port = _free_port()
     env = dict(os.environ, **{DB_ENV_VAR: url})
     log = open(folder / "streamlit.log", "wb")  # noqa: SIM115
@@ -109,7 +103,7 @@ def server(tmp_path_factory: pytest.TempPathFactory):
                     "The survey app did not start:\n" + (folder / "streamlit.log").read_text()
                 )
             time.sleep(0.3)
-        yield base, store
+        yield base
     finally:
         proc.terminate()
         try:
@@ -117,6 +111,24 @@ def server(tmp_path_factory: pytest.TempPathFactory):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory):
+    """A running survey app on a fresh SQLite database; yields (base URL, store)."""
+    from instruments.fieldwork.auth import set_password
+    from instruments.fieldwork.invitations import create_study
+
+    _browser_paths()
+    folder = tmp_path_factory.mktemp("browser")
+    url = f"sqlite:///{folder / 'survey.sqlite'}"
+    store = ResponseStore(url)
+    create_study(store, STUDY)
+    set_password(store, STUDY, PASSWORD)
+    try:
+        with running_app(url, folder) as base:
+            yield base, store
+    finally:
         store.dispose()
 
 
@@ -403,6 +415,39 @@ def screenshot(driver: Any, name: str, *, top: bool = True) -> None:
 
 def progress_text(driver: Any) -> str:
     return wait_for(driver, '[data-testid="stProgress"]').text
+
+
+def walk_survey(driver: Any, store: ResponseStore, link: str, *, rng_seed: int,
+                stop_after: int | None = None) -> dict:
+    """Open ``link`` and answer the survey to its end as the survey bot plans it, clicking
+    like a person (English pages; statements the bot leaves empty are passed with the
+    soft prompt); with ``stop_after``, leave after that many pages, once the next page is
+    on screen.  Returns the plan: page id -> the answers given."""
+    from urllib.parse import parse_qs, urlparse
+
+    token = parse_qs(urlparse(link).query)["t"][0]
+    driver.get(link)
+    wait_for(driver, key_css(widget_key("consent", "consent")))
+    state = store.state(token)
+    seed, partner = state.seed, state.partner_name
+    plan = plan_answers(store, seed=seed, rng_seed=rng_seed)
+    pages = [p.id for p in store.pages if p.id in plan]  # shown by the survey logic
+    for k, page in enumerate(pages[:stop_after]):
+        views = page_fields(store, page, seed=seed, lang="en", partner=partner,
+                            answers=plan_so_far(plan, page))  # fmt: skip
+        wait_for(driver, key_css(widget_key(page, views[0].id)))
+        answer(driver, page, views, plan[page])
+        label = "Start the survey" if k == 0 else ("Finish" if k == len(pages) - 1 else "Next")
+        if k + 1 < len(pages):
+            following = page_fields(store, pages[k + 1], seed=seed, lang="en", partner=None,
+                                    answers=plan_so_far(plan, pages[k + 1]))  # fmt: skip
+            arrived = shows(key_css(widget_key(pages[k + 1], following[0].id)))
+        else:
+            arrived = shows_text("Thank you!")
+        press_past_soft_prompt(driver, label, arrived)
+    if stop_after is None:
+        wait_for_text(driver, "Thank you!")
+    return plan
 
 
 # -- the tests ---------------------------------------------------------------------------------

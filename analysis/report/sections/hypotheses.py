@@ -22,7 +22,10 @@ HYP_FIELDS = {"id", "statement", "expected_sign", "verdict", "estimate", "ci_low
               "ci_upper", "pvalue", "pvalue_adjusted", "method", "note", "model",
               "alternative", "pvalue_equivalence", "power_sesoi"}
 
-def hypotheses(ctx: ReportContext) -> str:
+def hypotheses(ctx: ReportContext, *, forest: bool = True) -> str:
+    """The full verdict table, the decision rules, notes and details of every test (and a
+    forest plot of all estimates unless ``forest=False``: the main body draws one panel per
+    metric instead)."""
     hyps = ctx.a.get("hypotheses")
     if is_empty(hyps) or not isinstance(hyps, list):
         return ctx.missing("hypothesis tests (the analysis has no 'hypotheses').")
@@ -82,7 +85,7 @@ def hypotheses(ctx: ReportContext) -> str:
     if notes:
         out += ('<h3>Notes on the tests</h3><ul class="hypnotes">'
                 + "".join(f"<li>{n}</li>" for n in notes) + "</ul>")
-    if forest_rows:
+    if forest_rows and forest:
         out += ctx.figure(figures.forest(forest_rows, name="fig-forest"),
                            "Hypothesis estimates with 95% confidence intervals.")
     extra = [(i, h) for i, h in enumerate(hyps) if isinstance(h, Mapping) and any(

@@ -130,7 +130,10 @@ def item_distributions(ctx: ReportContext) -> str:
     if not counts:
         return ctx.missing("item distributions (no item-level data was given to the report).")
     levels = ctx.x.get("item_levels") or list(range(1, 8))
-    svg = figures.item_distributions(counts, levels)
+    names = ctx.x.get("item_level_labels") or {}
+    svg = figures.item_distributions(
+        counts, levels, level_labels={int(k): str(v) for k, v in names.items()},
+        titles={s: ctx.label(s) for s in counts})
     return ctx.figure(svg, "Distribution of the answers to each rating item, by scale "
                        "(share of valid answers per response option, 1 = lowest; reverse-keyed "
                        "items are shown as answered, before recoding).")

@@ -131,10 +131,14 @@ def diagram_svg(ctx: ReportContext) -> str | None:
     return path_diagram(nodes, edges, latent=latent, r2=r2, labels=labels)
 
 
-def structural(ctx: ReportContext) -> str:
-    svg = diagram_svg(ctx)
+def structural(ctx: ReportContext, *, diagram: bool = True) -> str:
+    """The path diagram (unless ``diagram=False``: the main body has drawn it) and every
+    parameter of the structural model."""
+    svg = diagram_svg(ctx) if diagram else None
     parts = []
-    if svg is not None:
+    if not diagram:
+        pass
+    elif svg is not None:
         std = isinstance(ctx.a.get("structural"), Mapping)
         what = ("standardized estimates" if std else
                 "the hypothesis tests' unstandardized estimates (label: hypothesis, "

@@ -2,7 +2,8 @@
 
 Front door :func:`pls`; inference with :func:`bootstrap_pls`; quality criteria in
 :mod:`analysis.stats.pls.quality`; PLSpredict/CVPAT in :mod:`analysis.stats.pls.predict`;
-multigroup analysis in :mod:`analysis.stats.pls.mga`.
+Henseler's bootstrap multigroup analysis in :mod:`analysis.stats.pls.mga`; MICOM and the
+permutation multigroup test in :mod:`analysis.stats.pls.groups`.
 """
 
 from analysis.stats.pls.model import MissingReport, PLSResult, pls

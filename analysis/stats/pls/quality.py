@@ -134,8 +134,9 @@ def vif_inner(res: PLSResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["target", "source", "vif"])
 
 
-def fsquared(res: PLSResult) -> pd.DataFrame:
-    """Cohen's f^2 of every path, re-estimating the model without it (as seminr, SmartPLS).
+def fsquared(res: PLSResult, paths: list[tuple[str, str]] | None = None) -> pd.DataFrame:
+    """Cohen's f^2 of every path (or of ``paths``, ``(source, target)`` pairs),
+    re-estimating the model without it (as seminr, SmartPLS).
 
     Notes
     -----
@@ -146,11 +147,13 @@ def fsquared(res: PLSResult) -> pd.DataFrame:
     raw = res.raw_data if res.raw_data is not None else res.data
     s = res.settings
     for src, tgt in res.structural:
-        paths = tuple(p for p in res.spec.paths if p != (src, tgt))
-        if not any(t == tgt for _, t in paths):
+        if paths is not None and (src, tgt) not in paths:
+            continue
+        kept = tuple(p for p in res.spec.paths if p != (src, tgt))
+        if not any(t == tgt for _, t in kept):
             excl = 0.0
         else:
-            red = pls(raw, PLSSpec(res.spec.blocks, paths), consistent=s.consistent,
+            red = pls(raw, PLSSpec(res.spec.blocks, kept), consistent=s.consistent,
                       scheme=s.scheme, interaction=s.interaction, higher_order=s.higher_order,
                       missing="mean", max_iter=s.max_iter, tol=s.tol)
             excl = float(red.rsquared.loc[tgt, "r2"])

@@ -1,0 +1,82 @@
+"""``alliance-survey respondent``: the cockpit's actions on one respondent.
+
+Resend the invitation e-mail, send one reminder now, exclude the response from the
+analysis (with a reason kept in the audit log) or take the exclusion back, and list
+the exclusions.  Deleting a response on request is ``alliance-survey delete``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``respondent`` sub-command."""
+    parser = subparsers.add_parser(
+        "respondent",
+        help="resend, remind, exclude from or include in the analysis one respondent",
+        description=(
+            "Act on one invitation of a study (its number is the invitation_id of the "
+            "dashboard's respondent table and of 'mail --status'): --resend mails the "
+            "invitation again, --remind sends one reminder now, --exclude takes the "
+            "response out of the analysis (it stays in the store and in the exports, "
+            "flagged in_analysis = 0) and --include takes that back; both need --reason, "
+            "kept in the audit log that --log prints."
+        ),
+    )
+    action = parser.add_mutually_exclusive_group(required=True)
+    action.add_argument("--resend", action="store_true", help="mail the invitation again")
+    action.add_argument("--remind", action="store_true", help="send one reminder now")
+    action.add_argument("--exclude", action="store_true", help="exclude from the analysis")
+    action.add_argument("--include", action="store_true",
+                        help="take an exclusion back (include in the analysis again)")
+    action.add_argument("--log", action="store_true", help="print the exclusions as CSV")
+    parser.add_argument("--study", required=True, metavar="NAME", help="study name")
+    parser.add_argument("--invitation", type=int, metavar="ID", help="invitation id")
+    parser.add_argument("--reason", metavar="TEXT", help="why (--exclude, --include)")
+    parser.add_argument("--actor", metavar="NAME", help="who decides (kept in the audit log)")
+    parser.add_argument("--smtp", metavar="URL", help="another SMTP server for this message")
+    parser.add_argument("--db", metavar="URL",
+                        help="database URL (default: $ALLIANCE_SURVEY_DB or "
+                        "sqlite:///data/alliance_survey.sqlite)")
+    parser.set_defaults(func=handler)
+
+
+def handler(args: argparse.Namespace) -> int:
+    """Run the chosen action and say what happened."""
+    from analysis.commands.paths import existing_sqlite
+    from analysis.errors import DataError
+    from instruments.fieldwork import actions
+    from instruments.fieldwork.invitations import study_exists
+    from instruments.store import ResponseStore
+
+    if not args.log and args.invitation is None:
+        raise DataError("--invitation ID is required (the invitation_id of the respondent).")
+    if (args.exclude or args.include) and not (args.reason and args.reason.strip()):
+        raise DataError("--exclude and --include need --reason \"...\" (kept in the audit log).")
+    store = ResponseStore(existing_sqlite(args.db))
+    try:
+        if not study_exists(store, args.study):
+            raise DataError(f"There is no study {args.study!r} in this database.")
+        if args.log:
+            actions.exclusion_log(store, args.study).to_csv(sys.stdout, index=False)
+            return 0
+        if args.exclude:
+            actions.exclude_from_analysis(store, args.study, args.invitation, args.reason,
+                                          actor=args.actor)  # fmt: skip
+            print(f"Invitation #{args.invitation} is excluded from the analysis; its answers "
+                  "stay in the store and in the exports (in_analysis = 0).", file=sys.stderr)
+            return 0
+        if args.include:
+            actions.include_in_analysis(store, args.study, args.invitation, args.reason,
+                                        actor=args.actor)  # fmt: skip
+            print(f"Invitation #{args.invitation} is included in the analysis again.",
+                  file=sys.stderr)  # fmt: skip
+            return 0
+        send = actions.resend_invitation if args.resend else actions.remind_one
+        run = send(store, args.study, args.invitation, smtp=args.smtp)
+    finally:
+        store.dispose()
+    print(run.summary(), file=sys.stderr)
+    return 0 if run.failed == 0 else 1

@@ -1,0 +1,673 @@
+"""The main body of the report: the manuscript's results in APA 7 style.
+
+Compact tables of what a reader of the results section needs (sample profile; M, SD and
+correlations; measurement model; fit, robust values first; invariance; method variance;
+structural estimates and R²; the verdicts) and the figures people would rather look at
+than read.  Everything else, and every number in full, is in the online appendix
+(:data:`analysis.report.sections.APPENDIX`).  Labels are the instrument's construct
+names; each number keeps its JSON pointer for the report checker.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from .. import figures
+from ..fmt import is_number, stars
+from ..html import esc, join, num, pointer, table, text_cell
+from .common import ReportContext, ci_cell, first_key, get_first, is_empty, name_text
+
+#: Classification questions of the sample profile, in the order shown (the others are in
+#: the appendix); a missing one is skipped.
+PROFILE = ("alliance_phase", "governance_form", "partner_type", "our_role", "firm_size",
+           "resp_position")
+
+#: Preferred order of the scores in the correlation table: the study's core variables.
+CORE = ("jd_sum", "asym_abs", "asym_signed", "dep_own", "dep_partner", "trust",
+        "specific_investments", "learning", "learning_about", "learning_from",
+        "value_creation", "value_appropriation", "innovation_outcome",
+        "relationship_performance")
+
+#: Hypothesis methods grouped into families whose estimates share a metric (one forest
+#: panel per family: unstandardized paths, indirect effects, product terms ... are not
+#: comparable on one axis).
+FAMILIES: dict[str, str] = {
+    "sem_path": "Path coefficients (B)", "path": "Path coefficients (B)",
+    "mediation_bootstrap": "Indirect effects (a × b)", "mediation": "Indirect effects (a × b)",
+    "moderation": "Interaction terms (B)", "latent_moderation": "Interaction terms (B)",
+    "quadratic": "Squared terms (B)", "rsa": "Response-surface curvature (a4)",
+    "dyadic": "Standardized slopes (β)", "multigroup": "Group mean differences",
+}
+
+
+#: The expected sign as printed (a true minus; the inverted U as a cap).
+SIGNS = {"+": "+", "-": "\u2212", "inverted_u": "\u2229", "none": "\u2013"}
+
+
+def _stars_note() -> str:
+    return "* <em>p</em> &lt; .05. ** <em>p</em> &lt; .01. *** <em>p</em> &lt; .001."
+
+
+# ------------------------------------------------------------------------ sample
+def sample(ctx: ReportContext) -> str:
+    a = ctx.a
+    rows = []
+    for key, label, kind in (("n_raw", "Responses received", "int"),
+                             ("n", "Analysed after exclusions", "int")):
+        if key in a:
+            rows.append([text_cell(label, tag="th", cls="text"), num(a[key], pointer(key), kind),
+                         '<td class="empty"></td>'])
+    exc = a.get("exclusions")
+    if isinstance(exc, Mapping) and is_number(exc.get("total")):
+        rows.insert(1, [text_cell("Excluded as careless or incomplete", tag="th", cls="text"),
+                        num(exc["total"], "/exclusions/total", "int"),
+                        '<td class="empty"></td>'])
+    fw = a.get("fieldwork")
+    if isinstance(fw, Mapping):
+        rk = first_key(fw, "response_rate")
+        if rk:
+            rows.append([text_cell("Response rate (%)", tag="th", cls="text"),
+                         '<td class="empty"></td>',
+                         num(fw[rk], join("/fieldwork", rk), "share")])
+    qs = get_first(a.get("sample_profile"), "questions")
+    if isinstance(qs, Mapping):
+        for q in PROFILE:
+            spec = qs.get(q)
+            if not isinstance(spec, Mapping) or not isinstance(spec.get("rows"), list):
+                continue
+            rows.append([f'<th class="group" colspan="3">{esc(ctx.label(q))}</th>'])
+            for i, r in enumerate(spec["rows"]):
+                if not isinstance(r, Mapping):
+                    continue
+                rp = join("/sample_profile/questions", q, "rows", i)
+                rows.append([text_cell(str(r.get("label", r.get("code", ""))), tag="th",
+                                       cls="text indent"),
+                             num(r.get("n"), join(rp, "n"), "int"),
+                             num(r.get("share"), join(rp, "share"), "share")])
+    if not rows:
+        return ctx.missing("sample sizes (the analysis has no 'n'/'n_raw').")
+    return table("Sample profile", ["", "n", "%"], rows, number=ctx.c.table(),
+                 cls="apa profile",
+                 note="Percentages of the analysed sample. The other classification "
+                      "questions, missing data and the exclusion reasons are in the online "
+                      "appendix.")
+
+
+# ------------------------------------------------------------------- descriptives
+def _reliability(ctx: ReportContext) -> tuple[Mapping[str, Any], str]:
+    m = ctx.a.get("measurement")
+    rel = get_first(m, "reliability")
+    if isinstance(rel, Mapping) and rel and all(isinstance(v, Mapping) for v in rel.values()):
+        return rel, "/measurement/reliability"
+    rel = ctx.a.get("reliability")
+    if isinstance(rel, Mapping):
+        return rel, "/reliability"
+    return {}, ""
+
+
+def _corr_p(r: float, n: float) -> float | None:
+    """Two-sided p of a Pearson correlation (t test with n - 2 df), for the stars only."""
+    if not (n > 3 and abs(r) < 1):
+        return None
+    from scipy import stats
+
+    t = r * math.sqrt((n - 2) / (1 - r * r))
+    return float(2 * stats.t.sf(abs(t), n - 2))
+
+
+def descriptives(ctx: ReportContext) -> str:
+    d = ctx.a.get("descriptives")
+    r = ctx.a.get("correlations")
+    cpath = "/correlations"
+    if isinstance(r, Mapping) and isinstance(r.get("matrix"), Mapping):
+        r, cpath = r["matrix"], "/correlations/matrix"
+    if not isinstance(d, Mapping) or not isinstance(r, Mapping) or not all(
+            isinstance(v, Mapping) for v in r.values()):
+        return ctx.missing("means, standard deviations and correlations (the analysis has "
+                           "no 'descriptives' or 'correlations').")
+    names = [v for v in CORE if v in r and v in d]
+    names += [v for v in r if v not in names and v in d and len(names) < 6]
+    rel, rpath = _reliability(ctx)
+    n_all = ctx.a.get("n")
+    rows = []
+    for i, a in enumerate(names):
+        desc = d.get(a) if isinstance(d.get(a), Mapping) else {}
+        cells = [text_cell(f"{i + 1}. {ctx.label(a)}", tag="th", cls="text"),
+                 num(desc.get("mean"), join("/descriptives", a, "mean"), "est")
+                 if "mean" in desc else '<td class="empty"></td>',
+                 num(desc.get("sd"), join("/descriptives", a, "sd"), "est")
+                 if "sd" in desc else '<td class="empty"></td>']
+        for j, b in enumerate(names):
+            if j < i:
+                v = r[a].get(b)
+                n_ab = min(float(x) for x in (
+                    get_first(d.get(a), "n"), get_first(d.get(b), "n"), n_all)
+                    if is_number(x)) if any(is_number(x) for x in (
+                        get_first(d.get(a), "n"), get_first(d.get(b), "n"), n_all)) else 0.0
+                p = _corr_p(float(v), n_ab) if is_number(v) else None
+                mark = stars(p)
+                cells.append('<td class="num">' + num(v, join(cpath, a, b), "std", tag="span")
+                             + (f"<sup>{mark}</sup>" if mark else "") + "</td>")
+            elif j == i:
+                alpha = rel.get(a, {}).get("alpha") if isinstance(rel.get(a), Mapping) else None
+                cells.append(num(alpha, join(rpath, a, "alpha"), "rel", cls="num diag")
+                             if is_number(alpha) else '<td class="num diag">\u2014</td>')
+            else:
+                cells.append('<td class="empty"></td>')
+        rows.append(cells)
+    return table("Means, standard deviations and correlations of the study variables",
+                 ["Variable", "M", "SD"] + [str(i + 1) for i in range(len(names))], rows,
+                 number=ctx.c.table(), cls="apa matrix",
+                 note=("<em>M</em> and <em>SD</em> on the 1\u20137 response scale (indices of "
+                       "dependence on their own metric). Pearson correlations, pairwise "
+                       "complete cases; Cronbach's \u03b1 on the diagonal (\u2014: an index, no "
+                       "items). " + _stars_note()
+                       + " All scores and their correlations are in the online appendix."))
+
+
+# -------------------------------------------------------------------- measurement
+def _loadings_by_factor(m: Mapping[str, Any]) -> dict[str, list[tuple[str, Mapping[str, Any]]]]:
+    lk = first_key(m, "loadings", "standardized_loadings")
+    out: dict[str, list[tuple[str, Mapping[str, Any]]]] = {}
+    if not lk:
+        return out
+    val = m[lk]
+    base = join("/measurement", lk)
+    if isinstance(val, Mapping):
+        for f, recs in val.items():
+            if isinstance(recs, list):
+                out[str(f)] = [(join(base, f, i), r) for i, r in enumerate(recs)
+                               if isinstance(r, Mapping)]
+    elif isinstance(val, list):
+        for i, r in enumerate(val):
+            if isinstance(r, Mapping):
+                f = str(r.get("factor", r.get("lhs", "")))
+                out.setdefault(f, []).append((join(base, i), r))
+    return out
+
+
+def measurement(ctx: ReportContext) -> str:
+    m = ctx.a.get("measurement")
+    if not isinstance(m, Mapping) or is_empty(m):
+        return ctx.missing("the measurement model (the analysis has no 'measurement').")
+    if m.get("available") is False:
+        return ctx.missing(f"the measurement model (CFA): {m.get('reason', 'not run')}")
+    parts = []
+    conv = m.get("converged")
+    if conv is False or (isinstance(conv, Mapping) and False in conv.values()):
+        parts.append('<p class="na">The measurement model did not converge; its estimates '
+                     "are not interpretable.</p>")
+    lam = _loadings_by_factor(m)
+    rel = get_first(m, "reliability")
+    rel = rel if isinstance(rel, Mapping) else {}
+    rows = []
+    for f in list(dict.fromkeys(list(lam) + [k for k in rel if isinstance(rel[k], Mapping)])):
+        recs = lam.get(f, [])
+        spans = []
+        for path, r in recs:
+            item = str(r.get("item", r.get("rhs", "")))
+            short = item[len(f) + 1:] if item.startswith(f + "_") else item
+            v = r.get("std_all")
+            spans.append(f'<span class="lam">{esc(short)}:\u00a0'
+                         f'{num(v, join(path, "std_all"), "std", tag="span")}</span>')
+        rec = rel.get(f) if isinstance(rel.get(f), Mapping) else {}
+        lams = " ".join(spans) or "\u2014"
+        cells = [text_cell(ctx.label(f), tag="th", cls="text"),
+                 f'<td class="text lams">{lams}</td>']
+        for k in ("alpha", "omega", "cr", "ave"):
+            cells.append(num(rec.get(k), join("/measurement/reliability", f, k), "rel")
+                         if k in rec else '<td class="empty"></td>')
+        rows.append(cells)
+    if rows:
+        est = get_first(m, "estimator")
+        parts.append(table(
+            "Measurement model: standardized loadings, reliability and convergent validity",
+            ["Construct", "Standardized loadings (item: \u03bb)", "\u03b1", "\u03c9", "CR",
+             "AVE"], rows, number=ctx.c.table(), cls="apa measure",
+            note=(f"Confirmatory factor analysis{f' ({esc(est)})' if isinstance(est, str) else ''}"
+                  "; \u03bb = completely standardized loading (lavaan std.all). \u03b1 = "
+                  "Cronbach's alpha; \u03c9 = McDonald's omega (semTools::compRelSEM); CR = "
+                  "composite reliability; AVE = average variance extracted. Conventional "
+                  "thresholds: \u03bb \u2265 .708, \u03b1, \u03c9, CR \u2265 .70, AVE \u2265 "
+                  ".50. Unstandardized loadings, standard errors and the second-order model "
+                  "are in the online appendix.")))
+    htmt = m.get("htmt")
+    if isinstance(htmt, Mapping) and htmt and all(isinstance(v, Mapping) for v in htmt.values()):
+        names = list(htmt)
+        hrows = []
+        for i, a in enumerate(names):
+            cells = [text_cell(f"{i + 1}. {ctx.label(a)}", tag="th", cls="text")]
+            for j, b in enumerate(names):
+                if j < i and b in htmt[a]:
+                    cells.append(num(htmt[a].get(b), join("/measurement/htmt", a, b), "rel"))
+                elif j == i:
+                    cells.append('<td class="num">\u2014</td>')
+                else:
+                    cells.append('<td class="empty"></td>')
+            hrows.append(cells)
+        parts.append(table("Discriminant validity: heterotrait\u2013monotrait ratios (HTMT)",
+                           ["Construct"] + [str(i + 1) for i in range(len(names))], hrows,
+                           number=ctx.c.table(), cls="apa matrix",
+                           note="Values below .85 (strict) or .90 (liberal) support "
+                                "discriminant validity (Henseler et al., 2015). The "
+                                "Fornell\u2013Larcker matrix is in the online appendix."))
+    if not parts:
+        return ctx.missing("loadings and reliability of the measurement model.")
+    return "\n".join(parts)
+
+
+# ---------------------------------------------------------------------------- fit
+#: Fit columns of the main body: ``(header, keys in order of preference, kind)``; the
+#: scaled / robust value is taken whenever the estimator provides it.
+FIT = (("\u03c7\u00b2", ("chisq_scaled", "chisq"), "chisq"),
+       ("df", ("df_scaled", "df"), "int"),
+       ("p", ("pvalue_scaled", "pvalue"), "p"),
+       ("CFI", ("cfi_robust", "cfi_scaled", "cfi"), "fit"),
+       ("TLI", ("tli_robust", "tli_scaled", "tli"), "fit"),
+       ("RMSEA", ("rmsea_robust", "rmsea_scaled", "rmsea"), "fit"),
+       ("SRMR", ("srmr",), "fit"))
+
+
+def _fit_rows(ctx: ReportContext) -> list[tuple[str, str, Mapping[str, Any]]]:
+    out = []
+    for top, what in (("measurement", "Measurement model"), ("structural", "Structural model")):
+        t = ctx.a.get(top)
+        f = t.get("fit") if isinstance(t, Mapping) else None
+        if not isinstance(f, Mapping) or not f:
+            continue
+        if all(isinstance(v, Mapping) for v in f.values()):
+            for name, fm in f.items():
+                out.append((f"{what}: {name_text(name)}", join(pointer(top), "fit", name), fm))
+        else:
+            out.append((what, join(pointer(top), "fit"), f))
+    return out
+
+
+def fit(ctx: ReportContext) -> str:
+    rows = []
+    robust = False
+    for label, path, f in _fit_rows(ctx):
+        cells = [text_cell(label, tag="th", cls="text")]
+        for _, keys, kind in FIT:
+            k = first_key(f, *keys)
+            robust |= bool(k and k != keys[-1])
+            cells.append(num(f[k], join(path, k), kind) if k else '<td class="num">NA</td>')
+        lo = first_key(f, "rmsea_ci_lower_robust", "rmsea_ci_lower_scaled", "rmsea_ci_lower")
+        hi = lo.replace("lower", "upper") if lo else None
+        cells.insert(-1, ci_cell(f.get(lo), f.get(hi), join(path, lo), join(path, hi), "fit")
+                     if lo and hi in f else '<td class="ci">NA</td>')
+        rows.append(cells)
+    if not rows:
+        return ctx.missing("fit measures (no model was fitted successfully).")
+    header = ["Model"] + [h for h, _, _ in FIT]
+    header.insert(-1, "RMSEA 90% CI")
+    from .common import estimator
+
+    est = estimator(ctx)
+    return table(
+        "Global fit of the measurement and structural models", header, rows,
+        number=ctx.c.table(), cls="apa",
+        note=(f"Estimator: {esc(est)}. " if est else "")
+        + ("Scaled \u03c7\u00b2 and robust CFI, TLI and RMSEA wherever the estimator provides "
+           "them (lavaan 0.6 fitMeasures()); " if robust else "")
+        + "cut-offs (Hu &amp; Bentler, 1999): CFI, TLI \u2265 .95, RMSEA \u2264 .06, SRMR "
+          "\u2264 .08. NA: not defined for the estimator. Unscaled values, information "
+          "criteria and all further fit measures are in the online appendix.")
+
+
+# ------------------------------------------------------------------- invariance
+INV_COLS = (("chisq", "\u03c7\u00b2", "chisq"), ("df", "df", "int"), ("cfi", "CFI", "fit"),
+            ("rmsea", "RMSEA", "fit"), ("srmr", "SRMR", "fit"),
+            ("delta_chisq", "\u0394\u03c7\u00b2", "chisq"), ("delta_df", "\u0394df", "int"),
+            ("delta_pvalue", "p (\u0394\u03c7\u00b2)", "p"), ("delta_cfi", "\u0394CFI", "fit"),
+            ("delta_rmsea", "\u0394RMSEA", "fit"))
+
+
+def invariance(ctx: ReportContext) -> str:
+    m = ctx.a.get("measurement")
+    inv = get_first(m, "invariance")
+    path = "/measurement/invariance"
+    if inv is None and "invariance" in ctx.a:
+        inv, path = ctx.a["invariance"], "/invariance"
+    if is_empty(inv):
+        return ctx.missing("measurement-invariance tests (not run: no grouping variable "
+                           "with enough cases per group, or the model failed).")
+    blocks: list[tuple[str, str, list[Any]]] = []
+    if isinstance(inv, list):
+        blocks.append(("", path, inv))
+    elif isinstance(inv, Mapping):
+        for g, v in inv.items():
+            if isinstance(v, Mapping) and isinstance(v.get("levels"), list):
+                blocks.append((str(g), join(path, g, "levels"), v["levels"]))
+    if not blocks:
+        return ctx.missing("measurement-invariance steps (no sequence of models).")
+    cols = [c for c in INV_COLS if any(c[0] in r for _, _, recs in blocks for r in recs
+                                       if isinstance(r, Mapping))]
+    rows = []
+    for g, bpath, recs in blocks:
+        if g:
+            groups = get_first(inv.get(g), "groups")
+            extra = ""
+            if isinstance(groups, Mapping):
+                extra = " (" + ", ".join(
+                    f"{esc(k)}: {num(v, join(path, g, 'groups', k), 'int', tag='span')}"
+                    for k, v in groups.items()) + ")"
+            rows.append([f'<th class="group" colspan="{len(cols) + 2}">'
+                         f"{esc(ctx.label(g))}{extra}</th>"])
+        for i, r in enumerate(recs):
+            if not isinstance(r, Mapping):
+                continue
+            rp = join(bpath, i)
+            cells = [text_cell(str(r.get("level", r.get("model", i + 1))).capitalize(),
+                               tag="th", cls="text indent")]
+            for k, _, kind in cols:
+                # a baseline step has no differences: an empty cell, not "NA"
+                cells.append(num(r.get(k), join(rp, k), kind) if r.get(k) is not None
+                             else '<td class="empty"></td>')
+            cells.append(text_cell(str(r.get("decision", "")) or "\u2013"))
+            rows.append(cells)
+    crit = next((v.get("criterion") for v in inv.values() if isinstance(v, Mapping)
+                 and isinstance(v.get("criterion"), str)), None) \
+        if isinstance(inv, Mapping) else None
+    return table("Measurement invariance across groups", ["Step"] + [c[1] for c in cols]
+                 + ["Decision"], rows, number=ctx.c.table(), cls="apa",
+                 note=esc(crit or "A level holds when \u0394CFI > \u2212.010 (Chen, 2007).")
+                 + " Partial-invariance details are in the online appendix.")
+
+
+# -------------------------------------------------------------- method variance
+def method_variance(ctx: ReportContext) -> str:
+    m = ctx.a.get("measurement")
+    key = first_key(m, "method_variance", "cmv", "common_method")
+    base = join("/measurement", key) if key else None
+    mv = m[key] if key else None
+    if mv is None:
+        key = first_key(ctx.a, "method_variance", "cmv", "common_method")
+        if key:
+            mv, base = ctx.a[key], pointer(key)
+    if not isinstance(mv, Mapping) or not mv:
+        return ctx.missing("common-method checks (marker, ULMC, Harman).")
+    rows = []
+    h = mv.get("harman")
+    if isinstance(h, Mapping) and is_number(h.get("prop_var")):
+        hp = join(base, "harman")
+        rows.append([text_cell("Harman's single factor", tag="th", cls="text"),
+                     f'<td class="text">first factor explains '
+                     f'{num(h["prop_var"], join(hp, "prop_var"), "share", tag="span")} % of the '
+                     f"item variance (eigenvalue "
+                     f'{num(h.get("first_eigenvalue"), join(hp, "first_eigenvalue"), "est", tag="span")})'
+                     "</td>",
+                     text_cell("flag: a single factor dominates" if h.get("flag")
+                               else "no single dominant factor")])
+    mk = mv.get("marker")
+    if isinstance(mk, Mapping) and "applied" in mk:
+        rows.append([text_cell("Marker variable (Lindell & Whitney)", tag="th", cls="text"),
+                     f'<td class="text">{esc(str(mk.get("reason", "")).split(" (")[0])}</td>',
+                     text_cell("adjusted" if mk.get("applied") else "not applied")])
+    cm = mv.get("cfa_marker")
+    if isinstance(cm, Mapping) and isinstance(cm.get("comparisons"), list):
+        cp = join(base, "cfa_marker", "comparisons")
+        for i, c in enumerate(cm["comparisons"]):
+            if not isinstance(c, Mapping):
+                continue
+            p = join(cp, i)
+            rows.append([text_cell(f"CFA marker: {c.get('test', '')}", tag="th", cls="text"),
+                         f'<td class="text">{esc(c.get("restricted", ""))} vs '
+                         f'{esc(c.get("general", ""))}: \u0394\u03c7\u00b2('
+                         f'{num(c.get("df_diff"), join(p, "df_diff"), "int", tag="span")}) = '
+                         f'{num(c.get("chisq_diff"), join(p, "chisq_diff"), "chisq", tag="span")}'
+                         f', <em>p</em> {_p_text(c.get("pvalue"), join(p, "pvalue"))}</td>',
+                         text_cell(str(c.get("conclusion", "")))])
+    ul = mv.get("ulmc")
+    if isinstance(ul, Mapping) and isinstance(ul.get("fit"), list):
+        fp = join(base, "ulmc", "fit")
+        last = len(ul["fit"]) - 1
+        c = ul["fit"][last] if last >= 0 and isinstance(ul["fit"][last], Mapping) else {}
+        if "delta_chisq" in c:
+            p = join(fp, last)
+            share = ""
+            if is_number(ul.get("mean_method_share")):
+                share = (f"; mean method share of item variance "
+                         f'{num(ul["mean_method_share"], join(base, "ulmc", "mean_method_share"), "share", tag="span")} %')
+            rows.append([text_cell("Unmeasured latent method construct", tag="th", cls="text"),
+                         f'<td class="text">\u0394\u03c7\u00b2('
+                         f'{num(c.get("delta_df"), join(p, "delta_df"), "int", tag="span")}) = '
+                         f'{num(c.get("delta_chisq"), join(p, "delta_chisq"), "chisq", tag="span")}'
+                         f', <em>p</em> {_p_text(c.get("delta_pvalue"), join(p, "delta_pvalue"))}'
+                         f', \u0394CFI = '
+                         f'{num(c.get("delta_cfi"), join(p, "delta_cfi"), "fit", tag="span")}'
+                         f"{share}</td>",
+                         text_cell("ULMC (a check only, not a correction)")])
+    if not rows:
+        return ctx.generic(mv, base, "common-method checks", "num")
+    return table("Common-method variance checks", ["Check", "Result", "Conclusion"], rows,
+                 number=ctx.c.table(), cls="apa",
+                 note="Checks from proper solutions only; model fits and method loadings are "
+                      "in the online appendix.")
+
+
+def _p_text(p: Any, path: str) -> str:
+    """``= .002`` or ``< .001`` with the number tied to its JSON path."""
+    if is_number(p) and float(p) < 0.001:
+        return num(p, path, "p", tag="span")
+    return "= " + num(p, path, "p", tag="span")
+
+
+# ------------------------------------------------------------------- structural
+def structural(ctx: ReportContext) -> str:
+    from .structural import diagram_svg
+
+    parts = []
+    svg = diagram_svg(ctx)
+    if svg is not None:
+        parts.append(ctx.figure(
+            svg, "Path diagram of the structural model with standardized estimates. Solid "
+            "arrows: <em>p</em> &lt; .05; dashed: not significant; " + _stars_note()
+            + " Ellipses are latent variables with several indicators, boxes scale scores "
+            "and indices; control variables, measurement paths and covariances are omitted."))
+    s = ctx.a.get("structural")
+    if not isinstance(s, Mapping) or s.get("available") is False:
+        parts.append(ctx.missing("the structural model"
+                                 + (f": {s.get('reason', 'not run')}" if isinstance(s, Mapping)
+                                    else " (the analysis has no 'structural').")))
+        return "\n".join(parts)
+    key = first_key(s, "params", "paths", "regressions")
+    recs = s.get(key) if key else None
+    rows = []
+    last = None
+    if isinstance(recs, list):
+        for i, r in enumerate(recs):
+            if not isinstance(r, Mapping) or r.get("op", "~") != "~":
+                continue
+            p = join("/structural", key, i)
+            lhs = str(r.get("lhs"))
+            if lhs != last:
+                rows.append([f'<th class="group" colspan="7">{esc(ctx.label(lhs))}</th>'])
+                last = lhs
+            rows.append([
+                text_cell(ctx.label(r.get("rhs")), tag="th", cls="text indent"),
+                *(num(r.get(k), join(p, k), kind) if k in r else '<td class="empty"></td>'
+                  for k, kind in (("est", "est"), ("se", "est"))),
+                ci_cell(r.get("ci_lower"), r.get("ci_upper"), join(p, "ci_lower"),
+                        join(p, "ci_upper")) if "ci_lower" in r else '<td class="empty"></td>',
+                num(r.get("std_all"), join(p, "std_all"), "std") if "std_all" in r
+                else '<td class="empty"></td>',
+                num(r.get("pvalue"), join(p, "pvalue"), "p") if "pvalue" in r
+                else '<td class="empty"></td>'])
+    if rows:
+        parts.append(table("Structural model: unstandardized and standardized estimates",
+                           ["Outcome / predictor", "B", "SE", "95% CI", "\u03b2", "p"], rows,
+                           number=ctx.c.table(), cls="apa",
+                           note="<em>B</em> = unstandardized estimate with its 95% confidence "
+                                "interval; \u03b2 = completely standardized estimate; "
+                                "two-sided <em>p</em>. Variances, covariances and intercepts "
+                                "are in the online appendix."))
+    r2 = s.get("r2")
+    if isinstance(r2, Mapping):
+        structural_r2 = [(k, v) for k, v in r2.items() if not str(k).endswith("__obs")]
+        if structural_r2:
+            parts.append(table(
+                "Explained variance (R\u00b2) of the endogenous constructs",
+                ["Construct", "R\u00b2"],
+                [[text_cell(ctx.label(k), tag="th", cls="text"),
+                  num(v, join("/structural/r2", k), "rel")] for k, v in structural_r2],
+                number=ctx.c.table(), cls="apa",
+                note="Structural R\u00b2 only; the indicator reliabilities (R\u00b2 of the "
+                     "single indicators) are in the online appendix."))
+    return "\n".join(parts)
+
+
+# ------------------------------------------------------------------ hypotheses
+def hypotheses(ctx: ReportContext) -> str:
+    hyps = ctx.a.get("hypotheses")
+    if is_empty(hyps) or not isinstance(hyps, list):
+        return ctx.missing("hypothesis tests (the analysis has no 'hypotheses').")
+    rows = []
+    fam: dict[str, list[tuple[str, float, float | None, float | None]]] = {}
+    for i, h in enumerate(hyps):
+        if not isinstance(h, Mapping):
+            continue
+        p = pointer("hypotheses", i)
+        verdict = str(h.get("verdict") or "not tested")
+        vcls = "verdict-" + verdict.lower().replace(" ", "-").replace(":", "")
+        rows.append([
+            text_cell(h.get("id", ""), tag="th"),
+            f'<td class="text">{esc(h.get("statement", ""))}</td>',
+            text_cell(SIGNS.get(str(h.get("expected_sign", "")), h.get("expected_sign", ""))),
+            num(h.get("estimate"), join(p, "estimate"), "est"),
+            ci_cell(h.get("ci_lower"), h.get("ci_upper"), join(p, "ci_lower"),
+                    join(p, "ci_upper")),
+            num(h.get("pvalue"), join(p, "pvalue"), "p"),
+            num(h.get("pvalue_adjusted"), join(p, "pvalue_adjusted"), "p")
+            if "pvalue_adjusted" in h else '<td class="empty"></td>',
+            f'<td class="text {esc(vcls)}">{esc(verdict)}</td>'])
+        est = h.get("estimate")
+        if is_number(est) and math.isfinite(float(est)):
+            lo, hi = h.get("ci_lower"), h.get("ci_upper")
+            ok = is_number(lo) and is_number(hi)
+            family = FAMILIES.get(str(h.get("method", "")), "Other estimates")
+            fam.setdefault(family, []).append(
+                (str(h.get("id", i)), float(est), float(lo) if ok else None,
+                 float(hi) if ok else None))
+    dec = ctx.a.get("decision")
+    rule = ""
+    if isinstance(ctx.a.get("multiple_testing"), str):
+        rule = esc(ctx.a["multiple_testing"]) + " "
+    elif isinstance(dec, Mapping) and is_number(dec.get("alpha")):
+        rule = (f"Declared rule: \u03b1 = {num(dec['alpha'], '/decision/alpha', 'p', tag='span')}"
+                f", {esc(dec.get('correction', 'no'))} correction. ")
+    out = table("Hypothesis tests and verdicts",
+                ["H", "Hypothesis", "Sign", "Estimate", "95% CI", "p", "p (adj.)", "Verdict"],
+                rows, number=ctx.c.table(), cls="apa verdicts",
+                note=rule + "Estimates in the metric of each test's method (see Figure "
+                "legends and the online appendix for the model of each test); <em>p</em>: the "
+                "declared test; <em>p</em> (adj.): after the declared correction over the "
+                "confirmatory family, the <em>p</em> the verdict uses.")
+    if fam:
+        out += ctx.figure(figures.forest_panels(list(fam.items()), name="fig-forest"),
+                          "Hypothesis estimates with 95% confidence intervals, one panel per "
+                          "metric (estimates of different metrics are not comparable).")
+    return out
+
+
+# ---------------------------------------------------------------------- effects
+def _coef(rows: Any, term: str) -> float | None:
+    for r in rows or []:
+        if isinstance(r, Mapping) and r.get("term") == term and is_number(r.get("estimate")):
+            return float(r["estimate"])
+    return None
+
+
+def effects(ctx: ReportContext) -> str:
+    parts = []
+    holders: list[tuple[str, Mapping[str, Any]]] = []
+    mod = ctx.a.get("moderation")
+    if isinstance(mod, Mapping):
+        holders += [(k, v) for k, v in mod.items() if isinstance(v, Mapping)]
+    for h in ctx.a.get("hypotheses") or []:
+        if isinstance(h, Mapping) and isinstance(h.get("details"), Mapping) and \
+                "simple_slopes" in h["details"]:
+            holders.append((str(h.get("id", "")), h["details"]))
+    for hid, m in holders:
+        lines = []
+        for r in m.get("simple_slopes") or []:
+            if isinstance(r, Mapping) and is_number(r.get("slope")) and \
+                    is_number(r.get("intercept")):
+                lines.append((str(r.get("level", "")), float(r["intercept"]), float(r["slope"])))
+        jn = m.get("johnson_neyman") if isinstance(m.get("johnson_neyman"), Mapping) else {}
+        curve = [(float(r["moderator"]), float(r["slope"]), float(r["ci_lower"]),
+                  float(r["ci_upper"])) for r in jn.get("curve") or []
+                 if isinstance(r, Mapping) and all(is_number(r.get(k)) for k in (
+                     "moderator", "slope", "ci_lower", "ci_upper"))]
+        if not lines:
+            continue
+        xr = m.get("x_range")
+        x_range = (float(xr[0]), float(xr[1])) if isinstance(xr, list) and len(xr) == 2 \
+            and all(is_number(x) for x in xr) else (-1.0, 1.0)
+        focal, moder = m.get("focal", "focal predictor"), m.get("moderator", "moderator")
+        svg = figures.slopes_and_region(
+            lines, x_range, curve, xlabel=ctx.label(focal), ylabel=ctx.label(
+                m.get("outcome", "outcome")), mlabel=ctx.label(moder),
+            name=f"fig-mod-{hid}")
+        parts.append(ctx.figure(svg, (
+            f"{esc(hid)}: simple slopes of {esc(ctx.label(focal))} at low (\u22121 SD), mean "
+            f"and high (+1 SD) {esc(ctx.label(moder))} (left) and the Johnson\u2013Neyman "
+            "plot (right): the conditional slope with its 95% CI; shaded: the region of "
+            "the moderator where the slope differs from zero.")))
+    quad = ctx.a.get("quadratic")
+    for hid, q in (quad.items() if isinstance(quad, Mapping) else []):
+        if not isinstance(q, Mapping):
+            continue
+        x = str(q.get("x", "x"))
+        b1, b2 = _coef(q.get("coefficients"), x), _coef(q.get("coefficients"), f"{x}^2")
+        xr = q.get("x_range")
+        if b1 is None or b2 is None or not (isinstance(xr, list) and len(xr) == 2):
+            continue
+        tp = q.get("turning_point")
+        fl, fu = q.get("tp_fieller_lower"), q.get("tp_fieller_upper")
+        svg = figures.inverted_u(b1, b2, (float(xr[0]), float(xr[1])),
+                                 float(tp) if is_number(tp) else None,
+                                 (float(fl), float(fu)) if is_number(fl) and is_number(fu)
+                                 else None, xlabel=ctx.label(x),
+                                 ylabel=ctx.label(q.get("outcome", "outcome")),
+                                 name=f"fig-quad-{hid}")
+        fieller = ("its Fieller 95% interval shaded" if is_number(fl) and is_number(fu) else
+                   "the Fieller 95% interval is unbounded (the curvature is not significant), "
+                   "so none is drawn")
+        parts.append(ctx.figure(svg, (
+            f"{esc(hid)}: the quadratic effect of {esc(ctx.label(x))} on "
+            f"{esc(ctx.label(q.get('outcome', 'outcome')))} over the observed range (other "
+            f"predictors held constant; change relative to the lowest value). Turning point "
+            f"{num(tp, join('/quadratic', hid, 'turning_point'), 'est', tag='span')}"
+            f"{' (outside the observed range)' if is_number(tp) and not float(xr[0]) <= float(tp) <= float(xr[1]) else ''}"
+            f"; {fieller}.")))
+    rsa = ctx.a.get("response_surface")
+    for hid, r in (rsa.items() if isinstance(rsa, Mapping) else []):
+        if not isinstance(r, Mapping):
+            continue
+        co = r.get("coefficients")
+        b = [_coef(co, t) for t in ("x", "y", "x^2", "x*y", "y^2")]
+        if any(v is None for v in b) or not is_number(r.get("center")):
+            continue
+        c = float(r["center"])
+        svg = figures.response_surface([float(v) for v in b if v is not None], c,
+                                       xlabel=ctx.label(r.get("x", "x")),
+                                       ylabel=ctx.label(r.get("y", "y")),
+                                       zlabel=ctx.label(r.get("z", "z")),
+                                       name=f"fig-rsa-{hid}")
+        parts.append(ctx.figure(svg, (
+            f"{esc(hid)}: response surface of {esc(ctx.label(r.get('z', 'z')))} on "
+            f"{esc(ctx.label(r.get('x', 'x')))} and {esc(ctx.label(r.get('y', 'y')))} "
+            "(polynomial regression, controls held constant; predicted change relative to "
+            f"both at the centre {num(r['center'], join('/response_surface', hid, 'center'), 'est', tag='span')}"
+            "). Solid line: line of congruence (x = y); dashed: line of incongruence "
+            "(x = \u2212y through the centre).")))
+    if not parts:
+        return ctx.missing("moderation, curvilinear and response-surface results for plots.")
+    return "\n".join(parts)
+
+
+__all__ = ["descriptives", "effects", "fit", "hypotheses", "invariance", "measurement",
+           "method_variance", "sample", "structural"]
