@@ -1,5 +1,17 @@
 """Measurement invariance: configural, metric, scalar, strict (lavaan ``group.equal``).
 
+Continuous items: configural -> metric (loadings) -> scalar (+ intercepts) -> strict
+(+ residual variances), each model as ``lavaan::cfa(..., group.equal = ...)``.
+
+Ordered items: configural -> thresholds -> loadings -> intercepts with the
+identification of Wu & Estabrook (2016), as ``semTools::measEq.syntax(ID.fac = "std.lv",
+ID.cat = "Wu.Estabrook.2016")`` builds it: unit latent variances and zero latent means
+in every group of the configural model; equal thresholds free the later groups' item
+intercepts and scales (delta: scale factors; theta: residual variances); equal loadings
+free the latent variances; equal intercepts (back at 0) free the latent means.  With
+three categories (two thresholds) the threshold step only re-expresses the configural
+model (the same degrees of freedom): it is reported as equivalent, not tested.
+
 # In R: semTools::measEq.syntax(...) / lavaan::cfa(..., group.equal = ...) + lavTestLRT()
 """
 
@@ -24,9 +36,9 @@ LEVELS = MappingProxyType({
 })
 LEVELS_ORDINAL = MappingProxyType({
     "configural": (),
-    "metric": ("loadings",),
-    "scalar": ("loadings", "thresholds"),
-    "strict": ("loadings", "thresholds", "residuals"),
+    "thresholds": ("thresholds",),
+    "loadings": ("thresholds", "loadings"),
+    "intercepts": ("thresholds", "loadings", "intercepts"),
 })
 
 
@@ -68,7 +80,7 @@ def measurement_invariance(
     group: str,
     *,
     estimator: str = "ML",
-    levels=("configural", "metric", "scalar", "strict"),
+    levels=None,
     **kwargs,
 ) -> pd.DataFrame:
     """Fit increasingly constrained multigroup models and compare neighbours.
@@ -82,8 +94,14 @@ def measurement_invariance(
         Grouping column.
     estimator : str
         Passed to :func:`analysis.sem.sem`.
-    levels : sequence of str
-        From ``configural, metric, scalar, strict``.
+    levels : sequence of str, optional
+        Continuous items: from ``configural, metric, scalar, strict`` (default all).
+        Ordered items (``ordered=``): from ``configural, thresholds, loadings,
+        intercepts`` (default all), always fitted with unit latent variances (``std_lv``
+        is set) and the Wu & Estabrook (2016) identification; ``parameterization=
+        "theta"`` is passed on.
+    **kwargs
+        Passed to :func:`analysis.sem.sem` (``ordered``, ``missing``, ...).
 
     Returns
     -------
@@ -92,13 +110,32 @@ def measurement_invariance(
         srmr, converged, note, delta_chisq, delta_df, delta_pvalue, delta_cfi,
         delta_rmsea`` (differences to the previous level; NaN for the first).  A level
         whose model did not converge has missing statistics and a ``note`` saying so, and
-        so have the comparisons that involve it.
+        so have the comparisons that involve it.  A level with the degrees of freedom of
+        the previous one is an equivalent model (ordered items with three categories at
+        the threshold step): its comparison is missing and its ``note`` says so.
 
     Notes
     -----
     # In R: lavaan::lavTestLRT(configural, metric, scalar, strict)
+    # Ordered items: semTools::measEq.syntax(model, ordered = ..., group = ...,
+    #   ID.fac = "std.lv", ID.cat = "Wu.Estabrook.2016", group.equal = ...) fitted with
+    #   lavaan::cfa() per level, then lavTestLRT() of neighbours
+
+    References
+    ----------
+    Wu, H., & Estabrook, R. (2016). Identification of confirmatory factor analysis
+    models of different levels of invariance for ordered categorical outcomes.
+    Psychometrika, 81(4), 1014-1045.
     """
-    table = LEVELS_ORDINAL if kwargs.get("ordered") else LEVELS
+    ordinal = bool(kwargs.get("ordered"))
+    table = LEVELS_ORDINAL if ordinal else LEVELS
+    if levels is None:
+        levels = tuple(table)
+    if ordinal:
+        # unit latent variances identify every level of the sequence; marker loadings
+        # would leave the latent means unidentified once the intercepts are equal
+        kwargs["std_lv"] = True
+        kwargs["id_cat"] = "wu.estabrook.2016"
     unknown = [lv for lv in levels if lv not in table]
     if unknown:
         raise ModelSpecificationError(
@@ -126,6 +163,13 @@ def measurement_invariance(
                        delta_cfi=np.nan, delta_rmsea=np.nan)
             if prev is not None and res.converged:
                 row["note"] = "not tested: the previous level did not converge"
+        elif row["df"] == prev[1]["df"]:
+            # same degrees of freedom after adding the constraints: the two models are
+            # the same model in another parameterization, so there is nothing to test
+            row.update(delta_chisq=np.nan, delta_df=0.0, delta_pvalue=np.nan,
+                       delta_cfi=np.nan, delta_rmsea=np.nan)
+            row["note"] = (f"equivalent to the {prev[1]['level']} model (same degrees of "
+                           "freedom); not tested")
         else:
             d = lrt(prev[0], res)
             row.update(delta_chisq=d["delta_chisq"], delta_df=d["delta_df"],
