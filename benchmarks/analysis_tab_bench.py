@@ -27,6 +27,7 @@ import argparse
 import json
 import shutil
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -46,9 +47,12 @@ RUN_LABEL = "Run the analysis"
 
 # Polls every 25 ms (coarser than a frame would blur sub-second figures) for the main
 # body's verdict table in any same-origin frame of the page, then waits two animation
-# frames of the page, so the table has been laid out and painted, not only parsed.
+# frames of the page, so the table has been laid out and painted, not only parsed.  It
+# gives up after ``arguments[1]`` ms (false) so that no single WebDriver call outlasts the
+# driver's HTTP timeout; a build that takes minutes is waited for by calling it again.
 _PAINTED_JS = """
-const sel = arguments[0], done = arguments[arguments.length - 1];
+const sel = arguments[0], until = Date.now() + arguments[1];
+const done = arguments[arguments.length - 1];
 function shown() {
   for (const f of document.querySelectorAll('iframe')) {
     let d = null;
@@ -60,6 +64,7 @@ function shown() {
 }
 function tick() {
   if (shown()) requestAnimationFrame(() => requestAnimationFrame(() => done(true)));
+  else if (Date.now() > until) done(false);
   else setTimeout(tick, 25);
 }
 tick();
@@ -142,7 +147,7 @@ def open_analysis_tab(driver: Any, base: str, password: str) -> None:
            f"the button {RUN_LABEL!r}")
 
 
-def run_and_time(driver: Any, bootstrap: int | None) -> float:
+def run_and_time(driver: Any, bootstrap: int | None, timeout: float = 900.0) -> float:
     """Press "Run the analysis" and return the seconds until the main body is painted."""
     from tests.ui.test_browser import _type, find_button, key_css
 
@@ -152,7 +157,9 @@ def run_and_time(driver: Any, bootstrap: int | None) -> float:
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
     start = time.perf_counter()
     button.click()
-    driver.execute_async_script(_PAINTED_JS, MAIN_BODY)
+    while not driver.execute_async_script(_PAINTED_JS, MAIN_BODY, 20_000):
+        if time.perf_counter() - start > timeout:
+            raise RuntimeError(f"The main body was not shown within {timeout:.0f} s.")
     return time.perf_counter() - start
 
 
@@ -172,17 +179,20 @@ def run(rows: int | None = None, bootstrap: int | None = None, repeats: int = 3,
         t = time.perf_counter()
         url, password = load_demo(folder, rows)
         res["setup_s"] = time.perf_counter() - t
+        print(f"demo study loaded ({res['setup_s']:.0f} s); starting the app", file=sys.stderr,
+              flush=True)
         with running_app(url, folder) as base:
             driver = _driver()
-            driver.set_script_timeout(timeout)
+            driver.set_script_timeout(60)
             open_analysis_tab(driver, base, password)
-            res["first_build_s"] = run_and_time(driver, bootstrap)
+            res["first_build_s"] = run_and_time(driver, bootstrap, timeout)
+            print(f"first build {res['first_build_s']:.2f} s", file=sys.stderr, flush=True)
             cached, from_reload = [], []
             for _ in range(repeats):
                 t = time.perf_counter()
                 driver.refresh()
                 open_analysis_tab(driver, base, password)
-                cached.append(run_and_time(driver, bootstrap))
+                cached.append(run_and_time(driver, bootstrap, timeout))
                 from_reload.append(time.perf_counter() - t)
             res["cached_s"] = cached
             res["cached_median_s"] = statistics.median(cached)
