@@ -24,6 +24,8 @@ with the load: the load average is printed at the start and the end.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import shutil
 import statistics
@@ -85,8 +87,10 @@ def load_demo(folder: Path, rows: int | None) -> tuple[str, str]:
     data.to_csv(csv, index=False)
     url = f"sqlite:///{folder / 'demo.sqlite'}"
     credentials = folder / "demo_credentials.txt"
-    code = cli(["demo", "--db", url, "--no-serve", "--no-summary", "--data", str(csv),
-                "--credentials", str(credentials), "--open-links", "0"])
+    # the command's own messages (the password, links) are not part of the benchmark's output
+    with contextlib.redirect_stdout(io.StringIO()):
+        code = cli(["demo", "--db", url, "--no-serve", "--no-summary", "--data", str(csv),
+                    "--credentials", str(credentials), "--open-links", "0"])
     if code != 0:
         raise RuntimeError(f"The demo command failed (exit status {code}).")
     password, _ = _read_credentials(credentials)
