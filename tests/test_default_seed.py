@@ -19,7 +19,8 @@ def data():
 def _run(data):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return analyze_study(data, seed=None, bootstrap=20, measurement=False)
+        return analyze_study(data, seed=None, bootstrap=20, measurement=False,
+                             latent_model=False)
 
 
 def test_analysis_without_seed_is_reproducible_and_says_its_seed(data):

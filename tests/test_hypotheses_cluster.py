@@ -24,7 +24,9 @@ def _run(df, hs, det):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return hyp.test_hypotheses(df, hypotheses=hs, estimator="MLR", bootstrap=20, seed=1,
-                                   details=det, latent_alternative=False)
+                                   details=det, latent_alternative=False,
+                                   # the composite path model's clustering is tested here
+                                   latent_model=False)
 
 
 def test_declaration_names_the_cluster_column():

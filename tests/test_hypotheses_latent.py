@@ -59,6 +59,8 @@ def _run(data, declaration, **kw):
     det: dict = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        # the latent interaction is tested here, not the latent path model
+        kw.setdefault("latent_model", False)
         table = hyp.test_hypotheses(data, hypotheses=declaration, bootstrap=2, details=det,
                                     **kw)
     return table.set_index("id"), det

@@ -153,17 +153,24 @@ def test_invariance_levels_reported(out, demo):
 
     for group in ("firm_role", "language"):
         inv = out["invariance"][group]
-        assert [r["level"] for r in inv["levels"]] == ["configural", "metric", "scalar"]
+        one = inv["by_scale"]["info_sharing"]
+        assert [r["level"] for r in one["levels"]][:3] == ["configural", "metric", "scalar"]
         assert inv["groups"] == {k: int(v) for k, v in inv["groups"].items()}
-        assert inv["levels"][0]["delta_chisq"] is None
-        for row in inv["levels"][1:]:
+        assert one["levels"][0]["delta_chisq"] is None
+        for row in one["levels"][1:]:
+            if row["level"].endswith("(partial)"):
+                assert row["decision"] in ("holds (partial)",) or \
+                    row["decision"].startswith("fails")
+                continue
             assert row["delta_df"] > 0 and 0.0 <= row["delta_pvalue"] <= 1.0
             # the declared rule: both Chen criteria together
             fails = row["delta_cfi"] <= -0.010 and row["delta_rmsea"] >= 0.015
             assert row["decision"] == ("fails" if fails else "holds") or \
                 row["decision"] == "not judged"
         assert inv["highest_level_supported"] in ("configural", "metric", "scalar")
-        assert "Chen 2007" in inv["criterion"]
+        assert inv["summary"][0]["scale"] == "info_sharing"
+        assert inv["summary"][0]["highest_level_supported"] == one["highest_level_supported"]
+        assert "Chen 2007" in inv["criterion"] and "one at a time" in inv["criterion"]
         assert inv["scales"] == ["info_sharing"]
     assert sum(out["invariance"]["language"]["groups"].values()) == out["n_used"]
     # by firm role only one member of each dyad: the A members of complete dyads go
@@ -262,3 +269,22 @@ def test_too_few_respondents(demo, inst):
 def test_unknown_estimator(demo, inst):
     with pytest.raises(ModelSpecificationError, match="estimator"):
         fit_measurement_model(demo, inst, estimator="ULS")
+
+
+def test_htmt_intervals_judged_by_upper_bound(out):
+    inf = out["htmt_inference"]
+    pairs = inf["pairs"]
+    k = len(SCALES)
+    assert len(pairs) == k * (k - 1) // 2
+    assert inf["seed"] == 2026 and inf["n_boot"] == 1000
+    for row in pairs:
+        # the point estimate is the one of the HTMT matrix; the interval brackets it
+        assert row["htmt"] == pytest.approx(out["htmt"][row["factor1"]][row["factor2"]],
+                                            abs=1e-12)
+        assert row["ci_lower"] <= row["htmt"] <= row["ci_upper"]
+        assert row["below_085"] == (row["ci_upper"] < 0.85)
+        assert row["below_090"] == (row["ci_upper"] < 0.90)
+    assert inf["n_not_below_085"] == sum(not r["below_085"] for r in pairs)
+    for scale in SCALES:
+        mine = [r["ci_upper"] for r in pairs if scale in (r["factor1"], r["factor2"])]
+        assert out["reliability"][scale]["htmt_ci_upper_max"] == pytest.approx(max(mine))

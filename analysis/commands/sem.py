@@ -77,7 +77,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "converge (its statistics are then missing)")
     parser.add_argument("--invariance", action="store_true",
                         help="test measurement invariance across --group "
-                             "(configural, metric, scalar, strict)")
+                             "(configural, metric, scalar, strict; with --ordered: "
+                             "configural, thresholds, loadings, intercepts)")
     parser.add_argument("--std-lv", action="store_true", help="identify factors by unit variance")
     parser.add_argument("--bootstrap", type=nonnegative_int, default=0, metavar="N",
                         help="nonparametric bootstrap draws for SEs and percentile CIs")
@@ -129,14 +130,11 @@ def handler(args: argparse.Namespace) -> int:
     if group_partial and not group_equal:
         raise ModelSpecificationError("--group-partial frees parameters from --group-equal; "
                                       "give --group-equal as well.")
-    if args.parameterization != "delta":
-        raise ModelSpecificationError(
-            f"--parameterization {args.parameterization} is not available; ordered items are "
-            "fitted under the delta parameterization (lavaan's default).")
     res = sem(model, data, estimator=args.estimator, missing=missing, ordered=ordered,
               group=args.group, cluster=args.cluster, group_equal=group_equal,
               group_partial=group_partial, std_lv=args.std_lv, bootstrap=args.bootstrap,
-              seed=args.seed, max_iter=args.max_iter)
+              seed=args.seed, max_iter=args.max_iter,
+              parameterization=args.parameterization)
     status = 0
     if not res.converged:
         msg = (f"alliance-survey sem: the estimation did not converge; its statistics are "
@@ -151,7 +149,8 @@ def handler(args: argparse.Namespace) -> int:
     if args.invariance:
         invariance = measurement_invariance(model, data, args.group, estimator=args.estimator,
                                             ordered=ordered, missing=missing,
-                                            std_lv=args.std_lv)
+                                            std_lv=args.std_lv,
+                                            parameterization=args.parameterization)
     mi = None
     if args.modindices is not None:
         mi = res.modindices(min_value=args.modindices, sort=True)

@@ -192,6 +192,12 @@ def sem(
         Number of bootstrap draws (bootstrap backend).
     seed : int, optional
         Random seed for the bootstrap.
+    **kwargs
+        Further options of :func:`analysis.sem.compile_model`, among them
+        ``parameterization="theta"`` (ordered items: residual variances as parameters,
+        scale factors implied; default ``"delta"``) and ``id_cat="wu.estabrook.2016"``
+        (how equal thresholds identify later groups; see
+        :func:`analysis.sem.measurement_invariance`).
 
     Returns
     -------
@@ -203,6 +209,9 @@ def sem(
     # In R: lavaan::sem("visual =~ x1 + x2 + x3", data = hs)
     >>> res = sem(model, dyads, estimator="MLR", cluster="alliance_id")  # doctest: +SKIP
     # In R: lavaan::sem(model, data = dyads, estimator = "MLR", cluster = "alliance_id")
+    >>> res = sem(model, df, estimator="WLSMV", ordered=items,
+    ...           parameterization="theta")  # doctest: +SKIP
+    # In R: lavaan::sem(model, data = df, ordered = items, parameterization = "theta")
     """
     compiled = compile_model(model, data, estimator=estimator, missing=missing, ordered=ordered,
                              group=group, cluster=cluster, group_equal=group_equal,

@@ -112,6 +112,8 @@ def compile_model(
     auto_fix_first: bool | None = None,
     int_ov_free: bool = True,
     int_lv_free: bool = False,
+    parameterization: str = "delta",
+    id_cat: str = "lavaan",
     bootstrap: int = 0,
     seed: int | None = None,
     se: str | None = None,
@@ -134,6 +136,9 @@ def compile_model(
     estimator, missing, ordered, group, cluster, group_equal, group_partial, std_lv,
     fixed_x, meanstructure, orthogonal, bootstrap, seed, se, test
         As in :func:`sem`.
+    parameterization, id_cat
+        Ordered items: ``"delta"`` or ``"theta"`` scales, and how equal thresholds
+        identify later groups (see :func:`analysis.sem.partable.build_partable`).
     fitter : callable, optional
         The estimation engine behind ``.fit(data)`` (the front door passes its own).
     **backend_options
@@ -175,12 +180,14 @@ def compile_model(
                                    group_equal=tuple(group_equal),
                                    group_partial=tuple(group_partial),
                                    auto_fix_first=auto_fix_first, orthogonal=orthogonal,
-                                   int_ov_free=int_ov_free, int_lv_free=int_lv_free)
+                                   int_ov_free=int_ov_free, int_lv_free=int_lv_free,
+                                   parameterization=parameterization, id_cat=id_cat)
     check_variables(names.ov, data_columns)
     ov_x = [v for v in names.ov_x if v not in nth] if fixed_x else []
     options = dict(estimator=estimator, missing=missing_key, group=group, cluster=cluster,
                    group_equal=tuple(group_equal), group_partial=tuple(group_partial),
                    std_lv=bool(std_lv), fixed_x=bool(fixed_x), bootstrap=int(bootstrap),
+                   parameterization=parameterization, id_cat=id_cat,
                    seed=seed, se=se, test=test, model=model, **backend_options)
     compiled = compile_table(pt, ov_names=names.ov, lv_names=names.lv, eta_ov=names.eta_ov,
                              ov_x=ov_x, ordered=[v for v in names.ov if v in nth],

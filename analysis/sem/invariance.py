@@ -1,5 +1,17 @@
 """Measurement invariance: configural, metric, scalar, strict (lavaan ``group.equal``).
 
+Continuous items: configural -> metric (loadings) -> scalar (+ intercepts) -> strict
+(+ residual variances), each model as ``lavaan::cfa(..., group.equal = ...)``.
+
+Ordered items: configural -> thresholds -> loadings -> intercepts with the
+identification of Wu & Estabrook (2016), as ``semTools::measEq.syntax(ID.fac = "std.lv",
+ID.cat = "Wu.Estabrook.2016")`` builds it: unit latent variances and zero latent means
+in every group of the configural model; equal thresholds free the later groups' item
+intercepts and scales (delta: scale factors; theta: residual variances); equal loadings
+free the latent variances; equal intercepts (back at 0) free the latent means.  With
+three categories (two thresholds) the threshold step only re-expresses the configural
+model (the same degrees of freedom): it is reported as equivalent, not tested.
+
 # In R: semTools::measEq.syntax(...) / lavaan::cfa(..., group.equal = ...) + lavTestLRT()
 """
 
@@ -24,9 +36,9 @@ LEVELS = MappingProxyType({
 })
 LEVELS_ORDINAL = MappingProxyType({
     "configural": (),
-    "metric": ("loadings",),
-    "scalar": ("loadings", "thresholds"),
-    "strict": ("loadings", "thresholds", "residuals"),
+    "thresholds": ("thresholds",),
+    "loadings": ("thresholds", "loadings"),
+    "intercepts": ("thresholds", "loadings", "intercepts"),
 })
 
 
@@ -68,7 +80,7 @@ def measurement_invariance(
     group: str,
     *,
     estimator: str = "ML",
-    levels=("configural", "metric", "scalar", "strict"),
+    levels=None,
     **kwargs,
 ) -> pd.DataFrame:
     """Fit increasingly constrained multigroup models and compare neighbours.
@@ -82,8 +94,14 @@ def measurement_invariance(
         Grouping column.
     estimator : str
         Passed to :func:`analysis.sem.sem`.
-    levels : sequence of str
-        From ``configural, metric, scalar, strict``.
+    levels : sequence of str, optional
+        Continuous items: from ``configural, metric, scalar, strict`` (default all).
+        Ordered items (``ordered=``): from ``configural, thresholds, loadings,
+        intercepts`` (default all), always fitted with unit latent variances (``std_lv``
+        is set) and the Wu & Estabrook (2016) identification; ``parameterization=
+        "theta"`` is passed on.
+    **kwargs
+        Passed to :func:`analysis.sem.sem` (``ordered``, ``missing``, ...).
 
     Returns
     -------
@@ -92,13 +110,32 @@ def measurement_invariance(
         srmr, converged, note, delta_chisq, delta_df, delta_pvalue, delta_cfi,
         delta_rmsea`` (differences to the previous level; NaN for the first).  A level
         whose model did not converge has missing statistics and a ``note`` saying so, and
-        so have the comparisons that involve it.
+        so have the comparisons that involve it.  A level with the degrees of freedom of
+        the previous one is an equivalent model (ordered items with three categories at
+        the threshold step): its comparison is missing and its ``note`` says so.
 
     Notes
     -----
     # In R: lavaan::lavTestLRT(configural, metric, scalar, strict)
+    # Ordered items: semTools::measEq.syntax(model, ordered = ..., group = ...,
+    #   ID.fac = "std.lv", ID.cat = "Wu.Estabrook.2016", group.equal = ...) fitted with
+    #   lavaan::cfa() per level, then lavTestLRT() of neighbours
+
+    References
+    ----------
+    Wu, H., & Estabrook, R. (2016). Identification of confirmatory factor analysis
+    models of different levels of invariance for ordered categorical outcomes.
+    Psychometrika, 81(4), 1014-1045.
     """
-    table = LEVELS_ORDINAL if kwargs.get("ordered") else LEVELS
+    ordinal = bool(kwargs.get("ordered"))
+    table = LEVELS_ORDINAL if ordinal else LEVELS
+    if levels is None:
+        levels = tuple(table)
+    if ordinal:
+        # unit latent variances identify every level of the sequence; marker loadings
+        # would leave the latent means unidentified once the intercepts are equal
+        kwargs["std_lv"] = True
+        kwargs["id_cat"] = "wu.estabrook.2016"
     unknown = [lv for lv in levels if lv not in table]
     if unknown:
         raise ModelSpecificationError(
@@ -126,6 +163,13 @@ def measurement_invariance(
                        delta_cfi=np.nan, delta_rmsea=np.nan)
             if prev is not None and res.converged:
                 row["note"] = "not tested: the previous level did not converge"
+        elif row["df"] == prev[1]["df"]:
+            # same degrees of freedom after adding the constraints: the two models are
+            # the same model in another parameterization, so there is nothing to test
+            row.update(delta_chisq=np.nan, delta_df=0.0, delta_pvalue=np.nan,
+                       delta_cfi=np.nan, delta_rmsea=np.nan)
+            row["note"] = (f"equivalent to the {prev[1]['level']} model (same degrees of "
+                           "freedom); not tested")
         else:
             d = lrt(prev[0], res)
             row.update(delta_chisq=d["delta_chisq"], delta_df=d["delta_df"],
@@ -136,3 +180,228 @@ def measurement_invariance(
         rows.append(row)
         prev = (res, row)
     return pd.DataFrame(rows)
+
+
+def _level_row(level: str, res, group_equal, group_partial=()) -> dict:
+    """Fit statistics of one invariance level (robust versions where the estimator has them)."""
+    f = res.fit
+    sfx = "_scaled" if "chisq_scaled" in f else ""
+    row = {"level": level, "group_equal": ",".join(group_equal),
+           "group_partial": ",".join(group_partial), "npar": f["npar"],
+           "chisq": f["chisq" + sfx], "df": f.get("df" + sfx, f["df"]),
+           "pvalue": f.get("pvalue" + sfx, np.nan),
+           "cfi": f.get("cfi_robust", f.get("cfi_scaled", f.get("cfi", np.nan))),
+           "rmsea": f.get("rmsea_robust", f.get("rmsea_scaled", f.get("rmsea", np.nan))),
+           "srmr": f.get("srmr", np.nan), "converged": bool(res.converged),
+           "note": "" if res.converged else "did not converge; statistics missing"}
+    if not res.converged:
+        # a fit that did not converge is never reported as a number
+        for key in ("chisq", "df", "pvalue", "cfi", "rmsea", "srmr"):
+            row[key] = np.nan
+    return row
+
+
+def compare_levels(res0, row0: dict, res1, row1: dict, *, test: bool = True) -> dict[str, float]:
+    """Differences of a more restricted level (``res1``) to a less restricted one (``res0``).
+
+    ``delta_chisq, delta_df, delta_pvalue`` from :func:`lrt` (the scaled difference test
+    for robust estimators; skipped with ``test=False``, which the WLSMV version makes
+    costly) and ``delta_cfi, delta_rmsea`` of the robust indices; all missing when either
+    fit did not converge.
+    """
+    if not (res0.converged and res1.converged):
+        return {"delta_chisq": np.nan, "delta_df": np.nan, "delta_pvalue": np.nan,
+                "delta_cfi": np.nan, "delta_rmsea": np.nan}
+    d = lrt(res0, res1) if test else {"delta_chisq": np.nan, "delta_df": np.nan,
+                                      "delta_pvalue": np.nan}
+    return {"delta_chisq": d["delta_chisq"], "delta_df": d["delta_df"],
+            "delta_pvalue": d["delta_pvalue"], "delta_cfi": row1["cfi"] - row0["cfi"],
+            "delta_rmsea": row1["rmsea"] - row0["rmsea"]}
+
+
+def _fixed(row) -> bool:
+    se = row["se"]
+    return not (np.isfinite(se) and se > 0)
+
+
+def equality_candidates(res, level: str, *, ordered: bool = False) -> dict[str, str]:
+    """Parameters tied across groups by ``level`` that may be freed, with their indicator.
+
+    Returns ``{"f =~ x2": "x2", "x2 ~1": "x2", "x2 | t3": "x2", ...}`` in the notation of
+    ``group_partial``: the loadings (``metric``), intercepts or thresholds (``scalar``)
+    or residual variances (``strict``) that the level adds and that are free in the first
+    group (a marker loading fixed to 1 is no candidate).
+    """
+    p = res.params
+    p = p[p["group"] == p["group"].min()]
+    ind = set(p.loc[p["op"] == "=~", "rhs"])
+    out: dict[str, str] = {}
+    for _, r in p.iterrows():
+        if _fixed(r):
+            continue
+        if level == "metric" and r["op"] == "=~":
+            out[f"{r['lhs']} =~ {r['rhs']}"] = str(r["rhs"])
+        elif level == "scalar" and not ordered and r["op"] == "~1" and r["lhs"] in ind:
+            out[f"{r['lhs']} ~1"] = str(r["lhs"])
+        elif level == "scalar" and ordered and r["op"] == "|" and r["lhs"] in ind:
+            out[f"{r['lhs']} | {r['rhs']}"] = str(r["lhs"])
+        elif (level == "strict" and r["op"] == "~~" and r["lhs"] == r["rhs"]
+              and r["lhs"] in ind):
+            out[f"{r['lhs']} ~~ {r['rhs']}"] = str(r["lhs"])
+    return out
+
+
+def _wald_differences(base, candidates) -> dict[str, float]:
+    """Largest |z| of the group differences of each candidate in the less restricted fit.
+
+    ``z = (est_g - est_1) / sqrt(se_g^2 + se_1^2)`` (independent groups), the Wald
+    counterpart of the score test, from ``base`` where the candidates are still free in
+    every group; used to rank the candidates so that only the most promising are refitted.
+    """
+    from .partable import _partial_keys
+
+    p = base.params
+    out = {}
+    for c in candidates:
+        lhs, op, rhs = next(iter(_partial_keys([c])))
+        rows = p[(p["lhs"] == lhs) & (p["op"] == op) & (p["rhs"].fillna("") == rhs)]
+        rows = rows.sort_values("group")
+        if len(rows) < 2:
+            out[c] = 0.0
+            continue
+        est, se = rows["est"].to_numpy(float), rows["se"].to_numpy(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.abs(est[1:] - est[0]) / np.sqrt(se[1:] ** 2 + se[0] ** 2)
+        z = z[np.isfinite(z)]
+        out[c] = float(z.max()) if z.size else 0.0
+    return out
+
+
+def partial_invariance(
+    model: str,
+    data: pd.DataFrame,
+    group: str,
+    level: str,
+    *,
+    base,
+    holds,
+    group_partial=(),
+    estimator: str = "ML",
+    min_equal: int = 2,
+    max_refits: int | None = 3,
+    **kwargs,
+) -> dict:
+    """Free the cross-group constraints of one invariance level one at a time until it holds.
+
+    Starting from the fully constrained ``level`` (plus the parameters already freed at
+    lower levels, ``group_partial``), every still-tied parameter of the level is freed
+    in turn (the ``max_refits`` with the largest group difference in ``base``) and the
+    one whose release lowers the (scaled) chi-square most is kept free:
+    the likelihood-ratio counterpart of choosing the largest univariate score test
+    (lavaan ``lavTestScore``), exact rather than a local approximation.  The search stops
+    as soon as ``holds`` accepts the comparison with ``base``, or when freeing one more
+    parameter would leave fewer than ``min_equal`` indicators of a factor with all of
+    the level's parameters equal (partial invariance needs at least two invariant
+    indicators per factor; Byrne, Shavelson & Muthen 1989; Steenkamp & Baumgartner 1998).
+    For ordered items at most all but two thresholds of an item are freed, so that its
+    scale stays identified.
+
+    Parameters
+    ----------
+    model, data, group, estimator, **kwargs
+        As for :func:`measurement_invariance`.
+    level : {"metric", "scalar", "strict"}
+    base : SEMResult
+        The accepted less restricted model (the previous level, possibly partial).
+    holds : callable
+        ``holds(comparison) -> bool`` with the comparison dict of :func:`compare_levels`.
+    group_partial : sequence of str
+        Parameters freed at lower levels, kept free.
+    max_refits : int, optional
+        Refit only this many candidates per step, those with the largest group
+        difference in ``base`` (Wald |z|; thresholds of ordered items make dozens of
+        candidates); ``None`` refits all.
+
+    Returns
+    -------
+    dict
+        ``level, holds`` (bool), ``freed`` (parameters freed at this level, in order),
+        ``group_partial`` (all freed parameters), ``steps`` (DataFrame: one row per
+        fitted model of the path taken, ``freed`` and its fit and comparison with
+        ``base``), ``result`` (the last model's SEMResult) and ``stopped`` (why the
+        search ended).
+
+    Notes
+    -----
+    # In R: lavaan::lavTestScore(fit.scalar); then
+    #       lavaan::cfa(model, data, group = g, group.equal = ..., group.partial = freed)
+    """
+    ordered = bool(kwargs.get("ordered"))
+    table = LEVELS_ORDINAL if ordered else LEVELS
+    if level not in table or level == "configural":
+        raise ModelSpecificationError(
+            f"level= must be one of {[lv for lv in table if lv != 'configural']}; got {level!r}.")
+    base_row = _level_row("base", base, ())
+    equal = table[level]
+    partial = list(group_partial)
+
+    def fit(extra: list[str], test: bool = True):
+        res = sem(model, data, estimator=estimator, group=group, group_equal=equal,
+                  group_partial=tuple(partial + extra), **kwargs)
+        row = _level_row(level, res, equal, partial + extra)
+        row.update(compare_levels(base, base_row, res, row, test=test))
+        return res, row
+
+    res, row = fit([])
+    cands = equality_candidates(res, level, ordered=ordered)
+    p0 = res.params
+    p0 = p0[(p0["group"] == p0["group"].min()) & (p0["op"] == "=~")]
+    factor_items = {f: list(g["rhs"]) for f, g in p0.groupby("lhs", sort=False)}
+    thresholds = ordered and level == "scalar"
+    n_thr: dict[str, int] = {}
+    if thresholds:
+        for it in cands.values():
+            n_thr[it] = n_thr.get(it, 0) + 1
+    freed: list[str] = []
+    rows = [{"step": 0, "freed": "", **row}]
+    stopped = "holds"
+
+    def allowed(c: str) -> bool:
+        it = cands[c]
+        touched = {cands[f] for f in freed} | {it}
+        for items in factor_items.values():
+            if it in items and sum(i not in touched for i in items) < min_equal:
+                return False
+        if thresholds and sum(cands[f] == it for f in freed) + 1 > n_thr.get(it, 0) - 2:
+            return False
+        return True
+
+    wald = _wald_differences(base, cands) if max_refits else {}
+    ok = bool(row["converged"]) and bool(holds(row))
+    while not ok:
+        options = [c for c in cands if c not in freed and allowed(c)]
+        if max_refits and len(options) > max_refits:
+            options = sorted(options, key=lambda c: -wald.get(c, 0.0))[:max_refits]
+        if not options:
+            stopped = ("no parameter left to free without leaving fewer than "
+                       f"{min_equal} invariant indicators per factor")
+            break
+        best = None
+        for c in options:
+            # the difference test only for the model kept (the choice needs the chi-square)
+            r_c, row_c = fit(freed + [c], test=False)
+            if not r_c.converged or not np.isfinite(row_c["chisq"]):
+                continue
+            if best is None or row_c["chisq"] < best[2]["chisq"]:
+                best = (c, r_c, row_c)
+        if best is None:
+            stopped = "no model with one more parameter freed converged"
+            break
+        c, res, row = best
+        row.update(compare_levels(base, base_row, res, row))
+        freed.append(c)
+        rows.append({"step": len(freed), "freed": c, **row})
+        ok = bool(holds(row))
+    return {"level": level, "holds": ok, "freed": freed, "group_partial": partial + freed,
+            "steps": pd.DataFrame(rows), "result": res,
+            "stopped": stopped}

@@ -18,7 +18,10 @@ receive a bound model.
 
 Ordered variables (delta parameterization, delta = 1): their intercepts are 0,
 their residual variances are not parameters but ``1 - diag(explained)`` so that
-the implied matrix has a unit diagonal; thresholds (``|`` rows) are free.
+the implied matrix has a unit diagonal; thresholds (``|`` rows) are free.  Under the
+theta parameterization (``options["parameterization"] == "theta"``) the residual
+variances are parameters (fixed at 1 unless freed) and the scale factors follow from
+them, ``delta = 1 / sqrt(diag(Sigma))``, as in lavaan.
 
 Moment vectors (lavaan's WLS order, ``lavInspect(fit, "wls.obs")``):
 
@@ -166,6 +169,11 @@ class CompiledModel:
     def ordered_mask(self) -> np.ndarray:
         """Boolean mask over ``ov_names``: True for ordered variables."""
         return np.array([v in self.ordered for v in self.ov_names], dtype=bool)
+
+    @property
+    def theta_parameterization(self) -> bool:
+        """True when ordered items use the theta parameterization (implied scales)."""
+        return self.options.get("parameterization", "delta") == "theta"
 
     @property
     def x_names(self) -> list[str]:
@@ -324,6 +332,8 @@ class CompiledModel:
                 elif op == "~~" and lhs == rhs:
                     if lhs in ov_idx and lhs not in self.ordered:
                         val = 0.5 * S[ov_idx[lhs], ov_idx[lhs]]
+                    elif lhs in self.ordered:  # theta parameterization: unit scale
+                        val = 1.0
                     elif lhs in lv_set:
                         val = 1.0 if lhs in unit_var else lv_var.get(lhs, 0.05)
                     else:
@@ -389,7 +399,13 @@ class CompiledModel:
         L = lam @ ib  # p x m
         explained = L @ psi @ L.T
         ordm = self.ordered_mask
-        if ordm.any():
+        if ordm.any() and self.theta_parameterization:
+            # residual variances are parameters; the scales make diag(Sigma*) = 1
+            d = np.flatnonzero(ordm)
+            delta = delta.copy()
+            with np.errstate(divide="ignore", invalid="ignore"):
+                delta[d] = 1.0 / np.sqrt(explained[d, d] + theta[d, d])
+        elif ordm.any():
             theta = theta.copy()
             d = np.flatnonzero(ordm)
             theta[d, d] = 1.0 / delta[d] ** 2 - explained[d, d]
@@ -419,7 +435,7 @@ class CompiledModel:
 
     def scales(self, x: np.ndarray, group: int = 0) -> np.ndarray:
         """Scale factors ``delta`` of the observed variables (``~*~``) in one group."""
-        return self.matrices(x, group)[DELTA]
+        return self._core(x, group)[12]
 
     def _th_moments(self, sigma, mu, tau, group: int) -> np.ndarray:
         spec = self._specs[group]
@@ -507,22 +523,29 @@ class CompiledModel:
             Dt[cols[sel], row[sel]] = 1.0
         ordm = self.ordered_mask
         if ordm.any():
-            # scaled metric: Sigma* = D Sigma_hat D, mu* = D mu, tau* = delta tau
+            # scaled metric: Sigma* = D Sigma_hat D, mu* = D mu, tau* = delta tau; the
+            # derivative of delta itself: 1 for a free scale factor (delta
+            # parameterization) or -delta^3/2 times that of var(y*) (theta)
+            d = np.flatnonzero(ordm)
+            ddelta = np.zeros((k, p))
+            if self.theta_parameterization:
+                ddelta[:, d] = -0.5 * delta[d] ** 3 * D[:, d, d]
+            sel = mat == DELTA
+            if sel.any():
+                ddelta[cols[sel], row[sel]] = 1.0
             scale = np.outer(delta, delta)
             D *= scale[None, :, :]
             Dm *= delta[None, :]
             if len(tau):
                 Dt *= delta[spec.th_var][None, :]
-            sel = mat == DELTA
-            if sel.any():
-                c, i = cols[sel], row[sel]
-                X = np.zeros((len(c), p, p))
-                X[np.arange(len(c)), i, :] = delta[None, :] * sigma_hat[i, :]
-                D[c] += X + X.transpose(0, 2, 1)
-                Dm[c, i] += mu_hat[i]
-                for cc, ii in zip(c, i, strict=True):
-                    Dt[cc, spec.th_var == ii] += tau[spec.th_var == ii]
-            d = np.flatnonzero(ordm)
+            moving = np.flatnonzero(np.any(ddelta != 0.0, axis=1))
+            if len(moving):
+                dd = ddelta[moving]
+                X = dd[:, :, None] * (sigma_hat * delta[None, :])[None, :, :]
+                D[moving] += X + X.transpose(0, 2, 1)
+                Dm[moving] += dd * mu_hat[None, :]
+                if len(tau):
+                    Dt[moving] += dd[:, spec.th_var] * tau[None, :]
             D[:, d, d] = 0.0
         nf = self.n_free
         dS = np.zeros((nf, p, p))
@@ -686,11 +709,17 @@ class CompiledModel:
         free = pt["xid"].to_numpy() >= 0
         est[free] = np.asarray(x)[pt["xid"].to_numpy()[free]]
         # exo rows and ordered residual variances: read from the bound matrices
+        ovi = {v: i for i, v in enumerate(self.ov_names)}
         for g in range(self.n_groups):
-            lam, beta, psi, theta, nu, alpha, *_ = self._core(x, g)
+            core = self._core(x, g)
+            lam, beta, psi, theta, nu, alpha = core[:6]
+            delta = core[12]
             sel = np.flatnonzero(((pt["group"] == g + 1).to_numpy()) & ~free)
             for ridx in sel:
                 r = pt.iloc[ridx]
+                if r["op"] == "~*~":  # implied under the theta parameterization
+                    est[ridx] = delta[ovi[r["lhs"]]]
+                    continue
                 val = self._lookup(r, lam, beta, psi, theta, nu, alpha)
                 if val is not None:
                     est[ridx] = val

@@ -156,6 +156,8 @@ def build_partable(
     orthogonal: bool = False,
     int_ov_free: bool = True,
     int_lv_free: bool = False,
+    parameterization: str = "delta",
+    id_cat: str = "lavaan",
 ) -> tuple[pd.DataFrame, VarNames, bool]:
     """Build the parameter table with lavaan's ``sem()`` defaults.
 
@@ -181,6 +183,19 @@ def build_partable(
         Whether the automatically added intercepts of observed / latent variables are
         free (lavaan ``int.ov.free``, ``int.lv.free``; ``growth()`` flips both).
         Intercepts written in the model follow their modifiers either way.
+    parameterization : {"delta", "theta"}
+        Scale of ordered items' latent responses: ``"delta"`` (scale factors ``~*~``
+        fixed at 1, residual variances implied) or ``"theta"`` (residual variances
+        ``~~`` fixed at 1, scale factors implied).  Decides which of the two the later
+        groups free when thresholds are equal.
+    id_cat : {"lavaan", "wu.estabrook.2016"}
+        How equal thresholds identify the later groups of a multigroup model with
+        ordered items.  ``"lavaan"``: lavaan's ``group.equal`` rule (latent means and
+        scales free).  ``"wu.estabrook.2016"``: the Wu & Estabrook (2016) sequence of
+        ``semTools::measEq.syntax(ID.cat = "Wu.Estabrook.2016")``: equal thresholds
+        free the items' intercepts (fixed at 0 again when intercepts are equal too) and
+        the scales of items with three or more categories (of binary items only with
+        equal intercepts); equal intercepts free the latent means.
 
     Returns
     -------
@@ -192,6 +207,12 @@ def build_partable(
     # In R: lavaan::lavaanify(model, auto = TRUE, fixed.x = TRUE, ...)
     """
     ordered = dict(ordered or {})
+    if parameterization not in ("delta", "theta"):
+        raise ModelSpecificationError(
+            f"parameterization={parameterization!r} is not known; use 'delta' or 'theta'.")
+    if id_cat not in ("lavaan", "wu.estabrook.2016"):
+        raise ModelSpecificationError(
+            f"id_cat={id_cat!r} is not known; use 'lavaan' or 'wu.estabrook.2016'.")
     bad = [g for g in group_equal if g not in GROUP_EQUAL_CHOICES]
     if bad:
         raise ModelSpecificationError(
@@ -206,7 +227,8 @@ def build_partable(
     _default_status(rows, roles, auto_fix_first, std_lv, int_ov_free, int_lv_free)
     _user_modifiers(rows, roles.model_stmts, ngroups)
     if ngroups > 1:
-        _free_in_later_groups(rows, roles.lv, group_equal, std_lv)
+        _free_in_later_groups(rows, roles.lv, group_equal, std_lv, ordered,
+                              parameterization, id_cat)
     if not rows:
         raise ModelSpecificationError(
             "The model= syntax has no parameters: constraints (==, <, >) and defined "
@@ -370,20 +392,33 @@ def _user_modifiers(rows: list[dict], model_stmts: list[Statement], ngroups: int
             r["start_user"] = float(start)
 
 
-def _free_in_later_groups(rows: list[dict], lv: list[str], group_equal, std_lv: bool) -> None:
+def _free_in_later_groups(rows: list[dict], lv: list[str], group_equal, std_lv: bool,
+                          ordered: dict[str, int], parameterization: str = "delta",
+                          id_cat: str = "lavaan") -> None:
     """Step 5: lavaan frees latent means, scale factors and latent variances in the later
-    groups when the equality constraints identify them."""
+    groups when the equality constraints identify them (or the Wu & Estabrook 2016
+    sequence for ordered items, ``id_cat="wu.estabrook.2016"``)."""
+    eq_th = "thresholds" in group_equal
+    eq_int = "intercepts" in group_equal
+    # the scale of an ordered item: its scale factor (delta) or residual variance (theta)
+    scale_op = "~*~" if parameterization == "delta" else "~~"
+    wu = id_cat == "wu.estabrook.2016"
     for r in rows:
         if r["group"] == 1 or r["user"] == 1:
             continue
-        if (r["op"] == "~1" and r["lhs"] in lv
-                and ("intercepts" in group_equal or "thresholds" in group_equal)
-                and "means" not in group_equal):
+        op, lhs = r["op"], r["lhs"]
+        is_scale = op == scale_op and lhs == r["rhs"] and lhs in ordered
+        if op == "~1" and lhs in lv and "means" not in group_equal:
+            if eq_int if wu else (eq_int or eq_th):
+                r["free"], r["ustart"] = True, np.nan
+        if wu and op == "~1" and lhs in ordered and eq_th and not eq_int:
+            # equal thresholds fix the item's location: its intercept is identified
             r["free"], r["ustart"] = True, np.nan
-        if r["op"] == "~*~" and "thresholds" in group_equal:
-            # equal thresholds: the scale factors are free in the later groups (lavaan)
+        if is_scale and eq_th and (not wu or ordered[lhs] >= 2 or eq_int):
+            # equal thresholds: the scales are free in the later groups (a binary item's
+            # single threshold fixes only its location until the intercepts are equal)
             r["free"], r["ustart"] = True, np.nan
-        if (std_lv and r["op"] == "~~" and r["lhs"] == r["rhs"] and r["lhs"] in lv
+        if (std_lv and op == "~~" and lhs == r["rhs"] and lhs in lv
                 and "loadings" in group_equal and "lv.variances" not in group_equal):
             r["free"], r["ustart"] = True, np.nan
 

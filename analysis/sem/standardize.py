@@ -213,6 +213,10 @@ def standardized(model: CompiledModel, x: np.ndarray, table: pd.DataFrame,
             elif r.op == "|":
                 std_lv[i] = e
                 std_all[i] = e / sd(r.lhs)
+            elif r.op == "~*~":
+                # a scale factor in the standardized metric of y* is 1 (lavaan)
+                std_lv[i] = e
+                std_all[i] = 1.0
             else:
                 std_lv[i] = e
                 std_all[i] = e

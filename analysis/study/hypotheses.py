@@ -16,10 +16,19 @@ Design of the tests (what the runner does and why)
   carry measurement error: paths are attenuated and a path that is zero in the
   population can pick up a small bias from a correlated, unreliably measured
   predictor.  The measurement model itself is tested in ``analysis.study.measurement``.
-* **SEM paths** (``sem_path``): one path model (``model`` in the YAML, plus the
-  controls in every equation) fitted with MLR (robust SEs, Yuan-Bentler scaled
-  test) or ML, with FIML for missing composite scores (``missing="ml"``).
-* **Mediation** (H4): :func:`analysis.stats.regression.mediation_bootstrap`
+* **The latent model** (default, ``latent_model=True``): the verdicts of the
+  ``sem_path`` and ``mediation_bootstrap`` hypotheses come from one SEM,
+  :mod:`analysis.study.latent_model` -- the instrument's measurement model as each
+  scale declares it (reflective scales as factors of their items, relationship
+  learning as a second-order factor, composite scales and the dependence indices as
+  observed scores) plus ``model`` with the controls, MLR with FIML, cluster-robust by
+  alliance; the indirect effect is a ``:=`` parameter with a Monte Carlo percentile
+  interval (its p from the same draws).  The composite models below stay as each
+  row's ``robustness`` entry.
+* **SEM paths on composites** (``sem_path``): one path model (``model`` in the YAML,
+  plus the controls in every equation) fitted with MLR (robust SEs, Yuan-Bentler
+  scaled test) or ML, with FIML for missing composite scores (``missing="ml"``).
+* **Mediation on composites** (H4): :func:`analysis.stats.regression.mediation_bootstrap`
   (percentile bootstrap CI of ``a*b``; the verdict uses the CI).
 * **Moderation** (H5, H7): OLS on mean-centred composites with HC3 SEs, simple
   slopes and Johnson-Neyman regions (:func:`analysis.stats.regression.moderation`).
@@ -87,7 +96,7 @@ SIGNS = ("+", "-", "inverted_u", "none")
 RESULT_COLUMNS = ["id", "statement", "expected_sign", "method", "test", "model", "estimate",
                   "se", "ci_lower", "ci_upper", "alternative", "pvalue", "pvalue_adjusted",
                   "verdict", "sesoi", "pvalue_equivalence", "power_sesoi", "n", "exploratory",
-                  "note", "latent_interaction"]
+                  "note", "latent_interaction", "robustness"]
 #: Verdicts of a confirmatory hypothesis under the declared decision rules.
 VERDICTS = ("supported", "opposite sign", "evidence of no effect", "inconclusive",
             "not tested")
@@ -511,7 +520,7 @@ def _row(h: Hypothesis, **values: Any) -> dict[str, Any]:
            "pvalue_adjusted": np.nan, "verdict": "not tested", "sesoi": np.nan,
            "pvalue_equivalence": np.nan, "power_sesoi": np.nan, "n": 0,
            "exploratory": h.exploratory, "note": "", "latent_interaction": None,
-           "_inference": None, "_shape_ok": True}
+           "robustness": None, "_inference": None, "_shape_ok": True}
     row.update(values)
     return row
 
@@ -658,6 +667,7 @@ def test_hypotheses(
     details: dict[str, Any] | None = None,
     correct_attenuation: bool = True,
     latent_alternative: bool = True,
+    latent_model: bool = True,
 ) -> pd.DataFrame:
     """Test every declared hypothesis and give a verdict by the declared decision rules.
 
@@ -698,6 +708,13 @@ def test_hypotheses(
         of every ``moderation`` hypothesis and report it next to the regression
         verdict (column ``latent_interaction``; about a second or two per hypothesis
         at N = 400).  ``latent_moderation`` hypotheses always fit it (it is their test).
+    latent_model : bool
+        Fit the study's latent model (:mod:`analysis.study.latent_model`: the
+        instrument's measurement model plus the declared paths, MLR, FIML,
+        cluster-robust by alliance) and take the verdicts of the ``sem_path`` and
+        ``mediation_bootstrap`` hypotheses from it, with the composite path model /
+        composite mediation as their robustness row (column ``robustness``).  About
+        half a minute at N = 400.  ``False``: the composite models give the verdicts.
     details : dict, optional
         If given, filled with the fitted objects (``path_model`` SEMResult,
         ``syntax``, per-hypothesis results, ``<id>_latent`` LatentInteractionResult)
@@ -735,7 +752,7 @@ def test_hypotheses(
     rows, meta = _runner_rows(data, scored, hs, rules, estimator=estimator, bootstrap=bootstrap,
                               seed=seed, controls=controls, instrument=instrument,
                               n_jobs=n_jobs, det=det, correct_attenuation=correct_attenuation,
-                              latent_alternative=latent_alternative)
+                              latent_alternative=latent_alternative, latent_model=latent_model)
     out = apply_decision_rules(rows, hs, rules)
     out.attrs.update({**meta, "hypotheses_sha256": hs.sha256, "alpha": float(rules.alpha)})
     return out
@@ -755,6 +772,7 @@ def hypothesis_rows(
     alpha: float | None = None,
     instrument: Any = None,
     latent_alternative: bool = True,
+    latent_model: bool = False,
 ) -> list[dict[str, Any]]:
     """The rows of :func:`test_hypotheses` before the decision rules.
 
@@ -769,12 +787,13 @@ def hypothesis_rows(
                                bootstrap=bootstrap, seed=seed, controls=None,
                                instrument=instrument, n_jobs=None, det={},
                                correct_attenuation=True,
-                               latent_alternative=latent_alternative)
+                               latent_alternative=latent_alternative,
+                               latent_model=latent_model)
     return rows
 
 
 def _runner_rows(data, scored, hs, rules, *, estimator, bootstrap, seed, controls, instrument,
-                 n_jobs, det, correct_attenuation, latent_alternative):
+                 n_jobs, det, correct_attenuation, latent_alternative, latent_model=False):
     """Every hypothesis' row (undecided) and the run's warnings and counts."""
     from analysis.stats import regression as reg
 
@@ -799,6 +818,10 @@ def _runner_rows(data, scored, hs, rules, *, estimator, bootstrap, seed, control
     latent_methods = ("moderation", "latent_moderation") if latent_alternative \
         else ("latent_moderation",)
     det["_latent_methods"] = latent_methods
+    lat_res = None
+    if latent_model and any(h.method in LATENT_MODEL_METHODS for h in hs.hypotheses):
+        lat_res = _latent_model_step(hs, data, d, base, keep, estimator, instrument,
+                                     bootstrap, seed, n_jobs, det, warns)
     if any(h.method in ("multigroup", *latent_methods) for h in hs.hypotheses):
         from analysis.study.scoring import reverse_key
 
@@ -807,7 +830,7 @@ def _runner_rows(data, scored, hs, rules, *, estimator, bootstrap, seed, control
         det["_instrument"] = instrument
         det["_composites"] = dict(hs.composites)
     ctx = _Context(d=d, base=base, path_res=path_res, reg=reg, level=level, n_boot=int(bootstrap),
-                   seed=seed, n_jobs=n_jobs, det=det, warns=warns)
+                   seed=seed, n_jobs=n_jobs, det=det, warns=warns, latent_res=lat_res)
     rows: list[dict[str, Any]] = []
     for h in hs.hypotheses:
         try:
@@ -893,6 +916,78 @@ class _Context:
     n_jobs: int | None
     det: dict[str, Any]
     warns: list[str]
+    latent_res: Any = None
+
+
+#: Fewest cases per free parameter of the latent model before a warning is given.
+N_PER_PARAMETER = 5
+
+#: Methods whose verdict comes from the study's latent model when it is fitted.
+LATENT_MODEL_METHODS = ("sem_path", "mediation_bootstrap")
+
+
+def _latent_model_step(hs, data, d, base, keep, estimator, instrument, n_draws, seed, n_jobs,
+                       det, warns):
+    """The study's latent model (None, with a warning, when it cannot be fitted)."""
+    from analysis.study.latent_model import fit_latent_model
+    from analysis.study.scoring import reverse_key
+
+    if estimator == "WLSMV":
+        warns.append("Latent model: fitted with MLR (the verdicts' model); WLSMV is the "
+                     "measurement model's estimator.")
+    est = "ML" if estimator == "ML" else "MLR"
+    keyed = reverse_key(data, instrument).reset_index(drop=True).loc[keep] \
+        .reset_index(drop=True)
+    cluster = d[hs.cluster] if hs.cluster and hs.cluster in d.columns else None
+    try:
+        res = fit_latent_model(keyed, d, hs, instrument, controls=base, cluster=cluster,
+                               estimator=est, n_draws=int(n_draws), seed=seed, n_jobs=n_jobs)
+    except (DataError, ModelSpecificationError, EstimationError) as exc:
+        warns.append(f"Latent model could not be fitted: {exc} The composite path model "
+                     "gives the verdicts of the path and mediation hypotheses.")
+        return None
+    warns.extend(f"Latent model: {w}" for w in res.fit.warnings)
+    npar, n = float(res.fit.fit.get("npar", np.nan)), float(res.fit.fit.get("ntotal", np.nan))
+    if np.isfinite(npar) and npar > 0 and n / npar < N_PER_PARAMETER:
+        # Bentler & Chou (1987): at least five cases per free parameter for stable ML
+        # estimates and standard errors
+        warns.append(f"Latent model: {npar:.0f} free parameters for N = {n:.0f} "
+                     f"({n / npar:.1f} cases per parameter, fewer than {N_PER_PARAMETER}); "
+                     "its standard errors and test may be unstable, compare with the "
+                     "composite robustness rows.")
+    det["latent_model"] = res
+    return res
+
+
+def _composite_robustness(row: dict[str, Any], label: str) -> dict[str, Any]:
+    """The composite model's numbers of a hypothesis, as its robustness row."""
+    keys = ("model", "estimate", "se", "ci_lower", "ci_upper", "pvalue", "n")
+    out = {k: row.get(k) for k in keys}
+    inf = row.get("_inference")
+    if inf is not None:
+        want_greater = row["expected_sign"] in ("+", "inverted_u")
+        out["pvalue_one_sided"] = inf.p_greater if want_greater else inf.p_less
+    out["pvalue"] = inf.p_two_sided if inf is not None else row.get("pvalue")
+    out["role"] = label
+    return out
+
+
+def _latent_primary(h, comp: dict[str, Any], ctx, est: float, se: float, std: float,
+                    n: int, note: str, *, inf: Inference, ci: tuple[float, float]
+                    ) -> dict[str, Any]:
+    """A row whose verdict comes from the latent model, the composite one as robustness."""
+    lat = ctx.latent_res
+    rob = _composite_robustness(comp, "robustness: composite scores") \
+        if comp.get("_inference") is not None else None
+    rob_note = ""
+    if rob is not None:
+        rob_note = (f" Robustness ({rob['model']}): b = {rob['estimate']:.3f}, "
+                    f"[{rob['ci_lower']:.3f}, {rob['ci_upper']:.3f}], two-sided p = "
+                    f"{rob['pvalue']:.3g}.")
+    return _row(h, model=lat.label, estimate=est, se=se, ci_lower=ci[0], ci_upper=ci[1],
+                pvalue=inf.p_two_sided, n=n, robustness=rob,
+                note=(f"{note} Standardized estimate {std:.3f}.{rob_note}").strip(),
+                verdict=_exploratory_verdict(inf.p_two_sided < 1 - ctx.level), _inference=inf)
 
 
 _ALTERNATIVE = {"+": "greater", "-": "less", "inverted_u": "inverted U"}
@@ -1011,6 +1106,34 @@ def _std_factor(d: pd.DataFrame, y: str, *xs: str) -> float:
 
 
 def _sem_path_row(h, parts, ctx):
+    comp = None
+    try:
+        comp = _composite_path_row(h, parts, ctx)
+    except ModelSpecificationError:
+        if ctx.latent_res is None:
+            raise
+    lat = ctx.latent_res
+    r = lat.path(parts["y"], parts["x"]) if lat is not None else None
+    if r is None:
+        if comp is None:
+            raise ModelSpecificationError(f"path {h.test!r} not in the fitted models.")
+        return comp
+    from scipy import stats
+
+    q = float(stats.norm.ppf(0.5 + ctx.level / 2))
+    est, se = float(r["est"]), float(r["se"])
+    std = float(r.get("std_all", np.nan))
+    factor = std / est if est != 0 and np.isfinite(std) else float("nan")
+    n = int(lat.fit.fit.get("ntotal", len(ctx.d)))
+    note = ""
+    if comp is not None and h.robustness is not None and h.robustness.method == "rsa":
+        note = _rsa_note(h, ctx.d, ctx.base, ctx.reg, 1 - ctx.level, ctx.det)
+    return _latent_primary(h, comp or {}, ctx, est, se, std, n, note,
+                           inf=wald_inference(est, se, std_factor=factor),
+                           ci=(est - q * se, est + q * se))
+
+
+def _composite_path_row(h, parts, ctx):
     path_res, det = ctx.path_res, ctx.det
     if path_res is None:
         raise ModelSpecificationError("the path model could not be fitted (or did not "
@@ -1045,6 +1168,42 @@ def _sem_path_row(h, parts, ctx):
 
 
 def _mediation_row(h, parts, ctx):
+    comp = _composite_mediation_row(h, parts, ctx)
+    lat = ctx.latent_res
+    r = lat.defined(h.id) if lat is not None else None
+    if r is None:
+        return comp
+    est, se = float(r["est"]), float(r["se"])
+    std = float(r.get("std_all", np.nan))
+    factor = std / est if est != 0 and np.isfinite(std) else float("nan")
+    draws = lat.draws.get(h.id)
+    n = int(lat.fit.fit.get("ntotal", len(ctx.d)))
+    if draws is not None and len(draws) >= 2:
+        from analysis.sem.bootstrap import norm_inter
+
+        a = 1 - ctx.level
+        lo, hi = (float(v) for v in norm_inter(np.sort(draws), [a / 2, 1 - a / 2]))
+        inf = bootstrap_inference(draws, se=float(np.std(draws, ddof=1)), std_factor=factor,
+                                  statistic=f"{lat.interval} percentile")
+        note = (f"Indirect effect {lat.spec.defined[h.id][0]} (a*b of the latent model) with "
+                f"a {lat.interval} percentile CI ({len(draws)} draws, seed {lat.seed}"
+                + ("; a and b drawn from their cluster-robust covariance" if
+                   lat.interval == "Monte Carlo" else "") + "); its p is the share of draws "
+                f"on the other side of zero (delta-method SE {se:.4f}, p = "
+                f"{float(r['pvalue']):.3g}, for comparison only).")
+    else:
+        from scipy import stats
+
+        q = float(stats.norm.ppf(0.5 + ctx.level / 2))
+        lo, hi = est - q * se, est + q * se
+        inf = wald_inference(est, se, std_factor=factor, statistic="delta-method Wald z")
+        note = (f"Indirect effect {lat.spec.defined[h.id][0]} (a*b of the latent model), "
+                "delta-method SE.")
+    return _latent_primary(h, comp, ctx, est, float(inf.se), std, n, note, inf=inf,
+                           ci=(lo, hi))
+
+
+def _composite_mediation_row(h, parts, ctx):
     d = ctx.d
     ctr = _controls(h, ctx.base, d, [parts["x"], parts["m"], parts["y"]])
     res = ctx.reg.mediation_bootstrap(d, x=parts["x"], m=parts["m"], y=parts["y"],

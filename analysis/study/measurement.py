@@ -15,8 +15,9 @@ Pipeline of :func:`fit_measurement_model` (everything JSON-ready, nothing cached
    for MLR, AIC/BIC;
 4. per scale: standardized loadings, alpha, omega, CR, AVE, HTMT, Fornell-Larcker, each
    against :data:`analysis.stats.validity.THRESHOLDS`, with the failed criteria listed;
-5. measurement invariance (configural, metric, scalar; strict for MLR) by
-   ``firm_role`` (one member per dyad) and ``language``, judged by the declared rule
+5. measurement invariance of every scale (configural, metric, scalar; strict for MLR) by
+   ``firm_role`` (one member per dyad) and ``language``, with partial invariance when a
+   level fails (constraints freed one at a time), judged by the declared rule
    :data:`INVARIANCE_RULE` (Chen 2007: delta CFI and delta RMSEA together, the scaled
    chi-square difference beside them); a step that did not converge is missing;
 6. common-method checks: the CFA marker technique (Williams, Hartman & Cavazotte 2010)
@@ -60,7 +61,7 @@ __all__ = [
 LEARNING_SCALES: tuple[str, ...] = ("info_sharing", "joint_sensemaking", "knowledge_integration")
 #: Name of the second-order factor.
 HIGHER_ORDER = "relationship_learning"
-#: Scales used for the invariance tests and the ULMC (kept small for speed).
+#: Scales of the ULMC and the CFA marker technique (kept small for speed).
 CORE_SCALES: tuple[str, ...] = LEARNING_SCALES
 #: Fit measures reported (lavaan names with ``_``), when the estimator defines them.
 FIT_KEYS: tuple[str, ...] = (
@@ -503,9 +504,9 @@ DELTA_RMSEA_CUT = 0.015
 INVARIANCE_RULE = (
     "Declared rule (Chen 2007): a level fails when, relative to the previous level, "
     "delta CFI <= -.010 and delta RMSEA >= .015 (robust versions where the estimator has "
-    "them); the (scaled) chi-square difference test is reported beside it. Testing stops "
-    "at the first failed level (partial invariance would have to be established by "
-    "freeing parameters of that level); a step whose model did not converge is shown as "
+    "them); the (scaled) chi-square difference test is reported beside it. A failed level "
+    "is followed by the search for partial invariance; a step whose model did not "
+    "converge is shown as "
     "missing and ends the sequence.")
 
 
@@ -541,7 +542,7 @@ def invariance_decisions(table: pd.DataFrame) -> tuple[pd.DataFrame, str, str | 
             decision.append("not judged")
             stopped = True
             continue
-        bad = bool(dcfi <= DELTA_CFI_CUT and drmsea >= DELTA_RMSEA_CUT)
+        bad = _chen_fails(dcfi, drmsea)
         fails_col.append(bad)
         decision.append("fails" if bad else "holds")
         if bad:
@@ -570,11 +571,105 @@ def one_member_per_dyad(data: pd.DataFrame) -> pd.DataFrame:
     return data[~drop.to_numpy()].reset_index(drop=True)
 
 
+def _chen_fails(delta_cfi: float, delta_rmsea: float) -> bool:
+    """The declared rule for one step: both Chen (2007) criteria together."""
+    return bool(delta_cfi <= DELTA_CFI_CUT and delta_rmsea >= DELTA_RMSEA_CUT)
+
+
+def _chen_holds(row: Mapping[str, Any]) -> bool:
+    dcfi, drmsea = float(row["delta_cfi"]), float(row["delta_rmsea"])
+    if not (np.isfinite(dcfi) and np.isfinite(drmsea)):
+        return False
+    return not _chen_fails(dcfi, drmsea)
+
+
+def _invariance_sequence(syntax: str, sub: pd.DataFrame, group: str, estimator: str,
+                         levels: Sequence[str], partial: bool,
+                         kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """Configural -> metric -> scalar (-> strict) for one model, with partial invariance.
+
+    Each level is compared with the last accepted one (full or partial) by the declared
+    rule; when a level fails, its constraints are freed one at a time
+    (:func:`analysis.sem.invariance.partial_invariance`) until the rule holds, and the
+    freed parameters stay free at the higher levels (Byrne, Shavelson & Muthen 1989).
+    """
+    from analysis.sem import sem
+    from analysis.sem.invariance import (
+        LEVELS,
+        LEVELS_ORDINAL,
+        _level_row,
+        compare_levels,
+        partial_invariance,
+    )
+
+    table = LEVELS_ORDINAL if kwargs.get("ordered") else LEVELS
+    rows: list[dict[str, Any]] = []
+    freed_all: list[str] = []
+    freed_by_level: dict[str, list[str]] = {}
+    steps: dict[str, pd.DataFrame] = {}
+    prev_res = prev_row = None
+    holds, failed, partial_levels = "none", None, []
+    for lv in levels:
+        res = sem(syntax, sub, estimator=estimator, group=group, group_equal=table[lv],
+                  group_partial=tuple(freed_all), **kwargs)
+        row = _level_row(lv, res, table[lv], freed_all)
+        if not res.converged:
+            row.update(delta_chisq=np.nan, delta_df=np.nan, delta_pvalue=np.nan,
+                       delta_cfi=np.nan, delta_rmsea=np.nan, chen_fails=None,
+                       decision="not estimated (did not converge)")
+            rows.append(row)
+            failed = failed or lv
+            break
+        if prev_res is None:
+            row.update(delta_chisq=np.nan, delta_df=np.nan, delta_pvalue=np.nan,
+                       delta_cfi=np.nan, delta_rmsea=np.nan, chen_fails=None,
+                       decision="baseline")
+            rows.append(row)
+            prev_res, prev_row, holds = res, row, lv
+            continue
+        row.update(compare_levels(prev_res, prev_row, res, row))
+        if not (np.isfinite(row["delta_cfi"]) and np.isfinite(row["delta_rmsea"])):
+            row.update(chen_fails=None, decision="not judged")
+            rows.append(row)
+            failed = lv
+            break
+        bad = _chen_fails(row["delta_cfi"], row["delta_rmsea"])
+        row.update(chen_fails=bad, decision="fails" if bad else "holds")
+        rows.append(row)
+        if not bad:
+            prev_res, prev_row, holds = res, row, lv
+            continue
+        failed = failed or lv
+        if not partial:
+            break
+        search = partial_invariance(syntax, sub, group, lv, base=prev_res, holds=_chen_holds,
+                                    group_partial=freed_all, estimator=estimator, **kwargs)
+        steps[lv] = search["steps"]
+        if not search["freed"]:
+            row["decision"] = f"fails; no partial model: {search['stopped']}"
+            break
+        if not search["holds"]:
+            rows.append({**search["steps"].iloc[-1].drop(["step", "freed"]).to_dict(),
+                         "level": f"{lv} (partial)", "chen_fails": True,
+                         "decision": f"fails: {search['stopped']}"})
+            break
+        last = search["steps"].iloc[-1].drop(["step", "freed"]).to_dict()
+        rows.append({**last, "level": f"{lv} (partial)", "chen_fails": False,
+                     "decision": "holds (partial)"})
+        freed_by_level[lv] = list(search["freed"])
+        freed_all = list(search["group_partial"])
+        partial_levels.append(lv)
+        prev_res, prev_row, holds = search["result"], last, lv
+    return {"levels": pd.DataFrame(rows), "highest_level_supported": holds,
+            "first_failed_level": failed, "partial_levels": partial_levels,
+            "freed": freed_by_level, "partial_steps": steps}
+
+
 def _invariance(syntax: str, data: pd.DataFrame, group: str, items: list[str],
                 estimator: str, missing: str, warnings: list[str],
-                cache: Any = None) -> dict[str, Any] | None:
-    from analysis.sem import measurement_invariance
-
+                cache: Any = None, *, partial: bool = True, note_dropped: bool = True,
+                ) -> dict[str, Any] | None:
+    """Invariance of one model (``syntax`` over ``items``) across ``group``."""
     if group not in data.columns:
         warnings.append(f"Invariance by {group!r} skipped: no such column in the data.")
         return None
@@ -587,7 +682,7 @@ def _invariance(syntax: str, data: pd.DataFrame, group: str, items: list[str],
     if group == "firm_role":
         n0 = len(sub)
         sub = one_member_per_dyad(sub)
-        if len(sub) < n0:
+        if len(sub) < n0 and note_dropped:
             warnings.append(f"Invariance by 'firm_role': {n0 - len(sub)} A member(s) of "
                             "complete dyads left out, so that the groups are independent.")
         counts = sub[group].astype("string").value_counts(dropna=True)
@@ -612,20 +707,74 @@ def _invariance(syntax: str, data: pd.DataFrame, group: str, items: list[str],
                 f"merged with a neighbour in all groups (thresholds need every category in "
                 f"every group): {listed}.")
     try:
-        table = measurement_invariance(syntax, sub, group, estimator=estimator, levels=levels,
-                                       **kwargs)
+        seq = _invariance_sequence(syntax, sub, group, estimator, levels, partial, kwargs)
     except AllianceSurveyError as err:
         warnings.append(f"Invariance by {group!r} not estimated: {err}")
         return None
-    table, holds, failed = invariance_decisions(table)
     return {
         "groups": {str(k): int(v) for k, v in counts.items()},
         "collapsed_categories": merges,
-        "levels": table,
-        "highest_level_supported": holds,
-        "first_failed_level": failed,
+        **seq,
         "criterion": INVARIANCE_RULE,
     }
+
+
+#: Order of the invariance levels, for the weakest level over scales.
+_LEVEL_ORDER = ("none", "configural", "metric", "scalar", "strict")
+
+
+def _invariance_by_scale(inst: Any, data: pd.DataFrame, blocks: Mapping[str, list[str]],
+                         group: str, scales: Sequence[str], estimator: str, missing: str,
+                         cache: Any, warnings: list[str],
+                         partial: bool = True) -> dict[str, Any] | None:
+    """Invariance of every scale (its own one-factor model) across ``group``."""
+    by_scale: dict[str, Any] = {}
+    summary = []
+    groups = None
+    merges: dict[str, list[list[float]]] = {}
+    for i, scale in enumerate(scales):
+        r = _invariance(measurement_syntax(inst, scales=[scale]), data, group, blocks[scale],
+                        estimator, missing, warnings, cache, partial=partial,
+                        note_dropped=i == 0)
+        if r is None:
+            if group not in data.columns or data[group].astype("string").nunique() < 2:
+                return None
+            by_scale[scale] = None
+            summary.append({"scale": scale, "highest_level_supported": "not estimated",
+                            "first_failed_level": None, "partial_levels": "", "freed": ""})
+            continue
+        groups = r.pop("groups")
+        merges.update(r.pop("collapsed_categories"))
+        r.pop("criterion")
+        by_scale[scale] = r
+        summary.append({
+            "scale": scale, "highest_level_supported": r["highest_level_supported"],
+            "first_failed_level": r["first_failed_level"],
+            "partial_levels": ", ".join(r["partial_levels"]),
+            "freed": "; ".join(p for v in r["freed"].values() for p in v)})
+    done = [r for r in by_scale.values() if r is not None]
+    weakest = (min((r["highest_level_supported"] for r in done), key=_LEVEL_ORDER.index)
+               if done else "none")
+    partial_scales = [s for s, r in by_scale.items() if r is not None and r["partial_levels"]]
+    if partial_scales:
+        warnings.append(f"Invariance by {group!r}: only partial invariance for "
+                        f"{', '.join(partial_scales)} (freed parameters in the invariance "
+                        "summary).")
+    return {"groups": groups or {}, "collapsed_categories": merges, "scales": list(scales),
+            "summary": pd.DataFrame(summary), "by_scale": by_scale,
+            "highest_level_supported": weakest, "partial_scales": partial_scales,
+            "criterion": INVARIANCE_RULE + PARTIAL_RULE}
+
+
+#: How partial invariance is established when a level fails.
+PARTIAL_RULE = (
+    "  Each scale is tested in its own one-factor model. When a level fails, its "
+    "cross-group equality constraints are freed one at a time, each time the one whose "
+    "release lowers the (scaled) chi-square most among the three with the largest group "
+    "difference in the less restricted model (the likelihood-ratio counterpart of "
+    "lavaan's lavTestScore), until the rule holds against the last accepted level; at "
+    "least two indicators per scale keep all constraints of the level, and freed "
+    "parameters stay free at the higher levels (Byrne, Shavelson & Muthen 1989).")
 
 
 def _method_checks(data: pd.DataFrame, scores: pd.DataFrame, blocks: Mapping[str, list[str]],
@@ -765,9 +914,12 @@ def fit_measurement_model(
     compare_second_order: bool = True,
     invariance_groups: Sequence[str] = ("firm_role", "language"),
     scales: Sequence[str] | None = None,
-    invariance_scales: Sequence[str] = CORE_SCALES,
+    invariance_scales: Sequence[str] | None = None,
+    partial_invariance: bool = True,
     method_checks: bool = True,
     scored: pd.DataFrame | None = None,
+    htmt_boot: int = 1000,
+    seed: int = 2026,
 ) -> dict[str, Any]:
     """Fit and evaluate the instrument's measurement model; a JSON-ready dict.
 
@@ -787,13 +939,20 @@ def fit_measurement_model(
         Grouping columns for measurement invariance (``()`` to skip).
     scales : sequence of str, optional
         Scales of the CFA (default: all scales of the instrument).
-    invariance_scales : sequence of str
-        Scales of the invariance models (default: the three learning dimensions, to
-        keep the multigroup fits fast); those not in ``scales`` are ignored.
+    invariance_scales : sequence of str, optional
+        Scales tested for invariance, each in its own one-factor model (default: every
+        scale of the model); those not in ``scales`` are ignored.
+    partial_invariance : bool
+        When a level fails, free its constraints one at a time until the declared rule
+        holds (:data:`PARTIAL_RULE`); ``False`` stops at the first failed level.
     method_checks : bool
         Run the common-method checks.
     scored : DataFrame, optional
         ``analysis.study.scoring.score(df, instrument)`` if already computed.
+    htmt_boot : int
+        Bootstrap resamples of the HTMT intervals (0 skips them).
+    seed : int
+        Seed of the HTMT bootstrap (the study's default seed unless given).
 
     Returns
     -------
@@ -806,9 +965,14 @@ def fit_measurement_model(
         ``reliability`` (``{scale: {"alpha", "alpha_ci_lower", "alpha_ci_upper",
         "omega", "cr", "ave", "n_items", "htmt_max", "fornell_larcker_margin",
         "min_std_loading", "n_loadings_below", "fails", "passes"}}``),
-        ``reliability_definition``, ``htmt``, ``fornell_larcker``, ``thresholds``,
-        ``invariance`` (``{group: {"groups", "levels", "highest_level_supported",
-        "criterion"} | None}``), ``method_variance`` and ``warnings``.  Undefined
+        ``reliability_definition``, ``htmt``, ``htmt_inference`` (percentile bootstrap
+        intervals of every pair and whether the upper bound is below .85 / .90),
+        ``fornell_larcker``, ``thresholds``,
+        ``invariance`` (``{group: {"groups", "scales", "summary", "by_scale",
+        "highest_level_supported", "partial_scales", "criterion"} | None}``; ``by_scale``
+        gives per scale the ``levels`` table, the parameters ``freed`` for partial
+        invariance and the search's ``partial_steps``), ``method_variance`` and
+        ``warnings``.  Undefined
         numbers are ``None`` (with a warning or a stated definition).
 
     Raises
@@ -851,8 +1015,9 @@ def fit_measurement_model(
     params = res1.params
     loadings = params[params["op"] == "=~"]
     rel, fl, definition, ht = _validity(res1, data, blocks, estimator, loadings, warnings)
+    htmt_inference = _htmt_inference(data, blocks, htmt_boot, seed, rel, warnings)
     invariance = _invariance_step(inst, data, blocks, invariance_groups, invariance_scales,
-                                  estimator, missing, cache, warnings)
+                                  estimator, missing, cache, warnings, partial_invariance)
     method = None
     if method_checks:
         from analysis.blas import blas_threads
@@ -877,6 +1042,7 @@ def fit_measurement_model(
             "semTools::htmt() (HTMT2) with pairwise correlations; Fornell-Larcker: sqrt(AVE) "
             "on the diagonal, model-implied factor correlations off it."),
         "htmt": {f: ht.loc[f].to_dict() for f in ht.index},
+        "htmt_inference": htmt_inference,
         "fornell_larcker": {f: fl.loc[f].to_dict() for f in fl.index},
         "thresholds": thresholds(),
         "invariance": invariance,
@@ -981,20 +1147,49 @@ def _validity(res1, data, blocks, estimator, loadings, warnings):
     return rel, fl, definition, ht
 
 
+def _htmt_inference(data: pd.DataFrame, blocks: Mapping[str, list[str]], n_boot: int,
+                    seed: int, rel: dict[str, dict[str, Any]],
+                    warnings: list[str]) -> dict[str, Any] | None:
+    """Step 4b: HTMT2 with percentile bootstrap intervals, judged by the upper bound."""
+    from analysis.stats.validity import htmt_ci
+
+    if not n_boot or len(blocks) < 2:
+        return None
+    try:
+        tab = htmt_ci(data, blocks, n_boot=n_boot, seed=seed, missing="pairwise")
+    except AllianceSurveyError as err:
+        warnings.append(f"HTMT bootstrap intervals not computed: {err}")
+        return None
+    for scale, row in rel.items():
+        mine = tab[(tab["factor1"] == scale) | (tab["factor2"] == scale)]
+        row["htmt_ci_upper_max"] = float(mine["ci_upper"].max()) if len(mine) else np.nan
+    doubtful = tab[~tab["below_085"]]
+    if len(doubtful):
+        listed = ", ".join(f"{a}-{b} (upper {u:.3f})" for a, b, u in
+                           doubtful[["factor1", "factor2", "ci_upper"]].itertuples(index=False))
+        warnings.append("HTMT: the upper bound of the 95% bootstrap interval is not below .85 "
+                        f"for {listed}; discriminant validity of these pairs is not established "
+                        "(Henseler et al. 2015).")
+    return {"pairs": tab, "n_boot": int(n_boot), "seed": int(seed), "level": 0.95,
+            "method": ("HTMT2 (geometric means, semTools::htmt() default) on pairwise "
+                       "correlations; percentile interval of bootstrap resamples of the "
+                       "respondents; discriminant validity holds against a cut-off when the "
+                       "upper bound is below it (Henseler, Ringle & Sarstedt 2015)."),
+            "n_not_below_085": int((~tab["below_085"]).sum()),
+            "n_not_below_090": int((~tab["below_090"]).sum())}
+
+
 def _invariance_step(inst, data, blocks, invariance_groups, invariance_scales, estimator,
-                     missing, cache, warnings) -> dict[str, Any]:
+                     missing, cache, warnings, partial=True) -> dict[str, Any]:
     """Step 5: measurement invariance by each grouping column."""
     invariance: dict[str, Any] = {}
+    if invariance_scales is None:
+        invariance_scales = list(blocks)
     inv_blocks = [s for s in invariance_scales if s in blocks]
     if invariance_groups and len(inv_blocks) >= 1:
-        inv_syntax = measurement_syntax(inst, scales=inv_blocks)
-        inv_items = [i for s in inv_blocks for i in blocks[s]]
         for g in invariance_groups:
-            r = _invariance(inv_syntax, data, g, inv_items, estimator, missing, warnings,
-                            cache)
-            if r is not None:
-                r["scales"] = inv_blocks
-            invariance[g] = r
+            invariance[g] = _invariance_by_scale(inst, data, blocks, g, inv_blocks, estimator,
+                                                 missing, cache, warnings, partial)
     return invariance
 
 

@@ -28,16 +28,21 @@ TOP_KEYS = ("n", "n_raw", "exclusions", "missing", "descriptives", "reliability"
             "correlations", "measurement", "structural", "pls", "hypotheses", "multiple_testing",
             "decision",
             "mediation", "moderation", "quadratic", "response_surface", "multigroup",
-            "dyadic", "sample_profile", "nonresponse_bias", "provenance", "warnings")
+            "dyadic", "sample_profile", "nonresponse_bias", "endogeneity", "key_informants",
+            "provenance", "warnings")
 HYPOTHESIS_KEYS = ("id", "statement", "expected_sign", "verdict", "model", "estimate", "se",
                    "ci_lower", "ci_upper", "alternative", "pvalue", "pvalue_adjusted", "sesoi",
                    "pvalue_equivalence", "power_sesoi", "method", "test", "n",
-                   "exploratory", "note", "latent_interaction")
+                   "exploratory", "note", "latent_interaction", "robustness")
 
 #: Seed of every random step (the bootstrap) when none is given, so that two runs on
 #: the same data give the same numbers and the same report bytes; it is written into
 #: the provenance like a seed the analyst chose.
 DEFAULT_SEED = 2026
+
+
+#: Bootstrap resamples of the copula checks' standard errors (one per path of the model).
+ENDOGENEITY_BOOT = 200
 
 
 def data_sha256(data: pd.DataFrame) -> str:
@@ -120,6 +125,7 @@ def analyze_study(
     progress: Callable[[str], None] | None = None,
     n_jobs: int | None = None,
     measurement: bool = True,
+    latent_model: bool = True,
     method: str | None = None,
 ) -> dict[str, Any]:
     """Analyse a whole survey wave.
@@ -152,6 +158,11 @@ def analyze_study(
     measurement : bool
         Fit the instrument's measurement model (``analysis.study.measurement``; the
         slowest step).  ``False`` reports the section as skipped.
+    latent_model : bool
+        Take the verdicts of the path and mediation hypotheses from the study's latent
+        model (:mod:`analysis.study.latent_model`, about half a minute at N = 400), with
+        the composite path model as their robustness entry; ``False``: from the
+        composite path model (as before the latent model existed).
     method : {"sem", "pls"}, optional
         Estimation framework of the hypothesis tests; default the declaration's
         ``method:`` ("sem": the covariance-based path model; "pls": PLS-SEM,
@@ -162,7 +173,10 @@ def analyze_study(
     dict
         Keys ``n, n_raw, exclusions, missing, descriptives, reliability,
         correlations, measurement, hypotheses, multiple_testing, dyadic,
-        provenance, warnings`` (see :data:`TOP_KEYS`).  ``hypotheses`` is a list
+        sample_profile, nonresponse_bias, endogeneity`` (Gaussian-copula checks of the
+        path model's paths), ``key_informants`` (informant profile and the paths
+        without low-knowledge informants), ``provenance, warnings`` (see
+        :data:`TOP_KEYS`).  ``hypotheses`` is a list
         of dicts with :data:`HYPOTHESIS_KEYS`.
 
     Notes
@@ -179,7 +193,8 @@ def analyze_study(
         return _analyze_study(
             data, instrument=instrument, estimator=estimator, bootstrap=bootstrap, seed=seed,
             hypotheses=hypotheses, alpha=alpha, progress=progress, n_jobs=n_jobs,
-            measurement=measurement, method=method)
+            measurement=measurement, latent_model=latent_model,
+            method=method)
 
 
 def _analyze_study(
@@ -194,9 +209,11 @@ def _analyze_study(
     progress: Callable[[str], None] | None,
     n_jobs: int | None,
     measurement: bool,
+    latent_model: bool = True,
     method: str | None = None,
 ) -> dict[str, Any]:
     """:func:`analyze_study` (with the BLAS thread limit set by the caller)."""
+    from analysis.study.bias import endogeneity_checks, key_informant_quality
     from analysis.study.dyads import dyadic_analysis
     from analysis.study.hypotheses import (
         composite_reliabilities,
@@ -262,7 +279,7 @@ def _analyze_study(
         say("Measurement model (this can take a while) ...")
         meas_section = _section(fit_measurement_model, "Measurement model (analysis.study.measurement)", warns,
                                 raw_retained.reset_index(drop=True), instrument=instrument,
-                                estimator=estimator)
+                                estimator=estimator, seed=seed)
     else:
         meas_section = {"available": False, "reason": "Skipped (measurement=False)."}
 
@@ -273,7 +290,7 @@ def _analyze_study(
         from analysis.study.pls_study import test_hypotheses_pls as run_tests
     table = run_tests(data, scored, hypotheses=hs, estimator=path_estimator,
                       bootstrap=bootstrap, seed=seed, alpha=alpha, instrument=instrument,
-                      n_jobs=n_jobs, details=details)
+                      n_jobs=n_jobs, details=details, latent_model=latent_model)
     warns.extend(table.attrs.get("warnings", []))
     rows = []
     for rec in table.to_dict(orient="records"):
@@ -331,6 +348,14 @@ def _analyze_study(
         "nonresponse_bias": _section(early_late_bias, "Non-response bias (analysis.study.sample)",
                                      warns, raw_retained.reset_index(drop=True),
                                      d.reset_index(drop=True), scales),
+        "endogeneity": _section(endogeneity_checks, "Endogeneity checks (analysis.study.bias)",
+                                warns, d.reset_index(drop=True), hs.model,
+                                controls=hs.controls, n_boot=ENDOGENEITY_BOOT, seed=seed),
+        "key_informants": _section(key_informant_quality,
+                                   "Key-informant quality (analysis.study.bias)", warns,
+                                   raw_retained.reset_index(drop=True),
+                                   d.reset_index(drop=True), hs.model, instrument=instrument,
+                                   controls=hs.controls),
         "provenance": {
             "versions": prov["versions"],
             "instrument": prov["instrument"],
@@ -377,8 +402,35 @@ def _structural(details: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _latent_model_section(details: dict[str, Any]) -> dict[str, Any]:
+    """The latent model behind the path and mediation verdicts (estimates and fit)."""
+    lat = details.get("latent_model")
+    if lat is None:
+        return {"available": False,
+                "reason": "Not fitted (see the warnings); the composite path model gives "
+                          "the verdicts."}
+    p = lat.fit.params
+    keep = p[p["op"].isin(["~", ":="])]
+    cols = [c for c in ("lhs", "op", "rhs", "label", "est", "se", "pvalue", "std_all")
+            if c in keep.columns]
+    fit_keys = ("npar", "ntotal", "chisq_scaled", "df", "pvalue_scaled", "cfi_robust",
+                "tli_robust", "rmsea_robust", "srmr", "chisq", "cfi", "tli", "rmsea")
+    return {
+        "available": True, "model": lat.label, "syntax": lat.spec.syntax,
+        "estimator": lat.estimator, "missing": lat.missing, "nclusters": lat.nclusters,
+        "fit": {k: lat.fit.fit[k] for k in fit_keys if k in lat.fit.fit},
+        "observed_scores": dict(lat.spec.observed),
+        "indirect_interval": {"method": lat.interval, "draws": lat.n_draws_ok,
+                              "seed": lat.seed},
+        "params": _records(keep[cols]),
+    }
+
+
 def _detail_sections(hs: Any, details: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {"structural": _structural(details), "mediation": {},
+    structural = _structural(details)
+    if structural.get("available") and "latent_model" in details:
+        structural["latent_model"] = _latent_model_section(details)
+    out: dict[str, Any] = {"structural": structural, "mediation": {},
                            "moderation": {}, "quadratic": {}, "response_surface": {},
                            "multigroup": {}}
     for h in hs.hypotheses:

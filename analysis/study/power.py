@@ -164,7 +164,11 @@ def run_replications(payload: PowerPayload, task_ids: Sequence[int]) -> list[tup
                                           # power needs verdicts only; the latent
                                           # alternative of a regression-moderation
                                           # verdict is not one
-                                          latent_alternative=False)
+                                          latent_alternative=False,
+                                          # nor is the latent model, at half a minute
+                                          # per replication: power is that of the
+                                          # composite tests
+                                          latent_model=False)
                     rows = tuple((str(r.id), str(r.verdict), float(r.estimate),
                                   float(r.pvalue), float(r.pvalue_adjusted))
                                  for r in res.itertuples())

@@ -52,7 +52,9 @@ def ours(demo):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         test_hypotheses(demo, hypotheses=hs, estimator="MLR", bootstrap=BOOT, seed=SEED,
-                        details=det, latent_alternative=False)
+                        details=det, latent_alternative=False,
+                        # the exported script reproduces the composite path model
+                        latent_model=False)
     return det, _detail_sections(hs, det)
 
 

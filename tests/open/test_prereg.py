@@ -175,7 +175,7 @@ def analysis_changed_h3(tmp_path_factory):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return analyze_study(read_data(DEMO), hypotheses=str(p), bootstrap=50,
-                             measurement=False)
+                             measurement=False, latent_model=False)
 
 
 def test_deviations_list_the_amended_hypothesis_and_unlogged_changes(store, tmp_path,

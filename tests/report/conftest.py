@@ -59,6 +59,9 @@ def build_light(data: Any, instrument: Any, *, minimal: bool = False,
             options = MINIMAL_MEASUREMENT if minimal else LIGHT_MEASUREMENT
             mp.setattr(meas, "fit_measurement_model",
                        _light(meas.fit_measurement_model, options))
+        # the report layer is tested here; the latent model (half a minute) only in
+        # real_build
+        kwargs.setdefault("latent_model", False)
         return build_report(data, instrument=instrument, **kwargs)
 
 

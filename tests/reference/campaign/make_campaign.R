@@ -26,8 +26,9 @@ SEED <- 20260521L
 N_CASES <- 300L
 # Cases can be made in slices (each case has its own seed, SEED + id), e.g. in parallel:
 #   CAMPAIGN_FROM=1 CAMPAIGN_TO=150 Rscript ...; CAMPAIGN_FROM=151 CAMPAIGN_TO=300 Rscript ...
-# Each slice leaves per-case parts in OUT/parts; the run that finds every case's part
-# writes the combined files (and CAMPAIGN_FROM=0 only combines).
+# Each slice leaves per-case parts in OUT/parts (not kept in git); the run that finds every
+# case (as a part or in the committed fixtures) writes the combined files
+# (CAMPAIGN_FROM=0 only combines).
 FROM <- as.integer(Sys.getenv("CAMPAIGN_FROM", "1"))
 TO <- as.integer(Sys.getenv("CAMPAIGN_TO", N_CASES))
 OUT <- "tests/reference/campaign"
@@ -226,16 +227,40 @@ for (id in if (FROM >= 1) FROM:TO else integer(0)) {
           file.path(PARTS, sprintf("case_%03d.rds", id)))
   cat("case", id, "\n")
 }
-have <- file.exists(file.path(PARTS, sprintf("case_%03d.rds", seq_len(N_CASES))))
+part_ids <- function(pattern) {
+  as.integer(sub(pattern, "\\1", list.files(PARTS, pattern)))
+}
+# The committed fixtures hold cases whose parts are gone (parts are not kept in git);
+# each case is deterministic per id, so their rows are kept as they are for every id
+# without a part of its own, and a part replaces the committed rows of its id.
+read_committed <- function(file) {
+  path <- file.path(OUT, file)
+  if (!file.exists(path)) return(NULL)
+  read.csv(path, stringsAsFactors = FALSE, na.strings = "")
+}
+old_cases <- read_committed("cases.csv")
+old_fits <- read_committed("fits.csv")
+old_ests <- read_committed("estimates.csv.gz")
+done <- union(part_ids("^case_([0-9]+)[.]rds$"), if (is.null(old_cases)) integer(0) else old_cases$id)
+have <- seq_len(N_CASES) %in% done
 # CAMPAIGN_FROM=0 combines whatever cases exist (the fixtures then say how many)
 if (!all(have) && FROM >= 1) quit(save = "no", status = 0)
 read_parts <- function(pattern) {
   do.call(rbind, lapply(sort(list.files(PARTS, pattern, full.names = TRUE)), readRDS))
 }
-cases <- list(read_parts("^case_"))
+keep_old <- function(old, new_ids) {
+  if (is.null(old)) NULL else old[!(old$id %in% new_ids), , drop = FALSE]
+}
+new_cases <- read_parts("^case_")
+new_ids <- if (is.null(new_cases)) integer(0) else new_cases$id
 # a slice stopped mid-case leaves a fit without its case: keep complete cases only
-fits <- list(subset(read_parts("^fit_"), id %in% cases[[1]]$id))
-ests <- list(subset(read_parts("^est_"), id %in% cases[[1]]$id))
+only_complete <- function(df) if (is.null(df)) NULL else df[df$id %in% new_ids, , drop = FALSE]
+new_fits <- only_complete(read_parts("^fit_"))
+new_ests <- only_complete(read_parts("^est_"))
+by_id <- function(df) df[order(df$id), , drop = FALSE]
+cases <- list(by_id(rbind(keep_old(old_cases, new_ids), new_cases)))
+fits <- list(by_id(rbind(keep_old(old_fits, new_ids), new_fits)))
+ests <- list(by_id(rbind(keep_old(old_ests, new_ids), new_ests)))
 write.csv(do.call(rbind, cases), file.path(OUT, "cases.csv"), row.names = FALSE, na = "")
 fits_df <- do.call(rbind, fits)
 for (k in FIT_KEYS) if (is.numeric(fits_df[[k]])) fits_df[[k]] <- signif(fits_df[[k]], 10)
@@ -243,5 +268,5 @@ write.csv(fits_df, file.path(OUT, "fits.csv"), row.names = FALSE, na = "")
 con <- gzfile(file.path(OUT, "estimates.csv.gz"), "w")
 write.csv(do.call(rbind, ests), con, row.names = FALSE, na = "")
 close(con)
-cat("cases:", sum(have), "of", N_CASES, " fits:", nrow(fits_df), " lavaan converged:",
+cat("cases:", nrow(cases[[1]]), "of", N_CASES, " fits:", nrow(fits_df), " lavaan converged:",
     sum(fits_df$converged), "\n")
