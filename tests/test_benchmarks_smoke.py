@@ -66,3 +66,20 @@ def test_power_replication_benchmark_against_this_revision(capsys):
     assert power_replication_bench.main(["--base", "HEAD", "--reps", "4", "--rounds", "1"]) == 0
     text = capsys.readouterr().out
     assert "same verdicts in 4 of 4" in text
+
+
+@pytest.mark.slow
+def test_analysis_tab_benchmark_times_both_displays_in_chromium(capsys):
+    # the demo subset the cache tests use (60 respondents, 20 draws): the app really builds
+    # the report once and then shows it from the store after each reload
+    from benchmarks import analysis_tab_bench
+
+    assert analysis_tab_bench.main(["--rows", "60", "--bootstrap", "20", "--repeats", "2"]) == 0
+    text = capsys.readouterr().out
+    line = next(row for row in text.splitlines() if row.startswith("SUMMARY Analysis tab"))
+    assert "first 60 demo respondents, 20 bootstrap draws" in line
+    first = float(line.split("first build ")[1].split(" s")[0])
+    cached = float(line.split("; cached ")[1].split(" s")[0])
+    # a build fits the model and renders the report; showing the cached report does not
+    assert 0 < cached < first
+    assert "budget 5 s" in line and "budget 1 s" in line and "median of 2" in line
