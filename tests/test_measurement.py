@@ -16,6 +16,7 @@ from analysis.stats.validity import THRESHOLDS
 from analysis.study.measurement import (
     HIGHER_ORDER,
     LEARNING_SCALES,
+    ORDINAL_LEVELS,
     fit_measurement_model,
     measurement_syntax,
 )
@@ -154,7 +155,9 @@ def test_invariance_levels_reported(out, demo):
     for group in ("firm_role", "language"):
         inv = out["invariance"][group]
         one = inv["by_scale"]["info_sharing"]
-        assert [r["level"] for r in one["levels"]][:3] == ["configural", "metric", "scalar"]
+        # ordered items (WLSMV): thresholds, loadings, intercepts (Wu & Estabrook 2016)
+        assert [r["level"] for r in one["levels"]][:3] == ["configural", "thresholds",
+                                                            "loadings"]
         assert inv["groups"] == {k: int(v) for k, v in inv["groups"].items()}
         assert one["levels"][0]["delta_chisq"] is None
         for row in one["levels"][1:]:
@@ -167,7 +170,7 @@ def test_invariance_levels_reported(out, demo):
             fails = row["delta_cfi"] <= -0.010 and row["delta_rmsea"] >= 0.015
             assert row["decision"] == ("fails" if fails else "holds") or \
                 row["decision"] == "not judged"
-        assert inv["highest_level_supported"] in ("configural", "metric", "scalar")
+        assert inv["highest_level_supported"] in ORDINAL_LEVELS
         assert inv["summary"][0]["scale"] == "info_sharing"
         assert inv["summary"][0]["highest_level_supported"] == one["highest_level_supported"]
         assert "Chen 2007" in inv["criterion"] and "one at a time" in inv["criterion"]

@@ -686,13 +686,16 @@ def _invariance(syntax: str, data: pd.DataFrame, group: str, items: list[str],
             warnings.append(f"Invariance by 'firm_role': {n0 - len(sub)} A member(s) of "
                             "complete dyads left out, so that the groups are independent.")
         counts = sub[group].astype("string").value_counts(dropna=True)
-    levels = ("configural", "metric", "scalar")
+    levels: tuple[str, ...] = ("configural", "metric", "scalar")
     if estimator != "WLSMV":
         levels = (*levels, "strict")
     kwargs: dict[str, Any] = {"missing": missing}
     merges: dict[str, list[list[float]]] = {}
     if estimator == "WLSMV":
-        kwargs["ordered"] = items
+        # ordered items: the engine's ordinal sequence (thresholds, then loadings, then
+        # intercepts) with the Wu & Estabrook (2016) identification, as semTools builds it
+        levels = ORDINAL_LEVELS
+        kwargs.update(ordered=items, std_lv=True, id_cat="wu.estabrook.2016")
         if missing == "listwise":  # the categories that count are those of the rows used
             sub = sub[sub[items].notna().all(axis=1).to_numpy()]
         sub, merges = collapse_empty_categories(sub, items, group)
@@ -720,7 +723,11 @@ def _invariance(syntax: str, data: pd.DataFrame, group: str, items: list[str],
 
 
 #: Order of the invariance levels, for the weakest level over scales.
-_LEVEL_ORDER = ("none", "configural", "metric", "scalar", "strict")
+_LEVEL_ORDER = ("none", "configural", "thresholds", "metric", "loadings", "scalar",
+                "intercepts", "strict")
+
+#: Invariance levels of ordered items, in order (names as in the engine).
+ORDINAL_LEVELS = ("configural", "thresholds", "loadings", "intercepts")
 
 
 def _invariance_by_scale(inst: Any, data: pd.DataFrame, blocks: Mapping[str, list[str]],
