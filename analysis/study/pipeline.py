@@ -39,6 +39,9 @@ HYPOTHESIS_KEYS = ("id", "statement", "expected_sign", "verdict", "model", "esti
 #: the same data give the same numbers and the same report bytes; it is written into
 #: the provenance like a seed the analyst chose.
 DEFAULT_SEED = 2026
+#: Estimator of the measurement model unless one is asked for (the path model then uses
+#: MLR): the `report` and `analyze` commands and the app's Analysis tab all start here.
+DEFAULT_ESTIMATOR = "WLSMV"
 
 
 #: Bootstrap resamples of the copula checks' standard errors (one per path of the model).
@@ -117,7 +120,7 @@ def analyze_study(
     data: pd.DataFrame,
     *,
     instrument: Any = None,
-    estimator: str = "WLSMV",
+    estimator: str = DEFAULT_ESTIMATOR,
     bootstrap: int = 1000,
     seed: int | None = DEFAULT_SEED,
     hypotheses: Any = None,

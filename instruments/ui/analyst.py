@@ -36,7 +36,7 @@ MIN_RESPONSES = 10
 
 
 def study_report(store: Any, study: str, *, seed: int, bootstrap: int,
-                 estimator: str = "MLR") -> tuple[str, dict[str, Any]]:
+                 estimator: str | None = None) -> tuple[str, dict[str, Any]]:
     """Analyse the live study (completed responses) and build its HTML report.
 
     Returns
@@ -51,12 +51,14 @@ def study_report(store: Any, study: str, *, seed: int, bootstrap: int,
     """
     from analysis.errors import DataError
     from analysis.report import build_report
+    from analysis.study.pipeline import DEFAULT_ESTIMATOR
 
     data = store.wide(study, completed_only=True)
     if len(data) < MIN_RESPONSES:
         raise DataError(f"Study {study!r} has {len(data)} completed responses; the analysis "
                         f"needs at least {MIN_RESPONSES}.")
-    return build_report(data, seed=seed, bootstrap=bootstrap, estimator=estimator,
+    return build_report(data, seed=seed, bootstrap=bootstrap,
+                        estimator=estimator or DEFAULT_ESTIMATOR,
                         fieldwork=fieldwork_figures(store, study),
                         title=f"Study report: {study}")
 
@@ -133,7 +135,7 @@ def _run_job(job: AnalysisJob, store: Any, study: str, data: Any, sha: str,
 
 
 def start_analysis(store: Any, study: str, *, seed: int, bootstrap: int,
-                   estimator: str = "MLR") -> AnalysisJob:
+                   estimator: str | None = None) -> AnalysisJob:
     """The cached analysis of the study's completed responses, or a job computing it.
 
     Returns a finished job at once when the store holds the analysis for this data and
@@ -153,7 +155,13 @@ def start_analysis(store: Any, study: str, *, seed: int, bootstrap: int,
     if len(data) < MIN_RESPONSES:
         raise DataError(f"Study {study!r} has {len(data)} completed responses; the analysis "
                         f"needs at least {MIN_RESPONSES}.")
-    settings = {"seed": int(seed), "bootstrap": int(bootstrap), "estimator": estimator}
+    from analysis.study.pipeline import DEFAULT_ESTIMATOR
+
+    # the same analysis as the `report` command unless an estimator is asked for (the
+    # measurement model by MLR + FIML over the instrument's 60-odd items takes many
+    # minutes where the ordinal default takes well under one)
+    settings = {"seed": int(seed), "bootstrap": int(bootstrap),
+                "estimator": estimator or DEFAULT_ESTIMATOR}
     sha = data_sha256(data)
     key = cache_key(sha, settings)
     hit = cache.get(store, key)

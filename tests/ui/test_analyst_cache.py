@@ -65,6 +65,11 @@ def test_analysis_runs_in_a_thread_is_cached_and_shared(demo_url):
         assert analysis["hypotheses"], "the analysis of the demo subset tested no hypothesis"
         assert hit.result[1]["hypotheses"] == json.loads(json.dumps(analysis["hypotheses"]))
         assert hit.result[1]["decision"] == analysis["decision"]
+        # the tab runs the same analysis as the `report` command: its measurement model
+        # uses the pipeline's default estimator (MLR + FIML over every item took minutes)
+        from analysis.study.pipeline import DEFAULT_ESTIMATOR
+
+        assert analysis["provenance"]["estimator"]["measurement"] == DEFAULT_ESTIMATOR
         # other settings are another analysis
         other = analyst.start_analysis(store, "demo", seed=2, bootstrap=20)
         assert not (other.done and other.message == "From the cache.")
