@@ -31,7 +31,14 @@ def test_incomplete_data_keep_pairwise_correlations():
     d = _items()
     d.loc[:40, "a1"] = np.nan
     r = _item_correlations(d, list(d.columns), "pairwise")
-    np.testing.assert_array_equal(r.to_numpy(), d.corr().to_numpy())
+    # lavaan::lavCor(missing = "pairwise"): the covariance of the pairwise-complete rows
+    # over the standard deviations of all observed values of each item
+    sd = d.std()
+    expected = (d.cov() / np.outer(sd, sd)).to_numpy(copy=True)
+    np.fill_diagonal(expected, 1.0)
+    np.testing.assert_allclose(r.to_numpy(), expected, rtol=1e-12, atol=1e-12)
+    # and not pandas' pairwise Pearson, which rescales by the pairwise rows' deviations
+    assert np.abs(r.to_numpy() - d.corr().to_numpy()).max() > 1e-4
     model = {"a": ["a1", "a2", "a3"], "b": ["b1", "b2", "b3"]}
     assert 0 < htmt(d, model, missing="pairwise").loc["a", "b"] < 1
 
