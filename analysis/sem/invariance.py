@@ -144,20 +144,9 @@ def measurement_invariance(
     prev = None
     for lv in levels:
         res = sem(model, data, estimator=estimator, group=group, group_equal=table[lv], **kwargs)
-        f = res.fit
-        # Robust estimators: the scaled test (lavaan's "chisq.scaled", "pvalue.scaled").
-        sfx = "_scaled" if "chisq_scaled" in f else ""
-        row = {"level": lv, "group_equal": ",".join(table[lv]), "npar": f["npar"],
-               "chisq": f["chisq" + sfx], "df": f.get("df" + sfx, f["df"]),
-               "pvalue": f.get("pvalue" + sfx, np.nan),
-               "cfi": f.get("cfi_robust", f.get("cfi_scaled", f.get("cfi", np.nan))),
-               "rmsea": f.get("rmsea_robust", f.get("rmsea_scaled", f.get("rmsea", np.nan))),
-               "srmr": f.get("srmr", np.nan), "converged": bool(res.converged),
-               "note": "" if res.converged else "did not converge; statistics missing"}
-        if not res.converged:
-            # a fit that did not converge is never reported as a number
-            for key in ("chisq", "df", "pvalue", "cfi", "rmsea", "srmr"):
-                row[key] = np.nan
+        # robust estimators: the scaled test (lavaan's "chisq.scaled", "pvalue.scaled")
+        row = _level_row(lv, res, table[lv])
+        del row["group_partial"]  # no level of this sequence frees a constraint
         if prev is None or not (res.converged and prev[1]["converged"]):
             row.update(delta_chisq=np.nan, delta_df=np.nan, delta_pvalue=np.nan,
                        delta_cfi=np.nan, delta_rmsea=np.nan)
