@@ -26,9 +26,9 @@ from tests.ui.test_browser import (
     _type,
     answer,
     key_css,
+    next_step,
     press,
     press_past_soft_prompt,
-    shows,
     shows_text,
     wait_for,
 )
@@ -136,13 +136,7 @@ def test_survey_through_the_proxy_across_an_app_restart(hosted, proxy_driver) ->
                             answers=plan_so_far(plan, page))  # fmt: skip
         wait_for(driver, key_css(widget_key(page, views[0].id)))
         answer(driver, page, views, plan[page])
-        label = "Start the survey" if k == 0 else ("Finish" if k == len(pages) - 1 else "Next")
-        if k + 1 < len(pages):
-            following = page_fields(store, pages[k + 1], seed=seed, lang="en", partner=None,
-                                    answers=plan_so_far(plan, pages[k + 1]))  # fmt: skip
-            arrived = shows(key_css(widget_key(pages[k + 1], following[0].id)))
-        else:
-            arrived = shows_text("Thank you!")
+        label, arrived = next_step(store, plan, pages, k, seed)
         press_past_soft_prompt(driver, label, arrived)
         if k + 1 == restart_after:
             # Restart the process this browser is on, between two pages: the page on

@@ -225,6 +225,17 @@ def press(driver: Any, label: str) -> None:
     _until(driver, pressed, f"a click on {label!r}")
 
 
+def next_step(store: Any, plan: dict, pages: list[str], k: int, seed: int) -> tuple[str, Any]:
+    """The button that leaves page ``k`` of ``pages`` and the condition that shows the
+    respondent has arrived on the next page (or on the thank-you page after the last)."""
+    label = "Start the survey" if k == 0 else ("Finish" if k == len(pages) - 1 else "Next")
+    if k + 1 < len(pages):
+        following = page_fields(store, pages[k + 1], seed=seed, lang="en", partner=None,
+                                answers=plan_so_far(plan, pages[k + 1]))  # fmt: skip
+        return label, shows(key_css(widget_key(pages[k + 1], following[0].id)))
+    return label, shows_text("Thank you!")
+
+
 def press_past_soft_prompt(driver: Any, label: str, arrived: Any, *, double: bool = False) -> bool:
     """Press ``label`` (twice quickly with ``double``) and, if the page answers with the
     soft prompt about statements left empty, press "Continue anyway".
@@ -437,13 +448,7 @@ def walk_survey(driver: Any, store: ResponseStore, link: str, *, rng_seed: int,
                             answers=plan_so_far(plan, page))  # fmt: skip
         wait_for(driver, key_css(widget_key(page, views[0].id)))
         answer(driver, page, views, plan[page])
-        label = "Start the survey" if k == 0 else ("Finish" if k == len(pages) - 1 else "Next")
-        if k + 1 < len(pages):
-            following = page_fields(store, pages[k + 1], seed=seed, lang="en", partner=None,
-                                    answers=plan_so_far(plan, pages[k + 1]))  # fmt: skip
-            arrived = shows(key_css(widget_key(pages[k + 1], following[0].id)))
-        else:
-            arrived = shows_text("Thank you!")
+        label, arrived = next_step(store, plan, pages, k, seed)
         press_past_soft_prompt(driver, label, arrived)
     if stop_after is None:
         wait_for_text(driver, "Thank you!")
@@ -492,13 +497,7 @@ def test_browser_survey_end_to_end(server, new_driver) -> None:
         answer(driver, page, views, plan[page])
         if page in shots:
             screenshot(driver, shots[page], top=page != "learning")
-        label = "Start the survey" if k == 0 else ("Finish" if k == len(pages) - 1 else "Next")
-        if k + 1 < len(pages):
-            following = page_fields(store, pages[k + 1], seed=seed, lang="en", partner=None,
-                                    answers=plan_so_far(plan, pages[k + 1]))  # fmt: skip
-            arrived = shows(key_css(widget_key(pages[k + 1], following[0].id)))
-        else:
-            arrived = shows_text("Thank you!")
+        label, arrived = next_step(store, plan, pages, k, seed)
         # The bot leaves some statements empty on purpose: pages that ask for a response
         # then show the soft prompt, and the respondent continues anyway.  The page of the
         # impatient double click is answered in full, so that both clicks hit "Next".
