@@ -115,6 +115,17 @@ def _patch(color: str, label: str) -> Any:
     return Patch(facecolor=color, label=label)
 
 
+def _forest_rows(ax, rows) -> None:  # noqa: ANN001
+    """Draw forest-plot rows (label, estimate, lower, upper) on ``ax``, first row at y = 0."""
+    for i, (_, est, lo, hi) in enumerate(rows):
+        if lo is not None and hi is not None:
+            ax.plot([lo, hi], [i, i], color="#333333", linewidth=1.4)
+        ax.plot([est], [i], marker="s", color="#2166ac", markersize=5)
+    ax.axvline(0.0, color="#999999", linewidth=0.8, linestyle="--")
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([r[0] for r in rows])
+
+
 def forest(rows: Sequence[tuple[str, float, float | None, float | None]], *, name: str,
            xlabel: str = "estimate with 95% CI") -> str:
     """A forest plot: one row per (label, estimate, lower, upper); missing CIs drawn as points."""
@@ -123,13 +134,7 @@ def forest(rows: Sequence[tuple[str, float, float | None, float | None]], *, nam
     with rc_context(RC):
         fig = _figure(7.0, 0.42 * len(rows) + 0.9)
         ax = fig.subplots()
-        for i, (_, est, lo, hi) in enumerate(rows):
-            if lo is not None and hi is not None:
-                ax.plot([lo, hi], [i, i], color="#333333", linewidth=1.4)
-            ax.plot([est], [i], marker="s", color="#2166ac", markersize=5)
-        ax.axvline(0.0, color="#999999", linewidth=0.8, linestyle="--")
-        ax.set_yticks(range(len(rows)))
-        ax.set_yticklabels([r[0] for r in rows])
+        _forest_rows(ax, rows)
         ax.invert_yaxis()
         ax.set_xlabel(xlabel)
         fig.tight_layout()
@@ -204,13 +209,7 @@ def forest_panels(families: Sequence[tuple[str, Sequence[tuple[str, float, float
         axes = fig.subplots(len(families), 1, squeeze=False,
                             gridspec_kw={"height_ratios": heights})[:, 0]
         for ax, (title, rows) in zip(axes, families, strict=True):
-            for i, (_, est, lo, hi) in enumerate(rows):
-                if lo is not None and hi is not None:
-                    ax.plot([lo, hi], [i, i], color="#333333", linewidth=1.4)
-                ax.plot([est], [i], marker="s", color="#2166ac", markersize=5)
-            ax.axvline(0.0, color="#999999", linewidth=0.8, linestyle="--")
-            ax.set_yticks(range(len(rows)))
-            ax.set_yticklabels([r[0] for r in rows])
+            _forest_rows(ax, rows)
             ax.set_ylim(len(rows) - 0.5, -0.5)
             ax.set_title(title, fontsize=8.5, loc="left")
             ax.tick_params(axis="x", labelsize=7.5)
