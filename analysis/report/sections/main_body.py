@@ -18,6 +18,7 @@ from .. import figures
 from ..fmt import is_number, stars
 from ..html import esc, join, num, pointer, table, text_cell
 from .common import ReportContext, ci_cell, first_key, get_first, is_empty, name_text
+from .measurement import invariance_part
 
 #: Classification questions of the sample profile, in the order shown (the others are in
 #: the appendix); a missing one is skipped.
@@ -326,11 +327,7 @@ INV_COLS = (("chisq", "\u03c7\u00b2", "chisq"), ("df", "df", "int"), ("cfi", "CF
 
 
 def invariance(ctx: ReportContext) -> str:
-    m = ctx.a.get("measurement")
-    inv = get_first(m, "invariance")
-    path = "/measurement/invariance"
-    if inv is None and "invariance" in ctx.a:
-        inv, path = ctx.a["invariance"], "/invariance"
+    inv, path = invariance_part(ctx)
     if is_empty(inv):
         return ctx.missing("measurement-invariance tests (not run: no grouping variable "
                            "with enough cases per group, or the model failed).")

@@ -168,15 +168,21 @@ def matrix(ctx: ReportContext, val: Any, path: str, title: str, *, diag_bold: bo
                  cls="apa matrix", note=note)
 
 
+def invariance_part(ctx: ReportContext) -> tuple[Any, str]:
+    """The invariance results and their JSON path: under the measurement model, or the
+    top-level ``invariance`` of an older analysis."""
+    inv = get_first(ctx.a.get("measurement"), "invariance")
+    if inv is None and "invariance" in ctx.a:
+        return ctx.a["invariance"], "/invariance"
+    return inv, "/measurement/invariance"
+
+
 def invariance(ctx: ReportContext) -> str:
     m = ctx.a.get("measurement")
     if isinstance(m, Mapping) and m.get("available") is False:
         return ctx.missing("measurement-invariance tests (the measurement model is not "
                             "available).")
-    inv = get_first(m, "invariance")
-    path = "/measurement/invariance"
-    if inv is None and "invariance" in ctx.a:
-        inv, path = ctx.a["invariance"], "/invariance"
+    inv, path = invariance_part(ctx)
     if is_empty(inv):
         return ctx.missing("measurement-invariance tests (not run: no grouping variable "
                             "with enough cases per group, or the model failed).")
