@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
@@ -206,10 +207,31 @@ def baseline_model(model: CompiledModel) -> CompiledModel:
     """
     if model.baseline is not None:
         return model.baseline
+    opts = dict(model.options)
+    opts["baseline"] = True
+    # the independence model depends on the variables and groups only, not on the
+    # model's paths or equality constraints: the levels of an invariance test, the
+    # candidates of a partial-invariance search and the refits of one model share it
+    core = _baseline_core(tuple(model.ov_names), tuple(model.ov_x), tuple(model.ordered),
+                          tuple(model.groups), bool(model.meanstructure),
+                          tuple(model.th_names))
+    return replace(core, options=MappingProxyType(opts))
+
+
+@lru_cache(maxsize=64)
+def _baseline_core(ov: tuple[str, ...], ov_x_names: tuple[str, ...],
+                   ordered: tuple[str, ...], groups: tuple[str, ...], meanstructure: bool,
+                   th_names: tuple[tuple[str, str], ...]) -> CompiledModel:
+    """The independence model of these variables and groups (without options).
+
+    Cached: a compiled model is immutable (its table is copied before anything is
+    written into it), so one instance can serve every model with these variables.
+    """
     rows = []
-    ov, ov_x, ordv = model.ov_names, set(model.ov_x), set(model.ordered)
+    ov_x, ordv = set(ov_x_names), set(ordered)
+    n_groups = len(groups)
     xid = 0
-    for g in range(1, model.n_groups + 1):
+    for g in range(1, n_groups + 1):
         for v in ov:
             if v in ov_x:
                 rows.append(dict(lhs=v, op="~~", rhs=v, group=g, exo=1, ustart=np.nan, xid=-1))
@@ -223,7 +245,7 @@ def baseline_model(model: CompiledModel) -> CompiledModel:
             for j in range(i + 1, len(xs)):
                 rows.append(dict(lhs=xs[i], op="~~", rhs=xs[j], group=g, exo=1, ustart=np.nan,
                                  xid=-1))
-        if model.meanstructure:
+        if meanstructure:
             for v in ov:
                 if v in ov_x:
                     rows.append(dict(lhs=v, op="~1", rhs="", group=g, exo=1, ustart=np.nan,
@@ -235,7 +257,7 @@ def baseline_model(model: CompiledModel) -> CompiledModel:
                     rows.append(dict(lhs=v, op="~1", rhs="", group=g, exo=0, ustart=np.nan,
                                      xid=xid))
                     xid += 1
-        for lhs, rhs in model.th_names:
+        for lhs, rhs in th_names:
             rows.append(dict(lhs=lhs, op="|", rhs=rhs, group=g, exo=0, ustart=np.nan, xid=xid))
             xid += 1
     pt = pd.DataFrame(rows)
@@ -249,9 +271,6 @@ def baseline_model(model: CompiledModel) -> CompiledModel:
     pt["est"] = np.nan
     pt["se"] = np.nan
     pt["start_user"] = np.nan
-    eta_ov = list(model.ov_x)
-    opts = dict(model.options)
-    opts["baseline"] = True
-    return compile_table(pt, ov_names=ov, lv_names=[], eta_ov=eta_ov, ov_x=model.ov_x,
-                         ordered=model.ordered, groups=model.groups,
-                         meanstructure=model.meanstructure, options=opts)
+    return compile_table(pt, ov_names=list(ov), lv_names=[], eta_ov=list(ov_x_names),
+                         ov_x=list(ov_x_names), ordered=list(ordered), groups=list(groups),
+                         meanstructure=meanstructure, options={"baseline": True})

@@ -480,14 +480,20 @@ class _EqualityClasses:
     def tie_groups(self, lv: list[str], group_equal, partial: set) -> None:
         """``group_equal``: unlabelled free rows of later groups equal to the first group's."""
         df, free, n = self.df, self.free, self.n
+        # the columns as lists: row access through the frame costs more than the tie itself
+        # (this runs at every compile of a multigroup model, e.g. each invariance level)
+        group = df["group"].tolist()
+        lhs_col, op_col, rhs_col = df["lhs"].tolist(), df["op"].tolist(), df["rhs"].tolist()
+        label = df["label"].tolist()
         key_g1 = {}
         for i in range(n):
-            if df.at[i, "group"] == 1:
-                key_g1[(df.at[i, "lhs"], df.at[i, "op"], df.at[i, "rhs"])] = i
+            if group[i] == 1:
+                key_g1[(lhs_col[i], op_col[i], rhs_col[i])] = i
+        ustart_col = df.columns.get_loc("ustart")
         for i in range(n):
-            if df.at[i, "group"] == 1 or not free[i] or df.at[i, "label"]:
+            if group[i] == 1 or not free[i] or label[i]:
                 continue
-            lhs, op, rhs = df.at[i, "lhs"], df.at[i, "op"], df.at[i, "rhs"]
+            lhs, op, rhs = lhs_col[i], op_col[i], rhs_col[i]
             if (lhs, op, rhs) in partial:
                 continue
             kind = _equal_kind(lhs, op, rhs, lv)
@@ -496,13 +502,13 @@ class _EqualityClasses:
             j = key_g1.get((lhs, op, rhs))
             if j is None and op == "~~":
                 j = key_g1.get((rhs, op, lhs))
-            if j is None or df.at[j, "label"]:
+            if j is None or label[j]:
                 continue
             if free[j]:
                 self.union(j, i)
             else:  # tied to a parameter fixed in the first group: fixed here too
                 free[i] = False
-                df.at[i, "ustart"] = df.at[j, "ustart"]
+                df.iat[i, ustart_col] = df.iat[j, ustart_col]
 
     def constraints(self, stmts: list[Statement]) -> list[dict]:
         """``==`` ties (or fixes) labels; ``<``/``>`` bounds and ``:=`` definitions become
