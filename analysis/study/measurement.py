@@ -730,20 +730,19 @@ _LEVEL_ORDER = ("none", "configural", "thresholds", "metric", "loadings", "scala
 ORDINAL_LEVELS = ("configural", "thresholds", "loadings", "intercepts")
 
 
-def _invariance_by_scale(inst: Any, data: pd.DataFrame, blocks: Mapping[str, list[str]],
-                         group: str, scales: Sequence[str], estimator: str, missing: str,
-                         cache: Any, warnings: list[str],
-                         partial: bool = True) -> dict[str, Any] | None:
+def _invariance_by_scale(runner: _InvarianceRunner, group: str,
+                         warnings: list[str]) -> dict[str, Any] | None:
     """Invariance of every scale (its own one-factor model) across ``group``."""
     by_scale: dict[str, Any] = {}
     summary = []
     groups = None
     merges: dict[str, list[list[float]]] = {}
-    for i, scale in enumerate(scales):
-        r = _invariance(measurement_syntax(inst, scales=[scale]), data, group, blocks[scale],
-                        estimator, missing, warnings, cache, partial=partial,
-                        note_dropped=i == 0)
+    scales = runner.scales
+    for scale in scales:
+        r, warns = runner.result(group, scale)
+        warnings.extend(warns)
         if r is None:
+            data = runner.tasks[(group, scale)][1]
             if group not in data.columns or data[group].astype("string").nunique() < 2:
                 return None
             by_scale[scale] = None
@@ -927,6 +926,7 @@ def fit_measurement_model(
     scored: pd.DataFrame | None = None,
     htmt_boot: int = 1000,
     seed: int = 2026,
+    n_jobs: int | None = None,
 ) -> dict[str, Any]:
     """Fit and evaluate the instrument's measurement model; a JSON-ready dict.
 
@@ -960,6 +960,10 @@ def fit_measurement_model(
         Bootstrap resamples of the HTMT intervals (0 skips them).
     seed : int
         Seed of the HTMT bootstrap (the study's default seed unless given).
+    n_jobs : int, optional
+        Worker processes for the invariance sequences, which then run while this process
+        fits the rest (default: one per usable core; 1 runs them here, one after the
+        other).  The results are the same for any number.
 
     Returns
     -------
@@ -1016,21 +1020,36 @@ def fit_measurement_model(
         from analysis.sem.ordinal import OrdinalStatsCache
 
         cache = OrdinalStatsCache(gamma_threads=usable_cores())  # Gamma: all cores
-    orders = _fit_orders(inst, data, blocks, items, estimator, missing, cache,
-                         compare_second_order, warnings)
-    res1 = orders.pop("_first")
-    params = res1.params
-    loadings = params[params["op"] == "=~"]
-    rel, fl, definition, ht = _validity(res1, data, blocks, estimator, loadings, warnings)
-    htmt_inference = _htmt_inference(data, blocks, htmt_boot, seed, rel, warnings)
-    invariance = _invariance_step(inst, data, blocks, invariance_groups, invariance_scales,
-                                  estimator, missing, cache, warnings, partial_invariance)
-    method = None
-    if method_checks:
-        from analysis.blas import blas_threads
+    from analysis.blas import usable_cores
 
-        with blas_threads(1):  # small matrices: BLAS threads cost more than they gain
-            method = _method_checks(data, scores, blocks, inst, warnings)
+    # the invariance sequences (one small multigroup model per scale and grouping, the
+    # bulk of the work) start first, on worker processes, and are collected in order
+    runner = _InvarianceRunner(inst, data, blocks, invariance_groups, invariance_scales,
+                               estimator, missing, partial_invariance,
+                               n_jobs=usable_cores() if n_jobs is None else int(n_jobs))
+    try:
+        orders = _fit_orders(inst, data, blocks, items, estimator, missing, cache,
+                             compare_second_order, warnings)
+        res1 = orders.pop("_first")
+        params = res1.params
+        loadings = params[params["op"] == "=~"]
+        rel, fl, definition, ht = _validity(res1, data, blocks, estimator, loadings, warnings)
+        htmt_inference = _htmt_inference(data, blocks, htmt_boot, seed, rel, warnings)
+        # the warnings of this step go after those of the invariance step, as when the
+        # steps ran one after the other
+        method = None
+        method_warnings: list[str] = []
+        if method_checks:
+            from analysis.blas import blas_threads
+
+            with blas_threads(1):  # small matrices: BLAS threads cost more than they gain
+                method = _method_checks(data, scores, blocks, inst, method_warnings)
+        invariance = _invariance_step(inst, data, blocks, invariance_groups,
+                                      invariance_scales, estimator, missing, cache, warnings,
+                                      partial_invariance, runner=runner)
+        warnings.extend(method_warnings)
+    finally:
+        runner.close()
 
     out = {
         "estimator": estimator,
@@ -1187,17 +1206,104 @@ def _htmt_inference(data: pd.DataFrame, blocks: Mapping[str, list[str]], n_boot:
 
 
 def _invariance_step(inst, data, blocks, invariance_groups, invariance_scales, estimator,
-                     missing, cache, warnings, partial=True) -> dict[str, Any]:
-    """Step 5: measurement invariance by each grouping column."""
+                     missing, cache, warnings, partial=True, runner=None) -> dict[str, Any]:
+    """Step 5: measurement invariance by each grouping column.
+
+    ``runner`` (from :func:`_start_invariance`) holds the sequences already started on
+    worker processes; without it they run here, one after the other.
+    """
     invariance: dict[str, Any] = {}
-    if invariance_scales is None:
-        invariance_scales = list(blocks)
-    inv_blocks = [s for s in invariance_scales if s in blocks]
-    if invariance_groups and len(inv_blocks) >= 1:
-        for g in invariance_groups:
-            invariance[g] = _invariance_by_scale(inst, data, blocks, g, inv_blocks, estimator,
-                                                 missing, cache, warnings, partial)
+    if runner is None:
+        runner = _InvarianceRunner(inst, data, blocks, invariance_groups, invariance_scales,
+                                   estimator, missing, partial, n_jobs=1)
+    for g in runner.groups:
+        invariance[g] = _invariance_by_scale(runner, g, warnings)
     return invariance
+
+
+def _invariance_task(task: tuple) -> tuple[dict[str, Any] | None, list[str]]:
+    """One invariance sequence (one scale, one grouping), with the warnings it gave.
+
+    A top-level function, so that worker processes can run it.  Each sequence keeps its
+    own polychoric statistics (its levels share them); no two sequences use the same
+    data, so nothing is lost by not sharing them across sequences.
+    """
+    syntax, sub, group, items, estimator, missing, partial, note_dropped, threads = task
+    warns: list[str] = []
+    cache = None
+    if estimator == "WLSMV":
+        from analysis.sem.ordinal import OrdinalStatsCache
+
+        cache = OrdinalStatsCache(gamma_threads=threads)
+    r = _invariance(syntax, sub, group, items, estimator, missing, warns, cache,
+                    partial=partial, note_dropped=note_dropped)
+    return r, warns
+
+
+def _fork_pool(n_jobs: int) -> Any:
+    """A pool of ``n_jobs`` forked worker processes, or None where fork is not available.
+
+    Forked workers start in milliseconds with every module and the BLAS setting of this
+    process; a fresh interpreter would first spend seconds importing the engine.
+    """
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    if n_jobs < 2 or "fork" not in mp.get_all_start_methods():
+        return None
+    return ProcessPoolExecutor(max_workers=n_jobs, mp_context=mp.get_context("fork"))
+
+
+class _InvarianceRunner:
+    """The invariance sequences of a measurement model, in the order they are reported.
+
+    With ``n_jobs`` > 1 every sequence is submitted to a pool of worker processes at
+    once, so that they run while this process fits the rest of the measurement model;
+    :meth:`result` hands them back in the serial order, with their warnings, so the
+    output does not depend on the number of workers.
+    """
+
+    def __init__(self, inst, data, blocks, invariance_groups, invariance_scales, estimator,
+                 missing, partial, n_jobs: int) -> None:
+        from analysis.blas import usable_cores
+
+        if invariance_scales is None:
+            invariance_scales = list(blocks)
+        self.scales = [s for s in invariance_scales if s in blocks]
+        self.groups = list(invariance_groups) if self.scales else []
+        threads = usable_cores() if estimator == "WLSMV" else None
+        self.tasks: dict[tuple[str, str], tuple] = {}
+        for g in self.groups:
+            for i, scale in enumerate(self.scales):
+                self.tasks[(g, scale)] = (
+                    measurement_syntax(inst, scales=[scale]), data, g, blocks[scale],
+                    estimator, missing, partial, i == 0, threads)
+        self._futures: dict[tuple[str, str], Any] = {}
+        self._pool = None
+        # sequences worth sending away: a grouping column with two groups or more (the
+        # others end at once with a warning, here)
+        usable = [g for g in self.groups if g in data.columns
+                  and data[g].astype("string").nunique() >= 2]
+        work = [k for k in self.tasks if k[0] in usable]
+        if len(work) > 1:
+            self._pool = _fork_pool(min(n_jobs, len(work)))
+        if self._pool is not None:
+            for k in work:
+                self._futures[k] = self._pool.submit(_invariance_task, self.tasks[k])
+
+    def result(self, group: str, scale: str) -> tuple[dict[str, Any] | None, list[str]]:
+        fut = self._futures.pop((group, scale), None)
+        if fut is not None:
+            return fut.result()
+        return _invariance_task(self.tasks[(group, scale)])
+
+    def close(self) -> None:
+        for fut in self._futures.values():
+            fut.cancel()
+        self._futures.clear()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
 
 #: Fewer observations per free parameter than this makes the estimates and the fit
