@@ -468,7 +468,10 @@ def collapse_empty_categories(data: pd.DataFrame, items: Sequence[str],
     """
     out = data.copy()
     merges: dict[str, list[list[float]]] = {}
-    groups = out[group].astype("string")
+    # group codes (-1: no group); the group-by-category counts are tallied with numpy,
+    # since this runs for every item of every invariance sequence
+    gcode, _ = pd.factorize(out[group].astype("string"))
+    has_group = gcode >= 0
     for item in items:
         if item not in out.columns:
             continue
@@ -477,8 +480,8 @@ def collapse_empty_categories(data: pd.DataFrame, items: Sequence[str],
             cats = sorted(col.dropna().unique())
             if len(cats) <= 2:
                 break
-            table = pd.crosstab(groups, col)
-            empty = [c for c in cats if (table[c] == 0).any()]
+            table = _group_category_counts(gcode, has_group, col, cats)
+            empty = [c for k, c in enumerate(cats) if (table[:, k] == 0).any()]
             if not empty:
                 break
             c = empty[0]
@@ -495,6 +498,18 @@ def collapse_empty_categories(data: pd.DataFrame, items: Sequence[str],
         if item in merges:
             out[item] = col
     return out, merges
+
+
+def _group_category_counts(gcode: np.ndarray, has_group: np.ndarray, col: pd.Series,
+                           cats: list[Any]) -> np.ndarray:
+    """Counts of each category of ``col`` (columns, in the order of ``cats``) in each group
+    that has an answer to it (rows): ``pd.crosstab(groups, col)``."""
+    vals = col.to_numpy()
+    seen = has_group & col.notna().to_numpy()
+    pos = np.searchsorted(np.asarray(cats), vals[seen])
+    table = np.zeros((int(gcode.max()) + 1 if gcode.size else 0, len(cats)), dtype=np.int64)
+    np.add.at(table, (gcode[seen], pos), 1)
+    return table[table.sum(axis=1) > 0]
 
 
 #: Chen's (2007) cut-offs for a step of measurement invariance (N > 300, equal groups):
