@@ -40,7 +40,8 @@ CONSUMED = {"n", "n_raw", "fieldwork", "response_rates", "sample", "missing", "e
 
 
 def render_html(analysis: Mapping[str, Any], *, extras: Mapping[str, Any] | None = None,
-                title: str | None = None, embed_json: bool = True) -> str:
+                title: str | None = None, embed_json: bool = True,
+                parallel: bool = True) -> str:
     """The full report as one self-contained HTML string.
 
     Parameters
@@ -55,21 +56,27 @@ def render_html(analysis: Mapping[str, Any], *, extras: Mapping[str, Any] | None
         Report title.
     embed_json : bool
         Embed the analysis JSON in a ``<script type="application/json">`` block.
+    parallel : bool
+        Render the appendix on a forked child process while this one renders the main
+        body (where fork is available and two cores are usable); the bytes are the same
+        either way.
     """
+    from analysis.forked import Forked
+
     main_ctx = ReportContext(analysis, extras or {})
     # the appendix numbers its own tables and figures (A1, A2, ...) and shares the notes
     app_ctx = ReportContext(analysis, extras or {}, c=Counter("A"), notes=main_ctx.notes)
-
-    def build(ctx: ReportContext, sid: str, stitle: str) -> str:
-        try:
-            return BUILDERS[sid](ctx)
-        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
-            # A malformed part of the analysis must not sink the whole report.
-            ctx.notes.append(f"Section '{stitle}' could not be rendered: {exc}.")
-            return na(f"{stitle} (the analysis part is malformed: {exc}).")
-
-    main = [(sid, t, build(main_ctx, sid, t)) for sid, t, _ in MAIN]
-    appendix = [(sid, t, build(app_ctx, sid, t)) for sid, t, _ in APPENDIX]
+    # The appendix up to its warnings section reads nothing the main body writes (only
+    # the warnings section reads the notes), so it is rendered on a child process while
+    # this one renders the main body; its notes and its table and figure count then
+    # continue from the main body's, as when the parts were rendered in turn.
+    at = [sid for sid, _, _ in APPENDIX].index("warnings")
+    early = Forked(_render_part, analysis, extras or {},
+                   [(sid, t) for sid, t, _ in APPENDIX[:at]], fork=parallel)
+    main = [(sid, t, _build(main_ctx, sid, t)) for sid, t, _ in MAIN]
+    appendix, notes, app_ctx.c.tables, app_ctx.c.figures = early.result()
+    app_ctx.notes.extend(notes)
+    appendix += [(sid, t, _build(app_ctx, sid, t)) for sid, t, _ in APPENDIX[at:]]
     leftover = [k for k in analysis if k not in CONSUMED]
     if leftover:
         body = "\n".join(app_ctx.generic(analysis[k], pointer(k), k) for k in leftover)
@@ -112,6 +119,26 @@ def render_html(analysis: Mapping[str, Any], *, extras: Mapping[str, Any] | None
         f'<nav class="toc appendix-toc"><ol>{app_toc}</ol></nav>\n{app}\n</div>\n'
         f"{blob}</body>\n</html>\n"
     )
+
+
+def _build(ctx: ReportContext, sid: str, stitle: str) -> str:
+    try:
+        return BUILDERS[sid](ctx)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        # A malformed part of the analysis must not sink the whole report.
+        ctx.notes.append(f"Section '{stitle}' could not be rendered: {exc}.")
+        return na(f"{stitle} (the analysis part is malformed: {exc}).")
+
+
+def _render_part(analysis: Mapping[str, Any], extras: Mapping[str, Any],
+                 sections: list[tuple[str, str]],
+                 ) -> tuple[list[tuple[str, str, str]], list[str], int, int]:
+    """Appendix sections with a context of their own: ``(sections, notes, tables,
+    figures)``, the rendered sections, the notes they added and the appendix's table and
+    figure count after them."""
+    ctx = ReportContext(analysis, extras, c=Counter("A"), notes=[])
+    done = [(sid, t, _build(ctx, sid, t)) for sid, t in sections]
+    return done, ctx.notes, ctx.c.tables, ctx.c.figures
 
 
 def is_scalar_text(v: Any) -> bool:

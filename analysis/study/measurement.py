@@ -1255,20 +1255,6 @@ def _invariance_task(task: tuple) -> tuple[dict[str, Any] | None, list[str]]:
     return r, warns
 
 
-def _fork_pool(n_jobs: int) -> Any:
-    """A pool of ``n_jobs`` forked worker processes, or None where fork is not available.
-
-    Forked workers start in milliseconds with every module and the BLAS setting of this
-    process; a fresh interpreter would first spend seconds importing the engine.
-    """
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-
-    if n_jobs < 2 or "fork" not in mp.get_all_start_methods():
-        return None
-    return ProcessPoolExecutor(max_workers=n_jobs, mp_context=mp.get_context("fork"))
-
-
 class _InvarianceRunner:
     """The invariance sequences of a measurement model, in the order they are reported.
 
@@ -1301,7 +1287,9 @@ class _InvarianceRunner:
                   and data[g].astype("string").nunique() >= 2]
         work = [k for k in self.tasks if k[0] in usable]
         if len(work) > 1:
-            self._pool = _fork_pool(min(n_jobs, len(work)))
+            from analysis.forked import fork_pool
+
+            self._pool = fork_pool(min(n_jobs, len(work)))
         if self._pool is not None:
             for k in work:
                 self._futures[k] = self._pool.submit(_invariance_task, self.tasks[k])
