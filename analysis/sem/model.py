@@ -786,6 +786,10 @@ def cell_of(lhs: str, op: str, rhs: str, ovi: Mapping[str, int], eti: Mapping[st
     raise ModelSpecificationError(f"Unknown operator {op!r}.")
 
 
+#: Operators of the rows that place a parameter in the model's matrices.
+_MODEL_OPS = frozenset(("=~", "~", "~~", "~1", "|", "~*~"))
+
+
 def build_specs(partable: pd.DataFrame, ov_names: list[str], lv_names: list[str],
                 eta_ov: list[str], ordered: list[str], n_groups: int, n_free: int,
                 ) -> tuple[list[str], list[tuple[str, str]], tuple[_GroupSpec, ...]]:
@@ -796,9 +800,14 @@ def build_specs(partable: pd.DataFrame, ov_names: list[str], lv_names: list[str]
     p, m = len(ov_names), len(eta_names)
     th_names: list[tuple[str, str]] = []
     pt = partable
-    g1 = pt[(pt["group"] == 1) & (pt["op"] == "|")]
+    # the table's columns as plain lists, read once: selecting and iterating rows of the
+    # frame cost more than building the matrices (this runs at every compile)
+    idx_l, group_l = pt.index.tolist(), pt["group"].tolist()
+    lhs_l, op_l, rhs_l = pt["lhs"].tolist(), pt["op"].tolist(), pt["rhs"].tolist()
+    xid_l, exo_l, ustart_l = pt["xid"].tolist(), pt["exo"].tolist(), pt["ustart"].tolist()
     order = {v: i for i, v in enumerate(ov_names)}
-    th_rows = sorted((order[r.lhs], int(r.rhs[1:]), r.lhs, r.rhs) for r in g1.itertuples())
+    th_rows = sorted((order[a], int(b[1:]), a, b) for a, o, b, g in
+                     zip(lhs_l, op_l, rhs_l, group_l, strict=True) if g == 1 and o == "|")
     th_names = [(t[2], t[3]) for t in th_rows]
     th_pos = {(a, b): i for i, (a, b) in enumerate(th_names)}
     specs = []
@@ -817,12 +826,11 @@ def build_specs(partable: pd.DataFrame, ov_names: list[str], lv_names: list[str]
         base = [lam, beta, psi, theta, nu, alpha, tau, delta]
         ents: list[tuple[int, int, int, int, int]] = []
         exo: list[tuple[int, int, int, int, int]] = []
-        rows = pt[(pt["group"] == g) & pt["op"].isin(["=~", "~", "~~", "~1", "|", "~*~"])]
-        # plain columns instead of row objects: building rows dominated the compile time
-        for ridx, lhs, op, rhs, xid_v, exo_v, ustart in zip(
-                rows.index.tolist(), rows["lhs"].tolist(), rows["op"].tolist(),
-                rows["rhs"].tolist(), rows["xid"].tolist(), rows["exo"].tolist(),
-                rows["ustart"].tolist(), strict=True):
+        for k, op in enumerate(op_l):
+            if group_l[k] != g or op not in _MODEL_OPS:
+                continue
+            ridx, lhs, rhs = idx_l[k], lhs_l[k], rhs_l[k]
+            xid_v, exo_v, ustart = xid_l[k], exo_l[k], ustart_l[k]
             if op == "|":
                 code, i, j = TAU, th_pos[(lhs, rhs)], 0
             elif op == "~*~":
