@@ -234,16 +234,12 @@ def build_partable(
             "The model= syntax has no parameters: constraints (==, <, >) and defined "
             "parameters (:=) need formulas with =~, ~ or ~~ to refer to."
         )
-    df = pd.DataFrame(rows)
-    df.insert(0, "id", np.arange(1, len(df) + 1))
-    df["block"] = df["group"]
-    df["plabel"] = [f".p{i}." for i in df["id"]]
-    classes = _EqualityClasses(df)
+    classes = _EqualityClasses(rows)
     classes.tie_labels()
     if ngroups > 1 and group_equal:
         classes.tie_groups(roles.lv, group_equal, _partial_keys(group_partial))
     extra_rows = classes.constraints(stmts)
-    return _finish_table(df, classes, extra_rows), names, bool(meanstructure)
+    return _finish_table(rows, classes, extra_rows), names, bool(meanstructure)
 
 
 @dataclass(frozen=True)
@@ -438,15 +434,24 @@ def _partial_keys(group_partial) -> set[tuple[str, str, str]]:
 
 class _EqualityClasses:
     """Step 6: rows that share one parameter (shared labels, ``group_equal``, ``==``),
-    kept as a union-find over the table's rows; fixes rows tied to fixed values."""
+    kept as a union-find over the table's rows; fixes rows tied to fixed values.
 
-    def __init__(self, df: pd.DataFrame) -> None:
-        self.df = df
-        self.n = len(df)
+    Works on the rows' columns as plain lists (the table is built as a frame once, at
+    the end): this runs at every compile, e.g. for each level of an invariance test.
+    """
+
+    def __init__(self, rows: list[dict]) -> None:
+        self.n = len(rows)
         self.parent = list(range(self.n))
-        self.free = df["free"].to_numpy(dtype=bool).copy()
+        self.free = np.array([bool(r["free"]) for r in rows], dtype=bool)
+        self.ustart = [r["ustart"] for r in rows]
+        self.group = [r["group"] for r in rows]
+        self.lhs = [r["lhs"] for r in rows]
+        self.op = [r["op"] for r in rows]
+        self.rhs = [r["rhs"] for r in rows]
+        self.label = [r["label"] for r in rows]
         self.label_rows: dict[str, list[int]] = {}
-        for i, lab in enumerate(df["label"]):
+        for i, lab in enumerate(self.label):
             if lab:
                 self.label_rows.setdefault(lab, []).append(i)
 
@@ -464,32 +469,28 @@ class _EqualityClasses:
 
     def tie_labels(self) -> None:
         """Rows with the same label are one parameter."""
-        df, free = self.df, self.free
+        free, ustart = self.free, self.ustart
         for idx in self.label_rows.values():
             fr = [i for i in idx if free[i]]
             fx = [i for i in idx if not free[i]]
             if fr and fx:
                 # a label shared with a fixed row fixes all rows to that value
-                val = df.at[fx[0], "ustart"]
+                val = ustart[fx[0]]
                 for i in fr:
                     free[i] = False
-                    df.at[i, "ustart"] = val
+                    ustart[i] = val
             for i in fr[1:]:
                 self.union(fr[0], i)
 
     def tie_groups(self, lv: list[str], group_equal, partial: set) -> None:
         """``group_equal``: unlabelled free rows of later groups equal to the first group's."""
-        df, free, n = self.df, self.free, self.n
-        # the columns as lists: row access through the frame costs more than the tie itself
-        # (this runs at every compile of a multigroup model, e.g. each invariance level)
-        group = df["group"].tolist()
-        lhs_col, op_col, rhs_col = df["lhs"].tolist(), df["op"].tolist(), df["rhs"].tolist()
-        label = df["label"].tolist()
+        free, n, ustart = self.free, self.n, self.ustart
+        group, lhs_col, op_col, rhs_col = self.group, self.lhs, self.op, self.rhs
+        label = self.label
         key_g1 = {}
         for i in range(n):
             if group[i] == 1:
                 key_g1[(lhs_col[i], op_col[i], rhs_col[i])] = i
-        ustart_col = df.columns.get_loc("ustart")
         for i in range(n):
             if group[i] == 1 or not free[i] or label[i]:
                 continue
@@ -508,12 +509,12 @@ class _EqualityClasses:
                 self.union(j, i)
             else:  # tied to a parameter fixed in the first group: fixed here too
                 free[i] = False
-                df.iat[i, ustart_col] = df.iat[j, ustart_col]
+                ustart[i] = ustart[j]
 
     def constraints(self, stmts: list[Statement]) -> list[dict]:
         """``==`` ties (or fixes) labels; ``<``/``>`` bounds and ``:=`` definitions become
         rows of their own, returned."""
-        df, free, label_rows = self.df, self.free, self.label_rows
+        free, label_rows, ustart = self.free, self.label_rows, self.ustart
         extra_rows: list[dict] = []
         for s in stmts:
             if s.op not in ("==", "<", ">", ":="):
@@ -538,7 +539,7 @@ class _EqualityClasses:
                     idx, val = (ia, vb) if ia else (ib, va)
                     for i in idx:
                         free[i] = False
-                        df.at[i, "ustart"] = val
+                        ustart[i] = val
                 else:
                     unknown = [t for t in (a, b) if t not in label_rows and _num(t) is None]
                     raise ModelSpecificationError(
@@ -568,40 +569,43 @@ class _EqualityClasses:
         return xid
 
 
-def _finish_table(df: pd.DataFrame, classes: _EqualityClasses,
+def _finish_table(rows: list[dict], classes: _EqualityClasses,
                   extra_rows: list[dict]) -> pd.DataFrame:
     """Step 7: lavaan's ``free`` numbering, ``xid``, the constraint rows, column order."""
     n, free = classes.n, classes.free
-    df["free"] = free
-    df["xid"] = classes.xid()
     free_col = np.zeros(n, dtype=int)
     free_col[free] = np.arange(1, int(free.sum()) + 1)
-    df["free"] = free_col
-    if extra_rows:
-        ex = pd.DataFrame(extra_rows)
-        ex["id"] = np.arange(n + 1, n + 1 + len(ex))
-        ex["free"] = 0
-        ex["xid"] = -1
-        ex["ustart"] = np.nan
-        ex["exo"] = 0
-        ex["label"] = np.where(ex["op"] == ":=", ex["lhs"], "")  # lavaan labels := rows
-        ex["plabel"] = ""
-        ex["start_user"] = np.nan
-        ex["line"] = 0
-        df = pd.concat([df, ex], ignore_index=True)
-    df["start"] = np.nan
-    df["est"] = np.nan
-    df["se"] = np.nan
-    cols = ["id", "lhs", "op", "rhs", "user", "block", "group", "free", "ustart", "exo",
-            "label", "plabel", "start", "est", "se", "xid", "start_user"]
-    df = df[cols].copy()
-    df["id"] = df["id"].astype(int)
-    df["user"] = df["user"].astype(int)
-    df["block"] = df["block"].astype(int)
-    df["group"] = df["group"].astype(int)
-    df["exo"] = df["exo"].astype(int)
-    df["ustart"] = df["ustart"].astype(float)
-    return df
+    xid = classes.xid()
+    m = len(extra_rows)
+    ex_op = [r["op"] for r in extra_rows]
+    ex_lhs = [r["lhs"] for r in extra_rows]
+    nan = float("nan")
+    cols = {
+        "id": np.arange(1, n + m + 1, dtype=np.int64),
+        "lhs": classes.lhs + ex_lhs,
+        "op": classes.op + ex_op,
+        "rhs": classes.rhs + [r["rhs"] for r in extra_rows],
+        "user": np.array([r["user"] for r in rows] + [r["user"] for r in extra_rows],
+                         dtype=np.int64).reshape(-1),
+        "block": np.array(classes.group + [r["block"] for r in extra_rows],
+                          dtype=np.int64).reshape(-1),
+        "group": np.array(classes.group + [r["group"] for r in extra_rows],
+                          dtype=np.int64).reshape(-1),
+        "free": np.concatenate([free_col, np.zeros(m, dtype=int)]).astype(np.int64),
+        "ustart": np.array(classes.ustart + [nan] * m, dtype=float).reshape(-1),
+        "exo": np.array([r["exo"] for r in rows] + [0] * m, dtype=np.int64).reshape(-1),
+        # lavaan labels := rows with their name
+        "label": classes.label + [lhs if op == ":=" else "" for lhs, op in
+                                  zip(ex_lhs, ex_op, strict=True)],
+        "plabel": [f".p{i}." for i in range(1, n + 1)] + [""] * m,
+        "start": np.full(n + m, nan),
+        "est": np.full(n + m, nan),
+        "se": np.full(n + m, nan),
+        "xid": np.concatenate([xid, np.full(m, -1)]).astype(np.int64),
+        "start_user": np.array([r["start_user"] for r in rows] + [nan] * m,
+                               dtype=float).reshape(-1),
+    }
+    return pd.DataFrame(cols)
 
 
 def _num(tok: str) -> float | None:
