@@ -17,6 +17,7 @@ the same calls run here one after the other.
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -24,6 +25,20 @@ from typing import Any
 from analysis.blas import usable_cores
 
 __all__ = ["Forked", "can_fork", "fork_pool"]
+
+
+def _hold_blas_lock_across_fork() -> None:
+    """A child must not start with the BLAS thread-limit lock held by a thread that does
+    not exist in it (the app runs analyses in threads of one process): the lock is taken
+    around every fork and released on both sides, as :mod:`logging` does with its own."""
+    from analysis import blas
+
+    lock = blas._LOCK
+    os.register_at_fork(before=lock.acquire, after_in_parent=lock.release,
+                        after_in_child=lock.release)
+
+
+_hold_blas_lock_across_fork()
 
 
 def can_fork() -> bool:
