@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import DataError, ModelSpecificationError
+from analysis.forked import Forked
 from analysis.provenance import build_provenance
 
 #: Cronbach's alpha below this flags a scale as unreliable (Nunnally 1978).
@@ -86,6 +87,16 @@ def _section(fn: Callable[..., Any], what: str, warns: list[str], *args: Any,
     return {"available": True, **out}
 
 
+MEASUREMENT_WHAT = "Measurement model (analysis.study.measurement)"
+
+
+def _section_with_warnings(fn: Callable[..., Any], what: str, *args: Any,
+                           **kwargs: Any) -> tuple[dict[str, Any], list[str]]:
+    """:func:`_section` returning the warnings it gave (a list of its own)."""
+    warns: list[str] = []
+    return _section(fn, what, warns, *args, **kwargs), warns
+
+
 def _missing_section(data: pd.DataFrame, instrument: Any, retained: np.ndarray,
                      scores: pd.DataFrame, scales: list[str]) -> dict[str, Any]:
     items = {sid: [it.id for it in sc.items] for sid, sc in instrument.scales.items()}
@@ -130,6 +141,7 @@ def analyze_study(
     measurement: bool = True,
     latent_model: bool = True,
     method: str | None = None,
+    parallel: bool = True,
 ) -> dict[str, Any]:
     """Analyse a whole survey wave.
 
@@ -170,6 +182,11 @@ def analyze_study(
         Estimation framework of the hypothesis tests; default the declaration's
         ``method:`` ("sem": the covariance-based path model; "pls": PLS-SEM,
         :mod:`analysis.study.pls_study`, reported in the ``pls`` section).
+    parallel : bool
+        Run the measurement model on forked child processes (its invariance sequences
+        spread over the usable cores) while this process tests the hypotheses, where
+        fork is available and two cores are usable (:mod:`analysis.forked`).  The
+        result is the same either way.
 
     Returns
     -------
@@ -197,7 +214,7 @@ def analyze_study(
             data, instrument=instrument, estimator=estimator, bootstrap=bootstrap, seed=seed,
             hypotheses=hypotheses, alpha=alpha, progress=progress, n_jobs=n_jobs,
             measurement=measurement, latent_model=latent_model,
-            method=method)
+            method=method, parallel=parallel)
 
 
 def _analyze_study(
@@ -214,6 +231,7 @@ def _analyze_study(
     measurement: bool,
     latent_model: bool = True,
     method: str | None = None,
+    parallel: bool = True,
 ) -> dict[str, Any]:
     """:func:`analyze_study` (with the BLAS thread limit set by the caller)."""
     from analysis.study.bias import endogeneity_checks, key_informant_quality
@@ -280,10 +298,16 @@ def _analyze_study(
 
     if measurement:
         say("Measurement model (this can take a while) ...")
-        meas_section = _section(fit_measurement_model, "Measurement model (analysis.study.measurement)", warns,
-                                raw_retained.reset_index(drop=True), instrument=instrument,
-                                estimator=estimator, seed=seed)
+        # the measurement model (the largest step) runs in a child process while this one
+        # tests the hypotheses; its section and its warning (if it fails) take the same
+        # places as when the steps ran one after the other
+        meas_job = Forked(_section_with_warnings, fit_measurement_model,
+                          MEASUREMENT_WHAT, raw_retained.reset_index(drop=True),
+                          instrument=instrument, estimator=estimator, seed=seed,
+                          n_jobs=None if parallel else 1, fork=parallel)
+        meas_warn_at = len(warns)
     else:
+        meas_job = None
         meas_section = {"available": False, "reason": "Skipped (measurement=False)."}
 
     say(f"Hypothesis tests (bootstrap {bootstrap} draws) ...")
@@ -323,6 +347,26 @@ def _analyze_study(
 
     say("Dyadic analysis ...")
     dyadic = _section(dyadic_analysis, "Dyadic analysis (analysis.study.dyads)", warns, data, scored)
+    # the remaining sections (in the order their warnings are listed) before waiting for
+    # the measurement model
+    profile = _section(sample_profile, "Sample profile (analysis.study.sample)", warns,
+                       raw_retained, instrument)
+    nonresponse = _section(early_late_bias, "Non-response bias (analysis.study.sample)", warns,
+                           raw_retained.reset_index(drop=True), d.reset_index(drop=True),
+                           scales)
+    endogeneity = _section(endogeneity_checks, "Endogeneity checks (analysis.study.bias)",
+                           warns, d.reset_index(drop=True), hs.model, controls=hs.controls,
+                           n_boot=ENDOGENEITY_BOOT, seed=seed)
+    informants = _section(key_informant_quality, "Key-informant quality (analysis.study.bias)",
+                          warns, raw_retained.reset_index(drop=True), d.reset_index(drop=True),
+                          hs.model, instrument=instrument, controls=hs.controls)
+    if meas_job is not None:
+        try:
+            meas_section, meas_warns = meas_job.result()
+        except Exception as exc:  # noqa: BLE001 - the worker process itself failed
+            meas_section = {"available": False, "reason": f"{type(exc).__name__}: {exc}"}
+            meas_warns = [f"{MEASUREMENT_WHAT} failed: {type(exc).__name__}: {exc}"]
+        warns[meas_warn_at:meas_warn_at] = meas_warns
 
     prov = build_provenance(instrument=instrument, data_sha256=data_sha256(data), seed=seed)
     return {
@@ -346,19 +390,10 @@ def _analyze_study(
         "response_surface": detail_sections["response_surface"],
         "multigroup": detail_sections["multigroup"],
         "dyadic": dyadic,
-        "sample_profile": _section(sample_profile, "Sample profile (analysis.study.sample)",
-                                   warns, raw_retained, instrument),
-        "nonresponse_bias": _section(early_late_bias, "Non-response bias (analysis.study.sample)",
-                                     warns, raw_retained.reset_index(drop=True),
-                                     d.reset_index(drop=True), scales),
-        "endogeneity": _section(endogeneity_checks, "Endogeneity checks (analysis.study.bias)",
-                                warns, d.reset_index(drop=True), hs.model,
-                                controls=hs.controls, n_boot=ENDOGENEITY_BOOT, seed=seed),
-        "key_informants": _section(key_informant_quality,
-                                   "Key-informant quality (analysis.study.bias)", warns,
-                                   raw_retained.reset_index(drop=True),
-                                   d.reset_index(drop=True), hs.model, instrument=instrument,
-                                   controls=hs.controls),
+        "sample_profile": profile,
+        "nonresponse_bias": nonresponse,
+        "endogeneity": endogeneity,
+        "key_informants": informants,
         "provenance": {
             "versions": prov["versions"],
             "instrument": prov["instrument"],
