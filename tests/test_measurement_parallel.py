@@ -22,10 +22,12 @@ def demo():
 def _fit(demo, n_jobs):
     # one scale by two groupings (two sequences) and a grouping column the data lack,
     # whose warning must keep its place among those of the sequences
+    # and the HTMT bootstrap of the two scales, on a child of its own
     return fit_measurement_model(
-        demo, load_instrument(), scales=["marker"],
+        demo, load_instrument(), scales=["marker", "trust"], invariance_scales=["marker"],
         invariance_groups=("firm_role", "no_such_column", "language"),
-        compare_second_order=False, method_checks=False, htmt_boot=0, n_jobs=n_jobs)
+        compare_second_order=False, method_checks=False, htmt_boot=20, seed=5,
+        n_jobs=n_jobs)
 
 
 def test_workers_give_the_serial_result_byte_for_byte(demo):
@@ -42,3 +44,4 @@ def test_workers_give_the_serial_result_byte_for_byte(demo):
         assert len(inv[g]["by_scale"]["marker"]["levels"]) >= 2
     skipped = [i for i, w in enumerate(serial["warnings"]) if "no_such_column" in w]
     assert len(skipped) == 1
+    assert len(serial["htmt_inference"]["pairs"]) == 1

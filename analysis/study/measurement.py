@@ -1039,9 +1039,20 @@ def fit_measurement_model(
 
     # the invariance sequences (one small multigroup model per scale and grouping, the
     # bulk of the work) start first, on worker processes, and are collected in order
+    from analysis.forked import Forked
+
+    # the parts that do not need the CFA start first, on forked children: the invariance
+    # sequences (one small multigroup model per scale and grouping, the bulk of the work)
+    # on a pool, the HTMT bootstrap and the method checks on one child each; each is
+    # collected where it stood in the serial order, with its warnings there too
+    n_jobs = usable_cores() if n_jobs is None else int(n_jobs)
     runner = _InvarianceRunner(inst, data, blocks, invariance_groups, invariance_scales,
-                               estimator, missing, partial_invariance,
-                               n_jobs=usable_cores() if n_jobs is None else int(n_jobs))
+                               estimator, missing, partial_invariance, n_jobs=n_jobs)
+    fork = n_jobs > 1
+    htmt_job = (Forked(_htmt_table, data, blocks, htmt_boot, seed, fork=fork)
+                if htmt_boot and len(blocks) >= 2 else None)
+    method_job = (Forked(_method_checks_apart, data, scores, blocks, inst, fork=fork)
+                  if method_checks else None)
     try:
         orders = _fit_orders(inst, data, blocks, items, estimator, missing, cache,
                              compare_second_order, warnings)
@@ -1049,20 +1060,14 @@ def fit_measurement_model(
         params = res1.params
         loadings = params[params["op"] == "=~"]
         rel, fl, definition, ht = _validity(res1, data, blocks, estimator, loadings, warnings)
-        htmt_inference = _htmt_inference(data, blocks, htmt_boot, seed, rel, warnings)
-        # the warnings of this step go after those of the invariance step, as when the
-        # steps ran one after the other
-        method = None
-        method_warnings: list[str] = []
-        if method_checks:
-            from analysis.blas import blas_threads
-
-            with blas_threads(1):  # small matrices: BLAS threads cost more than they gain
-                method = _method_checks(data, scores, blocks, inst, method_warnings)
+        htmt_inference = _htmt_inference(htmt_job, htmt_boot, seed, rel, warnings)
         invariance = _invariance_step(inst, data, blocks, invariance_groups,
                                       invariance_scales, estimator, missing, cache, warnings,
                                       partial_invariance, runner=runner)
-        warnings.extend(method_warnings)
+        method = None
+        if method_job is not None:
+            method, method_warnings = method_job.result()
+            warnings.extend(method_warnings)
     finally:
         runner.close()
 
@@ -1188,16 +1193,35 @@ def _validity(res1, data, blocks, estimator, loadings, warnings):
     return rel, fl, definition, ht
 
 
-def _htmt_inference(data: pd.DataFrame, blocks: Mapping[str, list[str]], n_boot: int,
-                    seed: int, rel: dict[str, dict[str, Any]],
-                    warnings: list[str]) -> dict[str, Any] | None:
-    """Step 4b: HTMT2 with percentile bootstrap intervals, judged by the upper bound."""
+def _htmt_table(data: pd.DataFrame, blocks: Mapping[str, list[str]], n_boot: int,
+                seed: int) -> pd.DataFrame:
+    """HTMT2 with percentile bootstrap intervals of every pair (``htmt_ci``)."""
     from analysis.stats.validity import htmt_ci
 
-    if not n_boot or len(blocks) < 2:
+    return htmt_ci(data, blocks, n_boot=n_boot, seed=seed, missing="pairwise")
+
+
+def _method_checks_apart(data: pd.DataFrame, scores: pd.DataFrame,
+                         blocks: Mapping[str, list[str]],
+                         instrument: Any) -> tuple[dict[str, Any], list[str]]:
+    """:func:`_method_checks` with the warnings it gave (a list of its own)."""
+    from analysis.blas import blas_threads
+
+    warns: list[str] = []
+    with blas_threads(1):  # small matrices: BLAS threads cost more than they gain
+        return _method_checks(data, scores, blocks, instrument, warns), warns
+
+
+def _htmt_inference(job: Any, n_boot: int, seed: int, rel: dict[str, dict[str, Any]],
+                    warnings: list[str]) -> dict[str, Any] | None:
+    """Step 4b: HTMT2 with percentile bootstrap intervals, judged by the upper bound.
+
+    ``job`` computes :func:`_htmt_table` (None: intervals not asked for).
+    """
+    if job is None:
         return None
     try:
-        tab = htmt_ci(data, blocks, n_boot=n_boot, seed=seed, missing="pairwise")
+        tab = job.result()
     except AllianceSurveyError as err:
         warnings.append(f"HTMT bootstrap intervals not computed: {err}")
         return None
@@ -1224,7 +1248,7 @@ def _invariance_step(inst, data, blocks, invariance_groups, invariance_scales, e
                      missing, cache, warnings, partial=True, runner=None) -> dict[str, Any]:
     """Step 5: measurement invariance by each grouping column.
 
-    ``runner`` (from :func:`_start_invariance`) holds the sequences already started on
+    ``runner`` (an :class:`_InvarianceRunner`) holds the sequences already started on
     worker processes; without it they run here, one after the other.
     """
     invariance: dict[str, Any] = {}
