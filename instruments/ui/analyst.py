@@ -14,6 +14,7 @@ requests for the same key while it runs share one job.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import threading
@@ -27,6 +28,48 @@ import streamlit.components.v1 as components
 
 from analysis.errors import AllianceSurveyError
 from instruments.fieldwork.invitations import fieldwork_figures
+
+#: Modules the first analysis of a server process needs (several seconds of imports):
+#: loaded in the background as soon as the study lead's pages import this module, so
+#: that pressing "Run the analysis" does not wait for them.
+WARM_MODULES = (
+    "analysis.study.pipeline", "analysis.study.scoring", "analysis.study.measurement",
+    "analysis.study.hypotheses", "analysis.study.latent_model", "analysis.study.dyads",
+    "analysis.study.bias", "analysis.study.sample", "analysis.sem", "analysis.stats.validity",
+    "analysis.stats.reliability", "analysis.stats.method_variance", "analysis.stats.regression",
+    "analysis.report", "analysis.report.figures", "analysis.report.diagram",
+    "analysis.report.docx", "scipy.stats", "scipy.optimize", "statsmodels.api",
+    "matplotlib.figure", "matplotlib.backends.backend_svg",
+)
+
+
+def _warm_up() -> None:
+    """Import :data:`WARM_MODULES` and draw one small figure (loads the font cache).
+
+    Only a head start: whatever fails here fails again, with its message, in the
+    analysis itself.
+    """
+    import importlib
+
+    for name in WARM_MODULES:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001, S112 - see the docstring
+            continue
+    try:
+        import io
+
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(1, 1), dpi=72)
+        fig.subplots().set_title("warm-up")
+        fig.savefig(io.StringIO(), format="svg")
+    except Exception:  # noqa: BLE001, S110 - see the docstring
+        pass
+
+
+_WARM_THREAD = threading.Thread(target=_warm_up, name="analysis-warm-up", daemon=True)
+_WARM_THREAD.start()
 
 #: Height (px) of the frames showing the report's main body and appendix (each scrolls).
 MAIN_HEIGHT = 1100
@@ -49,6 +92,7 @@ def study_report(store: Any, study: str, *, seed: int, bootstrap: int,
     analysis.errors.DataError
         With fewer than :data:`MIN_RESPONSES` completed responses.
     """
+    _WARM_THREAD.join()  # as in start_analysis
     from analysis.errors import DataError
     from analysis.report import build_report
     from analysis.study.pipeline import DEFAULT_ESTIMATOR
@@ -147,6 +191,9 @@ def start_analysis(store: Any, study: str, *, seed: int, bootstrap: int,
     analysis.errors.DataError
         With fewer than :data:`MIN_RESPONSES` completed responses.
     """
+    # the analysis's modules are imported by the warm-up thread or not at all: two threads
+    # importing the same package graph from different ends could wait for each other
+    _WARM_THREAD.join()
     from analysis.errors import DataError
     from analysis.study.pipeline import data_sha256
     from instruments.store import cache
@@ -225,7 +272,9 @@ def render_analyst(store: Any, study: str) -> None:
     st.download_button("Download the report (HTML)", data=html.encode("utf-8"),
                        file_name=f"{study}_report.html", mime="text/html",
                        key="analyst.download", on_click="ignore")
-    st.download_button("Download the tables (Word)", data=_docx_bytes(html),
+    # the Word file is made when it is asked for (seconds for the demo report), not before
+    # the results are shown
+    st.download_button("Download the tables (Word)", data=functools.partial(_docx_bytes, html),
                        file_name=f"{study}_tables.docx",
                        mime="application/vnd.openxmlformats-officedocument."
                        "wordprocessingml.document",
