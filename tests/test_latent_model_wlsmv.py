@@ -1,0 +1,116 @@
+"""The WLSMV robustness run of the study's latent model (items as ordered categories).
+
+Reference values: lavaan 0.6.14 from ``tests/reference/latent_model_wlsmv/make_reference.R``
+on data simulated there (``sim_wlsmv.csv``: 7-point items with about 4 % missing answers,
+continuous scores), fitted with the small declaration's latent model
+(``tests/reference/latent_model/small_hypotheses.yaml``): learning as a second-order
+factor of three reflective scales, ``learning_from`` and ``jd_sum`` as observed scores,
+``firm_size`` as control, one indirect effect.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.errors import ModelSpecificationError
+from analysis.study.hypotheses import load_hypotheses
+from analysis.study.latent_model import (
+    fit_latent_model,
+    latent_model_spec,
+    robustness_entry,
+    robustness_wlsmv,
+)
+from instruments.instrument.loader import load_instrument
+
+REF = Path(__file__).parent / "reference" / "latent_model_wlsmv"
+SMALL = Path(__file__).parent / "reference" / "latent_model" / "small_hypotheses.yaml"
+# estimates and SEs agree to about 1e-6 (both sides converge tightly); the tolerances
+# leave room for optimiser noise only
+EST_RTOL, EST_ATOL = 1e-4, 1e-5
+FIT_RTOL = 1e-5
+
+
+@pytest.fixture(scope="module")
+def ref() -> dict:
+    return json.loads((REF / "reference_wlsmv.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    sim = pd.read_csv(REF / "sim_wlsmv.csv")
+    hs = load_hypotheses(SMALL)
+    inst = load_instrument()
+    res = robustness_wlsmv(sim, sim, hs, inst, n_draws=2000, seed=11)
+    return res, hs, inst, sim
+
+
+def test_model_is_the_latent_model_of_the_declaration(fitted, ref):
+    res, hs, inst, _ = fitted
+    assert res.spec.syntax.strip() == ref["syntax"].strip()
+    assert res.spec.syntax == latent_model_spec(hs, inst).syntax
+    assert res.estimator == "WLSMV" and res.missing == "pairwise" and res.cluster is None
+    assert res.label.startswith("Latent model, ordered items (WLSMV")
+    assert sorted(res.fit.params.loc[res.fit.params["op"] == "|", "lhs"].unique()) \
+        == sorted(ref["ordered"])
+
+
+def test_estimates_and_robust_ses_match_lavaan(fitted, ref):
+    res, *_ = fitted
+    assert ref["converged"] and res.fit.converged
+    want = pd.DataFrame({k: ref["estimates"][k]
+                         for k in ("lhs", "op", "rhs", "est", "se", "std_all")})
+    m = want.merge(res.fit.params, on=["lhs", "op", "rhs"], how="left",
+                   suffixes=("_ref", ""))
+    assert len(m) == len(want) and m["est"].notna().all()
+    # thresholds, loadings, second-order loadings, paths, (co)variances and a*b
+    assert {"|", "=~", "~", "~~", ":="} <= set(m["op"])
+    for col in ("est", "se", "std_all"):
+        ok = m[f"{col}_ref"].notna()
+        np.testing.assert_allclose(m.loc[ok, col].to_numpy(float),
+                                   m.loc[ok, f"{col}_ref"].to_numpy(float),
+                                   rtol=EST_RTOL, atol=EST_ATOL, err_msg=col)
+
+
+def test_scaled_test_and_fit_match_lavaan(fitted, ref):
+    res, *_ = fitted
+    fm = ref["fit_measures"]
+    for key in ("npar", "chisq", "df", "chisq.scaled", "chisq.scaling.factor",
+                "pvalue.scaled", "cfi.scaled", "tli.scaled", "rmsea.scaled", "srmr"):
+        np.testing.assert_allclose(res.fit.fit[key.replace(".", "_")], fm[key],
+                                   rtol=FIT_RTOL, atol=1e-8, err_msg=key)
+    assert res.fit.fit["ntotal"] == ref["ntotal"]
+
+
+def test_robustness_entries_of_path_and_mediation(fitted):
+    res, hs, *_ = fitted
+    by_id = {h.id: h for h in hs.hypotheses}
+    path = robustness_entry(res, by_id["H1"], 0.95)
+    r = res.path("learning", "jd_sum")
+    assert path["estimate"] == r["est"] and path["se"] == r["se"]
+    assert path["ci_lower"] == pytest.approx(r["est"] - 1.959963984540054 * r["se"],
+                                             rel=1e-12)
+    assert path["role"] == "robustness: ordered items (WLSMV)"
+    assert path["pvalue"] == pytest.approx(r["pvalue"], rel=1e-9)
+    med = robustness_entry(res, by_id["H3"], 0.95)
+    draws = res.draws["H3"]
+    assert len(draws) == 2000
+    assert med["estimate"] == res.defined("H3")["est"]
+    # the declared direction is "+": one-sided p is the share of draws at or below zero
+    assert med["pvalue_one_sided"] == (np.sum(draws <= 0) + 1) / 2001
+    lo, hi = np.quantile(draws, [0.025, 0.975])
+    assert med["ci_lower"] == pytest.approx(lo, abs=2e-3)
+    assert med["ci_upper"] == pytest.approx(hi, abs=2e-3)
+    assert "Robustness (Latent model, ordered items" in med["text"]
+
+
+def test_wlsmv_refuses_the_bootstrap(fitted):
+    _, hs, inst, sim = fitted
+    with pytest.raises(ModelSpecificationError, match="Monte Carlo"):
+        fit_latent_model(sim, sim, hs, inst, estimator="WLSMV", interval="bootstrap")
+    with pytest.raises(ModelSpecificationError, match="bca=True needs"):
+        fit_latent_model(sim, sim, hs, inst, bca=True)
