@@ -1,4 +1,6 @@
-"""The WLSMV robustness run of the study's latent model (items as ordered categories).
+"""Robustness of the study's latent model: the WLSMV run and BCa intervals.
+
+The WLSMV run fits the latent model with the items as ordered categories.
 
 Reference values: lavaan 0.6.14 from ``tests/reference/latent_model_wlsmv/make_reference.R``
 on data simulated there (``sim_wlsmv.csv``: 7-point items with about 4 % missing answers,
@@ -6,6 +8,10 @@ continuous scores), fitted with the small declaration's latent model
 (``tests/reference/latent_model/small_hypotheses.yaml``): learning as a second-order
 factor of three reflective scales, ``learning_from`` and ``jd_sum`` as observed scores,
 ``firm_size`` as control, one indirect effect.
+
+The BCa formula and the cluster jackknife behind it are compared with boot::boot.ci in
+``tests/sem/test_bootstrap_cluster_bca.py``; here the latent model's use of them (slow:
+one refit of the latent model per draw and per alliance).
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ import pandas as pd
 import pytest
 
 from analysis.errors import ModelSpecificationError
+from analysis.sem.bootstrap import bca_interval
+from analysis.study import hypotheses as hyp
 from analysis.study.hypotheses import load_hypotheses
 from analysis.study.latent_model import (
     fit_latent_model,
@@ -25,6 +33,7 @@ from analysis.study.latent_model import (
     robustness_entry,
     robustness_wlsmv,
 )
+from analysis.study.scoring import reverse_key
 from instruments.instrument.loader import load_instrument
 
 REF = Path(__file__).parent / "reference" / "latent_model_wlsmv"
@@ -114,3 +123,32 @@ def test_wlsmv_refuses_the_bootstrap(fitted):
         fit_latent_model(sim, sim, hs, inst, estimator="WLSMV", interval="bootstrap")
     with pytest.raises(ModelSpecificationError, match="bca=True needs"):
         fit_latent_model(sim, sim, hs, inst, bca=True)
+    with pytest.raises(ModelSpecificationError, match="interval='bootstrap', bca=True"):
+        fitted[0].bca_interval("H3")
+
+
+@pytest.mark.slow
+def test_latent_model_bca_uses_the_cluster_jackknife():
+    """Cluster bootstrap of the small latent model on 90 demo respondents (about 25 s)."""
+    inst = load_instrument()
+    demo = pd.read_csv(Path(__file__).parents[1] / "data" / "demo" / "alliance_demo.csv")
+    hs = load_hypotheses(SMALL)
+    d, _excl, full = hyp.prepare_scores(demo, None, hs, inst)
+    keep = ~full["exclude"].fillna(False).astype(bool).to_numpy()
+    keyed = reverse_key(demo, inst).reset_index(drop=True).loc[keep].reset_index(drop=True)
+    n = 90
+    args = (keyed.iloc[:n], d.iloc[:n], hs, inst)
+    kw = dict(controls=["firm_size"], cluster=d["alliance_id"].iloc[:n],
+              interval="bootstrap", n_draws=20, seed=1)
+    res = fit_latent_model(*args, **kw, bca=True)
+    plain = fit_latent_model(*args, **kw)
+    # one leave-one-out refit per alliance, not per respondent
+    assert res.nclusters == d["alliance_id"].iloc[:n].nunique() < n
+    assert len(res.jackknife["H3"]) == res.nclusters
+    # the percentile interval is the same with or without the BCa option
+    np.testing.assert_array_equal(res.draws["H3"], plain.draws["H3"])
+    assert res.percentile_interval("H3") == plain.percentile_interval("H3")
+    lo, hi, z0, a = res.bca_interval("H3", 0.95)
+    want = bca_interval(res.draws["H3"], float(res.defined("H3")["est"]),
+                        res.jackknife["H3"], 0.95)
+    assert (lo, hi, z0, a) == want and np.isfinite([lo, hi, z0, a]).all()
