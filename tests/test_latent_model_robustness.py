@@ -143,6 +143,7 @@ def test_robustness_entries_of_path_and_mediation(fitted):
                                              rel=1e-12)
     assert path["role"] == "robustness: ordered items (WLSMV)"
     assert path["pvalue"] == pytest.approx(r["pvalue"], rel=1e-9)
+    assert path["std_all"] == r["std_all"] and f"standardized {r['std_all']:.3f}" in path["text"]
     med = robustness_entry(res, by_id["H3"], 0.95)
     draws = res.draws["H3"]
     assert len(draws) == 2000
