@@ -601,9 +601,14 @@ def robustness_entry(res: LatentModelResult, hypothesis: Any, level: float = 0.9
     ``mediation_bootstrap`` hypothesis the indirect effect with the percentile interval
     of its draws and the p as the share of draws on the other side of zero (the delta
     method when there are no draws).  Keys: ``model, estimate, se, ci_lower, ci_upper,
-    pvalue`` (two-sided), ``pvalue_one_sided`` (in the declared direction), ``n``,
-    ``role`` and ``text`` (one sentence for the verdict table's note).  None when the
-    hypothesis is not in the model.
+    pvalue`` (two-sided), ``pvalue_one_sided`` (in the declared direction), ``std_all``
+    (the completely standardized estimate), ``n``, ``role`` and ``text`` (one sentence for
+    the verdict table's note).  None when the hypothesis is not in the model.
+
+    Under WLSMV a factor is scaled by its marker item's latent response (variance 1 in
+    the delta parameterization), not by the item's 7-point metric, so the unstandardized
+    estimates differ in scale from the MLR model's; signs, p-values and the standardized
+    estimates are what compare.
     """
     from scipy.special import ndtr, ndtri
 
@@ -618,6 +623,7 @@ def robustness_entry(res: LatentModelResult, hypothesis: Any, level: float = 0.9
     if row is None:
         return None
     est, se = float(row["est"]), float(row["se"])
+    std = float(row.get("std_all", np.nan))
     greater = h.expected_sign in ("+", "inverted_u")
     draws = res.draws.get(h.id) if h.method == "mediation_bootstrap" else None
     if draws is not None and len(draws) >= 2:
@@ -636,7 +642,7 @@ def robustness_entry(res: LatentModelResult, hypothesis: Any, level: float = 0.9
     role = ("robustness: ordered items (WLSMV)" if res.estimator == "WLSMV"
             else f"robustness: {res.estimator}")
     return {"model": res.label, "estimate": est, "se": se, "ci_lower": lo, "ci_upper": hi,
-            "pvalue": p2, "pvalue_one_sided": p_g if greater else p_l,
+            "pvalue": p2, "pvalue_one_sided": p_g if greater else p_l, "std_all": std,
             "n": int(res.fit.fit.get("ntotal", 0)), "role": role,
             "text": (f"Robustness ({res.label}): b = {est:.3f}, [{lo:.3f}, {hi:.3f}] "
-                     f"({how}), two-sided p = {p2:.3g}.")}
+                     f"({how}), two-sided p = {p2:.3g}, standardized {std:.3f}.")}
