@@ -187,7 +187,7 @@ def results(ctx: ReportContext) -> str:
     for i, h in enumerate(hyps if isinstance(hyps, list) else []):
         if not isinstance(h, Mapping):
             continue
-        if h.get("exploratory"):
+        if h.get("exploratory") is True or str(h.get("verdict", "")).startswith("exploratory"):
             exploratory.append(f"<li>{_exploratory(ctx, h, i)}.</li>")
         else:
             confirmatory.append(f"<li>{_confirmatory(h, i)}.</li>")
@@ -255,7 +255,10 @@ def _exploratory(ctx: ReportContext, h: Mapping[str, Any], i: int) -> str:
     extra = _group_test(ctx, h)
     if extra:
         s += f"; {extra}"
-    code = str(h.get("verdict") or "").split(":", 1)[-1].strip()
+    verdict = str(h.get("verdict") or "")
+    if not verdict.startswith("exploratory"):
+        return f"{s}; it was not answered ({esc(verdict or 'not tested')})"
+    code = verdict.split(":", 1)[-1].strip()
     found = FOUND.get(code, esc(code))
     return f"{s}. In this sample {found}" if found else s
 
