@@ -238,8 +238,9 @@ def _informant_details(ctx: ReportContext) -> str:
                             ("se_high", "est"), ("p_high", "p"), ("shift_in_se", "est"))]
                         + [text_cell("yes" if c.get("same_sign") else "no"),
                            text_cell("yes" if c.get("same_significance") else "no")])
+        rule = _relabel(ctx, str(ki.get("low_knowledge_rule", "")), ["informant_knowledge"])
         low = (f'{_span(ki.get("n_low_knowledge"), join(base, "n_low_knowledge"), "int")} '
-               f'low-knowledge informants ({esc(ki.get("low_knowledge_rule", ""))}); '
+               f"low-knowledge informants ({esc(rule)}); "
                if "n_low_knowledge" in ki else "")
         changed = (f'{_span(ki.get("n_changed"), join(base, "n_changed"), "int")} paths change '
                    "sign or significance. " if "n_changed" in ki else "")
@@ -270,7 +271,7 @@ def _endogeneity_details(ctx: ReportContext) -> str:
             return text_cell("yes" if v else "\u2013" if v is None else "no")
         return num(v, join(base, col, r), kind)
 
-    pre, res = [], []
+    pre, res, remarks = [], [], []
     for r in keys:
         name = path_label(ctx, cols.get("path", {}).get(r, r))
         head = text_cell(name, tag="th", cls="text")
@@ -289,8 +290,9 @@ def _endogeneity_details(ctx: ReportContext) -> str:
                     cell("b_corrected", r, "est"), cell("b_corrected_se", r, "est"),
                     cell("copula_coef", r, "est"), cell("copula_se", r, "est"),
                     cell("copula_z", r, "est"), cell("copula_p", r, "p"), ci,
-                    cell("endogenous", r, "flag"), cell("n_boot_ok", r, "int"),
-                    text_cell(note, cls="text note")])
+                    cell("endogenous", r, "flag"), cell("n_boot_ok", r, "int")])
+        if note:
+            remarks.append(f"<li>{esc(name)}: {esc(note)}</li>")
     out.append(table("Copula checks: precondition (non-normal regressor)",
                      ["Path", "n", "Shapiro\u2013Wilk W", "p", "Cram\u00e9r\u2013von Mises",
                       "p", "Non-normal", "Applicable", "max |r| other regressors"], pre,
@@ -308,9 +310,14 @@ def _endogeneity_details(ctx: ReportContext) -> str:
                f'{_span(en.get("seed"), "/endogeneity/seed", "int")}. ')
     out.append(table("Copula checks: OLS and copula-corrected estimates",
                      ["Path", "B OLS", "SE", "B corrected", "SE", "Copula term", "SE", "z",
-                      "p", "95% CI", "Endogenous", "Bootstrap draws", "Remark"], res,
+                      "p", "95% CI", "Flagged", "Draws"], res,
                      number=ctx.c.table(),
-                     note=summary + esc(en.get("method", "")) + " " + esc(COPULA_CAVEAT)))
+                     note=summary + "Flagged: copula term significant (possible endogeneity); "
+                          "draws: bootstrap resamples that converged. "
+                          + esc(en.get("method", "")) + " " + esc(COPULA_CAVEAT)))
+    if remarks:
+        out.append('<p>Remarks of the analysis by path:</p><ul class="remarks">'
+                   + "".join(remarks) + "</ul>")
     notes = en.get("notes")
     if isinstance(notes, list) and notes:
         out.append("<ul>" + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>")
