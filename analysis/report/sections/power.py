@@ -107,7 +107,7 @@ def values(ctx: ReportContext) -> str:
                  if key == "power_observed" and h.get("note")]
         note = (f"{pc.get('method', '')} \u03b1 = "
                 f'{num(pc.get("alpha"), join(BASE, "alpha"), "std", tag="span")}, '
-                f'{num(pc.get("sides"), join(BASE, "sides"), "int", tag="span")}-sided.'
+                f'sides of the test: {num(pc.get("sides"), join(BASE, "sides"), "int", tag="span")}.'
                 + (" " + " ".join(notes) if notes else ""))
         tables.append(table(f"Power to detect {what} by sample size", header, rows,
                             number=ctx.c.table(), note=note, cls="apa power"))
