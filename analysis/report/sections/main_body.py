@@ -339,6 +339,9 @@ def invariance(ctx: ReportContext) -> str:
             if isinstance(v, Mapping) and isinstance(v.get("levels"), list):
                 blocks.append((str(g), join(path, g, "levels"), v["levels"]))
     if not blocks:
+        if isinstance(inv, Mapping) and any(isinstance(v, Mapping) and isinstance(
+                v.get("summary"), list) for v in inv.values()):
+            return _invariance_by_scale(ctx, inv, path)
         return ctx.missing("measurement-invariance steps (no sequence of models).")
     cols = [c for c in INV_COLS if any(c[0] in r for _, _, recs in blocks for r in recs
                                        if isinstance(r, Mapping))]
@@ -372,6 +375,63 @@ def invariance(ctx: ReportContext) -> str:
                  + ["Decision"], rows, number=ctx.c.table(), cls="apa",
                  note=esc(crit or "A level holds when \u0394CFI > \u2212.010 (Chen, 2007).")
                  + " Partial-invariance details are in the online appendix.")
+
+
+#: Invariance levels of ordered items as read in a results section (the constraints in
+#: brackets).
+LEVELS = {"configural": "configural", "thresholds": "equal thresholds",
+          "loadings": "metric (loadings)", "intercepts": "scalar (intercepts)",
+          "residuals": "strict (residuals)", "means": "equal means"}
+
+
+def _invariance_by_scale(ctx: ReportContext, inv: Mapping[str, Any], path: str) -> str:
+    """One row per scale, one column per grouping: the highest level of invariance each
+    scale reaches (each scale tested in its own one-factor model); the fit of every step
+    is in the online appendix."""
+    groupings = [(g, v) for g, v in inv.items()
+                 if isinstance(v, Mapping) and isinstance(v.get("summary"), list)]
+    scales: list[str] = []
+    cell: dict[tuple[str, str], str] = {}
+    for g, v in groupings:
+        for rec in v["summary"]:
+            if not isinstance(rec, Mapping) or "scale" not in rec:
+                continue
+            sc = str(rec["scale"])
+            if sc not in scales:
+                scales.append(sc)
+            text = LEVELS.get(str(rec.get("highest_level_supported")),
+                              str(rec.get("highest_level_supported") or "none"))
+            if rec.get("first_failed_level"):
+                text += f"; fails at {LEVELS.get(str(rec['first_failed_level']), rec['first_failed_level'])}"
+            if rec.get("partial_levels"):
+                text += f"; partial: {rec['partial_levels']}"
+                if rec.get("freed"):
+                    text += f" (freed: {rec['freed']})"
+            cell[(g, sc)] = text
+    sizes = []
+    for g, v in groupings:
+        groups = v.get("groups")
+        if isinstance(groups, Mapping) and groups:
+            sizes.append('<td class="text">' + ", ".join(
+                f"{esc(k)}: {num(n, join(path, g, 'groups', k), 'int', tag='span')}"
+                for k, n in groups.items()) + "</td>")
+        else:
+            sizes.append('<td class="empty"></td>')
+    rows = [[text_cell("Groups (n)", tag="th", cls="text")] + sizes]
+    rows += [[text_cell(ctx.label(sc), tag="th", cls="text")]
+             + [text_cell(cell.get((g, sc), "–"), cls="text") for g, _ in groupings]
+             for sc in scales]
+    crit = next((v.get("criterion") for _, v in groupings
+                 if isinstance(v.get("criterion"), str)), None)
+    rule = str(crit).split(";")[0].split(". ")[0] if crit else \
+        "A level holds when ΔCFI > −.010 (Chen, 2007)"
+    return table("Measurement invariance across groups: highest level reached per scale",
+                 ["Scale"] + [ctx.label(g) for g, _ in groupings], rows,
+                 number=ctx.c.table(), cls="apa",
+                 note=esc(rule.rstrip(".")) + ". Each scale is tested in its own one-factor "
+                      "model, level by level; the fit of every step, the tests of the "
+                      "differences and the partial-invariance search are in the online "
+                      "appendix.")
 
 
 # -------------------------------------------------------------- method variance
