@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import figures
-from ..fmt import is_number, stars
+from ..fmt import fmt, is_number, stars
 from ..html import esc, join, num, pointer, table, text_cell
 from .common import ReportContext, ci_cell, first_key, get_first, is_empty, name_text
 from .measurement import invariance_part
@@ -461,7 +461,8 @@ def method_variance(ctx: ReportContext) -> str:
     mk = mv.get("marker")
     if isinstance(mk, Mapping) and "applied" in mk:
         rows.append([text_cell("Marker variable (Lindell & Whitney)", tag="th", cls="text"),
-                     f'<td class="text">{esc(str(mk.get("reason", "")).split(" (")[0])}</td>',
+                     f'<td class="text">{_apa_text(str(mk.get("reason", "")).split(" (")[0])}'
+                     "</td>",
                      text_cell("adjusted" if mk.get("applied") else "not applied")])
     cm = mv.get("cfa_marker")
     if isinstance(cm, Mapping) and isinstance(cm.get("comparisons"), list):
@@ -503,6 +504,52 @@ def method_variance(ctx: ReportContext) -> str:
                  number=ctx.c.table(), cls="apa",
                  note="Checks from proper solutions only; model fits and method loadings are "
                       "in the online appendix.")
+
+
+def _apa_text(text: str) -> str:
+    """A sentence of the analysis with its correlations written the APA way (escaped):
+    ``r_M = -0.149`` becomes r (italic) with subscript M = \u2212.15."""
+    import re
+
+    out = esc(text)
+    out = re.sub(r"(?<![\w.])(-?)0\.(\d+)\b",
+                 lambda m: fmt(float(f"{m.group(1)}0.{m.group(2)}"), "std"), out)
+    return out.replace("r_M", "<em>r</em><sub>M</sub>")
+
+
+def _decision_note(ctx: ReportContext) -> str:
+    """The declared decision rule under the verdict table, its numbers tied to the JSON."""
+    dec = ctx.a.get("decision")
+    if not isinstance(dec, Mapping) or not is_number(dec.get("alpha")):
+        return esc(ctx.a["multiple_testing"]) + " " \
+            if isinstance(ctx.a.get("multiple_testing"), str) else ""
+    side = ("one-sided tests in the predicted direction (the Lind\u2013Mehlum test for an "
+            "inverted U)" if dec.get("sides") == "by_direction" else "two-sided tests")
+    s = f"Declared rule: {side} at \u03b1 = {num(dec['alpha'], '/decision/alpha', 'std', tag='span')}"
+    corr = dec.get("correction")
+    if isinstance(corr, str):
+        size = (num(dec["family_size"], "/decision/family_size", "int", tag="span")
+                if is_number(dec.get("family_size")) else "the")
+        s += (f", {esc(CORRECTION_NAMES.get(corr.lower(), corr))} correction over the {size} "
+              "confirmatory hypotheses (the adjusted <em>p</em> decides)")
+    if dec.get("equivalence") and is_number(dec.get("sesoi")):
+        s += (f"; evidence of no effect when {esc(str(dec['equivalence']).upper())} rejects a "
+              f"standardized effect of {num(dec['sesoi'], '/decision/sesoi', 'std', tag='span')}")
+        if is_number(dec.get("equivalence_alpha")):
+            s += (" (\u03b1 = "
+                  f"{num(dec['equivalence_alpha'], '/decision/equivalence_alpha', 'std', tag='span')})")
+    hyps = [h for h in ctx.a.get("hypotheses") or [] if isinstance(h, Mapping)
+            and not h.get("exploratory")]
+    n_sup = sum(1 for h in hyps if h.get("verdict") == "supported")
+    s += (f". Supported: {n_sup} of {len(hyps)}. Exploratory hypotheses: two-sided, "
+          "unadjusted, no verdict. ")
+    return s
+
+
+#: Names of the p-value corrections as written in a results section.
+CORRECTION_NAMES = {"holm": "Holm", "bonferroni": "Bonferroni", "hochberg": "Hochberg",
+                    "fdr_bh": "Benjamini\u2013Hochberg", "bh": "Benjamini\u2013Hochberg",
+                    "none": "no"}
 
 
 def _p_text(p: Any, path: str) -> str:
@@ -608,13 +655,7 @@ def hypotheses(ctx: ReportContext) -> str:
             fam.setdefault(family, []).append(
                 (str(h.get("id", i)), float(est), float(lo) if ok else None,
                  float(hi) if ok else None))
-    dec = ctx.a.get("decision")
-    rule = ""
-    if isinstance(ctx.a.get("multiple_testing"), str):
-        rule = esc(ctx.a["multiple_testing"]) + " "
-    elif isinstance(dec, Mapping) and is_number(dec.get("alpha")):
-        rule = (f"Declared rule: \u03b1 = {num(dec['alpha'], '/decision/alpha', 'p', tag='span')}"
-                f", {esc(dec.get('correction', 'no'))} correction. ")
+    rule = _decision_note(ctx)
     out = table("Hypothesis tests and verdicts",
                 ["H", "Hypothesis", "Sign", "Estimate", "95% CI", "p", "p (adj.)", "Verdict"],
                 rows, number=ctx.c.table(), cls="apa verdicts",
