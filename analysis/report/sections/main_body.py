@@ -136,9 +136,10 @@ def descriptives(ctx: ReportContext) -> str:
     for i, a in enumerate(names):
         desc = d.get(a) if isinstance(d.get(a), Mapping) else {}
         cells = [text_cell(f"{i + 1}. {ctx.label(a)}", tag="th", cls="text"),
-                 num(desc.get("mean"), join("/descriptives", a, "mean"), "est")
+                 # M and SD with two decimals, as a results section prints them
+                 num(desc.get("mean"), join("/descriptives", a, "mean"), "chisq")
                  if "mean" in desc else '<td class="empty"></td>',
-                 num(desc.get("sd"), join("/descriptives", a, "sd"), "est")
+                 num(desc.get("sd"), join("/descriptives", a, "sd"), "chisq")
                  if "sd" in desc else '<td class="empty"></td>']
         for j, b in enumerate(names):
             if j < i:
@@ -425,6 +426,9 @@ def _invariance_by_scale(ctx: ReportContext, inv: Mapping[str, Any], path: str) 
                  if isinstance(v.get("criterion"), str)), None)
     rule = str(crit).split(";")[0].split(". ")[0] if crit else \
         "A level holds when ΔCFI > −.010 (Chen, 2007)"
+    for old, new in (("delta CFI", "ΔCFI"), ("delta RMSEA", "ΔRMSEA"), ("<=", "≤"),
+                     (">=", "≥"), (" -.", " −.")):
+        rule = rule.replace(old, new)
     return table("Measurement invariance across groups: highest level reached per scale",
                  ["Scale"] + [ctx.label(g) for g, _ in groupings], rows,
                  number=ctx.c.table(), cls="apa",
