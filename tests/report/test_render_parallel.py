@@ -23,4 +23,6 @@ def test_parallel_rendering_is_byte_identical():
     assert parallel == serial
     at = serial.index('id="warnings"')
     notes = re.findall(r"Not available: (\w+ \w+)", serial[at:serial.index("</section>", at)])
-    assert notes == ["the structural", "item distributions", "dyadic analysis"]
+    # a main-body note comes before the appendix's, whose own order is kept
+    ours = [n for n in notes if n in ("the structural", "item distributions", "dyadic analysis")]
+    assert ours == ["the structural", "item distributions", "dyadic analysis"]
