@@ -62,6 +62,7 @@ from analysis.errors import DataError, EstimationError, ModelSpecificationError
 from analysis.stats.latent_interaction import (
     FIT_KEYS,
     MATCH_RULES,
+    _check_cluster,
     _fit_value,
     _implied_sd,
     _names,
@@ -339,8 +340,6 @@ def latent_quadratic(
         raise ModelSpecificationError(f"range_sd= must be positive (got {range_sd!r}).")
     if pairs not in PAIR_RULES:
         raise ModelSpecificationError(f"pairs={pairs!r} is not known; use 'squares' or 'all'.")
-    if cluster is not None and estimator != "MLR":
-        raise ModelSpecificationError("cluster= needs estimator='MLR' (cluster-robust SEs).")
     xs, ys = _names(x_items, "x_items="), _names(y_items, "y_items=")
     cs = _names(controls, "controls=")
     if len(xs) < 2:
@@ -359,14 +358,7 @@ def latent_quadratic(
                     f"The name {v!r} ({what}=) is reserved for a latent variable; rename it.")
     if not isinstance(data, pd.DataFrame):
         raise DataError("latent_quadratic: data= must be a pandas DataFrame.")
-    if cluster is not None:
-        if cluster not in data.columns:
-            raise DataError(f"latent_quadratic: cluster column {cluster!r} is not in data=.")
-        if cluster in seen:
-            raise ModelSpecificationError(f"cluster={cluster!r} is also an item or control.")
-        if data[cluster].isna().any():
-            raise DataError(f"latent_quadratic: {int(data[cluster].isna().sum())} row(s) have "
-                            f"no {cluster!r}; give each such row an id of its own.")
+    _check_cluster(data, cluster, estimator, seen, "latent_quadratic")
     items = _numeric(data, xs + ys + cs, "latent_quadratic")
     xs = _rank_items(items, xs, match if pairs == "squares" else "order")
     pr = quadratic_pairs(xs, pairs)
