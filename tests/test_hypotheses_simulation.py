@@ -113,7 +113,9 @@ def test_few_studies_true_zero_not_supported_and_rules_hold():
 
 @pytest.mark.slow
 def test_true_zero_supported_at_most_alpha_over_200_studies():
-    """200 studies at N = 400 with 100 dyads (about 10 min on two cores)."""
+    """200 studies at N = 400 with 100 dyads (7 min on two cores shared with other jobs,
+    load average about 8: 3.9 s of runner time per study, with the latent model and the
+    three latent interaction / quadratic fits)."""
     from analysis.distributed import make_executor
 
     reps = 200
