@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 import time
 import warnings
 from collections.abc import Sequence
@@ -52,8 +53,8 @@ from analysis.errors import (
     ModelSpecificationError,
 )
 
-__all__ = ["PowerPayload", "PowerResult", "mc_se", "plot_power", "power_analysis",
-           "run_replications", "wald_power"]
+__all__ = ["CURVE_NS", "PowerPayload", "PowerResult", "mc_se", "plot_power", "power_analysis",
+           "power_curves", "run_replications", "wald_power"]
 
 
 def mc_se(p: float | np.ndarray, reps: int | np.ndarray) -> float | np.ndarray:
@@ -91,6 +92,96 @@ def wald_power(effect: float, se: float, alpha: float = 0.05, sides: int = 1) ->
     if sides == 2:
         out += ndtr(-lam - q)
     return float(out)
+
+
+#: Sample sizes of the analytic power curves of the analysis (respondents).
+CURVE_NS: tuple[int, ...] = tuple(range(100, 1001, 50))
+#: The expected sign of a confirmatory hypothesis as the sign its estimate should have
+#: (an inverted U is a negative squared term).
+_PREDICTED_SIGN = {"+": 1.0, "-": -1.0, "inverted_u": -1.0}
+
+
+def power_curves(rows: Sequence[dict[str, Any]], *, alpha: float = 0.05, sides: int = 1,
+                 ns: Sequence[int] = CURVE_NS, target: float = 0.80) -> dict[str, Any]:
+    """Analytic power of each confirmatory test against the sample size.
+
+    For every hypothesis row with a ``power_sesoi`` (the confirmatory family; see
+    :func:`analysis.study.hypotheses.decide`), the power of its declared Wald test at
+    each ``N`` of ``ns`` (i) to detect the smallest effect size of interest (``sesoi``,
+    in the estimate's own metric) and (ii) to detect an effect as large as the observed
+    estimate.  The standard error is taken to shrink with ``1 / sqrt(N)`` from the one
+    the study achieved at its own ``n``: ``se(N) = se * sqrt(n / N)``, so curve (i)
+    passes through the row's ``power_sesoi`` at ``N = n``.  Curve (ii) is a planning aid
+    for a replication, not evidence about this study's result; it is left out (None)
+    when a one-sided test's estimate lies opposite to the prediction.  ``n_target_*``
+    is the smallest ``N`` with power ``target``: ``n ((z_{1-alpha/sides} + z_target)
+    se / |effect|)^2`` rounded up (exact for one-sided tests; for two-sided ones the
+    far tail, below ``alpha / 2``, is ignored).
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        Hypothesis rows (``id, expected_sign, estimate, se, sesoi, power_sesoi, n``).
+    alpha, sides : float, int
+        The declared significance level and sidedness (1 for directional tests).
+    ns : sequence of int
+        Sample sizes of the curves.
+    target : float
+        Power of the ``n_target_*`` sample sizes.
+
+    Returns
+    -------
+    dict
+        ``available, method, alpha, sides, target, ns`` and ``hypotheses``: per row
+        ``id, n, power_sesoi, power_observed`` (lists aligned with ``ns``),
+        ``n_target_sesoi, n_target_observed`` and ``note``.
+
+    # In R: pnorm(abs(effect) / (se * sqrt(n / N)) - qnorm(1 - alpha))   # one-sided
+    """
+    from scipy.special import ndtri
+
+    def finite(v: Any) -> bool:
+        return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
+
+    q = float(ndtri(1 - alpha / sides)) + float(ndtri(target))
+    grid = [int(x) for x in ns]
+    out = []
+    for r in rows:
+        if not (finite(r.get("power_sesoi")) and finite(r.get("se")) and r["se"] > 0
+                and finite(r.get("sesoi")) and r["sesoi"] != 0 and finite(r.get("n"))
+                and r["n"] > 0):
+            continue
+        n, se = float(r["n"]), float(r["se"])
+        scaled = [se * math.sqrt(n / m) for m in grid]
+        entry: dict[str, Any] = {
+            "id": str(r["id"]), "n": int(r["n"]),
+            "power_sesoi": [wald_power(r["sesoi"], s, alpha, sides) for s in scaled],
+            "power_observed": None,
+            "n_target_sesoi": int(math.ceil(n * (q * se / abs(r["sesoi"])) ** 2)),
+            "n_target_observed": None, "note": ""}
+        est = r.get("estimate")
+        sign = _PREDICTED_SIGN.get(str(r.get("expected_sign")))
+        if not finite(est) or est == 0:
+            entry["note"] = "No estimate: no curve at the observed effect."
+        elif sides == 1 and sign is not None and est * sign < 0:
+            entry["note"] = ("The estimate lies opposite to the prediction: no curve at the "
+                             "observed effect.")
+        else:
+            entry["power_observed"] = [wald_power(est, s, alpha, sides) for s in scaled]
+            entry["n_target_observed"] = int(math.ceil(n * (q * se / abs(est)) ** 2))
+        out.append(entry)
+    if not out:
+        return {"available": False, "reason": "No confirmatory hypothesis has a standard "
+                "error and a smallest effect size of interest (nothing was tested)."}
+    side_text = "one-sided in the predicted direction" if sides == 1 else "two-sided"
+    return {
+        "available": True,
+        "method": (f"Analytic power of each confirmatory test (Wald, normal approximation, "
+                   f"{side_text}, alpha before the family correction, as the verdict "
+                   "table's power), with the standard error scaled by sqrt(n / N) from the "
+                   "one achieved at the observed n; no simulation."),
+        "alpha": float(alpha), "sides": int(sides), "target": float(target),
+        "ns": grid, "hypotheses": out}
 
 
 @dataclass(frozen=True)
