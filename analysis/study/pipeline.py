@@ -507,7 +507,7 @@ def _detail_sections(hs: Any, details: dict[str, Any]) -> dict[str, Any]:
                     "curve": _records(obj.conditional_slopes(grid)),
                 },
             }
-        elif h.method == "quadratic" and obj is not None:
+        elif h.method in ("quadratic", "latent_quadratic") and obj is not None:
             out["quadratic"][h.id] = {
                 "id": h.id, "outcome": obj.y, "x": obj.x, "n": obj.n,
                 "coefficients": _records(obj.coefficients), "turning_point": obj.turning_point,

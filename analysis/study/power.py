@@ -289,6 +289,10 @@ class PowerResult:
         Where it ran.
     errors : tuple of str
         Messages of failed replications.
+    mediation_ci : str
+    composite_for : tuple of str
+        Hypotheses declared with a latent verdict method (latent interaction, latent
+        quadratic) whose power is that of the composite regression standing in for it.
     """
 
     table: pd.DataFrame
@@ -302,6 +306,17 @@ class PowerResult:
     executor: str
     errors: tuple[str, ...] = field(default=(), repr=False)
     mediation_ci: str = "monte_carlo"
+    composite_for: tuple[str, ...] = ()
+
+    @property
+    def tests_method(self) -> str:
+        """Which tests the power refers to, as the output declares it."""
+        text = ("Power of the composite-score tests (path model on composites, moderated and "
+                "quadratic regressions), not of the latent models that give the verdicts")
+        if self.composite_for:
+            text += (f"; for {', '.join(self.composite_for)} the composite regression stands "
+                     "in for the declared latent interaction / latent quadratic")
+        return text + "."
 
     @property
     def mediation_method(self) -> str:
@@ -321,6 +336,7 @@ class PowerResult:
             "seed": self.seed, "reps": self.reps, "alpha": self.alpha, "n_boot": self.n_boot,
             "estimator": self.estimator, "seconds": self.seconds, "executor": self.executor,
             "mediation_ci": self.mediation_ci, "mediation_method": self.mediation_method,
+            "tests": self.tests_method, "composite_for": list(self.composite_for),
             "n_failed": int(self.table.groupby("n")["n_failed"].first().sum())
             if len(self.table) else 0,
             "power": json.loads(self.table.to_json(orient="records")),
@@ -394,7 +410,7 @@ def power_analysis(
     import sys
 
     from analysis.distributed import ProcessExecutor
-    from analysis.study.hypotheses import HypothesisSet, load_hypotheses
+    from analysis.study.hypotheses import HypothesisSet, composite_counterparts, load_hypotheses
 
     ns = tuple(int(n) for n in ns)
     if not ns or min(ns) < 10:
@@ -411,6 +427,9 @@ def power_analysis(
     if not confirmatory:
         raise ModelSpecificationError("The declaration has no confirmatory hypothesis.")
     hs = hs.model_copy(update={"hypotheses": confirmatory})
+    # latent interaction / quadratic verdicts are simulated by their composite tests (the
+    # robustness rows of the real analysis), like the path hypotheses (latent_model=False)
+    hs, composite_for = composite_counterparts(hs)
     alpha = hs.decision.alpha if alpha is None else float(alpha)
     if not 0 < alpha < 0.5:
         raise ModelSpecificationError(f"alpha= must be in (0, 0.5) (got {alpha!r}).")
@@ -461,6 +480,7 @@ def power_analysis(
         table=pd.DataFrame(table), replications=reps_df, seed=int(seed), reps=int(reps),
         alpha=float(alpha), n_boot=int(n_boot), estimator=estimator, seconds=seconds,
         executor=ex.describe(), errors=tuple(errors), mediation_ci=mediation_ci,
+        composite_for=composite_for,
     )
 
 

@@ -38,7 +38,8 @@ FAMILIES: dict[str, str] = {
     "sem_path": "Path coefficients (B)", "path": "Path coefficients (B)",
     "mediation_bootstrap": "Indirect effects (a × b)", "mediation": "Indirect effects (a × b)",
     "moderation": "Interaction terms (B)", "latent_moderation": "Interaction terms (B)",
-    "quadratic": "Squared terms (B)", "rsa": "Response-surface curvature (a4)",
+    "quadratic": "Squared terms (B)", "latent_quadratic": "Squared terms (B)",
+    "rsa": "Response-surface curvature (a4)",
     "dyadic": "Standardized slopes (β)", "multigroup": "Group mean differences",
 }
 

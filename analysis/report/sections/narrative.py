@@ -23,6 +23,7 @@ SYMBOL = {"sem_path": "<em>B</em>", "path": "<em>B</em>",
           "moderation": "<em>B</em> of the product term",
           "latent_moderation": "<em>B</em> of the latent product term",
           "quadratic": "<em>B</em> of the squared term",
+          "latent_quadratic": "<em>B</em> of the latent squared term",
           "rsa": "curvature along the line of incongruence <em>a</em><sub>4</sub>",
           "dyadic": "\u03b2", "multigroup": "largest difference of group means"}
 
