@@ -126,6 +126,7 @@ class _PageQueries:
     form; building a statement costs more than running it on a small table)."""
 
     invitation: Any
+    peek: Any
     respondent: Any
     answers: Any
     new_respondent: Any
@@ -145,7 +146,22 @@ def _queries() -> _PageQueries:
         return _QUERIES[0]
     inv, wave, study = Invitation.__table__, Wave.__table__, Study.__table__
     resp, sub, ans = Respondent.__table__, PageSubmission.__table__, Answer.__table__
+    peek = select(
+        inv.c.id, inv.c.status, inv.c.expires_at, inv.c.language, inv.c.alliance_id,
+        inv.c.firm_role, inv.c.partner_name, inv.c.is_test,
+        wave.c.name.label("wave_name"), wave.c.instrument_id.label("wave_instrument_id"),
+        wave.c.instrument_version.label("wave_instrument_version"),
+        wave.c.instrument_hash.label("wave_hash"), study.c.name.label("study_name"),
+        study.c.instrument_id.label("study_instrument_id"),
+        study.c.instrument_version.label("study_instrument_version"),
+        study.c.instrument_hash.label("study_hash"),
+        resp.c.id.label("respondent_id"), resp.c.current_page, resp.c.seed,
+        resp.c.language.label("respondent_language"),
+    ).join(wave, inv.c.wave_id == wave.c.id).join(study, inv.c.study_id == study.c.id) \
+        .outerjoin(resp, resp.c.invitation_id == inv.c.id) \
+        .where(inv.c.token_hash == bindparam("token_hash"))
     queries = _PageQueries(
+        peek=peek,
         invitation=select(
             inv.c.id, inv.c.status, inv.c.expires_at, inv.c.language,
             wave.c.name.label("wave_name"), wave.c.instrument_id.label("wave_instrument_id"),
@@ -271,8 +287,8 @@ class ResponseStore:
         self.url = resolve_url(url)
         self.engine: Engine = make_engine(self.url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._read_sessions = sessionmaker(read_only_engine(self.engine),
-                                           expire_on_commit=False)
+        self._read_engine = read_only_engine(self.engine)
+        self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
         self._instrument = instrument
         self._pages: tuple[PageSpec, ...] | None = None
         self._kinds: dict[str, str] | None = None
@@ -412,22 +428,56 @@ class ResponseStore:
             If the token is unknown, or its wave runs an instrument version this store
             was not given (``instruments=`` or ``ALLIANCE_SURVEY_INSTRUMENTS``).
         """
-        with self.session() as session:
-            invitation = find_invitation(session, token)
-            study = session.get(Study, invitation.study_id)
-            iid, version, digest = _wave_instrument(invitation.wave, study)
-            wave = invitation.wave.name
-        found = self.for_version(str(digest))
+        row, _ = self._peek(token)
+        if row is None:
+            raise ResponseError(UNKNOWN_TOKEN)
+        found = self.for_version(str(row.wave_hash or row.study_hash))
         if found is None:
-            inst = self.instrument
-            raise ResponseError(
-                f"This invitation belongs to wave {wave!r} of study {study.name!r}, which "
-                f"runs instrument {iid} version {version} (hash {str(digest)[:12]}); this "
-                f"survey runs {inst.id} version {inst.version}; answers are not accepted "
-                f"until the survey is given that version too (instruments= or "
-                f"{INSTRUMENTS_ENV_VAR}). Nothing was stored."
-            )
+            raise self._unserved(row)
         return found
+
+    def _peek(self, token: str, *, answers: bool = False) -> tuple[Any, dict[str, Any] | None]:
+        """The token's invitation with its wave, study and respondent (one row, None when
+        the token is unknown) and, with ``answers=True``, the respondent's latest answers;
+        read in one transaction that takes no lock (every survey page starts here)."""
+        token_hash = checked_hash(token)
+        q = _queries()
+        try:
+            with self._read_engine.connect() as conn:
+                row = conn.execute(q.peek, {"token_hash": token_hash}).one_or_none()
+                latest = None
+                if answers and row is not None and row.respondent_id is not None:
+                    latest = {}
+                    for item_id, v_int, v_num, v_text in conn.execute(
+                            q.answers, {"respondent_id": row.respondent_id}):
+                        latest[item_id] = v_text if v_text is not None else (
+                            v_num if v_num is not None else v_int)
+                conn.rollback()
+        except DBAPIError as exc:
+            raise unavailable(self.url, exc) from exc
+        return row, latest
+
+    def _peeked_state(self, row: Any, latest: dict[str, Any]) -> RespondentState:
+        """The :class:`RespondentState` of a row of :meth:`_peek` (a started invitation)."""
+        n_pages = len(self.pages)
+        current = min(row.current_page, n_pages)
+        return RespondentState(
+            respondent_id=row.respondent_id,
+            invitation_id=row.id,
+            study=row.study_name,
+            wave=row.wave_name,
+            alliance_id=row.alliance_id,
+            firm_role=row.firm_role,
+            partner_name=row.partner_name,
+            language=row.respondent_language or row.language,
+            status=row.status,
+            current_page=current,
+            current_page_id=self.pages[current].id if current < n_pages else None,
+            n_pages=n_pages,
+            seed=row.seed,
+            answers=latest,
+            is_test=bool(row.is_test),
+        )
 
     def _usable(self, token: str, now: datetime) -> None:
         """Mark an expired invitation as such (committed) before reporting it."""
@@ -464,6 +514,19 @@ class ResponseStore:
             If the token is unknown, already completed, screened out or expired.
         """
         now = now or utcnow()
+        # A respondent coming back (every page of the survey calls this) changes nothing:
+        # read their state without taking the write lock.  The first visit and a link
+        # that can no longer be used take the writing path below.
+        row, latest = self._peek(token, answers=True)
+        if row is not None and row.respondent_id is not None:
+            served = self.for_version(str(row.wave_hash or row.study_hash))
+            if served is not None:
+                try:
+                    check_usable(_Status(row.status, row.expires_at), now)  # type: ignore[arg-type]
+                except ResponseError:
+                    pass
+                else:
+                    return served._peeked_state(row, latest or {})
         self._usable(token, now)
         served = self.for_token(token)
         if served is not self:
@@ -484,14 +547,15 @@ class ResponseStore:
 
         Unlike :meth:`start` this also works for completed invitations.
         """
-        served = self.for_token(token)
-        if served is not self:
-            return served.state(token)
-        with self.session() as session:
-            invitation = find_invitation(session, token)
-            if invitation.respondent is None:
-                raise ResponseError("This invitation has not been started yet.")
-            return self._state(session, invitation, invitation.respondent)
+        row, latest = self._peek(token, answers=True)
+        if row is None:
+            raise ResponseError(UNKNOWN_TOKEN)
+        served = self.for_version(str(row.wave_hash or row.study_hash))
+        if served is None:
+            raise self._unserved(row)
+        if row.respondent_id is None:
+            raise ResponseError("This invitation has not been started yet.")
+        return served._peeked_state(row, latest or {})
 
     def _state(
         self, session: Session, invitation: Invitation, respondent: Respondent
