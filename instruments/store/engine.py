@@ -7,8 +7,8 @@ IMMEDIATE`` so that concurrent writers queue up instead of failing with
 (:class:`WriteGate`) before they ask SQLite: SQLite lets only one writer in at a time,
 and a writer that finds the file locked sleeps in SQLite's busy handler for up to 100 ms
 per try, so under a burst of respondents the waits, not the work, made the slow pages.
-PostgreSQL is reached with ``postgresql+psycopg://``, with a connection pool sized for
-the app's threads.
+PostgreSQL is reached with ``postgresql+psycopg://``, with a small connection pool that
+the app's threads queue for (:data:`POOL_SIZE`).
 """
 
 from __future__ import annotations
@@ -32,12 +32,15 @@ DEFAULT_DB_URL = "sqlite:///data/alliance_survey.sqlite"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: Environment variable: connections a PostgreSQL engine keeps open (default below).
 POOL_ENV_VAR = "ALLIANCE_SURVEY_DB_POOL"
-#: Open PostgreSQL connections kept per engine: every respondent's page is one short
-#: transaction, so a few more connections than cores keep the server busy; threads
-#: beyond that wait for a free connection (up to ``POOL_OVERFLOW`` more are opened in
-#: a burst) instead of queueing inside the server.
-POOL_SIZE = 10
-POOL_OVERFLOW = 40
+#: Open PostgreSQL connections per engine.  A page is one short transaction of a few round
+#: trips; between them the app's thread needs Python's interpreter lock again, and the
+#: server needs a core.  With more connections than that, threads holding a transaction
+#: wait behind the others for both, and every page gets slower: the app's threads queue
+#: for a free connection instead (no overflow).  With 50 threads on 2 cores, 50
+#: connections gave a p99 page commit of 370 ms, 10 gave 77 ms, 5 gave 40-57 ms.
+#: ``ALLIANCE_SURVEY_DB_POOL`` sets another size (a server with more cores).
+POOL_SIZE = 5
+POOL_OVERFLOW = 0
 
 
 class StoreUnavailableError(AllianceSurveyError, SQLAlchemyError):
