@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -140,30 +141,53 @@ READ_ONLY_OPTION = "alliance_read_only"
 
 
 class WriteGate:
-    """One SQLite writer at a time within this process, in arrival order of the lock.
+    """One SQLite writer at a time within this process, first come first served.
 
     Taken before ``BEGIN IMMEDIATE`` and released after the commit or rollback (or when
     the connection goes back to the pool, whatever happened), so a writer of this process
     never meets another one's lock inside SQLite and never sleeps in the busy handler.
-    Other processes on the same file still meet SQLite's lock and its busy timeout.  A
-    writer that waited the whole busy timeout goes ahead without the gate (SQLite's own
-    lock still protects the file), so a lost release can slow writers but never stop them.
+    Waiting writers go in in the order they came (a plain lock lets a newcomer overtake
+    and leaves an unlucky writer waiting for many turns).  Other processes on the same
+    file still meet SQLite's lock and its busy timeout.  A writer that waited the whole
+    busy timeout goes ahead without the gate (SQLite's own lock still protects the
+    file), so a lost release can slow writers but never stop them.
     """
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._mutex = threading.Lock()
+        self._waiting: deque[threading.Lock] = deque()
+        self._busy = False
         self._holder: Any = None
 
     def enter(self, key: Any) -> None:
         """Wait for the gate on behalf of the DBAPI connection ``key``."""
-        if self._lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000.0):
+        with self._mutex:
+            if not self._busy:
+                self._busy, self._holder = True, key
+                return
+            turn = threading.Lock()
+            turn.acquire()
+            self._waiting.append(turn)
+        handed = turn.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000.0)
+        with self._mutex:
+            if not handed:
+                try:
+                    self._waiting.remove(turn)
+                    return  # gave up waiting: go ahead without the gate
+                except ValueError:
+                    pass  # handed over just as the wait ran out
             self._holder = key
 
     def leave(self, key: Any) -> None:
-        """Open the gate if ``key`` holds it (a no-op otherwise)."""
-        if key is not None and self._holder is key:
+        """Open the gate to the next writer if ``key`` holds it (a no-op otherwise)."""
+        with self._mutex:
+            if key is None or self._holder is not key:
+                return
             self._holder = None
-            self._lock.release()
+            if self._waiting:
+                self._waiting.popleft().release()  # the gate stays busy: handed over
+            else:
+                self._busy = False
 
 
 def _raw(connection: Any) -> Any:
