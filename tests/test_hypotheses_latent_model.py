@@ -127,7 +127,7 @@ def test_spec_refuses_what_it_cannot_build(instrument):
         latent_model_spec(bad, instrument)
     keyed = pd.DataFrame({"x": [1.0]})
     with pytest.raises(ModelSpecificationError, match="estimator"):
-        fit_latent_model(keyed, keyed, hs, instrument, estimator="WLSMV")
+        fit_latent_model(keyed, keyed, hs, instrument, estimator="ULS")
     with pytest.raises(ModelSpecificationError, match="interval"):
         fit_latent_model(keyed, keyed, hs, instrument, interval="bca")
 
@@ -216,6 +216,28 @@ def test_verdicts_come_from_the_latent_model_with_composite_robustness(small_run
                                rtol=0, atol=1e-15)
     assert (table["verdict"] == np.where(table["pvalue_adjusted"] < 0.05, "supported",
                                          table["verdict"])).all()
+
+
+def test_wlsmv_run_is_reported_beside_each_latent_verdict(small_run):
+    """The same model with the items as ordered categories, as a second robustness entry."""
+    table, det = small_run
+    wl = det["latent_model_wlsmv"]
+    assert wl.estimator == "WLSMV" and wl.spec.syntax == det["latent_model"].spec.syntax
+    assert wl.fit.converged and wl.missing == "pairwise"
+    for hid, (y, x) in {"H1": ("learning", "jd_sum"),
+                        "H2": ("learning_from", "learning")}.items():
+        row = table.loc[hid]
+        entry = row["robustness"]["wlsmv"]
+        assert entry["estimate"] == wl.path(y, x)["est"]
+        assert entry["model"] == wl.label and entry["model"] != row["model"]
+        assert "Robustness (Latent model, ordered items (WLSMV" in row["note"]
+        # the composite entry is still there, and the verdict is the MLR model's
+        assert row["robustness"]["role"] == "robustness: composite scores"
+        assert row["estimate"] == det["latent_model"].path(y, x)["est"]
+    med = table.loc["H3"]["robustness"]["wlsmv"]
+    draws = wl.draws["H3"]
+    assert len(draws) == 200
+    assert med["pvalue_one_sided"] == (np.sum(draws <= 0) + 1) / (len(draws) + 1)
 
 
 @pytest.mark.slow

@@ -174,13 +174,21 @@ def gaussian_copula(
     draws = np.full((int(n_boot), 2), np.nan)
     arr = frame.to_numpy(float)
     k = len(cols)
+    # A resample holds only values of x, so its copula term is the same function of the
+    # distinct values (a few dozen for a scale mean) as copula_term computes from a sort:
+    # counts per distinct value, cumulated, give the ecdf; the normal quantile is then
+    # taken once per distinct value instead of once per row (large samples).
+    uniq, inv = np.unique(xv, return_inverse=True)
     for b in range(int(n_boot)):
-        s = arr[rng.integers(0, n, size=n)]
+        idx = rng.integers(0, n, size=n)
+        s = arr[idx]
         xs = s[:, 1]
         if np.ptp(xs) == 0:
             continue
-        xb = np.column_stack([np.ones(n), xs, *(s[:, j] for j in range(2, k)),
-                              copula_term(xs)])
+        counts = np.bincount(inv[idx], minlength=uniq.size)
+        h = np.cumsum(counts) / n
+        term = stats.norm.ppf(h * n / (n + 1.0))[inv[idx]]
+        xb = np.column_stack([np.ones(n), xs, *(s[:, j] for j in range(2, k)), term])
         xtx = xb.T @ xb
         # normal equations (fast for a few columns); a singular resample is skipped
         if np.linalg.cond(xtx) > 1e12:

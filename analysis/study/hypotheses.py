@@ -956,6 +956,15 @@ def _latent_model_step(hs, data, d, base, keep, estimator, instrument, n_draws, 
                      "its standard errors and test may be unstable, compare with the "
                      "composite robustness rows.")
     det["latent_model"] = res
+    from analysis.study.latent_model import robustness_wlsmv
+
+    try:  # the same model with the items as ordered categories, reported beside it
+        det["latent_model_wlsmv"] = robustness_wlsmv(keyed, d, hs, instrument, controls=base,
+                                                     n_draws=int(n_draws), seed=seed)
+        warns.extend(f"Latent model (WLSMV): {w}" for w in det["latent_model_wlsmv"].fit.warnings)
+    except (DataError, ModelSpecificationError, EstimationError) as exc:
+        warns.append(f"Latent model with ordered items (WLSMV robustness run) could not be "
+                     f"fitted: {exc}")
     return res
 
 
@@ -976,6 +985,8 @@ def _latent_primary(h, comp: dict[str, Any], ctx, est: float, se: float, std: fl
                     n: int, note: str, *, inf: Inference, ci: tuple[float, float]
                     ) -> dict[str, Any]:
     """A row whose verdict comes from the latent model, the composite one as robustness."""
+    from analysis.study.latent_model import robustness_entry
+
     lat = ctx.latent_res
     rob = _composite_robustness(comp, "robustness: composite scores") \
         if comp.get("_inference") is not None else None
@@ -984,6 +995,11 @@ def _latent_primary(h, comp: dict[str, Any], ctx, est: float, se: float, std: fl
         rob_note = (f" Robustness ({rob['model']}): b = {rob['estimate']:.3f}, "
                     f"[{rob['ci_lower']:.3f}, {rob['ci_upper']:.3f}], two-sided p = "
                     f"{rob['pvalue']:.3g}.")
+    wlsmv = ctx.det.get("latent_model_wlsmv")
+    ordinal = robustness_entry(wlsmv, h, ctx.level) if wlsmv is not None else None
+    if ordinal is not None:  # the WLSMV run as a second robustness entry, beside the first
+        rob = {**(rob or {}), "wlsmv": ordinal}
+        rob_note += " " + ordinal["text"]
     return _row(h, model=lat.label, estimate=est, se=se, ci_lower=ci[0], ci_upper=ci[1],
                 pvalue=inf.p_two_sided, n=n, robustness=rob,
                 note=(f"{note} Standardized estimate {std:.3f}.{rob_note}").strip(),

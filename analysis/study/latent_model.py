@@ -35,10 +35,30 @@ comes from the same estimation framework, the same sample and the same controls:
   both members of a dyad are rows.  Indirect effects get a Monte Carlo percentile
   interval from the cluster-robust covariance of their paths (Preacher & Selig 2012),
   or, on request, a percentile bootstrap that resamples whole alliances
-  (:func:`analysis.sem.bootstrap.bootstrap`; one refit of the full model per draw).
+  (:func:`analysis.sem.bootstrap.bootstrap`; one refit of the full model per draw),
+  with its BCa interval beside the percentile one on request (``bca=True``: bias
+  correction from the share of draws below the estimate, acceleration from the jackknife
+  that leaves out one alliance at a time).
+
+* **Robustness run with ordered items** (:func:`robustness_wlsmv`, the same model with
+  ``estimator="WLSMV"``): the 7-point items of the reflective scales as ordered
+  categories (thresholds and polychoric/polyserial correlations, lavaan's delta
+  parameterization, diagonally weighted least squares with robust SEs and the
+  scaled-shifted test), the composite scores, dependence indices and controls as
+  continuous variables modelled with the rest (``fixed.x = FALSE`` and
+  ``conditional.x = FALSE``: lavaan's default for ordered data with exogenous covariates,
+  ``conditional.x = TRUE``, is not available in the engine, and modelling them keeps
+  the exogenous block the same as in the MLR model).  Missing answers are handled
+  pairwise (there is no FIML for ordered items under WLSMV), and the SEs are not
+  cluster-robust (lavaan and the engine offer ``cluster=`` only for MLR): the run checks
+  that the verdicts do not hinge on treating the items as interval-scaled, while the
+  MLR model keeps the dependence between the two members of a dyad.  The indirect
+  effects get the same Monte Carlo interval from the WLSMV covariance of their paths.
 
 # In R: lavaan::sem(model, data, estimator = "MLR", missing = "ml", cluster = "alliance_id",
 #                  fixed.x = FALSE)
+#       lavaan::sem(model, data, ordered = items, estimator = "WLSMV", missing = "pairwise",
+#                   fixed.x = FALSE, conditional.x = FALSE)       # robustness run
 """
 
 from __future__ import annotations
@@ -59,6 +79,8 @@ __all__ = [
     "latent_model_frame",
     "latent_model_spec",
     "monte_carlo_draws",
+    "robustness_entry",
+    "robustness_wlsmv",
 ]
 
 
@@ -265,6 +287,10 @@ class LatentModelResult:
         How the draws were made: ``"Monte Carlo"`` or ``"cluster bootstrap"``.
     n_draws, n_draws_ok : int
     seed : int or None
+    jackknife : dict
+        ``{hypothesis id: leave-one-out estimates}`` of the indirect effects (one per
+        alliance, or per respondent without clusters) when the bootstrap was asked for
+        with ``bca=True``; empty otherwise.
     """
 
     spec: LatentModelSpec
@@ -278,14 +304,60 @@ class LatentModelResult:
     n_draws: int = 0
     n_draws_ok: int = 0
     seed: int | None = None
+    jackknife: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
         """What the model is, for the verdict table's Model column."""
+        if self.estimator == "WLSMV":
+            miss = "pairwise" if self.missing == "pairwise" else "complete data"
+            return ("Latent model, ordered items (WLSMV, delta parameterization, "
+                    f"{miss}; SEs not clustered)")
         how = [self.estimator, "FIML" if self.missing == "ml" else "complete data"]
         if self.cluster and self.nclusters:
             how.append(f"cluster-robust SEs by alliance ({self.nclusters} clusters)")
         return f"Latent model: items of reflective scales, composite scores ({', '.join(how)})"
+
+    def percentile_interval(self, hid: str, level: float = 0.95) -> tuple[float, float]:
+        """Percentile interval of the draws of hypothesis ``hid``'s indirect effect.
+
+        The draws' quantiles interpolated on the normal-quantile scale, as lavaan's
+        ``boot.ci.type = "perc"``; NaN without draws.
+        """
+        from analysis.sem.bootstrap import norm_inter
+
+        t = self.draws.get(hid)
+        if t is None or len(t) < 2:
+            return float("nan"), float("nan")
+        a = 1 - level
+        lo, hi = norm_inter(np.sort(t), [a / 2, 1 - a / 2])
+        return float(lo), float(hi)
+
+    def bca_interval(self, hid: str, level: float = 0.95) -> tuple[float, float, float, float]:
+        """BCa interval of hypothesis ``hid``'s indirect effect (Efron 1987).
+
+        Returns ``(lower, upper, z0, acceleration)``: the bias correction ``z0`` from the
+        share of bootstrap draws below the estimate, the acceleration from the jackknife
+        (with clusters, one alliance left out at a time: the unit the bootstrap
+        resamples).  Needs ``interval="bootstrap", bca=True``.
+
+        # In R: boot::boot.ci(b, type = "bca", L = L)   # L: jackknife influence values
+
+        Raises
+        ------
+        ModelSpecificationError
+            When the model was fitted without the bootstrap's jackknife.
+        """
+        from analysis.sem.bootstrap import bca_interval
+
+        if hid not in self.jackknife or hid not in self.draws:
+            raise ModelSpecificationError(
+                "BCa intervals need the cluster bootstrap with its jackknife; fit with "
+                "interval='bootstrap', bca=True.")
+        row = self.defined(hid)
+        if row is None:
+            raise ModelSpecificationError(f"No indirect effect of {hid!r} in the model.")
+        return bca_interval(self.draws[hid], float(row["est"]), self.jackknife[hid], level)
 
     def path(self, y: str, x: str) -> pd.Series | None:
         """The parameter row of the path ``y ~ x`` (None when not in the model)."""
@@ -361,6 +433,7 @@ def fit_latent_model(
     n_draws: int = 1000,
     seed: int | None = 2026,
     n_jobs: int | None = None,
+    bca: bool = False,
 ) -> LatentModelResult:
     """Fit the study's latent model (:func:`latent_model_spec`).
 
@@ -376,18 +449,24 @@ def fit_latent_model(
         Default the declaration's controls.
     cluster : Series, optional
         Alliance ids of the rows; the SEs are cluster-robust (MLR) when one alliance
-        has two rows.
-    estimator : {"MLR", "ML"}
+        has two rows, and the bootstrap resamples whole alliances.  Not used by WLSMV.
+    estimator : {"MLR", "ML", "WLSMV"}
+        ``"WLSMV"`` is the robustness run with the items as ordered categories (see
+        :func:`robustness_wlsmv`).
     interval : {"montecarlo", "bootstrap"}
         Draws behind the interval of each indirect effect: Monte Carlo from the
         cluster-robust covariance of the paths (:func:`monte_carlo_draws`, fast), or a
         bootstrap that resamples whole alliances and refits the model per draw (about
-        ten seconds per draw for the demo study's model).
+        ten seconds per draw for the demo study's model; ML and MLR only).
     n_draws : int
         Number of draws (0: none; the delta-method SE only).
     seed : int, optional
     n_jobs : int, optional
         Worker processes of the bootstrap.
+    bca : bool
+        With ``interval="bootstrap"``: also the jackknife (one refit per alliance left
+        out) behind :meth:`LatentModelResult.bca_interval`.  The percentile interval is
+        the same with or without it.
 
     Returns
     -------
@@ -406,16 +485,42 @@ def fit_latent_model(
     from analysis.sem.api import compile_model, fit_compiled
     from analysis.sem.bootstrap import bootstrap as sem_bootstrap
 
-    if estimator not in ("MLR", "ML"):
+    if estimator not in ("MLR", "ML", "WLSMV"):
         raise ModelSpecificationError(
-            f"estimator={estimator!r} is not available for the latent model; use 'MLR' or "
-            "'ML'.")
+            f"estimator={estimator!r} is not available for the latent model; use 'MLR', "
+            "'ML' or 'WLSMV'.")
     if interval not in ("montecarlo", "bootstrap"):
         raise ModelSpecificationError(
             f"interval={interval!r} is not known; use 'montecarlo' or 'bootstrap'.")
+    if estimator == "WLSMV" and interval == "bootstrap":
+        raise ModelSpecificationError(
+            "interval='bootstrap' is available for estimator='MLR' or 'ML'; the WLSMV "
+            "robustness run uses the Monte Carlo interval.")
+    if bca and interval != "bootstrap":
+        raise ModelSpecificationError(
+            "bca=True needs interval='bootstrap' (BCa intervals come from bootstrap draws "
+            "and the jackknife).")
     spec = latent_model_spec(hypotheses, instrument, controls=controls)
     frame = latent_model_frame(spec, keyed, scores)
-    miss = "ml" if frame.isna().to_numpy().any() else "listwise"
+    anything_missing = bool(frame.isna().to_numpy().any())
+    if estimator == "WLSMV":
+        # no FIML for ordered items under WLSMV: pairwise thresholds and polychoric /
+        # polyserial correlations, lavaan's missing = "pairwise"
+        miss = "pairwise" if anything_missing else "listwise"
+        ordered = [i for v in spec.items.values() for i in v]
+        compiled = compile_model(spec.syntax, frame, estimator="WLSMV", missing=miss,
+                                 ordered=list(dict.fromkeys(ordered)), fixed_x=False)
+        res = fit_compiled(compiled, frame)
+        if not res.converged:
+            raise EstimationError("The latent model with ordered items (WLSMV) did not "
+                                  "converge.")
+        draws = monte_carlo_draws(res, spec, int(n_draws), seed) if n_draws else {}
+        return LatentModelResult(
+            spec=spec, fit=res, estimator="WLSMV", missing=miss, cluster=None,
+            nclusters=None, draws=draws, n_draws=int(n_draws),
+            n_draws_ok=min((len(v) for v in draws.values()), default=0), seed=seed,
+            interval="Monte Carlo")
+    miss = "ml" if anything_missing else "listwise"
     ids = _clusters(cluster) if estimator == "MLR" else None
     cname = None
     if ids is not None:
@@ -430,20 +535,114 @@ def fit_latent_model(
     if not res.converged:
         raise EstimationError("The latent model did not converge.")
     draws: dict[str, np.ndarray] = {}
+    jack: dict[str, np.ndarray] = {}
     if n_draws and spec.defined and interval == "montecarlo":
         draws = monte_carlo_draws(res, spec, int(n_draws), seed)
     elif n_draws and spec.defined:
         boot = sem_bootstrap(compiled, frame, int(n_draws), seed=seed, n_jobs=n_jobs,
-                             start=res.x, progress=False)
+                             start=res.x, progress=False, bca=bca)
         names = list(boot.names)
         for hid, (name, *_rest) in spec.defined.items():
             if name in names:
-                t = np.asarray(boot.draws, dtype=float)[:, names.index(name)]
+                col = names.index(name)
+                t = np.asarray(boot.draws, dtype=float)[:, col]
                 draws[hid] = t[np.isfinite(t)]
+                if boot.jackknife is not None:
+                    jack[hid] = np.asarray(boot.jackknife, dtype=float)[:, col]
     n_ok = min((len(v) for v in draws.values()), default=0)
     return LatentModelResult(spec=spec, fit=res, estimator=estimator, missing=miss,
                              cluster=cname, nclusters=res.nclusters if cname else None,
                              draws=draws, n_draws=int(n_draws), n_draws_ok=n_ok, seed=seed,
                              interval={"montecarlo": "Monte Carlo",
-                                       "bootstrap": "cluster bootstrap"}[interval])
+                                       "bootstrap": "cluster bootstrap"}[interval],
+                             jackknife=jack)
 
+
+def robustness_wlsmv(
+    keyed: pd.DataFrame,
+    scores: pd.DataFrame,
+    hypotheses: Any,
+    instrument: Any,
+    *,
+    controls: Sequence[str] | None = None,
+    n_draws: int = 1000,
+    seed: int | None = 2026,
+) -> LatentModelResult:
+    """The latent model's robustness run with the items as ordered categories (WLSMV).
+
+    The same model as :func:`fit_latent_model` (same syntax, sample and controls) with
+    the items of the reflective scales declared ordered: thresholds and polychoric /
+    polyserial correlations, lavaan's delta parameterization, DWLS estimates with robust
+    SEs and the mean-and-variance adjusted (scaled-shifted) test.  The observed scores
+    (composite scales, dependence indices, controls) are continuous and modelled with the
+    rest (``fixed.x = FALSE``, ``conditional.x = FALSE``); missing answers are handled
+    pairwise; the SEs are not cluster-robust (no ``cluster=`` under WLSMV).  The indirect
+    effects get a Monte Carlo interval from the WLSMV covariance of their paths.
+
+    Parameters are as in :func:`fit_latent_model`.
+
+    Returns
+    -------
+    LatentModelResult
+        With ``estimator == "WLSMV"``.
+
+    # In R: lavaan::sem(model, data, ordered = items, estimator = "WLSMV",
+    #                   missing = "pairwise", fixed.x = FALSE, conditional.x = FALSE)
+    """
+    return fit_latent_model(keyed, scores, hypotheses, instrument, controls=controls,
+                            estimator="WLSMV", n_draws=n_draws, seed=seed)
+
+
+def robustness_entry(res: LatentModelResult, hypothesis: Any, level: float = 0.95
+                     ) -> dict[str, Any] | None:
+    """One hypothesis' numbers from a latent model fit, as a robustness entry.
+
+    For a ``sem_path`` hypothesis the path's estimate, SE, Wald interval and p; for a
+    ``mediation_bootstrap`` hypothesis the indirect effect with the percentile interval
+    of its draws and the p as the share of draws on the other side of zero (the delta
+    method when there are no draws).  Keys: ``model, estimate, se, ci_lower, ci_upper,
+    pvalue`` (two-sided), ``pvalue_one_sided`` (in the declared direction), ``std_all``
+    (the completely standardized estimate), ``n``, ``role`` and ``text`` (one sentence for
+    the verdict table's note).  None when the hypothesis is not in the model.
+
+    Under WLSMV a factor is scaled by its marker item's latent response (variance 1 in
+    the delta parameterization), not by the item's 7-point metric, so the unstandardized
+    estimates differ in scale from the MLR model's; signs, p-values and the standardized
+    estimates are what compare.
+    """
+    from scipy.special import ndtr, ndtri
+
+    h = hypothesis
+    parts = h.parts()
+    if h.method == "sem_path":
+        row = res.path(parts["y"], parts["x"])
+    elif h.method == "mediation_bootstrap":
+        row = res.defined(h.id)
+    else:
+        return None
+    if row is None:
+        return None
+    est, se = float(row["est"]), float(row["se"])
+    std = float(row.get("std_all", np.nan))
+    greater = h.expected_sign in ("+", "inverted_u")
+    draws = res.draws.get(h.id) if h.method == "mediation_bootstrap" else None
+    if draws is not None and len(draws) >= 2:
+        lo, hi = res.percentile_interval(h.id, level)
+        b = len(draws)
+        p_g = float((np.sum(draws <= 0) + 1) / (b + 1))
+        p_l = float((np.sum(draws >= 0) + 1) / (b + 1))
+        how = f"{res.interval} percentile CI, {b} draws"
+    else:
+        q = float(ndtri(0.5 + level / 2))
+        lo, hi = est - q * se, est + q * se
+        z = est / se if se > 0 else float("nan")
+        p_g, p_l = float(ndtr(-z)), float(ndtr(z))
+        how = "Wald CI"
+    p2 = min(1.0, 2 * min(p_g, p_l))
+    role = ("robustness: ordered items (WLSMV)" if res.estimator == "WLSMV"
+            else f"robustness: {res.estimator}")
+    return {"model": res.label, "estimate": est, "se": se, "ci_lower": lo, "ci_upper": hi,
+            "pvalue": p2, "pvalue_one_sided": p_g if greater else p_l, "std_all": std,
+            "n": int(res.fit.fit.get("ntotal", 0)), "role": role,
+            "text": (f"Robustness ({res.label}): b = {est:.3f}, [{lo:.3f}, {hi:.3f}] "
+                     f"({how}), two-sided p = {p2:.3g}, standardized {std:.3f}.")}

@@ -5,7 +5,12 @@ preregistration and AsPredicted templates): the hypotheses with their directions
 decision rules (``hypotheses.yaml``, every field it declares), the instrument (id,
 version, content hash), the sampling plan with the Monte Carlo power analysis
 (:func:`analysis.study.power.power_analysis`), the exclusion rules (the defaults of
-:func:`analysis.study.quality.quality_flags`), the analysis plan and its seed.  The plan
+:func:`analysis.study.quality.quality_flags`), the analysis plan and its seed.  The
+analysis plan names the model every confirmatory verdict comes from: the study's latent
+model (:mod:`analysis.study.latent_model`, its full lavaan syntax, MLR with FIML and
+cluster-robust SEs by alliance, the Monte Carlo interval of each indirect effect), its
+robustness runs (WLSMV with ordered items, the composite path model), and the declared
+decision rules as the runner applies them.  The plan
 is plain JSON; :func:`render_markdown` writes the document; the store
 (:mod:`instruments.store.prereg`) freezes it by its SHA-256.
 
@@ -89,7 +94,7 @@ def build_plan(
     -------
     dict
     """
-    from analysis.study.hypotheses import load_hypotheses
+    from analysis.study.hypotheses import declared_rules, load_hypotheses
 
     if instrument is None:
         from instruments.instrument.loader import load_instrument
@@ -104,11 +109,11 @@ def build_plan(
                       "method": h.method, "test": h.test, "controls": list(h.controls),
                       "exploratory": bool(h.exploratory), "sources": list(h.sources)})
         items.append(entry)
-    decision = raw.get("decision") or {
-        "alpha": float(alpha), "sides": "two_sided",
-        "correction": "holm (Holm-adjusted p reported alongside; verdicts use the raw p "
-                      "or the CI)",
-        "family": "confirmatory"}
+    # the rules the runner applies: the declared block with its defaults filled in (alpha=
+    # stands in for the level only when the declaration does not state one)
+    rules = hs.decision if raw.get("decision") else declared_rules(hs, alpha)
+    decision = {**rules.model_dump(mode="json"), "family_ids": hs.family(),
+                "verdict_rule": _verdict_rule(rules, hs.family())}
     scales = {sid: {"items": [it.id for it in sc.items],
                     "reverse_keyed": [it.id for it in sc.items if it.reverse]}
               for sid, sc in instrument.scales.items()}
@@ -124,6 +129,10 @@ def build_plan(
         sampling["power"]["table"] = [
             {k: r.get(k) for k in ("n", "hypothesis", "power", "mc_se", "n_reps", "n_failed")}
             for r in power.get("power", [])]
+    analysis: dict[str, Any] = {}
+    latent = _latent_model_plan(hs, instrument, estimator, bootstrap)
+    if latent is not None:
+        analysis["latent_model"] = latent
     return {
         "schema": SCHEMA,
         "study": study,
@@ -137,17 +146,24 @@ def build_plan(
         "sampling": sampling,
         "exclusions": _exclusion_rules(),
         "analysis": {
+            **analysis,
             "measurement": {"estimator": estimator, "models": [
                 "first-order CFA of all scales", "relationship learning as a second-order "
                 "factor, compared by the scaled chi-square difference test"],
                 "invariance_groups": ["firm_role", "language"]},
-            "path_model": {"estimator": path_est, "missing": "FIML (missing = 'ml')",
+            "path_model": {"role": ("robustness rows of the path and mediation verdicts"
+                                    if latent is not None else "verdicts of the path "
+                                    "hypotheses"),
+                           "estimator": path_est, "missing": "FIML (missing = 'ml')",
                            "attenuation_correction": "single indicators, error variance "
                                                      "(1 - alpha) var(score)",
                            "cluster_robust": (f"SEs and test by {hs.cluster} (lavaan cluster=) "
                                               "when rows share it" if hs.cluster
                                               and path_est == "MLR" else "none")},
-            "mediation": {"bootstrap": int(bootstrap), "ci": "percentile"},
+            "mediation": {"bootstrap": int(bootstrap), "ci": "percentile",
+                          "role": ("composite robustness row; the verdict uses the latent "
+                                   "model's Monte Carlo interval" if latent is not None
+                                   else "verdict")},
             "moderation": {"ols": "mean-centred predictors, HC3 SEs",
                            "latent_alternative": "product indicators (reported, not the "
                                                  "verdict)"},
@@ -155,6 +171,75 @@ def build_plan(
             "alpha": float(decision.get("alpha", alpha)),
             "seed": int(seed),
         },
+    }
+
+
+def _verdict_rule(rules: Any, family: Sequence[str]) -> str:
+    """The declared decision rule in words, as :func:`analysis.study.hypotheses.decide`
+    applies it."""
+    sides = ("one-sided in the declared direction (the Lind-Mehlum test for an inverted U)"
+             if rules.sides == "by_direction" else
+             "two-sided, a significant estimate must have the declared sign")
+    corr = {"holm": "Holm", "bonferroni": "Bonferroni", "none": "no"}[rules.correction]
+    out = (f"Tests {sides} at alpha = {rules.alpha:g}, {corr} adjustment over the "
+           f"confirmatory family ({', '.join(family) or 'none'}); a hypothesis is supported "
+           "when its adjusted p is below alpha.")
+    if rules.equivalence == "tost":
+        out += (f" Otherwise two one-sided tests against a standardised effect of "
+                f"+-{rules.sesoi:g} (alpha = {rules.equivalence_alpha:g}) decide between "
+                "'evidence of no effect' and 'inconclusive', reported with the power at the "
+                "observed N.")
+    return out
+
+
+def _latent_model_plan(hs: Any, instrument: Any, estimator: str,
+                       bootstrap: int) -> dict[str, Any] | None:
+    """The latent model behind the path and mediation verdicts (None when there is none).
+
+    The syntax is built from the declaration and the instrument exactly as the runner
+    builds it (:func:`analysis.study.latent_model.latent_model_spec`), with every declared
+    control.
+    """
+    from analysis.errors import ModelSpecificationError
+    from analysis.study.hypotheses import LATENT_MODEL_METHODS
+    from analysis.study.latent_model import latent_model_spec
+
+    ids = [h.id for h in hs.hypotheses if h.method in LATENT_MODEL_METHODS]
+    if not ids or hs.method == "pls":
+        return None
+    try:
+        spec = latent_model_spec(hs, instrument)
+    except ModelSpecificationError as exc:
+        raise DataError(f"The latent model of the plan cannot be built: {exc}") from exc
+    est = "ML" if estimator == "ML" else "MLR"
+    cluster = (f"SEs and test cluster-robust by {hs.cluster} (lavaan cluster=) when rows "
+               f"share it" if hs.cluster and est == "MLR" else "none")
+    return {
+        "verdicts_of": ids,
+        "estimator": est,
+        "missing": "FIML (missing = 'ml') when answers are missing",
+        "cluster_robust": cluster,
+        "fixed_x": False,
+        "measurement": "reflective scales as factors of their reverse-keyed items; "
+                       "composites of reflective scales as second-order factors; composite "
+                       "scales, dependence indices and controls as observed scores",
+        "factors": {f: list(ind) for f, ind in spec.factors.items()},
+        "observed": dict(spec.observed),
+        "syntax": spec.syntax,
+        "indirect_effects": {
+            "defined": {hid: f"{name} := {spec.labels[(m, x)]}*{spec.labels[(y, m)]}"
+                        for hid, (name, x, m, y) in spec.defined.items()},
+            "interval": "Monte Carlo percentile interval (Preacher & Selig 2012): a and b "
+                        "drawn from their cluster-robust covariance; p = share of draws on "
+                        "the other side of zero",
+            "draws": int(bootstrap)},
+        "robustness": [
+            "the same model with the items as ordered categories (WLSMV, delta "
+            "parameterization, missing pairwise, SEs not clustered)",
+            "the composite path model and composite mediation (below)"],
+        "call": "lavaan::sem(syntax, data, estimator = '" + est + "', missing = 'ml'"
+                + (f", cluster = '{hs.cluster}'" if cluster != "none" else "")
+                + ", fixed.x = FALSE)",
     }
 
 
@@ -196,7 +281,10 @@ def render_markdown(plan: dict[str, Any], *, sha256: str, frozen_at: Any = None,
             "exploratory" if h["exploratory"] else "confirmatory",
             h.get("sesoi", "")) ) + " |")
     lines += ["", "### Decision rules", ""]
-    lines += [f"* {k}: {v}" for k, v in plan["decision_rules"].items()]
+    rule = plan["decision_rules"].get("verdict_rule")
+    if rule:
+        lines += [rule, ""]
+    lines += [f"* {k}: {v}" for k, v in plan["decision_rules"].items() if k != "verdict_rule"]
     lines += ["", "## 3. Measured variables (instrument)", "",
               f"Instrument {inst['id']} version {inst['version']}, content SHA-256 "
               f"`{inst['sha256']}`.", "", "| scale | items | reverse-keyed |", "|---|---|---|"]
@@ -204,15 +292,18 @@ def render_markdown(plan: dict[str, Any], *, sha256: str, frozen_at: Any = None,
         lines.append(f"| {sid} | {len(sc['items'])} | {', '.join(sc['reverse_keyed']) or '-'} |")
     lines += ["", f"Composites: {hyp['composites']}. Controls in every model: "
               f"{', '.join(hyp['controls']) or 'none'}.", "",
-              "## 4. Analyses", "",
+              "## 4. Analyses", "", *_latent_markdown(an.get("latent_model")),
               f"* Measurement model: {an['measurement']['estimator']}; "
               f"{'; '.join(an['measurement']['models'])}; invariance by "
               f"{', '.join(an['measurement']['invariance_groups'])}.",
-              f"* Structural path model ({an['path_model']['estimator']}, "
-              f"{an['path_model']['missing']}, {an['path_model']['attenuation_correction']}):",
+              f"* {'Composite path model' if 'latent_model' in an else 'Structural path model'}"
+              f" ({an['path_model']['estimator']}, "
+              f"{an['path_model']['missing']}, {an['path_model']['attenuation_correction']}"
+              + (f"; {an['path_model']['role']}" if "role" in an["path_model"] else "") + "):",
               "", "```", hyp["model"].rstrip(), "```", "",
-              f"* Mediation: {an['mediation']['ci']} bootstrap, "
-              f"{an['mediation']['bootstrap']} draws.",
+              f"* {'Composite mediation' if 'latent_model' in an else 'Mediation'}: "
+              f"{an['mediation']['ci']} bootstrap, {an['mediation']['bootstrap']} draws"
+              + (f" ({an['mediation']['role']})" if "role" in an["mediation"] else "") + ".",
               f"* Moderation: {an['moderation']['ols']}; {an['moderation']['latent_alternative']}.",
               f"* Inverted U: {an['quadratic']}.",
               f"* Significance level {an['alpha']}; random seed {an['seed']}.", "",
@@ -242,6 +333,23 @@ def render_markdown(plan: dict[str, Any], *, sha256: str, frozen_at: Any = None,
                          f"response(s): {am.reason} -- "
                          + "; ".join(str(c) for c in am.changes))
     return "\n".join(lines) + "\n"
+
+
+def _latent_markdown(lat: dict[str, Any] | None) -> list[str]:
+    """The latent model's lines of the document's analysis section."""
+    if not lat:
+        return []
+    ind = lat["indirect_effects"]
+    return [
+        f"* **Latent model** (the verdicts of {', '.join(lat['verdicts_of'])}): "
+        f"{lat['estimator']}, {lat['missing']}, {lat['cluster_robust']}, fixed.x = FALSE; "
+        f"{lat['measurement']}. lavaan call: `{lat['call']}` with the syntax:",
+        "", "```", lat["syntax"].rstrip(), "```", "",
+        "* Indirect effects: " + "; ".join(f"{k}: `{v}`" for k, v in ind["defined"].items())
+        + f"; {ind['interval']} ({ind['draws']} draws).",
+        "* Robustness, reported beside each latent verdict: "
+        + "; ".join(lat["robustness"]) + ".",
+    ]
 
 
 # --------------------------------------------------------------------------------------
@@ -282,6 +390,8 @@ def _plan_facts(plan: dict[str, Any]) -> dict[str, Any]:
     an = plan["analysis"]
     facts["estimator (measurement model)"] = an["measurement"]["estimator"]
     facts["estimator (path model)"] = an["path_model"]["estimator"]
+    if "latent_model" in an:
+        facts["estimator (latent model)"] = an["latent_model"]["estimator"]
     facts["instrument"] = plan["instrument"]["sha256"]
     facts["significance level"] = float(an["alpha"])
     facts["seed"] = an["seed"]
@@ -299,6 +409,8 @@ def _result_facts(result: dict[str, Any]) -> dict[str, Any]:
     est = prov.get("estimator", {})
     facts["estimator (measurement model)"] = est.get("measurement")
     facts["estimator (path model)"] = est.get("path_model")
+    if est.get("latent_model") is not None:
+        facts["estimator (latent model)"] = est.get("latent_model")
     facts["instrument"] = prov.get("instrument", {}).get("sha256")
     facts["significance level"] = prov.get("alpha")
     facts["seed"] = prov.get("seed")

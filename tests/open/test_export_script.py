@@ -308,6 +308,73 @@ def test_r_measurement_model_matches(exported, demo, tmp_path):
                          what=f"std loading {idx}")
 
 
+# --------------------------------------------------------------------------------------
+# the latent model
+# --------------------------------------------------------------------------------------
+LATENT_REF = ROOT / "tests" / "reference" / "latent_model"
+
+
+def test_exported_latent_model_is_the_parity_fixtures_model_and_data(exported):
+    """The script fits the latent model lavaan fitted for the parity fixture: same syntax,
+    same data to the last digit, same clusters, same options."""
+    out, files = exported
+    script = files["lavaan"].read_text(encoding="utf-8")
+    syntax = (LATENT_REF / "model_demo.lav").read_text(encoding="utf-8")
+    from analysis.sem.export import r_value
+
+    assert f"latent_model <- {r_value(syntax)}" in script
+    assert ('fit_latent <- sem(latent_model, data = dat_latent, estimator = "MLR", '
+            'missing = "ml", cluster = "path_cluster", fixed.x = FALSE)') in script
+    assert ('ordered = latent_items, estimator = "WLSMV", missing = "pairwise", '
+            "fixed.x = FALSE, conditional.x = FALSE)") in script
+    assert "monteCarloCI(fit_latent, nRep = B" in script
+    data = pd.read_csv(files["data"])
+    ref = pd.read_csv(LATENT_REF / "demo_latent.csv")
+    cols = [c for c in ref.columns if c != "alliance_id"]
+    np.testing.assert_array_equal(data[cols].to_numpy(float), ref[cols].to_numpy(float))
+    # the same partition into clusters (a respondent without an alliance is alone)
+    pairs = pd.crosstab(data["path_cluster"], ref["alliance_id"].fillna("none"))
+    assert (pairs > 0).sum(axis=1).max() == 1 and len(pairs) == 268
+    readme = files["readme"].read_text(encoding="utf-8")
+    assert "The latent model (verdicts of the path and mediation hypotheses)" in readme
+
+
+@needs_r
+@pytest.mark.slow
+def test_r_runs_the_exported_latent_model_and_its_wlsmv_run(demo, tmp_path):
+    """The exported latent parts in R on the small declaration (about 30 s): lavaan's
+    estimates agree with the package's latent model and its WLSMV run on the same data."""
+    from analysis.study.export_script import write_study_scripts
+    from analysis.study.hypotheses import load_hypotheses
+    from analysis.study.latent_model import fit_latent_model, robustness_wlsmv
+    from instruments.instrument.loader import load_instrument
+
+    small = LATENT_REF / "small_hypotheses.yaml"
+    files = write_study_scripts(demo, tmp_path / "x", to=("lavaan",), hypotheses=small,
+                                bootstrap=BOOT, seed=SEED)
+    _run_r(tmp_path / "x", tmp_path / "out", "latent,latent_wlsmv", timeout=600)
+    data = pd.read_csv(files["data"])
+    hs, inst = load_hypotheses(small), load_instrument()
+    mlr = fit_latent_model(data, data, hs, inst, cluster=data["alliance_id"], n_draws=0)
+    wl = robustness_wlsmv(data, data, hs, inst, n_draws=0)
+    for name, res in (("latent", mlr), ("latent_wlsmv", wl)):
+        r = _keyed(_read(tmp_path / "out", f"{name}_params"))
+        ours = _keyed(res.fit.params)
+        rows = r.index[r.index.get_level_values("op").isin(["=~", "~", ":="])]
+        assert len(rows) > 10
+        assert_close(ours.loc[rows, "est"], r.loc[rows, "est"], atol=EST_ATOL,
+                     rtol=EST_RTOL, what=f"{name} est")
+        assert_close(ours.loc[rows, "se"], r.loc[rows, "se"], atol=EST_ATOL,
+                     rtol=EST_RTOL, what=f"{name} se")
+        rf = _r_fit(tmp_path / "out", f"{name}_fit")
+        assert_close(res.fit.fit["chisq_scaled"], rf["chisq_scaled"], atol=0,
+                     rtol=CHISQ_RTOL, what=f"{name} scaled chi-square")
+    mc = _read(tmp_path / "out", "latent_indirect_mc")
+    assert list(mc["name"]) == ["ind_H3"]
+    assert_close(mc["est"].iloc[0], mlr.defined("H3")["est"], atol=EST_ATOL, rtol=EST_RTOL,
+                 what="indirect effect")
+
+
 def test_cli_export_script_and_its_errors(tmp_path, capsys):
     from analysis.cli import main
 

@@ -216,6 +216,41 @@ def test_deviations_need_a_frozen_plan():
         deviations([], {"hypotheses": []})
 
 
+def test_plan_names_the_latent_model_and_the_declared_rules_as_the_runner_applies_them():
+    """The analysis plan is the runner's: the latent model's syntax as the runner builds it,
+    its estimator and options, the Monte Carlo interval of the indirect effects, the
+    robustness runs, and the declared decision rules (adjusted p decides)."""
+    from analysis.study.hypotheses import LATENT_MODEL_METHODS, load_hypotheses
+    from analysis.study.latent_model import latent_model_spec
+    from instruments.instrument.loader import load_instrument
+
+    hs = load_hypotheses()
+    plan = build_plan("pilot")
+    lat = plan["analysis"]["latent_model"]
+    assert lat["syntax"] == latent_model_spec(hs, load_instrument()).syntax
+    assert lat["verdicts_of"] == [h.id for h in hs.hypotheses
+                                  if h.method in LATENT_MODEL_METHODS]
+    assert lat["estimator"] == "MLR" and lat["fixed_x"] is False
+    assert "cluster-robust by alliance_id" in lat["cluster_robust"]
+    assert lat["indirect_effects"]["defined"]["H4"].startswith("ind_H4 := b")
+    assert "Monte Carlo" in lat["indirect_effects"]["interval"]
+    assert any("WLSMV" in r for r in lat["robustness"])
+    assert plan["analysis"]["path_model"]["role"].startswith("robustness rows")
+    rules = plan["decision_rules"]
+    assert rules["family_ids"] == hs.family()
+    assert rules["correction"] == hs.decision.correction
+    assert "adjusted p is below alpha" in rules["verdict_rule"]
+    md = render_markdown(plan, sha256=plan_sha256(plan))
+    assert "**Latent model** (the verdicts of" in md
+    assert "cluster = 'alliance_id', fixed.x = FALSE" in md
+    assert lat["syntax"].splitlines()[1] in md
+    assert "* Composite path model (MLR" in md
+    assert "Holm adjustment over the confirmatory family" in md
+    # a change of the latent model's estimator is a deviation the plan can see
+    ml = build_plan("pilot", estimator="ML")
+    assert any("latent_model.estimator: 'MLR' -> 'ML'" in c for c in plan_changes(plan, ml))
+
+
 def test_plan_with_power_analysis_records_the_power_table():
     from analysis.study.power import power_analysis
 
