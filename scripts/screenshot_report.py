@@ -7,7 +7,8 @@ Usage (from the repository root)::
 
 Writes ``main_01.png``, ``main_02.png``, ... (one per screen height, top to bottom of the
 main body, 100 % zoom) and prints the number of numbered tables and figures in the main
-body and in the online appendix, and whether any table is wider than the page.
+body and in the online appendix, whether any table is wider than its box, headings with
+nothing under them and figure labels drawn outside their figure.
 Needs Debian's ``chromium`` and ``chromium-driver`` and the Python ``selenium`` package.
 """
 
@@ -57,6 +58,27 @@ def main(argv: list[str] | None = None) -> int:
             const figs = [...document.querySelectorAll('.fignum')];
             const wide = [...document.querySelectorAll('main .tablewrap')]
                 .filter(w => w.scrollWidth > w.clientWidth + 1).length;
+            // a heading with nothing after it before the next heading or the section end
+            const heads = [...document.querySelectorAll('main h2, main h3, main h4')];
+            const empty = heads.filter(h => {
+                const next = h.nextElementSibling;
+                return !next || /^H[1-6]$/.test(next.tagName)
+                    || (next.textContent.trim() === '' && !next.querySelector('svg, img'));
+            }).map(h => h.textContent.trim());
+            // text of a figure drawn outside the figure's own box (cut off on screen)
+            const off = [];
+            for (const svg of document.querySelectorAll('main svg')) {
+                const box = svg.getBoundingClientRect();
+                for (const t of svg.querySelectorAll('text')) {
+                    const r = t.getBoundingClientRect();
+                    if (r.width === 0) continue;
+                    if (r.left < box.left - 1 || r.right > box.right + 1
+                        || r.top < box.top - 1 || r.bottom > box.bottom + 1) {
+                        off.push((svg.getAttribute('aria-label') || 'svg') + ': '
+                                 + t.textContent.trim());
+                    }
+                }
+            }
             const end = app ? app.getBoundingClientRect().top + window.scrollY
                             : document.body.scrollHeight;
             return {main_tables: tabs.filter(inMain).length,
@@ -64,9 +86,12 @@ def main(argv: list[str] | None = None) -> int:
                     appendix_tables: tabs.filter(e => !inMain(e)).length,
                     appendix_figures: figs.filter(e => !inMain(e)).length,
                     wide_tables: wide, main_height: end,
+                    empty_headings: empty, labels_off_edge: off,
                     page_width: document.documentElement.scrollWidth};""")
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
+        for old in out.glob("main_*.png"):  # a shorter report must not leave stale pages
+            old.unlink()
         view = drv.execute_script("return window.innerHeight")
         k, y = 0, 0
         while y < counts["main_height"]:
@@ -81,6 +106,10 @@ def main(argv: list[str] | None = None) -> int:
               f"{counts['appendix_figures']} figures.")
         print(f"Main-body tables wider than their box (scrolling sideways): "
               f"{counts['wide_tables']}; page width {counts['page_width']} px.")
+        print(f"Empty headings: {len(counts['empty_headings'])}"
+              + "".join(f"\n  - {h}" for h in counts["empty_headings"]))
+        print(f"Figure labels outside their figure: {len(counts['labels_off_edge'])}"
+              + "".join(f"\n  - {t}" for t in counts["labels_off_edge"][:20]))
     finally:
         drv.quit()
     return 0

@@ -1,9 +1,11 @@
-"""The latent-interaction alternative of the moderation hypotheses (analysis.study.hypotheses).
+"""The latent interaction and latent quadratic of the runner (analysis.study.hypotheses).
 
-The statistics of the latent model itself are checked against lavaan in
-``tests/test_latent_interaction.py``; here: that the runner feeds it the right
-indicators, reports it next to the regression verdict, uses it as the verdict for
-``method: latent_moderation``, and survives its failures.
+The statistics of the latent models themselves are checked against lavaan in
+``tests/test_latent_interaction.py`` and ``tests/test_latent_quadratic.py``; here: that
+the runner feeds them the right indicators, clusters them by alliance, reports the latent
+interaction next to a regression verdict, uses the latent model as the verdict for
+``method: latent_moderation`` / ``latent_quadratic`` with the composite regression as the
+robustness row, and survives their failures.
 """
 
 from __future__ import annotations
@@ -37,6 +39,10 @@ DECLARATION = {
         {"id": "H12", "statement": "Absolute asymmetry weakens learning -> value creation.",
          "expected_sign": "-", "test": "value_creation ~ learning * asym_abs",
          "method": "moderation", "sources": ["test"]},
+        {"id": "H6b", "statement": "Trust has an optimal level for relationship performance.",
+         "expected_sign": "inverted_u", "test": "relationship_performance ~ trust + trust^2",
+         "method": "latent_quadratic", "controls": ["learning", "value_creation"],
+         "sources": ["seed 002"]},
     ],
 }
 
@@ -52,7 +58,8 @@ def declaration(tmp_path_factory) -> hyp.HypothesisSet:
 def data() -> pd.DataFrame:
     from analysis.study.simulate import simulate_study
 
-    return simulate_study(n=300, seed=3, missing=0.02)
+    # 40 dyads: both members of an alliance are rows, so the latent models are clustered
+    return simulate_study(n=300, dyads=40, seed=3, missing=0.02)
 
 
 def _run(data, declaration, **kw):
@@ -104,7 +111,7 @@ def test_moderation_row_keeps_the_regression_verdict_and_reports_the_latent_one(
             f"p = {lat_res.pvalue:.3g}") in row["note"]
 
 
-def test_latent_moderation_takes_its_verdict_from_the_latent_model(run):
+def test_latent_moderation_takes_its_verdict_from_the_latent_model(run, data, declaration):
     table, det = run
     row = table.loc["H7"]
     lat = det["H7_latent"]
@@ -121,10 +128,50 @@ def test_latent_moderation_takes_its_verdict_from_the_latent_model(run):
     if not supported:
         assert row["verdict"] in ("inconclusive", "evidence of no effect", "opposite sign")
     assert row["n"] == lat.n
-    assert "Regression alternative (not the declared test)" in row["note"]
+    assert "Robustness (moderated regression on composites" in row["note"]
+    reg = det["H7"].interaction
+    rob = row["robustness"]
+    assert rob["role"] == "robustness: moderated regression on composites"
+    assert (rob["estimate"], rob["se"], rob["pvalue"]) == (reg["estimate"], reg["se"],
+                                                           reg["pvalue"])
+    assert rob["pvalue_one_sided"] == pytest.approx(
+        reg["pvalue"] / 2 if reg["estimate"] > 0 else 1 - reg["pvalue"] / 2, rel=1e-9)
+    # both members of a dyad are rows: SEs clustered by alliance, as in the latent model
+    d = hyp.prepare_scores(data, None, declaration)[0]
+    alliances = d["alliance_id"].nunique() + int(d["alliance_id"].isna().sum())
+    assert lat.cluster == "alliance_id" and lat.nclusters == alliances
+    assert lat.nclusters < lat.n
+    assert row["model"] == ("Latent interaction (product indicators, DMC; MLR, FIML, "
+                            f"cluster-robust SEs by alliance ({lat.nclusters} clusters))")
     # learning enters as its three dimensions (parcels); jd_sum is a control
     assert sorted(lat.x_items) == ["info_sharing", "joint_sensemaking", "knowledge_integration"]
     assert len(lat.pairs) == 3 and "jd_sum" in lat.controls
+
+
+def test_latent_quadratic_takes_its_verdict_from_the_latent_model(run):
+    table, det = run
+    row, lat, ols = table.loc["H6b"], det["H6b_latent"], det["H6b"]
+    assert row["method"] == "latent_quadratic" and row["alternative"] == "inverted U"
+    assert (row["estimate"], row["se"]) == (lat.b2, lat.b2_se)
+    assert row["pvalue"] == lat.lm_pvalue and row["n"] == lat.n
+    # trust enters as its items (and their squares), the outcome as its items; the
+    # declared controls and the study's controls are observed covariates
+    assert sorted(lat.x_items) == sorted(load_instrument().scale_items()["trust"])
+    assert [a for a, b in lat.pairs] == list(lat.x_items) == [b for a, b in lat.pairs]
+    assert sorted(lat.y_items) == sorted(
+        load_instrument().scale_items()["relationship_performance"])
+    assert set(lat.controls) == {"alliance_age", "firm_size", "learning", "value_creation"}
+    assert lat.missing == "ml" and lat.cluster == "alliance_id" and lat.nclusters < lat.n
+    assert row["model"].startswith("Latent quadratic (product indicators, DMC; MLR, FIML, "
+                                   "cluster-robust SEs by alliance")
+    supported = row["pvalue_adjusted"] < 0.05 and lat.turning_point_inside
+    assert (row["verdict"] == "supported") == supported
+    rob = row["robustness"]
+    assert rob["model"] == "OLS on composites (HC3), Lind-Mehlum test"
+    assert rob["estimate"] == ols.coefficients.set_index("term").loc["trust^2", "estimate"]
+    assert rob["pvalue_one_sided"] == ols.lm_pvalue
+    assert "Robustness (quadratic regression on composites" in row["note"]
+    assert "-2 SD" in row["note"] and "Lind-Mehlum z" in row["note"]
 
 
 def test_variable_without_indicators_leaves_the_regression_result(run):
@@ -236,7 +283,10 @@ def test_analyze_json_carries_the_latent_interaction(tmp_path, data):
             assert "Latent interaction (product indicators, DMC)" in h["note"]
         else:
             assert lat is None, h["id"]
-    assert any(h["method"] == "moderation" for h in doc["hypotheses"])
+    methods = {h["id"]: h["method"] for h in doc["hypotheses"]}
+    # the declaration's moderation and inverted-U verdicts come from latent models
+    assert methods["H5"] == methods["H7"] == "latent_moderation"
+    assert methods["H6b"] == "latent_quadratic"
     # the terminal table lists the latent alternative under the verdicts
     from analysis.study.pipeline import verdict_table
 

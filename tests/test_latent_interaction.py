@@ -44,6 +44,9 @@ def frames() -> dict[str, pd.DataFrame]:
 
 
 def _case_data(case: str, frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    if case.endswith("_cluster"):  # consecutive rows as clusters of two, as in the R script
+        hs = frames["hs"]
+        return hs.assign(pair=(np.arange(len(hs)) + 2) // 2)
     return frames["hs" if case.startswith("hs_") else "alliance"]
 
 
@@ -54,7 +57,7 @@ def fitted(frames) -> dict[str, LatentInteractionResult]:
         out[case] = latent_interaction(
             _case_data(case, frames), ref["x"], ref["z"], ref["y"], controls=ref["controls"],
             estimator=ref["estimator"], missing=ref["missing"], match=ref["match"],
-            pairs=ref["pairs_rule"])
+            pairs=ref["pairs_rule"], cluster=ref.get("cluster") or None)
     return out
 
 
@@ -279,6 +282,19 @@ def test_no_interaction_is_not_significant_in_most_samples():
     assert hits <= 1
 
 
+def test_cluster_robust_fit_names_its_clusters(frames, fitted):
+    res, plain = fitted["hs_matched_mlr_cluster"], fitted["hs_matched_mlr"]
+    assert res.cluster == "pair" and res.nclusters == 151 and plain.nclusters is None
+    assert res.to_dict()["nclusters"] == 151
+    # same estimates, other SEs: clustering changes only the sandwich
+    assert_close(res.estimate, plain.estimate, atol=1e-8, rtol=0.0, what="estimate")
+    assert abs(res.se - plain.se) > 1e-4
+    lonely = _case_data("hs_matched_mlr_cluster", frames)
+    lonely.loc[0, "pair"] = np.nan
+    with pytest.raises(DataError, match="id of its own"):
+        latent_interaction(lonely, ["x1", "x2"], ["x4", "x5"], ["x7"], cluster="pair")
+
+
 def test_to_frame_and_to_dict(frames):
     res = latent_interaction(frames["hs"], ["x1", "x2", "x3"], ["x4", "x5", "x6"],
                              ["x7", "x8", "x9"], match="order", level=0.9)
@@ -314,6 +330,9 @@ def test_to_frame_and_to_dict(frames):
     ({"pairs": "some"}, ModelSpecificationError, "pairs"),
     ({"level": 95}, ModelSpecificationError, "level"),
     ({"controls": ["Y"]}, ModelSpecificationError, "reserved"),
+    ({"cluster": "nope"}, DataError, "cluster"),
+    ({"cluster": "school", "estimator": "ML"}, ModelSpecificationError, "MLR"),
+    ({"cluster": "x1"}, ModelSpecificationError, "also an item"),
 ])
 def test_bad_input_is_reported(frames, kwargs, exc, text):
     hs = frames["hs"].assign(Y=1.0)

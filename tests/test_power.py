@@ -91,12 +91,13 @@ def test_cli_power(tmp_path, capsys):
 
 def _confirmatory(**changes):
     """The package's confirmatory hypotheses, some of them changed (``id={field: value}``)."""
-    from analysis.study.hypotheses import load_hypotheses
+    from analysis.study.hypotheses import composite_counterparts, load_hypotheses
 
     hs = load_hypotheses()
     keep = tuple(h.model_copy(update=changes.get(h.id, {})) for h in hs.hypotheses
                  if not h.exploratory and changes.get(h.id) != "drop")
-    return hs.model_copy(update={"hypotheses": keep})
+    # the power analysis simulates the composite tests behind the latent verdicts
+    return composite_counterparts(hs.model_copy(update={"hypotheses": keep}))[0]
 
 
 def _fast_and_full(hs, n, seed):

@@ -82,6 +82,7 @@ def handle(args: argparse.Namespace) -> int:
     print(f"Monte Carlo power, R = {res.reps} per n, alpha = {res.alpha:g}, seed {res.seed}, "
           f"{res.executor}, {res.seconds:.1f} s")
     print(f"Indirect effects: {res.mediation_method}.")
+    print(res.tests_method)
     ns = sorted(tab["n"].unique())
     print("hypothesis  " + "".join(f"{'n=' + str(n):>16}" for n in ns))
     for hid, sub in tab.groupby("hypothesis", sort=False):

@@ -26,6 +26,29 @@ DERIVED: dict[str, dict[str, str]] = {
     "firm_size": {"en": "Firm size", "de": "Unternehmensgröße"},
 }
 
+#: Short names of the classification questions for table rows (the instrument words them
+#: as questions: "What is your position in your firm?").
+QUESTIONS: dict[str, dict[str, str]] = {
+    "alliance_phase": {"en": "Alliance phase", "de": "Phase der Allianz"},
+    "alliance_stage": {"en": "Alliance stage", "de": "Stadium der Allianz"},
+    "governance_form": {"en": "Governance form", "de": "Governance-Form"},
+    "alliance_function": {"en": "Alliance function", "de": "Funktion der Allianz"},
+    "partner_type": {"en": "Partner type", "de": "Art des Partners"},
+    "our_role": {"en": "Our role", "de": "Unsere Rolle"},
+    "n_partners": {"en": "Number of partners", "de": "Anzahl der Partner"},
+    "prior_ties": {"en": "Prior ties with the partner", "de": "Frühere Beziehungen zum Partner"},
+    "competitor_overlap": {"en": "Partner is a competitor", "de": "Partner ist Wettbewerber"},
+    "sustainability_focus": {"en": "Sustainability focus", "de": "Nachhaltigkeitsfokus"},
+    "partner_size": {"en": "Partner's firm size", "de": "Unternehmensgröße des Partners"},
+    "industry": {"en": "Industry", "de": "Branche"},
+    "alliance_experience": {"en": "Alliance experience", "de": "Allianzerfahrung"},
+    "resp_position": {"en": "Respondent's position", "de": "Position der befragten Person"},
+    "resp_tenure": {"en": "Respondent's tenure (years)",
+                    "de": "Betriebszugehörigkeit der befragten Person (Jahre)"},
+    "informant_knowledge": {"en": "Informant's knowledge of the alliance",
+                            "de": "Kenntnis der Allianz (befragte Person)"},
+}
+
 #: Short forms of the instrument's construct names where the full one would not fit a
 #: diagram node or a table column.
 SHORT: dict[str, dict[str, str]] = {
@@ -49,7 +72,7 @@ def variable_labels(instrument: Any = None, lang: str = "en") -> dict[str, str]:
     lang : {"en", "de"}
         Language of the labels.
     """
-    out = {k: v.get(lang, v["en"]) for k, v in DERIVED.items()}
+    out = {k: v.get(lang, v["en"]) for k, v in {**QUESTIONS, **DERIVED}.items()}
     for sid, scale in (getattr(instrument, "scales", None) or {}).items():
         text = (SHORT.get(sid) or scale.construct or {})
         out[sid] = text.get(lang) or text.get("en") or sid

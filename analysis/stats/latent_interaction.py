@@ -349,6 +349,9 @@ class LatentInteractionResult:
         The lavaan model syntax that was fitted.
     sem : SEMResult
         The fitted model (not part of ``to_dict``).
+    cluster : str or None
+        The cluster column of cluster-robust SEs (None: rows treated as independent).
+    nclusters : int or None
     """
 
     x_items: tuple[str, ...]
@@ -378,6 +381,8 @@ class LatentInteractionResult:
     warnings: tuple[str, ...]
     syntax: str
     sem: Any = field(default=None, repr=False, compare=False)
+    cluster: str | None = None
+    nclusters: int | None = None
 
     @property
     def interaction(self) -> dict[str, float]:
@@ -419,7 +424,7 @@ class LatentInteractionResult:
             "simple_slopes": records(self.simple_slopes),
             "latent_variances": dict(self.latent_variances), "fit": dict(self.fit),
             "converged": bool(self.converged), "warnings": list(self.warnings),
-            "syntax": self.syntax,
+            "syntax": self.syntax, "cluster": self.cluster, "nclusters": self.nclusters,
         }
 
 
@@ -435,6 +440,7 @@ def latent_interaction(
     match: str = "item_rest",
     pairs: str = "matched",
     level: float = 0.95,
+    cluster: str | None = None,
 ) -> LatentInteractionResult:
     """Latent interaction X x Z -> Y by double-mean-centred product indicators.
 
@@ -463,6 +469,10 @@ def latent_interaction(
         Matched pairs (default) or all products.
     level : float
         Confidence level of the Wald intervals.
+    cluster : str, optional
+        Column of cluster ids (e.g. the alliance both members of a dyad answer about):
+        cluster-robust SEs and scaled test (lavaan's ``cluster=``, MLR only).  Every row
+        needs an id; give a row without one an id of its own.
 
     Returns
     -------
@@ -528,6 +538,7 @@ def latent_interaction(
                     f"The name {v!r} ({what}=) is reserved for a latent variable; rename it.")
     if not isinstance(data, pd.DataFrame):
         raise DataError("latent_interaction: data= must be a pandas DataFrame.")
+    _check_cluster(data, cluster, estimator, seen, "latent_interaction")
     items = _numeric(data, xs + zs + ys + cs, "latent_interaction")
     if pairs not in ("matched", "all"):
         raise ModelSpecificationError(f"pairs={pairs!r} is not known; use 'matched' or 'all'.")
@@ -544,17 +555,39 @@ def latent_interaction(
     if miss == "listwise" and n_complete < 10:
         raise DataError(f"latent_interaction: only {n_complete} complete cases; at least 10 "
                         "are needed (or use missing='ml').")
+    if cluster is not None:
+        frame[cluster] = data[cluster].to_numpy()
     syntax = interaction_syntax(xs, zs, ys, pr, controls=cs)
-    res = sem(syntax, frame, estimator=estimator, missing=miss, fixed_x=not cs)
+    res = sem(syntax, frame, estimator=estimator, missing=miss, fixed_x=not cs,
+              cluster=cluster)
     if not res.converged:
         raise EstimationError(
             "The latent interaction model did not converge (product indicators, "
             f"{len(pr)} pairs, n = {res.n['total']}); no estimate is reported.")
     return _result(res, xs, zs, ys, cs, pr, match, pairs, estimator, miss, float(level),
-                   syntax, stats)
+                   syntax, stats, cluster)
 
 
-def _result(res, xs, zs, ys, cs, pr, match, pairs, estimator, miss, level, syntax, stats):
+def _check_cluster(data: pd.DataFrame, cluster: str | None, estimator: str,
+                   used: Mapping[str, str], what: str) -> None:
+    """Refuse a cluster column that is absent, doubles as a model variable, or has gaps."""
+    if cluster is None:
+        return
+    if estimator != "MLR":
+        raise ModelSpecificationError("cluster= needs estimator='MLR' (cluster-robust SEs).")
+    if cluster not in data.columns:
+        raise DataError(f"{what}: cluster column {cluster!r} is not in data=.")
+    if cluster in used:
+        raise ModelSpecificationError(f"cluster={cluster!r} is also an item or control.")
+    n_missing = int(data[cluster].isna().sum())
+    if n_missing:
+        # lavaan would pool all rows without an id into one cluster
+        raise DataError(f"{what}: {n_missing} row(s) have no {cluster!r}; give each such "
+                        "row an id of its own.")
+
+
+def _result(res, xs, zs, ys, cs, pr, match, pairs, estimator, miss, level, syntax, stats,
+            cluster=None):
     p = res.params
     q = float(stats.norm.ppf(0.5 + level / 2))
     y = ys[0] if len(ys) == 1 else "Y"
@@ -606,7 +639,8 @@ def _result(res, xs, zs, ys, cs, pr, match, pairs, estimator, miss, level, synta
         coefficients=coefficients, simple_slopes=simple,
         latent_variances=MappingProxyType(var),
         fit=MappingProxyType({k: _fit_value(k, res.fit[k]) for k in FIT_KEYS if k in res.fit}),
-        converged=bool(res.converged), warnings=tuple(warns), syntax=syntax, sem=res)
+        converged=bool(res.converged), warnings=tuple(warns), syntax=syntax, sem=res,
+        cluster=cluster, nclusters=res.nclusters if cluster is not None else None)
 
 
 def _fit_value(key: str, value: Any) -> float | int:

@@ -555,7 +555,7 @@ def _r_quadratic(ctx: dict[str, Any]) -> tuple[str, list[str]]:
     lines = ["# ---- 7. Inverted U: quadratic regression, HC3 SEs (report: 'Quadratic') --------"]
     told = []
     for h in ctx["hs"].hypotheses:
-        if h.method != "quadratic":
+        if h.method not in ("quadratic", "latent_quadratic"):
             continue
         p = h.parts()
         ctr = ctx["controls_of"](h, ctx["base"], ctx["d"], [p["x"], p["y"]])
@@ -688,7 +688,7 @@ def _mplus_files(ctx: dict[str, Any], estimator: str, bootstrap: int) -> dict[st
                 estimator="ML", comments=[*note, "OLS with HC3 SEs in the report; Mplus: ML "
                                           "SEs (listwise: add LISTWISE = ON in DATA)."],
                 **common)
-        elif h.method == "quadratic":
+        elif h.method in ("quadratic", "latent_quadratic"):
             ctr = ctx["controls_of"](h, ctx["base"], ctx["d"], [p["x"], p["y"]])
             x, y, x2 = names[p["x"]], names[p["y"]], names["x_sq"]
             files[f"quadratic_{tag}.inp"] = mplus_input(

@@ -30,18 +30,23 @@ Design of the tests (what the runner does and why)
   scaled test) or ML, with FIML for missing composite scores (``missing="ml"``).
 * **Mediation on composites** (H4): :func:`analysis.stats.regression.mediation_bootstrap`
   (percentile bootstrap CI of ``a*b``; the verdict uses the CI).
-* **Moderation** (H5, H7): OLS on mean-centred composites with HC3 SEs, simple
-  slopes and Johnson-Neyman regions (:func:`analysis.stats.regression.moderation`).
-  Next to it, the **latent interaction** (:mod:`analysis.stats.latent_interaction`:
-  double-mean-centred matched-pair product indicators, MLR, FIML when item
-  answers are missing), whose indicators come from :func:`latent_indicators`
-  (scale items, the learning dimensions as parcels, mirror-item differences for
-  ``asym_signed``).  The pre-registered verdict stays the regression one; a
-  hypothesis declared with ``method: latent_moderation`` (same test grammar)
-  gets its verdict from the latent model instead, with the regression in the note.
-* **Inverted U** (H6b): :func:`analysis.stats.regression.quadratic` with the
-  Lind-Mehlum test; supported only if that test rejects and the turning point
-  lies inside the data.
+* **Moderation** (H5, H7, ``method: latent_moderation``): the verdict comes from the
+  **latent interaction** (:mod:`analysis.stats.latent_interaction`: double-mean-centred
+  matched-pair product indicators, MLR, FIML when item answers are missing, SEs
+  cluster-robust by alliance like the latent model), whose indicators come from
+  :func:`latent_indicators` (scale items, the learning dimensions as parcels, mirror-item
+  differences for ``asym_signed``).  OLS on mean-centred composites with HC3 SEs, simple
+  slopes and Johnson-Neyman regions (:func:`analysis.stats.regression.moderation`) is its
+  robustness row.  A hypothesis declared with ``method: moderation`` keeps the regression
+  verdict, with the latent interaction reported next to it.
+* **Inverted U** (H6b, ``method: latent_quadratic``): the latent quadratic
+  (:mod:`analysis.stats.latent_quadratic`: the predictor as a factor of its items, its
+  square measured by the double-mean-centred squared items, MLR, FIML, cluster-robust by
+  alliance) with the Lind-Mehlum test on the latent scale, at -2 and +2 SD of the latent
+  predictor; supported only if that test rejects and the turning point lies inside that
+  range.  The quadratic regression on the composite score
+  (:func:`analysis.stats.regression.quadratic`, Lind-Mehlum test at the observed minimum
+  and maximum) is its robustness row, and the verdict with ``method: quadratic``.
 * **H2** is reported with the response-surface check (``a4`` on
   ``dep_own`` x ``dep_partner``) in its note.
 * **H10** (dyads) compares two-informant with one-informant joint dependence
@@ -91,7 +96,7 @@ from analysis.errors import (
 
 DEFAULT_PATH = Path(__file__).with_name("hypotheses.yaml")
 METHODS = ("sem_path", "mediation_bootstrap", "moderation", "latent_moderation", "quadratic",
-           "rsa", "dyadic", "multigroup")
+           "latent_quadratic", "rsa", "dyadic", "multigroup")
 SIGNS = ("+", "-", "inverted_u", "none")
 RESULT_COLUMNS = ["id", "statement", "expected_sign", "method", "test", "model", "estimate",
                   "se", "ci_lower", "ci_upper", "alternative", "pvalue", "pvalue_adjusted",
@@ -111,6 +116,8 @@ _PATTERNS = {
     "latent_moderation": re.compile(
         rf"^\s*(?P<y>{_NAME})\s*~\s*(?P<x>{_NAME})\s*\*\s*(?P<m>{_NAME})\s*$"),
     "quadratic": re.compile(
+        rf"^\s*(?P<y>{_NAME})\s*~\s*(?P<x>{_NAME})\s*\+\s*(?P<x2>{_NAME})\s*\^\s*2\s*$"),
+    "latent_quadratic": re.compile(
         rf"^\s*(?P<y>{_NAME})\s*~\s*(?P<x>{_NAME})\s*\+\s*(?P<x2>{_NAME})\s*\^\s*2\s*$"),
     "rsa": re.compile(
         rf"^\s*(?P<z>{_NAME})\s*~\s*poly\(\s*(?P<x>{_NAME})\s*,\s*(?P<y>{_NAME})\s*\)\s*$"),
@@ -174,7 +181,7 @@ class Hypothesis(BaseModel):
     expected_sign: Literal["+", "-", "inverted_u", "none"]
     test: str
     method: Literal["sem_path", "mediation_bootstrap", "moderation", "latent_moderation",
-                    "quadratic", "rsa", "dyadic", "multigroup"]
+                    "quadratic", "latent_quadratic", "rsa", "dyadic", "multigroup"]
     controls: tuple[str, ...] = ()
     sources: tuple[str, ...] = Field(min_length=1)
     exploratory: bool = False
@@ -248,12 +255,13 @@ def _semantic_problems(hs: HypothesisSet) -> list[str]:
             problems.append(f"{h.id}: test {h.test!r} does not fit method {h.method!r}.")
         elif h.method == "sem_path" and (match["y"], match["x"]) not in paths:
             problems.append(f"{h.id}: the path {h.test!r} is not in model:.")
-        elif h.method == "quadratic" and match["x"] != match["x2"]:
+        elif h.method in ("quadratic", "latent_quadratic") and match["x"] != match["x2"]:
             problems.append(f"{h.id}: the squared term must be of {match['x']!r}.")
         if not h.exploratory and h.expected_sign == "none":
             problems.append(f"{h.id}: a confirmatory hypothesis needs an expected_sign.")
-        if h.expected_sign == "inverted_u" and h.method != "quadratic":
-            problems.append(f"{h.id}: expected_sign 'inverted_u' needs method 'quadratic'.")
+        if h.expected_sign == "inverted_u" and h.method not in ("quadratic", "latent_quadratic"):
+            problems.append(f"{h.id}: expected_sign 'inverted_u' needs method 'quadratic' or "
+                            "'latent_quadratic'.")
         if h.robustness is not None and _PATTERNS[h.robustness.method].match(
                 h.robustness.test) is None:
             problems.append(f"{h.id}: robustness test {h.robustness.test!r} does not fit "
@@ -493,24 +501,29 @@ def bootstrap_inference(draws: np.ndarray, *, se: float, std_factor: float = flo
                      float(std_factor), f"{statistic}, {b} draws")
 
 
-def lind_mehlum_inference(t_min: float, t_max: float, df: float, b2: float, se_b2: float,
-                          *, std_factor: float = float("nan")) -> Inference:
+def lind_mehlum_inference(t_min: float, t_max: float, df: float | None, b2: float,
+                          se_b2: float, *, std_factor: float = float("nan"),
+                          statistic: str = "Lind-Mehlum t") -> Inference:
     """Tests of an inverted U from the slopes' t at the lowest and highest observed x.
 
     ``p_greater`` is the Lind & Mehlum (2010) test of the inverted U (slope > 0 at the
     lowest and < 0 at the highest x: the larger of the two one-sided p), whatever the sign
     of the squared term; ``p_less`` is the same test of a U shape, so a significant U
     counts against the declared inverted U, never for it.  Equivalence and power use the
-    squared term ``b2`` (t with ``df``).
+    squared term ``b2`` (t with ``df``).  ``df=None``: the slopes' statistics are z
+    (a latent model), with normal p-values.
     """
-    from scipy.special import stdtr
+    from scipy.special import ndtr, stdtr
 
-    p_inv = float(stdtr(df, -min(t_min, -t_max)))
-    p_u = float(stdtr(df, -min(-t_min, t_max)))
+    def sf(q: float) -> float:
+        return float(stdtr(df, -q)) if df is not None else float(ndtr(-q))
+
+    p_inv = sf(min(t_min, -t_max))
+    p_u = sf(min(-t_min, t_max))
     b2_inf = wald_inference(b2, se_b2, df=df, std_factor=std_factor)
     return Inference(p_greater=p_inv, p_less=p_u, p_two_sided=min(1.0, 2 * min(p_inv, p_u)),
                      tost=b2_inf.tost, se=b2_inf.se, std_factor=b2_inf.std_factor,
-                     statistic="Lind-Mehlum t (equivalence and power: squared term)")
+                     statistic=f"{statistic} (equivalence and power: squared term)")
 
 
 def _row(h: Hypothesis, **values: Any) -> dict[str, Any]:
@@ -668,6 +681,7 @@ def test_hypotheses(
     correct_attenuation: bool = True,
     latent_alternative: bool = True,
     latent_model: bool = True,
+    robustness_wlsmv: bool = True,
 ) -> pd.DataFrame:
     """Test every declared hypothesis and give a verdict by the declared decision rules.
 
@@ -715,6 +729,11 @@ def test_hypotheses(
         ``mediation_bootstrap`` hypotheses from it, with the composite path model /
         composite mediation as their robustness row (column ``robustness``).  About
         half a minute at N = 400.  ``False``: the composite models give the verdicts.
+    robustness_wlsmv : bool
+        With the latent model, also fit it with the items as ordered categories (WLSMV,
+        :func:`analysis.study.latent_model.robustness_wlsmv`) and report it beside each
+        verdict (about a second at N = 400).  Nothing in the verdicts depends on it;
+        simulations of the decision rules switch it off.
     details : dict, optional
         If given, filled with the fitted objects (``path_model`` SEMResult,
         ``syntax``, per-hypothesis results, ``<id>_latent`` LatentInteractionResult)
@@ -749,6 +768,7 @@ def test_hypotheses(
     """
     hs, rules = _check_arguments(hypotheses, estimator, bootstrap, alpha)
     det: dict[str, Any] = details if details is not None else {}
+    det["_robustness_wlsmv"] = bool(robustness_wlsmv)
     rows, meta = _runner_rows(data, scored, hs, rules, estimator=estimator, bootstrap=bootstrap,
                               seed=seed, controls=controls, instrument=instrument,
                               n_jobs=n_jobs, det=det, correct_attenuation=correct_attenuation,
@@ -815,8 +835,8 @@ def _runner_rows(data, scored, hs, rules, *, estimator, bootstrap, seed, control
         else np.ones(len(full), dtype=bool)
     path_res = _path_model_step(hs, data, d, base, keep, estimator, instrument,
                                 correct_attenuation, det, warns)
-    latent_methods = ("moderation", "latent_moderation") if latent_alternative \
-        else ("latent_moderation",)
+    latent_methods = ("moderation", "latent_moderation", "latent_quadratic") \
+        if latent_alternative else ("latent_moderation", "latent_quadratic")
     det["_latent_methods"] = latent_methods
     lat_res = None
     if latent_model and any(h.method in LATENT_MODEL_METHODS for h in hs.hypotheses):
@@ -829,6 +849,10 @@ def _runner_rows(data, scored, hs, rules, *, estimator, bootstrap, seed, control
             .reset_index(drop=True)
         det["_instrument"] = instrument
         det["_composites"] = dict(hs.composites)
+        # the latent interaction and quadratic models are clustered by alliance like the
+        # latent model: both members of a dyad are rows
+        det["_clusters"] = _path_model_clusters(hs, d, "MLR", [])
+        det["_cluster_name"] = hs.cluster
     ctx = _Context(d=d, base=base, path_res=path_res, reg=reg, level=level, n_boot=int(bootstrap),
                    seed=seed, n_jobs=n_jobs, det=det, warns=warns, latent_res=lat_res)
     rows: list[dict[str, Any]] = []
@@ -838,11 +862,31 @@ def _runner_rows(data, scored, hs, rules, *, estimator, bootstrap, seed, control
         except (DataError, ModelSpecificationError) as exc:
             rows.append(_row(h, verdict="not tested", note=f"Not tested: {exc}"))
             warns.append(f"{h.id} not tested: {exc}")
-    for key in ("_keyed", "_instrument", "_composites", "_latent_methods"):
+    for key in ("_keyed", "_instrument", "_composites", "_latent_methods", "_clusters",
+                "_cluster_name", "_robustness_wlsmv"):
         det.pop(key, None)
     det["warnings"], det["exclusions"] = warns, exclusions
     return rows, {"warnings": warns, "exclusions": exclusions, "n": int(len(d)),
                   "n_raw": int(len(full))}
+
+
+#: The composite-score test behind each latent verdict method (its robustness row).
+COMPOSITE_COUNTERPART = {"latent_moderation": "moderation", "latent_quadratic": "quadratic"}
+
+
+def composite_counterparts(hs: HypothesisSet) -> tuple[HypothesisSet, tuple[str, ...]]:
+    """The declaration with every latent verdict method replaced by its composite test.
+
+    The power analysis simulates the composite tests (a latent interaction or quadratic
+    model per hypothesis and replication would multiply its cost); returns the changed
+    declaration and the ids whose method was replaced.
+    """
+    changed = tuple(h.id for h in hs.hypotheses if h.method in COMPOSITE_COUNTERPART)
+    if not changed:
+        return hs, ()
+    hyps = tuple(h.model_copy(update={"method": COMPOSITE_COUNTERPART[h.method]})
+                 if h.method in COMPOSITE_COUNTERPART else h for h in hs.hypotheses)
+    return hs.model_copy(update={"hypotheses": hyps}), changed
 
 
 def _check_arguments(hypotheses: Any, estimator: str, bootstrap: int,
@@ -956,6 +1000,8 @@ def _latent_model_step(hs, data, d, base, keep, estimator, instrument, n_draws, 
                      "its standard errors and test may be unstable, compare with the "
                      "composite robustness rows.")
     det["latent_model"] = res
+    if not det.get("_robustness_wlsmv", True):
+        return res
     from analysis.study.latent_model import robustness_wlsmv
 
     try:  # the same model with the items as ordered categories, reported beside it
@@ -1286,18 +1332,26 @@ def _moderation_row(h, parts, ctx):
                     ci_lower=it["ci_lower"], ci_upper=it["ci_upper"], pvalue=it["pvalue"],
                     n=res.n, verdict=_exploratory_verdict(it["pvalue"] < 1 - ctx.level),
                     note=f"{note} {lat_note}".strip(), latent_interaction=lat, _inference=inf)
-    reg_note = (f"Regression alternative (not the declared test): b = "
-                f"{it['estimate']:.3f}, p = {it['pvalue']:.3g}. {note}")
+    reg_inf = wald_inference(it["estimate"], it["se"], df=res.df_resid, statistic="HC3 t",
+                             std_factor=_std_factor(d, parts["y"], parts["x"], parts["m"]))
+    reg_row = _row(h, model="OLS on composites (HC3)", estimate=it["estimate"], se=it["se"],
+                   ci_lower=it["ci_lower"], ci_upper=it["ci_upper"], n=res.n,
+                   _inference=reg_inf)
+    rob = _composite_robustness(reg_row, "robustness: moderated regression on composites")
+    reg_note = (f"Robustness (moderated regression on composites, OLS, HC3; not the "
+                f"declared test): b = {it['estimate']:.3f}, [{it['ci_lower']:.3f}, "
+                f"{it['ci_upper']:.3f}], two-sided p = {it['pvalue']:.3g}. {note}")
     if not lat.get("available"):
         return _row(h, verdict="not tested", n=res.n, latent_interaction=lat,
-                    note=f"{lat_note} {reg_note}")
+                    note=f"{lat_note} {reg_note}", robustness=rob)
     factor = lat["std_interaction"] / lat["estimate"] if lat["estimate"] else float("nan")
     inf = wald_inference(lat["estimate"], lat["se"], std_factor=factor)
-    return _row(h, model="Latent interaction (MLR, product indicators)",
+    return _row(h, model=_latent_label("Latent interaction", det[f"{h.id}_latent"]),
                 estimate=lat["estimate"], se=lat["se"], ci_lower=lat["ci_lower"],
                 ci_upper=lat["ci_upper"], pvalue=lat["pvalue"], n=lat["n"],
                 verdict=_exploratory_verdict(lat["pvalue"] < 1 - ctx.level),
-                note=f"{lat_note} {reg_note}", latent_interaction=lat, _inference=inf)
+                note=f"{lat_note} {reg_note}", latent_interaction=lat, _inference=inf,
+                robustness=rob)
 
 
 def _quadratic_row(h, parts, ctx):
@@ -1320,11 +1374,70 @@ def _quadratic_row(h, parts, ctx):
             f"[{res.tp_ci_lower:.3f}, {res.tp_ci_upper:.3f}]) in observed range "
             f"[{res.x_min:.3g}, {res.x_max:.3g}]; slope at min {res.slope_min['estimate']:.3f}"
             f", at max {res.slope_max['estimate']:.3f}.")
-    return _row(h, model="OLS on composites (HC3), Lind-Mehlum test",
-                estimate=float(sq["estimate"]), se=float(sq["se"]),
-                ci_lower=float(sq["ci_lower"]), ci_upper=float(sq["ci_upper"]),
-                pvalue=res.lm_pvalue, n=res.n, note=note, _shape_ok=inside,
-                verdict=_exploratory_verdict(res.lm_pvalue < 1 - ctx.level), _inference=inf)
+    ols = _row(h, model="OLS on composites (HC3), Lind-Mehlum test",
+               estimate=float(sq["estimate"]), se=float(sq["se"]),
+               ci_lower=float(sq["ci_lower"]), ci_upper=float(sq["ci_upper"]),
+               pvalue=res.lm_pvalue, n=res.n, note=note, _shape_ok=inside,
+               verdict=_exploratory_verdict(res.lm_pvalue < 1 - ctx.level), _inference=inf)
+    if h.method == "quadratic":
+        return ols
+    return _latent_quadratic_row(h, parts, ctx, ctr, ols)
+
+
+def _latent_quadratic_row(h, parts, ctx, ctr, ols):
+    """The inverted U from the latent quadratic model, the composite regression as
+    robustness (Lind-Mehlum test on the latent scale at -/+2 SD of the latent predictor)."""
+    from analysis.stats.latent_quadratic import latent_quadratic
+
+    det, d = ctx.det, ctx.d
+    rob = _composite_robustness(ols, "robustness: quadratic regression on composites")
+    rob_note = (f"Robustness (quadratic regression on composites, OLS, HC3; not the declared "
+                f"test): squared term {ols['estimate']:.3f}, Lind-Mehlum p = "
+                f"{ols['pvalue']:.3g}. {ols['note']}")
+    keyed, inst = det.get("_keyed"), det.get("_instrument")
+    try:
+        if keyed is None or inst is None:
+            raise ModelSpecificationError("the item answers are not available.")
+        blocks = [latent_indicators(parts[r], keyed, d, inst, det.get("_composites"))
+                  for r in ("x", "y")]
+        frame, miss, cname = _latent_frame(blocks, d, ctr, det)
+        res = latent_quadratic(frame, list(blocks[0].columns), list(blocks[1].columns),
+                               controls=list(ctr), estimator="MLR", missing=miss,
+                               cluster=cname, level=ctx.level)
+    except (DataError, ModelSpecificationError, EstimationError) as exc:
+        ctx.warns.append(f"{h.id}: latent quadratic not available: {exc}")
+        return _row(h, verdict="not tested", n=ols["n"], robustness=rob,
+                    note=f"Latent quadratic not available ({exc}). {rob_note}")
+    det[f"{h.id}_latent"] = res
+    ctx.warns.extend(f"{h.id} latent quadratic: {w}" for w in res.warnings)
+    lo, hi = res.slope_lo, res.slope_hi
+    inf = lind_mehlum_inference(
+        lo["z"], hi["z"], None, res.b2, res.b2_se,
+        std_factor=res.std_b2 / res.b2 if res.b2 else float("nan"), statistic="Lind-Mehlum z")
+    sq = res.coefficients.set_index("term").loc["XX"]
+    fieller = (f"[{res.tp_fieller_lower:.3f}, {res.tp_fieller_upper:.3f}]"
+               if np.isfinite([res.tp_fieller_lower, res.tp_fieller_upper]).all()
+               else "unbounded: the curvature is not significant")
+    sd = float(np.sqrt(res.phi_x)) if res.phi_x > 0 else float("nan")
+    note = (f"Latent quadratic of {parts['y']} on {parts['x']} (latent {parts['x']} and its "
+            f"square measured by {len(res.pairs)} double-mean-centred squared items, controls "
+            f"{', '.join(res.controls) or 'none'} observed); the estimate is the latent "
+            f"squared term (standardised {res.std_b2:.3f}) and the p the Lind-Mehlum test "
+            f"on the latent scale: slope {lo['estimate']:.3f} (z = {lo['z']:.2f}) at "
+            f"-{res.range_sd:g} SD and {hi['estimate']:.3f} (z = {hi['z']:.2f}) at "
+            f"+{res.range_sd:g} SD of latent {parts['x']}. Turning point "
+            f"{res.turning_point:.3f} in the marker item's metric, centred at the mean "
+            f"({res.turning_point_sd:.2f} SD; delta-method [{res.tp_ci_lower:.3f}, "
+            f"{res.tp_ci_upper:.3f}], Fieller {fieller}; the range tested is "
+            f"[{-res.range_sd * sd:.3f}, {res.range_sd * sd:.3f}]).")
+    improper = [w for w in res.warnings if "Heywood" in w or "not positive" in w]
+    if improper:
+        note += " Improper latent solution: " + " ".join(improper)
+    return _row(h, model=_latent_label("Latent quadratic", res), estimate=res.b2,
+                se=res.b2_se, ci_lower=float(sq["ci_lower"]), ci_upper=float(sq["ci_upper"]),
+                pvalue=res.lm_pvalue, n=res.n, note=f"{note} {rob_note}",
+                _shape_ok=res.turning_point_inside, robustness=rob, _inference=inf,
+                verdict=_exploratory_verdict(res.lm_pvalue < 1 - ctx.level))
 
 
 def _rsa_row(h, parts, ctx):
@@ -1546,7 +1659,7 @@ def _multigroup_builder(h, parts, ctx):
 _ROW_BUILDERS: dict[str, Callable[..., dict[str, Any]]] = {
     "sem_path": _sem_path_row, "mediation_bootstrap": _mediation_row,
     "moderation": _moderation_row, "latent_moderation": _moderation_row,
-    "quadratic": _quadratic_row, "rsa": _rsa_row, "dyadic": _dyadic_builder,
+    "quadratic": _quadratic_row, "latent_quadratic": _quadratic_row, "rsa": _rsa_row, "dyadic": _dyadic_builder,
     "multigroup": _multigroup_builder,
 }
 
@@ -1638,6 +1751,35 @@ def latent_indicators(
         "or a linear dependence index).")
 
 
+def _latent_frame(blocks: Sequence[pd.DataFrame], d: pd.DataFrame, ctr: Sequence[str],
+                  det: dict[str, Any]) -> tuple[pd.DataFrame, str, str | None]:
+    """Indicators, controls and cluster ids of a latent interaction or quadratic model.
+
+    Returns the frame, ``missing=`` (FIML when any indicator or control is missing) and
+    the cluster column (None when no alliance has two rows).
+    """
+    frame = pd.concat([*blocks, d[list(ctr)].apply(pd.to_numeric, errors="coerce")], axis=1)
+    if frame.columns.duplicated().any():
+        dup = sorted(set(frame.columns[frame.columns.duplicated()]))
+        raise ModelSpecificationError(f"indicator names used twice: {', '.join(dup)}.")
+    miss = "ml" if frame.isna().to_numpy().any() else "listwise"
+    ids, cname = det.get("_clusters"), det.get("_cluster_name")
+    if ids is None or not cname:
+        return frame, miss, None
+    if cname in frame.columns:
+        raise ModelSpecificationError(f"the cluster column {cname!r} is also an indicator.")
+    frame[cname] = pd.Series(ids).to_numpy()
+    return frame, miss, cname
+
+
+def _latent_label(kind: str, res: Any) -> str:
+    """The verdict table's model label of a latent interaction or quadratic fit."""
+    how = [res.estimator, "FIML" if res.missing == "ml" else "complete data"]
+    if res.nclusters:
+        how.append(f"cluster-robust SEs by alliance ({res.nclusters} clusters)")
+    return f"{kind} (product indicators, DMC; {', '.join(how)})"
+
+
 def _latent_moderation(h, parts, d, ctr, level, det, warns) -> tuple[dict[str, Any], str]:
     """The latent-interaction alternative of a moderation hypothesis (never raises)."""
     from analysis.stats.latent_interaction import latent_interaction
@@ -1649,15 +1791,10 @@ def _latent_moderation(h, parts, d, ctr, level, det, warns) -> tuple[dict[str, A
             raise ModelSpecificationError("the item answers are not available.")
         blocks = {r: latent_indicators(parts[r], keyed, d, inst, det.get("_composites"))
                   for r in ("x", "m", "y")}
-        frame = pd.concat([*blocks.values(), d[list(ctr)].apply(pd.to_numeric,
-                                                                errors="coerce")], axis=1)
-        if frame.columns.duplicated().any():
-            dup = sorted(set(frame.columns[frame.columns.duplicated()]))
-            raise ModelSpecificationError(f"indicator names used twice: {', '.join(dup)}.")
-        miss = "ml" if frame.isna().to_numpy().any() else "listwise"
+        frame, miss, cname = _latent_frame(list(blocks.values()), d, ctr, det)
         res = latent_interaction(frame, list(blocks["x"].columns), list(blocks["m"].columns),
                                  list(blocks["y"].columns), controls=list(ctr),
-                                 estimator="MLR", missing=miss, level=level)
+                                 estimator="MLR", missing=miss, level=level, cluster=cname)
     except (DataError, ModelSpecificationError, EstimationError) as exc:
         warns.append(f"{h.id}: {what} not available: {exc}")
         note = f"{what}: not available ({exc})"
@@ -1670,8 +1807,9 @@ def _latent_moderation(h, parts, d, ctr, level, det, warns) -> tuple[dict[str, A
            "moderator": parts["m"], **res.to_dict()}
     note = (f"{what}: b = {res.estimate:.3f}, {100 * level:g} % CI [{res.ci_lower:.3f}, "
             f"{res.ci_upper:.3f}], p = {res.pvalue:.3g}; standardised {res.std_interaction:.3f}"
-            f" (n = {res.n}, MLR{', FIML' if res.missing == 'ml' else ''}, {len(res.pairs)} "
-            "matched pairs).")
+            f" (n = {res.n}, MLR{', FIML' if res.missing == 'ml' else ''}"
+            + (f", cluster-robust by alliance ({res.nclusters} clusters)" if res.nclusters
+               else "") + f", {len(res.pairs)} matched pairs).")
     improper = [w for w in res.warnings if "Heywood" in w or "not positive" in w]
     if improper:
         note += " Improper latent solution: " + " ".join(improper)

@@ -26,7 +26,7 @@ ALPHA_THRESHOLD = 0.70
 
 TOP_KEYS = ("n", "n_raw", "exclusions", "missing", "descriptives", "reliability",
             "correlations", "measurement", "structural", "pls", "hypotheses", "multiple_testing",
-            "decision",
+            "decision", "power_curves",
             "mediation", "moderation", "quadratic", "response_surface", "multigroup",
             "dyadic", "sample_profile", "nonresponse_bias", "endogeneity", "key_informants",
             "provenance", "warnings")
@@ -340,6 +340,7 @@ def _analyze_study(
         "hypotheses": rows,
         "multiple_testing": table.attrs.get("multiple_testing", ""),
         "decision": table.attrs.get("decision", {}),
+        "power_curves": _power_curves(rows, table.attrs.get("decision", {})),
         "mediation": detail_sections["mediation"],
         "moderation": detail_sections["moderation"],
         "quadratic": detail_sections["quadratic"],
@@ -372,6 +373,17 @@ def _analyze_study(
         },
         "warnings": warns,
     }
+
+
+def _power_curves(rows: list[dict[str, Any]], decision: Any) -> dict[str, Any]:
+    """Power of the confirmatory tests against N at the declared alpha and sidedness
+    (:func:`analysis.study.power.power_curves`; analytic, a few milliseconds)."""
+    from analysis.study.power import power_curves
+
+    dec = decision if isinstance(decision, dict) else {}
+    alpha = float(dec.get("alpha", 0.05))
+    sides = 1 if dec.get("sides", "by_direction") == "by_direction" else 2
+    return power_curves(rows, alpha=alpha, sides=sides)
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -460,7 +472,7 @@ def _detail_sections(hs: Any, details: dict[str, Any]) -> dict[str, Any]:
                     "curve": _records(obj.conditional_slopes(grid)),
                 },
             }
-        elif h.method == "quadratic" and obj is not None:
+        elif h.method in ("quadratic", "latent_quadratic") and obj is not None:
             out["quadratic"][h.id] = {
                 "id": h.id, "outcome": obj.y, "x": obj.x, "n": obj.n,
                 "coefficients": _records(obj.coefficients), "turning_point": obj.turning_point,

@@ -255,7 +255,8 @@ def test_hypotheses_pls(
                     "run the study with method: sem for this test")
             builder = {"sem_path": _path_row, "mediation_bootstrap": _mediation_row,
                        "moderation": _moderation_row, "latent_moderation": _moderation_row,
-                       "quadratic": _quadratic_row}[h.method]
+                       "quadratic": _quadratic_row,
+                       "latent_quadratic": _quadratic_row}[h.method]
             rows.append(builder(h, parts, main, boot, label, level, seed, consistent, X,
                                 syntax, base, keyed, d, hs, instrument, det))
         except (DataError, ModelSpecificationError, EstimationError) as exc:

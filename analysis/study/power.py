@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 import time
 import warnings
 from collections.abc import Sequence
@@ -52,8 +53,8 @@ from analysis.errors import (
     ModelSpecificationError,
 )
 
-__all__ = ["PowerPayload", "PowerResult", "mc_se", "plot_power", "power_analysis",
-           "run_replications", "wald_power"]
+__all__ = ["CURVE_NS", "PowerPayload", "PowerResult", "mc_se", "plot_power", "power_analysis",
+           "power_curves", "run_replications", "wald_power"]
 
 
 def mc_se(p: float | np.ndarray, reps: int | np.ndarray) -> float | np.ndarray:
@@ -91,6 +92,96 @@ def wald_power(effect: float, se: float, alpha: float = 0.05, sides: int = 1) ->
     if sides == 2:
         out += ndtr(-lam - q)
     return float(out)
+
+
+#: Sample sizes of the analytic power curves of the analysis (respondents).
+CURVE_NS: tuple[int, ...] = tuple(range(100, 1001, 50))
+#: The expected sign of a confirmatory hypothesis as the sign its estimate should have
+#: (an inverted U is a negative squared term).
+_PREDICTED_SIGN = {"+": 1.0, "-": -1.0, "inverted_u": -1.0}
+
+
+def power_curves(rows: Sequence[dict[str, Any]], *, alpha: float = 0.05, sides: int = 1,
+                 ns: Sequence[int] = CURVE_NS, target: float = 0.80) -> dict[str, Any]:
+    """Analytic power of each confirmatory test against the sample size.
+
+    For every hypothesis row with a ``power_sesoi`` (the confirmatory family; see
+    :func:`analysis.study.hypotheses.decide`), the power of its declared Wald test at
+    each ``N`` of ``ns`` (i) to detect the smallest effect size of interest (``sesoi``,
+    in the estimate's own metric) and (ii) to detect an effect as large as the observed
+    estimate.  The standard error is taken to shrink with ``1 / sqrt(N)`` from the one
+    the study achieved at its own ``n``: ``se(N) = se * sqrt(n / N)``, so curve (i)
+    passes through the row's ``power_sesoi`` at ``N = n``.  Curve (ii) is a planning aid
+    for a replication, not evidence about this study's result; it is left out (None)
+    when a one-sided test's estimate lies opposite to the prediction.  ``n_target_*``
+    is the smallest ``N`` with power ``target``: ``n ((z_{1-alpha/sides} + z_target)
+    se / |effect|)^2`` rounded up (exact for one-sided tests; for two-sided ones the
+    far tail, below ``alpha / 2``, is ignored).
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        Hypothesis rows (``id, expected_sign, estimate, se, sesoi, power_sesoi, n``).
+    alpha, sides : float, int
+        The declared significance level and sidedness (1 for directional tests).
+    ns : sequence of int
+        Sample sizes of the curves.
+    target : float
+        Power of the ``n_target_*`` sample sizes.
+
+    Returns
+    -------
+    dict
+        ``available, method, alpha, sides, target, ns`` and ``hypotheses``: per row
+        ``id, n, power_sesoi, power_observed`` (lists aligned with ``ns``),
+        ``n_target_sesoi, n_target_observed`` and ``note``.
+
+    # In R: pnorm(abs(effect) / (se * sqrt(n / N)) - qnorm(1 - alpha))   # one-sided
+    """
+    from scipy.special import ndtri
+
+    def finite(v: Any) -> bool:
+        return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
+
+    q = float(ndtri(1 - alpha / sides)) + float(ndtri(target))
+    grid = [int(x) for x in ns]
+    out = []
+    for r in rows:
+        if not (finite(r.get("power_sesoi")) and finite(r.get("se")) and r["se"] > 0
+                and finite(r.get("sesoi")) and r["sesoi"] != 0 and finite(r.get("n"))
+                and r["n"] > 0):
+            continue
+        n, se = float(r["n"]), float(r["se"])
+        scaled = [se * math.sqrt(n / m) for m in grid]
+        entry: dict[str, Any] = {
+            "id": str(r["id"]), "n": int(r["n"]),
+            "power_sesoi": [wald_power(r["sesoi"], s, alpha, sides) for s in scaled],
+            "power_observed": None,
+            "n_target_sesoi": int(math.ceil(n * (q * se / abs(r["sesoi"])) ** 2)),
+            "n_target_observed": None, "note": ""}
+        est = r.get("estimate")
+        sign = _PREDICTED_SIGN.get(str(r.get("expected_sign")))
+        if not finite(est) or est == 0:
+            entry["note"] = "No estimate: no curve at the observed effect."
+        elif sides == 1 and sign is not None and est * sign < 0:
+            entry["note"] = ("The estimate lies opposite to the prediction: no curve at the "
+                             "observed effect.")
+        else:
+            entry["power_observed"] = [wald_power(est, s, alpha, sides) for s in scaled]
+            entry["n_target_observed"] = int(math.ceil(n * (q * se / abs(est)) ** 2))
+        out.append(entry)
+    if not out:
+        return {"available": False, "reason": "No confirmatory hypothesis has a standard "
+                "error and a smallest effect size of interest (nothing was tested)."}
+    side_text = "one-sided in the predicted direction" if sides == 1 else "two-sided"
+    return {
+        "available": True,
+        "method": (f"Analytic power of each confirmatory test (Wald, normal approximation, "
+                   f"{side_text}, alpha before the family correction, as the verdict "
+                   "table's power), with the standard error scaled by sqrt(n / N) from the "
+                   "one achieved at the observed n; no simulation."),
+        "alpha": float(alpha), "sides": int(sides), "target": float(target),
+        "ns": grid, "hypotheses": out}
 
 
 @dataclass(frozen=True)
@@ -198,6 +289,10 @@ class PowerResult:
         Where it ran.
     errors : tuple of str
         Messages of failed replications.
+    mediation_ci : str
+    composite_for : tuple of str
+        Hypotheses declared with a latent verdict method (latent interaction, latent
+        quadratic) whose power is that of the composite regression standing in for it.
     """
 
     table: pd.DataFrame
@@ -211,6 +306,17 @@ class PowerResult:
     executor: str
     errors: tuple[str, ...] = field(default=(), repr=False)
     mediation_ci: str = "monte_carlo"
+    composite_for: tuple[str, ...] = ()
+
+    @property
+    def tests_method(self) -> str:
+        """Which tests the power refers to, as the output declares it."""
+        text = ("Power of the composite-score tests (path model on composites, moderated and "
+                "quadratic regressions), not of the latent models that give the verdicts")
+        if self.composite_for:
+            text += (f"; for {', '.join(self.composite_for)} the composite regression stands "
+                     "in for the declared latent interaction / latent quadratic")
+        return text + "."
 
     @property
     def mediation_method(self) -> str:
@@ -230,6 +336,7 @@ class PowerResult:
             "seed": self.seed, "reps": self.reps, "alpha": self.alpha, "n_boot": self.n_boot,
             "estimator": self.estimator, "seconds": self.seconds, "executor": self.executor,
             "mediation_ci": self.mediation_ci, "mediation_method": self.mediation_method,
+            "tests": self.tests_method, "composite_for": list(self.composite_for),
             "n_failed": int(self.table.groupby("n")["n_failed"].first().sum())
             if len(self.table) else 0,
             "power": json.loads(self.table.to_json(orient="records")),
@@ -303,7 +410,7 @@ def power_analysis(
     import sys
 
     from analysis.distributed import ProcessExecutor
-    from analysis.study.hypotheses import HypothesisSet, load_hypotheses
+    from analysis.study.hypotheses import HypothesisSet, composite_counterparts, load_hypotheses
 
     ns = tuple(int(n) for n in ns)
     if not ns or min(ns) < 10:
@@ -320,6 +427,9 @@ def power_analysis(
     if not confirmatory:
         raise ModelSpecificationError("The declaration has no confirmatory hypothesis.")
     hs = hs.model_copy(update={"hypotheses": confirmatory})
+    # latent interaction / quadratic verdicts are simulated by their composite tests (the
+    # robustness rows of the real analysis), like the path hypotheses (latent_model=False)
+    hs, composite_for = composite_counterparts(hs)
     alpha = hs.decision.alpha if alpha is None else float(alpha)
     if not 0 < alpha < 0.5:
         raise ModelSpecificationError(f"alpha= must be in (0, 0.5) (got {alpha!r}).")
@@ -370,6 +480,7 @@ def power_analysis(
         table=pd.DataFrame(table), replications=reps_df, seed=int(seed), reps=int(reps),
         alpha=float(alpha), n_boot=int(n_boot), estimator=estimator, seconds=seconds,
         executor=ex.describe(), errors=tuple(errors), mediation_ci=mediation_ci,
+        composite_for=composite_for,
     )
 
 

@@ -166,8 +166,16 @@ def build_plan(
                                    else "verdict")},
             "moderation": {"ols": "mean-centred predictors, HC3 SEs",
                            "latent_alternative": "product indicators (reported, not the "
-                                                 "verdict)"},
+                                                 "verdict)",
+                           "latent_moderation": "product indicators (matched pairs, "
+                                                "double-mean-centred), MLR, FIML, cluster-"
+                                                "robust by alliance: the verdict; the "
+                                                "regression as robustness"},
             "quadratic": "Lind-Mehlum test, turning point inside the observed range",
+            "latent_quadratic": "squared items as product indicators (double-mean-centred), "
+                                "MLR, FIML, cluster-robust by alliance; Lind-Mehlum test at "
+                                "-/+2 SD of the latent predictor, turning point inside that "
+                                "range; the quadratic regression as robustness",
             "alpha": float(decision.get("alpha", alpha)),
             "seed": int(seed),
         },

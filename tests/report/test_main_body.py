@@ -156,3 +156,31 @@ def test_shares_print_as_percentages_with_one_decimal() -> None:
     assert fmt(0.09915014164305949, "share") == "9.9"
     assert fmt(0.30878, "share") == "30.9" and fmt(1.0, "share") == "100.0"
     assert fmt(None, "share") == "NA"
+
+
+def test_invariance_tested_scale_by_scale_gives_a_table_of_levels() -> None:
+    from tests.report.fixture_analysis import fixture_analysis
+
+    a = fixture_analysis()
+    level = {"level": "configural", "chisq": 5.15, "df": 10.0, "cfi": 1.0, "rmsea": 0.0,
+             "decision": "baseline"}
+    a["measurement"]["invariance"] = {
+        "firm_role": {
+            "groups": {"A": 172, "B": 89},
+            "summary": [{"scale": "trust", "highest_level_supported": "thresholds",
+                         "first_failed_level": "loadings", "partial_levels": "",
+                         "freed": ""},
+                        {"scale": "value_creation", "highest_level_supported": "intercepts",
+                         "first_failed_level": None, "partial_levels": "", "freed": ""}],
+            "by_scale": {"trust": {"levels": [level]}, "value_creation": {"levels": [level]}},
+            "criterion": "Declared rule (Chen 2007): a level fails when delta CFI <= -.010; "
+                         "more text."}}
+    html = render_html(a)
+    assert check_report(html, a) == []
+    sec = _section(html, "invariance")
+    text = " ".join(unescape(re.sub(r"<[^>]+>", " ", sec)).split())  # cells apart
+    assert "Not available" not in text
+    assert "Groups (n) A: 172 , B: 89" in text
+    assert "Trust equal thresholds; fails at metric (loadings)" in text
+    assert "Value creation scalar (intercepts)" in text
+    assert 'data-key="/measurement/invariance/firm_role/groups/A"' in sec

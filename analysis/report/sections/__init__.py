@@ -22,6 +22,7 @@ from collections.abc import Callable
 from functools import partial
 
 from . import (
+    bias,
     closing,
     effects,
     fit,
@@ -31,6 +32,7 @@ from . import (
     narrative,
     overview,
     pls,
+    power,
     structural,
 )
 from .common import ReportContext
@@ -41,6 +43,7 @@ Builder = Callable[[ReportContext], str]
 MAIN: tuple[tuple[str, str, Builder], ...] = (
     ("results", "Results", narrative.results),
     ("sample", "Sample", main_body.sample),
+    ("sample-bias", "Sample and bias checks", bias.sample_bias),
     ("descriptives", "Descriptive statistics and correlations", main_body.descriptives),
     ("measurement", "Measurement model", main_body.measurement),
     ("fit", "Model fit", main_body.fit),
@@ -50,6 +53,7 @@ MAIN: tuple[tuple[str, str, Builder], ...] = (
     ("hypotheses", "Hypothesis tests", main_body.hypotheses),
     ("mediation-moderation", "Moderation, curvilinear and response-surface effects",
      main_body.effects),
+    ("power", "Power of the confirmatory tests", power.figure),
 )
 
 #: The online appendix: ``(id, title, builder)`` in report order.
@@ -57,6 +61,7 @@ APPENDIX: tuple[tuple[str, str, Builder], ...] = (
     ("appendix-sample", "Sample and response rates", overview.sample),
     ("appendix-missing", "Missing data", overview.missing_data),
     ("appendix-exclusions", "Data-quality exclusions", overview.exclusions),
+    ("appendix-bias", "Sample and bias checks (details)", bias.details),
     ("appendix-descriptives", "Descriptive statistics and correlations (all scores)",
      overview.descriptives),
     ("appendix-item-distributions", "Item distributions", overview.item_distributions),
@@ -70,6 +75,7 @@ APPENDIX: tuple[tuple[str, str, Builder], ...] = (
     ("pls", "PLS-SEM", pls.pls),
     ("appendix-hypotheses", "Hypothesis tests (details)",
      partial(hypotheses.hypotheses, forest=False)),
+    ("appendix-power", "Power curves (values)", power.values),
     ("appendix-mediation-moderation", "Mediation and moderation (details)",
      effects.mediation_moderation),
     ("appendix-dyadic", "Dyadic agreement", closing.dyadic),

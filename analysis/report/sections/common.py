@@ -25,11 +25,11 @@ class ReportContext:
 
     def label(self, name: Any) -> str:
         """The human label of a variable (instrument construct or derived score)."""
-        from ..labels import DERIVED, label
+        from ..labels import DERIVED, QUESTIONS, label
 
         labels = self.x.get("labels")
         if not isinstance(labels, Mapping):
-            labels = {k: v["en"] for k, v in DERIVED.items()}
+            labels = {k: v["en"] for k, v in {**QUESTIONS, **DERIVED}.items()}
         return label(name, dict(labels))
 
     def figure(self, svg: str, caption: str) -> str:

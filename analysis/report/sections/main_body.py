@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import figures
-from ..fmt import is_number, stars
+from ..fmt import fmt, is_number, stars
 from ..html import esc, join, num, pointer, table, text_cell
 from .common import ReportContext, ci_cell, first_key, get_first, is_empty, name_text
 from .measurement import invariance_part
@@ -38,7 +38,8 @@ FAMILIES: dict[str, str] = {
     "sem_path": "Path coefficients (B)", "path": "Path coefficients (B)",
     "mediation_bootstrap": "Indirect effects (a × b)", "mediation": "Indirect effects (a × b)",
     "moderation": "Interaction terms (B)", "latent_moderation": "Interaction terms (B)",
-    "quadratic": "Squared terms (B)", "rsa": "Response-surface curvature (a4)",
+    "quadratic": "Squared terms (B)", "latent_quadratic": "Squared terms (B)",
+    "rsa": "Response-surface curvature (a4)",
     "dyadic": "Standardized slopes (β)", "multigroup": "Group mean differences",
 }
 
@@ -136,9 +137,10 @@ def descriptives(ctx: ReportContext) -> str:
     for i, a in enumerate(names):
         desc = d.get(a) if isinstance(d.get(a), Mapping) else {}
         cells = [text_cell(f"{i + 1}. {ctx.label(a)}", tag="th", cls="text"),
-                 num(desc.get("mean"), join("/descriptives", a, "mean"), "est")
+                 # M and SD with two decimals, as a results section prints them
+                 num(desc.get("mean"), join("/descriptives", a, "mean"), "chisq")
                  if "mean" in desc else '<td class="empty"></td>',
-                 num(desc.get("sd"), join("/descriptives", a, "sd"), "est")
+                 num(desc.get("sd"), join("/descriptives", a, "sd"), "chisq")
                  if "sd" in desc else '<td class="empty"></td>']
         for j, b in enumerate(names):
             if j < i:
@@ -339,6 +341,9 @@ def invariance(ctx: ReportContext) -> str:
             if isinstance(v, Mapping) and isinstance(v.get("levels"), list):
                 blocks.append((str(g), join(path, g, "levels"), v["levels"]))
     if not blocks:
+        if isinstance(inv, Mapping) and any(isinstance(v, Mapping) and isinstance(
+                v.get("summary"), list) for v in inv.values()):
+            return _invariance_by_scale(ctx, inv, path)
         return ctx.missing("measurement-invariance steps (no sequence of models).")
     cols = [c for c in INV_COLS if any(c[0] in r for _, _, recs in blocks for r in recs
                                        if isinstance(r, Mapping))]
@@ -374,6 +379,66 @@ def invariance(ctx: ReportContext) -> str:
                  + " Partial-invariance details are in the online appendix.")
 
 
+#: Invariance levels of ordered items as read in a results section (the constraints in
+#: brackets).
+LEVELS = {"configural": "configural", "thresholds": "equal thresholds",
+          "loadings": "metric (loadings)", "intercepts": "scalar (intercepts)",
+          "residuals": "strict (residuals)", "means": "equal means"}
+
+
+def _invariance_by_scale(ctx: ReportContext, inv: Mapping[str, Any], path: str) -> str:
+    """One row per scale, one column per grouping: the highest level of invariance each
+    scale reaches (each scale tested in its own one-factor model); the fit of every step
+    is in the online appendix."""
+    groupings = [(g, v) for g, v in inv.items()
+                 if isinstance(v, Mapping) and isinstance(v.get("summary"), list)]
+    scales: list[str] = []
+    cell: dict[tuple[str, str], str] = {}
+    for g, v in groupings:
+        for rec in v["summary"]:
+            if not isinstance(rec, Mapping) or "scale" not in rec:
+                continue
+            sc = str(rec["scale"])
+            if sc not in scales:
+                scales.append(sc)
+            text = LEVELS.get(str(rec.get("highest_level_supported")),
+                              str(rec.get("highest_level_supported") or "none"))
+            if rec.get("first_failed_level"):
+                text += f"; fails at {LEVELS.get(str(rec['first_failed_level']), rec['first_failed_level'])}"
+            if rec.get("partial_levels"):
+                text += f"; partial: {rec['partial_levels']}"
+                if rec.get("freed"):
+                    text += f" (freed: {rec['freed']})"
+            cell[(g, sc)] = text
+    sizes = []
+    for g, v in groupings:
+        groups = v.get("groups")
+        if isinstance(groups, Mapping) and groups:
+            sizes.append('<td class="text">' + ", ".join(
+                f"{esc(k)}: {num(n, join(path, g, 'groups', k), 'int', tag='span')}"
+                for k, n in groups.items()) + "</td>")
+        else:
+            sizes.append('<td class="empty"></td>')
+    rows = [[text_cell("Groups (n)", tag="th", cls="text")] + sizes]
+    rows += [[text_cell(ctx.label(sc), tag="th", cls="text")]
+             + [text_cell(cell.get((g, sc), "–"), cls="text") for g, _ in groupings]
+             for sc in scales]
+    crit = next((v.get("criterion") for _, v in groupings
+                 if isinstance(v.get("criterion"), str)), None)
+    rule = str(crit).split(";")[0].split(". ")[0] if crit else \
+        "A level holds when ΔCFI > −.010 (Chen, 2007)"
+    for old, new in (("delta CFI", "ΔCFI"), ("delta RMSEA", "ΔRMSEA"), ("<=", "≤"),
+                     (">=", "≥"), (" -.", " −.")):
+        rule = rule.replace(old, new)
+    return table("Measurement invariance across groups: highest level reached per scale",
+                 ["Scale"] + [ctx.label(g) for g, _ in groupings], rows,
+                 number=ctx.c.table(), cls="apa",
+                 note=esc(rule.rstrip(".")) + ". Each scale is tested in its own one-factor "
+                      "model, level by level; the fit of every step, the tests of the "
+                      "differences and the partial-invariance search are in the online "
+                      "appendix.")
+
+
 # -------------------------------------------------------------- method variance
 def method_variance(ctx: ReportContext) -> str:
     m = ctx.a.get("measurement")
@@ -401,7 +466,8 @@ def method_variance(ctx: ReportContext) -> str:
     mk = mv.get("marker")
     if isinstance(mk, Mapping) and "applied" in mk:
         rows.append([text_cell("Marker variable (Lindell & Whitney)", tag="th", cls="text"),
-                     f'<td class="text">{esc(str(mk.get("reason", "")).split(" (")[0])}</td>',
+                     f'<td class="text">{_apa_text(str(mk.get("reason", "")).split(" (")[0])}'
+                     "</td>",
                      text_cell("adjusted" if mk.get("applied") else "not applied")])
     cm = mv.get("cfa_marker")
     if isinstance(cm, Mapping) and isinstance(cm.get("comparisons"), list):
@@ -443,6 +509,52 @@ def method_variance(ctx: ReportContext) -> str:
                  number=ctx.c.table(), cls="apa",
                  note="Checks from proper solutions only; model fits and method loadings are "
                       "in the online appendix.")
+
+
+def _apa_text(text: str) -> str:
+    """A sentence of the analysis with its correlations written the APA way (escaped):
+    ``r_M = -0.149`` becomes r (italic) with subscript M = \u2212.15."""
+    import re
+
+    out = esc(text)
+    out = re.sub(r"(?<![\w.])(-?)0\.(\d+)\b",
+                 lambda m: fmt(float(f"{m.group(1)}0.{m.group(2)}"), "std"), out)
+    return out.replace("r_M", "<em>r</em><sub>M</sub>")
+
+
+def _decision_note(ctx: ReportContext) -> str:
+    """The declared decision rule under the verdict table, its numbers tied to the JSON."""
+    dec = ctx.a.get("decision")
+    if not isinstance(dec, Mapping) or not is_number(dec.get("alpha")):
+        return esc(ctx.a["multiple_testing"]) + " " \
+            if isinstance(ctx.a.get("multiple_testing"), str) else ""
+    side = ("one-sided tests in the predicted direction (the Lind\u2013Mehlum test for an "
+            "inverted U)" if dec.get("sides") == "by_direction" else "two-sided tests")
+    s = f"Declared rule: {side} at \u03b1 = {num(dec['alpha'], '/decision/alpha', 'std', tag='span')}"
+    corr = dec.get("correction")
+    if isinstance(corr, str):
+        size = (num(dec["family_size"], "/decision/family_size", "int", tag="span")
+                if is_number(dec.get("family_size")) else "the")
+        s += (f", {esc(CORRECTION_NAMES.get(corr.lower(), corr))} correction over the {size} "
+              "confirmatory hypotheses (the adjusted <em>p</em> decides)")
+    if dec.get("equivalence") and is_number(dec.get("sesoi")):
+        s += (f"; evidence of no effect when {esc(str(dec['equivalence']).upper())} rejects a "
+              f"standardized effect of {num(dec['sesoi'], '/decision/sesoi', 'std', tag='span')}")
+        if is_number(dec.get("equivalence_alpha")):
+            s += (" (\u03b1 = "
+                  f"{num(dec['equivalence_alpha'], '/decision/equivalence_alpha', 'std', tag='span')})")
+    hyps = [h for h in ctx.a.get("hypotheses") or [] if isinstance(h, Mapping)
+            and not h.get("exploratory")]
+    n_sup = sum(1 for h in hyps if h.get("verdict") == "supported")
+    s += (f". Supported: {n_sup} of {len(hyps)}. Exploratory hypotheses: two-sided, "
+          "unadjusted, no verdict. ")
+    return s
+
+
+#: Names of the p-value corrections as written in a results section.
+CORRECTION_NAMES = {"holm": "Holm", "bonferroni": "Bonferroni", "hochberg": "Hochberg",
+                    "fdr_bh": "Benjamini\u2013Hochberg", "bh": "Benjamini\u2013Hochberg",
+                    "none": "no"}
 
 
 def _p_text(p: Any, path: str) -> str:
@@ -548,13 +660,7 @@ def hypotheses(ctx: ReportContext) -> str:
             fam.setdefault(family, []).append(
                 (str(h.get("id", i)), float(est), float(lo) if ok else None,
                  float(hi) if ok else None))
-    dec = ctx.a.get("decision")
-    rule = ""
-    if isinstance(ctx.a.get("multiple_testing"), str):
-        rule = esc(ctx.a["multiple_testing"]) + " "
-    elif isinstance(dec, Mapping) and is_number(dec.get("alpha")):
-        rule = (f"Declared rule: \u03b1 = {num(dec['alpha'], '/decision/alpha', 'p', tag='span')}"
-                f", {esc(dec.get('correction', 'no'))} correction. ")
+    rule = _decision_note(ctx)
     out = table("Hypothesis tests and verdicts",
                 ["H", "Hypothesis", "Sign", "Estimate", "95% CI", "p", "p (adj.)", "Verdict"],
                 rows, number=ctx.c.table(), cls="apa verdicts",

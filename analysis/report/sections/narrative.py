@@ -23,8 +23,34 @@ SYMBOL = {"sem_path": "<em>B</em>", "path": "<em>B</em>",
           "moderation": "<em>B</em> of the product term",
           "latent_moderation": "<em>B</em> of the latent product term",
           "quadratic": "<em>B</em> of the squared term",
+          "latent_quadratic": "<em>B</em> of the latent squared term",
           "rsa": "curvature along the line of incongruence <em>a</em><sub>4</sub>",
           "dyadic": "\u03b2", "multigroup": "largest difference of group means"}
+
+#: Formatting kind of each method's estimate: standardized slopes without the leading
+#: zero (APA), everything else in its own metric.
+KIND = {"dyadic": "std"}
+
+#: What an exploratory result found, in words (the analysis's short verdict codes).
+FOUND = {
+    "effect detected": "an effect was found",
+    "no effect detected": "no effect was found",
+    "one-informant better": "one informant's perception explained more of the variance "
+                            "than the dyad-level index from both self-reports",
+    "two-informant at least as good": "the dyad-level index from both self-reports "
+                                      "explained at least as much of the variance as one "
+                                      "informant's perception",
+    "differs by group": "the groups differed",
+    "no difference found": "no difference between the groups was found",
+    "invariance not established": "measurement invariance across the groups was not "
+                                  "established, so their means are not compared",
+    "not enough dyads": "too few dyads were available to answer it",
+    "fewer than two groups": "fewer than two groups were available to answer it",
+}
+
+#: The data-quality flags of the exclusions, in words.
+REASONS = {"attention": "failed attention checks", "straightlining": "straightlining",
+           "speeding": "speeding", "missing": "too many missing answers"}
 
 SIDES = {"greater": "one-sided", "less": "one-sided", "two-sided": "two-sided",
          "inverted U": "Lind\u2013Mehlum test"}
@@ -76,12 +102,15 @@ def results(ctx: ReportContext) -> str:
             s += f" of {_n(a['n_raw'], '/n_raw', 'int')} received"
         exc = a.get("exclusions")
         if isinstance(exc, Mapping) and is_number(exc.get("total")):
-            reasons = [f"{k.replace('_', ' ')} {_n(v, join('/exclusions', k), 'int')}"
+            reasons = [f"{esc(REASONS.get(k, k.replace('_', ' ')))} "
+                       f"{_n(v, join('/exclusions', k), 'int')}"
                        for k, v in exc.items() if k != "total" and is_number(v)]
             s += (f"; {_n(exc['total'], '/exclusions/total', 'int')} were excluded as careless "
-                  "or incomplete" + (f" (flags, which can overlap: {', '.join(reasons)})"
-                                     if reasons else ""))
-        paras.append(s + " (Table 1).")
+                  "or incomplete (Table 1" + (f"; flags, which can overlap: {', '.join(reasons)}"
+                                              if reasons else "") + ")")
+        else:
+            s += " (Table 1)"
+        paras.append(s + ".")
     # --- measurement
     m = a.get("measurement")
     if isinstance(m, Mapping) and m.get("available") is not False:
@@ -93,7 +122,7 @@ def results(ctx: ReportContext) -> str:
         if isinstance(f, Mapping) and f:
             if all(isinstance(v, Mapping) for v in f.values()):
                 name = next(iter(f))
-                s += (f"; the {esc(name.replace('_', ' '))} model fitted with "
+                s += (f"; the {esc(name.replace('_', '-'))} model fitted with "
                       f"{_fit_sentence(f[name], join('/measurement/fit', name))}")
             else:
                 s += f"; it fitted with {_fit_sentence(f, '/measurement/fit')}"
@@ -155,32 +184,22 @@ def results(ctx: ReportContext) -> str:
                      "correction and without a verdict of support.")
     # --- hypotheses
     hyps = a.get("hypotheses")
-    sentences = []
+    confirmatory, exploratory = [], []
     for i, h in enumerate(hyps if isinstance(hyps, list) else []):
         if not isinstance(h, Mapping):
             continue
-        p = pointer("hypotheses", i)
-        hid = esc(h.get("id", i + 1))
-        stmt = str(h.get("statement", "")).rstrip(".")
-        s = f"<strong>{hid}</strong> predicted that {esc(_lower_first(stmt))}"
-        if is_number(h.get("estimate")):
-            sym = SYMBOL.get(str(h.get("method", "")), "the estimate")
-            s += f"; {sym} = {_n(h['estimate'], join(p, 'estimate'), 'est')}"
-            if is_number(h.get("ci_lower")) and is_number(h.get("ci_upper")):
-                s += (f", 95% CI [{_n(h['ci_lower'], join(p, 'ci_lower'), 'est')}, "
-                      f"{_n(h['ci_upper'], join(p, 'ci_upper'), 'est')}]")
-            if is_number(h.get("pvalue")):
-                side = SIDES.get(str(h.get("alternative", "")), "")
-                s += f", {_p(h['pvalue'], join(p, 'pvalue'))}" + (f" ({side})" if side else "")
-            if is_number(h.get("pvalue_adjusted")):
-                s += f", adjusted {_p(h['pvalue_adjusted'], join(p, 'pvalue_adjusted'))}"
+        if h.get("exploratory") is True or str(h.get("verdict", "")).startswith("exploratory"):
+            exploratory.append(f"<li>{_exploratory(ctx, h, i)}.</li>")
         else:
-            s += "; no estimate is available"
-        verdict = str(h.get("verdict") or "not tested")
-        sentences.append(f"<li>{s}; <span class=\"verdict\">{esc(verdict)}</span>.</li>")
-    if sentences:
-        paras.append("The hypothesis tests are summarized in the verdict table and below."
-                     + '<ul class="narrative">' + "".join(sentences) + "</ul>")
+            confirmatory.append(f"<li>{_confirmatory(h, i)}.</li>")
+    if confirmatory:
+        paras.append("The confirmatory tests are summarized in the verdict table and below."
+                     + '<ul class="narrative">' + "".join(confirmatory) + "</ul>")
+    if exploratory:
+        paras.append("Exploratory questions, declared as such before the data were collected "
+                     "(two-sided tests without correction and without a verdict):"
+                     + '<ul class="narrative">' + "".join(exploratory) + "</ul>")
+    paras.extend(x for x in (_bias(ctx), _power(ctx)) if x)
     if not paras:
         return ctx.missing("a results narrative (the analysis has neither sample sizes, "
                            "models nor hypotheses).")
@@ -190,3 +209,148 @@ def results(ctx: ReportContext) -> str:
         body += ('<p class="na">Very few responses were analysed (<em>N</em> &lt; 50): '
                  "estimates are unstable and model-based results may be missing.</p>")
     return body
+
+
+def _estimate(h: Mapping[str, Any], p: str, *, two_sided_note: bool = False) -> str:
+    """``; B = 0.211, 95% CI [...], p < .001 (one-sided)`` of a hypothesis row."""
+    method = str(h.get("method", ""))
+    sym = SYMBOL.get(method, "the estimate")
+    kind = KIND.get(method, "est")
+    s = f"{sym} = {_n(h['estimate'], join(p, 'estimate'), kind)}"
+    if is_number(h.get("ci_lower")) and is_number(h.get("ci_upper")):
+        s += (f", 95% CI [{_n(h['ci_lower'], join(p, 'ci_lower'), kind)}, "
+              f"{_n(h['ci_upper'], join(p, 'ci_upper'), kind)}]")
+    if is_number(h.get("pvalue")):
+        side = "two-sided, unadjusted" if two_sided_note else \
+            SIDES.get(str(h.get("alternative", "")), "")
+        s += f", {_p(h['pvalue'], join(p, 'pvalue'))}" + (f" ({side})" if side else "")
+    return s
+
+
+def _confirmatory(h: Mapping[str, Any], i: int) -> str:
+    """"H1 predicted that ...; B = ..., p = ...; supported" (the declared verdict)."""
+    p = pointer("hypotheses", i)
+    stmt = str(h.get("statement", "")).rstrip(".")
+    s = f"<strong>{esc(h.get('id', i + 1))}</strong> predicted that {esc(_lower_first(stmt))}"
+    if is_number(h.get("estimate")):
+        s += "; " + _estimate(h, p)
+        if is_number(h.get("pvalue_adjusted")):
+            s += f", adjusted {_p(h['pvalue_adjusted'], join(p, 'pvalue_adjusted'))}"
+    else:
+        s += "; no estimate is available"
+    verdict = str(h.get("verdict") or "not tested")
+    return f'{s}; <span class="verdict">{esc(verdict)}</span>'
+
+
+def _exploratory(ctx: ReportContext, h: Mapping[str, Any], i: int) -> str:
+    """"H10 (exploratory) asked whether ...: β = ..., p = ... (two-sided, unadjusted);
+    <what was found>" — a question and its answer, no verdict of support."""
+    p = pointer("hypotheses", i)
+    stmt = str(h.get("statement", "")).rstrip(".")
+    s = (f"<strong>{esc(h.get('id', i + 1))}</strong> asked whether "
+         f"{esc(_lower_first(stmt))}")
+    if is_number(h.get("estimate")):
+        s += ": " + _estimate(h, p, two_sided_note=True)
+    else:
+        s += ": no estimate is available"
+    extra = _group_test(ctx, h)
+    if extra:
+        s += f"; {extra}"
+    verdict = str(h.get("verdict") or "")
+    if not verdict.startswith("exploratory"):
+        return f"{s}; it was not answered ({esc(verdict or 'not tested')})"
+    code = verdict.split(":", 1)[-1].strip()
+    found = FOUND.get(code, esc(code))
+    return f"{s}. In this sample {found}" if found else s
+
+
+def _group_test(ctx: ReportContext, h: Mapping[str, Any]) -> str:
+    """Welch's F of a multigroup comparison, tied to the ``multigroup`` part."""
+    mg = ctx.a.get("multigroup")
+    hid = str(h.get("id", ""))
+    if str(h.get("method")) != "multigroup" or not isinstance(mg, Mapping) \
+            or not isinstance(mg.get(hid), Mapping):
+        return ""
+    g = mg[hid]
+    if not all(is_number(g.get(k)) for k in ("welch_f", "df1", "df2")):
+        return ""
+    base = join("/multigroup", hid)
+    return (f"Welch <em>F</em>({_n(g['df1'], join(base, 'df1'), 'int')}, "
+            f"{_n(g['df2'], join(base, 'df2'), 'chisq')}) = "
+            f"{_n(g['welch_f'], join(base, 'welch_f'), 'chisq')}")
+
+
+def _bias(ctx: ReportContext) -> str:
+    """One paragraph on the sample and bias checks (their table is in the main body)."""
+    a = ctx.a
+    bits = []
+    nr = a.get("nonresponse_bias")
+    if isinstance(nr, Mapping) and nr.get("available") is not False \
+            and isinstance(nr.get("tests"), Mapping) and is_number(nr.get("n_significant")):
+        bits.append(f"early and late respondents differed on "
+                    f"{_n(nr['n_significant'], '/nonresponse_bias/n_significant', 'int')} of "
+                    f"{len(nr['tests'])} scale scores")
+    elif isinstance(nr, Mapping):
+        bits.append("non-response bias could not be checked (the data have no completion "
+                    "times)" if "timestamp" in str(nr.get("reason", "")) else
+                    "non-response bias could not be checked")
+    ki = a.get("key_informants")
+    if isinstance(ki, Mapping) and ki.get("available") is not False \
+            and is_number(ki.get("n_low_knowledge")) and is_number(ki.get("n_changed")):
+        k = len(ki["comparison"]) if isinstance(ki.get("comparison"), list) else None
+        changed = _n(ki["n_changed"], "/key_informants/n_changed", "int")
+        low = (f"leaving out the "
+               f"{_n(ki['n_low_knowledge'], '/key_informants/n_low_knowledge', 'int')} "
+               "informants with little knowledge of the alliance")
+        if ki["n_changed"] == 0:
+            bits.append(f"{low} left the sign and significance of all"
+                        + (f" {k}" if k else "") + f" path estimates unchanged ({changed} "
+                        "changed)")
+        else:
+            bits.append(f"{low} changed the sign or significance of {changed}"
+                        + (f" of {k}" if k else "") + " path estimates")
+    en = a.get("endogeneity")
+    if isinstance(en, Mapping) and en.get("available") is not False \
+            and all(is_number(en.get(x)) for x in ("n_applicable", "n_paths", "n_endogenous")):
+        bits.append(f"the Gaussian-copula check, applicable to "
+                    f"{_n(en['n_applicable'], '/endogeneity/n_applicable', 'int')} of "
+                    f"{_n(en['n_paths'], '/endogeneity/n_paths', 'int')} paths (those with a "
+                    "non-normal regressor), flagged "
+                    f"{_n(en['n_endogenous'], '/endogeneity/n_endogenous', 'int')} for possible "
+                    "endogeneity (a check on composite scores, not a correction)")
+    if not bits:
+        return ""
+    return ("Checks of the sample and of bias (their table follows the sample profile): "
+            + "; ".join(bits) + ".")
+
+
+def _power(ctx: ReportContext) -> str:
+    """The range of the confirmatory tests' power at the smallest effect of interest."""
+    hyps = ctx.a.get("hypotheses")
+    vals = [(i, h) for i, h in enumerate(hyps if isinstance(hyps, list) else [])
+            if isinstance(h, Mapping) and not h.get("exploratory")
+            and is_number(h.get("power_sesoi"))]
+    if len(vals) < 2:
+        return ""
+    lo = min(vals, key=lambda t: t[1]["power_sesoi"])
+    hi = max(vals, key=lambda t: t[1]["power_sesoi"])
+
+    def at(t: tuple[int, Mapping[str, Any]]) -> str:
+        return (f"{_n(t[1]['power_sesoi'], join(pointer('hypotheses', t[0]), 'power_sesoi'), 'std')}"
+                f" ({esc(t[1].get('id', ''))})")
+
+    s = ("At this sample size the confirmatory tests had a power of "
+         f"{at(lo)} to {at(hi)} to detect the smallest effect size of interest")
+    pc = ctx.a.get("power_curves")
+    if isinstance(pc, Mapping) and isinstance(pc.get("hypotheses"), list) \
+            and is_number(pc.get("target")):
+        need = [(j, h) for j, h in enumerate(pc["hypotheses"])
+                if isinstance(h, Mapping) and is_number(h.get("n_target_sesoi"))]
+        if need:
+            j, h = max(need, key=lambda t: t[1]["n_target_sesoi"])
+            s += ("; the least powerful would need <em>N</em> = "
+                  f"{_n(h['n_target_sesoi'], join('/power_curves/hypotheses', j, 'n_target_sesoi'), 'int')}"
+                  f" ({esc(h.get('id', ''))}) for a power of "
+                  f"{_n(pc['target'], '/power_curves/target', 'std')} (power curves in the "
+                  "last figure)")
+    return s + "."

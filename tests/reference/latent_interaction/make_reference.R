@@ -18,6 +18,8 @@
 #   Y = x7-x9, matched pairs in the given order (indProd match = TRUE), MLR / ML.
 # * hs_all_ml: the same with all 9 products (indProd match = FALSE), ML.
 # * hs_control_mlr: matched pairs, control ageyr, MLR.
+# * hs_matched_mlr_cluster: as hs_matched_mlr with cluster-robust SEs (cluster = "pair",
+#   consecutive rows in pairs of two).
 # * alliance_h7_mlr: simulated alliance sample; X = the three learning parcels,
 #   Z = the specific_investments items, Y = the value_creation items, control jd_sum (item
 #   names are read from the columns of alliance_sample.csv, i.e. from the instrument via
@@ -31,6 +33,9 @@ suppressMessages({library(lavaan); library(semTools); library(jsonlite)})
 dir <- "tests/reference/latent_interaction"
 HS <- read.csv("tests/reference/data/HolzingerSwineford1939.csv")
 AL <- read.csv(file.path(dir, "alliance_sample.csv"))
+# consecutive rows as clusters of two (like the two members of a dyad), for cluster= SEs
+HS_PAIRS <- HS
+HS_PAIRS$pair <- (seq_len(nrow(HS)) + 1) %/% 2
 
 item_rest_rank <- function(d, items) {
   r <- sapply(items, function(i) cor(d[[i]], rowSums(d[setdiff(items, i)]),
@@ -60,7 +65,7 @@ make_syntax <- function(x, z, y, px, pz, controls = character(0)) {
 }
 
 run_case <- function(d, x, z, y, match = TRUE, controls = character(0),
-                     estimator = "MLR", missing = "listwise", rank = FALSE) {
+                     estimator = "MLR", missing = "listwise", rank = FALSE, cluster = NULL) {
   if (rank) { x <- item_rest_rank(d, x); z <- item_rest_rank(d, z) }
   k <- min(length(x), length(z))
   if (match) { xs <- x[1:k]; zs <- z[1:k]; px <- xs; pz <- zs }
@@ -69,13 +74,14 @@ run_case <- function(d, x, z, y, match = TRUE, controls = character(0),
   prods <- paste(px, pz, sep = ".")
   model <- make_syntax(x, z, y, px, pz, controls)
   fit <- sem(model, data = dd, estimator = estimator, missing = missing,
-             fixed.x = length(controls) == 0)
+             fixed.x = length(controls) == 0, cluster = cluster)
   pe <- parameterEstimates(fit, standardized = TRUE)
   fm <- fitMeasures(fit)
   keys <- c("npar", "ntotal", "chisq", "df", "pvalue", "chisq.scaled", "pvalue.scaled",
             "cfi", "tli", "rmsea", "srmr", "cfi.robust", "tli.robust", "rmsea.robust")
   keys <- keys[keys %in% names(fm)]
   list(x = x, z = z, y = y, controls = controls, estimator = estimator, missing = missing,
+       cluster = cluster,
        match = if (rank) "item_rest" else "order", pairs_rule = if (match) "matched" else "all",
        pairs = lapply(seq_along(px), function(i) c(px[i], pz[i])),
        products = lapply(setNames(prods, prods), function(p) unname(dd[[p]])),
@@ -98,6 +104,7 @@ out <- list(
   hs_matched_ml = run_case(HS, vis, txt, spd, estimator = "ML"),
   hs_all_ml = run_case(HS, vis, txt, spd, match = FALSE, estimator = "ML"),
   hs_control_mlr = run_case(HS, vis, txt, spd, controls = "ageyr"),
+  hs_matched_mlr_cluster = run_case(HS_PAIRS, vis, txt, spd, cluster = "pair"),
   alliance_h7_mlr = run_case(AL, learn, si, vc, controls = "jd_sum", rank = TRUE),
   alliance_h5_fiml = run_case(AL, vc, as, va, controls = c("alliance_age", "firm_size"),
                               missing = "ml", rank = TRUE)
