@@ -66,7 +66,8 @@ def run_studies(design: Design, tasks) -> list[tuple[int, list[tuple]]]:
                                 instrument=inst)
             t0 = time.perf_counter()
             res = hyp.test_hypotheses(df, hypotheses=hs, bootstrap=design.boot, seed=seed,
-                                      instrument=inst, latent_alternative=False)
+                                      instrument=inst, latent_alternative=False,
+                                      robustness_wlsmv=False)
             sec = time.perf_counter() - t0
             out.append((seed, [(r.id, r.verdict, float(r.pvalue_adjusted),
                                 float(r.power_sesoi), float(r.estimate), float(r.se),

@@ -681,6 +681,7 @@ def test_hypotheses(
     correct_attenuation: bool = True,
     latent_alternative: bool = True,
     latent_model: bool = True,
+    robustness_wlsmv: bool = True,
 ) -> pd.DataFrame:
     """Test every declared hypothesis and give a verdict by the declared decision rules.
 
@@ -728,6 +729,11 @@ def test_hypotheses(
         ``mediation_bootstrap`` hypotheses from it, with the composite path model /
         composite mediation as their robustness row (column ``robustness``).  About
         half a minute at N = 400.  ``False``: the composite models give the verdicts.
+    robustness_wlsmv : bool
+        With the latent model, also fit it with the items as ordered categories (WLSMV,
+        :func:`analysis.study.latent_model.robustness_wlsmv`) and report it beside each
+        verdict (about a second at N = 400).  Nothing in the verdicts depends on it;
+        simulations of the decision rules switch it off.
     details : dict, optional
         If given, filled with the fitted objects (``path_model`` SEMResult,
         ``syntax``, per-hypothesis results, ``<id>_latent`` LatentInteractionResult)
@@ -762,6 +768,7 @@ def test_hypotheses(
     """
     hs, rules = _check_arguments(hypotheses, estimator, bootstrap, alpha)
     det: dict[str, Any] = details if details is not None else {}
+    det["_robustness_wlsmv"] = bool(robustness_wlsmv)
     rows, meta = _runner_rows(data, scored, hs, rules, estimator=estimator, bootstrap=bootstrap,
                               seed=seed, controls=controls, instrument=instrument,
                               n_jobs=n_jobs, det=det, correct_attenuation=correct_attenuation,
@@ -856,7 +863,7 @@ def _runner_rows(data, scored, hs, rules, *, estimator, bootstrap, seed, control
             rows.append(_row(h, verdict="not tested", note=f"Not tested: {exc}"))
             warns.append(f"{h.id} not tested: {exc}")
     for key in ("_keyed", "_instrument", "_composites", "_latent_methods", "_clusters",
-                "_cluster_name"):
+                "_cluster_name", "_robustness_wlsmv"):
         det.pop(key, None)
     det["warnings"], det["exclusions"] = warns, exclusions
     return rows, {"warnings": warns, "exclusions": exclusions, "n": int(len(d)),
@@ -993,6 +1000,8 @@ def _latent_model_step(hs, data, d, base, keep, estimator, instrument, n_draws, 
                      "its standard errors and test may be unstable, compare with the "
                      "composite robustness rows.")
     det["latent_model"] = res
+    if not det.get("_robustness_wlsmv", True):
+        return res
     from analysis.study.latent_model import robustness_wlsmv
 
     try:  # the same model with the items as ordered categories, reported beside it

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, and_, bindparam, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -33,7 +33,12 @@ from instruments.store.models import (
     utcnow,
 )
 from instruments.store.pages import PageSpec, build_pages, shown_order, validate_page
-from instruments.store.tokens import check_usable, find_invitation
+from instruments.store.tokens import (
+    UNKNOWN_TOKEN,
+    check_usable,
+    checked_hash,
+    find_invitation,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -105,6 +110,96 @@ def _wave_instrument(wave: Wave, study: Study) -> tuple[str, str, str]:
     if wave.instrument_hash:
         return str(wave.instrument_id), str(wave.instrument_version), str(wave.instrument_hash)
     return study.instrument_id, study.instrument_version, study.instrument_hash
+
+
+@dataclass
+class _Status:
+    """The two fields of an invitation that decide whether it can still be answered."""
+
+    status: str
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class _PageQueries:
+    """The statements of a page commit, built once (SQLAlchemy then reuses their compiled
+    form; building a statement costs more than running it on a small table)."""
+
+    invitation: Any
+    peek: Any
+    respondent: Any
+    answers: Any
+    new_respondent: Any
+    new_submission: Any
+    new_answer: Any
+    move_respondent: Any
+    complete_respondent: Any
+    set_status: Any
+
+
+_QUERIES: list[_PageQueries] = []
+
+
+def _queries() -> _PageQueries:
+    """The page-commit statements (see :meth:`ResponseStore._commit_page`)."""
+    if _QUERIES:
+        return _QUERIES[0]
+    inv, wave, study = Invitation.__table__, Wave.__table__, Study.__table__
+    resp, sub, ans = Respondent.__table__, PageSubmission.__table__, Answer.__table__
+    peek = select(
+        inv.c.id, inv.c.status, inv.c.expires_at, inv.c.language, inv.c.alliance_id,
+        inv.c.firm_role, inv.c.partner_name, inv.c.is_test,
+        wave.c.name.label("wave_name"), wave.c.instrument_id.label("wave_instrument_id"),
+        wave.c.instrument_version.label("wave_instrument_version"),
+        wave.c.instrument_hash.label("wave_hash"), study.c.name.label("study_name"),
+        study.c.instrument_id.label("study_instrument_id"),
+        study.c.instrument_version.label("study_instrument_version"),
+        study.c.instrument_hash.label("study_hash"),
+        resp.c.id.label("respondent_id"), resp.c.current_page, resp.c.seed,
+        resp.c.language.label("respondent_language"),
+    ).join(wave, inv.c.wave_id == wave.c.id).join(study, inv.c.study_id == study.c.id) \
+        .outerjoin(resp, resp.c.invitation_id == inv.c.id) \
+        .where(inv.c.token_hash == bindparam("token_hash"))
+    queries = _PageQueries(
+        peek=peek,
+        invitation=select(
+            inv.c.id, inv.c.status, inv.c.expires_at, inv.c.language,
+            wave.c.name.label("wave_name"), wave.c.instrument_id.label("wave_instrument_id"),
+            wave.c.instrument_version.label("wave_instrument_version"),
+            wave.c.instrument_hash.label("wave_hash"), study.c.name.label("study_name"),
+            study.c.instrument_id.label("study_instrument_id"),
+            study.c.instrument_version.label("study_instrument_version"),
+            study.c.instrument_hash.label("study_hash"),
+        )
+        .join(wave, inv.c.wave_id == wave.c.id)
+        .join(study, inv.c.study_id == study.c.id)
+        .where(inv.c.token_hash == bindparam("token_hash"))
+        .with_for_update(of=inv),
+        respondent=select(
+            resp.c.id, resp.c.current_page, resp.c.seed, resp.c.last_activity_at,
+            sub.c.id.label("sub_id"), sub.c.page.label("sub_page"),
+            sub.c.page_index.label("sub_page_index"), sub.c.next_page.label("sub_next_page"),
+            sub.c.n_answers.label("sub_n_answers"),
+        )
+        .outerjoin(sub, and_(sub.c.respondent_id == resp.c.id,
+                             sub.c.submission_key == bindparam("key")))
+        .where(resp.c.invitation_id == bindparam("invitation_id")),
+        answers=select(ans.c.item_id, ans.c.value_int, ans.c.value_num, ans.c.value_text)
+        .where(ans.c.respondent_id == bindparam("respondent_id"))
+        .order_by(ans.c.id),
+        new_respondent=insert(resp),
+        new_submission=insert(sub),
+        new_answer=insert(ans),
+        move_respondent=update(resp).where(resp.c.id == bindparam("row")).values(
+            current_page=bindparam("to_page"), last_activity_at=bindparam("active_at")),
+        complete_respondent=update(resp).where(resp.c.id == bindparam("row")).values(
+            current_page=bindparam("to_page"), last_activity_at=bindparam("active_at"),
+            completed_at=bindparam("done_at")),
+        set_status=update(inv).where(inv.c.id == bindparam("row")).values(
+            status=bindparam("new_status")),
+    )  # fmt: skip
+    _QUERIES.append(queries)
+    return queries
 
 
 def _value_of(answer: Answer) -> Any:
@@ -192,11 +287,12 @@ class ResponseStore:
         self.url = resolve_url(url)
         self.engine: Engine = make_engine(self.url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._read_sessions = sessionmaker(read_only_engine(self.engine),
-                                           expire_on_commit=False)
+        self._read_engine = read_only_engine(self.engine)
+        self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
         self._instrument = instrument
         self._pages: tuple[PageSpec, ...] | None = None
         self._kinds: dict[str, str] | None = None
+        self._before: tuple[frozenset[str], ...] | None = None
         # Other instrument versions, for respondents of waves opened on them; shared
         # (with the per-version views) by every view of this store.
         self._other: list[Any] = list(instruments or ())
@@ -315,6 +411,7 @@ class ResponseStore:
                 view._instrument = inst
                 view._pages = None
                 view._kinds = None
+                view._before = None
                 self._views[str(instrument_hash)] = view
                 return view
         return None
@@ -331,22 +428,56 @@ class ResponseStore:
             If the token is unknown, or its wave runs an instrument version this store
             was not given (``instruments=`` or ``ALLIANCE_SURVEY_INSTRUMENTS``).
         """
-        with self.session() as session:
-            invitation = find_invitation(session, token)
-            study = session.get(Study, invitation.study_id)
-            iid, version, digest = _wave_instrument(invitation.wave, study)
-            wave = invitation.wave.name
-        found = self.for_version(str(digest))
+        row, _ = self._peek(token)
+        if row is None:
+            raise ResponseError(UNKNOWN_TOKEN)
+        found = self.for_version(str(row.wave_hash or row.study_hash))
         if found is None:
-            inst = self.instrument
-            raise ResponseError(
-                f"This invitation belongs to wave {wave!r} of study {study.name!r}, which "
-                f"runs instrument {iid} version {version} (hash {str(digest)[:12]}); this "
-                f"survey runs {inst.id} version {inst.version}; answers are not accepted "
-                f"until the survey is given that version too (instruments= or "
-                f"{INSTRUMENTS_ENV_VAR}). Nothing was stored."
-            )
+            raise self._unserved(row)
         return found
+
+    def _peek(self, token: str, *, answers: bool = False) -> tuple[Any, dict[str, Any] | None]:
+        """The token's invitation with its wave, study and respondent (one row, None when
+        the token is unknown) and, with ``answers=True``, the respondent's latest answers;
+        read in one transaction that takes no lock (every survey page starts here)."""
+        token_hash = checked_hash(token)
+        q = _queries()
+        try:
+            with self._read_engine.connect() as conn:
+                row = conn.execute(q.peek, {"token_hash": token_hash}).one_or_none()
+                latest = None
+                if answers and row is not None and row.respondent_id is not None:
+                    latest = {}
+                    for item_id, v_int, v_num, v_text in conn.execute(
+                            q.answers, {"respondent_id": row.respondent_id}):
+                        latest[item_id] = v_text if v_text is not None else (
+                            v_num if v_num is not None else v_int)
+                conn.rollback()
+        except DBAPIError as exc:
+            raise unavailable(self.url, exc) from exc
+        return row, latest
+
+    def _peeked_state(self, row: Any, latest: dict[str, Any]) -> RespondentState:
+        """The :class:`RespondentState` of a row of :meth:`_peek` (a started invitation)."""
+        n_pages = len(self.pages)
+        current = min(row.current_page, n_pages)
+        return RespondentState(
+            respondent_id=row.respondent_id,
+            invitation_id=row.id,
+            study=row.study_name,
+            wave=row.wave_name,
+            alliance_id=row.alliance_id,
+            firm_role=row.firm_role,
+            partner_name=row.partner_name,
+            language=row.respondent_language or row.language,
+            status=row.status,
+            current_page=current,
+            current_page_id=self.pages[current].id if current < n_pages else None,
+            n_pages=n_pages,
+            seed=row.seed,
+            answers=latest,
+            is_test=bool(row.is_test),
+        )
 
     def _usable(self, token: str, now: datetime) -> None:
         """Mark an expired invitation as such (committed) before reporting it."""
@@ -383,6 +514,19 @@ class ResponseStore:
             If the token is unknown, already completed, screened out or expired.
         """
         now = now or utcnow()
+        # A respondent coming back (every page of the survey calls this) changes nothing:
+        # read their state without taking the write lock.  The first visit and a link
+        # that can no longer be used take the writing path below.
+        row, latest = self._peek(token, answers=True)
+        if row is not None and row.respondent_id is not None:
+            served = self.for_version(str(row.wave_hash or row.study_hash))
+            if served is not None:
+                try:
+                    check_usable(_Status(row.status, row.expires_at), now)  # type: ignore[arg-type]
+                except ResponseError:
+                    pass
+                else:
+                    return served._peeked_state(row, latest or {})
         self._usable(token, now)
         served = self.for_token(token)
         if served is not self:
@@ -403,14 +547,15 @@ class ResponseStore:
 
         Unlike :meth:`start` this also works for completed invitations.
         """
-        served = self.for_token(token)
-        if served is not self:
-            return served.state(token)
-        with self.session() as session:
-            invitation = find_invitation(session, token)
-            if invitation.respondent is None:
-                raise ResponseError("This invitation has not been started yet.")
-            return self._state(session, invitation, invitation.respondent)
+        row, latest = self._peek(token, answers=True)
+        if row is None:
+            raise ResponseError(UNKNOWN_TOKEN)
+        served = self.for_version(str(row.wave_hash or row.study_hash))
+        if served is None:
+            raise self._unserved(row)
+        if row.respondent_id is None:
+            raise ResponseError("This invitation has not been started yet.")
+        return served._peeked_state(row, latest or {})
 
     def _state(
         self, session: Session, invitation: Invitation, respondent: Respondent
@@ -516,12 +661,71 @@ class ResponseStore:
             )
         now = now or utcnow()
         _check_times(shown_at, answered_at, now)
-        served = self.for_token(token)
-        if served is not self:
-            return served.submit_page(
-                token, page, answers, submission_key=submission_key, shown_at=shown_at,
-                answered_at=answered_at, now=now, language=language,
-            )
+        token_hash = checked_hash(token)
+        try:
+            with self._connection() as conn:
+                outcome = self._commit_page(
+                    conn, token_hash, page, answers, submission_key, shown_at,
+                    answered_at, now, language,
+                )  # fmt: skip
+        except IntegrityError:
+            # The same key committed by a parallel request on another server process:
+            # the page is stored once; this request gets the first one's result.
+            served = self.for_token(token)
+            stored = served._stored_submission(token, submission_key, served.page(page))
+            if stored is None:
+                raise
+            return stored
+        if isinstance(outcome, ResponseError):
+            raise outcome  # an expiry, recorded in the committed transaction
+        return outcome
+
+    @contextmanager
+    def _connection(self) -> Iterator[Any]:
+        """One write transaction on a plain connection (the page commit's fast path);
+        failures are reported as in :meth:`session`."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except IntegrityError:
+            raise
+        except DBAPIError as exc:
+            raise unavailable(self.url, exc) from exc
+
+    def _commit_page(
+        self,
+        conn: Any,
+        token_hash: str,
+        page: str | int,
+        answers: Mapping[str, Any],
+        submission_key: str,
+        shown_at: datetime | None,
+        answered_at: Mapping[str, datetime] | None,
+        now: datetime,
+        language: str | None,
+        invitation: Any = None,
+    ) -> SubmissionResult | ResponseError:
+        """Check and write one page in the open transaction ``conn``.
+
+        A page is the store's hottest path (every respondent, every "Next"), so it is one
+        transaction of a few Core statements: the invitation (locked on PostgreSQL, so a
+        double click waits for the first commit), the respondent with any earlier use of
+        the key, the respondent's answers, then the inserts and updates.  Returns the
+        result, or the error of an invitation that expired only now: the caller raises it
+        after the transaction recorded the expiry.
+        """
+        q = _queries()
+        if invitation is None:
+            invitation = conn.execute(q.invitation, {"token_hash": token_hash}).one_or_none()
+            if invitation is None:
+                raise ResponseError(UNKNOWN_TOKEN)
+            digest = invitation.wave_hash or invitation.study_hash
+            served = self.for_version(str(digest))
+            if served is None:
+                raise self._unserved(invitation)
+            if served is not self:
+                return served._commit_page(conn, token_hash, page, answers, submission_key,
+                                           shown_at, answered_at, now, language, invitation)
         spec = self.page(page)
         languages = tuple(getattr(self.instrument, "languages", ()) or ())
         if language is not None and languages and language not in languages:
@@ -529,41 +733,129 @@ class ResponseStore:
                 f"language={clip(language)} is not one of the instrument's languages "
                 f"({', '.join(languages)})."
             )
-        stored = self._stored_submission(token, submission_key, spec)
-        if stored is not None:
-            return stored
-        try:
-            self._usable(token, now)
-        except ResponseError:
-            # A double click on the last page: the first submit completed the invitation
-            # between our look-up and this check; the second gets the first's result.
-            stored = self._stored_submission(token, submission_key, spec)
-            if stored is not None:
-                return stored
-            raise
-        valid = validate_page(spec, answers, self._earlier_answers(token, spec),
-                              language=language or self._language(token))
-        self._check_consent(spec, valid)
-        try:
-            with self.session() as session:
-                return self._write_page(
-                    session, token, spec, valid, submission_key, shown_at, answered_at, now,
-                    language,
+        # Read after the invitation's lock: on PostgreSQL each statement sees the newest
+        # commit, so a parallel submit of this respondent is seen complete or not at all.
+        respondent = conn.execute(q.respondent, {"invitation_id": invitation.id,
+                                                 "key": submission_key}).one_or_none()
+        if respondent is not None and respondent.sub_id is not None:
+            if respondent.sub_page != spec.id:
+                raise ResponseError(
+                    f"This submission key was already used for page {respondent.sub_page!r}; "
+                    f"page {spec.id!r} needs a key of its own. Nothing was stored."
                 )
-        except IntegrityError:
-            stored = self._stored_submission(token, submission_key, spec)
-            if stored is None:
-                raise
-            return stored
-        except ResponseError:
-            # An expiry found inside the write transaction was rolled back with it;
-            # record it before reporting.
-            self._usable(token, now)
-            raise
+            return self._submission_result(
+                respondent.sub_id, respondent.id, respondent.sub_page,
+                respondent.sub_page_index, respondent.sub_next_page, respondent.sub_n_answers,
+                invitation.status == "completed", duplicate=True,
+            )  # fmt: skip
+        status = _Status(invitation.status, invitation.expires_at)
+        try:
+            check_usable(status, now)  # type: ignore[arg-type]
+        except ResponseError as exc:
+            if status.status != invitation.status:  # expired just now: record it
+                conn.execute(q.set_status, {"row": invitation.id, "new_status": status.status})
+            return exc
+        latest: dict[str, Any] = {}
+        if respondent is not None:
+            for item_id, v_int, v_num, v_text in conn.execute(q.answers,
+                                                              {"respondent_id": respondent.id}):
+                latest[item_id] = v_text if v_text is not None else (
+                    v_num if v_num is not None else v_int)
+        before = self._fields_before(spec.index)
+        earlier = {k: v for k, v in latest.items() if k in before}
+        valid = validate_page(spec, answers, earlier, language=language or invitation.language)
+        self._check_consent(spec, valid)
+        new_status = invitation.status
+        if respondent is None:
+            seed = secrets.randbelow(2**31)
+            respondent_id = conn.execute(q.new_respondent, {
+                "invitation_id": invitation.id, "current_page": 0, "seed": seed,
+                "started_at": now, "last_activity_at": now,
+            }).inserted_primary_key[0]  # fmt: skip
+            current_page, last_activity, new_status = 0, now, "started"
+        else:
+            respondent_id = respondent.id
+            current_page, last_activity = respondent.current_page, respondent.last_activity_at
+            seed = respondent.seed
+        if spec.index > current_page:
+            raise ResponseError(
+                f"Page {spec.id!r} cannot be submitted before the pages in front of it; "
+                f"the respondent is on page {current_page + 1}."
+            )
+        begin = shown_at or last_activity
+        duration = (now - begin).total_seconds() if begin is not None else None
+        known = dict(latest)
+        given = {v.item_id: v.value_text if v.value_text is not None else (
+            v.value_num if v.value_num is not None else v.value_int) for v in valid}
+        known.update(given)
+        for f in spec.fields:  # an answer taken back on this page no longer counts
+            if f.id not in given:
+                known.pop(f.id, None)
+        next_page = self.next_page(spec.index, known)
+        sub_id = conn.execute(q.new_submission, {
+            "respondent_id": respondent_id, "page": spec.id, "page_index": spec.index,
+            "submission_key": submission_key, "shown_at": shown_at, "submitted_at": now,
+            "duration_sec": duration, "n_answers": len(valid), "next_page": next_page,
+            "language": language,
+        }).inserted_primary_key[0]  # fmt: skip
+        if valid:
+            position = {item: k + 1 for k, item in enumerate(shown_order(spec, seed))}
+            times = answered_at or {}
+            conn.execute(q.new_answer, [{
+                "respondent_id": respondent_id, "submission_id": sub_id, "item_id": v.item_id,
+                "value_int": v.value_int, "value_num": v.value_num, "value_text": v.value_text,
+                "page": spec.id, "position": position[v.item_id],
+                "answered_at": times.get(v.item_id), "submitted_at": now,
+            } for v in valid])  # fmt: skip
+        current_page = max(current_page, next_page)
+        completed_at = None
+        completed = False
+        screening = getattr(self.instrument, "screening", None)
+        if screening is not None and spec.field(screening.question) is not None \
+                and screening.screened_out(given.get(screening.question)):
+            # Closed in the same transaction: no later page can be stored for a
+            # respondent the screening question ended the survey for.
+            new_status = "screened_out"
+        else:
+            completed = current_page >= len(self.pages)
+            if completed and new_status != "completed":
+                new_status, completed_at = "completed", now
+        conn.execute(q.move_respondent if completed_at is None else q.complete_respondent, {
+            "row": respondent_id, "to_page": current_page, "active_at": now,
+            "done_at": completed_at,
+        })  # fmt: skip
+        if new_status != invitation.status:
+            conn.execute(q.set_status, {"row": invitation.id, "new_status": new_status})
+        return self._submission_result(sub_id, respondent_id, spec.id, spec.index, next_page,
+                                       len(valid), completed, duplicate=False)
 
-    def _language(self, token: str) -> str:
-        with self.session(read_only=True) as session:
-            return find_invitation(session, token).language
+    def _fields_before(self, index: int) -> frozenset[str]:
+        """Ids of the fields on the pages before page ``index`` (what its logic reads)."""
+        if self._before is None:
+            seen: set[str] = set()
+            out = []
+            for spec in self.pages:
+                out.append(frozenset(seen))
+                seen.update(f.id for f in spec.fields)
+            self._before = tuple(out)
+        return self._before[index]
+
+    def _unserved(self, invitation: Any) -> ResponseError:
+        """The refusal for an invitation whose wave runs an instrument this store lacks."""
+        if invitation.wave_hash:
+            iid, version, digest = (invitation.wave_instrument_id,
+                                    invitation.wave_instrument_version, invitation.wave_hash)
+        else:
+            iid, version, digest = (invitation.study_instrument_id,
+                                    invitation.study_instrument_version, invitation.study_hash)
+        inst = self.instrument
+        return ResponseError(
+            f"This invitation belongs to wave {invitation.wave_name!r} of study "
+            f"{invitation.study_name!r}, which runs instrument {iid} version {version} "
+            f"(hash {str(digest)[:12]}); this survey runs {inst.id} version {inst.version}; "
+            f"answers are not accepted until the survey is given that version too "
+            f"(instruments= or {INSTRUMENTS_ENV_VAR}). Nothing was stored."
+        )
 
     def _check_consent(self, spec: PageSpec, valid: list) -> None:
         """Refuse a consent page whose answer is not the instrument's consent value."""
@@ -594,16 +886,6 @@ class ResponseStore:
                 f"{spec.id!r} needs a key of its own. Nothing was stored."
             )
         return self._result(sub, status == "completed", duplicate=True)
-
-    def _earlier_answers(self, token: str, spec: PageSpec) -> dict[str, Any]:
-        """The latest stored answers of the pages before ``spec`` (what its logic reads)."""
-        before = {f.id for p in self.pages[: spec.index] for f in p.fields}
-        with self.session(read_only=True) as session:
-            invitation = find_invitation(session, token)
-            if invitation.respondent is None:
-                return {}
-            latest = self._latest_answers(session, [invitation.respondent.id])
-        return {k: v for k, v in latest.get(invitation.respondent.id, {}).items() if k in before}
 
     def next_page(self, index: int, answers: Mapping[str, Any]) -> int:
         """The index of the first page after ``index`` that the survey logic shows to a
@@ -642,15 +924,23 @@ class ResponseStore:
             return self._repeat(sub, spec, invitation.status)
 
     def _result(self, sub: PageSubmission, completed: bool, *, duplicate: bool) -> SubmissionResult:
+        return self._submission_result(sub.id, sub.respondent_id, sub.page, sub.page_index,
+                                       sub.next_page, sub.n_answers, completed,
+                                       duplicate=duplicate)  # fmt: skip
+
+    def _submission_result(
+        self, submission_id: int, respondent_id: int, page: str, page_index: int,
+        next_page: int, n_answers: int, completed: bool, *, duplicate: bool,
+    ) -> SubmissionResult:  # fmt: skip
         n_pages = len(self.pages)
         return SubmissionResult(
-            submission_id=sub.id,
-            respondent_id=sub.respondent_id,
-            page=sub.page,
-            page_index=sub.page_index,
-            next_page=sub.next_page,
-            next_page_id=self.pages[sub.next_page].id if sub.next_page < n_pages else None,
-            n_answers=sub.n_answers,
+            submission_id=submission_id,
+            respondent_id=respondent_id,
+            page=page,
+            page_index=page_index,
+            next_page=next_page,
+            next_page_id=self.pages[next_page].id if next_page < n_pages else None,
+            n_answers=n_answers,
             completed=completed,
             duplicate=duplicate,
         )
@@ -675,89 +965,6 @@ class ResponseStore:
             invitation.status = "started"
         session.flush()
         return invitation, respondent
-
-    def _write_page(
-        self,
-        session: Session,
-        token: str,
-        spec: PageSpec,
-        valid: list,
-        submission_key: str,
-        shown_at: datetime | None,
-        answered_at: Mapping[str, datetime] | None,
-        now: datetime,
-        language: str | None = None,
-    ) -> SubmissionResult:
-        locked = find_invitation(session, token, for_update=True)
-        if locked.respondent is not None:
-            # Checked under the invitation's lock: of two submits with one key, the
-            # second waits here and then finds the first.
-            prior = self._prior(session, locked.respondent.id, submission_key)
-            if prior is not None:
-                return self._repeat(prior, spec, locked.status)
-        invitation, respondent = self._open_respondent(session, token, now)
-        if spec.index > respondent.current_page:
-            raise ResponseError(
-                f"Page {spec.id!r} cannot be submitted before the pages in front of it; "
-                f"the respondent is on page {respondent.current_page + 1}."
-            )
-        begin = shown_at or respondent.last_activity_at
-        duration = (now - begin).total_seconds() if begin is not None else None
-        known = self._latest_answers(session, [respondent.id]).get(respondent.id, {})
-        known.update({v.item_id: v.value_text if v.value_text is not None else (
-            v.value_num if v.value_num is not None else v.value_int) for v in valid})
-        for f in spec.fields:  # an answer taken back on this page no longer counts
-            if f.id not in {v.item_id for v in valid}:
-                known.pop(f.id, None)
-        next_page = self.next_page(spec.index, known)
-        sub = PageSubmission(
-            respondent_id=respondent.id,
-            page=spec.id,
-            page_index=spec.index,
-            submission_key=submission_key,
-            shown_at=shown_at,
-            submitted_at=now,
-            duration_sec=duration,
-            n_answers=len(valid),
-            next_page=next_page,
-            language=language,
-        )
-        session.add(sub)
-        session.flush()
-        order = shown_order(spec, respondent.seed)
-        times = answered_at or {}
-        session.add_all(
-            Answer(
-                respondent_id=respondent.id,
-                submission_id=sub.id,
-                item_id=v.item_id,
-                value_int=v.value_int,
-                value_num=v.value_num,
-                value_text=v.value_text,
-                page=spec.id,
-                position=order.index(v.item_id) + 1,
-                answered_at=times.get(v.item_id),
-                submitted_at=now,
-            )
-            for v in valid
-        )
-        respondent.current_page = max(respondent.current_page, next_page)
-        respondent.last_activity_at = now
-        screening = getattr(self.instrument, "screening", None)
-        if screening is not None and spec.field(screening.question) is not None:
-            answer = {v.item_id: v.value_int for v in valid}.get(screening.question)
-            if screening.screened_out(answer):
-                # Closed in the same transaction: no later page can be stored for a
-                # respondent the screening question ended the survey for.
-                invitation.status = "screened_out"
-                session.flush()
-                return self._result(sub, False, duplicate=False)
-        completed = respondent.current_page >= len(self.pages)
-        if completed and invitation.status != "completed":
-            invitation.status = "completed"
-            respondent.completed_at = now
-        session.flush()
-        return self._result(sub, completed, duplicate=False)
 
     def screen_out(self, token: str, *, now: datetime | None = None) -> None:
         """Close an invitation after a screening question (status ``screened_out``).

@@ -14,6 +14,12 @@ from instruments.store.models import Invitation
 
 TOKEN_BYTES = 32
 
+#: The respondent's message for a token the store does not know.
+UNKNOWN_TOKEN = (
+    "This invitation link is not valid. Please check that you copied the whole "
+    "link from your invitation, or ask the study team for a new one."
+)
+
 
 def new_token() -> str:
     """Return a new random invitation token (``secrets.token_urlsafe(32)``).
@@ -32,21 +38,23 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def find_invitation(session: Session, token: str, *, for_update: bool = False) -> Invitation:
-    """Return the invitation of ``token`` or raise ``ResponseError`` if it is unknown."""
+def checked_hash(token: str) -> str:
+    """The stored hash of ``token``; ``ResponseError`` when no token was given."""
     if not isinstance(token, str) or not token.strip():
         raise ResponseError(
             "No invitation token was given; please open the personal link from your invitation."
         )
-    stmt = select(Invitation).where(Invitation.token_hash == hash_token(token.strip()))
+    return hash_token(token.strip())
+
+
+def find_invitation(session: Session, token: str, *, for_update: bool = False) -> Invitation:
+    """Return the invitation of ``token`` or raise ``ResponseError`` if it is unknown."""
+    stmt = select(Invitation).where(Invitation.token_hash == checked_hash(token))
     if for_update:
         stmt = stmt.with_for_update()
     invitation = session.scalars(stmt).one_or_none()
     if invitation is None:
-        raise ResponseError(
-            "This invitation link is not valid. Please check that you copied the whole "
-            "link from your invitation, or ask the study team for a new one."
-        )
+        raise ResponseError(UNKNOWN_TOKEN)
     return invitation
 
 

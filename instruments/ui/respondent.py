@@ -578,6 +578,12 @@ def _on_next(
     from sqlalchemy.exc import SQLAlchemyError
 
     ss = st.session_state
+    live = ss.get("survey.keys", {}).get(page)
+    if live is None or live[0] != submission_key:
+        # A second press on a page that was already sent (the second click of a double
+        # click, arriving once the first had moved on): its widgets are gone, so reading
+        # it would find a page left empty and ask about statements already saved.
+        return
     inst = store.instrument
     answers = _current_answers(page, views)
     problems = ss.setdefault("survey.problems", {})

@@ -120,3 +120,89 @@ def test_read_only_sessions_do_not_queue_behind_a_writer(tmp_path, fake_instrume
     store.dispose()
     begins = [st for st in seen if st.startswith("BEGIN")]
     assert begins == ["BEGIN", "BEGIN IMMEDIATE"]
+
+
+def test_writers_of_one_process_never_meet_sqlite_busy(tmp_path) -> None:  # noqa: ANN001
+    # With SQLite's busy handler switched off, a writer that found the file locked would
+    # fail at once with "database is locked"; the engine's write gate queues the threads
+    # before BEGIN IMMEDIATE and opens only after COMMIT, so none of them ever does.
+    import threading
+
+    from sqlalchemy import event, text
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'g.sqlite'}")
+    event.listen(engine, "connect",
+                 lambda dbapi, rec: dbapi.execute("PRAGMA busy_timeout = 0"))  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (k INTEGER)"))
+    errors: list[BaseException] = []
+
+    def write(k: int) -> None:
+        try:
+            for j in range(25):
+                with engine.begin() as conn:
+                    conn.execute(text("INSERT INTO t VALUES (:k)"), {"k": k * 100 + j})
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(k,)) for k in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    with engine.connect() as conn:
+        n = conn.execute(text("SELECT count(DISTINCT k) FROM t")).scalar()
+    engine.dispose()
+    assert errors == []
+    assert n == 8 * 25
+
+
+def test_write_gate_opens_after_every_ending(tmp_path) -> None:  # noqa: ANN001
+    # commit, rollback, an error inside the transaction, and a connection thrown away:
+    # each leaves the gate open, so the next writer of the process goes in at once
+    import time
+
+    from sqlalchemy import text
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'e.sqlite'}")
+
+    def next_write_s() -> float:
+        t = time.perf_counter()
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE IF NOT EXISTS t (k INTEGER)"))
+        return time.perf_counter() - t
+
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (k INTEGER)"))
+    assert next_write_s() < 5.0
+    conn = engine.connect()
+    conn.execute(text("INSERT INTO t VALUES (1)"))
+    conn.rollback()
+    conn.close()
+    assert next_write_s() < 5.0
+    with pytest.raises(ZeroDivisionError), engine.begin() as conn:
+        conn.execute(text("INSERT INTO t VALUES (2)"))
+        raise ZeroDivisionError
+    assert next_write_s() < 5.0
+    conn = engine.connect()
+    conn.execute(text("INSERT INTO t VALUES (3)"))
+    conn.invalidate()
+    conn.close()
+    assert next_write_s() < 5.0
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM t")).scalar() == 0
+    engine.dispose()
+
+
+def test_postgresql_pool_is_sized_for_the_app_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    from instruments.store.engine import POOL_ENV_VAR, POOL_OVERFLOW, POOL_SIZE
+
+    monkeypatch.delenv(POOL_ENV_VAR, raising=False)
+    engine = make_engine("postgresql://survey@localhost:1/db")  # no connection is opened
+    assert (engine.pool.size(), engine.pool._max_overflow) == (POOL_SIZE, POOL_OVERFLOW)
+    monkeypatch.setenv(POOL_ENV_VAR, "3")
+    assert make_engine("postgresql://survey@localhost:1/db").pool.size() == 3
+    for bad in ("0", "many"):
+        monkeypatch.setenv(POOL_ENV_VAR, bad)
+        with pytest.raises(DataError, match=POOL_ENV_VAR):
+            make_engine("postgresql://survey@localhost:1/db")

@@ -237,3 +237,25 @@ def test_invitation_status_follows_progress(store: ResponseStore) -> None:
     assert status() == "started"
     _answer_all(store, token, seed=0)
     assert status() == "completed"
+
+
+def test_a_page_is_one_short_transaction(store: ResponseStore) -> None:
+    # Every "Next" of every respondent goes through here: one transaction with a handful
+    # of statements (read the invitation, the respondent and its answers; write the page,
+    # its answers, the progress), whatever the number of items on the page.
+    from sqlalchemy import event
+
+    token = _invite(store)
+    store.start(token)
+    seen: list[str] = []
+    event.listen(store.engine, "before_cursor_execute",
+                 lambda conn, cur, stmt, *a: seen.append(stmt.split()[0].upper()))  # fmt: skip
+    event.listen(store.engine, "begin", lambda conn: seen.append("<begin>"))
+    event.listen(store.engine, "commit", lambda conn: seen.append("<commit>"))
+    counts = []
+    for page, answers in full_response(3).items():
+        seen.clear()
+        store.submit_page(token, page, answers, submission_key=f"{page}-k")
+        counts.append(len([s for s in seen if s in ("SELECT", "INSERT", "UPDATE")]))
+        assert seen.count("<begin>") == 1 and seen.count("<commit>") == 1, seen
+    assert max(counts) <= 7, counts
