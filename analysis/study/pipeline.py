@@ -480,6 +480,17 @@ def _detail_sections(hs: Any, details: dict[str, Any]) -> dict[str, Any]:
     structural = _structural(details)
     if structural.get("available") and "latent_model" in details:
         structural["latent_model"] = _latent_model_section(details)
+        ordinal = details.get("latent_model_wlsmv")
+        if ordinal is not None:  # the robustness run's fit, beside the verdicts' model
+            fit = ordinal.fit.fit
+            structural["latent_model"]["robustness_wlsmv"] = {
+                "model": ordinal.label, "estimator": ordinal.estimator,
+                "missing": ordinal.missing,
+                "fit": {k: fit[k] for k in ("npar", "ntotal", "chisq_scaled", "df",
+                                            "pvalue_scaled", "cfi_robust", "tli_robust",
+                                            "rmsea_robust", "cfi_scaled", "tli_scaled",
+                                            "rmsea_scaled", "srmr", "chisq", "cfi", "tli",
+                                            "rmsea") if k in fit}}
     out: dict[str, Any] = {"structural": structural, "mediation": {},
                            "moderation": {}, "quadratic": {}, "response_surface": {},
                            "multigroup": {}}
