@@ -235,6 +235,8 @@ def _navigate(state: Any) -> int:
     ss = st.session_state
     view = ss.get("survey.view")
     param = st.query_params.get("p")
+    if ss.pop("survey.stale_press", False):
+        param = None  # the address of a page already left (see _on_next)
     if param is not None and param != ss.get("survey.url_page"):
         try:
             wanted = int(param) - 1
@@ -582,7 +584,10 @@ def _on_next(
     if live is None or live[0] != submission_key:
         # A second press on a page that was already sent (the second click of a double
         # click, arriving once the first had moved on): its widgets are gone, so reading
-        # it would find a page left empty and ask about statements already saved.
+        # it would find a page left empty and ask about statements already saved.  The
+        # press also carries the address the browser showed before the first one was
+        # answered, which must not be read as the browser's Back button.
+        ss["survey.stale_press"] = True
         return
     inst = store.instrument
     answers = _current_answers(page, views)
