@@ -38,7 +38,7 @@ from typing import Any
 import pandas as pd
 
 from benchmarks.budgets import ANALYSIS_TAB_CACHED_S, ANALYSIS_TAB_FIRST_S
-from benchmarks.common import ROOT, load_average
+from benchmarks.common import ROOT, chromium_driver, load_average
 
 DEMO_CSV = ROOT / "data" / "demo" / "alliance_demo.csv"
 STUDY = "demo"
@@ -103,23 +103,7 @@ def load_demo(folder: Path, rows: int | None) -> tuple[str, str]:
 
 
 def _driver() -> Any:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    from tests.ui.test_browser import CHROME_ARGS, _browser_paths
-
-    chromium, chromedriver = _browser_paths()
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for arg in CHROME_ARGS:
-        options.add_argument(arg)
-    profile = tempfile.mkdtemp(prefix="chromium-tabbench-")
-    options.add_argument(f"--user-data-dir={profile}")
-    options.add_argument(f"--window-size={WIDTH},{HEIGHT}")
-    driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
-    driver.profile_dir = profile
-    driver.set_page_load_timeout(60)
-    return driver
+    return chromium_driver(WIDTH, HEIGHT, prefix="chromium-tabbench-")
 
 
 def open_analysis_tab(driver: Any, base: str, password: str) -> None:

@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.common import load_average
+from benchmarks.common import chromium_driver, load_average
 
 #: Milliseconds from "Next" to the next page painted that 95% of presses stay under.
 PAGE_P95_BUDGET_MS = 300.0
@@ -87,22 +87,7 @@ return missing;
 
 
 def _driver(width: int) -> Any:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    from tests.ui.test_browser import CHROME_ARGS, _browser_paths
-
-    chromium, chromedriver = _browser_paths()
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for arg in CHROME_ARGS:
-        options.add_argument(arg)
-    profile = tempfile.mkdtemp(prefix="chromium-pagebench-")
-    options.add_argument(f"--user-data-dir={profile}")
-    options.add_argument(f"--window-size={width},{HEIGHTS.get(width, 900)}")
-    driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
-    driver.profile_dir = profile
-    driver.set_page_load_timeout(60)
+    driver = chromium_driver(width, HEIGHTS.get(width, 900), prefix="chromium-pagebench-")
     driver.set_script_timeout(60)
     return driver
 
