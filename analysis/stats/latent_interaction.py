@@ -526,16 +526,7 @@ def latent_interaction(
     ys, cs = _names(y_items, "y_items="), _names(controls, "controls=")
     if not ys:
         raise ModelSpecificationError("y_items= is empty; the outcome needs at least one item.")
-    groups = {"x_items": xs, "z_items": zs, "y_items": ys, "controls": cs}
-    seen: dict[str, str] = {}
-    for what, names in groups.items():
-        for v in names:
-            if v in seen:
-                raise ModelSpecificationError(f"{v!r} is in both {seen[v]}= and {what}=.")
-            seen[v] = what
-            if v in LATENT_NAMES:
-                raise ModelSpecificationError(
-                    f"The name {v!r} ({what}=) is reserved for a latent variable; rename it.")
+    seen = _roles({"x_items": xs, "z_items": zs, "y_items": ys, "controls": cs}, LATENT_NAMES)
     if not isinstance(data, pd.DataFrame):
         raise DataError("latent_interaction: data= must be a pandas DataFrame.")
     _check_cluster(data, cluster, estimator, seen, "latent_interaction")
@@ -566,6 +557,21 @@ def latent_interaction(
             f"{len(pr)} pairs, n = {res.n['total']}); no estimate is reported.")
     return _result(res, xs, zs, ys, cs, pr, match, pairs, estimator, miss, float(level),
                    syntax, stats, cluster)
+
+
+def _roles(groups: dict[str, list[str]], reserved: Sequence[str]) -> dict[str, str]:
+    """``{variable: argument}`` for the variables of a product-indicator model; a variable
+    named in two arguments, or named like one of the model's latent variables, raises."""
+    seen: dict[str, str] = {}
+    for what, names in groups.items():
+        for v in names:
+            if v in seen:
+                raise ModelSpecificationError(f"{v!r} is in both {seen[v]}= and {what}=.")
+            seen[v] = what
+            if v in reserved:
+                raise ModelSpecificationError(
+                    f"The name {v!r} ({what}=) is reserved for a latent variable; rename it.")
+    return seen
 
 
 def _check_cluster(data: pd.DataFrame, cluster: str | None, estimator: str,

@@ -68,6 +68,7 @@ from analysis.stats.latent_interaction import (
     _names,
     _numeric,
     _rank,
+    _roles,
     item_rest_correlations,
     product_indicators,
     product_name,
@@ -347,15 +348,7 @@ def latent_quadratic(
             f"A latent quadratic needs at least two items for X (got {len(xs)}).")
     if not ys:
         raise ModelSpecificationError("y_items= is empty; the outcome needs at least one item.")
-    seen: dict[str, str] = {}
-    for what, names in {"x_items": xs, "y_items": ys, "controls": cs}.items():
-        for v in names:
-            if v in seen:
-                raise ModelSpecificationError(f"{v!r} is in both {seen[v]}= and {what}=.")
-            seen[v] = what
-            if v in LATENT_NAMES:
-                raise ModelSpecificationError(
-                    f"The name {v!r} ({what}=) is reserved for a latent variable; rename it.")
+    seen = _roles({"x_items": xs, "y_items": ys, "controls": cs}, LATENT_NAMES)
     if not isinstance(data, pd.DataFrame):
         raise DataError("latent_quadratic: data= must be a pandas DataFrame.")
     _check_cluster(data, cluster, estimator, seen, "latent_quadratic")
