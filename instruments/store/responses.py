@@ -459,9 +459,8 @@ class ResponseStore:
 
     def _peeked_state(self, row: Any, latest: dict[str, Any]) -> RespondentState:
         """The :class:`RespondentState` of a row of :meth:`_peek` (a started invitation)."""
-        n_pages = len(self.pages)
-        current = min(row.current_page, n_pages)
-        return RespondentState(
+        return self._respondent_state(
+            row.current_page,
             respondent_id=row.respondent_id,
             invitation_id=row.id,
             study=row.study_name,
@@ -471,12 +470,21 @@ class ResponseStore:
             partner_name=row.partner_name,
             language=row.respondent_language or row.language,
             status=row.status,
-            current_page=current,
-            current_page_id=self.pages[current].id if current < n_pages else None,
-            n_pages=n_pages,
             seed=row.seed,
             answers=latest,
             is_test=bool(row.is_test),
+        )
+
+    def _respondent_state(self, current_page: int, **fields: Any) -> RespondentState:
+        """A :class:`RespondentState` whose page fields follow from the stored page number
+        (past the last page: finished, no current page id)."""
+        n_pages = len(self.pages)
+        current = min(current_page, n_pages)
+        return RespondentState(
+            current_page=current,
+            current_page_id=self.pages[current].id if current < n_pages else None,
+            n_pages=n_pages,
+            **fields,
         )
 
     def _usable(self, token: str, now: datetime) -> None:
@@ -561,9 +569,8 @@ class ResponseStore:
         self, session: Session, invitation: Invitation, respondent: Respondent
     ) -> RespondentState:
         latest = self._latest_answers(session, [respondent.id]).get(respondent.id, {})
-        n_pages = len(self.pages)
-        current = min(respondent.current_page, n_pages)
-        return RespondentState(
+        return self._respondent_state(
+            respondent.current_page,
             respondent_id=respondent.id,
             invitation_id=invitation.id,
             study=session.get(Study, invitation.study_id).name,
@@ -573,9 +580,6 @@ class ResponseStore:
             partner_name=invitation.partner_name,
             language=respondent.language or invitation.language,
             status=invitation.status,
-            current_page=current,
-            current_page_id=self.pages[current].id if current < n_pages else None,
-            n_pages=n_pages,
             seed=respondent.seed,
             answers=latest,
             is_test=bool(invitation.is_test),
