@@ -350,7 +350,10 @@ def _until(driver: Any, condition: Any, what: str) -> Any:
 
 
 def _choose(driver: Any, css: str, wanted: str) -> None:
-    """Click the radio option labelled ``wanted`` inside the widget ``css`` once it is drawn."""
+    """Click the radio option labelled ``wanted`` inside the widget ``css`` once it is drawn,
+    and look that it took, as a person does: a click that lands while the page is still
+    moving (the new page scrolls itself to the top for a moment after it appears) can miss
+    the option, and then it is clicked again."""
     from selenium.webdriver.common.by import By
 
     def option(d: Any) -> Any:
@@ -358,7 +361,17 @@ def _choose(driver: Any, css: str, wanted: str) -> None:
         matches = [o for o in options if o.text.strip() == wanted]
         return matches[0] if len(matches) == 1 else False
 
-    click(driver, _until(driver, option, f"the option {wanted!r} in {css}"))
+    def chosen(d: Any) -> bool:
+        label = option(d)
+        if not label:
+            return False
+        if label.find_element(By.TAG_NAME, "input").is_selected():
+            return True
+        click(d, label)
+        time.sleep(0.2)  # the radio redraws after the click
+        return bool(option(d)) and option(d).find_element(By.TAG_NAME, "input").is_selected()
+
+    _until(driver, chosen, f"the option {wanted!r} in {css} to be selected")
 
 
 def _type(driver: Any, css: str, text: str) -> None:
@@ -394,6 +407,12 @@ def answer(driver: Any, page: str, views: list, answers: dict[str, Any]) -> None
             _choose(driver, css, view.labels[value])
         else:
             _type(driver, css, f"{value:g}" if isinstance(value, float) else str(value))
+    # a click that missed its option may have landed on another one: look over the page
+    # once more before it is sent (an option already selected is not clicked again)
+    for view in views:
+        value = answers.get(view.id)
+        if value is not None and view.kind in ("coded", "boolean"):
+            _choose(driver, key_css(widget_key(page, view.id)), view.labels[value])
 
 
 _TO_TOP = """
