@@ -237,6 +237,9 @@ class AnalysisCache(Base):
     analysis_json: Mapped[str] = mapped_column(Text)
     seconds: Mapped[float] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # fingerprint of the stored rows read (instruments.store.cache.data_marker); revision
+    # 0012_cache_marker
+    data_marker: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
 
 
 def _wave_instrument(mapper, connection, target) -> None:  # noqa: ANN001

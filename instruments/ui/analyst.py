@@ -112,15 +112,17 @@ def study_report(store: Any, study: str, *, seed: int, bootstrap: int,
 STAGES = ("Scoring", "Reliability", "Measurement", "Hypothesis", "Dyadic")
 
 
-def cache_key(data_sha256: str, settings: Mapping[str, Any]) -> str:
-    """Key of a cached analysis: the data fingerprint, the settings and the versions of the
-    software, the instrument and the hypotheses that made it."""
+def cache_key(data_sha256: str, settings: Mapping[str, Any],
+              fieldwork: Mapping[str, Any] | None = None) -> str:
+    """Key of a cached analysis: the data fingerprint, the settings, the versions of the
+    software and the hypotheses that made it, and the fieldwork figures its report shows
+    (a new invitation changes the response rate without changing the data)."""
     from analysis.provenance import ANALYSIS_PACKAGES, package_versions
     from analysis.study.hypotheses import load_hypotheses
 
     parts = {"data": data_sha256, "settings": dict(settings),
              "versions": package_versions(ANALYSIS_PACKAGES),
-             "hypotheses": load_hypotheses().sha256}
+             "hypotheses": load_hypotheses().sha256, "fieldwork": dict(fieldwork or {})}
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -136,6 +138,8 @@ class AnalysisJob:
     started: float = field(default_factory=time.perf_counter)
     seconds: float | None = None
     thread: threading.Thread | None = None
+    #: the store's data marker when the data were read (None: they changed meanwhile)
+    marker: str | None = None
 
     @property
     def done(self) -> bool:
@@ -149,7 +153,8 @@ _JOBS_LOCK = threading.Lock()
 
 
 def _run_job(job: AnalysisJob, store: Any, study: str, data: Any, sha: str,
-             settings: dict[str, Any]) -> None:
+             settings: dict[str, Any], fieldwork: dict[str, Any],
+             marker_key: str | None) -> None:
     from analysis.report import build_report
     from instruments.store import cache
 
@@ -160,12 +165,13 @@ def _run_job(job: AnalysisJob, store: Any, study: str, data: Any, sha: str,
         job.message = msg
 
     try:
-        html, analysis = build_report(data, fieldwork=fieldwork_figures(store, study),
+        html, analysis = build_report(data, fieldwork=fieldwork,
                                       title=f"Study report: {study}", data_sha256=sha,
                                       progress=progress, **settings)
         job.seconds = time.perf_counter() - job.started
         cache.put(store, study, job.key, report_html=html, analysis=analysis,
-                  data_sha256=sha, settings=settings, seconds=job.seconds)
+                  data_sha256=sha, settings=settings, seconds=job.seconds,
+                  marker_key=marker_key)
         job.result = (html, analysis)
         job.fraction, job.message = 1.0, "Done."
     except AllianceSurveyError as exc:
@@ -186,6 +192,11 @@ def start_analysis(store: Any, study: str, *, seed: int, bootstrap: int,
     these settings; otherwise the running job for the same key, or a new one in a worker
     thread.
 
+    The store's data marker (:func:`instruments.store.cache.data_marker`, a few indexed
+    reads) finds the analysis last shown for unchanged data without laying the study out;
+    when it has changed, the data are read and fingerprinted, and the result is found or
+    made under the data fingerprint.
+
     Raises
     ------
     analysis.errors.DataError
@@ -195,36 +206,67 @@ def start_analysis(store: Any, study: str, *, seed: int, bootstrap: int,
     # importing the same package graph from different ends could wait for each other
     _WARM_THREAD.join()
     from analysis.errors import DataError
-    from analysis.study.pipeline import data_sha256
+    from analysis.study.pipeline import DEFAULT_ESTIMATOR, data_sha256
     from instruments.store import cache
-
-    data = store.wide(study, completed_only=True)
-    if len(data) < MIN_RESPONSES:
-        raise DataError(f"Study {study!r} has {len(data)} completed responses; the analysis "
-                        f"needs at least {MIN_RESPONSES}.")
-    from analysis.study.pipeline import DEFAULT_ESTIMATOR
 
     # the same analysis as the `report` command unless an estimator is asked for (the
     # measurement model by MLR + FIML over the instrument's 60-odd items takes many
     # minutes where the ordinal default takes well under one)
     settings = {"seed": int(seed), "bootstrap": int(bootstrap),
                 "estimator": estimator or DEFAULT_ESTIMATOR}
+    fieldwork = fieldwork_figures(store, study)
+    marker = cache.data_marker(store, study)
+    marker_key = cache_key(f"marker:{marker}", settings, fieldwork)
+    hit = cache.find(store, marker_key)
+    if hit is not None:
+        return _cached_job(marker_key, hit, marker)
+    data = store.wide(study, completed_only=True)
+    if len(data) < MIN_RESPONSES:
+        raise DataError(f"Study {study!r} has {len(data)} completed responses; the analysis "
+                        f"needs at least {MIN_RESPONSES}.")
+    # the marker names these data only if nothing was stored while they were read
+    if cache.data_marker(store, study) != marker:
+        marker = marker_key = None
     sha = data_sha256(data)
-    key = cache_key(sha, settings)
+    key = cache_key(sha, settings, fieldwork)
     hit = cache.get(store, key)
     if hit is not None:
-        return AnalysisJob(key=key, fraction=1.0, message="From the cache.",
-                           result=(hit.report_html, hit.analysis), seconds=0.0)
+        if marker_key is not None:
+            cache.mark(store, key, marker_key)
+        return _cached_job(key, hit, marker)
     with _JOBS_LOCK:
         job = _JOBS.get(key)
         if job is None:
-            job = AnalysisJob(key=key)
-            job.thread = threading.Thread(target=_run_job, name=f"analysis-{study}",
-                                          args=(job, store, study, data, sha, settings),
-                                          daemon=True)
+            job = AnalysisJob(key=key, marker=marker)
+            job.thread = threading.Thread(
+                target=_run_job, name=f"analysis-{study}",
+                args=(job, store, study, data, sha, settings, fieldwork, marker_key),
+                daemon=True,
+            )  # fmt: skip
             _JOBS[key] = job
             job.thread.start()
     return job
+
+
+def _cached_job(key: str, hit: Any, marker: str | None) -> AnalysisJob:
+    return AnalysisJob(key=key, fraction=1.0, message="From the cache.",
+                       result=(hit.report_html, hit.analysis), seconds=0.0, marker=marker)
+
+
+def cached_analysis(store: Any, study: str, *, seed: int, bootstrap: int,
+                    estimator: str | None = None) -> AnalysisJob | None:
+    """The finished analysis with these settings if the study's data have not changed
+    since it was shown (found by the store's data marker, without reading the data);
+    otherwise None.  What the tab shows on opening, before anything is pressed."""
+    from analysis.study.pipeline import DEFAULT_ESTIMATOR
+    from instruments.store import cache
+
+    settings = {"seed": int(seed), "bootstrap": int(bootstrap),
+                "estimator": estimator or DEFAULT_ESTIMATOR}
+    marker = cache.data_marker(store, study)
+    marker_key = cache_key(f"marker:{marker}", settings, fieldwork_figures(store, study))
+    hit = cache.find(store, marker_key)
+    return None if hit is None else _cached_job(marker_key, hit, marker)
 
 
 def render_analyst(store: Any, study: str) -> None:
@@ -258,17 +300,31 @@ def render_analyst(store: Any, study: str) -> None:
     if job is not None and not job.done:
         _progress(job)
         return
+    if job is None and key not in ss and not run:
+        # opening the tab (a refresh, a second study lead): the analysis already made for
+        # these data and settings is shown at once
+        try:
+            job = cached_analysis(store, study, seed=int(seed), bootstrap=int(boot))
+        except AllianceSurveyError:
+            job = None
     if job is not None:
         ss.pop(job_key, None)
         if job.error:
             st.error(job.error)
         else:
             ss[key] = job.result
+            ss[f"{key}.marker"] = job.marker
     if key not in ss:
         st.info("Run the analysis to see reliability, fit, the hypothesis tests and the "
                 "path diagram, and to download the report.")
         return
     html, analysis = ss[key]
+    if f"{key}.marker" in ss:
+        from instruments.store.cache import data_marker
+
+        if ss[f"{key}.marker"] != data_marker(store, study):
+            st.info("Responses have been stored, withdrawn or excluded since this analysis "
+                    "was made: press \"Run the analysis\" to bring it up to date.")
     st.download_button("Download the report (HTML)", data=html.encode("utf-8"),
                        file_name=f"{study}_report.html", mime="text/html",
                        key="analyst.download", on_click="ignore")

@@ -55,6 +55,35 @@ def test_analysis_tab_shows_results_and_the_download(store) -> None:  # noqa: F8
     assert "Online appendix (every result of the analysis)" in [e.label for e in at.expander]
 
 
+def test_analysis_tab_opens_with_the_cached_analysis_and_says_when_data_changed(
+        store) -> None:  # noqa: F811
+    """A refresh or a second study lead sees the analysis already made for unchanged data
+    without pressing anything; once responses change, the tab says the results are out of
+    date."""
+    from analysis.report import render_html
+    from analysis.study.pipeline import DEFAULT_ESTIMATOR
+    from instruments.fieldwork.invitations import create_invitations, fieldwork_figures
+    from instruments.store import cache
+    from instruments.ui.analyst import cache_key
+
+    analysis = fixture_analysis()
+    settings = {"seed": 20261122, "bootstrap": 200, "estimator": DEFAULT_ESTIMATOR}
+    marker = cache.data_marker(store, STUDY)
+    cache.put(store, STUDY, "f" * 64, report_html=render_html(analysis), analysis=analysis,
+              data_sha256="0" * 64, settings=settings, seconds=1.0,
+              marker_key=cache_key(f"marker:{marker}", settings,
+                                   fieldwork_figures(store, STUDY)))  # fmt: skip
+    at = _login()
+    assert not at.exception
+    assert "Results" in [h.value for h in at.subheader]
+    stale = "since this analysis was made"
+    assert not any(stale in i.value for i in at.info)
+    create_invitations(store, STUDY, 1)
+    at.run()
+    assert "Results" in [h.value for h in at.subheader]
+    assert any(stale in i.value for i in at.info)
+
+
 def test_study_report_reads_the_wide_view_and_fieldwork(monkeypatch: pytest.MonkeyPatch,
                                                         small_data: Any) -> None:
     import analysis.report as report

@@ -94,3 +94,46 @@ def test_too_few_responses_is_a_clear_error(tmp_path):
     assert main(["demo", "--db", url, "--no-serve", "--data", str(path), "--no-summary"]) == 0
     with ResponseStore(url) as store, pytest.raises(DataError, match="at least"):
         analyst.start_analysis(store, "demo", seed=1, bootstrap=20)
+
+
+def test_unchanged_data_are_found_by_the_marker_without_reading_them(demo_url, monkeypatch):
+    """The tab shows a cached analysis by the store's data marker, without laying the study
+    out; data changed and changed back are read again, found by their fingerprint, and
+    found by the new marker from then on."""
+    from analysis.study.pipeline import DEFAULT_ESTIMATOR, data_sha256
+    from instruments.fieldwork.actions import exclude_from_analysis, include_in_analysis
+    from instruments.fieldwork.invitations import fieldwork_figures
+    from instruments.store.models import Respondent
+
+    with ResponseStore(demo_url) as store:
+        cache.forget(store, "demo")
+        settings = {"seed": 1, "bootstrap": 20, "estimator": DEFAULT_ESTIMATOR}
+        data = store.wide("demo", completed_only=True)
+        sha = data_sha256(data)
+        key = analyst.cache_key(sha, settings, fieldwork_figures(store, "demo"))
+        cache.put(store, "demo", key, report_html="<html>kept</html>", analysis={"n": len(data)},
+                  data_sha256=sha, settings=settings, seconds=1.0)  # fmt: skip
+        reads: list[int] = []
+        wide = store.wide
+
+        def counted(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            reads.append(1)
+            return wide(*args, **kwargs)
+
+        monkeypatch.setattr(store, "wide", counted)
+
+        def shown() -> str:
+            job = analyst.start_analysis(store, "demo", seed=1, bootstrap=20)
+            assert job.done and job.message == "From the cache.", job.message
+            return job.result[0]
+
+        assert shown() == "<html>kept</html>" and len(reads) == 1  # found by the fingerprint
+        assert shown() == "<html>kept</html>" and len(reads) == 1  # by the marker: no read
+        first = int(data["respondent_id"].iloc[0])
+        with store.session() as session:
+            inv = session.get(Respondent, first).invitation_id
+        exclude_from_analysis(store, "demo", int(inv), "checked")
+        include_in_analysis(store, "demo", int(inv), "checked again")
+        assert shown() == "<html>kept</html>" and len(reads) == 2  # read, the same data
+        assert shown() == "<html>kept</html>" and len(reads) == 2  # the new marker
+        cache.forget(store, "demo")
