@@ -9,9 +9,11 @@ Analysis tab and presses "Run the analysis".  Timed, on the browser's side:
 
 * first build: from the press until the report's main body is painted (its verdict
   table drawn inside the frame that shows the main body, and two more frames rendered);
-* cached: the page is reloaded, the tab opened again and the analysis asked for again;
-  timed from the press until the main body is painted, ``--repeats`` times (median).
-  The cached figure also comes with the time from the reload itself (log-in included).
+* cached: the page is reloaded and the tab opened again, which shows the analysis
+  already made for the unchanged data without a press; timed from the study lead's last
+  action before the dashboard is drawn (the "Log in" press) until the main body is
+  painted, ``--repeats`` times (median).  The cached figure also comes with the time
+  from the reload itself (typing the password included).
 
 Loading the demo study walks every respondent through the store page by page (minutes
 for the 400 respondents); that setup is not timed.  ``--folder DIR`` keeps the store in
@@ -106,12 +108,15 @@ def _driver() -> Any:
     return chromium_driver(WIDTH, HEIGHT, prefix="chromium-tabbench-")
 
 
-def open_analysis_tab(driver: Any, base: str, password: str) -> None:
-    """Log in as the study lead (if the page asks) and open the Analysis tab."""
+def open_analysis_tab(driver: Any, base: str, password: str) -> float:
+    """Log in as the study lead (if the page asks) and open the Analysis tab; returns the
+    ``time.perf_counter()`` of the last thing the study lead did before the dashboard was
+    drawn (the "Log in" press, or opening the address when no log-in was asked for)."""
     from selenium.webdriver.common.by import By
 
     from tests.ui.test_browser import _type, _until, key_css, press, wait_for_text
 
+    acted = time.perf_counter()
     driver.get(f"{base}/?admin=1&study={STUDY}")
 
     def login_or_in(d: Any) -> str | bool:
@@ -121,6 +126,7 @@ def open_analysis_tab(driver: Any, base: str, password: str) -> None:
 
     if _until(driver, login_or_in, "the log-in or the dashboard") == "login":
         _type(driver, key_css("admin.login_password"), password)
+        acted = time.perf_counter()
         press(driver, "Log in")
         wait_for_text(driver, f"Study: {STUDY}")
 
@@ -133,6 +139,15 @@ def open_analysis_tab(driver: Any, base: str, password: str) -> None:
     _until(driver, lambda d: any(b.text.strip() == RUN_LABEL
                                  for b in d.find_elements(By.TAG_NAME, "button")),
            f"the button {RUN_LABEL!r}")
+    return acted
+
+
+def wait_painted(driver: Any, start: float, timeout: float) -> float:
+    """Wait until the main body is painted; the seconds since ``start``."""
+    while not driver.execute_async_script(_PAINTED_JS, MAIN_BODY, 20_000):
+        if time.perf_counter() - start > timeout:
+            raise RuntimeError(f"The main body was not shown within {timeout:.0f} s.")
+    return time.perf_counter() - start
 
 
 def run_and_time(driver: Any, bootstrap: int | None, timeout: float = 900.0) -> float:
@@ -145,10 +160,7 @@ def run_and_time(driver: Any, bootstrap: int | None, timeout: float = 900.0) -> 
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
     start = time.perf_counter()
     button.click()
-    while not driver.execute_async_script(_PAINTED_JS, MAIN_BODY, 20_000):
-        if time.perf_counter() - start > timeout:
-            raise RuntimeError(f"The main body was not shown within {timeout:.0f} s.")
-    return time.perf_counter() - start
+    return wait_painted(driver, start, timeout)
 
 
 def run(rows: int | None = None, bootstrap: int | None = None, repeats: int = 3,
@@ -177,10 +189,14 @@ def run(rows: int | None = None, bootstrap: int | None = None, repeats: int = 3,
             print(f"first build {res['first_build_s']:.2f} s", file=sys.stderr, flush=True)
             cached, from_reload = [], []
             for _ in range(repeats):
+                # the tab shows the analysis already made for unchanged data as it opens
                 t = time.perf_counter()
                 driver.refresh()
-                open_analysis_tab(driver, base, password)
-                cached.append(run_and_time(driver, bootstrap, timeout))
+                acted = open_analysis_tab(driver, base, password)
+                if bootstrap is None:
+                    cached.append(wait_painted(driver, acted, timeout))
+                else:  # other draws than the tab's default are asked for with a press
+                    cached.append(run_and_time(driver, bootstrap, timeout))
                 from_reload.append(time.perf_counter() - t)
             res["cached_s"] = cached
             res["cached_median_s"] = statistics.median(cached)
