@@ -1156,7 +1156,17 @@ def _fit_orders(inst, data, blocks, items, estimator, missing, cache, compare_se
     if compare_second_order and not can_second:
         warnings.append("Second-order comparison skipped: the three learning scales are not "
                         "all in the model.")
-    if compare_second_order and can_second:
+    from analysis.stats.method_variance import improper_solution
+
+    improper = improper_solution(res1)
+    if compare_second_order and can_second and improper:
+        # a difference test against an improper or unconverged model tests nothing (and a
+        # second-order model on the same data mostly fails the same way, after minutes of
+        # refits from other starts)
+        warnings.append("Second-order comparison skipped: the first-order CFA is not a "
+                        f"proper solution ({'; '.join(improper)}), so no comparison with it "
+                        "would be valid.")
+    elif compare_second_order and can_second:
         syntax2 = measurement_syntax(inst, scales=list(blocks), second_order=True)
         syntaxes["second_order"] = syntax2
         try:
