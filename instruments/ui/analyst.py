@@ -74,6 +74,9 @@ _WARM_THREAD.start()
 #: Height (px) of the frames showing the report's main body and appendix (each scrolls).
 MAIN_HEIGHT = 1100
 
+#: The switch that shows the report's online appendix under the main body.
+APPENDIX_LABEL = "Show the online appendix (every result of the analysis)"
+
 #: Fewer completed responses than this: the analysis is not offered.
 MIN_RESPONSES = 10
 
@@ -343,7 +346,9 @@ def render_analyst(store: Any, study: str) -> None:
     # the main body as the report renders it (APA tables, the path diagram, the figures):
     # in a frame, because Streamlit's HTML sanitiser drops inline SVG
     components.html(main, height=MAIN_HEIGHT, scrolling=True)
-    with st.expander("Online appendix (every result of the analysis)"):
+    # the appendix (three times the main body: 1.7 MB for the demo study) is sent to the
+    # browser only when asked for, not with every run of the study lead's pages
+    if st.toggle(APPENDIX_LABEL, key="analyst.appendix"):
         components.html(appendix, height=MAIN_HEIGHT, scrolling=True)
     for w in analysis.get("warnings") or []:
         st.warning(w)

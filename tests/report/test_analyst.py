@@ -45,14 +45,21 @@ def test_analysis_tab_shows_results_and_the_download(store) -> None:  # noqa: F8
     assert "Results" in heads
     labels = [b.label for b in at.get("download_button")]
     assert "Download the report (HTML)" in labels and "Download the tables (Word)" in labels
+    from instruments.ui.analyst import APPENDIX_LABEL
+
     frames = at.get("iframe")
-    assert len(frames) == 2, "the main body and, behind the expander, the appendix"
-    main, appendix = (f.proto.srcdoc for f in frames)
+    assert len(frames) == 1, "the main body; the appendix only when asked for"
+    main = frames[0].proto.srcdoc
     # the main body with its path diagram and the verdict table, the appendix apart
     assert 'class="pathdiagram"' in main and 'class="apa verdicts"' in main
-    assert "Table A1" not in main and "Table A1" in appendix
+    assert "Table A1" not in main
     assert all(h["id"] in main for h in analysis["hypotheses"])
-    assert "Online appendix (every result of the analysis)" in [e.label for e in at.expander]
+    at.toggle(key="analyst.appendix").set_value(True).run()
+    assert not at.exception
+    assert [t.label for t in at.toggle] == [APPENDIX_LABEL]
+    frames = at.get("iframe")
+    assert len(frames) == 2 and frames[0].proto.srcdoc == main
+    assert "Table A1" in frames[1].proto.srcdoc
 
 
 def test_analysis_tab_opens_with_the_cached_analysis_and_says_when_data_changed(
