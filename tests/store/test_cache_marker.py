@@ -8,20 +8,14 @@ import pytest
 
 from instruments.fieldwork.actions import exclude_from_analysis, include_in_analysis
 from instruments.fieldwork.invitations import create_invitations, create_study
-from instruments.instrument.loader import load_instrument
 from instruments.store import ResponseStore
 from instruments.store.cache import data_marker
 from instruments.store.rights import withdraw
-from tests.store.test_rights import answer_pages
-
-
-@pytest.fixture(scope="module")
-def instrument():  # noqa: ANN201
-    return load_instrument()
+from tests.store.test_rights import answer_pages, instrument  # noqa: F401 - a fixture
 
 
 @pytest.fixture
-def field(db_url: str, instrument):  # noqa: ANN001, ANN201
+def field(db_url: str, instrument):  # noqa: ANN001, ANN201, F811
     store = ResponseStore(db_url, instrument=instrument)
     create_study(store, "marker")
     create_study(store, "other")
