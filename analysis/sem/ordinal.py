@@ -1341,10 +1341,18 @@ def _pearson_pair(inp: _MixedInputs, uni: _Univariate, out: _Pairs, m: int, vi: 
 def _mixed_gamma(inp: _MixedInputs, uni: _Univariate, pairs: _Pairs) -> np.ndarray:
     """Gamma (N times the asymptotic covariance of the first block and the covariances)
     from the scores, the correlations' scores corrected for step 1."""
-    z1 = uni.s1 @ uni.a11_inv
-    z_rho = (pairs.s_rho - z1 @ pairs.a21.T) / pairs.a22[None, :]
-    zz_ = np.hstack([z1, z1 @ pairs.h21.T + z_rho * pairs.h22[None, :]])
-    gamma = inp.n * (zz_.T @ zz_)
+    # accumulated over blocks of cases, as the ordinal Gamma is: the casewise matrix of a
+    # large sample (100,000 cases by 2,000 statistics: 1.6 GB) never exists whole
+    n = uni.s1.shape[0]
+    width = uni.s1.shape[1] + pairs.s_rho.shape[1]
+    gamma = np.zeros((width, width))
+    step = _block_rows(n, width)
+    for r0 in range(0, n, step):
+        z1 = uni.s1[r0:r0 + step] @ uni.a11_inv
+        z_rho = (pairs.s_rho[r0:r0 + step] - z1 @ pairs.a21.T) / pairs.a22[None, :]
+        zz_ = np.hstack([z1, z1 @ pairs.h21.T + z_rho * pairs.h22[None, :]])
+        gamma += zz_.T @ zz_
+    gamma *= inp.n
     # lavaan's convention: a continuous variable's mean enters the first block with a
     # minus sign (as a "threshold"), and Gamma's rows/columns of the means flip with it.
     sign = np.ones(gamma.shape[0])
