@@ -17,7 +17,7 @@ from instruments.fieldwork.mail import mail_log
 from instruments.store import DB_ENV_VAR, ResponseStore
 from tests.fieldwork.conftest import SmtpSink
 from tests.ui.conftest import APP
-from tests.ui.survey_bot import click
+from tests.ui.survey_bot import click, open_tab
 
 PASSWORD = "a long study-lead password"
 OPTOUT = re.compile(r"\?optout=([A-Za-z0-9_-]+)")
@@ -61,6 +61,7 @@ def test_mail_tab_sends_and_optout_link_works(app_store: ResponseStore, smtp_ser
     at.text_input(key="admin.login_password").input(PASSWORD)
     click(at, "Log in")
     assert not at.exception
+    open_tab(at, "Contacts & mail")
     form = {w.label: w for w in at.text_input}
     form["SMTP server"].input(smtp_server.url)
     form["From address"].input("survey@uni.example")
@@ -74,6 +75,7 @@ def test_mail_tab_sends_and_optout_link_works(app_store: ResponseStore, smtp_ser
     assert "2 invitations sent, 0 failed, 0 skipped (opted out)." in shown(at)
     assert sorted(smtp_server.recipients()) == ["ada@alpha.example", "bo@beta.example"]
     # The respondents tab lists both invitations with their status and mail count.
+    open_tab(at, "Respondents")
     frames = [f.value for f in at.dataframe]
     people = next(f for f in frames if "mails_sent" in f.columns)
     assert people["status"].tolist() == ["invited", "invited"]
@@ -89,6 +91,7 @@ def test_mail_tab_sends_and_optout_link_works(app_store: ResponseStore, smtp_ser
     bad = open_app(optout="forged")
     assert "opt-out link is not valid" in shown(bad)
 
+    open_tab(at, "Contacts & mail")
     at.number_input(key="admin.after_days").set_value(0)
     at.button(key="admin.remind").click().run()
     assert "1 reminder sent, 0 failed, 1 skipped (opted out)." in shown(at)
@@ -113,6 +116,7 @@ def test_respondent_actions_in_the_app(app_store: ResponseStore, smtp_server: Sm
     at = open_app(admin="1")
     at.text_input(key="admin.login_password").input(PASSWORD)
     click(at, "Log in")
+    open_tab(at, "Respondents")
     at.selectbox(key="admin.action_invitation").select(bo)  # sent with the form
     click(at, "Resend the invitation e-mail")
     assert f"Invitation #{bo}: 1 invitation sent" in shown(at)

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.report.fixture_analysis import fixture_analysis
 from tests.ui.conftest import APP, PASSWORD, STUDY, db_url, store  # noqa: F401 - fixtures
-from tests.ui.survey_bot import click
+from tests.ui.survey_bot import click, open_tab
 
 TIMEOUT = 60
 
@@ -21,7 +21,7 @@ def _login() -> AppTest:
     at.run()
     at.text_input(key="admin.login_password").input(PASSWORD)
     click(at, "Log in")
-    return at
+    return open_tab(at, "Analysis")
 
 
 def test_analysis_tab_says_when_there_are_too_few_responses(store) -> None:  # noqa: F811

@@ -114,6 +114,17 @@ def click(at: Any, label: str) -> Any:
     raise KeyError(f"No button {label!r}; buttons: {[b.label for b in at.button]}.")
 
 
+def open_tab(at: Any, label: str) -> Any:
+    """Open the study lead's tab ``label`` and rerun the app (only the open tab runs, as
+    a click on the tab does in the browser)."""
+    from instruments.ui.admin import TAB_KEY, TABS
+
+    if label not in TABS:
+        raise KeyError(f"No tab {label!r}; tabs: {list(TABS)}.")
+    at.session_state[TAB_KEY] = label
+    return at.run()
+
+
 def walk_apptest(
     at: Any, store: Any, plan: dict[str, dict[str, Any]], *, stop_after: int | None = None
 ) -> list[str]:

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from instruments.store import ResponseStore
 from tests.ui.conftest import APP, PASSWORD, STUDY
-from tests.ui.survey_bot import click, fill_page, plan_answers, walk_apptest
+from tests.ui.survey_bot import click, fill_page, open_tab, plan_answers, walk_apptest
 
 TIMEOUT = 60
 
@@ -391,6 +391,7 @@ def test_admin_dashboard_invitations_and_exports(store, invite) -> None:
     click(at, "Log in")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Invitations"] == "1" and metrics["Consented"] == "1"
+    open_tab(at, "Invitations")
     at.radio(key="admin.kind").set_value("dyad")
     click(at, "Create invitations")
     links = [c.value for c in at.code][-1].splitlines()
@@ -399,6 +400,7 @@ def test_admin_dashboard_invitations_and_exports(store, invite) -> None:
 
     token_b = links[1].split("?t=")[1]
     assert check_token(store, token_b).firm_role == "B"
+    open_tab(at, "Exports")
     click(at, "Prepare exports")
     assert not at.exception
     labels = [b.label for b in at.get("download_button")]
@@ -436,6 +438,7 @@ def test_study_lead_privacy_preview_and_deletions(store, invite) -> None:
     from instruments.store.rights import deletion_log, get_settings
 
     at = _admin()
+    open_tab(at, "Privacy & preview")
     at.text_input(key="admin.p_controller").input("Universität Beispiel")
     at.text_input(key="admin.p_contact").input("lead@example.org")
     at.text_area(key="admin.p_purpose").input("Research on alliances.")
@@ -469,6 +472,7 @@ def test_study_lead_privacy_preview_and_deletions(store, invite) -> None:
         for j, page in enumerate(list(plan)[:3]):
             store.submit_page(token, page, plan[page], submission_key=f"r{k}{j}")
     at = _admin()
+    open_tab(at, "Privacy & preview")
     at.text_input(key="admin.delete_token").input(f"http://host/?t={real[0]}")
     at.text_input(key="admin.delete_note").input("asked by e-mail on 3 May")
     click(at, "Delete this response")
@@ -476,12 +480,14 @@ def test_study_lead_privacy_preview_and_deletions(store, invite) -> None:
     assert store.state(real[0]).status == "withdrawn"
     second = int(respondent_table(store, STUDY).set_index("respondent_id")
                  .loc[float(store.state(real[1]).respondent_id), "invitation_id"])  # fmt: skip
+    open_tab(at, "Respondents")
     at.selectbox(key="admin.action_invitation").set_value(second)
     click(at, "Withdraw and delete this respondent's answers")
     assert "Tick the box" in texts(at) and store.state(real[1]).status != "withdrawn"
     at.checkbox(key="admin.action_sure").check()
     click(at, "Withdraw and delete this respondent's answers")
     assert store.state(real[1]).status == "withdrawn"
+    open_tab(at, "Privacy & preview")
     click(at, "Delete all test responses")
     assert "1 test response deleted." in texts(at)
     log = deletion_log(store, STUDY)
