@@ -48,32 +48,11 @@ def render_admin(store: Any, *, study: str | None = None, base_url: str = "") ->
         st.rerun()
     # only the open tab runs (a tab switch reruns the page): every run of the study lead's
     # pages used to compute all seven, about a second for a study of a few hundred
-    dashboard, people, mail, invite, exports, privacy, analysis = st.tabs(
-        list(TABS), key=TAB_KEY, on_change="rerun")  # fmt: skip
-    if dashboard.open:
-        with dashboard:
-            render_dashboard(store, logged_in)
-    if people.open:
-        with people:
-            render_respondents(store, logged_in)
-            render_respondent_actions(store, logged_in)
-    if privacy.open:
-        with privacy:
-            render_privacy(store, logged_in, base_url)
-    if mail.open:
-        with mail:
-            render_mail(store, logged_in, base_url)
-    if invite.open:
-        with invite:
-            render_invitations(store, logged_in, base_url)
-    if exports.open:
-        with exports:
-            render_exports(store, logged_in)
-    if analysis.open:
-        with analysis:
-            from instruments.ui.analyst import render_analyst
-
-            render_analyst(store, logged_in)
+    tabs = st.tabs(list(TABS), key=TAB_KEY, on_change="rerun")
+    for tab, show in zip(tabs, _TAB_PAGES, strict=True):
+        if tab.open:
+            with tab:
+                show(store, logged_in, base_url)
 
 
 #: Query parameter that carries the study lead's session token.
@@ -671,3 +650,26 @@ def render_privacy(store: Any, study: str, base_url: str) -> None:
     if len(log):
         st.subheader("Audit log of deletions")
         st.dataframe(log, hide_index=True)
+
+
+def _render_people(store: Any, study: str, base_url: str) -> None:
+    render_respondents(store, study)
+    render_respondent_actions(store, study)
+
+
+def _render_analysis(store: Any, study: str, base_url: str) -> None:
+    from instruments.ui.analyst import render_analyst
+
+    render_analyst(store, study)
+
+
+#: What each of :data:`TABS` shows, called with ``(store, study, base_url)``.
+_TAB_PAGES = (
+    lambda store, study, base_url: render_dashboard(store, study),
+    _render_people,
+    render_mail,
+    render_invitations,
+    lambda store, study, base_url: render_exports(store, study),
+    render_privacy,
+    _render_analysis,
+)
