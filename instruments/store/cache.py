@@ -60,8 +60,9 @@ def data_marker(store: Any, study: str) -> str:
     and erased only with their respondent), any completion, screening, withdrawal or
     erasure (the respondent's and invitation's rows), any exclusion or its reversal, any
     invitation created or changed, and the study's and any wave's instrument; plus the
-    instrument this store lays the data out with.  Equal markers mean the same input; the analyst's page
-    still keys results by the data fingerprint and uses the marker only to find them.
+    instrument this store lays the data out with.  Equal markers mean the same input; the
+    analyst's page still keys results by the data fingerprint and uses the marker only to
+    find them.
     """
     h = hashlib.sha256()
 

@@ -209,20 +209,14 @@ def start_analysis(store: Any, study: str, *, seed: int, bootstrap: int,
     # importing the same package graph from different ends could wait for each other
     _WARM_THREAD.join()
     from analysis.errors import DataError
-    from analysis.study.pipeline import DEFAULT_ESTIMATOR, data_sha256
+    from analysis.study.pipeline import data_sha256
     from instruments.store import cache
 
-    # the same analysis as the `report` command unless an estimator is asked for (the
-    # measurement model by MLR + FIML over the instrument's 60-odd items takes many
-    # minutes where the ordinal default takes well under one)
-    settings = {"seed": int(seed), "bootstrap": int(bootstrap),
-                "estimator": estimator or DEFAULT_ESTIMATOR}
+    settings = _settings(seed, bootstrap, estimator)
     fieldwork = fieldwork_figures(store, study)
-    marker = cache.data_marker(store, study)
-    marker_key = cache_key(f"marker:{marker}", settings, fieldwork)
-    hit = cache.find(store, marker_key)
+    marker, marker_key, hit = _by_marker(store, study, settings, fieldwork)
     if hit is not None:
-        return _cached_job(marker_key, hit, marker)
+        return hit
     data = store.wide(study, completed_only=True)
     if len(data) < MIN_RESPONSES:
         raise DataError(f"Study {study!r} has {len(data)} completed responses; the analysis "
@@ -256,20 +250,36 @@ def _cached_job(key: str, hit: Any, marker: str | None) -> AnalysisJob:
                        result=(hit.report_html, hit.analysis), seconds=0.0, marker=marker)
 
 
+def _settings(seed: int, bootstrap: int, estimator: str | None) -> dict[str, Any]:
+    """The settings an analysis is made and cached with: the same analysis as the `report`
+    command unless an estimator is asked for (the measurement model by MLR + FIML over the
+    instrument's 60-odd items takes many minutes where the ordinal default takes well
+    under one)."""
+    from analysis.study.pipeline import DEFAULT_ESTIMATOR
+
+    return {"seed": int(seed), "bootstrap": int(bootstrap),
+            "estimator": estimator or DEFAULT_ESTIMATOR}
+
+
+def _by_marker(store: Any, study: str, settings: Mapping[str, Any],
+               fieldwork: Mapping[str, Any]) -> tuple[str, str, AnalysisJob | None]:
+    """The store's data marker now, the cache key it gives with these settings, and the
+    finished analysis found under that key (None when there is none)."""
+    from instruments.store import cache
+
+    marker = cache.data_marker(store, study)
+    marker_key = cache_key(f"marker:{marker}", settings, fieldwork)
+    hit = cache.find(store, marker_key)
+    return marker, marker_key, None if hit is None else _cached_job(marker_key, hit, marker)
+
+
 def cached_analysis(store: Any, study: str, *, seed: int, bootstrap: int,
                     estimator: str | None = None) -> AnalysisJob | None:
     """The finished analysis with these settings if the study's data have not changed
     since it was shown (found by the store's data marker, without reading the data);
     otherwise None.  What the tab shows on opening, before anything is pressed."""
-    from analysis.study.pipeline import DEFAULT_ESTIMATOR
-    from instruments.store import cache
-
-    settings = {"seed": int(seed), "bootstrap": int(bootstrap),
-                "estimator": estimator or DEFAULT_ESTIMATOR}
-    marker = cache.data_marker(store, study)
-    marker_key = cache_key(f"marker:{marker}", settings, fieldwork_figures(store, study))
-    hit = cache.find(store, marker_key)
-    return None if hit is None else _cached_job(marker_key, hit, marker)
+    settings = _settings(seed, bootstrap, estimator)
+    return _by_marker(store, study, settings, fieldwork_figures(store, study))[2]
 
 
 def render_analyst(store: Any, study: str) -> None:
