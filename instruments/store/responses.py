@@ -451,8 +451,7 @@ class ResponseStore:
                     latest = {}
                     for item_id, v_int, v_num, v_text in conn.execute(
                             q.answers, {"respondent_id": row.respondent_id}):
-                        latest[item_id] = v_text if v_text is not None else (
-                            v_num if v_num is not None else v_int)
+                        latest[item_id] = _value_of(v_text, v_num, v_int)
                 conn.rollback()
         except DBAPIError as exc:
             raise unavailable(self.url, exc) from exc
@@ -769,8 +768,7 @@ class ResponseStore:
         if respondent is not None:
             for item_id, v_int, v_num, v_text in conn.execute(q.answers,
                                                               {"respondent_id": respondent.id}):
-                latest[item_id] = v_text if v_text is not None else (
-                    v_num if v_num is not None else v_int)
+                latest[item_id] = _value_of(v_text, v_num, v_int)
         before = self._fields_before(spec.index)
         earlier = {k: v for k, v in latest.items() if k in before}
         valid = validate_page(spec, answers, earlier, language=language or invitation.language)
@@ -795,8 +793,7 @@ class ResponseStore:
         begin = shown_at or last_activity
         duration = (now - begin).total_seconds() if begin is not None else None
         known = dict(latest)
-        given = {v.item_id: v.value_text if v.value_text is not None else (
-            v.value_num if v.value_num is not None else v.value_int) for v in valid}
+        given = {v.item_id: _value_of(v.value_text, v.value_num, v.value_int) for v in valid}
         known.update(given)
         for f in spec.fields:  # an answer taken back on this page no longer counts
             if f.id not in given:
