@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize, special, stats
 
 from .matrix import vech_indices
 from .model import CompiledModel, SampleStats
@@ -195,10 +195,14 @@ def rmsea_ci(x2: float, df: float, n: float, g: int = 1, c_hat: float = 1.0,
     upper_p = 1.0 - (1.0 - level) / 2.0
     lower_p = (1.0 - level) / 2.0
 
+    x = max(float(x2), 0.0)  # a statistic a hair below 0 has the cdf of 0, as in scipy.stats
+
     def cdf(lam: float) -> float:
+        # scipy.stats' chi2.cdf and ncx2.cdf are these two functions behind argument
+        # checks that cost 50 times the value; brentq calls this dozens of times per fit
         if lam <= 0:
-            return float(stats.chi2.cdf(x2, df))
-        return float(stats.ncx2.cdf(x2, df, lam))
+            return float(special.chdtr(df, x))
+        return float(special.chndtr(x, df, lam))
 
     def limit(target: float, hi: float) -> float:
         try:

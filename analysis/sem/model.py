@@ -283,7 +283,7 @@ class CompiledModel:
 
         # In R: lavaan:::lav_start(start.method = "default", ...)
         """
-        from scipy.stats import norm
+        from scipy.special import ndtri  # norm.ppf without its argument checks
 
         from .starts import fabin3
 
@@ -358,7 +358,7 @@ class CompiledModel:
                         k_th = int(rhs[1:])
                         if k_th <= len(cats) - 1:
                             prop = np.mean(col <= cats[k_th - 1])
-                            val = float(norm.ppf(np.clip(prop, 1e-4, 1 - 1e-4)))
+                            val = float(ndtri(np.clip(prop, 1e-4, 1 - 1e-4)))
                 if not np.isfinite(val):
                     val = 0.0
                 x[k] = val

@@ -149,9 +149,18 @@ class _Sandwich:
 def _sandwich(delta: np.ndarray, w_diag: np.ndarray, gamma: np.ndarray) -> _Sandwich:
     delta = np.asarray(delta, dtype=float)
     w_diag = np.asarray(w_diag, dtype=float)
+    gamma = np.asarray(gamma, dtype=float)
+    pair = _sparse_pair(delta, w_diag)
+    if pair is not None:
+        # a large CFA's Delta is almost all zeros: (W Delta)' Gamma costs its non-zeros
+        # times the statistics instead of parameters x statistics^2
+        js, wj = pair
+        wdg = np.asarray(wj.T @ gamma)
+        return _Sandwich(e_inv=_inverse((js.T @ wj).toarray()), wdg=wdg,
+                         meat=np.asarray(wj.T @ wdg.T).T)
     e_inv = _inverse(_information(delta, w_diag))
     wd = w_diag[:, None] * delta
-    wdg = wd.T @ np.asarray(gamma, dtype=float)
+    wdg = wd.T @ gamma
     return _Sandwich(e_inv=e_inv, wdg=wdg, meat=wdg @ wd)
 
 
@@ -1025,17 +1034,28 @@ def _normal_equations(J: np.ndarray, w: np.ndarray, r: np.ndarray
     Jacobian is multiplied in sparse form (about a tenth of the dense product's time,
     equal to rounding); small or dense ones as they are.
     """
-    if J.size >= 200_000:
-        rows, cols = np.nonzero(J)
-        if rows.size <= 0.05 * J.size:
-            from scipy import sparse
-
-            vals = J[rows, cols]
-            js = sparse.csc_matrix((vals, (rows, cols)), shape=J.shape)
-            wj = sparse.csc_matrix((vals * w[rows], (rows, cols)), shape=J.shape)
-            return (js.T @ wj).toarray(), wj.T @ r
+    pair = _sparse_pair(J, w)
+    if pair is not None:
+        js, wj = pair
+        return (js.T @ wj).toarray(), wj.T @ r
     wj = w[:, None] * J
     return J.T @ wj, wj.T @ r
+
+
+def _sparse_pair(J: np.ndarray, w: np.ndarray) -> tuple[Any, Any] | None:
+    """``J`` and ``W J`` (diagonal ``W = diag(w)``) as sparse CSC matrices when ``J`` is
+    large and almost all zeros (at least 200,000 entries, at most 5 % non-zero); None
+    otherwise, for the dense products."""
+    if J.size < 200_000:
+        return None
+    rows, cols = np.nonzero(J)
+    if rows.size > 0.05 * J.size:
+        return None
+    from scipy import sparse
+
+    vals = J[rows, cols]
+    return (sparse.csc_matrix((vals, (rows, cols)), shape=J.shape),
+            sparse.csc_matrix((vals * w[rows], (rows, cols)), shape=J.shape))
 
 
 def _gauss_newton(

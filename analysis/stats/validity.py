@@ -180,21 +180,26 @@ def _htmt_from_corr(
     np.fill_diagonal(values, np.nan)
     pos = {item: i for i, item in enumerate(items)}
     off = ~np.eye(len(items), dtype=bool)
-    if np.isfinite(values[off]).all() and (not htmt2 or (values[off] > 0).all()):
+    if np.isfinite(values[off]).all():
         # block means as two products with the item-by-factor indicator matrix (a
         # bootstrap calls this thousands of times); the loop below handles gaps
         ind = np.zeros((len(items), len(blocks)))
         for k, v in enumerate(blocks.values()):
             ind[[pos[i] for i in v], k] = 1.0
-        vals = np.where(off, np.log(values) if htmt2 else values, 0.0)
+        zero = off & (values == 0.0)
+        with np.errstate(divide="ignore"):
+            vals = np.where(off & ~zero, np.log(values) if htmt2 else values, 0.0)
         sums = ind.T @ vals @ ind
         counts = ind.T @ off.astype(float) @ ind
         with np.errstate(divide="ignore", invalid="ignore"):
             means = sums / counts
         if htmt2:
-            means = np.exp(means)
+            # a correlation of exactly 0 makes its block's geometric mean 0 (log 0 is
+            # -inf), as the loop below gives it
+            means = np.where(ind.T @ zero.astype(float) @ ind > 0, 0.0, np.exp(means))
         within = np.diag(means)
-        return means / np.sqrt(np.outer(within, within))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return means / np.sqrt(np.outer(within, within))
     index = {f: [pos[i] for i in v] for f, v in blocks.items()}
 
     def block_mean(a: list[int], b: list[int]) -> float:
@@ -230,7 +235,7 @@ def _pairwise_corr(x: np.ndarray) -> np.ndarray:
     n = m.T @ m                      # rows where both i and j are observed
     sx = x0.T @ m                    # sum of x_i over those rows
     sxy = x0.T @ x0
-    sxx = np.diag((x0 * x0).T @ m)   # sum of squares over all observed values of x_i
+    sxx = (x0 * x0).sum(axis=0)      # sum of squares over all observed values of x_i
     ni, si = np.diag(n), np.diag(sx)
     with np.errstate(divide="ignore", invalid="ignore"):
         cov = (sxy - sx * sx.T / n) / (n - 1.0)
