@@ -91,7 +91,10 @@ div[class*="st-key-survey-scroll"] { height: 0; overflow: hidden; margin: 0; }
 """
 
 #: Brings a newly shown survey page to its top (Streamlit keeps the scroll position
-#: of the previous page otherwise, so the respondent would land next to "Next").
+#: of the previous page otherwise, so the respondent would land next to "Next").  The
+#: page is brought up again at 150 and 600 ms (its elements may still be arriving), but
+#: not once the respondent has scrolled, touched, clicked or pressed a key: a quick
+#: respondent is not pulled back to the top under their finger.
 _SCROLL_TOP = """<script>
 (function () {
   const d = window.parent.document;
@@ -99,7 +102,13 @@ _SCROLL_TOP = """<script>
     for (const el of d.querySelectorAll('[data-testid="stMain"], [data-testid="stAppViewContainer"], section.main')) { el.scrollTo(0, 0); }
     window.parent.scrollTo(0, 0);
   };
-  top(); setTimeout(top, 150); setTimeout(top, 600);
+  const events = ["wheel", "touchstart", "pointerdown", "keydown"];
+  const timers = [];
+  const off = () => events.forEach(e => d.removeEventListener(e, stop, true));
+  const stop = () => { timers.forEach(clearTimeout); off(); };
+  events.forEach(e => d.addEventListener(e, stop, {capture: true, passive: true}));
+  top();
+  timers.push(setTimeout(top, 150), setTimeout(top, 600), setTimeout(off, 650));
 })();
 </script>"""
 

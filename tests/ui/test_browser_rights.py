@@ -118,6 +118,49 @@ def test_language_switch_back_button_top_of_page_and_soft_prompt(server, new_dri
     assert progress_text(driver).startswith("Page 5 of")
 
 
+#: The page's scroll script (its frame's text) and whether it has run.
+_SCROLL_SCRIPT = """
+const f = document.querySelector('[class*="st-key-survey-scroll"] iframe');
+if (!f || !f.contentDocument || f.contentDocument.readyState !== 'complete') return null;
+return f.srcdoc || f.getAttribute('srcdoc');
+"""
+
+
+def test_a_quick_scroll_on_a_new_page_is_not_undone(server, new_driver) -> None:  # noqa: F811
+    """The new page brings itself to the top again 150 and 600 ms after it appears; a
+    respondent who scrolls in that time is not pulled back up."""
+    import time
+
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.actions.wheel_input import ScrollOrigin
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from instruments.fieldwork.invitations import create_invitations
+
+    base, store = server
+    inv = create_invitations(store, STUDY, 1, partner_name="Acme Robotics")[0]
+    driver = new_driver()
+    driver.set_window_size(1280, 700)
+    driver.get(inv.link(base))
+    wait_for(driver, key_css(widget_key("consent", "consent")))
+    seed = store.state(inv.token).seed
+    plan = plan_answers(store, seed=seed, rng_seed=15, skip_optional=False)
+    _walk(driver, store, plan, ["consent", "screening"], seed, ["Start the survey", "Next"])
+    views = _views(store, "alliance", seed)
+    wait_for(driver, key_css(widget_key("alliance", views[0].id)))
+    answer(driver, "alliance", views, plan["alliance"])
+    before = WebDriverWait(driver, WAIT_SEC).until(lambda d: d.execute_script(_SCROLL_SCRIPT))
+    press(driver, "Next")
+    learning = _views(store, "learning", seed)
+    first = wait_for(driver, key_css(widget_key("learning", learning[0].id)))
+    # as soon as the new page's scroll script has run, the respondent scrolls down
+    WebDriverWait(driver, WAIT_SEC, poll_frequency=0.02).until(
+        lambda d: d.execute_script(_SCROLL_SCRIPT) not in (None, before))
+    ActionChains(driver).scroll_from_origin(ScrollOrigin.from_element(first), 0, 500).perform()
+    time.sleep(1.0)  # past the script's last bring-to-top at 600 ms
+    assert driver.execute_script(_SCROLL_TOP) > 200
+
+
 def test_withdrawal_after_three_pages_leaves_no_trace(server, new_driver) -> None:  # noqa: F811
     from analysis.commands.report import _study as report_input
     from instruments.fieldwork.exports import export
