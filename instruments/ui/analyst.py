@@ -356,28 +356,30 @@ def render_analyst(store: Any, study: str) -> None:
         if ss[f"{key}.marker"] != data_marker(store, study):
             st.info("Responses have been stored, withdrawn or excluded since this analysis "
                     "was made: press \"Run the analysis\" to bring it up to date.")
-    st.download_button("Download the report (HTML)", data=html.encode("utf-8"),
+    # both files are made when they are asked for, not sent with every run of the tab (the
+    # report is 2.5 MB for the demo study; the Word file takes seconds)
+    st.download_button("Download the report (HTML)",
+                       data=functools.partial(str.encode, html, "utf-8"),
                        file_name=f"{study}_report.html", mime="text/html",
                        key="analyst.download", on_click="ignore")
-    # the Word file is made when it is asked for (seconds for the demo report), not before
-    # the results are shown
     st.download_button("Download the tables (Word)", data=functools.partial(_docx_bytes, html),
                        file_name=f"{study}_tables.docx",
                        mime="application/vnd.openxmlformats-officedocument."
                        "wordprocessingml.document",
                        key="analyst.download_docx", on_click="ignore")
     st.caption(f"N = {analysis.get('n')} analysed of {analysis.get('n_raw')} responses.")
-    from analysis.report import report_parts
+    from analysis.report import lazy_figures, report_parts
 
     main, appendix = report_parts(html)
     st.subheader("Results")
     # the main body as the report renders it (APA tables, the path diagram, the figures):
-    # in a frame, because Streamlit's HTML sanitiser drops inline SVG
-    components.html(main, height=MAIN_HEIGHT, scrolling=True)
+    # in a frame, because Streamlit's HTML sanitiser drops inline SVG; its figures are
+    # drawn once the tables are shown (they are two thirds of its half megabyte)
+    components.html(lazy_figures(main), height=MAIN_HEIGHT, scrolling=True)
     # the appendix (three times the main body: 1.7 MB for the demo study) is sent to the
     # browser only when asked for, not with every run of the study lead's pages
     if st.toggle(APPENDIX_LABEL, key="analyst.appendix"):
-        components.html(appendix, height=MAIN_HEIGHT, scrolling=True)
+        components.html(lazy_figures(appendix), height=MAIN_HEIGHT, scrolling=True)
     for w in analysis.get("warnings") or []:
         st.warning(w)
 
