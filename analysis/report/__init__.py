@@ -27,12 +27,13 @@ from typing import Any
 from analysis.io import jsonable
 from analysis.provenance import REPORT_PACKAGES, build_provenance, provenance_text
 
-from .render import SECTIONS, render_html, report_parts, section_ids
+from .render import SECTIONS, lazy_figures, render_html, report_parts, section_ids
 
 __all__ = [
     "SECTIONS",
     "build_report",
     "item_distributions",
+    "lazy_figures",
     "render_html",
     "report_parts",
     "section_ids",

@@ -9,6 +9,7 @@ here (:mod:`analysis.report.fmt`); each one carries its JSON pointer so that
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from importlib import resources
 from typing import Any
@@ -140,6 +141,62 @@ def _render_part(analysis: Mapping[str, Any], extras: Mapping[str, Any],
     ctx = ReportContext(analysis, extras, c=Counter("A"), notes=[])
     done = [(sid, t, _build(ctx, sid, t)) for sid, t in sections]
     return done, ctx.notes, ctx.c.tables, ctx.c.figures
+
+
+#: A figure's picture as the report writes it: an inline SVG opening the ``<figure>``.
+_FIGURE_SVG = re.compile(r"<figure><svg\b[^>]*>.*?</svg>", re.S)
+
+#: What :func:`lazy_figures` adds to a page: draws each figure put aside as soon as it
+#: comes near the visible part of the frame, and all the others one at a time once the
+#: page is shown, so none waits for the reader to scroll and none holds up the page.
+_LAZY_FIGURES_JS = """<script>
+(() => {
+  const boxes = [...document.querySelectorAll("svg[data-lazy]")];
+  const draw = (box) => {
+    if (!box.isConnected) return;
+    const source = box.nextElementSibling;
+    box.outerHTML = source.textContent;
+    source.remove();
+  };
+  const near = new IntersectionObserver((seen) => {
+    for (const e of seen) if (e.isIntersecting) { near.unobserve(e.target); draw(e.target); }
+  }, {rootMargin: "100% 0px"});
+  boxes.forEach((box) => near.observe(box));
+  const later = window.requestIdleCallback || ((f) => setTimeout(f, 0));
+  const rest = () => {
+    const box = boxes.find((b) => b.isConnected);
+    if (box) { near.unobserve(box); draw(box); later(rest); }
+  };
+  addEventListener("load", () => later(rest));
+})();
+</script>
+"""
+
+
+def lazy_figures(page: str) -> str:
+    """A report page (see :func:`report_parts`) whose figures are drawn after the rest is
+    shown: each figure's SVG is kept as text next to an empty picture of the same size,
+    and a small script draws it when it comes near the visible part of the frame, and all
+    of them one by one once the page is shown.
+
+    For the app's frame, where the report's main body would otherwise be laid out with
+    its figures before any of it is painted (the figures are two thirds of its bytes); the
+    report's files keep their figures inline.
+    """
+
+    def aside(m: re.Match[str]) -> str:
+        svg = m.group(0)[len("<figure>"):]
+        if "</script" in svg.lower():  # could not be kept as a script's text
+            return m.group(0)
+        start = svg[:svg.index(">")]
+        return (f'<figure>{start} data-lazy></svg>'
+                f'<script type="text/x-figure">{svg}</script>')
+
+    out, n = _FIGURE_SVG.subn(aside, page)
+    if n == 0:
+        return page
+    at = out.rfind("</body>")
+    return out[:at] + _LAZY_FIGURES_JS + out[at:] if at >= 0 else out + _LAZY_FIGURES_JS
 
 
 def is_scalar_text(v: Any) -> bool:

@@ -120,13 +120,21 @@ def cache_key(data_sha256: str, settings: Mapping[str, Any],
     """Key of a cached analysis: the data fingerprint, the settings, the versions of the
     software and the hypotheses that made it, and the fieldwork figures its report shows
     (a new invitation changes the response rate without changing the data)."""
-    from analysis.provenance import ANALYSIS_PACKAGES, package_versions
-    from analysis.study.hypotheses import load_hypotheses
+    from analysis.study.hypotheses import hypotheses_sha256
 
-    parts = {"data": data_sha256, "settings": dict(settings),
-             "versions": package_versions(ANALYSIS_PACKAGES),
-             "hypotheses": load_hypotheses().sha256, "fieldwork": dict(fieldwork or {})}
+    parts = {"data": data_sha256, "settings": dict(settings), "versions": dict(_versions()),
+             "hypotheses": hypotheses_sha256(), "fieldwork": dict(fieldwork or {})}
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@functools.cache
+def _versions() -> dict[str, str | None]:
+    """The versions of the analysis's packages, read once per server process (tens of
+    milliseconds of package metadata on every opening of the tab otherwise; the code a
+    running server analyses with does not change when a package is upgraded under it)."""
+    from analysis.provenance import ANALYSIS_PACKAGES, package_versions
+
+    return package_versions(ANALYSIS_PACKAGES)
 
 
 @dataclass
@@ -274,12 +282,18 @@ def _by_marker(store: Any, study: str, settings: Mapping[str, Any],
 
 
 def cached_analysis(store: Any, study: str, *, seed: int, bootstrap: int,
-                    estimator: str | None = None) -> AnalysisJob | None:
+                    estimator: str | None = None,
+                    fieldwork: Mapping[str, Any] | None = None) -> AnalysisJob | None:
     """The finished analysis with these settings if the study's data have not changed
     since it was shown (found by the store's data marker, without reading the data);
-    otherwise None.  What the tab shows on opening, before anything is pressed."""
+    otherwise None.  What the tab shows on opening, before anything is pressed.
+
+    ``fieldwork`` is the study's :func:`fieldwork_figures` when the caller has them
+    already (read from the store otherwise)."""
     settings = _settings(seed, bootstrap, estimator)
-    return _by_marker(store, study, settings, fieldwork_figures(store, study))[2]
+    if fieldwork is None:
+        fieldwork = fieldwork_figures(store, study)
+    return _by_marker(store, study, settings, fieldwork)[2]
 
 
 def render_analyst(store: Any, study: str) -> None:
@@ -313,13 +327,17 @@ def render_analyst(store: Any, study: str) -> None:
     if job is not None and not job.done:
         _progress(job)
         return
+    # the store's data marker when this run read it (the analysis was found by it)
+    marker_now = None
     if job is None and key not in ss and not run:
         # opening the tab (a refresh, a second study lead): the analysis already made for
         # these data and settings is shown at once
         try:
-            job = cached_analysis(store, study, seed=int(seed), bootstrap=int(boot))
+            job = cached_analysis(store, study, seed=int(seed), bootstrap=int(boot),
+                                  fieldwork=fw)
         except AllianceSurveyError:
             job = None
+        marker_now = None if job is None else job.marker
     if job is not None:
         ss.pop(job_key, None)
         if job.error:
@@ -332,34 +350,36 @@ def render_analyst(store: Any, study: str) -> None:
                 "path diagram, and to download the report.")
         return
     html, analysis = ss[key]
-    if f"{key}.marker" in ss:
+    if f"{key}.marker" in ss and marker_now is None:
         from instruments.store.cache import data_marker
 
         if ss[f"{key}.marker"] != data_marker(store, study):
             st.info("Responses have been stored, withdrawn or excluded since this analysis "
                     "was made: press \"Run the analysis\" to bring it up to date.")
-    st.download_button("Download the report (HTML)", data=html.encode("utf-8"),
+    # both files are made when they are asked for, not sent with every run of the tab (the
+    # report is 2.5 MB for the demo study; the Word file takes seconds)
+    st.download_button("Download the report (HTML)",
+                       data=functools.partial(str.encode, html, "utf-8"),
                        file_name=f"{study}_report.html", mime="text/html",
                        key="analyst.download", on_click="ignore")
-    # the Word file is made when it is asked for (seconds for the demo report), not before
-    # the results are shown
     st.download_button("Download the tables (Word)", data=functools.partial(_docx_bytes, html),
                        file_name=f"{study}_tables.docx",
                        mime="application/vnd.openxmlformats-officedocument."
                        "wordprocessingml.document",
                        key="analyst.download_docx", on_click="ignore")
     st.caption(f"N = {analysis.get('n')} analysed of {analysis.get('n_raw')} responses.")
-    from analysis.report import report_parts
+    from analysis.report import lazy_figures, report_parts
 
     main, appendix = report_parts(html)
     st.subheader("Results")
     # the main body as the report renders it (APA tables, the path diagram, the figures):
-    # in a frame, because Streamlit's HTML sanitiser drops inline SVG
-    components.html(main, height=MAIN_HEIGHT, scrolling=True)
+    # in a frame, because Streamlit's HTML sanitiser drops inline SVG; its figures are
+    # drawn once the tables are shown (they are two thirds of its half megabyte)
+    components.html(lazy_figures(main), height=MAIN_HEIGHT, scrolling=True)
     # the appendix (three times the main body: 1.7 MB for the demo study) is sent to the
     # browser only when asked for, not with every run of the study lead's pages
     if st.toggle(APPENDIX_LABEL, key="analyst.appendix"):
-        components.html(appendix, height=MAIN_HEIGHT, scrolling=True)
+        components.html(lazy_figures(appendix), height=MAIN_HEIGHT, scrolling=True)
     for w in analysis.get("warnings") or []:
         st.warning(w)
 

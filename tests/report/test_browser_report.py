@@ -72,3 +72,33 @@ def test_report_renders_in_chromium(driver: Any, real_build: tuple[str, dict],
     driver.save_screenshot(str(SCREENSHOTS / "report_phone.png"))
     width = driver.execute_script("return document.documentElement.scrollWidth")
     assert width <= 400, "the page must not scroll sideways on a phone"
+
+
+def test_app_frame_draws_every_figure_where_the_report_has_it(driver: Any,
+                                                               real_build: tuple[str, dict],
+                                                               tmp_path: Path) -> None:
+    """The Analysis tab's frame shows the main body with its figures drawn after the tables
+    (lazy_figures): each figure's place is kept meanwhile, and every figure is soon drawn
+    there, as in the report."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from analysis.report import lazy_figures, report_parts
+
+    main, _ = report_parts(real_build[0])
+    figures = ("return [...document.querySelectorAll('figure svg')].map((s) => {"
+               " const r = s.getBoundingClientRect();"
+               " return [Math.round(r.top + scrollY), Math.round(r.width),"
+               " Math.round(r.height), s.querySelectorAll('*').length]; });")
+    shown = {}
+    for name, page in (("report", main), ("frame", lazy_figures(main))):
+        path = tmp_path / f"{name}.html"
+        path.write_text(page, encoding="utf-8")
+        driver.get(path.as_uri())
+        shown[f"{name} at first"] = driver.execute_script(figures)
+        WebDriverWait(driver, 10).until(
+            lambda d: not d.execute_script("return document.querySelector('svg[data-lazy]')"))
+        shown[name] = driver.execute_script(figures)
+    assert len(shown["report"]) >= 4
+    assert shown["frame"] == shown["report"]
+    # the places (top, width, height) are kept while figures wait to be drawn
+    assert [f[:3] for f in shown["frame at first"]] == [f[:3] for f in shown["report"]]

@@ -74,6 +74,31 @@ def test_main_body_holds_at_most_twenty_numbered_tables_and_figures(extended) ->
     assert "<svg" in main and "Table 1" not in appendix.replace("Table A1", "")
 
 
+def test_the_apps_frame_keeps_every_figure_to_draw_after_the_tables(extended) -> None:
+    """lazy_figures: each figure's SVG is kept whole as a script's text behind an empty
+    picture with the same opening tag (so the same size); everything else is unchanged."""
+    from analysis.report import lazy_figures
+
+    _, html = extended
+    main, _ = report_parts(html)
+    page = lazy_figures(main)
+    svgs = re.findall(r"<figure><svg\b.*?</svg>", main, re.S)
+    assert len(svgs) >= 4
+    kept = re.findall(r'<script type="text/x-figure">(.*?)</script>', page, re.S)
+    assert kept == [s[len("<figure>"):] for s in svgs]
+    for svg in kept:
+        start = svg[:svg.index(">")]
+        assert f"<figure>{start} data-lazy></svg><script" in page
+    # only the figures and the script that draws them differ
+    rest = re.sub(r'<figure><svg\b[^>]*data-lazy></svg><script type="text/x-figure">.*?'
+                  r"</script>", "<figure>", page, flags=re.S)
+    assert rest.count("<script>") == 1 and rest.endswith("</body>\n</html>\n")
+    assert re.sub(r"<script>.*?</script>\n", "", rest, flags=re.S) == re.sub(
+        r"<figure><svg\b.*?</svg>", "<figure>", main, flags=re.S)
+    assert lazy_figures("<html><body><p>no figure</p></body></html>") == (
+        "<html><body><p>no figure</p></body></html>")
+
+
 def test_narrative_states_the_rules_and_each_hypothesis_in_apa_prose(extended) -> None:
     a, html = extended
     text = _text(_section(html, "results"))

@@ -84,6 +84,20 @@ def test_key_follows_data_and_settings():
     assert a != analyst.cache_key("a" * 64, {"seed": 2, "bootstrap": 20, "estimator": "MLR"})
 
 
+def test_key_follows_the_hypotheses_declaration(tmp_path, monkeypatch):
+    """The key hashes the declaration's bytes without parsing it: the hash is the one the
+    analysis records, and another declaration is another key."""
+    from analysis.study import hypotheses
+
+    assert hypotheses.hypotheses_sha256() == hypotheses.load_hypotheses().sha256
+    settings = {"seed": 1, "bootstrap": 20, "estimator": "MLR"}
+    a = analyst.cache_key("a" * 64, settings)
+    other = tmp_path / "hypotheses.yaml"
+    other.write_bytes(hypotheses.DEFAULT_PATH.read_bytes() + b"\n# amended\n")
+    monkeypatch.setattr(hypotheses, "DEFAULT_PATH", other)
+    assert analyst.cache_key("a" * 64, settings) != a
+
+
 def test_too_few_responses_is_a_clear_error(tmp_path):
     from analysis.errors import DataError
 
