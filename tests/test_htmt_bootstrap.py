@@ -43,6 +43,28 @@ def test_pairwise_correlations_are_lavaans(data):
                                atol=1e-12)
 
 
+@pytest.mark.parametrize(("n", "gaps"), [(3_000, 0.04), (3_000, 0.4), (300, 0.04)])
+def test_pairwise_correlations_of_large_and_small_data_are_lavaans(n, gaps):
+    # 3,000 x 80 values with few gaps take the sparse products (large data, as in the
+    # bootstrap of a big study), the others the dense ones; both are lavaan's definition,
+    # pair by pair: the covariance of the rows where both are observed over the SDs of all
+    # observed values of each, here in a loop over pairs with pandas
+    rng = np.random.default_rng(11)
+    x = rng.integers(1, 8, size=(n, 80)).astype(float) + rng.normal(0, 0.3, size=(n, 80))
+    x[:, 1] += x[:, 0]  # one correlated pair
+    x[rng.random(x.shape) < gaps] = np.nan
+    got = _pairwise_corr(x)
+    frame = pd.DataFrame(x)
+    sd = frame.std()
+    for i, j in [(0, 1), (0, 79), (5, 6), (40, 41), (78, 79)]:
+        both = frame[[i, j]].dropna()
+        cov = np.cov(both[i], both[j])[0, 1]
+        assert got[i, j] == pytest.approx(cov / (sd[i] * sd[j]), abs=1e-12)
+        assert got[j, i] == got[i, j]
+    assert np.all(np.diag(got) == 1.0)
+    assert got[0, 1] > 0.5
+
+
 @pytest.mark.parametrize("kind", ["htmt2", pytest.param("htmt", marks=pytest.mark.slow)])
 def test_intervals_agree_with_a_semtools_bootstrap(data, ref, kind):
     r = ref[kind]

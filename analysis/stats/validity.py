@@ -13,7 +13,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -230,13 +230,44 @@ def _pairwise_corr(x: np.ndarray) -> np.ndarray:
     few matrix products instead of a loop over pairs, so that bootstrap draws are cheap;
     on complete data this is the Pearson correlation.
     """
-    m = np.isfinite(x).astype(float)
-    x0 = np.where(m > 0, x, 0.0)
-    n = m.T @ m                      # rows where both i and j are observed
-    sx = x0.T @ m                    # sum of x_i over those rows
-    sxy = x0.T @ x0
-    sxx = (x0 * x0).sum(axis=0)      # sum of squares over all observed values of x_i
-    ni, si = np.diag(n), np.diag(sx)
+    return _pairwise_from(*_split_missing(x))
+
+
+def _split_missing(x: np.ndarray) -> tuple[np.ndarray, Any]:
+    """``x`` with 0 for its missing values, and where they are: a sparse (CSR) 0/1
+    matrix when ``x`` is large (200,000 values or more) and at most a fifth of them are
+    missing, a dense one otherwise (where sparse products cost more than they save)."""
+    from scipy import sparse
+
+    gap = ~np.isfinite(x)
+    x0 = np.where(gap, 0.0, x)
+    if gap.size >= 200_000 and gap.mean() <= 0.2:
+        return x0, sparse.csr_matrix(gap, dtype=float)
+    return x0, gap.astype(float)
+
+
+def _pairwise_from(x0: np.ndarray, gap: Any) -> np.ndarray:
+    """:func:`_pairwise_corr` from ``x0`` (0 for missing values) and the 0/1 matrix ``gap``
+    of the missing ones (sparse or dense).
+
+    The counts and sums over pairwise-complete rows come from the missing values, so that
+    the one product over all rows is ``x0' x0``: with ``G`` the gap matrix,
+    ``n_ij = N - g_i - g_j + (G'G)_ij`` and ``sum of x_i where j observed = sum x_i -
+    (x0'G)_ij``; with few gaps those products are cheap (a bootstrap of 100,000 cases and
+    81 items spent most of its time in the two products they replace).
+    """
+    from scipy import sparse
+
+    n_rows = x0.shape[0]
+    gg, xg = gap.T @ gap, gap.T @ x0
+    if sparse.issparse(gg):
+        gg = gg.toarray()
+    xg = np.asarray(xg).T
+    g = np.asarray(gap.sum(axis=0), dtype=float).ravel()
+    n = n_rows - g[:, None] - g[None, :] + gg      # rows where both i and j are observed
+    sx = x0.sum(axis=0)[:, None] - xg              # sum of x_i over those rows
+    sxy = x0.T @ x0                  # its diagonal: the sum of squares of all of x_i
+    ni, si, sxx = np.diag(n), np.diag(sx), np.diag(sxy)
     with np.errstate(divide="ignore", invalid="ignore"):
         cov = (sxy - sx * sx.T / n) / (n - 1.0)
         var = (sxx - si * si / ni) / (ni - 1.0)
@@ -308,15 +339,17 @@ def htmt_ci(
     draws = np.full((int(n_boot), len(pairs)), np.nan)
     n = x.shape[0]
     complete = not np.isnan(x).any()
+    if not complete:  # zeros for the gaps and where they are, once, then resampled
+        x0, gap = _split_missing(x)
     rows_i, cols_j = np.array([p[0] for p in pairs], int), np.array([p[1] for p in pairs], int)
     from analysis.blas import blas_threads
 
     with blas_threads(1):  # small products: BLAS threads cost more than they gain
         for b in range(int(n_boot)):
-            sample = x[rng.integers(0, n, size=n)]
+            rows = rng.integers(0, n, size=n)
             with np.errstate(divide="ignore", invalid="ignore"):
-                corr = (np.corrcoef(sample, rowvar=False) if complete
-                        else _pairwise_corr(sample))
+                corr = (np.corrcoef(x[rows], rowvar=False) if complete
+                        else _pairwise_from(x0[rows], gap[rows]))
             if not np.all(np.isfinite(corr)):
                 continue
             h = _htmt_from_corr(corr, items, blocks, htmt2=htmt2, absolute=absolute)
