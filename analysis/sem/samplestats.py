@@ -16,16 +16,35 @@ from .model import CompiledModel, SampleStats
 from .partable import check_variables
 
 
-def group_label_column(col: pd.Series) -> pd.Series:
-    """Group labels as strings, as R's ``as.character`` (2.0 -> "2"); NaN stays NaN."""
-    def one(v):
-        if pd.isna(v):
-            return np.nan
-        if isinstance(v, (float, np.floating)) and float(v).is_integer():
-            return str(int(v))
-        return str(v)
+def _group_label(v: object) -> object:
+    if pd.isna(v):
+        return np.nan
+    if isinstance(v, (float, np.floating)) and float(v).is_integer():
+        return str(int(v))
+    return str(v)
 
-    return col.map(one)
+
+def group_label_column(col: pd.Series) -> pd.Series:
+    """Group labels as strings, as R's ``as.character`` (2.0 -> "2"); NaN stays NaN.
+
+    Each distinct value is turned into its label once (a column of 100,000 cases has a
+    handful of groups, and every fit reads its group labels more than once); values are
+    told apart by their type too, so that ``True`` and ``1`` keep their own labels.
+    """
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return col.map(_group_label)  # maps the categories only
+    memo: dict[tuple[type, object], object] = {}
+    out = []
+    for v in col.to_numpy(dtype=object):
+        key = (type(v), v)
+        try:
+            label = memo[key]
+        except KeyError:
+            label = memo[key] = _group_label(v)
+        except TypeError:  # an unhashable value
+            label = _group_label(v)
+        out.append(label)
+    return pd.Series(out, index=col.index, name=col.name, dtype=object)
 
 
 def check_cluster_column(data: pd.DataFrame, cluster: str, ov_names: list[str]) -> None:
