@@ -1428,8 +1428,17 @@ def _mixed_gamma(inp: _MixedInputs, uni: _Univariate, pairs: _Pairs) -> np.ndarr
     for r0 in range(0, n, step):
         rows = slice(r0, r0 + step)
         z1 = uni.s1[rows] @ uni.a11_inv
-        z_rho = (_pair_scores(inp, uni, pairs, rows) - z1 @ pairs.a21.T) / pairs.a22[None, :]
-        zz_ = np.hstack([z1, z1 @ pairs.h21.T + z_rho * pairs.h22[None, :]])
+        # z_cov = z1 h21' + h22 (s_rho - z1 a21') / a22, written in place (the same
+        # operations) so that a block holds two arrays of its pair scores' size, not five
+        z_rho = _pair_scores(inp, uni, pairs, rows)
+        z_rho -= z1 @ pairs.a21.T
+        z_rho /= pairs.a22[None, :]
+        z_rho *= pairs.h22[None, :]
+        z_cov = z1 @ pairs.h21.T
+        z_cov += z_rho
+        del z_rho
+        zz_ = np.hstack([z1, z_cov])
+        del z_cov
         gamma += zz_.T @ zz_
     gamma *= inp.n
     # lavaan's convention: a continuous variable's mean enters the first block with a
