@@ -623,7 +623,7 @@ def _pair_tables(codes: np.ndarray, kmax: int, ii: np.ndarray, jj: np.ndarray) -
     n, _p = codes.shape
     width = kmax + 1
     npairs = len(ii)
-    cpad = np.ascontiguousarray(np.where(codes < 0, kmax, codes).T, dtype=np.intp)
+    cpad = _padded_codes(codes, kmax)
     base = (np.arange(npairs, dtype=np.intp) * (width * width))[:, None]
     counts = np.zeros(npairs * width * width, dtype=np.int64)
     step = _block_rows(n, npairs)
@@ -876,7 +876,6 @@ def _pair_cell_scores(
 
 
 def _ordered_pair_scores(
-    codes: np.ndarray,
     ths: list[np.ndarray],
     th_start: np.ndarray,
     n_cols: int,
@@ -886,10 +885,12 @@ def _ordered_pair_scores(
     tables: np.ndarray,
     ext: np.ndarray,
 ) -> tuple[np.ndarray, sparse.csr_matrix, np.ndarray]:
-    """Casewise rho scores, ``A21`` (columns of the thresholds at ``th_start``) and ``A22``.
+    """Per-cell rho scores, ``A21`` (columns of the thresholds at ``th_start``) and ``A22``.
 
-    Materialises the ``(N, npairs)`` score matrix; used for mixed (ordered and
-    continuous) data.  The all-ordered path (:func:`_muthen1984`) never forms it.
+    The cell scores ``(npairs, kmax + 1, kmax + 1)`` are :func:`_pair_cell_scores`' with
+    a zero last row and column, the cell of a missing answer: a case's score is a lookup
+    (:class:`_CellScores`), so mixed (ordered and continuous) data never holds the
+    ``(N, npairs)`` score matrix.
     """
     npairs = len(ii)
     kmax = ext.shape[1] - 1
@@ -909,10 +910,45 @@ def _ordered_pair_scores(
         (np.concatenate(vals), (np.concatenate(r_idx), np.concatenate(c_idx))),
         shape=(npairs, n_cols),
     )
-    scr_pad = np.zeros((npairs, kmax + 1, kmax + 1))
-    scr_pad[:, :kmax, :kmax] = scr  # index -1 (missing) hits the zero padding
-    s_rho = scr_pad[np.arange(npairs)[None, :], codes[:, ii], codes[:, jj]]
-    return s_rho, a21, a22
+    return _padded_cells(scr), a21, a22
+
+
+def _padded_cells(scr: np.ndarray) -> np.ndarray:
+    """Per-cell tables ``(npairs, kmax, kmax)`` with a zero last row and column added, the
+    cell of a missing answer (code ``kmax`` in :func:`_padded_codes`)."""
+    npairs, kmax = scr.shape[0], scr.shape[1]
+    pad = np.zeros((npairs, kmax + 1, kmax + 1))
+    pad[:, :kmax, :kmax] = scr
+    return pad
+
+
+def _padded_codes(codes: np.ndarray, kmax: int) -> np.ndarray:
+    """Category codes (cases x variables, -1 missing) as variables x cases with a missing
+    answer at ``kmax``: the layout :func:`_pair_cells` gathers whole rows from."""
+    return np.ascontiguousarray(np.where(codes < 0, kmax, codes).T, dtype=np.intp)
+
+
+@dataclass(frozen=True)
+class _CellScores:
+    """The casewise rho scores of pairs of ordered variables as lookups in per-cell tables.
+
+    ``cells[m, a, b]`` is the score of pair ``m`` (variables ``ii[m]``, ``jj[m]``) for a
+    case answering ``a`` and ``b`` (:func:`_padded_cells`), ``codes`` the padded codes
+    (:func:`_padded_codes`).  Any block of cases' scores is looked up when it is needed
+    instead of keeping all ``N x npairs`` of them.
+    """
+
+    codes: np.ndarray
+    ii: np.ndarray
+    jj: np.ndarray
+    cells: np.ndarray
+
+    def block(self, rows: slice) -> np.ndarray:
+        """The scores of the cases ``rows``, one row per pair ``(npairs, cases)``."""
+        width = self.cells.shape[1]
+        base = np.arange(len(self.ii), dtype=np.intp) * (width * width)
+        return _pair_cells(self.codes[:, rows], self.ii, self.jj, width, base,
+                           self.cells.ravel())
 
 
 def _muthen1984(
@@ -967,9 +1003,7 @@ def _muthen1984(
     npairs = len(ii)
     part_i = np.einsum("mt,mat->ma", a21_1, tab_th[ii])  # a21_i . T_i[a]
     part_j = np.einsum("mt,mbt->mb", a21_2, tab_th[jj])
-    scr_pad = np.zeros((npairs, width, width))
-    scr_pad[:, :kmax, :kmax] = scr
-    tab_rho = (scr_pad - (part_j[:, None, :] + part_i[:, :, None])) / a22[:, None, None]
+    tab_rho = (_padded_cells(scr) - (part_j[:, None, :] + part_i[:, :, None])) / a22[:, None, None]
 
     # Column lookups: flat index = base + code * stride (+ second code).
     th_var = np.repeat(np.arange(p), [len(t) for t in ths])
@@ -979,7 +1013,7 @@ def _muthen1984(
     flat_rho = tab_rho.ravel()
     base_rho = np.arange(npairs) * (width * width)
     # codes transposed (variables x cases): the lookups below gather whole rows
-    cpad = np.ascontiguousarray(np.where(codes < 0, kmax, codes).T, dtype=np.intp)
+    cpad = _padded_codes(codes, kmax)
 
     q = n_th + npairs
     gram = np.zeros((q, q), order="F")
@@ -1187,14 +1221,19 @@ def _mixed_univariate(inp: _MixedInputs) -> _Univariate:
 
 @dataclass(frozen=True)
 class _Pairs:
-    """Step 2 of mixed data: the correlations, their casewise scores ``s_rho``, the
-    cross information with step 1 (``a21``), their own information (``a22``) and the
-    Jacobian from correlations to covariances (``h21``, ``h22``)."""
+    """Step 2 of mixed data: the correlations, the cross information with step 1
+    (``a21``), their own information (``a22``) and the Jacobian from correlations to
+    covariances (``h21``, ``h22``).
+
+    The correlations' casewise scores are not kept (at N = 100,000 they would take more
+    than a gigabyte): :func:`_pair_scores` makes them for one block of cases at a time,
+    those of the pairs of ordered variables (``oo``) from ``cells``."""
 
     ii: np.ndarray
     jj: np.ndarray
     cor: np.ndarray
-    s_rho: np.ndarray
+    oo: np.ndarray
+    cells: _CellScores | None
     a21: np.ndarray
     a22: np.ndarray
     h21: np.ndarray
@@ -1211,7 +1250,6 @@ def _mixed_pairs(inp: _MixedInputs, uni: _Univariate, zero_add: tuple[float, flo
     ii, jj = _pairs(p)
     npairs = len(ii)
     cor = np.eye(p)
-    s_rho = np.zeros((inp.n, npairs))
     a21 = np.zeros((npairs, uni.a1))
     a22 = np.zeros(npairs)
     h21 = np.zeros((npairs, uni.a1))
@@ -1220,6 +1258,7 @@ def _mixed_pairs(inp: _MixedInputs, uni: _Univariate, zero_add: tuple[float, flo
     # Pairs of ordered variables: all at once, as in the all-ordered case.
     oo = np.array([names[i] in ths and names[j] in ths for i, j in zip(ii, jj, strict=True)],
                   dtype=bool)
+    cells = None
     if oo.any():
         loc = {v: b for b, v in enumerate(ordv)}
         cmat = np.column_stack([codes[v] for v in ordv])
@@ -1229,15 +1268,16 @@ def _mixed_pairs(inp: _MixedInputs, uni: _Univariate, zero_add: tuple[float, flo
         rho_oo, tab_oo, ext_oo, empty_pairs = _ordered_pairs(
             cmat, ths_l, ordv, lii, ljj, zero_add, zero_keep_margins)
         starts = np.array([th_start[v] for v in ordv], dtype=np.int64)
-        s_oo, a21_oo, a22_oo = _ordered_pair_scores(cmat, ths_l, starts, uni.a1, lii, ljj,
-                                                    rho_oo, tab_oo, ext_oo)
+        cell_oo, a21_oo, a22_oo = _ordered_pair_scores(ths_l, starts, uni.a1, lii, ljj,
+                                                       rho_oo, tab_oo, ext_oo)
+        cells = _CellScores(codes=_padded_codes(cmat, ext_oo.shape[1] - 1), ii=lii, jj=ljj,
+                            cells=cell_oo)
         cor[ii[oo], jj[oo]] = rho_oo
         cor[jj[oo], ii[oo]] = rho_oo
-        s_rho[:, oo] = s_oo
         a21[oo] = a21_oo.toarray()
         a22[oo] = a22_oo
-    out = _Pairs(ii=ii, jj=jj, cor=cor, s_rho=s_rho, a21=a21, a22=a22, h21=h21, h22=h22,
-                 empty_pairs=empty_pairs)
+    out = _Pairs(ii=ii, jj=jj, cor=cor, oo=oo, cells=cells, a21=a21, a22=a22, h21=h21,
+                 h22=h22, empty_pairs=empty_pairs)
     for m in range(npairs):
         if oo[m]:
             continue
@@ -1248,11 +1288,13 @@ def _mixed_pairs(inp: _MixedInputs, uni: _Univariate, zero_add: tuple[float, flo
             raise DataError(f"The variables {vi!r} and {vj!r} are answered together by fewer "
                             "than two cases; their correlation cannot be estimated.")
         if vi in ths or vj in ths:
-            rho = _polyserial_pair(inp, uni, out, m, vi, vj, both)
+            rho, drho = _polyserial_pair(inp, uni, out, m, vi, vj, both)
         else:
-            rho = _pearson_pair(inp, uni, out, m, vi, vj, both)
+            rho, drho = _pearson_pair(inp, uni, out, m, vi, vj, both)
         cor[i, j] = cor[j, i] = rho
-        a22[m] = float(np.sum(s_rho[:, m] ** 2))
+        s_m = np.zeros(inp.n)  # the pair's scores, zero for a case missing either answer
+        s_m[both] = drho
+        a22[m] = float(np.sum(s_m ** 2))
     if np.any(a22 == 0):
         raise EstimationError("Cannot compute the asymptotic covariance of a correlation "
                               "(zero information); check for constant or perfectly related "
@@ -1260,17 +1302,46 @@ def _mixed_pairs(inp: _MixedInputs, uni: _Univariate, zero_add: tuple[float, flo
     return out
 
 
+def _polyserial_variables(uni: _Univariate, vi: str, vj: str) -> tuple[str, str]:
+    """The continuous and the ordered variable of a polyserial pair."""
+    return (vi, vj) if vj in uni.ths else (vj, vi)
+
+
+def _polyserial_cases(inp: _MixedInputs, uni: _Univariate, vn: str, vo: str,
+                      rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The cases ``rows`` (a mask or indices) of a polyserial pair: the standardized
+    values ``z`` of the continuous variable ``vn``, the codes ``c`` of the ordered ``vo``
+    and the thresholds above (``up``) and below (``lo``) each case's category."""
+    z = (inp.x[vn][rows] - uni.mean[vn]) / np.sqrt(uni.var[vn])
+    c = inp.codes[vo][rows]
+    e = _extended(uni.ths[vo])
+    return z, c, e[c + 1], e[c]
+
+
+def _polyserial_rho_scores(
+    z: np.ndarray, up: np.ndarray, lo: np.ndarray, rho: float
+) -> tuple[np.ndarray, tuple[float, np.ndarray, np.ndarray, np.ndarray]]:
+    """Casewise scores of a polyserial correlation ``rho``, with the terms the scores of
+    the pair's univariate statistics share (``rr``, ``py``, ``d1``, ``d2``)."""
+    rr = np.sqrt(1 - rho * rho)
+    t1 = (up - rho * z) / rr
+    t2 = (lo - rho * z) / rr
+    py = np.maximum(ndtr(t1) - ndtr(t2), np.finfo(float).eps)
+    d1, d2 = _phi(t1), _phi(t2)
+    fu = np.where(np.isfinite(up), up, 0.0)
+    fl = np.where(np.isfinite(lo), lo, 0.0)
+    drho = ((d1 * (fu * rho - z)) - (d2 * (fl * rho - z))) / (rr ** 3 * py)
+    return drho, (rr, py, d1, d2)
+
+
 def _polyserial_pair(inp: _MixedInputs, uni: _Univariate, out: _Pairs, m: int, vi: str,
-                     vj: str, both: np.ndarray) -> float:
-    """Polyserial correlation of pair ``m`` (one ordered, one continuous variable); fills
-    the pair's scores and information rows of ``out``."""
-    ths, var, mean, th_start, var_col = uni.ths, uni.var, uni.mean, uni.th_start, uni.var_col
-    vn, vo = (vi, vj) if vj in ths else (vj, vi)
+                     vj: str, both: np.ndarray) -> tuple[float, np.ndarray]:
+    """Polyserial correlation of pair ``m`` (one ordered, one continuous variable) and its
+    scores on the cases ``both``; fills the pair's information rows of ``out``."""
+    ths, var, th_start, var_col = uni.ths, uni.var, uni.th_start, uni.var_col
+    vn, vo = _polyserial_variables(uni, vi, vj)
     sd = np.sqrt(var[vn])
-    z = (inp.x[vn][both] - mean[vn]) / sd
-    c = inp.codes[vo][both]
-    e = _extended(ths[vo])
-    up, lo = e[c + 1], e[c]
+    z, c, up, lo = _polyserial_cases(inp, uni, vn, vo, both)
 
     def nll(r, z=z, up=up, lo=lo):
         rr = np.sqrt(1 - r * r)
@@ -1278,39 +1349,48 @@ def _polyserial_pair(inp: _MixedInputs, uni: _Univariate, out: _Pairs, m: int, v
         return -float(np.sum(np.log(np.maximum(pr, np.finfo(float).eps))))
 
     rho = _ml_rho(nll)
-    rr = np.sqrt(1 - rho * rho)
-    t1 = (up - rho * z) / rr
-    t2 = (lo - rho * z) / rr
-    py = np.maximum(ndtr(t1) - ndtr(t2), np.finfo(float).eps)
-    d1, d2 = _phi(t1), _phi(t2)
+    drho, (rr, py, d1, d2) = _polyserial_rho_scores(z, up, lo, rho)
     dmu = (z + (rho / rr) * (d1 - d2) / py) / sd
     dvar = ((z * z - 1) + (rho * z / rr) * (d1 - d2) / py) / (2 * var[vn])
-    fu = np.where(np.isfinite(up), up, 0.0)
-    fl = np.where(np.isfinite(lo), lo, 0.0)
-    drho = ((d1 * (fu * rho - z)) - (d2 * (fl * rho - z))) / (rr ** 3 * py)
     nt = len(ths[vo])
     dth = np.zeros((len(c), nt))
     sel = c < nt
     dth[np.flatnonzero(sel), c[sel]] += d1[sel] / (rr * py[sel])
     sel = c > 0
     dth[np.flatnonzero(sel), c[sel] - 1] -= d2[sel] / (rr * py[sel])
-    out.s_rho[both, m] = drho
     out.a21[m, th_start[vn]] = drho @ dmu
     out.a21[m, var_col[vn]] = drho @ dvar
     out.a21[m, th_start[vo]:th_start[vo] + nt] = drho @ dth
     out.h21[m, var_col[vn]] = rho / (2 * sd)
     out.h22[m] = sd
-    return rho
+    return rho, drho
+
+
+def _pearson_cases(inp: _MixedInputs, uni: _Univariate, vi: str, vj: str,
+                   rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The centred values of two continuous variables on the cases ``rows`` (a mask or
+    indices)."""
+    return inp.x[vi][rows] - uni.mean[vi], inp.x[vj][rows] - uni.mean[vj]
+
+
+def _pearson_rho_scores(yi: np.ndarray, yj: np.ndarray, var_i: float, var_j: float,
+                        rho: float) -> np.ndarray:
+    """Casewise scores of the ML (Pearson) correlation ``rho`` of the centred values
+    ``yi``, ``yj`` (variances ``var_i``, ``var_j``)."""
+    sdi, sdj = np.sqrt(var_i), np.sqrt(var_j)
+    R = 1 - rho * rho
+    zz = yi * yi / var_i - 2 * rho * yi * yj / (sdi * sdj) + yj * yj / var_j
+    return rho / R + (yi * yj / (sdi * sdj * R) - zz * rho / (R * R))
 
 
 def _pearson_pair(inp: _MixedInputs, uni: _Univariate, out: _Pairs, m: int, vi: str,
-                  vj: str, both: np.ndarray) -> float:
+                  vj: str, both: np.ndarray) -> tuple[float, np.ndarray]:
     """ML (Pearson) correlation of pair ``m`` of two continuous variables on the cases
-    answering both; fills the pair's scores and information rows of ``out``."""
-    var, mean, th_start, var_col = uni.var, uni.mean, uni.th_start, uni.var_col
+    answering both, and its scores on them; fills the pair's information rows of
+    ``out``."""
+    var, th_start, var_col = uni.var, uni.th_start, uni.var_col
     sdi, sdj = np.sqrt(var[vi]), np.sqrt(var[vj])
-    yi = inp.x[vi][both] - mean[vi]
-    yj = inp.x[vj][both] - mean[vj]
+    yi, yj = _pearson_cases(inp, uni, vi, vj, both)
 
     def nll(r, yi=yi, yj=yj, sdi=sdi, sdj=sdj):
         q = (yi / sdi) ** 2 - 2 * r * yi * yj / (sdi * sdj) + (yj / sdj) ** 2
@@ -1325,9 +1405,7 @@ def _pearson_pair(inp: _MixedInputs, uni: _Univariate, out: _Pairs, m: int, vi: 
                              / (vi_ * sdi * sdj)) / (2 * R))
     dvar_j = -(0.5 / vj_ + (rho * yi * yj / (vj_ * sdi * sdj)
                              - (yj * yj) / (vj_ * vj_)) / (2 * R))
-    zz = yi * yi / vi_ - 2 * rho * yi * yj / (sdi * sdj) + yj * yj / vj_
-    drho = rho / R + (yi * yj / (sdi * sdj * R) - zz * rho / (R * R))
-    out.s_rho[both, m] = drho
+    drho = _pearson_rho_scores(yi, yj, vi_, vj_, rho)
     out.a21[m, th_start[vi]] = drho @ dmu_i
     out.a21[m, th_start[vj]] = drho @ dmu_j
     out.a21[m, var_col[vi]] = drho @ dvar_i
@@ -1335,7 +1413,7 @@ def _pearson_pair(inp: _MixedInputs, uni: _Univariate, out: _Pairs, m: int, vi: 
     out.h21[m, var_col[vi]] = sdj * rho / (2 * sdi)
     out.h21[m, var_col[vj]] = sdi * rho / (2 * sdj)
     out.h22[m] = sdi * sdj
-    return rho
+    return rho, drho
 
 
 def _mixed_gamma(inp: _MixedInputs, uni: _Univariate, pairs: _Pairs) -> np.ndarray:
@@ -1344,13 +1422,23 @@ def _mixed_gamma(inp: _MixedInputs, uni: _Univariate, pairs: _Pairs) -> np.ndarr
     # accumulated over blocks of cases, as the ordinal Gamma is: the casewise matrix of a
     # large sample (100,000 cases by 2,000 statistics: 1.6 GB) never exists whole
     n = uni.s1.shape[0]
-    width = uni.s1.shape[1] + pairs.s_rho.shape[1]
+    width = uni.s1.shape[1] + len(pairs.ii)
     gamma = np.zeros((width, width))
     step = _block_rows(n, width)
     for r0 in range(0, n, step):
-        z1 = uni.s1[r0:r0 + step] @ uni.a11_inv
-        z_rho = (pairs.s_rho[r0:r0 + step] - z1 @ pairs.a21.T) / pairs.a22[None, :]
-        zz_ = np.hstack([z1, z1 @ pairs.h21.T + z_rho * pairs.h22[None, :]])
+        rows = slice(r0, r0 + step)
+        z1 = uni.s1[rows] @ uni.a11_inv
+        # z_cov = z1 h21' + h22 (s_rho - z1 a21') / a22, written in place (the same
+        # operations) so that a block holds two arrays of its pair scores' size, not five
+        z_rho = _pair_scores(inp, uni, pairs, rows)
+        z_rho -= z1 @ pairs.a21.T
+        z_rho /= pairs.a22[None, :]
+        z_rho *= pairs.h22[None, :]
+        z_cov = z1 @ pairs.h21.T
+        z_cov += z_rho
+        del z_rho
+        zz_ = np.hstack([z1, z_cov])
+        del z_cov
         gamma += zz_.T @ zz_
     gamma *= inp.n
     # lavaan's convention: a continuous variable's mean enters the first block with a
@@ -1359,6 +1447,32 @@ def _mixed_gamma(inp: _MixedInputs, uni: _Univariate, pairs: _Pairs) -> np.ndarr
     sign[[uni.th_start[v] for v in inp.num]] = -1.0
     gamma *= np.outer(sign, sign)
     return gamma
+
+
+def _pair_scores(inp: _MixedInputs, uni: _Univariate, pairs: _Pairs, rows: slice) -> np.ndarray:
+    """The casewise scores of every correlation for the cases ``rows`` ``(cases, npairs)``,
+    zero for a case missing either answer: looked up for the pairs of ordered variables,
+    computed again from the data for the others (as :func:`_mixed_pairs` computed them)."""
+    names = inp.names
+    avail = inp.avail[rows]
+    s = np.zeros((avail.shape[0], len(pairs.ii)))
+    if pairs.cells is not None:
+        s[:, pairs.oo] = pairs.cells.block(rows).T
+    start = rows.start or 0
+    for m in np.flatnonzero(~pairs.oo):
+        i, j = int(pairs.ii[m]), int(pairs.jj[m])
+        vi, vj = names[i], names[j]
+        both = avail[:, i] & avail[:, j]
+        idx = start + np.flatnonzero(both)
+        rho = float(pairs.cor[i, j])
+        if vi in uni.ths or vj in uni.ths:
+            vn, vo = _polyserial_variables(uni, vi, vj)
+            z, _c, up, lo = _polyserial_cases(inp, uni, vn, vo, idx)
+            s[both, m] = _polyserial_rho_scores(z, up, lo, rho)[0]
+        else:
+            yi, yj = _pearson_cases(inp, uni, vi, vj, idx)
+            s[both, m] = _pearson_rho_scores(yi, yj, uni.var[vi], uni.var[vj], rho)
+    return s
 
 
 def _mixed_result(inp: _MixedInputs, uni: _Univariate, pairs: _Pairs,

@@ -63,8 +63,9 @@ def test_gamma_does_not_depend_on_the_block_size(monkeypatch, missing):
 
 
 def test_gamma_of_pairwise_data_equals_casewise_formula():
-    """Gamma from the per-cell lookup tables equals the casewise formula of the
-    mixed-data path, which materialises every case's scores (all variables ordered)."""
+    """Gamma from the per-cell lookup tables equals the casewise formula with every
+    case's scores materialised (the mixed-data path's cell scores, all variables
+    ordered)."""
     data = _ordinal_data(n=400, p=6)
     names = list(data.columns)
     stats = ordinal_sample_stats(data, names, missing="pairwise")
@@ -78,8 +79,10 @@ def test_gamma_of_pairwise_data_equals_casewise_formula():
     ext = ordmod._padded(ths, kmax)
     tables = ordmod._pair_tables(codes, kmax, ii, jj)
     rho = stats.cor[ii, jj]
-    s_rho, a21, a22 = ordmod._ordered_pair_scores(codes, ths, th_start, n_th, ii, jj, rho,
-                                                  tables, ext)
+    cells, a21, a22 = ordmod._ordered_pair_scores(ths, th_start, n_th, ii, jj, rho, tables,
+                                                  ext)
+    s_rho = ordmod._CellScores(codes=ordmod._padded_codes(codes, kmax), ii=ii, jj=jj,
+                               cells=cells).block(slice(None)).T
     s_th = np.zeros((len(codes), n_th))
     a11 = np.zeros((n_th, n_th))
     for v, th in enumerate(ths):
