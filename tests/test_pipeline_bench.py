@@ -44,3 +44,24 @@ def test_simulated_items_have_the_declared_structure():
     r = np.corrcoef(data.to_numpy().T)
     within, between = r[0, 1:5].mean(), r[0, 5:].mean()
     assert within > 0.3 > between > 0.05  # items of one factor correlate more
+
+
+def _hold(mib: int, seconds: float) -> float:
+    import time
+
+    block = np.ones(mib * 1024 * 1024 // 8)  # written, so resident
+    time.sleep(seconds)
+    return float(block[0])
+
+
+def test_tree_memory_counts_a_forked_worker():
+    # ru_maxrss of the main process would not see the worker's 300 MiB; the tree does
+    import os
+
+    from analysis.forked import Forked
+    from benchmarks.common import TreeMemory, _descendants, _pss_kib
+
+    before = sum(_pss_kib(p) for p in _descendants(os.getpid())) / 1024.0
+    with TreeMemory(interval=0.05) as mem:
+        assert Forked(_hold, 300, 1.5, fork=True).result() == 1.0
+    assert mem.peak_mib - before > 250
