@@ -1,8 +1,9 @@
 """In a real headless Chromium: nothing typed is lost on a language switch, the browser's
-Back works inside the survey, pages open at their top, the soft prompt, and a withdrawal
-that leaves no trace of the answers in the CSV, SPSS and Parquet exports, the wide view
-or the report's input (only the tombstone and the audit entry).  Screenshots at 390 and
-1280 px in English and German go to ``out/screenshots/``."""
+Back works inside the survey, pages open at their top (and a quick scroll is not undone),
+the soft prompt, and a withdrawal that leaves no trace of the answers in the CSV, SPSS and
+Parquet exports, the wide view or the report's input (only the tombstone and the audit
+entry).  Screenshots at 390 and 1280 px in English and German go to
+``out/screenshots/``."""
 
 from __future__ import annotations
 
