@@ -277,12 +277,20 @@ def _semantic_problems(hs: HypothesisSet) -> list[str]:
     return problems
 
 
+def _declaration_bytes(path: str | Path | None) -> tuple[Path, bytes]:
+    """The hypotheses declaration's path (default :data:`DEFAULT_PATH`) and its bytes."""
+    p = Path(path) if path is not None else DEFAULT_PATH
+    try:
+        return p, p.read_bytes()
+    except OSError as exc:
+        raise InstrumentError(f"Cannot read hypotheses file {p}: {exc}.", [str(exc)]) from exc
+
+
 def hypotheses_sha256(path: str | Path | None = None) -> str:
     """The SHA-256 of the hypotheses declaration's bytes (the ``sha256`` that
     :func:`load_hypotheses` gives), without parsing or validating it: a few milliseconds
     where reading the declaration takes most of a tenth of a second."""
-    return hashlib.sha256((Path(path) if path is not None else DEFAULT_PATH).read_bytes()
-                          ).hexdigest()
+    return hashlib.sha256(_declaration_bytes(path)[1]).hexdigest()
 
 
 def load_hypotheses(path: str | Path | None = None) -> HypothesisSet:
@@ -303,11 +311,7 @@ def load_hypotheses(path: str | Path | None = None) -> HypothesisSet:
     InstrumentError
         With every problem of the file listed (``.problems``).
     """
-    p = Path(path) if path is not None else DEFAULT_PATH
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise InstrumentError(f"Cannot read hypotheses file {p}: {exc}.", [str(exc)]) from exc
+    p, raw = _declaration_bytes(path)
     try:
         doc = yaml.safe_load(raw)
     except yaml.YAMLError as exc:

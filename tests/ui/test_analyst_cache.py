@@ -96,6 +96,12 @@ def test_key_follows_the_hypotheses_declaration(tmp_path, monkeypatch):
     other.write_bytes(hypotheses.DEFAULT_PATH.read_bytes() + b"\n# amended\n")
     monkeypatch.setattr(hypotheses, "DEFAULT_PATH", other)
     assert analyst.cache_key("a" * 64, settings) != a
+    # a declaration that cannot be read is the same clear error as when it is loaded
+    from analysis.errors import InstrumentError
+
+    monkeypatch.setattr(hypotheses, "DEFAULT_PATH", tmp_path / "gone.yaml")
+    with pytest.raises(InstrumentError, match="Cannot read hypotheses file"):
+        analyst.cache_key("a" * 64, settings)
 
 
 def test_too_few_responses_is_a_clear_error(tmp_path):
