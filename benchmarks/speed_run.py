@@ -12,6 +12,8 @@ threads do not weigh on the next), the benchmarks that measure where people wait
   PostgreSQL (:mod:`benchmarks.store_burst_bench`);
 * ``pages``: survey pages in headless Chromium, 10 respondents at once, at 390 and
   1280 px, on both databases (:mod:`benchmarks.page_bench`);
+* ``page1``: the same pages for one respondent alone, with the browser's own account of
+  where each press's time goes (:mod:`benchmarks.page_profile`);
 * ``tab``: the study lead's Analysis tab, first build and cached display
   (:mod:`benchmarks.analysis_tab_bench`; ``--folder`` keeps its demo store between
   runs, since loading the 400 respondents takes minutes);
@@ -40,6 +42,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "power": ["benchmarks.power_bench", "--reps", "1000", "--dask"],
     "burst": ["benchmarks.store_burst_bench"],
     "pages": ["benchmarks.page_bench"],
+    "page1": ["benchmarks.page_profile"],
     "tab": ["benchmarks.analysis_tab_bench"],
     "pipeline": ["benchmarks.pipeline_bench", "--summary"],
 }

@@ -84,3 +84,34 @@ def test_analysis_tab_benchmark_times_both_displays_in_chromium(capsys):
     # a build fits the model and renders the report; showing the cached report does not
     assert 0 < cached < first
     assert "budget 5 s" in line and "budget 1 s" in line and "median of 2" in line
+
+
+def test_page_profile_line_recovers_cost_per_question():
+    # the least-squares line of the page profile: a page costing 100 ms plus 20 ms per
+    # question is read back as such, and p95 / medians come from the rows given
+    from benchmarks import page_profile
+
+    rows = [{"page": f"p{q}", "questions": q, "ms": 100.0 + 20.0 * q,
+             "script": 60.0 + 15.0 * q, "style": 5.0, "layout": 2.0, "tasks": 90.0 + q}
+            for q in (0, 2, 5, 9, 16, 25)]
+    a, b = page_profile.line(rows, "ms")
+    assert a == pytest.approx(100.0) and b == pytest.approx(20.0)
+    d = page_profile.describe(1280, rows)
+    assert d["script_line"] == pytest.approx((60.0, 15.0))
+    assert d["worst_page"] == "p25" and d["max_ms"] == pytest.approx(600.0)
+    assert d["style_median_ms"] == pytest.approx(5.0)
+
+
+@pytest.mark.slow
+def test_page_profile_walks_the_survey_in_chromium(capsys):
+    # one respondent answers every page at phone width; each press is timed and the
+    # browser's script time is counted (a page with questions cannot cost no script)
+    from benchmarks import page_profile
+
+    assert page_profile.main(["--widths", "390", "--think", "0.2"]) == 0
+    text = capsys.readouterr().out
+    assert "SUMMARY survey pages, one respondent alone (SQLite): 390 px p95 " in text
+    presses = [row for row in text.splitlines() if row.startswith("390 px ") and "questions" in row]
+    assert len(presses) >= 5 and presses[-1].split()[2] == "thank-you"
+    scripts = [float(row.split("(script ")[1].split(",")[0]) for row in presses[:-1]]
+    assert min(scripts) > 0
