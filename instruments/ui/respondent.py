@@ -35,52 +35,20 @@ from instruments.ui.fields import (
     submit_answers,
     widget_value,
 )
+from instruments.ui.rating import chosen_code, draft_state, rating_row
 from instruments.ui.texts import LANGUAGE_NAMES, t
 
-#: Static style rules (no user text).  Desktop and tablet: a rating row is one line of
-#: equal columns, each label centred under its circle, and words are never broken
-#: inside (a column is at least as wide as its longest word).  Phones: a compact
-#: matrix, the 7 circles in one row numbered 1-7 with the anchors given once per
-#: scale block (the legend); the labels stay in the page for screen readers.
+#: Static style rules (no user text).  The rating rows style themselves
+#: (:mod:`instruments.ui.rating`); on phones they are a compact matrix, the 7 circles in
+#: one row numbered 1-7 with the anchors given once per scale block (the legend, shown
+#: on phones only); the labels stay in the page for screen readers.
 PAGE_CSS = """
 <style>
 div[class*="st-key-w-"] label p, div[class*="st-key-w-"] label span {
   word-break: normal !important; overflow-wrap: normal !important; hyphens: manual !important;
 }
-div[class*="st-key-w-"] div[role="radiogroup"][aria-orientation="horizontal"] {
-  display: grid; grid-auto-flow: column; grid-auto-columns: minmax(min-content, 1fr);
-  gap: 0.2rem; width: 100%;
-}
-div[class*="st-key-w-"] div[role="radiogroup"][aria-orientation="horizontal"] label {
-  display: flex !important; flex-direction: column !important; align-items: center !important;
-  text-align: center; margin: 0 !important; padding: 0.2rem 0.1rem; border-radius: 0.4rem;
-  gap: 0.2rem; min-width: 0;
-}
-div[class*="st-key-w-"] div[role="radiogroup"][aria-orientation="horizontal"] label:hover {
-  background: rgba(128, 128, 128, 0.08);
-}
-div[class*="st-key-w-"] div[role="radiogroup"][aria-orientation="horizontal"] label > div {
-  margin: 0 !important; padding: 0 !important;
-}
-div[class*="st-key-w-"] div[role="radiogroup"][aria-orientation="horizontal"] label p {
-  font-size: 0.8rem; line-height: 1.2;
-}
 div[class*="st-key-legend-"] { display: none; }
 @media (max-width: 640px) {
-  div[class*="st-key-w-"] div[role="radiogroup"][aria-orientation="horizontal"] {
-    counter-reset: option; gap: 0;
-  }
-  div[class*="st-key-w-"] div[role="radiogroup"][aria-orientation="horizontal"] label {
-    counter-increment: option; padding: 0.1rem 0;
-  }
-  div[class*="st-key-w-"] div[role="radiogroup"][aria-orientation="horizontal"] label::after {
-    content: counter(option); font-size: 0.8rem; line-height: 1;
-  }
-  div[class*="st-key-w-"] div[role="radiogroup"][aria-orientation="horizontal"] label
-  div[data-testid="stMarkdownContainer"] {
-    position: absolute !important; width: 1px; height: 1px; overflow: hidden;
-    clip: rect(0 0 0 0); white-space: nowrap;
-  }
   div[class*="st-key-legend-"] { display: block; }
   div[class*="st-key-w-"] { margin-bottom: -0.6rem; }
 }
@@ -332,7 +300,8 @@ def _initial_values(page: str, views: list[FieldView], stored: dict[str, Any]) -
         key = widget_key(page, view.id)
         if view.id in drafts:
             if key not in ss:
-                ss[key] = widget_value(view, drafts[view.id])
+                value = widget_value(view, drafts[view.id])
+                ss[key] = draft_state(value) if _is_rating(view) else value
             initial[view.id] = None
         else:
             initial[view.id] = widget_value(view, stored.get(view.id))
@@ -428,7 +397,7 @@ def _render_page(store: Any, token: str, state: Any, view: int, lang: str) -> No
             _render_field(spec.id, field_view, lang, problems.get(field_view.id, []),
                           initial[field_view.id])  # fmt: skip
             if soft and field_view.request and is_missing(
-                ss.get(widget_key(spec.id, field_view.id))
+                chosen_code(ss.get(widget_key(spec.id, field_view.id)))
             ):
                 st.caption(f"⚠ {t('not_answered', lang)}")
         args = (store, token, spec.id, submission_key, shown_at, views, lang)
@@ -464,17 +433,25 @@ def _render_page(store: Any, token: str, state: Any, view: int, lang: str) -> No
                       args=(store, token, "withdrawn"), key="survey.withdraw")  # fmt: skip
 
 
-def _label(view: FieldView, lang: str) -> str:
-    text = escape_md(view.text)
+def _is_rating(view: FieldView) -> bool:
+    """Whether ``view`` is drawn as a rating row (a rating-scale question of a block)."""
+    return view.kind in ("coded", "boolean") and view.matrix
+
+
+def _label(view: FieldView, lang: str, markdown: bool = True) -> str:
+    """The question's label: Markdown-escaped for Streamlit's widgets, or plain text for
+    the rating row (which puts it in the page as text)."""
+    esc = escape_md if markdown else str
+    text = esc(view.text)
     notes = []
     if view.unit:
-        notes.append(escape_md(t("unit", lang, unit=view.unit)))
+        notes.append(esc(t("unit", lang, unit=view.unit)))
     if view.kind in ("integer", "number") and view.min is not None and view.max is not None:
-        notes.append(escape_md(t("range_hint", lang, min=f"{view.min:g}", max=f"{view.max:g}")))
+        notes.append(esc(t("range_hint", lang, min=f"{view.min:g}", max=f"{view.max:g}")))
     if notes:
         text += f" ({', '.join(notes)})"
     if view.required:
-        text += " \\*"
+        text += " \\*" if markdown else " *"
     return text
 
 
@@ -482,6 +459,12 @@ def _render_field(
     page: str, view: FieldView, lang: str, problems: list[str], initial: Any
 ) -> None:
     key = widget_key(page, view.id)
+    if _is_rating(view):
+        rating_row(key, _label(view, lang, markdown=False), list(view.options), view.labels,
+                   initial)
+        for message in problems:
+            st.error(message)
+        return
     label = _label(view, lang)
     if view.kind in ("coded", "boolean"):
         labels = view.labels
@@ -491,7 +474,6 @@ def _render_field(
             options,
             index=options.index(initial) if initial in options else None,
             key=key,
-            horizontal=view.matrix,
             format_func=lambda code: labels.get(code, str(code)),
         )
     elif view.kind == "integer":
@@ -514,7 +496,7 @@ def _render_field(
 
 def _current_answers(page: str, views: list[FieldView]) -> dict[str, Any]:
     ss = st.session_state
-    return {v.id: answer_value(v, ss.get(widget_key(page, v.id))) for v in views}
+    return {v.id: answer_value(v, chosen_code(ss.get(widget_key(page, v.id)))) for v in views}
 
 
 def _forget_widgets(page: str, views: list[FieldView]) -> None:

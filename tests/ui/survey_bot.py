@@ -9,10 +9,13 @@ the same plan to click through a real Chromium.
 
 from __future__ import annotations
 
+import json
 import random
 from typing import Any
 
 from instruments.ui.fields import FieldView, page_fields
+from instruments.ui.rating import NAME as RATING_NAME
+from instruments.ui.rating import chosen_code, draft_state
 from instruments.ui.respondent import widget_key
 from instruments.ui.texts import t
 
@@ -91,18 +94,56 @@ def fill_page(at: Any, page: str, answers: dict[str, Any]) -> None:
     """Set the widgets of ``page`` in an ``AppTest`` to ``answers``."""
     for item_id, value in answers.items():
         key = widget_key(page, item_id)
-        widget = _widget(at, key)
+        widget = find_widget(at, key)
         if isinstance(value, str):
             widget.input(value)
         else:
             widget.set_value(value)
 
 
-def _widget(at: Any, key: str) -> Any:
-    for collection in (at.radio, at.number_input, at.text_area):
-        for widget in collection:
-            if widget.key == key:
-                return widget
+class RatingRow:
+    """A rating row (:mod:`instruments.ui.rating`) of an ``AppTest`` page, with what the
+    tests use of ``st.radio``: ``key``, ``label``, ``options``, ``value`` (the code the
+    page shows, or the one set and not yet sent) and ``set_value`` (as a click does: the
+    choice is sent with the page's button)."""
+
+    def __init__(self, at: Any, element: Any) -> None:
+        data = json.loads(element.proto.json)
+        self._at = at
+        self.key = data["name"]
+        self.label = data["label"]
+        self.options = [code for code, _text in data["options"]]
+        self.option_labels = [text for _code, text in data["options"]]
+        self._shown = data["value"]
+
+    @property
+    def value(self) -> Any:
+        if self.key in self._at.session_state:
+            return chosen_code(self._at.session_state[self.key])
+        return self._shown
+
+    def set_value(self, value: Any) -> RatingRow:
+        if value is not None and value not in self.options:
+            raise ValueError(f"{value!r} is not an option of {self.key!r}.")
+        self._at.session_state[self.key] = draft_state(value)
+        return self
+
+
+def rating_rows(at: Any) -> list[RatingRow]:
+    """The rating rows of an ``AppTest`` page, in page order."""
+    return [RatingRow(at, e) for e in at.get("bidi_component")
+            if e.proto.component_name == RATING_NAME]
+
+
+def survey_widgets(at: Any) -> list[Any]:
+    """Every answer widget of an ``AppTest`` page: radios, rating rows, numbers, texts."""
+    return [*at.radio, *rating_rows(at), *at.number_input, *at.text_area]
+
+
+def find_widget(at: Any, key: str) -> Any:
+    for widget in survey_widgets(at):
+        if widget.key == key:
+            return widget
     raise KeyError(f"No widget {key!r} on the page.")
 
 
@@ -138,7 +179,7 @@ def walk_apptest(
             break
         if spec.id not in plan:
             continue  # skipped by the survey logic
-        if not any(w.key and w.key.startswith(f"w:{spec.id}:") for w in _all_widgets(at)):
+        if not any(w.key and w.key.startswith(f"w:{spec.id}:") for w in survey_widgets(at)):
             continue  # already answered earlier (resumed session)
         fill_page(at, spec.id, plan[spec.id])
         label = [b.label for b in at.button if b.key != "survey.withdraw"][-1]
@@ -151,6 +192,3 @@ def walk_apptest(
         done.append(spec.id)
     return done
 
-
-def _all_widgets(at: Any) -> list[Any]:
-    return [*at.radio, *at.number_input, *at.text_area]

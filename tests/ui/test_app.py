@@ -9,7 +9,15 @@ from streamlit.testing.v1 import AppTest
 
 from instruments.store import ResponseStore
 from tests.ui.conftest import APP, PASSWORD, STUDY
-from tests.ui.survey_bot import click, fill_page, open_tab, plan_answers, walk_apptest
+from tests.ui.survey_bot import (
+    click,
+    fill_page,
+    find_widget,
+    open_tab,
+    plan_answers,
+    survey_widgets,
+    walk_apptest,
+)
 
 TIMEOUT = 60
 
@@ -35,7 +43,7 @@ def go_next(at: AppTest) -> None:
 def texts(at: AppTest) -> str:
     parts = [e.value for e in (*at.title, *at.header, *at.subheader, *at.markdown, *at.error, *at.info,
                                *at.warning, *at.success, *at.caption)]  # fmt: skip
-    parts += [w.label for w in (*at.radio, *at.number_input, *at.text_area)]
+    parts += [w.label for w in survey_widgets(at)]
     return "\n".join(str(p) for p in parts)
 
 
@@ -43,13 +51,13 @@ def page_widgets(at: AppTest, page: str) -> dict[str, object]:
     prefix = f"w:{page}:"
     return {
         w.key[len(prefix):]: w.value
-        for w in (*at.radio, *at.number_input, *at.text_area)
+        for w in survey_widgets(at)
         if w.key and w.key.startswith(prefix)
     }
 
 
 def current_page(at: AppTest) -> str:
-    pages = {w.key.split(":")[1] for w in (*at.radio, *at.number_input, *at.text_area)
+    pages = {w.key.split(":")[1] for w in survey_widgets(at)
              if w.key and w.key.startswith("w:")}  # fmt: skip
     assert len(pages) == 1, pages
     return pages.pop()
@@ -62,14 +70,14 @@ def stored(store: ResponseStore, token: str) -> dict[str, object]:
 def test_no_token_page(store: ResponseStore) -> None:
     at = open_app()
     assert "personal link" in texts(at)
-    assert not at.radio
+    assert not at.radio and not survey_widgets(at)
 
 
 def test_unknown_token_page(store: ResponseStore) -> None:
     at = open_app("not-a-real-token")
     assert "This invitation link is not valid" in texts(at)
     assert "Dieser Link kann nicht verwendet werden" in texts(at)
-    assert not [w for w in at.radio if w.key and w.key.startswith("w:")]
+    assert not [w for w in survey_widgets(at) if w.key and w.key.startswith("w:")]
 
 
 def test_expired_token_page(store: ResponseStore, invite) -> None:
@@ -114,7 +122,7 @@ def test_screening_out(store, invite) -> None:
     assert store.state(token).status == "screened_out"
     again = open_app(token)  # a new visit shows the screening message again, nothing to answer
     assert "know the alliance well" in texts(again)
-    assert not [w for w in again.radio if w.key and w.key.startswith("w:")]
+    assert not [w for w in survey_widgets(again) if w.key and w.key.startswith("w:")]
 
 
 def test_required_item_missing_shows_message_and_keeps_answers(store, invite) -> None:
@@ -165,7 +173,7 @@ def test_full_walk_through_stores_every_answer(store, invite) -> None:
     # A finished invitation cannot be answered again: the thanks and the reason are shown.
     again = open_app(token)
     assert "already been used" in texts(again) and "Thank you!" in texts(again)
-    assert not [w for w in again.radio if w.key and w.key.startswith("w:")]
+    assert not [w for w in survey_widgets(again) if w.key and w.key.startswith("w:")]
 
 
 def test_back_and_next_keep_answers(store, invite) -> None:
@@ -175,7 +183,7 @@ def test_back_and_next_keep_answers(store, invite) -> None:
     walk_apptest(at, store, plan, stop_after=4)
     assert current_page(at) == "dependence"
     # Items appear in the respondent's randomised order, the one the store records.
-    shown = [w.key.split(":")[2] for w in at.radio if w.key and w.key.startswith("w:")]
+    shown = [w.key.split(":")[2] for w in survey_widgets(at) if w.key and w.key.startswith("w:")]
     order = store.item_order(store.state(token).seed, "dependence")
     assert shown == list(order)
     # (10 items: the chance that a shuffle keeps the instrument order is 1/10!.)
@@ -189,7 +197,7 @@ def test_back_and_next_keep_answers(store, invite) -> None:
     # Changing an answer there and going forward stores the change.
     first = next(k for k, v in plan["learning"].items() if v is not None and k != "attn_1")
     new_value = 1 if plan["learning"][first] != 1 else 2
-    at.radio(key=f"w:learning:{first}").set_value(new_value)
+    find_widget(at, f"w:learning:{first}").set_value(new_value)
     go_next(at)
     assert current_page(at) == "dependence"
     assert stored(store, token)[first] == new_value

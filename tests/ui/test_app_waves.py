@@ -12,7 +12,7 @@ from instruments.instrument.loader import load_instrument
 from instruments.store import ResponseStore
 from instruments.store.responses import INSTRUMENTS_ENV_VAR
 from tests.store.test_waves import make_version
-from tests.ui.survey_bot import plan_answers, walk_apptest
+from tests.ui.survey_bot import plan_answers, survey_widgets, walk_apptest
 from tests.ui.test_app import current_page, open_app, texts
 
 
@@ -35,7 +35,7 @@ def test_earlier_wave_respondent_answers_and_resumes_on_their_version(
     # cannot be answered, nothing is stored, no traceback.
     at = open_app(token)
     assert not at.exception
-    assert not [w for w in at.radio if w.key and w.key.startswith("w:")]
+    assert not [w for w in survey_widgets(at) if w.key and w.key.startswith("w:")]
     assert "Traceback" not in texts(at)
     assert not _started(old, token)
 

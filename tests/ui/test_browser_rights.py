@@ -30,10 +30,12 @@ from tests.ui.test_browser import (  # noqa: F401 - fixtures
     wait_for_text,
 )
 
-#: Whether any word of a rating label is split over two lines (one rect per line).
+#: How many rating-option labels there are, and which of their words are split over two
+#: lines (one rect per line).
 _BROKEN_WORDS = """
 const out = [];
-for (const p of document.querySelectorAll('div[class*="st-key-w-"] label[data-testid="stRadioOption"] p')) {
+const labels = document.querySelectorAll('div[class*="st-key-w-"] label[data-testid="stRadioOption"] :is(p, .as-text)');
+for (const p of labels) {
   const node = p.firstChild; if (!node || node.nodeType !== 3) continue;
   const text = node.textContent; let at = 0;
   for (const word of text.split(' ')) {
@@ -43,7 +45,7 @@ for (const p of document.querySelectorAll('div[class*="st-key-w-"] label[data-te
     at += word.length + 1;
   }
 }
-return out;
+return [labels.length, out];
 """
 
 _SCROLL_TOP = """
@@ -92,7 +94,9 @@ def test_language_switch_back_button_top_of_page_and_soft_prompt(server, new_dri
     for width in (390, 768, 1280):  # no label breaks inside a word
         driver.set_window_size(width, 900)
         wait_for(driver, key_css(widget_key("learning", views[0].id)))
-        assert driver.execute_script(_BROKEN_WORDS) == [], width
+        n_labels, broken = driver.execute_script(_BROKEN_WORDS)
+        n_options = sum(len(v.options) for v in views if v.kind in ("coded", "boolean"))
+        assert n_labels == n_options and broken == [], (width, n_labels, broken)
     driver.set_window_size(1280, 900)
     press(driver, "Weiter")
     n_empty = len(views) - len(typed)

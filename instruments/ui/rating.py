@@ -1,0 +1,149 @@
+"""The rating row: one rating-scale question drawn as plain HTML radio buttons.
+
+Streamlit's own ``st.radio`` draws every option of every question as a styled widget
+with its label rendered as Markdown: on a survey page of 25 seven-point questions the
+browser spends about 400 ms of JavaScript building the page after each "Next" (measured
+with :mod:`benchmarks.page_profile`).  This element draws the same question as a
+``<fieldset>`` with a ``<legend>`` and one native ``<input type="radio">`` per option,
+which the browser builds in a few milliseconds, and which screen readers and the keyboard
+(Tab to the question, arrow keys between options) handle as any web form.
+
+It is a Streamlit component (``st.components.v2``, no iframe) placed inside the page's
+form: a click changes nothing on the server until the page's button is pressed, as with
+``st.radio`` in a form, and then the choice arrives with the rest of the page.  The value
+kept in the session state under the widget's key is ``{"value": code}`` (or ``{}`` when
+nothing is chosen); :func:`chosen_code` reads it.
+
+The text of the question and of the options is put in the page with ``textContent``,
+never as HTML, so that no wording (or a partner's name in it) can inject markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+#: Registered name of the component (unique in the app).
+NAME = "alliance_survey_rating_row"
+
+# Builds the question once per distinct content (question, options, value shown); a rerun
+# that does not change them keeps the element, and with it a click not yet sent.  Each
+# option's label carries data-testid="stRadioOption", so that browser tools (and the
+# project's tests) find the options as they find those of st.radio.
+_JS = """
+export default function (component) {
+  const { parentElement, data, setStateValue } = component;
+  const sig = JSON.stringify(data);
+  const old = parentElement.querySelector("fieldset.as-rating");
+  if (old && old.dataset.sig === sig) return;
+  const box = document.createElement("fieldset");
+  box.className = "as-rating";
+  box.dataset.sig = sig;
+  const legend = document.createElement("legend");
+  legend.textContent = data.label;
+  box.appendChild(legend);
+  const row = document.createElement("div");
+  row.className = "as-options";
+  for (const [code, text] of data.options) {
+    const label = document.createElement("label");
+    label.setAttribute("data-testid", "stRadioOption");
+    const input = document.createElement("input");
+    input.type = "radio";
+    input.name = data.name;
+    input.value = String(code);
+    input.checked = data.value === code;
+    input.addEventListener("change", () => { if (input.checked) setStateValue("value", code); });
+    const span = document.createElement("span");
+    span.className = "as-text";
+    span.textContent = text;
+    label.append(input, span);
+    row.appendChild(label);
+  }
+  box.appendChild(row);
+  if (old) old.replaceWith(box); else parentElement.appendChild(box);
+}
+"""
+
+# Desktop and tablet: one line of equal columns, each label centred under its circle,
+# words never broken inside.  Phones: the circles numbered 1-7 in one row, the option
+# labels kept for screen readers only (the scale's legend is shown once per block).
+_CSS = """
+.as-rating { border: 0; margin: 0; padding: 0; min-width: 0; }
+.as-rating legend {
+  font-size: 0.875rem; font-weight: 600; line-height: 1.5; padding: 0; margin: 0 0 0.25rem 0;
+}
+.as-rating .as-options {
+  display: grid; grid-auto-flow: column; grid-auto-columns: minmax(min-content, 1fr);
+  gap: 0.2rem; width: 100%;
+}
+.as-rating label {
+  display: flex; flex-direction: column; align-items: center; text-align: center;
+  gap: 0.25rem; padding: 0.25rem 0.1rem; border-radius: 0.4rem; min-width: 0;
+  cursor: pointer; font-size: 0.8rem; line-height: 1.2;
+}
+.as-rating label:hover { background: rgba(128, 128, 128, 0.1); }
+.as-rating input {
+  width: 1.15rem; height: 1.15rem; margin: 0; cursor: pointer; accent-color: #ff4b4b;
+}
+.as-rating input:focus-visible { outline: 2px solid #ff4b4b; outline-offset: 2px; }
+.as-rating .as-text {
+  word-break: normal; overflow-wrap: normal; hyphens: manual;
+}
+@media (max-width: 640px) {
+  .as-rating .as-options { counter-reset: option; gap: 0; }
+  .as-rating label { counter-increment: option; padding: 0.2rem 0; }
+  .as-rating label::after { content: counter(option); font-size: 0.8rem; line-height: 1; }
+  .as-rating .as-text {
+    position: absolute; width: 1px; height: 1px; overflow: hidden;
+    clip: rect(0 0 0 0); white-space: nowrap;
+  }
+}
+"""
+
+_component: Any = None
+
+
+def _mount() -> Any:
+    global _component
+    if _component is None:
+        import streamlit as st
+
+        _component = st.components.v2.component(NAME, js=_JS, css=_CSS,
+                                                isolate_styles=False)
+    return _component
+
+
+def rating_row(key: str, label: str, options: Sequence[int], labels: Mapping[int, str],
+               initial: int | None) -> None:
+    """Draw one rating question under ``key`` (inside the page's form).
+
+    ``initial`` is the answer shown when the session holds none for ``key`` (the stored
+    answer); a value the session already holds (an unsent draft) is shown instead.
+    """
+    import streamlit as st
+
+    held = st.session_state.get(key)
+    shown = chosen_code(held) if held is not None else initial
+    data = {"name": key, "label": label, "value": shown,
+            "options": [[int(code), str(labels.get(code, code))] for code in options]}
+    default = None if held is not None or initial is None else {"value": int(initial)}
+    _mount()(key=key, data=data, default=default, on_value_change=_ignore)
+
+
+def _ignore() -> None:
+    """The value's change callback (the component keeps a value only with one)."""
+
+
+def chosen_code(held: Any) -> Any:
+    """The code chosen in a rating row's session-state value (``None`` when none).
+
+    Any other widget's value is returned as it is.
+    """
+    if isinstance(held, Mapping):
+        return held.get("value")
+    return held
+
+
+def draft_state(value: Any) -> dict[str, Any]:
+    """The session-state value of a rating row showing ``value`` (an unsent draft)."""
+    return {} if value is None else {"value": int(value)}
