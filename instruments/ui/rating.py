@@ -1,4 +1,6 @@
-"""The rating row: one rating-scale question drawn as plain HTML radio buttons.
+"""The survey page's own elements: the rating row and the scroll to the page's top.
+
+The rating row is one rating-scale question drawn as plain HTML radio buttons.
 
 Streamlit's own ``st.radio`` draws every option of every question as a styled widget
 with its label rendered as Markdown: on a survey page of 25 seven-point questions the
@@ -16,6 +18,17 @@ nothing is chosen); :func:`chosen_code` reads it.
 
 The text of the question and of the options is put in the page with ``textContent``,
 never as HTML, so that no wording (or a partner's name in it) can inject markup.
+
+:func:`scroll_to_top` brings a newly shown page to its top (Streamlit keeps the scroll
+position of the previous page otherwise, so the respondent would land next to "Next").
+The page is brought up again at 150 and 600 ms (its elements may still be arriving), but
+not once the respondent has scrolled, touched, clicked or pressed a key: a quick
+respondent is not pulled back to the top under their finger.  It runs in the page itself,
+once per visit of a page (the body's ``data-survey-visit`` says which visit it last ran
+for); it used to be a script in a frame, a new document for the browser at every page.
+
+Both are one component, so that its script is loaded with the survey's first page (which
+has no rating question) and not while the first page of rating questions is awaited.
 """
 
 from __future__ import annotations
@@ -24,15 +37,33 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 #: Registered name of the component (unique in the app).
-NAME = "alliance_survey_rating_row"
+NAME = "alliance_survey_page"
 
 # Builds the question once per distinct content (question, options, value shown); a rerun
 # that does not change them keeps the element, and with it a click not yet sent.  Each
 # option's label carries data-testid="stRadioOption", so that browser tools (and the
 # project's tests) find the options as they find those of st.radio.
 _JS = """
+function scrollTop(visit) {
+  const d = document;
+  if (d.body.dataset.surveyVisit === visit) return;
+  d.body.dataset.surveyVisit = visit;
+  const top = () => {
+    for (const el of d.querySelectorAll('[data-testid="stMain"], [data-testid="stAppViewContainer"], section.main')) { el.scrollTo(0, 0); }
+    window.scrollTo(0, 0);
+  };
+  const events = ["wheel", "touchstart", "pointerdown", "keydown"];
+  const timers = [];
+  const off = () => events.forEach(e => d.removeEventListener(e, stop, true));
+  const stop = () => { timers.forEach(clearTimeout); off(); };
+  events.forEach(e => d.addEventListener(e, stop, {capture: true, passive: true}));
+  top();
+  timers.push(setTimeout(top, 150), setTimeout(top, 600), setTimeout(off, 650));
+}
+
 export default function (component) {
   const { parentElement, data, setStateValue } = component;
+  if (data.scroll !== undefined) { scrollTop(String(data.scroll)); return; }
   const sig = JSON.stringify(data);
   const old = parentElement.querySelector("fieldset.as-rating");
   if (old && old.dataset.sig === sig) return;
@@ -124,10 +155,17 @@ def rating_row(key: str, label: str, options: Sequence[int], labels: Mapping[int
 
     held = st.session_state.get(key)
     shown = chosen_code(held) if held is not None else initial
+    # a tuple, not a list: Streamlit looks into a list for a data frame, importing pandas
+    # (1.2 s at the first rating question a survey process draws) and testing its format
     data = {"name": key, "label": label, "value": shown,
-            "options": [[int(code), str(labels.get(code, code))] for code in options]}
+            "options": tuple((int(code), str(labels.get(code, code))) for code in options)}
     default = None if held is not None or initial is None else {"value": int(initial)}
     _mount()(key=key, data=data, default=default, on_value_change=_ignore)
+
+
+def scroll_to_top(visit: int) -> None:
+    """Bring the page to its top once for ``visit`` (a counter of page changes)."""
+    _mount()(key="survey.scroll", data={"scroll": int(visit)}, height=0)
 
 
 def _ignore() -> None:

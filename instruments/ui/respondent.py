@@ -35,7 +35,7 @@ from instruments.ui.fields import (
     submit_answers,
     widget_value,
 )
-from instruments.ui.rating import chosen_code, draft_state, rating_row
+from instruments.ui.rating import chosen_code, draft_state, rating_row, scroll_to_top
 from instruments.ui.texts import LANGUAGE_NAMES, t
 
 #: Static style rules (no user text).  The rating rows style themselves
@@ -57,29 +57,6 @@ div[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
 div[class*="st-key-survey-scroll"] { height: 0; overflow: hidden; margin: 0; }
 </style>
 """
-
-#: Brings a newly shown survey page to its top (Streamlit keeps the scroll position
-#: of the previous page otherwise, so the respondent would land next to "Next").  The
-#: page is brought up again at 150 and 600 ms (its elements may still be arriving), but
-#: not once the respondent has scrolled, touched, clicked or pressed a key: a quick
-#: respondent is not pulled back to the top under their finger.
-_SCROLL_TOP = """<script>
-(function () {
-  const d = window.parent.document;
-  const top = () => {
-    for (const el of d.querySelectorAll('[data-testid="stMain"], [data-testid="stAppViewContainer"], section.main')) { el.scrollTo(0, 0); }
-    window.parent.scrollTo(0, 0);
-  };
-  const events = ["wheel", "touchstart", "pointerdown", "keydown"];
-  const timers = [];
-  const off = () => events.forEach(e => d.removeEventListener(e, stop, true));
-  const stop = () => { timers.forEach(clearTimeout); off(); };
-  events.forEach(e => d.addEventListener(e, stop, {capture: true, passive: true}));
-  top();
-  timers.push(setTimeout(top, 150), setTimeout(top, 600), setTimeout(off, 650));
-})();
-</script>"""
-
 
 def widget_key(page: str, item_id: str) -> str:
     """Session-state key of the widget of ``item_id`` on ``page``."""
@@ -315,9 +292,7 @@ def _scroll_to_top(view: int) -> None:
         ss["survey.shown_view"] = view
         ss["survey.visits"] = ss.get("survey.visits", 0) + 1
     with st.container(key="survey-scroll"):
-        # fixed script only; the comment makes each page change a new element
-        st.iframe(f"<!-- page {view}, visit {ss['survey.visits']} -->{_SCROLL_TOP}",
-                  height=1)  # fmt: skip
+        scroll_to_top(ss["survey.visits"])
 
 
 def _privacy_notice(settings: Any, lang: str) -> str:

@@ -107,8 +107,7 @@ class RatingRow:
     page shows, or the one set and not yet sent) and ``set_value`` (as a click does: the
     choice is sent with the page's button)."""
 
-    def __init__(self, at: Any, element: Any) -> None:
-        data = json.loads(element.proto.json)
+    def __init__(self, at: Any, data: dict[str, Any]) -> None:
         self._at = at
         self.key = data["name"]
         self.label = data["label"]
@@ -131,8 +130,9 @@ class RatingRow:
 
 def rating_rows(at: Any) -> list[RatingRow]:
     """The rating rows of an ``AppTest`` page, in page order."""
-    return [RatingRow(at, e) for e in at.get("bidi_component")
-            if e.proto.component_name == RATING_NAME]
+    found = [json.loads(e.proto.json) for e in at.get("bidi_component")
+             if e.proto.component_name == RATING_NAME]
+    return [RatingRow(at, data) for data in found if "options" in data]  # not the scroll
 
 
 def survey_widgets(at: Any) -> list[Any]:

@@ -123,11 +123,9 @@ def test_language_switch_back_button_top_of_page_and_soft_prompt(server, new_dri
     assert progress_text(driver).startswith("Page 5 of")
 
 
-#: The page's scroll script (its frame's text) and whether it has run.
+#: The visit the page's scroll script last ran for (null before it first ran).
 _SCROLL_SCRIPT = """
-const f = document.querySelector('[class*="st-key-survey-scroll"] iframe');
-if (!f || !f.contentDocument || f.contentDocument.readyState !== 'complete') return null;
-return f.srcdoc || f.getAttribute('srcdoc');
+return document.body.dataset.surveyVisit || null;
 """
 
 
