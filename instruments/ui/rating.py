@@ -1,6 +1,7 @@
 """The survey page's own elements: the rating row and the scroll to the page's top.
 
-The rating row is one rating-scale question drawn as plain HTML radio buttons.
+The rating row is one choice question drawn as plain HTML radio buttons: a rating-scale
+question of a block in one line, any other (industry, firm size, ...) as a list.
 
 Streamlit's own ``st.radio`` draws every option of every question as a styled widget
 with its label rendered as Markdown: on a survey page of 25 seven-point questions the
@@ -68,7 +69,7 @@ export default function (component) {
   const old = parentElement.querySelector("fieldset.as-rating");
   if (old && old.dataset.sig === sig) return;
   const box = document.createElement("fieldset");
-  box.className = "as-rating";
+  box.className = data.vertical ? "as-rating as-list" : "as-rating";
   box.dataset.sig = sig;
   const legend = document.createElement("legend");
   legend.textContent = data.label;
@@ -114,17 +115,28 @@ _CSS = """
 }
 .as-rating label:hover { background: rgba(128, 128, 128, 0.1); }
 .as-rating input {
-  width: 1.15rem; height: 1.15rem; margin: 0; cursor: pointer; accent-color: #ff4b4b;
+  flex: none; width: 1.15rem; height: 1.15rem; margin: 0; cursor: pointer;
+  accent-color: #ff4b4b;
 }
 .as-rating input:focus-visible { outline: 2px solid #ff4b4b; outline-offset: 2px; }
 .as-rating .as-text {
   word-break: normal; overflow-wrap: normal; hyphens: manual;
 }
+.as-rating.as-list .as-options {
+  display: flex; flex-direction: column; align-items: flex-start; gap: 0.1rem;
+}
+.as-rating.as-list label {
+  flex-direction: row; align-items: flex-start; text-align: left; gap: 0.5rem;
+  font-size: 0.875rem; line-height: 1.3; padding: 0.2rem 0.4rem 0.2rem 0.1rem;
+}
+.as-rating.as-list input { margin-top: 0.05rem; }
 @media (max-width: 640px) {
-  .as-rating .as-options { counter-reset: option; gap: 0; }
-  .as-rating label { counter-increment: option; padding: 0.2rem 0; }
-  .as-rating label::after { content: counter(option); font-size: 0.8rem; line-height: 1; }
-  .as-rating .as-text {
+  .as-rating:not(.as-list) .as-options { counter-reset: option; gap: 0; }
+  .as-rating:not(.as-list) label { counter-increment: option; padding: 0.2rem 0; }
+  .as-rating:not(.as-list) label::after {
+    content: counter(option); font-size: 0.8rem; line-height: 1;
+  }
+  .as-rating:not(.as-list) .as-text {
     position: absolute; width: 1px; height: 1px; overflow: hidden;
     clip: rect(0 0 0 0); white-space: nowrap;
   }
@@ -145,11 +157,13 @@ def _mount() -> Any:
 
 
 def rating_row(key: str, label: str, options: Sequence[int], labels: Mapping[int, str],
-               initial: int | None) -> None:
-    """Draw one rating question under ``key`` (inside the page's form).
+               initial: int | None, *, vertical: bool = False) -> None:
+    """Draw one choice question under ``key`` (inside the page's form).
 
     ``initial`` is the answer shown when the session holds none for ``key`` (the stored
     answer); a value the session already holds (an unsent draft) is shown instead.
+    ``vertical`` lists the options one under the other (a question outside a rating
+    block, whose options are not points of one scale).
     """
     import streamlit as st
 
@@ -157,7 +171,7 @@ def rating_row(key: str, label: str, options: Sequence[int], labels: Mapping[int
     shown = chosen_code(held) if held is not None else initial
     # a tuple, not a list: Streamlit looks into a list for a data frame, importing pandas
     # (1.2 s at the first rating question a survey process draws) and testing its format
-    data = {"name": key, "label": label, "value": shown,
+    data = {"name": key, "label": label, "value": shown, "vertical": bool(vertical),
             "options": tuple((int(code), str(labels.get(code, code))) for code in options)}
     default = None if held is not None or initial is None else {"value": int(initial)}
     _mount()(key=key, data=data, default=default, on_value_change=_ignore)

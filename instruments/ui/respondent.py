@@ -256,7 +256,8 @@ def _page_key(page: str) -> tuple[str, Any]:
     return keys[page]
 
 
-def _initial_values(page: str, views: list[FieldView], stored: dict[str, Any]) -> dict[str, Any]:
+def _initial_values(page: str, views: list[FieldView], stored: dict[str, Any],
+                    consent_q: str) -> dict[str, Any]:
     """What each widget of the page starts with.
 
     A stored answer is the widget's default, never written into the session state: a
@@ -278,7 +279,7 @@ def _initial_values(page: str, views: list[FieldView], stored: dict[str, Any]) -
         if view.id in drafts:
             if key not in ss:
                 value = widget_value(view, drafts[view.id])
-                ss[key] = draft_state(value) if _is_rating(view) else value
+                ss[key] = draft_state(value) if _is_rating(view, consent_q) else value
             initial[view.id] = None
         else:
             initial[view.id] = widget_value(view, stored.get(view.id))
@@ -321,7 +322,7 @@ def _render_page(store: Any, token: str, state: Any, view: int, lang: str) -> No
         answers=state.answers,
     )
     submission_key, shown_at = _page_key(spec.id)
-    initial = _initial_values(spec.id, views, state.answers)
+    initial = _initial_values(spec.id, views, state.answers, inst.consent.question)
     _scroll_to_top(view)
     consent_page = spec.field(inst.consent.question) is not None
     soft = ss.get("survey.soft", {}).get(spec.id)
@@ -370,6 +371,7 @@ def _render_page(store: Any, token: str, state: Any, view: int, lang: str) -> No
                 with st.container(key=f"legend-{block}"):
                     st.caption(escape_md(_legend(field_view, lang)))
             _render_field(spec.id, field_view, lang, problems.get(field_view.id, []),
+                          _is_rating(field_view, inst.consent.question),
                           initial[field_view.id])  # fmt: skip
             if soft and field_view.request and is_missing(
                 chosen_code(ss.get(widget_key(spec.id, field_view.id)))
@@ -408,9 +410,12 @@ def _render_page(store: Any, token: str, state: Any, view: int, lang: str) -> No
                       args=(store, token, "withdrawn"), key="survey.withdraw")  # fmt: skip
 
 
-def _is_rating(view: FieldView) -> bool:
-    """Whether ``view`` is drawn as a rating row (a rating-scale question of a block)."""
-    return view.kind in ("coded", "boolean") and view.matrix
+def _is_rating(view: FieldView, consent_q: str) -> bool:
+    """Whether ``view`` is drawn as a rating row (:mod:`instruments.ui.rating`): every
+    choice question but the consent ``consent_q`` (Streamlit's own radio, as the consent
+    page has always shown it); a rating-scale question of a block in one line, any other
+    as a list of options."""
+    return view.kind in ("coded", "boolean") and view.id != consent_q
 
 
 def _label(view: FieldView, lang: str, markdown: bool = True) -> str:
@@ -431,12 +436,12 @@ def _label(view: FieldView, lang: str, markdown: bool = True) -> str:
 
 
 def _render_field(
-    page: str, view: FieldView, lang: str, problems: list[str], initial: Any
+    page: str, view: FieldView, lang: str, problems: list[str], row: bool, initial: Any
 ) -> None:
     key = widget_key(page, view.id)
-    if _is_rating(view):
+    if row:
         rating_row(key, _label(view, lang, markdown=False), list(view.options), view.labels,
-                   initial)
+                   initial, vertical=not view.matrix)
         for message in problems:
             st.error(message)
         return
