@@ -383,7 +383,8 @@ def _render_page(store: Any, token: str, state: Any, view: int, lang: str) -> No
     soft = ss.get("survey.soft", {}).get(spec.id)
     problems = ss.get("survey.problems", {}).get(spec.id, {})
 
-    with st.form(f"page_{spec.id}", border=False):
+    # Enter in a field would press the form's first button, the language switch: off.
+    with st.form(f"page_{spec.id}", border=False, enter_to_submit=False):
         head, switch = st.columns([3, 2], vertical_alignment="center")
         with head:
             st.caption(escape_md(inst.title[lang]))

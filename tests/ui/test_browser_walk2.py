@@ -1,0 +1,58 @@
+"""In a real headless Chromium: defects found on a second fresh-eyes walk of the survey.
+
+- Enter pressed in a number field must not press the page's first form button (the
+  language switch): the page stays in the respondent's language and Next saves the number;
+  no English-only "Press Enter to submit form" hint appears under the field.
+"""
+
+from __future__ import annotations
+
+from instruments.ui.respondent import widget_key
+from tests.ui.conftest import STUDY
+from tests.ui.test_browser import (  # noqa: F401 - fixtures
+    _choose,
+    _until,
+    key_css,
+    new_driver,
+    press,
+    server,
+    wait_for,
+)
+
+
+def _field(driver, css: str):  # noqa: ANN001, ANN202
+    from selenium.webdriver.common.by import By
+
+    return _until(driver, lambda d: d.find_element(By.CSS_SELECTOR, f"{css} input"),
+                  f"the input of {css}")  # fmt: skip
+
+
+def test_enter_in_a_number_field_keeps_the_language(server, new_driver) -> None:  # noqa: F811
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    from instruments.fieldwork.invitations import create_invitations
+
+    base, store = server
+    inv = create_invitations(store, STUDY, 1, partner_name="Acme Robotics")[0]
+    driver = new_driver()
+    driver.get(inv.link(base))
+    consent = key_css(widget_key("consent", "consent"))
+    wait_for(driver, consent)
+    _choose(driver, consent, "Yes")
+    press(driver, "Start the survey")
+    number = key_css(widget_key("screening", "n_partners"))
+    wait_for(driver, number)
+    field = _field(driver, number)
+    field.click()
+    field.send_keys("5")
+    field.send_keys(Keys.ENTER)
+    # the field shows no hint in English about Enter
+    assert "Press Enter" not in driver.find_element(By.TAG_NAME, "body").text
+    _choose(driver, key_css(widget_key("screening", "informant_knowledge")), "To a great extent")
+    press(driver, "Next")  # an English button: the page is still in English
+    wait_for(driver, key_css(widget_key("alliance", "alliance_phase")))
+    state = store.state(inv.token)
+    assert state.language == "en"
+    assert state.answers["n_partners"] == 5
+    assert "Page 3 of" in driver.find_element(By.TAG_NAME, "body").text
