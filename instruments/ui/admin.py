@@ -525,7 +525,8 @@ def render_respondent_actions(store: Any, study: str) -> None:
               f"{' ' + r.email if isinstance(r.email, str) else ''} ({r.status}"
               f"{', excluded from analysis' if not r.in_analysis else ''})"
               for r in table.itertuples()}  # fmt: skip
-    with st.form("admin_respondent_action"):
+    # Enter in the reason field would press the first button (resend the e-mail): off.
+    with st.form("admin_respondent_action", enter_to_submit=False):
         chosen = st.selectbox("Invitation", list(labels), format_func=labels.get,
                               key="admin.action_invitation")  # fmt: skip
         note = st.text_input("Reason (kept in the audit log, never the answers)",
@@ -633,7 +634,7 @@ def render_privacy(store: Any, study: str, base_url: str) -> None:
 
     st.subheader("Delete a response on request")
     st.caption("For a respondent who asks by e-mail: paste their personal link or its token.")
-    with st.form("admin_delete_token"):
+    with st.form("admin_delete_token", enter_to_submit=False):  # a deletion needs a click
         raw = st.text_input("Link or token", key="admin.delete_token")
         note = st.text_input("Note for the audit log (no answers)", key="admin.delete_note")
         go = st.form_submit_button("Delete this response")

@@ -3,6 +3,8 @@
 - Enter pressed in a number field must not press the page's first form button (the
   language switch): the page stays in the respondent's language and Next saves the number;
   no English-only "Press Enter to submit form" hint appears under the field.
+- Enter in the reason field of the study lead's form for one respondent must not press
+  that form's first button (which resends the invitation e-mail).
 """
 
 from __future__ import annotations
@@ -56,3 +58,51 @@ def test_enter_in_a_number_field_keeps_the_language(server, new_driver) -> None:
     assert state.language == "en"
     assert state.answers["n_partners"] == 5
     assert "Page 3 of" in driver.find_element(By.TAG_NAME, "body").text
+
+
+def _log_in(driver, base: str) -> None:  # noqa: ANN001
+    from tests.ui.conftest import PASSWORD
+    from tests.ui.test_browser import _type, wait_for_text
+
+    driver.get(f"{base}/?admin=1&study={STUDY}")
+    _type(driver, key_css("admin.login_password"), PASSWORD)
+    press(driver, "Log in")
+    wait_for_text(driver, f"Study: {STUDY}")
+
+
+def _open_tab(driver, name: str) -> None:  # noqa: ANN001
+    from selenium.webdriver.common.by import By
+
+    def tab(d):  # noqa: ANN001, ANN202
+        found = [b for b in d.find_elements(By.CSS_SELECTOR, '[role="tab"]') if b.text == name]
+        return found[0] if found else False
+
+    _until(driver, tab, f"the tab {name!r}").click()
+
+
+def test_enter_in_the_reason_field_does_not_resend_an_invitation(server, new_driver) -> None:  # noqa: F811
+    """The respondent form's first button resends the invitation e-mail: Enter in the
+    reason field must not press it (nor show the hint that it would)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    from instruments.fieldwork.actions import exclusion_log
+    from instruments.fieldwork.invitations import create_invitations
+    from tests.ui.test_browser import wait_for_text
+
+    base, store = server
+    create_invitations(store, STUDY, 1, partner_name="Gamma AG")
+    driver = new_driver()
+    _log_in(driver, base)
+    _open_tab(driver, "Respondents")
+    note = key_css("admin.action_note")
+    wait_for(driver, note)
+    field = _field(driver, note)
+    field.click()
+    field.send_keys("asked by phone")
+    field.send_keys(Keys.ENTER)
+    assert "Press Enter" not in driver.find_element(By.TAG_NAME, "body").text
+    press(driver, "Exclude from analysis")
+    wait_for_text(driver, "is excluded from the analysis")
+    assert "has no e-mail address" not in driver.find_element(By.TAG_NAME, "body").text
+    assert "asked by phone" in set(exclusion_log(store, STUDY)["reason"])
