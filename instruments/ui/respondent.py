@@ -27,6 +27,7 @@ from instruments.ui.fields import (
     answer_value,
     escape_md,
     is_missing,
+    not_a_number,
     number_problem,
     out_of_range,
     page_fields,
@@ -311,7 +312,9 @@ def _page_key(page: str) -> tuple[str, Any]:
     return keys[page]
 
 
-def _initial_values(page: str, views: list[FieldView], stored: dict[str, Any]) -> dict[str, Any]:
+def _initial_values(
+    page: str, views: list[FieldView], stored: dict[str, Any], lang: str
+) -> dict[str, Any]:
     """What each widget of the page starts with.
 
     A stored answer is the widget's default, never written into the session state: a
@@ -332,10 +335,10 @@ def _initial_values(page: str, views: list[FieldView], stored: dict[str, Any]) -
         key = widget_key(page, view.id)
         if view.id in drafts:
             if key not in ss:
-                ss[key] = widget_value(view, drafts[view.id])
+                ss[key] = widget_value(view, drafts[view.id], lang)
             initial[view.id] = None
         else:
-            initial[view.id] = widget_value(view, stored.get(view.id))
+            initial[view.id] = widget_value(view, stored.get(view.id), lang)
     return initial
 
 
@@ -377,7 +380,7 @@ def _render_page(store: Any, token: str, state: Any, view: int, lang: str) -> No
         answers=state.answers,
     )
     submission_key, shown_at = _page_key(spec.id)
-    initial = _initial_values(spec.id, views, state.answers)
+    initial = _initial_values(spec.id, views, state.answers, lang)
     _scroll_to_top(view)
     consent_page = spec.field(inst.consent.question) is not None
     soft = ss.get("survey.soft", {}).get(spec.id)
@@ -500,7 +503,9 @@ def _render_field(
         # phone cannot show; the range is in the label and checked with a written message.
         st.number_input(label, step=1, value=initial, key=key)
     elif view.kind == "number":
-        st.number_input(label, step=0.5, value=initial, format="%.1f", key=key)
+        # A text field, read with a point or a comma: a browser's number field drops the
+        # comma of a German "1,5" and sends 15.
+        st.text_input(label, value=initial or "", max_chars=40, key=key)
     else:
         st.text_area(
             label,
@@ -616,7 +621,7 @@ def _on_next(
                 ss["survey.declined"] = True  # nothing of this respondent is stored
             return
     ranges = {v.id: [number_problem(v, answers[v.id], lang)] for v in views
-              if out_of_range(v, answers[v.id])}  # fmt: skip
+              if out_of_range(v, answers[v.id]) or not_a_number(v, answers[v.id])}  # fmt: skip
     if ranges:
         problems[page] = ranges
         return

@@ -9,6 +9,9 @@ from __future__ import annotations
 #: Languages the frame texts are available in (the instrument may offer fewer).
 UI_LANGUAGES = ("en", "de")
 
+#: The decimal mark of each language, for decimals shown in and read from text fields.
+DECIMAL_MARK = {"en": ".", "de": ","}
+
 #: Names of the languages in their own language, for the language switch.
 LANGUAGE_NAMES = {"en": "English", "de": "Deutsch"}
 

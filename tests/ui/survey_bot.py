@@ -94,12 +94,14 @@ def fill_page(at: Any, page: str, answers: dict[str, Any]) -> None:
         widget = _widget(at, key)
         if isinstance(value, str):
             widget.input(value)
+        elif widget.type == "text_input":  # a decimal question is a text field
+            widget.input("" if value is None else f"{value:g}")
         else:
             widget.set_value(value)
 
 
 def _widget(at: Any, key: str) -> Any:
-    for collection in (at.radio, at.number_input, at.text_area):
+    for collection in (at.radio, at.number_input, at.text_input, at.text_area):
         for widget in collection:
             if widget.key == key:
                 return widget
@@ -153,4 +155,4 @@ def walk_apptest(
 
 
 def _all_widgets(at: Any) -> list[Any]:
-    return [*at.radio, *at.number_input, *at.text_area]
+    return [*at.radio, *at.number_input, *at.text_input, *at.text_area]

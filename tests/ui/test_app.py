@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from instruments.store import ResponseStore
+from instruments.ui.fields import parse_decimal
 from tests.ui.conftest import APP, PASSWORD, STUDY
 from tests.ui.survey_bot import click, fill_page, open_tab, plan_answers, walk_apptest
 
@@ -35,7 +36,7 @@ def go_next(at: AppTest) -> None:
 def texts(at: AppTest) -> str:
     parts = [e.value for e in (*at.title, *at.header, *at.subheader, *at.markdown, *at.error, *at.info,
                                *at.warning, *at.success, *at.caption)]  # fmt: skip
-    parts += [w.label for w in (*at.radio, *at.number_input, *at.text_area)]
+    parts += [w.label for w in (*at.radio, *at.number_input, *at.text_input, *at.text_area)]
     return "\n".join(str(p) for p in parts)
 
 
@@ -45,11 +46,16 @@ def page_widgets(at: AppTest, page: str) -> dict[str, object]:
         w.key[len(prefix):]: w.value
         for w in (*at.radio, *at.number_input, *at.text_area)
         if w.key and w.key.startswith(prefix)
+    } | {  # decimal questions are text fields: their number
+        w.key[len(prefix):]: parse_decimal(w.value) if w.value else None
+        for w in at.text_input
+        if w.key and w.key.startswith(prefix)
     }
 
 
 def current_page(at: AppTest) -> str:
-    pages = {w.key.split(":")[1] for w in (*at.radio, *at.number_input, *at.text_area)
+    pages = {w.key.split(":")[1] for w in (*at.radio, *at.number_input, *at.text_input,
+                                           *at.text_area)
              if w.key and w.key.startswith("w:")}  # fmt: skip
     assert len(pages) == 1, pages
     return pages.pop()

@@ -3,6 +3,8 @@
 - Enter pressed in a number field must not press the page's first form button (the
   language switch): the page stays in the respondent's language and Next saves the number;
   no English-only "Press Enter to submit form" hint appears under the field.
+- A decimal typed with a comma, as German writes it ("1,5" years), is stored as 1.5, not
+  silently as 15; a word in a number field gets a written message in the page's language.
 - Enter in the reason field of the study lead's form for one respondent must not press
   that form's first button (which resends the invitation e-mail).
 """
@@ -106,3 +108,55 @@ def test_enter_in_the_reason_field_does_not_resend_an_invitation(server, new_dri
     wait_for_text(driver, "is excluded from the analysis")
     assert "has no e-mail address" not in driver.find_element(By.TAG_NAME, "body").text
     assert "asked by phone" in set(exclusion_log(store, STUDY)["reason"])
+
+
+def test_a_decimal_comma_is_read_as_a_decimal(server, new_driver) -> None:  # noqa: F811
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    from instruments.fieldwork.invitations import create_invitations
+    from instruments.ui.fields import page_fields
+    from tests.ui.survey_bot import plan_answers
+    from tests.ui.test_browser import answer, wait_for_text
+
+    base, store = server
+    inv = create_invitations(store, STUDY, 1, partner_name="Beta GmbH", language="de")[0]
+    driver = new_driver()
+    driver.get(inv.link(base))
+    wait_for(driver, key_css(widget_key("consent", "consent")))
+    seed = store.state(inv.token).seed
+    plan = plan_answers(store, seed=seed, rng_seed=21, skip_optional=False)
+    for page, label in (("consent", "Befragung beginnen"), ("screening", "Weiter")):
+        views = page_fields(store, page, seed=seed, lang="de", partner="Beta GmbH")
+        wait_for(driver, key_css(widget_key(page, views[0].id)))
+        answer(driver, page, views, plan[page])
+        press(driver, label)
+    views = page_fields(store, "alliance", seed=seed, lang="de", partner="Beta GmbH")
+    age = key_css(widget_key("alliance", "alliance_age"))
+    wait_for(driver, age)
+    answer(driver, "alliance", views, {**plan["alliance"], "alliance_age": None})
+
+    def type_age(text: str) -> None:
+        field = _field(driver, age)
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", field)
+        field.click()
+        field.send_keys(Keys.CONTROL, "a")
+        field.send_keys(Keys.DELETE)
+        field.send_keys(text)
+        field.send_keys(Keys.TAB)
+
+    type_age("zwei")
+    press(driver, "Weiter")
+    wait_for_text(driver, "Bitte geben Sie eine Zahl ein, z. B. 2 oder 1,5.")
+    assert "alliance_age" not in store.state(inv.token).answers  # nothing saved
+    type_age("1,5")
+    press(driver, "Weiter")
+    learning = page_fields(store, "learning", seed=seed, lang="de", partner="Beta GmbH")
+    wait_for(driver, key_css(widget_key("learning", learning[0].id)))
+    assert store.state(inv.token).answers["alliance_age"] == 1.5
+    # Back shows the stored number the German way
+    press(driver, "Zurück")
+    _until(driver, lambda d: _field(d, age).get_attribute("value") == "1,5",
+           "the stored 1.5 shown as 1,5")
+    assert "Seite 3 von" in driver.find_element(By.TAG_NAME, "body").text
+
