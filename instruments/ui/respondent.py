@@ -211,8 +211,8 @@ def render_survey(store: Any, token: str) -> None:
             t("screened_out_title", lang), inst.screening.message[lang].strip(), kind="info"
         )
         return
-    if ss.get("survey.closed"):
-        _link_problem(ss["survey.closed"], lang)
+    if ss.get("survey.closed"):  # closed while a page was open: say why in the page's language
+        _closed_invitation(store, token, ss["survey.closed"])
         return
     try:
         state = store.start(token)
@@ -278,7 +278,10 @@ def _closed_invitation(store: Any, token: str, message: str) -> None:
         lang = lang if lang in inst.languages else inst.languages[0]
     if state is not None and state.status == "completed":
         _render_thanks(store, token, lang)
-        st.caption(message)
+        st.caption(t("completed_link", lang))
+        return
+    if state is not None and state.status == "expired":
+        _link_problem(t("expired_link", lang), lang)
         return
     if state is not None and state.status == "screened_out":
         _notice_page(t("screened_out_title", lang), inst.screening.message[lang].strip())

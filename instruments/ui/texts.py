@@ -103,6 +103,19 @@ _TEXTS: dict[str, dict[str, str]] = {
         "dieser Link ist daher geschlossen. Wenn Sie doch teilnehmen möchten, bitten Sie die "
         "Studienleitung um einen neuen Link.",
     },
+    "expired_link": {
+        "en": "This invitation link has expired, so the survey can no longer be answered with "
+        "it. If you would still like to take part, please ask the study team for a new link.",
+        "de": "Dieser Einladungslink ist abgelaufen; die Befragung kann damit nicht mehr "
+        "beantwortet werden. Wenn Sie trotzdem teilnehmen möchten, bitten Sie das Studienteam "
+        "um einen neuen Link.",
+    },
+    "completed_link": {
+        "en": "You have already completed the survey with this link. Answers cannot be changed "
+        "after completion.",
+        "de": "Sie haben die Befragung mit diesem Link bereits abgeschlossen. Nach dem Abschluss "
+        "können Antworten nicht mehr geändert werden.",
+    },
     "withdraw_open": {
         "en": "Withdraw and delete my answers",
         "de": "Teilnahme widerrufen und Antworten löschen",

@@ -5,6 +5,8 @@
   no English-only "Press Enter to submit form" hint appears under the field.
 - A decimal typed with a comma, as German writes it ("1,5" years), is stored as 1.5, not
   silently as 15; a word in a number field gets a written message in the page's language.
+- A German respondent whose link expired mid-survey, or who opens a completed link again,
+  is told so in German (the store's English sentence was shown inside the German page).
 - Enter in the reason field of the study lead's form for one respondent must not press
   that form's first button (which resends the invitation e-mail).
 """
@@ -160,3 +162,46 @@ def test_a_decimal_comma_is_read_as_a_decimal(server, new_driver) -> None:  # no
            "the stored 1.5 shown as 1,5")
     assert "Seite 3 von" in driver.find_element(By.TAG_NAME, "body").text
 
+
+def test_expired_and_completed_links_speak_the_respondents_language(server, new_driver) -> None:  # noqa: F811
+    import sqlalchemy as sa
+    from selenium.webdriver.common.by import By
+
+    from instruments.fieldwork.invitations import create_invitations
+    from instruments.store.models import Invitation
+    from instruments.store.tokens import hash_token
+    from tests.ui.test_browser import _type, wait_for_text
+
+    base, store = server
+    inv = create_invitations(store, STUDY, 1, partner_name="Beta GmbH", language="de",
+                             expires_days=5)[0]  # fmt: skip
+    driver = new_driver()
+    driver.get(inv.link(base))
+    consent = key_css(widget_key("consent", "consent"))
+    wait_for(driver, consent)
+    _choose(driver, consent, "Ja")
+    press(driver, "Befragung beginnen")
+    wait_for(driver, key_css(widget_key("screening", "n_partners")))
+    with store.engine.begin() as conn:  # the link expires while the page is open
+        conn.execute(sa.update(Invitation).where(Invitation.token_hash == hash_token(inv.token))
+                     .values(expires_at=sa.func.datetime("2020-01-01")))  # fmt: skip
+    _type(driver, key_css(widget_key("screening", "n_partners")), "3")
+    _choose(driver, key_css(widget_key("screening", "informant_knowledge")), "In hohem Maße")
+    press(driver, "Weiter")
+    wait_for_text(driver, "Dieser Einladungslink ist abgelaufen")
+    assert "expired" not in driver.find_element(By.TAG_NAME, "body").text
+    driver.get(inv.link(base))  # opened again later
+    wait_for_text(driver, "Dieser Einladungslink ist abgelaufen")
+    assert "expired" not in driver.find_element(By.TAG_NAME, "body").text
+
+    done = create_invitations(store, STUDY, 1, partner_name="Beta GmbH", language="de")[0]
+    from tests.ui.survey_bot import plan_answers
+
+    store.start(done.token)
+    seed = store.state(done.token).seed
+    for k, (page, answers) in enumerate(plan_answers(store, seed=seed, rng_seed=5).items()):
+        store.submit_page(done.token, page, answers, submission_key=f"walk2-{k}")
+    assert store.state(done.token).completed
+    driver.get(done.link(base))
+    wait_for_text(driver, "Sie haben die Befragung mit diesem Link bereits abgeschlossen.")
+    assert "already" not in driver.find_element(By.TAG_NAME, "body").text
