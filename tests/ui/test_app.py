@@ -170,7 +170,8 @@ def test_full_walk_through_stores_every_answer(store, invite) -> None:
     assert state.answers["comment"] == plan["comment"]["comment"]
     # A finished invitation cannot be answered again: the thanks and the reason are shown.
     again = open_app(token)
-    assert "already been used" in texts(again) and "Thank you!" in texts(again)
+    assert "already completed the survey with this link" in texts(again)
+    assert "Thank you!" in texts(again)
     assert not [w for w in again.radio if w.key and w.key.startswith("w:")]
 
 
