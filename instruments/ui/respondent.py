@@ -276,6 +276,8 @@ def _closed_invitation(store: Any, token: str, message: str) -> None:
     if state is not None:
         lang = st.session_state.get("survey.language", state.language)
         lang = lang if lang in inst.languages else inst.languages[0]
+        # kept for what follows in this session (a withdrawal from the thank-you page)
+        st.session_state["survey.language"] = lang
     if state is not None and state.status == "completed":
         _render_thanks(store, token, lang)
         st.caption(t("completed_link", lang))

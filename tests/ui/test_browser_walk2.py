@@ -7,6 +7,9 @@
   silently as 15; a word in a number field gets a written message in the page's language.
 - A German respondent whose link expired mid-survey, or who opens a completed link again,
   is told so in German (the store's English sentence was shown inside the German page).
+- A German respondent who withdraws from the thank-you page of a completed link opened
+  again is told in German that the answers were deleted (the session had no language yet,
+  and the confirmation came in English).
 - Enter in the reason field of the study lead's form for one respondent must not press
   that form's first button (which resends the invitation e-mail).
 """
@@ -205,3 +208,39 @@ def test_expired_and_completed_links_speak_the_respondents_language(server, new_
     driver.get(done.link(base))
     wait_for_text(driver, "Sie haben die Befragung mit diesem Link bereits abgeschlossen.")
     assert "already" not in driver.find_element(By.TAG_NAME, "body").text
+
+
+def _completed(store, language: str):  # noqa: ANN001, ANN202
+    """A new invitation in ``language`` answered to the end through the store."""
+    from instruments.fieldwork.invitations import create_invitations
+    from tests.ui.survey_bot import plan_answers
+
+    inv = create_invitations(store, STUDY, 1, partner_name="Beta GmbH", language=language)[0]
+    seed = store.start(inv.token).seed
+    for k, (page, answers) in enumerate(plan_answers(store, seed=seed, rng_seed=9).items()):
+        store.submit_page(inv.token, page, answers, submission_key=f"walk2-done-{k}")
+    assert store.state(inv.token).completed
+    return inv
+
+
+def test_withdrawal_after_completion_is_confirmed_in_the_respondents_language(
+    server, new_driver,  # noqa: F811
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    from tests.ui.test_browser import click, wait_for_text
+
+    base, store = server
+    inv = _completed(store, "de")
+    n_given = len(store.state(inv.token).answers)
+    driver = new_driver()
+    driver.get(inv.link(base))  # a new browser: the session knows no language yet
+    wait_for_text(driver, "Vielen Dank!")
+    expander = _until(driver, lambda d: [e for e in d.find_elements(By.CSS_SELECTOR, "summary")
+                                         if "widerrufen" in e.text] or False,
+                      "the withdrawal expander")[0]  # fmt: skip
+    click(driver, expander)
+    press(driver, "Ja, alle meine Antworten löschen")
+    wait_for_text(driver, f"Alle {n_given} Antworten, die Sie gegeben haben, wurden gelöscht")
+    assert "You have withdrawn" not in driver.find_element(By.TAG_NAME, "body").text
+    assert store.state(inv.token).status == "withdrawn"
