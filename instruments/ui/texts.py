@@ -206,7 +206,8 @@ _TEXTS: dict[str, dict[str, str]] = {
         "de": "Jede Seite wird gespeichert, sobald Sie auf Weiter klicken. Sie können das Fenster "
         "jederzeit schließen und später über Ihren persönlichen Link fortfahren.",
     },
-    "unit": {"en": "in {unit}", "de": "in {unit}"},
+    # German units are given in the nominative plural ("Jahre"): "in Jahre" is wrong
+    "unit": {"en": "in {unit}", "de": "{unit}"},
     "free_text_help": {
         "en": "Optional. At most {n} characters.",
         "de": "Freiwillig. Höchstens {n} Zeichen.",
