@@ -45,9 +45,11 @@ from instruments.ui.texts import LANGUAGE_NAMES, t
 #: scale block (the legend); the labels stay in the page for screen readers.
 PAGE_CSS = """
 <style>
-div[class*="st-key-w-"] label p, div[class*="st-key-w-"] label span {
+div[class*="st-key-w-"] label[data-testid="stRadioOption"] p,
+div[class*="st-key-w-"] label[data-testid="stRadioOption"] span {
   word-break: normal !important; overflow-wrap: normal !important; hyphens: manual !important;
 }
+div[class*="st-key-w-"] label[data-testid="stWidgetLabel"] p { overflow-wrap: anywhere; }
 div[class*="st-key-w-"] div[role="radiogroup"][aria-orientation="horizontal"] {
   display: grid; grid-auto-flow: column; grid-auto-columns: minmax(min-content, 1fr);
   gap: 0.2rem; width: 100%;

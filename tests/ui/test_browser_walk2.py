@@ -10,6 +10,8 @@
 - A German respondent who withdraws from the thank-you page of a completed link opened
   again is told in German that the answers were deleted (the session had no language yet,
   and the confirmation came in English).
+- A question naming a partner with a very long unbroken name wraps on a phone (390 px)
+  instead of running off the screen and making the page scroll sideways.
 - Enter in the reason field of the study lead's form for one respondent must not press
   that form's first button (which resends the invitation e-mail).
 """
@@ -244,3 +246,33 @@ def test_withdrawal_after_completion_is_confirmed_in_the_respondents_language(
     wait_for_text(driver, f"Alle {n_given} Antworten, die Sie gegeben haben, wurden gelöscht")
     assert "You have withdrawn" not in driver.find_element(By.TAG_NAME, "body").text
     assert store.state(inv.token).status == "withdrawn"
+
+
+#: Texts of question labels that reach past the right edge of the window.
+_PAST_RIGHT_EDGE = """
+return Array.from(document.querySelectorAll('label[data-testid="stWidgetLabel"] p'))
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+  .map(e => e.textContent.slice(0, 40));
+"""
+
+
+def test_a_long_partner_name_wraps_in_question_labels_on_a_phone(server, new_driver) -> None:  # noqa: F811
+    from instruments.fieldwork.invitations import create_invitations
+    from tests.ui.test_browser import _type
+
+    base, store = server
+    name = "Forschungs_und_Entwicklungs_Verbund_" + "X" * 80
+    inv = create_invitations(store, STUDY, 1, partner_name=name)[0]
+    driver = new_driver()
+    driver.set_window_size(390, 844)
+    _until(driver, lambda d: d.execute_script("return window.innerWidth") == 390, "390 px")
+    driver.get(inv.link(base))
+    consent = key_css(widget_key("consent", "consent"))
+    wait_for(driver, consent)
+    _choose(driver, consent, "Yes")
+    press(driver, "Start the survey")
+    wait_for(driver, key_css(widget_key("screening", "informant_knowledge")))
+    _type(driver, key_css(widget_key("screening", "n_partners")), "2")  # the page is drawn
+    assert driver.execute_script(_PAST_RIGHT_EDGE) == []
+    assert driver.execute_script(
+        "return document.documentElement.scrollWidth <= window.innerWidth")
