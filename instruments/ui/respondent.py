@@ -173,10 +173,18 @@ def _render_thanks(store: Any, token: str, lang: str) -> None:
     if settings.redirect_url:
         st.link_button(t("redirect", lang), settings.redirect_url)
     # The consent text promises withdrawal at any time: also after the last page.
-    with st.expander(t("withdraw_open", lang)):
+    _withdraw_box(store, token, lang, "survey.withdraw_done")
+
+
+def _withdraw_box(store: Any, token: str, lang: str, key: str) -> None:
+    """The withdrawal button in its expander, open with a note when the last press failed."""
+    failed = st.session_state.pop("survey.withdraw_error", False)
+    with st.expander(t("withdraw_open", lang), expanded=failed):
         st.write(t("withdraw_explain", lang))
+        if failed:
+            st.warning(t("withdraw_failed", lang))
         st.button(t("withdraw_confirm", lang), on_click=_on_withdraw,
-                  args=(store, token, "withdrawn"), key="survey.withdraw_done")  # fmt: skip
+                  args=(store, token, "withdrawn"), key=key)  # fmt: skip
 
 
 def render_survey(store: Any, token: str) -> None:
@@ -469,10 +477,7 @@ def _render_page(store: Any, token: str, state: Any, view: int, lang: str) -> No
                     type="primary", on_click=_on_next, args=args, width="stretch",
                 )  # fmt: skip
     if state.current_page > 0:
-        with st.expander(t("withdraw_open", lang)):
-            st.write(t("withdraw_explain", lang))
-            st.button(t("withdraw_confirm", lang), on_click=_on_withdraw,
-                      args=(store, token, "withdrawn"), key="survey.withdraw")  # fmt: skip
+        _withdraw_box(store, token, lang, "survey.withdraw")
 
 
 def _label(view: FieldView, lang: str) -> str:
@@ -577,9 +582,11 @@ def _on_withdraw(store: Any, token: str, reason: str) -> None:
     ss = st.session_state
     try:
         erased = withdraw(store, token, reason=reason, channel="link")
-    except (ResponseError, SQLAlchemyError):
-        ss["survey.save_error"] = ss.get("survey.view")
+    except SQLAlchemyError:
+        ss["survey.withdraw_error"] = True  # shown next to the button (see _withdraw_box)
         return
+    except ResponseError:
+        return  # the link closed meanwhile (e.g. in another tab): the page shows why
     for key in list(ss.keys()):
         if str(key).startswith("w:") or str(key) in ("survey.drafts", "survey.keys"):
             del ss[key]

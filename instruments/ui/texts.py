@@ -126,6 +126,14 @@ _TEXTS: dict[str, dict[str, str]] = {
         "de": "Damit werden alle Antworten gelöscht, die Sie in dieser Befragung gegeben haben, "
         "und Ihr Link wird geschlossen. Dies kann nicht rückgängig gemacht werden.",
     },
+    "withdraw_failed": {
+        "en": "Your answers could not be deleted just now: the survey database cannot be "
+        "reached. Nothing has been changed. Please press the button again in a few minutes, "
+        "or write to the study team.",
+        "de": "Ihre Antworten konnten gerade nicht gelöscht werden, weil die Datenbank der "
+        "Befragung nicht erreichbar ist. Es wurde nichts verändert. Bitte drücken Sie die "
+        "Schaltfläche in einigen Minuten erneut oder schreiben Sie an das Studienteam.",
+    },
     "withdraw_confirm": {
         "en": "Yes, delete all my answers",
         "de": "Ja, alle meine Antworten löschen",
