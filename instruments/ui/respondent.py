@@ -230,8 +230,11 @@ def render_survey(store: Any, token: str) -> None:
         _closed_invitation(store, token, str(exc))
         return
     except SQLAlchemyError:
-        _notice_page(t("unavailable_title", "en"), t("unavailable", "en"), kind="warning")
-        st.caption(t("unavailable", "de"))
+        other = "de" if lang == "en" else "en"
+        _notice_page(t("unavailable_title", lang), t("unavailable", lang), kind="warning")
+        st.caption(t("unavailable", other))
+        # a new try in this window keeps the unsent answers of the open page (its draft)
+        st.button(t("try_again", lang), key="survey.try_again")
         return
 
     lang = _language(inst, state.language)
@@ -655,6 +658,9 @@ def _on_next(
         return
     if outcome.status == "unavailable":
         ss["survey.save_error"] = page
+        # kept as a draft: if the database is still away when the page is drawn again,
+        # the unavailable notice replaces the page and its widgets are forgotten
+        ss.setdefault("survey.drafts", {})[page] = answers
         return
     if outcome.status == "closed":
         ss["survey.closed"] = outcome.message

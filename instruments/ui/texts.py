@@ -56,6 +56,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "de": "Die Datenbank der Befragung ist gerade nicht erreichbar. Bereits gegebene "
         "Antworten gehen nicht verloren; bitte öffnen Sie Ihren Link in einigen Minuten erneut.",
     },
+    "try_again": {"en": "Try again", "de": "Erneut versuchen"},
     "no_token_title": {"en": "Welcome", "de": "Willkommen"},
     "no_token": {
         "en": "This survey is by invitation only. Please open the personal link from your "
