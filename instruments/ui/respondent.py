@@ -90,6 +90,7 @@ div[class*="st-key-legend-"] { display: none; }
 div[class*="st-key-w-"] label[data-testid="stWidgetLabel"] p { font-weight: 600; }
 div[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
 div[class*="st-key-survey-scroll"] { height: 0; overflow: hidden; margin: 0; }
+div[class*="st-key-survey-scroll"] iframe { visibility: hidden; }  /* runs, takes no Tab stop */
 </style>
 """
 
@@ -420,7 +421,7 @@ def _render_page(store: Any, token: str, state: Any, view: int, lang: str) -> No
             st.info(t("preview_banner", lang))
         st.progress(view / state.n_pages,
                     text=t("progress", lang, page=view + 1, n=state.n_pages))  # fmt: skip
-        st.subheader(escape_md(section.title[lang]))
+        st.subheader(escape_md(section.title[lang]), anchor=False)  # no hidden Tab stop
         if consent_page:
             settings = _settings(store, token)
             text = inst.consent_text(lang, partner=partner_label(state.partner_name),

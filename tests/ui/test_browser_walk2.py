@@ -12,6 +12,9 @@
   and the confirmation came in English).
 - A question naming a partner with a very long unbroken name wraps on a phone (390 px)
   instead of running off the screen and making the page scroll sideways.
+- Keyboard only: Tab from the top of a page goes from the language switch straight to
+  the first question's options (no stop on the invisible scroll helper frame or on the
+  hidden "link to heading" anchors), and Space picks an option.
 - Enter in the reason field of the study lead's form for one respondent must not press
   that form's first button (which resends the invitation e-mail).
 """
@@ -276,3 +279,53 @@ def test_a_long_partner_name_wraps_in_question_labels_on_a_phone(server, new_dri
     assert driver.execute_script(_PAST_RIGHT_EDGE) == []
     assert driver.execute_script(
         "return document.documentElement.scrollWidth <= window.innerWidth")
+
+
+_FOCUSED = """
+const a = document.activeElement;
+const box = a.closest('[class*="st-key-"]');
+return [a.tagName, a.type || '', (a.innerText || '').trim().slice(0, 30),
+        box ? Array.from(box.classList).find(c => c.startsWith('st-key-')) : ''];
+"""
+
+
+def test_tab_goes_from_the_language_switch_to_the_first_question(server, new_driver) -> None:  # noqa: F811
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    from instruments.fieldwork.invitations import create_invitations
+    from instruments.ui.fields import page_fields
+    from tests.ui.survey_bot import plan_answers
+    from tests.ui.test_browser import answer
+
+    base, store = server
+    inv = create_invitations(store, STUDY, 1, partner_name="Acme Robotics")[0]
+    driver = new_driver()
+    driver.get(inv.link(base))
+    wait_for(driver, key_css(widget_key("consent", "consent")))
+    seed = store.state(inv.token).seed
+    plan = plan_answers(store, seed=seed, rng_seed=2)
+    for page, label in (("consent", "Start the survey"), ("screening", "Next")):
+        views = page_fields(store, page, seed=seed, lang="en", partner="Acme Robotics")
+        wait_for(driver, key_css(widget_key(page, views[0].id)))
+        answer(driver, page, views, plan[page])
+        press(driver, label)
+    first = page_fields(store, "alliance", seed=seed, lang="en", partner="Acme Robotics")[0]
+    wait_for(driver, key_css(widget_key("alliance", first.id)))
+    switch = _until(driver, lambda d: [b for b in d.find_elements("css selector", "button")
+                                       if b.text.strip() == "Deutsch"] or False,
+                    "the language switch")[0]  # fmt: skip
+    driver.execute_script("arguments[0].focus();", switch)
+    ActionChains(driver).send_keys(Keys.TAB).perform()
+    focused = driver.execute_script(_FOCUSED)
+    assert focused[:2] == ["INPUT", "radio"], focused
+    assert focused[3] == f"st-key-w-alliance-{first.id}", focused
+    ActionChains(driver).send_keys(Keys.SPACE).perform()
+    _until(driver, lambda d: d.execute_script("return document.activeElement.checked"),
+           "the focused option to be picked")  # fmt: skip
+    # and backwards: Shift+Tab from the language switch reaches no invisible frame
+    driver.execute_script("arguments[0].focus();", _until(
+        driver, lambda d: [b for b in d.find_elements("css selector", "button")
+                           if b.text.strip() == "Deutsch"] or False, "the switch")[0])
+    ActionChains(driver).key_down(Keys.SHIFT).send_keys(Keys.TAB).key_up(Keys.SHIFT).perform()
+    assert driver.execute_script(_FOCUSED)[0] != "IFRAME"
