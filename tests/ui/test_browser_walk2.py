@@ -15,6 +15,8 @@
 - Keyboard only: Tab from the top of a page goes from the language switch straight to
   the first question's options (no stop on the invisible scroll helper frame or on the
   hidden "link to heading" anchors), and Space picks an option.
+- The study lead's error messages show names exactly as typed: a partner name with
+  asterisks lost them (they were read as Markdown emphasis).
 - Enter in the reason field of the study lead's form for one respondent must not press
   that form's first button (which resends the invitation e-mail).
 """
@@ -329,3 +331,16 @@ def test_tab_goes_from_the_language_switch_to_the_first_question(server, new_dri
                            if b.text.strip() == "Deutsch"] or False, "the switch")[0])
     ActionChains(driver).key_down(Keys.SHIFT).send_keys(Keys.TAB).key_up(Keys.SHIFT).perform()
     assert driver.execute_script(_FOCUSED)[0] != "IFRAME"
+
+
+def test_an_error_message_shows_the_partner_name_as_typed(server, new_driver) -> None:  # noqa: F811
+    from tests.ui.test_browser import _type, wait_for_text
+
+    base, store = server
+    driver = new_driver()
+    _log_in(driver, base)
+    _open_tab(driver, "Invitations")
+    wait_for(driver, key_css("admin.partner"))
+    _type(driver, key_css("admin.partner"), "*Acme* _Robotics_ " + "x" * 300)
+    press(driver, "Create invitations")
+    wait_for_text(driver, "at most 300 are allowed (it starts '*Acme* _Robotics_ ")
