@@ -25,6 +25,14 @@ TABS = ("Fieldwork", "Respondents", "Contacts & mail", "Invitations", "Exports",
 TAB_KEY = "admin.tab"
 
 
+def _error(exc: Exception) -> None:
+    """Show an error message literally: it may quote names and links as typed, whose
+    ``*`` or ``_`` Markdown would otherwise turn into emphasis."""
+    from instruments.ui.fields import escape_md
+
+    st.error(escape_md(str(exc)))
+
+
 def render_admin(store: Any, *, study: str | None = None, base_url: str = "") -> None:
     """Render the study-lead pages (login first).
 
@@ -144,10 +152,10 @@ def _render_login(store: Any, study: str | None) -> None:
     try:
         ok = verify_password(store, name.strip(), password, client=_client())
     except LoginThrottledError as exc:
-        st.error(str(exc))
+        _error(exc)
         return
     except AllianceSurveyError as exc:
-        st.error(str(exc))
+        _error(exc)
         return
     if not ok:
         st.error("Wrong password, or no such study.")
@@ -157,7 +165,7 @@ def _render_login(store: Any, study: str | None) -> None:
     try:
         token = open_session(store, name.strip())
     except AllianceSurveyError as exc:
-        st.error(str(exc))
+        _error(exc)
         return
     ss["admin.study"] = name.strip()
     ss["admin.session"] = token
@@ -266,7 +274,7 @@ def render_invitations(store: Any, study: str, base_url: str) -> None:
                 language=language, expires_days=expires or None,
             )  # fmt: skip
     except AllianceSurveyError as exc:
-        st.error(str(exc))
+        _error(exc)
         return
     import pandas as pd
 
@@ -331,7 +339,7 @@ def render_exports(store: Any, study: str) -> None:
                 for _, fmt, suffix, _, safe in EXPORTS
             }
         except AllianceSurveyError as exc:
-            st.error(str(exc))
+            _error(exc)
     files = ss.get("admin.exports")
     if not files:
         return
@@ -434,7 +442,7 @@ def render_mail(store: Any, study: str, base_url: str) -> None:
             try:
                 done = import_contacts(store, study, data)
             except AllianceSurveyError as exc:
-                st.error(str(exc))
+                _error(exc)
             else:
                 ss["admin.import_message"] = (
                     f"{plural(len(done.contact_ids), 'contact')} imported: "
@@ -476,7 +484,7 @@ def render_mail(store: Any, study: str, base_url: str) -> None:
                            password_env=password_env.strip() or None,
                            rate_per_minute=int(rate))  # fmt: skip
         except AllianceSurveyError as exc:
-            st.error(str(exc))
+            _error(exc)
         else:
             st.success("Sender settings saved.")
 
@@ -493,7 +501,7 @@ def render_mail(store: Any, study: str, base_url: str) -> None:
             run = send_reminders(store, study, after_days=float(after), max_reminders=int(most),
                                  dry_run=dry)  # fmt: skip
     except AllianceSurveyError as exc:
-        st.error(str(exc))
+        _error(exc)
     if run is not None:
         # Rerun so that the other tabs (drawn earlier in this run) show the new mail state.
         ss["admin.mail_run"] = (run.summary(), bool(run.failed))
@@ -525,7 +533,8 @@ def render_respondent_actions(store: Any, study: str) -> None:
               f"{' ' + r.email if isinstance(r.email, str) else ''} ({r.status}"
               f"{', excluded from analysis' if not r.in_analysis else ''})"
               for r in table.itertuples()}  # fmt: skip
-    with st.form("admin_respondent_action"):
+    # Enter in the reason field would press the first button (resend the e-mail): off.
+    with st.form("admin_respondent_action", enter_to_submit=False):
         chosen = st.selectbox("Invitation", list(labels), format_func=labels.get,
                               key="admin.action_invitation")  # fmt: skip
         note = st.text_input("Reason (kept in the audit log, never the answers)",
@@ -560,7 +569,7 @@ def render_respondent_actions(store: Any, study: str) -> None:
                 message = (f"Invitation #{chosen}: {plural(done.n_answers, 'answer')} deleted; "
                            "the deletion is in the audit log.")  # fmt: skip
     except AllianceSurveyError as exc:
-        st.error(str(exc))
+        _error(exc)
     if message is not None:
         ss["admin.action_message"] = message
         st.rerun()
@@ -608,7 +617,7 @@ def render_privacy(store: Any, study: str, base_url: str) -> None:
                          legal_basis=basis, retention=retention, completion_code=code,
                          redirect_url=redirect)  # fmt: skip
         except AllianceSurveyError as exc:
-            st.error(str(exc))
+            _error(exc)
         else:
             st.success("Privacy settings saved.")
     if not get_settings(store, study).privacy_complete:
@@ -633,7 +642,7 @@ def render_privacy(store: Any, study: str, base_url: str) -> None:
 
     st.subheader("Delete a response on request")
     st.caption("For a respondent who asks by e-mail: paste their personal link or its token.")
-    with st.form("admin_delete_token"):
+    with st.form("admin_delete_token", enter_to_submit=False):  # a deletion needs a click
         raw = st.text_input("Link or token", key="admin.delete_token")
         note = st.text_input("Note for the audit log (no answers)", key="admin.delete_note")
         go = st.form_submit_button("Delete this response")
@@ -643,7 +652,7 @@ def render_privacy(store: Any, study: str, base_url: str) -> None:
             done = withdraw(store, token, reason="request", channel="admin",
                             actor=note.strip() or None, study=study)  # fmt: skip
         except AllianceSurveyError as exc:
-            st.error(str(exc))
+            _error(exc)
         else:
             st.success(f"{plural(done.n_answers, 'answer')} deleted; the link is closed.")
     log = deletion_log(store, study)

@@ -19,7 +19,7 @@ from typing import Any
 from analysis.errors import ResponseError
 from instruments.instrument.schema import fill_text
 from instruments.store.pages import PageValidationError
-from instruments.ui.texts import t
+from instruments.ui.texts import DECIMAL_MARK, t
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
 
@@ -145,17 +145,44 @@ def page_fields(
     return views
 
 
-def widget_value(view: FieldView, stored: Any) -> Any:
-    """Convert a stored answer to the value a widget shows (``None`` when unanswered)."""
+_DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)")
+
+
+def parse_decimal(text: str) -> float | None:
+    """The number in ``text`` typed with a point or a comma as the decimal mark ("1.5",
+    "1,5", " 2 "); ``None`` when it is not a plain decimal number.
+
+    Decimal questions are text fields: a browser's number field drops a comma, so a
+    German "1,5" arrived as 15.  Text with more than one mark ("1.000,5") is ambiguous
+    and refused, as are words, exponents and infinities.
+    """
+    s = "".join(text.split())
+    if s.count(",") + s.count(".") > 1:
+        return None
+    s = s.replace(",", ".")
+    return float(s) if _DECIMAL.fullmatch(s) else None
+
+
+def format_decimal(value: float, lang: str) -> str:
+    """``value`` as a respondent of ``lang`` writes it (``1,5`` in German)."""
+    text = f"{value:.15g}"
+    return text.replace(".", DECIMAL_MARK.get(lang, "."))
+
+
+def widget_value(view: FieldView, stored: Any, lang: str = "en") -> Any:
+    """Convert a stored answer to the value a widget shows (``None`` when unanswered;
+    a decimal as text in ``lang``'s way of writing it)."""
     if is_missing(stored):
-        return "" if view.kind == "text" else None
+        return "" if view.kind in ("text", "number") else None
     if view.kind in ("coded", "boolean", "integer"):
         value = int(stored)
         if view.options and value not in view.options:
             return None
         return value
     if view.kind == "number":
-        return float(stored)
+        if isinstance(stored, str):  # a draft that is not a number: shown as typed
+            return stored
+        return format_decimal(float(stored), lang)
     return str(stored)
 
 
@@ -165,7 +192,15 @@ def answer_value(view: FieldView, widget: Any) -> Any:
         return None
     if view.kind == "text":
         return str(widget)
+    if view.kind == "number" and isinstance(widget, str):
+        number = parse_decimal(widget)
+        return widget.strip() if number is None else number  # text: "not a number"
     return widget
+
+
+def not_a_number(view: FieldView, value: Any) -> bool:
+    """Whether a decimal question holds text that is not a number (checked before sending)."""
+    return view.kind == "number" and isinstance(value, str) and not is_missing(value)
 
 
 @dataclass(frozen=True)
@@ -227,7 +262,7 @@ def number_problem(view: FieldView, value: Any, lang: str) -> str:
 
 def out_of_range(view: FieldView, value: Any) -> bool:
     """Whether a typed number lies outside the question's range (checked before sending)."""
-    if is_missing(value) or view.kind not in ("integer", "number"):
+    if is_missing(value) or view.kind not in ("integer", "number") or isinstance(value, str):
         return False
     x = float(value)
     return (view.min is not None and x < view.min) or (view.max is not None and x > view.max)

@@ -103,6 +103,7 @@ _CSS = """
 .as-rating { border: 0; margin: 0; padding: 0; min-width: 0; }
 .as-rating legend {
   font-size: 0.875rem; font-weight: 600; line-height: 1.5; padding: 0; margin: 0 0 0.25rem 0;
+  overflow-wrap: anywhere;
 }
 .as-rating .as-options {
   display: grid; grid-auto-flow: column; grid-auto-columns: minmax(min-content, 1fr);

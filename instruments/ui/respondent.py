@@ -27,6 +27,7 @@ from instruments.ui.fields import (
     answer_value,
     escape_md,
     is_missing,
+    not_a_number,
     number_problem,
     out_of_range,
     page_fields,
@@ -44,9 +45,11 @@ from instruments.ui.texts import LANGUAGE_NAMES, t
 #: on phones only); the labels stay in the page for screen readers.
 PAGE_CSS = """
 <style>
-div[class*="st-key-w-"] label p, div[class*="st-key-w-"] label span {
+div[class*="st-key-w-"] label[data-testid="stRadioOption"] p,
+div[class*="st-key-w-"] label[data-testid="stRadioOption"] span {
   word-break: normal !important; overflow-wrap: normal !important; hyphens: manual !important;
 }
+div[class*="st-key-w-"] label[data-testid="stWidgetLabel"] p { overflow-wrap: anywhere; }
 div[class*="st-key-legend-"] { display: none; }
 @media (max-width: 640px) {
   div[class*="st-key-legend-"] { display: block; }
@@ -55,6 +58,7 @@ div[class*="st-key-legend-"] { display: none; }
 div[class*="st-key-w-"] label[data-testid="stWidgetLabel"] p { font-weight: 600; }
 div[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
 div[class*="st-key-survey-scroll"] { height: 0; overflow: hidden; margin: 0; }
+div[class*="st-key-survey-scroll"] iframe { visibility: hidden; }  /* runs, takes no Tab stop */
 </style>
 """
 
@@ -115,10 +119,18 @@ def _render_thanks(store: Any, token: str, lang: str) -> None:
     if settings.redirect_url:
         st.link_button(t("redirect", lang), settings.redirect_url)
     # The consent text promises withdrawal at any time: also after the last page.
-    with st.expander(t("withdraw_open", lang)):
+    _withdraw_box(store, token, lang, "survey.withdraw_done")
+
+
+def _withdraw_box(store: Any, token: str, lang: str, key: str) -> None:
+    """The withdrawal button in its expander, open with a note when the last press failed."""
+    failed = st.session_state.pop("survey.withdraw_error", False)
+    with st.expander(t("withdraw_open", lang), expanded=failed):
         st.write(t("withdraw_explain", lang))
+        if failed:
+            st.warning(t("withdraw_failed", lang))
         st.button(t("withdraw_confirm", lang), on_click=_on_withdraw,
-                  args=(store, token, "withdrawn"), key="survey.withdraw_done")  # fmt: skip
+                  args=(store, token, "withdrawn"), key=key)  # fmt: skip
 
 
 def render_survey(store: Any, token: str) -> None:
@@ -155,8 +167,8 @@ def render_survey(store: Any, token: str) -> None:
             t("screened_out_title", lang), inst.screening.message[lang].strip(), kind="info"
         )
         return
-    if ss.get("survey.closed"):
-        _link_problem(ss["survey.closed"], lang)
+    if ss.get("survey.closed"):  # closed while a page was open: say why in the page's language
+        _closed_invitation(store, token, ss["survey.closed"])
         return
     try:
         state = store.start(token)
@@ -164,8 +176,11 @@ def render_survey(store: Any, token: str) -> None:
         _closed_invitation(store, token, str(exc))
         return
     except SQLAlchemyError:
-        _notice_page(t("unavailable_title", "en"), t("unavailable", "en"), kind="warning")
-        st.caption(t("unavailable", "de"))
+        other = "de" if lang == "en" else "en"
+        _notice_page(t("unavailable_title", lang), t("unavailable", lang), kind="warning")
+        st.caption(t("unavailable", other))
+        # a new try in this window keeps the unsent answers of the open page (its draft)
+        st.button(t("try_again", lang), key="survey.try_again")
         return
 
     lang = _language(inst, state.language)
@@ -220,9 +235,14 @@ def _closed_invitation(store: Any, token: str, message: str) -> None:
     if state is not None:
         lang = st.session_state.get("survey.language", state.language)
         lang = lang if lang in inst.languages else inst.languages[0]
+        # kept for what follows in this session (a withdrawal from the thank-you page)
+        st.session_state["survey.language"] = lang
     if state is not None and state.status == "completed":
         _render_thanks(store, token, lang)
-        st.caption(message)
+        st.caption(t("completed_link", lang))
+        return
+    if state is not None and state.status == "expired":
+        _link_problem(t("expired_link", lang), lang)
         return
     if state is not None and state.status == "screened_out":
         _notice_page(t("screened_out_title", lang), inst.screening.message[lang].strip())
@@ -256,7 +276,7 @@ def _page_key(page: str) -> tuple[str, Any]:
     return keys[page]
 
 
-def _initial_values(page: str, views: list[FieldView], stored: dict[str, Any],
+def _initial_values(page: str, views: list[FieldView], stored: dict[str, Any], lang: str,
                     consent_q: str) -> dict[str, Any]:
     """What each widget of the page starts with.
 
@@ -278,11 +298,11 @@ def _initial_values(page: str, views: list[FieldView], stored: dict[str, Any],
         key = widget_key(page, view.id)
         if view.id in drafts:
             if key not in ss:
-                value = widget_value(view, drafts[view.id])
+                value = widget_value(view, drafts[view.id], lang)
                 ss[key] = draft_state(value) if _is_rating(view, consent_q) else value
             initial[view.id] = None
         else:
-            initial[view.id] = widget_value(view, stored.get(view.id))
+            initial[view.id] = widget_value(view, stored.get(view.id), lang)
     return initial
 
 
@@ -322,13 +342,14 @@ def _render_page(store: Any, token: str, state: Any, view: int, lang: str) -> No
         answers=state.answers,
     )
     submission_key, shown_at = _page_key(spec.id)
-    initial = _initial_values(spec.id, views, state.answers, inst.consent.question)
+    initial = _initial_values(spec.id, views, state.answers, lang, inst.consent.question)
     _scroll_to_top(view)
     consent_page = spec.field(inst.consent.question) is not None
     soft = ss.get("survey.soft", {}).get(spec.id)
     problems = ss.get("survey.problems", {}).get(spec.id, {})
 
-    with st.form(f"page_{spec.id}", border=False):
+    # Enter in a field would press the form's first button, the language switch: off.
+    with st.form(f"page_{spec.id}", border=False, enter_to_submit=False):
         head, switch = st.columns([3, 2], vertical_alignment="center")
         with head:
             st.caption(escape_md(inst.title[lang]))
@@ -343,7 +364,7 @@ def _render_page(store: Any, token: str, state: Any, view: int, lang: str) -> No
             st.info(t("preview_banner", lang))
         st.progress(view / state.n_pages,
                     text=t("progress", lang, page=view + 1, n=state.n_pages))  # fmt: skip
-        st.subheader(escape_md(section.title[lang]))
+        st.subheader(escape_md(section.title[lang]), anchor=False)  # no hidden Tab stop
         if consent_page:
             settings = _settings(store, token)
             text = inst.consent_text(lang, partner=partner_label(state.partner_name),
@@ -404,10 +425,7 @@ def _render_page(store: Any, token: str, state: Any, view: int, lang: str) -> No
                     type="primary", on_click=_on_next, args=args, width="stretch",
                 )  # fmt: skip
     if state.current_page > 0:
-        with st.expander(t("withdraw_open", lang)):
-            st.write(t("withdraw_explain", lang))
-            st.button(t("withdraw_confirm", lang), on_click=_on_withdraw,
-                      args=(store, token, "withdrawn"), key="survey.withdraw")  # fmt: skip
+        _withdraw_box(store, token, lang, "survey.withdraw")
 
 
 def _is_rating(view: FieldView, consent_q: str) -> bool:
@@ -461,7 +479,9 @@ def _render_field(
         # phone cannot show; the range is in the label and checked with a written message.
         st.number_input(label, step=1, value=initial, key=key)
     elif view.kind == "number":
-        st.number_input(label, step=0.5, value=initial, format="%.1f", key=key)
+        # A text field, read with a point or a comma: a browser's number field drops the
+        # comma of a German "1,5" and sends 15.
+        st.text_input(label, value=initial or "", max_chars=40, key=key)
     else:
         st.text_area(
             label,
@@ -526,9 +546,11 @@ def _on_withdraw(store: Any, token: str, reason: str) -> None:
     ss = st.session_state
     try:
         erased = withdraw(store, token, reason=reason, channel="link")
-    except (ResponseError, SQLAlchemyError):
-        ss["survey.save_error"] = ss.get("survey.view")
+    except SQLAlchemyError:
+        ss["survey.withdraw_error"] = True  # shown next to the button (see _withdraw_box)
         return
+    except ResponseError:
+        return  # the link closed meanwhile (e.g. in another tab): the page shows why
     for key in list(ss.keys()):
         if str(key).startswith("w:") or str(key) in ("survey.drafts", "survey.keys"):
             del ss[key]
@@ -577,7 +599,7 @@ def _on_next(
                 ss["survey.declined"] = True  # nothing of this respondent is stored
             return
     ranges = {v.id: [number_problem(v, answers[v.id], lang)] for v in views
-              if out_of_range(v, answers[v.id])}  # fmt: skip
+              if out_of_range(v, answers[v.id]) or not_a_number(v, answers[v.id])}  # fmt: skip
     if ranges:
         problems[page] = ranges
         return
@@ -597,6 +619,9 @@ def _on_next(
         return
     if outcome.status == "unavailable":
         ss["survey.save_error"] = page
+        # kept as a draft: if the database is still away when the page is drawn again,
+        # the unavailable notice replaces the page and its widgets are forgotten
+        ss.setdefault("survey.drafts", {})[page] = answers
         return
     if outcome.status == "closed":
         ss["survey.closed"] = outcome.message

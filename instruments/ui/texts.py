@@ -9,6 +9,9 @@ from __future__ import annotations
 #: Languages the frame texts are available in (the instrument may offer fewer).
 UI_LANGUAGES = ("en", "de")
 
+#: The decimal mark of each language, for decimals shown in and read from text fields.
+DECIMAL_MARK = {"en": ".", "de": ","}
+
 #: Names of the languages in their own language, for the language switch.
 LANGUAGE_NAMES = {"en": "English", "de": "Deutsch"}
 
@@ -53,6 +56,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "de": "Die Datenbank der Befragung ist gerade nicht erreichbar. Bereits gegebene "
         "Antworten gehen nicht verloren; bitte öffnen Sie Ihren Link in einigen Minuten erneut.",
     },
+    "try_again": {"en": "Try again", "de": "Erneut versuchen"},
     "no_token_title": {"en": "Welcome", "de": "Willkommen"},
     "no_token": {
         "en": "This survey is by invitation only. Please open the personal link from your "
@@ -100,6 +104,19 @@ _TEXTS: dict[str, dict[str, str]] = {
         "dieser Link ist daher geschlossen. Wenn Sie doch teilnehmen möchten, bitten Sie die "
         "Studienleitung um einen neuen Link.",
     },
+    "expired_link": {
+        "en": "This invitation link has expired, so the survey can no longer be answered with "
+        "it. If you would still like to take part, please ask the study team for a new link.",
+        "de": "Dieser Einladungslink ist abgelaufen; die Befragung kann damit nicht mehr "
+        "beantwortet werden. Wenn Sie trotzdem teilnehmen möchten, bitten Sie das Studienteam "
+        "um einen neuen Link.",
+    },
+    "completed_link": {
+        "en": "You have already completed the survey with this link. Answers cannot be changed "
+        "after completion.",
+        "de": "Sie haben die Befragung mit diesem Link bereits abgeschlossen. Nach dem Abschluss "
+        "können Antworten nicht mehr geändert werden.",
+    },
     "withdraw_open": {
         "en": "Withdraw and delete my answers",
         "de": "Teilnahme widerrufen und Antworten löschen",
@@ -109,6 +126,14 @@ _TEXTS: dict[str, dict[str, str]] = {
         "It cannot be undone.",
         "de": "Damit werden alle Antworten gelöscht, die Sie in dieser Befragung gegeben haben, "
         "und Ihr Link wird geschlossen. Dies kann nicht rückgängig gemacht werden.",
+    },
+    "withdraw_failed": {
+        "en": "Your answers could not be deleted just now: the survey database cannot be "
+        "reached. Nothing has been changed. Please press the button again in a few minutes, "
+        "or write to the study team.",
+        "de": "Ihre Antworten konnten gerade nicht gelöscht werden, weil die Datenbank der "
+        "Befragung nicht erreichbar ist. Es wurde nichts verändert. Bitte drücken Sie die "
+        "Schaltfläche in einigen Minuten erneut oder schreiben Sie an das Studienteam.",
     },
     "withdraw_confirm": {
         "en": "Yes, delete all my answers",
@@ -190,7 +215,8 @@ _TEXTS: dict[str, dict[str, str]] = {
         "de": "Jede Seite wird gespeichert, sobald Sie auf Weiter klicken. Sie können das Fenster "
         "jederzeit schließen und später über Ihren persönlichen Link fortfahren.",
     },
-    "unit": {"en": "in {unit}", "de": "in {unit}"},
+    # German units are given in the nominative plural ("Jahre"): "in Jahre" is wrong
+    "unit": {"en": "in {unit}", "de": "{unit}"},
     "free_text_help": {
         "en": "Optional. At most {n} characters.",
         "de": "Freiwillig. Höchstens {n} Zeichen.",

@@ -97,6 +97,8 @@ def fill_page(at: Any, page: str, answers: dict[str, Any]) -> None:
         widget = find_widget(at, key)
         if isinstance(value, str):
             widget.input(value)
+        elif widget.type == "text_input":  # a decimal question is a text field
+            widget.input("" if value is None else f"{value:g}")
         else:
             widget.set_value(value)
 
@@ -106,6 +108,8 @@ class RatingRow:
     tests use of ``st.radio``: ``key``, ``label``, ``options``, ``value`` (the code the
     page shows, or the one set and not yet sent) and ``set_value`` (as a click does: the
     choice is sent with the page's button)."""
+
+    type = "rating_row"
 
     def __init__(self, at: Any, data: dict[str, Any]) -> None:
         self._at = at
@@ -136,8 +140,9 @@ def rating_rows(at: Any) -> list[RatingRow]:
 
 
 def survey_widgets(at: Any) -> list[Any]:
-    """Every answer widget of an ``AppTest`` page: radios, rating rows, numbers, texts."""
-    return [*at.radio, *rating_rows(at), *at.number_input, *at.text_area]
+    """Every answer widget of an ``AppTest`` page: radios, rating rows, numbers, texts
+    (a decimal question is a text field)."""
+    return [*at.radio, *rating_rows(at), *at.number_input, *at.text_input, *at.text_area]
 
 
 def find_widget(at: Any, key: str) -> Any:
