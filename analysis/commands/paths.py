@@ -221,6 +221,26 @@ def positive_int(text: str) -> int:
     return value
 
 
+#: Most resampling draws (bootstrap, permutations) a command accepts: more buys no
+#: precision and would only run for days or exhaust the memory (10**12 is a typo).
+MAX_DRAWS = 1_000_000
+
+
+def draw_count(text: str) -> int:
+    """``type=`` for a number of bootstrap draws or permutations of at most
+    :data:`MAX_DRAWS`; the command checks (and words) its own minimum."""
+    value = _integer(text)
+    if value > MAX_DRAWS:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_DRAWS:,}, not {clip(text)}")
+    return value
+
+
+def draws(text: str) -> int:
+    """``type=`` for a number of bootstrap draws or permutations: 0 to :data:`MAX_DRAWS`."""
+    value = nonnegative_int(text)
+    return draw_count(str(value))
+
+
 def seed(text: str) -> int:
     """``type=`` for a random seed: a whole number in [0, 2**32)."""
     value = _integer(text)
