@@ -250,6 +250,26 @@ def seed(text: str) -> int:
     return value
 
 
+def store_file(url: str | None) -> str | None:
+    """The file of a SQLite response store (``--db`` or ``$ALLIANCE_SURVEY_DB``), else None.
+
+    Passed to :func:`check_output` as an input: ``export --out`` naming the store's own
+    file wrote the export over the database, and every response was gone.
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from instruments.store import resolve_url
+
+    try:
+        parsed = make_url(resolve_url(url))
+    except ArgumentError:
+        return None  # reported by the store itself
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return str(parsed.database)
+
+
 def existing_sqlite(url: str | None, option: str = "--db") -> str:
     """The resolved database URL; a SQLite file must exist already (for commands that read).
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from analysis.commands.paths import check_output, draws, existing_sqlite, seed
+from analysis.commands.paths import check_output, draws, existing_sqlite, seed, store_file
 from analysis.errors import DataError
 
 
@@ -115,7 +115,7 @@ def handle(args: argparse.Namespace) -> int:
     if args.bootstrap is not None and args.bootstrap < 2:
         # an option error, not a finding: refused here rather than reported in the report
         raise DataError(f"--bootstrap must be at least 2 (got {args.bootstrap}).")
-    inputs = [args.data, args.json]
+    inputs = [args.data, args.json, store_file(args.db) if args.study else None]
     check_output(args.out, "--out", inputs=inputs, make_parents=True)
     check_output(args.pdf, "--pdf", inputs=inputs, suffixes=(".pdf",), make_parents=True)
     check_output(args.save_json, "--save-json", inputs=inputs, make_parents=True)
