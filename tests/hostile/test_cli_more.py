@@ -72,6 +72,9 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     for name, doc in docs.items():
         f[name] = root / f"{name}.json"
         f[name].write_text(json.dumps(doc))
+    f["db"] = root / "store.sqlite"
+    assert main(["invite", "--study", "s", "--n", "2", "--db", f"sqlite:///{f['db']}",
+                 "--out", str(root / "links.csv")]) == 0
     hyp = HYPOTHESES.read_text(encoding="utf-8")
     edits = {
         "hyp_dup_key": hyp.replace("  alpha: 0.05\n", "  alpha: 0.05\n  alpha: 0.5\n", 1),
@@ -171,6 +174,21 @@ CASES: list[tuple[str, Callable[[F], list[str]], str]] = [
     ("export-script-bootstrap-huge", lambda f: ["export-script", str(f["data"]), "--out",
                                                 str(f["root"] / "scripts"), "--bootstrap",
                                                 str(10**12)], "at most 1,000,000"),
+    # -- the response store is an input too: an output over it destroyed every response ------
+    ("export-out-is-the-store", lambda f: ["export", "--study", "s", "--format", "csv",
+                                           "--out", str(f["db"]), "--db",
+                                           f"sqlite:///{f['db']}"], "input file"),
+    ("invite-out-is-the-store", lambda f: ["invite", "--study", "s", "--n", "1", "--out",
+                                           str(f["db"]), "--db", f"sqlite:///{f['db']}"],
+     "input file"),
+    ("report-out-is-the-store", lambda f: ["report", "--study", "s", "--out", str(f["db"]),
+                                           "--db", f"sqlite:///{f['db']}"], "input file"),
+    ("invite-n-huge", lambda f: ["invite", "--study", "new", "--n", str(10**12), "--db",
+                                 f"sqlite:///{f['db']}"], "at most 100,000"),
+    ("invite-dyads-huge", lambda f: ["invite", "--study", "new", "--dyads", "60000", "--db",
+                                     f"sqlite:///{f['db']}"], "at most 50,000"),
+    ("invite-from-fifo", lambda f: ["invite", "--study", "s", "--from", str(f["fifo"]),
+                                    "--db", f"sqlite:///{f['db']}"], "not a regular file"),
     ("power-json-is-plot", lambda f: ["power", "--n", "100", "--reps", "1", "--json",
                                       str(f["root"] / "p.svg"), "--plot",
                                       str(f["root"] / "p.svg")], "different files"),
@@ -185,7 +203,8 @@ def test_cli_refuses_cleanly(case: str, argv: Callable[[F], list[str]], expected
                              files: F, capsys: pytest.CaptureFixture[str]) -> None:
     args = argv(files)
     before = {p: _digest(p) for p in files.values() if p.is_file()}
-    listing = sorted(os.listdir(files["root"]))
+    studies = _studies(files["db"])
+    listing = _listing(files["root"])
     code = main(args)
     captured = capsys.readouterr()
     err = captured.err
@@ -194,7 +213,22 @@ def test_cli_refuses_cleanly(case: str, argv: Callable[[F], list[str]], expected
     assert "Traceback" not in err + captured.out and "internal error" not in err
     assert len(err) < 5000
     assert {p: _digest(p) for p in before} == before  # no input replaced
-    assert sorted(os.listdir(files["root"])) == listing  # no output left behind
+    assert _studies(files["db"]) == studies  # no study created, no invitation stored
+    assert _listing(files["root"]) == listing  # no output left behind
+
+
+def _listing(root: Path) -> list[str]:
+    """The folder's files, without SQLite's own journal files of the store."""
+    return sorted(n for n in os.listdir(root) if not n.startswith("store.sqlite-"))
+
+
+def _studies(db: Path) -> list[tuple[str, int]]:
+    """Each study of the store with its number of invitations."""
+    import sqlite3
+
+    with sqlite3.connect(db) as con:
+        return con.execute("SELECT s.name, COUNT(i.id) FROM studies s LEFT JOIN invitations i "
+                           "ON i.study_id = s.id GROUP BY s.name ORDER BY s.name").fetchall()
 
 
 def test_compare_mlr_with_a_saturated_model(tmp_path: Path,
