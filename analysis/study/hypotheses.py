@@ -96,6 +96,8 @@ from analysis.errors import (
 )
 
 DEFAULT_PATH = Path(__file__).with_name("hypotheses.yaml")
+#: Largest hypotheses declaration read (the packaged one has about 20 kB).
+MAX_DECLARATION_BYTES = 5 * 1024 * 1024
 METHODS = ("sem_path", "mediation_bootstrap", "moderation", "latent_moderation", "quadratic",
            "latent_quadratic", "rsa", "dyadic", "multigroup")
 SIGNS = ("+", "-", "inverted_u", "none")
@@ -295,6 +297,14 @@ def _declaration_bytes(path: str | Path | None) -> tuple[Path, bytes]:
     """The hypotheses declaration's path (default :data:`DEFAULT_PATH`) and its bytes."""
     p = Path(path) if path is not None else DEFAULT_PATH
     try:
+        if p.exists() and not p.is_dir() and not p.is_file():
+            # a FIFO or a device: reading it would block, or never end
+            raise InstrumentError(f"Hypotheses file {p} is not a regular file.",
+                                  ["not a regular file"])
+        if p.is_file() and p.stat().st_size > MAX_DECLARATION_BYTES:
+            raise InstrumentError(f"Hypotheses file {p} is larger than "
+                                  f"{MAX_DECLARATION_BYTES} bytes; it is no hypotheses "
+                                  "declaration.", ["too large"])
         return p, p.read_bytes()
     except OSError as exc:
         raise InstrumentError(f"Cannot read hypotheses file {p}: {exc}.", [str(exc)]) from exc

@@ -162,6 +162,11 @@ CASES: list[tuple[str, Callable[[F], list[str]], str]] = [
     ("analyze-hypotheses-self-mediation", lambda f: [
         "analyze", str(f["data"]), "--hypotheses", str(f["hyp_self_mediation"])],
      "names one variable twice"),
+    ("analyze-hypotheses-fifo", lambda f: ["analyze", str(f["data"]), "--hypotheses",
+                                           str(f["fifo"])], "not a regular file"),
+    ("export-script-hypotheses-fifo", lambda f: ["export-script", str(f["data"]), "--out",
+                                                 str(f["root"] / "scripts"), "--hypotheses",
+                                                 str(f["fifo"])], "not a regular file"),
     ("report-bootstrap-zero", lambda f: ["report", str(f["data"]), "--out",
                                          str(f["root"] / "r.html"), "--bootstrap", "0"],
      "at least 2"),
