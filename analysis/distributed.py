@@ -174,7 +174,7 @@ class DaskExecutor(Executor):
         if self._own:
             try:
                 client = Client(client, timeout=timeout)
-            except OSError as exc:
+            except (OSError, ValueError, TypeError) as exc:  # unreachable, or not an address
                 raise AllianceSurveyError(
                     f"Could not connect to the Dask scheduler at {client!r}: {exc}. Start one "
                     "with `dask scheduler` and workers with `dask worker ADDRESS`, or leave "
@@ -203,6 +203,11 @@ class DaskExecutor(Executor):
         return f"dask ({self.n_workers} workers at {self.client.scheduler.address})"
 
 
+def max_local_workers() -> int:
+    """Most local worker processes :func:`make_executor` starts: four per core, at least 8."""
+    return max(8, 4 * (os.cpu_count() or 1))
+
+
 def make_executor(scheduler: str | Any | None = None, workers: int | None = None) -> Executor:
     """Executor from command-line style arguments.
 
@@ -222,6 +227,12 @@ def make_executor(scheduler: str | Any | None = None, workers: int | None = None
         return DaskExecutor(scheduler)
     if workers is not None and int(workers) < 1:
         raise AllianceSurveyError(f"workers= must be at least 1, not {workers}.")
+    if workers is not None and int(workers) > max_local_workers():
+        # every worker is a process with its own copy of the interpreter: 100,000 of them
+        # would exhaust the machine before the first replication
+        raise AllianceSurveyError(
+            f"workers= must be at most {max_local_workers()} on this machine "
+            f"({os.cpu_count() or 1} cores), not {workers}; use --scheduler for a cluster.")
     if workers == 1:
         return SerialExecutor()
     return ProcessExecutor(workers)

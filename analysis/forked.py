@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import signal
+import sys
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -46,7 +48,29 @@ def can_fork() -> bool:
     return usable_cores() > 1 and "fork" in mp.get_all_start_methods()
 
 
-def _child(send: Any, fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+def _die_with_parent(parent: int) -> None:
+    """End this forked process when ``parent`` (the process that forked it) ends.
+
+    Ctrl-C ends the command at once (exit status 130); a part still running on a child,
+    or the workers of a child's pool, must not stay behind as orphans that wait for work
+    forever.  On Linux the kernel sends SIGTERM on the parent's death (even by SIGKILL);
+    elsewhere only the parent's own clean-up ends its children.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # pragma: no cover - no prctl
+            return
+    if os.getppid() != parent:  # the parent ended before the line above
+        os._exit(1)
+
+
+def _child(send: Any, fn: Callable[..., Any], args: tuple, kwargs: dict,
+           parent: int | None = None) -> None:
+    if parent is not None:
+        _die_with_parent(parent)
     try:
         out: tuple[bool, Any] = (True, fn(*args, **kwargs))
     except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
@@ -75,7 +99,7 @@ class Forked:
         if fork and can_fork():
             ctx = mp.get_context("fork")
             self._recv, send = ctx.Pipe(duplex=False)
-            self._proc = ctx.Process(target=_child, args=(send, fn, args, kwargs),
+            self._proc = ctx.Process(target=_child, args=(send, fn, args, kwargs, os.getpid()),
                                      name=f"analysis-{getattr(fn, '__name__', 'part')}")
             self._proc.start()
             send.close()
@@ -121,4 +145,5 @@ def fork_pool(n_jobs: int) -> Any:
 
     if n_jobs < 2 or not can_fork():
         return None
-    return ProcessPoolExecutor(max_workers=n_jobs, mp_context=mp.get_context("fork"))
+    return ProcessPoolExecutor(max_workers=n_jobs, mp_context=mp.get_context("fork"),
+                               initializer=_die_with_parent, initargs=(os.getpid(),))

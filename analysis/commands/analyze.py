@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from analysis.commands.paths import check_output, seed
+from analysis.commands.paths import check_output, draw_count, seed
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
              "composite path model of the hypotheses uses MLR.",
     )
     parser.add_argument(
-        "--bootstrap", type=int, default=1000, metavar="N",
+        "--bootstrap", type=draw_count, default=1000, metavar="N",
         help="Bootstrap draws of the mediation test (default: 1000).",
     )
     parser.add_argument("--seed", type=seed, default=2026, metavar="S",

@@ -34,20 +34,79 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _load(path: str) -> dict:
-    from analysis.errors import DataError
+    from analysis.commands.paths import PATH_ECHO
+    from analysis.errors import DataError, clip
 
     p = Path(path)
-    if not p.is_file():
-        raise DataError(f"The fit file {path!r} does not exist.")
+    shown = clip(path, PATH_ECHO)
     try:
-        doc = json.loads(p.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise DataError(f"The fit file {path!r} is not JSON written by 'sem --json'.") from exc
+        if not p.is_file():
+            raise DataError(f"The fit file {shown} does not exist or is not a file.")
+        if p.stat().st_size > MAX_FIT_BYTES:
+            raise DataError(f"The fit file {shown} is larger than {MAX_FIT_BYTES} bytes; "
+                            "it is not a result of 'sem --json'.")
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DataError(f"Cannot read the fit file {shown}: {exc.strerror or exc}.") from exc
+    except UnicodeDecodeError as exc:
+        raise DataError(f"The fit file {shown} is not JSON written by 'sem --json'.") from exc
+    try:
+        doc = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise DataError(f"The fit file {shown} is not JSON written by 'sem --json'.") from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("fit"), dict) \
             or "estimator" not in doc or "converged" not in doc:
-        raise DataError(f"The fit file {path!r} lacks 'estimator', 'converged' or 'fit'; "
+        raise DataError(f"The fit file {shown} lacks 'estimator', 'converged' or 'fit'; "
                         "write it with 'alliance-survey sem --json'.")
-    return doc
+    return _checked(doc, shown)
+
+
+#: Largest fit file read (a ``sem --json`` result is a few hundred kilobytes at most).
+MAX_FIT_BYTES = 50 * 1024 * 1024
+
+
+def _checked(doc: dict, shown: str) -> dict:
+    """``doc`` with the values the test uses checked: a whole ``df`` >= 0, a ``chisq`` and
+    (MLR) ``chisq_scaling_factor`` that are numbers or null (NaN), a true/false
+    ``converged``, a whole ``n``.  An edited or foreign file is refused, not misread."""
+    import math
+
+    from analysis.errors import DataError, clip
+
+    def bad(what: str) -> DataError:
+        return DataError(f"The fit file {shown} has {what}; write it again with "
+                         "'alliance-survey sem --json'.")
+
+    def number(value: object) -> float | None:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None
+        return float(value)
+
+    if not isinstance(doc["converged"], bool):
+        raise bad("a 'converged' that is not true or false")
+    if not isinstance(doc["estimator"], str):
+        raise bad("an 'estimator' that is not text")
+    n = number(doc.get("n"))
+    if n is None or not math.isfinite(n) or n < 1 or not n.is_integer():
+        raise bad("no whole number of cases 'n'")
+    fit = dict(doc["fit"])
+    df = number(fit.get("df"))
+    if df is None or not math.isfinite(df) or df < 0 or not df.is_integer():
+        raise bad("no whole number of degrees of freedom ('fit': 'df') of 0 or more")
+    fit["df"] = df
+    for key in ("chisq", "chisq_scaling_factor"):
+        value = fit.get(key)
+        if value is None:
+            if key == "chisq" and doc["converged"]:
+                raise bad("no chi-square ('fit': 'chisq') for a converged fit")
+            fit[key] = float("nan")  # NaN is written as null
+            continue
+        num = number(value)
+        if num is None or math.isinf(num) or num < 0 or (key == "chisq_scaling_factor"
+                                                         and num == 0):
+            raise bad(f"an invalid '{key}' ({clip(value, 40)})")
+        fit[key] = num
+    return {**doc, "n": int(n), "fit": fit}
 
 
 def compare_fits(a: dict, b: dict) -> dict:
@@ -82,6 +141,15 @@ def compare_fits(a: dict, b: dict) -> dict:
                                        if not d["converged"]) + " did not converge")
         return out
     if est_a == "MLR":
+        import math
+
+        for name, f in (("fit A", fa), ("fit B", fb)):
+            # a saturated model (df 0) has no scaling factor and needs none
+            if f["df"] > 0 and math.isnan(f["chisq_scaling_factor"]):
+                raise ModelSpecificationError(
+                    f"{name} has no chi-square scaling factor ('chisq_scaling_factor'); the "
+                    "scaled difference test needs it. Refit it with 'sem --estimator MLR "
+                    "--json'.")
         t = scaled_difference_test(
             {"chisq": fa["chisq"], "df": fa["df"], "scaling_factor": fa["chisq_scaling_factor"]},
             {"chisq": fb["chisq"], "df": fb["df"], "scaling_factor": fb["chisq_scaling_factor"]})
@@ -97,8 +165,10 @@ def compare_fits(a: dict, b: dict) -> dict:
 
 def handler(args: argparse.Namespace) -> int:
     """Print (or write) the difference test; exit 1 if a fit did not converge."""
+    from analysis.commands.paths import check_output
     from analysis.io import jsonable, write_json
 
+    check_output(args.json, "--json", inputs=[args.fit_a, args.fit_b])
     out = compare_fits(_load(args.fit_a), _load(args.fit_b))
     if args.json:
         write_json(jsonable(out), args.json)

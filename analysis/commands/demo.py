@@ -336,10 +336,11 @@ def handler(args: argparse.Namespace) -> int:
 
     url = resolve_url(args.db)
     base = args.base_url or f"http://localhost:{args.port}"
-    from analysis.commands.paths import check_output
+    from analysis.commands.paths import check_output, store_file
 
     creds = credentials_path(url, args.credentials)
-    check_output(creds, "--credentials", make_parents=True)
+    check_output(creds, "--credentials", inputs=[store_file(url), args.data],
+                 make_parents=True)
     started = time.perf_counter()
     data = demo_data(args.data)  # a missing file is reported before anything is stored
     store = ResponseStore(url)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from analysis.commands.paths import check_output, existing_sqlite
+from analysis.commands.paths import check_output, existing_sqlite, store_file
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -49,7 +49,7 @@ def handler(args: argparse.Namespace) -> int:
     from instruments.instrument.loader import load_instrument
     from instruments.store import ResponseStore
 
-    check_output(args.out, "--out", make_parents=True)
+    check_output(args.out, "--out", inputs=[store_file(args.db)], make_parents=True)
     url = existing_sqlite(args.db)
     store = ResponseStore(url, instrument=load_instrument(args.instrument))
     try:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from analysis.commands.paths import draw_count, seed
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``export-script`` sub-command."""
@@ -25,9 +27,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", metavar="DIR", required=True, help="Output directory.")
     parser.add_argument("--estimator", choices=("WLSMV", "MLR"), default="WLSMV",
                         help="Measurement-model estimator, as in 'analyze' (default WLSMV).")
-    parser.add_argument("--bootstrap", type=int, default=1000, metavar="N",
+    parser.add_argument("--bootstrap", type=draw_count, default=1000, metavar="N",
                         help="Bootstrap draws of the mediation test (default: 1000).")
-    parser.add_argument("--seed", type=int, default=2026, metavar="S",
+    parser.add_argument("--seed", type=seed, default=2026, metavar="S",
                         help="Seed of the script's bootstrap (default: 2026).")
     parser.add_argument("--hypotheses", metavar="YAML", default=None,
                         help="Hypotheses file (default: the package's hypotheses.yaml).")

@@ -7,7 +7,20 @@ import argparse
 import csv
 import sys
 
-from analysis.commands.paths import check_output, positive_float, positive_int
+from analysis.commands.paths import check_output, positive_float, positive_int, store_file
+
+#: Most invitations one call creates (instruments.fieldwork.invitations.MAX_BATCH).
+MAX_BATCH = 100_000
+
+
+def _batch(most: int):  # noqa: ANN202 - an argparse type
+    def count(text: str) -> int:
+        value = positive_int(text)
+        if value > most:
+            # refused while parsing: a study created first would be left behind
+            raise argparse.ArgumentTypeError(f"must be at most {most:,} at a time, not {text}")
+        return value
+    return count
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,8 +40,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--study", required=True, metavar="NAME", help="study name")
     parser.add_argument("--wave", default="1", metavar="W", help="fieldwork wave (default: 1)")
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--n", type=positive_int, metavar="K", help="create K single invitations")
-    group.add_argument("--dyads", type=positive_int, metavar="K", help="create K dyads (2K invitations)")
+    group.add_argument("--n", type=_batch(MAX_BATCH), metavar="K",
+                       help="create K single invitations")
+    group.add_argument("--dyads", type=_batch(MAX_BATCH // 2), metavar="K",
+                       help="create K dyads (2K invitations)")
     group.add_argument("--from", dest="from_csv", metavar="CSV", help="create from a CSV file")
     parser.add_argument("--partner", metavar="NAME",
                         help="partner firm named in the items (single invitations)")  # fmt: skip
@@ -64,7 +79,7 @@ def handler(args: argparse.Namespace) -> int:
 
     # The tokens exist only in the output: check it (and the names) before anything is
     # stored, so that a bad path can never leave invitations nobody can open.
-    check_output(args.out, "--out", inputs=[args.from_csv])
+    check_output(args.out, "--out", inputs=[args.from_csv, store_file(args.db)])
     check_text(args.study, "study_name", "--study")
     check_text(args.wave, "wave_name", "--wave")
     if args.partner is not None:

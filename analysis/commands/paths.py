@@ -221,6 +221,26 @@ def positive_int(text: str) -> int:
     return value
 
 
+#: Most resampling draws (bootstrap, permutations) a command accepts: more buys no
+#: precision and would only run for days or exhaust the memory (10**12 is a typo).
+MAX_DRAWS = 1_000_000
+
+
+def draw_count(text: str) -> int:
+    """``type=`` for a number of bootstrap draws or permutations of at most
+    :data:`MAX_DRAWS`; the command checks (and words) its own minimum."""
+    value = _integer(text)
+    if value > MAX_DRAWS:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_DRAWS:,}, not {clip(text)}")
+    return value
+
+
+def draws(text: str) -> int:
+    """``type=`` for a number of bootstrap draws or permutations: 0 to :data:`MAX_DRAWS`."""
+    value = nonnegative_int(text)
+    return draw_count(str(value))
+
+
 def seed(text: str) -> int:
     """``type=`` for a random seed: a whole number in [0, 2**32)."""
     value = _integer(text)
@@ -228,6 +248,26 @@ def seed(text: str) -> int:
         raise argparse.ArgumentTypeError(f"must be a whole number from 0 to 4294967295, "
                                          f"not {clip(text)}")
     return value
+
+
+def store_file(url: str | None) -> str | None:
+    """The file of a SQLite response store (``--db`` or ``$ALLIANCE_SURVEY_DB``), else None.
+
+    Passed to :func:`check_output` as an input: ``export --out`` naming the store's own
+    file wrote the export over the database, and every response was gone.
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from instruments.store import resolve_url
+
+    try:
+        parsed = make_url(resolve_url(url))
+    except ArgumentError:
+        return None  # reported by the store itself
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return str(parsed.database)
 
 
 def existing_sqlite(url: str | None, option: str = "--db") -> str:

@@ -17,7 +17,16 @@ NaN is written as ``null``; nothing is rounded.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+
+from analysis.commands.paths import (
+    check_output,
+    draw_count,
+    finite_float,
+    is_file_argument,
+    positive_int,
+    read_text_file,
+    seed,
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -39,22 +48,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="consistent PLS (PLSc) for '=~' blocks")
     parser.add_argument("--missing", default="mean", choices=["mean", "listwise"],
                         help="missing values: mean replacement (default) or listwise deletion")
-    parser.add_argument("--missing-value", type=float, default=None,
+    parser.add_argument("--missing-value", type=finite_float, default=None,
                         help="a code that marks a missing value (e.g. -99)")
-    parser.add_argument("--bootstrap", type=int, default=0, metavar="N",
+    parser.add_argument("--bootstrap", type=draw_count, default=0, metavar="N",
                         help="bootstrap draws for standard errors and intervals")
-    parser.add_argument("--seed", type=int, default=None, help="random seed for the bootstrap")
+    parser.add_argument("--seed", type=seed, default=None, help="random seed for the bootstrap")
     parser.add_argument("--group", metavar="COL", default=None,
                         help="two-valued column: MICOM and permutation multigroup analysis "
                         "of the paths between its groups")
-    parser.add_argument("--permutations", type=int, default=1000, metavar="N",
+    parser.add_argument("--permutations", type=draw_count, default=1000, metavar="N",
                         help="permutations of --group (default: 1000)")
     parser.add_argument("--cvpat", action="store_true",
                         help="CVPAT of the model against the indicator-average and "
                         "linear-model benchmarks (--folds, --reps)")
-    parser.add_argument("--folds", type=int, default=10, metavar="K",
+    parser.add_argument("--folds", type=positive_int, default=10, metavar="K",
                         help="cross-validation folds of --cvpat (default: 10)")
-    parser.add_argument("--reps", type=int, default=10, metavar="R",
+    parser.add_argument("--reps", type=positive_int, default=10, metavar="R",
                         help="repetitions with new folds of --cvpat (default: 10)")
     parser.add_argument("--json", metavar="OUT", default=None,
                         help="write the result as JSON to OUT ('-' for standard output)")
@@ -73,8 +82,14 @@ def handler(args: argparse.Namespace) -> int:
         raise DataError("--bootstrap must be 0 (none) or at least 2 draws.")
     if args.permutations < 2:
         raise DataError("--permutations must be at least 2.")
-    model_path = Path(args.model)
-    model = model_path.read_text(encoding="utf-8") if model_path.is_file() else args.model
+    if args.cvpat and args.folds < 2:
+        raise DataError("--folds must be at least 2.")
+    # before any work: the output must be writable and must not be an input
+    check_output(args.json, "--json", inputs=[args.data, args.model])
+    if is_file_argument(args.model):
+        model = read_text_file(args.model, "The model file (--model)", max_bytes=1024 * 1024)
+    else:
+        model = args.model
     data = read_data(args.data)
     res = pls(data, model, consistent=args.consistent, scheme=args.scheme,
               missing=args.missing, missing_value=args.missing_value)
@@ -108,8 +123,6 @@ def handler(args: argparse.Namespace) -> int:
     if args.cvpat:
         from analysis.stats.pls.predict import cvpat
 
-        if args.reps < 1:
-            raise DataError("--reps must be at least 1.")
         cv = cvpat(res, folds=args.folds, reps=args.reps, seed=args.seed)
         out["cvpat"] = cv.tests.reset_index().to_dict(orient="records")
     if args.json:

@@ -72,6 +72,8 @@ def handle(args: argparse.Namespace) -> int:
         raise DataError(f"--alpha must lie between 0 and 0.5 (got {args.alpha}).")
     if any(n < 2 for n in args.n):
         raise DataError("--n: every sample size must be at least 2.")
+    if args.json and args.plot and Path(args.json).resolve() == Path(args.plot).resolve():
+        raise DataError("--json and --plot must name different files.")
     check_output(args.json, "--json", make_parents=True)
     check_output(args.plot, "--plot", suffixes=(".svg", ".png"), make_parents=True)
     with make_executor(args.scheduler, args.workers) as ex:

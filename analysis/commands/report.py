@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from analysis.commands.paths import check_output, existing_sqlite, nonnegative_int, seed
+from analysis.commands.paths import check_output, draws, existing_sqlite, seed, store_file
 from analysis.errors import DataError
 
 
@@ -47,8 +47,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="Render from this analysis JSON instead of re-running the analysis.")
     parser.add_argument("--save-json", metavar="OUT.json", default=None,
                         help="Also write the analysis JSON the report shows.")
-    parser.add_argument("--estimator", default=None, help="SEM estimator (default: the analysis').")
-    parser.add_argument("--bootstrap", type=nonnegative_int, default=None,
+    parser.add_argument("--estimator", default=None, choices=("WLSMV", "MLR", "ML"),
+                        help="SEM estimator (default: the analysis').")
+    parser.add_argument("--bootstrap", type=draws, default=None,
                         help="Bootstrap draws (default: the analysis').")
     parser.add_argument("--method", choices=("sem", "pls"), default=None,
                         help="Estimation framework of the hypothesis tests (default: the "
@@ -111,7 +112,10 @@ def handle(args: argparse.Namespace) -> int:
         raise DataError("Give a data file (DATA) or a study in the response store (--study).")
     if args.db is not None and args.study is None:
         raise DataError("--db names the response store of --study; give --study NAME too.")
-    inputs = [args.data, args.json]
+    if args.bootstrap is not None and args.bootstrap < 2:
+        # an option error, not a finding: refused here rather than reported in the report
+        raise DataError(f"--bootstrap must be at least 2 (got {args.bootstrap}).")
+    inputs = [args.data, args.json, store_file(args.db) if args.study else None]
     check_output(args.out, "--out", inputs=inputs, make_parents=True)
     check_output(args.pdf, "--pdf", inputs=inputs, suffixes=(".pdf",), make_parents=True)
     check_output(args.save_json, "--save-json", inputs=inputs, make_parents=True)

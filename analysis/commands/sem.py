@@ -20,11 +20,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from analysis.commands.paths import (
     check_output,
+    draws,
+    finite_float,
     is_file_argument,
-    nonnegative_int,
+    positive_int,
     read_text_file,
     seed,
 )
@@ -69,7 +72,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--parameterization", default="delta", choices=["delta", "theta"],
                         help="ordered items under WLSMV: scale parameterization "
                              "(default: delta)")
-    parser.add_argument("--max-iter", type=int, default=500, metavar="N",
+    parser.add_argument("--max-iter", type=positive_int, default=500, metavar="N",
                         help="iteration limit of the optimiser per start (default: 500; "
                              "lavaan control = list(iter.max = N))")
     parser.add_argument("--allow-nonconverged", action="store_true",
@@ -80,10 +83,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "(configural, metric, scalar, strict; with --ordered: "
                              "configural, thresholds, loadings, intercepts)")
     parser.add_argument("--std-lv", action="store_true", help="identify factors by unit variance")
-    parser.add_argument("--bootstrap", type=nonnegative_int, default=0, metavar="N",
+    parser.add_argument("--bootstrap", type=draws, default=0, metavar="N",
                         help="nonparametric bootstrap draws for SEs and percentile CIs")
     parser.add_argument("--seed", type=seed, default=None, help="random seed for the bootstrap")
-    parser.add_argument("--modindices", type=float, default=None, metavar="MIN",
+    parser.add_argument("--modindices", type=finite_float, default=None, metavar="MIN",
                         help="also report modification indices of at least MIN")
     parser.add_argument("--json", metavar="OUT", default=None,
                         help="write the result as JSON to OUT ('-' for standard output)")
@@ -110,6 +113,9 @@ def handler(args: argparse.Namespace) -> int:
     check_output(args.json, "--json", inputs=[args.data, args.model])
     check_output(args.params_out, "--params-out", inputs=[args.data, args.model],
                  suffixes=(".csv",))
+    if args.json and args.params_out and args.json != "-" \
+            and Path(args.json).resolve() == Path(args.params_out).resolve():
+        raise ModelSpecificationError("--json and --params-out must name different files.")
     if is_file_argument(args.model):
         model = read_text_file(args.model, "The model file (--model)", max_bytes=1024 * 1024)
     else:

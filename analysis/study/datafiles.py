@@ -33,6 +33,11 @@ def read_data(path: str | Path) -> pd.DataFrame:
     p = Path(path)
     shown = clip(str(p), 400)
     try:
+        if p.is_dir():
+            raise DataError(f"Data file {shown} is a folder; give the data file in it.")
+        if p.exists() and not p.is_file():  # a FIFO, /dev/null, a socket: never data
+            raise DataError(f"Data file {shown} is not a regular file (a device or pipe); "
+                            "give a .csv, .parquet or .sav file.")
         if not p.is_file():
             raise DataError(f"Data file {shown} does not exist.")
     except OSError as exc:  # e.g. a name longer than the file system allows

@@ -92,9 +92,12 @@ from analysis.errors import (
     EstimationError,
     InstrumentError,
     ModelSpecificationError,
+    clip,
 )
 
 DEFAULT_PATH = Path(__file__).with_name("hypotheses.yaml")
+#: Largest hypotheses declaration read (the packaged one has about 20 kB).
+MAX_DECLARATION_BYTES = 5 * 1024 * 1024
 METHODS = ("sem_path", "mediation_bootstrap", "moderation", "latent_moderation", "quadratic",
            "latent_quadratic", "rsa", "dyadic", "multigroup")
 SIGNS = ("+", "-", "inverted_u", "none")
@@ -253,6 +256,12 @@ def _semantic_problems(hs: HypothesisSet) -> list[str]:
         match = _PATTERNS[h.method].match(h.test)
         if match is None:
             problems.append(f"{h.id}: test {h.test!r} does not fit method {h.method!r}.")
+        elif h.method in ("mediation_bootstrap", "moderation", "latent_moderation", "rsa") \
+                and len(set(match.groupdict().values())) < len(match.groupdict()):
+            # y ~ x * x, x -> x -> y: a variable in two roles gives a self-regression or
+            # a square, never the declared effect
+            problems.append(f"{h.id}: test {h.test!r} names one variable twice; each role "
+                            "needs its own variable.")
         elif h.method == "sem_path" and (match["y"], match["x"]) not in paths:
             problems.append(f"{h.id}: the path {h.test!r} is not in model:.")
         elif h.method in ("quadratic", "latent_quadratic") and match["x"] != match["x2"]:
@@ -266,6 +275,13 @@ def _semantic_problems(hs: HypothesisSet) -> list[str]:
                 h.robustness.test) is None:
             problems.append(f"{h.id}: robustness test {h.robustness.test!r} does not fit "
                             f"{h.robustness.method!r}.")
+    for name, parts in hs.composites.items():
+        if not parts:
+            problems.append(f"composites: {name!r} has no scores to average.")
+        elif name in parts:
+            problems.append(f"composites: {name!r} is an average of itself.")
+        elif len(set(parts)) < len(parts):
+            problems.append(f"composites: {name!r} lists a score twice.")
     if hs.decision.family != "confirmatory":
         ids = {h.id: h for h in hs.hypotheses}
         for hid in hs.decision.family:
@@ -281,6 +297,14 @@ def _declaration_bytes(path: str | Path | None) -> tuple[Path, bytes]:
     """The hypotheses declaration's path (default :data:`DEFAULT_PATH`) and its bytes."""
     p = Path(path) if path is not None else DEFAULT_PATH
     try:
+        if p.exists() and not p.is_dir() and not p.is_file():
+            # a FIFO or a device: reading it would block, or never end
+            raise InstrumentError(f"Hypotheses file {p} is not a regular file.",
+                                  ["not a regular file"])
+        if p.is_file() and p.stat().st_size > MAX_DECLARATION_BYTES:
+            raise InstrumentError(f"Hypotheses file {p} is larger than "
+                                  f"{MAX_DECLARATION_BYTES} bytes; it is no hypotheses "
+                                  "declaration.", ["too large"])
         return p, p.read_bytes()
     except OSError as exc:
         raise InstrumentError(f"Cannot read hypotheses file {p}: {exc}.", [str(exc)]) from exc
@@ -311,11 +335,22 @@ def load_hypotheses(path: str | Path | None = None) -> HypothesisSet:
     InstrumentError
         With every problem of the file listed (``.problems``).
     """
+    from instruments.instrument.loader import _StrictLoader
+
     p, raw = _declaration_bytes(path)
+    loader = _StrictLoader(raw)  # safe, and records duplicate keys
     try:
-        doc = yaml.safe_load(raw)
+        doc = loader.get_single_data()
     except yaml.YAMLError as exc:
         raise InstrumentError(f"Hypotheses file {p} is not valid YAML.", [str(exc)]) from exc
+    finally:
+        loader.dispose()
+    if loader.duplicates:
+        # YAML keeps the last of two equal keys: a second 'alpha:' would silently win
+        problems = [f"line {line}: duplicate key {clip(key)}" for line, key in loader.duplicates]
+        raise InstrumentError(
+            f"Hypotheses file {p} has {len(problems)} problem(s): " + "; ".join(problems[:20]),
+            problems)
     if not isinstance(doc, dict):
         raise InstrumentError(f"Hypotheses file {p} must be a mapping.", ["top level"])
     doc = dict(doc)
@@ -661,7 +696,11 @@ def _path_model_clusters(hs: HypothesisSet, d: pd.DataFrame, estimator: str,
     least one alliance has two rows.  A row without an id is a cluster of its own.
     """
     col = hs.cluster
-    if not col or col not in d.columns:
+    if col and col not in d.columns:
+        warns.append(f"Path model: the declared cluster column {col!r} is not in the data; "
+                     "the SEs treat the rows as independent.")
+        return None
+    if not col:
         return None
     ids = d[col].astype("string")
     lonely = ids.isna().to_numpy()
@@ -907,10 +946,13 @@ def _check_arguments(hypotheses: Any, estimator: str, bootstrap: int,
     if estimator not in ("MLR", "ML", "WLSMV"):
         raise ModelSpecificationError(
             f"estimator={estimator!r} is not known; use 'MLR', 'ML' or 'WLSMV'.")
-    if alpha is not None and not 0 < float(alpha) < 0.5:
-        raise ModelSpecificationError(f"alpha= must be in (0, 0.5) (got {alpha!r}).")
-    if isinstance(bootstrap, bool) or int(bootstrap) < 2:
-        raise ModelSpecificationError(f"bootstrap= must be at least 2 (got {bootstrap!r}).")
+    if alpha is not None and (isinstance(alpha, bool) or not isinstance(alpha, int | float)
+                              or not 0 < float(alpha) < 0.5):
+        raise ModelSpecificationError(f"alpha= must be a number in (0, 0.5) (got {alpha!r}).")
+    if isinstance(bootstrap, bool) or not isinstance(bootstrap, int | np.integer) \
+            or int(bootstrap) < 2:
+        raise ModelSpecificationError(
+            f"bootstrap= must be a whole number of at least 2 (got {clip(bootstrap)}).")
     hs = hypotheses if isinstance(hypotheses, HypothesisSet) else load_hypotheses(hypotheses)
     return hs, declared_rules(hs, alpha)
 

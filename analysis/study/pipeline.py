@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.errors import DataError, ModelSpecificationError
+from analysis.errors import DataError, ModelSpecificationError, clip
 from analysis.forked import Forked
 from analysis.provenance import build_provenance
 
@@ -209,12 +209,47 @@ def analyze_study(
 
     if seed is None:
         seed = DEFAULT_SEED
+    _check_call(data, instrument, bootstrap, seed, hypotheses, n_jobs)
     with blas_threads(1):
         return _analyze_study(
             data, instrument=instrument, estimator=estimator, bootstrap=bootstrap, seed=seed,
             hypotheses=hypotheses, alpha=alpha, progress=progress, n_jobs=n_jobs,
             measurement=measurement, latent_model=latent_model,
             method=method, parallel=parallel)
+
+
+def _check_call(data: Any, instrument: Any, bootstrap: Any, seed: Any, hypotheses: Any,
+                n_jobs: Any) -> None:
+    """Refuse arguments of the wrong kind before any work: a clear error, not a numpy or
+    pandas exception from the middle of the analysis (or after a minute of it)."""
+    from pathlib import Path
+
+    if isinstance(data, pd.DataFrame) and isinstance(data.columns, pd.MultiIndex):
+        raise DataError("data= has several levels of column names (a MultiIndex); give one "
+                        "column per variable, named by its id (e.g. data.columns = "
+                        "data.columns.get_level_values(0)).")
+
+    def whole(value: Any) -> bool:
+        return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+    if not whole(bootstrap) or bootstrap < 2:
+        raise ModelSpecificationError(
+            f"bootstrap= must be a whole number of at least 2 (got {clip(bootstrap)}).")
+    if not whole(seed) or not 0 <= seed < 2**32:
+        raise ModelSpecificationError(
+            f"seed= must be a whole number from 0 to 4294967295 (got {clip(seed)}).")
+    if n_jobs is not None and not whole(n_jobs):
+        raise ModelSpecificationError(f"n_jobs= must be a whole number (got {clip(n_jobs)}).")
+    if hypotheses is not None and not isinstance(hypotheses, str | Path) \
+            and not hasattr(hypotheses, "hypotheses"):
+        raise ModelSpecificationError(
+            "hypotheses= must be a path to a hypotheses file or a HypothesisSet from "
+            f"load_hypotheses() (got {type(hypotheses).__name__}).")
+    if instrument is not None and not (hasattr(instrument, "validate_data")
+                                       and hasattr(instrument, "scales")):
+        raise DataError("instrument= must be an Instrument from "
+                        "instruments.instrument.loader.load_instrument() "
+                        f"(got {type(instrument).__name__}).")
 
 
 def _analyze_study(

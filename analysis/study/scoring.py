@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.errors import DataError
+from analysis.errors import DataError, clip
 
 #: Identifier columns carried over into the scored frame when present.
 ID_COLUMNS = ("respondent_id", "alliance_id", "firm_role", "language")
@@ -155,6 +155,17 @@ def check_data(df: pd.DataFrame, instrument: Any) -> DataCheckReport:
     messages += [
         f"Item {c} is constant: every answer is {x[c].dropna().iloc[0]:g}." for c in constant
     ]
+    if "respondent_id" in df.columns:
+        # the same respondent twice (a file appended to itself, a double export) counts
+        # twice in every estimate; the rows are kept, but never silently
+        ids = df["respondent_id"]
+        twice = ids[ids.notna() & ids.duplicated(keep=False)]
+        if len(twice):
+            shown = ", ".join(clip(v, 40) for v in list(dict.fromkeys(twice))[:3])
+            messages.append(
+                f"{twice.nunique()} respondent_id value(s) appear on more than one row "
+                f"({len(twice)} rows; e.g. {shown}); a respondent counted twice weighs "
+                "twice in every result. Remove the repeated rows.")
     for m in messages:
         warnings.warn(m, DataQualityWarning, stacklevel=2)
     return DataCheckReport(len(df), all_missing, constant, tuple(messages))

@@ -209,6 +209,9 @@ def _check_alliance_id(alliance_id: str) -> str:
 
 #: Largest invitation file read, and most rows (a contact list, not a data dump).
 MAX_CSV_BYTES = 10 * 1024 * 1024
+#: Most invitations created by one call (one transaction): 10**12 ran until the memory
+#: was gone; a larger field phase is created in several batches.
+MAX_BATCH = 100_000
 MAX_CSV_ROWS = 20_000
 
 
@@ -331,6 +334,8 @@ def create_invitations(
     """
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise DataError(f"n= must be a whole number of at least 1, not {clip(n)}.")
+    if n > MAX_BATCH:
+        raise DataError(f"n= must be at most {MAX_BATCH:,} invitations at a time, not {n}.")
     if alliance_id is not None and n != 1:
         raise DataError("alliance_id= can only be given for a single invitation (n=1).")
     language = _language(store, language)
@@ -430,6 +435,8 @@ def create_dyads(
     """Create ``k`` dyads without firm names (the survey then names no partner)."""
     if not isinstance(k, int) or isinstance(k, bool) or k < 1:
         raise DataError(f"k= must be a whole number of at least 1, not {clip(k)}.")
+    if k > MAX_BATCH // 2:
+        raise DataError(f"k= must be at most {MAX_BATCH // 2:,} dyads at a time, not {k}.")
     now = utcnow()
     _expiry(expires_days, now)
     with _unique_roles(), store.session() as session:
@@ -472,6 +479,9 @@ def invitations_from_csv(
     shown = clip(str(path), 400)
     _expiry(expires_days, utcnow())
     try:
+        if path.exists() and not path.is_file():  # a FIFO would block the read forever
+            raise DataError(f"The invitation file {shown} is not a regular file; give a "
+                            ".csv file.")
         size = path.stat().st_size
         if size > MAX_CSV_BYTES:
             raise DataError(f"The invitation file {shown} has {size} bytes; at most "
