@@ -54,7 +54,7 @@ def _n_thresholds(data: pd.DataFrame | None, ordered) -> dict[str, int]:
             raise DataError(f"The ordered= variable {v!r} is not in data=.")
         col = data[v]
         ncat = col.cat.categories.size if isinstance(col.dtype, pd.CategoricalDtype) \
-            else col.dropna().nunique()
+            else col.nunique(dropna=True)
         if ncat < 2:
             raise DataError(f"The ordered variable {v!r} has fewer than two categories.")
         out[v] = int(ncat - 1)

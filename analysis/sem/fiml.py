@@ -531,32 +531,40 @@ def em_saturated(
     if np.any(~np.isfinite(var)) or np.any(var <= 0):
         raise DataError("A variable has no variance among its observed values; EM cannot start.")
     sigma = np.diag(var)
+    # each pattern's index sets, once: (o, m, o x o, o x m, m x o, m x m)
+    blocks = []
+    for o, nk, sk, ck in zip(ps.obs_index, ps.n, ps.sums, ps.cross, strict=True):
+        if o.size == p:
+            blocks.append((o, None, None, None, None, None, nk, sk, ck))
+            continue
+        m = np.setdiff1d(np.arange(p), o)
+        blocks.append((o, m, np.ix_(o, o), np.ix_(o, m), np.ix_(m, o), np.ix_(m, m),
+                       nk, sk, ck))
     converged = False
     iterations = 0
     while iterations < max_iter:
         iterations += 1
         t1 = np.zeros(p)
         t2 = np.zeros((p, p))
-        for o, nk, sk, ck in zip(ps.obs_index, ps.n, ps.sums, ps.cross, strict=True):
-            if o.size == p:
+        for o, m, ix_oo, ix_om, ix_mo, ix_mm, nk, sk, ck in blocks:
+            if m is None:
                 t1 += sk
                 t2 += ck
                 continue
-            m = np.setdiff1d(np.arange(p), o)
-            s_oo = sigma[o][:, o]
-            s_mo = sigma[m][:, o]
+            s_oo = sigma[ix_oo]
+            s_mo = sigma[ix_mo]
             beta = np.linalg.solve(s_oo, s_mo.T).T  # (m, o): E[y_m | y_o] = a + beta y_o
             a = mu[m] - beta @ mu[o]
-            cmm = sigma[m][:, m] - beta @ s_mo.T
+            cmm = sigma[ix_mm] - beta @ s_mo.T
             bs = beta @ sk
             t1[o] += sk
             t1[m] += nk * a + bs
-            t2[np.ix_(o, o)] += ck
+            t2[ix_oo] += ck
             om = np.outer(sk, a) + ck @ beta.T
-            t2[np.ix_(o, m)] += om
-            t2[np.ix_(m, o)] += om.T
-            t2[np.ix_(m, m)] += (nk * np.outer(a, a) + np.outer(bs, a) + np.outer(a, bs)
-                                 + beta @ ck @ beta.T + nk * cmm)
+            t2[ix_om] += om
+            t2[ix_mo] += om.T
+            t2[ix_mm] += (nk * np.outer(a, a) + np.outer(bs, a) + np.outer(a, bs)
+                          + beta @ ck @ beta.T + nk * cmm)
         mu_new = t1 / n
         sigma_new = t2 / n - np.outer(mu_new, mu_new)
         sigma_new = 0.5 * (sigma_new + sigma_new.T)

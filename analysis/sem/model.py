@@ -48,7 +48,7 @@ import pandas as pd
 
 from analysis.errors import ModelSpecificationError
 
-from .matrix import vech, vech_indices
+from .matrix import vech, vech_indices  # noqa: F401  (vech: imported from here too)
 
 LAMBDA, BETA, PSI, THETA, NU, ALPHA, TAU, DELTA = range(8)
 
@@ -107,11 +107,29 @@ class _GroupSpec:
     # exo entries to fill from sample statistics: (matrix code, row, col, ov i, ov j | -1)
     exo: tuple[tuple[int, int, int, int, int], ...]
     th_var: np.ndarray  # ov index of each threshold
+    # derived index arrays, filled on first use (the structure never changes after
+    # compile; ``replace`` gives a copy an empty one)
+    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def unique_xid(self) -> bool:
         """True when no two free entries of this group share a parameter."""
-        return len(np.unique(self.ent_xid)) == len(self.ent_xid)
+        u = self._memo.get("unique_xid")
+        if u is None:
+            u = self._memo["unique_xid"] = len(np.unique(self.ent_xid)) == len(self.ent_xid)
+        return u
+
+    def entries(self, code: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Positions (among the free entries), rows and columns of the entries of one
+        matrix ``code`` (cached, read-only)."""
+        ent = self._memo.get(("ent", code))
+        if ent is None:
+            pos = np.flatnonzero(self.ent_mat == code)
+            ent = (pos, self.ent_row[pos], self.ent_col[pos])
+            for a in ent:
+                a.setflags(write=False)
+            self._memo[("ent", code)] = ent
+        return ent
 
 
 @dataclass(frozen=True)
@@ -153,6 +171,9 @@ class CompiledModel:
     bound: bool = False
     baseline: CompiledModel | None = field(default=None, repr=False)
     fitter: Callable[..., Any] | None = field(default=None, repr=False, compare=False)
+    # index arrays derived from the (fixed) structure, and the last ``_core`` of each
+    # group keyed on the bytes of ``x``; filled on first use, never shared by copies
+    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # ------------------------------------------------------------------ basics
     @property
@@ -168,7 +189,66 @@ class CompiledModel:
     @property
     def ordered_mask(self) -> np.ndarray:
         """Boolean mask over ``ov_names``: True for ordered variables."""
-        return np.array([v in self.ordered for v in self.ov_names], dtype=bool)
+        return self._ordm().copy()
+
+    def _ordm(self) -> np.ndarray:
+        """:attr:`ordered_mask`, cached and read-only."""
+        m = self._memo.get("ordm")
+        if m is None:
+            m = np.array([v in self.ordered for v in self.ov_names], dtype=bool)
+            m.setflags(write=False)
+            self._memo["ordm"] = m
+        return m
+
+    def _moment_index(self, group: int) -> dict[str, Any]:
+        """Index arrays placing (Sigma, mu, tau) in one group's moment vector (cached).
+
+        With ordered variables: ``tau_pos``/``tau_src``/``tau_mu`` put ``tau - mu`` of
+        each threshold, ``num_pos``/``num_mu`` minus the mean of each numeric variable,
+        then ``num`` (variances of the numeric variables) and ``off_r``/``off_c`` (the
+        off-diagonal elements, column by column) follow from ``n_th`` on.
+        """
+        key = ("mom", group)
+        ix = self._memo.get(key)
+        if ix is not None:
+            return ix
+        p = self.n_ov
+        if self.ordered:
+            spec = self._specs[group]
+            ordm = self._ordm()
+            tau_pos, tau_src, tau_mu, num_pos, num_mu = [], [], [], [], []
+            pos = ti = 0
+            for i in range(p):
+                if ordm[i]:
+                    kk = int(np.sum(spec.th_var == i))
+                    tau_pos.extend(range(pos, pos + kk))
+                    tau_src.extend(range(ti, ti + kk))
+                    tau_mu.extend([i] * kk)
+                    ti += kk
+                    pos += kk
+                else:  # lavaan stores minus the mean of a numeric variable here
+                    num_pos.append(pos)
+                    num_mu.append(i)
+                    pos += 1
+            r, c = np.tril_indices(p, -1)
+            order = np.lexsort((r, c))
+            num = np.flatnonzero(~ordm)
+            ix = {"tau_pos": tau_pos, "tau_src": tau_src, "tau_mu": tau_mu,
+                  "num_pos": num_pos, "num_mu": num_mu, "n_th": pos, "num": num,
+                  "off_r": r[order], "off_c": c[order],
+                  # flat positions in a p x p matrix: variances, then off-diagonal
+                  "cov_flat": np.concatenate([num * p + num, r[order] * p + c[order]])}
+            ix = {k: np.asarray(v, dtype=np.intp) if isinstance(v, (list, np.ndarray)) else v
+                  for k, v in ix.items()}
+            ix["n_mom"] = pos + len(num) + len(r)
+        else:
+            i, j = vech_indices(p)
+            ix = {"vech_r": i, "vech_c": j, "cov_flat": i * p + j}
+        for v in ix.values():
+            if isinstance(v, np.ndarray):
+                v.setflags(write=False)
+        self._memo[key] = ix
+        return ix
 
     @property
     def theta_parameterization(self) -> bool:
@@ -376,15 +456,16 @@ class CompiledModel:
         mats = [b.copy() for b in spec.base]
         xv = np.asarray(x, dtype=float)[spec.ent_xid]
         for code in (LAMBDA, BETA, PSI, THETA):
-            sel = spec.ent_mat == code
-            if sel.any():
-                mats[code][spec.ent_row[sel], spec.ent_col[sel]] = xv[sel]
+            pos, row, col = spec.entries(code)
+            if len(pos):
+                val = xv[pos]
+                mats[code][row, col] = val
                 if code in (PSI, THETA):
-                    mats[code][spec.ent_col[sel], spec.ent_row[sel]] = xv[sel]
+                    mats[code][col, row] = val
         for code in (NU, ALPHA, TAU, DELTA):
-            sel = spec.ent_mat == code
-            if sel.any():
-                mats[code][spec.ent_row[sel]] = xv[sel]
+            pos, row, _col = spec.entries(code)
+            if len(pos):
+                mats[code][row] = xv[pos]
         return tuple(mats)
 
     def _core(self, x: np.ndarray, group: int):
@@ -401,16 +482,16 @@ class CompiledModel:
         ib = np.linalg.inv(np.eye(m) - beta) if m else np.zeros((0, 0))
         L = lam @ ib  # p x m
         explained = L @ psi @ L.T
-        ordm = self.ordered_mask
-        if ordm.any() and self.theta_parameterization:
+        has_ord = len(self._ord_idx()) > 0
+        if has_ord and self.theta_parameterization:
             # residual variances are parameters; the scales make diag(Sigma*) = 1
-            d = np.flatnonzero(ordm)
+            d = self._ord_idx()
             delta = delta.copy()
             with np.errstate(divide="ignore", invalid="ignore"):
                 delta[d] = 1.0 / np.sqrt(explained[d, d] + theta[d, d])
-        elif ordm.any():
+        elif has_ord:
             theta = theta.copy()
-            d = np.flatnonzero(ordm)
+            d = self._ord_idx()
             theta[d, d] = 1.0 / delta[d] ** 2 - explained[d, d]
         sigma_hat = explained + theta
         alpha_tot = ib @ alpha
@@ -420,6 +501,34 @@ class CompiledModel:
         tau_star = tau * delta[spec.th_var] if len(tau) else tau
         return (lam, beta, psi, theta, nu, alpha, tau_star, ib, L, sigma, mu, alpha_tot,
                 delta, sigma_hat, mu_hat, tau)
+
+    def _ord_idx(self) -> np.ndarray:
+        """Positions of the ordered variables in ``ov_names`` (cached, read-only)."""
+        d = self._memo.get("ord_idx")
+        if d is None:
+            d = np.flatnonzero(self._ordm())
+            d.setflags(write=False)
+            self._memo["ord_idx"] = d
+        return d
+
+    def _core_memo(self, x: np.ndarray, group: int):
+        """:meth:`_core` with a one-entry cache per group keyed on the bytes of ``x``.
+
+        A Gauss-Newton step asks for the moments at ``x`` (to judge the step) and then
+        for the moments and the Jacobian at the same ``x``: one ``_core`` serves all.
+        The arrays are read-only; only :meth:`moments` and :meth:`derivatives` use this
+        (they do not hand the arrays out).
+        """
+        xa = np.ascontiguousarray(x, dtype=float)
+        key = xa.tobytes()
+        hit = self._memo.get(("core", group))
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        core = self._core(xa, group)
+        for a in core:
+            a.setflags(write=False)
+        self._memo[("core", group)] = (key, core)
+        return core
 
     def implied(self, x: np.ndarray) -> list[Implied]:
         """Model-implied ``Sigma``, ``mu`` and thresholds per group at ``x``."""
@@ -441,36 +550,31 @@ class CompiledModel:
         return self._core(x, group)[12]
 
     def _th_moments(self, sigma, mu, tau, group: int) -> np.ndarray:
-        spec = self._specs[group]
-        ordm = self.ordered_mask
-        parts = []
-        ti = 0
-        for i in range(self.n_ov):
-            if ordm[i]:
-                k = int(np.sum(spec.th_var == i))
-                parts.append(tau[ti:ti + k] - mu[i])
-                ti += k
-            else:  # lavaan stores minus the mean of a numeric variable here
-                parts.append(np.array([-mu[i]]))
-        return np.concatenate(parts) if parts else np.zeros(0)
+        """Thresholds minus the implied means, and minus the means of numeric variables."""
+        ix = self._moment_index(group)
+        out = np.empty(ix["n_th"])
+        out[ix["tau_pos"]] = tau[ix["tau_src"]] - mu[ix["tau_mu"]]
+        out[ix["num_pos"]] = -mu[ix["num_mu"]]
+        return out
 
     def moments(self, x: np.ndarray) -> list[np.ndarray]:
         """Model-implied moment vector per group, in lavaan's WLS order."""
         out = []
-        p = self.n_ov
         for g in range(self.n_groups):
-            (*_, tau, _ib, _L, sigma, mu, _at, _d, _sh, _mh, _t) = self._core(x, g)
+            core = self._core_memo(x, g)
+            tau, sigma, mu = core[6], core[9], core[10]
+            ix = self._moment_index(g)
             if self.ordered:
-                num = ~self.ordered_mask
-                r, c = np.tril_indices(p, -1)
-                order = np.lexsort((r, c))
-                off = sigma[r[order], c[order]]
-                out.append(np.concatenate([self._th_moments(sigma, mu, tau, g),
-                                           np.diag(sigma)[num], off]))
+                nt, num = ix["n_th"], ix["num"]
+                v = np.empty(ix["n_mom"])
+                v[ix["tau_pos"]] = tau[ix["tau_src"]] - mu[ix["tau_mu"]]
+                v[ix["num_pos"]] = -mu[ix["num_mu"]]
+                v[nt:nt + len(num)] = sigma[num, num]
+                v[nt + len(num):] = sigma[ix["off_r"], ix["off_c"]]
+                out.append(v)
             else:
-                parts = [mu] if self.meanstructure else []
-                parts.append(vech(sigma))
-                out.append(np.concatenate(parts))
+                sv = sigma[ix["vech_r"], ix["vech_c"]]
+                out.append(np.concatenate([mu, sv]) if self.meanstructure else sv)
         return out
 
     def derivatives(self, x: np.ndarray, group: int = 0):
@@ -481,117 +585,159 @@ class CompiledModel:
         (dSigma, dmu, dtau) with shapes (n_free, p, p), (n_free, p), (n_free, ntau).
         """
         spec = self._specs[group]
+        sub, D, Dm, Dt = self._entry_derivatives(x, group)
+        nf, p = self.n_free, spec.p
+        dS = np.zeros((nf, p, p))
+        dM = np.zeros((nf, p))
+        dT = np.zeros((nf, Dt.shape[1]))
+        xid = spec.ent_xid
+        if spec.unique_xid:
+            dS[xid[sub]] = D
+            dM[xid] = Dm
+            dT[xid] = Dt
+        else:
+            np.add.at(dS, xid[sub], D)
+            np.add.at(dM, xid, Dm)
+            np.add.at(dT, xid, Dt)
+        return dS, dM, dT
+
+    def _sigma_entries(self, group: int) -> tuple[np.ndarray, np.ndarray]:
+        """The free entries of one group that can move ``Sigma`` (loadings, regressions,
+        (residual) covariances, scale factors), and the position of every entry among
+        them (-1 for the others: thresholds, intercepts, means); cached."""
+        key = ("sub", group)
+        hit = self._memo.get(key)
+        if hit is None:
+            spec = self._specs[group]
+            sub = np.flatnonzero(np.isin(spec.ent_mat, (LAMBDA, BETA, PSI, THETA, DELTA)))
+            where = np.full(len(spec.ent_mat), -1, dtype=np.intp)
+            where[sub] = np.arange(len(sub))
+            sub.setflags(write=False)
+            where.setflags(write=False)
+            hit = self._memo[key] = (sub, where)
+        return hit
+
+    def _entry_derivatives(self, x: np.ndarray, group: int):
+        """Derivatives of (Sigma, mu, tau) of one group with respect to its free entries.
+
+        Returns ``(sub, D, Dm, Dt)``: ``D`` (len(sub), p, p) holds d Sigma for the entries
+        ``sub`` (see :meth:`_sigma_entries`; d Sigma of every other entry is zero),
+        ``Dm`` (k, p) and ``Dt`` (k, ntau) d mu and d tau of all ``k`` entries.
+        """
+        spec = self._specs[group]
         (lam, beta, psi, theta, nu, alpha, _tau_star, ib, L, _sigma, _mu, at, delta,
-         sigma_hat, mu_hat, tau) = self._core(x, group)
+         sigma_hat, mu_hat, tau) = self._core_memo(x, group)
         p, k = spec.p, len(spec.ent_xid)
+        sub, where = self._sigma_entries(group)
         A = ib @ psi @ ib.T @ lam.T  # m x p
-        D = np.zeros((k, p, p))
+        D = np.zeros((len(sub), p, p))
         Dm = np.zeros((k, p))
         Dt = np.zeros((k, len(tau)))
-        mat, row, col = spec.ent_mat, spec.ent_row, spec.ent_col
-        cols = np.arange(k)
-        sel = mat == LAMBDA
-        if sel.any():
-            c, i, j = cols[sel], row[sel], col[sel]
-            X = np.zeros((len(c), p, p))
-            X[np.arange(len(c)), i, :] = A[j, :]
-            D[c] = X + X.transpose(0, 2, 1)
+        c, i, j = spec.entries(LAMBDA)
+        if len(c):
+            # X + X' with X = e_i A_j.: row and column i, the same sums as the dense form
+            wc = where[c]
+            D[wc, i, :] = A[j, :] + 0.0
+            D[wc, :, i] = A[j, :] + 0.0
+            D[wc, i, i] = A[j, i] + A[j, i]
             Dm[c, i] = at[j]
-        sel = mat == BETA
-        if sel.any():
-            c, kk, ll = cols[sel], row[sel], col[sel]
+        c, kk, ll = spec.entries(BETA)
+        if len(c):
             X = L[:, kk].T[:, :, None] * A[ll][:, None, :]
-            D[c] = X + X.transpose(0, 2, 1)
+            D[where[c]] = X + X.transpose(0, 2, 1)
             Dm[c] = L[:, kk].T * at[ll][:, None]
-        sel = mat == PSI
-        if sel.any():
-            c, kk, ll = cols[sel], row[sel], col[sel]
+        c, kk, ll = spec.entries(PSI)
+        if len(c):
             X = L[:, kk].T[:, :, None] * L[:, ll].T[:, None, :]
             Y = X + X.transpose(0, 2, 1)
             Y[kk == ll] *= 0.5
-            D[c] = Y
-        sel = mat == THETA
-        if sel.any():
-            c, i, j = cols[sel], row[sel], col[sel]
-            D[c, i, j] = 1.0
-            D[c, j, i] = 1.0
-        sel = mat == NU
-        if sel.any():
-            Dm[cols[sel], row[sel]] = 1.0
-        sel = mat == ALPHA
-        if sel.any():
-            Dm[cols[sel]] = L[:, row[sel]].T
-        sel = mat == TAU
-        if sel.any():
-            Dt[cols[sel], row[sel]] = 1.0
-        ordm = self.ordered_mask
-        if ordm.any():
+            D[where[c]] = Y
+        c, i, j = spec.entries(THETA)
+        if len(c):
+            D[where[c], i, j] = 1.0
+            D[where[c], j, i] = 1.0
+        c, i, _ = spec.entries(NU)
+        if len(c):
+            Dm[c, i] = 1.0
+        c, i, _ = spec.entries(ALPHA)
+        if len(c):
+            Dm[c] = L[:, i].T
+        c, i, _ = spec.entries(TAU)
+        if len(c):
+            Dt[c, i] = 1.0
+        d = self._ord_idx()
+        if len(d):
             # scaled metric: Sigma* = D Sigma_hat D, mu* = D mu, tau* = delta tau; the
             # derivative of delta itself: 1 for a free scale factor (delta
-            # parameterization) or -delta^3/2 times that of var(y*) (theta)
-            d = np.flatnonzero(ordm)
-            ddelta = np.zeros((k, p))
+            # parameterization) or -delta^3/2 times that of var(y*) (theta).  Only the
+            # entries ``sub`` can move delta.
+            ddelta = np.zeros((len(sub), p))
             if self.theta_parameterization:
                 ddelta[:, d] = -0.5 * delta[d] ** 3 * D[:, d, d]
-            sel = mat == DELTA
-            if sel.any():
-                ddelta[cols[sel], row[sel]] = 1.0
-            scale = np.outer(delta, delta)
-            D *= scale[None, :, :]
-            Dm *= delta[None, :]
-            if len(tau):
-                Dt *= delta[spec.th_var][None, :]
+            c, i, _ = spec.entries(DELTA)
+            if len(c):
+                ddelta[where[c], i] = 1.0
+            if not np.all(delta == 1.0):  # multiplying by 1.0 changes nothing
+                scale = np.outer(delta, delta)
+                D *= scale[None, :, :]
+                Dm *= delta[None, :]
+                if len(tau):
+                    Dt *= delta[spec.th_var][None, :]
             moving = np.flatnonzero(np.any(ddelta != 0.0, axis=1))
             if len(moving):
                 dd = ddelta[moving]
                 X = dd[:, :, None] * (sigma_hat * delta[None, :])[None, :, :]
                 D[moving] += X + X.transpose(0, 2, 1)
-                Dm[moving] += dd * mu_hat[None, :]
+                Dm[sub[moving]] += dd * mu_hat[None, :]
                 if len(tau):
-                    Dt[moving] += dd[:, spec.th_var] * tau[None, :]
+                    Dt[sub[moving]] += dd[:, spec.th_var] * tau[None, :]
             D[:, d, d] = 0.0
-        nf = self.n_free
-        dS = np.zeros((nf, p, p))
-        dM = np.zeros((nf, p))
-        dT = np.zeros((nf, len(tau)))
-        if spec.unique_xid:
-            dS[spec.ent_xid] = D
-            dM[spec.ent_xid] = Dm
-            dT[spec.ent_xid] = Dt
+        return sub, D, Dm, Dt
+
+    def _stack_moments(self, group: int, dS: np.ndarray, dM: np.ndarray, dT: np.ndarray,
+                       rows: np.ndarray | None = None) -> np.ndarray:
+        """Rows of d moments (in the order of :meth:`moments`) from derivatives of
+        (Sigma, mu, tau); ``rows`` (optional) says which rows of ``dM``/``dT`` the rows of
+        ``dS`` belong to (the others have d Sigma = 0)."""
+        ix = self._moment_index(group)
+        n, p = dM.shape
+        cov = dS.reshape(dS.shape[0], p * p).take(ix["cov_flat"], axis=1)
+        if self.ordered:
+            nt = ix["n_th"]
+            J = np.empty((n, ix["n_mom"])) if rows is None else np.zeros((n, ix["n_mom"]))
+            J[:, ix["tau_pos"]] = dT[:, ix["tau_src"]] - dM[:, ix["tau_mu"]]
+            J[:, ix["num_pos"]] = -dM[:, ix["num_mu"]]
         else:
-            np.add.at(dS, spec.ent_xid, D)
-            np.add.at(dM, spec.ent_xid, Dm)
-            np.add.at(dT, spec.ent_xid, Dt)
-        return dS, dM, dT
+            nt = p if self.meanstructure else 0
+            J = np.empty((n, nt + len(ix["cov_flat"]))) if rows is None else \
+                np.zeros((n, nt + len(ix["cov_flat"])))
+            if nt:
+                J[:, :nt] = dM
+        if rows is None:
+            J[:, nt:] = cov
+        else:
+            J[rows, nt:] = cov
+        return J
 
     def jacobian(self, x: np.ndarray) -> list[np.ndarray]:
         """Per group: d moments / d x (lavaan's ``Delta``), shape (n_moments_g, n_free)."""
         out = []
-        p = self.n_ov
+        nf = self.n_free
         for g in range(self.n_groups):
-            dS, dM, dT = self.derivatives(x, g)
-            if self.ordered:
-                spec = self._specs[g]
-                ordm = self.ordered_mask
-                th_parts = []
-                ti = 0
-                for i in range(p):
-                    if ordm[i]:
-                        kk = int(np.sum(spec.th_var == i))
-                        th_parts.append(dT[:, ti:ti + kk] - dM[:, [i]])
-                        ti += kk
-                    else:
-                        th_parts.append(-dM[:, [i]])
-                num = np.flatnonzero(~ordm)
-                r, c = np.tril_indices(p, -1)
-                order = np.lexsort((r, c))
-                off = dS[:, r[order], c[order]]
-                J = np.concatenate(th_parts + [dS[:, num, num], off], axis=1)
-            else:
-                i, j = vech_indices(p)
-                parts = [dM] if self.meanstructure else []
-                parts.append(dS[:, i, j])
-                J = np.concatenate(parts, axis=1)
+            spec = self._specs[g]
+            if spec.unique_xid:
+                # per free entry, then placed in the rows of their parameters
+                sub, D, Dm, Dt = self._entry_derivatives(x, g)
+                Je = self._stack_moments(g, D, Dm, Dt, rows=sub)
+                xid = spec.ent_xid
+                if len(xid) == nf and np.array_equal(xid, np.arange(nf)):
+                    J = Je
+                else:
+                    J = np.zeros((nf, Je.shape[1]))
+                    J[xid] = Je
+            else:  # entries sharing a parameter: sum the derivatives first
+                dS, dM, dT = self.derivatives(x, g)
+                J = self._stack_moments(g, dS, dM, dT)
             out.append(J.T)
         return out
 
