@@ -247,12 +247,16 @@ def _wald_differences(base, candidates) -> dict[str, float]:
     counterpart of the score test, from ``base`` where the candidates are still free in
     every group; used to rank the candidates so that only the most promising are refitted.
     """
-    from .partable import _partial_keys
+    from .partable import _partial_key
 
     p = base.params
     out = {}
     for c in candidates:
-        lhs, op, rhs = next(iter(_partial_keys([c])))
+        key = _partial_key(c)
+        if key is None:
+            out[c] = 0.0
+            continue
+        lhs, op, rhs = key
         rows = p[(p["lhs"] == lhs) & (p["op"] == op) & (p["rhs"].fillna("") == rhs)]
         rows = rows.sort_values("group")
         if len(rows) < 2:

@@ -237,7 +237,7 @@ def build_partable(
     classes = _EqualityClasses(rows)
     classes.tie_labels()
     if ngroups > 1 and group_equal:
-        classes.tie_groups(roles.lv, group_equal, _partial_keys(group_partial))
+        classes.tie_groups(roles.lv, group_equal, _partial_keys(group_partial, rows))
     extra_rows = classes.constraints(stmts)
     return _finish_table(rows, classes, extra_rows), names, bool(meanstructure)
 
@@ -263,6 +263,9 @@ def _roles(stmts: list[Statement], names: VarNames, ordered: dict[str, int],
     for s in stmts:
         if s.op == "=~" and s.lhs in ov and s.lhs not in lv:
             raise ModelSpecificationError(f"Line {s.line}: {s.lhs!r} is observed and latent.")
+        if s.op in ("=~", "~") and s.lhs == s.rhs:
+            what = "measured by" if s.op == "=~" else "regressed on"
+            raise ModelSpecificationError(f"Line {s.line}: {s.lhs!r} is {what} itself.")
         if s.op == "|" and s.lhs not in ordered:
             raise ModelSpecificationError(
                 f"Line {s.line}: thresholds for {s.lhs!r}, which is not in ordered=.")
@@ -419,16 +422,35 @@ def _free_in_later_groups(rows: list[dict], lv: list[str], group_equal, std_lv: 
             r["free"], r["ustart"] = True, np.nan
 
 
-def _partial_keys(group_partial) -> set[tuple[str, str, str]]:
-    """``group_partial`` entries (``"f =~ x2"``) as (lhs, op, rhs) keys."""
+def _partial_key(entry: object) -> tuple[str, str, str] | None:
+    """One ``group_partial`` entry (``"f =~ x2"``) as an (lhs, op, rhs) key, or ``None``
+    when it has no operator."""
+    p = str(entry).replace(" ", "")
+    for op in ("=~", "~~", "~1", "~", "|"):
+        if op in p:
+            a, b = p.split(op, 1)
+            return (a, op, b)
+    return None
+
+
+def _partial_keys(group_partial, rows: list[dict]) -> set[tuple[str, str, str]]:
+    """``group_partial`` entries (``"f =~ x2"``) as (lhs, op, rhs) keys of ``rows``.
+
+    An entry that names no parameter of the model is refused (it would otherwise free
+    nothing, silently); ``"b ~~ a"`` is read as the model's ``"a ~~ b"``.
+    """
+    known = {(r["lhs"], r["op"], r["rhs"]) for r in rows}
     partial = set()
-    for p in group_partial:
-        p = p.replace(" ", "")
-        for op in ("=~", "~~", "~1", "~", "|"):
-            if op in p:
-                a, b = p.split(op, 1)
-                partial.add((a, op, b))
-                break
+    for entry in group_partial:
+        key = _partial_key(entry)
+        if key is not None and key[1] == "~~" and key not in known \
+                and (key[2], "~~", key[0]) in known:
+            key = (key[2], "~~", key[0])
+        if key is None or key not in known:
+            raise ModelSpecificationError(
+                f"group_partial= names {entry!r}, which is not a parameter of the model "
+                "(write it as in the parameter table, e.g. 'f =~ x2', 'x2 ~1', 'x2 | t1').")
+        partial.add(key)
     return partial
 
 

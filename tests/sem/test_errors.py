@@ -80,3 +80,32 @@ def test_data_must_be_a_frame():
     compiled = compile_model("f =~ x1 + x2 + x3", dataset("hs"))
     with pytest.raises(DataError, match="DataFrame"):
         compiled.fit(dataset("hs").to_numpy())
+
+
+def test_a_variable_measured_by_or_regressed_on_itself_is_refused():
+    with pytest.raises(ModelSpecificationError, match="'f' is measured by itself"):
+        compile_model("f =~ f", data_columns=["x1"])
+    with pytest.raises(ModelSpecificationError, match="'x1' is regressed on itself"):
+        sem("x1 ~ x1 + x2", dataset("hs"))
+
+
+def test_group_partial_must_name_a_parameter_of_the_model():
+    hs = dataset("hs")
+    model = "visual =~ x1 + x2 + x3"
+    with pytest.raises(ModelSpecificationError, match=r"'visual=~zz'.*not a parameter"):
+        sem(model, hs, group="school", group_equal=("loadings",),
+            group_partial=("visual=~zz",))
+    with pytest.raises(ModelSpecificationError, match="'x2 intercept'"):
+        sem(model, hs, group="school", group_equal=("intercepts",),
+            group_partial=("x2 intercept",))
+    # the forms of the parameter table are accepted, and "b ~~ a" is the model's "a ~~ b":
+    # the freed parameters really differ between the groups
+    two = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6"
+    res = sem(two, hs, group="school", group_equal=("loadings", "intercepts", "lv.covariances"),
+              group_partial=("visual =~ x2", "x3 ~1", "textual ~~ visual"))
+    pe = res.params
+    for lhs, op, rhs in (("visual", "=~", "x2"), ("x3", "~1", ""), ("visual", "~~", "textual")):
+        est = pe[(pe["lhs"] == lhs) & (pe["op"] == op) & (pe["rhs"] == rhs)]["est"]
+        assert len(est) == 2 and abs(est.iloc[0] - est.iloc[1]) > 1e-4, (lhs, op, rhs)
+    fixed = pe[(pe["lhs"] == "visual") & (pe["op"] == "=~") & (pe["rhs"] == "x3")]["est"]
+    assert abs(fixed.iloc[0] - fixed.iloc[1]) < 1e-8
