@@ -155,11 +155,24 @@ def compare_fits(a: dict, b: dict) -> dict:
             {"chisq": fb["chisq"], "df": fb["df"], "scaling_factor": fb["chisq_scaling_factor"]})
         out.update(delta_chisq=t["chisq_diff"], delta_df=t["df_diff"], delta_pvalue=t["pvalue"],
                    scaling_factor=t["scaling_factor"], method="satorra.bentler.2001")
-        return out
+        return _better_restricted(out, fa, fb)
     lo, hi = (fa, fb) if fa["df"] < fb["df"] else (fb, fa)
     d, ddf = hi["chisq"] - lo["chisq"], hi["df"] - lo["df"]
     out.update(delta_chisq=d, delta_df=ddf, delta_pvalue=float(stats.chi2.sf(d, ddf)),
                method="standard")
+    return _better_restricted(out, fa, fb)
+
+
+def _better_restricted(out: dict, fa: dict, fb: dict) -> dict:
+    """Add a warning when the model with more degrees of freedom fits better (a lower
+    chi-square), as lavaan's lavTestLRT warns: then the models are not nested, or the less
+    restricted one did not reach its optimum, and the p-value of 1 means nothing."""
+    lo, hi = (fa, fb) if fa["df"] < fb["df"] else (fb, fa)
+    if hi["chisq"] < lo["chisq"]:
+        out["warning"] = (
+            "the more restricted model (df = {:g}) fits better than the less restricted one "
+            "(df = {:g}): the models are not nested, or the less restricted fit did not "
+            "reach its optimum; the test means nothing".format(hi["df"], lo["df"]))
     return out
 
 
@@ -178,4 +191,6 @@ def handler(args: argparse.Namespace) -> int:
     if out.get("note"):
         print(f"alliance-survey compare: {out['note']}; no test is reported.", file=sys.stderr)
         return 1
+    if out.get("warning"):
+        print(f"alliance-survey compare: warning: {out['warning']}.", file=sys.stderr)
     return 0

@@ -221,3 +221,27 @@ def test_cli_compare_two_fits(tmp_path, hs):
     same = subprocess.run([sys.executable, "-m", "analysis.cli", "compare", files[0],
                            files[0]], capture_output=True, text=True, cwd=root, timeout=120)
     assert same.returncode == 2 and "not nested" in same.stderr
+
+
+def test_compare_warns_when_the_restricted_model_fits_better(tmp_path):
+    """A model with more degrees of freedom and a lower chi-square (not nested, or the
+    other fit short of its optimum) gets lavaan's warning, under ML and MLR; nested fits
+    get none."""
+    from analysis.commands.compare import compare_fits
+
+    def doc(est: str, chisq: float, df: float, c: float = 1.2) -> dict:
+        return {"n": 301, "estimator": est, "converged": True,
+                "fit": {"chisq": chisq, "df": df, "chisq_scaling_factor": c}}
+
+    for est in ("ML", "MLR"):
+        bad = compare_fits(doc(est, 80.0, 24.0), doc(est, 70.0, 30.0))
+        assert "more restricted model (df = 30) fits better" in bad["warning"], est
+        good = compare_fits(doc(est, 80.0, 24.0), doc(est, 95.0, 30.0))
+        assert "warning" not in good and 0 < good["delta_pvalue"] < 1, est
+    fa, fb = tmp_path / "a.json", tmp_path / "b.json"
+    fa.write_text(json.dumps({**doc("ML", 80.0, 24.0), "warnings": [], "estimates": []}))
+    fb.write_text(json.dumps({**doc("ML", 70.0, 30.0), "warnings": [], "estimates": []}))
+    out = subprocess.run([sys.executable, "-m", "analysis.cli", "compare", str(fa), str(fb)],
+                         capture_output=True, text=True, check=False)
+    assert out.returncode == 0 and "warning: the more restricted model" in out.stderr
+    assert "Traceback" not in out.stderr
