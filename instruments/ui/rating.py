@@ -34,6 +34,7 @@ has no rating question) and not while the first page of rating questions is awai
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -144,17 +145,12 @@ _CSS = """
 }
 """
 
-_component: Any = None
-
-
+@functools.cache
 def _mount() -> Any:
-    global _component
-    if _component is None:
-        import streamlit as st
+    """The component's mounting command, registered once per process."""
+    import streamlit as st
 
-        _component = st.components.v2.component(NAME, js=_JS, css=_CSS,
-                                                isolate_styles=False)
-    return _component
+    return st.components.v2.component(NAME, js=_JS, css=_CSS, isolate_styles=False)
 
 
 def rating_row(key: str, label: str, options: Sequence[int], labels: Mapping[int, str],

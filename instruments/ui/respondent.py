@@ -58,7 +58,6 @@ div[class*="st-key-legend-"] { display: none; }
 div[class*="st-key-w-"] label[data-testid="stWidgetLabel"] p { font-weight: 600; }
 div[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
 div[class*="st-key-survey-scroll"] { height: 0; overflow: hidden; margin: 0; }
-div[class*="st-key-survey-scroll"] iframe { visibility: hidden; }  /* runs, takes no Tab stop */
 </style>
 """
 

@@ -339,3 +339,12 @@ def _alive(group: int) -> list[int]:
         if int(fields[2]) == group and fields[0] != "Z":
             pids.append(int(entry.name))
     return pids
+
+
+def test_the_command_line_caps_invitations_as_the_store_does() -> None:
+    # the command keeps its own copy of the cap (its parser must not import the store);
+    # the two must agree, or a batch the parser lets through would fail later
+    from analysis.commands import invite
+    from instruments.fieldwork import invitations
+
+    assert invite.MAX_BATCH == invitations.MAX_BATCH

@@ -34,6 +34,7 @@ from tests.ui.test_browser import (  # noqa: F401 - fixtures
     server,
     wait_for,
 )
+from tests.ui.test_browser_rights import _walk
 
 
 def _field(driver, css: str):  # noqa: ANN001, ANN202
@@ -43,9 +44,22 @@ def _field(driver, css: str):  # noqa: ANN001, ANN202
                   f"the input of {css}")  # fmt: skip
 
 
-def test_enter_in_a_number_field_keeps_the_language(server, new_driver) -> None:  # noqa: F811
+def _type_and_press_enter(driver, css: str, text: str) -> None:  # noqa: ANN001
+    """Type ``text`` into the field ``css`` and press Enter; no English hint about Enter
+    may appear under the field."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
+
+    wait_for(driver, css)
+    field = _field(driver, css)
+    field.click()
+    field.send_keys(text)
+    field.send_keys(Keys.ENTER)
+    assert "Press Enter" not in driver.find_element(By.TAG_NAME, "body").text
+
+
+def test_enter_in_a_number_field_keeps_the_language(server, new_driver) -> None:  # noqa: F811
+    from selenium.webdriver.common.by import By
 
     from instruments.fieldwork.invitations import create_invitations
 
@@ -57,14 +71,8 @@ def test_enter_in_a_number_field_keeps_the_language(server, new_driver) -> None:
     wait_for(driver, consent)
     _choose(driver, consent, "Yes")
     press(driver, "Start the survey")
-    number = key_css(widget_key("screening", "n_partners"))
-    wait_for(driver, number)
-    field = _field(driver, number)
-    field.click()
-    field.send_keys("5")
-    field.send_keys(Keys.ENTER)
     # the field shows no hint in English about Enter
-    assert "Press Enter" not in driver.find_element(By.TAG_NAME, "body").text
+    _type_and_press_enter(driver, key_css(widget_key("screening", "n_partners")), "5")
     _choose(driver, key_css(widget_key("screening", "informant_knowledge")), "To a great extent")
     press(driver, "Next")  # an English button: the page is still in English
     wait_for(driver, key_css(widget_key("alliance", "alliance_phase")))
@@ -98,7 +106,6 @@ def test_enter_in_the_reason_field_does_not_resend_an_invitation(server, new_dri
     """The respondent form's first button resends the invitation e-mail: Enter in the
     reason field must not press it (nor show the hint that it would)."""
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
 
     from instruments.fieldwork.actions import exclusion_log
     from instruments.fieldwork.invitations import create_invitations
@@ -109,13 +116,7 @@ def test_enter_in_the_reason_field_does_not_resend_an_invitation(server, new_dri
     driver = new_driver()
     _log_in(driver, base)
     _open_tab(driver, "Respondents")
-    note = key_css("admin.action_note")
-    wait_for(driver, note)
-    field = _field(driver, note)
-    field.click()
-    field.send_keys("asked by phone")
-    field.send_keys(Keys.ENTER)
-    assert "Press Enter" not in driver.find_element(By.TAG_NAME, "body").text
+    _type_and_press_enter(driver, key_css("admin.action_note"), "asked by phone")
     press(driver, "Exclude from analysis")
     wait_for_text(driver, "is excluded from the analysis")
     assert "has no e-mail address" not in driver.find_element(By.TAG_NAME, "body").text
@@ -298,7 +299,6 @@ def test_tab_goes_from_the_language_switch_to_the_first_question(server, new_dri
     from instruments.fieldwork.invitations import create_invitations
     from instruments.ui.fields import page_fields
     from tests.ui.survey_bot import plan_answers
-    from tests.ui.test_browser import answer
 
     base, store = server
     inv = create_invitations(store, STUDY, 1, partner_name="Acme Robotics")[0]
@@ -307,11 +307,7 @@ def test_tab_goes_from_the_language_switch_to_the_first_question(server, new_dri
     wait_for(driver, key_css(widget_key("consent", "consent")))
     seed = store.state(inv.token).seed
     plan = plan_answers(store, seed=seed, rng_seed=2)
-    for page, label in (("consent", "Start the survey"), ("screening", "Next")):
-        views = page_fields(store, page, seed=seed, lang="en", partner="Acme Robotics")
-        wait_for(driver, key_css(widget_key(page, views[0].id)))
-        answer(driver, page, views, plan[page])
-        press(driver, label)
+    _walk(driver, store, plan, ["consent", "screening"], seed, ["Start the survey", "Next"])
     first = page_fields(store, "alliance", seed=seed, lang="en", partner="Acme Robotics")[0]
     wait_for(driver, key_css(widget_key("alliance", first.id)))
     switch = _until(driver, lambda d: [b for b in d.find_elements("css selector", "button")
