@@ -215,6 +215,28 @@ def find_button(driver: Any, label: str) -> Any:
         raise AssertionError(f"No button {label!r} on the page; buttons: {there}.") from None
 
 
+def open_expander(driver: Any, text: str) -> None:
+    """Open the expander whose title contains ``text`` and wait until its content shows.
+
+    A click that lands while the page still moves (a new page scrolls itself to the top
+    for a moment after it appears) or while Streamlit redraws the expander can miss, so
+    the title is clicked again until the expander is open, as a person would."""
+    from selenium.webdriver.common.by import By
+
+    def opened(d: Any) -> bool:
+        titles = [e for e in d.find_elements(By.CSS_SELECTOR, "details > summary") if text in e.text]
+        if not titles:
+            return False
+        details = titles[-1].find_element(By.XPATH, "..")
+        if details.get_attribute("open") is not None:
+            return any(b.is_displayed() for b in details.find_elements(By.TAG_NAME, "button"))
+        click(d, titles[-1])
+        time.sleep(0.3)  # the expander's content is drawn after the click
+        return False
+
+    _until(driver, opened, f"the expander {text!r} to open")
+
+
 def press(driver: Any, label: str) -> None:
     """Click the button labelled ``label`` (found again if a re-render replaced it)."""
 

@@ -22,6 +22,7 @@ from tests.ui.test_browser import (  # noqa: F401 - fixtures
     assert_selected,
     key_css,
     new_driver,  # noqa: F811
+    open_expander,
     press,
     progress_text,
     screenshot,
@@ -193,15 +194,12 @@ def test_withdrawal_after_three_pages_leaves_no_trace(server, new_driver) -> Non
     rid = store.state(inv.token).respondent_id
     n_given = len(store.state(inv.token).answers)
     assert n_given >= 10
-    press_text = "Withdraw and delete my answers"
-    from selenium.webdriver.common.by import By
-
-    expander = driver.find_element(By.XPATH, f"//summary[contains(., '{press_text}')]")
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", expander)
-    expander.click()
+    open_expander(driver, "Withdraw and delete my answers")
     press(driver, "Yes, delete all my answers")
     wait_for_text(driver, f"All {n_given} answers you gave have been deleted")
     screenshot(driver, "32_withdrawn_en")
+    from selenium.webdriver.common.by import By
+
     assert "No answers" not in driver.find_element(By.TAG_NAME, "body").text
 
     folder = Path(tempfile.mkdtemp())

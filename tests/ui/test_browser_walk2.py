@@ -236,7 +236,7 @@ def test_withdrawal_after_completion_is_confirmed_in_the_respondents_language(
 ) -> None:
     from selenium.webdriver.common.by import By
 
-    from tests.ui.test_browser import click, wait_for_text
+    from tests.ui.test_browser import open_expander, wait_for_text
 
     base, store = server
     inv = _completed(store, "de")
@@ -244,10 +244,7 @@ def test_withdrawal_after_completion_is_confirmed_in_the_respondents_language(
     driver = new_driver()
     driver.get(inv.link(base))  # a new browser: the session knows no language yet
     wait_for_text(driver, "Vielen Dank!")
-    expander = _until(driver, lambda d: [e for e in d.find_elements(By.CSS_SELECTOR, "summary")
-                                         if "widerrufen" in e.text] or False,
-                      "the withdrawal expander")[0]  # fmt: skip
-    click(driver, expander)
+    open_expander(driver, "widerrufen")
     press(driver, "Ja, alle meine Antworten löschen")
     wait_for_text(driver, f"Alle {n_given} Antworten, die Sie gegeben haben, wurden gelöscht")
     assert "You have withdrawn" not in driver.find_element(By.TAG_NAME, "body").text
