@@ -237,6 +237,23 @@ def open_expander(driver: Any, text: str) -> None:
     _until(driver, opened, f"the expander {text!r} to open")
 
 
+def open_tab(driver: Any, name: str) -> None:
+    """Open the tab named ``name``, clicking it again until the page shows it selected."""
+    from selenium.webdriver.common.by import By
+
+    def selected(d: Any) -> bool:
+        tabs = [t for t in d.find_elements(By.CSS_SELECTOR, '[role="tab"]') if t.text.strip() == name]
+        if not tabs:
+            return False
+        if tabs[0].get_attribute("aria-selected") == "true":
+            return True
+        click(d, tabs[0])
+        time.sleep(0.2)
+        return False
+
+    _until(driver, selected, f"the tab {name!r} to open")
+
+
 def press(driver: Any, label: str) -> None:
     """Click the button labelled ``label`` (found again if a re-render replaced it)."""
 

@@ -15,6 +15,7 @@ from tests.ui.test_browser import (  # noqa: F401 - fixtures
     _until,
     key_css,
     new_driver,
+    open_tab,
     press,
     server,
     wait_for,
@@ -41,12 +42,7 @@ def test_privacy_tab_and_preview_on_a_phone(server, new_driver) -> None:  # noqa
     _type(driver, key_css("admin.login_password"), PASSWORD)
     press(driver, "Log in")
     wait_for_text(driver, f"Study: {STUDY}")
-    def tab(d):  # noqa: ANN001, ANN202
-        found = [b for b in d.find_elements(By.CSS_SELECTOR, '[role="tab"]')
-                 if "Privacy" in b.text]  # fmt: skip
-        return found[0] if found else False
-
-    _until(driver, tab, "the Privacy tab").click()
+    open_tab(driver, "Privacy & preview")
     wait_for(driver, key_css("admin.p_controller"))
     _type(driver, key_css("admin.p_controller"), "Universität Beispiel")
     _type(driver, key_css("admin.p_contact"), "lead@example.org")

@@ -30,6 +30,7 @@ from tests.ui.test_browser import (  # noqa: F401 - fixtures
     _until,
     key_css,
     new_driver,
+    open_tab,
     press,
     server,
     wait_for,
@@ -92,16 +93,6 @@ def _log_in(driver, base: str) -> None:  # noqa: ANN001
     wait_for_text(driver, f"Study: {STUDY}")
 
 
-def _open_tab(driver, name: str) -> None:  # noqa: ANN001
-    from selenium.webdriver.common.by import By
-
-    def tab(d):  # noqa: ANN001, ANN202
-        found = [b for b in d.find_elements(By.CSS_SELECTOR, '[role="tab"]') if b.text == name]
-        return found[0] if found else False
-
-    _until(driver, tab, f"the tab {name!r}").click()
-
-
 def test_enter_in_the_reason_field_does_not_resend_an_invitation(server, new_driver) -> None:  # noqa: F811
     """The respondent form's first button resends the invitation e-mail: Enter in the
     reason field must not press it (nor show the hint that it would)."""
@@ -115,7 +106,7 @@ def test_enter_in_the_reason_field_does_not_resend_an_invitation(server, new_dri
     create_invitations(store, STUDY, 1, partner_name="Gamma AG")
     driver = new_driver()
     _log_in(driver, base)
-    _open_tab(driver, "Respondents")
+    open_tab(driver, "Respondents")
     _type_and_press_enter(driver, key_css("admin.action_note"), "asked by phone")
     press(driver, "Exclude from analysis")
     wait_for_text(driver, "is excluded from the analysis")
@@ -332,7 +323,7 @@ def test_an_error_message_shows_the_partner_name_as_typed(server, new_driver) ->
     base, store = server
     driver = new_driver()
     _log_in(driver, base)
-    _open_tab(driver, "Invitations")
+    open_tab(driver, "Invitations")
     wait_for(driver, key_css("admin.partner"))
     _type(driver, key_css("admin.partner"), "*Acme* _Robotics_ " + "x" * 300)
     press(driver, "Create invitations")
