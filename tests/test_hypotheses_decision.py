@@ -177,3 +177,24 @@ def test_a_significant_u_shape_counts_against_an_inverted_u(tmp_path: Path):
     rows[0] = hyp._row(h1, _inference=inv)
     assert hyp.apply_decision_rules(rows, hs).set_index("id").loc["H1", "verdict"] == \
         "supported"
+
+
+def test_an_untested_family_member_is_named_outside_the_family(tmp_path: Path):
+    hs = _declare(tmp_path)
+    rows = _rows(hs, [0.22, -0.20, 0.18, 0.18], [0.1, 0.1, 0.1, 0.1])
+    rows[1] = hyp._row(hs.hypotheses[1], verdict="not tested", note="Not tested: no data.")
+    out = hyp.apply_decision_rules(rows, hs).set_index("id")
+    p = stats.norm.sf([2.2, 1.8])
+    np.testing.assert_allclose(out.loc[["H1", "H3"], "pvalue_adjusted"],
+                               np.maximum.accumulate([2 * p[0], p[1]]), rtol=1e-12)
+    assert out.loc["H2", "verdict"] == "not tested"
+    text = out.attrs["multiple_testing"]
+    assert "over the 2 confirmatory hypotheses (1 of the 3 declared could not be tested" in text
+    assert out.attrs["decision"]["family_size"] == 2
+    # all testable: no such clause, and one hypothesis is named in the singular
+    one = _rows(hs, [0.22, -0.20, 0.18, 0.18], [0.1, 0.1, 0.1, 0.1])
+    assert "could not be tested" not in hyp.apply_decision_rules(one, hs).attrs["multiple_testing"]
+    for k in (1, 2):
+        one[k] = hyp._row(hs.hypotheses[k], verdict="not tested", note="Not tested.")
+    assert "over the 1 confirmatory hypothesis (2 of the 3" in \
+        hyp.apply_decision_rules(one, hs).attrs["multiple_testing"]

@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 from scipy import stats
+from scipy.linalg import lapack
 
 from analysis.errors import DataError, EstimationError, ModelSpecificationError
 
@@ -136,15 +137,41 @@ def _patterns(y: np.ndarray, patterns: MissingPatterns | None) -> MissingPattern
 
 
 def _chol_inv_logdet(s: np.ndarray) -> tuple[np.ndarray, float]:
-    try:
-        c = np.linalg.cholesky(s)
-    except np.linalg.LinAlgError as exc:
+    """``(inverse, log-determinant)`` of a symmetric positive definite ``s`` from its
+    Cholesky factor (LAPACK ``potrf``, then ``trtri`` on the triangle: about half the
+    work of a general inverse of the factor)."""
+    c, info = lapack.dpotrf(s, lower=1, clean=1)
+    diag = np.diag(c)
+    if info == 0 and np.isfinite(diag).all():  # potrf passes NaN through without a word
+        ci, info = lapack.dtrtri(c, lower=1)
+    else:
+        info = max(int(info), 1)
+    if info != 0:
         raise EstimationError(
             "The model-implied covariance matrix is not positive definite for the observed "
             "variables of a missing-data pattern."
-        ) from exc
-    ci = np.linalg.inv(c)
-    return ci.T @ ci, 2.0 * float(np.log(np.diag(c)).sum())
+        )
+    return ci.T @ ci, 2.0 * float(np.log(diag).sum())
+
+
+#: The last pattern inverses computed: ``(stats, sigma's bytes, [(W, logdet), ...])``.
+#: The likelihood and the information at one point need the same inverses; one entry,
+#: replaced as a whole (a reader sees an old entry or the new one, never half of one).
+_LAST_INVERSES: tuple[Any, bytes, list[tuple[np.ndarray, float]]] | None = None
+
+
+def _pattern_inverses(ps: PatternStats, sigma: np.ndarray) -> list[tuple[np.ndarray, float]]:
+    """``(W, logdet)`` of each pattern's block of ``sigma``, W its inverse."""
+    global _LAST_INVERSES
+    key = np.ascontiguousarray(sigma, dtype=float).tobytes()
+    last = _LAST_INVERSES
+    if last is not None and last[0] is ps and last[1] == key:
+        return last[2]
+    found = [_chol_inv_logdet(sigma[np.ix_(o, o)]) for o in ps.obs_index]
+    for w, _ in found:
+        w.setflags(write=False)
+    _LAST_INVERSES = (ps, key, found)
+    return found
 
 
 @dataclass(frozen=True)
@@ -176,9 +203,10 @@ def pattern_stats(y: np.ndarray, patterns: MissingPatterns | None = None) -> Pat
 
 def _blocks(ps: PatternStats, mu: np.ndarray, sigma: np.ndarray):
     """Yield (o, n, W, esum, T) per pattern; T = sum (y_o - mu_o)(y_o - mu_o)'."""
-    for o, n, s, c in zip(ps.obs_index, ps.n, ps.sums, ps.cross, strict=True):
+    inverses = _pattern_inverses(ps, sigma)
+    for o, n, s, c, (w, logdet) in zip(ps.obs_index, ps.n, ps.sums, ps.cross, inverses,
+                                       strict=True):
         m = mu[o]
-        w, logdet = _chol_inv_logdet(sigma[o][:, o])
         esum = s - n * m
         t = c - np.outer(s, m) - np.outer(m, s) + n * np.outer(m, m)
         yield o, n, w, logdet, esum, t
@@ -310,8 +338,7 @@ def _info_expected(ps: PatternStats, sigma: np.ndarray) -> np.ndarray:
     pstar = p * (p + 1) // 2
     out = np.zeros((p + pstar, p + pstar))
     left, right = [], []
-    for o, n in zip(ps.obs_index, ps.n, strict=True):
-        w, _ = _chol_inv_logdet(sigma[o][:, o])
+    for o, n, (w, _) in zip(ps.obs_index, ps.n, _pattern_inverses(ps, sigma), strict=True):
         wf = _full(o, w, p)
         out[:p, :p] += n * wf
         left.append(0.5 * n * wf)

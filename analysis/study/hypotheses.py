@@ -1134,10 +1134,15 @@ def apply_decision_rules(rows: Sequence[dict[str, Any]], hs: HypothesisSet,
                  if sides == 1 else "two-sided")
     out.attrs["decision"] = {**rules.model_dump(mode="json"), "family_ids": sorted(family),
                              "family_size": m}
+    declared = sum(1 for r in rows if r["id"] in family)
+    untested = (f" ({declared - m} of the {declared} declared could not be tested and are "
+                "left out of the family, as R's p.adjust leaves out missing p-values; "
+                "counting them would make the adjustment stricter)") if declared > m else ""
     out.attrs["multiple_testing"] = (
         f"Declared rule: {side_text} tests at alpha = {rules.alpha:g}, "
         f"{_CORRECTION_NAMES[rules.correction]} adjustment over the {m} confirmatory "
-        "hypotheses; the verdict uses the adjusted p. "
+        f"{'hypothesis' if m == 1 else 'hypotheses'}{untested}; the verdict uses the "
+        "adjusted p. "
         f"{n_raw} significant before adjustment, {n_sup} supported after it; {n_eq} with "
         f"evidence of no effect (TOST against a standardised effect of {rules.sesoi:g}, "
         f"alpha = {rules.equivalence_alpha:g}).")

@@ -169,3 +169,21 @@ def test_vech_and_duplication_agree():
     assert_close(
         fiml.duplication_matrix(3) @ fiml.vech(a), a.reshape(-1), atol=0, rtol=0, what="D"
     )
+
+
+def test_pattern_inverses_match_numpy_and_are_shared_between_calls(case):
+    ps = fiml.pattern_stats(case["y"], case["pat"])
+    sigma = case["sigma"]
+    got = fiml._pattern_inverses(ps, sigma)
+    for o, (w, logdet) in zip(ps.obs_index, got, strict=True):
+        block = sigma[np.ix_(o, o)]
+        np.testing.assert_allclose(w, np.linalg.inv(block), rtol=1e-10, atol=1e-12)
+        assert logdet == pytest.approx(np.linalg.slogdet(block)[1], rel=1e-12)
+        assert not w.flags.writeable  # shared: no caller may change it
+    assert fiml._pattern_inverses(ps, sigma.copy()) is got  # same point: not recomputed
+    moved = sigma + np.eye(sigma.shape[0]) * 1e-3
+    assert fiml._pattern_inverses(ps, moved) is not got
+    with pytest.raises(fiml.EstimationError, match="not positive definite"):
+        fiml._chol_inv_logdet(-np.eye(3))
+    with pytest.raises(fiml.EstimationError, match="not positive definite"):
+        fiml._chol_inv_logdet(np.full((2, 2), np.nan))
