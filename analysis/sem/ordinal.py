@@ -294,15 +294,26 @@ class OrdinalStatsCache:
         """Drop every entry."""
         self._store.clear()
 
-    def stats(self, values: np.ndarray, names: Sequence[str], *, missing: str = "listwise",
-              continuous: Sequence[str] = ()) -> OrdinalStats:
-        """:func:`ordinal_sample_stats` of the ``(N, p)`` array ``values`` (columns
-        ``names``), computed once per distinct data and options."""
+    @staticmethod
+    def _key(values: np.ndarray, names: Sequence[str], missing: str,
+             continuous: Sequence[str]) -> tuple[np.ndarray, tuple]:
         import hashlib
 
         arr = np.ascontiguousarray(values, dtype=float)
         digest = hashlib.sha256(arr.view(np.uint8)).hexdigest()
-        key = (tuple(names), arr.shape, str(missing), tuple(continuous), digest)
+        return arr, (tuple(names), arr.shape, str(missing), tuple(continuous), digest)
+
+    def lookup(self, values: np.ndarray, names: Sequence[str], *, missing: str = "listwise",
+               continuous: Sequence[str] = ()) -> OrdinalStats | None:
+        """The statistics :meth:`stats` keeps for these data and options, or None (never
+        computes: for a reader that needs only a part of them, such as the correlations)."""
+        return self._store.get(self._key(values, names, missing, continuous)[1])
+
+    def stats(self, values: np.ndarray, names: Sequence[str], *, missing: str = "listwise",
+              continuous: Sequence[str] = ()) -> OrdinalStats:
+        """:func:`ordinal_sample_stats` of the ``(N, p)`` array ``values`` (columns
+        ``names``), computed once per distinct data and options."""
+        arr, key = self._key(values, names, missing, continuous)
         hit = self._store.get(key)
         if hit is not None:
             return hit

@@ -285,7 +285,7 @@ def _covariance(data: pd.DataFrame, items: list[str]) -> pd.DataFrame:
 
 
 def _reliability(res: Any, data: pd.DataFrame, blocks: Mapping[str, list[str]],
-                 estimator: str) -> tuple[dict[str, dict[str, float]], pd.DataFrame, str]:
+                 estimator: str, cache: Any = None) -> tuple[dict[str, dict[str, float]], pd.DataFrame, str]:
     """alpha, omega, CR, AVE per scale; Fornell-Larcker matrix; the definition used."""
     from analysis.stats.reliability import ave, composite_reliability, cronbach_alpha, omega
     from analysis.stats.validity import latent_correlations
@@ -297,7 +297,7 @@ def _reliability(res: Any, data: pd.DataFrame, blocks: Mapping[str, list[str]],
         av = lo.groupby("lhs")["std_all"].apply(lambda s: float((s**2).mean()))
         items = [i for v in blocks.values() for i in v]
         miss = "pairwise" if data[items].isna().any().any() else "listwise"
-        om = pd.Series(categorical_omega(res, data, blocks, miss))
+        om = pd.Series(categorical_omega(res, data, blocks, miss, cache))
         definition = (
             "WLSMV (ordered items): CR and AVE from the completely standardized loadings on "
             "the latent-response (polychoric) scale, CR = (sum l)^2 / ((sum l)^2 + "
@@ -334,7 +334,7 @@ def _reliability(res: Any, data: pd.DataFrame, blocks: Mapping[str, list[str]],
 
 
 def categorical_omega(res: Any, data: pd.DataFrame, blocks: Mapping[str, Sequence[str]],
-                      missing: str = "listwise") -> dict[str, float]:
+                      missing: str = "listwise", cache: Any = None) -> dict[str, float]:
     """Green & Yang's (2009) categorical omega of each factor of a WLSMV fit.
 
     The reliability of the sum score of ordered items: with ``lambda`` the completely
@@ -351,6 +351,9 @@ def categorical_omega(res: Any, data: pd.DataFrame, blocks: Mapping[str, Sequenc
     Green, S. B., & Yang, Y. (2009). Reliability of summed item scores using structural
     equation modeling: An alternative to coefficient alpha. Psychometrika, 74, 155-167.
 
+    ``cache`` (the fit's :class:`analysis.sem.ordinal.OrdinalStatsCache`, optional): the
+    fit's own polychoric correlations are used when it holds them for these items.
+
     # In R: semTools::compRelSEM(fit)   # ordered indicators, obs.var = TRUE
     """
     from scipy import stats
@@ -359,8 +362,12 @@ def categorical_omega(res: Any, data: pd.DataFrame, blocks: Mapping[str, Sequenc
 
     p = res.params
     items_all = list(dict.fromkeys(i for v in blocks.values() for i in v))
-    poly = ordinal_sample_stats(data[items_all], items_all, compute_gamma=False,
-                                missing="pairwise" if missing == "pairwise" else "listwise")
+    miss = "pairwise" if missing == "pairwise" else "listwise"
+    poly = cache.lookup(data[items_all].to_numpy(dtype=float), items_all, missing=miss) \
+        if cache is not None else None
+    if poly is None:
+        poly = ordinal_sample_stats(data[items_all], items_all, compute_gamma=False,
+                                    missing=miss)
     names = list(poly.names)
     rstar = np.asarray(poly.cor, dtype=float)
     out: dict[str, float] = {}
@@ -1059,7 +1066,8 @@ def fit_measurement_model(
         res1 = orders.pop("_first")
         params = res1.params
         loadings = params[params["op"] == "=~"]
-        rel, fl, definition, ht = _validity(res1, data, blocks, estimator, loadings, warnings)
+        rel, fl, definition, ht = _validity(res1, data, blocks, estimator, loadings, warnings,
+                                            cache)
         htmt_inference = _htmt_inference(htmt_job, htmt_boot, seed, rel, warnings)
         invariance = _invariance_step(inst, data, blocks, invariance_groups,
                                       invariance_scales, estimator, missing, cache, warnings,
@@ -1189,11 +1197,11 @@ def _fit_orders(inst, data, blocks, items, estimator, missing, cache, compare_se
             "second_order_loadings": second_loadings}
 
 
-def _validity(res1, data, blocks, estimator, loadings, warnings):
+def _validity(res1, data, blocks, estimator, loadings, warnings, cache=None):
     """Step 4: reliability, HTMT, Fornell-Larcker, each against its threshold."""
     from analysis.stats.validity import htmt as htmt_fn
 
-    rel, fl, definition = _reliability(res1, data, blocks, estimator)
+    rel, fl, definition = _reliability(res1, data, blocks, estimator, cache)
     ht = htmt_fn(data, blocks, missing="pairwise")
     _flags(rel, ht, fl, loadings)
     failing = [s for s, r in rel.items() if not r["passes"]]
