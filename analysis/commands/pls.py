@@ -17,6 +17,7 @@ NaN is written as ``null``; nothing is rounded.
 from __future__ import annotations
 
 import argparse
+import sys
 
 from analysis.commands.paths import (
     check_output,
@@ -43,7 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Estimate a PLS path model: '=~' mode A (reflective), '<~' mode B (composite), "
             "'~' paths, 'A:B' interactions; the inner model must be acyclic, and the data "
-            "need ten rows per predictor of the largest regression. Prints paths, R^2 and "
+            "need ten rows per predictor of the largest regression (--small-sample to go below). Prints paths, R^2 and "
             "reliability, or JSON with --json. In R: seminr::estimate_pls(data, mm, sm)."
         ),
     )
@@ -74,6 +75,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="repetitions with new folds of --cvpat (default: 10)")
     parser.add_argument("--json", metavar="OUT", default=None,
                         help="write the result as JSON to OUT ('-' for standard output)")
+    parser.add_argument("--small-sample", action="store_true",
+                        help="estimate even with fewer than ten rows per predictor of the "
+                        "largest regression (the result then carries a warning)")
     parser.set_defaults(func=handler)
 
 
@@ -102,11 +106,16 @@ def handler(args: argparse.Namespace) -> int:
     res = pls(data, model, consistent=args.consistent, scheme=args.scheme,
               missing=args.missing, missing_value=args.missing_value)
     k, which = largest_regression(res.spec)
+    warnings = []
     if res.missing.n_cases < MIN_CASES_PER_PREDICTOR * k:
-        raise DataError(
-            f"The data have {res.missing.n_cases} row(s) with data; {which} ({k} "
-            f"predictor(s)) need at least {MIN_CASES_PER_PREDICTOR * k} (the ten-times rule "
-            "of PLS-SEM: ten cases per predictor of the largest regression).")
+        short = (f"The data have {res.missing.n_cases} row(s) with data; {which} ({k} "
+                 f"predictor(s)) need at least {MIN_CASES_PER_PREDICTOR * k} (the ten-times "
+                 "rule of PLS-SEM: ten cases per predictor of the largest regression)")
+        if not args.small_sample:
+            raise DataError(f"{short}. Add --small-sample to estimate anyway.")
+        warnings.append(f"{short}; estimated anyway (--small-sample): the estimates and "
+                        "their intervals are unstable.")
+        print(f"Warning: {warnings[-1]}", file=sys.stderr)
     est = res.estimates()
     boot = None
     if args.bootstrap:
@@ -129,6 +138,8 @@ def handler(args: argparse.Namespace) -> int:
         "htmt": [{"lhs": a, "rhs": b, "htmt": H.loc[a, b]} for i, a in enumerate(res.constructs)
                  for b in res.constructs[:i]],
     }
+    if warnings:
+        out["warnings"] = warnings
     if boot is not None:
         out["bootstrap"] = {"n_boot": boot.n_boot, "n_failed": boot.n_failed, "seed": boot.seed}
     if args.group is not None:

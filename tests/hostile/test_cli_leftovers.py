@@ -243,6 +243,24 @@ def test_pls_group_label_is_printed_as_the_value(files: F,  # noqa: F811
     assert "Groups of sex (1 vs the rest)" in out and "np.int64" not in out
 
 
+def test_pls_below_the_ten_times_rule_runs_only_when_asked_and_then_says_so(
+        more: F, capsys: pytest.CaptureFixture[str], tmp_path) -> None:  # noqa: ANN001
+    import json
+
+    model = "F1 <~ x1 + x2 + x3\nF2 =~ x4 + x5\nF2 ~ F1"
+    assert main(["pls", str(more["eleven"]), "--model", model]) == 2
+    assert "Add --small-sample to estimate anyway" in capsys.readouterr().err
+    out = tmp_path / "small.json"
+    assert main(["pls", str(more["eleven"]), "--model", model, "--small-sample",
+                 "--json", str(out)]) == 0
+    assert "estimated anyway (--small-sample)" in capsys.readouterr().err
+    got = json.loads(out.read_text(encoding="utf-8"))
+    assert got["n"] == 11 and "the ten-times rule" in got["warnings"][0]
+    # enough rows: no warning in the result
+    assert main(["pls", str(more["data"]), "--model", model, "--json", str(out)]) == 0
+    assert "warnings" not in json.loads(out.read_text(encoding="utf-8"))
+
+
 # -- the caps: one value, checked where the work is done and where it is parsed ---------
 
 
