@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from analysis.commands.paths import check_output
+
+#: Extensions of a codebook file by format; without --format the extension decides.
+SUFFIXES = {"md": (".md", ".markdown", ".txt"), "csv": (".csv",), "json": (".json",)}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -19,10 +23,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "of each scale."
         ),
     )
-    parser.add_argument("--format", choices=["md", "csv", "json"], default="md",
-                        help="output format (default: md)")
+    parser.add_argument("--format", choices=["md", "csv", "json"], default=None,
+                        help="output format (default: from the extension of --out, .csv or "
+                        ".json, else md); the extension of --out must fit it")
     parser.add_argument("--lang", default="en", help="language of labels: en or de (default: en)")
-    parser.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
+    parser.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output ('-': standard output)")
     parser.add_argument("--instrument", metavar="DIR",
                         help="instrument folder (default: the packaged questionnaire)")
     parser.set_defaults(func=handler)
@@ -33,10 +38,17 @@ def handler(args: argparse.Namespace) -> int:
     from instruments.instrument.codebook import render_codebook
     from instruments.instrument.loader import load_instrument
 
-    check_output(args.out, "--out")
+    fmt = args.format
+    if fmt is None:
+        # the name tells the format: 'codebook --out book.csv' wrote Markdown into a .csv
+        suffix = "" if args.out in (None, "-") else Path(args.out).suffix.lower()
+        fmt = next((f for f, ends in SUFFIXES.items() if suffix in ends), "md")
+        check_output(args.out, "--out")
+    else:
+        check_output(args.out, "--out", suffixes=SUFFIXES[fmt], format_label=f"--format {fmt}")
     inst = load_instrument(args.instrument)
-    text = render_codebook(inst, args.format, args.lang)
-    if args.out:
+    text = render_codebook(inst, fmt, args.lang)
+    if args.out and args.out != "-":
         with open(args.out, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
         print(f"Codebook of {inst.id} {inst.version} written to {args.out}.", file=sys.stderr)

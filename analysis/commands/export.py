@@ -18,7 +18,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "respondent, with fieldwork status, start, end and quality flags) as CSV, "
             "Parquet, SPSS .sav or Stata .dta with value labels; the long, "
             "append-only answer log (--format long); or the codebook (--format codebook, "
-            "format from the file extension .csv/.json/.md)."
+            "format from the file extension .csv/.json/.md). The file name's extension must fit "
+            "the format: .csv, .parquet, .sav, .dta; .csv or .parquet for long."
         ),
     )
     parser.add_argument("--study", required=True, metavar="NAME", help="study name")
@@ -45,11 +46,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def handler(args: argparse.Namespace) -> int:
     """Write the requested export."""
-    from instruments.fieldwork.exports import export
+    from instruments.fieldwork.exports import EXPORT_SUFFIXES, export
     from instruments.instrument.loader import load_instrument
     from instruments.store import ResponseStore
 
-    check_output(args.out, "--out", inputs=[store_file(args.db)], make_parents=True)
+    check_output(args.out, "--out", inputs=[store_file(args.db)],
+                 suffixes=EXPORT_SUFFIXES[args.format], format_label=f"--format {args.format}",
+                 make_parents=True)
     url = existing_sqlite(args.db)
     store = ResponseStore(url, instrument=load_instrument(args.instrument))
     try:

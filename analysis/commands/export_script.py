@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from analysis.commands.paths import draw_count, seed
+from analysis.commands.paths import check_output_dir, draw_count, seed
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -43,10 +43,14 @@ def handle(args: argparse.Namespace) -> int:
     from analysis.errors import ModelSpecificationError
     from analysis.report import sha256_file
     from analysis.study.datafiles import read_data
-    from analysis.study.export_script import write_study_scripts
+    from analysis.study.export_script import DATA_FILE, SCRIPT_FILE, write_study_scripts
 
     if args.bootstrap < 2:
         raise ModelSpecificationError(f"--bootstrap must be at least 2 (got {args.bootstrap}).")
+    # before the analysis: the folder must be usable, and the scored data written as
+    # DATA_FILE must not replace the input (a second run on DIR/alliance_data.csv did)
+    check_output_dir(args.out, "--out", inputs=[args.data, args.hypotheses],
+                     writes=[DATA_FILE, SCRIPT_FILE, "README.md", "parts.json"])
     data = read_data(args.data)
     to = ("lavaan", "mplus") if args.to == "both" else (args.to,)
     files = write_study_scripts(

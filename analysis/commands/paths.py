@@ -47,6 +47,7 @@ def check_output(
     *,
     inputs: Iterable[str | os.PathLike[str] | None] = (),
     suffixes: Iterable[str] | None = None,
+    format_label: str | None = None,
     make_parents: bool = False,
 ) -> Path | None:
     """Validate an output path before any work, and return it.
@@ -62,6 +63,10 @@ def check_output(
         Files the command reads: the output must not be one of them.
     suffixes
         Allowed extensions (lower case, with the dot); ``None`` allows any.
+    format_label
+        The option that chose the format (``--format sav``), when the format is not
+        read from the extension: the message then says that the name does not fit it
+        (``--format sav --out data.csv`` wrote an SPSS file named ``.csv``).
     make_parents
         Create missing folders (for commands that always did so); otherwise a
         missing folder is an error.
@@ -82,13 +87,6 @@ def check_output(
     p = Path(text).expanduser()
     if len(os.fsencode(p.name)) > MAX_NAME_BYTES:
         raise DataError(f"{option}: the file name is longer than {MAX_NAME_BYTES} bytes.")
-    if suffixes is not None:
-        allowed = tuple(suffixes)
-        if p.suffix.lower() not in allowed:
-            raise DataError(
-                f"{option} {shown} must end in {', '.join(allowed)} (the format follows the "
-                "extension)."
-            )
     try:
         if p.is_dir():
             raise DataError(f"{option} {shown} is a folder; give a file name.")
@@ -100,6 +98,21 @@ def check_output(
                 raise DataError(
                     f"{option} {shown} is the input file {clip(str(source), PATH_ECHO)}; writing it "
                     "would destroy the input. Choose another output name."
+                )
+        # after the two checks above (their messages say more), before any folder is made
+        if suffixes is not None:
+            allowed = tuple(suffixes)
+            if p.suffix.lower() not in allowed:
+                if format_label is None:
+                    raise DataError(
+                        f"{option} {shown} must end in {', '.join(allowed)} (the format "
+                        "follows the extension)."
+                    )
+                found = f"ends in {p.suffix}" if p.suffix else "has no extension"
+                raise DataError(
+                    f"{option} {shown} {found}, but {format_label} writes a "
+                    f"{' or '.join(allowed)} file; name it so (or choose the format that "
+                    "fits the name)."
                 )
         parent = p.parent if str(p.parent) else Path(".")
         if not parent.exists():
@@ -118,6 +131,60 @@ def check_output(
         _probe(parent, option, shown)
         if p.exists() and not os.access(p, os.W_OK):
             raise DataError(f"{option} {shown} exists and is read-only; choose another name.")
+    except OSError as exc:
+        raise DataError(f"Cannot use {option} {shown}: {exc.strerror or exc}.") from exc
+    return p
+
+
+def check_output_dir(
+    path: str | os.PathLike[str],
+    option: str,
+    *,
+    inputs: Iterable[str | os.PathLike[str] | None] = (),
+    writes: Iterable[str] = (),
+) -> Path:
+    """Validate an output folder before any work, and return it.
+
+    The folder may exist (then it must be a folder) or not (then the nearest existing
+    folder above it must be writable, since it is created later).  ``writes`` are the
+    names the command writes inside it: none of them may be one of ``inputs`` (an
+    input named like an output was replaced by it).
+
+    Raises
+    ------
+    DataError
+        For an empty name or one with a NUL byte, a part longer than the file system
+        allows, a file where the folder should be, a folder that cannot be written, or
+        an input among the files to be written.
+    """
+    text = str(path)
+    shown = clip(text, PATH_ECHO)
+    if not text.strip() or "\x00" in text:
+        raise DataError(f"{option} must name a folder, not {shown}.")
+    p = Path(text).expanduser()
+    if any(len(os.fsencode(part)) > MAX_NAME_BYTES for part in p.parts):
+        raise DataError(f"{option}: a folder name is longer than {MAX_NAME_BYTES} bytes.")
+    try:
+        if p.exists() and not p.is_dir():
+            raise DataError(f"{option} {shown} exists and is not a folder; give a folder name.")
+        existing = p
+        while not existing.exists() and existing.parent != existing:
+            existing = existing.parent
+        if not existing.is_dir():
+            raise DataError(f"{option} {shown}: {clip(str(existing), PATH_ECHO)} is not a "
+                            "folder.")
+        _probe(existing, option, shown)
+        for name in writes:
+            target = p / name
+            for source in inputs:
+                if source is None or not is_file_argument(str(source)):
+                    continue
+                if target.exists() and os.path.samefile(target, str(source)):
+                    raise DataError(
+                        f"{option} {shown} would replace the input file "
+                        f"{clip(str(source), PATH_ECHO)} (it writes {name} there); choose "
+                        "another folder."
+                    )
     except OSError as exc:
         raise DataError(f"Cannot use {option} {shown}: {exc.strerror or exc}.") from exc
     return p
@@ -219,6 +286,19 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be 1 or more, not {clip(text)}")
     return value
+
+
+def count_up_to(most: int, least: int = 1):  # noqa: ANN201 - an argparse type
+    """``type=`` for a whole number from ``least`` to ``most`` (a documented cap: a size
+    beyond it only runs until the memory is gone, so it is refused while parsing)."""
+    def count(text: str) -> int:
+        value = _integer(text)
+        if value < least:
+            raise argparse.ArgumentTypeError(f"must be {least} or more, not {clip(text)}")
+        if value > most:
+            raise argparse.ArgumentTypeError(f"must be at most {most:,}, not {clip(text)}")
+        return value
+    return count
 
 
 #: Most resampling draws (bootstrap, permutations) a command accepts: more buys no

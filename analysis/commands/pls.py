@@ -17,6 +17,7 @@ NaN is written as ``null``; nothing is rounded.
 from __future__ import annotations
 
 import argparse
+import sys
 
 from analysis.commands.paths import (
     check_output,
@@ -28,6 +29,12 @@ from analysis.commands.paths import (
     seed,
 )
 
+#: Fewest rows with data per predictor of the model's largest regression (the paths into
+#: one construct, or the indicators of one mode B construct): the ten-times rule of
+#: PLS-SEM (Barclay, Higgins & Thompson 1995; Hair et al. 2017, ch. 1), a floor below
+#: which the estimates are noise, not a guarantee of power above it.
+MIN_CASES_PER_PREDICTOR = 10
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``pls`` sub-command."""
@@ -36,8 +43,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="Estimate a PLS-SEM path model (lavaan-like syntax) on a data file.",
         description=(
             "Estimate a PLS path model: '=~' mode A (reflective), '<~' mode B (composite), "
-            "'~' paths, 'A:B' interactions. Prints paths, R^2 and reliability, or JSON with "
-            "--json. In R: seminr::estimate_pls(data, mm, sm)."
+            "'~' paths, 'A:B' interactions; the inner model must be acyclic, and the data "
+            "need ten rows per predictor of the largest regression (--small-sample to go below). Prints paths, R^2 and "
+            "reliability, or JSON with --json. In R: seminr::estimate_pls(data, mm, sm)."
         ),
     )
     parser.add_argument("data", help="data file (.csv, .parquet, .sav)")
@@ -67,6 +75,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="repetitions with new folds of --cvpat (default: 10)")
     parser.add_argument("--json", metavar="OUT", default=None,
                         help="write the result as JSON to OUT ('-' for standard output)")
+    parser.add_argument("--small-sample", action="store_true",
+                        help="estimate even with fewer than ten rows per predictor of the "
+                        "largest regression (the result then carries a warning)")
     parser.set_defaults(func=handler)
 
 
@@ -76,6 +87,7 @@ def handler(args: argparse.Namespace) -> int:
     from analysis.io import jsonable, write_json
     from analysis.stats.pls import pls
     from analysis.stats.pls import quality as q
+    from analysis.stats.pls.model import largest_regression
     from analysis.study.datafiles import read_data
 
     if args.bootstrap < 0 or args.bootstrap == 1:
@@ -93,6 +105,17 @@ def handler(args: argparse.Namespace) -> int:
     data = read_data(args.data)
     res = pls(data, model, consistent=args.consistent, scheme=args.scheme,
               missing=args.missing, missing_value=args.missing_value)
+    k, which = largest_regression(res.spec)
+    warnings = []
+    if res.missing.n_cases < MIN_CASES_PER_PREDICTOR * k:
+        short = (f"The data have {res.missing.n_cases} row(s) with data; {which} ({k} "
+                 f"predictor(s)) need at least {MIN_CASES_PER_PREDICTOR * k} (the ten-times "
+                 "rule of PLS-SEM: ten cases per predictor of the largest regression)")
+        if not args.small_sample:
+            raise DataError(f"{short}. Add --small-sample to estimate anyway.")
+        warnings.append(f"{short}; estimated anyway (--small-sample): the estimates and "
+                        "their intervals are unstable.")
+        print(f"Warning: {warnings[-1]}", file=sys.stderr)
     est = res.estimates()
     boot = None
     if args.bootstrap:
@@ -115,6 +138,8 @@ def handler(args: argparse.Namespace) -> int:
         "htmt": [{"lhs": a, "rhs": b, "htmt": H.loc[a, b]} for i, a in enumerate(res.constructs)
                  for b in res.constructs[:i]],
     }
+    if warnings:
+        out["warnings"] = warnings
     if boot is not None:
         out["bootstrap"] = {"n_boot": boot.n_boot, "n_failed": boot.n_failed, "seed": boot.seed}
     if args.group is not None:
@@ -185,6 +210,7 @@ def _groups(data, res, column: str, n_perm: int, seed: int | None, missing: str,
     g = (col == levels[0]).to_numpy()
     mi = micom(res, g, n_perm=n_perm, seed=seed)
     mga = permutation_mga(res, g, n_perm=n_perm, seed=seed)
-    return {"column": column, "group1": levels[0], "n_perm": n_perm,
+    first = levels[0].item() if hasattr(levels[0], "item") else levels[0]  # 1, not np.int64(1)
+    return {"column": column, "group1": first, "n_perm": n_perm,
             "micom": mi.reset_index().to_dict(orient="records"),
             "permutation_mga": mga.to_dict(orient="records")}

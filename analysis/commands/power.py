@@ -7,11 +7,19 @@ import json
 from pathlib import Path
 
 from analysis.commands.paths import (
+    MAX_DRAWS,
     check_output,
+    count_up_to,
     positive_float,
     positive_int,
     seed,
 )
+from analysis.errors import clip
+
+#: Copies of the caps of analysis.study (the parser needs no numpy; a test keeps them
+#: equal): respondents of one simulated study, replications of one run.
+MAX_RESPONDENTS = 100_000
+MAX_REPLICATIONS = 100_000
 
 
 def _sizes(text: str) -> list[int]:
@@ -19,9 +27,13 @@ def _sizes(text: str) -> list[int]:
         ns = [int(v) for v in text.split(",") if v.strip()]
     except ValueError as exc:
         raise argparse.ArgumentTypeError(
-            f"--n must be comma-separated integers such as 100,150,200, not {text!r}.") from exc
+            f"--n must be comma-separated integers such as 100,150,200, not {clip(text)}."
+        ) from exc
     if not ns:
         raise argparse.ArgumentTypeError("--n needs at least one sample size.")
+    if max(ns) > MAX_RESPONDENTS:
+        raise argparse.ArgumentTypeError(
+            f"a sample size is at most {MAX_RESPONDENTS:,} respondents, not {max(ns)}.")
     return ns
 
 
@@ -39,7 +51,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--n", type=_sizes, required=True, metavar="N1,N2,...",
                         help="Sample sizes, e.g. 100,150,200,300.")
-    parser.add_argument("--reps", type=positive_int, default=200, help="Replications per size (200).")
+    parser.add_argument("--reps", type=count_up_to(MAX_REPLICATIONS), default=200,
+                        help=f"Replications per size (200; sizes x replications at most "
+                        f"{MAX_REPLICATIONS:,}).")
     parser.add_argument("--seed", type=seed, default=2026, help="Seed (default 2026).")
     parser.add_argument("--scheduler", metavar="ADDRESS", default=None,
                         help="Dask scheduler address (tcp://host:8786); default local processes.")
@@ -50,12 +64,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="Interval of the indirect effect in each replication: Monte Carlo "
                              "(Preacher & Selig 2012; default, fast) or a bootstrap per "
                              "replication (the full runner, much slower).")
-    parser.add_argument("--boot", type=positive_int, default=200,
+    parser.add_argument("--boot", type=count_up_to(MAX_DRAWS), default=200,
                         help="Bootstrap draws per replication with --mediation-ci bootstrap "
                              "(200).")
     parser.add_argument("--alpha", type=positive_float, default=None,
                         help="Significance level (default: the declared decision.alpha).")
-    parser.add_argument("--json", metavar="OUT", default=None, help="Write the results as JSON.")
+    parser.add_argument("--json", metavar="OUT", default=None, help="Write the results as JSON (a .json file).")
     parser.add_argument("--plot", metavar="FILE", default=None,
                         help="Power curves as .svg or .png.")
     parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
@@ -66,15 +80,23 @@ def handle(args: argparse.Namespace) -> int:
     """Run the power analysis and print power +- MC SE per hypothesis and n."""
     from analysis.distributed import make_executor
     from analysis.errors import DataError
+    from analysis.study.hypotheses import MIN_RESPONDENTS
     from analysis.study.power import plot_power, power_analysis
 
     if args.alpha is not None and not 0 < args.alpha < 0.5:
         raise DataError(f"--alpha must lie between 0 and 0.5 (got {args.alpha}).")
-    if any(n < 2 for n in args.n):
-        raise DataError("--n: every sample size must be at least 2.")
+    # refused before any process starts: below the minimum every replication fails
+    if min(args.n) < MIN_RESPONDENTS:
+        raise DataError(f"--n: every sample size must be at least {MIN_RESPONDENTS}, the "
+                        f"fewest respondents the hypotheses are tested with (got {min(args.n)}).")
+    if len(set(args.n)) != len(args.n):
+        raise DataError(f"--n lists a sample size twice: {clip(args.n)}.")
+    if len(args.n) * args.reps > MAX_REPLICATIONS:
+        raise DataError(f"--n and --reps ask for {len(args.n)} x {args.reps} replications; "
+                        f"at most {MAX_REPLICATIONS:,} are run at a time.")
     if args.json and args.plot and Path(args.json).resolve() == Path(args.plot).resolve():
         raise DataError("--json and --plot must name different files.")
-    check_output(args.json, "--json", make_parents=True)
+    check_output(args.json, "--json", suffixes=(".json",), make_parents=True)
     check_output(args.plot, "--plot", suffixes=(".svg", ".png"), make_parents=True)
     with make_executor(args.scheduler, args.workers) as ex:
         res = power_analysis(args.n, args.reps, args.seed, executor=ex, n_boot=args.boot,

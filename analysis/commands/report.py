@@ -104,6 +104,13 @@ def _preregistration(study: str, db: str | None, analysis: dict[str, Any]) -> An
     return preregistration_section(history, analysis) if history else None
 
 
+def _resolved(path: str) -> str:
+    try:
+        return str(Path(path).resolve())
+    except (OSError, ValueError):
+        return path
+
+
 def handle(args: argparse.Namespace) -> int:
     """Build the report and write it."""
     from analysis.report import build_report, sha256_file, write_pdf
@@ -115,15 +122,19 @@ def handle(args: argparse.Namespace) -> int:
     if args.bootstrap is not None and args.bootstrap < 2:
         # an option error, not a finding: refused here rather than reported in the report
         raise DataError(f"--bootstrap must be at least 2 (got {args.bootstrap}).")
-    inputs = [args.data, args.json, store_file(args.db) if args.study else None]
-    check_output(args.out, "--out", inputs=inputs, make_parents=True)
-    check_output(args.pdf, "--pdf", inputs=inputs, suffixes=(".pdf",), make_parents=True)
-    check_output(args.save_json, "--save-json", inputs=inputs, make_parents=True)
-    check_output(args.docx, "--docx", inputs=inputs, suffixes=(".docx",), make_parents=True)
-    named = [str(Path(p).resolve()) for p in (args.out, args.pdf, args.save_json, args.docx)
-             if p]
+    # first (the extension checks below would name only one of two outputs), and for a
+    # name Path cannot resolve (a NUL byte) the plain text: check_output refuses it
+    named = [_resolved(p) for p in (args.out, args.pdf, args.save_json, args.docx) if p]
     if len(set(named)) < len(named):
         raise DataError("--out, --pdf, --docx and --save-json must name different files.")
+    inputs = [args.data, args.json, store_file(args.db) if args.study else None]
+    # the report is HTML and the analysis JSON: a name that says otherwise is a mistake
+    check_output(args.out, "--out", inputs=inputs, suffixes=(".html", ".htm"),
+                 make_parents=True)
+    check_output(args.pdf, "--pdf", inputs=inputs, suffixes=(".pdf",), make_parents=True)
+    check_output(args.save_json, "--save-json", inputs=inputs, suffixes=(".json",),
+                 make_parents=True)
+    check_output(args.docx, "--docx", inputs=inputs, suffixes=(".docx",), make_parents=True)
     fieldwork, data, data_sha = None, None, None
     if args.study is not None:
         fieldwork, wide = _study(args.study, args.db)

@@ -8,7 +8,11 @@ import json
 import shlex
 from pathlib import Path
 
-from analysis.commands.paths import check_output, nonnegative_int, positive_int, seed, share
+from analysis.commands.paths import check_output, count_up_to, nonnegative_int, seed, share
+
+#: Most respondents of one simulated study (analysis.study.simulate.MAX_RESPONDENTS; the
+#: parser keeps a copy so that it needs no numpy, and a test keeps the two equal).
+MAX_RESPONDENTS = 100_000
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -22,7 +26,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "careless respondents. The same arguments always give the same file."
         ),
     )
-    parser.add_argument("--n", type=positive_int, required=True, help="Number of respondents.")
+    parser.add_argument("--n", type=count_up_to(MAX_RESPONDENTS), required=True,
+                        help=f"Number of respondents (at most {MAX_RESPONDENTS:,}).")
     parser.add_argument(
         "--dyads", type=nonnegative_int, default=0, help="Alliances answered by both firms (default 0)."
     )

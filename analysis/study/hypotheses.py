@@ -879,9 +879,9 @@ def _runner_rows(data, scored, hs, rules, *, estimator, bootstrap, seed, control
         warns.append(f"{exclusions['total']} of {len(full)} respondents excluded as careless "
                      "or incomplete (scoring's exclude flag).")
     base = _usable_controls(hs, controls, d, warns)
-    if len(d) < 30:
-        raise DataError(f"Only {len(d)} respondents remain after exclusions; at least 30 are "
-                        "needed to test the hypotheses.")
+    if len(d) < MIN_RESPONDENTS:
+        raise DataError(f"Only {len(d)} respondents remain after exclusions; at least "
+                        f"{MIN_RESPONDENTS} are needed to test the hypotheses.")
     keep = ~full["exclude"].fillna(False).astype(bool).to_numpy() if "exclude" in full \
         else np.ones(len(full), dtype=bool)
     path_res = _path_model_step(hs, data, d, base, keep, estimator, instrument,
@@ -1019,6 +1019,10 @@ class _Context:
 
 #: Fewest cases per free parameter of the latent model before a warning is given.
 N_PER_PARAMETER = 5
+
+#: Fewest respondents left after the exclusions with which the hypotheses are tested
+#: (by the runner, the PLS variant and every replication of a power run).
+MIN_RESPONDENTS = 30
 
 #: Methods whose verdict comes from the study's latent model when it is fitted.
 LATENT_MODEL_METHODS = ("sem_path", "mediation_bootstrap")

@@ -227,9 +227,9 @@ def test_hypotheses_pls(
         warns.append(f"{exclusions['total']} of {len(full)} respondents excluded as careless "
                      "or incomplete (scoring's exclude flag).")
     base = hyp._usable_controls(hs, controls, d, warns)
-    if len(d) < 30:
-        raise DataError(f"Only {len(d)} respondents remain after exclusions; at least 30 are "
-                        "needed to test the hypotheses.")
+    if len(d) < hyp.MIN_RESPONDENTS:
+        raise DataError(f"Only {len(d)} respondents remain after exclusions; at least "
+                        f"{hyp.MIN_RESPONDENTS} are needed to test the hypotheses.")
     keep = ~full["exclude"].fillna(False).astype(bool).to_numpy() if "exclude" in full \
         else np.ones(len(full), dtype=bool)
     keyed = reverse_key(data, instrument).reset_index(drop=True).loc[keep] \

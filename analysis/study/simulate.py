@@ -628,10 +628,17 @@ def _question_column(
     return x
 
 
+#: Most respondents of one simulated study (100,000 take half a gigabyte and seconds;
+#: ``--n 10**9`` ran until the memory was gone).
+MAX_RESPONDENTS = 100_000
+
+
 def _check_args(n: Any, dyads: Any, missing: Any, mechanism: str, careless: Any) -> None:
     problems = []
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
         problems.append(f"n= must be a whole number of respondents >= 1 (got {n!r})")
+    elif n > MAX_RESPONDENTS:
+        problems.append(f"n= must be at most {MAX_RESPONDENTS:,} respondents (got {n})")
     if isinstance(dyads, bool) or not isinstance(dyads, int | np.integer) or dyads < 0:
         problems.append(f"dyads= must be a whole number >= 0 (got {dyads!r})")
     elif isinstance(n, int | np.integer) and 2 * dyads > n:

@@ -29,6 +29,34 @@ if TYPE_CHECKING:
 #: Formats of :func:`export` and ``alliance-survey export --format``.
 EXPORT_FORMATS = ("csv", "parquet", "sav", "dta", "long", "codebook")
 
+#: The file extensions each format is written under: a name that does not fit is refused
+#: (an SPSS file named ``.csv`` is misread by every program that opens it by its name).
+#: ``long`` is Parquet under ``.parquet``, else CSV; ``codebook`` takes its format from
+#: the extension.
+EXPORT_SUFFIXES: dict[str, tuple[str, ...]] = {
+    "csv": (".csv",), "parquet": (".parquet",), "sav": (".sav",), "dta": (".dta",),
+    "long": (".csv", ".parquet"), "codebook": (".csv", ".json", ".md"),
+}
+
+
+def check_export_name(fmt: str, out: str | Path) -> None:
+    """Refuse an export format that is unknown or whose file name does not fit it.
+
+    Raises
+    ------
+    DataError
+        For a format not in :data:`EXPORT_FORMATS`, or an ``out`` whose extension is not
+        one of the format's :data:`EXPORT_SUFFIXES`.
+    """
+    if fmt not in EXPORT_FORMATS:
+        raise DataError(f"Unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}.")
+    allowed = EXPORT_SUFFIXES[fmt]
+    suffix = Path(str(out)).suffix.lower()
+    if suffix not in allowed:
+        found = f"ends in {suffix}" if suffix else "has no extension"
+        raise DataError(f"The output file {str(out)!r} {found}, but the {fmt} export is a "
+                        f"{' or '.join(allowed)} file; name it so.")
+
 #: Columns added after the paradata of the wide export.  ``status`` is the cockpit's
 #: (:data:`instruments.fieldwork.cockpit.FIELDWORK_STATUSES`), ``started_at`` the
 #: opening of the survey, ``instrument_version`` the version the respondent's wave ran
@@ -342,10 +370,10 @@ def export(
     Raises
     ------
     DataError
-        For an unknown format or study.
+        For an unknown format or study, or an ``out`` whose extension does not fit the
+        format (:data:`EXPORT_SUFFIXES`).
     """
-    if fmt not in EXPORT_FORMATS:
-        raise DataError(f"Unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}.")
+    check_export_name(fmt, out)
     if excel_safe and fmt not in ("csv", "long"):
         raise DataError(f"--excel-safe applies to CSV exports (csv, long), not to {fmt!r}.")
     if fmt == "long":

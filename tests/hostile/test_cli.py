@@ -213,7 +213,7 @@ CASES: list[tuple[str, Callable[[F], list[str]], str]] = [
     ("power-alpha-two", lambda f: ["power", "--n", "100", "--alpha", "2"], "between 0 and 0.5"),
     ("power-reps-zero", lambda f: ["power", "--n", "100", "--reps", "0"], "1 or more"),
     ("power-n-text", lambda f: ["power", "--n", "a,b"], "comma-separated"),
-    ("power-n-one", lambda f: ["power", "--n", "1", "--reps", "1"], "at least 2"),
+    ("power-n-one", lambda f: ["power", "--n", "1", "--reps", "1"], "at least 30"),
     ("power-plot-unwritable", lambda f: ["power", "--n", "100", "--plot",
                                          f"{UNWRITABLE}/p.svg"], "not writable"),
     ("power-plot-format", lambda f: ["power", "--n", "100", "--plot", str(f["root"] / "p.gif")],

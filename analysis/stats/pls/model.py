@@ -41,6 +41,14 @@ class MissingReport:
     n_used: int
     n_cells_missing: int
     cells_per_item: dict[str, int]
+    #: Rows with at least one observed item (a row of mean replacements only adds
+    #: nothing but its count); None when not known.
+    n_observed: int | None = None
+
+    @property
+    def n_cases(self) -> int:
+        """Rows that carry data: the rows used, less rows that are mean replacements only."""
+        return self.n_used if self.n_observed is None else min(self.n_used, self.n_observed)
 
     def describe(self) -> str:
         if self.n_cells_missing == 0:
@@ -210,7 +218,8 @@ def prepare_data(data: Any, items: list[str], missing: str,
         X = X.fillna(X.mean())
     else:
         X = X.dropna()
-    report = MissingReport(missing, len(na), len(X), int(na.to_numpy().sum()), per_item)
+    report = MissingReport(missing, len(na), len(X), int(na.to_numpy().sum()), per_item,
+                           n_observed=int((~na.all(axis=1)).sum()))
     if len(X) < 3:
         raise DataError(f"PLS: only {len(X)} usable rows after {missing} treatment of missing values.")
     sd = X.std(ddof=1)
@@ -218,6 +227,32 @@ def prepare_data(data: Any, items: list[str], missing: str,
     if const:
         raise DataError(f"PLS: item(s) without variance cannot be standardised: {', '.join(const)}.")
     return X.reset_index(drop=True), report
+
+
+def largest_regression(spec: PLSSpec) -> tuple[int, str]:
+    """The most predictors of any regression the model runs, and which one it is.
+
+    PLS regresses every endogenous construct on the constructs with a path to it (an
+    interaction is one predictor) and every mode B construct on its indicators (the
+    weights).  ``(0, "")`` for a model with neither.
+    """
+    most, what = 0, ""
+    for t in dict.fromkeys(t for _, t in spec.paths):
+        k = sum(1 for _, b in spec.paths if b == t)
+        if k > most:
+            most, what = k, f"the paths into {t}"
+    for c, mode, ind in spec.blocks:
+        if mode == "B" and len(ind) > most:
+            most, what = len(ind), f"the mode B weights of {c}"
+    return most, what
+
+
+def minimum_cases(spec: PLSSpec) -> tuple[int, str]:
+    """Fewest rows that can estimate the model, and why: each regression needs a
+    residual degree of freedom (adjusted R^2 divides by ``n - k - 1``), so
+    ``n >= k + 2`` for the largest ``k`` of :func:`largest_regression`."""
+    k, what = largest_regression(spec)
+    return k + 2, f"{what} ({k} predictor(s)) need at least {k + 2}"
 
 
 def _standardise(X: pd.DataFrame) -> pd.DataFrame:
@@ -444,6 +479,7 @@ def pls(
     Raises
     ------
     ModelSpecificationError, DataError, EstimationError
+        A ``DataError`` also for fewer rows with data than :func:`minimum_cases`.
 
     Examples
     --------
@@ -454,6 +490,9 @@ def pls(
                         max_iter, float(tol))
     _check_settings(settings)
     X, report = prepare_data(data, list(spec.items), missing, missing_value)
+    need, why = minimum_cases(spec)
+    if report.n_cases < need:
+        raise DataError(f"PLS: {report.n_cases} row(s) with data; {why}.")
     hocs = spec.higher_order
     if not hocs:
         return _estimate_plain(spec, X, settings, report, raw=X)

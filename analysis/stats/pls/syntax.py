@@ -97,15 +97,18 @@ def parse_pls_model(model: str) -> PLSSpec:
     Raises
     ------
     ModelSpecificationError
-        For every line that cannot be read, a construct declared twice, a path
-        to or from an undeclared construct, or a model without paths; all
-        problems are listed together.
+        For every line that cannot be read, a block without indicators, a construct
+        declared twice, an observed indicator in two blocks, a path to or from an
+        undeclared construct, or a model without paths; all problems are listed
+        together.  A model without other problems is also refused when its inner model
+        has a cycle (named in the message).
     """
     if not isinstance(model, str) or not model.strip():
         raise ModelSpecificationError("The PLS model= is empty; give '=~'/'<~' blocks and '~' paths.")
     blocks: list[tuple[str, str, tuple[str, ...]]] = []
     paths: list[tuple[str, str]] = []
     problems: list[str] = []
+    tried: set[str] = set()
     # comments go first (a ';' inside a comment separates nothing), then ';' statements
     pieces = [piece for raw in model.split("\n") for piece in strip_comment(raw).split(";")]
     for no, raw in enumerate(pieces, start=1):
@@ -120,14 +123,21 @@ def parse_pls_model(model: str) -> PLSSpec:
                 if not _NAME.match(lhs):
                     raise ModelSpecificationError(
                         f"Model line {no} ({line!r}): {lhs!r} is not a construct name.")
+                tried.add(lhs)  # a block that fails is still declared: no second message
+                if not rhs.strip():
+                    raise ModelSpecificationError(
+                        f"Model line {no} ({line!r}): construct {lhs!r} has no indicators; "
+                        f"list them after '{op}'.")
                 ind = _split_terms(rhs, no, line)
                 if any(":" in t for t in ind):
                     raise ModelSpecificationError(
                         f"Model line {no} ({line!r}): interactions belong in '~' paths, "
                         "not in a measurement block.")
                 if len(set(ind)) != len(ind):
+                    twice = sorted({i for i in ind if ind.count(i) > 1})
                     raise ModelSpecificationError(
-                        f"Model line {no} ({line!r}): an indicator is listed twice.")
+                        f"Model line {no} ({line!r}): indicator {', '.join(twice)} is listed "
+                        "twice.")
                 blocks.append((lhs, "A" if op == "=~" else "B", tuple(ind)))
             elif "~" in line:
                 if "~~" in line or "~1" in line.replace(" ", ""):
@@ -154,13 +164,81 @@ def parse_pls_model(model: str) -> PLSSpec:
     declared = set(names)
     for s, t in paths:
         for c in [t, *s.split(":")]:
-            if c not in declared:
+            if c not in declared and c not in tried:
                 problems.append(f"Path {s} -> {t}: construct {c!r} has no '=~' or '<~' block.")
         if s == t:
             problems.append(f"Path {s} -> {t}: a construct cannot predict itself.")
     if not paths and not problems:
         problems.append("The model has no structural paths ('~'); PLS needs at least one.")
+    problems.extend(_shared_indicators(blocks, declared))
+    if not problems:
+        cycle = _cycle(blocks, paths, declared)
+        if cycle:
+            dims = {(d, c) for c, _, ind in blocks for d in ind if d in declared}
+            note = (" (a higher-order construct follows its dimensions)"
+                    if any(pair in dims for pair in zip(cycle, cycle[1:], strict=False)) else "")
+            problems.append(
+                "The structural model is not recursive: " + " -> ".join(cycle) + " is a "
+                f"cycle{note}. PLS path models (seminr, SmartPLS) need an acyclic inner "
+                "model; drop a path of the cycle.")
     if problems:
         raise ModelSpecificationError(
             "The PLS model cannot be used:\n" + "\n".join(f"  - {p}" for p in dict.fromkeys(problems)))
     return PLSSpec(tuple(blocks), tuple(paths))
+
+
+def _shared_indicators(blocks: list[tuple[str, str, tuple[str, ...]]],
+                       constructs: set[str]) -> list[str]:
+    """An observed indicator in two blocks (the blocks of a PLS path model are disjoint;
+    a shared item makes the two scores correlate by construction and inflates HTMT)."""
+    owners: dict[str, list[str]] = {}
+    for c, _, ind in blocks:
+        for i in ind:
+            if i not in constructs:
+                owners.setdefault(i, []).append(c)
+    return [f"Indicator {i!r} is in the blocks of {' and '.join(repr(c) for c in cs)}; each "
+            "indicator measures one construct (give a copy of the column another name if "
+            "that is meant)."
+            for i, cs in owners.items() if len(cs) > 1]
+
+
+def _cycle(blocks: list[tuple[str, str, tuple[str, ...]]], paths: list[tuple[str, str]],
+           constructs: set[str]) -> list[str]:
+    """A cycle of the inner model as ``[a, b, ..., a]``, or ``[]`` if it is recursive.
+
+    Edges: every path (both constructs of an interaction ``A:B -> C`` lead to ``C``) and,
+    for a higher-order construct, each of its dimensions to it (its scores are built
+    from theirs, so a path from it back to a dimension closes a loop).
+    """
+    succ: dict[str, list[str]] = {}
+    for s, t in paths:
+        for part in s.split(":"):
+            succ.setdefault(part, []).append(t)
+    for c, _, ind in blocks:
+        for d in ind:
+            if d in constructs:
+                succ.setdefault(d, []).append(c)
+    state: dict[str, int] = {}  # 1 on the current walk, 2 done
+    for start in succ:
+        if state.get(start):
+            continue
+        stack: list[tuple[str, int]] = [(start, 0)]
+        walk: list[str] = [start]
+        state[start] = 1
+        while stack:
+            node, k = stack[-1]
+            nxt = succ.get(node, [])
+            if k == len(nxt):
+                stack.pop()
+                walk.pop()
+                state[node] = 2
+                continue
+            stack[-1] = (node, k + 1)
+            child = nxt[k]
+            if state.get(child) == 1:
+                return walk[walk.index(child):] + [child]
+            if not state.get(child):
+                state[child] = 1
+                stack.append((child, 0))
+                walk.append(child)
+    return []
