@@ -69,10 +69,11 @@ def _check_cov_type(cov_type: str) -> str:
 
 def _ols(y: np.ndarray, x: pd.DataFrame, cov_type: str) -> Any:
     """Fit OLS with an intercept; t-based inference (as R's lm + coeftest)."""
-    import statsmodels.api as sm
+    from statsmodels.regression.linear_model import OLS
+    from statsmodels.tools.tools import add_constant
 
-    design = sm.add_constant(x, has_constant="add")
-    model = sm.OLS(y, design)
+    design = add_constant(x, has_constant="add")
+    model = OLS(y, design)
     if cov_type == "nonrobust":
         return model.fit(use_t=True)
     return model.fit(cov_type=cov_type, use_t=True)

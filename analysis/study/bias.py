@@ -146,7 +146,8 @@ def _counts(col: pd.Series, labels: Mapping[int, str]) -> pd.DataFrame:
 def _ols_paths(d: pd.DataFrame, model: str, controls: Sequence[str],
                cluster: str | None) -> pd.DataFrame:
     """OLS of every path equation (cluster-robust SE by ``cluster`` where given)."""
-    import statsmodels.api as sm
+    from statsmodels.regression.linear_model import OLS
+    from statsmodels.tools.tools import add_constant
 
     rows = []
     for y, xs in model_equations(model):
@@ -157,14 +158,14 @@ def _ols_paths(d: pd.DataFrame, model: str, controls: Sequence[str],
         frame = frame[keep]
         if len(frame) <= len(cols) + 1:
             continue
-        X = sm.add_constant(frame[[*xs, *ctrl]].to_numpy(float), has_constant="add")
+        X = add_constant(frame[[*xs, *ctrl]].to_numpy(float), has_constant="add")
         fit_kw: dict[str, Any] = {}
         if cluster and cluster in d.columns:
             g = d.loc[keep, cluster].astype("string")
             g = g.fillna(pd.Series([f"_row{i}" for i in range(len(g))], index=g.index,
                                    dtype="string"))
             fit_kw = {"cov_type": "cluster", "cov_kwds": {"groups": pd.factorize(g)[0]}}
-        res = sm.OLS(frame[y].to_numpy(float), X).fit(**fit_kw)
+        res = OLS(frame[y].to_numpy(float), X).fit(**fit_kw)
         for i, x in enumerate(xs, start=1):
             rows.append({"path": f"{y} ~ {x}", "n": int(len(frame)), "est": float(res.params[i]),
                          "se": float(res.bse[i]), "pvalue": float(res.pvalues[i])})

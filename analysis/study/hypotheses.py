@@ -1551,17 +1551,18 @@ def interaction_size(data: pd.DataFrame, y: str, x: str, m: str,
 
     # In R: summary(full)$r.squared - summary(reduced)$r.squared; car::vif(full)
     """
-    import statsmodels.api as sm
+    from statsmodels.regression.linear_model import OLS
     from statsmodels.stats.outliers_influence import variance_inflation_factor
+    from statsmodels.tools.tools import add_constant
 
     cols = [y, x, m, *controls]
     sub = data[cols].apply(pd.to_numeric, errors="coerce").dropna()
     xc, mc = sub[x] - sub[x].mean(), sub[m] - sub[m].mean()
     reduced = pd.DataFrame({x: xc, m: mc, **{c: sub[c] for c in controls}})
     full = reduced.assign(**{f"{x}:{m}": xc * mc})
-    r2_full = float(sm.OLS(sub[y], sm.add_constant(full)).fit().rsquared)
-    r2_red = float(sm.OLS(sub[y], sm.add_constant(reduced)).fit().rsquared)
-    design = sm.add_constant(full).to_numpy(dtype=float)
+    r2_full = float(OLS(sub[y], add_constant(full)).fit().rsquared)
+    r2_red = float(OLS(sub[y], add_constant(reduced)).fit().rsquared)
+    design = add_constant(full).to_numpy(dtype=float)
     vif = {name: float(variance_inflation_factor(design, i + 1))
            for i, name in enumerate(full.columns)}
     worst = max(vif, key=vif.get)
@@ -1584,8 +1585,9 @@ def equal_and_opposite_test(data: pd.DataFrame, y: str, x: str, index: str,
     # In R: fit <- lm(y ~ x * (A + B)); car::linearHypothesis(fit, c("A + B = 0",
     #       "x:A + x:B = 0"), vcov = sandwich::vcovHC(fit, type = "HC3"))
     """
-    import statsmodels.api as sm
     from scipy import stats
+    from statsmodels.regression.linear_model import OLS
+    from statsmodels.tools.tools import add_constant
 
     if index not in LINEAR_INDICES:
         raise ModelSpecificationError(f"{index!r} is not a linear dependence index.")
@@ -1600,7 +1602,7 @@ def equal_and_opposite_test(data: pd.DataFrame, y: str, x: str, index: str,
                            "xb": cen[x] * cen[b]})
     for c in controls:
         design[c] = sub[c]
-    fit = sm.OLS(sub[y].to_numpy(), sm.add_constant(design, has_constant="add")).fit(
+    fit = OLS(sub[y].to_numpy(), add_constant(design, has_constant="add")).fit(
         cov_type="HC3")
     names = list(fit.params.index)
     big_l = np.zeros((2, len(names)))
@@ -1647,8 +1649,9 @@ def difference_score_checks(data: pd.DataFrame, z: str, x: str, y: str,
     # In R: RSA::RSA(z ~ x * y, data = d)  (a1-a5, p10, p11); car::linearHypothesis(fit,
     #       c("x2 + xy + y2 = 0", "x - y = 0", "x2 - y2 = 0"), vcov = sandwich::vcovHC)
     """
-    import statsmodels.api as sm
     from scipy import stats
+    from statsmodels.regression.linear_model import OLS
+    from statsmodels.tools.tools import add_constant
 
     cols = [z, x, y, *controls]
     sub = data[cols].apply(pd.to_numeric, errors="coerce").dropna()
@@ -1657,7 +1660,7 @@ def difference_score_checks(data: pd.DataFrame, z: str, x: str, y: str,
     design = pd.DataFrame({"x": xc, "y": yc, "x2": xc * xc, "xy": xc * yc, "y2": yc * yc})
     for col in controls:
         design[col] = sub[col]
-    fit = sm.OLS(sub[z].to_numpy(), sm.add_constant(design, has_constant="add")).fit(
+    fit = OLS(sub[z].to_numpy(), add_constant(design, has_constant="add")).fit(
         cov_type="HC3")
     names = list(fit.params.index)
     b = fit.params.to_numpy(dtype=float)
@@ -1896,7 +1899,8 @@ def _rsa_note(h, d, base, reg, alpha, det) -> str:
 
 
 def _dyadic_row(h, parts, d, base, alpha, det):
-    import statsmodels.api as sm
+    from statsmodels.regression.linear_model import OLS
+    from statsmodels.tools.tools import add_constant
 
     y, a, b = parts["y"], parts["a"], parts["b"]
     for c in (y, a, b):
@@ -1923,8 +1927,8 @@ def _dyadic_row(h, parts, d, base, alpha, det):
         cov = {"cov_type": "HC3"}
         se_how = ("HC3 SE (the data have no alliance ids: rows of one alliance treated as "
                   "independent)")
-    fa = sm.OLS(z[y], sm.add_constant(z[[a]])).fit(use_t=True, **cov)
-    fb = sm.OLS(z[y], sm.add_constant(z[[b]])).fit(use_t=True, **cov)
+    fa = OLS(z[y], add_constant(z[[a]])).fit(use_t=True, **cov)
+    fb = OLS(z[y], add_constant(z[[b]])).fit(use_t=True, **cov)
     diff = float(fa.rsquared - fb.rsquared)
     ci = fa.conf_int(alpha=alpha).loc[a]
     det[h.id] = {"r2_two_informant": float(fa.rsquared), "r2_one_informant": float(fb.rsquared)}

@@ -38,8 +38,8 @@ WARM_MODULES = (
     "analysis.study.bias", "analysis.study.sample", "analysis.sem", "analysis.stats.validity",
     "analysis.stats.reliability", "analysis.stats.method_variance", "analysis.stats.regression",
     "analysis.report", "analysis.report.figures", "analysis.report.diagram",
-    "analysis.report.docx", "scipy.stats", "scipy.optimize", "statsmodels.api",
-    "matplotlib.figure", "matplotlib.backends.backend_svg",
+    "analysis.report.docx", "scipy.stats", "scipy.optimize",
+    "statsmodels.regression.linear_model", "matplotlib.figure", "matplotlib.backends.backend_svg",
 )
 
 
