@@ -62,7 +62,7 @@ def main() -> None:
 def route() -> None:
     """Route to the survey, the study-lead pages or the no-token page."""
     from instruments.ui.admin import render_admin
-    from instruments.ui.respondent import render_no_token, render_survey
+    from instruments.ui.respondent import open_link
 
     params = st.query_params
     store = get_store(os.environ.get(DB_ENV_VAR))
@@ -79,11 +79,7 @@ def route() -> None:
 
         render_optout(store, params.get("optout"))
         return
-    token = params.get("t")
-    if not token:
-        render_no_token()
-        return
-    render_survey(store, token)
+    open_link(store, params.get_all("t"))
 
 
 main()

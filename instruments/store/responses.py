@@ -35,6 +35,7 @@ from instruments.store.models import (
 from instruments.store.pages import PageSpec, build_pages, shown_order, validate_page
 from instruments.store.tokens import (
     UNKNOWN_TOKEN,
+    InvitationClosedError,
     check_usable,
     checked_hash,
     find_invitation,
@@ -431,7 +432,7 @@ class ResponseStore:
         """
         row, _ = self._peek(token)
         if row is None:
-            raise ResponseError(UNKNOWN_TOKEN)
+            raise InvitationClosedError(UNKNOWN_TOKEN, "unknown")
         found = self.for_version(str(row.wave_hash or row.study_hash))
         if found is None:
             raise self._unserved(row)
@@ -557,7 +558,7 @@ class ResponseStore:
         """
         row, latest = self._peek(token, answers=True)
         if row is None:
-            raise ResponseError(UNKNOWN_TOKEN)
+            raise InvitationClosedError(UNKNOWN_TOKEN, "unknown")
         served = self.for_version(str(row.wave_hash or row.study_hash))
         if served is None:
             raise self._unserved(row)
@@ -727,7 +728,7 @@ class ResponseStore:
         if invitation is None:
             invitation = conn.execute(q.invitation, {"token_hash": token_hash}).one_or_none()
             if invitation is None:
-                raise ResponseError(UNKNOWN_TOKEN)
+                raise InvitationClosedError(UNKNOWN_TOKEN, "unknown")
             digest = invitation.wave_hash or invitation.study_hash
             served = self.for_version(str(digest))
             if served is None:
@@ -856,12 +857,13 @@ class ResponseStore:
             iid, version, digest = (invitation.study_instrument_id,
                                     invitation.study_instrument_version, invitation.study_hash)
         inst = self.instrument
-        return ResponseError(
+        return InvitationClosedError(
             f"This invitation belongs to wave {invitation.wave_name!r} of study "
             f"{invitation.study_name!r}, which runs instrument {iid} version {version} "
             f"(hash {str(digest)[:12]}); this survey runs {inst.id} version {inst.version}; "
             f"answers are not accepted until the survey is given that version too "
-            f"(instruments= or {INSTRUMENTS_ENV_VAR}). Nothing was stored."
+            f"(instruments= or {INSTRUMENTS_ENV_VAR}). Nothing was stored.",
+            "unserved",
         )
 
     def _check_consent(self, spec: PageSpec, valid: list) -> None:

@@ -21,6 +21,20 @@ UNKNOWN_TOKEN = (
 )
 
 
+class InvitationClosedError(ResponseError):
+    """A token that opens no survey, with the reason as a code (``reason``).
+
+    The message is the store's English one; the survey pages show their own text for
+    ``reason`` in the respondent's language: ``"unknown"``, ``"completed"``,
+    ``"screened_out"``, ``"withdrawn"``, ``"expired"`` or ``"unserved"`` (the invitation's
+    wave runs an instrument version this app was not given).
+    """
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
 def new_token() -> str:
     """Return a new random invitation token (``secrets.token_urlsafe(32)``).
 
@@ -54,7 +68,7 @@ def find_invitation(session: Session, token: str, *, for_update: bool = False) -
         stmt = stmt.with_for_update()
     invitation = session.scalars(stmt).one_or_none()
     if invitation is None:
-        raise ResponseError(UNKNOWN_TOKEN)
+        raise InvitationClosedError(UNKNOWN_TOKEN, "unknown")
     return invitation
 
 
@@ -65,19 +79,22 @@ def check_usable(invitation: Invitation, now: datetime) -> None:
     caller commits that change).
     """
     if invitation.status == "completed":
-        raise ResponseError(
+        raise InvitationClosedError(
             "This invitation has already been used to complete the survey; thank you. "
-            "Answers cannot be changed after completion."
+            "Answers cannot be changed after completion.",
+            "completed",
         )
     if invitation.status == "screened_out":
-        raise ResponseError(
+        raise InvitationClosedError(
             "This invitation is closed: the survey ended for this respondent after the "
-            "screening questions."
+            "screening questions.",
+            "screened_out",
         )
     if invitation.status == "withdrawn":
-        raise ResponseError(
+        raise InvitationClosedError(
             "This invitation is closed: the respondent withdrew and all answers were deleted. "
-            "To take part after all, please ask the study lead for a new link."
+            "To take part after all, please ask the study lead for a new link.",
+            "withdrawn",
         )
     expired = invitation.status == "expired" or (
         invitation.expires_at is not None and invitation.expires_at <= now
@@ -85,6 +102,7 @@ def check_usable(invitation: Invitation, now: datetime) -> None:
     if expired:
         invitation.status = "expired"
         when = invitation.expires_at.strftime("%Y-%m-%d") if invitation.expires_at else "earlier"
-        raise ResponseError(
-            f"This invitation expired on {when}. Please ask the study team for a new link."
+        raise InvitationClosedError(
+            f"This invitation expired on {when}. Please ask the study team for a new link.",
+            "expired",
         )

@@ -149,6 +149,12 @@ def _render_login(store: Any, study: str | None) -> None:
         submitted = st.form_submit_button("Log in", type="primary")
     if not submitted:
         return
+    # say what is missing; an empty field is no failed attempt for the throttle
+    missing = [what for what, value in (("the study", name.strip()), ("the password", password))
+               if not value]  # fmt: skip
+    if missing:
+        st.error(f"Please enter {' and '.join(missing)}.")
+        return
     try:
         ok = verify_password(store, name.strip(), password, client=_client())
     except LoginThrottledError as exc:

@@ -96,14 +96,12 @@ def study_report(store: Any, study: str, *, seed: int, bootstrap: int,
         With fewer than :data:`MIN_RESPONSES` completed responses.
     """
     _WARM_THREAD.join()  # as in start_analysis
-    from analysis.errors import DataError
     from analysis.report import build_report
     from analysis.study.pipeline import DEFAULT_ESTIMATOR
 
     data = store.wide(study, completed_only=True)
     if len(data) < MIN_RESPONSES:
-        raise DataError(f"Study {study!r} has {len(data)} completed responses; the analysis "
-                        f"needs at least {MIN_RESPONSES}.")
+        raise _too_few(study, len(data))
     return build_report(data, seed=seed, bootstrap=bootstrap,
                         estimator=estimator or DEFAULT_ESTIMATOR,
                         fieldwork=fieldwork_figures(store, study),
@@ -216,7 +214,6 @@ def start_analysis(store: Any, study: str, *, seed: int, bootstrap: int,
     # the analysis's modules are imported by the warm-up thread or not at all: two threads
     # importing the same package graph from different ends could wait for each other
     _WARM_THREAD.join()
-    from analysis.errors import DataError
     from analysis.study.pipeline import data_sha256
     from instruments.store import cache
 
@@ -227,8 +224,7 @@ def start_analysis(store: Any, study: str, *, seed: int, bootstrap: int,
         return hit
     data = store.wide(study, completed_only=True)
     if len(data) < MIN_RESPONSES:
-        raise DataError(f"Study {study!r} has {len(data)} completed responses; the analysis "
-                        f"needs at least {MIN_RESPONSES}.")
+        raise _too_few(study, len(data))
     # the marker names these data only if nothing was stored while they were read
     if cache.data_marker(store, study) != marker:
         marker = marker_key = None
@@ -279,6 +275,15 @@ def _by_marker(store: Any, study: str, settings: Mapping[str, Any],
     marker_key = cache_key(f"marker:{marker}", settings, fieldwork)
     hit = cache.find(store, marker_key)
     return marker, marker_key, None if hit is None else _cached_job(marker_key, hit, marker)
+
+
+def _too_few(study: str, n: int) -> Exception:
+    """The refusal for a study with fewer than :data:`MIN_RESPONSES` completed responses."""
+    from analysis.errors import DataError
+    from instruments.fieldwork.cockpit import plural
+
+    return DataError(f"Study {study!r} has {plural(n, 'completed response')}; the analysis "
+                     f"needs at least {MIN_RESPONSES}.")
 
 
 def cached_analysis(store: Any, study: str, *, seed: int, bootstrap: int,
@@ -367,6 +372,7 @@ def render_analyst(store: Any, study: str) -> None:
                        mime="application/vnd.openxmlformats-officedocument."
                        "wordprocessingml.document",
                        key="analyst.download_docx", on_click="ignore")
+    # n_raw is at least MIN_RESPONSES here: always a plural
     st.caption(f"N = {analysis.get('n')} analysed of {analysis.get('n_raw')} responses.")
     from analysis.report import lazy_figures, report_parts
 

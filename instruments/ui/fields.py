@@ -209,7 +209,9 @@ class SubmitOutcome:
 
     ``status`` is one of ``"saved"``, ``"invalid"`` (answers refused; ``problems``
     maps item ids, or ``"<page>"``, to messages for the respondent), ``"closed"``
-    (the invitation can no longer be answered; ``message`` says why) or
+    (the invitation can no longer be answered; ``message`` says why, ``reason`` is the
+    store's code for it when it gave one, see
+    :class:`~instruments.store.tokens.InvitationClosedError`) or
     ``"unavailable"`` (the database could not be reached; nothing was saved and
     the same submission may simply be repeated).
     """
@@ -220,6 +222,7 @@ class SubmitOutcome:
     duplicate: bool = False
     problems: dict[str, list[str]] = field(default_factory=dict)
     message: str = ""
+    reason: str | None = None
 
 
 def respondent_problems(
@@ -315,7 +318,7 @@ def submit_answers(
     except PageValidationError as exc:
         return SubmitOutcome("invalid", problems=respondent_problems(views, answers, exc, lang))
     except ResponseError as exc:
-        return SubmitOutcome("closed", message=str(exc))
+        return SubmitOutcome("closed", message=str(exc), reason=getattr(exc, "reason", None))
     except SQLAlchemyError:
         return SubmitOutcome("unavailable", message=t("save_failed", lang))
     return SubmitOutcome(

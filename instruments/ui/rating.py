@@ -63,9 +63,20 @@ function scrollTop(visit) {
   timers.push(setTimeout(top, 150), setTimeout(top, 600), setTimeout(off, 650));
 }
 
+function markLanguage(lang, skip) {
+  const d = document;
+  if (d.documentElement.lang !== lang) d.documentElement.lang = lang;
+  // Streamlit's "Skip to main content" link: its text node is changed in place, which
+  // React (that drew a fixed English text) never looks at again
+  const link = d.querySelector('a[data-testid="stSkipToContent"]');
+  const text = link && link.firstChild;
+  if (text && text.nodeType === Node.TEXT_NODE && text.nodeValue !== skip) text.nodeValue = skip;
+}
+
 export default function (component) {
   const { parentElement, data, setStateValue } = component;
   if (data.scroll !== undefined) { scrollTop(String(data.scroll)); return; }
+  if (data.lang !== undefined) { markLanguage(data.lang, data.skip); return; }
   const sig = JSON.stringify(data);
   const old = parentElement.querySelector("fieldset.as-rating");
   if (old && old.dataset.sig === sig) return;
@@ -177,6 +188,12 @@ def rating_row(key: str, label: str, options: Sequence[int], labels: Mapping[int
 def scroll_to_top(visit: int) -> None:
     """Bring the page to its top once for ``visit`` (a counter of page changes)."""
     _mount()(key="survey.scroll", data={"scroll": int(visit)}, height=0)
+
+
+def page_language(lang: str, skip_label: str) -> None:
+    """Give the page the language ``lang`` (the document's ``lang``, read by screen
+    readers) and Streamlit's own "Skip to main content" link the label ``skip_label``."""
+    _mount()(key="survey.language_mark", data={"lang": lang, "skip": skip_label}, height=0)
 
 
 def _ignore() -> None:

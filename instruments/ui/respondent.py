@@ -36,8 +36,14 @@ from instruments.ui.fields import (
     submit_answers,
     widget_value,
 )
-from instruments.ui.rating import chosen_code, draft_state, rating_row, scroll_to_top
-from instruments.ui.texts import LANGUAGE_NAMES, t
+from instruments.ui.rating import (
+    chosen_code,
+    draft_state,
+    page_language,
+    rating_row,
+    scroll_to_top,
+)
+from instruments.ui.texts import LANGUAGE_NAMES, saved_note, t, tn
 
 #: Static style rules (no user text).  The rating rows style themselves
 #: (:mod:`instruments.ui.rating`); on phones they are a compact matrix, the 7 circles in
@@ -57,7 +63,9 @@ div[class*="st-key-legend-"] { display: none; }
 }
 div[class*="st-key-w-"] label[data-testid="stWidgetLabel"] p { font-weight: 600; }
 div[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
-div[class*="st-key-survey-scroll"] { height: 0; overflow: hidden; margin: 0; }
+div[class*="st-key-survey-scroll"], div[class*="st-key-survey-lang"] {
+  height: 0; overflow: hidden; margin: 0;
+}
 </style>
 """
 
@@ -94,6 +102,56 @@ def render_no_token(lang: str = "en") -> None:
     st.caption(t("no_token", "de" if lang == "en" else "en"))
 
 
+#: The text of each reason a link opens no survey (the store's codes, see
+#: :class:`~instruments.store.tokens.InvitationClosedError`).
+LINK_REASONS = {
+    "unknown": "invalid_link",
+    "expired": "expired_link",
+    "unserved": "unserved_link",
+    "withdrawn": "withdrawn_link",
+    "completed": "completed_link",
+}
+
+
+def open_link(store: Any, values: list[str]) -> None:
+    """Render the survey for the ``t=`` values of the address (usually one).
+
+    A link pasted or forwarded twice can carry the token twice (``?t=A&t=B``).  The one
+    value that is a known invitation opens the survey (and becomes the address's only
+    ``t``); two different known invitations are refused, since either could be someone
+    else's; none known is an invalid link.
+    """
+    tokens = list(dict.fromkeys(v.strip() for v in values if v and v.strip()))
+    if not tokens:
+        render_no_token()
+        return
+    token = tokens[0]
+    if len(tokens) > 1:
+        known = [v for v in tokens if _known_token(store, v)]
+        if len(known) > 1:
+            _notice_page(t("link_problem_title", "en"), t("two_tokens", "en"), kind="error")
+            st.subheader(t("link_problem_title", "de"), anchor=False)
+            st.error(t("two_tokens", "de"))
+            return
+        token = known[0] if known else tokens[-1]
+    if len(values) > 1:
+        st.query_params["t"] = token
+    render_survey(store, token)
+
+
+def _known_token(store: Any, token: str) -> bool:
+    """Whether ``token`` is an invitation of the store (open or not)."""
+    from instruments.store.tokens import InvitationClosedError
+
+    try:
+        store.for_token(token)
+    except InvitationClosedError as exc:
+        return exc.reason != "unknown"
+    except ResponseError:
+        return False
+    return True
+
+
 def _link_problem(message: str, lang: str) -> None:
     _notice_page(t("link_problem_title", lang), message, kind="error")
     st.write(t("link_problem_hint", lang))
@@ -127,7 +185,7 @@ def _withdraw_box(store: Any, token: str, lang: str, key: str) -> None:
     with st.expander(t("withdraw_open", lang), expanded=failed):
         st.write(t("withdraw_explain", lang))
         if failed:
-            st.warning(t("withdraw_failed", lang))
+            st.warning(t("withdraw_failed", lang, button=t("withdraw_confirm", lang)))
         st.button(t("withdraw_confirm", lang), on_click=_on_withdraw,
                   args=(store, token, "withdrawn"), key=key)  # fmt: skip
 
@@ -142,9 +200,17 @@ def render_survey(store: Any, token: str) -> None:
     token
         The token from ``?t=``.
     """
+    st.markdown(PAGE_CSS, unsafe_allow_html=True)  # fixed CSS only, no user text
+    _render_survey(store, token)
+    # the page's language for screen readers, and Streamlit's keyboard link in it
+    lang = st.session_state.get("survey.language", "en")
+    with st.container(key="survey-lang"):
+        page_language(lang, t("skip_link", lang))
+
+
+def _render_survey(store: Any, token: str) -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
-    st.markdown(PAGE_CSS, unsafe_allow_html=True)  # fixed CSS only, no user text
     ss = st.session_state
     _reset_for(token)
     try:
@@ -156,7 +222,7 @@ def render_survey(store: Any, token: str) -> None:
     lang = ss.get("survey.language", "en")
     if ss.get("survey.withdrawn") is not None:
         _notice_page(t("withdrawn_title", lang),
-                     t("withdrawn", lang, n=ss["survey.withdrawn"]), kind="success")
+                     tn("withdrawn", lang, ss["survey.withdrawn"]), kind="success")
         return
     if ss.get("survey.finished"):
         _render_thanks(store, token, lang)
@@ -167,12 +233,12 @@ def render_survey(store: Any, token: str) -> None:
         )
         return
     if ss.get("survey.closed"):  # closed while a page was open: say why in the page's language
-        _closed_invitation(store, token, ss["survey.closed"])
+        _closed_invitation(store, token, *ss["survey.closed"])
         return
     try:
         state = store.start(token)
     except ResponseError as exc:
-        _closed_invitation(store, token, str(exc))
+        _closed_invitation(store, token, str(exc), getattr(exc, "reason", None))
         return
     except SQLAlchemyError:
         other = "de" if lang == "en" else "en"
@@ -184,6 +250,13 @@ def render_survey(store: Any, token: str) -> None:
 
     lang = _language(inst, state.language)
     if ss.get("survey.declined"):
+        _render_declined(lang)
+        return
+    if ss.get("survey.decline_confirm"):
+        if state.answers:
+            _render_decline_confirm(store, token, len(state.answers), lang)
+            return
+        ss.pop("survey.decline_confirm")  # nothing stored after all: nothing to delete
         _render_declined(lang)
         return
     view = _navigate(state)
@@ -221,8 +294,9 @@ def _navigate(state: Any) -> int:
     return view
 
 
-def _closed_invitation(store: Any, token: str, message: str) -> None:
-    """A link that cannot be answered: thanks for completed or screened-out ones, else why."""
+def _closed_invitation(store: Any, token: str, message: str, reason: str | None = None) -> None:
+    """A link that cannot be answered: thanks for completed or screened-out ones, else why
+    (``reason`` is the store's code for why, when it gave one)."""
     from sqlalchemy.exc import SQLAlchemyError
 
     try:
@@ -240,7 +314,7 @@ def _closed_invitation(store: Any, token: str, message: str) -> None:
         _render_thanks(store, token, lang)
         st.caption(t("completed_link", lang))
         return
-    if state is not None and state.status == "expired":
+    if state is not None and (state.status == "expired" or reason == "expired"):
         _link_problem(t("expired_link", lang), lang)
         return
     if state is not None and state.status == "screened_out":
@@ -249,22 +323,46 @@ def _closed_invitation(store: Any, token: str, message: str) -> None:
     if state is not None and state.status == "withdrawn":
         _notice_page(t("withdrawn_title", lang), t("withdrawn_link", lang))
         return
-    if state is None:  # the respondent's language is unknown: add the German notice
-        _link_problem(message, "en")
-        st.caption(f"{t('link_problem_title', 'de')}. {t('link_problem_hint', 'de')}")
+    text = LINK_REASONS.get(reason or "")
+    if state is None:  # the respondent's language is unknown: the same in both languages
+        text = text or "invalid_link"
+        _link_problem(t(text, "en"), "en")
+        st.subheader(t("link_problem_title", "de"), anchor=False)
+        st.error(t(text, "de"))
+        st.write(t("link_problem_hint", "de"))
         return
-    _link_problem(message, lang)
+    _link_problem(t(text, lang) if text else message, lang)
 
 
 def _render_declined(lang: str) -> None:
     st.header(t("declined_title", lang))
-    st.info(t("declined", lang))
+    st.info(t("declined", lang, button=t("back_to_consent", lang)))
 
     def back() -> None:
         st.session_state.pop("survey.declined", None)
         st.session_state["survey.view"] = 0
 
     st.button(t("back_to_consent", lang), on_click=back)
+
+
+def _render_decline_confirm(store: Any, token: str, n_answers: int, lang: str) -> None:
+    """Ask before consent taken back after answering deletes the ``n_answers`` answers."""
+    failed = st.session_state.pop("survey.withdraw_error", False)
+    st.header(t("decline_confirm_title", lang))
+    st.warning(tn("decline_confirm", lang, n_answers))
+    if failed:
+        st.warning(t("withdraw_failed", lang, button=t("decline_delete", lang)))
+
+    def keep() -> None:
+        st.session_state.pop("survey.decline_confirm", None)
+        st.session_state["survey.view"] = 0  # the consent page, showing the stored "yes"
+
+    with st.container(horizontal=True, wrap=False, gap="medium"):
+        st.button(t("decline_delete", lang), on_click=_on_withdraw,
+                  args=(store, token, "declined"), key="survey.decline_delete",
+                  width="stretch")  # fmt: skip
+        st.button(t("decline_keep", lang), on_click=keep, type="primary",
+                  key="survey.decline_keep", width="stretch")  # fmt: skip
 
 
 def _page_key(page: str) -> tuple[str, Any]:
@@ -373,7 +471,7 @@ def _render_page(store: Any, token: str, state: Any, view: int, lang: str) -> No
             with st.container(border=True, key="privacy-notice"):
                 st.markdown(f"**{escape_md(t('privacy_title', lang))}**")
                 st.markdown(escape_md(_privacy_notice(settings, lang)))
-            st.caption(t("saved_note", lang))
+            st.caption(saved_note(lang))
         intro = section_intro(inst, spec.id, lang, state.partner_name)
         if intro:
             st.markdown(escape_md(intro))
@@ -400,9 +498,8 @@ def _render_page(store: Any, token: str, state: Any, view: int, lang: str) -> No
         args = (store, token, spec.id, submission_key, shown_at, views, lang)
         last = view == state.n_pages - 1
         if soft:
-            key = "soft_prompt_one" if soft == 1 else "soft_prompt"
             with st.container(key="soft-prompt"):
-                st.warning(t(key, lang, n=soft))
+                st.warning(tn("soft_prompt", lang, soft))
             with st.container(horizontal=True, wrap=False, gap="medium"):
                 st.form_submit_button(t("soft_answer", lang), on_click=_on_answer_more,
                                       args=(spec.id,), width="stretch")  # fmt: skip
@@ -487,7 +584,7 @@ def _render_field(
             value=initial or "",
             max_chars=view.max_length,
             key=key,
-            help=t("free_text_help", lang, n=view.max_length),
+            help=tn("free_text_help", lang, view.max_length),
         )
     for message in problems:
         st.error(message)
@@ -592,8 +689,8 @@ def _on_next(
                 stored = store.state(token).current_page > 0
             except (ResponseError, SQLAlchemyError):
                 stored = True  # when in doubt, erase
-            if stored:  # consent taken back after answering: delete what was given
-                _on_withdraw(store, token, "declined")
+            if stored:  # consent taken back after answering: delete what was given, once
+                ss["survey.decline_confirm"] = True  # asked first: _render_decline_confirm
             else:
                 ss["survey.declined"] = True  # nothing of this respondent is stored
             return
@@ -623,7 +720,7 @@ def _on_next(
         ss.setdefault("survey.drafts", {})[page] = answers
         return
     if outcome.status == "closed":
-        ss["survey.closed"] = outcome.message
+        ss["survey.closed"] = (outcome.message, outcome.reason)
         return
     problems.pop(page, None)
     ss.pop("survey.save_error", None)

@@ -77,14 +77,45 @@ _TEXTS: dict[str, dict[str, str]] = {
     "declined_title": {"en": "You have declined to take part", "de": "Sie nehmen nicht teil"},
     "declined": {
         "en": "Thank you for considering the survey. No answers of yours have been stored. If you "
-        "change your mind, you can go back and give your consent.",
+        "change your mind, press “{button}” and give your consent.",
         "de": "Vielen Dank, dass Sie die Befragung in Betracht gezogen haben. Es wurden keine "
-        "Antworten gespeichert. Wenn Sie es sich anders überlegen, können Sie zurückgehen und "
-        "Ihre Einwilligung geben.",
+        "Antworten gespeichert. Wenn Sie es sich anders überlegen, klicken Sie auf „{button}“ "
+        "und geben Sie Ihre Einwilligung.",
     },
+    # Consent taken back after answering: the promise (everything is deleted) is kept,
+    # but only after a second question.
+    "decline_confirm_title": {
+        "en": "Do you want to withdraw your consent?",
+        "de": "Möchten Sie Ihre Einwilligung zurückziehen?",
+    },
+    "decline_confirm": {
+        "en": "You have answered {n} questions. Declining now deletes all of them, and your "
+        "personal link is closed.",
+        "de": "Sie haben {n} Fragen beantwortet. Wenn Sie jetzt ablehnen, werden alle diese "
+        "Antworten gelöscht, und Ihr persönlicher Link wird geschlossen.",
+    },
+    "decline_confirm_one": {
+        "en": "You have answered 1 question. Declining now deletes it, and your personal link "
+        "is closed.",
+        "de": "Sie haben 1 Frage beantwortet. Wenn Sie jetzt ablehnen, wird diese Antwort "
+        "gelöscht, und Ihr persönlicher Link wird geschlossen.",
+    },
+    "decline_delete": {"en": "Yes, delete and leave", "de": "Ja, löschen und beenden"},
+    "decline_keep": {"en": "Keep my answers", "de": "Meine Antworten behalten"},
     "withdrawn_title": {
         "en": "You have withdrawn from the survey",
         "de": "Sie haben Ihre Teilnahme widerrufen",
+    },
+    "withdrawn_one": {
+        "en": "The 1 answer you gave has been deleted, together with the times spent on "
+        "each page; it will not appear in any data set, analysis or report. Your personal "
+        "link is now closed. Only a record that a deletion took place is kept. If you want to "
+        "take part after all, please ask the study lead for a new link.",
+        "de": "Die 1 Antwort, die Sie gegeben haben, wurde gelöscht, ebenso die auf jeder "
+        "Seite verbrachte Zeit; sie erscheint in keinem Datensatz, keiner Auswertung und "
+        "keinem Bericht. Ihr persönlicher Link ist nun geschlossen. Aufbewahrt wird nur ein "
+        "Vermerk, dass eine Löschung stattgefunden hat. Wenn Sie doch teilnehmen möchten, "
+        "bitten Sie die Studienleitung um einen neuen Link.",
     },
     "withdrawn": {
         "en": "All {n} answers you gave have been deleted, together with the times spent on "
@@ -105,11 +136,33 @@ _TEXTS: dict[str, dict[str, str]] = {
         "Studienleitung um einen neuen Link.",
     },
     "expired_link": {
-        "en": "This invitation link has expired, so the survey can no longer be answered with "
-        "it. If you would still like to take part, please ask the study team for a new link.",
+        "en": "This invitation expired, so the survey can no longer be answered with this "
+        "link. If you would still like to take part, please ask the study team for a new link.",
         "de": "Dieser Einladungslink ist abgelaufen; die Befragung kann damit nicht mehr "
         "beantwortet werden. Wenn Sie trotzdem teilnehmen möchten, bitten Sie das Studienteam "
         "um einen neuen Link.",
+    },
+    "invalid_link": {
+        "en": "This invitation link is not valid. Please check that you copied the whole link "
+        "from your invitation, or ask the study team for a new one.",
+        "de": "Dieser Einladungslink ist nicht gültig. Bitte prüfen Sie, ob Sie den ganzen "
+        "Link aus Ihrer Einladung kopiert haben, oder bitten Sie das Studienteam um einen "
+        "neuen.",
+    },
+    "unserved_link": {
+        "en": "The survey cannot be opened with this link at the moment. Nothing you have "
+        "answered is lost; please write to the study team named in your invitation.",
+        "de": "Die Befragung kann mit diesem Link im Moment nicht geöffnet werden. Bereits "
+        "gegebene Antworten gehen nicht verloren; bitte schreiben Sie an das in Ihrer "
+        "Einladung genannte Studienteam.",
+    },
+    "two_tokens": {
+        "en": "This link contains two different invitation codes, so we cannot tell which "
+        "invitation is yours. Please open the link exactly as it appears in your invitation "
+        "e-mail.",
+        "de": "Dieser Link enthält zwei verschiedene Einladungscodes, daher können wir nicht "
+        "erkennen, welche Einladung Ihre ist. Bitte öffnen Sie den Link genau so, wie er in "
+        "Ihrer Einladungs-E-Mail steht.",
     },
     "completed_link": {
         "en": "You have already completed the survey with this link. Answers cannot be changed "
@@ -129,17 +182,19 @@ _TEXTS: dict[str, dict[str, str]] = {
     },
     "withdraw_failed": {
         "en": "Your answers could not be deleted just now: the survey database cannot be "
-        "reached. Nothing has been changed. Please press the button again in a few minutes, "
+        "reached. Nothing has been changed. Please press “{button}” again in a few minutes, "
         "or write to the study team.",
         "de": "Ihre Antworten konnten gerade nicht gelöscht werden, weil die Datenbank der "
-        "Befragung nicht erreichbar ist. Es wurde nichts verändert. Bitte drücken Sie die "
-        "Schaltfläche in einigen Minuten erneut oder schreiben Sie an das Studienteam.",
+        "Befragung nicht erreichbar ist. Es wurde nichts verändert. Bitte klicken Sie in "
+        "einigen Minuten erneut auf „{button}“ oder schreiben Sie an das Studienteam.",
     },
     "withdraw_confirm": {
         "en": "Yes, delete all my answers",
         "de": "Ja, alle meine Antworten löschen",
     },
     "switch_language": {"en": "Deutsch", "de": "English"},
+    # Streamlit's own keyboard link to the page's content (relabelled by page_language())
+    "skip_link": {"en": "Skip to main content", "de": "Zum Hauptinhalt springen"},
     "soft_prompt": {
         "en": "You left {n} statements unanswered. Continue anyway?",
         "de": "Sie haben {n} Aussagen nicht beantwortet. Trotzdem fortfahren?",
@@ -209,11 +264,15 @@ _TEXTS: dict[str, dict[str, str]] = {
         "de": "Ihre Antworten wurden gespeichert. Die Befragung ist abgeschlossen; Sie können "
         "dieses Fenster schließen.",
     },
+    # Names the buttons by their labels ({start}, {next}, {finish}: see saved_note()).
     "saved_note": {
-        "en": "Each page is saved when you press Next. You can close this window at any time and "
-        "continue later with your personal link.",
-        "de": "Jede Seite wird gespeichert, sobald Sie auf Weiter klicken. Sie können das Fenster "
-        "jederzeit schließen und später über Ihren persönlichen Link fortfahren.",
+        "en": "Your answers are saved page by page: when you press “{start}” on this page, "
+        "“{next}” on the following ones and “{finish}” on the last. You can close this window "
+        "at any time and continue later with your personal link.",
+        "de": "Ihre Antworten werden Seite für Seite gespeichert: wenn Sie auf dieser Seite auf "
+        "„{start}“ klicken, auf den folgenden auf „{next}“ und auf der letzten auf "
+        "„{finish}“. Sie können das Fenster jederzeit schließen und später über Ihren "
+        "persönlichen Link fortfahren.",
     },
     # German units are given in the nominative plural ("Jahre"): "in Jahre" is wrong
     "unit": {"en": "in {unit}", "de": "{unit}"},
@@ -221,7 +280,14 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "Optional. At most {n} characters.",
         "de": "Freiwillig. Höchstens {n} Zeichen.",
     },
+    "free_text_help_one": {
+        "en": "Optional. At most 1 character.",
+        "de": "Freiwillig. Höchstens 1 Zeichen.",
+    },
 }
+
+#: Texts with ``{n}`` that is not a count of things (no singular form needed).
+NOT_A_COUNT = frozenset({"progress", "scale_legend"})
 
 
 def t(key: str, lang: str, **values: object) -> str:
@@ -239,3 +305,21 @@ def t(key: str, lang: str, **values: object) -> str:
     entry = _TEXTS[key]
     text = entry.get(lang, entry["en"])
     return text.format(**values) if values else text
+
+
+def tn(key: str, lang: str, n: int, **values: object) -> str:
+    """Return the frame text ``key`` for a count ``n``: its ``key_one`` form when ``n`` is 1
+    ("1 answer", not "1 answers"), else ``key`` with ``{n}`` filled in."""
+    one = f"{key}_one"
+    return t(one if n == 1 and one in _TEXTS else key, lang, n=n, **values)
+
+
+def saved_note(lang: str) -> str:
+    """The consent page's note on saving, naming the page buttons by their labels."""
+    return t("saved_note", lang, start=t("start", lang), next=t("next", lang),
+             finish=t("finish", lang))  # fmt: skip
+
+
+def text_keys() -> list[str]:
+    """Every frame text id (for the checks that every text exists in every language)."""
+    return list(_TEXTS)

@@ -310,6 +310,7 @@ def test_withdrawal_deletes_the_answers(store, invite, how) -> None:
             click(at, "Back")
         at.radio(key="w:consent:consent").set_value(0)
         click(at, "Start the survey")
+        click(at, "Yes, delete and leave")  # declining after answering asks first
     body = texts(at)
     assert f"All {n_given} answers you gave have been deleted" in body
     assert "No answers" not in body
