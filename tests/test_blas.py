@@ -85,3 +85,17 @@ def test_limit_is_restored_after_an_exception():
     except ValueError:
         pass
     assert _blas_threads_now() == before
+
+
+def test_the_libraries_are_found_once_and_still_obeyed():
+    from analysis import blas
+
+    with blas_threads(1):
+        first = list(blas._blas_controllers())
+    assert first  # numpy's BLAS is found
+    before = _blas_threads_now()
+    for limit in (1, 2, 1):
+        with blas_threads(limit):
+            assert blas._blas_controllers() == first  # the same objects, not found again
+            assert _blas_threads_now() == {limit}
+    assert _blas_threads_now() == before
