@@ -68,8 +68,9 @@ def check_output(
         read from the extension: the message then says that the name does not fit it
         (``--format sav --out data.csv`` wrote an SPSS file named ``.csv``).
     make_parents
-        Create missing folders (for commands that always did so); otherwise a
-        missing folder is an error.
+        Allow missing folders, which the command's writer creates when it writes (the
+        nearest existing folder above must be writable); otherwise a missing folder is
+        an error.  Nothing is created here.
 
     Raises
     ------
@@ -124,11 +125,13 @@ def check_output(
             missing = parent
             while not missing.parent.exists() and missing.parent != missing:
                 missing = missing.parent
+            # created by the writer when it writes: a later check or a failure of the
+            # work leaves no empty folder behind
             _probe(missing.parent, option, shown)
-            parent.mkdir(parents=True, exist_ok=True)
         elif not parent.is_dir():
             raise DataError(f"{option} {shown}: {clip(str(parent), PATH_ECHO)} is not a folder.")
-        _probe(parent, option, shown)
+        else:
+            _probe(parent, option, shown)
         if p.exists() and not os.access(p, os.W_OK):
             raise DataError(f"{option} {shown} exists and is read-only; choose another name.")
     except OSError as exc:

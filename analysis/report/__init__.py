@@ -201,4 +201,5 @@ def write_pdf(html: str, path: str | Path) -> None:
     except ImportError as exc:
         raise DataError("PDF output needs WeasyPrint: pip install 'alliance-survey[pdf]' "
                         f"(--pdf=). ({exc})") from exc
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     weasyprint.HTML(string=html).write_pdf(str(path))

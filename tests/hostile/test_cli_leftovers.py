@@ -289,3 +289,22 @@ def test_power_and_simulate_refuse_runaway_sizes_through_the_api() -> None:
         power_analysis([100, 200], reps=MAX_REPLICATIONS // 2 + 1)
     with pytest.raises(AllianceSurveyError, match=f"at most {MAX_RESPONDENTS:,}"):
         simulate_study(MAX_RESPONDENTS + 1)
+
+
+@pytest.mark.parametrize("argv", [
+    # the report's folder would be made, then the data file turns out unreadable
+    lambda t: ["report", str(t / "absent.csv"), "--out", str(t / "new" / "r.html")],
+    # the HTML's folder would be made, then the PDF's name is refused
+    lambda t: ["report", str(t / "absent.csv"), "--out", str(t / "new" / "r.html"),
+               "--pdf", str(t / "other" / "r.txt")],
+    # the JSON's folder would be made, then the plot's name is refused
+    lambda t: ["power", "--n", "100", "--reps", "2", "--json", str(t / "new" / "p.json"),
+               "--plot", str(t / "other" / "p.txt")],
+    lambda t: ["export", "--study", "none", "--db", f"sqlite:///{t / 'absent.sqlite'}",
+               "--format", "csv", "--out", str(t / "new" / "x.csv")],
+], ids=["report-bad-data", "report-bad-pdf-name", "power-bad-plot-name", "export-no-store"])
+def test_a_refused_command_leaves_no_new_folder(argv, tmp_path: Path,  # noqa: ANN001
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv(tmp_path)) == 2
+    assert "Traceback" not in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
