@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -39,12 +40,17 @@ class CaseOutcome:
     lavaan_seconds: float = float("nan")
 
 
-def load_campaign() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """``cases``, ``fits`` and ``estimates`` tables of the campaign."""
-    cases = pd.read_csv(CAMPAIGN_DIR / "cases.csv", keep_default_na=False,
+def load_campaign(folder: Path = CAMPAIGN_DIR) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """``cases``, ``fits`` and ``estimates`` tables of the campaign in ``folder``.
+
+    The default is the committed campaign; a fresh one (``make_campaign.R`` with
+    ``CAMPAIGN_SEED``, ``CAMPAIGN_N`` and ``CAMPAIGN_OUT``) is read from its own folder.
+    """
+    folder = Path(folder)
+    cases = pd.read_csv(folder / "cases.csv", keep_default_na=False,
                         na_values=["NA", ""]).set_index("id")
-    fits = pd.read_csv(CAMPAIGN_DIR / "fits.csv", keep_default_na=False, na_values=["NA", ""])
-    est = pd.read_csv(CAMPAIGN_DIR / "estimates.csv.gz", keep_default_na=False,
+    fits = pd.read_csv(folder / "fits.csv", keep_default_na=False, na_values=["NA", ""])
+    est = pd.read_csv(folder / "estimates.csv.gz", keep_default_na=False,
                       na_values=["NA", ""])
     est["rhs"] = est["rhs"].fillna("").astype(str)  # intercept rows have an empty rhs
     return cases, fits, est
@@ -54,8 +60,9 @@ def _text(v) -> str:
     return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
 
 
-def run_case(case: pd.Series, fit: pd.Series, ref_est: pd.DataFrame) -> CaseOutcome:
-    """Fit one campaign case with our engine and compare it with lavaan's fit."""
+def run_case(case: pd.Series, fit: pd.Series, ref_est: pd.DataFrame,
+             folder: Path = CAMPAIGN_DIR) -> CaseOutcome:
+    """Fit one campaign case (data under ``folder``) with our engine; compare with lavaan."""
     from analysis.blas import blas_threads
     from analysis.errors import AllianceSurveyError
     from analysis.sem import sem
@@ -68,7 +75,7 @@ def run_case(case: pd.Series, fit: pd.Series, ref_est: pd.DataFrame) -> CaseOutc
         out.status = "skip"
         out.problems.append(f"lavaan did not converge: {_text(fit.get('error'))}")
         return out
-    data = pd.read_csv(CAMPAIGN_DIR / "data" / str(case["file"]))
+    data = pd.read_csv(Path(folder) / "data" / str(case["file"]))
     ordered = [v for v in _text(case["ordered"]).split(",") if v]
     kwargs = dict(estimator=estimator, missing=missing, ordered=ordered or None)
     if int(case["ngroups"]) > 1:
@@ -128,9 +135,9 @@ def run_case(case: pd.Series, fit: pd.Series, ref_est: pd.DataFrame) -> CaseOutc
     return out
 
 
-def run_campaign(ids=None) -> list[CaseOutcome]:
-    """Run (a subset of) the campaign; one outcome per lavaan fit."""
-    cases, fits, est = load_campaign()
+def run_campaign(ids=None, folder: Path = CAMPAIGN_DIR) -> list[CaseOutcome]:
+    """Run (a subset of) the campaign in ``folder``; one outcome per lavaan fit."""
+    cases, fits, est = load_campaign(folder)
     if ids is not None:
         fits = fits[fits["id"].isin(list(ids))]
-    return [run_case(cases.loc[int(f["id"])], f, est) for _, f in fits.iterrows()]
+    return [run_case(cases.loc[int(f["id"])], f, est, folder) for _, f in fits.iterrows()]

@@ -93,6 +93,49 @@ def _check_cluster_options(cluster: Any, estimator: str, ordered: Any,
         raise ModelSpecificationError(f"cluster= {cluster!r} is not a column of the data.")
 
 
+# options a backend reads besides the named ones: the optimiser's iteration limit, the
+# shared polychoric statistics of the measurement step, and the bootstrap's workers and
+# BCa intervals; any other keyword (lavaan's sampling.weights, std.ov, conditional.x, ...)
+# would be ignored, and the fit would silently not be the one asked for
+_BACKEND_OPTIONS = frozenset({"max_iter", "ordinal_cache", "n_jobs", "bca"})
+# the standard errors and test each estimator computes (lavaan's names)
+_SE_OF = {"ML": ("standard",), "MLR": ("robust.huber.white", "robust.cluster"),
+          "WLSMV": ("robust.sem",)}
+_TEST_OF = {"ML": ("standard",), "MLR": ("yuan.bentler.mplus",),
+            "WLSMV": ("scaled.shifted",)}
+
+
+def _check_options(estimator: str, se: str | None, test: str | None, bootstrap: int,
+                   backend_options: Mapping[str, Any]) -> None:
+    """Refuse options the engine would ignore: unknown keywords, and ``se=`` / ``test=``
+    other than what ``estimator=`` computes."""
+    unknown = sorted(set(backend_options) - _BACKEND_OPTIONS)
+    if unknown:
+        raise ModelSpecificationError(
+            f"The option(s) {', '.join(unknown)} are not available in this engine (they "
+            "would be ignored and the fit would not be the one asked for); the named "
+            "options of sem() are supported, and besides them only "
+            f"{', '.join(sorted(_BACKEND_OPTIONS))}.")
+    boot = int(bootstrap or 0) > 0
+    if se is not None:
+        se_key = str(se).lower()
+        if se_key == "bootstrap" and not boot:
+            raise ModelSpecificationError(
+                "se='bootstrap' needs the number of draws: give bootstrap=R (lavaan's "
+                "default is 1000), which gives bootstrap standard errors on its own.")
+        if not (se_key == "bootstrap" or se_key in _SE_OF.get(estimator, ())):
+            raise ModelSpecificationError(
+                f"se={se!r} is not available with estimator={estimator!r}, which gives "
+                f"{' or '.join(repr(v) for v in _SE_OF.get(estimator, ()))} standard errors "
+                "(bootstrap ones with bootstrap=R); for robust (sandwich) standard errors use "
+                "estimator='MLR'.")
+    if test is not None and str(test).lower() not in _TEST_OF.get(estimator, ()):
+        raise ModelSpecificationError(
+            f"test={test!r} is not available with estimator={estimator!r}, which gives the "
+            f"{' or '.join(repr(v) for v in _TEST_OF.get(estimator, ()))} test; for a robust "
+            "test use estimator='MLR' (Yuan-Bentler) or, with ordered items, 'WLSMV'.")
+
+
 def compile_model(
     model: str,
     data: pd.DataFrame | None = None,
@@ -154,6 +197,7 @@ def compile_model(
     # In R: lavaan::lavaanify(model, ...) followed by lavaan(..., do.fit = FALSE)
     """
     estimator = str(estimator).upper()
+    _check_options(estimator, se, test, bootstrap, backend_options)
     missing_key = _MISSING_ALIASES.get(str(missing).lower())
     if missing_key is None:
         raise ModelSpecificationError(

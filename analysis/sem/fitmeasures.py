@@ -168,10 +168,14 @@ def rmsea(x2: float, df: float, n: float, g: int = 1, c_hat: float = 1.0) -> flo
 
     # In R: lavaan:::lav_fit_rmsea(X2, df, N, g = G, c.hat = c.hat)
     """
-    if not _finite(x2, df, n, c_hat):
+    # a saturated model's RMSEA is 0 even where its c_hat is undefined (the robust RMSEA
+    # of MLR with df = 0), as in lavaan
+    if not _finite(x2, df, n):
         return _NAN
     if df <= 0:
         return 0.0
+    if not _finite(c_hat):
+        return _NAN
     return float(np.sqrt(max(x2 / n / df - c_hat / n, 0.0)) * np.sqrt(g))
 
 
@@ -190,7 +194,9 @@ def rmsea_ci(x2: float, df: float, n: float, g: int = 1, c_hat: float = 1.0,
 
     # In R: lavaan:::lav_fit_rmsea_ci(X2, df, N, g = G, c.hat = c.hat, level = 0.90)
     """
-    if not _finite(x2, df, n, c_hat):
+    # as lavaan, c_hat is not checked: with df < 1 both limits are 0 (a saturated model's
+    # robust interval although its c_hat is undefined), otherwise a NaN c_hat gives NaN
+    if not _finite(x2, df, n):
         return _NAN, _NAN
     upper_p = 1.0 - (1.0 - level) / 2.0
     lower_p = (1.0 - level) / 2.0

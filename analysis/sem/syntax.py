@@ -191,6 +191,19 @@ def _check_name(name: str, line: int, stmt: str) -> None:
             f"Line {line}: {name!r} is not a valid variable name in {stmt!r}.")
 
 
+# lavaan syntax this engine cannot fit, refused by name: the generic messages ("no
+# operator", "not a valid variable name") would not say that the feature is missing
+_UNSUPPORTED = (
+    (re.compile(r"^\s*level\s*:"),
+     "multilevel blocks (level: 1 / level: 2) are not supported; for clustered data fit a "
+     "single-level model with cluster= and estimator='MLR'"),
+    (re.compile(r"^\s*group\s*:"),
+     "group: blocks are not supported; give the group column as group= instead"),
+    (re.compile(r"<~"), "composites (formative indicators, <~) are not supported"),
+    (re.compile(r"\befa\s*\("), "exploratory (efa(...)*) blocks are not supported"),
+)
+
+
 def parse_model(model: str) -> list[Statement]:
     """Parse lavaan model syntax into a list of :class:`Statement`.
 
@@ -219,6 +232,10 @@ def parse_model(model: str) -> list[Statement]:
         raise ModelSpecificationError("The model= syntax is empty; give at least one formula.")
     out: list[Statement] = []
     for stmt, line in _logical_statements(model):
+        for pattern, what in _UNSUPPORTED:
+            if pattern.search(stmt):
+                raise ModelSpecificationError(
+                    f"Line {line}: {what} ({stmt!r}); this engine does not fit such models.")
         found = _find_operator(stmt)
         if found is None:
             raise ModelSpecificationError(

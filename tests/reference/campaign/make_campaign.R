@@ -22,8 +22,10 @@
 suppressMessages(library(lavaan))
 stopifnot(packageVersion("lavaan") >= "0.6.14")
 
-SEED <- 20260521L
-N_CASES <- 300L
+# The committed fixtures use the defaults; a fresh campaign elsewhere (never committed):
+#   CAMPAIGN_SEED=... CAMPAIGN_N=70 CAMPAIGN_OUT=/some/folder Rscript ...
+SEED <- as.integer(Sys.getenv("CAMPAIGN_SEED", "20260521"))
+N_CASES <- as.integer(Sys.getenv("CAMPAIGN_N", "300"))
 # Cases can be made in slices (each case has its own seed, SEED + id), e.g. in parallel:
 #   CAMPAIGN_FROM=1 CAMPAIGN_TO=150 Rscript ...; CAMPAIGN_FROM=151 CAMPAIGN_TO=300 Rscript ...
 # Each slice leaves per-case parts in OUT/parts (not kept in git); the run that finds every
@@ -31,7 +33,7 @@ N_CASES <- 300L
 # (CAMPAIGN_FROM=0 only combines).
 FROM <- as.integer(Sys.getenv("CAMPAIGN_FROM", "1"))
 TO <- as.integer(Sys.getenv("CAMPAIGN_TO", N_CASES))
-OUT <- "tests/reference/campaign"
+OUT <- Sys.getenv("CAMPAIGN_OUT", "tests/reference/campaign")
 PARTS <- file.path(OUT, "parts")
 dir.create(file.path(OUT, "data"), showWarnings = FALSE, recursive = TRUE)
 dir.create(PARTS, showWarnings = FALSE)
