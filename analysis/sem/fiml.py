@@ -24,6 +24,7 @@ and on the compiled model's ``implied`` and ``jacobian``.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -141,8 +142,8 @@ def _chol_inv_logdet(s: np.ndarray) -> tuple[np.ndarray, float]:
     Cholesky factor (LAPACK ``potrf``, then ``trtri`` on the triangle: about half the
     work of a general inverse of the factor)."""
     c, info = lapack.dpotrf(s, lower=1, clean=1)
-    diag = np.diag(c)
-    if info == 0 and np.isfinite(diag).all():  # potrf passes NaN through without a word
+    logdet = 2.0 * float(np.log(c.diagonal()).sum()) if info == 0 else math.nan
+    if math.isfinite(logdet):  # potrf passes NaN through without a word
         ci, info = lapack.dtrtri(c, lower=1)
     else:
         info = max(int(info), 1)
@@ -151,26 +152,35 @@ def _chol_inv_logdet(s: np.ndarray) -> tuple[np.ndarray, float]:
             "The model-implied covariance matrix is not positive definite for the observed "
             "variables of a missing-data pattern."
         )
-    return ci.T @ ci, 2.0 * float(np.log(diag).sum())
+    return ci.T @ ci, logdet
 
 
-#: The last pattern inverses computed: ``(stats, sigma's bytes, [(W, logdet), ...])``.
-#: The likelihood and the information at one point need the same inverses; one entry,
-#: replaced as a whole (a reader sees an old entry or the new one, never half of one).
-_LAST_INVERSES: tuple[Any, bytes, list[tuple[np.ndarray, float]]] | None = None
+#: Pattern inverses computed lately, per pattern-statistics object:
+#: ``id(stats) -> (stats, sigma's bytes, [(W, logdet), ...])``.  The likelihood and the
+#: information at one point (of every group) need the same inverses.  Entries are
+#: replaced as a whole (a reader sees an old entry or the new one, never half of one);
+#: at most _INVERSES_KEPT are kept.
+_INVERSES: dict[int, tuple[Any, bytes, list[tuple[np.ndarray, float]]]] = {}
+_INVERSES_KEPT = 16
 
 
 def _pattern_inverses(ps: PatternStats, sigma: np.ndarray) -> list[tuple[np.ndarray, float]]:
     """``(W, logdet)`` of each pattern's block of ``sigma``, W its inverse."""
-    global _LAST_INVERSES
-    key = np.ascontiguousarray(sigma, dtype=float).tobytes()
-    last = _LAST_INVERSES
+    flat = np.ascontiguousarray(sigma, dtype=float).reshape(-1)
+    key = flat.tobytes()
+    last = _INVERSES.get(id(ps))
     if last is not None and last[0] is ps and last[1] == key:
         return last[2]
-    found = [_chol_inv_logdet(sigma[np.ix_(o, o)]) for o in ps.obs_index]
+    found = [_chol_inv_logdet(flat[f].reshape(o.size, o.size))
+             for o, f in zip(ps.obs_index, ps.flat_index, strict=True)]
     for w, _ in found:
         w.setflags(write=False)
-    _LAST_INVERSES = (ps, key, found)
+    if len(_INVERSES) >= _INVERSES_KEPT:
+        try:
+            _INVERSES.pop(next(iter(_INVERSES)))
+        except (KeyError, StopIteration, RuntimeError):  # another thread got there first
+            pass
+    _INVERSES[id(ps)] = (ps, key, found)
     return found
 
 
@@ -184,6 +194,13 @@ class PatternStats:
     n: tuple[int, ...]
     sums: tuple[np.ndarray, ...]
     cross: tuple[np.ndarray, ...]
+
+    @cached_property
+    def flat_index(self) -> tuple[np.ndarray, ...]:
+        """Per pattern, the positions of its observed block in a flattened p x p matrix
+        (row-major): ``a.reshape(-1)[flat]`` is ``a[np.ix_(o, o)]`` without the index
+        grids, and each position occurs once."""
+        return tuple((o[:, None] * self.p + o[None, :]).reshape(-1) for o in self.obs_index)
 
 
 def pattern_stats(y: np.ndarray, patterns: MissingPatterns | None = None) -> PatternStats:
@@ -208,7 +225,8 @@ def _blocks(ps: PatternStats, mu: np.ndarray, sigma: np.ndarray):
                                        strict=True):
         m = mu[o]
         esum = s - n * m
-        t = c - np.outer(s, m) - np.outer(m, s) + n * np.outer(m, m)
+        # sum (y - m)(y - m)' = C - s m' - m s' + n m m' = C - s m' - m (s - n m)'
+        t = c - np.outer(s, m) - np.outer(m, esum)
         yield o, n, w, logdet, esum, t
 
 
@@ -217,12 +235,26 @@ def _ll_grad(ps: PatternStats, mu: np.ndarray, sigma: np.ndarray) -> tuple[float
     p = ps.p
     ll = 0.0
     gmu = np.zeros(p)
-    gsig = np.zeros((p, p))
-    for o, n, w, logdet, esum, t in _blocks(ps, mu, sigma):
+    gsig = np.zeros(p * p)
+    for (o, n, w, logdet, esum, t), f in zip(_blocks(ps, mu, sigma), ps.flat_index,
+                                             strict=True):
         ll -= 0.5 * (n * (o.size * LOG_2PI + logdet) + float(np.sum(w * t)))
         gmu[o] += w @ esum
-        gsig[np.ix_(o, o)] += 0.5 * (w @ t @ w - n * w)
-    return ll, np.concatenate([gmu, _sym_grad_to_vech(gsig)])
+        gsig[f] += (0.5 * (w @ t @ w - n * w)).reshape(-1)  # f: each position once
+    return ll, np.concatenate([gmu, _sym_grad_to_vech(gsig.reshape(p, p))])
+
+
+def _loglik(ps: PatternStats, mu: np.ndarray, sigma: np.ndarray) -> float:
+    """The total log-likelihood of :func:`_ll_grad` without its gradient (line searches):
+    ``tr(W T) = tr(W C) - 2 m'W s + n m'W m`` needs no per-pattern T."""
+    ll = 0.0
+    for o, n, s, c, (w, logdet) in zip(ps.obs_index, ps.n, ps.sums, ps.cross,
+                                       _pattern_inverses(ps, sigma), strict=True):
+        m = mu[o]
+        wm = w @ m
+        q = float(np.sum(w * c)) - 2.0 * float(s @ wm) + n * float(m @ wm)
+        ll -= 0.5 * (n * (o.size * LOG_2PI + logdet) + q)
+    return ll
 
 
 @lru_cache(maxsize=64)
@@ -963,6 +995,13 @@ def _ll_grad_x(
     return f / n_total, grad / n_total, gms, moms
 
 
+def objective(compiled: Any, x: np.ndarray, gd: list[GroupData]) -> float:
+    """``-sum_g logl_g / N`` alone (:func:`objective_gradient` without the gradient)."""
+    n_total = sum(g.n for g in gd)
+    return -sum(_loglik(gd[g].stats, mu, sigma)
+                for g, (mu, sigma) in enumerate(_moments_of(compiled, x, gd))) / n_total
+
+
 def objective_gradient(
     compiled: Any, x: np.ndarray, gd: list[GroupData]
 ) -> tuple[float, np.ndarray]:
@@ -1158,11 +1197,12 @@ def estimate(
         accepted = False
         while step > 1e-10:
             x_new = x - step * direction
-            try:
-                f_new, g_new = objective_gradient(compiled, x_new, gd)
+            try:  # the objective alone; the gradient only at the accepted point
+                f_new = objective(compiled, x_new, gd)
             except EstimationError:
                 f_new = np.inf
             if np.isfinite(f_new) and f_new <= f + 1e-12 * max(abs(f), 1.0):
+                f_new, g_new = objective_gradient(compiled, x_new, gd)
                 accepted = True
                 break
             step *= 0.5

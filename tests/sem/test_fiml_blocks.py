@@ -187,3 +187,18 @@ def test_pattern_inverses_match_numpy_and_are_shared_between_calls(case):
         fiml._chol_inv_logdet(-np.eye(3))
     with pytest.raises(fiml.EstimationError, match="not positive definite"):
         fiml._chol_inv_logdet(np.full((2, 2), np.nan))
+
+
+def test_loglik_alone_equals_the_one_with_its_gradient(case):
+    ps = fiml.pattern_stats(case["y"], case["pat"])
+    for f, o in zip(ps.flat_index, ps.obs_index, strict=True):
+        grid = np.arange(ps.p * ps.p).reshape(ps.p, ps.p)
+        assert np.array_equal(f, grid[np.ix_(o, o)].reshape(-1))
+    for shift in (0.0, 0.3):  # at lavaan's solution and away from it
+        mu = case["mu"] + shift
+        sigma = case["sigma"] * (1.0 + shift)
+        ll, _ = fiml._ll_grad(ps, mu, sigma)
+        assert fiml._loglik(ps, mu, sigma) == pytest.approx(ll, rel=1e-12)
+    # the total at lavaan's solution is lavaan's log-likelihood
+    assert fiml._loglik(ps, case["mu"], case["sigma"]) == pytest.approx(
+        case["ref"]["fit_measures"]["logl"], rel=1e-9)
