@@ -32,6 +32,7 @@ from tests.hostile.test_cli_more import (  # noqa: F401 - files is a fixture
     _digest,
     _listing,
     _studies,
+    assert_refused_cleanly,
     files,
 )
 
@@ -156,23 +157,8 @@ CASES: list[tuple[str, Callable[[F], list[str]], str]] = [
 @pytest.mark.parametrize(("case", "argv", "expected"), CASES, ids=[c[0] for c in CASES])
 def test_cli_refuses_cleanly(case: str, argv: Callable[[F], list[str]], expected: str,
                              more: F, capsys: pytest.CaptureFixture[str]) -> None:
-    args = argv(more)
-    before = {p: _digest(p) for p in more.values() if p.is_file()}
-    studies = _studies(more["db"])
-    listing = _listing(more["root"])
-    scripts = sorted(p.name for p in more["scripts"].iterdir())
-    code = main(args)
-    captured = capsys.readouterr()
-    err = captured.err
-    assert code == 2, f"{case}: exit {code}, stderr {err!r}"
-    assert expected in err, f"{case}: {err!r}"
-    assert "Traceback" not in err + captured.out and "internal error" not in err
-    assert len(err) < 5000
-    assert {p: _digest(p) for p in before} == before  # no input replaced
-    assert _studies(more["db"]) == studies  # no study created
-    assert _listing(more["root"]) == listing  # no file or folder left behind
-    assert sorted(p.name for p in more["scripts"].iterdir()) == scripts
-
+    assert_refused_cleanly(case, argv(more), expected, more, capsys,
+                           lambda: sorted(p.name for p in more["scripts"].iterdir()))
 
 # -- names that fit ---------------------------------------------------------------------
 

@@ -206,10 +206,19 @@ CASES: list[tuple[str, Callable[[F], list[str]], str]] = [
 @pytest.mark.parametrize(("case", "argv", "expected"), CASES, ids=[c[0] for c in CASES])
 def test_cli_refuses_cleanly(case: str, argv: Callable[[F], list[str]], expected: str,
                              files: F, capsys: pytest.CaptureFixture[str]) -> None:
-    args = argv(files)
+    assert_refused_cleanly(case, argv(files), expected, files, capsys)
+
+
+def assert_refused_cleanly(case: str, args: list[str], expected: str, files: F,
+                           capsys: pytest.CaptureFixture[str],
+                           state: Callable[[], object] = lambda: None) -> None:
+    """``args`` exit 2 with ``expected`` in one short message, no traceback, and change
+    nothing: no input replaced, no study or invitation stored, no file left behind, and
+    ``state()`` (more of the world to watch) the same after as before."""
     before = {p: _digest(p) for p in files.values() if p.is_file()}
     studies = _studies(files["db"])
     listing = _listing(files["root"])
+    other = state()
     code = main(args)
     captured = capsys.readouterr()
     err = captured.err
@@ -220,6 +229,7 @@ def test_cli_refuses_cleanly(case: str, argv: Callable[[F], list[str]], expected
     assert {p: _digest(p) for p in before} == before  # no input replaced
     assert _studies(files["db"]) == studies  # no study created, no invitation stored
     assert _listing(files["root"]) == listing  # no output left behind
+    assert state() == other
 
 
 def _listing(root: Path) -> list[str]:
