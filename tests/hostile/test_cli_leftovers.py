@@ -29,9 +29,6 @@ from tests.hostile.test_cli_more import (  # noqa: F401 - files is a fixture
     PLS,
     UNWRITABLE,
     F,
-    _digest,
-    _listing,
-    _studies,
     assert_refused_cleanly,
     files,
 )
