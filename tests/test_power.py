@@ -282,3 +282,25 @@ def test_path_model_start_is_the_samples_own_and_changes_nothing():
         assert e == pytest.approx(anchored[k][0], abs=1e-6), k
         assert se == pytest.approx(anchored[k][1], rel=1e-5), k
         assert f == pytest.approx(anchored[k][2], rel=1e-5), k
+
+
+def test_failed_replications_give_a_lower_bound_that_counts_them_as_unsupported(capsys):
+    # at n = 32 some simulated studies keep fewer than 30 respondents after the quality
+    # exclusions and cannot be analysed
+    res = power_analysis([32], reps=6, seed=7, executor=SerialExecutor(), n_boot=40,
+                         progress=False)
+    tab = res.table
+    assert (tab["n_failed"] > 0).all() and (tab["n_reps"] > 0).all()
+    for row in tab.itertuples():
+        supported = row.power * row.n_reps
+        assert row.power_failed_unsupported == pytest.approx(
+            supported / (row.n_reps + row.n_failed), abs=1e-12)
+        assert row.power_failed_unsupported <= row.power
+    assert (tab["power_failed_unsupported"] < tab["power"]).any()
+    assert "power_failed_unsupported" in json.dumps(res.to_dict())
+    from analysis.cli import main
+
+    assert main(["power", "--n", "32", "--reps", "6", "--seed", "7", "--workers", "1",
+                 "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "counting the failed ones as not supported, the lowest power per n is n=32: " in out

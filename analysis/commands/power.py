@@ -116,7 +116,11 @@ def handle(args: argparse.Namespace) -> int:
             cells.append(f"{row['power']:.3f} ± {row['mc_se']:.3f}".rjust(16))
         print(f"{hid:<12}" + "".join(cells))
     if res.errors:
+        low = tab.groupby("n")["power_failed_unsupported"].min()
         print(f"{len(res.errors)} replications failed; first: {res.errors[0]}")
+        print("Power above is among the replications that could be analysed; counting "
+              "the failed ones as not supported, the lowest power per n is "
+              + ", ".join(f"n={n}: {p:.3f}" for n, p in low.items()) + ".")
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(res.to_dict(), indent=2), encoding="utf-8")

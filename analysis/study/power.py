@@ -282,7 +282,11 @@ class PowerResult:
     ----------
     table : DataFrame
         ``n, hypothesis, expected_sign, method, power, mc_se, ci_lower, ci_upper,
-        n_reps, n_failed`` (``ci`` = power +- 1.96 MC SE, clipped to [0, 1]).
+        n_reps, n_failed, power_failed_unsupported`` (``ci`` = power +- 1.96 MC SE,
+        clipped to [0, 1]).  ``power`` is the share supported among the replications that
+        could be analysed (simsem's convention); ``power_failed_unsupported`` counts the
+        failed ones as not supported too, the lower bound a study lead should read when
+        replications fail (a study that cannot be analysed supports nothing).
     replications : DataFrame
         ``n, rep, hypothesis, verdict, estimate, pvalue, pvalue_adjusted`` of every
         successful replication (``pvalue``: the declared, one-sided test; adjusted over the
@@ -500,6 +504,9 @@ def power_analysis(
                 "ci_lower": max(0.0, p - 1.959963984540054 * se) if r_ok else math.nan,
                 "ci_upper": min(1.0, p + 1.959963984540054 * se) if r_ok else math.nan,
                 "n_reps": r_ok, "n_failed": failed[n],
+                "power_failed_unsupported": (float(np.sum(v.to_numpy() == "supported"))
+                                             / (r_ok + failed[n])) if r_ok + failed[n]
+                else float("nan"),
             })
     return PowerResult(
         table=pd.DataFrame(table), replications=reps_df, seed=int(seed), reps=int(reps),
