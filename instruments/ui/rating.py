@@ -73,10 +73,25 @@ function markLanguage(lang, skip) {
   if (text && text.nodeType === Node.TEXT_NODE && text.nodeValue !== skip) text.nodeValue = skip;
 }
 
+function markDecimals(classes) {
+  // the decimal questions' text fields: phones show the keypad with a decimal mark
+  for (const cls of classes) {
+    for (const input of document.querySelectorAll(`.${CSS.escape(cls)} input`)) {
+      if (input.getAttribute("inputmode") !== "decimal") input.setAttribute("inputmode", "decimal");
+    }
+  }
+}
+
 export default function (component) {
   const { parentElement, data, setStateValue } = component;
   if (data.scroll !== undefined) { scrollTop(String(data.scroll)); return; }
-  if (data.lang !== undefined) { markLanguage(data.lang, data.skip); return; }
+  if (data.lang !== undefined) {
+    markLanguage(data.lang, data.skip);
+    const fields = data.decimal ? data.decimal.split(" ") : [];
+    markDecimals(fields);
+    if (fields.length) for (const ms of [150, 600]) setTimeout(() => markDecimals(fields), ms);
+    return;
+  }
   const sig = JSON.stringify(data);
   const old = parentElement.querySelector("fieldset.as-rating");
   if (old && old.dataset.sig === sig) return;
@@ -190,10 +205,17 @@ def scroll_to_top(visit: int) -> None:
     _mount()(key="survey.scroll", data={"scroll": int(visit)}, height=0)
 
 
-def page_language(lang: str, skip_label: str) -> None:
+def page_language(lang: str, skip_label: str, decimal_fields: Sequence[str] = ()) -> None:
     """Give the page the language ``lang`` (the document's ``lang``, read by screen
-    readers) and Streamlit's own "Skip to main content" link the label ``skip_label``."""
-    _mount()(key="survey.language_mark", data={"lang": lang, "skip": skip_label}, height=0)
+    readers) and Streamlit's own "Skip to main content" link the label ``skip_label``;
+    the text fields of the widgets keyed ``decimal_fields`` get ``inputmode="decimal"``
+    (a phone's number keypad with a decimal mark instead of the full keyboard)."""
+    classes = tuple("st-key-" + "".join(c if c.isalnum() or c in "_-" else "-" for c in k)
+                    for k in decimal_fields)
+    data: dict[str, Any] = {"lang": lang, "skip": skip_label}
+    if classes:  # (an empty sequence in a component's data reaches the page as no data)
+        data["decimal"] = " ".join(classes)
+    _mount()(key="survey.language_mark", height=0, data=data)
 
 
 def _ignore() -> None:

@@ -201,11 +201,15 @@ def render_survey(store: Any, token: str) -> None:
         The token from ``?t=``.
     """
     st.markdown(PAGE_CSS, unsafe_allow_html=True)  # fixed CSS only, no user text
+    # filled by the page's decimal questions (not a "survey." key: a new token clears those)
+    st.session_state["page.decimal_fields"] = []
     _render_survey(store, token)
-    # the page's language for screen readers, and Streamlit's keyboard link in it
+    # the page's language for screen readers, Streamlit's keyboard link in it, and the
+    # phone keyboard of the decimal questions' text fields
     lang = st.session_state.get("survey.language", "en")
     with st.container(key="survey-lang"):
-        page_language(lang, t("skip_link", lang))
+        page_language(lang, t("skip_link", lang),
+                      decimal_fields=st.session_state.get("page.decimal_fields", []))
 
 
 def _render_survey(store: Any, token: str) -> None:
@@ -576,8 +580,10 @@ def _render_field(
         st.number_input(label, step=1, value=initial, key=key)
     elif view.kind == "number":
         # A text field, read with a point or a comma: a browser's number field drops the
-        # comma of a German "1,5" and sends 15.
+        # comma of a German "1,5" and sends 15.  Phones get their decimal keypad
+        # (inputmode, set by page_language()).
         st.text_input(label, value=initial or "", max_chars=40, key=key)
+        st.session_state.setdefault("page.decimal_fields", []).append(key)
     else:
         st.text_area(
             label,

@@ -31,6 +31,12 @@ def open_app(token: str | None = None, **params: str) -> AppTest:
         at.query_params[key] = value
     at.run()
     assert not at.exception, at.exception
+    # main() turns any failure into the "unavailable" page: that is no exception, but on
+    # a first open with a working store it is always a defect
+    from instruments.ui.texts import t
+
+    assert t("unavailable_title", "en") not in [e.value for e in at.title], \
+        "the page failed and showed the unavailable notice (see the server log)"
     return at
 
 
