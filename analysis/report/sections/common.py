@@ -101,9 +101,23 @@ def walk_key(value: Any, path: str, key: str):
 
 
 def estimators(ctx: ReportContext) -> dict[str, str]:
-    """Estimators by model part (``{"measurement": "MLR", ...}``), from wherever recorded."""
-    for src in (ctx.a, ctx.a.get("measurement"), ctx.a.get("provenance"),
-                ctx.a.get("structural")):
+    """Estimators by model part (``{"measurement": "MLR", ...}``), from wherever recorded.
+
+    A study-wide estimator wins; otherwise the measurement and the structural model each
+    name their own, so a WLSMV measurement model beside an MLR structural model is not
+    reported as one estimator for all models.
+    """
+    v = get_first(ctx.a, "estimator")
+    if isinstance(v, str):
+        return {"all models": v}
+    if isinstance(v, Mapping) and v:
+        return {str(k): str(x) for k, x in v.items() if isinstance(x, str)}
+    parts = {part: get_first(ctx.a.get(part), "estimator")
+             for part in ("measurement", "structural")}
+    parts = {k: x for k, x in parts.items() if isinstance(x, str)}
+    if len(set(parts.values())) > 1:
+        return parts
+    for src in (ctx.a.get("measurement"), ctx.a.get("provenance"), ctx.a.get("structural")):
         v = get_first(src, "estimator")
         if isinstance(v, str):
             return {"all models": v}
@@ -120,3 +134,19 @@ def estimator(ctx: ReportContext) -> str | None:
     if len(set(est.values())) == 1:
         return next(iter(est.values()))
     return "; ".join(f"{name_text(k)}: {v}" for k, v in est.items())
+
+
+def one_sided_ci_text(alpha: Any) -> str:
+    """Why a two-sided 95% interval can disagree with a one-sided test at ``alpha``.
+
+    A one-sided test at alpha matches a two-sided interval of level 1 - 2 alpha (90% at
+    .05), not the 95% interval printed beside it; the verdict follows the declared test.
+    """
+    from ..fmt import is_number
+
+    if not is_number(alpha) or not 0 < float(alpha) < 0.5:
+        return ""
+    level = 100 * (1 - 2 * float(alpha))
+    return (f"the 95% confidence intervals are two-sided; a one-sided test at this \u03b1 "
+            f"matches a {level:g}% interval, so an interval that includes zero can go with "
+            "a significant one-sided test, and the verdict follows the declared test")

@@ -17,7 +17,15 @@ from typing import Any
 from .. import figures
 from ..fmt import fmt, is_number, stars
 from ..html import esc, join, num, pointer, table, text_cell
-from .common import ReportContext, ci_cell, first_key, get_first, is_empty, name_text
+from .common import (
+    ReportContext,
+    ci_cell,
+    first_key,
+    get_first,
+    is_empty,
+    name_text,
+    one_sided_ci_text,
+)
 from .measurement import invariance_part
 
 #: Classification questions of the sample profile, in the order shown (the others are in
@@ -155,7 +163,14 @@ def descriptives(ctx: ReportContext) -> str:
                              + (f"<sup>{mark}</sup>" if mark else "") + "</td>")
             elif j == i:
                 alpha = rel.get(a, {}).get("alpha") if isinstance(rel.get(a), Mapping) else None
-                cells.append(num(alpha, join(rpath, a, "alpha"), "rel", cls="num diag")
+                apath = join(rpath, a, "alpha")
+                top = ctx.a.get("reliability")
+                if not is_number(alpha) and isinstance(top, Mapping) and \
+                        isinstance(top.get(a), Mapping):
+                    # a composite of several scales (relationship learning) has no factor
+                    # of its own in the measurement model, but its items have an alpha
+                    alpha, apath = top[a].get("alpha"), join("/reliability", a, "alpha")
+                cells.append(num(alpha, apath, "rel", cls="num diag")
                              if is_number(alpha) else '<td class="num diag">\u2014</td>')
             else:
                 cells.append('<td class="empty"></td>')
@@ -231,11 +246,15 @@ def measurement(ctx: ReportContext) -> str:
              "AVE"], rows, number=ctx.c.table(), cls="apa measure",
             note=(f"Confirmatory factor analysis{f' ({esc(est)})' if isinstance(est, str) else ''}"
                   "; \u03bb = completely standardized loading (lavaan std.all). \u03b1 = "
-                  "Cronbach's alpha; \u03c9 = McDonald's omega (semTools::compRelSEM); CR = "
-                  "composite reliability; AVE = average variance extracted. Conventional "
-                  "thresholds: \u03bb \u2265 .708, \u03b1, \u03c9, CR \u2265 .70, AVE \u2265 "
-                  ".50. Unstandardized loadings, standard errors and the second-order model "
-                  "are in the online appendix.")))
+                  "Cronbach's alpha; \u03c9 = "
+                  + ("categorical omega (Green &amp; Yang, 2009; semTools::compRelSEM), CR "
+                     "and AVE from the loadings on the latent-response scale"
+                     if _ordered(m, est) else "McDonald's omega (semTools::compRelSEM)")
+                  + "; CR = composite reliability; AVE = average variance extracted. "
+                  "Conventional thresholds: \u03bb \u2265 .708 (Hair et al., 2019); \u03b1 "
+                  "\u2265 .70 (Nunnally, 1978); \u03c9, CR \u2265 .70 (Hair et al., 2019); "
+                  "AVE \u2265 .50 (Fornell &amp; Larcker, 1981). Unstandardized loadings, "
+                  "standard errors and the second-order model are in the online appendix.")))
     htmt = m.get("htmt")
     if isinstance(htmt, Mapping) and htmt and all(isinstance(v, Mapping) for v in htmt.values()):
         names = list(htmt)
@@ -261,6 +280,14 @@ def measurement(ctx: ReportContext) -> str:
     return "\n".join(parts)
 
 
+def _ordered(m: Mapping[str, Any], est: Any) -> bool:
+    """True when the items were modelled as ordered categories (WLSMV): omega is then the
+    categorical omega and CR/AVE are on the latent-response scale."""
+    if m.get("ordered"):
+        return True
+    return isinstance(est, str) and est.upper().startswith("WLS")
+
+
 # ---------------------------------------------------------------------------- fit
 #: Fit columns of the main body: ``(header, keys in order of preference, kind)``; the
 #: scaled / robust value is taken whenever the estimator provides it.
@@ -271,6 +298,13 @@ FIT = (("\u03c7\u00b2", ("chisq_scaled", "chisq"), "chisq"),
        ("TLI", ("tli_robust", "tli_scaled", "tli"), "fit"),
        ("RMSEA", ("rmsea_robust", "rmsea_scaled", "rmsea"), "fit"),
        ("SRMR", ("srmr",), "fit"))
+
+
+#: The RMSEA interval of each RMSEA variant: an interval is printed only beside the point
+#: estimate it belongs to (a scaled RMSEA next to the unscaled interval can fall outside it).
+RMSEA_CI = {"rmsea_robust": ("rmsea_ci_lower_robust", "rmsea_ci_upper_robust"),
+            "rmsea_scaled": ("rmsea_ci_lower_scaled", "rmsea_ci_upper_scaled"),
+            "rmsea": ("rmsea_ci_lower", "rmsea_ci_upper")}
 
 
 def _fit_rows(ctx: ReportContext) -> list[tuple[str, str, Mapping[str, Any]]]:
@@ -284,40 +318,84 @@ def _fit_rows(ctx: ReportContext) -> list[tuple[str, str, Mapping[str, Any]]]:
             for name, fm in f.items():
                 out.append((f"{what}: {name_text(name)}", join(pointer(top), "fit", name), fm))
         else:
-            out.append((what, join(pointer(top), "fit"), f))
+            lat = t.get("latent_model") if top == "structural" else None
+            lf = lat.get("fit") if isinstance(lat, Mapping) else None
+            if isinstance(lf, Mapping) and lf:
+                # Two structural models: the confirmatory tests use the latent one, so its
+                # fit belongs in the main body beside the path model on composites.
+                out.append((f"{what}: composite scores", join(pointer(top), "fit"), f))
+                out.append((f"{what}: latent (tests the hypotheses)",
+                            join(pointer(top), "latent_model", "fit"), lf))
+            else:
+                out.append((what, join(pointer(top), "fit"), f))
     return out
+
+
+def _fit_estimators(ctx: ReportContext) -> str | None:
+    """The estimator of each model of the fit table (one name when all agree)."""
+    est = {}
+    for top in ("measurement", "structural"):
+        t = ctx.a.get(top)
+        v = t.get("estimator") if isinstance(t, Mapping) else None
+        if isinstance(v, str):
+            est[top] = v
+        lat = t.get("latent_model") if isinstance(t, Mapping) and top == "structural" else None
+        if isinstance(lat, Mapping) and isinstance(lat.get("estimator"), str):
+            if est.get("structural") == lat["estimator"]:
+                est["structural (both)"] = est.pop("structural")
+            else:
+                est["latent structural"] = lat["estimator"]
+    if not est:
+        from .common import estimator
+
+        return estimator(ctx)
+    if len(set(est.values())) == 1:
+        return next(iter(est.values()))
+    return "; ".join(f"{k.replace(' (both)', '')} model{'s' if '(both)' in k else ''}: {v}"
+                     for k, v in est.items())
 
 
 def fit(ctx: ReportContext) -> str:
     rows = []
     robust = False
+    missing_ci = False
     for label, path, f in _fit_rows(ctx):
         cells = [text_cell(label, tag="th", cls="text")]
+        cells.append(num(f["ntotal"], join(path, "ntotal"), "int")
+                     if is_number(f.get("ntotal")) else '<td class="num">NA</td>')
+        rk = None
         for _, keys, kind in FIT:
             k = first_key(f, *keys)
             robust |= bool(k and k != keys[-1])
+            if keys[0] == "rmsea_robust":
+                rk = k
             cells.append(num(f[k], join(path, k), kind) if k else '<td class="num">NA</td>')
-        lo = first_key(f, "rmsea_ci_lower_robust", "rmsea_ci_lower_scaled", "rmsea_ci_lower")
-        hi = lo.replace("lower", "upper") if lo else None
-        cells.insert(-1, ci_cell(f.get(lo), f.get(hi), join(path, lo), join(path, hi), "fit")
-                     if lo and hi in f else '<td class="ci">NA</td>')
+        lo, hi = RMSEA_CI.get(rk or "", (None, None))
+        if lo and f.get(lo) is not None and f.get(hi) is not None:
+            cells.insert(-1, ci_cell(f.get(lo), f.get(hi), join(path, lo), join(path, hi),
+                                     "fit"))
+        else:
+            missing_ci |= rk is not None
+            cells.insert(-1, '<td class="ci">NA</td>')
         rows.append(cells)
     if not rows:
         return ctx.missing("fit measures (no model was fitted successfully).")
-    header = ["Model"] + [h for h, _, _ in FIT]
+    header = ["Model", "N"] + [h for h, _, _ in FIT]
     header.insert(-1, "RMSEA 90% CI")
-    from .common import estimator
-
-    est = estimator(ctx)
+    est = _fit_estimators(ctx)
     return table(
         "Global fit of the measurement and structural models", header, rows,
         number=ctx.c.table(), cls="apa",
         note=(f"Estimator: {esc(est)}. " if est else "")
+        + "N: respondents in the model. "
         + ("Scaled \u03c7\u00b2 and robust CFI, TLI and RMSEA wherever the estimator provides "
-           "them (lavaan 0.6 fitMeasures()); " if robust else "")
+           "them, otherwise the scaled ones (lavaan 0.6 fitMeasures()); " if robust else "")
         + "cut-offs (Hu &amp; Bentler, 1999): CFI, TLI \u2265 .95, RMSEA \u2264 .06, SRMR "
-          "\u2264 .08. NA: not defined for the estimator. Unscaled values, information "
-          "criteria and all further fit measures are in the online appendix.")
+          "\u2264 .08. NA: not available for the estimator"
+        + ("; no interval was computed for the scaled or robust RMSEA shown, and the "
+           "unscaled interval does not belong to it" if missing_ci else "")
+        + ". Unscaled values, information criteria and all further fit measures are in the "
+          "online appendix.")
 
 
 # ------------------------------------------------------------------- invariance
@@ -502,13 +580,37 @@ def method_variance(ctx: ReportContext) -> str:
                          f', \u0394CFI = '
                          f'{num(c.get("delta_cfi"), join(p, "delta_cfi"), "fit", tag="span")}'
                          f"{share}</td>",
-                         text_cell("ULMC (a check only, not a correction)")])
+                         text_cell(_ulmc_conclusion(c))])
     if not rows:
         return ctx.generic(mv, base, "common-method checks", "num")
+    # The CFA-marker and ULMC checks fit a model of a few scales only: say which, so that
+    # a clean result is not read as one about every construct.
+    scopes: dict[tuple[str, ...], list[str]] = {}
+    for part, what in (("cfa_marker", "CFA marker"), ("ulmc", "ULMC")):
+        sc = mv.get(part).get("scales") if isinstance(mv.get(part), Mapping) else None
+        if isinstance(sc, list) and sc:
+            scopes.setdefault(tuple(str(x) for x in sc), []).append(what)
+    scope = "".join(
+        f" The {' and '.join(whats)} check{'s' if len(whats) > 1 else ''} model"
+        f"{'' if len(whats) > 1 else 's'} {len(sc)} scales only: "
+        + "; ".join(esc(ctx.label(x)) for x in sc) + "."
+        for sc, whats in scopes.items())
     return table("Common-method variance checks", ["Check", "Result", "Conclusion"], rows,
                  number=ctx.c.table(), cls="apa",
                  note="Checks from proper solutions only; model fits and method loadings are "
-                      "in the online appendix.")
+                      "in the online appendix." + scope)
+
+
+def _ulmc_conclusion(c: Mapping[str, Any]) -> str:
+    """What the ULMC comparison says: a method factor that improves fit significantly is
+    evidence of method variance, not a neutral "check"."""
+    p = c.get("delta_pvalue")
+    if not is_number(p):
+        return "not decided (no test of the difference)"
+    if float(p) < 0.05:
+        return ("method factor improves fit (p < .05): some common-method variance; a "
+                "check only, not a correction")
+    return "no method variance detected (a check only, not a correction)"
 
 
 def _apa_text(text: str) -> str:
@@ -531,6 +633,8 @@ def _decision_note(ctx: ReportContext) -> str:
     side = ("one-sided tests in the predicted direction (the Lind\u2013Mehlum test for an "
             "inverted U)" if dec.get("sides") == "by_direction" else "two-sided tests")
     s = f"Declared rule: {side} at \u03b1 = {num(dec['alpha'], '/decision/alpha', 'std', tag='span')}"
+    if dec.get("sides") == "by_direction" and one_sided_ci_text(dec["alpha"]):
+        s += f" ({one_sided_ci_text(dec['alpha'])})"
     corr = dec.get("correction")
     if isinstance(corr, str):
         size = (num(dec["family_size"], "/decision/family_size", "int", tag="span")
@@ -565,6 +669,18 @@ def _p_text(p: Any, path: str) -> str:
 
 
 # ------------------------------------------------------------------- structural
+def _which_model(s: Any) -> str:
+    """Say which model the structural table and diagram show when the hypotheses are
+    tested in another one (their estimates of the same path differ)."""
+    lat = s.get("latent_model") if isinstance(s, Mapping) else None
+    if not (isinstance(lat, Mapping) and lat.get("available") is not False
+            and isinstance(lat.get("fit"), Mapping)):
+        return ""
+    return ("Estimates of the path model on composite scale scores; the hypothesis tests use "
+            "the latent structural model (its fit in the global fit table), so their estimates "
+            "of the same paths differ. ")
+
+
 def structural(ctx: ReportContext) -> str:
     from .structural import diagram_svg
 
@@ -575,7 +691,8 @@ def structural(ctx: ReportContext) -> str:
             svg, "Path diagram of the structural model with standardized estimates. Solid "
             "arrows: <em>p</em> &lt; .05; dashed: not significant; " + _stars_note()
             + " Ellipses are latent variables with several indicators, boxes scale scores "
-            "and indices; control variables, measurement paths and covariances are omitted."))
+            "and indices; control variables, measurement paths and covariances are omitted. "
+            + _which_model(ctx.a.get("structural")).rstrip()))
     s = ctx.a.get("structural")
     if not isinstance(s, Mapping) or s.get("available") is False:
         parts.append(ctx.missing("the structural model"
@@ -611,7 +728,8 @@ def structural(ctx: ReportContext) -> str:
                            number=ctx.c.table(), cls="apa",
                            note="<em>B</em> = unstandardized estimate with its 95% confidence "
                                 "interval; \u03b2 = completely standardized estimate; "
-                                "two-sided <em>p</em>. Variances, covariances and intercepts "
+                                "two-sided <em>p</em>. " + _which_model(s)
+                                + "Variances, covariances and intercepts "
                                 "are in the online appendix."))
     r2 = s.get("r2")
     if isinstance(r2, Mapping):

@@ -107,10 +107,17 @@ def _loading_table(ctx: ReportContext, recs: list[tuple[str, Mapping[str, Any]]]
             else:
                 cells.append(text_cell(name_text(v) if c in ("factor", "lhs") else v))
         rows.append(cells)
-    return table("Standardized factor loadings", [header.get(c, name_text(c)) for c in cols],
+    fixed = any(r.get("se") == 0 for r in value)
+    return table("Factor loadings" + (": unstandardized and standardized"
+                                      if "est" in cols and "std_all" in cols else ""),
+                 [header.get(c, name_text(c)) for c in cols],
                  rows, number=ctx.c.table(),
-                 note="\u03b2 = completely standardized loading (lavaan std.all); "
-                      "conventional minimum .708 (Hair et al., 2019).")
+                 note=("B = unstandardized loading; " if "est" in cols else "")
+                 + "\u03b2 = completely standardized loading (lavaan std.all); "
+                   "conventional minimum .708 (Hair et al., 2019)."
+                 + (" A loading with B = 1.000 and SE = 0.000 is fixed to 1 to set the "
+                    "scale of its factor: it is not estimated and has no standard error."
+                    if fixed else ""))
 
 
 def reliability(ctx: ReportContext, rel: Any, path: str,
@@ -124,7 +131,9 @@ def reliability(ctx: ReportContext, rel: Any, path: str,
     keys = list(dict.fromkeys(k for v in rel.values() for k in v))
     cols = [c for c in cols if c[0] in keys]
     extra = [k for k in keys if k not in {c[0] for c in cols}]
-    cols += [(k, "below threshold" if k == "flag" else name_text(k), "rel") for k in extra]
+    # counts (n_loadings_below, ...) are whole numbers, not reliabilities
+    cols += [(k, "below threshold" if k == "flag" else name_text(k),
+              "int" if k.startswith("n_") else "rel") for k in extra]
     rows = []
     for f, rec in rel.items():
         rows.append([text_cell(name_text(f), tag="th")] + [
@@ -134,10 +143,18 @@ def reliability(ctx: ReportContext, rel: Any, path: str,
             for k, _, kind in cols])
     return table(title, ["Scale"] +
                  [c[1] for c in cols], rows, number=ctx.c.table(),
-                 note="\u03b1 = Cronbach's alpha (psych::alpha, Feldt CI); \u03c9 = "
-                      "semTools::compRelSEM; CR = composite reliability; AVE = average "
-                      "variance extracted. Conventional thresholds: \u03b1, \u03c9, CR "
-                      "\u2265 .70; AVE \u2265 .50.")
+                 note=_reliability_note({c[0] for c in cols}))
+
+
+def _reliability_note(present: set[str]) -> str:
+    """Define only the measures the table shows, each threshold with its source."""
+    defs = [("alpha", "\u03b1 = Cronbach's alpha (psych::alpha, Feldt CI), "
+                      "\u2265 .70 (Nunnally, 1978)"),
+            ("omega", "\u03c9 = semTools::compRelSEM, \u2265 .70 (Hair et al., 2019)"),
+            ("cr", "CR = composite reliability, \u2265 .70 (Hair et al., 2019)"),
+            ("ave", "AVE = average variance extracted, \u2265 .50 (Fornell &amp; Larcker, "
+                    "1981)")]
+    return "; ".join(text for k, text in defs if k in present) + "."
 
 
 def matrix(ctx: ReportContext, val: Any, path: str, title: str, *, diag_bold: bool = False) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..fmt import is_number
 from ..html import esc, join, num, pointer
-from .common import ReportContext, estimator, first_key, get_first
+from .common import ReportContext, estimator, first_key, get_first, one_sided_ci_text
 
 #: The symbol of each method's estimate in the prose.
 SYMBOL = {"sem_path": "<em>B</em>", "path": "<em>B</em>",
@@ -80,12 +80,29 @@ def _fit_sentence(f: Mapping[str, Any], path: str) -> str:
         bits.append(f"\u03c7\u00b2({_n(f[dk], join(path, dk), 'int')}) = "
                     f"{_n(f[ck], join(path, ck), 'chisq')}"
                     + (f", {_p(f[pk], join(path, pk))}" if pk else ""))
-    for name, keys in (("CFI", ("cfi_robust", "cfi")), ("TLI", ("tli_robust", "tli")),
-                       ("RMSEA", ("rmsea_robust", "rmsea")), ("SRMR", ("srmr",))):
+    # Robust, else scaled, else unscaled: the indices must go with the (scaled) test
+    # statistic beside them and with the fit table.
+    for name, keys in (("CFI", ("cfi_robust", "cfi_scaled", "cfi")),
+                       ("TLI", ("tli_robust", "tli_scaled", "tli")),
+                       ("RMSEA", ("rmsea_robust", "rmsea_scaled", "rmsea")),
+                       ("SRMR", ("srmr",))):
         k = first_key(f, *keys)
         if k:
             bits.append(f"{name} = {_n(f[k], join(path, k), 'fit')}")
     return ", ".join(bits)
+
+
+def _few_cases(f: Mapping[str, Any], path: str) -> str:
+    """The sample size of a model, with a warning when it has fewer than five respondents
+    per free parameter (its fit statistics are then unstable)."""
+    ntot, npar = f.get("ntotal"), f.get("npar")
+    if not is_number(ntot):
+        return ""
+    s = f" (<em>N</em> = {_n(ntot, join(path, 'ntotal'), 'int')}"
+    if is_number(npar) and npar and ntot / npar < 5:
+        s += (f", {_n(npar, join(path, 'npar'), 'int')} free parameters: fewer than five "
+              "respondents per parameter, so these fit statistics are unstable")
+    return s + ")"
 
 
 def _lower_first(text: str) -> str:
@@ -123,9 +140,11 @@ def results(ctx: ReportContext) -> str:
             if all(isinstance(v, Mapping) for v in f.values()):
                 name = next(iter(f))
                 s += (f"; the {esc(name.replace('_', '-'))} model fitted with "
-                      f"{_fit_sentence(f[name], join('/measurement/fit', name))}")
+                      f"{_fit_sentence(f[name], join('/measurement/fit', name))}"
+                      f"{_few_cases(f[name], join('/measurement/fit', name))}")
             else:
-                s += f"; it fitted with {_fit_sentence(f, '/measurement/fit')}"
+                s += (f"; it fitted with {_fit_sentence(f, '/measurement/fit')}"
+                      f"{_few_cases(f, '/measurement/fit')}")
         rel = get_first(m, "reliability")
         if isinstance(rel, Mapping):
             for k, what in (("cr", "Composite reliability"), ("ave", "AVE")):
@@ -145,10 +164,27 @@ def results(ctx: ReportContext) -> str:
     if isinstance(st, Mapping) and isinstance(st.get("fit"), Mapping) and st["fit"] and \
             not all(isinstance(v, Mapping) for v in st["fit"].values()):
         est = get_first(st, "estimator")
-        paras.append("The structural model"
-                     + (f" ({esc(est)})" if isinstance(est, str) else "")
-                     + f" fitted with {_fit_sentence(st['fit'], '/structural/fit')}"
-                     " (robust values where the estimator provides them).")
+        lat = st.get("latent_model")
+        lf = lat.get("fit") if isinstance(lat, Mapping) else None
+        if isinstance(lf, Mapping) and lf:
+            # The confirmatory tests use the latent model: its fit is the one to report
+            # first; the path model on composite scores is the robustness check.
+            lest = get_first(lat, "estimator")
+            paras.append("The latent structural model that tests the hypotheses"
+                         + (f" ({esc(lest)})" if isinstance(lest, str) else "")
+                         + " fitted with "
+                         + _fit_sentence(lf, "/structural/latent_model/fit")
+                         + _few_cases(lf, "/structural/latent_model/fit")
+                         + "; the path model on composite scores"
+                         + (f" ({esc(est)})" if isinstance(est, str) else "")
+                         + f" fitted with {_fit_sentence(st['fit'], '/structural/fit')}"
+                         + _few_cases(st["fit"], "/structural/fit")
+                         + " (robust values where the estimator provides them).")
+        else:
+            paras.append("The structural model"
+                         + (f" ({esc(est)})" if isinstance(est, str) else "")
+                         + f" fitted with {_fit_sentence(st['fit'], '/structural/fit')}"
+                         " (robust values where the estimator provides them).")
     elif estimator(ctx):
         paras.append(f"Estimator: {esc(estimator(ctx))}.")
     # --- decision rules
@@ -168,6 +204,8 @@ def results(ctx: ReportContext) -> str:
                     else esc(str(sides).replace("_", " ")) if sides else "")
             bits.append(f"each is tested {side} at \u03b1 = "
                         f"{_n(dec['alpha'], '/decision/alpha', 'std')}")
+            if sides == "by_direction" and one_sided_ci_text(dec["alpha"]):
+                bits[-1] += f" ({one_sided_ci_text(dec['alpha'])})"
         corr = dec.get("correction")
         if isinstance(corr, str):
             bits.append(f"with {CORRECTIONS.get(corr.lower(), esc(corr))} correction of the "

@@ -56,10 +56,10 @@ def figure(ctx: ReportContext) -> str:
         f"{_sesoi_text(ctx)}) and an effect as large as the observed estimate (dashed; a "
         "planning aid for a replication, not evidence about this study). The dotted line "
         "marks this study's <em>N</em>, the grey line power "
-        f'{num(pc.get("target"), join(BASE, "target"), "std", tag="span")}. The declared '
-        f"test ({sides}, \u03b1 = "
+        f'{num(pc.get("target"), join(BASE, "target"), "std", tag="span")}. Power is that of '
+        f"the declared test ({sides}, \u03b1 = "
         f'{num(pc.get("alpha"), join(BASE, "alpha"), "std", tag="span")} before the '
-        "family correction), its standard error scaled by \u221a(<em>n</em>/<em>N</em>) "
+        "family correction), with its standard error scaled by \u221a(<em>n</em>/<em>N</em>) "
         "from the one this study achieved. Values in the online appendix.")
 
 
