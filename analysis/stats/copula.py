@@ -207,8 +207,9 @@ def gaussian_copula(
         "ci_lower": float(lo), "ci_upper": float(hi),
         "endogenous": bool(np.isfinite(pc) and pc < alpha), "n_boot_ok": int(len(ok)),
     })
-    note = ("The copula term is significant: the path is likely endogenous; compare "
-            "b_corrected with b_ols." if out["endogenous"] else
+    note = ("The copula term is significant: a sign of regressor-error correlation that "
+            "flags the path for scrutiny (a check, not proof of endogeneity nor a "
+            "correction); compare b_corrected with b_ols." if out["endogenous"] else
             "The copula term is not significant: no evidence of regressor-error correlation.")
     if np.isfinite(out["max_abs_r_controls"]) and out["max_abs_r_controls"] >= 0.3:
         note += (f"  {x} correlates with a control (|r| = {out['max_abs_r_controls']:.2f}); "

@@ -202,3 +202,39 @@ def test_power_caption_is_a_sentence() -> None:
                         "n_target_observed": 61, "note": ""}]}
     power = _text(_section(render_html(a, parallel=False), "power"))
     assert "Power is that of the declared test" in power
+
+
+def test_a_multigroup_p_is_named_as_the_welch_tests_not_the_differences():
+    a = fixture_analysis()
+    a["hypotheses"].append(
+        {"id": "H11", "statement": "Value creation differs between the industries.",
+         "expected_sign": "none", "verdict": "exploratory: group means differ",
+         "estimate": 0.651, "ci_lower": None, "ci_upper": None, "pvalue": 0.018,
+         "pvalue_adjusted": None, "method": "multigroup", "exploratory": True, "note": ""})
+    a["multigroup"] = {"H11": {"welch_f": 3.412, "df1": 3, "df2": 161.2}}
+    text = _text(render_html(a))
+    i = text.index("H11 asked whether")
+    sentence = text[i:i + 400]
+    welch, p = sentence.index("Welch F(3, 161.20) = 3.41"), sentence.index("p = .018")
+    assert sentence.index("largest difference of group means = ") < welch < p
+    assert "0.651, p =" not in sentence
+
+
+def test_a_significant_copula_term_flags_the_path_without_claiming_endogeneity():
+    import numpy as np
+    import pandas as pd
+
+    from analysis.stats.copula import gaussian_copula
+
+    rng = np.random.default_rng(3)
+    n = 600
+    from scipy import stats
+
+    z = rng.normal(size=n)  # the regressor's normal score, shared with the error
+    x = stats.expon.ppf(stats.norm.cdf(z))  # non-normal regressor
+    e = 0.8 * z + rng.normal(size=n)
+    frame = pd.DataFrame({"y": 1.0 + 0.5 * x + e, "x": x})
+    out = gaussian_copula(frame, "y", "x", n_boot=60, seed=1)
+    assert out["endogenous"]
+    assert "likely endogenous" not in out["note"]
+    assert "flags the path for scrutiny" in out["note"] and "not proof" in out["note"]

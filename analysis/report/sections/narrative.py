@@ -249,8 +249,11 @@ def results(ctx: ReportContext) -> str:
     return body
 
 
-def _estimate(h: Mapping[str, Any], p: str, *, two_sided_note: bool = False) -> str:
-    """``; B = 0.211, 95% CI [...], p < .001 (one-sided)`` of a hypothesis row."""
+def _estimate(h: Mapping[str, Any], p: str, *, two_sided_note: bool = False,
+              test: str = "") -> str:
+    """``; B = 0.211, 95% CI [...], p < .001 (one-sided)`` of a hypothesis row; ``test``
+    (e.g. Welch's F) is named before the p when the p is that test's, not the
+    estimate's."""
     method = str(h.get("method", ""))
     sym = SYMBOL.get(method, "the estimate")
     kind = KIND.get(method, "est")
@@ -258,6 +261,8 @@ def _estimate(h: Mapping[str, Any], p: str, *, two_sided_note: bool = False) -> 
     if is_number(h.get("ci_lower")) and is_number(h.get("ci_upper")):
         s += (f", 95% CI [{_n(h['ci_lower'], join(p, 'ci_lower'), kind)}, "
               f"{_n(h['ci_upper'], join(p, 'ci_upper'), kind)}]")
+    if test:
+        s += f"; {test}"
     if is_number(h.get("pvalue")):
         side = "two-sided, unadjusted" if two_sided_note else \
             SIDES.get(str(h.get("alternative", "")), "")
@@ -287,13 +292,11 @@ def _exploratory(ctx: ReportContext, h: Mapping[str, Any], i: int) -> str:
     stmt = str(h.get("statement", "")).rstrip(".")
     s = (f"<strong>{esc(h.get('id', i + 1))}</strong> asked whether "
          f"{esc(_lower_first(stmt))}")
+    extra = _group_test(ctx, h)  # its p is the hypothesis' p: named before it
     if is_number(h.get("estimate")):
-        s += ": " + _estimate(h, p, two_sided_note=True)
+        s += ": " + _estimate(h, p, two_sided_note=True, test=extra)
     else:
-        s += ": no estimate is available"
-    extra = _group_test(ctx, h)
-    if extra:
-        s += f"; {extra}"
+        s += ": no estimate is available" + (f"; {extra}" if extra else "")
     verdict = str(h.get("verdict") or "")
     if not verdict.startswith("exploratory"):
         return f"{s}; it was not answered ({esc(verdict or 'not tested')})"
