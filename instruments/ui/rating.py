@@ -213,7 +213,7 @@ def page_language(lang: str, skip_label: str, decimal_fields: Sequence[str] = ()
     classes = tuple("st-key-" + "".join(c if c.isalnum() or c in "_-" else "-" for c in k)
                     for k in decimal_fields)
     data: dict[str, Any] = {"lang": lang, "skip": skip_label}
-    if classes:  # (an empty sequence in a component's data reaches the page as no data)
+    if classes:  # one string: a list in a component's data makes Streamlit import pandas
         data["decimal"] = " ".join(classes)
     _mount()(key="survey.language_mark", height=0, data=data)
 
