@@ -9,13 +9,13 @@ needed like the demo study: a WLSMV measurement model beside MLR structural mode
 from __future__ import annotations
 
 import re
-from html import unescape
 from typing import Any
 
 import pytest
 
 from analysis.report import render_html
 from tests.report.fixture_analysis import fixture_analysis
+from tests.report.test_main_body import _section, _text
 
 #: WLSMV fit as lavaan gives it: a scaled test statistic, scaled CFI/TLI/RMSEA, no robust
 #: ones, and an RMSEA interval for the unscaled RMSEA only.
@@ -31,16 +31,6 @@ LATENT_FIT = {"npar": 169.0, "ntotal": 353.0, "chisq_scaled": 864.3506, "df": 82
               "pvalue_scaled": 0.1373, "cfi_robust": 0.9928435, "tli_robust": 0.9921191,
               "rmsea_robust": 0.0127483, "srmr": 0.0414488, "chisq": 874.6669,
               "cfi": 0.9913311, "tli": 0.9904536, "rmsea": 0.0137426}
-
-
-def _section(html: str, sid: str) -> str:
-    m = re.search(rf'<section id="{sid}".*?</section>', html, re.S)
-    assert m, f"section {sid} missing"
-    return m.group(0)
-
-
-def _text(fragment: str) -> str:
-    return " ".join(unescape(re.sub(r"<[^>]+>", "", fragment)).split())
 
 
 def _table(section: str, caption: str) -> str:
