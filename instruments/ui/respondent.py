@@ -113,6 +113,10 @@ LINK_REASONS = {
 }
 
 
+#: How many ``t=`` values of one address are looked at.
+MAX_LINK_TOKENS = 4
+
+
 def open_link(store: Any, values: list[str]) -> None:
     """Render the survey for the ``t=`` values of the address (usually one).
 
@@ -121,7 +125,9 @@ def open_link(store: Any, values: list[str]) -> None:
     ``t``); two different known invitations are refused, since either could be someone
     else's; none known is an invalid link.
     """
-    tokens = list(dict.fromkeys(v.strip() for v in values if v and v.strip()))
+    # the first few distinct values only: an address with thousands of t= must not cost
+    # thousands of look-ups
+    tokens = list(dict.fromkeys(v.strip() for v in values[:MAX_LINK_TOKENS] if v and v.strip()))
     if not tokens:
         render_no_token()
         return

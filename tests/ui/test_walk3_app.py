@@ -19,7 +19,7 @@ import pytest
 
 from instruments.ui.texts import t
 from tests.ui.conftest import PASSWORD, STUDY
-from tests.ui.survey_bot import click, open_tab, plan_answers, walk_apptest
+from tests.ui.survey_bot import click, open_tab, plan_answers, survey_widgets, walk_apptest
 from tests.ui.test_app import current_page, open_app, stored, texts
 
 
@@ -257,3 +257,27 @@ def test_declined_page_names_its_button(store, invite, lang) -> None:  # noqa: A
     assert stored(store, token) == {}
     click(at, t("back_to_consent", lang))
     assert current_page(at) == "consent"
+
+
+def test_an_address_with_many_tokens_looks_at_the_first_few_only(store, invite) -> None:  # noqa: ANN001
+    import instruments.ui.respondent as respondent
+
+    token = invite()
+    looked = []
+    real = respondent._known_token
+
+    def counting(st_store, value):  # noqa: ANN001, ANN202 - the real look-up, counted
+        looked.append(value)
+        return real(st_store, value)
+
+    respondent._known_token = counting
+    try:
+        at = open_app()
+        at.query_params["t"] = [f"zz{k}" for k in range(50)] + [token]
+        at.run()
+    finally:
+        respondent._known_token = real
+    assert not at.exception
+    assert looked == [f"zz{k}" for k in range(respondent.MAX_LINK_TOKENS)]
+    # the valid token came too late to count: an invalid link, no survey
+    assert not [w for w in survey_widgets(at) if w.key and w.key.startswith("w:")]
