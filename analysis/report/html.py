@@ -100,6 +100,16 @@ NAMES = {"se": "SE", "pvalue": "p", "ci_lower": "CI lower", "ci_upper": "CI uppe
          "srmr": "SRMR", "n": "N", "sd": "SD", "icc1": "ICC(1)", "icc2": "ICC(2)",
          "pvalue_adjusted": "p (adjusted)", "z": "z", "t": "t", "f": "F"}
 
+#: Names of the measurement model's reliability and validity keys (headings and columns).
+VALIDITY_NAMES = {"htmt": "HTMT", "htmt_inference": "HTMT inference", "htmt_max": "HTMT max",
+                  "fornell_larcker_margin": "Fornell\u2013Larcker margin",
+                  "min_std_loading": "smallest std. loading",
+                  "htmt_ci_upper_max": "largest HTMT CI upper bound",
+                  "n_not_below_085": "pairs not below .85",
+                  "n_not_below_090": "pairs not below .90",
+                  "n_loadings_below": "loadings below the threshold"}
+NAMES.update({k: v[:1].upper() + v[1:] for k, v in VALIDITY_NAMES.items()})
+
 
 def _label(key: Any) -> str:
     if str(key) in NAMES:

@@ -228,3 +228,15 @@ def test_a_significant_copula_term_flags_the_path_without_claiming_endogeneity()
     assert out["endogenous"]
     assert "likely endogenous" not in out["note"]
     assert "flags the path for scrutiny" in out["note"] and "not proof" in out["note"]
+
+
+def test_validity_keys_are_named_in_words_not_as_raw_keys():
+    from analysis.report.html import VALIDITY_NAMES, _label
+    from analysis.report.sections.common import name_text
+
+    for key, words in VALIDITY_NAMES.items():
+        assert name_text(key) == words
+        assert _label(key) == words[:1].upper() + words[1:]
+    assert _label("n_not_below_085") == "Pairs not below .85"
+    assert name_text("fornell_larcker_margin") == "Fornell\u2013Larcker margin"
+    assert name_text("some_other_key") == "some other key"  # unknown keys as before

@@ -76,7 +76,9 @@ def as_text(v: Any) -> str:
 
 
 def name_text(name: Any) -> str:
-    return str(name).replace("_", " ")
+    from ..html import VALIDITY_NAMES
+
+    return VALIDITY_NAMES.get(str(name)) or str(name).replace("_", " ")
 
 
 def ci_cell(lo: Any, hi: Any, lo_path: str, hi_path: str, kind: str = "est") -> str:
