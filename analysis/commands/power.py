@@ -14,11 +14,11 @@ from analysis.commands.paths import (
     positive_int,
     seed,
 )
+from analysis.commands.simulate import MAX_RESPONDENTS
 from analysis.errors import clip
 
-#: Copies of the caps of analysis.study (the parser needs no numpy; a test keeps them
-#: equal): respondents of one simulated study, replications of one run.
-MAX_RESPONDENTS = 100_000
+#: Copy of analysis.study.power's cap on the replications of one run (the parser needs no
+#: numpy; a test keeps the two equal).  The respondents' cap is the simulate command's.
 MAX_REPLICATIONS = 100_000
 
 
