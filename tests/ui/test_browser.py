@@ -254,8 +254,28 @@ def open_tab(driver: Any, name: str) -> None:
     _until(driver, selected, f"the tab {name!r} to open")
 
 
+_IDLE = """
+const app = document.querySelector('[data-testid="stApp"]');
+return !!app && app.getAttribute('data-test-script-state') === 'notRunning'
+    && !document.querySelector('[data-stale="true"]');
+"""
+
+
+def wait_idle(driver: Any) -> None:
+    """Wait until Streamlit has finished the script run and no element of the page before
+    is still on screen.
+
+    A new page's first question shows while the run that draws it is still going, next to
+    the faded buttons of the page before; a press in that moment can hit the old page's
+    button of the same label, or be dropped by the app, as a person's would be on a very
+    busy machine.  People press once the page has settled, and so do the tests."""
+    _until(driver, lambda d: d.execute_script(_IDLE), "the page to finish drawing")
+
+
 def press(driver: Any, label: str) -> None:
-    """Click the button labelled ``label`` (found again if a re-render replaced it)."""
+    """Click the button labelled ``label`` once the page has settled (found again if a
+    re-render replaced it)."""
+    wait_idle(driver)
 
     def pressed(d: Any) -> bool:
         click(d, find_button(d, label))
@@ -360,6 +380,7 @@ def double_click(driver: Any, label: str) -> None:
     """Double-click the button labelled ``label``."""
     from selenium.webdriver.common.action_chains import ActionChains
 
+    wait_idle(driver)
     button = find_button(driver, label)
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
     ActionChains(driver).double_click(button).perform()
