@@ -504,7 +504,13 @@ def screenshot(driver: Any, name: str, *, top: bool = True) -> None:
 
 
 def progress_text(driver: Any) -> str:
-    return wait_for(driver, '[data-testid="stProgress"]').text
+    """The progress bar's text once the page has settled (read again if a re-render
+    replaced the bar between finding it and reading it)."""
+    from selenium.webdriver.common.by import By
+
+    wait_idle(driver)
+    return _until(driver, lambda d: d.find_element(By.CSS_SELECTOR, '[data-testid="stProgress"]').text,
+                  "the progress bar")  # fmt: skip
 
 
 def walk_survey(driver: Any, store: ResponseStore, link: str, *, rng_seed: int,
