@@ -26,7 +26,7 @@ from .common import (
     name_text,
     one_sided_ci_text,
 )
-from .measurement import invariance_part
+from .measurement import invariance_part, is_method_r, marker_sequence_stop
 
 #: Classification questions of the sample profile, in the order shown (the others are in
 #: the appendix); a missing one is skipped.
@@ -575,13 +575,13 @@ def _left_out_reason(ctx: ReportContext, g: str, left: Any, lpath: str) -> str:
     """Why respondents are in no group of grouping ``g`` (the analysis' counts when it
     gives them, else the rules by which the analysis forms the groups)."""
     name = esc(ctx.label(g).lower())
-    dyad = ("firm A's respondent of each alliance for which both firms answered is left out, "
-            "so that the two groups are independent samples")
+    why = "left out so that the two groups are independent samples"
     if isinstance(left, Mapping) and left and all(is_number(x) for x in left.values()):
         bits = []
         if is_number(left.get("dyad_member")) and left["dyad_member"]:
-            bits.append(f"{dyad} "
-                        f"({num(left['dyad_member'], join(lpath, 'dyad_member'), 'int', tag='span')})")
+            bits.append(f"{num(left['dyad_member'], join(lpath, 'dyad_member'), 'int', tag='span')}"
+                        " are firm A's respondents of alliances for which both firms answered, "
+                        + why)
         if is_number(left.get("no_value")) and left["no_value"]:
             bits.append(f"{num(left['no_value'], join(lpath, 'no_value'), 'int', tag='span')}"
                         f" have no value of {name}")
@@ -589,7 +589,8 @@ def _left_out_reason(ctx: ReportContext, g: str, left: Any, lpath: str) -> str:
             bits.append(f"no respondent lacks a value of {name}")
         return "; ".join(bits)
     if g == "firm_role":
-        return f"respondents without a firm role, and {dyad}"
+        return ("respondents without a firm role and, of each alliance for which both firms "
+                f"answered, firm A's respondent ({why})")
     return f"respondents without a value of {name}"
 
 
@@ -626,10 +627,20 @@ def method_variance(ctx: ReportContext) -> str:
     cm = mv.get("cfa_marker")
     if isinstance(cm, Mapping) and isinstance(cm.get("comparisons"), list):
         cp = join(base, "cfa_marker", "comparisons")
+        stop = marker_sequence_stop(cm)
         for i, c in enumerate(cm["comparisons"]):
             if not isinstance(c, Mapping):
                 continue
             p = join(cp, i)
+            if stop and is_method_r(c):
+                # Williams, Hartman & Cavazotte (2010): Method-R tests whether method
+                # variance biases the trait correlations, so it follows only once a method
+                # model has fitted better than the baseline
+                rows.append([text_cell(f"CFA marker: {c.get('test', '')}", tag="th",
+                                       cls="text"),
+                             f'<td class="text">{stop}</td>',
+                             text_cell("not tested: the sequence stops")])
+                continue
             rows.append([text_cell(f"CFA marker: {c.get('test', '')}", tag="th", cls="text"),
                          f'<td class="text">{esc(c.get("restricted", ""))} vs '
                          f'{esc(c.get("general", ""))}: \u0394\u03c7\u00b2('

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..fmt import is_number
-from ..html import join, num, pointer, table, text_cell
+from ..html import esc, join, num, pointer, table, text_cell
 from .common import (
     ReportContext,
     as_text,
@@ -212,8 +212,45 @@ def method_variance(ctx: ReportContext) -> str:
         return ctx.missing("common-method checks (the measurement model is not available).")
     key = first_key(m, "cmv", "method_variance", "common_method")
     if key:
-        return ctx.generic(m[key], join("/measurement", key), "common-method checks", "num")
+        cm = m[key].get("cfa_marker") if isinstance(m[key], Mapping) else None
+        stop = marker_sequence_stop(cm) if isinstance(cm, Mapping) else ""
+        lead = (f"<p>CFA marker technique: {stop[len('Not tested: '):]} The Method-R "
+                "comparison below is listed for completeness and is not interpreted.</p>\n"
+                if stop else "")
+        return lead + ctx.generic(m[key], join("/measurement", key), "common-method checks",
+                                  "num")
     key = first_key(ctx.a, "cmv", "method_variance", "common_method")
     if key:
         return ctx.generic(ctx.a[key], pointer(key), "common-method checks", "num")
     return ctx.missing("common-method checks (marker, ULMC, Harman).")
+
+
+def is_method_r(c: Mapping[str, Any]) -> bool:
+    """True for the CFA-marker comparison that tests bias in the trait correlations."""
+    return "Method-R" in (str(c.get("restricted")), str(c.get("general"))) \
+        or "bias" in str(c.get("test", ""))
+
+
+def marker_sequence_stop(cm: Mapping[str, Any]) -> str:
+    """Why the CFA-marker sequence ends before Method-R (HTML), or "" when it goes on.
+
+    In the sequence of Williams, Hartman & Cavazotte (2010) the method models (Method-C,
+    Method-U) are first compared with the baseline; only when one fits better is there
+    method variance whose effect on the trait correlations Method-R can test.  The
+    analysis' ``method_present`` decides; without it, the baseline comparison at .05.
+    """
+    present = cm.get("method_present")
+    if not isinstance(present, bool):
+        comps = cm.get("comparisons") if isinstance(cm.get("comparisons"), list) else []
+        first = next((c for c in comps if isinstance(c, Mapping)
+                      and str(c.get("restricted")) == "Baseline"), None)
+        if first is None or not is_number(first.get("pvalue")):
+            return ""
+        present = float(first["pvalue"]) < 0.05
+    if present:
+        return ""
+    chosen = str(cm.get("chosen") or "Method-C")
+    return (f"Not tested: {esc(chosen)}, the method model chosen, did not fit better than "
+            "the baseline model, so no method variance was found whose bias of the trait "
+            "correlations Method-R could test; the sequence stops there (Williams, Hartman "
+            "&amp; Cavazotte, 2010).")
