@@ -26,7 +26,7 @@ from .common import (
     name_text,
     one_sided_ci_text,
 )
-from .measurement import invariance_part, is_method_r, marker_sequence_stop
+from .measurement import invariance_part, is_method_r, low_ave_text, marker_sequence_stop
 
 #: Classification questions of the sample profile, in the order shown (the others are in
 #: the appendix); a missing one is skipped.
@@ -253,8 +253,10 @@ def measurement(ctx: ReportContext) -> str:
                   + "; CR = composite reliability; AVE = average variance extracted. "
                   "Conventional thresholds: \u03bb \u2265 .708 (Hair et al., 2019); \u03b1 "
                   "\u2265 .70 (Nunnally, 1978); \u03c9, CR \u2265 .70 (Hair et al., 2019); "
-                  "AVE \u2265 .50 (Fornell &amp; Larcker, 1981). Unstandardized loadings, "
-                  "standard errors and the second-order model are in the online appendix.")))
+                  "AVE \u2265 .50 (Fornell &amp; Larcker, 1981). "
+                  + (low_ave_text(ctx, rel, "/measurement/reliability") + " " if rel else "")
+                  + "Unstandardized loadings, standard errors and the second-order model are "
+                  "in the online appendix.")))
     htmt = m.get("htmt")
     if isinstance(htmt, Mapping) and htmt and all(isinstance(v, Mapping) for v in htmt.values()):
         names = list(htmt)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..fmt import is_number
+from ..fmt import fmt, is_number
 from ..html import esc, join, num, pointer, table, text_cell
 from .common import (
     ReportContext,
@@ -141,9 +141,10 @@ def reliability(ctx: ReportContext, rel: Any, path: str,
                 is_number(rec.get(k)) or rec.get(k) is None)
             else (text_cell(as_text(rec.get(k))) if k in rec else '<td class="empty"></td>')
             for k, _, kind in cols])
+    low = low_ave_text(ctx, rel, path) if path.startswith("/measurement") else ""
     return table(title, ["Scale"] +
                  [c[1] for c in cols], rows, number=ctx.c.table(),
-                 note=_reliability_note({c[0] for c in cols}))
+                 note=_reliability_note({c[0] for c in cols}) + (f" {low}" if low else ""))
 
 
 def _reliability_note(present: set[str]) -> str:
@@ -254,3 +255,59 @@ def marker_sequence_stop(cm: Mapping[str, Any]) -> str:
             "the baseline model, so no method variance was found whose bias of the trait "
             "correlations Method-R could test; the sequence stops there (Williams, Hartman "
             "&amp; Cavazotte, 2010).")
+
+
+#: Fornell & Larcker (1981): convergent validity is still adequate with an AVE below .50
+#: when the composite reliability is above .60.
+AVE_MIN = 0.50
+CR_WITH_LOW_AVE = 0.60
+
+
+def _and(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def low_ave_text(ctx: ReportContext, rel: Any, path: str) -> str:
+    """What an AVE below .50 means, for the constructs that have one (HTML, "" if none).
+
+    Names them with their AVE and CR and checks Fornell and Larcker's (1981) condition
+    for accepting such an AVE (CR above .60) with each construct's own CR.
+    """
+    if not isinstance(rel, Mapping):
+        return ""
+    low = [(f, r) for f, r in rel.items() if isinstance(r, Mapping)
+           and is_number(r.get("ave")) and float(r["ave"]) < AVE_MIN]
+    if not low:
+        return ""
+
+    def ave(f: str, r: Mapping[str, Any]) -> str:
+        shown = num(r["ave"], join(path, f, "ave"), "rel", tag="span")
+        if fmt(r["ave"], "rel") == fmt(AVE_MIN, "rel"):  # .4997 prints as .50
+            shown += ", below .50 before rounding"
+        return shown
+
+    def cr(f: str, r: Mapping[str, Any]) -> str:
+        return num(r["cr"], join(path, f, "cr"), "rel", tag="span")
+
+    named = _and([f"{esc(ctx.label(f))} (AVE = {ave(f, r)})" for f, r in low])
+    few = len(low) == 1
+    s = (f"The average variance extracted is below .50 for {named}: on average "
+         f"{'its' if few else 'their'} items share less than half of their variance with "
+         f"the construct, so convergent validity is weaker for {'this construct' if few else 'these constructs'}. "
+         "Fornell and Larcker (1981) accept an AVE below .50 when the composite reliability "
+         "is above .60")
+    met = [(f, r) for f, r in low if is_number(r.get("cr")) and float(r["cr"]) > CR_WITH_LOW_AVE]
+    unmet = [(f, r) for f, r in low if is_number(r.get("cr")) and float(r["cr"]) <= CR_WITH_LOW_AVE]
+    unknown = [(f, r) for f, r in low if not is_number(r.get("cr"))]
+    bits = []
+    if met:
+        bits.append("the condition is met for " + _and(
+            [f"{esc(ctx.label(f))} (CR = {cr(f, r)})" for f, r in met]))
+    if unmet:
+        bits.append("it is not met for " + _and(
+            [f"{esc(ctx.label(f))} (CR = {cr(f, r)})" for f, r in unmet])
+            + ", whose convergent validity is therefore not supported")
+    if unknown:
+        bits.append("it cannot be checked for " + _and(
+            [esc(ctx.label(f)) for f, _ in unknown]) + " (no composite reliability)")
+    return s + ": " + "; ".join(bits) + "."
