@@ -614,7 +614,7 @@ def method_variance(ctx: ReportContext) -> str:
         hp = join(base, "harman")
         rows.append([text_cell("Harman's single factor", tag="th", cls="text"),
                      f'<td class="text">first factor explains '
-                     f'{num(h["prop_var"], join(hp, "prop_var"), "share", tag="span")} % of the '
+                     f'{num(h["prop_var"], join(hp, "prop_var"), "share", tag="span")}% of the '
                      f"item variance (eigenvalue "
                      f'{num(h.get("first_eigenvalue"), join(hp, "first_eigenvalue"), "est", tag="span")})'
                      "</td>",
@@ -660,7 +660,7 @@ def method_variance(ctx: ReportContext) -> str:
             share = ""
             if is_number(ul.get("mean_method_share")):
                 share = (f"; mean method share of item variance "
-                         f'{num(ul["mean_method_share"], join(base, "ulmc", "mean_method_share"), "share", tag="span")} %')
+                         f'{num(ul["mean_method_share"], join(base, "ulmc", "mean_method_share"), "share", tag="span")}%')
             rows.append([text_cell("Unmeasured latent method construct", tag="th", cls="text"),
                          f'<td class="text">\u0394\u03c7\u00b2('
                          f'{num(c.get("delta_df"), join(p, "delta_df"), "int", tag="span")}) = '
@@ -950,7 +950,7 @@ def effects(ctx: ReportContext) -> str:
             f"{esc(hid)}: the quadratic effect of {esc(ctx.label(x))} on "
             f"{esc(ctx.label(q.get('outcome', 'outcome')))} over the observed range (other "
             f"predictors held constant; change relative to the lowest value). Turning point "
-            f"{num(tp, join('/quadratic', hid, 'turning_point'), 'est', tag='span')}"
+            f"{num(tp, join('/quadratic', hid, 'turning_point'), figures.TURNING_KIND, tag='span')}"
             f"{' (outside the observed range)' if is_number(tp) and not float(xr[0]) <= float(tp) <= float(xr[1]) else ''}"
             f"; {fieller}.")))
     rsa = ctx.a.get("response_surface")
