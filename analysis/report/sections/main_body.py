@@ -26,7 +26,13 @@ from .common import (
     name_text,
     one_sided_ci_text,
 )
-from .measurement import invariance_part, is_method_r, low_ave_text, marker_sequence_stop
+from .measurement import (
+    harman_base,
+    invariance_part,
+    is_method_r,
+    low_ave_text,
+    marker_sequence_stop,
+)
 
 #: Classification questions of the sample profile, in the order shown (the others are in
 #: the appendix); a missing one is skipped.
@@ -612,12 +618,13 @@ def method_variance(ctx: ReportContext) -> str:
     h = mv.get("harman")
     if isinstance(h, Mapping) and is_number(h.get("prop_var")):
         hp = join(base, "harman")
+        on = harman_base(h, hp)
         rows.append([text_cell("Harman's single factor", tag="th", cls="text"),
                      f'<td class="text">first factor explains '
                      f'{num(h["prop_var"], join(hp, "prop_var"), "share", tag="span")}% of the '
                      f"item variance (eigenvalue "
                      f'{num(h.get("first_eigenvalue"), join(hp, "first_eigenvalue"), "est", tag="span")})'
-                     "</td>",
+                     + (f"; base: {on}" if on else "") + "</td>",
                      text_cell("flag: a single factor dominates" if h.get("flag")
                                else "no single dominant factor")])
     mk = mv.get("marker")

@@ -213,11 +213,19 @@ def method_variance(ctx: ReportContext) -> str:
         return ctx.missing("common-method checks (the measurement model is not available).")
     key = first_key(m, "cmv", "method_variance", "common_method")
     if key:
-        cm = m[key].get("cfa_marker") if isinstance(m[key], Mapping) else None
+        mv = m[key] if isinstance(m[key], Mapping) else {}
+        cm = mv.get("cfa_marker")
         stop = marker_sequence_stop(cm) if isinstance(cm, Mapping) else ""
         lead = (f"<p>CFA marker technique: {stop[len('Not tested: '):]} The Method-R "
                 "comparison below is listed for completeness and is not interpreted.</p>\n"
                 if stop else "")
+        h = mv.get("harman")
+        base = harman_base(h, join("/measurement", key, "harman")) \
+            if isinstance(h, Mapping) else ""
+        if base:
+            lead = (f"<p>Harman's single-factor screen rests on {base}; n obs is the smallest "
+                    "number of respondents behind one correlation, n rows the respondents of "
+                    "the measurement model.</p>\n" + lead)
         return lead + ctx.generic(m[key], join("/measurement", key), "common-method checks",
                                   "num")
     key = first_key(ctx.a, "cmv", "method_variance", "common_method")
@@ -311,3 +319,33 @@ def low_ave_text(ctx: ReportContext, rel: Any, path: str) -> str:
         bits.append("it cannot be checked for " + _and(
             [esc(ctx.label(f)) for f, _ in unknown]) + " (no composite reliability)")
     return s + ": " + "; ".join(bits) + "."
+
+
+#: Listwise deletion that keeps less than this share of the respondents is said to select
+#: a subsample (the other checks use every respondent: FIML or pairwise statistics).
+LISTWISE_KEEPS = 0.90
+
+
+def harman_base(h: Mapping[str, Any], path: str) -> str:
+    """On which respondents Harman's screen rests (HTML, "" if the analysis does not say):
+    the correlation matrix's missing-data method, the respondents it uses and, for
+    listwise deletion that drops more than a small share, that it does."""
+    how, n_obs, n_rows = h.get("missing"), h.get("n_obs"), h.get("n_rows")
+    if not is_number(n_rows):
+        return ""
+    rows = num(n_rows, join(path, "n_rows"), "int", tag="span")
+    obs = num(n_obs, join(path, "n_obs"), "int", tag="span") if is_number(n_obs) else None
+    if how == "pairwise":
+        return (f"pairwise correlations of all {rows} respondents, each from those who "
+                "answered both items"
+                + (f" (every pair answered by at least {obs} of them)" if obs else ""))
+    if how == "fiml":
+        return f"maximum-likelihood (EM) correlations of all {rows} respondents"
+    if how == "listwise" and obs:
+        s = f"correlations of the {obs} of {rows} respondents who answered every item"
+        if float(n_rows) > 0 and float(n_obs) < LISTWISE_KEEPS * float(n_rows):
+            s += (f"; listwise deletion dropped {fmt(1 - float(n_obs) / float(n_rows), 'share')}"
+                  "% of the respondents, so the screen rests on a selected subsample while "
+                  "the other checks use all of them")
+        return s
+    return ""
