@@ -347,3 +347,20 @@ def test_the_pipelines_report_passes_the_new_checks(real_build) -> None:
         if inv:
             assert sum(inv["groups"].values()) + sum(inv["left_out"].values()) \
                 == m["n_used"], g
+
+
+def test_a_remark_shared_by_several_power_curves_is_made_once() -> None:
+    """The power table's note said "H5: The estimate lies opposite to the prediction ..."
+    and then the same sentence for H7."""
+    a = fixture_analysis()
+    remark = "The estimate lies opposite to the prediction: no curve at the observed effect."
+    a["power_curves"] = {
+        "available": True, "alpha": 0.05, "sides": 1, "target": 0.8, "ns": [100, 200],
+        "method": "Analytic power of the declared test.",
+        "hypotheses": [{"id": h, "n": 372, "power_sesoi": [0.2, 0.3],
+                        "power_observed": [0.1, 0.1], "n_target_sesoi": 700,
+                        "n_target_observed": None, "note": remark} for h in ("H5", "H7")]}
+    html = _render(a)
+    assert check_report(html, a) == []
+    assert repeated_in_notes(html) == []
+    assert f"H5 and H7: {remark}" in _text(_section(html, "appendix-power"))
