@@ -27,6 +27,8 @@ from .common import (
     one_sided_ci_text,
 )
 from .measurement import (
+    group_sizes,
+    groups_note,
     harman_base,
     invariance_part,
     is_method_r,
@@ -439,7 +441,7 @@ def invariance(ctx: ReportContext) -> str:
             groups = get_first(inv.get(g), "groups")
             extra = ""
             if isinstance(groups, Mapping):
-                extra = " (" + _group_sizes(ctx, g, groups, join(path, g)) + ")"
+                extra = " (" + group_sizes(ctx, g, groups, join(path, g)) + ")"
             rows.append([f'<th class="group" colspan="{len(cols) + 2}">'
                          f"{esc(ctx.label(g))}{extra}</th>"])
         for i, r in enumerate(recs):
@@ -463,7 +465,7 @@ def invariance(ctx: ReportContext) -> str:
                  + ["Decision"], rows, number=ctx.c.table(), cls="apa",
                  note=esc(crit or "A level holds when \u0394CFI > \u2212.010 (Chen, 2007).")
                  + " Partial-invariance details are in the online appendix."
-                 + _groups_note(ctx, groupings, path))
+                 + groups_note(ctx, groupings, path))
 
 
 #: Invariance levels of ordered items as read in a results section (the constraints in
@@ -501,7 +503,7 @@ def _invariance_by_scale(ctx: ReportContext, inv: Mapping[str, Any], path: str) 
     for g, v in groupings:
         groups = v.get("groups")
         if isinstance(groups, Mapping) and groups:
-            sizes.append('<td class="text">' + _group_sizes(ctx, g, groups, join(path, g))
+            sizes.append('<td class="text">' + group_sizes(ctx, g, groups, join(path, g))
                          + "</td>")
         else:
             sizes.append('<td class="empty"></td>')
@@ -522,84 +524,7 @@ def _invariance_by_scale(ctx: ReportContext, inv: Mapping[str, Any], path: str) 
                  note=esc(rule.rstrip(".")) + ". Each scale is tested in its own one-factor "
                       "model, level by level; the fit of every step, the tests of the "
                       "differences and the partial-invariance search are in the online "
-                      "appendix." + _groups_note(ctx, groupings, path))
-
-
-def _group_sizes(ctx: ReportContext, g: str, groups: Mapping[str, Any], gpath: str) -> str:
-    """``firm A (...): 172; firm B (...): 89``: each group named in words (the codebook's
-    value labels), its size tied to the JSON."""
-    names = [ctx.value_label(g, k) for k in groups]
-    if names:
-        names[0] = names[0][:1].upper() + names[0][1:]
-    return "; ".join(f"{esc(name)}: {num(n, join(gpath, 'groups', k), 'int', tag='span')}"
-                     for name, (k, n) in zip(names, groups.items(), strict=True))
-
-
-def _groups_note(ctx: ReportContext, groupings: list[tuple[str, Any]], path: str) -> str:
-    """What the groups are and who is in none of them: the group sizes are counted among
-    the measurement model's respondents, and a grouping that does not add up to them says
-    how many are left out and why."""
-    m = ctx.a.get("measurement")
-    m = m if isinstance(m, Mapping) else {}
-    coded = [(g, v) for g, v in groupings if isinstance(v.get("groups"), Mapping)
-             and any(ctx.value_label(g, k) != str(k) for k in v["groups"])]
-    out = ""
-    if coded:
-        out += (" Groups by the codebook's value labels: " + "; ".join(
-            f"{esc(ctx.label(g).lower())} " + ", ".join(
-                f"{esc(k)} = {esc(ctx.value_label(g, k))}" for k in v["groups"])
-            for g, v in coded) + ".")
-    if is_number(m.get("n_used")):
-        n_base = float(m["n_used"])
-        base = (f"the <em>N</em> = {num(m['n_used'], '/measurement/n_used', 'int', tag='span')}"
-                " respondents of the measurement model")
-        if is_number(m.get("n_excluded")) and m["n_excluded"] \
-                and is_number(m.get("n_respondents")):
-            base += (f" (of the {num(m['n_respondents'], '/measurement/n_respondents', 'int', tag='span')}"
-                     f" analysed, {num(m['n_excluded'], '/measurement/n_excluded', 'int', tag='span')}"
-                     " are excluded by the scoring's data-quality flags)")
-    elif is_number(ctx.a.get("n")):
-        n_base = float(ctx.a["n"])
-        base = f"the <em>N</em> = {num(ctx.a['n'], '/n', 'int', tag='span')} respondents analysed"
-    else:
-        return out
-    short = []
-    for g, v in groupings:
-        groups = v.get("groups")
-        if not isinstance(groups, Mapping) or not all(is_number(x) for x in groups.values()):
-            continue
-        missing = n_base - sum(float(x) for x in groups.values())
-        if missing > 0:
-            short.append(f" By {esc(ctx.label(g).lower())}, {fmt(missing, 'int')} of them are "
-                         "in no group: "
-                         + _left_out_reason(ctx, g, v.get("left_out"), join(path, g, "left_out"))
-                         + ".")
-    if not short:
-        return out
-    return out + f" The groups are counted among {base}." + "".join(short)
-
-
-def _left_out_reason(ctx: ReportContext, g: str, left: Any, lpath: str) -> str:
-    """Why respondents are in no group of grouping ``g`` (the analysis' counts when it
-    gives them, else the rules by which the analysis forms the groups)."""
-    name = esc(ctx.label(g).lower())
-    why = "left out so that the two groups are independent samples"
-    if isinstance(left, Mapping) and left and all(is_number(x) for x in left.values()):
-        bits = []
-        if is_number(left.get("dyad_member")) and left["dyad_member"]:
-            bits.append(f"{num(left['dyad_member'], join(lpath, 'dyad_member'), 'int', tag='span')}"
-                        " are firm A's respondents of alliances for which both firms answered, "
-                        + why)
-        if is_number(left.get("no_value")) and left["no_value"]:
-            bits.append(f"{num(left['no_value'], join(lpath, 'no_value'), 'int', tag='span')}"
-                        f" have no value of {name}")
-        elif is_number(left.get("no_value")):
-            bits.append(f"no respondent lacks a value of {name}")
-        return "; ".join(bits)
-    if g == "firm_role":
-        return ("respondents without a firm role and, of each alliance for which both firms "
-                f"answered, firm A's respondent ({why})")
-    return f"respondents without a value of {name}"
+                      "appendix." + groups_note(ctx, groupings, path))
 
 
 # -------------------------------------------------------------- method variance

@@ -204,7 +204,15 @@ def invariance(ctx: ReportContext) -> str:
     if is_empty(inv):
         return ctx.missing("measurement-invariance tests (not run: no grouping variable "
                             "with enough cases per group, or the model failed).")
-    return ctx.generic(inv, path, "measurement invariance sequence", "fit")
+    groupings = [(g, v) for g, v in inv.items() if isinstance(v, Mapping)
+                 and isinstance(v.get("groups"), Mapping)] if isinstance(inv, Mapping) else []
+    lead = ""
+    if groupings:
+        lead = ("<p>Groups: " + "; ".join(
+            f"by {esc(ctx.label(g).lower())}, "
+            + group_sizes(ctx, g, v["groups"], join(path, g), capital=False)
+            for g, v in groupings) + "." + groups_note(ctx, groupings, path) + "</p>\n")
+    return lead + ctx.generic(inv, path, "measurement invariance sequence", "fit")
 
 
 def method_variance(ctx: ReportContext) -> str:
@@ -349,3 +357,81 @@ def harman_base(h: Mapping[str, Any], path: str) -> str:
                   "the other checks use all of them")
         return s
     return ""
+
+
+def group_sizes(ctx: ReportContext, g: str, groups: Mapping[str, Any], gpath: str, *,
+                capital: bool = True) -> str:
+    """``Firm A (...): 172; firm B (...): 89``: each group named in words (the codebook's
+    value labels), its size tied to the JSON."""
+    names = [ctx.value_label(g, k) for k in groups]
+    if names and capital:
+        names[0] = names[0][:1].upper() + names[0][1:]
+    return "; ".join(f"{esc(name)}: {num(n, join(gpath, 'groups', k), 'int', tag='span')}"
+                     for name, (k, n) in zip(names, groups.items(), strict=True))
+
+
+def groups_note(ctx: ReportContext, groupings: list[tuple[str, Any]], path: str) -> str:
+    """What the groups are and who is in none of them: the group sizes are counted among
+    the measurement model's respondents, and a grouping that does not add up to them says
+    how many are left out and why."""
+    m = ctx.a.get("measurement")
+    m = m if isinstance(m, Mapping) else {}
+    coded = [(g, v) for g, v in groupings if isinstance(v.get("groups"), Mapping)
+             and any(ctx.value_label(g, k) != str(k) for k in v["groups"])]
+    out = ""
+    if coded:
+        out += (" Groups by the codebook's value labels: " + "; ".join(
+            f"{esc(ctx.label(g).lower())} " + ", ".join(
+                f"{esc(k)} = {esc(ctx.value_label(g, k))}" for k in v["groups"])
+            for g, v in coded) + ".")
+    if is_number(m.get("n_used")):
+        n_base = float(m["n_used"])
+        base = (f"the <em>N</em> = {num(m['n_used'], '/measurement/n_used', 'int', tag='span')}"
+                " respondents of the measurement model")
+        if is_number(m.get("n_excluded")) and m["n_excluded"] \
+                and is_number(m.get("n_respondents")):
+            base += (f" (of the {num(m['n_respondents'], '/measurement/n_respondents', 'int', tag='span')}"
+                     f" analysed, {num(m['n_excluded'], '/measurement/n_excluded', 'int', tag='span')}"
+                     " are excluded by the scoring's data-quality flags)")
+    elif is_number(ctx.a.get("n")):
+        n_base = float(ctx.a["n"])
+        base = f"the <em>N</em> = {num(ctx.a['n'], '/n', 'int', tag='span')} respondents analysed"
+    else:
+        return out
+    short = []
+    for g, v in groupings:
+        groups = v.get("groups")
+        if not isinstance(groups, Mapping) or not all(is_number(x) for x in groups.values()):
+            continue
+        missing = n_base - sum(float(x) for x in groups.values())
+        if missing > 0:
+            short.append(f" By {esc(ctx.label(g).lower())}, {fmt(missing, 'int')} of them are "
+                         "in no group: "
+                         + _left_out_reason(ctx, g, v.get("left_out"), join(path, g, "left_out"))
+                         + ".")
+    if not short:
+        return out
+    return out + f" The groups are counted among {base}." + "".join(short)
+
+
+def _left_out_reason(ctx: ReportContext, g: str, left: Any, lpath: str) -> str:
+    """Why respondents are in no group of grouping ``g`` (the analysis' counts when it
+    gives them, else the rules by which the analysis forms the groups)."""
+    name = esc(ctx.label(g).lower())
+    why = "left out so that the two groups are independent samples"
+    if isinstance(left, Mapping) and left and all(is_number(x) for x in left.values()):
+        bits = []
+        if is_number(left.get("dyad_member")) and left["dyad_member"]:
+            bits.append(f"{num(left['dyad_member'], join(lpath, 'dyad_member'), 'int', tag='span')}"
+                        " are firm A's respondents of alliances for which both firms answered, "
+                        + why)
+        if is_number(left.get("no_value")) and left["no_value"]:
+            bits.append(f"{num(left['no_value'], join(lpath, 'no_value'), 'int', tag='span')}"
+                        f" have no value of {name}")
+        elif is_number(left.get("no_value")):
+            bits.append(f"no respondent lacks a value of {name}")
+        return "; ".join(bits)
+    if g == "firm_role":
+        return ("respondents without a firm role and, of each alliance for which both firms "
+                f"answered, firm A's respondent ({why})")
+    return f"respondents without a value of {name}"
