@@ -181,6 +181,9 @@ def test_invariance_levels_reported(out, demo):
     dropped = int(re.search(r"(\d+) A member", left[0]).group(1))
     assert dropped > 0
     assert sum(out["invariance"]["firm_role"]["groups"].values()) == out["n_used"] - dropped
+    # who is in no group, and why, for the report
+    assert out["invariance"]["firm_role"]["left_out"] == {"no_value": 0, "dyad_member": dropped}
+    assert out["invariance"]["language"]["left_out"] == {"no_value": 0}
 
 
 def test_invariance_step_that_did_not_converge_is_missing():

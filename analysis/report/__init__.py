@@ -176,11 +176,12 @@ def build_report(data: Any, *, analysis: Mapping[str, Any] | None = None,
     ready = json.loads(json.dumps(jsonable(analysis, frames="columns"), allow_nan=False))
     sha = data_sha256 or _frame_sha256(data, analysis)
     counts, levels = item_distributions(data, instrument) if len(data) else ({}, [])
-    from .labels import variable_labels
+    from .labels import value_labels, variable_labels
 
     extras = {"item_distributions": counts, "item_levels": levels,
               "item_level_labels": _level_labels(instrument, levels, lang),
               "labels": variable_labels(instrument, lang),
+              "value_labels": value_labels(instrument, lang),
               "build": provenance_text(build_provenance(
                   packages=REPORT_PACKAGES, seed=seed, data_sha256=sha, instrument=instrument))}
     return render_html(ready, extras=extras, title=title), ready

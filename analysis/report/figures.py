@@ -13,6 +13,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .fmt import fmt
+
 RC = {
     "svg.hashsalt": "alliance-survey-report",
     "svg.fonttype": "none",
@@ -21,6 +23,9 @@ RC = {
     "axes.spines.top": False,
     "axes.spines.right": False,
 }
+
+#: Formatting kind of the turning point, in the inverted-U figure and in its caption.
+TURNING_KIND = "est"
 
 # Colour-blind safe sequential palette for 7-point responses (disagree -> agree).
 LIKERT = ["#b2182b", "#d6604d", "#f4a582", "#e0e0e0", "#92c5de", "#4393c3", "#2166ac"]
@@ -109,6 +114,11 @@ def item_distributions(counts: Mapping[str, Mapping[str, Sequence[float]]],
     return _svg(fig, "fig-items")
 
 
+def _minus(label: str) -> str:
+    """A level such as "-1 SD" with the true minus sign its caption uses ("\u22121 SD")."""
+    return re.sub(r"(?<![\w.])-(?=\d)", "\u2212", label)
+
+
 def _patch(color: str, label: str) -> Any:
     from matplotlib.patches import Patch
 
@@ -157,7 +167,7 @@ def simple_slopes(lines: Sequence[tuple[str, float, float]], x_range: tuple[floa
         x0, x1 = x_range
         for k, (label, a, b) in enumerate(lines):
             ax.plot([x0, x1], [a + b * x0, a + b * x1], linestyle=styles[k % 4],
-                    color=colors[k % 4], linewidth=1.8, label=label)
+                    color=colors[k % 4], linewidth=1.8, label=_minus(label))
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         ax.legend(frameon=False, fontsize=8, title="moderator", title_fontsize=8)
@@ -236,7 +246,7 @@ def slopes_and_region(lines: Sequence[tuple[str, float, float]], x_range: tuple[
         x0, x1 = x_range
         for k, (label, a, b) in enumerate(lines):
             ax.plot([x0, x1], [a + b * x0, a + b * x1], linestyle=styles[k % 4],
-                    color=colors[k % 4], linewidth=1.8, label=f"{mlabel} {label}")
+                    color=colors[k % 4], linewidth=1.8, label=_minus(f"{mlabel} {label}"))
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         ax.legend(frameon=False, fontsize=7.5)
@@ -286,7 +296,8 @@ def inverted_u(b1: float, b2: float, x_range: tuple[float, float], turning: floa
                        label="turning point")
         elif turning is not None:
             edge = x1 if turning > x1 else x0
-            ax.annotate(f"turning point at {turning:.2f}\n(outside the range)",
+            # the caption gives the turning point as fmt(.., TURNING_KIND): the same digits
+            ax.annotate(f"turning point at {fmt(turning, TURNING_KIND)}\n(outside the range)",
                         xy=(edge, ys[-1] if edge == x1 else ys[0]), fontsize=7.5,
                         ha="right" if edge == x1 else "left", va="bottom", color="#b2182b")
         ax.axhline(0.0, color="#bbbbbb", linewidth=0.6)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -19,8 +20,25 @@ from .fmt import fmt, is_number
 SCALAR = (str, int, float, bool, type(None))
 
 
+#: A percentage written with a space before its sign ("14.2 %", "95 % CI").
+_SPACED_PERCENT = re.compile(r"(\d)[ \u00a0\u202f]+%")
+
+
+def prose(text: str) -> str:
+    """The report's typography for running text: \u2264 and \u2265 for the ASCII ``<=`` and
+    ``>=`` of the analysis' notes and rules, and a percentage written as ``14.2%`` (APA 7,
+    the report's one convention) whatever spacing the source used."""
+    text = text.replace("<=", "\u2264").replace(">=", "\u2265")
+    return _SPACED_PERCENT.sub(r"\1%", text)
+
+
 def esc(text: Any) -> str:
-    """HTML-escape ``str(text)``."""
+    """HTML-escape ``str(text)`` as report prose (see :func:`prose`)."""
+    return html.escape(prose(str(text)), quote=True)
+
+
+def esc_code(text: Any) -> str:
+    """HTML-escape ``str(text)`` verbatim: model syntax and other code."""
     return html.escape(str(text), quote=True)
 
 
@@ -59,8 +77,8 @@ def num(value: Any, path: str | None, kind: str = "num", *, tag: str = "td",
     text = esc(fmt(value, kind)) + esc(suffix)
     if path is None or not (is_number(value) or value is None):
         return f'<{tag} class="{cls}">{text}</{tag}>'
-    raw = esc(json.dumps(value))
-    return (f'<{tag} class="{cls}" data-key="{esc(path)}" data-fmt="{kind}" '
+    raw = esc_code(json.dumps(value))
+    return (f'<{tag} class="{cls}" data-key="{esc_code(path)}" data-fmt="{kind}" '
             f'data-value="{raw}">{text}</{tag}>')
 
 
@@ -158,8 +176,10 @@ def generic(value: Any, path: str, title: str, counter: Counter, *, kind: str = 
         if is_number(value) or value is None:
             return f"<p>{esc(_label(title))}: {num(value, path, kind, tag='span')}</p>"
         if _long_text(value):
+            # several lines are code (model syntax), kept verbatim; one long line is prose
+            body = esc_code(value) if "\n" in value else esc(value)
             return (f"<details><summary>{esc(_label(title))}</summary>"
-                    f'<pre class="code">{esc(value)}</pre></details>')
+                    f'<pre class="code">{body}</pre></details>')
         return f"<p>{esc(_label(title))}: {esc(fmt(value))}</p>"
     if isinstance(value, list):
         if not value:

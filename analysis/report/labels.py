@@ -79,6 +79,29 @@ def variable_labels(instrument: Any = None, lang: str = "en") -> dict[str, str]:
     return out
 
 
+def value_labels(instrument: Any = None, lang: str = "en") -> dict[str, dict[str, str]]:
+    """``variable -> {code: label}`` of the coded variables a grouping can use: the
+    codebook's coded paradata (``firm_role``), the questionnaire languages and the
+    instrument's single-choice questions (codes as text, as JSON keys are)."""
+    from instruments.instrument.codebook import PARADATA_VALUE_LABELS, paradata_value_labels
+    from instruments.instrument.schema import LANGUAGE_NAMES
+
+    out: dict[str, dict[str, str]] = {
+        name: paradata_value_labels(name, lang) or {} for name in PARADATA_VALUE_LABELS}
+    languages = getattr(instrument, "languages", None) or list(LANGUAGE_NAMES)
+    out["language"] = {code: LANGUAGE_NAMES.get(code, code) for code in languages}
+    for q in getattr(instrument, "questions", None) or []:
+        choices = getattr(q, "choices", None)
+        if choices is None:
+            continue
+        try:
+            names = choices.value_labels(lang)
+        except KeyError:
+            names = choices.value_labels("en")
+        out[q.id] = {str(code): str(text) for code, text in names.items()}
+    return out
+
+
 def label(name: Any, labels: dict[str, str] | None = None) -> str:
     """The label of ``name`` (its words with the first letter capitalised if unknown)."""
     key = str(name)

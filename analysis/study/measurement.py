@@ -701,9 +701,12 @@ def _invariance(syntax: str, data: pd.DataFrame, group: str, items: list[str],
         warnings.append(f"Invariance by {group!r} skipped: only {len(counts)} group(s).")
         return None
     sub = data[col.notna().to_numpy()]
+    # who is in neither group, and why: the report states it beside the group sizes
+    left_out = {"no_value": int(len(data) - len(sub))}
     if group == "firm_role":
         n0 = len(sub)
         sub = one_member_per_dyad(sub)
+        left_out["dyad_member"] = int(n0 - len(sub))
         if len(sub) < n0 and note_dropped:
             warnings.append(f"Invariance by 'firm_role': {n0 - len(sub)} A member(s) of "
                             "complete dyads left out, so that the groups are independent.")
@@ -738,6 +741,7 @@ def _invariance(syntax: str, data: pd.DataFrame, group: str, items: list[str],
         return None
     return {
         "groups": {str(k): int(v) for k, v in counts.items()},
+        "left_out": left_out,
         "collapsed_categories": merges,
         **seq,
         "criterion": INVARIANCE_RULE,
@@ -758,6 +762,7 @@ def _invariance_by_scale(runner: _InvarianceRunner, group: str,
     by_scale: dict[str, Any] = {}
     summary = []
     groups = None
+    left_out: dict[str, int] = {}
     merges: dict[str, list[list[float]]] = {}
     scales = runner.scales
     for scale in scales:
@@ -772,6 +777,7 @@ def _invariance_by_scale(runner: _InvarianceRunner, group: str,
                             "first_failed_level": None, "partial_levels": "", "freed": ""})
             continue
         groups = r.pop("groups")
+        left_out = r.pop("left_out", left_out)
         merges.update(r.pop("collapsed_categories"))
         r.pop("criterion")
         by_scale[scale] = r
@@ -788,7 +794,8 @@ def _invariance_by_scale(runner: _InvarianceRunner, group: str,
         warnings.append(f"Invariance by {group!r}: only partial invariance for "
                         f"{', '.join(partial_scales)} (freed parameters in the invariance "
                         "summary).")
-    return {"groups": groups or {}, "collapsed_categories": merges, "scales": list(scales),
+    return {"groups": groups or {}, "left_out": left_out, "collapsed_categories": merges,
+            "scales": list(scales),
             "summary": pd.DataFrame(summary), "by_scale": by_scale,
             "highest_level_supported": weakest, "partial_scales": partial_scales,
             "criterion": INVARIANCE_RULE + PARTIAL_RULE}
@@ -1001,8 +1008,11 @@ def fit_measurement_model(
         ``reliability_definition``, ``htmt``, ``htmt_inference`` (percentile bootstrap
         intervals of every pair and whether the upper bound is below .85 / .90),
         ``fornell_larcker``, ``thresholds``,
-        ``invariance`` (``{group: {"groups", "scales", "summary", "by_scale",
-        "highest_level_supported", "partial_scales", "criterion"} | None}``; ``by_scale``
+        ``invariance`` (``{group: {"groups", "left_out", "scales", "summary", "by_scale",
+        "highest_level_supported", "partial_scales", "criterion"} | None}``; ``left_out``
+        counts the respondents of the model in no group: ``no_value`` without a value of
+        the grouping column and, for ``firm_role``, ``dyad_member`` (firm A's respondent
+        of each alliance both firms answered for, :func:`one_member_per_dyad`); ``by_scale``
         gives per scale the ``levels`` table, the parameters ``freed`` for partial
         invariance and the search's ``partial_steps``), ``method_variance`` and
         ``warnings``.  Undefined

@@ -67,6 +67,16 @@ _PARADATA_LABELS: dict[str, dict[str, str]] = {
         "de": "Gesamtdauer der Bearbeitung in Sekunden",
     },
 }
+#: Words for the codes of the coded paradata columns (``code -> {lang: label}``): firm A
+#: is the firm named first when the dyad was invited (``create_dyad``), firm B its partner.
+PARADATA_VALUE_LABELS: dict[str, dict[str, dict[str, str]]] = {
+    "firm_role": {
+        "A": {"en": "firm A (named first for the alliance)",
+              "de": "Unternehmen A (für die Allianz zuerst genannt)"},
+        "B": {"en": "firm B (firm A's partner)",
+              "de": "Unternehmen B (Partner von Unternehmen A)"},
+    },
+}
 _PAGE_TIME_LABEL = {"en": "Time on page '{title}', in seconds",
                     "de": "Verweildauer auf der Seite „{title}“ in Sekunden"}
 _PARADATA_TYPES = {
@@ -81,6 +91,14 @@ _PARADATA_TYPES = {
 def _paradata_label(name: str, lang: str) -> str:
     labels = _PARADATA_LABELS[name]
     return labels.get(lang, labels["en"])
+
+
+def paradata_value_labels(name: str, lang: str = "en") -> dict[str, str] | None:
+    """``code -> label`` of a coded paradata column (``firm_role``), None for the others."""
+    codes = PARADATA_VALUE_LABELS.get(name)
+    if codes is None:
+        return None
+    return {code: text.get(lang, text["en"]) for code, text in codes.items()}
 
 
 def variables_table(inst: Instrument, lang: str = "en") -> pd.DataFrame:
@@ -155,6 +173,9 @@ def variables_table(inst: Instrument, lang: str = "en") -> pd.DataFrame:
         row = base(name, "paradata", None, _paradata_label(name, lang))
         row["type"], row["measure"] = _PARADATA_TYPES[name]
         row["required"] = name in ("respondent_id", "language")
+        coded = paradata_value_labels(name, lang)
+        if coded is not None:
+            row["values"], row["value_labels"] = list(coded), coded
         rows.append(row)
     for sec in inst.sections:
         title = sec.title.get(lang, sec.title[inst.languages[0]])

@@ -44,7 +44,9 @@ def sav_metadata(
             if len(label) > SPSS_LABEL_MAX:
                 label = label[: SPSS_LABEL_MAX - 1] + "…"
             column_labels[name] = label
-            if isinstance(row["value_labels"], dict) and not text:
+            # text codes (firm_role's A/B) have no numeric SPSS value labels
+            if isinstance(row["value_labels"], dict) and not text and all(
+                    isinstance(k, int | float) for k in row["value_labels"]):
                 value_labels[name] = {float(k): v for k, v in row["value_labels"].items()}
             level = str(row["measure"])
             measure[name] = "nominal" if text else level

@@ -205,7 +205,8 @@ def test_invariance_tested_scale_by_scale_gives_a_table_of_levels() -> None:
     sec = _section(html, "invariance")
     text = " ".join(unescape(re.sub(r"<[^>]+>", " ", sec)).split())  # cells apart
     assert "Not available" not in text
-    assert "Groups (n) A: 172 , B: 89" in text
+    assert ("Groups (n) Firm A (named first for the alliance): 172 ; "
+            "firm B (firm A's partner): 89") in text
     assert "Trust equal thresholds; fails at metric (loadings)" in text
     assert "Value creation scalar (intercepts)" in text
     assert 'data-key="/measurement/invariance/firm_role/groups/A"' in sec

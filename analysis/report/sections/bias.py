@@ -21,11 +21,17 @@ from .common import ReportContext
 #: The caveats the analysis attaches to the checks, as the reader needs them.
 CAVEAT = ("All three are robustness checks on composite scale scores by OLS; the "
           "confirmatory estimates are those of the hypothesis tests.")
+COPULA_LIMITS = ("it assumes the regressor independent of the other regressors and is "
+                 "biased and weak in small samples (Becker, Proksch & Ringle, 2022). A "
+                 "significant term flags a path for scrutiny; it is not a correction.")
 COPULA_CAVEAT = ("The Gaussian-copula term is identified only through the non-normality of "
                  "the regressor, so it is tested only where Shapiro\u2013Wilk rejects "
-                 "normality; it assumes the regressor independent of the other regressors "
-                 "and is biased and weak in small samples (Becker, Proksch & Ringle, 2022). "
-                 "A significant term flags a path for scrutiny; it is not a correction.")
+                 "normality; " + COPULA_LIMITS)
+#: The caveat after a method text that already states the Shapiro-Wilk precondition: a
+#: note says each thing once.
+COPULA_CAVEAT_AFTER_METHOD = ("The Gaussian-copula term is identified only through the "
+                              "non-normality of the regressor, hence that precondition; "
+                              + COPULA_LIMITS)
 
 EMPTY = '<td class="empty"></td>'
 
@@ -314,7 +320,10 @@ def _endogeneity_details(ctx: ReportContext) -> str:
                      number=ctx.c.table(),
                      note=summary + "Flagged: copula term significant (possible endogeneity); "
                           "draws: bootstrap resamples that converged. "
-                          + esc(en.get("method", "")) + " " + esc(COPULA_CAVEAT)))
+                          + esc(en.get("method", "")) + " "
+                          + esc(COPULA_CAVEAT_AFTER_METHOD
+                                if "shapiro" in str(en.get("method", "")).lower()
+                                else COPULA_CAVEAT)))
     if remarks:
         out.append('<p>Remarks of the analysis by path:</p><ul class="remarks">'
                    + "".join(remarks) + "</ul>")

@@ -32,6 +32,19 @@ class ReportContext:
             labels = {k: v["en"] for k, v in {**QUESTIONS, **DERIVED}.items()}
         return label(name, dict(labels))
 
+    def value_label(self, variable: Any, code: Any) -> str:
+        """The words of one code of a coded variable (a group of an invariance test):
+        the instrument's and codebook's value labels, the code itself if it has none."""
+        from ..labels import value_labels
+
+        known = self.x.get("value_labels")
+        if not isinstance(known, Mapping):
+            known = value_labels()
+        codes = known.get(str(variable))
+        if isinstance(codes, Mapping) and str(code) in codes:
+            return str(codes[str(code)])
+        return str(code)
+
     def figure(self, svg: str, caption: str) -> str:
         k = self.c.figure()
         return (f'<figure>{svg}<figcaption><span class="fignum">Figure {k}.</span> '

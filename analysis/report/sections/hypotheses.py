@@ -8,7 +8,7 @@ from typing import Any
 
 from .. import figures
 from ..fmt import is_number
-from ..html import esc, join, num, pointer, table, text_cell
+from ..html import esc, esc_code, join, num, pointer, table, text_cell
 from .common import (
     ReportContext,
     ci_cell,
@@ -43,7 +43,7 @@ def hypotheses(ctx: ReportContext, *, forest: bool = True) -> str:
             f'<td class="text">{esc(h.get("statement", ""))}</td>',
             text_cell(h.get("expected_sign", "")),
             f'<td class="text">{esc(h.get("method", ""))}'
-            + (f'<br><code>{esc(h["test"])}</code>' if isinstance(h.get("test"), str)
+            + (f'<br><code>{esc_code(h["test"])}</code>' if isinstance(h.get("test"), str)
                else "") + "</td>",
             f'<td class="text">{esc(h.get("model", ""))}</td>',
             num(h.get("estimate"), join(p, "estimate"), "est"),

@@ -26,7 +26,15 @@ from .common import (
     name_text,
     one_sided_ci_text,
 )
-from .measurement import invariance_part
+from .measurement import (
+    group_sizes,
+    groups_note,
+    harman_base,
+    invariance_part,
+    is_method_r,
+    low_ave_text,
+    marker_sequence_stop,
+)
 
 #: Classification questions of the sample profile, in the order shown (the others are in
 #: the appendix); a missing one is skipped.
@@ -253,8 +261,10 @@ def measurement(ctx: ReportContext) -> str:
                   + "; CR = composite reliability; AVE = average variance extracted. "
                   "Conventional thresholds: \u03bb \u2265 .708 (Hair et al., 2019); \u03b1 "
                   "\u2265 .70 (Nunnally, 1978); \u03c9, CR \u2265 .70 (Hair et al., 2019); "
-                  "AVE \u2265 .50 (Fornell &amp; Larcker, 1981). Unstandardized loadings, "
-                  "standard errors and the second-order model are in the online appendix.")))
+                  "AVE \u2265 .50 (Fornell &amp; Larcker, 1981). "
+                  + (low_ave_text(ctx, rel, "/measurement/reliability") + " " if rel else "")
+                  + "Unstandardized loadings, standard errors and the second-order model are "
+                  "in the online appendix.")))
     htmt = m.get("htmt")
     if isinstance(htmt, Mapping) and htmt and all(isinstance(v, Mapping) for v in htmt.values()):
         names = list(htmt)
@@ -431,9 +441,7 @@ def invariance(ctx: ReportContext) -> str:
             groups = get_first(inv.get(g), "groups")
             extra = ""
             if isinstance(groups, Mapping):
-                extra = " (" + ", ".join(
-                    f"{esc(k)}: {num(v, join(path, g, 'groups', k), 'int', tag='span')}"
-                    for k, v in groups.items()) + ")"
+                extra = " (" + group_sizes(ctx, g, groups, join(path, g)) + ")"
             rows.append([f'<th class="group" colspan="{len(cols) + 2}">'
                          f"{esc(ctx.label(g))}{extra}</th>"])
         for i, r in enumerate(recs):
@@ -451,10 +459,13 @@ def invariance(ctx: ReportContext) -> str:
     crit = next((v.get("criterion") for v in inv.values() if isinstance(v, Mapping)
                  and isinstance(v.get("criterion"), str)), None) \
         if isinstance(inv, Mapping) else None
+    groupings = [(g, inv[g]) for g, _, _ in blocks
+                 if g and isinstance(inv, Mapping) and isinstance(inv.get(g), Mapping)]
     return table("Measurement invariance across groups", ["Step"] + [c[1] for c in cols]
                  + ["Decision"], rows, number=ctx.c.table(), cls="apa",
                  note=esc(crit or "A level holds when \u0394CFI > \u2212.010 (Chen, 2007).")
-                 + " Partial-invariance details are in the online appendix.")
+                 + " Partial-invariance details are in the online appendix."
+                 + groups_note(ctx, groupings, path))
 
 
 #: Invariance levels of ordered items as read in a results section (the constraints in
@@ -492,9 +503,8 @@ def _invariance_by_scale(ctx: ReportContext, inv: Mapping[str, Any], path: str) 
     for g, v in groupings:
         groups = v.get("groups")
         if isinstance(groups, Mapping) and groups:
-            sizes.append('<td class="text">' + ", ".join(
-                f"{esc(k)}: {num(n, join(path, g, 'groups', k), 'int', tag='span')}"
-                for k, n in groups.items()) + "</td>")
+            sizes.append('<td class="text">' + group_sizes(ctx, g, groups, join(path, g))
+                         + "</td>")
         else:
             sizes.append('<td class="empty"></td>')
     rows = [[text_cell("Groups (n)", tag="th", cls="text")] + sizes]
@@ -514,7 +524,7 @@ def _invariance_by_scale(ctx: ReportContext, inv: Mapping[str, Any], path: str) 
                  note=esc(rule.rstrip(".")) + ". Each scale is tested in its own one-factor "
                       "model, level by level; the fit of every step, the tests of the "
                       "differences and the partial-invariance search are in the online "
-                      "appendix.")
+                      "appendix." + groups_note(ctx, groupings, path))
 
 
 # -------------------------------------------------------------- method variance
@@ -533,12 +543,13 @@ def method_variance(ctx: ReportContext) -> str:
     h = mv.get("harman")
     if isinstance(h, Mapping) and is_number(h.get("prop_var")):
         hp = join(base, "harman")
+        on = harman_base(h, hp)
         rows.append([text_cell("Harman's single factor", tag="th", cls="text"),
                      f'<td class="text">first factor explains '
-                     f'{num(h["prop_var"], join(hp, "prop_var"), "share", tag="span")} % of the '
+                     f'{num(h["prop_var"], join(hp, "prop_var"), "share", tag="span")}% of the '
                      f"item variance (eigenvalue "
                      f'{num(h.get("first_eigenvalue"), join(hp, "first_eigenvalue"), "est", tag="span")})'
-                     "</td>",
+                     + (f"; base: {on}" if on else "") + "</td>",
                      text_cell("flag: a single factor dominates" if h.get("flag")
                                else "no single dominant factor")])
     mk = mv.get("marker")
@@ -550,10 +561,20 @@ def method_variance(ctx: ReportContext) -> str:
     cm = mv.get("cfa_marker")
     if isinstance(cm, Mapping) and isinstance(cm.get("comparisons"), list):
         cp = join(base, "cfa_marker", "comparisons")
+        stop = marker_sequence_stop(cm)
         for i, c in enumerate(cm["comparisons"]):
             if not isinstance(c, Mapping):
                 continue
             p = join(cp, i)
+            if stop and is_method_r(c):
+                # Williams, Hartman & Cavazotte (2010): Method-R tests whether method
+                # variance biases the trait correlations, so it follows only once a method
+                # model has fitted better than the baseline
+                rows.append([text_cell(f"CFA marker: {c.get('test', '')}", tag="th",
+                                       cls="text"),
+                             f'<td class="text">{stop}</td>',
+                             text_cell("not tested: the sequence stops")])
+                continue
             rows.append([text_cell(f"CFA marker: {c.get('test', '')}", tag="th", cls="text"),
                          f'<td class="text">{esc(c.get("restricted", ""))} vs '
                          f'{esc(c.get("general", ""))}: \u0394\u03c7\u00b2('
@@ -571,7 +592,7 @@ def method_variance(ctx: ReportContext) -> str:
             share = ""
             if is_number(ul.get("mean_method_share")):
                 share = (f"; mean method share of item variance "
-                         f'{num(ul["mean_method_share"], join(base, "ulmc", "mean_method_share"), "share", tag="span")} %')
+                         f'{num(ul["mean_method_share"], join(base, "ulmc", "mean_method_share"), "share", tag="span")}%')
             rows.append([text_cell("Unmeasured latent method construct", tag="th", cls="text"),
                          f'<td class="text">\u0394\u03c7\u00b2('
                          f'{num(c.get("delta_df"), join(p, "delta_df"), "int", tag="span")}) = '
@@ -861,7 +882,7 @@ def effects(ctx: ReportContext) -> str:
             f"{esc(hid)}: the quadratic effect of {esc(ctx.label(x))} on "
             f"{esc(ctx.label(q.get('outcome', 'outcome')))} over the observed range (other "
             f"predictors held constant; change relative to the lowest value). Turning point "
-            f"{num(tp, join('/quadratic', hid, 'turning_point'), 'est', tag='span')}"
+            f"{num(tp, join('/quadratic', hid, 'turning_point'), figures.TURNING_KIND, tag='span')}"
             f"{' (outside the observed range)' if is_number(tp) and not float(xr[0]) <= float(tp) <= float(xr[1]) else ''}"
             f"; {fieller}.")))
     rsa = ctx.a.get("response_surface")

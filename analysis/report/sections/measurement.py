@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..fmt import is_number
-from ..html import join, num, pointer, table, text_cell
+from ..fmt import fmt, is_number
+from ..html import esc, join, num, pointer, table, text_cell
 from .common import (
     ReportContext,
     as_text,
@@ -141,9 +141,10 @@ def reliability(ctx: ReportContext, rel: Any, path: str,
                 is_number(rec.get(k)) or rec.get(k) is None)
             else (text_cell(as_text(rec.get(k))) if k in rec else '<td class="empty"></td>')
             for k, _, kind in cols])
+    low = low_ave_text(ctx, rel, path) if path.startswith("/measurement") else ""
     return table(title, ["Scale"] +
                  [c[1] for c in cols], rows, number=ctx.c.table(),
-                 note=_reliability_note({c[0] for c in cols}))
+                 note=_reliability_note({c[0] for c in cols}) + (f" {low}" if low else ""))
 
 
 def _reliability_note(present: set[str]) -> str:
@@ -203,7 +204,15 @@ def invariance(ctx: ReportContext) -> str:
     if is_empty(inv):
         return ctx.missing("measurement-invariance tests (not run: no grouping variable "
                             "with enough cases per group, or the model failed).")
-    return ctx.generic(inv, path, "measurement invariance sequence", "fit")
+    groupings = [(g, v) for g, v in inv.items() if isinstance(v, Mapping)
+                 and isinstance(v.get("groups"), Mapping)] if isinstance(inv, Mapping) else []
+    lead = ""
+    if groupings:
+        lead = ("<p>Groups: " + "; ".join(
+            f"by {esc(ctx.label(g).lower())}, "
+            + group_sizes(ctx, g, v["groups"], join(path, g), capital=False)
+            for g, v in groupings) + "." + groups_note(ctx, groupings, path) + "</p>\n")
+    return lead + ctx.generic(inv, path, "measurement invariance sequence", "fit")
 
 
 def method_variance(ctx: ReportContext) -> str:
@@ -212,8 +221,217 @@ def method_variance(ctx: ReportContext) -> str:
         return ctx.missing("common-method checks (the measurement model is not available).")
     key = first_key(m, "cmv", "method_variance", "common_method")
     if key:
-        return ctx.generic(m[key], join("/measurement", key), "common-method checks", "num")
+        mv = m[key] if isinstance(m[key], Mapping) else {}
+        cm = mv.get("cfa_marker")
+        stop = marker_sequence_stop(cm) if isinstance(cm, Mapping) else ""
+        lead = (f"<p>CFA marker technique: {stop[len('Not tested: '):]} The Method-R "
+                "comparison below is listed for completeness and is not interpreted.</p>\n"
+                if stop else "")
+        h = mv.get("harman")
+        base = harman_base(h, join("/measurement", key, "harman")) \
+            if isinstance(h, Mapping) else ""
+        if base:
+            lead = (f"<p>Harman's single-factor screen rests on {base}; n obs is the smallest "
+                    "number of respondents behind one correlation, n rows the respondents of "
+                    "the measurement model.</p>\n" + lead)
+        return lead + ctx.generic(m[key], join("/measurement", key), "common-method checks",
+                                  "num")
     key = first_key(ctx.a, "cmv", "method_variance", "common_method")
     if key:
         return ctx.generic(ctx.a[key], pointer(key), "common-method checks", "num")
     return ctx.missing("common-method checks (marker, ULMC, Harman).")
+
+
+def is_method_r(c: Mapping[str, Any]) -> bool:
+    """True for the CFA-marker comparison that tests bias in the trait correlations."""
+    return "Method-R" in (str(c.get("restricted")), str(c.get("general"))) \
+        or "bias" in str(c.get("test", ""))
+
+
+def marker_sequence_stop(cm: Mapping[str, Any]) -> str:
+    """Why the CFA-marker sequence ends before Method-R (HTML), or "" when it goes on.
+
+    In the sequence of Williams, Hartman & Cavazotte (2010) the method models (Method-C,
+    Method-U) are first compared with the baseline; only when one fits better is there
+    method variance whose effect on the trait correlations Method-R can test.  The
+    analysis' ``method_present`` decides; without it, the baseline comparison at .05.
+    """
+    present = cm.get("method_present")
+    if not isinstance(present, bool):
+        comps = cm.get("comparisons") if isinstance(cm.get("comparisons"), list) else []
+        first = next((c for c in comps if isinstance(c, Mapping)
+                      and str(c.get("restricted")) == "Baseline"), None)
+        if first is None or not is_number(first.get("pvalue")):
+            return ""
+        present = float(first["pvalue"]) < 0.05
+    if present:
+        return ""
+    chosen = str(cm.get("chosen") or "Method-C")
+    return (f"Not tested: {esc(chosen)}, the method model chosen, did not fit better than "
+            "the baseline model, so no method variance was found whose bias of the trait "
+            "correlations Method-R could test; the sequence stops there (Williams, Hartman "
+            "&amp; Cavazotte, 2010).")
+
+
+#: Fornell & Larcker (1981): convergent validity is still adequate with an AVE below .50
+#: when the composite reliability is above .60.
+AVE_MIN = 0.50
+CR_WITH_LOW_AVE = 0.60
+
+
+def _and(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def low_ave_text(ctx: ReportContext, rel: Any, path: str) -> str:
+    """What an AVE below .50 means, for the constructs that have one (HTML, "" if none).
+
+    Names them with their AVE and CR and checks Fornell and Larcker's (1981) condition
+    for accepting such an AVE (CR above .60) with each construct's own CR.
+    """
+    if not isinstance(rel, Mapping):
+        return ""
+    low = [(f, r) for f, r in rel.items() if isinstance(r, Mapping)
+           and is_number(r.get("ave")) and float(r["ave"]) < AVE_MIN]
+    if not low:
+        return ""
+
+    def ave(f: str, r: Mapping[str, Any]) -> str:
+        shown = num(r["ave"], join(path, f, "ave"), "rel", tag="span")
+        if fmt(r["ave"], "rel") == fmt(AVE_MIN, "rel"):  # .4997 prints as .50
+            shown += ", below .50 before rounding"
+        return shown
+
+    def cr(f: str, r: Mapping[str, Any]) -> str:
+        return num(r["cr"], join(path, f, "cr"), "rel", tag="span")
+
+    named = _and([f"{esc(ctx.label(f))} (AVE = {ave(f, r)})" for f, r in low])
+    few = len(low) == 1
+    s = (f"The average variance extracted is below .50 for {named}: on average "
+         f"{'its' if few else 'their'} items share less than half of their variance with "
+         f"the construct, so convergent validity is weaker for {'this construct' if few else 'these constructs'}. "
+         "Fornell and Larcker (1981) accept an AVE below .50 when the composite reliability "
+         "is above .60")
+    met = [(f, r) for f, r in low if is_number(r.get("cr")) and float(r["cr"]) > CR_WITH_LOW_AVE]
+    unmet = [(f, r) for f, r in low if is_number(r.get("cr")) and float(r["cr"]) <= CR_WITH_LOW_AVE]
+    unknown = [(f, r) for f, r in low if not is_number(r.get("cr"))]
+    bits = []
+    if met:
+        bits.append("the condition is met for " + _and(
+            [f"{esc(ctx.label(f))} (CR = {cr(f, r)})" for f, r in met]))
+    if unmet:
+        bits.append("it is not met for " + _and(
+            [f"{esc(ctx.label(f))} (CR = {cr(f, r)})" for f, r in unmet])
+            + ", whose convergent validity is therefore not supported")
+    if unknown:
+        bits.append("it cannot be checked for " + _and(
+            [esc(ctx.label(f)) for f, _ in unknown]) + " (no composite reliability)")
+    return s + ": " + "; ".join(bits) + "."
+
+
+#: Listwise deletion that keeps less than this share of the respondents is said to select
+#: a subsample (the other checks use every respondent: FIML or pairwise statistics).
+LISTWISE_KEEPS = 0.90
+
+
+def harman_base(h: Mapping[str, Any], path: str) -> str:
+    """On which respondents Harman's screen rests (HTML, "" if the analysis does not say):
+    the correlation matrix's missing-data method, the respondents it uses and, for
+    listwise deletion that drops more than a small share, that it does."""
+    how, n_obs, n_rows = h.get("missing"), h.get("n_obs"), h.get("n_rows")
+    if not is_number(n_rows):
+        return ""
+    rows = num(n_rows, join(path, "n_rows"), "int", tag="span")
+    obs = num(n_obs, join(path, "n_obs"), "int", tag="span") if is_number(n_obs) else None
+    if how == "pairwise":
+        return (f"pairwise correlations of all {rows} respondents, each from those who "
+                "answered both items"
+                + (f" (every pair answered by at least {obs} of them)" if obs else ""))
+    if how == "fiml":
+        return f"maximum-likelihood (EM) correlations of all {rows} respondents"
+    if how == "listwise" and obs:
+        s = f"correlations of the {obs} of {rows} respondents who answered every item"
+        if float(n_rows) > 0 and float(n_obs) < LISTWISE_KEEPS * float(n_rows):
+            s += (f"; listwise deletion dropped {fmt(1 - float(n_obs) / float(n_rows), 'share')}"
+                  "% of the respondents, so the screen rests on a selected subsample while "
+                  "the other checks use all of them")
+        return s
+    return ""
+
+
+def group_sizes(ctx: ReportContext, g: str, groups: Mapping[str, Any], gpath: str, *,
+                capital: bool = True) -> str:
+    """``Firm A (...): 172; firm B (...): 89``: each group named in words (the codebook's
+    value labels), its size tied to the JSON."""
+    names = [ctx.value_label(g, k) for k in groups]
+    if names and capital:
+        names[0] = names[0][:1].upper() + names[0][1:]
+    return "; ".join(f"{esc(name)}: {num(n, join(gpath, 'groups', k), 'int', tag='span')}"
+                     for name, (k, n) in zip(names, groups.items(), strict=True))
+
+
+def groups_note(ctx: ReportContext, groupings: list[tuple[str, Any]], path: str) -> str:
+    """What the groups are and who is in none of them: the group sizes are counted among
+    the measurement model's respondents, and a grouping that does not add up to them says
+    how many are left out and why."""
+    m = ctx.a.get("measurement")
+    m = m if isinstance(m, Mapping) else {}
+    coded = [(g, v) for g, v in groupings if isinstance(v.get("groups"), Mapping)
+             and any(ctx.value_label(g, k) != str(k) for k in v["groups"])]
+    out = ""
+    if coded:
+        out += (" Groups by the codebook's value labels: " + "; ".join(
+            f"{esc(ctx.label(g).lower())} " + ", ".join(
+                f"{esc(k)} = {esc(ctx.value_label(g, k))}" for k in v["groups"])
+            for g, v in coded) + ".")
+    if is_number(m.get("n_used")):
+        n_base = float(m["n_used"])
+        base = (f"the <em>N</em> = {num(m['n_used'], '/measurement/n_used', 'int', tag='span')}"
+                " respondents of the measurement model")
+        if is_number(m.get("n_excluded")) and m["n_excluded"] \
+                and is_number(m.get("n_respondents")):
+            base += (f" (of the {num(m['n_respondents'], '/measurement/n_respondents', 'int', tag='span')}"
+                     f" analysed, {num(m['n_excluded'], '/measurement/n_excluded', 'int', tag='span')}"
+                     " are excluded by the scoring's data-quality flags)")
+    elif is_number(ctx.a.get("n")):
+        n_base = float(ctx.a["n"])
+        base = f"the <em>N</em> = {num(ctx.a['n'], '/n', 'int', tag='span')} respondents analysed"
+    else:
+        return out
+    short = []
+    for g, v in groupings:
+        groups = v.get("groups")
+        if not isinstance(groups, Mapping) or not all(is_number(x) for x in groups.values()):
+            continue
+        missing = n_base - sum(float(x) for x in groups.values())
+        if missing > 0:
+            short.append(f" By {esc(ctx.label(g).lower())}, {fmt(missing, 'int')} of them are "
+                         "in no group: "
+                         + _left_out_reason(ctx, g, v.get("left_out"), join(path, g, "left_out"))
+                         + ".")
+    if not short:
+        return out
+    return out + f" The groups are counted among {base}." + "".join(short)
+
+
+def _left_out_reason(ctx: ReportContext, g: str, left: Any, lpath: str) -> str:
+    """Why respondents are in no group of grouping ``g`` (the analysis' counts when it
+    gives them, else the rules by which the analysis forms the groups)."""
+    name = esc(ctx.label(g).lower())
+    why = "left out so that the two groups are independent samples"
+    if isinstance(left, Mapping) and left and all(is_number(x) for x in left.values()):
+        bits = []
+        if is_number(left.get("dyad_member")) and left["dyad_member"]:
+            bits.append(f"{num(left['dyad_member'], join(lpath, 'dyad_member'), 'int', tag='span')}"
+                        " are firm A's respondents of alliances for which both firms answered, "
+                        + why)
+        if is_number(left.get("no_value")) and left["no_value"]:
+            bits.append(f"{num(left['no_value'], join(lpath, 'no_value'), 'int', tag='span')}"
+                        f" have no value of {name}")
+        elif is_number(left.get("no_value")):
+            bits.append(f"no respondent lacks a value of {name}")
+        return "; ".join(bits)
+    if g == "firm_role":
+        return ("respondents without a firm role and, of each alliance for which both firms "
+                f"answered, firm A's respondent ({why})")
+    return f"respondents without a value of {name}"

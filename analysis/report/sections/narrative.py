@@ -15,6 +15,7 @@ from typing import Any
 from ..fmt import is_number
 from ..html import esc, join, num, pointer
 from .common import ReportContext, estimator, first_key, get_first, one_sided_ci_text
+from .measurement import low_ave_text
 
 #: The symbol of each method's estimate in the prose.
 SYMBOL = {"sem_path": "<em>B</em>", "path": "<em>B</em>",
@@ -158,6 +159,9 @@ def results(ctx: ReportContext) -> str:
                           f"({esc(ctx.label(lo[0]))}) to "
                           f"{_n(hi[1], join('/measurement/reliability', hi[0], k), 'rel')} "
                           f"({esc(ctx.label(hi[0]))})")
+            low = low_ave_text(ctx, rel, "/measurement/reliability")
+            if low:
+                s += ". " + low.rstrip(".")
         paras.append(s + ".")
     # --- structural fit
     st = a.get("structural")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..html import esc, join, na, num, pointer, table, text_cell
+from ..html import esc, esc_code, join, na, num, pointer, table, text_cell
 from .common import ReportContext, ci_cell
 
 
@@ -49,7 +49,7 @@ def pls(ctx: ReportContext) -> str:
         f" draws ({val('bootstrap_failed', 'int')} failed), seed {val('seed', 'int')}, "
         f"confidence level {val('level', 'fit')}.</p>")
     if isinstance(part.get("syntax"), str):
-        out.append(f"<details><summary>Model syntax</summary><pre>{esc(part['syntax'])}"
+        out.append(f"<details><summary>Model syntax</summary><pre>{esc_code(part['syntax'])}"
                    "</pre></details>")
     rows = [[text_cell(r.get("construct", ""), tag="th"), text_cell(r.get("measurement", "")),
              num(r.get("indicators"), join(p0, "constructs", i, "indicators"), "int")]
@@ -139,7 +139,7 @@ def pls(ctx: ReportContext) -> str:
             out.append(f"<h3>Separate PLS model of {esc(hid)} (N = "
                        f"{num(m.get('n'), join(mp, 'n'), 'int', tag='span')})</h3>")
             if isinstance(m.get("syntax"), str):
-                out.append(f"<details><summary>Model syntax</summary><pre>{esc(m['syntax'])}"
+                out.append(f"<details><summary>Model syntax</summary><pre>{esc_code(m['syntax'])}"
                            "</pre></details>")
             out.append(_paths_table(ctx, m.get("paths"), join(mp, "paths"),
                                     f"PLS path coefficients of the {hid} model"))

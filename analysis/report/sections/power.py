@@ -13,7 +13,7 @@ from typing import Any
 
 from ..figures_power import PowerPanel, power_curves
 from ..fmt import is_number
-from ..html import join, num, table, text_cell
+from ..html import esc, join, num, table, text_cell
 from .common import ReportContext
 
 BASE = "/power_curves"
@@ -103,8 +103,13 @@ def values(ctx: ReportContext) -> str:
             rows.append([text_cell("This study's n", tag="th", cls="text")]
                         + [num(h.get("n"), join(BASE, "hypotheses", i, "n"), "int")
                            for i, h in hyps])
-        notes = [f"{h.get('id')}: {h['note']}" for _, h in hyps
-                 if key == "power_observed" and h.get("note")]
+        # one remark shared by several hypotheses is made once, for all of them
+        same: dict[str, list[str]] = {}
+        for _, h in hyps:
+            if key == "power_observed" and h.get("note"):
+                same.setdefault(str(h["note"]), []).append(str(h.get("id")))
+        notes = [esc(f"{' and '.join(ids) if len(ids) < 3 else ', '.join(ids[:-1]) + ' and ' + ids[-1]}"
+                     f": {note}") for note, ids in same.items()]
         note = (f"{pc.get('method', '')} \u03b1 = "
                 f'{num(pc.get("alpha"), join(BASE, "alpha"), "std", tag="span")}, '
                 f'sides of the test: {num(pc.get("sides"), join(BASE, "sides"), "int", tag="span")}.'
