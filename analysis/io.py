@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import secrets
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
@@ -90,4 +93,39 @@ def write_json(obj: Any, out: str | Path) -> None:
     if str(out) == "-":
         sys.stdout.write(text + "\n")
         return
-    Path(out).write_text(text + "\n", encoding="utf-8")
+    with atomic_path(out) as tmp:
+        tmp.write_text(text + "\n", encoding="utf-8")
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """A scratch file next to ``path`` to write instead of it; it replaces ``path`` in one
+    step (``os.replace``) only when the block ends without an error.
+
+    An error, a full disk or Ctrl-C (``KeyboardInterrupt``) in the middle of a write thus
+    never leaves a half-written file, and never destroys the file of an earlier run: the
+    scratch file is removed and ``path`` is untouched.  The scratch file has the suffix of
+    ``path`` (writers that choose the format by the extension see the right one) and, when
+    ``path`` exists, its permissions; a symbolic link is written through, as ``open``
+    does.  Nothing is created when the block fails, not even the scratch file.
+    """
+    target = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    stem = target.name[: -len(target.suffix)] if target.suffix else target.name
+    # a short name: the target's own may already be as long as the file system allows
+    tmp = folder / f".{stem[:40]}.{secrets.token_hex(4)}.part{target.suffix[:20]}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies
+    os.close(fd)
+    try:
+        yield tmp
+        if target.exists():
+            os.chmod(tmp, target.stat().st_mode & 0o7777)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

@@ -49,7 +49,9 @@ def handler(args: argparse.Namespace) -> int:
     inst = load_instrument(args.instrument)
     text = render_codebook(inst, fmt, args.lang)
     if args.out and args.out != "-":
-        with open(args.out, "w", encoding="utf-8", newline="") as fh:
+        from analysis.io import atomic_path
+
+        with atomic_path(args.out) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
         print(f"Codebook of {inst.id} {inst.version} written to {args.out}.", file=sys.stderr)
     else:

@@ -117,19 +117,23 @@ def handler(args: argparse.Namespace) -> int:
               f"{password}", file=sys.stderr)  # fmt: skip
     columns = ["invitation_id", "wave", "alliance_id", "firm_role", "partner_name", "language",
                "expires_at", "link"]  # fmt: skip
-    fh = open(args.out, "w", encoding="utf-8", newline="") if args.out else sys.stdout
-    try:
-        writer = csv.writer(fh, lineterminator="\n")
+    rows = [[
+        inv.invitation_id, inv.wave, inv.alliance_id, inv.firm_role or "",
+        inv.partner_name or "", inv.language,
+        inv.expires_at.isoformat() if inv.expires_at else "", inv.link(args.base_url),
+    ] for inv in issued]  # fmt: skip
+    if args.out:
+        from analysis.io import atomic_path
+
+        # complete or not at all: a half list of links looks like a whole one
+        with atomic_path(args.out) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh, lineterminator="\n")
+            writer.writerow(columns)
+            writer.writerows(rows)
+    else:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(columns)
-        for inv in issued:
-            writer.writerow([
-                inv.invitation_id, inv.wave, inv.alliance_id, inv.firm_role or "",
-                inv.partner_name or "", inv.language,
-                inv.expires_at.isoformat() if inv.expires_at else "", inv.link(args.base_url),
-            ])  # fmt: skip
-    finally:
-        if args.out:
-            fh.close()
+        writer.writerows(rows)
     print(f"{len(issued)} invitation(s) created for study {args.study!r}, wave {args.wave!r}. "
           "The links are shown only now.", file=sys.stderr)  # fmt: skip
     return 0

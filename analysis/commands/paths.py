@@ -139,6 +139,38 @@ def check_output(
     return p
 
 
+#: The extension of every JSON output of the command line (``-`` is standard output).
+JSON_SUFFIXES = (".json",)
+
+
+def check_json_output(
+    path: str | os.PathLike[str] | None,
+    option: str = "--json",
+    *,
+    inputs: Iterable[str | os.PathLike[str] | None] = (),
+    make_parents: bool = False,
+) -> Path | None:
+    """:func:`check_output` for a JSON output: a ``.json`` file or ``-``, the same rule for
+    every command (``sem --json out.csv`` wrote JSON into a ``.csv`` file)."""
+    return check_output(path, option, inputs=inputs, suffixes=JSON_SUFFIXES,
+                        make_parents=make_parents)
+
+
+def same_file(a: str | os.PathLike[str] | None, b: str | os.PathLike[str] | None) -> bool:
+    """Whether two output options name the same file (``-`` and unset never do; a name
+    that cannot be resolved is compared as written)."""
+    if not a or not b or str(a) == "-" or str(b) == "-":
+        return False
+
+    def resolved(p: str | os.PathLike[str]) -> str:
+        try:
+            return str(Path(p).expanduser().resolve())
+        except (OSError, ValueError, RuntimeError):
+            return str(p)
+
+    return resolved(a) == resolved(b)
+
+
 def check_output_dir(
     path: str | os.PathLike[str],
     option: str,
@@ -150,8 +182,10 @@ def check_output_dir(
 
     The folder may exist (then it must be a folder) or not (then the nearest existing
     folder above it must be writable, since it is created later).  ``writes`` are the
-    names the command writes inside it: none of them may be one of ``inputs`` (an
-    input named like an output was replaced by it).
+    names the command writes inside it, also in subfolders (``mplus/model.inp``): none
+    of them may be one of ``inputs`` (an input named like an output was replaced by it),
+    an existing folder or a read-only file, and each subfolder on the way must be a
+    folder that can be written (a file named ``mplus`` stopped the export half-way).
 
     Raises
     ------
@@ -177,8 +211,10 @@ def check_output_dir(
             raise DataError(f"{option} {shown}: {clip(str(existing), PATH_ECHO)} is not a "
                             "folder.")
         _probe(existing, option, shown)
+        probed = {existing}
         for name in writes:
             target = p / name
+            _check_written_file(p, target, option, shown, probed)
             for source in inputs:
                 if source is None or not is_file_argument(str(source)):
                     continue
@@ -191,6 +227,34 @@ def check_output_dir(
     except OSError as exc:
         raise DataError(f"Cannot use {option} {shown}: {exc.strerror or exc}.") from exc
     return p
+
+
+def _check_written_file(root: Path, target: Path, option: str, shown: str,
+                        probed: set[Path]) -> None:
+    """``target`` (inside the output folder ``root``) can be written: each folder on the
+    way is a folder (or will be made), the last existing one is writable, and ``target``
+    is not a folder or a read-only file."""
+    relative = target.relative_to(root)
+    folder = root
+    for part in relative.parts[:-1]:
+        folder = folder / part
+        if folder.exists() and not folder.is_dir():
+            raise DataError(f"{option} {shown}: {clip(str(folder), PATH_ECHO)} is a file, but "
+                            f"{relative} is written into a folder of that name; move the file "
+                            "or choose another folder.")
+    existing = target.parent
+    while not existing.exists() and existing != root:
+        existing = existing.parent
+    if existing.exists() and existing not in probed:
+        _probe(existing, option, shown)
+        probed.add(existing)
+    if target.is_dir():
+        raise DataError(f"{option} {shown}: {clip(str(target), PATH_ECHO)} is a folder, but "
+                        "a file of that name is written there; move it or choose another "
+                        "folder.")
+    if target.exists() and not os.access(target, os.W_OK):
+        raise DataError(f"{option} {shown}: {clip(str(target), PATH_ECHO)} exists and is "
+                        "read-only; choose another folder.")
 
 
 def read_text_file(path: str | os.PathLike[str], what: str,

@@ -124,14 +124,16 @@ def markdown_html(text: str, title: str) -> str:
 
 
 def _write(path: str, kind: str, text: str, title: str) -> None:
-    from pathlib import Path
 
-    if kind == ".md":
-        Path(path).write_text(text, encoding="utf-8")
-    else:
-        from analysis.report import write_pdf
+    from analysis.io import atomic_path
 
-        write_pdf(markdown_html(text, title), path)
+    with atomic_path(path) as tmp:  # complete or not at all
+        if kind == ".md":
+            tmp.write_text(text, encoding="utf-8")
+        else:
+            from analysis.report import write_pdf
+
+            write_pdf(markdown_html(text, title), tmp)
 
 
 def deviations_markdown(devs: list[dict]) -> str:

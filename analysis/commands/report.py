@@ -8,7 +8,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from analysis.commands.paths import check_output, draws, existing_sqlite, seed, store_file
+from analysis.commands.paths import (
+    check_json_output,
+    check_output,
+    draws,
+    existing_sqlite,
+    seed,
+    store_file,
+)
 from analysis.errors import DataError
 
 
@@ -132,8 +139,7 @@ def handle(args: argparse.Namespace) -> int:
     check_output(args.out, "--out", inputs=inputs, suffixes=(".html", ".htm"),
                  make_parents=True)
     check_output(args.pdf, "--pdf", inputs=inputs, suffixes=(".pdf",), make_parents=True)
-    check_output(args.save_json, "--save-json", inputs=inputs, suffixes=(".json",),
-                 make_parents=True)
+    check_json_output(args.save_json, "--save-json", inputs=inputs, make_parents=True)
     check_output(args.docx, "--docx", inputs=inputs, suffixes=(".docx",), make_parents=True)
     fieldwork, data, data_sha = None, None, None
     if args.study is not None:
@@ -162,20 +168,28 @@ def handle(args: argparse.Namespace) -> int:
             html, ready = build_report(data, analysis={**ready, "preregistration": section},
                                        seed=args.seed, data_sha256=data_sha, title=title,
                                        fieldwork=fieldwork)
+    from analysis.io import atomic_path
+
+    # each file complete or not at all: an error or Ctrl-C half-way keeps an earlier run's
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(html.encode("utf-8"))
+    with atomic_path(out) as tmp:
+        tmp.write_bytes(html.encode("utf-8"))
     if args.save_json:
         Path(args.save_json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.save_json).write_text(json.dumps(ready, indent=2, allow_nan=False) + "\n",
-                                        encoding="utf-8")
+        with atomic_path(args.save_json) as tmp:
+            tmp.write_text(json.dumps(ready, indent=2, allow_nan=False) + "\n",
+                           encoding="utf-8")
     if args.pdf:
-        write_pdf(html, args.pdf)
+        Path(args.pdf).parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(args.pdf) as tmp:
+            write_pdf(html, tmp)
     if args.docx:
         from analysis.report.docx import write_docx
 
         Path(args.docx).parent.mkdir(parents=True, exist_ok=True)
-        write_docx(html, args.docx, title=title)
+        with atomic_path(args.docx) as tmp:
+            write_docx(html, tmp, title=title)
     more = [p for p in (args.pdf, args.docx) if p]
     print(f"Report written to {out}" + "".join(f" and {p}" for p in more) + ".",
           file=sys.stderr)

@@ -1101,9 +1101,18 @@ def write_data(df: pd.DataFrame, path: str | Path, instrument: Any = None) -> Pa
         The file written.
     """
     p = Path(path)
-    suffix = p.suffix.lower()
     if p.parent and not p.parent.exists():
         raise DataError(f"Folder {str(p.parent)!r} does not exist; create it first.")
+    from analysis.io import atomic_path
+
+    # complete or not at all: an error or Ctrl-C half-way keeps the file of an earlier run
+    with atomic_path(p) as tmp:
+        _write_data(df, tmp, instrument)
+    return p
+
+
+def _write_data(df: pd.DataFrame, p: Path, instrument: Any) -> None:
+    suffix = p.suffix.lower()
     if suffix == ".parquet":
         plain = df.copy()
         plain.attrs = {}
@@ -1118,6 +1127,5 @@ def write_data(df: pd.DataFrame, path: str | Path, instrument: Any = None) -> Pa
         write_sav(df, p, instrument)
     else:
         df.to_csv(p, index=False, float_format="%.10g", lineterminator="\n", encoding="utf-8")
-    return p
 
 
