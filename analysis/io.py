@@ -22,6 +22,25 @@ import pandas as pd
 
 from analysis.errors import DataError
 
+#: Largest magnitude of a data value the analyses accept.  No answer, score, count or
+#: amount comes near it (it is a corrupted cell or a typo such as 1e308), and beyond it
+#: the squares and fourth powers behind variances and robust standard errors overflow:
+#: the SEM then failed with an internal error and PLS printed silently wrong numbers.
+MAX_ABS_VALUE = 1e50
+
+
+def value_problem(values: Any) -> str | None:
+    """What makes a numeric column unusable: ``"infinite values (inf)"``, ``"values larger
+    than 1e+50 in magnitude"``, or ``None`` when every value is finite and in range (missing
+    values are fine)."""
+    arr = np.asarray(pd.to_numeric(pd.Series(values), errors="coerce"), dtype=float)
+    if np.isinf(arr).any():
+        return "infinite values (inf)"
+    with np.errstate(invalid="ignore"):
+        if (np.abs(arr) > MAX_ABS_VALUE).any():
+            return f"values larger than {MAX_ABS_VALUE:g} in magnitude"
+    return None
+
 
 def numeric_columns(data: Any, columns: Any, what: str) -> pd.DataFrame:
     """Float copy of ``columns`` of ``data`` (missing values kept), for a user-facing function.
@@ -43,6 +62,9 @@ def numeric_columns(data: Any, columns: Any, what: str) -> pd.DataFrame:
         col = pd.to_numeric(data[c], errors="coerce")
         if col.notna().sum() < data[c].notna().sum():
             raise DataError(f"{what}: column {c!r} has non-numeric values.")
+        problem = value_problem(col)
+        if problem is not None:
+            raise DataError(f"{what}: column {c!r} has {problem}; fix or empty those cells.")
         out[c] = col.astype(float)
     return out
 
