@@ -131,7 +131,12 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     ``path`` exists, its permissions; a symbolic link is written through, as ``open``
     does.  Nothing is created when the block fails, not even the scratch file.
     """
-    target = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
+    target = Path(path)
+    if os.path.islink(target):
+        try:  # the file the link names; a loop raises here, before anything is written
+            target = Path(os.path.realpath(target, strict=True))
+        except FileNotFoundError:
+            target = Path(os.path.realpath(target))  # a dangling link: its target is made
     folder = target.parent if str(target.parent) else Path(".")
     stem = target.name[: -len(target.suffix)] if target.suffix else target.name
     # a short name: the target's own may already be as long as the file system allows

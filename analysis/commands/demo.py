@@ -18,6 +18,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from analysis.commands.paths import port_number, survey_address
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -52,8 +54,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "when missing)")  # fmt: skip
     parser.add_argument("--open-links", type=int, default=3, metavar="K",
                         help="fresh invitation links to print (default: 3)")  # fmt: skip
-    parser.add_argument("--port", type=int, default=8501, help="port of the app (default: 8501)")
-    parser.add_argument("--base-url", metavar="URL",
+    parser.add_argument("--port", type=port_number, default=8501,
+                        help="port of the app (default: 8501)")
+    parser.add_argument("--base-url", metavar="URL", type=survey_address,
                         help="survey address for links (default: http://localhost:PORT)")  # fmt: skip
     parser.add_argument("--credentials", metavar="FILE",
                         help=f"where the password and links are kept (default: {CREDENTIALS_FILE} "

@@ -7,7 +7,13 @@ import argparse
 import csv
 import sys
 
-from analysis.commands.paths import check_output, positive_float, positive_int, store_file
+from analysis.commands.paths import (
+    check_output,
+    positive_float,
+    positive_int,
+    store_file,
+    survey_address,
+)
 
 #: Most invitations one call creates (instruments.fieldwork.invitations.MAX_BATCH).
 MAX_BATCH = 100_000
@@ -54,6 +60,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="database URL (default: $ALLIANCE_SURVEY_DB or "
                         "sqlite:///data/alliance_survey.sqlite)")  # fmt: skip
     parser.add_argument("--base-url", default="http://localhost:8501", metavar="URL",
+                        type=survey_address,
                         help="survey address; links are BASE_URL/?t=TOKEN "
                         "(default: http://localhost:8501)")  # fmt: skip
     parser.add_argument("--out", metavar="FILE",

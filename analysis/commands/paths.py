@@ -89,6 +89,7 @@ def check_output(
     if len(os.fsencode(p.name)) > MAX_NAME_BYTES:
         raise DataError(f"{option}: the file name is longer than {MAX_NAME_BYTES} bytes.")
     try:
+        _refuse_link_loop(p, option, shown)
         if p.is_dir():
             raise DataError(f"{option} {shown} is a folder; give a file name.")
         for source in inputs:
@@ -171,6 +172,20 @@ def same_file(a: str | os.PathLike[str] | None, b: str | os.PathLike[str] | None
     return resolved(a) == resolved(b)
 
 
+def _refuse_link_loop(p: Path, option: str, shown: str) -> None:
+    """A symbolic link that loops (or whose folder path does) cannot be written; ``exists()``
+    says False for it, so the check passed and the write failed at the end (after ``invite``
+    had stored the invitations whose links it was to write)."""
+    import errno
+
+    try:
+        os.stat(p)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise DataError(f"{option} {shown} is a symbolic link that points to itself (a "
+                            "loop); remove it or choose another name.") from exc
+
+
 def check_output_dir(
     path: str | os.PathLike[str],
     option: str,
@@ -234,6 +249,7 @@ def _check_written_file(root: Path, target: Path, option: str, shown: str,
     """``target`` (inside the output folder ``root``) can be written: each folder on the
     way is a folder (or will be made), the last existing one is writable, and ``target``
     is not a folder or a read-only file."""
+    _refuse_link_loop(target, option, shown)
     relative = target.relative_to(root)
     folder = root
     for part in relative.parts[:-1]:
@@ -394,6 +410,34 @@ def seed(text: str) -> int:
     if not 0 <= value < 2**32:
         raise argparse.ArgumentTypeError(f"must be a whole number from 0 to 4294967295, "
                                          f"not {clip(text)}")
+    return value
+
+
+def survey_address(text: str) -> str:
+    """``type=`` for the survey's base address (``--base-url``): an http(s) address without
+    spaces, quotes, query or fragment, since links are ``BASE_URL/?t=TOKEN``
+    (``javascript:alert(1)`` was accepted and printed as every respondent's link)."""
+    from urllib.parse import urlsplit
+
+    value = text.strip()
+    try:
+        parts = urlsplit(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a web address: {clip(text)}") from exc
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc \
+            or any(c.isspace() or c in "\"'<>\\" for c in value) \
+            or parts.query or parts.fragment:
+        raise argparse.ArgumentTypeError(
+            f"must be an http:// or https:// address without spaces, quotes, '?' or '#' "
+            f"(links are BASE_URL/?t=TOKEN), not {clip(text)}")
+    return value
+
+
+def port_number(text: str) -> int:
+    """``type=`` for a TCP port: 1 to 65535."""
+    value = _integer(text)
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port from 1 to 65535, not {clip(text)}")
     return value
 
 
