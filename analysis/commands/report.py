@@ -71,6 +71,23 @@ def _read(path: str) -> Any:
     return read_data(path)
 
 
+def _check_fits_instrument(data: Any) -> None:
+    """Refuse a data file that is not survey data of the instrument (missing columns,
+    codes out of range) before any work: the report was written anyway, exit status 0,
+    every section "not available" and the reason in a warning (a report of a failed
+    analysis stays for the failures of the analysis itself: too few cases, a model)."""
+    import warnings
+
+    from analysis.study.scoring import check_data, conform
+    from instruments.instrument.loader import load_instrument
+
+    instrument = load_instrument()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        conformed, _, _ = conform(data, instrument)
+        check_data(conformed, instrument)
+
+
 def _load_json(path: str) -> dict[str, Any]:
     p = Path(path)
     if not p.is_file():
@@ -152,6 +169,8 @@ def handle(args: argparse.Namespace) -> int:
         data = _read(args.data)
         data_sha = sha256_file(args.data)
     analysis = _load_json(args.json) if args.json else None
+    if analysis is None and args.data is not None:
+        _check_fits_instrument(data)
     options: dict[str, Any] = {}
     if args.estimator is not None:
         options["estimator"] = args.estimator
