@@ -378,12 +378,25 @@ def export(
         raise DataError(f"--excel-safe applies to CSV exports (csv, long), not to {fmt!r}.")
     from analysis.io import atomic_path
 
+    made = []  # the folders made for the file: removed again if the export fails
+    folder = Path(out).parent
+    while str(folder) and not folder.exists() and folder.parent != folder:
+        made.append(folder)
+        folder = folder.parent
     target = _target(out)
     # written next to the target and moved over it when complete: an error or Ctrl-C
     # half-way leaves no half file and keeps the export of an earlier run
-    with atomic_path(target) as tmp:
-        _export(store, study, fmt, tmp, lang=lang, completed_only=completed_only,
-                excel_safe=excel_safe, skip_unstarted=skip_unstarted)
+    try:
+        with atomic_path(target) as tmp:
+            _export(store, study, fmt, tmp, lang=lang, completed_only=completed_only,
+                    excel_safe=excel_safe, skip_unstarted=skip_unstarted)
+    except BaseException:
+        for empty in made:  # deepest first
+            try:
+                empty.rmdir()
+            except OSError:
+                break
+        raise
     return target
 
 
