@@ -216,6 +216,21 @@ CASES: list[tuple[str, Callable[[F], list[str]], str]] = [
     ("power-json-nul-with-plot", lambda f: ["power", "--n", "100", "--reps", "1", "--json",
                                             "a\x00.json", "--plot",
                                             str(f["root"] / "p.svg")], "must name a file"),
+    # -- numbers beyond what the store or the command can use ----------------------------
+    ("respondent-invitation-beyond-64-bit", lambda f: [
+        "respondent", "--study", "s", "--exclude", "--invitation", str(10**23), "--reason",
+        "x", *_db(f)], "must be at most 9,223,372,036,854,775,807"),
+    ("demo-open-links-huge", lambda f: ["demo", "--open-links", str(10**11), "--no-serve",
+                                        "--no-summary", *_db(f)], "at most 1,000"),
+    ("mail-max-reminders-huge", lambda f: ["mail", "--study", "s", "--remind",
+                                           "--max-reminders", str(10**23), *_db(f)],
+     "at most 1,000"),
+    ("mail-after-days-nan", lambda f: ["mail", "--study", "s", "--remind", "--after-days",
+                                       "nan", *_db(f)], "finite number"),
+    ("mail-base-url-with-query", lambda f: [
+        "mail", "--study", "s", "--configure", "--smtp", "smtp://127.0.0.1:25", "--sender",
+        "a@b.example", "--lead-name", "Lead", "--lead-email", "lead@b.example", "--base-url",
+        "https://survey.example/?lang=de", *_db(f)], "'?' or '#'"),
     # -- coverage: refused cleanly on the old code too ------------------------------------
     ("sem-repeated-column-names", _sem("dup"), "repeated column names"),  # coverage
     ("sem-all-missing-column", _sem("all_missing"), "0 usable cases"),  # coverage
