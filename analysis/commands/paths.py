@@ -413,6 +413,34 @@ def seed(text: str) -> int:
     return value
 
 
+#: Most files of an instrument folder compared with an output (a folder of thousands of
+#: files is not an instrument; its first files are compared).
+MAX_INSTRUMENT_FILES = 2000
+
+
+def instrument_files(directory: str | os.PathLike[str] | None) -> list[str]:
+    """The files of an instrument folder (``--instrument``, default the packaged one), for
+    :func:`check_output`'s ``inputs``: ``codebook --out questionnaire.yaml`` wrote the
+    codebook over the questionnaire it was made from."""
+    if directory is None:
+        from instruments.instrument.loader import PACKAGE_DIR
+
+        directory = PACKAGE_DIR
+    root = Path(directory).expanduser()
+    found: list[str] = []
+    try:
+        if not root.is_dir():
+            return found
+        for path in root.rglob("*"):
+            if len(found) >= MAX_INSTRUMENT_FILES:
+                break
+            if path.is_file() and "__pycache__" not in path.parts:
+                found.append(str(path))
+    except OSError:
+        pass  # an unreadable folder is reported by the loader
+    return found
+
+
 def survey_address(text: str) -> str:
     """``type=`` for the survey's base address (``--base-url``): an http(s) address without
     spaces, quotes, query or fragment, since links are ``BASE_URL/?t=TOKEN``

@@ -118,6 +118,16 @@ def r5(files: F) -> F:  # noqa: F811 - the imported fixture
     f["mplus_file"] = root / "mplus_is_a_file" / "mplus"
     f["mplus_file"].write_text("not a folder\n", encoding="utf-8")
     (root / "inp_is_a_folder" / "mplus" / "measurement.inp").mkdir(parents=True)
+    # a copy of the instrument folder, to be named by --instrument
+    import shutil
+
+    package = HYPOTHESES.parents[2] / "instruments" / "instrument"
+    copy = root / "instrument"
+    copy.mkdir()
+    shutil.copy(package / "questionnaire.yaml", copy)
+    for folder in ("scales", "translation"):
+        shutil.copytree(package / folder, copy / folder)
+    f["questionnaire"] = copy / "questionnaire.yaml"
     return f
 
 
@@ -231,6 +241,12 @@ CASES: list[tuple[str, Callable[[F], list[str]], str]] = [
         "mail", "--study", "s", "--configure", "--smtp", "smtp://127.0.0.1:25", "--sender",
         "a@b.example", "--lead-name", "Lead", "--lead-email", "lead@b.example", "--base-url",
         "https://survey.example/?lang=de", *_db(f)], "'?' or '#'"),
+    # -- an output over the instrument it is made from -----------------------------------
+    ("codebook-over-its-questionnaire", lambda f: [
+        "codebook", "--instrument", str(f["questionnaire"].parent), "--out",
+        str(f["questionnaire"])], "is the input file"),
+    ("codebook-named-yaml", lambda f: ["codebook", "--out", str(f["root"] / "book.yaml")],
+     "must end in .md, .markdown, .txt, .csv, .json"),
     # -- coverage: refused cleanly on the old code too ------------------------------------
     ("sem-repeated-column-names", _sem("dup"), "repeated column names"),  # coverage
     ("sem-all-missing-column", _sem("all_missing"), "0 usable cases"),  # coverage
