@@ -397,9 +397,10 @@ def test_ctrl_c_while_writing_json_keeps_the_earlier_file(
 
 
 @pytest.mark.parametrize("command", [
-    lambda d, out: ["simulate", "--n", "40", "--seed", "7", "--out", str(out)],
-    lambda d, out: ["sem", str(d), "--model", CFA, "--params-out", str(out)],
-], ids=["simulate", "sem-params-out"])
+    lambda f, out: ["simulate", "--n", "40", "--seed", "7", "--out", str(out)],
+    lambda f, out: ["sem", str(f["data"]), "--model", CFA, "--params-out", str(out)],
+    lambda f, out: ["export", "--study", "s", "--format", "csv", "--out", str(out), *_db(f)],
+], ids=["simulate", "sem-params-out", "export"])
 def test_ctrl_c_while_writing_a_table_keeps_the_earlier_file(
         command, r5: F, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,  # noqa: ANN001
         capsys: pytest.CaptureFixture[str]) -> None:
@@ -414,9 +415,37 @@ def test_ctrl_c_while_writing_a_table_keeps_the_earlier_file(
         raise KeyboardInterrupt
 
     monkeypatch.setattr(pd.DataFrame, "to_csv", to_csv)
-    assert main(command(r5["data"], out)) == 130
+    assert main(command(r5, out)) == 130
     assert out.read_text(encoding="utf-8") == "an earlier run's table\n"
     assert _leftovers(tmp_path) == []
+
+
+def test_ctrl_c_while_writing_the_links_leaves_no_half_list(
+        r5: F, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A links file cut after its header looked like a run that made no invitation."""
+    import csv
+
+    real = csv.writer
+
+    class Interrupted:
+        def __init__(self, fh, **kwargs) -> None:  # noqa: ANN001
+            self.inner, self.rows = real(fh, **kwargs), 0
+
+        def writerow(self, row) -> None:  # noqa: ANN001
+            self.rows += 1
+            if self.rows > 1:
+                raise KeyboardInterrupt
+            self.inner.writerow(row)
+
+        def writerows(self, rows) -> None:  # noqa: ANN001
+            for row in rows:
+                self.writerow(row)
+
+    monkeypatch.setattr(csv, "writer", Interrupted)
+    out = tmp_path / "links.csv"
+    assert main(["invite", "--study", "s", "--n", "2", "--out", str(out), *_db(r5)]) == 130
+    assert not out.exists() and _leftovers(tmp_path) == []
 
 
 def test_atomic_path_keeps_permissions_and_writes_through_a_link(tmp_path: Path) -> None:
