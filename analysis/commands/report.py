@@ -143,6 +143,15 @@ def handle(args: argparse.Namespace) -> int:
         raise DataError("Give a data file (DATA) or a study in the response store (--study).")
     if args.db is not None and args.study is None:
         raise DataError("--db names the response store of --study; give --study NAME too.")
+    if args.json is not None:
+        # they choose how the analysis is run; with --json it is read, not run, and the
+        # report showed the file's estimator and draws under the options asked for
+        ignored = [o for o, v in (("--estimator", args.estimator), ("--bootstrap",
+                                  args.bootstrap), ("--method", args.method)) if v is not None]
+        if ignored:
+            raise DataError(f"{', '.join(ignored)} choose(s) how the analysis is run, but "
+                            "--json reads an analysis that was run already; drop "
+                            f"{' and '.join(ignored)}, or drop --json to run it again.")
     if args.bootstrap is not None and args.bootstrap < 2:
         # an option error, not a finding: refused here rather than reported in the report
         raise DataError(f"--bootstrap must be at least 2 (got {args.bootstrap}).")

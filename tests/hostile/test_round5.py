@@ -223,6 +223,10 @@ CASES: list[tuple[str, Callable[[F], list[str]], str]] = [
     ("report-data-not-survey-data", lambda f: ["report", str(f["data"]), "--out",
                                                str(f["root"] / "new" / "r.html")],
      "do not fit instrument"),
+    ("report-json-with-run-options", lambda f: [
+        "report", str(f["data"]), "--json", str(f["fit_a"]), "--estimator", "MLR",
+        "--bootstrap", "50", "--out", str(f["root"] / "r.html")],
+     "--estimator, --bootstrap choose(s) how the analysis is run"),
     ("power-json-nul-with-plot", lambda f: ["power", "--n", "100", "--reps", "1", "--json",
                                             "a\x00.json", "--plot",
                                             str(f["root"] / "p.svg")], "must name a file"),
