@@ -545,3 +545,25 @@ def test_the_app_reads_every_optout_value(optout_store,  # noqa: ANN001
     assert not at.exception
     assert any("two different codes" in e.value for e in at.error)
     assert _optouts(store) == []  # the app opted out Bo, the last value, before
+
+
+# -- more of the Python API -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda: __import__("analysis.stats.reliability", fromlist=["x"]).reliability_report(
+        pd.read_csv(HS).assign(x1=lambda d: d.x1 * 1e200), CFA),
+     r"item 'x1' has values larger than 1e\+50"),  # an internal LinAlgError before
+    (lambda: __import__("analysis.stats.reliability", fromlist=["x"]).reliability_report(
+        pd.read_csv(HS).assign(x1=lambda d: d.x1.where(d.index != 2, np.inf)), CFA),
+     "item 'x1' has infinite values"),  # "fewer than 2 joint observations" before
+    (lambda: __import__("analysis.study.simulate", fromlist=["x"]).simulate_study(
+        10, seed=-1), "seed= must be a whole number of 0 or more"),  # numpy's ValueError
+    (lambda: __import__("analysis.study.scoring", fromlist=["x"]).score(str(DEMO)),
+     "df= must be a pandas DataFrame"),  # an AttributeError before
+], ids=["reliability-huge", "reliability-inf", "simulate-seed-negative", "score-a-path"])
+def test_api_refuses_cleanly(call: Callable[[], object], message: str) -> None:
+    from analysis.errors import AllianceSurveyError
+
+    with pytest.raises(AllianceSurveyError, match=message):
+        call()
