@@ -45,11 +45,11 @@ def handler(args: argparse.Namespace) -> int:
         fmt = next((f for f, ends in SUFFIXES.items() if suffix in ends), "md")
         # a name of another format (questionnaire.yaml) got Markdown; one without an
         # extension still does
-        check_output(args.out, "--out", inputs=instrument_files(args.instrument),
+        check_output(args.out, "--out", inputs=instrument_files(args.instrument), stdout=True,
                      suffixes=[s for ends in SUFFIXES.values() for s in ends] if suffix
                      else None)
     else:
-        check_output(args.out, "--out", inputs=instrument_files(args.instrument),
+        check_output(args.out, "--out", inputs=instrument_files(args.instrument), stdout=True,
                      suffixes=SUFFIXES[fmt], format_label=f"--format {fmt}")
     inst = load_instrument(args.instrument)
     text = render_codebook(inst, fmt, args.lang)

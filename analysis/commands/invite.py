@@ -86,7 +86,7 @@ def handler(args: argparse.Namespace) -> int:
 
     # The tokens exist only in the output: check it (and the names) before anything is
     # stored, so that a bad path can never leave invitations nobody can open.
-    check_output(args.out, "--out", inputs=[args.from_csv, store_file(args.db)])
+    check_output(args.out, "--out", inputs=[args.from_csv, store_file(args.db)], stdout=True)
     check_text(args.study, "study_name", "--study")
     check_text(args.wave, "wave_name", "--wave")
     if args.partner is not None:
@@ -129,7 +129,7 @@ def handler(args: argparse.Namespace) -> int:
         inv.partner_name or "", inv.language,
         inv.expires_at.isoformat() if inv.expires_at else "", inv.link(args.base_url),
     ] for inv in issued]  # fmt: skip
-    if args.out:
+    if args.out and args.out != "-":
         from analysis.io import atomic_path
 
         # complete or not at all: a half list of links looks like a whole one

@@ -49,6 +49,7 @@ def check_output(
     suffixes: Iterable[str] | None = None,
     format_label: str | None = None,
     make_parents: bool = False,
+    stdout: bool = False,
 ) -> Path | None:
     """Validate an output path before any work, and return it.
 
@@ -71,6 +72,9 @@ def check_output(
         Allow missing folders, which the command's writer creates when it writes (the
         nearest existing folder above must be writable); otherwise a missing folder is
         an error.  Nothing is created here.
+    stdout
+        Whether ``-`` means standard output for this option (the command then writes
+        there); otherwise ``-`` is refused (it was written as a file named ``-``).
 
     Raises
     ------
@@ -79,8 +83,13 @@ def check_output(
         is not writable, the file exists but is read-only, the extension is not allowed,
         or the output is one of the inputs.
     """
-    if path is None or str(path) == "-":
+    if path is None:
         return None
+    if str(path) == "-":
+        if stdout:
+            return None
+        raise DataError(f"{option} - (standard output) is not offered for this output; "
+                        "give a file name.")
     text = str(path)
     shown = clip(text, PATH_ECHO)
     if not text.strip() or "\x00" in text:
@@ -150,11 +159,13 @@ def check_json_output(
     *,
     inputs: Iterable[str | os.PathLike[str] | None] = (),
     make_parents: bool = False,
+    stdout: bool = True,
 ) -> Path | None:
-    """:func:`check_output` for a JSON output: a ``.json`` file or ``-``, the same rule for
-    every command (``sem --json out.csv`` wrote JSON into a ``.csv`` file)."""
+    """:func:`check_output` for a JSON output: a ``.json`` file or (where the command
+    offers it) ``-``, the same rule for every command (``sem --json out.csv`` wrote JSON
+    into a ``.csv`` file)."""
     return check_output(path, option, inputs=inputs, suffixes=JSON_SUFFIXES,
-                        make_parents=make_parents)
+                        make_parents=make_parents, stdout=stdout)
 
 
 def same_file(a: str | os.PathLike[str] | None, b: str | os.PathLike[str] | None) -> bool:

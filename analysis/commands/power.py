@@ -99,7 +99,7 @@ def handle(args: argparse.Namespace) -> int:
                         f"at most {MAX_REPLICATIONS:,} are run at a time.")
     if same_file(args.json, args.plot):
         raise DataError("--json and --plot must name different files.")
-    check_json_output(args.json, make_parents=True)
+    check_json_output(args.json, make_parents=True, stdout=False)
     check_output(args.plot, "--plot", suffixes=(".svg", ".png"), make_parents=True)
     with make_executor(args.scheduler, args.workers) as ex:
         res = power_analysis(args.n, args.reps, args.seed, executor=ex, n_boot=args.boot,

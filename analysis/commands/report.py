@@ -165,7 +165,8 @@ def handle(args: argparse.Namespace) -> int:
     check_output(args.out, "--out", inputs=inputs, suffixes=(".html", ".htm"),
                  make_parents=True)
     check_output(args.pdf, "--pdf", inputs=inputs, suffixes=(".pdf",), make_parents=True)
-    check_json_output(args.save_json, "--save-json", inputs=inputs, make_parents=True)
+    check_json_output(args.save_json, "--save-json", inputs=inputs, make_parents=True,
+                      stdout=False)
     check_output(args.docx, "--docx", inputs=inputs, suffixes=(".docx",), make_parents=True)
     fieldwork, data, data_sha = None, None, None
     if args.study is not None:

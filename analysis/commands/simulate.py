@@ -135,7 +135,7 @@ def handle(args: argparse.Namespace) -> int:
     check_output(args.out, "--out", suffixes=(".csv", ".parquet", ".sav"))
     if same_file(args.manifest, args.out):
         raise DataError("--manifest and --out name the same file.")
-    check_json_output(args.manifest, "--manifest")  # a JSON document, named so
+    check_json_output(args.manifest, "--manifest", stdout=False)  # a JSON file, named so
     instrument = load_instrument()
     df = simulate_study(
         args.n,

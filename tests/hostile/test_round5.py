@@ -167,6 +167,12 @@ CASES: list[tuple[str, Callable[[F], list[str]], str]] = [
                                                str(f["root"] / "sim.csv"), "--manifest",
                                                str(f["root"] / "manifest.csv")],
      "--manifest"),
+    # -- '-' is standard output where a command offers it, else refused (it made a file '-')
+    ("score-out-dash", lambda f: ["score", str(DEMO), "--out", "-"], "(standard output)"),
+    ("sem-params-out-dash", _sem("data", CFA, "--params-out", "-"), "(standard output)"),
+    ("simulate-manifest-dash", lambda f: ["simulate", "--n", "10", "--out",
+                                          str(f["root"] / "sim.csv"), "--manifest", "-"],
+     "(standard output)"),
     # -- interaction and product terms in lavaan syntax ---------------------------------
     ("sem-interaction-colon", _sem("data", CFA + "\nx4 ~ f + x5:x6"),
      "does not support interaction or product terms"),
@@ -310,6 +316,15 @@ def test_export_script_lavaan_only_ignores_a_file_named_mplus(
                  str(out)]) == 0
     assert (out / "analysis.R").is_file() and (out / "mplus").read_text() == "notes\n"
     assert not [p for p in out.iterdir() if ".part" in p.name]
+
+
+def test_invite_out_dash_is_standard_output(r5: F, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["invite", "--study", "s", "--n", "1", "--out", "-", *_db(r5)]) == 0
+    assert capsys.readouterr().out.startswith("invitation_id,wave,")
+    assert list(tmp_path.iterdir()) == []  # no file named '-'
 
 
 def test_prereg_reads_the_hypotheses_before_the_power_analysis(
