@@ -133,10 +133,22 @@ def handler(args: argparse.Namespace) -> int:
         from analysis.io import atomic_path
 
         # complete or not at all: a half list of links looks like a whole one
-        with atomic_path(args.out) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh, lineterminator="\n")
+        try:
+            with atomic_path(args.out) as tmp, \
+                    open(tmp, "w", encoding="utf-8", newline="") as fh:
+                writer = csv.writer(fh, lineterminator="\n")
+                writer.writerow(columns)
+                writer.writerows(rows)
+        except BaseException:
+            # the invitations are stored and their links exist only here: never lose them
+            writer = csv.writer(sys.stdout, lineterminator="\n")
             writer.writerow(columns)
             writer.writerows(rows)
+            sys.stdout.flush()
+            print(f"alliance-survey invite: {len(rows)} invitation(s) were created, but "
+                  f"--out {args.out} could not be written; their links are printed above "
+                  "instead (they are shown only now).", file=sys.stderr)
+            raise
     else:
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(columns)
