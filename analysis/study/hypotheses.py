@@ -2004,6 +2004,12 @@ def _invariance_note(a: str, b: str, g: str, d: pd.DataFrame,
                                      levels=("configural", "metric", "scalar"), missing=miss)
     except (DataError, ModelSpecificationError) as exc:
         return f"Measurement invariance could not be tested: {exc}", None
+    except np.linalg.LinAlgError:
+        # a group too small for its saturated model (35 respondents in all): the engine's
+        # singular matrix ended the whole analysis as an internal error
+        return ("Measurement invariance could not be tested: the covariance matrix of a "
+                f"group of {g} is singular (too few cases per group for "
+                f"{len(cols)} items)."), None
     except Exception as exc:  # noqa: BLE001 - estimation problems are reported, not fatal
         if type(exc).__module__.split(".")[0] not in ("instruments", "analysis"):
             raise

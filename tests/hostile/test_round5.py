@@ -587,3 +587,14 @@ def test_api_refuses_cleanly(call: Callable[[], object], message: str) -> None:
 
     with pytest.raises(AllianceSurveyError, match=message):
         call()
+
+
+def test_analysis_of_a_tiny_sample_reports_the_untestable_invariance() -> None:
+    """35 respondents: a stage group too small for its saturated model made the engine's
+    singular matrix (LinAlgError) end the whole analysis as an internal error."""
+    from analysis.study.pipeline import analyze_study, to_json
+
+    result = analyze_study(pd.read_csv(DEMO).head(35), measurement=False, latent_model=False,
+                           bootstrap=20, parallel=False)
+    assert "Measurement invariance could not be tested: the covariance matrix of a group" \
+        in to_json(result)
