@@ -598,3 +598,21 @@ def test_analysis_of_a_tiny_sample_reports_the_untestable_invariance() -> None:
                            bootstrap=20, parallel=False)
     assert "Measurement invariance could not be tested: the covariance matrix of a group" \
         in to_json(result)
+
+
+def test_analysis_with_a_constant_scale_says_what_cannot_be_tested() -> None:
+    """Every dep_own item answered 4: the dyadic test (H10) standardised a constant (0/0)
+    and statsmodels' MissingDataError ended the analysis as an internal error; the
+    equal-and-opposite check of H5 fitted a rank-deficient design and reported a Wald test
+    of a minimum-norm solution, a number with no meaning."""
+    from analysis.study.pipeline import analyze_study
+
+    demo = pd.read_csv(DEMO)
+    flat = demo.assign(**{c: 4 for c in demo.columns if c.startswith("dep_own_")})
+    result = analyze_study(flat, measurement=False, latent_model=False, bootstrap=20,
+                           parallel=False)
+    rows = {h["id"]: h for h in result["hypotheses"]}
+    assert rows["H10"]["verdict"] == "not tested"
+    assert "dyad_jd_sum has no variance" in rows["H10"]["note"]
+    assert "Equal-and-opposite constraint of asym_signed not tested" in rows["H5"]["note"]
+    assert "dep_own has no variance" in rows["H5"]["note"]
