@@ -77,7 +77,8 @@ def route() -> None:
     if params.get("optout"):
         from instruments.ui.optout import render_optout
 
-        render_optout(store, params.get("optout"))
+        # every value: a link pasted twice carries two, and .get() gave only the last
+        render_optout(store, params.get_all("optout"))
         return
     open_link(store, params.get_all("t"))
 

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import secrets
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
@@ -18,6 +21,25 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import DataError
+
+#: Largest magnitude of a data value the analyses accept.  No answer, score, count or
+#: amount comes near it (it is a corrupted cell or a typo such as 1e308), and beyond it
+#: the squares and fourth powers behind variances and robust standard errors overflow:
+#: the SEM then failed with an internal error and PLS printed silently wrong numbers.
+MAX_ABS_VALUE = 1e50
+
+
+def value_problem(values: Any) -> str | None:
+    """What makes a numeric column unusable: ``"infinite values (inf)"``, ``"values larger
+    than 1e+50 in magnitude"``, or ``None`` when every value is finite and in range (missing
+    values are fine)."""
+    arr = np.asarray(pd.to_numeric(pd.Series(values), errors="coerce"), dtype=float)
+    if np.isinf(arr).any():
+        return "infinite values (inf)"
+    with np.errstate(invalid="ignore"):
+        if (np.abs(arr) > MAX_ABS_VALUE).any():
+            return f"values larger than {MAX_ABS_VALUE:g} in magnitude"
+    return None
 
 
 def numeric_columns(data: Any, columns: Any, what: str) -> pd.DataFrame:
@@ -40,6 +62,9 @@ def numeric_columns(data: Any, columns: Any, what: str) -> pd.DataFrame:
         col = pd.to_numeric(data[c], errors="coerce")
         if col.notna().sum() < data[c].notna().sum():
             raise DataError(f"{what}: column {c!r} has non-numeric values.")
+        problem = value_problem(col)
+        if problem is not None:
+            raise DataError(f"{what}: column {c!r} has {problem}; fix or empty those cells.")
         out[c] = col.astype(float)
     return out
 
@@ -90,4 +115,44 @@ def write_json(obj: Any, out: str | Path) -> None:
     if str(out) == "-":
         sys.stdout.write(text + "\n")
         return
-    Path(out).write_text(text + "\n", encoding="utf-8")
+    with atomic_path(out) as tmp:
+        tmp.write_text(text + "\n", encoding="utf-8")
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """A scratch file next to ``path`` to write instead of it; it replaces ``path`` in one
+    step (``os.replace``) only when the block ends without an error.
+
+    An error, a full disk or Ctrl-C (``KeyboardInterrupt``) in the middle of a write thus
+    never leaves a half-written file, and never destroys the file of an earlier run: the
+    scratch file is removed and ``path`` is untouched.  The scratch file has the suffix of
+    ``path`` (writers that choose the format by the extension see the right one) and, when
+    ``path`` exists, its permissions; a symbolic link is written through, as ``open``
+    does.  Nothing is created when the block fails, not even the scratch file.
+    """
+    target = Path(path)
+    if os.path.islink(target):
+        try:  # the file the link names; a loop raises here, before anything is written
+            target = Path(os.path.realpath(target, strict=True))
+        except FileNotFoundError:
+            target = Path(os.path.realpath(target))  # a dangling link: its target is made
+    folder = target.parent if str(target.parent) else Path(".")
+    stem = target.name[: -len(target.suffix)] if target.suffix else target.name
+    # a short name: the target's own may already be as long as the file system allows
+    tmp = folder / f".{stem[:40]}.{secrets.token_hex(4)}.part{target.suffix[:20]}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies
+    os.close(fd)
+    try:
+        yield tmp
+        if target.exists():
+            os.chmod(tmp, target.stat().st_mode & 0o7777)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from analysis.commands.paths import check_output, draw_count, seed
+from analysis.commands.paths import check_json_output, draw_count, seed
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -63,7 +63,7 @@ def handle(args: argparse.Namespace) -> int:
     if args.bootstrap < 2:
         raise ModelSpecificationError(f"--bootstrap must be at least 2 (got {args.bootstrap}).")
 
-    check_output(args.json, "--json", inputs=[args.data])
+    check_json_output(args.json, inputs=[args.data, args.hypotheses])
 
     def progress(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
@@ -81,8 +81,9 @@ def handle(args: argparse.Namespace) -> int:
     if args.json == "-":
         sys.stdout.write(text + "\n")
     else:
-        from pathlib import Path
+        from analysis.io import atomic_path
 
-        Path(args.json).write_text(text + "\n", encoding="utf-8")
+        with atomic_path(args.json) as tmp:
+            tmp.write_text(text + "\n", encoding="utf-8")
         progress(f"Wrote {args.json}.")
     return 0

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from analysis.commands.paths import check_output
+from analysis.commands.paths import check_output, instrument_files
 
 #: Extensions of a codebook file by format; without --format the extension decides.
 SUFFIXES = {"md": (".md", ".markdown", ".txt"), "csv": (".csv",), "json": (".json",)}
@@ -43,13 +43,20 @@ def handler(args: argparse.Namespace) -> int:
         # the name tells the format: 'codebook --out book.csv' wrote Markdown into a .csv
         suffix = "" if args.out in (None, "-") else Path(args.out).suffix.lower()
         fmt = next((f for f, ends in SUFFIXES.items() if suffix in ends), "md")
-        check_output(args.out, "--out")
+        # a name of another format (questionnaire.yaml) got Markdown; one without an
+        # extension still does
+        check_output(args.out, "--out", inputs=instrument_files(args.instrument), stdout=True,
+                     suffixes=[s for ends in SUFFIXES.values() for s in ends] if suffix
+                     else None)
     else:
-        check_output(args.out, "--out", suffixes=SUFFIXES[fmt], format_label=f"--format {fmt}")
+        check_output(args.out, "--out", inputs=instrument_files(args.instrument), stdout=True,
+                     suffixes=SUFFIXES[fmt], format_label=f"--format {fmt}")
     inst = load_instrument(args.instrument)
     text = render_codebook(inst, fmt, args.lang)
     if args.out and args.out != "-":
-        with open(args.out, "w", encoding="utf-8", newline="") as fh:
+        from analysis.io import atomic_path
+
+        with atomic_path(args.out) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
         print(f"Codebook of {inst.id} {inst.version} written to {args.out}.", file=sys.stderr)
     else:

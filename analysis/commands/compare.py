@@ -178,10 +178,10 @@ def _better_restricted(out: dict, fa: dict, fb: dict) -> dict:
 
 def handler(args: argparse.Namespace) -> int:
     """Print (or write) the difference test; exit 1 if a fit did not converge."""
-    from analysis.commands.paths import check_output
+    from analysis.commands.paths import check_json_output
     from analysis.io import jsonable, write_json
 
-    check_output(args.json, "--json", inputs=[args.fit_a, args.fit_b])
+    check_json_output(args.json, inputs=[args.fit_a, args.fit_b])
     out = compare_fits(_load(args.fit_a), _load(args.fit_b))
     if args.json:
         write_json(jsonable(out), args.json)

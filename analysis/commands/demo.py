@@ -18,6 +18,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from analysis.commands.paths import count_up_to, port_number, survey_address
+
+#: Most fresh invitation links the demo prints.
+MAX_OPEN_LINKS = 1000
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -50,10 +55,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--data", metavar="CSV",
                         help=f"demo respondents (default: {DEMO_CSV.as_posix()}; simulated "
                         "when missing)")  # fmt: skip
-    parser.add_argument("--open-links", type=int, default=3, metavar="K",
+    # checked while parsing: 10**11 was refused only after the demo study was loaded
+    parser.add_argument("--open-links", type=count_up_to(MAX_OPEN_LINKS, least=0), default=3,
+                        metavar="K",
                         help="fresh invitation links to print (default: 3)")  # fmt: skip
-    parser.add_argument("--port", type=int, default=8501, help="port of the app (default: 8501)")
-    parser.add_argument("--base-url", metavar="URL",
+    parser.add_argument("--port", type=port_number, default=8501,
+                        help="port of the app (default: 8501)")
+    parser.add_argument("--base-url", metavar="URL", type=survey_address,
                         help="survey address for links (default: http://localhost:PORT)")  # fmt: skip
     parser.add_argument("--credentials", metavar="FILE",
                         help=f"where the password and links are kept (default: {CREDENTIALS_FILE} "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from analysis.commands.paths import check_output, existing_sqlite, store_file
+from analysis.commands.paths import check_output, existing_sqlite, instrument_files, store_file
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -50,7 +50,8 @@ def handler(args: argparse.Namespace) -> int:
     from instruments.instrument.loader import load_instrument
     from instruments.store import ResponseStore
 
-    check_output(args.out, "--out", inputs=[store_file(args.db)],
+    check_output(args.out, "--out", inputs=[store_file(args.db),
+                                            *instrument_files(args.instrument)],
                  suffixes=EXPORT_SUFFIXES[args.format], format_label=f"--format {args.format}",
                  make_parents=True)
     url = existing_sqlite(args.db)

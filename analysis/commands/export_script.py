@@ -43,14 +43,23 @@ def handle(args: argparse.Namespace) -> int:
     from analysis.errors import ModelSpecificationError
     from analysis.report import sha256_file
     from analysis.study.datafiles import read_data
-    from analysis.study.export_script import DATA_FILE, SCRIPT_FILE, write_study_scripts
+    from analysis.study.export_script import (
+        DATA_FILE,
+        MPLUS_DIR,
+        MPLUS_FILES,
+        SCRIPT_FILE,
+        write_study_scripts,
+    )
 
     if args.bootstrap < 2:
         raise ModelSpecificationError(f"--bootstrap must be at least 2 (got {args.bootstrap}).")
     # before the analysis: the folder must be usable, and the scored data written as
     # DATA_FILE must not replace the input (a second run on DIR/alliance_data.csv did)
+    # the Mplus inputs too: a file named mplus, or a folder where one of its inputs goes,
+    # stopped the export half-way (the hypotheses' own inputs are checked before writing)
+    mplus = [f"{MPLUS_DIR}/{name}" for name in MPLUS_FILES] if args.to != "lavaan" else []
     check_output_dir(args.out, "--out", inputs=[args.data, args.hypotheses],
-                     writes=[DATA_FILE, SCRIPT_FILE, "README.md", "parts.json"])
+                     writes=[DATA_FILE, SCRIPT_FILE, "README.md", "parts.json", *mplus])
     data = read_data(args.data)
     to = ("lavaan", "mplus") if args.to == "both" else (args.to,)
     files = write_study_scripts(

@@ -7,7 +7,13 @@ import argparse
 import csv
 import sys
 
-from analysis.commands.paths import check_output, positive_float, positive_int, store_file
+from analysis.commands.paths import (
+    check_output,
+    positive_float,
+    positive_int,
+    store_file,
+    survey_address,
+)
 
 #: Most invitations one call creates (instruments.fieldwork.invitations.MAX_BATCH).
 MAX_BATCH = 100_000
@@ -54,6 +60,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="database URL (default: $ALLIANCE_SURVEY_DB or "
                         "sqlite:///data/alliance_survey.sqlite)")  # fmt: skip
     parser.add_argument("--base-url", default="http://localhost:8501", metavar="URL",
+                        type=survey_address,
                         help="survey address; links are BASE_URL/?t=TOKEN "
                         "(default: http://localhost:8501)")  # fmt: skip
     parser.add_argument("--out", metavar="FILE",
@@ -79,7 +86,7 @@ def handler(args: argparse.Namespace) -> int:
 
     # The tokens exist only in the output: check it (and the names) before anything is
     # stored, so that a bad path can never leave invitations nobody can open.
-    check_output(args.out, "--out", inputs=[args.from_csv, store_file(args.db)])
+    check_output(args.out, "--out", inputs=[args.from_csv, store_file(args.db)], stdout=True)
     check_text(args.study, "study_name", "--study")
     check_text(args.wave, "wave_name", "--wave")
     if args.partner is not None:
@@ -117,19 +124,35 @@ def handler(args: argparse.Namespace) -> int:
               f"{password}", file=sys.stderr)  # fmt: skip
     columns = ["invitation_id", "wave", "alliance_id", "firm_role", "partner_name", "language",
                "expires_at", "link"]  # fmt: skip
-    fh = open(args.out, "w", encoding="utf-8", newline="") if args.out else sys.stdout
-    try:
-        writer = csv.writer(fh, lineterminator="\n")
+    rows = [[
+        inv.invitation_id, inv.wave, inv.alliance_id, inv.firm_role or "",
+        inv.partner_name or "", inv.language,
+        inv.expires_at.isoformat() if inv.expires_at else "", inv.link(args.base_url),
+    ] for inv in issued]  # fmt: skip
+    if args.out and args.out != "-":
+        from analysis.io import atomic_path
+
+        # complete or not at all: a half list of links looks like a whole one
+        try:
+            with atomic_path(args.out) as tmp, \
+                    open(tmp, "w", encoding="utf-8", newline="") as fh:
+                writer = csv.writer(fh, lineterminator="\n")
+                writer.writerow(columns)
+                writer.writerows(rows)
+        except BaseException:
+            # the invitations are stored and their links exist only here: never lose them
+            writer = csv.writer(sys.stdout, lineterminator="\n")
+            writer.writerow(columns)
+            writer.writerows(rows)
+            sys.stdout.flush()
+            print(f"alliance-survey invite: {len(rows)} invitation(s) were created, but "
+                  f"--out {args.out} could not be written; their links are printed above "
+                  "instead (they are shown only now).", file=sys.stderr)
+            raise
+    else:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(columns)
-        for inv in issued:
-            writer.writerow([
-                inv.invitation_id, inv.wave, inv.alliance_id, inv.firm_role or "",
-                inv.partner_name or "", inv.language,
-                inv.expires_at.isoformat() if inv.expires_at else "", inv.link(args.base_url),
-            ])  # fmt: skip
-    finally:
-        if args.out:
-            fh.close()
+        writer.writerows(rows)
     print(f"{len(issued)} invitation(s) created for study {args.study!r}, wave {args.wave!r}. "
           "The links are shown only now.", file=sys.stderr)  # fmt: skip
     return 0

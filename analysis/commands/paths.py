@@ -49,6 +49,7 @@ def check_output(
     suffixes: Iterable[str] | None = None,
     format_label: str | None = None,
     make_parents: bool = False,
+    stdout: bool = False,
 ) -> Path | None:
     """Validate an output path before any work, and return it.
 
@@ -71,6 +72,9 @@ def check_output(
         Allow missing folders, which the command's writer creates when it writes (the
         nearest existing folder above must be writable); otherwise a missing folder is
         an error.  Nothing is created here.
+    stdout
+        Whether ``-`` means standard output for this option (the command then writes
+        there); otherwise ``-`` is refused (it was written as a file named ``-``).
 
     Raises
     ------
@@ -79,8 +83,13 @@ def check_output(
         is not writable, the file exists but is read-only, the extension is not allowed,
         or the output is one of the inputs.
     """
-    if path is None or str(path) == "-":
+    if path is None:
         return None
+    if str(path) == "-":
+        if stdout:
+            return None
+        raise DataError(f"{option} - (standard output) is not offered for this output; "
+                        "give a file name.")
     text = str(path)
     shown = clip(text, PATH_ECHO)
     if not text.strip() or "\x00" in text:
@@ -89,6 +98,7 @@ def check_output(
     if len(os.fsencode(p.name)) > MAX_NAME_BYTES:
         raise DataError(f"{option}: the file name is longer than {MAX_NAME_BYTES} bytes.")
     try:
+        _refuse_link_loop(p, option, shown)
         if p.is_dir():
             raise DataError(f"{option} {shown} is a folder; give a file name.")
         for source in inputs:
@@ -139,6 +149,54 @@ def check_output(
     return p
 
 
+#: The extension of every JSON output of the command line (``-`` is standard output).
+JSON_SUFFIXES = (".json",)
+
+
+def check_json_output(
+    path: str | os.PathLike[str] | None,
+    option: str = "--json",
+    *,
+    inputs: Iterable[str | os.PathLike[str] | None] = (),
+    make_parents: bool = False,
+    stdout: bool = True,
+) -> Path | None:
+    """:func:`check_output` for a JSON output: a ``.json`` file or (where the command
+    offers it) ``-``, the same rule for every command (``sem --json out.csv`` wrote JSON
+    into a ``.csv`` file)."""
+    return check_output(path, option, inputs=inputs, suffixes=JSON_SUFFIXES,
+                        make_parents=make_parents, stdout=stdout)
+
+
+def same_file(a: str | os.PathLike[str] | None, b: str | os.PathLike[str] | None) -> bool:
+    """Whether two output options name the same file (``-`` and unset never do; a name
+    that cannot be resolved is compared as written)."""
+    if not a or not b or str(a) == "-" or str(b) == "-":
+        return False
+
+    def resolved(p: str | os.PathLike[str]) -> str:
+        try:
+            return str(Path(p).expanduser().resolve())
+        except (OSError, ValueError, RuntimeError):
+            return str(p)
+
+    return resolved(a) == resolved(b)
+
+
+def _refuse_link_loop(p: Path, option: str, shown: str) -> None:
+    """A symbolic link that loops (or whose folder path does) cannot be written; ``exists()``
+    says False for it, so the check passed and the write failed at the end (after ``invite``
+    had stored the invitations whose links it was to write)."""
+    import errno
+
+    try:
+        os.stat(p)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise DataError(f"{option} {shown} is a symbolic link that points to itself (a "
+                            "loop); remove it or choose another name.") from exc
+
+
 def check_output_dir(
     path: str | os.PathLike[str],
     option: str,
@@ -150,8 +208,10 @@ def check_output_dir(
 
     The folder may exist (then it must be a folder) or not (then the nearest existing
     folder above it must be writable, since it is created later).  ``writes`` are the
-    names the command writes inside it: none of them may be one of ``inputs`` (an
-    input named like an output was replaced by it).
+    names the command writes inside it, also in subfolders (``mplus/model.inp``): none
+    of them may be one of ``inputs`` (an input named like an output was replaced by it),
+    an existing folder or a read-only file, and each subfolder on the way must be a
+    folder that can be written (a file named ``mplus`` stopped the export half-way).
 
     Raises
     ------
@@ -177,8 +237,10 @@ def check_output_dir(
             raise DataError(f"{option} {shown}: {clip(str(existing), PATH_ECHO)} is not a "
                             "folder.")
         _probe(existing, option, shown)
+        probed = {existing}
         for name in writes:
             target = p / name
+            _check_written_file(p, target, option, shown, probed)
             for source in inputs:
                 if source is None or not is_file_argument(str(source)):
                     continue
@@ -191,6 +253,35 @@ def check_output_dir(
     except OSError as exc:
         raise DataError(f"Cannot use {option} {shown}: {exc.strerror or exc}.") from exc
     return p
+
+
+def _check_written_file(root: Path, target: Path, option: str, shown: str,
+                        probed: set[Path]) -> None:
+    """``target`` (inside the output folder ``root``) can be written: each folder on the
+    way is a folder (or will be made), the last existing one is writable, and ``target``
+    is not a folder or a read-only file."""
+    _refuse_link_loop(target, option, shown)
+    relative = target.relative_to(root)
+    folder = root
+    for part in relative.parts[:-1]:
+        folder = folder / part
+        if folder.exists() and not folder.is_dir():
+            raise DataError(f"{option} {shown}: {clip(str(folder), PATH_ECHO)} is a file, but "
+                            f"{relative} is written into a folder of that name; move the file "
+                            "or choose another folder.")
+    existing = target.parent
+    while not existing.exists() and existing != root:
+        existing = existing.parent
+    if existing.exists() and existing not in probed:
+        _probe(existing, option, shown)
+        probed.add(existing)
+    if target.is_dir():
+        raise DataError(f"{option} {shown}: {clip(str(target), PATH_ECHO)} is a folder, but "
+                        "a file of that name is written there; move it or choose another "
+                        "folder.")
+    if target.exists() and not os.access(target, os.W_OK):
+        raise DataError(f"{option} {shown}: {clip(str(target), PATH_ECHO)} exists and is "
+                        "read-only; choose another folder.")
 
 
 def read_text_file(path: str | os.PathLike[str], what: str,
@@ -330,6 +421,62 @@ def seed(text: str) -> int:
     if not 0 <= value < 2**32:
         raise argparse.ArgumentTypeError(f"must be a whole number from 0 to 4294967295, "
                                          f"not {clip(text)}")
+    return value
+
+
+#: Most files of an instrument folder compared with an output (a folder of thousands of
+#: files is not an instrument; its first files are compared).
+MAX_INSTRUMENT_FILES = 2000
+
+
+def instrument_files(directory: str | os.PathLike[str] | None) -> list[str]:
+    """The files of an instrument folder (``--instrument``, default the packaged one), for
+    :func:`check_output`'s ``inputs``: ``codebook --out questionnaire.yaml`` wrote the
+    codebook over the questionnaire it was made from."""
+    if directory is None:
+        from instruments.instrument.loader import PACKAGE_DIR
+
+        directory = PACKAGE_DIR
+    root = Path(directory).expanduser()
+    found: list[str] = []
+    try:
+        if not root.is_dir():
+            return found
+        for path in root.rglob("*"):
+            if len(found) >= MAX_INSTRUMENT_FILES:
+                break
+            if path.is_file() and "__pycache__" not in path.parts:
+                found.append(str(path))
+    except OSError:
+        pass  # an unreadable folder is reported by the loader
+    return found
+
+
+def survey_address(text: str) -> str:
+    """``type=`` for the survey's base address (``--base-url``): an http(s) address without
+    spaces, quotes, query or fragment, since links are ``BASE_URL/?t=TOKEN``
+    (``javascript:alert(1)`` was accepted and printed as every respondent's link)."""
+    from urllib.parse import urlsplit
+
+    value = text.strip()
+    try:
+        parts = urlsplit(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a web address: {clip(text)}") from exc
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc \
+            or any(c.isspace() or c in "\"'<>\\" for c in value) \
+            or parts.query or parts.fragment:
+        raise argparse.ArgumentTypeError(
+            f"must be an http:// or https:// address without spaces, quotes, '?' or '#' "
+            f"(links are BASE_URL/?t=TOKEN), not {clip(text)}")
+    return value
+
+
+def port_number(text: str) -> int:
+    """``type=`` for a TCP port: 1 to 65535."""
+    value = _integer(text)
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port from 1 to 65535, not {clip(text)}")
     return value
 
 

@@ -20,7 +20,7 @@ import argparse
 import sys
 
 from analysis.commands.paths import (
-    check_output,
+    check_json_output,
     draw_count,
     finite_float,
     is_file_argument,
@@ -97,7 +97,7 @@ def handler(args: argparse.Namespace) -> int:
     if args.cvpat and args.folds < 2:
         raise DataError("--folds must be at least 2.")
     # before any work: the output must be writable and must not be an input
-    check_output(args.json, "--json", inputs=[args.data, args.model])
+    check_json_output(args.json, inputs=[args.data, args.model])
     if is_file_argument(args.model):
         model = read_text_file(args.model, "The model file (--model)", max_bytes=1024 * 1024)
     else:

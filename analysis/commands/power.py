@@ -8,10 +8,12 @@ from pathlib import Path
 
 from analysis.commands.paths import (
     MAX_DRAWS,
+    check_json_output,
     check_output,
     count_up_to,
     positive_float,
     positive_int,
+    same_file,
     seed,
 )
 from analysis.commands.simulate import MAX_RESPONDENTS
@@ -80,6 +82,7 @@ def handle(args: argparse.Namespace) -> int:
     """Run the power analysis and print power +- MC SE per hypothesis and n."""
     from analysis.distributed import make_executor
     from analysis.errors import DataError
+    from analysis.io import atomic_path
     from analysis.study.hypotheses import MIN_RESPONDENTS
     from analysis.study.power import plot_power, power_analysis
 
@@ -94,9 +97,9 @@ def handle(args: argparse.Namespace) -> int:
     if len(args.n) * args.reps > MAX_REPLICATIONS:
         raise DataError(f"--n and --reps ask for {len(args.n)} x {args.reps} replications; "
                         f"at most {MAX_REPLICATIONS:,} are run at a time.")
-    if args.json and args.plot and Path(args.json).resolve() == Path(args.plot).resolve():
+    if same_file(args.json, args.plot):
         raise DataError("--json and --plot must name different files.")
-    check_output(args.json, "--json", suffixes=(".json",), make_parents=True)
+    check_json_output(args.json, make_parents=True, stdout=False)
     check_output(args.plot, "--plot", suffixes=(".svg", ".png"), make_parents=True)
     with make_executor(args.scheduler, args.workers) as ex:
         res = power_analysis(args.n, args.reps, args.seed, executor=ex, n_boot=args.boot,
@@ -123,8 +126,12 @@ def handle(args: argparse.Namespace) -> int:
               + ", ".join(f"n={n}: {p:.3f}" for n, p in low.items()) + ".")
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(res.to_dict(), indent=2), encoding="utf-8")
+        with atomic_path(args.json) as tmp:
+            tmp.write_text(json.dumps(res.to_dict(), indent=2), encoding="utf-8")
         print(f"wrote {args.json}")
     if args.plot:
-        print(f"wrote {plot_power(res, args.plot)}")
+        Path(args.plot).parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(args.plot) as tmp:
+            plot_power(res, tmp)
+        print(f"wrote {args.plot}")
     return 0

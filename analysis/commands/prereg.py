@@ -6,6 +6,9 @@ import argparse
 import html
 import re
 
+from analysis.commands.paths import count_up_to, draw_count, positive_int, seed
+from analysis.commands.power import MAX_REPLICATIONS
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``prereg`` sub-command."""
@@ -34,39 +37,34 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="Hypotheses file (default: the package's hypotheses.yaml).")
     parser.add_argument("--estimator", choices=("WLSMV", "MLR"), default="WLSMV",
                         help="Planned measurement-model estimator (default WLSMV).")
-    parser.add_argument("--bootstrap", type=int, default=1000, metavar="N",
+    parser.add_argument("--bootstrap", type=draw_count, default=1000, metavar="N",
                         help="Planned bootstrap draws of the mediation test (default 1000).")
-    parser.add_argument("--seed", type=int, default=2026, metavar="S",
+    parser.add_argument("--seed", type=seed, default=2026, metavar="S",
                         help="Seed of the analysis and the power simulation (default 2026).")
-    parser.add_argument("--target-n", type=int, default=None, metavar="N",
+    parser.add_argument("--target-n", type=positive_int, default=None, metavar="N",
                         help="Planned number of retained respondents.")
     parser.add_argument("--power-n", default="200,300,400", metavar="N1,N2,...",
                         help="Sample sizes of the power analysis (default 200,300,400).")
-    parser.add_argument("--power-reps", type=int, default=100, metavar="R",
+    parser.add_argument("--power-reps", type=count_up_to(MAX_REPLICATIONS, least=0),
+                        default=100, metavar="R",
                         help="Replications per sample size (default 100; 0 skips the power "
                              "analysis).")
-    parser.add_argument("--power-boot", type=int, default=200, metavar="B",
+    parser.add_argument("--power-boot", type=draw_count, default=200, metavar="B",
                         help="Bootstrap draws per replication's mediation test (default 200).")
     parser.add_argument("--deviations", metavar="ANALYSIS.json", default=None,
                         help="List the deviations of this analysis from the frozen plan.")
     parser.set_defaults(func=handle)
 
 
-def _check_out(out: str | None) -> str | None:
-    from pathlib import Path
+def _check_out(args: argparse.Namespace) -> str | None:
+    """The kind of ``--out`` (``.md`` / ``.pdf``), checked as every output is, before the
+    plan is frozen: a folder that could not be written logged the amendment in the store
+    and then failed, and a NUL byte or a read-only file was not looked at."""
+    from analysis.commands.paths import check_output, store_file
 
-    from analysis.errors import DataError
-
-    if out is None:
-        return None
-    p = Path(out)
-    if p.suffix.lower() not in (".md", ".pdf"):
-        raise DataError(f"--out {out} must end in .md or .pdf.")
-    if not p.parent.exists():
-        raise DataError(f"--out {out}: the directory {p.parent} does not exist.")
-    if p.exists() and p.is_dir():
-        raise DataError(f"--out {out} is a directory.")
-    return p.suffix.lower()
+    p = check_output(args.out, "--out", inputs=[store_file(args.db), args.hypotheses,
+                                                args.deviations], suffixes=(".md", ".pdf"))
+    return None if p is None else p.suffix.lower()
 
 
 def markdown_html(text: str, title: str) -> str:
@@ -124,14 +122,16 @@ def markdown_html(text: str, title: str) -> str:
 
 
 def _write(path: str, kind: str, text: str, title: str) -> None:
-    from pathlib import Path
 
-    if kind == ".md":
-        Path(path).write_text(text, encoding="utf-8")
-    else:
-        from analysis.report import write_pdf
+    from analysis.io import atomic_path
 
-        write_pdf(markdown_html(text, title), path)
+    with atomic_path(path) as tmp:  # complete or not at all
+        if kind == ".md":
+            tmp.write_text(text, encoding="utf-8")
+        else:
+            from analysis.report import write_pdf
+
+            write_pdf(markdown_html(text, title), tmp)
 
 
 def deviations_markdown(devs: list[dict]) -> str:
@@ -157,7 +157,7 @@ def handle(args: argparse.Namespace) -> int:
     from instruments.store import ResponseStore
     from instruments.store.prereg import freeze_plan, plan_history
 
-    kind = _check_out(args.out)
+    kind = _check_out(args)
     if args.deviations is not None:
         p = Path(args.deviations)
         if not p.is_file():
@@ -189,6 +189,10 @@ def handle(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise DataError(f"--power-n must be comma-separated integers (got {args.power_n!r}).") \
             from exc
+    if args.hypotheses is not None:
+        from analysis.study.hypotheses import load_hypotheses
+
+        load_hypotheses(args.hypotheses)  # a bad file is refused before the power analysis
     store = ResponseStore(existing_sqlite(args.db))
     try:
         history = plan_history(store, args.study)  # also checks that the study exists

@@ -7,7 +7,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from analysis.commands.paths import check_output, read_text_file
+from analysis.commands.paths import check_json_output, read_text_file
 from analysis.errors import ModelSpecificationError, clip
 
 
@@ -86,7 +86,7 @@ def handle(args: argparse.Namespace) -> int:
     from analysis.stats.reliability import reliability_report
     from analysis.study.datafiles import read_data
 
-    check_output(args.json, "--json", inputs=[args.data, args.model])
+    check_json_output(args.json, inputs=[args.data, args.model])
     if not Path(args.model).is_file():
         raise ModelSpecificationError(f"Model file {clip(args.model)} does not exist (--model=).")
     model = read_text_file(args.model, "The model file (--model)", max_bytes=1024 * 1024)

@@ -8,7 +8,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from analysis.commands.paths import check_output, draws, existing_sqlite, seed, store_file
+from analysis.commands.paths import (
+    check_json_output,
+    check_output,
+    draws,
+    existing_sqlite,
+    seed,
+    store_file,
+)
 from analysis.errors import DataError
 
 
@@ -62,6 +69,23 @@ def _read(path: str) -> Any:
     from analysis.study.datafiles import read_data
 
     return read_data(path)
+
+
+def _check_fits_instrument(data: Any) -> None:
+    """Refuse a data file that is not survey data of the instrument (missing columns,
+    codes out of range) before any work: the report was written anyway, exit status 0,
+    every section "not available" and the reason in a warning (a report of a failed
+    analysis stays for the failures of the analysis itself: too few cases, a model)."""
+    import warnings
+
+    from analysis.study.scoring import check_data, conform
+    from instruments.instrument.loader import load_instrument
+
+    instrument = load_instrument()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        conformed, _, _ = conform(data, instrument)
+        check_data(conformed, instrument)
 
 
 def _load_json(path: str) -> dict[str, Any]:
@@ -119,6 +143,15 @@ def handle(args: argparse.Namespace) -> int:
         raise DataError("Give a data file (DATA) or a study in the response store (--study).")
     if args.db is not None and args.study is None:
         raise DataError("--db names the response store of --study; give --study NAME too.")
+    if args.json is not None:
+        # they choose how the analysis is run; with --json it is read, not run, and the
+        # report showed the file's estimator and draws under the options asked for
+        ignored = [o for o, v in (("--estimator", args.estimator), ("--bootstrap",
+                                  args.bootstrap), ("--method", args.method)) if v is not None]
+        if ignored:
+            raise DataError(f"{', '.join(ignored)} choose(s) how the analysis is run, but "
+                            "--json reads an analysis that was run already; drop "
+                            f"{' and '.join(ignored)}, or drop --json to run it again.")
     if args.bootstrap is not None and args.bootstrap < 2:
         # an option error, not a finding: refused here rather than reported in the report
         raise DataError(f"--bootstrap must be at least 2 (got {args.bootstrap}).")
@@ -132,8 +165,8 @@ def handle(args: argparse.Namespace) -> int:
     check_output(args.out, "--out", inputs=inputs, suffixes=(".html", ".htm"),
                  make_parents=True)
     check_output(args.pdf, "--pdf", inputs=inputs, suffixes=(".pdf",), make_parents=True)
-    check_output(args.save_json, "--save-json", inputs=inputs, suffixes=(".json",),
-                 make_parents=True)
+    check_json_output(args.save_json, "--save-json", inputs=inputs, make_parents=True,
+                      stdout=False)
     check_output(args.docx, "--docx", inputs=inputs, suffixes=(".docx",), make_parents=True)
     fieldwork, data, data_sha = None, None, None
     if args.study is not None:
@@ -146,6 +179,8 @@ def handle(args: argparse.Namespace) -> int:
         data = _read(args.data)
         data_sha = sha256_file(args.data)
     analysis = _load_json(args.json) if args.json else None
+    if analysis is None and args.data is not None:
+        _check_fits_instrument(data)
     options: dict[str, Any] = {}
     if args.estimator is not None:
         options["estimator"] = args.estimator
@@ -162,20 +197,28 @@ def handle(args: argparse.Namespace) -> int:
             html, ready = build_report(data, analysis={**ready, "preregistration": section},
                                        seed=args.seed, data_sha256=data_sha, title=title,
                                        fieldwork=fieldwork)
+    from analysis.io import atomic_path
+
+    # each file complete or not at all: an error or Ctrl-C half-way keeps an earlier run's
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(html.encode("utf-8"))
+    with atomic_path(out) as tmp:
+        tmp.write_bytes(html.encode("utf-8"))
     if args.save_json:
         Path(args.save_json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.save_json).write_text(json.dumps(ready, indent=2, allow_nan=False) + "\n",
-                                        encoding="utf-8")
+        with atomic_path(args.save_json) as tmp:
+            tmp.write_text(json.dumps(ready, indent=2, allow_nan=False) + "\n",
+                           encoding="utf-8")
     if args.pdf:
-        write_pdf(html, args.pdf)
+        Path(args.pdf).parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(args.pdf) as tmp:
+            write_pdf(html, tmp)
     if args.docx:
         from analysis.report.docx import write_docx
 
         Path(args.docx).parent.mkdir(parents=True, exist_ok=True)
-        write_docx(html, args.docx, title=title)
+        with atomic_path(args.docx) as tmp:
+            write_docx(html, tmp, title=title)
     more = [p for p in (args.pdf, args.docx) if p]
     print(f"Report written to {out}" + "".join(f" and {p}" for p in more) + ".",
           file=sys.stderr)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from analysis.commands.paths import count_up_to
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``respondent`` sub-command."""
@@ -33,7 +35,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="take an exclusion back (include in the analysis again)")
     action.add_argument("--log", action="store_true", help="print the exclusions as CSV")
     parser.add_argument("--study", required=True, metavar="NAME", help="study name")
-    parser.add_argument("--invitation", type=int, metavar="ID", help="invitation id")
+    # a database id: a number beyond the 64-bit integers of SQLite and PostgreSQL was an
+    # internal error (OverflowError) instead of "no such invitation"
+    parser.add_argument("--invitation", type=count_up_to(2**63 - 1), metavar="ID",
+                        help="invitation id")
     parser.add_argument("--reason", metavar="TEXT", help="why (--exclude, --include)")
     parser.add_argument("--actor", metavar="NAME", help="who decides (kept in the audit log)")
     parser.add_argument("--smtp", metavar="URL", help="another SMTP server for this message")

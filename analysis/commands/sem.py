@@ -19,10 +19,11 @@ model that is not identified, a non-positive-definite covariance matrix, ...).
 from __future__ import annotations
 
 import argparse
+import re
 import sys
-from pathlib import Path
 
 from analysis.commands.paths import (
+    check_json_output,
     check_output,
     draws,
     finite_float,
@@ -103,19 +104,64 @@ def _ordered(spec: str, model_vars: list[str]) -> list[str] | None:
     return names
 
 
+#: A regression term that multiplies variables: ``x1:x2``, ``I(x^2)``, ``I(x1*x2)``.
+_PRODUCT_TERM = re.compile(r"^(?:[^:]+:[^:]+|I\(.*\))$")
+
+
+def product_terms(model: str) -> list[tuple[int, str]]:
+    """``(line, term)`` of each interaction or product term on the right of a ``~``
+    regression of lavaan syntax (comments and ``=~``, ``~~``, ``~1`` lines skipped)."""
+    found = []
+    for number, raw in enumerate(model.splitlines(), start=1):
+        line = re.split(r"[#!]", raw, maxsplit=1)[0]
+        for statement in line.split(";"):
+            if re.search(r"=~|~~|<~", statement) or "~" not in statement:
+                continue
+            rhs = statement.split("~", 1)[1]
+            for term in rhs.split("+"):
+                term = term.strip()
+                if "*" in term and not term.startswith("I("):
+                    term = term.split("*", 1)[1].strip()  # a label or value modifier first
+                if _PRODUCT_TERM.match(term):
+                    found.append((number, term))
+    return found
+
+
+def refuse_product_terms(model: str) -> None:
+    """Raise a plain error naming the interaction / product terms of ``model``, if any.
+
+    The SEM engine reads lavaan syntax without ``x1:x2`` or ``I(x^2)`` (lavaan itself
+    allows them for observed variables); its own message ("not a valid variable name")
+    did not say that, nor what to do instead.
+    """
+    from analysis.errors import ModelSpecificationError, clip
+
+    terms = product_terms(model)
+    if not terms:
+        return
+    listed = "; ".join(f"line {n}: {clip(t, 60)}" for n, t in terms[:5])
+    raise ModelSpecificationError(
+        f"The model has interaction or product terms ({listed}): the lavaan syntax of "
+        "'sem' does not support interaction or product terms (':' or I(...)) in a "
+        "regression. Create the product as a column of the data file first (e.g. a column "
+        "x1_x2 = x1 * x2, or x_sq = x * x, of mean-centred variables) and name that column "
+        "in the model; for an interaction of latent factors use product indicators "
+        "(semTools::indProd in R) or analysis.stats.latent_interaction.")
+
+
 def handler(args: argparse.Namespace) -> int:
     """Fit the model and print its summary or JSON."""
+    from analysis.commands.paths import same_file
     from analysis.errors import ModelSpecificationError
-    from analysis.io import jsonable, write_json
+    from analysis.io import atomic_path, jsonable, write_json
     from analysis.sem import compile_model, measurement_invariance, sem
     from analysis.study.datafiles import read_data
 
-    check_output(args.json, "--json", inputs=[args.data, args.model])
+    if same_file(args.json, args.params_out):  # first: it says more than an extension
+        raise ModelSpecificationError("--json and --params-out must name different files.")
+    check_json_output(args.json, inputs=[args.data, args.model])
     check_output(args.params_out, "--params-out", inputs=[args.data, args.model],
                  suffixes=(".csv",))
-    if args.json and args.params_out and args.json != "-" \
-            and Path(args.json).resolve() == Path(args.params_out).resolve():
-        raise ModelSpecificationError("--json and --params-out must name different files.")
     if is_file_argument(args.model):
         model = read_text_file(args.model, "The model file (--model)", max_bytes=1024 * 1024)
     else:
@@ -123,6 +169,7 @@ def handler(args: argparse.Namespace) -> int:
     if "\x00" in model or not model.strip():
         raise ModelSpecificationError("--model is empty or not text; give lavaan syntax or a "
                                       "model file.")
+    refuse_product_terms(model)  # before the data are read: a plain word on what to do
     data = read_data(args.data)
     missing = "ml" if args.missing == "fiml" else args.missing
     if args.invariance and not args.group:
@@ -162,7 +209,8 @@ def handler(args: argparse.Namespace) -> int:
         mi = res.modindices(min_value=args.modindices, sort=True)
 
     if args.params_out:
-        res.params.to_csv(args.params_out, index=False)
+        with atomic_path(args.params_out) as tmp:
+            res.params.to_csv(tmp, index=False)
         print(f"Parameter table written to {args.params_out}.", file=sys.stderr)
 
     if args.json:

@@ -8,7 +8,15 @@ import json
 import shlex
 from pathlib import Path
 
-from analysis.commands.paths import check_output, count_up_to, nonnegative_int, seed, share
+from analysis.commands.paths import (
+    check_json_output,
+    check_output,
+    count_up_to,
+    nonnegative_int,
+    same_file,
+    seed,
+    share,
+)
 
 #: Most respondents of one simulated study (analysis.study.simulate.MAX_RESPONDENTS; the
 #: parser keeps a copy so that it needs no numpy, and a test keeps the two equal).
@@ -124,11 +132,10 @@ def handle(args: argparse.Namespace) -> int:
     from analysis.study.simulate import simulate_study, write_data
     from instruments.instrument.loader import load_instrument
 
-    out_path = check_output(args.out, "--out", suffixes=(".csv", ".parquet", ".sav"))
-    check_output(args.manifest, "--manifest")
-    if args.manifest and out_path is not None and Path(args.manifest).resolve() == \
-            out_path.resolve():
+    check_output(args.out, "--out", suffixes=(".csv", ".parquet", ".sav"))
+    if same_file(args.manifest, args.out):
         raise DataError("--manifest and --out name the same file.")
+    check_json_output(args.manifest, "--manifest", stdout=False)  # a JSON file, named so
     instrument = load_instrument()
     df = simulate_study(
         args.n,
@@ -143,8 +150,10 @@ def handle(args: argparse.Namespace) -> int:
     print(f"Wrote {df.shape[0]} respondents x {df.shape[1]} columns to {out}.")
     if args.manifest:
         record = manifest(out, df, instrument, args)
-        Path(args.manifest).write_text(
-            json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
+        from analysis.io import atomic_path
+
+        with atomic_path(args.manifest) as tmp:
+            tmp.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n",
+                           encoding="utf-8")
         print(f"Wrote the manifest to {args.manifest}.")
     return 0

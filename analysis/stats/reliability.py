@@ -29,6 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.errors import DataError, ModelSpecificationError
+from analysis.io import value_problem
 
 __all__ = [
     "ave",
@@ -771,7 +772,10 @@ def _check_model_data(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]]) -
             problems.append(f"item {item!r} is not numeric (dtype {col.dtype})")
             continue
         values = col.dropna()
-        if values.empty:
+        unusable = value_problem(values)
+        if unusable is not None:  # 1e200 ended in an internal LinAlgError
+            problems.append(f"item {item!r} has {unusable}")
+        elif values.empty:
             problems.append(f"item {item!r} is missing for every respondent")
         elif values.nunique() < 2:
             problems.append(f"item {item!r} is constant ({values.iloc[0]:g})")

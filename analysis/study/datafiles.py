@@ -67,6 +67,12 @@ def read_data(path: str | Path) -> pd.DataFrame:
                 frame[c] = frame[c].astype(object).where(frame[c].notna(), np.nan)
     except DataError:
         raise
+    except UnicodeDecodeError as exc:
+        with open(p, "rb") as fh:
+            utf16 = fh.read(2) in (b"\xff\xfe", b"\xfe\xff")
+        kind = "UTF-16 text" if utf16 else "not UTF-8 text (Latin-1 or Windows-1252?)"
+        raise DataError(f"Cannot read the data file {shown}: it is {kind}; save it as UTF-8 "
+                        "(in Excel: 'CSV UTF-8 (comma delimited)').") from exc
     except Exception as exc:  # noqa: BLE001 - any reader failure is a bad file
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise DataError(f"Cannot read the data file {shown}: {clip(first, 200)}") from exc
@@ -74,11 +80,26 @@ def read_data(path: str | Path) -> pd.DataFrame:
         repeated = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
         raise DataError(f"The data file {shown} has repeated column names: "
                         f"{clip(', '.join(repeated), 200)}.")
+    if len(frame.columns) == 1 and suffix in (".csv", ".txt", ""):
+        # a semicolon (or tab) separated export read as one column: every variable was
+        # then "not in the data", which named the model instead of the file
+        header = str(frame.columns[0])
+        name = "semicolons" if ";" in header else "tabs" if "\t" in header else None
+        if name is not None:
+            raise DataError(f"The data file {shown} has its columns separated by {name}, "
+                            "not commas; save it as comma-separated CSV (UTF-8) and use a "
+                            "point as the decimal mark.")
+    from analysis.io import value_problem
+
     numeric = frame.select_dtypes(include="number")
-    infinite = [str(c) for c in numeric.columns
-                if np.isinf(numeric[c].to_numpy(dtype=float, na_value=np.nan)).any()]
-    if infinite:
-        # An infinite answer is an error in the file, not a missing value.
-        raise DataError(f"The data file {shown} has infinite values (inf) in column(s) "
-                        f"{clip(', '.join(infinite), 200)}; fix or empty those cells.")
+    problems: dict[str, list[str]] = {}
+    for c in numeric.columns:
+        found = value_problem(numeric[c].to_numpy(dtype=float, na_value=np.nan))
+        if found is not None:
+            problems.setdefault(found, []).append(str(c))
+    if problems:
+        # An infinite or absurdly large answer is an error in the file, not a value.
+        listed = "; ".join(f"{found} in column(s) {clip(', '.join(cols), 200)}"
+                           for found, cols in problems.items())
+        raise DataError(f"The data file {shown} has {listed}; fix or empty those cells.")
     return frame

@@ -38,13 +38,17 @@ import pandas as pd
 from analysis.errors import DataError, ModelSpecificationError
 from analysis.sem.export import mplus_input, mplus_model, mplus_names, r_value
 
-__all__ = ["DATA_FILE", "PARTS", "SCRIPT_FILE", "StudyScripts", "build_study_scripts",
+__all__ = ["DATA_FILE", "MPLUS_DIR", "MPLUS_FILES", "PARTS", "SCRIPT_FILE", "StudyScripts", "build_study_scripts",
            "write_study_scripts"]
 
 #: Name of the exported data file (read by the R script from its own directory).
 DATA_FILE = "alliance_data.csv"
 #: Name of the R script.
 SCRIPT_FILE = "analysis.R"
+#: Subfolder of the Mplus inputs, and the names written there whatever the hypotheses
+#: (one ``<kind>_<id>.inp`` per hypothesis comes on top).
+MPLUS_DIR = "mplus"
+MPLUS_FILES = ("alliance_data.dat", "measurement.inp", "path_model.inp")
 #: The parts of the R script, in order; ``--parts`` selects some of them.
 PARTS = ("measurement", "latent", "latent_wlsmv", "path", "mediation", "moderation",
          "quadratic", "invariance")
@@ -914,20 +918,41 @@ def write_study_scripts(
     if root.exists() and not root.is_dir():
         raise DataError(f"--out {root} exists and is not a directory.")
     scripts = build_study_scripts(data, **kwargs)
+    from analysis.io import atomic_path
+
+    def write(path: Path, text: str) -> None:
+        # each file complete or not at all (an error or Ctrl-C half-way keeps the old one)
+        with atomic_path(path) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+
+    planned = [root / DATA_FILE, root / "README.md", root / "parts.json"]
+    if "lavaan" in to:
+        planned.append(root / SCRIPT_FILE)
+    if "mplus" in to:
+        planned += [root / MPLUS_DIR / name for name in scripts.mplus]
+    for path in planned:  # every name, before the first file is written
+        blocked = next((f for f in (path.parent, path.parent.parent)
+                        if f.exists() and not f.is_dir()), None)
+        if blocked is not None or path.is_dir():
+            what = (f"{blocked} is a file where a folder is needed" if blocked is not None
+                    else f"{path} is a folder where a file is written")
+            raise DataError(f"Cannot write the scripts into {root}: {what}; nothing was "
+                            "written. Move it or choose another folder.")
     root.mkdir(parents=True, exist_ok=True)
     files: dict[str, Path] = {}
-    scripts.data.to_csv(root / DATA_FILE, index=False)
+    with atomic_path(root / DATA_FILE) as tmp:
+        scripts.data.to_csv(tmp, index=False)
     files["data"] = root / DATA_FILE
     if "lavaan" in to:
-        (root / SCRIPT_FILE).write_text(scripts.r_script, encoding="utf-8")
+        write(root / SCRIPT_FILE, scripts.r_script)
         files["lavaan"] = root / SCRIPT_FILE
     if "mplus" in to:
-        mdir = root / "mplus"
+        mdir = root / MPLUS_DIR
         mdir.mkdir(exist_ok=True)
         for name, text in scripts.mplus.items():
-            (mdir / name).write_text(text, encoding="utf-8")
+            write(mdir / name, text)
             files[f"mplus:{name}"] = mdir / name
-    (root / "README.md").write_text(scripts.readme, encoding="utf-8")
+    write(root / "README.md", scripts.readme)
     files["readme"] = root / "README.md"
-    (root / "parts.json").write_text(json.dumps(scripts.parts, indent=2), encoding="utf-8")
+    write(root / "parts.json", json.dumps(scripts.parts, indent=2))
     return files

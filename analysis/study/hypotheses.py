@@ -1602,8 +1602,16 @@ def equal_and_opposite_test(data: pd.DataFrame, y: str, x: str, index: str,
                            "xb": cen[x] * cen[b]})
     for c in controls:
         design[c] = sub[c]
-    fit = OLS(sub[y].to_numpy(), add_constant(design, has_constant="add")).fit(
-        cov_type="HC3")
+    full = add_constant(design, has_constant="add")
+    if len(sub) <= full.shape[1] or np.linalg.matrix_rank(full.to_numpy(float)) < full.shape[1]:
+        # a constant score (every dep_own item answered 4) left columns of zeros: OLS took
+        # a minimum-norm solution and the Wald test of the constraint was a number of nothing
+        flat = [c for c in (x, a, b) if not sub[c].std(ddof=1) > 0]
+        why = (f"{', '.join(flat)} has no variance" if flat
+               else "its terms are collinear or outnumber the cases")
+        raise DataError(f"the regression of {y} on {x} x ({a}, {b}) cannot be estimated: "
+                        f"{why}.")
+    fit = OLS(sub[y].to_numpy(), full).fit(cov_type="HC3")
     names = list(fit.params.index)
     big_l = np.zeros((2, len(names)))
     # the index a + sign * b: equal effects of a and sign * b, i.e. b_b = sign * b_a
@@ -1910,7 +1918,12 @@ def _dyadic_row(h, parts, d, base, alpha, det):
     if len(sub) < 20:
         return _row(h, verdict="exploratory: not enough dyads", n=int(len(sub)),
                     note=f"Only {len(sub)} respondents with both partners' reports.")
-    z = (sub - sub.mean()) / sub.std(ddof=1)
+    sd = sub.std(ddof=1)
+    flat = [c for c in (y, a, b) if not sd[c] > 0]
+    if flat:  # 0/0 in the standardisation ended the analysis in statsmodels' error
+        raise DataError(f"{', '.join(flat)} has no variance in the {len(sub)} dyad rows, so "
+                        "its standardized slope is undefined.")
+    z = (sub - sub.mean()) / sd
     # both partners of an alliance are rows here: their errors are not independent, so
     # the SEs are clustered by alliance (CR1, as Stata/sandwich::vcovCL) when ids are known
     alliance = d.loc[sub.index, "alliance_id"] if "alliance_id" in d.columns else None
@@ -2004,6 +2017,12 @@ def _invariance_note(a: str, b: str, g: str, d: pd.DataFrame,
                                      levels=("configural", "metric", "scalar"), missing=miss)
     except (DataError, ModelSpecificationError) as exc:
         return f"Measurement invariance could not be tested: {exc}", None
+    except np.linalg.LinAlgError:
+        # a group too small for its saturated model (35 respondents in all): the engine's
+        # singular matrix ended the whole analysis as an internal error
+        return ("Measurement invariance could not be tested: the covariance matrix of a "
+                f"group of {g} is singular (too few cases per group for "
+                f"{len(cols)} items)."), None
     except Exception as exc:  # noqa: BLE001 - estimation problems are reported, not fatal
         if type(exc).__module__.split(".")[0] not in ("instruments", "analysis"):
             raise

@@ -408,7 +408,33 @@ def _plan_facts(plan: dict[str, Any]) -> dict[str, Any]:
     return facts
 
 
+def _check_result(result: Any) -> None:
+    """The parts of an analysis result the comparison reads have their shapes: an edited
+    or foreign JSON file ended in an internal AttributeError."""
+    problems = []
+    if not isinstance(result, dict):
+        problems.append(f"it is a {type(result).__name__}, not an object")
+    else:
+        hyps = result.get("hypotheses", [])
+        if not isinstance(hyps, list) or not all(
+                isinstance(h, dict) and isinstance(h.get("id"), str) and h["id"].strip()
+                for h in hyps):
+            problems.append("'hypotheses' is not a list of objects each with a text 'id'")
+        for key in ("provenance", "exclusions"):
+            if not isinstance(result.get(key, {}), dict):
+                problems.append(f"{key!r} is not an object")
+        prov = result.get("provenance", {})
+        if isinstance(prov, dict):
+            for key in ("estimator", "instrument"):
+                if not isinstance(prov.get(key, {}), dict):
+                    problems.append(f"'provenance': {key!r} is not an object")
+    if problems:
+        raise DataError("The analysis is not a result of 'alliance-survey analyze --json': "
+                        + "; ".join(problems) + ".")
+
+
 def _result_facts(result: dict[str, Any]) -> dict[str, Any]:
+    _check_result(result)
     prov = result.get("provenance", {})
     facts: dict[str, Any] = {}
     for h in result.get("hypotheses", []):

@@ -304,6 +304,10 @@ def score(
     from analysis.study.dependence import dependence_indices, dyad_indices
     from analysis.study.quality import quality_flags
 
+    if not isinstance(df, pd.DataFrame):  # a path or a list: an AttributeError before
+        raise DataError(f"df= must be a pandas DataFrame of survey answers (got "
+                        f"{type(df).__name__}); read a file with "
+                        "analysis.study.datafiles.read_data.")
     if instrument is None:
         from instruments.instrument.loader import load_instrument
 

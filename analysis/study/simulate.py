@@ -633,8 +633,14 @@ def _question_column(
 MAX_RESPONDENTS = 100_000
 
 
-def _check_args(n: Any, dyads: Any, missing: Any, mechanism: str, careless: Any) -> None:
+def _check_args(n: Any, dyads: Any, missing: Any, mechanism: str, careless: Any,
+                seed: Any = None) -> None:
     problems = []
+    if not (seed is None or isinstance(seed, np.random.SeedSequence | np.random.Generator)
+            or (isinstance(seed, int | np.integer) and not isinstance(seed, bool)
+                and seed >= 0)):
+        # numpy's "expected non-negative integer" was an internal error
+        problems.append(f"seed= must be a whole number of 0 or more (got {seed!r})")
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
         problems.append(f"n= must be a whole number of respondents >= 1 (got {n!r})")
     elif n > MAX_RESPONDENTS:
@@ -779,7 +785,7 @@ def simulate_study_with_truth(
     attention checks, careless answers, missing answers, paradata): reordering them
     changes every simulated data set of a given seed.
     """
-    _check_args(n, dyads, missing, missing_mechanism, careless)
+    _check_args(n, dyads, missing, missing_mechanism, careless, seed)
     n, dyads = int(n), int(dyads)
     if instrument is None:
         from instruments.instrument.loader import load_instrument
@@ -1101,9 +1107,18 @@ def write_data(df: pd.DataFrame, path: str | Path, instrument: Any = None) -> Pa
         The file written.
     """
     p = Path(path)
-    suffix = p.suffix.lower()
     if p.parent and not p.parent.exists():
         raise DataError(f"Folder {str(p.parent)!r} does not exist; create it first.")
+    from analysis.io import atomic_path
+
+    # complete or not at all: an error or Ctrl-C half-way keeps the file of an earlier run
+    with atomic_path(p) as tmp:
+        _write_data(df, tmp, instrument)
+    return p
+
+
+def _write_data(df: pd.DataFrame, p: Path, instrument: Any) -> None:
+    suffix = p.suffix.lower()
     if suffix == ".parquet":
         plain = df.copy()
         plain.attrs = {}
@@ -1118,6 +1133,5 @@ def write_data(df: pd.DataFrame, path: str | Path, instrument: Any = None) -> Pa
         write_sav(df, p, instrument)
     else:
         df.to_csv(p, index=False, float_format="%.10g", lineterminator="\n", encoding="utf-8")
-    return p
 
 

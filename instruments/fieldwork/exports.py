@@ -376,6 +376,32 @@ def export(
     check_export_name(fmt, out)
     if excel_safe and fmt not in ("csv", "long"):
         raise DataError(f"--excel-safe applies to CSV exports (csv, long), not to {fmt!r}.")
+    from analysis.io import atomic_path
+
+    made = []  # the folders made for the file: removed again if the export fails
+    folder = Path(out).parent
+    while str(folder) and not folder.exists() and folder.parent != folder:
+        made.append(folder)
+        folder = folder.parent
+    target = _target(out)
+    # written next to the target and moved over it when complete: an error or Ctrl-C
+    # half-way leaves no half file and keeps the export of an earlier run
+    try:
+        with atomic_path(target) as tmp:
+            _export(store, study, fmt, tmp, lang=lang, completed_only=completed_only,
+                    excel_safe=excel_safe, skip_unstarted=skip_unstarted)
+    except BaseException:
+        for empty in made:  # deepest first
+            try:
+                empty.rmdir()
+            except OSError:
+                break
+        raise
+    return target
+
+
+def _export(store: ResponseStore, study: str, fmt: str, out: Path, *, lang: str,
+            completed_only: bool, excel_safe: bool, skip_unstarted: bool) -> Path:
     if fmt == "long":
         table = "parquet" if str(out).lower().endswith(".parquet") else "csv"
         return export_long(store, study, out, table, excel_safe=excel_safe)

@@ -22,7 +22,7 @@ import os
 import smtplib
 import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -330,8 +330,19 @@ class OptOut:
     already: bool
 
 
-def opt_out(store: ResponseStore, optout_token: str) -> OptOut:
+#: Most ``optout=`` values of one address that are looked up (a link pasted or forwarded
+#: twice carries the value twice; dozens would cost one store query each).
+MAX_OPTOUT_TOKENS = 4
+
+
+def opt_out(store: ResponseStore, optout_token: str | Sequence[str] | None) -> OptOut:
     """Stop all further mail of a study to the address of an opt-out link.
+
+    ``optout_token`` is the link's ``optout=`` value, or all of them (``st.query_params
+    .get_all``): a link pasted twice can carry two.  The one value that belongs to a
+    contact is used; values of two different addresses are refused with nothing
+    changed, since either could be someone else's (the app used the last value only,
+    and opted out whichever address it named).
 
     Opening the link twice is harmless (``already`` is then true).  The survey link
     itself keeps working: opting out of mail is not withdrawing from the study.
@@ -339,13 +350,27 @@ def opt_out(store: ResponseStore, optout_token: str) -> OptOut:
     Raises
     ------
     DataError
-        If the link is not a valid opt-out link.
+        If the link is not a valid opt-out link, or names two different addresses.
     """
-    token = (optout_token or "").strip()
+    values = [optout_token] if optout_token is None or isinstance(optout_token, str) \
+        else list(optout_token)
+    tokens = list(dict.fromkeys(v.strip() for v in values[:MAX_OPTOUT_TOKENS]
+                                if isinstance(v, str) and v.strip()))
     with store.session() as session:
-        contact = session.scalars(
-            select(Contact).where(Contact.optout_hash == hash_token(token))
-        ).one_or_none() if token else None
+        found = {}
+        for token in tokens:
+            match = session.scalars(
+                select(Contact).where(Contact.optout_hash == hash_token(token))
+            ).one_or_none()
+            if match is not None:
+                found[(match.study_id, match.email.lower())] = match
+        if len(found) > 1:
+            raise DataError(
+                "This opt-out link contains two different codes, so we cannot tell which "
+                "address should get no further e-mails; nothing was changed. Please open "
+                "the link exactly as it appears in the e-mail, or write to the study team."
+            )
+        contact = next(iter(found.values()), None)
         if contact is None:
             raise DataError(
                 "This opt-out link is not valid. Please use the whole link from the e-mail, "
