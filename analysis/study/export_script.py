@@ -320,8 +320,10 @@ def _r_measurement(ctx: dict[str, Any], estimator: str) -> tuple[str, list[str]]
         'show("cfa_first_fit", fit_table(fit_first), "First-order CFA: fit measures")',
         'show("cfa_first_params", parameterEstimates(fit_first, standardized = TRUE), '
         '"First-order CFA: parameter estimates")',
-        'show("cfa_reliability", as.data.frame(t(compRelSEM(fit_first))), '
-        '"Composite reliability (semTools::compRelSEM)")',
+        # one row per factor (a transposed lavaan.vector prints as a corrupt data frame)
+        "rel_first <- compRelSEM(fit_first)",
+        'show("cfa_reliability", data.frame(factor = names(rel_first), '
+        'omega = as.numeric(rel_first)), "Composite reliability (semTools::compRelSEM)")',
     ]
     told = [f"First-order CFA of all {len(blocks)} scales ({estimator}"
             f"{', items ordered' if estimator == 'WLSMV' else ''}, missing = {miss}): "

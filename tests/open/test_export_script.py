@@ -306,6 +306,12 @@ def test_r_measurement_model_matches(exported, demo, tmp_path):
                          what=f"loading {idx}")
             assert_close(row["std_all"], r.loc[idx, "std.all"], atol=EST_ATOL, rtol=EST_RTOL,
                          what=f"std loading {idx}")
+    # the script's reliability table: one row per factor, semTools' categorical omega
+    omega = _read(tmp_path, "cfa_reliability").set_index("factor")["omega"]
+    assert sorted(omega.index) == sorted(meas["reliability"])
+    for scale, rel in meas["reliability"].items():
+        assert_close(rel["omega"], omega[scale], atol=EST_ATOL, rtol=EST_RTOL,
+                     what=f"omega {scale}")
 
 
 # --------------------------------------------------------------------------------------
