@@ -136,13 +136,33 @@ def _check_options(estimator: str, se: str | None, test: str | None, bootstrap: 
             "test use estimator='MLR' (Yuan-Bentler) or, with ordered items, 'WLSMV'.")
 
 
+def _resolve_estimator(estimator: str | None, ordered: Any) -> str:
+    """lavaan's default estimator: WLSMV when items are ``ordered=``, else ML.
+
+    ML and MLR treat every variable as continuous; with ordered items they would fit
+    thresholds they do not estimate (lavaan refuses them too: "estimator ML for ordered
+    data is not supported yet").
+    """
+    has_ordered = bool(ordered) if not isinstance(ordered, Mapping) else len(ordered) > 0
+    if estimator is None:
+        return "WLSMV" if has_ordered else "ML"
+    estimator = str(estimator).upper()
+    if has_ordered and estimator in ("ML", "MLR"):
+        raise ModelSpecificationError(
+            f"estimator={estimator!r} is not available with ordered= items (it would treat "
+            "them as continuous and leave their thresholds unestimated; lavaan refuses it "
+            "too). Use estimator='WLSMV' (the default when ordered= is given), or drop "
+            "ordered= to treat the items as continuous.")
+    return estimator
+
+
 def compile_model(
     model: str,
     data: pd.DataFrame | None = None,
     *,
     data_columns: list[str] | None = None,
     groups: list[str] | None = None,
-    estimator: str = "ML",
+    estimator: str | None = None,
     missing: str = "listwise",
     ordered=None,
     group: str | None = None,
@@ -196,7 +216,7 @@ def compile_model(
     -----
     # In R: lavaan::lavaanify(model, ...) followed by lavaan(..., do.fit = FALSE)
     """
-    estimator = str(estimator).upper()
+    estimator = _resolve_estimator(estimator, ordered)
     _check_options(estimator, se, test, bootstrap, backend_options)
     missing_key = _MISSING_ALIASES.get(str(missing).lower())
     if missing_key is None:

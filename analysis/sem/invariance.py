@@ -79,7 +79,7 @@ def measurement_invariance(
     data: pd.DataFrame,
     group: str,
     *,
-    estimator: str = "ML",
+    estimator: str | None = None,
     levels=None,
     **kwargs,
 ) -> pd.DataFrame:
@@ -279,7 +279,7 @@ def partial_invariance(
     base,
     holds,
     group_partial=(),
-    estimator: str = "ML",
+    estimator: str | None = None,
     min_equal: int = 2,
     max_refits: int | None = 3,
     **kwargs,
