@@ -175,12 +175,22 @@ def _level_row(level: str, res, group_equal, group_partial=()) -> dict:
     """Fit statistics of one invariance level (robust versions where the estimator has them)."""
     f = res.fit
     sfx = "_scaled" if "chisq_scaled" in f else ""
+    # ordered items: lavaan has no robust CFI/RMSEA once thresholds are equal across
+    # groups (NA), so every level of an ordinal sequence reports the scaled ones and the
+    # differences between levels compare like with like
+    kinds = ("_scaled", "") if res.model.ordered else ("_robust", "_scaled", "")
+
+    def first(name: str) -> float:
+        for k in kinds:
+            if name + k in f:
+                return f[name + k]
+        return np.nan
+
     row = {"level": level, "group_equal": ",".join(group_equal),
            "group_partial": ",".join(group_partial), "npar": f["npar"],
            "chisq": f["chisq" + sfx], "df": f.get("df" + sfx, f["df"]),
            "pvalue": f.get("pvalue" + sfx, np.nan),
-           "cfi": f.get("cfi_robust", f.get("cfi_scaled", f.get("cfi", np.nan))),
-           "rmsea": f.get("rmsea_robust", f.get("rmsea_scaled", f.get("rmsea", np.nan))),
+           "cfi": first("cfi"), "rmsea": first("rmsea"),
            "srmr": f.get("srmr", np.nan), "converged": bool(res.converged),
            "note": "" if res.converged else "did not converge; statistics missing"}
     if not res.converged:
