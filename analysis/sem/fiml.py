@@ -1376,7 +1376,9 @@ def fit_normal(
             pvalue_scaled=sc["pvalue_scaled"], scaling_factor=sc["scaling_factor"],
             trace_ugamma=sc["trace_ugamma"],
             scaling_factor_h1=float(sum(tr["trace_h1"]) / sum(tr["h1_ndat"])),
-            scaling_factor_h0=float(sum(tr["trace_h0"]) / len(x)),
+            # lavaan divides by nx.free: every free row of the parameter table, each
+            # copy of an equality-constrained parameter counted (not len(x))
+            scaling_factor_h0=float(sum(tr["trace_h0"]) / _n_free_rows(model)),
         )
     elif robust_se:
         test.update(chisq_scaled=chisq, df_scaled=float(df), pvalue_scaled=pvalue,
@@ -1489,6 +1491,12 @@ def fit_fiml(model: CompiledModel, data: list[SampleStats], options: Mapping[str
     # In R: lavaan::sem(model, data, missing = "ml")
     """
     return fit_normal(model, data, options, start, robust_se=False)
+
+
+def _n_free_rows(model: Any) -> int:
+    """Free parameters before equality constraints (lavaan's ``nx.free``)."""
+    pt = model.partable
+    return int(((pt["xid"] >= 0) & ~pt["op"].isin(["==", "<", ">", ":="])).sum())
 
 
 def fit_mlr(model: CompiledModel, data: list[SampleStats], options: Mapping[str, Any],
