@@ -43,7 +43,6 @@ Multivariate Statistical Analysis, 233-247.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
