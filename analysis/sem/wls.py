@@ -1043,13 +1043,10 @@ def _constrains_thresholds(model: Any) -> bool:
 
 
 def _residual_variance(model: Any, x: np.ndarray, i: int, group: int = 0) -> float:
-    """Implied residual variance ``1 - explained`` of ordered indicator ``i``."""
-    lam, beta, psi, *_ = model.matrices(x, group)
-    m = beta.shape[0]
-    if m == 0:
-        return 1.0
-    L = lam @ np.linalg.inv(np.eye(m) - beta)
-    return float(1.0 - L[i] @ psi @ L[i])
+    """Residual variance of ordered indicator ``i`` as lavaan reports it: the free
+    parameter under ``parameterization="theta"``; under delta ``1/delta^2 - explained``
+    (``1 - explained`` where the scale factor is 1)."""
+    return float(model._core(x, group)[3][i, i])
 
 
 def _normal_equations(J: np.ndarray, w: np.ndarray, r: np.ndarray

@@ -129,3 +129,28 @@ export("hs_heywood", "cfa", 'f1 =~ x1 + x2 + x3
 f2 =~ x7 + x8', hs_full)
 export("bfi_agree_mlr_fiml", "cfa", 'agree =~ A1 + A2 + A3 + A4 + A5
 consc =~ C1 + C2 + C3 + C4 + C5', bfi_ae, list(missing = "ml", estimator = "MLR"))
+export("hs_stdlv_metric", "cfa", HS3, hs_full,
+       list(std.lv = TRUE, group = "school", group.equal = "loadings"))
+export("satact_reg_mlr", "sem", 'f =~ ACT + SATV + SATQ
+f ~ age + education', sat, list(missing = "ml", estimator = "MLR"))
+export("bfi_ord_theta_mg", "cfa", 'agree =~ A1 + A2 + A3 + A4 + A5', bfi_ae,
+       list(group = "gender", group.equal = c("thresholds", "loadings"),
+            ordered = paste0("A", 1:5), parameterization = "theta"))
+# an empirically under-identified model (a two-indicator factor uncorrelated with the
+# rest): lavaan warns that the information matrix cannot be inverted (no SEs)
+export("hs_underid", "cfa", 'f1 =~ x1 + x2
+f2 =~ x4 + x5 + x6
+f1 ~~ 0*f2', hs_full)
+
+# invariance sequence with a reverse-keyed marker (A1 loads negatively on agreeableness)
+levels <- list(configural = "none", metric = "loadings",
+               scalar = c("loadings", "intercepts"),
+               strict = c("loadings", "intercepts", "residuals"))
+inv <- lapply(levels, function(ge) {
+  fit <- cfa('agree =~ A1 + A2 + A3 + A4 + A5', bfi_ae, group = "gender", group.equal = ge)
+  stopifnot(lavInspect(fit, "converged"))
+  as.list(fitMeasures(fit, c("npar", "chisq", "df", "pvalue", "cfi", "rmsea", "srmr")))
+})
+writeLines(toJSON(list(model = 'agree =~ A1 + A2 + A3 + A4 + A5', group = "gender",
+                       levels = inv), digits = NA, auto_unbox = TRUE),
+           file.path(out, "bfi_agree_invariance.json"))
