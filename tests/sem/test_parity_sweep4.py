@@ -203,8 +203,11 @@ def test_heywood_case_is_reported_as_improper():
 
 
 def test_theta_parameterization_proper_solution_has_no_heywood_warning():
-    res, ref = _fit("bfi_ord_theta_mg")
+    ref = load_reference("sem_sweep4/bfi_ord_theta_mg.json")
     assert ref["post_check"] and not _warnings(ref)
+    res = cfa(ref["model"], _data("bfi_ord_theta_mg"), estimator="WLSMV",
+              **_kwargs(ref["options"]))
+    assert res.converged
     assert not [w for w in res.warnings if "negative" in w or "Heywood" in w]
 
 
