@@ -151,21 +151,23 @@ def measurement_invariance(
             row.update(delta_chisq=np.nan, delta_df=np.nan, delta_pvalue=np.nan,
                        delta_cfi=np.nan, delta_rmsea=np.nan)
             if prev is not None and res.converged:
-                row["note"] = "not tested: the previous level did not converge"
+                row["note"] = "; ".join(n for n in (
+                    "not tested: the previous level did not converge", row["note"]) if n)
         elif row["df"] == prev[1]["df"]:
             # same degrees of freedom after adding the constraints: the two models are
             # the same model in another parameterization, so there is nothing to test
             row.update(delta_chisq=np.nan, delta_df=0.0, delta_pvalue=np.nan,
                        delta_cfi=np.nan, delta_rmsea=np.nan)
-            row["note"] = (f"equivalent to the {prev[1]['level']} model (same degrees of "
-                           "freedom); not tested")
+            same = (f"equivalent to the {prev[1]['level']} model (same degrees of "
+                    "freedom); not tested")
+            row["note"] = "; ".join(n for n in (same, row["note"]) if n)
         else:
             d = lrt(prev[0], res)
             row.update(delta_chisq=d["delta_chisq"], delta_df=d["delta_df"],
                        delta_pvalue=d["delta_pvalue"], delta_cfi=row["cfi"] - prev[1]["cfi"],
                        delta_rmsea=row["rmsea"] - prev[1]["rmsea"])
             if d.get("note") and res.converged:
-                row["note"] = d["note"]
+                row["note"] = "; ".join(n for n in (row["note"], d["note"]) if n)
         rows.append(row)
         prev = (res, row)
     return pd.DataFrame(rows)
@@ -193,6 +195,13 @@ def _level_row(level: str, res, group_equal, group_partial=()) -> dict:
            "cfi": first("cfi"), "rmsea": first("rmsea"),
            "srmr": f.get("srmr", np.nan), "converged": bool(res.converged),
            "note": "" if res.converged else "did not converge; statistics missing"}
+    improper = [w for w in res.warnings
+                if w.startswith("Heywood case") or "negative residual variances" in w
+                or "not positive definite" in w]
+    if res.converged and improper:
+        # lavaan reports the numbers with a warning: so does this table, never a clean
+        # verdict on an improper solution
+        row["note"] = "improper solution: " + " ".join(improper)
     if not res.converged:
         # a fit that did not converge is never reported as a number
         for key in ("chisq", "df", "pvalue", "cfi", "rmsea", "srmr"):

@@ -232,3 +232,21 @@ def test_reverse_keyed_marker_invariance_sequence_matches_lavaan():
         assert_close(row.chisq, lav["chisq"], atol=1e-6, rtol=CHISQ_RTOL, what=level)
         for key in ("cfi", "rmsea", "srmr"):
             assert_close(getattr(row, key), lav[key], atol=FIT_ATOL, what=f"{level} {key}")
+
+
+def test_invariance_with_heywood_case_is_never_a_clean_verdict():
+    """Where lavaan does not converge the level has no statistics; where it converges
+    with negative variances the row says the solution is improper."""
+    ref = load_reference("sem_sweep4/hs_heywood_invariance.json")
+    hs = pd.read_csv(REFERENCE_DIR / "data" / "HolzingerSwineford1939.csv")
+    table = measurement_invariance(ref["model"], hs, ref["group"]).set_index("level")
+    for level, lav in ref["levels"].items():
+        row = table.loc[level]
+        assert bool(row["converged"]) == lav["converged"], level
+        if not lav["converged"]:
+            assert np.isnan(row["chisq"]) and np.isnan(row["delta_chisq"])
+            continue
+        assert "negative" in lav["warnings"]
+        assert_close(row["chisq"], lav["chisq"], atol=1e-6, rtol=CHISQ_RTOL, what=level)
+        assert "improper solution" in row["note"] and "x8" in row["note"]
+        assert np.isnan(row["delta_chisq"])  # the configural model did not converge

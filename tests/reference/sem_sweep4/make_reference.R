@@ -154,3 +154,22 @@ inv <- lapply(levels, function(ge) {
 writeLines(toJSON(list(model = 'agree =~ A1 + A2 + A3 + A4 + A5', group = "gender",
                        levels = inv), digits = NA, auto_unbox = TRUE),
            file.path(out, "bfi_agree_invariance.json"))
+
+# invariance sequence of a model with a Heywood case: lavaan does not converge on the
+# configural, scalar and strict models, and warns of negative variances on the metric one
+hey <- lapply(levels, function(ge) {
+  w <- character()
+  fit <- withCallingHandlers(cfa('f1 =~ x1 + x2 + x3
+f2 =~ x7 + x8', hs_full, group = "school", group.equal = ge),
+                             warning = function(x) {
+                               w <<- c(w, conditionMessage(x))
+                               invokeRestart("muffleWarning")
+                             })
+  ok <- lavInspect(fit, "converged")
+  list(converged = ok, warnings = w,
+       chisq = if (ok) fitMeasures(fit, "chisq")[[1]] else NA,
+       df = if (ok) fitMeasures(fit, "df")[[1]] else NA)
+})
+writeLines(toJSON(list(model = 'f1 =~ x1 + x2 + x3
+f2 =~ x7 + x8', group = "school", levels = hey), digits = NA, auto_unbox = TRUE,
+                  na = "null"), file.path(out, "hs_heywood_invariance.json"))
