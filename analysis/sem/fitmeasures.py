@@ -540,7 +540,9 @@ def fit_measures(model: CompiledModel, state: FitState, data: list[SampleStats],
         out.update(res)
         # lavaan divides by the number of statistics of one group (not of all groups)
         out["wrmr"] = float(np.sqrt(x2 / len(state.wls.obs[0])))
-        out["agfi"] = float(1.0 - (k_all / df) * (1.0 - res["gfi"])) if df > 0 else _NAN
+        # lavaan: AGFI = 1 for a saturated model (df = 0)
+        out["agfi"] = (float(1.0 - (k_all / df) * (1.0 - res["gfi"])) if df > 0 else 1.0) \
+            if np.isfinite(res["gfi"]) else _NAN
         out["pgfi"] = float(df / k_all * res["gfi"])
     elif not model.ordered:
         h1 = list(state.h1) if state.h1 is not None else data
@@ -548,9 +550,8 @@ def fit_measures(model: CompiledModel, state: FitState, data: list[SampleStats],
         if any(st.data is not None and np.isnan(st.data).any() for st in data):
             out["gfi"] = gfi_missing(model, state.x, data)
         nel = model.n_moments(exclude_fixed_x=False)
-        if df > 0:
-            out["agfi"] = 1.0 - nel / df * (1.0 - out["gfi"])
-            out["pgfi"] = df / nel * out["gfi"]
-        else:
-            out["agfi"] = out["pgfi"] = _NAN
+        # lavaan: AGFI = 1 and PGFI = 0 for a saturated model (df = 0)
+        out["agfi"] = (1.0 - nel / df * (1.0 - out["gfi"]) if df > 0 else 1.0) \
+            if np.isfinite(out["gfi"]) else _NAN
+        out["pgfi"] = df / nel * out["gfi"] if nel > 0 else _NAN
     return out

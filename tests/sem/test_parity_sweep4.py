@@ -9,7 +9,8 @@ missing) and, where recorded, modindices().  What the sweep found, pinned here:
   with a misleading "not identified" error; lavaan switches to WLSMV (and refuses ML);
 * WLSMV robust CFI/TLI/RMSEA with thresholds equal across groups: lavaan NA, ours a
   number (RMSEA 0.055 where lavaan with ceq.simple gives 0.105);
-* GFI/AGFI/PGFI under ``missing = "ml"``: 0.9948 vs lavaan 0.9918;
+* GFI/AGFI/PGFI under ``missing = "ml"``: 0.9948 vs lavaan 0.9918; AGFI / PGFI of a
+  saturated model: NaN where lavaan reports 1 and 0;
 * MLR ``scaling.factor.h0`` with equality constraints: 1.046 vs lavaan 0.945;
 * modindices: no candidates for fixed intercepts / latent means, sepc.all of a fixed
   variance (0.005 vs 0.219), a fixed.x covariate's variance listed;
@@ -41,7 +42,8 @@ CASES = ["hs_mar_fiml", "hs_mar_mlr", "hs_mar_mlr_metric", "pd_equal_time",
          "pd_equal_time_mlr", "attitude_path", "satact_mg_mlr", "satact_reg_fiml",
          "satact_reg_mlr", "twolevel_l1_mlr", "bfi_agree_scalar", "bfi_agree_mlr_fiml",
          "bfi_ord_thr_load", "bfi_ord_stdlv", "bfi_ord_theta_mg", "hs_fixed_start",
-         "hs_stdlv_orth", "hs_stdlv_metric", "hs_heywood"]
+         "hs_stdlv_orth", "hs_stdlv_metric", "hs_heywood", "attitude_mediation_mlr",
+         "bfi_ord_pairwise"]
 # fit measures on the chi-square / likelihood scale: relative tolerance
 _CHISQ_LIKE = ("chisq", "logl", "aic", "bic", "fmin")
 

@@ -173,3 +173,14 @@ f2 =~ x7 + x8', hs_full, group = "school", group.equal = ge),
 writeLines(toJSON(list(model = 'f1 =~ x1 + x2 + x3
 f2 =~ x7 + x8', group = "school", levels = hey), digits = NA, auto_unbox = TRUE,
                   na = "null"), file.path(out, "hs_heywood_invariance.json"))
+
+# defined effects in the standardized solution (std.all of a := row is the definition
+# applied to the standardized values), MLR
+export("attitude_mediation_mlr", "sem", 'learning ~ a*complaints
+rating ~ b*learning + c*complaints
+ind := a*b
+total := c + a*b', att, list(estimator = "MLR"))
+# ordered items with pairwise deletion (WLSMV), two factors
+export("bfi_ord_pairwise", "cfa", 'agree =~ A1 + A2 + A3 + A4 + A5
+consc =~ C1 + C2 + C3 + C4 + C5', bfi_ae,
+       list(ordered = c(paste0("A", 1:5), paste0("C", 1:5)), missing = "pairwise"))
