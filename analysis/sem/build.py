@@ -249,7 +249,11 @@ def compile_model(
                                    parameterization=parameterization, id_cat=id_cat)
     check_variables(names.ov, data_columns)
     ov_x = [v for v in names.ov_x if v not in nth] if fixed_x else []
+    # fixed.x = FALSE: the covariates' (co)variances are free parameters, and lavaan's
+    # independence model keeps their covariances free too
+    ov_x_free = () if fixed_x else tuple(v for v in names.ov_x if v not in nth)
     options = dict(estimator=estimator, missing=missing_key, group=group, cluster=cluster,
+                   ov_x_free=ov_x_free,
                    group_equal=tuple(group_equal), group_partial=tuple(group_partial),
                    std_lv=bool(std_lv), fixed_x=bool(fixed_x), bootstrap=int(bootstrap),
                    parameterization=parameterization, id_cat=id_cat,
@@ -278,14 +282,16 @@ def baseline_model(model: CompiledModel) -> CompiledModel:
     # candidates of a partial-invariance search and the refits of one model share it
     core = _baseline_core(tuple(model.ov_names), tuple(model.ov_x), tuple(model.ordered),
                           tuple(model.groups), bool(model.meanstructure),
-                          tuple(model.th_names))
+                          tuple(model.th_names),
+                          tuple(model.options.get("ov_x_free", ()) or ()))
     return replace(core, options=MappingProxyType(opts))
 
 
 @lru_cache(maxsize=64)
 def _baseline_core(ov: tuple[str, ...], ov_x_names: tuple[str, ...],
                    ordered: tuple[str, ...], groups: tuple[str, ...], meanstructure: bool,
-                   th_names: tuple[tuple[str, str], ...]) -> CompiledModel:
+                   th_names: tuple[tuple[str, str], ...],
+                   ov_x_free: tuple[str, ...] = ()) -> CompiledModel:
     """The independence model of these variables and groups (without options).
 
     Cached: a compiled model is immutable (its table is copied before anything is
@@ -309,6 +315,14 @@ def _baseline_core(ov: tuple[str, ...], ov_x_names: tuple[str, ...],
             for j in range(i + 1, len(xs)):
                 rows.append(dict(lhs=xs[i], op="~~", rhs=xs[j], group=g, exo=1, ustart=np.nan,
                                  xid=-1))
+        # covariates with fixed.x = FALSE: their covariances are free in lavaan's
+        # independence model
+        xf = [v for v in ov if v in set(ov_x_free)]
+        for i in range(len(xf)):
+            for j in range(i + 1, len(xf)):
+                rows.append(dict(lhs=xf[i], op="~~", rhs=xf[j], group=g, exo=0, ustart=np.nan,
+                                 xid=xid))
+                xid += 1
         if meanstructure:
             for v in ov:
                 if v in ov_x:

@@ -184,3 +184,10 @@ total := c + a*b', att, list(estimator = "MLR"))
 export("bfi_ord_pairwise", "cfa", 'agree =~ A1 + A2 + A3 + A4 + A5
 consc =~ C1 + C2 + C3 + C4 + C5', bfi_ae,
        list(ordered = c(paste0("A", 1:5), paste0("C", 1:5)), missing = "pairwise"))
+
+# fixed.x = FALSE: the covariates' variances, covariance and means are free parameters
+# (and their covariance is free in the independence model too)
+export("satact_fixedx_false", "sem", 'f =~ ACT + SATV + SATQ
+f ~ age + education', sat, list(fixed.x = FALSE))
+export("satact_fixedx_false_fiml", "sem", 'f =~ ACT + SATV + SATQ
+f ~ age + education', sat, list(fixed.x = FALSE, missing = "ml"))
