@@ -191,3 +191,26 @@ export("satact_fixedx_false", "sem", 'f =~ ACT + SATV + SATQ
 f ~ age + education', sat, list(fixed.x = FALSE))
 export("satact_fixedx_false_fiml", "sem", 'f =~ ACT + SATV + SATQ
 f ~ age + education', sat, list(fixed.x = FALSE, missing = "ml"))
+
+# ordinal invariance with the reverse-keyed A1 (semTools::measEq.syntax, Wu & Estabrook
+# 2016, std.lv), as analysis.sem.measurement_invariance(ordered=...) fits it
+suppressMessages(library(semTools))
+bfi_cc <- bfi_ae[complete.cases(bfi_ae[, c(paste0("A", 1:5), "gender")]), ]
+ord_levels <- list(configural = "", thresholds = "thresholds",
+                   loadings = c("thresholds", "loadings"),
+                   intercepts = c("thresholds", "loadings", "intercepts"))
+ord_inv <- lapply(ord_levels, function(ge) {
+  syn <- as.character(do.call(measEq.syntax, list(
+    configural.model = 'agree =~ A1 + A2 + A3 + A4 + A5', data = bfi_cc,
+    ordered = paste0("A", 1:5), group = "gender", parameterization = "delta",
+    ID.fac = "std.lv", ID.cat = "Wu.Estabrook.2016", group.equal = ge)))
+  fit <- cfa(syn, data = bfi_cc, ordered = paste0("A", 1:5), group = "gender",
+             estimator = "WLSMV")
+  stopifnot(lavInspect(fit, "converged"))
+  as.list(fitMeasures(fit, c("npar", "chisq", "df", "chisq.scaled", "df.scaled",
+                             "cfi.scaled", "rmsea.scaled", "srmr")))
+})
+writeLines(toJSON(list(model = 'agree =~ A1 + A2 + A3 + A4 + A5', group = "gender",
+                       semTools_version = as.character(packageVersion("semTools")),
+                       levels = ord_inv), digits = NA, auto_unbox = TRUE, na = "null"),
+           file.path(out, "bfi_ord_invariance.json"))
