@@ -16,9 +16,10 @@ does).  ``sepc_all`` scales the EPC like ``std_all``; for a variance candidate i
 as in lavaan, the standardized current (fixed) value with the sign of the EPC.
 With a mean structure the fixed intercepts and latent means are candidates too.
 
-Known difference: for regressions of a fixed.x covariate on another variable
-(``x ~ y``, which contradict fixed.x) lavaan's values differ from ours; they
-are not meaningful in either program.  For variance candidates of latent
+Regressions of a fixed.x covariate on another variable (``x ~ y``, which
+contradict fixed.x) are not candidates: lavaan lists them in some models with
+values that are not meaningful (ours differed: 5.07 vs 5.82 on attitude) and in
+others drops them (NA); ours were numerical zeros there.  For variance candidates of latent
 variables ``sepc_all`` may differ from lavaan.  Candidates equivalent to a free
 parameter (the same matrix cell, e.g. ``x3 ~ f`` when ``f =~ x3`` is free) are
 skipped, as are loadings on variables that are regressed on others (lavaan
@@ -66,6 +67,8 @@ def _candidates(model, table: pd.DataFrame) -> list[tuple[str, str, str, int]]:
             for a, b in combinations_with_replacement(names, 2):
                 out.append((a, "~~", b, g))
         for a in eqs:
+            if a in ov_x:
+                continue  # a fixed.x covariate is not regressed on anything
             for b in eqs:
                 # an indicator regressed on a factor is a cross-loading: lavaan omits it
                 if a != b and not (a in ind and b in lv):

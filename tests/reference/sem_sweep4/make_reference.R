@@ -4,7 +4,8 @@
 #
 # Run from the repository root:
 #   Rscript tests/reference/sem_sweep4/make_reference.R
-# Made with R 4.2.2, lavaan 0.6.14, psych 2.2.9 (Debian r-cran-psych) and jsonlite.
+# Made with R 4.2.2, lavaan 0.6.14, psych 2.2.9 (Debian r-cran-psych), semTools 0.5.6 and
+# jsonlite.
 # Writes tests/reference/sem_sweep4/:
 #   hs_mar.csv        HolzingerSwineford1939 (x1..x9, school) with values of x2, x3, x5, x6,
 #                     x8, x9 deleted at random given the complete x1, x4, x7 (MAR, seed 4)
@@ -16,7 +17,7 @@
 #   <case>.json       the call (function, model, options), lavaan's warnings,
 #                     parameterEstimates(standardized = TRUE) with standardizedSolution()
 #                     SEs for std.lv and std.all, R-squared, fitMeasures() and, for
-#                     single-group ML fits, modindices()
+#                     some ML / MLR fits (one or two groups), modindices()
 suppressMessages({library(lavaan); library(psych); library(jsonlite)})
 stopifnot(packageVersion("lavaan") == "0.6.14")
 out <- "tests/reference/sem_sweep4"
@@ -75,7 +76,11 @@ export <- function(file, fun, model, data, opts = list(), mi = FALSE) {
               warnings = warns, params = pe,
               r2 = if (is.list(r2)) lapply(r2, as.list) else list(as.list(r2)),
               fit = as.list(fitMeasures(fit)))
-  if (mi) res$modindices <- modindices(fit)[, c("lhs", "op", "rhs", "mi", "epc", "sepc.all")]
+  if (mi) {
+    m <- modindices(fit)
+    res$modindices <- m[, intersect(c("lhs", "op", "rhs", "group", "mi", "epc", "sepc.all"),
+                                    names(m))]
+  }
   writeLines(toJSON(res, dataframe = "columns", digits = NA, na = "null", auto_unbox = TRUE,
                     null = "null"), file.path(out, paste0(file, ".json")))
 }
@@ -214,3 +219,12 @@ writeLines(toJSON(list(model = 'agree =~ A1 + A2 + A3 + A4 + A5', group = "gende
                        semTools_version = as.character(packageVersion("semTools")),
                        levels = ord_inv), digits = NA, auto_unbox = TRUE, na = "null"),
            file.path(out, "bfi_ord_invariance.json"))
+
+# modification indices: two groups with equal loadings, a mean structure under MLR, and
+# a model whose only candidates would regress fixed.x covariates (lavaan lists none)
+export("hs_mg_mi", "cfa", HS3, hs_full, list(group = "school", group.equal = "loadings"),
+       mi = TRUE)
+export("hs_ms_mlr_mi", "cfa", HS3, hs_full, list(meanstructure = TRUE, estimator = "MLR"),
+       mi = TRUE)
+export("satact_x3_mi", "sem", 'f =~ ACT + SATV + SATQ
+f ~ age + education + gender', sat, mi = TRUE)
