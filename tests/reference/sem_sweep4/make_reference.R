@@ -18,6 +18,12 @@
 #                     parameterEstimates(standardized = TRUE) with standardizedSolution()
 #                     SEs for std.lv and std.all, R-squared, fitMeasures() and, for
 #                     some ML / MLR fits (one or two groups), modindices()
+#   bfi_agree_invariance.json   configural .. strict fits of the bfi agreeableness items
+#                     (A1 reverse-keyed) by gender
+#   hs_heywood_invariance.json  the same sequence for a model with a Heywood case:
+#                     convergence, warnings, chi-square per level
+#   bfi_ord_invariance.json     ordered bfi items by gender, semTools::measEq.syntax
+#                     (Wu & Estabrook 2016) models fitted with lavaan, per level
 suppressMessages({library(lavaan); library(psych); library(jsonlite)})
 stopifnot(packageVersion("lavaan") == "0.6.14")
 out <- "tests/reference/sem_sweep4"
