@@ -1220,10 +1220,12 @@ def estimate(
 # --------------------------------------------------------------------------------------
 # backends
 # --------------------------------------------------------------------------------------
-def _fixed_x_moment_mask(model: Any) -> np.ndarray:
-    """Moments (lavaan order) that involve only fixed.x covariates (zeroed in h1 info)."""
+def _fixed_x_moment_mask(model: Any, names: Any = None) -> np.ndarray:
+    """Moments (lavaan order) that involve only fixed.x covariates (zeroed in h1 info);
+    ``names`` overrides the model's fixed.x covariates."""
     p = model.n_ov
-    isx = np.array([v in set(model.ov_x) for v in model.ov_names], dtype=bool)
+    xs = set(model.ov_x if names is None else names)
+    isx = np.array([v in xs for v in model.ov_names], dtype=bool)
     r, c = vech_indices(p)
     sig = isx[r] & isx[c]
     return np.concatenate([isx, sig]) if model.meanstructure else sig
@@ -1425,6 +1427,11 @@ def _robust_test(model: CompiledModel, x: np.ndarray, gd: list[GroupData],
     statistics (Zhang & Savalei 2023), with complete data the Yuan-Bentler scaling of
     the model and of the baseline; None when the estimator defines no robust indices."""
     xmask = _fixed_x_moment_mask(model)
+    if model.options.get("ov_x_free"):
+        # lavaan refits the model on the h1 moments with lavaan()'s default fixed.x =
+        # TRUE, so the moments of the exogenous covariates drop out of that fit's
+        # information (Wc) even when the model itself has fixed.x = FALSE
+        xmask = _fixed_x_moment_mask(model, model.options["ov_x_free"])
     n = int(n_total)
     x2, df = test["chisq"], test["df"]
     bt = baseline.test

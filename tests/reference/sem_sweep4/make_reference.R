@@ -234,3 +234,5 @@ export("hs_ms_mlr_mi", "cfa", HS3, hs_full, list(meanstructure = TRUE, estimator
        mi = TRUE)
 export("satact_x3_mi", "sem", 'f =~ ACT + SATV + SATQ
 f ~ age + education + gender', sat, mi = TRUE)
+export("satact_fixedx_false_mlr", "sem", 'f =~ ACT + SATV + SATQ
+f ~ age + education', sat, list(fixed.x = FALSE, missing = "ml", estimator = "MLR"))
