@@ -148,7 +148,7 @@ def sem(
     model: str,
     data: pd.DataFrame,
     *,
-    estimator: str = "ML",
+    estimator: str | None = None,
     missing: str = "listwise",
     ordered=None,
     group: str | None = None,
@@ -168,7 +168,9 @@ def sem(
         lavaan model syntax.
     data : DataFrame
         Raw data; the model's observed variables must be columns.
-    estimator : {"ML", "MLR", "WLSMV"}
+    estimator : {"ML", "MLR", "WLSMV"}, optional
+        As lavaan: ``"WLSMV"`` when ``ordered=`` is given, else ``"ML"``; ML and MLR
+        with ordered items are refused.
     missing : {"listwise", "ml"}
     ordered : list of str, optional
         Ordered categorical indicators.

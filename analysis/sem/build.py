@@ -136,13 +136,33 @@ def _check_options(estimator: str, se: str | None, test: str | None, bootstrap: 
             "test use estimator='MLR' (Yuan-Bentler) or, with ordered items, 'WLSMV'.")
 
 
+def _resolve_estimator(estimator: str | None, ordered: Any) -> str:
+    """lavaan's default estimator: WLSMV when items are ``ordered=``, else ML.
+
+    ML and MLR treat every variable as continuous; with ordered items they would fit
+    thresholds they do not estimate (lavaan refuses them too: "estimator ML for ordered
+    data is not supported yet").
+    """
+    has_ordered = bool(ordered) if not isinstance(ordered, Mapping) else len(ordered) > 0
+    if estimator is None:
+        return "WLSMV" if has_ordered else "ML"
+    estimator = str(estimator).upper()
+    if has_ordered and estimator in ("ML", "MLR"):
+        raise ModelSpecificationError(
+            f"estimator={estimator!r} is not available with ordered= items (it would treat "
+            "them as continuous and leave their thresholds unestimated; lavaan refuses it "
+            "too). Use estimator='WLSMV' (the default when ordered= is given), or drop "
+            "ordered= to treat the items as continuous.")
+    return estimator
+
+
 def compile_model(
     model: str,
     data: pd.DataFrame | None = None,
     *,
     data_columns: list[str] | None = None,
     groups: list[str] | None = None,
-    estimator: str = "ML",
+    estimator: str | None = None,
     missing: str = "listwise",
     ordered=None,
     group: str | None = None,
@@ -196,7 +216,7 @@ def compile_model(
     -----
     # In R: lavaan::lavaanify(model, ...) followed by lavaan(..., do.fit = FALSE)
     """
-    estimator = str(estimator).upper()
+    estimator = _resolve_estimator(estimator, ordered)
     _check_options(estimator, se, test, bootstrap, backend_options)
     missing_key = _MISSING_ALIASES.get(str(missing).lower())
     if missing_key is None:
@@ -229,7 +249,11 @@ def compile_model(
                                    parameterization=parameterization, id_cat=id_cat)
     check_variables(names.ov, data_columns)
     ov_x = [v for v in names.ov_x if v not in nth] if fixed_x else []
+    # fixed.x = FALSE: the covariates' (co)variances are free parameters, and lavaan's
+    # independence model keeps their covariances free too
+    ov_x_free = () if fixed_x else tuple(v for v in names.ov_x if v not in nth)
     options = dict(estimator=estimator, missing=missing_key, group=group, cluster=cluster,
+                   ov_x_free=ov_x_free,
                    group_equal=tuple(group_equal), group_partial=tuple(group_partial),
                    std_lv=bool(std_lv), fixed_x=bool(fixed_x), bootstrap=int(bootstrap),
                    parameterization=parameterization, id_cat=id_cat,
@@ -258,14 +282,16 @@ def baseline_model(model: CompiledModel) -> CompiledModel:
     # candidates of a partial-invariance search and the refits of one model share it
     core = _baseline_core(tuple(model.ov_names), tuple(model.ov_x), tuple(model.ordered),
                           tuple(model.groups), bool(model.meanstructure),
-                          tuple(model.th_names))
+                          tuple(model.th_names),
+                          tuple(model.options.get("ov_x_free", ()) or ()))
     return replace(core, options=MappingProxyType(opts))
 
 
 @lru_cache(maxsize=64)
 def _baseline_core(ov: tuple[str, ...], ov_x_names: tuple[str, ...],
                    ordered: tuple[str, ...], groups: tuple[str, ...], meanstructure: bool,
-                   th_names: tuple[tuple[str, str], ...]) -> CompiledModel:
+                   th_names: tuple[tuple[str, str], ...],
+                   ov_x_free: tuple[str, ...] = ()) -> CompiledModel:
     """The independence model of these variables and groups (without options).
 
     Cached: a compiled model is immutable (its table is copied before anything is
@@ -289,6 +315,14 @@ def _baseline_core(ov: tuple[str, ...], ov_x_names: tuple[str, ...],
             for j in range(i + 1, len(xs)):
                 rows.append(dict(lhs=xs[i], op="~~", rhs=xs[j], group=g, exo=1, ustart=np.nan,
                                  xid=-1))
+        # covariates with fixed.x = FALSE: their covariances are free in lavaan's
+        # independence model
+        xf = [v for v in ov if v in set(ov_x_free)]
+        for i in range(len(xf)):
+            for j in range(i + 1, len(xf)):
+                rows.append(dict(lhs=xf[i], op="~~", rhs=xf[j], group=g, exo=0, ustart=np.nan,
+                                 xid=xid))
+                xid += 1
         if meanstructure:
             for v in ov:
                 if v in ov_x:

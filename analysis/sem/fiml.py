@@ -1220,10 +1220,12 @@ def estimate(
 # --------------------------------------------------------------------------------------
 # backends
 # --------------------------------------------------------------------------------------
-def _fixed_x_moment_mask(model: Any) -> np.ndarray:
-    """Moments (lavaan order) that involve only fixed.x covariates (zeroed in h1 info)."""
+def _fixed_x_moment_mask(model: Any, names: Any = None) -> np.ndarray:
+    """Moments (lavaan order) that involve only fixed.x covariates (zeroed in h1 info);
+    ``names`` overrides the model's fixed.x covariates."""
     p = model.n_ov
-    isx = np.array([v in set(model.ov_x) for v in model.ov_names], dtype=bool)
+    xs = set(model.ov_x if names is None else names)
+    isx = np.array([v in xs for v in model.ov_names], dtype=bool)
     r, c = vech_indices(p)
     sig = isx[r] & isx[c]
     return np.concatenate([isx, sig]) if model.meanstructure else sig
@@ -1376,7 +1378,9 @@ def fit_normal(
             pvalue_scaled=sc["pvalue_scaled"], scaling_factor=sc["scaling_factor"],
             trace_ugamma=sc["trace_ugamma"],
             scaling_factor_h1=float(sum(tr["trace_h1"]) / sum(tr["h1_ndat"])),
-            scaling_factor_h0=float(sum(tr["trace_h0"]) / len(x)),
+            # lavaan divides by nx.free: every free row of the parameter table, each
+            # copy of an equality-constrained parameter counted (not len(x))
+            scaling_factor_h0=float(sum(tr["trace_h0"]) / _n_free_rows(model)),
         )
     elif robust_se:
         test.update(chisq_scaled=chisq, df_scaled=float(df), pvalue_scaled=pvalue,
@@ -1423,6 +1427,11 @@ def _robust_test(model: CompiledModel, x: np.ndarray, gd: list[GroupData],
     statistics (Zhang & Savalei 2023), with complete data the Yuan-Bentler scaling of
     the model and of the baseline; None when the estimator defines no robust indices."""
     xmask = _fixed_x_moment_mask(model)
+    if model.options.get("ov_x_free"):
+        # lavaan refits the model on the h1 moments with lavaan()'s default fixed.x =
+        # TRUE, so the moments of the exogenous covariates drop out of that fit's
+        # information (Wc) even when the model itself has fixed.x = FALSE
+        xmask = _fixed_x_moment_mask(model, model.options["ov_x_free"])
     n = int(n_total)
     x2, df = test["chisq"], test["df"]
     bt = baseline.test
@@ -1489,6 +1498,12 @@ def fit_fiml(model: CompiledModel, data: list[SampleStats], options: Mapping[str
     # In R: lavaan::sem(model, data, missing = "ml")
     """
     return fit_normal(model, data, options, start, robust_se=False)
+
+
+def _n_free_rows(model: Any) -> int:
+    """Free parameters before equality constraints (lavaan's ``nx.free``)."""
+    pt = model.partable
+    return int(((pt["xid"] >= 0) & ~pt["op"].isin(["==", "<", ">", ":="])).sum())
 
 
 def fit_mlr(model: CompiledModel, data: list[SampleStats], options: Mapping[str, Any],

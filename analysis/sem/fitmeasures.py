@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy import optimize, special, stats
 
 from .matrix import vech_indices
@@ -321,6 +322,52 @@ def residual_measures(model: CompiledModel, x: np.ndarray, data: list[SampleStat
     return {k: float(v) for k, v in acc.items()}
 
 
+def gfi_missing(model: CompiledModel, x: np.ndarray, data: list[SampleStats]) -> float:
+    """GFI of a full-information (``missing = "ml"``) fit, as lavaan computes it.
+
+    ``1 - e'Ve / s'Vs`` per group (n-weighted mean over groups), where ``s`` holds the
+    available-case means and the pairwise covariances (divisor ``N``: the pairwise ones
+    times ``(N - 1) / N``), ``e = s - implied``, and ``V`` is the expected information
+    under the missing-data patterns at the implied moments: the pattern-frequency
+    weighted mean of the complete-data ML weight of each pattern's observed variables.
+    Moments of the fixed.x covariates alone are left out (zero weight), as in lavaan.
+
+    # In R: fitMeasures(fit, "gfi")   # missing = "ml": lav_fit_gfi() with
+    #   lavInspect(fit, "wls.obs") and lavInspect(fit, "wls.v")
+    """
+    ntot = sum(st.n for st in data)
+    xs = [model.ov_names.index(v) for v in model.ov_x]
+    gfi = 0.0
+    for imp, st in zip(model.implied(x), data, strict=True):
+        y = np.asarray(st.data, dtype=float)
+        n = y.shape[0]
+        mean = np.nanmean(y, axis=0)
+        cov = pd.DataFrame(y).cov(min_periods=2).to_numpy() * (n - 1) / n
+        sig = imp.sigma
+        mu = imp.mu if imp.mu is not None else mean
+        e_cov, o_cov = cov - sig, cov.copy()
+        e_mean, o_mean = mean - mu, mean.copy()
+        if xs:
+            for a in (e_cov, o_cov):
+                a[np.ix_(xs, xs)] = 0.0
+            e_mean[xs] = o_mean[xs] = 0.0
+        obs = np.isfinite(y)
+        pats, freq = np.unique(obs, axis=0, return_counts=True)
+        num = den = 0.0
+        for pat, f in zip(pats, freq, strict=True):
+            idx = np.flatnonzero(pat)
+            if not idx.size:
+                continue
+            sinv = np.zeros_like(sig)
+            sinv[np.ix_(idx, idx)] = np.linalg.inv(sig[np.ix_(idx, idx)])
+            w = f / n
+            a, b = sinv @ e_cov, sinv @ o_cov
+            num += w * (0.5 * np.sum(a * a.T) + e_mean @ sinv @ e_mean)
+            den += w * (0.5 * np.sum(b * b.T) + o_mean @ sinv @ o_mean)
+        gfi += st.n / ntot * (1.0 - num / den)
+    return float(gfi)
+
+
 def residual_measures_wls(m: WLSMoments, n_ov: int) -> dict[str, float]:
     """Residual-based measures of a least-squares fit to ordered (or mixed) data.
 
@@ -493,15 +540,18 @@ def fit_measures(model: CompiledModel, state: FitState, data: list[SampleStats],
         out.update(res)
         # lavaan divides by the number of statistics of one group (not of all groups)
         out["wrmr"] = float(np.sqrt(x2 / len(state.wls.obs[0])))
-        out["agfi"] = float(1.0 - (k_all / df) * (1.0 - res["gfi"])) if df > 0 else _NAN
+        # lavaan: AGFI = 1 for a saturated model (df = 0)
+        out["agfi"] = (float(1.0 - (k_all / df) * (1.0 - res["gfi"])) if df > 0 else 1.0) \
+            if np.isfinite(res["gfi"]) else _NAN
         out["pgfi"] = float(df / k_all * res["gfi"])
     elif not model.ordered:
         h1 = list(state.h1) if state.h1 is not None else data
         out.update(residual_measures(model, state.x, h1))
+        if any(st.data is not None and np.isnan(st.data).any() for st in data):
+            out["gfi"] = gfi_missing(model, state.x, data)
         nel = model.n_moments(exclude_fixed_x=False)
-        if df > 0:
-            out["agfi"] = 1.0 - nel / df * (1.0 - out["gfi"])
-            out["pgfi"] = df / nel * out["gfi"]
-        else:
-            out["agfi"] = out["pgfi"] = _NAN
+        # lavaan: AGFI = 1 and PGFI = 0 for a saturated model (df = 0)
+        out["agfi"] = (1.0 - nel / df * (1.0 - out["gfi"]) if df > 0 else 1.0) \
+            if np.isfinite(out["gfi"]) else _NAN
+        out["pgfi"] = df / nel * out["gfi"] if nel > 0 else _NAN
     return out

@@ -79,7 +79,7 @@ def measurement_invariance(
     data: pd.DataFrame,
     group: str,
     *,
-    estimator: str = "ML",
+    estimator: str | None = None,
     levels=None,
     **kwargs,
 ) -> pd.DataFrame:
@@ -151,21 +151,23 @@ def measurement_invariance(
             row.update(delta_chisq=np.nan, delta_df=np.nan, delta_pvalue=np.nan,
                        delta_cfi=np.nan, delta_rmsea=np.nan)
             if prev is not None and res.converged:
-                row["note"] = "not tested: the previous level did not converge"
+                row["note"] = "; ".join(n for n in (
+                    "not tested: the previous level did not converge", row["note"]) if n)
         elif row["df"] == prev[1]["df"]:
             # same degrees of freedom after adding the constraints: the two models are
             # the same model in another parameterization, so there is nothing to test
             row.update(delta_chisq=np.nan, delta_df=0.0, delta_pvalue=np.nan,
                        delta_cfi=np.nan, delta_rmsea=np.nan)
-            row["note"] = (f"equivalent to the {prev[1]['level']} model (same degrees of "
-                           "freedom); not tested")
+            same = (f"equivalent to the {prev[1]['level']} model (same degrees of "
+                    "freedom); not tested")
+            row["note"] = "; ".join(n for n in (same, row["note"]) if n)
         else:
             d = lrt(prev[0], res)
             row.update(delta_chisq=d["delta_chisq"], delta_df=d["delta_df"],
                        delta_pvalue=d["delta_pvalue"], delta_cfi=row["cfi"] - prev[1]["cfi"],
                        delta_rmsea=row["rmsea"] - prev[1]["rmsea"])
             if d.get("note") and res.converged:
-                row["note"] = d["note"]
+                row["note"] = "; ".join(n for n in (row["note"], d["note"]) if n)
         rows.append(row)
         prev = (res, row)
     return pd.DataFrame(rows)
@@ -175,14 +177,31 @@ def _level_row(level: str, res, group_equal, group_partial=()) -> dict:
     """Fit statistics of one invariance level (robust versions where the estimator has them)."""
     f = res.fit
     sfx = "_scaled" if "chisq_scaled" in f else ""
+    # ordered items: lavaan has no robust CFI/RMSEA once thresholds are equal across
+    # groups (NA), so every level of an ordinal sequence reports the scaled ones and the
+    # differences between levels compare like with like
+    kinds = ("_scaled", "") if res.model.ordered else ("_robust", "_scaled", "")
+
+    def first(name: str) -> float:
+        for k in kinds:
+            if name + k in f:
+                return f[name + k]
+        return np.nan
+
     row = {"level": level, "group_equal": ",".join(group_equal),
            "group_partial": ",".join(group_partial), "npar": f["npar"],
            "chisq": f["chisq" + sfx], "df": f.get("df" + sfx, f["df"]),
            "pvalue": f.get("pvalue" + sfx, np.nan),
-           "cfi": f.get("cfi_robust", f.get("cfi_scaled", f.get("cfi", np.nan))),
-           "rmsea": f.get("rmsea_robust", f.get("rmsea_scaled", f.get("rmsea", np.nan))),
+           "cfi": first("cfi"), "rmsea": first("rmsea"),
            "srmr": f.get("srmr", np.nan), "converged": bool(res.converged),
            "note": "" if res.converged else "did not converge; statistics missing"}
+    improper = [w for w in res.warnings
+                if w.startswith("Heywood case") or "negative residual variances" in w
+                or "not positive definite" in w]
+    if res.converged and improper:
+        # lavaan reports the numbers with a warning: so does this table, never a clean
+        # verdict on an improper solution
+        row["note"] = "improper solution: " + " ".join(improper)
     if not res.converged:
         # a fit that did not converge is never reported as a number
         for key in ("chisq", "df", "pvalue", "cfi", "rmsea", "srmr"):
@@ -279,7 +298,7 @@ def partial_invariance(
     base,
     holds,
     group_partial=(),
-    estimator: str = "ML",
+    estimator: str | None = None,
     min_equal: int = 2,
     max_refits: int | None = 3,
     **kwargs,

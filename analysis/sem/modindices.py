@@ -11,12 +11,15 @@ candidate (2) parameters and the gradient ``g`` of lavaan's fit function::
     mi  = N g2^2 / diag(V)
     epc = -g2 / diag(V)
 
-Candidates with ``diag(V) < sqrt(machine eps)`` are not identified and dropped
-(as lavaan does).  ``sepc_all`` scales the EPC like ``std_all``.
+Candidates with ``diag(V) < eps^(1/3)`` are not identified and dropped (as lavaan
+does).  ``sepc_all`` scales the EPC like ``std_all``; for a variance candidate it is,
+as in lavaan, the standardized current (fixed) value with the sign of the EPC.
+With a mean structure the fixed intercepts and latent means are candidates too.
 
-Known difference: for regressions of a fixed.x covariate on another variable
-(``x ~ y``, which contradict fixed.x) lavaan's values differ from ours; they
-are not meaningful in either program.  For variance candidates of latent
+Regressions of a fixed.x covariate on another variable (``x ~ y``, which
+contradict fixed.x) are not candidates: lavaan lists them in some models with
+values that are not meaningful (ours differed: 5.07 vs 5.82 on attitude) and in
+others drops them (NA); ours were numerical zeros there.  For variance candidates of latent
 variables ``sepc_all`` may differ from lavaan.  Candidates equivalent to a free
 parameter (the same matrix cell, e.g. ``x3 ~ f`` when ``f =~ x3`` is free) are
 skipped, as are loadings on variables that are regressed on others (lavaan
@@ -46,7 +49,6 @@ def _candidates(model, table: pd.DataFrame) -> list[tuple[str, str, str, int]]:
     lv = list(model.lv_names)
     ov_x = set(model.ov_x)
     ov_nox = [v for v in model.ov_names if v not in ov_x]
-    ov_xs = [v for v in model.ov_names if v in ov_x]
     reg = table[table["op"] == "~"]
     eqs = list(dict.fromkeys(list(reg["lhs"]) + list(reg["rhs"])))
     eqs_y = set(reg["lhs"])
@@ -60,14 +62,21 @@ def _candidates(model, table: pd.DataFrame) -> list[tuple[str, str, str, int]]:
         # residual (co)variances: indicators, exogenous covariates among themselves,
         # latent variables
         ov_ind = [v for v in ov_nox if v in ind]
-        for names in (ov_ind, ov_xs, lv):
+        # (the fixed.x covariates' own (co)variances have no information: lavaan's NA)
+        for names in (ov_ind, lv):
             for a, b in combinations_with_replacement(names, 2):
                 out.append((a, "~~", b, g))
         for a in eqs:
+            if a in ov_x:
+                continue  # a fixed.x covariate is not regressed on anything
             for b in eqs:
                 # an indicator regressed on a factor is a cross-loading: lavaan omits it
                 if a != b and not (a in ind and b in lv):
                     out.append((a, "~", b, g))
+    # fixed intercepts and latent means of a mean structure (lavaan frees every fixed
+    # row of the table; the means of fixed.x covariates have no information and drop out)
+    means = table[(table["op"] == "~1") & (table["xid"] < 0) & (table["exo"] == 0)]
+    out.extend((r.lhs, "~1", "", int(r.group)) for r in means.itertuples())
     return out
 
 
@@ -174,7 +183,7 @@ def modification_indices(result) -> pd.DataFrame:
     with np.errstate(all="ignore"):
         mi = ntot * g2 ** 2 / vd
         epc = -g2 / vd
-    ok = vd >= np.sqrt(np.finfo(float).eps)
+    ok = vd >= np.finfo(float).eps ** (1.0 / 3.0)  # lavaan's cut-off
     cand = pd.DataFrame(cand_keys, columns=["lhs", "op", "rhs", "group"])
     cand["est"] = epc
     std_lv, std_all = _sepc(result, cand, standardized)
@@ -207,11 +216,18 @@ def _sepc(result, cand: pd.DataFrame, standardized) -> tuple[np.ndarray, np.ndar
         if i in pos:
             std_all[i] = full_std_all[pos[i]]
             std_lv[i] = full_std_lv[pos[i]]
-    # variance candidates: epc / total variance
+    # variance candidates: as lavaan (cov.std), the parameter's current (fixed) value is
+    # standardized, with the sign of the EPC; 0 when that value is 0
+    cur = {(r.lhs, r.group): r.est for r in pt[(pt["op"] == "~~") & (pt["lhs"] == pt["rhs"])
+                                               ].itertuples()}
     for i, r in enumerate(tab.itertuples()):
         if r.op == "~~" and r.lhs == r.rhs:
-            one = pd.DataFrame([dict(lhs=r.lhs, op="~~", rhs=r.rhs, group=r.group, est=r.est,
-                                     label="")])
+            val = float(cur.get((r.lhs, r.group), 0.0))
+            if not np.isfinite(val) or abs(val) < np.sqrt(np.finfo(float).eps):
+                std_lv[i] = std_all[i] = 0.0
+                continue
+            one = pd.DataFrame([dict(lhs=r.lhs, op="~~", rhs=r.rhs, group=r.group,
+                                     est=abs(val), label="")])
             a, b = standardized(model, result.x, one)
-            std_lv[i], std_all[i] = a[0], b[0]
+            std_lv[i], std_all[i] = np.sign(r.est) * a[0], np.sign(r.est) * b[0]
     return std_lv, std_all

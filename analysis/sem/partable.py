@@ -254,6 +254,9 @@ class _Roles:
     ov_y: list[str]  # "pure" dependent observed variables: residuals covaried
     lv_y: list[str]
     model_stmts: list[Statement]
+    # exogenous observed covariates whatever fixed.x: their covariances are rows of the
+    # table either way (fixed at the sample values with fixed.x, free without)
+    ov_xcov: tuple[str, ...] = ()
 
 
 def _roles(stmts: list[Statement], names: VarNames, ordered: dict[str, int],
@@ -284,7 +287,8 @@ def _roles(stmts: list[Statement], names: VarNames, ordered: dict[str, int],
     ov_y = [v for v in ov if v in eqs_y and v not in eqs_x and v not in names.ov_ind]
     lv_y = [v for v in lv if v in eqs_y and v not in eqs_x]
     return _Roles(lv=lv, ov=ov, ov_ord=ov_ord, ov_x=ov_x, lv_x=lv_x, ov_y=ov_y, lv_y=lv_y,
-                  model_stmts=model_stmts)
+                  model_stmts=model_stmts,
+                  ov_xcov=tuple(v for v in names.ov_x if v not in ordered))
 
 
 def _table_rows(roles: _Roles, ngroups: int, ordered: dict[str, int], meanstructure: bool,
@@ -311,7 +315,7 @@ def _table_rows(roles: _Roles, ngroups: int, ordered: dict[str, int], meanstruct
                     R.add(lhs=a, op="~~", rhs=b, group=gid, free=False, ustart=0.0)
                 else:
                     R.add(lhs=a, op="~~", rhs=b, group=gid)
-        for a, b in combinations(roles.ov_x, 2):
+        for a, b in combinations(roles.ov_xcov, 2):
             if R.find(a, "~~", b, gid) is None:
                 R.add(lhs=a, op="~~", rhs=b, group=gid)
         for a, b in combinations(roles.ov_y + roles.lv_y, 2):

@@ -134,6 +134,67 @@ class SEMResult:
             out.loc[free, [c for c in num if c in out.columns]] = np.nan
         return out
 
+    def standardized_solution(self, kind: str = "std.all") -> pd.DataFrame:
+        """Standardized estimates with delta-method standard errors (lavaan
+        ``standardizedSolution(fit, type = kind)``).
+
+        Parameters
+        ----------
+        kind : {"std.all", "std.lv"}
+
+        Returns
+        -------
+        DataFrame
+            ``lhs, op, rhs, group, est_std, se, z, pvalue, ci_lower, ci_upper`` in the
+            order of :attr:`params`.  The Jacobian of the standardized values with respect
+            to the free parameters is taken by central differences and combined with
+            :attr:`vcov` (robust for MLR/WLSMV); fixed rows have ``se = 0``.  Missing
+            (NaN) when the fit did not converge or has no covariance matrix of estimates.
+
+        # In R: lavaan::standardizedSolution(fit, type = "std.all")
+        """
+        col = {"std.all": 1, "std.lv": 0}.get(kind)
+        if col is None:
+            raise ModelSpecificationError("kind= must be 'std.all' or 'std.lv'.")
+        keep = ~self.partable["op"].isin(["==", "<", ">"]).to_numpy()
+
+        def values(x: np.ndarray) -> np.ndarray:
+            pt = self.model.x_to_table(x)
+            defs = pt["op"].to_numpy() == ":="
+            if defs.any():
+                pt.loc[defs, "est"] = defined_delta(self.model, x, pt["est"].to_numpy(float),
+                                                    None)[0]
+            return standardized(self.model, x, pt[keep].reset_index(drop=True))[col]
+
+        x = np.asarray(self.state.x, dtype=float)
+        est = values(x)
+        vcov = self.state.vcov
+        se = np.full(len(est), np.nan)
+        if vcov is not None and self.converged:
+            jac = np.zeros((len(est), len(x)))
+            for j in range(len(x)):
+                h = 1e-6 * max(1.0, abs(x[j]))
+                xp, xm = x.copy(), x.copy()
+                xp[j] += h
+                xm[j] -= h
+                jac[:, j] = (values(xp) - values(xm)) / (2.0 * h)
+            with np.errstate(invalid="ignore"):
+                se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", jac, vcov, jac), 0.0))
+            # a standardized value that does not move with the parameters (fixed loadings
+            # of std.lv, unit variances of std.all) has no sampling error
+            se[np.all(np.abs(jac) < 1e-9, axis=1)] = 0.0
+        p = self.params
+        with np.errstate(all="ignore"):
+            z = np.where(se > 0, est / se, np.nan)
+        q = sps.norm.ppf(0.975)
+        out = pd.DataFrame({"lhs": p["lhs"], "op": p["op"], "rhs": p["rhs"],
+                            "group": p["group"], "est_std": est, "se": se, "z": z,
+                            "pvalue": 2.0 * sps.norm.sf(np.abs(z)),
+                            "ci_lower": est - q * se, "ci_upper": est + q * se})
+        if not self.converged:
+            out.loc[:, ["est_std", "se", "z", "pvalue", "ci_lower", "ci_upper"]] = np.nan
+        return out
+
     @cached_property
     def fit(self) -> MappingProxyType:
         """Fit measures named as lavaan ``fitMeasures`` with ``.`` -> ``_`` (read-only)."""

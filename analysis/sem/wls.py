@@ -42,6 +42,7 @@ Multivariate Statistical Analysis, 233-247.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -999,7 +1000,8 @@ def _fit_from_stats(model: CompiledModel, data: list[SampleStats], options: Mapp
         baseline = FitState(x=bx, vcov=None, converged=True, iterations=0,
                             fmin=btest.chisq / (2.0 * ntot),
                             test=btest.as_dict(), extra={"analytic": True})
-        if model.n_free and df > 0 and not ostats[0].continuous:
+        if model.n_free and df > 0 and not ostats[0].continuous \
+                and not _constrains_thresholds(model):
             robust = catml_robust_test(
                 [o.cor for o in ostats], [imp.sigma for imp in model.implied(x)], deltas, ws,
                 gammas, ns, nth, df, wdg=None if sw is None else sw.wdg)
@@ -1014,14 +1016,37 @@ def _fit_from_stats(model: CompiledModel, data: list[SampleStats], options: Mapp
                     warnings=tuple(warns))
 
 
+def _constrains_thresholds(model: Any) -> bool:
+    """Whether a threshold or an intercept / mean is constrained: equal to another
+    parameter (``group.equal = "thresholds"``, a shared label) or named in a constraint.
+
+    lavaan's robust CFI/TLI/RMSEA for ordered data refit the model without thresholds and
+    means (catML); with such a constraint that refit fails and lavaan reports them as
+    missing (NA), as this engine does: the correction would ignore the constraint.
+
+    # In R: lavaan:::lav_object_catml(fit) -> "unknown label(s) in equality constraint(s)"
+    """
+    pt = model.partable
+    drop = pt["op"].isin(["|", "~1"]).to_numpy()
+    xid = pt["xid"].to_numpy()
+    keep_ids = set(xid[~drop & (xid >= 0)])
+    ids = xid[drop & (xid >= 0)]
+    if len(ids) != len(set(ids)) or set(ids) & keep_ids:
+        return True
+    names = {str(v) for col in ("label", "plabel") for v in pt.loc[drop, col] if str(v)}
+    con = pt[pt["op"].isin(["==", "<", ">"])]
+    words = set()
+    for side in ("lhs", "rhs"):
+        for text in con[side].astype(str):
+            words.update(re.findall(r"[A-Za-z._][A-Za-z0-9._]*", text))
+    return bool(names & words)
+
+
 def _residual_variance(model: Any, x: np.ndarray, i: int, group: int = 0) -> float:
-    """Implied residual variance ``1 - explained`` of ordered indicator ``i``."""
-    lam, beta, psi, *_ = model.matrices(x, group)
-    m = beta.shape[0]
-    if m == 0:
-        return 1.0
-    L = lam @ np.linalg.inv(np.eye(m) - beta)
-    return float(1.0 - L[i] @ psi @ L[i])
+    """Residual variance of ordered indicator ``i`` as lavaan reports it: the free
+    parameter under ``parameterization="theta"``; under delta ``1/delta^2 - explained``
+    (``1 - explained`` where the scale factor is 1)."""
+    return float(model._core(x, group)[3][i, i])
 
 
 def _normal_equations(J: np.ndarray, w: np.ndarray, r: np.ndarray
