@@ -132,8 +132,37 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ANN00
         _ensure_wal(cursor)
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
+        # an erased answer is overwritten in the file, not only unlinked from it (SQLite's
+        # default build leaves deleted rows readable in free space; see scrub_erased)
+        cursor.execute("PRAGMA secure_delete = ON")
     finally:
         cursor.close()
+
+
+def scrub_erased(engine: Engine) -> bool:
+    """Leave no copy of rows just erased in a SQLite store's files; True when done.
+
+    With ``secure_delete`` the deleted rows are overwritten, but in WAL mode the pages
+    that held them stay in the write-ahead log (``-wal``) until it is reused, which in a
+    running app can take weeks.  A truncating checkpoint copies the log into the
+    database file and empties it.  It cannot finish while another connection is reading
+    an older snapshot: then False (the log is emptied by a later checkpoint).  Nothing to
+    do on PostgreSQL, whose deleted rows are removed by (auto)vacuum.
+    """
+    if engine.dialect.name != "sqlite":
+        return True
+    # on the DBAPI connection: a checkpoint cannot run inside the transaction SQLAlchemy
+    # would begin (the pool's connections run in autocommit, see _sqlite_pragmas)
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        try:
+            busy, _log, _moved = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        finally:
+            cursor.close()
+    finally:
+        raw.close()
+    return not busy
 
 
 #: Execution option of a connection whose transactions only read (see ``read_only_engine``).

@@ -241,6 +241,9 @@ def _render_survey(store: Any, token: str) -> None:
         _notice_page(
             t("screened_out_title", lang), inst.screening.message[lang].strip(), kind="info"
         )
+        # the consent and screening answers are stored: the consent text's promise of
+        # withdrawal at any time holds here too
+        _withdraw_box(store, token, lang, "survey.withdraw_closed")
         return
     if ss.get("survey.closed"):  # closed while a page was open: say why in the page's language
         _closed_invitation(store, token, *ss["survey.closed"])
@@ -326,9 +329,11 @@ def _closed_invitation(store: Any, token: str, message: str, reason: str | None 
         return
     if state is not None and (state.status == "expired" or reason == "expired"):
         _link_problem(t("expired_link", lang), lang)
+        _withdraw_if_stored(store, token, lang, state)
         return
     if state is not None and state.status == "screened_out":
         _notice_page(t("screened_out_title", lang), inst.screening.message[lang].strip())
+        _withdraw_if_stored(store, token, lang, state)
         return
     if state is not None and state.status == "withdrawn":
         _notice_page(t("withdrawn_title", lang), t("withdrawn_link", lang))
@@ -342,6 +347,14 @@ def _closed_invitation(store: Any, token: str, message: str, reason: str | None 
         st.write(t("link_problem_hint", "de"))
         return
     _link_problem(t(text, lang) if text else message, lang)
+
+
+def _withdraw_if_stored(store: Any, token: str, lang: str, state: Any) -> None:
+    """The withdrawal button on a page of a link that can no longer be answered (expired,
+    screened out) when answers of the respondent are stored: the consent text promises
+    withdrawal at any time through the link, not only while the survey is open."""
+    if state.answers:
+        _withdraw_box(store, token, lang, "survey.withdraw_closed")
 
 
 def _render_declined(lang: str) -> None:
