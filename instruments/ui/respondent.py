@@ -27,6 +27,7 @@ from instruments.ui.fields import (
     answer_value,
     escape_md,
     is_missing,
+    length_problem,
     not_a_number,
     number_problem,
     out_of_range,
@@ -34,6 +35,7 @@ from instruments.ui.fields import (
     partner_label,
     section_intro,
     submit_answers,
+    too_long,
     widget_value,
 )
 from instruments.ui.rating import (
@@ -45,7 +47,9 @@ from instruments.ui.rating import (
 )
 from instruments.ui.texts import LANGUAGE_NAMES, saved_note, t, tn
 
-#: Static style rules (no user text).  The rating rows style themselves
+#: Static style rules (no user text).  Free text runs in the direction of its own script,
+#: paragraph by paragraph (Arabic or Hebrew from the right, with its full stop at the
+#: left end), in pages that are themselves left to right.  The rating rows style themselves
 #: (:mod:`instruments.ui.rating`); on phones they are a compact matrix, the 7 circles in
 #: one row numbered 1-7 with the anchors given once per scale block (the legend, shown
 #: on phones only); the labels stay in the page for screen readers.
@@ -63,6 +67,7 @@ div[class*="st-key-legend-"] { display: none; }
 }
 div[class*="st-key-w-"] label[data-testid="stWidgetLabel"] p { font-weight: 600; }
 div[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
+div[class*="st-key-w-"] textarea { unicode-bidi: plaintext; text-align: start; }
 div[class*="st-key-survey-scroll"], div[class*="st-key-survey-lang"] {
   height: 0; overflow: hidden; margin: 0;
 }
@@ -604,10 +609,12 @@ def _render_field(
         st.text_input(label, value=initial or "", max_chars=40, key=key)
         st.session_state.setdefault("page.decimal_fields", []).append(key)
     else:
+        # No max_chars: the browser then drops a paste that would pass the limit as a
+        # whole, without a word (and counts an emoji as two); the length is checked with
+        # a written message instead (_on_next), the text kept for shortening.
         st.text_area(
             label,
             value=initial or "",
-            max_chars=view.max_length,
             key=key,
             help=tn("free_text_help", lang, view.max_length),
         )
@@ -721,6 +728,8 @@ def _on_next(
             return
     ranges = {v.id: [number_problem(v, answers[v.id], lang)] for v in views
               if out_of_range(v, answers[v.id]) or not_a_number(v, answers[v.id])}  # fmt: skip
+    ranges |= {v.id: [length_problem(v, answers[v.id], lang)] for v in views
+               if too_long(v, answers[v.id])}  # fmt: skip
     if ranges:
         problems[page] = ranges
         return

@@ -117,3 +117,35 @@ def test_a_withdrawal_leaves_no_copy_of_the_answers_in_the_store(store, invite, 
     found = [p.name for p in _store_files(db_url) if needle in p.read_bytes()]
     assert not found, f"the erased answer is still in {found}"
     assert cache.get(store, "k" * 64) is None
+
+
+# -- very long free text ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_a_too_long_answer_is_kept_and_named_in_the_pages_language(store, invite, lang) -> None:  # noqa: ANN001
+    """5,001 characters in the 5,000-character comment: the page says so in its own language
+    (not the store's English refusal), keeps the text for shortening and saves nothing; the
+    shortened text, emoji counted as one character each as the store counts them, is saved."""
+    token = invite(language=lang)
+    at = open_app(token)
+    plan = plan_answers(store, seed=store.state(token).seed, rng_seed=5, lang=lang)
+    walk_apptest(at, store, plan, stop_after=len(plan) - 1)
+    key = "w:comment:comment"
+    limit = store.page(len(store.pages) - 1).field("comment").max_length
+    text = ("Ein langer Kommentar. " * 400)[: limit - 1] + "😀🚀"
+    at.text_area(key=key).input(text)
+    click(at, t("finish", lang))
+    expected = {"en": f"Your answer has {limit + 1} characters; at most {limit} fit.",
+                "de": f"Ihre Antwort hat {limit + 1} Zeichen; höchstens {limit} sind möglich."}
+    body = texts(at)
+    assert expected[lang] in body
+    assert "Item 'comment'" not in body  # not the store's message
+    assert at.text_area(key=key).value == text
+    assert "comment" not in stored(store, token)
+    assert store.state(token).status != "completed"
+
+    at.text_area(key=key).input(text[:-1])  # 4,999 characters and one emoji
+    click(at, t("finish", lang))
+    assert store.state(token).status == "completed"
+    assert stored(store, token)["comment"] == text[:-1]
