@@ -28,6 +28,7 @@ import streamlit.components.v1 as components
 
 from analysis.errors import AllianceSurveyError
 from instruments.fieldwork.invitations import fieldwork_figures
+from instruments.ui.fields import escape_md
 
 #: Modules the first analysis of a server process needs (several seconds of imports):
 #: loaded in the background as soon as the study lead's pages import this module, so
@@ -326,7 +327,7 @@ def render_analyst(store: Any, study: str) -> None:
         try:
             ss[job_key] = start_analysis(store, study, seed=int(seed), bootstrap=int(boot))
         except AllianceSurveyError as exc:
-            st.error(str(exc))
+            st.error(escape_md(str(exc)))  # it quotes the study's name as typed
             ss.pop(job_key, None)
     job = ss.get(job_key)
     if job is not None and not job.done:
@@ -346,7 +347,7 @@ def render_analyst(store: Any, study: str) -> None:
     if job is not None:
         ss.pop(job_key, None)
         if job.error:
-            st.error(job.error)
+            st.error(escape_md(job.error))
         else:
             ss[key] = job.result
             ss[f"{key}.marker"] = job.marker

@@ -149,3 +149,100 @@ def test_a_too_long_answer_is_kept_and_named_in_the_pages_language(store, invite
     click(at, t("finish", lang))
     assert store.state(token).status == "completed"
     assert stored(store, token)["comment"] == text[:-1]
+
+
+# -- the study lead's pages -------------------------------------------------------------------
+
+
+def _admin_login(study: str):  # noqa: ANN202
+    from tests.ui.conftest import PASSWORD
+
+    at = open_app(admin="1", study=study)
+    at.text_input(key="admin.login_password").input(PASSWORD)
+    click(at, "Log in")
+    assert not at.exception, at.exception
+    return at
+
+
+def test_names_in_the_study_leads_messages_are_shown_as_typed(store) -> None:  # noqa: ANN001
+    """A study, firm or e-mail with Markdown characters (asterisks, a link, dollar signs)
+    is shown literally in the caption, the contact list's problems and the Analysis tab's
+    refusal (they were read as emphasis, a link and formula)."""
+    from instruments.fieldwork.auth import set_password
+    from instruments.fieldwork.invitations import create_study
+    from instruments.ui.fields import escape_md
+    from tests.ui.conftest import PASSWORD
+    from tests.ui.survey_bot import open_tab
+
+    study = "alliances *2026* wave_1"
+    create_study(store, study)
+    set_password(store, study, PASSWORD)
+    at = _admin_login(study)
+    assert f"Study: {escape_md(study)}" in [c.value for c in at.caption]
+
+    open_tab(at, "Contacts & mail")
+    firm = "[Acme](https://evil.example) *Robotics*"
+    csv = ("email,name,firm,partner,alliance_id,role,language\n"
+           f"jane@acme.example,Jane,{firm},,,,en\n"
+           "not*an*address,Hans,Beta $5M$ AG,Acme,,,de\n")
+    at.file_uploader[0].set_value(("contacts.csv", csv.encode(), "text/csv"))
+    at.run()
+    listed = "\n".join(m.value for m in at.markdown if "line " in m.value)
+    assert escape_md("'not*an*address' is not an e-mail address") in listed, listed
+    assert "*an*" not in listed.replace("\\*", "")
+
+    open_tab(at, "Analysis")
+    click(at, "Run the analysis")
+    refusal = escape_md(f"Study '{study}' has 0 completed responses")
+    assert any(refusal in e.value for e in at.error), [e.value for e in at.error]
+
+
+def test_a_dyad_is_created_with_both_firms_named(store) -> None:  # noqa: ANN001
+    """The Invitations tab names a dyad's firms: each side's link names the other firm.  A
+    partner name typed for a dyad was dropped without a word; now it is refused."""
+    from instruments.fieldwork.invitations import invitations_table
+    from tests.ui.survey_bot import open_tab
+
+    at = _admin_login(STUDY)
+    open_tab(at, "Invitations")
+    at.radio(key="admin.kind").set_value("dyad")
+    at.text_input(key="admin.partner").input("Beta GmbH")
+    click(at, "Create invitations")
+    assert any("partner name is for single invitations" in e.value for e in at.error)
+    assert invitations_table(store, STUDY).empty
+
+    at.text_input(key="admin.partner").input("")
+    at.text_input(key="admin.firm_a").input("Müller & Söhne KG")
+    at.text_input(key="admin.firm_b").input("شركة الأمل 🚀")
+    click(at, "Create invitations")
+    table = invitations_table(store, STUDY).set_index("firm_role")
+    assert table.loc["A", "partner_name"] == "شركة الأمل 🚀"
+    assert table.loc["B", "partner_name"] == "Müller & Söhne KG"
+    assert table.loc["A", "alliance_id"] == table.loc["B", "alliance_id"]
+    (links,) = [c.value for c in at.code]
+    link_a, link_b = links.splitlines()
+    consent_b = texts(open_app(link_b.split("?t=")[1]))
+    assert "the alliance with Müller & Söhne KG" in consent_b.replace("\\", "")
+
+
+def test_deleting_on_request_takes_the_link_as_a_respondent_sends_it(store, invite) -> None:  # noqa: ANN001
+    """The link pasted from a respondent's e-mail: in angle brackets with a full stop, and
+    with the page number before the token as the address bar shows it."""
+    from instruments.store.rights import deletion_log
+    from tests.ui.survey_bot import open_tab
+
+    token = invite()
+    at = open_app(token)
+    at.radio(key="w:consent:consent").set_value(1)
+    click(at, "Start the survey")
+    assert stored(store, token) == {"consent": 1}
+
+    admin = _admin_login(STUDY)
+    open_tab(admin, "Privacy & preview")
+    admin.text_input(key="admin.delete_token").input(
+        f"<http://localhost:8501/?p=2&t={token}>.")
+    click(admin, "Delete this response")
+    assert not admin.error, [e.value for e in admin.error]
+    assert any("1 answer deleted" in s.value for s in admin.success)
+    assert store.state(token).status == "withdrawn" and stored(store, token) == {}
+    assert deletion_log(store, STUDY)["reason"].tolist() == ["request"]
