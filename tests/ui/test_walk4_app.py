@@ -246,3 +246,23 @@ def test_deleting_on_request_takes_the_link_as_a_respondent_sends_it(store, invi
     assert any("1 answer deleted" in s.value for s in admin.success)
     assert store.state(token).status == "withdrawn" and stored(store, token) == {}
     assert deletion_log(store, STUDY)["reason"].tolist() == ["request"]
+
+
+def test_the_csv_for_excel_says_it_is_utf8(store, invite) -> None:  # noqa: ANN001
+    """The export offered "for Excel" starts with a UTF-8 byte-order mark (Excel reads a
+    UTF-8 file without one as the system's code page: "MÃ¼ller", emoji as mojibake); the
+    verbatim CSV for R, SPSS and pandas stays without it."""
+    from instruments.ui.admin import EXPORTS, export_bytes
+
+    token = invite(partner="Müller & Söhne")
+    at = open_app(token)
+    plan = plan_answers(store, seed=store.state(token).seed, rng_seed=12)
+    plan["comment"]["comment"] = "Sehr gut 😀 مرحبا"
+    walk_apptest(at, store, plan)
+    by_label = {label: (fmt, suffix, safe) for label, fmt, suffix, _, safe in EXPORTS}
+    fmt, suffix, safe = by_label["CSV for Excel (formulas neutralised)"]
+    excel = export_bytes(store, STUDY, fmt, suffix, safe)
+    assert excel.startswith(b"\xef\xbb\xbf")
+    assert "Sehr gut 😀 مرحبا" in excel.decode("utf-8-sig")
+    fmt, suffix, safe = by_label["CSV"]
+    assert not export_bytes(store, STUDY, fmt, suffix, safe).startswith(b"\xef\xbb\xbf")
