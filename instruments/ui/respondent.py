@@ -8,7 +8,9 @@ button of the page's form, so what was typed on the page travels with it; the
 chosen language is stored with the respondent.  The page number is kept in the
 address (``&p=3``), so the browser's Back and Forward move between pages.  A refresh, a new tab or a server restart therefore resumes from
 the store: :meth:`ResponseStore.start` gives the first unanswered page and the
-latest answers, which are the widgets' defaults.
+latest answers, which are the widgets' defaults.  Ratings clicked but not yet sent are
+kept by the browser tab itself (:mod:`instruments.ui.rating`) and drawn again when the
+page is redrawn by a refresh or the browser's Back and Forward.
 
 Session-state keys all start with ``survey.`` (widget keys with ``w:``).
 """
@@ -214,13 +216,15 @@ def render_survey(store: Any, token: str) -> None:
     st.markdown(PAGE_CSS, unsafe_allow_html=True)  # fixed CSS only, no user text
     # filled by the page's decimal questions (not a "survey." key: a new token clears those)
     st.session_state["page.decimal_fields"] = []
+    st.session_state["page.questions"] = False  # set by a page of questions
     _render_survey(store, token)
     # the page's language for screen readers, Streamlit's keyboard link in it, and the
     # phone keyboard of the decimal questions' text fields
     lang = st.session_state.get("survey.language", "en")
     with st.container(key="survey-lang"):
         page_language(lang, t("skip_link", lang),
-                      decimal_fields=st.session_state.get("page.decimal_fields", []))
+                      decimal_fields=st.session_state.get("page.decimal_fields", []),
+                      forget_drafts=not st.session_state.get("page.questions"))
 
 
 def _render_survey(store: Any, token: str) -> None:
@@ -467,6 +471,7 @@ def _render_page(store: Any, token: str, state: Any, view: int, lang: str) -> No
         answers=state.answers,
     )
     submission_key, shown_at = _page_key(spec.id)
+    ss["page.questions"] = True
     initial = _initial_values(spec.id, views, state.answers, lang, inst.consent.question)
     _scroll_to_top(view)
     consent_page = spec.field(inst.consent.question) is not None

@@ -6,6 +6,9 @@
   its language how long the answer is and keeps it for shortening.
 - Free text in a right-to-left script (Arabic, Hebrew) runs from the right, paragraph by
   paragraph, in the otherwise left-to-right page.
+- Ratings clicked but not yet sent were lost when the browser drew the page afresh: the
+  phone's Back gesture and Forward again, or a refresh.  The tab now keeps them until the
+  page is sent, and they are sent with it.
 """
 
 from __future__ import annotations
@@ -15,9 +18,14 @@ from instruments.ui.texts import t
 from tests.ui.conftest import STUDY
 from tests.ui.test_browser import (  # noqa: F401 - fixtures
     _until,
+    answer,
+    assert_selected,
     key_css,
     new_driver,
+    next_step,
     press,
+    press_past_soft_prompt,
+    progress_text,
     server,
     wait_for,
     wait_for_text,
@@ -78,3 +86,42 @@ def test_a_long_pasted_answer_is_taken_and_named_too_long(server, new_driver) ->
     assert "comment" not in store.state(inv.token).answers
     assert store.state(inv.token).status != "completed"
 
+
+
+def test_unsent_ratings_survive_back_forward_and_a_refresh(server, new_driver) -> None:  # noqa: F811
+    """On a phone: four ratings clicked on page 4, then the browser's Back and Forward, then
+    a refresh: the four are still chosen each time, and Next stores them with the page."""
+    from instruments.fieldwork.invitations import create_invitations
+    from instruments.ui.fields import page_fields
+
+    base, store = server
+    inv = create_invitations(store, STUDY, 1, partner_name="Acme Robotics")[0]
+    driver = new_driver()
+    driver.set_window_size(390, 844)
+    plan = walk_survey(driver, store, inv.link(base), rng_seed=8, stop_after=3)
+    seed = store.state(inv.token).seed
+    pages = [p.id for p in store.pages if p.id in plan]
+    page = pages[3]
+    views = page_fields(store, page, seed=seed, lang="en", partner="Acme Robotics",
+                        answers=store.state(inv.token).answers)  # fmt: skip
+    rows = [v for v in views if v.kind in ("coded", "boolean")][:4]
+    clicked = {v.id: plan[page][v.id] or 1 for v in rows}
+    first = key_css(widget_key(page, views[0].id))
+    wait_for(driver, first)
+    answer(driver, page, rows, clicked)
+
+    driver.back()
+    _until(driver, lambda d: progress_text(d).startswith("Page 3 of"), "page 3 after Back")
+    driver.forward()
+    _until(driver, lambda d: progress_text(d).startswith("Page 4 of"), "page 4 after Forward")
+    assert_selected(driver, page, rows, clicked)
+    driver.refresh()
+    wait_for(driver, first)
+    assert_selected(driver, page, rows, clicked)
+
+    rest = [v for v in views if v.id not in clicked]
+    answer(driver, page, rest, plan[page])
+    label, arrived = next_step(store, plan, pages, 3, seed)
+    press_past_soft_prompt(driver, label, arrived)
+    saved = store.state(inv.token).answers
+    assert {k: saved.get(k) for k in clicked} == clicked
