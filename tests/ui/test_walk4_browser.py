@@ -44,6 +44,9 @@ def _paste(driver, css: str, text: str) -> None:  # noqa: ANN001
                    f"the text area of {css}")  # fmt: skip
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", field)
     field.click()
+    # at the end of what the field holds, wherever the click put the caret
+    driver.execute_script("const f = arguments[0]; f.focus();"
+                          "f.setSelectionRange(f.value.length, f.value.length);", field)
     driver.execute_cdp_cmd("Input.insertText", {"text": text})
 
 
