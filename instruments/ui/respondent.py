@@ -610,8 +610,9 @@ def _render_field(
     elif view.kind == "number":
         # A text field, read with a point or a comma: a browser's number field drops the
         # comma of a German "1,5" and sends 15.  Phones get their decimal keypad
-        # (inputmode, set by page_language()).
-        st.text_input(label, value=initial or "", max_chars=40, key=key)
+        # (inputmode, set by page_language()).  No max_chars, as for free text below: a
+        # longer paste would be dropped without a word; "not a number" says what is wrong.
+        st.text_input(label, value=initial or "", key=key)
         st.session_state.setdefault("page.decimal_fields", []).append(key)
     else:
         # No max_chars: the browser then drops a paste that would pass the limit as a

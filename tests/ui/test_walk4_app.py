@@ -266,3 +266,23 @@ def test_the_csv_for_excel_says_it_is_utf8(store, invite) -> None:  # noqa: ANN0
     assert "Sehr gut 😀 مرحبا" in excel.decode("utf-8-sig")
     fmt, suffix, safe = by_label["CSV"]
     assert not export_bytes(store, STUDY, fmt, suffix, safe).startswith(b"\xef\xbb\xbf")
+
+
+def test_no_survey_field_limits_its_length_in_the_browser(store, invite) -> None:  # noqa: ANN001
+    """No text or decimal field of any page has a browser-side character limit (Streamlit's
+    ``max_chars``): the browser drops a paste that would pass it as a whole, without a
+    word.  Lengths and numbers are checked with a written message instead."""
+    token = invite()
+    at = open_app(token)
+    plan = plan_answers(store, seed=store.state(token).seed, rng_seed=21)
+    limited: list[str] = []
+    n_fields = 0
+    for page in plan:
+        fields = [w for w in (*at.text_input, *at.text_area)
+                  if w.key and w.key.startswith(f"w:{page}:")]  # fmt: skip
+        n_fields += len(fields)
+        limited += [w.key for w in fields if w.proto.max_chars]
+        walk_apptest(at, store, {page: plan[page]}, stop_after=1)
+    assert store.state(token).status == "completed"
+    assert n_fields >= 2  # the decimal questions and the comment
+    assert not limited, limited
