@@ -622,7 +622,8 @@ def _render_field(
             label,
             value=initial or "",
             key=key,
-            help=tn("free_text_help", lang, view.max_length),
+            help=tn("free_text_limit" if view.required else "free_text_help", lang,
+                    view.max_length),
         )
     for message in problems:
         st.error(message)

@@ -289,6 +289,9 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "Optional. At most 1 character.",
         "de": "Freiwillig. Höchstens 1 Zeichen.",
     },
+    # a free-text question that must be answered: not called optional
+    "free_text_limit": {"en": "At most {n} characters.", "de": "Höchstens {n} Zeichen."},
+    "free_text_limit_one": {"en": "At most 1 character.", "de": "Höchstens 1 Zeichen."},
 }
 
 #: Texts with ``{n}`` that is not a count of things (no singular form needed).

@@ -286,3 +286,26 @@ def test_no_survey_field_limits_its_length_in_the_browser(store, invite) -> None
     assert store.state(token).status == "completed"
     assert n_fields >= 2  # the decimal questions and the comment
     assert not limited, limited
+
+
+def _free_text_field(required: bool, lang: str) -> None:
+    from instruments.ui.fields import FieldView
+    from instruments.ui.respondent import _render_field
+
+    view = FieldView(id="why", kind="text", text="Why?", required=required, max_length=800)
+    _render_field("page", view, lang, [], False, None)
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+@pytest.mark.parametrize("required", [True, False])
+def test_a_required_free_text_question_is_not_called_optional(required, lang) -> None:  # noqa: ANN001
+    """The free-text field's help said "Optional." whatever the instrument declares."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_free_text_field, kwargs={"required": required, "lang": lang})
+    at.run()
+    assert not at.exception, at.exception
+    (field,) = at.text_area
+    optional = {"en": "Optional.", "de": "Freiwillig."}[lang]
+    assert (optional in field.help) is not required, field.help
+    assert "800" in field.help
