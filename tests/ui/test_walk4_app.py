@@ -309,3 +309,30 @@ def test_a_required_free_text_question_is_not_called_optional(required, lang) ->
     optional = {"en": "Optional.", "de": "Freiwillig."}[lang]
     assert (optional in field.help) is not required, field.help
     assert "800" in field.help
+
+
+def test_a_name_with_a_line_break_is_refused_before_any_mail(store) -> None:  # noqa: ANN001
+    """A contact list whose cells hold line breaks (Alt+Enter in a spreadsheet) or a tab
+    was imported, and sending its invitations then failed with a traceback (an e-mail
+    header cannot hold a line break; the subject names the partner).  The list is now
+    refused with the line and column, and so is such a partner name anywhere."""
+    from analysis.errors import DataError
+    from instruments.fieldwork.contacts import contacts_table
+    from instruments.fieldwork.invitations import create_invitations
+    from tests.ui.survey_bot import open_tab
+
+    at = _admin_login(STUDY)
+    open_tab(at, "Contacts & mail")
+    csv = ("email,name,firm,partner,alliance_id,role,language\n"
+           'jane@acme.example,"Jane\nDoe",Acme GmbH,"Beta\r\nRobotics",,,en\n'
+           "hans@beta.example,Hans\tMüller,Beta AG,Acme GmbH,,,de\n")
+    at.file_uploader[0].set_value(("contacts.csv", csv.encode(), "text/csv"))
+    at.run()
+    listed = "\n".join(m.value for m in at.markdown if "line " in m.value).replace("\\", "")
+    assert "line 2: name contains a line break" in listed, listed
+    assert "line 2: partner contains a line break" in listed
+    assert "line 3: name contains a control character (U+0009)" in listed
+    assert not [b for b in at.button if b.label == "Import contacts"]
+    assert contacts_table(store, STUDY).empty
+    with pytest.raises(DataError, match="line break"):
+        create_invitations(store, STUDY, 1, partner_name="Beta\nRobotics")
