@@ -139,6 +139,10 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ANN00
         cursor.close()
 
 
+#: How long an erasure's checkpoint waits for readers of older snapshots (ms).
+SCRUB_WAIT_MS = 2000
+
+
 def scrub_erased(engine: Engine) -> bool:
     """Leave no copy of rows just erased in a SQLite store's files; True when done.
 
@@ -146,9 +150,12 @@ def scrub_erased(engine: Engine) -> bool:
     that held them stay in the write-ahead log (``-wal``) until it is reused, which in a
     running app can take weeks.  A truncating checkpoint copies the log into the
     database file and empties it.  It cannot finish while another connection is reading
-    an older snapshot: then False (the log is emptied by a later checkpoint).  Nothing to
-    do on PostgreSQL, whose deleted rows are removed by (auto)vacuum.
+    an older snapshot, or when SQLite refuses it: then False (the erasure itself is
+    committed; the next erasure's checkpoint empties the log).  Nothing to do on
+    PostgreSQL, whose deleted rows are removed by (auto)vacuum.
     """
+    import sqlite3
+
     if engine.dialect.name != "sqlite":
         return True
     # on the DBAPI connection: a checkpoint cannot run inside the transaction SQLAlchemy
@@ -157,8 +164,14 @@ def scrub_erased(engine: Engine) -> bool:
     try:
         cursor = raw.cursor()
         try:
+            # a reader of an older snapshot (an analysis reading the study) is waited for
+            # a moment only: the respondent who withdrew is waiting for the page
+            cursor.execute(f"PRAGMA busy_timeout = {SCRUB_WAIT_MS}")
             busy, _log, _moved = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        except sqlite3.Error:
+            busy = 1
         finally:
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
             cursor.close()
     finally:
         raw.close()

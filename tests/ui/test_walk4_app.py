@@ -336,3 +336,33 @@ def test_a_name_with_a_line_break_is_refused_before_any_mail(store) -> None:  # 
     assert contacts_table(store, STUDY).empty
     with pytest.raises(DataError, match="line break"):
         create_invitations(store, STUDY, 1, partner_name="Beta\nRobotics")
+
+
+def test_an_erasure_while_the_store_is_being_read_does_not_wait_long(store, invite, db_url) -> None:  # noqa: ANN001
+    """A reader of an older snapshot (an analysis reading the study) keeps the write-ahead
+    log from being emptied: the erasure is committed at once anyway, and the log is
+    emptied by the next checkpoint once the reader is done."""
+    import sqlite3
+    import time
+
+    from instruments.store.engine import scrub_erased
+    from instruments.store.rights import withdraw
+
+    token = invite()
+    state = store.start(token)
+    plan = plan_answers(store, seed=state.seed, rng_seed=3)
+    plan["comment"]["comment"] = "Lesend-9c1e " * 20
+    for k, page in enumerate(plan):
+        store.submit_page(token, page, plan[page], submission_key=f"s{k}")
+    reader = sqlite3.connect(db_url.removeprefix("sqlite:///"), isolation_level=None)
+    try:
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM answers").fetchone()  # holds its snapshot
+        start = time.perf_counter()
+        erased = withdraw(store, token)
+        assert time.perf_counter() - start < 15
+        assert erased.n_answers > 0 and stored(store, token) == {}
+    finally:
+        reader.close()
+    assert scrub_erased(store.engine)
+    assert not [p.name for p in _store_files(db_url) if b"Lesend-9c1e" in p.read_bytes()]
