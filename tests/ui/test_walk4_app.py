@@ -366,3 +366,17 @@ def test_an_erasure_while_the_store_is_being_read_does_not_wait_long(store, invi
         reader.close()
     assert scrub_erased(store.engine)
     assert not [p.name for p in _store_files(db_url) if b"Lesend-9c1e" in p.read_bytes()]
+
+
+def test_a_partner_name_with_braces_is_shown_as_typed(store, invite) -> None:  # noqa: ANN001
+    """A partner named "Acme {contact} Labs" got the study lead's contact inside its name on
+    the consent page (the placeholders were filled one after the other, so the partner's
+    name was searched for {contact} again)."""
+    from instruments.store.rights import set_settings
+
+    set_settings(store, STUDY, contact="lead@uni.example")
+    for lang in ("en", "de"):
+        token = invite(partner="Acme {contact} Labs", language=lang)
+        body = texts(open_app(token)).replace("\\", "")
+        assert "Acme {contact} Labs" in body, body[:600]
+        assert "Acme lead@uni.example" not in body
