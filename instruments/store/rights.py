@@ -330,6 +330,15 @@ def delete_test_responses(store: ResponseStore, study: str, *, actor: str | None
     return len(tests)
 
 
+def erasure_mark(store: ResponseStore, study: str) -> int:
+    """The id of the study's latest erasure (0 before any): a file made from the study's
+    data before it changes may hold answers that have since been erased."""
+    with store.session() as session:
+        st = _study(session, study)
+        return int(session.scalar(select(func.max(Deletion.id))
+                                  .where(Deletion.study_id == st.id)) or 0)  # fmt: skip
+
+
 def deletion_log(store: ResponseStore, study: str) -> pd.DataFrame:
     """The audit log of erasures of a study, oldest first.
 

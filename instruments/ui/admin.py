@@ -370,17 +370,27 @@ def render_exports(store: Any, study: str) -> None:
     st.write("Exports hold the latest answer of every respondent (screened-out excluded), "
              "with the fieldwork status, start, end and quality flags; test and withdrawn "
              "responses are never included.")  # fmt: skip
+    from instruments.store.rights import erasure_mark
+
     skip = st.checkbox("Leave out invitations opened but never answered", key="admin.skip_unstarted")
     if st.button("Prepare exports", key="admin.prepare"):
         try:
-            ss["admin.exports"] = {
+            mark = erasure_mark(store, study)  # before reading: a later erasure drops them
+            ss["admin.exports"] = (mark, {
                 suffix: export_bytes(store, study, fmt, suffix, safe, skip)
                 for _, fmt, suffix, _, safe in EXPORTS
-            }
+            })  # fmt: skip
         except AllianceSurveyError as exc:
             _error(exc)
-    files = ss.get("admin.exports")
-    if not files:
+    held = ss.get("admin.exports")
+    if not held:
+        return
+    mark, files = held
+    if mark != erasure_mark(store, study):
+        # the files were made before a respondent's answers were erased and may hold them
+        del ss["admin.exports"]
+        st.info("A response was withdrawn or deleted since the exports were prepared, so "
+                "they were discarded: press \"Prepare exports\" again.")
         return
     for label, _fmt, suffix, mime, _safe in EXPORTS:
         st.download_button(

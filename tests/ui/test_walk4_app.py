@@ -380,3 +380,49 @@ def test_a_partner_name_with_braces_is_shown_as_typed(store, invite) -> None:  #
         body = texts(open_app(token)).replace("\\", "")
         assert "Acme {contact} Labs" in body, body[:600]
         assert "Acme lead@uni.example" not in body
+
+
+def _prepared(at) -> dict[str, bytes]:  # noqa: ANN001
+    """The export files the Exports tab holds for download (file suffix -> bytes)."""
+    held = at.session_state["admin.exports"]
+    return held[1] if isinstance(held, tuple) else held
+
+
+def test_exports_prepared_before_a_withdrawal_are_not_offered_after_it(store, invite) -> None:  # noqa: ANN001
+    """Exports prepared, then a respondent deleted on the Respondents tab: back on the
+    Exports tab the files made before (with the deleted answers) were still offered for
+    download.  They are discarded with a note; prepared again, they hold nothing of the
+    respondent."""
+    from instruments.fieldwork.invitations import invitations_table
+    from tests.ui.survey_bot import open_tab
+
+    tokens = [invite(partner=name) for name in ("Acme", "Beta")]
+    for k, token in enumerate(tokens):
+        state = store.start(token)
+        plan = plan_answers(store, seed=state.seed, rng_seed=40 + k)
+        plan["comment"]["comment"] = f"Kommentar-{k}-b7e2"
+        for j, page in enumerate(plan):
+            store.submit_page(token, page, plan[page], submission_key=f"s{k}{j}")
+
+    at = _admin_login(STUDY)
+    open_tab(at, "Exports")
+    click(at, "Prepare exports")
+    files = _prepared(at)
+    assert b"Kommentar-0-b7e2" in files[".csv"]
+
+    first = int(invitations_table(store, STUDY).query("partner_name == 'Acme'")["invitation_id"]
+                .iloc[0])  # fmt: skip
+    open_tab(at, "Respondents")
+    at.selectbox(key="admin.action_invitation").set_value(first)
+    at.checkbox(key="admin.action_sure").check()
+    click(at, "Withdraw and delete this respondent's answers")
+    assert stored(store, tokens[0]) == {}
+
+    open_tab(at, "Exports")
+    assert any("since the exports were prepared" in i.value for i in at.info)
+    assert "admin.exports" not in at.session_state
+    click(at, "Prepare exports")
+    files = _prepared(at)
+    for data in files.values():
+        assert b"Kommentar-0-b7e2" not in data
+    assert b"Kommentar-1-b7e2" in files[".csv"]
