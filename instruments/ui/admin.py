@@ -557,7 +557,7 @@ def render_mail(store: Any, study: str, base_url: str) -> None:
         st.rerun()
     if "admin.mail_run" in ss:
         message, failed = ss.pop("admin.mail_run")
-        (st.warning if failed else st.success)(escape_md(message))
+        (st.warning if failed else st.success)(message)
     log = mail_log(store, study)
     if len(log):
         st.subheader("Send log")
@@ -601,8 +601,7 @@ def render_respondent_actions(store: Any, study: str) -> None:
         if resend or remind:
             send = actions.resend_invitation if resend else actions.remind_one
             run = send(store, study, chosen)
-            (st.warning if run.failed else st.success)(
-                f"Invitation #{chosen}: {escape_md(run.summary())}")
+            (st.warning if run.failed else st.success)(f"Invitation #{chosen}: {run.summary()}")
         elif exclude:
             actions.exclude_from_analysis(store, study, chosen, note)
             message = (f"Invitation #{chosen} is excluded from the analysis; its answers stay "
