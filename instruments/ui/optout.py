@@ -32,13 +32,12 @@ TEXTS = {
 def render_optout(store: Any, token: str) -> None:
     """Record the opt-out of ``token`` and confirm it in the contact's language."""
     from instruments.fieldwork.mail import opt_out
-    from instruments.ui.fields import escape_md
 
     try:
         result = opt_out(store, token)
     except AllianceSurveyError as exc:
         st.title(f"{TEXTS['title']['en']} / {TEXTS['title']['de']}")
-        st.error(escape_md(str(exc)))
+        st.error(str(exc))
         return
     lang = result.language if result.language in ("en", "de") else "en"
     st.title(TEXTS["title"][lang])
