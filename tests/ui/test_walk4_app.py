@@ -110,7 +110,7 @@ def test_a_withdrawal_leaves_no_copy_of_the_answers_in_the_store(store, invite, 
     assert stored(store, token)["comment"] == marker
     cache.put(store, STUDY, "k" * 64, report_html="<html>report</html>", analysis={"n": 1},
               data_sha256="0" * 64, settings={}, seconds=1.0)
-    needle = "Kommentar-7f3a".encode()
+    needle = b"Kommentar-7f3a"
     assert any(needle in p.read_bytes() for p in _store_files(db_url))
 
     _withdraw_through_the_link(at, store, token, "de")
