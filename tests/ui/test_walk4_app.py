@@ -426,3 +426,30 @@ def test_exports_prepared_before_a_withdrawal_are_not_offered_after_it(store, in
     for data in files.values():
         assert b"Kommentar-0-b7e2" not in data
     assert b"Kommentar-1-b7e2" in files[".csv"]
+
+
+def test_an_analysis_made_before_a_withdrawal_is_not_offered_after_it(store, invite) -> None:  # noqa: ANN001
+    """The Analysis tab kept the report made before a respondent withdrew (with a note) and
+    offered it for download; it is now discarded once an erasure is logged."""
+    from instruments.store.rights import withdraw
+    from tests.ui.survey_bot import open_tab
+
+    token = invite()
+    state = store.start(token)
+    store.submit_page(token, "consent", {"consent": 1}, submission_key="c")
+    at = _admin_login(STUDY)
+    open_tab(at, "Analysis")
+    key = f"analyst.result.{STUDY}"
+    # an analysis shown in this session before the withdrawal (made with no erasure logged)
+    at.session_state[key] = ("<html><body><p>Report</p></body></html>",
+                             {"n": 10, "n_raw": 10, "warnings": []})
+    at.session_state[f"{key}.erasure"] = 0
+    at.run()
+    assert any("N = 10 analysed" in c.value for c in at.caption)
+
+    withdraw(store, token, reason="withdrawn", channel="link")
+    assert state.seed and stored(store, token) == {}
+    at.run()
+    assert not any("N = 10 analysed" in c.value for c in at.caption)
+    assert any("was discarded" in i.value for i in at.info)
+    assert key not in at.session_state
