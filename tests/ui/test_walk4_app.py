@@ -3,7 +3,15 @@
 - A link that can no longer be answered (expired, screened out) still offers the
   withdrawal the consent text promises "at any time", when answers are stored.
 - A withdrawal leaves no copy of the answers in the store's files (SQLite's write-ahead
-  log kept the erased pages), nor an analysis computed from them.
+  log kept the erased pages), nor an analysis computed from them; the exports and the
+  analysis the study lead's session held from before it are discarded.
+- A free-text answer over the limit gets a message in the page's language and is kept;
+  no survey field has a browser-side length limit; a required free-text question is not
+  called optional.
+- The study lead's pages show names with Markdown characters as typed, name both firms
+  of a dyad, and delete a response from a link pasted as a respondent sends it.
+- Names with line breaks are refused before they reach an e-mail header; a partner name
+  with braces is not filled in again; the CSV for Excel says it is UTF-8.
 """
 
 from __future__ import annotations
