@@ -45,6 +45,7 @@ from instruments.fieldwork.invitations import (
     _study,
     _wave,
 )
+from instruments.store.limits import encoding_problem, line_problem
 from instruments.store.mailtables import Contact, MailLog, MailOptout
 from instruments.store.models import Invitation, Study, utcnow
 from instruments.store.responses import ResponseStore
@@ -211,6 +212,9 @@ def _check(
         for col, limit in _LIMITS.items():
             if len(row.get(col, "")) > limit:
                 problems.append(f"{where}: {col} is longer than {limit} characters.")
+            problem = line_problem(row.get(col, "")) or encoding_problem(row.get(col, ""))
+            if problem:
+                problems.append(f"{where}: {col} {problem}.")
         email = row.get("email", "")
         if email and not _EMAIL.match(email):
             problems.append(f"{where}: {email!r} is not an e-mail address.")

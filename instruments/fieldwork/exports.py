@@ -10,7 +10,8 @@ flags.  Withdrawn respondents and the study lead's test responses are never expo
 exactly as the respondent typed it, unless ``excel_safe=True``: then a CSV text cell
 that a spreadsheet would run as a formula (it starts with ``=``, ``+``, ``-``, ``@``,
 a tab or a carriage return) gets a leading apostrophe (the OWASP advice on CSV
-injection).  Use that variant for opening in Excel or LibreOffice, and the verbatim
+injection) and the file starts with a UTF-8 byte-order mark (Excel reads UTF-8 without it
+as the system's code page).  Use that variant for opening in Excel or LibreOffice, and the verbatim
 one for R, SPSS or pandas.
 """
 
@@ -118,7 +119,8 @@ def write_table(df: pd.DataFrame, path: str | Path, fmt: str, *,
     """Write a data frame as ``csv`` (UTF-8, no index, missing = empty) or ``parquet``.
 
     ``excel_safe`` (CSV only) neutralises cells that start like a formula, see
-    :func:`neutralise_formulas`.
+    :func:`neutralise_formulas`, and writes a UTF-8 byte-order mark, by which Excel
+    recognises the encoding.
     """
     path = _target(path)
     if excel_safe and fmt != "csv":
@@ -126,7 +128,9 @@ def write_table(df: pd.DataFrame, path: str | Path, fmt: str, *,
     if fmt == "csv":
         if excel_safe:
             df, _ = neutralise_formulas(df)
-        df.to_csv(path, index=False, encoding="utf-8")
+        # the spreadsheet variant starts with a byte-order mark: without it Excel reads
+        # UTF-8 as the system's code page ("MÃ¼ller", emoji and Arabic as mojibake)
+        df.to_csv(path, index=False, encoding="utf-8-sig" if excel_safe else "utf-8")
     elif fmt == "parquet":
         df.to_parquet(path, index=False)
     else:

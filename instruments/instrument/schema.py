@@ -401,13 +401,15 @@ def fill_text(text: str, lang: str, partner: str | None = None, **extra: str) ->
     if partner is None or partner == DEFAULT_PARTNER["en"]:
         partner = DEFAULT_PARTNER.get(lang, DEFAULT_PARTNER["en"])
     values = {PARTNER_PLACEHOLDER: partner, **extra}
-    out = text
-    for key, value in values.items():
-        token = "{" + key + "}"
-        if value == "":
-            out = re.sub(r"[ \t]*" + re.escape(token), "", out)
-        else:
-            out = out.replace(token, value)
+    # one pass over the text: a value is never searched for placeholders again (a partner
+    # named "Acme {contact}" must not get the study lead's address in its name)
+    names = "|".join(re.escape(key) for key in values)
+
+    def fill(match: re.Match[str]) -> str:
+        value = values[match.group(2)]
+        return "" if value == "" else match.group(1) + value
+
+    out = re.sub(r"([ \t]*)\{(" + names + r")\}", fill, text)
     if text.startswith("{" + PARTNER_PLACEHOLDER + "}") and out:
         out = out[0].upper() + out[1:]
     return out

@@ -132,8 +132,50 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ANN00
         _ensure_wal(cursor)
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
+        # an erased answer is overwritten in the file, not only unlinked from it (SQLite's
+        # default build leaves deleted rows readable in free space; see scrub_erased)
+        cursor.execute("PRAGMA secure_delete = ON")
     finally:
         cursor.close()
+
+
+#: How long an erasure's checkpoint waits for readers of older snapshots (ms).
+SCRUB_WAIT_MS = 2000
+
+
+def scrub_erased(engine: Engine) -> bool:
+    """Leave no copy of rows just erased in a SQLite store's files; True when done.
+
+    With ``secure_delete`` the deleted rows are overwritten, but in WAL mode the pages
+    that held them stay in the write-ahead log (``-wal``) until it is reused, which in a
+    running app can take weeks.  A truncating checkpoint copies the log into the
+    database file and empties it.  It cannot finish while another connection is reading
+    an older snapshot, or when SQLite refuses it: then False (the erasure itself is
+    committed; the next erasure's checkpoint empties the log).  Nothing to do on
+    PostgreSQL, whose deleted rows are removed by (auto)vacuum.
+    """
+    import sqlite3
+
+    if engine.dialect.name != "sqlite":
+        return True
+    # on the DBAPI connection: a checkpoint cannot run inside the transaction SQLAlchemy
+    # would begin (the pool's connections run in autocommit, see _sqlite_pragmas)
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        try:
+            # a reader of an older snapshot (an analysis reading the study) is waited for
+            # a moment only: the respondent who withdrew is waiting for the page
+            cursor.execute(f"PRAGMA busy_timeout = {SCRUB_WAIT_MS}")
+            busy, _log, _moved = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        except sqlite3.Error:
+            busy = 1
+        finally:
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.close()
+    finally:
+        raw.close()
+    return not busy
 
 
 #: Execution option of a connection whose transactions only read (see ``read_only_engine``).

@@ -29,6 +29,24 @@ def max_length(kind: str) -> int:
     return int(COLUMNS[kind].type.length)
 
 
+def line_problem(text: str) -> str | None:
+    """Why ``text`` cannot be a name (one line), or ``None``.
+
+    A name is put into e-mail headers (the subject names the partner, ``To`` the
+    person), where a line break is refused (Python's e-mail package raises, and the whole
+    mail run stops), and into one-line places of the survey pages.  Line breaks come from
+    spreadsheet cells with Alt+Enter; tabs and other control characters from pasting.
+    """
+    import unicodedata
+
+    for ch in text:
+        if ch in "\r\n\v\f\x85\u2028\u2029":
+            return "contains a line break (a name must be on one line)"
+        if unicodedata.category(ch) == "Cc":
+            return f"contains a control character (U+{ord(ch):04X})"
+    return None
+
+
 def encoding_problem(text: str) -> str | None:
     """Why ``text`` cannot be stored on every database, or ``None``.
 
@@ -63,7 +81,7 @@ def check_text(value: Any, kind: str, what: str, *, required: bool = True) -> st
     if not isinstance(value, str):
         raise DataError(f"{what} must be text, not {type(value).__name__}.")
     text = value.strip()
-    problem = encoding_problem(text)
+    problem = encoding_problem(text) or line_problem(text)
     if problem:
         raise DataError(f"{what} {problem}; it cannot be stored.")
     limit = max_length(kind)

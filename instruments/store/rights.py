@@ -9,6 +9,11 @@ deleted in one transaction, the respondent row stays behind as a tombstone
 when and why, never what.  The wide view, the exports and every analysis built on
 them therefore no longer see the response.
 
+The erased rows are overwritten in the database file, and a SQLite store's write-ahead
+log is emptied after each erasure (:func:`~instruments.store.engine.scrub_erased`), so
+that no copy of the answers stays readable in the store's files.  The study's cached
+analyses are dropped with the answers they were computed from.
+
 Privacy settings (GDPR Art. 13) are stored per study as JSON in
 ``studies.settings``: the controller, a contact, the purpose, the legal basis and
 the retention period, shown on the consent page, plus an optional completion code
@@ -26,7 +31,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, func, select
 
 from analysis.errors import DataError, ResponseError
+from instruments.store.engine import scrub_erased
 from instruments.store.models import (
+    AnalysisCache,
     Answer,
     Deletion,
     Invitation,
@@ -223,6 +230,8 @@ def _erase(
         respondent.withdrawn_at = now
         respondent.last_activity_at = now
     invitation.status = "withdrawn"
+    # every analysis kept for the study was computed with the erased answers
+    session.execute(delete(AnalysisCache).where(AnalysisCache.study_id == invitation.study_id))
     session.add(Deletion(
         study_id=invitation.study_id, invitation_id=invitation.id,
         respondent_id=respondent.id if respondent is not None else None,
@@ -275,7 +284,10 @@ def withdraw(
         invitation = find_invitation(session, token, for_update=True)
         if study is not None and session.get(Study, invitation.study_id).name != study:
             raise DataError(f"This invitation does not belong to study {study!r}.")
-        return _erase(session, invitation, reason=reason, channel=channel, actor=actor, now=now)
+        erased = _erase(session, invitation, reason=reason, channel=channel, actor=actor,
+                        now=now)  # fmt: skip
+    scrub_erased(store.engine)
+    return erased
 
 
 def erase_invitation(
@@ -295,8 +307,10 @@ def erase_invitation(
         invitation = session.get(Invitation, int(invitation_id), with_for_update=True)
         if invitation is None or invitation.study_id != st.id:
             raise DataError(f"Study {study!r} has no invitation {invitation_id}.")
-        return _erase(session, invitation, reason=reason, channel=channel, actor=actor,
-                      now=utcnow())  # fmt: skip
+        erased = _erase(session, invitation, reason=reason, channel=channel, actor=actor,
+                        now=utcnow())  # fmt: skip
+    scrub_erased(store.engine)
+    return erased
 
 
 def delete_test_responses(store: ResponseStore, study: str, *, actor: str | None = None,
@@ -311,7 +325,18 @@ def delete_test_responses(store: ResponseStore, study: str, *, actor: str | None
         ).all()
         for invitation in tests:
             _erase(session, invitation, reason="test", channel=channel, actor=actor, now=now)
-        return len(tests)
+    if tests:
+        scrub_erased(store.engine)
+    return len(tests)
+
+
+def erasure_mark(store: ResponseStore, study: str) -> int:
+    """The id of the study's latest erasure (0 before any): a file made from the study's
+    data before it changes may hold answers that have since been erased."""
+    with store.session() as session:
+        st = _study(session, study)
+        return int(session.scalar(select(func.max(Deletion.id))
+                                  .where(Deletion.study_id == st.id)) or 0)  # fmt: skip
 
 
 def deletion_log(store: ResponseStore, study: str) -> pd.DataFrame:

@@ -28,9 +28,14 @@ TAB_KEY = "admin.tab"
 def _error(exc: Exception) -> None:
     """Show an error message literally: it may quote names and links as typed, whose
     ``*`` or ``_`` Markdown would otherwise turn into emphasis."""
-    from instruments.ui.fields import escape_md
-
     st.error(escape_md(str(exc)))
+
+
+def escape_md(text: str) -> str:
+    """``text`` (a name, an e-mail address, a message quoting them) shown literally."""
+    from instruments.ui.fields import escape_md as escape
+
+    return escape(text)
 
 
 def render_admin(store: Any, *, study: str | None = None, base_url: str = "") -> None:
@@ -50,7 +55,7 @@ def render_admin(store: Any, *, study: str | None = None, base_url: str = "") ->
     if not logged_in:
         _render_login(store, study)
         return
-    st.caption(f"Study: {logged_in}")
+    st.caption(f"Study: {escape_md(logged_in)}")
     if st.button("Log out"):
         _log_out(store)
         st.rerun()
@@ -255,28 +260,56 @@ def _dropoff_chart(curve: Any) -> Any:
 
 
 def render_invitations(store: Any, study: str, base_url: str) -> None:
-    """Create single or dyad invitations; the links are shown once, right after creation."""
-    from instruments.fieldwork.invitations import create_dyads, create_invitations
+    """Create single or dyad invitations; the links are shown once, right after creation.
+
+    A dyad's two firms can be named (firm A's respondent sees firm B as the partner and
+    vice versa) for one dyad at a time; several named dyads come from a contact list.  A
+    name typed into the other kind's field is refused, never dropped without a word.
+    """
+    from instruments.fieldwork.invitations import create_dyad, create_dyads, create_invitations
 
     langs = list(store.instrument.languages)
     with st.form("admin_invite"):
         kind = st.radio("Kind", ["single", "dyad"], horizontal=True, key="admin.kind")
         n = st.number_input("How many", min_value=1, max_value=500, value=1, step=1)
         partner = st.text_input("Partner name (single invitations)", key="admin.partner")
+        c1, c2 = st.columns(2)
+        firm_a = c1.text_input("Firm A's name (one dyad)", key="admin.firm_a")
+        firm_b = c2.text_input("Firm B's name (one dyad)", key="admin.firm_b")
         language = st.selectbox("Language", langs, key="admin.language")
         expires = st.number_input("Expires after days (0: never)", min_value=0, value=0)
         submitted = st.form_submit_button("Create invitations", type="primary")
     if not submitted:
         return
+    partner, firm_a, firm_b = partner.strip(), firm_a.strip(), firm_b.strip()
+    wrong = None
+    if kind == "dyad" and partner:
+        wrong = ("The partner name is for single invitations; for a dyad, give firm A's "
+                 "and firm B's names (each side's respondent sees the other firm).")
+    elif kind == "single" and (firm_a or firm_b):
+        wrong = ("Firm A's and firm B's names are for a dyad; for single invitations, give "
+                 "the partner name.")
+    elif kind == "dyad" and (firm_a or firm_b) and int(n) > 1:
+        wrong = (f"Firm names name one dyad, but {int(n)} were asked for: create named dyads "
+                 "one at a time, or import a contact list on the 'Contacts & mail' tab.")
+    elif kind == "dyad" and bool(firm_a) != bool(firm_b):
+        wrong = ("Give both firms' names, or neither: each side's respondent sees the other "
+                 "firm as the partner.")
+    if wrong is not None:
+        st.error(wrong + " No invitation was created.")
+        return
     try:
-        if kind == "dyad":
+        if kind == "dyad" and firm_a:
+            issued = list(create_dyad(store, study, firm_a=firm_a, firm_b=firm_b,
+                                      language_a=language, expires_days=expires or None))
+        elif kind == "dyad":
             pairs = create_dyads(
                 store, study, int(n), language=language, expires_days=expires or None
             )
             issued = [inv for pair in pairs for inv in pair]
         else:
             issued = create_invitations(
-                store, study, int(n), partner_name=partner.strip() or None,
+                store, study, int(n), partner_name=partner or None,
                 language=language, expires_days=expires or None,
             )  # fmt: skip
     except AllianceSurveyError as exc:
@@ -337,17 +370,27 @@ def render_exports(store: Any, study: str) -> None:
     st.write("Exports hold the latest answer of every respondent (screened-out excluded), "
              "with the fieldwork status, start, end and quality flags; test and withdrawn "
              "responses are never included.")  # fmt: skip
+    from instruments.store.rights import erasure_mark
+
     skip = st.checkbox("Leave out invitations opened but never answered", key="admin.skip_unstarted")
     if st.button("Prepare exports", key="admin.prepare"):
         try:
-            ss["admin.exports"] = {
+            mark = erasure_mark(store, study)  # before reading: a later erasure drops them
+            ss["admin.exports"] = (mark, {
                 suffix: export_bytes(store, study, fmt, suffix, safe, skip)
                 for _, fmt, suffix, _, safe in EXPORTS
-            }
+            })  # fmt: skip
         except AllianceSurveyError as exc:
             _error(exc)
-    files = ss.get("admin.exports")
-    if not files:
+    held = ss.get("admin.exports")
+    if not held:
+        return
+    mark, files = held
+    if mark != erasure_mark(store, study):
+        # the files were made before a respondent's answers were erased and may hold them
+        del ss["admin.exports"]
+        st.info("A response was withdrawn or deleted since the exports were prepared, so "
+                "they were discarded: press \"Prepare exports\" again.")
         return
     for label, _fmt, suffix, mime, _safe in EXPORTS:
         st.download_button(
@@ -443,7 +486,7 @@ def render_mail(store: Any, study: str, base_url: str) -> None:
         if problems:
             st.error(f"The contact list has {plural(len(problems), 'problem')}; "
                      "nothing was stored. Correct the file and upload it again.")  # fmt: skip
-            st.markdown("\n".join(f"- {p}" for p in problems))
+            st.markdown("\n".join(f"- {escape_md(p)}" for p in problems))
         elif st.button("Import contacts", type="primary", key="admin.import_contacts"):
             try:
                 done = import_contacts(store, study, data)
@@ -653,7 +696,7 @@ def render_privacy(store: Any, study: str, base_url: str) -> None:
         note = st.text_input("Note for the audit log (no answers)", key="admin.delete_note")
         go = st.form_submit_button("Delete this response")
     if go:
-        token = raw.strip().split("?t=")[-1].split("&")[0]
+        token = token_from_link(raw)
         try:
             done = withdraw(store, token, reason="request", channel="admin",
                             actor=note.strip() or None, study=study)  # fmt: skip
@@ -665,6 +708,21 @@ def render_privacy(store: Any, study: str, base_url: str) -> None:
     if len(log):
         st.subheader("Audit log of deletions")
         st.dataframe(log, hide_index=True)
+
+
+def token_from_link(raw: str) -> str:
+    """The invitation token in a survey link or a bare token as a respondent sends it by
+    e-mail: in angle brackets or quotes, with a full stop after it, with the page number
+    before the token (``?p=3&t=...``, the address bar's form) or ``&amp;`` from an HTML
+    mail."""
+    from urllib.parse import parse_qs, urlsplit
+
+    text = raw.strip().strip("<>\"'()[]«»„“”‘’").rstrip(".,;:!?>)\"'”’»").strip()
+    if "t=" not in text:
+        return text
+    query = urlsplit(text).query or text.split("?", 1)[-1]
+    values = parse_qs(query.replace("&amp;", "&")).get("t")
+    return values[0].strip() if values else text
 
 
 def _render_people(store: Any, study: str, base_url: str) -> None:

@@ -28,6 +28,7 @@ import streamlit.components.v1 as components
 
 from analysis.errors import AllianceSurveyError
 from instruments.fieldwork.invitations import fieldwork_figures
+from instruments.ui.fields import escape_md
 
 #: Modules the first analysis of a server process needs (several seconds of imports):
 #: loaded in the background as soon as the study lead's pages import this module, so
@@ -319,14 +320,20 @@ def render_analyst(store: Any, study: str) -> None:
         boot = c2.number_input("Bootstrap draws", min_value=0, max_value=5000, value=200,
                                step=100, key="analyst.bootstrap")
         run = st.form_submit_button("Run the analysis", type="primary")
+    from instruments.store.rights import erasure_mark
+
     key = f"analyst.result.{study}"
     job_key = f"analyst.job.{study}"
+    # the study's latest erasure when the data of the analysis were read: an analysis made
+    # before a respondent's answers were erased is not offered after it
+    erased_key = f"{key}.erasure"
     if run:
         ss.pop(key, None)
+        ss[f"{job_key}.erasure"] = erasure_mark(store, study)
         try:
             ss[job_key] = start_analysis(store, study, seed=int(seed), bootstrap=int(boot))
         except AllianceSurveyError as exc:
-            st.error(str(exc))
+            st.error(escape_md(str(exc)))  # it quotes the study's name as typed
             ss.pop(job_key, None)
     job = ss.get(job_key)
     if job is not None and not job.done:
@@ -334,7 +341,9 @@ def render_analyst(store: Any, study: str) -> None:
         return
     # the store's data marker when this run read it (the analysis was found by it)
     marker_now = None
+    mark_read = ss.get(f"{job_key}.erasure")
     if job is None and key not in ss and not run:
+        mark_read = erasure_mark(store, study)
         # opening the tab (a refresh, a second study lead): the analysis already made for
         # these data and settings is shown at once
         try:
@@ -346,10 +355,18 @@ def render_analyst(store: Any, study: str) -> None:
     if job is not None:
         ss.pop(job_key, None)
         if job.error:
-            st.error(job.error)
+            st.error(escape_md(job.error))
         else:
             ss[key] = job.result
             ss[f"{key}.marker"] = job.marker
+            ss[erased_key] = mark_read
+        ss.pop(f"{job_key}.erasure", None)
+    if key in ss and erased_key in ss and ss[erased_key] != erasure_mark(store, study):
+        for stale in (key, f"{key}.marker", erased_key):
+            ss.pop(stale, None)
+        st.info("A response was withdrawn or deleted since this analysis was made, so it "
+                "was discarded: press \"Run the analysis\" to make it again.")
+        return
     if key not in ss:
         st.info("Run the analysis to see reliability, fit, the hypothesis tests and the "
                 "path diagram, and to download the report.")
@@ -359,7 +376,7 @@ def render_analyst(store: Any, study: str) -> None:
         from instruments.store.cache import data_marker
 
         if ss[f"{key}.marker"] != data_marker(store, study):
-            st.info("Responses have been stored, withdrawn or excluded since this analysis "
+            st.info("Responses have been stored or excluded since this analysis "
                     "was made: press \"Run the analysis\" to bring it up to date.")
     # both files are made when they are asked for, not sent with every run of the tab (the
     # report is 2.5 MB for the demo study; the Word file takes seconds)

@@ -263,6 +263,18 @@ def number_problem(view: FieldView, value: Any, lang: str) -> str:
     return t("not_a_number", lang)
 
 
+def too_long(view: FieldView, value: Any) -> bool:
+    """Whether a free-text answer is longer than the question allows (checked before
+    sending, counted in characters as the store counts them)."""
+    return (view.kind == "text" and view.max_length is not None and isinstance(value, str)
+            and len(value) > view.max_length)  # fmt: skip
+
+
+def length_problem(view: FieldView, value: str, lang: str) -> str:
+    """The message for a free-text answer that is too long, in the respondent's language."""
+    return t("too_long", lang, length=len(value), limit=view.max_length)
+
+
 def out_of_range(view: FieldView, value: Any) -> bool:
     """Whether a typed number lies outside the question's range (checked before sending)."""
     if is_missing(value) or view.kind not in ("integer", "number") or isinstance(value, str):

@@ -82,10 +82,40 @@ function markDecimals(classes) {
   }
 }
 
+// A click not yet sent is kept in the tab's sessionStorage until the page is sent: a
+// refresh, or the browser's Back and Forward, draw the page afresh from the server, which
+// knows only what was sent.  The entry holds the choice and the answer the row showed
+// when it was made ("base"); it is put back only on a row drawn with that same answer.
+const DRAFT = "as-draft:";
+
+function draftSlot(name) {
+  return DRAFT + (new URLSearchParams(window.location.search).get("t") || "") + ":" + name;
+}
+
+function readDraft(slot) {
+  try { return JSON.parse(window.sessionStorage.getItem(slot)); } catch (e) { return null; }
+}
+
+function writeDraft(slot, entry) {
+  try {
+    if (entry === null) window.sessionStorage.removeItem(slot);
+    else window.sessionStorage.setItem(slot, JSON.stringify(entry));
+  } catch (e) { /* storage off (private mode): the click is only on screen, as before */ }
+}
+
+function forgetDrafts() {
+  try {
+    for (const k of Object.keys(window.sessionStorage)) {
+      if (k.startsWith(DRAFT)) window.sessionStorage.removeItem(k);
+    }
+  } catch (e) { /* nothing kept */ }
+}
+
 export default function (component) {
   const { parentElement, data, setStateValue } = component;
   if (data.scroll !== undefined) { scrollTop(String(data.scroll)); return; }
   if (data.lang !== undefined) {
+    if (data.forget) forgetDrafts();
     markLanguage(data.lang, data.skip);
     const fields = data.decimal ? data.decimal.split(" ") : [];
     markDecimals(fields);
@@ -103,6 +133,17 @@ export default function (component) {
   box.appendChild(legend);
   const row = document.createElement("div");
   row.className = "as-options";
+  const slot = draftSlot(data.name);
+  const base = data.value === undefined ? null : data.value;
+  const kept = readDraft(slot);
+  let shown = base;
+  if (kept && kept.base === base && kept.value !== base
+      && data.options.some(([code]) => code === kept.value)) {
+    shown = kept.value;  // the unsent click, drawn again and sent with the page
+    setStateValue("value", shown);
+  } else if (kept) {
+    writeDraft(slot, null);  // sent meanwhile, or the answer changed elsewhere
+  }
   for (const [code, text] of data.options) {
     const label = document.createElement("label");
     label.setAttribute("data-testid", "stRadioOption");
@@ -110,8 +151,12 @@ export default function (component) {
     input.type = "radio";
     input.name = data.name;
     input.value = String(code);
-    input.checked = data.value === code;
-    input.addEventListener("change", () => { if (input.checked) setStateValue("value", code); });
+    input.checked = shown === code;
+    input.addEventListener("change", () => {
+      if (!input.checked) return;
+      setStateValue("value", code);
+      writeDraft(slot, code === base ? null : {base: base, value: code});
+    });
     const span = document.createElement("span");
     span.className = "as-text";
     span.textContent = text;
@@ -205,14 +250,19 @@ def scroll_to_top(visit: int) -> None:
     _mount()(key="survey.scroll", data={"scroll": int(visit)}, height=0)
 
 
-def page_language(lang: str, skip_label: str, decimal_fields: Sequence[str] = ()) -> None:
+def page_language(lang: str, skip_label: str, decimal_fields: Sequence[str] = (),
+                  *, forget_drafts: bool = False) -> None:
     """Give the page the language ``lang`` (the document's ``lang``, read by screen
     readers) and Streamlit's own "Skip to main content" link the label ``skip_label``;
     the text fields of the widgets keyed ``decimal_fields`` get ``inputmode="decimal"``
-    (a phone's number keypad with a decimal mark instead of the full keyboard)."""
+    (a phone's number keypad with a decimal mark instead of the full keyboard).
+    ``forget_drafts`` drops the unsent clicks the tab kept for the rating rows (on a page
+    without questions: the survey ended, was left or withdrawn)."""
     classes = tuple("st-key-" + "".join(c if c.isalnum() or c in "_-" else "-" for c in k)
                     for k in decimal_fields)
     data: dict[str, Any] = {"lang": lang, "skip": skip_label}
+    if forget_drafts:
+        data["forget"] = True
     if classes:  # one string: a list in a component's data makes Streamlit import pandas
         data["decimal"] = " ".join(classes)
     _mount()(key="survey.language_mark", height=0, data=data)

@@ -8,7 +8,9 @@ button of the page's form, so what was typed on the page travels with it; the
 chosen language is stored with the respondent.  The page number is kept in the
 address (``&p=3``), so the browser's Back and Forward move between pages.  A refresh, a new tab or a server restart therefore resumes from
 the store: :meth:`ResponseStore.start` gives the first unanswered page and the
-latest answers, which are the widgets' defaults.
+latest answers, which are the widgets' defaults.  Ratings clicked but not yet sent are
+kept by the browser tab itself (:mod:`instruments.ui.rating`) and drawn again when the
+page is redrawn by a refresh or the browser's Back and Forward.
 
 Session-state keys all start with ``survey.`` (widget keys with ``w:``).
 """
@@ -27,6 +29,7 @@ from instruments.ui.fields import (
     answer_value,
     escape_md,
     is_missing,
+    length_problem,
     not_a_number,
     number_problem,
     out_of_range,
@@ -34,6 +37,7 @@ from instruments.ui.fields import (
     partner_label,
     section_intro,
     submit_answers,
+    too_long,
     widget_value,
 )
 from instruments.ui.rating import (
@@ -45,7 +49,9 @@ from instruments.ui.rating import (
 )
 from instruments.ui.texts import LANGUAGE_NAMES, saved_note, t, tn
 
-#: Static style rules (no user text).  The rating rows style themselves
+#: Static style rules (no user text).  Free text runs in the direction of its own script,
+#: paragraph by paragraph (Arabic or Hebrew from the right, with its full stop at the
+#: left end), in pages that are themselves left to right.  The rating rows style themselves
 #: (:mod:`instruments.ui.rating`); on phones they are a compact matrix, the 7 circles in
 #: one row numbered 1-7 with the anchors given once per scale block (the legend, shown
 #: on phones only); the labels stay in the page for screen readers.
@@ -63,6 +69,7 @@ div[class*="st-key-legend-"] { display: none; }
 }
 div[class*="st-key-w-"] label[data-testid="stWidgetLabel"] p { font-weight: 600; }
 div[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
+div[class*="st-key-w-"] textarea { unicode-bidi: plaintext; text-align: start; }
 div[class*="st-key-survey-scroll"], div[class*="st-key-survey-lang"] {
   height: 0; overflow: hidden; margin: 0;
 }
@@ -209,13 +216,15 @@ def render_survey(store: Any, token: str) -> None:
     st.markdown(PAGE_CSS, unsafe_allow_html=True)  # fixed CSS only, no user text
     # filled by the page's decimal questions (not a "survey." key: a new token clears those)
     st.session_state["page.decimal_fields"] = []
+    st.session_state["page.questions"] = False  # set by a page of questions
     _render_survey(store, token)
     # the page's language for screen readers, Streamlit's keyboard link in it, and the
     # phone keyboard of the decimal questions' text fields
     lang = st.session_state.get("survey.language", "en")
     with st.container(key="survey-lang"):
         page_language(lang, t("skip_link", lang),
-                      decimal_fields=st.session_state.get("page.decimal_fields", []))
+                      decimal_fields=st.session_state.get("page.decimal_fields", []),
+                      forget_drafts=not st.session_state.get("page.questions"))
 
 
 def _render_survey(store: Any, token: str) -> None:
@@ -241,6 +250,9 @@ def _render_survey(store: Any, token: str) -> None:
         _notice_page(
             t("screened_out_title", lang), inst.screening.message[lang].strip(), kind="info"
         )
+        # the consent and screening answers are stored: the consent text's promise of
+        # withdrawal at any time holds here too
+        _withdraw_box(store, token, lang, "survey.withdraw_closed")
         return
     if ss.get("survey.closed"):  # closed while a page was open: say why in the page's language
         _closed_invitation(store, token, *ss["survey.closed"])
@@ -326,9 +338,11 @@ def _closed_invitation(store: Any, token: str, message: str, reason: str | None 
         return
     if state is not None and (state.status == "expired" or reason == "expired"):
         _link_problem(t("expired_link", lang), lang)
+        _withdraw_if_stored(store, token, lang, state)
         return
     if state is not None and state.status == "screened_out":
         _notice_page(t("screened_out_title", lang), inst.screening.message[lang].strip())
+        _withdraw_if_stored(store, token, lang, state)
         return
     if state is not None and state.status == "withdrawn":
         _notice_page(t("withdrawn_title", lang), t("withdrawn_link", lang))
@@ -342,6 +356,14 @@ def _closed_invitation(store: Any, token: str, message: str, reason: str | None 
         st.write(t("link_problem_hint", "de"))
         return
     _link_problem(t(text, lang) if text else message, lang)
+
+
+def _withdraw_if_stored(store: Any, token: str, lang: str, state: Any) -> None:
+    """The withdrawal button on a page of a link that can no longer be answered (expired,
+    screened out) when answers of the respondent are stored: the consent text promises
+    withdrawal at any time through the link, not only while the survey is open."""
+    if state.answers:
+        _withdraw_box(store, token, lang, "survey.withdraw_closed")
 
 
 def _render_declined(lang: str) -> None:
@@ -449,6 +471,7 @@ def _render_page(store: Any, token: str, state: Any, view: int, lang: str) -> No
         answers=state.answers,
     )
     submission_key, shown_at = _page_key(spec.id)
+    ss["page.questions"] = True
     initial = _initial_values(spec.id, views, state.answers, lang, inst.consent.question)
     _scroll_to_top(view)
     consent_page = spec.field(inst.consent.question) is not None
@@ -587,16 +610,20 @@ def _render_field(
     elif view.kind == "number":
         # A text field, read with a point or a comma: a browser's number field drops the
         # comma of a German "1,5" and sends 15.  Phones get their decimal keypad
-        # (inputmode, set by page_language()).
-        st.text_input(label, value=initial or "", max_chars=40, key=key)
+        # (inputmode, set by page_language()).  No max_chars, as for free text below: a
+        # longer paste would be dropped without a word; "not a number" says what is wrong.
+        st.text_input(label, value=initial or "", key=key)
         st.session_state.setdefault("page.decimal_fields", []).append(key)
     else:
+        # No max_chars: the browser then drops a paste that would pass the limit as a
+        # whole, without a word (and counts an emoji as two); the length is checked with
+        # a written message instead (_on_next), the text kept for shortening.
         st.text_area(
             label,
             value=initial or "",
-            max_chars=view.max_length,
             key=key,
-            help=tn("free_text_help", lang, view.max_length),
+            help=tn("free_text_limit" if view.required else "free_text_help", lang,
+                    view.max_length),
         )
     for message in problems:
         st.error(message)
@@ -708,6 +735,8 @@ def _on_next(
             return
     ranges = {v.id: [number_problem(v, answers[v.id], lang)] for v in views
               if out_of_range(v, answers[v.id]) or not_a_number(v, answers[v.id])}  # fmt: skip
+    ranges |= {v.id: [length_problem(v, answers[v.id], lang)] for v in views
+               if too_long(v, answers[v.id])}  # fmt: skip
     if ranges:
         problems[page] = ranges
         return

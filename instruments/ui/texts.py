@@ -215,6 +215,11 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "Please enter a number, e.g. 2 or 1.5.",
         "de": "Bitte geben Sie eine Zahl ein, z. B. 2 oder 1,5.",
     },
+    "too_long": {
+        "en": "Your answer has {length} characters; at most {limit} fit. Please shorten it.",
+        "de": "Ihre Antwort hat {length} Zeichen; höchstens {limit} sind möglich. Bitte kürzen "
+        "Sie sie.",
+    },
     "scale_legend": {"en": "1 = {low} … {n} = {high}", "de": "1 = {low} … {n} = {high}"},
     "privacy_title": {"en": "Data protection", "de": "Datenschutz"},
     "privacy_notice": {
@@ -284,6 +289,9 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "Optional. At most 1 character.",
         "de": "Freiwillig. Höchstens 1 Zeichen.",
     },
+    # a free-text question that must be answered: not called optional
+    "free_text_limit": {"en": "At most {n} characters.", "de": "Höchstens {n} Zeichen."},
+    "free_text_limit_one": {"en": "At most 1 character.", "de": "Höchstens 1 Zeichen."},
 }
 
 #: Texts with ``{n}`` that is not a count of things (no singular form needed).
