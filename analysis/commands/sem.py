@@ -51,8 +51,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("data", help="data file (.csv, .parquet, .sav)")
     parser.add_argument("--model", required=True,
                         help="model file in lavaan syntax (or the syntax itself)")
-    parser.add_argument("--estimator", default="ML", type=str.upper,
-                        choices=["ML", "MLR", "WLSMV"], help="estimator (default: ML)")
+    parser.add_argument("--estimator", default=None, type=str.upper,
+                        choices=["ML", "MLR", "WLSMV"],
+                        help="estimator (default: WLSMV with --ordered, else ML, as lavaan)")
     parser.add_argument("--missing", default="listwise",
                         choices=["listwise", "fiml", "ml", "pairwise"],
                         help="missing data: listwise deletion, FIML (fiml/ml) or pairwise "
@@ -183,6 +184,8 @@ def handler(args: argparse.Namespace) -> int:
     if group_partial and not group_equal:
         raise ModelSpecificationError("--group-partial frees parameters from --group-equal; "
                                       "give --group-equal as well.")
+    if args.estimator is None:  # lavaan's default follows the ordered items
+        args.estimator = "WLSMV" if ordered else "ML"
     res = sem(model, data, estimator=args.estimator, missing=missing, ordered=ordered,
               group=args.group, cluster=args.cluster, group_equal=group_equal,
               group_partial=group_partial, std_lv=args.std_lv, bootstrap=args.bootstrap,

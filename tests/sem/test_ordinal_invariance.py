@@ -178,3 +178,20 @@ def test_cli_ordinal_invariance_theta(tmp_path):
     assert_close(doc["invariance"][3]["delta_chisq"],
                  ref["levels"]["intercepts"]["lrt"]["delta_chisq"], atol=0.0,
                  rtol=CHISQ_RTOL, what="CLI delta chisq")
+
+
+def test_cli_ordered_items_default_to_wlsmv_as_in_lavaan(tmp_path):
+    """``--ordered`` without ``--estimator`` fits WLSMV (lavaan's default for ordered
+    items); before, the command's ML default made the engine refuse the ordered items."""
+    out = tmp_path / "fit.json"
+    rc = main(["sem", str(REFERENCE_DIR / FOLDER / "two_groups.csv"), "--model",
+               "f1 =~ y1 + y2 + y3\nf2 =~ y4 + y5 + y6", "--ordered", "all",
+               "--json", str(out)])
+    assert rc == 0
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["estimator"] == "WLSMV"
+    assert doc["fit"]["chisq_scaled"] > 0
+    rc = main(["sem", str(REFERENCE_DIR / FOLDER / "two_groups.csv"), "--model",
+               "f1 =~ y1 + y2 + y3\nf2 =~ y4 + y5 + y6", "--json", str(out)])
+    assert rc == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["estimator"] == "ML"
