@@ -98,6 +98,12 @@ def _load_json(path: str) -> dict[str, Any]:
         raise DataError(f"Cannot read the analysis JSON {path!r} (--json=): {exc}") from exc
     if not isinstance(value, dict):
         raise DataError(f"The analysis JSON {path!r} is not an object (--json=).")
+    from analysis.study.prereg import check_result
+
+    try:  # an edited or foreign file: refused, not a report of empty sections
+        check_result(value)
+    except DataError as exc:
+        raise DataError(f"{exc} (--json={path!r})") from None
     return value
 
 

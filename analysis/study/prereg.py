@@ -408,7 +408,7 @@ def _plan_facts(plan: dict[str, Any]) -> dict[str, Any]:
     return facts
 
 
-def _check_result(result: Any) -> None:
+def check_result(result: Any) -> None:
     """The parts of an analysis result the comparison reads have their shapes: an edited
     or foreign JSON file ended in an internal AttributeError."""
     problems = []
@@ -434,7 +434,7 @@ def _check_result(result: Any) -> None:
 
 
 def _result_facts(result: dict[str, Any]) -> dict[str, Any]:
-    _check_result(result)
+    check_result(result)
     prov = result.get("provenance", {})
     facts: dict[str, Any] = {}
     for h in result.get("hypotheses", []):

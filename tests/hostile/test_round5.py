@@ -616,3 +616,23 @@ def test_analysis_with_a_constant_scale_says_what_cannot_be_tested() -> None:
     assert "dyad_jd_sum has no variance" in rows["H10"]["note"]
     assert "Equal-and-opposite constraint of asym_signed not tested" in rows["H5"]["note"]
     assert "dep_own has no variance" in rows["H5"]["note"]
+
+
+@pytest.mark.parametrize("edit", [
+    {"hypotheses": "oops"},
+    {"hypotheses": [{"verdict": "supported"}]},
+    {"provenance": ["not", "an", "object"]},
+])
+def test_report_refuses_an_analysis_json_of_the_wrong_shape(tmp_path, capsys, edit):
+    """``report --json`` with an edited analysis file: it wrote a report of empty
+    sections and exited 0; now it is refused, and no report is written."""
+    analysis = tmp_path / "analysis.json"
+    analysis.write_text(json.dumps({"provenance": {}, **edit}), encoding="utf-8")
+    out = tmp_path / "report.html"
+    demo = Path(__file__).resolve().parents[2] / "data" / "demo" / "alliance_demo.csv"
+    code = main(["report", str(demo), "--json", str(analysis), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "is not a result of 'alliance-survey analyze --json'" in err
+    assert "Traceback" not in err
+    assert not out.exists()
