@@ -136,18 +136,15 @@ def refuse_product_terms(model: str) -> None:
     did not say that, nor what to do instead.
     """
     from analysis.errors import ModelSpecificationError, clip
+    from analysis.sem.syntax import PRODUCT_TERMS_ADVICE
 
     terms = product_terms(model)
     if not terms:
         return
     listed = "; ".join(f"line {n}: {clip(t, 60)}" for n, t in terms[:5])
     raise ModelSpecificationError(
-        f"The model has interaction or product terms ({listed}): the lavaan syntax of "
-        "'sem' does not support interaction or product terms (':' or I(...)) in a "
-        "regression. Create the product as a column of the data file first (e.g. a column "
-        "x1_x2 = x1 * x2, or x_sq = x * x, of mean-centred variables) and name that column "
-        "in the model; for an interaction of latent factors use product indicators "
-        "(semTools::indProd in R) or analysis.stats.latent_interaction.")
+        f"The model has interaction or product terms ({listed}): in the lavaan syntax of "
+        f"'sem', {PRODUCT_TERMS_ADVICE}")
 
 
 def handler(args: argparse.Namespace) -> int:

@@ -185,8 +185,21 @@ def _parse_term(term: str, line: int) -> tuple[str, Modifier]:
     return var, Modifier(**kinds)
 
 
+#: What to do instead of an interaction or product term (``x1:x2``, ``I(x^2)``), which
+#: lavaan allows for observed variables and this engine does not fit.
+PRODUCT_TERMS_ADVICE = (
+    "interaction or product terms (':' or I(...)) are not supported in a regression. "
+    "Create the product as a column of the data first (e.g. a column x1_x2 = x1 * x2, or "
+    "x_sq = x * x, of mean-centred variables) and name that column in the model; for an "
+    "interaction of latent factors use product indicators (semTools::indProd in R) or "
+    "analysis.stats.latent_interaction.")
+
+
 def _check_name(name: str, line: int, stmt: str) -> None:
     if not _NAME_RE.match(name):
+        if ":" in name or name.replace(" ", "").startswith("I("):
+            raise ModelSpecificationError(
+                f"Line {line}: {name!r} in {stmt!r}: {PRODUCT_TERMS_ADVICE}")
         raise ModelSpecificationError(
             f"Line {line}: {name!r} is not a valid variable name in {stmt!r}.")
 

@@ -175,9 +175,9 @@ CASES: list[tuple[str, Callable[[F], list[str]], str]] = [
      "(standard output)"),
     # -- interaction and product terms in lavaan syntax ---------------------------------
     ("sem-interaction-colon", _sem("data", CFA + "\nx4 ~ f + x5:x6"),
-     "does not support interaction or product terms"),
+     "interaction or product terms (':' or I(...)) are not supported"),
     ("sem-interaction-squared", _sem("data", CFA + "\nx4 ~ f + I(x5^2)"),
-     "Create the product as a column of the data file first"),
+     "Create the product as a column of the data first"),
     ("sem-interaction-latent", _sem("data", CFA + "\ng =~ x4 + x5 + x6\nx7 ~ f:g"),
      "line 3: 'f:g'"),
     ("sem-interaction-labelled", _sem("data", CFA + "\nx4 ~ f + b*x5:x6  # labelled"),
@@ -636,3 +636,16 @@ def test_report_refuses_an_analysis_json_of_the_wrong_shape(tmp_path, capsys, ed
     assert "is not a result of 'alliance-survey analyze --json'" in err
     assert "Traceback" not in err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("term", ["x1:x2", "I(x1^2)", "b*x1:x2"])
+def test_the_python_api_names_product_terms_too(term):
+    """``sem()`` called from Python said only "'x1:x2' is not a valid variable name";
+    it now says that product terms are not supported and what to do instead, as the
+    command does."""
+    from analysis.errors import ModelSpecificationError
+    from analysis.sem import sem
+
+    data = pd.DataFrame(np.random.default_rng(1).normal(size=(50, 3)), columns=["y", "x1", "x2"])
+    with pytest.raises(ModelSpecificationError, match=r"Create the product as a column"):
+        sem(f"y ~ {term}", data)
