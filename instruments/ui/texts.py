@@ -109,24 +109,36 @@ _TEXTS: dict[str, dict[str, str]] = {
     "withdrawn_one": {
         "en": "The 1 answer you gave has been deleted, together with the times spent on "
         "each page; it will not appear in any data set, analysis or report. Your personal "
-        "link is now closed. Only a record that a deletion took place is kept. If you want to "
-        "take part after all, please ask the study lead for a new link.",
+        "link is now closed. What is kept is a note that a deletion took place and the "
+        "invitation itself (which firm it was for, when you first opened it and in which "
+        "language and, if the study lead wrote to you, your entry in their contact list), so "
+        "that this link stays closed and you are sent no reminders. If you want to take part after all, please ask the study lead for a "
+        "new link.",
         "de": "Die 1 Antwort, die Sie gegeben haben, wurde gelöscht, ebenso die auf jeder "
         "Seite verbrachte Zeit; sie erscheint in keinem Datensatz, keiner Auswertung und "
-        "keinem Bericht. Ihr persönlicher Link ist nun geschlossen. Aufbewahrt wird nur ein "
-        "Vermerk, dass eine Löschung stattgefunden hat. Wenn Sie doch teilnehmen möchten, "
-        "bitten Sie die Studienleitung um einen neuen Link.",
+        "keinem Bericht. Ihr persönlicher Link ist nun geschlossen. Aufbewahrt werden ein "
+        "Vermerk, dass eine Löschung stattgefunden hat, und die Einladung selbst (für welches "
+        "Unternehmen sie war, wann und in welcher Sprache Sie sie zuerst geöffnet haben und, "
+        "falls die Studienleitung Ihnen geschrieben hat, Ihr Eintrag in deren Kontaktliste), damit dieser Link geschlossen bleibt und Sie keine "
+        "Erinnerungen erhalten. Wenn Sie doch teilnehmen möchten, bitten Sie die "
+        "Studienleitung um einen neuen Link.",
     },
     "withdrawn": {
         "en": "All {n} answers you gave have been deleted, together with the times spent on "
         "each page; they will not appear in any data set, analysis or report. Your personal "
-        "link is now closed. Only a record that a deletion took place is kept. If you want to "
-        "take part after all, please ask the study lead for a new link.",
+        "link is now closed. What is kept is a note that a deletion took place and the "
+        "invitation itself (which firm it was for, when you first opened it and in which "
+        "language and, if the study lead wrote to you, your entry in their contact list), so "
+        "that this link stays closed and you are sent no reminders. If you want to take part after all, please ask the study lead for a "
+        "new link.",
         "de": "Alle {n} Antworten, die Sie gegeben haben, wurden gelöscht, ebenso die auf jeder "
         "Seite verbrachte Zeit; sie erscheinen in keinem Datensatz, keiner Auswertung und "
-        "keinem Bericht. Ihr persönlicher Link ist nun geschlossen. Aufbewahrt wird nur ein "
-        "Vermerk, dass eine Löschung stattgefunden hat. Wenn Sie doch teilnehmen möchten, "
-        "bitten Sie die Studienleitung um einen neuen Link.",
+        "keinem Bericht. Ihr persönlicher Link ist nun geschlossen. Aufbewahrt werden ein "
+        "Vermerk, dass eine Löschung stattgefunden hat, und die Einladung selbst (für welches "
+        "Unternehmen sie war, wann und in welcher Sprache Sie sie zuerst geöffnet haben und, "
+        "falls die Studienleitung Ihnen geschrieben hat, Ihr Eintrag in deren Kontaktliste), damit dieser Link geschlossen bleibt und Sie keine "
+        "Erinnerungen erhalten. Wenn Sie doch teilnehmen möchten, bitten Sie die "
+        "Studienleitung um einen neuen Link.",
     },
     "withdrawn_link": {
         "en": "You withdrew from this survey and all your answers were deleted, so this link is "

@@ -177,3 +177,39 @@ def test_delete_command(db_url: str, instrument, tmp_path: Path) -> None:  # noq
         assert "Traceback" not in err.getvalue()
     finally:
         store.dispose()
+
+
+def test_what_the_withdrawn_page_says_is_kept_is_what_the_store_keeps(field: ResponseStore) -> None:
+    """The page shown after a withdrawal said "Only a record that a deletion took place is
+    kept", while the invitation (the firm), the respondent's first opening and language,
+    and the study lead's contact entry stay.  The page now names what is kept, and this
+    test holds the store to it: a column added later that keeps something else fails it."""
+    from instruments.store.models import Invitation, PageSubmission, Respondent
+    from instruments.store.tokens import find_invitation
+    from instruments.ui.texts import _TEXTS as TEXTS
+
+    token = create_invitations(field, "rights", 1, partner_name="Acme Robotics")[0].token
+    answer_pages(field, token, 3, 7)
+    withdraw(field, token)
+    with field.session() as session:
+        inv = find_invitation(session, token)
+        resp = session.query(Respondent).filter(Respondent.invitation_id == inv.id).one()
+        kept = {c.name for c in Respondent.__table__.columns
+                if getattr(resp, c.name) not in (None, 0, "")}
+        assert session.query(PageSubmission).filter(
+            PageSubmission.respondent_id == resp.id).count() == 0
+        assert inv.partner_name == "Acme Robotics" and inv.status == "withdrawn"
+        assert {c.name for c in Invitation.__table__.columns} <= {
+            "id", "token_hash", "study_id", "wave_id", "alliance_id", "firm_role",
+            "partner_name", "language", "status", "expires_at", "created_at", "is_test"}
+    # the respondent row keeps its keys, the item-order seed, when the link was first
+    # opened and last used, the language chosen and when the answers were erased
+    assert kept <= {"id", "invitation_id", "seed", "started_at", "last_activity_at",
+                    "language", "withdrawn_at"}, kept
+    for key in ("withdrawn", "withdrawn_one"):
+        en, de = TEXTS[key]["en"], TEXTS[key]["de"]
+        assert "Only a record" not in en
+        for words in ("which firm", "first opened", "which language", "contact list"):
+            assert words in en, (key, words)
+        for words in ("welches Unternehmen", "zuerst geöffnet", "Sprache", "Kontaktliste"):
+            assert words in de, (key, words)
