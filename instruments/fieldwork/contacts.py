@@ -192,6 +192,21 @@ def read_contacts(source: str | Path | bytes | Iterable[dict[str, str]]) -> list
     return [{str(k).strip().lower(): str(v or "").strip() for k, v in r.items()} for r in source]
 
 
+def ascii_email(email: str) -> str:
+    """``email`` with an internationalised domain written in ASCII (IDNA), as mail
+    servers take it: ``x@bäcker.de`` -> ``x@xn--bcker-gra.de``; other text unchanged.
+
+    German firms' domains may hold umlauts; the address's local part must stay ASCII.
+    """
+    local, at, domain = email.rpartition("@")
+    if not at or domain.isascii():
+        return email
+    try:
+        return f"{local}@{domain.encode('idna').decode('ascii')}"
+    except UnicodeError:  # not a domain name: the check names the address as typed
+        return email
+
+
 def _check(
     rows: list[dict[str, str]],
     languages: list[str],
@@ -215,7 +230,7 @@ def _check(
             problem = line_problem(row.get(col, "")) or encoding_problem(row.get(col, ""))
             if problem:
                 problems.append(f"{where}: {col} {problem}.")
-        email = row.get("email", "")
+        email = row["email"] = ascii_email(row.get("email", ""))
         if email and not _EMAIL.match(email):
             problems.append(f"{where}: {email!r} is not an e-mail address.")
         lang = row.get("language") or default_language

@@ -34,7 +34,7 @@ from urllib.parse import unquote, urlsplit
 from sqlalchemy import func, select
 
 from analysis.errors import DataError
-from instruments.fieldwork.contacts import _EMAIL, open_secret
+from instruments.fieldwork.contacts import _EMAIL, ascii_email, open_secret
 from instruments.fieldwork.invitations import _study
 from instruments.store.mailtables import (
     SMTP_SECURITY,
@@ -154,6 +154,7 @@ def configure_mail(
     """
     server = parse_smtp_url(smtp)
     problems = []
+    sender, lead_email = ascii_email(sender or ""), ascii_email(lead_email or "")
     for label, value in (("sender", sender), ("lead_email", lead_email)):
         if not _EMAIL.match(value or ""):
             problems.append(f"{label}= {value!r} is not an e-mail address")
