@@ -101,7 +101,7 @@ def _load_json(path: str) -> dict[str, Any]:
     from analysis.study.prereg import check_result
 
     try:  # an edited or foreign file: refused, not a report of empty sections
-        check_result(value)
+        check_result(value, provenance_parts=False)
     except DataError as exc:
         raise DataError(f"{exc} (--json={path!r})") from None
     return value
