@@ -18,7 +18,7 @@ import pandas as pd
 from analysis.errors import DataError, ModelSpecificationError
 
 from .model import CompiledModel, build_specs
-from .partable import build_partable, check_variables
+from .partable import build_partable, check_variables, free_covariates
 from .samplestats import group_label_column
 from .syntax import parse_model
 
@@ -251,7 +251,7 @@ def compile_model(
     ov_x = [v for v in names.ov_x if v not in nth] if fixed_x else []
     # fixed.x = FALSE: the covariates' (co)variances are free parameters, and lavaan's
     # independence model keeps their covariances free too
-    ov_x_free = () if fixed_x else tuple(v for v in names.ov_x if v not in nth)
+    ov_x_free = () if fixed_x else free_covariates(stmts, names, nth)
     options = dict(estimator=estimator, missing=missing_key, group=group, cluster=cluster,
                    ov_x_free=ov_x_free,
                    group_equal=tuple(group_equal), group_partial=tuple(group_partial),

@@ -259,6 +259,19 @@ class _Roles:
     ov_xcov: tuple[str, ...] = ()
 
 
+def free_covariates(stmts: list[Statement], names: VarNames,
+                    ordered: dict[str, int]) -> tuple[str, ...]:
+    """The exogenous observed covariates whose covariances are free with fixed.x = FALSE
+    (in the model and in its independence model).
+
+    As lavaan's ``lav_partable_vnames``: a covariate the model names in a ``~~`` or
+    ``~1`` statement is not an exogenous x; its covariances are then only those stated.
+    """
+    named = {v for s in stmts if s.op == "~~" for v in (s.lhs, s.rhs)}
+    named |= {s.lhs for s in stmts if s.op == "~1"}
+    return tuple(v for v in names.ov_x if v not in ordered and v not in named)
+
+
 def _roles(stmts: list[Statement], names: VarNames, ordered: dict[str, int],
            fixed_x: bool) -> _Roles:
     """Step 1: check the statements against the variables and classify the variables."""
@@ -286,9 +299,9 @@ def _roles(stmts: list[Statement], names: VarNames, ordered: dict[str, int],
     # "pure" dependent variables: appear on the left of ~ but never on the right
     ov_y = [v for v in ov if v in eqs_y and v not in eqs_x and v not in names.ov_ind]
     lv_y = [v for v in lv if v in eqs_y and v not in eqs_x]
+    ov_xcov = tuple(ov_x) if fixed_x else free_covariates(stmts, names, ordered)
     return _Roles(lv=lv, ov=ov, ov_ord=ov_ord, ov_x=ov_x, lv_x=lv_x, ov_y=ov_y, lv_y=lv_y,
-                  model_stmts=model_stmts,
-                  ov_xcov=tuple(v for v in names.ov_x if v not in ordered))
+                  model_stmts=model_stmts, ov_xcov=ov_xcov)
 
 
 def _table_rows(roles: _Roles, ngroups: int, ordered: dict[str, int], meanstructure: bool,
