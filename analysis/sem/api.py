@@ -85,7 +85,11 @@ def compile_model(model: str, data: pd.DataFrame | None = None, **options: Any,
     return build.compile_model(model, data, fitter=fit_compiled, **options)
 
 
-def _check_pd(stats: list[SampleStats], model: CompiledModel) -> None:
+def _check_pd(stats: list[SampleStats], model: CompiledModel, *, complete: bool = True,
+              ) -> None:
+    """Refuse constant variables and, with ``complete`` data (listwise), a sample
+    covariance matrix that is not positive definite (pairwise moments of incomplete data
+    need not be, and FIML does not use them)."""
     if model.ordered:
         return
     for lab, st in zip(model.groups, stats, strict=True):
@@ -97,6 +101,8 @@ def _check_pd(stats: list[SampleStats], model: CompiledModel) -> None:
             raise EstimationError(
                 f"The variables {', '.join(const)} have zero variance{where}; "
                 "drop them from the model.")
+        if not complete:
+            continue
         d = 1.0 / np.sqrt(var)
         eig = np.linalg.eigvalsh(S * np.outer(d, d))
         if eig[0] < 1e-10:
@@ -116,8 +122,7 @@ def fit_compiled(model: CompiledModel, data: pd.DataFrame, *, start: np.ndarray 
     estimator, missing = opts["estimator"], opts["missing"]
     backend = get_backend(estimator, missing)
     stats, warns = sample_stats(model, data, missing)
-    if missing == "listwise":
-        _check_pd(stats, model)
+    _check_pd(stats, model, complete=missing == "listwise")
     if model.n_free > model.n_moments(exclude_fixed_x=True):
         raise ModelSpecificationError(
             f"The model is not identified: it has {model.n_free} free parameters but only "

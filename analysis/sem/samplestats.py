@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import DataError
+from analysis.io import MAX_ABS_VALUE, value_problem
 
 from .model import CompiledModel, SampleStats
 from .partable import check_variables
@@ -77,10 +78,17 @@ def _numeric_column(col: pd.Series, name: str, ordered: bool) -> np.ndarray:
         mapping = {c: i + 1.0 for i, c in enumerate(cats)}
         return col.map(mapping).to_numpy(dtype=float)
     try:
-        return pd.to_numeric(col).to_numpy(dtype=float)
+        values = pd.to_numeric(col).to_numpy(dtype=float)
     except (ValueError, TypeError) as exc:
         raise DataError(
             f"Column {name!r} is not numeric; recode it or declare it in ordered=.") from exc
+    # an infinite cell would count as missing (np.isfinite) and a huge one overflows the
+    # moments (an internal LinAlgError): both are refused by name
+    with np.errstate(invalid="ignore"):
+        if (np.abs(values) > MAX_ABS_VALUE).any():  # inf included; NaN (missing) is not
+            problem = value_problem(values)
+            raise DataError(f"Column {name!r} holds {problem}; correct or remove those cells.")
+    return values
 
 
 def sample_stats(model: CompiledModel, data: pd.DataFrame, missing: str = "listwise",
@@ -101,6 +109,11 @@ def sample_stats(model: CompiledModel, data: pd.DataFrame, missing: str = "listw
         cols = [_numeric_column(sub[v], v, v in model.ordered) for v in model.ov_names]
         X = np.column_stack(cols) if cols else np.zeros((len(sub), 0))
         where = f" in group {lab!r}" if lab else ""
+        empty = [v for v, c in zip(model.ov_names, cols, strict=True) if not np.isfinite(c).any()]
+        if empty and len(sub):
+            raise DataError(f"The model's variable(s) {', '.join(map(repr, empty))} have no "
+                            f"observed value{where}; drop them from the model or check the "
+                            "data file.")
         if missing == "listwise":
             keep = np.isfinite(X).all(axis=1)
         else:

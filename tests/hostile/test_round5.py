@@ -259,7 +259,7 @@ CASES: list[tuple[str, Callable[[F], list[str]], str]] = [
      "must end in .md, .markdown, .txt, .csv, .json"),
     # -- coverage: refused cleanly on the old code too ------------------------------------
     ("sem-repeated-column-names", _sem("dup"), "repeated column names"),  # coverage
-    ("sem-all-missing-column", _sem("all_missing"), "0 usable cases"),  # coverage
+    ("sem-all-missing-column", _sem("all_missing"), "have no observed value"),  # was "0 usable cases"
     ("sem-one-row", _sem("one_row"), "1 usable cases"),  # coverage
     ("sem-constant-column", _sem("constant"), "zero variance"),  # coverage
     ("sem-truncated-parquet", _sem("truncated"), "Cannot read the data file"),  # coverage
@@ -649,3 +649,41 @@ def test_the_python_api_names_product_terms_too(term):
     data = pd.DataFrame(np.random.default_rng(1).normal(size=(50, 3)), columns=["y", "x1", "x2"])
     with pytest.raises(ModelSpecificationError, match=r"Create the product as a column"):
         sem(f"y ~ {term}", data)
+
+
+@pytest.mark.parametrize("cell, missing, expected", [
+    (1e200, "listwise", r"values larger than 1e\+50"),  # was numpy's LinAlgError
+    (np.inf, "ml", "infinite values"),  # was read as a missing value
+    (None, "listwise", "'x2' have no observed value"),  # was "Group '' has 0 usable cases"
+    (None, "ml", "'x2' have no observed value"),  # was "A variable has no variance ..."
+])
+def test_sem_api_names_the_column_of_unusable_data(cell, missing, expected):
+    """``sem()`` called from Python with a huge or infinite cell, or a variable without
+    any observed value, names the column instead of failing inside numpy or saying
+    something about groups."""
+    from analysis.errors import DataError
+    from analysis.sem import sem
+
+    data = pd.DataFrame(np.random.default_rng(1).normal(size=(100, 6)),
+                        columns=[f"x{i}" for i in range(1, 7)])
+    if cell is None:
+        data["x2"] = np.nan
+    else:
+        data.loc[0, "x1"] = cell
+    with pytest.raises(DataError, match=expected):
+        sem("f =~ x1 + x2 + x3\ng =~ x4 + x5 + x6", data, missing=missing)
+
+
+def test_sem_api_names_a_constant_variable_under_fiml_too():
+    """A constant column with missing='ml' failed with "the model-implied covariance
+    matrix is not positive definite for ... a missing-data pattern"; it is now named as
+    under listwise deletion."""
+    from analysis.errors import EstimationError
+    from analysis.sem import sem
+
+    data = pd.DataFrame(np.random.default_rng(1).normal(size=(100, 6)),
+                        columns=[f"x{i}" for i in range(1, 7)])
+    data["x3"] = 1.0
+    data.loc[:10, "x4"] = np.nan
+    with pytest.raises(EstimationError, match="x3 have zero variance"):
+        sem("f =~ x1 + x2 + x3\ng =~ x4 + x5 + x6", data, missing="ml")
