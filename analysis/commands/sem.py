@@ -181,8 +181,7 @@ def handler(args: argparse.Namespace) -> int:
     if group_partial and not group_equal:
         raise ModelSpecificationError("--group-partial frees parameters from --group-equal; "
                                       "give --group-equal as well.")
-    if args.estimator is None:  # lavaan's default follows the ordered items
-        args.estimator = "WLSMV" if ordered else "ML"
+    # without --estimator the engine takes lavaan's default (WLSMV with ordered items)
     res = sem(model, data, estimator=args.estimator, missing=missing, ordered=ordered,
               group=args.group, cluster=args.cluster, group_equal=group_equal,
               group_partial=group_partial, std_lv=args.std_lv, bootstrap=args.bootstrap,

@@ -254,8 +254,8 @@ class _Roles:
     ov_y: list[str]  # "pure" dependent observed variables: residuals covaried
     lv_y: list[str]
     model_stmts: list[Statement]
-    # exogenous observed covariates whatever fixed.x: their covariances are rows of the
-    # table either way (fixed at the sample values with fixed.x, free without)
+    # exogenous observed covariates whose covariances are rows of the table: with fixed.x
+    # all of ov_x (fixed at the sample values), without it free_covariates (free)
     ov_xcov: tuple[str, ...] = ()
 
 

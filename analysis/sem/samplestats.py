@@ -109,20 +109,23 @@ def sample_stats(model: CompiledModel, data: pd.DataFrame, missing: str = "listw
         cols = [_numeric_column(sub[v], v, v in model.ordered) for v in model.ov_names]
         X = np.column_stack(cols) if cols else np.zeros((len(sub), 0))
         where = f" in group {lab!r}" if lab else ""
-        empty = [v for v, c in zip(model.ov_names, cols, strict=True) if not np.isfinite(c).any()]
+        finite = np.isfinite(X)  # observed cells, read by every check below
+        any_row = finite.any(axis=1)
+        empty = [v for v, seen in zip(model.ov_names, finite.any(axis=0), strict=True)
+                 if not seen]
         if empty and len(sub):
             raise DataError(f"The model's variable(s) {', '.join(map(repr, empty))} have no "
                             f"observed value{where}; drop them from the model or check the "
                             "data file.")
         if missing == "listwise":
-            keep = np.isfinite(X).all(axis=1)
+            keep = finite.all(axis=1)
         else:
-            keep = np.isfinite(X).any(axis=1)
+            keep = any_row.copy()
             if model.ov_x:
                 # As lavaan under missing = "ml" with fixed.x = TRUE: cases missing on an
                 # exogenous covariate are deleted (the covariates are not modelled).
                 xi = [model.ov_names.index(v) for v in model.ov_x]
-                x_ok = np.isfinite(X[:, xi]).all(axis=1)
+                x_ok = finite[:, xi].all(axis=1)
                 n_x = int((keep & ~x_ok).sum())
                 if n_x:
                     warnings.append(
@@ -134,7 +137,7 @@ def sample_stats(model: CompiledModel, data: pd.DataFrame, missing: str = "listw
             n_del = int((~keep).sum())
             warnings.append(f"{n_del} {'case' if n_del == 1 else 'cases'}{where} with missing "
                             f"values {'was' if n_del == 1 else 'were'} deleted (listwise).")
-        n_empty = int((~np.isfinite(X).any(axis=1)).sum())
+        n_empty = int((~any_row).sum())
         if missing != "listwise" and n_empty:
             warnings.append(f"{n_empty} cases{where} with all values missing were deleted.")
         X = X[keep]
