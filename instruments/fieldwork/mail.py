@@ -45,7 +45,7 @@ from instruments.store.mailtables import (
 )
 from instruments.store.models import Invitation, Study, utcnow
 from instruments.store.responses import ResponseStore
-from instruments.store.tokens import hash_token
+from instruments.store.tokens import hash_token, link_tokens
 
 #: Environment variable read for the SMTP password when the settings name none.
 DEFAULT_PASSWORD_ENV = "ALLIANCE_SURVEY_SMTP_PASSWORD"
@@ -331,11 +331,6 @@ class OptOut:
     already: bool
 
 
-#: Most ``optout=`` values of one address that are looked up (a link pasted or forwarded
-#: twice carries the value twice; dozens would cost one store query each).
-MAX_OPTOUT_TOKENS = 4
-
-
 def opt_out(store: ResponseStore, optout_token: str | Sequence[str] | None) -> OptOut:
     """Stop all further mail of a study to the address of an opt-out link.
 
@@ -355,8 +350,7 @@ def opt_out(store: ResponseStore, optout_token: str | Sequence[str] | None) -> O
     """
     values = [optout_token] if optout_token is None or isinstance(optout_token, str) \
         else list(optout_token)
-    tokens = list(dict.fromkeys(v.strip() for v in values[:MAX_OPTOUT_TOKENS]
-                                if isinstance(v, str) and v.strip()))
+    tokens = link_tokens(values)
     with store.session() as session:
         found = {}
         for token in tokens:

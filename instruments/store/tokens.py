@@ -20,6 +20,18 @@ UNKNOWN_TOKEN = (
     "link from your invitation, or ask the study team for a new one."
 )
 
+#: How many values of one link parameter (``t=``, ``optout=``) are looked up: a link
+#: pasted or forwarded twice carries its value twice; dozens would cost one store query
+#: each.
+MAX_LINK_TOKENS = 4
+
+
+def link_tokens(values: list[str | None]) -> list[str]:
+    """The first :data:`MAX_LINK_TOKENS` values of a link parameter, stripped, without
+    empty ones and repeats, in the order given."""
+    return list(dict.fromkeys(v.strip() for v in values[:MAX_LINK_TOKENS]
+                              if isinstance(v, str) and v.strip()))
+
 
 class InvitationClosedError(ResponseError):
     """A token that opens no survey, with the reason as a code (``reason``).

@@ -18,6 +18,7 @@ from typing import Any
 import streamlit as st
 
 from analysis.errors import AllianceSurveyError
+from instruments.ui.fields import escape_md
 
 #: The study lead's tabs, in order, and the session-state key holding the open one.
 TABS = ("Fieldwork", "Respondents", "Contacts & mail", "Invitations", "Exports",
@@ -29,13 +30,6 @@ def _error(exc: Exception) -> None:
     """Show an error message literally: it may quote names and links as typed, whose
     ``*`` or ``_`` Markdown would otherwise turn into emphasis."""
     st.error(escape_md(str(exc)))
-
-
-def escape_md(text: str) -> str:
-    """``text`` (a name, an e-mail address, a message quoting them) shown literally."""
-    from instruments.ui.fields import escape_md as escape
-
-    return escape(text)
 
 
 def render_admin(store: Any, *, study: str | None = None, base_url: str = "") -> None:

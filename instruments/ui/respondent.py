@@ -24,6 +24,7 @@ import streamlit as st
 
 from analysis.errors import ResponseError
 from instruments.store.models import utcnow
+from instruments.store.tokens import link_tokens
 from instruments.ui.fields import (
     FieldView,
     answer_value,
@@ -120,10 +121,6 @@ LINK_REASONS = {
 }
 
 
-#: How many ``t=`` values of one address are looked at.
-MAX_LINK_TOKENS = 4
-
-
 def open_link(store: Any, values: list[str]) -> None:
     """Render the survey for the ``t=`` values of the address (usually one).
 
@@ -132,9 +129,7 @@ def open_link(store: Any, values: list[str]) -> None:
     ``t``); two different known invitations are refused, since either could be someone
     else's; none known is an invalid link.
     """
-    # the first few distinct values only: an address with thousands of t= must not cost
-    # thousands of look-ups
-    tokens = list(dict.fromkeys(v.strip() for v in values[:MAX_LINK_TOKENS] if v and v.strip()))
+    tokens = link_tokens(values)  # the first few distinct values only
     if not tokens:
         render_no_token()
         return
