@@ -192,6 +192,36 @@ def scaled_test(chisq: float, df: int, trace: float) -> dict[str, float]:
     }
 
 
+def fiml_corrected_h1_parts(
+    *,
+    wm_groups: Sequence[np.ndarray],
+    jm_groups: Sequence[np.ndarray],
+    wc_groups: Sequence[np.ndarray],
+    weights: Sequence[float],
+    scaled: bool,
+) -> dict[str, Any]:
+    """The model-free k x k products behind :func:`fiml_corrected` (k moments, all groups):
+    ``wm_all`` (the h1 observed information, weighted), ``p = Wm^-1 Wc Wm^-1``, and when
+    ``scaled`` ``gamma = Wm^-1 Jm Wm^-1``, ``pwg = P Wm Gamma`` and ``c0 = tr(Wm P Wm
+    Gamma)`` (else ``c0 = tr(P Wm)``).  ``Wm^-1`` ignores the zero rows and columns of
+    fixed.x moments, as lavaan does."""
+    w = list(weights)
+    wc_all = block_diag(*[f * a for f, a in zip(w, wc_groups, strict=True)])
+    wm_all = block_diag(*[f * a for f, a in zip(w, wm_groups, strict=True)])
+    wm_inv = [_inv_zero_safe(a) for a in wm_groups]  # fixed.x rows/columns are zero
+    wmi_all = block_diag(*[a / f for f, a in zip(w, wm_inv, strict=True)])
+    p = wmi_all @ wc_all @ wmi_all
+    out: dict[str, Any] = {"wm_all": wm_all, "p": p}
+    if scaled:
+        gamma = block_diag(
+            *[(a @ j @ a) / f for f, a, j in zip(w, wm_inv, jm_groups, strict=True)])
+        pwg = p @ wm_all @ gamma
+        out.update(gamma=gamma, pwg=pwg, c0=float(np.sum(wm_all * pwg.T)))
+    else:
+        out["c0"] = float(np.sum(p * wm_all.T))
+    return out
+
+
 def fiml_corrected(
     *,
     xx3: float,
@@ -202,6 +232,7 @@ def fiml_corrected(
     deltas: Sequence[np.ndarray],
     weights: Sequence[float],
     scaled: bool,
+    h1_parts: Mapping[str, Any] | None = None,
 ) -> dict[str, float]:
     """FIML-corrected test statistic and its scaling (lavaan ``lav_fit_fiml_corrected``).
 
@@ -218,6 +249,9 @@ def fiml_corrected(
         (lavaan sets ``observed.information = "h1"`` here), for model and baseline alike.
     weights : ``f_g = N_g / N``.
     scaled : ``True`` for lavaan's version "V3" (used with a scaled test), else "V6".
+    h1_parts : mapping, optional
+        :func:`fiml_corrected_h1_parts` of the same h1 matrices, computed once for a
+        model and its baseline (they do not depend on the model).
 
     Returns
     -------
@@ -225,24 +259,28 @@ def fiml_corrected(
 
     # In R: lavaan:::lav_fit_fiml_corrected(fit, version = "V3")
     """
+    parts = h1_parts if h1_parts is not None else fiml_corrected_h1_parts(
+        wm_groups=wm_groups, jm_groups=jm_groups, wc_groups=wc_groups, weights=weights,
+        scaled=scaled)
     w = list(weights)
-    wc_all = block_diag(*[f * a for f, a in zip(w, wc_groups, strict=True)])
-    wm_all = block_diag(*[f * a for f, a in zip(w, wm_groups, strict=True)])
-    wm_inv = [_inv_zero_safe(a) for a in wm_groups]  # fixed.x rows/columns are zero
-    wmi_all = block_diag(*[a / f for f, a in zip(w, wm_inv, strict=True)])
     d_all = np.vstack(list(deltas))
     e = sum(f * (d.T @ a @ d) for f, d, a in zip(w, deltas, wm_groups, strict=True))
     e_inv = _inv(np.asarray(e), "information matrix of the FIML-corrected test")
-    u = wm_all - wm_all @ d_all @ e_inv @ d_all.T @ wm_all
+    # U = Wm - B E^-1 B' with B = Wm Delta (k x q, q parameters, k moments): the traces
+    # below are expanded in B so that no k x k product depends on the model (the k x k
+    # ones are in ``parts``, shared by the model and its baseline)
+    b = parts["wm_all"] @ d_all
     if scaled:
-        gamma_all = block_diag(
-            *[(a @ j @ a) / f for f, a, j in zip(w, wm_inv, jm_groups, strict=True)]
-        )
-        # tr(X Y) = sum(X * Y'): one matrix product fewer than forming the whole chain
-        left = u @ wmi_all @ wc_all @ wmi_all
-        k = float(np.sum(left * (u @ gamma_all).T))
+        # tr(U P U G) = tr(Wm P Wm G) - 2 tr(E^-1 B'(P Wm G)B)
+        #               + tr(E^-1 (B'P B) E^-1 (B'G B)),  P = Wm^-1 Wc Wm^-1, G = Gamma
+        bpb = b.T @ parts["p"] @ b
+        bgb = b.T @ parts["gamma"] @ b
+        x1 = float(np.sum(e_inv * (b.T @ parts["pwg"] @ b).T))
+        x3 = float(np.sum((e_inv @ bpb) * (e_inv @ bgb).T))
+        k = parts["c0"] - 2.0 * x1 + x3
     else:
-        k = float(np.sum((wc_all @ wmi_all) * (u @ wmi_all).T))
+        # tr(P U) = tr(P Wm) - tr(E^-1 B'P B)
+        k = parts["c0"] - float(np.sum(e_inv * (b.T @ parts["p"] @ b).T))
     c_hat3 = k / df3 if df3 > 0 else float("nan")
     return {
         "xx3": float(xx3),

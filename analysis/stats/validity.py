@@ -246,33 +246,57 @@ def _split_missing(x: np.ndarray) -> tuple[np.ndarray, Any]:
     return x0, gap.astype(float)
 
 
-def _pairwise_from(x0: np.ndarray, gap: Any) -> np.ndarray:
+def _pairwise_from(x0: np.ndarray, gap: Any, w: np.ndarray | None = None) -> np.ndarray:
     """:func:`_pairwise_corr` from ``x0`` (0 for missing values) and the 0/1 matrix ``gap``
-    of the missing ones (sparse or dense).
+    of the missing ones (sparse or dense); ``w``: case weights (a bootstrap draw's count of
+    each row, the rows drawn at least once), as if each row stood ``w`` times.
 
     The counts and sums over pairwise-complete rows come from the missing values, so that
     the one product over all rows is ``x0' x0``: with ``G`` the gap matrix,
     ``n_ij = N - g_i - g_j + (G'G)_ij`` and ``sum of x_i where j observed = sum x_i -
     (x0'G)_ij``; with few gaps those products are cheap (a bootstrap of 100,000 cases and
-    81 items spent most of its time in the two products they replace).
+    81 items spent most of its time in the two products they replace).  With weights the
+    products are of the rows times the square root of their weight (``x0' W x0``).
     """
     from scipy import sparse
 
-    n_rows = x0.shape[0]
-    gg, xg = gap.T @ gap, gap.T @ x0
+    if w is None:
+        n_rows = float(x0.shape[0])
+        xs, gs = x0, gap
+        g = np.asarray(gap.sum(axis=0), dtype=float).ravel()
+        s = x0.sum(axis=0)
+    else:
+        sw = np.sqrt(w)[:, None]
+        n_rows = float(w.sum())
+        xs = x0 * sw
+        gs = gap.multiply(sw).tocsr() if sparse.issparse(gap) else gap * sw
+        g = np.asarray(gap.T @ w, dtype=float).ravel()
+        s = w @ x0
+    gg, xg = gs.T @ gs, gs.T @ xs
     if sparse.issparse(gg):
         gg = gg.toarray()
     xg = np.asarray(xg).T
-    g = np.asarray(gap.sum(axis=0), dtype=float).ravel()
     n = n_rows - g[:, None] - g[None, :] + gg      # rows where both i and j are observed
-    sx = x0.sum(axis=0)[:, None] - xg              # sum of x_i over those rows
-    sxy = x0.T @ x0                  # its diagonal: the sum of squares of all of x_i
+    sx = s[:, None] - xg                           # sum of x_i over those rows
+    sxy = xs.T @ xs                  # its diagonal: the sum of squares of all of x_i
     ni, si, sxx = np.diag(n), np.diag(sx), np.diag(sxy)
     with np.errstate(divide="ignore", invalid="ignore"):
         cov = (sxy - sx * sx.T / n) / (n - 1.0)
         var = (sxx - si * si / ni) / (ni - 1.0)
         r = cov / np.sqrt(np.outer(var, var))
     r[n < 2] = np.nan
+    np.fill_diagonal(r, 1.0)
+    return r
+
+
+def _weighted_corr(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Pearson correlations of complete rows ``x`` each standing ``w`` times."""
+    n = float(w.sum())
+    xs = x * np.sqrt(w)[:, None]
+    s = w @ x
+    cov = (xs.T @ xs - np.outer(s, s) / n) / (n - 1.0)
+    sd = np.sqrt(np.diag(cov))
+    r = cov / np.outer(sd, sd)
     np.fill_diagonal(r, 1.0)
     return r
 
@@ -339,17 +363,23 @@ def htmt_ci(
     draws = np.full((int(n_boot), len(pairs)), np.nan)
     n = x.shape[0]
     complete = not np.isnan(x).any()
-    if not complete:  # zeros for the gaps and where they are, once, then resampled
-        x0, gap = _split_missing(x)
+    # centred once (the correlations do not change; the sums of squares stay small), then
+    # with zeros for the gaps and where they are; each draw weights the rows by how often
+    # it drew them (no copy of the resampled rows)
+    if n:
+        x = x - np.nanmean(x, axis=0)
+    x0, gap = _split_missing(x) if not complete else (x, None)
     rows_i, cols_j = np.array([p[0] for p in pairs], int), np.array([p[1] for p in pairs], int)
     from analysis.blas import blas_threads
 
     with blas_threads(1):  # small products: BLAS threads cost more than they gain
         for b in range(int(n_boot)):
-            rows = rng.integers(0, n, size=n)
+            counts = np.bincount(rng.integers(0, n, size=n), minlength=n)
+            drawn = np.flatnonzero(counts)
+            w = counts[drawn].astype(float)
             with np.errstate(divide="ignore", invalid="ignore"):
-                corr = (np.corrcoef(x[rows], rowvar=False) if complete
-                        else _pairwise_from(x0[rows], gap[rows]))
+                corr = (_weighted_corr(x0[drawn], w) if complete
+                        else _pairwise_from(x0[drawn], gap[drawn], w))
             if not np.all(np.isfinite(corr)):
                 continue
             h = _htmt_from_corr(corr, items, blocks, htmt2=htmt2, absolute=absolute)
