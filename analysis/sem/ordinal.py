@@ -1345,6 +1345,21 @@ def _polyserial_rho_scores(
     return drho, (rr, py, d1, d2)
 
 
+def _distinct_cases(z: np.ndarray, c: np.ndarray, th: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct (value, category) cases of a polyserial pair and how often each
+    occurs: ``(z, up, lo, count)``.  A scale score takes few values, so a large sample's
+    likelihood is a weighted sum over far fewer terms (the same sum; each term once per
+    distinct case)."""
+    zu, zi = np.unique(z, return_inverse=True)
+    k = int(c.max()) + 1 if c.size else 1
+    counts = np.bincount(zi.ravel() * k + c, minlength=zu.size * k)
+    keys = np.flatnonzero(counts)
+    cd = keys % k
+    e = _extended(th)
+    return zu[keys // k], e[cd + 1], e[cd], counts[keys].astype(float)
+
+
 def _polyserial_pair(inp: _MixedInputs, uni: _Univariate, out: _Pairs, m: int, vi: str,
                      vj: str, both: np.ndarray) -> tuple[float, np.ndarray]:
     """Polyserial correlation of pair ``m`` (one ordered, one continuous variable) and its
@@ -1353,11 +1368,12 @@ def _polyserial_pair(inp: _MixedInputs, uni: _Univariate, out: _Pairs, m: int, v
     vn, vo = _polyserial_variables(uni, vi, vj)
     sd = np.sqrt(var[vn])
     z, c, up, lo = _polyserial_cases(inp, uni, vn, vo, both)
+    zd, upd, lod, wd = _distinct_cases(z, c, uni.ths[vo])
 
-    def nll(r, z=z, up=up, lo=lo):
+    def nll(r, z=zd, up=upd, lo=lod, w=wd):
         rr = np.sqrt(1 - r * r)
         pr = ndtr((up - r * z) / rr) - ndtr((lo - r * z) / rr)
-        return -float(np.sum(np.log(np.maximum(pr, np.finfo(float).eps))))
+        return -float(w @ np.log(np.maximum(pr, np.finfo(float).eps)))
 
     rho = _ml_rho(nll)
     drho, (rr, py, d1, d2) = _polyserial_rho_scores(z, up, lo, rho)
