@@ -65,6 +65,74 @@ def _design(frame: pd.DataFrame, x: str, controls: Sequence[str],
     return np.column_stack(cols)
 
 
+def _boot_draws(arr: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """Bootstrap draws ``(b_x, b_copula)`` of ``y ~ 1 + x + controls + copula term`` with the
+    copula term rebuilt in each resample; NaN for a resample where ``x`` is constant or
+    the normal equations are near singular (condition number above 1e12).
+
+    ``arr`` holds ``y, x, controls...`` by column.  A resample is the count of each row
+    in it, so its normal equations are count-weighted sums; these are computed for a
+    block of resamples at once (one matrix product for the sums of the fixed columns,
+    one sparse product for the sums of y and the controls per distinct value of x).  The
+    copula term is a function of the distinct value of x (the resample's ecdf of x
+    there, as :func:`copula_term`), so its sums are over those values only.
+    """
+    from scipy import sparse
+
+    n, k = arr.shape
+    xv = arr[:, 1]
+    uniq, inv = np.unique(xv, return_inverse=True)
+    inv = inv.ravel()
+    n_u = uniq.size
+    # the fixed columns of the design and y last: 1, x, controls..., y
+    fixed = np.column_stack([np.ones(n), xv, arr[:, 2:], arr[:, 0]])
+    f = fixed.shape[1]
+    r, c = np.triu_indices(f)
+    prods = fixed[:, r] * fixed[:, c]
+    # per row, its distinct value of x: ones (counts) and the controls and y (sums)
+    other = np.column_stack([np.ones(n), arr[:, 2:], arr[:, 0]])
+    h = other.shape[1]
+    by_value = sparse.csr_matrix(
+        (other.ravel(), (np.repeat(np.arange(n), h), (inv[:, None] * h + np.arange(h)).ravel())),
+        shape=(n, n_u * h))
+    by_value_t = by_value.T.tocsr()
+    draws = np.full((n_boot, 2), np.nan)
+    block = max(1, min(64, 20_000_000 // max(n, 1)))
+    m = k + 1  # design columns: 1, x, the k - 2 controls, the copula term
+    for b0 in range(0, n_boot, block):
+        nb = min(block, n_boot - b0)
+        counts = np.empty((nb, n))
+        for j in range(nb):
+            counts[j] = np.bincount(rng.integers(0, n, size=n), minlength=n)
+        sums = counts @ prods                                   # (nb, f*)
+        per_value = (by_value_t @ counts.T).T.reshape(nb, n_u, h)  # counts, controls, y
+        for j in range(nb):
+            cu = per_value[j, :, 0]
+            drawn = cu > 0
+            if drawn.sum() < 2:  # x constant in this resample
+                continue
+            ecdf = np.cumsum(cu) / n
+            t = stats.norm.ppf(ecdf[drawn] * n / (n + 1.0))
+            g = per_value[j, drawn, :]
+            full = np.zeros((f, f))
+            full[r, c] = sums[j]
+            full = full + np.triu(full, 1).T
+            xtx = np.empty((m, m))
+            xtx[:k, :k] = full[:k, :k]
+            # the copula term's sums: with 1, x, each control; its square; with y
+            cross = np.concatenate([[t @ cu[drawn], t @ (uniq[drawn] * cu[drawn])],
+                                    t @ g[:, 1:h - 1]])
+            xtx[k, :k] = xtx[:k, k] = cross
+            xtx[k, k] = (t * t) @ cu[drawn]
+            xty = np.concatenate([full[:k, k], [t @ g[:, h - 1]]])
+            # normal equations (fast for a few columns); a singular resample is skipped
+            if np.linalg.cond(xtx) > 1e12:
+                continue
+            cb = np.linalg.solve(xtx, xty)
+            draws[b0 + j] = (cb[1], cb[-1])
+    return draws
+
+
 def gaussian_copula(
     data: pd.DataFrame,
     y: str,
@@ -170,31 +238,7 @@ def gaussian_copula(
         out["note"] = "Not applicable: the copula term is collinear with the regressors."
         return out
     coef, _ = _ols(yv, design)
-    rng = np.random.default_rng(seed)
-    draws = np.full((int(n_boot), 2), np.nan)
-    arr = frame.to_numpy(float)
-    k = len(cols)
-    # A resample holds only values of x, so its copula term is the same function of the
-    # distinct values (a few dozen for a scale mean) as copula_term computes from a sort:
-    # counts per distinct value, cumulated, give the ecdf; the normal quantile is then
-    # taken once per distinct value instead of once per row (large samples).
-    uniq, inv = np.unique(xv, return_inverse=True)
-    for b in range(int(n_boot)):
-        idx = rng.integers(0, n, size=n)
-        s = arr[idx]
-        xs = s[:, 1]
-        if np.ptp(xs) == 0:
-            continue
-        counts = np.bincount(inv[idx], minlength=uniq.size)
-        h = np.cumsum(counts) / n
-        term = stats.norm.ppf(h * n / (n + 1.0))[inv[idx]]
-        xb = np.column_stack([np.ones(n), xs, *(s[:, j] for j in range(2, k)), term])
-        xtx = xb.T @ xb
-        # normal equations (fast for a few columns); a singular resample is skipped
-        if np.linalg.cond(xtx) > 1e12:
-            continue
-        cb = np.linalg.solve(xtx, xb.T @ s[:, 0])
-        draws[b] = (cb[1], cb[-1])
+    draws = _boot_draws(frame.to_numpy(float), int(n_boot), np.random.default_rng(seed))
     ok = draws[np.isfinite(draws).all(axis=1)]
     se_c = float(ok[:, 1].std(ddof=1))
     zc = float(coef[-1]) / se_c if se_c > 0 else np.nan
