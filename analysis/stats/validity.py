@@ -246,32 +246,30 @@ def _split_missing(x: np.ndarray) -> tuple[np.ndarray, Any]:
     return x0, gap.astype(float)
 
 
-def _pairwise_from(x0: np.ndarray, gap: Any, w: np.ndarray | None = None) -> np.ndarray:
+def _pairwise_from(x0: np.ndarray, gap: Any, sw: np.ndarray | None = None) -> np.ndarray:
     """:func:`_pairwise_corr` from ``x0`` (0 for missing values) and the 0/1 matrix ``gap``
-    of the missing ones (sparse or dense); ``w``: case weights (a bootstrap draw's count of
-    each row, the rows drawn at least once), as if each row stood ``w`` times.
+    of the missing ones (sparse or dense).  With ``sw``, the square roots of case weights
+    (a bootstrap draw's count of each row it drew), ``x0`` and ``gap`` come with each row
+    already multiplied by its ``sw``: the sums are then those of the rows standing
+    ``sw**2`` times each.
 
     The counts and sums over pairwise-complete rows come from the missing values, so that
     the one product over all rows is ``x0' x0``: with ``G`` the gap matrix,
     ``n_ij = N - g_i - g_j + (G'G)_ij`` and ``sum of x_i where j observed = sum x_i -
     (x0'G)_ij``; with few gaps those products are cheap (a bootstrap of 100,000 cases and
-    81 items spent most of its time in the two products they replace).  With weights the
-    products are of the rows times the square root of their weight (``x0' W x0``).
+    81 items spent most of its time in the two products they replace).
     """
     from scipy import sparse
 
-    if w is None:
+    xs, gs = x0, gap
+    if sw is None:
         n_rows = float(x0.shape[0])
-        xs, gs = x0, gap
         g = np.asarray(gap.sum(axis=0), dtype=float).ravel()
         s = x0.sum(axis=0)
     else:
-        sw = np.sqrt(w)[:, None]
-        n_rows = float(w.sum())
-        xs = x0 * sw
-        gs = gap.multiply(sw).tocsr() if sparse.issparse(gap) else gap * sw
-        g = np.asarray(gap.T @ w, dtype=float).ravel()
-        s = w @ x0
+        n_rows = float(sw @ sw)
+        g = np.asarray(gs.T @ sw, dtype=float).ravel()
+        s = sw @ xs
     gg, xg = gs.T @ gs, gs.T @ xs
     if sparse.issparse(gg):
         gg = gg.toarray()
@@ -289,11 +287,11 @@ def _pairwise_from(x0: np.ndarray, gap: Any, w: np.ndarray | None = None) -> np.
     return r
 
 
-def _weighted_corr(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Pearson correlations of complete rows ``x`` each standing ``w`` times."""
-    n = float(w.sum())
-    xs = x * np.sqrt(w)[:, None]
-    s = w @ x
+def _weighted_corr(xs: np.ndarray, sw: np.ndarray) -> np.ndarray:
+    """Pearson correlations of complete rows standing ``sw**2`` times each, given as
+    ``xs``: the rows multiplied by their ``sw``."""
+    n = float(sw @ sw)
+    s = sw @ xs
     cov = (xs.T @ xs - np.outer(s, s) / n) / (n - 1.0)
     sd = np.sqrt(np.diag(cov))
     r = cov / np.outer(sd, sd)
@@ -370,16 +368,27 @@ def htmt_ci(
         x = x - np.nanmean(x, axis=0)
     x0, gap = _split_missing(x) if not complete else (x, None)
     rows_i, cols_j = np.array([p[0] for p in pairs], int), np.array([p[1] for p in pairs], int)
+    from scipy import sparse
+
     from analysis.blas import blas_threads
 
+    x0 = np.ascontiguousarray(x0)  # rows gathered per draw: row-major
+    buf = np.empty(x0.shape)  # one buffer for every draw's rows (no large allocation each)
     with blas_threads(1):  # small products: BLAS threads cost more than they gain
         for b in range(int(n_boot)):
             counts = np.bincount(rng.integers(0, n, size=n), minlength=n)
             drawn = np.flatnonzero(counts)
-            w = counts[drawn].astype(float)
+            sw = np.sqrt(counts[drawn].astype(float))
+            xs = np.take(x0, drawn, axis=0, out=buf[:drawn.size], mode="clip")  # unbuffered
+            xs *= sw[:, None]
             with np.errstate(divide="ignore", invalid="ignore"):
-                corr = (_weighted_corr(x0[drawn], w) if complete
-                        else _pairwise_from(x0[drawn], gap[drawn], w))
+                if complete:
+                    corr = _weighted_corr(xs, sw)
+                else:
+                    gs = gap[drawn]
+                    gs = (gs.multiply(sw[:, None]).tocsr() if sparse.issparse(gs)
+                          else gs * sw[:, None])
+                    corr = _pairwise_from(xs, gs, sw)
             if not np.all(np.isfinite(corr)):
                 continue
             h = _htmt_from_corr(corr, items, blocks, htmt2=htmt2, absolute=absolute)
