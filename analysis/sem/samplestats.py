@@ -25,6 +25,12 @@ def _group_label(v: object) -> object:
     return str(v)
 
 
+#: pandas' inferred kinds of a column whose equal values (as Python compares them) get
+#: the same label; ``1`` and ``1.0`` both label "1"
+_ONE_KIND = frozenset({"string", "integer", "floating", "mixed-integer-float", "boolean",
+                       "empty"})
+
+
 def group_label_column(col: pd.Series) -> pd.Series:
     """Group labels as strings, as R's ``as.character`` (2.0 -> "2"); NaN stays NaN.
 
@@ -34,6 +40,11 @@ def group_label_column(col: pd.Series) -> pd.Series:
     """
     if isinstance(col.dtype, pd.CategoricalDtype):
         return col.map(_group_label)  # maps the categories only
+    if pd.api.types.infer_dtype(col, skipna=True) in _ONE_KIND:
+        # values of one kind (no True beside 1): the distinct values by hashing, in C
+        codes, uniques = pd.factorize(col, use_na_sentinel=True)
+        labels = np.array([_group_label(u) for u in uniques] + [np.nan], dtype=object)
+        return pd.Series(labels[codes], index=col.index, name=col.name, dtype=object)
     memo: dict[tuple[type, object], object] = {}
     out = []
     for v in col.to_numpy(dtype=object):
