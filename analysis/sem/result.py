@@ -214,13 +214,20 @@ class SEMResult:
     def warnings(self) -> tuple[str, ...]:
         """Problems found: non-convergence, Heywood cases, non-PD latent covariances."""
         out = list(self.data_warnings) + list(self.state.warnings)
-        pt = self.partable
-        var = pt[(pt["op"] == "~~") & (pt["lhs"] == pt["rhs"]) & (pt["xid"] >= 0)]
-        for r in var.itertuples():
-            if r.est < 0:
-                g = f" in group {self.model.groups[r.group - 1]!r}" if self.model.n_groups > 1 \
-                    else ""
-                out.append(f"Heywood case: the variance of {r.lhs} is negative ({r.est:.4g})"
+        # the free variances are entries of x: read there, without the filled-in table
+        pt = self.model.partable
+        xid = pt["xid"].to_numpy()
+        lhs = pt["lhs"].to_numpy()
+        var_rows = np.flatnonzero((pt["op"].to_numpy() == "~~") & (lhs == pt["rhs"].to_numpy())
+                                  & (xid >= 0))
+        x = np.asarray(self.state.x, dtype=float)
+        groups = pt["group"].to_numpy()
+        for ridx in var_rows.tolist():
+            est = float(x[xid[ridx]])
+            if est < 0:
+                g = (f" in group {self.model.groups[int(groups[ridx]) - 1]!r}"
+                     if self.model.n_groups > 1 else "")
+                out.append(f"Heywood case: the variance of {lhs[ridx]} is negative ({est:.4g})"
                            f"{g}; the solution is improper.")
         lv = self.model.lv_names
         if lv:
