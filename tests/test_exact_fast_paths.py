@@ -1,0 +1,165 @@
+"""The faster routes of session 11 give the numbers of the direct computation they replace.
+
+Each test computes the same quantity the plain way (rows copied per bootstrap draw, the
+FIML expected information summed over the patterns, every case of a polyserial pair, the
+type-aware loop over group labels) and compares it with the fast route.  The lavaan
+parity suites check the end results; these check each shortcut on its own, on random
+data with gaps.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from analysis.sem import fiml, sem
+from analysis.sem.samplestats import group_label_column
+from analysis.stats import copula
+from analysis.stats.validity import _pairwise_corr, _pairwise_from, _split_missing, htmt_ci
+
+HS_MODEL = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+
+
+def _holzinger_like(n: int, seed: int, gaps: float) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    f = rng.multivariate_normal([0, 0, 0], [[1, .4, .3], [.4, 1, .2], [.3, .2, 1]], size=n)
+    x = np.repeat(f, 3, axis=1) * rng.uniform(.6, 1.2, size=9) + rng.normal(0, .7, (n, 9))
+    x[rng.random(x.shape) < gaps] = np.nan
+    return pd.DataFrame(x + 4.0, columns=[f"x{i}" for i in range(1, 10)])
+
+
+@pytest.mark.parametrize(("gaps", "cheap"), [(0.05, True), (0.25, False)])
+def test_fiml_scoring_metric_reaches_the_same_estimate(monkeypatch, gaps, cheap):
+    # up to 10% of cells missing the scoring steps use the complete-data information;
+    # the estimate must be the point the FIML information finds, to the gradient test
+    data = _holzinger_like(400, 3, gaps)
+    gd = [fiml.prepare_group_data(data.to_numpy(float))]
+    assert (fiml._scoring_metric_groups(gd) is not gd) is cheap
+    fast = sem(HS_MODEL, data, estimator="MLR", missing="ml")
+    monkeypatch.setattr(fiml, "_scoring_metric_groups", lambda g: g)
+    exact = sem(HS_MODEL, data, estimator="MLR", missing="ml")
+    assert fast.converged and exact.converged
+    np.testing.assert_allclose(fast.x, exact.x, rtol=0, atol=1e-7)
+    np.testing.assert_allclose(np.sqrt(np.diag(fast.vcov)), np.sqrt(np.diag(exact.vcov)),
+                               rtol=1e-6)
+    for key in ("chisq", "chisq_scaled", "cfi_robust", "rmsea_robust"):
+        assert fast.fit[key] == pytest.approx(exact.fit[key], rel=1e-6), key
+
+
+def _htmt_draws_by_copying(data: pd.DataFrame, blocks: dict, n_boot: int, seed: int):
+    """The bootstrap as it was: each draw's rows copied, then the pairwise correlations."""
+    from analysis.stats.validity import _htmt_from_corr
+
+    items = [i for v in blocks.values() for i in v]
+    x = data[items].to_numpy(float)
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n_boot):
+        rows = rng.integers(0, len(x), size=len(x))
+        corr = _pairwise_corr(x[rows])
+        h = _htmt_from_corr(corr, items, blocks, htmt2=True, absolute=True)
+        out.append(h[0, 1])
+    return np.array(out)
+
+
+@pytest.mark.parametrize("gaps", [0.0, 0.03, 0.3])
+def test_htmt_weighted_draws_equal_copied_rows(gaps):
+    data = _holzinger_like(300, 5, gaps)
+    blocks = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"]}
+    n_boot = 60
+    got = htmt_ci(data, blocks, n_boot=n_boot, seed=9, missing="pairwise")
+    direct = _htmt_draws_by_copying(data, blocks, n_boot, 9)
+    lo, hi = np.quantile(direct, [0.025, 0.975])
+    assert got["ci_lower"].iloc[0] == pytest.approx(lo, abs=1e-12)
+    assert got["ci_upper"].iloc[0] == pytest.approx(hi, abs=1e-12)
+
+
+@pytest.mark.parametrize("sparse_gaps", [False, True])
+def test_pairwise_correlations_with_weights_equal_repeated_rows(sparse_gaps):
+    rng = np.random.default_rng(2)
+    n = 6000 if sparse_gaps else 200
+    x = rng.integers(1, 8, size=(n, 40)).astype(float)
+    x[rng.random(x.shape) < 0.05] = np.nan
+    counts = rng.poisson(1.0, size=n)
+    drawn = np.flatnonzero(counts)
+    x0, gap = _split_missing(x)
+    assert (gap.__class__.__name__ == "csr_matrix") is sparse_gaps
+    sw = np.sqrt(counts[drawn].astype(float))
+    gs = gap[drawn]
+    gs = gs.multiply(sw[:, None]).tocsr() if sparse_gaps else gs * sw[:, None]
+    got = _pairwise_from(x0[drawn] * sw[:, None], gs, sw)
+    expected = _pairwise_corr(np.repeat(x, counts, axis=0))
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
+
+
+def _copula_draws_by_copying(arr: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
+    """The copula bootstrap as it was: each resample's rows copied and its term rebuilt."""
+    n, k = arr.shape
+    rng = np.random.default_rng(seed)
+    out = np.full((n_boot, 2), np.nan)
+    for b in range(n_boot):
+        s = arr[rng.integers(0, n, size=n)]
+        if np.ptp(s[:, 1]) == 0:
+            continue
+        xb = np.column_stack([np.ones(n), s[:, 1], s[:, 2:], copula.copula_term(s[:, 1])])
+        xtx = xb.T @ xb
+        if np.linalg.cond(xtx) > 1e12:
+            continue
+        cb = np.linalg.solve(xtx, xb.T @ s[:, 0])
+        out[b] = (cb[1], cb[-1])
+    return out
+
+
+@pytest.mark.parametrize(("n", "controls"), [(80, 0), (500, 2), (3000, 3)])
+def test_copula_block_bootstrap_equals_copied_resamples(n, controls):
+    rng = np.random.default_rng(n)
+    x = np.round(rng.gamma(2.0, 1.0, size=n) * 2) / 2  # skewed, with ties
+    ctrl = rng.normal(size=(n, controls))
+    y = 0.4 * x + ctrl.sum(axis=1) * 0.2 + rng.normal(size=n)
+    arr = np.column_stack([y, x, ctrl])
+    got = copula._boot_draws(arr, 130, np.random.default_rng(4))
+    expected = _copula_draws_by_copying(arr, 130, 4)
+    np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
+
+
+def test_copula_block_bootstrap_skips_constant_resamples():
+    # three cases, one of them different: some resamples hold one value of x only
+    arr = np.array([[1.0, 0.0], [2.0, 0.0], [0.5, 1.0]])
+    got = copula._boot_draws(arr, 40, np.random.default_rng(0))
+    expected = _copula_draws_by_copying(arr, 40, 0)
+    assert np.isnan(got).any()
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
+
+
+def test_polyserial_over_distinct_cases_equals_every_case():
+    from analysis.sem.ordinal import _distinct_cases, _extended
+
+    rng = np.random.default_rng(8)
+    z = rng.choice(np.linspace(-2, 2, 13), size=5000)
+    c = np.clip(np.round(z + rng.normal(0, 1, 5000)) + 3, 0, 6).astype(int)
+    th = np.array([-1.5, -1.0, -0.4, 0.2, 0.8, 1.4])
+    e = _extended(th)
+    zd, upd, lod, w = _distinct_cases(z, c, th)
+    assert w.sum() == z.size and zd.size < 13 * 7 + 1
+    for r in (-0.3, 0.2, 0.55):
+        rr = np.sqrt(1 - r * r)
+        every = np.log(stats.norm.cdf((e[c + 1] - r * z) / rr) - stats.norm.cdf((e[c] - r * z) / rr))
+        distinct = np.log(stats.norm.cdf((upd - r * zd) / rr) - stats.norm.cdf((lod - r * zd) / rr))
+        assert w @ distinct == pytest.approx(every.sum(), rel=1e-12)
+
+
+@pytest.mark.parametrize("values", [
+    [1, 2, np.nan, 2.0, 3], ["a", "b", None, "a"], [True, False, True], [1.5, 2.0, np.nan],
+    [np.nan, np.nan], [True, 1, "x", np.nan, 1.0], ["1", 1, 1.0],
+])
+def test_group_labels_of_one_kind_equal_the_type_aware_loop(values):
+    from analysis.sem.samplestats import _group_label
+
+    col = pd.Series(values, dtype=object)
+    expected = [_group_label(v) for v in col]
+    got = list(group_label_column(col))
+    assert [str(v) for v in got] == [str(v) for v in expected]
+    typed = pd.Series(values)
+    assert [str(v) for v in group_label_column(typed)] == [str(v) for v in expected]
