@@ -50,6 +50,10 @@ _CONTROLLERS: list[Any] = []
 
 def _blas_controllers() -> list[Any]:
     if not _CONTROLLERS:
+        # SciPy brings its own OpenBLAS, loaded with scipy.linalg: a library loaded after
+        # this search would never be limited (it ran every LAPACK call of scipy.linalg with
+        # all cores in each of the pipeline's processes at once)
+        import scipy.linalg  # noqa: F401
         from threadpoolctl import ThreadpoolController
 
         _CONTROLLERS[:] = [c for c in ThreadpoolController().lib_controllers

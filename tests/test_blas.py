@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+import pytest
 from threadpoolctl import threadpool_info
 
 from analysis.blas import blas_threads, usable_cores
@@ -99,3 +104,21 @@ def test_the_libraries_are_found_once_and_still_obeyed():
             assert blas._blas_controllers() == first  # the same objects, not found again
             assert _blas_threads_now() == {limit}
     assert _blas_threads_now() == before
+
+
+@pytest.mark.skipif(usable_cores() < 2, reason="one core: every BLAS runs one thread anyway")
+def test_the_limit_reaches_scipys_own_blas_loaded_later():
+    # SciPy bundles an OpenBLAS of its own, loaded with scipy.linalg.  A process that
+    # entered the limit before importing SciPy (the CLI does) ran all of SciPy's LAPACK
+    # calls with every core, in each of the pipeline's processes at once.
+    code = (
+        "import numpy\n"
+        "from analysis.blas import blas_threads\n"
+        "with blas_threads(1):\n"
+        "    import scipy.linalg\n"
+        "    from threadpoolctl import threadpool_info\n"
+        "    print(max(i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas'))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).resolve().parents[1])
+    assert out.stdout.strip() == "1"
