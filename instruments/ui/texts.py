@@ -15,6 +15,22 @@ DECIMAL_MARK = {"en": ".", "de": ","}
 #: Names of the languages in their own language, for the language switch.
 LANGUAGE_NAMES = {"en": "English", "de": "Deutsch"}
 
+#: What the withdrawal page says after what was deleted, for one answer or several:
+#: the link is closed, what is kept and why, and how to take part after all.
+_WITHDRAWN_REST = {
+    "en": "Your personal link is now closed. What is kept is a note that a deletion took "
+    "place and the invitation itself (which firm it was for, when you first opened it and "
+    "in which language and, if the study lead wrote to you, your entry in their contact "
+    "list), so that this link stays closed and you are sent no reminders. If you want to "
+    "take part after all, please ask the study lead for a new link.",
+    "de": "Ihr persönlicher Link ist nun geschlossen. Aufbewahrt werden ein Vermerk, dass "
+    "eine Löschung stattgefunden hat, und die Einladung selbst (für welches Unternehmen sie "
+    "war, wann und in welcher Sprache Sie sie zuerst geöffnet haben und, falls die "
+    "Studienleitung Ihnen geschrieben hat, Ihr Eintrag in deren Kontaktliste), damit dieser "
+    "Link geschlossen bleibt und Sie keine Erinnerungen erhalten. Wenn Sie doch teilnehmen "
+    "möchten, bitten Sie die Studienleitung um einen neuen Link.",
+}
+
 _TEXTS: dict[str, dict[str, str]] = {
     "app_title": {"en": "Alliance survey", "de": "Allianz-Befragung"},
     "language": {"en": "Language", "de": "Sprache"},
@@ -108,37 +124,19 @@ _TEXTS: dict[str, dict[str, str]] = {
     },
     "withdrawn_one": {
         "en": "The 1 answer you gave has been deleted, together with the times spent on "
-        "each page; it will not appear in any data set, analysis or report. Your personal "
-        "link is now closed. What is kept is a note that a deletion took place and the "
-        "invitation itself (which firm it was for, when you first opened it and in which "
-        "language and, if the study lead wrote to you, your entry in their contact list), so "
-        "that this link stays closed and you are sent no reminders. If you want to take part after all, please ask the study lead for a "
-        "new link.",
+        "each page; it will not appear in any data set, analysis or report. "
+        + _WITHDRAWN_REST["en"],
         "de": "Die 1 Antwort, die Sie gegeben haben, wurde gelöscht, ebenso die auf jeder "
         "Seite verbrachte Zeit; sie erscheint in keinem Datensatz, keiner Auswertung und "
-        "keinem Bericht. Ihr persönlicher Link ist nun geschlossen. Aufbewahrt werden ein "
-        "Vermerk, dass eine Löschung stattgefunden hat, und die Einladung selbst (für welches "
-        "Unternehmen sie war, wann und in welcher Sprache Sie sie zuerst geöffnet haben und, "
-        "falls die Studienleitung Ihnen geschrieben hat, Ihr Eintrag in deren Kontaktliste), damit dieser Link geschlossen bleibt und Sie keine "
-        "Erinnerungen erhalten. Wenn Sie doch teilnehmen möchten, bitten Sie die "
-        "Studienleitung um einen neuen Link.",
+        "keinem Bericht. " + _WITHDRAWN_REST["de"],
     },
     "withdrawn": {
         "en": "All {n} answers you gave have been deleted, together with the times spent on "
-        "each page; they will not appear in any data set, analysis or report. Your personal "
-        "link is now closed. What is kept is a note that a deletion took place and the "
-        "invitation itself (which firm it was for, when you first opened it and in which "
-        "language and, if the study lead wrote to you, your entry in their contact list), so "
-        "that this link stays closed and you are sent no reminders. If you want to take part after all, please ask the study lead for a "
-        "new link.",
+        "each page; they will not appear in any data set, analysis or report. "
+        + _WITHDRAWN_REST["en"],
         "de": "Alle {n} Antworten, die Sie gegeben haben, wurden gelöscht, ebenso die auf jeder "
         "Seite verbrachte Zeit; sie erscheinen in keinem Datensatz, keiner Auswertung und "
-        "keinem Bericht. Ihr persönlicher Link ist nun geschlossen. Aufbewahrt werden ein "
-        "Vermerk, dass eine Löschung stattgefunden hat, und die Einladung selbst (für welches "
-        "Unternehmen sie war, wann und in welcher Sprache Sie sie zuerst geöffnet haben und, "
-        "falls die Studienleitung Ihnen geschrieben hat, Ihr Eintrag in deren Kontaktliste), damit dieser Link geschlossen bleibt und Sie keine "
-        "Erinnerungen erhalten. Wenn Sie doch teilnehmen möchten, bitten Sie die "
-        "Studienleitung um einen neuen Link.",
+        "keinem Bericht. " + _WITHDRAWN_REST["de"],
     },
     "withdrawn_link": {
         "en": "You withdrew from this survey and all your answers were deleted, so this link is "
