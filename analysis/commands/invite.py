@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
+from typing import TextIO
 
 from analysis.commands.paths import (
     check_output,
@@ -129,6 +130,12 @@ def handler(args: argparse.Namespace) -> int:
         inv.partner_name or "", inv.language,
         inv.expires_at.isoformat() if inv.expires_at else "", inv.link(args.base_url),
     ] for inv in issued]  # fmt: skip
+
+    def write(fh: TextIO) -> None:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(rows)
+
     if args.out and args.out != "-":
         from analysis.io import atomic_path
 
@@ -136,23 +143,17 @@ def handler(args: argparse.Namespace) -> int:
         try:
             with atomic_path(args.out) as tmp, \
                     open(tmp, "w", encoding="utf-8", newline="") as fh:
-                writer = csv.writer(fh, lineterminator="\n")
-                writer.writerow(columns)
-                writer.writerows(rows)
+                write(fh)
         except BaseException:
             # the invitations are stored and their links exist only here: never lose them
-            writer = csv.writer(sys.stdout, lineterminator="\n")
-            writer.writerow(columns)
-            writer.writerows(rows)
+            write(sys.stdout)
             sys.stdout.flush()
             print(f"alliance-survey invite: {len(rows)} invitation(s) were created, but "
                   f"--out {args.out} could not be written; their links are printed above "
                   "instead (they are shown only now).", file=sys.stderr)
             raise
     else:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows(rows)
+        write(sys.stdout)
     print(f"{len(issued)} invitation(s) created for study {args.study!r}, wave {args.wave!r}. "
           "The links are shown only now.", file=sys.stderr)  # fmt: skip
     return 0

@@ -122,7 +122,6 @@ def markdown_html(text: str, title: str) -> str:
 
 
 def _write(path: str, kind: str, text: str, title: str) -> None:
-
     from analysis.io import atomic_path
 
     with atomic_path(path) as tmp:  # complete or not at all
