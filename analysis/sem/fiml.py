@@ -733,6 +733,24 @@ class GroupData:
         return self.n if self.cluster is None else int(self.cluster.max()) + 1
 
     @cached_property
+    def n_missing(self) -> int:
+        """Number of missing cells (computed on first use)."""
+        return int(np.isnan(self.y).sum())
+
+    @cached_property
+    def as_complete(self) -> GroupData:
+        """This group with one pattern (every variable observed, all cases), made once:
+        only what the expected information reads (pattern indices and counts) is
+        meaningful (the scoring steps of :func:`estimate`)."""
+        p = self.y.shape[1]
+        n = self.n
+        pats = MissingPatterns(np.ones((1, p), dtype=bool), np.zeros(n, dtype=int),
+                               np.array([n]), (np.arange(n),))
+        stats = PatternStats(p, n, (np.arange(p),), (n,), (np.zeros(p),),
+                             (np.zeros((p, p)),))
+        return replace(self, patterns=pats, stats=stats, h1=None)
+
+    @cached_property
     def moments4(self) -> CompleteMoments | None:
         """Moments up to order four when the data are complete (computed on first use)."""
         return CompleteMoments.of(self.y) if self.complete else None
@@ -1164,22 +1182,10 @@ def _scoring_metric_groups(gd: list[GroupData]) -> list[GroupData]:
     """The groups whose expected information steers the scoring steps: ``gd`` itself, or
     (few cells missing, more than one pattern) each group seen as complete."""
     cells = sum(g.y.size for g in gd)
-    missing = sum(int(np.isnan(g.y).sum()) for g in gd)
+    missing = sum(g.n_missing for g in gd)
     if cells == 0 or missing == 0 or missing > SCORING_COMPLETE_MAX_MISSING * cells:
         return gd
-    return [g if g.patterns.n_patterns == 1 else _as_complete(g) for g in gd]
-
-
-def _as_complete(g: GroupData) -> GroupData:
-    """``g`` with one pattern (every variable observed, all cases): only what the expected
-    information reads (pattern indices and counts) is meaningful."""
-    p = g.y.shape[1]
-    n = g.n
-    obs = np.ones((1, p), dtype=bool)
-    pats = MissingPatterns(obs, np.zeros(n, dtype=int), np.array([n]),
-                           (np.arange(n),))
-    stats = PatternStats(p, n, (np.arange(p),), (n,), (np.zeros(p),), (np.zeros((p, p)),))
-    return replace(g, patterns=pats, stats=stats, h1=None)
+    return [g if g.patterns.n_patterns == 1 else g.as_complete for g in gd]
 
 
 def estimate(
