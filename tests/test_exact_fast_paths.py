@@ -1,4 +1,4 @@
-"""The faster routes of session 11 give the numbers of the direct computation they replace.
+"""The faster routes of sessions 11 and 12 give the numbers of the direct computation they replace.
 
 Each test computes the same quantity the plain way (rows copied per bootstrap draw, the
 FIML expected information summed over the patterns, every case of a polyserial pair, the
@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analysis.sem import fiml, sem
+from analysis.sem import fiml, sem, wls
 from analysis.sem.samplestats import group_label_column
 from analysis.stats import copula
 from analysis.stats.validity import _pairwise_corr, _pairwise_from, _split_missing, htmt_ci
@@ -163,3 +163,45 @@ def test_group_labels_of_one_kind_equal_the_type_aware_loop(values):
     assert [str(v) for v in got] == [str(v) for v in expected]
     typed = pd.Series(values)
     assert [str(v) for v in group_label_column(typed)] == [str(v) for v in expected]
+
+
+def _sparse_jacobian(rng, rows: int, cols: int, per_row: int = 3) -> np.ndarray:
+    d = np.zeros((rows, cols))
+    for i in range(rows):
+        d[i, rng.choice(cols, size=per_row, replace=False)] = rng.normal(size=per_row)
+    return d
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_least_squares_map_equals_the_pseudo_inverse(seed):
+    # Satorra (2000) difference test: pinv(D1) @ D0, by sparse normal equations when
+    # D1'D1 is well conditioned, by the pseudo-inverse when it is not
+    rng = np.random.default_rng(seed)
+    d1 = _sparse_jacobian(rng, 600, 80)
+    d0 = d1[:, :70] + d1[:, 70:].sum(axis=1, keepdims=True) / 10.0  # a nested model
+    direct = np.linalg.pinv(d1) @ d0
+    np.testing.assert_allclose(wls._least_squares_map(d1, d0), direct, atol=1e-10)
+    # a rank-deficient D1 (a repeated column) has no Cholesky factor with a usable
+    # condition: the pseudo-inverse answers, equal to the direct route
+    dd = np.hstack([d1, d1[:, :1]])
+    np.testing.assert_allclose(wls._least_squares_map(dd, d0), np.linalg.pinv(dd) @ d0,
+                               atol=1e-10)
+    # dense input (no sparse products) gives the same
+    dense = rng.normal(size=(200, 30))
+    np.testing.assert_allclose(wls._least_squares_map(dense, dense[:, :20]),
+                               np.linalg.pinv(dense) @ dense[:, :20], atol=1e-10)
+
+
+@pytest.mark.parametrize(("q1", "q0"), [(60, 50), (40, 40), (30, 1), (25, 10)])
+def test_orthogonal_complement_spans_what_the_svd_spans(q1, q0):
+    rng = np.random.default_rng(q1 * 100 + q0)
+    h = rng.normal(size=(q1, q0))
+    if q0 >= 10:  # a rank-deficient H: two columns repeat others
+        h[:, -2:] = h[:, :2] @ rng.normal(size=(2, 2))
+    u, s, _ = np.linalg.svd(h, full_matrices=True)
+    rank = int(np.sum(s > max(h.shape) * np.finfo(float).eps * s[0]))
+    want = u[:, rank:] @ u[:, rank:].T
+    a = wls._orthogonal_complement(h)
+    assert a.shape == (q1, q1 - rank)
+    np.testing.assert_allclose(a.T @ a, np.eye(q1 - rank), atol=1e-12)
+    np.testing.assert_allclose(a @ a.T, want, atol=1e-10)
