@@ -733,24 +733,6 @@ class GroupData:
         return self.n if self.cluster is None else int(self.cluster.max()) + 1
 
     @cached_property
-    def n_missing(self) -> int:
-        """Number of missing cells (computed on first use)."""
-        return int(np.isnan(self.y).sum())
-
-    @cached_property
-    def as_complete(self) -> GroupData:
-        """This group with one pattern (every variable observed, all cases), made once:
-        only what the expected information reads (pattern indices and counts) is
-        meaningful (the scoring steps of :func:`estimate`)."""
-        p = self.y.shape[1]
-        n = self.n
-        pats = MissingPatterns(np.ones((1, p), dtype=bool), np.zeros(n, dtype=int),
-                               np.array([n]), (np.arange(n),))
-        stats = PatternStats(p, n, (np.arange(p),), (n,), (np.zeros(p),),
-                             (np.zeros((p, p)),))
-        return replace(self, patterns=pats, stats=stats, h1=None)
-
-    @cached_property
     def moments4(self) -> CompleteMoments | None:
         """Moments up to order four when the data are complete (computed on first use)."""
         return CompleteMoments.of(self.y) if self.complete else None
@@ -954,6 +936,25 @@ def _h1_information(model: Any, gd: list[GroupData]) -> tuple[list[np.ndarray],
         a1.append(a)
         j1.append(b)
     return a1, j1
+
+
+class _InverseOnce:
+    """The inverses of the h1 information matrices (:func:`analysis.sem.robust.
+    _inv_zero_safe`), each computed when first asked for and then kept: a model, its
+    baseline and the FIML-corrected test share them (one k x k inversion instead of
+    three; k is 989 for 43 variables with means)."""
+
+    def __init__(self, mats: list[np.ndarray]) -> None:
+        self._mats = mats
+        self._inv: dict[int, np.ndarray] = {}
+
+    def get(self, g: int) -> np.ndarray:
+        if g not in self._inv:
+            self._inv[g] = rb._inv_zero_safe(self._mats[g])
+        return self._inv[g]
+
+    def all(self) -> list[np.ndarray]:
+        return [self.get(g) for g in range(len(self._mats))]
 
 
 def _h1_information_inverse(model: Any, gd: list[GroupData]) -> list[np.ndarray | None]:
@@ -1168,26 +1169,6 @@ def first_order_information_theta(
     return b0, b0_groups, b1
 
 
-#: Share of missing cells up to which the scoring steps of :func:`estimate` use the
-#: complete-data expected information (one pattern) instead of the FIML one (a sum over
-#: the patterns).  The complete-data information is the larger one, so its steps are a
-#: little shorter; with few cells missing the two differ by about that share, the
-#: Newton steps at the end are on the exact observed information, and the estimate is
-#: the same point (the gradient test decides convergence).  With many patterns this
-#: saves most of a scoring step's time.
-SCORING_COMPLETE_MAX_MISSING = 0.10
-
-
-def _scoring_metric_groups(gd: list[GroupData]) -> list[GroupData]:
-    """The groups whose expected information steers the scoring steps: ``gd`` itself, or
-    (few cells missing, more than one pattern) each group seen as complete."""
-    cells = sum(g.y.size for g in gd)
-    missing = sum(g.n_missing for g in gd)
-    if cells == 0 or missing == 0 or missing > SCORING_COMPLETE_MAX_MISSING * cells:
-        return gd
-    return [g if g.patterns.n_patterns == 1 else g.as_complete for g in gd]
-
-
 def estimate(
     compiled: Any,
     gd: list[GroupData],
@@ -1215,7 +1196,6 @@ def estimate(
     converged = False
     it = 0
     newton_ok = bool(newton)
-    metric = _scoring_metric_groups(gd)
     while it < max_iter:
         it += 1
         gmax = float(np.max(np.abs(g))) if g.size else 0.0
@@ -1224,7 +1204,7 @@ def estimate(
             break
         use_newton = newton_ok and gmax < 1e-4
         info = (observed_information_theta(compiled, x, gd) if use_newton
-                else expected_information_theta(compiled, x, metric))
+                else expected_information_theta(compiled, x, gd))
         try:
             direction = np.linalg.solve(info, g)
         except np.linalg.LinAlgError:
@@ -1394,12 +1374,15 @@ def fit_normal(
     # unstructured (h1) information matrices at the EM moments (robust test, FIML-C);
     # the baseline model shares them (same data, same moments, same fixed.x block)
     need_h1_info = robust_se or (missing_ml and not is_baseline)
+    a1_inv = None
     if not need_h1_info:
         a1, j1 = [], []
     elif _h1_info is not None:
-        a1, j1 = _h1_info
+        a1, j1, a1_inv = _h1_info
     else:
         a1, j1 = _h1_information(model, gd)
+    if a1 and a1_inv is None:
+        a1_inv = _InverseOnce(a1)
     extra: dict[str, Any] = {
         "h1_mean": [g.h1.mu for g in gd],
         "h1_cov": [g.h1.sigma for g in gd],
@@ -1409,8 +1392,11 @@ def fit_normal(
         "estimator": "MLR" if robust_se else "ML",
     }
     if robust_se and e_inv is not None and df > 0:
-        tr = rb.yuan_bentler_mplus_trace(a1, j1, b0_groups, e_inv, weights,
-                                         a1_inv_groups=_h1_information_inverse(model, gd))
+        closed = _h1_information_inverse(model, gd)
+        tr = rb.yuan_bentler_mplus_trace(
+            a1, j1, b0_groups, e_inv, weights,
+            a1_inv_groups=[c if c is not None else a1_inv.get(g)
+                           for g, c in enumerate(closed)])
         sc = rb.scaled_test(chisq, df, tr["trace"])
         test.update(
             chisq_scaled=sc["chisq_scaled"], df_scaled=sc["df_scaled"],
@@ -1433,14 +1419,15 @@ def fit_normal(
                        and bmodel.meanstructure == model.meanstructure)
             baseline = fit_normal(bmodel, data, {**dict(options), "baseline": True},
                                   _independence_start(bmodel, gd), robust_se=robust_se,
-                                  _prepared=gd, _h1_info=(a1, j1) if a1 and same_h1 else None)
+                                  _prepared=gd,
+                                  _h1_info=(a1, j1, a1_inv) if a1 and same_h1 else None)
         except (EstimationError, ModelSpecificationError) as exc:
             warns.append(f"The baseline model could not be fitted: {exc}")
             baseline = None
     robust = None
     if baseline is not None:
         robust = _robust_test(model, x, gd, test, baseline, bmodel, a1, j1, weights, n_total,
-                              robust_se, missing_ml)
+                              robust_se, missing_ml, a1_inv)
     h1 = None
     if missing_ml and not is_baseline:
         # residual measures compare the model with the EM (saturated) moments
@@ -1461,7 +1448,8 @@ def _chi2_sf(x: float, df: float) -> float:
 def _robust_test(model: CompiledModel, x: np.ndarray, gd: list[GroupData],
                  test: Mapping[str, float], baseline: FitState, bmodel: CompiledModel,
                  a1: list[np.ndarray], j1: list[np.ndarray], weights: list[float],
-                 n_total: float, robust_se: bool, missing_ml: bool) -> RobustTest | None:
+                 n_total: float, robust_se: bool, missing_ml: bool,
+                 a1_inv: _InverseOnce | None = None) -> RobustTest | None:
     """Ingredients of the robust CFI/TLI/RMSEA: with missing data lavaan's FIML-corrected
     statistics (Zhang & Savalei 2023), with complete data the Yuan-Bentler scaling of
     the model and of the baseline; None when the estimator defines no robust indices."""
@@ -1496,7 +1484,8 @@ def _robust_test(model: CompiledModel, x: np.ndarray, gd: list[GroupData],
         common = dict(wm_groups=a1, jm_groups=j1, wc_groups=wc, weights=weights,
                       scaled=robust_se)
         try:
-            common["h1_parts"] = rb.fiml_corrected_h1_parts(**common)
+            common["h1_parts"] = rb.fiml_corrected_h1_parts(
+                **common, wm_inv_groups=None if a1_inv is None else a1_inv.all())
             m3 = rb.fiml_corrected(xx3=xx3, df3=int(df), deltas=model.jacobian(x), **common)
             b3 = rb.fiml_corrected(xx3=xx3b, df3=int(dfb), deltas=bmodel.jacobian(xb),
                                    **common)

@@ -199,16 +199,18 @@ def fiml_corrected_h1_parts(
     wc_groups: Sequence[np.ndarray],
     weights: Sequence[float],
     scaled: bool,
+    wm_inv_groups: Sequence[np.ndarray] | None = None,
 ) -> dict[str, Any]:
     """The model-free k x k products behind :func:`fiml_corrected` (k moments, all groups):
     ``wm_all`` (the h1 observed information, weighted), ``p = Wm^-1 Wc Wm^-1``, and when
     ``scaled`` ``gamma = Wm^-1 Jm Wm^-1``, ``pwg = P Wm Gamma`` and ``c0 = tr(Wm P Wm
     Gamma)`` (else ``c0 = tr(P Wm)``).  ``Wm^-1`` ignores the zero rows and columns of
-    fixed.x moments, as lavaan does."""
+    fixed.x moments, as lavaan does; ``wm_inv_groups`` gives it when already computed."""
     w = list(weights)
     wc_all = block_diag(*[f * a for f, a in zip(w, wc_groups, strict=True)])
     wm_all = block_diag(*[f * a for f, a in zip(w, wm_groups, strict=True)])
-    wm_inv = [_inv_zero_safe(a) for a in wm_groups]  # fixed.x rows/columns are zero
+    wm_inv = (list(wm_inv_groups) if wm_inv_groups is not None  # fixed.x rows/columns
+              else [_inv_zero_safe(a) for a in wm_groups])      # are zero
     wmi_all = block_diag(*[a / f for f, a in zip(w, wm_inv, strict=True)])
     p = wmi_all @ wc_all @ wmi_all
     out: dict[str, Any] = {"wm_all": wm_all, "p": p}

@@ -93,13 +93,17 @@ def _numeric_column(col: pd.Series, name: str, ordered: bool) -> np.ndarray:
     except (ValueError, TypeError) as exc:
         raise DataError(
             f"Column {name!r} is not numeric; recode it or declare it in ordered=.") from exc
-    # an infinite cell would count as missing (np.isfinite) and a huge one overflows the
-    # moments (an internal LinAlgError): both are refused by name
+    _check_values(values, name)
+    return values
+
+
+def _check_values(values: np.ndarray, name: str) -> None:
+    """Refuse an infinite or huge cell: an infinite one would count as missing
+    (np.isfinite) and a huge one overflows the moments (an internal LinAlgError)."""
     with np.errstate(invalid="ignore"):
         if (np.abs(values) > MAX_ABS_VALUE).any():  # inf included; NaN (missing) is not
             problem = value_problem(values)
             raise DataError(f"Column {name!r} holds {problem}; correct or remove those cells.")
-    return values
 
 
 def sample_stats(model: CompiledModel, data: pd.DataFrame, missing: str = "listwise",
@@ -115,16 +119,35 @@ def sample_stats(model: CompiledModel, data: pd.DataFrame, missing: str = "listw
         check_cluster_column(data, cluster, model.ov_names)
     warnings: list[str] = []
     out = []
+    labels = None if group is None else group_label_column(data[group]).to_numpy()
+    cluster_ids = None if cluster is None else group_label_column(data[cluster]).to_numpy()
+    # columns of a plain numeric dtype are converted once and sliced per group (a cell's
+    # value does not depend on the rows beside it); the others (categories, text of
+    # ordered items) are coded within each group's rows, as lavaan does
+    plain = {}
+    for v in model.ov_names:
+        col = data[v]
+        if isinstance(getattr(col, "dtype", None), np.dtype) and col.dtype.kind in "biuf":
+            plain[v] = col.to_numpy(dtype=float)
     for lab in model.groups:
-        sub = data if group is None else data[(group_label_column(data[group]) == lab).to_numpy()]
-        cols = [_numeric_column(sub[v], v, v in model.ordered) for v in model.ov_names]
-        X = np.column_stack(cols) if cols else np.zeros((len(sub), 0))
+        rows = None if labels is None else labels == lab
+        n_rows = len(data) if rows is None else int(rows.sum())
+        cols = []
+        for v in model.ov_names:
+            if v in plain:
+                values = plain[v] if rows is None else plain[v][rows]
+                _check_values(values, v)
+            else:
+                values = _numeric_column(data[v] if rows is None else data[v][rows], v,
+                                         v in model.ordered)
+            cols.append(values)
+        X = np.column_stack(cols) if cols else np.zeros((n_rows, 0))
         where = f" in group {lab!r}" if lab else ""
         finite = np.isfinite(X)  # observed cells, read by every check below
         any_row = finite.any(axis=1)
         empty = [v for v, seen in zip(model.ov_names, finite.any(axis=0), strict=True)
                  if not seen]
-        if empty and len(sub):
+        if empty and n_rows:
             raise DataError(f"The model's variable(s) {', '.join(map(repr, empty))} have no "
                             f"observed value{where}; drop them from the model or check the "
                             "data file.")
@@ -157,7 +180,7 @@ def sample_stats(model: CompiledModel, data: pd.DataFrame, missing: str = "listw
             raise DataError(f"Group {lab!r} has {n} usable cases; at least 2 are needed.")
         ids = None
         if cluster is not None:
-            ids = group_label_column(sub[cluster]).to_numpy()[keep]
+            ids = (cluster_ids if rows is None else cluster_ids[rows])[keep]
             n_cl = len(np.unique(ids))
             if n_cl < 2:
                 raise DataError(
