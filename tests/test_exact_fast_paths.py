@@ -265,3 +265,56 @@ def test_figure_ids_prefixed_in_one_pass_equal_one_replace_per_id():
         text = text.replace(f'id="{old}"', f'id="{new}"')
         text = text.replace(f"#{old})", f"#{new})").replace(f'"#{old}"', f'"#{new}"')
     assert got == re.sub(r"<svg ", '<svg role="img" aria-label="fig-x" ', text, count=1)
+
+
+def _likert(n: int, p: int, seed: int, gaps: float) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    f = rng.normal(size=(n, 1))
+    x = np.clip(np.round(4 + 1.2 * f + rng.normal(size=(n, p))), 1, 7)
+    x[rng.random(x.shape) < gaps] = np.nan
+    return x
+
+
+@pytest.mark.parametrize(("n", "gaps", "sparse_gaps"),
+                         [(3000, 0.0, False), (3000, 0.03, False), (3000, 0.3, False),
+                          (20000, 0.03, True)])
+def test_counted_float32_draws_equal_the_weighted_float64_draws(n, gaps, sparse_gaps):
+    # integer answers: a draw's sums by count in float32 are exact, so its correlations
+    # are the float64 ones to rounding, with and without gaps (sparse and dense)
+    from scipy import sparse
+
+    from analysis.stats import validity
+
+    x = _likert(n, 12, 7, gaps)
+    assert validity._exact_in_float32(x)
+    fast, plain = validity._CountedDraws(x), validity._WeightedDraws(x)
+    assert sparse.issparse(fast.gap) is sparse_gaps
+    rng = np.random.default_rng(1)
+    for _ in range(5):
+        counts = np.bincount(rng.integers(0, len(x), size=len(x)), minlength=len(x))
+        np.testing.assert_allclose(fast.corr(counts), plain.corr(counts), rtol=0, atol=1e-12)
+
+
+def test_exact_float32_needs_integers_and_small_sums():
+    from analysis.stats import validity
+
+    x = _likert(1000, 4, 3, 0.1)
+    assert validity._exact_in_float32(x)
+    assert not validity._exact_in_float32(x + 0.5)           # not integers
+    assert not validity._exact_in_float32(x * 200.0)         # 1000 * 1400^2 > 2^24
+    assert not validity._exact_in_float32(np.full((5, 2), np.nan))
+
+
+def test_htmt_intervals_of_the_counted_route_equal_the_weighted_route(monkeypatch):
+    from analysis.stats import validity
+
+    x = _likert(2000, 9, 11, 0.05)
+    data = pd.DataFrame(x, columns=[f"i{k}" for k in range(9)])
+    blocks = {"a": ["i0", "i1", "i2"], "b": ["i3", "i4", "i5"], "c": ["i6", "i7", "i8"]}
+    monkeypatch.setattr(validity, "EXACT32_MIN_CELLS", 0)
+    fast = htmt_ci(data, blocks, n_boot=60, seed=4, missing="pairwise")
+    monkeypatch.setattr(validity, "_exact_in_float32", lambda _x: False)
+    plain = htmt_ci(data, blocks, n_boot=60, seed=4, missing="pairwise")
+    np.testing.assert_allclose(fast[["ci_lower", "ci_upper"]].to_numpy(),
+                               plain[["ci_lower", "ci_upper"]].to_numpy(), rtol=0, atol=1e-12)
+    assert fast["n_boot"].tolist() == plain["n_boot"].tolist() == [60.0] * 3
