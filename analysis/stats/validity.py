@@ -375,11 +375,7 @@ class _CountedDraws:
                 m += k * (xk.T @ xk).astype(float)
         sxy, s, n_rows = m[:p, :p], m[p, :p], float(m[p, p])
         if self.gap is None:
-            cov = (sxy - np.outer(s, s) / n_rows) / (n_rows - 1.0)
-            sd = np.sqrt(np.diag(cov))
-            r = cov / np.outer(sd, sd)
-            np.fill_diagonal(r, 1.0)
-            return r
+            return _corr_from_sums(n_rows, s, sxy)
         c = counts.astype(np.float32)
         if sparse.issparse(self.gap):
             gc = self.gap.multiply(c[:, None]).tocsr()
@@ -398,9 +394,13 @@ class _CountedDraws:
 def _weighted_corr(xs: np.ndarray, sw: np.ndarray) -> np.ndarray:
     """Pearson correlations of complete rows standing ``sw**2`` times each, given as
     ``xs``: the rows multiplied by their ``sw``."""
-    n = float(sw @ sw)
-    s = sw @ xs
-    cov = (xs.T @ xs - np.outer(s, s) / n) / (n - 1.0)
+    return _corr_from_sums(float(sw @ sw), sw @ xs, xs.T @ xs)
+
+
+def _corr_from_sums(n: float, s: np.ndarray, sxy: np.ndarray) -> np.ndarray:
+    """Pearson correlations of complete data from the row count ``n``, the sums ``s`` and
+    the cross-products ``sxy``."""
+    cov = (sxy - np.outer(s, s) / n) / (n - 1.0)
     sd = np.sqrt(np.diag(cov))
     r = cov / np.outer(sd, sd)
     np.fill_diagonal(r, 1.0)
