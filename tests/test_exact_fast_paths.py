@@ -318,3 +318,20 @@ def test_htmt_intervals_of_the_counted_route_equal_the_weighted_route(monkeypatc
     np.testing.assert_allclose(fast[["ci_lower", "ci_upper"]].to_numpy(),
                                plain[["ci_lower", "ci_upper"]].to_numpy(), rtol=0, atol=1e-12)
     assert fast["n_boot"].tolist() == plain["n_boot"].tolist() == [60.0] * 3
+
+
+@pytest.mark.parametrize(("n", "gaps"), [(50, 0.1), (400, 0.3), (3000, 0.02)])
+def test_pairwise_covariance_equals_pandas_pairwise_cov(n, gaps):
+    from analysis.sem.samplestats import pairwise_covariance
+
+    x = _holzinger_like(n, n, gaps).to_numpy(copy=True)
+    x[:3, 0] = np.nan  # a pair with very few rows stays finite; one with none is NaN
+    want = pd.DataFrame(x).cov(min_periods=2).to_numpy()
+    cnt = np.isfinite(x).astype(float)
+    npair = cnt.T @ cnt
+    want = want * (npair - 1) / np.maximum(npair, 1)
+    np.testing.assert_allclose(pairwise_covariance(x), want, rtol=1e-12, atol=1e-14)
+    lonely = np.full((6, 2), np.nan)
+    lonely[:3, 0], lonely[3:, 1] = [1.0, 2.0, 4.0], [2.0, 5.0, 3.0]
+    got = pairwise_covariance(lonely)
+    assert np.isnan(got[0, 1]) and np.isnan(got[1, 0]) and np.isfinite(np.diag(got)).all()

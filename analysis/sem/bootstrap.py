@@ -35,7 +35,7 @@ from analysis.errors import DataError, EstimationError, ModelSpecificationError
 from . import fiml, ml
 from .build import compile_model
 from .model import ALPHA, BETA, LAMBDA, NU, PSI, TAU, THETA, SampleStats
-from .samplestats import sample_stats
+from .samplestats import pairwise_covariance, sample_stats
 from .standardize import DefinedParameters, _eval, row_values_from_x
 
 __all__ = [
@@ -554,10 +554,7 @@ def _stats_of(arrays: Sequence[np.ndarray]) -> list:
         n = y.shape[0]
         if np.isnan(y).any():
             mean = np.nanmean(y, axis=0)
-            cov = pd.DataFrame(y).cov(min_periods=2).to_numpy()
-            cnt = np.isfinite(y).astype(float)
-            npair = cnt.T @ cnt
-            cov = np.nan_to_num(cov * (npair - 1) / np.maximum(npair, 1))
+            cov = np.nan_to_num(pairwise_covariance(y, mean))
         else:
             mean = y.mean(axis=0)
             dev = y - mean

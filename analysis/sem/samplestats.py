@@ -189,13 +189,33 @@ def sample_stats(model: CompiledModel, data: pd.DataFrame, missing: str = "listw
                     "themselves imprecise with few clusters).")
         if np.isnan(X).any():
             mean = np.nanmean(X, axis=0)
-            cov = pd.DataFrame(X).cov(min_periods=2).to_numpy() * 1.0
-            cnt = np.isfinite(X).astype(float)
-            npair = cnt.T @ cnt
-            cov = cov * (npair - 1) / np.maximum(npair, 1)
+            cov = pairwise_covariance(X, mean)
         else:
             mean = X.mean(axis=0)
             dev = X - mean
             cov = dev.T @ dev / n
         out.append(SampleStats(n=n, mean=mean, cov=cov, data=X, cluster=ids))
     return out, warnings
+
+
+def pairwise_covariance(x: np.ndarray, mean: np.ndarray | None = None) -> np.ndarray:
+    """Covariances of the pairwise-complete rows of ``x`` (NaN missing), divisor the
+    pair's row count: pandas' ``DataFrame.cov(min_periods=2)`` times ``(n_ij - 1) / n_ij``
+    (NaN where fewer than two rows have both values).
+
+    Three matrix products on the data centred at ``mean`` (the available-case means, for
+    accuracy) instead of pandas' loop over pairs: with ``O`` the 0/1 matrix of observed
+    cells and ``X0`` the centred data with 0 for the gaps, ``n = O'O``, the sums of
+    ``x_i`` over the rows where ``j`` is observed too ``(X0'O)_ij``, and ``X0'X0``.
+    """
+    obs = np.isfinite(x)
+    if mean is None:
+        mean = np.nanmean(x, axis=0)
+    x0 = np.where(obs, x - mean, 0.0)
+    o = obs.astype(float)
+    n = o.T @ o
+    sx = x0.T @ o
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cov = (x0.T @ x0 - sx * sx.T / n) / n
+    cov[n < 2] = np.nan
+    return cov
