@@ -269,8 +269,11 @@ def _analyze_study(
     parallel: bool = True,
 ) -> dict[str, Any]:
     """:func:`analyze_study` (with the BLAS thread limit set by the caller)."""
-    from analysis.study.bias import endogeneity_checks, key_informant_quality
-    from analysis.study.dyads import dyadic_analysis
+    # the side sections' modules (SciPy's stats among them) are imported here, before
+    # the children are forked, so that every process shares them
+    import analysis.study.bias
+    import analysis.study.dyads
+    import analysis.study.sample  # noqa: F401
     from analysis.study.hypotheses import (
         composite_reliabilities,
         load_hypotheses,
@@ -278,7 +281,6 @@ def _analyze_study(
     )
     from analysis.study.hypotheses import test_hypotheses as run_tests
     from analysis.study.measurement import fit_measurement_model
-    from analysis.study.sample import early_late_bias, sample_profile
     from analysis.study.scoring import score
 
     if estimator not in ("MLR", "WLSMV", "ML"):
@@ -345,6 +347,12 @@ def _analyze_study(
         meas_job = None
         meas_section = {"available": False, "reason": "Skipped (measurement=False)."}
 
+    # the sections that do not read the hypothesis tests run on a child of their own, so
+    # that this process (the hypothesis tests, the longest part of a study of a few
+    # hundred) is not left alone on one core at the end; collected where they stood
+    side_job = Forked(_side_sections, data, scored, raw_retained, d, scales, hs,
+                      instrument, seed, fork=parallel)
+
     say(f"Hypothesis tests (bootstrap {bootstrap} draws) ...")
     path_estimator = "MLR" if estimator == "WLSMV" else estimator
     details: dict[str, Any] = {}
@@ -381,20 +389,18 @@ def _analyze_study(
                     "covariance-based path model (method: sem)."}
 
     say("Dyadic analysis ...")
-    dyadic = _section(dyadic_analysis, "Dyadic analysis (analysis.study.dyads)", warns, data, scored)
     # the remaining sections (in the order their warnings are listed) before waiting for
     # the measurement model
-    profile = _section(sample_profile, "Sample profile (analysis.study.sample)", warns,
-                       raw_retained, instrument)
-    nonresponse = _section(early_late_bias, "Non-response bias (analysis.study.sample)", warns,
-                           raw_retained.reset_index(drop=True), d.reset_index(drop=True),
-                           scales)
-    endogeneity = _section(endogeneity_checks, "Endogeneity checks (analysis.study.bias)",
-                           warns, d.reset_index(drop=True), hs.model, controls=hs.controls,
-                           n_boot=ENDOGENEITY_BOOT, seed=seed)
-    informants = _section(key_informant_quality, "Key-informant quality (analysis.study.bias)",
-                          warns, raw_retained.reset_index(drop=True), d.reset_index(drop=True),
-                          hs.model, instrument=instrument, controls=hs.controls)
+    try:
+        side, side_warns = side_job.result()
+    except Exception as exc:  # noqa: BLE001 - the worker process itself failed
+        side = dict.fromkeys(_SIDE_SECTIONS, {"available": False,
+                                              "reason": f"{type(exc).__name__}: {exc}"})
+        side_warns = [f"The dyadic, sample and bias sections failed: {type(exc).__name__}: "
+                      f"{exc}"]
+    warns.extend(side_warns)
+    dyadic, profile, nonresponse, endogeneity, informants = (
+        side[k] for k in _SIDE_SECTIONS)
     if meas_job is not None:
         try:
             meas_section, meas_warns = meas_job.result()
@@ -443,6 +449,40 @@ def _analyze_study(
         },
         "warnings": warns,
     }
+
+
+#: The sections of :func:`_side_sections`, in the order their warnings are listed.
+_SIDE_SECTIONS = ("dyadic", "sample_profile", "nonresponse_bias", "endogeneity",
+                  "key_informants")
+
+
+def _side_sections(data: pd.DataFrame, scored: pd.DataFrame, raw_retained: pd.DataFrame,
+                   d: pd.DataFrame, scales: list[str], hs: Any, instrument: Any,
+                   seed: int) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """The dyadic analysis, sample profile, non-response bias, endogeneity and
+    key-informant sections (none reads the hypothesis tests), with their warnings."""
+    from analysis.study.bias import endogeneity_checks, key_informant_quality
+    from analysis.study.dyads import dyadic_analysis
+    from analysis.study.sample import early_late_bias, sample_profile
+
+    warns: list[str] = []
+    raw0, d0 = raw_retained.reset_index(drop=True), d.reset_index(drop=True)
+    out = {
+        "dyadic": _section(dyadic_analysis, "Dyadic analysis (analysis.study.dyads)", warns,
+                           data, scored),
+        "sample_profile": _section(sample_profile, "Sample profile (analysis.study.sample)",
+                                   warns, raw_retained, instrument),
+        "nonresponse_bias": _section(early_late_bias,
+                                     "Non-response bias (analysis.study.sample)", warns,
+                                     raw0, d0, scales),
+        "endogeneity": _section(endogeneity_checks, "Endogeneity checks (analysis.study.bias)",
+                                warns, d0, hs.model, controls=hs.controls,
+                                n_boot=ENDOGENEITY_BOOT, seed=seed),
+        "key_informants": _section(key_informant_quality,
+                                   "Key-informant quality (analysis.study.bias)", warns, raw0,
+                                   d0, hs.model, instrument=instrument, controls=hs.controls),
+    }
+    return out, warns
 
 
 def _power_curves(rows: list[dict[str, Any]], decision: Any) -> dict[str, Any]:
