@@ -68,9 +68,11 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _child(send: Any, fn: Callable[..., Any], args: tuple, kwargs: dict,
-           parent: int | None = None) -> None:
+           parent: int | None = None, progress: bool = False) -> None:
     if parent is not None:
         _die_with_parent(parent)
+    if progress:  # the call's progress messages go to the parent as (None, message)
+        kwargs = {**kwargs, "progress": lambda msg: send.send((None, str(msg)))}
     try:
         out: tuple[bool, Any] = (True, fn(*args, **kwargs))
     except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
@@ -88,18 +90,23 @@ class Forked:
 
     :meth:`result` returns its value or raises its exception.  Without :func:`can_fork`
     (or with ``fork=False``) nothing starts until :meth:`result`, which then makes the
-    call in this process.
+    call in this process.  With ``on_progress``, ``fn`` is called with a ``progress=``
+    callable whose messages :meth:`result` hands to ``on_progress`` while it waits (in
+    this process's calling thread, in order).
     """
 
     def __init__(self, fn: Callable[..., Any], *args: Any, fork: bool = True,
-                 **kwargs: Any) -> None:
+                 on_progress: Callable[[str], None] | None = None, **kwargs: Any) -> None:
         self._call = (fn, args, kwargs)
+        self._on_progress = on_progress
         self._proc: Any = None
         self._recv: Any = None
         if fork and can_fork():
             ctx = mp.get_context("fork")
             self._recv, send = ctx.Pipe(duplex=False)
-            self._proc = ctx.Process(target=_child, args=(send, fn, args, kwargs, os.getpid()),
+            self._proc = ctx.Process(target=_child,
+                                     args=(send, fn, args, kwargs, os.getpid(),
+                                           on_progress is not None),
                                      name=f"analysis-{getattr(fn, '__name__', 'part')}")
             self._proc.start()
             send.close()
@@ -115,9 +122,15 @@ class Forked:
     def result(self) -> Any:
         fn, args, kwargs = self._call
         if self._proc is None:
+            if self._on_progress is not None:
+                kwargs = {**kwargs, "progress": self._on_progress}
             return fn(*args, **kwargs)
         try:
             ok, value = self._recv.recv()
+            while ok is None:  # a progress message
+                if self._on_progress is not None:
+                    self._on_progress(value)
+                ok, value = self._recv.recv()
             self._proc.join()  # it has sent its result and exits
         except EOFError:
             self._proc.join()
