@@ -942,11 +942,13 @@ class _InverseOnce:
     """The inverses of the h1 information matrices (:func:`analysis.sem.robust.
     _inv_zero_safe`), each computed when first asked for and then kept: a model, its
     baseline and the FIML-corrected test share them (one k x k inversion instead of
-    three; k is 989 for 43 variables with means)."""
+    three; k is 989 for 43 variables with means), and so do the model's and the
+    baseline's Yuan-Bentler traces with the closed forms where they exist."""
 
     def __init__(self, mats: list[np.ndarray]) -> None:
         self._mats = mats
         self._inv: dict[int, np.ndarray] = {}
+        self._trace: list[np.ndarray] | None = None
 
     def get(self, g: int) -> np.ndarray:
         if g not in self._inv:
@@ -955,6 +957,15 @@ class _InverseOnce:
 
     def all(self) -> list[np.ndarray]:
         return [self.get(g) for g in range(len(self._mats))]
+
+    def for_trace(self, model: Any, gd: list[GroupData]) -> list[np.ndarray]:
+        """Per group the closed-form inverse (:func:`_h1_information_inverse`) or else
+        :meth:`get`; the baseline that shares these matrices has the model's fixed.x
+        covariates and mean structure, so the closed forms are the same for both."""
+        if self._trace is None:
+            self._trace = [c if c is not None else self.get(g)
+                           for g, c in enumerate(_h1_information_inverse(model, gd))]
+        return self._trace
 
 
 def _h1_information_inverse(model: Any, gd: list[GroupData]) -> list[np.ndarray | None]:
@@ -1392,11 +1403,8 @@ def fit_normal(
         "estimator": "MLR" if robust_se else "ML",
     }
     if robust_se and e_inv is not None and df > 0:
-        closed = _h1_information_inverse(model, gd)
-        tr = rb.yuan_bentler_mplus_trace(
-            a1, j1, b0_groups, e_inv, weights,
-            a1_inv_groups=[c if c is not None else a1_inv.get(g)
-                           for g, c in enumerate(closed)])
+        tr = rb.yuan_bentler_mplus_trace(a1, j1, b0_groups, e_inv, weights,
+                                         a1_inv_groups=a1_inv.for_trace(model, gd))
         sc = rb.scaled_test(chisq, df, tr["trace"])
         test.update(
             chisq_scaled=sc["chisq_scaled"], df_scaled=sc["df_scaled"],

@@ -638,7 +638,6 @@ def _least_squares_map(delta1: np.ndarray, delta0: np.ndarray) -> np.ndarray:
     (reciprocal condition estimate below 1e-10) takes the pseudo-inverse as before.
     """
     from scipy import sparse
-    from scipy.linalg import lapack
 
     if delta1.size and np.count_nonzero(delta1) < 0.05 * delta1.size:
         s1 = sparse.csc_matrix(delta1)
@@ -647,10 +646,10 @@ def _least_squares_map(delta1: np.ndarray, delta0: np.ndarray) -> np.ndarray:
     else:
         g, rhs = delta1.T @ delta1, delta1.T @ delta0
     if g.size and np.all(np.isfinite(g)):
-        c, info = lapack.dpotrf(g, lower=False, clean=True)
+        c, info = linalg.lapack.dpotrf(g, lower=False, clean=True)
         if info == 0:
             # LAPACK's estimate of the reciprocal 1-norm condition number of D1'D1
-            rcond, info = lapack.dpocon(c, np.abs(g).sum(axis=0).max(), uplo="U")
+            rcond, info = linalg.lapack.dpocon(c, np.abs(g).sum(axis=0).max(), uplo="U")
             if info == 0 and rcond > 1e-10:
                 return linalg.cho_solve((c, False), rhs, check_finite=False)
     return np.linalg.pinv(delta1) @ delta0

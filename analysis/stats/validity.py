@@ -356,12 +356,15 @@ class _CountedDraws:
     """
 
     def __init__(self, x: np.ndarray) -> None:
-        gap = ~np.isfinite(x)
+        from scipy import sparse
+
+        x0, gap = _split_missing(x)
         n, self.p = x.shape
         self.x32 = np.ones((n, self.p + 1), dtype=np.float32)
-        self.x32[:, :self.p] = np.where(gap, 0.0, x)
+        self.x32[:, :self.p] = x0
         self.buf = np.empty_like(self.x32)  # one buffer for every draw's rows
-        self.gap = _split_missing(x)[1].astype(np.float32) if gap.any() else None
+        any_gap = gap.nnz > 0 if sparse.issparse(gap) else bool(gap.any())
+        self.gap = gap.astype(np.float32) if any_gap else None
 
     def corr(self, counts: np.ndarray) -> np.ndarray:
         from scipy import sparse
