@@ -17,6 +17,8 @@ EST_ATOL = 1e-3
 EST_RTOL = 5e-3
 FIT_ATOL = 1e-3
 CHISQ_RTOL = 1e-3
+# residual moments (observed minus implied covariances, correlations, means, thresholds)
+RESID_ATOL = 1e-4
 
 
 def load_reference(relpath: str) -> dict:

@@ -243,17 +243,23 @@ class SEMResult:
     def residuals(self, kind: str = "cor") -> dict[str, dict[str, Any]]:
         """Residual moments per group (local fit), as lavaan ``residuals(fit, type=kind)``.
 
+        The observed side is what the estimator fitted: the sample moments under ML and
+        MLR with complete data, the EM estimates of the unrestricted model under
+        ``missing="ml"`` (FIML), and the polychoric / polyserial statistics and sample
+        thresholds under WLSMV.
+
         Parameters
         ----------
         kind : {"cor", "raw"}
             ``"raw"``: ``S - Sigma`` and ``mean - mu``; ``"cor"`` (Bollen): observed minus
-            implied correlations, and mean residuals divided by the observed SDs.
+            implied correlations, and the mean residuals divided by the observed SDs.
 
         Returns
         -------
         dict
             Group label (``""`` for one group) -> ``{"cov": DataFrame, "mean": Series or
-            None}`` (``mean`` only with a mean structure).
+            None, "th": Series or None}`` (``mean`` only with a mean structure, ``th``,
+            named ``"x1|t1"``, only with ordered variables).
 
         # In R: lavaan::residuals(fit, type = "cor")
         """
@@ -261,19 +267,60 @@ class SEMResult:
             raise ModelSpecificationError("kind= must be 'cor' or 'raw'.")
         names = self.model.ov_names
         out: dict[str, dict[str, Any]] = {}
-        for label, imp, st in zip(self.model.groups, self.model.implied(self.state.x),
-                                  self.stats, strict=True):
-            S, sig = st.cov, imp.sigma
+        for g, label in enumerate(self.model.groups):
+            S, sig, m_obs, m_imp, th = self._residual_moments(g)
             if kind == "raw":
                 cov = S - sig
-                mean = (st.mean - imp.mu) if imp.mu is not None else None
+                mean = None if m_obs is None else m_obs - m_imp
             else:
                 so, si = np.sqrt(np.diag(S)), np.sqrt(np.diag(sig))
                 cov = S / np.outer(so, so) - sig / np.outer(si, si)
-                mean = ((st.mean - imp.mu) / so) if imp.mu is not None else None
+                mean = None if m_obs is None else (m_obs - m_imp) / so
             out[label] = {"cov": pd.DataFrame(cov, index=names, columns=names),
-                          "mean": None if mean is None else pd.Series(mean, index=names)}
+                          "mean": None if mean is None else pd.Series(mean, index=names),
+                          "th": th}
         return out
+
+    def _residual_moments(self, g: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None,
+                                                 np.ndarray | None, pd.Series | None]:
+        """``(S, Sigma, observed means, implied means, threshold residuals)`` of group
+        ``g``: the moments the estimator fitted and the model's counterparts."""
+        wls = self.state.wls
+        if wls is None:
+            imp = self.model.implied(self.state.x)[g]
+            st = (self.state.h1 or self.stats)[g]
+            if imp.mu is None:
+                return st.cov, imp.sigma, None, None, None
+            return st.cov, imp.sigma, st.mean, imp.mu, None
+        # least squares on ordered data: lavaan's wls.obs / wls.est layout (thresholds and
+        # minus the means of continuous variables, their variances, then the covariances
+        # of the strict lower triangle, column by column)
+        p = self.model.n_ov
+        num = np.asarray(wls.continuous_index, dtype=int)
+        mpos = np.asarray(wls.mean_positions, dtype=int)
+        nth, nn = wls.n_thresholds, len(num)
+        ii, jj = np.tril_indices(p, -1)
+        order = np.lexsort((ii, jj))
+        ii, jj = ii[order], jj[order]
+        # the means: a latent response's observed mean is 0 and its implied mean is the
+        # model's mean on the unscaled metric (lavaan's convention; not 0 in later groups
+        # of a model with equal thresholds); a continuous variable's are in the vectors
+        imp_mu = self.model.implied(self.state.x)[g].mu
+        mats, means = [], []
+        for vec in (np.asarray(wls.obs[g], dtype=float), np.asarray(wls.est[g], dtype=float)):
+            m = np.eye(p)
+            m[num, num] = vec[nth - nn:nth]
+            m[ii, jj] = m[jj, ii] = vec[nth:]
+            mats.append(m)
+            mu = np.zeros(p) if not means or imp_mu is None else (
+                imp_mu / self.model.scales(self.state.x, g))
+            mu[num] = -vec[mpos]
+            means.append(mu)
+        th_pos = np.setdiff1d(np.arange(nth - nn), mpos)
+        th = pd.Series(np.asarray(wls.obs[g], dtype=float)[th_pos]
+                       - np.asarray(wls.est[g], dtype=float)[th_pos],
+                       index=[f"{v}|{t}" for v, t in self.model.th_names])
+        return mats[0], mats[1], means[0], means[1], th
 
     def modindices(self, min_value: float = 0.0, sort: bool = False) -> pd.DataFrame:
         """Modification indices (lavaan ``modindices(fit)``): ``lhs, op, rhs, group, mi,
