@@ -60,12 +60,29 @@ def _text(v) -> str:
     return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
 
 
+def fit_case(case: pd.Series, fit: pd.Series, folder: Path = CAMPAIGN_DIR):
+    """Our fit of one campaign case with lavaan's call (estimator, missing, groups)."""
+    from analysis.blas import blas_threads
+    from analysis.sem import sem
+
+    data = pd.read_csv(Path(folder) / "data" / str(case["file"]))
+    ordered = [v for v in _text(case["ordered"]).split(",") if v]
+    kwargs = dict(estimator=str(fit["estimator"]), missing=str(fit["missing"]),
+                  ordered=ordered or None)
+    if int(case["ngroups"]) > 1:
+        kwargs["group"] = "g"
+        kwargs["group_equal"] = tuple(v for v in _text(case["group_equal"]).split(",") if v)
+    # one BLAS thread: the campaign's matrices are small, and threads only contend
+    with blas_threads(1), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return sem(str(case["model"]), data, **kwargs)
+
+
 def run_case(case: pd.Series, fit: pd.Series, ref_est: pd.DataFrame,
              folder: Path = CAMPAIGN_DIR) -> CaseOutcome:
     """Fit one campaign case (data under ``folder``) with our engine; compare with lavaan."""
     from analysis.blas import blas_threads
     from analysis.errors import AllianceSurveyError
-    from analysis.sem import sem
 
     cid, estimator, missing = int(fit["id"]), str(fit["estimator"]), str(fit["missing"])
     out = CaseOutcome(cid, estimator, missing, "ok",
@@ -75,18 +92,10 @@ def run_case(case: pd.Series, fit: pd.Series, ref_est: pd.DataFrame,
         out.status = "skip"
         out.problems.append(f"lavaan did not converge: {_text(fit.get('error'))}")
         return out
-    data = pd.read_csv(Path(folder) / "data" / str(case["file"]))
-    ordered = [v for v in _text(case["ordered"]).split(",") if v]
-    kwargs = dict(estimator=estimator, missing=missing, ordered=ordered or None)
-    if int(case["ngroups"]) > 1:
-        kwargs["group"] = "g"
-        kwargs["group_equal"] = tuple(v for v in _text(case["group_equal"]).split(",") if v)
     t0 = time.perf_counter()
     try:
-        # one BLAS thread: the campaign's matrices are small, and threads only contend
-        with blas_threads(1), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            res = sem(str(case["model"]), data, **kwargs)
+        res = fit_case(case, fit, folder)
+        with blas_threads(1):
             params, fm = res.params, dict(res.fit)
     except AllianceSurveyError as exc:
         out.status = "fail"

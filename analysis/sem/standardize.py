@@ -200,7 +200,9 @@ def standardized(model: CompiledModel, x: np.ndarray, table: pd.DataFrame,
             elif r.op == "~~":
                 a = resvar.get((r.group, r.lhs), np.nan)
                 b = resvar.get((r.group, r.rhs), np.nan)
-                std_all[i] = e / np.sqrt(a * b)
+                # the absolute values, as lavaan: a residual covariance beside a negative
+                # (Heywood) residual variance still has a standardized value
+                std_all[i] = e / np.sqrt(abs(a) * abs(b))
                 if r.lhs in lv and r.rhs in lv:
                     std_lv[i] = std_all[i]
                 elif r.lhs in lv or r.rhs in lv:
