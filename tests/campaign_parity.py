@@ -20,9 +20,17 @@ CAMPAIGN_DIR = REFERENCE_DIR / "campaign"
 # fit measures compared per estimator (lavaan names; ours with '.' -> '_')
 _CHISQ_KEYS = {"ML": ("chisq",), "MLR": ("chisq", "chisq.scaled"),
                "WLSMV": ("chisq", "chisq.scaled")}
-_INDEX_KEYS = {"ML": ("cfi", "tli", "rmsea", "srmr"),
-               "MLR": ("cfi", "tli", "rmsea", "srmr", "cfi.robust", "rmsea.robust"),
-               "WLSMV": ("cfi", "tli", "rmsea", "srmr", "cfi.scaled", "rmsea.scaled")}
+# log-likelihoods and information criteria: to 0.01 absolute (a relative tolerance on a
+# log-likelihood of -10,000 would allow whole units)
+_LOGL_KEYS = {"ML": ("logl", "aic", "bic"), "MLR": ("logl", "aic", "bic"), "WLSMV": ()}
+LOGL_ATOL = 0.01
+_INDEX_KEYS = {"ML": ("npar", "pvalue", "cfi", "tli", "rmsea", "srmr"),
+               "MLR": ("npar", "pvalue", "cfi", "tli", "rmsea", "srmr", "pvalue.scaled",
+                       "chisq.scaling.factor", "cfi.scaled", "tli.scaled", "rmsea.scaled",
+                       "cfi.robust", "tli.robust", "rmsea.robust"),
+               "WLSMV": ("npar", "pvalue", "cfi", "tli", "rmsea", "srmr", "df.scaled",
+                         "pvalue.scaled", "chisq.scaling.factor", "cfi.scaled", "tli.scaled",
+                         "rmsea.scaled")}
 
 
 @dataclass
@@ -134,6 +142,11 @@ def run_case(case: pd.Series, fit: pd.Series, ref_est: pd.DataFrame,
         a = float(fm.get(k.replace(".", "_"), np.nan))
         if np.isfinite(e) and not close_enough(a, e, atol=1e-8, rtol=CHISQ_RTOL):
             out.problems.append(f"{k}: ours {a:.6g} lavaan {e:.6g}")
+    for k in _LOGL_KEYS[estimator]:
+        e = float(fit[k])
+        a = float(fm.get(k.replace(".", "_"), np.nan))
+        if np.isfinite(e) and not close_enough(a, e, atol=LOGL_ATOL, rtol=0.0):
+            out.problems.append(f"{k}: ours {a:.10g} lavaan {e:.10g}")
     for k in _INDEX_KEYS[estimator]:
         e = float(fit[k])
         a = float(fm.get(k.replace(".", "_"), np.nan))
