@@ -19,6 +19,10 @@ FIT_ATOL = 1e-3
 CHISQ_RTOL = 1e-3
 # residual moments (observed minus implied covariances, correlations, means, thresholds)
 RESID_ATOL = 1e-4
+# modification indices: score statistics evaluated at the estimate, so they inherit the
+# estimates' tolerance (an estimate 1e-4 apart moves a small MI by a few thousandths)
+MI_ATOL = 1e-2
+MI_RTOL = 5e-3
 
 
 def load_reference(relpath: str) -> dict:
