@@ -1,8 +1,10 @@
 """``alliance-survey respondent``: the cockpit's actions on one respondent.
 
 Resend the invitation e-mail, send one reminder now, exclude the response from the
-analysis (with a reason kept in the audit log) or take the exclusion back, and list
-the exclusions.  Deleting a response on request is ``alliance-survey delete``.
+analysis (with a reason kept in the audit log) or take the exclusion back, list the
+exclusions, and write a respondent's copy of their data (``--copy``, for a request to see
+one's data by e-mail: :mod:`instruments.store.access`).  Deleting a response on request is
+``alliance-survey delete``.
 """
 
 from __future__ import annotations
@@ -24,7 +26,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "invitation again, --remind sends one reminder now, --exclude takes the "
             "response out of the analysis (it stays in the store and in the exports, "
             "flagged in_analysis = 0) and --include takes that back; both need --reason, "
-            "kept in the audit log that --log prints."
+            "kept in the audit log that --log prints. --copy writes everything the store "
+            "holds about the invitation (answers with the questions' wording, page times, "
+            "the contact entry and the e-mails sent) as JSON, for a respondent who asks to "
+            "see their data; the same file the respondent can download from the survey."
         ),
     )
     action = parser.add_mutually_exclusive_group(required=True)
@@ -34,6 +39,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     action.add_argument("--include", action="store_true",
                         help="take an exclusion back (include in the analysis again)")
     action.add_argument("--log", action="store_true", help="print the exclusions as CSV")
+    action.add_argument("--copy", action="store_true",
+                        help="write the respondent's copy of their data (JSON)")
     parser.add_argument("--study", required=True, metavar="NAME", help="study name")
     # a database id: a number beyond the 64-bit integers of SQLite and PostgreSQL was an
     # internal error (OverflowError) instead of "no such invitation"
@@ -42,6 +49,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--reason", metavar="TEXT", help="why (--exclude, --include)")
     parser.add_argument("--actor", metavar="NAME", help="who decides (kept in the audit log)")
     parser.add_argument("--smtp", metavar="URL", help="another SMTP server for this message")
+    parser.add_argument("--out", metavar="FILE.json", default="-",
+                        help="where --copy writes (default: standard output); the file is "
+                        "readable by its owner only, as it holds personal data")
     parser.add_argument("--db", metavar="URL",
                         help="database URL (default: $ALLIANCE_SURVEY_DB or "
                         "sqlite:///data/alliance_survey.sqlite)")
@@ -50,7 +60,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def handler(args: argparse.Namespace) -> int:
     """Run the chosen action and say what happened."""
-    from analysis.commands.paths import existing_sqlite
+    from analysis.commands.paths import check_json_output, existing_sqlite
     from analysis.errors import DataError
     from instruments.fieldwork import actions
     from instruments.fieldwork.invitations import study_exists
@@ -60,10 +70,16 @@ def handler(args: argparse.Namespace) -> int:
         raise DataError("--invitation ID is required (the invitation_id of the respondent).")
     if (args.exclude or args.include) and not (args.reason and args.reason.strip()):
         raise DataError("--exclude and --include need --reason \"...\" (kept in the audit log).")
+    if args.out != "-" and not args.copy:
+        raise DataError("--out is for --copy only.")
+    out = check_json_output(args.out, "--out") if args.copy else None
     store = ResponseStore(existing_sqlite(args.db))
     try:
         if not study_exists(store, args.study):
             raise DataError(f"There is no study {args.study!r} in this database.")
+        if args.copy:
+            _write_copy(store, args.study, args.invitation, out)
+            return 0
         if args.log:
             actions.exclusion_log(store, args.study).to_csv(sys.stdout, index=False)
             return 0
@@ -85,3 +101,21 @@ def handler(args: argparse.Namespace) -> int:
         store.dispose()
     print(run.summary(), file=sys.stderr)
     return 0 if run.failed == 0 else 1
+
+
+def _write_copy(store, study: str, invitation: int, out) -> None:  # noqa: ANN001
+    """Write the copy of invitation ``invitation`` to ``out`` (a path, or ``-``)."""
+    import os
+
+    from analysis.io import atomic_path
+    from instruments.store.access import copy_json, respondent_copy
+
+    data = copy_json(respondent_copy(store, study=study, invitation_id=invitation))
+    if out is None or str(out) == "-":
+        sys.stdout.write(data.decode("utf-8"))
+        return
+    with atomic_path(out) as tmp:
+        tmp.write_bytes(data)
+        os.chmod(tmp, 0o600)
+    print(f"Wrote the copy of invitation #{invitation}'s data to {out} (readable by you "
+          "only: it holds personal data).", file=sys.stderr)

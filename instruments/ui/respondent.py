@@ -188,7 +188,9 @@ def _render_thanks(store: Any, token: str, lang: str) -> None:
 
 
 def _withdraw_box(store: Any, token: str, lang: str, key: str) -> None:
-    """The withdrawal button in its expander, open with a note when the last press failed."""
+    """The withdrawal button in its expander, open with a note when the last press failed;
+    then the box to download a copy of one's answers (the privacy notice's right of
+    access)."""
     failed = st.session_state.pop("survey.withdraw_error", False)
     with st.expander(t("withdraw_open", lang), expanded=failed):
         st.write(t("withdraw_explain", lang))
@@ -196,6 +198,29 @@ def _withdraw_box(store: Any, token: str, lang: str, key: str) -> None:
             st.warning(t("withdraw_failed", lang, button=t("withdraw_confirm", lang)))
         st.button(t("withdraw_confirm", lang), on_click=_on_withdraw,
                   args=(store, token, "withdrawn"), key=key)  # fmt: skip
+    with st.expander(t("copy_open", lang)):
+        st.write(t("copy_explain", lang))
+        # made when pressed (on a thread of its own, without a rerun), so that a page of
+        # questions costs nothing for it
+        st.download_button(t("copy_button", lang), data=lambda: _copy_file(store, token, lang),
+                           file_name="my-survey-answers.json", mime="application/json",
+                           on_click="ignore", key=f"{key}.copy")  # fmt: skip
+
+
+def _copy_file(store: Any, token: str, lang: str) -> bytes:
+    """The respondent's copy as JSON; a short JSON note instead when the store cannot be
+    read (the download runs on its own thread: nothing may raise there)."""
+    import json
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from instruments.store.access import copy_json, respondent_copy
+
+    try:
+        return copy_json(respondent_copy(store, token))
+    except (ResponseError, SQLAlchemyError):
+        return (json.dumps({"error": t("copy_failed", lang)}, ensure_ascii=False)
+                + "\n").encode("utf-8")
 
 
 def render_survey(store: Any, token: str) -> None:

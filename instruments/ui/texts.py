@@ -202,6 +202,34 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "Yes, delete all my answers",
         "de": "Ja, alle meine Antworten löschen",
     },
+    # The privacy notice promises access to one's data: a copy to download (JSON).
+    "copy_open": {
+        "en": "Download a copy of my answers",
+        "de": "Eine Kopie meiner Antworten herunterladen",
+    },
+    "copy_explain": {
+        "en": "The file holds every answer you have sent in this survey, with the wording of "
+        "each question, when you sent each page and how long it was open, and what else is "
+        "kept about your invitation (for example the firm it was for and, if the study lead "
+        "wrote to you, your entry in their contact list). Answers on the page in front of "
+        "you that you have not sent yet are not in it. The format is JSON, which any text "
+        "editor can open.",
+        "de": "Die Datei enthält jede Antwort, die Sie in dieser Befragung abgeschickt haben, "
+        "mit dem Wortlaut der Frage, wann Sie jede Seite abgeschickt haben und wie lange sie "
+        "geöffnet war, sowie alles, was zu Ihrer Einladung sonst aufbewahrt wird (zum "
+        "Beispiel für welches Unternehmen sie war und, falls die Studienleitung Ihnen "
+        "geschrieben hat, Ihr Eintrag in deren Kontaktliste). Antworten auf der aktuellen "
+        "Seite, die Sie noch nicht abgeschickt haben, sind nicht enthalten. Das Format ist "
+        "JSON; jeder Texteditor kann es öffnen.",
+    },
+    "copy_button": {"en": "Download (JSON)", "de": "Herunterladen (JSON)"},
+    "copy_failed": {
+        "en": "Your copy could not be made just now: the survey database cannot be reached. "
+        "Please try again in a few minutes, or write to the study team.",
+        "de": "Ihre Kopie konnte gerade nicht erstellt werden, weil die Datenbank der "
+        "Befragung nicht erreichbar ist. Bitte versuchen Sie es in einigen Minuten erneut "
+        "oder schreiben Sie an das Studienteam.",
+    },
     "switch_language": {"en": "Deutsch", "de": "English"},
     # Streamlit's own keyboard link to the page's content (relabelled by page_language())
     "skip_link": {"en": "Skip to main content", "de": "Zum Hauptinhalt springen"},

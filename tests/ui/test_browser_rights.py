@@ -165,6 +165,25 @@ def test_a_quick_scroll_on_a_new_page_is_not_undone(server, new_driver) -> None:
     assert driver.execute_script(_SCROLL_TOP) > 200
 
 
+def _download_copy(driver) -> dict:  # noqa: ANN001
+    """Press "Download (JSON)" in the copy's expander; the downloaded file, read."""
+    import json
+    import time
+
+    folder = Path(tempfile.mkdtemp(prefix="copy-"))
+    driver.execute_cdp_cmd("Page.setDownloadBehavior",
+                           {"behavior": "allow", "downloadPath": str(folder)})
+    open_expander(driver, "Download a copy of my answers")
+    press(driver, "Download (JSON)")
+    deadline = time.monotonic() + WAIT_SEC
+    while time.monotonic() < deadline:
+        done = [p for p in folder.iterdir() if p.suffix == ".json"]
+        if done:
+            return json.loads(done[0].read_text(encoding="utf-8"))
+        time.sleep(0.2)
+    raise AssertionError(f"no copy was downloaded into {folder}: {list(folder.iterdir())}")
+
+
 def test_withdrawal_after_three_pages_leaves_no_trace(server, new_driver) -> None:  # noqa: F811
     from analysis.commands.report import _study as report_input
     from instruments.fieldwork.exports import export
@@ -194,6 +213,12 @@ def test_withdrawal_after_three_pages_leaves_no_trace(server, new_driver) -> Non
     rid = store.state(inv.token).respondent_id
     n_given = len(store.state(inv.token).answers)
     assert n_given >= 10
+    # the right of access: the copy downloaded from the survey holds every answer sent
+    got = _download_copy(driver)
+    assert len(got["answers"]) == n_given
+    assert {"question_id": "alliance_age", "answer": 37.5} in [
+        {k: a[k] for k in ("question_id", "answer")} for a in got["answers"]]
+    assert got["about"]["status"] != "withdrawn" and got["about"]["language"] == "en"
     open_expander(driver, "Withdraw and delete my answers")
     press(driver, "Yes, delete all my answers")
     wait_for_text(driver, f"All {n_given} answers you gave have been deleted")
