@@ -587,6 +587,12 @@ def render_respondent_actions(store: Any, study: str) -> None:
             remind = st.form_submit_button("Send a reminder now")
             exclude = st.form_submit_button("Exclude from analysis")
             include = st.form_submit_button("Include in analysis again")
+            copy = st.form_submit_button("Copy of the respondent's data",
+                                         help="For a respondent who asks to see their data: "
+                                         "every stored answer with the question's wording, "
+                                         "page times, the invitation, the contact entry and "
+                                         "the e-mails sent, as JSON (the file respondents "
+                                         "can download from the survey)")  # fmt: skip
         sure = st.checkbox("I understand that the answers are deleted for good",
                            key="admin.action_sure")  # fmt: skip
         erase = st.form_submit_button("Withdraw and delete this respondent's answers")
@@ -603,6 +609,13 @@ def render_respondent_actions(store: Any, study: str) -> None:
         elif include:
             actions.include_in_analysis(store, study, chosen, note)
             message = f"Invitation #{chosen} is included in the analysis again."
+        elif copy:
+            from instruments.store.access import copy_json, respondent_copy
+            from instruments.store.rights import erasure_mark
+
+            mark = erasure_mark(store, study)  # before reading: a later erasure drops it
+            ss["admin.copy"] = (int(chosen), copy_json(respondent_copy(
+                store, study=study, invitation_id=int(chosen))), mark)
         elif erase:
             if not sure:
                 st.error("Tick the box to confirm the deletion.")
@@ -618,6 +631,18 @@ def render_respondent_actions(store: Any, study: str) -> None:
         st.rerun()
     if "admin.action_message" in ss:
         st.success(ss.pop("admin.action_message"))
+    if "admin.copy" in ss:
+        from instruments.store.rights import erasure_mark
+
+        # a copy made before an erasure may hold answers that have since been deleted
+        if ss["admin.copy"][2] != erasure_mark(store, study):
+            del ss["admin.copy"]
+    if "admin.copy" in ss:
+        inv, data, _mark = ss["admin.copy"]
+        st.download_button(f"Download the copy of invitation #{inv}'s data (JSON)", data=data,
+                           file_name=f"{study}-invitation-{inv}-copy.json",
+                           mime="application/json", on_click="ignore",
+                           key="admin.copy_download")  # fmt: skip
     log = actions.exclusion_log(store, study)
     if len(log):
         st.subheader("Audit log of exclusions from the analysis")

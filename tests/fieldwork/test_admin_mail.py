@@ -141,3 +141,14 @@ def test_respondent_actions_in_the_app(app_store: ResponseStore, smtp_server: Sm
     click(at, "Include in analysis again")
     assert f"Invitation #{bo} is included in the analysis again." in shown(at)
     assert respondent_table(app_store, "field").set_index("invitation_id").loc[bo, "in_analysis"]
+
+    # a request to see one's data: the copy to download, the contact entry in it
+    click(at, "Copy of the respondent's data")
+    downloads = [d for d in at.get("download_button")
+                 if f"invitation #{bo}'s data" in d.proto.label]
+    assert len(downloads) == 1
+    from instruments.store.access import respondent_copy
+
+    copy = respondent_copy(app_store, study="field", invitation_id=bo)
+    assert copy["contact"]["email"] == "bo@beta.example"
+    assert [m["kind"] for m in copy["messages"]] == ["invitation", "invitation", "reminder"]
