@@ -294,3 +294,21 @@ def test_htmt_intervals_judged_by_upper_bound(out):
     for scale in SCALES:
         mine = [r["ci_upper"] for r in pairs if scale in (r["factor1"], r["factor2"])]
         assert out["reliability"][scale]["htmt_ci_upper_max"] == pytest.approx(max(mine))
+
+
+def test_an_item_keyed_against_its_scale_is_named(demo, inst):
+    """An item whose answers run the other way (a reverse key missing or wrong in the
+    instrument, or a mistranslation) loads against its scale after keying: the measurement
+    section names it instead of reporting a lowered alpha without a word."""
+    flipped = demo.copy()
+    flipped["trust_2"] = 8 - flipped["trust_2"]  # seven-point item answered the other way
+    res = fit_measurement_model(flipped, inst, estimator="MLR", scales=["trust", "marker"],
+                                compare_second_order=False, invariance_groups=(),
+                                method_checks=False)
+    named = [w for w in res["warnings"] if "keyed in both directions" in w]
+    assert len(named) == 1 and "'trust'" in named[0] and "trust_2 (-" in named[0]
+    clean = fit_measurement_model(demo, inst, estimator="MLR", scales=["trust", "marker"],
+                                  compare_second_order=False, invariance_groups=(),
+                                  method_checks=False)
+    assert not [w for w in clean["warnings"] if "keyed in both directions" in w]
+    assert res["reliability"]["trust"]["alpha"] < clean["reliability"]["trust"]["alpha"] - 0.1

@@ -220,3 +220,60 @@ def test_report_second_order_with_lavaan_estimates(monkeypatch: pytest.MonkeyPat
         assert_close(report["scales"][f]["ave"], ref["ave"][f], atol=EST_ATOL, what=f)
     assert set(report["htmt"]) == set(report["fornell_larcker"]) == {"visual", "textual", "speed"}
     assert any("Higher-order" in w for w in report["warnings"])
+
+
+def _hs_reversed() -> pd.DataFrame:
+    """HS with x1 (the marker of 'visual') and x5 answered the other way."""
+    data = HS.copy()
+    data["x1"] = 10 - data["x1"]
+    data["x5"] = 12 - data["x5"]
+    return data
+
+
+def test_mixed_keying_is_named_and_its_reliability_not_reported() -> None:
+    from analysis.stats.reliability import keying_conflicts
+
+    report = reliability_report(_hs_reversed(), HS_MODEL)
+    for f in ("visual", "textual"):  # alpha had been -0.55 and -2.06, omega 0.02 and 0.37
+        s = report["scales"][f]
+        assert all(math.isnan(s[k]) for k in ("alpha", "alpha_ci_lower", "alpha_ci_upper",
+                                              "omega", "cr"))
+        assert not math.isnan(s["ave"])  # squared loadings: the same either way
+    assert not math.isnan(report["scales"]["speed"]["alpha"])
+    warned = [w for w in report["warnings"] if "keyed in both directions" in w]
+    # the odd item out is named: the marker x1 (the others load negatively) and x5
+    assert len(warned) == 2
+    assert "'visual'" in warned[0] and "x1 (+0.77)" in warned[0]
+    assert "'textual'" in warned[1] and "x5 (-0.86)" in warned[1]
+    from analysis.sem import cfa
+
+    conflicts = keying_conflicts(cfa(HS_MODEL, _hs_reversed()).params)
+    assert set(conflicts) == {"visual", "textual"}
+    assert keying_conflicts(cfa(HS_MODEL, HS).params) == {}
+
+
+def test_reverse_recodes_before_everything() -> None:
+    plain = reliability_report(HS, HS_MODEL)
+    fixed = reliability_report(_hs_reversed(), HS_MODEL, reverse=["x1", "x5"])
+    for f, s in plain["scales"].items():
+        for k, v in s.items():
+            assert_close(fixed["scales"][f][k], v, atol=1e-8, what=f"{f} {k}")
+    assert not [w for w in fixed["warnings"] if "keyed in both" in w]
+    with pytest.raises(DataError, match="not indicators of the model: zz"):
+        reliability_report(HS, HS_MODEL, reverse=["x1", "zz"])
+
+
+def test_command_reverse_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "hs_rev.csv"
+    _hs_reversed().to_csv(data, index=False)
+    model = tmp_path / "m.lav"
+    model.write_text(HS_MODEL, encoding="utf-8")
+    assert main(["reliability", str(data), "--model", str(model)]) == 0
+    out = capsys.readouterr().out
+    assert "Warning: Scale 'visual' has items keyed in both directions" in out
+    assert main(["reliability", str(data), "--model", str(model), "--reverse", "x1, x5",
+                 "--json", "-"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert abs(got["scales"]["visual"]["alpha"] - 0.626) < 1e-3
+    assert main(["reliability", str(data), "--model", str(model), "--reverse", "x10"]) == 2
+    assert "not indicators of the model: x10" in capsys.readouterr().err

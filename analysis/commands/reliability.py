@@ -29,6 +29,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--estimator", default="ML", help="CFA estimator (default: ML).")
     parser.add_argument(
+        "--reverse", metavar="ITEM,...", default="",
+        help="Reverse-worded items to recode first (min + max - x). A scale whose items "
+        "still load in both directions is named in a warning, and its alpha, omega and CR "
+        "are not reported.",
+    )
+    parser.add_argument(
         "--json", metavar="OUT", default=None,
         help="Write the result as JSON to OUT ('-' for standard output).",
     )
@@ -91,7 +97,9 @@ def handle(args: argparse.Namespace) -> int:
         raise ModelSpecificationError(f"Model file {clip(args.model)} does not exist (--model=).")
     model = read_text_file(args.model, "The model file (--model)", max_bytes=1024 * 1024)
     data = read_data(args.data)
-    report = jsonable(reliability_report(data, model, estimator=args.estimator))
+    reverse = [r.strip() for r in args.reverse.split(",") if r.strip()]
+    report = jsonable(reliability_report(data, model, estimator=args.estimator,
+                                         reverse=reverse))
     if args.json is None:
         print(format_report(report))
         return 0

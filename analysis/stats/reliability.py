@@ -785,6 +785,59 @@ def _check_model_data(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]]) -
         )
 
 
+def keying_conflicts(params: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Factors whose observed items load in both directions.
+
+    Alpha, omega and composite reliability add the items (or their loadings) up: an item
+    keyed the other way (a reverse-worded item not recoded, or one whose recoding is
+    wrong) lowers them, down to values below zero, without any error.  Returns
+    ``{factor: {item: std_all}}`` with the items of the smaller group of signs (the
+    negative ones when the two groups are equal), for every factor whose standardized
+    loadings on observed items have both signs; higher-order loadings (on factors) are
+    not looked at.
+    """
+    pt = _check_params(params, need_std=True)
+    factors = set(pt.loc[pt["op"] == "=~", "lhs"])
+    load = pt[(pt["op"] == "=~") & ~pt["rhs"].isin(factors)]
+    if "group" in load.columns:  # the first group's signs (a sign flip by group is rare)
+        load = load[load["group"] == load["group"].min()]
+    out: dict[str, dict[str, float]] = {}
+    for factor, rows in load.groupby("lhs", sort=False):
+        std = rows.set_index("rhs")["std_all"].astype(float)
+        neg, pos = std[std < 0], std[std > 0]
+        if len(neg) and len(pos):
+            few = neg if len(neg) <= len(pos) else pos
+            out[str(factor)] = {str(k): float(v) for k, v in few.items()}
+    return out
+
+
+def keying_message(factor: str, items: Mapping[str, float]) -> str:
+    """One sentence on a factor of :func:`keying_conflicts`."""
+    listed = ", ".join(f"{i} ({v:+.2f})" for i, v in items.items())
+    return (f"Scale {factor!r} has items keyed in both directions: {listed} load(s) opposite "
+            "to its other items (standardized loadings). A reverse-worded item that is not "
+            "recoded, or is recoded wrongly, lowers alpha, omega and CR down to values below "
+            "zero.")
+
+
+def _recode_reversed(data: pd.DataFrame, reverse: Sequence[str],
+                     items: Sequence[str]) -> pd.DataFrame:
+    """``data`` with the items ``reverse`` recoded as min + max - x (their observed
+    minimum and maximum, as psych's reverse.code)."""
+    if isinstance(reverse, str):
+        reverse = [reverse]
+    reverse = list(dict.fromkeys(reverse))
+    unknown = [r for r in reverse if r not in items]
+    if unknown:
+        raise DataError(f"reverse= names item(s) that are not indicators of the model: "
+                        f"{', '.join(unknown)}.")
+    out = data.copy()
+    for r in reverse:
+        col = out[r].astype(float)
+        out[r] = col.min() + col.max() - col
+    return out
+
+
 def _items_below(factor: str, blocks: Mapping[str, Sequence[str]]) -> list[str]:
     """Observed items measuring ``factor`` directly or through lower-order factors."""
     out: list[str] = []
@@ -815,6 +868,7 @@ def reliability_report(
     *,
     estimator: str = "ML",
     level: float = 0.95,
+    reverse: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Fit the CFA and collect reliability and discriminant validity per factor.
 
@@ -831,6 +885,10 @@ def reliability_report(
         Passed to :func:`analysis.sem.cfa`.
     level : float
         Level of alpha's Feldt interval.
+    reverse : sequence of str
+        Reverse-worded items to recode first (min + max - x).  A scale whose items still
+        load in both directions (:func:`keying_conflicts`) gets a warning naming them, and
+        its alpha (with its interval), omega and CR are NaN: they are not meaningful then.
 
     Returns
     -------
@@ -861,6 +919,9 @@ def reliability_report(
 
     blocks = measurement_blocks(model)
     _check_model_data(data, blocks)
+    if reverse:
+        data = _recode_reversed(data, reverse, [i for v in blocks.values() for i in v
+                                                if i not in blocks])
     syntax = (
         model
         if isinstance(model, str)
@@ -903,16 +964,24 @@ def reliability_report(
     def value(frame: pd.DataFrame, factor: str, column: str) -> float:
         return float(frame.loc[factor, column]) if factor in frame.index else float("nan")
 
+    mixed = keying_conflicts(params) if bool(getattr(result, "converged", True)) else {}
+    for factor, items in mixed.items():
+        notes.append(keying_message(factor, items) + " Its alpha, omega and CR are not "
+                     "reported; recode the reverse-worded items (reverse=, 'reliability "
+                     "--reverse ITEM,...') and run again.")
+    nan = float("nan")
     scales: dict[str, dict[str, float]] = {}
     for factor in blocks:
         items = below[factor]
+        # a higher-order factor sums the items below it: mixed keying below spoils it too
+        spoilt = any(f in mixed for f in [factor, *blocks[factor]])
         a = cronbach_alpha(data[items], level=level)
         scales[factor] = {
-            "alpha": float(a["raw_alpha"]),
-            "alpha_ci_lower": float(a["ci_lower"]),
-            "alpha_ci_upper": float(a["ci_upper"]),
-            "omega": value(om, factor, "omega"),
-            "cr": value(cr, factor, "cr"),
+            "alpha": nan if spoilt else float(a["raw_alpha"]),
+            "alpha_ci_lower": nan if spoilt else float(a["ci_lower"]),
+            "alpha_ci_upper": nan if spoilt else float(a["ci_upper"]),
+            "omega": nan if spoilt else value(om, factor, "omega"),
+            "cr": nan if spoilt else value(cr, factor, "cr"),
             "ave": value(av, factor, "ave"),
             "n_items": len(items),
         }

@@ -1165,6 +1165,14 @@ def _fit_orders(inst, data, blocks, items, estimator, missing, cache, compare_se
     converged = {"first_order": bool(res1.converged)}
     warnings.extend(f"First-order CFA: {w}" for w in res1.warnings)
     warnings.extend(_fit_warnings("First-order CFA", fit["first_order"]))
+    if res1.converged:
+        from analysis.stats.reliability import keying_conflicts, keying_message
+
+        # the instrument's reverse keys are applied: an item still loading against its
+        # scale is mis-keyed (or misread, e.g. in a translation)
+        warnings.extend(f"First-order CFA: {keying_message(f, items)} Check the item's "
+                        "wording and its reverse key in the instrument."
+                        for f, items in keying_conflicts(res1.params).items())
     if estimator == "WLSMV":
         warnings.append("AIC/BIC are undefined for WLSMV and reported as null.")
     syntaxes = {"first_order": syntax1, "second_order": None}
