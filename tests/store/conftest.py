@@ -51,6 +51,27 @@ def db_url(request: pytest.FixtureRequest, tmp_path) -> str:  # noqa: ANN001
     return server.create_database(f"t{os.getpid()}_{next(_db_counter)}")
 
 
+@pytest.fixture(scope="module")
+def instrument():  # noqa: ANN201
+    """The real questionnaire."""
+    from instruments.instrument.loader import load_instrument
+
+    return load_instrument()
+
+
+@pytest.fixture
+def field(db_url: str, instrument) -> Iterator[ResponseStore]:  # noqa: ANN001
+    """A store of the real questionnaire with the study "rights"."""
+    from instruments.fieldwork.invitations import create_study
+
+    store = ResponseStore(db_url, instrument=instrument)
+    create_study(store, "rights")
+    try:
+        yield store
+    finally:
+        store.dispose()
+
+
 @pytest.fixture
 def store(db_url: str, fake_instrument: FakeInstrument) -> Iterator[ResponseStore]:
     s = ResponseStore(db_url, instrument=fake_instrument)

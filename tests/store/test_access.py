@@ -10,21 +10,11 @@ import json
 import pytest
 
 from analysis.errors import DataError, ResponseError
-from instruments.fieldwork.invitations import create_invitations, create_study
+from instruments.fieldwork.invitations import create_invitations
 from instruments.store import ResponseStore
 from instruments.store.access import copy_json, respondent_copy
 from instruments.store.rights import withdraw
-from tests.store.test_rights import SECRET, answer_pages, instrument  # noqa: F401 - a fixture
-
-
-@pytest.fixture
-def field(db_url: str, instrument):  # noqa: ANN001, ANN201, F811 - the fixture above
-    store = ResponseStore(db_url, instrument=instrument)
-    create_study(store, "rights")
-    try:
-        yield store
-    finally:
-        store.dispose()
+from tests.store.test_rights import SECRET, answer_pages
 
 
 def test_copy_holds_every_stored_answer_with_its_wording(field: ResponseStore) -> None:

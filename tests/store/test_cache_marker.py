@@ -11,11 +11,11 @@ from instruments.fieldwork.invitations import create_invitations, create_study
 from instruments.store import ResponseStore
 from instruments.store.cache import data_marker
 from instruments.store.rights import withdraw
-from tests.store.test_rights import answer_pages, instrument  # noqa: F401 - a fixture
+from tests.store.test_rights import answer_pages
 
 
 @pytest.fixture
-def field(db_url: str, instrument):  # noqa: ANN001, ANN201, F811
+def field(db_url: str, instrument):  # noqa: ANN001, ANN201
     store = ResponseStore(db_url, instrument=instrument)
     create_study(store, "marker")
     create_study(store, "other")

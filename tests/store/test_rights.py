@@ -17,7 +17,6 @@ from analysis.cli import main
 from analysis.errors import DataError, ResponseError
 from instruments.fieldwork.exports import export
 from instruments.fieldwork.invitations import create_invitations, create_study, fieldwork_summary
-from instruments.instrument.loader import load_instrument
 from instruments.instrument.spss import read_sav
 from instruments.store import ResponseStore
 from instruments.store.models import Answer
@@ -34,21 +33,6 @@ from tests.store.test_exports import bot_answers
 
 #: A free-text answer no export may contain after the erasure.
 SECRET = "Geheimnis-4711 of the withdrawn respondent"
-
-
-@pytest.fixture(scope="module")
-def instrument():  # noqa: ANN201
-    return load_instrument()
-
-
-@pytest.fixture
-def field(db_url: str, instrument):  # noqa: ANN001, ANN201
-    store = ResponseStore(db_url, instrument=instrument)
-    create_study(store, "rights")
-    try:
-        yield store
-    finally:
-        store.dispose()
 
 
 def answer_pages(store: ResponseStore, token: str, n_pages: int, seed: int) -> None:
