@@ -124,6 +124,14 @@ def handler(args: argparse.Namespace) -> int:
         boot = bootstrap_pls(res, args.bootstrap, seed=args.seed)
         est = boot.table
     rel = q.reliability(res)
+    from analysis.stats.reliability import keying_message
+
+    for c, items in q.keying_conflicts(res).items():
+        # alpha, rho_C and rho_A sum items keyed both ways: not reported (AVE is kept)
+        rel.loc[c, ["alpha", "rho_c", "rho_a"]] = float("nan")
+        warnings.append(keying_message(c, items) + " Its alpha, rho_C and rho_A are not "
+                        "reported; recode the reverse-worded items and run again.")
+        print(f"Warning: {warnings[-1]}", file=sys.stderr)
     H = q.htmt(res)
     out = {
         "n": res.n, "scheme": res.settings.scheme, "consistent": res.settings.consistent,
@@ -163,7 +171,8 @@ def handler(args: argparse.Namespace) -> int:
             print(f"  {r.rhs} -> {r.lhs}: {r.est: .4f} {r.se: .4f} [{r.ci_lower: .4f}, {r.ci_upper: .4f}]")
     print("\nReliability (alpha, rho_C, AVE, rho_A):")
     for c, r in rel.iterrows():
-        print(f"  {c}: {r.alpha:.4f} {r.rho_c:.4f} {r.ave:.4f} {r.rho_a:.4f}")
+        print(f"  {c}: " + " ".join("NA" if v != v else f"{v:.4f}"
+                                    for v in (r.alpha, r.rho_c, r.ave, r.rho_a)))
     if "groups" in out:
         grp = out["groups"]
         print(f"\nGroups of {grp['column']} ({grp['group1']!r} vs the rest), "

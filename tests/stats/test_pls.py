@@ -273,3 +273,32 @@ def test_bad_data_is_reported(mobi):
         pls(const, MOBI)
     with pytest.raises(ModelSpecificationError, match="scheme"):
         pls(mobi, MOBI, scheme="bogus")
+
+
+def test_command_names_constructs_keyed_both_ways(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    """A reverse-worded item not recoded gave alpha = -0.54 and rho_C = 0.16 without a
+    word; the construct is named and its alpha, rho_C and rho_A are not reported."""
+    import json
+
+    from analysis.cli import main
+
+    hs = pd.read_csv(Path(__file__).resolve().parents[1] / "reference" / "data"
+                     / "HolzingerSwineford1939.csv")
+    model = tmp_path / "m.lav"
+    model.write_text("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+                     "\ntextual ~ visual\nspeed ~ visual + textual\n", encoding="utf-8")
+    flipped = hs.assign(x1=10 - hs["x1"])
+    runs = {}
+    for name, frame in (("plain", hs), ("flipped", flipped)):
+        path = tmp_path / f"{name}.csv"
+        frame.to_csv(path, index=False)
+        assert main(["pls", str(path), "--model", str(model), "--json", "-"]) == 0
+        runs[name] = json.loads(capsys.readouterr().out)
+    rel = {r["construct"]: r for r in runs["flipped"]["reliability"]}
+    assert rel["visual"]["alpha"] is None and rel["visual"]["rho_c"] is None
+    assert rel["visual"]["rho_a"] is None and rel["visual"]["ave"] > 0.5
+    plain = {r["construct"]: r for r in runs["plain"]["reliability"]}
+    assert rel["speed"] == pytest.approx(plain["speed"], abs=1e-8)  # another start: 1e-10
+    assert plain["visual"]["alpha"] > 0.6
+    assert [w for w in runs["flipped"]["warnings"] if "'visual'" in w and "x1 (-0.87)" in w]
+    assert "warnings" not in runs["plain"]

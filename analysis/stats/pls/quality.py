@@ -53,6 +53,24 @@ def reliability(res: PLSResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["construct", "alpha", "rho_c", "ave", "rho_a"]).set_index("construct")
 
 
+def keying_conflicts(res: PLSResult) -> dict[str, dict[str, float]]:
+    """Reflective (mode A) constructs whose items load in both directions:
+    ``{construct: {item: loading}}`` with the items of the smaller group of signs (the
+    negative ones on a tie).  Their alpha, rho_C and rho_A add items keyed both ways
+    and are not meaningful (see :func:`analysis.stats.reliability.keying_conflicts`)."""
+    out: dict[str, dict[str, float]] = {}
+    for c in res.constructs:
+        items = list(res.blocks[c])
+        if res.modes[c] != "A" or ":" in c or len(items) < 2:
+            continue
+        lam = res.loadings.loc[items, c].astype(float)
+        neg, pos = lam[lam < 0], lam[lam > 0]
+        if len(neg) and len(pos):
+            few = neg if len(neg) <= len(pos) else pos
+            out[str(c)] = {str(k): float(v) for k, v in few.items()}
+    return out
+
+
 def htmt_from_cor(R: np.ndarray, blocks: list[np.ndarray]) -> np.ndarray:
     """Heterotrait–monotrait ratios from item correlations (also batched on axis 0).
 
