@@ -137,6 +137,11 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
             target = Path(os.path.realpath(target, strict=True))
         except FileNotFoundError:
             target = Path(os.path.realpath(target))  # a dangling link: its target is made
+    if target.exists() and not target.is_file():
+        # the move at the end would put a regular file in place of a device (/dev/null),
+        # a named pipe or a folder
+        raise DataError(f"{str(target)[:200]!r} is not a regular file (a device, a named "
+                        "pipe, a socket or a folder); nothing was written. Give a file name.")
     folder = target.parent if str(target.parent) else Path(".")
     stem = target.name[: -len(target.suffix)] if target.suffix else target.name
     # a short name: the target's own may already be as long as the file system allows

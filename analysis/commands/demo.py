@@ -185,15 +185,33 @@ def _walk(store: Any, token: str, row: dict, start: datetime) -> str:
 
 def demo_data(path: str | Path | None) -> pd.DataFrame:
     """The demo respondents: the data file, or a fresh simulation when it is missing."""
-    import pandas as pd
 
     csv = Path(path) if path else DEMO_CSV
-    if csv.exists():
-        return pd.read_csv(csv, dtype={"alliance_id": str, "firm_role": str, "comment": str})
-    if path:
-        from analysis.errors import DataError
+    if path or csv.exists():
+        # the project's reader and the instrument's checks, before anything is stored: a
+        # file that cannot be read, lacks the item columns or holds text or out-of-range
+        # codes in them had stopped in the middle of loading, the study already made
+        import warnings
 
-        raise DataError(f"The demo data file {str(csv)!r} does not exist.")
+        from analysis.errors import DataError
+        from analysis.study.datafiles import read_data
+        from analysis.study.scoring import check_data
+        from instruments.instrument.loader import load_instrument
+
+        data = read_data(csv)
+        absent = [c for c in ("alliance_id",) if c not in data.columns]
+        if absent:
+            raise DataError(f"The demo data file {str(csv)[:200]!r} has no column "
+                            f"{', '.join(absent)} (one row per respondent, grouped by "
+                            "alliance_id); is it the survey's wide data, comma-separated?")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # constant or empty items: loaded as they are
+            check_data(data, load_instrument())
+        if data["alliance_id"].isna().any():
+            raise DataError(f"The demo data file {str(csv)[:200]!r} has "
+                            f"{int(data['alliance_id'].isna().sum())} row(s) without an "
+                            "alliance_id.")
+        return data
     from analysis.study.simulate import simulate_study
 
     print(f"{DEMO_CSV.as_posix()} not found; simulating the demo study "

@@ -10,7 +10,7 @@ from typing import TextIO
 
 from analysis.commands.paths import (
     check_output,
-    positive_float,
+    positive_days,
     positive_int,
     store_file,
     survey_address,
@@ -55,7 +55,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--partner", metavar="NAME",
                         help="partner firm named in the items (single invitations)")  # fmt: skip
     parser.add_argument("--lang", default="en", help="survey language: en or de (default: en)")
-    parser.add_argument("--expires-days", type=positive_float, metavar="D",
+    parser.add_argument("--expires-days", type=positive_days, metavar="D",
                         help="links expire after D days (default: never)")  # fmt: skip
     parser.add_argument("--db", metavar="URL",
                         help="database URL (default: $ALLIANCE_SURVEY_DB or "
@@ -92,7 +92,22 @@ def handler(args: argparse.Namespace) -> int:
     check_text(args.wave, "wave_name", "--wave")
     if args.partner is not None:
         check_text(args.partner, "partner_name", "--partner")
-    store = ResponseStore(args.db, instrument=load_instrument(args.instrument))
+    if args.dyads is not None and args.partner:
+        raise DataError("--partner cannot name both firms of a dyad; use --from CSV "
+                        "with columns firm_a,firm_b.")  # fmt: skip
+    instrument = load_instrument(args.instrument)
+    # everything the invitations need is checked before the store (and a new study in it)
+    # is made: a wrong language or invitation file had left an empty study behind
+    if args.lang not in instrument.languages:
+        raise DataError(f"--lang {args.lang!r} is not a language of instrument "
+                        f"{instrument.id} {instrument.version}; use one of "
+                        f"{', '.join(instrument.languages)}.")
+    if args.from_csv:
+        from instruments.fieldwork.invitations import check_invitation_csv
+
+        check_invitation_csv(args.from_csv, languages=list(instrument.languages),
+                             language=args.lang, expires_days=args.expires_days)
+    store = ResponseStore(args.db, instrument=instrument)
     password = None
     try:
         if not study_exists(store, args.study):
@@ -106,9 +121,6 @@ def handler(args: argparse.Namespace) -> int:
             issued = invitations_from_csv(store, args.study, args.from_csv, language=args.lang,
                                           **common)  # fmt: skip
         elif args.dyads is not None:
-            if args.partner:
-                raise DataError("--partner cannot name both firms of a dyad; use --from CSV "
-                                "with columns firm_a,firm_b.")  # fmt: skip
             issued = [inv for pair in create_dyads(store, args.study, args.dyads,
                                                    language=args.lang, **common)
                       for inv in pair]  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from analysis.commands.paths import count_up_to, finite_float, positive_float, survey_address
+from analysis.commands.paths import count_up_to, days, positive_days, survey_address
 
 #: Most reminders per contact a run may allow (more is a typo, and beyond the database's
 #: integers an internal error).
@@ -39,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--study", metavar="NAME", help="study name")
     parser.add_argument("--wave", default="1", metavar="W", help="wave of imported contacts")
     parser.add_argument("--lang", default="en", help="language of contacts without one")
-    parser.add_argument("--expires-days", type=positive_float, metavar="D",
+    parser.add_argument("--expires-days", type=positive_days, metavar="D",
                         help="imported links expire after D days (default: never)")
     parser.add_argument("--smtp", metavar="URL",
                         help="smtp://HOST:PORT, smtp+starttls://USER@HOST:587 or smtps://HOST:465")
@@ -53,7 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="environment variable with the SMTP password")
     parser.add_argument("--rate", type=count_up_to(10_000), metavar="N",
                         help="at most N messages per minute (default: 60, or the settings')")
-    parser.add_argument("--after-days", type=finite_float, default=7.0, metavar="N",
+    parser.add_argument("--after-days", type=days, default=7.0, metavar="N",
                         help="remind when the last message is at least N days old (default 7)")
     parser.add_argument("--max-reminders", type=count_up_to(MAX_REMINDERS), default=2,
                         metavar="K",

@@ -43,6 +43,13 @@ def handler(args: argparse.Namespace) -> int:
     from instruments.store import ResponseStore
 
     given = sys.stdin.readline().rstrip("\r\n") if args.stdin else None
+    if given is not None:
+        from instruments.store.limits import encoding_problem
+
+        # bytes that are not UTF-8 arrive as lone surrogates (the hash failed on them)
+        why = encoding_problem(given)
+        if why:
+            raise DataError(f"The password on standard input {why}; give it as UTF-8 text.")
     # A mistyped SQLite path must not create an empty database with no study in it.
     store = ResponseStore(existing_sqlite(args.db))
     try:

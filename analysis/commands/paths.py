@@ -101,6 +101,11 @@ def check_output(
         _refuse_link_loop(p, option, shown)
         if p.is_dir():
             raise DataError(f"{option} {shown} is a folder; give a file name.")
+        if p.exists() and not p.is_file():
+            # outputs are written beside and moved into place: a device (/dev/null), a
+            # named pipe or a socket would be replaced by a regular file
+            raise DataError(f"{option} {shown} is not a regular file (a device, a named "
+                            "pipe or a socket); give a file name.")
         for source in inputs:
             if source is None or str(source) == "-":
                 continue
@@ -346,6 +351,28 @@ def finite_float(text: str) -> float:
 def positive_float(text: str) -> float:
     """``type=`` for a finite number > 0."""
     value = finite_float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be greater than 0, not {clip(text)}")
+    return value
+
+
+#: The longest span in days an option takes (a hundred years): a date beyond the
+#: calendar's end was an internal OverflowError after the store had been changed.
+MAX_DAYS = 36_500
+
+
+def days(text: str) -> float:
+    """``type=`` for a number of days from 0 to :data:`MAX_DAYS`."""
+    value = finite_float(text)
+    if not 0 <= value <= MAX_DAYS:
+        raise argparse.ArgumentTypeError(
+            f"must lie between 0 and {MAX_DAYS:,} days, not {clip(text)}")
+    return value
+
+
+def positive_days(text: str) -> float:
+    """``type=`` for a number of days above 0, at most :data:`MAX_DAYS`."""
+    value = days(text)
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be greater than 0, not {clip(text)}")
     return value

@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.errors import ModelSpecificationError
+from analysis.errors import EstimationError, ModelSpecificationError
 
 from .matrix import vech, vech_indices  # noqa: F401  (vech: imported from here too)
 
@@ -479,7 +479,14 @@ class CompiledModel:
         spec = self._specs[group]
         lam, beta, psi, theta, nu, alpha, tau, delta = self.matrices(x, group)
         m = spec.m
-        ib = np.linalg.inv(np.eye(m) - beta) if m else np.zeros((0, 0))
+        try:
+            ib = np.linalg.inv(np.eye(m) - beta) if m else np.zeros((0, 0))
+        except np.linalg.LinAlgError:
+            raise EstimationError(
+                "The model's regressions (or factors measured by each other) form a loop "
+                "whose coefficients make I - B singular (e.g. 'y1 ~ 1*y2' with "
+                "'y2 ~ 1*y1'): such a model implies no covariance matrix. Remove the loop, "
+                "or free or change its fixed coefficients.") from None
         L = lam @ ib  # p x m
         explained = L @ psi @ L.T
         has_ord = len(self._ord_idx()) > 0

@@ -14,6 +14,7 @@ auto.cov.y, auto.th, auto.delta, fixed.x, int.ov.free, int.lv.free = FALSE).
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -92,6 +93,12 @@ def similar_names(name: str, columns: list[str]) -> list[str]:
 
 def check_variables(ov: list[str], data_columns: list[str] | None) -> None:
     """Raise ``ModelSpecificationError`` naming observed variables missing from the data."""
+    if not ov:
+        # e.g. "A =~ B" with "B =~ A": every name is a latent variable
+        raise ModelSpecificationError(
+            "The model has no observed variable: every name in it is a latent variable "
+            "(defined by '=~'), so there are no data to fit. Latent variables need observed "
+            "indicators (columns of the data), e.g. 'f =~ x1 + x2 + x3'.")
     if data_columns is None:
         return
     cols = [str(c) for c in data_columns]
@@ -555,6 +562,7 @@ class _EqualityClasses:
         rows of their own, returned."""
         free, label_rows, ustart = self.free, self.label_rows, self.ustart
         extra_rows: list[dict] = []
+        later = {s.lhs for s in stmts if s.op == ":="}
         for s in stmts:
             if s.op not in ("==", "<", ">", ":="):
                 continue
@@ -562,6 +570,19 @@ class _EqualityClasses:
                 if s.lhs in label_rows:
                     raise ModelSpecificationError(
                         f"Line {s.line}: the defined parameter {s.lhs!r} reuses a label.")
+                later.discard(s.lhs)
+                # a definition is computed once, in order: from itself or from one defined
+                # after it, it was NaN
+                names = set(re.findall(r"(?<![\w.])[A-Za-z_.][\w.]*", s.rhs))
+                ahead = sorted(names & (later | {s.lhs}))
+                if ahead:
+                    what = "itself" if ahead == [s.lhs] else (
+                        ", ".join(repr(a) for a in ahead) + " (defined after it"
+                        + (", or itself)" if s.lhs in ahead else ")"))
+                    raise ModelSpecificationError(
+                        f"Line {s.line}: the defined parameter {s.lhs!r} is computed from "
+                        f"{what}; define a parameter from labels and from the ':=' lines "
+                        "above it.")
                 extra_rows.append(dict(lhs=s.lhs, op=":=", rhs=s.rhs, user=1, group=0,
                                        block=0))
                 continue

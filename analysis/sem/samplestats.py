@@ -85,7 +85,24 @@ def _numeric_column(col: pd.Series, name: str, ordered: bool) -> np.ndarray:
         codes[codes < 0] = np.nan
         return codes + 1.0
     if ordered and not pd.api.types.is_numeric_dtype(col):
-        cats = sorted(col.dropna().unique())
+        cats = list(col.dropna().unique())
+        as_num = pd.to_numeric(pd.Series(cats, dtype=object), errors="coerce")
+        if as_num.notna().all():
+            # numbers read as text: ordered by value ("10" after "9", not after "1")
+            order = np.argsort(as_num.to_numpy(dtype=float), kind="stable")
+            cats = [cats[i] for i in order]
+        elif as_num.notna().any():
+            text = [str(c) for c, v in zip(cats, as_num, strict=True) if pd.isna(v)]
+            n_rows = int(col.isin([c for c, v in zip(cats, as_num, strict=True)
+                                   if pd.isna(v)]).sum())
+            shown = ", ".join(repr(t[:20]) for t in text[:3])
+            raise DataError(
+                f"Ordered column {name!r} mixes numbers with text ({shown}; {n_rows} "
+                f"row{'s' if n_rows != 1 else ''}): as categories they would be ordered as "
+                "text, the text among them. Mark missing answers as empty cells (an 'NA' "
+                "written by R counts as text here) or recode them.")
+        else:
+            cats = sorted(cats)  # text categories: alphabetical, as lavaan's factor()
         mapping = {c: i + 1.0 for i, c in enumerate(cats)}
         return col.map(mapping).to_numpy(dtype=float)
     try:

@@ -12,6 +12,7 @@ statements continued over several lines.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -124,7 +125,12 @@ def _logical_statements(model: str) -> list[tuple[str, int]]:
 def _parse_number(tok: str) -> float | None:
     tok = tok.strip()
     if _NUMBER_RE.match(tok):
-        return float(tok)
+        value = float(tok)
+        if not math.isfinite(value):  # 1e400 became inf (a variance fixed at 0 in the end)
+            raise ModelSpecificationError(
+                f"The number {tok[:40]!r} in the model is too large to be represented "
+                f"(beyond about 1.8e308); give a finite value.")
+        return value
     return None
 
 

@@ -256,7 +256,8 @@ def _semantic_problems(hs: HypothesisSet) -> list[str]:
         match = _PATTERNS[h.method].match(h.test)
         if match is None:
             problems.append(f"{h.id}: test {h.test!r} does not fit method {h.method!r}.")
-        elif h.method in ("mediation_bootstrap", "moderation", "latent_moderation", "rsa") \
+        elif h.method in ("mediation_bootstrap", "moderation", "latent_moderation", "rsa",
+                          "dyadic", "sem_path") \
                 and len(set(match.groupdict().values())) < len(match.groupdict()):
             # y ~ x * x, x -> x -> y: a variable in two roles gives a self-regression or
             # a square, never the declared effect
@@ -969,6 +970,11 @@ def _usable_controls(hs: HypothesisSet, controls: Sequence[str] | None, d: pd.Da
     absent = [c for c in base if c not in d.columns]
     if absent:
         warns.append(f"Control variable(s) not in the data, skipped: {', '.join(absent)}.")
+    for h in hs.hypotheses:  # a hypothesis' own controls (a misspelling was dropped unsaid)
+        own = [c for c in h.controls if c not in d.columns and c not in absent]
+        if own:
+            warns.append(f"{h.id}: control variable(s) not in the data, skipped: "
+                         f"{', '.join(own)}.")
     return [c for c in base if c in d.columns]
 
 

@@ -448,32 +448,21 @@ def create_dyads(
         ]
 
 
-def invitations_from_csv(
-    store: ResponseStore,
-    study: str,
+def check_invitation_csv(
     path: str | Path,
     *,
-    wave: str = DEFAULT_WAVE,
+    languages: list[str],
     language: str = "en",
     expires_days: float | None = None,
-) -> list[IssuedInvitation]:
-    """Create invitations from a CSV file, all in one transaction.
-
-    Two layouts are accepted (header row required):
-
-    * **dyads**: columns ``firm_a``, ``firm_b`` and optionally ``alliance_id``,
-      ``language_a``, ``language_b`` -- two linked invitations per row;
-    * **single**: column ``partner_name`` and optionally ``alliance_id``,
-      ``firm_role``, ``language`` -- one invitation per row.
-
-    Every row is checked first and all problems are reported together; nothing
-    is created if any row is wrong.
+) -> tuple[bool, list[dict[str, str]]]:
+    """Read and check an invitation file (see :func:`invitations_from_csv`) without
+    touching any store: ``(dyadic, rows)``.  The command line checks it before it creates
+    a study, so that a wrong file leaves nothing behind.
 
     Raises
     ------
     DataError
-        Listing each bad row (unknown layout, empty names, bad language, duplicate
-        alliance ids).
+        Listing each bad row.
     """
     path = Path(path)
     shown = clip(str(path), 400)
@@ -515,7 +504,6 @@ def invitations_from_csv(
             f"{path.name}: expected columns firm_a,firm_b (dyads) or partner_name (single "
             f"invitations); found {', '.join(header) or 'no header'}."
         )
-    languages = list(getattr(store.instrument, "languages", None) or [])
     problems: list[str] = []
     seen: set[str] = set()
     for i, row in enumerate(rows, start=2):
@@ -559,6 +547,39 @@ def invitations_from_csv(
             f"The invitation file has {len(problems)} problem(s); nothing was created.\n"
             + "\n".join(f"  - {p}" for p in problems)
         )
+    return dyadic, rows
+
+
+def invitations_from_csv(
+    store: ResponseStore,
+    study: str,
+    path: str | Path,
+    *,
+    wave: str = DEFAULT_WAVE,
+    language: str = "en",
+    expires_days: float | None = None,
+) -> list[IssuedInvitation]:
+    """Create invitations from a CSV file, all in one transaction.
+
+    Two layouts are accepted (header row required):
+
+    * **dyads**: columns ``firm_a``, ``firm_b`` and optionally ``alliance_id``,
+      ``language_a``, ``language_b`` -- two linked invitations per row;
+    * **single**: column ``partner_name`` and optionally ``alliance_id``,
+      ``firm_role``, ``language`` -- one invitation per row.
+
+    Every row is checked first and all problems are reported together; nothing
+    is created if any row is wrong.
+
+    Raises
+    ------
+    DataError
+        Listing each bad row (unknown layout, empty names, bad language, duplicate
+        alliance ids).
+    """
+    languages = list(getattr(store.instrument, "languages", None) or [])
+    dyadic, rows = check_invitation_csv(path, languages=languages, language=language,
+                                        expires_days=expires_days)
     now = utcnow()
     issued: list[IssuedInvitation] = []
     with _unique_roles(), store.session() as session:

@@ -19,10 +19,19 @@ if TYPE_CHECKING:  # pragma: no cover
 MAX_EXAMPLES = 3
 
 
+def _shown(v: object) -> str:
+    if isinstance(v, str):
+        return repr(v)
+    if isinstance(v, float):
+        return f"{v:g}"
+    text = str(v).replace("\n", " ")  # lists, arrays, dicts (a Parquet column of lists)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _examples(values: pd.Series) -> str:
-    uniq = list(dict.fromkeys(values.tolist()))
-    shown = ", ".join(repr(v) if isinstance(v, str) else f"{v:g}" if isinstance(v, float)
-                      else str(v) for v in uniq[:MAX_EXAMPLES])
+    # shown text as the key: a cell holding a list or an array is not hashable
+    uniq = list(dict.fromkeys(_shown(v) for v in values.tolist()))
+    shown = ", ".join(uniq[:MAX_EXAMPLES])
     return shown + (", ..." if len(uniq) > MAX_EXAMPLES else "")
 
 
