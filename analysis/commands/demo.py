@@ -185,7 +185,6 @@ def _walk(store: Any, token: str, row: dict, start: datetime) -> str:
 
 def demo_data(path: str | Path | None) -> pd.DataFrame:
     """The demo respondents: the data file, or a fresh simulation when it is missing."""
-
     csv = Path(path) if path else DEMO_CSV
     if path or csv.exists():
         # the project's reader and the instrument's checks, before anything is stored: a
