@@ -99,7 +99,7 @@ def handler(args: argparse.Namespace) -> int:
     # everything the invitations need is checked before the store (and a new study in it)
     # is made: a wrong language or invitation file had left an empty study behind
     if args.lang not in instrument.languages:
-        raise DataError(f"--lang {args.lang!r} is not a language of instrument "
+        raise DataError(f"--lang {args.lang!r} is not offered by instrument "
                         f"{instrument.id} {instrument.version}; use one of "
                         f"{', '.join(instrument.languages)}.")
     if args.from_csv:

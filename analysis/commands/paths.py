@@ -372,10 +372,9 @@ def days(text: str) -> float:
 
 def positive_days(text: str) -> float:
     """``type=`` for a number of days above 0, at most :data:`MAX_DAYS`."""
-    value = days(text)
-    if value <= 0:
+    if finite_float(text) <= 0:
         raise argparse.ArgumentTypeError(f"must be greater than 0, not {clip(text)}")
-    return value
+    return days(text)
 
 
 def share(text: str) -> float:

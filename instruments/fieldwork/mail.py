@@ -316,9 +316,16 @@ def compose(
         "lead_name": settings.lead_name, "lead_email": settings.lead_email,
     }  # fmt: skip
     msg = EmailMessage(policy=SMTP_POLICY)
-    msg["From"] = formataddr((settings.sender_name or settings.lead_name, settings.sender))
-    msg["To"] = formataddr((to_name, to_email))
-    msg["Reply-To"] = formataddr((settings.lead_name, settings.lead_email))
+
+    def one_line(name: str) -> str:
+        # names stored before line breaks were refused (configure_mail) would end the
+        # header: every send had stopped on them
+        return " ".join(str(name).split())
+
+    msg["From"] = formataddr((one_line(settings.sender_name or settings.lead_name),
+                              settings.sender))  # fmt: skip
+    msg["To"] = formataddr((one_line(to_name), to_email))
+    msg["Reply-To"] = formataddr((one_line(settings.lead_name), settings.lead_email))
     msg["Subject"] = subject.format(**values)
     msg["Date"] = format_datetime(utcnow())
     msg["Message-ID"] = make_msgid(domain=settings.sender.rsplit("@", 1)[1])

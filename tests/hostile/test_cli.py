@@ -253,7 +253,7 @@ CASES: list[tuple[str, Callable[[F], list[str]], str]] = [
                                            f"sqlite:///{f['db']}"], "greater than 0"),
     ("invite-expires-huge", lambda f: ["invite", "--study", "s", "--n", "1", "--expires-days",
                                        "1e12", "--db", f"sqlite:///{f['db']}"],
-     "beyond the calendar"),
+     "between 0 and 36,500 days"),
     ("invite-n-zero", lambda f: ["invite", "--study", "s", "--n", "0", "--db",
                                  f"sqlite:///{f['db']}"], "1 or more"),
     ("invite-out-missing-dir", lambda f: ["invite", "--study", "s", "--n", "3", "--db",
@@ -397,10 +397,13 @@ def test_demo_keeps_password_when_credentials_unwritable(files: F, capsys) -> No
     folder.mkdir()
     db = folder / "demo.sqlite"
     creds = folder / "demo_credentials.txt"
-    empty = folder / "no_respondents.csv"
-    empty.write_text("alliance_id,firm_role,language\n")
+    few = folder / "two_respondents.csv"  # (a file without rows is refused)
+    import pandas as pd
+
+    demo = REPO / "data" / "demo" / "alliance_demo.csv"
+    pd.read_csv(demo).head(2).to_csv(few, index=False)
     args = ["demo", "--db", f"sqlite:///{db}", "--open-links", "0", "--no-serve",
-            "--no-summary", "--data", str(empty)]
+            "--no-summary", "--data", str(few)]
     assert main([*args, "--credentials", str(creds)]) == 0
     with sqlite3.connect(db) as con:
         first = con.execute("SELECT password_hash FROM studies").fetchone()[0]

@@ -200,7 +200,7 @@ def test_out_naming_a_device_is_refused(tmp_path, capsys) -> None:  # noqa: ANN0
 
 
 @pytest.mark.parametrize(("extra", "expected"), [
-    (["--lang", "xx"], "not a language of instrument"),
+    (["--lang", "xx"], "is not offered by instrument"),
     (["--dyads", "2", "--partner", "X"], "cannot name both firms"),
     (["--expires-days", "99999999999"], "between 0 and 36,500 days"),
     (["--from", "{header}"], "the file has no rows"),
