@@ -803,12 +803,21 @@ def keying_conflicts(params: pd.DataFrame) -> dict[str, dict[str, float]]:
         load = load[load["group"] == load["group"].min()]
     out: dict[str, dict[str, float]] = {}
     for factor, rows in load.groupby("lhs", sort=False):
-        std = rows.set_index("rhs")["std_all"].astype(float)
-        neg, pos = std[std < 0], std[std > 0]
-        if len(neg) and len(pos):
-            few = neg if len(neg) <= len(pos) else pos
-            out[str(factor)] = {str(k): float(v) for k, v in few.items()}
+        odd = odd_signs(rows.set_index("rhs")["std_all"])
+        if odd:
+            out[str(factor)] = odd
     return out
+
+
+def odd_signs(loadings: pd.Series) -> dict[str, float]:
+    """The loadings (item -> value) of the smaller group of signs when ``loadings`` has
+    both signs (the negative ones on a tie); empty when all have one sign."""
+    lam = loadings.astype(float)
+    neg, pos = lam[lam < 0], lam[lam > 0]
+    if not (len(neg) and len(pos)):
+        return {}
+    few = neg if len(neg) <= len(pos) else pos
+    return {str(k): float(v) for k, v in few.items()}
 
 
 def keying_message(factor: str, items: Mapping[str, float]) -> str:

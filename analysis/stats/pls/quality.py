@@ -58,16 +58,16 @@ def keying_conflicts(res: PLSResult) -> dict[str, dict[str, float]]:
     ``{construct: {item: loading}}`` with the items of the smaller group of signs (the
     negative ones on a tie).  Their alpha, rho_C and rho_A add items keyed both ways
     and are not meaningful (see :func:`analysis.stats.reliability.keying_conflicts`)."""
+    from analysis.stats.reliability import odd_signs
+
     out: dict[str, dict[str, float]] = {}
     for c in res.constructs:
         items = list(res.blocks[c])
         if res.modes[c] != "A" or ":" in c or len(items) < 2:
             continue
-        lam = res.loadings.loc[items, c].astype(float)
-        neg, pos = lam[lam < 0], lam[lam > 0]
-        if len(neg) and len(pos):
-            few = neg if len(neg) <= len(pos) else pos
-            out[str(c)] = {str(k): float(v) for k, v in few.items()}
+        odd = odd_signs(res.loadings.loc[items, c])
+        if odd:
+            out[str(c)] = odd
     return out
 
 
