@@ -125,6 +125,15 @@ def compare_fits(a: dict, b: dict) -> dict:
         raise ModelSpecificationError(
             f"The two fits use different numbers of cases ({a.get('n')}, {b.get('n')}); "
             "nested models must be fitted to the same data.")
+    groups_a, groups_b = a.get("n_per_group"), b.get("n_per_group")
+    if (groups_a or None) != (groups_b or None):
+        # one group against several (or other groups) are not nested models of one data set
+        def shown(g: object) -> str:
+            return ("one group" if not g else
+                    ", ".join(f"{k}: {v}" for k, v in dict(g).items())[:200])
+        raise ModelSpecificationError(
+            f"The two fits have different groups ({shown(groups_a)}; {shown(groups_b)}); "
+            "nested models are fitted to the same groups (the same --group).")
     if est_a == "WLSMV":
         raise ModelSpecificationError(
             "The WLSMV difference test (Satorra 2000) needs both models, not their fit "

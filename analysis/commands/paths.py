@@ -334,6 +334,30 @@ def is_file_argument(value: str) -> bool:
         return False
 
 
+def model_argument(value: str, option: str = "--model") -> str:
+    """The model of ``--model``: the text of the file it names, or the syntax itself.
+
+    A value without any lavaan operator that looks like a file name (a folder part or a
+    file extension) names a file that is not there: said so, instead of the parser's "no
+    operator in 'models/m.lav'"."""
+    if is_file_argument(value):
+        return read_text_file(value, f"The model file ({option})", max_bytes=1024 * 1024)
+    text = value or ""
+    looks_like_path = ("/" in text or "\\" in text
+                       or Path(text.strip()).suffix.lower() in (".lav", ".txt", ".model",
+                                                                 ".lavaan", ".syntax"))
+    if looks_like_path and not any(op in text for op in ("~", "=", "|", ":=", "<", ">")):
+        try:
+            folder = Path(text).is_dir()
+        except (OSError, ValueError):
+            folder = False
+        raise DataError(f"The model file {clip(text, PATH_ECHO)} ({option}) "
+                        + ("is a folder; give the model file in it" if folder else
+                           f"does not exist; {option} takes a model file or lavaan syntax "
+                           "in quotes") + ".")
+    return text
+
+
 # -- argparse types ----------------------------------------------------------------------
 
 

@@ -23,9 +23,8 @@ from analysis.commands.paths import (
     check_json_output,
     draw_count,
     finite_float,
-    is_file_argument,
+    model_argument,
     positive_int,
-    read_text_file,
     seed,
 )
 
@@ -98,10 +97,7 @@ def handler(args: argparse.Namespace) -> int:
         raise DataError("--folds must be at least 2.")
     # before any work: the output must be writable and must not be an input
     check_json_output(args.json, inputs=[args.data, args.model])
-    if is_file_argument(args.model):
-        model = read_text_file(args.model, "The model file (--model)", max_bytes=1024 * 1024)
-    else:
-        model = args.model
+    model = model_argument(args.model)
     data = read_data(args.data)
     res = pls(data, model, consistent=args.consistent, scheme=args.scheme,
               missing=args.missing, missing_value=args.missing_value)

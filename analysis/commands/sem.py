@@ -27,9 +27,8 @@ from analysis.commands.paths import (
     check_output,
     draws,
     finite_float,
-    is_file_argument,
+    model_argument,
     positive_int,
-    read_text_file,
     seed,
 )
 
@@ -160,10 +159,7 @@ def handler(args: argparse.Namespace) -> int:
     check_json_output(args.json, inputs=[args.data, args.model])
     check_output(args.params_out, "--params-out", inputs=[args.data, args.model],
                  suffixes=(".csv",))
-    if is_file_argument(args.model):
-        model = read_text_file(args.model, "The model file (--model)", max_bytes=1024 * 1024)
-    else:
-        model = args.model
+    model = model_argument(args.model)
     if "\x00" in model or not model.strip():
         raise ModelSpecificationError("--model is empty or not text; give lavaan syntax or a "
                                       "model file.")

@@ -48,6 +48,11 @@ def _reason(reason: str | None, what: str) -> str:
         raise DataError(f"Give a reason for {what}; it is kept in the audit log.")
     if len(text) > REASON_MAX:
         raise DataError(f"The reason has {len(text)} characters; at most {REASON_MAX} are kept.")
+    from instruments.store.limits import encoding_problem, line_problem
+
+    why = encoding_problem(text) or line_problem(text)  # control characters (ESC, ...)
+    if why:
+        raise DataError(f"The reason {why}; it cannot be kept in the audit log.")
     return text
 
 

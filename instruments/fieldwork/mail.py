@@ -94,10 +94,19 @@ def parse_smtp_url(url: str) -> SmtpServer:
             f"variable named by the mail settings (default {DEFAULT_PASSWORD_ENV})."
         )
     security, default_port = _SCHEMES[parts.scheme]
-    try:
-        port = parts.port or default_port
-    except ValueError as exc:
-        raise DataError(f"The port in the SMTP address {url!r} is not a number.") from exc
+    # the port as written: ':0' had been taken for "no port" (mail went to port 25) and
+    # ':99999' was called "not a number"
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    written = netloc.rsplit(":", 1)[1] if ":" in netloc and not netloc.endswith("]") else ""
+    if not written:
+        port = default_port
+    elif not written.isdigit():
+        raise DataError(f"The port in the SMTP address {url[:200]!r} is not a number.")
+    elif not 1 <= int(written) <= 65535:
+        raise DataError(f"The port in the SMTP address {url[:200]!r} must lie between 1 and "
+                        f"65535, not {int(written)}.")
+    else:
+        port = int(written)
     user = unquote(parts.username) if parts.username else None
     return SmtpServer(host=parts.hostname, port=port, security=security, username=user)
 

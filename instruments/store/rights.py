@@ -53,6 +53,8 @@ if TYPE_CHECKING:
 DELETION_REASONS = ("declined", "withdrawn", "request", "test")
 #: How the erasure was asked for.
 DELETION_CHANNELS = ("link", "cli", "admin", "api")
+#: Longest note on who asked for an erasure (the audit log's ``actor`` column).
+ACTOR_MAX = 200
 
 #: Legal bases of research surveys under GDPR Art. 6(1); labels in texts.py.
 LEGAL_BASES = ("consent", "public_interest", "legitimate_interest")
@@ -109,11 +111,24 @@ def check_settings(settings: StudySettings) -> StudySettings:
     DataError
         With every problem found.
     """
+    import unicodedata
+
+    from instruments.store.limits import encoding_problem
+
     problems = []
     for name, limit in _LIMITS.items():
         value = getattr(settings, name)
         if value is not None and len(value) > limit:
             problems.append(f"{name}= is {len(value)} characters long; at most {limit} allowed.")
+        elif value is not None:
+            # shown on the consent page: line breaks and tabs are text, other control
+            # characters (an escape sequence) are not
+            ctrl = next((c for c in value if unicodedata.category(c) == "Cc"
+                         and c not in "\n\t\r"), None)
+            why = encoding_problem(value) or (
+                f"contains a control character (U+{ord(ctrl):04X})" if ctrl else None)
+            if why:
+                problems.append(f"{name}= {why}.")
     if settings.legal_basis is not None and settings.legal_basis not in LEGAL_BASES:
         problems.append(
             f"legal_basis={settings.legal_basis!r} is not one of {', '.join(LEGAL_BASES)}."
@@ -209,6 +224,17 @@ def _erase(
         raise DataError(f"reason={reason!r} is not one of {', '.join(DELETION_REASONS)}.")
     if channel not in DELETION_CHANNELS:
         raise DataError(f"channel={channel!r} is not one of {', '.join(DELETION_CHANNELS)}.")
+    if actor is not None:
+        # who asked and how, for the audit log: one line of ordinary text (a 100,000
+        # character note and control characters had been stored)
+        from instruments.store.limits import encoding_problem, line_problem
+
+        why = encoding_problem(actor) or line_problem(actor)
+        if why or len(actor) > ACTOR_MAX:
+            raise DataError("The note for the audit log "
+                            + (why if why else f"has {len(actor)} characters; at most "
+                               f"{ACTOR_MAX} are kept")
+                            + "; nothing was deleted.")
     respondent = invitation.respondent
     n_answers = n_pages = 0
     if respondent is not None:

@@ -103,7 +103,7 @@ CASES: list[tuple[str, Callable[[F], list[str]], str]] = [
     ("sem-binary-model", lambda f: ["sem", str(f["data"]), "--model", str(f["binary"])],
      "binary file"),
     ("sem-model-is-folder", lambda f: ["sem", str(f["data"]), "--model", str(f["model_dir"])],
-     "no operator"),
+     "is a folder; give the model file in it"),
     ("sem-empty-model", lambda f: ["sem", str(f["data"]), "--model", ""], "empty"),
     ("sem-blank-model", lambda f: ["sem", str(f["data"]), "--model", "   "], "empty"),
     ("sem-no-rhs", lambda f: ["sem", str(f["data"]), "--model", "f =~"], "left or right"),

@@ -232,3 +232,58 @@ def test_a_misspelled_control_of_one_hypothesis_is_named(tmp_path, capsys) -> No
     warns = json.loads(capsys.readouterr().out)["warnings"]
     assert any(f"{h['id']}: control variable(s) not in the data, skipped: jd_summ" in w
                for w in warns), warns
+
+
+def test_smtp_ports_as_written() -> None:
+    from analysis.errors import DataError
+    from instruments.fieldwork.mail import parse_smtp_url
+
+    assert parse_smtp_url("smtp://mail.example.org").port == 25
+    assert parse_smtp_url("smtps://u@mail.example.org").port == 465
+    assert parse_smtp_url("smtp://[::1]:2525").port == 2525
+    with pytest.raises(DataError, match="between 1 and 65535, not 0"):
+        parse_smtp_url("smtp://mail.example.org:0")  # had sent to port 25
+    with pytest.raises(DataError, match="between 1 and 65535, not 99999"):
+        parse_smtp_url("smtp://mail.example.org:99999")  # had been "not a number"
+
+
+def test_compare_refuses_fits_of_other_groups(tmp_path, capsys) -> None:  # noqa: ANN001
+    import json
+
+    from tests.hostile.test_cli_more import _fit
+
+    one, two = tmp_path / "one.json", tmp_path / "two.json"
+    one.write_text(json.dumps(_fit(n=301)))
+    two.write_text(json.dumps({**_fit(n=301, df=48.0), "n_per_group": {"a": 150, "b": 151}}))
+    _refused(["compare", str(one), str(two)], "different groups (one group; a: 150, b: 151)",
+             capsys)
+
+
+def test_a_model_file_that_is_not_there(capsys) -> None:  # noqa: ANN001
+    for cmd in ("sem", "pls"):
+        _refused([cmd, str(HS), "--model", "models/nonexist.lav"],
+                 "The model file 'models/nonexist.lav' (--model) does not exist", capsys)
+
+
+def test_audit_notes_and_notice_texts_without_control_characters(tmp_path) -> None:  # noqa: ANN001
+    from analysis.errors import DataError
+    from instruments.fieldwork.actions import exclude_from_analysis
+    from instruments.fieldwork.invitations import create_invitations, create_study
+    from instruments.store import ResponseStore
+    from instruments.store.rights import set_settings, withdraw
+
+    store = ResponseStore(f"sqlite:///{tmp_path / 's.sqlite'}")
+    try:
+        create_study(store, "n")
+        (inv,) = create_invitations(store, "n", 1)
+        with pytest.raises(DataError, match="control character"):
+            exclude_from_analysis(store, "n", inv.invitation_id, "bad\x1b[31m")
+        with pytest.raises(DataError, match="control character"):
+            set_settings(store, "n", purpose="Research\x1b[31m on alliances")
+        set_settings(store, "n", purpose="Research on alliances.\nSecond paragraph.")
+        store.start(inv.token)
+        with pytest.raises(DataError, match="100000 characters; at most 200"):
+            withdraw(store, inv.token, reason="request", channel="cli", actor="x" * 100_000)
+        assert store.state(inv.token).status != "withdrawn"  # nothing was deleted
+    finally:
+        store.dispose()
