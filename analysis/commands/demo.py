@@ -198,11 +198,10 @@ def demo_data(path: str | Path | None) -> pd.DataFrame:
         from instruments.instrument.loader import load_instrument
 
         data = read_data(csv)
-        absent = [c for c in ("alliance_id",) if c not in data.columns]
-        if absent:
+        if "alliance_id" not in data.columns:
             raise DataError(f"The demo data file {str(csv)[:200]!r} has no column "
-                            f"{', '.join(absent)} (one row per respondent, grouped by "
-                            "alliance_id); is it the survey's wide data, comma-separated?")
+                            "alliance_id (one row per respondent, grouped by alliance_id); "
+                            "is it the survey's wide data, comma-separated?")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # constant or empty items: loaded as they are
             check_data(data, load_instrument())

@@ -346,7 +346,7 @@ def model_argument(value: str, option: str = "--model") -> str:
     looks_like_path = ("/" in text or "\\" in text
                        or Path(text.strip()).suffix.lower() in (".lav", ".txt", ".model",
                                                                  ".lavaan", ".syntax"))
-    if looks_like_path and not any(op in text for op in ("~", "=", "|", ":=", "<", ">")):
+    if looks_like_path and not any(op in text for op in ("~", "=", "|", "<", ">")):
         try:
             folder = Path(text).is_dir()
         except (OSError, ValueError):

@@ -111,7 +111,7 @@ def _write_copy(store, study: str, invitation: int, out) -> None:  # noqa: ANN00
     from instruments.store.access import copy_json, respondent_copy
 
     data = copy_json(respondent_copy(store, study=study, invitation_id=invitation))
-    if out is None or str(out) == "-":
+    if out is None:  # standard output
         sys.stdout.write(data.decode("utf-8"))
         return
     with atomic_path(out) as tmp:

@@ -169,16 +169,15 @@ def configure_mail(
             problems.append(f"{label}= {value!r} is not an e-mail address")
     if not (lead_name or "").strip():
         problems.append("lead_name= is empty")
-    from instruments.store.limits import encoding_problem, line_problem
+    from instruments.store.limits import check_text
 
     # names go into the From: header and every message: a line break would end the header
     # (every later send failed) or smuggle in another one ("Bcc:")
     for label, value in (("lead_name", lead_name), ("sender_name", sender_name)):
-        why = value and (encoding_problem(value) or line_problem(value))
-        if why:
-            problems.append(f"{label}= {why}")
-        elif value and len(value.strip()) > 200:
-            problems.append(f"{label}= has {len(value.strip())} characters; at most 200")
+        try:
+            check_text(value, f"mail_{label}", f"{label}=", required=False)
+        except DataError as exc:
+            problems.append(str(exc).rstrip("."))
     if not (base_url or "").startswith(("http://", "https://")):
         problems.append(f"base_url= {base_url!r} must start with http:// or https://")
     if not 1 <= int(rate_per_minute) <= 10_000:

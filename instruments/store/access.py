@@ -13,9 +13,10 @@ respondent's language and in a machine-readable form (JSON):
 - ``contact`` and ``messages``: the study lead's contact entry (address, name, firm) and
   the e-mails sent to it, when the invitation was mailed from a contact list.
 
-A respondent downloads it from the survey (the "Your data" box, by the personal link); the
-study lead makes it for a request by e-mail (``alliance-survey respondent copy``), picking
-the invitation by its id, since tokens are stored only as hashes.  Nothing is written.
+A respondent downloads it from the survey ("Download a copy of my answers", by the
+personal link); the study lead makes it for a request by e-mail (``alliance-survey
+respondent --copy``, or the cockpit), picking the invitation by its id, since tokens are
+stored only as hashes.  Nothing is written.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from sqlalchemy import select
 from analysis.errors import DataError
 from instruments.store.mailtables import Contact, MailLog
 from instruments.store.models import Answer, Invitation, PageSubmission, Study, utcnow
+from instruments.store.responses import _value_of
 from instruments.store.tokens import find_invitation
 
 if TYPE_CHECKING:
@@ -40,14 +42,6 @@ COPY_FORMAT = 1
 
 def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
-
-
-def _value(answer: Answer) -> Any:
-    if answer.value_text is not None:
-        return answer.value_text
-    if answer.value_num is not None:
-        return answer.value_num
-    return answer.value_int
 
 
 def _wording(store: ResponseStore, invitation: Invitation, study: Study, lang: str,
@@ -146,7 +140,7 @@ def respondent_copy(
         if resp is not None:
             for a in session.scalars(select(Answer).where(Answer.respondent_id == resp.id)
                                      .order_by(Answer.id)):  # fmt: skip
-                value = _value(a)
+                value = _value_of(a.value_text, a.value_num, a.value_int)
                 label = labels.get(a.item_id, {}).get(value) if value is not None else None
                 answers.append({
                     "page": a.page,

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from analysis.errors import DataError, clip
-from instruments.store.models import Invitation, PageSubmission, Study, Wave
+from instruments.store.mailtables import StudyMailSettings
+from instruments.store.models import Deletion, Invitation, PageSubmission, Study, Wave
 
 #: Name of a limited text -> its column (the length is the column's).
 COLUMNS = {
@@ -21,6 +22,9 @@ COLUMNS = {
     "partner_name": Invitation.__table__.c.partner_name,
     "language": Invitation.__table__.c.language,
     "submission_key": PageSubmission.__table__.c.submission_key,
+    "deletion_actor": Deletion.__table__.c.actor,
+    "mail_lead_name": StudyMailSettings.__table__.c.lead_name,
+    "mail_sender_name": StudyMailSettings.__table__.c.sender_name,
 }
 
 

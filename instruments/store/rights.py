@@ -53,8 +53,6 @@ if TYPE_CHECKING:
 DELETION_REASONS = ("declined", "withdrawn", "request", "test")
 #: How the erasure was asked for.
 DELETION_CHANNELS = ("link", "cli", "admin", "api")
-#: Longest note on who asked for an erasure (the audit log's ``actor`` column).
-ACTOR_MAX = 200
 
 #: Legal bases of research surveys under GDPR Art. 6(1); labels in texts.py.
 LEGAL_BASES = ("consent", "public_interest", "legitimate_interest")
@@ -227,14 +225,10 @@ def _erase(
     if actor is not None:
         # who asked and how, for the audit log: one line of ordinary text (a 100,000
         # character note and control characters had been stored)
-        from instruments.store.limits import encoding_problem, line_problem
+        from instruments.store.limits import check_text
 
-        why = encoding_problem(actor) or line_problem(actor)
-        if why or len(actor) > ACTOR_MAX:
-            raise DataError("The note for the audit log "
-                            + (why if why else f"has {len(actor)} characters; at most "
-                               f"{ACTOR_MAX} are kept")
-                            + "; nothing was deleted.")
+        actor = check_text(actor, "deletion_actor", "The note for the audit log",
+                           required=False)
     respondent = invitation.respondent
     n_answers = n_pages = 0
     if respondent is not None:

@@ -564,7 +564,7 @@ def render_respondent_actions(store: Any, study: str) -> None:
     invitation's answers on request."""
     from instruments.fieldwork import actions
     from instruments.fieldwork.cockpit import plural, respondent_table
-    from instruments.store.rights import erase_invitation
+    from instruments.store.rights import erase_invitation, erasure_mark
 
     ss = st.session_state
     table = respondent_table(store, study)
@@ -611,7 +611,6 @@ def render_respondent_actions(store: Any, study: str) -> None:
             message = f"Invitation #{chosen} is included in the analysis again."
         elif copy:
             from instruments.store.access import copy_json, respondent_copy
-            from instruments.store.rights import erasure_mark
 
             mark = erasure_mark(store, study)  # before reading: a later erasure drops it
             ss["admin.copy"] = (int(chosen), copy_json(respondent_copy(
@@ -631,12 +630,9 @@ def render_respondent_actions(store: Any, study: str) -> None:
         st.rerun()
     if "admin.action_message" in ss:
         st.success(ss.pop("admin.action_message"))
-    if "admin.copy" in ss:
-        from instruments.store.rights import erasure_mark
-
-        # a copy made before an erasure may hold answers that have since been deleted
-        if ss["admin.copy"][2] != erasure_mark(store, study):
-            del ss["admin.copy"]
+    # a copy made before an erasure may hold answers that have since been deleted
+    if "admin.copy" in ss and ss["admin.copy"][2] != erasure_mark(store, study):
+        del ss["admin.copy"]
     if "admin.copy" in ss:
         inv, data, _mark = ss["admin.copy"]
         st.download_button(f"Download the copy of invitation #{inv}'s data (JSON)", data=data,
