@@ -148,6 +148,8 @@ def respondent_copy(
                     "question": texts.get(a.item_id, a.item_id),
                     "answer": value,
                     "answer_label": label,
+                    # a row without a value: the respondent emptied the answer later
+                    "taken_back": value is None,
                     "answered_at": _iso(a.answered_at),
                     "sent_at": _iso(a.submitted_at),
                 })  # fmt: skip

@@ -204,12 +204,18 @@ def _queries() -> _PageQueries:
 
 
 def _value_of(text: str | None, num: float | None, code: int | None) -> Any:
-    """A stored answer's value from its three columns (text, number, integer code)."""
+    """A stored answer's value from its three columns (text, number, integer code);
+    ``None`` for a row that records an answer taken back (all three empty)."""
     if text is not None:
         return text
     if num is not None:
         return num
     return code
+
+
+def _answered(latest: dict[str, Any]) -> dict[str, Any]:
+    """The answers of ``latest`` that stand (an answer taken back is left out)."""
+    return {k: v for k, v in latest.items() if v is not None}
 
 
 def _answer_language(pages: list[tuple[datetime, str]] | None, default: str) -> str:
@@ -453,6 +459,7 @@ class ResponseStore:
                     for item_id, v_int, v_num, v_text in conn.execute(
                             q.answers, {"respondent_id": row.respondent_id}):
                         latest[item_id] = _value_of(v_text, v_num, v_int)
+                    latest = _answered(latest)
                 conn.rollback()
         except DBAPIError as exc:
             raise unavailable(self.url, exc) from exc
@@ -607,7 +614,9 @@ class ResponseStore:
         ).all()  # fmt: skip
         out: dict[int, dict[str, Any]] = {}
         for rid, item_id, text, num, code in rows:
-            out.setdefault(rid, {})[item_id] = _value_of(text, num, code)
+            value = _value_of(text, num, code)
+            if value is not None:  # None: the answer was taken back
+                out.setdefault(rid, {})[item_id] = value
         return out
 
     # -- submissions ------------------------------------------------------------------
@@ -770,6 +779,7 @@ class ResponseStore:
             for item_id, v_int, v_num, v_text in conn.execute(q.answers,
                                                               {"respondent_id": respondent.id}):
                 latest[item_id] = _value_of(v_text, v_num, v_int)
+            latest = _answered(latest)
         before = self._fields_before(spec.index)
         earlier = {k: v for k, v in latest.items() if k in before}
         valid = validate_page(spec, answers, earlier, language=language or invitation.language)
@@ -806,15 +816,25 @@ class ResponseStore:
             "duration_sec": duration, "n_answers": len(valid), "next_page": next_page,
             "language": language,
         }).inserted_primary_key[0]  # fmt: skip
-        if valid:
+        # an answer of this page that the page now comes without was taken back (a
+        # number or text emptied after Back): a row with no value records that, so that
+        # the emptied answer is not kept as the latest one (it had stayed in the data,
+        # the exports and the page drawn again)
+        cleared = [f.id for f in spec.fields if f.id not in given and f.id in latest]
+        if valid or cleared:
             position = {item: k + 1 for k, item in enumerate(shown_order(spec, seed))}
             times = answered_at or {}
-            conn.execute(q.new_answer, [{
+            conn.execute(q.new_answer, [*({
                 "respondent_id": respondent_id, "submission_id": sub_id, "item_id": v.item_id,
                 "value_int": v.value_int, "value_num": v.value_num, "value_text": v.value_text,
-                "page": spec.id, "position": position[v.item_id],
+                "page": spec.id, "position": position.get(v.item_id),
                 "answered_at": times.get(v.item_id), "submitted_at": now,
-            } for v in valid])  # fmt: skip
+            } for v in valid), *({
+                "respondent_id": respondent_id, "submission_id": sub_id, "item_id": item,
+                "value_int": None, "value_num": None, "value_text": None, "page": spec.id,
+                "position": position.get(item), "answered_at": times.get(item),
+                "submitted_at": now,
+            } for item in cleared)])  # fmt: skip
         current_page = max(current_page, next_page)
         completed_at = None
         completed = False

@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 
 from analysis.errors import DataError, ResponseError
 from instruments.store.engine import scrub_erased
@@ -232,9 +232,14 @@ def _erase(
     respondent = invitation.respondent
     n_answers = n_pages = 0
     if respondent is not None:
+        # the questions answered (an answer changed after Back, or emptied, is one answer
+        # of the respondent's, not two rows of the store)
         n_answers = session.scalar(
-            select(func.count()).select_from(Answer).where(Answer.respondent_id == respondent.id)
-        )
+            select(func.count(func.distinct(Answer.item_id))).where(
+                Answer.respondent_id == respondent.id,
+                or_(Answer.value_int.is_not(None), Answer.value_num.is_not(None),
+                    Answer.value_text.is_not(None)))
+        )  # fmt: skip
         n_pages = session.scalar(
             select(func.count()).select_from(PageSubmission)
             .where(PageSubmission.respondent_id == respondent.id)

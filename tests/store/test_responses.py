@@ -259,3 +259,39 @@ def test_a_page_is_one_short_transaction(store: ResponseStore) -> None:
         counts.append(len([s for s in seen if s in ("SELECT", "INSERT", "UPDATE")]))
         assert seen.count("<begin>") == 1 and seen.count("<commit>") == 1, seen
     assert max(counts) <= 7, counts
+
+
+def test_an_emptied_answer_is_taken_back(store: ResponseStore) -> None:
+    """A number or a text emptied after Back no longer counts anywhere (it had stayed the
+    latest answer: in the data, the exports and the page drawn again)."""
+    token = _invite(store)
+    store.submit_page(token, "consent", {"consent": True}, submission_key="1")
+    store.submit_page(token, "alliance", {"stage": 1, "n_partners": 5, "alliance_age": 3.5},
+                      submission_key="2")
+    store.submit_page(token, "alliance", {"stage": 2, "n_partners": None, "alliance_age": ""},
+                      submission_key="3")
+    wide = store.wide("pilot")
+    assert wide.loc[0, "stage"] == 2.0
+    assert math.isnan(wide.loc[0, "n_partners"]) and math.isnan(wide.loc[0, "alliance_age"])
+    assert store.start(token).answers == {"consent": 1, "stage": 2}
+    log = store.answer_log("pilot")
+    emptied = log[log["submission_key"] == "3"].set_index("item_id")
+    assert emptied.loc["n_partners", ["value_int", "value_num", "value_text"]].isna().all()
+    # answered again later: the new answer counts
+    store.submit_page(token, "alliance", {"stage": 2, "n_partners": 7}, submission_key="4")
+    assert store.wide("pilot").loc[0, "n_partners"] == 7.0
+
+
+
+def test_withdrawal_counts_questions_not_stored_rows(store: ResponseStore) -> None:
+    """"All n answers you gave have been deleted": an answer changed after Back is one
+    answer (it had been counted once per row stored)."""
+    from instruments.store.rights import withdraw
+
+    token = _invite(store)
+    store.submit_page(token, "consent", {"consent": True}, submission_key="1")
+    store.submit_page(token, "alliance", {"stage": 1, "n_partners": 5}, submission_key="2")
+    store.submit_page(token, "alliance", {"stage": 2, "n_partners": None}, submission_key="3")
+    assert _count(store, Answer) == 5
+    assert withdraw(store, token).n_answers == 3
+    assert _count(store, Answer) == 0
