@@ -3,7 +3,10 @@
 - :func:`resend_invitation` mails the invitation again (a lost or deleted e-mail);
 - :func:`remind_one` sends one reminder now, whatever the reminder schedule says;
 - :func:`exclude_from_analysis` takes a response out of the analysis with a reason,
-  :func:`include_in_analysis` takes that back (with a reason too).
+  :func:`include_in_analysis` takes that back (with a reason too);
+- :func:`correct_answers` corrects answers a respondent asks to have corrected (the right
+  to rectification the privacy notice names), with a reason; :func:`correction_log`
+  lists them.
 
 An exclusion never deletes anything: the answers stay in the store and in the
 exports, whose ``in_analysis`` column is then 0, and
@@ -19,11 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from analysis.errors import DataError
+from analysis.errors import DataError, clip
 from instruments.fieldwork.invitations import _study
-from instruments.store.exclusions import REASON_MAX, AnalysisExclusion
+from instruments.store.exclusions import REASON_MAX, AnalysisExclusion, AnswerCorrection
 from instruments.store.mailtables import Contact
-from instruments.store.models import Invitation, utcnow
+from instruments.store.models import Answer, Invitation, utcnow
 from instruments.store.responses import ResponseStore
 
 if TYPE_CHECKING:
@@ -206,3 +209,170 @@ __all__ = [
     "remind_one",
     "resend_invitation",
 ]
+
+
+@dataclass(frozen=True)
+class Correction:
+    """Answers corrected at once: the values before and after, by item id (``None``: no
+    answer)."""
+
+    invitation_id: int
+    before: dict[str, Any]
+    after: dict[str, Any]
+    corrected_at: Any
+
+
+def correct_answers(
+    store: ResponseStore, study: str, invitation_id: int, changes: Any, reason: str,
+    *, actor: str | None = None,
+) -> Correction:
+    """Correct answers of one respondent at their request, for the reason given.
+
+    The corrections are checked as the survey checks a page (codes, ranges, lengths,
+    what the survey logic shows this respondent) and stored like a page sent again: new
+    answers beside the old ones in the answer log, so the audit keeps both values, and
+    :func:`correction_log` keeps the reason.  The respondent's progress, page times and
+    completion are not changed.
+
+    Parameters
+    ----------
+    store
+        The response store.
+    study, invitation_id
+        The study and the invitation (the dashboard's ``invitation_id``).
+    changes
+        Item id to the corrected value (as the survey stores it: the code of a response
+        option, a number, a text; text such as ``"5"`` is read as the item's kind needs).
+        ``None`` or an empty text removes an answer that is not required.
+    reason
+        Why (the respondent's request: when and how); kept in the audit log.
+    actor
+        Who corrected it (kept in the audit log).
+
+    Raises
+    ------
+    DataError
+        Without a reason or changes, for an unknown or withdrawn invitation, a respondent
+        who has not answered, an item that is not in the questionnaire or on a page the
+        respondent has not sent, or the consent and screening questions (withdrawal and
+        screening have their own ways).
+    PageValidationError
+        For a value the question does not accept; nothing is stored then.
+    """
+    import uuid
+
+    from instruments.store.limits import check_text
+    from instruments.store.models import PageSubmission, Respondent, Study, Wave
+    from instruments.store.pages import validate_page
+
+    text = _reason(reason, "correcting an answer")
+    who = check_text(actor, "deletion_actor", "The name of who corrected it", required=False)
+    if not hasattr(changes, "items") or not changes:
+        raise DataError("Name at least one answer to correct (ITEM=VALUE).")
+    changes = {str(k): v for k, v in changes.items()}
+    with store.session() as session:
+        st = _study(session, study)
+        inv = _invitation(session, st.id, invitation_id)
+        if inv.status == "withdrawn":
+            raise DataError(f"Invitation #{inv.id} was withdrawn and its answers deleted; "
+                            "there is nothing to correct.")
+        resp = session.scalars(select(Respondent).where(Respondent.invitation_id == inv.id)
+                               ).one_or_none()  # fmt: skip
+        if resp is None:
+            raise DataError(f"Invitation #{inv.id} has not answered yet; there is nothing to "
+                            "correct.")
+        wave = session.get(Wave, inv.wave_id)
+        digest = (wave.instrument_hash if wave is not None and wave.instrument_hash
+                  else session.get(Study, st.id).instrument_hash)
+        served = store.for_version(str(digest))
+        if served is None:
+            raise DataError(f"Invitation #{inv.id} was answered with an instrument version "
+                            "this installation does not have; it cannot be corrected here.")
+        inst = served.instrument
+        protected = {getattr(getattr(inst, "consent", None), "question", None),
+                     getattr(getattr(inst, "screening", None), "question", None)} - {None}
+        by_page: dict[int, dict[str, Any]] = {}
+        unknown = []
+        for item, value in changes.items():
+            spec = next((p for p in served.pages if p.field(item) is not None), None)
+            if spec is None:
+                unknown.append(item)
+                continue
+            if item in protected:
+                raise DataError(
+                    f"{item!r} answers the consent or screening question; it cannot be "
+                    "corrected (a respondent who takes consent back withdraws: "
+                    "'alliance-survey delete').")
+            by_page.setdefault(spec.index, {})[item] = value
+        if unknown:
+            raise DataError(f"Not in the questionnaire of invitation #{inv.id}: "
+                            f"{', '.join(clip(u) for u in unknown[:5])}"
+                            f"{' ...' if len(unknown) > 5 else ''}.")
+        sent = set(session.scalars(select(PageSubmission.page)
+                                   .where(PageSubmission.respondent_id == resp.id)))
+        latest = served._latest_answers(session, [resp.id]).get(resp.id, {})
+        lang = resp.language or inv.language
+        now = utcnow()
+        before: dict[str, Any] = {}
+        after: dict[str, Any] = {}
+        rows = []
+        for index in sorted(by_page):
+            spec = served.pages[index]
+            if spec.id not in sent:
+                raise DataError(f"Invitation #{inv.id} has not sent page {spec.id!r}; only "
+                                "answers already given can be corrected.")
+            earlier = {k: v for k, v in latest.items() if k in served._fields_before(index)}
+            hidden = set(spec.hidden(earlier))
+            page = {f.id: latest.get(f.id) for f in spec.fields if f.id not in hidden}
+            page.update(by_page[index])
+            valid = {v.item_id: v for v in validate_page(spec, page, earlier, language=lang)}
+            for item in by_page[index]:
+                old = latest.get(item)
+                v = valid.get(item)
+                new = None if v is None else (
+                    v.value_text if v.value_text is not None
+                    else v.value_num if v.value_num is not None else v.value_int)
+                if new == old:
+                    continue
+                before[item], after[item] = old, new
+                rows.append((spec, item, v))
+        if not rows:
+            raise DataError("Every value given is the answer stored already; nothing was "
+                            "changed.")
+        subs: dict[str, int] = {}
+        for spec, item, v in rows:
+            if spec.id not in subs:
+                sub = PageSubmission(
+                    respondent_id=resp.id, page=spec.id, page_index=spec.index,
+                    submission_key=f"correction-{uuid.uuid4().hex}", shown_at=None,
+                    submitted_at=now, duration_sec=None,
+                    n_answers=sum(1 for s, _, _ in rows if s.id == spec.id),
+                    next_page=resp.current_page, language=None)  # fmt: skip
+                session.add(sub)
+                session.flush()
+                subs[spec.id] = sub.id
+            session.add(Answer(
+                respondent_id=resp.id, submission_id=subs[spec.id], item_id=item,
+                value_int=None if v is None else v.value_int,
+                value_num=None if v is None else v.value_num,
+                value_text=None if v is None else v.value_text,
+                page=spec.id, position=None, answered_at=None, submitted_at=now))
+            session.add(AnswerCorrection(study_id=st.id, invitation_id=inv.id, item_id=item,
+                                         reason=text, actor=who, corrected_at=now))
+        return Correction(inv.id, before, after, now)
+
+
+def correction_log(store: ResponseStore, study: str) -> pd.DataFrame:
+    """Every corrected answer of the study, oldest first: ``invitation_id``, ``item_id``,
+    ``reason``, ``actor``, ``corrected_at`` (the values are in the answer log)."""
+    import pandas as pd
+
+    columns = ["invitation_id", "item_id", "reason", "actor", "corrected_at"]
+    with store.session() as session:
+        st = _study(session, study)
+        rows = session.scalars(
+            select(AnswerCorrection).where(AnswerCorrection.study_id == st.id)
+            .order_by(AnswerCorrection.id)
+        ).all()  # fmt: skip
+        records = [{c: getattr(r, c) for c in columns} for r in rows]
+    return pd.DataFrame.from_records(records, columns=columns)

@@ -1,6 +1,8 @@
-"""ORM table of the study lead's exclusions of respondents from the analysis.
+"""ORM tables of the study lead's audited decisions about one respondent's data:
+exclusions from the analysis and corrections of answers.
 
-Created by the Alembic revision ``0011_exclusions``; this class must match it.
+Created by the Alembic revisions ``0011_exclusions`` and ``0013_corrections``; these
+classes must match them.
 
 Tables
 ------
@@ -9,6 +11,11 @@ analysis_exclusions  one row per exclusion of an invitation's response from the
                      ``restored_at`` and ``restore_reason`` instead of deleting the
                      row, so the audit log keeps both decisions.  The answers
                      themselves are never touched.
+answer_corrections   one row per answer the study lead corrected at the respondent's
+                     request (the right to rectification), with the reason; the old and
+                     the new value are both in the answer log (answers are only ever
+                     added), so this table holds no answer.  Erased with the
+                     respondent's answers.
 """
 
 from __future__ import annotations
@@ -35,3 +42,15 @@ class AnalysisExclusion(Base):
     excluded_at: Mapped[datetime] = mapped_column(UTCDateTime())
     restored_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     restore_reason: Mapped[str | None] = mapped_column(String(REASON_MAX), default=None)
+
+
+class AnswerCorrection(Base):
+    __tablename__ = "answer_corrections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id"), index=True)
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id"), index=True)
+    item_id: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(String(REASON_MAX))
+    actor: Mapped[str | None] = mapped_column(String(200), default=None)
+    corrected_at: Mapped[datetime] = mapped_column(UTCDateTime())

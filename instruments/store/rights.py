@@ -32,6 +32,7 @@ from sqlalchemy import delete, func, or_, select
 
 from analysis.errors import DataError, ResponseError
 from instruments.store.engine import scrub_erased
+from instruments.store.exclusions import AnswerCorrection
 from instruments.store.models import (
     AnalysisCache,
     Answer,
@@ -247,6 +248,9 @@ def _erase(
         # Bulk deletes bypass the answer log's per-row guard on purpose: erasure is the
         # one sanctioned removal, and it is recorded in the deletions table below.
         session.execute(delete(Answer).where(Answer.respondent_id == respondent.id))
+        # the reasons of corrections may quote answers: they go with them
+        session.execute(delete(AnswerCorrection).where(
+            AnswerCorrection.invitation_id == invitation.id))
         session.execute(
             delete(PageSubmission).where(PageSubmission.respondent_id == respondent.id)
         )

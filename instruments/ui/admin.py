@@ -643,6 +643,57 @@ def render_respondent_actions(store: Any, study: str) -> None:
     if len(log):
         st.subheader("Audit log of exclusions from the analysis")
         st.dataframe(log, hide_index=True)
+    _render_correction(store, study, labels)
+
+
+def _render_correction(store: Any, study: str, labels: dict[int, str]) -> None:
+    """Correct answers a respondent asks to have corrected (the right to rectification of
+    the privacy notice), with a reason for the audit log."""
+    from instruments.fieldwork import actions
+    from instruments.instrument.codebook import variables_table
+
+    ss = st.session_state
+    inst = store.instrument
+    skip = {getattr(getattr(inst, "consent", None), "question", None),
+            getattr(getattr(inst, "screening", None), "question", None)}
+    table = variables_table(inst, "en").set_index("variable")
+    items = [f.id for spec in store.pages for f in spec.fields if f.id not in skip]
+
+    def item_label(item: str) -> str:
+        text = str(table["label"].get(item, "")) if item in table.index else ""
+        return f"{item}: {text[:80]}{'…' if len(text) > 80 else ''}" if text else item
+
+    with st.expander("Correct an answer at the respondent's request"):
+        st.caption("The corrected value is checked as the survey checks it and stored as a "
+                   "later answer: the answer log keeps both values, the audit log below the "
+                   "reason. Progress and completion do not change.")
+        with st.form("admin_correct", enter_to_submit=False):
+            chosen = st.selectbox("Invitation", list(labels), format_func=labels.get,
+                                  key="admin.correct_invitation")  # fmt: skip
+            item = st.selectbox("Question", items, format_func=item_label,
+                                key="admin.correct_item")  # fmt: skip
+            value = st.text_input("Corrected answer (the code of the response option, a "
+                                  "number or the text; empty removes an optional answer)",
+                                  key="admin.correct_value")  # fmt: skip
+            why = st.text_input("Reason (the respondent's request: when and how)",
+                                key="admin.correct_reason")  # fmt: skip
+            go = st.form_submit_button("Correct the answer")
+        if go:
+            try:
+                done = actions.correct_answers(store, study, chosen, {item: value}, why)
+            except AllianceSurveyError as exc:
+                _error(exc)
+            else:
+                ss["admin.correct_message"] = (
+                    f"Invitation #{chosen}: {item} corrected from {done.before[item]!r} to "
+                    f"{done.after[item]!r}.")
+                st.rerun()
+        if "admin.correct_message" in ss:
+            st.success(ss.pop("admin.correct_message"))
+        log = actions.correction_log(store, study)
+        if len(log):
+            st.caption("Audit log of corrections")
+            st.dataframe(log, hide_index=True)
 
 
 def render_privacy(store: Any, study: str, base_url: str) -> None:

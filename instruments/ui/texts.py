@@ -175,10 +175,13 @@ _TEXTS: dict[str, dict[str, str]] = {
         "Ihrer Einladungs-E-Mail steht.",
     },
     "completed_link": {
-        "en": "You have already completed the survey with this link. Answers cannot be changed "
-        "after completion.",
-        "de": "Sie haben die Befragung mit diesem Link bereits abgeschlossen. Nach dem Abschluss "
-        "können Antworten nicht mehr geändert werden.",
+        "en": "You have already completed the survey with this link, so the answers can no "
+        "longer be changed here. If an answer needs correcting, please write to the study "
+        "team named in your invitation; they can correct it for you.",
+        "de": "Sie haben die Befragung mit diesem Link bereits abgeschlossen; die Antworten "
+        "können daher hier nicht mehr geändert werden. Wenn eine Antwort berichtigt werden "
+        "soll, schreiben Sie bitte an das in Ihrer Einladung genannte Studienteam; es kann "
+        "die Antwort für Sie berichtigen.",
     },
     "withdraw_open": {
         "en": "Withdraw and delete my answers",

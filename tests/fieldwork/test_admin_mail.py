@@ -152,3 +152,40 @@ def test_respondent_actions_in_the_app(app_store: ResponseStore, smtp_server: Sm
     copy = respondent_copy(app_store, study="field", invitation_id=bo)
     assert copy["contact"]["email"] == "bo@beta.example"
     assert [m["kind"] for m in copy["messages"]] == ["invitation", "invitation", "reminder"]
+
+
+def test_correcting_an_answer_in_the_app(app_store: ResponseStore) -> None:
+    """The right to rectification from the cockpit: a wrong code is refused with the
+    survey's message and nothing stored; a valid one changes the data, with the reason in
+    the audit log shown below."""
+    from instruments.fieldwork.actions import correction_log
+    from instruments.fieldwork.invitations import create_invitations
+    from tests.ui.survey_bot import plan_answers
+
+    inv = create_invitations(app_store, "field", 1, alliance_id="x9")[0]
+    plan = plan_answers(app_store, seed=app_store.start(inv.token).seed, rng_seed=6)
+    for spec in app_store.pages:
+        if spec.id in plan:
+            app_store.submit_page(inv.token, spec.id, plan[spec.id], submission_key=spec.id)
+    answers = app_store.state(inv.token).answers
+    item, spec = next((f.id, f) for s in app_store.pages for f in s.fields
+                      if f.kind == "coded" and f.id in answers and f.block)
+    new = next(c for c in spec.codes if c != answers[item])
+    at = open_app(admin="1")
+    at.text_input(key="admin.login_password").input(PASSWORD)
+    click(at, "Log in")
+    open_tab(at, "Respondents")
+    at.selectbox(key="admin.correct_invitation").select(inv.invitation_id)
+    at.selectbox(key="admin.correct_item").select(item)
+    at.text_input(key="admin.correct_value").input(str(max(spec.codes) + 3))
+    at.text_input(key="admin.correct_reason").input("Phone call of 6 Dec")
+    click(at, "Correct the answer")
+    assert "not one of the allowed codes" in shown(at)
+    assert correction_log(app_store, "field").empty
+    at.text_input(key="admin.correct_value").input(str(new))
+    click(at, "Correct the answer")
+    assert f"{item} corrected from {answers[item]!r} to {new!r}" in shown(at)
+    assert app_store.wide("field").set_index("alliance_id").loc["x9", item] == new
+    frames = [f.value for f in at.dataframe]
+    audit = next(f for f in frames if "corrected_at" in f.columns)
+    assert audit["reason"].tolist() == ["Phone call of 6 Dec"]
