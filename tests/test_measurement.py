@@ -219,7 +219,7 @@ def test_method_checks(out):
     else:
         assert "not positive" in lw["reason"] and min(lw["marker_correlations"].values()) <= 0
     cm = mv["cfa_marker"]
-    assert cm["scales"] == list(LEARNING_SCALES)
+    assert cm["scales"] == ["trust", "info_sharing"]  # of CORE_SCALES, those in SCALES
     if cm["estimable"]:
         assert [r["model"] for r in cm["models"]] == ["CFA", "Baseline", "Method-C",
                                                       "Method-U", "Method-R"]
@@ -228,7 +228,7 @@ def test_method_checks(out):
     else:
         assert cm["reason"]
     u = mv["ulmc"]
-    assert u["scales"] == list(LEARNING_SCALES)
+    assert u["scales"] == ["trust", "info_sharing"]
     if u["estimable"]:
         assert 0.0 <= u["mean_method_share"] <= 1.0
     else:  # never a method share from an improper solution

@@ -178,9 +178,15 @@ def test_ulmc_engine_matches_lavaan_bfi() -> None:
     assert_close(lo["std_traits"],
                  base.loc[list(zip(lo["factor"], lo["item"], strict=True))].to_numpy(),
                  atol=EST_ATOL, rtol=EST_RTOL, what="trait-only loadings")
-    assert_close(res.mean_method_share, float(np.mean(method.to_numpy() ** 2)), atol=EST_ATOL,
+    shares = lo.drop_duplicates("item")["method_share"]
+    assert_close(shares.mean(), float(np.mean(method.to_numpy() ** 2)), atol=EST_ATOL,
                  what="mean method share")
     assert fit.loc["traits_method", "delta_df"] == 25
+    # the method factor has taken neuroticism's place (its items load .52 on it on
+    # average, .46 on neuroticism, which had .68 without it): not method variance, so
+    # no method share is reported
+    assert len(res.absorbed) == 1 and "items of neuroticism" in res.absorbed[0]
+    assert res.proper and not res.interpretable and np.isnan(res.mean_method_share)
 
 
 # ---------------------------------------------------------------------------

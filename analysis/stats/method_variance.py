@@ -426,6 +426,11 @@ class MethodFactorResult:
         variance, a standardized loading beyond 1, a non-positive-definite latent
         covariance matrix); empty for a proper solution.  Only a proper solution is
         evidence about method variance.
+    absorbed : tuple of str
+        Traits whose items load more on the method factor than on their own trait (mean
+        absolute standardized loadings): the method factor has taken the trait's place, a
+        known failure of the ULMC where traits are related (Richardson, Simmering &
+        Sturman 2009), and its loadings are not method variance.
     """
 
     fit: pd.DataFrame
@@ -433,6 +438,7 @@ class MethodFactorResult:
     syntax: str
     warnings: tuple[str, ...] = field(default_factory=tuple)
     problems: tuple[str, ...] = field(default_factory=tuple)
+    absorbed: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def proper(self) -> bool:
@@ -440,10 +446,15 @@ class MethodFactorResult:
         return not self.problems
 
     @property
+    def interpretable(self) -> bool:
+        """A proper solution in which no trait was absorbed by the method factor."""
+        return self.proper and not self.absorbed
+
+    @property
     def mean_method_share(self) -> float:
         """Average share of item variance explained by the method factor (NaN for an
-        improper solution: its loadings are not estimates of anything)."""
-        if not self.proper:
+        improper solution or an absorbed trait: its loadings are not method variance)."""
+        if not self.interpretable:
             return float("nan")
         shares = self.loadings.drop_duplicates("item")["method_share"]
         return float(shares.mean())
@@ -460,6 +471,7 @@ def ulmc(
     *,
     estimator: str = "ML",
     method_factor: str = "method",
+    missing: str = "listwise",
 ) -> MethodFactorResult:
     """Unmeasured latent method construct (ULMC) check.
 
@@ -473,6 +485,8 @@ def ulmc(
         Passed to :func:`analysis.sem.cfa`.
     method_factor : str
         Name of the added method factor.
+    missing : {"listwise", "ml"}
+        Passed to :func:`analysis.sem.cfa` (``"ml"``: FIML, every case kept).
 
     Returns
     -------
@@ -498,11 +512,11 @@ def ulmc(
 
     syntax, blocks = _trait_syntax(model)
     method_syntax = ulmc_syntax(model, method_factor)
-    trait = cfa(syntax, data, estimator=estimator)
+    trait = cfa(syntax, data, estimator=estimator, missing=missing)
     # Unit factor variances (std_lv) for the method model: same fit and standardized
     # solution as lavaan's marker scaling, but the optimizer is far less prone to the
     # degenerate solutions (a trait absorbed by the method factor) seen with marker scaling.
-    with_method = cfa(method_syntax, data, estimator=estimator, std_lv=True)
+    with_method = cfa(method_syntax, data, estimator=estimator, std_lv=True, missing=missing)
     table = _compare([_fit_row("traits", trait), _fit_row("traits_method", with_method)])
     base = _std_loadings(trait.params).rename(columns={"std_all": "std_traits"})
     alt = _std_loadings(with_method.params)
@@ -517,9 +531,16 @@ def ulmc(
     warnings = tuple(
         str(w) for res in (trait, with_method) for w in (getattr(res, "warnings", None) or [])
     )
+    absorbed = []
+    for factor, rows in loadings.groupby("factor", sort=False):
+        on_trait = float(np.abs(rows["std_with_method"].astype(float)).mean())
+        on_method = float(np.abs(rows["method_loading"].astype(float)).mean())
+        if on_method > on_trait:
+            absorbed.append(f"the items of {factor} load more on the method factor (mean "
+                            f"|loading| {on_method:.2f}) than on {factor} ({on_trait:.2f})")
     return MethodFactorResult(
         fit=table, loadings=loadings.reset_index(drop=True), syntax=method_syntax,
-        warnings=warnings, problems=improper_solution(with_method),
+        warnings=warnings, problems=improper_solution(with_method), absorbed=tuple(absorbed),
     )
 
 

@@ -582,6 +582,14 @@ def method_variance(ctx: ReportContext) -> str:
                          f'{num(c.get("chisq_diff"), join(p, "chisq_diff"), "chisq", tag="span")}'
                          f', <em>p</em> {_p_text(c.get("pvalue"), join(p, "pvalue"))}</td>',
                          text_cell(str(c.get("conclusion", "")))])
+    for part, what in (("cfa_marker", "CFA marker technique"),
+                       ("ulmc", "Unmeasured latent method construct")):
+        # a check that was tried and gave no usable solution says why, in its row
+        ns = mv.get(part)
+        if isinstance(ns, Mapping) and ns.get("estimable") is False and ns.get("reason"):
+            rows.append([text_cell(what, tag="th", cls="text"),
+                         f'<td class="text">{esc(str(ns["reason"]))}</td>',
+                         text_cell("no conclusion (no usable solution)")])
     ul = mv.get("ulmc")
     if isinstance(ul, Mapping) and isinstance(ul.get("fit"), list):
         fp = join(base, "ulmc", "fit")
@@ -607,13 +615,19 @@ def method_variance(ctx: ReportContext) -> str:
     # The CFA-marker and ULMC checks fit a model of a few scales only: say which, so that
     # a clean result is not read as one about every construct.
     scopes: dict[tuple[str, ...], list[str]] = {}
+    why: dict[tuple[str, ...], str] = {}
     for part, what in (("cfa_marker", "CFA marker"), ("ulmc", "ULMC")):
         sc = mv.get(part).get("scales") if isinstance(mv.get(part), Mapping) else None
         if isinstance(sc, list) and sc:
-            scopes.setdefault(tuple(str(x) for x in sc), []).append(what)
+            key = tuple(str(x) for x in sc)
+            scopes.setdefault(key, []).append(what)
+            reason = mv[part].get("scales_rationale")
+            if isinstance(reason, str) and reason:
+                why[key] = reason
     scope = "".join(
         f" The {' and '.join(whats)} check{'s' if len(whats) > 1 else ''} model"
-        f"{'' if len(whats) > 1 else 's'} {len(sc)} scales only: "
+        f"{'' if len(whats) > 1 else 's'} {len(sc)} scales only"
+        + (f", {esc(why[sc])}" if sc in why else "") + ": "
         + "; ".join(esc(ctx.label(x)) for x in sc) + "."
         for sc, whats in scopes.items())
     return table("Common-method variance checks", ["Check", "Result", "Conclusion"], rows,
@@ -630,7 +644,9 @@ def _ulmc_conclusion(c: Mapping[str, Any]) -> str:
         return "not decided (no test of the difference)"
     if float(p) < 0.05:
         return ("method factor improves fit (p < .05): some common-method variance; a "
-                "check only, not a correction")
+                "check only, not a correction (an unmeasured method factor also takes up "
+                "shared trait variance and tends to overstate method variance; the CFA "
+                "marker technique is the primary check)")
     return "no method variance detected (a check only, not a correction)"
 
 
