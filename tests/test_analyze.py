@@ -136,3 +136,21 @@ def test_detail_sections_for_the_report(result):
     mg = result["multigroup"]["H11"]
     assert [r["level"] for r in mg["invariance"]] == ["configural", "metric", "scalar"]
     assert len(mg["means"]) == 3
+
+
+
+def test_items_the_logic_did_not_show_are_not_missing(result, data):
+    """The sustainability scale is asked only where the alliance aims at sustainability:
+    the others had counted as 55 % missing answers (and 5.6 % overall)."""
+    from instruments.instrument.loader import load_instrument
+
+    m = result["missing"]
+    asked = data["sustainability_focus"].isin([2, 3])
+    items = [it.id for it in load_instrument().scales["sustainability_innovation"].items]
+    assert data.loc[~asked, items].isna().all().all()  # the data follow the logic
+    assert set(m["not_asked_share_by_scale"]) == {"sustainability_innovation"}
+    # of the analysed respondents (after exclusions), about the share of the whole file
+    assert m["not_asked_share_by_scale"]["sustainability_innovation"] == pytest.approx(
+        1 - asked.mean(), abs=0.05)
+    assert m["item_missing_share_by_scale"]["sustainability_innovation"] < 0.1
+    assert "not asked" in m["handling"]

@@ -99,25 +99,63 @@ def _section_with_warnings(fn: Callable[..., Any], what: str, *args: Any,
     return _section(fn, what, warns, *args, **kwargs), warns
 
 
+def _asked(raw: pd.DataFrame, instrument: Any) -> dict[str, np.ndarray]:
+    """Per scale shown only under a condition (a section's ``show_if``): whether each row
+    was asked it.  A condition on a variable the data lack is taken as asked."""
+    from instruments.instrument.logic import parse_condition
+
+    out: dict[str, np.ndarray] = {}
+    for sec in getattr(instrument, "sections", ()) or ():
+        text = getattr(sec, "show_if", None)
+        if not text:
+            continue
+        cond = parse_condition(text) if isinstance(text, str) else text
+        if any(v not in raw.columns for v in cond.names):
+            continue
+        rows = raw[list(cond.names)].to_dict(orient="records")
+        mask = np.array([cond.holds(r) for r in rows], dtype=bool)
+        for sid in getattr(sec, "scales", ()) or ():
+            out[str(sid)] = mask
+    return out
+
+
 def _missing_section(data: pd.DataFrame, instrument: Any, retained: np.ndarray,
                      scores: pd.DataFrame, scales: list[str]) -> dict[str, Any]:
     items = {sid: [it.id for it in sc.items] for sid, sc in instrument.scales.items()}
     per_scale = {}
-    raw = data.reset_index(drop=True).loc[retained]
-    all_cols = [c for cols in items.values() for c in cols if c in raw.columns]
+    raw = data.reset_index(drop=True).loc[retained].reset_index(drop=True)
+    # items the survey logic did not show are not missing answers (the sustainability
+    # scale, asked where the alliance aims at sustainability, had counted as 55 % missing)
+    asked = _asked(raw, instrument)
+    not_asked = {}
+    n_cells = n_missing = 0
     for sid, cols in items.items():
         cols = [c for c in cols if c in raw.columns]
-        if cols:
-            per_scale[sid] = float(raw[cols].isna().to_numpy().mean())
-    return {
-        "item_missing_share": float(raw[all_cols].isna().to_numpy().mean()) if all_cols
-        else float("nan"),
+        if not cols:
+            continue
+        block = raw[cols]
+        if sid in asked:
+            block = block[asked[sid]]
+            not_asked[sid] = float(1.0 - asked[sid].mean()) if len(raw) else float("nan")
+        cells = block.isna().to_numpy()
+        per_scale[sid] = float(cells.mean()) if cells.size else float("nan")
+        n_cells += cells.size
+        n_missing += int(cells.sum())
+    out = {
+        "item_missing_share": n_missing / n_cells if n_cells else float("nan"),
         "item_missing_share_by_scale": per_scale,
         "scores_missing": {s: int(scores[s].isna().sum()) for s in scales if s in scores},
         "handling": ("Scale scores are the mean of the answered items (scale min_valid rule); "
                      "the SEM path model uses FIML for missing scores; regressions, "
                      "mediation and RSA use listwise deletion of the variables they use."),
     }
+    if not_asked:
+        out["not_asked_share_by_scale"] = not_asked
+        out["handling"] += (" Missing shares count the respondents who were asked the "
+                            "items; a scale the survey logic shows only under a condition "
+                            "was not asked of the others (their share is listed separately), "
+                            "and its score is missing for them.")
+    return out
 
 
 def _descriptives(d: pd.DataFrame, names: list[str]) -> dict[str, dict[str, float]]:
