@@ -12,7 +12,9 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from .fmt import fmt, is_number
@@ -129,7 +131,26 @@ VALIDITY_NAMES = {"htmt": "HTMT", "htmt_inference": "HTMT inference", "htmt_max"
 NAMES.update({k: v[:1].upper() + v[1:] for k, v in VALIDITY_NAMES.items()})
 
 
+#: The study's own names (constructs, questions) while :func:`generic` renders a section
+#: of its analysis (set by :func:`study_names`), so that the appendix names a scale as the
+#: main body does ("Relationship learning: information sharing", not "Info sharing").
+_STUDY_NAMES: ContextVar[Mapping[str, str] | None] = ContextVar("study_names", default=None)
+
+
+@contextmanager
+def study_names(names: Mapping[str, str]) -> Iterator[None]:
+    """Label keys by ``names`` first in the :func:`generic` calls inside the block."""
+    token = _STUDY_NAMES.set(names)
+    try:
+        yield
+    finally:
+        _STUDY_NAMES.reset(token)
+
+
 def _label(key: Any) -> str:
+    own = _STUDY_NAMES.get() or {}
+    if str(key) in own:
+        return own[str(key)]
     if str(key) in NAMES:
         return NAMES[str(key)]
     text = str(key).replace("_", " ")

@@ -55,7 +55,14 @@ class ReportContext:
         return na(what)
 
     def generic(self, value: Any, path: str, title: str, kind: str = "num") -> str:
-        return generic(value, path, title, self.c, kind=kind)
+        from ..html import study_names
+        from ..labels import DERIVED, QUESTIONS
+
+        labels = self.x.get("labels")
+        if not isinstance(labels, Mapping):
+            labels = {k: v["en"] for k, v in {**QUESTIONS, **DERIVED}.items()}
+        with study_names({str(k): str(v) for k, v in labels.items()}):
+            return generic(value, path, title, self.c, kind=kind)
 
 
 def get_first(d: Any, *keys: str) -> Any:
