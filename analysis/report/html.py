@@ -147,14 +147,32 @@ def study_names(names: Mapping[str, str]) -> Iterator[None]:
         _STUDY_NAMES.reset(token)
 
 
+#: Words of lavaan's and the analysis' key names written as a paper writes them, for keys
+#: not in :data:`NAMES` ("cfi_robust" -> "CFI robust", "chisq_scaled" -> "χ² scaled").
+TOKENS = {"chisq": "\u03c7\u00b2", "cfi": "CFI", "tli": "TLI", "rmsea": "RMSEA",
+          "srmr": "SRMR", "aic": "AIC", "bic": "BIC", "bic2": "BIC2", "cfa": "CFA",
+          "ulmc": "ULMC", "htmt": "HTMT", "ave": "AVE", "cr": "CR", "se": "SE", "ci": "CI",
+          "sd": "SD", "df": "df", "pvalue": "p", "npar": "npar", "logl": "logL",
+          "gfi": "GFI", "agfi": "AGFI", "nfi": "NFI", "ifi": "IFI", "rni": "RNI",
+          "ecvi": "ECVI", "wrmr": "WRMR", "icc": "ICC", "vif": "VIF", "ols": "OLS",
+          "fiml": "FIML", "mlr": "MLR", "wlsmv": "WLSMV", "pls": "PLS", "id": "ID"}
+
+
+def _own_name(value: Any) -> str | None:
+    """The study's label of ``value`` when it is one of its ids (a construct, question)."""
+    own = _STUDY_NAMES.get() or {}
+    return own.get(value) if isinstance(value, str) else None
+
+
 def _label(key: Any) -> str:
     own = _STUDY_NAMES.get() or {}
     if str(key) in own:
         return own[str(key)]
     if str(key) in NAMES:
         return NAMES[str(key)]
-    text = str(key).replace("_", " ")
-    return text[:1].upper() + text[1:]
+    words = str(key).split("_")
+    text = " ".join(TOKENS.get(w.lower(), w) for w in words)
+    return text[:1].upper() + text[1:] if words[0].lower() not in TOKENS else text
 
 
 def kind_for(key: Any, default: str) -> str:
@@ -206,7 +224,7 @@ def generic(value: Any, path: str, title: str, counter: Counter, *, kind: str = 
         if not value:
             return f"<p>{esc(_label(title))}: none.</p>"
         if all(isinstance(v, str) for v in value):
-            items = "".join(f"<li>{esc(v)}</li>" for v in value)
+            items = "".join(f"<li>{esc(_own_name(v) or v)}</li>" for v in value)
             return f"<p>{esc(_label(title))}:</p><ul>{items}</ul>"
         if all(is_number(v) or v is None for v in value):
             inner = ", ".join(num(v, join(path, i), kind, tag="span") for i, v in enumerate(value))
@@ -287,7 +305,7 @@ def _cell(v: Any, path: str, kind: str, present: bool, counter: Counter) -> str:
     if is_number(v) or v is None:
         return num(v, path, kind)
     if isinstance(v, str | bool):
-        return text_cell(fmt(v))
+        return text_cell(_own_name(v) or fmt(v))
     # nested value inside a cell: a compact definition list keeping the paths
     if isinstance(v, Mapping):
         inner = "".join(
