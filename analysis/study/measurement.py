@@ -953,7 +953,8 @@ def _ulmc(data: pd.DataFrame, core: Mapping[str, list[str]],
         warnings.append(f"ULMC method-factor check not interpretable: {reason}.")
         return {"estimable": False, "reason": f"Not interpretable: {reason}, so the method "
                 "factor stands for that trait, not for a method (Richardson, Simmering & "
-                "Sturman 2009)", "scales": list(core), "estimator": est}
+                "Sturman 2009)", "scales": list(core), "estimator": est, "fit": u.fit,
+                "loadings": u.loadings}
     return {
         "estimable": True,
         "scales": list(core),
@@ -961,6 +962,7 @@ def _ulmc(data: pd.DataFrame, core: Mapping[str, list[str]],
         "estimator": est,
         "fit": u.fit,
         "mean_method_share": u.mean_method_share,
+        "loadings": u.loadings,
         "warnings": list(u.warnings),
     }
 

@@ -591,7 +591,8 @@ def method_variance(ctx: ReportContext) -> str:
                          f'<td class="text">{esc(str(ns["reason"]))}</td>',
                          text_cell("no conclusion (no usable solution)")])
     ul = mv.get("ulmc")
-    if isinstance(ul, Mapping) and isinstance(ul.get("fit"), list):
+    if isinstance(ul, Mapping) and isinstance(ul.get("fit"), list) \
+            and ul.get("estimable") is not False:
         fp = join(base, "ulmc", "fit")
         last = len(ul["fit"]) - 1
         c = ul["fit"][last] if last >= 0 and isinstance(ul["fit"][last], Mapping) else {}
