@@ -258,6 +258,15 @@ def _erase(
         respondent.completed_at = None
         respondent.withdrawn_at = now
         respondent.last_activity_at = now
+    # the contact entry's address, name and firm are not needed any more: a withdrawn
+    # invitation is never mailed again (the mail run takes open invitations only), and its
+    # alliance id keeps a re-imported contact list from inviting the same row again; the
+    # opt-out hash and the send log (no address in it) stay
+    from instruments.store.mailtables import Contact
+
+    for contact in session.scalars(select(Contact).where(
+            Contact.invitation_id == invitation.id)):
+        contact.email, contact.name, contact.firm, contact.secret = "", "", "", ""
     invitation.status = "withdrawn"
     # every analysis kept for the study was computed with the erased answers
     session.execute(delete(AnalysisCache).where(AnalysisCache.study_id == invitation.study_id))

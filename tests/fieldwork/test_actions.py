@@ -180,3 +180,27 @@ def test_respondent_command(packaged: ResponseStore, smtp_server: SmtpSink,
     assert main(["respondent", "--study", "wave1", "--db", store.url, "--resend"]) == 2
     assert "--invitation ID is required" in capsys.readouterr().err
     assert main(["respondent", "--study", "nope", "--db", store.url, "--log"]) == 2
+
+
+def test_withdrawal_erases_the_contact_entry(packaged: ResponseStore, smtp_server: SmtpSink
+                                             ) -> None:  # fmt: skip
+    """A withdrawn respondent's address, name and firm had stayed in the contact table;
+    they are not needed to keep the invitation unmailed (it is never open again)."""
+    from sqlalchemy import select
+
+    from instruments.store.mailtables import Contact
+    from instruments.store.rights import withdraw
+
+    store = packaged
+    links = {rcpt[0]: LINK.search(m.get_content()).group(1) for _, rcpt, m in smtp_server.messages}
+    complete(store, links["a1@firm1a.example"], 1)
+    inv = invitation_of(store, "a1@firm1a.example")
+    withdraw(store, links["a1@firm1a.example"])
+    with store.session() as s:
+        row = s.scalars(select(Contact).where(Contact.invitation_id == inv)).one()
+        assert (row.email, row.name, row.firm, row.secret) == ("", "", "", "")
+        others = s.scalars(select(Contact.email).where(Contact.invitation_id != inv)).all()
+    assert "a1@firm1a.example" not in others and len(others) == 3
+    assert send_reminders(store, "wave1", after_days=0).sent == 3  # never the withdrawn one
+    assert "a1@firm1a.example" not in smtp_server.recipients()[-3:]
+    assert mail_log(store, "wave1")["invitation_id"].tolist().count(inv) == 1  # kept
