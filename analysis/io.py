@@ -57,8 +57,17 @@ def numeric_columns(data: Any, columns: Any, what: str) -> pd.DataFrame:
     missing = [c for c in names if c not in data.columns]
     if missing:
         raise DataError(f"{what}: column(s) not in data=: {', '.join(missing)}.")
+    twice = [c for c in names if list(data.columns).count(c) > 1]
+    if twice:
+        raise DataError(f"{what}: data= has more than one column named "
+                        f"{', '.join(map(repr, twice))}; rename or drop all but one.")
     out = pd.DataFrame(index=data.index)
     for c in names:
+        if getattr(data[c].dtype, "kind", "") in "mM" or isinstance(data[c].dtype,
+                                                                   pd.DatetimeTZDtype):
+            # pd.to_numeric would give nanoseconds since 1970
+            raise DataError(f"{what}: column {c!r} holds dates or times ({data[c].dtype}), "
+                            "not numbers; recode it (e.g. as days or years) or leave it out.")
         col = pd.to_numeric(data[c], errors="coerce")
         if col.notna().sum() < data[c].notna().sum():
             raise DataError(f"{what}: column {c!r} has non-numeric values.")

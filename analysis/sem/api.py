@@ -149,6 +149,41 @@ def fit_compiled(model: CompiledModel, data: pd.DataFrame, *, start: np.ndarray 
                      data_warnings=tuple(warns))
 
 
+# what lavaan's front doors set themselves, whatever the call says (lavaan::sem() and
+# cfa() call lavaan() with int.ov.free = TRUE, int.lv.free = FALSE, auto.fix.first =
+# TRUE, which std.lv = TRUE turns off; growth() with int.ov.free = FALSE, int.lv.free =
+# TRUE): another value would silently be ignored by lavaan, so ours would not be its fit
+_FRONT_DOOR_FIXED = {
+    "sem": {"int_ov_free": True, "int_lv_free": False},
+    "growth": {"int_ov_free": False, "int_lv_free": True, "meanstructure": True},
+}
+_FRONT_DOOR_ADVICE = {
+    "auto_fix_first": "to free a marker loading write NA*x1 in the model and fix the "
+                      "factor's variance (f ~~ 1*f), or use std_lv=True",
+    "int_ov_free": "to fix an intercept at 0 write x1 ~ 0*1 in the model; to free one, "
+                   "x1 ~ 1",
+    "int_lv_free": "to free a latent mean write f ~ 1 in the model; to fix one, f ~ 0*1",
+    "meanstructure": "a growth model always has a mean structure",
+}
+
+
+def _check_front_door(front: str, kwargs: Mapping[str, Any], std_lv: bool) -> None:
+    """Refuse options that lavaan's ``sem()`` / ``cfa()`` / ``growth()`` override."""
+    fixed = dict(_FRONT_DOOR_FIXED[front], auto_fix_first=not std_lv)
+    for key, want in fixed.items():
+        val = kwargs.get(key)
+        if val is None or bool(val) == want:
+            continue
+        lav = key.replace("_", ".")
+        doors = "sem() and cfa()" if front == "sem" else "growth()"
+        raise ModelSpecificationError(
+            f"{key}={val!r} is not available here: lavaan's {doors} set {lav} = "
+            f"{str(want).upper()} themselves{' (std.lv decides it)' if key == 'auto_fix_first' else ''}"
+            f" and ignore {lav} = {str(bool(val)).upper()}, so the model would not be "
+            f"lavaan's. {_FRONT_DOOR_ADVICE[key][0].upper()}{_FRONT_DOOR_ADVICE[key][1:]}. "
+            "(analysis.sem.compile_model() takes the option as lavaan::lavaan() does.)")
+
+
 def sem(
     model: str,
     data: pd.DataFrame,
@@ -176,9 +211,14 @@ def sem(
     estimator : {"ML", "MLR", "WLSMV"}, optional
         As lavaan: ``"WLSMV"`` when ``ordered=`` is given, else ``"ML"``; ML and MLR
         with ordered items are refused.
-    missing : {"listwise", "ml"}
-    ordered : list of str, optional
-        Ordered categorical indicators.
+    missing : {"listwise", "ml", "pairwise"}
+        ``"ml"`` (alias ``"fiml"``) is full-information ML; ``"pairwise"`` is for ordered
+        items (WLSMV).  lavaan's ``"ml.x"``, ``"two.stage"`` and the like are refused.
+    ordered : list of str or bool, optional
+        Ordered categorical indicators; ``True`` for every observed variable that is not
+        an exogenous covariate (lavaan's ``ordered = TRUE``).  Columns held as ordered
+        pandas Categoricals (R's ordered factors) are ordered whether listed or not, as
+        lavaan treats ordered factors.
     group : str, optional
         Column defining groups for a multigroup model.
     cluster : str, optional
@@ -200,11 +240,17 @@ def sem(
     seed : int, optional
         Random seed for the bootstrap.
     **kwargs
-        Further options of :func:`analysis.sem.compile_model`, among them
+        Further options of :func:`analysis.sem.compile_model`, among them ``fixed_x``,
+        ``meanstructure``, ``orthogonal``, ``se`` / ``test`` (those the estimator
+        computes), ``likelihood="normal"``, inequality constraints' estimation (``a > 0``
+        in the model: ML on complete data only), and
         ``parameterization="theta"`` (ordered items: residual variances as parameters,
         scale factors implied; default ``"delta"``) and ``id_cat="wu.estabrook.2016"``
         (how equal thresholds identify later groups; see
-        :func:`analysis.sem.measurement_invariance`).
+        :func:`analysis.sem.measurement_invariance`).  ``auto_fix_first``,
+        ``int_ov_free`` and ``int_lv_free`` are refused unless they have the value
+        lavaan's ``sem()`` / ``cfa()`` give them anyway (lavaan ignores the others);
+        :func:`analysis.sem.compile_model` takes them as ``lavaan::lavaan()`` does.
 
     Returns
     -------
@@ -220,6 +266,7 @@ def sem(
     ...           parameterization="theta")  # doctest: +SKIP
     # In R: lavaan::sem(model, data = df, ordered = items, parameterization = "theta")
     """
+    _check_front_door(kwargs.pop("_front", "sem"), kwargs, std_lv)
     compiled = compile_model(model, data, estimator=estimator, missing=missing, ordered=ordered,
                              group=group, cluster=cluster, group_equal=group_equal,
                              group_partial=group_partial,
@@ -238,10 +285,11 @@ def growth(model: str, data: pd.DataFrame, **kwargs) -> SEMResult:
     >>> growth("i =~ 1*t1 + 1*t2 + 1*t3\ns =~ 0*t1 + 1*t2 + 2*t3", df)  # doctest: +SKIP
     # In R: lavaan::growth("i =~ 1*t1 + 1*t2 + 1*t3; s =~ 0*t1 + 1*t2 + 2*t3", data = df)
     """
+    _check_front_door("growth", kwargs, bool(kwargs.get("std_lv", False)))
     kwargs.setdefault("meanstructure", True)
     kwargs.setdefault("int_ov_free", False)
     kwargs.setdefault("int_lv_free", True)
-    return sem(model, data, **kwargs)
+    return sem(model, data, _front="growth", **kwargs)
 
 
 def cfa(model: str, data: pd.DataFrame, **kwargs) -> SEMResult:

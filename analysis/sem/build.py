@@ -18,12 +18,27 @@ import pandas as pd
 from analysis.errors import DataError, ModelSpecificationError
 
 from .model import CompiledModel, build_specs
-from .partable import build_partable, check_variables, free_covariates
+from .partable import (
+    build_partable,
+    check_unique_columns,
+    check_variables,
+    free_covariates,
+    variable_names,
+)
 from .samplestats import group_label_column
+from .standardize import DefinedParameters
 from .syntax import parse_model
 
 _MISSING_ALIASES = {"listwise": "listwise", "ml": "ml", "fiml": "ml", "direct": "ml",
-                    "pairwise": "pairwise"}
+                    "pairwise": "pairwise", "default": "listwise"}
+# lavaan's other missing= methods, which this engine does not fit
+_MISSING_UNSUPPORTED = {
+    "ml.x": "lavaan's FIML that keeps the cases missing a fixed.x covariate; the nearest "
+            "here is missing='ml' with fixed_x=False, which also keeps them but makes the "
+            "covariates' variances free parameters",
+    "two.stage": "two-stage ML", "robust.two.stage": "robust two-stage ML",
+    "available.cases": "available cases", "doubly.robust": "doubly robust estimation",
+}
 
 
 def _group_labels(data: pd.DataFrame, group: str | None) -> list[str]:
@@ -105,11 +120,35 @@ _TEST_OF = {"ML": ("standard",), "MLR": ("yuan.bentler.mplus",),
             "WLSMV": ("scaled.shifted",)}
 
 
+def _check_bounds(stmts: list, estimator: str, missing: str) -> None:
+    """Inequality constraints (``a > 0``) are honoured by the ML (complete data)
+    estimation only; the FIML, MLR and WLSMV backends would ignore them."""
+    ineq = [s for s in stmts if s.op in ("<", ">")]
+    if ineq and (estimator != "ML" or missing != "listwise"):
+        s = ineq[0]
+        raise ModelSpecificationError(
+            f"Line {s.line}: the inequality constraint {s.lhs} {s.op} {s.rhs} is available "
+            f"with estimator='ML' on complete data (missing='listwise') only; with "
+            f"estimator={estimator!r}, missing={missing!r} it would be ignored. Drop the "
+            "constraint, or fix the parameter at a value (e.g. x8 ~~ 0.01*x8).")
+
+
 def _check_options(estimator: str, se: str | None, test: str | None, bootstrap: int,
                    backend_options: Mapping[str, Any]) -> None:
     """Refuse options the engine would ignore: unknown keywords, and ``se=`` / ``test=``
     other than what ``estimator=`` computes."""
-    unknown = sorted(set(backend_options) - _BACKEND_OPTIONS)
+    lik = backend_options.get("likelihood")
+    if lik is not None:
+        if str(lik).lower() not in ("normal", "default"):
+            raise ModelSpecificationError(
+                f"likelihood={lik!r} is not available in this engine: it fits lavaan's "
+                "default likelihood='normal' (sample covariances with divisor N, "
+                "chi-square N * F); 'wishart' (divisor N - 1, chi-square (N - 1) * F) "
+                "is not implemented.")
+        if estimator not in ("ML", "MLR"):
+            raise ModelSpecificationError(
+                f"likelihood= applies to estimator='ML' or 'MLR' only (got {estimator!r}).")
+    unknown = sorted(set(backend_options) - _BACKEND_OPTIONS - {"likelihood"})
     if unknown:
         raise ModelSpecificationError(
             f"The option(s) {', '.join(unknown)} are not available in this engine (they "
@@ -134,6 +173,30 @@ def _check_options(estimator: str, se: str | None, test: str | None, bootstrap: 
             f"test={test!r} is not available with estimator={estimator!r}, which gives the "
             f"{' or '.join(repr(v) for v in _TEST_OF.get(estimator, ()))} test; for a robust "
             "test use estimator='MLR' (Yuan-Bentler) or, with ordered items, 'WLSMV'.")
+
+
+def _ordered_names(ordered: Any, stmts: list, data: pd.DataFrame | None) -> Any:
+    """lavaan's ``ordered=``: ``True`` means every observed variable that is not an
+    exogenous covariate (lavaan's ``ov.nox``), ``False`` or ``""`` none; besides, the
+    model's endogenous variables held in the data as ordered categoricals (R's ordered
+    factors) are ordered, as lavaan treats them.
+    """
+    if isinstance(ordered, (bool, np.bool_)):
+        names = variable_names(stmts)
+        ordered = [v for v in names.ov if v not in names.ov_x] if ordered else []
+    elif isinstance(ordered, str):
+        ordered = [ordered] if ordered else []
+    if isinstance(ordered, Mapping) or data is None:
+        return ordered
+    names = variable_names(stmts)
+    check_unique_columns(names.ov, data.columns)
+    auto = [v for v in names.ov if v not in names.ov_x and v in data.columns
+            and isinstance(data[v], pd.Series)  # a name heading two columns: refused later
+            and isinstance(data[v].dtype, pd.CategoricalDtype) and data[v].cat.ordered]
+    if not auto:
+        return ordered
+    given = list(ordered or [])
+    return given + [v for v in auto if v not in given]
 
 
 def _resolve_estimator(estimator: str | None, ordered: Any) -> str:
@@ -216,15 +279,25 @@ def compile_model(
     -----
     # In R: lavaan::lavaanify(model, ...) followed by lavaan(..., do.fit = FALSE)
     """
+    stmts = parse_model(model)
+    ordered = _ordered_names(ordered, stmts, data)
     estimator = _resolve_estimator(estimator, ordered)
     _check_options(estimator, se, test, bootstrap, backend_options)
+    backend_options.pop("likelihood", None)  # "normal": what the engine fits anyway
     missing_key = _MISSING_ALIASES.get(str(missing).lower())
     if missing_key is None:
+        what = _MISSING_UNSUPPORTED.get(str(missing).lower())
+        if what is not None:
+            raise ModelSpecificationError(
+                f"missing={missing!r} is not available in this engine ({what}); use "
+                "'listwise', 'ml' (FIML) or, with ordered items, 'pairwise'.")
         raise ModelSpecificationError(
             f"missing={missing!r} is not known; use 'listwise' or 'ml'.")
     if isinstance(group_equal, str):
         group_equal = (group_equal,)
-    stmts = parse_model(model)
+    if isinstance(group_partial, str):  # R's group.partial = "x3~1": one parameter
+        group_partial = (group_partial,)
+    _check_bounds(stmts, estimator, missing_key)
     if data is not None:
         data_columns = list(map(str, data.columns))
         if group is not None:
@@ -237,6 +310,9 @@ def compile_model(
     ms = meanstructure
     if ms is None and missing_key == "ml":
         ms = True
+    if len(groups) > 1 and ({"intercepts", "means"} & set(group_equal)):
+        # as lavaan: equal intercepts or means need (and force) a mean structure
+        ms = True
     if cluster is not None:
         _check_cluster_options(cluster, estimator, nth, data_columns)
         ms = True  # as lavaan: a clustered single-level model gets a mean structure
@@ -248,7 +324,7 @@ def compile_model(
                                    int_ov_free=int_ov_free, int_lv_free=int_lv_free,
                                    parameterization=parameterization, id_cat=id_cat)
     check_variables(names.ov, data_columns)
-    ov_x = [v for v in names.ov_x if v not in nth] if fixed_x else []
+    ov_x = list(free_covariates(stmts, names, nth)) if fixed_x else []
     # fixed.x = FALSE: the covariates' (co)variances are free parameters, and lavaan's
     # independence model keeps their covariances free too
     ov_x_free = () if fixed_x else free_covariates(stmts, names, nth)
@@ -261,6 +337,10 @@ def compile_model(
     compiled = compile_table(pt, ov_names=names.ov, lv_names=names.lv, eta_ov=names.eta_ov,
                              ov_x=ov_x, ordered=[v for v in names.ov if v in nth],
                              groups=groups, meanstructure=ms, options=options)
+    if (pt["op"] == ":=").any():
+        # read the definitions now: an unknown function or label is an error of the
+        # model, not one that surfaces after the fit when the estimates are first read
+        DefinedParameters(compiled)
     return replace(compiled, baseline=baseline_model(compiled), fitter=fitter)
 
 

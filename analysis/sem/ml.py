@@ -135,6 +135,25 @@ def _line_search(model, data, x, f, g, step):
     return None
 
 
+# Newton decrement g' H^-1 g (about twice the distance of F_ML from its minimum) below
+# which the estimates are taken as converged; with H the expected Hessian of F_ML this is
+# invariant to rescaling the variables, unlike the gradient's size
+_DECREMENT_TOL = 1e-14
+
+
+def _stationary(model, x, data, g) -> bool:
+    """Whether ``x`` is a stationary point by the Newton decrement on the expected
+    Hessian (or a gradient below 1e-6)."""
+    if g.size == 0 or np.max(np.abs(g)) < 1e-6:
+        return True
+    try:
+        _g, H = gradient_information(model, x, data)
+        dec = float(g @ np.linalg.solve(H, g))
+    except (np.linalg.LinAlgError, EstimationError):
+        return False
+    return bool(np.isfinite(dec) and 0.0 <= dec < _DECREMENT_TOL)
+
+
 def _scoring(model, x, data, max_iter=500, tol=1e-9, n_scoring=4):
     """Fisher scoring for the first steps, then BFGS started from the expected Hessian.
 
@@ -155,6 +174,12 @@ def _scoring(model, x, data, max_iter=500, tol=1e-9, n_scoring=4):
             step = -np.linalg.solve(A, g)
         except np.linalg.LinAlgError:
             return x, f, it, False
+        if 0.0 <= -float(g @ step) < _DECREMENT_TOL and (
+                B is None or _stationary(model, x, data, g)):
+            # the Newton decrement: F is at its minimum to ~1e-14 whatever the scales of
+            # the variables (the gradient alone is not: a regression on a variable with
+            # variance 1e9 has a gradient 1e4 times the SE-scaled one)
+            return x, f, it, True
         if not np.all(np.isfinite(step)) or g @ step >= 0:
             if B is None:
                 return x, f, it, bool(np.max(np.abs(g)) < 1e-7)
@@ -204,10 +229,21 @@ def _lbfgs(model, x, data, bounds=None):
 
 
 def _bounded(model, x0, data, lo, hi, max_iter):
-    """Bounded problem: L-BFGS-B, then Fisher scoring on the parameters off their bounds."""
+    """Bounded problem: the unconstrained solution when it keeps the bounds (they are
+    inactive); else L-BFGS-B, then Fisher scoring on the parameters off their bounds."""
+    xu, fu, itu, oku = _scoring(model, x0, data, max_iter=max_iter)
+    if oku and np.all(xu >= lo) and np.all(xu <= hi):
+        return xu, fu, itu, oku
+    if np.isfinite(fu) and np.all(np.isfinite(xu)):
+        found = _active_set(model, xu, data, lo, hi, max_iter)
+        if found is not None:
+            x, f, it, ok = found
+            return x, f, it + itu, ok
+        x0 = xu  # usually nearer the solution than the start values
     span = np.where(np.isfinite(hi - lo), hi - lo, 1.0)
     x0 = np.clip(x0, lo + 1e-3 * np.minimum(span, 1.0), hi - 1e-3 * np.minimum(span, 1.0))
     x, f, it, ok = _lbfgs(model, x0, data, bounds=(lo, hi))
+    it += itu
     active = _active(x, lo, hi)
     if not active.all():
         free = ~active
@@ -221,9 +257,51 @@ def _bounded(model, x0, data, lo, hi, max_iter):
     return x, f, it, ok
 
 
+def _active_set(model, x, data, lo, hi, max_iter, rounds=10):
+    """Active-set Fisher scoring from the unconstrained solution ``x``: parameters beyond
+    a bound are held on it and the others re-estimated, until the free ones keep their
+    bounds and no held one's gradient pulls it back inside (the KKT conditions).
+    ``None`` when that does not settle (the caller then uses L-BFGS-B)."""
+    x = np.clip(x, lo, hi)
+    active = (x <= lo) | (x >= hi)
+    it = 0
+    for _ in range(rounds):
+        free = ~active
+        if not free.any():
+            return None
+        sub = _Sub(model, x, free)
+        xs, f, it_s, ok = _scoring(sub, x[free], data, max_iter=max_iter)
+        it += it_s
+        if not ok or not np.isfinite(f):
+            return None
+        x = x.copy()
+        x[free] = xs
+        out = free & ((x < lo) | (x > hi))
+        if out.any():  # a free parameter crossed its bound: hold it there too
+            x = np.clip(x, lo, hi)
+            active |= out
+            continue
+        try:
+            g, _ = gradient_information(model, x, data, hessian=False)
+        except EstimationError:
+            return None
+        # on a lower bound F must not fall when the parameter rises (g >= 0), on an
+        # upper bound when it falls (g <= 0); release the ones that would
+        scale = 1e-8 * max(1.0, float(np.max(np.abs(g[free]))) if free.any() else 1.0)
+        release = active & (((x <= lo) & (g < -scale)) | ((x >= hi) & (g > scale)))
+        if not release.any():
+            return x, float(f), it, True
+        active &= ~release
+    return None
+
+
 def _active(x, lo, hi, tol=1e-7):
-    return (x - lo <= tol * np.maximum(1.0, np.abs(lo))) | (hi - x <= tol * np.maximum(1.0,
-                                                                                     np.abs(hi)))
+    """Parameters on a finite bound (an infinite side is never active: ``inf <= inf``
+    flagged every one-sided bound as active)."""
+    with np.errstate(invalid="ignore"):
+        at_lo = np.isfinite(lo) & (x - lo <= tol * np.maximum(1.0, np.abs(lo)))
+        at_hi = np.isfinite(hi) & (hi - x <= tol * np.maximum(1.0, np.abs(hi)))
+    return at_lo | at_hi
 
 
 class _Sub:
@@ -350,7 +428,10 @@ def fit_ml(model: CompiledModel, data: list[SampleStats], options: Mapping[str, 
         if ok and not options.get("baseline"):
             check_identification(model, info[np.ix_(keep, keep)] if active.any() else info)
         try:
-            # parameters on a bound (active inequality) get no SE (NaN), as in lavaan
+            # an active inequality constraint acts as an equality one, as in lavaan: the
+            # parameter on its bound has no standard error (NaN rows here; lavaan prints
+            # NA or 0, whichever sign its rounding gives the zero variance), and the
+            # others' come from the information without it
             vcov = np.full(info.shape, np.nan)
             vcov[np.ix_(keep, keep)] = np.linalg.inv(info[np.ix_(keep, keep)])
         except np.linalg.LinAlgError:
@@ -358,8 +439,8 @@ def fit_ml(model: CompiledModel, data: list[SampleStats], options: Mapping[str, 
         if active.any():
             names = model.x_names
             warnings.append("Parameters on the bound of an inequality constraint (no standard "
-                            "error): " + ", ".join(names[i] for i in np.flatnonzero(active))
-                            + ".")
+                            "error: the bound acts as an equality constraint): "
+                            + ", ".join(names[i] for i in np.flatnonzero(active)) + ".")
     chisq = ntot * F
     df = model.df()
     pval = float(stats.chi2.sf(chisq, df)) if df > 0 else float("nan")

@@ -5,8 +5,9 @@ ustart, exo, label, plabel, start, est, se`` plus ``xid``: the 0-based index of
 the row's parameter in the reduced free-parameter vector ``x`` (``-1`` for
 fixed rows).  Rows that share a label, are tied by ``==`` or by
 ``group_equal`` share an ``xid``.  Defaults follow ``lavaan::sem()`` /
-``lavaan::cfa()`` (auto.fix.first or std.lv, auto.var, auto.cov.lv.x,
-auto.cov.y, auto.th, auto.delta, fixed.x, int.ov.free, int.lv.free = FALSE).
+``lavaan::cfa()`` (auto.fix.first or std.lv, auto.fix.single, auto.var, auto.cov.lv.x,
+auto.cov.y, auto.th, auto.delta, fixed.x, int.ov.free, int.lv.free = FALSE); covariances
+are written in lavaan's variable order (``x9 ~~ x4`` is the row ``x4 ~~ x9``).
 
 # In R: lavaan::lavaanify(model, auto = TRUE, ...); lavaan::parTable(fit)
 """
@@ -15,13 +16,14 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import combinations
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from analysis.errors import ModelSpecificationError
+from analysis.errors import DataError, ModelSpecificationError
 
 from .syntax import Statement
 
@@ -91,6 +93,16 @@ def similar_names(name: str, columns: list[str]) -> list[str]:
     return low + close
 
 
+def check_unique_columns(ov: Any, data_columns: Any) -> None:
+    """Refuse data with two columns of a model variable's name (``data[name]`` would be
+    a table, and which column is meant cannot be known)."""
+    cols = [str(c) for c in data_columns]
+    twice = sorted({v for v in ov if cols.count(v) > 1})
+    if twice:
+        raise DataError(f"The data have more than one column named "
+                        f"{', '.join(map(repr, twice))}; rename or drop all but one.")
+
+
 def check_variables(ov: list[str], data_columns: list[str] | None) -> None:
     """Raise ``ModelSpecificationError`` naming observed variables missing from the data."""
     if not ov:
@@ -102,6 +114,7 @@ def check_variables(ov: list[str], data_columns: list[str] | None) -> None:
     if data_columns is None:
         return
     cols = [str(c) for c in data_columns]
+    check_unique_columns(ov, cols)
     missing = [v for v in ov if v not in cols]
     if missing:
         parts = []
@@ -227,6 +240,7 @@ def build_partable(
     if auto_fix_first is None:
         auto_fix_first = not std_lv
     names = variable_names(stmts)
+    stmts = _covariance_order(stmts, names)
     roles = _roles(stmts, names, ordered, fixed_x)
     if meanstructure is None:
         meanstructure = ngroups > 1 or any(s.op == "~1" for s in stmts) or bool(roles.ov_ord)
@@ -249,6 +263,20 @@ def build_partable(
     return _finish_table(rows, classes, extra_rows), names, bool(meanstructure)
 
 
+def _covariance_order(stmts: list[Statement], names: VarNames) -> list[Statement]:
+    """Write each covariance ``a ~~ b`` with ``a`` first in lavaan's variable order
+    (latent variables, then observed ones), as ``lav_partable_covariance_reorder``:
+    ``x9 ~~ x4`` becomes the row ``x4 ~~ x9``."""
+    order = {v: i for i, v in enumerate(names.lv + [v for v in names.ov if v not in names.lv])}
+    out = []
+    for s in stmts:
+        if (s.op == "~~" and s.lhs != s.rhs and s.lhs in order and s.rhs in order
+                and order[s.lhs] > order[s.rhs]):
+            s = replace(s, lhs=s.rhs, rhs=s.lhs)
+        out.append(s)
+    return out
+
+
 @dataclass(frozen=True)
 class _Roles:
     """Variable roles that decide the default rows (lavaan's auto.* options)."""
@@ -268,11 +296,13 @@ class _Roles:
 
 def free_covariates(stmts: list[Statement], names: VarNames,
                     ordered: dict[str, int]) -> tuple[str, ...]:
-    """The exogenous observed covariates whose covariances are free with fixed.x = FALSE
-    (in the model and in its independence model).
+    """The exogenous observed covariates: fixed at their sample moments with fixed.x =
+    TRUE, with free covariances with fixed.x = FALSE (in the model and in its
+    independence model).
 
     As lavaan's ``lav_partable_vnames``: a covariate the model names in a ``~~`` or
-    ``~1`` statement is not an exogenous x; its covariances are then only those stated.
+    ``~1`` statement is not an exogenous x; its variance is then a free parameter and its
+    covariances are only those stated.
     """
     named = {v for s in stmts if s.op == "~~" for v in (s.lhs, s.rhs)}
     named |= {s.lhs for s in stmts if s.op == "~1"}
@@ -296,7 +326,9 @@ def _roles(stmts: list[Statement], names: VarNames, ordered: dict[str, int],
     for v in ordered:
         if v not in ov:
             raise ModelSpecificationError(f"ordered= names {v!r}, which is not in the model.")
-    ov_x = [v for v in names.ov_x if v not in ordered] if fixed_x else []
+    # as lavaan: a covariate the model names in a ~~ or ~1 statement is not an exogenous
+    # x (its variance is a free parameter) whether fixed.x is TRUE or FALSE
+    ov_x = list(free_covariates(stmts, names, ordered)) if fixed_x else []
     model_stmts = [s for s in stmts if s.op in ("=~", "~", "~~", "~1", "|", "~*~")]
     eqs_y = _unique(s.lhs for s in model_stmts if s.op == "~")
     eqs_x = _unique(s.rhs for s in model_stmts if s.op == "~")
@@ -340,7 +372,12 @@ def _table_rows(roles: _Roles, ngroups: int, ordered: dict[str, int], meanstruct
                 R.add(lhs=a, op="~~", rhs=b, group=gid)
         for a, b in combinations(roles.ov_y + roles.lv_y, 2):
             if R.find(a, "~~", b, gid) is None:
-                R.add(lhs=a, op="~~", rhs=b, group=gid)
+                if orthogonal and a in roles.lv and b in roles.lv:
+                    # lavaan's orthogonal = TRUE fixes every default covariance of two
+                    # latent variables, the residual covariances of endogenous ones too
+                    R.add(lhs=a, op="~~", rhs=b, group=gid, free=False, ustart=0.0)
+                else:
+                    R.add(lhs=a, op="~~", rhs=b, group=gid)
         if meanstructure:
             for v in roles.ov:
                 if R.find(v, "~1", "", gid) is None:
@@ -362,6 +399,7 @@ def _default_status(rows: list[dict], roles: _Roles, auto_fix_first: bool,
                     std_lv: bool, int_ov_free: bool = True, int_lv_free: bool = False) -> None:
     """Step 3: lavaan's default free/fixed status (markers, fixed.x, ordered scales)."""
     lv, ov, ov_x, ov_ord = roles.lv, roles.ov, roles.ov_x, roles.ov_ord
+    single = _single_indicators(roles.model_stmts)
     first_loading: dict[tuple[str, int], int] = {}
     for i, r in enumerate(rows):
         if r["op"] == "=~" and (r["lhs"], r["group"]) not in first_loading:
@@ -370,6 +408,11 @@ def _default_status(rows: list[dict], roles: _Roles, auto_fix_first: bool,
         op, lhs, rhs = r["op"], r["lhs"], r["rhs"]
         if op == "=~" and auto_fix_first and first_loading[(lhs, r["group"])] == i:
             r["free"], r["ustart"] = False, 1.0
+        elif (op == "~~" and lhs == rhs and lhs in single and r["user"] == 0
+              and lhs not in ov_ord):
+            # lavaan's auto.fix.single: the only indicator of a factor measures it
+            # without error (its residual variance fixed at 0)
+            r["free"], r["ustart"] = False, 0.0
         elif op == "~~" and lhs == rhs and lhs in lv and std_lv:
             r["free"], r["ustart"] = False, 1.0
         elif op == "~~" and lhs in ov_x and rhs in ov_x:
@@ -391,6 +434,18 @@ def _default_status(rows: list[dict], roles: _Roles, auto_fix_first: bool,
             r["free"], r["ustart"] = False, 0.0
         elif op == "~*~":
             r["free"], r["ustart"] = False, 1.0
+
+
+def _single_indicators(model_stmts: list[Statement]) -> set[str]:
+    """Variables that are the single indicator of a factor and indicate no other factor
+    (lavaan's ``auto.fix.single``: their residual variance is fixed at 0)."""
+    loads = [(s.lhs, s.rhs) for s in model_stmts if s.op == "=~"]
+    n_ind: dict[str, int] = {}
+    n_fac: dict[str, int] = {}
+    for f, v in loads:
+        n_ind[f] = n_ind.get(f, 0) + 1
+        n_fac[v] = n_fac.get(v, 0) + 1
+    return {v for f, v in loads if n_ind[f] == 1 and f != v and n_fac[v] == 1}
 
 
 def _user_modifiers(rows: list[dict], model_stmts: list[Statement], ngroups: int) -> None:
@@ -602,10 +657,19 @@ class _EqualityClasses:
                         ustart[i] = val
                 else:
                     unknown = [t for t in (a, b) if t not in label_rows and _num(t) is None]
+                    exprs = [t for t in unknown if not _NAME.match(t)]
+                    if exprs:
+                        why = (f" ({', '.join(repr(t) for t in exprs)} is an expression: "
+                               "linear and nonlinear constraints such as 'a + b == 1' or "
+                               "'a == b*c' are not fitted by this engine).")
+                    elif unknown:
+                        why = f" (unknown labels: {', '.join(unknown)})."
+                    else:
+                        why = "."
                     raise ModelSpecificationError(
                         f"Line {s.line}: only equality constraints between labels (or a "
                         f"label and a number) are supported; cannot use {s.lhs} == {s.rhs}"
-                        + (f" (unknown labels: {', '.join(unknown)})." if unknown else "."))
+                        + why)
                 extra_rows.append(dict(lhs=a, op="==", rhs=b, user=1, group=0, block=0))
             else:  # simple bounds: a label and a number
                 if not ((ia and _num(b) is not None) or (ib and _num(a) is not None)):
@@ -666,6 +730,9 @@ def _finish_table(rows: list[dict], classes: _EqualityClasses,
                                dtype=float).reshape(-1),
     }
     return pd.DataFrame(cols)
+
+
+_NAME = re.compile(r"^[A-Za-z_.][A-Za-z0-9_.]*$")
 
 
 def _num(tok: str) -> float | None:

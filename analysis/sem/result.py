@@ -75,6 +75,22 @@ class SEMResult:
         """Covariance matrix of the free parameters (None if not computed)."""
         return self.state.vcov
 
+    def _vcov_delta(self) -> np.ndarray | None:
+        """:attr:`vcov` for the delta method: a parameter on the bound of an inequality
+        constraint (a row without variances, NaN) counts as fixed there (zero variance),
+        as lavaan's augmented information treats it, instead of making every derived
+        standard error NaN."""
+        v = self.state.vcov
+        if v is None:
+            return None
+        off = np.isnan(np.diag(v))
+        if not off.any() or off.all():
+            return v
+        v = v.copy()
+        v[off, :] = 0.0
+        v[:, off] = 0.0
+        return v
+
     @cached_property
     def partable(self) -> pd.DataFrame:
         """The parameter table with ``est`` and ``se`` filled in (``:=`` rows included)."""
@@ -87,7 +103,7 @@ class SEMResult:
         defs = pt["op"].to_numpy() == ":="
         if defs.any():
             est, dse, _J = defined_delta(self.model, self.state.x, pt["est"].to_numpy(float),
-                                         self.state.vcov)
+                                         self._vcov_delta())
             pt.loc[defs, "est"] = est
             pt.loc[defs, "se"] = dse
         # start values as used for this fit (free rows) or the fixed values
@@ -168,7 +184,7 @@ class SEMResult:
 
         x = np.asarray(self.state.x, dtype=float)
         est = values(x)
-        vcov = self.state.vcov
+        vcov = self._vcov_delta()
         se = np.full(len(est), np.nan)
         if vcov is not None and self.converged:
             jac = np.zeros((len(est), len(x)))

@@ -80,7 +80,27 @@ def check_cluster_column(data: pd.DataFrame, cluster: str, ov_names: list[str]) 
 
 
 def _numeric_column(col: pd.Series, name: str, ordered: bool) -> np.ndarray:
+    if isinstance(col, pd.DataFrame):  # data[name] of a name that heads several columns
+        raise DataError(f"The data have {col.shape[1]} columns named {name!r}; rename or "
+                        "drop all but one.")
+    kind = getattr(col.dtype, "kind", "")
+    if kind in "mM" or isinstance(col.dtype, pd.DatetimeTZDtype | pd.PeriodDtype):
+        raise DataError(f"Column {name!r} holds dates or times ({col.dtype}), not answers "
+                        "or measurements; drop it from the model or recode it as numbers.")
     if isinstance(col.dtype, pd.CategoricalDtype):
+        if not ordered:
+            # a continuous variable: the categories' own values (their codes 0, 1, ...
+            # had been used, whatever the values); text categories have no such value
+            cats = col.cat.categories
+            if not pd.api.types.is_numeric_dtype(cats.dtype):
+                raise DataError(
+                    f"Column {name!r} is categorical with text categories "
+                    f"({', '.join(repr(str(c)[:20]) for c in cats[:3])}"
+                    f"{', ...' if len(cats) > 3 else ''}); declare it in ordered= (its "
+                    "categories in their order) or recode it as numbers.")
+            values = col.astype(object).astype(float).to_numpy(dtype=float)
+            _check_values(values, name)
+            return values
         codes = col.cat.codes.to_numpy().astype(float)
         codes[codes < 0] = np.nan
         return codes + 1.0

@@ -11,6 +11,7 @@ from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
+from scipy import special
 
 from analysis.errors import ModelSpecificationError
 
@@ -18,7 +19,10 @@ from .model import CompiledModel
 
 _NAME = re.compile(r"(?<![0-9A-Za-z_.])[A-Za-z_.][A-Za-z0-9_.]*")
 _NUMBER = re.compile(r"^\.?\d")
-_FUNCS = MappingProxyType({"sqrt": np.sqrt, "exp": np.exp, "log": np.log, "abs": np.abs})
+_FUNCS = MappingProxyType({"sqrt": np.sqrt, "exp": np.exp, "log": np.log, "abs": np.abs,
+                           # R's normal distribution functions (probit effects)
+                           "pnorm": special.ndtr, "qnorm": special.ndtri,
+                           "dnorm": lambda v: np.exp(-0.5 * v * v) / np.sqrt(2.0 * np.pi)})
 _BINOPS = MappingProxyType({ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply,
                             ast.Div: np.divide, ast.Pow: np.power})
 
@@ -50,11 +54,13 @@ def parse_expression(expr: str) -> ast.expr:
         if not ok:
             raise ModelSpecificationError(
                 f"The expression {expr!r} uses {type(sub).__name__}; only + - * / ^, "
-                "parentheses, numbers, labels and sqrt/exp/log/abs are allowed.")
+                "parentheses, numbers, labels and sqrt/exp/log/abs/pnorm/qnorm/dnorm are "
+                "allowed.")
         if isinstance(sub, ast.Call) and not (isinstance(sub.func, ast.Name)
                                               and sub.func.id in _FUNCS):
             raise ModelSpecificationError(
-                f"The expression {expr!r} calls an unknown function; use sqrt, exp, log or abs.")
+                f"The expression {expr!r} calls an unknown function; use sqrt, exp, log, abs, "
+                "pnorm, qnorm or dnorm.")
     return node
 
 
@@ -225,8 +231,18 @@ def standardized(model: CompiledModel, x: np.ndarray, table: pd.DataFrame,
         defs = table["op"].to_numpy() == ":="
         if defs.any():
             dp = DefinedParameters(model)
-            std_lv[defs] = dp.values(std_lv)
-            std_all[defs] = dp.values(std_all)
+            n_full = len(model.partable)
+            if "id" in table.columns and len(table) != n_full:
+                # a table without the constraint rows (==, <, >): the definitions' labels
+                # index the model's full table (a == b before d := a*b was an IndexError)
+                pos = table["id"].to_numpy(dtype=int) - 1
+                for col in (std_lv, std_all):
+                    full = np.full(n_full, np.nan)
+                    full[pos] = col
+                    col[defs] = dp.values(full)
+            else:
+                std_lv[defs] = dp.values(std_lv)
+                std_all[defs] = dp.values(std_all)
     return std_lv, std_all
 
 
