@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
+import warnings
 
 from analysis import __version__
 from analysis.commands import COMMANDS
@@ -29,8 +31,36 @@ MAX_MESSAGE = 4000
 TRACEBACK_ENV = "ALLIANCE_SURVEY_TRACEBACK"
 
 
+#: A run of text without spaces (a path, a name, a line of a file) longer than this is
+#: shown by its first :data:`ECHO_HEAD` characters and "…": a 100,000-character path
+#: filled the message, which was then cut before its advice.
+LONG_VALUE = 200
+ECHO_HEAD = 60
+_LONG_VALUE = re.compile(rf"\S{{{LONG_VALUE},}}")
+#: The end of a message kept when a long one is cut (the advice stands there).
+MESSAGE_TAIL = 600
+
+
+def _shorten_value(match: re.Match[str]) -> str:
+    run = match.group(0)
+    closing = re.search(r"[\'\")\].,;:]*$", run).group(0)  # the quote and full stop stay
+    return run[:ECHO_HEAD] + "\u2026" + closing
+
+
+#: Control characters of an echoed value (an escape sequence would recolour or clear the
+#: terminal); line breaks and tabs of the message itself stay.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def _short(text: str) -> str:
-    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE] + " [...]"
+    """``text`` with control characters written as escapes and each overlong value
+    shortened, then cut in the middle if still too long: what is wrong comes first and
+    what to do last, and both are kept."""
+    text = _CONTROL.sub(lambda m: repr(m.group(0))[1:-1], text)
+    text = _LONG_VALUE.sub(_shorten_value, text)
+    if len(text) <= MAX_MESSAGE:
+        return text
+    return text[:MAX_MESSAGE - MESSAGE_TAIL] + " [...] " + text[-MESSAGE_TAIL:]
 
 
 def _first_line(exc: BaseException) -> str:
@@ -59,6 +89,90 @@ def _attach_dash_values(argv: list[str]) -> list[str]:
     return out
 
 
+def _typed_options(argv: list[str]) -> frozenset[str]:
+    """The destinations of the options typed on the command line, not filled in by default.
+
+    The arguments are parsed again by a parser whose defaults are all suppressed: what is
+    left on the namespace was typed (abbreviations and ``--opt=value`` included).  An
+    option that acts only with another one is refused when typed alone, never because of
+    its default (:func:`analysis.commands.options.refuse_unused`).
+    """
+    parser = build_parser()
+    parsers = [parser]
+    while parsers:
+        current = parsers.pop()
+        for action in current._actions:
+            action.default = argparse.SUPPRESS
+            if isinstance(action, argparse._SubParsersAction):
+                parsers.extend(action.choices.values())
+    try:
+        return frozenset(vars(parser.parse_args(argv)))
+    except SystemExit:  # pragma: no cover - the same arguments were parsed once already
+        return frozenset()
+
+
+#: Python warnings that say nothing to a user: numpy's floating-point notes (the result
+#: or the error that follows says what went wrong) and pandas' note on a column of mixed
+#: types (the data checks name the column).
+QUIET_WARNINGS = (
+    r".*encountered in ",
+    r"Mean of empty slice",
+    r"Degrees of freedom <= 0",
+    r"All-NaN slice encountered",
+    r"Columns \(.*\) have mixed types",
+)
+
+
+def _warnings_as_lines(command: str) -> None:
+    """Show Python warnings as the command's own lines, each once, without the source
+    file and line that Python prints (inside a ``warnings.catch_warnings()`` block)."""
+    shown: set[str] = set()
+
+    def show(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001, ANN202, ARG001
+        text = _short(_first_line(message if isinstance(message, Warning)
+                                  else Warning(str(message))))
+        if text not in shown:
+            shown.add(text)
+            print(f"alliance-survey {command}: warning: {text}", file=sys.stderr)
+
+    warnings.showwarning = show
+    for category in (DeprecationWarning, PendingDeprecationWarning, FutureWarning):
+        warnings.filterwarnings("ignore", category=category)  # for the developers
+    for pattern in QUIET_WARNINGS:
+        warnings.filterwarnings("ignore", message=pattern)
+
+
+#: Exit status after the reader of standard output went away (``| head``): 128 + SIGPIPE,
+#: the status of the shell's own tools that end on a closed pipe.
+BROKEN_PIPE_STATUS = 141
+
+
+def _stdout_closed() -> bool:
+    """Whether standard output is a pipe or socket whose reader has gone (a broken pipe of
+    a worker process or an SMTP connection is an error of its own)."""
+    import select
+
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(ev & (select.POLLERR | select.POLLHUP) for _, ev in poller.poll(0))
+    except (AttributeError, OSError, ValueError):
+        return True  # no descriptor to look at: standard output is the likely one
+
+
+def _quiet_pipe_exit() -> int:
+    """End quietly after ``| head`` closed standard output: what is still buffered goes to
+    /dev/null (Python would otherwise report the failed flush at exit)."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):
+        pass
+    return BROKEN_PIPE_STATUS
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one sub-command; return its exit status.
 
@@ -67,20 +181,49 @@ def main(argv: list[str] | None = None) -> int:
     unexpected error prints one line and returns 1 (its traceback only with
     ``ALLIANCE_SURVEY_TRACEBACK=1``).  No sub-command writes its results before every
     output path has been checked, so an error here never follows a partial commit.
+    Python warnings become the command's own warning lines; a reader of standard output
+    that goes away (``| head``) ends the command quietly with status 141.
     """
-    import os
+    try:
+        return _parse_and_run(list(sys.argv[1:] if argv is None else argv))
+    except BrokenPipeError:  # the help or an error message could not be printed
+        return _quiet_pipe_exit()
+
+
+def _parse_and_run(argv: list[str]) -> int:
+    """Parse ``argv``, record the typed options and run the sub-command."""
+    from analysis.commands.options import TYPED
 
     parser = build_parser()
+    arguments = _attach_dash_values(argv)
     try:
-        args = parser.parse_args(_attach_dash_values(list(sys.argv[1:] if argv is None else argv)))
+        args = parser.parse_args(arguments)
     except SystemExit as exc:  # a usage error (status 2, message printed) or --help
         return exc.code if isinstance(exc.code, int) else 2
     if not getattr(args, "func", None):
         parser.print_help()
         return 1
+    setattr(args, TYPED, _typed_options(arguments))
+    return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the handler of ``args`` and turn its errors into one line each (see :func:`main`)."""
+    import os
+
     prefix = f"alliance-survey {args.command}: error:"
     try:
-        return int(args.func(args) or 0)
+        with warnings.catch_warnings():
+            if os.environ.get(TRACEBACK_ENV) != "1":
+                _warnings_as_lines(args.command)
+            status = int(args.func(args) or 0)
+            sys.stdout.flush()  # a closed pipe is found here, not in Python's exit
+        return status
+    except BrokenPipeError as exc:
+        if _stdout_closed():
+            return _quiet_pipe_exit()
+        print(f"{prefix} {exc.strerror or _first_line(exc)}.", file=sys.stderr)
+        return 2
     except AllianceSurveyError as exc:
         print(f"{prefix} {_short(str(exc))}", file=sys.stderr)
         return 2

@@ -80,7 +80,7 @@ def test_cli_power(tmp_path, capsys):
     from analysis.cli import main
 
     out = tmp_path / "power.json"
-    rc = main(["power", "--n", "60", "--reps", "1", "--workers", "1", "--boot", "20",
+    rc = main(["power", "--n", "60", "--reps", "1", "--workers", "1",
                "--json", str(out), "--plot", str(tmp_path / "c.svg"), "--no-progress"])
     assert rc == 0
     text = capsys.readouterr().out

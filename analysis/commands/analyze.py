@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from analysis.commands.paths import check_json_output, draw_count, seed
+from analysis.commands.options import refuse_unused
+from analysis.commands.paths import check_json_output, draw_count, read_table, seed
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -57,9 +58,12 @@ def handle(args: argparse.Namespace) -> int:
     import warnings
 
     from analysis.errors import ModelSpecificationError
-    from analysis.study.datafiles import read_data
     from analysis.study.pipeline import analyze_study, to_json, verdict_table
 
+    refuse_unused(args, [("estimator", not args.skip_measurement,
+                          "--estimator chooses the measurement model's estimator, which "
+                          "--skip-measurement does not fit (the path model is MLR either "
+                          "way); leave out one of them.")])
     if args.bootstrap < 2:
         raise ModelSpecificationError(f"--bootstrap must be at least 2 (got {args.bootstrap}).")
 
@@ -68,8 +72,10 @@ def handle(args: argparse.Namespace) -> int:
     def progress(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
-    data = read_data(args.data)
-    with warnings.catch_warnings():
+    data = read_table(args.data)
+    # the analysis lists its problems in its warnings; the Python warnings of the libraries
+    # beneath it are swallowed, also those that statsmodels sets to "always" on import
+    with warnings.catch_warnings(record=True):
         warnings.simplefilter("ignore")
         result = analyze_study(data, estimator=args.estimator, bootstrap=args.bootstrap,
                                seed=args.seed, hypotheses=args.hypotheses, progress=progress,

@@ -33,21 +33,52 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=handler)
 
 
+def _check_study(store, study: str) -> None:  # noqa: ANN001
+    """Refuse a study that is not in the store, naming the studies that are."""
+    from sqlalchemy import select
+
+    from analysis.errors import DataError, clip
+    from instruments.store.models import Study
+
+    with store.session() as session:
+        names = session.scalars(select(Study.name).order_by(Study.name)).all()
+    if study not in names:
+        known = (", ".join(names[:20]) + (", ..." if len(names) > 20 else "")) if names \
+            else "none yet"
+        raise DataError(f"There is no study {clip(study)} in the store (studies: {known}); "
+                        "nothing was erased.")
+
+
 def handler(args: argparse.Namespace) -> int:
     """Erase and report the counts."""
     from analysis.commands.paths import existing_sqlite
+    from analysis.errors import DataError, clip
     from instruments.store import ResponseStore
     from instruments.store.rights import delete_test_responses, withdraw
+    from instruments.store.tokens import InvitationClosedError
 
+    if args.token is not None and not args.token.strip():
+        raise DataError("--token is empty; give the respondent's token (the code after ?t= "
+                        "in the link).")
     # A mistyped SQLite path must not leave an empty database behind.
     store = ResponseStore(existing_sqlite(args.db))
     try:
+        # the study lead is told what is wrong, not the respondent's page text ("This
+        # invitation link is not valid. Please check that you copied the whole link ...")
+        _check_study(store, args.study)
         if args.test_responses:
             n = delete_test_responses(store, args.study, actor=args.note, channel="cli")
             print(f"Study {args.study!r}: {n} preview response(s) deleted.", file=sys.stderr)
             return 0
-        erased = withdraw(store, args.token, reason="request", channel="cli",
-                          actor=args.note, study=args.study)  # fmt: skip
+        try:
+            erased = withdraw(store, args.token, reason="request", channel="cli",
+                              actor=args.note, study=args.study)  # fmt: skip
+        except InvitationClosedError as exc:
+            if exc.reason != "unknown":
+                raise
+            raise DataError(f"No invitation of study {clip(args.study)} has the token "
+                            f"{clip(args.token, 60)}; check that it is complete (the code "
+                            "after ?t= in the respondent's link). Nothing was erased.") from None
     finally:
         store.dispose()
     print(

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from analysis.commands.options import refuse_unused
 from analysis.commands.paths import count_up_to, port_number, survey_address
 
 #: Most fresh invitation links the demo prints.
@@ -358,6 +359,9 @@ def handler(args: argparse.Namespace) -> int:
     from instruments.fieldwork.invitations import get_or_create_study
     from instruments.store import ResponseStore, resolve_url
 
+    refuse_unused(args, [("port", not (args.no_serve and args.base_url),
+                          "--port is the port of the app and of the links' default address; "
+                          "with --no-serve and --base-url it has neither. Leave out --port.")])
     url = resolve_url(args.db)
     base = args.base_url or f"http://localhost:{args.port}"
     from analysis.commands.paths import check_output, store_file

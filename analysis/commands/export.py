@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from analysis.commands.options import refuse_unused
 from analysis.commands.paths import check_output, existing_sqlite, instrument_files, store_file
+from analysis.errors import clip
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -50,6 +52,20 @@ def handler(args: argparse.Namespace) -> int:
     from instruments.instrument.loader import load_instrument
     from instruments.store import ResponseStore
 
+    wide = args.format not in ("long", "codebook")
+    csv = args.format == "csv" or (args.format == "long"
+                                   and str(args.out).lower().endswith(".csv"))
+    refuse_unused(args, [
+        ("excel_safe", csv, f"--excel-safe applies to CSV files; --format {args.format} "
+         f"--out {clip(args.out, 60)} is not one. Leave out --excel-safe."),
+        ("lang", args.format in ("sav", "dta", "codebook"),
+         f"--lang sets the language of the value labels of sav, dta and the codebook; "
+         f"--format {args.format} has none. Leave out --lang."),
+        ("completed_only", wide, f"--completed-only chooses the respondents of the wide data; "
+         f"--format {args.format} has none. Leave it out."),
+        ("skip_unstarted", wide, f"--skip-unstarted chooses the respondents of the wide data; "
+         f"--format {args.format} has none. Leave it out."),
+    ])
     check_output(args.out, "--out", inputs=[store_file(args.db),
                                             *instrument_files(args.instrument)],
                  suffixes=EXPORT_SUFFIXES[args.format], format_label=f"--format {args.format}",

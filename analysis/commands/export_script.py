@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from analysis.commands.paths import check_output_dir, draw_count, seed
+from analysis.commands.options import refuse_unused
+from analysis.commands.paths import check_output_dir, draw_count, read_table, seed
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -42,7 +43,6 @@ def handle(args: argparse.Namespace) -> int:
 
     from analysis.errors import ModelSpecificationError
     from analysis.report import sha256_file
-    from analysis.study.datafiles import read_data
     from analysis.study.export_script import (
         DATA_FILE,
         MPLUS_DIR,
@@ -51,6 +51,10 @@ def handle(args: argparse.Namespace) -> int:
         write_study_scripts,
     )
 
+    refuse_unused(args, [("seed", args.to != "mplus",
+                          "--seed seeds R's bootstrap in the lavaan script, which --to mplus "
+                          "does not write (the Mplus inputs carry no seed); use --to both, or "
+                          "leave out --seed.")])
     if args.bootstrap < 2:
         raise ModelSpecificationError(f"--bootstrap must be at least 2 (got {args.bootstrap}).")
     # before the analysis: the folder must be usable, and the scored data written as
@@ -60,7 +64,7 @@ def handle(args: argparse.Namespace) -> int:
     mplus = [f"{MPLUS_DIR}/{name}" for name in MPLUS_FILES] if args.to != "lavaan" else []
     check_output_dir(args.out, "--out", inputs=[args.data, args.hypotheses],
                      writes=[DATA_FILE, SCRIPT_FILE, "README.md", "parts.json", *mplus])
-    data = read_data(args.data)
+    data = read_table(args.data)
     to = ("lavaan", "mplus") if args.to == "both" else (args.to,)
     files = write_study_scripts(
         data, args.out, to=to, estimator=args.estimator, bootstrap=args.bootstrap,

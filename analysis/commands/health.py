@@ -15,6 +15,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
+from analysis.commands.options import refuse_unused, without
+
 
 @dataclass(frozen=True)
 class Check:
@@ -123,6 +125,13 @@ def handler(args: argparse.Namespace) -> int:
 
     if not (args.timeout > 0 and args.timeout < 3600):
         raise DataError(f"--timeout must be between 0 and 3600 seconds, not {args.timeout}.")
+    refuse_unused(args, [
+        ("cafile", any(str(a).startswith("https://") for a in args.app),
+         without("--cafile", "an https:// --app address", "it is the certificate trusted "
+                 "for https")),
+        ("db", not args.no_store, "--db names the store that --no-store leaves unchecked; "
+         "leave out one of them."),
+    ])
     if args.no_store and not args.app:
         raise DataError("Nothing to check: give --app URL, or leave out --no-store.")
     for base in args.app:

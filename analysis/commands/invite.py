@@ -8,6 +8,7 @@ import csv
 import sys
 from typing import TextIO
 
+from analysis.commands.options import refuse_unused, typed
 from analysis.commands.paths import (
     check_output,
     positive_days,
@@ -71,6 +72,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=handler)
 
 
+def check_wave_instrument(store, study: str, wave: str, instrument, option: str) -> None:  # noqa: ANN001
+    """Refuse an instrument that is not the one the wave runs (new waves: the study's current
+    one): the invitations were made on the study's version all the same, and the new
+    version given was dropped without a word.  A new version enters a study as a new wave
+    (``alliance-survey wave --open``)."""
+    from analysis.errors import DataError
+    from instruments.store.waves import study_waves
+
+    runs = {w.name: (w.instrument_id, w.instrument_version, w.instrument_hash)
+            for w in study_waves(store, study)}
+    iid, version, digest = runs.get(wave) or store.study_instrument(study)
+    if str(instrument.content_hash) == digest:
+        return
+    where = f"wave {wave!r}" if wave in runs else "its new waves"
+    raise DataError(
+        f"{option} is instrument {instrument.id} {instrument.version}, but study {study!r} "
+        f"runs {iid} {version} in {where}; a study changes its instrument only through a new "
+        f"wave: 'alliance-survey wave --study {study} --open NAME {option} DIR', then invite "
+        "with --wave NAME. Nothing was created.")
+
+
 def handler(args: argparse.Namespace) -> int:
     """Create the invitations and print one CSV row with the link per invitation."""
     from analysis.errors import DataError
@@ -95,6 +117,10 @@ def handler(args: argparse.Namespace) -> int:
     if args.dyads is not None and args.partner:
         raise DataError("--partner cannot name both firms of a dyad; use --from CSV "
                         "with columns firm_a,firm_b.")  # fmt: skip
+    refuse_unused(args, [("partner", not args.from_csv,
+                          "--partner has no effect with --from: the partners are the CSV "
+                          "file's partner_name (or firm_a,firm_b) column; leave out "
+                          "--partner.")])
     instrument = load_instrument(args.instrument)
     # everything the invitations need is checked before the store (and a new study in it)
     # is made: a wrong language or invitation file had left an empty study behind
@@ -110,6 +136,8 @@ def handler(args: argparse.Namespace) -> int:
     store = ResponseStore(args.db, instrument=instrument)
     password = None
     try:
+        if study_exists(store, args.study) and typed(args, "instrument"):
+            check_wave_instrument(store, args.study, args.wave, instrument, "--instrument")
         if not study_exists(store, args.study):
             from instruments.fieldwork.invitations import create_study
 

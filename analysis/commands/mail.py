@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from analysis.commands.options import typed
 from analysis.commands.paths import count_up_to, days, positive_days, survey_address
 
 #: Most reminders per contact a run may allow (more is a typo, and beyond the database's
@@ -68,10 +69,47 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=handler)
 
 
+#: The options each action reads (besides the action itself); any other typed option has
+#: no effect on it and is refused (``--after-days`` with ``--send`` had been dropped).
+ACTION_OPTIONS = {
+    "new_key": (),
+    "contacts": ("study", "wave", "lang", "expires_days", "db", "instrument"),
+    "configure": ("study", "smtp", "sender", "sender_name", "lead_name", "lead_email",
+                  "base_url", "password_env", "rate", "db", "instrument"),
+    "send": ("study", "smtp", "rate", "dry_run", "db", "instrument"),
+    "remind": ("study", "smtp", "rate", "dry_run", "after_days", "max_reminders", "db",
+               "instrument"),
+    "status": ("study", "db", "instrument"),
+}
+#: Every option of the actions (the union of :data:`ACTION_OPTIONS`).
+_OPTIONS = sorted({dest for dests in ACTION_OPTIONS.values() for dest in dests})
+
+
+def _option(dest: str) -> str:
+    return f"--{dest.replace('_', '-')}"
+
+
+def _refuse_unused(args: argparse.Namespace) -> None:
+    """Refuse the typed options the chosen action does not read, all in one message."""
+    from analysis.errors import DataError
+
+    action = next(a for a in ACTION_OPTIONS if getattr(args, a))
+    used = ACTION_OPTIONS[action]
+    unused = [_option(d) for d in _OPTIONS if d not in used and typed(args, d)]
+    if not unused:
+        return
+    one = len(unused) == 1
+    reads = ", ".join(_option(d) for d in used) if used else "no other option"
+    raise DataError(f"{', '.join(unused)} {'has' if one else 'have'} no effect with "
+                    f"{_option(action)} (it reads {reads}); leave {'it' if one else 'them'} "
+                    "out.")
+
+
 def handler(args: argparse.Namespace) -> int:
     """Run the chosen mail action."""
     from analysis.errors import DataError
 
+    _refuse_unused(args)
     if args.new_key:
         from instruments.fieldwork.contacts import SECRET_KEY_ENV, new_secret_key
 
@@ -118,6 +156,10 @@ def _contacts(store, args: argparse.Namespace) -> int:  # noqa: ANN001
         raise ContactListError(
             f"The contact list has {len(problems)} {noun}; nothing was stored.", problems
         )
+    if study_exists(store, args.study) and typed(args, "instrument"):
+        from analysis.commands.invite import check_wave_instrument
+
+        check_wave_instrument(store, args.study, args.wave, store.instrument, "--instrument")
     if not study_exists(store, args.study):
         create_study(store, args.study)
         print(f"Created study {args.study!r} with instrument {store.instrument.id} "
@@ -144,6 +186,7 @@ def _configure(store, args: argparse.Namespace) -> int:  # noqa: ANN001
     missing = [k for k, v in needed.items() if not v]
     if missing:
         raise DataError(f"--configure needs {', '.join(missing)}.")
+    _check_lengths(args)
     settings = configure_mail(
         store, args.study, smtp=args.smtp, sender=args.sender, sender_name=args.sender_name,
         lead_name=args.lead_name, lead_email=args.lead_email, base_url=args.base_url,
@@ -152,6 +195,28 @@ def _configure(store, args: argparse.Namespace) -> int:  # noqa: ANN001
     print(f"Mail settings of {args.study!r}: {settings.server}, from {settings.sender}, "
           f"at most {settings.rate_per_minute} per minute.")  # fmt: skip
     return 0
+
+
+def _check_lengths(args: argparse.Namespace) -> None:
+    """Refuse settings longer than their columns: SQLite stored a 1,000-character sender
+    or password variable as given, PostgreSQL refused them with a driver error."""
+    from analysis.errors import DataError
+    from instruments.fieldwork.mail import parse_smtp_url
+    from instruments.store.mailtables import StudyMailSettings
+
+    server = parse_smtp_url(args.smtp)
+    columns = StudyMailSettings.__table__.c
+    values = (("--smtp (host)", server.host, columns.host),
+              ("--smtp (user)", server.username, columns.username),
+              ("--sender", args.sender, columns.sender),
+              ("--lead-email", args.lead_email, columns.lead_email),
+              ("--base-url", args.base_url, columns.base_url),
+              ("--password-env", args.password_env, columns.password_env))
+    long = [f"{option} has {len(value):,} characters; at most {column.type.length} are "
+            "allowed" for option, value, column in values
+            if value is not None and len(value) > column.type.length]
+    if long:
+        raise DataError("; ".join(long) + "; nothing was stored.")
 
 
 def _status(store, args: argparse.Namespace) -> int:  # noqa: ANN001

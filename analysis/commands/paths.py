@@ -13,9 +13,11 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from analysis.errors import DataError, clip
 
@@ -107,10 +109,7 @@ def check_output(
             raise DataError(f"{option} {shown} is not a regular file (a device, a named "
                             "pipe or a socket); give a file name.")
         for source in inputs:
-            if source is None or str(source) == "-":
-                continue
-            src = Path(str(source)).expanduser()
-            if p.exists() and src.exists() and os.path.samefile(p, src):
+            if p.exists() and _same_existing(p, source):
                 raise DataError(
                     f"{option} {shown} is the input file {clip(str(source), PATH_ECHO)}; writing it "
                     "would destroy the input. Choose another output name."
@@ -188,6 +187,19 @@ def same_file(a: str | os.PathLike[str] | None, b: str | os.PathLike[str] | None
     return resolved(a) == resolved(b)
 
 
+def _same_existing(p: Path, source: str | os.PathLike[str] | None) -> bool:
+    """Whether the input ``source`` is the existing file ``p``.  An input that cannot be
+    looked at (a name longer than the file system allows) is not it: its reader says what
+    is wrong with it, where the error had been blamed on the output option."""
+    if source is None or str(source) == "-":
+        return False
+    try:
+        src = Path(str(source)).expanduser()
+        return src.exists() and os.path.samefile(p, src)
+    except (OSError, ValueError):
+        return False
+
+
 def _refuse_link_loop(p: Path, option: str, shown: str) -> None:
     """A symbolic link that loops (or whose folder path does) cannot be written; ``exists()``
     says False for it, so the check passed and the write failed at the end (after ``invite``
@@ -249,7 +261,7 @@ def check_output_dir(
             for source in inputs:
                 if source is None or not is_file_argument(str(source)):
                     continue
-                if target.exists() and os.path.samefile(target, str(source)):
+                if target.exists() and _same_existing(target, source):
                     raise DataError(
                         f"{option} {shown} would replace the input file "
                         f"{clip(str(source), PATH_ECHO)} (it writes {name} there); choose "
@@ -356,6 +368,69 @@ def model_argument(value: str, option: str = "--model") -> str:
                            f"does not exist; {option} takes a model file or lavaan syntax "
                            "in quotes") + ".")
     return text
+
+
+# -- data files --------------------------------------------------------------------------
+
+
+#: Text that is a date, a time or both (ISO 8601, or day.month.year / month/day/year),
+#: as a CSV file holds a date column.
+_DATE_TEXT = re.compile(
+    r"^(?:\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+    r"(?:Z|[+-]\d{2}:?\d{2})?|\d{1,2}[./]\d{1,2}[./]\d{2,4}(?: \d{1,2}:\d{2}(?::\d{2})?)?"
+    r"|\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$")
+
+
+def _holds_dates(column: Any) -> str | None:
+    """How ``column`` holds dates or times (its type, or an example of its text), or None."""
+    import pandas as pd
+
+    if getattr(column.dtype, "kind", "") in "mM" or isinstance(column.dtype,
+                                                                pd.DatetimeTZDtype):
+        return str(column.dtype)
+    if column.dtype.kind not in "OSU" and not isinstance(column.dtype, pd.StringDtype):
+        return None
+    values = [str(v).strip() for v in column.dropna().head(20).tolist()]
+    if values and all(_DATE_TEXT.match(v) for v in values):
+        return f"text such as {clip(values[0], 40)}"
+    return None
+
+
+def read_table(path: str | os.PathLike[str], *, variables: Iterable[str] = ()) -> Any:
+    """:func:`analysis.study.datafiles.read_data`, refusing what no analysis can use.
+
+    A file with a header but no rows was "not numeric", "0 usable cases" or "data= must
+    be a non-empty DataFrame" further on; a column of dates or times among ``variables``
+    (the model's variables) was "not identified" or "not positive definite", since its
+    values became nanoseconds since 1970.
+
+    Raises
+    ------
+    DataError
+        For a file the reader refuses, one without rows, or a date/time column among
+        ``variables``.
+    """
+    from analysis.study.datafiles import read_data
+
+    data = read_data(path)
+    if len(data) == 0:
+        raise DataError(f"The data file {clip(str(path), PATH_ECHO)} has a header "
+                        f"({len(data.columns)} column(s)) but no rows; there is nothing to "
+                        "analyse.")
+    for name in dict.fromkeys(variables):
+        if name in data.columns:
+            dates = _holds_dates(data[name])
+            if dates is not None:
+                raise DataError(f"Column {clip(name)} holds dates or times ({dates}), not "
+                                "numbers; recode it (e.g. as days or years) or leave it out "
+                                "of the model.")
+    return data
+
+
+def model_names(model: str) -> list[str]:
+    """The words of lavaan syntax that can name a column (variables, labels, modifiers
+    included: only those that are columns of the data matter to :func:`read_table`)."""
+    return re.findall(r"[A-Za-z_.][A-Za-z0-9_.]*", model)
 
 
 # -- argparse types ----------------------------------------------------------------------
@@ -508,7 +583,14 @@ def survey_address(text: str) -> str:
     (``javascript:alert(1)`` was accepted and printed as every respondent's link)."""
     from urllib.parse import urlsplit
 
+    from instruments.store.mailtables import StudyMailSettings
+
     value = text.strip()
+    longest = StudyMailSettings.__table__.c.base_url.type.length  # as the store keeps it
+    if len(value) > longest:
+        # every link begins with it (a 100,000-character address was printed in each)
+        raise argparse.ArgumentTypeError(f"must be at most {longest} characters, not "
+                                         f"{len(value):,}")
     try:
         parts = urlsplit(value)
     except ValueError as exc:

@@ -19,12 +19,16 @@ from __future__ import annotations
 import argparse
 import sys
 
+from analysis.commands.options import refuse_unused, without
 from analysis.commands.paths import (
     check_json_output,
+    count_up_to,
     draw_count,
     finite_float,
     model_argument,
+    model_names,
     positive_int,
+    read_table,
     seed,
 )
 
@@ -33,6 +37,9 @@ from analysis.commands.paths import (
 #: PLS-SEM (Barclay, Higgins & Thompson 1995; Hair et al. 2017, ch. 1), a floor below
 #: which the estimates are noise, not a guarantee of power above it.
 MIN_CASES_PER_PREDICTOR = 10
+#: Most CVPAT repetitions: each keeps its fold labels and losses, and 10**8 of them ran
+#: until the system killed the process; seminr's default is 10.
+MAX_CVPAT_REPS = 1000
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -70,8 +77,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "linear-model benchmarks (--folds, --reps)")
     parser.add_argument("--folds", type=positive_int, default=10, metavar="K",
                         help="cross-validation folds of --cvpat (default: 10)")
-    parser.add_argument("--reps", type=positive_int, default=10, metavar="R",
-                        help="repetitions with new folds of --cvpat (default: 10)")
+    parser.add_argument("--reps", type=count_up_to(MAX_CVPAT_REPS), default=10, metavar="R",
+                        help=f"repetitions with new folds of --cvpat (default: 10, at most "
+                        f"{MAX_CVPAT_REPS:,})")
     parser.add_argument("--json", metavar="OUT", default=None,
                         help="write the result as JSON to OUT ('-' for standard output)")
     parser.add_argument("--small-sample", action="store_true",
@@ -87,8 +95,18 @@ def handler(args: argparse.Namespace) -> int:
     from analysis.stats.pls import pls
     from analysis.stats.pls import quality as q
     from analysis.stats.pls.model import largest_regression
-    from analysis.study.datafiles import read_data
 
+    resampled = args.bootstrap > 0 or args.group is not None or args.cvpat
+    refuse_unused(args, [
+        ("seed", resampled, without("--seed", "--bootstrap N, --group COL or --cvpat",
+                                    "it seeds their random draws")),
+        ("permutations", args.group is not None,
+         without("--permutations", "--group COL", "it sets the permutations of the "
+                 "multigroup analysis")),
+        ("folds", args.cvpat, without("--folds", "--cvpat", "it sets the folds of the CVPAT")),
+        ("reps", args.cvpat, without("--reps", "--cvpat", "it repeats the CVPAT with new "
+                                     "folds")),
+    ])
     if args.bootstrap < 0 or args.bootstrap == 1:
         raise DataError("--bootstrap must be 0 (none) or at least 2 draws.")
     if args.permutations < 2:
@@ -98,7 +116,7 @@ def handler(args: argparse.Namespace) -> int:
     # before any work: the output must be writable and must not be an input
     check_json_output(args.json, inputs=[args.data, args.model])
     model = model_argument(args.model)
-    data = read_data(args.data)
+    data = read_table(args.data, variables=[*model_names(model), args.group])
     res = pls(data, model, consistent=args.consistent, scheme=args.scheme,
               missing=args.missing, missing_value=args.missing_value)
     k, which = largest_regression(res.spec)

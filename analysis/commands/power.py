@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from analysis.commands.options import refuse_unused, without
 from analysis.commands.paths import (
     MAX_DRAWS,
     check_json_output,
@@ -24,18 +25,30 @@ from analysis.errors import clip
 MAX_REPLICATIONS = 100_000
 
 
-def _sizes(text: str) -> list[int]:
+def sizes(text: str) -> list[int]:
+    """``type=`` for the sample sizes of a power analysis (``100,150,200``): whole numbers
+    from the fewest respondents the hypotheses are tested with to the simulation's most,
+    none twice (below the minimum every replication failed, after the processes started;
+    ``prereg --power-n 0,-5`` said so in the API's words, after "Power analysis: ...")."""
+    from analysis.study.hypotheses import MIN_RESPONDENTS
+
     try:
         ns = [int(v) for v in text.split(",") if v.strip()]
     except ValueError as exc:
         raise argparse.ArgumentTypeError(
-            f"--n must be comma-separated integers such as 100,150,200, not {clip(text)}."
+            f"must be comma-separated integers such as 100,150,200, not {clip(text)}"
         ) from exc
     if not ns:
-        raise argparse.ArgumentTypeError("--n needs at least one sample size.")
+        raise argparse.ArgumentTypeError("needs at least one sample size")
     if max(ns) > MAX_RESPONDENTS:
         raise argparse.ArgumentTypeError(
-            f"a sample size is at most {MAX_RESPONDENTS:,} respondents, not {max(ns)}.")
+            f"a sample size is at most {MAX_RESPONDENTS:,} respondents, not {max(ns)}")
+    if min(ns) < MIN_RESPONDENTS:
+        raise argparse.ArgumentTypeError(
+            f"every sample size must be at least {MIN_RESPONDENTS}, the fewest respondents "
+            f"the hypotheses are tested with (got {min(ns)})")
+    if len(set(ns)) != len(ns):
+        raise argparse.ArgumentTypeError(f"lists a sample size twice: {clip(text)}")
     return ns
 
 
@@ -51,7 +64,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "with --scheduler. The same --seed gives the same result everywhere."
         ),
     )
-    parser.add_argument("--n", type=_sizes, required=True, metavar="N1,N2,...",
+    parser.add_argument("--n", type=sizes, required=True, metavar="N1,N2,...",
                         help="Sample sizes, e.g. 100,150,200,300.")
     parser.add_argument("--reps", type=count_up_to(MAX_REPLICATIONS), default=200,
                         help=f"Replications per size (200; sizes x replications at most "
@@ -83,17 +96,18 @@ def handle(args: argparse.Namespace) -> int:
     from analysis.distributed import make_executor
     from analysis.errors import DataError
     from analysis.io import atomic_path
-    from analysis.study.hypotheses import MIN_RESPONDENTS
     from analysis.study.power import plot_power, power_analysis
 
+    refuse_unused(args, [
+        ("boot", args.mediation_ci == "bootstrap",
+         without("--boot", "--mediation-ci bootstrap", "it sets the bootstrap draws of each "
+                 "replication; the default Monte Carlo interval draws none")),
+        ("workers", args.scheduler is None,
+         "--workers sets the local processes, but --scheduler runs the replications on the "
+         "Dask cluster's workers; leave out --workers or --scheduler."),
+    ])
     if args.alpha is not None and not 0 < args.alpha < 0.5:
         raise DataError(f"--alpha must lie between 0 and 0.5 (got {args.alpha}).")
-    # refused before any process starts: below the minimum every replication fails
-    if min(args.n) < MIN_RESPONDENTS:
-        raise DataError(f"--n: every sample size must be at least {MIN_RESPONDENTS}, the "
-                        f"fewest respondents the hypotheses are tested with (got {min(args.n)}).")
-    if len(set(args.n)) != len(args.n):
-        raise DataError(f"--n lists a sample size twice: {clip(args.n)}.")
     if len(args.n) * args.reps > MAX_REPLICATIONS:
         raise DataError(f"--n and --reps ask for {len(args.n)} x {args.reps} replications; "
                         f"at most {MAX_REPLICATIONS:,} are run at a time.")

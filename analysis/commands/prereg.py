@@ -6,8 +6,9 @@ import argparse
 import html
 import re
 
+from analysis.commands.options import check_option_text, refuse_unused, without
 from analysis.commands.paths import count_up_to, draw_count, positive_int, seed
-from analysis.commands.power import MAX_REPLICATIONS
+from analysis.commands.power import MAX_REPLICATIONS, sizes
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -43,7 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="Seed of the analysis and the power simulation (default 2026).")
     parser.add_argument("--target-n", type=positive_int, default=None, metavar="N",
                         help="Planned number of retained respondents.")
-    parser.add_argument("--power-n", default="200,300,400", metavar="N1,N2,...",
+    parser.add_argument("--power-n", type=sizes, default="200,300,400", metavar="N1,N2,...",
                         help="Sample sizes of the power analysis (default 200,300,400).")
     parser.add_argument("--power-reps", type=count_up_to(MAX_REPLICATIONS, least=0),
                         default=100, metavar="R",
@@ -54,6 +55,35 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--deviations", metavar="ANALYSIS.json", default=None,
                         help="List the deviations of this analysis from the frozen plan.")
     parser.set_defaults(func=handle)
+
+
+#: Longest reason of an amendment: a paragraph on one line of the document's list of
+#: amendments (a line break broke the list; 100,000 characters had been stored).
+MAX_REASON = 1000
+#: The options that build a plan; --deviations compares an analysis with the frozen one.
+PLAN_OPTIONS = (("amend", "--amend"), ("reason", "--reason"), ("hypotheses", "--hypotheses"),
+                ("estimator", "--estimator"), ("bootstrap", "--bootstrap"), ("seed", "--seed"),
+                ("target_n", "--target-n"), ("power_n", "--power-n"),
+                ("power_reps", "--power-reps"), ("power_boot", "--power-boot"))
+
+
+def _refuse_unused(args: argparse.Namespace) -> None:
+    """Options typed where they do nothing: with --deviations the plan is read from the
+    store, not built; --reason explains an amendment; the power options need a power
+    analysis (--power-reps above 0)."""
+    building = args.deviations is None
+    rules = [(dest, building, f"{option} builds the plan to freeze, but --deviations "
+              f"compares an analysis with the plan already frozen; leave out {option}.")
+             for dest, option in PLAN_OPTIONS]
+    if building:
+        rules.append(("reason", args.amend, without("--reason", "--amend",
+                                                      "it gives the reason of an amendment")))
+        power = args.power_reps > 0
+        rules += [(dest, power, f"{option} has no effect with --power-reps 0 (no power "
+                   f"analysis is run); leave out {option} or --power-reps 0.")
+                  for dest, option in (("power_n", "--power-n"), ("power_boot",
+                                                                  "--power-boot"))]
+    refuse_unused(args, rules)
 
 
 def _check_out(args: argparse.Namespace) -> str | None:
@@ -156,15 +186,25 @@ def handle(args: argparse.Namespace) -> int:
     from instruments.store import ResponseStore
     from instruments.store.prereg import freeze_plan, plan_history
 
+    _refuse_unused(args)
+    reason = check_option_text(args.reason, "--reason", limit=MAX_REASON)
     kind = _check_out(args)
     if args.deviations is not None:
+        from analysis.commands.paths import PATH_ECHO
+        from analysis.errors import clip
+        from analysis.study.prereg import check_analysis_file
+
         p = Path(args.deviations)
+        shown = clip(args.deviations, PATH_ECHO)
         if not p.is_file():
-            raise DataError(f"--deviations {p} does not exist.")
+            raise DataError(f"--deviations {shown} does not exist.")
         try:
             result = json.loads(p.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise DataError(f"--deviations {p} is not an analysis JSON file: {exc}.") from exc
+            raise DataError(f"--deviations {shown} is not an analysis JSON file: {exc}.") \
+                from exc
+        # another command's JSON (a 'sem --json' fit) listed every hypothesis as dropped
+        check_analysis_file(result, what=f"--deviations {shown}")
         store = ResponseStore(existing_sqlite(args.db))
         try:
             devs = deviations(plan_history(store, args.study), result)
@@ -178,16 +218,12 @@ def handle(args: argparse.Namespace) -> int:
         return 0
     if kind is None:
         raise DataError("--out PREREG.md or PREREG.pdf is required.")
-    if args.amend and not (args.reason and args.reason.strip()):
+    if args.amend and not reason:
         raise DataError("--amend needs --reason \"...\" (why the plan changes).")
     if args.bootstrap < 2 or args.power_reps < 0 or args.power_boot < 2:
         raise ModelSpecificationError("--bootstrap and --power-boot must be at least 2 and "
                                       "--power-reps at least 0.")
-    try:
-        ns = [int(x) for x in args.power_n.split(",") if x.strip()]
-    except ValueError as exc:
-        raise DataError(f"--power-n must be comma-separated integers (got {args.power_n!r}).") \
-            from exc
+    ns = args.power_n
     if args.hypotheses is not None:
         from analysis.study.hypotheses import load_hypotheses
 
@@ -210,7 +246,7 @@ def handle(args: argparse.Namespace) -> int:
         status, version = freeze_plan(
             store, args.study, plan,
             lambda sha, at, n: render_markdown(plan, sha256=sha, frozen_at=at, n_responses=n),
-            amend=args.amend, reason=args.reason, changes=changes,
+            amend=args.amend, reason=reason, changes=changes,
             instrument_sha256=plan["instrument"]["sha256"])
         history = plan_history(store, args.study)
     finally:

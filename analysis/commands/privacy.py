@@ -4,10 +4,50 @@ purpose, legal basis, retention; GDPR Art. 13) and its completion code / redirec
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+
+from analysis.commands.options import check_option_text
 
 _FIELDS = ("controller", "contact", "purpose", "legal_basis", "retention",
            "completion_code", "redirect_url")  # fmt: skip
+
+#: Longest contact (the store's limit of the privacy notice's short items).
+MAX_CONTACT = 300
+_EMAIL = re.compile(r"[^@\s<>\"',;:()]+@[^@\s<>\"',;:()]+\.[^\W\d_]{2,}")
+_WEB = re.compile(r"https://[^\s<>\"']+\.[^\s<>\"']+")
+_PHONE = re.compile(r"\+?\(?\d[\d ()/.-]{5,}\d")
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def check_contact(value: str | None) -> str | None:
+    """The contact of the privacy notice, if it is one line that reaches someone.
+
+    Respondents read it on the consent page to reach the study lead: an e-mail address,
+    a web address (a contact form), a telephone number or a postal address line (words
+    and a number).  Any text had been stored: "!!!", a 100,000-character paste, a line
+    break.  ``""`` (clear the item) and ``None`` (not given) pass unchanged.
+
+    Raises
+    ------
+    DataError
+        If it is longer than :data:`MAX_CONTACT`, holds a control character or line
+        break, or has no address, number or address line in it.
+    """
+    from analysis.errors import DataError, clip
+
+    if value is None or not value.strip():
+        return value
+    text = check_option_text(value, "--contact", limit=MAX_CONTACT)
+    digits = sum(c.isdigit() for c in text)
+    if not (_EMAIL.search(text) or _WEB.search(text)
+            or (_PHONE.search(text) and digits >= 6)
+            or (_WORD.search(text) and digits >= 1)):
+        raise DataError(f"--contact {clip(text, 60)} does not say how to reach the study "
+                        "lead: give an e-mail address (lead@university.example), a web "
+                        "address, a telephone number or a postal address line; nothing was "
+                        "stored.")
+    return text
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -22,7 +62,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--study", required=True, metavar="NAME", help="study name")
     parser.add_argument("--controller", help="the data controller (institution, address)")
-    parser.add_argument("--contact", help="how respondents reach the study lead (e-mail)")
+    parser.add_argument("--contact",
+                        help="how respondents reach the study lead: an e-mail address, web "
+                        "address, telephone number or postal address line (one line)")
     parser.add_argument("--purpose", help="the purpose of the processing")
     parser.add_argument("--legal-basis", dest="legal_basis",
                         choices=["consent", "public_interest", "legitimate_interest", ""],
@@ -46,6 +88,7 @@ def handler(args: argparse.Namespace) -> int:
     from instruments.store import ResponseStore
     from instruments.store.rights import get_settings, set_settings
 
+    args.contact = check_contact(args.contact)  # before the store is opened
     # Settings belong to a study that exists: a mistyped SQLite path creates nothing.
     store = ResponseStore(existing_sqlite(args.db))
     try:

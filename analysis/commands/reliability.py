@@ -7,7 +7,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from analysis.commands.paths import check_json_output, read_text_file
+from analysis.commands.paths import check_json_output, model_names, read_table, read_text_file
 from analysis.errors import ModelSpecificationError, clip
 
 
@@ -90,14 +90,13 @@ def handle(args: argparse.Namespace) -> int:
     """Run the reliability analysis and print or write the result."""
     from analysis.io import jsonable, write_json
     from analysis.stats.reliability import reliability_report
-    from analysis.study.datafiles import read_data
 
     check_json_output(args.json, inputs=[args.data, args.model])
     if not Path(args.model).is_file():
         raise ModelSpecificationError(f"Model file {clip(args.model)} does not exist (--model=).")
     model = read_text_file(args.model, "The model file (--model)", max_bytes=1024 * 1024)
-    data = read_data(args.data)
     reverse = [r.strip() for r in args.reverse.split(",") if r.strip()]
+    data = read_table(args.data, variables=model_names(model))
     report = jsonable(reliability_report(data, model, estimator=args.estimator,
                                          reverse=reverse))
     if args.json is None:

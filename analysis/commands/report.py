@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
+from analysis.commands.options import check_option_text
 from analysis.commands.paths import (
     check_json_output,
     check_output,
@@ -17,6 +19,9 @@ from analysis.commands.paths import (
     store_file,
 )
 from analysis.errors import DataError
+
+#: Longest report title (a heading on one line).
+MAX_TITLE = 300
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -66,9 +71,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _read(path: str) -> Any:
-    from analysis.study.datafiles import read_data
+    from analysis.commands.paths import read_table
 
-    return read_data(path)
+    return read_table(path)
 
 
 def _check_fits_instrument(data: Any) -> None:
@@ -76,8 +81,6 @@ def _check_fits_instrument(data: Any) -> None:
     codes out of range) before any work: the report was written anyway, exit status 0,
     every section "not available" and the reason in a warning (a report of a failed
     analysis stays for the failures of the analysis itself: too few cases, a model)."""
-    import warnings
-
     from analysis.study.scoring import check_data, conform
     from instruments.instrument.loader import load_instrument
 
@@ -89,22 +92,61 @@ def _check_fits_instrument(data: Any) -> None:
 
 
 def _load_json(path: str) -> dict[str, Any]:
+    from analysis.commands.paths import PATH_ECHO
+    from analysis.errors import clip
+
     p = Path(path)
+    shown = clip(path, PATH_ECHO)
     if not p.is_file():
-        raise DataError(f"Analysis JSON {path!r} does not exist (--json=).")
+        raise DataError(f"Analysis JSON {shown} does not exist (--json=).")
     try:
         value = json.loads(p.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise DataError(f"Cannot read the analysis JSON {path!r} (--json=): {exc}") from exc
+        raise DataError(f"Cannot read the analysis JSON {shown} (--json=): {exc}") from exc
     if not isinstance(value, dict):
-        raise DataError(f"The analysis JSON {path!r} is not an object (--json=).")
-    from analysis.study.prereg import check_result
+        raise DataError(f"The analysis JSON {shown} is not an object (--json=).")
+    from analysis.study.prereg import check_analysis_file
 
-    try:  # an edited or foreign file: refused, not a report of empty sections
-        check_result(value, provenance_parts=False)
-    except DataError as exc:
-        raise DataError(f"{exc} (--json={path!r})") from None
+    # an edited or foreign file (the fit of 'sem --json'): refused, not a report of
+    # sections that are all "not available"
+    check_analysis_file(value, provenance_parts=False,
+                        what=f"The analysis JSON {shown} (--json=)")
     return value
+
+
+def _check_same_data(analysis: dict[str, Any], data: Any, json_path: str,
+                     data_path: str) -> None:
+    """Refuse DATA that is not the data the analysis of ``--json`` was run on: the report
+    showed the analysis of one data set beside the item distributions of another.
+
+    The analysis records :func:`analysis.study.pipeline.data_sha256` of its data as the
+    analysis saw it, brought into the instrument's current layout (an analysis written
+    before that fingerprint recorded the SHA-256 of the data as CSV text; it is accepted).
+    """
+    import hashlib
+
+    from analysis.commands.paths import PATH_ECHO
+    from analysis.errors import AllianceSurveyError, clip
+    from analysis.study.pipeline import data_sha256
+    from analysis.study.scoring import conform
+    from instruments.instrument.loader import load_instrument
+
+    recorded = analysis["provenance"]["data_sha256"]
+    try:
+        with warnings.catch_warnings(record=True):  # the notices of an earlier version
+            frames = [conform(data, load_instrument())[0], data]
+    except AllianceSurveyError:
+        frames = [data]
+    found = data_sha256(frames[0])
+    if recorded in (found, data_sha256(frames[-1])) or any(
+            hashlib.sha256(f.to_csv(index=False).encode("utf-8")).hexdigest() == recorded
+            for f in frames):
+        return
+    raise DataError(
+        f"The analysis {clip(json_path, PATH_ECHO)} (--json) was run on other data than "
+        f"DATA {clip(data_path, PATH_ECHO)}: its data fingerprint is {recorded[:12]}..., "
+        f"that of DATA is {found[:12]}...; give the data file the analysis was run on, or "
+        "leave out --json to analyse DATA anew.")
 
 
 def _study(study: str, db: str | None) -> tuple[dict[str, Any], Any]:
@@ -158,6 +200,10 @@ def handle(args: argparse.Namespace) -> int:
             raise DataError(f"{', '.join(ignored)} choose(s) how the analysis is run, but "
                             "--json reads an analysis that was run already; drop "
                             f"{' and '.join(ignored)}, or drop --json to run it again.")
+    # the heading of the report, the PDF and the Word file: one line (a 100,000-character
+    # title had been written into every one of them)
+    args.title = check_option_text(args.title, "--title", limit=MAX_TITLE,
+                                   outcome="no report was written")
     if args.bootstrap is not None and args.bootstrap < 2:
         # an option error, not a finding: refused here rather than reported in the report
         raise DataError(f"--bootstrap must be at least 2 (got {args.bootstrap}).")
@@ -187,6 +233,8 @@ def handle(args: argparse.Namespace) -> int:
     analysis = _load_json(args.json) if args.json else None
     if analysis is None and args.data is not None:
         _check_fits_instrument(data)
+    elif analysis is not None and args.data is not None:
+        _check_same_data(analysis, data, args.json, args.data)
     options: dict[str, Any] = {}
     if args.estimator is not None:
         options["estimator"] = args.estimator
@@ -195,8 +243,13 @@ def handle(args: argparse.Namespace) -> int:
     if args.method is not None:
         options["method"] = args.method
     title = args.title or (f"Study report: {args.study}" if args.study else None)
-    html, ready = build_report(data, analysis=analysis, seed=args.seed, data_sha256=data_sha,
-                               title=title, fieldwork=fieldwork, **options)
+    # as in 'analyze': the analysis lists its problems in its warnings (shown in the
+    # report); the Python warnings of the libraries beneath it are swallowed
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("ignore")
+        html, ready = build_report(data, analysis=analysis, seed=args.seed,
+                                   data_sha256=data_sha, title=title, fieldwork=fieldwork,
+                                   **options)
     if args.study is not None:
         section = _preregistration(args.study, args.db, ready)
         if section is not None:  # the frozen plan, its amendments and the deviations from it

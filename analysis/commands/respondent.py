@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from analysis.commands.options import check_option_text, refuse_unused
 from analysis.commands.paths import count_up_to
 
 
@@ -66,12 +67,29 @@ def handler(args: argparse.Namespace) -> int:
     from instruments.fieldwork.invitations import study_exists
     from instruments.store import ResponseStore
 
+    decision = args.exclude or args.include
+    refuse_unused(args, [
+        ("reason", decision, "--reason is kept with --exclude or --include in the audit log "
+         "and has no effect here; leave it out."),
+        ("actor", decision, "--actor is kept with --exclude or --include in the audit log "
+         "and has no effect here; leave it out."),
+        ("smtp", args.resend or args.remind, "--smtp sends the message of --resend or "
+         "--remind and has no effect here; leave it out."),
+        ("out", args.copy, "--out is for --copy only."),
+        ("invitation", not args.log, "--invitation has no effect with --log (it lists the "
+         "exclusions of every invitation); leave it out."),
+    ])
+    if args.actor is not None:
+        # kept in the audit log as typed: it was cut to its column's 200 characters without
+        # a word, and an escape sequence was stored
+        from instruments.store.exclusions import AnalysisExclusion
+
+        args.actor = check_option_text(args.actor, "--actor",
+                                       limit=AnalysisExclusion.__table__.c.actor.type.length)
     if not args.log and args.invitation is None:
         raise DataError("--invitation ID is required (the invitation_id of the respondent).")
     if (args.exclude or args.include) and not (args.reason and args.reason.strip()):
         raise DataError("--exclude and --include need --reason \"...\" (kept in the audit log).")
-    if args.out != "-" and not args.copy:
-        raise DataError("--out is for --copy only.")
     out = check_json_output(args.out, "--out") if args.copy else None
     store = ResponseStore(existing_sqlite(args.db))
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from analysis.commands.paths import check_output, positive_int
+from analysis.commands.paths import check_output, positive_int, read_table
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -40,14 +40,14 @@ def handle(args: argparse.Namespace) -> int:
     from analysis.errors import DataError
     from analysis.study.quality import summarize_flags
     from analysis.study.scoring import DataQualityWarning, InstrumentVersionNotice, score
-    from analysis.study.simulate import read_data, write_data
+    from analysis.study.simulate import write_data
     from instruments.instrument.loader import load_instrument
 
     if str(args.out).lower().endswith(".sav"):
         raise DataError("--out must end in .csv or .parquet (scored files are not SPSS files).")
     check_output(args.out, "--out", inputs=[args.data], suffixes=(".csv", ".parquet"))
     instrument = load_instrument()
-    df = read_data(args.data)
+    df = read_table(args.data)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
         warnings.simplefilter("ignore", InstrumentVersionNotice)  # printed below

@@ -21,14 +21,18 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import warnings
 
+from analysis.commands.options import refuse_unused, replay_warnings, without
 from analysis.commands.paths import (
     check_json_output,
     check_output,
     draws,
     finite_float,
     model_argument,
+    model_names,
     positive_int,
+    read_table,
     seed,
 )
 
@@ -152,8 +156,16 @@ def handler(args: argparse.Namespace) -> int:
     from analysis.errors import ModelSpecificationError
     from analysis.io import atomic_path, jsonable, write_json
     from analysis.sem import compile_model, measurement_invariance, sem
-    from analysis.study.datafiles import read_data
 
+    refuse_unused(args, [
+        ("seed", args.bootstrap > 0,
+         without("--seed", "--bootstrap N", "it seeds the bootstrap draws")),
+        ("group_equal", bool(args.group),
+         without("--group-equal", "--group COLUMN", "it holds parameters equal across groups")),
+        ("parameterization", bool(args.ordered.strip()),
+         without("--parameterization", "--ordered",
+                 "it scales the ordered items' latent responses under WLSMV")),
+    ])
     if same_file(args.json, args.params_out):  # first: it says more than an extension
         raise ModelSpecificationError("--json and --params-out must name different files.")
     check_json_output(args.json, inputs=[args.data, args.model])
@@ -164,7 +176,7 @@ def handler(args: argparse.Namespace) -> int:
         raise ModelSpecificationError("--model is empty or not text; give lavaan syntax or a "
                                       "model file.")
     refuse_product_terms(model)  # before the data are read: a plain word on what to do
-    data = read_data(args.data)
+    data = read_table(args.data, variables=[*model_names(model), args.group, args.cluster])
     missing = "ml" if args.missing == "fiml" else args.missing
     if args.invariance and not args.group:
         raise ModelSpecificationError("--invariance needs --group COLUMN naming the groups.")
@@ -178,11 +190,19 @@ def handler(args: argparse.Namespace) -> int:
         raise ModelSpecificationError("--group-partial frees parameters from --group-equal; "
                                       "give --group-equal as well.")
     # without --estimator the engine takes lavaan's default (WLSMV with ordered items)
-    res = sem(model, data, estimator=args.estimator, missing=missing, ordered=ordered,
-              group=args.group, cluster=args.cluster, group_equal=group_equal,
-              group_partial=group_partial, std_lv=args.std_lv, bootstrap=args.bootstrap,
-              seed=args.seed, max_iter=args.max_iter,
-              parameterization=args.parameterization)
+    res = None
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = sem(model, data, estimator=args.estimator, missing=missing,
+                      ordered=ordered, group=args.group, cluster=args.cluster,
+                      group_equal=group_equal, group_partial=group_partial,
+                      std_lv=args.std_lv, bootstrap=args.bootstrap, seed=args.seed,
+                      max_iter=args.max_iter, parameterization=args.parameterization)
+    finally:
+        # the fit lists its own problems (printed below or written into the JSON); the
+        # others, and all of them when it failed, become the command's warning lines
+        replay_warnings(caught, [] if res is None else [*res.warnings, *res.state.warnings])
     status = 0
     if not res.converged:
         msg = (f"alliance-survey sem: the estimation did not converge; its statistics are "

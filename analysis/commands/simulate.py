@@ -8,6 +8,7 @@ import json
 import shlex
 from pathlib import Path
 
+from analysis.commands.options import refuse_unused, without
 from analysis.commands.paths import (
     check_json_output,
     check_output,
@@ -132,6 +133,9 @@ def handle(args: argparse.Namespace) -> int:
     from analysis.study.simulate import simulate_study, write_data
     from instruments.instrument.loader import load_instrument
 
+    refuse_unused(args, [("mechanism", args.missing > 0,
+                          without("--mechanism", "--missing SHARE above 0",
+                                  "it decides which answers go missing"))])
     check_output(args.out, "--out", suffixes=(".csv", ".parquet", ".sav"))
     if same_file(args.manifest, args.out):
         raise DataError("--manifest and --out name the same file.")

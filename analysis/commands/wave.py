@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from analysis.commands.options import refuse_unused, without
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``wave`` sub-command."""
@@ -63,6 +65,10 @@ def handler(args: argparse.Namespace) -> int:
     from instruments.store.limits import check_text
     from instruments.store.waves import open_wave, study_waves
 
+    refuse_unused(args, [("instrument", args.open_name is not None,
+                          without("--instrument", "--open NAME", "the list shows the version "
+                                  "each wave runs; --instrument is the version of a new "
+                                  "wave"))])
     check_text(args.study, "study_name", "--study")
     if args.open_name is not None:
         check_text(args.open_name, "wave_name", "--open")

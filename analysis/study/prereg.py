@@ -23,16 +23,17 @@ confirmatory or exploratory and linked to the amendment that logged it, if any.
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from analysis.errors import DataError
+from analysis.errors import DataError, clip
 
-__all__ = ["SCHEMA", "build_plan", "deviations", "plan_changes", "preregistration_section",
-           "render_markdown"]
+__all__ = ["SCHEMA", "build_plan", "check_analysis_file", "deviations", "plan_changes",
+           "preregistration_section", "render_markdown"]
 
 #: Version of the plan's layout (part of the hashed content).
 SCHEMA = "alliance-survey pre-registration 1"
@@ -408,7 +409,8 @@ def _plan_facts(plan: dict[str, Any]) -> dict[str, Any]:
     return facts
 
 
-def check_result(result: Any, *, provenance_parts: bool = True) -> None:
+def check_result(result: Any, *, provenance_parts: bool = True,
+                 what: str = "The analysis") -> None:
     """The parts of an analysis result the comparison reads have their shapes: an edited
     or foreign JSON file ended in an internal AttributeError.  ``provenance_parts=False``
     leaves the provenance's ``estimator`` and ``instrument`` unchecked (the report also
@@ -431,8 +433,57 @@ def check_result(result: Any, *, provenance_parts: bool = True) -> None:
                 if not isinstance(prov.get(key, {}), dict):
                     problems.append(f"'provenance': {key!r} is not an object")
     if problems:
-        raise DataError("The analysis is not a result of 'alliance-survey analyze --json': "
+        raise DataError(f"{what} is not a result of 'alliance-survey analyze --json': "
                         + "; ".join(problems) + ".")
+
+
+#: The JSON files of the other commands, by keys only they write: a file given where an
+#: analysis belongs is named for what it is.
+OTHER_RESULTS = (
+    (("schema", "decision_rules"), "the analysis plan of 'alliance-survey prereg'"),
+    (("fit", "estimates"), "a model fit of 'alliance-survey sem --json'"),
+    (("scheme", "estimates"), "a PLS fit of 'alliance-survey pls --json'"),
+    (("scales", "fornell_larcker"), "the result of 'alliance-survey reliability --json'"),
+    (("delta_chisq",), "the result of 'alliance-survey compare --json'"),
+    (("df_a", "df_b"), "the result of 'alliance-survey compare --json'"),
+    (("power", "reps"), "the result of 'alliance-survey power --json'"),
+    (("generator", "rows", "sha256"), "the manifest of 'alliance-survey simulate --manifest'"),
+)
+#: A data fingerprint as :func:`analysis.study.pipeline.data_sha256` writes it.
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def check_analysis_file(result: Any, *, provenance_parts: bool = True,
+                        what: str = "The file") -> None:
+    """Refuse a JSON file that is not an analysis of 'alliance-survey analyze --json'.
+
+    :func:`check_result` checks only the shapes of the parts present, so any JSON object
+    passed: the fit of 'sem --json' gave a report of "Not available" in every section
+    and a deviation list of dropped hypotheses.  An analysis lists its hypotheses and
+    records the fingerprint of its data (``provenance.data_sha256``), which the report
+    compares with the data given beside it.
+
+    Raises
+    ------
+    DataError
+        Naming what the file is when it is another command's result.
+    """
+    head = f"{what} is not a result of 'alliance-survey analyze --json'"
+    advice = ("; give the file that 'alliance-survey analyze --json' (or 'report "
+              "--save-json') wrote.")
+    for keys, what in OTHER_RESULTS if isinstance(result, dict) else ():
+        if all(k in result for k in keys):
+            raise DataError(f"{head}: it is {what}{advice}")
+    check_result(result, provenance_parts=provenance_parts, what=what)
+    missing = [k for k in ("hypotheses", "provenance") if k not in result]
+    if missing:
+        shown = ", ".join(list(map(str, result))[:8]) or "none"
+        raise DataError(f"{head}: it has no {' and no '.join(repr(k) for k in missing)} "
+                        f"(its keys: {clip(shown, 200)}){advice}")
+    sha = result["provenance"].get("data_sha256")
+    if not isinstance(sha, str) or not _SHA256.match(sha):
+        raise DataError(f"{head}: its provenance has no data fingerprint "
+                        f"('data_sha256': {clip(sha)}){advice}")
 
 
 def _result_facts(result: dict[str, Any]) -> dict[str, Any]:

@@ -119,7 +119,7 @@ CASES: list[tuple[str, Callable[[F], list[str]], str]] = [
                                          "F2 ~ F1"), "Indicator 'x3' is in the blocks"),
     ("pls-indicator-twice-in-a-block", _pls("data", "F1 =~ x1 + x1 + x3\nF2 =~ x4 + x5\n"
                                             "F2 ~ F1"), "indicator x1 is listed twice"),
-    ("pls-header-only", _pls("header_only", PLS), "no observed values"),
+    ("pls-header-only", _pls("header_only", PLS), "has a header (15 column(s)) but no rows"),
     ("pls-not-utf8", _pls("latin1", PLS), "Cannot read the data file"),
     # -- runaway sizes, refused before any process starts ---------------------------------
     ("power-n-huge", lambda f: ["power", "--n", str(10**9), "--reps", "1"],

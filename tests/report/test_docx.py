@@ -85,7 +85,7 @@ def test_cli_writes_the_docx_and_refuses_a_wrong_suffix(tmp_path: Path, small_da
     data = tmp_path / "data.csv"
     small_data.head(40).to_csv(data, index=False)
     src = tmp_path / "analysis.json"
-    src.write_text(json.dumps(fixture_analysis()), encoding="utf-8")
+    src.write_text(json.dumps(_analysis_of(data)), encoding="utf-8")
     out, word = tmp_path / "r.html", tmp_path / "r.docx"
     assert main(["report", str(data), "--json", str(src), "--out", str(out),
                  "--docx", str(word)]) == 0
@@ -94,3 +94,14 @@ def test_cli_writes_the_docx_and_refuses_a_wrong_suffix(tmp_path: Path, small_da
     assert main(["report", str(data), "--json", str(src), "--out", str(out),
                  "--docx", str(tmp_path / "r.doc")]) == 2
     assert "--docx" in capsys.readouterr().err
+
+
+def _analysis_of(path: Path) -> dict:
+    """The fixture analysis, recorded as an analysis of the data file at ``path``
+    (``report --json`` refuses DATA other than the analysed)."""
+    from analysis.study.datafiles import read_data
+    from analysis.study.pipeline import data_sha256
+
+    doc = fixture_analysis()
+    doc["provenance"]["data_sha256"] = data_sha256(read_data(path))
+    return doc

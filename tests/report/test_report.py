@@ -232,7 +232,7 @@ def test_cli_from_json_and_pdf(tmp_path: Path, small_data: Any) -> None:
     data = tmp_path / "data.csv"
     small_data.to_csv(data, index=False)
     src = tmp_path / "analysis.json"
-    src.write_text(json.dumps(fixture_analysis()), encoding="utf-8")
+    src.write_text(json.dumps(_analysis_of(data)), encoding="utf-8")
     out = tmp_path / "r.html"
     saved = tmp_path / "saved.json"
     args = ["report", str(data), "--json", str(src), "--out", str(out), "--seed", "3",
@@ -263,3 +263,14 @@ def test_cli_bad_json_is_a_clear_error(tmp_path: Path, small_data: Any, capsys) 
     assert "--json=" in capsys.readouterr().err
     assert main(["report", str(data), "--json", str(tmp_path / "none.json"),
                  "--out", str(tmp_path / "x.html")]) == 2
+
+
+def _analysis_of(path: Path) -> dict:
+    """The fixture analysis, recorded as an analysis of the data file at ``path``
+    (``report --json`` refuses DATA other than the analysed)."""
+    from analysis.study.datafiles import read_data
+    from analysis.study.pipeline import data_sha256
+
+    doc = fixture_analysis()
+    doc["provenance"]["data_sha256"] = data_sha256(read_data(path))
+    return doc
