@@ -30,7 +30,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "kept in the audit log that --log prints. --copy writes everything the store "
             "holds about the invitation (answers with the questions' wording, page times, "
             "the contact entry and the e-mails sent) as JSON, for a respondent who asks to "
-            "see their data; the same file the respondent can download from the survey."
+            "see their data; the same file the respondent can download from the survey. "
+            "--correct ITEM=VALUE (repeatable) corrects answers a respondent asks to have "
+            "corrected, checked as the survey checks them, with --reason in the audit log "
+            "that --corrections prints; the answer log keeps the old values."
         ),
     )
     action = parser.add_mutually_exclusive_group(required=True)
@@ -42,12 +45,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     action.add_argument("--log", action="store_true", help="print the exclusions as CSV")
     action.add_argument("--copy", action="store_true",
                         help="write the respondent's copy of their data (JSON)")
+    action.add_argument("--correct", action="append", metavar="ITEM=VALUE",
+                        help="correct an answer at the respondent's request (repeat for "
+                        "several; the code of a response option, a number or a text; "
+                        "ITEM= with nothing after it removes an optional answer)")
+    action.add_argument("--corrections", action="store_true",
+                        help="print the corrections of answers as CSV")
     parser.add_argument("--study", required=True, metavar="NAME", help="study name")
     # a database id: a number beyond the 64-bit integers of SQLite and PostgreSQL was an
     # internal error (OverflowError) instead of "no such invitation"
     parser.add_argument("--invitation", type=count_up_to(2**63 - 1), metavar="ID",
                         help="invitation id")
-    parser.add_argument("--reason", metavar="TEXT", help="why (--exclude, --include)")
+    parser.add_argument("--reason", metavar="TEXT",
+                        help="why (--exclude, --include, --correct)")
     parser.add_argument("--actor", metavar="NAME", help="who decides (kept in the audit log)")
     parser.add_argument("--smtp", metavar="URL", help="another SMTP server for this message")
     parser.add_argument("--out", metavar="FILE.json", default="-",
@@ -67,18 +77,20 @@ def handler(args: argparse.Namespace) -> int:
     from instruments.fieldwork.invitations import study_exists
     from instruments.store import ResponseStore
 
-    decision = args.exclude or args.include
+    decision = bool(args.exclude or args.include or args.correct)
+    listing = bool(args.log or args.corrections)
     refuse_unused(args, [
-        ("reason", decision, "--reason is kept with --exclude or --include in the audit log "
-         "and has no effect here; leave it out."),
-        ("actor", decision, "--actor is kept with --exclude or --include in the audit log "
-         "and has no effect here; leave it out."),
+        ("reason", decision, "--reason is kept with --exclude, --include or --correct in the "
+         "audit log and has no effect here; leave it out."),
+        ("actor", decision, "--actor is kept with --exclude, --include or --correct in the "
+         "audit log and has no effect here; leave it out."),
         ("smtp", args.resend or args.remind, "--smtp sends the message of --resend or "
          "--remind and has no effect here; leave it out."),
         ("out", args.copy, "--out is for --copy only."),
-        ("invitation", not args.log, "--invitation has no effect with --log (it lists the "
-         "exclusions of every invitation); leave it out."),
+        ("invitation", not listing, "--invitation has no effect with --log or --corrections "
+         "(they list every invitation's entries); leave it out."),
     ])
+    changes = _changes(args.correct) if args.correct else None
     if args.actor is not None:
         # kept in the audit log as typed: it was cut to its column's 200 characters without
         # a word, and an escape sequence was stored
@@ -86,10 +98,11 @@ def handler(args: argparse.Namespace) -> int:
 
         args.actor = check_option_text(args.actor, "--actor",
                                        limit=AnalysisExclusion.__table__.c.actor.type.length)
-    if not args.log and args.invitation is None:
+    if not listing and args.invitation is None:
         raise DataError("--invitation ID is required (the invitation_id of the respondent).")
-    if (args.exclude or args.include) and not (args.reason and args.reason.strip()):
-        raise DataError("--exclude and --include need --reason \"...\" (kept in the audit log).")
+    if decision and not (args.reason and args.reason.strip()):
+        raise DataError("--exclude, --include and --correct need --reason \"...\" (kept in "
+                        "the audit log).")
     out = check_json_output(args.out, "--out") if args.copy else None
     store = ResponseStore(existing_sqlite(args.db))
     try:
@@ -100,6 +113,17 @@ def handler(args: argparse.Namespace) -> int:
             return 0
         if args.log:
             actions.exclusion_log(store, args.study).to_csv(sys.stdout, index=False)
+            return 0
+        if args.corrections:
+            actions.correction_log(store, args.study).to_csv(sys.stdout, index=False)
+            return 0
+        if changes is not None:
+            done = actions.correct_answers(store, args.study, args.invitation, changes,
+                                           args.reason, actor=args.actor)
+            for item in done.after:
+                print(f"Invitation #{args.invitation}: {item} corrected from "
+                      f"{_shown(done.before[item])} to {_shown(done.after[item])}.",
+                      file=sys.stderr)
             return 0
         if args.exclude:
             actions.exclude_from_analysis(store, args.study, args.invitation, args.reason,
@@ -137,3 +161,29 @@ def _write_copy(store, study: str, invitation: int, out) -> None:  # noqa: ANN00
         os.chmod(tmp, 0o600)
     print(f"Wrote the copy of invitation #{invitation}'s data to {out} (readable by you "
           "only: it holds personal data).", file=sys.stderr)
+
+
+def _changes(pairs: list[str]) -> dict[str, str | None]:
+    """``ITEM=VALUE`` pairs as a mapping (an empty VALUE: remove the answer)."""
+    from analysis.errors import DataError, clip
+
+    out: dict[str, str | None] = {}
+    for pair in pairs:
+        item, sep, value = pair.partition("=")
+        item = item.strip()
+        if not sep or not item:
+            raise DataError(f"--correct takes ITEM=VALUE (e.g. trust_2=5), not {clip(pair)}.")
+        if item in out:
+            raise DataError(f"--correct names {clip(item)} twice; give each item once.")
+        out[item] = value if value.strip() else None
+    return out
+
+
+def _shown(value: object) -> str:
+    """An answer in a message: 'no answer' for None, text quoted, numbers as they are."""
+    from analysis.errors import clip
+
+    if value is None:
+        return "no answer"
+    return clip(value) if isinstance(value, str) else f"{value:g}" if isinstance(
+        value, float) else str(value)

@@ -124,3 +124,32 @@ def test_erasure_takes_the_corrections_with_it(done) -> None:  # noqa: ANN001
     with store.session() as session:
         assert session.query(AnswerCorrection).count() == 0
     assert correction_log(store, STUDY).empty
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_respondent_command_corrects_and_lists(done, db_url: str, capsys) -> None:  # noqa: ANN001
+    from analysis.cli import main
+
+    store, token, inv = done
+    answered = store.state(token).answers
+    item, spec = _field(store, "coded", answered)
+    new = next(c for c in spec.codes if c != answered[item])
+    base = ["respondent", "--study", STUDY, "--db", db_url]
+    assert main([*base, "--invitation", str(inv), "--correct", f"{item}={new}"]) == 2
+    assert "need --reason" in capsys.readouterr().err
+    assert main([*base, "--invitation", str(inv), "--correct", f"{item}",
+                 "--reason", "x"]) == 2
+    assert "ITEM=VALUE" in capsys.readouterr().err
+    assert main([*base, "--invitation", str(inv), "--correct", f"{item}=99",
+                 "--reason", "mail of 6 Dec"]) == 2
+    assert "not one of the allowed codes" in capsys.readouterr().err
+    assert correction_log(store, STUDY).empty  # nothing stored by the refusals
+    assert main([*base, "--invitation", str(inv), "--correct", f"{item}={new}",
+                 "--reason", "mail of 6 Dec", "--actor", "JL"]) == 0
+    err = capsys.readouterr().err
+    assert f"{item} corrected from {answered[item]} to {new}" in err
+    assert store.wide(STUDY).loc[0, item] == new
+    assert main([*base, "--corrections"]) == 0
+    listed = capsys.readouterr().out
+    assert listed.splitlines()[0] == "invitation_id,item_id,reason,actor,corrected_at"
+    assert f"{inv},{item},mail of 6 Dec,JL," in listed
