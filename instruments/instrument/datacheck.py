@@ -154,7 +154,13 @@ def validate_data(inst: Instrument, df: pd.DataFrame) -> None:
             continue
         checks.append((df[var_id], var, codes, lo, hi, kind))
     if missing:
-        problems.insert(0, f"missing columns ({len(missing)}): {', '.join(missing)}")
+        # a column that differs only by spaces or case is named: the usual cause of a
+        # "missing" column is a header edited in a spreadsheet ("trust_1 ", "Trust_1")
+        loose = {str(c).strip().lower(): c for c in df.columns if isinstance(c, str)}
+        near = [f"{m} (the data have {loose[m.lower()]!r})" for m in missing
+                if m.lower() in loose]
+        problems.insert(0, f"missing columns ({len(missing)}): {', '.join(missing)}"
+                        + (f"; spelled differently: {', '.join(near[:5])}" if near else ""))
     for col, var, codes, lo, hi, kind in checks:
         problems.extend(check_column(col, var, codes, lo, hi, kind))  # type: ignore[arg-type]
     if problems:

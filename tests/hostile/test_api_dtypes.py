@@ -67,3 +67,15 @@ def test_regression_refuses_dates(hs: pd.DataFrame) -> None:
     dated = hs.assign(x2=pd.to_datetime("2020-01-01") + pd.to_timedelta(hs["x2"], unit="D"))
     with pytest.raises(DataError, match="dates or times"):
         moderation(dated, "x1", "x2", "x3")
+
+
+def test_a_header_spelled_differently_is_named() -> None:
+    """A header edited in a spreadsheet ('trust_1 ', 'Dep_own_2') was only 'missing'."""
+    from analysis.study.simulate import load_population, simulate_study
+    from instruments.instrument.datacheck import validate_data
+    from instruments.instrument.loader import load_instrument
+
+    data = simulate_study(30, seed=1, population=load_population())
+    data = data.rename(columns={"trust_1": "trust_1 ", "dep_own_2": "Dep_own_2"})
+    with pytest.raises(DataError, match=r"trust_1 \(the data have 'trust_1 '\)"):
+        validate_data(load_instrument(), data)
