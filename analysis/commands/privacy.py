@@ -4,7 +4,6 @@ purpose, legal basis, retention; GDPR Art. 13) and its completion code / redirec
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 
 from analysis.commands.options import check_option_text
@@ -14,10 +13,6 @@ _FIELDS = ("controller", "contact", "purpose", "legal_basis", "retention",
 
 #: Longest contact (the store's limit of the privacy notice's short items).
 MAX_CONTACT = 300
-_EMAIL = re.compile(r"[^@\s<>\"',;:()]+@[^@\s<>\"',;:()]+\.[^\W\d_]{2,}")
-_WEB = re.compile(r"https://[^\s<>\"']+\.[^\s<>\"']+")
-_PHONE = re.compile(r"\+?\(?\d[\d ()/.-]{5,}\d")
-_WORD = re.compile(r"[^\W\d_]{2,}")
 
 
 def check_contact(value: str | None) -> str | None:
@@ -35,18 +30,14 @@ def check_contact(value: str | None) -> str | None:
         break, or has no address, number or address line in it.
     """
     from analysis.errors import DataError, clip
+    from instruments.store.rights import contact_problem
 
     if value is None or not value.strip():
         return value
     text = check_option_text(value, "--contact", limit=MAX_CONTACT)
-    digits = sum(c.isdigit() for c in text)
-    if not (_EMAIL.search(text) or _WEB.search(text)
-            or (_PHONE.search(text) and digits >= 6)
-            or (_WORD.search(text) and digits >= 1)):
-        raise DataError(f"--contact {clip(text, 60)} does not say how to reach the study "
-                        "lead: give an e-mail address (lead@university.example), a web "
-                        "address, a telephone number or a postal address line; nothing was "
-                        "stored.")
+    why = contact_problem(text)
+    if why:
+        raise DataError(f"--contact {clip(text, 60)} {why}; nothing was stored.")
     return text
 
 

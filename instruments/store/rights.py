@@ -60,6 +60,30 @@ LEGAL_BASES = ("consent", "public_interest", "legitimate_interest")
 
 _URL = re.compile(r"^https://[^\s<>\"']{1,480}$")
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# what a contact that reaches someone holds (contact_problem)
+_EMAIL = re.compile(r"[^@\s<>\"',;:()]+@[^@\s<>\"',;:()]+\.[^\W\d_]{2,}")
+_WEB = re.compile(r"https?://[^\s<>\"']+\.[^\s<>\"']+")
+_PHONE = re.compile(r"\+?\(?\d[\d ()/.-]{5,}\d")
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def contact_problem(text: str) -> str | None:
+    """Why ``text`` cannot be the privacy notice's contact, or ``None``.
+
+    Respondents read it on the consent page to reach the study lead (questions, withdrawal,
+    a correction): one line with an e-mail address, a web address (a contact form), a
+    telephone number or a postal address line (words and a number).  "!!!", a pasted
+    paragraph or a line break had been stored from the app as from the command line.
+    """
+    if any(c in text for c in "\r\n\v\f\x85\u2028\u2029"):
+        return "is more than one line"
+    digits = sum(c.isdigit() for c in text)
+    if (_EMAIL.search(text) or _WEB.search(text) or (_PHONE.search(text) and digits >= 6)
+            or (_WORD.search(text) and digits >= 1)):
+        return None
+    return ("does not say how to reach the study lead: give an e-mail address "
+            "(lead@university.example), a web address, a telephone number or a postal "
+            "address line")
 
 
 @dataclass(frozen=True)
@@ -128,6 +152,11 @@ def check_settings(settings: StudySettings) -> StudySettings:
                 f"contains a control character (U+{ord(ctrl):04X})" if ctrl else None)
             if why:
                 problems.append(f"{name}= {why}.")
+    if settings.contact and settings.contact.strip() \
+            and not any(p.startswith("contact=") for p in problems):
+        why = contact_problem(settings.contact.strip())
+        if why:
+            problems.append(f"contact= {why}.")
     if settings.legal_basis is not None and settings.legal_basis not in LEGAL_BASES:
         problems.append(
             f"legal_basis={settings.legal_basis!r} is not one of {', '.join(LEGAL_BASES)}."

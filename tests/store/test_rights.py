@@ -197,3 +197,16 @@ def test_what_the_withdrawn_page_says_is_kept_is_what_the_store_keeps(field: Res
             assert words in en, (key, words)
         for words in ("welches Unternehmen", "zuerst geöffnet", "Sprache", "Kontaktliste"):
             assert words in de, (key, words)
+
+
+def test_contact_must_reach_someone_from_the_app_and_the_api(field: ResponseStore) -> None:
+    """The command line checked the privacy notice's contact; the app and the API stored
+    '!!!' or two lines."""
+    for bad, why in (("!!!", "does not say how to reach"),
+                     ("lead@uni.example\nsecond line", "more than one line")):
+        with pytest.raises(DataError, match=why):
+            set_settings(field, "rights", contact=bad)
+    assert get_settings(field, "rights").contact is None
+    for good in ("lead@uni.example", "+49 30 1234 5678", "Hauptstr. 5, 10115 Berlin",
+                 "https://uni.example/contact"):
+        assert set_settings(field, "rights", contact=good).contact == good
