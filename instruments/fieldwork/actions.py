@@ -90,8 +90,11 @@ def exclude_from_analysis(
         inv = _invitation(session, st.id, invitation_id)
         if _current(session, inv.id) is not None:
             raise DataError(f"Invitation #{inv.id} is excluded from the analysis already.")
+        from instruments.store.limits import check_text
+
+        who = check_text(actor, "deletion_actor", "The name of who decides", required=False)
         row = AnalysisExclusion(study_id=st.id, invitation_id=inv.id, reason=text,
-                                actor=(actor or "").strip()[:200] or None,
+                                actor=who,
                                 excluded_at=utcnow())  # fmt: skip
         session.add(row)
         session.flush()
@@ -116,9 +119,15 @@ def include_in_analysis(
         row = _current(session, inv.id)
         if row is None:
             raise DataError(f"Invitation #{inv.id} is not excluded from the analysis.")
+        from instruments.store.limits import check_text
+
+        who = check_text(actor, "deletion_actor", "The name of who decides", required=False)
+        kept = f"{text} ({who})" if who else text
+        if len(kept) > REASON_MAX:  # it had been cut to the column without a word
+            raise DataError(f"The reason with the name has {len(kept)} characters; at most "
+                            f"{REASON_MAX} are kept.")
         row.restored_at = utcnow()
-        who = (actor or "").strip()
-        row.restore_reason = (f"{text} ({who})" if who else text)[:REASON_MAX]
+        row.restore_reason = kept
 
 
 def exclusions(store: ResponseStore, study: str) -> dict[int, Exclusion]:

@@ -153,3 +153,22 @@ def test_respondent_command_corrects_and_lists(done, db_url: str, capsys) -> Non
     listed = capsys.readouterr().out
     assert listed.splitlines()[0] == "invitation_id,item_id,reason,actor,corrected_at"
     assert f"{inv},{item},mail of 6 Dec,JL," in listed
+
+
+def test_exclusion_texts_are_not_cut_without_a_word(done) -> None:  # noqa: ANN001
+    """Taking an exclusion back kept reason and name cut to 500 characters; a name with a
+    control character was stored."""
+    from instruments.fieldwork.actions import (
+        exclude_from_analysis,
+        exclusion_log,
+        include_in_analysis,
+    )
+
+    store, _token, inv = done
+    with pytest.raises(DataError, match="control"):
+        exclude_from_analysis(store, STUDY, inv, "speeding", actor="J\x1b[2JL")
+    exclude_from_analysis(store, STUDY, inv, "speeding", actor="JL")
+    with pytest.raises(DataError, match="at most 500"):
+        include_in_analysis(store, STUDY, inv, "r" * 495, actor="Jana Lehmann")
+    include_in_analysis(store, STUDY, inv, "checked", actor="JL")
+    assert exclusion_log(store, STUDY)["restore_reason"].tolist() == ["checked (JL)"]
