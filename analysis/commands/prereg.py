@@ -59,7 +59,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 #: Longest reason of an amendment: a paragraph on one line of the document's list of
 #: amendments (a line break broke the list; 100,000 characters had been stored).
-MAX_REASON = 1000
+MAX_REASON = 1000  # = instruments.store.prereg.AMENDMENT_REASON_MAX (not imported at start-up)
 #: The options that build a plan; --deviations compares an analysis with the frozen one.
 PLAN_OPTIONS = (("amend", "--amend"), ("reason", "--reason"), ("hypotheses", "--hypotheses"),
                 ("estimator", "--estimator"), ("bootstrap", "--bootstrap"), ("seed", "--seed"),

@@ -153,6 +153,10 @@ def plan_history(store: Any, study: str) -> list[PlanVersion]:
         return _history(session, _study(session, study).id)
 
 
+#: Longest reason of an amendment (as ``prereg --amend --reason``).
+AMENDMENT_REASON_MAX = 1000
+
+
 def freeze_plan(
     store: Any,
     study: str,
@@ -236,6 +240,12 @@ def freeze_plan(
                     "\"...\".")
             if not reason or not reason.strip():
                 raise DataError("An amendment needs a reason (--reason \"...\").")
+            from instruments.store.limits import encoding_problem
+
+            if len(reason.strip()) > AMENDMENT_REASON_MAX or encoding_problem(reason):
+                # the command line bounds it; the API had stored 100,000 characters
+                raise DataError(f"The reason of an amendment must be text of at most "
+                                f"{AMENDMENT_REASON_MAX} characters.")
             seq = current.seq + 1
             session.add(PlanAmendment(
                 study_id=st.id, seq=seq, reason=reason.strip(), previous_sha256=current.sha256,

@@ -79,6 +79,12 @@ def test_plan_freezes_before_first_response_and_changes_only_by_amendment(store,
         freeze_plan(store, "pilot", changed, "doc")
     with pytest.raises(DataError, match="needs a reason"):
         freeze_plan(store, "pilot", changed, "doc", amend=True, reason="  ")
+    with pytest.raises(DataError, match="at most 1000"):  # the API had stored 100,000
+        freeze_plan(store, "pilot", changed, "doc", amend=True, reason="r" * 100_000)
+    from analysis.commands.prereg import MAX_REASON
+    from instruments.store.prereg import AMENDMENT_REASON_MAX
+
+    assert MAX_REASON == AMENDMENT_REASON_MAX  # the command line checks the same bound
     assert len(plan_history(store, "pilot")) == 1  # nothing recorded by the refusals
 
     changes = plan_changes(plan, changed)
