@@ -148,16 +148,19 @@ def exclusion_log(store: ResponseStore, study: str) -> pd.DataFrame:
     Columns: ``invitation_id``, ``reason``, ``actor``, ``excluded_at``, ``restored_at``,
     ``restore_reason``.
     """
+    return _audit_log(store, study, AnalysisExclusion, [
+        "invitation_id", "reason", "actor", "excluded_at", "restored_at", "restore_reason"])
+
+
+def _audit_log(store: ResponseStore, study: str, table: Any, columns: list[str],
+               ) -> pd.DataFrame:  # fmt: skip
+    """The rows of an audit ``table`` of the study, oldest first, as a DataFrame."""
     import pandas as pd
 
-    columns = ["invitation_id", "reason", "actor", "excluded_at", "restored_at",
-               "restore_reason"]  # fmt: skip
     with store.session() as session:
         st = _study(session, study)
         rows = session.scalars(
-            select(AnalysisExclusion).where(AnalysisExclusion.study_id == st.id)
-            .order_by(AnalysisExclusion.id)
-        ).all()  # fmt: skip
+            select(table).where(table.study_id == st.id).order_by(table.id)).all()
         records = [{c: getattr(r, c) for c in columns} for r in rows]
     return pd.DataFrame.from_records(records, columns=columns)
 
@@ -374,14 +377,5 @@ def correct_answers(
 def correction_log(store: ResponseStore, study: str) -> pd.DataFrame:
     """Every corrected answer of the study, oldest first: ``invitation_id``, ``item_id``,
     ``reason``, ``actor``, ``corrected_at`` (the values are in the answer log)."""
-    import pandas as pd
-
-    columns = ["invitation_id", "item_id", "reason", "actor", "corrected_at"]
-    with store.session() as session:
-        st = _study(session, study)
-        rows = session.scalars(
-            select(AnswerCorrection).where(AnswerCorrection.study_id == st.id)
-            .order_by(AnswerCorrection.id)
-        ).all()  # fmt: skip
-        records = [{c: getattr(r, c) for c in columns} for r in rows]
-    return pd.DataFrame.from_records(records, columns=columns)
+    return _audit_log(store, study, AnswerCorrection,
+                      ["invitation_id", "item_id", "reason", "actor", "corrected_at"])

@@ -37,17 +37,11 @@ import pytest
 
 from analysis.cli import main
 from tests.hostile.test_cli_more import DEMO, HS
+from tests.hostile.test_round7 import _refused
 
 CFA = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6"
 
 
-def _refused(args: list[str], expected: str, capsys: pytest.CaptureFixture[str]) -> str:
-    code = main(args)
-    err = capsys.readouterr().err
-    assert code == 2, err
-    assert expected in err, err
-    assert "Traceback" not in err and "internal error" not in err, err
-    return err
 
 
 @pytest.mark.parametrize(("model", "expected"), [
