@@ -576,6 +576,10 @@ def render_respondent_actions(store: Any, study: str) -> None:
               f"{' ' + r.email if isinstance(r.email, str) else ''} ({r.status}"
               f"{', excluded from analysis' if not r.in_analysis else ''})"
               for r in table.itertuples()}  # fmt: skip
+    if ss.pop("admin.action_sure_reset", False):
+        # a deletion done: the next one is confirmed afresh (the tick had stayed, and a
+        # press for another respondent deleted without asking)
+        ss["admin.action_sure"] = False
     # Enter in the reason field would press the first button (resend the e-mail): off.
     with st.form("admin_respondent_action", enter_to_submit=False):
         chosen = st.selectbox("Invitation", list(labels), format_func=labels.get,
@@ -623,6 +627,7 @@ def render_respondent_actions(store: Any, study: str) -> None:
                                         actor=note.strip() or None)  # fmt: skip
                 message = (f"Invitation #{chosen}: {plural(done.n_answers, 'answer')} deleted; "
                            "the deletion is in the audit log.")  # fmt: skip
+                ss["admin.action_sure_reset"] = True
     except AllianceSurveyError as exc:
         _error(exc)
     if message is not None:
@@ -648,7 +653,11 @@ def render_respondent_actions(store: Any, study: str) -> None:
 
 def _render_correction(store: Any, study: str, labels: dict[int, str]) -> None:
     """Correct answers a respondent asks to have corrected (the right to rectification of
-    the privacy notice), with a reason for the audit log."""
+    the privacy notice), with a reason for the audit log.
+
+    The invitation and the question are chosen outside the form, so that the page shows
+    the answer stored and what the question takes (the codes of its response options,
+    its range) before anything is typed."""
     from instruments.fieldwork import actions
     from instruments.instrument.codebook import variables_table
 
@@ -657,7 +666,7 @@ def _render_correction(store: Any, study: str, labels: dict[int, str]) -> None:
     skip = {getattr(getattr(inst, "consent", None), "question", None),
             getattr(getattr(inst, "screening", None), "question", None)}
     table = variables_table(inst, "en").set_index("variable")
-    items = [f.id for spec in store.pages for f in spec.fields if f.id not in skip]
+    fields = {f.id: f for spec in store.pages for f in spec.fields if f.id not in skip}
 
     def item_label(item: str) -> str:
         text = str(table["label"].get(item, "")) if item in table.index else ""
@@ -667,33 +676,151 @@ def _render_correction(store: Any, study: str, labels: dict[int, str]) -> None:
         st.caption("The corrected value is checked as the survey checks it and stored as a "
                    "later answer: the answer log keeps both values, the audit log below the "
                    "reason. Progress and completion do not change.")
+        chosen = st.selectbox("Invitation", list(labels), format_func=labels.get,
+                              key="admin.correct_invitation")  # fmt: skip
+        item = st.selectbox("Question", list(fields), format_func=item_label,
+                            key="admin.correct_item")  # fmt: skip
+        codes = _value_labels(inst, item)
+        if chosen is not None and item is not None:
+            stored = _stored_answer(store, study, chosen, item)
+            st.markdown(f"Stored answer: {_answer_text(stored, codes)}. "
+                        f"{escape_md(_accepted(fields[item], codes))}")
+        # Enter in a field would press the button: off, a correction needs a click
         with st.form("admin_correct", enter_to_submit=False):
-            chosen = st.selectbox("Invitation", list(labels), format_func=labels.get,
-                                  key="admin.correct_invitation")  # fmt: skip
-            item = st.selectbox("Question", items, format_func=item_label,
-                                key="admin.correct_item")  # fmt: skip
             value = st.text_input("Corrected answer (the code of the response option, a "
                                   "number or the text; empty removes an optional answer)",
                                   key="admin.correct_value")  # fmt: skip
             why = st.text_input("Reason (the respondent's request: when and how)",
                                 key="admin.correct_reason")  # fmt: skip
             go = st.form_submit_button("Correct the answer")
-        if go:
-            try:
-                done = actions.correct_answers(store, study, chosen, {item: value}, why)
-            except AllianceSurveyError as exc:
-                _error(exc)
-            else:
-                ss["admin.correct_message"] = (
-                    f"Invitation #{chosen}: {item} corrected from {done.before[item]!r} to "
-                    f"{done.after[item]!r}.")
-                st.rerun()
-        if "admin.correct_message" in ss:
+        if go and item is not None:
+            _correct(store, study, chosen, fields[item], value, why, codes)
+        if "admin.correct_message" in ss:  # its answers and labels are escaped
             st.success(ss.pop("admin.correct_message"))
         log = actions.correction_log(store, study)
         if len(log):
             st.caption("Audit log of corrections")
             st.dataframe(log, hide_index=True)
+
+
+def _correct(store: Any, study: str, invitation_id: int, field: Any, value: str, why: str,
+             codes: dict[Any, str]) -> None:
+    """Store the corrected answer ``value`` to ``field`` and rerun with what was done, or
+    say why it was refused (nothing is stored then)."""
+    from instruments.fieldwork import actions
+    from instruments.store.pages import PageValidationError
+
+    typed = _read_value(field, value)
+    unread = _not_a_number(field, typed)
+    if unread:
+        st.error(escape_md(unread))
+        return
+    try:
+        done = actions.correct_answers(store, study, invitation_id, {field.id: typed}, why)
+    except PageValidationError as exc:
+        st.error(escape_md(_refusal(exc, field.id, codes)))
+        return
+    except AllianceSurveyError as exc:
+        _error(exc)
+        return
+    before, after = done.before[field.id], done.after[field.id]
+    message = (f"Invitation #{invitation_id}: {field.id} corrected from "
+               f"{_answer_text(before)} to {_answer_text(after)}")  # fmt: skip
+    if codes and (before in codes or after in codes):
+        message += f" (was {_answer_label(before, codes)}, now {_answer_label(after, codes)})"
+    st.session_state["admin.correct_message"] = message + "."
+    st.rerun()
+
+
+def _value_labels(inst: Any, item: str | None) -> dict[Any, str]:
+    """Code to English label of the response options of ``item`` (empty for a question
+    without response options)."""
+    responses = inst.response_list(item) if item is not None else None
+    return dict(responses.value_labels("en")) if responses is not None else {}
+
+
+def _stored_answer(store: Any, study: str, invitation_id: int, item: str) -> Any:
+    """The answer to ``item`` the invitation's respondent has now (``None``: none)."""
+    from instruments.store.access import respondent_copy
+
+    try:
+        copy = respondent_copy(store, study=study, invitation_id=int(invitation_id))
+    except AllianceSurveyError:
+        return None
+    rows = [a for a in copy["answers"] if a["question_id"] == item]
+    return rows[-1]["answer"] if rows else None
+
+
+def _answer_text(value: Any, codes: dict[Any, str] | None = None) -> str:
+    """An answer as the study lead reads it (Markdown, the text escaped): "no answer", a
+    number, or text in quotes; with ``codes``, a code followed by its label."""
+    if value is None:
+        return "no answer"
+    if isinstance(value, str):
+        return f"“{escape_md(value)}”"
+    if isinstance(value, float) and value.is_integer() and not codes:
+        return f"{value:g}"
+    if codes and value in codes:
+        return f"{value} ({escape_md(codes[value])})"
+    return str(value)
+
+
+def _answer_label(value: Any, codes: dict[Any, str]) -> str:
+    return "no answer" if value is None else f"“{escape_md(str(codes.get(value, value)))}”"
+
+
+def _accepted(field: Any, codes: dict[Any, str]) -> str:
+    """What the question takes, in a sentence for the correction form."""
+    optional = ("Leave the corrected answer empty to remove it." if not field.required
+                else "It must be answered.")  # fmt: skip
+    if codes:
+        return ("Codes: " + "; ".join(f"{code} = {label}" for code, label in codes.items())
+                + f". {optional}")
+    bounds = ""
+    if field.min is not None and field.max is not None:
+        bounds = f" from {field.min:g} to {field.max:g}"
+    if field.kind == "integer":
+        return f"A whole number{bounds}. {optional}"
+    if field.kind == "number":
+        return f"A number{bounds}, with a decimal point or comma. {optional}"
+    return f"Text of at most {field.max_length} characters. {optional}"
+
+
+def _read_value(field: Any, value: str) -> Any:
+    """The corrected answer as typed, read as the survey reads its fields: a decimal with a
+    point or a comma ("1,5"), a whole number with spaces ("1 000")."""
+    from instruments.ui.fields import parse_decimal, parse_whole
+
+    if field.kind == "number":
+        number = parse_decimal(value)
+    elif field.kind == "integer":
+        number = parse_whole(value)
+    else:
+        return value
+    return value if number is None else number
+
+
+def _not_a_number(field: Any, typed: Any) -> str | None:
+    """The message for text typed as the answer to a number question that cannot be read as
+    one (the store's would speak of an "integer code"), or ``None``."""
+    if field.kind not in ("integer", "number") or not isinstance(typed, str) \
+            or not typed.strip():
+        return None
+    if field.kind == "integer":
+        return (f"Not corrected, nothing was stored: “{typed}” is not a whole number (write "
+                "it without a decimal mark or a thousands separator).")
+    return f"Not corrected, nothing was stored: “{typed}” is not a number."
+
+
+def _refusal(exc: Any, item: str, codes: dict[Any, str]) -> str:
+    """The message for a corrected value the question does not take."""
+    prefix = f"Item {item!r}: "
+    reasons = [m[len(prefix):] if m.startswith(prefix) else m
+               for messages in exc.problems.values() for m in messages]  # fmt: skip
+    text = f"Not corrected, nothing was stored: {' '.join(reasons)}"
+    if codes:
+        text += " " + "; ".join(f"{code} = {label}" for code, label in codes.items()) + "."
+    return text
 
 
 def render_privacy(store: Any, study: str, base_url: str) -> None:

@@ -163,6 +163,21 @@ def parse_decimal(text: str) -> float | None:
     return float(s) if _DECIMAL.fullmatch(s) else None
 
 
+_WHOLE = re.compile(r"[+-]?\d+")
+
+
+def parse_whole(text: str) -> int | None:
+    """The whole number in ``text`` ("12", " 1 000 "); ``None`` when it is anything else.
+
+    Whole-number questions are text fields, as decimal ones are: a browser's number field
+    given a stored answer cannot be emptied (it snaps back to its last number), so an
+    optional answer could not be taken back after *Back*.  A decimal mark is refused
+    rather than guessed: "1.000" is one thousand in German and one in English.
+    """
+    s = "".join(text.split())
+    return int(s) if _WHOLE.fullmatch(s) else None
+
+
 def format_decimal(value: float, lang: str) -> str:
     """``value`` as a respondent of ``lang`` writes it (``1,5`` in German)."""
     text = f"{value:.15g}"
@@ -173,8 +188,10 @@ def widget_value(view: FieldView, stored: Any, lang: str = "en") -> Any:
     """Convert a stored answer to the value a widget shows (``None`` when unanswered;
     a decimal as text in ``lang``'s way of writing it)."""
     if is_missing(stored):
-        return "" if view.kind in ("text", "number") else None
-    if view.kind in ("coded", "boolean", "integer"):
+        return "" if view.kind in ("text", "number", "integer") else None
+    if view.kind == "integer":  # a text field (see parse_whole)
+        return stored if isinstance(stored, str) else str(int(stored))
+    if view.kind in ("coded", "boolean"):
         value = int(stored)
         if view.options and value not in view.options:
             return None
@@ -192,15 +209,17 @@ def answer_value(view: FieldView, widget: Any) -> Any:
         return None
     if view.kind == "text":
         return str(widget)
-    if view.kind == "number" and isinstance(widget, str):
-        number = parse_decimal(widget)
+    if view.kind in ("number", "integer") and isinstance(widget, str):
+        number = parse_decimal(widget) if view.kind == "number" else parse_whole(widget)
         return widget.strip() if number is None else number  # text: "not a number"
     return widget
 
 
 def not_a_number(view: FieldView, value: Any) -> bool:
-    """Whether a decimal question holds text that is not a number (checked before sending)."""
-    return view.kind == "number" and isinstance(value, str) and not is_missing(value)
+    """Whether a number question holds text that is not a number of its kind (checked
+    before sending)."""
+    return (view.kind in ("number", "integer") and isinstance(value, str)
+            and not is_missing(value))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -254,6 +273,8 @@ def _num(x: float) -> str:
 
 def number_problem(view: FieldView, value: Any, lang: str) -> str:
     """The message for a refused number, in the respondent's language."""
+    if view.kind == "integer" and isinstance(value, str):
+        return t("not_a_whole_number", lang)
     try:
         float(value)
     except (TypeError, ValueError):

@@ -28,13 +28,18 @@ respondent is not pulled back to the top under their finger.  It runs in the pag
 once per visit of a page (the body's ``data-survey-visit`` says which visit it last ran
 for); it used to be a script in a frame, a new document for the browser at every page.
 
-Both are one component, so that its script is loaded with the survey's first page (which
+:func:`page_language` marks the page's language and the number fields' keypads, and keeps
+text typed into the page's fields (free text, numbers) in the tab until the page is sent,
+as a rating row keeps its click.
+
+All are one component, so that its script is loaded with the survey's first page (which
 has no rating question) and not while the first page of rating questions is awaited.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -73,11 +78,12 @@ function markLanguage(lang, skip) {
   if (text && text.nodeType === Node.TEXT_NODE && text.nodeValue !== skip) text.nodeValue = skip;
 }
 
-function markDecimals(classes) {
-  // the decimal questions' text fields: phones show the keypad with a decimal mark
+function markKeypads(classes, mode) {
+  // the number questions' text fields: phones show their number keypad ("decimal" with a
+  // decimal mark, "numeric" without)
   for (const cls of classes) {
     for (const input of document.querySelectorAll(`.${CSS.escape(cls)} input`)) {
-      if (input.getAttribute("inputmode") !== "decimal") input.setAttribute("inputmode", "decimal");
+      if (input.getAttribute("inputmode") !== mode) input.setAttribute("inputmode", mode);
     }
   }
 }
@@ -111,15 +117,56 @@ function forgetDrafts() {
   } catch (e) { /* nothing kept */ }
 }
 
+// Text typed into a question's field and not yet sent is kept the same way: a refresh (a
+// phone's pull-to-refresh) drew the field again with the answer last sent, and a comment
+// written but not sent was gone.  The entry holds the text and the answer sent before it
+// ("base", which the server gives for each field); it is put back while that is still
+// the answer sent, as the page's own typing would put it (so the page's button sends it).
+function typeInto(input, value) {
+  const proto = input.tagName === "TEXTAREA" ? HTMLTextAreaElement.prototype
+                                             : HTMLInputElement.prototype;
+  Object.getOwnPropertyDescriptor(proto, "value").set.call(input, value);
+  input.dispatchEvent(new Event("input", {bubbles: true}));
+}
+
+function keepTyping(bases) {
+  for (const [cls, base] of Object.entries(bases)) {
+    const input = document.querySelector(`.${CSS.escape(cls)} :is(input, textarea)`);
+    if (!input || input.dataset.asBase === base) continue;  // not drawn yet, or done
+    const fresh = input.dataset.asBase === undefined;
+    input.dataset.asBase = base;
+    const slot = draftSlot("text:" + cls);
+    const kept = readDraft(slot);
+    if (kept && kept.base !== base) {
+      writeDraft(slot, null);  // sent meanwhile, or the answer changed elsewhere
+    } else if (kept && kept.value !== input.value && typeof kept.value === "string") {
+      typeInto(input, kept.value);  // the unsent text, sent with the page
+    }
+    if (fresh) {
+      input.addEventListener("input", () => {
+        const sent = input.dataset.asBase;
+        writeDraft(slot, input.value === sent ? null : {base: sent, value: input.value});
+      });
+    }
+  }
+}
+
 export default function (component) {
   const { parentElement, data, setStateValue } = component;
   if (data.scroll !== undefined) { scrollTop(String(data.scroll)); return; }
   if (data.lang !== undefined) {
     if (data.forget) forgetDrafts();
     markLanguage(data.lang, data.skip);
-    const fields = data.decimal ? data.decimal.split(" ") : [];
-    markDecimals(fields);
-    if (fields.length) for (const ms of [150, 600]) setTimeout(() => markDecimals(fields), ms);
+    const decimal = data.decimal ? data.decimal.split(" ") : [];
+    const whole = data.integer ? data.integer.split(" ") : [];
+    const typed = data.text ? JSON.parse(data.text) : {};
+    const look = () => {
+      markKeypads(decimal, "decimal");
+      markKeypads(whole, "numeric");
+      keepTyping(typed);
+    };
+    look();
+    for (const ms of [150, 600]) setTimeout(look, ms);  // fields drawn after this element
     return;
   }
   const sig = JSON.stringify(data);
@@ -250,21 +297,36 @@ def scroll_to_top(visit: int) -> None:
     _mount()(key="survey.scroll", data={"scroll": int(visit)}, height=0)
 
 
+def _classes(keys: Sequence[str]) -> str:
+    """The CSS classes Streamlit gives the containers of the widgets keyed ``keys``, as one
+    string (a list in a component's data makes Streamlit import pandas)."""
+    return " ".join("st-key-" + "".join(c if c.isalnum() or c in "_-" else "-" for c in k)
+                    for k in keys)  # fmt: skip
+
+
 def page_language(lang: str, skip_label: str, decimal_fields: Sequence[str] = (),
-                  *, forget_drafts: bool = False) -> None:
+                  integer_fields: Sequence[str] = (),
+                  text_fields: Mapping[str, str] | None = None, *,
+                  forget_drafts: bool = False) -> None:
     """Give the page the language ``lang`` (the document's ``lang``, read by screen
     readers) and Streamlit's own "Skip to main content" link the label ``skip_label``;
     the text fields of the widgets keyed ``decimal_fields`` get ``inputmode="decimal"``
-    (a phone's number keypad with a decimal mark instead of the full keyboard).
-    ``forget_drafts`` drops the unsent clicks the tab kept for the rating rows (on a page
-    without questions: the survey ended, was left or withdrawn)."""
-    classes = tuple("st-key-" + "".join(c if c.isalnum() or c in "_-" else "-" for c in k)
-                    for k in decimal_fields)
+    (a phone's number keypad with a decimal mark instead of the full keyboard), those of
+    ``integer_fields`` ``inputmode="numeric"``.  Text typed into the fields of the widgets
+    keyed in ``text_fields`` (free text and numbers; each key gives the answer last sent
+    as the field shows it) and not yet sent is kept by the tab until the page is sent, as
+    the rating rows keep their clicks, and put back when a refresh draws the page again.
+    ``forget_drafts`` drops what the tab kept (on a page without questions: the survey
+    ended, was left or withdrawn)."""
     data: dict[str, Any] = {"lang": lang, "skip": skip_label}
     if forget_drafts:
         data["forget"] = True
-    if classes:  # one string: a list in a component's data makes Streamlit import pandas
-        data["decimal"] = " ".join(classes)
+    if decimal_fields:
+        data["decimal"] = _classes(decimal_fields)
+    if integer_fields:
+        data["integer"] = _classes(integer_fields)
+    if text_fields:  # as JSON text: a dict in a component's data is looked into as well
+        data["text"] = json.dumps({_classes([k]): str(v) for k, v in text_fields.items()})
     _mount()(key="survey.language_mark", height=0, data=data)
 
 

@@ -8,9 +8,9 @@ button of the page's form, so what was typed on the page travels with it; the
 chosen language is stored with the respondent.  The page number is kept in the
 address (``&p=3``), so the browser's Back and Forward move between pages.  A refresh, a new tab or a server restart therefore resumes from
 the store: :meth:`ResponseStore.start` gives the first unanswered page and the
-latest answers, which are the widgets' defaults.  Ratings clicked but not yet sent are
-kept by the browser tab itself (:mod:`instruments.ui.rating`) and drawn again when the
-page is redrawn by a refresh or the browser's Back and Forward.
+latest answers, which are the widgets' defaults.  Ratings clicked and text typed but not
+yet sent are kept by the browser tab itself (:mod:`instruments.ui.rating`) and drawn again
+when the page is redrawn by a refresh (ratings also by the browser's Back and Forward).
 
 Session-state keys all start with ``survey.`` (widget keys with ``w:``).
 """
@@ -176,9 +176,15 @@ def _settings(store: Any, token: str) -> Any:
         return StudySettings()
 
 
-def _render_thanks(store: Any, token: str, lang: str) -> None:
+def _render_thanks(store: Any, token: str, lang: str, *, again: bool = False) -> None:
+    """The thank-you page; ``again`` for a completed link opened again, which says first
+    that the answers cannot be changed here and whom to ask for a correction (the study's
+    contact when the study lead has given one)."""
     _notice_page(t("thanks_title", lang), t("thanks", lang), kind="success")
     settings = _settings(store, token)
+    if again:
+        st.info(escape_md(t("completed_link_contact", lang, contact=settings.contact)
+                          if settings.contact else t("completed_link", lang)))  # fmt: skip
     if settings.completion_code:
         st.markdown(escape_md(t("completion_code", lang, code=settings.completion_code)))
     if settings.redirect_url:
@@ -236,14 +242,18 @@ def render_survey(store: Any, token: str) -> None:
     st.markdown(PAGE_CSS, unsafe_allow_html=True)  # fixed CSS only, no user text
     # filled by the page's decimal questions (not a "survey." key: a new token clears those)
     st.session_state["page.decimal_fields"] = []
+    st.session_state["page.integer_fields"] = []
+    st.session_state["page.text_fields"] = {}  # typed answers' keys: the answer sent
     st.session_state["page.questions"] = False  # set by a page of questions
     _render_survey(store, token)
     # the page's language for screen readers, Streamlit's keyboard link in it, and the
-    # phone keyboard of the decimal questions' text fields
+    # phone keyboard of the number questions' text fields
     lang = st.session_state.get("survey.language", "en")
     with st.container(key="survey-lang"):
         page_language(lang, t("skip_link", lang),
                       decimal_fields=st.session_state.get("page.decimal_fields", []),
+                      integer_fields=st.session_state.get("page.integer_fields", []),
+                      text_fields=st.session_state.get("page.text_fields", {}),
                       forget_drafts=not st.session_state.get("page.questions"))
 
 
@@ -353,8 +363,7 @@ def _closed_invitation(store: Any, token: str, message: str, reason: str | None 
         # kept for what follows in this session (a withdrawal from the thank-you page)
         st.session_state["survey.language"] = lang
     if state is not None and state.status == "completed":
-        _render_thanks(store, token, lang)
-        st.caption(t("completed_link", lang))
+        _render_thanks(store, token, lang, again=True)
         return
     if state is not None and (state.status == "expired" or reason == "expired"):
         _link_problem(t("expired_link", lang), lang)
@@ -544,6 +553,10 @@ def _render_page(store: Any, token: str, state: Any, view: int, lang: str) -> No
             _render_field(spec.id, field_view, lang, problems.get(field_view.id, []),
                           _is_rating(field_view, inst.consent.question),
                           initial[field_view.id])  # fmt: skip
+            if field_view.kind in ("integer", "number", "text"):
+                # the tab keeps what is typed until it is sent (page_language)
+                ss["page.text_fields"][widget_key(spec.id, field_view.id)] = widget_value(
+                    field_view, state.answers.get(field_view.id), lang)
             if soft and field_view.request and is_missing(
                 chosen_code(ss.get(widget_key(spec.id, field_view.id)))
             ):
@@ -624,9 +637,13 @@ def _render_field(
             format_func=lambda code: labels.get(code, str(code)),
         )
     elif view.kind == "integer":
-        # No min/max on the widget: its refusal is only a red frame with a tooltip that a
-        # phone cannot show; the range is in the label and checked with a written message.
-        st.number_input(label, step=1, value=initial, key=key)
+        # A text field read as a whole number (fields.parse_whole): Streamlit's number
+        # field given a stored answer cannot be emptied (it snaps back to the number), so
+        # an optional answer could not be taken back after Back.  Phones get their number
+        # keypad (inputmode, set by page_language()); the range is in the label and
+        # checked with a written message.
+        st.text_input(label, value=initial or "", key=key)
+        st.session_state.setdefault("page.integer_fields", []).append(key)
     elif view.kind == "number":
         # A text field, read with a point or a comma: a browser's number field drops the
         # comma of a German "1,5" and sends 15.  Phones get their decimal keypad

@@ -178,10 +178,20 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "You have already completed the survey with this link, so the answers can no "
         "longer be changed here. If an answer needs correcting, please write to the study "
         "team named in your invitation; they can correct it for you.",
-        "de": "Sie haben die Befragung mit diesem Link bereits abgeschlossen; die Antworten "
+        "de": "Sie haben die Befragung mit diesem Link bereits abgeschlossen. Die Antworten "
         "können daher hier nicht mehr geändert werden. Wenn eine Antwort berichtigt werden "
         "soll, schreiben Sie bitte an das in Ihrer Einladung genannte Studienteam; es kann "
         "die Antwort für Sie berichtigen.",
+    },
+    # the same when the study lead has given the privacy notice's contact: it is named
+    "completed_link_contact": {
+        "en": "You have already completed the survey with this link, so the answers can no "
+        "longer be changed here. If an answer needs correcting, please write to {contact}; "
+        "the study team can correct it for you.",
+        "de": "Sie haben die Befragung mit diesem Link bereits abgeschlossen. Die Antworten "
+        "können daher hier nicht mehr geändert werden. Wenn eine Antwort berichtigt werden "
+        "soll, schreiben Sie bitte an {contact}; das Studienteam kann die Antwort für Sie "
+        "berichtigen.",
     },
     "withdraw_open": {
         "en": "Withdraw and delete my answers",
@@ -255,6 +265,10 @@ _TEXTS: dict[str, dict[str, str]] = {
     "not_a_number": {
         "en": "Please enter a number, e.g. 2 or 1.5.",
         "de": "Bitte geben Sie eine Zahl ein, z. B. 2 oder 1,5.",
+    },
+    "not_a_whole_number": {
+        "en": "Please enter a whole number, e.g. 3.",
+        "de": "Bitte geben Sie eine ganze Zahl ein, z. B. 3.",
     },
     "too_long": {
         "en": "Your answer has {length} characters; at most {limit} fit. Please shorten it.",
