@@ -20,7 +20,9 @@ import streamlit as st
 
 from instruments.store import DB_ENV_VAR, ResponseStore
 
-st.set_page_config(page_title="Alliance survey", page_icon="🤝", layout="centered")
+# the tab title in both languages: it is set once, before the respondent's language is known
+st.set_page_config(page_title="Alliance survey · Allianz-Befragung", page_icon="🤝",
+                   layout="centered")
 
 log = logging.getLogger("alliance_survey.app")
 

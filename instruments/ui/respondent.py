@@ -537,6 +537,9 @@ def _render_page(store: Any, token: str, state: Any, view: int, lang: str) -> No
         intro = section_intro(inst, spec.id, lang, state.partner_name)
         if intro:
             st.markdown(escape_md(intro))
+        if any(v.required for v in views):
+            # the star beside a question was never explained (screen readers say "star")
+            st.caption(f"\\* {escape_md(t('required_mark', lang))}")
         if ss.get("survey.save_error") == spec.id:
             st.warning(t("save_failed", lang))
         if problems:

@@ -18,16 +18,18 @@ LANGUAGE_NAMES = {"en": "English", "de": "Deutsch"}
 #: What the withdrawal page says after what was deleted, for one answer or several:
 #: the link is closed, what is kept and why, and how to take part after all.
 _WITHDRAWN_REST = {
-    "en": "Your personal link is now closed. What is kept is a note that a deletion took "
-    "place and the invitation itself (which firm it was for, when you first opened it and "
-    "in which language and, if the study lead wrote to you, your entry in their contact "
-    "list), so that this link stays closed and you are sent no reminders. If you want to "
-    "take part after all, please ask the study lead for a new link.",
-    "de": "Ihr persönlicher Link ist nun geschlossen. Aufbewahrt werden ein Vermerk, dass "
+    "en": "Your personal link is now closed. If the study lead wrote to you, your e-mail "
+    "address, name and firm are deleted from their contact list in this survey too. What "
+    "is kept is a note that a deletion took place and the invitation itself (which firm it "
+    "was for, when you first opened it and in which language), so that this link stays "
+    "closed and you are sent no reminders. If you want to take part after all, please ask "
+    "the study lead for a new link.",
+    "de": "Ihr persönlicher Link ist nun geschlossen. Falls die Studienleitung Ihnen "
+    "geschrieben hat, sind auch Ihre E-Mail-Adresse, Ihr Name und Ihr Unternehmen aus "
+    "deren Kontaktliste in dieser Befragung gelöscht. Aufbewahrt werden ein Vermerk, dass "
     "eine Löschung stattgefunden hat, und die Einladung selbst (für welches Unternehmen sie "
-    "war, wann und in welcher Sprache Sie sie zuerst geöffnet haben und, falls die "
-    "Studienleitung Ihnen geschrieben hat, Ihr Eintrag in deren Kontaktliste), damit dieser "
-    "Link geschlossen bleibt und Sie keine Erinnerungen erhalten. Wenn Sie doch teilnehmen "
+    "war, wann und in welcher Sprache Sie sie zuerst geöffnet haben), damit dieser Link "
+    "geschlossen bleibt und Sie keine Erinnerungen erhalten. Wenn Sie doch teilnehmen "
     "möchten, bitten Sie die Studienleitung um einen neuen Link.",
 }
 
@@ -39,7 +41,8 @@ _TEXTS: dict[str, dict[str, str]] = {
     "finish": {"en": "Finish", "de": "Abschließen"},
     "start": {"en": "Start the survey", "de": "Befragung beginnen"},
     "progress": {"en": "Page {page} of {n}", "de": "Seite {page} von {n}"},
-    "required_mark": {"en": "required", "de": "Pflichtfrage"},
+    "required_mark": {"en": "a question that needs an answer",
+                      "de": "eine Frage, die beantwortet werden muss"},
     "answer_required": {
         "en": "Please answer this question.",
         "de": "Bitte beantworten Sie diese Frage.",

@@ -197,6 +197,9 @@ def test_what_the_withdrawn_page_says_is_kept_is_what_the_store_keeps(field: Res
             assert words in en, (key, words)
         for words in ("welches Unternehmen", "zuerst geöffnet", "Sprache", "Kontaktliste"):
             assert words in de, (key, words)
+        # the contact entry is erased with the answers (it had been said to be kept)
+        assert "address, name and firm are deleted" in en, key
+        assert "Name und Ihr Unternehmen aus deren Kontaktliste" in de, key
 
 
 def test_contact_must_reach_someone_from_the_app_and_the_api(field: ResponseStore) -> None:

@@ -142,6 +142,8 @@ def test_required_item_missing_shows_message_and_keeps_answers(store, invite) ->
     plan = plan_answers(store, seed=store.state(token).seed)
     walk_apptest(at, store, plan, stop_after=2)
     assert current_page(at) == "alliance"
+    # the star of a required question is explained on the page
+    assert "\\* a question that needs an answer" in [c.value for c in at.caption]
     partial = dict(plan["alliance"])
     partial["governance_form"] = None
     partial["prior_ties"] = None
