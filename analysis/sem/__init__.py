@@ -36,8 +36,9 @@ A backend is a function ``fit_X(model, data, options, start=None) -> FitState``:
   ``missing``, ``se``, ``test``, ``bootstrap``, ``seed``, ...).
 * ``start`` is an optional start vector (e.g. the full-sample estimate in a bootstrap).
 * Simple bounds from ``a > 0`` / ``a < 1`` are in ``model.bounds()`` (lower, upper
-  arrays over ``x``); the ML backend honours them, and ``compile_model`` refuses them
-  for the others (FIML, MLR, WLSMV), which would ignore them.  Scale
+  arrays over ``x``); the ML and WLSMV backends honour them (a parameter on its bound
+  gets a NaN row in ``vcov``), and ``compile_model`` refuses them for the others (FIML,
+  MLR), which would ignore them.  Scale
   factors of ordered items (``~*~``; free in later groups when thresholds are
   equal) are in ``model.scales(x, g)``; ``implied``/``moments``/``jacobian`` already
   include them.

@@ -121,16 +121,17 @@ _TEST_OF = {"ML": ("standard",), "MLR": ("yuan.bentler.mplus",),
 
 
 def _check_bounds(stmts: list, estimator: str, missing: str) -> None:
-    """Inequality constraints (``a > 0``) are honoured by the ML (complete data)
-    estimation only; the FIML, MLR and WLSMV backends would ignore them."""
+    """Inequality constraints (``a > 0``) are honoured by the ML (complete data) and the
+    WLSMV estimation only; the FIML and MLR backends would ignore them."""
     ineq = [s for s in stmts if s.op in ("<", ">")]
-    if ineq and (estimator != "ML" or missing != "listwise"):
+    if ineq and not ((estimator == "ML" and missing == "listwise") or estimator == "WLSMV"):
         s = ineq[0]
         raise ModelSpecificationError(
             f"Line {s.line}: the inequality constraint {s.lhs} {s.op} {s.rhs} is available "
-            f"with estimator='ML' on complete data (missing='listwise') only; with "
-            f"estimator={estimator!r}, missing={missing!r} it would be ignored. Drop the "
-            "constraint, or fix the parameter at a value (e.g. x8 ~~ 0.01*x8).")
+            f"with estimator='ML' on complete data (missing='listwise') and with "
+            f"estimator='WLSMV' only; with estimator={estimator!r}, missing={missing!r} it "
+            "would be ignored. Drop the constraint, or fix the parameter at a value (e.g. "
+            "x8 ~~ 0.01*x8).")
 
 
 def _check_options(estimator: str, se: str | None, test: str | None, bootstrap: int,

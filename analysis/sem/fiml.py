@@ -1449,6 +1449,40 @@ def fit_normal(
     )
 
 
+def yuan_bentler_scaling_at(model: CompiledModel, x: np.ndarray, data: list[SampleStats],
+                            ) -> float:
+    """The Yuan-Bentler (Mplus) scaling factor of ``model`` evaluated at ``x``, a point that
+    need not be its estimate (the ``c10`` of the Satorra-Bentler 2010 difference test: the
+    less restricted model at the more restricted model's estimates).
+
+    ``tr(U Gamma) / df`` with the observed information (Hessian) and the first-order
+    information at ``x``, and the h1 (saturated; EM with missing data) information, as
+    :func:`fit_mlr` computes it at the estimate.
+
+    # In R: lavaan:::lav_test_diff_m10(m1, m0, test = TRUE)@test[[2]]$scaling.factor
+    """
+    df = int(model.df())
+    if df <= 0:
+        return float("nan")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # cases without data: reported by the fit already
+        gd = [prepare_group_data(st.data, cluster=st.cluster) for st in data]
+    x = np.asarray(x, dtype=float)
+    info = observed_information_theta(model, x, gd)
+    try:
+        e_inv = np.linalg.inv(info)
+    except np.linalg.LinAlgError as exc:
+        raise EstimationError(
+            "The information matrix of the less restricted model at the more restricted "
+            "model's estimates is singular: no Satorra-Bentler (2010) scaling.") from exc
+    _b0, b0_groups, _ = first_order_information_theta(model, x, gd)
+    a1, j1 = _h1_information(model, gd)
+    n_g = np.array([g.n for g in gd], dtype=float)
+    tr = rb.yuan_bentler_mplus_trace(a1, j1, b0_groups, e_inv, list(n_g / n_g.sum()),
+                                     a1_inv_groups=_InverseOnce(a1).for_trace(model, gd))
+    return float(tr["trace"] / df)
+
+
 def _chi2_sf(x: float, df: float) -> float:
     return float(stats.chi2.sf(x, df))
 

@@ -49,6 +49,16 @@ def _finite(*values: float) -> bool:
     return all(v is not None and np.isfinite(v) for v in values)
 
 
+def _defined(x2: float, df: float, x2_null: float, df_null: float, c_hat: float,
+             c_hat_null: float) -> bool:
+    """The inputs of CFI/TLI/RNI are usable: finite statistics, and scaling factors that
+    are not missing.  As lavaan (R's ``anyNA``), an infinite ``c_hat`` is not missing: the
+    catML correction of a saturated WLSMV model is ``tr(...) / 0``, and with ``df = 0``
+    the plain formula applies anyway (the robust CFI/TLI of a saturated model)."""
+    return _finite(x2, df, x2_null, df_null) and not any(
+        v is None or np.isnan(v) for v in (c_hat, c_hat_null))
+
+
 def _robust(df: float, c_hat: float, c_hat_null: float) -> bool:
     # lavaan applies the correction only when both factors differ from 1 and df > 0;
     # otherwise the ordinary (or, with scaled statistics, the scaled) index results
@@ -68,7 +78,7 @@ def cfi(x2: float, df: float, x2_null: float, df_null: float,
 
     # In R: lavaan:::lav_fit_cfi(X2, df, X2.null, df.null, c.hat, c.hat.null)
     """
-    if not _finite(x2, df, x2_null, df_null, c_hat, c_hat_null):
+    if not _defined(x2, df, x2_null, df_null, c_hat, c_hat_null):
         return _NAN
     if not _robust(df, c_hat, c_hat_null):
         c_hat = c_hat_null = 1.0
@@ -90,7 +100,7 @@ def tli(x2: float, df: float, x2_null: float, df_null: float,
 
     # In R: lavaan:::lav_fit_tli(X2, df, X2.null, df.null, c.hat, c.hat.null)
     """
-    if not _finite(x2, df, x2_null, df_null, c_hat, c_hat_null):
+    if not _defined(x2, df, x2_null, df_null, c_hat, c_hat_null):
         return _NAN
     if not _robust(df, c_hat, c_hat_null):
         c_hat = c_hat_null = 1.0
@@ -107,7 +117,7 @@ def rni(x2: float, df: float, x2_null: float, df_null: float,
 
     # In R: lavaan:::lav_fit_rni(X2, df, X2.null, df.null, c.hat, c.hat.null)
     """
-    if not _finite(x2, df, x2_null, df_null, c_hat, c_hat_null):
+    if not _defined(x2, df, x2_null, df_null, c_hat, c_hat_null):
         return _NAN
     if not _robust(df, c_hat, c_hat_null):
         c_hat = c_hat_null = 1.0
@@ -529,7 +539,9 @@ def fit_measures(model: CompiledModel, state: FitState, data: list[SampleStats],
     else:
         out["cn_05"] = out["cn_01"] = _NAN
     out["mfi"] = float(np.exp(-0.5 * (x2 - df) / n))
-    out["ecvi"] = float(x2 / ntot + 2.0 * npar / ntot)
+    if not model.ordered:
+        # lavaan defines the ECVI for continuous data only (not with ordered variables)
+        out["ecvi"] = float(x2 / ntot + 2.0 * npar / ntot)
     if scaled:
         out.update(_rmsea_block(*_scaled_rmsea_inputs(t), n, g, suffix="_scaled"))
     if state.robust is not None:

@@ -25,7 +25,7 @@ from scipy import stats
 
 from analysis.errors import ModelSpecificationError
 
-from . import robust, wls
+from . import fiml, robust, wls
 from .api import sem
 
 LEVELS = MappingProxyType({
@@ -47,15 +47,38 @@ _SCALED_DIFFERENCE = MappingProxyType({"MLR": robust.scaled_difference,
                                        "WLSMV": wls.scaled_difference})
 
 
-def lrt(res0, res1) -> dict[str, float]:
+_METHODS = ("default", "satorra.bentler.2001", "satorra.bentler.2010")
+
+
+def lrt(res0, res1, method: str = "default") -> dict[str, float]:
     """Likelihood-ratio (chi-square difference) test of nested fits ``res1`` within ``res0``.
 
-    ``res0`` is the less restricted model.  For robust estimators the scaled
-    difference test of the estimator is used (MLR: Satorra-Bentler 2001; WLSMV:
-    Satorra 2000).
+    ``res0`` is the less restricted model (given the other way round, the two are
+    swapped, as lavaan orders the models by their degrees of freedom).  For robust
+    estimators the scaled difference test of the estimator is used (MLR:
+    Satorra-Bentler 2001; WLSMV: Satorra 2000, scaled and shifted).  As lavTestLRT:
+    models with the same degrees of freedom get the difference of their (unscaled)
+    statistics, ``delta_df = 0`` and no p-value; a negative difference (the more
+    restricted model fits better) is reported as it is, with ``p = 1``; either adds a
+    ``note``.  Fits with different estimators are refused.
+
+    ``method`` (MLR only, as lavTestLRT's): ``"satorra.bentler.2001"`` (the default) or
+    ``"satorra.bentler.2010"``, whose scaling of the difference uses the less restricted
+    model's Yuan-Bentler correction evaluated at the more restricted model's estimates
+    (Satorra & Bentler 2010: no negative scaling factor, where the 2001 one can be
+    negative and leaves the test missing).  With ML, as lavaan, the
+    standard difference test is used (with a ``note``); WLSMV has its own test.
 
     # In R: lavaan::lavTestLRT(fit0, fit1)
     """
+    method = str(method).lower().replace("_", ".")
+    if method not in _METHODS:
+        raise ModelSpecificationError(
+            f"method={method!r} is not available; choose from {', '.join(_METHODS)}.")
+    if method != "default" and res1.estimator == "WLSMV":
+        raise ModelSpecificationError(
+            f"method={method!r} applies to estimator='MLR'; the WLSMV difference test is "
+            "lavaan's scaled-shifted Satorra (2000) test (method='default').")
     bad = [name for name, r in (("less restricted", res0), ("more restricted", res1))
            if not r.converged]
     if bad:
@@ -65,13 +88,76 @@ def lrt(res0, res1) -> dict[str, float]:
                 "delta_df": float(res1.fit["df"] - res0.fit["df"]),
                 "delta_pvalue": float("nan"),
                 "note": f"not tested: the {' and the '.join(bad)} model did not converge"}
+    if res0.estimator != res1.estimator:
+        # lavTestLRT: "some models (but not all) have scaled test statistics"; a
+        # difference of an ML and a robust statistic is no test
+        raise ModelSpecificationError(
+            f"The two fits use different estimators ({res0.estimator}, {res1.estimator}); "
+            "refit both with the same estimator to compare them.")
+    d_chisq = float(res1.fit["chisq"] - res0.fit["chisq"])
+    d_df = float(res1.fit["df"] - res0.fit["df"])
+    if d_df == 0:
+        # lavTestLRT: the difference of the (unscaled) statistics, 0 df and no p-value,
+        # for every estimator (a scaled difference needs df > 0)
+        return {"delta_chisq": d_chisq, "delta_df": 0.0, "delta_pvalue": float("nan"),
+                "note": "not tested: the two models have the same degrees of freedom "
+                        "(they are not nested)"}
+    if d_df < 0:
+        # the more restricted model is res0: compare in lavaan's order (by df)
+        return lrt(res1, res0, method)
     scaled_difference = _SCALED_DIFFERENCE.get(res1.estimator)
-    if scaled_difference is not None:
-        return dict(scaled_difference(res0, res1))
-    d_chisq = res1.fit["chisq"] - res0.fit["chisq"]
-    d_df = res1.fit["df"] - res0.fit["df"]
-    p = float(stats.chi2.sf(d_chisq, d_df)) if d_df > 0 else float("nan")
-    return {"delta_chisq": float(d_chisq), "delta_df": float(d_df), "delta_pvalue": p}
+    if method == "satorra.bentler.2010" and res1.estimator == "MLR":
+        out = _satorra_bentler_2010(res0, res1)
+    elif scaled_difference is not None:
+        out = dict(scaled_difference(res0, res1))
+        if res1.estimator == "MLR" and not np.isfinite(out["delta_chisq"]):
+            out["note"] = ("not tested: the Satorra-Bentler (2001) scaling factor of the "
+                           "difference is negative; use method='satorra.bentler.2010'")
+    else:
+        p = float(stats.chi2.sf(d_chisq, d_df))
+        out = {"delta_chisq": d_chisq, "delta_df": d_df, "delta_pvalue": p}
+        if method != "default":
+            out["note"] = (f"method={method!r} needs robust test statistics; the standard "
+                           "chi-square difference test is reported (as lavaan)")
+    if d_chisq < -np.finfo(float).eps ** (1.0 / 3.0):
+        # lavTestLRT's warning: the p-value of such a "difference" means nothing
+        out["note"] = ("the more restricted model fits better (chi-square lower by "
+                       f"{-d_chisq:.4g}): the models are not nested, or the less restricted "
+                       "one did not reach its optimum")
+    return out
+
+
+def _satorra_bentler_2010(res0, res1) -> dict[str, float]:
+    """Satorra-Bentler (2010) scaled difference of MLR fits ``res1`` (more restricted)
+    within ``res0``: ``cd = (df1 c1 - df0 c10) / (df1 - df0)`` with ``c10`` the Yuan-Bentler
+    scaling factor of ``res0``'s model at ``res1``'s estimates (a free parameter of
+    ``res0`` takes ``res1``'s value of the same row: its fixed value, the common value of
+    an equality, or 0 where ``res1`` has no such row), ``T = (T1 - T0) / cd``.
+
+    # In R: lavTestLRT(fit0, fit1, method = "satorra.bentler.2010")
+    """
+    if res0.model.options.get("cluster") is not None:
+        raise ModelSpecificationError(
+            "method='satorra.bentler.2010' is not available for cluster= fits.")
+    m0 = res0.model
+    est1 = res1.partable.set_index(["lhs", "op", "rhs", "group"])["est"]
+    est1 = est1[~est1.index.duplicated()]
+    x10 = np.zeros(m0.n_free)
+    seen: set[int] = set()
+    for r in m0.partable.itertuples():
+        if r.xid < 0 or r.xid in seen or r.op in ("==", "<", ">", ":="):
+            continue
+        seen.add(int(r.xid))
+        x10[int(r.xid)] = float(est1.get((r.lhs, r.op, r.rhs, r.group), 0.0))
+    c10 = fiml.yuan_bentler_scaling_at(m0, x10, list(res0.stats))
+    f0, f1 = res0.fit, res1.fit
+    df0, df1 = float(f0["df"]), float(f1["df"])
+    c1 = float(f1.get("chisq_scaling_factor", np.nan))
+    cd = (df1 * c1 - (df0 * c10 if df0 > 0 else 0.0)) / (df1 - df0)
+    stat = (float(f1["chisq"]) - float(f0["chisq"])) / cd
+    return {"delta_chisq": float(stat), "delta_df": df1 - df0,
+            "delta_pvalue": float(stats.chi2.sf(stat, df1 - df0)),
+            "scaling_factor": float(cd), "method": "satorra.bentler.2010"}
 
 
 def measurement_invariance(

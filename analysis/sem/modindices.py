@@ -1,5 +1,9 @@
 """Modification indices (score tests for fixed parameters), ML with expected information.
 
+Complete data (ML, MLR) and full-information ML (``missing="ml"``, ML or MLR: the
+gradient of the observed-data log-likelihood and the expected information given the
+missing-data patterns at the implied moments, as lavaan).  Not for ordered data (WLSMV).
+
 For every parameter that is fixed or absent in the model (lavaan's "full"
 parameter list: loadings of every factor on every non-exogenous indicator,
 (co)variances among non-exogenous observed variables, among exogenous ones and
@@ -16,20 +20,24 @@ does).  ``sepc_all`` scales the EPC like ``std_all``; for a variance candidate i
 as in lavaan, the standardized current (fixed) value with the sign of the EPC.
 With a mean structure the fixed intercepts and latent means are candidates too.
 
-Regressions of a fixed.x covariate on another variable (``x ~ y``, which
-contradict fixed.x) are not candidates: lavaan lists them in some models with
-values that are not meaningful (ours differed: 5.07 vs 5.82 on attitude) and in
-others drops them (NA); ours were numerical zeros there.  For variance candidates of latent
-variables ``sepc_all`` may differ from lavaan.  Candidates equivalent to a free
-parameter (the same matrix cell, e.g. ``x3 ~ f`` when ``f =~ x3`` is free) are
-skipped, as are loadings on variables that are regressed on others (lavaan
-does the same).
+Regressions of a fixed.x covariate on another variable (``x ~ y``) are candidates as in
+lavaan: the covariate moves into the structural part with its (co)variances fixed at the
+sample values, and the moments of the covariates alone are left out of the score test
+(lavaan's ``x.idx``: zero rows in its information), so that a candidate equivalent to a
+free parameter has no information and drops out (NA in lavaan).  A covariate regressed
+on another covariate changes only those moments and is no candidate.  For variance
+candidates of latent variables ``sepc_all`` may differ from lavaan.  Candidates
+equivalent to a free parameter (the same matrix cell, e.g. ``x3 ~ f`` when ``f =~ x3``
+is free) are skipped, as are loadings on variables that are regressed on others
+(lavaan does the same).  A covariance with a variable whose variance is 0 (on the bound
+of an inequality constraint) has no ``sepc_all`` (NaN).
 
 # In R: lavaan::modindices(fit)
 """
 
 from __future__ import annotations
 
+import warnings
 from itertools import combinations_with_replacement
 
 import numpy as np
@@ -37,7 +45,7 @@ import pandas as pd
 
 from analysis.errors import ModelSpecificationError
 
-from . import ml
+from . import fiml, ml
 from .build import compile_table
 from .model import cell_of
 from .standardize import standardized
@@ -67,11 +75,11 @@ def _candidates(model, table: pd.DataFrame) -> list[tuple[str, str, str, int]]:
             for a, b in combinations_with_replacement(names, 2):
                 out.append((a, "~~", b, g))
         for a in eqs:
-            if a in ov_x:
-                continue  # a fixed.x covariate is not regressed on anything
             for b in eqs:
-                # an indicator regressed on a factor is a cross-loading: lavaan omits it
-                if a != b and not (a in ind and b in lv):
+                # an indicator regressed on a factor is a cross-loading: lavaan omits it;
+                # a fixed.x covariate regressed on another one changes only moments of
+                # the covariates, which carry no information (lavaan's NA)
+                if a != b and not (a in ind and b in lv) and not (a in ov_x and b in ov_x):
                     out.append((a, "~", b, g))
     # fixed intercepts and latent means of a mean structure (lavaan frees every fixed
     # row of the table; the means of fixed.x covariates have no information and drop out)
@@ -93,11 +101,17 @@ def modification_indices(result) -> pd.DataFrame:
         ``lhs, op, rhs, group, mi, epc, sepc_all``.
     """
     model = result.model
-    if (model.ordered or result.estimator not in ("ML", "MLR")
-            or model.options.get("missing") != "listwise"):
+    missing = model.options.get("missing")
+    if model.ordered or result.estimator not in ("ML", "MLR"):
         raise ModelSpecificationError(
-            "Modification indices are available for complete continuous data (ML/MLR with "
-            "missing='listwise') only.")
+            f"Modification indices are not available for estimator={result.estimator!r}"
+            + (" (ordered variables)" if model.ordered else "")
+            + ": this engine computes them for continuous data with estimator='ML' or "
+            "'MLR' (complete data or missing='ml') only.")
+    if missing not in ("listwise", "ml"):
+        raise ModelSpecificationError(
+            f"Modification indices are not available with missing={missing!r}: this engine "
+            "computes them for complete data or missing='ml' only.")
     stats = list(result.stats)
     table = result.partable
     base = table[table["op"].isin(["=~", "~", "~~", "~1", "|"])].copy()
@@ -165,10 +179,15 @@ def modification_indices(result) -> pd.DataFrame:
                            meanstructure=model.meanstructure, options=model.options)
     emodel = emodel.bind(stats)
     xe = np.concatenate([result.x, np.asarray(cand_vals, dtype=float)])
-    g, h11, h12, d22 = ml.expected_blocks(emodel, xe, stats, n_free)
-    ntot = sum(st.n for st in stats)
-    g = 0.5 * g  # gradient of lavaan's fmin
-    i11, i12, i22d = 0.5 * h11, 0.5 * h12, 0.5 * d22  # unit expected information
+    if model.ov_x:
+        emodel = _FixedXMoments(emodel)
+    if missing == "ml":
+        g, i11, i12, i22d, ntot = _fiml_blocks(emodel, xe, stats, n_free)
+    else:
+        g, h11, h12, d22 = ml.expected_blocks(emodel, xe, stats, n_free)
+        ntot = sum(st.n for st in stats)
+        g = 0.5 * g  # gradient of lavaan's fmin
+        i11, i12, i22d = 0.5 * h11, 0.5 * h12, 0.5 * d22  # unit expected information
     lo, hi = model.bounds()
     if np.isfinite(lo).any() or np.isfinite(hi).any():
         # parameters on an inequality bound act as fixed (lavaan: active constraints)
@@ -187,8 +206,67 @@ def modification_indices(result) -> pd.DataFrame:
     cand = pd.DataFrame(cand_keys, columns=["lhs", "op", "rhs", "group"])
     cand["est"] = epc
     std_lv, std_all = _sepc(result, cand, standardized)
+    # a covariance with a variable whose (residual) variance is 0 (e.g. on the bound of
+    # an inequality constraint) has no standardized value: missing, not +-inf (lavaan
+    # divides by its estimate a hair above the bound and prints numbers in the thousands)
+    std_all = np.where(np.isfinite(std_all), std_all, np.nan)
     out = cand.assign(mi=mi, epc=epc, sepc_all=std_all)[_COLS]
     return out[ok].reset_index(drop=True)
+
+
+class _FixedXMoments:
+    """The extended model with the moments of the fixed.x covariates alone (their means,
+    variances and covariances) out of the score test, as lavaan zeroes them in its
+    information (``x.idx``): they are the sample values whatever the parameters.  Only
+    a candidate that regresses a covariate on another variable (``x ~ y``) moves them.
+
+    # In R: lavaan:::lav_mvnorm_information_expected(..., x.idx = x.idx)
+    """
+
+    def __init__(self, model) -> None:
+        self._m = model
+        self._xi = np.array([model.ov_names.index(v) for v in model.ov_x], dtype=int)
+        self._mask = fiml._fixed_x_moment_mask(model)
+
+    def __getattr__(self, name: str):
+        return getattr(self._m, name)
+
+    def derivatives(self, x: np.ndarray, group: int = 0):
+        dS, dM, dT = self._m.derivatives(x, group)
+        dS, dM = dS.copy(), dM.copy()
+        dS[:, self._xi[:, None], self._xi[None, :]] = 0.0
+        if dM.size:
+            dM[:, self._xi] = 0.0
+        return dS, dM, dT
+
+    def jacobian(self, x: np.ndarray) -> list[np.ndarray]:
+        out = []
+        for j in self._m.jacobian(x):
+            j = np.array(j, dtype=float)
+            j[self._mask] = 0.0
+            out.append(j)
+        return out
+
+
+def _fiml_blocks(emodel, xe: np.ndarray, stats: list, n_free: int):
+    """Gradient and unit expected information of a full-information (``missing="ml"``)
+    fit, as lavaan's modindices() takes them: the gradient of ``-logl / N`` at the
+    estimates (candidates at 0) and the expected information given the missing-data
+    patterns at the implied moments (lavaan's default ``h1.information = "structured"``),
+    ``sum_g (N_g / N) Delta_g' [sum_p (n_p / N_g) I_p(mu, Sigma)] Delta_g``.
+
+    Returns ``(g, I11, I12, diag(I22), N)``.
+
+    # In R: lavTech(fit_extended, "information.expected"); lavTech(..., "gradient.logl")
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # cases without data: reported by the fit already
+        gd = [fiml.prepare_group_data(st.data, fit_h1=False) for st in stats]
+    _f, grad = fiml.objective_gradient(emodel, xe, gd)
+    info = fiml.expected_information_theta(emodel, xe, gd)
+    ntot = sum(g.n for g in gd)
+    return (grad, info[:n_free, :n_free], info[:n_free, n_free:],
+            np.diag(info)[n_free:].copy(), ntot)
 
 
 def _sepc(result, cand: pd.DataFrame, standardized) -> tuple[np.ndarray, np.ndarray]:

@@ -345,7 +345,9 @@ def scaled_difference_test(fit0: Any, fit1: Any) -> dict[str, float]:
     if not np.isfinite(cd) or cd <= 0:
         stat = float("nan")
     else:
-        stat = max(diff / cd, 0.0)
+        # as lavTestLRT: a negative difference (the more restricted model fits better:
+        # not nested, or a fit off its optimum) is reported as it is, with p = 1
+        stat = diff / cd
     pv = float(stats.chi2.sf(stat, ddf)) if np.isfinite(stat) else float("nan")
     return {"chisq_diff": stat, "df_diff": ddf, "pvalue": pv, "scaling_factor": float(cd)}
 

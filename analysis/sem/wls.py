@@ -49,7 +49,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import linalg
+from scipy import linalg, optimize
 from scipy.stats import chi2
 
 from analysis.blas import blas_threads
@@ -576,7 +576,10 @@ def catml_robust_test(
         mgb = mgb + mt.T @ b
         c_null += float(np.trace(gcc)) / fg[g]
     ks = float(ks + np.sum(dva * mgb))
-    c = ks / df
+    # a saturated model (df = 0): lavaan's ks / df is infinite (ks is zero up to
+    # rounding, so R's sign of the infinity is noise; taken as +inf here), the scaled
+    # statistic 0; the measures then use the plain formulas of a saturated model
+    c = ks / df if df > 0 else float("inf")
     c_null = c_null / df_null
     return RobustTest(chisq=float(xx3), df=float(df), c_hat=float(c),
                       chisq_scaled=float(xx3 / c), chisq_null=float(xx3_null),
@@ -986,23 +989,44 @@ def _fit_from_stats(model: CompiledModel, data: list[SampleStats], options: Mapp
     converged = True
     iterations = 0
     x = x0
+    active = np.zeros(model.n_free, dtype=bool)
     if model.n_free:
-        x, iterations, converged = _gauss_newton(model, x0, s_all, w_all)
+        lo, hi = model.bounds()
+        if np.isfinite(lo).any() or np.isfinite(hi).any():
+            x, iterations, converged, active = _bounded_gauss_newton(model, x0, s_all, w_all,
+                                                                     lo, hi)
+        else:
+            x, iterations, converged = _gauss_newton(model, x0, s_all, w_all)
         if not converged:
             warns.append(f"The WLSMV estimation did not converge after {iterations} "
                          "iterations; results are not trustworthy. Try other start values or "
                          "a simpler model.")
+        if active.any():
+            warns.append("Parameters on the bound of an inequality constraint (no standard "
+                         "error: the bound acts as an equality constraint): "
+                         + ", ".join(model.x_names[i] for i in np.flatnonzero(active)) + ".")
     sigmas = model.moments(x)
     deltas = model.jacobian(x) if model.n_free else [np.zeros((len(o), 0)) for o in obs]
+    if active.any():
+        # an active inequality constraint acts as an equality constraint (lavaan's
+        # augmented information): the robust covariance, the scaled-shifted test and the
+        # catML correction use the Jacobian without the parameters on their bounds, and
+        # those parameters get NaN rows in the covariance matrix (as ml.fit_ml)
+        deltas = [d[:, ~active] for d in deltas]
     Fg = [dwls_discrepancy(s_, sg, w) for s_, sg, w in zip(obs, sigmas, ws, strict=True)]
     chisq = float(sum((n - 1) * f for n, f in zip(ns, Fg, strict=True)))
     # sample statistics minus free parameters (equals model.df(); counted here so that
     # the means of continuous variables in mixed models are always included)
     df = int(sum(len(o) for o in obs) - model.n_free)
     # single group: (W Delta)' Gamma once for the robust SEs and the scaled test
-    sw = _sandwich(deltas[0], ws[0], gammas[0]) if model.n_free and G == 1 else None
-    vcov, meat = (_robust_vcov_groups(deltas, ws, gammas, ns, sw) if model.n_free
+    n_est = deltas[0].shape[1]  # free parameters off their bounds
+    sw = _sandwich(deltas[0], ws[0], gammas[0]) if n_est and G == 1 else None
+    vcov, meat = (_robust_vcov_groups(deltas, ws, gammas, ns, sw) if n_est
                   else (None, None))
+    if vcov is not None and active.any():
+        full = np.full((model.n_free, model.n_free), np.nan)
+        full[np.ix_(~active, ~active)] = vcov
+        vcov = full
     test = _scaled_shifted_groups(chisq, df, deltas, ws, gammas, ns, sw)
     fmin = float(sum(n / ntot * 0.5 * (n - 1) / n * f for n, f in zip(ns, Fg, strict=True)))
 
@@ -1036,7 +1060,9 @@ def _fit_from_stats(model: CompiledModel, data: list[SampleStats], options: Mapp
         baseline = FitState(x=bx, vcov=None, converged=True, iterations=0,
                             fmin=btest.chisq / (2.0 * ntot),
                             test=btest.as_dict(), extra={"analytic": True})
-        if model.n_free and df > 0 and not ostats[0].continuous \
+        # with df = 0 too: lavaan reports the robust CFI/TLI (1) and RMSEA (0, interval
+        # 0 to 0) of a saturated model from the catML statistic
+        if n_est and df >= 0 and not ostats[0].continuous \
                 and not _constrains_thresholds(model):
             robust = catml_robust_test(
                 [o.cor for o in ostats], [imp.sigma for imp in model.implied(x)], deltas, ws,
@@ -1176,3 +1202,125 @@ def _gauss_newton(
         if np.max(np.abs(step)) < 1e-10 or df_ <= 1e-15 * max(f, 1e-300):
             return x, it, True
     return x, max_iter, False
+
+
+class _Held:
+    """A view of a model with the entries of ``x`` outside ``free`` held at their values
+    (the parameters on the bound of an inequality constraint)."""
+
+    def __init__(self, model: Any, x: np.ndarray, free: np.ndarray) -> None:
+        self._m, self._x, self._free = model, np.asarray(x, dtype=float), free
+        self.n_free = int(free.sum())
+
+    def full(self, z: np.ndarray) -> np.ndarray:
+        x = self._x.copy()
+        x[self._free] = z
+        return x
+
+    def moments(self, z: np.ndarray) -> list[np.ndarray]:
+        return self._m.moments(self.full(z))
+
+    def jacobian(self, z: np.ndarray) -> list[np.ndarray]:
+        return [d[:, self._free] for d in self._m.jacobian(self.full(z))]
+
+
+def _on_bound(x: np.ndarray, lo: np.ndarray, hi: np.ndarray, tol: float = 1e-7) -> np.ndarray:
+    """Parameters on a finite bound (as :func:`analysis.sem.ml._active`)."""
+    with np.errstate(invalid="ignore"):
+        at_lo = np.isfinite(lo) & (x - lo <= tol * np.maximum(1.0, np.abs(lo)))
+        at_hi = np.isfinite(hi) & (hi - x <= tol * np.maximum(1.0, np.abs(hi)))
+    return at_lo | at_hi
+
+
+def _dwls_grad(model: Any, x: np.ndarray, s: np.ndarray, w: np.ndarray) -> np.ndarray:
+    jac = model.jacobian(x)
+    r = s - np.concatenate(model.moments(x))
+    return -2.0 * (jac[0] if len(jac) == 1 else np.vstack(jac)).T @ (w * r)
+
+
+def _bounded_gauss_newton(
+    model: Any, x0: np.ndarray, s: np.ndarray, w: np.ndarray, lo: np.ndarray,
+    hi: np.ndarray, max_iter: int = 500, rounds: int = 20,
+) -> tuple[np.ndarray, int, bool, np.ndarray]:
+    """:func:`_gauss_newton` under simple bounds (``a > 0``, ``a < 1``): the
+    unconstrained solution when it keeps the bounds; otherwise an active-set search
+    (parameters beyond a bound are held on it and the others re-estimated, until the free
+    ones keep their bounds and no held one's gradient pulls it back inside: the KKT
+    conditions), with a bounded trust-region least-squares solution as the fallback.
+
+    Returns ``(x, iterations, converged, active)`` with ``active`` marking the parameters
+    held on a bound.
+
+    # In R: lavaan's nlminb.constr for the inequality constraints of a WLSMV fit
+    """
+    x, it, ok = _gauss_newton(model, x0, s, w, max_iter=max_iter)
+    none = np.zeros(len(x), dtype=bool)
+    if ok and np.all(x >= lo) and np.all(x <= hi):
+        return x, it, ok, none
+    found = _active_set_gn(model, x, s, w, lo, hi, max_iter, rounds)
+    if found is not None:
+        xa, ita, oka, active = found
+        return xa, it + ita, oka, active
+    # fallback: bounded trust-region least squares on sqrt(w) (s - sigma(x)), then the
+    # active set from there
+    sw = np.sqrt(w)
+
+    def resid(z: np.ndarray) -> np.ndarray:
+        try:
+            return sw * (s - np.concatenate(model.moments(z)))
+        except np.linalg.LinAlgError:
+            return np.full(len(s), 1e10)
+
+    def jac(z: np.ndarray) -> np.ndarray:
+        d = model.jacobian(z)
+        return -sw[:, None] * (d[0] if len(d) == 1 else np.vstack(d))
+
+    span = np.where(np.isfinite(hi - lo), hi - lo, 1.0)
+    xs = np.clip(x0, lo + 1e-3 * np.minimum(span, 1.0), hi - 1e-3 * np.minimum(span, 1.0))
+    sol = optimize.least_squares(resid, xs, jac=jac, bounds=(lo, hi), method="trf",
+                                 xtol=1e-15, ftol=1e-15, gtol=1e-12, max_nfev=20 * max_iter)
+    it += int(sol.nfev)
+    found = _active_set_gn(model, np.asarray(sol.x, dtype=float), s, w, lo, hi, max_iter,
+                           rounds)
+    if found is not None:
+        xa, ita, oka, active = found
+        return xa, it + ita, oka, active
+    xb = np.asarray(sol.x, dtype=float)
+    return xb, it, bool(sol.success), _on_bound(xb, lo, hi)
+
+
+def _active_set_gn(
+    model: Any, x: np.ndarray, s: np.ndarray, w: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+    max_iter: int, rounds: int,
+) -> tuple[np.ndarray, int, bool, np.ndarray] | None:
+    """Active-set Gauss-Newton from ``x`` (see :func:`_bounded_gauss_newton`); ``None``
+    when it does not settle."""
+    x = np.clip(np.asarray(x, dtype=float), lo, hi)
+    active = _on_bound(x, lo, hi)
+    it = 0
+    for _ in range(rounds):
+        free = ~active
+        if free.any():
+            sub = _Held(model, x, free)
+            try:
+                z, it_s, ok = _gauss_newton(sub, x[free], s, w, max_iter=max_iter)
+            except EstimationError:
+                return None
+            it += it_s
+            if not ok:
+                return None
+            x = sub.full(z)
+        out = free & ((x < lo) | (x > hi))
+        if out.any():  # a free parameter crossed its bound: hold it there too
+            x = np.clip(x, lo, hi)
+            active |= out
+            continue
+        g = _dwls_grad(model, x, s, w)
+        scale = 1e-8 * max(1.0, float(np.max(np.abs(g[free]))) if free.any() else 1.0)
+        # on a lower bound F must not fall when the parameter rises (g >= 0), on an
+        # upper bound when it falls (g <= 0); release the ones that would
+        release = active & (((x <= lo) & (g < -scale)) | ((x >= hi) & (g > scale)))
+        if not release.any():
+            return x, it, True, active
+        active &= ~release
+    return None

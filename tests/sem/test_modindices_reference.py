@@ -59,13 +59,16 @@ def test_min_value_filters():
 
 
 def test_not_offered_where_the_formula_does_not_hold():
+    """FIML has modification indices since sweep 8 (checked against lavaan there); WLSMV
+    has none."""
     from analysis.errors import ModelSpecificationError
 
     hs = dataset("hs").copy()
     hs.loc[::10, "x1"] = float("nan")
-    try:
-        res = sem(reference("hs_cfa")["model"], hs, missing="ml")
-    except ModelSpecificationError:  # FIML backend not available in this checkout
-        pytest.skip("missing='ml' backend not available")
-    with pytest.raises(ModelSpecificationError, match="listwise"):
+    assert len(sem(reference("hs_cfa")["model"], hs, missing="ml").modindices()) > 0
+    ordinal = dataset("hs").copy()
+    for c in ("x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9"):
+        ordinal[c] = ordinal[c].round().clip(1, 6)
+    res = sem(reference("hs_cfa")["model"], ordinal, ordered=True)
+    with pytest.raises(ModelSpecificationError, match="not available for estimator='WLSMV'"):
         res.modindices()

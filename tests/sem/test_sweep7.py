@@ -333,9 +333,7 @@ def test_bounds_are_refused_where_the_backend_would_ignore_them(opts):
     with pytest.raises(ModelSpecificationError, match="inequality constraint v > 0 is "
                        "available with estimator='ML' on complete data"):
         cfa(ref["model"], _data("hs_heywood_bound"), **opts)
-    d = _data("bfi_ext_ord_theta")
-    with pytest.raises(ModelSpecificationError, match="inequality constraint"):
-        cfa("f =~ E1 + l*E2 + E3\nl > 0", d, ordered=["E1", "E2", "E3"])
+    # WLSMV honours bounds since sweep 8 (tests/sem/test_sweep8.py)
 
 
 def test_equal_intercepts_force_a_mean_structure():
