@@ -27,7 +27,7 @@ from instruments.fieldwork.invitations import _study
 from instruments.store.exclusions import REASON_MAX, AnalysisExclusion, AnswerCorrection
 from instruments.store.mailtables import Contact
 from instruments.store.models import Answer, Invitation, utcnow
-from instruments.store.responses import ResponseStore
+from instruments.store.responses import ResponseStore, _value_of
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -223,6 +223,13 @@ __all__ = [
 ]
 
 
+def uncorrectable(instrument: Any) -> set[str]:
+    """The questions :func:`correct_answers` refuses: consent (withdrawal is its way) and
+    screening (it decides whether the survey went on)."""
+    return {getattr(getattr(instrument, part, None), "question", None)
+            for part in ("consent", "screening")} - {None}
+
+
 @dataclass(frozen=True)
 class Correction:
     """Answers corrected at once: the values before and after, by item id (``None``: no
@@ -274,7 +281,7 @@ def correct_answers(
     import uuid
 
     from instruments.store.limits import check_text
-    from instruments.store.models import PageSubmission, Respondent, Study, Wave
+    from instruments.store.models import PageSubmission, Respondent, Wave
     from instruments.store.pages import validate_page
 
     text = _reason(reason, "correcting an answer")
@@ -295,14 +302,13 @@ def correct_answers(
                             "correct.")
         wave = session.get(Wave, inv.wave_id)
         digest = (wave.instrument_hash if wave is not None and wave.instrument_hash
-                  else session.get(Study, st.id).instrument_hash)
+                  else st.instrument_hash)
         served = store.for_version(str(digest))
         if served is None:
             raise DataError(f"Invitation #{inv.id} was answered with an instrument version "
                             "this installation does not have; it cannot be corrected here.")
         inst = served.instrument
-        protected = {getattr(getattr(inst, "consent", None), "question", None),
-                     getattr(getattr(inst, "screening", None), "question", None)} - {None}
+        protected = uncorrectable(inst)
         by_page: dict[int, dict[str, Any]] = {}
         unknown = []
         for item, value in changes.items():
@@ -341,9 +347,7 @@ def correct_answers(
             for item in by_page[index]:
                 old = latest.get(item)
                 v = valid.get(item)
-                new = None if v is None else (
-                    v.value_text if v.value_text is not None
-                    else v.value_num if v.value_num is not None else v.value_int)
+                new = None if v is None else _value_of(v.value_text, v.value_num, v.value_int)
                 if new == old:
                     continue
                 before[item], after[item] = old, new

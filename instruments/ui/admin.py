@@ -663,8 +663,7 @@ def _render_correction(store: Any, study: str, labels: dict[int, str]) -> None:
 
     ss = st.session_state
     inst = store.instrument
-    skip = {getattr(getattr(inst, "consent", None), "question", None),
-            getattr(getattr(inst, "screening", None), "question", None)}
+    skip = actions.uncorrectable(inst)
     table = variables_table(inst, "en").set_index("variable")
     fields = {f.id: f for spec in store.pages for f in spec.fields if f.id not in skip}
 
