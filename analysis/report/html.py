@@ -175,12 +175,21 @@ def _label(key: Any) -> str:
     return text[:1].upper() + text[1:] if words[0].lower() not in TOKENS else text
 
 
+#: Columns that hold counts and degrees of freedom, whatever the table's kind (a df that
+#: is not whole, as Welch's, keeps two decimals: :func:`analysis.report.fmt.fmt`).
+COUNT_KEYS = frozenset({"npar", "df", "df_scaled", "delta_df", "ntotal", "nobs", "n", "step",
+                        "df_null", "baseline_df"})
+
+
 def kind_for(key: Any, default: str) -> str:
-    """The formatting kind of a column: p values as p values, whatever the table's kind."""
+    """The formatting kind of a column: p values as p values and counts as counts,
+    whatever the table's kind."""
     k = str(key).lower()
     if k in ("p", "pvalue", "p_value") or k.startswith(("pvalue_", "p_")) or \
             k.endswith(("_pvalue", "_p")):
         return "p"
+    if k in COUNT_KEYS or k.startswith("n_") and not k.startswith("n_per"):
+        return "int"
     return default
 
 

@@ -324,20 +324,27 @@ def equality_candidates(res, level: str, *, ordered: bool = False) -> dict[str, 
     Returns ``{"f =~ x2": "x2", "x2 ~1": "x2", "x2 | t3": "x2", ...}`` in the notation of
     ``group_partial``: the loadings (``metric``), intercepts or thresholds (``scalar``)
     or residual variances (``strict``) that the level adds and that are free in the first
-    group (a marker loading fixed to 1 is no candidate).
+    group (a marker loading fixed to 1 is no candidate).  The levels of ordered items
+    (:data:`LEVELS_ORDINAL`, Wu & Estabrook 2016) add the thresholds (``thresholds``),
+    the loadings (``loadings``) or the items' intercepts (``intercepts``: fixed at 0 in
+    the first group, so every indicator's intercept is a candidate).
     """
     p = res.params
     p = p[p["group"] == p["group"].min()]
     ind = set(p.loc[p["op"] == "=~", "rhs"])
+    loadings = level == "metric" or (ordered and level == "loadings")
+    thresholds = ordered and level in ("scalar", "thresholds")
     out: dict[str, str] = {}
     for _, r in p.iterrows():
+        if ordered and level == "intercepts" and r["op"] == "~1" and r["lhs"] in ind:
+            out[f"{r['lhs']} ~1"] = str(r["lhs"])
         if _fixed(r):
             continue
-        if level == "metric" and r["op"] == "=~":
+        if loadings and r["op"] == "=~":
             out[f"{r['lhs']} =~ {r['rhs']}"] = str(r["rhs"])
         elif level == "scalar" and not ordered and r["op"] == "~1" and r["lhs"] in ind:
             out[f"{r['lhs']} ~1"] = str(r["lhs"])
-        elif level == "scalar" and ordered and r["op"] == "|" and r["lhs"] in ind:
+        elif thresholds and r["op"] == "|" and r["lhs"] in ind:
             out[f"{r['lhs']} | {r['rhs']}"] = str(r["lhs"])
         elif (level == "strict" and r["op"] == "~~" and r["lhs"] == r["rhs"]
               and r["lhs"] in ind):
@@ -409,6 +416,7 @@ def partial_invariance(
     model, data, group, estimator, **kwargs
         As for :func:`measurement_invariance`.
     level : {"metric", "scalar", "strict"}
+        Or, with ordered items, ``"thresholds"``, ``"loadings"`` or ``"intercepts"``.
     base : SEMResult
         The accepted less restricted model (the previous level, possibly partial).
     holds : callable
@@ -455,7 +463,7 @@ def partial_invariance(
     p0 = res.params
     p0 = p0[(p0["group"] == p0["group"].min()) & (p0["op"] == "=~")]
     factor_items = {f: list(g["rhs"]) for f, g in p0.groupby("lhs", sort=False)}
-    thresholds = ordered and level == "scalar"
+    thresholds = ordered and level in ("scalar", "thresholds")
     n_thr: dict[str, int] = {}
     if thresholds:
         for it in cands.values():
@@ -482,7 +490,9 @@ def partial_invariance(
             options = sorted(options, key=lambda c: -wald.get(c, 0.0))[:max_refits]
         if not options:
             stopped = ("no parameter left to free without leaving fewer than "
-                       f"{min_equal} invariant indicators per factor")
+                       f"{min_equal} invariant indicators per factor"
+                       + (" or fewer than two equal thresholds of an item"
+                          if thresholds else ""))
             break
         best = None
         for c in options:

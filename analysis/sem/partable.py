@@ -247,9 +247,10 @@ def build_partable(
     rows = _table_rows(roles, ngroups, ordered, bool(meanstructure), orthogonal)
     _default_status(rows, roles, auto_fix_first, std_lv, int_ov_free, int_lv_free)
     _user_modifiers(rows, roles.model_stmts, ngroups)
+    partial = _partial_keys(group_partial, rows) if ngroups > 1 and group_equal else set()
     if ngroups > 1:
         _free_in_later_groups(rows, roles.lv, group_equal, std_lv, ordered,
-                              parameterization, id_cat)
+                              parameterization, id_cat, partial)
     if not rows:
         raise ModelSpecificationError(
             "The model= syntax has no parameters: constraints (==, <, >) and defined "
@@ -258,7 +259,7 @@ def build_partable(
     classes = _EqualityClasses(rows)
     classes.tie_labels()
     if ngroups > 1 and group_equal:
-        classes.tie_groups(roles.lv, group_equal, _partial_keys(group_partial, rows))
+        classes.tie_groups(roles.lv, group_equal, partial)
     extra_rows = classes.constraints(stmts)
     return _finish_table(rows, classes, extra_rows), names, bool(meanstructure)
 
@@ -472,10 +473,12 @@ def _user_modifiers(rows: list[dict], model_stmts: list[Statement], ngroups: int
 
 def _free_in_later_groups(rows: list[dict], lv: list[str], group_equal, std_lv: bool,
                           ordered: dict[str, int], parameterization: str = "delta",
-                          id_cat: str = "lavaan") -> None:
+                          id_cat: str = "lavaan",
+                          partial: set[tuple[str, str, str]] = frozenset()) -> None:
     """Step 5: lavaan frees latent means, scale factors and latent variances in the later
     groups when the equality constraints identify them (or the Wu & Estabrook 2016
-    sequence for ordered items, ``id_cat="wu.estabrook.2016"``)."""
+    sequence for ordered items, ``id_cat="wu.estabrook.2016"``; an item intercept left
+    out of equal intercepts by ``partial`` stays free, as in semTools::measEq.syntax())."""
     eq_th = "thresholds" in group_equal
     eq_int = "intercepts" in group_equal
     # the scale of an ordered item: its scale factor (delta) or residual variance (theta)
@@ -489,8 +492,10 @@ def _free_in_later_groups(rows: list[dict], lv: list[str], group_equal, std_lv: 
         if op == "~1" and lhs in lv and "means" not in group_equal:
             if eq_int if wu else (eq_int or eq_th):
                 r["free"], r["ustart"] = True, np.nan
-        if wu and op == "~1" and lhs in ordered and eq_th and not eq_int:
+        if (wu and op == "~1" and lhs in ordered and eq_th
+                and (not eq_int or (lhs, "~1", r["rhs"]) in partial)):
             # equal thresholds fix the item's location: its intercept is identified
+            # (and stays free where equal intercepts leave it out)
             r["free"], r["ustart"] = True, np.nan
         if is_scale and eq_th and (not wu or ordered[lhs] >= 2 or eq_int):
             # equal thresholds: the scales are free in the later groups (a binary item's

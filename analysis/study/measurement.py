@@ -80,8 +80,9 @@ CORE_RATIONALE = (
 FIT_KEYS: tuple[str, ...] = (
     "npar", "ntotal", "chisq", "df", "pvalue", "chisq_scaled", "df_scaled", "pvalue_scaled",
     "chisq_scaling_factor", "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "srmr",
-    "cfi_scaled", "tli_scaled", "rmsea_scaled", "cfi_robust", "tli_robust", "rmsea_robust",
-    "rmsea_ci_lower_robust", "rmsea_ci_upper_robust", "aic", "bic", "bic2",
+    "cfi_scaled", "tli_scaled", "rmsea_scaled", "rmsea_ci_lower_scaled", "rmsea_ci_upper_scaled",
+    "cfi_robust", "tli_robust", "rmsea_robust", "rmsea_ci_lower_robust", "rmsea_ci_upper_robust",
+    "aic", "bic", "bic2",
 )
 _OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 
@@ -1423,13 +1424,15 @@ def reported_fit(fit: Mapping[str, float]) -> dict[str, Any]:
         return float("nan")
 
     if robust:
+        # the interval printed is the one of the RMSEA printed (robust, else scaled)
+        kind = "robust" if np.isfinite(get("rmsea_robust")) else "scaled"
         out = {"kind": "scaled/robust",
                "chisq": get("chisq_scaled"), "df": get("df_scaled", "df"),
                "pvalue": get("pvalue_scaled"), "cfi": get("cfi_robust", "cfi_scaled"),
                "tli": get("tli_robust", "tli_scaled"),
-               "rmsea": get("rmsea_robust", "rmsea_scaled"),
-               "rmsea_ci_lower": get("rmsea_ci_lower_robust"),
-               "rmsea_ci_upper": get("rmsea_ci_upper_robust"), "srmr": get("srmr")}
+               "rmsea": get(f"rmsea_{kind}"),
+               "rmsea_ci_lower": get(f"rmsea_ci_lower_{kind}"),
+               "rmsea_ci_upper": get(f"rmsea_ci_upper_{kind}"), "srmr": get("srmr")}
     else:
         out = {"kind": "unscaled", "chisq": get("chisq"), "df": get("df"),
                "pvalue": get("pvalue"), "cfi": get("cfi"), "tli": get("tli"),

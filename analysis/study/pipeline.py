@@ -542,6 +542,15 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): v for k, v in r.items()} for r in frame.to_dict(orient="records")]
 
 
+def _fit_dict(fit: Any) -> dict[str, Any]:
+    """The fit measures a report shows of a structural model: the measurement model's
+    (:data:`analysis.study.measurement.FIT_KEYS`: unscaled, scaled and robust, each RMSEA
+    with its own interval)."""
+    from analysis.study.measurement import FIT_KEYS
+
+    return {k: fit[k] for k in FIT_KEYS if k in fit}
+
+
 def _structural(details: dict[str, Any]) -> dict[str, Any]:
     res = details.get("path_model")
     if res is None:
@@ -550,8 +559,6 @@ def _structural(details: dict[str, Any]) -> dict[str, Any]:
     keep = p[p["op"].isin(["~", "=~", ":="])]
     cols = [c for c in ("lhs", "op", "rhs", "est", "se", "z", "pvalue", "ci_lower", "ci_upper",
                         "std_all") if c in keep.columns]
-    fit_keys = ("npar", "ntotal", "chisq", "df", "pvalue", "chisq_scaled", "pvalue_scaled",
-                "cfi", "tli", "cfi_robust", "tli_robust", "rmsea", "rmsea_robust", "srmr")
     corrected = details.get("error_variances") or {}
     return {
         "available": True,
@@ -559,7 +566,7 @@ def _structural(details: dict[str, Any]) -> dict[str, Any]:
         "estimator": details.get("estimator"),
         "missing": details.get("missing"),
         "converged": bool(res.converged),
-        "fit": {k: res.fit[k] for k in fit_keys if k in res.fit},
+        "fit": _fit_dict(res.fit),
         "params": _records(keep[cols]),
         "r2": {str(k): float(v) for k, v in res.r2.items()},
         "latent": sorted(corrected),
@@ -580,12 +587,10 @@ def _latent_model_section(details: dict[str, Any]) -> dict[str, Any]:
     keep = p[p["op"].isin(["~", ":="])]
     cols = [c for c in ("lhs", "op", "rhs", "label", "est", "se", "pvalue", "std_all")
             if c in keep.columns]
-    fit_keys = ("npar", "ntotal", "chisq_scaled", "df", "pvalue_scaled", "cfi_robust",
-                "tli_robust", "rmsea_robust", "srmr", "chisq", "cfi", "tli", "rmsea")
     return {
         "available": True, "model": lat.label, "syntax": lat.spec.syntax,
         "estimator": lat.estimator, "missing": lat.missing, "nclusters": lat.nclusters,
-        "fit": {k: lat.fit.fit[k] for k in fit_keys if k in lat.fit.fit},
+        "fit": _fit_dict(lat.fit.fit),
         "observed_scores": dict(lat.spec.observed),
         "indirect_interval": {"method": lat.interval, "draws": lat.n_draws_ok,
                               "seed": lat.seed},
@@ -603,11 +608,7 @@ def _detail_sections(hs: Any, details: dict[str, Any]) -> dict[str, Any]:
             structural["latent_model"]["robustness_wlsmv"] = {
                 "model": ordinal.label, "estimator": ordinal.estimator,
                 "missing": ordinal.missing,
-                "fit": {k: fit[k] for k in ("npar", "ntotal", "chisq_scaled", "df",
-                                            "pvalue_scaled", "cfi_robust", "tli_robust",
-                                            "rmsea_robust", "cfi_scaled", "tli_scaled",
-                                            "rmsea_scaled", "srmr", "chisq", "cfi", "tli",
-                                            "rmsea") if k in fit}}
+                "fit": _fit_dict(fit)}
     out: dict[str, Any] = {"structural": structural, "mediation": {},
                            "moderation": {}, "quadratic": {}, "response_surface": {},
                            "multigroup": {}}
