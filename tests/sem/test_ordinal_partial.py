@@ -121,3 +121,19 @@ def test_thresholds_are_freed_while_two_stay_equal_per_item():
     # and y6 have three, one each, and two indicators per factor stay untouched
     assert out["freed"] and all(f.split(" |")[0] not in ("y2", "y5") for f in out["freed"])
     assert len(out["freed"]) == 2 and "equal thresholds" in out["stopped"]
+
+
+def test_the_measurement_model_reports_partial_levels_of_ordered_items():
+    """The study's WLSMV sequence (analysis.study.measurement) reaches partial levels
+    where it had stopped with "no parameter left to free"."""
+    from analysis.study.measurement import _invariance
+
+    warnings: list[str] = []
+    d = data("seven_cat").assign(g=lambda x: x["g"].astype(str))
+    out = _invariance("f =~ q1 + q2 + q3 + q4 + q5", d, "g", [f"q{i}" for i in range(1, 6)],
+                      "WLSMV", "listwise", warnings)
+    levels = out["levels"].set_index("level")
+    assert "loadings (partial)" in levels.index, levels["decision"].to_dict()
+    assert out["freed"]["loadings"] == ["f =~ q2"]
+    assert out["highest_level_supported"] == "intercepts"
+    assert not any("no parameter left" in str(v) for v in levels["decision"])
