@@ -58,14 +58,20 @@ def build_provenance(*, packages: Iterable[str] = ANALYSIS_PACKAGES, instrument:
             "data_sha256": data_sha256, "seed": seed}
 
 
-def provenance_text(prov: dict[str, Any]) -> dict[str, str]:
-    """The facts of :func:`build_provenance` as labelled text, for the report's build block."""
+#: What the analysis provenance's ``data_sha256`` is the digest of
+#: (:func:`analysis.study.pipeline.data_sha256`).
+DATA_FINGERPRINT = "data fingerprint (SHA-256 of the analysed table, not of a file)"
+
+
+def provenance_text(prov: dict[str, Any], data_label: str = "data SHA-256") -> dict[str, str]:
+    """The facts of :func:`build_provenance` as labelled text, for the report's build block
+    (``data_label`` names what ``data_sha256`` is the digest of)."""
     out = {k: ("not installed" if v is None else v) for k, v in prov["versions"].items()}
     inst = prov.get("instrument")
     if inst is not None:
         out["instrument"] = f"{_or_q(inst['id'])} {_or_q(inst['version'])}"
         out["instrument content hash"] = _or_q(inst["sha256"])
-    out["data SHA-256"] = prov.get("data_sha256") or "not given"
+    out[data_label] = prov.get("data_sha256") or "not given"
     seed = prov.get("seed")
     out["seed"] = "not given" if seed is None else str(seed)
     return out

@@ -25,7 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from analysis.io import jsonable
-from analysis.provenance import REPORT_PACKAGES, build_provenance, provenance_text
+from analysis.provenance import (
+    DATA_FINGERPRINT,
+    REPORT_PACKAGES,
+    build_provenance,
+    provenance_text,
+)
 
 from .render import SECTIONS, lazy_figures, render_html, report_parts, section_ids
 
@@ -182,8 +187,12 @@ def build_report(data: Any, *, analysis: Mapping[str, Any] | None = None,
               "item_level_labels": _level_labels(instrument, levels, lang),
               "labels": variable_labels(instrument, lang),
               "value_labels": value_labels(instrument, lang),
+              # the file's digest when the command line gave one, else the analysed
+              # table's fingerprint (the analysis provenance's): named apart, since the
+              # two digests of one data set differ
               "build": provenance_text(build_provenance(
-                  packages=REPORT_PACKAGES, seed=seed, data_sha256=sha, instrument=instrument))}
+                  packages=REPORT_PACKAGES, seed=seed, data_sha256=sha, instrument=instrument),
+                  data_label="data file SHA-256" if data_sha256 else DATA_FINGERPRINT)}
     return render_html(ready, extras=extras, title=title), ready
 
 

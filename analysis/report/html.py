@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+from analysis.provenance import DATA_FINGERPRINT
+
 from .fmt import fmt, is_number
 
 SCALAR = (str, int, float, bool, type(None))
@@ -118,7 +120,8 @@ NAMES = {"se": "SE", "pvalue": "p", "ci_lower": "CI lower", "ci_upper": "CI uppe
          "std_all": "\u03b2 (std.all)", "est": "B", "boot_se": "bootstrap SE", "r2": "R\u00b2",
          "df": "df", "chisq": "\u03c7\u00b2", "cfi": "CFI", "tli": "TLI", "rmsea": "RMSEA",
          "srmr": "SRMR", "n": "N", "sd": "SD", "icc1": "ICC(1)", "icc2": "ICC(2)",
-         "pvalue_adjusted": "p (adjusted)", "z": "z", "t": "t", "f": "F"}
+         "pvalue_adjusted": "p (adjusted)", "z": "z", "t": "t", "f": "F",
+         "data_sha256": DATA_FINGERPRINT[:1].upper() + DATA_FINGERPRINT[1:]}
 
 #: Names of the measurement model's reliability and validity keys (headings and columns).
 VALIDITY_NAMES = {"htmt": "HTMT", "htmt_inference": "HTMT inference", "htmt_max": "HTMT max",
@@ -178,7 +181,7 @@ def _label(key: Any) -> str:
 #: Columns that hold counts and degrees of freedom, whatever the table's kind (a df that
 #: is not whole, as Welch's, keeps two decimals: :func:`analysis.report.fmt.fmt`).
 COUNT_KEYS = frozenset({"npar", "df", "df_scaled", "delta_df", "ntotal", "nobs", "n", "step",
-                        "df_null", "baseline_df"})
+                        "df_null", "baseline_df", "family_size"})
 
 
 def kind_for(key: Any, default: str) -> str:

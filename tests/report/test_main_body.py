@@ -196,8 +196,13 @@ def test_invariance_tested_scale_by_scale_gives_a_table_of_levels() -> None:
                          "first_failed_level": "loadings", "partial_levels": "",
                          "freed": ""},
                         {"scale": "value_creation", "highest_level_supported": "intercepts",
-                         "first_failed_level": None, "partial_levels": "", "freed": ""}],
-            "by_scale": {"trust": {"levels": [level]}, "value_creation": {"levels": [level]}},
+                         "first_failed_level": None, "partial_levels": "", "freed": ""},
+                        {"scale": "specific_investments",
+                         "highest_level_supported": "intercepts",
+                         "first_failed_level": "loadings", "partial_levels": "loadings",
+                         "freed": "specific_investments =~ specific_investments_3"}],
+            "by_scale": {"trust": {"levels": [level]}, "value_creation": {"levels": [level]},
+                         "specific_investments": {"levels": [level]}},
             "criterion": "Declared rule (Chen 2007): a level fails when delta CFI <= -.010; "
                          "more text."}}
     html = render_html(a)
@@ -209,4 +214,7 @@ def test_invariance_tested_scale_by_scale_gives_a_table_of_levels() -> None:
             "firm B (firm A's partner): 89") in text
     assert "Trust equal thresholds; fails at metric (loadings)" in text
     assert "Value creation scalar (intercepts)" in text
+    # a failed level that freeing a loading repaired reads as partial, not as failed
+    assert ("Specific investments partial scalar (intercepts); metric (loadings) "
+            "partial, freed: specific_investments =~ specific_investments_3") in text
     assert 'data-key="/measurement/invariance/firm_role/groups/A"' in sec

@@ -137,8 +137,9 @@ def latent_table(ctx: ReportContext, hyps: list[Any]) -> str:
             "when item answers are missing). b in the metric of the marker items; "
             "standardised b after Wen, Marsh & Hau (2010). Verdict basis: the declared test "
             "(regression on composites for method 'moderation', the latent model for "
-            "'latent_moderation'). Details, simple slopes and fit in the moderation section.")
+            "'latent_moderation'); p is two-sided here, the verdict table gives the declared "
+            "test's. Details, simple slopes and fit in the moderation section.")
     return table("Latent-interaction alternative of the moderation hypotheses",
-                 ["H", "Verdict from", "b", "SE", "95% CI", "p", "Std. b", "N",
+                 ["H", "Verdict from", "b", "SE", "95% CI", "p (two-sided)", "Std. b", "N",
                   "CFI (robust)", "RMSEA (robust)"], rows, number=ctx.c.table(),
                  cls="apa", note=note)

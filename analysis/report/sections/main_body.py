@@ -490,14 +490,18 @@ def _invariance_by_scale(ctx: ReportContext, inv: Mapping[str, Any], path: str) 
             sc = str(rec["scale"])
             if sc not in scales:
                 scales.append(sc)
-            text = LEVELS.get(str(rec.get("highest_level_supported")),
-                              str(rec.get("highest_level_supported") or "none"))
-            if rec.get("first_failed_level"):
-                text += f"; fails at {LEVELS.get(str(rec['first_failed_level']), rec['first_failed_level'])}"
-            if rec.get("partial_levels"):
-                text += f"; partial: {rec['partial_levels']}"
-                if rec.get("freed"):
-                    text += f" (freed: {rec['freed']})"
+            partial = [x.strip() for x in str(rec.get("partial_levels") or "").split(",")
+                       if x.strip()]
+            text = ("partial " if partial else "") + LEVELS.get(
+                str(rec.get("highest_level_supported")),
+                str(rec.get("highest_level_supported") or "none"))
+            failed = rec.get("first_failed_level")
+            if failed and str(failed) not in partial:
+                # a level that failed and that freeing parameters did not repair
+                text += f"; fails at {LEVELS.get(str(failed), failed)}"
+            if partial:
+                text += (f"; {', '.join(LEVELS.get(x, x) for x in partial)} partial"
+                         + (f", freed: {rec['freed']}" if rec.get("freed") else ""))
             cell[(g, sc)] = text
     sizes = []
     for g, v in groupings:

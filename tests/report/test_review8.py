@@ -1,0 +1,118 @@
+"""A methods reviewer's reading of the demo report in session 15: the RMSEA interval of
+the RMSEA shown, counts printed as counts, two data digests told apart, and a p value
+that says which test it is.
+
+The fixture analysis is reshaped like the demo study's parts (no statistics are run).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from analysis.report import render_html
+from analysis.report.check import check_report
+from analysis.study.measurement import reported_fit
+from tests.report.fixture_analysis import fixture_analysis
+from tests.report.test_main_body import _section, _text
+
+#: The demo's first-order WLSMV fit: pairwise polychorics not positive definite, so lavaan
+#: has no robust CFI/TLI/RMSEA (NA, as here) and the scaled ones are shown.
+DEMO_WLSMV = {"npar": 720.0, "ntotal": 346.0, "chisq": 1890.99, "df": 3006.0,
+              "pvalue": 1.0, "chisq_scaled": 3018.70, "df_scaled": 3006.0,
+              "pvalue_scaled": 0.432, "cfi": 1.0, "tli": 1.023, "rmsea": 0.0,
+              "rmsea_ci_lower": 0.0, "rmsea_ci_upper": 0.0, "srmr": 0.044,
+              "cfi_scaled": 0.99895, "tli_scaled": 0.99887, "rmsea_scaled": 0.0034988,
+              "rmsea_ci_lower_scaled": 0.0, "rmsea_ci_upper_scaled": 0.0118264,
+              "cfi_robust": None, "tli_robust": None, "rmsea_robust": None,
+              "rmsea_ci_lower_robust": None, "rmsea_ci_upper_robust": None}
+
+
+def test_the_scaled_rmsea_is_printed_with_its_own_interval():
+    a = fixture_analysis()
+    a["measurement"]["fit"] = {"first_order": dict(DEMO_WLSMV)}
+    html = render_html(a)
+    assert check_report(html, a) == []
+    text = _text(_section(html, "fit"))
+    row = text.split("Measurement model: first order", 1)[1].split("Structural", 1)[0]
+    assert "[.000, .012]" in row and "NA" not in row
+    assert "no interval was computed" not in text
+
+
+def test_the_reported_fit_pairs_each_rmsea_with_its_interval():
+    rep = reported_fit(DEMO_WLSMV)
+    assert rep["rmsea"] == pytest.approx(0.0034988)
+    assert (rep["rmsea_ci_lower"], rep["rmsea_ci_upper"]) == (0.0, pytest.approx(0.0118264))
+    robust = {**DEMO_WLSMV, "rmsea_robust": 0.05, "rmsea_ci_lower_robust": 0.04,
+              "rmsea_ci_upper_robust": 0.06}
+    rep = reported_fit(robust)
+    assert (rep["rmsea"], rep["rmsea_ci_lower"], rep["rmsea_ci_upper"]) == (0.05, 0.04, 0.06)
+
+
+def test_invariance_steps_print_npar_and_df_as_whole_numbers():
+    a = fixture_analysis()
+    a["measurement"]["invariance"] = {"firm_role": {
+        "groups": {"A": 172, "B": 89},
+        "summary": [{"scale": "trust", "highest_level_supported": "intercepts",
+                     "first_failed_level": None, "partial_levels": "", "freed": ""}],
+        "by_scale": {"trust": {"levels": [
+            {"level": "configural", "npar": 56.0, "chisq": 2.822, "df": 4.0, "cfi": 1.0,
+             "delta_df": None, "decision": "baseline"},
+            {"level": "thresholds", "npar": 40.0, "chisq": 18.337, "df": 20.0, "cfi": 1.0,
+             "delta_df": 16.0, "decision": "holds"}]}},
+        "criterion": "Declared rule (Chen 2007): a level fails when delta CFI <= -.010."}}
+    a["decision"] = {**a.get("decision", {}), "family_size": 11}
+    html = render_html(a)
+    assert check_report(html, a) == []
+    cells = re.findall(r'data-key="[^"]*/(npar|df|delta_df|family_size)"[^>]*>([^<]*)<', html)
+    assert cells and all("." not in shown for _, shown in cells), cells
+
+
+def test_welch_df_keeps_its_decimals():
+    from analysis.report.fmt import fmt
+    from analysis.report.html import kind_for
+
+    assert fmt(185.95, kind_for("df", "fit")) == "185.95"
+    assert fmt(40.0, kind_for("npar", "fit")) == "40"
+    assert kind_for("n_per_parameter", "fit") == "fit"
+
+
+def test_the_two_data_digests_are_named_apart(tmp_path):
+    from analysis.report import build_report
+    from analysis.study.simulate import load_population, simulate_study
+
+    data = simulate_study(120, seed=3, population=load_population())
+    a = fixture_analysis()
+    a["provenance"] = {**a.get("provenance", {}), "data_sha256": "ab" * 32}
+    html, _ = build_report(data, analysis=a, data_sha256="cd" * 32)
+    text = _text(html)
+    assert "data file SHA-256" in text and "cd" * 32 in text
+    assert "SHA-256 of the analysed table, not of a file" in text
+
+
+def test_the_latent_interaction_table_says_its_p_is_two_sided():
+    a = fixture_analysis()
+    hyps = a["hypotheses"]
+    mod = next((h for h in hyps if h.get("latent_interaction")), None)
+    if mod is None:
+        mod = hyps[0]
+        mod["latent_interaction"] = {"available": True, "estimate": -0.092, "se": 0.037,
+                                     "ci_lower": -0.164, "ci_upper": -0.020,
+                                     "pvalue": 0.0127, "std_interaction": -0.195, "n": 353,
+                                     "fit": {"cfi_robust": 0.986, "rmsea_robust": 0.021}}
+    html = render_html(a)
+    assert "p (two-sided)" in html and "the verdict table gives the declared" in html
+
+
+def test_the_analysis_keeps_every_rmsea_interval_for_the_report():
+    """The measurement model and the two structural models keep the scaled and robust
+    RMSEA intervals (the demo report had printed NA: the analysis dropped them)."""
+    from analysis.study.measurement import FIT_KEYS
+    from analysis.study.pipeline import _fit_dict
+
+    for kind in ("", "_scaled", "_robust"):
+        assert f"rmsea_ci_lower{kind}" in FIT_KEYS and f"rmsea_ci_upper{kind}" in FIT_KEYS
+    kept = _fit_dict({**DEMO_WLSMV, "baseline_chisq": 1.0})
+    assert kept["rmsea_ci_upper_scaled"] == pytest.approx(0.0118264)
+    assert "baseline_chisq" not in kept
