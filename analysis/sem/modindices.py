@@ -1,8 +1,12 @@
-"""Modification indices (score tests for fixed parameters), ML with expected information.
+"""Modification indices (score tests for fixed parameters) with expected information.
 
-Complete data (ML, MLR) and full-information ML (``missing="ml"``, ML or MLR: the
+Complete data (ML, MLR), full-information ML (``missing="ml"``, ML or MLR: the
 gradient of the observed-data log-likelihood and the expected information given the
-missing-data patterns at the implied moments, as lavaan).  Not for ordered data (WLSMV).
+missing-data patterns at the implied moments, as lavaan) and least squares on ordered
+data (WLSMV, listwise or pairwise: the gradient of the DWLS fit function, whose groups
+lavaan weights by ``(N_g - 1) / N``, and the information ``sum_g (N_g / N) Delta_g' W_g
+Delta_g`` with the diagonal weights ``W_g``; besides the candidates below, the fixed
+scaling factors ``y ~*~ y`` of the delta parameterization).
 
 For every parameter that is fixed or absent in the model (lavaan's "full"
 parameter list: loadings of every factor on every non-exogenous indicator,
@@ -20,12 +24,16 @@ does).  ``sepc_all`` scales the EPC like ``std_all``; for a variance candidate i
 as in lavaan, the standardized current (fixed) value with the sign of the EPC.
 With a mean structure the fixed intercepts and latent means are candidates too.
 
-Regressions of a fixed.x covariate on another variable (``x ~ y``) are candidates as in
-lavaan: the covariate moves into the structural part with its (co)variances fixed at the
-sample values, and the moments of the covariates alone are left out of the score test
-(lavaan's ``x.idx``: zero rows in its information), so that a candidate equivalent to a
-free parameter has no information and drops out (NA in lavaan).  A covariate regressed
-on another covariate changes only those moments and is no candidate.  For variance
+Regressions of a fixed.x covariate on another variable (``x ~ y``, also on another
+covariate) and the covariates' own (co)variances are candidates as in lavaan: the
+covariate moves into the structural part with its (co)variances fixed at the sample
+values, and the moments of the covariates alone are left out of the information (lavaan's
+``x.idx``: zero rows in its information; the gradient is the whole fit function's), so
+that a candidate equivalent to a free parameter has no information and drops out (NA in
+lavaan).  Where the covariates take part in regressions, their (co)variances and
+regressions on one another move the endogenous variables' moments and stay in the list
+with an index of about 0 (lavaan prints them too); their ``sepc_all`` is lavaan's: 0 for
+a variance, NaN for a covariance.  For variance
 candidates of latent variables ``sepc_all`` may differ from lavaan.  Candidates
 equivalent to a free parameter (the same matrix cell, e.g. ``x3 ~ f`` when ``f =~ x3``
 is free) are skipped, as are loadings on variables that are regressed on others
@@ -70,26 +78,42 @@ def _candidates(model, table: pd.DataFrame) -> list[tuple[str, str, str, int]]:
         # residual (co)variances: indicators, exogenous covariates among themselves,
         # latent variables
         ov_ind = [v for v in ov_nox if v in ind]
-        # (the fixed.x covariates' own (co)variances have no information: lavaan's NA)
-        for names in (ov_ind, lv):
+        # the fixed.x covariates' own (co)variances too: lavaan frees every fixed row, and
+        # where the covariates take part in regressions they move the implied moments of
+        # the endogenous variables (elsewhere they have no information and drop out)
+        ov_xs = [v for v in model.ov_names if v in ov_x]
+        for names in (ov_ind, lv, ov_xs):
             for a, b in combinations_with_replacement(names, 2):
                 out.append((a, "~~", b, g))
         for a in eqs:
             for b in eqs:
-                # an indicator regressed on a factor is a cross-loading: lavaan omits it;
-                # a fixed.x covariate regressed on another one changes only moments of
-                # the covariates, which carry no information (lavaan's NA)
-                if a != b and not (a in ind and b in lv) and not (a in ov_x and b in ov_x):
+                # an indicator regressed on a factor is a cross-loading: lavaan omits it
+                if a != b and not (a in ind and b in lv):
                     out.append((a, "~", b, g))
     # fixed intercepts and latent means of a mean structure (lavaan frees every fixed
     # row of the table; the means of fixed.x covariates have no information and drop out)
     means = table[(table["op"] == "~1") & (table["xid"] < 0) & (table["exo"] == 0)]
     out.extend((r.lhs, "~1", "", int(r.group)) for r in means.itertuples())
+    # fixed scaling factors of latent responses (delta parameterization): candidates in
+    # lavaan too, identified where equality constraints tie the groups together
+    # (under the theta parameterization they follow from the residual variances)
+    if not model.theta_parameterization:
+        scales = table[(table["op"] == "~*~") & (table["xid"] < 0)]
+        out.extend((r.lhs, "~*~", r.rhs, int(r.group)) for r in scales.itertuples())
     return out
 
 
+def _cell(key: tuple, ovi: dict, eti: dict) -> tuple:
+    """The model cell a parameter ``(lhs, op, rhs, group)`` occupies (a latent response's
+    scaling factor ``y ~*~ y`` has one of its own)."""
+    lhs, op, rhs, group = key
+    if op == "~*~":
+        return (group, "~*~", ovi[lhs], 0)
+    return (group, *cell_of(lhs, op, rhs, ovi, eti))
+
+
 def modification_indices(result) -> pd.DataFrame:
-    """Modification indices of a fitted ML model (see module docstring).
+    """Modification indices of a fitted ML, MLR or WLSMV model (see module docstring).
 
     Parameters
     ----------
@@ -102,19 +126,24 @@ def modification_indices(result) -> pd.DataFrame:
     """
     model = result.model
     missing = model.options.get("missing")
-    if model.ordered or result.estimator not in ("ML", "MLR"):
+    wls = result.state.wls
+    if wls is None and (model.ordered or result.estimator not in ("ML", "MLR")):
         raise ModelSpecificationError(
             f"Modification indices are not available for estimator={result.estimator!r}"
             + (" (ordered variables)" if model.ordered else "")
-            + ": this engine computes them for continuous data with estimator='ML' or "
-            "'MLR' (complete data or missing='ml') only.")
-    if missing not in ("listwise", "ml"):
+            + ": this engine computes them for estimator='ML' or 'MLR' (complete data or "
+            "missing='ml') and for 'WLSMV' only.")
+    if wls is not None and missing not in ("listwise", "pairwise"):
+        raise ModelSpecificationError(
+            f"Modification indices are not available with missing={missing!r} under "
+            f"estimator={result.estimator!r}.")
+    if wls is None and missing not in ("listwise", "ml"):
         raise ModelSpecificationError(
             f"Modification indices are not available with missing={missing!r}: this engine "
             "computes them for complete data or missing='ml' only.")
     stats = list(result.stats)
     table = result.partable
-    base = table[table["op"].isin(["=~", "~", "~~", "~1", "|"])].copy()
+    base = table[table["op"].isin(["=~", "~", "~~", "~1", "|", "~*~"])].copy()
     key_row: dict[tuple, int] = {}
     for i, r in enumerate(base.itertuples()):
         key_row[(r.lhs, r.op, r.rhs, r.group)] = i
@@ -139,10 +168,10 @@ def modification_indices(result) -> pd.DataFrame:
     used: set[tuple] = set()
     for r in base.itertuples():
         if r.xid >= 0 and r.op != "|":
-            used.add((r.group, *cell_of(r.lhs, r.op, r.rhs, ovi, eti)))
+            used.add(_cell((r.lhs, r.op, r.rhs, r.group), ovi, eti))
     for key in _candidates(model, base):
         try:
-            cell = (key[3], *cell_of(key[0], key[1], key[2], ovi, eti))
+            cell = _cell(key, ovi, eti)
         except (ModelSpecificationError, KeyError):
             continue  # no place in this model's LISREL form (see module docstring)
         if cell in used:
@@ -181,10 +210,16 @@ def modification_indices(result) -> pd.DataFrame:
     xe = np.concatenate([result.x, np.asarray(cand_vals, dtype=float)])
     if model.ov_x:
         emodel = _FixedXMoments(emodel)
-    if missing == "ml":
+    if wls is not None:
+        g, i11, i12, i22d, ntot = _dwls_blocks(emodel, xe, wls, n_free)
+    elif missing == "ml":
         g, i11, i12, i22d, ntot = _fiml_blocks(emodel, xe, stats, n_free)
     else:
         g, h11, h12, d22 = ml.expected_blocks(emodel, xe, stats, n_free)
+        if isinstance(emodel, _FixedXMoments):
+            # lavaan leaves the covariates' moments out of the information only; the
+            # gradient is that of the whole fit function
+            g = ml.gradient_information(emodel.inner, xe, stats, hessian=False)[0]
         ntot = sum(st.n for st in stats)
         g = 0.5 * g  # gradient of lavaan's fmin
         i11, i12, i22d = 0.5 * h11, 0.5 * h12, 0.5 * d22  # unit expected information
@@ -225,6 +260,7 @@ class _FixedXMoments:
 
     def __init__(self, model) -> None:
         self._m = model
+        self.inner = model  # the extended model itself (for the gradient)
         self._xi = np.array([model.ov_names.index(v) for v in model.ov_x], dtype=int)
         self._mask = fiml._fixed_x_moment_mask(model)
 
@@ -248,6 +284,33 @@ class _FixedXMoments:
         return out
 
 
+def _dwls_blocks(emodel, xe: np.ndarray, wls, n_free: int):
+    """Gradient and unit expected information of a least-squares fit to ordered data
+    (WLSMV's DWLS), as lavaan's modindices() takes them: with the residual statistics
+    ``r_g`` (thresholds and polychoric correlations), the diagonal weights ``W_g`` and
+    ``w_g = N_g / N``, lavaan's gradient ``-sum_g (N_g - 1) / N Delta_g' W_g r_g`` and the
+    information ``sum_g w_g Delta_g' W_g Delta_g``.
+
+    Returns ``(g, I11, I12, diag(I22), N)``.
+
+    # In R: lavTech(fit_extended, "information.expected"); lavTech(..., "gradient.logl")
+    """
+    ns = np.asarray(wls.nobs, dtype=float)
+    wg = ns / ns.sum()
+    k = len(xe)
+    grad = np.zeros(k)
+    info = np.zeros((k, k))
+    for g, delta in enumerate(emodel.jacobian(xe)):
+        w = np.asarray(wls.w_diag[g], dtype=float)
+        r = np.asarray(wls.obs[g], dtype=float) - np.asarray(wls.est[g], dtype=float)
+        # lavaan weights the gradient's groups by (N_g - 1) / N (the fit function's
+        # weights), the information by N_g / N
+        grad -= (ns[g] - 1.0) / ns.sum() * delta.T @ (w * r)
+        info += wg[g] * delta.T @ (w[:, None] * delta)
+    return (grad, info[:n_free, :n_free], info[:n_free, n_free:],
+            np.diag(info)[n_free:].copy(), int(ns.sum()))
+
+
 def _fiml_blocks(emodel, xe: np.ndarray, stats: list, n_free: int):
     """Gradient and unit expected information of a full-information (``missing="ml"``)
     fit, as lavaan's modindices() takes them: the gradient of ``-logl / N`` at the
@@ -262,7 +325,9 @@ def _fiml_blocks(emodel, xe: np.ndarray, stats: list, n_free: int):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # cases without data: reported by the fit already
         gd = [fiml.prepare_group_data(st.data, fit_h1=False) for st in stats]
-    _f, grad = fiml.objective_gradient(emodel, xe, gd)
+    # the gradient of the whole fit function; only the information leaves the fixed.x
+    # covariates' moments out (as in lavaan)
+    _f, grad = fiml.objective_gradient(getattr(emodel, "inner", emodel), xe, gd)
     info = fiml.expected_information_theta(emodel, xe, gd)
     ntot = sum(g.n for g in gd)
     return (grad, info[:n_free, :n_free], info[:n_free, n_free:],
@@ -298,7 +363,22 @@ def _sepc(result, cand: pd.DataFrame, standardized) -> tuple[np.ndarray, np.ndar
     # standardized, with the sign of the EPC; 0 when that value is 0
     cur = {(r.lhs, r.group): r.est for r in pt[(pt["op"] == "~~") & (pt["lhs"] == pt["rhs"])
                                                ].itertuples()}
+    ov_x = set(model.ov_x)
+    tiny = np.sqrt(np.finfo(float).eps)
     for i, r in enumerate(tab.itertuples()):
+        if r.op == "~~" and r.lhs in ov_x and r.rhs in ov_x:
+            # the covariates' own moments: lavaan standardizes the EPC itself (not the
+            # current value, which is the sample's), 0 when it is below sqrt(eps) as it is
+            # at any solution; a covariance divides by the EPCs of the two variances,
+            # which have none (NaN)
+            if r.lhs != r.rhs:
+                std_lv[i] = std_all[i] = np.nan
+            elif abs(r.est) < tiny:
+                std_lv[i] = std_all[i] = 0.0
+            continue
+        if r.op == "~*~":  # a scaling factor standardizes to 1 (lavaan), with the sign
+            std_lv[i] = std_all[i] = np.sign(r.est)
+            continue
         if r.op == "~~" and r.lhs == r.rhs:
             val = float(cur.get((r.lhs, r.group), 0.0))
             if not np.isfinite(val) or abs(val) < np.sqrt(np.finfo(float).eps):

@@ -17,6 +17,8 @@ from .bootstrap import bootstrap_params
 from .fitmeasures import fit_measures
 from .model import CompiledModel, SampleStats
 from .modindices import modification_indices
+from .residuals import KINDS as z_kinds
+from .residuals import z_residuals
 from .standardize import defined_delta, r_squared, standardized
 from .state import FitState
 
@@ -266,9 +268,12 @@ class SEMResult:
 
         Parameters
         ----------
-        kind : {"cor", "raw"}
+        kind : {"cor", "raw", "standardized", "normalized"}
             ``"raw"``: ``S - Sigma`` and ``mean - mu``; ``"cor"`` (Bollen): observed minus
-            implied correlations, and the mean residuals divided by the observed SDs.
+            implied correlations, and the mean residuals divided by the observed SDs;
+            ``"standardized"`` / ``"normalized"``: the raw residuals divided by their
+            standard errors, or by those of the observed moments (see
+            :mod:`analysis.sem.residuals`; complete data only).
 
         Returns
         -------
@@ -279,8 +284,11 @@ class SEMResult:
 
         # In R: lavaan::residuals(fit, type = "cor")
         """
+        if kind in z_kinds:
+            return z_residuals(self, kind)
         if kind not in ("cor", "raw"):
-            raise ModelSpecificationError("kind= must be 'cor' or 'raw'.")
+            raise ModelSpecificationError(
+                "kind= must be 'cor', 'raw', 'standardized' or 'normalized'.")
         names = self.model.ov_names
         out: dict[str, dict[str, Any]] = {}
         for g, label in enumerate(self.model.groups):

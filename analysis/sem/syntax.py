@@ -191,6 +191,27 @@ def _parse_term(term: str, line: int) -> tuple[str, Modifier]:
     return var, Modifier(**kinds)
 
 
+def _merge_repeated(terms: list[tuple[str, Modifier]]) -> list[tuple[str, Modifier]]:
+    """One entry per variable of a formula's right-hand side, at its first place.
+
+    As lavaan (whose formula terms are R's): a variable named twice in one formula
+    (``f =~ y1 + y2 + a*y2``) is one parameter, with the first modifier of each kind
+    (fixed value, label, start value) that any of its terms carries.  The same element in
+    two formulas stays an error.
+    """
+    order: list[str] = []
+    mods: dict[str, dict[str, tuple]] = {}
+    for var, mod in terms:
+        if var not in mods:
+            order.append(var)
+            mods[var] = {}
+        for kind in ("fixed", "label", "start"):
+            val = getattr(mod, kind)
+            if val is not None and kind not in mods[var]:
+                mods[var][kind] = val
+    return [(var, Modifier(**mods[var])) for var in order]
+
+
 #: What to do instead of an interaction or product term (``x1:x2``, ``I(x^2)``), which
 #: lavaan allows for observed variables and this engine does not fit.
 PRODUCT_TERMS_ADVICE = (
@@ -278,9 +299,9 @@ def parse_model(model: str) -> list[Statement]:
         terms = _split_top(rhs_txt, "+")
         if any(t == "" for t in terms):
             raise ModelSpecificationError(f"Line {line}: empty term in {stmt!r}.")
+        parsed = _merge_repeated([_parse_term(term, line) for term in terms])
         for lhs in lhs_names:
-            for term in terms:
-                var, mod = _parse_term(term, line)
+            for var, mod in parsed:
                 this_op = op
                 if op == "~" and var in ("1", "1.0"):
                     this_op, var = "~1", ""

@@ -360,14 +360,6 @@ def test_modification_indices_after_fiml():
     assert res.estimator == "MLR" and len(res.modindices()) == 18
 
 
-def test_modification_indices_are_refused_by_name_for_wlsmv():
-    res, ref = _case("f_bfi_wlsmv_2f")
-    assert ref["modindices"]  # lavaan has them
-    with pytest.raises(ModelSpecificationError,
-                       match=r"not available for estimator='WLSMV' \(ordered variables\)"):
-        res.modindices()
-
-
 def test_bounds_under_wlsmv():
     """l2 > -0.6 holds A2's loading (-0.718 free) on its bound: no SE, the other
     parameters and the scaled test from the model without it; l2 > -2 changes nothing."""
