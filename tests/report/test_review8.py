@@ -116,3 +116,31 @@ def test_the_analysis_keeps_every_rmsea_interval_for_the_report():
     kept = _fit_dict({**DEMO_WLSMV, "baseline_chisq": 1.0})
     assert kept["rmsea_ci_upper_scaled"] == pytest.approx(0.0118264)
     assert "baseline_chisq" not in kept
+
+
+def test_an_untested_confirmatory_hypothesis_says_why_and_the_family_counts_it():
+    """A pilot of 70: H5's latent interaction could not be estimated.  The results said
+    "the confirmatory family comprises 10 hypotheses (H1, ..., H9b)" listing 11, and
+    "no estimate is available; not tested" without the reason its note gives."""
+    from analysis.report.sections.narrative import untested_reason
+
+    a = fixture_analysis()
+    a["decision"] = {"alpha": 0.05, "sides": "by_direction", "correction": "holm",
+                     "family": "confirmatory", "sesoi": 0.1, "equivalence": "tost",
+                     "equivalence_alpha": 0.05, "family_ids": ["H1", "H2", "H5"],
+                     "family_size": 2}
+    h5 = next(h for h in a["hypotheses"] if h["id"] == "H5")
+    h5.update(estimate=None, ci_lower=None, ci_upper=None, pvalue=None,
+              pvalue_adjusted=None, verdict="not tested",
+              note="Latent interaction (product indicators, DMC): not available (The "
+                   "model-implied covariance matrix is not positive definite.) Robustness "
+                   "(moderated regression on composites): b = -0.063.")
+    html = render_html(a)
+    assert check_report(html, a) == []
+    text = " ".join(_text(html).split())
+    assert "comprises 3 hypotheses (H1, H2, H5); 2 of them could be tested" in text
+    assert ("no estimate is available (the model could not be estimated: the "
+            "model-implied covariance matrix is not positive definite)") in text
+    assert untested_reason({"note": "Not tested: too few dyads. More."}) == \
+        "the model could not be estimated: too few dyads"
+    assert untested_reason({"note": "Some other note."}) == ""

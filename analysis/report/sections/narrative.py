@@ -9,6 +9,7 @@ the numbers of the tables.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -198,10 +199,14 @@ def results(ctx: ReportContext) -> str:
         fam = dec.get("family_ids")
         bits = []
         if isinstance(fam, list) and fam:
-            size = (_n(dec["family_size"], "/decision/family_size", "int")
-                    if is_number(dec.get("family_size")) else str(len(fam)))
+            tested = dec.get("family_size")
+            size = _n(len(fam), None, "int")
             bits.append(f"the confirmatory family comprises {size} hypotheses "
                         f"({esc(', '.join(str(x) for x in fam))})")
+            if is_number(tested) and int(tested) < len(fam):
+                n_tested = _n(tested, "/decision/family_size", "int")
+                bits[-1] += (f"; {n_tested} of them could be tested, and the correction "
+                             "runs over these (as R's p.adjust leaves out missing p values)")
         sides = dec.get("sides")
         if is_number(dec.get("alpha")):
             side = ("one-sided in the predicted direction" if sides == "by_direction"
@@ -274,6 +279,18 @@ def _estimate(h: Mapping[str, Any], p: str, *, two_sided_note: bool = False,
     return s
 
 
+def untested_reason(h: Mapping[str, Any]) -> str:
+    """Why a hypothesis has no estimate, as its note gives it ("Not tested: ..." or the
+    declared model's "not available (...)"); empty when the note does not say."""
+    note = str(h.get("note") or "")
+    m = re.match(r"Not tested: (.+?)(?:\.\s|\.?$)", note) or \
+        re.search(r"not available \((.+?)\)(?:\s|$)", note)
+    if not m:
+        return ""
+    why = m.group(1).strip().rstrip(".")
+    return f"the model could not be estimated: {why[:1].lower()}{why[1:]}"
+
+
 def _confirmatory(h: Mapping[str, Any], i: int) -> str:
     """"H1 predicted that ...; B = ..., p = ...; supported" (the declared verdict)."""
     p = pointer("hypotheses", i)
@@ -285,6 +302,9 @@ def _confirmatory(h: Mapping[str, Any], i: int) -> str:
             s += f", adjusted {_p(h['pvalue_adjusted'], join(p, 'pvalue_adjusted'))}"
     else:
         s += "; no estimate is available"
+        why = untested_reason(h)
+        if why:
+            s += f" ({esc(why)})"
     verdict = str(h.get("verdict") or "not tested")
     return f'{s}; <span class="verdict">{esc(verdict)}</span>'
 
