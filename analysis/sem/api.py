@@ -118,10 +118,16 @@ def fit_compiled(model: CompiledModel, data: pd.DataFrame, *, start: np.ndarray 
     """Fit a compiled model to ``data`` and return an :class:`SEMResult`."""
     if not isinstance(data, pd.DataFrame):
         raise DataError("data= must be a pandas DataFrame.")
+    stats, warns = sample_stats(model, data, model.options["missing"])
+    return _fit_stats(model, stats, warns, start)
+
+
+def _fit_stats(model: CompiledModel, stats: list[SampleStats], warns: list[str],
+               start: np.ndarray | None = None) -> SEMResult:
+    """:func:`fit_compiled` from the groups' sample statistics."""
     opts = model.options
     estimator, missing = opts["estimator"], opts["missing"]
     backend = get_backend(estimator, missing)
-    stats, warns = sample_stats(model, data, missing)
     _check_pd(stats, model, complete=missing == "listwise")
     if model.n_free > model.n_moments(exclude_fixed_x=True):
         raise ModelSpecificationError(
@@ -186,8 +192,11 @@ def _check_front_door(front: str, kwargs: Mapping[str, Any], std_lv: bool) -> No
 
 def sem(
     model: str,
-    data: pd.DataFrame,
+    data: pd.DataFrame | None = None,
     *,
+    sample_cov=None,
+    sample_mean=None,
+    sample_nobs=None,
     estimator: str | None = None,
     missing: str = "listwise",
     ordered=None,
@@ -207,7 +216,17 @@ def sem(
     model : str
         lavaan model syntax.
     data : DataFrame
-        Raw data; the model's observed variables must be columns.
+        Raw data; the model's observed variables must be columns.  Or, instead of data:
+    sample_cov : DataFrame, or a mapping / list of them (one per group)
+        Sample covariance matrices (divisor N - 1, as R's ``cov()``; rescaled by
+        (N - 1) / N as lavaan's ``sample.cov.rescale``), the variables named in the index
+        and the columns; a correlation matrix is analysed as a covariance matrix, as
+        lavaan does.  Only ML: the other estimators, FIML and the bootstrap need the raw
+        data.  A mapping's keys are the group labels (a list's are "1", "2", ...).
+    sample_mean : Series, or a mapping / list of them, optional
+        Sample means (give them for a mean structure, which they switch on as in lavaan).
+    sample_nobs : int, or a mapping / list of them
+        Number of cases behind each matrix.
     estimator : {"ML", "MLR", "WLSMV"}, optional
         As lavaan: ``"WLSMV"`` when ``ordered=`` is given, else ``"ML"``; ML and MLR
         with ordered items are refused.
@@ -267,11 +286,140 @@ def sem(
     # In R: lavaan::sem(model, data = df, ordered = items, parameterization = "theta")
     """
     _check_front_door(kwargs.pop("_front", "sem"), kwargs, std_lv)
+    if sample_cov is not None or sample_nobs is not None or sample_mean is not None:
+        if data is not None:
+            raise ModelSpecificationError(
+                "Give either data= or sample_cov= / sample_nobs= (the sample moments), "
+                "not both.")
+        return _sem_from_moments(
+            model, sample_cov, sample_mean, sample_nobs, estimator=estimator,
+            missing=missing, ordered=ordered, group=group, cluster=cluster,
+            bootstrap=bootstrap, group_equal=group_equal, group_partial=group_partial,
+            std_lv=std_lv, seed=seed, **kwargs)
+    if data is None:
+        raise DataError("sem() needs data= (raw data) or sample_cov= with sample_nobs=.")
     compiled = compile_model(model, data, estimator=estimator, missing=missing, ordered=ordered,
                              group=group, cluster=cluster, group_equal=group_equal,
                              group_partial=group_partial,
                              std_lv=std_lv, bootstrap=bootstrap, seed=seed, **kwargs)
     return fit_compiled(compiled, data)
+
+
+def _as_groups(value: Any, what: str) -> tuple[list[str] | None, list[Any]]:
+    """One value or one per group: (labels or None, values)."""
+    if isinstance(value, Mapping):
+        if not value:
+            raise DataError(f"{what}= is empty.")
+        return [str(k) for k in value], list(value.values())
+    if isinstance(value, list | tuple):
+        if not value:
+            raise DataError(f"{what}= is empty.")
+        return [str(i + 1) for i in range(len(value))], list(value)
+    return None, [value]
+
+
+def _moments(sample_cov: Any, sample_mean: Any, sample_nobs: Any
+             ) -> tuple[list[str], list[pd.DataFrame], list[pd.Series | None], list[int]]:
+    """The groups' moments as given to :func:`sem`, checked."""
+    if sample_cov is None or sample_nobs is None:
+        raise DataError("Fitting from sample moments needs both sample_cov= and sample_nobs=.")
+    labels, covs = _as_groups(sample_cov, "sample_cov")
+    nlab, nobs = _as_groups(sample_nobs, "sample_nobs")
+    if len(nobs) == 1 and len(covs) > 1 and nlab is None:
+        raise DataError(f"sample_nobs= needs one number per group ({len(covs)} groups).")
+    if len(nobs) != len(covs):
+        raise DataError(f"sample_nobs= has {len(nobs)} values for {len(covs)} covariance "
+                        "matrices.")
+    means: list[Any] = [None] * len(covs)
+    if sample_mean is not None:
+        _, means = _as_groups(sample_mean, "sample_mean")
+        if len(means) != len(covs):
+            raise DataError(f"sample_mean= has {len(means)} mean vectors for {len(covs)} "
+                            "covariance matrices.")
+    groups = labels or [""]
+    out_cov, out_mean, out_n = [], [], []
+    for g, c, m, n in zip(groups, covs, means, nobs, strict=True):
+        where = f" (group {g!r})" if labels else ""
+        if not isinstance(c, pd.DataFrame):
+            raise DataError(
+                f"sample_cov={where} must be a pandas DataFrame with the variable names as "
+                f"its index and columns; got {type(c).__name__}.")
+        names = [str(v) for v in c.columns]
+        if [str(v) for v in c.index] != names or len(set(names)) != len(names):
+            raise DataError(f"sample_cov={where} needs the same, distinct variable names in "
+                            "its index and its columns.")
+        try:
+            a = c.to_numpy(dtype=float)
+        except (TypeError, ValueError):
+            raise DataError(f"sample_cov={where} holds values that are not numbers.") from None
+        if not np.isfinite(a).all():
+            raise DataError(f"sample_cov={where} has missing or infinite values.")
+        if not np.allclose(a, a.T, rtol=1e-8, atol=1e-10 * max(1.0, np.abs(a).max())):
+            raise DataError(f"sample_cov={where} is not symmetric.")
+        if isinstance(n, bool) or not isinstance(n, int | np.integer) or int(n) < 2:
+            raise DataError(f"sample_nobs={where} must be a whole number of at least 2 "
+                            f"cases; got {n!r}.")
+        if m is not None:
+            if not isinstance(m, pd.Series) or list(map(str, m.index)) != names:
+                raise DataError(f"sample_mean={where} must be a pandas Series named by the "
+                                "same variables, in the order of sample_cov=.")
+            m = m.astype(float)
+            if not np.isfinite(m.to_numpy()).all():
+                raise DataError(f"sample_mean={where} has missing or infinite values.")
+        out_cov.append(pd.DataFrame(0.5 * (a + a.T), index=names, columns=names))
+        out_mean.append(m)
+        out_n.append(int(n))
+    if len({tuple(c.columns) for c in out_cov}) > 1:
+        raise DataError("The groups' sample_cov= matrices name different variables.")
+    if any(m is None for m in out_mean) and any(m is not None for m in out_mean):
+        raise DataError("sample_mean= is needed for every group or for none.")
+    return groups, out_cov, out_mean, out_n
+
+
+#: What fitting from sample moments cannot do (each needs the raw data).
+_MOMENTS_REFUSED = {
+    "estimator": "only ML (MLR and WLSMV need the raw data)",
+    "missing": "only complete data (FIML needs the raw data)",
+    "ordered": "ordered items need the raw data",
+    "cluster": "clustered data need the raw data",
+    "bootstrap": "the bootstrap resamples the raw data",
+}
+
+
+def _sem_from_moments(model: str, sample_cov: Any, sample_mean: Any, sample_nobs: Any, *,
+                      estimator: str | None, missing: str, ordered: Any, group: Any,
+                      cluster: Any, bootstrap: int, **kwargs: Any) -> SEMResult:
+    """:func:`sem` from sample moments (lavaan's ``sample.cov`` / ``sample.mean`` /
+    ``sample.nobs``)."""
+    given = {"estimator": estimator not in (None, "ML", "ml"),
+             "missing": str(missing).lower() not in ("listwise", "default"),
+             "ordered": bool(ordered), "cluster": cluster is not None,
+             "bootstrap": bool(bootstrap)}
+    for key, bad in given.items():
+        if bad:
+            raise ModelSpecificationError(
+                f"{key}= is not available when fitting from sample moments: "
+                f"{_MOMENTS_REFUSED[key]}.")
+    if group is not None:
+        raise ModelSpecificationError(
+            "group= names a data column; with sample moments give one matrix per group "
+            "(sample_cov= as a mapping from group label to matrix).")
+    groups, covs, means, nobs = _moments(sample_cov, sample_mean, sample_nobs)
+    with_means = means[0] is not None
+    if not with_means and kwargs.get("meanstructure"):
+        raise ModelSpecificationError("meanstructure=True needs sample_mean=.")
+    kwargs.setdefault("meanstructure", True if with_means else None)
+    names = list(covs[0].columns)
+    compiled = compile_model(model, None, data_columns=names, groups=groups,
+                             group="group" if len(groups) > 1 else None, estimator="ML",
+                             **kwargs)
+    ov = list(compiled.ov_names)
+    stats = []
+    for c, m, n in zip(covs, means, nobs, strict=True):
+        s = c.loc[ov, ov].to_numpy() * (n - 1) / n  # lavaan's sample.cov.rescale
+        mu = m.loc[ov].to_numpy() if m is not None else np.zeros(len(ov))
+        stats.append(SampleStats(n=n, mean=mu, cov=s))
+    return _fit_stats(compiled, stats, [])
 
 
 def growth(model: str, data: pd.DataFrame, **kwargs) -> SEMResult:
@@ -292,10 +440,11 @@ def growth(model: str, data: pd.DataFrame, **kwargs) -> SEMResult:
     return sem(model, data, _front="growth", **kwargs)
 
 
-def cfa(model: str, data: pd.DataFrame, **kwargs) -> SEMResult:
+def cfa(model: str, data: pd.DataFrame | None = None, **kwargs) -> SEMResult:
     """Confirmatory factor analysis; same defaults as ``lavaan::cfa`` (= ``sem``).
 
     # In R: lavaan::cfa(model, data = data)
+    #       lavaan::cfa(model, sample.cov = S, sample.nobs = N)
     """
     return sem(model, data, **kwargs)
 
