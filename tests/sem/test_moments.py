@@ -162,3 +162,47 @@ def test_bad_moments_are_refused_with_a_reason():
         sem(model, sample_cov=nan, sample_nobs=112)
     with pytest.raises(ModelSpecificationError, match="general"):
         sem(model, sample_cov=good.drop(index="general", columns="general"), sample_nobs=112)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_raw_data_and_their_moments_give_the_same_ml_fit(seed):
+    """Random CFA/SEM models on random data: the fit from the data's moments is the fit
+    from the data (complete data, ML), with and without a mean structure and groups."""
+    rng = np.random.default_rng(seed)
+    k = int(rng.integers(2, 4))
+    per = [int(rng.integers(3, 5)) for _ in range(k)]
+    names = [[f"f{i}_{j}" for j in range(per[i])] for i in range(k)]
+    model = "\n".join(f"f{i} =~ {' + '.join(v)}" for i, v in enumerate(names))
+    if k == 3 and seed % 2:
+        model += "\nf2 ~ f0 + f1"
+    n = int(rng.integers(150, 400))
+    groups = 2 if seed % 3 == 0 else 1
+    frames = []
+    for g in range(groups):
+        eta = rng.normal(size=(n, k)) @ np.linalg.cholesky(0.4 * np.eye(k) + 0.6).T
+        cols = {}
+        for i, v in enumerate(names):
+            for name in v:
+                cols[name] = (rng.uniform(0.5, 1.2) * eta[:, i] + rng.normal(size=n)
+                              + rng.normal(scale=0.3) + g * 0.2)
+        frames.append(pd.DataFrame(cols).assign(g=f"g{g}"))
+    data = pd.concat(frames, ignore_index=True)
+    with_means = seed % 2 == 0
+    kw = {"group_equal": ("loadings",)} if groups > 1 else {}
+    if groups > 1:
+        raw = sem(model, data, group="g", meanstructure=True, **kw)
+        parts = {lab: d.drop(columns="g") for lab, d in data.groupby("g", sort=False)}
+        mom = sem(model, sample_cov={g: d.cov() for g, d in parts.items()},
+                  sample_mean={g: d.mean() for g, d in parts.items()},
+                  sample_nobs={g: len(d) for g, d in parts.items()}, **kw)
+    else:
+        d = data.drop(columns="g")
+        raw = sem(model, d, meanstructure=with_means or None)
+        mom = sem(model, sample_cov=d.cov(), sample_nobs=len(d),
+                  sample_mean=d.mean() if with_means else None)
+    for key in ("chisq", "df", "cfi", "tli", "rmsea", "srmr", "logl", "bic"):
+        assert mom.fit[key] == pytest.approx(raw.fit[key], rel=1e-6, abs=1e-8), key
+    a, b = raw.params, mom.params
+    assert list(a["lhs"] + a["op"] + a["rhs"]) == list(b["lhs"] + b["op"] + b["rhs"])
+    np.testing.assert_allclose(b["est"], a["est"], rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(b["se"], a["se"], rtol=1e-5, atol=1e-7)
