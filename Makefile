@@ -27,7 +27,7 @@ system-deps:
 	bash scripts/ensure-system-deps.sh
 
 test: setup system-deps lint
-	$(PY) -m pytest -q -m "not slow"
+	$(PY) -m pytest -q -m "not slow" --durations=40
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -144,3 +144,18 @@ def test_an_untested_confirmatory_hypothesis_says_why_and_the_family_counts_it()
     assert untested_reason({"note": "Not tested: too few dyads. More."}) == \
         "the model could not be estimated: too few dyads"
     assert untested_reason({"note": "Some other note."}) == ""
+
+
+def test_fit_of_a_model_with_more_parameters_than_respondents_is_not_interpreted():
+    """A pilot of 63 respondents: the 81-item CFA has 703 free parameters.  Its fit read
+    as "unstable"; it cannot be interpreted at all, and the table says so."""
+    a = fixture_analysis()
+    a["measurement"]["fit"] = {"first_order": {**DEMO_WLSMV, "ntotal": 63.0,
+                                               "npar": 703.0}}
+    html = render_html(a)
+    assert check_report(html, a) == []
+    text = " ".join(_text(html).split())
+    assert "fewer respondents than free parameters, so these fit statistics cannot be " \
+           "interpreted" in text
+    fit = " ".join(_text(_section(html, "fit")).split())
+    assert "first order †" in fit and "† Fewer respondents than free parameters" in fit

@@ -369,7 +369,11 @@ def fit(ctx: ReportContext) -> str:
     rows = []
     robust = False
     missing_ci = False
+    too_few = False
     for label, path, f in _fit_rows(ctx):
+        npar, ntot = f.get("npar"), f.get("ntotal")
+        if is_number(npar) and is_number(ntot) and ntot < npar:
+            label, too_few = f"{label} \u2020", True
         cells = [text_cell(label, tag="th", cls="text")]
         cells.append(num(f["ntotal"], join(path, "ntotal"), "int")
                      if is_number(f.get("ntotal")) else '<td class="num">NA</td>')
@@ -405,7 +409,9 @@ def fit(ctx: ReportContext) -> str:
         + ("; no interval was computed for the scaled or robust RMSEA shown, and the "
            "unscaled interval does not belong to it" if missing_ci else "")
         + ". Unscaled values, information criteria and all further fit measures are in the "
-          "online appendix.")
+          "online appendix."
+        + (" \u2020 Fewer respondents than free parameters: the fit statistics of this model "
+           "cannot be interpreted." if too_few else ""))
 
 
 # ------------------------------------------------------------------- invariance

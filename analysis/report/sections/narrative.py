@@ -101,7 +101,11 @@ def _few_cases(f: Mapping[str, Any], path: str) -> str:
     if not is_number(ntot):
         return ""
     s = f" (<em>N</em> = {_n(ntot, join(path, 'ntotal'), 'int')}"
-    if is_number(npar) and npar and ntot / npar < 5:
+    if is_number(npar) and npar and ntot < npar:
+        # fewer cases than parameters: not a matter of precision any more
+        s += (f", {_n(npar, join(path, 'npar'), 'int')} free parameters: fewer respondents "
+              "than free parameters, so these fit statistics cannot be interpreted")
+    elif is_number(npar) and npar and ntot / npar < 5:
         s += (f", {_n(npar, join(path, 'npar'), 'int')} free parameters: fewer than five "
               "respondents per parameter, so these fit statistics are unstable")
     return s + ")"
