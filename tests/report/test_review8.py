@@ -159,3 +159,38 @@ def test_fit_of_a_model_with_more_parameters_than_respondents_is_not_interpreted
            "interpreted" in text
     fit = " ".join(_text(_section(html, "fit")).split())
     assert "first order †" in fit and "† Fewer respondents than free parameters" in fit
+
+
+def test_a_reason_with_brackets_is_given_whole():
+    from analysis.report.sections.narrative import untested_reason
+
+    note = ("Latent interaction (product indicators, DMC): not available (The saturated "
+            "(h1) model of 22 variables cannot be estimated from these 63 cases.) "
+            "Robustness (moderated regression): b = 0.1.")
+    assert untested_reason({"note": note}) == (
+        "the model could not be estimated: the saturated (h1) model of 22 variables cannot "
+        "be estimated from these 63 cases")
+
+
+def test_a_level_that_did_not_converge_is_not_reported_as_failed():
+    a = fixture_analysis()
+    a["measurement"]["invariance"] = {"language": {
+        "groups": {"en": 40, "de": 23},
+        "summary": [{"scale": "trust", "highest_level_supported": "none",
+                     "first_failed_level": "configural", "partial_levels": "", "freed": ""},
+                    {"scale": "value_creation", "highest_level_supported": "loadings",
+                     "first_failed_level": "intercepts", "partial_levels": "", "freed": ""}],
+        "by_scale": {
+            "trust": {"levels": [{"level": "configural", "converged": False,
+                                  "decision": "not estimated (did not converge)"}]},
+            "value_creation": {"levels": [
+                {"level": "configural", "decision": "baseline"},
+                {"level": "intercepts", "converged": False,
+                 "decision": "not estimated (did not converge)"}]}},
+        "criterion": "Declared rule (Chen 2007): a level fails when delta CFI <= -.010."}}
+    html = render_html(a)
+    assert check_report(html, a) == []
+    text = " ".join(_text(_section(html, "invariance")).split())
+    assert "not estimated: the configural model did not converge" in text
+    assert "metric (loadings); scalar (intercepts) not estimated (did not converge)" in text
+    assert "fails at configural" not in text and "fails at scalar" not in text

@@ -481,6 +481,16 @@ LEVELS = {"configural": "configural", "thresholds": "equal thresholds",
           "residuals": "strict (residuals)", "means": "equal means"}
 
 
+def _level_decision(grouping: Mapping[str, Any], scale: str, level: Any) -> str:
+    """The decision recorded for one level of one scale's sequence ("" if none)."""
+    seq = (grouping.get("by_scale") or {}).get(scale) if level else None
+    rows = seq.get("levels") if isinstance(seq, Mapping) else None
+    for row in rows if isinstance(rows, list) else []:
+        if isinstance(row, Mapping) and row.get("level") == level:
+            return str(row.get("decision") or "")
+    return ""
+
+
 def _invariance_by_scale(ctx: ReportContext, inv: Mapping[str, Any], path: str) -> str:
     """One row per scale, one column per grouping: the highest level of invariance each
     scale reaches (each scale tested in its own one-factor model); the fit of every step
@@ -502,7 +512,14 @@ def _invariance_by_scale(ctx: ReportContext, inv: Mapping[str, Any], path: str) 
                 str(rec.get("highest_level_supported")),
                 str(rec.get("highest_level_supported") or "none"))
             failed = rec.get("first_failed_level")
-            if failed and str(failed) not in partial:
+            why = _level_decision(v, sc, failed)
+            if failed and why.startswith(("not estimated", "not judged")):
+                # a level without a usable fit did not fail the rule: it was not tested
+                what = LEVELS.get(str(failed), failed)
+                text = (f"not estimated: the {what} model {why.split('(', 1)[-1].rstrip(')')}"
+                        if rec.get("highest_level_supported") in (None, "none")
+                        else f"{text}; {what} {why}")
+            elif failed and str(failed) not in partial:
                 # a level that failed and that freeing parameters did not repair
                 text += f"; fails at {LEVELS.get(str(failed), failed)}"
             if partial:

@@ -287,12 +287,24 @@ def untested_reason(h: Mapping[str, Any]) -> str:
     """Why a hypothesis has no estimate, as its note gives it ("Not tested: ..." or the
     declared model's "not available (...)"); empty when the note does not say."""
     note = str(h.get("note") or "")
-    m = re.match(r"Not tested: (.+?)(?:\.\s|\.?$)", note) or \
-        re.search(r"not available \((.+?)\)(?:\s|$)", note)
-    if not m:
+    m = re.match(r"Not tested: (.+?)(?:\.\s|\.?$)", note)
+    why = m.group(1) if m else _bracketed(note, "not available (")
+    why = why.strip().rstrip(".")
+    return f"the model could not be estimated: {why[:1].lower()}{why[1:]}" if why else ""
+
+
+def _bracketed(text: str, opening: str) -> str:
+    """What stands between ``opening`` (ending in "(") and its matching ")", brackets
+    inside kept ("... the saturated (h1) model ...")."""
+    start = text.find(opening)
+    if start < 0:
         return ""
-    why = m.group(1).strip().rstrip(".")
-    return f"the model could not be estimated: {why[:1].lower()}{why[1:]}"
+    depth, i = 1, start + len(opening)
+    for j in range(i, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[j], 0)
+        if depth == 0:
+            return text[i:j]
+    return ""
 
 
 def _confirmatory(h: Mapping[str, Any], i: int) -> str:
