@@ -308,7 +308,13 @@ def _declaration_bytes(path: str | Path | None) -> tuple[Path, bytes]:
                                   "declaration.", ["too large"])
         return p, p.read_bytes()
     except OSError as exc:
-        raise InstrumentError(f"Cannot read hypotheses file {p}: {exc}.", [str(exc)]) from exc
+        # the reason in words, once (the message listed "[Errno 21] Is a directory: 'x'"
+        # twice, in the sentence and as its only problem)
+        why = ("it is a folder; give the YAML file in it" if p.is_dir() else
+               "it does not exist" if isinstance(exc, FileNotFoundError) else
+               exc.strerror or type(exc).__name__)
+        raise InstrumentError(f"Cannot read hypotheses file {clip(str(p), 400)}: {why}.") \
+            from exc
 
 
 def hypotheses_sha256(path: str | Path | None = None) -> str:
@@ -1053,6 +1059,7 @@ def _latent_model_step(hs, data, d, base, keep, estimator, instrument, n_draws, 
     except (DataError, ModelSpecificationError, EstimationError) as exc:
         warns.append(f"Latent model could not be fitted: {exc} The composite path model "
                      "gives the verdicts of the path and mediation hypotheses.")
+        det["latent_model_error"] = str(exc)
         return None
     warns.extend(f"Latent model: {w}" for w in res.fit.warnings)
     npar, n = float(res.fit.fit.get("npar", np.nan)), float(res.fit.fit.get("ntotal", np.nan))

@@ -602,6 +602,13 @@ def _detail_sections(hs: Any, details: dict[str, Any]) -> dict[str, Any]:
     structural = _structural(details)
     if structural.get("available") and "latent_model" in details:
         structural["latent_model"] = _latent_model_section(details)
+    elif structural.get("available") and details.get("latent_model_error"):
+        # the declared model of the path and mediation verdicts failed: the report says
+        # so where it gives the fit, not only among the warnings
+        structural["latent_model"] = {
+            "available": False,
+            "reason": f"{details['latent_model_error']} The path and mediation verdicts "
+                      "come from the path model on composite scores instead."}
         ordinal = details.get("latent_model_wlsmv")
         if ordinal is not None:  # the robustness run's fit, beside the verdicts' model
             fit = ordinal.fit.fit

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 
 from analysis.report import render_html
@@ -194,3 +195,41 @@ def test_a_level_that_did_not_converge_is_not_reported_as_failed():
     assert "not estimated: the configural model did not converge" in text
     assert "metric (loadings); scalar (intercepts) not estimated (did not converge)" in text
     assert "fails at configural" not in text and "fails at scalar" not in text
+
+
+def test_a_failed_latent_model_is_named_where_the_fit_is_given():
+    """A pilot: the latent model of the confirmatory tests could not be estimated and the
+    composite path model gave the verdicts; the results said only "The structural model
+    (MLR) fitted with ...", the reason being among 20 warnings at the end."""
+    a = fixture_analysis()
+    a["structural"]["latent_model"] = {
+        "available": False,
+        "reason": "The saturated (h1) model of 43 variables cannot be estimated from these "
+                  "63 cases. The path and mediation verdicts come from the path model on "
+                  "composite scores instead."}
+    html = render_html(a)
+    assert check_report(html, a) == []
+    text = " ".join(_text(html).split())
+    assert ("The latent structural model declared for the confirmatory tests could not be "
+            "estimated (The saturated (h1) model of 43 variables cannot be estimated from "
+            "these 63 cases); the path and mediation verdicts come from the path model on "
+            "composite scores instead, which") in text
+
+
+def test_the_pipeline_records_why_the_latent_model_failed():
+    from analysis.study.hypotheses import load_hypotheses
+    from analysis.study.pipeline import _detail_sections
+    from tests.report.fixture_analysis import fixture_analysis as _fa  # noqa: F401
+
+    hs = load_hypotheses(None)
+
+    class _Res:  # the path model's result, as far as _structural reads it
+        params = pd.DataFrame({"lhs": ["y"], "op": ["~"], "rhs": ["x"], "est": [0.1]})
+        fit = {"npar": 3.0, "ntotal": 63.0, "chisq": 1.0}
+        r2 = {}
+        warnings: list[str] = []
+        converged = True
+
+    det = {"path_model": _Res(), "latent_model_error": "The saturated (h1) model failed."}
+    out = _detail_sections(hs, det)["structural"]["latent_model"]
+    assert out["available"] is False and out["reason"].startswith("The saturated (h1)")

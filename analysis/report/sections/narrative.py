@@ -190,7 +190,13 @@ def results(ctx: ReportContext) -> str:
                          + _few_cases(st["fit"], "/structural/fit")
                          + " (robust values where the estimator provides them).")
         else:
-            paras.append("The structural model"
+            failed = (isinstance(lat, Mapping) and lat.get("available") is False
+                      and isinstance(lat.get("reason"), str))
+            paras.append(("The latent structural model declared for the confirmatory tests "
+                          f"could not be estimated ({esc(lat['reason'].split(' The path')[0].rstrip('.'))}"
+                          "); the path and mediation verdicts come from the path model on "
+                          "composite scores instead, which" if failed
+                          else "The structural model")
                          + (f" ({esc(est)})" if isinstance(est, str) else "")
                          + f" fitted with {_fit_sentence(st['fit'], '/structural/fit')}"
                          " (robust values where the estimator provides them).")
