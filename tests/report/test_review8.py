@@ -219,7 +219,6 @@ def test_a_failed_latent_model_is_named_where_the_fit_is_given():
 def test_the_pipeline_records_why_the_latent_model_failed():
     from analysis.study.hypotheses import load_hypotheses
     from analysis.study.pipeline import _detail_sections
-    from tests.report.fixture_analysis import fixture_analysis as _fa  # noqa: F401
 
     hs = load_hypotheses(None)
 
