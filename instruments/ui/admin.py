@@ -32,6 +32,17 @@ def _error(exc: Exception) -> None:
     st.error(escape_md(str(exc)))
 
 
+#: What a table of the study lead's pages shows in a cell without a value (Streamlit's
+#: own is the word "None", read as a name or a status by the study lead).
+EMPTY_CELL = "–"
+
+
+def show_table(data: Any, **kwargs: Any) -> None:
+    """Show ``data`` as a table of the study lead's pages: no index column, and a dash in
+    the cells without a value."""
+    st.dataframe(data, hide_index=True, placeholder=EMPTY_CELL, **kwargs)
+
+
 def render_admin(store: Any, *, study: str | None = None, base_url: str = "") -> None:
     """Render the study-lead pages (login first).
 
@@ -201,12 +212,12 @@ def render_dashboard(store: Any, study: str) -> None:
         "Median time", "–" if median != median else f"{median / 60:.1f} min"
     )  # NaN-safe
     st.subheader("Status")
-    st.dataframe(
-        statuses.reset_index()[["label", "n", "share"]], hide_index=True,
+    show_table(
+        statuses.reset_index()[["label", "n", "share"]],
         column_config={"label": "status", "share": st.column_config.NumberColumn(format="%.2f")},
     )  # fmt: skip
     with st.expander("Status per wave (invitation records)"):
-        st.dataframe(status_counts(store, study), hide_index=True)
+        show_table(status_counts(store, study))
     st.subheader("Completion and drop-off per page")
     curve = dropoff_curve(store, study)
     n_base = int(statuses.loc["consented", "n"]) + int(statuses.loc["completed", "n"])
@@ -217,16 +228,16 @@ def render_dashboard(store: Any, study: str) -> None:
     progress = page_progress(store, study)
     if len(progress):
         with st.expander("Submissions per page"):
-            st.dataframe(progress, hide_index=True)
+            show_table(progress)
     st.subheader("Attention checks")
-    st.dataframe(attention_failures(store, study), hide_index=True)
+    show_table(attention_failures(store, study))
     st.subheader("Dyads")
     dyads = dyad_status(store, study)
     if len(dyads):
         n_dyads = len(dyads)
         st.write(f"{int(dyads['both_completed'].sum())} of {n_dyads} "
                  f"dyad{'' if n_dyads == 1 else 's'} complete.")  # fmt: skip
-        st.dataframe(dyads, hide_index=True)
+        show_table(dyads)
     else:
         st.write("No dyad invitations yet.")
 
@@ -327,7 +338,7 @@ def render_invitations(store: Any, study: str, base_url: str) -> None:
         "only as hashes and cannot be shown again (or import a contact list on the "
         "'Contacts & mail' tab to have them e-mailed)."
     )
-    st.dataframe(links, hide_index=True)
+    show_table(links)
     st.code("\n".join(links["link"]), language=None)
 
 
@@ -394,12 +405,19 @@ def render_exports(store: Any, study: str) -> None:
 
 
 def respondent_quality(store: Any, study: str) -> Any:
-    """Quality flags per respondent (attention, straight-lining, speeder, missing), or ``None``
-    when there are no answers yet or the instrument lacks what the flags need."""
+    """Quality flags per completed respondent (attention, straight-lining, speeder,
+    missing), or ``None`` when none has completed yet or the instrument lacks what the flags
+    need.
+
+    Only completed responses are judged: a respondent still answering has not reached the
+    attention checks and has most items unanswered, so was flagged "attention; missing"
+    (and "speeding", by the few minutes spent so far); their short durations also pulled
+    down the median that completed respondents' speed is compared with."""
     from analysis.study.quality import quality_flags
 
     try:
-        wide = store.wide(study, include_excluded=True)  # flags for every respondent
+        # flags for every completed respondent, also those excluded from the analysis
+        wide = store.wide(study, completed_only=True, include_excluded=True)
         if not len(wide):
             return None
         flags = quality_flags(wide, store.instrument)
@@ -419,6 +437,8 @@ def respondents_frame(store: Any, study: str) -> Any:
     if flags is not None and "respondent_id" in flags.columns:
         flags = flags.assign(respondent_id=flags["respondent_id"].astype("float64"))
         table = table.merge(flags, on="respondent_id", how="left")
+        # ticks, and an empty cell for respondents who have not completed (not "None")
+        table = table.astype({c: "boolean" for c in table.columns if c.endswith("_flag")})
     table = table.assign(page=[f"{p} of {n}" if p else "–"
                                for p, n in zip(table["last_page"], table["n_pages"], strict=True)])
     return table
@@ -435,15 +455,17 @@ def render_respondents(store: Any, study: str) -> None:
     choice = st.multiselect("Show", list(STATUS_LABELS), format_func=STATUS_LABELS.get,
                             key="admin.respondent_filter")  # fmt: skip
     shown = table[table["status"].isin(choice)] if choice else table
-    st.write(f"{plural(len(shown), 'invitation')} shown.")
+    st.write(f"{plural(len(shown), 'invitation')} shown. The quality flags are those of "
+             "completed responses.")  # fmt: skip
     columns = [c for c in ("invitation_id", "alliance_id", "firm_role", "partner_name", "name",
                            "email", "status", "page", "last_page_id", "duration_min",
                            "attention_flag", "straightline_flag", "speeder_flag", "missing_flag",
                            "exclude_reason", "in_analysis", "exclusion_reason", "mails_sent",
                            "opted_out", "last_activity_at")
                if c in shown.columns]  # fmt: skip
-    st.dataframe(
-        shown[columns], hide_index=True,
+    shown = shown.assign(status=shown["status"].map(STATUS_LABELS).fillna(shown["status"]))
+    show_table(
+        shown[columns],
         column_config={"duration_min": st.column_config.NumberColumn("minutes", format="%.1f"),
                        "page": "last page", "last_page_id": "last page id",
                        "exclude_reason": "quality problems", "in_analysis": "in analysis",
@@ -497,7 +519,7 @@ def render_mail(store: Any, study: str, base_url: str) -> None:
         st.success(ss.pop("admin.import_message"))
     contacts = contacts_table(store, study)
     if len(contacts):
-        st.dataframe(contacts.drop(columns=["contact_id"]), hide_index=True)
+        show_table(contacts.drop(columns=["contact_id"]))
 
     st.subheader("Sender")
     try:
@@ -538,9 +560,14 @@ def render_mail(store: Any, study: str, base_url: str) -> None:
     most = c2.number_input("At most reminders", min_value=1, value=2, key="admin.max_rem")
     run = None
     try:
-        if c3.button("Send invitations", key="admin.send"):
+        sending = c3.button("Send invitations", key="admin.send")
+        reminding = c3.button("Send reminders", key="admin.remind")
+        if (sending or reminding) and current is None:
+            # the store's message names a command line and a "Mail page"
+            st.error("Save the sender settings above first; nothing was sent.")
+        elif sending:
             run = send_invitations(store, study, dry_run=dry)
-        if c3.button("Send reminders", key="admin.remind"):
+        elif reminding:
             run = send_reminders(store, study, after_days=float(after), max_reminders=int(most),
                                  dry_run=dry)  # fmt: skip
     except AllianceSurveyError as exc:
@@ -555,7 +582,7 @@ def render_mail(store: Any, study: str, base_url: str) -> None:
     log = mail_log(store, study)
     if len(log):
         st.subheader("Send log")
-        st.dataframe(log.drop(columns=["message_id"]), hide_index=True)
+        show_table(log.drop(columns=["message_id"]))
 
 
 def render_respondent_actions(store: Any, study: str) -> None:
@@ -571,19 +598,18 @@ def render_respondent_actions(store: Any, study: str) -> None:
     if not len(table):
         return
     st.subheader("Act on one respondent")
-    labels = {int(r.invitation_id): f"#{int(r.invitation_id)} {r.alliance_id}"
-              f"{' ' + r.firm_role if isinstance(r.firm_role, str) else ''}"
-              f"{' ' + r.email if isinstance(r.email, str) else ''} ({r.status}"
-              f"{', excluded from analysis' if not r.in_analysis else ''})"
-              for r in table.itertuples()}  # fmt: skip
+    labels = invitation_labels(table)
     if ss.pop("admin.action_sure_reset", False):
         # a deletion done: the next one is confirmed afresh (the tick had stayed, and a
         # press for another respondent deleted without asking)
         ss["admin.action_sure"] = False
+    chosen = st.selectbox("Invitation", list(labels), format_func=labels.get, index=None,
+                          placeholder=CHOOSE_INVITATION, key="admin.action_invitation")
+    if chosen is not None:
+        row = table.set_index("invitation_id").loc[chosen]
+        st.caption(_status_line(row))
     # Enter in the reason field would press the first button (resend the e-mail): off.
     with st.form("admin_respondent_action", enter_to_submit=False):
-        chosen = st.selectbox("Invitation", list(labels), format_func=labels.get,
-                              key="admin.action_invitation")  # fmt: skip
         note = st.text_input("Reason (kept in the audit log, never the answers)",
                              key="admin.action_note")  # fmt: skip
         with st.container(horizontal=True):
@@ -601,8 +627,11 @@ def render_respondent_actions(store: Any, study: str) -> None:
                            key="admin.action_sure")  # fmt: skip
         erase = st.form_submit_button("Withdraw and delete this respondent's answers")
     message = None
+    pressed = resend or remind or exclude or include or copy or erase
     try:
-        if resend or remind:
+        if pressed and chosen is None:
+            st.error("Choose the invitation first; nothing was done.")
+        elif resend or remind:
             send = actions.resend_invitation if resend else actions.remind_one
             run = send(store, study, chosen)
             (st.warning if run.failed else st.success)(f"Invitation #{chosen}: {run.summary()}")
@@ -647,8 +676,35 @@ def render_respondent_actions(store: Any, study: str) -> None:
     log = actions.exclusion_log(store, study)
     if len(log):
         st.subheader("Audit log of exclusions from the analysis")
-        st.dataframe(log, hide_index=True)
+        show_table(log)
     _render_correction(store, study, labels)
+
+
+#: The invitation choosers' text before an invitation is chosen.
+CHOOSE_INVITATION = "Choose an invitation (type its number, firm or e-mail address)"
+
+
+def invitation_labels(table: Any) -> dict[int, str]:
+    """The choosers' label of each invitation of the cockpit's ``table``: number, alliance,
+    firm role and e-mail address.
+
+    Nothing that changes while the page is open (the status, an exclusion) is in a label:
+    Streamlit keeps a choice by its label, and a label that changed between the choice and
+    the press of a button (after an exclusion, or a respondent finishing meanwhile) threw
+    the choice back to the first invitation, on which the button then acted."""
+    return {int(r.invitation_id): f"#{int(r.invitation_id)} {r.alliance_id}"
+            f"{' ' + r.firm_role if isinstance(r.firm_role, str) else ''}"
+            f"{' ' + r.email if isinstance(r.email, str) else ''}"
+            for r in table.itertuples()}  # fmt: skip
+
+
+def _status_line(row: Any) -> str:
+    """The chosen invitation's status and analysis state, in a line under the chooser."""
+    from instruments.fieldwork.cockpit import STATUS_LABELS
+
+    status = STATUS_LABELS.get(row["status"], str(row["status"]))
+    return (f"Status: {status}; "
+            + ("in the analysis." if row["in_analysis"] else "excluded from the analysis."))
 
 
 def _render_correction(store: Any, study: str, labels: dict[int, str]) -> None:
@@ -671,11 +727,14 @@ def _render_correction(store: Any, study: str, labels: dict[int, str]) -> None:
         text = str(table["label"].get(item, "")) if item in table.index else ""
         return f"{item}: {text[:80]}{'…' if len(text) > 80 else ''}" if text else item
 
-    with st.expander("Correct an answer at the respondent's request"):
+    # keyed: a message shown or gone above it (an exclusion's) no longer closes it
+    with st.expander("Correct an answer at the respondent's request",
+                     key="admin.correct_open"):
         st.caption("The corrected value is checked as the survey checks it and stored as a "
                    "later answer: the answer log keeps both values, the audit log below the "
                    "reason. Progress and completion do not change.")
         chosen = st.selectbox("Invitation", list(labels), format_func=labels.get,
+                              index=None, placeholder=CHOOSE_INVITATION,
                               key="admin.correct_invitation")  # fmt: skip
         item = st.selectbox("Question", list(fields), format_func=item_label,
                             key="admin.correct_item")  # fmt: skip
@@ -692,14 +751,16 @@ def _render_correction(store: Any, study: str, labels: dict[int, str]) -> None:
             why = st.text_input("Reason (the respondent's request: when and how)",
                                 key="admin.correct_reason")  # fmt: skip
             go = st.form_submit_button("Correct the answer")
-        if go and item is not None:
+        if go and chosen is None:
+            st.error("Choose the invitation first; nothing was corrected.")
+        elif go and item is not None:
             _correct(store, study, chosen, fields[item], value, why, codes)
         if "admin.correct_message" in ss:  # its answers and labels are escaped
             st.success(ss.pop("admin.correct_message"))
         log = actions.correction_log(store, study)
         if len(log):
             st.caption("Audit log of corrections")
-            st.dataframe(log, hide_index=True)
+            show_table(log)
 
 
 def _correct(store: Any, study: str, invitation_id: int, field: Any, value: str, why: str,
@@ -858,7 +919,7 @@ def render_privacy(store: Any, study: str, base_url: str) -> None:
                          legal_basis=basis, retention=retention, completion_code=code,
                          redirect_url=redirect)  # fmt: skip
         except AllianceSurveyError as exc:
-            _error(exc)
+            _settings_refused(exc)
         else:
             st.success("Privacy settings saved.")
     if not get_settings(store, study).privacy_complete:
@@ -879,27 +940,74 @@ def render_privacy(store: Any, study: str, base_url: str) -> None:
         st.code(ss["admin.preview_link"], language=None)
     if st.button("Delete all test responses", key="admin.delete_tests"):
         n = delete_test_responses(store, study, actor="study lead", channel="admin")
-        st.success(f"{plural(n, 'test response')} deleted.")
+        ss.pop("admin.preview_link", None)  # its link is closed now: not offered again
+        ss["admin.tests_message"] = f"{plural(n, 'test response')} deleted."
+        st.rerun()
+    if "admin.tests_message" in ss:
+        st.success(ss.pop("admin.tests_message"))
 
     st.subheader("Delete a response on request")
     st.caption("For a respondent who asks by e-mail: paste their personal link or its token.")
+    if ss.pop("admin.delete_sure_reset", False):
+        ss["admin.delete_sure"] = False  # each deletion is confirmed afresh
     with st.form("admin_delete_token", enter_to_submit=False):  # a deletion needs a click
         raw = st.text_input("Link or token", key="admin.delete_token")
         note = st.text_input("Note for the audit log (no answers)", key="admin.delete_note")
+        # as for a deletion under "Act on one respondent": one press deleted at once
+        sure = st.checkbox("I understand that the answers are deleted for good",
+                           key="admin.delete_sure")  # fmt: skip
         go = st.form_submit_button("Delete this response")
-    if go:
+    if go and not sure:
+        st.error("Tick the box to confirm the deletion; nothing was deleted.")
+    elif go:
+        from instruments.store.tokens import InvitationClosedError
+
         token = token_from_link(raw)
         try:
             done = withdraw(store, token, reason="request", channel="admin",
                             actor=note.strip() or None, study=study)  # fmt: skip
+        except InvitationClosedError as exc:
+            if exc.reason != "unknown":
+                _error(exc)
+            else:  # the store's message is the respondent's ("ask the study team ...")
+                st.error("No invitation of this study has this link or token; check that "
+                         "the whole link was pasted. Nothing was deleted.")
         except AllianceSurveyError as exc:
             _error(exc)
         else:
-            st.success(f"{plural(done.n_answers, 'answer')} deleted; the link is closed.")
+            ss["admin.delete_message"] = (f"{plural(done.n_answers, 'answer')} deleted; "
+                                          "the link is closed.")  # fmt: skip
+            ss["admin.delete_sure_reset"] = True
+            st.rerun()
+    if "admin.delete_message" in ss:
+        st.success(ss.pop("admin.delete_message"))
     log = deletion_log(store, study)
     if len(log):
         st.subheader("Audit log of deletions")
-        st.dataframe(log, hide_index=True)
+        show_table(log)
+
+
+#: The privacy settings' names in the store's messages and the form's labels for them.
+_SETTING_LABELS = {
+    "controller": "Controller", "contact": "Contact", "purpose": "Purpose",
+    "legal_basis": "Legal basis", "retention": "Retention",
+    "completion_code": "Completion code", "redirect_url": "Redirect address",
+}  # fmt: skip
+
+
+def _settings_refused(exc: Exception) -> None:
+    """The store's refusal of the privacy settings as a list, each problem under the form's
+    label of its field (the store names them as its arguments, "redirect_url=")."""
+    first, *problems = str(exc).splitlines()
+    items = []
+    for line in problems:
+        text = line.strip().removeprefix("- ")
+        for name, label in _SETTING_LABELS.items():
+            if text.startswith(f"{name}="):
+                text = f"{label}: " + text[len(name) + 1:].lstrip()
+                break
+        items.append(f"- {escape_md(text)}")
+    st.error(escape_md(first) + ("\n\n" + "\n".join(items) if items else ""))
 
 
 def token_from_link(raw: str) -> str:

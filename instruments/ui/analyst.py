@@ -340,6 +340,7 @@ def render_analyst(store: Any, study: str) -> None:
         except AllianceSurveyError as exc:
             st.error(escape_md(str(exc)))  # it quotes the study's name as typed
             ss.pop(job_key, None)
+            return  # not also "Run the analysis to see ...", which it cannot yet
     job = ss.get(job_key)
     if job is not None and not job.done:
         _progress(job)
@@ -395,7 +396,23 @@ def render_analyst(store: Any, study: str) -> None:
                        "wordprocessingml.document",
                        key="analyst.download_docx", on_click="ignore")
     # n_raw is at least MIN_RESPONSES here: always a plural
-    st.caption(f"N = {analysis.get('n')} analysed of {analysis.get('n_raw')} responses.")
+    st.caption(analysed_line(analysis))
+    warnings = list(analysis.get("warnings") or [])
+    if analysis.get("n") is None:
+        # a failed analysis: said before the report, which has little to show, and not
+        # only under it after a screen of "Not available"
+        for w in warnings:
+            st.error(escape_md(w))
+    elif warnings:
+        # one note above the report and the list one click away: a small study's two dozen
+        # warnings were two dozen yellow boxes under the report, where nobody scrolls
+        from instruments.fieldwork.cockpit import plural
+
+        st.warning(f"The analysis gave {plural(len(warnings), 'warning')} (unreliable "
+                   "scales, improper or unfitted models, tests not made): read them before "
+                   "the results.")  # fmt: skip
+        with st.expander(f"The {plural(len(warnings), 'warning')}"):
+            st.markdown("\n".join(f"- {escape_md(w)}" for w in warnings))
     from analysis.report import lazy_figures, report_parts
 
     main, appendix = report_parts(html)
@@ -408,8 +425,14 @@ def render_analyst(store: Any, study: str) -> None:
     # browser only when asked for, not with every run of the study lead's pages
     if st.toggle(APPENDIX_LABEL, key="analyst.appendix"):
         components.html(lazy_figures(appendix), height=MAIN_HEIGHT, scrolling=True)
-    for w in analysis.get("warnings") or []:
-        st.warning(w)
+
+
+def analysed_line(analysis: Mapping[str, Any]) -> str:
+    """How many responses the analysis used, for the line above the report."""
+    n, n_raw = analysis.get("n"), analysis.get("n_raw")
+    if n is None:
+        return f"No results: the analysis could not be made with the {n_raw} completed responses."
+    return f"N = {n} analysed of {n_raw} responses."
 
 
 @st.fragment(run_every=0.25)

@@ -78,6 +78,34 @@ function markLanguage(lang, skip) {
   if (text && text.nodeType === Node.TEXT_NODE && text.nodeValue !== skip) text.nodeValue = skip;
 }
 
+function markProgress(label, text) {
+  // Streamlit's progress bar is named "progress" and read as a percentage ("16%"); in the
+  // page's language it is "Progress: Page 3 of 12"
+  for (const bar of document.querySelectorAll('[data-testid="stProgress"] [role="progressbar"]')) {
+    if (bar.getAttribute("aria-label") !== label) bar.setAttribute("aria-label", label);
+    if (bar.getAttribute("aria-valuetext") !== text) bar.setAttribute("aria-valuetext", text);
+  }
+}
+
+function markLabels(helpFor) {
+  // Streamlit names a question's field, option group and help button after the label's
+  // Markdown source ("einverstanden\\.\u00a0\\*", "Help for ..."): screen readers read the
+  // escapes out, and "Help for" in English on a German page; the name is the label as
+  // shown, the help button's in the page's language
+  for (const box of document.querySelectorAll('div[class*="st-key-w-"]')) {
+    const shown = box.querySelector('[data-testid="stWidgetLabel"] [data-testid="stMarkdownContainer"]');
+    const text = shown ? shown.textContent.replace(/\\s+/g, " ").trim() : "";
+    if (!text) continue;
+    for (const el of box.querySelectorAll(
+        'input[aria-label], textarea[aria-label], [role="radiogroup"][aria-label]')) {
+      if (el.getAttribute("aria-label") !== text) el.setAttribute("aria-label", text);
+    }
+    const help = box.querySelector('[data-testid="stTooltipIcon"] button');
+    const name = `${helpFor} ${text}`;
+    if (help && help.getAttribute("aria-label") !== name) help.setAttribute("aria-label", name);
+  }
+}
+
 function markKeypads(classes, mode) {
   // the number questions' text fields: phones show their number keypad ("decimal" with a
   // decimal mark, "numeric" without)
@@ -161,6 +189,8 @@ export default function (component) {
     const whole = data.integer ? data.integer.split(" ") : [];
     const typed = data.text ? JSON.parse(data.text) : {};
     const look = () => {
+      if (data.progress !== undefined) markProgress(data.progress_label, data.progress);
+      if (data.help_for !== undefined) markLabels(data.help_for);
       markKeypads(decimal, "decimal");
       markKeypads(whole, "numeric");
       keepTyping(typed);
@@ -181,14 +211,19 @@ export default function (component) {
   const row = document.createElement("div");
   row.className = "as-options";
   const slot = draftSlot(data.name);
-  const base = data.value === undefined ? null : data.value;
+  // the answer last sent ("base") and the one the row shows: they differ when the row is
+  // drawn with a choice of this session not yet sent (after the language switch or Back);
+  // the kept click, whose base is the answer sent, stays kept then, for a refresh
+  const base = data.sent === undefined ? (data.value === undefined ? null : data.value)
+                                       : data.sent;
   const kept = readDraft(slot);
-  let shown = base;
-  if (kept && kept.base === base && kept.value !== base
-      && data.options.some(([code]) => code === kept.value)) {
+  let shown = data.value === undefined ? null : data.value;
+  const valid = kept && kept.base === base
+      && data.options.some(([code]) => code === kept.value);
+  if (valid && kept.value !== shown) {
     shown = kept.value;  // the unsent click, drawn again and sent with the page
     setStateValue("value", shown);
-  } else if (kept) {
+  } else if (kept && !valid) {
     writeDraft(slot, null);  // sent meanwhile, or the answer changed elsewhere
   }
   for (const [code, text] of data.options) {
@@ -272,13 +307,17 @@ def _mount() -> Any:
 
 
 def rating_row(key: str, label: str, options: Sequence[int], labels: Mapping[int, str],
-               initial: int | None, *, vertical: bool = False) -> None:
+               initial: int | None, *, vertical: bool = False,
+               sent: int | None = None) -> None:
     """Draw one choice question under ``key`` (inside the page's form).
 
     ``initial`` is the answer shown when the session holds none for ``key`` (the stored
     answer); a value the session already holds (an unsent draft) is shown instead.
     ``vertical`` lists the options one under the other (a question outside a rating
-    block, whose options are not points of one scale).
+    block, whose options are not points of one scale).  ``sent`` is the answer last sent
+    (stored): the click the tab keeps for a refresh is kept against it, also while the
+    row shows an unsent choice of this session (by default ``initial``, the stored
+    answer).
     """
     import streamlit as st
 
@@ -287,7 +326,8 @@ def rating_row(key: str, label: str, options: Sequence[int], labels: Mapping[int
     # a tuple, not a list: Streamlit looks into a list for a data frame, importing pandas
     # (1.2 s at the first rating question a survey process draws) and testing its format
     data = {"name": key, "label": label, "value": shown, "vertical": bool(vertical),
-            "options": tuple((int(code), str(labels.get(code, code))) for code in options)}
+            "options": tuple((int(code), str(labels.get(code, code))) for code in options),
+            "sent": next((int(v) for v in (sent, initial) if v is not None), None)}
     default = None if held is not None or initial is None else {"value": int(initial)}
     _mount()(key=key, data=data, default=default, on_value_change=_ignore)
 
@@ -307,7 +347,9 @@ def _classes(keys: Sequence[str]) -> str:
 def page_language(lang: str, skip_label: str, decimal_fields: Sequence[str] = (),
                   integer_fields: Sequence[str] = (),
                   text_fields: Mapping[str, str] | None = None, *,
-                  forget_drafts: bool = False) -> None:
+                  forget_drafts: bool = False,
+                  progress: tuple[str, str] | None = None,
+                  help_for: str | None = None) -> None:
     """Give the page the language ``lang`` (the document's ``lang``, read by screen
     readers) and Streamlit's own "Skip to main content" link the label ``skip_label``;
     the text fields of the widgets keyed ``decimal_fields`` get ``inputmode="decimal"``
@@ -317,8 +359,15 @@ def page_language(lang: str, skip_label: str, decimal_fields: Sequence[str] = ()
     as the field shows it) and not yet sent is kept by the tab until the page is sent, as
     the rating rows keep their clicks, and put back when a refresh draws the page again.
     ``forget_drafts`` drops what the tab kept (on a page without questions: the survey
-    ended, was left or withdrawn)."""
+    ended, was left or withdrawn).  ``progress`` names the page's progress bar for screen
+    readers: its label and its value in words ("Progress", "Page 3 of 12").  With
+    ``help_for`` (the words before a question in its help button's name, "Help for"), the
+    questions' fields are named by their labels as shown, not by their Markdown source."""
     data: dict[str, Any] = {"lang": lang, "skip": skip_label}
+    if progress is not None:
+        data["progress_label"], data["progress"] = progress
+    if help_for is not None:
+        data["help_for"] = help_for
     if forget_drafts:
         data["forget"] = True
     if decimal_fields:

@@ -55,7 +55,9 @@ from instruments.ui.texts import LANGUAGE_NAMES, saved_note, t, tn
 #: left end), in pages that are themselves left to right.  The rating rows style themselves
 #: (:mod:`instruments.ui.rating`); on phones they are a compact matrix, the 7 circles in
 #: one row numbered 1-7 with the anchors given once per scale block (the legend, shown
-#: on phones only); the labels stay in the page for screen readers.
+#: on phones only); the labels stay in the page for screen readers.  A button's label
+#: wraps instead of being cut short: two buttons side by side on a phone showed
+#: "Ja, löschen und bee…" beside "Meine Antworten beh…".
 PAGE_CSS = """
 <style>
 div[class*="st-key-w-"] label[data-testid="stRadioOption"] p,
@@ -71,6 +73,11 @@ div[class*="st-key-legend-"] { display: none; }
 div[class*="st-key-w-"] label[data-testid="stWidgetLabel"] p { font-weight: 600; }
 div[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
 div[class*="st-key-w-"] textarea { unicode-bidi: plaintext; text-align: start; }
+div[data-testid="stButton"] button div[data-testid="stMarkdownContainer"],
+div[data-testid="stFormSubmitButton"] button div[data-testid="stMarkdownContainer"],
+div[data-testid="stButton"] button p, div[data-testid="stFormSubmitButton"] button p {
+  white-space: normal; text-overflow: clip; overflow: visible;
+}
 div[class*="st-key-survey-scroll"], div[class*="st-key-survey-lang"] {
   height: 0; overflow: hidden; margin: 0;
 }
@@ -209,7 +216,7 @@ def _withdraw_box(store: Any, token: str, lang: str, key: str) -> None:
         # made when pressed (on a thread of its own, without a rerun), so that a page of
         # questions costs nothing for it
         st.download_button(t("copy_button", lang), data=lambda: _copy_file(store, token, lang),
-                           file_name="my-survey-answers.json", mime="application/json",
+                           file_name=t("copy_file_name", lang), mime="application/json",
                            on_click="ignore", key=f"{key}.copy")  # fmt: skip
 
 
@@ -245,6 +252,7 @@ def render_survey(store: Any, token: str) -> None:
     st.session_state["page.integer_fields"] = []
     st.session_state["page.text_fields"] = {}  # typed answers' keys: the answer sent
     st.session_state["page.questions"] = False  # set by a page of questions
+    st.session_state["page.progress"] = None  # set by a page with a progress bar
     _render_survey(store, token)
     # the page's language for screen readers, Streamlit's keyboard link in it, and the
     # phone keyboard of the number questions' text fields
@@ -254,7 +262,9 @@ def render_survey(store: Any, token: str) -> None:
                       decimal_fields=st.session_state.get("page.decimal_fields", []),
                       integer_fields=st.session_state.get("page.integer_fields", []),
                       text_fields=st.session_state.get("page.text_fields", {}),
-                      forget_drafts=not st.session_state.get("page.questions"))
+                      forget_drafts=not st.session_state.get("page.questions"),
+                      progress=st.session_state.get("page.progress"),
+                      help_for=t("help_for", lang))
 
 
 def _render_survey(store: Any, token: str) -> None:
@@ -521,8 +531,9 @@ def _render_page(store: Any, token: str, state: Any, view: int, lang: str) -> No
                     )  # fmt: skip
         if state.is_test:
             st.info(t("preview_banner", lang))
-        st.progress(view / state.n_pages,
-                    text=t("progress", lang, page=view + 1, n=state.n_pages))  # fmt: skip
+        progress = t("progress", lang, page=view + 1, n=state.n_pages)
+        ss["page.progress"] = (t("progress_label", lang), progress)  # for screen readers
+        st.progress(view / state.n_pages, text=progress)
         st.subheader(escape_md(section.title[lang]), anchor=False)  # no hidden Tab stop
         if consent_page:
             settings = _settings(store, token)
@@ -555,7 +566,8 @@ def _render_page(store: Any, token: str, state: Any, view: int, lang: str) -> No
                     st.caption(escape_md(_legend(field_view, lang)))
             _render_field(spec.id, field_view, lang, problems.get(field_view.id, []),
                           _is_rating(field_view, inst.consent.question),
-                          initial[field_view.id])  # fmt: skip
+                          initial[field_view.id],
+                          widget_value(field_view, state.answers.get(field_view.id), lang))
             if field_view.kind in ("integer", "number", "text"):
                 # the tab keeps what is typed until it is sent (page_language)
                 ss["page.text_fields"][widget_key(spec.id, field_view.id)] = widget_value(
@@ -614,17 +626,21 @@ def _label(view: FieldView, lang: str, markdown: bool = True) -> str:
     if notes:
         text += f" ({', '.join(notes)})"
     if view.required:
-        text += " \\*" if markdown else " *"
+        # a no-break space: the star never wraps onto a line of its own on a phone
+        text += "\u00a0\\*" if markdown else "\u00a0*"
     return text
 
 
 def _render_field(
-    page: str, view: FieldView, lang: str, problems: list[str], row: bool, initial: Any
+    page: str, view: FieldView, lang: str, problems: list[str], row: bool, initial: Any,
+    sent: Any = None,
 ) -> None:
+    """Draw one question; ``initial`` is what its widget starts with, ``sent`` the answer
+    stored (a rating row keeps a click for a refresh against it)."""
     key = widget_key(page, view.id)
     if row:
         rating_row(key, _label(view, lang, markdown=False), list(view.options), view.labels,
-                   initial, vertical=not view.matrix)
+                   initial, vertical=not view.matrix, sent=sent)
         for message in problems:
             st.error(message)
         return

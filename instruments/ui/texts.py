@@ -41,6 +41,10 @@ _TEXTS: dict[str, dict[str, str]] = {
     "finish": {"en": "Finish", "de": "Abschließen"},
     "start": {"en": "Start the survey", "de": "Befragung beginnen"},
     "progress": {"en": "Page {page} of {n}", "de": "Seite {page} von {n}"},
+    # the progress bar's name for screen readers (Streamlit's own is "progress")
+    "progress_label": {"en": "Progress", "de": "Fortschritt"},
+    # the name of a question's help button for screen readers, before the question
+    "help_for": {"en": "Help for", "de": "Hinweis zu"},
     "required_mark": {"en": "a question that needs an answer",
                       "de": "eine Frage, die beantwortet werden muss"},
     "answer_required": {
@@ -239,6 +243,8 @@ _TEXTS: dict[str, dict[str, str]] = {
         "JSON; jeder Texteditor kann es öffnen.",
     },
     "copy_button": {"en": "Download (JSON)", "de": "Herunterladen (JSON)"},
+    # the copy's file name, as it lands in the respondent's downloads folder
+    "copy_file_name": {"en": "my-survey-answers.json", "de": "meine-antworten-befragung.json"},
     "copy_failed": {
         "en": "Your copy could not be made just now: the survey database cannot be reached. "
         "Please try again in a few minutes, or write to the study team.",

@@ -78,7 +78,7 @@ def test_mail_tab_sends_and_optout_link_works(app_store: ResponseStore, smtp_ser
     open_tab(at, "Respondents")
     frames = [f.value for f in at.dataframe]
     people = next(f for f in frames if "mails_sent" in f.columns)
-    assert people["status"].tolist() == ["invited", "invited"]
+    assert people["status"].tolist() == ["Invited, not opened"] * 2  # worded, not codes
     assert people["mails_sent"].tolist() == [1, 1] and people["page"].tolist() == ["–", "–"]
 
     # Ada opts out through the link in her (German) e-mail.

@@ -471,7 +471,7 @@ def test_study_lead_privacy_preview_and_deletions(store, invite) -> None:
     at.text_input(key="admin.p_redirect").input("http://not-https.example")
     click(at, "Save privacy settings")
     # (errors are shown literally: their Markdown source has every mark escaped)
-    assert "redirect_url= must be an https:// address" in texts(at).replace("\\", "")
+    assert "Redirect address: must be an https:// address" in texts(at).replace("\\", "")
     assert get_settings(store, STUDY).controller is None  # nothing saved
     at.text_input(key="admin.p_redirect").input("https://panel.example/done")
     click(at, "Save privacy settings")
@@ -499,6 +499,7 @@ def test_study_lead_privacy_preview_and_deletions(store, invite) -> None:
     open_tab(at, "Privacy & preview")
     at.text_input(key="admin.delete_token").input(f"http://host/?t={real[0]}")
     at.text_input(key="admin.delete_note").input("asked by e-mail on 3 May")
+    at.checkbox(key="admin.delete_sure").check()
     click(at, "Delete this response")
     assert "answers deleted; the link is closed" in texts(at)
     assert store.state(real[0]).status == "withdrawn"

@@ -103,10 +103,13 @@ def test_enter_in_the_reason_field_does_not_resend_an_invitation(server, new_dri
     from tests.ui.test_browser import wait_for_text
 
     base, store = server
-    create_invitations(store, STUDY, 1, partner_name="Gamma AG")
+    from tests.ui.test_walk7_browser import _select
+
+    inv = create_invitations(store, STUDY, 1, partner_name="Gamma AG")[0]
     driver = new_driver()
     _log_in(driver, base)
     open_tab(driver, "Respondents")
+    _select(driver, "admin.action_invitation", f"#{inv.invitation_id} ")  # none is preset
     _type_and_press_enter(driver, key_css("admin.action_note"), "asked by phone")
     press(driver, "Exclude from analysis")
     wait_for_text(driver, "is excluded from the analysis")

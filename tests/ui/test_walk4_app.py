@@ -249,6 +249,7 @@ def test_deleting_on_request_takes_the_link_as_a_respondent_sends_it(store, invi
     open_tab(admin, "Privacy & preview")
     admin.text_input(key="admin.delete_token").input(
         f"<http://localhost:8501/?p=2&t={token}>.")
+    admin.checkbox(key="admin.delete_sure").check()
     click(admin, "Delete this response")
     assert not admin.error, [e.value for e in admin.error]
     assert any("1 answer deleted" in s.value for s in admin.success)
