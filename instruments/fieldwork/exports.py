@@ -181,7 +181,10 @@ def export_frame(
         "ended_at": pd.to_datetime(ended.fillna(ended_last), utc=True).to_numpy(),
         "last_page": last_page.to_numpy(), "not_shown": wide["not_shown"].to_numpy(),
     }, index=wide.index)  # fmt: skip
-    flags = _quality(store, wide)
+    # only completed responses are judged (the cockpit's rule): a respondent still
+    # answering has not reached the attention checks and has most items unanswered, and
+    # their short durations would pull down the median the speed flag compares with
+    flags = _quality(store, wide[(status == "completed").to_numpy()])
     for name in ("attention_flag", "straightline_flag", "speeder_flag", "missing_flag"):
         extra[name] = (wide["respondent_id"].map(flags[name]).astype("float64")
                        if flags is not None and name in flags else np.nan)  # fmt: skip
@@ -212,8 +215,9 @@ def _last_submission(store: ResponseStore, study: str) -> dict[int, Any]:
 
 
 def _quality(store: ResponseStore, wide: pd.DataFrame) -> pd.DataFrame | None:
-    """Quality flags (1/0) by respondent id, or ``None`` when they cannot be computed
-    (no answers yet, or an instrument without what the flags need)."""
+    """Quality flags (1/0) by respondent id of the responses in ``wide`` (the completed
+    ones), or ``None`` when they cannot be computed (none completed yet, or an instrument
+    without what the flags need); the other respondents' flags are left empty."""
     import warnings
 
     from analysis.errors import AllianceSurveyError

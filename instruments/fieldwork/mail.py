@@ -220,7 +220,8 @@ def mail_settings(store: ResponseStore, study: str) -> MailSettings:
             raise DataError(
                 f"Study {study!r} has no mail settings yet; set them with 'alliance-survey "
                 "mail --study NAME --configure --smtp URL --sender ADDRESS --lead-name NAME "
-                "--lead-email ADDRESS --base-url URL' or on the study lead's Mail page."
+                "--lead-email ADDRESS --base-url URL' or in the app's study cockpit, tab "
+                "'Contacts & mail'."
             )
         if row.security not in SMTP_SECURITY:  # pragma: no cover - the database refuses it
             raise DataError(f"Unknown SMTP security {row.security!r}.")

@@ -563,7 +563,7 @@ def render_mail(store: Any, study: str, base_url: str) -> None:
         sending = c3.button("Send invitations", key="admin.send")
         reminding = c3.button("Send reminders", key="admin.remind")
         if (sending or reminding) and current is None:
-            # the store's message names a command line and a "Mail page"
+            # the store's message is written for the command line as well
             st.error("Save the sender settings above first; nothing was sent.")
         elif sending:
             run = send_invitations(store, study, dry_run=dry)

@@ -79,8 +79,11 @@ MAIN_HEIGHT = 1100
 #: The switch that shows the report's online appendix under the main body.
 APPENDIX_LABEL = "Show the online appendix (every result of the analysis)"
 
-#: Fewer completed responses than this: the analysis is not offered.
-MIN_RESPONSES = 10
+#: Fewer completed responses than this: the analysis is not offered.  The hypothesis
+#: tests need as many respondents after the data-quality exclusions
+#: (analysis.study.hypotheses.MIN_RESPONDENTS, not imported here: it would load the
+#: analysis with every page); with 10 to 29 the tab offered an analysis that always failed.
+MIN_RESPONSES = 30
 
 
 def study_report(store: Any, study: str, *, seed: int, bootstrap: int,
@@ -289,7 +292,8 @@ def _too_few(study: str, n: int) -> Exception:
     from instruments.fieldwork.cockpit import plural
 
     return DataError(f"Study {study!r} has {plural(n, 'completed response')}; the analysis "
-                     f"needs at least {MIN_RESPONSES}.")
+                     f"needs at least {MIN_RESPONSES} (the hypothesis tests need "
+                     f"{MIN_RESPONSES} respondents after the data-quality exclusions).")
 
 
 def cached_analysis(store: Any, study: str, *, seed: int, bootstrap: int,

@@ -30,7 +30,7 @@ def test_analysis_tab_says_when_there_are_too_few_responses(store) -> None:  # n
     click(at, "Run the analysis")
     assert not at.exception
     errors = " ".join(e.value for e in at.error)
-    assert "0 completed responses" in errors and "at least 10" in errors
+    assert "0 completed responses" in errors and "at least 30" in errors
 
 
 def test_analysis_tab_shows_results_and_the_download(store) -> None:  # noqa: F811
@@ -130,3 +130,12 @@ def test_fieldwork_goes_into_the_report(fixture_dict: dict, small_data: Any,
     assert analysis["fieldwork"] == {"n_invitations": 150, "response_rate": 0.8}
     assert check_report(html, analysis) == []
     assert 'data-key="/fieldwork/n_invitations"' in html
+
+
+def test_the_tab_asks_for_as_many_responses_as_the_hypothesis_tests_need():
+    """With 10 to 29 completed responses the tab offered an analysis that always failed
+    (the hypothesis tests need 30 respondents)."""
+    from analysis.study.hypotheses import MIN_RESPONDENTS
+    from instruments.ui.analyst import MIN_RESPONSES
+
+    assert MIN_RESPONSES == MIN_RESPONDENTS

@@ -267,9 +267,13 @@ def test_fieldwork_columns_stata_and_unstarted(filled, tmp_path, instrument) -> 
     np.testing.assert_allclose((ended - started).dt.total_seconds(), done["duration_sec"],
                                atol=1e-3)  # fmt: skip
     assert set(frame.loc[frame["language"].notna(), "language"]) <= {"en", "de"}
-    flagged = frame[frame["last_page"] > 0]
+    # quality is judged on completed responses only (the cockpit's rule): one still
+    # answering had been flagged "attention; missing" for the checks it had not reached
+    flagged = frame[frame["status"] == "completed"]
+    unfinished = frame[frame["status"] != "completed"]
     for flag in ("attention_flag", "straightline_flag", "speeder_flag", "missing_flag"):
         assert set(flagged[flag].dropna()) <= {0.0, 1.0} and flagged[flag].notna().all(), flag
+        assert unfinished[flag].isna().all(), flag
     assert frame.loc[frame["respondent_id"] == ids["opened"], "last_page"].item() == 0
 
     lean = pd.read_csv(export(store, "field", "csv", tmp_path / "l.csv", skip_unstarted=True))
