@@ -52,3 +52,15 @@ def assert_close(actual, expected, *, atol: float, rtol: float = 0.0, what: str 
         bad = np.flatnonzero(~ok.ravel())[:10]
         rows = ", ".join(f"[{i}] ours={a.ravel()[i]:.6g} ref={e.ravel()[i]:.6g}" for i in bad)
         raise AssertionError(f"{what}: {int((~ok).sum())} of {ok.size} differ beyond atol={atol}, rtol={rtol}: {rows}")
+
+
+def r_options(opts: dict | None) -> dict:
+    """An R fixture's lavaan options as keyword arguments here (``group.equal`` ->
+    ``group_equal``; jsonlite writes a one-element vector as a string)."""
+    out = {}
+    for key, val in (opts or {}).items():
+        key = key.replace(".", "_")
+        if key in ("group_equal", "ordered") and isinstance(val, str):
+            val = [val]
+        out[key] = val
+    return out

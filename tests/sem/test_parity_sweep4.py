@@ -40,6 +40,9 @@ from tests.parity import (
     assert_close,
     load_reference,
 )
+from tests.parity import (
+    r_options as _kwargs,
+)
 
 REF = REFERENCE_DIR / "sem_sweep4"
 FRONT_DOORS = {"sem": sem, "cfa": cfa}
@@ -64,16 +67,6 @@ def _data(name: str) -> pd.DataFrame:
     file = {"attitude": "attitude.csv", "satact": "sat_act.csv", "bfi": "bfi_ae.csv",
             "twolevel": "twolevel_l1.csv"}[name.split("_")[0]]
     return pd.read_csv(REF / file)
-
-
-def _kwargs(opts: dict) -> dict:
-    out = {}
-    for key, val in (opts or {}).items():
-        key = key.replace(".", "_")
-        if key in ("group_equal", "ordered") and isinstance(val, str):
-            val = [val]
-        out[key] = val
-    return out
 
 
 _FITS: dict[str, tuple] = {}

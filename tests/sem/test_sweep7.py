@@ -61,6 +61,9 @@ from tests.parity import (
     assert_close,
     load_reference,
 )
+from tests.parity import (
+    r_options as _kwargs,
+)
 
 REF = REFERENCE_DIR / "sem_sweep7"
 FRONT_DOORS = {"sem": sem, "cfa": cfa, "growth": growth}
@@ -122,16 +125,6 @@ def _data(name: str, ref: dict | None = None) -> pd.DataFrame:
     if sub.get("column"):
         d = d[d[sub["column"]] == sub["value"]]
     return d
-
-
-def _kwargs(opts: dict) -> dict:
-    out = {}
-    for key, val in (opts or {}).items():
-        key = key.replace(".", "_")
-        if key in ("group_equal", "ordered") and isinstance(val, str):
-            val = [val]
-        out[key] = val
-    return out
 
 
 def _warnings(ref: dict) -> list[str]:

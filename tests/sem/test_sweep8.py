@@ -69,6 +69,9 @@ from tests.parity import (
     assert_close,
     load_reference,
 )
+from tests.parity import (
+    r_options as _kwargs,
+)
 
 REF = REFERENCE_DIR / "sem_sweep8"
 FRONT_DOORS = {"sem": sem, "cfa": cfa, "growth": growth}
@@ -122,16 +125,6 @@ def _data(name: str) -> pd.DataFrame:
     if name not in _DATA:
         _DATA[name] = pd.read_csv(_FILES[name])
     return _DATA[name]
-
-
-def _kwargs(opts: dict) -> dict:
-    out = {}
-    for key, val in (opts or {}).items():
-        key = key.replace(".", "_")
-        if key in ("group_equal", "ordered") and isinstance(val, str):
-            val = [val]
-        out[key] = val
-    return out
 
 
 def _fit_spec(spec: dict):

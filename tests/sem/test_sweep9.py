@@ -79,6 +79,9 @@ from tests.parity import (
     assert_close,
     load_reference,
 )
+from tests.parity import (
+    r_options as _kwargs,
+)
 
 REF = REFERENCE_DIR / "sem_sweep9"
 FRONT_DOORS = {"sem": sem, "cfa": cfa}
@@ -121,16 +124,6 @@ KNOWN_CELLS = {"g_21": [("y6", "y9"), ("y9", "y11")], "g_29": [("y3", "y5"), ("y
 _CHISQ_LIKE = ("chisq", "logl", "aic", "bic", "fmin", "cn_0")
 _OURS_ONLY = {"loglik", "unrestricted_loglik", "ntotal", "shift_parameter",
               "chisq_shift_parameters", "baseline_chisq_shift_parameters"}
-
-
-def _kwargs(opts: dict) -> dict:
-    out = {}
-    for key, val in (opts or {}).items():
-        key = key.replace(".", "_")
-        if key in ("group_equal", "ordered") and isinstance(val, str):
-            val = [val]
-        out[key] = val
-    return out
 
 
 @cache
