@@ -68,21 +68,6 @@ def _block_inverse(a: np.ndarray) -> np.ndarray:
     return out
 
 
-def _expected_info(sigma: np.ndarray, meanstructure: bool) -> np.ndarray:
-    """Unit expected information of the unrestricted normal model in (mean, vech(cov))."""
-    p = sigma.shape[0]
-    si = np.linalg.inv(sigma)
-    d = duplication_matrix(p)
-    i22 = 0.5 * d.T @ np.kron(si, si) @ d
-    if not meanstructure:
-        return i22
-    k = i22.shape[0]
-    out = np.zeros((p + k, p + k))
-    out[:p, :p] = si
-    out[p:, p:] = i22
-    return out
-
-
 def _observed_info(sigma: np.ndarray, mu: np.ndarray | None, s: np.ndarray,
                    mean: np.ndarray | None, meanstructure: bool) -> np.ndarray:
     """Unit observed information (the Hessian of minus the mean log-likelihood) of the
@@ -160,7 +145,7 @@ def _continuous_parts(result: Any, g: int) -> tuple[np.ndarray, np.ndarray, np.n
     if ms:
         resid = np.concatenate([st.mean - imp.mu, resid])
     mask = _fixed_x_moment_mask(model) if model.ov_x else np.zeros(len(resid), dtype=bool)
-    i1 = _expected_info(s, ms)
+    i1 = fiml.information_complete(s, meanstructure=ms)
     i1[mask, :] = 0.0
     i1[:, mask] = 0.0
     i1_inv = _block_inverse(i1)
@@ -173,7 +158,7 @@ def _continuous_parts(result: Any, g: int) -> tuple[np.ndarray, np.ndarray, np.n
         a1 = _observed_info(sigma, imp.mu, s, st.mean, ms)
     else:
         a_obs = i1_inv / st.n
-        a1 = _expected_info(sigma, ms)
+        a1 = fiml.information_complete(sigma, meanstructure=ms)
     a1[mask, :] = 0.0
     a1[:, mask] = 0.0
     return resid, a_obs, a1
