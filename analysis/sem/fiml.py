@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import threading
 import warnings
 from collections import OrderedDict
@@ -888,6 +889,16 @@ _PREPARED_MAX_BYTES = 32 * 2**20
 _prepared: OrderedDict[bytes, tuple[GroupData | None, str | None, tuple[str, ...]]] = \
     OrderedDict()
 _prepared_lock = threading.Lock()
+
+
+def _new_lock_in_child() -> None:
+    """A forked child gets a lock of its own: one held by another thread of the parent at
+    the fork would stay held in the child forever."""
+    global _prepared_lock
+    _prepared_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_new_lock_in_child)
 
 
 def prepare_group_data(y: np.ndarray, *, fit_h1: bool = True,
