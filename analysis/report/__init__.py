@@ -25,12 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.io import jsonable
-from analysis.provenance import (
-    DATA_FINGERPRINT,
-    REPORT_PACKAGES,
-    build_provenance,
-    provenance_text,
-)
+from analysis.provenance import REPORT_PACKAGES, build_provenance, provenance_text
 
 from .render import SECTIONS, lazy_figures, render_html, report_parts, section_ids
 
@@ -192,7 +187,7 @@ def build_report(data: Any, *, analysis: Mapping[str, Any] | None = None,
               # two digests of one data set differ
               "build": provenance_text(build_provenance(
                   packages=REPORT_PACKAGES, seed=seed, data_sha256=sha, instrument=instrument),
-                  data_label="data file SHA-256" if data_sha256 else DATA_FINGERPRINT)}
+                  data_label="data file SHA-256" if data_sha256 else "data fingerprint")}
     return render_html(ready, extras=extras, title=title), ready
 
 
