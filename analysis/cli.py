@@ -184,10 +184,30 @@ def main(argv: list[str] | None = None) -> int:
     Python warnings become the command's own warning lines; a reader of standard output
     that goes away (``| head``) ends the command quietly with status 141.
     """
+    _tolerant_output()
     try:
         return _parse_and_run(list(sys.argv[1:] if argv is None else argv))
     except BrokenPipeError:  # the help or an error message could not be printed
         return _quiet_pipe_exit()
+
+
+def _tolerant_output() -> None:
+    """Let standard output print every file name the command was given.
+
+    A name that is not UTF-8 (a byte such as 0xFF, kept by Python as a lone surrogate)
+    could not be printed where output is strict UTF-8 (``PYTHONIOENCODING=utf-8``, as in
+    many containers and CI jobs): the file was written, then its "wrote ..." line ended
+    the command in an internal error with exit status 1.  Such characters are now written
+    back as the bytes they came from (UTF-8 output) or as escapes (any other encoding).
+    """
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) != "strict" or not hasattr(stream, "reconfigure"):
+            continue
+        utf8 = (getattr(stream, "encoding", "") or "").lower().replace("-", "") == "utf8"
+        try:
+            stream.reconfigure(errors="surrogateescape" if utf8 else "backslashreplace")
+        except (ValueError, OSError):  # a stream that cannot change it: left as it is
+            pass
 
 
 def _parse_and_run(argv: list[str]) -> int:

@@ -68,6 +68,12 @@ def numeric_columns(data: Any, columns: Any, what: str) -> pd.DataFrame:
             # pd.to_numeric would give nanoseconds since 1970
             raise DataError(f"{what}: column {c!r} holds dates or times ({data[c].dtype}), "
                             "not numbers; recode it (e.g. as days or years) or leave it out.")
+        kind = _not_a_number(data[c])
+        if kind is not None:
+            # converted without a word: a period to its ordinal (2020 -> 50), a complex
+            # number to its real part
+            raise DataError(f"{what}: column {c!r} holds {kind}, not real numbers; recode it "
+                            "or leave it out.")
         col = pd.to_numeric(data[c], errors="coerce")
         if col.notna().sum() < data[c].notna().sum():
             raise DataError(f"{what}: column {c!r} has non-numeric values.")
@@ -76,6 +82,19 @@ def numeric_columns(data: Any, columns: Any, what: str) -> pd.DataFrame:
             raise DataError(f"{what}: column {c!r} has {problem}; fix or empty those cells.")
         out[c] = col.astype(float)
     return out
+
+
+def _not_a_number(column: pd.Series) -> str | None:
+    """What a column that pandas would turn into numbers holds instead, or ``None``."""
+    if isinstance(column.dtype, pd.PeriodDtype):
+        return f"periods ({column.dtype})"
+    if getattr(column.dtype, "kind", "") == "c":
+        return f"complex numbers ({column.dtype})"
+    if column.dtype == object:
+        sample = column.dropna().head(1000)
+        if any(isinstance(v, complex | pd.Period) for v in sample):
+            return "complex numbers or periods"
+    return None
 
 
 def jsonable(value: Any, *, frames: Literal["records", "columns"] = "records") -> Any:
@@ -155,7 +174,11 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     stem = target.name[: -len(target.suffix)] if target.suffix else target.name
     # a short name: the target's own may already be as long as the file system allows
     tmp = folder / f".{stem[:40]}.{secrets.token_hex(4)}.part{target.suffix[:20]}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies
+    except FileNotFoundError as exc:  # it named the scratch file, which nobody asked for
+        raise DataError(f"The folder {str(folder)[:200]!r} of {str(path)[:200]!r} does not "
+                        "exist; nothing was written. Create it first.") from exc
     os.close(fd)
     try:
         yield tmp

@@ -61,6 +61,10 @@ def _load(path: str) -> dict:
     return _checked(doc, shown)
 
 
+#: Rounding of a chi-square that is zero: ``sem --json`` of a saturated model writes
+#: -2.7e-13 (the minimum of the fit function, up to floating-point error), which the
+#: test read as a negative chi-square and refused.
+CHISQ_ROUNDING = 1e-6
 #: Largest fit file read (a ``sem --json`` result is a few hundred kilobytes at most).
 MAX_FIT_BYTES = 50 * 1024 * 1024
 
@@ -96,12 +100,16 @@ def _checked(doc: dict, shown: str) -> dict:
     fit["df"] = df
     for key in ("chisq", "chisq_scaling_factor"):
         value = fit.get(key)
+        if isinstance(value, float) and math.isnan(value):
+            value = None  # a NaN written into the file means what null means
         if value is None:
             if key == "chisq" and doc["converged"]:
                 raise bad("no chi-square ('fit': 'chisq') for a converged fit")
             fit[key] = float("nan")  # NaN is written as null
             continue
         num = number(value)
+        if key == "chisq" and num is not None and -CHISQ_ROUNDING <= num < 0:
+            num = 0.0  # a saturated model's chi-square, zero but for rounding (-2.7e-13)
         if num is None or math.isinf(num) or num < 0 or (key == "chisq_scaling_factor"
                                                          and num == 0):
             raise bad(f"an invalid '{key}' ({clip(value, 40)})")

@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -228,9 +230,9 @@ def credentials_path(url: str, given: str | None) -> Path:
     """Where the demo's password and open links are kept."""
     if given:
         return Path(given)
-    from sqlalchemy.engine import make_url
+    from instruments.store.engine import parse_url
 
-    parsed = make_url(url)
+    parsed = parse_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database:
         return Path(parsed.database).expanduser().parent / CREDENTIALS_FILE
     return Path("data") / CREDENTIALS_FILE
@@ -265,6 +267,40 @@ def _write_credentials(path: Path, study: str, password: str, links: list[str]) 
     except OSError:  # pragma: no cover - e.g. some network file systems
         pass
     scratch.replace(path)
+
+
+@contextmanager
+def one_demo_at_a_time(url: str, creds: Path) -> Iterator[None]:
+    """Hold the demo's lock on this store (a SQLite file's ``-demo-lock`` beside it, else
+    one beside the credentials file) while the study is set up.
+
+    Two ``demo`` runs on one store at once each gave the study a new password; the run
+    whose password the store kept was not always the one that wrote the credentials file,
+    the other failed half-way ("Alliance id 'A00004' is already used"), and the password
+    printed and saved did not open the dashboard.  The second run now waits, then finds
+    the first one's study, password and respondents.
+    """
+    import fcntl
+
+    from instruments.store.engine import parse_url
+
+    parsed = parse_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        lock = Path(str(Path(parsed.database).expanduser()) + "-demo-lock")
+    else:
+        lock = creds.with_name(creds.name + "-demo-lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "a+b") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print("Another 'alliance-survey demo' is setting up this store; waiting for it "
+                  "...", file=sys.stderr, flush=True)
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 def ensure_password(
@@ -371,27 +407,30 @@ def handler(args: argparse.Namespace) -> int:
                  make_parents=True)
     started = time.perf_counter()
     data = demo_data(args.data)  # a missing file is reported before anything is stored
-    store = ResponseStore(url)
-    try:
-        get_or_create_study(store, DEMO_STUDY)
-        saved_password, saved_links = _read_credentials(creds)
-        password, new = ensure_password(store, DEMO_STUDY, saved_password, creds, saved_links)
-        counts = load_respondents(store, DEMO_STUDY, data)
-        links = open_links(store, DEMO_STUDY, saved_links, args.open_links, base)
-        _write_credentials(creds, DEMO_STUDY, password, links)
-        print(f"Demo study {DEMO_STUDY!r} in {url}")
-        print(f"  respondents loaded now: {counts['loaded']} (completed {counts['completed']}, "
-              f"screened out {counts['screened_out']}, refused {counts['refused']}); "
-              f"already present: {counts['skipped']}  [{time.perf_counter() - started:.1f} s]")
-        print(f"Study-lead password{' (new)' if new else ''}: {password}")
-        print(f"  (saved in {creds}; dashboard: {base}/?admin=1&study={DEMO_STUDY})")
-        print("Open invitation links (each answers the survey once):")
-        for link in links:
-            print(f"  {link}")
-        if not args.no_summary:
-            print_summary(store, DEMO_STUDY)
-    finally:
-        store.dispose()
+    with one_demo_at_a_time(url, creds):
+        store = ResponseStore(url)
+        try:
+            get_or_create_study(store, DEMO_STUDY)
+            saved_password, saved_links = _read_credentials(creds)
+            password, new = ensure_password(store, DEMO_STUDY, saved_password, creds,
+                                            saved_links)
+            counts = load_respondents(store, DEMO_STUDY, data)
+            links = open_links(store, DEMO_STUDY, saved_links, args.open_links, base)
+            _write_credentials(creds, DEMO_STUDY, password, links)
+            print(f"Demo study {DEMO_STUDY!r} in {url}")
+            print(f"  respondents loaded now: {counts['loaded']} (completed "
+                  f"{counts['completed']}, screened out {counts['screened_out']}, refused "
+                  f"{counts['refused']}); already present: {counts['skipped']}  "
+                  f"[{time.perf_counter() - started:.1f} s]")
+            print(f"Study-lead password{' (new)' if new else ''}: {password}")
+            print(f"  (saved in {creds}; dashboard: {base}/?admin=1&study={DEMO_STUDY})")
+            print("Open invitation links (each answers the survey once):")
+            for link in links:
+                print(f"  {link}")
+            if not args.no_summary:
+                print_summary(store, DEMO_STUDY)
+        finally:
+            store.dispose()
     if args.no_serve:
         return 0
     return serve(url, args.port, base)

@@ -40,17 +40,12 @@ def store_health(url: str | None, *, timeout: float = 5.0) -> Check:
     from pathlib import Path
 
     from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
 
-    from analysis.errors import DataError
     from instruments.store import current_revision, head_revision, make_engine, resolve_url
+    from instruments.store.engine import parse_url
 
     resolved = resolve_url(url)
-    try:
-        parsed = make_url(resolved)
-    except ArgumentError as exc:
-        raise DataError(f"Cannot parse the database URL: {exc}.") from exc
+    parsed = parse_url(resolved)
     name = f"store {parsed.render_as_string(hide_password=True)}"
     file = parsed.database or ""
     if parsed.get_backend_name() == "sqlite" and file not in ("", ":memory:"):
@@ -119,6 +114,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=handler)
 
 
+def _check_cafile(path: str) -> None:
+    """Refuse a ``--cafile`` that is no PEM file before any check: a named pipe blocked the
+    command (OpenSSL waited for a writer), a folder or a file of other text ended in
+    OpenSSL's words."""
+    from pathlib import Path
+
+    from analysis.commands.paths import PATH_ECHO
+    from analysis.errors import DataError, clip
+
+    shown = clip(path, PATH_ECHO)
+    p = Path(path)
+    try:
+        if not p.is_file():
+            kind = ("is a folder" if p.is_dir() else "is not a regular file (a named pipe "
+                    "or a device)" if p.exists() else "does not exist")
+            raise DataError(f"--cafile {shown} {kind}; give the PEM file of the certificate "
+                            "(or its authority) that the app's https address uses.")
+        ssl.create_default_context(cafile=str(p))
+    except ssl.SSLError as exc:
+        raise DataError(f"--cafile {shown} holds no PEM certificate OpenSSL can read "
+                        f"({clip(exc.reason or str(exc), 80)}).") from exc
+    except OSError as exc:
+        raise DataError(f"Cannot read --cafile {shown}: {exc.strerror or exc}.") from exc
+
+
 def handler(args: argparse.Namespace) -> int:
     """Run the checks, print one line each, return 0 if all passed and 1 otherwise."""
     from analysis.errors import DataError
@@ -134,6 +154,8 @@ def handler(args: argparse.Namespace) -> int:
     ])
     if args.no_store and not args.app:
         raise DataError("Nothing to check: give --app URL, or leave out --no-store.")
+    if args.cafile is not None:
+        _check_cafile(args.cafile)
     for base in args.app:
         if not base.startswith(("http://", "https://")):
             raise DataError(f"--app needs an http:// or https:// address, not {base!r}.")

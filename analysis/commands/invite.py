@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
 from analysis.commands.options import refuse_unused, typed
 from analysis.commands.paths import (
@@ -72,6 +72,40 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=handler)
 
 
+def start_study(store: Any, study: str) -> str | None:
+    """Create ``study`` if it is new and give it a password if it has none; return the
+    password when it was set here (to be shown now, the only time), else ``None``.
+
+    Another command may start the same study at the same moment (two ``invite`` or
+    ``mail --contacts`` runs): its study and its password are then taken as they are.
+    The password is set before any invitation is stored: the second command's refused
+    password had ended it after its invitations were stored, and their links were never
+    shown.
+    """
+    from analysis.errors import DataError
+    from instruments.fieldwork.auth import has_password, set_password
+    from instruments.fieldwork.invitations import create_study, study_exists
+
+    if not study_exists(store, study):
+        try:
+            create_study(store, study)
+        except DataError:
+            if not study_exists(store, study):
+                raise
+            # made by the other command a moment ago: the invitations go into it
+        else:
+            print(f"Created study {study!r} with instrument {store.instrument.id} "
+                  f"{store.instrument.version}.", file=sys.stderr)  # fmt: skip
+    if has_password(store, study):
+        return None
+    try:
+        return set_password(store, study)
+    except DataError:
+        if not has_password(store, study):
+            raise
+        return None  # set by the other command, which shows it
+
+
 def check_wave_instrument(store, study: str, wave: str, instrument, option: str) -> None:  # noqa: ANN001
     """Refuse an instrument that is not the one the wave runs (new waves: the study's current
     one): the invitations were made on the study's version all the same, and the new
@@ -96,7 +130,6 @@ def check_wave_instrument(store, study: str, wave: str, instrument, option: str)
 def handler(args: argparse.Namespace) -> int:
     """Create the invitations and print one CSV row with the link per invitation."""
     from analysis.errors import DataError
-    from instruments.fieldwork.auth import has_password, set_password
     from instruments.fieldwork.invitations import (
         create_dyads,
         create_invitations,
@@ -138,12 +171,7 @@ def handler(args: argparse.Namespace) -> int:
     try:
         if study_exists(store, args.study) and typed(args, "instrument"):
             check_wave_instrument(store, args.study, args.wave, instrument, "--instrument")
-        if not study_exists(store, args.study):
-            from instruments.fieldwork.invitations import create_study
-
-            create_study(store, args.study)
-            print(f"Created study {args.study!r} with instrument {store.instrument.id} "
-                  f"{store.instrument.version}.", file=sys.stderr)  # fmt: skip
+        password = start_study(store, args.study)
         common = {"wave": args.wave, "expires_days": args.expires_days}
         if args.from_csv:
             issued = invitations_from_csv(store, args.study, args.from_csv, language=args.lang,
@@ -156,13 +184,11 @@ def handler(args: argparse.Namespace) -> int:
             issued = create_invitations(store, args.study, args.n if args.n is not None else 1,
                                         partner_name=args.partner, language=args.lang,
                                         **common)  # fmt: skip
-        if not has_password(store, args.study):
-            password = set_password(store, args.study)
     finally:
         store.dispose()
-    if password is not None:
-        print(f"Study-lead password for {args.study!r} (shown only now, keep it safe): "
-              f"{password}", file=sys.stderr)  # fmt: skip
+        if password is not None:  # shown also when a later step failed: it is set
+            print(f"Study-lead password for {args.study!r} (shown only now, keep it safe): "
+                  f"{password}", file=sys.stderr)  # fmt: skip
     columns = ["invitation_id", "wave", "alliance_id", "firm_role", "partner_name", "language",
                "expires_at", "link"]  # fmt: skip
     rows = [[

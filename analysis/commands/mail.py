@@ -140,14 +140,14 @@ def handler(args: argparse.Namespace) -> int:
 
 
 def _contacts(store, args: argparse.Namespace) -> int:  # noqa: ANN001
-    from instruments.fieldwork.auth import has_password, set_password
+    from analysis.commands.invite import start_study
     from instruments.fieldwork.contacts import (
         ContactListError,
         _fernet,
         check_contacts,
         import_contacts,
     )
-    from instruments.fieldwork.invitations import create_study, study_exists
+    from instruments.fieldwork.invitations import study_exists
 
     _fernet()  # nothing is created when the key is missing ...
     problems = check_contacts(store, args.study, args.contacts, language=args.lang)
@@ -160,12 +160,8 @@ def _contacts(store, args: argparse.Namespace) -> int:  # noqa: ANN001
         from analysis.commands.invite import check_wave_instrument
 
         check_wave_instrument(store, args.study, args.wave, store.instrument, "--instrument")
-    if not study_exists(store, args.study):
-        create_study(store, args.study)
-        print(f"Created study {args.study!r} with instrument {store.instrument.id} "
-              f"{store.instrument.version}.", file=sys.stderr)  # fmt: skip
-    if not has_password(store, args.study):
-        password = set_password(store, args.study)
+    password = start_study(store, args.study)  # another command may start it at once
+    if password is not None:
         print(f"Study-lead password for {args.study!r} (shown only now, keep it safe): "
               f"{password}", file=sys.stderr)  # fmt: skip
     done = import_contacts(store, args.study, args.contacts, wave=args.wave, language=args.lang,

@@ -62,19 +62,18 @@ def refuse_unused(args: argparse.Namespace, rules: Iterable[tuple[str, bool, str
         raise DataError(" ".join(problems))
 
 
-#: Characters that end a line (Unicode's, as :func:`instruments.store.limits.line_problem`).
-LINE_BREAKS = "\r\n\v\f\x85\u2028\u2029"
+#: The sentence of a line break in an option's text.
+OPTION_LINE_BREAK = "contains a line break (it is one line of text)"
 
 
 def check_option_text(value: str | None, option: str, *, limit: int, one_line: bool = True,
                       outcome: str = "nothing was stored") -> str | None:
     """``value`` stripped, if it is text that can be stored and shown; ``None`` stays ``None``.
 
-    The checks of the store's names (:func:`instruments.store.limits.encoding_problem`,
-    :func:`~instruments.store.limits.line_problem`), with ``limit`` for a text whose
-    column has no length of its own.  With ``one_line=False`` line breaks and tabs are
-    text (other control characters, an escape sequence, are not).  ``outcome`` ends the
-    message: what the refusal left undone.
+    The check of the store's names (:func:`instruments.store.limits.text_problem`), with
+    ``limit`` for a text whose column has no length of its own.  With ``one_line=False``
+    line breaks and tabs are text (other control characters, an escape sequence, are
+    not).  ``outcome`` ends the message: what the refusal left undone.
 
     Raises
     ------
@@ -82,25 +81,14 @@ def check_option_text(value: str | None, option: str, *, limit: int, one_line: b
         If the text is empty, longer than ``limit`` characters, or holds a NUL, a control
         character, a lone surrogate or (``one_line``) a line break.
     """
-    import unicodedata
-
-    from instruments.store.limits import encoding_problem
+    from instruments.store.limits import text_problem
 
     if value is None:
         return None
     text = value.strip()
     if not text:
         raise DataError(f"{option} must not be empty.")
-    problem = encoding_problem(text)
-    for ch in text if problem is None else "":
-        if not one_line and ch in "\r\n\t":
-            continue
-        if ch in LINE_BREAKS:
-            problem = "contains a line break (it is one line of text)"
-            break
-        if unicodedata.category(ch) == "Cc":
-            problem = f"contains a control character (U+{ord(ch):04X})"
-            break
+    problem = text_problem(text, multiline=not one_line, line_break=OPTION_LINE_BREAK)
     if problem:
         raise DataError(f"{option} {problem}; {outcome}.")
     if len(text) > limit:

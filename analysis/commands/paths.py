@@ -334,6 +334,35 @@ def read_text_file(path: str | os.PathLike[str], what: str,
         ) from exc
 
 
+#: Largest JSON result read (an analysis JSON is a few megabytes).
+MAX_JSON_BYTES = 50 * 1024 * 1024
+
+
+def read_json_file(path: str | os.PathLike[str], what: str) -> Any:
+    """Parse a JSON file given on the command line (:func:`read_text_file`'s checks, then
+    the JSON); ``what`` names it in the messages (``"the analysis JSON (--json)"``).
+
+    Raises
+    ------
+    DataError
+        For a file :func:`read_text_file` refuses, or text that is not JSON, nested
+        deeper than Python's parser follows included (``[[[[...`` ended in an internal
+        RecursionError).
+    """
+    import json
+
+    text = read_text_file(path, what[:1].upper() + what[1:], max_bytes=MAX_JSON_BYTES)
+    shown = clip(str(path), PATH_ECHO)
+    try:
+        return json.loads(text)
+    except RecursionError as exc:
+        raise DataError(f"Cannot read {what} {shown}: its JSON is nested too deeply to "
+                        "read (no result of alliance-survey is).") from exc
+    except ValueError as exc:
+        raise DataError(f"Cannot read {what} {shown}: it is not JSON "
+                        f"({clip(str(exc), 120)}).") from exc
+
+
 def is_file_argument(value: str) -> bool:
     """Whether a command-line value can name an existing file (long or odd text cannot)."""
     if not value or "\n" in value or "\x00" in value:
@@ -618,14 +647,12 @@ def store_file(url: str | None) -> str | None:
     Passed to :func:`check_output` as an input: ``export --out`` naming the store's own
     file wrote the export over the database, and every response was gone.
     """
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
     from instruments.store import resolve_url
+    from instruments.store.engine import parse_url
 
     try:
-        parsed = make_url(resolve_url(url))
-    except ArgumentError:
+        parsed = parse_url(resolve_url(url))
+    except DataError:
         return None  # reported by the store itself
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
@@ -637,16 +664,11 @@ def existing_sqlite(url: str | None, option: str = "--db") -> str:
 
     A mistyped path would otherwise create an empty database and export nothing.
     """
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
     from instruments.store import resolve_url
+    from instruments.store.engine import parse_url
 
     resolved = resolve_url(url)
-    try:
-        parsed = make_url(resolved)
-    except ArgumentError as exc:
-        raise DataError(f"Cannot parse the database URL {clip(resolved)} ({option}).") from exc
+    parsed = parse_url(resolved, option)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         if not Path(parsed.database).expanduser().is_file():
             raise DataError(

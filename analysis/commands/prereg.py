@@ -176,9 +176,7 @@ def deviations_markdown(devs: list[dict]) -> str:
 
 def handle(args: argparse.Namespace) -> int:
     """Build, freeze (or amend) and write the pre-registration; or list deviations."""
-    import json
     import sys
-    from pathlib import Path
 
     from analysis.commands.paths import existing_sqlite
     from analysis.errors import DataError, ModelSpecificationError
@@ -190,19 +188,12 @@ def handle(args: argparse.Namespace) -> int:
     reason = check_option_text(args.reason, "--reason", limit=MAX_REASON)
     kind = _check_out(args)
     if args.deviations is not None:
-        from analysis.commands.paths import PATH_ECHO
+        from analysis.commands.paths import PATH_ECHO, read_json_file
         from analysis.errors import clip
         from analysis.study.prereg import check_analysis_file
 
-        p = Path(args.deviations)
         shown = clip(args.deviations, PATH_ECHO)
-        if not p.is_file():
-            raise DataError(f"--deviations {shown} does not exist.")
-        try:
-            result = json.loads(p.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise DataError(f"--deviations {shown} is not an analysis JSON file: {exc}.") \
-                from exc
+        result = read_json_file(args.deviations, "--deviations")
         # another command's JSON (a 'sem --json' fit) listed every hypothesis as dropped
         check_analysis_file(result, what=f"--deviations {shown}")
         store = ResponseStore(existing_sqlite(args.db))

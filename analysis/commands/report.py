@@ -92,17 +92,11 @@ def _check_fits_instrument(data: Any) -> None:
 
 
 def _load_json(path: str) -> dict[str, Any]:
-    from analysis.commands.paths import PATH_ECHO
+    from analysis.commands.paths import PATH_ECHO, read_json_file
     from analysis.errors import clip
 
-    p = Path(path)
     shown = clip(path, PATH_ECHO)
-    if not p.is_file():
-        raise DataError(f"Analysis JSON {shown} does not exist (--json=).")
-    try:
-        value = json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise DataError(f"Cannot read the analysis JSON {shown} (--json=): {exc}") from exc
+    value = read_json_file(path, "the analysis JSON (--json)")
     if not isinstance(value, dict):
         raise DataError(f"The analysis JSON {shown} is not an object (--json=).")
     from analysis.study.prereg import check_analysis_file

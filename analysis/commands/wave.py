@@ -39,17 +39,12 @@ def _existing_store(url: str | None) -> str:
     """The resolved URL; a SQLite file that does not exist is refused rather than created."""
     from pathlib import Path
 
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
     from analysis.errors import DataError
     from instruments.store import resolve_url
+    from instruments.store.engine import parse_url
 
     resolved = resolve_url(url)
-    try:
-        parsed = make_url(resolved)
-    except ArgumentError as exc:
-        raise DataError(f"Cannot parse the database URL: {exc}.") from exc
+    parsed = parse_url(resolved)
     file = parsed.database or ""
     if parsed.get_backend_name() == "sqlite" and file not in ("", ":memory:"):
         if not Path(file).expanduser().is_file():

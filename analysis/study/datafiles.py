@@ -7,6 +7,7 @@ reader of the instrument package (which keeps value labels).
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,38 @@ from analysis.errors import DataError, clip
 
 #: Identifier / free-text columns of the canonical wide layout, read as text.
 TEXT_COLUMNS = ("respondent_id", "alliance_id", "firm_role", "language", "comment")
+#: Most columns a CSV data file may have.  The instrument's wide layout has a few hundred;
+#: pandas needs minutes for a header of 10^5 names and hours for 10^6 (the command seemed
+#: to hang), so a larger header is refused before the file is parsed.
+MAX_COLUMNS = 10_000
+#: Bytes of the first line read to count its columns.
+_HEADER_BYTES = 4 * 1024 * 1024
+
+
+def _header(path: Path) -> list[str]:
+    """The fields of the first line of a CSV file (a line longer than
+    :data:`_HEADER_BYTES` is read as far as that)."""
+    import csv
+    import io
+
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        line = fh.readline(_HEADER_BYTES)
+    try:
+        return next(csv.reader(io.StringIO(line)), [])
+    except csv.Error:  # a field longer than the csv module takes: no header of names
+        return line.split(",")
+
+
+def _separator_problem(shown: str, header: list[str]) -> DataError | None:
+    """The error for a semicolon- or tab-separated file, from its header (one field)."""
+    if len(header) != 1:
+        return None
+    name = "semicolons" if ";" in header[0] else "tabs" if "\t" in header[0] else None
+    if name is None:
+        return None
+    return DataError(f"The data file {shown} has its columns separated by {name}, not "
+                     "commas; save it as comma-separated CSV (UTF-8) and use a point as the "
+                     "decimal mark.")
 
 
 def read_data(path: str | Path) -> pd.DataFrame:
@@ -53,9 +86,19 @@ def read_data(path: str | Path) -> pd.DataFrame:
         elif suffix not in (".csv", ".txt", ""):
             raise DataError(f"Cannot read {shown}: use a .csv, .parquet or .sav file.")
         else:
+            header = _header(p)
+            # before pandas: with decimal commas in the rows it failed on a row
+            # ("Expected 92 fields in line 6, saw 95") instead of naming the separator
+            wrong = _separator_problem(shown, header)
+            if wrong is not None:
+                raise wrong
+            if len(header) > MAX_COLUMNS:
+                raise DataError(f"The data file {shown} has more than {MAX_COLUMNS:,} "
+                                "columns; keep the columns the analysis needs (or check "
+                                "that it is a data file).")
             raw = pd.read_csv(p, header=None, nrows=1, dtype=str, keep_default_na=False)
             names = [str(v) for v in raw.iloc[0]] if len(raw) else []
-            repeated = sorted({n for n in names if names.count(n) > 1})
+            repeated = sorted(n for n, k in Counter(names).items() if k > 1)
             if repeated:
                 raise DataError(f"The data file {shown} has repeated column names: "
                                 f"{clip(', '.join(repeated), 200)}; rename them so each "
@@ -83,12 +126,9 @@ def read_data(path: str | Path) -> pd.DataFrame:
     if len(frame.columns) == 1 and suffix in (".csv", ".txt", ""):
         # a semicolon (or tab) separated export read as one column: every variable was
         # then "not in the data", which named the model instead of the file
-        header = str(frame.columns[0])
-        name = "semicolons" if ";" in header else "tabs" if "\t" in header else None
-        if name is not None:
-            raise DataError(f"The data file {shown} has its columns separated by {name}, "
-                            "not commas; save it as comma-separated CSV (UTF-8) and use a "
-                            "point as the decimal mark.")
+        wrong = _separator_problem(shown, [str(frame.columns[0])])
+        if wrong is not None:
+            raise wrong
     from analysis.io import value_problem
 
     numeric = frame.select_dtypes(include="number")

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from analysis.errors import DataError
+from analysis.errors import DataError, clip
 from instruments.fieldwork.invitations import (
     _ALLIANCE_ID,
     DEFAULT_WAVE,
@@ -157,6 +157,10 @@ def read_contacts(source: str | Path | bytes | Iterable[dict[str, str]]) -> list
     if isinstance(source, str | Path):
         path = Path(source)
         try:
+            if path.exists() and not path.is_dir() and not path.is_file():
+                # reading a named pipe waited for a writer: 'mail --contacts' hung
+                raise DataError(f"The contact list {clip(str(path), 400)} is not a regular "
+                                "file (a named pipe or a device); give a .csv file.")
             text = path.read_bytes()
         except OSError as exc:
             raise DataError(f"Cannot read the contact list {str(path)!r}: {exc}.") from exc

@@ -65,6 +65,13 @@ QUESTIONNAIRE_FILE = "questionnaire.yaml"
 SCALES_DIR = "scales"
 MIN_ITEMS = 3
 _PLACEHOLDER_RE = re.compile(r"\{([^{}]*)\}")
+#: Largest YAML file read (the packaged questionnaire has about 60 kB): a bigger one is
+#: not an instrument, and reading it whole would take the memory of the app.
+MAX_YAML_BYTES = 20 * 1024 * 1024
+#: Longest instrument id and version: the store keeps them in columns of these lengths
+#: (``studies.instrument_id``, ``instrument_version``); SQLite kept a longer one,
+#: PostgreSQL refused it with a driver error when the study was created.
+MAX_ID_CHARS, MAX_VERSION_CHARS = 100, 50
 
 
 # ---------------------------------------------------------------------------
@@ -110,6 +117,14 @@ _StrictLoader.add_implicit_resolver(
 def _read_yaml(path: Path, name: str, problems: list[str]) -> Any:
     """Parse one YAML file; record syntax errors (with line) and duplicate keys."""
     try:
+        if path.exists() and not path.is_dir() and not path.is_file():
+            # a named pipe blocked the loader (and the app) until someone wrote to it
+            problems.append(f"{name}: not a regular file (a named pipe or a device).")
+            return None
+        if path.is_file() and path.stat().st_size > MAX_YAML_BYTES:
+            problems.append(f"{name}: the file has {path.stat().st_size:,} bytes; at most "
+                            f"{MAX_YAML_BYTES:,} are read.")
+            return None
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(f"{name}: cannot read file ({exc}).")
@@ -356,6 +371,11 @@ class _Builder:
     # -- main --------------------------------------------------------------------
     def build(self) -> Instrument:
         folder = self.folder
+        if folder.is_file():  # the questionnaire itself, or another file, named as the folder
+            raise InstrumentError(
+                f"{clip(str(folder), 400)} is a file; an instrument is the folder that holds "
+                f"{QUESTIONNAIRE_FILE} and {SCALES_DIR}/*.yaml (give "
+                f"{clip(str(folder.parent), 400)} if that is the one).")
         if not (folder / QUESTIONNAIRE_FILE).is_file():
             raise InstrumentError(
                 f"No {QUESTIONNAIRE_FILE} in {folder}; an instrument folder needs "
@@ -384,6 +404,13 @@ class _Builder:
             if isinstance(q.get("id"), str) and not re.match(r"^[a-z0-9][a-z0-9._-]*$", q["id"]):
                 self.probs.add(qf, None, f"instrument id '{q['id']}' must be lower-case, "
                                "letters, digits, '.', '_' or '-'")
+            elif isinstance(q.get("id"), str) and len(q["id"]) > MAX_ID_CHARS:
+                self.probs.add(qf, None, f"instrument id {clip(q['id'])} has {len(q['id'])} "
+                               f"characters; at most {MAX_ID_CHARS} are allowed")
+            if isinstance(q.get("version"), str) and len(q["version"]) > MAX_VERSION_CHARS:
+                self.probs.add(qf, None, f"version {clip(q['version'])} has "
+                               f"{len(q['version'])} characters; at most {MAX_VERSION_CHARS} "
+                               "are allowed")
 
         langs = q.get("languages")
         if isinstance(langs, list) and all(isinstance(x, str) for x in langs):

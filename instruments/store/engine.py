@@ -14,13 +14,14 @@ the app's threads queue for (:data:`POOL_SIZE`).
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections import deque
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from analysis.errors import AllianceSurveyError, DataError, clip
@@ -62,8 +63,25 @@ def safe_url(url: str) -> str:
     """The URL with any password masked, for messages and logs."""
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return clip(url)
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        return clip(re.sub(r"(://[^:/@\s]*):[^@\s]*@", r"\1:***@", url))
+
+
+def parse_url(url: str, option: str = "--db") -> URL:
+    """``url`` parsed, or a :class:`DataError` naming it (its password masked).
+
+    SQLAlchemy raises ``ArgumentError`` for a URL without a scheme and a bare
+    ``ValueError`` for a port that is not a number (``host:abc``, ``[::1`` without its
+    bracket): the latter ended every command in an internal error.
+    """
+    try:
+        return make_url(url)
+    except (ArgumentError, ValueError) as exc:
+        why = ("its host or port cannot be read (a port is a number, an IPv6 address "
+               "stands in [brackets])" if isinstance(exc, ValueError) else
+               "it is not of the form sqlite:///FILE or postgresql+psycopg://USER@HOST/DB")
+        raise DataError(f"Cannot parse the database URL {safe_url(url)} ({option} or "
+                        f"${DB_ENV_VAR}): {why}.") from exc
 
 
 def unavailable(url: str, exc: BaseException) -> StoreUnavailableError:
@@ -309,10 +327,7 @@ def make_engine(url: str | None = None) -> Engine:
         If the URL cannot be parsed or names an unsupported database.
     """
     resolved = resolve_url(url)
-    try:
-        parsed = make_url(resolved)
-    except ArgumentError as exc:
-        raise DataError(f"Cannot parse the database URL {resolved!r}: {exc}.") from exc
+    parsed = parse_url(resolved)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         database = parsed.database or ""

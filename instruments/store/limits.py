@@ -33,22 +33,62 @@ def max_length(kind: str) -> int:
     return int(COLUMNS[kind].type.length)
 
 
+#: Characters that end a line (Unicode's line boundaries).
+LINE_BREAKS = "\r\n\v\f\x85\u2028\u2029"
+#: Why a name (one line) is refused when it holds a line break.
+NAME_LINE_BREAK = "contains a line break (a name must be on one line)"
+
+
+def text_problem(text: str, *, multiline: bool = False,
+                 line_break: str = NAME_LINE_BREAK) -> str | None:
+    """Why ``text`` cannot be stored and shown, or ``None``: the one check of every text.
+
+    In this order: a NUL character or a lone surrogate (:func:`encoding_problem`), then
+    the first line break (unless ``multiline``) or control character
+    (:func:`line_problem`).  Names, the options of the command line that are stored (a
+    reason, an actor, a report title), the privacy notice and its contact all go through
+    here, so that one text is refused for one reason, in the same words, wherever it is
+    typed.
+
+    Parameters
+    ----------
+    text
+        The text, as given (not stripped here).
+    multiline
+        Whether the text may span lines (a purpose shown on the consent page): then line
+        breaks and tabs are text; every other control character (an escape sequence) is
+        still refused, and Unicode's line and paragraph separators pass.
+    line_break
+        The sentence for a line break in one-line text, after the name of the value
+        (``"contains a line break (a name must be on one line)"``).
+    """
+    return encoding_problem(text) or _character_problem(text, multiline, line_break)
+
+
+def _character_problem(text: str, multiline: bool, line_break: str) -> str | None:
+    """The first line break (one-line text) or control character of ``text``."""
+    import unicodedata
+
+    for ch in text:
+        if multiline and ch in "\r\n\t":
+            continue
+        if not multiline and ch in LINE_BREAKS:
+            return line_break
+        if unicodedata.category(ch) == "Cc":
+            return f"contains a control character (U+{ord(ch):04X})"
+    return None
+
+
 def line_problem(text: str) -> str | None:
-    """Why ``text`` cannot be a name (one line), or ``None``.
+    """Why ``text`` cannot be a name (one line), or ``None`` (the character checks of
+    :func:`text_problem`, without the encoding ones).
 
     A name is put into e-mail headers (the subject names the partner, ``To`` the
     person), where a line break is refused (Python's e-mail package raises, and the whole
     mail run stops), and into one-line places of the survey pages.  Line breaks come from
     spreadsheet cells with Alt+Enter; tabs and other control characters from pasting.
     """
-    import unicodedata
-
-    for ch in text:
-        if ch in "\r\n\v\f\x85\u2028\u2029":
-            return "contains a line break (a name must be on one line)"
-        if unicodedata.category(ch) == "Cc":
-            return f"contains a control character (U+{ord(ch):04X})"
-    return None
+    return _character_problem(text, False, NAME_LINE_BREAK)
 
 
 def encoding_problem(text: str) -> str | None:
@@ -85,7 +125,7 @@ def check_text(value: Any, kind: str, what: str, *, required: bool = True) -> st
     if not isinstance(value, str):
         raise DataError(f"{what} must be text, not {type(value).__name__}.")
     text = value.strip()
-    problem = encoding_problem(text) or line_problem(text)
+    problem = text_problem(text)
     if problem:
         raise DataError(f"{what} {problem}; it cannot be stored.")
     limit = max_length(kind)

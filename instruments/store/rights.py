@@ -74,9 +74,14 @@ def contact_problem(text: str) -> str | None:
     a correction): one line with an e-mail address, a web address (a contact form), a
     telephone number or a postal address line (words and a number).  "!!!", a pasted
     paragraph or a line break had been stored from the app as from the command line.
+    A NUL or control character is refused in the words of
+    :func:`~instruments.store.limits.text_problem`, a line break as "more than one line".
     """
-    if any(c in text for c in "\r\n\v\f\x85\u2028\u2029"):
-        return "is more than one line"
+    from instruments.store.limits import text_problem
+
+    why = text_problem(text, line_break="is more than one line")
+    if why:
+        return why
     digits = sum(c.isdigit() for c in text)
     if (_EMAIL.search(text) or _WEB.search(text) or (_PHONE.search(text) and digits >= 6)
             or (_WORD.search(text) and digits >= 1)):
@@ -134,9 +139,7 @@ def check_settings(settings: StudySettings) -> StudySettings:
     DataError
         With every problem found.
     """
-    import unicodedata
-
-    from instruments.store.limits import encoding_problem
+    from instruments.store.limits import text_problem
 
     problems = []
     for name, limit in _LIMITS.items():
@@ -146,10 +149,7 @@ def check_settings(settings: StudySettings) -> StudySettings:
         elif value is not None:
             # shown on the consent page: line breaks and tabs are text, other control
             # characters (an escape sequence) are not
-            ctrl = next((c for c in value if unicodedata.category(c) == "Cc"
-                         and c not in "\n\t\r"), None)
-            why = encoding_problem(value) or (
-                f"contains a control character (U+{ord(ctrl):04X})" if ctrl else None)
+            why = text_problem(value, multiline=True)
             if why:
                 problems.append(f"{name}= {why}.")
     if settings.contact and settings.contact.strip() \
