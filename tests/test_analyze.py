@@ -154,3 +154,13 @@ def test_items_the_logic_did_not_show_are_not_missing(result, data):
         1 - asked.mean(), abs=0.05)
     assert m["item_missing_share_by_scale"]["sustainability_innovation"] < 0.1
     assert "not asked" in m["handling"]
+
+
+def test_the_measurement_model_uses_the_respondents_the_hypotheses_use(result):
+    """Exclusions are made once: the measurement model scored the retained respondents
+    anew, the sample-relative speeding cut-off moved, and the demo's CFA, invariance and
+    method checks ran on 346 of the 353 the hypotheses used."""
+    m = result["measurement"]
+    assert m["available"], m.get("reason")
+    assert m["n_respondents"] == m["n_used"] == result["n"] and m["n_excluded"] == 0
+    assert m["fit"]["first_order"]["ntotal"] == result["n"]
