@@ -1062,6 +1062,13 @@ def _latent_model_step(hs, data, d, base, keep, estimator, instrument, n_draws, 
         det["latent_model_error"] = str(exc)
         return None
     warns.extend(f"Latent model: {w}" for w in res.fit.warnings)
+    improper = _improper(res.fit.warnings)
+    if improper:
+        why = "its solution is improper: " + " ".join(w.rstrip(".") + "." for w in improper)
+        warns.append(f"Latent model not used: {why} The composite path model gives the "
+                     "verdicts of the path and mediation hypotheses.")
+        det["latent_model_error"] = why[:1].upper() + why[1:]
+        return None
     npar, n = float(res.fit.fit.get("npar", np.nan)), float(res.fit.fit.get("ntotal", np.nan))
     if np.isfinite(npar) and npar > 0 and n / npar < N_PER_PARAMETER:
         # Bentler & Chou (1987): at least five cases per free parameter for stable ML
@@ -1484,8 +1491,13 @@ def _latent_quadratic_row(h, parts, ctx, ctr, ols):
         ctx.warns.append(f"{h.id}: latent quadratic not available: {exc}")
         return _row(h, verdict="not tested", n=ols["n"], robustness=rob,
                     note=f"Latent quadratic not available ({exc}). {rob_note}")
-    det[f"{h.id}_latent"] = res
     ctx.warns.extend(f"{h.id} latent quadratic: {w}" for w in res.warnings)
+    improper = _improper(res.warnings)
+    if improper:
+        why = "improper solution: " + " ".join(w.rstrip(".") + "." for w in improper)
+        return _row(h, verdict="not tested", n=res.n, robustness=rob,
+                    note=f"Latent quadratic not available ({why.rstrip('.')}). {rob_note}")
+    det[f"{h.id}_latent"] = res
     lo, hi = res.slope_lo, res.slope_hi
     inf = lind_mehlum_inference(
         lo["z"], hi["z"], None, res.b2, res.b2_se,
@@ -1506,9 +1518,6 @@ def _latent_quadratic_row(h, parts, ctx, ctr, ols):
             f"({res.turning_point_sd:.2f} SD; delta-method [{res.tp_ci_lower:.3f}, "
             f"{res.tp_ci_upper:.3f}], Fieller {fieller}; the range tested is "
             f"[{-res.range_sd * sd:.3f}, {res.range_sd * sd:.3f}]).")
-    improper = [w for w in res.warnings if "Heywood" in w or "not positive" in w]
-    if improper:
-        note += " Improper latent solution: " + " ".join(improper)
     return _row(h, model=_latent_label("Latent quadratic", res), estimate=res.b2,
                 se=res.b2_se, ci_lower=float(sq["ci_lower"]), ci_upper=float(sq["ci_upper"]),
                 pvalue=res.lm_pvalue, n=res.n, note=f"{note} {rob_note}",
@@ -1867,6 +1876,12 @@ def _latent_label(kind: str, res: Any) -> str:
     return f"{kind} (product indicators, DMC; {', '.join(how)})"
 
 
+def _improper(warnings: Sequence[str]) -> list[str]:
+    """The warnings of a fit that make its solution improper (a negative variance, latent
+    covariances that are not positive definite): no verdict is read from such a fit."""
+    return [w for w in warnings if "Heywood" in w or "not positive definite" in w]
+
+
 def _latent_moderation(h, parts, d, ctr, level, det, warns) -> tuple[dict[str, Any], str]:
     """The latent-interaction alternative of a moderation hypothesis (never raises)."""
     from analysis.stats.latent_interaction import latent_interaction
@@ -1888,8 +1903,17 @@ def _latent_moderation(h, parts, d, ctr, level, det, warns) -> tuple[dict[str, A
         if h.method == "moderation":
             note += "; the regression result stands."
         return {"available": False, "reason": str(exc)}, note
-    det[f"{h.id}_latent"] = res
     warns.extend(f"{h.id} latent interaction: {w}" for w in res.warnings)
+    improper = _improper(res.warnings)
+    if improper:
+        # an improper solution gives no estimate to test (the pilot's H7 had been judged
+        # on a product term beside a residual variance of -5.0)
+        why = "improper solution: " + " ".join(w.rstrip(".") + "." for w in improper)
+        note = f"{what}: not available ({why.rstrip('.')})"
+        if h.method == "moderation":
+            note += "; the regression result stands."
+        return {"available": False, "reason": why}, note
+    det[f"{h.id}_latent"] = res
     lat = {"available": True, "outcome": parts["y"], "focal": parts["x"],
            "moderator": parts["m"], **res.to_dict()}
     note = (f"{what}: b = {res.estimate:.3f}, {100 * level:g} % CI [{res.ci_lower:.3f}, "
@@ -1897,9 +1921,6 @@ def _latent_moderation(h, parts, d, ctr, level, det, warns) -> tuple[dict[str, A
             f" (n = {res.n}, MLR{', FIML' if res.missing == 'ml' else ''}"
             + (f", cluster-robust by alliance ({res.nclusters} clusters)" if res.nclusters
                else "") + f", {len(res.pairs)} matched pairs).")
-    improper = [w for w in res.warnings if "Heywood" in w or "not positive" in w]
-    if improper:
-        note += " Improper latent solution: " + " ".join(improper)
     return lat, note
 
 
