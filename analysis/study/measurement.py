@@ -649,10 +649,13 @@ def _invariance_sequence(syntax: str, sub: pd.DataFrame, group: str, estimator: 
         res = sem(syntax, sub, estimator=estimator, group=group, group_equal=table[lv],
                   group_partial=tuple(freed_all), **kwargs)
         row = _level_row(lv, res, table[lv], freed_all)
-        if not res.converged:
+        if not res.converged or str(row.get("note", "")).startswith("improper"):
+            # no decision on a model without a proper solution: the pilot's groups of 23
+            # had "holds" beside a Heywood case
             row.update(delta_chisq=np.nan, delta_df=np.nan, delta_pvalue=np.nan,
                        delta_cfi=np.nan, delta_rmsea=np.nan, chen_fails=None,
-                       decision="not estimated (did not converge)")
+                       decision="not estimated (did not converge)" if not res.converged
+                       else "not judged (improper solution)")
             rows.append(row)
             failed = failed or lv
             break
@@ -690,6 +693,10 @@ def _invariance_sequence(syntax: str, sub: pd.DataFrame, group: str, estimator: 
                          "decision": f"fails: {search['stopped']}"})
             break
         last = search["steps"].iloc[-1].drop(["step", "freed"]).to_dict()
+        if str(last.get("note", "")).startswith("improper"):
+            rows.append({**last, "level": f"{lv} (partial)", "chen_fails": None,
+                         "decision": "not judged (improper solution)"})
+            break
         rows.append({**last, "level": f"{lv} (partial)", "chen_fails": False,
                      "decision": "holds (partial)"})
         freed_by_level[lv] = list(search["freed"])

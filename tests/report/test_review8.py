@@ -192,8 +192,8 @@ def test_a_level_that_did_not_converge_is_not_reported_as_failed():
     html = render_html(a)
     assert check_report(html, a) == []
     text = " ".join(_text(_section(html, "invariance")).split())
-    assert "not estimated: the configural model did not converge" in text
-    assert "metric (loadings); scalar (intercepts) not estimated (did not converge)" in text
+    assert "not established: the configural model did not converge" in text
+    assert "metric (loadings); the scalar (intercepts) model did not converge" in text
     assert "fails at configural" not in text and "fails at scalar" not in text
 
 
@@ -232,3 +232,47 @@ def test_the_pipeline_records_why_the_latent_model_failed():
     det = {"path_model": _Res(), "latent_model_error": "The saturated (h1) model failed."}
     out = _detail_sections(hs, det)["structural"]["latent_model"]
     assert out["available"] is False and out["reason"].startswith("The saturated (h1)")
+
+
+def test_an_improper_invariance_level_is_not_judged():
+    """The pilot's groups of 40 and 23: steps with a Heywood case read "holds"."""
+    a = fixture_analysis()
+    a["measurement"]["invariance"] = {"language": {
+        "groups": {"en": 40, "de": 23},
+        "summary": [{"scale": "trust", "highest_level_supported": "thresholds",
+                     "first_failed_level": "loadings", "partial_levels": "", "freed": ""}],
+        "by_scale": {"trust": {"levels": [
+            {"level": "configural", "decision": "baseline"},
+            {"level": "loadings", "note": "improper solution: Heywood case",
+             "decision": "not judged (improper solution)"}]}},
+        "criterion": "Declared rule (Chen 2007): a level fails when delta CFI <= -.010."}}
+    html = render_html(a)
+    assert check_report(html, a) == []
+    text = " ".join(_text(_section(html, "invariance")).split())
+    assert "equal thresholds; the metric (loadings) model has an improper solution" in text
+
+
+def test_the_study_sequence_stops_at_an_improper_level():
+    """analysis.study.measurement._invariance_sequence gives no decision on an improper
+    solution (two groups of 25 on five items, one item's variance driven negative)."""
+    import numpy as np
+
+    from analysis.study.measurement import _invariance_sequence
+
+    rng = np.random.default_rng(3)  # configural proper, metric with a Heywood case
+    n = 25
+    rows = []
+    for g in ("a", "b"):
+        f = rng.normal(size=n)
+        x = {f"x{i}": 0.8 * f + rng.normal(scale=0.6, size=n) for i in range(1, 4)}
+        x["x4"] = (0.99 if g == "a" else 0.2) * f + rng.normal(scale=0.05, size=n)
+        rows.append(pd.DataFrame(x).assign(g=g))
+    data = pd.concat(rows, ignore_index=True)
+    seq = _invariance_sequence("f =~ x1 + x2 + x3 + x4", data, "g", "ML",
+                               ("configural", "metric", "scalar"), False, {"missing": "listwise"})
+    table = seq["levels"]
+    improper = table["note"].astype(str).str.startswith("improper")
+    assert improper.any(), table  # the case has an improper level to judge
+    assert not (improper & table["decision"].isin(["holds", "baseline"])).any(), table
+    assert list(table["decision"]) == ["baseline", "not judged (improper solution)"]
+    assert seq["highest_level_supported"] == "configural"

@@ -516,9 +516,11 @@ def _invariance_by_scale(ctx: ReportContext, inv: Mapping[str, Any], path: str) 
             if failed and why.startswith(("not estimated", "not judged")):
                 # a level without a usable fit did not fail the rule: it was not tested
                 what = LEVELS.get(str(failed), failed)
-                text = (f"not estimated: the {what} model {why.split('(', 1)[-1].rstrip(')')}"
+                reason = ("did not converge" if why.startswith("not estimated")
+                          else "has an improper solution")
+                text = (f"not established: the {what} model {reason}"
                         if rec.get("highest_level_supported") in (None, "none")
-                        else f"{text}; {what} {why}")
+                        else f"{text}; the {what} model {reason}")
             elif failed and str(failed) not in partial:
                 # a level that failed and that freeing parameters did not repair
                 text += f"; fails at {LEVELS.get(str(failed), failed)}"
