@@ -276,3 +276,15 @@ def test_the_study_sequence_stops_at_an_improper_level():
     assert not (improper & table["decision"].isin(["holds", "baseline"])).any(), table
     assert list(table["decision"]) == ["baseline", "not judged (improper solution)"]
     assert seq["highest_level_supported"] == "configural"
+
+
+def test_harman_on_a_matrix_that_is_not_positive_definite_draws_no_conclusion():
+    a = fixture_analysis()
+    a["measurement"].setdefault("method_variance", {})["harman"] = {
+        "n_obs": 19.0, "n_items": 81.0, "first_eigenvalue": 12.74, "prop_var": 0.157,
+        "min_eigenvalue": -0.824, "missing": "pairwise", "n_rows": 63, "flag": None}
+    html = render_html(a)
+    text = " ".join(_text(html).split())
+    assert "not interpretable: the pairwise correlations of the items do not form a " \
+           "positive definite matrix (smallest eigenvalue −0.824)" in text
+    assert "no single dominant factor" not in text

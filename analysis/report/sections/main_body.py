@@ -570,7 +570,17 @@ def method_variance(ctx: ReportContext) -> str:
         return ctx.missing("common-method checks (marker, ULMC, Harman).")
     rows = []
     h = mv.get("harman")
-    if isinstance(h, Mapping) and is_number(h.get("prop_var")):
+    if isinstance(h, Mapping) and is_number(h.get("prop_var")) and h.get("flag") is None \
+            and is_number(h.get("min_eigenvalue")) and h["min_eigenvalue"] < 0:
+        # pairwise correlations that form no correlation matrix: no share of variance to
+        # read (the pilot's smallest eigenvalue was -0.82, with pairs of 19 respondents)
+        hp = join(base, "harman")
+        rows.append([text_cell("Harman's single factor", tag="th", cls="text"),
+                     '<td class="text">not interpretable: the pairwise correlations of the '
+                     "items do not form a positive definite matrix (smallest eigenvalue "
+                     f'{num(h["min_eigenvalue"], join(hp, "min_eigenvalue"), "est", tag="span")}'
+                     ")</td>", text_cell("no conclusion")])
+    elif isinstance(h, Mapping) and is_number(h.get("prop_var")):
         hp = join(base, "harman")
         on = harman_base(h, hp)
         rows.append([text_cell("Harman's single factor", tag="th", cls="text"),
