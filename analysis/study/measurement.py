@@ -209,7 +209,11 @@ def _fit(syntax: str, data: pd.DataFrame, estimator: str, items: list[str], miss
 
 def _fit_summary(res: Any) -> dict[str, float]:
     f = res.fit
-    return {k: float(f[k]) for k in FIT_KEYS if k in f}
+    # with the number of observed variables: with no more respondents than items their
+    # correlation matrix is singular and the report prints no fit (see the report's
+    # narrative and fit table)
+    return {**{k: float(f[k]) for k in FIT_KEYS if k in f},
+            "n_variables": float(len(res.model.ov_names))}
 
 
 def _pick(fit: Mapping[str, float], name: str) -> float:
@@ -1250,7 +1254,11 @@ def _fit_orders(inst, data, blocks, items, estimator, missing, cache, compare_se
             comparison["omega_higher_order"] = _omega_higher(res2, data, blocks, estimator)
     return {"_first": res1, "syntax": syntaxes, "fit": fit,
             "fit_reported": {k: reported_fit(v) for k, v in fit.items()},
-            "converged": converged, "second_order_comparison": comparison,
+            "converged": converged,
+            # why the first-order solution is improper (empty: proper): its loadings,
+            # reliabilities and validity figures are then not interpreted
+            "improper": list(improper),
+            "second_order_comparison": comparison,
             "second_order_loadings": second_loadings}
 
 

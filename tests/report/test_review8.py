@@ -147,19 +147,31 @@ def test_an_untested_confirmatory_hypothesis_says_why_and_the_family_counts_it()
     assert untested_reason({"note": "Some other note."}) == ""
 
 
-def test_fit_of_a_model_with_more_parameters_than_respondents_is_not_interpreted():
-    """A pilot of 63 respondents: the 81-item CFA has 703 free parameters.  Its fit read
-    as "unstable"; it cannot be interpreted at all, and the table says so."""
+def test_fit_of_a_model_with_no_more_respondents_than_items_is_not_printed():
+    """A pilot of 63 respondents for the 81-item CFA: the items' correlation matrix is
+    singular, and its CFI of .945 was printed as "unstable".  The demo's 353 for 81 items
+    (720 free parameters, thresholds included) stay printed, with the caveat."""
     a = fixture_analysis()
     a["measurement"]["fit"] = {"first_order": {**DEMO_WLSMV, "ntotal": 63.0,
-                                               "npar": 703.0}}
+                                               "npar": 703.0, "n_variables": 81.0}}
+    a["measurement"]["improper"] = ["The covariance matrix of the latent variables is not "
+                                    "positive definite"]
     html = render_html(a)
     assert check_report(html, a) == []
     text = " ".join(_text(html).split())
-    assert "fewer respondents than free parameters, so these fit statistics cannot be " \
-           "interpreted" in text
+    assert "its fit cannot be interpreted: N = 63 respondents for 81 items" in text
+    assert "CFI = .999" not in text
+    assert "Its solution is improper (The covariance matrix of the latent variables is not " \
+           "positive definite), so its loadings" in text
+    assert "The solution is improper" in text and "are not interpretable" in text
     fit = " ".join(_text(_section(html, "fit")).split())
-    assert "first order †" in fit and "† Fewer respondents than free parameters" in fit
+    assert "first order †" in fit and "not interpretable: 81 items" in fit
+    demo = fixture_analysis()
+    demo["measurement"]["fit"] = {"first_order": {**DEMO_WLSMV, "n_variables": 81.0}}
+    html = render_html(demo)
+    text = " ".join(_text(html).split())
+    assert "fewer than five respondents per parameter, so these fit statistics are " \
+           "unstable" in text and "CFI = .999" in text and "†" not in text
 
 
 def test_a_reason_with_brackets_is_given_whole():

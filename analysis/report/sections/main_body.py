@@ -35,6 +35,7 @@ from .measurement import (
     low_ave_text,
     marker_sequence_stop,
 )
+from .narrative import too_few_for_items
 
 #: Classification questions of the sample profile, in the order shown (the others are in
 #: the appendix); a missing one is skipped.
@@ -248,11 +249,17 @@ def measurement(ctx: ReportContext) -> str:
         rows.append(cells)
     if rows:
         est = get_first(m, "estimator")
+        improper = m.get("improper")
+        warn = ("<strong>The solution is improper ("
+                + esc("; ".join(map(str, improper)))
+                + "): its loadings, ω, CR and AVE are shown for the record and are not "
+                "interpretable; nor are the HTMT and Fornell–Larcker figures built on them."
+                "</strong> ") if isinstance(improper, list) and improper else ""
         parts.append(table(
             "Measurement model: standardized loadings, reliability and convergent validity",
             ["Construct", "Standardized loadings (item: \u03bb)", "\u03b1", "\u03c9", "CR",
              "AVE"], rows, number=ctx.c.table(), cls="apa measure",
-            note=(f"Confirmatory factor analysis{f' ({esc(est)})' if isinstance(est, str) else ''}"
+            note=warn + (f"Confirmatory factor analysis{f' ({esc(est)})' if isinstance(est, str) else ''}"
                   "; \u03bb = completely standardized loading (lavaan std.all). \u03b1 = "
                   "Cronbach's alpha; \u03c9 = "
                   + ("categorical omega (Green &amp; Yang, 2009; semTools::compRelSEM), CR "
@@ -371,9 +378,16 @@ def fit(ctx: ReportContext) -> str:
     missing_ci = False
     too_few = False
     for label, path, f in _fit_rows(ctx):
-        npar, ntot = f.get("npar"), f.get("ntotal")
-        if is_number(npar) and is_number(ntot) and ntot < npar:
-            label, too_few = f"{label} \u2020", True
+        if too_few_for_items(f):
+            # no more respondents than items: no fit to print (the numbers stay in the
+            # online appendix, marked there by the same note)
+            too_few = True
+            rows.append([text_cell(f"{label} \u2020", tag="th", cls="text"),
+                         num(f["ntotal"], join(path, "ntotal"), "int"),
+                         f'<td class="text" colspan="{len(FIT) + 1}">not interpretable: '
+                         f'{num(f["n_variables"], join(path, "n_variables"), "int", tag="span")}'
+                         " items</td>"])
+            continue
         cells = [text_cell(label, tag="th", cls="text")]
         cells.append(num(f["ntotal"], join(path, "ntotal"), "int")
                      if is_number(f.get("ntotal")) else '<td class="num">NA</td>')
@@ -410,8 +424,8 @@ def fit(ctx: ReportContext) -> str:
            "unscaled interval does not belong to it" if missing_ci else "")
         + ". Unscaled values, information criteria and all further fit measures are in the "
           "online appendix."
-        + (" \u2020 Fewer respondents than free parameters: the fit statistics of this model "
-           "cannot be interpreted." if too_few else ""))
+        + (" \u2020 No more respondents than items: the items' correlation matrix is "
+           "singular, so this model's fit cannot be interpreted." if too_few else ""))
 
 
 # ------------------------------------------------------------------- invariance

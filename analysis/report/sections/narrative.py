@@ -101,14 +101,24 @@ def _few_cases(f: Mapping[str, Any], path: str) -> str:
     if not is_number(ntot):
         return ""
     s = f" (<em>N</em> = {_n(ntot, join(path, 'ntotal'), 'int')}"
-    if is_number(npar) and npar and ntot < npar:
-        # fewer cases than parameters: not a matter of precision any more
-        s += (f", {_n(npar, join(path, 'npar'), 'int')} free parameters: fewer respondents "
-              "than free parameters, so these fit statistics cannot be interpreted")
-    elif is_number(npar) and npar and ntot / npar < 5:
+    if is_number(npar) and npar and ntot / npar < 5:
         s += (f", {_n(npar, join(path, 'npar'), 'int')} free parameters: fewer than five "
               "respondents per parameter, so these fit statistics are unstable")
     return s + ")"
+
+
+def too_few_for_items(f: Any) -> bool:
+    """No more respondents than observed variables: their (polychoric) correlation matrix
+    is singular, and the model's fit statistics cannot be interpreted at all."""
+    return (isinstance(f, Mapping) and is_number(f.get("ntotal"))
+            and is_number(f.get("n_variables")) and f["ntotal"] <= f["n_variables"])
+
+
+def _not_interpretable(f: Mapping[str, Any], path: str) -> str:
+    return (f"its fit cannot be interpreted: <em>N</em> = "
+            f"{_n(f['ntotal'], join(path, 'ntotal'), 'int')} respondents for "
+            f"{_n(f['n_variables'], join(path, 'n_variables'), 'int')} items (no more "
+            "respondents than items: their correlation matrix is singular)")
 
 
 def _lower_first(text: str) -> str:
@@ -145,13 +155,22 @@ def results(ctx: ReportContext) -> str:
         if isinstance(f, Mapping) and f:
             if all(isinstance(v, Mapping) for v in f.values()):
                 name = next(iter(f))
-                s += (f"; the {esc(name.replace('_', '-'))} model fitted with "
-                      f"{_fit_sentence(f[name], join('/measurement/fit', name))}"
-                      f"{_few_cases(f[name], join('/measurement/fit', name))}")
+                path = join("/measurement/fit", name)
+                s += (f"; {_not_interpretable(f[name], path)}" if too_few_for_items(f[name])
+                      else f"; the {esc(name.replace('_', '-'))} model fitted with "
+                           f"{_fit_sentence(f[name], path)}{_few_cases(f[name], path)}")
             else:
                 s += (f"; it fitted with {_fit_sentence(f, '/measurement/fit')}"
                       f"{_few_cases(f, '/measurement/fit')}")
         rel = get_first(m, "reliability")
+        improper = m.get("improper")
+        if isinstance(improper, list) and improper:
+            # loadings, CR, AVE and discriminant validity of an improper solution are not
+            # read (the pilot's latent covariance matrix was not positive definite)
+            s += (". Its solution is improper (" + esc("; ".join(map(str, improper)))
+                  + "), so its loadings, composite reliabilities, AVEs and discriminant "
+                  "validity are not interpreted")
+            rel = None
         if isinstance(rel, Mapping):
             for k, what in (("cr", "Composite reliability"), ("ave", "AVE")):
                 vals = [(f, r[k]) for f, r in rel.items() if isinstance(r, Mapping)
