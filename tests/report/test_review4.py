@@ -233,8 +233,10 @@ def test_aves_below_50_are_named_and_checked_against_fornell_larcker(demo) -> No
         assert "The average variance extracted is below .50 for Partner's specific " \
                "investments (perceived) (AVE = .46) and Marker variable (AVE = .47)" in text
         assert "convergent validity is weaker for these constructs" in text
-        assert "Fornell and Larcker (1981) accept an AVE below .50 when the composite " \
-               "reliability is above .60: the condition is met for Partner's specific " \
+        # (the .60 rule attributed as a methods reviewer accepts it: session 15)
+        assert "An AVE below .50 is often accepted when the composite reliability is above " \
+               ".60 (a reading of Fornell and Larcker, 1981, that is contested; the .60 is " \
+               "Bagozzi and Yi's, 1988): the condition is met for Partner's specific " \
                "investments (perceived) (CR = .78) and Marker variable (CR = .72)" in text
         assert 'data-key="/measurement/reliability/marker/cr"' in sec
     assert "Trust in the partner (AVE" not in _text(html)

@@ -310,8 +310,9 @@ def low_ave_text(ctx: ReportContext, rel: Any, path: str) -> str:
     s = (f"The average variance extracted is below .50 for {named}: on average "
          f"{'its' if few else 'their'} items share less than half of their variance with "
          f"the construct, so convergent validity is weaker for {'this construct' if few else 'these constructs'}. "
-         "Fornell and Larcker (1981) accept an AVE below .50 when the composite reliability "
-         "is above .60")
+         "An AVE below .50 is often accepted when the composite reliability is above .60 "
+         "(a reading of Fornell and Larcker, 1981, that is contested; the .60 is Bagozzi "
+         "and Yi's, 1988)")
     met = [(f, r) for f, r in low if is_number(r.get("cr")) and float(r["cr"]) > CR_WITH_LOW_AVE]
     unmet = [(f, r) for f, r in low if is_number(r.get("cr")) and float(r["cr"]) <= CR_WITH_LOW_AVE]
     unknown = [(f, r) for f, r in low if not is_number(r.get("cr"))]

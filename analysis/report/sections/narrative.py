@@ -398,7 +398,8 @@ def _bias(ctx: ReportContext) -> str:
                     f"{len(nr['tests'])} scale scores")
     elif isinstance(nr, Mapping):
         bits.append("non-response bias could not be checked (the data have no completion "
-                    "times)" if "timestamp" in str(nr.get("reason", "")) else
+                    "dates to tell early from late respondents)"
+                    if "timestamp" in str(nr.get("reason", "")) else
                     "non-response bias could not be checked")
     ki = a.get("key_informants")
     if isinstance(ki, Mapping) and ki.get("available") is not False \
