@@ -300,3 +300,12 @@ def test_harman_on_a_matrix_that_is_not_positive_definite_draws_no_conclusion():
     assert "not interpretable: the pairwise correlations of the items do not form a " \
            "positive definite matrix (smallest eigenvalue −0.824)" in text
     assert "no single dominant factor" not in text
+
+
+def test_the_composite_path_model_gets_the_few_cases_caveat_too():
+    """The pilot's path model: 49 free parameters for 63 respondents, printed without the
+    caveat the latent model's fit had."""
+    a = fixture_analysis()
+    a["structural"]["fit"].update({"npar": 49.0, "ntotal": 63.0})
+    text = " ".join(_text(render_html(a)).split())
+    assert "(N = 63, 49 free parameters: fewer than five respondents per parameter" in text

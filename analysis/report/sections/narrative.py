@@ -218,7 +218,8 @@ def results(ctx: ReportContext) -> str:
                           else "The structural model")
                          + (f" ({esc(est)})" if isinstance(est, str) else "")
                          + f" fitted with {_fit_sentence(st['fit'], '/structural/fit')}"
-                         " (robust values where the estimator provides them).")
+                         + _few_cases(st["fit"], "/structural/fit")
+                         + " (robust values where the estimator provides them).")
     elif estimator(ctx):
         paras.append(f"Estimator: {esc(estimator(ctx))}.")
     # --- decision rules
