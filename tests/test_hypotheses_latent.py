@@ -320,6 +320,10 @@ def test_improper_latent_solution_is_flagged_in_the_note(monkeypatch, tmp_path):
 
     monkeypatch.setattr(li, "latent_interaction", improper)
     table, _ = _run(data, declaration)
-    assert f"Improper latent solution: {heywood}" in table.loc["H5", "note"]
+    # an improper solution gives no estimate (session 15): the latent alternative is not
+    # available, with the reason, and the warning stays
+    assert "not available (improper solution: Heywood case: the variance of XZ is " \
+        "negative (-0.1); the solution is improper)" in table.loc["H5", "note"]
     assert any(heywood in w for w in table.attrs["warnings"])
-    assert table.loc["H5", "latent_interaction"]["warnings"] == [heywood]
+    lat = table.loc["H5", "latent_interaction"]
+    assert lat["available"] is False and heywood in lat["reason"]

@@ -136,7 +136,10 @@ def _fit_stats(model: CompiledModel, stats: list[SampleStats], warns: list[str],
             "parameters.")
     bound = model.bind(stats)
     state = backend(bound, stats, opts, start=start)
-    if not state.converged and start is None and not opts.get("baseline") and model.n_free:
+    if (not state.converged and start is None and not opts.get("baseline") and model.n_free
+            and opts.get("retry", True)):
+        # retry=False: a diagnostic fit (the ULMC's method model) reports its
+        # non-convergence instead of spending minutes on other starts
         state = retry_from_other_starts(backend, bound, stats, opts, state)
     if int(opts.get("bootstrap", 0) or 0) > 0 and not opts.get("baseline"):
         # bootstrap vcov in state.vcov, draws in state.extra["bootstrap"]

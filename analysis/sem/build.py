@@ -112,7 +112,7 @@ def _check_cluster_options(cluster: Any, estimator: str, ordered: Any,
 # shared polychoric statistics of the measurement step, and the bootstrap's workers and
 # BCa intervals; any other keyword (lavaan's sampling.weights, std.ov, conditional.x, ...)
 # would be ignored, and the fit would silently not be the one asked for
-_BACKEND_OPTIONS = frozenset({"max_iter", "ordinal_cache", "n_jobs", "bca"})
+_BACKEND_OPTIONS = frozenset({"max_iter", "ordinal_cache", "n_jobs", "bca", "retry"})
 # the standard errors and test each estimator computes (lavaan's names)
 _SE_OF = {"ML": ("standard",), "MLR": ("robust.huber.white", "robust.cluster"),
           "WLSMV": ("robust.sem",)}
