@@ -34,6 +34,7 @@ __all__ = [
     "MethodFactorResult",
     "cfa_marker",
     "improper_solution",
+    "improper_warnings",
     "harman_single_factor",
     "marker_adjust",
     "marker_adjusted_correlations",
@@ -553,6 +554,12 @@ def ulmc(
     )
 
 
+def improper_warnings(warnings: Sequence[str] | None) -> list[str]:
+    """The warnings of a fit that make its solution improper: a negative variance (Heywood
+    case) or a latent covariance matrix that is not positive definite."""
+    return [w for w in warnings or () if "Heywood" in w or "not positive definite" in w]
+
+
 def improper_solution(result: Any) -> tuple[str, ...]:
     """Reasons why a fitted model is not a proper solution (empty when it is proper).
 
@@ -565,9 +572,7 @@ def improper_solution(result: Any) -> tuple[str, ...]:
     out: list[str] = []
     if not bool(getattr(result, "converged", True)):
         out.append("the model did not converge")
-    for w in getattr(result, "warnings", None) or ():
-        if "Heywood" in w or "not positive definite" in w:
-            out.append(str(w).rstrip("."))
+    out.extend(str(w).rstrip(".") for w in improper_warnings(getattr(result, "warnings", None)))
     params = getattr(result, "params", None)
     if isinstance(params, pd.DataFrame) and "std_all" in params.columns:
         lam = params[params["op"] == "=~"]

@@ -1877,9 +1877,11 @@ def _latent_label(kind: str, res: Any) -> str:
 
 
 def _improper(warnings: Sequence[str]) -> list[str]:
-    """The warnings of a fit that make its solution improper (a negative variance, latent
-    covariances that are not positive definite): no verdict is read from such a fit."""
-    return [w for w in warnings if "Heywood" in w or "not positive definite" in w]
+    """:func:`analysis.stats.method_variance.improper_warnings` (imported when a latent
+    fit is checked): no verdict is read from a fit with such a warning."""
+    from analysis.stats.method_variance import improper_warnings
+
+    return improper_warnings(warnings)
 
 
 def _latent_moderation(h, parts, d, ctr, level, det, warns) -> tuple[dict[str, Any], str]:
