@@ -94,6 +94,12 @@ def _candidates(model, table: pd.DataFrame) -> list[tuple[str, str, str, int]]:
     # row of the table; the means of fixed.x covariates have no information and drop out)
     means = table[(table["op"] == "~1") & (table["xid"] < 0) & (table["exo"] == 0)]
     out.extend((r.lhs, "~1", "", int(r.group)) for r in means.itertuples())
+    # every other fixed row of the model (lavaan's modindices() frees all of them,
+    # all.free = TRUE): e.g. a growth model's fixed loadings (i =~ 1*t1, also on an
+    # indicator regressed on a covariate) and its intercepts; a marker loading is not
+    # identified when freed and drops out below, as in lavaan (NA, then removed)
+    fixed = table[(table["xid"] < 0) & table["op"].isin(["=~", "~", "~~", "~1"])]
+    out.extend((r.lhs, r.op, r.rhs, int(r.group)) for r in fixed.itertuples())
     # fixed scaling factors of latent responses (delta parameterization): candidates in
     # lavaan too, identified where equality constraints tie the groups together
     # (under the theta parameterization they follow from the residual variances)

@@ -72,15 +72,20 @@ from tests.parity import (
     EST_ATOL,
     EST_RTOL,
     FIT_ATOL,
-    MI_ATOL,
-    MI_RTOL,
     REFERENCE_DIR,
-    RESID_ATOL,
     assert_close,
     load_reference,
 )
 from tests.parity import (
     r_options as _kwargs,
+)
+from tests.sem._sweep_checks import (
+    BASELINE_FAMILY,
+    compare_estimates,
+    compare_fit,
+    compare_modindices,
+    compare_residuals,
+    compare_standardized,
 )
 
 REF = REFERENCE_DIR / "sem_sweep9"
@@ -111,19 +116,12 @@ PARAMS = _params()
 # fit measures that differ for a documented reason (module docstring)
 _SRMR_FAMILY = {"rmr", "rmr_nomean", "srmr", "srmr_bentler", "srmr_bentler_nomean", "crmr",
                 "crmr_nomean", "srmr_mplus", "srmr_mplus_nomean"}
-_BASELINE_FAMILY = {"baseline_chisq", "baseline_pvalue", "baseline_chisq_scaled",
-                    "baseline_pvalue_scaled", "baseline_chisq_scaling_factor", "cfi", "tli",
-                    "nnfi", "rfi", "nfi", "pnfi", "ifi", "rni", "cfi_scaled", "tli_scaled",
-                    "nnfi_scaled", "rfi_scaled", "nfi_scaled", "ifi_scaled", "rni_scaled",
-                    "cfi_robust", "tli_robust", "nnfi_robust", "rni_robust"}
+_BASELINE_FAMILY = BASELINE_FAMILY
 KNOWN_FIT = {"g_21": _SRMR_FAMILY, "g_29": _SRMR_FAMILY,
              "p_lcs_path_ml": _BASELINE_FAMILY, "p_lcs_path_mlr": _BASELINE_FAMILY}
 KNOWN_Z = {("p_longley_cfa", "standardized")}
 # the flat polychoric correlations (module docstring): their residuals are not compared
 KNOWN_CELLS = {"g_21": [("y6", "y9"), ("y9", "y11")], "g_29": [("y3", "y5"), ("y5", "y10")]}
-_CHISQ_LIKE = ("chisq", "logl", "aic", "bic", "fmin", "cn_0")
-_OURS_ONLY = {"loglik", "unrestricted_loglik", "ntotal", "shift_parameter",
-              "chisq_shift_parameters", "baseline_chisq_shift_parameters"}
 
 
 @cache
@@ -141,36 +139,11 @@ def _case(name: str):
     return res, ref
 
 
-def _groups(r) -> list:
-    return list(r.values()) if isinstance(r, dict) else list(r)
-
-
-def _keys(tab: pd.DataFrame) -> list[tuple]:
-    return list(zip(tab["lhs"], tab["op"], tab["rhs"], tab["group"].astype(int), strict=True))
-
-
-def _table(rows: dict) -> pd.DataFrame:
-    tab = pd.DataFrame(rows)
-    tab["rhs"] = tab["rhs"].fillna("")
-    return tab[~tab["op"].isin(["==", "<", ">"])]
-
-
 # ---- every output against lavaan ---------------------------------------------------
 @pytest.mark.parametrize("name", PARAMS)
 def test_estimates_match_lavaan(name):
     res, ref = _case(name)
-    assert res.converged
-    pe = _table(ref["params"])
-    ours = res.params.set_index(["lhs", "op", "rhs", "group"])
-    keys = _keys(pe)
-    assert len(ours) == len(keys) and all(k in ours.index for k in keys)
-    for col in ("est", "se", "std_all"):
-        if col == "std_all":
-            pe = _table(ref["std"])
-            keys = _keys(pe)
-        want = pe["est.std" if col == "std_all" else col].to_numpy(float)
-        assert_close(ours.loc[keys, col].to_numpy(float), want, atol=EST_ATOL, rtol=EST_RTOL,
-                     what=f"{name} {col}")
+    compare_estimates(res, ref, name)
 
 
 # the delta-method SEs of std.all take a numerical Jacobian (about 2 s for a 150-parameter
@@ -181,13 +154,7 @@ _STD_SLOW = {"g_05", "g_48"}
 @pytest.mark.parametrize("name", _params(_STD_SLOW))
 def test_standardized_solution_matches_lavaan(name):
     res, ref = _case(name)
-    st = _table(ref["std"])
-    sol = res.standardized_solution("std.all").set_index(["lhs", "op", "rhs", "group"])
-    keys = _keys(st)
-    assert_close(sol.loc[keys, "est_std"].to_numpy(float), st["est.std"].to_numpy(float),
-                 atol=EST_ATOL, rtol=EST_RTOL, what=f"{name} std.all")
-    assert_close(sol.loc[keys, "se"].to_numpy(float), st["se"].to_numpy(float),
-                 atol=EST_ATOL, rtol=EST_RTOL, what=f"{name} se of std.all")
+    compare_standardized(res, ref, name)
 
 
 @pytest.mark.parametrize("name", PARAMS)
@@ -195,105 +162,21 @@ def test_fit_measures_match_lavaan_in_full(name):
     """RMR is in the data's units (longley's variances reach 1.2e4): compared as an index
     (1e-3), not to 0.1 % as a chi-square."""
     res, ref = _case(name)
-    fm = dict(res.fit)
-    known = KNOWN_FIT.get(name, set())
-    lav = {k.replace(".", "_"): v for k, v in ref["fit"].items()}
-    for key, val in lav.items():
-        if key in known:
-            continue
-        if key in ("cn_05", "cn_01") and lav["df"] == 0:
-            # README: Hoelter's CN at df = 0 (lavaan: NA, or 1 after rounding error)
-            assert math.isnan(fm[key]) and val in (None, 1)
-            continue
-        if val is None:
-            assert key not in fm or not np.isfinite(fm[key]), f"{name} {key}: {fm[key]}"
-            continue
-        assert key in fm, f"{name}: {key} missing (lavaan {val})"
-        if any(t in key for t in _CHISQ_LIKE):
-            assert_close(fm[key], val, atol=1e-6, rtol=CHISQ_RTOL, what=f"{name} {key}")
-        else:
-            assert_close(fm[key], val, atol=FIT_ATOL, what=f"{name} {key}")
-    extra = {k for k in set(fm) - set(lav) - _OURS_ONLY if np.isfinite(fm[k])}
-    assert not extra, f"{name}: measures lavaan does not define: {sorted(extra)}"
-
-
-def _raw_scale(res, g: int, names: list[str]) -> np.ndarray:
-    sig = res.model.implied(res.x)[g].sigma
-    idx = [res.model.ov_names.index(v) for v in names]
-    return np.sqrt(np.diag(sig)[idx])
+    compare_fit(res, ref, name, KNOWN_FIT.get(name, set()))
 
 
 @pytest.mark.parametrize("name", PARAMS)
 def test_residuals_match_lavaan(name):
     """raw (relative to the implied SDs), standardized and normalized residuals."""
     res, ref = _case(name)
-    raw_ref = _groups(ref["resid_raw"]["groups"])
-    norm_ref = _groups(ref["resid_normalized"]["groups"])
-    for kind in ("raw", "standardized", "normalized"):
-        if (name, kind) in KNOWN_Z:
-            continue
-        got_all = list(res.residuals(kind).values())
-        for g, (got, want) in enumerate(zip(got_all, _groups(ref[f"resid_{kind}"]["groups"]),
-                                            strict=True)):
-            names = want["names"]
-            cov = np.asarray(want["cov"], dtype=float)
-            ours = got["cov"].loc[names, names].to_numpy()
-            for a, b in KNOWN_CELLS.get(name, []):
-                i, j = names.index(a), names.index(b)
-                ours = ours.copy()
-                ours[i, j] = ours[j, i] = cov[i, j] = cov[j, i] = 0.0
-            what = f"{name} {kind} cov, group {g + 1}"
-            if kind == "raw":
-                sd = _raw_scale(res, g, names)
-                assert_close(ours / np.outer(sd, sd), cov / np.outer(sd, sd),
-                             atol=RESID_ATOL, what=what)
-            else:
-                # a residual that is 0 up to rounding has no z-value to compare (module
-                # docstring): lavaan's normalized value below 1e-3 marks it
-                zero = np.abs(np.asarray(norm_ref[g]["cov"], dtype=float)) < 1e-3
-                assert_close(np.where(zero, 0.0, ours), np.where(zero, 0.0, cov),
-                             atol=EST_ATOL, rtol=EST_RTOL, what=what)
-            for part in ("mean", "th"):
-                if part not in want or got[part] is None:
-                    if part in want:  # no mean structure here: lavaan's are zeros
-                        w = pd.Series(want[part], dtype=float)
-                        assert np.all(np.abs(w.to_numpy()) < RESID_ATOL), (name, part)
-                    continue
-                # lavaan's standardized means of latent responses have no SE: its vector
-                # is recycled past the variables; compare the variables' entries
-                w = pd.Series(want[part], dtype=float)
-                w = w[[k for k in w.index if k in got[part].index]]
-                a, e = got[part].loc[w.index].to_numpy(float), w.to_numpy()
-                if kind == "raw":
-                    scale = (_raw_scale(res, g, list(w.index)) if part == "mean"
-                             else np.ones(len(w)))
-                    assert_close(a / scale, e / scale, atol=RESID_ATOL,
-                                 what=f"{name} raw {part}, group {g + 1}")
-                else:
-                    zero = np.abs(pd.Series(norm_ref[g][part], dtype=float)
-                                  .reindex(w.index).to_numpy()) < 1e-3
-                    zero |= np.abs(pd.Series(raw_ref[g][part], dtype=float)
-                                   .reindex(w.index).to_numpy()) < 1e-5
-                    assert_close(np.where(zero, 0.0, a), np.where(zero, 0.0, e),
-                                 atol=EST_ATOL, rtol=EST_RTOL,
-                                 what=f"{name} {kind} {part}, group {g + 1}")
+    compare_residuals(res, ref, name,
+                      skip_kinds={k for n, k in KNOWN_Z if n == name},
+                      skip_cells=KNOWN_CELLS.get(name, []))
 
 
 @pytest.mark.parametrize("name", PARAMS)
 def test_modification_indices_match_lavaan(name):
-    res, ref = _case(name)
-    mi = pd.DataFrame(ref["modindices"])
-    ours = res.modindices()
-    if mi.empty:  # a saturated model: no candidates
-        assert ours.empty
-        return
-    mi["rhs"] = mi["rhs"].fillna("")
-    ours = ours.set_index(["lhs", "op", "rhs", "group"])
-    keys = _keys(mi)
-    assert set(ours.index) == set(keys)
-    for col, lav in (("mi", "mi"), ("epc", "epc"), ("sepc_all", "sepc.all")):
-        assert_close(ours.loc[keys, col].to_numpy(float), mi[lav].to_numpy(float),
-                     atol=MI_ATOL, rtol=MI_RTOL, what=f"{name} {col}")
+    compare_modindices(*_case(name), name)
 
 
 _S8 = ["f_bfi_wlsmv_2f", "f_bfi_wlsmv_mg", "f_bfi_wlsmv_theta", "f_bfi_wlsmv_pairwise",
@@ -307,15 +190,7 @@ def test_wlsmv_modification_indices_of_the_eighth_sweep(name):
     pairwise, two groups with equal thresholds and loadings, active bounds)."""
     from tests.sem.test_sweep8 import _case as case8
 
-    res, ref = case8(name)
-    mi = pd.DataFrame(ref["modindices"])
-    mi["rhs"] = mi["rhs"].fillna("")
-    ours = res.modindices().set_index(["lhs", "op", "rhs", "group"])
-    keys = _keys(mi)
-    assert set(ours.index) == set(keys)
-    for col, lav in (("mi", "mi"), ("epc", "epc"), ("sepc_all", "sepc.all")):
-        assert_close(ours.loc[keys, col].to_numpy(float), mi[lav].to_numpy(float),
-                     atol=MI_ATOL, rtol=MI_RTOL, what=f"{name} {col}")
+    compare_modindices(*case8(name), name)
 
 
 # ---- what the sweep found --------------------------------------------------------------
