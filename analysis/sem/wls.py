@@ -1154,6 +1154,31 @@ def _sparse_pair(J: np.ndarray, w: np.ndarray) -> tuple[Any, Any] | None:
             sparse.csc_matrix((vals * w[rows], (rows, cols)), shape=J.shape))
 
 
+# the check for a parameter running off without bound, every this many iterations (a
+# fit is stopped after two checks in a row find it)
+_RUNAWAY_EVERY = 50
+
+
+def _running_off(x_then: np.ndarray, f_then: float, x: np.ndarray, f: float) -> bool:
+    """Whether the last iterations crawl along a ridge instead of converging: the fit
+    function fell by less than 1e-4 of itself while the parameter that moved most grew
+    by more than a tenth of its size plus one (a loading of a factor whose marker does
+    not load, running to thousands while the latent variance goes to zero).  Near a
+    minimum the data identify, so small a fall in the fit function cannot come with so
+    large a move; a slowly converging fit is not stopped.
+
+    # In R: lavaan's nlminb runs such a fit to its iteration limit and warns that "a
+    # solution has NOT been found" (the same verdict, reached later)
+    """
+    if not (np.isfinite(f_then) and np.isfinite(f)) or f_then - f > 1e-4 * max(abs(f), 1e-12):
+        return False
+    moved = np.abs(x - x_then)
+    if not moved.size:
+        return False
+    k = int(np.argmax(moved))
+    return bool(abs(x[k]) - abs(x_then[k]) > 0.1 * abs(x_then[k]) + 1.0)
+
+
 def _gauss_newton(
     model: Any, x0: np.ndarray, s: np.ndarray, w: np.ndarray, max_iter: int = 500
 ) -> tuple[np.ndarray, int, bool]:
@@ -1176,7 +1201,14 @@ def _gauss_newton(
         raise EstimationError("WLSMV estimation failed: the start values give an undefined "
                               "model-implied correlation matrix.")
     lam = 0.0
+    mark_x, mark_f, crawled = x, f, 0
     for it in range(1, max_iter + 1):
+        if it % _RUNAWAY_EVERY == 0:
+            # two checks in a row: a hundred iterations on the ridge
+            crawled = crawled + 1 if _running_off(mark_x, mark_f, x, f) else 0
+            if crawled == 2:
+                return x, it, False
+            mark_x, mark_f = x, f
         r = s - np.concatenate(model.moments(x))
         jac = model.jacobian(x)
         h, g = _normal_equations(jac[0] if len(jac) == 1 else np.vstack(jac), w, r)
