@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import re
 import sys
 import warnings
+from collections.abc import Iterator
 
 from analysis import __version__
 from analysis.commands import COMMANDS
@@ -227,13 +229,63 @@ def _parse_and_run(argv: list[str]) -> int:
     return _run(args)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP (``kill``, ``timeout``, a closed terminal, a cancelled CI job),
+    raised like Ctrl-C so that every clean-up of an interrupted run happens: Python's
+    default for these signals ended the process at once, and a file being written was
+    left behind as a half-written scratch file (``.out.1a2b3c4d.part.csv``)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+#: Signals turned into :class:`Terminated` while a command runs.
+TERMINATING_SIGNALS = ("SIGTERM", "SIGHUP")
+
+
+@contextlib.contextmanager
+def _terminate_cleanly() -> Iterator[None]:
+    """Raise :class:`Terminated` in this process on SIGTERM / SIGHUP while the block runs.
+
+    A forked child inherits the handler; it ends there as the signal's default would
+    (the children that the analysis forks are ended by SIGTERM when their parent dies).
+    """
+    import os
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+    me = os.getpid()
+
+    def handler(signum: int, frame: object) -> None:  # noqa: ARG001
+        if os.getpid() != me:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        raise Terminated(signum)
+
+    previous = {}
+    for name in TERMINATING_SIGNALS:
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            previous[sig] = signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
 def _run(args: argparse.Namespace) -> int:
     """Run the handler of ``args`` and turn its errors into one line each (see :func:`main`)."""
     import os
 
     prefix = f"alliance-survey {args.command}: error:"
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _terminate_cleanly():
             if os.environ.get(TRACEBACK_ENV) != "1":
                 _warnings_as_lines(args.command)
             status = int(args.func(args) or 0)
@@ -247,7 +299,10 @@ def _run(args: argparse.Namespace) -> int:
     except AllianceSurveyError as exc:
         print(f"{prefix} {_short(str(exc))}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        if isinstance(exc, Terminated):
+            print("Terminated.", file=sys.stderr)
+            return 128 + exc.signum
         print("Interrupted.", file=sys.stderr)
         return 130
     except MemoryError:

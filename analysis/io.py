@@ -179,8 +179,8 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     except FileNotFoundError as exc:  # it named the scratch file, which nobody asked for
         raise DataError(f"The folder {str(folder)[:200]!r} of {str(path)[:200]!r} does not "
                         "exist; nothing was written. Create it first.") from exc
-    os.close(fd)
-    try:
+    try:  # from here on the scratch file is removed again whatever happens (Ctrl-C too)
+        os.close(fd)
         yield tmp
         if target.exists():
             os.chmod(tmp, target.stat().st_mode & 0o7777)

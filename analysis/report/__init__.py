@@ -154,6 +154,7 @@ def build_report(data: Any, *, analysis: Mapping[str, Any] | None = None,
     from analysis.errors import AllianceSurveyError
     from analysis.study.pipeline import DEFAULT_SEED
 
+    _check_call(data, analysis, seed)
     if seed is None:
         # reproducible by default: the seed of a given analysis, else the documented default
         given = ((analysis or {}).get("provenance") or {}).get("seed")
@@ -163,6 +164,12 @@ def build_report(data: Any, *, analysis: Mapping[str, Any] | None = None,
         from instruments.instrument.loader import load_instrument
 
         instrument = load_instrument()
+    languages = list(getattr(instrument, "languages", None) or ["en"])
+    if lang not in languages:  # the labels fell back to English without a word
+        from analysis.errors import DataError
+
+        raise DataError(f"lang={lang!r} is not a language of the instrument; use one of "
+                        f"{', '.join(languages)}.")
     if analysis is None:
         from analysis.study.pipeline import analyze_study
 
@@ -189,6 +196,27 @@ def build_report(data: Any, *, analysis: Mapping[str, Any] | None = None,
                   packages=REPORT_PACKAGES, seed=seed, data_sha256=sha, instrument=instrument),
                   data_label="data file SHA-256" if data_sha256 else "data fingerprint")}
     return render_html(ready, extras=extras, title=title), ready
+
+
+def _check_call(data: Any, analysis: Any, seed: Any) -> None:
+    """Arguments of the wrong kind, refused before any work: ``data=None`` or a dict ended
+    in a TypeError or AttributeError, ``analysis=[...]`` too, and a seed of the wrong kind
+    was caught as a failed analysis and written into the report as its only content."""
+    import numpy as np
+    import pandas as pd
+
+    from analysis.errors import DataError, ModelSpecificationError, clip
+
+    if not isinstance(data, pd.DataFrame):
+        raise DataError(f"data= must be a pandas DataFrame of survey answers (got "
+                        f"{type(data).__name__}).")
+    if analysis is not None and not isinstance(analysis, Mapping):
+        raise DataError("analysis= must be the mapping analyze_study() returns (or its "
+                        f"JSON read back), not {type(analysis).__name__}.")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)
+                             or not 0 <= seed < 2**32):
+        raise ModelSpecificationError(
+            f"seed= must be a whole number from 0 to 4294967295 (got {clip(seed)}).")
 
 
 def write_pdf(html: str, path: str | Path) -> None:

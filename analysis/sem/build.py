@@ -220,6 +220,34 @@ def _resolve_estimator(estimator: str | None, ordered: Any) -> str:
     return estimator
 
 
+#: Options that are yes or no; ``None`` means lavaan's default for the two that have one.
+_OPTIONAL_SWITCHES = frozenset({"meanstructure", "auto_fix_first"})
+
+
+def _check_kinds(data: Any, group: Any, cluster: Any, **switches: Any) -> None:
+    """Refuse arguments of the wrong kind before any work.
+
+    A dict or an array as ``data=`` and a list as ``group=`` ended in an AttributeError or
+    TypeError from the middle of the compile; a switch given as text was read by its
+    truth value, so ``std_lv="no"`` fitted the model with unit latent variances and
+    ``meanstructure="no"`` added a mean structure, without a word.
+    """
+    if data is not None and not isinstance(data, pd.DataFrame):
+        raise DataError(f"data= must be a pandas DataFrame (got {type(data).__name__}); "
+                        "pd.DataFrame(...) makes one, with the variables as named columns.")
+    for name, value in (("group", group), ("cluster", cluster)):
+        if value is not None and not isinstance(value, str):
+            raise ModelSpecificationError(
+                f"{name}= must be the name of one column (a str), not "
+                f"{type(value).__name__} {value!r:.60}.")
+    for name, value in switches.items():
+        if value is None and name in _OPTIONAL_SWITCHES:
+            continue
+        if not isinstance(value, bool | np.bool_):
+            raise ModelSpecificationError(
+                f"{name}= must be True or False, not {type(value).__name__} {value!r:.60}.")
+
+
 def compile_model(
     model: str,
     data: pd.DataFrame | None = None,
@@ -280,6 +308,10 @@ def compile_model(
     -----
     # In R: lavaan::lavaanify(model, ...) followed by lavaan(..., do.fit = FALSE)
     """
+    _check_kinds(data, group, cluster, std_lv=std_lv, fixed_x=fixed_x,
+                 meanstructure=meanstructure, orthogonal=orthogonal,
+                 auto_fix_first=auto_fix_first, int_ov_free=int_ov_free,
+                 int_lv_free=int_lv_free)
     stmts = parse_model(model)
     ordered = _ordered_names(ordered, stmts, data)
     estimator = _resolve_estimator(estimator, ordered)

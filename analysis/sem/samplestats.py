@@ -214,7 +214,11 @@ def sample_stats(model: CompiledModel, data: pd.DataFrame, missing: str = "listw
         X = X[keep]
         n = X.shape[0]
         if n < 2:
-            raise DataError(f"Group {lab!r} has {n} usable cases; at least 2 are needed.")
+            # ("Group '' has 1 usable cases" for a model without groups)
+            raise DataError(f"Group {lab!r} has {n} usable {'case' if n == 1 else 'cases'}; "
+                            "at least 2 are needed." if lab else
+                            f"The data have {n} usable {'case' if n == 1 else 'cases'} (rows "
+                            "with the model's variables observed); at least 2 are needed.")
         ids = None
         if cluster is not None:
             ids = (cluster_ids if rows is None else cluster_ids[rows])[keep]

@@ -27,6 +27,27 @@ _BINOPS = MappingProxyType({ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.
                             ast.Div: np.divide, ast.Pow: np.power})
 
 
+#: Most operations nested in one ``:=`` expression (a sum of n terms nests n - 1): a sum
+#: of 5,000 labels ended ``sem`` in "internal error (RecursionError ...)".
+MAX_EXPRESSION_DEPTH = 250
+
+
+def _too_deep(expr: str) -> ModelSpecificationError:
+    return ModelSpecificationError(
+        f"The expression {expr!r} nests more than {MAX_EXPRESSION_DEPTH} operations; "
+        "split it into several ':=' definitions (a sum of sums).")
+
+
+def _depth(node: ast.AST) -> int:
+    """Nesting depth of an expression tree, without recursion."""
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        current, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in ast.iter_child_nodes(current))
+    return deepest
+
+
 def parse_expression(expr: str) -> ast.expr:
     """Parse an R-style arithmetic expression (``^`` for powers) into a safe AST."""
     text = expr.replace("^", "**")
@@ -44,6 +65,10 @@ def parse_expression(expr: str) -> ast.expr:
         node = ast.parse(text, mode="eval").body
     except SyntaxError as exc:
         raise ModelSpecificationError(f"Cannot read the expression {expr!r}.") from exc
+    except (RecursionError, MemoryError) as exc:  # a sum of thousands of terms
+        raise _too_deep(expr) from exc
+    if _depth(node) > MAX_EXPRESSION_DEPTH:  # it would overflow the evaluator's stack
+        raise _too_deep(expr)
     back = {v: k for k, v in dotted.items()}
     for sub in ast.walk(node):
         if isinstance(sub, ast.Name) and sub.id in back:

@@ -43,12 +43,29 @@ def _separator_problem(shown: str, header: list[str]) -> DataError | None:
     """The error for a semicolon- or tab-separated file, from its header (one field)."""
     if len(header) != 1:
         return None
-    name = "semicolons" if ";" in header[0] else "tabs" if "\t" in header[0] else None
+    name = ("semicolons" if ";" in header[0] else "tabs" if "\t" in header[0] else
+            "vertical bars (|)" if "|" in header[0] else None)
     if name is None:
         return None
     return DataError(f"The data file {shown} has its columns separated by {name}, not "
                      "commas; save it as comma-separated CSV (UTF-8) and use a point as the "
                      "decimal mark.")
+
+
+def _wide_text(path: Path) -> str | None:
+    """``"UTF-32 text"`` or ``"UTF-16 text"`` when the file starts like one (with or without
+    a byte-order mark), else ``None``.  Without a mark every other byte of such a header is
+    a NUL: pandas read the names as '\x00i\x00d', and the command then said the model's
+    variables were not in the data."""
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    if head[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"):
+        return "UTF-32 text"
+    if head.startswith(b"\xef\xbb\xbf"):  # a UTF-8 mark before UTF-16 text
+        head = head[3:]
+    if len(head) >= 8 and head.count(0) * 4 >= len(head):
+        return "UTF-32 text" if head.count(0) * 5 >= 3 * len(head) else "UTF-16 text"
+    return None
 
 
 def read_data(path: str | Path) -> pd.DataFrame:
@@ -86,6 +103,10 @@ def read_data(path: str | Path) -> pd.DataFrame:
         elif suffix not in (".csv", ".txt", ""):
             raise DataError(f"Cannot read {shown}: use a .csv, .parquet or .sav file.")
         else:
+            wide = _wide_text(p)
+            if wide is not None:
+                raise DataError(f"Cannot read the data file {shown}: it is {wide}; save it "
+                                "as UTF-8 (in Excel: 'CSV UTF-8 (comma delimited)').")
             header = _header(p)
             # before pandas: with decimal commas in the rows it failed on a row
             # ("Expected 92 fields in line 6, saw 95") instead of naming the separator

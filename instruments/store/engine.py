@@ -90,9 +90,21 @@ def unavailable(url: str, exc: BaseException) -> StoreUnavailableError:
     first = detail.splitlines()[0] if detail else type(exc).__name__
     return StoreUnavailableError(
         f"The response store {safe_url(url)} cannot be used right now: {clip(first, 200)} "
-        "Check that the database server is running and the file is writable.",
+        + _advice(detail.lower()),
         detail=detail,
     )
+
+
+def _advice(detail: str) -> str:
+    """What to do about a failed database operation, by SQLite's or the server's words
+    (a locked file or one that is no database was told to check the server)."""
+    if "database is locked" in detail or "database table is locked" in detail:
+        return ("Another program holds the store locked (a long transaction, a database "
+                "browser, a stuck process); close it or wait, and try again.")
+    if "file is not a database" in detail or "malformed" in detail:
+        return ("The file is not an SQLite database or it is damaged; check the database "
+                "URL (restore a damaged store from its backup).")
+    return "Check that the database server is running and the file is writable."
 
 
 def resolve_url(url: str | None = None) -> str:

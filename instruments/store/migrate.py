@@ -15,6 +15,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from analysis.errors import DataError
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
@@ -54,6 +56,55 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def ensure_schema(engine: Engine) -> None:
-    """Upgrade the database to the newest revision unless it is there already."""
-    if current_revision(engine) != head_revision():
-        upgrade(engine)
+    """Upgrade the database to the newest revision unless it is there already.
+
+    Raises
+    ------
+    DataError
+        Before anything is changed, when the database is at a revision this package does
+        not know (a newer alliance-survey wrote it: Alembic's "Can't locate revision" had
+        ended every command in an internal error), or when it holds tables but no schema
+        version (another program's database, or this package's tables without their
+        version: "table studies already exists").
+    """
+    current = current_revision(engine)
+    if current == head_revision():
+        return
+    url = engine.url.render_as_string(hide_password=True)
+    if current is not None and not _known_revision(current):
+        raise DataError(
+            f"The response store {url} has schema revision {current!r}, which this version "
+            "of alliance-survey does not know: a newer version wrote it. Use that version "
+            "(or upgrade this package); nothing was changed.")
+    if current is None:
+        from sqlalchemy import inspect
+
+        import instruments.store  # noqa: F401 - every table module, for the metadata
+        from instruments.store.models import Base
+
+        # tables of this package's schema that another program made (a database shared
+        # with other applications is fine while their names differ)
+        tables = sorted(set(inspect(engine).get_table_names()) & set(Base.metadata.tables))
+        if tables and current_revision(engine) is None:  # not another process' new store
+            raise DataError(
+                f"The database {url} holds tables ({_names(tables)}) "
+                "but no alliance-survey schema version: it is not a response store of this "
+                "package (or its version table was lost). Give the store's own file or an "
+                "empty database; nothing was changed.")
+    upgrade(engine)
+
+
+def _names(tables: list[str]) -> str:
+    shown = sorted(tables)[:4]
+    return ", ".join(shown) + (f" and {len(tables) - len(shown)} more" if len(tables) > 4 else "")
+
+
+def _known_revision(revision: str) -> bool:
+    """Whether ``revision`` is one of the packaged migrations."""
+    from alembic.script.revision import ResolutionError
+    from alembic.util import CommandError
+
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+    except (ResolutionError, CommandError):
+        return False

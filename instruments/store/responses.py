@@ -316,6 +316,9 @@ class ResponseStore:
             except RuntimeError as exc:  # a migration refusing data it cannot convert
                 self.engine.dispose()
                 raise DataError(str(exc)) from exc
+            except DataError:  # a store of a newer version, another program's database
+                self.engine.dispose()
+                raise
 
     # -- plumbing -----------------------------------------------------------------
 

@@ -260,7 +260,7 @@ CASES: list[tuple[str, Callable[[F], list[str]], str]] = [
     # -- coverage: refused cleanly on the old code too ------------------------------------
     ("sem-repeated-column-names", _sem("dup"), "repeated column names"),  # coverage
     ("sem-all-missing-column", _sem("all_missing"), "have no observed value"),  # was "0 usable cases"
-    ("sem-one-row", _sem("one_row"), "1 usable cases"),  # coverage
+    ("sem-one-row", _sem("one_row"), "1 usable case"),  # coverage
     ("sem-constant-column", _sem("constant"), "zero variance"),  # coverage
     ("sem-truncated-parquet", _sem("truncated"), "Cannot read the data file"),  # coverage
     ("sem-empty-sav", _sem("empty_sav"), "as an SPSS .sav file"),  # coverage
