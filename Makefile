@@ -26,8 +26,12 @@ lint: setup
 system-deps:
 	bash scripts/ensure-system-deps.sh
 
+# two workers (this machine class has 2 cores); a test file stays on one worker, so its
+# module fixtures are built once; TEST_WORKERS=0 runs the suite in this one process
+TEST_WORKERS ?= 2
+
 test: setup system-deps lint
-	$(PY) -m pytest -q -m "not slow" --durations=40
+	$(PY) -m pytest -q -m "not slow" -n $(TEST_WORKERS) --dist loadfile --durations=40
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -308,3 +308,32 @@ def test_bad_arguments():
         hyp.test_hypotheses(df, estimator="GLS")
     with pytest.raises(ModelSpecificationError, match="bootstrap"):
         hyp.test_hypotheses(df, bootstrap=1)
+
+
+def test_h10_compares_the_two_predictors_by_williams_t(large):
+    """The verdict came from the point R2 values (.103 vs .122: "one-informant better")
+    while the dyadic section's Williams' t gave p = .73; now the test decides, with the
+    alliances as the cases, and the figures are in the note."""
+    from analysis.stats.dyadic import dependent_correlation_test
+
+    df, res, details = large
+    d10 = details["H10"]
+    note = res.loc["H10", "note"]
+    assert "Williams' t(" in note and f"{d10['williams_p']:.3g}" in note
+    # recomputed from the scored dyad rows the runner used
+    scored = hyp.prepare_scores(df, None, hyp.load_hypotheses())[0]
+    sub = scored[["value_creation", "dyad_jd_sum", "jd_sum", "alliance_id"]].dropna(
+        subset=["value_creation", "dyad_jd_sum", "jd_sum"])
+    r = sub[["value_creation", "dyad_jd_sum", "jd_sum"]].corr()
+    want = dependent_correlation_test(r.loc["value_creation", "dyad_jd_sum"],
+                                      r.loc["value_creation", "jd_sum"],
+                                      r.loc["dyad_jd_sum", "jd_sum"],
+                                      sub["alliance_id"].nunique())
+    assert d10["williams_p"] == pytest.approx(want["pvalue"], rel=1e-9)
+    verdict = res.loc["H10", "verdict"]
+    if d10["williams_p"] >= 0.05:
+        assert verdict == "exploratory: no difference between the predictors"
+    else:
+        better = d10["r2_two_informant"] > d10["r2_one_informant"]
+        assert verdict == ("exploratory: two-informant better" if better
+                           else "exploratory: one-informant better")

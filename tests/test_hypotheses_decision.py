@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 from scipy import stats
@@ -198,3 +199,39 @@ def test_an_untested_family_member_is_named_outside_the_family(tmp_path: Path):
         one[k] = hyp._row(hs.hypotheses[k], verdict="not tested", note="Not tested.")
     assert "over the 1 confirmatory hypothesis (2 of the 3" in \
         hyp.apply_decision_rules(one, hs).attrs["multiple_testing"]
+
+
+def _inv_table(d_cfi_metric, d_rmsea_metric, d_cfi_scalar, d_rmsea_scalar):
+    return pd.DataFrame({"level": ["configural", "metric", "scalar"],
+                         "cfi": [0.97, 0.97 + d_cfi_metric, 0.97 + d_cfi_metric + d_cfi_scalar],
+                         "delta_cfi": [np.nan, d_cfi_metric, d_cfi_scalar],
+                         "delta_rmsea": [np.nan, d_rmsea_metric, d_rmsea_scalar]})
+
+
+def test_the_group_comparison_uses_the_declared_invariance_rule():
+    """H11 judged scalar invariance by delta CFI alone while the measurement section (and
+    Table 7) declare Chen's joint rule: a reviewer's small study (N = 166) read "scalar
+    invariance does not hold (|delta CFI| <= 0.01)" for delta CFI -.0126 with delta
+    RMSEA .005, which the declared rule passes."""
+    from analysis.study.hypotheses import _invariance_sentence
+
+    text, ok = _invariance_sentence("a", "b", "g", _inv_table(-0.002, 0.001, -0.0126, 0.005))
+    assert ok is True and "holds" in text and "RMSEA" in text
+    text, ok = _invariance_sentence("a", "b", "g", _inv_table(-0.002, 0.001, -0.0126, 0.02))
+    assert ok is False and "does not hold" in text
+    text, ok = _invariance_sentence("a", "b", "g", _inv_table(-0.002, 0.001, np.nan, np.nan))
+    assert ok is None and "could not be judged" in text
+
+
+def test_a_poor_configural_model_establishes_no_invariance():
+    """A reviewer's small study: knowledge integration by firm role had configural RMSEA
+    .181 and still read "scalar (intercepts)"."""
+    from analysis.study.hypotheses import _invariance_sentence
+    from analysis.study.measurement import _poor_baseline
+
+    tab = _inv_table(-0.002, 0.001, -0.001, 0.001)
+    tab["rmsea"] = [0.181, 0.15, 0.14]
+    text, ok = _invariance_sentence("a", "b", "g", tab)
+    assert ok is False and "configural model fits poorly (RMSEA 0.181 > 0.10)" in text
+    assert _poor_baseline({"cfi": 0.95, "rmsea": 0.05}) == ""
+    assert _poor_baseline({"cfi": 0.85, "rmsea": np.nan}) == "CFI 0.850 < 0.90"

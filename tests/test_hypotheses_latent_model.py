@@ -251,3 +251,23 @@ def test_demo_latent_model_matches_lavaan(demo, instrument):
     res = fit_latent_model(keyed, d, hs, instrument, cluster=d["alliance_id"], n_draws=0)
     assert res.missing == "ml" and res.nclusters == 268
     _compare_with_lavaan(res.fit, _reference("demo"))
+
+
+def test_fewer_clusters_than_parameters_is_said(demo, instrument, small_run):
+    """A reviewer's small study: 169 free parameters with cluster-robust SEs from 112
+    alliances, and the report said only "fewer than five respondents per parameter".
+    The cluster-robust covariance matrix is a sum over clusters and cannot have full rank
+    with no more clusters than parameters; the warning now says so (the demo's 268
+    clusters for the small declaration's 60 parameters get none)."""
+    ids = demo["alliance_id"].dropna().unique()[:30]
+    det: dict = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        hyp.test_hypotheses(demo[demo["alliance_id"].isin(ids)], hypotheses=SMALL,
+                            bootstrap=50, seed=7, details=det, instrument=instrument,
+                            latent_alternative=False)
+    lat = det["latent_model"]
+    assert lat.nclusters == 30 and lat.fit.fit["npar"] == 60
+    said = [w for w in det["warnings"] if "clusters (alliances) for 60 free parameters" in w]
+    assert len(said) == 1 and "not of full rank" in said[0]
+    assert not any("clusters (alliances) for" in w for w in small_run[1]["warnings"])

@@ -88,3 +88,25 @@ def test_search_stops_before_too_few_invariant_indicators():
     assert len(out["freed"]) == 3
     assert "fewer than 2 invariant indicators" in out["stopped"]
     assert len(out["steps"]) == 4
+
+
+def test_a_configural_model_that_fits_poorly_judges_no_level():
+    """Four items of two factors correlating .4 fitted as one factor in two groups: the
+    configural model misfits (RMSEA far above .10) and the sequence stops there instead of
+    reading metric and scalar invariance off differences between misfitting models."""
+    from analysis.study.measurement import BASELINE_RMSEA_MAX, _invariance_sequence
+
+    rng = np.random.default_rng(5)
+    n = 300
+    f1 = rng.normal(size=n)
+    f2 = 0.4 * f1 + np.sqrt(1 - 0.4**2) * rng.normal(size=n)
+    d = pd.DataFrame({"y1": f1 + 0.5 * rng.normal(size=n), "y2": f1 + 0.5 * rng.normal(size=n),
+                      "y3": f2 + 0.5 * rng.normal(size=n), "y4": f2 + 0.5 * rng.normal(size=n),
+                      "g": np.repeat([1, 2], n // 2)})
+    out = _invariance_sequence("f =~ y1 + y2 + y3 + y4", d, "g", "MLR",
+                               ("configural", "metric", "scalar"), True, {})
+    levels = out["levels"]
+    assert list(levels["level"]) == ["configural"]
+    assert levels["rmsea"].iloc[0] > BASELINE_RMSEA_MAX
+    assert levels["decision"].iloc[0].startswith("baseline fits poorly (")
+    assert out["highest_level_supported"] == "none" and out["first_failed_level"] == "configural"

@@ -156,6 +156,25 @@ def test_robustness_entries_of_path_and_mediation(fitted):
     assert "Robustness (Latent model, ordered items" in med["text"]
 
 
+def test_an_improper_robustness_run_gives_no_numbers(fitted):
+    """A reviewer's pilot (N = 166): the WLSMV run had a negative variance of learning_from
+    (-0.3295) and its rows were printed as numbers (H8 standardized -1.702)."""
+    from types import SimpleNamespace
+
+    res, hs, *_ = fitted
+    heywood = "Heywood case: the variance of learning_from is negative (-0.3295)."
+    improper = SimpleNamespace(path=res.path, defined=res.defined, draws=res.draws,
+                               label=res.label, estimator=res.estimator,
+                               fit=SimpleNamespace(warnings=(heywood,), fit=res.fit.fit))
+    by_id = {h.id: h for h in hs.hypotheses}
+    for hid in ("H1", "H3"):
+        entry = robustness_entry(improper, by_id[hid], 0.95)
+        assert all(np.isnan(entry[k]) for k in ("estimate", "se", "ci_lower", "ci_upper",
+                                                 "pvalue", "std_all"))
+        assert "improper solution" in entry["text"] and "-0.3295" in entry["text"]
+        assert "not interpreted" in entry["text"] and "b = " not in entry["text"]
+
+
 def test_wlsmv_refuses_the_bootstrap(fitted):
     _, hs, inst, sim = fitted
     with pytest.raises(ModelSpecificationError, match="Monte Carlo"):

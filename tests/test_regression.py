@@ -178,3 +178,35 @@ def test_simple_slope_lines_and_jn_curve_agree_with_the_fit():
     curve = res.conditional_slopes(list(res.jn_bounds))
     t_crit = stats.t.ppf(0.975, res.df_resid)
     np.testing.assert_allclose(np.abs(curve["t"]), t_crit, rtol=1e-9, atol=0)
+
+
+def test_response_surface_clusters_by_a_column(hs):
+    """H2 ran on both partners of an alliance as independent rows (HC3).  With
+    ``cluster=`` the SEs are CR1 (Stata, sandwich::vcovCL(type = "HC1")):
+    ``G/(G-1) (n-1)/(n-k) (X'X)^-1 sum_g X_g' e_g e_g' X_g (X'X)^-1``, and the tests use
+    G - 1 df; checked against that formula written out here (pairs of rows as clusters,
+    two rows without an id as clusters of their own)."""
+    d = hs.copy()
+    d["pair"] = (np.arange(len(d)) // 2).astype(float)
+    d.loc[[0, 5], "pair"] = np.nan
+    res = reg.response_surface(d, "x9", "x7", "x8", cluster="pair")
+    x1, x2 = d["x7"] - res.center, d["x8"] - res.center
+    X = np.column_stack([np.ones(len(d)), x1, x2, x1 * x1, x1 * x2, x2 * x2])
+    y = d["x9"].to_numpy()
+    b = np.linalg.lstsq(X, y, rcond=None)[0]
+    e = y - X @ b
+    g = reg.cluster_codes(d["pair"])
+    G, (n, k) = int(g.max()) + 1, X.shape
+    assert G == 151 + 2 and res.n_clusters == G  # 151 pair ids, 2 rows without one
+    bread = np.linalg.inv(X.T @ X)
+    meat = sum(np.outer(X[g == c].T @ e[g == c], X[g == c].T @ e[g == c]) for c in range(G))
+    V = bread @ meat @ bread * G / (G - 1) * (n - 1) / (n - k)
+    a4 = np.array([0, 0, 0, 1, -1, 1.0])
+    se = float(np.sqrt(a4 @ V @ a4))
+    row = res.surface.set_index("parameter").loc["a4"]
+    assert row["se"] == pytest.approx(se, rel=1e-10)
+    t = float(a4 @ b) / se
+    assert row["pvalue"] == pytest.approx(2 * stats.t.sf(abs(t), G - 1), rel=1e-9)
+    assert res.cov_type == "cluster (pair)"
+    with pytest.raises(ModelSpecificationError, match="not a column"):
+        reg.response_surface(d, "x9", "x7", "x8", cluster="nope")

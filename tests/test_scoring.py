@@ -156,7 +156,10 @@ def test_score_returns_ids_scores_indices_and_flags(inst):
         out["asym_signed"], out["dep_own"] - out["dep_partner"], rtol=0, atol=1e-12
     )
     dyad_rows = out["dyad_jd_sum"].notna()
-    assert dyad_rows[:60].mean() > 0.8 and not dyad_rows[60:].any()
+    retained = ~out["exclude"].to_numpy()
+    # the first 60 rows are 30 dyads; a pair with an excluded member is no dyad
+    assert dyad_rows[:60][retained[:60]].mean() > 0.8 and not dyad_rows[60:].any()
+    assert not dyad_rows[~retained].any()
     numeric = out.drop(
         columns=["respondent_id", "alliance_id", "firm_role", "language", "exclude_reason"]
     )
@@ -175,3 +178,26 @@ def test_score_command(inst, tmp_path, capsys):
     assert main(["score", str(tmp_path / "none.csv"), "--out", str(out)]) == 2
     assert "does not exist" in capsys.readouterr().err
     assert main(["score", str(data), "--out", str(out), "--min-valid", "0"]) == 2
+
+
+def test_an_excluded_partner_gives_no_dyad_indices(inst):
+    """A methods reviewer: 13 retained rows of the demo carried the self-report of a
+    partner excluded as careless into their dyad indices (H10's two-informant predictor).
+    A dyad is formed by two retained respondents."""
+    df = simulate_study(120, dyads=30, seed=3, missing=0.0, instrument=inst)
+    base = score(df, inst)
+    paired = base[base["dyad_jd_sum"].notna() & ~base["exclude"]]
+    victim = paired.iloc[0]
+    partner = base.index[(base["alliance_id"] == victim["alliance_id"])
+                         & (base["firm_role"] != victim["firm_role"])][0]
+    assert not base.loc[partner, "exclude"]
+    bad = df.copy()
+    bad.loc[partner, "attn_1"] = 7.0  # the attention check failed
+    bad.loc[partner, "attn_2"] = 1.0
+    out = score(bad, inst)
+    assert out.loc[partner, "exclude"]
+    dyad_cols = [c for c in out.columns if c.startswith("dyad_")] + ["perception_gap"]
+    assert out.loc[victim.name, dyad_cols].isna().all()
+    # every other dyad is untouched
+    others = out.index.difference([victim.name, partner])
+    pd.testing.assert_frame_equal(out.loc[others, dyad_cols], base.loc[others, dyad_cols])

@@ -67,8 +67,10 @@ def _check_cov_type(cov_type: str) -> str:
     return cov_type
 
 
-def _ols(y: np.ndarray, x: pd.DataFrame, cov_type: str) -> Any:
-    """Fit OLS with an intercept; t-based inference (as R's lm + coeftest)."""
+def _ols(y: np.ndarray, x: pd.DataFrame, cov_type: str,
+         groups: np.ndarray | None = None) -> Any:
+    """Fit OLS with an intercept; t-based inference (as R's lm + coeftest); ``groups``
+    with ``cov_type="cluster"``."""
     from statsmodels.regression.linear_model import OLS
     from statsmodels.tools.tools import add_constant
 
@@ -76,6 +78,8 @@ def _ols(y: np.ndarray, x: pd.DataFrame, cov_type: str) -> Any:
     model = OLS(y, design)
     if cov_type == "nonrobust":
         return model.fit(use_t=True)
+    if cov_type == "cluster":
+        return model.fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
     return model.fit(cov_type=cov_type, use_t=True)
 
 
@@ -105,7 +109,9 @@ def _linear_combination(fit: Any, weights: dict[str, float], level: float) -> di
     v = np.asarray(fit.cov_params(), dtype=float)
     est = float(w @ b)
     se = float(np.sqrt(max(w @ v @ w, 0.0)))
-    df = float(fit.df_resid)
+    # cluster-robust fits test on G - 1 df (statsmodels' df_resid_inference), as R's
+    # coeftest(fit, vcovCL(fit, cluster)) with df = G - 1
+    df = float(getattr(fit, "df_resid_inference", None) or fit.df_resid)
     t = est / se if se > 0 else np.nan
     p = float(2 * stats.t.sf(abs(t), df)) if se > 0 else np.nan
     q = float(stats.t.ppf(0.5 + level / 2, df))
@@ -542,6 +548,7 @@ class ResponseSurfaceResult:
     r2: float
     cov_type: str
     level: float
+    n_clusters: int | None = None
 
 
 SURFACE = (
@@ -563,6 +570,7 @@ def response_surface(
     center: float | None = None,
     cov_type: str = "HC3",
     level: float = 0.95,
+    cluster: str | None = None,
 ) -> ResponseSurfaceResult:
     """Polynomial regression and response-surface parameters on two predictors.
 
@@ -583,7 +591,12 @@ def response_surface(
         Subtracted from both ``x1`` and ``x2`` (same value keeps the lines of
         (in)congruence meaningful); default the pooled mean of ``x1`` and ``x2``.
     cov_type : {"HC3", "HC0", "HC1", "HC2", "nonrobust"}
+        Ignored when ``cluster`` is given.
     level : float
+    cluster : str, optional
+        Column of cluster ids (e.g. ``alliance_id``: both partners of an alliance are
+        rows): cluster-robust SEs (CR1, as Stata and ``sandwich::vcovCL``) with t tests on
+        G - 1 df; a row without an id is a cluster of its own.
 
     Returns
     -------
@@ -612,14 +625,31 @@ def response_surface(
                           index=d.index)
     for col in controls:
         design[col] = d[col]
-    fit = _ols(d[y].to_numpy(), design, cov_type)
+    if cluster is not None:
+        if cluster not in data.columns:
+            raise ModelSpecificationError(f"{what}: cluster={cluster!r} is not a column.")
+        groups = cluster_codes(data.loc[d.index, cluster])
+        fit = _ols(d[y].to_numpy(), design, "cluster", groups=groups)
+        cov_type, n_clusters = f"cluster ({cluster})", int(groups.max()) + 1
+    else:
+        n_clusters = None
+        fit = _ols(d[y].to_numpy(), design, cov_type)
     rows = [{"parameter": p, "meaning": mean, **_linear_combination(fit, w, level)}
             for p, mean, w in SURFACE]
     return ResponseSurfaceResult(
         y=y, x1=x1, x2=x2, n=len(d), coefficients=_coef_table(fit, level),
         surface=pd.DataFrame(rows), center=c, r2=float(fit.rsquared), cov_type=cov_type,
-        level=level,
+        level=level, n_clusters=n_clusters,
     )
+
+
+def cluster_codes(ids: pd.Series) -> np.ndarray:
+    """Integer cluster codes 0 .. G-1 of ``ids``; a row without an id is a cluster of its
+    own (a single informant's alliance)."""
+    groups = pd.factorize(ids)[0]
+    lonely = groups < 0
+    groups[lonely] = groups.max() + 1 + np.arange(int(lonely.sum()))
+    return groups
 
 
 # --------------------------------------------------------------------------------------

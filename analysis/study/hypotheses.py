@@ -283,6 +283,14 @@ def _semantic_problems(hs: HypothesisSet) -> list[str]:
             problems.append(f"composites: {name!r} is an average of itself.")
         elif len(set(parts)) < len(parts):
             problems.append(f"composites: {name!r} lists a score twice.")
+    if hs.cluster is not None and not hs.cluster.strip():
+        # an empty name turned the cluster-robust standard errors off without a word
+        problems.append("cluster: is empty; name the column that identifies the alliances "
+                        "(alliance_id), or write null to treat the rows as independent.")
+    if hs.decision.family != "confirmatory" and not hs.decision.family:
+        # every confirmatory hypothesis was then reported as exploratory
+        problems.append("decision.family: lists no hypothesis; write 'confirmatory' or the "
+                        "ids of the confirmatory hypotheses.")
     if hs.decision.family != "confirmatory":
         ids = {h.id: h for h in hs.hypotheses}
         for hid in hs.decision.family:
@@ -405,6 +413,7 @@ def prepare_scores(
     if len(scored) != len(data):
         raise DataError("scored= must have one row per row of data=.")
     sc = scored.reset_index(drop=True).copy()
+    scores = set(sc.columns)  # the instrument's scores, before the raw columns join them
     # the raw columns in the current instrument's layout, with its derived variables
     # (Das & Teng's alliance_stage grouped from alliance_phase)
     from analysis.study.scoring import conform
@@ -418,6 +427,10 @@ def prepare_scores(
     if extra:  # one concat: adding columns one by one fragments the frame
         sc = pd.concat([sc, raw[extra]], axis=1)
     for name, parts in hypotheses.composites.items():
+        if name in scores:
+            # the composite silently replaced the score of that name in every test
+            raise DataError(f"Composite {name!r} of the hypotheses file has the name of a "
+                            "score of the instrument; give the composite another name.")
         missing = [p for p in parts if p not in sc.columns]
         if missing:
             raise DataError(f"Composite {name!r}: score(s) missing: {', '.join(missing)}.")
@@ -1077,6 +1090,15 @@ def _latent_model_step(hs, data, d, base, keep, estimator, instrument, n_draws, 
                      f"({n / npar:.1f} cases per parameter, fewer than {N_PER_PARAMETER}); "
                      "its standard errors and test may be unstable, compare with the "
                      "composite robustness rows.")
+    ncl = getattr(res.fit, "nclusters", None)
+    if np.isfinite(npar) and isinstance(ncl, int) and 0 < ncl <= npar:
+        # the cluster-robust covariance matrix of the estimates is a sum over clusters: with
+        # no more clusters than parameters it cannot have full rank (Mplus warns alike)
+        warns.append(f"Latent model: cluster-robust standard errors from {ncl} clusters "
+                     f"(alliances) for {npar:.0f} free parameters; with no more clusters "
+                     "than parameters the robust covariance matrix of the estimates is not "
+                     "of full rank, so the verdicts' standard errors and the robust test "
+                     "are unreliable; compare with the composite robustness rows.")
     det["latent_model"] = res
     if not det.get("_robustness_wlsmv", True):
         return res
@@ -1527,9 +1549,12 @@ def _latent_quadratic_row(h, parts, ctx, ctr, ols):
 
 def _rsa_row(h, parts, ctx):
     d = ctx.d
+    # both partners of an alliance are rows: SEs clustered by alliance when ids are known
+    cl = "alliance_id" if "alliance_id" in d.columns and d["alliance_id"].notna().any() \
+        else None
     res = ctx.reg.response_surface(d, y=parts["z"], x1=parts["x"], x2=parts["y"],
                                    controls=_controls(h, ctx.base, d, list(parts.values())),
-                                   level=ctx.level)
+                                   level=ctx.level, cluster=cl)
     ctx.det[h.id] = res
     checks = difference_score_checks(d, parts["z"], parts["x"], parts["y"],
                                      _controls(h, ctx.base, d, list(parts.values())),
@@ -1537,8 +1562,11 @@ def _rsa_row(h, parts, ctx):
     ctx.det[f"{h.id}_rsa_checks"] = checks
     surf = res.surface.set_index("parameter")
     a4 = surf.loc["a4"]
-    df = float(res.n - len(res.coefficients))
-    inf = wald_inference(float(a4["estimate"]), float(a4["se"]), df=df, statistic="HC3 t of a4",
+    n_cl = res.n_clusters
+    how = "HC3" if n_cl is None else f"SE clustered by alliance, {n_cl} clusters"
+    df = float(n_cl - 1 if n_cl else res.n - len(res.coefficients))
+    inf = wald_inference(float(a4["estimate"]), float(a4["se"]), df=df,
+                         statistic=f"t of a4 ({how})",
                          std_factor=_std_factor(d, parts["z"], parts["x"], parts["x"]))
     c = checks["constraints"]
     ax = checks["principal_axis"]
@@ -1556,7 +1584,7 @@ def _rsa_row(h, parts, ctx):
             f"(SE {ax['p10_se']:.3f}; 0 expected).")
     if h.robustness is not None and h.robustness.method == "sem_path":
         note += " " + _difference_path_note(h, ctx)
-    return _row(h, model="Polynomial regression on composites (HC3)",
+    return _row(h, model=f"Polynomial regression on composites ({how})",
                 estimate=float(a4["estimate"]), se=float(a4["se"]),
                 ci_lower=float(a4["ci_lower"]), ci_upper=float(a4["ci_upper"]),
                 pvalue=float(a4["pvalue"]), n=res.n, _inference=inf,
@@ -1931,7 +1959,9 @@ def _rsa_note(h, d, base, reg, alpha, det) -> str:
     try:
         res = reg.response_surface(d, y=parts["z"], x1=parts["x"], x2=parts["y"],
                                    controls=_controls(h, base, d, list(parts.values())),
-                                   level=1 - alpha)
+                                   level=1 - alpha,
+                                   cluster="alliance_id" if "alliance_id" in d.columns
+                                   and d["alliance_id"].notna().any() else None)
     except (DataError, ModelSpecificationError) as exc:
         return f"RSA check not available: {exc}"
     det[f"{h.id}_rsa"] = res
@@ -1964,9 +1994,9 @@ def _dyadic_row(h, parts, d, base, alpha, det):
     # the SEs are clustered by alliance (CR1, as Stata/sandwich::vcovCL) when ids are known
     alliance = d.loc[sub.index, "alliance_id"] if "alliance_id" in d.columns else None
     if alliance is not None and alliance.notna().any():
-        groups = pd.factorize(alliance)[0]
-        lonely = groups < 0  # a row without an id is a cluster of its own
-        groups[lonely] = groups.max() + 1 + np.arange(int(lonely.sum()))
+        from analysis.stats.regression import cluster_codes
+
+        groups = cluster_codes(alliance)  # a row without an id is a cluster of its own
         n_cl = int(groups.max()) + 1
         cov = {"cov_type": "cluster", "cov_kwds": {"groups": groups}}
         se_how = f"SE clustered by alliance ({n_cl} clusters)"
@@ -1980,12 +2010,28 @@ def _dyadic_row(h, parts, d, base, alpha, det):
     fb = OLS(z[y], add_constant(z[[b]])).fit(use_t=True, **cov)
     diff = float(fa.rsquared - fb.rsquared)
     ci = fa.conf_int(alpha=alpha).loc[a]
-    det[h.id] = {"r2_two_informant": float(fa.rsquared), "r2_one_informant": float(fb.rsquared)}
-    verdict = ("exploratory: two-informant at least as good" if diff >= 0
-               else "exploratory: one-informant better")
+    # the two predictors are compared by a test, not by their point R2 (a reviewer: .103
+    # vs .122 read as "one-informant better" beside Williams' p = .73): Williams' t for
+    # the two dependent correlations with the outcome, the alliances counted as the cases
+    # (the two rows of an alliance are not independent)
+    from analysis.stats.dyadic import dependent_correlation_test
+
+    r = z[[y, a, b]].corr()
+    n_eff = n_cl if alliance is not None and alliance.notna().any() else len(sub)
+    wt = dependent_correlation_test(float(r.loc[y, a]), float(r.loc[y, b]),
+                                    float(r.loc[a, b]), int(n_eff))
+    det[h.id] = {"r2_two_informant": float(fa.rsquared), "r2_one_informant": float(fb.rsquared),
+                 "williams_t": wt["t"], "williams_df": wt["df"], "williams_p": wt["pvalue"]}
+    if not np.isfinite(wt["pvalue"]) or wt["pvalue"] >= alpha:
+        verdict = "exploratory: no difference between the predictors"
+    else:
+        verdict = ("exploratory: two-informant better" if diff > 0
+                   else "exploratory: one-informant better")
     note = (f"Dyad rows only (n = {len(sub)}; {se_how}). "
             f"Standardized slope of {a} shown; R2 {a} = {fa.rsquared:.3f} vs {b} = "
-            f"{fb.rsquared:.3f}. Agreement indices and APIM: see the dyadic section.")
+            f"{fb.rsquared:.3f}; Williams' t({wt['df']:.0f}) = {wt['t']:.2f}, p = "
+            f"{wt['pvalue']:.3g} (the {int(n_eff)} alliances as cases). Agreement indices "
+            "and APIM: see the dyadic section.")
     return _row(h, estimate=float(fa.params[a]), se=float(fa.bse[a]),
                 ci_lower=float(ci.iloc[0]), ci_upper=float(ci.iloc[1]),
                 pvalue=float(fa.pvalues[a]), n=int(len(sub)), verdict=verdict, note=note)
@@ -2022,15 +2068,16 @@ def _multigroup_row(h, parts, d, alpha, stats, det):
     verdict = "exploratory: differs by group" if p < alpha else "exploratory: no difference found"
     inv_note, scalar_ok = _invariance_note(a, b, g, d, det)
     if scalar_ok is False:
+        # means whose measurement differs by group are not compared: no test is printed
         verdict = "exploratory: invariance not established"
+        note = (f"Mean of {a} - {b} by {means} (composite scores); the means are not "
+                f"compared. {inv_note}")
+        return _row(h, estimate=float(m_.max() - m_.min()), pvalue=float("nan"),
+                    n=int(len(sub)), verdict=verdict, note=note)
     note = (f"Mean of {a} - {b} by {means}; Welch F({k - 1}, {df2:.1f}) = {f:.3f} (the "
             f"estimate shown is max - min group mean, composite scores). {inv_note}")
     return _row(h, estimate=float(m_.max() - m_.min()), pvalue=p, n=int(len(sub)),
                 verdict=verdict, note=note)
-
-
-#: Largest drop in CFI accepted between invariance levels (Chen 2007).
-DELTA_CFI = 0.01
 
 
 def _invariance_note(a: str, b: str, g: str, d: pd.DataFrame,
@@ -2064,11 +2111,40 @@ def _invariance_note(a: str, b: str, g: str, d: pd.DataFrame,
             raise
         return f"Measurement invariance could not be tested: {exc}", None
     det["invariance"] = tab
+    return _invariance_sentence(a, b, g, tab)
+
+
+def _invariance_sentence(a: str, b: str, g: str, tab: pd.DataFrame
+                         ) -> tuple[str, bool | None]:
+    """The sentence on the invariance table ``tab`` (configural, metric, scalar rows with
+    cfi, delta_cfi, delta_rmsea) and whether scalar invariance holds under the declared
+    rule (None when a model of the sequence has no fit statistics)."""
+    from analysis.study.measurement import (
+        DELTA_CFI_CUT,
+        DELTA_RMSEA_CUT,
+        _chen_holds,
+        _poor_baseline,
+    )
+
     t = tab.set_index("level")
+    poor = _poor_baseline(t.loc["configural"])
+    if poor:
+        return (f"Invariance of {a} and {b} across {g} (MLR): the configural model fits "
+                f"poorly ({poor}), so no invariance level can be established and the "
+                "comparison of means is not interpretable."), False
     dm, ds = float(t.loc["metric", "delta_cfi"]), float(t.loc["scalar", "delta_cfi"])
-    ok = bool(dm >= -DELTA_CFI and ds >= -DELTA_CFI)
+    rm, rs = float(t.loc["metric", "delta_rmsea"]), float(t.loc["scalar", "delta_rmsea"])
+    if not all(np.isfinite(v) for v in (dm, ds, rm, rs)):
+        return (f"Invariance of {a} and {b} across {g} could not be judged: a model of the "
+                "sequence has no fit statistics (it did not converge or is improper).",
+                None)
+    # the declared rule of the measurement section (a step fails when CFI drops and RMSEA
+    # rises together), not a second rule of its own
+    ok = bool(_chen_holds(t.loc["metric"]) and _chen_holds(t.loc["scalar"]))
     return (f"Invariance of {a} and {b} across {g} (MLR): configural CFI "
-            f"{float(t.loc['configural', 'cfi']):.3f}, delta CFI metric {dm:.4f}, scalar "
-            f"{ds:.4f}; scalar invariance {'holds' if ok else 'does not hold'} "
-            f"(|delta CFI| <= {DELTA_CFI}, Chen 2007), so the comparison of means is "
+            f"{float(t.loc['configural', 'cfi']):.3f}; metric delta CFI {dm:.4f}, delta "
+            f"RMSEA {rm:.4f}; scalar delta CFI {ds:.4f}, delta RMSEA {rs:.4f}; scalar "
+            f"invariance {'holds' if ok else 'does not hold'} (a step fails when CFI drops "
+            f"by {abs(DELTA_CFI_CUT):.3f} or more and RMSEA rises by {DELTA_RMSEA_CUT:.3f} "
+            f"or more, Chen 2007), so the comparison of means is "
             f"{'interpretable' if ok else 'not interpretable'}."), ok

@@ -622,6 +622,21 @@ def robustness_entry(res: LatentModelResult, hypothesis: Any, level: float = 0.9
         return None
     if row is None:
         return None
+    role = ("robustness: ordered items (WLSMV)" if res.estimator == "WLSMV"
+            else f"robustness: {res.estimator}")
+    from analysis.stats.method_variance import improper_warnings
+
+    improper = improper_warnings(res.fit.warnings)
+    if improper:
+        # a robustness run without a proper solution gives no numbers to compare (a
+        # negative variance brought standardized paths beyond 1 in a reviewer's pilot)
+        nan = float("nan")
+        why = "; ".join(str(w).rstrip(".") for w in improper)
+        return {"model": res.label, "estimate": nan, "se": nan, "ci_lower": nan,
+                "ci_upper": nan, "pvalue": nan, "pvalue_one_sided": nan, "std_all": nan,
+                "n": int(res.fit.fit.get("ntotal", 0)), "role": role, "improper": why,
+                "text": (f"Robustness ({res.label}): improper solution ({why}); not "
+                         "interpreted.")}
     est, se = float(row["est"]), float(row["se"])
     std = float(row.get("std_all", np.nan))
     greater = h.expected_sign in ("+", "inverted_u")
@@ -639,8 +654,6 @@ def robustness_entry(res: LatentModelResult, hypothesis: Any, level: float = 0.9
         p_g, p_l = float(ndtr(-z)), float(ndtr(z))
         how = "Wald CI"
     p2 = min(1.0, 2 * min(p_g, p_l))
-    role = ("robustness: ordered items (WLSMV)" if res.estimator == "WLSMV"
-            else f"robustness: {res.estimator}")
     return {"model": res.label, "estimate": est, "se": se, "ci_lower": lo, "ci_upper": hi,
             "pvalue": p2, "pvalue_one_sided": p_g if greater else p_l, "std_all": std,
             "n": int(res.fit.fit.get("ntotal", 0)), "role": role,

@@ -611,6 +611,22 @@ def one_member_per_dyad(data: pd.DataFrame) -> pd.DataFrame:
     return data[~drop.to_numpy()].reset_index(drop=True)
 
 
+#: A configural baseline this poor leaves no invariance level to judge: CFI below .90 or
+#: RMSEA above .10 (MacCallum, Browne & Sugawara 1996: poor fit).
+BASELINE_CFI_MIN, BASELINE_RMSEA_MAX = 0.90, 0.10
+
+
+def _poor_baseline(row: Mapping[str, Any]) -> str:
+    """Why the configural model fits too poorly to compare levels with (empty if not)."""
+    bits = []
+    cfi, rmsea = float(row.get("cfi", np.nan)), float(row.get("rmsea", np.nan))
+    if np.isfinite(cfi) and cfi < BASELINE_CFI_MIN:
+        bits.append(f"CFI {cfi:.3f} < {BASELINE_CFI_MIN:.2f}")
+    if np.isfinite(rmsea) and rmsea > BASELINE_RMSEA_MAX:
+        bits.append(f"RMSEA {rmsea:.3f} > {BASELINE_RMSEA_MAX:.2f}")
+    return ", ".join(bits)
+
+
 def _chen_fails(delta_cfi: float, delta_rmsea: float) -> bool:
     """The declared rule for one step: both Chen (2007) criteria together."""
     return bool(delta_cfi <= DELTA_CFI_CUT and delta_rmsea >= DELTA_RMSEA_CUT)
@@ -667,6 +683,15 @@ def _invariance_sequence(syntax: str, sub: pd.DataFrame, group: str, estimator: 
             row.update(delta_chisq=np.nan, delta_df=np.nan, delta_pvalue=np.nan,
                        delta_cfi=np.nan, delta_rmsea=np.nan, chen_fails=None,
                        decision="baseline")
+            poor = _poor_baseline(row)
+            if poor:
+                # the equality levels compare with a baseline that must itself fit
+                # (Vandenberg & Lance 2000): a reviewer's study had "scalar (intercepts)"
+                # beside a configural RMSEA of .181
+                row["decision"] = f"baseline fits poorly ({poor}); no level judged"
+                rows.append(row)
+                failed = lv
+                break
             rows.append(row)
             prev_res, prev_row, holds = res, row, lv
             continue

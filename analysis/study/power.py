@@ -51,6 +51,7 @@ from analysis.errors import (
     DataError,
     EstimationError,
     ModelSpecificationError,
+    clip,
 )
 
 __all__ = ["CURVE_NS", "MAX_REPLICATIONS", "PowerPayload", "PowerResult", "mc_se", "plot_power", "power_analysis",
@@ -352,6 +353,48 @@ class PowerResult:
         }
 
 
+def _check_power_call(ns: Any, reps: Any, seed: Any, n_boot: Any, estimator: Any,
+                      careless: Any, missing: Any) -> None:
+    """Refuse arguments of the wrong kind or range before any replication runs.
+
+    ``seed=-1`` ended in numpy's "expected non-negative integer"; ``n=100.5`` was cut
+    to 100; an unknown estimator, ``careless=nan`` or ``missing=1`` made every
+    replication fail, and the run reported a power of NaN for every hypothesis after its
+    full running time, without saying why.
+    """
+    def whole(value: Any) -> bool:
+        return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+    def share(value: Any) -> float | None:
+        ok = isinstance(value, int | float | np.integer | np.floating) \
+            and not isinstance(value, bool) and math.isfinite(float(value))
+        return float(value) if ok else None
+
+    if isinstance(ns, str | bytes) or not all(whole(n) for n in np.ravel(
+            np.asarray(ns, dtype=object))):
+        raise ModelSpecificationError(
+            f"ns= must be whole numbers of respondents, e.g. [100, 200] (got {clip(ns)}).")
+    if not whole(reps):
+        raise ModelSpecificationError(f"reps= must be a whole number (got {clip(reps)}).")
+    if not whole(seed) or not 0 <= seed < 2**32:
+        raise ModelSpecificationError(
+            f"seed= must be a whole number from 0 to 4294967295 (got {clip(seed)}).")
+    if not whole(n_boot) or n_boot < 2:
+        raise ModelSpecificationError(
+            f"n_boot= must be a whole number of at least 2 (got {clip(n_boot)}).")
+    if estimator not in ("ML", "MLR"):
+        raise ModelSpecificationError(
+            f"estimator={clip(estimator)} is not known here; use 'ML' or 'MLR'.")
+    value = share(careless)
+    if value is None or not 0.0 <= value < 1.0:
+        raise ModelSpecificationError(
+            f"careless= must be a share in [0, 1) (got {clip(careless)}).")
+    value = share(missing)
+    if value is None or not 0.0 <= value < 0.9:
+        raise ModelSpecificationError(
+            f"missing= must be a share in [0, 0.9) (got {clip(missing)}).")
+
+
 def power_analysis(
     ns: Sequence[int],
     reps: int,
@@ -430,6 +473,8 @@ def power_analysis(
     )
     from analysis.study.simulate import MAX_RESPONDENTS
 
+    _check_power_call(ns, reps, seed, n_boot if mediation_ci == "bootstrap" else 2, estimator,
+                      careless, missing)
     ns = tuple(int(n) for n in ns)
     # every replication below the runner's minimum fails, and the power would be NaN
     if not ns or min(ns) < MIN_RESPONDENTS:
@@ -770,18 +815,50 @@ def _quadratic_test(d, y, x, controls) -> tuple[float, float, float, float, floa
             inside)
 
 
-def _rsa_test(d, z, x, y, controls) -> tuple[float, float, float]:
+def _cr1(y: np.ndarray, x: np.ndarray, groups: np.ndarray
+         ) -> tuple[np.ndarray, np.ndarray, int]:
+    """OLS coefficients, their cluster-robust CR1 covariance and the G - 1 df of its t
+    tests (statsmodels' cov_type="cluster", as analysis.stats.regression)."""
+    beta, *_ = np.linalg.lstsq(x, y, rcond=None)
+    e = y - x @ beta
+    _, g = np.unique(groups, return_inverse=True)
+    n_g, (n, k) = int(g.max()) + 1, x.shape
+    scores = np.zeros((n_g, k))
+    np.add.at(scores, g, x * e[:, None])
+    bread = np.linalg.inv(x.T @ x)
+    v = bread @ (scores.T @ scores) @ bread * (n_g / (n_g - 1) * (n - 1) / (n - k))
+    return beta, v, n_g - 1
+
+
+def _alliance_groups(d: _Columns) -> np.ndarray | None:
+    """Cluster codes of the retained respondents by alliance (a respondent without an id
+    is a cluster of its own), or None when the data have no alliance ids: the runner
+    clusters the response surface's SEs by alliance."""
+    if "alliance_id" not in d.data.columns or not d.data["alliance_id"].notna().any():
+        return None
+    from analysis.stats.regression import cluster_codes
+
+    return cluster_codes(d.data["alliance_id"])[d.keep]
+
+
+def _rsa_test(d, z, x, y, controls, groups=None) -> tuple[float, float, float]:
     """Curvature along the line of incongruence ``a4 = b3 - b4 + b5`` of the polynomial
-    regression of z on x, y, x^2, xy, y^2 (both centred at their pooled mean), its HC3 SE
-    and residual df (as analysis.stats.regression.response_surface).
+    regression of z on x, y, x^2, xy, y^2 (both centred at their pooled mean), its SE
+    (clustered by ``groups`` when given, else HC3) and df (as
+    analysis.stats.regression.response_surface).
 
     # In R: RSA::RSA(z ~ x * y, data = d)  (a4)
     """
-    a = _complete(d, [z, x, y, *controls], "response_surface()")
+    cols = [z, x, y, *controls]
+    a = _complete(d, cols, "response_surface()")
     c = float(np.concatenate([a[:, 1], a[:, 2]]).mean())
     xc, yc = a[:, 1] - c, a[:, 2] - c
     design = np.column_stack([np.ones(len(a)), xc, yc, xc * xc, xc * yc, yc * yc, a[:, 3:]])
-    beta, v, df = _hc3(a[:, 0], design)
+    if groups is not None:
+        ok = ~np.isnan(np.column_stack([d[col] for col in cols])).any(axis=1)
+        beta, v, df = _cr1(a[:, 0], design, groups[ok])
+    else:
+        beta, v, df = _hc3(a[:, 0], design)
     w = np.zeros(design.shape[1])
     w[3], w[4], w[5] = 1.0, -1.0, 1.0
     return float(w @ beta), float(np.sqrt(max(float(w @ v @ w), 0.0))), float(df)
@@ -1175,8 +1252,11 @@ def fast_replication(
                                      std_factor=_std_factor(d, p["y"], p["x"], p["m"]))
             elif h.method == "rsa":
                 ctr = _ctrl(h, base, d, list(p.values()))
-                est, se, df = _rsa_test(d, p["z"], p["x"], p["y"], ctr)
-                inf = wald_inference(est, se, df=df, statistic="HC3 t of a4",
+                groups = _alliance_groups(d)
+                est, se, df = _rsa_test(d, p["z"], p["x"], p["y"], ctr, groups)
+                inf = wald_inference(est, se, df=df,
+                                     statistic="HC3 t of a4" if groups is None else
+                                     "t of a4 (SE clustered by alliance)",
                                      std_factor=_std_factor(d, p["z"], p["x"], p["x"]))
             else:
                 ctr = _ctrl(h, base, d, [p["x"], p["y"]])

@@ -325,12 +325,16 @@ def score(
     scales = score_scales(df, instrument, min_valid=min_valid,
                           min_valid_by_scale=shared_min_valid)
     parts = [df[[c for c in ID_COLUMNS if c in df.columns]].copy(), scales]
+    flags = quality_flags(df, instrument, **quality_options)
     if "dep_own" in scales.columns and "dep_partner" in scales.columns:
         parts.append(dependence_indices(scales["dep_own"], scales["dep_partner"]))
         if "alliance_id" in df.columns and "firm_role" in df.columns:
+            # a dyad is formed by two retained respondents: a partner excluded as careless
+            # or incomplete gives no self-report to the other's dyad indices (13 retained
+            # rows of the demo carried such a partner's answers into H10)
+            keep = ~flags["exclude"].fillna(False).astype(bool).to_numpy()
             both = pd.concat([df[["alliance_id", "firm_role"]], scales], axis=1)
-            parts.append(dyad_indices(both))
-    flags = quality_flags(df, instrument, **quality_options)
+            parts.append(dyad_indices(both.loc[keep]).reindex(both.index))
     parts.append(flags.drop(columns=["respondent_id"], errors="ignore"))
     out = pd.concat(parts, axis=1)
     out.attrs["data_check"] = {

@@ -610,7 +610,12 @@ def method_variance(ctx: ReportContext) -> str:
         rows.append([text_cell("Marker variable (Lindell & Whitney)", tag="th", cls="text"),
                      f'<td class="text">{_apa_text(str(mk.get("reason", "")).split(" (")[0])}'
                      "</td>",
-                     text_cell("adjusted" if mk.get("applied") else "not applied")])
+                     text_cell("adjusted" if mk.get("applied")
+                               # a marker that does not correlate positively with the
+                               # scales is itself the finding (Lindell & Whitney 2001)
+                               else "no marker-based evidence of method variance"
+                               if "is not positive" in str(mk.get("reason", ""))
+                               else "not applied")])
     cm = mv.get("cfa_marker")
     if isinstance(cm, Mapping) and isinstance(cm.get("comparisons"), list):
         cp = join(base, "cfa_marker", "comparisons")

@@ -38,10 +38,13 @@ FOUND = {
     "effect detected": "an effect was found",
     "no effect detected": "no effect was found",
     "one-informant better": "one informant's perception explained more of the variance "
-                            "than the dyad-level index from both self-reports",
-    "two-informant at least as good": "the dyad-level index from both self-reports "
-                                      "explained at least as much of the variance as one "
-                                      "informant's perception",
+                            "than the dyad-level index from both self-reports (Williams' t)",
+    "two-informant better": "the dyad-level index from both self-reports explained more "
+                            "of the variance than one informant's perception (Williams' t)",
+    "no difference between the predictors": "the dyad-level index from both self-reports "
+                                            "and one informant's perception did not "
+                                            "differ in the variance they explained "
+                                            "(Williams' t)",
     "differs by group": "the groups differed",
     "no difference found": "no difference between the groups was found",
     "invariance not established": "measurement invariance across the groups was not "
@@ -92,6 +95,45 @@ def _fit_sentence(f: Mapping[str, Any], path: str) -> str:
         if k:
             bits.append(f"{name} = {_n(f[k], join(path, k), 'fit')}")
     return ", ".join(bits)
+
+
+# Hu & Bentler (1999), as the fit table's note gives them: (keys, cut-off, lower is worse)
+CUTOFFS = (("CFI", ("cfi_robust", "cfi_scaled", "cfi"), 0.95, True),
+           ("TLI", ("tli_robust", "tli_scaled", "tli"), 0.95, True),
+           ("RMSEA", ("rmsea_robust", "rmsea_scaled", "rmsea"), 0.06, False),
+           ("SRMR", ("srmr",), 0.08, False))
+
+
+def _misses_cutoffs(f: Mapping[str, Any]) -> str:
+    """A clause naming the conventional cut-offs the model that tests the hypotheses
+    misses (empty when it meets them all): verdicts from a model that does not fit
+    closely are conditional on it, and the text says so beside them."""
+    missed = []
+    for name, keys, cut, higher_better in CUTOFFS:
+        k = first_key(f, *keys)
+        if k and is_number(f[k]) and (f[k] < cut if higher_better else f[k] > cut):
+            missed.append(name)
+    if not missed:
+        return ""
+    names = missed[0] if len(missed) == 1 else f"{', '.join(missed[:-1])} and {missed[-1]}"
+    return (f"; it misses the conventional cut-off{'s' if len(missed) > 1 else ''} for "
+            f"{names} (Hu &amp; Bentler, 1999; see the fit table), so the verdicts below "
+            "are conditional on a model that does not fit closely")
+
+
+def _indirect_interval(lat: Mapping[str, Any]) -> str:
+    """How the latent model's indirect effects got their intervals, when not by the
+    bootstrap the declaration's method name (mediation_bootstrap) suggests."""
+    how = lat.get("indirect_interval")
+    if not isinstance(how, Mapping) or how.get("method") != "Monte Carlo":
+        return ""
+    draws = how.get("draws")
+    return ("; its indirect effects have Monte Carlo percentile intervals (Preacher &amp; "
+            "Selig, 2012"
+            + (f"; {_n(draws, '/structural/latent_model/indirect_interval/draws', 'int')}"
+               " draws" if is_number(draws) and draws else "")
+            + ") in place of the declared bootstrap, which would refit the latent model "
+            "for every draw")
 
 
 def _few_cases(f: Mapping[str, Any], path: str) -> str:
@@ -203,6 +245,8 @@ def results(ctx: ReportContext) -> str:
                          + " fitted with "
                          + _fit_sentence(lf, "/structural/latent_model/fit")
                          + _few_cases(lf, "/structural/latent_model/fit")
+                         + _misses_cutoffs(lf)
+                         + _indirect_interval(lat)
                          + "; the path model on composite scores"
                          + (f" ({esc(est)})" if isinstance(est, str) else "")
                          + f" fitted with {_fit_sentence(st['fit'], '/structural/fit')}"
@@ -219,7 +263,8 @@ def results(ctx: ReportContext) -> str:
                          + (f" ({esc(est)})" if isinstance(est, str) else "")
                          + f" fitted with {_fit_sentence(st['fit'], '/structural/fit')}"
                          + _few_cases(st["fit"], "/structural/fit")
-                         + " (robust values where the estimator provides them).")
+                         + " (robust values where the estimator provides them)"
+                         + _misses_cutoffs(st["fit"]) + ".")
     elif estimator(ctx):
         paras.append(f"Estimator: {esc(estimator(ctx))}.")
     # --- decision rules
