@@ -235,3 +235,19 @@ def test_a_poor_configural_model_establishes_no_invariance():
     assert ok is False and "configural model fits poorly (RMSEA 0.181 > 0.10)" in text
     assert _poor_baseline({"cfi": 0.95, "rmsea": 0.05}) == ""
     assert _poor_baseline({"cfi": 0.85, "rmsea": np.nan}) == "CFI 0.850 < 0.90"
+
+
+def test_chen_cutoffs_follow_the_total_sample_size():
+    """Chen (2007) recommends .005/.010 for a total N of 300 or fewer: a reviewer's study of
+    166 passed information sharing with delta CFI -.007 and delta RMSEA .046."""
+    from analysis.study.hypotheses import _invariance_sentence
+    from analysis.study.measurement import _chen_fails, chen_cuts
+
+    assert chen_cuts(166) == (-0.005, 0.010) and chen_cuts(301) == (-0.010, 0.015)
+    assert chen_cuts(None) == (-0.010, 0.015)
+    assert _chen_fails(-0.007, 0.046, 166) and not _chen_fails(-0.007, 0.046, 400)
+    tab = _inv_table(-0.007, 0.046, -0.001, 0.001)
+    text, ok = _invariance_sentence("a", "b", "g", tab, n=166)
+    assert ok is False and "0.005" in text and "N <= 300" in text
+    text, ok = _invariance_sentence("a", "b", "g", tab, n=400)
+    assert ok is True and "0.010" in text and "N <= 300" not in text

@@ -110,3 +110,5 @@ def test_a_configural_model_that_fits_poorly_judges_no_level():
     assert levels["rmsea"].iloc[0] > BASELINE_RMSEA_MAX
     assert levels["decision"].iloc[0].startswith("baseline fits poorly (")
     assert out["highest_level_supported"] == "none" and out["first_failed_level"] == "configural"
+    # the total N of the comparison (300) sets Chen's cut-offs for N <= 300
+    assert out["cutoffs"] == {"n": 300.0, "delta_cfi": -0.005, "delta_rmsea": 0.010}

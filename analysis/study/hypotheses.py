@@ -2111,20 +2111,18 @@ def _invariance_note(a: str, b: str, g: str, d: pd.DataFrame,
             raise
         return f"Measurement invariance could not be tested: {exc}", None
     det["invariance"] = tab
-    return _invariance_sentence(a, b, g, tab)
+    return _invariance_sentence(a, b, g, tab, n=len(sub))
 
 
-def _invariance_sentence(a: str, b: str, g: str, tab: pd.DataFrame
+def _invariance_sentence(a: str, b: str, g: str, tab: pd.DataFrame, n: int | None = None
                          ) -> tuple[str, bool | None]:
     """The sentence on the invariance table ``tab`` (configural, metric, scalar rows with
     cfi, delta_cfi, delta_rmsea) and whether scalar invariance holds under the declared
-    rule (None when a model of the sequence has no fit statistics)."""
-    from analysis.study.measurement import (
-        DELTA_CFI_CUT,
-        DELTA_RMSEA_CUT,
-        _chen_holds,
-        _poor_baseline,
-    )
+    rule at the cut-offs of the total sample size ``n`` (None when a model of the
+    sequence has no fit statistics)."""
+    from analysis.study.measurement import _chen_holds, _poor_baseline, chen_cuts
+
+    cfi_cut, rmsea_cut = chen_cuts(n)
 
     t = tab.set_index("level")
     poor = _poor_baseline(t.loc["configural"])
@@ -2140,11 +2138,12 @@ def _invariance_sentence(a: str, b: str, g: str, tab: pd.DataFrame
                 None)
     # the declared rule of the measurement section (a step fails when CFI drops and RMSEA
     # rises together), not a second rule of its own
-    ok = bool(_chen_holds(t.loc["metric"]) and _chen_holds(t.loc["scalar"]))
+    ok = bool(_chen_holds(t.loc["metric"], n) and _chen_holds(t.loc["scalar"], n))
     return (f"Invariance of {a} and {b} across {g} (MLR): configural CFI "
             f"{float(t.loc['configural', 'cfi']):.3f}; metric delta CFI {dm:.4f}, delta "
             f"RMSEA {rm:.4f}; scalar delta CFI {ds:.4f}, delta RMSEA {rs:.4f}; scalar "
             f"invariance {'holds' if ok else 'does not hold'} (a step fails when CFI drops "
-            f"by {abs(DELTA_CFI_CUT):.3f} or more and RMSEA rises by {DELTA_RMSEA_CUT:.3f} "
-            f"or more, Chen 2007), so the comparison of means is "
+            f"by {abs(cfi_cut):.3f} or more and RMSEA rises by {rmsea_cut:.3f} or more, "
+            f"Chen 2007{', his cut-offs for N <= 300' if n is not None and n <= 300 else ''})"
+            ", so the comparison of means is "
             f"{'interpretable' if ok else 'not interpretable'}."), ok

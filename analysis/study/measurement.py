@@ -33,6 +33,7 @@ RMSEA with its robust interval, SRMR), with a warning when there are fewer than
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 from collections.abc import Mapping, Sequence
@@ -537,21 +538,34 @@ def _group_category_counts(gcode: np.ndarray, has_group: np.ndarray, col: pd.Ser
     return table[table.sum(axis=1) > 0]
 
 
-#: Chen's (2007) cut-offs for a step of measurement invariance (N > 300, equal groups):
-#: a level fails when CFI drops by .010 or more AND RMSEA rises by .015 or more.
+#: Chen's (2007) cut-offs for a step of measurement invariance: a level fails when CFI
+#: drops by .010 or more AND RMSEA rises by .015 or more (N > 300); with a total N of at
+#: most 300 his stricter pair (.005 and .010), which a reviewer asked for on a study of 166
 DELTA_CFI_CUT = -0.010
 DELTA_RMSEA_CUT = 0.015
+SMALL_N, DELTA_CFI_CUT_SMALL, DELTA_RMSEA_CUT_SMALL = 300, -0.005, 0.010
 INVARIANCE_RULE = (
     "Declared rule (Chen 2007): a level fails when, relative to the previous level, "
-    "delta CFI <= -.010 and delta RMSEA >= .015 (robust versions where the estimator has "
+    "delta CFI <= -.010 and delta RMSEA >= .015, or with a total N of 300 or fewer "
+    "delta CFI <= -.005 and delta RMSEA >= .010 (robust versions where the estimator has "
     "them); the (scaled) chi-square difference test is reported beside it. A failed level "
     "is followed by the search for partial invariance; a step whose model did not "
     "converge is shown as "
     "missing and ends the sequence.")
 
 
-def invariance_decisions(table: pd.DataFrame) -> tuple[pd.DataFrame, str, str | None]:
-    """Apply :data:`INVARIANCE_RULE` to a :func:`analysis.sem.measurement_invariance` table.
+def chen_cuts(n: float | None = None) -> tuple[float, float]:
+    """Chen's (2007) (delta CFI, delta RMSEA) cut-offs for a total sample size ``n``
+    (the N > 300 pair when ``n`` is unknown)."""
+    if n is not None and np.isfinite(n) and n <= SMALL_N:
+        return DELTA_CFI_CUT_SMALL, DELTA_RMSEA_CUT_SMALL
+    return DELTA_CFI_CUT, DELTA_RMSEA_CUT
+
+
+def invariance_decisions(table: pd.DataFrame, n: float | None = None
+                         ) -> tuple[pd.DataFrame, str, str | None]:
+    """Apply :data:`INVARIANCE_RULE` to a :func:`analysis.sem.measurement_invariance` table
+    (at the cut-offs of the total sample size ``n``; those of N > 300 when not given).
 
     Returns
     -------
@@ -582,7 +596,7 @@ def invariance_decisions(table: pd.DataFrame) -> tuple[pd.DataFrame, str, str | 
             decision.append("not judged")
             stopped = True
             continue
-        bad = _chen_fails(dcfi, drmsea)
+        bad = _chen_fails(dcfi, drmsea, n)
         fails_col.append(bad)
         decision.append("fails" if bad else "holds")
         if bad:
@@ -627,16 +641,18 @@ def _poor_baseline(row: Mapping[str, Any]) -> str:
     return ", ".join(bits)
 
 
-def _chen_fails(delta_cfi: float, delta_rmsea: float) -> bool:
-    """The declared rule for one step: both Chen (2007) criteria together."""
-    return bool(delta_cfi <= DELTA_CFI_CUT and delta_rmsea >= DELTA_RMSEA_CUT)
+def _chen_fails(delta_cfi: float, delta_rmsea: float, n: float | None = None) -> bool:
+    """The declared rule for one step: both Chen (2007) criteria together, at the
+    cut-offs of the total sample size ``n``."""
+    cfi_cut, rmsea_cut = chen_cuts(n)
+    return bool(delta_cfi <= cfi_cut and delta_rmsea >= rmsea_cut)
 
 
-def _chen_holds(row: Mapping[str, Any]) -> bool:
+def _chen_holds(row: Mapping[str, Any], n: float | None = None) -> bool:
     dcfi, drmsea = float(row["delta_cfi"]), float(row["delta_rmsea"])
     if not (np.isfinite(dcfi) and np.isfinite(drmsea)):
         return False
-    return not _chen_fails(dcfi, drmsea)
+    return not _chen_fails(dcfi, drmsea, n)
 
 
 def _invariance_sequence(syntax: str, sub: pd.DataFrame, group: str, estimator: str,
@@ -659,6 +675,8 @@ def _invariance_sequence(syntax: str, sub: pd.DataFrame, group: str, estimator: 
     )
 
     table = LEVELS_ORDINAL if kwargs.get("ordered") else LEVELS
+    # the total N of the comparison sets Chen's cut-offs (the respondents the fits used)
+    n_total: float | None = None
     rows: list[dict[str, Any]] = []
     freed_all: list[str] = []
     freed_by_level: dict[str, list[str]] = {}
@@ -683,6 +701,7 @@ def _invariance_sequence(syntax: str, sub: pd.DataFrame, group: str, estimator: 
             row.update(delta_chisq=np.nan, delta_df=np.nan, delta_pvalue=np.nan,
                        delta_cfi=np.nan, delta_rmsea=np.nan, chen_fails=None,
                        decision="baseline")
+            n_total = float(res.fit.get("ntotal", np.nan))
             poor = _poor_baseline(row)
             if poor:
                 # the equality levels compare with a baseline that must itself fit
@@ -701,7 +720,7 @@ def _invariance_sequence(syntax: str, sub: pd.DataFrame, group: str, estimator: 
             rows.append(row)
             failed = lv
             break
-        bad = _chen_fails(row["delta_cfi"], row["delta_rmsea"])
+        bad = _chen_fails(row["delta_cfi"], row["delta_rmsea"], n_total)
         row.update(chen_fails=bad, decision="fails" if bad else "holds")
         rows.append(row)
         if not bad:
@@ -710,7 +729,8 @@ def _invariance_sequence(syntax: str, sub: pd.DataFrame, group: str, estimator: 
         failed = failed or lv
         if not partial:
             break
-        search = partial_invariance(syntax, sub, group, lv, base=prev_res, holds=_chen_holds,
+        search = partial_invariance(syntax, sub, group, lv, base=prev_res,
+                                    holds=functools.partial(_chen_holds, n=n_total),
                                     group_partial=freed_all, estimator=estimator, **kwargs)
         steps[lv] = search["steps"]
         if not search["freed"]:
@@ -732,9 +752,11 @@ def _invariance_sequence(syntax: str, sub: pd.DataFrame, group: str, estimator: 
         freed_all = list(search["group_partial"])
         partial_levels.append(lv)
         prev_res, prev_row, holds = search["result"], last, lv
+    cfi_cut, rmsea_cut = chen_cuts(n_total)
     return {"levels": pd.DataFrame(rows), "highest_level_supported": holds,
             "first_failed_level": failed, "partial_levels": partial_levels,
-            "freed": freed_by_level, "partial_steps": steps}
+            "freed": freed_by_level, "partial_steps": steps,
+            "cutoffs": {"n": n_total, "delta_cfi": cfi_cut, "delta_rmsea": rmsea_cut}}
 
 
 def _invariance(syntax: str, data: pd.DataFrame, group: str, items: list[str],
