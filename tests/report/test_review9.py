@@ -52,3 +52,44 @@ def test_the_monte_carlo_interval_of_the_indirect_effects_is_said_in_the_text():
     text = " ".join(_text(html).split())
     assert "Monte Carlo percentile intervals (Preacher & Selig, 2012; 1000 draws) in place " \
            "of the declared bootstrap" in text
+
+
+def test_a_null_copula_check_is_not_read_as_exogeneity():
+    """"no sign of endogeneity" at N = 163: a copula term that is not significant is weak
+    evidence (Becker, Proksch & Ringle 2022)."""
+    from tests.report.test_bias_power_narrative import _section
+
+    a = fixture_analysis()
+    a["endogeneity"] = {"available": True, "paths": {}, "n_paths": 2, "n_applicable": 1,
+                        "n_endogenous": 0, "n_boot": 200, "seed": 7, "alpha": 0.05,
+                        "method": "Gaussian copula.", "notes": []}
+    html = render_html(a)
+    assert check_report(html, a) == []
+    text = " ".join(_text(_section(html, "sample-bias")).split())
+    assert "no copula term significant; weak evidence at this sample size" in text
+    assert "no sign of endogeneity" not in text
+
+
+def _informants(shift: float, changed: int) -> dict:
+    return {"available": True, "knowledge_mean": 5.5694, "n_low_knowledge": 55,
+            "low_knowledge_rule": "informant_knowledge <= 4", "n_changed": changed,
+            "comparison": [{"path": "learning ~ jd_sum", "n_all": 353, "est_all": 0.185,
+                            "se_all": 0.028, "p_all": 0.04, "n_high": 298, "est_high": 0.15,
+                            "se_high": 0.030, "p_high": 0.07, "shift_in_se": shift,
+                            "same_sign": True, "same_significance": changed == 0}],
+            "method": "OLS with clustered SEs."}
+
+
+def test_the_informant_verdict_reads_the_shifts_not_significance_flips():
+    """A reviewer: "some paths depend on low-knowledge informants" from a significance flip
+    while no estimate moved by more than 1.15 SE (Gelman & Stern 2006)."""
+    from tests.report.test_bias_power_narrative import _section
+
+    for shift, changed, want in ((-1.15, 1, "no path shifts by 2 SE or more"),
+                                 (2.4, 1, "some paths shift by 2 SE or more")):
+        a = fixture_analysis()
+        a["key_informants"] = _informants(shift, changed)
+        html = render_html(a)
+        assert check_report(html, a) == []
+        text = " ".join(_text(_section(html, "sample-bias")).split())
+        assert want in text and "depend on low-knowledge" not in text

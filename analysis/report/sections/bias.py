@@ -94,6 +94,11 @@ def _nonresponse_row(ctx: ReportContext) -> list[str]:
     return [head, res, text_cell(verdict)]
 
 
+#: A path whose estimate moves by this many of its standard errors when the low-knowledge
+#: informants are left out is called sensitive to them.
+SHIFT_SE = 1.96
+
+
 def _informant_row(ctx: ReportContext) -> list[str]:
     ki = ctx.a.get("key_informants")
     head = text_cell("Key-informant quality", tag="th", cls="text")
@@ -114,9 +119,18 @@ def _informant_row(ctx: ReportContext) -> list[str]:
         bits.append(f"without them "
                     f'{_span(changed, "/key_informants/n_changed", "int")} of {len(comp)} '
                     "paths change sign or significance")
-    verdict = ("estimates robust to informant knowledge" if is_number(changed) and changed == 0
-               else "some paths depend on low-knowledge informants" if is_number(changed)
-               else "profile only")
+    # the verdict reads the shifts, not changes of significance (a change of significance
+    # is not itself a significant change: Gelman & Stern 2006)
+    shifts = [abs(float(c["shift_in_se"])) for c in comp
+              if isinstance(c, Mapping) and is_number(c.get("shift_in_se"))]
+    if shifts:
+        verdict = ("estimates robust to informant knowledge (no path shifts by 2 SE or more)"
+                   if max(shifts) < SHIFT_SE else
+                   "some paths shift by 2 SE or more without low-knowledge informants")
+    else:
+        verdict = ("estimates robust to informant knowledge" if is_number(changed)
+                   and changed == 0 else "see the shifts in the appendix"
+                   if is_number(changed) else "profile only")
     return [head, f'<td class="text">{"; ".join(bits) or "informant profile only"}</td>',
             text_cell(verdict)]
 
@@ -136,8 +150,11 @@ def _endogeneity_row(ctx: ReportContext) -> list[str]:
            f"regressor); copula term significant for "
            f'{_span(en.get("n_endogenous"), "/endogeneity/n_endogenous", "int")}'
            + (f" ({esc('; '.join(flagged))})" if flagged else "") + "</td>")
-    verdict = ("no sign of endogeneity" if is_number(en.get("n_endogenous"))
-               and en["n_endogenous"] == 0 else "paths flagged for scrutiny")
+    # a copula term that is not significant is weak evidence of exogeneity: the test has
+    # little power at survey sample sizes (Becker, Proksch & Ringle 2022)
+    verdict = ("no copula term significant; weak evidence at this sample size"
+               if is_number(en.get("n_endogenous")) and en["n_endogenous"] == 0
+               else "paths flagged for scrutiny")
     return [head, res, text_cell(verdict)]
 
 
