@@ -93,3 +93,15 @@ def test_the_informant_verdict_reads_the_shifts_not_significance_flips():
         assert check_report(html, a) == []
         text = " ".join(_text(_section(html, "sample-bias")).split())
         assert want in text and "depend on low-knowledge" not in text
+
+
+def test_the_power_sentence_says_it_is_before_the_family_correction():
+    a = fixture_analysis()
+    confirm = [h for h in a["hypotheses"] if not h.get("exploratory")]
+    for k, h in enumerate(confirm[:2]):
+        h["power_sesoi"] = 0.41 + 0.3 * k
+    html = render_html(a)
+    assert check_report(html, a) == []
+    text = " ".join(_text(html).split())
+    assert "to detect the smallest effect size of interest (each test at the declared " \
+           "level before the family correction" in text

@@ -493,7 +493,9 @@ def _power(ctx: ReportContext) -> str:
                 f" ({esc(t[1].get('id', ''))})")
 
     s = ("At this sample size the confirmatory tests had a power of "
-         f"{at(lo)} to {at(hi)} to detect the smallest effect size of interest")
+         f"{at(lo)} to {at(hi)} to detect the smallest effect size of interest (each test "
+         "at the declared level before the family correction, so the power of the "
+         "corrected verdicts is lower)")
     pc = ctx.a.get("power_curves")
     if isinstance(pc, Mapping) and isinstance(pc.get("hypotheses"), list) \
             and is_number(pc.get("target")):
