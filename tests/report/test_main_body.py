@@ -171,7 +171,8 @@ def test_curvilinear_and_response_surface_figures(extended) -> None:
     a, html = extended
     sec = _section(html, "mediation-moderation")
     text = _text(sec)
-    assert "H6b: the quadratic effect of" in text and "Turning point 5.000" in text
+    assert re.search(r"H6b \(regression on composite scores[^)]*\): the quadratic effect of", text)
+    assert "Turning point 5.000" in text
     assert "Fieller 95% interval shaded" in text
     assert "H2: response surface of" in text and "line of congruence" in text
     assert sec.count("<svg") == 3  # H5's slopes and region, the inverted U, the surface

@@ -126,7 +126,8 @@ def test_graphviz_layout_is_deterministic() -> None:
 
 def test_moderation_plots_from_simple_slopes(fixture_html: str) -> None:
     sec = _section_text(fixture_html, "mediation-moderation")
-    assert "H5: simple slopes of" in sec and "Johnson\u2013Neyman plot" in sec
+    assert "H5 (regression on composite scores" in sec and "): simple slopes of" in sec
+    assert "Johnson\u2013Neyman plot" in sec
     assert sec.count("<svg") == 1  # slopes and the region of significance side by side
     sec = _section_text(fixture_html, "appendix-mediation-moderation")
     assert "Simple slopes for H5" in sec and "Johnson-Neyman plot for H5" in sec

@@ -105,3 +105,29 @@ def test_the_power_sentence_says_it_is_before_the_family_correction():
     text = " ".join(_text(html).split())
     assert "to detect the smallest effect size of interest (each test at the declared " \
            "level before the family correction" in text
+
+
+def test_effect_figures_say_which_model_they_plot():
+    """Figures 3-5 plotted the composite regressions under hypotheses whose verdicts came
+    from latent models, and shaded a Johnson-Neyman region for an untested H7."""
+    from tests.report.test_bias_power_narrative import _section
+
+    a = fixture_analysis()
+    a["quadratic"] = {"H6b": {"x": "trust", "outcome": "relationship_performance",
+                              "coefficients": [{"term": "trust", "estimate": 0.5},
+                                               {"term": "trust^2", "estimate": -0.05}],
+                              "x_range": [1.0, 7.0], "turning_point": 5.0}}
+    h6b = {"id": "H6b", "statement": "Trust has an inverted-U effect.", "expected_sign":
+           "inverted_u", "verdict": "inconclusive", "estimate": -0.05, "pvalue": 0.2,
+           "model": "Latent quadratic (product indicators, DMC; MLR)", "method":
+           "latent_quadratic", "exploratory": False, "n": 353}
+    a["hypotheses"] = [*a["hypotheses"], h6b]
+    html = render_html(a)
+    assert check_report(html, a) == []
+    text = " ".join(_text(_section(html, "mediation-moderation")).split())
+    assert ("H6b (regression on composite scores, the robustness model; the verdict comes "
+            "from the latent model): the quadratic effect of") in text
+    h6b.update(estimate=None, note="Not tested: the latent model did not converge.")
+    html = render_html(a)
+    text = " ".join(_text(_section(html, "mediation-moderation")).split())
+    assert "the hypothesis was not tested, so the plot only describes the data" in text

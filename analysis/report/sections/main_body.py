@@ -35,7 +35,7 @@ from .measurement import (
     low_ave_text,
     marker_sequence_stop,
 )
-from .narrative import too_few_for_items
+from .narrative import too_few_for_items, untested_reason
 
 #: Classification questions of the sample profile, in the order shown (the others are in
 #: the appendix); a missing one is skipped.
@@ -897,6 +897,21 @@ def _coef(rows: Any, term: str) -> float | None:
     return None
 
 
+def _plotted_model(ctx: ReportContext, hid: str) -> str:
+    """What a figure of hypothesis ``hid`` shows beside its verdict: the figures plot the
+    regression on composite scores, which is the robustness model when the verdict comes
+    from a latent model, and only a description when the hypothesis was not tested."""
+    h = next((h for h in ctx.a.get("hypotheses") or []
+              if isinstance(h, Mapping) and str(h.get("id")) == hid), None)
+    out = "regression on composite scores"
+    if isinstance(h, Mapping):
+        if str(h.get("model") or "").lower().startswith("latent"):
+            out += ", the robustness model; the verdict comes from the latent model"
+        if untested_reason(h) or not is_number(h.get("estimate")):
+            out += "; the hypothesis was not tested, so the plot only describes the data"
+    return out
+
+
 def effects(ctx: ReportContext) -> str:
     parts = []
     holders: list[tuple[str, Mapping[str, Any]]] = []
@@ -929,7 +944,8 @@ def effects(ctx: ReportContext) -> str:
                 m.get("outcome", "outcome")), mlabel=ctx.label(moder),
             name=f"fig-mod-{hid}")
         parts.append(ctx.figure(svg, (
-            f"{esc(hid)}: simple slopes of {esc(ctx.label(focal))} at low (\u22121 SD), mean "
+            f"{esc(hid)} ({esc(_plotted_model(ctx, hid))}): simple slopes of "
+            f"{esc(ctx.label(focal))} at low (\u22121 SD), mean "
             f"and high (+1 SD) {esc(ctx.label(moder))} (left) and the Johnson\u2013Neyman "
             "plot (right): the conditional slope with its 95% CI; shaded: the region of "
             "the moderator where the slope differs from zero.")))
@@ -954,7 +970,8 @@ def effects(ctx: ReportContext) -> str:
                    "the Fieller 95% interval is unbounded (the curvature is not significant), "
                    "so none is drawn")
         parts.append(ctx.figure(svg, (
-            f"{esc(hid)}: the quadratic effect of {esc(ctx.label(x))} on "
+            f"{esc(hid)} ({esc(_plotted_model(ctx, hid))}): the quadratic effect of "
+            f"{esc(ctx.label(x))} on "
             f"{esc(ctx.label(q.get('outcome', 'outcome')))} over the observed range (other "
             f"predictors held constant; change relative to the lowest value). Turning point "
             f"{num(tp, join('/quadratic', hid, 'turning_point'), figures.TURNING_KIND, tag='span')}"
