@@ -217,5 +217,5 @@ def test_invariance_tested_scale_by_scale_gives_a_table_of_levels() -> None:
     assert "Value creation scalar (intercepts)" in text
     # a failed level that freeing a loading repaired reads as partial, not as failed
     assert ("Specific investments partial scalar (intercepts); metric (loadings) "
-            "partial, freed: specific_investments =~ specific_investments_3") in text
+            "partial; freed: specific_investments =~ specific_investments_3") in text
     assert 'data-key="/measurement/invariance/firm_role/groups/A"' in sec

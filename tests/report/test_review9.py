@@ -131,3 +131,34 @@ def test_effect_figures_say_which_model_they_plot():
     html = render_html(a)
     text = " ".join(_text(_section(html, "mediation-moderation")).split())
     assert "the hypothesis was not tested, so the plot only describes the data" in text
+
+
+def test_the_invariance_table_neither_repeats_a_partial_level_nor_judges_a_poor_baseline():
+    """A reviewer: "partial scalar (intercepts); scalar (intercepts) partial"; and a scale
+    whose configural model misfits is "not established", not "scalar"."""
+    import re
+    from html import unescape
+
+    from tests.report.test_bias_power_narrative import _section
+
+    base = {"level": "configural", "npar": 20, "chisq": 28.05, "df": 10, "cfi": 0.97,
+            "rmsea": 0.181, "decision": "baseline fits poorly (RMSEA 0.181 > 0.10); no level "
+                                        "judged"}
+    a = fixture_analysis()
+    a["measurement"]["invariance"] = {"firm_role": {
+        "groups": {"A": 56, "B": 56},
+        "summary": [{"scale": "innovation_outcome", "highest_level_supported": "intercepts",
+                     "first_failed_level": "intercepts", "partial_levels": "intercepts",
+                     "freed": "innovation_outcome_6 ~1"},
+                    {"scale": "knowledge_integration", "highest_level_supported": "none",
+                     "first_failed_level": "configural", "partial_levels": "", "freed": ""}],
+        "by_scale": {"innovation_outcome": {"levels": [{**base, "rmsea": 0.05,
+                                                        "decision": "baseline"}]},
+                     "knowledge_integration": {"levels": [base]}},
+        "criterion": "Declared rule (Chen 2007)."}}
+    html = render_html(a)
+    assert check_report(html, a) == []
+    text = " ".join(unescape(re.sub(r"<[^>]+>", " ", _section(html, "invariance"))).split())
+    assert "partial scalar (intercepts); freed: innovation_outcome_6 ~1" in text
+    assert "scalar (intercepts) partial" not in text
+    assert "not established: the configural model fits poorly (RMSEA 0.181 > 0.10)" in text

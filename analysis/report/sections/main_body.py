@@ -62,7 +62,7 @@ FAMILIES: dict[str, str] = {
 
 
 #: The expected sign as printed (a true minus; the inverted U as a cap).
-SIGNS = {"+": "+", "-": "\u2212", "inverted_u": "\u2229", "none": "\u2013"}
+SIGNS = {"+": "+", "-": "\u2212", "inverted_u": "\u2229", "none": "none"}  # a dash read as a minus sign
 
 
 def _stars_note() -> str:
@@ -535,12 +535,19 @@ def _invariance_by_scale(ctx: ReportContext, inv: Mapping[str, Any], path: str) 
                 text = (f"not established: the {what} model {reason}"
                         if rec.get("highest_level_supported") in (None, "none")
                         else f"{text}; the {what} model {reason}")
+            elif failed and why.startswith("baseline fits poorly"):
+                # no level is judged against a configural model that does not fit
+                text = "not established: the configural model fits poorly (" + \
+                    why.removeprefix("baseline fits poorly (").split(")")[0] + ")"
             elif failed and str(failed) not in partial:
                 # a level that failed and that freeing parameters did not repair
                 text += f"; fails at {LEVELS.get(str(failed), failed)}"
             if partial:
-                text += (f"; {', '.join(LEVELS.get(x, x) for x in partial)} partial"
-                         + (f", freed: {rec['freed']}" if rec.get("freed") else ""))
+                # the highest level is already called partial: the others are named
+                others = [x for x in partial if x != str(rec.get("highest_level_supported"))]
+                text += ((f"; {', '.join(LEVELS.get(x, x) for x in others)} partial"
+                          if others else "")
+                         + (f"; freed: {rec['freed']}" if rec.get("freed") else ""))
             cell[(g, sc)] = text
     sizes = []
     for g, v in groupings:
