@@ -2111,7 +2111,9 @@ def _invariance_note(a: str, b: str, g: str, d: pd.DataFrame,
             raise
         return f"Measurement invariance could not be tested: {exc}", None
     det["invariance"] = tab
-    return _invariance_sentence(a, b, g, tab, n=len(sub))
+    # the respondents the fits used (FIML drops a row with no item answered), which set
+    # Chen's cut-offs as in the measurement section
+    return _invariance_sentence(a, b, g, tab, n=int(sub[cols].notna().any(axis=1).sum()))
 
 
 def _invariance_sentence(a: str, b: str, g: str, tab: pd.DataFrame, n: int | None = None

@@ -18,8 +18,20 @@ SMALL_LATENT = {"npar": 169, "ntotal": 166, "chisq": 1050.2, "df": 820,
                 "srmr": 0.071}
 
 
+def _latent_verdicts(a: dict) -> list[str]:
+    """Mark the fixture's path hypotheses as tested in the latent model."""
+    ids = []
+    for h in a["hypotheses"]:
+        if h.get("method") in ("sem_path", "mediation_bootstrap"):
+            h["model"] = "Latent model: items of reflective scales (MLR)"
+            ids.append(h["id"])
+    return ids
+
+
 def test_a_testing_model_below_the_cutoffs_is_named_beside_the_verdicts():
     a = fixture_analysis()
+    ids = _latent_verdicts(a)
+    assert ids
     a["structural"]["latent_model"] = {"estimator": "MLR", "fit": dict(SMALL_LATENT)}
     html = render_html(a)
     assert check_report(html, a) == []
@@ -27,7 +39,9 @@ def test_a_testing_model_below_the_cutoffs_is_named_beside_the_verdicts():
     sentence = text.split("The latent structural model that tests the hypotheses", 1)[1]
     sentence = sentence.split(" the path model on composite scores", 1)[0]
     assert "misses the conventional cut-offs for CFI and TLI" in sentence
-    assert "conditional on a model that does not fit closely" in sentence
+    # the verdicts that come from this model, named (a review: not every verdict below)
+    assert (f"so the verdicts of {', '.join(ids)} are conditional on a model that does not "
+            "fit closely") in sentence
     assert "RMSEA" not in sentence.split("misses", 1)[1].split("(Hu")[0]
 
 
@@ -86,6 +100,7 @@ def test_the_informant_verdict_reads_the_shifts_not_significance_flips():
     from tests.report.test_bias_power_narrative import _section
 
     for shift, changed, want in ((-1.15, 1, "no path shifts by 2 SE or more"),
+                                 (1.97, 1, "no path shifts by 2 SE or more"),
                                  (2.4, 1, "some paths shift by 2 SE or more")):
         a = fixture_analysis()
         a["key_informants"] = _informants(shift, changed)
@@ -96,15 +111,18 @@ def test_the_informant_verdict_reads_the_shifts_not_significance_flips():
 
 
 def test_the_power_sentence_says_it_is_before_the_family_correction():
-    a = fixture_analysis()
-    confirm = [h for h in a["hypotheses"] if not h.get("exploratory")]
-    for k, h in enumerate(confirm[:2]):
-        h["power_sesoi"] = 0.41 + 0.3 * k
-    html = render_html(a)
-    assert check_report(html, a) == []
-    text = " ".join(_text(html).split())
-    assert "to detect the smallest effect size of interest (each test at the declared " \
-           "level before the family correction" in text
+    clause = ("to detect the smallest effect size of interest (each test at the declared "
+              "level before the family correction")
+    for correction, size, said in (("holm", 2, True), ("none", 2, False), ("holm", 1, False)):
+        a = fixture_analysis()
+        confirm = [h for h in a["hypotheses"] if not h.get("exploratory")]
+        for k, h in enumerate(confirm[:2]):
+            h["power_sesoi"] = 0.41 + 0.3 * k
+        a["decision"] = {**a.get("decision", {}), "correction": correction,
+                         "family_size": size}
+        html = render_html(a)
+        assert check_report(html, a) == []
+        assert (clause in " ".join(_text(html).split())) is said, (correction, size)
 
 
 def test_effect_figures_say_which_model_they_plot():

@@ -96,7 +96,7 @@ def _nonresponse_row(ctx: ReportContext) -> list[str]:
 
 #: A path whose estimate moves by this many of its standard errors when the low-knowledge
 #: informants are left out is called sensitive to them.
-SHIFT_SE = 1.96
+SHIFT_SE = 2.0
 
 
 def _informant_row(ctx: ReportContext) -> list[str]:

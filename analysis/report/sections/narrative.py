@@ -10,7 +10,7 @@ the numbers of the tables.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..fmt import is_number
@@ -104,10 +104,25 @@ CUTOFFS = (("CFI", ("cfi_robust", "cfi_scaled", "cfi"), 0.95, True),
            ("SRMR", ("srmr",), 0.08, False))
 
 
-def _misses_cutoffs(f: Mapping[str, Any]) -> str:
-    """A clause naming the conventional cut-offs the model that tests the hypotheses
-    misses (empty when it meets them all): verdicts from a model that does not fit
-    closely are conditional on it, and the text says so beside them."""
+def _tested_by(ctx: ReportContext, latent: bool) -> list[str]:
+    """The hypotheses whose verdicts come from the latent model (``latent``) or from the
+    composite path model: the path and mediation tests, by the model their row names."""
+    out = []
+    for h in ctx.a.get("hypotheses") or []:
+        if not isinstance(h, Mapping) or h.get("method") not in ("sem_path",
+                                                                  "mediation_bootstrap"):
+            continue
+        if str(h.get("model") or "").startswith("Latent model") == latent:
+            out.append(str(h.get("id", "")))
+    return out
+
+
+def _misses_cutoffs(f: Mapping[str, Any], ids: Sequence[str]) -> str:
+    """A clause naming the conventional cut-offs a model misses (empty when it meets them
+    all, or when no verdict comes from it): the verdicts of ``ids`` are conditional on a
+    model that does not fit closely, and the text says so beside them."""
+    if not ids:
+        return ""
     missed = []
     for name, keys, cut, higher_better in CUTOFFS:
         k = first_key(f, *keys)
@@ -117,8 +132,8 @@ def _misses_cutoffs(f: Mapping[str, Any]) -> str:
         return ""
     names = missed[0] if len(missed) == 1 else f"{', '.join(missed[:-1])} and {missed[-1]}"
     return (f"; it misses the conventional cut-off{'s' if len(missed) > 1 else ''} for "
-            f"{names} (Hu &amp; Bentler, 1999; see the fit table), so the verdicts below "
-            "are conditional on a model that does not fit closely")
+            f"{names} (Hu &amp; Bentler, 1999; see the fit table), so the verdicts of "
+            f"{esc(', '.join(ids))} are conditional on a model that does not fit closely")
 
 
 def _indirect_interval(lat: Mapping[str, Any]) -> str:
@@ -245,7 +260,7 @@ def results(ctx: ReportContext) -> str:
                          + " fitted with "
                          + _fit_sentence(lf, "/structural/latent_model/fit")
                          + _few_cases(lf, "/structural/latent_model/fit")
-                         + _misses_cutoffs(lf)
+                         + _misses_cutoffs(lf, _tested_by(ctx, latent=True))
                          + _indirect_interval(lat)
                          + "; the path model on composite scores"
                          + (f" ({esc(est)})" if isinstance(est, str) else "")
@@ -264,7 +279,8 @@ def results(ctx: ReportContext) -> str:
                          + f" fitted with {_fit_sentence(st['fit'], '/structural/fit')}"
                          + _few_cases(st["fit"], "/structural/fit")
                          + " (robust values where the estimator provides them)"
-                         + _misses_cutoffs(st["fit"]) + ".")
+                         + _misses_cutoffs(st["fit"], _tested_by(ctx, latent=False))
+                         + ".")
     elif estimator(ctx):
         paras.append(f"Estimator: {esc(estimator(ctx))}.")
     # --- decision rules
@@ -492,10 +508,13 @@ def _power(ctx: ReportContext) -> str:
         return (f"{_n(t[1]['power_sesoi'], join(pointer('hypotheses', t[0]), 'power_sesoi'), 'std')}"
                 f" ({esc(t[1].get('id', ''))})")
 
+    dec = ctx.a.get("decision") if isinstance(ctx.a.get("decision"), Mapping) else {}
+    corrected = str(dec.get("correction", "none")) != "none" and \
+        is_number(dec.get("family_size")) and dec["family_size"] > 1
     s = ("At this sample size the confirmatory tests had a power of "
-         f"{at(lo)} to {at(hi)} to detect the smallest effect size of interest (each test "
-         "at the declared level before the family correction, so the power of the "
-         "corrected verdicts is lower)")
+         f"{at(lo)} to {at(hi)} to detect the smallest effect size of interest"
+         + (" (each test at the declared level before the family correction, so the "
+            "power of the corrected verdicts is lower)" if corrected else ""))
     pc = ctx.a.get("power_curves")
     if isinstance(pc, Mapping) and isinstance(pc.get("hypotheses"), list) \
             and is_number(pc.get("target")):
