@@ -180,3 +180,19 @@ def test_the_invariance_table_neither_repeats_a_partial_level_nor_judges_a_poor_
     assert "partial scalar (intercepts); freed: innovation_outcome_6 ~1" in text
     assert "scalar (intercepts) partial" not in text
     assert "not established: the configural model fits poorly (RMSEA 0.181 > 0.10)" in text
+
+
+def test_too_few_clusters_for_the_latent_model_is_said_in_the_text():
+    """112 alliances for 169 free parameters: said beside the model, not only among the
+    warnings."""
+    a = fixture_analysis()
+    _latent_verdicts(a)
+    a["structural"]["latent_model"] = {"estimator": "MLR", "fit": dict(SMALL_LATENT),
+                                       "nclusters": 112}
+    html = render_html(a)
+    assert check_report(html, a) == []
+    text = " ".join(_text(html).split())
+    assert ("its cluster-robust standard errors rest on 112 alliances for 169 free "
+            "parameters, too few clusters") in text
+    a["structural"]["latent_model"]["nclusters"] = 268
+    assert "too few clusters" not in " ".join(_text(render_html(a)).split())

@@ -136,6 +136,20 @@ def _misses_cutoffs(f: Mapping[str, Any], ids: Sequence[str]) -> str:
             f"{esc(', '.join(ids))} are conditional on a model that does not fit closely")
 
 
+def _few_clusters(lat: Mapping[str, Any]) -> str:
+    """A clause when the latent model's cluster-robust SEs rest on no more clusters than
+    it has free parameters (the robust covariance matrix cannot have full rank)."""
+    ncl, f = lat.get("nclusters"), lat.get("fit")
+    npar = f.get("npar") if isinstance(f, Mapping) else None
+    if not (is_number(ncl) and is_number(npar) and 0 < ncl <= npar):
+        return ""
+    return (f"; its cluster-robust standard errors rest on "
+            f"{_n(ncl, '/structural/latent_model/nclusters', 'int')} alliances for "
+            f"{_n(npar, '/structural/latent_model/fit/npar', 'int')} free parameters, too "
+            "few clusters for a full-rank robust covariance matrix, so its tests are "
+            "unreliable")
+
+
 def _indirect_interval(lat: Mapping[str, Any]) -> str:
     """How the latent model's indirect effects got their intervals, when not by the
     bootstrap the declaration's method name (mediation_bootstrap) suggests."""
@@ -260,6 +274,7 @@ def results(ctx: ReportContext) -> str:
                          + " fitted with "
                          + _fit_sentence(lf, "/structural/latent_model/fit")
                          + _few_cases(lf, "/structural/latent_model/fit")
+                         + _few_clusters(lat)
                          + _misses_cutoffs(lf, _tested_by(ctx, latent=True))
                          + _indirect_interval(lat)
                          + "; the path model on composite scores"
