@@ -325,9 +325,9 @@ def test_h10_compares_the_two_predictors_by_williams_t(large):
     sub = scored[["value_creation", "dyad_jd_sum", "jd_sum", "alliance_id"]].dropna(
         subset=["value_creation", "dyad_jd_sum", "jd_sum"])
     r = sub[["value_creation", "dyad_jd_sum", "jd_sum"]].corr()
-    want = dependent_correlation_test(r.loc["value_creation", "dyad_jd_sum"],
-                                      r.loc["value_creation", "jd_sum"],
-                                      r.loc["dyad_jd_sum", "jd_sum"],
+    ra, rb = r.loc["value_creation", "dyad_jd_sum"], r.loc["value_creation", "jd_sum"]
+    assert ra > 0 and rb > 0  # the same sign here: the plain Williams' t
+    want = dependent_correlation_test(ra, rb, r.loc["dyad_jd_sum", "jd_sum"],
                                       sub["alliance_id"].nunique())
     assert d10["williams_p"] == pytest.approx(want["pvalue"], rel=1e-9)
     verdict = res.loc["H10", "verdict"]
@@ -337,3 +337,22 @@ def test_h10_compares_the_two_predictors_by_williams_t(large):
         better = d10["r2_two_informant"] > d10["r2_one_informant"]
         assert verdict == ("exploratory: two-informant better" if better
                            else "exploratory: one-informant better")
+
+
+def test_h10_compares_predictive_strength_when_the_signs_differ():
+    """A predictor correlating negatively with the outcome is compared by |r|: with
+    r(y, a) about .5 and r(y, b) about -.5 the two explain about as much, which a
+    Williams' t on the signed correlations (a difference near 1) called a clear win."""
+    rng = np.random.default_rng(3)
+    n = 400
+    a = rng.standard_normal(n)
+    b = rng.standard_normal(n)
+    y = 0.5 * a - 0.47 * b + 0.7 * rng.standard_normal(n)
+    d = pd.DataFrame({"value_creation": y, "dyad_jd_sum": a, "jd_sum": b,
+                      "alliance_id": np.repeat(np.arange(n // 2), 2)})
+    hs = hyp.load_hypotheses()
+    det: dict = {}
+    parts = {"y": "value_creation", "a": "dyad_jd_sum", "b": "jd_sum"}
+    row = hyp._dyadic_row(hs.get("H10"), parts, d, [], 0.05, det)
+    assert abs(det["H10"]["williams_t"]) < 1.5 and det["H10"]["williams_p"] > 0.05
+    assert row["verdict"] == "exploratory: no difference between the predictors"

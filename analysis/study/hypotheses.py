@@ -2018,8 +2018,12 @@ def _dyadic_row(h, parts, d, base, alpha, det):
 
     r = z[[y, a, b]].corr()
     n_eff = n_cl if alliance is not None and alliance.notna().any() else len(sub)
-    wt = dependent_correlation_test(float(r.loc[y, a]), float(r.loc[y, b]),
-                                    float(r.loc[a, b]), int(n_eff))
+    # the predictors are compared by the variance they explain: each is given the sign
+    # that makes its correlation with the outcome positive (opposite signs would
+    # otherwise test a difference of signed correlations)
+    sa, sb = np.sign(float(r.loc[y, a])) or 1.0, np.sign(float(r.loc[y, b])) or 1.0
+    wt = dependent_correlation_test(abs(float(r.loc[y, a])), abs(float(r.loc[y, b])),
+                                    sa * sb * float(r.loc[a, b]), int(n_eff))
     det[h.id] = {"r2_two_informant": float(fa.rsquared), "r2_one_informant": float(fb.rsquared),
                  "williams_t": wt["t"], "williams_df": wt["df"], "williams_p": wt["pvalue"]}
     if not np.isfinite(wt["pvalue"]) or wt["pvalue"] >= alpha:

@@ -198,3 +198,29 @@ def test_the_study_leads_settings_are_refused_in_the_forms_words(server, new_dri
     text = _body(driver)
     assert "Expires after days: 10000000 lies beyond the calendar" in text
     assert "expires_days=" not in text
+
+
+def test_a_withdrawn_respondent_is_told_whom_to_ask(server, new_driver) -> None:  # noqa: F811
+    """After a withdrawal, and on the link opened again in a new browser, the page that
+    says "ask the study lead for a new link" names the study lead's contact (the consent
+    page promised to), in German."""
+    from instruments.fieldwork.invitations import create_invitations
+    from instruments.store.rights import set_settings
+    from tests.ui.test_browser import open_expander
+
+    base, store = server
+    set_settings(store, STUDY, contact="lehmann@uni.example")
+    inv = create_invitations(store, STUDY, 1, partner_name="Süd AG", language="de")[0]
+    _answered(store, inv.token, "screening")
+    contact = "lehmann@uni.example"
+    driver = new_driver()
+    driver.get(inv.link(base))
+    wait_for(driver, key_css(widget_key("alliance", "alliance_phase")))
+    open_expander(driver, t("withdraw_open", "de"))
+    press(driver, t("withdraw_confirm", "de"))
+    wait_for_text(driver, t("withdrawn_title", "de"))
+    wait_for_text(driver, contact)
+    other = new_driver()
+    other.get(inv.link(base))
+    wait_for_text(other, t("withdrawn_link", "de"))
+    wait_for_text(other, contact)
