@@ -210,3 +210,7 @@ def test_response_surface_clusters_by_a_column(hs):
     assert res.cov_type == "cluster (pair)"
     with pytest.raises(ModelSpecificationError, match="not a column"):
         reg.response_surface(d, "x9", "x7", "x8", cluster="nope")
+    # row labels that repeat (two frames concatenated) give the same result
+    twice = pd.concat([d.iloc[:150], d.iloc[150:]]).set_axis([0] * 150 + [1] * 151)
+    again = reg.response_surface(twice, "x9", "x7", "x8", cluster="pair")
+    assert again.surface.set_index("parameter").loc["a4", "se"] == pytest.approx(se, rel=1e-10)

@@ -618,6 +618,11 @@ def response_surface(
     controls = list(controls)
     if len({y, x1, x2}) < 3 or {y, x1, x2} & set(controls):
         raise ModelSpecificationError(f"{what}: y=, x1=, x2= and controls= must be distinct.")
+    if cluster is not None:
+        if not isinstance(cluster, str) or cluster not in data.columns:
+            raise ModelSpecificationError(f"{what}: cluster={cluster!r} is not a column.")
+        # the cluster ids are looked up by row label below: labels must be unique
+        data = data.reset_index(drop=True)
     d = _frame(data, [y, x1, x2, *controls], what)
     c = float(pd.concat([d[x1], d[x2]]).mean()) if center is None else float(center)
     xc, yc = d[x1] - c, d[x2] - c
@@ -626,8 +631,6 @@ def response_surface(
     for col in controls:
         design[col] = d[col]
     if cluster is not None:
-        if cluster not in data.columns:
-            raise ModelSpecificationError(f"{what}: cluster={cluster!r} is not a column.")
         groups = cluster_codes(data.loc[d.index, cluster])
         fit = _ols(d[y].to_numpy(), design, "cluster", groups=groups)
         cov_type, n_clusters = f"cluster ({cluster})", int(groups.max()) + 1
