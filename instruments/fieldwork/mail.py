@@ -350,11 +350,14 @@ def compose(
 
 @dataclass(frozen=True)
 class OptOut:
-    """The result of an opt-out link: the study and the contact's language."""
+    """The result of an opt-out link: the study and the contact's language; whether the
+    survey link of the invitation still opens the questionnaire (not once it is completed,
+    withdrawn, screened out or expired)."""
 
     study: str
     language: str
     already: bool
+    survey_open: bool = True
 
 
 def opt_out(store: ResponseStore, optout_token: str | Sequence[str] | None) -> OptOut:
@@ -398,7 +401,16 @@ def opt_out(store: ResponseStore, optout_token: str | Sequence[str] | None) -> O
                 "or write to the study team."
             )
         study = session.get(Study, contact.study_id).name
+        invitation = session.get(Invitation, contact.invitation_id)
+        survey_open = invitation is not None and invitation.status in OPEN_STATUSES and (
+            invitation.expires_at is None or invitation.expires_at > utcnow())
         email = contact.email.lower()
+        if not email:
+            # erased with the answers at a withdrawal: no mail goes to a withdrawn invitation,
+            # and an empty address put on the opt-out list told the next withdrawn
+            # respondent to open the link that they had "already asked" for no more mail
+            return OptOut(study=study, language=contact.language, already=False,
+                          survey_open=False)  # fmt: skip
         exists = session.scalars(
             select(MailOptout.id).where(
                 MailOptout.study_id == contact.study_id, MailOptout.email == email
@@ -406,7 +418,8 @@ def opt_out(store: ResponseStore, optout_token: str | Sequence[str] | None) -> O
         ).first()
         if exists is None:
             session.add(MailOptout(study_id=contact.study_id, email=email, created_at=utcnow()))
-        return OptOut(study=study, language=contact.language, already=exists is not None)
+        return OptOut(study=study, language=contact.language, already=exists is not None,
+                      survey_open=survey_open)  # fmt: skip
 
 
 # -- sending ----------------------------------------------------------------------------------

@@ -24,6 +24,8 @@ from instruments.ui.fields import escape_md
 TABS = ("Fieldwork", "Respondents", "Contacts & mail", "Invitations", "Exports",
         "Privacy & preview", "Analysis")
 TAB_KEY = "admin.tab"
+#: Query parameter that keeps the open tab for a refresh.
+TAB_PARAM = "tab"
 
 
 def _error(exc: Exception) -> None:
@@ -66,7 +68,19 @@ def render_admin(store: Any, *, study: str | None = None, base_url: str = "") ->
         st.rerun()
     # only the open tab runs (a tab switch reruns the page): every run of the study lead's
     # pages used to compute all seven, about a second for a study of a few hundred
+    # the open tab is kept in the address (&tab=), as the login is: a refresh showed the
+    # first tab again, away from the form or list the study lead was working on.  An
+    # address that is not the one last written here (a refresh, the browser's Back or
+    # Forward) opens its tab; a click on a tab writes the address.
+    ss = st.session_state
+    param = st.query_params.get(TAB_PARAM)
+    if param in TABS and param != ss.get("admin.url_tab"):
+        ss[TAB_KEY] = param
     tabs = st.tabs(list(TABS), key=TAB_KEY, on_change="rerun")
+    if ss.get(TAB_KEY) in TABS:
+        ss["admin.url_tab"] = ss[TAB_KEY]
+        if param != ss[TAB_KEY]:
+            st.query_params[TAB_PARAM] = ss[TAB_KEY]
     for tab, show in zip(tabs, _TAB_PAGES, strict=True):
         if tab.open:
             with tab:
@@ -318,7 +332,9 @@ def render_invitations(store: Any, study: str, base_url: str) -> None:
                 language=language, expires_days=expires or None,
             )  # fmt: skip
     except AllianceSurveyError as exc:
-        _error(exc)
+        # the store names the field as its argument ("expires_days=10000000 lies ...")
+        st.error(escape_md(str(exc).replace("expires_days=", "Expires after days: "))
+                 + " No invitation was created.")  # fmt: skip
         return
     import pandas as pd
 
@@ -549,7 +565,7 @@ def render_mail(store: Any, study: str, base_url: str) -> None:
                            password_env=password_env.strip() or None,
                            rate_per_minute=int(rate))  # fmt: skip
         except AllianceSurveyError as exc:
-            _error(exc)
+            _mail_refused(exc)
         else:
             st.success("Sender settings saved.")
 
@@ -583,6 +599,33 @@ def render_mail(store: Any, study: str, base_url: str) -> None:
     if len(log):
         st.subheader("Send log")
         show_table(log.drop(columns=["message_id"]))
+
+
+#: The sender settings' names in the store's messages and the form's labels for them.
+_MAIL_LABELS = {
+    "sender": "From address", "lead_email": "Study lead's e-mail", "lead_name": "Study lead",
+    "sender_name": "Sender name", "base_url": "Survey address",
+    "rate_per_minute": "At most messages per minute",
+    "password_env": "Environment variable with the SMTP password",
+}  # fmt: skip
+
+
+def _mail_refused(exc: Exception) -> None:
+    """The store's refusal of the sender settings as a list, each problem under the form's
+    label of its field (the store names them as its arguments: "lead_email= '' is not an
+    e-mail address; lead_name= is empty")."""
+    import re
+
+    names = "|".join(_MAIL_LABELS)
+    _head, sep, rest = str(exc).partition(": ")
+    if not sep or not re.match(f"(?:{names})=", rest):
+        _error(exc)  # not a list of settings (e.g. an SMTP address that cannot be read)
+        return
+    items = []
+    for part in re.split(f"; (?=(?:{names})=)", rest.removesuffix(".")):
+        name, _eq, problem = part.partition("=")
+        items.append(f"- {escape_md(_MAIL_LABELS[name] + ': ' + problem.strip())}.")
+    st.error("The sender settings were not saved:\n\n" + "\n".join(items))
 
 
 def render_respondent_actions(store: Any, study: str) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from analysis.errors import ResponseError
 from instruments.instrument.schema import fill_text
+from instruments.store.limits import encoding_problem
 from instruments.store.pages import PageValidationError
 from instruments.ui.texts import DECIMAL_MARK, t
 
@@ -262,6 +263,10 @@ def respondent_problems(
             out[key] = [t("answer_required", lang)]
         elif view is not None and view.kind in ("integer", "number"):
             out[key] = [number_problem(view, answers.get(key), lang)]
+        elif view is not None and view.kind == "text" and isinstance(answers.get(key), str) \
+                and encoding_problem(answers[key]):
+            # the store's message names the question by its id ("Item 'comment': ...")
+            out[key] = [t("unstorable_text", lang)]
         else:
             out[key] = [t("refused_value", lang, detail=m) for m in messages]
     return out

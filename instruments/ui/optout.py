@@ -13,14 +13,21 @@ from typing import Any
 import streamlit as st
 
 from analysis.errors import AllianceSurveyError
+from instruments.ui.rating import page_language
+from instruments.ui.texts import t
 
 TEXTS = {
     "title": {"en": "No more e-mails", "de": "Keine weiteren E-Mails"},
     "done": {
-        "en": "You will receive no further e-mails about this survey. If you change your "
-              "mind, the link in your invitation still opens the questionnaire.",
-        "de": "Sie erhalten keine weiteren E-Mails zu dieser Befragung. Falls Sie es sich "
-              "anders überlegen, öffnet der Link in Ihrer Einladung weiterhin den Fragebogen.",
+        "en": "You will receive no further e-mails about this survey.",
+        "de": "Sie erhalten keine weiteren E-Mails zu dieser Befragung.",
+    },
+    # only while the invitation is open: not after a withdrawal, the end or the expiry
+    "link_open": {
+        "en": "If you change your mind, the link in your invitation still opens the "
+              "questionnaire.",
+        "de": "Falls Sie es sich anders überlegen, öffnet der Link in Ihrer Einladung "
+              "weiterhin den Fragebogen.",
     },
     "already": {
         "en": "You had already asked for no further e-mails; nothing else to do.",
@@ -41,4 +48,9 @@ def render_optout(store: Any, token: str) -> None:
         return
     lang = result.language if result.language in ("en", "de") else "en"
     st.title(TEXTS["title"][lang])
-    st.success(TEXTS["already" if result.already else "done"][lang])
+    message = TEXTS["already" if result.already else "done"][lang]
+    if result.survey_open and not result.already:
+        message += " " + TEXTS["link_open"][lang]
+    st.success(message)
+    # the page's language for screen readers and Streamlit's keyboard link in it
+    page_language(lang, t("skip_link", lang))

@@ -282,6 +282,7 @@ def _render_survey(store: Any, token: str) -> None:
     if ss.get("survey.withdrawn") is not None:
         _notice_page(t("withdrawn_title", lang),
                      tn("withdrawn", lang, ss["survey.withdrawn"]), kind="success")
+        _contact_note(store, token, lang)
         return
     if ss.get("survey.finished"):
         _render_thanks(store, token, lang)
@@ -377,6 +378,7 @@ def _closed_invitation(store: Any, token: str, message: str, reason: str | None 
         return
     if state is not None and (state.status == "expired" or reason == "expired"):
         _link_problem(t("expired_link", lang), lang)
+        _contact_note(store, token, lang)
         _withdraw_if_stored(store, token, lang, state)
         return
     if state is not None and state.status == "screened_out":
@@ -385,6 +387,7 @@ def _closed_invitation(store: Any, token: str, message: str, reason: str | None 
         return
     if state is not None and state.status == "withdrawn":
         _notice_page(t("withdrawn_title", lang), t("withdrawn_link", lang))
+        _contact_note(store, token, lang)
         return
     text = LINK_REASONS.get(reason or "")
     if state is None:  # the respondent's language is unknown: the same in both languages
@@ -395,6 +398,15 @@ def _closed_invitation(store: Any, token: str, message: str, reason: str | None 
         st.write(t("link_problem_hint", "de"))
         return
     _link_problem(t(text, lang) if text else message, lang)
+
+
+def _contact_note(store: Any, token: str, lang: str) -> None:
+    """The study lead's contact under a notice that asks the respondent to write for a new
+    link (withdrawn, expired), when the study lead has given one: the consent page's
+    "write to the study lead" named it, these pages named nobody."""
+    contact = _settings(store, token).contact
+    if contact:
+        st.markdown(escape_md(t("study_contact", lang, contact=contact)))
 
 
 def _withdraw_if_stored(store: Any, token: str, lang: str, state: Any) -> None:
@@ -510,6 +522,9 @@ def _render_page(store: Any, token: str, state: Any, view: int, lang: str) -> No
         answers=state.answers,
     )
     submission_key, shown_at = _page_key(spec.id)
+    # the page's answers in the store as this draw shows them: if another tab or window
+    # saves the page meanwhile, its Next must not overwrite them with this tab's blanks
+    ss.setdefault("survey.seen", {})[spec.id] = {v.id: state.answers.get(v.id) for v in views}
     ss["page.questions"] = True
     initial = _initial_values(spec.id, views, state.answers, lang, inst.consent.question)
     _scroll_to_top(view)
@@ -553,6 +568,9 @@ def _render_page(store: Any, token: str, state: Any, view: int, lang: str) -> No
             st.caption(f"\\* {escape_md(t('required_mark', lang))}")
         if ss.get("survey.save_error") == spec.id:
             st.warning(t("save_failed", lang))
+        if ss.pop("survey.elsewhere", None) == spec.id:
+            button = "finish" if view == state.n_pages - 1 else ("start" if consent_page else "next")
+            st.warning(t("saved_elsewhere", lang, next=t(button, lang)))
         if problems:
             st.error(t("page_problems", lang))
             for message in problems.get("<page>", []):
@@ -749,6 +767,37 @@ def _on_withdraw(store: Any, token: str, reason: str) -> None:
     ss["survey.withdrawn"] = erased.n_answers
 
 
+def _saved_elsewhere(store: Any, token: str, page: str, views: list[FieldView],
+                     answers: dict[str, Any]) -> bool:
+    """Whether ``page`` was saved in another tab or window since this tab drew it (the
+    same link open twice); then it is drawn again with this tab's answers and, where this
+    tab has none, the answers saved there, and a note asks to check them: sent as it
+    was, the page overwrote the other tab's answers with its empty questions."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    ss = st.session_state
+    seen = ss.get("survey.seen", {}).get(page)
+    if seen is None:
+        return False
+    try:
+        stored = store.state(token).answers
+    except (ResponseError, SQLAlchemyError):
+        return False  # the submission below reports what is wrong
+    # an answer changed elsewhere that this tab would send differently (the same answer,
+    # e.g. the consent given in both tabs, is no conflict)
+    if all(stored.get(item) == value or stored.get(item) == answers.get(item)
+           for item, value in seen.items()):  # fmt: skip
+        return False
+    ss.setdefault("survey.drafts", {})[page] = {
+        v.id: stored.get(v.id) if is_missing(answers.get(v.id)) else answers[v.id]
+        for v in views
+    }  # fmt: skip
+    _forget_widgets(page, views)
+    ss.get("survey.soft", {}).pop(page, None)
+    ss["survey.elsewhere"] = page
+    return True
+
+
 def _on_next(
     store: Any,
     token: str,
@@ -795,6 +844,8 @@ def _on_next(
                if too_long(v, answers[v.id])}  # fmt: skip
     if ranges:
         problems[page] = ranges
+        return
+    if _saved_elsewhere(store, token, page, views, answers):
         return
     missing = [v for v in views if v.request and is_missing(answers.get(v.id))]
     if missing and not force:

@@ -51,12 +51,26 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "Please answer this question.",
         "de": "Bitte beantworten Sie diese Frage.",
     },
+    "saved_elsewhere": {
+        "en": "This page was saved meanwhile in another window or tab with the same link. It "
+        "now shows your answers from both; please check them and press “{next}” again.",
+        "de": "Diese Seite wurde inzwischen in einem anderen Fenster oder Tab mit demselben "
+        "Link gespeichert. Sie zeigt jetzt Ihre Antworten aus beiden; bitte prüfen Sie sie und "
+        "klicken Sie erneut auf „{next}“.",
+    },
     "page_problems": {
         "en": "Some answers on this page are missing or could not be accepted; please see the "
         "notes next to the questions. Nothing on this page was saved yet.",
         "de": "Einige Antworten auf dieser Seite fehlen oder konnten nicht angenommen werden; "
         "bitte beachten Sie die Hinweise bei den Fragen. Diese Seite wurde noch nicht "
         "gespeichert.",
+    },
+    "unstorable_text": {
+        "en": "This answer contains a character that cannot be saved (for example a NUL "
+        "character from pasted content); please remove it and try again.",
+        "de": "Diese Antwort enthält ein Zeichen, das nicht gespeichert werden kann (zum "
+        "Beispiel ein NUL-Zeichen aus eingefügtem Inhalt); bitte entfernen Sie es und "
+        "versuchen Sie es erneut.",
     },
     "refused_value": {
         "en": "This answer was not accepted: {detail}",
@@ -144,6 +158,10 @@ _TEXTS: dict[str, dict[str, str]] = {
         "de": "Alle {n} Antworten, die Sie gegeben haben, wurden gelöscht, ebenso die auf jeder "
         "Seite verbrachte Zeit; sie erscheinen in keinem Datensatz, keiner Auswertung und "
         "keinem Bericht. " + _WITHDRAWN_REST["de"],
+    },
+    "study_contact": {
+        "en": "Contact of the study lead: {contact}",
+        "de": "Kontakt der Studienleitung: {contact}",
     },
     "withdrawn_link": {
         "en": "You withdrew from this survey and all your answers were deleted, so this link is "

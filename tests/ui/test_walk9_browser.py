@@ -11,10 +11,16 @@ study lead.
   address on the opt-out list, and so told the next withdrawn respondent who opened
   theirs "You had already asked for no further e-mails".  The German page had an English
   skip link and was marked as English for screen readers.
+- A free-text answer pasted with a NUL character was refused as "Frage 'comment': Der
+  Text enthält ...": the question's id, not words of the page.
+- After a withdrawal, and on the withdrawn (or expired) link opened again, the page said
+  "please ask the study lead for a new link" without naming the contact the study lead
+  had given (the consent page promised "write to the study lead").
 - The study lead's sender settings were refused in the command line's words
   ("lead_email= '' is not an e-mail address; lead_name= is empty"), an expiry beyond the
   calendar as "expires_days=10000000 ..."; a refresh of the study lead's page went back
-  to the first tab.
+  to the first tab (the open tab is now in the address, and Back returns to the tab
+  before).
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from tests.ui.test_browser import (  # noqa: F401 - fixtures
     _until,
     key_css,
     new_driver,
+    open_expander,
     open_tab,
     press,
     press_past_soft_prompt,
@@ -152,7 +159,7 @@ def test_an_opt_out_after_a_withdrawal_promises_nothing_false(
 def test_the_study_leads_settings_are_refused_in_the_forms_words(server, new_driver) -> None:  # noqa: F811
     """Sender settings with an empty lead and a bad address are refused under the form's
     labels; an expiry beyond the calendar names the field as the form does; a refresh
-    keeps the open tab."""
+    keeps the open tab, and the browser's Back returns to the tab before."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
@@ -198,6 +205,10 @@ def test_the_study_leads_settings_are_refused_in_the_forms_words(server, new_dri
     text = _body(driver)
     assert "Expires after days: 10000000 lies beyond the calendar" in text
     assert "expires_days=" not in text
+    driver.back()  # the browser's Back returns to the tab before
+    _until(driver, lambda d: [e.text for e in d.find_elements(
+        By.CSS_SELECTOR, '[role="tab"][aria-selected="true"]')] == ["Contacts & mail"],
+        "the tab before after Back")  # fmt: skip
 
 
 def test_a_withdrawn_respondent_is_told_whom_to_ask(server, new_driver) -> None:  # noqa: F811
@@ -206,7 +217,6 @@ def test_a_withdrawn_respondent_is_told_whom_to_ask(server, new_driver) -> None:
     page promised to), in German."""
     from instruments.fieldwork.invitations import create_invitations
     from instruments.store.rights import set_settings
-    from tests.ui.test_browser import open_expander
 
     base, store = server
     set_settings(store, STUDY, contact="lehmann@uni.example")
@@ -224,3 +234,35 @@ def test_a_withdrawn_respondent_is_told_whom_to_ask(server, new_driver) -> None:
     other.get(inv.link(base))
     wait_for_text(other, t("withdrawn_link", "de"))
     wait_for_text(other, contact)
+
+
+_PASTE = """const box = arguments[0];
+Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value').set.call(box, arguments[1]);
+box.dispatchEvent(new Event('input', {bubbles: true}));"""
+
+
+def test_pasted_text_that_cannot_be_saved_is_named_without_the_questions_id(
+    server, new_driver,  # noqa: F811
+) -> None:
+    """A comment pasted with a NUL character (with emoji and Hebrew) on the German last
+    page: the message says what to do, without the question's id ("Frage 'comment'")."""
+    from selenium.webdriver.common.keys import Keys
+
+    from instruments.fieldwork.invitations import create_invitations
+
+    base, store = server
+    inv = create_invitations(store, STUDY, 1, partner_name="Süd AG", language="de")[0]
+    _answered(store, inv.token, "about_you")
+    css = key_css(widget_key("comment", "comment"))
+    driver = new_driver()
+    driver.set_window_size(390, 844)
+    driver.get(inv.link(base))
+    wait_for(driver, css)
+    wait_idle(driver)
+    box = driver.find_element("css selector", f"{css} textarea")
+    driver.execute_script(_PASTE, box, "Gut 👍🏽 שלום\u0000 <script>alert(1)</script>")
+    box.send_keys(Keys.TAB)
+    press(driver, t("finish", "de"))
+    wait_for_text(driver, "nicht gespeichert werden kann")
+    assert "'comment'" not in _body(driver)
+    assert store.state(inv.token).status != "completed"
