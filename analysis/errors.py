@@ -64,3 +64,19 @@ def clip(value: object, limit: int = MAX_ECHO) -> str:
     short.maxlevel = 2
     text = short.repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def is_whole(value: object) -> bool:
+    """Whether ``value`` is a whole number given as one (Python or numpy integer; not a
+    bool, a float or text)."""
+    import numpy as np
+
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+def check_seed(seed: object) -> None:
+    """Refuse a random seed that is not a whole number in [0, 2**32) (numpy's range),
+    before any work."""
+    if not is_whole(seed) or not 0 <= seed < 2**32:  # type: ignore[operator]
+        raise ModelSpecificationError(
+            f"seed= must be a whole number from 0 to 4294967295 (got {clip(seed)}).")

@@ -202,10 +202,9 @@ def _check_call(data: Any, analysis: Any, seed: Any) -> None:
     """Arguments of the wrong kind, refused before any work: ``data=None`` or a dict ended
     in a TypeError or AttributeError, ``analysis=[...]`` too, and a seed of the wrong kind
     was caught as a failed analysis and written into the report as its only content."""
-    import numpy as np
     import pandas as pd
 
-    from analysis.errors import DataError, ModelSpecificationError, clip
+    from analysis.errors import DataError, check_seed
 
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"data= must be a pandas DataFrame of survey answers (got "
@@ -213,10 +212,8 @@ def _check_call(data: Any, analysis: Any, seed: Any) -> None:
     if analysis is not None and not isinstance(analysis, Mapping):
         raise DataError("analysis= must be the mapping analyze_study() returns (or its "
                         f"JSON read back), not {type(analysis).__name__}.")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)
-                             or not 0 <= seed < 2**32):
-        raise ModelSpecificationError(
-            f"seed= must be a whole number from 0 to 4294967295 (got {clip(seed)}).")
+    if seed is not None:
+        check_seed(seed)
 
 
 def write_pdf(html: str, path: str | Path) -> None:

@@ -208,4 +208,3 @@ def retry_from_other_starts(backend, model, stats, options, state):
             "reported as missing.")
     return replace(state, warnings=tuple(state.warnings) + (note,),
                    extra={**dict(state.extra or {}), "start_tried": tuple(tried)})
-

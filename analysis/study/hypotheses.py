@@ -1547,14 +1547,18 @@ def _latent_quadratic_row(h, parts, ctx, ctr, ols):
                 verdict=_exploratory_verdict(res.lm_pvalue < 1 - ctx.level))
 
 
+def _alliance_cluster(d: pd.DataFrame) -> str | None:
+    """``"alliance_id"`` when the data carry alliance ids (both partners of an alliance
+    are rows, so SEs are clustered by it), else None."""
+    return "alliance_id" if "alliance_id" in d.columns and d["alliance_id"].notna().any() \
+        else None
+
+
 def _rsa_row(h, parts, ctx):
     d = ctx.d
-    # both partners of an alliance are rows: SEs clustered by alliance when ids are known
-    cl = "alliance_id" if "alliance_id" in d.columns and d["alliance_id"].notna().any() \
-        else None
     res = ctx.reg.response_surface(d, y=parts["z"], x1=parts["x"], x2=parts["y"],
                                    controls=_controls(h, ctx.base, d, list(parts.values())),
-                                   level=ctx.level, cluster=cl)
+                                   level=ctx.level, cluster=_alliance_cluster(d))
     ctx.det[h.id] = res
     checks = difference_score_checks(d, parts["z"], parts["x"], parts["y"],
                                      _controls(h, ctx.base, d, list(parts.values())),
@@ -1959,9 +1963,7 @@ def _rsa_note(h, d, base, reg, alpha, det) -> str:
     try:
         res = reg.response_surface(d, y=parts["z"], x1=parts["x"], x2=parts["y"],
                                    controls=_controls(h, base, d, list(parts.values())),
-                                   level=1 - alpha,
-                                   cluster="alliance_id" if "alliance_id" in d.columns
-                                   and d["alliance_id"].notna().any() else None)
+                                   level=1 - alpha, cluster=_alliance_cluster(d))
     except (DataError, ModelSpecificationError) as exc:
         return f"RSA check not available: {exc}"
     det[f"{h.id}_rsa"] = res
@@ -1997,12 +1999,13 @@ def _dyadic_row(h, parts, d, base, alpha, det):
         from analysis.stats.regression import cluster_codes
 
         groups = cluster_codes(alliance)  # a row without an id is a cluster of its own
-        n_cl = int(groups.max()) + 1
+        n_cl = n_eff = int(groups.max()) + 1
         cov = {"cov_type": "cluster", "cov_kwds": {"groups": groups}}
         se_how = f"SE clustered by alliance ({n_cl} clusters)"
         if n_cl < 30:
             se_how += "; few clusters, so the clustered SE is itself imprecise"
     else:
+        n_eff = len(sub)
         cov = {"cov_type": "HC3"}
         se_how = ("HC3 SE (the data have no alliance ids: rows of one alliance treated as "
                   "independent)")
@@ -2017,7 +2020,6 @@ def _dyadic_row(h, parts, d, base, alpha, det):
     from analysis.stats.dyadic import dependent_correlation_test
 
     r = z[[y, a, b]].corr()
-    n_eff = n_cl if alliance is not None and alliance.notna().any() else len(sub)
     # the predictors are compared by the variance they explain: each is given the sign
     # that makes its correlation with the outcome positive (opposite signs would
     # otherwise test a difference of signed correlations)
@@ -2126,7 +2128,7 @@ def _invariance_sentence(a: str, b: str, g: str, tab: pd.DataFrame, n: int | Non
     cfi, delta_cfi, delta_rmsea) and whether scalar invariance holds under the declared
     rule at the cut-offs of the total sample size ``n`` (None when a model of the
     sequence has no fit statistics)."""
-    from analysis.study.measurement import _chen_holds, _poor_baseline, chen_cuts
+    from analysis.study.measurement import SMALL_N, _chen_holds, _poor_baseline, chen_cuts
 
     cfi_cut, rmsea_cut = chen_cuts(n)
 
@@ -2150,6 +2152,6 @@ def _invariance_sentence(a: str, b: str, g: str, tab: pd.DataFrame, n: int | Non
             f"RMSEA {rm:.4f}; scalar delta CFI {ds:.4f}, delta RMSEA {rs:.4f}; scalar "
             f"invariance {'holds' if ok else 'does not hold'} (a step fails when CFI drops "
             f"by {abs(cfi_cut):.3f} or more and RMSEA rises by {rmsea_cut:.3f} or more, "
-            f"Chen 2007{', his cut-offs for N <= 300' if n is not None and n <= 300 else ''})"
+            f"Chen 2007{f', his cut-offs for N <= {SMALL_N}' if n is not None and n <= SMALL_N else ''})"
             ", so the comparison of means is "
             f"{'interpretable' if ok else 'not interpretable'}."), ok

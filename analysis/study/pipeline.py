@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.errors import DataError, ModelSpecificationError, clip
+from analysis.errors import DataError, ModelSpecificationError, check_seed, clip, is_whole
 from analysis.forked import Forked
 from analysis.provenance import build_provenance
 
@@ -269,16 +269,11 @@ def _check_call(data: Any, instrument: Any, bootstrap: Any, seed: Any, hypothese
                         "column per variable, named by its id (e.g. data.columns = "
                         "data.columns.get_level_values(0)).")
 
-    def whole(value: Any) -> bool:
-        return isinstance(value, int | np.integer) and not isinstance(value, bool)
-
-    if not whole(bootstrap) or bootstrap < 2:
+    if not is_whole(bootstrap) or bootstrap < 2:
         raise ModelSpecificationError(
             f"bootstrap= must be a whole number of at least 2 (got {clip(bootstrap)}).")
-    if not whole(seed) or not 0 <= seed < 2**32:
-        raise ModelSpecificationError(
-            f"seed= must be a whole number from 0 to 4294967295 (got {clip(seed)}).")
-    if n_jobs is not None and not whole(n_jobs):
+    check_seed(seed)
+    if n_jobs is not None and not is_whole(n_jobs):
         raise ModelSpecificationError(f"n_jobs= must be a whole number (got {clip(n_jobs)}).")
     if hypotheses is not None and not isinstance(hypotheses, str | Path) \
             and not hasattr(hypotheses, "hypotheses"):

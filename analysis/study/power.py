@@ -51,7 +51,9 @@ from analysis.errors import (
     DataError,
     EstimationError,
     ModelSpecificationError,
+    check_seed,
     clip,
+    is_whole,
 )
 
 __all__ = ["CURVE_NS", "MAX_REPLICATIONS", "PowerPayload", "PowerResult", "mc_se", "plot_power", "power_analysis",
@@ -362,24 +364,19 @@ def _check_power_call(ns: Any, reps: Any, seed: Any, n_boot: Any, estimator: Any
     replication fail, and the run reported a power of NaN for every hypothesis after its
     full running time, without saying why.
     """
-    def whole(value: Any) -> bool:
-        return isinstance(value, int | np.integer) and not isinstance(value, bool)
-
     def share(value: Any) -> float | None:
         ok = isinstance(value, int | float | np.integer | np.floating) \
             and not isinstance(value, bool) and math.isfinite(float(value))
         return float(value) if ok else None
 
-    if isinstance(ns, str | bytes) or not all(whole(n) for n in np.ravel(
+    if isinstance(ns, str | bytes) or not all(is_whole(n) for n in np.ravel(
             np.asarray(ns, dtype=object))):
         raise ModelSpecificationError(
             f"ns= must be whole numbers of respondents, e.g. [100, 200] (got {clip(ns)}).")
-    if not whole(reps):
+    if not is_whole(reps):
         raise ModelSpecificationError(f"reps= must be a whole number (got {clip(reps)}).")
-    if not whole(seed) or not 0 <= seed < 2**32:
-        raise ModelSpecificationError(
-            f"seed= must be a whole number from 0 to 4294967295 (got {clip(seed)}).")
-    if not whole(n_boot) or n_boot < 2:
+    check_seed(seed)
+    if not is_whole(n_boot) or n_boot < 2:
         raise ModelSpecificationError(
             f"n_boot= must be a whole number of at least 2 (got {clip(n_boot)}).")
     if estimator not in ("ML", "MLR"):
@@ -834,11 +831,11 @@ def _alliance_groups(d: _Columns) -> np.ndarray | None:
     """Cluster codes of the retained respondents by alliance (a respondent without an id
     is a cluster of its own), or None when the data have no alliance ids: the runner
     clusters the response surface's SEs by alliance."""
-    if "alliance_id" not in d.data.columns or not d.data["alliance_id"].notna().any():
-        return None
     from analysis.stats.regression import cluster_codes
+    from analysis.study.hypotheses import _alliance_cluster
 
-    return cluster_codes(d.data["alliance_id"])[d.keep]
+    column = _alliance_cluster(d.data)  # the runner's rule
+    return None if column is None else cluster_codes(d.data[column])[d.keep]
 
 
 def _rsa_test(d, z, x, y, controls, groups=None) -> tuple[float, float, float]:

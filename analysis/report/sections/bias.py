@@ -124,9 +124,10 @@ def _informant_row(ctx: ReportContext) -> list[str]:
     shifts = [abs(float(c["shift_in_se"])) for c in comp
               if isinstance(c, Mapping) and is_number(c.get("shift_in_se"))]
     if shifts:
-        verdict = ("estimates robust to informant knowledge (no path shifts by 2 SE or more)"
-                   if max(shifts) < SHIFT_SE else
-                   "some paths shift by 2 SE or more without low-knowledge informants")
+        verdict = (f"estimates robust to informant knowledge (no path shifts by {SHIFT_SE:g} "
+                   "SE or more)" if max(shifts) < SHIFT_SE else
+                   f"some paths shift by {SHIFT_SE:g} SE or more without low-knowledge "
+                   "informants")
     else:
         verdict = ("estimates robust to informant knowledge" if is_number(changed)
                    and changed == 0 else "see the shifts in the appendix"
