@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import time
 import urllib.request
+import uuid
 from typing import Any
 
 import pytest
@@ -122,16 +123,26 @@ def test_survey_through_the_proxy_across_an_app_restart(hosted, proxy_driver) ->
     driver = proxy_driver
     inv = create_invitations(store, STUDY, 1, partner_name="Acme Robotics")[0]
     link = inv.link(f"https://localhost:{deployment.https_port}")
-    driver.get(link)
-    wait_for(driver, key_css(widget_key("consent", "consent")))
-    assert driver.current_url.startswith("https://")
-    seed = store.state(inv.token).seed
+    seed = store.start(inv.token).seed
     plan = plan_answers(store, seed=seed, rng_seed=19)
     pages = [p.id for p in store.pages if p.id in plan]
-    restart_after = len(pages) // 2
+    # the first pages are sent through the store (clicking through all of them is the
+    # end-to-end test's job); the browser answers the last six, three before the restart
+    # and three after it, each through the proxy
+    first = len(pages) - 6
+    for page in pages[:first]:
+        store.submit_page(inv.token, page, plan[page], submission_key=uuid.uuid4().hex)
+    driver.get(link)
+    opening = page_fields(store, pages[first], seed=seed, lang="en", partner="Acme Robotics",
+                          answers=plan_so_far(plan, pages[first]))  # fmt: skip
+    wait_for(driver, key_css(widget_key(pages[first], opening[0].id)))
+    assert driver.current_url.startswith("https://")
+    restart_after = first + 3
     route = route_of(driver)
     restarted: tuple[int, int, int] | None = None  # (app index, old pid, new pid)
     for k, page in enumerate(pages):
+        if k < first:
+            continue
         views = page_fields(store, page, seed=seed, lang="en", partner="Acme Robotics",
                             answers=plan_so_far(plan, page))  # fmt: skip
         wait_for(driver, key_css(widget_key(page, views[0].id)))
