@@ -24,8 +24,10 @@ does).  ``sepc_all`` scales the EPC like ``std_all``; for a variance candidate i
 as in lavaan, the standardized current (fixed) value with the sign of the EPC.
 With a mean structure the fixed intercepts and latent means are candidates too.
 
-Regressions of a fixed.x covariate on another variable (``x ~ y``, also on another
-covariate) and the covariates' own (co)variances are candidates as in lavaan: the
+The observed covariates are lavaan's ``ov.x`` whatever fixed.x: with fixed.x = FALSE
+(their variances free) a factor's loading on one is not a candidate, its regression on
+the factor (``x ~ f``) is.  Regressions of a fixed.x covariate on another variable
+(``x ~ y``, also on another covariate) and the covariates' own (co)variances are candidates as in lavaan: the
 covariate moves into the structural part with its (co)variances fixed at the sample
 values, and the moments of the covariates alone are left out of the information (lavaan's
 ``x.idx``: zero rows in its information; the gradient is the whole fit function's), so
@@ -63,7 +65,10 @@ _COLS = ["lhs", "op", "rhs", "group", "mi", "epc", "sepc_all"]
 
 def _candidates(model, table: pd.DataFrame) -> list[tuple[str, str, str, int]]:
     lv = list(model.lv_names)
-    ov_x = set(model.ov_x)
+    # lavaan's ov.x names the exogenous covariates whatever fixed.x: with fixed.x = FALSE
+    # (their (co)variances free) they are not indicators either, so a covariate predicted
+    # by a factor is the regression x ~ f, never the loading f =~ x
+    ov_x = set(model.ov_x) | set(model.options.get("ov_x_free", ()) or ())
     ov_nox = [v for v in model.ov_names if v not in ov_x]
     reg = table[table["op"] == "~"]
     eqs = list(dict.fromkeys(list(reg["lhs"]) + list(reg["rhs"])))
