@@ -45,7 +45,8 @@ def _load(path: str) -> dict:
         if p.stat().st_size > MAX_FIT_BYTES:
             raise DataError(f"The fit file {shown} is larger than {MAX_FIT_BYTES} bytes; "
                             "it is not a result of 'sem --json'.")
-        text = p.read_text(encoding="utf-8")
+        # a byte-order mark (a Windows editor's save) made it "not JSON"
+        text = p.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise DataError(f"Cannot read the fit file {shown}: {exc.strerror or exc}.") from exc
     except UnicodeDecodeError as exc:
@@ -84,7 +85,10 @@ def _checked(doc: dict, shown: str) -> dict:
     def number(value: object) -> float | None:
         if isinstance(value, bool) or not isinstance(value, int | float):
             return None
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # a whole number of 400 digits: no count of cases or df
+            return float("inf")
 
     if not isinstance(doc["converged"], bool):
         raise bad("a 'converged' that is not true or false")

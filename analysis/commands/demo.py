@@ -403,8 +403,9 @@ def handler(args: argparse.Namespace) -> int:
     from analysis.commands.paths import check_output, store_file
 
     creds = credentials_path(url, args.credentials)
-    check_output(creds, "--credentials", inputs=[store_file(url), args.data],
-                 make_parents=True)
+    # the name as typed: Path() drops a trailing '/' ('c.txt/' wrote 'c.txt')
+    check_output(args.credentials or creds, "--credentials",
+                 inputs=[store_file(url), args.data], make_parents=True)
     started = time.perf_counter()
     data = demo_data(args.data)  # a missing file is reported before anything is stored
     with one_demo_at_a_time(url, creds):

@@ -51,6 +51,9 @@ def store_health(url: str | None, *, timeout: float = 5.0) -> Check:
     if parsed.get_backend_name() == "sqlite" and file not in ("", ":memory:"):
         if not Path(file).expanduser().is_file():  # never create an empty store by checking
             return Check(name, False, "the SQLite file does not exist")
+        if Path(file).expanduser().stat().st_size == 0:
+            # connecting wrote SQLite's header (4 kB) into the empty file: a check wrote
+            return Check(name, False, "the SQLite file is empty; it is not a response store")
     engine = make_engine(resolved)  # DataError (exit 2) for an unsupported database
     if engine.dialect.name != "sqlite":
         # Give up on an unreachable server after ``timeout`` instead of the driver's default.

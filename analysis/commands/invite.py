@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import sys
+from pathlib import Path
 from typing import Any, TextIO
 
 from analysis.commands.options import refuse_unused, typed
 from analysis.commands.paths import (
     check_output,
-    positive_days,
+    expiry_days,
     positive_int,
     store_file,
     survey_address,
@@ -56,7 +58,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--partner", metavar="NAME",
                         help="partner firm named in the items (single invitations)")  # fmt: skip
     parser.add_argument("--lang", default="en", help="survey language: en or de (default: en)")
-    parser.add_argument("--expires-days", type=positive_days, metavar="D",
+    parser.add_argument("--expires-days", type=expiry_days, metavar="D",
                         help="links expire after D days (default: never)")  # fmt: skip
     parser.add_argument("--db", metavar="URL",
                         help="database URL (default: $ALLIANCE_SURVEY_DB or "
@@ -127,6 +129,65 @@ def check_wave_instrument(store, study: str, wave: str, instrument, option: str)
         "with --wave NAME. Nothing was created.")
 
 
+def _refuse_earlier_links(out: str | None) -> None:
+    """Refuse an ``--out`` file that exists and is not empty.
+
+    The links of a run are shown only once: a second ``invite --out links.csv`` replaced
+    the first run's file, and those invitations could no longer be handed out.
+    """
+    from analysis.errors import DataError, clip
+
+    if not out or out == "-":
+        return
+    try:
+        size = os.stat(out).st_size
+    except OSError:
+        return  # no file yet (check_output has refused what cannot be written)
+    if size:
+        raise DataError(f"--out {clip(out)} exists already and may hold the links of earlier "
+                        "invitations, which are shown only once; choose a new file name (or "
+                        "move the old file away first). Nothing was stored.")
+
+
+def _write_new_file(out: str, write: Any) -> None:
+    """Write ``out`` whole, through a scratch file that takes the name only if no file of
+    that name has appeared meanwhile: of two ``invite`` runs at once with one ``--out``,
+    the later one replaced the earlier one's links.  An empty file of that name is
+    replaced.  An error or Ctrl-C half-way leaves no scratch file and no half list.
+
+    Raises
+    ------
+    DataError
+        When another file of that name appeared while the invitations were stored.
+    """
+    import secrets
+
+    from analysis.errors import DataError, clip
+
+    target = Path(out)
+    tmp = target.parent / f".{target.name[:40]}.{secrets.token_hex(4)}.part"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(tmp, target)  # takes the name only if it is free
+        except FileExistsError:
+            if not (target.is_file() and target.stat().st_size == 0):
+                raise DataError(f"--out {clip(out)} was written by another program while "
+                                "the invitations were stored; it was left as it is.") from None
+            os.replace(tmp, target)
+        except OSError:  # a file system without hard links
+            os.replace(tmp, target)
+    finally:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+
+
 def handler(args: argparse.Namespace) -> int:
     """Create the invitations and print one CSV row with the link per invitation."""
     from analysis.errors import DataError
@@ -143,6 +204,7 @@ def handler(args: argparse.Namespace) -> int:
     # The tokens exist only in the output: check it (and the names) before anything is
     # stored, so that a bad path can never leave invitations nobody can open.
     check_output(args.out, "--out", inputs=[args.from_csv, store_file(args.db)], stdout=True)
+    _refuse_earlier_links(args.out)
     check_text(args.study, "study_name", "--study")
     check_text(args.wave, "wave_name", "--wave")
     if args.partner is not None:
@@ -203,13 +265,10 @@ def handler(args: argparse.Namespace) -> int:
         writer.writerows(rows)
 
     if args.out and args.out != "-":
-        from analysis.io import atomic_path
-
-        # complete or not at all: a half list of links looks like a whole one
+        # complete or not at all (a half list of links looks like a whole one), and never
+        # over another run's links
         try:
-            with atomic_path(args.out) as tmp, \
-                    open(tmp, "w", encoding="utf-8", newline="") as fh:
-                write(fh)
+            _write_new_file(args.out, write)
         except BaseException:
             # the invitations are stored and their links exist only here: never lose them
             write(sys.stdout)

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from analysis.commands.options import typed
-from analysis.commands.paths import count_up_to, days, positive_days, survey_address
+from analysis.commands.paths import count_up_to, days, expiry_days, survey_address
 
 #: Most reminders per contact a run may allow (more is a typo, and beyond the database's
 #: integers an internal error).
@@ -40,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--study", metavar="NAME", help="study name")
     parser.add_argument("--wave", default="1", metavar="W", help="wave of imported contacts")
     parser.add_argument("--lang", default="en", help="language of contacts without one")
-    parser.add_argument("--expires-days", type=positive_days, metavar="D",
+    parser.add_argument("--expires-days", type=expiry_days, metavar="D",
                         help="imported links expire after D days (default: never)")
     parser.add_argument("--smtp", metavar="URL",
                         help="smtp://HOST:PORT, smtp+starttls://USER@HOST:587 or smtps://HOST:465")

@@ -103,6 +103,11 @@ def check_output(
         _refuse_link_loop(p, option, shown)
         if p.is_dir():
             raise DataError(f"{option} {shown} is a folder; give a file name.")
+        if os.path.basename(text.rstrip()) in ("", ".", ".."):
+            # Path() drops a trailing '/' ('s.csv/' is 's.csv'): the file was written
+            # where the user had named a folder
+            raise DataError(f"{option} {shown} ends in '/', which names a folder, not a "
+                            "file; give a file name (without the '/' at the end).")
         if p.exists() and not p.is_file():
             # outputs are written beside and moved into place: a device (/dev/null), a
             # named pipe or a socket would be replaced by a regular file
@@ -387,15 +392,21 @@ def model_argument(value: str, option: str = "--model") -> str:
     looks_like_path = ("/" in text or "\\" in text
                        or Path(text.strip()).suffix.lower() in (".lav", ".txt", ".model",
                                                                  ".lavaan", ".syntax"))
-    if looks_like_path and not any(op in text for op in ("~", "=", "|", "<", ">")):
+    if not any(op in text for op in ("~", "=", "|", "<", ">")):
+        # a folder, a pipe or a device with a plain name ('models', 'fifo') was read as
+        # the syntax 'models' ("defines no factor"); /dev/null "did not exist"
         try:
             folder = Path(text).is_dir()
+            other = not folder and os.path.lexists(text)
         except (OSError, ValueError):
-            folder = False
-        raise DataError(f"The model file {clip(text, PATH_ECHO)} ({option}) "
-                        + ("is a folder; give the model file in it" if folder else
-                           f"does not exist; {option} takes a model file or lavaan syntax "
-                           "in quotes") + ".")
+            folder = other = False
+        if text.strip() and (folder or other or looks_like_path):
+            raise DataError(f"The model file {clip(text, PATH_ECHO)} ({option}) "
+                            + ("is a folder; give the model file in it" if folder else
+                               "is not a regular file (a device, a named pipe or a broken "
+                               "link); give the model file" if other else
+                               f"does not exist; {option} takes a model file or lavaan "
+                               "syntax in quotes") + ".")
     return text
 
 
@@ -505,6 +516,21 @@ def positive_days(text: str) -> float:
     return days(text)
 
 
+def expiry_days(text: str) -> float:
+    """``type=`` for the lifetime of an invitation link: at least
+    :data:`instruments.fieldwork.invitations.MIN_EXPIRY_DAYS` (an hour), at most
+    :data:`MAX_DAYS`.  ``--expires-days 1e-300`` stored links that had expired when they
+    were printed."""
+    from instruments.fieldwork.invitations import MIN_EXPIRY_DAYS
+
+    value = positive_days(text)
+    if value < MIN_EXPIRY_DAYS:
+        raise argparse.ArgumentTypeError(
+            f"a link must stay open for at least an hour ({MIN_EXPIRY_DAYS:.3f} days), not "
+            f"{clip(text)} days")
+    return value
+
+
 def share(text: str) -> float:
     """``type=`` for a share in [0, 1]."""
     value = finite_float(text)
@@ -610,8 +636,7 @@ def survey_address(text: str) -> str:
     """``type=`` for the survey's base address (``--base-url``): an http(s) address without
     spaces, quotes, query or fragment, since links are ``BASE_URL/?t=TOKEN``
     (``javascript:alert(1)`` was accepted and printed as every respondent's link)."""
-    from urllib.parse import urlsplit
-
+    from instruments.fieldwork.mail import base_url_problem
     from instruments.store.mailtables import StudyMailSettings
 
     value = text.strip()
@@ -620,16 +645,10 @@ def survey_address(text: str) -> str:
         # every link begins with it (a 100,000-character address was printed in each)
         raise argparse.ArgumentTypeError(f"must be at most {longest} characters, not "
                                          f"{len(value):,}")
-    try:
-        parts = urlsplit(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a web address: {clip(text)}") from exc
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc \
-            or any(c.isspace() or c in "\"'<>\\" for c in value) \
-            or parts.query or parts.fragment:
+    if base_url_problem(value):  # the check of the study lead's page too
         raise argparse.ArgumentTypeError(
-            f"must be an http:// or https:// address without spaces, quotes, '?' or '#' "
-            f"(links are BASE_URL/?t=TOKEN), not {clip(text)}")
+            f"must be an http:// or https:// address without spaces, quotes, invisible "
+            f"characters, '?' or '#' (links are BASE_URL/?t=TOKEN), not {clip(text)}")
     return value
 
 
@@ -670,9 +689,18 @@ def existing_sqlite(url: str | None, option: str = "--db") -> str:
     resolved = resolve_url(url)
     parsed = parse_url(resolved, option)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        if not Path(parsed.database).expanduser().is_file():
+        db = Path(parsed.database).expanduser()
+        if not db.is_file():
             raise DataError(
                 f"There is no response store at {clip(parsed.database, PATH_ECHO)} ({option} or "
                 "$ALLIANCE_SURVEY_DB); nothing was created."
+            )
+        if db.stat().st_size == 0:
+            # an empty file (made by 'touch' or a failed copy) was given the whole schema
+            # by a command that only reads
+            raise DataError(
+                f"The file {clip(parsed.database, PATH_ECHO)} ({option} or $ALLIANCE_SURVEY_DB) "
+                "is empty, not a response store; give the store's file (nothing was "
+                "written to it)."
             )
     return resolved

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import math
-from pathlib import Path
 from typing import Any
 
-from analysis.commands.paths import check_json_output, model_names, read_table, read_text_file
-from analysis.errors import ModelSpecificationError, clip
+from analysis.commands.paths import check_json_output, model_argument, model_names, read_table
+from analysis.errors import ModelSpecificationError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,9 +24,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("data", metavar="DATA", help="Data file (.csv, .parquet or .sav).")
     parser.add_argument(
         "--model", required=True, metavar="MODEL.lav",
-        help="File with the lavaan measurement model ('factor =~ item + item ...').",
+        help="File with the lavaan measurement model ('factor =~ item + item ...'), or the "
+        "syntax itself (as sem --model takes it).",
     )
-    parser.add_argument("--estimator", default="ML", help="CFA estimator (default: ML).")
+    # WLSMV needs the ordered items, which reliability does not take: it always ended in
+    # "needs ordered=", an option this command does not have
+    parser.add_argument("--estimator", default="ML", type=str.upper, choices=["ML", "MLR"],
+                        help="CFA estimator, ML or MLR (default: ML).")
     parser.add_argument(
         "--reverse", metavar="ITEM,...", default="",
         help="Reverse-worded items to recode first (min + max - x). A scale whose items "
@@ -92,9 +95,12 @@ def handle(args: argparse.Namespace) -> int:
     from analysis.stats.reliability import reliability_report
 
     check_json_output(args.json, inputs=[args.data, args.model])
-    if not Path(args.model).is_file():
-        raise ModelSpecificationError(f"Model file {clip(args.model)} does not exist (--model=).")
-    model = read_text_file(args.model, "The model file (--model)", max_bytes=1024 * 1024)
+    # the file or the syntax, as sem --model: the syntax itself was "Model file 'f =~ x1 +
+    # x2 + x3' does not exist", and so was a folder
+    model = model_argument(args.model)
+    if "\x00" in model or not model.strip():
+        raise ModelSpecificationError("--model is empty or not text; give lavaan syntax or a "
+                                      "model file.")
     reverse = [r.strip() for r in args.reverse.split(",") if r.strip()]
     data = read_table(args.data, variables=model_names(model))
     report = jsonable(reliability_report(data, model, estimator=args.estimator,

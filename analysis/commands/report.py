@@ -250,28 +250,30 @@ def handle(args: argparse.Namespace) -> int:
             html, ready = build_report(data, analysis={**ready, "preregistration": section},
                                        seed=args.seed, data_sha256=data_sha, title=title,
                                        fieldwork=fieldwork)
+    import contextlib
+
     from analysis.io import atomic_path
 
-    # each file complete or not at all: an error or Ctrl-C half-way keeps an earlier run's
+    # each file complete or not at all, and all of them or none: an error or Ctrl-C
+    # half-way keeps an earlier run's files (the new HTML had replaced the old one while
+    # the PDF, still being rendered, stayed the earlier run's)
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(out) as tmp:
+    for path in (out, args.save_json, args.pdf, args.docx):
+        if path:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.ExitStack() as files:
+        tmp = files.enter_context(atomic_path(out))
         tmp.write_bytes(html.encode("utf-8"))
-    if args.save_json:
-        Path(args.save_json).parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(args.save_json) as tmp:
+        if args.save_json:
+            tmp = files.enter_context(atomic_path(args.save_json))
             tmp.write_text(json.dumps(ready, indent=2, allow_nan=False) + "\n",
                            encoding="utf-8")
-    if args.pdf:
-        Path(args.pdf).parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(args.pdf) as tmp:
-            write_pdf(html, tmp)
-    if args.docx:
-        from analysis.report.docx import write_docx
+        if args.pdf:
+            write_pdf(html, files.enter_context(atomic_path(args.pdf)))
+        if args.docx:
+            from analysis.report.docx import write_docx
 
-        Path(args.docx).parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(args.docx) as tmp:
-            write_docx(html, tmp, title=title)
+            write_docx(html, files.enter_context(atomic_path(args.docx)), title=title)
     more = [p for p in (args.pdf, args.docx) if p]
     print(f"Report written to {out}" + "".join(f" and {p}" for p in more) + ".",
           file=sys.stderr)

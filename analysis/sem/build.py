@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.errors import DataError, ModelSpecificationError
+from analysis.errors import DataError, ModelSpecificationError, clip, is_whole
 
 from .model import CompiledModel, build_specs
 from .partable import (
@@ -156,6 +156,16 @@ def _check_options(estimator: str, se: str | None, test: str | None, bootstrap: 
             "would be ignored and the fit would not be the one asked for); the named "
             "options of sem() are supported, and besides them only "
             f"{', '.join(sorted(_BACKEND_OPTIONS))}.")
+    # counts given as text, NaN, a fraction or a negative number ended in a ValueError or
+    # OverflowError from the optimiser, or ran 0 iterations and reported non-convergence
+    mi = backend_options.get("max_iter")
+    if mi is not None and (not is_whole(mi) or mi < 1):
+        raise ModelSpecificationError(
+            f"max_iter= must be a whole number of iterations, 1 or more (got {clip(mi)}).")
+    if bootstrap is not None and (not is_whole(bootstrap) or bootstrap < 0):
+        raise ModelSpecificationError(
+            f"bootstrap= must be a whole number of draws, 0 (none) or more (got "
+            f"{clip(bootstrap)}).")
     boot = int(bootstrap or 0) > 0
     if se is not None:
         se_key = str(se).lower()

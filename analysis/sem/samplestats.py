@@ -87,6 +87,11 @@ def _numeric_column(col: pd.Series, name: str, ordered: bool) -> np.ndarray:
     if kind in "mM" or isinstance(col.dtype, pd.DatetimeTZDtype | pd.PeriodDtype):
         raise DataError(f"Column {name!r} holds dates or times ({col.dtype}), not answers "
                         "or measurements; drop it from the model or recode it as numbers.")
+    if kind == "c" or (col.dtype == object
+                       and any(isinstance(v, complex) for v in col.dropna().head(1000))):
+        # fitted on the real part without a word (NumPy drops the imaginary part)
+        raise DataError(f"Column {name!r} holds complex numbers, not real ones; recode it or "
+                        "drop it from the model.")
     if isinstance(col.dtype, pd.CategoricalDtype):
         if not ordered:
             # a continuous variable: the categories' own values (their codes 0, 1, ...

@@ -268,7 +268,15 @@ def parse_model(model: str) -> list[Statement]:
     -----
     # In R: lavaan::lavParseModelString(model)
     """
-    if not isinstance(model, str) or not model.strip():
+    if not isinstance(model, str):
+        # bytes, a list of lines or a data frame were called "empty"
+        raise ModelSpecificationError(
+            f"model= must be lavaan model syntax as text (a str), not "
+            f"{type(model).__name__}" + ("; decode the bytes first (model.decode('utf-8'))."
+                                         if isinstance(model, bytes | bytearray) else
+                                         "; join the lines with '\\n'." if isinstance(
+                                             model, list | tuple) else "."))
+    if not model.strip():
         raise ModelSpecificationError("The model= syntax is empty; give at least one formula.")
     out: list[Statement] = []
     for stmt, line in _logical_statements(model):

@@ -68,6 +68,70 @@ def _wide_text(path: Path) -> str | None:
     return None
 
 
+def _swallowed_rows(frame: pd.DataFrame, width: int, shown: str) -> DataError | None:
+    """The error for a quotation mark that is closed only rows later.
+
+    Such a cell holds the next lines of the file (a comment ``"I liked it`` swallowed the
+    rows of two more respondents, which vanished without a word).  A line break inside a
+    cell is fine; a line of the cell is taken for a row of the file when it splits into as
+    many fields as the header has and holds a number (or nothing) wherever the file has a
+    numeric column -- prose with commas does not.
+    """
+    import csv
+
+    numeric = [i for i, c in enumerate(frame.columns) if frame[c].dtype.kind in "iuf"]
+    if not numeric:
+        return None
+
+    def row_like(line: str) -> bool:
+        fields = next(csv.reader([line]), [])
+        if len(fields) != width:
+            return False
+        values = [fields[i].strip() for i in numeric]
+        return any(values) and all(not v or _is_number(v) for v in values)
+
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype.kind != "O" and not isinstance(values.dtype, pd.StringDtype):
+            continue
+        text = values.dropna().astype(str)
+        broken = text[text.str.contains("\n", regex=False)]
+        for row, cell in broken.items():
+            rows = [line for line in cell.splitlines()[1:] if row_like(line)]
+            if rows:
+                number = frame.index.get_loc(row) + 1
+                return DataError(
+                    f"The data file {shown} has a quotation mark in column {clip(str(column))} "
+                    f"of data row {number} that is closed only further down: {len(rows)} "
+                    f"line(s) of the file (from {clip(rows[0], 60)}) were read into that "
+                    "cell instead of as rows. Close or remove the quotation mark.")
+    return None
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _parser_problem(shown: str, exc: Exception) -> DataError | None:
+    """A plain sentence for the CSV parser's messages that name its own internals."""
+    import re
+
+    text = str(exc)
+    if "No columns to parse from file" in text:
+        return DataError(f"Cannot read the data file {shown}: it is empty (it has no header "
+                         "line of column names); give the file with the data.")
+    found = re.search(r"EOF inside string starting at row (\d+)", text)
+    if found:
+        return DataError(f"Cannot read the data file {shown}: it has a quotation mark in "
+                         f"data row {int(found.group(1))} that is never closed, so the rest of the "
+                         "file would be one cell; close or remove it.")
+    return None
+
+
 def read_data(path: str | Path) -> pd.DataFrame:
     """Read survey or analysis data (.csv, .parquet or .sav) into a DataFrame.
 
@@ -80,8 +144,19 @@ def read_data(path: str | Path) -> pd.DataFrame:
     DataError
         If the file does not exist, has an unknown extension or cannot be parsed.
     """
-    p = Path(path)
-    shown = clip(str(p), 400)
+    import os
+
+    if isinstance(path, pd.DataFrame):
+        raise DataError("read_data() reads a data file; this is a DataFrame already (use it "
+                        "as it is).")
+    if not isinstance(path, str | os.PathLike):
+        raise DataError(f"The data file must be named by a path (str or Path), not "
+                        f"{type(path).__name__} {clip(path)}.")
+    if not str(path).strip():
+        raise DataError("The name of the data file is empty; give the .csv, .parquet or .sav "
+                        "file to read.")
+    p = Path(path).expanduser()  # as the output paths: '--data=~/x.csv' is not expanded
+    shown = clip(str(path), 400)
     try:
         if p.is_dir():
             raise DataError(f"Data file {shown} is a folder; give the data file in it.")
@@ -95,6 +170,16 @@ def read_data(path: str | Path) -> pd.DataFrame:
     suffix = p.suffix.lower()
     try:
         if suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            # pyarrow refused repeated names in its own words ("Multiple matches for
+            # FieldRef.Name(x1)")
+            names = [str(n) for n in pq.read_schema(p).names]
+            repeated = sorted(n for n, k in Counter(names).items() if k > 1)
+            if repeated:
+                raise DataError(f"The data file {shown} has repeated column names: "
+                                f"{clip(', '.join(repeated), 200)}; rename them so each "
+                                "column is read.")
             frame = pd.read_parquet(p)
         elif suffix == ".sav":
             from instruments.instrument.spss import read_sav
@@ -129,6 +214,9 @@ def read_data(path: str | Path) -> pd.DataFrame:
             frame = pd.read_csv(p, dtype=dtypes, keep_default_na=False, na_values=[""])
             for c in dtypes:
                 frame[c] = frame[c].astype(object).where(frame[c].notna(), np.nan)
+            swallowed = _swallowed_rows(frame, len(frame.columns), shown)
+            if swallowed is not None:
+                raise swallowed
     except DataError:
         raise
     except UnicodeDecodeError as exc:
@@ -138,6 +226,9 @@ def read_data(path: str | Path) -> pd.DataFrame:
         raise DataError(f"Cannot read the data file {shown}: it is {kind}; save it as UTF-8 "
                         "(in Excel: 'CSV UTF-8 (comma delimited)').") from exc
     except Exception as exc:  # noqa: BLE001 - any reader failure is a bad file
+        plain = _parser_problem(shown, exc)
+        if plain is not None:
+            raise plain from exc
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise DataError(f"Cannot read the data file {shown}: {clip(first, 200)}") from exc
     if frame.columns.duplicated().any():

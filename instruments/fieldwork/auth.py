@@ -149,17 +149,31 @@ def set_password(
         If a password is set already (and ``replace`` is false) or the given
         password fails :func:`check_password_strength`.  Setting a password clears
         every login lock of the study.
+    ResponseError
+        If the password was replaced by someone else while this one was hashed (two
+        resets at once): theirs stays, and this one -- which would have been shown
+        while the other was in force, or the other way round -- is not set.
     """
     if password is None:
         password = secrets.token_urlsafe(18)
     else:
         check_password_strength(password)
-    digest = _hasher().hash(password)
+    with store.session() as session:
+        before = _study(session, study).password_hash
+    digest = _hasher().hash(password)  # slow on purpose: another reset may finish meanwhile
     with store.session() as session:
         st = _study(session, study, lock=True)
         if st.password_hash is not None and not replace:
             raise DataError(
                 f"Study {study!r} has a password already; pass replace=True to set a new one."
+            )
+        if st.password_hash != before:
+            # Two resets at once both printed "the new password"; the first one printed
+            # no longer opened the dashboard.
+            raise ResponseError(
+                f"The study-lead password of {study!r} was replaced by another reset while "
+                "this one ran; that password stays and this one was not set. Run the reset "
+                "again if you need yet another password."
             )
         st.password_hash = digest
         st.failed_logins = 0

@@ -44,6 +44,7 @@ from instruments.fieldwork.invitations import (
     _new_alliance_id,
     _study,
     _wave,
+    misspelt_columns,
 )
 from instruments.store.limits import encoding_problem, line_problem
 from instruments.store.mailtables import Contact, MailLog, MailOptout
@@ -187,6 +188,10 @@ def read_contacts(source: str | Path | bytes | Iterable[dict[str, str]]) -> list
                  f"{', '.join(h for h in header if h) or 'no header'}. Expected columns: "
                  f"{', '.join(CONTACT_COLUMNS)}."],
             )  # fmt: skip
+        misspelt = misspelt_columns([h for h in header if h], CONTACT_COLUMNS)
+        if misspelt:  # 'languge' was passed over: everyone got the default language
+            raise ContactListError("The contact list cannot be read; nothing was stored.",
+                                   misspelt)
         rows = []
         for raw in reader:
             row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k}

@@ -182,6 +182,11 @@ def _language(store: ResponseStore, language: str) -> str:
     return language
 
 
+#: Shortest lifetime of an invitation link, in days (an hour): a shorter one (``1e-300``)
+#: stored links that had expired by the time they were handed out.
+MIN_EXPIRY_DAYS = 1 / 24
+
+
 def _expiry(expires_days: float | None, now: datetime) -> datetime | None:
     if expires_days is None:
         return None
@@ -192,6 +197,9 @@ def _expiry(expires_days: float | None, now: datetime) -> datetime | None:
     if not math.isfinite(days) or days <= 0:
         raise DataError(f"expires_days= must be a positive, finite number of days, not "
                         f"{clip(expires_days)}.")
+    if days < MIN_EXPIRY_DAYS:
+        raise DataError(f"expires_days={clip(expires_days)}: a link must stay open for at "
+                        f"least an hour ({MIN_EXPIRY_DAYS:.3f} days); nothing was stored.")
     try:
         return now + timedelta(days=days)
     except OverflowError as exc:
@@ -504,6 +512,9 @@ def check_invitation_csv(
             f"{path.name}: expected columns firm_a,firm_b (dyads) or partner_name (single "
             f"invitations); found {', '.join(header) or 'no header'}."
         )
+    misnamed = _misnamed_columns(header, dyadic)
+    if misnamed:
+        raise DataError(f"{path.name}: " + " ".join(misnamed) + " Nothing was created.")
     problems: list[str] = []
     seen: set[str] = set()
     for i, row in enumerate(rows, start=2):
@@ -548,6 +559,43 @@ def check_invitation_csv(
             + "\n".join(f"  - {p}" for p in problems)
         )
     return dyadic, rows
+
+
+#: The columns an invitation file is read by, per layout.
+DYAD_COLUMNS = ("firm_a", "firm_b", "alliance_id", "language_a", "language_b")
+SINGLE_COLUMNS = ("partner_name", "alliance_id", "firm_role", "language")
+
+
+def _misnamed_columns(header: list[str], dyadic: bool) -> list[str]:
+    """Sentences for the columns of an invitation file that look meant to be read but are
+    not: one of the other layout (``partner_name`` beside ``firm_a`` and ``firm_b``,
+    ``language`` in a dyad file) or a misspelt one (:func:`misspelt_columns`)."""
+    known = DYAD_COLUMNS if dyadic else SINGLE_COLUMNS
+    layout = "a dyad file (firm_a, firm_b)" if dyadic else "a file of single invitations"
+    other = [c for c in header if c not in known and c in DYAD_COLUMNS + SINGLE_COLUMNS]
+    return [f"Column {column!r} is not read in {layout}; it reads {', '.join(known)}."
+            for column in other] + misspelt_columns(
+                [c for c in header if c not in other], known)
+
+
+def misspelt_columns(header: list[str], known: tuple[str, ...]) -> list[str]:
+    """Sentences for the columns of ``header`` named almost like one of ``known``.
+
+    A misspelt column (``languge``, ``Alliance ID``) was passed over without a word: the
+    invitations were made in the default language, or without the alliance ids.  Other
+    columns (notes, a phone number) stay allowed and unread.
+    """
+    import difflib
+
+    found = []
+    for column in header:
+        if column in known:
+            continue
+        plain = column.lower().replace(" ", "_").replace("-", "_")
+        close = difflib.get_close_matches(plain, known, n=1, cutoff=0.8)
+        if close:
+            found.append(f"Column {clip(column)} is not read; did you mean {close[0]!r}?")
+    return found
 
 
 def invitations_from_csv(

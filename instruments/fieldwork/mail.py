@@ -33,7 +33,7 @@ from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import func, select
 
-from analysis.errors import DataError
+from analysis.errors import DataError, clip
 from instruments.fieldwork.contacts import _EMAIL, ascii_email, open_secret
 from instruments.fieldwork.invitations import _study
 from instruments.store.mailtables import (
@@ -178,8 +178,9 @@ def configure_mail(
             check_text(value, f"mail_{label}", f"{label}=", required=False)
         except DataError as exc:
             problems.append(str(exc).rstrip("."))
-    if not (base_url or "").startswith(("http://", "https://")):
-        problems.append(f"base_url= {base_url!r} must start with http:// or https://")
+    why = base_url_problem(base_url)
+    if why:
+        problems.append(f"base_url= {clip(base_url)} {why}")
     if not 1 <= int(rate_per_minute) <= 10_000:
         problems.append("rate_per_minute= must be between 1 and 10000")
     if password_env is not None and not password_env.replace("_", "").isalnum():
@@ -288,6 +289,37 @@ TEMPLATES: dict[tuple[str, str], tuple[str, str]] = {
 }
 #: How a message names the partner when the invitation names none.
 _NO_PARTNER = {"en": "your alliance partner", "de": "Ihrem Allianzpartner"}
+
+
+def base_url_problem(value: object) -> str | None:
+    """Why ``value`` cannot be the survey's base address, or ``None``.
+
+    Every link is ``BASE_URL/?t=TOKEN``: the address must be http(s) with a host, and
+    hold no space, quote, angle bracket, backslash, query or fragment (they end or break
+    the link in a mail), nor an invisible character -- a control, a zero-width space or a
+    direction control (U+202E), which makes the link read otherwise than it leads.  The
+    command line (``--base-url``) and the study lead's page use this one check.
+    """
+    import unicodedata
+    from urllib.parse import urlsplit
+
+    if not isinstance(value, str):
+        return "must be text"
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return "is not a web address"
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return "must start with http:// or https:// and name the host"
+    if parts.query or parts.fragment:
+        return "must not hold '?' or '#' (links are BASE_URL/?t=TOKEN)"
+    for c in value:
+        if c.isspace() or c in "\"'<>\\":
+            return f"must not hold spaces, quotes, angle brackets or backslashes ({c!r})"
+        if unicodedata.category(c) in ("Cc", "Cf"):
+            return (f"holds an invisible character (U+{ord(c):04X}), which makes the link "
+                    "read otherwise than it leads")
+    return None
 
 
 def survey_link(base_url: str, token: str) -> str:

@@ -122,6 +122,15 @@ def resolve_url(url: str | None = None) -> str:
     str
         The URL.  A plain ``postgresql://`` URL is given the ``psycopg`` driver.
     """
+    if url is not None and not isinstance(url, str):
+        raise DataError(f"The database URL must be text such as sqlite:///FILE or "
+                        f"postgresql+psycopg://USER@HOST/DB, not {type(url).__name__} "
+                        f"{clip(url)}.")
+    if url is not None and not url.strip():
+        # '--db "$DB"' with DB unset: the default store was used (and made) without a word
+        raise DataError("The database URL (--db) is empty; give sqlite:///FILE or "
+                        "postgresql+psycopg://USER@HOST/DB, or leave out --db to use "
+                        f"${DB_ENV_VAR} or the default store.")
     chosen = url or os.environ.get(DB_ENV_VAR) or DEFAULT_DB_URL
     if chosen.startswith("postgresql://") or chosen.startswith("postgres://"):
         chosen = "postgresql+psycopg://" + chosen.split("://", 1)[1]
@@ -319,6 +328,25 @@ def read_only_engine(engine: Engine) -> Engine:
     return engine.execution_options(**{READ_ONLY_OPTION: True})
 
 
+def _sqlite_file_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be a SQLite store file, or ``None`` (also when it does not exist
+    yet).  A folder, a link to itself, a named pipe or a device was "unable to open
+    database file" or "disk I/O error", and the user was told to check the server."""
+    import errno
+
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "is a symbolic link that points to itself (a loop)"
+        return None
+    if path.is_dir():
+        return "is a folder"
+    if not path.is_file():
+        return "is not a regular file (a device, a named pipe or a socket)"
+    return None
+
+
 def make_engine(url: str | None = None) -> Engine:
     """Create an engine for the response store.
 
@@ -348,8 +376,13 @@ def make_engine(url: str | None = None) -> Engine:
                 "An in-memory SQLite database cannot hold survey responses; "
                 "give a file, e.g. sqlite:///data/alliance_survey.sqlite."
             )
+        if not database.startswith("file:"):  # SQLite URI file names are taken as given
+            why = _sqlite_file_problem(Path(database).expanduser())
+            if why:
+                raise DataError(f"The response store {clip(database, 200)} {why}; give the "
+                                "store's .sqlite file (--db or $ALLIANCE_SURVEY_DB).")
         try:
-            if not database.startswith("file:"):  # SQLite URI file names are taken as given
+            if not database.startswith("file:"):
                 Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise unavailable(resolved, exc) from exc

@@ -65,8 +65,16 @@ def text_problem(text: str, *, multiline: bool = False,
     return encoding_problem(text) or _character_problem(text, multiline, line_break)
 
 
+#: Unicode's explicit direction embeddings, overrides and isolates: invisible, they show
+#: the text in another order than it is stored (a partner named '\u202eCBA' reads 'ABC'
+#: on the survey page while every export and search has 'CBA').  Text in Arabic or
+#: Hebrew needs none of them; the marks U+200E and U+200F stay allowed.
+DIRECTION_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def _character_problem(text: str, multiline: bool, line_break: str) -> str | None:
-    """The first line break (one-line text) or control character of ``text``."""
+    """The first line break (one-line text), control character or direction control of
+    ``text``."""
     import unicodedata
 
     for ch in text:
@@ -76,6 +84,9 @@ def _character_problem(text: str, multiline: bool, line_break: str) -> str | Non
             return line_break
         if unicodedata.category(ch) == "Cc":
             return f"contains a control character (U+{ord(ch):04X})"
+        if ch in DIRECTION_CONTROLS:
+            return (f"contains an invisible direction control (U+{ord(ch):04X}), which shows "
+                    "the text in another order than it is stored")
     return None
 
 

@@ -264,7 +264,7 @@ CASES: list[tuple[str, Callable[[F], list[str]], str]] = [
     ("sem-constant-column", _sem("constant"), "zero variance"),  # coverage
     ("sem-truncated-parquet", _sem("truncated"), "Cannot read the data file"),  # coverage
     ("sem-empty-sav", _sem("empty_sav"), "as an SPSS .sav file"),  # coverage
-    ("sem-empty-csv", _sem("empty_csv"), "No columns to parse"),  # coverage
+    ("sem-empty-csv", _sem("empty_csv"), "it is empty"),  # was pandas' "No columns to parse"
     ("sem-data-symlink-loop", lambda f: ["sem", str(f["root"] / "loop_a.csv"), "--model",
                                          CFA], "does not exist"),  # coverage
     ("sem-absent-variable", _sem("data", "f =~ x1 + x2 + nothere"), "nothere"),  # coverage

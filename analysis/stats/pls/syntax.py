@@ -170,6 +170,21 @@ def parse_pls_model(model: str) -> PLSSpec:
             problems.append(f"Path {s} -> {t}: a construct cannot predict itself.")
     if not paths and not problems:
         problems.append("The model has no structural paths ('~'); PLS needs at least one.")
+    elif not problems:
+        # a construct in no path (nor measuring one that is) was left out of the results
+        # without a word
+        used = {c for s, t in paths for c in (t, *s.split(":"))}
+        dims = {c: [d for d in ind if d in declared] for c, _, ind in blocks}
+        todo = list(used)
+        while todo:
+            for d in dims.get(todo.pop(), ()):
+                if d not in used:
+                    used.add(d)
+                    todo.append(d)
+        for n in [n for n in names if n not in used]:
+            problems.append(f"Construct {n!r} is in no structural path ('~') and measures no "
+                            "construct that is; PLS would leave it out of the results: add "
+                            "its path or drop its block.")
     problems.extend(_shared_indicators(blocks, declared))
     if not problems:
         cycle = _cycle(blocks, paths, declared)
