@@ -178,6 +178,11 @@ def build_report(data: Any, *, analysis: Mapping[str, Any] | None = None,
         except AllianceSurveyError as exc:
             analysis = {"n_raw": int(len(data)),
                         "warnings": [f"The analysis failed: {exc}"]}
+    progress = analyze_options.get("progress")
+    if callable(progress):
+        # the report's own step (tables, figures, diagrams): a progress bar had stood on
+        # the analysis's last message for the whole of it (12.8 s for a 60-response study)
+        progress("Writing the report (tables and figures) ...")
     if fieldwork is not None and "fieldwork" not in analysis:
         analysis = {**analysis, "fieldwork": dict(fieldwork)}
     ready = json.loads(json.dumps(jsonable(analysis, frames="columns"), allow_nan=False))
@@ -189,6 +194,9 @@ def build_report(data: Any, *, analysis: Mapping[str, Any] | None = None,
               "item_level_labels": _level_labels(instrument, levels, lang),
               "labels": variable_labels(instrument, lang),
               "value_labels": value_labels(instrument, lang),
+              # the instrument's reverse keys, marked in the loadings table
+              "reverse_items": sorted(it.id for sc in instrument.scales.values()
+                                      for it in sc.items if getattr(it, "reverse", False)),
               # the file's digest when the command line gave one, else the analysed
               # table's fingerprint (the analysis provenance's): named apart, since the
               # two digests of one data set differ

@@ -19,6 +19,7 @@ import streamlit as st
 
 from analysis.errors import AllianceSurveyError
 from instruments.ui.fields import escape_md
+from instruments.ui.texts import LANGUAGE_NAMES
 
 #: The study lead's tabs, in order, and the session-state key holding the open one.
 TABS = ("Fieldwork", "Respondents", "Contacts & mail", "Invitations", "Exports",
@@ -28,7 +29,7 @@ TAB_KEY = "admin.tab"
 TAB_PARAM = "tab"
 
 
-def _error(exc: Exception) -> None:
+def _error(exc: Exception | str) -> None:
     """Show an error message literally: it may quote names and links as typed, whose
     ``*`` or ``_`` Markdown would otherwise turn into emphasis."""
     st.error(escape_md(str(exc)))
@@ -182,7 +183,11 @@ def _render_login(store: Any, study: str | None) -> None:
     try:
         ok = verify_password(store, name.strip(), password, client=_client())
     except LoginThrottledError as exc:
-        _error(exc)
+        # the page's own words: the exception's text is written for the command line
+        wait = max(1, round(exc.retry_after))
+        _error(f"Too many failed password attempts for this study; try again in {wait} "
+               f"second{'' if wait == 1 else 's'}. If the password is lost, whoever runs "
+               "the server can set a new one with the command alliance-survey password.")
         return
     except AllianceSurveyError as exc:
         _error(exc)
@@ -288,14 +293,18 @@ def render_invitations(store: Any, study: str, base_url: str) -> None:
     from instruments.fieldwork.invitations import create_dyad, create_dyads, create_invitations
 
     langs = list(store.instrument.languages)
-    with st.form("admin_invite"):
+    # Enter in a field (the partner's name, the number) created the invitations at once,
+    # links that are shown only once: off, creating them needs a press of the button
+    with st.form("admin_invite", enter_to_submit=False):
         kind = st.radio("Kind", ["single", "dyad"], horizontal=True, key="admin.kind")
         n = st.number_input("How many", min_value=1, max_value=500, value=1, step=1)
         partner = st.text_input("Partner name (single invitations)", key="admin.partner")
         c1, c2 = st.columns(2)
         firm_a = c1.text_input("Firm A's name (one dyad)", key="admin.firm_a")
         firm_b = c2.text_input("Firm B's name (one dyad)", key="admin.firm_b")
-        language = st.selectbox("Language", langs, key="admin.language")
+        # the language's name, not its code ("en")
+        language = st.selectbox("Language", langs, key="admin.language",
+                                format_func=lambda code: LANGUAGE_NAMES.get(code, code))
         expires = st.number_input("Expires after days (0: never)", min_value=0, value=0)
         submitted = st.form_submit_button("Create invitations", type="primary")
     if not submitted:
@@ -507,6 +516,18 @@ def render_mail(store: Any, study: str, base_url: str) -> None:
                "two rows with the same alliance_id form a dyad.")  # fmt: skip
     # A new uploader key after each import empties it, so the stored list is not re-checked
     # against itself (its alliance ids are then in use).
+    import os
+
+    from instruments.fieldwork.contacts import SECRET_KEY_ENV
+
+    # said before a list is uploaded and checked, not only at the press of "Import contacts"
+    keyless = not os.environ.get(SECRET_KEY_ENV)
+    if keyless:
+        st.warning(f"Contact lists cannot be imported on this server yet: the app was started "
+                   f"without the environment variable {SECRET_KEY_ENV}, the key that keeps "
+                   "the mailed links encrypted so that reminders can repeat them. Whoever runs "
+                   "the server creates one with `alliance-survey mail --new-key` and starts "
+                   "the app again with it set. A list can still be checked here.")  # fmt: skip
     upload = st.file_uploader("Contact list (CSV)", type=["csv"],
                               key=f"admin.contacts_file.{ss.get('admin.uploads', 0)}")
     if upload is not None:
@@ -519,6 +540,9 @@ def render_mail(store: Any, study: str, base_url: str) -> None:
             st.error(f"The contact list has {plural(len(problems), 'problem')}; "
                      "nothing was stored. Correct the file and upload it again.")  # fmt: skip
             st.markdown("\n".join(f"- {escape_md(p)}" for p in problems))
+        elif keyless:
+            st.success("The contact list has no problems; it can be imported once the "
+                       "server has its key (see above).")
         elif st.button("Import contacts", type="primary", key="admin.import_contacts"):
             try:
                 done = import_contacts(store, study, data)
@@ -590,15 +614,33 @@ def render_mail(store: Any, study: str, base_url: str) -> None:
         _error(exc)
     if run is not None:
         # Rerun so that the other tabs (drawn earlier in this run) show the new mail state.
-        ss["admin.mail_run"] = (run.summary(), bool(run.failed))
+        ss["admin.mail_run"] = (_run_message(run, float(after), int(most)), bool(run.failed),
+                                not run.outcomes)  # fmt: skip
         st.rerun()
     if "admin.mail_run" in ss:
-        message, failed = ss.pop("admin.mail_run")
-        (st.warning if failed else st.success)(message)
+        message, failed, nothing = ss.pop("admin.mail_run")
+        (st.warning if failed else st.info if nothing else st.success)(message)
     log = mail_log(store, study)
     if len(log):
         st.subheader("Send log")
         show_table(log.drop(columns=["message_id"]))
+
+
+def _run_message(run: Any, after: float, most: int) -> str:
+    """What a press of "Send invitations" or "Send reminders" did.  A run with nobody to
+    write to said only "0 reminders sent, 0 failed, 0 skipped (opted out)." in green, as
+    if something had gone out, and not why nobody was due."""
+    if run.outcomes:
+        return run.summary()
+    if run.kind == "invitation":
+        return ("Nothing to send: every contact on the list has been sent an invitation "
+                "e-mail already (use \"Send reminders\" for those who have not finished), "
+                "or the list is empty.")
+    days = f"{after:g} day" + ("" if after == 1 else "s")
+    return ("Nobody is due a reminder, so nothing was sent. A reminder goes to a contact "
+            "who was sent an invitation e-mail, has not finished the survey, was last "
+            f"written to at least {days} ago (\"Remind after days\") and has had fewer than "
+            f"{most} reminder{'' if most == 1 else 's'} (\"At most reminders\").")
 
 
 #: The sender settings' names in the store's messages and the form's labels for them.
@@ -948,6 +990,7 @@ def render_privacy(store: Any, study: str, base_url: str) -> None:
         contact = st.text_input("Contact", value=current.contact or "", key="admin.p_contact")
         purpose = st.text_area("Purpose", value=current.purpose or "", key="admin.p_purpose")
         basis = st.selectbox("Legal basis", bases, index=bases.index(current.legal_basis or ""),
+                             format_func=lambda code: LEGAL_BASIS_LABELS.get(code, code),
                              key="admin.p_basis")  # fmt: skip
         retention = st.text_input("Retention", value=current.retention or "",
                                   key="admin.p_retention")  # fmt: skip
@@ -1028,6 +1071,16 @@ def render_privacy(store: Any, study: str, base_url: str) -> None:
     if len(log):
         st.subheader("Audit log of deletions")
         show_table(log)
+
+
+#: The legal bases as the privacy form offers them: the store's codes ("public_interest")
+#: and an empty first option had been shown as they are.
+LEGAL_BASIS_LABELS = {
+    "": "Not stated yet (respondents read \"not stated by the study lead yet\")",
+    "consent": "The respondent's consent (Art. 6(1)(a) GDPR)",
+    "public_interest": "A task in the public interest: scientific research (Art. 6(1)(e) GDPR)",
+    "legitimate_interest": "Legitimate interests in research (Art. 6(1)(f) GDPR)",
+}
 
 
 #: The privacy settings' names in the store's messages and the form's labels for them.

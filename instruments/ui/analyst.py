@@ -76,6 +76,20 @@ _WARM_THREAD.start()
 #: Height (px) of the frames showing the report's main body and appendix (each scrolls).
 MAIN_HEIGHT = 1100
 
+#: On a phone the frames are as tall as most of the screen instead: 1100 px in a screen
+#: of 844 left no place to scroll the page itself, and the frame's own scroll bar ran
+#: off the bottom of the screen.  Static style rules, no user text.
+FRAME_CSS = """
+<style>
+@media (max-width: 640px) {
+  div[class*="st-key-analyst-frame"] div[data-testid="stElementContainer"] {
+    height: auto !important; flex: 0 0 auto !important;
+  }
+  div[class*="st-key-analyst-frame"] iframe { height: 75vh !important; }
+}
+</style>
+"""
+
 #: The switch that shows the report's online appendix under the main body.
 APPENDIX_LABEL = "Show the online appendix (every result of the analysis)"
 
@@ -115,7 +129,7 @@ def study_report(store: Any, study: str, *, seed: int, bootstrap: int,
 
 #: Progress messages of the analysis in the order the pipeline sends them (the bar moves
 #: one step per message; the report is the last step).
-STAGES = ("Scoring", "Reliability", "Measurement", "Hypothesis", "Dyadic")
+STAGES = ("Scoring", "Reliability", "Measurement", "Hypothesis", "Dyadic", "Writing")
 
 
 def cache_key(data_sha256: str, settings: Mapping[str, Any],
@@ -424,11 +438,14 @@ def render_analyst(store: Any, study: str) -> None:
     # the main body as the report renders it (APA tables, the path diagram, the figures):
     # in a frame, because Streamlit's HTML sanitiser drops inline SVG; its figures are
     # drawn once the tables are shown (they are two thirds of its half megabyte)
-    components.html(lazy_figures(main), height=MAIN_HEIGHT, scrolling=True)
+    st.markdown(FRAME_CSS, unsafe_allow_html=True)
+    with st.container(key="analyst-frame-main"):
+        components.html(lazy_figures(main), height=MAIN_HEIGHT, scrolling=True)
     # the appendix (three times the main body: 1.7 MB for the demo study) is sent to the
     # browser only when asked for, not with every run of the study lead's pages
     if st.toggle(APPENDIX_LABEL, key="analyst.appendix"):
-        components.html(lazy_figures(appendix), height=MAIN_HEIGHT, scrolling=True)
+        with st.container(key="analyst-frame-appendix"):
+            components.html(lazy_figures(appendix), height=MAIN_HEIGHT, scrolling=True)
 
 
 def analysed_line(analysis: Mapping[str, Any]) -> str:

@@ -78,6 +78,15 @@ function markLanguage(lang, skip) {
   if (text && text.nodeType === Node.TEXT_NODE && text.nodeValue !== skip) text.nodeValue = skip;
 }
 
+function markSwitch(names) {
+  // the language switch's buttons are named in their own language ("Deutsch" on an English
+  // page): marked so, screen readers say the name as it is written, not as English
+  for (const button of document.querySelectorAll("button")) {
+    const code = names[button.textContent.trim()];
+    if (code && button.getAttribute("lang") !== code) button.setAttribute("lang", code);
+  }
+}
+
 function markProgress(label, text) {
   // Streamlit's progress bar is named "progress" and read as a percentage ("16%"); in the
   // page's language it is "Progress: Page 3 of 12"
@@ -179,6 +188,23 @@ function keepTyping(bases) {
   }
 }
 
+// The keyboard's place after the page was drawn again with a message (an answer out of
+// range, the soft prompt): the first field (or button) of the element named, once per
+// request ("visit"), once the element is drawn.
+function placeFocus(cls, visit) {
+  const d = document;
+  if (d.body.dataset.surveyFocus === visit) return;
+  const box = d.querySelector(`.${CSS.escape(cls)}`);
+  if (!box) return;
+  // a field before a button: a question's help button ("?") comes first in its label
+  const target = box.querySelector("input:checked")
+      || box.querySelector("input, textarea, select") || box.querySelector("button");
+  if (!target) return;
+  d.body.dataset.surveyFocus = visit;
+  target.focus({preventScroll: true});
+  target.scrollIntoView({block: "center"});
+}
+
 export default function (component) {
   const { parentElement, data, setStateValue } = component;
   if (data.scroll !== undefined) { scrollTop(String(data.scroll)); return; }
@@ -191,9 +217,11 @@ export default function (component) {
     const look = () => {
       if (data.progress !== undefined) markProgress(data.progress_label, data.progress);
       if (data.help_for !== undefined) markLabels(data.help_for);
+      if (data.switch !== undefined) markSwitch(JSON.parse(data.switch));
       markKeypads(decimal, "decimal");
       markKeypads(whole, "numeric");
       keepTyping(typed);
+      if (data.focus !== undefined) placeFocus(data.focus, data.focus_visit);
     };
     look();
     for (const ms of [150, 600]) setTimeout(look, ms);  // fields drawn after this element
@@ -349,7 +377,9 @@ def page_language(lang: str, skip_label: str, decimal_fields: Sequence[str] = ()
                   text_fields: Mapping[str, str] | None = None, *,
                   forget_drafts: bool = False,
                   progress: tuple[str, str] | None = None,
-                  help_for: str | None = None) -> None:
+                  help_for: str | None = None,
+                  focus: tuple[int, str] | None = None,
+                  switch: Mapping[str, str] | None = None) -> None:
     """Give the page the language ``lang`` (the document's ``lang``, read by screen
     readers) and Streamlit's own "Skip to main content" link the label ``skip_label``;
     the text fields of the widgets keyed ``decimal_fields`` get ``inputmode="decimal"``
@@ -362,7 +392,11 @@ def page_language(lang: str, skip_label: str, decimal_fields: Sequence[str] = ()
     ended, was left or withdrawn).  ``progress`` names the page's progress bar for screen
     readers: its label and its value in words ("Progress", "Page 3 of 12").  With
     ``help_for`` (the words before a question in its help button's name, "Help for"), the
-    questions' fields are named by their labels as shown, not by their Markdown source."""
+    questions' fields are named by their labels as shown, not by their Markdown source.
+    ``focus`` (a request number and a widget's key) puts the keyboard on that widget's
+    first field or button, once per request number.  ``switch`` (a language's name to its
+    code, for the languages the page's switch offers) marks the switch's buttons with
+    their language."""
     data: dict[str, Any] = {"lang": lang, "skip": skip_label}
     if progress is not None:
         data["progress_label"], data["progress"] = progress
@@ -370,6 +404,11 @@ def page_language(lang: str, skip_label: str, decimal_fields: Sequence[str] = ()
         data["help_for"] = help_for
     if forget_drafts:
         data["forget"] = True
+    if switch:  # as JSON text, as text_fields
+        data["switch"] = json.dumps(dict(switch))
+    if focus is not None:
+        data["focus_visit"] = str(int(focus[0]))
+        data["focus"] = _classes([focus[1]])
     if decimal_fields:
         data["decimal"] = _classes(decimal_fields)
     if integer_fields:

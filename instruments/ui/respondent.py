@@ -78,6 +78,14 @@ div[data-testid="stFormSubmitButton"] button div[data-testid="stMarkdownContaine
 div[data-testid="stButton"] button p, div[data-testid="stFormSubmitButton"] button p {
   white-space: normal; text-overflow: clip; overflow: visible;
 }
+div[class*="st-key-survey-title"] h1 {
+  font-size: 0.875rem !important; font-weight: 400 !important; line-height: 1.6 !important;
+  padding: 0 !important; margin: 0 !important; opacity: 0.6;
+}
+div[class*="st-key-survey-section"] h2 {
+  font-size: 1.75rem !important; line-height: 1.2 !important;
+  padding: 0.75rem 0 1rem 0 !important;
+}
 div[class*="st-key-survey-scroll"], div[class*="st-key-survey-lang"] {
   height: 0; overflow: hidden; margin: 0;
 }
@@ -109,6 +117,49 @@ def _language(inst: Any, default: str) -> str:
 def _notice_page(title: str, body: str, *, kind: str = "info") -> None:
     st.header(title)
     getattr(st, kind)(body)
+
+
+def _survey_title(title: str) -> None:
+    """The survey's title, the page's first heading for screen readers (drawn small, as a
+    caption: the section's or notice's title under it is the one to read).  The pages'
+    first heading used to be the section's title at level 3, with no level 1 or 2."""
+    with st.container(key="survey-title"):
+        st.title(escape_md(title), anchor=False)
+
+
+def _language_switch(store: Any, token: str, lang: str, *, remember: bool = True) -> None:
+    """The head of a page without questions (the thank-you page, a withdrawal, a link that
+    can no longer be answered) as on the pages of questions: the survey's title, and the
+    language switch at the top right.  A respondent who had switched language on the
+    questionnaire, or whose invitation was sent in the other language, was left on these
+    pages in a language they may not read.  With ``remember`` the choice is stored with
+    the respondent, so that the link opened again shows the page in it (not after a
+    withdrawal: nothing more is written then)."""
+    inst = store.instrument
+    head, switch = st.columns([3, 2], vertical_alignment="center")
+    with head:
+        _survey_title(inst.title.get(lang) or inst.title[inst.languages[0]])
+    others = [code for code in inst.languages if code != lang]
+    with switch, st.container(horizontal=True, horizontal_alignment="right"):
+        for code in others:
+            st.button(LANGUAGE_NAMES.get(code, code), type="tertiary",
+                      key=f"survey.switch.{code}", on_click=_on_switch,
+                      args=(store, token, code, remember))  # fmt: skip
+
+
+def _on_switch(store: Any, token: str, code: str, remember: bool) -> None:
+    """Show the page without questions in the language ``code`` (see _language_switch)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from instruments.store.rights import set_language
+
+    st.session_state["survey.language"] = code
+    if not remember:
+        return
+    try:
+        set_language(store, token, code)
+    except (ResponseError, SQLAlchemyError):
+        pass  # shown in the new language all the same; the store keeps the previous one
 
 
 def render_no_token(lang: str = "en") -> None:
@@ -187,6 +238,7 @@ def _render_thanks(store: Any, token: str, lang: str, *, again: bool = False) ->
     """The thank-you page; ``again`` for a completed link opened again, which says first
     that the answers cannot be changed here and whom to ask for a correction (the study's
     contact when the study lead has given one)."""
+    _language_switch(store, token, lang)
     _notice_page(t("thanks_title", lang), t("thanks", lang), kind="success")
     settings = _settings(store, token)
     if again:
@@ -253,6 +305,7 @@ def render_survey(store: Any, token: str) -> None:
     st.session_state["page.text_fields"] = {}  # typed answers' keys: the answer sent
     st.session_state["page.questions"] = False  # set by a page of questions
     st.session_state["page.progress"] = None  # set by a page with a progress bar
+    st.session_state["page.focus"] = None  # set by a page drawn again to show a problem
     _render_survey(store, token)
     # the page's language for screen readers, Streamlit's keyboard link in it, and the
     # phone keyboard of the number questions' text fields
@@ -264,6 +317,9 @@ def render_survey(store: Any, token: str) -> None:
                       text_fields=st.session_state.get("page.text_fields", {}),
                       forget_drafts=not st.session_state.get("page.questions"),
                       progress=st.session_state.get("page.progress"),
+                      focus=st.session_state.get("page.focus"),
+                      switch={name: code for code, name in LANGUAGE_NAMES.items()
+                              if code != lang},
                       help_for=t("help_for", lang))
 
 
@@ -280,6 +336,7 @@ def _render_survey(store: Any, token: str) -> None:
     inst = store.instrument
     lang = ss.get("survey.language", "en")
     if ss.get("survey.withdrawn") is not None:
+        _language_switch(store, token, lang, remember=False)
         _notice_page(t("withdrawn_title", lang),
                      tn("withdrawn", lang, ss["survey.withdrawn"]), kind="success")
         _contact_note(store, token, lang)
@@ -288,6 +345,7 @@ def _render_survey(store: Any, token: str) -> None:
         _render_thanks(store, token, lang)
         return
     if ss.get("survey.screened_out"):
+        _language_switch(store, token, lang)
         _notice_page(
             t("screened_out_title", lang), inst.screening.message[lang].strip(), kind="info"
         )
@@ -313,9 +371,11 @@ def _render_survey(store: Any, token: str) -> None:
 
     lang = _language(inst, state.language)
     if ss.get("survey.declined"):
+        _language_switch(store, token, lang)
         _render_declined(lang)
         return
     if ss.get("survey.decline_confirm"):
+        _language_switch(store, token, lang)
         if state.answers:
             _render_decline_confirm(store, token, len(state.answers), lang)
             return
@@ -376,6 +436,9 @@ def _closed_invitation(store: Any, token: str, message: str, reason: str | None 
     if state is not None and state.status == "completed":
         _render_thanks(store, token, lang, again=True)
         return
+    if state is not None:
+        # a page of a known invitation is shown in one language: the other is a click away
+        _language_switch(store, token, lang, remember=state.status != "withdrawn")
     if state is not None and (state.status == "expired" or reason == "expired"):
         _link_problem(t("expired_link", lang), lang)
         _contact_note(store, token, lang)
@@ -392,6 +455,7 @@ def _closed_invitation(store: Any, token: str, message: str, reason: str | None 
     text = LINK_REASONS.get(reason or "")
     if state is None:  # the respondent's language is unknown: the same in both languages
         text = text or "invalid_link"
+        _survey_title(" · ".join(dict.fromkeys(inst.title[c] for c in inst.languages)))
         _link_problem(t(text, "en"), "en")
         st.subheader(t("link_problem_title", "de"), anchor=False)
         st.error(t(text, "de"))
@@ -530,13 +594,17 @@ def _render_page(store: Any, token: str, state: Any, view: int, lang: str) -> No
     _scroll_to_top(view)
     consent_page = spec.field(inst.consent.question) is not None
     soft = ss.get("survey.soft", {}).get(spec.id)
+    # the keyboard's place after the page was drawn again (see _focus): set once
+    focus = ss.pop("survey.focus", None)
+    if focus is not None:
+        ss["page.focus"] = focus
     problems = ss.get("survey.problems", {}).get(spec.id, {})
 
     # Enter in a field would press the form's first button, the language switch: off.
     with st.form(f"page_{spec.id}", border=False, enter_to_submit=False):
         head, switch = st.columns([3, 2], vertical_alignment="center")
         with head:
-            st.caption(escape_md(inst.title[lang]))
+            _survey_title(inst.title[lang])
         with switch, st.container(horizontal=True, horizontal_alignment="right"):
             for code in inst.languages:
                 if code != lang:
@@ -549,7 +617,9 @@ def _render_page(store: Any, token: str, state: Any, view: int, lang: str) -> No
         progress = t("progress", lang, page=view + 1, n=state.n_pages)
         ss["page.progress"] = (t("progress_label", lang), progress)  # for screen readers
         st.progress(view / state.n_pages, text=progress)
-        st.subheader(escape_md(section.title[lang]), anchor=False)  # no hidden Tab stop
+        # the section's title under the survey's (no hidden Tab stop)
+        with st.container(key="survey-section"):
+            st.header(escape_md(section.title[lang]), anchor=False)
         if consent_page:
             settings = _settings(store, token)
             text = inst.consent_text(lang, partner=partner_label(state.partner_name),
@@ -599,9 +669,9 @@ def _render_page(store: Any, token: str, state: Any, view: int, lang: str) -> No
         if soft:
             with st.container(key="soft-prompt"):
                 st.warning(tn("soft_prompt", lang, soft))
-            with st.container(horizontal=True, wrap=False, gap="medium"):
+            with st.container(horizontal=True, wrap=False, gap="medium", key="soft-buttons"):
                 st.form_submit_button(t("soft_answer", lang), on_click=_on_answer_more,
-                                      args=(spec.id,), width="stretch")  # fmt: skip
+                                      args=(spec.id, views), width="stretch")  # fmt: skip
                 st.form_submit_button(
                     t("soft_continue", lang), type="primary", on_click=_on_next,
                     args=args, kwargs={"force": True}, width="stretch",
@@ -742,8 +812,32 @@ def _on_back(page: str, target: int, views: list[FieldView]) -> None:
     ss["survey.view"] = max(0, target)
 
 
-def _on_answer_more(page: str) -> None:
-    st.session_state.get("survey.soft", {}).pop(page, None)
+def _on_answer_more(page: str, views: list[FieldView]) -> None:
+    """Leave the soft prompt for the page, the keyboard at its first statement left empty."""
+    ss = st.session_state
+    ss.get("survey.soft", {}).pop(page, None)
+    empty = [v for v in views
+             if v.request and is_missing(chosen_code(ss.get(widget_key(page, v.id))))]
+    if empty:
+        _focus(widget_key(page, empty[0].id))
+
+
+def _focus(key: str) -> None:
+    """Put the keyboard on the element keyed ``key`` when the page is drawn again: its
+    first field, or the button of a row of buttons.  A press of the page's button that
+    ended in a message (an answer out of range, the soft prompt) left the keyboard on
+    the page's body, where the next Tab started again from the top of the page, far
+    from the question the message was about."""
+    ss = st.session_state
+    ss["survey.focus_n"] = ss.get("survey.focus_n", 0) + 1
+    ss["survey.focus"] = (ss["survey.focus_n"], key)
+
+
+def _focus_problem(page: str, views: list[FieldView], problems: dict[str, Any]) -> None:
+    """Put the keyboard on the first question of the page with a problem."""
+    first = next((v for v in views if problems.get(v.id)), None)
+    if first is not None:
+        _focus(widget_key(page, first.id))
 
 
 def _on_withdraw(store: Any, token: str, reason: str) -> None:
@@ -844,6 +938,7 @@ def _on_next(
                if too_long(v, answers[v.id])}  # fmt: skip
     if ranges:
         problems[page] = ranges
+        _focus_problem(page, views, ranges)
         return
     if _saved_elsewhere(store, token, page, views, answers):
         return
@@ -851,6 +946,7 @@ def _on_next(
     if missing and not force:
         ss.setdefault("survey.soft", {})[page] = len(missing)
         problems.pop(page, None)
+        _focus("soft-buttons")  # the prompt's two buttons, right where Next was
         return
     ss.get("survey.soft", {}).pop(page, None)
     outcome = submit_answers(
@@ -860,6 +956,7 @@ def _on_next(
     if outcome.status == "invalid":
         problems[page] = outcome.problems
         ss.pop("survey.save_error", None)
+        _focus_problem(page, views, outcome.problems)
         return
     if outcome.status == "unavailable":
         ss["survey.save_error"] = page

@@ -401,6 +401,9 @@ def test_admin_throttling_message(store) -> None:
     click(at, "Log in")
     assert "Too many failed password attempts" in texts(at)
     assert "Study: uitest" not in texts(at)
+    # in the page's words, not the command line's (walk 10: backticks shown as typed)
+    shown = [e.value for e in at.error if "Too many" in e.value]
+    assert shown and "`" not in shown[0] and "--study NAME" not in shown[0]
 
 
 def test_admin_dashboard_invitations_and_exports(store, invite) -> None:
