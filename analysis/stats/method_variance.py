@@ -243,7 +243,8 @@ def marker_adjusted_correlations(
     -------
     DataFrame
         One row per pair: ``var1, var2, n, r, r_m, r_adj, t, df, pvalue``, and
-        ``attrs["marker_correlations"]`` (a Series of the marker's correlations).
+        ``attrs["marker_correlations"]`` (a Series of the marker's correlations),
+        ``attrs["n_rows"]`` and ``attrs["n_used"]`` (the complete rows behind them).
 
     Examples
     --------
@@ -274,12 +275,22 @@ def marker_adjusted_correlations(
             )
     else:
         value = float(r_m)
+    n_rows, n_used = int(len(data)), int(x.shape[0])
+    # the listwise base, said with the result: a scale asked of some respondents only
+    # leaves the others out of every marker correlation
+    base = (f"on the {n_used} of {n_rows} rows complete on every variable"
+            if n_used < n_rows else f"on all {n_rows} rows")
     if not value > 0:
         shown = ", ".join(f"{k} {v:.3f}" for k, v in marker_r.items())
+        t_m = value * np.sqrt(max(n_used - 2, 1) / max(1e-12, 1 - value * value))
+        p_m = float(2 * stats.t.sf(abs(t_m), max(n_used - 2, 1)))
+        below = (f", and significantly below zero (two-sided p = {p_m:.3g}): the marker is "
+                 "related to the substantive variables, so it cannot stand for a "
+                 "theoretically unrelated variable" if p_m < 0.05 else "")
         raise DataError(
-            f"Marker adjustment refused: r_M = {value:.3f} is not positive (marker "
-            f"correlations: {shown}). A marker that does not correlate positively with the "
-            "substantive variables shows no common method variance to remove, and "
+            f"Marker adjustment refused: r_M = {value:.3f} is not positive {base}{below} "
+            f"(marker correlations: {shown}). A marker that does not correlate positively "
+            "with the substantive variables shows no common method variance to remove, and "
             "(r - r_M) / (1 - r_M) with r_M <= 0 would raise every correlation "
             "(Lindell & Whitney 2001). Report the unadjusted correlations and the CFA "
             "marker technique instead.")
@@ -296,6 +307,7 @@ def marker_adjusted_correlations(
         axis=1,
     )
     out.attrs["marker_correlations"] = marker_r
+    out.attrs["n_rows"], out.attrs["n_used"] = n_rows, n_used
     return out
 
 
@@ -478,6 +490,7 @@ def ulmc(
     estimator: str = "ML",
     method_factor: str = "method",
     missing: str = "listwise",
+    cluster: str | None = None,
 ) -> MethodFactorResult:
     """Unmeasured latent method construct (ULMC) check.
 
@@ -488,15 +501,23 @@ def ulmc(
     data : DataFrame
         Item data.
     estimator : str
-        Passed to :func:`analysis.sem.cfa`.
+        Passed to :func:`analysis.sem.cfa`.  With ``"MLR"`` the difference test in
+        ``fit`` is the Satorra-Bentler (2001) scaled difference of the two robust tests
+        (as :func:`cfa_marker`), not the likelihood-ratio difference, which assumes
+        normal items and independent respondents.
     method_factor : str
         Name of the added method factor.
     missing : {"listwise", "ml"}
         Passed to :func:`analysis.sem.cfa` (``"ml"``: FIML, every case kept).
+    cluster : str, optional
+        A column of ``data`` with cluster ids (both firms of an alliance): with
+        ``estimator="MLR"`` the robust tests, and so the scaled difference, are
+        cluster-robust, as lavaan's ``cluster=``.
 
     Returns
     -------
     MethodFactorResult
+        ``fit["delta_test"]`` names the difference test used.
 
     Notes
     -----
@@ -518,7 +539,14 @@ def ulmc(
 
     syntax, blocks = _trait_syntax(model)
     method_syntax = ulmc_syntax(model, method_factor)
-    trait = cfa(syntax, data, estimator=estimator, missing=missing)
+    if cluster is not None and cluster not in data.columns:
+        raise DataError(f"cluster={cluster!r} is not a column of data.")
+    if cluster is not None and estimator != "MLR":
+        raise ModelSpecificationError(
+            f"cluster= needs estimator='MLR' (got {estimator!r}): only the robust test "
+            "takes the clusters into account.")
+    extra = {"cluster": cluster} if cluster is not None else {}
+    trait = cfa(syntax, data, estimator=estimator, missing=missing, **extra)
     # Unit factor variances (std_lv) for the method model: same fit and standardized
     # solution as lavaan's marker scaling, but the optimizer is far less prone to the
     # degenerate solutions (a trait absorbed by the method factor) seen with marker scaling.
@@ -526,8 +554,21 @@ def ulmc(
     # (the demo's converges in 42; on data where it does not converge at all, FIML refits
     # from five other starts had taken 90 s, for a check the report then leaves out)
     with_method = cfa(method_syntax, data, estimator=estimator, std_lv=True, missing=missing,
-                      retry=False, max_iter=ULMC_MAX_ITER)
+                      retry=False, max_iter=ULMC_MAX_ITER, **extra)
     table = _compare([_fit_row("traits", trait), _fit_row("traits_method", with_method)])
+    table["delta_test"] = [None, "likelihood ratio (ML)"]
+    if estimator == "MLR":
+        # the robust difference of the robust tests, not the normal-theory LR difference
+        # of the unscaled statistics that _compare gives
+        try:
+            d = _difference(trait, with_method, "MLR")
+        except (ModelSpecificationError, KeyError, TypeError, ValueError):
+            d = {"chisq_diff": np.nan, "df_diff": np.nan, "pvalue": np.nan}
+        table["delta_chisq"] = [np.nan, d["chisq_diff"]]
+        table["delta_df"] = [np.nan, d["df_diff"]]
+        table["delta_pvalue"] = [np.nan, d["pvalue"]]
+        table["delta_test"] = [None, "Satorra-Bentler (2001) scaled difference (MLR"
+                               + (", cluster-robust)" if cluster is not None else ")")]
     base = _std_loadings(trait.params).rename(columns={"std_all": "std_traits"})
     alt = _std_loadings(with_method.params)
     method = alt[alt["factor"] == method_factor][["item", "std_all"]].rename(
@@ -669,6 +710,7 @@ def cfa_marker(
     missing: str = "ml",
     alpha: float = 0.05,
     marker: str = "marker",
+    cluster: str | None = None,
 ) -> MarkerResult:
     """The CFA marker technique (Williams, Hartman & Cavazotte 2010).
 
@@ -687,6 +729,10 @@ def cfa_marker(
         Level of the model comparisons.
     marker : str
         Name of the marker factor.
+    cluster : str, optional
+        A column of ``data`` with cluster ids (both firms of an alliance): with
+        ``estimator="MLR"`` the robust tests and their scaled differences are
+        cluster-robust, as lavaan's ``cluster=``.
 
     Returns
     -------
@@ -738,8 +784,17 @@ def cfa_marker(
         raise ModelSpecificationError(
             f"Item(s) both substantive and marker: {', '.join(overlap)}.")
     trait_lines = [f"{f} =~ {' + '.join(v)}" for f, v in blocks.items()]
-    fit_kw = {"estimator": estimator, "missing": missing, "std_lv": True}
+    fit_kw: dict[str, Any] = {"estimator": estimator, "missing": missing, "std_lv": True}
     sub = data[[*items, *marker_items]]
+    if cluster is not None:
+        if cluster not in data.columns:
+            raise DataError(f"cluster={cluster!r} is not a column of data.")
+        if estimator != "MLR":
+            raise ModelSpecificationError(
+                f"cluster= needs estimator='MLR' (got {estimator!r}): only the robust test "
+                "takes the clusters into account.")
+        fit_kw["cluster"] = cluster
+        sub = data[[*items, *marker_items, cluster]]
 
     syntax = {"CFA": "\n".join([*trait_lines, f"{marker} =~ {' + '.join(marker_items)}"])}
     fits = {"CFA": cfa(syntax["CFA"], sub, **fit_kw)}

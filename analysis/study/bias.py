@@ -32,6 +32,9 @@ __all__ = ["LOW_KNOWLEDGE_MAX", "endogeneity_checks", "key_informant_quality", "
 LOW_KNOWLEDGE_MAX = 4
 #: Tenure (years with the firm) below which an informant is counted as new.
 SHORT_TENURE_YEARS = 2.0
+#: A path whose estimate moves by this many of its full-sample standard errors when the
+#: low-knowledge informants are left out is called sensitive to them.
+SHIFT_SE = 2.0
 
 _EQ = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*~\s*([^~=].*)$")
 
@@ -143,6 +146,15 @@ def _counts(col: pd.Series, labels: Mapping[int, str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _repeats(d: pd.DataFrame, cluster: str | None) -> bool:
+    """Whether some cluster id has two rows: clusters of one only would give an HC1 SE
+    under the name of a cluster-robust one (the rule of the hypothesis tests)."""
+    if not cluster or cluster not in d.columns:
+        return False
+    ids = d[cluster].dropna()
+    return bool(len(ids) and ids.duplicated().any())
+
+
 def _ols_paths(d: pd.DataFrame, model: str, controls: Sequence[str],
                cluster: str | None) -> pd.DataFrame:
     """OLS of every path equation (cluster-robust SE by ``cluster`` where given)."""
@@ -160,7 +172,7 @@ def _ols_paths(d: pd.DataFrame, model: str, controls: Sequence[str],
             continue
         X = add_constant(frame[[*xs, *ctrl]].to_numpy(float), has_constant="add")
         fit_kw: dict[str, Any] = {}
-        if cluster and cluster in d.columns:
+        if _repeats(d, cluster):
             g = d.loc[keep, cluster].astype("string")
             g = g.fillna(pd.Series([f"_row{i}" for i in range(len(g))], index=g.index,
                                    dtype="string"))
@@ -213,8 +225,11 @@ def key_informant_quality(
         :data:`SHORT_TENURE_YEARS`), ``knowledge_mean``, ``n_low_knowledge``,
         ``low_knowledge_rule``, ``comparison`` (DataFrame per path: ``est_all, se_all,
         p_all, n_all, est_high, se_high, p_high, n_high, shift_in_se`` (difference in
-        units of the full-sample SE), ``same_sign``, ``same_significance``) and
-        ``n_changed`` (paths whose sign or significance changes).
+        units of the full-sample SE), ``same_sign``, ``same_significance``),
+        ``n_changed`` (paths whose sign or significance changes), ``n_shifted`` (paths
+        whose estimate moves by ``shift_rule_se`` = :data:`SHIFT_SE` full-sample SEs or
+        more: the count a verdict reads, since a change of significance is not itself a
+        significant change, Gelman & Stern 2006).
 
     Raises
     ------
@@ -263,9 +278,16 @@ def key_informant_quality(
     cmp["same_significance"] = (cmp["p_all"] < alpha) == (cmp["p_high"] < alpha)
     out["comparison"] = cmp
     out["n_changed"] = int((~(cmp["same_sign"] & cmp["same_significance"])).sum())
+    # the count the verdict reads: a change of significance is not itself a significant
+    # change (Gelman & Stern 2006), a shift of SHIFT_SE full-sample SEs is a large one
+    out["shift_rule_se"] = SHIFT_SE
+    out["n_shifted"] = int((cmp["shift_in_se"].abs() >= SHIFT_SE).sum())
+    se_text = ("standard errors clustered by alliance" if _repeats(dd, cluster) else
+               "conventional standard errors (no alliance has two respondents, so there are "
+               "no clusters)")
     out["method"] = ("OLS of every equation of the path model on the scale scores with the "
-                     "declared controls, standard errors clustered by alliance; all retained "
-                     "respondents versus those above the low-knowledge cut-off.")
+                     f"declared controls, {se_text}; all retained respondents versus those "
+                     "above the low-knowledge cut-off.")
     if not low.any():
         out["note"] = "No low-knowledge informants: the two samples are the same."
     return jsonable(out)

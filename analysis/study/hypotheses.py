@@ -104,7 +104,8 @@ SIGNS = ("+", "-", "inverted_u", "none")
 RESULT_COLUMNS = ["id", "statement", "expected_sign", "method", "test", "model", "estimate",
                   "se", "ci_lower", "ci_upper", "alternative", "pvalue", "pvalue_adjusted",
                   "verdict", "sesoi", "pvalue_equivalence", "power_sesoi", "n", "exploratory",
-                  "note", "latent_interaction", "robustness"]
+                  "note", "latent_interaction", "robustness", "pvalue_opposite",
+                  "alpha_opposite", "std_estimate"]
 #: Verdicts of a confirmatory hypothesis under the declared decision rules.
 VERDICTS = ("supported", "opposite sign", "evidence of no effect", "inconclusive",
             "not tested")
@@ -232,17 +233,50 @@ class HypothesisSet(BaseModel):
 
     def model_paths(self) -> set[tuple[str, str]]:
         """``(lhs, rhs)`` of every regression path in :attr:`model`."""
-        paths: set[tuple[str, str]] = set()
+        return set(self.path_modifiers())
+
+    def path_modifiers(self) -> dict[tuple[str, str], tuple[str, ...]]:
+        """``(lhs, rhs) -> modifiers`` of every regression path in :attr:`model` (the
+        parts before ``*``: a label, a fixed value, ``start(...)``; empty for none)."""
+        paths: dict[tuple[str, str], tuple[str, ...]] = {}
         for line in self.model.splitlines():
             line = line.split("#", 1)[0].strip()
-            if "~" not in line or "=~" in line or "~~" in line or ":=" in line:
+            if "~" not in line or "=~" in line or "~~" in line or ":=" in line \
+                    or "==" in line:
                 continue
             lhs, rhs = (s.strip() for s in line.split("~", 1))
             for term in rhs.split("+"):
-                term = term.strip().split("*")[-1].strip()
-                if term:
-                    paths.add((lhs, term))
+                parts = [x.strip() for x in term.strip().split("*")]
+                if parts[-1]:
+                    paths[(lhs, parts[-1])] = tuple(x for x in parts[:-1] if x)
         return paths
+
+    def _fixed_path(self, path: tuple[str, str]) -> str | None:
+        """Why the regression path ``path`` of :attr:`model` is not free (a fixed value,
+        or a label the model constrains), or None when it is free."""
+        mods = self.path_modifiers().get(path, ())
+        for mod in mods:
+            try:
+                value = float(mod)
+            except ValueError:
+                continue
+            return f"fixed at {value:g}"
+        labels = [m for m in mods if re.fullmatch(r"[A-Za-z_.][A-Za-z0-9_.]*", m)
+                  and m != "NA"]
+        if not labels:
+            return None
+        lab = labels[0]
+        shared = [p for p, ms in self.path_modifiers().items() if lab in ms and p != path]
+        if shared:
+            return (f"labelled {lab!r}, a label it shares with {shared[0][0]} ~ "
+                    f"{shared[0][1]} (so the two are constrained to be equal)")
+        pattern = re.compile(rf"(?<![A-Za-z0-9_.]){re.escape(lab)}(?![A-Za-z0-9_.(])")
+        for line in self.model.splitlines():
+            line = line.split("#", 1)[0]
+            if ("==" in line or "<" in line or ">" in line) and ":=" not in line \
+                    and pattern.search(line):
+                return f"labelled {lab!r}, which the model constrains ({line.strip()})"
+        return None
 
 
 def _semantic_problems(hs: HypothesisSet) -> list[str]:
@@ -265,6 +299,18 @@ def _semantic_problems(hs: HypothesisSet) -> list[str]:
                             "needs its own variable.")
         elif h.method == "sem_path" and (match["y"], match["x"]) not in paths:
             problems.append(f"{h.id}: the path {h.test!r} is not in model:.")
+        elif h.method in ("sem_path", "mediation_bootstrap"):
+            # a tested path that the model fixes or constrains gave a verdict on a
+            # parameter the model does not estimate (a latent b = 0.211 "supported" beside
+            # b = 0.000 [0.000, 0.000] in its own robustness row)
+            tested = [(match["y"], match["x"])] if h.method == "sem_path" \
+                else [(match["m"], match["x"]), (match["y"], match["m"])]
+            for y, x in tested:
+                why = hs._fixed_path((y, x))
+                if why:
+                    problems.append(f"{h.id}: the tested path {y} ~ {x} is {why} in "
+                                    "model:; a hypothesis tests a freely estimated path, so "
+                                    "remove the constraint or the hypothesis.")
         elif h.method in ("quadratic", "latent_quadratic") and match["x"] != match["x2"]:
             problems.append(f"{h.id}: the squared term must be of {match['x']!r}.")
         if not h.exploratory and h.expected_sign == "none":
@@ -1167,6 +1213,14 @@ def apply_decision_rules(rows: Sequence[dict[str, Any]], hs: HypothesisSet,
     """
     rules = hs.decision if rules is None else rules
     rows = decide(rows, hs, rules)
+    for r in rows:
+        # the estimate in standard-deviation units (the std_factor the SESOI bound uses):
+        # comparable across methods where the estimates' own metrics are not
+        inf = r.get("_inference")
+        f = getattr(inf, "std_factor", float("nan"))
+        est = r.get("estimate")
+        r["std_estimate"] = float(est) * float(f) if inf is not None and est is not None \
+            and np.isfinite(f) and np.isfinite(float(est)) else float("nan")
     family = set(hs.family())
     sides = 1 if rules.sides == "by_direction" else 2
     m = sum(1 for r in rows if r["id"] in family and r["_inference"] is not None)
@@ -1181,9 +1235,15 @@ def apply_decision_rules(rows: Sequence[dict[str, Any]], hs: HypothesisSet,
     out.attrs["decision"] = {**rules.model_dump(mode="json"), "family_ids": sorted(family),
                              "family_size": m}
     declared = sum(1 for r in rows if r["id"] in family)
-    untested = (f" ({declared - m} of the {declared} declared could not be tested and are "
-                "left out of the family, as R's p.adjust leaves out missing p-values; "
-                "counting them would make the adjustment stricter)") if declared > m else ""
+    untested = ""
+    if declared > m:
+        lost = _lost_if_all_counted(rows, family, declared, rules)
+        out.attrs["decision"]["lost_if_all_counted"] = lost
+        untested = (f" ({declared - m} of the {declared} declared could not be tested and are "
+                    "left out of the family, as R's p.adjust leaves out missing p-values; "
+                    "counting them with p = 1 would make the adjustment stricter and "
+                    + ("leave every verdict as it is)" if not lost else
+                       f"leave {', '.join(lost)} not supported)"))
     out.attrs["multiple_testing"] = (
         f"Declared rule: {side_text} tests at alpha = {rules.alpha:g}, "
         f"{_CORRECTION_NAMES[rules.correction]} adjustment over the {m} confirmatory "
@@ -1193,6 +1253,20 @@ def apply_decision_rules(rows: Sequence[dict[str, Any]], hs: HypothesisSet,
         f"evidence of no effect (TOST against a standardised effect of {rules.sesoi:g}, "
         f"alpha = {rules.equivalence_alpha:g}).")
     return out
+
+
+def _lost_if_all_counted(rows: Sequence[dict[str, Any]], family: set[str], declared: int,
+                         rules: DecisionRules) -> list[str]:
+    """The supported hypotheses that would not be supported if the declared family's
+    untested members were counted in the correction with p = 1 (the sensitivity a reader
+    asks for when the family shrank because a model could not be estimated)."""
+    members = [r for r in rows if r["id"] in family and r["_inference"] is not None]
+    if not members:
+        return []
+    ps = [float(r["pvalue"]) if np.isfinite(r["pvalue"]) else 1.0 for r in members]
+    adjusted = adjust_pvalues(ps + [1.0] * (declared - len(members)), rules.correction)
+    return [r["id"] for r, p_adj in zip(members, adjusted[:len(members)], strict=True)
+            if r.get("verdict") == "supported" and not p_adj < rules.alpha]
 
 
 def decide(rows: Sequence[dict[str, Any]], hs: HypothesisSet, rules: DecisionRules | None = None,
@@ -1236,11 +1310,17 @@ def decide(rows: Sequence[dict[str, Any]], hs: HypothesisSet, rules: DecisionRul
         r["pvalue_equivalence"] = p_eq
         right_sign = (inf.p_greater <= inf.p_less) == want_greater
         p_other = inf.p_less if want_greater else inf.p_greater
+        # the test behind "opposite sign": one-sided in the other direction at alpha / m
+        # (two-sided rules: its two-sided p at alpha / m), kept so that the report can
+        # print the p the verdict rests on instead of the declared test's p of about 1
+        r["pvalue_opposite"] = float(min(1.0, p_other * sides)) if np.isfinite(p_other) \
+            else float("nan")
+        r["alpha_opposite"] = rules.alpha / m
         if not np.isfinite(p_adj):
             r["verdict"] = "not tested"
         elif p_adj < rules.alpha and right_sign and r["_shape_ok"]:
             r["verdict"] = "supported"
-        elif np.isfinite(p_other) and p_other * (sides if sides == 2 else 1) * m < rules.alpha \
+        elif np.isfinite(p_other) and r["pvalue_opposite"] < r["alpha_opposite"] \
                 and not right_sign:
             r["verdict"] = "opposite sign"
         elif np.isfinite(p_eq) and p_eq < rules.equivalence_alpha:
@@ -1248,9 +1328,12 @@ def decide(rows: Sequence[dict[str, Any]], hs: HypothesisSet, rules: DecisionRul
         else:
             r["verdict"] = "inconclusive"
         if notes:
+            against = (f"; not supported, opposite sign: the test in the other direction "
+                       f"has p = {r['pvalue_opposite']:.3g} < alpha / m = "
+                       f"{r['alpha_opposite']:.3g}" if r["verdict"] == "opposite sign" else "")
             r["note"] = (f"{r['note']} Decision: {inf.statistic}, {r['alternative']} p = "
                          f"{r['pvalue']:.3g}, adjusted ({_CORRECTION_NAMES[rules.correction]}) "
-                         f"p = {p_adj:.3g}; "
+                         f"p = {p_adj:.3g}{against}; "
                          f"equivalence (TOST) against |effect| >= {bound:.3g} (standardised "
                          f"{sesoi:g}): p = {p_eq:.3g}; power to detect it "
                          f"{r['power_sesoi']:.2f}.").strip()
@@ -1548,10 +1631,17 @@ def _latent_quadratic_row(h, parts, ctx, ctr, ols):
 
 
 def _alliance_cluster(d: pd.DataFrame) -> str | None:
-    """``"alliance_id"`` when the data carry alliance ids (both partners of an alliance
-    are rows, so SEs are clustered by it), else None."""
-    return "alliance_id" if "alliance_id" in d.columns and d["alliance_id"].notna().any() \
-        else None
+    """``"alliance_id"`` when at least one alliance id has two rows (both partners of an
+    alliance answered, so SEs are clustered by it), else None.
+
+    A study with one respondent per alliance has only clusters of one: "clustered by
+    alliance" would then be a heteroscedasticity-robust SE under another name, with t tests
+    on G - 1 df, so such data get the regressions' HC3 instead (the rule of ``cluster:`` in
+    ``hypotheses.yaml``: "whenever at least one value has two rows").
+    """
+    from analysis.study.measurement import _alliance_cluster_column
+
+    return _alliance_cluster_column(d)
 
 
 def _rsa_row(h, parts, ctx):
@@ -2069,21 +2159,31 @@ def _multigroup_row(h, parts, d, alpha, stats, det):
     p = float(stats.f.sf(f, k - 1, df2))
     means = ", ".join(f"{g}={int(key) if float(key).is_integer() else key}: {mv:.3f}"
                       for key, mv in zip(groups, m_, strict=True))
-    det[h.id] = {"means": {str(kk): float(mv) for kk, mv in zip(groups, m_, strict=True)},
-                 "welch_f": f, "df1": k - 1, "df2": df2}
+    means_of = {str(kk): float(mv) for kk, mv in zip(groups, m_, strict=True)}
     verdict = "exploratory: differs by group" if p < alpha else "exploratory: no difference found"
     inv_note, scalar_ok = _invariance_note(a, b, g, d, det)
-    if scalar_ok is False:
-        # means whose measurement differs by group are not compared: no test is printed
-        verdict = "exploratory: invariance not established"
+    untestable = scalar_ok is None and not inv_note.startswith(_INVARIANCE_NOT_APPLICABLE)
+    if scalar_ok is False or untestable:
+        # The declared test compares the means after measurement invariance: means whose
+        # measurement differs by group, or could not be checked, are not compared, so
+        # neither a test nor a difference of means is printed (Vandenberg & Lance 2000)
+        det[h.id] = {"means": means_of, "compared": False}
+        verdict = ("exploratory: invariance not established" if scalar_ok is False
+                   else "exploratory: invariance not tested")
         note = (f"Mean of {a} - {b} by {means} (composite scores); the means are not "
                 f"compared. {inv_note}")
-        return _row(h, estimate=float(m_.max() - m_.min()), pvalue=float("nan"),
+        return _row(h, estimate=float("nan"), pvalue=float("nan"),
                     n=int(len(sub)), verdict=verdict, note=note)
+    det[h.id] = {"means": means_of, "welch_f": f, "df1": k - 1, "df2": df2}
     note = (f"Mean of {a} - {b} by {means}; Welch F({k - 1}, {df2:.1f}) = {f:.3f} (the "
             f"estimate shown is max - min group mean, composite scores). {inv_note}")
     return _row(h, estimate=float(m_.max() - m_.min()), pvalue=p, n=int(len(sub)),
                 verdict=verdict, note=note)
+
+
+#: How :func:`_invariance_note` begins when the compared scores are not instrument scales,
+#: so that no measurement model exists to test (the means are then compared as they are).
+_INVARIANCE_NOT_APPLICABLE = "Measurement invariance not tested (the scores are not"
 
 
 def _invariance_note(a: str, b: str, g: str, d: pd.DataFrame,
@@ -2093,7 +2193,7 @@ def _invariance_note(a: str, b: str, g: str, d: pd.DataFrame,
 
     keyed, inst = det.get("_keyed"), det.get("_instrument")
     if keyed is None or inst is None or a not in inst.scales or b not in inst.scales:
-        return "Measurement invariance not tested (the scores are not instrument scales).", None
+        return f"{_INVARIANCE_NOT_APPLICABLE} instrument scales).", None
     blocks = {s: [it.id for it in inst.scales[s].items] for s in (a, b)}
     cols = [c for v in blocks.values() for c in v]
     sub = keyed[cols].apply(pd.to_numeric, errors="coerce").astype(float)

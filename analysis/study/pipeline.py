@@ -18,7 +18,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.errors import DataError, ModelSpecificationError, check_seed, clip, is_whole
+from analysis.errors import (
+    AllianceSurveyError,
+    DataError,
+    ModelSpecificationError,
+    check_seed,
+    clip,
+    is_whole,
+)
 from analysis.forked import Forked
 from analysis.provenance import build_provenance
 
@@ -34,7 +41,8 @@ TOP_KEYS = ("n", "n_raw", "exclusions", "missing", "descriptives", "reliability"
 HYPOTHESIS_KEYS = ("id", "statement", "expected_sign", "verdict", "model", "estimate", "se",
                    "ci_lower", "ci_upper", "alternative", "pvalue", "pvalue_adjusted", "sesoi",
                    "pvalue_equivalence", "power_sesoi", "method", "test", "n",
-                   "exploratory", "note", "latent_interaction", "robustness")
+                   "exploratory", "note", "latent_interaction", "robustness",
+                   "pvalue_opposite", "alpha_opposite", "std_estimate")
 
 #: Seed of every random step (the bootstrap) when none is given, so that two runs on
 #: the same data give the same numbers and the same report bytes; it is written into
@@ -82,8 +90,11 @@ def _section(fn: Callable[..., Any], what: str, warns: list[str], *args: Any,
     try:
         out = fn(*args, **kwargs)
     except Exception as exc:  # noqa: BLE001 - reported in the output, the study continues
-        warns.append(f"{what} failed: {type(exc).__name__}: {exc}")
-        return {"available": False, "reason": f"{type(exc).__name__}: {exc}"}
+        # a user-caused error (too few dyads, a missing column) is told in its own words;
+        # the class name stays for an unexpected failure, which is a bug to report
+        why = str(exc) if isinstance(exc, AllianceSurveyError) else f"{type(exc).__name__}: {exc}"
+        warns.append(f"{what} failed: {why}")
+        return {"available": False, "reason": why}
     if not isinstance(out, dict):
         return {"available": True, "result": out}
     return {"available": True, **out}

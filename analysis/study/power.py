@@ -834,8 +834,11 @@ def _alliance_groups(d: _Columns) -> np.ndarray | None:
     from analysis.stats.regression import cluster_codes
     from analysis.study.hypotheses import _alliance_cluster
 
-    column = _alliance_cluster(d.data)  # the runner's rule
-    return None if column is None else cluster_codes(d.data[column])[d.keep]
+    # the runner's rule, on the runner's rows: an alliance whose second respondent is
+    # excluded has one row, and with no alliance of two rows left the runner uses HC3
+    kept = d.data.loc[np.asarray(d.keep, dtype=bool)]
+    column = _alliance_cluster(kept)
+    return None if column is None else cluster_codes(kept[column])
 
 
 def _rsa_test(d, z, x, y, controls, groups=None) -> tuple[float, float, float]:

@@ -115,7 +115,20 @@ def _informant_row(ctx: ReportContext) -> list[str]:
         bits.append(f'{_span(ki["n_low_knowledge"], "/key_informants/n_low_knowledge", "int")}'
                     " low-knowledge informants (at most \u201cto a moderate extent\u201d)")
     changed = ki.get("n_changed")
-    if comp and is_number(changed):
+    shifted = ki.get("n_shifted")
+    rule_se = ki["shift_rule_se"] if is_number(ki.get("shift_rule_se")) else SHIFT_SE
+    if comp and is_number(shifted):
+        # the count the verdict reads first; the changes of sign or significance after it,
+        # as what they are (not themselves significant changes)
+        rule = (_span(rule_se, "/key_informants/shift_rule_se", "int")
+                if is_number(ki.get("shift_rule_se")) else f"{rule_se:g}")
+        bits.append(f"without them "
+                    f'{_span(shifted, "/key_informants/n_shifted", "int")} of {len(comp)} '
+                    f"paths shift by {rule} SE or more"
+                    + (f' ({_span(changed, "/key_informants/n_changed", "int")} change sign '
+                       "or significance, which is not itself a significant change)"
+                       if is_number(changed) else ""))
+    elif comp and is_number(changed):
         bits.append(f"without them "
                     f'{_span(changed, "/key_informants/n_changed", "int")} of {len(comp)} '
                     "paths change sign or significance")
@@ -124,9 +137,9 @@ def _informant_row(ctx: ReportContext) -> list[str]:
     shifts = [abs(float(c["shift_in_se"])) for c in comp
               if isinstance(c, Mapping) and is_number(c.get("shift_in_se"))]
     if shifts:
-        verdict = (f"estimates robust to informant knowledge (no path shifts by {SHIFT_SE:g} "
-                   "SE or more)" if max(shifts) < SHIFT_SE else
-                   f"some paths shift by {SHIFT_SE:g} SE or more without low-knowledge "
+        verdict = (f"estimates robust to informant knowledge (no path shifts by {rule_se:g} "
+                   "SE or more)" if max(shifts) < rule_se else
+                   f"some paths shift by {rule_se:g} SE or more without low-knowledge "
                    "informants")
     else:
         verdict = ("estimates robust to informant knowledge" if is_number(changed)
@@ -268,6 +281,12 @@ def _informant_details(ctx: ReportContext) -> str:
                if "n_low_knowledge" in ki else "")
         changed = (f'{_span(ki.get("n_changed"), join(base, "n_changed"), "int")} paths change '
                    "sign or significance. " if "n_changed" in ki else "")
+        if is_number(ki.get("n_shifted")):
+            rule = (_span(ki["shift_rule_se"], join(base, "shift_rule_se"), "int")
+                    if is_number(ki.get("shift_rule_se")) else f"{SHIFT_SE:g}")
+            changed = (f'{_span(ki["n_shifted"], join(base, "n_shifted"), "int")} paths shift '
+                       f"by {rule} SE or more, the criterion of the conclusion; "
+                       + changed)
         out.append(table("Path estimates with all informants and without low-knowledge "
                          "informants",
                          ["Path", "n all", "B all", "SE", "p", "n high", "B high", "SE", "p",

@@ -172,3 +172,15 @@ def one_sided_ci_text(alpha: Any) -> str:
     return (f"the 95% confidence intervals are two-sided; a one-sided test at this \u03b1 "
             f"matches a {level:g}% interval, so an interval that includes zero can go with "
             "a significant one-sided test, and the verdict follows the declared test")
+
+
+#: How a verdict code of the analysis reads in the report, where the code alone misleads:
+#: "opposite sign" is a hypothesis not supported, with an effect significant the other way.
+VERDICT_LABELS = {"opposite sign": "not supported (opposite sign)"}
+
+
+def verdict_label(verdict: Any) -> str:
+    """The words of a verdict code (``"opposite sign"`` reads "not supported (opposite
+    sign)"); other verdicts as they are, a missing one as "not tested"."""
+    v = str(verdict or "not tested")
+    return VERDICT_LABELS.get(v, v)

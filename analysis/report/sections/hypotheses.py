@@ -14,6 +14,7 @@ from .common import (
     ci_cell,
     first_key,
     is_empty,
+    verdict_label,
     walk_key,
 )
 
@@ -54,7 +55,7 @@ def hypotheses(ctx: ReportContext, *, forest: bool = True) -> str:
             *(num(h.get(k), join(p, k), kind) if k in h else '<td class="empty"></td>'
               for k, kind in (("pvalue_adjusted", "p"), ("pvalue_equivalence", "p"),
                               ("power_sesoi", "fit"))),
-            f'<td class="{esc(vcls)}">{esc(verdict)}</td>',
+            f'<td class="{esc(vcls)}">{esc(verdict_label(verdict))}</td>',
         ])
         if h.get("note"):
             notes.append(f"{esc(h.get('id', ''))}: {esc(h['note'])}")

@@ -25,6 +25,7 @@ from .common import (
     is_empty,
     name_text,
     one_sided_ci_text,
+    verdict_label,
 )
 from .measurement import (
     group_sizes,
@@ -230,12 +231,20 @@ def measurement(ctx: ReportContext) -> str:
     rel = get_first(m, "reliability")
     rel = rel if isinstance(rel, Mapping) else {}
     rows = []
+    # reverse-keyed items (the instrument's keys, recoded before any analysis) are marked:
+    # they often load lower or share variance of their own (Weijters & Baumgartner, 2012)
+    rev = ctx.x.get("reverse_items")
+    reverse = {str(x) for x in rev} if isinstance(rev, list | tuple) else set()
+    marked = False
     for f in list(dict.fromkeys(list(lam) + [k for k in rel if isinstance(rel[k], Mapping)])):
         recs = lam.get(f, [])
         spans = []
         for path, r in recs:
             item = str(r.get("item", r.get("rhs", "")))
             short = item[len(f) + 1:] if item.startswith(f + "_") else item
+            if item in reverse:
+                short += "R"
+                marked = True
             v = r.get("std_all")
             spans.append(f'<span class="lam">{esc(short)}:\u00a0'
                          f'{num(v, join(path, "std_all"), "std", tag="span")}</span>')
@@ -253,7 +262,8 @@ def measurement(ctx: ReportContext) -> str:
         warn = ("<strong>The solution is improper ("
                 + esc("; ".join(map(str, improper)))
                 + "): its loadings, ω, CR and AVE are shown for the record and are not "
-                "interpretable; nor are the HTMT and Fornell–Larcker figures built on them."
+                "interpretable; nor is the Fornell–Larcker comparison built on the AVEs (the "
+                "HTMT ratios come from the item correlations, not from this solution)."
                 "</strong> ") if isinstance(improper, list) and improper else ""
         parts.append(table(
             "Measurement model: standardized loadings, reliability and convergent validity",
@@ -266,7 +276,11 @@ def measurement(ctx: ReportContext) -> str:
                      "and AVE from the loadings on the latent-response scale"
                      if _ordered(m, est) else "McDonald's omega (semTools::compRelSEM)")
                   + "; CR = composite reliability; AVE = average variance extracted. "
-                  "Conventional thresholds: \u03bb \u2265 .708 (Hair et al., 2019); \u03b1 "
+                  + ("R: a reverse-keyed item, recoded (lowest plus highest code minus the "
+                     "answer) before every analysis, so its loading is on the construct's "
+                     "direction. "
+                     if marked else "")
+                  + "Conventional thresholds: \u03bb \u2265 .708 (Hair et al., 2019); \u03b1 "
                   "\u2265 .70 (Nunnally, 1978); \u03c9, CR \u2265 .70 (Hair et al., 2019); "
                   "AVE \u2265 .50 (Fornell &amp; Larcker, 1981). "
                   + (low_ave_text(ctx, rel, "/measurement/reliability") + " " if rel else "")
@@ -490,6 +504,10 @@ def invariance(ctx: ReportContext) -> str:
 
 #: Invariance levels of ordered items as read in a results section (the constraints in
 #: brackets).
+#: Below this many respondents in a group, an invariance level that holds is called "not
+#: rejected": the steps' power to detect non-invariance is low (Meade & Bauer, 2007).
+SMALL_GROUP = 100
+
 LEVELS = {"configural": "configural", "thresholds": "equal thresholds",
           "loadings": "metric (loadings)", "intercepts": "scalar (intercepts)",
           "residuals": "strict (residuals)", "means": "equal means"}
@@ -557,10 +575,30 @@ def _invariance_by_scale(ctx: ReportContext, inv: Mapping[str, Any], path: str) 
                          + "</td>")
         else:
             sizes.append('<td class="empty"></td>')
+    # A level that holds with a small group is one the steps could not reject: their power
+    # to detect non-invariance is low below about 100 per group (Meade & Bauer, 2007)
+    small = {}
+    for g, v in groupings:
+        ns = [(float(x), k) for k, x in (v.get("groups") or {}).items() if is_number(x)]
+        if ns and min(ns)[0] < SMALL_GROUP:
+            small[g] = (v["groups"][min(ns)[1]], join(path, g, "groups", min(ns)[1]))
+            for sc in scales:
+                t = cell.get((g, sc))
+                if t and not t.startswith("not established") and not t.startswith("none"):
+                    cell[(g, sc)] = f"{t} (not rejected; small groups)"
     rows = [[text_cell("Groups (n)", tag="th", cls="text")] + sizes]
     rows += [[text_cell(ctx.label(sc), tag="th", cls="text")]
              + [text_cell(cell.get((g, sc), "–"), cls="text") for g, _ in groupings]
              for sc in scales]
+    small_note = ""
+    if small:
+        # one sentence for all small groupings (a note must not say one thing twice)
+        by = [f"{esc(ctx.label(g).lower())} {num(n[0], n[1], 'int', tag='span')}"
+              for g, n in small.items()]
+        small_note = (" Smallest group by " + ", by ".join(by) + ": with groups below "
+                      f"{SMALL_GROUP} the steps have little power to detect non-invariance "
+                      "(Meade &amp; Bauer, 2007), so a level reached there is one the data "
+                      "could not reject, not one they establish.")
     crit = next((v.get("criterion") for _, v in groupings
                  if isinstance(v.get("criterion"), str)), None)
     rule = str(crit).split(";")[0].split(". ")[0] if crit else \
@@ -574,7 +612,7 @@ def _invariance_by_scale(ctx: ReportContext, inv: Mapping[str, Any], path: str) 
                  note=esc(rule.rstrip(".")) + ". Each scale is tested in its own one-factor "
                       "model, level by level; the fit of every step, the tests of the "
                       "differences and the partial-invariance search are in the online "
-                      "appendix." + groups_note(ctx, groupings, path))
+                      "appendix." + small_note + groups_note(ctx, groupings, path))
 
 
 # -------------------------------------------------------------- method variance
@@ -614,10 +652,21 @@ def method_variance(ctx: ReportContext) -> str:
                                else "no single dominant factor")])
     mk = mv.get("marker")
     if isinstance(mk, Mapping) and "applied" in mk:
+        left = [str(x) for x in mk.get("left_out") or ()]
+        # a scale asked of some respondents only is left out of the listwise marker
+        # correlations (it would leave everyone else out of all of them): say which
+        base_note = (f"{', '.join(esc(x) for x in left)} (asked of some respondents only) "
+                     "left out of the marker correlations" if left else "")
+        said = _apa_text(str(mk.get("reason", "")).split(" (")[0])
         rows.append([text_cell("Marker variable (Lindell & Whitney)", tag="th", cls="text"),
-                     f'<td class="text">{_apa_text(str(mk.get("reason", "")).split(" (")[0])}'
+                     f'<td class="text">{"; ".join(x for x in (said, base_note) if x)}'
                      "</td>",
                      text_cell("adjusted" if mk.get("applied")
+                               # a marker that correlates clearly negatively is related to
+                               # the scales: it is no marker, and it shows nothing either way
+                               else "no conclusion: the marker is related to the substantive "
+                                    "scales, so it is not a valid marker"
+                               if "significantly below zero" in str(mk.get("reason", ""))
                                # a marker that does not correlate positively with the
                                # scales is itself the finding (Lindell & Whitney 2001)
                                else "no marker-based evidence of method variance"
@@ -674,8 +723,8 @@ def method_variance(ctx: ReportContext) -> str:
                          f', <em>p</em> {_p_text(c.get("delta_pvalue"), join(p, "delta_pvalue"))}'
                          f', \u0394CFI = '
                          f'{num(c.get("delta_cfi"), join(p, "delta_cfi"), "fit", tag="span")}'
-                         f"{share}</td>",
-                         text_cell(_ulmc_conclusion(c))])
+                         f"{share}{_ulmc_test(ul, c)}</td>",
+                         text_cell(_ulmc_conclusion(c, normal_theory=_plain_ml(ul, c)))])
     if not rows:
         return ctx.generic(mv, base, "common-method checks", "num")
     # The CFA-marker and ULMC checks fit a model of a few scales only: say which, so that
@@ -702,12 +751,39 @@ def method_variance(ctx: ReportContext) -> str:
                       "in the online appendix." + scope)
 
 
-def _ulmc_conclusion(c: Mapping[str, Any]) -> str:
+def _plain_ml(ul: Mapping[str, Any], c: Mapping[str, Any]) -> bool:
+    """The ULMC difference is the normal-theory likelihood-ratio test of plain ML (not a
+    robust, scaled difference like the CFA marker technique's and the hypothesis tests')."""
+    test = str(c.get("delta_test") or "")
+    if test:
+        return test.startswith("likelihood ratio")
+    return str(ul.get("estimator") or "").split(" (")[0].strip() == "ML"
+
+
+def _ulmc_test(ul: Mapping[str, Any], c: Mapping[str, Any]) -> str:
+    """The difference test the ULMC row rests on, named in its cell."""
+    test = str(c.get("delta_test") or "")
+    if test:
+        return f"; {esc(test)}"
+    est = ul.get("estimator")
+    return f"; likelihood-ratio test, {esc(str(est))}" if _plain_ml(ul, c) and est else ""
+
+
+def _ulmc_conclusion(c: Mapping[str, Any], *, normal_theory: bool = False) -> str:
     """What the ULMC comparison says: a method factor that improves fit significantly is
-    evidence of method variance, not a neutral "check"."""
+    evidence of method variance, not a neutral "check".  A normal-theory likelihood-ratio
+    difference on ordinal, non-normal items (and on the two firms of an alliance as
+    independent rows) rejects too often (Satorra & Bentler, 2001), so its p below .05 is
+    not read as evidence when the other models use robust tests."""
     p = c.get("delta_pvalue")
     if not is_number(p):
         return "not decided (no test of the difference)"
+    if float(p) < 0.05 and normal_theory:
+        return ("not decided: the method factor improves fit by the normal-theory "
+                "likelihood-ratio test (p < .05), which assumes normal items and independent "
+                "respondents and rejects too often when they are not, unlike the robust "
+                "(scaled) tests of the other models (Satorra & Bentler, 2001); the CFA marker "
+                "technique is the primary check")
     if float(p) < 0.05:
         return ("method factor improves fit (p < .05): some common-method variance; a "
                 "check only, not a correction (an unmeasured method factor also takes up "
@@ -856,6 +932,9 @@ def hypotheses(ctx: ReportContext) -> str:
         return ctx.missing("hypothesis tests (the analysis has no 'hypotheses').")
     rows = []
     fam: dict[str, list[tuple[str, float, float | None, float | None]]] = {}
+    # a standardized column when the analysis gives one: the estimates' metrics differ by
+    # method, and an effect size a reader can compare is asked for beside each verdict
+    has_std = any(isinstance(h, Mapping) and is_number(h.get("std_estimate")) for h in hyps)
     for i, h in enumerate(hyps):
         if not isinstance(h, Mapping):
             continue
@@ -869,10 +948,11 @@ def hypotheses(ctx: ReportContext) -> str:
             num(h.get("estimate"), join(p, "estimate"), "est"),
             ci_cell(h.get("ci_lower"), h.get("ci_upper"), join(p, "ci_lower"),
                     join(p, "ci_upper")),
+            *([num(h.get("std_estimate"), join(p, "std_estimate"), "std")] if has_std else []),
             num(h.get("pvalue"), join(p, "pvalue"), "p"),
             num(h.get("pvalue_adjusted"), join(p, "pvalue_adjusted"), "p")
             if "pvalue_adjusted" in h else '<td class="empty"></td>',
-            f'<td class="text {esc(vcls)}">{esc(verdict)}</td>'])
+            f'<td class="text {esc(vcls)}">{esc(verdict_label(verdict))}</td>'])
         est = h.get("estimate")
         if is_number(est) and math.isfinite(float(est)):
             lo, hi = h.get("ci_lower"), h.get("ci_upper")
@@ -883,10 +963,15 @@ def hypotheses(ctx: ReportContext) -> str:
                  float(hi) if ok else None))
     rule = _decision_note(ctx)
     out = table("Hypothesis tests and verdicts",
-                ["H", "Hypothesis", "Sign", "Estimate", "95% CI", "p", "p (adj.)", "Verdict"],
+                ["H", "Hypothesis", "Sign", "Estimate", "95% CI", *(["β"] if has_std else []),
+                 "p", "p (adj.)", "Verdict"],
                 rows, number=ctx.c.table(), cls="apa verdicts",
                 note=rule + "Estimates in the metric of each test's method (see Figure "
-                "legends and the online appendix for the model of each test); <em>p</em>: the "
+                "legends and the online appendix for the model of each test)"
+                + ("; β: the same estimate standardized (per SD of the predictor and the "
+                   "outcome; for products and squares per SD of each factor), comparable "
+                   "across the tests" if has_std else "")
+                + "; <em>p</em>: the "
                 "declared test; <em>p</em> (adj.): after the declared correction over the "
                 "confirmatory family, the <em>p</em> the verdict uses.")
     if fam:

@@ -15,7 +15,14 @@ from typing import Any
 
 from ..fmt import is_number
 from ..html import esc, join, num, pointer
-from .common import ReportContext, estimator, first_key, get_first, one_sided_ci_text
+from .common import (
+    ReportContext,
+    estimator,
+    first_key,
+    get_first,
+    one_sided_ci_text,
+    verdict_label,
+)
 from .measurement import low_ave_text
 
 #: The symbol of each method's estimate in the prose.
@@ -49,6 +56,9 @@ FOUND = {
     "no difference found": "no difference between the groups was found",
     "invariance not established": "measurement invariance across the groups was not "
                                   "established, so their means are not compared",
+    "invariance not tested": "measurement invariance across the groups could not be "
+                             "tested, and the declared comparison follows it, so their "
+                             "means are not compared",
     "not enough dyads": "too few dyads were available to answer it",
     "fewer than two groups": "fewer than two groups were available to answer it",
 }
@@ -192,6 +202,65 @@ def _not_interpretable(f: Mapping[str, Any], path: str) -> str:
             "respondents than items: their correlation matrix is singular)")
 
 
+#: Scores and indices that combine the two firms' dependences: from one respondent they
+#: are one informant's view (its own firm's dependence and its perception of the partner's).
+DEPENDENCE_TERMS = ("jd_sum", "jd_mean", "asym_abs", "asym_signed", "adv_own", "adv_partner",
+                    "dep_partner")
+
+
+def _missing_answers(ctx: ReportContext) -> str:
+    """How many item answers were missing and how each analysis handled them, in the text
+    (the appendix's table alone left a fifth of the answers missing unmentioned beside
+    verdicts that rest on FIML, listwise and available-item samples of different sizes)."""
+    mi = ctx.a.get("missing")
+    if not isinstance(mi, Mapping) or not is_number(mi.get("item_missing_share")) \
+            or float(mi["item_missing_share"]) < 0.01:
+        return ""
+    how = str(mi.get("handling") or "").split(" Missing shares", 1)[0].strip()
+    return (f" Of the item answers, {_n(mi['item_missing_share'], '/missing/item_missing_share', 'share')}%"
+            " were missing (online appendix)"
+            + (f": {esc(_lower_first(how).rstrip('.'))}" if how else "")
+            + "; full-information estimation assumes the answers are missing at random, "
+            "listwise deletion that they are missing completely at random, and a test on "
+            "fewer respondents than were analysed gives its <em>n</em> below.")
+
+
+def no_dyads(a: Mapping[str, Any]) -> bool:
+    """True when the analysis shows that no alliance was answered by both firms: a dyadic
+    hypothesis found none, or the dyadic part was refused for having none."""
+    for h in a.get("hypotheses") or []:
+        if isinstance(h, Mapping) and h.get("method") == "dyadic" \
+                and str(h.get("verdict", "")).endswith("not enough dyads") \
+                and is_number(h.get("n")) and h["n"] == 0:
+            return True
+    dy = a.get("dyadic")
+    return isinstance(dy, Mapping) and dy.get("available") is False \
+        and bool(re.search(r"\bgot 0\b", str(dy.get("reason", ""))))
+
+
+def _one_informant(ctx: ReportContext) -> str:
+    """A sentence for a study with one respondent per alliance: its dependence indices are
+    one informant's view of both sides, the tests that use them share their source with the
+    outcomes, and nothing dyadic can be computed."""
+    if not no_dyads(ctx.a):
+        return ""
+    uses = []
+    for h in ctx.a.get("hypotheses") or []:
+        if isinstance(h, Mapping) and not h.get("exploratory") and any(
+                re.search(rf"\b{t}\b", str(h.get("test", ""))) for t in DEPENDENCE_TERMS):
+            uses.append(str(h.get("id", "")))
+    return (" No alliance has both firms among the analysed responses (no dyads): joint "
+            "dependence and "
+            "dependence asymmetry combine the respondent's report of its own firm's "
+            "dependence with its perception of the partner's, so "
+            + (f"{esc(', '.join(uses))} test{'s' if len(uses) == 1 else ''} "
+               if uses else "the tests that use them test ")
+            + "one informant's view of the dependence structure, from the same source as "
+            "the outcomes, not the two firms' self-reports; dyad-level indices, agreement "
+            "between partners and the dyadic question need both partners and are not "
+            "computed.")
+
+
 def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
 
@@ -214,7 +283,7 @@ def results(ctx: ReportContext) -> str:
                                               if reasons else "") + ")")
         else:
             s += " (Table 1)"
-        paras.append(s + ".")
+        paras.append(s + "." + _missing_answers(ctx) + _one_informant(ctx))
     # --- measurement
     m = a.get("measurement")
     if isinstance(m, Mapping) and m.get("available") is not False:
@@ -313,6 +382,14 @@ def results(ctx: ReportContext) -> str:
                 n_tested = _n(tested, "/decision/family_size", "int")
                 bits[-1] += (f"; {n_tested} of them could be tested, and the correction "
                              "runs over these (as R's p.adjust leaves out missing p values)")
+                lost = dec.get("lost_if_all_counted")
+                if isinstance(lost, list):
+                    # the sensitivity of a family that shrank: the declared family counted
+                    # in full, the untested with p = 1
+                    bits[-1] += ("; counting the untested ones with <em>p</em> = 1, "
+                                 + ("every verdict would stay the same" if not lost else
+                                    f"{esc(', '.join(str(x) for x in lost))} would no "
+                                    "longer be supported"))
         sides = dec.get("sides")
         if is_number(dec.get("alpha")):
             side = ("one-sided in the predicted direction" if sides == "by_direction"
@@ -344,7 +421,7 @@ def results(ctx: ReportContext) -> str:
         if h.get("exploratory") is True or str(h.get("verdict", "")).startswith("exploratory"):
             exploratory.append(f"<li>{_exploratory(ctx, h, i)}.</li>")
         else:
-            confirmatory.append(f"<li>{_confirmatory(h, i)}.</li>")
+            confirmatory.append(f"<li>{_confirmatory(h, i, a.get('n'))}.</li>")
     if confirmatory:
         paras.append("The confirmatory tests are summarized in the verdict table and below."
                      + '<ul class="narrative">' + "".join(confirmatory) + "</ul>")
@@ -409,7 +486,7 @@ def _bracketed(text: str, opening: str) -> str:
     return ""
 
 
-def _confirmatory(h: Mapping[str, Any], i: int) -> str:
+def _confirmatory(h: Mapping[str, Any], i: int, n_analysed: Any = None) -> str:
     """"H1 predicted that ...; B = ..., p = ...; supported" (the declared verdict)."""
     p = pointer("hypotheses", i)
     stmt = str(h.get("statement", "")).rstrip(".")
@@ -418,13 +495,35 @@ def _confirmatory(h: Mapping[str, Any], i: int) -> str:
         s += "; " + _estimate(h, p)
         if is_number(h.get("pvalue_adjusted")):
             s += f", adjusted {_p(h['pvalue_adjusted'], join(p, 'pvalue_adjusted'))}"
+        s += _own_n(h, p, n_analysed)
+        if h.get("verdict") == "opposite sign" and is_number(h.get("pvalue_opposite")):
+            # the declared test's p is near 1 here: the verdict rests on the test in the
+            # other direction, so its p and criterion are printed with it
+            s += ("; the test in the opposite direction rejects, "
+                  f"{_p(h['pvalue_opposite'], join(p, 'pvalue_opposite'))}"
+                  + (f" &lt; \u03b1/<em>m</em> = "
+                     f"{_n(h['alpha_opposite'], join(p, 'alpha_opposite'), 'p')}"
+                     if is_number(h.get("alpha_opposite")) else ""))
+        elif h.get("verdict") == "opposite sign":
+            # an analysis that did not keep that p: the verdict's basis is still named
+            s += ("; the one-sided test in the opposite direction rejects at "
+                  "\u03b1/<em>m</em> (its <em>p</em> in the appendix notes)")
     else:
         s += "; no estimate is available"
         why = untested_reason(h)
         if why:
             s += f" ({esc(why)})"
-    verdict = str(h.get("verdict") or "not tested")
-    return f'{s}; <span class="verdict">{esc(verdict)}</span>'
+    return f'{s}; <span class="verdict">{esc(verdict_label(h.get("verdict")))}</span>'
+
+
+def _own_n(h: Mapping[str, Any], p: str, n_analysed: Any) -> str:
+    """``, n = 60`` when a test used fewer respondents than were analysed (listwise
+    deletion, or only the rows a model could use): the verdicts of one family then rest
+    on different samples, and the reader must see it."""
+    n = h.get("n")
+    if not (is_number(n) and is_number(n_analysed)) or int(n) >= int(n_analysed) or n <= 0:
+        return ""
+    return f", <em>n</em> = {_n(n, join(p, 'n'), 'int')}"
 
 
 def _exploratory(ctx: ReportContext, h: Mapping[str, Any], i: int) -> str:
@@ -435,14 +534,22 @@ def _exploratory(ctx: ReportContext, h: Mapping[str, Any], i: int) -> str:
     s = (f"<strong>{esc(h.get('id', i + 1))}</strong> asked whether "
          f"{esc(_lower_first(stmt))}")
     extra = _group_test(ctx, h)  # its p is the hypothesis' p: named before it
+    verdict = str(h.get("verdict") or "")
+    code = verdict.split(":", 1)[-1].strip()
+    if code == "not enough dyads" and is_number(h.get("n")) and h["n"] == 0:
+        # one respondent per alliance: nothing from the partner's side exists to compare
+        return (f"{s}: it cannot be answered from these data, since no alliance has both "
+                "firms among the analysed responses and the question needs both partners' "
+                "self-reports")
     if is_number(h.get("estimate")):
         s += ": " + _estimate(h, p, two_sided_note=True, test=extra)
+    elif code.startswith("invariance not"):
+        s += (f" (<em>n</em> = {_n(h['n'], join(p, 'n'), 'int')})"
+              if is_number(h.get("n")) else "")
     else:
         s += ": no estimate is available" + (f"; {extra}" if extra else "")
-    verdict = str(h.get("verdict") or "")
     if not verdict.startswith("exploratory"):
         return f"{s}; it was not answered ({esc(verdict or 'not tested')})"
-    code = verdict.split(":", 1)[-1].strip()
     found = FOUND.get(code, esc(code))
     return f"{s}. In this sample {found}" if found else s
 
@@ -486,7 +593,17 @@ def _bias(ctx: ReportContext) -> str:
         low = (f"leaving out the "
                f"{_n(ki['n_low_knowledge'], '/key_informants/n_low_knowledge', 'int')} "
                "informants with little knowledge of the alliance")
-        if ki["n_changed"] == 0:
+        if is_number(ki.get("n_shifted")):
+            # the criterion of the conclusion: shifts in SE, not changes of significance
+            # (a change of significance is not itself a significant change; Gelman & Stern,
+            # 2006)
+            rule = ki["shift_rule_se"] if is_number(ki.get("shift_rule_se")) else 2
+            shifted = _n(ki["n_shifted"], "/key_informants/n_shifted", "int")
+            bits.append(f"{low} shifted {shifted}" + (f" of {k}" if k else "")
+                        + f" path estimates by {rule:g} standard errors or more ({changed} "
+                        "changed sign or significance, which is not itself a significant "
+                        "change; Gelman &amp; Stern, 2006)")
+        elif ki["n_changed"] == 0:
             bits.append(f"{low} left the sign and significance of all"
                         + (f" {k}" if k else "") + f" path estimates unchanged ({changed} "
                         "changed)")

@@ -13,6 +13,7 @@ from .common import (
     first_key,
     is_empty,
     name_text,
+    verdict_label,
 )
 
 
@@ -27,7 +28,7 @@ def summary(ctx: ReportContext) -> str:
     if isinstance(hyps, list) and hyps:
         counts: dict[str, int] = {}
         for h in hyps:
-            v = str(h.get("verdict") or "not tested") if isinstance(h, Mapping) else "?"
+            v = verdict_label(h.get("verdict")) if isinstance(h, Mapping) else "?"
             counts[v] = counts.get(v, 0) + 1
         facts.append("<div>Hypotheses: " + "; ".join(
             f"{esc(k)}: {n}" for k, n in sorted(counts.items())) + "</div>")

@@ -1,0 +1,98 @@
+"""The study's common-method checks use the study's own rules.
+
+- The ULMC was judged by a plain ML likelihood-ratio difference (demo: p = .008, "some
+  common-method variance") while every other model of the study is MLR with the two firms
+  of an alliance clustered; it is now the Satorra-Bentler scaled difference of the robust
+  tests, clustered by alliance when both firms answered (the CFA marker technique too).
+- The Lindell-Whitney marker correlations were listwise over every scale, one of them
+  asked of sustainability alliances only, so most respondents dropped out of all of them.
+- The pipeline dropped the hypothesis fields that say the opposite-direction test's p and
+  the standardized estimate, so a report built from the pipeline could not print them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis.study.hypotheses import RESULT_COLUMNS
+from analysis.study.measurement import (
+    _alliance_cluster_column,
+    _conditional_scales,
+    fit_measurement_model,
+)
+from analysis.study.pipeline import HYPOTHESIS_KEYS
+from instruments.instrument.loader import load_instrument
+
+DEMO = Path(__file__).parents[1] / "data" / "demo" / "alliance_demo.csv"
+SCALES = ["trust", "info_sharing", "dep_own", "sustainability_innovation", "marker"]
+
+
+@pytest.fixture(scope="module")
+def inst():
+    return load_instrument()
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return pd.read_csv(DEMO)
+
+
+@pytest.fixture(scope="module")
+def checks(demo, inst):
+    res = fit_measurement_model(demo, inst, estimator="MLR", scales=SCALES,
+                                invariance_groups=(), method_checks=True)
+    return res["method_variance"]
+
+
+def test_every_hypothesis_field_reaches_the_analysis():
+    assert set(RESULT_COLUMNS) <= set(HYPOTHESIS_KEYS)
+
+
+def test_the_scales_asked_of_some_respondents_are_known(inst):
+    assert _conditional_scales(inst) == {"sustainability_innovation"}
+    assert _conditional_scales(None) == set()
+
+
+def test_clusters_only_where_an_alliance_has_two_rows(demo):
+    assert _alliance_cluster_column(demo) == "alliance_id"
+    single = demo.drop_duplicates("alliance_id")
+    assert _alliance_cluster_column(single) is None
+    assert _alliance_cluster_column(demo.drop(columns="alliance_id")) is None
+
+
+def test_the_marker_base_leaves_out_a_scale_asked_of_some(checks, demo):
+    lw = checks["marker"]
+    assert lw["left_out"] == ["sustainability_innovation"]
+    assert "sustainability_innovation" not in lw["marker_correlations"]
+    if lw["applied"]:
+        # far more rows than the 166 with a sustainability score
+        assert lw["n_used"] > 0.8 * demo["sustainability_innovation_1"].notna().sum() * 2
+
+
+def test_ulmc_and_cfa_marker_use_the_clustered_robust_test(checks):
+    u = checks["ulmc"]
+    assert u["estimator"] == "MLR (FIML, clustered by alliance)"
+    if u["estimable"] or "fit" in u:
+        tests = [r["delta_test"] for r in u["fit"] if r.get("delta_test")]
+        assert tests == ["Satorra-Bentler (2001) scaled difference (MLR, cluster-robust)"]
+    cm = checks["cfa_marker"]
+    if cm["estimable"]:
+        assert cm["estimator"] == "MLR (FIML, clustered by alliance)"
+
+
+def test_power_clusters_by_the_runners_rows() -> None:
+    """The power replications applied the clustering rule to every row, the runner to the
+    retained ones: with the second firm of the only two-row alliance excluded, the runner
+    used HC3 and the replication clustered singletons (CR1 on G - 1 df)."""
+    import numpy as np
+
+    from analysis.study.power import _alliance_groups, _Columns
+
+    data = pd.DataFrame({"alliance_id": ["a", "a", "b", "c", None]})
+    keep_all = np.ones(5, dtype=bool)
+    codes = _alliance_groups(_Columns({}, data, keep_all))
+    assert codes is not None and len(codes) == 5 and len(set(codes)) == 4
+    assert _alliance_groups(_Columns({}, data, np.array([True, False, True, True, True]))) is None
