@@ -75,12 +75,24 @@ def test_the_marker_base_leaves_out_a_scale_asked_of_some(checks, demo):
 def test_ulmc_and_cfa_marker_use_the_clustered_robust_test(checks):
     u = checks["ulmc"]
     assert u["estimator"] == "MLR (FIML, clustered by alliance)"
-    if u["estimable"] or "fit" in u:
-        tests = [r["delta_test"] for r in u["fit"] if r.get("delta_test")]
-        assert tests == ["Satorra-Bentler (2001) scaled difference (MLR, cluster-robust)"]
+    assert u["estimable"] is True, u.get("reason")
+    tests = [r["delta_test"] for r in u["fit"] if r.get("delta_test")]
+    assert tests == ["Satorra-Bentler (2001) scaled difference (MLR, cluster-robust)"]
     cm = checks["cfa_marker"]
-    if cm["estimable"]:
-        assert cm["estimator"] == "MLR (FIML, clustered by alliance)"
+    assert cm["estimable"] is True, cm.get("reason")
+    assert cm["estimator"] == "MLR (FIML, clustered by alliance)"
+
+
+def test_respondents_without_an_alliance_id_are_clusters_of_their_own(demo, inst):
+    """The review of this change: with some rows lacking an id, the engine refused the
+    cluster column ("missing for 20 cases") and both checks became not estimable."""
+    d = demo.copy()
+    d.loc[d.index[:20], "alliance_id"] = None
+    res = fit_measurement_model(d, inst, estimator="MLR", scales=SCALES,
+                                invariance_groups=(), method_checks=True)["method_variance"]
+    for part in ("ulmc", "cfa_marker"):
+        assert res[part]["estimable"] is True, res[part].get("reason")
+        assert res[part]["estimator"] == "MLR (FIML, clustered by alliance)"
 
 
 def test_power_clusters_by_the_runners_rows() -> None:
@@ -96,3 +108,30 @@ def test_power_clusters_by_the_runners_rows() -> None:
     codes = _alliance_groups(_Columns({}, data, keep_all))
     assert codes is not None and len(codes) == 5 and len(set(codes)) == 4
     assert _alliance_groups(_Columns({}, data, np.array([True, False, True, True, True]))) is None
+
+
+def test_a_response_surface_has_no_beta(tmp_path) -> None:
+    """a4 = b3 - b4 + b5 mixes x^2, x*y and y^2: the review of this change found its beta
+    scaled by sd(x)^2 / sd(z) alone; it is left empty, the path's beta is kept."""
+    import yaml
+
+    from analysis.study import hypotheses as hyp
+
+    decl = {"id": "rsa", "version": 1, "model": "y ~ a\n",
+            "decision": {"alpha": 0.05, "sides": "by_direction", "correction": "holm",
+                         "family": "confirmatory", "sesoi": 0.10, "equivalence": "tost",
+                         "equivalence_alpha": 0.05},
+            "hypotheses": [
+                {"id": "H1", "statement": "a raises y.", "expected_sign": "+", "test": "y ~ a",
+                 "method": "sem_path", "sources": ["test"]},
+                {"id": "H2", "statement": "Asymmetry lowers y.", "expected_sign": "-",
+                 "test": "y ~ poly(a, b)", "method": "rsa", "sources": ["test"]}]}
+    path = tmp_path / "h.yaml"
+    path.write_text(yaml.safe_dump(decl), encoding="utf-8")
+    hs = hyp.load_hypotheses(path)
+    rows = [hyp._row(h, estimate=e, se=0.07,
+                     _inference=hyp.wald_inference(e, 0.07, std_factor=0.5))
+            for h, e in zip(hs.hypotheses, (0.3, -0.2), strict=True)]
+    out = hyp.apply_decision_rules(rows, hs).set_index("id")
+    assert out.loc["H1", "std_estimate"] == pytest.approx(0.15, rel=1e-12)
+    assert pd.isna(out.loc["H2", "std_estimate"])

@@ -1422,7 +1422,8 @@ def _negative_variance(model: Any, x: np.ndarray) -> bool:
 
 
 def _lower_minimum(model: Any, gd: list[GroupData], x0: np.ndarray, x: np.ndarray,
-                   f: float, iterations: int) -> tuple[np.ndarray, float, int]:
+                   f: float, iterations: int, max_iter: int = 500,
+                   ) -> tuple[np.ndarray, float, int]:
     """A second path from the same start when scoring ended at an improper solution.
 
     Fisher scoring's first, long steps can carry the estimates into the basin of an
@@ -1441,7 +1442,7 @@ def _lower_minimum(model: Any, gd: list[GroupData], x0: np.ndarray, x: np.ndarra
 
     with np.errstate(all="ignore"):
         found = optimize.minimize(fg, np.asarray(x0, dtype=float), jac=True, method="BFGS",
-                                  options={"maxiter": 2000, "gtol": 1e-6})
+                                  options={"maxiter": max_iter, "gtol": 1e-6})
     if not np.isfinite(found.fun) or found.fun >= f - 1e-9 * max(abs(f), 1.0):
         return x, f, iterations
     try:
@@ -1516,8 +1517,12 @@ def fit_normal(
                             for st, g in zip(data, gd, strict=True)])
     x, converged, iterations, f = estimate(model, gd, x0,
                                            max_iter=int(options.get("max_iter", 500)))
-    if converged and start is None and not is_baseline and _negative_variance(model, x):
-        x, f, iterations = _lower_minimum(model, gd, x0, x, f, iterations)
+    if converged and start is None and not is_baseline and options.get("retry", True) \
+            and _negative_variance(model, x):
+        # retry=False (a diagnostic fit such as the ULMC's method model) reports the
+        # improper end instead of spending a second path on it
+        x, f, iterations = _lower_minimum(model, gd, x0, x, f, iterations,
+                                          max_iter=int(options.get("max_iter", 500)))
     if not converged:
         warns.append("The optimizer did not converge; the estimates are not trustworthy.")
 

@@ -172,7 +172,7 @@ def _ols_paths(d: pd.DataFrame, model: str, controls: Sequence[str],
             continue
         X = add_constant(frame[[*xs, *ctrl]].to_numpy(float), has_constant="add")
         fit_kw: dict[str, Any] = {}
-        if _repeats(d, cluster):
+        if _repeats(d.loc[keep], cluster):  # the rows of this equation
             g = d.loc[keep, cluster].astype("string")
             g = g.fillna(pd.Series([f"_row{i}" for i in range(len(g))], index=g.index,
                                    dtype="string"))

@@ -1221,6 +1221,10 @@ def apply_decision_rules(rows: Sequence[dict[str, Any]], hs: HypothesisSet,
         est = r.get("estimate")
         r["std_estimate"] = float(est) * float(f) if inf is not None and est is not None \
             and np.isfinite(f) and np.isfinite(float(est)) else float("nan")
+        if r.get("method") == "rsa":
+            # a4 = b3 - b4 + b5 mixes x^2, x*y and y^2 terms: no one standard deviation
+            # puts it in beta units (its SESOI bound uses sd(x)^2 / sd(z) as a convention)
+            r["std_estimate"] = float("nan")
     family = set(hs.family())
     sides = 1 if rules.sides == "by_direction" else 2
     m = sum(1 for r in rows if r["id"] in family and r["_inference"] is not None)

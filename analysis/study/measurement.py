@@ -900,8 +900,12 @@ def _method_checks(data: pd.DataFrame, scores: pd.DataFrame, blocks: Mapping[str
         core = {s: v for s, v in list(blocks.items()) if s != "marker"}
         core = dict(list(core.items())[:len(CORE_SCALES)])
     # both firms of an alliance answer: the robust tests of the method-factor models are
-    # clustered by alliance, as the latent model's (lavaan's cluster=)
-    cluster = _alliance_cluster_column(data)
+    # clustered by alliance, as the latent model's (lavaan's cluster=); a respondent
+    # without an alliance id is a cluster of its own (the engine refuses a missing id)
+    cluster = None
+    if _alliance_cluster_column(data) is not None:
+        cluster = CLUSTER_COLUMN
+        data = data.assign(**{CLUSTER_COLUMN: _filled_ids(data[ALLIANCE_ID])})
     out["cfa_marker"] = _cfa_marker(data, core, blocks.get("marker"), warnings, cluster)
     out["ulmc"] = _ulmc(data, core, warnings, cluster) if len(core) >= 2 else None
     out["primary"] = "cfa_marker"
@@ -921,6 +925,20 @@ def _conditional_scales(instrument: Any) -> set[str]:
 
 #: Column of the alliance ids (two rows of one alliance: both firms answered).
 ALLIANCE_ID = "alliance_id"
+
+
+#: The filled cluster ids handed to the engine by the method checks.
+CLUSTER_COLUMN = "__alliance_cluster__"
+
+
+def _filled_ids(ids: pd.Series) -> pd.Series:
+    """Alliance ids as text, a respondent without one a cluster of its own."""
+    out = ids.astype("string")
+    lonely = out.isna().to_numpy()
+    if lonely.any():
+        out = out.copy()
+        out[lonely] = [f"__single_{i}" for i in np.flatnonzero(lonely)]
+    return out.astype(object)
 
 
 def _alliance_cluster_column(data: pd.DataFrame) -> str | None:

@@ -65,11 +65,34 @@ def text_problem(text: str, *, multiline: bool = False,
     return encoding_problem(text) or _character_problem(text, multiline, line_break)
 
 
-#: Unicode's explicit direction embeddings, overrides and isolates: invisible, they show
-#: the text in another order than it is stored (a partner named '\u202eCBA' reads 'ABC'
-#: on the survey page while every export and search has 'CBA').  Text in Arabic or
-#: Hebrew needs none of them; the marks U+200E and U+200F stay allowed.
+#: Unicode's explicit direction embeddings, overrides and isolates: invisible, they can
+#: show the text in another order than it is stored (a partner named '\u202eCBA' reads
+#: 'ABC' on the survey page while every export and search has 'CBA').  The overrides
+#: (U+202D, U+202E) are refused wherever they stand.  An isolate (U+2066-2068 ... U+2069)
+#: or an embedding (U+202A, U+202B ... U+202C) that is closed again only keeps a run of
+#: Arabic or Hebrew in its own direction -- CRMs, phones and word processors put them
+#: around such names -- so a balanced pair passes and only an unclosed opener or a stray
+#: closer is refused.  The marks U+200E and U+200F stay allowed.
 DIRECTION_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_OVERRIDES = frozenset("\u202d\u202e")
+_OPENERS = {"\u202a": "\u202c", "\u202b": "\u202c", "\u2066": "\u2069", "\u2067": "\u2069",
+            "\u2068": "\u2069"}
+
+
+def _direction_problem(text: str) -> str | None:
+    """The first direction control of ``text`` that can reorder what is shown: an
+    override, an opener never closed or a closer without its opener."""
+    stack: list[str] = []
+    for ch in text:
+        if ch in _OVERRIDES:
+            return ch
+        if ch in _OPENERS:
+            stack.append(ch)
+        elif ch in ("\u202c", "\u2069"):
+            if not stack or _OPENERS[stack[-1]] != ch:
+                return ch
+            stack.pop()
+    return stack[0] if stack else None
 
 
 def _character_problem(text: str, multiline: bool, line_break: str) -> str | None:
@@ -84,9 +107,11 @@ def _character_problem(text: str, multiline: bool, line_break: str) -> str | Non
             return line_break
         if unicodedata.category(ch) == "Cc":
             return f"contains a control character (U+{ord(ch):04X})"
-        if ch in DIRECTION_CONTROLS:
-            return (f"contains an invisible direction control (U+{ord(ch):04X}), which shows "
-                    "the text in another order than it is stored")
+    bad = _direction_problem(text) if any(ch in DIRECTION_CONTROLS for ch in text) else None
+    if bad is not None:
+        return (f"contains an invisible direction control (U+{ord(bad):04X}), which shows "
+                "the text in another order than it is stored (an override, or an isolate or "
+                "embedding that is not closed again)")
     return None
 
 

@@ -425,10 +425,12 @@ def test_one_password_reset_still_works(store, tmp_path, capsys) -> None:  # noq
 
 @pytest.mark.parametrize(("option", "value"), [
     ("--partner", "\u202eCBA"),
-    ("--partner", "Acme \u2067x\u2069"),
+    ("--partner", "Acme \u2067x"),
+    ("--partner", "Acme x\u2069"),
     ("--study", "s\u202d"),
     ("--wave", "\u202b2"),
-], ids=["partner-override", "partner-isolate", "study", "wave"])
+], ids=["partner-override", "partner-unclosed-isolate", "partner-stray-closer", "study",
+        "wave"])
 def test_direction_controls_are_refused_in_names(option, value, store, tmp_path,  # noqa: ANN001
                                                  capsys) -> None:
     db = _copy(store, tmp_path)
@@ -441,6 +443,22 @@ def test_direction_controls_are_refused_in_names(option, value, store, tmp_path,
         args += [option, value]
     _refused(args, "contains an invisible direction control (U+", capsys)
     assert _count(db, "invitations") == before
+
+
+def test_a_closed_isolate_around_arabic_text_is_kept(store, tmp_path, capsys) -> None:  # noqa: ANN001
+    """CRMs, phones and word processors put an isolate around a name in Arabic or Hebrew
+    (the review of round 10: refusing it refused ordinary contact lists)."""
+    import sqlite3
+
+    db = _copy(store, tmp_path)
+    name = "Acme \u2067شركة\u2069 GmbH"
+    args = ["invite", "--study", "s", "--n", "1", "--db", f"sqlite:///{db}", "--out",
+            str(tmp_path / "l.csv"), "--partner", name]
+
+    assert main(args) == 0, capsys.readouterr().err
+    with sqlite3.connect(db) as con:
+        names = {r[0] for r in con.execute("SELECT partner_name FROM invitations")}
+    assert name in names
 
 
 @pytest.mark.parametrize("option", ["--controller", "--contact", "--purpose"])
