@@ -165,3 +165,25 @@ def test_ulmc_scaled_difference_matches_lavaan(demo, case) -> None:
     assert last["delta_chisq"] == pytest.approx(ref["delta_chisq"], rel=1e-4)
     assert last["delta_df"] == ref["delta_df"]
     assert last["delta_pvalue"] == pytest.approx(ref["delta_pvalue"], rel=1e-4)
+
+
+def test_cluster_null_in_the_hypotheses_file_is_followed(tmp_path, demo, inst) -> None:
+    """``cluster: null`` treats the rows as independent, as the file says; the response
+    surface (H2) and H10 clustered by alliance_id all the same."""
+    from analysis.study.hypotheses import DEFAULT_PATH, _alliance_cluster, load_hypotheses
+    from analysis.study.hypotheses import test_hypotheses as run
+
+    assert _alliance_cluster(demo) == "alliance_id"
+    assert _alliance_cluster(demo, {"_cluster_column": None}) is None
+    text = DEFAULT_PATH.read_text(encoding="utf-8")
+    assert "cluster: alliance_id\n" in text
+    path = tmp_path / "h.yaml"
+    path.write_text(text.replace("cluster: alliance_id\n", "cluster: null\n"), encoding="utf-8")
+    hs = load_hypotheses(path)
+    assert hs.cluster is None
+    table = run(demo, hypotheses=hs, bootstrap=20, latent_model=False, instrument=inst)
+    notes = table.set_index("id")["note"]
+    assert "clustered" not in notes["H2"] and "HC3" in notes["H2"], notes["H2"]
+    assert "HC3 SE" in notes["H10"] and "clustered by alliance" not in notes["H10"]
+    default = run(demo, bootstrap=20, latent_model=False, instrument=inst).set_index("id")
+    assert "clustered by alliance" in default.loc["H2", "note"]

@@ -77,7 +77,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -955,6 +955,7 @@ def _runner_rows(data, scored, hs, rules, *, estimator, bootstrap, seed, control
     latent_methods = ("moderation", "latent_moderation", "latent_quadratic") \
         if latent_alternative else ("latent_moderation", "latent_quadratic")
     det["_latent_methods"] = latent_methods
+    det["_cluster_column"] = hs.cluster  # None: the file's cluster: null
     lat_res = None
     if latent_model and any(h.method in LATENT_MODEL_METHODS for h in hs.hypotheses):
         lat_res = _latent_model_step(hs, data, d, base, keep, estimator, instrument,
@@ -1634,25 +1635,27 @@ def _latent_quadratic_row(h, parts, ctx, ctr, ols):
                 verdict=_exploratory_verdict(res.lm_pvalue < 1 - ctx.level))
 
 
-def _alliance_cluster(d: pd.DataFrame) -> str | None:
-    """``"alliance_id"`` when at least one alliance id has two rows (both partners of an
-    alliance answered, so SEs are clustered by it), else None.
+def _alliance_cluster(d: pd.DataFrame, det: Mapping[str, Any] | None = None) -> str | None:
+    """The hypotheses file's ``cluster:`` column (``"alliance_id"``) when at least one id
+    has two rows (both partners of an alliance answered, so SEs are clustered by it), else
+    None; None also when the file says ``cluster: null`` (``det["_cluster_column"]``).
 
     A study with one respondent per alliance has only clusters of one: "clustered by
     alliance" would then be a heteroscedasticity-robust SE under another name, with t tests
     on G - 1 df, so such data get the regressions' HC3 instead (the rule of ``cluster:`` in
     ``hypotheses.yaml``: "whenever at least one value has two rows").
     """
-    from analysis.study.measurement import _alliance_cluster_column
+    from analysis.study.measurement import ALLIANCE_ID, _alliance_cluster_column
 
-    return _alliance_cluster_column(d)
+    column = (det or {}).get("_cluster_column", ALLIANCE_ID)
+    return _alliance_cluster_column(d, column)
 
 
 def _rsa_row(h, parts, ctx):
     d = ctx.d
     res = ctx.reg.response_surface(d, y=parts["z"], x1=parts["x"], x2=parts["y"],
                                    controls=_controls(h, ctx.base, d, list(parts.values())),
-                                   level=ctx.level, cluster=_alliance_cluster(d))
+                                   level=ctx.level, cluster=_alliance_cluster(d, ctx.det))
     ctx.det[h.id] = res
     checks = difference_score_checks(d, parts["z"], parts["x"], parts["y"],
                                      _controls(h, ctx.base, d, list(parts.values())),
@@ -2057,7 +2060,7 @@ def _rsa_note(h, d, base, reg, alpha, det) -> str:
     try:
         res = reg.response_surface(d, y=parts["z"], x1=parts["x"], x2=parts["y"],
                                    controls=_controls(h, base, d, list(parts.values())),
-                                   level=1 - alpha, cluster=_alliance_cluster(d))
+                                   level=1 - alpha, cluster=_alliance_cluster(d, det))
     except (DataError, ModelSpecificationError) as exc:
         return f"RSA check not available: {exc}"
     det[f"{h.id}_rsa"] = res
@@ -2088,7 +2091,8 @@ def _dyadic_row(h, parts, d, base, alpha, det):
     z = (sub - sub.mean()) / sd
     # both partners of an alliance are rows here: their errors are not independent, so
     # the SEs are clustered by alliance (CR1, as Stata/sandwich::vcovCL) when ids are known
-    alliance = d.loc[sub.index, "alliance_id"] if "alliance_id" in d.columns else None
+    column = det.get("_cluster_column", "alliance_id")  # None: the file's cluster: null
+    alliance = d.loc[sub.index, column] if column and column in d.columns else None
     if alliance is not None and alliance.notna().any():
         from analysis.stats.regression import cluster_codes
 

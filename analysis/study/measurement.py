@@ -941,14 +941,17 @@ def _filled_ids(ids: pd.Series) -> pd.Series:
     return out.astype(object)
 
 
-def _alliance_cluster_column(data: pd.DataFrame) -> str | None:
-    """``"alliance_id"`` when some alliance has two rows in ``data``, else None (every
-    row its own cluster: the plain robust test).  The one rule of the study's clustering:
-    the hypothesis tests (``hypotheses._alliance_cluster``) and the method checks."""
-    if ALLIANCE_ID not in data.columns:
+def _alliance_cluster_column(data: pd.DataFrame, column: str | None = ALLIANCE_ID,
+                             ) -> str | None:
+    """``column`` (the hypotheses file's ``cluster:``, by default ``"alliance_id"``) when
+    some id has two rows in ``data``, else None (every row its own cluster: the plain
+    robust test; ``column=None``, the file's ``cluster: null``, treats the rows as
+    independent).  The one rule of the study's clustering: the hypothesis tests
+    (``hypotheses._alliance_cluster``), the power replications and the method checks."""
+    if column is None or column not in data.columns:
         return None
-    ids = data[ALLIANCE_ID].dropna()
-    return ALLIANCE_ID if ids.duplicated().any() else None
+    ids = data[column].dropna()
+    return column if ids.duplicated().any() else None
 
 
 def _harman(data: pd.DataFrame, items: list[str], warnings: list[str]) -> dict[str, Any] | None:

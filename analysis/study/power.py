@@ -827,7 +827,7 @@ def _cr1(y: np.ndarray, x: np.ndarray, groups: np.ndarray
     return beta, v, n_g - 1
 
 
-def _alliance_groups(d: _Columns) -> np.ndarray | None:
+def _alliance_groups(d: _Columns, column: str | None = "alliance_id") -> np.ndarray | None:
     """Cluster codes of the retained respondents by alliance (a respondent without an id
     is a cluster of its own), or None when the data have no alliance ids: the runner
     clusters the response surface's SEs by alliance."""
@@ -837,7 +837,7 @@ def _alliance_groups(d: _Columns) -> np.ndarray | None:
     # the runner's rule, on the runner's rows: an alliance whose second respondent is
     # excluded has one row, and with no alliance of two rows left the runner uses HC3
     kept = d.data.loc[np.asarray(d.keep, dtype=bool)]
-    column = _alliance_cluster(kept)
+    column = _alliance_cluster(kept, {"_cluster_column": column})
     return None if column is None else cluster_codes(kept[column])
 
 
@@ -1252,7 +1252,7 @@ def fast_replication(
                                      std_factor=_std_factor(d, p["y"], p["x"], p["m"]))
             elif h.method == "rsa":
                 ctr = _ctrl(h, base, d, list(p.values()))
-                groups = _alliance_groups(d)
+                groups = _alliance_groups(d, hs.cluster)
                 est, se, df = _rsa_test(d, p["z"], p["x"], p["y"], ctr, groups)
                 inf = wald_inference(est, se, df=df,
                                      statistic="HC3 t of a4" if groups is None else
