@@ -187,3 +187,28 @@ def test_cluster_null_in_the_hypotheses_file_is_followed(tmp_path, demo, inst) -
     assert "HC3 SE" in notes["H10"] and "clustered by alliance" not in notes["H10"]
     default = run(demo, bootstrap=20, latent_model=False, instrument=inst).set_index("id")
     assert "clustered by alliance" in default.loc["H2", "note"]
+
+
+def test_the_clustering_rule_reads_the_rows_the_regression_uses() -> None:
+    """A pair broken by a missing answer left CR1 on clusters of one, labelled
+    "clustered" (the review of this change)."""
+    import numpy as np
+
+    from analysis.study.hypotheses import _alliance_cluster, _complete_rows
+    from analysis.study.power import _rsa_test
+
+    d = pd.DataFrame({"alliance_id": ["a", "a", "b", "c"], "z": [1.0, np.nan, 2.0, 3.0],
+                      "x": [1.0, 2.0, 3.0, 4.0]})
+    assert _alliance_cluster(d) == "alliance_id"
+    used = _complete_rows(d, ["z", "x"])
+    assert list(used.index) == [0, 2, 3] and _alliance_cluster(used) is None
+    # the power replication's response surface: CR1 only where a used alliance has two
+    rng = np.random.default_rng(3)
+    n = 60
+    cols = {k: rng.normal(size=n) for k in ("z", "x", "y")}
+    cols["z"][1] = np.nan  # breaks the only pair (rows 0 and 1)
+    groups = np.arange(n)
+    groups[1] = 0
+    est, se, df = _rsa_test(cols, "z", "x", "y", [], groups)
+    est0, se0, df0 = _rsa_test(cols, "z", "x", "y", [], None)
+    assert (est, se, df) == (est0, se0, df0)  # HC3, not CR1 on singletons

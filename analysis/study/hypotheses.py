@@ -1651,11 +1651,21 @@ def _alliance_cluster(d: pd.DataFrame, det: Mapping[str, Any] | None = None) -> 
     return _alliance_cluster_column(d, column)
 
 
+def _complete_rows(d: pd.DataFrame, cols: Sequence[str]) -> pd.DataFrame:
+    """The rows of ``d`` a regression on ``cols`` uses (listwise): the clustering rule
+    is applied to them, not to rows the deletion drops (a pair broken by a missing answer
+    left CR1 on clusters of one, labelled "clustered")."""
+    present = [c for c in cols if c in d.columns]
+    return d[d[present].apply(pd.to_numeric, errors="coerce").notna().all(axis=1)]
+
+
 def _rsa_row(h, parts, ctx):
     d = ctx.d
+    ctr = _controls(h, ctx.base, d, list(parts.values()))
+    used = _complete_rows(d, [*parts.values(), *ctr])
     res = ctx.reg.response_surface(d, y=parts["z"], x1=parts["x"], x2=parts["y"],
-                                   controls=_controls(h, ctx.base, d, list(parts.values())),
-                                   level=ctx.level, cluster=_alliance_cluster(d, ctx.det))
+                                   controls=ctr, level=ctx.level,
+                                   cluster=_alliance_cluster(used, ctx.det))
     ctx.det[h.id] = res
     checks = difference_score_checks(d, parts["z"], parts["x"], parts["y"],
                                      _controls(h, ctx.base, d, list(parts.values())),
@@ -2058,9 +2068,11 @@ def _latent_moderation(h, parts, d, ctr, level, det, warns) -> tuple[dict[str, A
 def _rsa_note(h, d, base, reg, alpha, det) -> str:
     parts = _PATTERNS["rsa"].match(h.robustness.test).groupdict()
     try:
+        ctr = _controls(h, base, d, list(parts.values()))
+        used = _complete_rows(d, [*parts.values(), *ctr])
         res = reg.response_surface(d, y=parts["z"], x1=parts["x"], x2=parts["y"],
-                                   controls=_controls(h, base, d, list(parts.values())),
-                                   level=1 - alpha, cluster=_alliance_cluster(d, det))
+                                   controls=ctr, level=1 - alpha,
+                                   cluster=_alliance_cluster(used, det))
     except (DataError, ModelSpecificationError) as exc:
         return f"RSA check not available: {exc}"
     det[f"{h.id}_rsa"] = res

@@ -856,7 +856,13 @@ def _rsa_test(d, z, x, y, controls, groups=None) -> tuple[float, float, float]:
     design = np.column_stack([np.ones(len(a)), xc, yc, xc * xc, xc * yc, yc * yc, a[:, 3:]])
     if groups is not None:
         ok = ~np.isnan(np.column_stack([d[col] for col in cols])).any(axis=1)
-        beta, v, df = _cr1(a[:, 0], design, groups[ok])
+        groups = groups[ok]
+        # the runner's rule on the rows the regression uses: no alliance left with two
+        # rows, no clustering (HC3)
+        if len(np.unique(groups)) == len(groups):
+            groups = None
+    if groups is not None:
+        beta, v, df = _cr1(a[:, 0], design, groups)
     else:
         beta, v, df = _hc3(a[:, 0], design)
     w = np.zeros(design.shape[1])
