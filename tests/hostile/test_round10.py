@@ -493,6 +493,13 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
+def _ctrl_c_delivered() -> None:
+    """In the child: Ctrl-C reaches Python as at a terminal.  A shell without job control
+    (CI's) starts background commands with SIGINT ignored, and the child inherits that,
+    so the SIGINT cases timed out in CI while passing at a terminal."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=lambda s: s.name)
 def test_a_signal_while_the_pdf_is_rendered_keeps_the_earlier_report(sig, tmp_path) -> None:  # noqa: ANN001
     html, pdf = tmp_path / "r.html", tmp_path / "r.pdf"
@@ -500,7 +507,7 @@ def test_a_signal_while_the_pdf_is_rendered_keeps_the_earlier_report(sig, tmp_pa
     pdf.write_bytes(b"%PDF the earlier pdf")
     run = subprocess.Popen([sys.executable, "-c", SLOW_PDF, "report", str(DEMO), "--out",
                             str(html), "--pdf", str(pdf)], cwd=REPO, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True)
+                           stderr=subprocess.PIPE, text=True, preexec_fn=_ctrl_c_delivered)
     deadline = time.monotonic() + 90
     while not [p for p in tmp_path.iterdir() if ".part" in p.name and p.suffix == ".pdf"
                and p.stat().st_size]:
@@ -695,7 +702,8 @@ def test_a_signal_while_exporting_leaves_the_earlier_export(sig, fmt, store, tmp
     out.write_text("the earlier export\n", encoding="utf-8")
     run = subprocess.Popen([sys.executable, "-c", SLOW_EXPORT, "export", "--study", "s",
                             "--format", fmt, "--out", str(out), "--db", f"sqlite:///{db}"],
-                           cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                           cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           preexec_fn=_ctrl_c_delivered)
     deadline = time.monotonic() + 60
     while not [p for p in out_dir.iterdir() if ".part" in p.name and p.stat().st_size]:
         assert run.poll() is None and time.monotonic() < deadline, run.communicate()
