@@ -68,7 +68,7 @@ def numeric_columns(data: Any, columns: Any, what: str) -> pd.DataFrame:
             # pd.to_numeric would give nanoseconds since 1970
             raise DataError(f"{what}: column {c!r} holds dates or times ({data[c].dtype}), "
                             "not numbers; recode it (e.g. as days or years) or leave it out.")
-        kind = _not_a_number(data[c])
+        kind = non_number_kind(data[c])
         if kind is not None:
             # converted without a word: a period to its ordinal (2020 -> 50), a complex
             # number to its real part
@@ -84,7 +84,7 @@ def numeric_columns(data: Any, columns: Any, what: str) -> pd.DataFrame:
     return out
 
 
-def _not_a_number(column: pd.Series) -> str | None:
+def non_number_kind(column: pd.Series) -> str | None:
     """What a column that pandas would turn into numbers holds instead, or ``None``."""
     if isinstance(column.dtype, pd.PeriodDtype):
         return f"periods ({column.dtype})"

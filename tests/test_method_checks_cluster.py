@@ -150,12 +150,12 @@ def test_ulmc_scaled_difference_matches_lavaan(demo, case) -> None:
     import numpy as np
 
     from analysis.stats.method_variance import ulmc
-    from analysis.study.measurement import _filled_ids
+    from analysis.study.latent_model import _clusters
 
     ref = json.loads(ULMC_REF.read_text())["cases"][case]
     items = {k: list(v) for k, v in ref["items"].items()}
     cols = [i for v in items.values() for i in v]
-    frame = demo[cols].assign(alliance_id=_filled_ids(demo["alliance_id"]))
+    frame = demo[cols].assign(alliance_id=_clusters(demo["alliance_id"]).to_numpy())
     u = ulmc(items, frame, estimator="MLR", missing="ml",
              cluster="alliance_id" if ref["cluster"] else None)
     fit = u.fit.set_index("model")

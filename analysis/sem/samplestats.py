@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import DataError
-from analysis.io import MAX_ABS_VALUE, value_problem
+from analysis.io import MAX_ABS_VALUE, non_number_kind, value_problem
 
 from .model import CompiledModel, SampleStats
 from .partable import check_variables
@@ -87,11 +87,11 @@ def _numeric_column(col: pd.Series, name: str, ordered: bool) -> np.ndarray:
     if kind in "mM" or isinstance(col.dtype, pd.DatetimeTZDtype | pd.PeriodDtype):
         raise DataError(f"Column {name!r} holds dates or times ({col.dtype}), not answers "
                         "or measurements; drop it from the model or recode it as numbers.")
-    if kind == "c" or (col.dtype == object
-                       and any(isinstance(v, complex) for v in col.dropna().head(1000))):
-        # fitted on the real part without a word (NumPy drops the imaginary part)
-        raise DataError(f"Column {name!r} holds complex numbers, not real ones; recode it or "
-                        "drop it from the model.")
+    other = non_number_kind(col)
+    if other is not None:
+        # complex numbers were fitted on their real part without a word
+        raise DataError(f"Column {name!r} holds {other}, not real numbers; recode it or drop "
+                        "it from the model.")
     if isinstance(col.dtype, pd.CategoricalDtype):
         if not ordered:
             # a continuous variable: the categories' own values (their codes 0, 1, ...

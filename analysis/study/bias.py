@@ -149,10 +149,9 @@ def _counts(col: pd.Series, labels: Mapping[int, str]) -> pd.DataFrame:
 def _repeats(d: pd.DataFrame, cluster: str | None) -> bool:
     """Whether some cluster id has two rows: clusters of one only would give an HC1 SE
     under the name of a cluster-robust one (the rule of the hypothesis tests)."""
-    if not cluster or cluster not in d.columns:
-        return False
-    ids = d[cluster].dropna()
-    return bool(len(ids) and ids.duplicated().any())
+    from analysis.study.measurement import _alliance_cluster_column
+
+    return _alliance_cluster_column(d, cluster or None) is not None
 
 
 def _ols_paths(d: pd.DataFrame, model: str, controls: Sequence[str],

@@ -902,10 +902,13 @@ def _method_checks(data: pd.DataFrame, scores: pd.DataFrame, blocks: Mapping[str
     # both firms of an alliance answer: the robust tests of the method-factor models are
     # clustered by alliance, as the latent model's (lavaan's cluster=); a respondent
     # without an alliance id is a cluster of its own (the engine refuses a missing id)
+    from analysis.study.latent_model import _clusters
+
     cluster = None
-    if _alliance_cluster_column(data) is not None:
+    ids = _clusters(data[ALLIANCE_ID]) if ALLIANCE_ID in data.columns else None
+    if ids is not None:
         cluster = CLUSTER_COLUMN
-        data = data.assign(**{CLUSTER_COLUMN: _filled_ids(data[ALLIANCE_ID])})
+        data = data.assign(**{CLUSTER_COLUMN: ids.to_numpy()})
     out["cfa_marker"] = _cfa_marker(data, core, blocks.get("marker"), warnings, cluster)
     out["ulmc"] = _ulmc(data, core, warnings, cluster) if len(core) >= 2 else None
     out["primary"] = "cfa_marker"
@@ -929,16 +932,6 @@ ALLIANCE_ID = "alliance_id"
 
 #: The filled cluster ids handed to the engine by the method checks.
 CLUSTER_COLUMN = "__alliance_cluster__"
-
-
-def _filled_ids(ids: pd.Series) -> pd.Series:
-    """Alliance ids as text, a respondent without one a cluster of its own."""
-    out = ids.astype("string")
-    lonely = out.isna().to_numpy()
-    if lonely.any():
-        out = out.copy()
-        out[lonely] = [f"__single_{i}" for i in np.flatnonzero(lonely)]
-    return out.astype(object)
 
 
 def _alliance_cluster_column(data: pd.DataFrame, column: str | None = ALLIANCE_ID,

@@ -832,12 +832,12 @@ def _alliance_groups(d: _Columns, column: str | None = "alliance_id") -> np.ndar
     is a cluster of its own), or None when the data have no alliance ids: the runner
     clusters the response surface's SEs by alliance."""
     from analysis.stats.regression import cluster_codes
-    from analysis.study.hypotheses import _alliance_cluster
+    from analysis.study.measurement import _alliance_cluster_column
 
     # the runner's rule, on the runner's rows: an alliance whose second respondent is
     # excluded has one row, and with no alliance of two rows left the runner uses HC3
     kept = d.data.loc[np.asarray(d.keep, dtype=bool)]
-    column = _alliance_cluster(kept, {"_cluster_column": column})
+    column = _alliance_cluster_column(kept, column)
     return None if column is None else cluster_codes(kept[column])
 
 
