@@ -289,10 +289,17 @@ def _dkd(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def _u_kron_w_d(u: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """``(u' kron W) D`` for a vector ``u`` and a symmetric ``W`` (shape p x p*)."""
-    r, c, f = _vech_pairs(w.shape[0])
-    return (u[r][None, :] * w[:, c] + u[c][None, :] * w[:, r]) * f[None, :]
+def _u_kron_w_d_sum(u: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``sum_k (u_k' kron W_k) D`` for rows ``u`` (K, p) and symmetric ``w`` (K, p, p).
+
+    One product ``T[i, j, l] = sum_k W_k[i, j] u_k[l]`` (p^2 x K times K x p), then entry
+    ``(i, s)`` for the vech pair ``s = (r, c)`` is ``T[i, c, r] + T[i, r, c]`` (halved on
+    the diagonal): one product over the K patterns instead of one gather per pattern.
+    """
+    kk, p = u.shape
+    r, c, f = _vech_pairs(p)
+    t = (w.reshape(kk, p * p).T @ u).reshape(p, p, p)
+    return (t[:, c, r] + t[:, r, c]) * f[None, :]
 
 
 def _full(o: np.ndarray, a: np.ndarray, p: int) -> np.ndarray:
@@ -307,34 +314,54 @@ def _full(o: np.ndarray, a: np.ndarray, p: int) -> np.ndarray:
     return out
 
 
+def _dkd_sum_index(p: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Flat gather indices of :func:`_dkd_sum` for ``p`` variables (``2 p*^2`` integers,
+    kept for up to two small ``p``: 22 MB at p = 48)."""
+    return _dkd_sum_index_cached(p) if p <= 48 else _dkd_sum_index_new(p)
+
+
+@lru_cache(maxsize=2)
+def _dkd_sum_index_cached(p: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    return _dkd_sum_index_new(p)
+
+
+def _dkd_sum_index_new(p: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    r, c, _ = _vech_pairs(p)
+    ps = r.size
+    pos = np.empty((p, p), dtype=np.intp)  # vech position of either order of a pair
+    pos[r, c] = np.arange(ps)
+    pos[c, r] = np.arange(ps)
+    rr = pos[r[:, None], r[None, :]] * ps + pos[c[:, None], c[None, :]]
+    rc = pos[r[:, None], c[None, :]] * ps + pos[c[:, None], r[None, :]]
+    return rr, rc, r, c
+
+
 def _dkd_sum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``sum_k D' (A_k kron B_k) D`` for stacks of symmetric matrices ``a``, ``b`` (K, p, p).
 
-    One product ``M = sum_k vec(A_k) vec(B_k)'`` (p^2 x p^2, a single matrix product over
-    the K patterns), then the four index patterns of :func:`_dkd` are read from ``M``.
+    One product ``M = sum_k vech(A_k) vech(B_k)'`` (p* x p*, a single matrix product over
+    the K patterns), then the four index patterns of :func:`_dkd` are read from
+    ``M + M'``: the terms ``A_km B_ln`` and ``A_ln B_km`` are entries of ``M`` and ``M'``
+    at one position, and so are ``A_kn B_lm`` and ``A_lm B_kn``.
     """
     kk, p, _ = a.shape
     if kk == 1:
         return _dkd(a[0], b[0])
-    r, c, f = _vech_pairs(p)
-    m = a.reshape(kk, p * p).T @ b.reshape(kk, p * p)
-    rr = (r * p)[:, None] + r[None, :]  # flat index of (r_s, r_t)
-    rc = (r * p)[:, None] + c[None, :]
-    cr = (c * p)[:, None] + r[None, :]
-    cc = (c * p)[:, None] + c[None, :]
-    out = m[rr, cc]
-    out += m[rc, cr]
-    out += m[cr, rc]
-    out += m[cc, rr]
+    rr, rc, r, c = _dkd_sum_index(p)
+    _, _, f = _vech_pairs(p)
+    m = a[:, r, c].T @ b[:, r, c]
+    m += m.T
+    out = np.take(m, rr)
+    out += np.take(m, rc)
     out *= f[:, None]
     out *= f[None, :]
     return out
 
 
 # above this many patterns (and for p up to _SUM_MAX_P) the pattern sums of D'(A kron B)D
-# go through one p^2 x p^2 product instead of one p* x p* gather per pattern
+# go through one p* x p* product instead of one p* x p* gather per pattern
 _SUM_MIN_PATTERNS = 3
-_SUM_MAX_P = 72  # M is p^4 doubles: 215 MB at p = 72
+_SUM_MAX_P = 72  # M is p*^2 doubles and its gathers 2 p*^2 indices: about 220 MB at p = 72
 
 
 def _sum_over_patterns(a: list[np.ndarray], b: list[np.ndarray]) -> np.ndarray:
@@ -350,20 +377,18 @@ def _sum_over_patterns(a: list[np.ndarray], b: list[np.ndarray]) -> np.ndarray:
 def _info_observed(ps: PatternStats, mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
     p = ps.p
     h_mm = np.zeros((p, p))
-    h_ms = None
-    left, right = [], []
+    left, right, us = [], [], []
     for o, n, w, _, esum, t in _blocks(ps, mu, sigma):
         wf = _full(o, w, p)
-        ef = _full(o, esum, p)
         wtw = _full(o, w @ t @ w, p)
         h_mm += n * wf
-        ms = _u_kron_w_d(ef @ wf, wf)
-        h_ms = ms if h_ms is None else h_ms + ms
+        us.append(_full(o, esum @ w, p))
         # 1/2 D'(WTW kron W + W kron WTW)D - n/2 D'(W kron W)D; D'(A kron B)D is symmetric
         # in (A, B) and linear in A, so this is D'((WTW - n/2 W) kron W)D
         left.append(wtw - 0.5 * n * wf)
         right.append(wf)
     h_ss = _sum_over_patterns(left, right)
+    h_ms = _u_kron_w_d_sum(np.stack(us), np.stack(right))
     top = np.hstack([h_mm, h_ms])
     bottom = np.hstack([h_ms.T, h_ss])
     return np.vstack([top, bottom]) / ps.n_total
@@ -1200,7 +1225,7 @@ def _theta_space(compiled: Any, g: GroupData, q: int) -> bool:
     """Whether the pattern-by-pattern parameter-space information is the cheaper route.
 
     Parameter space costs about ``K (q p^3 + q^2 p^2)`` for K patterns; the moment route
-    ``K p^4`` (one product over the patterns, :func:`_dkd_sum`) plus ``q k^2`` for
+    ``K p*^2`` (one product over the patterns, :func:`_dkd_sum`) plus ``q k^2`` for
     ``Delta' A Delta`` (k moments).  Ordered models always use the moment route.
     """
     if compiled.ordered:
@@ -1209,7 +1234,7 @@ def _theta_space(compiled: Any, g: GroupData, q: int) -> bool:
     k_pat = g.patterns.n_patterns
     k = p + p * (p + 1) // 2
     theta = k_pat * (q * p**3 + q * q * p * p)
-    moment = k_pat * p**4 + q * k * k + k * k * 10
+    moment = k_pat * (k - p) ** 2 + q * k * k + k * k * 10
     return theta <= moment
 
 

@@ -71,8 +71,20 @@ def test_information_blocks_without_kronecker_products(y):
     d = fiml.duplication_matrix(p)
     np.testing.assert_allclose(fiml._dkd(a, b), d.T @ np.kron(a, b) @ d, rtol=1e-13,
                                atol=1e-13)
-    np.testing.assert_allclose(fiml._u_kron_w_d(u, a), np.kron(u[None, :], a) @ d,
-                               rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(fiml._u_kron_w_d_sum(u[None, :], a[None]),
+                               np.kron(u[None, :], a) @ d, rtol=1e-13, atol=1e-13)
+
+
+def test_pattern_sum_of_u_kron_w_d_by_one_product():
+    """sum_k (u_k' kron W_k)D through one p^2 x p product equals the explicit sum."""
+    p, k = 5, 7
+    rng = np.random.default_rng(11)
+    w = rng.standard_normal((k, p, p))
+    w = w + w.transpose(0, 2, 1)
+    u = rng.standard_normal((k, p))
+    d = fiml.duplication_matrix(p)
+    explicit = sum(np.kron(u[j][None, :], w[j]) @ d for j in range(k))
+    np.testing.assert_allclose(fiml._u_kron_w_d_sum(u, w), explicit, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("missing", [False, True])
@@ -119,7 +131,7 @@ def test_h1_information_inverse_in_closed_form(meanstructure):
 
 
 def test_pattern_sum_of_dkd_by_one_product():
-    """sum_k D'(A_k kron B_k)D through one p^2 x p^2 product equals the explicit sum."""
+    """sum_k D'(A_k kron B_k)D through one p* x p* product equals the explicit sum."""
     p, k = 4, 5
     rng = np.random.default_rng(8)
     a = rng.standard_normal((k, p, p))
