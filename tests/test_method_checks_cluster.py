@@ -209,6 +209,33 @@ def test_the_clustering_rule_reads_the_rows_the_regression_uses() -> None:
     cols["z"][1] = np.nan  # breaks the only pair (rows 0 and 1)
     groups = np.arange(n)
     groups[1] = 0
-    est, se, df = _rsa_test(cols, "z", "x", "y", [], groups)
-    est0, se0, df0 = _rsa_test(cols, "z", "x", "y", [], None)
+    est, se, df, clustered = _rsa_test(cols, "z", "x", "y", [], groups)
+    est0, se0, df0, clustered0 = _rsa_test(cols, "z", "x", "y", [], None)
     assert (est, se, df) == (est0, se0, df0)  # HC3, not CR1 on singletons
+    assert not clustered and not clustered0  # and said so: the power table's statistic
+    groups[3] = 2  # a pair both of whose rows are used: CR1
+    assert _rsa_test(cols, "z", "x", "y", [], groups)[3]
+
+
+def test_method_checks_follow_the_files_cluster_column(demo, inst):
+    """The method checks clustered by alliance_id whatever the hypotheses file declared:
+    a ``cluster: portfolio_id`` study, or ``cluster: null``, still had the ULMC and the
+    CFA marker technique clustered by alliance."""
+    d = demo.copy()
+    # portfolios of about four alliances: the declared clusters, unlike the dyads
+    d["portfolio_id"] = pd.factorize(d["alliance_id"])[0] // 4
+    kw = dict(estimator="MLR", scales=SCALES, invariance_groups=(), method_checks=True,
+              compare_second_order=False, htmt_boot=0)
+    by_portfolio = fit_measurement_model(d, inst, cluster="portfolio_id", **kw)
+    mv = by_portfolio["method_variance"]
+    assert mv["ulmc"]["estimator"] == "MLR (FIML, clustered by portfolio_id)"
+    assert mv["cfa_marker"]["estimator"] == "MLR (FIML, clustered by portfolio_id)"
+    none = fit_measurement_model(d, inst, cluster=None, **kw)["method_variance"]
+    assert none["ulmc"]["estimator"] == "MLR (FIML)"
+    # the clusters change the scaled difference, not the estimates
+    pick = [r for r in mv["ulmc"]["fit"] if r.get("delta_test")]
+    pick0 = [r for r in none["ulmc"]["fit"] if r.get("delta_test")]
+    assert pick[0]["delta_chisq"] != pytest.approx(pick0[0]["delta_chisq"], rel=1e-6)
+    absent = fit_measurement_model(d, inst, cluster="no_such_id", **kw)
+    assert absent["method_variance"]["ulmc"]["estimator"] == "MLR (FIML)"
+    assert any("'no_such_id' is not in the data" in w for w in absent["warnings"])

@@ -92,6 +92,10 @@ _OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge
 _clean = jsonable
 
 
+#: Column of the alliance ids (two rows of one alliance: both firms answered).
+ALLIANCE_ID = "alliance_id"
+
+
 def _instrument(instrument: Any) -> Any:
     if instrument is None:
         from instruments.instrument.loader import load_instrument
@@ -885,8 +889,10 @@ PARTIAL_RULE = (
 
 
 def _method_checks(data: pd.DataFrame, scores: pd.DataFrame, blocks: Mapping[str, list[str]],
-                   instrument: Any, warnings: list[str]) -> dict[str, Any]:
-    """Common-method checks; nothing is reported from an improper solution."""
+                   instrument: Any, warnings: list[str],
+                   cluster: str | None = ALLIANCE_ID) -> dict[str, Any]:
+    """Common-method checks; nothing is reported from an improper solution.  The robust
+    tests are clustered by ``cluster`` (see :func:`fit_measurement_model`)."""
     items = [i for v in blocks.values() for i in v]
     out: dict[str, Any] = {"harman": _harman(data, items, warnings)}
     subst = [s for s in blocks if s != "marker"]
@@ -900,17 +906,19 @@ def _method_checks(data: pd.DataFrame, scores: pd.DataFrame, blocks: Mapping[str
         core = {s: v for s, v in list(blocks.items()) if s != "marker"}
         core = dict(list(core.items())[:len(CORE_SCALES)])
     # both firms of an alliance answer: the robust tests of the method-factor models are
-    # clustered by alliance, as the latent model's (lavaan's cluster=); a respondent
-    # without an alliance id is a cluster of its own (the engine refuses a missing id)
-    from analysis.study.latent_model import _clusters
+    # clustered by alliance (or the hypotheses file's cluster: column), as the latent
+    # model's (lavaan's cluster=); a respondent without an id is a cluster of its own
+    # (the engine refuses a missing id)
+    from analysis.study.latent_model import _clusters, cluster_words
 
-    cluster = None
-    ids = _clusters(data[ALLIANCE_ID]) if ALLIANCE_ID in data.columns else None
+    ids = _clusters(data[cluster]) if cluster and cluster in data.columns else None
+    by = None
     if ids is not None:
-        cluster = CLUSTER_COLUMN
+        by = cluster_words(cluster)
         data = data.assign(**{CLUSTER_COLUMN: ids.to_numpy()})
-    out["cfa_marker"] = _cfa_marker(data, core, blocks.get("marker"), warnings, cluster)
-    out["ulmc"] = _ulmc(data, core, warnings, cluster) if len(core) >= 2 else None
+    col = CLUSTER_COLUMN if by else None
+    out["cfa_marker"] = _cfa_marker(data, core, blocks.get("marker"), warnings, col, by)
+    out["ulmc"] = _ulmc(data, core, warnings, col, by) if len(core) >= 2 else None
     out["primary"] = "cfa_marker"
     return out
 
@@ -924,10 +932,6 @@ def _conditional_scales(instrument: Any) -> set[str]:
            for s in (getattr(sec, "scales", None) or ())}
     conds = instrument.conditions() if hasattr(instrument, "conditions") else {}
     return out | {str(s) for s in getattr(instrument, "scales", {}) if s in conds}
-
-
-#: Column of the alliance ids (two rows of one alliance: both firms answered).
-ALLIANCE_ID = "alliance_id"
 
 
 #: The filled cluster ids handed to the engine by the method checks.
@@ -999,9 +1003,10 @@ def _lindell_whitney(scores: pd.DataFrame, subst: list[str], warnings: list[str]
 
 def _cfa_marker(data: pd.DataFrame, core: Mapping[str, list[str]],
                 marker_items: list[str] | None, warnings: list[str],
-                cluster: str | None = None) -> dict[str, Any] | None:
+                cluster: str | None = None, by: str | None = "alliance",
+                ) -> dict[str, Any] | None:
     """The CFA marker technique on the core scales (MLR, FIML when answers are missing;
-    the robust tests clustered by ``cluster`` when given)."""
+    the robust tests clustered by ``cluster`` when given, ``by`` naming the clusters)."""
     from analysis.stats.method_variance import cfa_marker
 
     if not marker_items or len(core) < 1:
@@ -1029,7 +1034,7 @@ def _cfa_marker(data: pd.DataFrame, core: Mapping[str, list[str]],
         "scales_rationale": CORE_RATIONALE if set(core) <= set(CORE_SCALES) else None,
         "marker_items": list(marker_items),
         "estimator": f"MLR ({'FIML' if miss == 'ml' else 'complete data'}"
-                     + (", clustered by alliance)" if cluster else ")"),
+                     + (f", clustered by {by})" if cluster else ")"),
         "n": res.n,
         "models": res.models,
         "comparisons": res.comparisons,
@@ -1043,7 +1048,8 @@ def _cfa_marker(data: pd.DataFrame, core: Mapping[str, list[str]],
 
 
 def _ulmc(data: pd.DataFrame, core: Mapping[str, list[str]],
-          warnings: list[str], cluster: str | None = None) -> dict[str, Any]:
+          warnings: list[str], cluster: str | None = None,
+          by: str | None = "alliance") -> dict[str, Any]:
     from analysis.stats.method_variance import ulmc
 
     cols = [i for v in core.values() for i in v]
@@ -1056,7 +1062,7 @@ def _ulmc(data: pd.DataFrame, core: Mapping[str, list[str]],
     # both firms answered), not by a normal-theory likelihood-ratio difference of
     # seven-point answers (the demo: ML p = .008, scaled p = .109)
     est = (f"MLR ({'FIML' if miss == 'ml' else 'complete data'}"
-           + (", clustered by alliance)" if cluster else ")"))
+           + (f", clustered by {by})" if cluster else ")"))
     try:
         u = ulmc(dict(core), frame, estimator="MLR", missing=miss, cluster=cluster)
     except AllianceSurveyError as err:
@@ -1106,6 +1112,7 @@ def fit_measurement_model(
     htmt_boot: int = 1000,
     seed: int = 2026,
     n_jobs: int | None = None,
+    cluster: str | None = ALLIANCE_ID,
 ) -> dict[str, Any]:
     """Fit and evaluate the instrument's measurement model; a JSON-ready dict.
 
@@ -1143,6 +1150,11 @@ def fit_measurement_model(
         Worker processes for the invariance sequences, which then run while this process
         fits the rest (default: one per usable core; 1 runs them here, one after the
         other).  The results are the same for any number.
+    cluster : str, optional
+        Column of the clusters of the method checks' robust tests (the hypotheses file's
+        ``cluster:``; default ``"alliance_id"``, both firms of an alliance): used when some
+        id has two rows, a row without an id being a cluster of its own; ``None`` treats
+        the rows as independent.
 
     Returns
     -------
@@ -1191,7 +1203,19 @@ def fit_measurement_model(
     inst = _instrument(instrument)
     blocks = _select_scales(inst, scales)
     warnings: list[str] = []
-    data, scores, exclude, missing = _prepare_items(df, inst, blocks, scored, invariance_groups,
+    if cluster is not None and not isinstance(cluster, str):
+        raise ModelSpecificationError(f"cluster= must be a column name or None; got "
+                                      f"{type(cluster).__name__}.")
+    if cluster is not None and cluster not in df.columns:
+        # as the path model: a declared column the data lack leaves the rows independent
+        # (the default alliance_id of data without ids: no word needed)
+        if cluster != ALLIANCE_ID:
+            warnings.append(f"Method checks: the declared cluster column {cluster!r} is not "
+                            "in the data; the robust tests treat the rows as independent.")
+        cluster = None
+    data, scores, exclude, missing = _prepare_items(df, inst, blocks, scored,
+                                                    (*invariance_groups,
+                                                     *((cluster,) if cluster else ())),
                                                     estimator, warnings)
     items = [i for v in blocks.values() for i in v]
     cache = None
@@ -1218,7 +1242,7 @@ def fit_measurement_model(
     fork = n_jobs > 1
     htmt_job = (Forked(_htmt_table, data, blocks, htmt_boot, seed, fork=fork)
                 if htmt_boot and len(blocks) >= 2 else None)
-    method_job = (Forked(_method_checks_apart, data, scores, blocks, inst, fork=fork)
+    method_job = (Forked(_method_checks_apart, data, scores, blocks, inst, cluster, fork=fork)
                   if method_checks else None)
     try:
         orders = _fit_orders(inst, data, blocks, items, estimator, missing, cache,
@@ -1392,14 +1416,15 @@ def _htmt_table(data: pd.DataFrame, blocks: Mapping[str, list[str]], n_boot: int
 
 
 def _method_checks_apart(data: pd.DataFrame, scores: pd.DataFrame,
-                         blocks: Mapping[str, list[str]],
-                         instrument: Any) -> tuple[dict[str, Any], list[str]]:
+                         blocks: Mapping[str, list[str]], instrument: Any,
+                         cluster: str | None = ALLIANCE_ID,
+                         ) -> tuple[dict[str, Any], list[str]]:
     """:func:`_method_checks` with the warnings it gave (a list of its own)."""
     from analysis.blas import blas_threads
 
     warns: list[str] = []
     with blas_threads(1):  # small matrices: BLAS threads cost more than they gain
-        return _method_checks(data, scores, blocks, instrument, warns), warns
+        return _method_checks(data, scores, blocks, instrument, warns, cluster), warns
 
 
 def _htmt_inference(job: Any, n_boot: int, seed: int, rel: dict[str, dict[str, Any]],

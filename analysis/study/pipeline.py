@@ -394,7 +394,7 @@ def _analyze_study(
                           MEASUREMENT_WHAT, raw_retained.reset_index(drop=True),
                           instrument=instrument, estimator=estimator, seed=seed,
                           scored=scored_retained, n_jobs=None if parallel else 1,
-                          fork=parallel)
+                          cluster=hs.cluster, fork=parallel)
         meas_warn_at = len(warns)
     else:
         meas_job = None

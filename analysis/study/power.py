@@ -841,11 +841,12 @@ def _alliance_groups(d: _Columns, column: str | None = "alliance_id") -> np.ndar
     return None if column is None else cluster_codes(kept[column])
 
 
-def _rsa_test(d, z, x, y, controls, groups=None) -> tuple[float, float, float]:
+def _rsa_test(d, z, x, y, controls, groups=None) -> tuple[float, float, float, bool]:
     """Curvature along the line of incongruence ``a4 = b3 - b4 + b5`` of the polynomial
     regression of z on x, y, x^2, xy, y^2 (both centred at their pooled mean), its SE
-    (clustered by ``groups`` when given, else HC3) and df (as
-    analysis.stats.regression.response_surface).
+    (clustered by ``groups`` when given and some cluster has two of the rows used, else
+    HC3), df (as analysis.stats.regression.response_surface) and whether the SE is
+    clustered.
 
     # In R: RSA::RSA(z ~ x * y, data = d)  (a4)
     """
@@ -867,7 +868,8 @@ def _rsa_test(d, z, x, y, controls, groups=None) -> tuple[float, float, float]:
         beta, v, df = _hc3(a[:, 0], design)
     w = np.zeros(design.shape[1])
     w[3], w[4], w[5] = 1.0, -1.0, 1.0
-    return float(w @ beta), float(np.sqrt(max(float(w @ v @ w), 0.0))), float(df)
+    return (float(w @ beta), float(np.sqrt(max(float(w @ v @ w), 0.0))), float(df),
+            groups is not None)
 
 
 def _sd(d: _Columns, name: str) -> float:
@@ -1259,10 +1261,10 @@ def fast_replication(
             elif h.method == "rsa":
                 ctr = _ctrl(h, base, d, list(p.values()))
                 groups = _alliance_groups(d, hs.cluster)
-                est, se, df = _rsa_test(d, p["z"], p["x"], p["y"], ctr, groups)
+                est, se, df, clustered = _rsa_test(d, p["z"], p["x"], p["y"], ctr, groups)
                 inf = wald_inference(est, se, df=df,
-                                     statistic="HC3 t of a4" if groups is None else
-                                     "t of a4 (SE clustered by alliance)",
+                                     statistic="t of a4 (SE clustered by alliance)"
+                                     if clustered else "HC3 t of a4",
                                      std_factor=_std_factor(d, p["z"], p["x"], p["x"]))
             else:
                 ctr = _ctrl(h, base, d, [p["x"], p["y"]])
