@@ -91,9 +91,16 @@ def non_number_kind(column: pd.Series) -> str | None:
     if getattr(column.dtype, "kind", "") == "c":
         return f"complex numbers ({column.dtype})"
     if column.dtype == object:
-        sample = column.dropna().head(1000)
+        values = column.dropna()
+        sample = values.head(1000)
         if any(isinstance(v, complex | pd.Period) for v in sample):
             return "complex numbers or periods"
+        # pandas turns True into 1 and False into 0: a stray TRUE among a Likert item's
+        # answers became the answer 1 without a word (a column of true/false alone is a
+        # dummy variable and stays one)
+        logical = values.map(lambda v: isinstance(v, bool | np.bool_))
+        if logical.any() and not logical.all():
+            return "true/false values among numbers"
     return None
 
 

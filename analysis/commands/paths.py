@@ -330,6 +330,10 @@ def read_text_file(path: str | os.PathLike[str], what: str,
     except OSError as exc:
         raise DataError(f"Cannot read {what} {shown}: {exc.strerror or exc}.") from exc
     if b"\x00" in raw:
+        # Notepad's "Unicode" is UTF-16: such a model file was "a binary file"
+        wide = _utf16_or_32(raw)
+        if wide:
+            raise DataError(f"{what} {shown} is {wide} text; save it as UTF-8.")
         raise DataError(f"{what} {shown} is a binary file, not text.")
     try:
         return raw.decode("utf-8-sig")
@@ -337,6 +341,30 @@ def read_text_file(path: str | os.PathLike[str], what: str,
         raise DataError(
             f"{what} {shown} is not UTF-8 text (byte {exc.start}); save it as UTF-8."
         ) from exc
+
+
+def _utf16_or_32(raw: bytes) -> str | None:
+    """``"UTF-16"`` or ``"UTF-32"`` when ``raw`` decodes as such text (with or without a
+    byte-order mark), mostly ASCII and without control characters but line ends and tabs,
+    else ``None``."""
+    import codecs
+
+    for name, boms in (("UTF-32", (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)),
+                       ("UTF-16", (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))):
+        encodings = ["utf-32" if name == "UTF-32" else "utf-16"]
+        if not raw.startswith(boms):
+            encodings = [e + suffix for e in encodings for suffix in ("-le", "-be")]
+        for encoding in encodings:
+            try:
+                text = raw.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            # a model or hypotheses file is mostly ASCII; bytes of a binary file decode to
+            # printable CJK characters as often as not
+            if (text and sum(c < "\x80" for c in text) * 2 >= len(text)
+                    and all(c.isprintable() or c in "\r\n\t\ufeff" for c in text)):
+                return name
+    return None
 
 
 #: Largest JSON result read (an analysis JSON is a few megabytes).

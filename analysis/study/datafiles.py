@@ -108,6 +108,99 @@ def _swallowed_rows(frame: pd.DataFrame, width: int, shown: str) -> DataError | 
     return None
 
 
+#: The first bytes of files that are not CSV text: (signature, what it is, the extension
+#: this reader takes it under, or None).
+_SIGNATURES = (
+    (b"$FL2", "an SPSS .sav file", ".sav"),
+    (b"$FL3", "an SPSS .sav file", ".sav"),
+    (b"PAR1", "a Parquet file", ".parquet"),
+    (b"PK\x03\x04", "an Excel workbook (.xlsx) or another zip archive", None),
+    (b"\xd0\xcf\x11\xe0", "an old Excel workbook (.xls)", None),
+    (b"\x1f\x8b", "a gzip-compressed file", None),
+    (b"%PDF", "a PDF document", None),
+    (b"SQLite format 3\x00", "an SQLite database", None),
+    (b"<stata_dta>", "a Stata .dta file", None),
+)
+
+
+def _content_problem(path: Path, suffix: str, shown: str) -> DataError | None:
+    """The error for a file whose contents are of another format than its extension says.
+
+    A .sav file renamed .csv was "UTF-16 text", a Parquet file "not UTF-8 (Latin-1?)", and
+    CSV text named .parquet met pyarrow's "Parquet magic bytes not found in footer": each
+    sent the user after the wrong fix.  Only a format recognised by its first bytes (or
+    plain text under a binary extension) is named; anything else is left to the reader.
+    """
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    if not head:
+        return None
+    found = next(((what, ext) for sig, what, ext in _SIGNATURES if head.startswith(sig)),
+                 None)
+    if found is None and suffix in (".parquet", ".sav") and b"\x00" not in head:
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            text = exc.start >= len(head) - 3  # a character cut at the end of the sample
+        else:
+            text = True
+        if text and _wide_text(path) is None:
+            found = ("text (CSV?)", ".csv")
+    if found is None:
+        return None
+    what, ext = found
+    expected = {".parquet": ".parquet", ".sav": ".sav"}.get(suffix, ".csv")
+    if ext == expected:
+        return None
+    kind = {".parquet": "a Parquet file", ".sav": "an SPSS .sav file"}.get(suffix, "CSV text")
+    advice = (f"rename it to end in {ext}" if ext is not None else
+              "save the data as CSV (UTF-8), Parquet or SPSS .sav")
+    return DataError(f"Cannot read the data file {shown}: it is {what}, not {kind} as its "
+                     f"name says; {advice}.")
+
+
+def _ragged_error(shown: str, count: int, width: int, row: int, line: int) -> DataError:
+    """The error for data row ``row`` (line ``line`` of the file) with ``count`` values where
+    the header names ``width`` columns."""
+    where = f"data row {row:,}" + (f" (line {line:,} of the file)" if line != row + 1 else "")
+    if count > width:
+        return DataError(
+            f"The data file {shown} has {count} values in {where} but {width} column names "
+            "in its header; a comma inside a value (a decimal comma, a thousands separator "
+            "or a comma in a text answer) must be in quotation marks, or a name is missing "
+            "from the header.")
+    return DataError(
+        f"The data file {shown} has only {count} value(s) in {where} but {width} column "
+        "names in its header; the row is cut short or split by a line break. Fix that row "
+        "(an empty answer still needs its comma).")
+
+
+def _ragged_rows(path: Path, width: int, shown: str) -> DataError | None:
+    """The error for the first data row with more or fewer values than the header.
+
+    pandas took the surplus leading values of a longer first row for row names, which
+    moved every value of the file one or more columns to the left without a word (a decimal
+    comma in the first rows made x1 hold what was x4), and it filled a short row (a file cut
+    off while copied) with missing values.
+    """
+    import csv
+
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            next(reader, None)
+            row = 0
+            for record in reader:
+                if not record or (len(record) == 1 and not record[0].strip()):
+                    continue  # a blank line, skipped by the reader as well
+                row += 1
+                if len(record) != width:
+                    return _ragged_error(shown, len(record), width, row, reader.line_num)
+    except (csv.Error, UnicodeDecodeError, OSError):  # left to the reader's own messages
+        return None
+    return None
+
+
 def _is_number(text: str) -> bool:
     try:
         float(text)
@@ -124,6 +217,10 @@ def _parser_problem(shown: str, exc: Exception) -> DataError | None:
     if "No columns to parse from file" in text:
         return DataError(f"Cannot read the data file {shown}: it is empty (it has no header "
                          "line of column names); give the file with the data.")
+    found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
+    if found:  # pandas counts the header line as line 1, so line L is data row L - 1
+        width, line, count = (int(g) for g in found.groups())
+        return _ragged_error(shown, count, width, line - 1, line)
     found = re.search(r"EOF inside string starting at row (\d+)", text)
     if found:
         return DataError(f"Cannot read the data file {shown}: it has a quotation mark in "
@@ -142,7 +239,9 @@ def read_data(path: str | Path) -> pd.DataFrame:
     Raises
     ------
     DataError
-        If the file does not exist, has an unknown extension or cannot be parsed.
+        If the file does not exist, has an unknown extension, holds another format than
+        its extension says (an SPSS file named .csv), has a data row with more or fewer
+        values than its header names, or cannot be parsed.
     """
     import os
 
@@ -169,6 +268,10 @@ def read_data(path: str | Path) -> pd.DataFrame:
         raise DataError(f"Data file {shown} cannot be opened: {exc.strerror or exc}.") from exc
     suffix = p.suffix.lower()
     try:
+        if suffix in (".parquet", ".sav"):
+            mismatch = _content_problem(p, suffix, shown)
+            if mismatch is not None:
+                raise mismatch
         if suffix == ".parquet":
             import pyarrow.parquet as pq
 
@@ -188,6 +291,9 @@ def read_data(path: str | Path) -> pd.DataFrame:
         elif suffix not in (".csv", ".txt", ""):
             raise DataError(f"Cannot read {shown}: use a .csv, .parquet or .sav file.")
         else:
+            mismatch = _content_problem(p, suffix, shown)
+            if mismatch is not None:
+                raise mismatch
             wide = _wide_text(p)
             if wide is not None:
                 raise DataError(f"Cannot read the data file {shown}: it is {wide}; save it "
@@ -217,6 +323,9 @@ def read_data(path: str | Path) -> pd.DataFrame:
             swallowed = _swallowed_rows(frame, len(frame.columns), shown)
             if swallowed is not None:
                 raise swallowed
+            ragged = _ragged_rows(p, len(names), shown)
+            if ragged is not None:
+                raise ragged
     except DataError:
         raise
     except UnicodeDecodeError as exc:

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.errors import DataError, ModelSpecificationError
+from analysis.errors import DataError, ModelSpecificationError, clip
 from analysis.study.datafiles import read_data  # noqa: F401  (re-exported: simulate.read_data)
 
 POPULATION_PATH = Path(__file__).with_name("population.yaml")
@@ -118,12 +118,150 @@ class Population:
 def _parse_term(expr: str, where: str, problems: list[str]) -> tuple[tuple[str, int], ...]:
     factors = []
     for part in str(expr).replace(" ", "").split("*"):
-        m = _FACTOR_RE.match(part)
+        m = _FACTOR_RE.fullmatch(part)
         if not m:
             problems.append(f"{where}: term {expr!r} is not 'name', 'a*b' or 'name^2'.")
             continue
         factors.append((m.group(1), 2 if m.group(2) else 1))
     return tuple(factors)
+
+
+#: Deepest nesting of lists and mappings a population file may have (the packaged file
+#: has 5 levels); a deeper one is a mistake or an attack on the recursive reader.
+_MAX_POPULATION_DEPTH = 20
+
+
+def _number(value: Any) -> bool:
+    """Whether ``value`` is a real number as YAML gives it (a bool is not one)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _nonfinite(value: Any, where: str, depth: int = 0) -> list[str]:
+    """The places of ``.nan`` / ``.inf`` anywhere in ``value``, or of too deep a nesting."""
+    if depth > _MAX_POPULATION_DEPTH:
+        return [f"{where or 'the file'}: nested more than {_MAX_POPULATION_DEPTH} levels deep."]
+    if isinstance(value, float) and not math.isfinite(value):
+        return [f"{where}: {value!r} is not a finite number."]
+    found: list[str] = []
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            found += _nonfinite(item, f"{where}.{key}" if where else str(key), depth + 1)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found += _nonfinite(item, f"{where}[{i}]", depth + 1)
+    return found[:20]
+
+
+def _shape_problems(spec: Mapping[str, Any]) -> list[str]:
+    """Problems of the parts of a population file that :func:`load_population` reads
+    itself (the kinds of values, before any is converted).
+
+    A list where a mapping belongs, a correlation of two values or a coefficient 'big'
+    ended in Python's AttributeError, ValueError or KeyError; a ``.nan`` coefficient or
+    correlation gave a population of NaN values without a word.
+    """
+    problems = _nonfinite(spec, "")
+    if not isinstance(spec.get("id", "population"), str):
+        problems.append("id must be text.")
+    version = spec.get("version", 1)
+    if not isinstance(version, int) or isinstance(version, bool):
+        problems.append(f"version must be a whole number, not {version!r}.")
+    exo = spec.get("exogenous")
+    if not isinstance(exo, Mapping):
+        return [*problems, "exogenous must be a mapping with variables: and correlations:."]
+    names = exo.get("variables")
+    if (not isinstance(names, list) or not names
+            or not all(isinstance(v, str) and v for v in names)):
+        problems.append("exogenous.variables must be a list of variable names.")
+        names = []
+    elif len(set(names)) < len(names):
+        problems.append("exogenous.variables names a variable twice.")
+    correlations = exo.get("correlations") or []
+    if not isinstance(correlations, list):
+        problems.append("exogenous.correlations must be a list of [name, name, r].")
+        correlations = []
+    for entry in correlations:
+        if (not isinstance(entry, list) or len(entry) != 3 or not _number(entry[2])
+                or not all(isinstance(v, str) for v in entry[:2])):
+            problems.append(f"exogenous.correlations: {clip(entry)} is not [name, name, r].")
+        elif not -1.0 <= entry[2] <= 1.0:
+            problems.append(f"exogenous.correlations: r in {clip(entry)} is not between -1 "
+                            "and 1.")
+        elif entry[0] == entry[1]:
+            problems.append(f"exogenous.correlations: {clip(entry)} correlates a variable "
+                            "with itself.")
+    shares = exo.get("alliance_share") or {}
+    if not isinstance(shares, Mapping):
+        problems.append("exogenous.alliance_share must map variable names to shares.")
+    else:
+        for name, share in shares.items():
+            if names and name not in names:
+                problems.append(f"exogenous.alliance_share: {clip(name)} is not an exogenous "
+                                "variable.")
+            elif not _number(share) or not 0.0 <= share < 1.0:
+                problems.append(f"exogenous.alliance_share.{name} must be a number in [0, 1).")
+    stage = spec.get("stage") or {}
+    if not isinstance(stage, Mapping) or not isinstance(stage.get("dummies") or {}, Mapping):
+        problems.append("stage must be a mapping whose dummies: map names to codes.")
+    structural = spec.get("structural") or {}
+    if not isinstance(structural, Mapping):
+        return [*problems, "structural must map each outcome to its equation."]
+    for name, eq in structural.items():
+        where = f"structural.{name}"
+        if name in (names or ()):
+            problems.append(f"{where}: {clip(name)} is an exogenous variable already; an "
+                            "equation would overwrite it.")
+        if not isinstance(eq, Mapping):
+            problems.append(f"{where} must be a mapping with terms:.")
+            continue
+        terms = eq.get("terms", [])
+        if not isinstance(terms, list):
+            problems.append(f"{where}.terms must be a list.")
+            continue
+        for i, term in enumerate(terms):
+            if (not isinstance(term, Mapping) or not isinstance(term.get("term"), str)
+                    or not _number(term.get("coef"))):
+                problems.append(f"{where}.terms[{i}] must have term: (text) and coef: (a "
+                                f"number), not {clip(term)}.")
+        share = eq.get("alliance_share", 0.0)
+        if not _number(share):
+            problems.append(f"{where}: alliance_share must be in [0, 1).")
+    return problems
+
+
+def _read_population(path: Path) -> dict[str, Any]:
+    """The mapping of a population file, read as strictly as the instrument's files (no
+    duplicate keys, UTF-8, a size limit) and with the kinds of its values checked.
+
+    Raises
+    ------
+    ModelSpecificationError
+        Listing every problem found.
+    """
+    from instruments.instrument.loader import _read_yaml
+
+    problems: list[str] = []
+    try:
+        if path.is_dir():
+            problems.append(f"{path.name}: is a folder, not a population file.")
+            spec = None
+        elif not path.exists():
+            problems.append(f"{path.name}: the file does not exist.")
+            spec = None
+        else:
+            spec = _read_yaml(path, path.name, problems)
+    except RecursionError:
+        spec = None
+        problems.append(f"{path.name}: nested too deeply to be read.")
+    if not problems and isinstance(spec, dict):
+        problems = _shape_problems(spec)
+    elif not problems:
+        problems.append(f"{path.name}: the file must contain a mapping (key: value).")
+    if problems:
+        raise ModelSpecificationError(
+            f"Cannot read population file {clip(str(path), 200)}: {len(problems)} problem(s):\n"
+            + "\n".join(f"  - {x}" for x in problems))
+    return spec
 
 
 def load_population(path: str | Path | None = None) -> Population:
@@ -144,13 +282,8 @@ def load_population(path: str | Path | None = None) -> Population:
     ModelSpecificationError
         Listing every problem found (unknown variables, bad correlations, ...).
     """
-    import yaml
-
     p = Path(path) if path is not None else POPULATION_PATH
-    try:
-        spec = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ModelSpecificationError(f"Cannot read population file {p.name}: {exc}.") from exc
+    spec = _read_population(p)
     problems: list[str] = []
     exo = tuple(spec.get("exogenous", {}).get("variables", []))
     k = len(exo)
@@ -634,8 +767,17 @@ MAX_RESPONDENTS = 100_000
 
 
 def _check_args(n: Any, dyads: Any, missing: Any, mechanism: str, careless: Any,
-                seed: Any = None) -> None:
+                seed: Any = None, instrument: Any = None, population: Any = None) -> None:
+    from instruments.instrument.schema import Instrument
+
     problems = []
+    # a path given for either ended in "'str' object has no attribute 'spec'"
+    if population is not None and not isinstance(population, Population):
+        problems.append("population= must be a Population (read a file with "
+                        f"load_population(path)), not {type(population).__name__}")
+    if instrument is not None and not isinstance(instrument, Instrument):
+        problems.append("instrument= must be an Instrument (read a folder with "
+                        f"load_instrument(path)), not {type(instrument).__name__}")
     if not (seed is None or isinstance(seed, np.random.SeedSequence | np.random.Generator)
             or (isinstance(seed, int | np.integer) and not isinstance(seed, bool)
                 and seed >= 0)):
@@ -649,11 +791,14 @@ def _check_args(n: Any, dyads: Any, missing: Any, mechanism: str, careless: Any,
         problems.append(f"dyads= must be a whole number >= 0 (got {dyads!r})")
     elif isinstance(n, int | np.integer) and 2 * dyads > n:
         problems.append(f"dyads={dyads} needs 2*dyads = {2 * dyads} respondents but n={n}")
-    if not isinstance(missing, int | float) or not 0.0 <= float(missing) < 0.9:
+    # a bool is an int to Python: careless=True simulated every respondent as careless
+    if (isinstance(missing, bool) or not isinstance(missing, int | float)
+            or not 0.0 <= float(missing) < 0.9):
         problems.append(f"missing= must be a share in [0, 0.9) (got {missing!r})")
     if mechanism not in ("MCAR", "MAR"):
         problems.append(f"missing_mechanism= must be 'MCAR' or 'MAR' (got {mechanism!r})")
-    if not isinstance(careless, int | float) or not 0.0 <= float(careless) <= 1.0:
+    if (isinstance(careless, bool) or not isinstance(careless, int | float)
+            or not 0.0 <= float(careless) <= 1.0):
         problems.append(f"careless= must be a share in [0, 1] (got {careless!r})")
     if problems:
         raise DataError("Cannot simulate the study: " + "; ".join(problems) + ".")
@@ -785,7 +930,7 @@ def simulate_study_with_truth(
     attention checks, careless answers, missing answers, paradata): reordering them
     changes every simulated data set of a given seed.
     """
-    _check_args(n, dyads, missing, missing_mechanism, careless, seed)
+    _check_args(n, dyads, missing, missing_mechanism, careless, seed, instrument, population)
     n, dyads = int(n), int(dyads)
     if instrument is None:
         from instruments.instrument.loader import load_instrument

@@ -45,6 +45,7 @@ from instruments.fieldwork.invitations import (
     _study,
     _wave,
     misspelt_columns,
+    wide_text,
 )
 from instruments.store.limits import encoding_problem, line_problem
 from instruments.store.mailtables import Contact, MailLog, MailOptout
@@ -60,7 +61,7 @@ SECRET_KEY_ENV = "ALLIANCE_SURVEY_SECRET_KEY"
 #: Columns of a contact list; ``alliance_id``, ``role`` and ``language`` may be empty.
 CONTACT_COLUMNS = ("email", "name", "firm", "partner", "alliance_id", "role", "language")
 REQUIRED_COLUMNS = ("email", "name", "firm")
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 _LIMITS = {"email": 320, "name": 200, "firm": 300, "partner": 300}
 
 
@@ -167,6 +168,10 @@ def read_contacts(source: str | Path | bytes | Iterable[dict[str, str]]) -> list
             raise DataError(f"Cannot read the contact list {str(path)!r}: {exc}.") from exc
         return read_contacts(text)
     if isinstance(source, bytes):
+        wide = wide_text(source)
+        if wide is not None:
+            raise DataError(f"The contact list is {wide} text; save it as 'CSV UTF-8' and "
+                            "try again.")
         try:
             text = source.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -189,14 +194,29 @@ def read_contacts(source: str | Path | bytes | Iterable[dict[str, str]]) -> list
                  f"{', '.join(CONTACT_COLUMNS)}."],
             )  # fmt: skip
         misspelt = misspelt_columns([h for h in header if h], CONTACT_COLUMNS)
+        repeated = sorted({h for h in header if h and header.count(h) > 1})
+        if repeated:  # the last of the columns won without a word
+            misspelt.append(f"The header names {', '.join(map(repr, repeated))} more than "
+                            "once; keep one column of each name.")
         if misspelt:  # 'languge' was passed over: everyone got the default language
             raise ContactListError("The contact list cannot be read; nothing was stored.",
                                    misspelt)
-        rows = []
+        rows, long_rows = [], []
         for raw in reader:
+            if any((v or "").strip() for v in raw.get(None) or ()):
+                # an unquoted comma ('Müller, Hans') moved the firm into the next column
+                # and its real value was dropped
+                extra = len(raw[None])
+                long_rows.append(f"line {reader.line_num}: {len(header) + extra} values but "
+                                 f"{len(header)} columns in the header; put a value that "
+                                 "holds a comma (or a semicolon) in quotation marks.")
+                continue
             row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k}
             if any(row.values()):
                 rows.append(row)
+        if long_rows:
+            raise ContactListError("The contact list cannot be read; nothing was stored.",
+                                   long_rows)
         return rows
     return [{str(k).strip().lower(): str(v or "").strip() for k, v in r.items()} for r in source]
 
@@ -240,7 +260,7 @@ def _check(
             if problem:
                 problems.append(f"{where}: {col} {problem}.")
         email = row["email"] = ascii_email(row.get("email", ""))
-        if email and not _EMAIL.match(email):
+        if email and not _EMAIL.fullmatch(email):
             problems.append(f"{where}: {email!r} is not an e-mail address.")
         lang = row.get("language") or default_language
         if languages and lang not in languages:

@@ -456,6 +456,25 @@ def create_dyads(
         ]
 
 
+def wide_text(raw: bytes) -> str | None:
+    """``"UTF-16"`` or ``"UTF-32"`` when a CSV file's first bytes are such text (with or
+    without a byte-order mark), else ``None``.
+
+    Excel's "Unicode text" and Notepad's "Unicode" are UTF-16: without a mark its bytes
+    decode as UTF-8 with a NUL between the letters, so the header 'partner_name' was a
+    column named 'p\\x00a\\x00r...' that the file "lacked"; with one, the file was "not
+    UTF-8 text (byte 0)".
+    """
+    head = raw[:4096]
+    if head[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"):
+        return "UTF-32"
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "UTF-16"
+    if len(head) >= 8 and head.count(0) * 4 >= len(head):
+        return "UTF-32" if head.count(0) * 5 >= 3 * len(head) else "UTF-16"
+    return None
+
+
 def check_invitation_csv(
     path: str | Path,
     *,
@@ -483,6 +502,11 @@ def check_invitation_csv(
         if size > MAX_CSV_BYTES:
             raise DataError(f"The invitation file {shown} has {size} bytes; at most "
                             f"{MAX_CSV_BYTES} are read. Split it into several files.")
+        with path.open("rb") as fh:
+            wide = wide_text(fh.read(4096))
+        if wide is not None:
+            raise DataError(f"The invitation file {shown} is {wide} text; save it as UTF-8 "
+                            "CSV.")
         with path.open(newline="", encoding="utf-8-sig") as fh:
             reader = csv.DictReader(fh)
             header = [h.strip() for h in (reader.fieldnames or [])]

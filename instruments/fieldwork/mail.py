@@ -165,7 +165,7 @@ def configure_mail(
     problems = []
     sender, lead_email = ascii_email(sender or ""), ascii_email(lead_email or "")
     for label, value in (("sender", sender), ("lead_email", lead_email)):
-        if not _EMAIL.match(value or ""):
+        if not _EMAIL.fullmatch(value or ""):  # match() took 'a@b.de\n': every send failed
             problems.append(f"{label}= {value!r} is not an e-mail address")
     if not (lead_name or "").strip():
         problems.append("lead_name= is empty")

@@ -163,6 +163,15 @@ def validate_data(inst: Instrument, df: pd.DataFrame) -> None:
                         + (f"; spelled differently: {', '.join(near[:5])}" if near else ""))
     for col, var, codes, lo, hi, kind in checks:
         problems.extend(check_column(col, var, codes, lo, hi, kind))  # type: ignore[arg-type]
+    if "language" in columns and "language" not in dupes:
+        # the language is a group of the invariance tests: a code the questionnaire is not
+        # written in ('xx', 'EN', 'de ') made a group of its own without a word
+        given = df["language"].dropna().astype(str)
+        unknown = given[~given.isin(list(inst.languages)) & (given.str.strip() != "")]
+        if len(unknown):
+            problems.append(f"column language: {_rows(len(unknown))} with a language the "
+                            f"instrument is not written in ({_examples(unknown)}); it has "
+                            f"{', '.join(inst.languages)}")
     if problems:
         n = len(problems)
         err = DataError(

@@ -281,7 +281,7 @@ def _check_id(ident: Any, file: str, where: str | None, kind: str, probs: _Probl
     if not isinstance(ident, str):
         return False
     ok = True
-    if not ID_PATTERN.match(ident):
+    if not ID_PATTERN.fullmatch(ident):
         probs.add(
             file,
             where or ident,

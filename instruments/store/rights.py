@@ -161,12 +161,17 @@ def check_settings(settings: StudySettings) -> StudySettings:
         problems.append(
             f"legal_basis={settings.legal_basis!r} is not one of {', '.join(LEGAL_BASES)}."
         )
-    if settings.completion_code is not None and not _CODE.match(settings.completion_code):
+    # fullmatch: match() let a final line break through ('abc\n' ends the pattern's '$')
+    if settings.completion_code is not None and not _CODE.fullmatch(settings.completion_code):
         problems.append(
             "completion_code= must be 1-64 letters, digits, '-' or '_' "
             f"(got {settings.completion_code!r})."
         )
-    if settings.redirect_url is not None and not _URL.match(settings.redirect_url):
+    url_problem = (text_problem(settings.redirect_url) if isinstance(settings.redirect_url, str)
+                   else None)
+    if url_problem:  # a NUL, an escape or a right-to-left override passed the pattern
+        problems.append(f"redirect_url= {url_problem}.")
+    elif settings.redirect_url is not None and not _URL.fullmatch(settings.redirect_url):
         problems.append(
             f"redirect_url= must be an https:// address without spaces or quotes "
             f"(got {settings.redirect_url!r})."

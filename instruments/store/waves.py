@@ -40,7 +40,7 @@ class WaveInfo:
 
 
 def _version_key(version: str, what: str) -> tuple[int, ...]:
-    if not isinstance(version, str) or not _VERSION.match(version):
+    if not isinstance(version, str) or not _VERSION.fullmatch(version):
         raise DataError(
             f"{what} has version {clip(version)}, which is not a version number of the form "
             "MAJOR.MINOR.PATCH; waves are ordered by version, so it cannot open one."
