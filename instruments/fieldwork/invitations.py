@@ -413,6 +413,9 @@ def _dyad(
     expires_days: float | None,
     now: datetime,
 ) -> tuple[IssuedInvitation, IssuedInvitation]:
+    if firm_a and _same_firm(firm_a, firm_b):
+        raise DataError(f"firm_a and firm_b name the same firm ({clip(firm_a)}); a dyad is "
+                        "two firms.")
     aid = _check_alliance_id(alliance_id) if alliance_id else _new_alliance_id()
     taken = session.scalars(
         select(func.count(Invitation.id)).where(
@@ -551,6 +554,10 @@ def check_invitation_csv(
                     check_text(row[col], "partner_name", col)
                 except DataError as exc:
                     problems.append(f"{path.name}: line {i}: {exc}")
+        if dyadic and row.get("firm_a") and _same_firm(row["firm_a"], row.get("firm_b")):
+            # a dyad of a firm with itself: each side would be told its partner is itself
+            problems.append(f"{path.name}: line {i}: firm_a and firm_b name the same firm "
+                            f"({clip(row['firm_a'])}); a dyad is two firms.")
         langs = (
             [row.get("language_a") or language, row.get("language_b") or language]
             if dyadic
@@ -583,6 +590,17 @@ def check_invitation_csv(
             + "\n".join(f"  - {p}" for p in problems)
         )
     return dyadic, rows
+
+
+def _same_firm(a: str, b: str | None) -> bool:
+    """Whether two firm names are one firm: equal apart from case, spacing and Unicode
+    form ("Acme  GmbH" and "acme gmbh")."""
+    import unicodedata
+
+    def key(name: str) -> str:
+        return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+    return b is not None and key(a) == key(b)
 
 
 #: The columns an invitation file is read by, per layout.

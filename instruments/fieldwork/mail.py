@@ -226,6 +226,16 @@ def mail_settings(store: ResponseStore, study: str) -> MailSettings:
             )
         if row.security not in SMTP_SECURITY:  # pragma: no cover - the database refuses it
             raise DataError(f"Unknown SMTP security {row.security!r}.")
+        # settings stored before the addresses were checked in full ('a@b.de' and a line
+        # break) ended every send in an internal error from the mail header
+        bad = [label for label, value in (("sender", row.sender), ("lead_email", row.lead_email))
+               if not _EMAIL.fullmatch(str(value or ""))]
+        if bad:
+            raise DataError(
+                f"The stored mail settings of study {study!r} have an address that is not "
+                f"valid ({', '.join(bad)}: {', '.join(repr(getattr(row, b)) for b in bad)}); "
+                "store them again with 'alliance-survey mail --study NAME --configure ...' "
+                "or in the app's study cockpit, tab 'Contacts & mail'.")
         return MailSettings(
             server=SmtpServer(row.host, row.port, row.security, row.username),
             sender=row.sender, lead_name=row.lead_name, lead_email=row.lead_email,
@@ -715,7 +725,7 @@ def _run(
             try:
                 ok, reply = conn.send(settings.sender, item.email, msg)
             except (smtplib.SMTPException, OSError) as exc:
-                reply = f"{type(exc).__name__}: {exc} ({settings.server.host}:{settings.server.port})"
+                reply = connection_words(exc, settings.server)
                 down = reply
                 ok = False
                 conn.close()
@@ -725,6 +735,30 @@ def _run(
     finally:
         conn.close()
     return run
+
+
+def connection_words(exc: BaseException, server: SmtpServer) -> str:
+    """What went wrong with the mail server, in words, with the system's own text after
+    it (``ConnectionRefusedError: [Errno 111] Connection refused`` alone said little)."""
+    import socket
+
+    where = f"{server.host}:{server.port}"
+    if isinstance(exc, ConnectionRefusedError):
+        words = (f"The mail server {where} refused the connection: check the host and port "
+                 "of the SMTP address and that the server is running")
+    elif isinstance(exc, socket.gaierror):
+        words = f"The mail server name {server.host!r} could not be found: check the SMTP address"
+    elif isinstance(exc, TimeoutError | socket.timeout):
+        words = f"The mail server {where} did not answer within {SMTP_TIMEOUT_SEC:g} s"
+    elif isinstance(exc, smtplib.SMTPAuthenticationError):
+        words = f"The mail server {where} refused the user name or password"
+    elif isinstance(exc, smtplib.SMTPServerDisconnected):
+        words = f"The mail server {where} closed the connection"
+    elif isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException):
+        words = f"The mail server {where} could not be reached"
+    else:
+        words = f"The mail server {where} refused the message"
+    return f"{words} ({type(exc).__name__}: {exc})."
 
 
 def _message(store: ResponseStore, settings: MailSettings, item: _Due, kind: str) -> EmailMessage:
