@@ -285,6 +285,9 @@ def repeated_in_notes(text: str) -> list[str]:
 _NUMBER = re.compile(r"(?<![\w.])[\u2212-]?\d*\.\d+|(?<![\w.])[\u2212-]?\d+")
 
 
+_P_THRESHOLD = re.compile(r"\bp\s*[<>\u2264\u2265]\s*[\u2212-]?\d*\.\d+")
+
+
 def _decimals(token: str) -> int:
     return len(token.split(".")[1]) if "." in token else 0
 
@@ -299,7 +302,10 @@ def figure_precision(text: str) -> list[str]:
     out = []
     for labels, caption in _text_parts(text).figures:
         shown = {t for lab in labels for t in _NUMBER.findall(lab) if _decimals(t) >= 1}
-        told = {t for t in _NUMBER.findall(caption) if _decimals(t) >= 1}
+        # a significance legend ("*** p < .001") gives thresholds, not a value the figure
+        # rounds: a path of beta .004 drawn as ".00" is not the caption's ".001"
+        legend_free = _P_THRESHOLD.sub(" ", caption)
+        told = {t for t in _NUMBER.findall(legend_free) if _decimals(t) >= 1}
         for a in sorted(shown):
             for b in sorted(told):
                 da, db = _decimals(a), _decimals(b)

@@ -556,7 +556,7 @@ def latent_interaction(
             "The latent interaction model did not converge (product indicators, "
             f"{len(pr)} pairs, n = {res.n['total']}); no estimate is reported.")
     return _result(res, xs, zs, ys, cs, pr, match, pairs, estimator, miss, float(level),
-                   syntax, stats, cluster)
+                   syntax, stats, cluster, observed=items[cs] if cs else None)
 
 
 def _roles(groups: dict[str, list[str]], reserved: Sequence[str]) -> dict[str, str]:
@@ -593,7 +593,7 @@ def _check_cluster(data: pd.DataFrame, cluster: str | None, estimator: str,
 
 
 def _result(res, xs, zs, ys, cs, pr, match, pairs, estimator, miss, level, syntax, stats,
-            cluster=None):
+            cluster=None, observed=None):
     p = res.params
     q = float(stats.norm.ppf(0.5 + level / 2))
     y = ys[0] if len(ys) == 1 else "Y"
@@ -633,6 +633,9 @@ def _result(res, xs, zs, ys, cs, pr, match, pairs, estimator, miss, level, synta
         std_int = float(inter["estimate"] * np.sqrt(var["X"] * var["Z"]) / sd_y) \
             if var["X"] > 0 and var["Z"] > 0 else float("nan")
     warns = list(res.warnings)
+    npd = predictor_cov_warning(p, ["X", "Z", "XZ", *cs], y, observed=observed)
+    if npd:
+        warns.append(npd)
     if not var["XZ"] > 0:
         warns.append("The variance of the latent product XZ is not positive; the interaction "
                      "is not identified in these data.")
@@ -655,6 +658,49 @@ def _fit_value(key: str, value: Any) -> float | int:
     if key in ("npar", "ntotal", "df", "df_scaled") and np.isfinite(v) and v.is_integer():
         return int(v)
     return v
+
+
+def predictor_cov_warning(params: pd.DataFrame, names: Sequence[str], y: str,
+                          observed: pd.DataFrame | None = None) -> str | None:
+    """A warning when the estimated covariance matrix of the predictors of ``y`` (the
+    latent terms and the observed controls) is not positive definite, else None.
+
+    The engine checks the latent covariance matrix alone; with observed controls in the
+    model a latent variable and its square (or product) can be so collinear that, with
+    the controls, their joint matrix is not positive definite: the coefficients of ``y``
+    then run to the hundreds with SEs to match, and ``y``'s explained variance is negative
+    (seen with 53 respondents, a ceiling on 5-point items and r(X, XX) = -.999).  Such a
+    solution is improper and its estimates are not reported.
+
+    ``observed`` (the data of the observed controls) gives the covariances of two
+    controls that the parameter table does not list (the engine keeps the observed
+    exogenous block at its sample values).
+
+    # In R: eigen(lavInspect(fit, "cov.all")[names, names])$values
+    """
+    p = params
+    k = len(names)
+    cov = np.full((k, k), np.nan)
+    for i, a in enumerate(names):
+        for j, b in enumerate(names):
+            r = p[(p["op"] == "~~") & (((p["lhs"] == a) & (p["rhs"] == b))
+                                       | ((p["lhs"] == b) & (p["rhs"] == a)))]
+            if not r.empty:
+                cov[i, j] = float(r["est"].iloc[0])
+            elif observed is not None and a in observed.columns and b in observed.columns:
+                cov[i, j] = float(observed[[a, b]].cov().iloc[0, 1])
+    if not np.isfinite(cov).all():  # a control without a modelled variance: nothing to check
+        return None
+    low = float(np.linalg.eigvalsh(cov).min())
+    if low > 1e-10 * max(float(np.abs(np.diag(cov)).max()), 1.0):
+        return None
+    sd = np.sqrt(np.clip(np.diag(cov), 1e-300, None))
+    r = cov / np.outer(sd, sd)
+    i, j = np.unravel_index(np.argmax(np.abs(r - np.eye(k))), r.shape)
+    return (f"The covariance matrix of the predictors of {y} ({', '.join(names)}) is not "
+            f"positive definite (smallest eigenvalue {low:.3g}; r({names[i]}, {names[j]}) = "
+            f"{r[i, j]:.3f}): an improper solution, so the effect is not identified in "
+            "these data.")
 
 
 def _implied_sd(res: Any, y: str) -> float:

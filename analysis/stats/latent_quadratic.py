@@ -70,6 +70,7 @@ from analysis.stats.latent_interaction import (
     _rank,
     _roles,
     item_rest_correlations,
+    predictor_cov_warning,
     product_indicators,
     product_name,
 )
@@ -417,6 +418,9 @@ def latent_quadratic(
     fl_lo, fl_hi = _fieller_turning_point(b1, b2, vcov, q)
     sd_y = _implied_sd(res, y)
     warns = list(res.warnings)
+    npd = predictor_cov_warning(p, ["X", "XX", *cs], y, observed=items[cs] if cs else None)
+    if npd:
+        warns.append(npd)
     xx_var = float(row("XX", "~~", "XX")["est"])
     if not xx_var > 0:
         warns.append("The variance of the latent square XX is not positive; the quadratic "

@@ -284,7 +284,16 @@ def marker_adjusted_correlations(
         shown = ", ".join(f"{k} {v:.3f}" for k, v in marker_r.items())
         t_m = value * np.sqrt(max(n_used - 2, 1) / max(1e-12, 1 - value * value))
         p_m = float(2 * stats.t.sf(abs(t_m), max(n_used - 2, 1)))
-        below = (f", and significantly below zero (two-sided p = {p_m:.3g}): the marker is "
+        picked = isinstance(r_m, str)
+        if picked:
+            # r_M is the smallest (or second smallest) of the k marker correlations: the
+            # smallest of k is below zero more often than one correlation chosen in
+            # advance, so its p is Bonferroni-adjusted for the choice among the k
+            p_m = min(1.0, len(variables) * p_m)
+        how = (f"two-sided p = {p_m:.3g}, Bonferroni-adjusted for picking it among "
+               f"{len(variables)} marker correlations" if picked
+               else f"two-sided p = {p_m:.3g}")
+        below = (f", and significantly below zero ({how}): the marker is "
                  "related to the substantive variables, so it cannot stand for a "
                  "theoretically unrelated variable" if p_m < 0.05 else "")
         raise DataError(

@@ -83,6 +83,34 @@ def _ols(y: np.ndarray, x: pd.DataFrame, cov_type: str,
     return model.fit(cov_type=cov_type, use_t=True)
 
 
+def _cluster_frame(data: pd.DataFrame, cluster: str | None, what: str) -> pd.DataFrame:
+    """``data`` with unique row labels when ``cluster`` is given (the ids are looked up by
+    label); refuses a ``cluster`` that is not a column."""
+    if cluster is None:
+        return data
+    if not isinstance(cluster, str) or cluster not in data.columns:
+        raise ModelSpecificationError(f"{what}: cluster={cluster!r} is not a column.")
+    return data.reset_index(drop=True)
+
+
+def _fit_ols(y: np.ndarray, design: pd.DataFrame, cov_type: str, data: pd.DataFrame,
+             cluster: str | None) -> tuple[Any, str, int | None]:
+    """OLS with ``cov_type``, or cluster-robust (CR1) by ``data[cluster]`` on the rows of
+    ``design``: the fit, the covariance's name and the number of clusters."""
+    if cluster is None:
+        return _ols(y, design, cov_type), cov_type, None
+    groups = cluster_codes(data.loc[design.index, cluster])
+    return (_ols(y, design, "cluster", groups=groups), f"cluster ({cluster})",
+            int(groups.max()) + 1)
+
+
+def _inference_df(fit: Any) -> float:
+    """Degrees of freedom of the t tests: G - 1 for a cluster-robust fit (statsmodels'
+    ``df_resid_inference``, as R's ``coeftest(fit, vcovCL(fit, cluster))``), else the
+    residual df."""
+    return float(getattr(fit, "df_resid_inference", None) or fit.df_resid)
+
+
 def _coef_table(fit: Any, level: float) -> pd.DataFrame:
     ci = fit.conf_int(alpha=1 - level)
     names = list(fit.params.index)
@@ -157,6 +185,10 @@ class ModerationResult:
     cov_type : str
     level : float
     df_resid : float
+        Degrees of freedom of the t tests, CIs and the Johnson-Neyman region: the
+        residual df, or G - 1 with ``cluster=`` (G clusters).
+    n_clusters : int or None
+        Number of clusters with ``cluster=``, else None.
     """
 
     y: str
@@ -181,6 +213,7 @@ class ModerationResult:
     x_mean: float = float("nan")
     x_min: float = float("nan")
     x_max: float = float("nan")
+    n_clusters: int | None = None
 
     def conditional_slopes(self, values: Sequence[float] | np.ndarray) -> pd.DataFrame:
         """Focal slope with SE, t, p and CI at moderator values (raw metric).
@@ -269,6 +302,7 @@ def moderation(
     center: bool = True,
     cov_type: str = "HC3",
     level: float = 0.95,
+    cluster: str | None = None,
 ) -> ModerationResult:
     """Moderated regression ``y ~ x + m + x:m + controls`` with simple slopes and JN.
 
@@ -283,9 +317,15 @@ def moderation(
     center : bool
         Mean-centre ``x`` and ``m`` before forming the product (Aiken & West 1991).
     cov_type : {"HC3", "HC0", "HC1", "HC2", "nonrobust"}
-        Coefficient covariance; HC3 by default (Hayes & Cai 2007).
+        Coefficient covariance; HC3 by default (Hayes & Cai 2007).  Ignored when
+        ``cluster`` is given.
     level : float
         Confidence level of the CIs and the JN region.
+    cluster : str, optional
+        Column of cluster ids (e.g. ``alliance_id``: both partners of an alliance are
+        rows): cluster-robust SEs (CR1, as Stata and ``sandwich::vcovCL``) with t tests,
+        CIs and Johnson-Neyman region on G - 1 df; a row without an id is a cluster of
+        its own.
 
     Returns
     -------
@@ -315,6 +355,7 @@ def moderation(
     controls = list(controls)
     if len({y, x, m}) < 3 or {y, x, m} & set(controls):
         raise ModelSpecificationError(f"{what}: y=, x=, m= and controls= must be distinct.")
+    data = _cluster_frame(data, cluster, what)
     d = _frame(data, [y, x, m, *controls], what)
     m_mean, m_sd = float(d[m].mean()), float(d[m].std(ddof=1))
     shift_x = float(d[x].mean()) if center else 0.0
@@ -324,7 +365,7 @@ def moderation(
     design[inter] = design[x] * design[m]
     for c in controls:
         design[c] = d[c]
-    fit = _ols(d[y].to_numpy(), design, cov_type)
+    fit, cov_type, n_clusters = _fit_ols(d[y].to_numpy(), design, cov_type, data, cluster)
     coefs = _coef_table(fit, level)
     vc = pd.DataFrame(np.asarray(fit.cov_params(), dtype=float),
                       index=coefs["term"], columns=coefs["term"])
@@ -341,7 +382,8 @@ def moderation(
         base + float(b[m]) * (raw - shift_m) - est * shift_x
         for raw, est in zip(slopes["moderator"], slopes["estimate"], strict=True)
     ]
-    t_crit = float(stats.t.ppf(0.5 + level / 2, fit.df_resid))
+    df_t = _inference_df(fit)
+    t_crit = float(stats.t.ppf(0.5 + level / 2, df_t))
     v = np.asarray(fit.cov_params(), dtype=float)
     names = list(fit.params.index)
     ix, ii = names.index(x), names.index(inter)
@@ -356,9 +398,9 @@ def moderation(
         jn_bounds=tuple(b + shift_m for b in bounds),
         jn_regions=tuple((lo + shift_m, hi + shift_m) for lo, hi in regions),
         m_mean=m_mean, m_sd=m_sd, m_min=float(d[m].min()), m_max=float(d[m].max()),
-        r2=float(fit.rsquared), cov_type=cov_type, level=level, df_resid=float(fit.df_resid),
+        r2=float(fit.rsquared), cov_type=cov_type, level=level, df_resid=df_t,
         centered=bool(center), vcov=vc, x_mean=float(d[x].mean()), x_min=float(d[x].min()),
-        x_max=float(d[x].max()),
+        x_max=float(d[x].max()), n_clusters=n_clusters,
     )
 
 
@@ -390,6 +432,10 @@ class QuadraticResult:
         ``b1 + 2 b2 x`` is not significantly different from 0 (recommended over the
         delta method by Lind & Mehlum 2010); ``-inf`` / ``inf`` when that set is
         unbounded (the squared term is not significant at this level).
+    n_clusters : int or None
+        Number of clusters with ``cluster=``, else None.
+    df_resid : float
+        Degrees of freedom of the t tests: the residual df, or G - 1 with ``cluster=``.
     """
 
     y: str
@@ -413,6 +459,8 @@ class QuadraticResult:
     level: float
     tp_fieller_lower: float = float("nan")
     tp_fieller_upper: float = float("nan")
+    n_clusters: int | None = None
+    df_resid: float = float("nan")
 
 
 def _fieller_turning_point(b1: float, b2: float, v: np.ndarray, q: float) -> tuple[float, float]:
@@ -442,6 +490,7 @@ def quadratic(
     controls: Sequence[str] = (),
     cov_type: str = "HC3",
     level: float = 0.95,
+    cluster: str | None = None,
 ) -> QuadraticResult:
     """Curvilinear regression ``y ~ x + x^2 + controls`` and the U / inverted-U test.
 
@@ -452,7 +501,11 @@ def quadratic(
         Outcome and predictor (the predictor is used in its raw metric).
     controls : sequence of str
     cov_type : {"HC3", "HC0", "HC1", "HC2", "nonrobust"}
+        Ignored when ``cluster`` is given.
     level : float
+    cluster : str, optional
+        Column of cluster ids: cluster-robust SEs (CR1) with the t tests (the Lind-Mehlum
+        test included) on G - 1 df, as :func:`moderation`.
 
     Returns
     -------
@@ -478,12 +531,14 @@ def quadratic(
     controls = list(controls)
     if x == y or {x, y} & set(controls):
         raise ModelSpecificationError(f"{what}: y=, x= and controls= must be distinct.")
+    data = _cluster_frame(data, cluster, what)
     d = _frame(data, [y, x, *controls], what)
     sq = f"{x}^2"
     design = pd.DataFrame({x: d[x], sq: d[x] ** 2}, index=d.index)
     for c in controls:
         design[c] = d[c]
-    fit = _ols(d[y].to_numpy(), design, cov_type)
+    fit, cov_type, n_clusters = _fit_ols(d[y].to_numpy(), design, cov_type, data, cluster)
+    df_t = _inference_df(fit)
     b1, b2 = float(fit.params[x]), float(fit.params[sq])
     v = np.asarray(fit.cov_params(), dtype=float)
     names = list(fit.params.index)
@@ -492,7 +547,7 @@ def quadratic(
     grad = np.array([-1 / (2 * b2), b1 / (2 * b2 * b2)]) if b2 != 0 else np.full(2, np.nan)
     sub = v[np.ix_([i1, i2], [i1, i2])]
     tp_se = float(np.sqrt(max(grad @ sub @ grad, 0.0))) if b2 != 0 else np.nan
-    q = float(stats.t.ppf(0.5 + level / 2, fit.df_resid))
+    q = float(stats.t.ppf(0.5 + level / 2, df_t))
     x_min, x_max = float(d[x].min()), float(d[x].max())
     s_min = _linear_combination(fit, {x: 1.0, sq: 2 * x_min}, level)
     s_max = _linear_combination(fit, {x: 1.0, sq: 2 * x_max}, level)
@@ -501,7 +556,7 @@ def quadratic(
     t_u = min(-s_min["t"], s_max["t"])
     inverted = b2 < 0
     lm_t = t_inv if inverted else t_u
-    lm_p = float(stats.t.sf(lm_t, fit.df_resid))
+    lm_p = float(stats.t.sf(lm_t, df_t))
     alpha = 1 - level
     inside = bool(x_min <= tp <= x_max) if np.isfinite(tp) else False
     fl_lo, fl_hi = _fieller_turning_point(b1, b2, sub, q)
@@ -513,7 +568,8 @@ def quadratic(
         inverted_u=bool(inverted and inside and lm_p < alpha),
         u_shape=bool((not inverted) and inside and lm_p < alpha),
         r2=float(fit.rsquared), cov_type=cov_type, level=level,
-        tp_fieller_lower=fl_lo, tp_fieller_upper=fl_hi,
+        tp_fieller_lower=fl_lo, tp_fieller_upper=fl_hi, n_clusters=n_clusters,
+        df_resid=df_t,
     )
 
 

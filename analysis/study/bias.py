@@ -281,7 +281,10 @@ def key_informant_quality(
     # change (Gelman & Stern 2006), a shift of SHIFT_SE full-sample SEs is a large one
     out["shift_rule_se"] = SHIFT_SE
     out["n_shifted"] = int((cmp["shift_in_se"].abs() >= SHIFT_SE).sum())
-    se_text = ("standard errors clustered by alliance" if _repeats(dd, cluster) else
+    from analysis.study.latent_model import cluster_words
+
+    se_text = (f"standard errors clustered by {cluster_words(cluster)}"
+               if _repeats(dd, cluster) else
                "conventional standard errors (no alliance has two respondents, so there are "
                "no clusters)")
     out["method"] = ("OLS of every equation of the path model on the scale scores with the "

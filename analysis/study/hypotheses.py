@@ -1410,7 +1410,8 @@ def _composite_path_row(h, parts, ctx):
     clusters = det.get("nclusters")
     model = (f"Path model on composites ({det.get('estimator', '')}, "
              f"{'FIML' if det.get('missing') == 'ml' else 'complete data'}; {how}"
-             + (f"; cluster-robust SEs by alliance ({clusters} clusters)" if clusters else "")
+             + (f"; cluster-robust SEs by {cluster_words(det.get('_cluster_column'))} "
+                f"({clusters} clusters)" if clusters else "")
              + ")")
     note = (f"Error variance of each single-indicator composite fixed at (1 - alpha) var. "
             f"Standardized estimate {std:.3f}." if corr else f"Standardized estimate {std:.3f}.")
@@ -1483,13 +1484,21 @@ def _composite_mediation_row(h, parts, ctx):
 def _moderation_row(h, parts, ctx):
     d, det = ctx.d, ctx.det
     ctr = _controls(h, ctx.base, d, [parts["x"], parts["m"], parts["y"]])
+    # rows that share the declared cluster (both partners of an alliance) are not
+    # independent: a moderated regression that is the declared test has SEs clustered by
+    # it, as the path model's and the response surface's (it had HC3 whatever the file's
+    # cluster: said); as the robustness row of a latent interaction it keeps HC3
+    cl = _alliance_cluster(_complete_rows(d, [parts["y"], parts["x"], parts["m"], *ctr]),
+                           det) if h.method == "moderation" else None
     res = ctx.reg.moderation(d, y=parts["y"], x=parts["x"], m=parts["m"], controls=ctr,
-                             level=ctx.level)
+                             level=ctx.level, cluster=cl)
     det[h.id] = res
+    how = _ols_how(cl, res.n_clusters)
     it = res.interaction
     sl = res.simple_slopes.set_index("level")["estimate"]
     regions = ", ".join(f"[{a:.3g}, {b:.3g}]" for a, b in res.jn_regions) or "none"
-    note = (f"OLS on mean-centred composites, HC3 SEs. Simple slopes of {parts['x']} at "
+    note = (f"OLS on mean-centred composites, {how if res.n_clusters else 'HC3 SEs'}. "
+            f"Simple slopes of {parts['x']} at "
             f"{parts['m']} -1 SD / mean / +1 SD: {sl['-1 SD']:.3f} / {sl['mean']:.3f} / "
             f"{sl['+1 SD']:.3f}. Johnson-Neyman: slope significant for {parts['m']} in "
             f"{regions} (observed range [{res.m_min:.3g}, {res.m_max:.3g}]).")
@@ -1519,19 +1528,23 @@ def _moderation_row(h, parts, ctx):
     if h.method in det.get("_latent_methods", ()):
         lat, lat_note = _latent_moderation(h, parts, d, ctr, ctx.level, det, ctx.warns)
     if h.method == "moderation":
-        inf = wald_inference(it["estimate"], it["se"], df=res.df_resid, statistic="HC3 t",
+        inf = wald_inference(it["estimate"], it["se"], df=res.df_resid,
+                             statistic=f"t ({how})" if res.n_clusters else "HC3 t",
                              std_factor=_std_factor(d, parts["y"], parts["x"], parts["m"]))
-        return _row(h, model="OLS on composites (HC3)", estimate=it["estimate"], se=it["se"],
+        return _row(h, model=f"OLS on composites ({how})", estimate=it["estimate"],
+                    se=it["se"],
                     ci_lower=it["ci_lower"], ci_upper=it["ci_upper"], pvalue=it["pvalue"],
                     n=res.n, verdict=_exploratory_verdict(it["pvalue"] < 1 - ctx.level),
                     note=f"{note} {lat_note}".strip(), latent_interaction=lat, _inference=inf)
-    reg_inf = wald_inference(it["estimate"], it["se"], df=res.df_resid, statistic="HC3 t",
+    reg_inf = wald_inference(it["estimate"], it["se"], df=res.df_resid,
+                             statistic=f"t ({how})" if res.n_clusters else "HC3 t",
                              std_factor=_std_factor(d, parts["y"], parts["x"], parts["m"]))
-    reg_row = _row(h, model="OLS on composites (HC3)", estimate=it["estimate"], se=it["se"],
+    reg_row = _row(h, model=f"OLS on composites ({how})", estimate=it["estimate"],
+                   se=it["se"],
                    ci_lower=it["ci_lower"], ci_upper=it["ci_upper"], n=res.n,
                    _inference=reg_inf)
     rob = _composite_robustness(reg_row, "robustness: moderated regression on composites")
-    reg_note = (f"Robustness (moderated regression on composites, OLS, HC3; not the "
+    reg_note = (f"Robustness (moderated regression on composites, OLS, {how}; not the "
                 f"declared test): b = {it['estimate']:.3f}, [{it['ci_lower']:.3f}, "
                 f"{it['ci_upper']:.3f}], two-sided p = {it['pvalue']:.3g}. {note}")
     if not lat.get("available"):
@@ -1551,10 +1564,16 @@ def _quadratic_row(h, parts, ctx):
 
     d = ctx.d
     ctr = _controls(h, ctx.base, d, [parts["x"], parts["y"]])
-    res = ctx.reg.quadratic(d, parts["y"], parts["x"], controls=ctr, level=ctx.level)
+    # clustered by the declared cluster when it is the declared test, as the moderated
+    # regression (see there)
+    cl = _alliance_cluster(_complete_rows(d, [parts["y"], parts["x"], *ctr]), ctx.det) \
+        if h.method == "quadratic" else None
+    res = ctx.reg.quadratic(d, parts["y"], parts["x"], controls=ctr, level=ctx.level,
+                            cluster=cl)
     ctx.det[h.id] = res
+    how = _ols_how(cl, res.n_clusters)
     sq = res.coefficients.set_index("term").loc[f"{parts['x']}^2"]
-    df = float(res.n - len(res.coefficients))
+    df = float(res.n_clusters - 1 if res.n_clusters else res.n - len(res.coefficients))
     inf = lind_mehlum_inference(float(res.slope_min["t"]), float(res.slope_max["t"]), df,
                                 float(sq["estimate"]), float(sq["se"]),
                                 std_factor=_std_factor(d, parts["y"], parts["x"], parts["x"]))
@@ -1567,7 +1586,7 @@ def _quadratic_row(h, parts, ctx):
             f"[{res.tp_ci_lower:.3f}, {res.tp_ci_upper:.3f}]) in observed range "
             f"[{res.x_min:.3g}, {res.x_max:.3g}]; slope at min {res.slope_min['estimate']:.3f}"
             f", at max {res.slope_max['estimate']:.3f}.")
-    ols = _row(h, model="OLS on composites (HC3), Lind-Mehlum test",
+    ols = _row(h, model=f"OLS on composites ({how}), Lind-Mehlum test",
                estimate=float(sq["estimate"]), se=float(sq["se"]),
                ci_lower=float(sq["ci_lower"]), ci_upper=float(sq["ci_upper"]),
                pvalue=res.lm_pvalue, n=res.n, note=note, _shape_ok=inside,
@@ -1651,6 +1670,21 @@ def _alliance_cluster(d: pd.DataFrame, det: Mapping[str, Any] | None = None) -> 
     return _alliance_cluster_column(d, column)
 
 
+def cluster_words(column: str | None) -> str:
+    """What the clusters of a cluster-robust SE are, for a note (see
+    :func:`analysis.study.latent_model.cluster_words`)."""
+    from analysis.study.latent_model import cluster_words as words
+
+    return words(column)
+
+
+def _ols_how(column: str | None, n_clusters: int | None) -> str:
+    """The SE of an OLS test, for its note: HC3, or clustered by ``column`` (CR1)."""
+    if not n_clusters:
+        return "HC3"
+    return f"SE clustered by {cluster_words(column)}, {n_clusters} clusters"
+
+
 def _complete_rows(d: pd.DataFrame, cols: Sequence[str]) -> pd.DataFrame:
     """The rows of ``d`` a regression on ``cols`` uses (listwise): the clustering rule
     is applied to them, not to rows the deletion drops (a pair broken by a missing answer
@@ -1674,7 +1708,7 @@ def _rsa_row(h, parts, ctx):
     surf = res.surface.set_index("parameter")
     a4 = surf.loc["a4"]
     n_cl = res.n_clusters
-    how = "HC3" if n_cl is None else f"SE clustered by alliance, {n_cl} clusters"
+    how = _ols_how(ctx.det.get("_cluster_column"), n_cl)
     df = float(n_cl - 1 if n_cl else res.n - len(res.coefficients))
     inf = wald_inference(float(a4["estimate"]), float(a4["se"]), df=df,
                          statistic=f"t of a4 ({how})",
@@ -1879,7 +1913,9 @@ def difference_score_checks(data: pd.DataFrame, z: str, x: str, y: str,
 
 def _dyadic_builder(h, parts, ctx):
     row = _dyadic_row(h, parts, ctx.d, ctx.base, 1 - ctx.level, ctx.det)
-    row["model"] = "OLS on the dyad rows (standardized; SE clustered by alliance)"
+    column = ctx.det.get("_cluster_column", "alliance_id")
+    row["model"] = ("OLS on the dyad rows (standardized; SE clustered by "
+                    f"{cluster_words(column)})")
     return row
 
 
@@ -2011,7 +2047,8 @@ def _latent_label(kind: str, res: Any) -> str:
     """The verdict table's model label of a latent interaction or quadratic fit."""
     how = [res.estimator, "FIML" if res.missing == "ml" else "complete data"]
     if res.nclusters:
-        how.append(f"cluster-robust SEs by alliance ({res.nclusters} clusters)")
+        how.append(f"cluster-robust SEs by {cluster_words(res.cluster)} "
+                   f"({res.nclusters} clusters)")
     return f"{kind} (product indicators, DMC; {', '.join(how)})"
 
 
@@ -2060,7 +2097,8 @@ def _latent_moderation(h, parts, d, ctr, level, det, warns) -> tuple[dict[str, A
     note = (f"{what}: b = {res.estimate:.3f}, {100 * level:g} % CI [{res.ci_lower:.3f}, "
             f"{res.ci_upper:.3f}], p = {res.pvalue:.3g}; standardised {res.std_interaction:.3f}"
             f" (n = {res.n}, MLR{', FIML' if res.missing == 'ml' else ''}"
-            + (f", cluster-robust by alliance ({res.nclusters} clusters)" if res.nclusters
+            + (f", cluster-robust by {cluster_words(res.cluster)} ({res.nclusters} "
+               "clusters)" if res.nclusters
                else "") + f", {len(res.pairs)} matched pairs).")
     return lat, note
 
@@ -2110,12 +2148,14 @@ def _dyadic_row(h, parts, d, base, alpha, det):
 
         groups = cluster_codes(alliance)  # a row without an id is a cluster of its own
         n_cl = n_eff = int(groups.max()) + 1
+        cases = "alliances" if cluster_words(column) == "alliance" else f"{column} clusters"
         cov = {"cov_type": "cluster", "cov_kwds": {"groups": groups}}
-        se_how = f"SE clustered by alliance ({n_cl} clusters)"
+        se_how = f"SE clustered by {cluster_words(column)} ({n_cl} clusters)"
         if n_cl < 30:
             se_how += "; few clusters, so the clustered SE is itself imprecise"
     else:
         n_eff = len(sub)
+        cases = "rows"
         cov = {"cov_type": "HC3"}
         se_how = ("HC3 SE (the data have no alliance ids: rows of one alliance treated as "
                   "independent)")
@@ -2146,7 +2186,7 @@ def _dyadic_row(h, parts, d, base, alpha, det):
     note = (f"Dyad rows only (n = {len(sub)}; {se_how}). "
             f"Standardized slope of {a} shown; R2 {a} = {fa.rsquared:.3f} vs {b} = "
             f"{fb.rsquared:.3f}; Williams' t({wt['df']:.0f}) = {wt['t']:.2f}, p = "
-            f"{wt['pvalue']:.3g} (the {int(n_eff)} alliances as cases). Agreement indices "
+            f"{wt['pvalue']:.3g} (the {int(n_eff)} {cases} as cases). Agreement indices "
             "and APIM: see the dyadic section.")
     return _row(h, estimate=float(fa.params[a]), se=float(fa.bse[a]),
                 ci_lower=float(ci.iloc[0]), ci_upper=float(ci.iloc[1]),
@@ -2194,11 +2234,68 @@ def _multigroup_row(h, parts, d, alpha, stats, det):
                 f"compared. {inv_note}")
         return _row(h, estimate=float("nan"), pvalue=float("nan"),
                     n=int(len(sub)), verdict=verdict, note=note)
+    cl = _alliance_cluster(d.loc[sub.index], det)
+    if cl is not None:
+        # both firms of an alliance share its stage and answer about one relationship:
+        # Welch's F took them for independent respondents, so the groups are compared by
+        # a cluster-robust Wald test instead (CR1; F on G - 1 denominator df, as Stata's
+        # test after regress, vce(cluster))
+        wald = _clustered_group_test(bal, sub[g], d.loc[sub.index, cl], list(groups))
+        p = wald["pvalue"]
+        verdict = ("exploratory: differs by group" if p < alpha
+                   else "exploratory: no difference found")
+        det[h.id] = {"means": means_of, "wald_f": wald["f"], "df1": wald["df1"],
+                     "df2": wald["df2"], "nclusters": wald["nclusters"],
+                     "cluster": cluster_words(cl)}
+        note = (f"Mean of {a} - {b} by {means}; cluster-robust Wald F({wald['df1']}, "
+                f"{wald['df2']}) = {wald['f']:.3f} (SE clustered by {cluster_words(cl)}, "
+                f"{wald['nclusters']} clusters; Welch F({k - 1}, {df2:.1f}) = {f:.3f}, which "
+                "treats the rows as independent, for comparison; the estimate shown is max "
+                f"- min group mean, composite scores). {inv_note}")
+        return _row(h, estimate=float(m_.max() - m_.min()), pvalue=p, n=int(len(sub)),
+                    verdict=verdict, note=note)
     det[h.id] = {"means": means_of, "welch_f": f, "df1": k - 1, "df2": df2}
     note = (f"Mean of {a} - {b} by {means}; Welch F({k - 1}, {df2:.1f}) = {f:.3f} (the "
             f"estimate shown is max - min group mean, composite scores). {inv_note}")
     return _row(h, estimate=float(m_.max() - m_.min()), pvalue=p, n=int(len(sub)),
                 verdict=verdict, note=note)
+
+
+def _clustered_group_test(y: pd.Series, group: pd.Series, ids: pd.Series,
+                          levels: Sequence[Any]) -> dict[str, Any]:
+    """Cluster-robust Wald test that the means of ``y`` are equal across the ``levels``
+    of ``group`` (rows of other levels left out): OLS on the level dummies, CR1
+    covariance by ``ids``, F = W / (k - 1) on (k - 1, G - 1) df.
+
+    # In R: lmtest::waldtest(lm(y ~ g), vcov = sandwich::vcovCL(fit, cluster = ids),
+    #                        test = "F")  (denominator df G - 1 as Stata's)
+    """
+    from scipy import stats
+
+    from analysis.stats.regression import cluster_codes
+
+    keep = group.isin(levels).to_numpy()
+    yv = y.to_numpy(dtype=float)[keep]
+    gv = group.to_numpy()[keep]
+    codes = cluster_codes(ids.iloc[np.flatnonzero(keep)].reset_index(drop=True))
+    x = np.column_stack([np.ones(len(yv))] + [(gv == lv).astype(float) for lv in levels[1:]])
+    beta = np.linalg.lstsq(x, yv, rcond=None)[0]
+    e = yv - x @ beta
+    n, k = x.shape
+    n_cl = int(codes.max()) + 1
+    scores = np.zeros((n_cl, k))
+    np.add.at(scores, codes, x * e[:, None])
+    bread = np.linalg.pinv(x.T @ x)
+    v = bread @ (scores.T @ scores) @ bread * (n_cl / (n_cl - 1) * (n - 1) / (n - k))
+    q = k - 1
+    rb, rv = beta[1:], v[1:, 1:]
+    try:
+        w = float(rb @ np.linalg.solve(rv, rb))
+    except np.linalg.LinAlgError:
+        w = float("nan")
+    f = w / q
+    return {"f": f, "df1": q, "df2": n_cl - 1, "nclusters": n_cl,
+            "pvalue": float(stats.f.sf(f, q, n_cl - 1)) if np.isfinite(f) else float("nan")}
 
 
 #: How :func:`_invariance_note` begins when the compared scores are not instrument scales,

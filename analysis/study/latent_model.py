@@ -291,6 +291,9 @@ class LatentModelResult:
         ``{hypothesis id: leave-one-out estimates}`` of the indirect effects (one per
         alliance, or per respondent without clusters) when the bootstrap was asked for
         with ``bca=True``; empty otherwise.
+    cluster_name : str or None
+        The declared cluster column (the hypotheses file's ``cluster:``) the SEs are
+        clustered by; ``cluster`` is that column's name in the fitted frame.
     """
 
     spec: LatentModelSpec
@@ -305,6 +308,7 @@ class LatentModelResult:
     n_draws_ok: int = 0
     seed: int | None = None
     jackknife: dict[str, np.ndarray] = field(default_factory=dict)
+    cluster_name: str | None = None
 
     @property
     def label(self) -> str:
@@ -315,7 +319,8 @@ class LatentModelResult:
                     f"{miss}; SEs not clustered)")
         how = [self.estimator, "FIML" if self.missing == "ml" else "complete data"]
         if self.cluster and self.nclusters:
-            how.append(f"cluster-robust SEs by alliance ({self.nclusters} clusters)")
+            how.append(f"cluster-robust SEs by {cluster_words(self.cluster_name)} "
+                       f"({self.nclusters} clusters)")
         return f"Latent model: items of reflective scales, composite scores ({', '.join(how)})"
 
     def percentile_interval(self, hid: str, level: float = 0.95) -> tuple[float, float]:
@@ -555,7 +560,9 @@ def fit_latent_model(
                              draws=draws, n_draws=int(n_draws), n_draws_ok=n_ok, seed=seed,
                              interval={"montecarlo": "Monte Carlo",
                                        "bootstrap": "cluster bootstrap"}[interval],
-                             jackknife=jack)
+                             jackknife=jack,
+                             cluster_name=(str(getattr(cluster, "name", None) or "alliance_id")
+                                           if cname else None))
 
 
 def robustness_wlsmv(
@@ -659,3 +666,11 @@ def robustness_entry(res: LatentModelResult, hypothesis: Any, level: float = 0.9
             "n": int(res.fit.fit.get("ntotal", 0)), "role": role,
             "text": (f"Robustness ({res.label}): b = {est:.3f}, [{lo:.3f}, {hi:.3f}] "
                      f"({how}), two-sided p = {p2:.3g}, standardized {std:.3f}.")}
+
+
+def cluster_words(column: str | None) -> str:
+    """What the clusters of a cluster-robust SE are, for a note: "alliance" for the
+    default ``alliance_id`` (both partners of an alliance), else the declared column's
+    name (a hypotheses file's ``cluster: portfolio_id`` had been written "clustered by
+    alliance" in every note)."""
+    return "alliance" if column in (None, "alliance_id") else str(column)

@@ -9,6 +9,7 @@ the numbers of the tables.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -35,6 +36,10 @@ SYMBOL = {"sem_path": "<em>B</em>", "path": "<em>B</em>",
           "latent_quadratic": "<em>B</em> of the latent squared term",
           "rsa": "curvature along the line of incongruence <em>a</em><sub>4</sub>",
           "dyadic": "\u03b2", "multigroup": "largest difference of group means"}
+
+#: The symbol of each method's standardized estimate (``std_estimate``) in a sentence.
+STD_SYMBOL = {"mediation_bootstrap": "standardized <em>ab</em>",
+              "mediation": "standardized <em>ab</em>"}
 
 #: Formatting kind of each method's estimate: standardized slopes without the leading
 #: zero (APA), everything else in its own metric.
@@ -327,6 +332,17 @@ def results(ctx: ReportContext) -> str:
             if low:
                 s += ". " + low.rstrip(".")
         paras.append(s + ".")
+    elif isinstance(m, Mapping) and m.get("available") is False:
+        # a reader of the results must learn here, not in the appendix, that the
+        # constructs' validity rests on no factor model (the N = 53 pilot's text went
+        # from the exclusions straight to the structural model)
+        why = str(m.get("reason") or "").strip().rstrip(".")
+        paras.append("The measurement model (a confirmatory factor analysis of the scales) "
+                     "could not be fitted" + (f" ({esc(why[:1].lower() + why[1:])})"
+                                              if why else "")
+                     + ", so no composite reliability, AVE or discriminant validity from it "
+                     "is reported; the scales' reliability rests on Cronbach's alpha of "
+                     "their items.")
     # --- structural fit
     st = a.get("structural")
     if isinstance(st, Mapping) and isinstance(st.get("fit"), Mapping) and st["fit"] and \
@@ -393,7 +409,7 @@ def results(ctx: ReportContext) -> str:
         sides = dec.get("sides")
         if is_number(dec.get("alpha")):
             side = ("one-sided in the predicted direction" if sides == "by_direction"
-                    else esc(str(sides).replace("_", " ")) if sides else "")
+                    else esc(str(sides).replace("_", "-")) if sides else "")
             bits.append(f"each is tested {side} at \u03b1 = "
                         f"{_n(dec['alpha'], '/decision/alpha', 'std')}")
             if sides == "by_direction" and one_sided_ci_text(dec["alpha"]):
@@ -431,6 +447,14 @@ def results(ctx: ReportContext) -> str:
                      + '<ul class="narrative">' + "".join(exploratory) + "</ul>")
     paras.extend(x for x in (_bias(ctx), _power(ctx)) if x)
     if not paras:
+        failed = [str(w) for w in (a.get("warnings") or [])
+                  if str(w).startswith("The analysis failed:")]
+        if failed:
+            # the reason heads the results (a hypotheses file with ids the schema refuses
+            # gave "the analysis has neither sample sizes, models nor hypotheses", the
+            # cause in the appendix's warnings only)
+            return ('<p class="na">' + esc(failed[0].split("\n")[0]) + " No results are "
+                    "reported; correct the cause and run the analysis again.</p>")
         return ctx.missing("a results narrative (the analysis has neither sample sizes, "
                            "models nor hypotheses).")
     body = "\n".join(f"<p>{x}</p>" if not x.endswith("</ul>") else f"<div>{x}</div>"
@@ -453,11 +477,23 @@ def _estimate(h: Mapping[str, Any], p: str, *, two_sided_note: bool = False,
     if is_number(h.get("ci_lower")) and is_number(h.get("ci_upper")):
         s += (f", 95% CI [{_n(h['ci_lower'], join(p, 'ci_lower'), kind)}, "
               f"{_n(h['ci_upper'], join(p, 'ci_upper'), kind)}]")
+    if kind != "std" and is_number(h.get("std_estimate")) \
+            and math.isfinite(float(h["std_estimate"])):
+        # the verdict table gives each estimate standardized beside its own metric; the
+        # sentence gives it too, since a B in the scale's points is not comparable across
+        # the tests (nor with the SESOI, which is in standardized units)
+        std_sym = STD_SYMBOL.get(method, "\u03b2")
+        s += f", {std_sym} = {_n(h['std_estimate'], join(p, 'std_estimate'), 'std')}"
     if test:
         s += f"; {test}"
     if is_number(h.get("pvalue")):
         side = "two-sided, unadjusted" if two_sided_note else \
             SIDES.get(str(h.get("alternative", "")), "")
+        if side == "two-sided" and h.get("expected_sign") == "inverted_u" \
+                and method in ("quadratic", "latent_quadratic"):
+            # two-sided, the p is still the Lind-Mehlum test's (of a U or an inverted U),
+            # not the squared term's, whose CI can exclude zero beside a large p
+            side = "two-sided Lind\u2013Mehlum test of a U or an inverted U"
         s += f", {_p(h['pvalue'], join(p, 'pvalue'))}" + (f" ({side})" if side else "")
     return s
 
@@ -496,6 +532,12 @@ def _confirmatory(h: Mapping[str, Any], i: int, n_analysed: Any = None) -> str:
         if is_number(h.get("pvalue_adjusted")):
             s += f", adjusted {_p(h['pvalue_adjusted'], join(p, 'pvalue_adjusted'))}"
         s += _own_n(h, p, n_analysed)
+        if h.get("verdict") in ("evidence of no effect", "inconclusive") \
+                and is_number(h.get("pvalue_equivalence")):
+            # the verdict between these two rests on the equivalence test, whose p the
+            # sentence gives as it gives the p of the test of the effect
+            s += ("; equivalence test (TOST) against the smallest effect size of interest, "
+                  f"{_p(h['pvalue_equivalence'], join(p, 'pvalue_equivalence'))}")
         if h.get("verdict") == "opposite sign" and is_number(h.get("pvalue_opposite")):
             # the declared test's p is near 1 here: the verdict rests on the test in the
             # other direction, so its p and criterion are printed with it
@@ -562,9 +604,16 @@ def _group_test(ctx: ReportContext, h: Mapping[str, Any]) -> str:
             or not isinstance(mg.get(hid), Mapping):
         return ""
     g = mg[hid]
+    base = join("/multigroup", hid)
+    if all(is_number(g.get(k)) for k in ("wald_f", "df1", "df2")):
+        # both firms of an alliance in one group: the comparison is cluster-robust
+        return (f"cluster-robust Wald <em>F</em>({_n(g['df1'], join(base, 'df1'), 'int')}, "
+                f"{_n(g['df2'], join(base, 'df2'), 'int')}) = "
+                f"{_n(g['wald_f'], join(base, 'wald_f'), 'chisq')}"
+                + (f" (SE clustered by {esc(g['cluster'])})"
+                   if isinstance(g.get("cluster"), str) else ""))
     if not all(is_number(g.get(k)) for k in ("welch_f", "df1", "df2")):
         return ""
-    base = join("/multigroup", hid)
     return (f"Welch <em>F</em>({_n(g['df1'], join(base, 'df1'), 'int')}, "
             f"{_n(g['df2'], join(base, 'df2'), 'chisq')}) = "
             f"{_n(g['welch_f'], join(base, 'welch_f'), 'chisq')}")
