@@ -239,3 +239,59 @@ def test_method_checks_follow_the_files_cluster_column(demo, inst):
     absent = fit_measurement_model(d, inst, cluster="no_such_id", **kw)
     assert absent["method_variance"]["ulmc"]["estimator"] == "MLR (FIML)"
     assert any("'no_such_id' is not in the data" in w for w in absent["warnings"])
+
+
+def test_power_replications_cluster_the_declared_ols_tests_as_the_runner() -> None:
+    """The runner clusters a declared moderation or quadratic test by the file's cluster
+    column when a used cluster has two rows (methods review 11); the power replications
+    kept HC3, so with dyads their p differed from the runner's on the same data."""
+    import warnings
+
+    import numpy as np
+
+    from analysis.study.hypotheses import test_hypotheses
+    from analysis.study.power import _context, _study, fast_replication
+    from analysis.study.scoring import score
+    from analysis.study.simulate import simulate_study
+    from tests.test_power import _confirmatory
+
+    hs = _confirmatory()
+    population, instrument = _context(None)
+    data = simulate_study(200, dyads=80, seed=21, careless=0.05, instrument=instrument,
+                          population=population)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fast = fast_replication(data, _study(None, hs), alpha=None, estimator="ML",
+                                rng=np.random.default_rng(21))
+        full = test_hypotheses(data, score(data, instrument), hypotheses=hs, estimator="ML",
+                               bootstrap=200, seed=21, latent_alternative=False,
+                               latent_model=False)
+    methods = dict(zip(full["id"], full["method"], strict=True))
+    ols = [hid for hid, m in methods.items() if m in ("moderation", "quadratic", "rsa")]
+    assert {"moderation", "quadratic"} <= {methods[h] for h in ols}
+    by_id = {r[0]: r for r in fast}
+    for row in full.itertuples():
+        if row.id in ols:
+            assert "clustered" in row.model or "clustered" in str(row.note), row.id
+            assert by_id[row.id][2] == pytest.approx(row.estimate, rel=1e-6), row.id
+            assert by_id[row.id][3] == pytest.approx(row.pvalue, rel=1e-5), row.id
+
+
+def test_the_refusal_of_too_few_respondents_names_the_threshold_applied(demo, inst):
+    """N = 53 with 18 scales was refused with 'needs at least 50' (methods review 11)."""
+    from analysis.errors import DataError
+
+    scales = list(inst.scale_items())[:18]
+    assert len(scales) == 18
+    with pytest.raises(DataError, match=r"Only 53 respondents remain after exclusions; the "
+                                        r"measurement model needs at least 54 \(50, and three "
+                                        r"per scale: 18 scales\)"):
+        fit_measurement_model(demo.iloc[:53], inst, scales=scales, invariance_groups=(),
+                              method_checks=False, scored=_unflagged(demo.iloc[:53]))
+
+
+def _unflagged(df):
+    """Scores with nobody excluded, so that the 53 rows are the 53 the model would use."""
+    from analysis.study.scoring import score
+
+    return score(df).assign(exclude=False)

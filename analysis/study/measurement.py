@@ -1319,9 +1319,13 @@ def _prepare_items(df, inst, blocks, scored, invariance_groups, estimator, warni
                         "and were dropped.")
         data = data[answered].reset_index(drop=True)
         scores = scores[answered].reset_index(drop=True)
-    if len(data) < max(50, len(blocks) * 3):
+    need = max(50, len(blocks) * 3)
+    if len(data) < need:
+        # the threshold printed is the one applied (N = 53 with 18 scales had been told
+        # "at least 50")
         raise DataError(f"Only {len(data)} respondents remain after exclusions; the "
-                        "measurement model needs at least 50.")
+                        f"measurement model needs at least {need} (50, and three per scale: "
+                        f"{len(blocks)} scales).")
     has_missing = bool(data[items].isna().any().any())
     missing = ("pairwise" if estimator == "WLSMV" else "ml") if has_missing else "listwise"
     if has_missing:

@@ -780,24 +780,45 @@ def _complete(d: dict[str, np.ndarray], cols: Sequence[str], what: str) -> np.nd
     return arr
 
 
-def _moderation_test(d, y, x, m, controls) -> tuple[float, float, float]:
-    """Interaction of mean-centred x and m: estimate, HC3 SE and residual df (as
+def _ols(d, cols: Sequence[str], a: np.ndarray, design: np.ndarray,
+         groups: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, float, bool]:
+    """OLS of ``a[:, 0]`` on ``design`` (the complete rows ``a`` of ``cols``): the
+    coefficients, their covariance, the df of their t tests and whether the SEs are
+    clustered.  The runner's rule on the rows the regression uses: CR1 by ``groups`` (G - 1
+    df) when some cluster has two of them, else HC3 (residual df)."""
+    if groups is not None:
+        ok = ~np.isnan(np.column_stack([d[col] for col in cols])).any(axis=1)
+        used = groups[ok]
+        if len(np.unique(used)) < len(used):
+            beta, v, df = _cr1(a[:, 0], design, used)
+            return beta, v, float(df), True
+    beta, v, df = _hc3(a[:, 0], design)
+    return beta, v, float(df), False
+
+
+def _moderation_test(d, y, x, m, controls, groups=None) -> tuple[float, float, float, bool]:
+    """Interaction of mean-centred x and m: estimate, SE (HC3, or CR1 by ``groups`` as
+    :func:`_ols` decides), df and whether clustered (as
     analysis.stats.regression.moderation)."""
-    a = _complete(d, [y, x, m, *controls], "moderation()")
+    cols = [y, x, m, *controls]
+    a = _complete(d, cols, "moderation()")
     xc, mc = a[:, 1] - a[:, 1].mean(), a[:, 2] - a[:, 2].mean()
     design = np.column_stack([np.ones(len(a)), xc, mc, xc * mc, a[:, 3:]])
-    beta, v, df = _hc3(a[:, 0], design)
-    return float(beta[3]), float(np.sqrt(v[3, 3])), float(df)
+    beta, v, df, clustered = _ols(d, cols, a, design, groups)
+    return float(beta[3]), float(np.sqrt(v[3, 3])), df, clustered
 
 
-def _quadratic_test(d, y, x, controls) -> tuple[float, float, float, float, float, bool]:
-    """Squared term (estimate, HC3 SE), residual df, the t of the slope at the lowest and
-    highest observed x, and whether the turning point lies inside the data (as
+def _quadratic_test(d, y, x, controls, groups=None
+                    ) -> tuple[float, float, float, float, float, bool, bool]:
+    """Squared term (estimate, SE: HC3, or CR1 by ``groups`` as :func:`_ols` decides), df,
+    the t of the slope at the lowest and highest observed x, whether the turning point
+    lies inside the data and whether the SEs are clustered (as
     analysis.stats.regression.quadratic)."""
-    a = _complete(d, [y, x, *controls], "quadratic()")
+    cols = [y, x, *controls]
+    a = _complete(d, cols, "quadratic()")
     xv = a[:, 1]
     design = np.column_stack([np.ones(len(a)), xv, xv ** 2, a[:, 2:]])
-    beta, v, df = _hc3(a[:, 0], design)
+    beta, v, df, clustered = _ols(d, cols, a, design, groups)
     b1, b2 = beta[1], beta[2]
 
     def slope_t(at: float) -> float:
@@ -808,8 +829,8 @@ def _quadratic_test(d, y, x, controls) -> tuple[float, float, float, float, floa
     x_min, x_max = float(xv.min()), float(xv.max())
     tp = -b1 / (2 * b2) if b2 != 0 else np.nan
     inside = bool(x_min <= tp <= x_max) if np.isfinite(tp) else False
-    return (float(b2), float(np.sqrt(v[2, 2])), float(df), slope_t(x_min), slope_t(x_max),
-            inside)
+    return (float(b2), float(np.sqrt(v[2, 2])), df, slope_t(x_min), slope_t(x_max),
+            inside, clustered)
 
 
 def _cr1(y: np.ndarray, x: np.ndarray, groups: np.ndarray
@@ -855,21 +876,10 @@ def _rsa_test(d, z, x, y, controls, groups=None) -> tuple[float, float, float, b
     c = float(np.concatenate([a[:, 1], a[:, 2]]).mean())
     xc, yc = a[:, 1] - c, a[:, 2] - c
     design = np.column_stack([np.ones(len(a)), xc, yc, xc * xc, xc * yc, yc * yc, a[:, 3:]])
-    if groups is not None:
-        ok = ~np.isnan(np.column_stack([d[col] for col in cols])).any(axis=1)
-        groups = groups[ok]
-        # the runner's rule on the rows the regression uses: no alliance left with two
-        # rows, no clustering (HC3)
-        if len(np.unique(groups)) == len(groups):
-            groups = None
-    if groups is not None:
-        beta, v, df = _cr1(a[:, 0], design, groups)
-    else:
-        beta, v, df = _hc3(a[:, 0], design)
+    beta, v, df, clustered = _ols(d, cols, a, design, groups)
     w = np.zeros(design.shape[1])
     w[3], w[4], w[5] = 1.0, -1.0, 1.0
-    return (float(w @ beta), float(np.sqrt(max(float(w @ v @ w), 0.0))), float(df),
-            groups is not None)
+    return float(w @ beta), float(np.sqrt(max(float(w @ v @ w), 0.0))), df, clustered
 
 
 def _sd(d: _Columns, name: str) -> float:
@@ -1234,6 +1244,9 @@ def fast_replication(
             paths = _path_tests(study, d, base, rel, estimator)
         except (DataError, ModelSpecificationError, EstimationError, np.linalg.LinAlgError):
             paths = None
+    from analysis.study.latent_model import cluster_words
+
+    by = f"SE clustered by {cluster_words(hs.cluster)}"
     slow = []
     for h in hs.hypotheses:
         if h.method not in FAST_METHODS:
@@ -1255,20 +1268,22 @@ def fast_replication(
                                           statistic="Monte Carlo (Preacher & Selig 2012)")
             elif h.method == "moderation":
                 ctr = _ctrl(h, base, d, [p["x"], p["m"], p["y"]])
-                est, se, df = _moderation_test(d, p["y"], p["x"], p["m"], ctr)
-                inf = wald_inference(est, se, df=df, statistic="HC3 t",
+                est, se, df, clustered = _moderation_test(d, p["y"], p["x"], p["m"], ctr,
+                                                          _alliance_groups(d, hs.cluster))
+                inf = wald_inference(est, se, df=df,
+                                     statistic=f"t ({by})" if clustered else "HC3 t",
                                      std_factor=_std_factor(d, p["y"], p["x"], p["m"]))
             elif h.method == "rsa":
                 ctr = _ctrl(h, base, d, list(p.values()))
                 groups = _alliance_groups(d, hs.cluster)
                 est, se, df, clustered = _rsa_test(d, p["z"], p["x"], p["y"], ctr, groups)
                 inf = wald_inference(est, se, df=df,
-                                     statistic="t of a4 (SE clustered by alliance)"
-                                     if clustered else "HC3 t of a4",
+                                     statistic=f"t of a4 ({by})" if clustered else "HC3 t of a4",
                                      std_factor=_std_factor(d, p["z"], p["x"], p["x"]))
             else:
                 ctr = _ctrl(h, base, d, [p["x"], p["y"]])
-                est, se, df, t_min, t_max, shape_ok = _quadratic_test(d, p["y"], p["x"], ctr)
+                est, se, df, t_min, t_max, shape_ok, clustered = _quadratic_test(
+                    d, p["y"], p["x"], ctr, _alliance_groups(d, hs.cluster))
                 inf = lind_mehlum_inference(t_min, t_max, df, est, se,
                                             std_factor=_std_factor(d, p["y"], p["x"], p["x"]))
         except (DataError, ModelSpecificationError, np.linalg.LinAlgError):
