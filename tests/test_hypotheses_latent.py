@@ -167,7 +167,10 @@ def test_latent_quadratic_takes_its_verdict_from_the_latent_model(run):
     supported = row["pvalue_adjusted"] < 0.05 and lat.turning_point_inside
     assert (row["verdict"] == "supported") == supported
     rob = row["robustness"]
-    assert rob["model"] == "OLS on composites (HC3), Lind-Mehlum test"
+    # the robustness regression's SEs are clustered by alliance as the latent model's
+    # (it had HC3 while every other model of the study clustered the dyads)
+    assert rob["model"] == (f"OLS on composites (SE clustered by alliance, {ols.n_clusters} "
+                            "clusters), Lind-Mehlum test") and ols.n_clusters < ols.n
     assert rob["estimate"] == ols.coefficients.set_index("term").loc["trust^2", "estimate"]
     assert rob["pvalue_one_sided"] == ols.lm_pvalue
     assert "Robustness (quadratic regression on composites" in row["note"]

@@ -1485,11 +1485,12 @@ def _moderation_row(h, parts, ctx):
     d, det = ctx.d, ctx.det
     ctr = _controls(h, ctx.base, d, [parts["x"], parts["m"], parts["y"]])
     # rows that share the declared cluster (both partners of an alliance) are not
-    # independent: a moderated regression that is the declared test has SEs clustered by
-    # it, as the path model's and the response surface's (it had HC3 whatever the file's
-    # cluster: said); as the robustness row of a latent interaction it keeps HC3
+    # independent: the moderated regression has SEs clustered by it, as the path model's
+    # and the response surface's (it had HC3 whatever the file's cluster: said), whether
+    # it is the declared test or the robustness row of a latent interaction (whose own
+    # SEs are clustered too)
     cl = _alliance_cluster(_complete_rows(d, [parts["y"], parts["x"], parts["m"], *ctr]),
-                           det) if h.method == "moderation" else None
+                           det)
     res = ctx.reg.moderation(d, y=parts["y"], x=parts["x"], m=parts["m"], controls=ctr,
                              level=ctx.level, cluster=cl)
     det[h.id] = res
@@ -1564,10 +1565,8 @@ def _quadratic_row(h, parts, ctx):
 
     d = ctx.d
     ctr = _controls(h, ctx.base, d, [parts["x"], parts["y"]])
-    # clustered by the declared cluster when it is the declared test, as the moderated
-    # regression (see there)
-    cl = _alliance_cluster(_complete_rows(d, [parts["y"], parts["x"], *ctr]), ctx.det) \
-        if h.method == "quadratic" else None
+    # clustered by the declared cluster, as the moderated regression (see there)
+    cl = _alliance_cluster(_complete_rows(d, [parts["y"], parts["x"], *ctr]), ctx.det)
     res = ctx.reg.quadratic(d, parts["y"], parts["x"], controls=ctr, level=ctx.level,
                             cluster=cl)
     ctx.det[h.id] = res
