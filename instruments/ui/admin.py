@@ -41,9 +41,20 @@ EMPTY_CELL = "–"
 
 
 def show_table(data: Any, **kwargs: Any) -> None:
-    """Show ``data`` as a table of the study lead's pages: no index column, and a dash in
-    the cells without a value."""
-    st.dataframe(data, hide_index=True, placeholder=EMPTY_CELL, **kwargs)
+    """Show ``data`` as a table of the study lead's pages: no index column, a dash in the
+    cells without a value, and shares (columns ``share``, ``…_share``, ``…_rate``, kept as
+    proportions by the fieldwork tables) as percentages: "64 %", not "0.64"."""
+    config = dict(kwargs.pop("column_config", None) or {})
+    shares = [c for c in getattr(data, "columns", [])
+              if str(c) == "share" or str(c).endswith(("_share", "_rate"))]  # fmt: skip
+    if shares:
+        data = data.assign(**{c: data[c].astype("float64") * 100 for c in shares})
+        for c in shares:
+            named = config.get(c)
+            label = named if isinstance(named, str) else c
+            config[c] = st.column_config.NumberColumn(label, format="%.0f %%")
+    st.dataframe(data, hide_index=True, placeholder=EMPTY_CELL,
+                 column_config=config or None, **kwargs)  # fmt: skip
 
 
 def render_admin(store: Any, *, study: str | None = None, base_url: str = "") -> None:
@@ -82,10 +93,28 @@ def render_admin(store: Any, *, study: str | None = None, base_url: str = "") ->
         ss["admin.url_tab"] = ss[TAB_KEY]
         if param != ss[TAB_KEY]:
             st.query_params[TAB_PARAM] = ss[TAB_KEY]
-    for tab, show in zip(tabs, _TAB_PAGES, strict=True):
+    for label, tab, show in zip(TABS, tabs, _TAB_PAGES, strict=True):
         if tab.open:
             with tab:
+                # the open tab's name as the level-2 heading its sections (level 3) sit
+                # under: screen readers' list of headings jumped from "Study lead" to the
+                # sections.  The tab already shows the name, so it is drawn for them only.
+                with st.container(key="admin-tab-heading"):
+                    st.markdown(TAB_HEADING_CSS, unsafe_allow_html=True)  # fixed CSS only
+                    st.header(label, anchor=False)
                 show(store, logged_in, base_url)
+
+
+#: Keeps the open tab's heading out of sight and in the page for screen readers.
+TAB_HEADING_CSS = """
+<style>
+div[class*="st-key-admin-tab-heading"] {
+  position: absolute !important; width: 1px !important; height: 1px !important;
+  min-width: 0 !important; overflow: hidden; clip: rect(0 0 0 0); clip-path: inset(50%);
+  white-space: nowrap; margin: 0 !important; padding: 0 !important;
+}
+</style>
+"""
 
 
 #: Query parameter that carries the study lead's session token.
@@ -233,7 +262,7 @@ def render_dashboard(store: Any, study: str) -> None:
     st.subheader("Status")
     show_table(
         statuses.reset_index()[["label", "n", "share"]],
-        column_config={"label": "status", "share": st.column_config.NumberColumn(format="%.2f")},
+        column_config={"label": "status"},
     )  # fmt: skip
     with st.expander("Status per wave (invitation records)"):
         show_table(status_counts(store, study))
@@ -365,6 +394,15 @@ def render_invitations(store: Any, study: str, base_url: str) -> None:
     )
     show_table(links)
     st.code("\n".join(links["link"]), language=None)
+    # the links with the firm each is for, as a file: copying them from the code box
+    # above loses which link is for which partner (both firms of a dyad, say), and the
+    # table's own download appears only under a mouse pointer.  on_click="ignore": a
+    # rerun would take the links off the page.
+    st.download_button(
+        "Download the links (CSV)", links.to_csv(index=False).encode("utf-8-sig"),
+        file_name=f"{study}_invitation_links.csv", mime="text/csv",
+        key="admin.download_links", on_click="ignore",
+    )  # fmt: skip
 
 
 #: Export formats offered on the page: label, format, file suffix, MIME type, Excel-safe.
@@ -987,7 +1025,10 @@ def render_privacy(store: Any, study: str, base_url: str) -> None:
     with st.form("admin_privacy"):
         controller = st.text_input("Controller", value=current.controller or "",
                                    key="admin.p_controller")  # fmt: skip
-        contact = st.text_input("Contact", value=current.contact or "", key="admin.p_contact")
+        contact = st.text_input(
+            "Contact", value=current.contact or "", key="admin.p_contact",
+            help="Left empty, respondents see the study lead of the sender settings ('Contacts "
+                 "& mail'), as the invitation e-mails name them, once those are saved.")  # fmt: skip
         purpose = st.text_area("Purpose", value=current.purpose or "", key="admin.p_purpose")
         basis = st.selectbox("Legal basis", bases, index=bases.index(current.legal_basis or ""),
                              format_func=lambda code: LEGAL_BASIS_LABELS.get(code, code),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,7 +21,7 @@ from analysis.errors import ResponseError
 from instruments.instrument.schema import fill_text
 from instruments.store.limits import encoding_problem
 from instruments.store.pages import PageValidationError
-from instruments.ui.texts import DECIMAL_MARK, t
+from instruments.ui.texts import DECIMAL_MARK, t, tn
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
 
@@ -297,8 +298,69 @@ def too_long(view: FieldView, value: Any) -> bool:
 
 
 def length_problem(view: FieldView, value: str, lang: str) -> str:
-    """The message for a free-text answer that is too long, in the respondent's language."""
-    return t("too_long", lang, length=len(value), limit=view.max_length)
+    """The message for a free-text answer that is too long, in the respondent's language.
+
+    The length is said in characters as a person counts them (:func:`count_characters`:
+    an emoji with a skin tone, a flag, a letter with a combining accent are one each); the
+    store counts code points.  When the answer fits as a person counts but not as the
+    store does, the message says by how much to shorten it instead of naming a length
+    under the limit."""
+    shown = count_characters(value)
+    if shown > view.max_length:
+        return t("too_long", lang, length=shown, limit=view.max_length)
+    return tn("too_long_stored", lang, len(value) - view.max_length)
+
+
+#: Code points that join the character before them into one character as a person sees it
+#: (besides combining marks): the zero-width joiner, variation selectors, emoji skin tones,
+#: tag characters (subdivision flags) and Hangul vowel and final jamo.
+_EXTENDERS = ((0x200C, 0x200D), (0xFE00, 0xFE0F), (0x1F3FB, 0x1F3FF), (0xE0020, 0xE007F),
+              (0xE0100, 0xE01EF), (0x1160, 0x11FF))  # fmt: skip
+_ZWJ = 0x200D
+_REGIONAL = (0x1F1E6, 0x1F1FF)
+
+
+def _extends(code: int, char: str) -> bool:
+    return (unicodedata.category(char) in ("Mn", "Me", "Mc")
+            or any(lo <= code <= hi for lo, hi in _EXTENDERS))  # fmt: skip
+
+
+def count_characters(text: str) -> int:
+    """The number of characters in ``text`` as a person counts them (user-perceived
+    characters, Unicode's extended grapheme clusters for the cases met in free text).
+
+    ``len()`` counts code points: "👍🏽" (thumb and skin tone) is 2, "🇩🇪" is 2, "👩‍💻" is 3,
+    "é" written as e and a combining accent is 2; each is 1 here.  Emoji joined by a
+    zero-width joiner, a pair of regional indicators (a flag), a letter with its combining
+    marks, variation selectors, skin tones and tags, and CR LF count as one.
+
+    Examples
+    --------
+    >>> count_characters("ok 👍🏽 🇩🇪")
+    6
+    """
+    n = 0
+    joined = False  # the code point before was a zero-width joiner
+    regional = False  # an unpaired regional indicator started the current character
+    after_cr = False
+    for char in text:
+        code = ord(char)
+        if n and (joined or _extends(code, char)):
+            joined = code == _ZWJ
+            regional = False
+            after_cr = False
+            continue
+        if after_cr and char == "\n":
+            after_cr = False
+            continue
+        if regional and _REGIONAL[0] <= code <= _REGIONAL[1]:
+            regional = False  # the second half of a flag
+            continue
+        n += 1
+        joined = False
+        regional = _REGIONAL[0] <= code <= _REGIONAL[1]
+        after_cr = char == "\r"
+    return n
 
 
 def out_of_range(view: FieldView, value: Any) -> bool:

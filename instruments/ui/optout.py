@@ -33,7 +33,17 @@ TEXTS = {
         "en": "You had already asked for no further e-mails; nothing else to do.",
         "de": "Sie hatten bereits um keine weiteren E-Mails gebeten; es ist nichts weiter zu tun.",
     },
+    # a link that opts nobody out (not valid, or two different codes): the message of
+    # the refusal is English, the contact's language unknown; this says it in German
+    "refused": {
+        "de": "Dieser Abmeldelink kann nicht verwendet werden; es wurde nichts geändert. "
+              "Bitte öffnen Sie den Link genau so, wie er in der E-Mail steht, oder schreiben "
+              "Sie an das Studienteam.",
+    },
 }  # fmt: skip
+
+#: Key of the container of the German part of the refusal (marked as German).
+GERMAN_PART = "optout-part-de"
 
 
 def render_optout(store: Any, token: str) -> None:
@@ -43,8 +53,13 @@ def render_optout(store: Any, token: str) -> None:
     try:
         result = opt_out(store, token)
     except AllianceSurveyError as exc:
+        # the contact's language is not known: English, then German in a part marked so
+        # (the page was English only, for contacts mailed in German too)
         st.title(f"{TEXTS['title']['en']} / {TEXTS['title']['de']}")
         st.error(str(exc))
+        with st.container(key=GERMAN_PART):
+            st.error(TEXTS["refused"]["de"])
+        page_language("en", t("skip_link", "en"), parts={GERMAN_PART: "de"})
         return
     lang = result.language if result.language in ("en", "de") else "en"
     st.title(TEXTS["title"][lang])

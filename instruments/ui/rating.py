@@ -78,6 +78,49 @@ function markLanguage(lang, skip) {
   if (text && text.nodeType === Node.TEXT_NODE && text.nodeValue !== skip) text.nodeValue = skip;
 }
 
+function markParts(parts) {
+  // the part of a page written in another language than the page (the German text of a
+  // page shown in both languages): marked so, screen readers read it in that language
+  for (const [key, code] of Object.entries(parts)) {
+    for (const part of document.querySelectorAll(`div[class*="st-key-${CSS.escape(key)}"]`)) {
+      if (part.getAttribute("lang") !== code) part.setAttribute("lang", code);
+    }
+  }
+}
+
+function markInvalid(pairs) {
+  // a question with a message under it (an answer missing, a number out of range, a text
+  // too long): its fields are marked invalid and described by the message, so that a
+  // screen reader says the message with the question when the keyboard lands on it.
+  // Marks of a question whose message has gone (answered and sent again) are taken off.
+  const d = document;
+  const wanted = new Map(pairs.map(([box, note]) => [box, note]));
+  for (const el of d.querySelectorAll("[data-survey-invalid]")) {
+    const box = el.closest('div[class*="st-key-w-"]');
+    const cls = box && [...box.classList].find(c => c.startsWith("st-key-w-"));
+    if (!wanted.has(cls)) {
+      el.removeAttribute("aria-invalid");
+      el.removeAttribute("aria-describedby");
+      delete el.dataset.surveyInvalid;
+    }
+  }
+  for (const [cls, noteCls] of wanted) {
+    const box = d.querySelector(`.${CSS.escape(cls)}`);
+    const note = d.querySelector(`.${CSS.escape(noteCls)}`);
+    if (!box || !note) continue;
+    if (!note.id) note.id = `survey-note-${cls}`;
+    // a text field is itself invalid; options are not, their group is (ARIA's radiogroup)
+    const fields = [...box.querySelectorAll("input, textarea, select")];
+    const groups = box.querySelectorAll('fieldset, [role="radiogroup"]');
+    for (const el of [...fields, ...groups]) {
+      const option = el.type === "radio" || el.type === "checkbox";
+      if (!option && el.getAttribute("aria-invalid") !== "true") el.setAttribute("aria-invalid", "true");
+      if (el.getAttribute("aria-describedby") !== note.id) el.setAttribute("aria-describedby", note.id);
+      el.dataset.surveyInvalid = "1";
+    }
+  }
+}
+
 function markSwitch(names) {
   // the language switch's buttons are named in their own language ("Deutsch" on an English
   // page): marked so, screen readers say the name as it is written, not as English
@@ -218,6 +261,8 @@ export default function (component) {
       if (data.progress !== undefined) markProgress(data.progress_label, data.progress);
       if (data.help_for !== undefined) markLabels(data.help_for);
       if (data.switch !== undefined) markSwitch(JSON.parse(data.switch));
+      if (data.parts !== undefined) markParts(JSON.parse(data.parts));
+      markInvalid(data.invalid !== undefined ? JSON.parse(data.invalid) : []);
       markKeypads(decimal, "decimal");
       markKeypads(whole, "numeric");
       keepTyping(typed);
@@ -379,7 +424,9 @@ def page_language(lang: str, skip_label: str, decimal_fields: Sequence[str] = ()
                   progress: tuple[str, str] | None = None,
                   help_for: str | None = None,
                   focus: tuple[int, str] | None = None,
-                  switch: Mapping[str, str] | None = None) -> None:
+                  switch: Mapping[str, str] | None = None,
+                  parts: Mapping[str, str] | None = None,
+                  invalid: Mapping[str, str] | None = None) -> None:
     """Give the page the language ``lang`` (the document's ``lang``, read by screen
     readers) and Streamlit's own "Skip to main content" link the label ``skip_label``;
     the text fields of the widgets keyed ``decimal_fields`` get ``inputmode="decimal"``
@@ -396,8 +443,16 @@ def page_language(lang: str, skip_label: str, decimal_fields: Sequence[str] = ()
     ``focus`` (a request number and a widget's key) puts the keyboard on that widget's
     first field or button, once per request number.  ``switch`` (a language's name to its
     code, for the languages the page's switch offers) marks the switch's buttons with
-    their language."""
+    their language.  ``parts`` (the start of a container's key to a language's code)
+    marks the containers whose key starts so as written in that language (the German
+    part of a page shown in both languages).  ``invalid`` (a widget's key to the key of
+    the container of the messages about its answer) marks the widget's fields as invalid
+    (``aria-invalid``) and described by the messages (``aria-describedby``)."""
     data: dict[str, Any] = {"lang": lang, "skip": skip_label}
+    if invalid:  # as JSON text: pairs of the containers' classes
+        data["invalid"] = json.dumps([[_classes([k]), _classes([v])] for k, v in invalid.items()])
+    if parts:  # as JSON text, as text_fields
+        data["parts"] = json.dumps(dict(parts))
     if progress is not None:
         data["progress_label"], data["progress"] = progress
     if help_for is not None:

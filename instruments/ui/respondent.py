@@ -162,10 +162,36 @@ def _on_switch(store: Any, token: str, code: str, remember: bool) -> None:
         pass  # shown in the new language all the same; the store keeps the previous one
 
 
-def render_no_token(lang: str = "en") -> None:
-    """The page for a visit without ``?t=TOKEN``."""
-    _notice_page(t("no_token_title", lang), t("no_token", lang))
-    st.caption(t("no_token", "de" if lang == "en" else "en"))
+def render_no_token(store: Any) -> None:
+    """The page for a visit without ``?t=TOKEN``: the survey's title, then the notice in
+    English and in German (the German part marked as German)."""
+    _bilingual_notice(store, "no_token_title", "no_token", kind="info")
+
+
+def _bilingual_notice(store: Any, title: str, text: str, *, kind: str) -> None:
+    """A page for a visit whose respondent is unknown (no link, two links): the survey's
+    title as its first heading, the notice in English, then in German in a part marked as
+    German for screen readers.  These pages had no first-level heading, and their German
+    text was read out with English pronunciation (the page is marked English)."""
+    inst = store.instrument
+    st.markdown(PAGE_CSS, unsafe_allow_html=True)  # fixed CSS only, no user text
+    _survey_title(" · ".join(dict.fromkeys(inst.title[c] for c in inst.languages)))
+    _notice_page(t(title, "en"), t(text, "en"), kind=kind)
+    with st.container(key=f"{GERMAN_PART}-notice"):
+        st.subheader(t(title, "de"), anchor=False)
+        getattr(st, kind)(t(text, "de"))
+    _mark_page("en")
+
+
+#: Key of the containers holding the German part of a page shown in both languages: the
+#: page marks them as German (:func:`~instruments.ui.rating.page_language`'s ``parts``).
+GERMAN_PART = "survey-part-de"
+
+
+def _mark_page(lang: str) -> None:
+    """Mark the page's language, and its German parts as German (see ``page_language``)."""
+    with st.container(key="survey-lang"):
+        page_language(lang, t("skip_link", lang), parts={GERMAN_PART: "de"})
 
 
 #: The text of each reason a link opens no survey (the store's codes, see
@@ -189,15 +215,13 @@ def open_link(store: Any, values: list[str]) -> None:
     """
     tokens = link_tokens(values)  # the first few distinct values only
     if not tokens:
-        render_no_token()
+        render_no_token(store)
         return
     token = tokens[0]
     if len(tokens) > 1:
         known = [v for v in tokens if _known_token(store, v)]
         if len(known) > 1:
-            _notice_page(t("link_problem_title", "en"), t("two_tokens", "en"), kind="error")
-            st.subheader(t("link_problem_title", "de"), anchor=False)
-            st.error(t("two_tokens", "de"))
+            _bilingual_notice(store, "link_problem_title", "two_tokens", kind="error")
             return
         token = known[0] if known else tokens[-1]
     if len(values) > 1:
@@ -224,14 +248,42 @@ def _link_problem(message: str, lang: str) -> None:
 
 
 def _settings(store: Any, token: str) -> Any:
+    """The study's privacy and completion settings for the invitation ``token``; with no
+    contact in them, the study lead named in the study's sender settings as the contact.
+
+    The invitation e-mail says "Questions? Write to Dr. Lehmann <lehmann@…>", while the
+    consent page, which asks respondents to write to the study lead to withdraw, said the
+    contact was "not stated by the study lead yet" and named no one."""
+    from dataclasses import replace
+
     from sqlalchemy.exc import SQLAlchemyError
 
     from instruments.store.rights import StudySettings, settings_for_token
 
     try:
-        return settings_for_token(store, token)
+        settings = settings_for_token(store, token)
     except (ResponseError, SQLAlchemyError):
         return StudySettings()
+    if not settings.contact:
+        lead = _mail_contact(store, token)
+        if lead:
+            settings = replace(settings, contact=lead)
+    return settings
+
+
+def _mail_contact(store: Any, token: str) -> str | None:
+    """The study lead as the invitation e-mails name them ("Name <address>"), or ``None``
+    when the study has no sender settings."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from analysis.errors import AllianceSurveyError
+    from instruments.fieldwork.mail import mail_settings
+
+    try:
+        mail = mail_settings(store, store.state(token).study)
+    except (AllianceSurveyError, SQLAlchemyError):
+        return None
+    return f"{mail.lead_name} <{mail.lead_email}>" if mail.lead_email else None
 
 
 def _render_thanks(store: Any, token: str, lang: str, *, again: bool = False) -> None:
@@ -306,6 +358,7 @@ def render_survey(store: Any, token: str) -> None:
     st.session_state["page.questions"] = False  # set by a page of questions
     st.session_state["page.progress"] = None  # set by a page with a progress bar
     st.session_state["page.focus"] = None  # set by a page drawn again to show a problem
+    st.session_state["page.invalid"] = {}  # a question's key: its messages' (_problem_notes)
     _render_survey(store, token)
     # the page's language for screen readers, Streamlit's keyboard link in it, and the
     # phone keyboard of the number questions' text fields
@@ -320,7 +373,8 @@ def render_survey(store: Any, token: str) -> None:
                       focus=st.session_state.get("page.focus"),
                       switch={name: code for code, name in LANGUAGE_NAMES.items()
                               if code != lang},
-                      help_for=t("help_for", lang))
+                      help_for=t("help_for", lang), parts={GERMAN_PART: "de"},
+                      invalid=st.session_state.get("page.invalid"))
 
 
 def _render_survey(store: Any, token: str) -> None:
@@ -457,9 +511,10 @@ def _closed_invitation(store: Any, token: str, message: str, reason: str | None 
         text = text or "invalid_link"
         _survey_title(" · ".join(dict.fromkeys(inst.title[c] for c in inst.languages)))
         _link_problem(t(text, "en"), "en")
-        st.subheader(t("link_problem_title", "de"), anchor=False)
-        st.error(t(text, "de"))
-        st.write(t("link_problem_hint", "de"))
+        with st.container(key=f"{GERMAN_PART}-link"):  # marked German (render_survey)
+            st.subheader(t("link_problem_title", "de"), anchor=False)
+            st.error(t(text, "de"))
+            st.write(t("link_problem_hint", "de"))
         return
     _link_problem(t(text, lang) if text else message, lang)
 
@@ -729,8 +784,7 @@ def _render_field(
     if row:
         rating_row(key, _label(view, lang, markdown=False), list(view.options), view.labels,
                    initial, vertical=not view.matrix, sent=sent)
-        for message in problems:
-            st.error(message)
+        _problem_notes(key, problems)
         return
     label = _label(view, lang)
     if view.kind in ("coded", "boolean"):
@@ -769,8 +823,20 @@ def _render_field(
             help=tn("free_text_limit" if view.required else "free_text_help", lang,
                     view.max_length),
         )
-    for message in problems:
-        st.error(message)
+    _problem_notes(key, problems)
+
+
+def _problem_notes(key: str, problems: list[str]) -> None:
+    """The messages about the answer of the widget ``key``, in a container that the page
+    names as the widget's description (``page_language``'s ``invalid``): the keyboard was
+    put on the question, but a screen reader said only the question, not what is wrong."""
+    if not problems:
+        return
+    note = f"note-{key}"
+    with st.container(key=note):
+        for message in problems:
+            st.error(message)
+    st.session_state.setdefault("page.invalid", {})[key] = note
 
 
 def _current_answers(page: str, views: list[FieldView]) -> dict[str, Any]:

@@ -302,6 +302,18 @@ _TEXTS: dict[str, dict[str, str]] = {
         "de": "Ihre Antwort hat {length} Zeichen; höchstens {limit} sind möglich. Bitte kürzen "
         "Sie sie.",
     },
+    "too_long_stored": {
+        "en": "Your answer is a little too long to be saved: some characters, such as emoji, "
+        "take up more room than one letter. Please shorten it by {n} characters.",
+        "de": "Ihre Antwort ist etwas zu lang zum Speichern: Manche Zeichen, etwa Emojis, "
+        "brauchen mehr Platz als ein Buchstabe. Bitte kürzen Sie sie um {n} Zeichen.",
+    },
+    "too_long_stored_one": {
+        "en": "Your answer is a little too long to be saved: some characters, such as emoji, "
+        "take up more room than one letter. Please shorten it by 1 character.",
+        "de": "Ihre Antwort ist etwas zu lang zum Speichern: Manche Zeichen, etwa Emojis, "
+        "brauchen mehr Platz als ein Buchstabe. Bitte kürzen Sie sie um 1 Zeichen.",
+    },
     "scale_legend": {"en": "1 = {low} … {n} = {high}", "de": "1 = {low} … {n} = {high}"},
     "privacy_title": {"en": "Data protection", "de": "Datenschutz"},
     "privacy_notice": {
