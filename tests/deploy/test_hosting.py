@@ -240,3 +240,25 @@ def test_plain_requests_get_security_headers(hosted) -> None:
     assert cookie.startswith("alliance_route=") and "Secure" in cookie and "HttpOnly" in cookie
     # No query string in the access log: invitation and session tokens are secrets.
     assert "?t=" not in deployment.access_log.read_text()
+
+
+def test_the_front_end_reaches_phones_compressed(hosted) -> None:
+    """Streamlit serves its 3 MB front end uncompressed; a phone on a slow connection
+    waited 70 s for the consent page (browser walk 11).  The proxy compresses it."""
+    import gzip
+
+    deployment, _ = hosted
+    base = f"https://localhost:{deployment.https_port}"
+    ctx = tls_context(deployment)
+    with urllib.request.urlopen(f"{base}/?t=x", context=ctx, timeout=10) as resp:
+        page = resp.read().decode()
+    scripts = re.findall(r'<script[^>]+src="([^"]+\.js)"', page)
+    assert scripts, "the app's page names no script"
+    req = urllib.request.Request(f"{base}/{scripts[0].lstrip('./')}",
+                                 headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(req, context=ctx, timeout=10) as resp:
+        encoding, body = resp.headers.get("Content-Encoding"), resp.read()
+        vary = resp.headers.get("Vary", "")
+    assert encoding == "gzip" and "Accept-Encoding" in vary
+    plain = gzip.decompress(body)
+    assert len(body) < 0.5 * len(plain)  # JavaScript compresses to well under half
