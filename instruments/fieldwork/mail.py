@@ -263,7 +263,7 @@ TEMPLATES: dict[tuple[str, str], tuple[str, str]] = {
     ("reminder", "en"): (
         "Reminder: your view of the alliance with {partner}",
         "Dear {name},\n\n"
-        "a few days ago we invited you to a short survey on the alliance of {firm} with\n"
+        "recently we invited you to a short survey on the alliance of {firm} with\n"
         "{partner}. If you have not found the time yet, we would be glad if you could\n"
         "answer now; if you have started, the link takes you back to where you stopped.\n\n"
         "Your personal link:\n{link}\n\n"
@@ -287,7 +287,7 @@ TEMPLATES: dict[tuple[str, str], tuple[str, str]] = {
     ("reminder", "de"): (
         "Erinnerung: Ihre Sicht auf die Allianz mit {partner}",
         "Guten Tag {name},\n\n"
-        "vor einigen Tagen haben wir Sie zu einer kurzen Befragung über die Allianz von\n"
+        "vor Kurzem haben wir Sie zu einer kurzen Befragung über die Allianz von\n"
         "{firm} mit {partner} eingeladen. Falls Sie noch keine Zeit dafür hatten, freuen\n"
         "wir uns, wenn Sie jetzt antworten; haben Sie schon begonnen, führt der Link Sie\n"
         "dorthin zurück, wo Sie aufgehört haben.\n\n"

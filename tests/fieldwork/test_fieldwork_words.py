@@ -74,3 +74,16 @@ def test_a_dyad_of_a_firm_with_itself_is_refused(store: ResponseStore, tmp_path,
 
         assert session.query(Invitation).count() == 0  # nothing created
     assert len(create_dyad(store, "w", firm_a="Acme GmbH", firm_b="Acme AG")) == 2
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_a_reminder_claims_no_number_of_days(store: ResponseStore, study: str, lang) -> None:
+    """'a few days ago we invited you' also went out with --after-days 0 (walk 11)."""
+    from instruments.fieldwork.mail import compose
+
+    msg = compose(mail_settings(store, study), kind="reminder", language=lang,
+                  to_email="a@b.example", to_name="A", firm="F", partner="P", token="t",
+                  optout_token="o")
+    text = msg.get_content()
+    assert "days ago" not in text and "Tagen" not in text
+    assert ("recently we invited you" if lang == "en" else "vor Kurzem haben wir") in text
