@@ -45,6 +45,9 @@ import pytest
 
 from analysis.cli import main
 from analysis.errors import DataError
+from tests.hostile._runner import copy_store as _copy
+from tests.hostile._runner import invited_store
+from tests.hostile._runner import refused as _refused
 from tests.hostile.test_cli_more import DEMO, HS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -53,30 +56,10 @@ TWO = "f =~ x1 + x2 + x3\ng =~ x4 + x5 + x6\n"
 PLS = "F1 =~ x1 + x2 + x3\nF2 =~ x4 + x5 + x6\nF2 ~ F1\n"
 
 
-def _refused(args: list[str], expected: str, capsys: pytest.CaptureFixture[str]) -> str:
-    code = main(args)
-    err = capsys.readouterr().err
-    assert code == 2, err
-    assert expected in err, err
-    assert "Traceback" not in err and "internal error" not in err, err
-    return err
-
-
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A response store with study 's' and one invitation (copied by the tests that write)."""
-    root = tmp_path_factory.mktemp("round10_store")
-    db = root / "store.sqlite"
-    assert main(["invite", "--study", "s", "--n", "1", "--db", f"sqlite:///{db}", "--out",
-                 str(root / "links.csv")]) == 0
-    return db
-
-
-def _copy(db: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "copy.sqlite"
-    with sqlite3.connect(db) as src, sqlite3.connect(copy) as dst:
-        src.backup(dst)
-    return copy
+    return invited_store(tmp_path_factory, "round10_store")
 
 
 def _count(db: Path, table: str) -> int:

@@ -43,8 +43,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from analysis.cli import main
 from analysis.errors import DataError, InstrumentError, ModelSpecificationError
+from tests.hostile._runner import copy_store as _copy
+from tests.hostile._runner import invited_store
+from tests.hostile._runner import refused as _refused
 from tests.hostile.test_cli_more import DEMO, HS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -52,15 +54,6 @@ CFA = "f =~ x1 + x2 + x3"
 TWO = "f =~ x1 + x2 + x3\ng =~ x4 + x5 + x6\n"
 PLS = "F1 =~ x1 + x2 + x3\nF2 =~ x4 + x5 + x6\nF2 ~ F1\n"
 F = dict[str, Path]
-
-
-def _refused(args: list[str], expected: str, capsys: pytest.CaptureFixture[str]) -> str:
-    code = main(args)
-    err = capsys.readouterr().err
-    assert code == 2, err
-    assert expected in err, err
-    assert "Traceback" not in err and "internal error" not in err, err
-    return err
 
 
 def _with_cell(frame: pd.DataFrame, column: str, row: int, value: object) -> pd.DataFrame:
@@ -435,18 +428,7 @@ def test_odd_option_values(index: int, tmp_path: Path,
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A response store with study 's' and one invitation (copied by the tests that write)."""
-    root = tmp_path_factory.mktemp("round11_store")
-    db = root / "store.sqlite"
-    assert main(["invite", "--study", "s", "--n", "1", "--db", f"sqlite:///{db}", "--out",
-                 str(root / "links.csv")]) == 0
-    return db
-
-
-def _copy(db: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "copy.sqlite"
-    with sqlite3.connect(db) as src, sqlite3.connect(copy) as dst:
-        src.backup(dst)
-    return copy
+    return invited_store(tmp_path_factory, "round11_store")
 
 
 def _rows(db: Path, sql: str) -> list[tuple]:

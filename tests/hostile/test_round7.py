@@ -53,21 +53,12 @@ import pandas as pd
 import pytest
 
 from analysis.cli import main
+from tests.hostile._runner import refused as _refused
 from tests.hostile.test_cli_more import DEMO, HS
 
 REPO = Path(__file__).resolve().parents[2]
 CFA = "f =~ x1 + x2 + x3"
 PLS = "F1 =~ x1 + x2 + x3\nF2 =~ x4 + x5 + x6\nF2 ~ F1\n"
-
-
-def _refused(args: list[str], expected: str, capsys: pytest.CaptureFixture[str]) -> str:
-    code = main(args)
-    err = capsys.readouterr().err
-    assert code == 2, err
-    assert expected in err, err
-    assert "Traceback" not in err and "internal error" not in err, err
-    assert ".py:" not in err, err
-    return err
 
 
 def _store(tmp_path: Path, study: str = "s") -> str:

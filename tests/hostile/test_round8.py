@@ -61,18 +61,10 @@ import pytest
 
 from analysis.cli import main
 from analysis.errors import DataError, InstrumentError
+from tests.hostile._runner import refused as _refused
 from tests.hostile.test_cli_more import HS, _fit
 
 PACKAGED = Path(__file__).resolve().parents[2] / "instruments" / "instrument"
-
-
-def _refused(args: list[str], expected: str, capsys: pytest.CaptureFixture[str]) -> str:
-    code = main(args)
-    err = capsys.readouterr().err
-    assert code == 2, err
-    assert expected in err, err
-    assert "Traceback" not in err and "internal error" not in err, err
-    return err
 
 
 # -- 1. a data file with a header of very many columns ------------------------------------

@@ -50,19 +50,12 @@ import pytest
 
 from analysis.cli import main
 from analysis.errors import DataError, InstrumentError, ModelSpecificationError
+from tests.hostile._runner import invited_store
+from tests.hostile._runner import refused as _refused
 from tests.hostile.test_cli_more import DEMO, HS, HYPOTHESES
 
 REPO = Path(__file__).resolve().parents[2]
 CFA = "f =~ x1 + x2 + x3"
-
-
-def _refused(args: list[str], expected: str, capsys: pytest.CaptureFixture[str]) -> str:
-    code = main(args)
-    err = capsys.readouterr().err
-    assert code == 2, err
-    assert expected in err, err
-    assert "Traceback" not in err and "internal error" not in err, err
-    return err
 
 
 # -- 1. data files in encodings and separators the reader did not name ---------------------
@@ -171,11 +164,7 @@ def _digest(path: Path) -> str:
 
 @pytest.fixture(scope="module")
 def stored(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("round9_store")
-    db = root / "store.sqlite"
-    assert main(["invite", "--study", "s", "--n", "1", "--db", f"sqlite:///{db}", "--out",
-                 str(root / "links.csv")]) == 0
-    return db
+    return invited_store(tmp_path_factory, "round9_store")
 
 
 def _copy(stored: Path, tmp_path: Path, sql: str) -> Path:
