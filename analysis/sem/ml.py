@@ -19,6 +19,7 @@ from scipy import optimize, stats
 from analysis.errors import EstimationError, ModelSpecificationError
 
 from .model import CompiledModel, SampleStats
+from .starts import alternative_starts
 from .state import FitState
 
 LOG2PI = float(np.log(2.0 * np.pi))
@@ -230,20 +231,33 @@ def _lbfgs(model, x, data, bounds=None):
 
 def _bounded(model, x0, data, lo, hi, max_iter):
     """Bounded problem: the unconstrained solution when it keeps the bounds (they are
-    inactive); else L-BFGS-B, then Fisher scoring on the parameters off their bounds."""
+    inactive); else the lower of the active-set end from there and L-BFGS-B from the
+    start values (then Fisher scoring on the parameters off their bounds)."""
     xu, fu, itu, oku = _scoring(model, x0, data, max_iter=max_iter)
     if oku and np.all(xu >= lo) and np.all(xu <= hi):
         return xu, fu, itu, oku
+    found = None
     if np.isfinite(fu) and np.all(np.isfinite(xu)):
         found = _active_set(model, xu, data, lo, hi, max_iter)
-        if found is not None:
-            x, f, it, ok = found
-            return x, f, it + itu, ok
-        x0 = xu  # usually nearer the solution than the start values
+        if found is None:  # L-BFGS-B from there: usually nearer the solution
+            found = _bounded_path(model, xu, data, lo, hi, max_iter)
+    # the unconstrained path may have ended far off (a variance run away to -2e4, a
+    # loading at 0): the bounded path from the start values too, the lower end kept
+    xb, fb, itb, okb = _bounded_path(model, x0, data, lo, hi, max_iter)
+    if found is None:
+        return xb, fb, itb + itu, okb
+    x, f, it, ok = found
+    if okb and (not ok or fb < f - 1e-10):
+        return xb, fb, itb + it + itu, okb
+    return x, f, it + itu, ok
+
+
+def _bounded_path(model, x0, data, lo, hi, max_iter):
+    """L-BFGS-B from ``x0`` (moved inside the bounds), then Fisher scoring on the
+    parameters off their bounds."""
     span = np.where(np.isfinite(hi - lo), hi - lo, 1.0)
     x0 = np.clip(x0, lo + 1e-3 * np.minimum(span, 1.0), hi - 1e-3 * np.minimum(span, 1.0))
     x, f, it, ok = _lbfgs(model, x0, data, bounds=(lo, hi))
-    it += itu
     active = _active(x, lo, hi)
     if not active.all():
         free = ~active
@@ -255,6 +269,36 @@ def _bounded(model, x0, data, lo, hi, max_iter):
             x, f, ok = cand, fs, True
         it += it2
     return x, f, it, ok
+
+
+def _lowest_bounded_end(model, data, lo, hi, max_iter, x, f, it):
+    """An end on the bound of an inequality constraint may be an artefact of the path:
+    a bound cuts the parameter space, and a path that meets it stops there although the
+    feasible side may hold a lower minimum (a factor with a negative variance inside
+    the bound, lavaan's end from its start values).  The bounded search from each
+    alternative start too (analysis/sem/starts), the lowest converged end kept where the
+    information of its free parameters is not singular (a lower end on a ridge, e.g. a
+    loading run to 0 with its factor's variance to -1e4, is no solution)."""
+    for _label, xs in alternative_starts(model, data, model.x_start(data)):
+        try:
+            xa, fa, ita, oka = _bounded(model, xs, data, lo, hi, max_iter)
+        except EstimationError:
+            continue
+        it += ita
+        if oka and np.isfinite(fa) and fa < f - 1e-10 and _identified(model, xa, data, lo, hi):
+            x, f = xa, fa
+    return x, f, it
+
+
+def _identified(model, x, data, lo, hi) -> bool:
+    """The information of the parameters off their bounds is not singular at ``x``."""
+    try:
+        info = information(model, x, data)
+        keep = ~_active(x, lo, hi)
+        check_identification(model, info[np.ix_(keep, keep)])
+    except (EstimationError, ModelSpecificationError):
+        return False
+    return True
 
 
 def _active_set(model, x, data, lo, hi, max_iter, rounds=10):
@@ -337,7 +381,10 @@ def estimate(model: CompiledModel, data: list[SampleStats], start: np.ndarray | 
         return x0, f_ml(model, x0, data), 0, True
     lo, hi = model.bounds()
     if np.isfinite(lo).any() or np.isfinite(hi).any():
-        return _bounded(model, x0, data, lo, hi, max_iter)
+        x, f, it, ok = _bounded(model, x0, data, lo, hi, max_iter)
+        if start is None and ok and _active(x, lo, hi).any():
+            x, f, it = _lowest_bounded_end(model, data, lo, hi, max_iter, x, f, it)
+        return x, f, it, ok
     x, f, it, ok = _scoring(model, x0, data, max_iter=max_iter)
     if not ok and it < max_iter:
         xb, fb, itb, okb = _lbfgs(model, x if np.isfinite(f) else x0, data)

@@ -283,12 +283,16 @@ def fiml_corrected(
     else:
         # tr(P U) = tr(P Wm) - tr(E^-1 B'P B)
         k = parts["c0"] - float(np.sum(e_inv * (b.T @ parts["p"] @ b).T))
-    c_hat3 = k / df3 if df3 > 0 else float("nan")
+    # a saturated model (df3 = 0): lavaan's k / df3 is infinite (k is zero up to
+    # rounding), not missing, so its robust CFI/TLI/RNI are the plain formulas of a
+    # saturated model (near 1) and the scaled statistic is 0; as the catML correction
+    # of ordered data (analysis/sem/wls.catml_robust_test)
+    c_hat3 = k / df3 if df3 > 0 else float("inf")
     return {
         "xx3": float(xx3),
         "df3": float(df3),
         "c_hat3": c_hat3,
-        "xx3_scaled": float(xx3 / c_hat3) if df3 > 0 else float("nan"),
+        "xx3_scaled": float(xx3 / c_hat3),
     }
 
 
