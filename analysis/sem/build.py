@@ -76,6 +76,21 @@ def _n_thresholds(data: pd.DataFrame | None, ordered) -> dict[str, int]:
     return out
 
 
+def _check_latent_names(lv: list[str], data_columns: list[str] | None) -> None:
+    """Refuse a latent variable named as a column of the data, as lavaan does ("some
+    latent variable names collide with observed variable names"): ``x1 =~ x2 + x3 + x4``
+    with a column x1 was fitted with x1 as a factor, the column silently unused."""
+    if data_columns is None:
+        return
+    cols = set(data_columns)
+    clash = [v for v in lv if v in cols]
+    if clash:
+        raise ModelSpecificationError(
+            f"Latent variable name(s) {', '.join(map(repr, clash))} are also columns of the "
+            "data: the column would not be used. Rename the latent variable (e.g. "
+            f"'{clash[0]}_f =~ ...'), or leave the column out of the data.")
+
+
 def compile_table(partable: pd.DataFrame, *, ov_names, lv_names, eta_ov, ov_x, ordered,
                   groups, meanstructure, options) -> CompiledModel:
     """Build a :class:`CompiledModel` from a finished parameter table."""
@@ -367,6 +382,7 @@ def compile_model(
                                    int_ov_free=int_ov_free, int_lv_free=int_lv_free,
                                    parameterization=parameterization, id_cat=id_cat)
     check_variables(names.ov, data_columns)
+    _check_latent_names(names.lv, data_columns)
     ov_x = list(free_covariates(stmts, names, nth)) if fixed_x else []
     # fixed.x = FALSE: the covariates' (co)variances are free parameters, and lavaan's
     # independence model keeps their covariances free too

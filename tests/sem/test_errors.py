@@ -15,6 +15,18 @@ def test_unknown_variable_names_similar_columns():
         cfa("visual =~ x1 + x2 + xx3", dataset("hs"))
 
 
+def test_a_latent_variable_named_as_a_column_is_refused():
+    """'x1 =~ x2 + x3 + x4' with a column x1 fitted x1 as a factor and left the column
+    unused (hostile round 11); lavaan refuses: "some latent variable names collide with
+    observed variable names"."""
+    with pytest.raises(ModelSpecificationError, match=r"Latent variable name\(s\) 'x1' are "
+                                                      "also columns of the data"):
+        cfa("x1 =~ x2 + x3 + x4", dataset("hs"))
+    with pytest.raises(ModelSpecificationError, match="'x1'"):
+        compile_model("x1 =~ x2 + x3 + x4", data_columns=["x1", "x2", "x3", "x4"])
+    assert cfa("x1f =~ x2 + x3 + x4", dataset("hs")).converged  # renamed, it fits
+
+
 def test_unknown_variable_without_data():
     with pytest.raises(ModelSpecificationError, match="X9"):
         compile_model("f =~ x1 + x2 + X9", data_columns=["x1", "x2", "x9"])
