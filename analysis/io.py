@@ -30,12 +30,12 @@ MAX_ABS_VALUE = 1e50
 
 
 def value_problem(values: Any) -> str | None:
-    """What makes a numeric column unusable: ``"infinite values (inf)"``, ``"values larger
+    """What makes a numeric column unusable: ``"infinite values (inf, ...)"``, ``"values larger
     than 1e+50 in magnitude"``, or ``None`` when every value is finite and in range (missing
     values are fine)."""
     arr = np.asarray(pd.to_numeric(pd.Series(values), errors="coerce"), dtype=float)
     if np.isinf(arr).any():
-        return "infinite values (inf)"
+        return "infinite values (inf, or numbers too large to store, such as 1e400)"
     with np.errstate(invalid="ignore"):
         if (np.abs(arr) > MAX_ABS_VALUE).any():
             return f"values larger than {MAX_ABS_VALUE:g} in magnitude"

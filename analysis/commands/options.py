@@ -62,6 +62,18 @@ def refuse_unused(args: argparse.Namespace, rules: Iterable[tuple[str, bool, str
         raise DataError(" ".join(problems))
 
 
+def comma_items(args: argparse.Namespace, dest: str, option: str) -> list[str]:
+    """The comma-separated items of an option (blanks dropped); an option typed with no
+    item at all is refused (``sem --ordered ""`` or ``--group-equal " "`` had no effect
+    without a word)."""
+    value = getattr(args, dest, None) or ""
+    items = [s.strip() for s in str(value).split(",") if s.strip()]
+    if not items and typed(args, dest):
+        raise DataError(f"{option} names nothing ({clip(str(value))!r}); give a "
+                        f"comma-separated list, or leave out {option}.")
+    return items
+
+
 #: The sentence of a line break in an option's text.
 OPTION_LINE_BREAK = "contains a line break (it is one line of text)"
 

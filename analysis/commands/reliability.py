@@ -6,6 +6,7 @@ import argparse
 import math
 from typing import Any
 
+from analysis.commands.options import comma_items
 from analysis.commands.paths import check_json_output, model_argument, model_names, read_table
 from analysis.errors import ModelSpecificationError
 
@@ -94,6 +95,7 @@ def handle(args: argparse.Namespace) -> int:
     from analysis.io import jsonable, write_json
     from analysis.stats.reliability import reliability_report
 
+    reverse = comma_items(args, "reverse", "--reverse")  # typed with nothing: refused
     check_json_output(args.json, inputs=[args.data, args.model])
     # the file or the syntax, as sem --model: the syntax itself was "Model file 'f =~ x1 +
     # x2 + x3' does not exist", and so was a folder
@@ -101,7 +103,6 @@ def handle(args: argparse.Namespace) -> int:
     if "\x00" in model or not model.strip():
         raise ModelSpecificationError("--model is empty or not text; give lavaan syntax or a "
                                       "model file.")
-    reverse = [r.strip() for r in args.reverse.split(",") if r.strip()]
     data = read_table(args.data, variables=model_names(model))
     report = jsonable(reliability_report(data, model, estimator=args.estimator,
                                          reverse=reverse))

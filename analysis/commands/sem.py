@@ -23,7 +23,7 @@ import re
 import sys
 import warnings
 
-from analysis.commands.options import refuse_unused, replay_warnings, without
+from analysis.commands.options import comma_items, refuse_unused, replay_warnings, without
 from analysis.commands.paths import (
     check_json_output,
     check_output,
@@ -166,6 +166,10 @@ def handler(args: argparse.Namespace) -> int:
          without("--parameterization", "--ordered",
                  "it scales the ordered items' latent responses under WLSMV")),
     ])
+    # an option typed with nothing in it (--ordered "") is refused before any work
+    lists = {dest: comma_items(args, dest, option) for dest, option in (
+        ("ordered", "--ordered"), ("group_equal", "--group-equal"),
+        ("group_partial", "--group-partial"))}
     if same_file(args.json, args.params_out):  # first: it says more than an extension
         raise ModelSpecificationError("--json and --params-out must name different files.")
     check_json_output(args.json, inputs=[args.data, args.model])
@@ -191,8 +195,7 @@ def handler(args: argparse.Namespace) -> int:
     if args.ordered:
         observed = compile_model(model, data=data, group=args.group).ov_names
         ordered = _ordered(args.ordered, list(observed))
-    group_equal = tuple(s.strip() for s in args.group_equal.split(",") if s.strip())
-    group_partial = tuple(s.strip() for s in args.group_partial.split(",") if s.strip())
+    group_equal, group_partial = tuple(lists["group_equal"]), tuple(lists["group_partial"])
     if group_partial and not group_equal:
         raise ModelSpecificationError("--group-partial frees parameters from --group-equal; "
                                       "give --group-equal as well.")

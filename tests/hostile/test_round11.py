@@ -235,8 +235,9 @@ ODD_DATA = [
     ("pls", "na_text.csv", "column 'x1' has non-numeric values"),
     ("reliability", "percent.csv", "item 'x1' is not numeric"),
     ("sem", "hex.csv", "Column 'x1' is not numeric"),
-    ("sem", "minus_infinity.csv", "has infinite values (inf) in column(s) 'x1'"),
-    ("pls", "digits_400.csv", "in column(s) 'x1'; fix or empty those cells"),
+    ("sem", "minus_infinity.csv",
+     "has infinite values (inf, or numbers too large to store, such as 1e400) in column(s) 'x1'"),
+    ("pls", "digits_400.csv", "numbers too large to store, such as 1e400) in column(s) 'x1'; fix or"),
     ("sem", "dates.csv", "holds dates or times (text such as '2020-01-01')"),
     ("sem", "one_row.csv", "1 usable case"),
     ("sem", "two_rows.csv", "not positive definite"),
@@ -836,3 +837,19 @@ def test_a_language_the_instrument_is_not_written_in(code: str, tmp_path: Path,
              f"column language: 1 row with a language the instrument is not written in "
              f"({code!r}); it has en, de", capsys)
     assert not (tmp_path / "scored.csv").exists()
+
+
+@pytest.mark.parametrize("args", [
+    ["sem", "{data}", "--model", CFA, "--ordered", ""],
+    ["sem", "{data}", "--model", CFA, "--ordered", " , "],
+    ["sem", "{data}", "--model", CFA, "--group", "school", "--group-equal", " "],
+    ["sem", "{data}", "--model", CFA, "--group", "school", "--group-equal", "loadings",
+     "--group-partial", ","],
+    ["reliability", "{data}", "--model", CFA, "--reverse", ""],
+])
+def test_a_list_option_typed_with_nothing_in_it(args, capsys):
+    """sem --ordered "", --group-equal " " and reliability --reverse "" were accepted and
+    did nothing (round 11's leftovers)."""
+    data = str(HS)
+    err = _refused([a.format(data=data) for a in args], "names nothing", capsys)
+    assert "leave out --" in err
