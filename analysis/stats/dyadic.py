@@ -1,7 +1,8 @@
 """Dyadic statistics for distinguishable dyads (roles A and B).
 
 - :func:`pair_dyads` and :func:`dyad_wide`: pair the two members' rows and reshape them;
-- :func:`icc` (ICC(1), ICC(2) from a one-way ANOVA, as ``multilevel::ICC1/ICC2``) and
+- :func:`icc` (ICC(1), ICC(2) from a one-way ANOVA, as ``multilevel::ICC1/ICC2``),
+  :func:`role_correlation` (Pearson r of the A and B partners) and
   :func:`rwg_j` (multi-item within-group agreement under the uniform null, as
   ``multilevel::rwg.j``);
 - :func:`apim`: actor-partner interdependence models (Kenny, Kashy & Cook 2006) fitted
@@ -47,6 +48,7 @@ __all__ = [
     "dyad_wide",
     "icc",
     "pair_dyads",
+    "role_correlation",
     "rwg_j",
 ]
 
@@ -154,7 +156,10 @@ def icc(values: pd.Series | np.ndarray, groups: pd.Series | np.ndarray) -> dict[
     ``ICC(1) = (MSB - MSW) / (MSB + (k - 1) MSW)`` with ``k = N / J`` (the mean group
     size, as ``multilevel::ICC1``); ``ICC(2) = (MSB - MSW) / MSB`` (the reliability of
     group means; Bliese 2000).  ICC(1) can be negative (more disagreement within dyads
-    than between them).
+    than between them).  Groups of one count in ``J`` and in ``MSB`` (as in
+    ``multilevel``); for agreement within dyads pass only the dyads in which both
+    members have a value.  Without any variance (``MSB = MSW = 0``) ``F``, its p and
+    both ICCs are NaN.
 
     Examples
     --------
@@ -176,20 +181,79 @@ def icc(values: pd.Series | np.ndarray, groups: pd.Series | np.ndarray) -> dict[
     dfb, dfw = j - 1, n - j
     msb, msw = ssb / dfb, ssw / dfw
     k = n / j
-    f = msb / msw if msw > 0 else np.inf
+    # no variance at all (every member of every group gave the same score): F and both
+    # ICCs are 0/0; they are NaN, not a division error that ends the whole analysis
+    denom = msb + (k - 1.0) * msw
+    f = msb / msw if msw > 0 else (np.inf if msb > 0 else np.nan)
+    if np.isinf(f):
+        pvalue = 0.0
+    elif np.isnan(f):
+        pvalue = np.nan
+    else:
+        pvalue = float(stats.f.sf(f, dfb, dfw))
     return {
-        "icc1": (msb - msw) / (msb + (k - 1.0) * msw),
+        "icc1": (msb - msw) / denom if denom > 0 else np.nan,
         "icc2": (msb - msw) / msb if msb > 0 else np.nan,
         "msb": msb,
         "msw": msw,
         "f": f,
         "df_between": float(dfb),
         "df_within": float(dfw),
-        "pvalue": float(stats.f.sf(f, dfb, dfw)) if np.isfinite(f) else 0.0,
+        "pvalue": pvalue,
         "n_groups": float(j),
         "n_obs": float(n),
         "mean_group_size": k,
     }
+
+
+def role_correlation(
+    pairs: pd.DataFrame,
+    column: str,
+    *,
+    alliance: str = "alliance_id",
+    role: str = "firm_role",
+) -> dict[str, float]:
+    """Pearson correlation of the A and the B partner's values across dyads.
+
+    The non-independence of distinguishable dyad members (Kenny, Kashy & Cook 2006,
+    ch. 2): unlike the one-way ANOVA ICC (:func:`icc`), which treats the partners as
+    exchangeable, it is not lowered by a difference between the roles' means.
+
+    Parameters
+    ----------
+    pairs : DataFrame
+        Rows of complete dyads (:func:`pair_dyads`).
+    column : str
+        The score; dyads in which a partner lacks it are dropped.
+    alliance, role : str
+        Column names.
+
+    Returns
+    -------
+    dict
+        ``r, pvalue`` (two-sided t test on ``n - 2`` df), ``n_dyads``, ``mean_A``,
+        ``mean_B``; ``r`` and ``pvalue`` NaN with fewer than 3 dyads or a constant score.
+
+    Examples
+    --------
+    >>> role_correlation(pairs, "trust")["r"]  # doctest: +SKIP
+    # In R: cor.test(wide$trust_A, wide$trust_B)
+    """
+    wide = dyad_wide(pairs, [column], alliance=alliance, role=role).dropna()
+    a, b = wide[f"{column}_A"].to_numpy(), wide[f"{column}_B"].to_numpy()
+    n = len(wide)
+    out = {"r": np.nan, "pvalue": np.nan, "n_dyads": float(n),
+           "mean_A": float(a.mean()) if n else np.nan,
+           "mean_B": float(b.mean()) if n else np.nan}
+    if n >= 3 and np.ptp(a) > 0 and np.ptp(b) > 0:
+        r = float(np.corrcoef(a, b)[0, 1])
+        out["r"] = r
+        if abs(r) < 1:
+            t = r * math.sqrt((n - 2) / (1 - r**2))
+            out["pvalue"] = float(2 * stats.t.sf(abs(t), n - 2))
+        else:
+            out["pvalue"] = 0.0
+    return out
 
 
 def rwg_j(
@@ -345,7 +409,9 @@ def dependent_correlation_test(r_yx1: float, r_yx2: float, r_x1x2: float, n: int
     Returns
     -------
     dict
-        ``t, df, pvalue`` (two-sided); NaN when ``n < 4``.
+        ``t, df, pvalue`` (two-sided); NaN when ``n < 4`` or when the test is undefined
+        (the two predictors perfectly correlated, ``r_x1x2 = 1``, or a correlation
+        matrix that is not positive semi-definite).
 
     Notes
     -----
@@ -364,8 +430,12 @@ def dependent_correlation_test(r_yx1: float, r_yx2: float, r_x1x2: float, n: int
     det = 1 - r12**2 - r13**2 - r23**2 + 2 * r12 * r13 * r23
     rbar = (r12 + r13) / 2
     denom = 2 * (n - 1) / (n - 3) * det + rbar**2 * (1 - r23) ** 3
-    t = (r12 - r13) * math.sqrt((n - 1) * (1 + r23) / denom)
     df = n - 3
+    if not denom > 0:
+        # identical predictors (r23 = 1: |R| = 0 and (1 - r23)^3 = 0) ended in a division
+        # by zero, an impossible matrix in a math domain error; neither is a test
+        return {"t": np.nan, "df": float(df), "pvalue": np.nan}
+    t = (r12 - r13) * math.sqrt((n - 1) * (1 + r23) / denom)
     return {"t": t, "df": float(df), "pvalue": float(2 * stats.t.sf(abs(t), df))}
 
 

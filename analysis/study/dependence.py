@@ -134,7 +134,8 @@ def dyad_indices(
       partner depends on us more than it says; ``perception_gap_abs`` its
       absolute value.
 
-    Rows of single informants (no complete A/B pair) get NaN.
+    Rows of single informants (no complete A/B pair) get NaN, and so do rows
+    without an alliance id or a role.
 
     Parameters
     ----------
@@ -178,7 +179,11 @@ def dyad_indices(
             "perceived": pd.to_numeric(df[d_partner], errors="coerce").to_numpy(dtype=float),
         }
     )
-    dup = keyed[keyed["alliance"].notna()].duplicated(["alliance", "role"], keep=False)
+    # a respondent without an alliance id or a role belongs to no dyad (as in
+    # analysis.stats.dyadic.pair_dyads): two such rows of one alliance are not "the same
+    # role", and one beside a complete A/B pair got the pair's indices
+    placed = (keyed["alliance"].notna() & keyed["role"].notna()).to_numpy()
+    dup = keyed[placed].duplicated(["alliance", "role"], keep=False)
     if dup.any():
         offenders = sorted(set(keyed.loc[dup[dup].index, "alliance"]))
         shown = ", ".join(offenders[:10]) + (" ..." if len(offenders) > 10 else "")
@@ -186,8 +191,9 @@ def dyad_indices(
             f"{len(offenders)} alliance(s) have more than one respondent with the same "
             f"{role}: {shown}. Keep one informant per firm or give the roles A and B."
         )
-    counts = keyed.groupby("alliance")["role"].transform("count")
-    in_dyad = (counts == 2).to_numpy() & keyed["alliance"].notna().to_numpy()
+    counts = keyed[placed].groupby("alliance")["role"].transform("count")
+    in_dyad = np.zeros(len(keyed), dtype=bool)
+    in_dyad[np.flatnonzero(placed)] = (counts == 2).to_numpy()
     own_by = {
         (a, r): v
         for a, r, v in zip(keyed["alliance"], keyed["role"], keyed["own"], strict=True)

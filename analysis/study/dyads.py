@@ -5,7 +5,8 @@ Pipeline of :func:`dyadic_analysis`:
 1. drop respondents flagged for exclusion by :func:`analysis.study.scoring.score`;
 2. pair the two partners' rows by ``alliance_id`` and ``firm_role`` ("A"/"B"), keep
    complete pairs (:func:`analysis.stats.dyadic.pair_dyads`);
-3. agreement per scale (ICC(1), ICC(2), r_wg(j));
+3. agreement per scale (ICC(1), ICC(2), r_wg(j)) in the dyads where both partners
+   answered it;
 4. dyad-level joint dependence and asymmetry from both self-reports
    (:func:`analysis.study.dependence.dyad_indices`) and the single informant's perception
    against the partner's self-report (perception gap, correlation);
@@ -36,11 +37,12 @@ from analysis.stats.dyadic import (
     dyad_wide,
     icc,
     pair_dyads,
+    role_correlation,
     rwg_j,
     simple_ols,
 )
 
-__all__ = ["APIM_PAIRS", "compare_informants", "dyadic_analysis"]
+__all__ = ["APIM_PAIRS", "both_answered", "compare_informants", "dyadic_analysis"]
 
 #: Default APIMs: (predictor, outcome) scale scores.
 APIM_PAIRS: tuple[tuple[str, str], ...] = (
@@ -178,8 +180,10 @@ def dyadic_analysis(
     -------
     dict
         ``n_respondents, n_excluded, n_dyads, n_single_informants, agreement``
-        (``{scale: {"icc1", "icc2", "f", "pvalue", "n_dyads", "n_obs", "rwg_j_mean",
-        "rwg_j_median", "rwg_j_share_above", "rwg_j_n"}}``), ``agreement_notes``,
+        (``{scale: {"icc1", "icc2", "f", "pvalue", "n_dyads", "n_obs", "r_roles",
+        "r_roles_pvalue", "mean_A", "mean_B", "rwg_j_mean",
+        "rwg_j_median", "rwg_j_share_above", "rwg_j_n"}}``; the ICCs on the dyads in
+        which both partners have the score, ``n_dyads`` their number), ``agreement_notes``,
         ``dependence`` (descriptives of the dyad-level indices), ``perception``
         (perception gap and correlation with the partner's self-report: pooled, A, B),
         ``apim`` (list of models: ``predictor, outcome, n_dyads, converged, effects, r2,
@@ -219,7 +223,12 @@ def dyadic_analysis(
         "n_single_informants": int(n_kept - 2 * n_dyads),
         "agreement": agreement,
         "agreement_notes": {
-            "icc": "One-way ANOVA with dyads as groups (multilevel::ICC1/ICC2).",
+            "icc": ("One-way ANOVA with dyads as groups (multilevel::ICC1/ICC2), on the dyads "
+                    "in which both partners have the scale score."),
+            "r_roles": ("Pearson r of the A and the B partner's scores (Kenny, Kashy & Cook "
+                        "2006, for distinguishable partners): the ICC treats the partners "
+                        "as exchangeable, so a difference between the roles' means "
+                        "(mean_A, mean_B) lowers it but not r."),
             "rwg_j": ("Uniform null sigma2_EU = (A^2 - 1) / 12; item variances within the dyad "
                       "(multilevel::rwg.j); dyads with a missing item dropped."),
             "rwg_j_cutoff": RWG_CUTOFF,
@@ -279,17 +288,51 @@ def _dyads(df: pd.DataFrame, scored: pd.DataFrame, instrument: Any,
     return pairs, kept_items[in_pairs.to_numpy()], len(kept)
 
 
+def both_answered(pairs: pd.DataFrame, column: str, *,
+                  alliance: str = "alliance_id") -> np.ndarray:
+    """Rows of the dyads in which both partners have a value of ``column``.
+
+    Parameters
+    ----------
+    pairs : DataFrame
+        Rows of complete dyads (:func:`analysis.stats.dyadic.pair_dyads`).
+    column : str
+        A score.
+    alliance : str
+        The dyad id column.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean mask over the rows of ``pairs``.
+    """
+    have = pd.to_numeric(pairs[column], errors="coerce").notna()
+    return (have.groupby(pairs[alliance]).transform("sum") == 2).to_numpy()
+
+
 def _agreement(pairs: pd.DataFrame, pair_items: pd.DataFrame, scale_items: dict[str, list],
                instrument: Any, warnings: list[str]) -> dict[str, dict[str, float]]:
-    """ICC(1), ICC(2) of each scale score and r_wg(j) of its items within the dyads."""
+    """ICC(1), ICC(2) of each scale score and r_wg(j) of its items within the dyads.
+
+    Both are computed on the dyads in which both partners have the score (r_wg(j): all
+    items): a partner without it leaves a group of one, which says nothing about agreement
+    but entered the ANOVA's between-dyad mean square and its mean group size (ICC(1)
+    .106 from 26 "dyads" against .292 from the 15 complete ones in a generated case).
+    """
     agreement: dict[str, dict[str, float]] = {}
     for scale, its in scale_items.items():
+        both = both_answered(pairs, scale)
         try:
-            res = icc(pairs[scale], pairs["alliance_id"])
+            res = icc(pd.to_numeric(pairs.loc[both, scale], errors="coerce"),
+                      pairs.loc[both, "alliance_id"])
         except DataError as err:
             warnings.append(f"ICC of {scale} undefined: {err}")
             res = {"icc1": np.nan, "icc2": np.nan, "f": np.nan, "pvalue": np.nan,
                    "n_groups": np.nan, "n_obs": np.nan}
+        if np.isfinite(res["n_groups"]) and not np.isfinite(res["icc1"]):
+            warnings.append(f"ICC of {scale} undefined: every partner in the dyads that "
+                            "answered it gave the same score.")
+        roles = role_correlation(pairs, scale)
         n_opt = _n_options(instrument, scale)
         rwg = rwg_j(pair_items[its], pair_items["alliance_id"].astype("string"),
                     n_options=n_opt)["rwg_j"].dropna()
@@ -299,6 +342,8 @@ def _agreement(pairs: pd.DataFrame, pair_items: pd.DataFrame, scale_items: dict[
         agreement[scale] = {
             "icc1": res["icc1"], "icc2": res["icc2"], "f": res["f"], "pvalue": res["pvalue"],
             "n_dyads": res["n_groups"], "n_obs": res["n_obs"],
+            "r_roles": roles["r"], "r_roles_pvalue": roles["pvalue"],
+            "mean_A": roles["mean_A"], "mean_B": roles["mean_B"],
             "rwg_j_mean": float(rwg.mean()) if len(rwg) else np.nan,
             "rwg_j_median": float(rwg.median()) if len(rwg) else np.nan,
             "rwg_j_share_above": float((rwg >= RWG_CUTOFF).mean()) if len(rwg) else np.nan,
@@ -353,6 +398,10 @@ def _h10(pairs: pd.DataFrame, warnings: list[str]) -> dict[str, Any] | None:
     except DataError as err:
         warnings.append(f"H10 comparison not computed: {err}")
         return None
+    for side, test in h10["comparisons"].items():
+        if not np.isfinite(test["t"]):
+            warnings.append(f"H10 {side.replace('_', ' ')}: Williams' t undefined (the two "
+                            "predictors are perfectly correlated).")
     # the note is part of the analysis output (and so of the demo report): its wording
     # changes only together with the report's reference files
     h10["note"] = ("Exploratory (H10): dyad value creation (mean of both reports) on "
