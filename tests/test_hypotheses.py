@@ -332,7 +332,7 @@ def test_h10_compares_the_two_predictors_by_williams_t(large):
     assert d10["williams_p"] == pytest.approx(want["pvalue"], rel=1e-9)
     verdict = res.loc["H10", "verdict"]
     if d10["williams_p"] >= 0.05:
-        assert verdict == "exploratory: no difference between the predictors"
+        assert verdict == "exploratory: no significant difference between the predictors"
     else:
         better = d10["r2_two_informant"] > d10["r2_one_informant"]
         assert verdict == ("exploratory: two-informant better" if better
@@ -355,4 +355,25 @@ def test_h10_compares_predictive_strength_when_the_signs_differ():
     parts = {"y": "value_creation", "a": "dyad_jd_sum", "b": "jd_sum"}
     row = hyp._dyadic_row(hs.get("H10"), parts, d, [], 0.05, det)
     assert abs(det["H10"]["williams_t"]) < 1.5 and det["H10"]["williams_p"] > 0.05
-    assert row["verdict"] == "exploratory: no difference between the predictors"
+    assert row["verdict"] == "exploratory: no significant difference between the predictors"
+
+
+def test_h10_no_significant_difference_is_not_said_to_be_equality():
+    """Williams' p >= alpha read "no difference between the predictors" and, in the
+    report, that they "did not differ": absence of evidence worded as a finding."""
+    rng = np.random.default_rng(5)
+    n = 200
+    a = rng.standard_normal(n)
+    d = pd.DataFrame({"value_creation": 0.4 * a + rng.standard_normal(n), "dyad_jd_sum": a,
+                      "jd_sum": a + 0.01 * rng.standard_normal(n),
+                      "alliance_id": np.repeat(np.arange(n // 2), 2)})
+    det: dict = {}
+    parts = {"y": "value_creation", "a": "dyad_jd_sum", "b": "jd_sum"}
+    row = hyp._dyadic_row(hyp.load_hypotheses().get("H10"), parts, d, [], 0.05, det)
+    assert det["H10"]["williams_p"] > 0.05
+    assert row["verdict"] == "exploratory: no significant difference between the predictors"
+    from analysis.report.sections.narrative import FOUND
+
+    assert "not show that they explain the same" in FOUND[
+        "no significant difference between the predictors"]
+    assert "could not be computed" in FOUND["Williams' t undefined"]

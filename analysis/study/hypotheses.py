@@ -2177,8 +2177,13 @@ def _dyadic_row(h, parts, d, base, alpha, det):
                                     sa * sb * float(r.loc[a, b]), int(n_eff))
     det[h.id] = {"r2_two_informant": float(fa.rsquared), "r2_one_informant": float(fb.rsquared),
                  "williams_t": wt["t"], "williams_df": wt["df"], "williams_p": wt["pvalue"]}
-    if not np.isfinite(wt["pvalue"]) or wt["pvalue"] >= alpha:
-        verdict = "exploratory: no difference between the predictors"
+    if not np.isfinite(wt["pvalue"]):
+        # identical predictors (one informant perceives the partner's dependence as the
+        # partner reports it) or an impossible correlation matrix: no test, no verdict
+        verdict = "exploratory: Williams' t undefined"
+    elif wt["pvalue"] >= alpha:
+        # absence of evidence: the test does not show the predictors explain the same
+        verdict = "exploratory: no significant difference between the predictors"
     else:
         verdict = ("exploratory: two-informant better" if diff > 0
                    else "exploratory: one-informant better")

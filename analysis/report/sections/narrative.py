@@ -53,10 +53,12 @@ FOUND = {
                             "than the dyad-level index from both self-reports (Williams' t)",
     "two-informant better": "the dyad-level index from both self-reports explained more "
                             "of the variance than one informant's perception (Williams' t)",
-    "no difference between the predictors": "the dyad-level index from both self-reports "
-                                            "and one informant's perception did not "
-                                            "differ in the variance they explained "
-                                            "(Williams' t)",
+    "no significant difference between the predictors": (
+        "the variance explained by the dyad-level index from both self-reports and by one "
+        "informant's perception did not differ significantly (Williams' t; this does not "
+        "show that they explain the same)"),
+    "Williams' t undefined": ("Williams' t could not be computed (the two predictors are "
+                              "identical, or their correlations are impossible together)"),
     "differs by group": "the groups differed",
     "no difference found": "no difference between the groups was found",
     "invariance not established": "measurement invariance across the groups was not "
