@@ -295,3 +295,28 @@ def _unflagged(df):
     from analysis.study.scoring import score
 
     return score(df).assign(exclude=False)
+
+
+def test_method_c_holds_equal_effects_on_the_answers_given(checks, demo, inst):
+    """Method-C's equal marker loadings were imposed on recoded reverse-keyed items, where
+    a response style loads with the opposite sign (methods review 11): the CFA marker now
+    takes those items in their raw coding.  Recoding changes Method-C only: the CFA and
+    Method-U fit the same either way."""
+    from analysis.stats.method_variance import cfa_marker
+    from analysis.study.measurement import _recode
+
+    cm = checks["cfa_marker"]
+    rev = [it.id for s in ("dep_own", "info_sharing") for it in inst.scales[s].items
+           if it.reverse]
+    assert rev and cm["coding"].startswith("reverse-keyed items in their raw coding")
+    assert all(r in cm["coding"] for r in rev)
+    core = {s: [it.id for it in inst.scales[s].items] for s in ("dep_own", "info_sharing")}
+    marker = [it.id for it in inst.scales["marker"].items]
+    cols = [*core["dep_own"], *core["info_sharing"], *marker]
+    raw = demo[cols].apply(pd.to_numeric, errors="coerce").dropna()
+    recoded = _recode(raw, inst, {**core, "marker": marker})
+    fit = {name: cfa_marker(core, marker, d, estimator="ML", missing="listwise").models
+           .set_index("model")["chisq"] for name, d in (("raw", raw), ("recoded", recoded))}
+    for model in ("CFA", "Baseline", "Method-U"):
+        assert fit["raw"][model] == pytest.approx(fit["recoded"][model], rel=1e-6), model
+    assert abs(fit["raw"]["Method-C"] - fit["recoded"]["Method-C"]) > 0.5

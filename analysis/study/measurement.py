@@ -917,7 +917,22 @@ def _method_checks(data: pd.DataFrame, scores: pd.DataFrame, blocks: Mapping[str
         by = cluster_words(cluster)
         data = data.assign(**{CLUSTER_COLUMN: ids.to_numpy()})
     col = CLUSTER_COLUMN if by else None
-    out["cfa_marker"] = _cfa_marker(data, core, blocks.get("marker"), warnings, col, by)
+    # Method-C holds the marker factor's loadings equal: equal effects on the answers
+    # given, so the reverse-keyed items enter in their raw coding (recoded, a response
+    # style would load on them with the opposite sign and equal loadings would be
+    # misspecified; the trait loadings turn negative, the fit of every other model and
+    # the trait correlations stay the same).  Recoding twice restores the raw codes.
+    marked = {s: v for s, v in {**core, "marker": blocks.get("marker") or []}.items()
+              if s in blocks}
+    raw = _recode(data, instrument, marked) if instrument is not None else data
+    raw_items = [it.id for s in marked for it in instrument.scales[s].items
+                 if it.reverse] if instrument is not None else []
+    out["cfa_marker"] = _cfa_marker(raw, core, blocks.get("marker"), warnings, col, by)
+    if isinstance(out["cfa_marker"], dict) and out["cfa_marker"].get("estimable"):
+        out["cfa_marker"]["coding"] = (
+            "reverse-keyed items in their raw coding, so that Method-C's equal method "
+            "loadings are equal effects on the answers given"
+            + (f" ({', '.join(raw_items)})" if raw_items else " (none in these scales)"))
     out["ulmc"] = _ulmc(data, core, warnings, col, by) if len(core) >= 2 else None
     out["primary"] = "cfa_marker"
     return out
