@@ -320,3 +320,19 @@ def test_method_c_holds_equal_effects_on_the_answers_given(checks, demo, inst):
     for model in ("CFA", "Baseline", "Method-U"):
         assert fit["raw"][model] == pytest.approx(fit["recoded"][model], rel=1e-6), model
     assert abs(fit["raw"]["Method-C"] - fit["recoded"]["Method-C"]) > 0.5
+
+
+def test_ulmc_delta_cfi_is_of_the_robust_tests_it_sits_beside(checks):
+    """The ULMC row printed the normal-theory delta CFI beside the scaled chi-square
+    difference of the robust tests (methods review 10 and 11): one row, two theories."""
+    u = checks["ulmc"]
+    row = next(r for r in u["fit"] if r.get("delta_test"))
+    assert row["delta_cfi_robust"] is True
+    assert row["delta_test"].startswith("Satorra-Bentler (2001) scaled difference")
+    from analysis.io import jsonable
+    from analysis.report.render import ReportContext
+    from analysis.report.sections.main_body import method_variance
+
+    html = method_variance(ReportContext({"measurement": jsonable(
+        {"available": True, "method_variance": checks})}, {}))
+    assert "\u0394CFI (robust) = " in html

@@ -578,6 +578,11 @@ def ulmc(
         table["delta_pvalue"] = [np.nan, d["pvalue"]]
         table["delta_test"] = [None, "Satorra-Bentler (2001) scaled difference (MLR"
                                + (", cluster-robust)" if cluster is not None else ")")]
+        # the CFI difference of the same robust tests (the normal-theory CFI beside a
+        # scaled chi-square difference mixed two theories in one row)
+        cfi = [float(r.fit.get("cfi_robust", np.nan) or np.nan) for r in (trait, with_method)]
+        table["delta_cfi"] = [np.nan, cfi[1] - cfi[0]]
+        table["delta_cfi_robust"] = [None, True]
     base = _std_loadings(trait.params).rename(columns={"std_all": "std_traits"})
     alt = _std_loadings(with_method.params)
     method = alt[alt["factor"] == method_factor][["item", "std_all"]].rename(

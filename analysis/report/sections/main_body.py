@@ -721,7 +721,7 @@ def method_variance(ctx: ReportContext) -> str:
                          f'{num(c.get("delta_df"), join(p, "delta_df"), "int", tag="span")}) = '
                          f'{num(c.get("delta_chisq"), join(p, "delta_chisq"), "chisq", tag="span")}'
                          f', <em>p</em> {_p_text(c.get("delta_pvalue"), join(p, "delta_pvalue"))}'
-                         f', \u0394CFI = '
+                         f', \u0394CFI{" (robust)" if c.get("delta_cfi_robust") is True else ""} = '
                          f'{num(c.get("delta_cfi"), join(p, "delta_cfi"), "fit", tag="span")}'
                          f"{share}{_ulmc_test(ul, c)}</td>",
                          text_cell(_ulmc_conclusion(c, normal_theory=_plain_ml(ul, c)))])
