@@ -14,9 +14,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="erase a respondent's answers (withdrawal by e-mail) or the preview responses",
         description=(
             "Erase every answer and page record of one invitation (--token) and close its "
-            "link, or of all preview (test) responses (--test-responses).  The respondent "
-            "disappears from the wide data, exports and analyses; the audit log keeps who "
-            "asked, when and how many answers were erased, never the answers."
+            "link, of all preview (test) responses (--test-responses), or of every response "
+            "of the study at the end of its retention period (--all-responses, with "
+            "--confirm NAME).  The respondent disappears from the wide data, exports and "
+            "analyses; the audit log keeps who asked, when and how many answers were "
+            "erased, never the answers."
         ),
     )
     parser.add_argument("--study", required=True, metavar="NAME", help="study name")
@@ -25,8 +27,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                       help="the respondent's invitation token (the code after ?t= in the link)")
     what.add_argument("--test-responses", action="store_true",
                       help="erase every preview response of the study")  # fmt: skip
+    what.add_argument("--all-responses", action="store_true",
+                      help="erase every response of the study and close every link (the end "
+                      "of the retention period the privacy notice states)")
+    parser.add_argument("--confirm", metavar="NAME",
+                        help="the study name again, required with --all-responses")
     parser.add_argument("--note", metavar="TEXT",
-                        help="who asked and how, for the audit log (no personal answers)")
+                        help="who asked and how, for the audit log (no personal answers; an "
+                        "e-mail address in it is replaced by 'address erased')")
     parser.add_argument("--db", metavar="URL",
                         help="database URL (default: $ALLIANCE_SURVEY_DB or "
                         "sqlite:///data/alliance_survey.sqlite)")  # fmt: skip
@@ -54,7 +62,11 @@ def handler(args: argparse.Namespace) -> int:
     from analysis.commands.paths import existing_sqlite
     from analysis.errors import DataError, clip
     from instruments.store import ResponseStore
-    from instruments.store.rights import delete_test_responses, withdraw
+    from instruments.store.rights import (
+        delete_test_responses,
+        erase_study_responses,
+        withdraw,
+    )
     from instruments.store.tokens import InvitationClosedError
 
     if args.token is not None and not args.token.strip():
@@ -66,6 +78,18 @@ def handler(args: argparse.Namespace) -> int:
         # the study lead is told what is wrong, not the respondent's page text ("This
         # invitation link is not valid. Please check that you copied the whole link ...")
         _check_study(store, args.study)
+        if args.all_responses:
+            if args.confirm != args.study:
+                raise DataError(f"--all-responses erases every response of study "
+                                f"{clip(args.study)}; give the study name again with "
+                                "--confirm to go ahead. Nothing was erased.")
+            n = erase_study_responses(store, args.study, actor=args.note, channel="cli")
+            print(f"Study {args.study!r}: {n} invitation(s) erased (reason: retention); "
+                  "every link is closed and the audit log records each erasure.",
+                  file=sys.stderr)  # fmt: skip
+            return 0
+        if args.confirm is not None:
+            raise DataError("--confirm goes with --all-responses only; nothing was erased.")
         if args.test_responses:
             n = delete_test_responses(store, args.study, actor=args.note, channel="cli")
             print(f"Study {args.study!r}: {n} preview response(s) deleted.", file=sys.stderr)

@@ -60,7 +60,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--legal-basis", dest="legal_basis",
                         choices=["consent", "public_interest", "legitimate_interest", ""],
                         help="legal basis under GDPR Art. 6(1)")  # fmt: skip
-    parser.add_argument("--retention", help="how long the answers are kept")
+    parser.add_argument("--retention",
+                        help="how long the answers are kept (at its end, erase them with "
+                        "'alliance-survey delete --all-responses')")
     parser.add_argument("--completion-code", dest="completion_code",
                         help="code shown on the thank-you page (panel providers)")
     parser.add_argument("--redirect-url", dest="redirect_url",
@@ -77,7 +79,7 @@ def handler(args: argparse.Namespace) -> int:
 
     from analysis.commands.paths import existing_sqlite
     from instruments.store import ResponseStore
-    from instruments.store.rights import get_settings, set_settings
+    from instruments.store.rights import get_settings, notice_gaps, set_settings
 
     args.contact = check_contact(args.contact)  # before the store is opened
     # Settings belong to a study that exists: a mistyped SQLite path creates nothing.
@@ -86,11 +88,15 @@ def handler(args: argparse.Namespace) -> int:
         values = {f: getattr(args, f) for f in _FIELDS if getattr(args, f) is not None}
         settings = (set_settings(store, args.study, **values) if values
                     else get_settings(store, args.study))  # fmt: skip
+        gaps = notice_gaps(store, args.study)
     finally:
         store.dispose()
     for key, value in asdict(settings).items():
         print(f"{key}: {value if value is not None else '(not set)'}")
-    if not settings.privacy_complete:
-        print("The privacy notice is incomplete: the consent page says which items are "
-              "missing.", file=sys.stderr)  # fmt: skip
+    if gaps:
+        # the contact of the sender settings stands in for a missing --contact, as on
+        # the consent page; what is still missing respondents read as "not stated yet"
+        print("The privacy notice is incomplete: respondents read 'not stated by the study "
+              f"lead yet' for {', '.join(g.replace('_', ' ') for g in gaps)}. Set "
+              f"{' '.join('--' + g.replace('_', '-') for g in gaps)}.", file=sys.stderr)
     return 0

@@ -31,7 +31,7 @@ from sqlalchemy import func, select
 from analysis.errors import AllianceSurveyError
 from instruments.fieldwork.invitations import _study
 from instruments.store.exclusions import AnalysisExclusion
-from instruments.store.mailtables import Contact, MailLog, MailOptout
+from instruments.store.mailtables import Contact, MailLog, is_opted_out, optout_entries
 from instruments.store.models import Answer, Invitation, PageSubmission, Respondent
 from instruments.store.responses import ResponseStore
 
@@ -119,8 +119,8 @@ def respondent_table(store: ResponseStore, study: str) -> pd.DataFrame:
             .where(MailLog.study_id == st.id, MailLog.status == "sent")
             .group_by(MailLog.invitation_id)
         ).all())  # fmt: skip
-        optouts = {e.lower() for e in session.scalars(
-            select(MailOptout.email).where(MailOptout.study_id == st.id))}  # fmt: skip
+        optouts = optout_entries(session, st.id)
+        study_id = st.id
         excluded = dict(session.execute(
             select(AnalysisExclusion.invitation_id, AnalysisExclusion.reason)
             .where(AnalysisExclusion.study_id == st.id, AnalysisExclusion.restored_at.is_(None))
@@ -150,7 +150,7 @@ def respondent_table(store: ResponseStore, study: str) -> pd.DataFrame:
             "completed_at": resp.completed_at if resp else None,
             "duration_min": (end - resp.started_at).total_seconds() / 60.0 if end else np.nan,
             "mails_sent": int(sent.get(inv.id, 0)),
-            "opted_out": bool(contact and contact.email.lower() in optouts),
+            "opted_out": bool(contact and is_opted_out(optouts, study_id, contact.email)),
             "in_analysis": inv.id not in excluded,
             "exclusion_reason": excluded.get(inv.id),
         })  # fmt: skip

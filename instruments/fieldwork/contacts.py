@@ -48,7 +48,7 @@ from instruments.fieldwork.invitations import (
     wide_text,
 )
 from instruments.store.limits import encoding_problem, line_problem
-from instruments.store.mailtables import Contact, MailLog, MailOptout
+from instruments.store.mailtables import Contact, MailLog, is_opted_out, optout_entries
 from instruments.store.models import Invitation, Study, utcnow
 from instruments.store.responses import ResponseStore
 from instruments.store.tokens import hash_token, new_token
@@ -476,8 +476,7 @@ def contacts_table(store: ResponseStore, study: str) -> pd.DataFrame:
             .where(Contact.study_id == st.id)
             .order_by(Contact.id)
         ).all()
-        optouts = {e.lower() for e in session.scalars(
-            select(MailOptout.email).where(MailOptout.study_id == st.id)).all()}  # fmt: skip
+        optouts = optout_entries(session, st.id)
         logs = session.scalars(
             select(MailLog).where(MailLog.study_id == st.id).order_by(MailLog.id)
         ).all()
@@ -494,7 +493,7 @@ def contacts_table(store: ResponseStore, study: str) -> pd.DataFrame:
             "name": contact.name, "firm": contact.firm, "partner_name": inv.partner_name,
             "alliance_id": inv.alliance_id, "firm_role": inv.firm_role,
             "language": inv.language, "status": status_of.get(inv.id, inv.status),
-            "opted_out": contact.email.lower() in optouts,
+            "opted_out": is_opted_out(optouts, st.id, contact.email),
             "invitation_mail": invitation_mail[-1] if invitation_mail else "",
             "n_reminders": sum(1 for e in sent if e.kind == "reminder"),
             "last_mail_at": sent[-1].updated_at if sent else None,

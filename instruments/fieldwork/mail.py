@@ -42,6 +42,9 @@ from instruments.store.mailtables import (
     MailLog,
     MailOptout,
     StudyMailSettings,
+    is_opted_out,
+    optout_digest,
+    optout_entries,
 )
 from instruments.store.models import Invitation, Study, utcnow
 from instruments.store.responses import ResponseStore
@@ -455,7 +458,8 @@ def opt_out(store: ResponseStore, optout_token: str | Sequence[str] | None) -> O
                           survey_open=False)  # fmt: skip
         exists = session.scalars(
             select(MailOptout.id).where(
-                MailOptout.study_id == contact.study_id, MailOptout.email == email
+                MailOptout.study_id == contact.study_id,
+                MailOptout.email.in_([email, optout_digest(contact.study_id, email)]),
             )
         ).first()
         if exists is None:
@@ -605,8 +609,8 @@ class _Due:
 
 
 def _optouts(session: Any, study_id: int) -> set[str]:
-    return {e.lower() for e in session.scalars(
-        select(MailOptout.email).where(MailOptout.study_id == study_id)).all()}  # fmt: skip
+    # addresses, and the digests that replace them when a respondent's data are erased
+    return optout_entries(session, study_id)
 
 
 def _due(
@@ -694,7 +698,7 @@ def _run(
     down: str | None = None  # the connection error once the server proved unreachable
     try:
         for item in due:
-            if item.email.lower() in opted:
+            if is_opted_out(opted, study_id, item.email):
                 if not dry_run:
                     _log_optout(store, study_id, item, kind)
                 run.outcomes.append(MailOutcome(item.contact_id, item.invitation_id,
@@ -786,7 +790,7 @@ def _queue(
         ).one()
         still = _due(session, study_id, kind, now, after_days, max_reminders, {item.contact_id},
                      resend)
-        if not still or item.email.lower() in _optouts(session, study_id):
+        if not still or is_opted_out(_optouts(session, study_id), study_id, item.email):
             return None
         stamp = utcnow()
         entry = MailLog(

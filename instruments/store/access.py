@@ -10,8 +10,12 @@ respondent's language and in a machine-readable form (JSON):
   respondent saw it, the stored value and its label (an answer changed with "Back" appears
   once per version, as the answer log keeps it);
 - ``pages``: when each page was sent and the time spent on it;
-- ``contact`` and ``messages``: the study lead's contact entry (address, name, firm) and
-  the e-mails sent to it, when the invitation was mailed from a contact list.
+- ``contact`` and ``messages``: the study lead's contact entry (address, name, firm),
+  whether the address asked for no further mail, and the e-mails sent to it, when the
+  invitation was mailed from a contact list;
+- ``exclusions`` and ``corrections``: the study lead's decisions about the response
+  (left out of the analysis, answers corrected at the respondent's request), with the
+  reasons the study lead wrote down, since those notes are about the respondent too.
 
 A respondent downloads it from the survey ("Download a copy of my answers", by the
 personal link); the study lead makes it for a request by e-mail (``alliance-survey
@@ -28,7 +32,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from analysis.errors import DataError
-from instruments.store.mailtables import Contact, MailLog
+from instruments.store.exclusions import AnalysisExclusion, AnswerCorrection
+from instruments.store.mailtables import Contact, MailLog, is_opted_out, optout_entries
 from instruments.store.models import Answer, Invitation, PageSubmission, Study, utcnow
 from instruments.store.responses import _value_of
 from instruments.store.tokens import find_invitation
@@ -92,7 +97,7 @@ def respondent_copy(
     -------
     dict
         ``format``, ``made_at``, ``about``, ``answers``, ``pages``, ``contact``,
-        ``messages`` (JSON-serialisable).
+        ``messages``, ``exclusions``, ``corrections`` (JSON-serialisable).
 
     Raises
     ------
@@ -162,6 +167,20 @@ def respondent_copy(
                               "language": p.language})  # fmt: skip
         contact = session.scalars(select(Contact).where(Contact.invitation_id == invitation.id)
                                   ).one_or_none()  # fmt: skip
+        opted_out = contact is not None and is_opted_out(
+            optout_entries(session, invitation.study_id), invitation.study_id, contact.email)
+        exclusions = [{"reason": e.reason, "excluded_at": _iso(e.excluded_at),
+                       "taken_back_at": _iso(e.restored_at),
+                       "taken_back_reason": e.restore_reason}
+                      for e in session.scalars(select(AnalysisExclusion).where(
+                          AnalysisExclusion.invitation_id == invitation.id)
+                          .order_by(AnalysisExclusion.id))]  # fmt: skip
+        corrections = [{"question_id": c.item_id,
+                        "question": texts.get(c.item_id, c.item_id),
+                        "reason": c.reason, "corrected_at": _iso(c.corrected_at)}
+                       for c in session.scalars(select(AnswerCorrection).where(
+                           AnswerCorrection.invitation_id == invitation.id)
+                           .order_by(AnswerCorrection.id))]  # fmt: skip
         messages = []
         if contact is not None:
             for m in session.scalars(select(MailLog).where(MailLog.contact_id == contact.id)
@@ -177,8 +196,11 @@ def respondent_copy(
         "pages": pages,
         "contact": None if contact is None else {
             "email": contact.email, "name": contact.name, "firm": contact.firm,
-            "language": contact.language, "added_at": _iso(contact.created_at)},
+            "language": contact.language, "added_at": _iso(contact.created_at),
+            "no_further_mail": opted_out},
         "messages": messages,
+        "exclusions": exclusions,
+        "corrections": corrections,
     }
 
 

@@ -10,16 +10,22 @@ study_mail_settings  one per study: the SMTP server, the sender and the study le
 contacts             one per invitation created from a contact list: e-mail address,
                      name, firm; the invitation token encrypted with a key from the
                      environment, so that reminders can repeat the personal link
-mail_optouts         addresses that asked for no further mail, per study
+mail_optouts         addresses that asked for no further mail, per study; when the
+                     respondent's answers are erased the address is replaced by its
+                     salted SHA-256 (:func:`optout_digest`), which still stops mail to
+                     it but no longer says who it was
 mail_log             one row per message: queued, then sent / failed (with the SMTP
                      reply) / opted out
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from instruments.store.models import Base, UTCDateTime
@@ -92,3 +98,34 @@ class MailLog(Base):
     message_id: Mapped[str | None] = mapped_column(String(255), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+#: How an opt-out entry that holds a digest instead of an address begins.
+DIGEST_PREFIX = "sha256:"
+
+
+def optout_digest(study_id: int, email: str) -> str:
+    """The opt-out entry kept for ``email`` once the respondent's data are erased.
+
+    A suppression entry: an address that asked for no more mail must stay blocked when a
+    later contact list names it again, but the study lead needs no readable address for
+    that.  The study's id salts the hash, so that equal addresses of two studies give
+    different entries.  Anyone who already knows an address can still test it against
+    the entry; nobody can read an address from it.
+    """
+    text = f"alliance-survey opt-out|{int(study_id)}|{email.strip().lower()}"
+    return DIGEST_PREFIX + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def optout_entries(session: Any, study_id: int) -> set[str]:
+    """The study's opt-out entries: lower-case addresses and digests."""
+    return {e.lower() for e in session.scalars(
+        select(MailOptout.email).where(MailOptout.study_id == study_id)).all()}  # fmt: skip
+
+
+def is_opted_out(entries: Iterable[str], study_id: int, email: str) -> bool:
+    """Whether ``email`` is on the study's opt-out list (as an address or a digest)."""
+    if not email:
+        return False
+    found = entries if isinstance(entries, set | frozenset) else set(entries)
+    return email.lower() in found or optout_digest(study_id, email) in found

@@ -9,9 +9,20 @@ deleted in one transaction, the respondent row stays behind as a tombstone
 when and why, never what.  The wide view, the exports and every analysis built on
 them therefore no longer see the response.
 
+The erasure also takes what the store holds about the respondent beyond the answers:
+the contact list's address, name, firm and link, the study lead's exclusion and
+correction notes about the response, and the address a mail server quoted in a reply
+kept by the send log.  An address that had opted out of mail is kept only as a salted
+hash, so that a later contact list naming it again is still not mailed
+(:func:`~instruments.store.mailtables.optout_digest`).  At the end of the retention
+period the privacy notice states, :func:`erase_study_responses` erases every response
+of a study in the same way.
+
 The erased rows are overwritten in the database file, and a SQLite store's write-ahead
 log is emptied after each erasure (:func:`~instruments.store.engine.scrub_erased`), so
-that no copy of the answers stays readable in the store's files.  The study's cached
+that no copy of the answers stays readable in the store's files.  PostgreSQL keeps the
+deleted rows in its data files until (auto)vacuum reuses the space, and its write-ahead
+log and backups keep them until they are recycled or expire.  The study's cached
 analyses are dropped with the answers they were computed from.
 
 Privacy settings (GDPR Art. 13) are stored per study as JSON in
@@ -32,7 +43,7 @@ from sqlalchemy import delete, func, or_, select
 
 from analysis.errors import DataError, ResponseError
 from instruments.store.engine import scrub_erased
-from instruments.store.exclusions import AnswerCorrection
+from instruments.store.exclusions import AnalysisExclusion, AnswerCorrection
 from instruments.store.models import (
     AnalysisCache,
     Answer,
@@ -51,7 +62,7 @@ if TYPE_CHECKING:
     from instruments.store.responses import ResponseStore
 
 #: Why a response was erased.
-DELETION_REASONS = ("declined", "withdrawn", "request", "test")
+DELETION_REASONS = ("declined", "withdrawn", "request", "test", "retention")
 #: How the erasure was asked for.
 DELETION_CHANNELS = ("link", "cli", "admin", "api")
 
@@ -229,6 +240,29 @@ def set_settings(store: ResponseStore, study: str, **values: str | None) -> Stud
         return settings
 
 
+#: The items of the privacy notice, in the order the consent page shows them.
+NOTICE_ITEMS = ("controller", "contact", "purpose", "legal_basis", "retention")
+
+
+def notice_gaps(store: ResponseStore, study: str) -> list[str]:
+    """The items of the privacy notice that respondents would read as "not stated yet".
+
+    The contact counts as given when the study's sender settings name the study lead:
+    the consent page then names the lead as the invitation e-mails do.  A study that hands
+    out links without mail and without a contact tells respondents to write to the study
+    lead to withdraw, and names no one.
+    """
+    from instruments.store.mailtables import StudyMailSettings
+
+    with store.session() as session:
+        st = _study(session, study)
+        settings = _parse_settings(st.settings)
+        mail = session.get(StudyMailSettings, st.id)
+        lead = mail is not None and bool(mail.lead_email)
+    return [name for name in NOTICE_ITEMS
+            if not getattr(settings, name) and not (name == "contact" and lead)]
+
+
 def settings_for_token(store: ResponseStore, token: str) -> StudySettings:
     """The settings of the study an invitation token belongs to."""
     with store.session() as session:
@@ -249,6 +283,47 @@ def set_language(store: ResponseStore, token: str, language: str) -> None:
             invitation.respondent.language = language
 
 
+#: What replaces an e-mail address in the server replies of the send log at an erasure.
+ADDRESS_ERASED = "address erased"
+# an address as a mail server quotes it in a reply ("550 5.1.1 <ada@x.example>: ...")
+_REPLY_ADDRESS = re.compile(r"[^\s<>()\[\]\"',;:@]+@[^\s<>()\[\]\"',;:@]*\w")
+
+
+def _erase_contact(session: Any, invitation: Invitation) -> None:
+    """Erase the contact list's entry of ``invitation``: address, name, firm, link.
+
+    They are not needed any more: a withdrawn invitation is never mailed again (the mail
+    run takes open invitations only), and its alliance id keeps a re-imported contact
+    list from inviting the same row again.  The send log keeps when which message went
+    out, but the mail server's replies lose the address they quote (a refusal quotes
+    it).  An address that had opted out of mail stays blocked as a salted hash
+    (:func:`~instruments.store.mailtables.optout_digest`): a later contact list that names
+    it again must not mail it, and for that no readable address is needed.
+    """
+    from instruments.store.mailtables import Contact, MailLog, MailOptout, optout_digest
+
+    for contact in session.scalars(select(Contact).where(
+            Contact.invitation_id == invitation.id)):
+        address = contact.email.strip().lower()
+        if address:
+            for entry in session.scalars(select(MailOptout).where(
+                    MailOptout.study_id == contact.study_id,
+                    func.lower(MailOptout.email) == address)).all():
+                digest = optout_digest(contact.study_id, address)
+                taken = session.scalars(select(MailOptout.id).where(
+                    MailOptout.study_id == contact.study_id,
+                    MailOptout.email == digest)).first()  # fmt: skip
+                if taken is None:
+                    entry.email = digest
+                else:  # the address had been erased before (another invitation of it)
+                    session.delete(entry)
+                session.flush()
+        contact.email, contact.name, contact.firm, contact.secret = "", "", "", ""
+    for entry in session.scalars(select(MailLog).where(
+            MailLog.invitation_id == invitation.id, MailLog.smtp_reply.is_not(None))):
+        entry.smtp_reply = _REPLY_ADDRESS.sub(ADDRESS_ERASED, entry.smtp_reply)
+
+
 def _erase(
     session: Any, invitation: Invitation, *, reason: str, channel: str, actor: str | None,
     now: datetime,
@@ -264,6 +339,9 @@ def _erase(
 
         actor = check_text(actor, "deletion_actor", "The note for the audit log",
                            required=False)
+        # the audit log outlives the erasure: an address in the note ("request from
+        # ada@…") would keep the respondent's address that the erasure just removed
+        actor = _REPLY_ADDRESS.sub(ADDRESS_ERASED, actor) if actor else actor
     respondent = invitation.respondent
     n_answers = n_pages = 0
     if respondent is not None:
@@ -292,15 +370,11 @@ def _erase(
         respondent.completed_at = None
         respondent.withdrawn_at = now
         respondent.last_activity_at = now
-    # the contact entry's address, name and firm are not needed any more: a withdrawn
-    # invitation is never mailed again (the mail run takes open invitations only), and its
-    # alliance id keeps a re-imported contact list from inviting the same row again; the
-    # opt-out hash and the send log (no address in it) stay
-    from instruments.store.mailtables import Contact
-
-    for contact in session.scalars(select(Contact).where(
-            Contact.invitation_id == invitation.id)):
-        contact.email, contact.name, contact.firm, contact.secret = "", "", "", ""
+    # an exclusion's reason is the study lead's note about this response (it may quote an
+    # answer or the respondent's e-mail); with no answer left there is nothing to exclude
+    session.execute(delete(AnalysisExclusion).where(
+        AnalysisExclusion.invitation_id == invitation.id))
+    _erase_contact(session, invitation)
     invitation.status = "withdrawn"
     # every analysis kept for the study was computed with the erased answers
     session.execute(delete(AnalysisCache).where(AnalysisCache.study_id == invitation.study_id))
@@ -400,6 +474,40 @@ def delete_test_responses(store: ResponseStore, study: str, *, actor: str | None
     if tests:
         scrub_erased(store.engine)
     return len(tests)
+
+
+def erase_study_responses(store: ResponseStore, study: str, *, actor: str | None = None,
+                          channel: str = "cli", now: datetime | None = None) -> int:  # fmt: skip
+    """Erase every response of a study at the end of its retention period.
+
+    The privacy notice's retention item tells respondents how long their answers are kept;
+    this is how the study lead keeps that promise without dropping the database.  Every
+    invitation not yet erased is erased as a withdrawal is (answers, page times, the
+    contact list's entry, exclusion notes, cached analyses; reason ``retention`` in the
+    audit log), also those never opened, whose links are then closed.  What stays is what
+    a withdrawal leaves: the invitations (firm, alliance, language), the tombstones and
+    the audit log.  A SQLite file's erased rows are overwritten; a PostgreSQL database
+    keeps them until (auto)vacuum, and backups keep them until they expire.
+
+    Returns
+    -------
+    int
+        How many invitations were erased.
+    """
+    now = now or utcnow()
+    with store.session() as session:
+        st = _study(session, study)
+        open_ones = session.scalars(
+            select(Invitation).where(Invitation.study_id == st.id,
+                                     Invitation.status != "withdrawn")  # fmt: skip
+            .order_by(Invitation.id).with_for_update()
+        ).all()
+        for invitation in open_ones:
+            _erase(session, invitation, reason="retention", channel=channel, actor=actor,
+                   now=now)  # fmt: skip
+    if open_ones:
+        scrub_erased(store.engine)
+    return len(open_ones)
 
 
 def erasure_mark(store: ResponseStore, study: str) -> int:
