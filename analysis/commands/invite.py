@@ -246,6 +246,7 @@ def handler(args: argparse.Namespace) -> int:
             issued = create_invitations(store, args.study, args.n if args.n is not None else 1,
                                         partner_name=args.partner, language=args.lang,
                                         **common)  # fmt: skip
+        gaps = _notice_gaps(store, args.study)
     finally:
         store.dispose()
         if password is not None:  # shown also when a later step failed: it is set
@@ -281,4 +282,24 @@ def handler(args: argparse.Namespace) -> int:
         write(sys.stdout)
     print(f"{len(issued)} invitation(s) created for study {args.study!r}, wave {args.wave!r}. "
           "The links are shown only now.", file=sys.stderr)  # fmt: skip
+    if gaps:
+        # links handed out without a contact send respondents to a consent page that asks
+        # them to write to the study lead to withdraw, and names no one
+        print(f"Note: the privacy notice respondents read names no {', '.join(gaps)} yet "
+              "(they read 'not stated by the study lead yet'); set "
+              + " ".join(f"--{g.replace('_', '-')}" for g in gaps)
+              + f" with 'alliance-survey privacy --study {args.study}' before sending the "
+              "links.", file=sys.stderr)
     return 0
+
+
+def _notice_gaps(store: Any, study: str) -> list[str]:
+    """The privacy notice's items respondents would read as not stated (nothing when the
+    notice cannot be read: the invitations are made either way)."""
+    from analysis.errors import AllianceSurveyError
+    from instruments.store.rights import notice_gaps
+
+    try:
+        return notice_gaps(store, study)
+    except AllianceSurveyError:
+        return []

@@ -22,15 +22,19 @@ _WITHDRAWN_REST = {
     "address, name and firm are deleted from their contact list in this survey too. What "
     "is kept is a note that a deletion took place and the invitation itself (which firm it "
     "was for, when you first opened it and in which language), so that this link stays "
-    "closed and you are sent no reminders. If you want to take part after all, please ask "
-    "the study lead for a new link.",
+    "closed and you are sent no reminders. If you had asked for no further e-mails, your "
+    "address is kept only as a scrambled code (a hash) from which it cannot be read, so "
+    "that you are not written to about this survey again. If you want to take part after "
+    "all, please ask the study lead for a new link.",
     "de": "Ihr persönlicher Link ist nun geschlossen. Falls die Studienleitung Ihnen "
     "geschrieben hat, sind auch Ihre E-Mail-Adresse, Ihr Name und Ihr Unternehmen aus "
     "deren Kontaktliste in dieser Befragung gelöscht. Aufbewahrt werden ein Vermerk, dass "
     "eine Löschung stattgefunden hat, und die Einladung selbst (für welches Unternehmen sie "
     "war, wann und in welcher Sprache Sie sie zuerst geöffnet haben), damit dieser Link "
-    "geschlossen bleibt und Sie keine Erinnerungen erhalten. Wenn Sie doch teilnehmen "
-    "möchten, bitten Sie die Studienleitung um einen neuen Link.",
+    "geschlossen bleibt und Sie keine Erinnerungen erhalten. Falls Sie um keine weiteren "
+    "E-Mails gebeten hatten, wird Ihre Adresse nur als unlesbarer Prüfwert (Hash) "
+    "aufbewahrt, damit Sie zu dieser Befragung nicht erneut angeschrieben werden. Wenn Sie "
+    "doch teilnehmen möchten, bitten Sie die Studienleitung um einen neuen Link.",
 }
 
 _TEXTS: dict[str, dict[str, str]] = {
@@ -319,14 +323,19 @@ _TEXTS: dict[str, dict[str, str]] = {
     "privacy_notice": {
         "en": "Controller: {controller}\n\nContact for questions and for withdrawing: "
         "{contact}\n\nPurpose: {purpose}\n\nLegal basis: {legal_basis}\n\nRetention: "
-        "{retention}\n\nYou have the right to access, correct and delete your data, to "
-        "restrict its processing, and to lodge a complaint with a data protection supervisory "
-        "authority.",
+        "{retention}\n\nYou have the right to access your data and receive a copy of it, to "
+        "have it corrected or deleted, to restrict its processing, to object to it, and to "
+        "lodge a complaint with a data protection supervisory authority. A copy of your "
+        "answers and their deletion are at the bottom of each survey page; for anything "
+        "else, write to the contact above.",
         "de": "Verantwortlich: {controller}\n\nKontakt für Fragen und für den Widerruf: "
         "{contact}\n\nZweck: {purpose}\n\nRechtsgrundlage: {legal_basis}\n\n"
-        "Speicherdauer: {retention}\n\nSie haben das Recht auf Auskunft, Berichtigung und "
-        "Löschung Ihrer Daten, auf Einschränkung der Verarbeitung sowie auf Beschwerde bei "
-        "einer Datenschutz-Aufsichtsbehörde.",
+        "Speicherdauer: {retention}\n\nSie haben das Recht auf Auskunft und eine Kopie Ihrer "
+        "Daten, auf Berichtigung und Löschung, auf Einschränkung der Verarbeitung, auf "
+        "Widerspruch gegen die Verarbeitung sowie auf Beschwerde bei einer "
+        "Datenschutz-Aufsichtsbehörde. Eine Kopie Ihrer Antworten und deren Löschung finden "
+        "Sie unten auf jeder Seite der Befragung; für alles Weitere schreiben Sie an den oben "
+        "genannten Kontakt.",
     },
     "privacy_unset": {"en": "not stated by the study lead yet", "de": "von der Studienleitung "
                       "noch nicht angegeben"},

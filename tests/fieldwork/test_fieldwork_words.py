@@ -87,3 +87,25 @@ def test_a_reminder_claims_no_number_of_days(store: ResponseStore, study: str, l
     text = msg.get_content()
     assert "days ago" not in text and "Tagen" not in text
     assert ("recently we invited you" if lang == "en" else "vor Kurzem haben wir") in text
+
+
+def test_invite_says_which_parts_of_the_privacy_notice_are_missing(tmp_path, capsys) -> None:
+    """Links handed out before the privacy settings were made send respondents to a
+    consent page that asks them to write to the study lead to withdraw, and names no one
+    (rights audit); invite now says so, and says nothing once they are set."""
+    from analysis.cli import main
+
+    db = f"sqlite:///{tmp_path / 's.sqlite'}"
+    assert main(["invite", "--study", "s", "--n", "1", "--db", db,
+                 "--out", str(tmp_path / "a.csv")]) == 0
+    err = capsys.readouterr().err
+    assert "the privacy notice respondents read names no controller, contact, purpose, " \
+           "legal_basis, retention yet" in err
+    assert "--contact" in err and "--legal-basis" in err
+    assert main(["privacy", "--study", "s", "--db", db, "--controller", "Uni X",
+                 "--contact", "lead@uni.example", "--purpose", "Research on alliances",
+                 "--legal-basis", "consent", "--retention", "Until 31 Dec 2030"]) == 0
+    capsys.readouterr()
+    assert main(["invite", "--study", "s", "--n", "1", "--db", db,
+                 "--out", str(tmp_path / "b.csv")]) == 0
+    assert "privacy notice" not in capsys.readouterr().err
