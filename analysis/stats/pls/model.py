@@ -378,6 +378,18 @@ def _estimate_plain(spec: PLSSpec, X: pd.DataFrame, settings: Settings,
                        and len(blocks[c]) > 1)
     rho = rho_a(W[None], S[None], layout)[0]
     if settings.consistent:
+        bad = [f"{c} (rho_A = {rho[k]:.3g})" for k, c in enumerate(constructs)
+               if c in reflective and not (np.isfinite(rho[k]) and rho[k] > 0)]
+        if bad:
+            # The correction divides by sqrt(rho_A): without this check the paths, R^2
+            # and loadings came out NaN with only a numpy warning (seminr stops with a
+            # singular-matrix error).
+            raise EstimationError(
+                "PLS: consistent PLS cannot correct " + ", ".join(bad) + ". A common factor "
+                "needs rho_A above 0; a value at or below 0 means the block's indicators do "
+                "not measure one factor (they correlate with each other in the opposite "
+                "direction to their weights). Drop an indicator, write the block with '<~', "
+                "or estimate without consistent=True.")
         r = np.array([rho[k] if c in reflective else 1.0 for k, c in enumerate(constructs)])
         Rc = R / np.sqrt(np.outer(r, r))
         np.fill_diagonal(Rc, 1.0)

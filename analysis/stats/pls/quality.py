@@ -125,11 +125,32 @@ def cross_loadings(res: PLSResult) -> pd.DataFrame:
 
 
 def _vif(R: np.ndarray) -> np.ndarray:
-    return np.diag(np.linalg.inv(R))
+    """VIFs ``1 / (1 - R^2_j)`` from a correlation matrix; ``inf`` for a variable that the
+    others reproduce exactly.
+
+    Inverting a singular matrix gave numerical noise instead (VIFs near 1e15, or an
+    error); seminr reports NA for such an item.  Variables outside the exact dependency
+    keep their finite VIF (least squares on the others).
+    """
+    R = np.asarray(R, dtype=float)
+    p = len(R)
+    vals, vecs = np.linalg.eigh(R)
+    tol = vals.max() * p * np.finfo(float).eps
+    null = vecs[:, vals <= tol]
+    if null.shape[1] == 0:
+        return np.diag(np.linalg.inv(R))
+    involved = np.abs(null).max(axis=1) > np.sqrt(np.finfo(float).eps)
+    out = np.full(p, np.inf)
+    for j in np.flatnonzero(~involved):
+        o = np.delete(np.arange(p), j)
+        coef = np.linalg.lstsq(R[np.ix_(o, o)], R[o, j], rcond=None)[0]
+        out[j] = 1.0 / (1.0 - float(R[j, o] @ coef))
+    return out
 
 
 def vif_items(res: PLSResult) -> pd.DataFrame:
-    """Collinearity of the indicators within each block (VIF; 1 for one-item blocks)."""
+    """Collinearity of the indicators within each block (VIF; 1 for one-item blocks;
+    ``inf`` for an item the block's other items reproduce exactly, where seminr says NA)."""
     R = _item_cor(res)
     rows = []
     for c in res.constructs:
@@ -158,7 +179,10 @@ def fsquared(res: PLSResult, paths: list[tuple[str, str]] | None = None) -> pd.D
 
     Notes
     -----
-    ``f^2 = (R^2_incl - R^2_excl) / (1 - R^2_incl)``.
+    ``f^2 = (R^2_incl - R^2_excl) / (1 - R^2_incl)``.  The two constructs of an
+    interaction term ``A:B -> Y`` get an f^2 for ``A -> Y`` and ``B -> Y`` like any other
+    path (the model without that path, the interaction kept); seminr 2.3 reports NA for
+    them.
     """
     rows = []
     r2 = res.rsquared["r2"]

@@ -3,7 +3,9 @@
 ``=~`` declares a mode A block (reflective measurement; corrected to a common
 factor when the model is estimated consistently), ``<~`` a mode B block
 (composite, regression weights), ``~`` structural paths.  A block whose
-indicators are themselves constructs is a higher-order construct; a regressor
+indicators are themselves constructs is a higher-order construct (except the
+block's own name: ``Age =~ Age`` is a one-item construct measured by the column
+``Age``, as seminr's ``composite("Age", single_item("Age"))``); a regressor
 written ``A:B`` is the interaction of constructs ``A`` and ``B``.  Several
 left-hand sides are allowed on a path line (``COMP + LIKE ~ QUAL + PERF``).
 """
@@ -48,9 +50,10 @@ class PLSSpec:
 
     @property
     def higher_order(self) -> tuple[str, ...]:
-        """Constructs measured by other constructs."""
+        """Constructs measured by other constructs (a block that lists its own name,
+        ``Age =~ Age``, is measured by the column of that name)."""
         names = set(self.constructs)
-        return tuple(b[0] for b in self.blocks if any(i in names for i in b[2]))
+        return tuple(b[0] for b in self.blocks if any(i in names and i != b[0] for i in b[2]))
 
     @property
     def interactions(self) -> tuple[str, ...]:
@@ -70,9 +73,9 @@ class PLSSpec:
     def items(self) -> tuple[str, ...]:
         names = set(self.constructs)
         out: dict[str, None] = {}
-        for _, _, ind in self.blocks:
+        for c, _, ind in self.blocks:
             for i in ind:
-                if i not in names:
+                if i not in names or i == c:
                     out[i] = None
         return tuple(out)
 
@@ -174,7 +177,7 @@ def parse_pls_model(model: str) -> PLSSpec:
         # a construct in no path (nor measuring one that is) was left out of the results
         # without a word
         used = {c for s, t in paths for c in (t, *s.split(":"))}
-        dims = {c: [d for d in ind if d in declared] for c, _, ind in blocks}
+        dims = {c: [d for d in ind if d in declared and d != c] for c, _, ind in blocks}
         todo = list(used)
         while todo:
             for d in dims.get(todo.pop(), ()):
@@ -189,7 +192,7 @@ def parse_pls_model(model: str) -> PLSSpec:
     if not problems:
         cycle = _cycle(blocks, paths, declared)
         if cycle:
-            dims = {(d, c) for c, _, ind in blocks for d in ind if d in declared}
+            dims = {(d, c) for c, _, ind in blocks for d in ind if d in declared and d != c}
             note = (" (a higher-order construct follows its dimensions)"
                     if any(pair in dims for pair in zip(cycle, cycle[1:], strict=False)) else "")
             problems.append(
@@ -209,7 +212,7 @@ def _shared_indicators(blocks: list[tuple[str, str, tuple[str, ...]]],
     owners: dict[str, list[str]] = {}
     for c, _, ind in blocks:
         for i in ind:
-            if i not in constructs:
+            if i not in constructs or i == c:
                 owners.setdefault(i, []).append(c)
     return [f"Indicator {i!r} is in the blocks of {' and '.join(repr(c) for c in cs)}; each "
             "indicator measures one construct (give a copy of the column another name if "
@@ -231,7 +234,7 @@ def _cycle(blocks: list[tuple[str, str, tuple[str, ...]]], paths: list[tuple[str
             succ.setdefault(part, []).append(t)
     for c, _, ind in blocks:
         for d in ind:
-            if d in constructs:
+            if d in constructs and d != c:
                 succ.setdefault(d, []).append(c)
     state: dict[str, int] = {}  # 1 on the current walk, 2 done
     for start in succ:
