@@ -138,3 +138,37 @@ def test_report_with_method_pls_end_to_end(tmp_path):
     check = subprocess.run([sys.executable, str(ROOT / "scripts" / "check_report.py"), str(out),
                             "--json", str(js)], capture_output=True, text=True, cwd=ROOT)
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_a_one_item_construct_named_like_its_column_is_no_first_stage_dimension():
+    """A construct named like its single column (Age =~ Age) counted as a first-stage
+    dimension of a higher-order construct, since its name is a column of the data."""
+    import numpy as np
+
+    from analysis.stats.pls import pls
+    from analysis.stats.pls.bootstrap import bootstrap_pls
+    from analysis.study.pls_study import pls_section
+
+    rng = np.random.default_rng(4)
+    n = 120
+    f = rng.standard_normal((n, 3))
+    cols = {f"{c}{i}": f[:, k] + 0.6 * rng.standard_normal(n)
+            for k, c in enumerate("aby") for i in (1, 2, 3)}
+    cols["Age"] = rng.integers(25, 60, n).astype(float)
+    data = pd.DataFrame(cols)
+    model = ("A =~ a1 + a2 + a3\nB =~ b1 + b2 + b3\nH =~ A + B\nAge =~ Age\n"
+             "Y =~ y1 + y2 + y3\nY ~ H + Age\n")
+    res = pls(data, model)
+    boot = bootstrap_pls(res, n_boot=50, seed=1, bca=False)
+    section = pls_section({"pls": {"main": (res, boot), "kinds": {}, "seed": 1,
+                                   "syntax": model, "models": {}}})
+    first = {c["construct"] for c in section["constructs"]
+             if c["measurement"].endswith("(first stage)")}
+    assert first == {"A", "B"}
+    # f2 of H's only path: the model without H (it had failed with KeyError 'A')
+    from analysis.stats.pls import quality as q
+
+    r2 = float(res.rsquared.loc["Y", "r2"])
+    without = pls(data, "Age =~ Age\nY =~ y1 + y2 + y3\nY ~ Age\n")
+    f2 = q.fsquared(res).set_index("source").loc["H", "f2"]
+    assert f2 == pytest.approx((r2 - without.rsquared.loc["Y", "r2"]) / (1 - r2), rel=1e-9)

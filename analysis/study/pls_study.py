@@ -404,7 +404,10 @@ def pls_section(details: dict[str, Any]) -> dict[str, Any]:
     # the lower-order constructs of a two-stage higher-order construct are assessed in
     # the first stage (Sarstedt et al. 2019), whose estimates have no bootstrap here
     first = res.first_stage
-    lower = [c for c in first.constructs if c in res.data.columns] if first is not None else []
+    # the dimensions of the higher-order constructs (not every construct named like a
+    # column: a one-item block 'Age =~ Age' is measured by its column of that name)
+    dims = {d for h in res.spec.higher_order for d in res.spec.block(h)[2]}
+    lower = [c for c in first.constructs if c in dims] if first is not None else []
     rel = pd.concat([q.reliability(first).loc[lower], q.reliability(res)]) if lower \
         else q.reliability(res)
     constructs = [{"construct": c, "measurement": info["kinds"].get(c, "") + (

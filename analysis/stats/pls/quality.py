@@ -195,13 +195,30 @@ def fsquared(res: PLSResult, paths: list[tuple[str, str]] | None = None) -> pd.D
         if not any(t == tgt for _, t in kept):
             excl = 0.0
         else:
-            red = pls(raw, PLSSpec(res.spec.blocks, kept), consistent=s.consistent,
+            red = pls(raw, PLSSpec(_blocks_of(res.spec, kept), kept), consistent=s.consistent,
                       scheme=s.scheme, interaction=s.interaction, higher_order=s.higher_order,
                       missing="mean", max_iter=s.max_iter, tol=s.tol)
             excl = float(red.rsquared.loc[tgt, "r2"])
         f2 = (r2[tgt] - excl) / (1 - r2[tgt])
         rows.append((tgt, src, float(f2)))
     return pd.DataFrame(rows, columns=["target", "source", "f2"])
+
+
+def _blocks_of(spec: PLSSpec, paths: tuple[tuple[str, str], ...]) -> tuple:
+    """The blocks of the constructs that ``paths`` still use, with the dimensions of the
+    higher-order ones among them: a construct whose only path was left out is left out
+    too (the model without H -> Y, H's only path, had kept H and its dimensions in no
+    path, and the refit failed with a KeyError)."""
+    names = set(spec.constructs)
+    stack = [part for p in paths for term in p for part in term.split(":")]
+    keep: set[str] = set()
+    while stack:
+        c = stack.pop()
+        if c in keep or c not in names:
+            continue
+        keep.add(c)
+        stack.extend(i for i in spec.block(c)[2] if i in names and i != c)
+    return tuple(b for b in spec.blocks if b[0] in keep)
 
 
 _ = replace
