@@ -12,9 +12,10 @@ options the analysis used; :func:`write_study_scripts` puts them in a directory:
   ``fixed.x = FALSE``, the Monte Carlo interval of each indirect effect) and its WLSMV
   robustness run with the items ordered, the composite path model with the ``:=``
   indirect and total effects (the composite robustness rows), the bootstrap of the
-  composite mediation test, the moderation and quadratic regressions (HC3 SEs), and the
-  invariance steps of the multigroup hypothesis.  It prints each table with lavaan's
-  names; ``Rscript analysis.R --out DIR`` also writes them as CSV (what the tests compare).
+  composite mediation test, the moderation and quadratic regressions (HC3 or clustered
+  SEs, as the report), and the invariance steps of the multigroup hypothesis.  It prints
+  each table with lavaan's names; ``Rscript analysis.R --out DIR`` also writes them as CSV
+  (what the tests compare).
 * ``alliance_data.csv`` -- the scored data of the retained respondents (the same
   exclusions as the analysis; items already reverse-keyed, as the CFA reads them).
 * ``mplus/*.inp`` and ``mplus/alliance_data.dat`` -- Mplus inputs of the same models
@@ -274,17 +275,27 @@ cov_alpha <- function(items) {{
   k <- ncol(s)
   k / (k - 1) * (1 - sum(diag(s)) / sum(s))
 }}
-# OLS coefficients with HC3 standard errors (sandwich::vcovHC(fit, type = "HC3")).
-hc3_table <- function(fit) {{
+# OLS coefficients with HC3 standard errors (sandwich::vcovHC(fit, type = "HC3")), or,
+# when some cluster has two of the rows used, cluster-robust CR1 standard errors
+# (sandwich::vcovCL(fit, cluster, type = "HC1")) with t on G - 1 df, as the report.
+ols_table <- function(fit, cluster = NULL) {{
   X <- model.matrix(fit)
   e <- residuals(fit)
-  h <- hatvalues(fit)
   bread <- solve(crossprod(X))
-  V <- bread %*% crossprod(X * (e / (1 - h))) %*% bread
+  if (!is.null(cluster) && anyDuplicated(cluster) > 0) {{
+    s <- rowsum(X * e, cluster)
+    G <- nrow(s)
+    n <- nrow(X)
+    V <- bread %*% crossprod(s) %*% bread * (G / (G - 1)) * ((n - 1) / (n - ncol(X)))
+    df <- G - 1
+  }} else {{
+    h <- hatvalues(fit)
+    V <- bread %*% crossprod(X * (e / (1 - h))) %*% bread
+    df <- fit$df.residual
+  }}
   b <- coef(fit)
   se <- sqrt(diag(V))
   t <- b / se
-  df <- fit$df.residual
   q <- qt(0.975, df)
   data.frame(term = names(b), estimate = b, se = se, t = t,
              pvalue = 2 * pt(abs(t), df, lower.tail = FALSE),
@@ -532,8 +543,19 @@ def _r_mediation(ctx: dict[str, Any]) -> tuple[str, list[str]]:
     return "\n".join(lines), told
 
 
+def _r_cluster(ctx: dict[str, Any], tag: str) -> str:
+    """The cluster argument of ``ols_table`` (the path model's clusters), or nothing."""
+    return f", cluster = d_{tag}${ctx['path_cluster']}" if ctx.get("path_cluster") else ""
+
+
+def _se_words(ctx: dict[str, Any]) -> str:
+    """The SEs of the exported OLS tests, in words."""
+    return ("CR1 SEs clustered as the path model where a cluster has two rows, else HC3"
+            if ctx.get("path_cluster") else "HC3 SEs")
+
+
 def _r_moderation(ctx: dict[str, Any]) -> tuple[str, list[str]]:
-    lines = ["# ---- 6. Moderation: OLS on mean-centred predictors, HC3 SEs (report: 'Moderation')"]
+    lines = ["# ---- 6. Moderation: OLS on mean-centred predictors (report: 'Moderation') --------"]
     told = []
     for h in ctx["hs"].hypotheses:
         if h.method not in ("moderation", "latent_moderation"):
@@ -548,17 +570,17 @@ def _r_moderation(ctx: dict[str, Any]) -> tuple[str, list[str]]:
             f"d_{tag}${p['x']} <- d_{tag}${p['x']} - mean(d_{tag}${p['x']})",
             f"d_{tag}${p['m']} <- d_{tag}${p['m']} - mean(d_{tag}${p['m']})",
             f"fit_{tag} <- lm({p['y']} ~ {rhs}, data = d_{tag})",
-            f"show(\"moderation_{tag}\", hc3_table(fit_{tag}), "
-            f"\"{h.id}: {h.test} (centred, HC3)\")",
+            f"show(\"moderation_{tag}\", ols_table(fit_{tag}{_r_cluster(ctx, tag)}), "
+            f"\"{h.id}: {h.test} (centred, {_se_words(ctx)})\")",
         ]
-        told.append(f"{h.id} ({h.test}): the moderated regression with HC3 SEs (the "
-                    "interaction row is the verdict's estimate). The latent-interaction "
-                    "alternative is not exported.")
+        told.append(f"{h.id} ({h.test}): the moderated regression with {_se_words(ctx)} "
+                    "(the interaction row is the verdict's estimate). The "
+                    "latent-interaction alternative is not exported.")
     return "\n".join(lines), told
 
 
 def _r_quadratic(ctx: dict[str, Any]) -> tuple[str, list[str]]:
-    lines = ["# ---- 7. Inverted U: quadratic regression, HC3 SEs (report: 'Quadratic') --------"]
+    lines = ["# ---- 7. Inverted U: quadratic regression (report: 'Quadratic') ------------------"]
     told = []
     for h in ctx["hs"].hypotheses:
         if h.method not in ("quadratic", "latent_quadratic"):
@@ -572,13 +594,13 @@ def _r_quadratic(ctx: dict[str, Any]) -> tuple[str, list[str]]:
         lines += [
             f"d_{tag} <- dat[complete.cases(dat[, {r_value(used)}]), ]",
             f"fit_{tag} <- lm({p['y']} ~ {rhs}, data = d_{tag})",
-            f"tab_{tag} <- hc3_table(fit_{tag})",
-            f"show(\"quadratic_{tag}\", tab_{tag}, \"{h.id}: {h.test} (HC3)\")",
+            f"tab_{tag} <- ols_table(fit_{tag}{_r_cluster(ctx, tag)})",
+            f"show(\"quadratic_{tag}\", tab_{tag}, \"{h.id}: {h.test} ({_se_words(ctx)})\")",
             f"b_{tag} <- setNames(tab_{tag}$estimate, tab_{tag}$term)",
             f"cat(\"{h.id} turning point:\", -b_{tag}[\"{x}\"] / (2 * b_{tag}[\"I({x}^2)\"]), "
             "\"\\n\")",
         ]
-        told.append(f"{h.id} ({h.test}): the quadratic regression with HC3 SEs and the "
+        told.append(f"{h.id} ({h.test}): the quadratic regression with {_se_words(ctx)} and the "
                     "turning point -b1 / (2 b2); the Lind-Mehlum test uses the slopes at the "
                     "smallest and largest observed value (see the report).")
     return "\n".join(lines), told
@@ -691,7 +713,7 @@ def _mplus_files(ctx: dict[str, Any], estimator: str, bootstrap: int) -> dict[st
                 usevariables=[y, x, m, *[names[c] for c in ctr], xm],
                 define=[f"CENTER {x} {m} (GRANDMEAN);", f"{xm} = {x}*{m};"],
                 model=[f"{y} ON {x} {m} {xm} {' '.join(names[c] for c in ctr)};"],
-                estimator="ML", comments=[*note, "OLS with HC3 SEs in the report; Mplus: ML "
+                estimator="ML", comments=[*note, "OLS with HC3 or clustered SEs in the report; Mplus: ML "
                                           "SEs (listwise: add LISTWISE = ON in DATA)."],
                 **common)
         elif h.method in ("quadratic", "latent_quadratic"):
@@ -866,7 +888,7 @@ def _readme(ctx: dict[str, Any], told: dict[str, list[str]], prov: dict[str, str
         "itself** (not available where this package is tested): they are checked for "
         "Mplus's syntax rules (names of at most 8 characters, lines of at most 90, every "
         "statement closed) only. The moderation and quadratic inputs use ML standard "
-        "errors, not HC3. Files: " + ", ".join(f"`{m}`" for m in mplus) + ".", "",
+        "errors, not the report's HC3 or clustered ones. Files: " + ", ".join(f"`{m}`" for m in mplus) + ".", "",
         "## What each part reproduces", "",
     ]
     titles = {"measurement": "Measurement model",

@@ -376,7 +376,8 @@ def test_read_data_names_each_kind_of_bad_value(tmp_path: Path) -> None:
     data.loc[0, "x2"] = 1e300
     path = tmp_path / "bad.csv"
     data.to_csv(path, index=False)
-    with pytest.raises(DataError, match=r"infinite values \(inf\) in column\(s\) 'x1'; "
+    with pytest.raises(DataError, match=r"infinite values \(inf, or numbers too large to "
+                                        r"store, such as 1e400\) in column\(s\) 'x1'; "
                                         r"values larger than 1e\+50 in magnitude in "
                                         r"column\(s\) 'x2'"):
         read_data(path)
