@@ -711,6 +711,26 @@ def cluster_codes(ids: pd.Series) -> np.ndarray:
     return groups
 
 
+def cr1_ols(y: np.ndarray, x: np.ndarray, groups: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray, int]:
+    """OLS coefficients of ``y`` on the design ``x``, their cluster-robust CR1 covariance
+    by ``groups`` (any labels) and the G - 1 df of its t tests, as statsmodels'
+    ``cov_type="cluster"`` gives them (for loops where a statsmodels fit per call costs
+    too much).
+
+    # In R: sandwich::vcovCL(lm(y ~ x - 1), cluster = groups, type = "HC1")
+    """
+    beta, *_ = np.linalg.lstsq(x, y, rcond=None)
+    e = y - x @ beta
+    _, g = np.unique(groups, return_inverse=True)
+    n_g, (n, k) = int(g.max()) + 1, x.shape
+    scores = np.zeros((n_g, k))
+    np.add.at(scores, g, x * e[:, None])
+    bread = np.linalg.inv(x.T @ x)
+    v = bread @ (scores.T @ scores) @ bread * (n_g / (n_g - 1) * (n - 1) / (n - k))
+    return beta, v, n_g - 1
+
+
 # --------------------------------------------------------------------------------------
 # mediation
 # --------------------------------------------------------------------------------------

@@ -2276,30 +2276,23 @@ def _clustered_group_test(y: pd.Series, group: pd.Series, ids: pd.Series,
     """
     from scipy import stats
 
-    from analysis.stats.regression import cluster_codes
+    from analysis.stats.regression import cluster_codes, cr1_ols
 
     keep = group.isin(levels).to_numpy()
     yv = y.to_numpy(dtype=float)[keep]
     gv = group.to_numpy()[keep]
     codes = cluster_codes(ids.iloc[np.flatnonzero(keep)].reset_index(drop=True))
     x = np.column_stack([np.ones(len(yv))] + [(gv == lv).astype(float) for lv in levels[1:]])
-    beta = np.linalg.lstsq(x, yv, rcond=None)[0]
-    e = yv - x @ beta
-    n, k = x.shape
-    n_cl = int(codes.max()) + 1
-    scores = np.zeros((n_cl, k))
-    np.add.at(scores, codes, x * e[:, None])
-    bread = np.linalg.pinv(x.T @ x)
-    v = bread @ (scores.T @ scores) @ bread * (n_cl / (n_cl - 1) * (n - 1) / (n - k))
-    q = k - 1
+    beta, v, df2 = cr1_ols(yv, x, codes)
+    q = x.shape[1] - 1
     rb, rv = beta[1:], v[1:, 1:]
     try:
         w = float(rb @ np.linalg.solve(rv, rb))
     except np.linalg.LinAlgError:
         w = float("nan")
     f = w / q
-    return {"f": f, "df1": q, "df2": n_cl - 1, "nclusters": n_cl,
-            "pvalue": float(stats.f.sf(f, q, n_cl - 1)) if np.isfinite(f) else float("nan")}
+    return {"f": f, "df1": q, "df2": df2, "nclusters": df2 + 1,
+            "pvalue": float(stats.f.sf(f, q, df2)) if np.isfinite(f) else float("nan")}
 
 
 #: How :func:`_invariance_note` begins when the compared scores are not instrument scales,

@@ -790,7 +790,9 @@ def _ols(d, cols: Sequence[str], a: np.ndarray, design: np.ndarray,
         ok = ~np.isnan(np.column_stack([d[col] for col in cols])).any(axis=1)
         used = groups[ok]
         if len(np.unique(used)) < len(used):
-            beta, v, df = _cr1(a[:, 0], design, used)
+            from analysis.stats.regression import cr1_ols
+
+            beta, v, df = cr1_ols(a[:, 0], design, used)
             return beta, v, float(df), True
     beta, v, df = _hc3(a[:, 0], design)
     return beta, v, float(df), False
@@ -831,21 +833,6 @@ def _quadratic_test(d, y, x, controls, groups=None
     inside = bool(x_min <= tp <= x_max) if np.isfinite(tp) else False
     return (float(b2), float(np.sqrt(v[2, 2])), df, slope_t(x_min), slope_t(x_max),
             inside, clustered)
-
-
-def _cr1(y: np.ndarray, x: np.ndarray, groups: np.ndarray
-         ) -> tuple[np.ndarray, np.ndarray, int]:
-    """OLS coefficients, their cluster-robust CR1 covariance and the G - 1 df of its t
-    tests (statsmodels' cov_type="cluster", as analysis.stats.regression)."""
-    beta, *_ = np.linalg.lstsq(x, y, rcond=None)
-    e = y - x @ beta
-    _, g = np.unique(groups, return_inverse=True)
-    n_g, (n, k) = int(g.max()) + 1, x.shape
-    scores = np.zeros((n_g, k))
-    np.add.at(scores, g, x * e[:, None])
-    bread = np.linalg.inv(x.T @ x)
-    v = bread @ (scores.T @ scores) @ bread * (n_g / (n_g - 1) * (n - 1) / (n - k))
-    return beta, v, n_g - 1
 
 
 def _alliance_groups(d: _Columns, column: str | None = "alliance_id") -> np.ndarray | None:
