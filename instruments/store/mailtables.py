@@ -20,7 +20,6 @@ mail_log             one row per message: queued, then sent / failed (with the S
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -29,6 +28,7 @@ from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, sele
 from sqlalchemy.orm import Mapped, mapped_column
 
 from instruments.store.models import Base, UTCDateTime
+from instruments.store.tokens import hash_token
 
 #: Ways of securing the SMTP connection.
 SMTP_SECURITY = ("none", "starttls", "ssl")
@@ -114,7 +114,7 @@ def optout_digest(study_id: int, email: str) -> str:
     the entry; nobody can read an address from it.
     """
     text = f"alliance-survey opt-out|{int(study_id)}|{email.strip().lower()}"
-    return DIGEST_PREFIX + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return DIGEST_PREFIX + hash_token(text)
 
 
 def optout_entries(session: Any, study_id: int) -> set[str]:
