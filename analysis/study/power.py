@@ -1234,6 +1234,10 @@ def fast_replication(
     from analysis.study.latent_model import cluster_words
 
     by = f"SE clustered by {cluster_words(hs.cluster)}"
+    # the replication's clusters, formed once for its three OLS tests
+    groups = (_alliance_groups(d, hs.cluster)
+              if any(h.method in ("moderation", "rsa", "quadratic") for h in hs.hypotheses)
+              else None)
     slow = []
     for h in hs.hypotheses:
         if h.method not in FAST_METHODS:
@@ -1256,13 +1260,12 @@ def fast_replication(
             elif h.method == "moderation":
                 ctr = _ctrl(h, base, d, [p["x"], p["m"], p["y"]])
                 est, se, df, clustered = _moderation_test(d, p["y"], p["x"], p["m"], ctr,
-                                                          _alliance_groups(d, hs.cluster))
+                                                          groups)
                 inf = wald_inference(est, se, df=df,
                                      statistic=f"t ({by})" if clustered else "HC3 t",
                                      std_factor=_std_factor(d, p["y"], p["x"], p["m"]))
             elif h.method == "rsa":
                 ctr = _ctrl(h, base, d, list(p.values()))
-                groups = _alliance_groups(d, hs.cluster)
                 est, se, df, clustered = _rsa_test(d, p["z"], p["x"], p["y"], ctr, groups)
                 inf = wald_inference(est, se, df=df,
                                      statistic=f"t of a4 ({by})" if clustered else "HC3 t of a4",
@@ -1270,7 +1273,7 @@ def fast_replication(
             else:
                 ctr = _ctrl(h, base, d, [p["x"], p["y"]])
                 est, se, df, t_min, t_max, shape_ok, clustered = _quadratic_test(
-                    d, p["y"], p["x"], ctr, _alliance_groups(d, hs.cluster))
+                    d, p["y"], p["x"], ctr, groups)
                 inf = lind_mehlum_inference(t_min, t_max, df, est, se,
                                             std_factor=_std_factor(d, p["y"], p["x"], p["x"]))
         except (DataError, ModelSpecificationError, np.linalg.LinAlgError):
