@@ -52,8 +52,11 @@ Design of the tests (what the runner does and why)
 * **H10** (dyads) compares two-informant with one-informant joint dependence
   by a regression on the dyad rows (the full dyadic analysis is
   :func:`analysis.study.dyads.dyadic_analysis`).  **H11** compares the balance ``learning_about -
-  learning_from`` across alliance stages (Welch ANOVA on composites; the
-  measurement invariance of the two scales is in the measurement section).
+  learning_from`` across alliance stages after checking the two scales' measurement
+  invariance: on composites (Welch ANOVA, or a cluster-robust Wald test with dyads) when
+  scalar invariance holds; as latent means under partial scalar invariance when it fails
+  and freeing intercepts (at least two invariant items per scale) restores it
+  (:func:`partial_scalar_search`, :func:`latent_balance`); not at all otherwise.
 * **Decision rules** (``decision:`` in the YAML, :class:`DecisionRules`), applied in
   :func:`apply_decision_rules` after all tests have run: each confirmatory test is
   one-sided in its declared direction (the Lind-Mehlum test for the inverted U), its
@@ -1922,7 +1925,8 @@ def _multigroup_builder(h, parts, ctx):
     from scipy import stats
 
     row = _multigroup_row(h, parts, ctx.d, 1 - ctx.level, stats, ctx.det)
-    row["model"] = "Welch ANOVA on composites"
+    if not row.get("model"):
+        row["model"] = "Welch ANOVA on composites"
     return row
 
 
@@ -2227,6 +2231,25 @@ def _multigroup_row(h, parts, d, alpha, stats, det):
     verdict = "exploratory: differs by group" if p < alpha else "exploratory: no difference found"
     inv_note, scalar_ok = _invariance_note(a, b, g, d, det)
     untestable = scalar_ok is None and not inv_note.startswith(_INVARIANCE_NOT_APPLICABLE)
+    if scalar_ok is False and "configural model fits poorly" not in inv_note:
+        # full scalar invariance fails: the non-invariant intercepts are freed and the
+        # latent means compared under partial scalar invariance (Byrne, Shavelson & Muthen
+        # 1989), refused when fewer than two items of a scale keep equal intercepts
+        part = _partial_scalar_comparison(a, b, g, d, det)
+        if part is not None and part.get("compared"):
+            det[h.id] = {"means": means_of, "compared": True, "latent": part}
+            p = float(part["pvalue"])
+            verdict = ("exploratory: differs by group" if p < alpha
+                       else "exploratory: no difference found")
+            inv_note = inv_note.replace(
+                "so the comparison of means is not interpretable.",
+                "so the composite means are not compared.")
+            return _row(h, estimate=float(part["estimate"]), pvalue=p,
+                        n=int(part["n"]), verdict=verdict,
+                        model="Latent means under partial scalar invariance (MLR)",
+                        note=f"{inv_note} {part['note']}")
+        if part is not None:
+            inv_note = f"{inv_note} {part['note']}"
     if scalar_ok is False or untestable:
         # The declared test compares the means after measurement invariance: means whose
         # measurement differs by group, or could not be checked, are not compared, so
@@ -2300,21 +2323,212 @@ def _clustered_group_test(y: pd.Series, group: pd.Series, ids: pd.Series,
 _INVARIANCE_NOT_APPLICABLE = "Measurement invariance not tested (the scores are not"
 
 
+def _two_scale_model(a: str, b: str, g: str, d: pd.DataFrame, det: Mapping[str, Any],
+                     cluster: str | None = None
+                     ) -> tuple[str, pd.DataFrame, list[str], str] | None:
+    """The two-factor model of scales ``a`` and ``b`` (lavaan syntax), their keyed items
+    with the group column ``g`` (and the ``cluster`` column of ``d`` when given; rows
+    without a group dropped), the items and the missing data method; None when they are
+    not instrument scales."""
+    keyed, inst = det.get("_keyed"), det.get("_instrument")
+    if keyed is None or inst is None or a not in inst.scales or b not in inst.scales:
+        return None
+    blocks = {s: [it.id for it in inst.scales[s].items] for s in (a, b)}
+    cols = [c for v in blocks.values() for c in v]
+    sub = keyed[cols].apply(pd.to_numeric, errors="coerce").astype(float)
+    sub[g] = pd.to_numeric(d[g], errors="coerce").to_numpy()
+    if cluster is not None:
+        sub[cluster] = d[cluster].to_numpy()
+    sub = sub.dropna(subset=[g])
+    model = "\n".join(f"{s} =~ {' + '.join(v)}" for s, v in blocks.items())
+    miss = "ml" if sub[cols].isna().any().any() else "listwise"
+    return model, sub, cols, miss
+
+
+def _partial_scalar_comparison(a: str, b: str, g: str, d: pd.DataFrame,
+                               det: dict[str, Any]) -> dict[str, Any] | None:
+    """H11's comparison of latent means under partial scalar invariance: the loadings and
+    intercepts that fail the declared rule freed one at a time
+    (:func:`analysis.sem.invariance.partial_invariance`, metric then scalar), and the
+    balance of the two latent means compared across the groups in the partial model
+    (:func:`latent_balance`).  None when the scales are not instrument scales; otherwise
+    a dict with ``compared`` (False, with the ``note`` saying why, when no partial model
+    holds or it cannot be estimated)."""
+    cl = _alliance_cluster(d, det)
+    built = _two_scale_model(a, b, g, d, det, cluster=cl)
+    if built is None:
+        return None
+    model, sub, cols, miss = built
+    # groups in ascending code order, so that the first (the reference, latent means 0)
+    # is the lowest code, as lavaan takes the groups in the order they appear
+    order = np.argsort(sub[g].to_numpy(), kind="stable")
+    sub = sub.iloc[order].reset_index(drop=True)
+    n = int(sub[cols].notna().any(axis=1).sum())
+    try:
+        search = partial_scalar_search(model, sub, g, n=n, missing=miss)
+        if not search["holds"]:
+            return {"compared": False,
+                    "note": ("Partial scalar invariance was not established either ("
+                             f"{search['stopped']}), so the latent means are not compared "
+                             "(Byrne, Shavelson & Muthen 1989).")}
+        res = search["result"]
+        if cl is not None:
+            # both firms of an alliance share its stage: the latent means' SEs are
+            # cluster-robust, as the composite comparison's are (the search for the
+            # freed intercepts compares fit only)
+            from analysis.sem import sem
+
+            res = sem(model, sub, estimator="MLR", group=g,
+                      group_equal=("loadings", "intercepts"),
+                      group_partial=tuple(search["group_partial"]), missing=miss,
+                      cluster=cl)
+        bal = latent_balance(res, a, b)
+    except (DataError, ModelSpecificationError, EstimationError, np.linalg.LinAlgError) as exc:
+        return {"compared": False,
+                "note": f"The partial scalar model could not be estimated: {exc}"}
+    freed = [*search["freed"].get("metric", []), *search["freed"].get("scalar", [])]
+    words = "; ".join(freed)
+    groups = ", ".join(f"{g}={k}: {v['estimate']:.3f} (SE {v['se']:.3f})"
+                       for k, v in bal["contrasts"].items())
+    how = f"MLR, SE clustered by {cluster_words(cl)}" if cl is not None else "MLR"
+    note = (f"Latent means compared under partial invariance with {words} free across "
+            f"{g} ({how}, marker-item metric): balance {a} - {b} relative to {g}="
+            f"{bal['reference']} (whose latent means are 0): {groups}; Wald chi2("
+            f"{bal['df']}) = {bal['chisq']:.3f}, p = {bal['pvalue']:.3g}; the estimate shown "
+            "is the largest minus the smallest group balance, the reference's 0 included.")
+    return {"compared": True, "freed": freed, "freed_by_level": search["freed"],
+            "cluster": cluster_words(cl) if cl is not None else None,
+            "reference": bal["reference"], "contrasts": bal["contrasts"],
+            "wald_chisq": bal["chisq"], "df": bal["df"], "pvalue": bal["pvalue"],
+            "estimate": bal["estimate"], "n": n, "note": note}
+
+
+def partial_scalar_search(model: str, data: pd.DataFrame, group: str, *, n: float | None,
+                          missing: str = "listwise", estimator: str = "MLR"
+                          ) -> dict[str, Any]:
+    """Configural, then metric, then scalar invariance, each level judged by the declared
+    rule (Chen 2007, at the cut-offs of the total ``n``) against the last accepted one; a
+    level that fails has its constraints freed one at a time
+    (:func:`analysis.sem.invariance.partial_invariance`, at least two invariant items per
+    factor) and the freed parameters stay free at the next level.
+
+    Returns
+    -------
+    dict
+        ``holds`` (bool: scalar invariance, full or partial), ``freed`` (level -> the
+        parameters freed there, in ``group_partial`` notation such as
+        ``"learning_about_3 ~1"``), ``result`` (the accepted scalar model's SEMResult, or
+        None) and ``stopped`` (why the search ended).
+
+    Notes
+    -----
+    # In R: lavaan::cfa(model, data, group = group, estimator = "MLR",
+    #                   group.equal = c("loadings", "intercepts"), group.partial = freed)
+    """
+    import functools
+
+    from analysis.sem import sem
+    from analysis.sem.invariance import LEVELS, _level_row, compare_levels, partial_invariance
+    from analysis.study.measurement import _chen_holds, _poor_baseline
+
+    holds = functools.partial(_chen_holds, n=n)
+    base = sem(model, data, estimator=estimator, group=group, missing=missing)
+    if not base.converged:
+        return {"holds": False, "freed": {}, "result": None,
+                "stopped": "the configural model did not converge"}
+    poor = _poor_baseline(_level_row("configural", base, ()))
+    if poor:
+        return {"holds": False, "freed": {}, "result": None,
+                "stopped": f"the configural model fits poorly ({poor})"}
+    freed: list[str] = []
+    by_level: dict[str, list[str]] = {}
+    for lv in ("metric", "scalar"):
+        res = sem(model, data, estimator=estimator, group=group, group_equal=LEVELS[lv],
+                  group_partial=tuple(freed), missing=missing)
+        row = _level_row(lv, res, LEVELS[lv], freed)
+        row.update(compare_levels(base, _level_row("base", base, ()), res, row, test=False))
+        if res.converged and holds(row):
+            base, by_level[lv] = res, []
+            continue
+        search = partial_invariance(model, data, group, lv, base=base, holds=holds,
+                                    group_partial=freed, estimator=estimator,
+                                    missing=missing)
+        if not search["holds"]:
+            return {"holds": False, "freed": by_level, "result": None,
+                    "stopped": f"{lv} level: {search['stopped']}"}
+        by_level[lv] = list(search["freed"])
+        freed = list(search["group_partial"])
+        base = search["result"]
+    improper = [w for w in base.warnings if w.startswith("Heywood case")
+                or "not positive definite" in w or "negative residual variances" in w]
+    if improper:
+        return {"holds": False, "freed": by_level, "result": None,
+                "stopped": "the partial scalar model's solution is improper: "
+                           + " ".join(improper)}
+    return {"holds": True, "freed": by_level, "group_partial": freed, "result": base,
+            "stopped": "holds"}
+
+
+def latent_balance(res: Any, a: str, b: str) -> dict[str, Any]:
+    """The balance of two latent means, ``kappa_a - kappa_b``, in each group of a
+    multigroup model whose first group has latent means fixed at 0 (scalar or partial
+    scalar invariance), with delta-method SEs and the Wald test that it is equal in every
+    group (0 in all groups after the first).
+
+    Returns
+    -------
+    dict
+        ``reference`` (the first group's label), ``contrasts`` (group label ->
+        ``{"estimate", "se"}``), ``chisq``, ``df``, ``pvalue`` (Wald, df = groups - 1) and
+        ``estimate`` (largest minus smallest balance, the reference's 0 included).
+
+    Notes
+    -----
+    # In R: d <- coef(fit)[paste0(a, "~1.g", k)] - coef(fit)[paste0(b, "~1.g", k)] with
+    #       its variance from vcov(fit); lavaan::lavTestWald(fit, "d2 == 0; d3 == 0")
+    """
+    from scipy import stats
+
+    pt = res.partable
+    v = res.vcov
+    labels = [str(x) for x in res.model.groups]
+    if v is None or not res.converged:
+        raise EstimationError("the partial scalar model has no standard errors "
+                              "(it did not converge).")
+    est, rows = [], []
+    contrasts: dict[str, dict[str, float]] = {}
+    for k in range(2, len(labels) + 1):
+        sel = (pt["op"] == "~1") & (pt["group"] == k)
+        ra, rb = pt[sel & (pt["lhs"] == a)], pt[sel & (pt["lhs"] == b)]
+        if len(ra) != 1 or len(rb) != 1 or int(ra["xid"].iloc[0]) < 0 \
+                or int(rb["xid"].iloc[0]) < 0:
+            raise ModelSpecificationError(
+                f"The latent means of {a} and {b} are not free in group {labels[k - 1]}.")
+        w = np.zeros(v.shape[0])
+        w[int(ra["xid"].iloc[0])] += 1.0
+        w[int(rb["xid"].iloc[0])] -= 1.0
+        e = float(ra["est"].iloc[0] - rb["est"].iloc[0])
+        est.append(e)
+        rows.append(w)
+        contrasts[labels[k - 1]] = {"estimate": e, "se": float(np.sqrt(max(w @ v @ w, 0.0)))}
+    dvec, jac = np.array(est), np.array(rows)
+    cov = jac @ v @ jac.T
+    chisq = float(dvec @ np.linalg.solve(cov, dvec))
+    df = len(dvec)
+    return {"reference": labels[0], "contrasts": contrasts, "chisq": chisq, "df": df,
+            "pvalue": float(stats.chi2.sf(chisq, df)),
+            "estimate": float(max(0.0, *est) - min(0.0, *est))}
+
+
 def _invariance_note(a: str, b: str, g: str, d: pd.DataFrame,
                      det: dict[str, Any]) -> tuple[str, bool | None]:
     """Configural / metric / scalar invariance of the two scales across ``g`` (MLR)."""
     from analysis.sem import measurement_invariance
 
-    keyed, inst = det.get("_keyed"), det.get("_instrument")
-    if keyed is None or inst is None or a not in inst.scales or b not in inst.scales:
+    built = _two_scale_model(a, b, g, d, det)
+    if built is None:
         return f"{_INVARIANCE_NOT_APPLICABLE} instrument scales).", None
-    blocks = {s: [it.id for it in inst.scales[s].items] for s in (a, b)}
-    cols = [c for v in blocks.values() for c in v]
-    sub = keyed[cols].apply(pd.to_numeric, errors="coerce").astype(float)
-    sub[g] = pd.to_numeric(d[g], errors="coerce").to_numpy()
-    sub = sub.dropna(subset=[g])
-    model = "\n".join(f"{s} =~ {' + '.join(v)}" for s, v in blocks.items())
-    miss = "ml" if sub[cols].isna().any().any() else "listwise"
+    model, sub, cols, miss = built
     try:
         tab = measurement_invariance(model, sub, g, estimator="MLR",
                                      levels=("configural", "metric", "scalar"), missing=miss)

@@ -428,6 +428,7 @@ def _analyze_study(
             out["note"] = (f"{out['note']} Unreliable scale(s) involved: "
                            f"{', '.join(sorted(used))} (alpha < {ALPHA_THRESHOLD:.2f}).").strip()
         out["reliability_flag"] = bool(used)
+        out["scales"] = hypothesis_scales(rec["test"], hs.composites, scales)
         rows.append(out)
 
     detail_sections = _detail_sections(hs, details)
@@ -682,6 +683,36 @@ def _detail_sections(hs: Any, details: dict[str, Any]) -> dict[str, Any]:
                 "center": rsa.center, "coefficients": _records(rsa.coefficients),
                 "surface": _records(rsa.surface), "r2": rsa.r2,
             }
+    return out
+
+
+def hypothesis_scales(test: str, composites: Any, scales: Any) -> list[str]:
+    """The instrument scales a hypothesis test rests on: the scores its test names, a
+    composite through its parts, a dependence index through ``dep_own`` and ``dep_partner``
+    (the report names the verdicts whose constructs lack discriminant or convergent
+    validity by these).
+
+    Examples
+    --------
+    >>> hypothesis_scales("learning ~ jd_sum", {"learning": ["info_sharing"]},
+    ...             ["info_sharing", "dep_own", "dep_partner"])
+    ['info_sharing', 'dep_own', 'dep_partner']
+    """
+    from analysis.study.dependence import INDEX_COLUMNS
+
+    known = set(scales)
+    out: list[str] = []
+    for v in _test_variables(str(test)):
+        name = v[len("dyad_"):] if v.startswith("dyad_") else v
+        if name in known:
+            parts = [name]
+        elif name in composites:
+            parts = list(composites[name])
+        elif name in INDEX_COLUMNS:
+            parts = ["dep_own", "dep_partner"]
+        else:
+            parts = []
+        out.extend(x for x in parts if x in known and x not in out)
     return out
 
 

@@ -36,7 +36,7 @@ from .measurement import (
     low_ave_text,
     marker_sequence_stop,
 )
-from .narrative import too_few_for_items, untested_reason
+from .narrative import below_sesoi, too_few_for_items, untested_reason
 
 #: Classification questions of the sample profile, in the order shown (the others are in
 #: the appendix); a missing one is skipped.
@@ -658,6 +658,18 @@ def method_variance(ctx: ReportContext) -> str:
         base_note = (f"{', '.join(esc(x) for x in left)} (asked of some respondents only) "
                      "left out of the marker correlations" if left else "")
         said = _apa_text(str(mk.get("reason", "")).split(" (")[0])
+        if mk.get("applied") and is_number(mk.get("r_m")):
+            # the row of an applied adjustment said only "adjusted": the size of the
+            # method correlation and what it does to the scale correlations are its result
+            mp = join(base, "marker")
+            said = (f"<em>r</em><sub>M</sub> = {num(mk['r_m'], join(mp, 'r_m'), 'rel', tag='span')}"
+                    " (the smallest marker correlation)")
+            if is_number(mk.get("n_pairs")) and is_number(
+                    mk.get("n_nonsignificant_after_adjustment")):
+                said += ("; after the adjustment "
+                         f"{num(mk['n_nonsignificant_after_adjustment'], join(mp, 'n_nonsignificant_after_adjustment'), 'int', tag='span')}"
+                         f" of {num(mk['n_pairs'], join(mp, 'n_pairs'), 'int', tag='span')} "
+                         "scale correlations are not significant at .05")
         rows.append([text_cell("Marker variable (Lindell & Whitney)", tag="th", cls="text"),
                      f'<td class="text">{"; ".join(x for x in (said, base_note) if x)}'
                      "</td>",
@@ -962,6 +974,13 @@ def hypotheses(ctx: ReportContext) -> str:
                 (str(h.get("id", i)), float(est), float(lo) if ok else None,
                  float(hi) if ok else None))
     rule = _decision_note(ctx)
+    small = [str(h.get("id", "")) for h in hyps if isinstance(h, Mapping) and below_sesoi(h)]
+    if small:
+        # a verdict by p alone at a large N: the table says which supported effects are
+        # smaller than the declared smallest effect size of interest
+        rule += (f"{esc(', '.join(small))}: supported, with an estimate smaller than the "
+                 "smallest effect size of interest (significant, not shown to be large "
+                 "enough to matter). ")
     out = table("Hypothesis tests and verdicts",
                 ["H", "Hypothesis", "Sign", "Estimate", "95% CI", *(["β"] if has_std else []),
                  "p", "p (adj.)", "Verdict"],

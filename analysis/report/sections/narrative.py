@@ -215,13 +215,73 @@ DEPENDENCE_TERMS = ("jd_sum", "jd_mean", "asym_abs", "asym_signed", "adv_own", "
                     "dep_partner")
 
 
+#: A scale whose share of missing answers is at least this, and at least twice the share
+#: over all items, is named in the results: an overall share hides missingness that sits
+#: in one construct (150 firms: 4.7 % of all answers, 32 % of the dependence items).
+CONCENTRATED_MISSING = 0.10
+
+#: The engine's warning when a model with fixed.x drops the rows missing a predictor.
+_FIXED_X_DROP = re.compile(r"(\d+) cases with missing values on the exogenous covariates "
+                           r"\(([^)]*)\) were deleted")
+
+
+def _concentrated_missing(ctx: ReportContext) -> str:
+    """The scales that hold most of the missing answers, with their share and how many
+    respondents have no score on them, and what missingness tied to one construct means."""
+    mi = ctx.a.get("missing")
+    by = mi.get("item_missing_share_by_scale") if isinstance(mi, Mapping) else None
+    if not isinstance(by, Mapping) or not is_number(mi.get("item_missing_share")):
+        return ""
+    overall = float(mi["item_missing_share"])
+    high = [(str(k), float(v)) for k, v in by.items() if is_number(v)
+            and float(v) >= CONCENTRATED_MISSING and float(v) >= 2 * overall]
+    if not high:
+        return ""
+    lost = mi.get("scores_missing") if isinstance(mi.get("scores_missing"), Mapping) else {}
+    named = []
+    for k, v in sorted(high, key=lambda t: -t[1]):
+        bit = (f"{esc(ctx.label(k))} "
+               f"({_n(v, join('/missing/item_missing_share_by_scale', k), 'share')}% of its "
+               "answers")
+        if is_number(lost.get(k)) and lost[k] > 0:
+            bit += (f"; {_n(lost[k], join('/missing/scores_missing', k), 'int')} respondents "
+                    "without a score")
+        named.append(bit + ")")
+    one = len(named) == 1
+    return (" The missing answers are concentrated in "
+            + (named[0] if one else ", ".join(named[:-1]) + " and " + named[-1])
+            + f": when respondents skip {'these items' if one else 'a scale'} because of "
+            "the construct's own level (firms that depend heavily on the partner leaving the "
+            "dependence items blank, say), the answers are missing not at random, which "
+            "neither full-information estimation nor listwise deletion corrects, and the "
+            f"tests that use {'this construct' if one else 'these constructs'} rest on the "
+            "respondents who answered.")
+
+
+def _path_model_drop(ctx: ReportContext) -> str:
+    """The respondents the FIML path model left out for a missing predictor score (lavaan's
+    fixed.x: full information covers the outcomes only)."""
+    st = ctx.a.get("structural")
+    warns = st.get("warnings") if isinstance(st, Mapping) else None
+    for w in warns if isinstance(warns, list) else []:
+        m = _FIXED_X_DROP.search(str(w))
+        if m and int(m.group(1)) > 0:
+            return (" Full-information estimation of the path model covers its outcome "
+                    f"scores only: {_n(int(m.group(1)), None, 'int')} respondents with a "
+                    f"missing predictor score ({esc(m.group(2))}) were left out of it "
+                    "(exogenous predictors fixed at their observed values, as in lavaan).")
+    return ""
+
+
 def _missing_answers(ctx: ReportContext) -> str:
     """How many item answers were missing and how each analysis handled them, in the text
     (the appendix's table alone left a fifth of the answers missing unmentioned beside
     verdicts that rest on FIML, listwise and available-item samples of different sizes)."""
     mi = ctx.a.get("missing")
-    if not isinstance(mi, Mapping) or not is_number(mi.get("item_missing_share")) \
-            or float(mi["item_missing_share"]) < 0.01:
+    if not isinstance(mi, Mapping) or not is_number(mi.get("item_missing_share")):
+        return ""
+    concentrated = _concentrated_missing(ctx)
+    if float(mi["item_missing_share"]) < 0.01 and not concentrated:
         return ""
     how = str(mi.get("handling") or "").split(" Missing shares", 1)[0].strip()
     return (f" Of the item answers, {_n(mi['item_missing_share'], '/missing/item_missing_share', 'share')}%"
@@ -229,7 +289,8 @@ def _missing_answers(ctx: ReportContext) -> str:
             + (f": {esc(_lower_first(how).rstrip('.'))}" if how else "")
             + "; full-information estimation assumes the answers are missing at random, "
             "listwise deletion that they are missing completely at random, and a test on "
-            "fewer respondents than were analysed gives its <em>n</em> below.")
+            "fewer respondents than were analysed gives its <em>n</em> below."
+            + concentrated + _path_model_drop(ctx))
 
 
 def no_dyads(a: Mapping[str, Any]) -> bool:
@@ -442,12 +503,13 @@ def results(ctx: ReportContext) -> str:
             confirmatory.append(f"<li>{_confirmatory(h, i, a.get('n'))}.</li>")
     if confirmatory:
         paras.append("The confirmatory tests are summarized in the verdict table and below."
+                     + validity_caveat(ctx)
                      + '<ul class="narrative">' + "".join(confirmatory) + "</ul>")
     if exploratory:
         paras.append("Exploratory questions, declared as such before the data were collected "
                      "(two-sided tests without correction and without a verdict):"
                      + '<ul class="narrative">' + "".join(exploratory) + "</ul>")
-    paras.extend(x for x in (_bias(ctx), _power(ctx)) if x)
+    paras.extend(x for x in (_method_variance(ctx), _bias(ctx), _power(ctx)) if x)
     if not paras:
         failed = [str(w) for w in (a.get("warnings") or [])
                   if str(w).startswith("The analysis failed:")]
@@ -467,6 +529,118 @@ def results(ctx: ReportContext) -> str:
     return body
 
 
+#: HTMT at or above this (by its bootstrap interval's upper bound where there is one)
+#: fails even the liberal criterion of Henseler, Ringle & Sarstedt (2015).
+HTMT_LIBERAL = 0.90
+
+
+def _hypothesis_scales(ctx: ReportContext, h: Mapping[str, Any]) -> list[str]:
+    """The scales a hypothesis rests on: the analysis's ``scales`` of the row, else the
+    scale names its test mentions."""
+    sc = h.get("scales")
+    if isinstance(sc, list):
+        return [str(x) for x in sc]
+    rel = get_first(ctx.a.get("measurement") or {}, "reliability")
+    names = set(rel) if isinstance(rel, Mapping) else set()
+    return [t for t in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", str(h.get("test", "")))
+            if t in names]
+
+
+def _invalid_pairs(ctx: ReportContext, m: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """Pairs of constructs whose discriminant validity fails the liberal HTMT criterion,
+    facets of one higher-order construct left out (they are meant to correlate): (first,
+    second, the HTMT evidence in HTML)."""
+    facets = {str(r.get("factor")) for r in m.get("second_order_loadings") or []
+              if isinstance(r, Mapping)}
+    out = []
+    inf = m.get("htmt_inference")
+    pairs = inf.get("pairs") if isinstance(inf, Mapping) else None
+    if isinstance(pairs, list):
+        for i, r in enumerate(pairs):
+            if not isinstance(r, Mapping) or r.get("below_090") is not False:
+                continue
+            f1, f2 = str(r.get("factor1")), str(r.get("factor2"))
+            if f1 in facets and f2 in facets:
+                continue
+            path = join("/measurement/htmt_inference/pairs", i)
+            ev = f"HTMT = {_n(r.get('htmt'), join(path, 'htmt'), 'rel')}"
+            if is_number(r.get("ci_upper")):
+                ev += (", the upper bound of its bootstrap interval "
+                       f"{_n(r['ci_upper'], join(path, 'ci_upper'), 'rel')}")
+            out.append((f1, f2, ev + ", not below .90"))
+    else:
+        ht = m.get("htmt")
+        names = list(ht) if isinstance(ht, Mapping) else []
+        for i, f1 in enumerate(names):
+            for f2 in names[i + 1:]:
+                v = ht[f1].get(f2) if isinstance(ht[f1], Mapping) else None
+                if is_number(v) and float(v) >= HTMT_LIBERAL and not (
+                        f1 in facets and f2 in facets):
+                    out.append((f1, f2, f"HTMT = {_n(v, join('/measurement/htmt', f1, f2), 'rel')}"
+                                ", not below .90"))
+    # Fornell and Larcker's criterion: a latent correlation at or above the square root of
+    # either construct's AVE (two cross-loading scales: r = .73 against sqrt(AVE) = .71,
+    # with HTMT below .90, and the path between them 'supported' without a word)
+    fl = m.get("fornell_larcker")
+    if isinstance(fl, Mapping):
+        done = {frozenset(t[:2]) for t in out}
+        names = [f for f in fl if isinstance(fl[f], Mapping) and is_number(fl[f].get(f))]
+        for i, f1 in enumerate(names):
+            for f2 in names[i + 1:]:
+                cell = (f1, f2) if is_number(fl[f1].get(f2)) else (f2, f1)
+                r = fl[cell[0]].get(cell[1])
+                if not is_number(r) or frozenset((f1, f2)) in done or (
+                        f1 in facets and f2 in facets):
+                    continue
+                low = min((f1, f2), key=lambda f: float(fl[f][f]))
+                if abs(float(r)) >= float(fl[low][low]):
+                    out.append((f1, f2, "latent correlation "
+                                f"{_n(r, join('/measurement/fornell_larcker', *cell), 'rel')}"
+                                f", not below the square root of {esc(ctx.label(low))}'s "
+                                "AVE, "
+                                f"{_n(fl[low][low], join('/measurement/fornell_larcker', low, low), 'rel')}"
+                                ": Fornell &amp; Larcker's criterion"))
+    return out
+
+
+def validity_caveat(ctx: ReportContext) -> str:
+    """The confirmatory verdicts that rest on a construct whose discriminant validity (HTMT
+    above the liberal .90) or convergent validity (AVE below .50 with CR not above .60)
+    is not established, named before the verdicts (a poor measurement model's
+    constructs were otherwise tested as if they were valid and distinct)."""
+    from .measurement import AVE_MIN, CR_WITH_LOW_AVE
+
+    m = ctx.a.get("measurement")
+    if not isinstance(m, Mapping) or m.get("available") is False or m.get("improper"):
+        return ""
+    bad: list[tuple[set[str], str]] = []
+    for f1, f2, ev in _invalid_pairs(ctx, m):
+        bad.append(({f1, f2}, f"discriminant validity of {esc(ctx.label(f1))} and "
+                               f"{esc(ctx.label(f2))} is not established ({ev})"))
+    rel = get_first(m, "reliability")
+    for f, r in (rel.items() if isinstance(rel, Mapping) else []):
+        if isinstance(r, Mapping) and is_number(r.get("ave")) and is_number(r.get("cr")) \
+                and float(r["ave"]) < AVE_MIN and float(r["cr"]) <= CR_WITH_LOW_AVE:
+            bad.append(({str(f)}, f"convergent validity of {esc(ctx.label(f))} is not "
+                                  "supported (AVE below .50, CR not above .60)"))
+    if not bad:
+        return ""
+    bits = []
+    for names, why in bad:
+        ids = [str(h.get("id", "")) for h in ctx.a.get("hypotheses") or []
+               if isinstance(h, Mapping) and not h.get("exploratory")
+               and names & set(_hypothesis_scales(ctx, h))]
+        if ids:
+            bits.append(f"{why}, and {esc(', '.join(ids))} rest{'s' if len(ids) == 1 else ''}"
+                        f" on {'it' if len(names) == 1 else 'one of them or both'}")
+    if not bits:
+        return ""
+    return (" Their constructs are not all shown to be valid: " + "; ".join(bits)
+            + ". These verdicts are conditional on measures that may not capture the "
+            "constructs as defined, or not as distinct constructs: an effect attributed to "
+            "one of them may belong to the construct it overlaps with.")
+
+
 def _estimate(h: Mapping[str, Any], p: str, *, two_sided_note: bool = False,
               test: str = "") -> str:
     """``; B = 0.211, 95% CI [...], p < .001 (one-sided)`` of a hypothesis row; ``test``
@@ -474,6 +648,8 @@ def _estimate(h: Mapping[str, Any], p: str, *, two_sided_note: bool = False,
     estimate's."""
     method = str(h.get("method", ""))
     sym = SYMBOL.get(method, "the estimate")
+    if method == "multigroup" and str(h.get("model", "")).startswith("Latent means"):
+        sym = "largest difference of the groups' latent-mean balances"
     kind = KIND.get(method, "est")
     s = f"{sym} = {_n(h['estimate'], join(p, 'estimate'), kind)}"
     if is_number(h.get("ci_lower")) and is_number(h.get("ci_upper")):
@@ -552,12 +728,27 @@ def _confirmatory(h: Mapping[str, Any], i: int, n_analysed: Any = None) -> str:
             # an analysis that did not keep that p: the verdict's basis is still named
             s += ("; the one-sided test in the opposite direction rejects at "
                   "\u03b1/<em>m</em> (its <em>p</em> in the appendix notes)")
+        if below_sesoi(h):
+            # N = 1,500: three effects of about .09 were "supported" by p alone, beside a
+            # declared smallest effect of interest of .10 that the sentence did not mention
+            s += ("; the estimate is smaller than the smallest effect size of interest ("
+                  f"{_n(h['sesoi'], join(p, 'sesoi'), KIND.get(str(h.get('method', '')), 'est'))}"
+                  " in its metric), so the test detects an effect below the size declared "
+                  "to matter")
     else:
         s += "; no estimate is available"
         why = untested_reason(h)
         if why:
             s += f" ({esc(why)})"
     return f'{s}; <span class="verdict">{esc(verdict_label(h.get("verdict")))}</span>'
+
+
+def below_sesoi(h: Mapping[str, Any]) -> bool:
+    """A supported hypothesis whose estimate is smaller in size than its smallest effect
+    size of interest (both in the estimate's metric): significant, not shown to matter."""
+    return (h.get("verdict") == "supported" and is_number(h.get("estimate"))
+            and is_number(h.get("sesoi")) and float(h["sesoi"]) > 0
+            and abs(float(h["estimate"])) < float(h["sesoi"]))
 
 
 def _own_n(h: Mapping[str, Any], p: str, n_analysed: Any) -> str:
@@ -607,6 +798,18 @@ def _group_test(ctx: ReportContext, h: Mapping[str, Any]) -> str:
         return ""
     g = mg[hid]
     base = join("/multigroup", hid)
+    lat = g.get("latent")
+    if isinstance(lat, Mapping) and lat.get("compared") is True \
+            and all(is_number(lat.get(k)) for k in ("wald_chisq", "df")):
+        # full scalar invariance failed: the latent means are compared under partial
+        # scalar invariance, and the reader must see which intercepts were let differ
+        lp = join(base, "latent")
+        freed = [str(x) for x in lat.get("freed") or []]
+        return ("latent means under partial scalar invariance"
+                + (f" ({esc(', '.join(freed))} free across the groups; Byrne, Shavelson "
+                   "&amp; Muthén, 1989)" if freed else "")
+                + f", Wald \u03c7\u00b2({_n(lat['df'], join(lp, 'df'), 'int')}) = "
+                f"{_n(lat['wald_chisq'], join(lp, 'wald_chisq'), 'chisq')}")
     if all(is_number(g.get(k)) for k in ("wald_f", "df1", "df2")):
         # both firms of an alliance in one group: the comparison is cluster-robust
         return (f"cluster-robust Wald <em>F</em>({_n(g['df1'], join(base, 'df1'), 'int')}, "
@@ -619,6 +822,62 @@ def _group_test(ctx: ReportContext, h: Mapping[str, Any]) -> str:
     return (f"Welch <em>F</em>({_n(g['df1'], join(base, 'df1'), 'int')}, "
             f"{_n(g['df2'], join(base, 'df2'), 'chisq')}) = "
             f"{_n(g['welch_f'], join(base, 'welch_f'), 'chisq')}")
+
+
+def _comparison(cm: Mapping[str, Any], restricted: str) -> tuple[int, Mapping[str, Any]] | None:
+    comps = cm.get("comparisons") if isinstance(cm.get("comparisons"), list) else []
+    for i, c in enumerate(comps):
+        if isinstance(c, Mapping) and str(c.get("restricted")) == restricted \
+                and is_number(c.get("pvalue")):
+            return i, c
+    return None
+
+
+def _delta_chisq(cm: Mapping[str, Any], found: tuple[int, Mapping[str, Any]]) -> str:
+    i, c = found
+    path = join("/measurement/method_variance/cfa_marker/comparisons", i)
+    return (f"{esc(str(c.get('restricted')))} vs {esc(str(c.get('general')))}: "
+            f"\u0394\u03c7\u00b2({_n(c.get('df_diff'), join(path, 'df_diff'), 'int')}) = "
+            f"{_n(c.get('chisq_diff'), join(path, 'chisq_diff'), 'chisq')}, "
+            f"{_p(c['pvalue'], join(path, 'pvalue'))}")
+
+
+def _method_variance(ctx: ReportContext) -> str:
+    """What the primary common-method check found, in the results: with every item sharing
+    a method factor the CFA marker technique found method variance (p < .001) and the
+    results said nothing of it beside verdicts that all rest on one source."""
+    m = ctx.a.get("measurement")
+    mv = m.get("method_variance") if isinstance(m, Mapping) else None
+    cm = mv.get("cfa_marker") if isinstance(mv, Mapping) else None
+    if not isinstance(cm, Mapping) or cm.get("estimable") is False \
+            or not isinstance(cm.get("method_present"), bool):
+        return ""
+    first = _comparison(cm, "Baseline")
+    if first is None:
+        return ""
+    scales = cm.get("scales") if isinstance(cm.get("scales"), list) else []
+    over = (f" (over {_n(len(scales), None, 'int')} of the scales, named under the "
+            "common-method table)") if scales else ""
+    s = "Common-method variance: the CFA marker technique, the primary check" + over + ", "
+    if not cm["method_present"]:
+        return s + f"found no method variance ({_delta_chisq(cm, first)})."
+    s += f"found method variance ({_delta_chisq(cm, first)}"
+    if is_number(cm.get("mean_method_share")):
+        s += (f"; on average {_n(cm['mean_method_share'], '/measurement/method_variance/cfa_marker/mean_method_share', 'share')}"
+              "% of an item's variance")
+    s += ")"
+    bias = _comparison(cm, "Method-R")
+    if bias is None or not isinstance(cm.get("biased"), bool):
+        s += ", whose effect on the trait correlations was not tested"
+    elif cm["biased"]:
+        s += (f" that biases the correlations among the constructs ({_delta_chisq(cm, bias)}):"
+              " the associations behind the verdicts are partly shared method, which the "
+              "hypothesis tests do not remove")
+    else:
+        s += (" without a significant bias of the correlations among the constructs "
+              f"({_delta_chisq(cm, bias)}; a test that does not reject, not a proof of no "
+              "bias)")
+    return s + "; the hypothesis tests are not corrected for method variance."
 
 
 def _bias(ctx: ReportContext) -> str:
