@@ -68,7 +68,7 @@ def inst() -> Instrument:
 
 def test_identity(inst: Instrument) -> None:
     assert inst.id == "alliance-learning-dependence"
-    assert inst.version == "2.0.0"
+    assert inst.version == "2.0.1"
     assert inst.languages == ["en", "de"]
     assert re.fullmatch(r"[0-9a-f]{64}", inst.content_hash)
 

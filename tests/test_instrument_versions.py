@@ -198,3 +198,20 @@ def test_cli_scores_1_0_0_data(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert len(pd.read_csv(out)) == 400
     printed = capsys.readouterr().out
     assert "Notice: The data were collected with instrument version 1.0.0" in printed
+
+
+def test_2_0_0_rows_pool_unchanged_under_the_reworded_consent(inst) -> None:
+    """2.0.1 reworded only the consent page's statement of what is stored: every 2.0.0
+    variable keeps its id and codes, and a wave of 2.0.0 pools row for row."""
+    vmap = load_versions()
+    group = vmap.group("2.0.0")
+    assert set(group.variables) == set(inst.item_variables())
+    assert {m.status for m in group.variables.values()} == {"same"}
+    assert current_id("trust_5", "2.0.0") == "trust_5"
+    rows = pd.DataFrame({"trust_5": [2.0, 6.0], "alliance_phase": [1.0, 6.0],
+                         "instrument_version": ["2.0.0", inst.version]})
+    new, notices = upgrade_data(rows, inst)
+    assert new["trust_5"].tolist() == [2.0, 6.0]
+    assert new["alliance_stage"].tolist() == [1.0, 3.0]
+    assert notices[0].startswith("1 row from waves on instrument version 2.0.0")
+    assert "no item's meaning changed" in notices[0] and "()" not in notices[0]

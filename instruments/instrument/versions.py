@@ -358,11 +358,12 @@ def _upgrade_group(
     added = [v for v in instrument.item_variables() if v not in out.columns]
     out = _with_empty(out, added)
     out = add_derived(out, vmap)
+    apart = (f"{len(kept_apart)} items whose meaning changed are kept apart and not scored "
+             f"({', '.join(kept_apart)})" if kept_apart else "no item's meaning changed")
     notices = [
         f"The data were collected with instrument version {group.label}, not "
         f"{vmap.current}: {len(pooled)} variables with unchanged meaning are pooled under "
-        f"their ids; {len(kept_apart)} items whose meaning changed are kept apart and not "
-        f"scored ({', '.join(kept_apart)})."
+        f"their ids; {apart}."
     ]
     if recoded:
         notices.append("Recoded into the current variables: " + "; ".join(recoded) + ".")

@@ -1020,35 +1020,33 @@ def render_privacy(store: Any, study: str, base_url: str) -> None:
 
     ss = st.session_state
     st.subheader("Privacy notice (shown on the consent page)")
-    current = get_settings(store, study)
+    base = _privacy_form_base(get_settings(store, study))
     bases = ["", *LEGAL_BASES]
     with st.form("admin_privacy"):
-        controller = st.text_input("Controller", value=current.controller or "",
-                                   key="admin.p_controller")  # fmt: skip
-        contact = st.text_input(
-            "Contact", value=current.contact or "", key="admin.p_contact",
+        st.text_input("Controller", key="admin.p_controller")
+        st.text_input(
+            "Contact", key="admin.p_contact",
             help="Left empty, respondents see the study lead of the sender settings ('Contacts "
                  "& mail'), as the invitation e-mails name them, once those are saved.")  # fmt: skip
-        purpose = st.text_area("Purpose", value=current.purpose or "", key="admin.p_purpose")
-        basis = st.selectbox("Legal basis", bases, index=bases.index(current.legal_basis or ""),
-                             format_func=lambda code: LEGAL_BASIS_LABELS.get(code, code),
-                             key="admin.p_basis")  # fmt: skip
-        retention = st.text_input("Retention", value=current.retention or "",
-                                  key="admin.p_retention")  # fmt: skip
-        code = st.text_input("Completion code (panel providers)",
-                             value=current.completion_code or "", key="admin.p_code")
-        redirect = st.text_input("Redirect address after the survey (https://)",
-                                 value=current.redirect_url or "", key="admin.p_redirect")
+        st.text_area("Purpose", key="admin.p_purpose")
+        st.selectbox("Legal basis", bases,
+                     format_func=lambda code: LEGAL_BASIS_LABELS.get(code, code),
+                     key="admin.p_basis")  # fmt: skip
+        st.text_input("Retention", key="admin.p_retention")
+        st.text_input("Completion code (panel providers)", key="admin.p_code")
+        st.text_input("Redirect address after the survey (https://)", key="admin.p_redirect")
         saved = st.form_submit_button("Save privacy settings", type="primary")
     if saved:
+        # only what this study lead changed: the other fields may have been changed
+        # meanwhile by another study lead, whose values must not be overwritten
+        changed = {name: ss[key] for name, key in PRIVACY_FIELDS if ss[key] != base[name]}
         try:
-            set_settings(store, study, controller=controller, contact=contact, purpose=purpose,
-                         legal_basis=basis, retention=retention, completion_code=code,
-                         redirect_url=redirect)  # fmt: skip
+            set_settings(store, study, **changed)
         except AllianceSurveyError as exc:
             _settings_refused(exc)
         else:
-            st.success("Privacy settings saved.")
+            st.success("Privacy settings saved." if changed else
+                       "Nothing was changed: the form shows the saved settings.")
     if not get_settings(store, study).privacy_complete:
         st.warning("The privacy notice is incomplete: respondents see 'not stated' for the "
                    "missing parts.")  # fmt: skip
@@ -1112,6 +1110,37 @@ def render_privacy(store: Any, study: str, base_url: str) -> None:
     if len(log):
         st.subheader("Audit log of deletions")
         show_table(log)
+
+
+#: The privacy settings and the keys of the privacy form's fields.
+PRIVACY_FIELDS = (
+    ("controller", "admin.p_controller"), ("contact", "admin.p_contact"),
+    ("purpose", "admin.p_purpose"), ("legal_basis", "admin.p_basis"),
+    ("retention", "admin.p_retention"), ("completion_code", "admin.p_code"),
+    ("redirect_url", "admin.p_redirect"),
+)  # fmt: skip
+
+
+def _privacy_form_base(current: Any) -> dict[str, str]:
+    """The saved privacy settings the form starts from; fills the form's fields.
+
+    Two study leads may have the tab open at once.  Each form showed the settings as they
+    were when it was first drawn, and a save sent every field: the second lead's save put
+    back the first lead's contact as its form still showed it (empty).  Now a field shows
+    the saved value whenever the settings changed elsewhere, unless this study lead has
+    typed something else into it; a save sends only the fields that differ from what was
+    saved (see :func:`render_privacy`).
+    """
+    ss = st.session_state
+    stored = {name: str(getattr(current, name) or "") for name, _key in PRIVACY_FIELDS}
+    before = ss.get("admin.p_base") or {}
+    for name, key in PRIVACY_FIELDS:
+        # a field not drawn yet (or dropped by Streamlit while another tab was open), or
+        # one still showing what was saved before
+        if key not in ss or (before != stored and ss[key] == before.get(name)):
+            ss[key] = stored[name]
+    ss["admin.p_base"] = stored
+    return stored
 
 
 #: The legal bases as the privacy form offers them: the store's codes ("public_interest")

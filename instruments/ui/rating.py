@@ -54,10 +54,25 @@ _JS = """
 function scrollTop(visit) {
   const d = document;
   if (d.body.dataset.surveyVisit === visit) return;
+  // another page of the survey in the same document (not the first page it shows): the
+  // keyboard was left where the pressed button had been, so the next Tab went on from
+  // the middle or the end of the new page.  It starts on the new page's heading now,
+  // which screen readers also read out.
+  const changed = d.body.dataset.surveyVisit !== undefined;
   d.body.dataset.surveyVisit = visit;
   const top = () => {
     for (const el of d.querySelectorAll('[data-testid="stMain"], [data-testid="stAppViewContainer"], section.main')) { el.scrollTo(0, 0); }
     window.scrollTo(0, 0);
+  };
+  const heading = () => {
+    const h = d.querySelector('div[class*="st-key-survey-section"] h2');
+    if (!h || h.closest('[data-stale="true"]')) return;
+    // only while the keyboard is nowhere (its button is gone) or still on the page before:
+    // a field the page put it on (a message's question) keeps it
+    const a = d.activeElement;
+    if (a && a !== d.body && a.isConnected && !a.closest('[data-stale="true"]')) return;
+    h.setAttribute("tabindex", "-1");
+    h.focus({preventScroll: true});
   };
   const events = ["wheel", "touchstart", "pointerdown", "keydown"];
   const timers = [];
@@ -65,7 +80,12 @@ function scrollTop(visit) {
   const stop = () => { timers.forEach(clearTimeout); off(); };
   events.forEach(e => d.addEventListener(e, stop, {capture: true, passive: true}));
   top();
-  timers.push(setTimeout(top, 150), setTimeout(top, 600), setTimeout(off, 650));
+  timers.push(setTimeout(top, 150), setTimeout(top, 600));
+  if (changed) {
+    // the new page's heading may be drawn after this element, on a busy machine late
+    for (const ms of [0, 150, 600, 1200, 2500]) timers.push(setTimeout(heading, ms));
+  }
+  timers.push(setTimeout(off, changed ? 2600 : 650));
 }
 
 function markLanguage(lang, skip) {

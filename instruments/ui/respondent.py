@@ -17,6 +17,7 @@ Session-state keys all start with ``survey.`` (widget keys with ``w:``).
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -86,6 +87,7 @@ div[class*="st-key-survey-section"] h2 {
   font-size: 1.75rem !important; line-height: 1.2 !important;
   padding: 0.75rem 0 1rem 0 !important;
 }
+div[class*="st-key-survey-section"] h2:focus { outline: none; }
 div[class*="st-key-survey-scroll"], div[class*="st-key-survey-lang"] {
   height: 0; overflow: hidden; margin: 0;
 }
@@ -105,6 +107,38 @@ def _reset_for(token: str) -> None:
             if str(key).startswith(("survey.", "w:")):
                 del ss[key]
         ss["survey.token"] = token
+
+
+#: Session keys of the presses Streamlit reported without calling their callback.
+PRESS_HANDLED = "press.handled"  # set by a callback, before the run
+PRESS_RUN = "press.run_handled"  # whether a callback ran before this run
+PRESS_PENDING = "press.pending"  # a press to act on at the start of the next run
+
+
+def _button(button: Any, label: str, *, on_click: Any, args: tuple = (),
+            kwargs: dict[str, Any] | None = None, **options: Any) -> bool:
+    """``button`` (``st.button`` or ``st.form_submit_button``) whose press is acted on also
+    in a session that has not drawn it before.
+
+    A browser that reconnects to a new session (the app was restarted during fieldwork,
+    or the session ended while a phone slept) still shows the page it had, and sends the
+    press of its button to the new session.  Streamlit knows no callback for a button
+    that session has not drawn yet: it only reports the press, which was dropped without
+    a word, so the respondent's first "Next" after a restart did nothing.  Such a press
+    is now kept and acted on with the callback at the start of the next run
+    (:func:`render_survey`), as Streamlit would have done.
+    """
+    kwargs = kwargs or {}
+
+    def callback(*a: Any, **k: Any) -> None:
+        st.session_state[PRESS_HANDLED] = True
+        on_click(*a, **k)
+
+    pressed = button(label, on_click=callback, args=args, kwargs=kwargs, **options)
+    ss = st.session_state
+    if pressed and not ss.get(PRESS_RUN) and PRESS_PENDING not in ss:
+        ss[PRESS_PENDING] = (on_click, args, kwargs)
+    return bool(pressed)
 
 
 def _language(inst: Any, default: str) -> str:
@@ -142,9 +176,9 @@ def _language_switch(store: Any, token: str, lang: str, *, remember: bool = True
     others = [code for code in inst.languages if code != lang]
     with switch, st.container(horizontal=True, horizontal_alignment="right"):
         for code in others:
-            st.button(LANGUAGE_NAMES.get(code, code), type="tertiary",
-                      key=f"survey.switch.{code}", on_click=_on_switch,
-                      args=(store, token, code, remember))  # fmt: skip
+            _button(st.button, LANGUAGE_NAMES.get(code, code), type="tertiary",
+                    key=f"survey.switch.{code}", on_click=_on_switch,
+                    args=(store, token, code, remember))  # fmt: skip
 
 
 def _on_switch(store: Any, token: str, code: str, remember: bool) -> None:
@@ -205,15 +239,31 @@ LINK_REASONS = {
 }
 
 
+#: What is never part of an invitation code (``secrets.token_urlsafe``: letters, digits,
+#: "-" and "_").
+_NOT_IN_TOKEN = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def _link_value(value: Any) -> Any:
+    """A ``t=`` value without the characters a copied link brings along: a soft hyphen or
+    a zero-width space a word processor or mail program put in to break a long line, the
+    full stop or bracket of the sentence the link ended, a space where the link was
+    broken across two lines.  An invitation code has none of them; the link had been
+    refused as not valid."""
+    return _NOT_IN_TOKEN.sub("", value) if isinstance(value, str) else value
+
+
 def open_link(store: Any, values: list[str]) -> None:
     """Render the survey for the ``t=`` values of the address (usually one).
 
     A link pasted or forwarded twice can carry the token twice (``?t=A&t=B``).  The one
     value that is a known invitation opens the survey (and becomes the address's only
     ``t``); two different known invitations are refused, since either could be someone
-    else's; none known is an invalid link.
+    else's; none known is an invalid link.  Characters that are never part of a token
+    are left out first (:func:`_link_value`).
     """
-    tokens = link_tokens(values)  # the first few distinct values only
+    cleaned = [_link_value(v) for v in values]
+    tokens = link_tokens(cleaned)  # the first few distinct values only
     if not tokens:
         render_no_token(store)
         return
@@ -224,7 +274,7 @@ def open_link(store: Any, values: list[str]) -> None:
             _bilingual_notice(store, "link_problem_title", "two_tokens", kind="error")
             return
         token = known[0] if known else tokens[-1]
-    if len(values) > 1:
+    if len(values) > 1 or cleaned != values:
         st.query_params["t"] = token
     render_survey(store, token)
 
@@ -313,8 +363,8 @@ def _withdraw_box(store: Any, token: str, lang: str, key: str) -> None:
         st.write(t("withdraw_explain", lang))
         if failed:
             st.warning(t("withdraw_failed", lang, button=t("withdraw_confirm", lang)))
-        st.button(t("withdraw_confirm", lang), on_click=_on_withdraw,
-                  args=(store, token, "withdrawn"), key=key)  # fmt: skip
+        _button(st.button, t("withdraw_confirm", lang), on_click=_on_withdraw,
+                args=(store, token, "withdrawn"), key=key)  # fmt: skip
     with st.expander(t("copy_open", lang)):
         st.write(t("copy_explain", lang))
         # made when pressed (on a thread of its own, without a rerun), so that a page of
@@ -350,6 +400,14 @@ def render_survey(store: Any, token: str) -> None:
     token
         The token from ``?t=``.
     """
+    ss = st.session_state
+    # a press Streamlit reported without its callback (see _button): acted on now, before
+    # any widget of this run is drawn, as a callback would be
+    ss[PRESS_RUN] = ss.pop(PRESS_HANDLED, False)
+    pending = ss.pop(PRESS_PENDING, None)
+    if pending is not None and ss.get("survey.token") == token:
+        on_click, args, kwargs = pending
+        on_click(*args, **kwargs)
     st.markdown(PAGE_CSS, unsafe_allow_html=True)  # fixed CSS only, no user text
     # filled by the page's decimal questions (not a "survey." key: a new token clears those)
     st.session_state["page.decimal_fields"] = []
@@ -375,6 +433,10 @@ def render_survey(store: Any, token: str) -> None:
                               if code != lang},
                       help_for=t("help_for", lang), parts={GERMAN_PART: "de"},
                       invalid=st.session_state.get("page.invalid"))
+    if PRESS_PENDING in ss:
+        # once the whole page is drawn: a rerun from the middle of it would make Streamlit
+        # forget the answers of the widgets below the button
+        st.rerun()
 
 
 def _render_survey(store: Any, token: str) -> None:
@@ -544,7 +606,7 @@ def _render_declined(lang: str) -> None:
         st.session_state.pop("survey.declined", None)
         st.session_state["survey.view"] = 0
 
-    st.button(t("back_to_consent", lang), on_click=back)
+    _button(st.button, t("back_to_consent", lang), on_click=back)
 
 
 def _render_decline_confirm(store: Any, token: str, n_answers: int, lang: str) -> None:
@@ -560,11 +622,11 @@ def _render_decline_confirm(store: Any, token: str, n_answers: int, lang: str) -
         st.session_state["survey.view"] = 0  # the consent page, showing the stored "yes"
 
     with st.container(horizontal=True, wrap=False, gap="medium"):
-        st.button(t("decline_delete", lang), on_click=_on_withdraw,
-                  args=(store, token, "declined"), key="survey.decline_delete",
-                  width="stretch")  # fmt: skip
-        st.button(t("decline_keep", lang), on_click=keep, type="primary",
-                  key="survey.decline_keep", width="stretch")  # fmt: skip
+        _button(st.button, t("decline_delete", lang), on_click=_on_withdraw,
+                args=(store, token, "declined"), key="survey.decline_delete",
+                width="stretch")  # fmt: skip
+        _button(st.button, t("decline_keep", lang), on_click=keep, type="primary",
+                key="survey.decline_keep", width="stretch")  # fmt: skip
 
 
 def _page_key(page: str) -> tuple[str, Any]:
@@ -663,9 +725,10 @@ def _render_page(store: Any, token: str, state: Any, view: int, lang: str) -> No
         with switch, st.container(horizontal=True, horizontal_alignment="right"):
             for code in inst.languages:
                 if code != lang:
-                    st.form_submit_button(
-                        LANGUAGE_NAMES.get(code, code), on_click=_on_language,
-                        args=(store, token, spec.id, views, code), type="tertiary",
+                    _button(
+                        st.form_submit_button, LANGUAGE_NAMES.get(code, code),
+                        on_click=_on_language, args=(store, token, spec.id, views, code),
+                        type="tertiary",
                     )  # fmt: skip
         if state.is_test:
             st.info(t("preview_banner", lang))
@@ -725,22 +788,24 @@ def _render_page(store: Any, token: str, state: Any, view: int, lang: str) -> No
             with st.container(key="soft-prompt"):
                 st.warning(tn("soft_prompt", lang, soft))
             with st.container(horizontal=True, wrap=False, gap="medium", key="soft-buttons"):
-                st.form_submit_button(t("soft_answer", lang), on_click=_on_answer_more,
-                                      args=(spec.id, views), width="stretch")  # fmt: skip
-                st.form_submit_button(
-                    t("soft_continue", lang), type="primary", on_click=_on_next,
-                    args=args, kwargs={"force": True}, width="stretch",
+                _button(st.form_submit_button, t("soft_answer", lang),
+                        on_click=_on_answer_more, args=(spec.id, views),
+                        width="stretch")  # fmt: skip
+                _button(
+                    st.form_submit_button, t("soft_continue", lang), type="primary",
+                    on_click=_on_next, args=args, kwargs={"force": True}, width="stretch",
                 )  # fmt: skip
         else:
             # One row, also on phones: Back on the left, Next on the right.
             with st.container(horizontal=True, wrap=False, gap="medium"):
                 if view > 0:
-                    st.form_submit_button(
-                        t("back", lang), on_click=_on_back,
+                    _button(
+                        st.form_submit_button, t("back", lang), on_click=_on_back,
                         args=(spec.id, store.previous_page(view, state.answers), views),
                         width="stretch",
                     )  # fmt: skip
-                st.form_submit_button(
+                _button(
+                    st.form_submit_button,
                     t("finish" if last else ("start" if consent_page else "next"), lang),
                     type="primary", on_click=_on_next, args=args, width="stretch",
                 )  # fmt: skip

@@ -324,12 +324,12 @@ def test_prereg_plan_options_with_deviations(tmp_path, capsys) -> None:  # noqa:
 
 
 def test_invite_instrument_of_another_version_on_an_existing_study(tmp_path, capsys) -> None:  # noqa: ANN001
-    from tests.store.test_waves import make_version
+    from tests.store.test_waves import PACKAGED, make_version
 
     newer = make_version(tmp_path, "2.1.0", rename=False)
     url = _store(tmp_path)
     err = _refused(["invite", "--study", "s", "--wave", "2", "--n", "1", "--db", url,
-                    "--instrument", str(newer)], "runs alliance-learning-dependence 2.0.0",
+                    "--instrument", str(newer)], f"runs alliance-learning-dependence {PACKAGED}",
                    capsys)
     assert "wave --study s --open NAME --instrument DIR" in err
     assert _count(tmp_path, "invitations") == 0 and _count(tmp_path, "waves") == 0

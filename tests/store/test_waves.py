@@ -5,6 +5,7 @@ analysis pools the waves through the new version's map.  On SQLite and PostgreSQ
 from __future__ import annotations
 
 import random
+import re
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import replace
 from io import StringIO
@@ -32,6 +33,9 @@ NEW_TRUST = {
     "de": "Unser Partner {partner} legt uns Probleme offen, bevor wir sie selbst entdecken.",
 }
 
+#: The packaged instrument's version (the first wave of these studies runs it).
+PACKAGED = load_instrument().version
+
 
 def _replace(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
@@ -42,12 +46,12 @@ def _replace(path: Path, old: str, new: str) -> None:
 
 def make_version(root: Path, version: str, *, rename: bool = True) -> Path:
     """A copy of the packaged instrument as ``version``: trust_1 replaced by trust_6 (a
-    different question), and a version map that keeps 2.0.0's trust_1 apart.
+    different question), and a version map that keeps the packaged version's trust_1 apart.
 
     Edited as text: parsing and dumping the large translation record with PyYAML would
     take seconds."""
     folder = copy_instrument(root / version)
-    _replace(folder / "questionnaire.yaml", 'version: "2.0.0"', f'version: "{version}"')
+    _replace(folder / "questionnaire.yaml", f'version: "{PACKAGED}"', f'version: "{version}"')
     if rename:
         trust = load_instrument().scales["trust"].items[0]
         _replace(folder / "scales" / "trust.yaml", "  - id: trust_1\n", "  - id: trust_6\n")
@@ -66,12 +70,12 @@ def make_version(root: Path, version: str, *, rename: bool = True) -> Path:
             sort_keys=False, width=1000)
         entry = "".join(f"  {line}\n" for line in entry.splitlines())
         record.write_text(text[:begin] + entry + text[stop:], encoding="utf-8")
-    # every 2.0.0 variable listed, as the packaged map lists every 1.x variable
+    # every variable of the packaged version listed, as the packaged map lists every 1.x variable
     listed: dict = {v: {"status": "same"} for v in load_instrument().item_variables()}
     if rename:
         listed["trust_1"] = {"status": "changed", "replaced_by": ["trust_6"],
                              "reason": "Confidentiality is not candour about problems."}
-    vmap = {"current": version, "earlier": [{"versions": ["2.0.0"], "variables": listed}]}
+    vmap = {"current": version, "earlier": [{"versions": [PACKAGED], "variables": listed}]}
     (folder / "versions.yaml").write_text(yaml.safe_dump(vmap, sort_keys=False),
                                           encoding="utf-8")
     return folder
@@ -85,11 +89,11 @@ def versions(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
 
 @pytest.fixture(scope="module")
 def hostile_versions(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
-    """A changed instrument that kept 2.0.0's number, and a 3.0.0 without a map of 2.0.0."""
+    """A changed instrument that kept the packaged number, and a 3.0.0 without a map of it."""
     root = tmp_path_factory.mktemp("hostile")
     unmapped = make_version(root, "3.0.0", rename=False)
     (unmapped / "versions.yaml").write_text('current: "3.0.0"\nearlier: []\n', encoding="utf-8")
-    return load_instrument(make_version(root, "2.0.0")), load_instrument(unmapped)
+    return load_instrument(make_version(root, PACKAGED)), load_instrument(unmapped)
 
 
 def answer_pages(store: ResponseStore, token: str, rng: random.Random, upto: int | None = None,
@@ -129,17 +133,18 @@ def test_new_wave_keeps_old_respondents_on_their_version(db_url: str, versions) 
     info = open_wave(store, "panel", "2", v210)
     assert (info.instrument_version, info.n_invitations) == ("2.1.0", 0)
     assert [(w.name, w.instrument_version, w.n_invitations) for w in study_waves(store, "panel")] \
-        == [("1", "2.0.0", 2), ("2", "2.1.0", 0)]
+        == [("1", PACKAGED, 2), ("2", "2.1.0", 0)]
     assert store.study_instrument("panel")[1] == "2.1.0"
 
-    # The wave-1 respondent resumes where they stopped, on 2.0.0: trust_1 is still theirs.
+    # The wave-1 respondent resumes where they stopped, on the packaged version: trust_1 is
+    # still theirs.
     served = store.for_token(first)
-    assert served.instrument.version == "2.0.0"
+    assert served.instrument.version == PACKAGED
     assert store.start(first).current_page == trust_at - 1
     given = answer_pages(store, first, rng, upto=trust_at + 1, tag="b")
     assert "trust_1" in given and store.state(first).current_page == trust_at + 1
-    # An invitation of wave 1 not yet opened also starts on 2.0.0.
-    assert store.for_token(early).instrument.version == "2.0.0"
+    # An invitation of wave 1 not yet opened also starts on the packaged version.
+    assert store.for_token(early).instrument.version == PACKAGED
 
     # A wave-2 respondent answers 2.1.0: trust_6 is an item, trust_1 is not.
     new = create_invitations(store, "panel", n=1, wave="2")[0].token
@@ -155,7 +160,7 @@ def test_new_wave_keeps_old_respondents_on_their_version(db_url: str, versions) 
     wide = store.wide("panel", meta=True)
     rows = wide.set_index("respondent_id")
     r_old, r_new = store.state(first).respondent_id, store.state(new).respondent_id
-    assert rows.loc[r_old, "instrument_version"] == "2.0.0"
+    assert rows.loc[r_old, "instrument_version"] == PACKAGED
     assert rows.loc[r_new, "instrument_version"] == "2.1.0"
     assert rows.loc[r_old, "wave"] == "1" and rows.loc[r_new, "wave"] == "2"
     assert rows.loc[r_old, "trust_1"] == given["trust_1"] and np.isnan(rows.loc[r_old, "trust_6"])
@@ -165,7 +170,7 @@ def test_new_wave_keeps_old_respondents_on_their_version(db_url: str, versions) 
     # without meta the version column is there only because the study mixes versions
     assert "instrument_version" in store.wide("panel").columns
     exported = export_frame(store, "panel").set_index("respondent_id")
-    assert exported.loc[r_old, "instrument_version"] == "2.0.0"
+    assert exported.loc[r_old, "instrument_version"] == PACKAGED
     assert exported.loc[r_new, "instrument_version"] == "2.1.0"
 
     # Pooled for analysis: trust_2..4 pooled, trust_1 kept apart, never merged into trust_6.
@@ -174,16 +179,17 @@ def test_new_wave_keeps_old_respondents_on_their_version(db_url: str, versions) 
     assert np.isnan(prow.loc[r_old, "trust_6"]) and prow.loc[r_old, "trust_1"] == given["trust_1"]
     assert prow.loc[r_new, "trust_6"] == second["trust_6"]
     assert prow.loc[r_old, shared] == given[shared]
-    assert any("2.0.0" in n and "trust_1" in n and "kept apart" in n for n in notices), notices
+    assert any(PACKAGED in n and "trust_1" in n and "kept apart" in n for n in notices), notices
     assert any("trust (3 of 4)" in n for n in notices), "\n".join(notices)
     store.dispose()
 
-    # A server that was not given 2.0.0 refuses the wave-1 respondent, and stores nothing.
+    # A server that was not given the packaged version refuses the wave-1 respondent, and
+    # stores nothing.
     bare = ResponseStore(db_url, instrument=v210)
     before = snapshot(bare)
-    with pytest.raises(ResponseError, match=r"wave '1'.*version 2\.0\.0.*not accepted"):
+    with pytest.raises(ResponseError, match=rf"wave '1'.*version {re.escape(PACKAGED)}.*not accepted"):
         bare.start(early)
-    with pytest.raises(DataError, match="2.0.0"):
+    with pytest.raises(DataError, match=re.escape(PACKAGED)):
         bare.wide("panel")
     assert snapshot(bare) == before
     bare.dispose()
@@ -199,9 +205,9 @@ def test_hostile_wave_openings_change_nothing(db_url: str, versions,  # noqa: AN
     before = snapshot(store)
     cases = [
         ("nowhere", "2", v210, "There is no study 'nowhere'"),
-        ("panel", "2", v200, "runs instrument version 2.0.0 already"),
+        ("panel", "2", v200, f"runs instrument version {PACKAGED} already"),
         ("panel", "2", same_number, "same number"),
-        ("panel", "2", unmapped, "does not list version 2.0.0"),
+        ("panel", "2", unmapped, f"does not list version {PACKAGED}"),
         ("panel", "1", v210, "has a wave '1' already"),
         ("panel", " ", v210, "must not be empty"),
         ("panel", "2", replace(v210, version="next"), "not a version number"),
@@ -247,7 +253,7 @@ def test_cli_opens_and_lists_waves(tmp_path: Path, versions) -> None:  # noqa: A
                           str(new_dir), "--db", url])  # fmt: skip
     assert code == 0, err
     lines = [line.split("\t")[:4] for line in out.strip().splitlines()]
-    assert lines[1:] == [["1", v200.id, "2.0.0", "1"], ["2", v200.id, "2.1.0", "0"]]
+    assert lines[1:] == [["1", v200.id, PACKAGED, "1"], ["2", v200.id, "2.1.0", "0"]]
     code, _, err = run(["wave", "--study", "panel", "--open", "3", "--db", url])
     assert code == 2 and "older than version 2.1.0" in err and "Traceback" not in err
     code, _, err = run(["wave", "--study", "panel", "--db",
@@ -288,7 +294,7 @@ def test_scoring_pools_waves_of_two_versions(versions) -> None:  # noqa: ANN001
     v200, v210 = versions
     pop = load_population()
     early = simulate_study(120, seed=1, instrument=v200, population=pop).assign(
-        instrument_version="2.0.0")
+        instrument_version=PACKAGED)
     late = simulate_study(120, seed=2, instrument=v210, population=pop).assign(
         instrument_version="2.1.0")
     late["alliance_id"] = late["alliance_id"].astype(str) + "-2"
@@ -297,7 +303,7 @@ def test_scoring_pools_waves_of_two_versions(versions) -> None:  # noqa: ANN001
         warnings.simplefilter("always")
         scored = score(data, v210)
     notices = [str(w.message) for w in caught if w.category is InstrumentVersionNotice]
-    assert any(n.startswith("120 rows from waves on instrument version 2.0.0") and "trust_1" in n
+    assert any(n.startswith(f"120 rows from waves on instrument version {PACKAGED}") and "trust_1" in n
                for n in notices), notices  # fmt: skip
     assert "Scales scored from the items both versions share: trust (3 of 4)." in notices
     # the earlier wave's trust is the mean of the three items both versions share
