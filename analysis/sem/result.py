@@ -247,16 +247,43 @@ class SEMResult:
                      if self.model.n_groups > 1 else "")
                 out.append(f"Heywood case: the variance of {lhs[ridx]} is negative ({est:.4g})"
                            f"{g}; the solution is improper.")
-        lv = self.model.lv_names
-        if lv:
-            for g in range(self.model.n_groups):
-                psi = self.model.matrices(self.state.x, g)[2][:len(lv), :len(lv)]
-                if len(lv) and np.linalg.eigvalsh(psi)[0] < -1e-10:
-                    where = f" in group {self.model.groups[g]!r}" if self.model.n_groups > 1 \
-                        else ""
+        out.extend(self._not_positive_definite(x))
+        return tuple(out)
+
+    def _not_positive_definite(self, x: np.ndarray) -> list[str]:
+        """lavaan's post-fit checks of the latent covariance matrix (``cov.lv``, the
+        implied one, predictors included) and of the residual covariance matrix of the
+        continuous observed variables (``theta``); and one lavaan does not make: the
+        residual covariance matrix of latent variables regressed on others (``psi``),
+        not positive definite while the implied one is (a residual correlation beyond 1,
+        also an improper solution).
+
+        # In R: lavaan:::lav_object_post_check(fit)
+        """
+        model = self.model
+        lv = list(model.lv_names)
+        num = np.flatnonzero(~np.asarray(model.ordered_mask, dtype=bool))
+        out = []
+        for g in range(model.n_groups):
+            where = f" in group {model.groups[g]!r}" if model.n_groups > 1 else ""
+            mats = model.matrices(x, g)
+            if lv:
+                cov_lv = model.implied_lv(x, g)[0][:len(lv), :len(lv)]
+                if np.linalg.eigvalsh(cov_lv)[0] < -1e-10:
                     out.append("The covariance matrix of the latent variables is not positive "
                                f"definite{where}; check for correlations beyond 1.")
-        return tuple(out)
+                elif np.linalg.eigvalsh(mats[2][:len(lv), :len(lv)])[0] < -1e-10:
+                    out.append("The residual covariance matrix of the latent variables (what "
+                               "their predictors leave unexplained) is not positive definite"
+                               f"{where}; check for residual correlations beyond 1 (lavaan "
+                               "does not check this).")
+            theta = mats[3][np.ix_(num, num)]
+            # a negative residual variance is a Heywood case, said above
+            if len(num) and np.diag(theta).min() >= 0 and np.linalg.eigvalsh(theta)[0] < -1e-10:
+                out.append("The residual covariance matrix of the observed variables is not "
+                           f"positive definite{where}; check for residual correlations beyond "
+                           "1.")
+        return out
 
     def residuals(self, kind: str = "cor") -> dict[str, dict[str, Any]]:
         """Residual moments per group (local fit), as lavaan ``residuals(fit, type=kind)``.
