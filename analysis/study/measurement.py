@@ -555,7 +555,14 @@ INVARIANCE_RULE = (
     "them); the (scaled) chi-square difference test is reported beside it. A failed level "
     "is followed by the search for partial invariance; a step whose model did not "
     "converge is shown as "
-    "missing and ends the sequence.")
+    "missing and ends the sequence. A step with the degrees of freedom of the previous "
+    "level only re-expresses it: it holds untested. A saturated model (no degrees of "
+    "freedom) has CFI 1 and RMSEA 0.")
+
+
+#: Decision of a level with the degrees of freedom of the previous one: the same model in
+#: another parameterization, so it holds without a test.
+EQUIVALENT = "holds (equivalent model: same degrees of freedom; not tested)"
 
 
 def chen_cuts(n: float | None = None) -> tuple[float, float]:
@@ -575,7 +582,8 @@ def invariance_decisions(table: pd.DataFrame, n: float | None = None
     -------
     (DataFrame, str, str or None)
         The table with ``chen_fails`` (bool; None for the first level and for steps that
-        cannot be judged) and ``decision`` ("holds", "fails", "not estimated"), the
+        cannot be judged) and ``decision`` ("holds", "fails", "not estimated", or
+        :data:`EQUIVALENT` for a step with the previous level's degrees of freedom), the
         highest level that holds, and the first level that fails (None if none).
     """
     table = table.copy()
@@ -595,6 +603,13 @@ def invariance_decisions(table: pd.DataFrame, n: float | None = None
             decision.append("baseline")
             continue
         dcfi, drmsea = float(row.delta_cfi), float(row.delta_rmsea)
+        if not stopped and float(getattr(row, "delta_df", np.nan)) == 0:
+            # the engine's equivalent step (same df, no differences): nothing to judge,
+            # and the next level is compared with it, so the sequence goes on
+            fails_col.append(None)
+            decision.append(EQUIVALENT)
+            holds = str(row.level)
+            continue
         if stopped or not (np.isfinite(dcfi) and np.isfinite(drmsea)):
             fails_col.append(None)
             decision.append("not judged")
@@ -652,11 +667,36 @@ def _chen_fails(delta_cfi: float, delta_rmsea: float, n: float | None = None) ->
     return bool(delta_cfi <= cfi_cut and delta_rmsea >= rmsea_cut)
 
 
-def _chen_holds(row: Mapping[str, Any], n: float | None = None) -> bool:
-    dcfi, drmsea = float(row["delta_cfi"]), float(row["delta_rmsea"])
+def _chen_holds(row: Mapping[str, Any], n: float | None = None,
+                base: Mapping[str, Any] | None = None) -> bool:
+    """The rule holds for one step; with ``base`` (the accepted level's row), the
+    differences are taken to its CFI and RMSEA (see :func:`_saturated_fit`)."""
+    if base is not None:
+        dcfi = float(row["cfi"]) - float(base["cfi"])
+        drmsea = float(row["rmsea"]) - float(base["rmsea"])
+    else:
+        dcfi, drmsea = float(row["delta_cfi"]), float(row["delta_rmsea"])
     if not (np.isfinite(dcfi) and np.isfinite(drmsea)):
         return False
     return not _chen_fails(dcfi, drmsea, n)
+
+
+def _saturated_fit(row: dict[str, Any]) -> dict[str, Any]:
+    """CFI 1 and RMSEA 0 for a converged model with no degrees of freedom.
+
+    A saturated model (a three-item scale's configural model) reproduces the data: its
+    CFI is 1 and its RMSEA 0 by definition, and lavaan prints them so (``cfi.scaled``),
+    but its robust CFI is NA under MLR with complete data.  Left missing, every step
+    after it had no CFI difference and the sequence stopped at "not judged" (a campaign
+    case: metric with delta CFI -.020 and delta RMSEA .107 against lavaan's saturated
+    configural fit, a failure of the rule, printed as not judged).
+    """
+    if row.get("converged") and row.get("df") == 0:
+        if not np.isfinite(float(row.get("cfi", np.nan))):
+            row["cfi"] = 1.0
+        if not np.isfinite(float(row.get("rmsea", np.nan))):
+            row["rmsea"] = 0.0
+    return row
 
 
 def _invariance_sequence(syntax: str, sub: pd.DataFrame, group: str, estimator: str,
@@ -690,7 +730,7 @@ def _invariance_sequence(syntax: str, sub: pd.DataFrame, group: str, estimator: 
     for lv in levels:
         res = sem(syntax, sub, estimator=estimator, group=group, group_equal=table[lv],
                   group_partial=tuple(freed_all), **kwargs)
-        row = _level_row(lv, res, table[lv], freed_all)
+        row = _saturated_fit(_level_row(lv, res, table[lv], freed_all))
         if not res.converged or str(row.get("note", "")).startswith("improper"):
             # no decision on a model without a proper solution: the pilot's groups of 23
             # had "holds" beside a Heywood case
@@ -720,12 +760,16 @@ def _invariance_sequence(syntax: str, sub: pd.DataFrame, group: str, estimator: 
             continue
         row.update(compare_levels(prev_res, prev_row, res, row))
         if not (np.isfinite(row["delta_cfi"]) and np.isfinite(row["delta_rmsea"])):
-            row.update(chen_fails=None, decision="not judged")
+            row.update(chen_fails=None, decision="not judged (fit difference undefined)")
             rows.append(row)
             failed = lv
             break
         bad = _chen_fails(row["delta_cfi"], row["delta_rmsea"], n_total)
         row.update(chen_fails=bad, decision="fails" if bad else "holds")
+        if row["delta_df"] == 0 and not bad:
+            # the constraints only re-express the previous model (ordered items in three
+            # categories at the threshold step): nothing was tested, as the engine says
+            row["decision"] = EQUIVALENT
         rows.append(row)
         if not bad:
             prev_res, prev_row, holds = res, row, lv
@@ -733,19 +777,25 @@ def _invariance_sequence(syntax: str, sub: pd.DataFrame, group: str, estimator: 
         failed = failed or lv
         if not partial:
             break
+        # each step is judged against the accepted level's row as printed (the engine
+        # recomputes the base's row, without the saturated model's CFI and RMSEA)
         search = partial_invariance(syntax, sub, group, lv, base=prev_res,
-                                    holds=functools.partial(_chen_holds, n=n_total),
+                                    holds=functools.partial(_chen_holds, n=n_total,
+                                                            base=prev_row),
                                     group_partial=freed_all, estimator=estimator, **kwargs)
-        steps[lv] = search["steps"]
+        found = search["steps"].copy()
+        found["delta_cfi"] = found["cfi"].astype(float) - float(prev_row["cfi"])
+        found["delta_rmsea"] = found["rmsea"].astype(float) - float(prev_row["rmsea"])
+        steps[lv] = found
         if not search["freed"]:
             row["decision"] = f"fails; no partial model: {search['stopped']}"
             break
         if not search["holds"]:
-            rows.append({**search["steps"].iloc[-1].drop(["step", "freed"]).to_dict(),
+            rows.append({**found.iloc[-1].drop(["step", "freed"]).to_dict(),
                          "level": f"{lv} (partial)", "chen_fails": True,
                          "decision": f"fails: {search['stopped']}"})
             break
-        last = search["steps"].iloc[-1].drop(["step", "freed"]).to_dict()
+        last = found.iloc[-1].drop(["step", "freed"]).to_dict()
         if str(last.get("note", "")).startswith("improper"):
             rows.append({**last, "level": f"{lv} (partial)", "chen_fails": None,
                          "decision": "not judged (improper solution)"})
@@ -779,6 +829,15 @@ def _invariance(syntax: str, data: pd.DataFrame, group: str, items: list[str],
     sub = data[col.notna().to_numpy()]
     # who is in neither group, and why: the report states it beside the group sizes
     left_out = {"no_value": int(len(data) - len(sub))}
+    # a respondent who answered none of this model's items (a scale shown to some
+    # respondents only) is in no fit: lavaan ignores such "empty cases".  They leave
+    # before the dyad rule, so that the A member of an alliance whose B member did not
+    # answer this scale stays, and the group sizes printed are those of the fits (a
+    # campaign case printed 40 and 180 beside fits of 31 and 140 respondents)
+    answered = sub[[i for i in items if i in sub.columns]].notna().any(axis=1).to_numpy()
+    if not answered.all():
+        left_out["no_answer"] = int((~answered).sum())
+    sub = sub[answered]
     if group == "firm_role":
         n0 = len(sub)
         sub = one_member_per_dyad(sub)
@@ -786,7 +845,6 @@ def _invariance(syntax: str, data: pd.DataFrame, group: str, items: list[str],
         if len(sub) < n0 and note_dropped:
             warnings.append(f"Invariance by 'firm_role': {n0 - len(sub)} A member(s) of "
                             "complete dyads left out, so that the groups are independent.")
-        counts = sub[group].astype("string").value_counts(dropna=True)
     levels: tuple[str, ...] = ("configural", "metric", "scalar")
     if estimator != "WLSMV":
         levels = (*levels, "strict")
@@ -810,6 +868,8 @@ def _invariance(syntax: str, data: pd.DataFrame, group: str, items: list[str],
                 f"Invariance by {group!r}: categories with no responses in some group were "
                 f"merged with a neighbour in all groups (thresholds need every category in "
                 f"every group): {listed}.")
+    # the group sizes of the rows the fits use
+    counts = sub[group].astype("string").value_counts(dropna=True)
     try:
         seq = _invariance_sequence(syntax, sub, group, estimator, levels, partial, kwargs)
     except AllianceSurveyError as err:
@@ -852,8 +912,11 @@ def _invariance_by_scale(runner: _InvarianceRunner, group: str,
             summary.append({"scale": scale, "highest_level_supported": "not estimated",
                             "first_failed_level": None, "partial_levels": "", "freed": ""})
             continue
-        groups = r.pop("groups")
-        left_out = r.pop("left_out", left_out)
+        # each scale's group sizes are those of its own fits (a respondent who answered
+        # none of its items is in none); the grouping shows those of the scale that
+        # used the most respondents, with its reasons for the others
+        if groups is None or sum(r["groups"].values()) > sum(groups.values()):
+            groups, left_out = dict(r["groups"]), dict(r.get("left_out", left_out))
         merges.update(r.pop("collapsed_categories"))
         r.pop("criterion")
         by_scale[scale] = r
@@ -1188,9 +1251,12 @@ def fit_measurement_model(
         ``invariance`` (``{group: {"groups", "left_out", "scales", "summary", "by_scale",
         "highest_level_supported", "partial_scales", "criterion"} | None}``; ``left_out``
         counts the respondents of the model in no group: ``no_value`` without a value of
-        the grouping column and, for ``firm_role``, ``dyad_member`` (firm A's respondent
-        of each alliance both firms answered for, :func:`one_member_per_dyad`); ``by_scale``
-        gives per scale the ``levels`` table, the parameters ``freed`` for partial
+        the grouping column, ``no_answer`` with none of the scale's items answered and,
+        for ``firm_role``, ``dyad_member`` (firm A's respondent of each alliance both firms
+        answered the scale for, :func:`one_member_per_dyad`); ``groups`` and ``left_out``
+        are those of the scale whose fits used the most respondents; ``by_scale``
+        gives per scale its own ``groups`` and ``left_out``, the ``levels`` table, the
+        parameters ``freed`` for partial
         invariance and the search's ``partial_steps``), ``method_variance`` and
         ``warnings``.  Undefined
         numbers are ``None`` (with a warning or a stated definition).
