@@ -428,12 +428,10 @@ def test_the_search_frees_the_parameters_built_to_differ(name, freed):
 
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine: analysis.sem.invariance._level_row takes a fit index that is present but NA "
-    "(the robust CFI of a saturated MLR model) instead of the next kind; "
-    "measurement_invariance then has no CFI difference for metric, and partial_invariance "
-    "recomputes its base row so (the study works around it in _invariance_sequence)"))
 def test_engine_sequence_of_a_saturated_configural_model_has_a_cfi():
+    """A saturated MLR configural model: lavaan's robust CFI is NA, its scaled CFI 1; the
+    engine's level row takes the first kind with a value (it took the NA, and the metric
+    step had no CFI difference)."""
     from analysis.sem.invariance import measurement_invariance
 
     d, spec = _data("case_38")

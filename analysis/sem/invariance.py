@@ -269,9 +269,12 @@ def _level_row(level: str, res, group_equal, group_partial=()) -> dict:
     kinds = ("_scaled", "") if res.model.ordered else ("_robust", "_scaled", "")
 
     def first(name: str) -> float:
+        # the first kind with a value: lavaan's robust CFI of a saturated model is NA
+        # where its scaled one is 1
         for k in kinds:
-            if name + k in f:
-                return f[name + k]
+            v = f.get(name + k)
+            if v is not None and np.isfinite(v):
+                return v
         return np.nan
 
     row = {"level": level, "group_equal": ",".join(group_equal),

@@ -548,8 +548,12 @@ def _invariance_by_scale(ctx: ReportContext, inv: Mapping[str, Any], path: str) 
             if failed and why.startswith(("not estimated", "not judged")):
                 # a level without a usable fit did not fail the rule: it was not tested
                 what = LEVELS.get(str(failed), failed)
+                # "not judged" is an improper solution or a fit difference that could not
+                # be formed (a saturated model without an index): said as it is
                 reason = ("did not converge" if why.startswith("not estimated")
-                          else "has an improper solution")
+                          else "has an improper solution" if "improper" in why
+                          else "could not be compared with the level below (fit difference "
+                               "undefined)")
                 text = (f"not established: the {what} model {reason}"
                         if rec.get("highest_level_supported") in (None, "none")
                         else f"{text}; the {what} model {reason}")

@@ -426,6 +426,9 @@ def _left_out_reason(ctx: ReportContext, g: str, left: Any, lpath: str) -> str:
             bits.append(f"{num(left['dyad_member'], join(lpath, 'dyad_member'), 'int', tag='span')}"
                         " are firm A's respondents of alliances for which both firms answered, "
                         + why)
+        if is_number(left.get("no_answer")) and left["no_answer"]:
+            bits.append(f"{num(left['no_answer'], join(lpath, 'no_answer'), 'int', tag='span')}"
+                        " answered none of the scale's items")
         if is_number(left.get("no_value")) and left["no_value"]:
             bits.append(f"{num(left['no_value'], join(lpath, 'no_value'), 'int', tag='span')}"
                         f" have no value of {name}")
