@@ -113,6 +113,50 @@ def _typed_options(argv: list[str]) -> frozenset[str]:
         return frozenset()
 
 
+class _Recorded(argparse._StoreAction):
+    """A value option that notes each value it is given (see :func:`_repeated_options`)."""
+
+    seen: dict[str, list[tuple[str, object]]]
+
+    def __call__(self, parser, namespace, values, option_string=None):  # noqa: ANN001, ANN204
+        self.seen.setdefault(self.dest, []).append((option_string or self.dest, values))
+        super().__call__(parser, namespace, values, option_string)
+
+
+def _repeated_options(argv: list[str]) -> str | None:
+    """The sentence for a value option typed twice with different values, or ``None``.
+
+    argparse keeps the last value without a word: ``delete --token A --token B`` erased
+    B only, ``invite --study s1 --study s2`` invited into s2, ``sem --model A --model B``
+    fitted B.  Options that take several values (``--correct``, ``--app``) are given
+    with ``action='append'`` and are not counted here.
+    """
+    parser = build_parser()
+    seen: dict[str, list[tuple[str, object]]] = {}
+    parsers = [parser]
+    while parsers:
+        current = parsers.pop()
+        for action in current._actions:
+            if type(action) is argparse._StoreAction and action.option_strings:
+                action.__class__ = _Recorded
+                action.seen = seen  # type: ignore[attr-defined]
+            if isinstance(action, argparse._SubParsersAction):
+                parsers.extend(action.choices.values())
+    try:
+        parser.parse_args(argv)
+    except SystemExit:  # pragma: no cover - the same arguments were parsed once already
+        return None
+    for given in seen.values():
+        values = list(dict.fromkeys(repr(v) for _, v in given))
+        if len(values) > 1:
+            option = max((o for o, _ in given), key=len)
+            shown = ", ".join(clip(v, 40) for _, v in given[:3])
+            times = "twice" if len(given) == 2 else f"{len(given)} times"
+            return (f"{option} is given {times} with different values ({shown}); "
+                    "only the last would count. Give it once.")
+    return None
+
+
 #: Python warnings that say nothing to a user: numpy's floating-point notes (the result
 #: or the error that follows says what went wrong) and pandas' note on a column of mixed
 #: types (the data checks name the column).
@@ -225,6 +269,10 @@ def _parse_and_run(argv: list[str]) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 1
+    repeated = _repeated_options(arguments)
+    if repeated:
+        print(f"alliance-survey {args.command}: error: {_short(repeated)}", file=sys.stderr)
+        return 2
     setattr(args, TYPED, _typed_options(arguments))
     return _run(args)
 

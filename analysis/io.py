@@ -53,6 +53,13 @@ def numeric_columns(data: Any, columns: Any, what: str) -> pd.DataFrame:
     """
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"{what}: data= must be a pandas DataFrame.")
+    if isinstance(data.columns, pd.MultiIndex):
+        # data['x1'] was then a frame of the columns under 'x1': an internal AttributeError
+        raise DataError(f"{what}: data= has column names of {data.columns.nlevels} levels (a "
+                        "MultiIndex); give one name per column (e.g. data.columns = "
+                        "['_'.join(map(str, c)) for c in data.columns]).")
+    if isinstance(columns, str):  # 'x1' was read as the columns 'x' and '1'
+        columns = [columns]
     names = list(dict.fromkeys(columns))
     missing = [c for c in names if c not in data.columns]
     if missing:
@@ -142,6 +149,26 @@ def jsonable(value: Any, *, frames: Literal["records", "columns"] = "records") -
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
+
+
+def home_path(path: str | os.PathLike[str]) -> Path:
+    """``path`` with a leading ``~`` or ``~user`` expanded to the home folder.
+
+    ``Path.expanduser`` raises RuntimeError for ``~nouser/x.csv`` (no such user) and
+    for ``~`` without a home folder: the command ended in an internal error.
+
+    Raises
+    ------
+    DataError
+        Naming the ``~`` part that names no home folder.
+    """
+    try:
+        return Path(path).expanduser()
+    except (RuntimeError, KeyError) as exc:
+        head = str(path).split("/", 1)[0]
+        raise DataError(f"{str(path)[:200]!r} starts with {head[:80]!r}, which names no home "
+                        "folder on this computer (no such user, or no HOME); write the full "
+                        "path.") from exc
 
 
 def write_json(obj: Any, out: str | Path) -> None:

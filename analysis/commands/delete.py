@@ -72,6 +72,12 @@ def handler(args: argparse.Namespace) -> int:
     if args.token is not None and not args.token.strip():
         raise DataError("--token is empty; give the respondent's token (the code after ?t= "
                         "in the link).")
+    if args.note is not None:
+        from instruments.store.limits import check_text
+
+        # checked with each erasure only: with nothing to erase a note of 100,000
+        # characters (or with an escape sequence) was taken without a word
+        check_text(args.note, "deletion_actor", "The note for the audit log", required=False)
     # A mistyped SQLite path must not leave an empty database behind.
     store = ResponseStore(existing_sqlite(args.db))
     try:

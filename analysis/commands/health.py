@@ -37,7 +37,6 @@ def store_health(url: str | None, *, timeout: float = 5.0) -> Check:
     revision fails (the app would migrate it on start, but replicas of different
     versions must not share one database unnoticed); a newer one fails too.
     """
-    from pathlib import Path
 
     from sqlalchemy import create_engine, text
 
@@ -49,9 +48,11 @@ def store_health(url: str | None, *, timeout: float = 5.0) -> Check:
     name = f"store {parsed.render_as_string(hide_password=True)}"
     file = parsed.database or ""
     if parsed.get_backend_name() == "sqlite" and file not in ("", ":memory:"):
-        if not Path(file).expanduser().is_file():  # never create an empty store by checking
+        from analysis.io import home_path
+
+        if not home_path(file).is_file():  # never create an empty store by checking
             return Check(name, False, "the SQLite file does not exist")
-        if Path(file).expanduser().stat().st_size == 0:
+        if home_path(file).stat().st_size == 0:
             # connecting wrote SQLite's header (4 kB) into the empty file: a check wrote
             return Check(name, False, "the SQLite file is empty; it is not a response store")
     engine = make_engine(resolved)  # DataError (exit 2) for an unsupported database
@@ -92,6 +93,16 @@ def app_health(base: str, *, timeout: float = 5.0, cafile: str | None = None) ->
     return Check(f"app {base}", status == 200 and body == "ok", f"HTTP {status} {body!r}")
 
 
+def _seconds(text: str) -> float:
+    """``type=`` of ``--timeout``: a number in ASCII digits (its range is checked after)."""
+    from analysis.commands.paths import plain_number
+
+    try:
+        return float(plain_number(text))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected a number, not {text[:80]!r}") from exc
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``health`` sub-command."""
     parser = subparsers.add_parser(
@@ -111,7 +122,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "http://127.0.0.1:8501 (repeatable)")  # fmt: skip
     parser.add_argument("--cafile", metavar="PEM",
                         help="certificate to trust for https:// addresses (a self-signed one)")
-    parser.add_argument("--timeout", type=float, default=5.0, metavar="SEC",
+    parser.add_argument("--timeout", type=_seconds, default=5.0, metavar="SEC",
                         help="seconds to wait for each check (default 5)")
     parser.add_argument("--no-store", action="store_true", help="check only the --app addresses")
     parser.set_defaults(func=handler)

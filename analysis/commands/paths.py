@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.errors import DataError, clip
+from analysis.io import home_path
 
 #: Longest file name most file systems accept (bytes).
 MAX_NAME_BYTES = 255
@@ -96,7 +97,7 @@ def check_output(
     shown = clip(text, PATH_ECHO)
     if not text.strip() or "\x00" in text:
         raise DataError(f"{option} must name a file, not {shown}.")
-    p = Path(text).expanduser()
+    p = home_path(text)
     if len(os.fsencode(p.name)) > MAX_NAME_BYTES:
         raise DataError(f"{option}: the file name is longer than {MAX_NAME_BYTES} bytes.")
     try:
@@ -201,7 +202,7 @@ def _same_existing(p: Path, source: str | os.PathLike[str] | None) -> bool:
     try:
         src = Path(str(source)).expanduser()
         return src.exists() and os.path.samefile(p, src)
-    except (OSError, ValueError):
+    except (OSError, ValueError, RuntimeError):
         return False
 
 
@@ -246,7 +247,7 @@ def check_output_dir(
     shown = clip(text, PATH_ECHO)
     if not text.strip() or "\x00" in text:
         raise DataError(f"{option} must name a folder, not {shown}.")
-    p = Path(text).expanduser()
+    p = home_path(text)
     if any(len(os.fsencode(part)) > MAX_NAME_BYTES for part in p.parts):
         raise DataError(f"{option}: a folder name is longer than {MAX_NAME_BYTES} bytes.")
     try:
@@ -504,10 +505,23 @@ def model_names(model: str) -> list[str]:
 # -- argparse types ----------------------------------------------------------------------
 
 
+def plain_number(text: str) -> str:
+    """``text`` if it is written with the ASCII digits 0-9 (and a sign, point or exponent).
+
+    Python's ``int()`` and ``float()`` also read other scripts' digits ('\u0663' is 3,
+    full-width '\uff13' too) and digit groups with underscores ('1_0' is 10): such a value
+    was taken without a word, while the same text in a data file is not a number.
+    """
+    if not text.isascii() or "_" in text:
+        raise argparse.ArgumentTypeError(f"expected a number written with the digits 0-9, "
+                                         f"not {clip(text)}")
+    return text
+
+
 def finite_float(text: str) -> float:
     """``type=`` for a finite number (NaN and infinities refused)."""
     try:
-        value = float(text)
+        value = float(plain_number(text))
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"expected a number, not {clip(text)}") from exc
     if not math.isfinite(value):
@@ -569,7 +583,7 @@ def share(text: str) -> float:
 
 def _integer(text: str) -> int:
     try:
-        return int(text)
+        return int(plain_number(text))
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"expected a whole number, not {clip(text)}") from exc
 
@@ -645,9 +659,9 @@ def instrument_files(directory: str | os.PathLike[str] | None) -> list[str]:
         from instruments.instrument.loader import PACKAGE_DIR
 
         directory = PACKAGE_DIR
-    root = Path(directory).expanduser()
     found: list[str] = []
     try:
+        root = Path(directory).expanduser()
         if not root.is_dir():
             return found
         for path in root.rglob("*"):
@@ -655,8 +669,8 @@ def instrument_files(directory: str | os.PathLike[str] | None) -> list[str]:
                 break
             if path.is_file() and "__pycache__" not in path.parts:
                 found.append(str(path))
-    except OSError:
-        pass  # an unreadable folder is reported by the loader
+    except (OSError, RuntimeError):
+        pass  # an unreadable folder (or '~nouser') is reported by the loader
     return found
 
 
@@ -673,10 +687,12 @@ def survey_address(text: str) -> str:
         # every link begins with it (a 100,000-character address was printed in each)
         raise argparse.ArgumentTypeError(f"must be at most {longest} characters, not "
                                          f"{len(value):,}")
-    if base_url_problem(value):  # the check of the study lead's page too
+    problem = base_url_problem(value)  # the check of the study lead's page too
+    if problem:
         raise argparse.ArgumentTypeError(
             f"must be an http:// or https:// address without spaces, quotes, invisible "
-            f"characters, '?' or '#' (links are BASE_URL/?t=TOKEN), not {clip(text)}")
+            f"characters, '?' or '#' (links are BASE_URL/?t=TOKEN), not {clip(text)} (it "
+            f"{problem})")
     return value
 
 
@@ -717,7 +733,7 @@ def existing_sqlite(url: str | None, option: str = "--db") -> str:
     resolved = resolve_url(url)
     parsed = parse_url(resolved, option)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        db = Path(parsed.database).expanduser()
+        db = home_path(parsed.database)
         if not db.is_file():
             raise DataError(
                 f"There is no response store at {clip(parsed.database, PATH_ECHO)} ({option} or "

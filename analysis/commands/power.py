@@ -30,10 +30,11 @@ def sizes(text: str) -> list[int]:
     from the fewest respondents the hypotheses are tested with to the simulation's most,
     none twice (below the minimum every replication failed, after the processes started;
     ``prereg --power-n 0,-5`` said so in the API's words, after "Power analysis: ...")."""
+    from analysis.commands.paths import plain_number
     from analysis.study.hypotheses import MIN_RESPONDENTS
 
     try:
-        ns = [int(v) for v in text.split(",") if v.strip()]
+        ns = [int(plain_number(v)) for v in text.split(",") if v.strip()]
     except ValueError as exc:
         raise argparse.ArgumentTypeError(
             f"must be comma-separated integers such as 100,150,200, not {clip(text)}"

@@ -37,7 +37,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _existing_store(url: str | None) -> str:
     """The resolved URL; a SQLite file that does not exist is refused rather than created."""
-    from pathlib import Path
 
     from analysis.errors import DataError
     from instruments.store import resolve_url
@@ -47,7 +46,9 @@ def _existing_store(url: str | None) -> str:
     parsed = parse_url(resolved)
     file = parsed.database or ""
     if parsed.get_backend_name() == "sqlite" and file not in ("", ":memory:"):
-        if not Path(file).expanduser().is_file():
+        from analysis.io import home_path
+
+        if not home_path(file).is_file():
             raise DataError(f"There is no response store at {file}; waves are opened on "
                             "studies of an existing store (--db).")
     return resolved

@@ -229,6 +229,23 @@ def _parser_problem(shown: str, exc: Exception) -> DataError | None:
     return None
 
 
+#: Invisible characters a column name can carry from a spreadsheet or a web page.
+_INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060\u00ad"
+
+
+def _names_alike(names: list[str]) -> str | None:
+    """The first group of column names that differ only in surrounding blanks or invisible
+    characters, shown as ``'x1', 'x1 '``; ``None`` when every name is distinct so."""
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        key = "".join(ch for ch in name if ch not in _INVISIBLE).strip()
+        groups.setdefault(key, []).append(name)
+    for group in groups.values():
+        if len(group) > 1:
+            return ", ".join(repr(n) for n in group)
+    return None
+
+
 def read_data(path: str | Path) -> pd.DataFrame:
     """Read survey or analysis data (.csv, .parquet or .sav) into a DataFrame.
 
@@ -254,7 +271,9 @@ def read_data(path: str | Path) -> pd.DataFrame:
     if not str(path).strip():
         raise DataError("The name of the data file is empty; give the .csv, .parquet or .sav "
                         "file to read.")
-    p = Path(path).expanduser()  # as the output paths: '--data=~/x.csv' is not expanded
+    from analysis.io import home_path
+
+    p = home_path(path)  # as the output paths: '--data=~/x.csv' is not expanded
     shown = clip(str(path), 400)
     try:
         if p.is_dir():
@@ -316,7 +335,7 @@ def read_data(path: str | Path) -> pd.DataFrame:
                                 f"{clip(', '.join(repeated), 200)}; rename them so each "
                                 "column is read.")
             header = pd.read_csv(p, nrows=0).columns
-            dtypes = {c: "string" for c in TEXT_COLUMNS if c in header}
+            dtypes = {c: "string" for c in header if str(c).lstrip("\ufeff") in TEXT_COLUMNS}
             frame = pd.read_csv(p, dtype=dtypes, keep_default_na=False, na_values=[""])
             for c in dtypes:
                 frame[c] = frame[c].astype(object).where(frame[c].notna(), np.nan)
@@ -344,6 +363,18 @@ def read_data(path: str | Path) -> pd.DataFrame:
         repeated = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
         raise DataError(f"The data file {shown} has repeated column names: "
                         f"{clip(', '.join(repeated), 200)}.")
+    if suffix in (".csv", ".txt", "") and len(frame.columns) and \
+            str(frame.columns[0]).startswith("\ufeff"):
+        # a second byte-order mark (a file saved twice with one): pandas drops only the
+        # first, and the first column was '\ufeffid', unknown under its own name
+        frame = frame.rename(columns={frame.columns[0]: str(frame.columns[0]).lstrip("\ufeff")})
+    alike = _names_alike([str(c) for c in frame.columns])
+    if alike:
+        # 'x1' and 'x1 ' (or 'x1' with a no-break space) look the same in a spreadsheet;
+        # the model took the one spelled exactly, whichever the user meant
+        raise DataError(f"The data file {shown} has columns whose names differ only in "
+                        f"blanks or invisible characters: {alike[:200]}; rename them so "
+                        "each name is distinct.")
     if len(frame.columns) == 1 and suffix in (".csv", ".txt", ""):
         # a semicolon (or tab) separated export read as one column: every variable was
         # then "not in the data", which named the model instead of the file

@@ -17,6 +17,7 @@ deleting a response is :func:`instruments.store.rights.erase_invitation`.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +47,8 @@ class Exclusion:
 
 
 def _reason(reason: str | None, what: str) -> str:
+    if reason is not None and not isinstance(reason, str):  # 5.strip(): AttributeError
+        raise DataError(f"The reason for {what} must be text, not {type(reason).__name__}.")
     text = (reason or "").strip()
     if not text:
         raise DataError(f"Give a reason for {what}; it is kept in the audit log.")
@@ -59,8 +62,29 @@ def _reason(reason: str | None, what: str) -> str:
     return text
 
 
+#: Largest invitation number the store can hold (SQLite's and PostgreSQL's 64-bit integer).
+MAX_INVITATION_ID = 2**63 - 1
+
+
+def invitation_number(invitation_id: object) -> int:
+    """``invitation_id`` as a whole number the store can look up (digits as text pass).
+
+    ``None`` ended in int()'s TypeError and 2**70 in the driver's OverflowError; ``True``
+    and ``2.7`` were taken as invitation 1 and 2.
+    """
+    value = invitation_id
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value.strip())
+    if (not isinstance(value, numbers.Integral) or isinstance(value, bool)
+            or not 1 <= int(value) <= MAX_INVITATION_ID):
+        raise DataError(f"The invitation number must be a whole number from 1 to "
+                        f"{MAX_INVITATION_ID}, not {clip(invitation_id)}.")
+    return int(value)
+
+
 def _invitation(session: Any, study_id: int, invitation_id: int) -> Invitation:
-    inv = session.get(Invitation, int(invitation_id))
+    invitation_id = invitation_number(invitation_id)
+    inv = session.get(Invitation, invitation_id)
     if inv is None or inv.study_id != study_id or inv.is_test:
         raise DataError(f"There is no invitation #{invitation_id} in this study.")
     return inv

@@ -149,6 +149,11 @@ def open_secret(sealed: str, key: str | None = None) -> ContactSecret:
 # -- reading and checking -------------------------------------------------------------------
 
 
+def _column_name(name: str | None) -> str:
+    """A header cell as matched: without byte-order marks, blanks or case."""
+    return (name or "").replace("\ufeff", "").strip().lower()
+
+
 def read_contacts(source: str | Path | bytes | Iterable[dict[str, str]]) -> list[dict[str, str]]:
     """Read a contact list (a CSV path, the bytes of an uploaded CSV, or rows as dicts).
 
@@ -184,7 +189,9 @@ def read_contacts(source: str | Path | bytes | Iterable[dict[str, str]]) -> list
         except csv.Error:
             dialect = csv.excel
         reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
-        header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
+        # a second byte-order mark (a file saved twice with one) stayed in the first name:
+        # "Missing column(s) email; found email, name, ..."
+        header = [_column_name(h) for h in (reader.fieldnames or [])]
         missing = [c for c in REQUIRED_COLUMNS if c not in header]
         if missing:
             raise ContactListError(
@@ -211,7 +218,7 @@ def read_contacts(source: str | Path | bytes | Iterable[dict[str, str]]) -> list
                                  f"{len(header)} columns in the header; put a value that "
                                  "holds a comma (or a semicolon) in quotation marks.")
                 continue
-            row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k}
+            row = {_column_name(k): (v or "").strip() for k, v in raw.items() if k}
             if any(row.values()):
                 rows.append(row)
         if long_rows:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import math
+import numbers
 import re
 import uuid
 from collections.abc import Iterator
@@ -147,8 +148,20 @@ def _study(session: Session, name: str) -> Study:
     return found
 
 
+def _wave_name(name: object) -> str:
+    """The wave name ``name`` checked as the store keeps it: text, or a whole number
+    (``wave=2``).  ``None``, a list or bytes had been turned into their ``str()``: the
+    wave 'None' or "['a']" was created without a word."""
+    if isinstance(name, numbers.Integral) and not isinstance(name, bool):
+        name = str(int(name))
+    if not isinstance(name, str):
+        raise DataError(f"The wave name must be text (or a whole number), not "
+                        f"{type(name).__name__} {clip(name)}.")
+    return check_text(name, "wave_name", "The wave name")
+
+
 def _wave(session: Session, study: Study, name: str, *, create: bool = True) -> Wave:
-    name = check_text(str(name), "wave_name", "The wave name")
+    name = _wave_name(name)
     wave = session.scalars(
         select(Wave).where(Wave.study_id == study.id, Wave.name == name)
     ).one_or_none()
@@ -163,7 +176,7 @@ def _wave(session: Session, study: Study, name: str, *, create: bool = True) -> 
 
 def create_wave(store: ResponseStore, study: str, name: str) -> int:
     """Create (or return) the wave ``name`` of a study and return its id."""
-    name = check_text(str(name) if name is not None else None, "wave_name", "The wave name")
+    name = _wave_name(name)
     with store.session() as session:
         return _wave(session, _study(session, study), name).id
 
@@ -187,9 +200,17 @@ def _language(store: ResponseStore, language: str) -> str:
 MIN_EXPIRY_DAYS = 1 / 24
 
 
+#: Names of the types of a truth value: Python's bool and numpy's (bool_, bool in numpy 2).
+_BOOL_TYPES = ("bool", "bool_")
+
+
 def _expiry(expires_days: float | None, now: datetime) -> datetime | None:
     if expires_days is None:
         return None
+    if isinstance(expires_days, str | bytes) or type(expires_days).__name__ in _BOOL_TYPES:
+        # float('5') and float(True) made a link that expires in 5 days or in one day
+        raise DataError(f"expires_days= must be a number of days, not "
+                        f"{type(expires_days).__name__} {clip(expires_days)}.")
     try:
         days = float(expires_days)
     except (TypeError, ValueError) as exc:
@@ -256,6 +277,9 @@ def _issue(
     now: datetime,
     is_test: bool = False,
 ) -> IssuedInvitation:
+    if type(is_test).__name__ not in _BOOL_TYPES:
+        # 'yes' ended in the database driver's TypeError; None was taken as False
+        raise DataError(f"test= must be True or False, not {clip(is_test)}.")
     if firm_role not in (None, "A", "B"):
         raise DataError(f"firm_role= must be 'A', 'B' or empty, not {clip(firm_role)}.")
     partner_name = check_text(partner_name, "partner_name", "The partner name", required=False)
@@ -512,13 +536,15 @@ def check_invitation_csv(
                             "CSV.")
         with path.open(newline="", encoding="utf-8-sig") as fh:
             reader = csv.DictReader(fh)
-            header = [h.strip() for h in (reader.fieldnames or [])]
+            # without a second byte-order mark (a file saved twice with one)
+            header = [h.replace("\ufeff", "").strip() for h in (reader.fieldnames or [])]
             rows = []
             for r in reader:
                 if None in r:
                     raise DataError(f"{path.name}: line {reader.line_num} has more cells than "
                                     "the header; nothing was created.")
-                rows.append({(k or "").strip(): (v or "").strip() for k, v in r.items()})
+                rows.append({(k or "").replace("\ufeff", "").strip(): (v or "").strip()
+                             for k, v in r.items()})
                 if len(rows) > MAX_CSV_ROWS:
                     raise DataError(f"The invitation file {shown} has more than {MAX_CSV_ROWS} "
                                     "rows; split it into several files.")

@@ -85,7 +85,12 @@ def parse_smtp_url(url: str) -> SmtpServer:
     A password in the URL is refused: it would end up in the shell history and the
     process list; give it in the environment variable named by the settings.
     """
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError as exc:  # 'smtp://[::1' (an IPv6 address left open)
+        raise DataError(f"Cannot read the SMTP address {url[:200]!r} ({exc}); write "
+                        "smtp://HOST:PORT, with an IPv6 address in brackets: "
+                        "smtp://[::1]:25.") from exc
     if parts.scheme not in _SCHEMES or not parts.hostname:
         raise DataError(
             f"Cannot read the SMTP address {url!r}; write smtp://HOST:PORT (plain), "
@@ -96,6 +101,10 @@ def parse_smtp_url(url: str) -> SmtpServer:
             "The SMTP address must not contain a password; put it in the environment "
             f"variable named by the mail settings (default {DEFAULT_PASSWORD_ENV})."
         )
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        # 'smtp://host:25/relay?x=1': the rest was dropped without a word
+        raise DataError(f"The SMTP address {url[:200]!r} holds more than a server: write "
+                        "smtp://HOST:PORT with nothing after the port.")
     security, default_port = _SCHEMES[parts.scheme]
     # the port as written: ':0' had been taken for "no port" (mail went to port 25) and
     # ':99999' was called "not a number"
@@ -326,6 +335,12 @@ def base_url_problem(value: object) -> str | None:
         return "must start with http:// or https:// and name the host"
     if parts.query or parts.fragment:
         return "must not hold '?' or '#' (links are BASE_URL/?t=TOKEN)"
+    try:
+        port = parts.port  # ':99999' and ':abc' made every link lead nowhere
+    except ValueError:
+        port = 0
+    if port == 0:
+        return "has a port that is not a number from 1 to 65535"
     for c in value:
         if c.isspace() or c in "\"'<>\\":
             return f"must not hold spaces, quotes, angle brackets or backslashes ({c!r})"

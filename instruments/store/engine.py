@@ -376,14 +376,21 @@ def make_engine(url: str | None = None) -> Engine:
                 "An in-memory SQLite database cannot hold survey responses; "
                 "give a file, e.g. sqlite:///data/alliance_survey.sqlite."
             )
+        if "\x00" in database:  # 'embedded null byte' from the file system calls
+            raise DataError(f"The response store {clip(database, 200)} names no file (it holds "
+                            "a NUL character); give the store's .sqlite file.")
         if not database.startswith("file:"):  # SQLite URI file names are taken as given
-            why = _sqlite_file_problem(Path(database).expanduser())
+            from analysis.io import home_path
+
+            why = _sqlite_file_problem(home_path(database))
             if why:
                 raise DataError(f"The response store {clip(database, 200)} {why}; give the "
                                 "store's .sqlite file (--db or $ALLIANCE_SURVEY_DB).")
         try:
             if not database.startswith("file:"):
-                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                from analysis.io import home_path
+
+                home_path(database).parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise unavailable(resolved, exc) from exc
         engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})

@@ -79,6 +79,15 @@ _OPENERS = {"\u202a": "\u202c", "\u202b": "\u202c", "\u2066": "\u2069", "\u2067"
             "\u2068": "\u2069"}
 
 
+#: Characters that show as nothing at all: a zero-width space, a word joiner, a byte-order
+#: mark, a soft hyphen (shown only where a line breaks), the invisible mathematical
+#: operators and the Mongolian vowel separator.  A study 's\u200b' looked like the study
+#: 's' beside it, and a partner 'Acme\u00ad' was another partner than 'Acme' in every
+#: export.  They are refused in one-line texts (names); prose that spans lines may hold
+#: them.  The joiners U+200C and U+200D stay allowed (Persian and Indic names, emoji).
+INVISIBLE = frozenset("\u200b\u2060\ufeff\u00ad\u180e\u2061\u2062\u2063\u2064")
+
+
 def _direction_problem(text: str) -> str | None:
     """The first direction control of ``text`` that can reorder what is shown: an
     override, an opener never closed or a closer without its opener."""
@@ -107,6 +116,9 @@ def _character_problem(text: str, multiline: bool, line_break: str) -> str | Non
             return line_break
         if unicodedata.category(ch) == "Cc":
             return f"contains a control character (U+{ord(ch):04X})"
+        if ch in INVISIBLE and not multiline:  # prose (a purpose) may hold soft hyphens
+            return (f"contains an invisible character (U+{ord(ch):04X}), which makes it "
+                    "differ from the same text without it while both look alike")
     bad = _direction_problem(text) if any(ch in DIRECTION_CONTROLS for ch in text) else None
     if bad is not None:
         return (f"contains an invisible direction control (U+{ord(bad):04X}), which shows "
