@@ -1542,12 +1542,18 @@ def fit_normal(
                             for st, g in zip(data, gd, strict=True)])
     x, converged, iterations, f = estimate(model, gd, x0,
                                            max_iter=int(options.get("max_iter", 500)))
-    if converged and start is None and not is_baseline and options.get("retry", True) \
-            and _negative_variance(model, x):
-        # retry=False (a diagnostic fit such as the ULMC's method model) reports the
-        # improper end instead of spending a second path on it
+    if start is None and not is_baseline and (
+            (converged and options.get("retry", True) and _negative_variance(model, x))
+            or not converged):
+        # retry=False (a diagnostic fit such as the ULMC's method model) reports a
+        # converged improper end instead of spending a second path on it; an end that did
+        # not converge gets the second path whatever retry= says: scoring had run a
+        # residual variance off to minus infinity where BFGS from the same start reaches
+        # lavaan's proper minimum (tests/test_method_variance_campaign.py)
+        x_before = x
         x, f, iterations = _lower_minimum(model, gd, x0, x, f, iterations,
                                           max_iter=int(options.get("max_iter", 500)))
+        converged = converged or x is not x_before
     if not converged:
         warns.append("The optimizer did not converge; the estimates are not trustworthy.")
 
