@@ -226,3 +226,12 @@ def test_demo_dataset_regenerates_identically(tmp_path):
         + manifest["command"]
     )
     assert (manifest["rows"], manifest["columns"]) == df.shape
+    # the manifest names the instrument the data are of (2.0.1 reworded the consent page
+    # only, and the manifest had gone on naming 2.0.0)
+    from instruments.instrument.loader import load_instrument
+
+    inst = load_instrument()
+    assert manifest["instrument"]["version"] == inst.version
+    assert manifest["instrument"]["content_hash"] == inst.content_hash, (
+        "The instrument changed since the demo manifest was written; rerun: "
+        + manifest["command"])
