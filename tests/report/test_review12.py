@@ -312,3 +312,29 @@ def test_a_fornell_larcker_failure_between_the_tested_constructs_is_named():
             ".71: Fornell & Larcker's criterion), and H5 rests on one of them or both") in text
     # the facets of relationship learning (r = .95) are meant to correlate: not named
     assert text.count("discriminant validity of") == 2
+
+
+def test_the_marker_row_says_how_many_correlations_lost_significance():
+    """The count of correlations not significant after the adjustment included those not
+    significant before it (39, of which 37 lost significance): the row says both."""
+    a = _cmv()
+    a["measurement"]["method_variance"]["marker"] = {
+        "applied": True, "left_out": [], "r_m": 0.1023, "n_pairs": 120,
+        "n_nonsignificant_after_adjustment": 39, "n_lost_after_adjustment": 37}
+    html = render_html(a)
+    assert check_report(html, a) == []
+    assert ("after the adjustment 39 of 120 scale correlations are not significant at .05 "
+            "(37 of them were significant before it)") in _text(html)
+
+
+def test_lost_significance_counts_only_correlations_significant_before():
+    """r = .30 and .15 with n = 100: .30 is significant before (p = .002) and, with r_M = .25,
+    not after (r_adj = .067); .15 was never significant (nor is its r_adj = -.133); .60
+    stays significant."""
+    from analysis.stats.method_variance import marker_adjust
+    from analysis.study.measurement import _lost_significance
+
+    m = marker_adjust([0.30, 0.15, 0.60], 0.25, 100)
+    m["n"] = 100
+    assert list(m["pvalue"] >= 0.05) == [True, True, False]
+    assert _lost_significance(m) == 1

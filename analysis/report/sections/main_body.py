@@ -674,6 +674,9 @@ def method_variance(ctx: ReportContext) -> str:
                          f"{num(mk['n_nonsignificant_after_adjustment'], join(mp, 'n_nonsignificant_after_adjustment'), 'int', tag='span')}"
                          f" of {num(mk['n_pairs'], join(mp, 'n_pairs'), 'int', tag='span')} "
                          "scale correlations are not significant at .05")
+                if is_number(mk.get("n_lost_after_adjustment")):
+                    said += (f" ({num(mk['n_lost_after_adjustment'], join(mp, 'n_lost_after_adjustment'), 'int', tag='span')}"
+                             " of them were significant before it)")
         rows.append([text_cell("Marker variable (Lindell & Whitney)", tag="th", cls="text"),
                      f'<td class="text">{"; ".join(x for x in (said, base_note) if x)}'
                      "</td>",
