@@ -193,3 +193,70 @@ def compare_modindices(res, ref: dict, name: str) -> None:
     for col, lav in (("mi", "mi"), ("epc", "epc"), ("sepc_all", "sepc.all")):
         assert_close(ours.loc[keys, col].to_numpy(float), mi[lav].to_numpy(float),
                      atol=MI_ATOL, rtol=MI_RTOL, what=f"{name} {col}")
+
+
+class SweepFixtures:
+    """The fixtures of one sweep folder (``tests/reference/<folder>``): their data files,
+    the engine's fit of each with the fixture's lavaan options, both cached.  Shared by
+    sweeps 11-13, whose loaders had been three copies."""
+
+    def __init__(self, folder: str) -> None:
+        from functools import cache
+
+        from analysis.sem import cfa, growth, sem
+        from tests.parity import REFERENCE_DIR
+
+        self.folder = folder
+        self.ref = REFERENCE_DIR / folder
+        self.front_doors = {"sem": sem, "cfa": cfa, "growth": growth}
+        self.data = cache(self._data)
+        self.case = cache(self._case)
+
+    @staticmethod
+    def kwargs(options: dict) -> dict:
+        """A fixture's lavaan options as the engine's keyword arguments."""
+        from tests.parity import r_options
+
+        out = r_options(options)
+        if isinstance(out.get("group_partial"), str):  # jsonlite: a one-element vector
+            out["group_partial"] = [out["group_partial"]]
+        out.pop("optim_method", None)  # lavaan's optimizer: the engine has its own
+        if out.pop("conditional_x", False):  # FALSE is the engine's only mode
+            raise AssertionError("conditional.x = TRUE is not an engine option")
+        return out
+
+    def _data(self, file: str) -> pd.DataFrame:
+        return pd.read_csv(self.ref / "data" / file)
+
+    def fit(self, ref: dict):
+        """The engine's fit of one fixture (raw data, or a covariance matrix with
+        sample.nobs)."""
+        fun = self.front_doors[ref["fun"]]
+        opts = self.kwargs(ref["options"])
+        if "cov" in ref:
+            S = self.data(ref["cov"])
+            S.index = S.columns
+            return fun(ref["model"], sample_cov=S, sample_nobs=int(ref["sample_nobs"]),
+                       **opts)
+        return fun(ref["model"], self.data(ref["data"]), **opts)
+
+    def _case(self, name: str):
+        import warnings
+
+        from tests.parity import load_reference
+
+        ref = load_reference(f"{self.folder}/{name}.json")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = self.fit(ref)
+        return res, ref
+
+
+def as_list(w) -> list[str]:
+    """jsonlite writes a single warning as a string, none as an empty list."""
+    return [w] if isinstance(w, str) else list(w or [])
+
+
+def without(params, names) -> list:
+    """The pytest parameters whose case is not in ``names``."""
+    return [p for p in params if getattr(p, "values", [p])[0] not in names]

@@ -72,7 +72,6 @@ Found, not fixed (strict xfails):
 from __future__ import annotations
 
 import warnings
-from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -88,15 +87,17 @@ from tests.parity import (
     REFERENCE_DIR,
     assert_close,
     load_reference,
-    r_options,
 )
 from tests.sem._sweep_checks import (
     BASELINE_FAMILY,
+    SweepFixtures,
+    as_list,
     compare_estimates,
     compare_fit,
     compare_modindices,
     compare_residuals,
     compare_standardized,
+    groups_of,
     table_of,
 )
 
@@ -132,46 +133,9 @@ PARAMS = [n if n.startswith("p_") or n in _DEFAULT else pytest.param(n, marks=py
           for n in CASES]
 
 
-def _kwargs(options: dict) -> dict:
-    out = r_options(options)
-    if isinstance(out.get("group_partial"), str):  # jsonlite: a one-element vector
-        out["group_partial"] = [out["group_partial"]]
-    if out.pop("conditional_x", False):  # FALSE is the engine's only mode
-        raise AssertionError("conditional.x = TRUE is not an engine option")
-    return out
-
-
-@cache
-def _data(file: str) -> pd.DataFrame:
-    return pd.read_csv(REF / "data" / file)
-
-
-def _fit(ref: dict):
-    fun = FRONT_DOORS[ref["fun"]]
-    opts = _kwargs(ref["options"])
-    if "cov" in ref:  # a covariance matrix with sample.nobs
-        S = _data(ref["cov"])
-        S.index = S.columns
-        return fun(ref["model"], sample_cov=S, sample_nobs=int(ref["sample_nobs"]), **opts)
-    return fun(ref["model"], _data(ref["data"]), **opts)
-
-
-@cache
-def _case(name: str):
-    ref = load_reference(f"sem_sweep11/{name}.json")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = _fit(ref)
-    return res, ref
-
-
-def _as_list(w) -> list[str]:
-    """jsonlite writes a single warning as a string, none as an empty list."""
-    return [w] if isinstance(w, str) else list(w or [])
-
-
-def _groups(x) -> list:
-    return list(x.values()) if isinstance(x, dict) else list(x)
+FIXTURES = SweepFixtures("sem_sweep11")
+_kwargs, _data, _fit, _case = FIXTURES.kwargs, FIXTURES.data, FIXTURES.fit, FIXTURES.case
+_as_list, _groups = as_list, groups_of
 
 
 def _zero_variance_cells(ref: dict) -> list[tuple[str, str]]:

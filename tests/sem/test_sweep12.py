@@ -82,9 +82,6 @@ Found, not fixed (strict xfails and pins):
 
 from __future__ import annotations
 
-import warnings
-from functools import cache
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -98,15 +95,18 @@ from tests.parity import (
     REFERENCE_DIR,
     assert_close,
     load_reference,
-    r_options,
 )
 from tests.sem._sweep_checks import (
+    SweepFixtures,
+    as_list,
     compare_estimates,
     compare_fit,
     compare_modindices,
     compare_residuals,
     compare_standardized,
+    groups_of,
     table_of,
+    without,
 )
 
 REF = REFERENCE_DIR / "sem_sweep12"
@@ -151,49 +151,10 @@ def _plain(params) -> list[str]:
     return [getattr(n, "values", [n])[0] for n in params]
 
 
-def _kwargs(options: dict) -> dict:
-    out = r_options(options)
-    if isinstance(out.get("group_partial"), str):  # jsonlite: a one-element vector
-        out["group_partial"] = [out["group_partial"]]
-    out.pop("optim_method", None)  # lavaan's optimizer: the engine has its own
-    return out
-
-
-@cache
-def _data(file: str) -> pd.DataFrame:
-    return pd.read_csv(REF / "data" / file)
-
-
-def _fit(ref: dict):
-    fun = FRONT_DOORS[ref["fun"]]
-    opts = _kwargs(ref["options"])
-    if "cov" in ref:  # a covariance (correlation) matrix with sample.nobs
-        S = _data(ref["cov"])
-        S.index = S.columns
-        return fun(ref["model"], sample_cov=S, sample_nobs=int(ref["sample_nobs"]), **opts)
-    return fun(ref["model"], _data(ref["data"]), **opts)
-
-
-@cache
-def _case(name: str):
-    ref = load_reference(f"sem_sweep12/{name}.json")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = _fit(ref)
-    return res, ref
-
-
-def _as_list(w) -> list[str]:
-    """jsonlite writes a single warning as a string, none as an empty list."""
-    return [w] if isinstance(w, str) else list(w or [])
-
-
-def _groups(x) -> list:
-    return list(x.values()) if isinstance(x, dict) else list(x)
-
-
-def _without(params, names) -> list:
-    return [p for p in params if getattr(p, "values", [p])[0] not in names]
+FIXTURES = SweepFixtures("sem_sweep12")
+_kwargs, _data, _fit, _case = FIXTURES.kwargs, FIXTURES.data, FIXTURES.fit, FIXTURES.case
+_as_list, _groups = as_list, groups_of
+_without = without
 
 
 # ---- every output against lavaan ---------------------------------------------------
