@@ -282,6 +282,38 @@ class HypothesisSet(BaseModel):
         return None
 
 
+def _composite_cycles(composites: dict[str, tuple[str, ...]]) -> list[str]:
+    """The composites that are, through one another, averages of themselves.
+
+    A composite may average another composite declared before it; two that name each
+    other (a = mean(b, c), b = mean(a, c)) have no value, and the file loaded until
+    scoring stopped at the first of them with a score "missing".  Each cycle is named
+    once; a composite that names itself directly is reported by the caller.
+    """
+    problems: list[str] = []
+    seen: set[frozenset[str]] = set()
+
+    def walk(name: str, path: list[str]) -> None:
+        for part in composites.get(name, ()):
+            if part not in composites or part == name:
+                continue
+            if part in path:
+                cycle = path[path.index(part):]
+                if frozenset(cycle) not in seen:
+                    seen.add(frozenset(cycle))
+                    chain = " -> ".join([*cycle, part])
+                    problems.append(
+                        f"composites: {', '.join(repr(c) for c in cycle)} are averages of one "
+                        f"another ({chain}), so none of them has a value; a composite can "
+                        "only average scores and composites that do not include it.")
+            else:
+                walk(part, [*path, part])
+
+    for name in composites:
+        walk(name, [name])
+    return problems
+
+
 def _semantic_problems(hs: HypothesisSet) -> list[str]:
     problems: list[str] = []
     seen: set[str] = set()
@@ -294,10 +326,11 @@ def _semantic_problems(hs: HypothesisSet) -> list[str]:
         if match is None:
             problems.append(f"{h.id}: test {h.test!r} does not fit method {h.method!r}.")
         elif h.method in ("mediation_bootstrap", "moderation", "latent_moderation", "rsa",
-                          "dyadic", "sem_path") \
+                          "dyadic", "sem_path", "multigroup") \
                 and len(set(match.groupdict().values())) < len(match.groupdict()):
             # y ~ x * x, x -> x -> y: a variable in two roles gives a self-regression or
-            # a square, never the declared effect
+            # a square, never the declared effect; trust - trust by g compares a
+            # difference that is 0 for everyone
             problems.append(f"{h.id}: test {h.test!r} names one variable twice; each role "
                             "needs its own variable.")
         elif h.method == "sem_path" and (match["y"], match["x"]) not in paths:
@@ -332,6 +365,7 @@ def _semantic_problems(hs: HypothesisSet) -> list[str]:
             problems.append(f"composites: {name!r} is an average of itself.")
         elif len(set(parts)) < len(parts):
             problems.append(f"composites: {name!r} lists a score twice.")
+    problems += _composite_cycles(hs.composites)
     if hs.cluster is not None and not hs.cluster.strip():
         # an empty name turned the cluster-robust standard errors off without a word
         problems.append("cluster: is empty; name the column that identifies the alliances "

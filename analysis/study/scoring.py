@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.errors import DataError, clip
+from analysis.errors import DataError
 
 #: Identifier columns carried over into the scored frame when present.
 ID_COLUMNS = ("respondent_id", "alliance_id", "firm_role", "language")
@@ -161,11 +161,15 @@ def check_data(df: pd.DataFrame, instrument: Any) -> DataCheckReport:
         ids = df["respondent_id"]
         twice = ids[ids.notna() & ids.duplicated(keep=False)]
         if len(twice):
-            shown = ", ".join(clip(v, 40) for v in list(dict.fromkeys(twice))[:3])
+            from instruments.instrument.datacheck import repeated_ids
+
+            # which rows, so that they can be compared (a copied row, or two stores'
+            # exports that both number their respondents from 1)
             messages.append(
                 f"{twice.nunique()} respondent_id value(s) appear on more than one row "
-                f"({len(twice)} rows; e.g. {shown}); a respondent counted twice weighs "
-                "twice in every result. Remove the repeated rows.")
+                f"({len(twice)} rows: {'; '.join(repeated_ids(df))}); a respondent counted "
+                "twice weighs twice in every result. Remove the repeated rows (or, if two "
+                "files numbered their respondents alike, give them distinct ids).")
     for m in messages:
         warnings.warn(m, DataQualityWarning, stacklevel=2)
     return DataCheckReport(len(df), all_missing, constant, tuple(messages))

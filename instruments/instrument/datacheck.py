@@ -101,6 +101,47 @@ def check_column(col: pd.Series, var: Item | AttentionCheck | Question, codes: l
     return problems
 
 
+def repeated_ids(df: pd.DataFrame, column: str = "respondent_id", most: int = 5) -> list[str]:
+    """Where the same id is on more than one row: one line per id, with its data rows.
+
+    Not an error: the exports of two stores (a pilot and the main study) both number
+    their respondents from 1, so a pooled file repeats ids of different people.  The
+    caller warns, since a respondent whose rows were copied (a file appended to itself)
+    weighs twice in every result; the data row numbers say which rows to compare.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Wide data, one row per respondent.
+    column : str
+        The id column; no lines when the data have none.
+    most : int
+        At most this many ids are named; a last line says how many more there are.
+
+    Returns
+    -------
+    list of str
+        ``"respondent_id 'R001' is on data rows 1 and 6"``; empty when every id is once.
+    """
+    if column not in df.columns or isinstance(df[column], pd.DataFrame):
+        return []
+    ids = df[column].reset_index(drop=True)
+    twice = ids[ids.notna() & ids.duplicated(keep=False)]
+    if twice.empty:
+        return []
+    rows: dict[str, list[int]] = {}
+    for position, value in twice.items():
+        rows.setdefault(_shown(value), []).append(int(position) + 1)
+    lines = []
+    for value, numbers in list(rows.items())[:most]:
+        shown = [f"{n:,}" for n in numbers]
+        listed = ", ".join(shown[:-1]) + f" and {shown[-1]}"
+        lines.append(f"{column} {value} is on data rows {listed}")
+    if len(rows) > most:
+        lines.append(f"and {len(rows) - most} more repeated {column} value(s)")
+    return lines
+
+
 def validate_data(inst: Instrument, df: pd.DataFrame) -> None:
     """Check a wide data frame against an instrument.
 

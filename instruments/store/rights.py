@@ -4,7 +4,8 @@ language, test responses and the study's privacy notice.
 Erasure (GDPR Art. 17) is the one operation that removes rows from the otherwise
 append-only answer log: every answer and page submission of the respondent is
 deleted in one transaction, the respondent row stays behind as a tombstone
-(``withdrawn_at`` set, invitation status ``withdrawn``; it holds no answer) and the
+(``withdrawn_at`` set, invitation status ``withdrawn``; it holds no answer, nor when
+the link was first opened or the language the respondent chose) and the
 :class:`~instruments.store.models.Deletion` audit log records who erased how much,
 when and why, never what.  The wide view, the exports and every analysis built on
 them therefore no longer see the response.
@@ -279,7 +280,8 @@ def set_language(store: ResponseStore, token: str, language: str) -> None:
         )
     with store.session() as session:
         invitation = find_invitation(session, token, for_update=True)
-        if invitation.respondent is not None:
+        # not after a withdrawal: the erasure took the language chosen with the answers
+        if invitation.respondent is not None and invitation.respondent.withdrawn_at is None:
             invitation.respondent.language = language
 
 
@@ -370,6 +372,11 @@ def _erase(
         respondent.completed_at = None
         respondent.withdrawn_at = now
         respondent.last_activity_at = now
+        # when the link was first opened and the language chosen there are the
+        # respondent's too: the tombstone keeps the time of the erasure in their place
+        # (the closed link then speaks the invitation's language)
+        respondent.started_at = now
+        respondent.language = None
     # an exclusion's reason is the study lead's note about this response (it may quote an
     # answer or the respondent's e-mail); with no answer left there is nothing to exclude
     session.execute(delete(AnalysisExclusion).where(

@@ -604,32 +604,42 @@ def render_mail(store: Any, study: str, base_url: str) -> None:
         current = mail_settings(store, study)
     except AllianceSurveyError:
         current = None
+    # as the privacy form: the fields follow what another study lead saved meanwhile,
+    # unless this study lead has typed something else into them
+    base = _form_base(_mail_form_values(current, base_url), MAIL_FIELDS, "admin.m_base")
     with st.form("admin_mail_settings"):
-        smtp = st.text_input("SMTP server", value=str(current.server) if current else "",
-                             placeholder="smtp+starttls://user@smtp.example.org:587")
-        sender = st.text_input("From address", value=current.sender if current else "")
-        lead_name = st.text_input("Study lead", value=current.lead_name if current else "")
-        lead_email = st.text_input("Study lead's e-mail",
-                                   value=current.lead_email if current else "")
-        link_base = st.text_input("Survey address", value=current.base_url if current else base_url)
-        password_env = st.text_input(
-            "Environment variable with the SMTP password",
-            value=(current.password_env or "") if current else "",
+        st.text_input("SMTP server", key="admin.m_smtp",
+                      placeholder="smtp+starttls://user@smtp.example.org:587")
+        st.text_input("From address", key="admin.m_sender")
+        st.text_input("Study lead", key="admin.m_lead_name")
+        st.text_input("Study lead's e-mail", key="admin.m_lead_email")
+        st.text_input("Survey address", key="admin.m_base_url")
+        st.text_input(
+            "Environment variable with the SMTP password", key="admin.m_password_env",
             help="The password itself is never stored; set this variable for the app process.",
         )
-        rate = st.number_input("At most messages per minute", min_value=1, max_value=10_000,
-                               value=current.rate_per_minute if current else 60)
+        st.number_input("At most messages per minute", min_value=1, max_value=10_000,
+                        key="admin.m_rate")  # fmt: skip
         saved = st.form_submit_button("Save sender settings")
     if saved:
-        try:
-            configure_mail(store, study, smtp=smtp, sender=sender, lead_name=lead_name,
-                           lead_email=lead_email, base_url=link_base,
-                           password_env=password_env.strip() or None,
-                           rate_per_minute=int(rate))  # fmt: skip
-        except AllianceSurveyError as exc:
-            _mail_refused(exc)
+        values = {name: ss[key] for name, key in MAIL_FIELDS}
+        if current is not None and values == base:
+            st.success("Nothing was changed: the form shows the saved settings.")
         else:
-            st.success("Sender settings saved.")
+            try:
+                # every field, since the store replaces the settings as a whole: those this
+                # study lead left alone hold what was saved (above); the sender's display
+                # name, set on the command line only, is kept
+                configure_mail(store, study, smtp=values["smtp"], sender=values["sender"],
+                               lead_name=values["lead_name"], lead_email=values["lead_email"],
+                               base_url=values["base_url"],
+                               sender_name=current.sender_name if current else None,
+                               password_env=values["password_env"].strip() or None,
+                               rate_per_minute=int(values["rate_per_minute"]))  # fmt: skip
+            except AllianceSurveyError as exc:
+                _mail_refused(exc)
+            else:
+                st.success("Sender settings saved.")
 
     st.subheader("Send")
     dry = st.checkbox("Dry run (list recipients, send nothing)", key="admin.mail_dry")
@@ -1131,16 +1141,60 @@ def _privacy_form_base(current: Any) -> dict[str, str]:
     typed something else into it; a save sends only the fields that differ from what was
     saved (see :func:`render_privacy`).
     """
-    ss = st.session_state
     stored = {name: str(getattr(current, name) or "") for name, _key in PRIVACY_FIELDS}
-    before = ss.get("admin.p_base") or {}
-    for name, key in PRIVACY_FIELDS:
-        # a field not drawn yet (or dropped by Streamlit while another tab was open), or
-        # one still showing what was saved before
+    return _form_base(stored, PRIVACY_FIELDS, "admin.p_base")
+
+
+def _form_base(stored: dict[str, Any], fields: tuple[tuple[str, str], ...],
+               base_key: str) -> dict[str, Any]:
+    """Fill a settings form's fields from the saved ``stored`` values; returns them.
+
+    A field not drawn yet (or dropped by Streamlit while another tab was open), or one
+    still showing what was saved before, shows what is saved now; a field this study lead
+    has typed something else into keeps it.
+
+    Parameters
+    ----------
+    stored
+        The saved value of each setting, by name.
+    fields
+        The settings' names and the keys of their fields.
+    base_key
+        Where the session keeps the values the form last started from.
+
+    Returns
+    -------
+    dict
+        ``stored``: a save changes the settings whose fields differ from it.
+    """
+    ss = st.session_state
+    before = ss.get(base_key) or {}
+    for name, key in fields:
         if key not in ss or (before != stored and ss[key] == before.get(name)):
             ss[key] = stored[name]
-    ss["admin.p_base"] = stored
+    ss[base_key] = stored
     return stored
+
+
+#: The sender settings and the keys of the sender form's fields.
+MAIL_FIELDS = (
+    ("smtp", "admin.m_smtp"), ("sender", "admin.m_sender"),
+    ("lead_name", "admin.m_lead_name"), ("lead_email", "admin.m_lead_email"),
+    ("base_url", "admin.m_base_url"), ("password_env", "admin.m_password_env"),
+    ("rate_per_minute", "admin.m_rate"),
+)  # fmt: skip
+
+
+def _mail_form_values(current: Any, base_url: str) -> dict[str, Any]:
+    """The saved sender settings as the sender form shows them (its defaults before any
+    are saved: the app's own address and 60 messages a minute)."""
+    if current is None:
+        return {"smtp": "", "sender": "", "lead_name": "", "lead_email": "",
+                "base_url": base_url, "password_env": "", "rate_per_minute": 60}  # fmt: skip
+    return {"smtp": str(current.server), "sender": current.sender,
+            "lead_name": current.lead_name, "lead_email": current.lead_email,
+            "base_url": current.base_url, "password_env": current.password_env or "",
+            "rate_per_minute": int(current.rate_per_minute)}  # fmt: skip
 
 
 #: The legal bases as the privacy form offers them: the store's codes ("public_interest")

@@ -13,6 +13,7 @@ from typing import Any
 import streamlit as st
 
 from analysis.errors import AllianceSurveyError
+from instruments.ui.links import link_value
 from instruments.ui.rating import page_language
 from instruments.ui.texts import t
 
@@ -46,12 +47,16 @@ TEXTS = {
 GERMAN_PART = "optout-part-de"
 
 
-def render_optout(store: Any, token: str) -> None:
-    """Record the opt-out of ``token`` and confirm it in the contact's language."""
+def render_optout(store: Any, token: str | list[str] | None) -> None:
+    """Record the opt-out of ``token`` (the link's ``optout=`` value, or all of them) and
+    confirm it in the contact's language."""
     from instruments.fieldwork.mail import opt_out
 
+    # a link copied from the mail can carry a soft hyphen, a zero-width space, the full
+    # stop of the sentence or a space where it was broken across lines, as a survey link can
+    values = [token] if token is None or isinstance(token, str) else list(token)
     try:
-        result = opt_out(store, token)
+        result = opt_out(store, [link_value(v) for v in values])
     except AllianceSurveyError as exc:
         # the contact's language is not known: English, then German in a part marked so
         # (the page was English only, for contacts mailed in German too)

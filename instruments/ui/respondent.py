@@ -17,7 +17,6 @@ Session-state keys all start with ``survey.`` (widget keys with ``w:``).
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Any
 
@@ -42,6 +41,7 @@ from instruments.ui.fields import (
     too_long,
     widget_value,
 )
+from instruments.ui.links import link_value
 from instruments.ui.rating import (
     chosen_code,
     draft_state,
@@ -239,20 +239,6 @@ LINK_REASONS = {
 }
 
 
-#: What is never part of an invitation code (``secrets.token_urlsafe``: letters, digits,
-#: "-" and "_").
-_NOT_IN_TOKEN = re.compile(r"[^A-Za-z0-9_-]+")
-
-
-def _link_value(value: Any) -> Any:
-    """A ``t=`` value without the characters a copied link brings along: a soft hyphen or
-    a zero-width space a word processor or mail program put in to break a long line, the
-    full stop or bracket of the sentence the link ended, a space where the link was
-    broken across two lines.  An invitation code has none of them; the link had been
-    refused as not valid."""
-    return _NOT_IN_TOKEN.sub("", value) if isinstance(value, str) else value
-
-
 def open_link(store: Any, values: list[str]) -> None:
     """Render the survey for the ``t=`` values of the address (usually one).
 
@@ -260,9 +246,9 @@ def open_link(store: Any, values: list[str]) -> None:
     value that is a known invitation opens the survey (and becomes the address's only
     ``t``); two different known invitations are refused, since either could be someone
     else's; none known is an invalid link.  Characters that are never part of a token
-    are left out first (:func:`_link_value`).
+    are left out first (:func:`~instruments.ui.links.link_value`).
     """
-    cleaned = [_link_value(v) for v in values]
+    cleaned = [link_value(v) for v in values]
     tokens = link_tokens(cleaned)  # the first few distinct values only
     if not tokens:
         render_no_token(store)

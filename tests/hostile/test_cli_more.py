@@ -289,6 +289,8 @@ def test_score_warns_about_repeated_respondent_ids(
     assert main(["score", str(path), "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "5 respondent_id value(s) appear on more than one row (10 rows" in printed
+    # which rows: data row 1's id is on data row 6 too
+    assert "is on data rows 1 and 6" in printed
     assert main(["score", str(DEMO), "--out", str(out)]) == 0
     assert "respondent_id" not in capsys.readouterr().out  # unique ids: no warning
 
