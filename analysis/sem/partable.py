@@ -623,6 +623,12 @@ class _EqualityClasses:
         free, label_rows, ustart = self.free, self.label_rows, self.ustart
         extra_rows: list[dict] = []
         later = {s.lhs for s in stmts if s.op == ":="}
+        var_names = variable_names(stmts)
+        model_vars = set(var_names.ov) | set(var_names.lv)
+        defined: dict[str, int] = {}  # defined name -> its line
+        eq_fixed: dict[int, tuple[float, int]] = {}  # row -> (value, line) of an '=='
+        lower: dict[str, tuple[float, int]] = {}  # label -> (bound, line)
+        upper: dict[str, tuple[float, int]] = {}
         for s in stmts:
             if s.op not in ("==", "<", ">", ":="):
                 continue
@@ -630,6 +636,18 @@ class _EqualityClasses:
                 if s.lhs in label_rows:
                     raise ModelSpecificationError(
                         f"Line {s.line}: the defined parameter {s.lhs!r} reuses a label.")
+                if s.lhs in defined:
+                    # lavaan lists both rows with the value of the first
+                    raise ModelSpecificationError(
+                        f"Line {s.line}: the parameter {s.lhs!r} is already defined on line "
+                        f"{defined[s.lhs]}; give each ':=' parameter its own name.")
+                if s.lhs in model_vars:
+                    kind = ("a latent variable" if s.lhs in var_names.lv
+                            else "an observed variable")
+                    raise ModelSpecificationError(
+                        f"Line {s.line}: the defined parameter {s.lhs!r} has the name of "
+                        f"{kind} of the model; give the ':=' parameter a name of its own.")
+                defined[s.lhs] = s.line
                 later.discard(s.lhs)
                 # a definition is computed once, in order: from itself or from one defined
                 # after it, it was NaN
@@ -655,11 +673,18 @@ class _EqualityClasses:
                     fb = [i for i in ib if free[i]]
                     if fa and fb:
                         self.union(fa[0], fb[0])
+                    elif fa or fb:
+                        # one side fixed: the other (and all tied to it) takes its value,
+                        # as lavaan; the tie was dropped, the other side left free
+                        self._fix_class(fa or fb, ustart[(ib if fa else ia)[0]], s, eq_fixed)
+                    elif ustart[ia[0]] != ustart[ib[0]]:
+                        raise ModelSpecificationError(
+                            f"Line {s.line}: {a} == {b} ties {a}, fixed at "
+                            f"{ustart[ia[0]]:g}, to {b}, fixed at {ustart[ib[0]]:g}; fix "
+                            "them at one value or drop the constraint.")
                 elif ia and vb is not None or ib and va is not None:
                     idx, val = (ia, vb) if ia else (ib, va)
-                    for i in idx:
-                        free[i] = False
-                        ustart[i] = val
+                    self._fix_class(idx, val, s, eq_fixed)
                 else:
                     unknown = [t for t in (a, b) if t not in label_rows and _num(t) is None]
                     exprs = [t for t in unknown if not _NAME.match(t)]
@@ -682,8 +707,53 @@ class _EqualityClasses:
                         f"Line {s.line}: only simple bounds between a label and a number "
                         f"(a > 0, a < 1) are supported; cannot use {s.lhs} {s.op} {s.rhs}. "
                         "Reparameterise the model or drop the constraint.")
+                lab, val = (a, _num(b)) if ia else (b, _num(a))
+                # a > 1 and 1 < a are lower bounds; a < 0 and 0 > a upper ones
+                is_lower = (s.op == ">") == bool(ia)
+                bounds, tighter = (lower, max) if is_lower else (upper, min)
+                old_bound = bounds.get(lab)
+                if old_bound is None or tighter(old_bound[0], val) != old_bound[0]:
+                    bounds[lab] = (val, s.line)
+                lo, hi = lower.get(lab), upper.get(lab)
+                if lo is not None and hi is not None and lo[0] > hi[0]:
+                    # the optimiser stopped with an internal error
+                    raise ModelSpecificationError(
+                        f"Line {s.line}: the bounds on {lab} leave no value: it is to be at "
+                        f"least {lo[0]:g} (line {lo[1]}) and at most {hi[0]:g} (line "
+                        f"{hi[1]}). Drop or correct one of them.")
                 extra_rows.append(dict(lhs=a, op=s.op, rhs=b, user=1, group=0, block=0))
+        for lab in sorted(lower.keys() | upper.keys()):
+            rows = label_rows[lab]
+            if any(free[i] for i in rows):
+                continue
+            val, lo, hi = ustart[rows[0]], lower.get(lab), upper.get(lab)
+            bad = ((lo, "at least") if lo is not None and val < lo[0] else
+                   (hi, "at most") if hi is not None and val > hi[0] else None)
+            if bad is not None:
+                # the optimiser warned that no solution was found (lavaan too)
+                raise ModelSpecificationError(
+                    f"Line {bad[0][1]}: {lab} is fixed at {val:g}, but its bound asks for "
+                    f"{bad[1]} {bad[0][0]:g}; drop the bound or the fixed value.")
         return extra_rows
+
+    def _fix_class(self, idx: list[int], val: float, s: Statement,
+                   eq_fixed: dict[int, tuple[float, int]]) -> None:
+        """Fix the rows ``idx`` and every free row tied to them (by a shared label, ``==``
+        or ``group_equal``) at ``val``; refuse a value another ``==`` gave them."""
+        roots = {self.find(i) for i in idx}
+        rows = list(idx) + [j for j in range(self.n)
+                            if self.free[j] and j not in idx and self.find(j) in roots]
+        for j in rows:
+            if j in eq_fixed and eq_fixed[j][0] != val:
+                name = self.label[j] or f"{self.lhs[j]} {self.op[j]} {self.rhs[j]}"
+                raise ModelSpecificationError(
+                    f"Line {s.line}: {s.lhs} == {s.rhs} contradicts line {eq_fixed[j][1]}, "
+                    f"which fixed {name} at {eq_fixed[j][0]:g}; fix a label (and the labels "
+                    "tied to it by ==) at one value.")
+        for j in rows:
+            self.free[j] = False
+            self.ustart[j] = val
+            eq_fixed.setdefault(j, (val, s.line))
 
     def xid(self) -> np.ndarray:
         """0-based parameter index of each free row (-1 for fixed rows), in row order."""

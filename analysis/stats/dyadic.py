@@ -315,17 +315,26 @@ def apim_syntax(x: str, y: str) -> str:
 
     Labels: ``a_A``, ``a_B`` (actor effects), ``p_AB`` (A's predictor on B's outcome),
     ``p_BA`` (B's predictor on A's outcome); defined ``k_A = p_BA / a_A`` and
-    ``k_B = p_AB / a_B`` (Kenny & Ledermann's k) and the role differences.
+    ``k_B = p_AB / a_B`` (Kenny & Ledermann's k) and the role differences.  A score named
+    ``k`` has variables ``k_A`` and ``k_B``: the defined k's are then ``apim_k_A`` and
+    ``apim_k_B`` (:func:`apim_k_names`).
     """
+    k_a, k_b = apim_k_names(x, y)
     return "\n".join([
         f"{y}_A ~ a_A*{x}_A + p_BA*{x}_B",
         f"{y}_B ~ a_B*{x}_B + p_AB*{x}_A",
         f"{y}_A ~~ {y}_B",
         "actor_diff := a_A - a_B",
         "partner_diff := p_BA - p_AB",
-        "k_A := p_BA / a_A",
-        "k_B := p_AB / a_B",
+        f"{k_a} := p_BA / a_A",
+        f"{k_b} := p_AB / a_B",
     ])
+
+
+def apim_k_names(x: str, y: str) -> tuple[str, str]:
+    """The names of the defined k's in :func:`apim_syntax`: ``k_A``, ``k_B``, unless a
+    variable of the model has them (a score named ``k``)."""
+    return ("apim_k_A", "apim_k_B") if "k" in (x, y) else ("k_A", "k_B")
 
 
 def apim(
@@ -382,8 +391,9 @@ def apim(
     params = res.params.loc[keep, [c for c in cols if c in res.params.columns]]
     params = params.reset_index(drop=True)
     effects = {}
+    named = dict(zip(("k_A", "k_B"), apim_k_names(x, y), strict=True))
     for lab in ("a_A", "a_B", "p_AB", "p_BA", "actor_diff", "partner_diff", "k_A", "k_B"):
-        row = params[params["label"] == lab]
+        row = params[params["label"] == named.get(lab, lab)]
         if len(row):
             r = row.iloc[0]
             effects[lab] = {k: float(r[k]) for k in cols[4:] if k in r.index}

@@ -774,6 +774,15 @@ class MediationResult:
         return row.iloc[0].drop("effect").to_dict()
 
 
+def _name_apart(name: str, taken: set[str]) -> str:
+    """``name``, or ``name_1``, ``name_2``, ... when a variable already has it."""
+    out, k = name, 0
+    while out in taken:
+        k += 1
+        out = f"{name}_{k}"
+    return out
+
+
 def mediation_bootstrap(
     data: pd.DataFrame,
     y: str,
@@ -833,8 +842,11 @@ def mediation_bootstrap(
         raise ModelSpecificationError(f"{what}: n_boot= must be at least 2 (got {n_boot!r}).")
     d = _frame(data, [x, m, y, *controls], what)
     extra = "".join(f" + {c}" for c in controls)
+    # the defined parameters' names, other than every variable's (a score named "total"
+    # is common, and a ':=' name may not be a variable of the model)
+    ind, tot = (_name_apart(n, {x, m, y, *controls}) for n in ("indirect", "total"))
     syntax = (f"{m} ~ a*{x}{extra}\n{y} ~ b*{m} + c*{x}{extra}\n"
-              "indirect := a*b\ntotal := c + a*b\n")
+              f"{ind} := a*b\n{tot} := c + a*b\n")
     compiled = compile_model(syntax, d, estimator=estimator)
     res = fit_compiled(compiled, d)
     p = res.params
@@ -844,10 +856,10 @@ def mediation_bootstrap(
         r = p[(p["lhs"] == lhs) & (p["op"] == op) & (p["rhs"] == rhs)].iloc[0]
         rows.append({"effect": name, "estimate": float(r["est"]), "se": float(r["se"]),
                      "pvalue": float(r["pvalue"]), "key": f"{lhs} {op} {rhs}"})
-    for name in ("indirect", "total"):
-        r = p[(p["op"] == ":=") & (p["lhs"] == name)].iloc[0]
+    for name, key in (("indirect", ind), ("total", tot)):
+        r = p[(p["op"] == ":=") & (p["lhs"] == key)].iloc[0]
         rows.append({"effect": name, "estimate": float(r["est"]), "se": float(r["se"]),
-                     "pvalue": float(r["pvalue"]), "key": name})
+                     "pvalue": float(r["pvalue"]), "key": key})
     effects = pd.DataFrame(rows)
     boot_compiled = compile_model(syntax, d, estimator="ML")
     b = bootstrap(boot_compiled, d, int(n_boot), seed=seed, bca=bca, n_jobs=n_jobs,

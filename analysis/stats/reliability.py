@@ -501,6 +501,7 @@ def sample_covariance(data: pd.DataFrame, variables: Sequence[str]) -> pd.DataFr
 
     # In R: lavaan::lavInspect(fit, "sampstat")$cov
     """
+    refuse_multiindex(data)
     absent = [v for v in variables if v not in data.columns]
     if absent:
         raise DataError(f"The data lack the model's variable(s): {', '.join(absent)}.")
@@ -746,9 +747,23 @@ def composite_reliability(params: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------------------
 
 
+def refuse_multiindex(data: pd.DataFrame) -> None:
+    """Refuse column names of several levels, as :func:`analysis.io.numeric_columns`.
+
+    ``data['x1']`` is then a frame of the columns under ``x1``: an internal
+    AttributeError, or the wrong column without a word.
+    """
+    if isinstance(getattr(data, "columns", None), pd.MultiIndex):
+        raise DataError(
+            f"data= has column names of {data.columns.nlevels} levels (a MultiIndex); give "
+            "one name per column (e.g. data.columns = ['_'.join(map(str, c)) for c in "
+            "data.columns]).")
+
+
 def _check_model_data(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]]) -> None:
     if not isinstance(data, pd.DataFrame):
         raise DataError("data= must be a pandas DataFrame.")
+    refuse_multiindex(data)
     problems: list[str] = []
     absent = sorted({i for items in blocks.values() for i in items if i not in data.columns})
     factors = set(blocks)

@@ -24,6 +24,7 @@ from analysis.stats.reliability import (
     ave,
     implied_latent_covariance,
     measurement_blocks,
+    refuse_multiindex,
 )
 
 __all__ = ["Threshold", "THRESHOLDS", "fornell_larcker", "htmt", "htmt_ci",
@@ -83,6 +84,7 @@ def _item_correlations(
 ) -> pd.DataFrame:
     if not isinstance(data, pd.DataFrame):
         raise DataError("data= must be a pandas DataFrame.")
+    refuse_multiindex(data)
     absent = [i for i in items if i not in data.columns]
     if absent:
         raise DataError(
@@ -97,6 +99,11 @@ def _item_correlations(
         x = x.dropna()
     elif missing != "pairwise":
         raise DataError(f"missing= must be 'listwise' or 'pairwise', not {missing!r}.")
+    if len(x) < 2:  # no rows ended in numpy's "zero-size array" ValueError
+        which = (" with every item answered (missing='listwise')"
+                 if missing == "listwise" and len(data) else "")
+        raise DataError(f"The correlations of the items need at least 2 rows of data{which}; "
+                        f"found {len(x)}.")
     arr = x.to_numpy()
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-missing columns
