@@ -243,8 +243,10 @@ def test_withdrawal_after_three_pages_leaves_no_trace(server, new_driver) -> Non
     assert mine[["reason", "channel", "n_answers"]].to_dict("records") == [
         {"reason": "withdrawn", "channel": "link", "n_answers": n_given}]
     assert rid in set(tombstones(store, STUDY)["respondent_id"])
-    # Opening the link again says what happened, in the language the respondent chose.
+    # Opening the link again says what happened, in the invitation's language: the
+    # withdrawal erased the language the respondent chose (session 19)
     driver.get(inv.link(base))
-    wait_for_text(driver, "You withdrew from this survey and all your answers were deleted")
-    screenshot(driver, "33_withdrawn_link_en")
+    wait_for_text(driver, "Sie haben Ihre Teilnahme widerrufen und alle Ihre Antworten wurden "
+                          "gelöscht")
+    screenshot(driver, "33_withdrawn_link_de")
     assert WAIT_SEC > 0
