@@ -215,14 +215,20 @@ def _scoring(model, x, data, max_iter=500, tol=1e-9, n_scoring=4):
     return x, f, max_iter, False
 
 
-def _lbfgs(model, x, data, bounds=None):
+def _objective(model, data, off: float):
+    """F_ML and its gradient for scipy's minimizers; ``off`` where F is not finite."""
     def fun(z):
         f = f_ml(model, z, data)
         if not np.isfinite(f):
-            return 1e10, np.zeros_like(z)
+            return off, np.zeros_like(z)
         g, _ = gradient_information(model, z, data, hessian=False)
         return f, g
 
+    return fun
+
+
+def _lbfgs(model, x, data, bounds=None):
+    fun = _objective(model, data, 1e10)
     b = None if bounds is None else list(zip(*bounds, strict=True))
     res = optimize.minimize(fun, x, jac=True, method="L-BFGS-B", bounds=b,
                             options=dict(maxiter=20000, maxfun=40000, ftol=1e-16, gtol=1e-10))
@@ -411,13 +417,7 @@ def _quasi_newton_path(model, data, x0, max_iter, x, f, it):
     iterations at F = 0.15530 with a residual variance of -12.4; BFGS from the start ends
     at lavaan's proper minimum, F = 0.153134.
     """
-    def fun(z):
-        fz = f_ml(model, z, data)
-        if not np.isfinite(fz):
-            return np.inf, np.zeros_like(z)
-        gz, _ = gradient_information(model, z, data, hessian=False)
-        return fz, gz
-
+    fun = _objective(model, data, np.inf)
     # as many quasi-Newton iterations as scoring had (a runaway path would otherwise
     # spend thousands of them)
     with np.errstate(all="ignore"):
