@@ -57,10 +57,13 @@ RUN_LABEL = "Run the analysis"
 # frames of the page, so the table has been laid out and painted, not only parsed.  It
 # gives up after ``arguments[1]`` ms (false) so that no single WebDriver call outlasts the
 # driver's HTTP timeout; a build that takes minutes is waited for by calling it again.
+# An error shown in the tab (st.error, an exception) is returned as "error: <its text>".
 _PAINTED_JS = """
 const sel = arguments[0], until = Date.now() + arguments[1];
 const done = arguments[arguments.length - 1];
 function shown() {
+  const err = document.querySelector('[data-testid="stAlertContentError"], [data-testid="stException"]');
+  if (err) return 'error: ' + err.innerText;
   for (const f of document.querySelectorAll('iframe')) {
     let d = null;
     try { d = f.contentDocument; } catch (e) { continue; }
@@ -70,7 +73,9 @@ function shown() {
   return false;
 }
 function tick() {
-  if (shown()) requestAnimationFrame(() => requestAnimationFrame(() => done(true)));
+  const s = shown();
+  if (typeof s === 'string') done(s);
+  else if (s) requestAnimationFrame(() => requestAnimationFrame(() => done(true)));
   else if (Date.now() > until) done(false);
   else setTimeout(tick, 25);
 }
@@ -91,12 +96,41 @@ _HAS_BUTTON_JS = ("return [...document.querySelectorAll('button')]"
                   ".some((b) => b.innerText.trim() === arguments[0]);")
 
 
+def _kept_store_instrument(url: str) -> tuple[str, str, str] | None:
+    """``(instrument id, version, hash)`` of the demo study in a kept store, or None when
+    the store has no such study yet."""
+    from analysis.errors import AllianceSurveyError
+    from instruments.store import ResponseStore
+
+    with ResponseStore(url) as store:
+        try:
+            return store.study_instrument(STUDY)
+        except AllianceSurveyError:
+            return None
+
+
 def load_demo(folder: Path, rows: int | None) -> tuple[str, str]:
     """The demo study in ``folder/demo.sqlite`` (loaded by the ``demo`` command, which adds
-    nothing twice); returns ``(database URL, study-lead password)``."""
+    nothing twice); returns ``(database URL, study-lead password)``.
+
+    A store kept in ``folder`` from an earlier instrument version is refused: the app
+    serves only the current version's study unless the earlier one is deployed beside it,
+    so its Analysis tab would show an error instead of the analysis (session 19's run
+    waited on such a store for the main body until it was stopped)."""
     from analysis.cli import main as cli
     from analysis.commands.demo import _read_credentials
+    from instruments.instrument.loader import load_instrument
     from instruments.store import ResponseStore, cache
+
+    db = folder / "demo.sqlite"
+    if db.exists():
+        kept = _kept_store_instrument(f"sqlite:///{db}")
+        current = load_instrument()
+        if kept is not None and str(kept[2]) != str(current.content_hash):
+            raise RuntimeError(
+                f"The store kept in {folder} holds the demo study on instrument {kept[0]} "
+                f"version {kept[1]}, but this checkout runs version {current.version}: "
+                "use a fresh --folder (or delete demo.sqlite there).")
 
     data = pd.read_csv(DEMO_CSV, dtype={"alliance_id": str, "firm_role": str, "comment": str})
     if rows is not None:
@@ -163,10 +197,14 @@ def open_analysis_tab(driver: Any, base: str, password: str) -> tuple[float, flo
 
 
 def wait_painted(driver: Any, start: float, timeout: float) -> float:
-    """Wait until the main body is painted; the seconds since ``start``."""
-    while not driver.execute_async_script(_PAINTED_JS, MAIN_BODY, 20_000):
+    """Wait until the main body is painted; the seconds since ``start``.  An error
+    shown in the tab ends the wait at once, with its text."""
+    while not (shown := driver.execute_async_script(_PAINTED_JS, MAIN_BODY, 20_000)):
         if time.perf_counter() - start > timeout:
             raise RuntimeError(f"The main body was not shown within {timeout:.0f} s.")
+    if isinstance(shown, str):
+        raise RuntimeError(f"The Analysis tab showed an error instead of the analysis: "
+                           f"{shown[len('error: '):][:600]}")
     return time.perf_counter() - start
 
 
@@ -265,7 +303,11 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     if a.repeats < 1 or (a.rows is not None and a.rows < 1):
         ap.error("--repeats and --rows must be at least 1.")
-    res = run(a.rows, a.bootstrap, a.repeats, a.folder)
+    try:
+        res = run(a.rows, a.bootstrap, a.repeats, a.folder)
+    except RuntimeError as exc:  # a refused store, an error in the tab, no main body
+        print(f"analysis_tab_bench: {exc}", file=sys.stderr)
+        return 1
     print(f"setup (demo study loaded, not timed) {res['setup_s']:.1f} s")
     print(f"first build {res['first_build_s']:.2f} s")
     print("cached " + ", ".join(f"{s:.2f}" for s in res["cached_s"]) + " s")

@@ -115,3 +115,35 @@ def test_page_profile_walks_the_survey_in_chromium(capsys):
     assert len(presses) >= 5 and presses[-1].split()[2] == "thank-you"
     scripts = [float(row.split("(script ")[1].split(",")[0]) for row in presses[:-1]]
     assert min(scripts) > 0
+
+
+def test_analysis_tab_benchmark_refuses_a_kept_store_of_another_instrument_version(tmp_path):
+    # session 19's run reused a --folder whose store held the demo study on instrument
+    # 2.0.0 while the checkout ran 2.0.1, and waited on the tab for a main body that never
+    # came; such a store is now refused before anything is loaded or started
+    import sqlite3
+
+    from benchmarks import analysis_tab_bench
+    from instruments.fieldwork.invitations import create_study
+    from instruments.store import ResponseStore
+
+    url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
+    with ResponseStore(url) as store:
+        create_study(store, analysis_tab_bench.STUDY)
+    with sqlite3.connect(tmp_path / "demo.sqlite") as con:
+        con.execute("UPDATE studies SET instrument_version = '1.9.9', "
+                    "instrument_hash = 'an-earlier-hash'")
+    with pytest.raises(RuntimeError, match=r"version 1\.9\.9.*use a fresh --folder"):
+        analysis_tab_bench.load_demo(tmp_path, rows=10)
+    assert not (tmp_path / "demo.csv").exists()  # refused before the demo was loaded
+    # the store of the current version is not refused by the check
+    with sqlite3.connect(tmp_path / "demo.sqlite") as con:
+        from instruments.instrument.loader import load_instrument
+
+        inst = load_instrument()
+        con.execute("UPDATE studies SET instrument_version = ?, instrument_hash = ?",
+                    (inst.version, str(inst.content_hash)))
+    assert analysis_tab_bench._kept_store_instrument(url)[2] == str(inst.content_hash)
+    # a store without the demo study yet (a fresh folder's) is not one of another version
+    assert analysis_tab_bench._kept_store_instrument(f"sqlite:///{tmp_path / 'new.sqlite'}") \
+        is None
