@@ -1639,9 +1639,12 @@ def _latent_quadratic_row(h, parts, ctx, ctr, ols):
 
     det, d = ctx.det, ctx.d
     rob = _composite_robustness(ols, "robustness: quadratic regression on composites")
-    rob_note = (f"Robustness (quadratic regression on composites, OLS, HC3; not the declared "
-                f"test): squared term {ols['estimate']:.3f}, Lind-Mehlum p = "
-                f"{ols['pvalue']:.3g}. {ols['note']}")
+    # the regression's SEs as it computed them: clustered by the declared cluster when two
+    # rows share one (both firms of a dyad), which the note had called HC3 whatever they were
+    how = re.fullmatch(r"OLS on composites \((.*)\), Lind-Mehlum test", str(ols["model"]))
+    rob_note = (f"Robustness (quadratic regression on composites, OLS, "
+                f"{how.group(1) if how else 'HC3'}; not the declared test): squared term "
+                f"{ols['estimate']:.3f}, Lind-Mehlum p = {ols['pvalue']:.3g}. {ols['note']}")
     keyed, inst = det.get("_keyed"), det.get("_instrument")
     try:
         if keyed is None or inst is None:

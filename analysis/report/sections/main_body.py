@@ -17,6 +17,7 @@ from typing import Any
 from .. import figures
 from ..fmt import fmt, is_number, stars
 from ..html import esc, join, num, pointer, table, text_cell
+from .caveats import loadings_by_factor as _loadings_by_factor
 from .common import (
     ReportContext,
     ci_cell,
@@ -196,26 +197,6 @@ def descriptives(ctx: ReportContext) -> str:
 
 
 # -------------------------------------------------------------------- measurement
-def _loadings_by_factor(m: Mapping[str, Any]) -> dict[str, list[tuple[str, Mapping[str, Any]]]]:
-    lk = first_key(m, "loadings", "standardized_loadings")
-    out: dict[str, list[tuple[str, Mapping[str, Any]]]] = {}
-    if not lk:
-        return out
-    val = m[lk]
-    base = join("/measurement", lk)
-    if isinstance(val, Mapping):
-        for f, recs in val.items():
-            if isinstance(recs, list):
-                out[str(f)] = [(join(base, f, i), r) for i, r in enumerate(recs)
-                               if isinstance(r, Mapping)]
-    elif isinstance(val, list):
-        for i, r in enumerate(val):
-            if isinstance(r, Mapping):
-                f = str(r.get("factor", r.get("lhs", "")))
-                out.setdefault(f, []).append((join(base, i), r))
-    return out
-
-
 def measurement(ctx: ReportContext) -> str:
     m = ctx.a.get("measurement")
     if not isinstance(m, Mapping) or is_empty(m):
@@ -231,6 +212,8 @@ def measurement(ctx: ReportContext) -> str:
     rel = get_first(m, "reliability")
     rel = rel if isinstance(rel, Mapping) else {}
     rows = []
+    improper = m.get("improper")
+    improper = improper if isinstance(improper, list) and improper else None
     # reverse-keyed items (the instrument's keys, recoded before any analysis) are marked:
     # they often load lower or share variance of their own (Weijters & Baumgartner, 2012)
     rev = ctx.x.get("reverse_items")
@@ -253,18 +236,23 @@ def measurement(ctx: ReportContext) -> str:
         cells = [text_cell(ctx.label(f), tag="th", cls="text"),
                  f'<td class="text lams">{lams}</td>']
         for k in ("alpha", "omega", "cr", "ave"):
+            if improper and k != "alpha" and k in rec:
+                # computed from an improper solution's loadings: no number is printed where
+                # a reader looks for one (Cronbach's alpha comes from the answers)
+                cells.append('<td class="na">NA</td>')
+                continue
             cells.append(num(rec.get(k), join("/measurement/reliability", f, k), "rel")
                          if k in rec else '<td class="empty"></td>')
         rows.append(cells)
     if rows:
         est = get_first(m, "estimator")
-        improper = m.get("improper")
         warn = ("<strong>The solution is improper ("
                 + esc("; ".join(map(str, improper)))
-                + "): its loadings, ω, CR and AVE are shown for the record and are not "
-                "interpretable; nor is the Fornell–Larcker comparison built on the AVEs (the "
-                "HTMT ratios come from the item correlations, not from this solution)."
-                "</strong> ") if isinstance(improper, list) and improper else ""
+                + "): ω, CR and AVE cannot be computed from it (NA: they would rest on its "
+                "improper loadings; the online appendix lists them for the record) and its "
+                "loadings are shown for the record only and are not interpretable; nor is the "
+                "Fornell–Larcker comparison built on the AVEs (the HTMT ratios come from the "
+                "item correlations, not from this solution).</strong> ") if improper else ""
         parts.append(table(
             "Measurement model: standardized loadings, reliability and convergent validity",
             ["Construct", "Standardized loadings (item: \u03bb)", "\u03b1", "\u03c9", "CR",
@@ -283,7 +271,8 @@ def measurement(ctx: ReportContext) -> str:
                   + "Conventional thresholds: \u03bb \u2265 .708 (Hair et al., 2019); \u03b1 "
                   "\u2265 .70 (Nunnally, 1978); \u03c9, CR \u2265 .70 (Hair et al., 2019); "
                   "AVE \u2265 .50 (Fornell &amp; Larcker, 1981). "
-                  + (low_ave_text(ctx, rel, "/measurement/reliability") + " " if rel else "")
+                  + (low_ave_text(ctx, rel, "/measurement/reliability") + " "
+                     if rel and not improper else "")
                   + "Unstandardized loadings, standard errors and the second-order model are "
                   "in the online appendix.")))
     htmt = m.get("htmt")

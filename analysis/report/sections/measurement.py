@@ -141,7 +141,15 @@ def reliability(ctx: ReportContext, rel: Any, path: str,
                 is_number(rec.get(k)) or rec.get(k) is None)
             else (text_cell(as_text(rec.get(k))) if k in rec else '<td class="empty"></td>')
             for k, _, kind in cols])
-    low = low_ave_text(ctx, rel, path) if path.startswith("/measurement") else ""
+    m = ctx.a.get("measurement")
+    improper = path.startswith("/measurement") and isinstance(m, Mapping) \
+        and isinstance(m.get("improper"), list) and bool(m["improper"])
+    low = low_ave_text(ctx, rel, path) if path.startswith("/measurement") and not improper \
+        else ""
+    if improper:
+        # listed for the record; the main body gives no number computed from this solution
+        low = ("The measurement model's solution is improper: \u03c9, CR and AVE are "
+               "listed for the record only and cannot be interpreted.")
     return table(title, ["Scale"] +
                  [c[1] for c in cols], rows, number=ctx.c.table(),
                  note=_reliability_note({c[0] for c in cols}) + (f" {low}" if low else ""))

@@ -14,8 +14,16 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..fmt import is_number
+from ..fmt import fmt, is_number
 from ..html import esc, join, num, pointer
+from .caveats import (
+    collinearity,
+    cross_sectional,
+    dyadic_comparison,
+    rsa_range,
+    unreliable,
+    weak_items,
+)
 from .common import (
     ReportContext,
     estimator,
@@ -251,8 +259,8 @@ def _concentrated_missing(ctx: ReportContext) -> str:
     return (" The missing answers are concentrated in "
             + (named[0] if one else ", ".join(named[:-1]) + " and " + named[-1])
             + f": when respondents skip {'these items' if one else 'a scale'} because of "
-            "the construct's own level (firms that depend heavily on the partner leaving the "
-            "dependence items blank, say), the answers are missing not at random, which "
+            "the construct's own level (those who stand high or low on it leaving its items "
+            "blank), the answers are missing not at random, which "
             "neither full-information estimation nor listwise deletion corrects, and the "
             f"tests that use {'this construct' if one else 'these constructs'} rest on the "
             "respondents who answered.")
@@ -394,7 +402,7 @@ def results(ctx: ReportContext) -> str:
             low = low_ave_text(ctx, rel, "/measurement/reliability")
             if low:
                 s += ". " + low.rstrip(".")
-        paras.append(s + ".")
+        paras.append(s + "." + weak_items(ctx))
     elif isinstance(m, Mapping) and m.get("available") is False:
         # a reader of the results must learn here, not in the appendix, that the
         # constructs' validity rests on no factor model (the N = 53 pilot's text went
@@ -500,10 +508,11 @@ def results(ctx: ReportContext) -> str:
         if h.get("exploratory") is True or str(h.get("verdict", "")).startswith("exploratory"):
             exploratory.append(f"<li>{_exploratory(ctx, h, i)}.</li>")
         else:
-            confirmatory.append(f"<li>{_confirmatory(h, i, a.get('n'))}.</li>")
+            confirmatory.append(f"<li>{_confirmatory(h, i, a.get('n'))}."
+                                f"{rsa_range(ctx, h)}</li>")
     if confirmatory:
         paras.append("The confirmatory tests are summarized in the verdict table and below."
-                     + validity_caveat(ctx)
+                     + cross_sectional(ctx) + validity_caveat(ctx) + unreliable(ctx) + collinearity(ctx)
                      + '<ul class="narrative">' + "".join(confirmatory) + "</ul>")
     if exploratory:
         paras.append("Exploratory questions, declared as such before the data were collected "
@@ -565,8 +574,12 @@ def _invalid_pairs(ctx: ReportContext, m: Mapping[str, Any]) -> list[tuple[str, 
             path = join("/measurement/htmt_inference/pairs", i)
             ev = f"HTMT = {_n(r.get('htmt'), join(path, 'htmt'), 'rel')}"
             if is_number(r.get("ci_upper")):
+                # three decimals where two would round the bound onto the cut-off
+                # (".90, not below .90" for an upper bound of .902)
+                kind = "fit" if fmt(r["ci_upper"], "rel") == fmt(HTMT_LIBERAL, "rel") \
+                    else "rel"
                 ev += (", the upper bound of its bootstrap interval "
-                       f"{_n(r['ci_upper'], join(path, 'ci_upper'), 'rel')}")
+                       f"{_n(r['ci_upper'], join(path, 'ci_upper'), kind)}")
             out.append((f1, f2, ev + ", not below .90"))
     else:
         ht = m.get("htmt")
@@ -777,7 +790,7 @@ def _exploratory(ctx: ReportContext, h: Mapping[str, Any], i: int) -> str:
                 "firms among the analysed responses and the question needs both partners' "
                 "self-reports")
     if is_number(h.get("estimate")):
-        s += ": " + _estimate(h, p, two_sided_note=True, test=extra)
+        s += ": " + _estimate(h, p, two_sided_note=True, test=extra) + dyadic_comparison(h)
     elif code.startswith("invariance not"):
         s += (f" (<em>n</em> = {_n(h['n'], join(p, 'n'), 'int')})"
               if is_number(h.get("n")) else "")

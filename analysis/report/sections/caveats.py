@@ -1,0 +1,301 @@
+"""Caveats of the Results that a methods reviewer looks for beside the verdicts: items that
+measure little of their construct, verdicts resting on unreliable scales, nearly collinear
+predictors of the path model, and a response surface read where there are no data.
+
+Each function returns HTML text (empty when there is nothing to say); the numbers they
+compute themselves (a VIF) carry no JSON pointer, those they show from the analysis do.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from ..fmt import fmt, is_number
+from ..html import esc, join, num
+from .common import ReportContext, first_key
+
+#: A standardized loading below this (in absolute value) leaves the item with less than
+#: a sixth of its variance from the construct: named in the Results.
+WEAK_LOADING = 0.40
+#: Cronbach's alpha below this flags a scale (the pipeline's ALPHA_THRESHOLD; Nunnally 1978).
+ALPHA_MIN = 0.70
+#: A variance inflation factor at or above this is read as a collinearity problem
+#: (Hair et al., 2019).
+VIF_MAX = 5.0
+#: Dependence indices and the scales they are computed from.
+INDEX_SCALES = {"jd_sum": ("dep_own", "dep_partner"), "jd_mean": ("dep_own", "dep_partner"),
+                "asym_abs": ("dep_own", "dep_partner"),
+                "asym_signed": ("dep_own", "dep_partner"),
+                "adv_own": ("dep_own", "dep_partner"),
+                "adv_partner": ("dep_own", "dep_partner")}
+
+
+def _n(value: Any, path: str | None, kind: str) -> str:
+    return num(value, path, kind, tag="span")
+
+
+def _and(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _rel(value: float, path: str) -> str:
+    """A coefficient against a cut-off: three decimals where two would round it onto the
+    cut-off (.699 shown as ".70" beside "below .70")."""
+    return _n(value, path, "rel" if fmt(value, "rel") != fmt(ALPHA_MIN, "rel") else "fit")
+
+
+def loadings_by_factor(m: Mapping[str, Any]) -> dict[str, list[tuple[str, Mapping[str, Any]]]]:
+    """The measurement model's loadings by factor, each with its JSON pointer (the
+    pipeline's ``{factor: [records]}`` or a flat list of records with ``factor``)."""
+    lk = first_key(m, "loadings", "standardized_loadings")
+    out: dict[str, list[tuple[str, Mapping[str, Any]]]] = {}
+    if not lk:
+        return out
+    val = m[lk]
+    base = join("/measurement", lk)
+    if isinstance(val, Mapping):
+        for f, recs in val.items():
+            if isinstance(recs, list):
+                out[str(f)] = [(join(base, f, i), r) for i, r in enumerate(recs)
+                               if isinstance(r, Mapping)]
+    elif isinstance(val, list):
+        for i, r in enumerate(val):
+            if isinstance(r, Mapping):
+                f = str(r.get("factor", r.get("lhs", "")))
+                out.setdefault(f, []).append((join(base, i), r))
+    return out
+
+
+def weak_items(ctx: ReportContext) -> str:
+    """Items of a proper measurement model whose standardized loading is below .40 (or
+    negative), reverse-keyed ones marked: a misread reversed item (knowledge_integration_5,
+    read as positive by 45 % of the respondents, loaded .10) was shown in the loadings
+    table only, beside an AVE remark that did not name it."""
+    m = ctx.a.get("measurement")
+    if not isinstance(m, Mapping) or m.get("available") is False or m.get("improper") \
+            or m.get("converged") is False:
+        return ""
+    rev = ctx.x.get("reverse_items")
+    reverse = {str(x) for x in rev} if isinstance(rev, list | tuple) else set()
+    weak, weak_rev = [], 0
+    for f, recs in loadings_by_factor(m).items():
+        for path, r in recs:
+            v = r.get("std_all")
+            if not is_number(v) or abs(float(v)) >= WEAK_LOADING:
+                continue
+            item = str(r.get("item", r.get("rhs", "")))
+            is_rev = item in reverse
+            weak_rev += is_rev
+            weak.append(f"{esc(item)} of {esc(ctx.label(f))} (\u03bb = "
+                        f"{_n(v, join(path, 'std_all'), 'std')}"
+                        + (", reverse-keyed" if is_rev else "") + ")")
+    if not weak:
+        return ""
+    one = len(weak) == 1
+    s = (f" {'An item loads' if one else 'Items load'} below .40 on {'its' if one else 'their'}"
+         f" construct, far below the conventional .708: {_and(weak)}; "
+         f"{'it shares' if one else 'they share'} less than a sixth of "
+         f"{'its' if one else 'their'} variance with the construct and dilute"
+         f"{'s' if one else ''} the scale score that averages {'it' if one else 'them'} in")
+    if weak_rev:
+        s += ("; a reverse-keyed item that loads low or negatively is a common sign that "
+              "respondents misread its reversed wording or answered it with an agreement "
+              "tendency (Weijters &amp; Baumgartner, 2012), which the recoding does not "
+              "repair")
+    elif not reverse:
+        s += ("; if an item is reverse-keyed, a low or negative loading is a common sign "
+              "that respondents misread its reversed wording (Weijters &amp; Baumgartner, "
+              "2012)")
+    return s + "."
+
+
+def _scales_of(ctx: ReportContext, h: Mapping[str, Any]) -> set[str]:
+    """The scales a hypothesis rests on (the row's ``scales``, else the names in its test,
+    dependence indices resolved to the two dependence scales)."""
+    sc = h.get("scales")
+    names = {str(x) for x in sc} if isinstance(sc, list) else set()
+    for t in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", str(h.get("test", ""))):
+        names.add(t)
+        names.update(INDEX_SCALES.get(t.removeprefix("dyad_"), ()))
+    return names
+
+
+def unreliable(ctx: ReportContext) -> str:
+    """Confirmatory verdicts resting on a scale whose Cronbach's alpha is below .70,
+    named before the verdicts.  H1 (learning ~ jd_sum) rested on dep_partner (alpha
+    -.11: items answered at the floor at random) through the joint-dependence index; the
+    row's reliability flag looked at the test's own names only, and the Results said
+    nothing."""
+    rel = ctx.a.get("reliability")
+    if not isinstance(rel, Mapping):
+        return ""
+    low = {str(k): float(v["alpha"]) for k, v in rel.items() if isinstance(v, Mapping)
+           and is_number(v.get("alpha")) and float(v["alpha"]) < ALPHA_MIN}
+    if not low:
+        return ""
+    bits = []
+    for s, a in low.items():
+        ids = [str(h.get("id", "")) for h in ctx.a.get("hypotheses") or []
+               if isinstance(h, Mapping) and not h.get("exploratory")
+               and s in _scales_of(ctx, h)]
+        if not ids:
+            continue
+        bit = (f"{esc(ctx.label(s))} (Cronbach's \u03b1 = "
+               f"{_rel(a, join('/reliability', s, 'alpha'))}"
+               + ("; a negative \u03b1 means its items correlate negatively on average, "
+                  "which points to a coding or reverse-keying error or to items that do "
+                  "not measure one thing" if a < 0 else "")
+               + f"), on which {esc(', '.join(ids))} rest{'s' if len(ids) == 1 else ''}")
+        bits.append(bit)
+    if not bits:
+        return ""
+    return (" Some verdicts rest on a scale whose reliability is below the conventional .70 "
+            "(Nunnally, 1978), directly or through a dependence index computed from it: "
+            + "; ".join(bits) + ". Measurement error of such a score attenuates its "
+            "associations and makes these verdicts uncertain.")
+
+
+def _regressions(syntax: str) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for line in syntax.replace(";", "\n").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if "~" not in line or "=~" in line or "~~" in line or ":=" in line:
+            continue
+        lhs, rhs = (x.strip() for x in line.split("~", 1))
+        terms = [t.strip().split("*")[-1].strip() for t in rhs.split("+")]
+        out.setdefault(lhs, []).extend(t for t in terms if t and t != "1")
+    return out
+
+
+def collinearity(ctx: ReportContext) -> str:
+    """Nearly collinear predictors of an equation of the path model (VIF from the scores'
+    correlations at or above 5), with the confirmatory hypotheses on their paths.  Joint
+    dependence and absolute asymmetry correlated .95 when the partner's dependence sat at
+    the floor; H1's path was judged without a word of it."""
+    st = ctx.a.get("structural")
+    syntax = st.get("syntax") if isinstance(st, Mapping) else None
+    corr = ctx.a.get("correlations")
+    if not isinstance(syntax, str) or not isinstance(corr, Mapping):
+        return ""
+    bits, flagged = [], set()
+    for lhs, preds in _regressions(syntax).items():
+        xs = [p for p in dict.fromkeys(preds) if isinstance(corr.get(p), Mapping)]
+        if len(xs) < 2:
+            continue
+        r = np.array([[corr[a].get(b) if is_number(corr[a].get(b)) else np.nan
+                       for b in xs] for a in xs], dtype=float)
+        if not np.all(np.isfinite(r)) or np.linalg.eigvalsh(r).min() <= 1e-10:
+            continue
+        vif = np.diag(np.linalg.inv(r))
+        hi = [i for i in range(len(xs)) if vif[i] >= VIF_MAX]
+        if not hi:
+            continue
+        names = [f"{esc(ctx.label(xs[i]))} (VIF = {esc(fmt(vif[i], 'pct'))})" for i in hi]
+        flagged.update((lhs, xs[i]) for i in hi)
+        # the most correlated pair that involves a collinear predictor
+        i, j = max(((i, j) for i in hi for j in range(len(xs)) if j != i),
+                   key=lambda t: abs(r[t]))
+        names.append(f"the closest pair, {esc(ctx.label(xs[i]))} and "
+                     f"{esc(ctx.label(xs[j]))}, correlating "
+                     f"{_n(r[i, j], join('/correlations', xs[i], xs[j]), 'std')}")
+        bits.append(f"predicting {esc(ctx.label(lhs))}, {_and(names[:-1])}, {names[-1]}")
+    if not bits:
+        return ""
+    ids = []
+    for h in ctx.a.get("hypotheses") or []:
+        if not isinstance(h, Mapping) or h.get("exploratory"):
+            continue
+        words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", str(h.get("test", ""))))
+        if any(lhs in words and x in words for lhs, x in flagged):
+            ids.append(str(h.get("id", "")))
+    return (" Some predictors of the path model are nearly collinear (variance inflation "
+            "factors from the scores' correlations, the controls left out, so at least "
+            "these; 5 or more signals a problem, Hair et al., 2019): " + "; ".join(bits)
+            + ". Their separate paths are estimated with inflated standard errors and can "
+            "hardly be told apart"
+            + (f", and {esc(', '.join(ids))} rest{'s' if len(ids) == 1 else ''} on such a "
+               "path" if ids else "") + ".")
+
+
+def rsa_range(ctx: ReportContext, h: Mapping[str, Any]) -> str:
+    """A response surface whose parameters are read at a point outside the observed range
+    of one predictor: a4 = -2.52 described the surface at dep_own = dep_partner = 2.84,
+    where no respondent was (dep_partner 1.0 to 1.8)."""
+    hid = str(h.get("id", ""))
+    rs = ctx.a.get("response_surface")
+    part = rs.get(hid) if isinstance(rs, Mapping) else None
+    de = ctx.a.get("descriptives")
+    if not isinstance(part, Mapping) or not is_number(part.get("center")) \
+            or not isinstance(de, Mapping):
+        return ""
+    c = float(part["center"])
+    base = join("/response_surface", hid)
+    out = []
+    for k in ("x", "y"):
+        v = str(part.get(k, ""))
+        d = de.get(v)
+        if not isinstance(d, Mapping) or not (is_number(d.get("min"))
+                                              and is_number(d.get("max"))):
+            continue
+        if float(d["min"]) <= c <= float(d["max"]):
+            continue
+        dp = join("/descriptives", v)
+        out.append(f"{esc(ctx.label(v))} ranges from {_n(d['min'], join(dp, 'min'), 'chisq')}"
+                   f" to {_n(d['max'], join(dp, 'max'), 'chisq')}"
+                   + (f" (SD {_n(d['sd'], join(dp, 'sd'), 'chisq')})"
+                      if is_number(d.get("sd")) else ""))
+    if not out:
+        return ""
+    return (f" Its response-surface parameters describe the surface at the point where both "
+            f"scores equal {_n(c, join(base, 'center'), 'chisq')} (their pooled mean), "
+            f"where no respondent was: {_and(out)}, so the curvature tested is an "
+            "extrapolation beyond the data, not a shape the data show.")
+
+
+def dyadic_comparison(h: Mapping[str, Any]) -> str:
+    """The test that answers the dyadic question (Williams' t of the two predictors'
+    correlations with the outcome), from the row's note: the sentence gave the dyad-level
+    index's own slope and p (.100) as if they answered whether it predicts at least as
+    well as one informant's perception (Williams' p = .595)."""
+    if str(h.get("method")) != "dyadic":
+        return ""
+    m = re.search(r"R2 (\S+) = ([0-9.]+) vs (\S+) = ([0-9.]+); Williams' t\((\d+)\) = "
+                  r"(-?[0-9.]+), p = ([0-9.eE+-]+)", str(h.get("note") or ""))
+    if not m:
+        return ""
+    r2a, r2b, df, t, p = (float(m.group(k)) for k in (2, 4, 5, 6, 7))
+    p_text = "<em>p</em> < .001" if p < 0.001 else f"<em>p</em> = {esc(fmt(p, 'p'))}"
+    return (f"; that is the slope of the dyad-level index alone, and the comparison of the two "
+            f"predictors, which answers the question, gives <em>R</em>\u00b2 = "
+            f"{esc(fmt(r2a, 'fit'))} vs {esc(fmt(r2b, 'fit'))}, Williams' "
+            f"<em>t</em>({int(df)}) = {esc(fmt(t, 'chisq'))}, {p_text} (two-sided, "
+            "unadjusted)")
+
+
+def cross_sectional(ctx: ReportContext) -> str:
+    """What a supported verdict on cross-sectional survey data means: the hypotheses name causal
+    directions ("increases", "mediates the effect"), and the report called them supported
+    without a word that the data cannot order cause and effect."""
+    hyps = [h for h in ctx.a.get("hypotheses") or []
+            if isinstance(h, Mapping) and not h.get("exploratory")]
+    if not hyps:
+        return ""
+    s = (" The data are cross-sectional (each respondent answered every scale at the same "
+         "time): a supported hypothesis is an association "
+         "with the predicted sign that survived the declared test, not evidence of the causal "
+         "direction its statement names")
+    med = [str(h.get("id", "")) for h in hyps
+           if str(h.get("method", "")).startswith("mediation")]
+    if med:
+        s += (f"; the indirect effect{'s' if len(med) > 1 else ''} of {esc(', '.join(med))} "
+              "are cross-sectional estimates of a process that unfolds over time, which can "
+              "be biased as estimates of longitudinal mediation (Maxwell &amp; Cole, 2007)"
+              if len(med) > 1 else
+              f"; the indirect effect of {esc(med[0])} is a cross-sectional estimate of a "
+              "process that unfolds over time, which can be biased as an estimate of "
+              "longitudinal mediation (Maxwell &amp; Cole, 2007)")
+    return s + "."
