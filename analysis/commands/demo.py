@@ -12,7 +12,9 @@ credentials file next to the database.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -259,14 +261,22 @@ def _write_credentials(path: Path, study: str, password: str, links: list[str]) 
         *(f"link: {link}" for link in links),
     ]
     # Written next to the target and renamed over it: a crash mid-write never leaves a
-    # file without the password that the store now expects.
+    # file without the password that the store now expects.  The scratch file is created
+    # readable by its owner only: written first and restricted after, the password stood
+    # in a file of mode 0644 (others could read it) until the chmod, and for good when
+    # the write failed half-way (a full disk), as the scratch file was not removed.
     scratch = path.with_name(path.name + ".tmp")
-    scratch.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with contextlib.suppress(FileNotFoundError):
+        scratch.unlink()  # one left by a killed run, perhaps with other permissions
     try:
-        scratch.chmod(0o600)
-    except OSError:  # pragma: no cover - e.g. some network file systems
-        pass
-    scratch.replace(path)
+        fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write("\n".join(lines) + "\n")
+        scratch.replace(path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            scratch.unlink()
+        raise
 
 
 @contextmanager

@@ -38,6 +38,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.errors import DataError
+from analysis.io import value_problem
 
 __all__ = [
     "MIN_DYADS",
@@ -57,6 +58,52 @@ MIN_DYADS = 10
 #: Conventional cut-off of r_wg(j) for "strong" agreement (LeBreton & Senter 2008).
 RWG_CUTOFF = 0.70
 ROLES = ("A", "B")
+
+
+def _one_number_per_row(values: Any, what: str) -> np.ndarray:
+    """``values`` as a float vector (missing values NaN), or a :class:`DataError` naming
+    what is wrong with it.
+
+    ``np.asarray(values, dtype=float)`` had read dates as nanoseconds since 1970 (an ICC
+    from mean squares of 1e28), kept the real part of complex numbers, and ended in an
+    internal ValueError or TypeError for a cell '3,5', ``pd.NA`` or a frame of two
+    columns.
+    """
+    column = values if isinstance(values, pd.Series) else None
+    if column is None:
+        arr = np.asarray(values, dtype=object) if not isinstance(values, np.ndarray) else values
+        if arr.ndim != 1:
+            raise DataError(f"{what} must be one value per row (a Series or a 1-D array); "
+                            f"got {arr.ndim} dimension(s) of shape {arr.shape}.")
+        column = pd.Series(arr)
+    kind = getattr(column.dtype, "kind", "")
+    if kind in "mM" or isinstance(column.dtype, pd.DatetimeTZDtype):
+        raise DataError(f"{what} holds dates or times ({column.dtype}), not numbers; recode "
+                        "them (e.g. as days or years).")
+    if kind == "c" or (column.dtype == object
+                       and column.dropna().map(lambda v: isinstance(v, complex)).any()):
+        raise DataError(f"{what} holds complex numbers, not real numbers.")
+    numbers = pd.to_numeric(column, errors="coerce")
+    text = column.notna() & numbers.isna()
+    if text.any():
+        first = column[text].iloc[0]
+        raise DataError(f"{what} holds {int(text.sum())} value(s) that are not numbers "
+                        f"(the first: {str(first)[:40]!r}); recode or empty them.")
+    out = numbers.to_numpy(dtype=float, na_value=np.nan)
+    problem = value_problem(out)
+    if problem is not None:
+        raise DataError(f"{what} holds {problem}; fix or empty those values.")
+    return out
+
+
+def _group_ids(groups: Any, n_rows: int, what: str) -> np.ndarray:
+    """``groups`` as a vector of ``n_rows`` ids, or a :class:`DataError` (a length that
+    differs from the data's ended in pandas' "All arrays must be of the same length")."""
+    ids = groups.to_numpy() if isinstance(groups, pd.Series) else np.asarray(groups)
+    if ids.ndim != 1 or len(ids) != n_rows:
+        raise DataError(f"groups= must give one group id per row of {what}: {what} has "
+                        f"{n_rows} row(s), groups= has shape {ids.shape}.")
+    return ids
 
 
 
@@ -166,7 +213,8 @@ def icc(values: pd.Series | np.ndarray, groups: pd.Series | np.ndarray) -> dict[
     >>> icc([1, 2, 5, 6, 3, 3], ["a", "a", "b", "b", "c", "c"])["icc2"]  # doctest: +SKIP
     # In R: m <- aov(y ~ as.factor(g)); multilevel::ICC1(m); multilevel::ICC2(m)
     """
-    frame = pd.DataFrame({"y": np.asarray(values, dtype=float), "g": np.asarray(groups)})
+    y = _one_number_per_row(values, "values=")
+    frame = pd.DataFrame({"y": y, "g": _group_ids(groups, len(y), "values=")})
     frame = frame.dropna()
     n = len(frame)
     grp = frame.groupby("g")["y"]
@@ -289,11 +337,23 @@ def rwg_j(
     >>> rwg_j(df[items], df["alliance_id"])  # doctest: +SKIP
     # In R: multilevel::rwg.j(df[items], df$alliance_id, ranvar = (7^2 - 1) / 12)
     """
-    if n_options < 2:
-        raise DataError("n_options must be at least 2.")
-    ranvar = (n_options**2 - 1) / 12.0
-    x = items.apply(pd.to_numeric, errors="coerce").astype(float)
-    frame = x.assign(_g=np.asarray(groups)).dropna()
+    if (isinstance(n_options, bool) or not isinstance(n_options, int | np.integer | float)
+            or not float(n_options).is_integer() or n_options < 2):
+        # NaN made every r_wg(j) NaN, 7.5 a null variance of no answer scale, '7' a TypeError
+        raise DataError(f"n_options= must be a whole number of response options, at least "
+                        f"2; got {n_options!r}.")
+    ranvar = (int(n_options) ** 2 - 1) / 12.0
+    if not isinstance(items, pd.DataFrame) or items.shape[1] == 0:
+        raise DataError("items= must be a pandas DataFrame with one column per item (at "
+                        "least one).")
+    if items.columns.duplicated().any():
+        twice = sorted({str(c) for c in items.columns[items.columns.duplicated()]})
+        raise DataError(f"items= has more than one column named {', '.join(twice)}; rename "
+                        "or drop all but one.")
+    # a cell '3,5' had become a missing answer and its row left out without a word
+    x = pd.DataFrame({c: _one_number_per_row(items.iloc[:, i], f"item {c!r}")
+                      for i, c in enumerate(items.columns)}, index=items.index)
+    frame = x.assign(_g=_group_ids(groups, len(x), "items=")).dropna()
     grouped = frame.groupby("_g", sort=True)
     sizes = grouped.size().astype(float)
     s2 = grouped.var(ddof=1).mean(axis=1).clip(upper=ranvar)
@@ -434,13 +494,27 @@ def dependent_correlation_test(r_yx1: float, r_yx2: float, r_x1x2: float, n: int
     >>> dependent_correlation_test(0.5, 0.3, 0.4, 100)["t"]  # doctest: +SKIP
     # In R: psych::r.test(n = 100, r12 = 0.5, r13 = 0.3, r23 = 0.4)$t
     """
+    rs = []
+    for name, r in (("r_yx1", r_yx1), ("r_yx2", r_yx2), ("r_x1x2", r_x1x2)):
+        if isinstance(r, bool) or not isinstance(r, int | float | np.integer | np.floating):
+            raise DataError(f"{name}= must be a correlation (a number), not {r!r}.")
+        if abs(r) > 1:  # NaN passes: an undefined correlation gives an undefined test
+            raise DataError(f"{name}= must lie between -1 and 1, not {r!r}.")
+        rs.append(float(r))
+    if (isinstance(n, bool) or not isinstance(n, int | float | np.integer | np.floating)
+            or not float(n).is_integer()):
+        raise DataError(f"n= must be a whole number of cases, not {n!r}.")
     if n < 4:
         return {"t": np.nan, "df": np.nan, "pvalue": np.nan}
-    r12, r13, r23 = r_yx1, r_yx2, r_x1x2
+    r12, r13, r23 = rs
     det = 1 - r12**2 - r13**2 - r23**2 + 2 * r12 * r13 * r23
     rbar = (r12 + r13) / 2
     denom = 2 * (n - 1) / (n - 3) * det + rbar**2 * (1 - r23) ** 3
-    df = n - 3
+    df = int(n) - 3
+    if det < -1e-12:
+        # no three variables have these correlations (r_yx1 = 0.99, r_yx2 = 0.5,
+        # r_x1x2 = 0: |R| = -0.23), yet the denominator stayed positive and a t was given
+        return {"t": np.nan, "df": float(df), "pvalue": np.nan}
     if not denom > 0:
         # identical predictors (r23 = 1: |R| = 0 and (1 - r23)^3 = 0) ended in a division
         # by zero, an impossible matrix in a math domain error; neither is a test

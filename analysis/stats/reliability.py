@@ -173,8 +173,17 @@ def _check_items(items: pd.DataFrame, *, what: str = "items") -> pd.DataFrame:
             items[col]
         ):
             problems.append(f"{col}: not numeric (dtype {items[col].dtype})")
+        elif getattr(items[col].dtype, "kind", "") == "c":
+            # astype(float) kept the real parts without a word
+            problems.append(f"{col}: complex numbers (dtype {items[col].dtype})")
+        else:
+            # inf was "fewer than 2 joint observations ... use missing='listwise'", also
+            # with missing='listwise'
+            unusable = value_problem(items[col].dropna())
+            if unusable is not None:
+                problems.append(f"{col}: {unusable}")
     if problems:
-        raise DataError("Items must be numeric: " + "; ".join(problems) + ".")
+        raise DataError("Items must be real, finite numbers: " + "; ".join(problems) + ".")
     x = items.astype(float)
     for col in x.columns:
         values = x[col].dropna()

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import DataError
+from analysis.io import value_problem
 from analysis.stats.reliability import (
     _check_params,
     ave,
@@ -90,10 +91,26 @@ def _item_correlations(
         raise DataError(
             f"Missing observed variable(s) in the data: {', '.join(absent)}."
         )
+    twice = [i for i in items if list(data.columns).count(i) > 1]
+    if twice:  # was "Item(s) must be numeric: x1, x1."
+        raise DataError(f"data= has more than one column named {', '.join(map(repr, twice))}; "
+                        "rename or drop all but one.")
     x = data[list(items)]
     bad = [c for c in x.columns if not pd.api.types.is_numeric_dtype(x[c])]
     if bad:
         raise DataError(f"Item(s) must be numeric: {', '.join(bad)}.")
+    # a complex item kept its real parts without a word; an infinite value made its item's
+    # correlations NaN, and the HTMT was then averaged over the other items' correlations
+    # (0.30 for 0.38 from one inf cell)
+    unusable = []
+    for c in x.columns:
+        why = ("complex numbers" if getattr(x[c].dtype, "kind", "") == "c"
+               else value_problem(x[c].dropna()))
+        if why is not None:
+            unusable.append(f"{c} ({why})")
+    if unusable:
+        raise DataError("Item(s) must hold real, finite numbers: " + "; ".join(unusable)
+                        + "; fix or empty those cells.")
     x = x.astype(float)
     if missing == "listwise":
         x = x.dropna()

@@ -28,6 +28,7 @@ data. *Psychological Methods*, 17(3), 437-455.
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any
 
@@ -132,6 +133,25 @@ def relative_speed_index(page_times: pd.DataFrame, clip: float | None = 3.0) -> 
         return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
+def _check_times(df: pd.DataFrame, columns: list[Any]) -> None:
+    """Refuse times that are no seconds: a negative, infinite or text cell of
+    ``duration_sec`` or a ``page_time_*`` column (a negative median turned the speeding
+    flag off for everyone without a word, and a text cell became a missing time)."""
+    for col in columns:
+        raw = df[col]
+        num = pd.to_numeric(raw, errors="coerce")
+        text = raw.notna() & num.isna()
+        if text.any():
+            where = [str(i) for i in raw.index[text.to_numpy()][:3]]
+            raise DataError(f"Column {str(col)!r} must hold times in seconds, but row(s) "
+                            f"{', '.join(where)} hold text such as {str(raw[text].iloc[0])[:40]!r}.")
+        bad = num.notna() & ~(np.isfinite(num.astype(float)) & (num.astype(float) >= 0))
+        if bad.any():
+            where = [str(i) for i in raw.index[bad.to_numpy()][:3]]
+            raise DataError(f"Column {str(col)!r} must hold times of 0 seconds or more, but "
+                            f"row(s) {', '.join(where)} hold {num[bad].iloc[0]!r}.")
+
+
 def quality_flags(
     df: pd.DataFrame,
     instrument: Any,
@@ -190,12 +210,10 @@ def quality_flags(
         If rating-item or attention-check columns are missing or a threshold
         is out of range.
     """
-    if not 0 < speed_fraction <= 1:
-        raise DataError(f"speed_fraction= must be in (0, 1] (got {speed_fraction!r}).")
-    if not 0 <= max_missing < 1:
-        raise DataError(f"max_missing= must be in [0, 1) (got {max_missing!r}).")
-    if min_run < 2:
-        raise DataError(f"min_run= must be at least 2 (got {min_run!r}).")
+    _check_thresholds(max_failed_checks=max_failed_checks,
+                      missing_check_fails=missing_check_fails, min_run=min_run, max_sd=max_sd,
+                      speed_fraction=speed_fraction, rsi_threshold=rsi_threshold,
+                      rsi_clip=rsi_clip, max_missing=max_missing)
     items = rating_items(instrument)
     x = _numeric(df, items)
     n = len(df)
@@ -219,13 +237,14 @@ def quality_flags(
     straight = ((answered >= 5) & (sd <= max_sd)) | (run >= min_run)
 
     # speeding
+    page_cols = [c for c in df.columns if str(c).startswith("page_time_")]
+    _check_times(df, [c for c in ("duration_sec", *page_cols) if c in df.columns])
     if "duration_sec" in df.columns:
         dur = pd.to_numeric(df["duration_sec"], errors="coerce").to_numpy(dtype=float)
         med = np.nanmedian(dur) if np.any(~np.isnan(dur)) else np.nan
         ratio = dur / med if med and med > 0 else np.full(n, np.nan)
     else:
         ratio = np.full(n, np.nan)
-    page_cols = [c for c in df.columns if str(c).startswith("page_time_")]
     rsi = relative_speed_index(df[page_cols], clip=rsi_clip) if page_cols else np.full(n, np.nan)
     with np.errstate(invalid="ignore"):
         speeder = (ratio < speed_fraction) | (rsi > rsi_threshold)
@@ -259,6 +278,57 @@ def quality_flags(
     out["exclude"] = attention_flag | straight | speeder | missing_flag
     out["exclude_reason"] = reason
     return out
+
+
+def _is_number(value: Any) -> bool:
+    """A real number that is not ``True``/``False`` (which Python counts as 1 and 0)."""
+    return (isinstance(value, int | float | np.integer | np.floating)
+            and not isinstance(value, bool | np.bool_))
+
+
+def _check_thresholds(*, max_failed_checks: Any, missing_check_fails: Any, min_run: Any,
+                      max_sd: Any, speed_fraction: Any, rsi_threshold: Any, rsi_clip: Any,
+                      max_missing: Any) -> None:
+    """Refuse a threshold of :func:`quality_flags` that no respondent could meet or miss.
+
+    Before, ``max_failed_checks=-1`` flagged every respondent, ``max_sd=-1``,
+    ``max_sd=nan``, ``rsi_threshold=nan``, ``rsi_clip=0`` or ``min_run=inf`` never
+    flagged anyone, ``missing_check_fails='no'`` counted as True (a text is true),
+    ``min_run=2.5`` was taken as 3, and a number given as text ('2') ended in an
+    internal numpy error.
+
+    Raises
+    ------
+    DataError
+        Naming the first threshold that is not a number in its range.
+    """
+    def whole(value: Any) -> bool:
+        if isinstance(value, int | np.integer):
+            return _is_number(value)
+        return _is_number(value) and math.isfinite(value) and float(value).is_integer()
+
+    problems = []
+    if not (whole(max_failed_checks) and max_failed_checks >= 0):
+        problems.append(f"max_failed_checks= must be a whole number of 0 or more (got "
+                        f"{max_failed_checks!r})")
+    if not isinstance(missing_check_fails, bool | np.bool_):
+        problems.append(f"missing_check_fails= must be True or False (got "
+                        f"{missing_check_fails!r})")
+    if not (whole(min_run) and min_run >= 2):
+        problems.append(f"min_run= must be a whole number of at least 2 (got {min_run!r})")
+    if not (_is_number(max_sd) and math.isfinite(max_sd) and max_sd >= 0):
+        problems.append(f"max_sd= must be a finite number of 0 or more (got {max_sd!r})")
+    if not (_is_number(speed_fraction) and 0 < speed_fraction <= 1):
+        problems.append(f"speed_fraction= must be in (0, 1] (got {speed_fraction!r})")
+    if not (_is_number(rsi_threshold) and rsi_threshold > 0):  # inf: never by the RSI
+        problems.append(f"rsi_threshold= must be a number above 0 (got {rsi_threshold!r})")
+    if rsi_clip is not None and not (_is_number(rsi_clip) and rsi_clip > 0):
+        problems.append(f"rsi_clip= must be a number above 0, or None for no limit (got "
+                        f"{rsi_clip!r})")
+    if not (_is_number(max_missing) and 0 <= max_missing < 1):
+        problems.append(f"max_missing= must be in [0, 1) (got {max_missing!r})")
+    if problems:
+        raise DataError("; ".join(problems) + ".")
 
 
 def _row_sd(x: np.ndarray) -> np.ndarray:

@@ -12,6 +12,7 @@ item names.
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -248,7 +249,13 @@ def score_scales(df: pd.DataFrame, instrument: Any, min_valid: int | None = None
     In R: ``rowMeans(items, na.rm = TRUE)`` with ``rowSums(!is.na(items)) < k``
     set to ``NA`` (``psych::scoreItems(..., impute = "none")`` is similar).
     """
-    if min_valid is not None and (isinstance(min_valid, bool) or int(min_valid) < 1):
+    whole = (isinstance(min_valid, int | np.integer)
+             or (isinstance(min_valid, float | np.floating) and math.isfinite(min_valid)
+                 and float(min_valid).is_integer()))
+    if min_valid is not None and (isinstance(min_valid, bool | np.bool_) or not whole
+                                  or min_valid < 1):
+        # int() had taken 2.5 as 2 and '3' as 3, and ended in an internal error for NaN,
+        # inf or a list
         raise DataError(f"min_valid= must be a whole number >= 1 (got {min_valid!r}).")
     keyed = reverse_key(df, instrument)
     scores = {}
@@ -312,6 +319,15 @@ def score(
         raise DataError(f"df= must be a pandas DataFrame of survey answers (got "
                         f"{type(df).__name__}); read a file with "
                         "analysis.study.datafiles.read_data.")
+    if isinstance(df.columns, pd.MultiIndex):  # an internal TypeError in the version check
+        raise DataError(f"df= has column names of {df.columns.nlevels} levels (a MultiIndex); "
+                        "give one name per column, the item ids of the codebook.")
+    # Rows labelled alike (two waves joined with pd.concat keep each wave's 0, 1, 2, ...)
+    # ended in pandas' "cannot reindex on an axis with duplicate labels": such data are
+    # scored by position and given back their labels.
+    labels = None if df.index.is_unique else df.index
+    if labels is not None:
+        df = df.reset_index(drop=True)
     if instrument is None:
         from instruments.instrument.loader import load_instrument
 
@@ -341,6 +357,8 @@ def score(
             parts.append(dyad_indices(both.loc[keep]).reindex(both.index))
     parts.append(flags.drop(columns=["respondent_id"], errors="ignore"))
     out = pd.concat(parts, axis=1)
+    if labels is not None:
+        out.index = labels
     out.attrs["data_check"] = {
         "n_rows": report.n_rows,
         "all_missing": [c for c in report.all_missing if c not in added],

@@ -345,6 +345,13 @@ def correct_answers(
                     f"{item!r} answers the consent or screening question; it cannot be "
                     "corrected (a respondent who takes consent back withdraws: "
                     "'alliance-survey delete').")
+            if (isinstance(value, str) and getattr(spec.field(item), "kind", "text") != "text"
+                    and (not value.isascii() or "_" in value)):
+                # int() and float() read other scripts' digits ('\uff13' is 3) and digit
+                # groups ('1_0' is 10): such a code was stored without a word, while the
+                # same text in a data file is no number
+                raise DataError(f"{item!r} takes a number written with the digits 0-9, not "
+                                f"{clip(value)}; nothing was corrected.")
             by_page.setdefault(spec.index, {})[item] = value
         if unknown:
             raise DataError(f"Not in the questionnaire of invitation #{inv.id}: "

@@ -18,6 +18,8 @@ rebuilt from the encrypted tokens of :mod:`instruments.fieldwork.contacts`.
 from __future__ import annotations
 
 import dataclasses
+import math
+import numbers
 import os
 import smtplib
 import ssl
@@ -59,6 +61,8 @@ SMTP_TIMEOUT_SEC = 30.0
 #: Invitation statuses that still get mail: not completed, screened out or expired.
 OPEN_STATUSES = ("invited", "started")
 _SCHEMES = {"smtp": ("none", 25), "smtp+starttls": ("starttls", 587), "smtps": ("ssl", 465)}
+#: Longest host name the DNS allows (RFC 1035).
+MAX_HOST_NAME = 253
 
 
 # -- settings ---------------------------------------------------------------------------------
@@ -85,6 +89,9 @@ def parse_smtp_url(url: str) -> SmtpServer:
     A password in the URL is refused: it would end up in the shell history and the
     process list; give it in the environment variable named by the settings.
     """
+    if not isinstance(url, str):  # None ended in an internal AttributeError
+        raise DataError(f"The SMTP address must be text such as smtp://HOST:PORT, not "
+                        f"{type(url).__name__} {clip(url)}.")
     try:
         parts = urlsplit(url.strip())
     except ValueError as exc:  # 'smtp://[::1' (an IPv6 address left open)
@@ -105,6 +112,14 @@ def parse_smtp_url(url: str) -> SmtpServer:
         # 'smtp://host:25/relay?x=1': the rest was dropped without a word
         raise DataError(f"The SMTP address {url[:200]!r} holds more than a server: write "
                         "smtp://HOST:PORT with nothing after the port.")
+    # a name longer than any host name is refused by its length (configure_mail, and the
+    # command line's check of every setting's length)
+    if len(parts.hostname) <= MAX_HOST_NAME and not _is_host_name(parts.hostname):
+        # 'smtp://mail server:25' or a host with a control character was stored, and
+        # every later --send failed to connect
+        raise DataError(f"The server in the SMTP address {url[:200]!r} is not a host name "
+                        "or an IP address (letters, digits, '-' and '.' only, no spaces); "
+                        "write smtp://HOST:PORT, e.g. smtp://mail.example.org:25.")
     security, default_port = _SCHEMES[parts.scheme]
     # the port as written: ':0' had been taken for "no port" (mail went to port 25) and
     # ':99999' was called "not a number"
@@ -112,7 +127,7 @@ def parse_smtp_url(url: str) -> SmtpServer:
     written = netloc.rsplit(":", 1)[1] if ":" in netloc and not netloc.endswith("]") else ""
     if not written:
         port = default_port
-    elif not written.isdigit():
+    elif not (written.isascii() and written.isdigit()):  # '\uff12\uff15' is no port 25
         raise DataError(f"The port in the SMTP address {url[:200]!r} is not a number.")
     elif not 1 <= int(written) <= 65535:
         raise DataError(f"The port in the SMTP address {url[:200]!r} must lie between 1 and "
@@ -121,6 +136,38 @@ def parse_smtp_url(url: str) -> SmtpServer:
         port = int(written)
     user = unquote(parts.username) if parts.username else None
     return SmtpServer(host=parts.hostname, port=port, security=security, username=user)
+
+
+def _is_host_name(host: str) -> bool:
+    """Whether ``host`` (as ``urlsplit`` gives it: lower case, an IPv6 address without its
+    brackets) is an IP address or a host name whose labels are letters, digits, '-' and
+    '_' (an international name counts in its ASCII form, 'bücher.de' as
+    'xn--bcher-kva.de')."""
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    labels = ascii_host.rstrip(".").split(".")
+    return len(ascii_host) <= MAX_HOST_NAME and all(
+        0 < len(label) <= 63 and label.replace("-", "").replace("_", "").isalnum()
+        and label.isascii() and not label.startswith("-") and not label.endswith("-")
+        for label in labels)
+
+
+def _whole_number(value: Any) -> bool:
+    """Whether ``value`` is a whole number (``30``, ``np.int64(30)``, ``30.0``), and not
+    ``True``/``False``, NaN, text or None, which ``int()`` took or failed on."""
+    return not isinstance(value, bool) and (
+        isinstance(value, numbers.Integral)
+        or (isinstance(value, numbers.Real) and math.isfinite(value)
+            and float(value).is_integer()))
 
 
 @dataclass(frozen=True)
@@ -175,6 +222,16 @@ def configure_mail(
     """
     server = parse_smtp_url(smtp)
     problems = []
+    if len(server.host) > MAX_HOST_NAME:
+        problems.append(f"the SMTP server's name has {len(server.host):,} characters; a host "
+                        f"name has at most {MAX_HOST_NAME}")
+    # a list or a number ended in an internal AttributeError
+    for label, value in (("sender", sender), ("lead_email", lead_email),
+                         ("password_env", password_env)):
+        if value is not None and not isinstance(value, str):
+            problems.append(f"{label}= must be text, not {type(value).__name__}")
+    if problems:
+        raise DataError("The mail settings are not valid: " + "; ".join(problems) + ".")
     sender, lead_email = ascii_email(sender or ""), ascii_email(lead_email or "")
     for label, value in (("sender", sender), ("lead_email", lead_email)):
         if not _EMAIL.fullmatch(value or ""):  # match() took 'a@b.de\n': every send failed
@@ -193,8 +250,10 @@ def configure_mail(
     why = base_url_problem(base_url)
     if why:
         problems.append(f"base_url= {clip(base_url)} {why}")
-    if not 1 <= int(rate_per_minute) <= 10_000:
-        problems.append("rate_per_minute= must be between 1 and 10000")
+    # int() had taken 2.5 as 2 and True as 1, and ended in an internal error for NaN or None
+    if not _whole_number(rate_per_minute) or not 1 <= rate_per_minute <= 10_000:
+        problems.append(f"rate_per_minute= must be a whole number between 1 and 10000, not "
+                        f"{clip(rate_per_minute)}")
     if password_env is not None and not password_env.replace("_", "").isalnum():
         problems.append(f"password_env= {password_env!r} is not an environment variable name")
     if problems:
@@ -335,6 +394,9 @@ def base_url_problem(value: object) -> str | None:
         return "must start with http:// or https:// and name the host"
     if parts.query or parts.fragment:
         return "must not hold '?' or '#' (links are BASE_URL/?t=TOKEN)"
+    if "@" in parts.netloc:
+        # https://user:pw@host/ would put the credentials into every respondent's link
+        return "must not hold a user name or password before the host ('user:pw@host')"
     try:
         port = parts.port  # ':99999' and ':abc' made every link lead nowhere
     except ValueError:
@@ -691,6 +753,12 @@ def _run(
     resend: bool = False,
     sleep: Callable[[float], None] = time.sleep,
 ) -> MailRun:
+    if not isinstance(dry_run, bool):  # 'no' is a true value: the run was a dry one
+        raise DataError(f"dry_run= must be True or False, not {clip(dry_run)}.")
+    if rate_per_minute is not None and not _whole_number(rate_per_minute):
+        # NaN ended in an internal ValueError; 2.5 was taken as 2
+        raise DataError(f"rate_per_minute= must be a whole number of messages, not "
+                        f"{clip(rate_per_minute)}.")
     settings = mail_settings(store, study)
     if smtp:
         settings = dataclasses.replace(settings, server=parse_smtp_url(smtp))
@@ -912,8 +980,15 @@ def send_reminders(
     still open (invited or started), its last message is at least ``after_days``
     old, it has had fewer than ``max_reminders`` reminders, and it has not opted out.
     """
+    # NaN days reminded no one without a word and '7' ended in an internal TypeError;
+    # 2.5 or NaN reminders were compared as they were
+    if (isinstance(after_days, bool) or not isinstance(after_days, numbers.Real)
+            or math.isnan(after_days)):
+        raise DataError(f"after_days= must be a number of days, not {clip(after_days)}.")
     if after_days < 0:
         raise DataError("after_days= must not be negative.")
+    if not _whole_number(max_reminders):
+        raise DataError(f"max_reminders= must be a whole number, not {clip(max_reminders)}.")
     if max_reminders < 1:
         raise DataError("max_reminders= must be at least 1.")
     return _run(store, study, "reminder", after_days=after_days, max_reminders=max_reminders,
