@@ -35,12 +35,9 @@ def get_store(url: str | None) -> ResponseStore:
 
 def render_unavailable() -> None:
     """The one page shown for any failure of the store: both languages, no detail."""
-    from instruments.ui.texts import t
+    from instruments.ui.respondent import render_unavailable as unavailable_page
 
-    st.title(t("unavailable_title", "en"))
-    st.warning(t("unavailable", "en"))
-    st.subheader(t("unavailable_title", "de"))
-    st.warning(t("unavailable", "de"))
+    unavailable_page()
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ import streamlit as st
 
 from analysis.errors import AllianceSurveyError
 from instruments.ui.fields import escape_md
+from instruments.ui.rating import CAPTION_CSS
 from instruments.ui.texts import LANGUAGE_NAMES
 
 #: The study lead's tabs, in order, and the session-state key holding the open one.
@@ -70,6 +71,8 @@ def render_admin(store: Any, *, study: str | None = None, base_url: str = "") ->
         Address of the survey, used to print invitation links (``BASE/?t=TOKEN``).
     """
     st.title("Study lead")
+    # the hints under forms and tables in a readable contrast (fixed CSS, no user text)
+    st.markdown(CAPTION_CSS, unsafe_allow_html=True)
     logged_in = _current_login(store)
     if not logged_in:
         _render_login(store, study)

@@ -8,9 +8,11 @@ fetch links do not opt anybody out.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
 from analysis.errors import AllianceSurveyError
 from instruments.ui.links import link_value
@@ -36,12 +38,22 @@ TEXTS = {
     },
     # a link that opts nobody out (not valid, or two different codes): the message of
     # the refusal is English, the contact's language unknown; this says it in German
+    # the database cannot be reached: nothing was recorded, and the link is not at fault
+    "unavailable": {
+        "en": "Your request could not be recorded just now: the survey's database cannot be "
+              "reached. Nothing was changed; please open the link again in a few minutes.",
+        "de": "Ihre Abmeldung konnte gerade nicht gespeichert werden: Die Datenbank der "
+              "Befragung ist nicht erreichbar. Es wurde nichts geändert; bitte öffnen Sie den "
+              "Link in einigen Minuten erneut.",
+    },
     "refused": {
         "de": "Dieser Abmeldelink kann nicht verwendet werden; es wurde nichts geändert. "
               "Bitte öffnen Sie den Link genau so, wie er in der E-Mail steht, oder schreiben "
               "Sie an das Studienteam.",
     },
 }  # fmt: skip
+
+log = logging.getLogger("alliance_survey.app")
 
 #: Key of the container of the German part of the refusal (marked as German).
 GERMAN_PART = "optout-part-de"
@@ -57,6 +69,18 @@ def render_optout(store: Any, token: str | list[str] | None) -> None:
     values = [token] if token is None or isinstance(token, str) else list(token)
     try:
         result = opt_out(store, [link_value(v) for v in values])
+    except SQLAlchemyError as exc:
+        # before the refusal below: a store that cannot be reached is also an
+        # AllianceSurveyError, whose message names the database's address and the
+        # driver's error, and the page showed it, and told the contact in German that
+        # the link could not be used
+        log.error("Opt-out not recorded (%s): %s", type(exc).__name__, exc)
+        st.title(f"{TEXTS['title']['en']} / {TEXTS['title']['de']}")
+        st.warning(TEXTS["unavailable"]["en"])
+        with st.container(key=GERMAN_PART):
+            st.warning(TEXTS["unavailable"]["de"])
+        page_language("en", t("skip_link", "en"), parts={GERMAN_PART: "de"})
+        return
     except AllianceSurveyError as exc:
         # the contact's language is not known: English, then German in a part marked so
         # (the page was English only, for contacts mailed in German too)

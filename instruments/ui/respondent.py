@@ -43,6 +43,7 @@ from instruments.ui.fields import (
 )
 from instruments.ui.links import link_value
 from instruments.ui.rating import (
+    CAPTION_CSS,
     chosen_code,
     draft_state,
     page_language,
@@ -58,7 +59,10 @@ from instruments.ui.texts import LANGUAGE_NAMES, saved_note, t, tn
 #: one row numbered 1-7 with the anchors given once per scale block (the legend, shown
 #: on phones only); the labels stay in the page for screen readers.  A button's label
 #: wraps instead of being cut short: two buttons side by side on a phone showed
-#: "Ja, löschen und bee…" beside "Meine Antworten beh…".
+#: "Ja, löschen und bee…" beside "Meine Antworten beh…".  The survey's title above the
+#: page's own heading is drawn faded, at a contrast that small text can still be read
+#: with (4.5:1, as the captions of :data:`~instruments.ui.rating.CAPTION_CSS`; at 0.6 it
+#: was 3.9:1).
 PAGE_CSS = """
 <style>
 div[class*="st-key-w-"] label[data-testid="stRadioOption"] p,
@@ -81,7 +85,7 @@ div[data-testid="stButton"] button p, div[data-testid="stFormSubmitButton"] butt
 }
 div[class*="st-key-survey-title"] h1 {
   font-size: 0.875rem !important; font-weight: 400 !important; line-height: 1.6 !important;
-  padding: 0 !important; margin: 0 !important; opacity: 0.6;
+  padding: 0 !important; margin: 0 !important; opacity: 0.75;
 }
 div[class*="st-key-survey-section"] h2 {
   font-size: 1.75rem !important; line-height: 1.2 !important;
@@ -92,7 +96,7 @@ div[class*="st-key-survey-scroll"], div[class*="st-key-survey-lang"] {
   height: 0; overflow: hidden; margin: 0;
 }
 </style>
-"""
+""" + CAPTION_CSS
 
 def widget_key(page: str, item_id: str) -> str:
     """Session-state key of the widget of ``item_id`` on ``page``."""
@@ -217,15 +221,36 @@ def _bilingual_notice(store: Any, title: str, text: str, *, kind: str) -> None:
     _mark_page("en")
 
 
+def render_unavailable() -> None:
+    """The one page shown for any failure of the app (:func:`streamlit_app.main`): in
+    English, then in German in a part marked German for screen readers (it was read out
+    with English pronunciation), no detail."""
+    import contextlib
+
+    st.title(t("unavailable_title", "en"), anchor=False)
+    st.warning(t("unavailable", "en"))
+    with st.container(key=f"{GERMAN_PART}-failure"):
+        st.subheader(t("unavailable_title", "de"), anchor=False)
+        st.warning(t("unavailable", "de"))
+    # the failure may have come after the page drew its own mark (a key used twice is
+    # refused by Streamlit): the notice is shown all the same, unmarked
+    with contextlib.suppress(Exception):
+        _mark_page("en")
+
+
 #: Key of the containers holding the German part of a page shown in both languages: the
 #: page marks them as German (:func:`~instruments.ui.rating.page_language`'s ``parts``).
 GERMAN_PART = "survey-part-de"
+#: The start of the key of a container written in each language, whatever the page's
+#: language (the English line under a German notice is marked English).
+LANGUAGE_PARTS = {"de": GERMAN_PART, "en": "survey-part-en"}
 
 
 def _mark_page(lang: str) -> None:
     """Mark the page's language, and its German parts as German (see ``page_language``)."""
     with st.container(key="survey-lang"):
-        page_language(lang, t("skip_link", lang), parts={GERMAN_PART: "de"})
+        page_language(lang, t("skip_link", lang),
+                      parts={key: code for code, key in LANGUAGE_PARTS.items()})
 
 
 #: The text of each reason a link opens no survey (the store's codes, see
@@ -400,6 +425,7 @@ def render_survey(store: Any, token: str) -> None:
     st.session_state["page.integer_fields"] = []
     st.session_state["page.text_fields"] = {}  # typed answers' keys: the answer sent
     st.session_state["page.questions"] = False  # set by a page of questions
+    st.session_state["page.keep_drafts"] = False  # set by the unavailable notice
     st.session_state["page.progress"] = None  # set by a page with a progress bar
     st.session_state["page.focus"] = None  # set by a page drawn again to show a problem
     st.session_state["page.invalid"] = {}  # a question's key: its messages' (_problem_notes)
@@ -412,12 +438,14 @@ def render_survey(store: Any, token: str) -> None:
                       decimal_fields=st.session_state.get("page.decimal_fields", []),
                       integer_fields=st.session_state.get("page.integer_fields", []),
                       text_fields=st.session_state.get("page.text_fields", {}),
-                      forget_drafts=not st.session_state.get("page.questions"),
+                      forget_drafts=not (st.session_state.get("page.questions")
+                                         or st.session_state.get("page.keep_drafts")),
                       progress=st.session_state.get("page.progress"),
                       focus=st.session_state.get("page.focus"),
                       switch={name: code for code, name in LANGUAGE_NAMES.items()
                               if code != lang},
-                      help_for=t("help_for", lang), parts={GERMAN_PART: "de"},
+                      help_for=t("help_for", lang),
+                      parts={key: code for code, key in LANGUAGE_PARTS.items()},
                       invalid=st.session_state.get("page.invalid"))
     if PRESS_PENDING in ss:
         # once the whole page is drawn: a rerun from the middle of it would make Streamlit
@@ -464,11 +492,7 @@ def _render_survey(store: Any, token: str) -> None:
         _closed_invitation(store, token, str(exc), getattr(exc, "reason", None))
         return
     except SQLAlchemyError:
-        other = "de" if lang == "en" else "en"
-        _notice_page(t("unavailable_title", lang), t("unavailable", lang), kind="warning")
-        st.caption(t("unavailable", other))
-        # a new try in this window keeps the unsent answers of the open page (its draft)
-        st.button(t("try_again", lang), key="survey.try_again")
+        _unavailable_notice(inst, lang)
         return
 
     lang = _language(inst, state.language)
@@ -493,6 +517,24 @@ def _render_survey(store: Any, token: str) -> None:
         _render_thanks(store, token, lang)
         return
     _render_page(store, token, state, view, lang)
+
+
+def _unavailable_notice(inst: Any, lang: str) -> None:
+    """The notice for a store that cannot be reached, in the session's language ``lang``
+    with the other language under it, marked as written in it.
+
+    What the tab keeps of the open page (clicks and text not yet sent) stays kept: the
+    notice used to drop it, so that a phone that reloaded the page during an outage came
+    back to the page without what had been typed on it, though the notice says that
+    nothing is lost.  The page starts with the survey's title, as every other page."""
+    st.session_state["page.keep_drafts"] = True
+    _survey_title(inst.title.get(lang) or inst.title[inst.languages[0]])
+    _notice_page(t("unavailable_title", lang), t("unavailable", lang), kind="warning")
+    for other in (code for code in ("en", "de") if code != lang):
+        with st.container(key=f"{LANGUAGE_PARTS[other]}-unavailable"):
+            st.caption(t("unavailable", other))
+    # a new try in this window keeps the unsent answers of the open page (its draft)
+    st.button(t("try_again", lang), key="survey.try_again")
 
 
 def _navigate(state: Any) -> int:
@@ -908,6 +950,11 @@ def _on_language(store: Any, token: str, page: str, views: list[FieldView], code
     from instruments.store.rights import set_language
 
     ss = st.session_state
+    if ss.get("survey.language") == code:
+        # the second click of a double click, run once the first had switched: the page's
+        # fields were already put aside as its draft, and reading them again found them
+        # empty, so the numbers and text typed on the page were lost
+        return
     ss.setdefault("survey.drafts", {})[page] = _current_answers(page, views)
     _forget_widgets(page, views)
     ss["survey.language"] = code
