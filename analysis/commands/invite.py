@@ -203,7 +203,9 @@ def handler(args: argparse.Namespace) -> int:
 
     # The tokens exist only in the output: check it (and the names) before anything is
     # stored, so that a bad path can never leave invitations nobody can open.
-    check_output(args.out, "--out", inputs=[args.from_csv, store_file(args.db)], stdout=True)
+    # the links are written as CSV: `--out links.parquet` wrote CSV under a Parquet name
+    check_output(args.out, "--out", inputs=[args.from_csv, store_file(args.db)], stdout=True,
+                 suffixes=(".csv",))
     _refuse_earlier_links(args.out)
     check_text(args.study, "study_name", "--study")
     check_text(args.wave, "wave_name", "--wave")

@@ -420,7 +420,11 @@ def _analyze_study(
     rows = []
     for rec in table.to_dict(orient="records"):
         out = {k: rec.get(k) for k in HYPOTHESIS_KEYS}
-        used = set(_test_variables(rec["test"])) & set(failed)
+        rests_on = hypothesis_scales(rec["test"], hs.composites, scales)
+        # the scales the test rests on, not only the names it spells: `learning ~ jd_sum`
+        # rests on dep_own and dep_partner through the dependence index (review 13: H1
+        # was not flagged beside a dep_partner alpha of -.11)
+        used = (set(_test_variables(rec["test"])) | set(rests_on)) & set(failed)
         for comp, parts in hs.composites.items():
             if comp in _test_variables(rec["test"]) and set(parts) & set(failed):
                 used.add(comp)
@@ -428,7 +432,7 @@ def _analyze_study(
             out["note"] = (f"{out['note']} Unreliable scale(s) involved: "
                            f"{', '.join(sorted(used))} (alpha < {ALPHA_THRESHOLD:.2f}).").strip()
         out["reliability_flag"] = bool(used)
-        out["scales"] = hypothesis_scales(rec["test"], hs.composites, scales)
+        out["scales"] = rests_on
         rows.append(out)
 
     detail_sections = _detail_sections(hs, details)

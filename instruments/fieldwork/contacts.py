@@ -161,6 +161,11 @@ def read_contacts(source: str | Path | bytes | Iterable[dict[str, str]]) -> list
     stripped.  A header without ``email``, ``name`` or ``firm`` is reported with the
     columns found.
     """
+    if isinstance(source, str) and ("\n" in source or "\r" in source):
+        # the CSV's text itself, passed where a path belongs: it was read as a file name
+        # and the whole list printed back as "Cannot read the contact list '<text>'"
+        raise DataError("The contact list was given as text with line breaks: give the path "
+                        "of a .csv file, or its contents as bytes (an upload).")
     if isinstance(source, str | Path):
         path = Path(source)
         try:

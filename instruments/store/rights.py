@@ -79,6 +79,10 @@ _PHONE = re.compile(r"\+?\(?\d[\d ()/.-]{5,}\d")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
+#: A contact that starts with a scheme a browser would run or open as content.
+_SCRIPT_ADDRESS = re.compile(r"\s*(?:javascript|vbscript|data|file|blob)\s*:", re.IGNORECASE)
+
+
 def contact_problem(text: str) -> str | None:
     """Why ``text`` cannot be the privacy notice's contact, or ``None``.
 
@@ -94,6 +98,11 @@ def contact_problem(text: str) -> str | None:
     why = text_problem(text, line_break="is more than one line")
     if why:
         return why
+    if _SCRIPT_ADDRESS.match(text):
+        # 'javascript:alert(1)' passed as "a word and a digit"
+        return ("is a script or data address, not a way to reach the study lead: give an "
+                "e-mail address, a web address (https://...), a telephone number or a postal "
+                "address line")
     digits = sum(c.isdigit() for c in text)
     if (_EMAIL.search(text) or _WEB.search(text) or (_PHONE.search(text) and digits >= 6)
             or (_WORD.search(text) and digits >= 1)):
