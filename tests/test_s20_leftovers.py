@@ -123,3 +123,64 @@ def test_valid_times_are_still_scored():
     assert "duration_sec" in data.columns
     flagged = score(data)["exclude"]
     assert len(flagged) == 40
+
+
+# -------------------------------------------------------- browser walk 13's leftovers
+def _answered_store(tmp_path, n=2):
+    """A SQLite store of the real questionnaire with ``n`` respondents on their first pages."""
+    from instruments.fieldwork.invitations import create_invitations, create_study
+    from instruments.store import ResponseStore
+    from tests.store.test_rights import answer_pages
+
+    store = ResponseStore(f"sqlite:///{tmp_path / 'walk.sqlite'}")
+    create_study(store, "w")
+    invs = create_invitations(store, "w", n)
+    for k, inv in enumerate(invs):
+        answer_pages(store, inv.token, 3, k)
+    return store, invs
+
+
+def test_a_withdrawn_invitation_cannot_be_excluded_or_included(tmp_path):
+    # two study leads: A opens invitation 1, B erases its answers on request, A presses
+    # "Exclude from analysis": A was told its answers stay in the store, and a new
+    # exclusion reason was stored where the erasure had deleted the old ones
+    from sqlalchemy import func, select
+
+    from analysis.errors import DataError
+    from instruments.fieldwork.actions import exclude_from_analysis, include_in_analysis
+    from instruments.store.exclusions import AnalysisExclusion
+    from instruments.store.rights import erase_invitation
+
+    store, invs = _answered_store(tmp_path)
+    try:
+        gone, kept = (store.state(i.token).invitation_id for i in invs)
+        erase_invitation(store, "w", gone, actor="lead B")
+        with pytest.raises(DataError, match="withdrawn and its answers deleted"):
+            exclude_from_analysis(store, "w", gone, "speeder", actor="lead A")
+        with pytest.raises(DataError, match="withdrawn and its answers deleted"):
+            include_in_analysis(store, "w", gone, "not a speeder after all")
+        with store.session() as s:
+            assert s.scalar(select(func.count()).select_from(AnalysisExclusion)) == 0
+        # the other respondent is excluded as before
+        assert exclude_from_analysis(store, "w", kept, "speeder").invitation_id == kept
+    finally:
+        store.dispose()
+
+
+def test_the_copy_of_a_withdrawn_response_gives_no_first_visit(tmp_path):
+    # the erasure keeps the moment of withdrawal in place of the first visit: the copy,
+    # still downloadable from a second open tab, said the survey was first opened then
+    from instruments.store.access import respondent_copy
+    from instruments.store.rights import withdraw
+
+    store, invs = _answered_store(tmp_path)
+    try:
+        gone, kept = (i.token for i in invs)
+        withdraw(store, gone, reason="request", channel="link")
+        about = respondent_copy(store, gone)["about"]
+        assert about["withdrawn_at"] is not None
+        assert about["first_opened_at"] is None and about["last_activity_at"] is None
+        other = respondent_copy(store, kept)["about"]
+        assert other["first_opened_at"] is not None and other["withdrawn_at"] is None
+    finally:
+        store.dispose()

@@ -97,6 +97,16 @@ def _current(session: Any, invitation_id: int) -> AnalysisExclusion | None:
     ).first()  # fmt: skip
 
 
+def _refuse_withdrawn(inv: Invitation) -> None:
+    """An invitation whose answers were erased has nothing to exclude or include: a
+    study lead whose page was opened before another lead erased them was told "its
+    answers stay in the store and in the exports", and a new exclusion reason was stored
+    where the erasure had deleted the old ones."""
+    if inv.status == "withdrawn":
+        raise DataError(f"Invitation #{inv.id} was withdrawn and its answers deleted; there "
+                        "is nothing to exclude from or include in the analysis.")
+
+
 def exclude_from_analysis(
     store: ResponseStore, study: str, invitation_id: int, reason: str,
     *, actor: str | None = None,
@@ -112,6 +122,7 @@ def exclude_from_analysis(
     with store.session() as session:
         st = _study(session, study)
         inv = _invitation(session, st.id, invitation_id)
+        _refuse_withdrawn(inv)
         if _current(session, inv.id) is not None:
             raise DataError(f"Invitation #{inv.id} is excluded from the analysis already.")
         from instruments.store.limits import check_text
@@ -140,6 +151,7 @@ def include_in_analysis(
     with store.session() as session:
         st = _study(session, study)
         inv = _invitation(session, st.id, invitation_id)
+        _refuse_withdrawn(inv)
         row = _current(session, inv.id)
         if row is None:
             raise DataError(f"Invitation #{inv.id} is not excluded from the analysis.")

@@ -134,8 +134,13 @@ def respondent_copy(
             "status": invitation.status,
             "invited_at": _iso(invitation.created_at),
             "link_expires_at": _iso(invitation.expires_at),
-            "first_opened_at": _iso(resp.started_at) if resp is not None else None,
-            "last_activity_at": _iso(resp.last_activity_at) if resp is not None else None,
+            # a withdrawal erases when the survey was first opened (the store keeps the
+            # moment of withdrawal in its place): the copy said the respondent had first
+            # opened the survey when they withdrew
+            "first_opened_at": _iso(resp.started_at)
+            if resp is not None and resp.withdrawn_at is None else None,
+            "last_activity_at": _iso(resp.last_activity_at)
+            if resp is not None and resp.withdrawn_at is None else None,
             "completed_at": _iso(resp.completed_at) if resp is not None else None,
             "withdrawn_at": _iso(resp.withdrawn_at) if resp is not None else None,
             "preview_response": bool(invitation.is_test),
