@@ -55,14 +55,22 @@ def main() -> None:
 
         detail = exc.detail if isinstance(exc, StoreUnavailableError) else ""
         log.error("Page failed (%s): %s %s", type(exc).__name__, exc, detail, exc_info=True)
-        render_unavailable()
+        if st.query_params.get("admin"):
+            # the study lead's route: what to check, not the respondents' notice ("open
+            # your link again") under a second level-1 heading
+            from instruments.ui.admin import render_unavailable_admin
+
+            render_unavailable_admin()
+        else:
+            render_unavailable()
 
 
 def route() -> None:
     """Route to the survey, the study-lead pages or the no-token page."""
-    from instruments.ui.admin import render_admin
+    from instruments.ui.admin import TITLE_DRAWN, render_admin
     from instruments.ui.respondent import open_link
 
+    TITLE_DRAWN.done = False
     params = st.query_params
     store = get_store(os.environ.get(DB_ENV_VAR))
     if params.get("admin"):

@@ -12,6 +12,7 @@ All numbers come from :mod:`instruments.fieldwork.invitations`; this module only
 from __future__ import annotations
 
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,24 @@ def show_table(data: Any, **kwargs: Any) -> None:
                  column_config=config or None, **kwargs)  # fmt: skip
 
 
+#: Whether this script run has drawn the study lead's title (per thread: each session's
+#: script runs on a thread of its own): the failure page of the study lead's route then
+#: adds no second level-1 heading.
+TITLE_DRAWN = threading.local()
+
+
+def render_unavailable_admin() -> None:
+    """The failure page of the study lead's route (:func:`streamlit_app.main`): what to
+    check, in the study lead's words, under the page's title (drawn here when the failure
+    came before it); no detail, which goes to the server log."""
+    if not getattr(TITLE_DRAWN, "done", False):
+        st.title("Study lead")
+    st.error("The survey database cannot be reached, or this page failed. Check that the "
+             "database server is running and that the app may write to it; the app's log "
+             "names the error. Answers already saved are kept, and respondents see a notice "
+             "asking them to try again later.")
+
+
 def render_admin(store: Any, *, study: str | None = None, base_url: str = "") -> None:
     """Render the study-lead pages (login first).
 
@@ -71,6 +90,7 @@ def render_admin(store: Any, *, study: str | None = None, base_url: str = "") ->
         Address of the survey, used to print invitation links (``BASE/?t=TOKEN``).
     """
     st.title("Study lead")
+    TITLE_DRAWN.done = True
     # the hints under forms and tables in a readable contrast (fixed CSS, no user text)
     st.markdown(CAPTION_CSS, unsafe_allow_html=True)
     logged_in = _current_login(store)

@@ -40,6 +40,17 @@ def _assert_unavailable(at: AppTest, *secrets: str) -> None:
                          ids=["survey", "admin", "no-token"])
 def test_postgresql_down(params: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     at = _run("postgresql+psycopg://lead:hunter2@127.0.0.1:1/survey", monkeypatch, **params)
+    if params.get("admin"):
+        # the study lead is told what to check, under one title (walk 13: a second H1 and
+        # the respondents' "open your link again")
+        assert not at.exception, at.exception
+        text = _text(at)
+        assert "The survey database cannot be reached" in text
+        assert UNAVAILABLE_EN not in text
+        assert [t.value for t in at.title] == ["Study lead"]
+        for secret in ("Traceback", "File \"", "sqlalchemy", "psycopg", "hunter2", "127.0.0.1"):
+            assert secret not in text
+        return
     _assert_unavailable(at, "hunter2", "127.0.0.1")
 
 
@@ -68,3 +79,13 @@ def test_hostile_tokens_get_the_link_message(token: str, tmp_path,  # noqa: ANN0
     text = _text(at)
     assert "not valid" in text or "nicht gültig" in text
     assert "Traceback" not in text and "<script>" not in text
+
+
+def test_study_lead_route_fails_with_one_title_whenever_it_fails(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # a store that fails before the study lead's page drew its title still gets one
+    at = _run("sqlite:////sys/no/survey.sqlite", monkeypatch, admin="1")
+    assert not at.exception, at.exception
+    assert [t.value for t in at.title] == ["Study lead"]
+    text = _text(at)
+    assert "The survey database cannot be reached" in text and "/sys" not in text
