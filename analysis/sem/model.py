@@ -18,7 +18,9 @@ receive a bound model.
 
 Ordered variables (delta parameterization, delta = 1): their intercepts are 0,
 their residual variances are not parameters but ``1 - diag(explained)`` so that
-the implied matrix has a unit diagonal; thresholds (``|`` rows) are free.  Under the
+the implied matrix has a unit diagonal (for an ordered variable in a regression, which
+sits in eta, its Psi entry, so that what it predicts sees var(y*) = 1); thresholds
+(``|`` rows) are free.  Under the
 theta parameterization (``options["parameterization"] == "theta"``) the residual
 variances are parameters (fixed at 1 unless freed) and the scale factors follow from
 them, ``delta = 1 / sqrt(diag(Sigma))``, as in lavaan.
@@ -499,7 +501,20 @@ class CompiledModel:
         elif has_ord:
             theta = theta.copy()
             d = self._ord_idx()
+            d_eta, e_eta = self._ord_eta_idx()
+            if len(d_eta):
+                # an ordered variable in a regression sits in eta with a zero residual in
+                # Theta: its residual variance is its Psi entry, 1/delta^2 minus what its
+                # predictors explain (lavaan's 1 - R^2), not the fixed 1 of the table; the
+                # variables it predicts see var(y*) = 1/delta^2 through it
+                psi = psi.copy()
+                M = L[np.ix_(d_eta, e_eta)] ** 2
+                r = 1.0 / delta[d_eta] ** 2 - explained[d_eta, d_eta]
+                psi[e_eta, e_eta] += np.linalg.solve(M, r)
+                explained = L @ psi @ L.T
             theta[d, d] = 1.0 / delta[d] ** 2 - explained[d, d]
+            if len(d_eta):
+                theta[d_eta, d_eta] = 0.0
         sigma_hat = explained + theta
         alpha_tot = ib @ alpha
         mu_hat = nu + L @ alpha if m else nu.copy()
@@ -517,6 +532,22 @@ class CompiledModel:
             d.setflags(write=False)
             self._memo["ord_idx"] = d
         return d
+
+    def _ord_eta_idx(self) -> tuple[np.ndarray, np.ndarray]:
+        """Ordered variables that take part in regressions (they sit in eta): their
+        positions in ``ov_names`` and in ``eta_names`` (cached, read-only)."""
+        hit = self._memo.get("ord_eta_idx")
+        if hit is None:
+            eti = {v: i for i, v in enumerate(self.eta_names)}
+            lv = set(self.lv_names)
+            pairs = [(i, eti[v]) for i, v in enumerate(self.ov_names)
+                     if v in self.ordered and v in eti and v not in lv]
+            d = np.array([a for a, _ in pairs], dtype=np.intp)
+            e = np.array([b for _, b in pairs], dtype=np.intp)
+            d.setflags(write=False)
+            e.setflags(write=False)
+            hit = self._memo["ord_eta_idx"] = (d, e)
+        return hit
 
     def _core_memo(self, x: np.ndarray, group: int):
         """:meth:`_core` with a one-entry cache per group keyed on the bytes of ``x``.
@@ -673,6 +704,22 @@ class CompiledModel:
         if len(c):
             Dt[c, i] = 1.0
         d = self._ord_idx()
+        d_eta, e_eta = self._ord_eta_idx() if not self.theta_parameterization else ((), ())
+        if len(d_eta):
+            # the Psi entries of ordered variables in eta follow the other parameters
+            # (see _core): sum_e L_de^2 dpsi_e = d(1/delta_d^2) - d explained_dd, where D
+            # holds d explained with those entries held fixed
+            rhs = -D[:, d_eta, d_eta]
+            c, i, _ = spec.entries(DELTA)
+            if len(c):
+                pos = {int(v): k for k, v in enumerate(d_eta)}
+                for cc, ii in zip(c.tolist(), i.tolist(), strict=True):
+                    if ii in pos:
+                        rhs[where[cc], pos[ii]] += -2.0 / delta[ii] ** 3
+            M = L[np.ix_(d_eta, e_eta)] ** 2
+            dpsi = np.linalg.solve(M, rhs.T).T  # len(sub) x n
+            for k, e in enumerate(e_eta.tolist()):
+                D += dpsi[:, k][:, None, None] * np.outer(L[:, e], L[:, e])[None, :, :]
         if len(d):
             # scaled metric: Sigma* = D Sigma_hat D, mu* = D mu, tau* = delta tau; the
             # derivative of delta itself: 1 for a free scale factor (delta

@@ -1200,6 +1200,17 @@ def _mixed_univariate(inp: _MixedInputs) -> _Univariate:
         var[v] = float(np.mean((xv - mean[v]) ** 2))
         if not var[v] > 0:
             raise DataError(f"Continuous variable {v!r} is constant.")
+        if np.unique(xv).size == 2:
+            # a 0/1 variable's variance score is a multiple of its mean score: the
+            # univariate information is singular and the WLSMV weights undefined (inverted
+            # rounding error gave weights of 1e15 and a negative residual variance, or an
+            # internal error; lavaan's generalized inverse gives a mean of 0.018 for a
+            # variable whose mean is 0.70)
+            raise DataError(
+                f"The variable {v!r} has only two values but is treated as continuous "
+                "beside ordered items: WLSMV cannot weigh its variance (the information "
+                "of its mean and variance is singular). Declare it ordered (ordered=[..., "
+                f"{v!r}]) or leave it out of the model.")
     nth = {v: (len(ths[v]) if v in ths else 1) for v in names}
     th_start = {}
     off = 0

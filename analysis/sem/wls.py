@@ -1107,8 +1107,14 @@ def _constrains_thresholds(model: Any) -> bool:
 def _residual_variance(model: Any, x: np.ndarray, i: int, group: int = 0) -> float:
     """Residual variance of ordered indicator ``i`` as lavaan reports it: the free
     parameter under ``parameterization="theta"``; under delta ``1/delta^2 - explained``
-    (``1 - explained`` where the scale factor is 1)."""
-    return float(model._core(x, group)[3][i, i])
+    (``1 - explained`` where the scale factor is 1); for a variable in a regression (it
+    sits in eta) its Psi entry."""
+    core = model._core(x, group)
+    v = model.ov_names[i]
+    if v in model.eta_names and v not in model.lv_names:
+        e = model.eta_names.index(v)
+        return float(core[2][e, e])
+    return float(core[3][i, i])
 
 
 def _normal_equations(J: np.ndarray, w: np.ndarray, r: np.ndarray
