@@ -184,3 +184,52 @@ def test_the_copy_of_a_withdrawn_response_gives_no_first_visit(tmp_path):
         assert other["first_opened_at"] is not None and other["withdrawn_at"] is None
     finally:
         store.dispose()
+
+
+# -------------------------------------------------- hostile round 13's engine leftovers
+@pytest.mark.parametrize("term", ["Inf*x2", "inf*x2", "NaN*x2"])
+def test_an_infinite_or_undefined_fixed_value_is_refused(term):
+    # 'Inf*x2' was read as a label named Inf (a free loading); '-Inf*x2' was refused
+    from analysis.errors import ModelSpecificationError
+    from analysis.sem.syntax import parse_model
+
+    with pytest.raises(ModelSpecificationError, match="no finite number"):
+        parse_model(f"f =~ x1 + {term} + x3")
+    assert parse_model('f =~ x1 + label("Inf")*x2 + x3') is not None
+
+
+@pytest.mark.parametrize(("first", "twin"), [("a", "a "), ("a", " a"), ("a", "a\u200b"),
+                                           ("\u00e1", "a\u0301"), ("\u00e1", "\u00e1 ")])
+def test_groups_that_differ_only_in_blanks_or_invisible_characters_are_refused(first, twin):
+    # "a" and "a " were fitted as two groups without a word
+    from analysis.errors import DataError
+    from analysis.sem import sem
+
+    rng = np.random.default_rng(1)
+    n = 240
+    f = rng.normal(size=n)
+    data = pd.DataFrame({f"x{i}": f + rng.normal(size=n) for i in (1, 2, 3)})
+    data["g"] = [first] * 80 + [twin] * 80 + ["b"] * 80
+    with pytest.raises(DataError, match="differ only in blanks or invisible"):
+        sem("f =~ x1 + x2 + x3", data, group="g")
+    data["g"] = ["a"] * 80 + ["\u00e1"] * 80 + ["b"] * 80  # a and á are two groups
+    assert sem("f =~ x1 + x2 + x3", data, group="g").converged
+
+
+def test_each_perturbed_start_is_named_as_its_own_draw():
+    # every perturbed start was listed as "(seed 20240521)", as if one start were tried
+    # three times
+    from analysis.sem import compile_model
+    from analysis.sem.samplestats import sample_stats
+    from analysis.sem.starts import alternative_starts
+
+    rng = np.random.default_rng(2)
+    f = rng.normal(size=200)
+    data = pd.DataFrame({f"x{i}": f + rng.normal(size=200) for i in (1, 2, 3, 4)})
+    model = compile_model("f =~ x1 + x2 + x3 + x4", data)
+    stats, _w = sample_stats(model, data, "listwise")
+    model = model.bind(stats)
+    names = [name for name, _x in alternative_starts(model, stats, model.x_start(stats))]
+    perturbed = [n for n in names if n.startswith("perturbed start")]
+    assert perturbed == [f"perturbed start {k} (draw {k} of 3 from seed 20240521)"
+                         for k in (1, 2, 3)]

@@ -50,7 +50,27 @@ def _group_labels(data: pd.DataFrame, group: str | None) -> list[str]:
     labels = list(pd.unique(vals))
     if len(labels) < 2:
         raise DataError(f"The group= column {group!r} has fewer than two groups.")
+    _refuse_lookalike_groups(group, labels)
     return labels
+
+
+def _refuse_lookalike_groups(group: str, labels: list[Any]) -> None:
+    """Refuse group labels that differ only in blanks, invisible characters or Unicode
+    composition ("a" and "a "): they were fitted as two groups without a word."""
+    import unicodedata
+
+    seen: dict[str, Any] = {}
+    for lab in labels:
+        if not isinstance(lab, str):
+            continue
+        key = "".join(c for c in unicodedata.normalize("NFC", lab)
+                      if unicodedata.category(c) not in ("Cf", "Cc")).strip()
+        if key in seen:
+            raise DataError(
+                f"The group= column {group!r} has the groups {seen[key]!r} and {lab!r}, "
+                "which differ only in blanks or invisible characters; make them one group "
+                "(or two clearly different names) in the data.")
+        seen[key] = lab
 
 
 def _n_thresholds(data: pd.DataFrame | None, ordered) -> dict[str, int]:

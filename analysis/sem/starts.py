@@ -168,7 +168,10 @@ def alternative_starts(model, stats, x_default: np.ndarray, *, n_perturbed: int 
         x[is_load] = x[is_load] * (1.0 + jitter[is_load])
         x[is_reg] = x[is_reg] + 0.2 * jitter[is_reg]
         x[is_var] = x[is_var] * np.exp(jitter[is_var])
-        out.append((f"perturbed start {r + 1} (seed {seed})", x))
+        # one random stream for all of them: each start is its next draw (the message
+        # had given every start "(seed 20240521)", as if they were one start thrice)
+        out.append((f"perturbed start {r + 1} (draw {r + 1} of {n_perturbed} from "
+                    f"seed {seed})", x))
     keep = np.isfinite(user)
     for _, x in out:
         x[keep] = user[keep]

@@ -172,6 +172,12 @@ def _parse_modifier_atoms(tok: str, line: int) -> tuple[str, list]:
                     f"Line {line}: cannot mix numbers and labels in {tok!r}.")
         return "label", labels
     name = tok.strip("\"'")
+    if tok.lower() in ("inf", "nan"):
+        # 'Inf*x2' was taken as a label named Inf (free), where R reads a number ('-Inf*x2'
+        # was refused): no parameter can be fixed at an infinite or undefined value
+        raise ModelSpecificationError(
+            f"Line {line}: {tok!r} is no finite number; a fixed value must be finite (write "
+            f"label({tok!r}) for a label of that name).")
     if _NAME_RE.match(name):
         return "label", [name]
     raise ModelSpecificationError(f"Line {line}: cannot read the modifier {tok!r}.")
