@@ -42,6 +42,22 @@ def value_problem(values: Any) -> str | None:
     return None
 
 
+def is_real_number(value: Any) -> bool:
+    """Whether ``value`` is one real number (a Python or NumPy int or float, NaN and inf
+    included), and not ``True``/``False``, which Python counts as 1 and 0, nor text."""
+    return (isinstance(value, int | float | np.integer | np.floating)
+            and not isinstance(value, bool | np.bool_))
+
+
+def is_whole_number(value: Any) -> bool:
+    """Whether ``value`` is a whole number (``30``, ``np.int64(30)``, ``30.0``), and not
+    ``True``/``False``, NaN, inf, ``2.5``, text or None, which ``int()`` took or failed on."""
+    if not is_real_number(value):
+        return False
+    return isinstance(value, int | np.integer) or (math.isfinite(value)
+                                                   and float(value).is_integer())
+
+
 def numeric_columns(data: Any, columns: Any, what: str) -> pd.DataFrame:
     """Float copy of ``columns`` of ``data`` (missing values kept), for a user-facing function.
 

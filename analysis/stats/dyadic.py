@@ -38,7 +38,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.errors import DataError
-from analysis.io import value_problem
+from analysis.io import is_real_number, is_whole_number, value_problem
 
 __all__ = [
     "MIN_DYADS",
@@ -337,8 +337,7 @@ def rwg_j(
     >>> rwg_j(df[items], df["alliance_id"])  # doctest: +SKIP
     # In R: multilevel::rwg.j(df[items], df$alliance_id, ranvar = (7^2 - 1) / 12)
     """
-    if (isinstance(n_options, bool) or not isinstance(n_options, int | np.integer | float)
-            or not float(n_options).is_integer() or n_options < 2):
+    if not is_whole_number(n_options) or n_options < 2:
         # NaN made every r_wg(j) NaN, 7.5 a null variance of no answer scale, '7' a TypeError
         raise DataError(f"n_options= must be a whole number of response options, at least "
                         f"2; got {n_options!r}.")
@@ -496,13 +495,12 @@ def dependent_correlation_test(r_yx1: float, r_yx2: float, r_x1x2: float, n: int
     """
     rs = []
     for name, r in (("r_yx1", r_yx1), ("r_yx2", r_yx2), ("r_x1x2", r_x1x2)):
-        if isinstance(r, bool) or not isinstance(r, int | float | np.integer | np.floating):
+        if not is_real_number(r):
             raise DataError(f"{name}= must be a correlation (a number), not {r!r}.")
         if abs(r) > 1:  # NaN passes: an undefined correlation gives an undefined test
             raise DataError(f"{name}= must lie between -1 and 1, not {r!r}.")
         rs.append(float(r))
-    if (isinstance(n, bool) or not isinstance(n, int | float | np.integer | np.floating)
-            or not float(n).is_integer()):
+    if not is_whole_number(n):
         raise DataError(f"n= must be a whole number of cases, not {n!r}.")
     if n < 4:
         return {"t": np.nan, "df": np.nan, "pvalue": np.nan}

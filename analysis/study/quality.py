@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import DataError
+from analysis.io import is_real_number, is_whole_number
 
 #: Reason labels used in ``exclude_reason``, in this order.
 REASONS = ("attention", "straightlining", "speeding", "missing")
@@ -280,12 +281,6 @@ def quality_flags(
     return out
 
 
-def _is_number(value: Any) -> bool:
-    """A real number that is not ``True``/``False`` (which Python counts as 1 and 0)."""
-    return (isinstance(value, int | float | np.integer | np.floating)
-            and not isinstance(value, bool | np.bool_))
-
-
 def _check_thresholds(*, max_failed_checks: Any, missing_check_fails: Any, min_run: Any,
                       max_sd: Any, speed_fraction: Any, rsi_threshold: Any, rsi_clip: Any,
                       max_missing: Any) -> None:
@@ -302,30 +297,25 @@ def _check_thresholds(*, max_failed_checks: Any, missing_check_fails: Any, min_r
     DataError
         Naming the first threshold that is not a number in its range.
     """
-    def whole(value: Any) -> bool:
-        if isinstance(value, int | np.integer):
-            return _is_number(value)
-        return _is_number(value) and math.isfinite(value) and float(value).is_integer()
-
     problems = []
-    if not (whole(max_failed_checks) and max_failed_checks >= 0):
+    if not (is_whole_number(max_failed_checks) and max_failed_checks >= 0):
         problems.append(f"max_failed_checks= must be a whole number of 0 or more (got "
                         f"{max_failed_checks!r})")
     if not isinstance(missing_check_fails, bool | np.bool_):
         problems.append(f"missing_check_fails= must be True or False (got "
                         f"{missing_check_fails!r})")
-    if not (whole(min_run) and min_run >= 2):
+    if not (is_whole_number(min_run) and min_run >= 2):
         problems.append(f"min_run= must be a whole number of at least 2 (got {min_run!r})")
-    if not (_is_number(max_sd) and math.isfinite(max_sd) and max_sd >= 0):
+    if not (is_real_number(max_sd) and math.isfinite(max_sd) and max_sd >= 0):
         problems.append(f"max_sd= must be a finite number of 0 or more (got {max_sd!r})")
-    if not (_is_number(speed_fraction) and 0 < speed_fraction <= 1):
+    if not (is_real_number(speed_fraction) and 0 < speed_fraction <= 1):
         problems.append(f"speed_fraction= must be in (0, 1] (got {speed_fraction!r})")
-    if not (_is_number(rsi_threshold) and rsi_threshold > 0):  # inf: never by the RSI
+    if not (is_real_number(rsi_threshold) and rsi_threshold > 0):  # inf: never by the RSI
         problems.append(f"rsi_threshold= must be a number above 0 (got {rsi_threshold!r})")
-    if rsi_clip is not None and not (_is_number(rsi_clip) and rsi_clip > 0):
+    if rsi_clip is not None and not (is_real_number(rsi_clip) and rsi_clip > 0):
         problems.append(f"rsi_clip= must be a number above 0, or None for no limit (got "
                         f"{rsi_clip!r})")
-    if not (_is_number(max_missing) and 0 <= max_missing < 1):
+    if not (is_real_number(max_missing) and 0 <= max_missing < 1):
         problems.append(f"max_missing= must be in [0, 1) (got {max_missing!r})")
     if problems:
         raise DataError("; ".join(problems) + ".")

@@ -12,7 +12,6 @@ item names.
 
 from __future__ import annotations
 
-import math
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import DataError
+from analysis.io import is_whole_number
 
 #: Identifier columns carried over into the scored frame when present.
 ID_COLUMNS = ("respondent_id", "alliance_id", "firm_role", "language")
@@ -249,11 +249,7 @@ def score_scales(df: pd.DataFrame, instrument: Any, min_valid: int | None = None
     In R: ``rowMeans(items, na.rm = TRUE)`` with ``rowSums(!is.na(items)) < k``
     set to ``NA`` (``psych::scoreItems(..., impute = "none")`` is similar).
     """
-    whole = (isinstance(min_valid, int | np.integer)
-             or (isinstance(min_valid, float | np.floating) and math.isfinite(min_valid)
-                 and float(min_valid).is_integer()))
-    if min_valid is not None and (isinstance(min_valid, bool | np.bool_) or not whole
-                                  or min_valid < 1):
+    if min_valid is not None and (not is_whole_number(min_valid) or min_valid < 1):
         # int() had taken 2.5 as 2 and '3' as 3, and ended in an internal error for NaN,
         # inf or a list
         raise DataError(f"min_valid= must be a whole number >= 1 (got {min_valid!r}).")

@@ -36,6 +36,7 @@ from urllib.parse import unquote, urlsplit
 from sqlalchemy import func, select
 
 from analysis.errors import DataError, clip
+from analysis.io import is_whole_number
 from instruments.fieldwork.contacts import _EMAIL, ascii_email, open_secret
 from instruments.fieldwork.invitations import _study
 from instruments.store.mailtables import (
@@ -161,15 +162,6 @@ def _is_host_name(host: str) -> bool:
         for label in labels)
 
 
-def _whole_number(value: Any) -> bool:
-    """Whether ``value`` is a whole number (``30``, ``np.int64(30)``, ``30.0``), and not
-    ``True``/``False``, NaN, text or None, which ``int()`` took or failed on."""
-    return not isinstance(value, bool) and (
-        isinstance(value, numbers.Integral)
-        or (isinstance(value, numbers.Real) and math.isfinite(value)
-            and float(value).is_integer()))
-
-
 @dataclass(frozen=True)
 class MailSettings:
     """A study's sender settings (never a password)."""
@@ -251,7 +243,7 @@ def configure_mail(
     if why:
         problems.append(f"base_url= {clip(base_url)} {why}")
     # int() had taken 2.5 as 2 and True as 1, and ended in an internal error for NaN or None
-    if not _whole_number(rate_per_minute) or not 1 <= rate_per_minute <= 10_000:
+    if not is_whole_number(rate_per_minute) or not 1 <= rate_per_minute <= 10_000:
         problems.append(f"rate_per_minute= must be a whole number between 1 and 10000, not "
                         f"{clip(rate_per_minute)}")
     if password_env is not None and not password_env.replace("_", "").isalnum():
@@ -755,7 +747,7 @@ def _run(
 ) -> MailRun:
     if not isinstance(dry_run, bool):  # 'no' is a true value: the run was a dry one
         raise DataError(f"dry_run= must be True or False, not {clip(dry_run)}.")
-    if rate_per_minute is not None and not _whole_number(rate_per_minute):
+    if rate_per_minute is not None and not is_whole_number(rate_per_minute):
         # NaN ended in an internal ValueError; 2.5 was taken as 2
         raise DataError(f"rate_per_minute= must be a whole number of messages, not "
                         f"{clip(rate_per_minute)}.")
@@ -987,7 +979,7 @@ def send_reminders(
         raise DataError(f"after_days= must be a number of days, not {clip(after_days)}.")
     if after_days < 0:
         raise DataError("after_days= must not be negative.")
-    if not _whole_number(max_reminders):
+    if not is_whole_number(max_reminders):
         raise DataError(f"max_reminders= must be a whole number, not {clip(max_reminders)}.")
     if max_reminders < 1:
         raise DataError("max_reminders= must be at least 1.")

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from analysis.study.dependence import INDEX_COLUMNS
+
 from ..fmt import fmt, is_number
 from ..html import esc, join, num
 from .common import ReportContext, first_key
@@ -26,12 +28,8 @@ ALPHA_MIN = 0.70
 #: A variance inflation factor at or above this is read as a collinearity problem
 #: (Hair et al., 2019).
 VIF_MAX = 5.0
-#: Dependence indices and the scales they are computed from.
-INDEX_SCALES = {"jd_sum": ("dep_own", "dep_partner"), "jd_mean": ("dep_own", "dep_partner"),
-                "asym_abs": ("dep_own", "dep_partner"),
-                "asym_signed": ("dep_own", "dep_partner"),
-                "adv_own": ("dep_own", "dep_partner"),
-                "adv_partner": ("dep_own", "dep_partner")}
+#: Dependence indices (the study's own list) and the scales they are computed from.
+INDEX_SCALES = dict.fromkeys(INDEX_COLUMNS, ("dep_own", "dep_partner"))
 
 
 def _n(value: Any, path: str | None, kind: str) -> str:
