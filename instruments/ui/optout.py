@@ -59,6 +59,17 @@ log = logging.getLogger("alliance_survey.app")
 GERMAN_PART = "optout-part-de"
 
 
+def _bilingual(show: Any, english: str, german: str) -> None:
+    """A page for a contact whose language is not known: the title in both languages,
+    ``english`` then ``german`` (each drawn by ``show``, e.g. ``st.warning``) in a part
+    marked German (the page was English only, for contacts mailed in German too)."""
+    st.title(f"{TEXTS['title']['en']} / {TEXTS['title']['de']}")
+    show(english)
+    with st.container(key=GERMAN_PART):
+        show(german)
+    page_language("en", t("skip_link", "en"), parts={GERMAN_PART: "de"})
+
+
 def render_optout(store: Any, token: str | list[str] | None) -> None:
     """Record the opt-out of ``token`` (the link's ``optout=`` value, or all of them) and
     confirm it in the contact's language."""
@@ -75,20 +86,10 @@ def render_optout(store: Any, token: str | list[str] | None) -> None:
         # driver's error, and the page showed it, and told the contact in German that
         # the link could not be used
         log.error("Opt-out not recorded (%s): %s", type(exc).__name__, exc)
-        st.title(f"{TEXTS['title']['en']} / {TEXTS['title']['de']}")
-        st.warning(TEXTS["unavailable"]["en"])
-        with st.container(key=GERMAN_PART):
-            st.warning(TEXTS["unavailable"]["de"])
-        page_language("en", t("skip_link", "en"), parts={GERMAN_PART: "de"})
+        _bilingual(st.warning, TEXTS["unavailable"]["en"], TEXTS["unavailable"]["de"])
         return
     except AllianceSurveyError as exc:
-        # the contact's language is not known: English, then German in a part marked so
-        # (the page was English only, for contacts mailed in German too)
-        st.title(f"{TEXTS['title']['en']} / {TEXTS['title']['de']}")
-        st.error(str(exc))
-        with st.container(key=GERMAN_PART):
-            st.error(TEXTS["refused"]["de"])
-        page_language("en", t("skip_link", "en"), parts={GERMAN_PART: "de"})
+        _bilingual(st.error, str(exc), TEXTS["refused"]["de"])
         return
     lang = result.language if result.language in ("en", "de") else "en"
     st.title(TEXTS["title"][lang])

@@ -244,13 +244,15 @@ GERMAN_PART = "survey-part-de"
 #: The start of the key of a container written in each language, whatever the page's
 #: language (the English line under a German notice is marked English).
 LANGUAGE_PARTS = {"de": GERMAN_PART, "en": "survey-part-en"}
+#: The same, as the page's marking reads it: container key -> language.
+PART_LANGUAGES = {key: code for code, key in LANGUAGE_PARTS.items()}
 
 
 def _mark_page(lang: str) -> None:
     """Mark the page's language, and its German parts as German (see ``page_language``)."""
     with st.container(key="survey-lang"):
         page_language(lang, t("skip_link", lang),
-                      parts={key: code for code, key in LANGUAGE_PARTS.items()})
+                      parts=PART_LANGUAGES)
 
 
 #: The text of each reason a link opens no survey (the store's codes, see
@@ -445,7 +447,7 @@ def render_survey(store: Any, token: str) -> None:
                       switch={name: code for code, name in LANGUAGE_NAMES.items()
                               if code != lang},
                       help_for=t("help_for", lang),
-                      parts={key: code for code, key in LANGUAGE_PARTS.items()},
+                      parts=PART_LANGUAGES,
                       invalid=st.session_state.get("page.invalid"))
     if PRESS_PENDING in ss:
         # once the whole page is drawn: a rerun from the middle of it would make Streamlit
