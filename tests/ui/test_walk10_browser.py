@@ -138,7 +138,7 @@ def test_the_keyboard_lands_on_the_question_a_message_is_about(server, new_drive
     driver.get(inv.link(base))
     wait_for(driver, number)
     wait_idle(driver)
-    driver.find_element("css selector", f"{number} input").send_keys("999", Keys.TAB)
+    _type(driver, number, "999")
     find_button(driver, "Next").send_keys(Keys.ENTER)
     wait_for_text(driver, t("out_of_range", "en", min=2, max=50))
     wait_idle(driver)
