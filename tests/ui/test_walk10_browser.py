@@ -321,7 +321,8 @@ def test_a_server_without_the_key_says_so_before_the_import(
     driver = new_driver()
     _login(driver, base, "Contacts & mail")
     wait_for_text(driver, "Contact lists cannot be imported on this server yet")
-    driver.find_element("css selector", 'input[type="file"]').send_keys(str(listed))
+    _until(driver, lambda d: d.find_element("css selector", 'input[type="file"]')
+           .send_keys(str(listed)) or True, "the file chooser")  # fmt: skip
     wait_for_text(driver, "it can be imported once the server has its key")
     buttons = [b.text.strip() for b in driver.find_elements("tag name", "button")]
     assert "Import contacts" not in buttons

@@ -140,9 +140,10 @@ def test_clicks_survive_a_refresh_after_the_language_switch_and_back(server, new
     for item in items:
         _choose(driver, key_css(widget_key("alliance", item)), en[item].labels[2])
     # a required question's star stays with the last word of its question
-    legend = driver.find_element("css selector",
-                                 f"{key_css(widget_key('alliance', items[0]))} legend")
-    assert legend.get_attribute("textContent").endswith("\u00a0*")
+    legend = _until(driver, lambda d: d.find_element(
+        "css selector", f"{key_css(widget_key('alliance', items[0]))} legend",
+    ).get_attribute("textContent"), "the first question's legend")
+    assert legend.endswith("\u00a0*")
     press(driver, "Deutsch")
     german = {i: de[i].labels[2] for i in items}
     _shows(driver, "alliance", german, "the two answers after the language switch")
@@ -235,8 +236,10 @@ def test_an_exclusion_keeps_the_chosen_invitation(server, new_driver) -> None:  
                if correcting in e.text]  # fmt: skip
     assert details and details[0].get_attribute("open") is not None
     wait_for_text(driver, "excluded from the analysis.")  # the chosen one's status line
-    box = driver.find_element(By.CSS_SELECTOR, f"{key_css('admin.action_invitation')} input")
-    assert (box.get_attribute("value") or "").startswith(f"#{chosen} ")
+    value = _until(driver, lambda d: d.find_element(
+        By.CSS_SELECTOR, f"{key_css('admin.action_invitation')} input",
+    ).get_attribute("value") or "-", "the chosen invitation's field")
+    assert value.startswith(f"#{chosen} ")
     press(driver, "Include in analysis again")
     wait_for_text(driver, f"Invitation #{chosen} is included in the analysis again.")
     log = exclusion_log(store, STUDY)
