@@ -766,6 +766,11 @@ def _question_column(
 MAX_RESPONDENTS = 100_000
 
 
+#: How missing item answers arise: completely at random; at random, given informant
+#: knowledge; not at random, given the missing answer itself (Rubin, 1976).
+MECHANISMS = ("MCAR", "MAR", "MNAR")
+
+
 def _check_args(n: Any, dyads: Any, missing: Any, mechanism: str, careless: Any,
                 seed: Any = None, instrument: Any = None, population: Any = None) -> None:
     from instruments.instrument.schema import Instrument
@@ -795,8 +800,9 @@ def _check_args(n: Any, dyads: Any, missing: Any, mechanism: str, careless: Any,
     if (isinstance(missing, bool) or not isinstance(missing, int | float)
             or not 0.0 <= float(missing) < 0.9):
         problems.append(f"missing= must be a share in [0, 0.9) (got {missing!r})")
-    if mechanism not in ("MCAR", "MAR"):
-        problems.append(f"missing_mechanism= must be 'MCAR' or 'MAR' (got {mechanism!r})")
+    if mechanism not in MECHANISMS:
+        problems.append("missing_mechanism= must be one of " + ", ".join(map(repr, MECHANISMS))
+                        + f" (got {mechanism!r})")
     if (isinstance(careless, bool) or not isinstance(careless, int | float)
             or not 0.0 <= float(careless) <= 1.0):
         problems.append(f"careless= must be a share in [0, 1] (got {careless!r})")
@@ -852,9 +858,12 @@ def simulate_study(
         identical frame.
     missing : float, default 0.0
         Share of missing answers on the scale items, in [0, 0.9).
-    missing_mechanism : {"MCAR", "MAR"}
+    missing_mechanism : {"MCAR", "MAR", "MNAR"}
         MAR: the probability of a missing item answer falls with the
-        respondent's ``informant_knowledge`` (see ``population.yaml``).
+        respondent's ``informant_knowledge`` (see ``population.yaml``).  MNAR: it
+        falls with the answer that goes missing (``mnar_slope`` log-odds per standard
+        deviation of the item; low answers are left out more often), so the observed
+        answers overstate the item's mean and no method that assumes MAR recovers it.
     careless : float, default 0.05
         Share of careless respondents (half straight-line, half answer at
         random; both fast and mostly fail the attention checks).
@@ -1124,8 +1133,22 @@ def _blank_answers(
     spec: dict, rng: np.random.Generator, n: int, missing: float, mechanism: str,
     item_cols: list[str], coded: dict[str, np.ndarray],
 ) -> None:
-    """Missing answers on the rating items only, completely at random or at random (MAR)."""
+    """Missing answers on the rating items only: completely at random, at random (MAR,
+    given informant knowledge) or not at random (MNAR, given the answer itself)."""
     p_row = np.full(n, missing)
+    if mechanism == "MNAR":
+        slope = float((spec.get("missing", {}) or {}).get("mnar_slope", -0.8))
+        u = rng.random((n, len(item_cols)))
+        for j, item in enumerate(item_cols):
+            col = coded[item]
+            answered = np.isfinite(col)
+            if not answered.any():
+                continue
+            mean, sd = float(col[answered].mean()), float(col[answered].std())
+            z = np.where(answered, (col - mean) / sd if sd > 0 else 0.0, 0.0)
+            p = _logistic_with_mean(slope * z, missing)
+            col[answered & (u[:, j] < p)] = np.nan
+        return
     if mechanism == "MAR":
         mis = spec.get("missing", {}) or {}
         var = mis.get("mar_variable", "informant_knowledge")
