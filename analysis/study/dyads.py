@@ -232,6 +232,8 @@ def dyadic_analysis(
             "rwg_j": ("Uniform null sigma2_EU = (A^2 - 1) / 12; item variances within the dyad "
                       "(multilevel::rwg.j); dyads with a missing item dropped."),
             "rwg_j_cutoff": RWG_CUTOFF,
+            **({"directional": _directional_note(scale_items)}
+               if _directional_note(scale_items) else {}),
         },
         "dependence": _dependence_summary(pairs),
         "perception": _perception(pairs),
@@ -355,6 +357,29 @@ def _agreement(pairs: pd.DataFrame, pair_items: pd.DataFrame, scale_items: dict[
         warnings.append(f"ICC(1) < 0 for {', '.join(neg)}: the partners disagree more than "
                         "respondents of different alliances; ICC(2) is then negative too.")
     return agreement
+
+
+#: Scales on which each partner answers about its own side of the relationship, or its
+#: view of the other's: the two answers of a dyad are about two different quantities.
+DIRECTIONAL = ("dep_own", "dep_partner", "value_appropriation", "partner_appropriation")
+
+
+def _directional_note(scale_items: dict[str, list]) -> str:
+    """Why the agreement indices of directional scales are no agreement: A's dep_own is
+    A's dependence on B, B's is B's dependence on A; their ICC(1) (.37 in a study of 47
+    dyads) is the correlation of two dependences, and dep_partner's (-.21) compares A's view
+    of B's dependence with B's view of A's, printed in the same column as the agreement of
+    two reports on one alliance's information sharing."""
+    found = [s for s in DIRECTIONAL if s in scale_items]
+    if not found:
+        return ""
+    return (f"{', '.join(found)}: each partner answers about its own side of the "
+            "relationship (or its view of the other's), so the two answers of a dyad "
+            "concern different quantities (A's dependence on B and B's dependence on A): "
+            "their ICC, r_wg(j) and r compare the two sides, they do not measure agreement, "
+            "and a low or negative value is no sign of unreliable informants. The "
+            "perception table compares the matching reports (a firm's view of the "
+            "partner's dependence with the partner's own report).")
 
 
 def _dependence_summary(pairs: pd.DataFrame) -> dict[str, Any]:

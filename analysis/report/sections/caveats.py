@@ -36,6 +36,12 @@ def _n(value: Any, path: str | None, kind: str) -> str:
     return num(value, path, kind, tag="span")
 
 
+def lower_label(text: str) -> str:
+    """A label inside a sentence: its first letter lower case unless it starts an acronym
+    ("Trust" -> "trust", "HTMT" stays)."""
+    return text[:1].lower() + text[1:] if text[1:2] != text[1:2].upper() else text
+
+
 def _and(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
@@ -297,3 +303,123 @@ def cross_sectional(ctx: ReportContext) -> str:
               "process that unfolds over time, which can be biased as an estimate of "
               "longitudinal mediation (Maxwell &amp; Cole, 2007)")
     return s + "."
+
+
+#: A zero-order correlation smaller than this in size has no sign worth comparing with
+#: a path's (a reversal from r = .01 to a negative path is no reversal a reader could see).
+R_SIGNED = 0.05
+
+
+def _model_line(ctx: ReportContext, outcome: str) -> list[str]:
+    """The predictors of ``outcome`` in the structural path model's syntax (empty when the
+    analysis has none)."""
+    s = ctx.a.get("structural")
+    syntax = s.get("syntax") if isinstance(s, Mapping) else None
+    for line in str(syntax or "").splitlines():
+        lhs, op, rhs = line.partition("~")
+        if op and not rhs.startswith(("~", "=")) and lhs.strip() == outcome:
+            return [t.strip() for t in rhs.split("+") if re.fullmatch(r"\w+", t.strip())]
+    return []
+
+
+def sign_reversal(ctx: ReportContext, h: Mapping[str, Any], i: int) -> str:
+    """A path whose estimate differs clearly from zero (its 95% CI excludes it) with the
+    sign opposite to its zero-order correlation: trust correlated r = .08 with relationship
+    learning and its path was B = -0.16, 95% CI [-0.30, -0.02], with nothing in the Results to say that the sign
+    belongs to trust net of joint dependence (a suppression pattern), not to trust's
+    association with learning."""
+    if str(h.get("method")) != "sem_path" or not is_number(h.get("estimate")):
+        return ""
+    m = re.fullmatch(r"\s*(\w+)\s*~\s*(\w+)\s*", str(h.get("test", "")))
+    corr = ctx.a.get("correlations")
+    if not (m and isinstance(corr, Mapping)):
+        return ""
+    y, x = m.group(1), m.group(2)
+    r = corr.get(y).get(x) if isinstance(corr.get(y), Mapping) else None
+    lo, hi = h.get("ci_lower"), h.get("ci_upper")
+    if not (is_number(r) and abs(float(r)) < 1 and is_number(lo) and is_number(hi)):
+        return ""
+    est_sign = 1 if float(lo) > 0 else -1 if float(hi) < 0 else 0
+    if est_sign == 0 or abs(float(r)) < R_SIGNED or est_sign * float(r) > 0:
+        return ""
+    def low(v: str) -> str:
+        return esc(lower_label(ctx.label(v)))
+
+    others = [low(v) for v in _model_line(ctx, y) if v != x]
+    net = (f"once {_and(others)} are held constant" if others
+           else "once the model's other predictors are held constant")
+    return (f" Its zero-order correlation has the other sign "
+            f"(<em>r</em> = {_n(r, join('/correlations', y, x), 'std')}): the sign of the "
+            f"path appears only {net}, a suppression pattern (Cohen, Cohen, West &amp; "
+            "Aiken, 2003), so it describes " + low(x) + " net of those "
+            "predictors, depends on which of them the model includes, and is not the "
+            "association a reader sees in the correlation table.")
+
+
+def perception_agreement(ctx: ReportContext) -> str:
+    """How well one firm's perception of its partner's dependence agrees with the partner's
+    own report, where some alliances have both firms: 47 of 93 alliances were dyads, the
+    perceptions correlated r = .18 with the partners' self-reports, and the Results said
+    nothing, while the dependence indices of the confirmatory tests are built from those
+    perceptions."""
+    dy = ctx.a.get("dyadic")
+    per = dy.get("perception") if isinstance(dy, Mapping) else None
+    pooled = per.get("pooled") if isinstance(per, Mapping) else None
+    if not (isinstance(pooled, Mapping) and all(
+            is_number(pooled.get(k)) for k in ("r", "n", "mean_abs_gap"))
+            and is_number(dy.get("n_dyads")) and int(dy["n_dyads"]) > 0):
+        return ""
+    base = "/dyadic/perception/pooled"
+    uses = [str(h.get("id", "")) for h in ctx.a.get("hypotheses") or []
+            if isinstance(h, Mapping) and not h.get("exploratory")
+            and any(re.search(rf"\b{t}\b", str(h.get("test", "")))
+                    for t in (*INDEX_COLUMNS, "dep_partner"))]
+    p = pooled.get("r_pvalue")
+    s = (f" In the {_n(dy['n_dyads'], '/dyadic/n_dyads', 'int')} alliances answered by both "
+         "firms, a firm's perception of its partner's dependence correlated "
+         f"<em>r</em> = {_n(pooled['r'], join(base, 'r'), 'std')}"
+         + (f" (<em>p</em> {'= ' if float(p) >= 0.001 else ''}"
+            f"{_n(p, join(base, 'r_pvalue'), 'p')}, "
+            f"{_n(pooled['n'], join(base, 'n'), 'int')} reports, the two of an alliance not "
+            "independent)" if is_number(p) else "")
+         + " with the partner's own report and differed from it by "
+         f"{_n(pooled['mean_abs_gap'], join(base, 'mean_abs_gap'), 'chisq')} scale points on "
+         "average")
+    if float(pooled["r"]) >= 0.5:
+        return s + "."
+    return (s + ": the partners' views of who depends on whom agree poorly, and "
+            + (f"{esc(', '.join(uses))} use{'s' if len(uses) == 1 else ''} "
+               if uses else "the dependence indices use ")
+            + "each respondent's perception of the partner's dependence, so their joint "
+            "dependence and asymmetry describe how one side sees the relationship, not a "
+            "dependence structure both firms report.")
+
+
+def crossing(lines: list[tuple[str, float, float]], lo: float, hi: float, *, focal: str,
+             moderator: str, outcome: str, where: str, product_p: Any) -> str:
+    """The point where the simple-slope lines of the lowest and highest moderator level
+    cross, when it lies inside ``[lo, hi]``: H7's lines for low and high specific
+    investments crossed at relationship learning = 3.27 (observed 1.4 to 6.8), so the
+    moderator's association with value creation changed sign inside the data, and the
+    caption said only "simple slopes at low, mean and high".  ``lines`` holds
+    ``(label, intercept, slope)`` ordered from low to high moderator; ``where`` says what
+    ``[lo, hi]`` is (e.g. "its observed range").  Only for a product term significant at
+    .05 (two-sided ``product_p``): lines of an interaction indistinguishable from zero
+    cross somewhere by chance, and their crossing point says nothing."""
+    if len(lines) < 2 or not is_number(product_p) or float(product_p) >= 0.05:
+        return ""
+    (_, a_lo, b_lo), (_, a_hi, b_hi) = lines[0], lines[-1]
+    if not all(np.isfinite(v) for v in (a_lo, b_lo, a_hi, b_hi, lo, hi)) or b_hi == b_lo \
+            or not lo < hi:
+        return ""
+    x = (a_lo - a_hi) / (b_hi - b_lo)
+    if not lo < x < hi:
+        return ""
+    below = (a_hi - a_lo) + (b_hi - b_lo) * lo
+    signs = ("negative", "positive") if below < 0 else ("positive", "negative")
+    return (f" The lines for low and high {esc(moderator)} cross at {esc(focal)} = "
+            f"{_n(x, None, 'chisq')}, inside {esc(where)} ({_n(lo, None, 'chisq')} to "
+            f"{_n(hi, None, 'chisq')}): a disordinal (crossover) interaction (Aiken &amp; "
+            f"West, 1991): the estimated association of {esc(moderator)} with "
+            f"{esc(outcome)} is {signs[0]} below that value and {signs[1]} above it "
+            "(whether it differs from zero on either side is not tested here).")

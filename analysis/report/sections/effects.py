@@ -9,6 +9,7 @@ from typing import Any
 from .. import figures
 from ..fmt import fmt, is_number
 from ..html import esc, join, na, num, pointer, table, text_cell
+from .caveats import crossing, lower_label
 from .common import (
     ReportContext,
     ci_cell,
@@ -154,7 +155,12 @@ def latent_block(ctx: ReportContext, path: str, holder: Mapping[str, Any]) -> st
             ylabel=f"latent {name_text(holder.get('outcome', 'Y'))} (centred)",
             name=f"fig-slopes-{ctx.c.figures + 1}"),
             f"Latent simple slopes for {esc(hid)} at the latent moderator's mean and "
-            "±1 SD (product-indicator model; lines through the centred latent means)."))
+            "±1 SD (product-indicator model; lines through the centred latent means)."
+            + crossing(lines, -2 * sd, 2 * sd, focal=f"latent {lower_label(name_text(focal))}",
+                       moderator=lower_label(name_text(moder)),
+                       outcome=lower_label(name_text(holder.get("outcome", "Y"))),
+                       where="two SD either side of its mean",
+                       product_p=holder.get("pvalue"))))
     rest = {k: v for k, v in holder.items() if k != "simple_slopes"}
     parts.append("<details><summary>Latent interaction model: estimates, fit, pairs and "
                  "syntax</summary>" + ctx.generic(rest, path, f"{hid} latent model", "est")

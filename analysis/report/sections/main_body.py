@@ -17,7 +17,9 @@ from typing import Any
 from .. import figures
 from ..fmt import fmt, is_number, stars
 from ..html import esc, join, num, pointer, table, text_cell
+from .caveats import crossing
 from .caveats import loadings_by_factor as _loadings_by_factor
+from .caveats import lower_label as _low
 from .common import (
     ReportContext,
     ci_cell,
@@ -856,16 +858,33 @@ def _p_text(p: Any, path: str) -> str:
 
 
 # ------------------------------------------------------------------- structural
+def _corrected_scores(s: Any) -> str:
+    """How the path model on composites treats measurement error, when it fixed the error
+    variances of its scale scores: a reader of "composite scale scores" assumes scores
+    taken as error-free, and these estimates are corrected for unreliability."""
+    ev = s.get("error_variances") if isinstance(s, Mapping) else None
+    if not (isinstance(ev, Mapping) and ev):
+        return ""
+    return (" (each scale score, and a sum of scale scores, a single-indicator latent "
+            "variable whose error variance is fixed from Cronbach's \u03b1, the score's "
+            "variance times 1 \u2212 \u03b1: a correction for its unreliability; variables "
+            "without a reliability, such as difference indices and the controls, observed "
+            "and taken as error-free)")
+
+
 def _which_model(s: Any) -> str:
     """Say which model the structural table and diagram show when the hypotheses are
-    tested in another one (their estimates of the same path differ)."""
+    tested in another one (their estimates of the same path differ), and how that model
+    treats the scores' measurement error."""
     lat = s.get("latent_model") if isinstance(s, Mapping) else None
+    corrected = _corrected_scores(s)
     if not (isinstance(lat, Mapping) and lat.get("available") is not False
             and isinstance(lat.get("fit"), Mapping)):
-        return ""
-    return ("Estimates of the path model on composite scale scores; the hypothesis tests use "
-            "the latent structural model (its fit in the global fit table), so their estimates "
-            "of the same paths differ. ")
+        return (f"Estimates of the path model on composite scale scores{corrected}. "
+                if corrected else "")
+    return (f"Estimates of the path model on composite scale scores{corrected}; the "
+            "hypothesis tests use the latent structural model (its fit in the global fit "
+            "table), so their estimates of the same paths differ. ")
 
 
 def structural(ctx: ReportContext) -> str:
@@ -1004,6 +1023,14 @@ def _coef(rows: Any, term: str) -> float | None:
     return None
 
 
+def _product_p(m: Mapping[str, Any]) -> Any:
+    """The two-sided p of a moderated regression's product term (``x:m``)."""
+    for r in m.get("coefficients") or []:
+        if isinstance(r, Mapping) and ":" in str(r.get("term", "")):
+            return r.get("pvalue")
+    return None
+
+
 def _plotted_model(ctx: ReportContext, hid: str) -> str:
     """What a figure of hypothesis ``hid`` shows beside its verdict: the figures plot the
     regression on composite scores, which is the robustness model when the verdict comes
@@ -1055,7 +1082,12 @@ def effects(ctx: ReportContext) -> str:
             f"{esc(ctx.label(focal))} at low (\u22121 SD), mean "
             f"and high (+1 SD) {esc(ctx.label(moder))} (left) and the Johnson\u2013Neyman "
             "plot (right): the conditional slope with its 95% CI; shaded: the region of "
-            "the moderator where the slope differs from zero.")))
+            "the moderator where the slope differs from zero."
+            + (crossing(lines, *x_range, focal=_low(ctx.label(focal)),
+                        moderator=_low(ctx.label(moder)),
+                        outcome=_low(ctx.label(m.get("outcome", "outcome"))),
+                        where="its observed range", product_p=_product_p(m))
+               if isinstance(xr, list) else ""))))
     quad = ctx.a.get("quadratic")
     for hid, q in (quad.items() if isinstance(quad, Mapping) else []):
         if not isinstance(q, Mapping):

@@ -20,7 +20,9 @@ from .caveats import (
     collinearity,
     cross_sectional,
     dyadic_comparison,
+    perception_agreement,
     rsa_range,
+    sign_reversal,
     unreliable,
     weak_items,
 )
@@ -359,7 +361,8 @@ def results(ctx: ReportContext) -> str:
                                               if reasons else "") + ")")
         else:
             s += " (Table 1)"
-        paras.append(s + "." + _missing_answers(ctx) + _one_informant(ctx))
+        paras.append(s + "." + _missing_answers(ctx) + _one_informant(ctx)
+                     + perception_agreement(ctx))
     # --- measurement
     m = a.get("measurement")
     if isinstance(m, Mapping) and m.get("available") is not False:
@@ -509,7 +512,7 @@ def results(ctx: ReportContext) -> str:
             exploratory.append(f"<li>{_exploratory(ctx, h, i)}.</li>")
         else:
             confirmatory.append(f"<li>{_confirmatory(h, i, a.get('n'))}."
-                                f"{rsa_range(ctx, h)}</li>")
+                                f"{rsa_range(ctx, h)}{sign_reversal(ctx, h, i)}</li>")
     if confirmatory:
         paras.append("The confirmatory tests are summarized in the verdict table and below."
                      + cross_sectional(ctx) + validity_caveat(ctx) + unreliable(ctx) + collinearity(ctx)
@@ -729,6 +732,16 @@ def _confirmatory(h: Mapping[str, Any], i: int, n_analysed: Any = None) -> str:
             # sentence gives as it gives the p of the test of the effect
             s += ("; equivalence test (TOST) against the smallest effect size of interest, "
                   f"{_p(h['pvalue_equivalence'], join(p, 'pvalue_equivalence'))}")
+        if h.get("verdict") == "inconclusive" and _against_sign(h):
+            # B = -0.159, 95% CI [-0.300, -0.017] against a predicted "+" was printed as
+            # "inconclusive" with the declared test's p = .986 and no word that the
+            # interval excludes zero on the other side: the criterion it missed is named
+            s += ("; the estimate runs against the predicted sign and its 95% CI excludes "
+                  "zero, but the test in that direction, "
+                  f"{_p(h['pvalue_opposite'], join(p, 'pvalue_opposite'))}, does not reach "
+                  f"\u03b1/<em>m</em> = "
+                  f"{_n(h['alpha_opposite'], join(p, 'alpha_opposite'), 'p')}, the level at "
+                  "which the declared rule calls a result opposite in sign")
         if h.get("verdict") == "opposite sign" and is_number(h.get("pvalue_opposite")):
             # the declared test's p is near 1 here: the verdict rests on the test in the
             # other direction, so its p and criterion are printed with it
@@ -754,6 +767,16 @@ def _confirmatory(h: Mapping[str, Any], i: int, n_analysed: Any = None) -> str:
         if why:
             s += f" ({esc(why)})"
     return f'{s}; <span class="verdict">{esc(verdict_label(h.get("verdict")))}</span>'
+
+
+def _against_sign(h: Mapping[str, Any]) -> bool:
+    """The estimate's 95% CI lies wholly on the side opposite to the predicted sign, and
+    the analysis kept the p and criterion of the test in that direction."""
+    lo, hi, sign = h.get("ci_lower"), h.get("ci_upper"), h.get("expected_sign")
+    if not (is_number(lo) and is_number(hi) and is_number(h.get("pvalue_opposite"))
+            and is_number(h.get("alpha_opposite"))):
+        return False
+    return (sign == "+" and float(hi) < 0) or (sign == "-" and float(lo) > 0)
 
 
 def below_sesoi(h: Mapping[str, Any]) -> bool:
@@ -799,6 +822,13 @@ def _exploratory(ctx: ReportContext, h: Mapping[str, Any], i: int) -> str:
     if not verdict.startswith("exploratory"):
         return f"{s}; it was not answered ({esc(verdict or 'not tested')})"
     found = FOUND.get(code, esc(code))
+    small = re.search(r"the smallest group has (\d+) respondents", str(h.get("note") or ""))
+    if found and small and str(h.get("method")) == "multigroup":
+        # H11 at N = 88: "the groups differed" for alliance stages of 17 to 42 respondents
+        # whose invariance steps passed with little power to fail
+        found += (f" (the measurement invariance these means need was not rejected, but "
+                  f"with {esc(small.group(1))} respondents in the smallest group the test "
+                  "had little power to detect non-invariance; Meade &amp; Bauer, 2007)")
     return f"{s}. In this sample {found}" if found else s
 
 
