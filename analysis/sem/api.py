@@ -28,6 +28,7 @@ from .result import SEMResult
 from .samplestats import group_label_column, sample_stats
 from .starts import retry_from_other_starts
 from .state import Backend, FitState
+from .syntax import parse_model
 from .wls import fit_wlsmv
 
 __all__ = [
@@ -227,7 +228,9 @@ def sem(
         lavaan does.  Only ML: the other estimators, FIML and the bootstrap need the raw
         data.  A mapping's keys are the group labels (a list's are "1", "2", ...).
     sample_mean : Series, or a mapping / list of them, optional
-        Sample means (give them for a mean structure, which they switch on as in lavaan).
+        Sample means (give them for a mean structure, which they switch on as in lavaan;
+        without them several groups have none, and intercepts in the model or
+        ``group_equal`` intercepts or means are refused).
     sample_nobs : int, or a mapping / list of them
         Number of cases behind each matrix.
     estimator : {"ML", "MLR", "WLSMV"}, optional
@@ -411,7 +414,21 @@ def _sem_from_moments(model: str, sample_cov: Any, sample_mean: Any, sample_nobs
     with_means = means[0] is not None
     if not with_means and kwargs.get("meanstructure"):
         raise ModelSpecificationError("meanstructure=True needs sample_mean=.")
-    kwargs.setdefault("meanstructure", True if with_means else None)
+    if not with_means:
+        # intercepts without sample means would be fitted to means of 0 (lavaan warns and
+        # does so: equal intercepts then add degrees of freedom that test nothing)
+        asked = sorted({f"{s.lhs} ~ 1" for s in parse_model(model) if s.op == "~1"})
+        if len(groups) > 1:
+            asked += [f"group_equal={v!r}" for v in ("intercepts", "means")
+                      if v in (kwargs.get("group_equal") or ())]
+        if asked:
+            raise ModelSpecificationError(
+                f"The model has intercepts or means ({', '.join(asked)}), which need the "
+                "sample means: give sample_mean= (one vector per group), or drop them.")
+    # without sample_mean= several groups get no mean structure either, as in lavaan (the
+    # groups' intercepts would be free, fitted to means of 0, and counted in npar, AIC,
+    # BIC and SRMR)
+    kwargs.setdefault("meanstructure", with_means)
     names = list(covs[0].columns)
     compiled = compile_model(model, None, data_columns=names, groups=groups,
                              group="group" if len(groups) > 1 else None, estimator="ML",
