@@ -133,6 +133,37 @@ VALIDITY_NAMES = {"htmt": "HTMT", "htmt_inference": "HTMT inference", "htmt_max"
                   "n_loadings_below": "loadings below the threshold"}
 NAMES.update({k: v[:1].upper() + v[1:] for k, v in VALIDITY_NAMES.items()})
 
+#: The dyadic section's keys: agreement (Kenny, Kashy & Cook 2006; James, Demaree & Wolf
+#: 1984), the dyad-level dependence and perception gaps, and the actor-partner model's
+#: effects (Kenny & Ledermann 2010), which read as "A A" or "Rwg j n" word by word.
+NAMES.update({
+    "r_roles": "r (A, B)", "r_roles_pvalue": "p of r (A, B)",
+    "mean_A": "Mean, firm A", "mean_B": "Mean, firm B",
+    "rwg_j": "rwg(j)", "rwg_j_mean": "rwg(j) mean",
+    "rwg_j_median": "rwg(j) median", "rwg_j_share_above": "Share of dyads with rwg(j) ≥ cut-off",
+    "rwg_j_n": "Dyads with rwg(j)", "rwg_j_cutoff": "rwg(j) cut-off",
+    "n_options": "Response options",
+    "dyad_jd_mean": "Joint dependence (dyad, mean)",
+    "dyad_asym_signed": "Dependence asymmetry (dyad, signed; both rows)",
+    "dyad_asym_signed_A": "Dependence asymmetry (dyad, signed; firm A's row)",
+    "perception_gap": "Perception gap (perceived minus the partner's own report)",
+    "perception_gap_abs": "Perception gap, absolute",
+    "mean_gap": "Mean gap", "sd_gap": "SD of the gap", "mean_abs_gap": "Mean absolute gap",
+    "r_pvalue": "p of r", "t_gap": "t (gap = 0)", "t_gap_pvalue": "p (gap = 0)",
+    "apim": "Actor-partner interdependence models (APIM)",
+    "a_A": "Actor effect, firm A (a_A)", "a_B": "Actor effect, firm B (a_B)",
+    "p_AB": "Partner effect of A on B (p_AB)", "p_BA": "Partner effect of B on A (p_BA)",
+    "actor_diff": "Actor effects, A minus B", "partner_diff": "Partner effects, BA minus AB",
+    "k_A": "k of firm A (p_BA / a_A)", "k_B": "k of firm B (p_AB / a_B)",
+    "delta_beta": "Difference of standardized slopes", "delta_r2": "Difference of R\u00b2",
+    "r_predictors": "r of the two predictors",
+    "below_085": "Upper bound below .85", "below_090": "Upper bound below .90",
+    "factor1": "Construct 1", "factor2": "Construct 2", "n_boot": "Bootstrap draws",
+    "std_marker": "Std. loading on the marker", "method_share": "Method share of variance",
+    "std_traits": "Std. loading (traits only)", "std_with_method": "Std. loading (with method)",
+    "chen_fails": "Fails the declared rule",
+})
+
 
 #: The study's own names (constructs, questions) while :func:`generic` renders a section
 #: of its analysis (set by :func:`study_names`), so that the appendix names a scale as the
@@ -181,7 +212,7 @@ def _label(key: Any) -> str:
 #: Columns that hold counts and degrees of freedom, whatever the table's kind (a df that
 #: is not whole, as Welch's, keeps two decimals: :func:`analysis.report.fmt.fmt`).
 COUNT_KEYS = frozenset({"npar", "df", "df_scaled", "delta_df", "ntotal", "nobs", "n", "step",
-                        "df_null", "baseline_df", "family_size"})
+                        "df_null", "baseline_df", "family_size", "rwg_j_n"})
 
 
 def kind_for(key: Any, default: str) -> str:
@@ -249,7 +280,12 @@ def generic(value: Any, path: str, title: str, counter: Counter, *, kind: str = 
             for i, rec in enumerate(value):
                 name = next((str(rec[k]) for k in ("id", "name", "model", "label", "outcome")
                              if isinstance(rec.get(k), str)), str(i + 1))
-                parts.append(generic(rec, join(path, i), f"{title} {name}", counter, kind=kind,
+                sub = f"{title} {name}"
+                if isinstance(rec.get("predictor"), str) and isinstance(rec.get("outcome"), str):
+                    # two models of one outcome (the APIMs) were both titled by it alone
+                    sub = (f"{_label(title)}: {_label(rec['predictor'])} \u2192 "
+                           f"{_label(rec['outcome'])}")
+                parts.append(generic(rec, join(path, i), sub, counter, kind=kind,
                                      depth=depth + 1))
             return "\n".join(parts)
         if all(isinstance(v, Mapping) for v in value):

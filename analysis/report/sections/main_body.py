@@ -522,6 +522,7 @@ def _invariance_by_scale(ctx: ReportContext, inv: Mapping[str, Any], path: str) 
                  if isinstance(v, Mapping) and isinstance(v.get("summary"), list)]
     scales: list[str] = []
     cell: dict[tuple[str, str], str] = {}
+    no_level_held: set[tuple[str, str]] = set()
     for g, v in groupings:
         for rec in v["summary"]:
             if not isinstance(rec, Mapping) or "scale" not in rec:
@@ -562,6 +563,11 @@ def _invariance_by_scale(ctx: ReportContext, inv: Mapping[str, Any], path: str) 
                           if others else "")
                          + (f"; freed: {rec['freed']}" if rec.get("freed") else ""))
             cell[(g, sc)] = text
+            if str(rec.get("highest_level_supported")) in ("configural", "none", "None"):
+                # nothing above the configural model held: a small group qualifies no
+                # level the steps reached ("configural; fails at equal thresholds (not
+                # rejected ...)" read as a contradiction in the demo's marker scale)
+                no_level_held.add((g, sc))
     sizes = []
     for g, v in groupings:
         groups = v.get("groups")
@@ -579,7 +585,8 @@ def _invariance_by_scale(ctx: ReportContext, inv: Mapping[str, Any], path: str) 
             small[g] = (v["groups"][min(ns)[1]], join(path, g, "groups", min(ns)[1]))
             for sc in scales:
                 t = cell.get((g, sc))
-                if t and not t.startswith("not established") and not t.startswith("none"):
+                if t and (g, sc) not in no_level_held and not t.startswith("not established") \
+                        and not t.startswith("none"):
                     cell[(g, sc)] = f"{t} (not rejected; small groups)"
     rows = [[text_cell("Groups (n)", tag="th", cls="text")] + sizes]
     rows += [[text_cell(ctx.label(sc), tag="th", cls="text")]
