@@ -21,7 +21,7 @@ from analysis.errors import ResponseError
 from instruments.instrument.schema import fill_text
 from instruments.store.limits import encoding_problem
 from instruments.store.pages import PageValidationError
-from instruments.ui.texts import DECIMAL_MARK, t, tn
+from instruments.ui.texts import DECIMAL_MARK, GROUP_MARK, t, tn
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
 
@@ -168,15 +168,21 @@ def parse_decimal(text: str) -> float | None:
 _WHOLE = re.compile(r"[+-]?\d+")
 
 
-def parse_whole(text: str) -> int | None:
+def parse_whole(text: str, lang: str | None = None) -> int | None:
     """The whole number in ``text`` ("12", " 1 000 "); ``None`` when it is anything else.
 
     Whole-number questions are text fields, as decimal ones are: a browser's number field
     given a stored answer cannot be emptied (it snaps back to its last number), so an
     optional answer could not be taken back after *Back*.  A decimal mark is refused
-    rather than guessed: "1.000" is one thousand in German and one in English.
+    rather than guessed: "1.000" is one thousand in German and one in English.  With
+    ``lang``, that language's thousands grouping is read ("1,000" in English, "1.000" in
+    German): a German respondent who wrote "1.000" alliances was told to enter a whole
+    number, which it is, instead of the question's range.
     """
     s = "".join(text.split())
+    mark = GROUP_MARK.get(lang or "")
+    if mark and re.fullmatch(rf"[+-]?\d{{1,3}}(?:{re.escape(mark)}\d{{3}})+", s):
+        s = s.replace(mark, "")
     return int(s) if _WHOLE.fullmatch(s) else None
 
 
@@ -205,14 +211,15 @@ def widget_value(view: FieldView, stored: Any, lang: str = "en") -> Any:
     return str(stored)
 
 
-def answer_value(view: FieldView, widget: Any) -> Any:
-    """Convert a widget value to what the store receives (``None`` when unanswered)."""
+def answer_value(view: FieldView, widget: Any, lang: str | None = None) -> Any:
+    """Convert a widget value to what the store receives (``None`` when unanswered); a
+    whole number is read with the thousands grouping of ``lang`` (see :func:`parse_whole`)."""
     if is_missing(widget):
         return None
     if view.kind == "text":
         return str(widget)
     if view.kind in ("number", "integer") and isinstance(widget, str):
-        number = parse_decimal(widget) if view.kind == "number" else parse_whole(widget)
+        number = parse_decimal(widget) if view.kind == "number" else parse_whole(widget, lang)
         return widget.strip() if number is None else number  # text: "not a number"
     return widget
 

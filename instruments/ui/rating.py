@@ -141,6 +141,105 @@ function markInvalid(pairs) {
   }
 }
 
+// Streamlit's own dialog for a server that cannot be reached (the app restarted during
+// fieldwork, a phone that lost its network) is titled "Connection error" and says
+// "Streamlit server is not responding. Are you connected to the internet?" (on an address
+// named localhost, "Is Streamlit still running? ... streamlit run yourscript.py"): in
+// English on a German page, read out with the page's pronunciation, naming the tool and
+// not the survey, and silent on the answers on the page, which are kept.  It is put in
+// the page's language (the texts of the last page drawn: the server cannot be asked), in
+// place, text node by text node: React drew the nodes and may draw the dialog again.
+const LOST_TITLE = "Connection error";
+
+function relabelLost() {
+  const lost = window.surveyLost;
+  if (!lost) return;
+  for (const box of document.querySelectorAll('[role="dialog"]')) {
+    const title = box.querySelector("h2");
+    if (!title) continue;
+    const shown = title.textContent.trim();
+    if (shown !== LOST_TITLE && !(box.dataset.surveyLost && shown === lost.title)) continue;
+    if (box.dataset.surveyLost === lost.lang && shown === lost.title) continue;
+    box.dataset.surveyLost = lost.lang;
+    box.setAttribute("lang", lost.lang);
+    const walk = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+    let first = true;
+    while (walk.nextNode()) {
+      const node = walk.currentNode;
+      if (!node.nodeValue.trim()) continue;
+      if (title.contains(node)) { node.nodeValue = lost.title; continue; }
+      node.nodeValue = first ? lost.text : "";
+      first = false;
+    }
+    // the localhost variant's command, in a box of its own with a button to copy it
+    for (const code of box.querySelectorAll('[data-testid="stErrorCodeBlock"], pre')) {
+      if (code.style.display !== "none") code.style.display = "none";
+    }
+    const close = box.querySelector("button[aria-label]");
+    if (close) close.setAttribute("aria-label", lost.close);
+  }
+}
+
+function watchLost(lost) {
+  window.surveyLost = lost;
+  if (window.surveyLostWatch) return;
+  window.surveyLostWatch = new MutationObserver(relabelLost);
+  window.surveyLostWatch.observe(document.body,
+                                 {childList: true, subtree: true, characterData: true});
+}
+
+function markDescribed(pairs) {
+  // a statement left empty when the soft prompt is shown: its group is described by the
+  // note under it ("Not answered yet."), so that a screen reader says the note with the
+  // statement when the keyboard lands on it ("Answer them" puts it on the first one).
+  // Leaving a statement empty is the respondent's choice: it is not marked invalid.
+  const d = document;
+  const wanted = new Map();
+  for (const [cls, noteCls] of pairs) {
+    // answered meanwhile (the click is not sent yet): the note goes (see watchNotes)
+    const box = d.querySelector(`.${CSS.escape(cls)}`);
+    const note = d.querySelector(`.${CSS.escape(noteCls)}`);
+    if (box && note && box.querySelector("input:checked")) note.style.display = "none";
+    else wanted.set(cls, noteCls);
+  }
+  for (const el of d.querySelectorAll("[data-survey-described]")) {
+    const box = el.closest('div[class*="st-key-w-"]');
+    const cls = box && [...box.classList].find(c => c.startsWith("st-key-w-"));
+    if (!wanted.has(cls)) {
+      if (!el.dataset.surveyInvalid) el.removeAttribute("aria-describedby");
+      delete el.dataset.surveyDescribed;
+    }
+  }
+  for (const [cls, noteCls] of wanted) {
+    const box = d.querySelector(`.${CSS.escape(cls)}`);
+    const note = d.querySelector(`.${CSS.escape(noteCls)}`);
+    if (!box || !note) continue;
+    if (!note.id) note.id = `survey-soft-${cls}`;
+    for (const el of box.querySelectorAll('fieldset, [role="radiogroup"]')) {
+      if (el.getAttribute("aria-describedby") !== note.id) el.setAttribute("aria-describedby", note.id);
+      el.dataset.surveyDescribed = "1";
+    }
+  }
+}
+
+function watchNotes() {
+  // a statement answered after "Answer them": its note ("Not answered yet.") goes at once,
+  // not only once the page is sent (the server hears of the click only then)
+  if (window.surveyNotesWatch) return;
+  window.surveyNotesWatch = true;
+  document.addEventListener("change", event => {
+    const box = event.target.closest && event.target.closest('div[class*="st-key-w-"]');
+    const cls = box && [...box.classList].find(c => c.startsWith("st-key-w-"));
+    if (!cls) return;
+    const note = document.querySelector(`.${CSS.escape(cls.replace("st-key-", "st-key-softnote-"))}`);
+    if (note) note.style.display = "none";
+    for (const el of box.querySelectorAll("[data-survey-described]")) {
+      if (!el.dataset.surveyInvalid) el.removeAttribute("aria-describedby");
+      delete el.dataset.surveyDescribed;
+    }
+  }, true);
+}
+
 function markSwitch(names) {
   // the language switch's buttons are named in their own language ("Deutsch" on an English
   // page): marked so, screen readers say the name as it is written, not as English
@@ -274,6 +373,10 @@ export default function (component) {
   if (data.lang !== undefined) {
     if (data.forget) forgetDrafts();
     markLanguage(data.lang, data.skip);
+    if (data.lost !== undefined) {
+      const [title, text, close] = JSON.parse(data.lost);
+      watchLost({lang: data.lang, title, text, close});
+    }
     const decimal = data.decimal ? data.decimal.split(" ") : [];
     const whole = data.integer ? data.integer.split(" ") : [];
     const typed = data.text ? JSON.parse(data.text) : {};
@@ -283,6 +386,8 @@ export default function (component) {
       if (data.switch !== undefined) markSwitch(JSON.parse(data.switch));
       if (data.parts !== undefined) markParts(JSON.parse(data.parts));
       markInvalid(data.invalid !== undefined ? JSON.parse(data.invalid) : []);
+      markDescribed(data.described !== undefined ? JSON.parse(data.described) : []);
+      watchNotes();
       markKeypads(decimal, "decimal");
       markKeypads(whole, "numeric");
       keepTyping(typed);
@@ -458,7 +563,8 @@ def page_language(lang: str, skip_label: str, decimal_fields: Sequence[str] = ()
                   focus: tuple[int, str] | None = None,
                   switch: Mapping[str, str] | None = None,
                   parts: Mapping[str, str] | None = None,
-                  invalid: Mapping[str, str] | None = None) -> None:
+                  invalid: Mapping[str, str] | None = None,
+                  described: Mapping[str, str] | None = None) -> None:
     """Give the page the language ``lang`` (the document's ``lang``, read by screen
     readers) and Streamlit's own "Skip to main content" link the label ``skip_label``;
     the text fields of the widgets keyed ``decimal_fields`` get ``inputmode="decimal"``
@@ -479,10 +585,22 @@ def page_language(lang: str, skip_label: str, decimal_fields: Sequence[str] = ()
     marks the containers whose key starts so as written in that language (the German
     part of a page shown in both languages).  ``invalid`` (a widget's key to the key of
     the container of the messages about its answer) marks the widget's fields as invalid
-    (``aria-invalid``) and described by the messages (``aria-describedby``)."""
-    data: dict[str, Any] = {"lang": lang, "skip": skip_label}
+    (``aria-invalid``) and described by the messages (``aria-describedby``).  Streamlit's
+    own dialog for a server that cannot be reached ("Connection error") is put in ``lang``
+    and says that the page's answers are kept.  ``described`` (a widget's key to the key of
+    the container of a note about it) describes the widget's option group by the note
+    (``aria-describedby``) without marking it invalid: a statement left empty under the
+    soft prompt."""
+    from instruments.ui.texts import t
+
+    # Streamlit's dialog for a server that cannot be reached, in the page's language
+    lost = [t("connection_lost_title", lang), t("connection_lost", lang), t("close", lang)]
+    data: dict[str, Any] = {"lang": lang, "skip": skip_label, "lost": json.dumps(lost)}
     if invalid:  # as JSON text: pairs of the containers' classes
         data["invalid"] = json.dumps([[_classes([k]), _classes([v])] for k, v in invalid.items()])
+    if described:  # as ``invalid``
+        data["described"] = json.dumps([[_classes([k]), _classes([v])]
+                                        for k, v in described.items()])  # fmt: skip
     if parts:  # as JSON text, as text_fields
         data["parts"] = json.dumps(dict(parts))
     if progress is not None:

@@ -62,9 +62,24 @@ from instruments.ui.texts import LANGUAGE_NAMES, saved_note, t, tn
 #: "Ja, löschen und bee…" beside "Meine Antworten beh…".  The survey's title above the
 #: page's own heading is drawn faded, at a contrast that small text can still be read
 #: with (4.5:1, as the captions of :data:`~instruments.ui.rating.CAPTION_CSS`; at 0.6 it
-#: was 3.9:1).
+#: was 3.9:1).  The keyboard's place is a solid ring in the element's own text colour:
+#: Streamlit drew a half-transparent red shadow around a focused button, 2.2:1 against the
+#: white page beside "Zurück" / "Back" (focus indicators need 3:1, WCAG 1.4.11), and
+#: nothing on the page's main region, which is a stop of the Tab key; a text field's box
+#: only turned from grey to red, 1 px wide.  A primary button (white on red) has its ring
+#: inside.
 PAGE_CSS = """
 <style>
+button:focus-visible, summary:focus-visible, a:focus-visible,
+[data-testid="stMain"]:focus-visible {
+  outline: 2px solid currentColor !important; outline-offset: 2px !important;
+}
+div[data-testid="stTextInputRootElement"]:focus-within,
+div[data-testid="stTextAreaRootElement"]:focus-within {
+  outline: 2px solid currentColor !important; outline-offset: 2px !important;
+}
+button[kind^="primary"]:focus-visible { outline-offset: -5px !important; }
+[data-testid="stMain"]:focus-visible { outline-offset: -3px !important; }
 div[class*="st-key-w-"] label[data-testid="stRadioOption"] p,
 div[class*="st-key-w-"] label[data-testid="stRadioOption"] span {
   word-break: normal !important; overflow-wrap: normal !important; hyphens: manual !important;
@@ -431,6 +446,7 @@ def render_survey(store: Any, token: str) -> None:
     st.session_state["page.progress"] = None  # set by a page with a progress bar
     st.session_state["page.focus"] = None  # set by a page drawn again to show a problem
     st.session_state["page.invalid"] = {}  # a question's key: its messages' (_problem_notes)
+    st.session_state["page.described"] = {}  # a statement's key: its "not answered" note's
     _render_survey(store, token)
     # the page's language for screen readers, Streamlit's keyboard link in it, and the
     # phone keyboard of the number questions' text fields
@@ -448,7 +464,8 @@ def render_survey(store: Any, token: str) -> None:
                               if code != lang},
                       help_for=t("help_for", lang),
                       parts=PART_LANGUAGES,
-                      invalid=st.session_state.get("page.invalid"))
+                      invalid=st.session_state.get("page.invalid"),
+                      described=st.session_state.get("page.described"))
     if PRESS_PENDING in ss:
         # once the whole page is drawn: a rerun from the middle of it would make Streamlit
         # forget the answers of the widgets below the button
@@ -741,6 +758,9 @@ def _render_page(store: Any, token: str, state: Any, view: int, lang: str) -> No
     _scroll_to_top(view)
     consent_page = spec.field(inst.consent.question) is not None
     soft = ss.get("survey.soft", {}).get(spec.id)
+    # the notes under the statements left empty stay after "Answer them" (they went with
+    # the prompt, and the respondent had to look for the empty statements among all)
+    marked = soft or ss.get("survey.soft_marks", {}).get(spec.id)
     # the keyboard's place after the page was drawn again (see _focus): set once
     focus = ss.pop("survey.focus", None)
     if focus is not None:
@@ -808,10 +828,15 @@ def _render_page(store: Any, token: str, state: Any, view: int, lang: str) -> No
                 # the tab keeps what is typed until it is sent (page_language)
                 ss["page.text_fields"][widget_key(spec.id, field_view.id)] = widget_value(
                     field_view, state.answers.get(field_view.id), lang)
-            if soft and field_view.request and is_missing(
+            if marked and field_view.request and is_missing(
                 chosen_code(ss.get(widget_key(spec.id, field_view.id)))
             ):
-                st.caption(f"⚠ {t('not_answered', lang)}")
+                # the statement's description for screen readers (page_language's
+                # ``described``): the note was only read out when reached line by line
+                key = widget_key(spec.id, field_view.id)
+                with st.container(key=f"softnote-{key}"):
+                    st.caption(f"⚠ {t('not_answered', lang)}")
+                ss["page.described"][key] = f"softnote-{key}"
         args = (store, token, spec.id, submission_key, shown_at, views, lang)
         last = view == state.n_pages - 1
         if soft:
@@ -935,8 +960,12 @@ def _problem_notes(key: str, problems: list[str]) -> None:
 
 
 def _current_answers(page: str, views: list[FieldView]) -> dict[str, Any]:
+    """The page's answers as its fields hold them, read in the language they were typed in
+    (the session's, before a switch of language changes it)."""
     ss = st.session_state
-    return {v.id: answer_value(v, chosen_code(ss.get(widget_key(page, v.id)))) for v in views}
+    lang = ss.get("survey.language")
+    return {v.id: answer_value(v, chosen_code(ss.get(widget_key(page, v.id))), lang)
+            for v in views}  # fmt: skip
 
 
 def _forget_widgets(page: str, views: list[FieldView]) -> None:
@@ -974,14 +1003,17 @@ def _on_back(page: str, target: int, views: list[FieldView]) -> None:
     ss.setdefault("survey.drafts", {})[page] = _current_answers(page, views)
     ss.get("survey.problems", {}).pop(page, None)
     ss.get("survey.soft", {}).pop(page, None)
+    ss.get("survey.soft_marks", {}).pop(page, None)
     ss.pop("survey.save_error", None)
     ss["survey.view"] = max(0, target)
 
 
 def _on_answer_more(page: str, views: list[FieldView]) -> None:
-    """Leave the soft prompt for the page, the keyboard at its first statement left empty."""
+    """Leave the soft prompt for the page, the keyboard at its first statement left empty;
+    the notes under the statements left empty stay until the page is sent."""
     ss = st.session_state
     ss.get("survey.soft", {}).pop(page, None)
+    ss.setdefault("survey.soft_marks", {})[page] = True
     empty = [v for v in views
              if v.request and is_missing(chosen_code(ss.get(widget_key(page, v.id))))]
     if empty:
@@ -1054,6 +1086,7 @@ def _saved_elsewhere(store: Any, token: str, page: str, views: list[FieldView],
     }  # fmt: skip
     _forget_widgets(page, views)
     ss.get("survey.soft", {}).pop(page, None)
+    ss.get("survey.soft_marks", {}).pop(page, None)
     ss["survey.elsewhere"] = page
     return True
 
@@ -1115,6 +1148,7 @@ def _on_next(
         _focus("soft-buttons")  # the prompt's two buttons, right where Next was
         return
     ss.get("survey.soft", {}).pop(page, None)
+    ss.get("survey.soft_marks", {}).pop(page, None)
     outcome = submit_answers(
         store, token, page, answers, submission_key=submission_key, shown_at=shown_at,
         views=views, lang=lang,

@@ -12,6 +12,10 @@ UI_LANGUAGES = ("en", "de")
 #: The decimal mark of each language, for decimals shown in and read from text fields.
 DECIMAL_MARK = {"en": ".", "de": ","}
 
+#: The mark that groups the thousands of a whole number in each language ("1,000" in
+#: English, "1.000" in German), read in whole-number answers.
+GROUP_MARK = {"en": ",", "de": "."}
+
 #: Names of the languages in their own language, for the language switch.
 LANGUAGE_NAMES = {"en": "English", "de": "Deutsch"}
 
@@ -100,6 +104,19 @@ _TEXTS: dict[str, dict[str, str]] = {
         "Antworten gehen nicht verloren; bitte öffnen Sie Ihren Link in einigen Minuten erneut.",
     },
     "try_again": {"en": "Try again", "de": "Erneut versuchen"},
+    # Streamlit's own dialog when the app's server cannot be reached (relabelled by
+    # page_language()): the server restarting during fieldwork, a phone losing its network
+    "connection_lost_title": {"en": "Connection lost", "de": "Verbindung unterbrochen"},
+    "connection_lost": {
+        "en": "The survey cannot reach its server at the moment. What you have entered on "
+        "this page stays in this window: please keep it open. The page comes back by itself "
+        "once the connection is restored, and you can then continue.",
+        "de": "Die Befragung erreicht ihren Server gerade nicht. Was Sie auf dieser Seite "
+        "eingegeben haben, bleibt in diesem Fenster erhalten: Bitte lassen Sie es geöffnet. "
+        "Die Seite kommt von selbst zurück, sobald die Verbindung wieder besteht, und Sie "
+        "können dann fortfahren.",
+    },
+    "close": {"en": "Close", "de": "Schließen"},
     "no_token_title": {"en": "Welcome", "de": "Willkommen"},
     "no_token": {
         "en": "This survey is by invitation only. Please open the personal link from your "
