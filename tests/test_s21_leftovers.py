@@ -97,3 +97,56 @@ def test_the_dyadic_appendix_names_its_statistics_and_each_apim_by_its_predictor
     assert len(set(titles)) == 2, titles
     assert "Actor effect, firm A (a_A)" in part and " A A " not in part
     assert "Dyads with rwg(j)" in part and " 38 " in part and "38.000" not in part
+
+
+def test_the_pooled_perception_tests_are_clustered_by_alliance() -> None:
+    """The pooled row holds both firms' reports of each alliance; its r's p and the gap's t
+    had counted the 2n reports as independent (review 14: 94 reports of 47 dyads).  Checked
+    against the CR1 sandwich written out by hand, t with G - 1 df."""
+    import pandas as pd
+    from scipy import stats
+
+    from analysis.study.dyads import _perception
+
+    rng = np.random.default_rng(4)
+    g = 40
+    shared = np.repeat(rng.normal(size=g), 2)  # what both reports of an alliance share
+    partner_self = 4 + shared + rng.normal(scale=0.8, size=2 * g)
+    perceived = 4.3 + 0.5 * shared + 0.2 * partner_self + rng.normal(scale=0.8, size=2 * g)
+    pairs = pd.DataFrame({
+        "alliance_id": np.repeat([f"a{k}" for k in range(g)], 2),
+        "firm_role": ["A", "B"] * g, "dep_partner": perceived, "dyad_d_partner": partner_self,
+        "perception_gap": perceived - partner_self})
+    out = _perception(pairs)
+    pooled = out["pooled"]
+
+    def cr1(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        b = np.linalg.lstsq(x, y, rcond=None)[0]
+        e = y - x @ b
+        bread = np.linalg.inv(x.T @ x)
+        ids = np.repeat(np.arange(g), 2)
+        meat = sum(np.outer(x[ids == k].T @ e[ids == k], x[ids == k].T @ e[ids == k])
+                   for k in range(g))
+        n, k = x.shape
+        v = (g / (g - 1)) * ((n - 1) / (n - k)) * bread @ meat @ bread
+        return b, np.sqrt(np.diag(v))
+
+    def z(v: np.ndarray) -> np.ndarray:
+        return (v - v.mean()) / v.std(ddof=1)
+
+    b, se = cr1(z(perceived), np.column_stack([np.ones(2 * g), z(partner_self)]))
+    assert pooled["r"] == pytest.approx(stats.pearsonr(perceived, partner_self)[0], abs=1e-12)
+    assert b[1] == pytest.approx(pooled["r"], abs=1e-10)
+    assert pooled["r_pvalue"] == pytest.approx(2 * stats.t.sf(abs(b[1] / se[1]), g - 1), rel=1e-8)
+    gap = perceived - partner_self
+    bg, seg = cr1(gap, np.ones((2 * g, 1)))
+    assert pooled["t_gap"] == pytest.approx(bg[0] / seg[0], rel=1e-8)
+    assert pooled["t_gap_pvalue"] == pytest.approx(2 * stats.t.sf(abs(bg[0] / seg[0]), g - 1),
+                                                   rel=1e-8)
+    assert pooled["r_pvalue"] != pytest.approx(stats.pearsonr(perceived, partner_self)[1],
+                                               rel=0.05)
+    # one report per alliance: A's row is the plain Pearson test
+    a = pairs["firm_role"] == "A"
+    assert out["A"]["r_pvalue"] == pytest.approx(
+        stats.pearsonr(perceived[a], partner_self[a])[1], rel=1e-10)
+    assert "cluster-robust by alliance" in out["note"]

@@ -133,7 +133,15 @@ def _perception(pairs: pd.DataFrame) -> dict[str, Any]:
             "sd_gap": float(gap[ok].std(ddof=1)) if n > 1 else np.nan,
             "mean_abs_gap": float(gap[ok].abs().mean()) if n else np.nan,
         }
-        if n > 3:
+        if n > 3 and name == "pooled" and "alliance_id" in pairs.columns:
+            # both reports of an alliance are in the pooled row: not independent, so its
+            # tests are cluster-robust by alliance (a p from 2n reports counted as
+            # independent was too small)
+            ids = pairs["alliance_id"].astype("string").to_numpy()[ok]
+            row.update(_clustered_r_and_gap(perceived[ok].to_numpy(),
+                                            partner_self[ok].to_numpy(),
+                                            gap[ok].to_numpy(), ids))
+        elif n > 3:
             r, p = stats.pearsonr(perceived[ok], partner_self[ok])
             row.update(r=float(r), r_pvalue=float(p))
             t = stats.ttest_1samp(gap[ok], 0.0)
@@ -141,6 +149,36 @@ def _perception(pairs: pd.DataFrame) -> dict[str, Any]:
         else:
             row.update(r=np.nan, r_pvalue=np.nan, t_gap=np.nan, t_gap_pvalue=np.nan)
         out[name] = row
+    out["note"] = ("Pooled: both firms' reports of each alliance; its p values are "
+                   "cluster-robust by alliance (r as the slope of the standardized "
+                   "perception on the standardized self-report, the gap's mean as an "
+                   "intercept; t with clusters minus one df). A and B: one report per "
+                   "alliance each.")
+    return out
+
+
+def _clustered_r_and_gap(perceived: np.ndarray, partner_self: np.ndarray, gap: np.ndarray,
+                         ids: np.ndarray) -> dict[str, float]:
+    """Pearson's r of the pooled reports and the mean gap, each with a p value from
+    cluster-robust standard errors (CR1, clusters = alliances, t with G - 1 df)."""
+    import statsmodels.api as sm
+
+    r = float(np.corrcoef(perceived, partner_self)[0, 1])
+    groups = pd.factorize(ids)[0]
+    out = {"r": r, "r_pvalue": np.nan, "t_gap": np.nan, "t_gap_pvalue": np.nan}
+    if len(np.unique(groups)) < 3:
+        return out
+
+    def z(v: np.ndarray) -> np.ndarray:
+        return (v - v.mean()) / v.std(ddof=1)
+
+    kw = {"cov_type": "cluster", "cov_kwds": {"groups": groups}, "use_t": True}
+    if np.std(perceived) > 0 and np.std(partner_self) > 0:
+        fit = sm.OLS(z(perceived), sm.add_constant(z(partner_self))).fit(**kw)
+        out["r_pvalue"] = float(fit.pvalues[1])
+    if np.std(gap) > 0:
+        fit = sm.OLS(gap, np.ones((len(gap), 1))).fit(**kw)
+        out["t_gap"], out["t_gap_pvalue"] = float(fit.tvalues[0]), float(fit.pvalues[0])
     return out
 
 

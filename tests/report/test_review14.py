@@ -217,8 +217,8 @@ def test_partners_whose_perceptions_of_dependence_disagree_are_named(report):
     nothing, while H1 and H2 rest on those perceptions."""
     text = _results(report[1])
     assert ("In the 47 alliances answered by both firms, a firm's perception of its "
-            "partner's dependence correlated r = .18 (p = .091, 94 reports, the two of an "
-            "alliance not independent) with the partner's own report and differed from it "
+            "partner's dependence correlated r = .18 (p = .091, 94 reports, clustered by "
+            "alliance) with the partner's own report and differed from it "
             "by 1.37 scale points on average: the partners' views of who depends on whom "
             "agree poorly, and H1, H2 use each respondent's perception") in text
     good = _results_of(_half_dyads(fixture_analysis(), 0.72))

@@ -380,8 +380,8 @@ def perception_agreement(ctx: ReportContext) -> str:
          f"<em>r</em> = {_n(pooled['r'], join(base, 'r'), 'std')}"
          + (f" (<em>p</em> {'= ' if float(p) >= 0.001 else ''}"
             f"{_n(p, join(base, 'r_pvalue'), 'p')}, "
-            f"{_n(pooled['n'], join(base, 'n'), 'int')} reports, the two of an alliance not "
-            "independent)" if is_number(p) else "")
+            f"{_n(pooled['n'], join(base, 'n'), 'int')} reports, clustered by alliance)"
+            if is_number(p) else "")
          + " with the partner's own report and differed from it by "
          f"{_n(pooled['mean_abs_gap'], join(base, 'mean_abs_gap'), 'chisq')} scale points on "
          "average")
