@@ -50,6 +50,8 @@ def store_health(url: str | None, *, timeout: float = 5.0) -> Check:
     if parsed.get_backend_name() == "sqlite" and file not in ("", ":memory:"):
         from analysis.io import home_path
 
+        if home_path(file).is_dir():  # "does not exist" sent the user to look for it
+            return Check(name, False, "the SQLite file is a folder; give the store's file")
         if not home_path(file).is_file():  # never create an empty store by checking
             return Check(name, False, "the SQLite file does not exist")
         if home_path(file).stat().st_size == 0:

@@ -119,6 +119,11 @@ def handler(args: argparse.Namespace) -> int:
     data = read_table(args.data, variables=[*model_names(model), args.group])
     res = pls(data, model, consistent=args.consistent, scheme=args.scheme,
               missing=args.missing, missing_value=args.missing_value)
+    if args.consistent and not any(mode == "A" for _, mode, _ in res.spec.blocks):
+        # PLSc corrects '=~' blocks only: on a model of '<~' blocks it changed nothing
+        # and the JSON said "consistent": true
+        raise DataError("--consistent corrects the '=~' (reflective) blocks, and the model "
+                        "has none; leave out --consistent, or write the blocks with '=~'.")
     k, which = largest_regression(res.spec)
     warnings = []
     if res.missing.n_cases < MIN_CASES_PER_PREDICTOR * k:
@@ -228,8 +233,11 @@ def _groups(data, res, column: str, n_perm: int, seed: int | None, missing: str,
     col = col.reset_index(drop=True)
     levels = sorted(col.dropna().unique(), key=str)
     if len(levels) != 2 or col.isna().any():
+        # "found 2 value(s)" for two values and a gap read as a contradiction
+        found = f"{len(levels)} value(s)" + (f" and {int(col.isna().sum())} missing"
+                                             if col.isna().any() else "")
         raise DataError(f"--group: column {column!r} must have exactly two values and no "
-                        f"missing value (found {len(levels)} value(s)).")
+                        f"missing value (found {found}).")
     g = (col == levels[0]).to_numpy()
     mi = micom(res, g, n_perm=n_perm, seed=seed)
     mga = permutation_mga(res, g, n_perm=n_perm, seed=seed)

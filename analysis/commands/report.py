@@ -182,6 +182,9 @@ def handle(args: argparse.Namespace) -> int:
     from analysis.report import build_report, sha256_file, write_pdf
 
     if args.data is None and args.study is None:
+        if args.json is not None:  # the analysis is shown beside the data it was run on
+            raise DataError("--json renders an analysis together with the data it was run "
+                            "on; give that data file (DATA) or its study (--study) too.")
         raise DataError("Give a data file (DATA) or a study in the response store (--study).")
     if args.db is not None and args.study is None:
         raise DataError("--db names the response store of --study; give --study NAME too.")

@@ -116,15 +116,26 @@ def manifest(path: Path, df, instrument, args: argparse.Namespace) -> dict:
         },
         "population": {"id": pop.id, "version": pop.version, "file": "analysis/study/population.yaml"},
         "generator": f"alliance-survey {__version__} (analysis.study.simulate.simulate_study)",
-        "description": (
-            "Simulated alliance study (not real data): respondents answer about one alliance "
+        "description": _description(args),
+    }
+
+
+def _description(args: argparse.Namespace) -> str:
+    """The manifest's description of what the file holds, from the options it was made
+    with: it said "careless respondents, MAR missing item answers" for --careless 0
+    --missing 0 as well."""
+    careless = ("careless respondents" if args.careless > 0 else "no careless respondents")
+    if args.missing <= 0:
+        missing = "no missing item answers"
+    elif args.mechanism == "MAR":
+        missing = "MAR missing item answers (more missing for lower informant_knowledge)"
+    else:
+        missing = f"{args.mechanism} missing item answers"
+    return ("Simulated alliance study (not real data): respondents answer about one alliance "
             "partner; pairs of rows with the same alliance_id and firm_role A/B are dyads "
             "whose firms answer about each other. Population values (hypotheses H1-H11, "
-            "true-zero paths) are in analysis/study/population.yaml. Includes careless respondents, "
-            "MAR missing item answers (more missing for lower informant_knowledge), page "
-            "times and classification questions."
-        ),
-    }
+            "true-zero paths) are in analysis/study/population.yaml. Includes "
+            f"{careless}, {missing}, page times and classification questions.")
 
 
 def handle(args: argparse.Namespace) -> int:

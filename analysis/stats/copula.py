@@ -39,8 +39,33 @@ def copula_term(x: np.ndarray | pd.Series) -> np.ndarray:
     infinity.
 
     # In R: qnorm(ecdf(x)(x) * length(x) / (length(x) + 1))
+
+    Raises
+    ------
+    DataError
+        If ``x`` is not one column of real, finite numbers (text, a table, dates, complex
+        numbers, inf or a missing value, which took a rank of its own).
     """
-    v = np.asarray(x, dtype=float)
+    from analysis.io import non_number_kind
+
+    if np.ndim(x) != 1 or isinstance(x, str | bytes):
+        raise DataError(f"copula_term() needs one column of numbers (1-D), not "
+                        f"{type(x).__name__} of {np.ndim(x)} dimension(s).")
+    series = x if isinstance(x, pd.Series) else pd.Series(
+        x if isinstance(x, np.ndarray) else np.asarray(x, dtype=object))
+    kind = non_number_kind(series)
+    if kind is None and (getattr(series.dtype, "kind", "") in "mM"
+                         or isinstance(series.dtype, pd.DatetimeTZDtype)):
+        kind = f"dates or times ({series.dtype})"
+    num = pd.to_numeric(series, errors="coerce")
+    if kind is None and (num.isna() & series.notna()).any():
+        kind = "text"
+    if kind is not None:
+        raise DataError(f"copula_term() needs real numbers; x holds {kind}.")
+    v = num.to_numpy(dtype=float, na_value=np.nan)
+    if not np.isfinite(v).all():
+        raise DataError("copula_term() needs finite numbers without missing values; x has "
+                        "NaN or inf (drop those rows first).")
     n = v.size
     h = np.searchsorted(np.sort(v), v, side="right") / n  # ecdf: share of values <= v
     return stats.norm.ppf(h * n / (n + 1.0))
@@ -191,15 +216,28 @@ def gaussian_copula(
     >>> gaussian_copula(df, "value_creation", "learning", controls=["trust"])  # doctest: +SKIP
     # In R: cx <- qnorm(ecdf(x)(x) * n / (n + 1)); lm(y ~ x + w + cx); shapiro.test(x)
     """
+    from analysis.errors import check_seed
+    from analysis.io import is_real_number, is_whole_number, numeric_columns
+
+    if isinstance(controls, str):  # 'x1' was read as the columns 'x' and '1'
+        controls = [controls]
     cols = [y, x, *controls]
-    absent = [c for c in cols if c not in data.columns]
-    if absent:
-        raise DataError(f"gaussian_copula: column(s) {', '.join(absent)} not in data=.")
-    if len(set(cols)) != len(cols):
+    if not isinstance(data, pd.DataFrame):
+        raise DataError(f"gaussian_copula: data= must be a pandas DataFrame, not "
+                        f"{type(data).__name__}.")
+    if len(set(map(repr, cols))) != len(cols):
         raise DataError("gaussian_copula: y=, x= and controls= must name different columns.")
-    if int(n_boot) != n_boot or n_boot < 50:
+    if not (is_whole_number(n_boot) and n_boot >= 50):
+        # int('x') and int(nan) ended in internal errors
         raise DataError(f"n_boot= must be an integer of at least 50, not {n_boot!r}.")
-    frame = data[cols].apply(pd.to_numeric, errors="coerce").dropna().reset_index(drop=True)
+    if not (is_real_number(alpha) and 0 < alpha < 1):
+        raise DataError(f"alpha= must be a number between 0 and 1, not {alpha!r}.")
+    if seed is not None:
+        check_seed(seed)
+    # A text cell ('3,5') had become a missing value and its row was left out without a
+    # word, a date was read as nanoseconds since 1970 and inf made every estimate NaN:
+    # the columns are checked as every other analysis checks them.
+    frame = numeric_columns(data, cols, "gaussian_copula").dropna().reset_index(drop=True)
     n = len(frame)
     if n < 30:
         raise DataError(f"gaussian_copula: only {n} complete rows of {', '.join(cols)}; "

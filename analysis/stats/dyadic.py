@@ -522,7 +522,29 @@ def dependent_correlation_test(r_yx1: float, r_yx2: float, r_x1x2: float, n: int
 
 
 def simple_ols(y: np.ndarray, x: np.ndarray) -> dict[str, float]:
-    """Simple regression of y on x: slope, SE, p, standardized beta, R^2."""
+    """Simple regression of y on x: slope, SE, p, standardized beta, R^2.
+
+    Raises
+    ------
+    DataError
+        If ``y`` and ``x`` are not two columns of numbers of the same length (text ended
+        in a numpy TypeError, columns of two lengths in a ValueError).
+    """
+    arrays = []
+    for name, values in (("y", y), ("x", x)):
+        arr = np.asarray(values) if not isinstance(values, str | bytes) else np.asarray([values])
+        if arr.ndim == 1 and arr.dtype.kind == "O":  # nullable numbers: pd.NA is missing
+            converted = pd.to_numeric(pd.Series(arr), errors="coerce")
+            if not (converted.isna() & pd.Series(arr).notna()).any():
+                arr = converted.to_numpy(dtype=float, na_value=np.nan)
+        if arr.ndim != 1 or isinstance(values, str | bytes) or arr.dtype.kind not in "biuf":
+            raise DataError(f"simple_ols(): {name}= must be one column of numbers, not "
+                            f"{type(values).__name__} ({arr.dtype}, {arr.ndim} dimension(s)).")
+        arrays.append(arr.astype(float))
+    y, x = arrays
+    if len(y) != len(x):
+        raise DataError(f"simple_ols(): y= has {len(y)} values and x= {len(x)}; give one pair "
+                        "per case.")
     n = len(y)
     r = float(np.corrcoef(x, y)[0, 1])
     slope = r * float(np.std(y, ddof=1) / np.std(x, ddof=1))

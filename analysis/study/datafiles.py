@@ -79,7 +79,9 @@ def _swallowed_rows(frame: pd.DataFrame, width: int, shown: str) -> DataError | 
     """
     import csv
 
-    numeric = [i for i, c in enumerate(frame.columns) if frame[c].dtype.kind in "iuf"]
+    # the dtypes in one pass: frame[c] for each of 10,000 columns took seconds
+    dtypes = list(frame.dtypes)
+    numeric = [i for i, t in enumerate(dtypes) if t.kind in "iuf"]
     if not numeric:
         return None
 
@@ -90,11 +92,10 @@ def _swallowed_rows(frame: pd.DataFrame, width: int, shown: str) -> DataError | 
         values = [fields[i].strip() for i in numeric]
         return any(values) and all(not v or _is_number(v) for v in values)
 
-    for column in frame.columns:
-        values = frame[column]
-        if values.dtype.kind != "O" and not isinstance(values.dtype, pd.StringDtype):
+    for j, (column, dtype) in enumerate(zip(frame.columns, dtypes, strict=True)):
+        if dtype.kind != "O" and not isinstance(dtype, pd.StringDtype):
             continue
-        text = values.dropna().astype(str)
+        text = frame.iloc[:, j].dropna().astype(str)
         broken = text[text.str.contains("\n", regex=False)]
         for row, cell in broken.items():
             rows = [line for line in cell.splitlines()[1:] if row_like(line)]
@@ -246,6 +247,36 @@ def _names_alike(names: list[str]) -> str | None:
     return None
 
 
+#: Columns checked at once by :func:`_value_problems` (bounds the float copy it makes).
+_CHECK_BLOCK = 512
+
+
+def _value_problems(numeric: pd.DataFrame) -> dict[str, list[str]]:
+    """The numeric columns with infinite or absurdly large values, by problem (the
+    wording of :func:`analysis.io.value_problem`).
+
+    The columns are checked a block at a time: one check per column took 13 seconds for
+    a file of 10,000 columns and 50 rows.
+    """
+    from analysis.io import MAX_ABS_VALUE, value_problem
+
+    infinite = value_problem([np.inf])
+    large = value_problem([10 * MAX_ABS_VALUE])
+    problems: dict[str, list[str]] = {}
+    for start in range(0, numeric.shape[1], _CHECK_BLOCK):
+        block = numeric.iloc[:, start:start + _CHECK_BLOCK]
+        arr = block.to_numpy(dtype=float, na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            inf = np.isinf(arr).any(axis=0)
+            big = (np.abs(arr) > MAX_ABS_VALUE).any(axis=0) & ~inf
+        for name, is_inf, is_big in zip(block.columns, inf, big, strict=True):
+            if is_inf:
+                problems.setdefault(infinite, []).append(str(name))
+            elif is_big:
+                problems.setdefault(large, []).append(str(name))
+    return problems
+
+
 def read_data(path: str | Path) -> pd.DataFrame:
     """Read survey or analysis data (.csv, .parquet or .sav) into a DataFrame.
 
@@ -381,14 +412,7 @@ def read_data(path: str | Path) -> pd.DataFrame:
         wrong = _separator_problem(shown, [str(frame.columns[0])])
         if wrong is not None:
             raise wrong
-    from analysis.io import value_problem
-
-    numeric = frame.select_dtypes(include="number")
-    problems: dict[str, list[str]] = {}
-    for c in numeric.columns:
-        found = value_problem(numeric[c].to_numpy(dtype=float, na_value=np.nan))
-        if found is not None:
-            problems.setdefault(found, []).append(str(c))
+    problems = _value_problems(frame.select_dtypes(include="number"))
     if problems:
         # An infinite or absurdly large answer is an error in the file, not a value.
         listed = "; ".join(f"{found} in column(s) {clip(', '.join(cols), 200)}"

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import DataError
-from analysis.io import is_real_number, is_whole_number
+from analysis.io import is_real_number, is_whole_number, non_number_kind
 
 #: Reason labels used in ``exclude_reason``, in this order.
 REASONS = ("attention", "straightlining", "speeding", "missing")
@@ -53,6 +53,10 @@ def _numeric(df: pd.DataFrame, cols: list[str]) -> np.ndarray:
         shown = ", ".join(missing[:12]) + (" ..." if len(missing) > 12 else "")
         raise DataError(f"Quality flags need the column(s) {shown} ({len(missing)} missing).")
     sub = df[cols]
+    odd = [str(c) for c in cols if non_number_kind(df[c]) is not None]
+    if odd:  # a complex answer was read as its real part
+        raise DataError(f"Column(s) {', '.join(odd[:12])} hold complex numbers or periods, "
+                        "not answer codes; recode them.")
     if all(pd.api.types.is_numeric_dtype(t) for t in sub.dtypes):
         # already numbers (the usual case): one conversion instead of one per column
         return np.array(sub.to_numpy(dtype=float), copy=True)
@@ -74,7 +78,13 @@ def longest_run(x: np.ndarray) -> np.ndarray:
     -------
     numpy.ndarray
         Integer run lengths (0 for a row without any answer).
+
+    Raises
+    ------
+    DataError
+        If ``x`` is not a two-dimensional array of numbers (a list of rows is taken).
     """
+    x = _answer_matrix(x)
     n, k = x.shape
     best = np.zeros(n, dtype=np.int64)
     if k == 0:
@@ -87,6 +97,22 @@ def longest_run(x: np.ndarray) -> np.ndarray:
         current = np.where(same, current + 1, np.where(answered, 1, 0))
         best = np.maximum(best, current)
     return best
+
+
+def _answer_matrix(x: Any) -> np.ndarray:
+    """``x`` as a float array of respondents x items, or a :class:`DataError` (a string,
+    a row of one respondent or text codes ended in internal numpy errors)."""
+    if isinstance(x, str | bytes) or not isinstance(x, np.ndarray | pd.DataFrame | list | tuple):
+        raise DataError(f"longest_run() needs a 2-D array of respondents x items, not "
+                        f"{type(x).__name__}.")
+    arr = np.asarray(x)
+    if arr.ndim != 2:
+        raise DataError(f"longest_run() needs a 2-D array of respondents x items (got "
+                        f"{arr.ndim} dimension(s); for one respondent use x.reshape(1, -1)).")
+    if arr.dtype.kind not in "biuf":
+        raise DataError(f"longest_run() needs numbers (answer codes, NaN for missing), not "
+                        f"values of type {arr.dtype}.")
+    return arr.astype(float, copy=False)
 
 
 def relative_speed_index(page_times: pd.DataFrame, clip: float | None = 3.0) -> np.ndarray:
@@ -116,6 +142,15 @@ def relative_speed_index(page_times: pd.DataFrame, clip: float | None = 3.0) -> 
     In R (Leiner's supplement): ``mean(pmin(median_page_times / times, 3), na.rm = TRUE)``
     per respondent.
     """
+    # a list ended in an AttributeError, clip='3' in a numpy UFuncTypeError, and clip=-1
+    # gave every respondent the index -1 (clip=0 the index 0) without a word
+    if not isinstance(page_times, pd.DataFrame):
+        raise DataError(f"relative_speed_index() needs a DataFrame of page times "
+                        f"(respondents x pages), not {type(page_times).__name__}.")
+    if clip is not None and not (is_real_number(clip) and clip > 0):
+        raise DataError(f"clip= must be a number above 0, or None for no limit (got {clip!r}).")
+    if page_times.shape[1] == 0:
+        return np.full(len(page_times), np.nan)
     if all(pd.api.types.is_numeric_dtype(t) for t in page_times.dtypes):
         t = page_times.to_numpy(dtype=float)
     else:
@@ -124,7 +159,7 @@ def relative_speed_index(page_times: pd.DataFrame, clip: float | None = 3.0) -> 
     with np.errstate(all="ignore"), warnings.catch_warnings():
         # a page nobody has a time for has no median: NaN, and no ratio for it
         warnings.simplefilter("ignore", RuntimeWarning)
-        med = np.nanmedian(t, axis=0) if t.size else np.array([])
+        med = np.nanmedian(t, axis=0) if t.size else np.full(t.shape[1], np.nan)
         ratio = med[None, :] / t
         if clip is not None:
             ratio = np.minimum(ratio, clip)
@@ -211,6 +246,9 @@ def quality_flags(
         If rating-item or attention-check columns are missing or a threshold
         is out of range.
     """
+    from analysis.study.scoring import check_arguments
+
+    check_arguments(df, instrument, "quality_flags()")
     _check_thresholds(max_failed_checks=max_failed_checks,
                       missing_check_fails=missing_check_fails, min_run=min_run, max_sd=max_sd,
                       speed_fraction=speed_fraction, rsi_threshold=rsi_threshold,

@@ -20,10 +20,14 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import DataError
-from analysis.io import is_whole_number
+from analysis.io import is_whole_number, non_number_kind
 
 #: Identifier columns carried over into the scored frame when present.
 ID_COLUMNS = ("respondent_id", "alliance_id", "firm_role", "language")
+#: The keyword options of :func:`score` passed on to
+#: :func:`analysis.study.quality.quality_flags`.
+QUALITY_OPTIONS = ("max_failed_checks", "missing_check_fails", "min_run", "max_sd",
+                   "speed_fraction", "rsi_threshold", "rsi_clip", "max_missing")
 
 
 class DataQualityWarning(UserWarning):
@@ -88,6 +92,32 @@ def _scales(instrument: Any) -> dict[str, Any]:
     return dict(instrument.scales)
 
 
+def check_arguments(df: Any, instrument: Any, what: str) -> None:
+    """Refuse data that are no DataFrame and an instrument that is none, before any work.
+
+    A path, a list or a dict given for either ended in an internal AttributeError
+    ("'str' object has no attribute 'validate_data'").  An instrument is anything with
+    a mapping of ``scales`` (an :class:`~instruments.instrument.schema.Instrument`, or a
+    stand-in of the same shape).
+
+    Raises
+    ------
+    DataError
+        Naming the argument, the type given and what to pass instead.
+    """
+    from collections.abc import Mapping
+
+    if not isinstance(df, pd.DataFrame):
+        raise DataError(f"{what}: df= must be a pandas DataFrame of survey answers (got "
+                        f"{type(df).__name__}); read a file with "
+                        "analysis.study.datafiles.read_data.")
+    if isinstance(instrument, str | bytes | Mapping) or \
+            not isinstance(getattr(instrument, "scales", None), Mapping):
+        raise DataError(f"{what}: instrument= must be an Instrument (read a folder with "
+                        "instruments.instrument.loader.load_instrument), not "
+                        f"{type(instrument).__name__}.")
+
+
 def _item_bounds(scale: Any) -> tuple[float, float]:
     resp = scale.response
     values = getattr(resp, "values", None)
@@ -103,6 +133,10 @@ def _coerce_items(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
     bad = []
     for c in cols:
         s = df[c]
+        if non_number_kind(s) is not None:
+            # a complex code was scored by its real part without a word (3+1j as 3)
+            bad.append(c)
+            continue
         num = pd.to_numeric(s, errors="coerce")
         if (num.isna() & s.notna()).any():
             bad.append(c)
@@ -137,8 +171,7 @@ def check_data(df: pd.DataFrame, instrument: Any) -> DataCheckReport:
         From ``instrument.validate_data`` (missing columns, out-of-range
         codes), for non-numeric item codes or an empty frame.
     """
-    if not isinstance(df, pd.DataFrame):
-        raise DataError(f"data= must be a pandas DataFrame (got {type(df).__name__}).")
+    check_arguments(df, instrument, "check_data()")
     if len(df) == 0:
         raise DataError("The data set has no rows.")
     instrument.validate_data(df)
@@ -201,6 +234,7 @@ def reverse_key(df: pd.DataFrame, instrument: Any) -> pd.DataFrame:
     -----
     In R: ``psych::reverse.code(keys, items, mini = 1, maxi = 7)``.
     """
+    check_arguments(df, instrument, "reverse_key()")
     out = df.copy()
     for sc in _scales(instrument).values():
         lo, hi = _item_bounds(sc)
@@ -253,6 +287,7 @@ def score_scales(df: pd.DataFrame, instrument: Any, min_valid: int | None = None
         # int() had taken 2.5 as 2 and '3' as 3, and ended in an internal error for NaN,
         # inf or a list
         raise DataError(f"min_valid= must be a whole number >= 1 (got {min_valid!r}).")
+    check_arguments(df, instrument, "score_scales()")
     keyed = reverse_key(df, instrument)
     scores = {}
     for sid, sc in _scales(instrument).items():
@@ -315,6 +350,10 @@ def score(
         raise DataError(f"df= must be a pandas DataFrame of survey answers (got "
                         f"{type(df).__name__}); read a file with "
                         "analysis.study.datafiles.read_data.")
+    unknown = sorted(set(quality_options) - set(QUALITY_OPTIONS))
+    if unknown:  # a misspelt threshold ended in quality_flags()' TypeError after the scoring
+        raise DataError(f"score() has no option {', '.join(map(repr, unknown))}; the quality "
+                        f"thresholds are {', '.join(QUALITY_OPTIONS)}.")
     if isinstance(df.columns, pd.MultiIndex):  # an internal TypeError in the version check
         raise DataError(f"df= has column names of {df.columns.nlevels} levels (a MultiIndex); "
                         "give one name per column, the item ids of the codebook.")
@@ -328,6 +367,7 @@ def score(
         from instruments.instrument.loader import load_instrument
 
         instrument = load_instrument()
+    check_arguments(df, instrument, "score()")
     before = set(df.columns)
     df, notices, shared_min_valid = conform(df, instrument)
     added = [c for c in df.columns if c not in before]

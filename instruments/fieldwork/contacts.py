@@ -230,7 +230,20 @@ def read_contacts(source: str | Path | bytes | Iterable[dict[str, str]]) -> list
             raise ContactListError("The contact list cannot be read; nothing was stored.",
                                    long_rows)
         return rows
-    return [{str(k).strip().lower(): str(v or "").strip() for k, v in r.items()} for r in source]
+    from collections.abc import Iterable, Mapping
+
+    # a number ended in "'int' object is not iterable", a list of addresses in
+    # "'str' object has no attribute 'items'"
+    if not isinstance(source, Iterable):
+        raise DataError(f"The contact list must be a .csv path, the bytes of a CSV file or "
+                        f"rows as dicts, not {type(source).__name__}.")
+    rows = list(source)
+    odd = next((r for r in rows if not isinstance(r, Mapping)), None)
+    if odd is not None:
+        raise DataError(f"Each row of a contact list given as rows must be a dict of column "
+                        f"names and values (email, name, ...), not {type(odd).__name__} "
+                        f"{clip(odd, 60)}.")
+    return [{str(k).strip().lower(): str(v or "").strip() for k, v in r.items()} for r in rows]
 
 
 def ascii_email(email: str) -> str:

@@ -744,8 +744,10 @@ def check_token(store: ResponseStore, token: str, *, now: datetime | None = None
         With a message for the respondent if the token is unknown, already used to
         complete the survey, screened out or expired (an expired invitation is
         marked ``expired``).
+    DataError
+        If ``now`` is not a datetime.
     """
-    now = now or utcnow()
+    now = _moment(now)
     error: ResponseError | None = None
     with store.session() as session:
         invitation = find_invitation(session, token)
@@ -756,6 +758,22 @@ def check_token(store: ResponseStore, token: str, *, now: datetime | None = None
         else:
             return _info(session, invitation)
     raise error
+
+
+def _moment(now: object) -> datetime:
+    """``now``, or the current time for ``None``; text, a date alone or a time without a
+    time zone ended in the database driver's StatementError ("'str' object has no
+    attribute 'tzinfo'", "Timestamps must be timezone-aware")."""
+    if now is None:
+        return utcnow()
+    if not isinstance(now, datetime):
+        raise DataError(f"now= must be a datetime (or None for the current time), not "
+                        f"{type(now).__name__} {clip(now)}.")
+    if now.tzinfo is None or now.utcoffset() is None:
+        # the store keeps aware times: a naive one ended in the driver's StatementError
+        raise DataError(f"now= must be a datetime with a time zone (e.g. "
+                        f"datetime.now(timezone.utc)), not the naive {now.isoformat()}.")
+    return now
 
 
 def _info(session: Session, invitation: Invitation) -> InvitationInfo:
@@ -774,6 +792,9 @@ def _info(session: Session, invitation: Invitation) -> InvitationInfo:
 
 def dyad_partner(store: ResponseStore, invitation_id: int) -> InvitationInfo | None:
     """Return the other invitation of the same alliance (``None`` for single invitations)."""
+    from instruments.fieldwork.actions import invitation_number
+
+    invitation_id = invitation_number(invitation_id)  # 2**70: the driver's OverflowError
     with store.session() as session:
         inv = session.get(Invitation, invitation_id)
         if inv is None:
@@ -795,7 +816,7 @@ def screen_out(store: ResponseStore, token: str) -> None:
 
 def expire_invitations(store: ResponseStore, study: str, *, now: datetime | None = None) -> int:
     """Mark every open invitation of a study whose expiry has passed; return how many."""
-    now = now or utcnow()
+    now = _moment(now)
     with store.session() as session:
         st = _study(session, study)
         stale = session.scalars(

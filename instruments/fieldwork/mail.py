@@ -491,6 +491,10 @@ def opt_out(store: ResponseStore, optout_token: str | Sequence[str] | None) -> O
     DataError
         If the link is not a valid opt-out link, or names two different addresses.
     """
+    if not (optout_token is None or isinstance(optout_token, str | list | tuple)):
+        # a number ended in "'int' object is not iterable"
+        raise DataError(f"The opt-out link's value must be text, not "
+                        f"{type(optout_token).__name__}.")
     values = [optout_token] if optout_token is None or isinstance(optout_token, str) \
         else list(optout_token)
     tokens = link_tokens(values)
