@@ -150,3 +150,22 @@ def test_the_pooled_perception_tests_are_clustered_by_alliance() -> None:
     assert out["A"]["r_pvalue"] == pytest.approx(
         stats.pearsonr(perceived[a], partner_self[a])[1], rel=1e-10)
     assert "cluster-robust by alliance" in out["note"]
+
+
+def test_the_simulate_command_offers_answers_missing_not_at_random(tmp_path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from analysis.commands import simulate as command
+    from analysis.study import simulate
+
+    assert command.MECHANISMS == simulate.MECHANISMS
+    out, manifest = tmp_path / "s.csv", tmp_path / "m.json"
+    run = subprocess.run([sys.executable, "-m", "analysis.cli", "simulate", "--n", "60",
+                          "--missing", "0.2", "--mechanism", "MNAR", "--out", str(out),
+                          "--manifest", str(manifest)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    written = json.loads(manifest.read_text())
+    assert written["missing_mechanism"] == "MNAR"
+    assert "MNAR missing item answers (more missing for lower answers)" in written["description"]

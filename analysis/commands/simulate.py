@@ -22,6 +22,8 @@ from analysis.commands.paths import (
 #: Most respondents of one simulated study (analysis.study.simulate.MAX_RESPONDENTS; the
 #: parser keeps a copy so that it needs no numpy, and a test keeps the two equal).
 MAX_RESPONDENTS = 100_000
+#: The missingness mechanisms (analysis.study.simulate.MECHANISMS, copied for the same reason).
+MECHANISMS = ("MCAR", "MAR", "MNAR")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -45,7 +47,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--missing", type=share, default=0.0, help="Share of missing item answers, [0, 0.9)."
     )
     parser.add_argument(
-        "--mechanism", choices=["MCAR", "MAR"], default="MCAR", help="Missingness mechanism."
+        "--mechanism", choices=list(MECHANISMS), default="MCAR",
+        help="Missingness mechanism: MCAR; MAR (more missing for lower informant "
+             "knowledge); MNAR (more missing for lower answers)."
     )
     parser.add_argument(
         "--careless", type=share, default=0.05, help="Share of careless respondents (0.05)."
@@ -129,6 +133,8 @@ def _description(args: argparse.Namespace) -> str:
         missing = "no missing item answers"
     elif args.mechanism == "MAR":
         missing = "MAR missing item answers (more missing for lower informant_knowledge)"
+    elif args.mechanism == "MNAR":
+        missing = "MNAR missing item answers (more missing for lower answers)"
     else:
         missing = f"{args.mechanism} missing item answers"
     return ("Simulated alliance study (not real data): respondents answer about one alliance "
