@@ -25,7 +25,12 @@ from sqlalchemy import select
 
 from analysis.errors import DataError, clip
 from instruments.fieldwork.invitations import _study
-from instruments.store.exclusions import REASON_MAX, AnalysisExclusion, AnswerCorrection
+from instruments.store.exclusions import (
+    CORRECTION_KEY,
+    REASON_MAX,
+    AnalysisExclusion,
+    AnswerCorrection,
+)
 from instruments.store.mailtables import Contact
 from instruments.store.models import Answer, Invitation, utcnow
 from instruments.store.responses import ResponseStore, _value_of
@@ -403,7 +408,7 @@ def correct_answers(
             if spec.id not in subs:
                 sub = PageSubmission(
                     respondent_id=resp.id, page=spec.id, page_index=spec.index,
-                    submission_key=f"correction-{uuid.uuid4().hex}", shown_at=None,
+                    submission_key=f"{CORRECTION_KEY}{uuid.uuid4().hex}", shown_at=None,
                     submitted_at=now, duration_sec=None,
                     n_answers=sum(1 for s, _, _ in rows if s.id == spec.id),
                     next_page=resp.current_page, language=None)  # fmt: skip

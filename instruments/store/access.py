@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from analysis.errors import DataError
-from instruments.store.exclusions import AnalysisExclusion, AnswerCorrection
+from instruments.store.exclusions import CORRECTION_KEY, AnalysisExclusion, AnswerCorrection
 from instruments.store.mailtables import Contact, MailLog, is_opted_out, optout_entries
 from instruments.store.models import Answer, Invitation, PageSubmission, Study, utcnow
 from instruments.store.responses import _value_of
@@ -147,12 +147,22 @@ def respondent_copy(
         }
         answers: list[dict[str, Any]] = []
         pages: list[dict[str, Any]] = []
+        # a study lead's correction is stored as a page sent under a key of its own: the
+        # copy showed the respondent's 4.0 and the study lead's 2.5 as two alike rows,
+        # neither marked as the correction nor as the answer that counts (walk 14)
+        by_lead: set[int] = set()
+        changed: dict[tuple[str, str | None], tuple[Any, Any]] = {}
         if resp is not None:
+            subs = list(session.scalars(select(PageSubmission)
+                                        .where(PageSubmission.respondent_id == resp.id)
+                                        .order_by(PageSubmission.id)))  # fmt: skip
+            by_lead = {p.id for p in subs if p.submission_key.startswith(CORRECTION_KEY)}
+            last_row: dict[str, dict[str, Any]] = {}
             for a in session.scalars(select(Answer).where(Answer.respondent_id == resp.id)
                                      .order_by(Answer.id)):  # fmt: skip
                 value = _value_of(a.value_text, a.value_num, a.value_int)
                 label = labels.get(a.item_id, {}).get(value) if value is not None else None
-                answers.append({
+                row = {
                     "page": a.page,
                     "question_id": a.item_id,
                     "question": texts.get(a.item_id, a.item_id),
@@ -162,10 +172,19 @@ def respondent_copy(
                     "taken_back": value is None,
                     "answered_at": _iso(a.answered_at),
                     "sent_at": _iso(a.submitted_at),
-                })  # fmt: skip
-            for p in session.scalars(select(PageSubmission)
-                                     .where(PageSubmission.respondent_id == resp.id)
-                                     .order_by(PageSubmission.id)):  # fmt: skip
+                    "source": ("study lead's correction" if a.submission_id in by_lead
+                               else "respondent"),
+                    "current": False,
+                }
+                if a.submission_id in by_lead:
+                    earlier = last_row.get(a.item_id)
+                    changed[(a.item_id, _iso(a.submitted_at))] = (
+                        None if earlier is None else earlier["answer"], value)
+                answers.append(row)
+                last_row[a.item_id] = row
+            for row in last_row.values():  # the answer each question has now
+                row["current"] = True
+            for p in subs:
                 pages.append({"page": p.page, "shown_at": _iso(p.shown_at),
                               "sent_at": _iso(p.submitted_at),
                               "seconds_on_page": p.duration_sec, "answers": p.n_answers,
@@ -182,6 +201,8 @@ def respondent_copy(
                           .order_by(AnalysisExclusion.id))]  # fmt: skip
         corrections = [{"question_id": c.item_id,
                         "question": texts.get(c.item_id, c.item_id),
+                        "before": changed.get((c.item_id, _iso(c.corrected_at)), (None,))[0],
+                        "after": changed.get((c.item_id, _iso(c.corrected_at)), (None, None))[1],
                         "reason": c.reason, "corrected_at": _iso(c.corrected_at)}
                        for c in session.scalars(select(AnswerCorrection).where(
                            AnswerCorrection.invitation_id == invitation.id)

@@ -29,6 +29,9 @@ from instruments.store.models import Base, UTCDateTime
 
 #: Longest reason the audit log keeps (both backends).
 REASON_MAX = 500
+#: The start of the key of a page a study lead's correction stores (a respondent's own
+#: pages may not use it: the respondent's copy tells the two apart by it).
+CORRECTION_KEY = "correction-"
 
 
 class AnalysisExclusion(Base):

@@ -681,6 +681,11 @@ class ResponseStore:
             raise ResponseError(
                 "submission_key= must be a non-empty string of at most 100 characters."
             )
+        from instruments.store.exclusions import CORRECTION_KEY
+
+        if submission_key.startswith(CORRECTION_KEY):
+            raise ResponseError(f"submission_key= may not start with {CORRECTION_KEY!r}: "
+                                "that marks a study lead's correction.")
         now = now or utcnow()
         _check_times(shown_at, answered_at, now)
         token_hash = checked_hash(token)

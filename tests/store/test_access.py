@@ -119,3 +119,32 @@ def test_cli_writes_the_copy_for_a_request_by_email(field: ResponseStore, db_url
     assert code == 2 and "--copy only" in err
     assert sorted(p.name for p in tmp_path.iterdir() if p.suffix in (".json", ".csv")) == [
         "copy.json"]
+
+
+def test_copy_marks_a_study_leads_correction_and_the_answer_that_counts(
+    field: ResponseStore,
+) -> None:
+    """Walk 14: after the study lead corrected alliance_age from 4.0 to 2.5, the copy held
+    both as alike rows, neither marked as the correction nor as the answer that counts,
+    and its corrections gave no values.  A respondent's own page may not use the key
+    that marks a correction."""
+    from instruments.fieldwork.actions import correct_answers
+
+    inv = create_invitations(field, "rights", 1)[0]
+    answer_pages(field, inv.token, len(field.pages), 1)
+    before = field.state(inv.token).answers["alliance_age"]
+    after = 2.5 if before != 2.5 else 3.5
+    correct_answers(field, "rights", inv.invitation_id, {"alliance_age": after}, "typo")
+    copy = respondent_copy(field, inv.token)
+    rows = [a for a in copy["answers"] if a["question_id"] == "alliance_age"]
+    assert [(r["answer"], r["source"], r["current"]) for r in rows] == [
+        (before, "respondent", False), (after, "study lead's correction", True)]
+    # one answer that counts per question: its last row
+    last = {a["question_id"]: i for i, a in enumerate(copy["answers"])}
+    assert [i for i, a in enumerate(copy["answers"]) if a["current"]] == sorted(last.values())
+    assert [(c["question_id"], c["before"], c["after"], c["reason"])
+            for c in copy["corrections"]] == [("alliance_age", before, after, "typo")]
+    other = create_invitations(field, "rights", 1)[0]
+    field.start(other.token)
+    with pytest.raises(ResponseError, match="marks a study lead's correction"):
+        field.submit_page(other.token, field.pages[0].id, {}, submission_key="correction-x")
