@@ -9,7 +9,6 @@ Chromium is told to accept).  Nothing here sleeps: every step waits for a condit
 from __future__ import annotations
 
 import re
-import time
 import urllib.request
 import uuid
 from typing import Any
@@ -118,7 +117,6 @@ def test_health_command_through_the_deployment(hosted, capsys) -> None:  # noqa:
 def test_survey_through_the_proxy_across_an_app_restart(hosted, proxy_driver) -> None:
     from instruments.fieldwork.invitations import create_invitations
 
-    started = time.monotonic()
     deployment, store = hosted
     driver = proxy_driver
     inv = create_invitations(store, STUDY, 1, partner_name="Acme Robotics")[0]
@@ -187,7 +185,6 @@ def test_survey_through_the_proxy_across_an_app_restart(hosted, proxy_driver) ->
             assert stored[item] == value, item
         else:
             assert float(stored[item]) == pytest.approx(float(value), abs=1e-9), item
-    assert time.monotonic() - started < 150
 
 
 def test_study_lead_login_survives_refresh_and_restart(hosted, proxy_driver) -> None:

@@ -55,10 +55,9 @@ def test_analysis_runs_in_a_thread_is_cached_and_shared(demo_url):
         html, analysis = job.result
         assert "<html" in html.lower() and analysis["n_raw"] >= 10
         assert job.fraction == 1.0
-        # a refresh: the same data and settings come from the store, at once
-        t = time.perf_counter()
+        # a refresh: the same data and settings come from the store, at once (done when
+        # it is handed back, nothing run: the analysis itself takes half a minute)
         hit = analyst.start_analysis(store, "demo", seed=1, bootstrap=20)
-        assert time.perf_counter() - t < 5.0
         assert hit.done and hit.message == "From the cache."
         assert hit.result[0] == html
         # the verdict table comes back from the store as the analysis gave it

@@ -284,6 +284,19 @@ def press(driver: Any, label: str) -> None:
     _until(driver, pressed, f"a click on {label!r}")
 
 
+def keys_on_button(driver: Any, label: str, *keys: str) -> None:
+    """Send ``keys`` to the button labelled ``label`` (the keyboard on it, as after Tab)
+    once the page has settled; the button is found again if a re-render replaced it
+    between finding it and sending the keys (nothing is sent to a replaced element)."""
+    wait_idle(driver)
+
+    def sent(d: Any) -> bool:
+        find_button(d, label).send_keys(*keys)
+        return True
+
+    _until(driver, sent, f"the keys on {label!r}")
+
+
 def next_step(store: Any, plan: dict, pages: list[str], k: int, seed: int) -> tuple[str, Any]:
     """The button that leaves page ``k`` of ``pages`` and the condition that shows the
     respondent has arrived on the next page (or on the thank-you page after the last)."""
@@ -370,10 +383,11 @@ def assert_selected(driver: Any, page: str, views: list, answers: dict[str, Any]
             return [o.text.strip() for o in options
                     if o.find_element(By.TAG_NAME, "input").is_selected()]  # fmt: skip
 
-        # the stored answer is drawn with the widget: wait until the options are there
+        # the stored answer is drawn with the widget: wait until the options are there, and
+        # read them again if a re-render replaced one between finding and reading it
         _until(driver, lambda d, css=css: d.find_elements(
             By.CSS_SELECTOR, f'{css} [data-testid="stRadioOption"]'), f"the options of {css}")
-        assert chosen(driver) == expected, view.id
+        settles(driver, chosen, expected, f"{view.id} shown as {expected}")
 
 
 def double_click(driver: Any, label: str) -> None:
@@ -381,9 +395,15 @@ def double_click(driver: Any, label: str) -> None:
     from selenium.webdriver.common.action_chains import ActionChains
 
     wait_idle(driver)
-    button = find_button(driver, label)
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
-    ActionChains(driver).double_click(button).perform()
+
+    def clicked(d: Any) -> bool:
+        # a button replaced by a re-render fails before either click is sent: found again
+        button = find_button(d, label)
+        d.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
+        ActionChains(d).double_click(button).perform()
+        return True
+
+    _until(driver, clicked, f"a double click on {label!r}")
 
 
 def _until(driver: Any, condition: Any, what: str) -> Any:
@@ -407,6 +427,38 @@ def _until(driver: Any, condition: Any, what: str) -> Any:
         ).until(condition)
     except TimeoutException:
         raise AssertionError(f"Timed out waiting for {what}.") from None
+
+
+def read(driver: Any, get: Any, what: str) -> Any:
+    """``get(driver)`` read once the elements it reads are there, read again if a
+    re-render replaced one of them between finding and reading it (any value, also an
+    empty or false one, is returned)."""
+    return _until(driver, lambda d: (get(d),), what)[0]
+
+
+def settles(driver: Any, get: Any, expected: Any, what: str) -> None:
+    """Fail unless ``get(driver)`` comes to equal ``expected`` and still does once the page
+    has settled.
+
+    What the browser draws after the page's script run (a rating row, what the tab kept
+    of unsent answers, the layout after a resize) arrives a moment after the elements
+    the test waited for; a value read in that moment is not yet the page's.  A value that
+    never comes, or that comes and is then replaced, fails with the last one seen."""
+    seen: list[Any] = []
+
+    def equal(d: Any) -> bool:
+        seen[:] = [get(d)]
+        return seen[0] == expected
+
+    try:
+        _until(driver, equal, what)
+    except AssertionError:
+        last = repr(seen[0]) if seen else "nothing (never found)"
+        raise AssertionError(f"Timed out waiting for {what}: expected {expected!r}, "
+                             f"the page shows {last}.") from None  # fmt: skip
+    wait_idle(driver)
+    again = read(driver, get, what)
+    assert again == expected, f"{what}: {expected!r} was shown, then {again!r}"
 
 
 def _choose(driver: Any, css: str, wanted: str) -> None:

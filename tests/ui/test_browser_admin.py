@@ -52,8 +52,10 @@ def test_privacy_tab_and_preview_on_a_phone(server, new_driver) -> None:  # noqa
     press(driver, "Start a preview")
     wait_for_text(driver, "Open the preview")
     _shot(driver, "40_admin_privacy_preview_1280", 1280, 900)
-    link = [c.text for c in driver.find_elements(By.CSS_SELECTOR, "code")
-            if "?t=" in c.text][-1].strip()  # fmt: skip
+    # read again if a re-render replaced a code box between finding and reading it
+    links = _until(driver, lambda d: [c.text for c in d.find_elements(By.CSS_SELECTOR, "code")
+                                      if "?t=" in c.text], "the preview's link")  # fmt: skip
+    link = links[-1].strip()
 
     driver.set_window_size(390, 844)
     driver.get(link)

@@ -10,12 +10,15 @@ from instruments.ui.respondent import widget_key
 from tests.ui.conftest import STUDY
 from tests.ui.survey_bot import plan_answers
 from tests.ui.test_browser import (  # noqa: F401 - fixtures
+    _until,
     answer,
     key_css,
     new_driver,  # noqa: F811
     press,
     server,  # noqa: F811
+    settles,
     wait_for,
+    wait_idle,
 )
 from tests.ui.test_browser_rights import _walk
 
@@ -31,6 +34,14 @@ return [...document.querySelectorAll('fieldset.as-rating')].map(f => {
           checked: inputs.filter(i => i.checked).map(i => i.value),
           color: getComputedStyle(f.querySelector('legend')).color};
 });
+"""
+
+# The keyboard put on the first element matching arguments[0] (false while none is drawn).
+_FOCUS = """
+const e = document.querySelector(arguments[0]);
+if (!e) return false;
+e.focus();
+return document.activeElement === e;
 """
 
 # The text colour of the page's section introduction (Streamlit's own Markdown).
@@ -67,20 +78,21 @@ def test_rating_rows_answered_with_the_keyboard_alone(server, new_driver) -> Non
     from selenium.webdriver.common.keys import Keys
 
     driver, store, inv, plan, views = _open_learning(server, new_driver, rng_seed=21)
+    # one named group per question, in the page's order, each with its own radio name (the
+    # rows are built by the browser after the page's run: read once all of them are there)
+    settles(driver, lambda d: [r["key"] for r in d.execute_script(_ROWS)],
+            [key_css(widget_key("learning", v.id))[1:] for v in views
+             if v.kind in ("coded", "boolean")], "one rating row per question")  # fmt: skip
     rows = driver.execute_script(_ROWS)
-    # one named group per question, in the page's order, each with its own radio name
-    assert [r["key"] for r in rows] == [
-        key_css(widget_key("learning", v.id))[1:] for v in views
-        if v.kind in ("coded", "boolean")]
     assert all(len(r["names"]) == 1 for r in rows)
     assert len({r["names"][0] for r in rows}) == len(rows)
     assert all(r["checked"] == [] for r in rows)
     first, second = [v for v in views if v.matrix][:2]
     # Tab reaches the first question's options; three presses of the right arrow move the
     # choice to the fourth option
-    inputs = driver.find_elements(
-        "css selector", f"{key_css(widget_key('learning', first.id))} input[type=radio]")
-    driver.execute_script("arguments[0].focus();", inputs[0])
+    _until(driver, lambda d: d.execute_script(
+        _FOCUS, f"{key_css(widget_key('learning', first.id))} input[type=radio]"),
+        "the keyboard on the first question's first option")  # fmt: skip
     ActionChains(driver).send_keys(Keys.SPACE).send_keys(Keys.ARROW_RIGHT * 3).perform()
     # the next question: Tab into its group, then the space bar chooses its first option
     ActionChains(driver).send_keys(Keys.TAB).perform()
@@ -111,10 +123,15 @@ def test_rating_rows_take_the_theme_text_colour(server, new_driver) -> None:  # 
 
     colours = {}
     for dark in (False, True):
-        driver, store, _inv, _plan, _views = _open_learning(server, new_driver, rng_seed=22,
+        driver, store, _inv, _plan, views = _open_learning(server, new_driver, rng_seed=22,
                                                             dark=dark)
-        intro = section_intro(store.instrument, "learning", "en", None)
-        page_colour = driver.execute_script(_TEXT_COLOR, intro.split(".")[0][:40])
+        intro = section_intro(store.instrument, "learning", "en", None).split(".")[0][:40]
+        n_rows = sum(v.kind in ("coded", "boolean") for v in views)
+        # the introduction and every rating row drawn (the rows come after the page's run)
+        _until(driver, lambda d, intro=intro, n=n_rows: d.execute_script(_TEXT_COLOR, intro)
+               is not None and len(d.execute_script(_ROWS)) == n, "the text and rows")  # fmt: skip
+        wait_idle(driver)
+        page_colour = driver.execute_script(_TEXT_COLOR, intro)
         legends = {r["color"] for r in driver.execute_script(_ROWS)}
         assert page_colour is not None
         assert legends == {page_colour}, (dark, legends, page_colour)

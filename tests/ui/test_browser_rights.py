@@ -18,6 +18,7 @@ from tests.ui.conftest import STUDY
 from tests.ui.survey_bot import plan_answers
 from tests.ui.test_browser import (  # noqa: F401 - fixtures
     WAIT_SEC,
+    _until,
     answer,
     assert_selected,
     key_css,
@@ -27,6 +28,7 @@ from tests.ui.test_browser import (  # noqa: F401 - fixtures
     progress_text,
     screenshot,
     server,  # noqa: F811
+    settles,
     wait_for,
     wait_for_text,
 )
@@ -81,8 +83,9 @@ def test_language_switch_back_button_top_of_page_and_soft_prompt(server, new_dri
           ["Start the survey", "Next", "Next"])  # fmt: skip
     views = _views(store, "learning", seed)
     wait_for(driver, key_css(widget_key("learning", views[0].id)))
-    # The new page opens at its top although Next sat at the bottom of the last one.
-    assert driver.execute_script(_SCROLL_TOP) < 50
+    # The new page opens at its top although Next sat at the bottom of the last one (the
+    # page brings itself up once its script has run, a moment after its first question).
+    settles(driver, lambda d: d.execute_script(_SCROLL_TOP) < 50, True, "the page at its top")
     typed = {v.id: plan["learning"][v.id] for v in views[:8]}
     answer(driver, "learning", views[:8], typed)
     screenshot(driver, "20_matrix_half_filled_en", top=True)
@@ -92,12 +95,16 @@ def test_language_switch_back_button_top_of_page_and_soft_prompt(server, new_dri
     assert_selected(driver, "learning", de_views, typed)  # all 8 answers are still there
     assert store.state(inv.token).language == "de"
     screenshot(driver, "21_matrix_after_switch_de", top=True)
+    n_options = sum(len(v.options) for v in views if v.kind in ("coded", "boolean"))
     for width in (390, 768, 1280):  # no label breaks inside a word
         driver.set_window_size(width, 900)
+        _until(driver, lambda d, w=width: d.execute_script("return window.innerWidth") == w,
+               f"the window to be {width} px wide")  # fmt: skip
         wait_for(driver, key_css(widget_key("learning", views[0].id)))
-        n_labels, broken = driver.execute_script(_BROKEN_WORDS)
-        n_options = sum(len(v.options) for v in views if v.kind in ("coded", "boolean"))
-        assert n_labels == n_options and broken == [], (width, n_labels, broken)
+        # [number of option labels, words broken over two lines], once the page is laid out
+        # at the new width
+        settles(driver, lambda d: d.execute_script(_BROKEN_WORDS), [n_options, []],
+                f"every option label, no word broken, at {width} px")  # fmt: skip
     driver.set_window_size(1280, 900)
     press(driver, "Weiter")
     n_empty = len(views) - len(typed)
@@ -110,7 +117,7 @@ def test_language_switch_back_button_top_of_page_and_soft_prompt(server, new_dri
     dep = _views(store, "dependence", seed)
     wait_for(driver, key_css(widget_key("dependence", dep[0].id)))
     assert progress_text(driver).startswith("Page 5 of")
-    assert driver.execute_script(_SCROLL_TOP) < 50
+    settles(driver, lambda d: d.execute_script(_SCROLL_TOP) < 50, True, "the page at its top")
     # One block per scale, in the order the intro announces: own dependence first.
     shown = [v.id for v in dep]
     assert [i.split("_")[1] for i in shown] == ["own"] * 5 + ["partner"] * 5
@@ -133,8 +140,6 @@ return document.body.dataset.surveyVisit || null;
 def test_a_quick_scroll_on_a_new_page_is_not_undone(server, new_driver) -> None:  # noqa: F811
     """The new page brings itself to the top again 150 and 600 ms after it appears; a
     respondent who scrolls in that time is not pulled back up."""
-    import time
-
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.actions.wheel_input import ScrollOrigin
     from selenium.webdriver.support.ui import WebDriverWait
@@ -156,12 +161,19 @@ def test_a_quick_scroll_on_a_new_page_is_not_undone(server, new_driver) -> None:
     before = WebDriverWait(driver, WAIT_SEC).until(lambda d: d.execute_script(_SCROLL_SCRIPT))
     press(driver, "Next")
     learning = _views(store, "learning", seed)
-    first = wait_for(driver, key_css(widget_key("learning", learning[0].id)))
-    # as soon as the new page's scroll script has run, the respondent scrolls down
+    first = key_css(widget_key("learning", learning[0].id))
+    wait_for(driver, first)
+    # as soon as the new page's scroll script has run, the respondent scrolls down (from the
+    # question found again if a re-render replaced it)
     WebDriverWait(driver, WAIT_SEC, poll_frequency=0.02).until(
         lambda d: d.execute_script(_SCROLL_SCRIPT) not in (None, before))
-    ActionChains(driver).scroll_from_origin(ScrollOrigin.from_element(first), 0, 500).perform()
-    time.sleep(1.0)  # past the script's last bring-to-top at 600 ms
+    _until(driver, lambda d: ActionChains(d).scroll_from_origin(ScrollOrigin.from_element(
+        d.find_element("css selector", first)), 0, 500).perform() or True, "a turn of the wheel")
+    _until(driver, lambda d: d.execute_script(_SCROLL_TOP) > 200, "the page scrolled down")
+    # past the script's last bring-to-top: a timer of the page set now for 700 ms fires after
+    # the script's 600 ms one (timers of a page fire in order), however slow the machine
+    driver.execute_async_script(
+        "const done = arguments[arguments.length - 1]; setTimeout(() => done(true), 700);")
     assert driver.execute_script(_SCROLL_TOP) > 200
 
 

@@ -27,12 +27,15 @@ from instruments.ui.respondent import widget_key
 from tests.ui.conftest import STUDY
 from tests.ui.test_browser import (  # noqa: F401 - fixtures
     _choose,
+    _painted,
     _until,
     key_css,
+    keys_on_button,
     new_driver,
     open_tab,
     press,
     server,
+    settles,
     wait_for,
 )
 from tests.ui.test_browser_rights import _walk
@@ -52,10 +55,20 @@ def _type_and_press_enter(driver, css: str, text: str) -> None:  # noqa: ANN001
     from selenium.webdriver.common.keys import Keys
 
     wait_for(driver, css)
-    field = _field(driver, css)
-    field.click()
-    field.send_keys(text)
-    field.send_keys(Keys.ENTER)
+
+    def typed(d) -> bool:  # noqa: ANN001 - the field found again if a re-render replaced it
+        field = d.find_element(By.CSS_SELECTOR, f"{css} input")
+        field.click()
+        field.send_keys(Keys.CONTROL, "a")
+        field.send_keys(Keys.DELETE)
+        field.send_keys(text)
+        if field.get_attribute("value") != text:
+            return False  # re-rendered while typing: type again
+        field.send_keys(Keys.ENTER)
+        return True
+
+    _until(driver, typed, f"{text!r} typed into {css} and Enter pressed")
+    _painted(driver)  # a hint shown on the key press is drawn by now
     assert "Press Enter" not in driver.find_element(By.TAG_NAME, "body").text
 
 
@@ -119,12 +132,11 @@ def test_enter_in_the_reason_field_does_not_resend_an_invitation(server, new_dri
 
 def test_a_decimal_comma_is_read_as_a_decimal(server, new_driver) -> None:  # noqa: F811
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
 
     from instruments.fieldwork.invitations import create_invitations
     from instruments.ui.fields import page_fields
     from tests.ui.survey_bot import plan_answers
-    from tests.ui.test_browser import answer, wait_for_text
+    from tests.ui.test_browser import _type, answer, wait_for_text
 
     base, store = server
     inv = create_invitations(store, STUDY, 1, partner_name="Beta GmbH", language="de")[0]
@@ -143,14 +155,8 @@ def test_a_decimal_comma_is_read_as_a_decimal(server, new_driver) -> None:  # no
     wait_for(driver, age)
     answer(driver, "alliance", views, {**plan["alliance"], "alliance_age": None})
 
-    def type_age(text: str) -> None:
-        field = _field(driver, age)
-        driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", field)
-        field.click()
-        field.send_keys(Keys.CONTROL, "a")
-        field.send_keys(Keys.DELETE)
-        field.send_keys(text)
-        field.send_keys(Keys.TAB)
+    def type_age(text: str) -> None:  # typed again if a re-render replaced the field
+        _type(driver, age, text)
 
     type_age("zwei")
     press(driver, "Weiter")
@@ -270,9 +276,11 @@ def test_a_long_partner_name_wraps_in_question_labels_on_a_phone(server, new_dri
     press(driver, "Start the survey")
     wait_for(driver, key_css(widget_key("screening", "informant_knowledge")))
     _type(driver, key_css(widget_key("screening", "n_partners")), "2")  # the page is drawn
-    assert driver.execute_script(_PAST_RIGHT_EDGE) == []
-    assert driver.execute_script(
-        "return document.documentElement.scrollWidth <= window.innerWidth")
+    # read once the page is laid out (and again after it settled)
+    settles(driver, lambda d: d.execute_script(_PAST_RIGHT_EDGE), [], "no label past the edge")
+    settles(driver, lambda d: d.execute_script(
+        "return document.documentElement.scrollWidth <= window.innerWidth"), True,
+        "no sideways scrolling")  # fmt: skip
 
 
 _FOCUSED = """
@@ -301,11 +309,7 @@ def test_tab_goes_from_the_language_switch_to_the_first_question(server, new_dri
     _walk(driver, store, plan, ["consent", "screening"], seed, ["Start the survey", "Next"])
     first = page_fields(store, "alliance", seed=seed, lang="en", partner="Acme Robotics")[0]
     wait_for(driver, key_css(widget_key("alliance", first.id)))
-    switch = _until(driver, lambda d: [b for b in d.find_elements("css selector", "button")
-                                       if b.text.strip() == "Deutsch"] or False,
-                    "the language switch")[0]  # fmt: skip
-    driver.execute_script("arguments[0].focus();", switch)
-    ActionChains(driver).send_keys(Keys.TAB).perform()
+    keys_on_button(driver, "Deutsch", Keys.TAB)  # Tab from the language switch
     focused = driver.execute_script(_FOCUSED)
     assert focused[:2] == ["INPUT", "radio"], focused
     assert focused[3] == f"st-key-w-alliance-{first.id}", focused
@@ -313,10 +317,7 @@ def test_tab_goes_from_the_language_switch_to_the_first_question(server, new_dri
     _until(driver, lambda d: d.execute_script("return document.activeElement.checked"),
            "the focused option to be picked")  # fmt: skip
     # and backwards: Shift+Tab from the language switch reaches no invisible frame
-    driver.execute_script("arguments[0].focus();", _until(
-        driver, lambda d: [b for b in d.find_elements("css selector", "button")
-                           if b.text.strip() == "Deutsch"] or False, "the switch")[0])
-    ActionChains(driver).key_down(Keys.SHIFT).send_keys(Keys.TAB).key_up(Keys.SHIFT).perform()
+    keys_on_button(driver, "Deutsch", Keys.SHIFT, Keys.TAB)
     assert driver.execute_script(_FOCUSED)[0] != "IFRAME"
 
 

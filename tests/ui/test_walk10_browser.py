@@ -27,8 +27,8 @@ from tests.ui.survey_bot import plan_answers
 from tests.ui.test_browser import (  # noqa: F401 - fixtures
     _type,
     _until,
-    find_button,
     key_css,
+    keys_on_button,
     new_driver,
     open_tab,
     press,
@@ -119,6 +119,18 @@ Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value').set.call
 box.dispatchEvent(new Event('input', {bubbles: true}));"""
 
 
+def _paste(driver: Any, css: str, text: str) -> None:
+    """Put ``text`` into the text area ``css`` as one paste, into the area found again if a
+    re-render replaced it between finding it and pasting."""
+
+    def pasted(d: Any) -> bool:
+        box = d.find_element("css selector", css)
+        d.execute_script(_PASTE, box, text)
+        return box.get_attribute("value") == text
+
+    _until(driver, pasted, f"the text pasted into {css}")
+
+
 def test_the_keyboard_lands_on_the_question_a_message_is_about(server, new_driver) -> None:  # noqa: F811
     """Keyboard only: a number out of range sent with Enter on "Next" puts the keyboard on
     that number's field; Enter on "Next" of a page of statements left empty puts it on
@@ -139,7 +151,7 @@ def test_the_keyboard_lands_on_the_question_a_message_is_about(server, new_drive
     wait_for(driver, number)
     wait_idle(driver)
     _type(driver, number, "999")
-    find_button(driver, "Next").send_keys(Keys.ENTER)
+    keys_on_button(driver, "Next", Keys.ENTER)
     wait_for_text(driver, t("out_of_range", "en", min=2, max=50))
     wait_idle(driver)
     _until(driver, lambda d: _focus(d)[2] == number[1:], "the keyboard on the number's field")
@@ -153,7 +165,7 @@ def test_the_keyboard_lands_on_the_question_a_message_is_about(server, new_drive
     first = key_css(widget_key("learning", shown[0].id))
     wait_for(driver, first)
     wait_idle(driver)
-    find_button(driver, "Next").send_keys(Keys.ENTER)
+    keys_on_button(driver, "Next", Keys.ENTER)
     _until(driver, lambda d: _focus(d)[:2] == ("BUTTON", t("soft_answer", "en")),
            "the keyboard on the soft prompt's first button")  # fmt: skip
     ActionChains(driver).send_keys(Keys.ENTER).perform()
@@ -164,10 +176,10 @@ def test_the_keyboard_lands_on_the_question_a_message_is_about(server, new_drive
     _answered(store, inv.token, "about_you")
     comment = key_css(widget_key("comment", "comment"))
     driver.get(inv.link(base))
-    box = wait_for(driver, f"{comment} textarea")
+    wait_for(driver, f"{comment} textarea")
     wait_idle(driver)
-    driver.execute_script(_PASTE, box, "Sehr gut. " * 600)
-    find_button(driver, "Finish").send_keys(Keys.ENTER)
+    _paste(driver, f"{comment} textarea", "Sehr gut. " * 600)
+    keys_on_button(driver, "Finish", Keys.ENTER)
     wait_for_text(driver, "Your answer has 6000 characters")
     _until(driver, lambda d: _focus(d)[0] == "TEXTAREA", "the keyboard in the comment")
 
@@ -181,8 +193,19 @@ def test_enter_in_the_invitations_form_creates_nothing(server, new_driver) -> No
     before = _n_invitations(store)
     driver = new_driver()
     _login(driver, base, "Invitations")
-    box = wait_for(driver, f"{key_css('admin.partner')} input")
-    box.send_keys("Nord GmbH", Keys.ENTER)
+    partner = f"{key_css('admin.partner')} input"
+    wait_for(driver, partner)
+
+    def entered(d: Any) -> bool:  # typed again if a re-render replaced the field
+        box = d.find_element("css selector", partner)
+        box.send_keys(Keys.CONTROL, "a")
+        box.send_keys("Nord GmbH")
+        if box.get_attribute("value") != "Nord GmbH":
+            return False
+        box.send_keys(Keys.ENTER)
+        return True
+
+    _until(driver, entered, "the partner's name typed and Enter pressed")
     time.sleep(1.5)  # the form would have been sent and answered by now
     wait_idle(driver)
     assert "created" not in _body(driver)
@@ -191,9 +214,11 @@ def test_enter_in_the_invitations_form_creates_nothing(server, new_driver) -> No
     wait_for_text(driver, "1 invitation created")
     assert _n_invitations(store) == before + 1
     # the language chooser names the language, not its code ("en")
-    chooser = next(b for b in driver.find_elements("css selector", '[data-testid="stSelectbox"]')
-                   if "Language" in b.text)  # fmt: skip
-    assert chooser.find_element("css selector", "input").get_attribute("value") == "English"
+    shown = _until(driver, lambda d: [
+        b.find_element("css selector", "input").get_attribute("value")
+        for b in d.find_elements("css selector", '[data-testid="stSelectbox"]')
+        if "Language" in b.text] or False, "the language chooser")  # fmt: skip
+    assert shown[0] == "English"
 
 
 def _n_invitations(store: Any) -> int:
@@ -342,7 +367,8 @@ def test_the_legal_basis_is_offered_in_words(server, new_driver) -> None:  # noq
                  if "Legal basis" in b.text]  # fmt: skip
         return boxes[0].find_element("css selector", "input") if boxes else False
 
-    click(driver, _until(driver, chooser, "the legal basis chooser"))
+    _until(driver, lambda d: chooser(d) and (click(d, chooser(d)) or True),
+           "a click on the legal basis chooser")  # fmt: skip
     options = _until(driver, lambda d: [o.text for o in d.find_elements(
         "css selector", '[role="option"]')], "the legal bases")  # fmt: skip
     assert "The respondent's consent (Art. 6(1)(a) GDPR)" in options

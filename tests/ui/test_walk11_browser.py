@@ -124,7 +124,7 @@ def test_a_question_with_a_message_is_marked_invalid_and_described_by_it(server,
     from instruments.fieldwork.invitations import create_invitations
     from instruments.ui.fields import page_fields
     from instruments.ui.respondent import widget_key
-    from tests.ui.test_browser import _choose, _type, find_button, key_css, press, wait_for
+    from tests.ui.test_browser import _choose, _type, key_css, keys_on_button, press, wait_for
     from tests.ui.test_walk10_browser import _focus
 
     base, store = server
@@ -135,7 +135,7 @@ def test_a_question_with_a_message_is_marked_invalid_and_described_by_it(server,
     consent = key_css(widget_key("consent", "consent"))
     wait_for(driver, consent)
     wait_idle(driver)
-    find_button(driver, t("start", "en")).send_keys(Keys.ENTER)
+    keys_on_button(driver, t("start", "en"), Keys.ENTER)
     wait_for_text(driver, t("answer_required", "en"))
     needed = t("answer_required", "en")
     _until(driver, lambda d: d.execute_script(_DESCRIBED) == [

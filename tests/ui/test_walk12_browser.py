@@ -37,6 +37,7 @@ from tests.ui.test_browser import (  # noqa: F401 - fixtures
     new_driver,
     press,
     server,
+    settles,
     wait_for,
     wait_for_text,
     wait_idle,
@@ -115,7 +116,8 @@ def test_the_first_next_after_a_restart_of_the_app_saves_the_page(
         _until(driver, lambda d: d.execute_script(
             "return !document.querySelector('[data-testid=\"stConnectionStatus\"]')"),
             "the page to reconnect")  # fmt: skip
-        assert _checked(driver, rating) == ["6"]
+        # the page drawn again by the new session: read once it has settled
+        settles(driver, lambda d: _checked(d, rating), ["6"], "the option 6 after the restart")
         press(driver, "Weiter")
         wait_for(driver, key_css(widget_key("alliance", "alliance_phase")))
     answers = store.state(token).answers

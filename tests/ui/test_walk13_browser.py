@@ -265,11 +265,9 @@ def test_a_double_click_on_the_language_switch_keeps_what_was_typed(
     the switch again once the first had put the page's answers aside, and kept the now
     empty fields as the page's answers.  Now the second click changes nothing.  (The
     deterministic check of the cause is in test_walk13_app.)"""
-    from selenium.webdriver.common.action_chains import ActionChains
-
     from instruments.fieldwork.invitations import create_invitations
     from tests.ui.survey_bot import plan_answers
-    from tests.ui.test_browser import find_button
+    from tests.ui.test_browser import double_click
 
     base, store = server
     token = create_invitations(store, STUDY, 1, partner_name="Acme Robotics")[0].token
@@ -285,10 +283,7 @@ def test_a_double_click_on_the_language_switch_keeps_what_was_typed(
     wait_idle(driver)
     _type(driver, age, "3.5")
     for switch, lang in [("Deutsch", "de"), ("English", "en"), ("Deutsch", "de")]:
-        wait_idle(driver)
-        button = find_button(driver, switch)
-        driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
-        ActionChains(driver).double_click(button).perform()
+        double_click(driver, switch)  # the page settled; the switch found again if redrawn
         wait_for_text(driver, t("progress", lang, page=3, n=store.state(token).n_pages))
         wait_idle(driver)
         # the field keeps the number as typed ("3.5") when the second click brought the

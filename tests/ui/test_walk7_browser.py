@@ -37,7 +37,9 @@ from tests.ui.test_browser import (  # noqa: F401 - fixtures
     open_expander,
     open_tab,
     press,
+    read,
     server,
+    settles,
     wait_for,
     wait_for_text,
     wait_idle,
@@ -123,8 +125,8 @@ def test_a_whole_number_and_a_decimal_emptied_after_back_are_taken_back(server, 
         (before["alliance_experience"], False), (None, True)]
     press(driver, "Back")  # drawn again: empty, not the answer taken back
     wait_for(driver, whole)
-    wait_idle(driver)
-    assert (_value(driver, whole), _value(driver, decimal)) == ("", "")
+    settles(driver, lambda d: (_value(d, whole), _value(d, decimal)), ("", ""),
+            "both fields empty")  # fmt: skip
 
 
 def test_typed_text_survives_a_refresh_and_the_completed_link_names_the_contact(
@@ -262,10 +264,21 @@ def test_the_study_lead_corrects_answers_and_confirms_each_deletion(server, new_
     # a deletion on request; the tick that confirmed it is cleared afterwards
     _select(driver, "admin.action_invitation", f"#{other.invitation_id} ")
     sure = key_css("admin.action_sure")
-    click(driver, driver.find_element(By.CSS_SELECTOR, f"{sure} label"))
+    wait_idle(driver)
+
+    def ticked(d: Any) -> bool:
+        # the tick's box found again if a re-render replaced it; a click that missed is
+        # made again, one that took is not (a second would take the tick off)
+        if d.find_element(By.CSS_SELECTOR, f"{sure} input").is_selected():
+            return True
+        click(d, d.find_element(By.CSS_SELECTOR, f"{sure} label"))
+        return False
+
+    _until(driver, ticked, "the deletion confirmed with the tick")
     press(driver, "Withdraw and delete this respondent's answers")
     wait_for_text(driver, f"Invitation #{other.invitation_id}: ")
     wait_for_text(driver, "deleted; the deletion is in the audit log.")
     wait_idle(driver)
     assert store.state(other.token).status == "withdrawn"
-    assert not driver.find_element(By.CSS_SELECTOR, f"{sure} input").is_selected()
+    assert not read(driver, lambda d: d.find_element(By.CSS_SELECTOR, f"{sure} input")
+                    .is_selected(), "the tick after the deletion")  # fmt: skip

@@ -47,6 +47,7 @@ from tests.ui.test_browser import (  # noqa: F401 - fixtures
     new_driver,
     open_expander,
     press,
+    read,
     server,
     wait_for,
     wait_for_text,
@@ -232,9 +233,10 @@ def test_an_exclusion_keeps_the_chosen_invitation(server, new_driver) -> None:  
     wait_for_text(driver, f"Invitation #{chosen} is excluded from the analysis")
     # the message above the correction form no longer closes it
     wait_idle(driver)
-    details = [e for e in driver.find_elements(By.CSS_SELECTOR, "details")
-               if correcting in e.text]  # fmt: skip
-    assert details and details[0].get_attribute("open") is not None
+    # whether each correction form is open, read again if a re-render replaced one
+    opened = read(driver, lambda d: [e.get_attribute("open") is not None for e in d.find_elements(
+        By.CSS_SELECTOR, "details") if correcting in e.text], "the correction form")  # fmt: skip
+    assert opened and opened[0]
     wait_for_text(driver, "excluded from the analysis.")  # the chosen one's status line
     value = _until(driver, lambda d: d.find_element(
         By.CSS_SELECTOR, f"{key_css('admin.action_invitation')} input",

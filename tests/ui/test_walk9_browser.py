@@ -45,6 +45,7 @@ from tests.ui.test_browser import (  # noqa: F401 - fixtures
     press,
     press_past_soft_prompt,
     server,
+    settles,
     shows,
     wait_for,
     wait_for_text,
@@ -100,9 +101,9 @@ def test_a_page_sent_in_another_tab_is_not_overwritten(server, new_driver) -> No
     _choose(driver, first, views[0].labels[6])
     press(driver, "Next")
     wait_for_text(driver, "This page was saved meanwhile in another window or tab")
-    wait_idle(driver)
-    shown = {v.id: _checked(driver, "dependence", v.id) for v in views}
-    assert shown == {v.id: v.labels[6 if k == 0 else 3] for k, v in enumerate(views)}
+    settles(driver, lambda d: {v.id: _checked(d, "dependence", v.id) for v in views},
+            {v.id: v.labels[6 if k == 0 else 3] for k, v in enumerate(views)},
+            "this tab's click and the other tab's answers")  # fmt: skip
     stored = store.state(inv.token).answers
     assert {k: stored.get(k) for k in given} == given  # nothing overwritten yet
     press_past_soft_prompt(driver, "Next", shows(following))
@@ -171,19 +172,34 @@ def test_the_study_leads_settings_are_refused_in_the_forms_words(server, new_dri
     wait_for_text(driver, f"Study: {STUDY}")
     open_tab(driver, "Contacts & mail")
 
-    def field(label: str) -> Any:
-        for box in driver.find_elements(By.CSS_SELECTOR, '[data-testid="stTextInput"]'):
-            if box.find_element(By.TAG_NAME, "label").text.strip() == label:
+    def field(d: Any, testid: str, label: str) -> Any:
+        for box in d.find_elements(By.CSS_SELECTOR, f'[data-testid="{testid}"]'):
+            if label in box.find_element(By.TAG_NAME, "label").text.strip():
                 return box.find_element(By.TAG_NAME, "input")
-        raise AssertionError(f"no field {label!r}")
+        return False  # not drawn yet
 
-    _until(driver, lambda d: field("SMTP server"), "the sender settings")
+    def fill(testid: str, label: str, value: str, *then: str) -> None:
+        """Type ``value`` into the field labelled ``label`` (and the keys ``then``), again if
+        a re-render replaced the field while it was found or typed into."""
+
+        def typed(d: Any) -> bool:
+            box = field(d, testid, label)
+            if not box:
+                return False
+            d.execute_script("arguments[0].scrollIntoView({block: 'center'});", box)
+            box.send_keys(Keys.CONTROL, "a")
+            box.send_keys(value)
+            if box.get_attribute("value") != value:
+                return False
+            if then:
+                box.send_keys(*then)
+            return True
+
+        _until(driver, typed, f"{value!r} in the field {label!r}")
+
     for label, value in (("SMTP server", "smtp://127.0.0.1:2525"),
                          ("From address", "survey@uni.example"), ("Survey address", "ftp://x")):
-        box = field(label)
-        driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", box)
-        box.send_keys(Keys.CONTROL, "a")
-        box.send_keys(value)
+        fill("stTextInput", label, value)
     press(driver, "Save sender settings")
     wait_for_text(driver, "The sender settings were not saved")
     text = _body(driver)
@@ -196,10 +212,7 @@ def test_the_study_leads_settings_are_refused_in_the_forms_words(server, new_dri
         "the tab open before the refresh")  # fmt: skip
 
     open_tab(driver, "Invitations")
-    days = next(b for b in driver.find_elements(By.CSS_SELECTOR, '[data-testid="stNumberInput"]')
-                if "Expires after days" in b.text).find_element(By.TAG_NAME, "input")
-    days.send_keys(Keys.CONTROL, "a")
-    days.send_keys("10000000", Keys.TAB)
+    fill("stNumberInput", "Expires after days", "10000000", Keys.TAB)
     press(driver, "Create invitations")
     wait_for_text(driver, "No invitation was created")
     text = _body(driver)
@@ -259,9 +272,17 @@ def test_pasted_text_that_cannot_be_saved_is_named_without_the_questions_id(
     driver.get(inv.link(base))
     wait_for(driver, f"{css} textarea")
     wait_idle(driver)
-    box = wait_for(driver, f"{css} textarea")
-    driver.execute_script(_PASTE, box, "Gut 👍🏽 שלום\u0000 <script>alert(1)</script>")
-    box.send_keys(Keys.TAB)
+    pasted = "Gut 👍🏽 שלום\u0000 <script>alert(1)</script>"
+
+    def paste(d: Any) -> bool:  # into the field found again if a re-render replaced it
+        box = d.find_element("css selector", f"{css} textarea")
+        d.execute_script(_PASTE, box, pasted)
+        if box.get_attribute("value") != pasted:
+            return False
+        box.send_keys(Keys.TAB)
+        return True
+
+    _until(driver, paste, "the text pasted into the comment")
     press(driver, t("finish", "de"))
     wait_for_text(driver, "nicht gespeichert werden kann")
     assert "'comment'" not in _body(driver)
