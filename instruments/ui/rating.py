@@ -180,6 +180,25 @@ function relabelLost() {
   }
 }
 
+function watchMarks(marks) {
+  // A field drawn, or drawn again, after the page's timers (a slow machine; React
+  // re-creating an element) had no marks: a phone showed the letter keyboard for a
+  // number.  The page's latest marks run again, once per frame at most, whenever
+  // elements come or go.
+  window.surveyMarks = marks;
+  if (window.surveyMarksWatch) return;
+  let pending = false;
+  window.surveyMarksWatch = new MutationObserver(() => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      if (window.surveyMarks) window.surveyMarks();
+    });
+  });
+  window.surveyMarksWatch.observe(document.body, {childList: true, subtree: true});
+}
+
 function watchLost(lost) {
   window.surveyLost = lost;
   if (window.surveyLostWatch) return;
@@ -380,21 +399,25 @@ export default function (component) {
     const decimal = data.decimal ? data.decimal.split(" ") : [];
     const whole = data.integer ? data.integer.split(" ") : [];
     const typed = data.text ? JSON.parse(data.text) : {};
-    const look = () => {
+    const marks = () => {  // attributes only, each set where it differs: safe to repeat
       if (data.progress !== undefined) markProgress(data.progress_label, data.progress);
       if (data.help_for !== undefined) markLabels(data.help_for);
       if (data.switch !== undefined) markSwitch(JSON.parse(data.switch));
       if (data.parts !== undefined) markParts(JSON.parse(data.parts));
       markInvalid(data.invalid !== undefined ? JSON.parse(data.invalid) : []);
       markDescribed(data.described !== undefined ? JSON.parse(data.described) : []);
-      watchNotes();
       markKeypads(decimal, "decimal");
       markKeypads(whole, "numeric");
+    };
+    const look = () => {
+      marks();
+      watchNotes();
       keepTyping(typed);
       if (data.focus !== undefined) placeFocus(data.focus, data.focus_visit);
     };
     look();
     for (const ms of [150, 600]) setTimeout(look, ms);  // fields drawn after this element
+    watchMarks(marks);
     return;
   }
   const sig = JSON.stringify(data);
