@@ -169,3 +169,34 @@ def test_the_simulate_command_offers_answers_missing_not_at_random(tmp_path) -> 
     written = json.loads(manifest.read_text())
     assert written["missing_mechanism"] == "MNAR"
     assert "MNAR missing item answers (more missing for lower answers)" in written["description"]
+
+
+def test_a_broken_hypotheses_file_lists_each_problem_once(tmp_path) -> None:
+    """Round 14: one entry missing its fields was refused with its problems joined into the
+    first line and listed again, plus "hypotheses: Tuple should have at least 1 item after
+    validation, not 0"; 200,000 broken entries were listed in full (91 s to refuse a 2.4 MB
+    file).  A failed analysis still names the problems in the report's Results."""
+    import yaml
+
+    from analysis.errors import InstrumentError
+    from analysis.report import render_html
+    from analysis.study.hypotheses import DEFAULT_PATH, MAX_DECLARATION_BYTES, load_hypotheses
+
+    base = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
+    bad = tmp_path / "h.yaml"
+    bad.write_text(yaml.safe_dump({**base, "hypotheses": [{"id": "H1", "statement": "short"}]}))
+    with pytest.raises(InstrumentError) as err:
+        load_hypotheses(bad)
+    msg = str(err.value)
+    head = msg.split("\n")[0]
+    assert head.endswith("has 5 problem(s):"), head
+    assert msg.count("hypotheses.0.test: Field required") == 1
+    assert "Tuple should have at least 1 item" not in msg
+    many = tmp_path / "many.yaml"
+    many.write_text(yaml.safe_dump({**base, "hypotheses": [{"id": f"H{k}"} for k in range(60)]}))
+    with pytest.raises(InstrumentError) as err:
+        load_hypotheses(many)
+    assert "... and " in str(err.value) and len(str(err.value).split("\n")) == 22
+    assert MAX_DECLARATION_BYTES <= 1024 * 1024
+    html = render_html({"n_raw": 10, "warnings": ["The analysis failed: " + msg]})
+    assert "has 5 problem(s): hypotheses.0.statement: String should have at least 10 " in html

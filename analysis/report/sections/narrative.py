@@ -529,7 +529,13 @@ def results(ctx: ReportContext) -> str:
             # the reason heads the results (a hypotheses file with ids the schema refuses
             # gave "the analysis has neither sample sizes, models nor hypotheses", the
             # cause in the appendix's warnings only)
-            return ('<p class="na">' + esc(failed[0].split("\n")[0]) + " No results are "
+            head, *rest = failed[0].split("\n")
+            listed = [x.strip()[2:] for x in rest if x.strip().startswith("- ")]
+            if head.endswith(":") and listed:
+                # an error that lists its problems under its first line ("Hypotheses file
+                # h.yaml has 2 problem(s):"): the first few, in the sentence
+                head += " " + "; ".join(listed[:5]) + ("; ..." if len(listed) > 5 else ".")
+            return ('<p class="na">' + esc(head) + " No results are "
                     "reported; correct the cause and run the analysis again.</p>")
         return ctx.missing("a results narrative (the analysis has neither sample sizes, "
                            "models nor hypotheses).")
