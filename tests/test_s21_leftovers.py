@@ -200,3 +200,42 @@ def test_a_broken_hypotheses_file_lists_each_problem_once(tmp_path) -> None:
     assert MAX_DECLARATION_BYTES <= 1024 * 1024
     html = render_html({"n_raw": 10, "warnings": ["The analysis failed: " + msg]})
     assert "has 5 problem(s): hypotheses.0.statement: String should have at least 10 " in html
+
+
+def test_round_14_leftovers_of_wrong_kinds_are_refused(tmp_path) -> None:
+    """Python calls that ended in TypeError/AttributeError, a repeated variable that gave a
+    singular covariance matrix, and a planned sample of 10**30 written into a plan."""
+    import subprocess
+    import sys
+
+    import pandas as pd
+
+    from analysis.errors import DataError
+    from analysis.stats.reliability import sample_covariance
+    from instruments.fieldwork.exports import export_codebook
+    from instruments.fieldwork.invitations import check_invitation_csv, create_study
+    from instruments.instrument.loader import load_instrument
+    from instruments.store import ResponseStore
+
+    df = pd.DataFrame({"x1": [1.0, 2, 3, 4], "x2": [2.0, 1, 4, 3]})
+    with pytest.raises(DataError, match="named more than once: x1"):
+        sample_covariance(df, ["x1", "x1"])
+    with pytest.raises(DataError, match="must be given as a path, not NoneType"):
+        check_invitation_csv(None, languages=["en"])
+    with pytest.raises(DataError, match="needs an Instrument .*not str"):
+        export_codebook("x", tmp_path / "c.md")
+    with pytest.raises(DataError, match="must be a path, not int"):
+        export_codebook(load_instrument(), 5)
+    store = ResponseStore(f"sqlite:///{tmp_path / 's.sqlite'}")
+    try:
+        with pytest.raises(DataError, match="instrument= must be an Instrument"):
+            create_study(store, "s", instrument="x")
+        from instruments.fieldwork.invitations import study_exists
+
+        assert not study_exists(store, "s")  # nothing half-made
+    finally:
+        store.dispose()
+    run = subprocess.run([sys.executable, "-m", "analysis.cli", "prereg", "--target-n", "1" + "0" * 30,
+                          "--out", str(tmp_path / "p.md")], capture_output=True, text=True)
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert "--target-n" in run.stderr and "1,000,000" in run.stderr

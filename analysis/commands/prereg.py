@@ -7,8 +7,11 @@ import html
 import re
 
 from analysis.commands.options import check_option_text, refuse_unused, without
-from analysis.commands.paths import count_up_to, draw_count, positive_int, seed
+from analysis.commands.paths import count_up_to, draw_count, seed
 from analysis.commands.power import MAX_REPLICATIONS, sizes
+
+#: Largest planned sample a plan accepts (--target-n 1e30 was written into the plan).
+MAX_TARGET_N = 1_000_000
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -42,8 +45,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="Planned bootstrap draws of the mediation test (default 1000).")
     parser.add_argument("--seed", type=seed, default=2026, metavar="S",
                         help="Seed of the analysis and the power simulation (default 2026).")
-    parser.add_argument("--target-n", type=positive_int, default=None, metavar="N",
-                        help="Planned number of retained respondents.")
+    parser.add_argument("--target-n", type=count_up_to(MAX_TARGET_N), default=None, metavar="N",
+                        help=f"Planned number of retained respondents (at most {MAX_TARGET_N:,}).")
     parser.add_argument("--power-n", type=sizes, default="200,300,400", metavar="N1,N2,...",
                         help="Sample sizes of the power analysis (default 200,300,400).")
     parser.add_argument("--power-reps", type=count_up_to(MAX_REPLICATIONS, least=0),

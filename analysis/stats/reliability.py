@@ -511,6 +511,10 @@ def sample_covariance(data: pd.DataFrame, variables: Sequence[str]) -> pd.DataFr
     # In R: lavaan::lavInspect(fit, "sampstat")$cov
     """
     refuse_multiindex(data)
+    twice = sorted({str(v) for v in variables if list(variables).count(v) > 1})
+    if twice:
+        # ['x1', 'x1'] gave a 2 x 2 matrix of one variable, singular, with repeated labels
+        raise DataError(f"A variable is named more than once: {', '.join(twice)}.")
     absent = [v for v in variables if v not in data.columns]
     if absent:
         raise DataError(f"The data lack the model's variable(s): {', '.join(absent)}.")

@@ -17,6 +17,7 @@ one for R, SPSS or pandas.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -353,7 +354,13 @@ def export_long(store: ResponseStore, study: str, path: str | Path, fmt: str = "
 def export_codebook(instrument: Any, path: str | Path, *, lang: str = "en") -> Path:
     """Write the codebook; the format follows the extension (``.csv``, ``.json``, ``.md``)."""
     from instruments.instrument.codebook import write_codebook
+    from instruments.instrument.schema import Instrument
 
+    if not isinstance(instrument, Instrument):
+        raise DataError("export_codebook needs an Instrument (read a folder with "
+                        f"load_instrument(path)), not {type(instrument).__name__}.")
+    if not isinstance(path, str | os.PathLike):
+        raise DataError(f"The codebook's path must be a path, not {type(path).__name__}.")
     return write_codebook(instrument, _target(path), lang=lang)
 
 

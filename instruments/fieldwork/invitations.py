@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import math
 import numbers
+import os
 import re
 import uuid
 from collections.abc import Iterator
@@ -102,6 +103,10 @@ def create_study(store: ResponseStore, name: str, instrument: Any = None) -> int
     """
     name = check_text(name, "study_name", "The study name")
     inst = instrument if instrument is not None else store.instrument
+    if not all(hasattr(inst, a) for a in ("id", "version", "content_hash")):
+        # instrument='x' ended in "'str' object has no attribute 'id'"
+        raise DataError("instrument= must be an Instrument (read a folder with "
+                        f"load_instrument(path)), not {type(inst).__name__}.")
     try:
         with store.session() as session:
             study = Study(
@@ -518,6 +523,10 @@ def check_invitation_csv(
     DataError
         Listing each bad row.
     """
+    if not isinstance(path, str | os.PathLike):
+        # None or an open file ended in "expected str, bytes or os.PathLike object"
+        raise DataError("The invitation file must be given as a path, not "
+                        f"{type(path).__name__}.")
     path = Path(path)
     shown = clip(str(path), 400)
     _expiry(expires_days, utcnow())
