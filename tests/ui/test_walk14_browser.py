@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -41,6 +40,7 @@ from tests.ui.test_browser import (  # noqa: F401 - fixtures
     wait_for,
     wait_idle,
 )
+from tests.ui.test_walk13_browser import _checked, _value
 
 _DIALOG = """const box = document.querySelector('[role="dialog"]');
 if (!box) return null;
@@ -48,18 +48,6 @@ const close = box.querySelector('button[aria-label]');
 return {title: box.querySelector('h2').textContent.trim(), text: box.textContent,
         lang: (box.closest('[lang]') || document.documentElement).getAttribute('lang'),
         close: close && close.getAttribute('aria-label')};"""
-
-
-def _value(driver: Any, css: str) -> str | None:
-    return driver.execute_script(
-        "const i = document.querySelector(arguments[0] + ' input'); return i ? i.value : null;",
-        css)  # fmt: skip
-
-
-def _checked(driver: Any, css: str) -> list[str]:
-    return driver.execute_script(
-        "return [...document.querySelectorAll(arguments[0] + ' input[type=radio]:checked')]"
-        ".map(i => i.value)", css)  # fmt: skip
 
 
 # about 45 s: the app is started twice on one port (the restart is what is tested; the
