@@ -161,7 +161,7 @@ def _clustered_r_and_gap(perceived: np.ndarray, partner_self: np.ndarray, gap: n
                          ids: np.ndarray) -> dict[str, float]:
     """Pearson's r of the pooled reports and the mean gap, each with a p value from
     cluster-robust standard errors (CR1, clusters = alliances, t with G - 1 df)."""
-    import statsmodels.api as sm
+    from statsmodels.regression.linear_model import OLS
 
     r = float(np.corrcoef(perceived, partner_self)[0, 1])
     groups = pd.factorize(ids)[0]
@@ -174,10 +174,11 @@ def _clustered_r_and_gap(perceived: np.ndarray, partner_self: np.ndarray, gap: n
 
     kw = {"cov_type": "cluster", "cov_kwds": {"groups": groups}, "use_t": True}
     if np.std(perceived) > 0 and np.std(partner_self) > 0:
-        fit = sm.OLS(z(perceived), sm.add_constant(z(partner_self))).fit(**kw)
+        x = np.column_stack([np.ones(len(partner_self)), z(partner_self)])
+        fit = OLS(z(perceived), x).fit(**kw)
         out["r_pvalue"] = float(fit.pvalues[1])
     if np.std(gap) > 0:
-        fit = sm.OLS(gap, np.ones((len(gap), 1))).fit(**kw)
+        fit = OLS(gap, np.ones((len(gap), 1))).fit(**kw)
         out["t_gap"], out["t_gap_pvalue"] = float(fit.tvalues[0]), float(fit.pvalues[0])
     return out
 

@@ -35,7 +35,8 @@
 #   (absolute, signed), the two dependence advantages (Gulati & Sytch 2007), both from
 #   the respondent's own report and, in a complete dyad, from the two self-reports;
 #   the perception gap;
-# * the perception summary of dyadic_analysis (pooled, A, B): cor.test, t.test;
+# * the perception summary of dyadic_analysis (pooled, A, B): cor.test, t.test; the pooled
+#   row's p values cluster-robust (sandwich::vcovCL, HC1 = CR1 by alliance, t on G - 1 df);
 # * compare_informants(): lm of the dyad mean outcome on each predictor, psych::r.test;
 # * the H10 row (hypotheses._dyadic_row): OLS of the standardized outcome on the
 #   standardized dyad_jd_sum over the rows with both partners' self-reports, SE by
@@ -202,10 +203,21 @@ for (k in seq_along(n_dyads)) {
     sel <- if (part == "pooled") rep(TRUE, nrow(pairs)) else pairs$firm_role == part
     ok <- sel & !is.na(pg)
     ct <- cor.test(pairs$dep_partner[ok], pself[ok]); tt <- t.test(pg[ok])
+    r_p <- ct$p.value; t_g <- unname(tt$statistic); t_p <- tt$p.value
+    if (part == "pooled") {
+      # both reports of an alliance: r as the slope of the standardized perception on the
+      # standardized self-report and the gap's mean as an intercept, each with
+      # sandwich::vcovCL (HC1 = CR1, clustered by alliance), t on G - 1 df
+      cl <- pairs$alliance_id[ok]; G <- length(unique(cl))
+      zy <- as.numeric(scale(pairs$dep_partner[ok])); zx <- as.numeric(scale(pself[ok]))
+      fr <- lm(zy ~ zx); vr <- vcovCL(fr, cluster = cl, type = "HC1")
+      r_p <- 2 * pt(abs(coef(fr)[[2]] / sqrt(vr[2, 2])), G - 1, lower.tail = FALSE)
+      fg <- lm(pg[ok] ~ 1); vg <- vcovCL(fg, cluster = cl, type = "HC1")
+      t_g <- coef(fg)[[1]] / sqrt(vg[1, 1]); t_p <- 2 * pt(abs(t_g), G - 1, lower.tail = FALSE)
+    }
     perception[[part]] <- list(n = sum(ok), mean_gap = mean(pg[ok]), sd_gap = sd(pg[ok]),
                                mean_abs_gap = mean(abs(pg[ok])), r = unname(ct$estimate),
-                               r_pvalue = ct$p.value, t_gap = unname(tt$statistic),
-                               t_gap_pvalue = tt$p.value)
+                               r_pvalue = r_p, t_gap = t_g, t_gap_pvalue = t_p)
   }
 
   # agreement
