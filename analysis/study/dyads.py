@@ -161,25 +161,27 @@ def _clustered_r_and_gap(perceived: np.ndarray, partner_self: np.ndarray, gap: n
                          ids: np.ndarray) -> dict[str, float]:
     """Pearson's r of the pooled reports and the mean gap, each with a p value from
     cluster-robust standard errors (CR1, clusters = alliances, t with G - 1 df)."""
-    from statsmodels.regression.linear_model import OLS
+    from analysis.stats.regression import cr1_ols
 
-    r = float(np.corrcoef(perceived, partner_self)[0, 1])
-    groups = pd.factorize(ids)[0]
-    out = {"r": r, "r_pvalue": np.nan, "t_gap": np.nan, "t_gap_pvalue": np.nan}
-    if len(np.unique(groups)) < 3:
+    out = {"r": float(np.corrcoef(perceived, partner_self)[0, 1]), "r_pvalue": np.nan,
+           "t_gap": np.nan, "t_gap_pvalue": np.nan}
+    if len(np.unique(ids)) < 3:
         return out
 
     def z(v: np.ndarray) -> np.ndarray:
         return (v - v.mean()) / v.std(ddof=1)
 
-    kw = {"cov_type": "cluster", "cov_kwds": {"groups": groups}, "use_t": True}
+    def t_test(y: np.ndarray, x: np.ndarray) -> tuple[float, float]:
+        """t and two-sided p of the last coefficient of ``y`` on ``x``."""
+        beta, v, df = cr1_ols(y, x, ids)
+        t = float(beta[-1] / np.sqrt(v[-1, -1]))
+        return t, float(2 * stats.t.sf(abs(t), df))
+
+    ones = np.ones((len(gap), 1))
     if np.std(perceived) > 0 and np.std(partner_self) > 0:
-        x = np.column_stack([np.ones(len(partner_self)), z(partner_self)])
-        fit = OLS(z(perceived), x).fit(**kw)
-        out["r_pvalue"] = float(fit.pvalues[1])
+        out["r_pvalue"] = t_test(z(perceived), np.column_stack([ones, z(partner_self)]))[1]
     if np.std(gap) > 0:
-        fit = OLS(gap, np.ones((len(gap), 1))).fit(**kw)
-        out["t_gap"], out["t_gap_pvalue"] = float(fit.tvalues[0]), float(fit.pvalues[0])
+        out["t_gap"], out["t_gap_pvalue"] = t_test(gap, ones)
     return out
 
 
