@@ -9,8 +9,6 @@ functions on small frames; nothing here runs a whole analysis.
 
 from __future__ import annotations
 
-import re
-from html import unescape
 from pathlib import Path
 
 import numpy as np
@@ -21,19 +19,9 @@ import yaml
 import analysis.study.hypotheses as hyp
 from analysis.report import render_html
 from analysis.report.check import check_report
+from tests.report._reading import report_text as _text
+from tests.report._reading import results_text as _results
 from tests.report.fixture_analysis import fixture_analysis
-
-
-def _text(html: str) -> str:
-    html = re.sub(r"<svg.*?</svg>", "", html, flags=re.S)
-    return " ".join(unescape(re.sub(r"<[^>]+>", "", html)).split())
-
-
-def _results(html: str) -> str:
-    """The generated results narrative (the main body's first section)."""
-    m = re.search(r'<section id="results".*?</section>', html, re.S)
-    assert m, "no results section"
-    return _text(m.group(0))
 
 
 # ------------------------------------------------------------------ one respondent per alliance

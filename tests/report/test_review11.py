@@ -11,7 +11,6 @@ and compare with an independent numpy computation (CR1 as Stata and sandwich::vc
 from __future__ import annotations
 
 import re
-from html import unescape
 from pathlib import Path
 
 import numpy as np
@@ -22,26 +21,9 @@ from scipy import stats
 
 from analysis.report import render_html
 from analysis.report.check import check_report
+from tests.report._reading import results_text as _results
+from tests.report._reading import verdict_sentence as _sentence
 from tests.report.fixture_analysis import fixture_analysis
-
-
-def _text(html: str) -> str:
-    html = re.sub(r"<svg.*?</svg>", "", html, flags=re.S)
-    return " ".join(unescape(re.sub(r"<[^>]+>", "", html)).split())
-
-
-def _results(html: str) -> str:
-    m = re.search(r'<section id="results".*?</section>', html, re.S)
-    assert m, "no results section"
-    return _text(m.group(0))
-
-
-def _sentence(text: str, hid: str) -> str:
-    m = re.search(rf"{hid} predicted that .*?; (supported|inconclusive|evidence of no effect|"
-                  r"not supported|opposite sign|not tested)\.", text)
-    assert m, f"no sentence for {hid}"
-    return m.group(0)
-
 
 DECISION = {"alpha": 0.05, "sides": "by_direction", "correction": "holm",
             "family": "confirmatory", "sesoi": 0.10, "equivalence": "tost",

@@ -10,31 +10,12 @@ The report tests reshape the fixture analysis with the parts the generated studi
 
 from __future__ import annotations
 
-import re
-from html import unescape
-
 from analysis.report import render_html
 from analysis.report.check import check_report
+from tests.report._reading import report_text as _text
+from tests.report._reading import results_text as _results
+from tests.report._reading import verdict_sentence as _sentence
 from tests.report.fixture_analysis import fixture_analysis
-
-
-def _text(html: str) -> str:
-    html = re.sub(r"<svg.*?</svg>", "", html, flags=re.S)
-    return " ".join(unescape(re.sub(r"<[^>]+>", "", html)).split())
-
-
-def _results(html: str) -> str:
-    m = re.search(r'<section id="results".*?</section>', html, re.S)
-    assert m, "no results section"
-    return _text(m.group(0))
-
-
-def _sentence(text: str, hid: str) -> str:
-    m = re.search(rf"{hid} predicted that .*?; (supported|inconclusive|evidence of no effect|"
-                  r"not supported|opposite sign|not tested)\.", text)
-    assert m, f"no sentence for {hid}"
-    return m.group(0)
-
 
 DECISION = {"alpha": 0.05, "sides": "by_direction", "correction": "holm",
             "family": "confirmatory", "sesoi": 0.10, "equivalence": "tost",

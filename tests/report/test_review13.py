@@ -13,7 +13,6 @@ the statistics behind them are checked against numpy / scipy / statsmodels writt
 from __future__ import annotations
 
 import re
-from html import unescape
 from pathlib import Path
 
 import numpy as np
@@ -24,19 +23,9 @@ from scipy import stats
 
 from analysis.report import render_html
 from analysis.report.check import check_report
+from tests.report._reading import report_text as _text
+from tests.report._reading import results_text as _results
 from tests.report.fixture_analysis import fixture_analysis
-
-
-def _text(html: str) -> str:
-    html = re.sub(r"<svg.*?</svg>", "", html, flags=re.S)
-    return " ".join(unescape(re.sub(r"<[^>]+>", "", html)).split())
-
-
-def _results(html: str) -> str:
-    m = re.search(r'<section id="results".*?</section>', html, re.S)
-    assert m, "no results section"
-    return _text(m.group(0))
-
 
 REVERSE = ["knowledge_integration_5", "value_creation_7"]
 

@@ -18,7 +18,6 @@ package's to the printed digits).
 from __future__ import annotations
 
 import re
-from html import unescape
 
 import numpy as np
 import pandas as pd
@@ -29,18 +28,9 @@ from analysis.report.check import check_report
 from analysis.report.sections import main_body, narrative
 from analysis.report.sections.common import ReportContext
 from analysis.study.hypotheses import adjust_pvalues
+from tests.report._reading import report_text as _text
+from tests.report._reading import results_text as _results
 from tests.report.fixture_analysis import fixture_analysis
-
-
-def _text(html: str) -> str:
-    html = re.sub(r"<svg.*?</svg>", "", html, flags=re.S)
-    return " ".join(unescape(re.sub(r"<[^>]+>", "", html)).split())
-
-
-def _results(html: str) -> str:
-    m = re.search(r'<section id="results".*?</section>', html, re.S)
-    assert m, "no results section"
-    return _text(m.group(0))
 
 
 def _results_of(a: dict) -> str:
