@@ -14,6 +14,7 @@ import ssl
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 
 from analysis.commands.options import refuse_unused, without
 
@@ -28,6 +29,26 @@ class Check:
 
     def line(self) -> str:
         return f"{'ok  ' if self.ok else 'FAIL'} {self.name}: {self.detail}"
+
+
+def _missing_file(path: Path) -> str:
+    """Why ``path`` (neither a folder nor a regular file) is no SQLite file: a named pipe or
+    a device (``/dev/null``) was said not to exist, and so was a symbolic link whose target
+    is missing or that points to itself."""
+    if path.exists():
+        return "the SQLite file is not a regular file (a named pipe or a device)"
+    if path.is_symlink():
+        try:
+            path.resolve(strict=True)
+        except RuntimeError:  # Python before 3.13 reports a loop so
+            return "the SQLite file is a symbolic link that points to itself (a loop)"
+        except OSError as exc:
+            import errno
+
+            if exc.errno == errno.ELOOP:
+                return "the SQLite file is a symbolic link that points to itself (a loop)"
+        return "the SQLite file is a symbolic link to a file that does not exist"
+    return "the SQLite file does not exist"
 
 
 def store_health(url: str | None, *, timeout: float = 5.0) -> Check:
@@ -53,7 +74,7 @@ def store_health(url: str | None, *, timeout: float = 5.0) -> Check:
         if home_path(file).is_dir():  # "does not exist" sent the user to look for it
             return Check(name, False, "the SQLite file is a folder; give the store's file")
         if not home_path(file).is_file():  # never create an empty store by checking
-            return Check(name, False, "the SQLite file does not exist")
+            return Check(name, False, _missing_file(home_path(file)))
         if home_path(file).stat().st_size == 0:
             # connecting wrote SQLite's header (4 kB) into the empty file: a check wrote
             return Check(name, False, "the SQLite file is empty; it is not a response store")
@@ -134,7 +155,7 @@ def _check_cafile(path: str) -> None:
     """Refuse a ``--cafile`` that is no PEM file before any check: a named pipe blocked the
     command (OpenSSL waited for a writer), a folder or a file of other text ended in
     OpenSSL's words."""
-    from pathlib import Path
+
 
     from analysis.commands.paths import PATH_ECHO
     from analysis.errors import DataError, clip

@@ -92,6 +92,41 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=handle)
 
 
+#: Seconds to wait for the scheduler's port to answer before Dask is asked to connect.
+SCHEDULER_PROBE_SEC = 5.0
+
+
+def _check_scheduler(address: str) -> None:
+    """Refuse a ``tcp://`` scheduler address whose host is unknown or whose port refuses
+    connections, within seconds: Dask retried such an address for 20 s before it gave up.
+    Other addresses (a Dask ``tls://`` or ``inproc://`` one) are left to Dask."""
+    import socket
+    from urllib.parse import urlsplit
+
+    from analysis.errors import AllianceSurveyError
+
+    parts = urlsplit(address)
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:  # a port that is no number: Dask names it
+        return
+    if parts.scheme != "tcp" or not host or port is None:
+        return
+    try:
+        with socket.create_connection((host, port), timeout=SCHEDULER_PROBE_SEC):
+            pass
+    except OSError as exc:
+        why = ("no scheduler answers there (connection refused)"
+               if isinstance(exc, ConnectionRefusedError) else
+               "the host name is not known" if isinstance(exc, socket.gaierror) else
+               f"its port did not answer within {SCHEDULER_PROBE_SEC:g} s"
+               if isinstance(exc, TimeoutError) else exc.strerror or str(exc))
+        raise AllianceSurveyError(
+            f"Could not connect to the Dask scheduler at {clip(address)}: {why}. Start one "
+            "with `dask scheduler` and workers with `dask worker ADDRESS`, or leave out "
+            "--scheduler to use local processes.") from exc
+
+
 def handle(args: argparse.Namespace) -> int:
     """Run the power analysis and print power +- MC SE per hypothesis and n."""
     from analysis.distributed import make_executor
@@ -116,6 +151,8 @@ def handle(args: argparse.Namespace) -> int:
         raise DataError("--json and --plot must name different files.")
     check_json_output(args.json, make_parents=True, stdout=False)
     check_output(args.plot, "--plot", suffixes=(".svg", ".png"), make_parents=True)
+    if args.scheduler is not None:
+        _check_scheduler(args.scheduler)
     with make_executor(args.scheduler, args.workers) as ex:
         res = power_analysis(args.n, args.reps, args.seed, executor=ex, n_boot=args.boot,
                              alpha=args.alpha, progress=not args.no_progress,

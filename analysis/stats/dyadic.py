@@ -136,6 +136,7 @@ def pair_dyads(
         A column is missing, a role other than "A"/"B" occurs, or an alliance has two
         respondents with the same role.
     """
+    _check_frame(data, "data=")
     missing = [c for c in (alliance, role) if c not in data.columns]
     if missing:
         raise DataError(f"Dyadic analysis needs the column(s) {', '.join(missing)}.")
@@ -157,6 +158,14 @@ def pair_dyads(
     return out.reset_index(drop=True)
 
 
+def _check_frame(data: object, what: str) -> None:
+    """Refuse what is no DataFrame (an array or a path ended in "has no attribute
+    'columns'")."""
+    if not isinstance(data, pd.DataFrame):
+        raise DataError(f"{what} must be a pandas DataFrame of respondents, not "
+                        f"{type(data).__name__}.")
+
+
 def dyad_wide(
     pairs: pd.DataFrame,
     variables: Sequence[str],
@@ -168,6 +177,12 @@ def dyad_wide(
 
     # In R: tidyr::pivot_wider(pairs, names_from = firm_role, values_from = vars)
     """
+    _check_frame(pairs, "pairs=")
+    if isinstance(variables, str):
+        variables = [variables]
+    missing = [c for c in (alliance, role) if c not in pairs.columns]
+    if missing:  # pandas' pivot said "labels are not columns of the DataFrame"
+        raise DataError(f"Dyadic analysis needs the column(s) {', '.join(missing)}.")
     absent = [v for v in variables if v not in pairs.columns]
     if absent:
         raise DataError(f"Column(s) missing from the dyad data: {', '.join(absent)}.")

@@ -61,7 +61,7 @@ properties. *Structural Equation Modeling*, 17, 1-22.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -69,7 +69,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.errors import DataError, EstimationError, ModelSpecificationError
+from analysis.errors import DataError, EstimationError, ModelSpecificationError, clip
 
 #: Names of the latent variables in the generated model syntax.
 LATENT_NAMES = ("X", "Z", "XZ", "Y")
@@ -90,7 +90,18 @@ _SLOPE_LABELS = {"-1 SD": "li_slope_lo", "mean": "li_slope_mid", "+1 SD": "li_sl
 def _names(items: Sequence[str] | str, what: str) -> list[str]:
     if isinstance(items, str):
         items = [items]
-    out = [str(v) for v in items]
+    # a number or None ended in "'int' object is not iterable"; numbers as names were
+    # turned into text ('1') and then said to be missing from the data
+    if isinstance(items, Mapping) or not isinstance(items, Iterable):
+        raise ModelSpecificationError(
+            f"{what} must be a list of column names, not {type(items).__name__} "
+            f"{clip(items)}.")
+    items = list(items)
+    odd = next((v for v in items if not isinstance(v, str)), None)
+    if odd is not None:
+        raise ModelSpecificationError(
+            f"{what} must name columns by text; it holds {type(odd).__name__} {clip(odd)}.")
+    out = list(items)
     if len(set(out)) != len(out):
         raise ModelSpecificationError(f"{what} lists an item twice: {', '.join(out)}.")
     return out

@@ -21,7 +21,7 @@ Nothing here rounds or formats; missing values are ``NaN``.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -510,7 +510,22 @@ def sample_covariance(data: pd.DataFrame, variables: Sequence[str]) -> pd.DataFr
 
     # In R: lavaan::lavInspect(fit, "sampstat")$cov
     """
+    if not isinstance(data, pd.DataFrame):  # an array ended in "has no attribute 'columns'"
+        raise DataError(f"data= must be a pandas DataFrame, not {type(data).__name__}.")
     refuse_multiindex(data)
+    if isinstance(variables, str):
+        variables = [variables]
+    if isinstance(variables, Mapping) or not isinstance(variables, Iterable):
+        raise DataError(f"variables= must be a list of column names (text), not "
+                        f"{type(variables).__name__}.")
+    variables = list(variables)
+    if not all(isinstance(v, str) for v in variables):
+        raise DataError("variables= must name columns by text.")
+    repeated = sorted({str(c) for c in data.columns[data.columns.duplicated()]}
+                      & set(variables))
+    if repeated:  # data[['x1']] was then two columns, and the matrix the wrong shape
+        raise DataError(f"The data have more than one column named {', '.join(repeated)}; "
+                        "rename or drop all but one.")
     twice = sorted({str(v) for v in variables if list(variables).count(v) > 1})
     if twice:
         # ['x1', 'x1'] gave a 2 x 2 matrix of one variable, singular, with repeated labels
@@ -525,7 +540,8 @@ def sample_covariance(data: pd.DataFrame, variables: Sequence[str]) -> pd.DataFr
         raise DataError(f"The model's variables must be numeric: {exc}.") from exc
     if x.shape[0] < 2:
         raise DataError("Fewer than 2 complete rows for the model's variables.")
-    values = np.cov(x.to_numpy(), rowvar=False, ddof=0)
+    # np.cov of one column is a 0-d array, which DataFrame refused ("Must pass 2-d input")
+    values = np.atleast_2d(np.cov(x.to_numpy(), rowvar=False, ddof=0))
     return pd.DataFrame(values, index=list(variables), columns=list(variables))
 
 

@@ -202,6 +202,40 @@ def _ragged_rows(path: Path, width: int, shown: str) -> DataError | None:
     return None
 
 
+def _refuse_repeated(shown: str, names: list[str]) -> None:
+    """Refuse a header that names a column twice."""
+    repeated = sorted(n for n, k in Counter(names).items() if k > 1)
+    if repeated:
+        raise DataError(f"The data file {shown} has repeated column names: "
+                        f"{clip(', '.join(repeated), 200)}; rename them so each column is "
+                        "read.")
+
+
+def _header_line_break(path: Path, shown: str) -> DataError | None:
+    """The error for a bare carriage return inside the header line of a file whose lines
+    end in line feeds.
+
+    The CSV readers end a line at a lone carriage return, so the header stopped in the
+    middle of a name ('x\\r1' became 'x') and the file was said to have more values in
+    its first data row than names in its header.  A file whose lines all end in carriage
+    returns alone (classic Mac) holds no line feed and is left to the reader.
+    """
+    with open(path, "rb") as fh:
+        head = fh.read(_HEADER_BYTES)
+    end = head.find(b"\n")
+    if end < 0:
+        return None
+    first = head[:end].removesuffix(b"\r")
+    if b"\r" not in first:
+        return None
+    text = first.decode("utf-8", errors="replace").lstrip("\ufeff")
+    fields = text.split(",")
+    at = next(i for i, f in enumerate(fields) if "\r" in f)
+    return DataError(f"The header of the data file {shown} holds a line break (a carriage "
+                     f"return) inside column name {at + 1}, {clip(fields[at].strip(chr(34)))}; "
+                     "remove it so the header is one line.")
+
+
 def _is_number(text: str) -> bool:
     try:
         float(text)
@@ -277,6 +311,27 @@ def _value_problems(numeric: pd.DataFrame) -> dict[str, list[str]]:
     return problems
 
 
+def _missing_why(path: Path) -> str:
+    """Why the data file ``path`` is not there: a link to a missing file or to itself, or a
+    name with a stray end ('x.csv ' for 'x.csv'); each was only said not to exist."""
+    import errno
+    import os
+
+    if path.is_symlink():
+        try:
+            os.stat(path)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return "is a symbolic link that points to itself (a loop)"
+        return (f"is a symbolic link to {clip(os.readlink(path), 200)}, which does not "
+                "exist")
+    trimmed = path.name.rstrip(" .\t")
+    if trimmed != path.name and trimmed and (path.parent / trimmed).is_file():
+        return (f"does not exist; its name ends in {clip(path.name[len(trimmed):])}, "
+                f"and {clip(trimmed)} does exist")
+    return "does not exist"
+
+
 def read_data(path: str | Path) -> pd.DataFrame:
     """Read survey or analysis data (.csv, .parquet or .sav) into a DataFrame.
 
@@ -313,7 +368,7 @@ def read_data(path: str | Path) -> pd.DataFrame:
             raise DataError(f"Data file {shown} is not a regular file (a device or pipe); "
                             "give a .csv, .parquet or .sav file.")
         if not p.is_file():
-            raise DataError(f"Data file {shown} does not exist.")
+            raise DataError(f"Data file {shown} {_missing_why(p)}.")
     except OSError as exc:  # e.g. a name longer than the file system allows
         raise DataError(f"Data file {shown} cannot be opened: {exc.strerror or exc}.") from exc
     suffix = p.suffix.lower()
@@ -358,16 +413,27 @@ def read_data(path: str | Path) -> pd.DataFrame:
                 raise DataError(f"The data file {shown} has more than {MAX_COLUMNS:,} "
                                 "columns; keep the columns the analysis needs (or check "
                                 "that it is a data file).")
-            raw = pd.read_csv(p, header=None, nrows=1, dtype=str, keep_default_na=False)
-            names = [str(v) for v in raw.iloc[0]] if len(raw) else []
-            repeated = sorted(n for n, k in Counter(names).items() if k > 1)
-            if repeated:
-                raise DataError(f"The data file {shown} has repeated column names: "
-                                f"{clip(', '.join(repeated), 200)}; rename them so each "
-                                "column is read.")
-            header = pd.read_csv(p, nrows=0).columns
-            dtypes = {c: "string" for c in header if str(c).lstrip("\ufeff") in TEXT_COLUMNS}
-            frame = pd.read_csv(p, dtype=dtypes, keep_default_na=False, na_values=[""])
+            broken = _header_line_break(p, shown)
+            if broken is not None:
+                raise broken
+            # the names as the csv module reads the first line: pandas would rename a
+            # repeated 'x1' to 'x1.1' without a word
+            _refuse_repeated(shown, header)
+            # the file is parsed by pandas once: the header read on its own as well (twice
+            # more) made a file of 10,000 columns take three times as long
+            dtypes = {c: "string" for c in header if c.lstrip("\ufeff") in TEXT_COLUMNS}
+            frame = pd.read_csv(p, dtype=dtypes or None, keep_default_na=False,
+                                na_values=[""])
+            names = [str(c) for c in frame.columns]
+            if len(header) != len(names):
+                # a quoted line break in a name: the first line was not the whole header
+                raw = pd.read_csv(p, header=None, nrows=1, dtype=str, keep_default_na=False)
+                names = [str(v) for v in raw.iloc[0]] if len(raw) else []
+                _refuse_repeated(shown, names)
+                dtypes = {c: "string" for c in names if c.lstrip("\ufeff") in TEXT_COLUMNS}
+                if dtypes:
+                    frame = pd.read_csv(p, dtype=dtypes, keep_default_na=False,
+                                        na_values=[""])
             for c in dtypes:
                 frame[c] = frame[c].astype(object).where(frame[c].notna(), np.nan)
             swallowed = _swallowed_rows(frame, len(frame.columns), shown)

@@ -70,7 +70,26 @@ def backoff_seconds(failed_attempts: int, free: int = FREE_ATTEMPTS,
 
     Zero for the first ``free`` failures, then ``BASE_DELAY_SEC * 2**(k-1)`` for the
     k-th failure beyond them, at most ``cap``.
+
+    Raises
+    ------
+    DataError
+        If ``failed_attempts`` or ``free`` is not a whole number from 0, or ``cap`` not a
+        number from 0 ('5' ended in a TypeError, NaN gave the longest lock, True none).
     """
+    import math
+    import numbers
+
+    from analysis.errors import is_whole
+
+    for label, value in (("failed_attempts=", failed_attempts), ("free=", free)):
+        if not is_whole(value) or value < 0:
+            raise DataError(f"{label} must be a whole number from 0, not "
+                            f"{type(value).__name__} {value!r:.60}.")
+    if isinstance(cap, bool) or not isinstance(cap, numbers.Real) or math.isnan(cap) \
+            or cap < 0:
+        raise DataError(f"cap= must be a number of seconds from 0, not "
+                        f"{type(cap).__name__} {cap!r:.60}.")
     extra = failed_attempts - free
     if extra <= 0:
         return 0.0

@@ -251,7 +251,15 @@ def ascii_email(email: str) -> str:
     servers take it: ``x@bäcker.de`` -> ``x@xn--bcker-gra.de``; other text unchanged.
 
     German firms' domains may hold umlauts; the address's local part must stay ASCII.
+
+    Raises
+    ------
+    DataError
+        If ``email`` is not text.
     """
+    if not isinstance(email, str):
+        raise DataError(f"The e-mail address must be text, not {type(email).__name__} "
+                        f"{clip(email, 60)}.")
     local, at, domain = email.rpartition("@")
     if not at or domain.isascii():
         return email

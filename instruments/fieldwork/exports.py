@@ -98,8 +98,16 @@ def neutralise_formulas(df: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     -------
     (DataFrame, int)
         A copy with the neutralised cells, and how many cells were changed.
+
+    Raises
+    ------
+    DataError
+        If ``df`` is not a DataFrame.
     """
     import pandas as pd
+
+    if not isinstance(df, pd.DataFrame):
+        raise DataError(f"neutralise_formulas() takes a DataFrame, not {type(df).__name__}.")
 
     out = df.copy()
     changed = 0

@@ -661,8 +661,19 @@ def misspelt_columns(header: list[str], known: tuple[str, ...]) -> list[str]:
     A misspelt column (``languge``, ``Alliance ID``) was passed over without a word: the
     invitations were made in the default language, or without the alliance ids.  Other
     columns (notes, a phone number) stay allowed and unread.
+
+    Raises
+    ------
+    DataError
+        If ``header`` or ``known`` is not a list (or tuple) of column names.
     """
     import difflib
+
+    for label, value in (("header=", header), ("known=", known)):
+        if not isinstance(value, list | tuple) or \
+                not all(isinstance(c, str) for c in value):
+            raise DataError(f"{label} must be a list of column names (text), not "
+                            f"{type(value).__name__} {clip(value, 60)}.")
 
     found = []
     for column in header:

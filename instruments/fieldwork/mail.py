@@ -404,13 +404,36 @@ def base_url_problem(value: object) -> str | None:
     return None
 
 
+def _link_parts(base_url: object, token: object, name: str) -> None:
+    """Refuse a base URL or a token that is not non-empty text (None made the link
+    'https://survey.example.org/?t=None', a number an internal AttributeError)."""
+    for label, value in (("base_url=", base_url), (f"{name}=", token)):
+        if not isinstance(value, str) or not value.strip():
+            raise DataError(f"{label} of a survey link must be non-empty text, not "
+                            f"{type(value).__name__} {clip(value, 60)}.")
+
+
 def survey_link(base_url: str, token: str) -> str:
-    """The personal survey link ``BASE_URL/?t=TOKEN``."""
+    """The personal survey link ``BASE_URL/?t=TOKEN``.
+
+    Raises
+    ------
+    DataError
+        If ``base_url`` or ``token`` is not non-empty text.
+    """
+    _link_parts(base_url, token, "token")
     return f"{base_url.rstrip('/')}/?t={token}"
 
 
 def optout_link(base_url: str, optout_token: str) -> str:
-    """The link that stops further mail: ``BASE_URL/?optout=TOKEN``."""
+    """The link that stops further mail: ``BASE_URL/?optout=TOKEN``.
+
+    Raises
+    ------
+    DataError
+        If ``base_url`` or ``optout_token`` is not non-empty text.
+    """
+    _link_parts(base_url, optout_token, "optout_token")
     return f"{base_url.rstrip('/')}/?optout={optout_token}"
 
 

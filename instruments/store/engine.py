@@ -34,6 +34,9 @@ DEFAULT_DB_URL = "sqlite:///data/alliance_survey.sqlite"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: Environment variable: connections a PostgreSQL engine keeps open (default below).
 POOL_ENV_VAR = "ALLIANCE_SURVEY_DB_POOL"
+#: Seconds to wait for a PostgreSQL server to complete a new connection (generous: a
+#: local server on a loaded machine can take seconds to fork a backend).
+PG_CONNECT_TIMEOUT_SEC = 10
 #: Open PostgreSQL connections per engine.  A page is one short transaction of a few round
 #: trips; between them the app's thread needs Python's interpreter lock again, and the
 #: server needs a core.  With more connections than that, threads holding a transaction
@@ -104,6 +107,12 @@ def _advice(detail: str) -> str:
     if "file is not a database" in detail or "malformed" in detail:
         return ("The file is not an SQLite database or it is damaged; check the database "
                 "URL (restore a damaged store from its backup).")
+    if "connection timeout expired" in detail:
+        return (f"Something answers at that host and port but completed no connection "
+                f"within {PG_CONNECT_TIMEOUT_SEC} s; check that they are the PostgreSQL "
+                "server's (or add ?connect_timeout=SECONDS to the URL for a slow network).")
+    if "password authentication failed" in detail:
+        return "Check the user name and password in the database URL."
     return "Check that the database server is running and the file is writable."
 
 
@@ -337,8 +346,17 @@ def _sqlite_file_problem(path: Path) -> str | None:
     try:
         os.stat(path)
     except OSError as exc:
+        # each of these was "unable to open database file ... check that the database
+        # server is running" from the driver
         if exc.errno == errno.ELOOP:
             return "is a symbolic link that points to itself (a loop)"
+        if exc.errno == errno.ENAMETOOLONG:
+            return "has a name longer than the file system allows"
+        if exc.errno == errno.ENOTDIR:
+            return "has a file, not a folder, among the folders of its path"
+        if path.is_symlink():
+            return (f"is a symbolic link to {clip(os.readlink(path), 200)}, which does not "
+                    "exist")
         return None
     if path.is_dir():
         return "is a folder"
@@ -409,8 +427,13 @@ def make_engine(url: str | None = None) -> Engine:
                     f"{POOL_ENV_VAR} must be a positive whole number of connections, got "
                     f"{clip(os.environ[POOL_ENV_VAR])}."
                 )
+        # a server that accepts the connection but never answers (a stuck server, a port
+        # of another service) held every command for minutes: libpq waits without end
+        # unless told; a connect_timeout in the URL's query still wins
+        connect = {} if "connect_timeout" in parsed.query else {
+            "connect_timeout": PG_CONNECT_TIMEOUT_SEC}
         return create_engine(parsed, pool_pre_ping=True, pool_size=size,
-                             max_overflow=POOL_OVERFLOW)
+                             max_overflow=POOL_OVERFLOW, connect_args=connect)
     raise DataError(
         f"Unsupported database {backend!r} in the URL; use sqlite:///FILE or "
         "postgresql+psycopg://USER@HOST/DB."
