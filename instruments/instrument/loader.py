@@ -84,9 +84,33 @@ _BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 class _StrictLoader(_BASE_LOADER):  # type: ignore[misc, valid-type]
     """Safe loader that flags duplicate keys and reads only true/false as booleans."""
 
-    def __init__(self, stream: str) -> None:
+    def __init__(self, stream: str | bytes) -> None:
         super().__init__(stream)
+        self._text = stream
         self.duplicates: list[tuple[int, str]] = []
+
+    def get_single_data(self) -> Any:
+        """The document, refusing anchors and aliases and numbers too long to read.
+
+        An alias repeats a node by reference: nine levels of nine aliases expand to nine
+        to the ninth values (a "billion laughs"), which took seconds before another error
+        refused the file.  No file of this project needs them, so the first alias is
+        refused before anything is built.  An integer of more than 4,300 digits (Python's
+        limit) was an internal ``ValueError``.
+        """
+        for event in yaml.parse(self._text, Loader=_BASE_LOADER):
+            if isinstance(event, yaml.AliasEvent):
+                raise yaml.constructor.ConstructorError(
+                    None, None, "anchors and aliases (&name, *name) are not allowed; write "
+                    "the value out", event.start_mark)
+        try:
+            return super().get_single_data()
+        except ValueError as exc:
+            if "digits" not in str(exc):
+                raise
+            raise yaml.constructor.ConstructorError(
+                None, None, "a number has more digits than can be read (at most 4,300)",
+                None) from exc
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         seen: set[Any] = set()
