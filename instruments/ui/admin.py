@@ -20,8 +20,8 @@ import streamlit as st
 
 from analysis.errors import AllianceSurveyError
 from instruments.ui.fields import escape_md
-from instruments.ui.rating import CAPTION_CSS
-from instruments.ui.texts import LANGUAGE_NAMES
+from instruments.ui.rating import CAPTION_CSS, page_language
+from instruments.ui.texts import LANGUAGE_NAMES, t
 
 #: The study lead's tabs, in order, and the session-state key holding the open one.
 TABS = ("Fieldwork", "Respondents", "Contacts & mail", "Invitations", "Exports",
@@ -59,6 +59,10 @@ def show_table(data: Any, **kwargs: Any) -> None:
                  column_config=config or None, **kwargs)  # fmt: skip
 
 
+#: The language of the study lead's pages (their texts are written in it).
+ADMIN_LANGUAGE = "en"
+
+
 #: Whether this script run has drawn the study lead's title (per thread: each session's
 #: script runs on a thread of its own): the failure page of the study lead's route then
 #: adds no second level-1 heading.
@@ -91,6 +95,11 @@ def render_admin(store: Any, *, study: str | None = None, base_url: str = "") ->
     """
     st.title("Study lead")
     TITLE_DRAWN.done = True
+    # Streamlit's dialog for a server that cannot be reached (an update of the app) in
+    # the pages' words, as on the survey's pages: it blamed the study lead's internet
+    page_language(ADMIN_LANGUAGE, t("skip_link", ADMIN_LANGUAGE), lost=(
+        t("connection_lost_title", ADMIN_LANGUAGE), t("connection_lost_admin", ADMIN_LANGUAGE),
+        t("close", ADMIN_LANGUAGE)))
     # the hints under forms and tables in a readable contrast (fixed CSS, no user text)
     st.markdown(CAPTION_CSS, unsafe_allow_html=True)
     logged_in = _current_login(store)
@@ -646,7 +655,9 @@ def render_mail(store: Any, study: str, base_url: str) -> None:
         saved = st.form_submit_button("Save sender settings")
     if saved:
         values = {name: ss[key] for name, key in MAIL_FIELDS}
-        if current is not None and values == base:
+        if _form_conflicts("admin.m_base", _MAIL_LABELS):
+            pass  # the store replaces the settings as a whole: nothing saved, told why
+        elif current is not None and values == base:
             st.success("Nothing was changed: the form shows the saved settings.")
         else:
             try:
@@ -1072,14 +1083,17 @@ def render_privacy(store: Any, study: str, base_url: str) -> None:
     if saved:
         # only what this study lead changed: the other fields may have been changed
         # meanwhile by another study lead, whose values must not be overwritten
-        changed = {name: ss[key] for name, key in PRIVACY_FIELDS if ss[key] != base[name]}
+        conflicts = _form_conflicts("admin.p_base", _SETTING_LABELS)
+        changed = {name: ss[key] for name, key in PRIVACY_FIELDS
+                   if ss[key] != base[name] and name not in conflicts}  # fmt: skip
         try:
             set_settings(store, study, **changed)
         except AllianceSurveyError as exc:
             _settings_refused(exc)
         else:
-            st.success("Privacy settings saved." if changed else
-                       "Nothing was changed: the form shows the saved settings.")
+            if changed or not conflicts:
+                st.success("Privacy settings saved." if changed else
+                           "Nothing was changed: the form shows the saved settings.")
     if not get_settings(store, study).privacy_complete:
         st.warning("The privacy notice is incomplete: respondents see 'not stated' for the "
                    "missing parts.")  # fmt: skip
@@ -1192,11 +1206,38 @@ def _form_base(stored: dict[str, Any], fields: tuple[tuple[str, str], ...],
     """
     ss = st.session_state
     before = ss.get(base_key) or {}
+    # a field changed elsewhere since this form was drawn that this study lead has typed
+    # something else into: saved as it was, the other study lead's value was overwritten
+    # without a word (see :func:`_form_conflicts`)
+    ss[f"{base_key}.conflicts"] = {
+        name: stored[name] for name, key in fields
+        if key in ss and name in before and before[name] != stored[name]
+        and ss[key] != before[name] and ss[key] != stored[name]
+    }  # fmt: skip
     for name, key in fields:
         if key not in ss or (before != stored and ss[key] == before.get(name)):
             ss[key] = stored[name]
     ss[base_key] = stored
     return stored
+
+
+def _form_conflicts(base_key: str, labels: dict[str, str]) -> list[str]:
+    """The settings another study lead saved while this one typed a different value into
+    the same field (found by :func:`_form_base` in this run); each is named in a warning
+    with the value saved meanwhile, and the names are returned (not to be saved now).
+
+    This study lead's entry stays in the form: a second press of Save replaces the other
+    value, knowingly."""
+    conflicts = st.session_state.get(f"{base_key}.conflicts") or {}
+    if conflicts:
+        lines = [f"- {escape_md(labels.get(name, name))}: "
+                 f"{escape_md(str(value)) if str(value) else '(empty)'}"
+                 for name, value in conflicts.items()]  # fmt: skip
+        st.warning("Another study lead saved these settings while you were editing them; "
+                   "your entries were not saved, so as not to overwrite theirs without a word. "
+                   "Saved meanwhile:\n\n" + "\n".join(lines) + "\n\nYour entries are "
+                   "still in the form: press Save again to replace the values above.")
+    return list(conflicts)
 
 
 #: The sender settings and the keys of the sender form's fields.
@@ -1206,6 +1247,15 @@ MAIL_FIELDS = (
     ("base_url", "admin.m_base_url"), ("password_env", "admin.m_password_env"),
     ("rate_per_minute", "admin.m_rate"),
 )  # fmt: skip
+
+
+#: The sender settings' names and the form's labels for them.
+_MAIL_LABELS = {
+    "smtp": "SMTP server", "sender": "From address", "lead_name": "Study lead",
+    "lead_email": "Study lead's e-mail", "base_url": "Survey address",
+    "password_env": "Environment variable with the SMTP password",
+    "rate_per_minute": "At most messages per minute",
+}  # fmt: skip
 
 
 def _mail_form_values(current: Any, base_url: str) -> dict[str, Any]:

@@ -150,15 +150,50 @@ def page_fields(
 _DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)")
 
 
-def parse_decimal(text: str) -> float | None:
+def _grouped(lang: str | None) -> tuple[str, str] | None:
+    """The thousands separator and the decimal mark of ``lang`` (``None``: no language)."""
+    if lang not in GROUP_MARK or lang not in DECIMAL_MARK:
+        return None
+    return GROUP_MARK[lang], DECIMAL_MARK[lang]
+
+
+def ambiguous_decimal(text: str, lang: str | None) -> bool:
+    """Whether ``text`` is a number whose one mark may be the thousands separator of
+    ``lang`` or a decimal mark ("1,000" in English, "1.000" in German: a thousand as the
+    language writes it, one as the other language does).
+
+    Such an answer is not guessed: the respondent is asked to write it without the
+    thousands separator (:func:`number_problem`).  A mark followed by other than three
+    digits ("1,5"), a number starting with 0 ("0,500") and a number with more groups or
+    a decimal part as well ("1,000,000", "1,500.25") are not ambiguous."""
+    marks = _grouped(lang)
+    if marks is None:
+        return False
+    s = "".join(text.split())
+    return re.fullmatch(rf"[+-]?[1-9]\d{{0,2}}{re.escape(marks[0])}\d{{3}}", s) is not None
+
+
+def parse_decimal(text: str, lang: str | None = None) -> float | None:
     """The number in ``text`` typed with a point or a comma as the decimal mark ("1.5",
     "1,5", " 2 "); ``None`` when it is not a plain decimal number.
 
     Decimal questions are text fields: a browser's number field drops a comma, so a
-    German "1,5" arrived as 15.  Text with more than one mark ("1.000,5") is ambiguous
-    and refused, as are words, exponents and infinities.
+    German "1,5" arrived as 15.  Without ``lang``, text with more than one mark
+    ("1.000,5") is ambiguous and refused, as are words, exponents and infinities.  With
+    ``lang``, numbers grouped
+    in thousands as that language writes them are read ("1,500.25" and "1,000,000" in
+    English, "1.500,25" in German), and a number that may be grouped or decimal in it
+    (:func:`ambiguous_decimal`: "1,000" in English) is ``None``: it was read as 1.0
+    without a word.
     """
     s = "".join(text.split())
+    marks = _grouped(lang)
+    if marks is not None:
+        group, mark = (re.escape(m) for m in marks)
+        if ambiguous_decimal(s, lang):
+            return None
+        if re.fullmatch(rf"[+-]?[1-9]\d{{0,2}}(?:{group}\d{{3}})+(?:{mark}\d+)?", s):
+            return float(s.replace(marks[0], "").replace(marks[1], "."))
     if s.count(",") + s.count(".") > 1:
         return None
     s = s.replace(",", ".")
@@ -213,13 +248,18 @@ def widget_value(view: FieldView, stored: Any, lang: str = "en") -> Any:
 
 def answer_value(view: FieldView, widget: Any, lang: str | None = None) -> Any:
     """Convert a widget value to what the store receives (``None`` when unanswered); a
-    whole number is read with the thousands grouping of ``lang`` (see :func:`parse_whole`)."""
+    number is read with the thousands grouping of ``lang`` (see :func:`parse_whole` and
+    :func:`parse_decimal`); text that is no number, or a decimal that may be grouped or
+    not (:func:`ambiguous_decimal`), stays text (checked before sending)."""
     if is_missing(widget):
         return None
     if view.kind == "text":
         return str(widget)
     if view.kind in ("number", "integer") and isinstance(widget, str):
-        number = parse_decimal(widget) if view.kind == "number" else parse_whole(widget, lang)
+        if view.kind == "number":
+            number = parse_decimal(widget, lang)
+        else:
+            number = parse_whole(widget, lang)
         return widget.strip() if number is None else number  # text: "not a number"
     return widget
 
@@ -285,9 +325,16 @@ def _num(x: float) -> str:
 
 
 def number_problem(view: FieldView, value: Any, lang: str) -> str:
-    """The message for a refused number, in the respondent's language."""
+    """The message for a refused number, in the respondent's language; a decimal that
+    may be grouped or not (:func:`ambiguous_decimal`) is asked again without the
+    thousands separator, with both readings as the language writes them."""
     if view.kind == "integer" and isinstance(value, str):
         return t("not_a_whole_number", lang)
+    if view.kind == "number" and isinstance(value, str) and ambiguous_decimal(value, lang):
+        typed = "".join(value.split())
+        group = GROUP_MARK[lang]
+        return t("ambiguous_number", lang, typed=typed, whole=typed.replace(group, ""),
+                 decimal=typed.replace(group, DECIMAL_MARK[lang]))
     try:
         float(value)
     except (TypeError, ValueError):

@@ -587,7 +587,8 @@ def page_language(lang: str, skip_label: str, decimal_fields: Sequence[str] = ()
                   switch: Mapping[str, str] | None = None,
                   parts: Mapping[str, str] | None = None,
                   invalid: Mapping[str, str] | None = None,
-                  described: Mapping[str, str] | None = None) -> None:
+                  described: Mapping[str, str] | None = None,
+                  lost: Sequence[str] | None = None) -> None:
     """Give the page the language ``lang`` (the document's ``lang``, read by screen
     readers) and Streamlit's own "Skip to main content" link the label ``skip_label``;
     the text fields of the widgets keyed ``decimal_fields`` get ``inputmode="decimal"``
@@ -613,12 +614,14 @@ def page_language(lang: str, skip_label: str, decimal_fields: Sequence[str] = ()
     and says that the page's answers are kept.  ``described`` (a widget's key to the key of
     the container of a note about it) describes the widget's option group by the note
     (``aria-describedby``) without marking it invalid: a statement left empty under the
-    soft prompt."""
+    soft prompt.  ``lost`` (a title, a text and the close button's name) words that dialog
+    for pages other than the survey's (the study lead's)."""
     from instruments.ui.texts import t
 
     # Streamlit's dialog for a server that cannot be reached, in the page's language
-    lost = [t("connection_lost_title", lang), t("connection_lost", lang), t("close", lang)]
-    data: dict[str, Any] = {"lang": lang, "skip": skip_label, "lost": json.dumps(lost)}
+    if lost is None:
+        lost = [t("connection_lost_title", lang), t("connection_lost", lang), t("close", lang)]
+    data: dict[str, Any] = {"lang": lang, "skip": skip_label, "lost": json.dumps(list(lost))}
     if invalid:  # as JSON text: pairs of the containers' classes
         data["invalid"] = json.dumps([[_classes([k]), _classes([v])] for k, v in invalid.items()])
     if described:  # as ``invalid``

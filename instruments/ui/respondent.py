@@ -50,7 +50,7 @@ from instruments.ui.rating import (
     rating_row,
     scroll_to_top,
 )
-from instruments.ui.texts import LANGUAGE_NAMES, saved_note, t, tn
+from instruments.ui.texts import LANGUAGE_NAMES, group_thousands, saved_note, t, tn
 
 #: Static style rules (no user text).  Free text runs in the direction of its own script,
 #: paragraph by paragraph (Arabic or Hebrew from the right, with its full stop at the
@@ -67,7 +67,11 @@ from instruments.ui.texts import LANGUAGE_NAMES, saved_note, t, tn
 #: white page beside "Zurück" / "Back" (focus indicators need 3:1, WCAG 1.4.11), and
 #: nothing on the page's main region, which is a stop of the Tab key; a text field's box
 #: only turned from grey to red, 1 px wide.  A primary button (white on red) has its ring
-#: inside.
+#: inside.  In the high-contrast mode of the system (forced colours) Streamlit's option
+#: circles lose their fill, so the chosen answer of the consent question looked like the
+#: other: the chosen circle is drawn filled in the text colour with a hole in the page's.
+#: A respondent who asked the system for reduced motion still saw the progress bar slide
+#: for half a second on every page: transitions are off then.
 PAGE_CSS = """
 <style>
 button:focus-visible, summary:focus-visible, a:focus-visible,
@@ -109,6 +113,18 @@ div[class*="st-key-survey-section"] h2 {
 div[class*="st-key-survey-section"] h2:focus { outline: none; }
 div[class*="st-key-survey-scroll"], div[class*="st-key-survey-lang"] {
   height: 0; overflow: hidden; margin: 0;
+}
+@media (prefers-reduced-motion: reduce) {
+  *, *::before, *::after { transition: none !important; scroll-behavior: auto !important; }
+}
+@media (forced-colors: active) {
+  label[data-testid="stRadioOption"][data-selected="true"] > div > div:first-child {
+    forced-color-adjust: none; background: CanvasText !important;
+    border: 2px solid CanvasText !important;
+  }
+  label[data-testid="stRadioOption"][data-selected="true"] > div > div:first-child > div {
+    forced-color-adjust: none; background: Canvas !important;
+  }
 }
 </style>
 """ + CAPTION_CSS
@@ -604,6 +620,8 @@ def _closed_invitation(store: Any, token: str, message: str, reason: str | None 
         _language_switch(store, token, lang, remember=state.status != "withdrawn")
     if state is not None and (state.status == "expired" or reason == "expired"):
         _link_problem(t("expired_link", lang), lang)
+        if state.answers:
+            st.markdown(escape_md(t("expired_kept", lang)))
         _contact_note(store, token, lang)
         _withdraw_if_stored(store, token, lang, state)
         return
@@ -840,6 +858,14 @@ def _render_page(store: Any, token: str, state: Any, view: int, lang: str) -> No
         args = (store, token, spec.id, submission_key, shown_at, views, lang)
         last = view == state.n_pages - 1
         if soft:
+            # counted again as the page is drawn: statements answered after the prompt and
+            # sent with a switch of language were still counted ("16 statements" with 15
+            # left); with none left, the page's own buttons come back
+            soft = sum(1 for v in views if v.request and is_missing(
+                chosen_code(ss.get(widget_key(spec.id, v.id)))))
+            if not soft:
+                ss.get("survey.soft", {}).pop(spec.id, None)
+        if soft:
             with st.container(key="soft-prompt"):
                 st.warning(tn("soft_prompt", lang, soft))
             with st.container(horizontal=True, wrap=False, gap="medium", key="soft-buttons"):
@@ -943,6 +969,13 @@ def _render_field(
             help=tn("free_text_limit" if view.required else "free_text_help", lang,
                     view.max_length),
         )
+        if view.max_length is not None:
+            # the limit under the field, not only behind its "?" (seen when pointed at, on
+            # a phone when tapped): a 10,000-character paste learnt of it only after Next
+            with st.container(key=f"limit-{key}"):
+                st.caption(escape_md(t(
+                    "free_text_limit_one" if view.max_length == 1 else "free_text_limit",
+                    lang, n=group_thousands(view.max_length, lang))))
     _problem_notes(key, problems)
 
 

@@ -117,6 +117,18 @@ _TEXTS: dict[str, dict[str, str]] = {
         "können dann fortfahren.",
     },
     "close": {"en": "Close", "de": "Schließen"},
+    # the same dialog on the study lead's pages (English: the pages' language)
+    "connection_lost_admin": {
+        "en": "The study lead's pages cannot reach the app's server at the moment (it may "
+        "be restarting). What you have entered on this page stays in this window: please "
+        "keep it open. The page comes back by itself once the server answers again; check "
+        "the form before you save it.",
+        "de": "Die Seiten der Studienleitung erreichen den Server der App gerade nicht "
+        "(vielleicht startet er neu). Was Sie auf dieser Seite eingegeben haben, bleibt in "
+        "diesem Fenster erhalten: Bitte lassen Sie es geöffnet. Die Seite kommt von selbst "
+        "zurück, sobald der Server wieder antwortet; prüfen Sie das Formular, bevor Sie "
+        "speichern.",
+    },
     "no_token_title": {"en": "Welcome", "de": "Willkommen"},
     "no_token": {
         "en": "This survey is by invitation only. Please open the personal link from your "
@@ -199,6 +211,15 @@ _TEXTS: dict[str, dict[str, str]] = {
         "de": "Dieser Einladungslink ist abgelaufen; die Befragung kann damit nicht mehr "
         "beantwortet werden. Wenn Sie trotzdem teilnehmen möchten, bitten Sie das Studienteam "
         "um einen neuen Link.",
+    },
+    # an invitation that expired while its respondent was part-way through: what becomes
+    # of the answers given (kept, unless withdrawn) was not said
+    "expired_kept": {
+        "en": "The answers you gave before the link expired are kept for the study. To "
+        "have them deleted, use \u201cWithdraw and delete my answers\u201d below.",
+        "de": "Die Antworten, die Sie gegeben haben, bevor der Link abgelaufen ist, bleiben "
+        "für die Studie gespeichert. Wenn Sie sie löschen lassen möchten, nutzen Sie unten "
+        "\u201eTeilnahme widerrufen und Antworten löschen\u201c.",
     },
     "invalid_link": {
         "en": "This invitation link is not valid. Please check that you copied the whole link "
@@ -315,6 +336,16 @@ _TEXTS: dict[str, dict[str, str]] = {
     "not_a_number": {
         "en": "Please enter a number, e.g. 2 or 1.5.",
         "de": "Bitte geben Sie eine Zahl ein, z. B. 2 oder 1,5.",
+    },
+    # "1,000" in English, "1.000" in German: a thousand, or one as the other language
+    # writes it; asked again rather than guessed
+    "ambiguous_number": {
+        "en": "\u201c{typed}\u201d can be read as {whole} or as {decimal}. Please type the "
+        "number without a thousands separator, e.g. {whole}; for a decimal use a point, "
+        "e.g. {decimal}.",
+        "de": "\u201e{typed}\u201c kann {whole} oder {decimal} bedeuten. Bitte geben Sie die "
+        "Zahl ohne Tausenderpunkt ein, z. B. {whole}; Dezimalzahlen mit Komma, z. B. "
+        "{decimal}.",
     },
     "not_a_whole_number": {
         "en": "Please enter a whole number, e.g. 3.",
@@ -442,6 +473,11 @@ def tn(key: str, lang: str, n: int, **values: object) -> str:
     ("1 answer", not "1 answers"), else ``key`` with ``{n}`` filled in."""
     one = f"{key}_one"
     return t(one if n == 1 and one in _TEXTS else key, lang, n=n, **values)
+
+
+def group_thousands(n: int, lang: str) -> str:
+    """``n`` with its thousands grouped as ``lang`` writes them ("5,000", "5.000")."""
+    return f"{n:,}".replace(",", GROUP_MARK.get(lang, ","))
 
 
 def saved_note(lang: str) -> str:
