@@ -21,7 +21,7 @@ from analysis.errors import ResponseError
 from instruments.instrument.schema import fill_text
 from instruments.store.limits import encoding_problem
 from instruments.store.pages import PageValidationError
-from instruments.ui.texts import DECIMAL_MARK, GROUP_MARK, t, tn
+from instruments.ui.texts import DECIMAL_MARK, GROUP_MARK, group_thousands, t, tn
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
 
@@ -361,7 +361,9 @@ def length_problem(view: FieldView, value: str, lang: str) -> str:
     under the limit."""
     shown = count_characters(value)
     if shown > view.max_length:
-        return t("too_long", lang, length=shown, limit=view.max_length)
+        # grouped as the page writes numbers, like the limit's note under the field
+        return t("too_long", lang, length=group_thousands(shown, lang),
+                 limit=group_thousands(view.max_length, lang))
     return tn("too_long_stored", lang, len(value) - view.max_length)
 
 

@@ -298,10 +298,12 @@ function markLabels(helpFor) {
 
 function markKeypads(classes, mode) {
   // the number questions' text fields: phones show their number keypad ("decimal" with a
-  // decimal mark, "numeric" without)
+  // decimal mark, "numeric" without); no autofill, so a shared computer does not offer
+  // the figures an earlier respondent typed
   for (const cls of classes) {
     for (const input of document.querySelectorAll(`.${CSS.escape(cls)} input`)) {
       if (input.getAttribute("inputmode") !== mode) input.setAttribute("inputmode", mode);
+      if (input.getAttribute("autocomplete") !== "off") input.setAttribute("autocomplete", "off");
     }
   }
 }

@@ -179,7 +179,7 @@ def test_the_keyboard_lands_on_the_question_a_message_is_about(server, new_drive
     wait_idle(driver)
     _paste(driver, f"{comment} textarea", "Sehr gut. " * 600)
     keys_on_button(driver, "Finish", Keys.ENTER)
-    wait_for_text(driver, "Your answer has 6000 characters")
+    wait_for_text(driver, "Your answer has 6,000 characters")
     _until(driver, lambda d: _focus(d)[0] == "TEXTAREA", "the keyboard in the comment")
 
 

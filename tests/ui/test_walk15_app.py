@@ -31,7 +31,7 @@ import uuid
 import pytest
 
 from instruments.ui.respondent import widget_key
-from instruments.ui.texts import t
+from instruments.ui.texts import group_thousands, t
 from tests.ui.conftest import STUDY
 from tests.ui.survey_bot import fill_page, plan_answers
 from tests.ui.test_app import _admin, click, current_page, open_app
@@ -182,7 +182,8 @@ def test_the_free_text_limit_is_shown_before_sending(
     click(at, {"en": "Finish", "de": "Abschließen"}[lang])
     assert store.state(token).status != "completed"
     errors = [e.value for e in at.error]
-    assert t("too_long", lang, length=count_characters(pasted), limit=5000) in errors, errors
+    assert t("too_long", lang, length=group_thousands(count_characters(pasted), lang),
+             limit=group_thousands(5000, lang)) in errors, errors
     assert at.text_area(key=key).value == pasted
 
 

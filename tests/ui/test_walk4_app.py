@@ -145,8 +145,11 @@ def test_a_too_long_answer_is_kept_and_named_in_the_pages_language(store, invite
     text = ("Ein langer Kommentar. " * 400)[: limit - 1] + "😀🚀"
     at.text_area(key=key).input(text)
     click(at, t("finish", lang))
-    expected = {"en": f"Your answer has {limit + 1} characters; at most {limit} fit.",
-                "de": f"Ihre Antwort hat {limit + 1} Zeichen; höchstens {limit} sind möglich."}
+    grouped = {"en": lambda n: f"{n:,}", "de": lambda n: f"{n:,}".replace(",", ".")}[lang]
+    expected = {"en": f"Your answer has {grouped(limit + 1)} characters; at most "
+                      f"{grouped(limit)} fit.",
+                "de": f"Ihre Antwort hat {grouped(limit + 1)} Zeichen; höchstens "
+                      f"{grouped(limit)} sind möglich."}
     body = texts(at)
     assert expected[lang] in body
     assert "Item 'comment'" not in body  # not the store's message

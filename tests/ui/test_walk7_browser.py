@@ -102,6 +102,10 @@ def test_a_whole_number_and_a_decimal_emptied_after_back_are_taken_back(server, 
     _until(driver, lambda d: d.execute_script(
         "return document.querySelector(arguments[0]).getAttribute('inputmode')",
         f"{whole} input") == "numeric", "inputmode=numeric")  # fmt: skip
+    # and offers no figures typed by an earlier respondent on the same computer
+    _until(driver, lambda d: d.execute_script(
+        "return document.querySelector(arguments[0]).getAttribute('autocomplete')",
+        f"{decimal} input") == "off", "autocomplete=off")  # fmt: skip
     _type(driver, whole, "3.5")  # not a whole number: said so, nothing sent
     press(driver, "Next")
     wait_for_text(driver, t("not_a_whole_number", "en"))
