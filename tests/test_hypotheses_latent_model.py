@@ -266,7 +266,9 @@ def test_fewer_clusters_than_parameters_is_said(demo, instrument, small_run):
         hyp.test_hypotheses(demo[demo["alliance_id"].isin(ids)], hypotheses=SMALL,
                             bootstrap=50, seed=7, details=det, instrument=instrument,
                             latent_alternative=False)
-    lat = det["latent_model"]
+    # set aside like an improper solution (review 15): the composite model gives the verdicts
+    assert "latent_model" not in det
+    lat = det["latent_model_unused"]
     assert lat.nclusters == 30 and lat.fit.fit["npar"] == 60
     said = [w for w in det["warnings"] if "clusters (alliances) for 60 free parameters" in w]
     assert len(said) == 1 and "not of full rank" in said[0]

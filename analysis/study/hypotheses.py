@@ -1187,12 +1187,18 @@ def _latent_model_step(hs, data, d, base, keep, estimator, instrument, n_draws, 
     ncl = getattr(res.fit, "nclusters", None)
     if np.isfinite(npar) and isinstance(ncl, int) and 0 < ncl <= npar:
         # the cluster-robust covariance matrix of the estimates is a sum over clusters: with
-        # no more clusters than parameters it cannot have full rank (Mplus warns alike)
-        warns.append(f"Latent model: cluster-robust standard errors from {ncl} clusters "
-                     f"(alliances) for {npar:.0f} free parameters; with no more clusters "
-                     "than parameters the robust covariance matrix of the estimates is not "
-                     "of full rank, so the verdicts' standard errors and the robust test "
-                     "are unreliable; compare with the composite robustness rows.")
+        # no more clusters than parameters it cannot have full rank (Mplus warns alike), so
+        # its standard errors cannot carry a verdict; like an improper solution, the latent
+        # model is set aside and the composite path model decides
+        why = (f"its cluster-robust standard errors would rest on {ncl} clusters "
+               f"(alliances) for {npar:.0f} free parameters, and with no more clusters than "
+               "parameters the robust covariance matrix of the estimates is not of full "
+               "rank, so its tests are unreliable.")
+        warns.append(f"Latent model not used: {why} The composite path model gives the "
+                     "verdicts of the path and mediation hypotheses.")
+        det["latent_model_error"] = why[:1].upper() + why[1:]
+        det["latent_model_unused"] = res
+        return None
     det["latent_model"] = res
     if not det.get("_robustness_wlsmv", True):
         return res
@@ -2634,6 +2640,17 @@ def _invariance_sentence(a: str, b: str, g: str, tab: pd.DataFrame, n: int | Non
     # the declared rule of the measurement section (a step fails when CFI drops and RMSEA
     # rises together), not a second rule of its own
     ok = bool(_chen_holds(t.loc["metric"], n) and _chen_holds(t.loc["scalar"], n))
+    # a level the CFI difference alone rejects, kept by the RMSEA difference: the reader
+    # must see that the verdict rests on the RMSEA difference
+    kept = [lv for lv, dc, dr in (("metric", dm, rm), ("scalar", ds, rs))
+            if dc <= cfi_cut and dr < rmsea_cut
+            and (lv == "metric" or _chen_holds(t.loc["metric"], n))]
+    rests = (f" The CFI difference alone would reject the {' and the '.join(kept)} "
+             f"level{'s' if len(kept) > 1 else ''} (delta CFI at or below "
+             f"{cfi_cut:.3f}); the declared rule keeps "
+             f"{'them' if len(kept) > 1 else 'it'} because RMSEA rose by less than "
+             f"{rmsea_cut:.3f}, so this verdict rests on the RMSEA difference (Chen 2007 "
+             "pairs delta CFI with delta RMSEA or delta SRMR).") if kept else ""
     weak = ok and smallest is not None and smallest < SMALL_GROUP
     verb = "is not rejected" if weak else "holds" if ok else "does not hold"
     return (f"Invariance of {a} and {b} across {g} (MLR): configural CFI "
@@ -2647,4 +2664,4 @@ def _invariance_sentence(a: str, b: str, g: str, tab: pd.DataFrame, n: int | Non
                "& Bauer 2007), so the comparison of means assumes an invariance these data "
                "could not test well." if weak else
                ", so the comparison of means is "
-               f"{'interpretable' if ok else 'not interpretable'}.")), ok
+               f"{'interpretable' if ok else 'not interpretable'}.") + rests), ok

@@ -85,31 +85,50 @@ def weak_items(ctx: ReportContext) -> str:
         return ""
     rev = ctx.x.get("reverse_items")
     reverse = {str(x) for x in rev} if isinstance(rev, list | tuple) else set()
-    weak, weak_rev = [], 0
+    weak, neg, weak_rev = [], [], 0
     for f, recs in loadings_by_factor(m).items():
         for path, r in recs:
             v = r.get("std_all")
-            if not is_number(v) or abs(float(v)) >= WEAK_LOADING:
+            # a negative loading of any size is named: -.54 (an item three in four
+            # respondents read the other way) had been left out for |-.54| >= .40
+            if not is_number(v) or float(v) >= WEAK_LOADING:
                 continue
             item = str(r.get("item", r.get("rhs", "")))
             is_rev = item in reverse
             weak_rev += is_rev
-            weak.append(f"{esc(item)} of {esc(ctx.label(f))} (\u03bb = "
-                        f"{_n(v, join(path, 'std_all'), 'std')}"
-                        + (", reverse-keyed" if is_rev else "") + ")")
-    if not weak:
+            (neg if float(v) <= -WEAK_LOADING else weak).append(
+                f"{esc(item)} of {esc(ctx.label(f))} (\u03bb = "
+                f"{_n(v, join(path, 'std_all'), 'std')}"
+                + (", reverse-keyed" if is_rev else "") + ")")
+    if not weak and not neg:
         return ""
-    one = len(weak) == 1
-    s = (f" {'An item loads' if one else 'Items load'} below .40 on {'its' if one else 'their'}"
-         f" construct, far below the conventional .708: {_and(weak)}; "
-         f"{'it shares' if one else 'they share'} less than a sixth of "
-         f"{'its' if one else 'their'} variance with the construct and dilute"
-         f"{'s' if one else ''} the scale score that averages {'it' if one else 'them'} in")
+    s = ""
+    if neg:
+        one = len(neg) == 1
+        s += (f" {'An item loads' if one else 'Items load'} strongly negatively on "
+              f"{'its' if one else 'their'} construct after the instrument's recoding: "
+              f"{_and(neg)}; {'it runs' if one else 'they run'} against the other items "
+              "of the scale, so the scale score that averages "
+              f"{'it' if one else 'them'} in cancels part of what the other items measure "
+              "and Cronbach's alpha falls")
+    if weak:
+        one = len(weak) == 1
+        s += (("." if s else "")
+              + f" {'An item loads' if one else 'Items load'} below .40 on "
+              f"{'its' if one else 'their'} construct, far below the conventional .708: "
+              f"{_and(weak)}; {'it shares' if one else 'they share'} less than a sixth of "
+              f"{'its' if one else 'their'} variance with the construct and dilute"
+              f"{'s' if one else ''} the scale score that averages {'it' if one else 'them'}"
+              " in")
     if weak_rev:
         s += ("; a reverse-keyed item that loads low or negatively is a common sign that "
               "respondents misread its reversed wording or answered it with an agreement "
               "tendency (Weijters &amp; Baumgartner, 2012), which the recoding does not "
               "repair")
+    if any("reverse-keyed" not in x for x in neg) and reverse:
+        s += ("; an item not declared reverse-keyed that loads negatively is worded against "
+              "its construct, is missing its reverse key in the instrument, or was read the "
+              "other way by many respondents: check its wording and key before scoring")
     elif not reverse:
         s += ("; if an item is reverse-keyed, a low or negative loading is a common sign "
               "that respondents misread its reversed wording (Weijters &amp; Baumgartner, "
@@ -278,6 +297,48 @@ def dyadic_comparison(h: Mapping[str, Any]) -> str:
             f"{esc(fmt(r2a, 'fit'))} vs {esc(fmt(r2b, 'fit'))}, Williams' "
             f"<em>t</em>({int(df)}) = {esc(fmt(t, 'chisq'))}, {p_text} (two-sided, "
             "unadjusted)")
+
+
+def dyadic_check(ctx: ReportContext, h: Mapping[str, Any]) -> str:
+    """Which of H10's two computations answers it: the declared test (both firms' rows,
+    the alliances as the cases of Williams' t) gives the answer; the dyadic section's
+    comparison on one row per alliance (the outcome averaged over both reports, each
+    firm's perception a predictor of its own) is a check.  The report gave both, with R²
+    of .117 vs .132 in the text and .183 vs .165 and .200 in the appendix, and did not
+    say which was the answer."""
+    if str(h.get("method")) != "dyadic" or not dyadic_comparison(h):
+        return ""
+    dy = ctx.a.get("dyadic")
+    h10 = dy.get("h10") if isinstance(dy, Mapping) else None
+    models = h10.get("models") if isinstance(h10, Mapping) else None
+    comps = h10.get("comparisons") if isinstance(h10, Mapping) else None
+    if not (isinstance(models, Mapping) and isinstance(comps, Mapping)):
+        return ""
+    base = "/dyadic/h10"
+    two = models.get("two_informants")
+    sides = [(k, models.get(f"informant_{k}"), comps.get(f"two_vs_{k}")) for k in ("A", "B")]
+    if not (isinstance(two, Mapping) and is_number(two.get("r2"))
+            and all(isinstance(m, Mapping) and is_number(m.get("r2"))
+                    and isinstance(c, Mapping) and is_number(c.get("pvalue"))
+                    for _, m, c in sides)):
+        return ""
+    r2s = " and ".join(
+        f"{_n(m['r2'], join(base, 'models', f'informant_{k}', 'r2'), 'fit')} (firm {k}'s "
+        "perception)" for k, m, _ in sides)
+    ps = " and ".join(_n(c["pvalue"], join(base, "comparisons", f"two_vs_{k}", "pvalue"), "p")
+                      for k, _, c in sides)
+    n_dy = h10.get("n_dyads")
+    return (" The test declared before the data were collected (above), on both firms' rows "
+            "with the alliances as the cases, "
+            "gives the answer; the dyadic section repeats the comparison with one row per "
+            "alliance"
+            + (f" ({_n(n_dy, join(base, 'n_dyads'), 'int')} dyads)" if is_number(n_dy)
+               else "")
+            + ", value creation averaged over both reports and each firm's perception of the "
+            f"partner as a predictor of its own (<em>R</em>\u00b2 = "
+            f"{_n(two['r2'], join(base, 'models', 'two_informants', 'r2'), 'fit')} for both "
+            f"self-reports vs {r2s}; Williams' <em>p</em> = {ps}), as a check, not a second "
+            "answer.")
 
 
 def cross_sectional(ctx: ReportContext) -> str:

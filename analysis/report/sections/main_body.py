@@ -255,9 +255,15 @@ def measurement(ctx: ReportContext) -> str:
                 "loadings are shown for the record only and are not interpretable; nor is the "
                 "Fornell–Larcker comparison built on the AVEs (the HTMT ratios come from the "
                 "item correlations, not from this solution).</strong> ") if improper else ""
+        # an improper solution's loadings are marked as such where a reader looks (the
+        # caption and the column), not only in the note below the table
         parts.append(table(
-            "Measurement model: standardized loadings, reliability and convergent validity",
-            ["Construct", "Standardized loadings (item: \u03bb)", "\u03b1", "\u03c9", "CR",
+            "Measurement model: standardized loadings"
+            + (" of an improper solution (not interpretable)" if improper else "")
+            + ", reliability and convergent validity",
+            ["Construct", "Standardized loadings of the improper solution, not "
+             "interpretable (item: \u03bb)" if improper
+             else "Standardized loadings (item: \u03bb)", "\u03b1", "\u03c9", "CR",
              "AVE"], rows, number=ctx.c.table(), cls="apa measure",
             note=warn + (f"Confirmatory factor analysis{f' ({esc(est)})' if isinstance(est, str) else ''}"
                   "; \u03bb = completely standardized loading (lavaan std.all). \u03b1 = "
@@ -270,9 +276,11 @@ def measurement(ctx: ReportContext) -> str:
                      "answer) before every analysis, so its loading is on the construct's "
                      "direction. "
                      if marked else "")
-                  + "Conventional thresholds: \u03bb \u2265 .708 (Hair et al., 2019); \u03b1 "
-                  "\u2265 .70 (Nunnally, 1978); \u03c9, CR \u2265 .70 (Hair et al., 2019); "
-                  "AVE \u2265 .50 (Fornell &amp; Larcker, 1981). "
+                  + ("Conventional threshold: \u03b1 \u2265 .70 (Nunnally, 1978); the "
+                     "loadings are not compared with any. " if improper else
+                     "Conventional thresholds: \u03bb \u2265 .708 (Hair et al., 2019); \u03b1 "
+                     "\u2265 .70 (Nunnally, 1978); \u03c9, CR \u2265 .70 (Hair et al., 2019); "
+                     "AVE \u2265 .50 (Fornell &amp; Larcker, 1981). ")
                   + (low_ave_text(ctx, rel, "/measurement/reliability") + " "
                      if rel and not improper else "")
                   + "Unstandardized loadings, standard errors and the second-order model are "
@@ -514,6 +522,27 @@ def _level_decision(grouping: Mapping[str, Any], scale: str, level: Any) -> str:
     return ""
 
 
+def _rests_on_rmsea(grouping: Mapping[str, Any], scale: str) -> list[str]:
+    """The levels of one scale's sequence that hold under the declared rule although their
+    CFI difference alone reaches the rule's cut-off: only the RMSEA difference, below its
+    own cut-off, keeps them."""
+    seq = (grouping.get("by_scale") or {}).get(scale)
+    if not isinstance(seq, Mapping):
+        return []
+    cuts = seq.get("cutoffs") if isinstance(seq.get("cutoffs"), Mapping) else {}
+    ccut, rcut = cuts.get("delta_cfi"), cuts.get("delta_rmsea")
+    if not (is_number(ccut) and is_number(rcut)):
+        return []
+    out = []
+    for row in seq.get("levels") or []:
+        if not isinstance(row, Mapping) or row.get("decision") != "holds":
+            continue
+        dc, dr = row.get("delta_cfi"), row.get("delta_rmsea")
+        if is_number(dc) and is_number(dr) and dc <= ccut and dr < rcut:
+            out.append(str(row.get("level")))
+    return out
+
+
 def _invariance_by_scale(ctx: ReportContext, inv: Mapping[str, Any], path: str) -> str:
     """One row per scale, one column per grouping: the highest level of invariance each
     scale reaches (each scale tested in its own one-factor model); the fit of every step
@@ -523,6 +552,7 @@ def _invariance_by_scale(ctx: ReportContext, inv: Mapping[str, Any], path: str) 
     scales: list[str] = []
     cell: dict[tuple[str, str], str] = {}
     no_level_held: set[tuple[str, str]] = set()
+    rmsea_only: list[str] = []
     for g, v in groupings:
         for rec in v["summary"]:
             if not isinstance(rec, Mapping) or "scale" not in rec:
@@ -562,6 +592,13 @@ def _invariance_by_scale(ctx: ReportContext, inv: Mapping[str, Any], path: str) 
                 text += ((f"; {', '.join(LEVELS.get(x, x) for x in others)} partial"
                           if others else "")
                          + (f"; freed: {rec['freed']}" if rec.get("freed") else ""))
+            saved = _rests_on_rmsea(v, sc)
+            if saved:
+                # the declared rule keeps a level that the CFI difference alone rejects:
+                # the reader must see that the decision rests on the RMSEA difference
+                text += ("; " + ", ".join(LEVELS.get(x, x) for x in saved)
+                         + " kept by ΔRMSEA only ‡")
+                rmsea_only.append(sc)
             cell[(g, sc)] = text
             if str(rec.get("highest_level_supported")) in ("configural", "none", "None"):
                 # nothing above the configural model held: a small group qualifies no
@@ -614,7 +651,20 @@ def _invariance_by_scale(ctx: ReportContext, inv: Mapping[str, Any], path: str) 
                  note=esc(rule.rstrip(".")) + ". Each scale is tested in its own one-factor "
                       "model, level by level; the fit of every step, the tests of the "
                       "differences and the partial-invariance search are in the online "
-                      "appendix." + small_note + groups_note(ctx, groupings, path))
+                      "appendix." + small_note + _rmsea_only_note(rmsea_only)
+                      + groups_note(ctx, groupings, path))
+
+
+def _rmsea_only_note(scales: list[str]) -> str:
+    """The table note for levels that the CFI difference alone would reject."""
+    if not scales:
+        return ""
+    return (" \u2021 At the level marked, the CFI difference alone reaches the declared "
+            "cut-off, which would reject it; the declared rule keeps it because RMSEA rose "
+            "by less "
+            "than its cut-off, so the decision rests on \u0394RMSEA. Chen (2007) pairs "
+            "\u0394CFI with \u0394RMSEA or \u0394SRMR; see the steps in the online "
+            "appendix.")
 
 
 # -------------------------------------------------------------- method variance

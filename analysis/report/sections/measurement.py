@@ -108,13 +108,24 @@ def _loading_table(ctx: ReportContext, recs: list[tuple[str, Mapping[str, Any]]]
                 cells.append(text_cell(name_text(v) if c in ("factor", "lhs") else v))
         rows.append(cells)
     fixed = any(r.get("se") == 0 for r in value)
-    return table("Factor loadings" + (": unstandardized and standardized"
-                                      if "est" in cols and "std_all" in cols else ""),
+    m = ctx.a.get("measurement")
+    improper = bool(recs) and recs[0][0].startswith("/measurement") \
+        and isinstance(m, Mapping) and isinstance(m.get("improper"), list) \
+        and bool(m["improper"])
+    return table("Factor loadings"
+                 + (" of an improper solution (for the record; not interpretable)"
+                    if improper else "")
+                 + (": unstandardized and standardized"
+                    if "est" in cols and "std_all" in cols else ""),
                  [header.get(c, name_text(c)) for c in cols],
                  rows, number=ctx.c.table(),
-                 note=("B = unstandardized loading; " if "est" in cols else "")
-                 + "\u03b2 = completely standardized loading (lavaan std.all); "
-                   "conventional minimum .708 (Hair et al., 2019)."
+                 note=("The measurement model's solution is improper ("
+                       + esc("; ".join(str(x).rstrip(".") for x in m["improper"]))
+                       + "): these loadings are listed for the record only and cannot be "
+                       "interpreted. " if improper else "")
+                 + ("B = unstandardized loading; " if "est" in cols else "")
+                 + "\u03b2 = completely standardized loading (lavaan std.all)"
+                 + ("." if improper else "; conventional minimum .708 (Hair et al., 2019).")
                  + (" A loading with B = 1.000 and SE = 0.000 is fixed to 1 to set the "
                     "scale of its factor: it is not estimated and has no standard error."
                     if fixed else ""))

@@ -19,6 +19,7 @@ from ..html import esc, join, num, pointer
 from .caveats import (
     collinearity,
     cross_sectional,
+    dyadic_check,
     dyadic_comparison,
     perception_agreement,
     rsa_range,
@@ -303,6 +304,35 @@ def _missing_answers(ctx: ReportContext) -> str:
             + concentrated + _path_model_drop(ctx))
 
 
+#: Share of the responses received excluded for too many missing answers above which the
+#: report says that those respondents are out of the full-information models too.
+INCOMPLETE_SHARE = 0.05
+
+
+def _excluded_incomplete(ctx: ReportContext) -> str:
+    """A sentence when many respondents were excluded for too many missing answers: they
+    are out of every model, the FIML ones included, so for them the analysis assumes the
+    answers missing completely at random (300 firms, 30 % of the answers missing, more
+    among larger firms: 127 excluded, the analysed sample the smaller firms, and the text
+    said only that FIML assumes missing at random)."""
+    a = ctx.a
+    exc = a.get("exclusions")
+    k, n_raw = (exc.get("missing") if isinstance(exc, Mapping) else None), a.get("n_raw")
+    if not (is_number(k) and is_number(n_raw) and n_raw > 0
+            and k / n_raw >= INCOMPLETE_SHARE):
+        return ""
+    return (f" The {_n(k, '/exclusions/missing', 'int')} respondents excluded for too many "
+            f"missing answers ({_n(100 * k / n_raw, None, 'pct')}% of those received) are "
+            "left out of every model, the full-information ones included: for them the "
+            "analysis assumes their answers to be missing completely at random, not only at "
+            "random, and "
+            "if their missing answers depend on who they are (firm size, position, "
+            "knowledge of the alliance), the analysed sample differs from the one received "
+            "and the estimates can be biased (Newman, 2014). Compare the excluded with the "
+            "analysed respondents on the classification questions before reading the "
+            "verdicts.")
+
+
 def no_dyads(a: Mapping[str, Any]) -> bool:
     """True when the analysis shows that no alliance was answered by both firms: a dyadic
     hypothesis found none, or the dyadic part was refused for having none."""
@@ -361,8 +391,8 @@ def results(ctx: ReportContext) -> str:
                                               if reasons else "") + ")")
         else:
             s += " (Table 1)"
-        paras.append(s + "." + _missing_answers(ctx) + _one_informant(ctx)
-                     + perception_agreement(ctx))
+        paras.append(s + "." + _missing_answers(ctx) + _excluded_incomplete(ctx)
+                     + _one_informant(ctx) + perception_agreement(ctx))
     # --- measurement
     m = a.get("measurement")
     if isinstance(m, Mapping) and m.get("available") is not False:
@@ -444,10 +474,13 @@ def results(ctx: ReportContext) -> str:
         else:
             failed = (isinstance(lat, Mapping) and lat.get("available") is False
                       and isinstance(lat.get("reason"), str))
+            why = lat["reason"].split(" The path")[0].rstrip(".") if failed else ""
+            # a model set aside for too few clusters was estimated: it was not used
+            how = ("was estimated but not used for them: " + esc(why[:1].lower() + why[1:])
+                   if "clusters" in why else f"could not be estimated ({esc(why)})")
             paras.append(("The latent structural model declared for the confirmatory tests "
-                          f"could not be estimated ({esc(lat['reason'].split(' The path')[0].rstrip('.'))}"
-                          "); the path and mediation verdicts come from the path model on "
-                          "composite scores instead, which" if failed
+                          f"{how}; the path and mediation verdicts come from the path model "
+                          "on composite scores instead, which" if failed
                           else "The structural model")
                          + (f" ({esc(est)})" if isinstance(est, str) else "")
                          + f" fitted with {_fit_sentence(st['fit'], '/structural/fit')}"
@@ -835,7 +868,23 @@ def _exploratory(ctx: ReportContext, h: Mapping[str, Any], i: int) -> str:
         found += (f" (the measurement invariance these means need was not rejected, but "
                   f"with {esc(small.group(1))} respondents in the smallest group the test "
                   "had little power to detect non-invariance; Meade &amp; Bauer, 2007)")
-    return f"{s}. In this sample {found}" if found else s
+    rests = re.search(r"The CFI difference alone would reject the (.+?) levels? \(delta "
+                      r"CFI at or below (-?[0-9.]+)\); the declared rule keeps (?:it|them) "
+                      r"because RMSEA rose by less than ([0-9.]+)",
+                      str(h.get("note") or ""))
+    if found and rests and str(h.get("method")) == "multigroup":
+        # the invariance these means need rests on the RMSEA difference alone: said beside
+        # the answer, not only in the appendix's note (H11 of a study of N = 157: metric
+        # delta CFI -.014 past the -.005 cut-off, kept by delta RMSEA .003)
+        found += (f"; the CFI difference alone would reject the {esc(rests.group(1))} "
+                  f"invariance level{'s' if ' and ' in rests.group(1) else ''} "
+                  f"(\u0394CFI \u2264 {esc(fmt(float(rests.group(2)), 'fit'))}), which "
+                  "the declared rule keeps because RMSEA rose by less than "
+                  f"{esc(fmt(float(rests.group(3)), 'fit'))}, so the comparison rests on "
+                  "the RMSEA difference (Chen, 2007, pairs \u0394CFI with \u0394RMSEA or "
+                  "\u0394SRMR)")
+    return (f"{s}. In this sample {found}" if found else s) + (
+        "." + dyadic_check(ctx, h).rstrip(".") if dyadic_check(ctx, h) else "")
 
 
 def _group_test(ctx: ReportContext, h: Mapping[str, Any]) -> str:
@@ -891,6 +940,47 @@ def _delta_chisq(cm: Mapping[str, Any], found: tuple[int, Mapping[str, Any]]) ->
             f"{_p(c['pvalue'], join(path, 'pvalue'))}")
 
 
+def _ulmc_disagrees(mv: Mapping[str, Any]) -> str:
+    """A clause when the unmeasured latent method construct finds method variance (a
+    robust difference test at p < .05) that the CFA marker technique did not: with a
+    method factor on every substantive item but not on the marker, the marker found none
+    (p = .572) and the ULMC a quarter of the item variance (p < .001), and the results
+    named only the marker."""
+    ul = mv.get("ulmc")
+    fits = ul.get("fit") if isinstance(ul, Mapping) and ul.get("estimable") is not False \
+        else None
+    if not isinstance(fits, list):
+        return ""
+    for i, c in enumerate(fits):
+        if not (isinstance(c, Mapping) and is_number(c.get("delta_pvalue"))):
+            continue
+        test = str(c.get("delta_test") or "")
+        if c["delta_pvalue"] >= 0.05 or test.startswith("likelihood ratio"):
+            # a normal-theory difference is not read as evidence (see the table's row)
+            return ""
+        path = join("/measurement/method_variance/ulmc/fit", i)
+        share = ul.get("mean_method_share")
+        mk = mv.get("marker")
+        rs = mk.get("marker_correlations") if isinstance(mk, Mapping) else None
+        rmax = max((abs(float(v)) for v in rs.values() if is_number(v)), default=None) \
+            if isinstance(rs, Mapping) else None
+        return ("; the unmeasured latent method construct (ULMC) found some "
+                f"(\u0394\u03c7\u00b2({_n(c.get('delta_df'), join(path, 'delta_df'), 'int')}) = "
+                f"{_n(c.get('delta_chisq'), join(path, 'delta_chisq'), 'chisq')}, "
+                f"{_p(c['delta_pvalue'], join(path, 'delta_pvalue'))}"
+                + (f"; on average {_n(share, '/measurement/method_variance/ulmc/mean_method_share', 'share')}"
+                   "% of an item's variance" if is_number(share) else "")
+                + "), so the two checks disagree. The marker technique detects only method "
+                "variance that the marker shares with the substantive items"
+                + (f" (the marker correlates at most {_n(rmax, None, 'std')} with the scale "
+                   "scores)" if rmax is not None else "")
+                + ", and the ULMC also takes up shared trait variance and tends to overstate "
+                "method variance (Podsakoff et al., 2003; Williams, Hartman &amp; Cavazotte, "
+                "2010): how much common-method variance the verdicts carry is uncertain, and "
+                "the hypothesis tests are not corrected for it")
+    return ""
+
+
 def _method_variance(ctx: ReportContext) -> str:
     """What the primary common-method check found, in the results: with every item sharing
     a method factor the CFA marker technique found method variance (p < .001) and the
@@ -909,7 +999,8 @@ def _method_variance(ctx: ReportContext) -> str:
             "common-method table)") if scales else ""
     s = "Common-method variance: the CFA marker technique, the primary check" + over + ", "
     if not cm["method_present"]:
-        return s + f"found no method variance ({_delta_chisq(cm, first)})."
+        return s + f"found no method variance ({_delta_chisq(cm, first)})" \
+            + _ulmc_disagrees(mv) + "."
     s += f"found method variance ({_delta_chisq(cm, first)}"
     if is_number(cm.get("mean_method_share")):
         s += (f"; on average {_n(cm['mean_method_share'], '/measurement/method_variance/cfa_marker/mean_method_share', 'share')}"
@@ -978,10 +1069,79 @@ def _bias(ctx: ReportContext) -> str:
                     "non-normal regressor), flagged "
                     f"{_n(en['n_endogenous'], '/endogeneity/n_endogenous', 'int')} for possible "
                     "endogeneity (a check on composite scores, not a correction)")
+    bits += _influence(ctx)
     if not bits:
         return ""
     return ("Checks of the sample and of bias (their table follows the sample profile): "
             + "; ".join(bits) + ".")
+
+
+#: An outcome this skewed, or with this share of respondents at one end of the scale, is
+#: named with the check of influential cases (|skewness| above 1 is a common rule of
+#: thumb for marked skew; a fifth at the floor is a censored rather than a graded score).
+SKEW_NOTE, FLOOR_NOTE = 1.0, 0.20
+
+
+def _influence(ctx: ReportContext) -> list[str]:
+    """Clauses on the outcomes' distributions and the cases that carry the paths
+    (``analysis.study.bias.influential_cases``): with 46 % of the firms at the lowest
+    innovation score (skewness 1.29) and four outlying alliances, learning from the
+    partner -> innovation was B = 0.004 with them and 0.115 (p = .027) without, and the
+    report said nothing of the outcome's shape or of influential cases."""
+    inf = ctx.a.get("influence")
+    if not isinstance(inf, Mapping) or inf.get("available") is False:
+        return []
+    bits = []
+    odd = []
+    for i, o in enumerate(inf.get("outcomes") or []):
+        if not isinstance(o, Mapping):
+            continue
+        op = join("/influence/outcomes", i)
+        sk, fl, ce = o.get("skewness"), o.get("share_floor"), o.get("share_ceiling")
+        parts = []
+        if is_number(sk) and abs(sk) > SKEW_NOTE:
+            parts.append(f"skewness {_n(sk, join(op, 'skewness'), 'chisq')}")
+        for v, where in ((fl, "lowest"), (ce, "highest")):
+            if is_number(v) and v >= FLOOR_NOTE:
+                parts.append(f"{_n(100 * v, None, 'pct')}% at the scale's {where} score")
+        if parts:
+            odd.append(f"{esc(ctx.label(str(o.get('outcome'))))} ({', '.join(parts)})")
+    if odd:
+        bits.append(f"{_and_words(odd)} {'is' if len(odd) == 1 else 'are'} far from "
+                    "normal; the robust standard errors (MLR, HC3) correct the standard "
+                    "errors for non-normality and unequal variance, not a linear model for a "
+                    "score piled up at one end of its scale nor the estimates for a few "
+                    "extreme cases, and no transformation or model for a censored outcome "
+                    "was applied")
+    paths = inf.get("paths") if isinstance(inf.get("paths"), list) else []
+    if paths and all(is_number(inf.get(k)) for k in ("n_shifted", "n_changed")):
+        ns = [r.get("n_influential") for r in paths if isinstance(r, Mapping)
+              and is_number(r.get("n_influential"))]
+        span = (f" ({_n(min(ns), None, 'int')}" + (f" to {_n(max(ns), None, 'int')}"
+                                                    if max(ns) != min(ns) else "")
+                + " per equation)") if ns else ""
+        moved = [(i, r) for i, r in enumerate(paths) if isinstance(r, Mapping)
+                 and (r.get("same_sign") is False or r.get("same_significance") is False)]
+        s = (f"leaving out the cases with Cook's distance above 4/<em>n</em>{span} shifted "
+             f"{_n(inf['n_shifted'], '/influence/n_shifted', 'int')} of {len(paths)} path "
+             f"estimates by {inf.get('shift_rule_se', 2):g} standard errors or more and "
+             f"changed the sign or significance of "
+             f"{_n(inf['n_changed'], '/influence/n_changed', 'int')}")
+        if moved:
+            s += " (" + "; ".join(
+                f"{esc(str(r.get('path')))}: <em>B</em> = "
+                f"{_n(r.get('est_all'), join('/influence/paths', i, 'est_all'), 'est')}, "
+                f"{_p(r.get('p_all'), join('/influence/paths', i, 'p_all'))} with them, "
+                f"{_n(r.get('est_without'), join('/influence/paths', i, 'est_without'), 'est')}"
+                f", {_p(r.get('p_without'), join('/influence/paths', i, 'p_without'))} "
+                "without" for i, r in moved[:3]) + ("; a verdict that rests on such a "
+                                                     "path rests on a few cases)")
+        bits.append(s)
+    return bits
+
+
+def _and_words(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _power(ctx: ReportContext) -> str:
