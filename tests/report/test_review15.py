@@ -26,9 +26,7 @@ analysis with the parts the studies had, or run the code where the fix is in it.
 
 from __future__ import annotations
 
-import re
 import warnings
-from html import unescape
 from pathlib import Path
 
 import numpy as np
@@ -39,16 +37,12 @@ from analysis.report.sections import main_body, measurement, narrative
 from analysis.report.sections.common import ReportContext
 from analysis.study import hypotheses as hyp
 from analysis.study.measurement import INVARIANCE_RULE
+from tests.report._reading import report_text as _text
 from tests.report.fixture_analysis import fixture_analysis
 
 ROOT = Path(__file__).parents[2]
 SMALL = ROOT / "tests" / "reference" / "latent_model" / "small_hypotheses.yaml"
 DEMO = ROOT / "data" / "demo" / "alliance_demo.csv"
-
-
-def _text(html: str) -> str:
-    html = re.sub(r"<svg.*?</svg>", "", html, flags=re.S)
-    return " ".join(unescape(re.sub(r"<[^>]+>", "", html)).split())
 
 
 # ------------------------------------------------------------- (a) too few clusters
