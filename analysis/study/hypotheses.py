@@ -1677,8 +1677,11 @@ def _latent_quadratic_row(h, parts, ctx, ctr, ols):
                     note=f"Latent quadratic not available ({exc}). {rob_note}")
     ctx.warns.extend(f"{h.id} latent quadratic: {w}" for w in res.warnings)
     improper = _improper(res.warnings)
-    if improper:
-        why = "improper solution: " + " ".join(w.rstrip(".") + "." for w in improper)
+    why = ("improper solution: " + " ".join(w.rstrip(".") + "." for w in improper)
+           if improper else _too_few_clusters(res))
+    if why:
+        if not improper:
+            ctx.warns.append(f"{h.id}: latent quadratic not used: {why}")
         return _row(h, verdict="not tested", n=res.n, robustness=rob,
                     note=f"Latent quadratic not available ({why.rstrip('.')}). {rob_note}")
     det[f"{h.id}_latent"] = res
@@ -2116,6 +2119,24 @@ def _improper(warnings: Sequence[str]) -> list[str]:
     return improper_warnings(warnings)
 
 
+def _too_few_clusters(res: Any) -> str | None:
+    """Why a latent product or quadratic fit cannot carry a verdict for want of clusters.
+
+    As for the latent structural model (:func:`_latent_model_step`): its cluster-robust
+    covariance matrix of the estimates is a sum over clusters and has no full rank with
+    no more clusters than free parameters, so its standard errors and p values are not
+    usable.  ``None`` when the fit is not clustered or has more clusters than parameters.
+    """
+    ncl = getattr(res, "nclusters", None)
+    npar = float((getattr(res, "fit", None) or {}).get("npar", np.nan))
+    if not (isinstance(ncl, int) and ncl > 0 and np.isfinite(npar) and ncl <= npar):
+        return None
+    return (f"its cluster-robust standard errors would rest on {ncl} clusters "
+            f"(alliances) for {npar:.0f} free parameters; with no more clusters than "
+            "parameters their covariance matrix is not of full rank, so its tests are "
+            "unreliable.")
+
+
 def _latent_moderation(h, parts, d, ctr, level, det, warns) -> tuple[dict[str, Any], str]:
     """The latent-interaction alternative of a moderation hypothesis (never raises)."""
     from analysis.stats.latent_interaction import latent_interaction
@@ -2143,9 +2164,14 @@ def _latent_moderation(h, parts, d, ctr, level, det, warns) -> tuple[dict[str, A
         # an improper solution gives no estimate to test (the pilot's H7 had been judged
         # on a product term beside a residual variance of -5.0)
         why = "improper solution: " + " ".join(w.rstrip(".") + "." for w in improper)
+    else:
+        why = _too_few_clusters(res)
+    if why:
         note = f"{what}: not available ({why.rstrip('.')})"
         if h.method == "moderation":
             note += "; the regression result stands."
+        if not improper:
+            warns.append(f"{h.id}: {what} not used: {why}")
         return {"available": False, "reason": why}, note
     det[f"{h.id}_latent"] = res
     lat = {"available": True, "outcome": parts["y"], "focal": parts["x"],
