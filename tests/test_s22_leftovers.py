@@ -53,3 +53,61 @@ def test_the_cluster_rule_counts_clusters_against_free_parameters(ncl, npar, usa
         fit = {"npar": npar}
 
     assert (hyp._too_few_clusters(Fit()) is None) is usable
+
+
+# -- a link that expired part-way is opened again (walk 15) -------------------------------
+
+
+def test_a_link_that_expired_part_way_can_be_extended_and_the_answers_stay(
+        tmp_path, capsys) -> None:
+    # walk 15: a respondent with three pages answered whose link expired was locked out,
+    # and the study lead had no way to let them finish
+    from datetime import timedelta
+
+    from analysis.cli import main
+    from instruments.fieldwork.invitations import create_invitations, create_study
+    from instruments.store import ResponseStore
+    from instruments.store.models import Invitation, utcnow
+    from instruments.store.tokens import InvitationClosedError
+    from tests.ui.survey_bot import plan_answers
+
+    url = f"sqlite:///{tmp_path / 's.sqlite'}"
+    with ResponseStore(url) as store:
+        create_study(store, "s")
+        inv = create_invitations(store, "s", 2, partner_name="Acme", expires_days=1)
+        token, never = inv[0].token, inv[1].token
+        state = store.start(token)
+        plan = plan_answers(store, seed=state.seed, rng_seed=0)
+        pages = [p.id for p in store.pages if p.id in plan]
+        for k, page in enumerate(pages[:3]):
+            store.submit_page(token, page, plan[page], submission_key=f"k{k}")
+        before = dict(store.state(token).answers)
+        with store.session() as session:
+            for row in session.query(Invitation).all():
+                row.expires_at = utcnow() - timedelta(hours=1)
+        with pytest.raises(InvitationClosedError):
+            store.submit_page(token, pages[3], plan[pages[3]], submission_key="k3")
+        started, invited = inv[0].invitation_id, inv[1].invitation_id
+        with store.session() as session:
+            assert session.get(Invitation, started).status == "expired"
+
+        db = ["--study", "s", "--db", url]
+        assert main(["respondent", "--invitation", str(started), "--extend", "7", *db]) == 0
+        assert "the link is open until" in capsys.readouterr().err
+        assert main(["respondent", "--invitation", str(invited), "--extend", "1", *db]) == 0
+        after = store.state(token)
+        assert dict(after.answers) == before and after.status == "started"
+        store.submit_page(token, pages[3], plan[pages[3]], submission_key="k3")
+        assert store.start(never).status == "started"  # its link works again too
+
+        # closed for good, or a number of days out of range: refused, nothing changed
+        with store.session() as session:
+            session.get(Invitation, invited).status = "completed"
+        capsys.readouterr()
+        assert main(["respondent", "--invitation", str(invited), "--extend", "3", *db]) == 2
+        assert "closed for good (the survey was completed)" in capsys.readouterr().err
+        for days in ("0", "367", "2.5", "nan"):
+            assert main(["respondent", "--invitation", str(started), "--extend", days,
+                         *db]) == 2
+            err = capsys.readouterr().err
+            assert "Traceback" not in err and "--extend" in err

@@ -33,7 +33,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "see their data; the same file the respondent can download from the survey. "
             "--correct ITEM=VALUE (repeatable) corrects answers a respondent asks to have "
             "corrected, checked as the survey checks them, with --reason in the audit log "
-            "that --corrections prints; the answer log keeps the old values."
+            "that --corrections prints; the answer log keeps the old values. --extend DAYS "
+            "keeps the link open DAYS days from now, or opens an expired one again: the "
+            "respondent continues with the answers already given."
         ),
     )
     action = parser.add_mutually_exclusive_group(required=True)
@@ -51,6 +53,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "ITEM= with nothing after it removes an optional answer)")
     action.add_argument("--corrections", action="store_true",
                         help="print the corrections of answers as CSV")
+    action.add_argument("--extend", type=count_up_to(366), metavar="DAYS",
+                        help="keep the link open DAYS days from now (1-366), or open an "
+                        "expired link again with its answers")
     parser.add_argument("--study", required=True, metavar="NAME", help="study name")
     # a database id: a number beyond the 64-bit integers of SQLite and PostgreSQL was an
     # internal error (OverflowError) instead of "no such invitation"
@@ -124,6 +129,11 @@ def handler(args: argparse.Namespace) -> int:
                 print(f"Invitation #{args.invitation}: {item} corrected from "
                       f"{_shown(done.before[item])} to {_shown(done.after[item])}.",
                       file=sys.stderr)
+            return 0
+        if args.extend is not None:
+            until = actions.extend_invitation(store, args.study, args.invitation, args.extend)
+            print(f"Invitation #{args.invitation}: the link is open until "
+                  f"{until:%Y-%m-%d %H:%M} UTC.", file=sys.stderr)
             return 0
         if args.exclude:
             actions.exclude_from_analysis(store, args.study, args.invitation, args.reason,

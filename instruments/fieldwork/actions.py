@@ -6,7 +6,9 @@
   :func:`include_in_analysis` takes that back (with a reason too);
 - :func:`correct_answers` corrects answers a respondent asks to have corrected (the right
   to rectification the privacy notice names), with a reason; :func:`correction_log`
-  lists them.
+  lists them;
+- :func:`extend_invitation` keeps a link open longer, or opens an expired one again, so
+  that a respondent cut off part-way can finish with the answers already given.
 
 An exclusion never deletes anything: the answers stay in the store and in the
 exports, whose ``in_analysis`` column is then 0, and
@@ -253,9 +255,47 @@ def remind_one(
     return _checked(run, invitation_id, "reminder")
 
 
+#: Longest extension of a link at once, in days (a year: a fieldwork period).
+MAX_EXTEND_DAYS = 366
+
+
+def extend_invitation(store: ResponseStore, study: str, invitation_id: int, days: int,
+                      *, now: Any = None) -> Any:
+    """Keep the link of ``invitation_id`` open until ``days`` from now; returns the new
+    expiry (UTC).
+
+    A link that expired is opened again, with its answers as they were: the respondent
+    continues on the page they left (status ``started``), or starts afresh if they never
+    began (``invited``).  A completed, screened-out or withdrawn invitation is closed for
+    good and is refused, as is a number of days that is not a whole number from 1 to
+    :data:`MAX_EXTEND_DAYS`.
+    """
+    from datetime import timedelta
+
+    if (isinstance(days, bool) or not isinstance(days, numbers.Integral)
+            or not 1 <= int(days) <= MAX_EXTEND_DAYS):
+        raise DataError(f"The link can be extended by 1 to {MAX_EXTEND_DAYS} whole days, "
+                        f"not {clip(days)}.")
+    now = utcnow() if now is None else now
+    with store.session() as session:
+        inv = _invitation(session, _study(session, study).id, invitation_id)
+        if inv.status in ("completed", "screened_out", "withdrawn"):
+            what = {"completed": "the survey was completed",
+                    "screened_out": "the respondent was screened out",
+                    "withdrawn": "the respondent withdrew and the answers were deleted"}
+            raise DataError(f"Invitation #{inv.id} is closed for good ({what[inv.status]}); "
+                            "its link cannot be extended.")
+        until = now + timedelta(days=int(days))
+        inv.expires_at = until
+        if inv.status == "expired":
+            inv.status = "started" if inv.respondent is not None else "invited"
+    return until
+
+
 __all__ = [
     "Exclusion",
     "exclude_from_analysis",
+    "extend_invitation",
     "exclusion_log",
     "exclusions",
     "include_in_analysis",
