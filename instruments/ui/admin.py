@@ -752,6 +752,11 @@ def _mail_refused(exc: Exception) -> None:
     st.error("The sender settings were not saved:\n\n" + "\n".join(items))
 
 
+#: Days the cockpit's "Keep the link open" button adds from now (the command line's
+#: ``respondent --extend DAYS`` takes any number from 1 to 366).
+EXTEND_DAYS = 14
+
+
 def render_respondent_actions(store: Any, study: str) -> None:
     """Per-respondent actions of the cockpit: resend the invitation, remind now, exclude
     from the analysis or include again (with a reason for the audit log), and erase one
@@ -784,6 +789,10 @@ def render_respondent_actions(store: Any, study: str) -> None:
             remind = st.form_submit_button("Send a reminder now")
             exclude = st.form_submit_button("Exclude from analysis")
             include = st.form_submit_button("Include in analysis again")
+            extend = st.form_submit_button(
+                f"Keep the link open {EXTEND_DAYS} more days",
+                help="Also opens an expired link again: the respondent continues with the "
+                "answers already given")  # fmt: skip
             copy = st.form_submit_button("Copy of the respondent's data",
                                          help="For a respondent who asks to see their data: "
                                          "every stored answer with the question's wording, "
@@ -794,7 +803,7 @@ def render_respondent_actions(store: Any, study: str) -> None:
                            key="admin.action_sure")  # fmt: skip
         erase = st.form_submit_button("Withdraw and delete this respondent's answers")
     message = None
-    pressed = resend or remind or exclude or include or copy or erase
+    pressed = resend or remind or exclude or include or extend or copy or erase
     try:
         if pressed and chosen is None:
             st.error("Choose the invitation first; nothing was done.")
@@ -809,6 +818,9 @@ def render_respondent_actions(store: Any, study: str) -> None:
         elif include:
             actions.include_in_analysis(store, study, chosen, note)
             message = f"Invitation #{chosen} is included in the analysis again."
+        elif extend:
+            until = actions.extend_invitation(store, study, chosen, EXTEND_DAYS)
+            message = f"Invitation #{chosen}: the link is open until {until:%Y-%m-%d %H:%M} UTC."
         elif copy:
             from instruments.store.access import copy_json, respondent_copy
 
