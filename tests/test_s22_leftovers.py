@@ -111,3 +111,16 @@ def test_a_link_that_expired_part_way_can_be_extended_and_the_answers_stay(
                          *db]) == 2
             err = capsys.readouterr().err
             assert "Traceback" not in err and "--extend" in err
+
+
+def test_the_perception_tables_name_pearson_r_and_the_firms() -> None:
+    # the demo report's appendix titled two tables "A" and "B" and named Pearson's r "R"
+    from analysis.report.html import Counter, generic
+
+    perception = {"pooled": {"n": 170, "r": 0.58, "r_pvalue": 0.001},
+                  "A": {"n": 85, "r": 0.61, "r_pvalue": 0.001},
+                  "B": {"n": 85, "r": 0.55, "r_pvalue": 0.002},
+                  "note": "Pooled: both firms' reports of each alliance; " * 5}
+    html = generic(perception, "/dyadic/perception", "perception", Counter("A"))
+    assert html.count("<th>r</th>") == 3 and "<th>R</th>" not in html
+    assert "Firm A</span>" in html and "Firm B</span>" in html

@@ -138,6 +138,9 @@ NAMES.update({k: v[:1].upper() + v[1:] for k, v in VALIDITY_NAMES.items()})
 #: effects (Kenny & Ledermann 2010), which read as "A A" or "Rwg j n" word by word.
 NAMES.update({
     "r_roles": "r (A, B)", "r_roles_pvalue": "p of r (A, B)",
+    # a Pearson r is lower case (it read "R", the multiple correlation's letter); the firm
+    # roles name the firm (the perception tables were titled "A" and "B")
+    "r": "r", "A": "Firm A", "B": "Firm B",
     "mean_A": "Mean, firm A", "mean_B": "Mean, firm B",
     "rwg_j": "rwg(j)", "rwg_j_mean": "rwg(j) mean",
     "rwg_j_median": "rwg(j) median", "rwg_j_share_above": "Share of dyads with rwg(j) ≥ cut-off",
