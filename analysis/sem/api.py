@@ -99,8 +99,14 @@ def _check_pd(stats: list[SampleStats], model: CompiledModel, *, complete: bool 
         const = [v for v, s in zip(model.ov_names, var, strict=True) if not s > 0]
         where = f" in group {lab!r}" if lab else ""
         if const:
+            # under FIML a variable seen once has a variance of 0 too: say why
+            seen = (np.sum(~np.isnan(np.asarray(st.data, dtype=float)), axis=0)
+                    if st.data is not None else None)
+            named = [v if seen is None or seen[model.ov_names.index(v)] > 1
+                     else f"{v} (observed for {int(seen[model.ov_names.index(v)])} case only)"
+                     for v in const]
             raise EstimationError(
-                f"The variables {', '.join(const)} have zero variance{where}; "
+                f"The variables {', '.join(named)} have zero variance{where}; "
                 "drop them from the model.")
         if not complete:
             continue
@@ -112,6 +118,36 @@ def _check_pd(stats: list[SampleStats], model: CompiledModel, *, complete: bool 
                 f"(smallest eigenvalue of the correlation matrix {eig[0]:.3g}); some observed "
                 "variables are linear combinations of others or there are fewer cases than "
                 "variables. Drop redundant variables or collect more data.")
+
+
+#: lavaan warns when some pair of variables is observed together in fewer cases than this
+_LOW_COVERAGE = 0.10
+
+
+def _coverage_warnings(model: CompiledModel, stats: list[SampleStats]) -> list[str]:
+    """A warning per group where two variables (or one) are observed together in fewer
+    than 10 % of the cases, as lavaan's ("some pairwise combinations have less than 10%
+    coverage"): their covariance (FIML, or pairwise polychorics) rests on few cases."""
+    if model.options.get("missing", "listwise") == "listwise":
+        return []
+    out = []
+    for lab, st in zip(model.groups, stats, strict=True):
+        if st.data is None or len(st.data) == 0:
+            continue
+        seen = (~np.isnan(np.asarray(st.data, dtype=float))).astype(float)
+        coverage = seen.T @ seen / seen.shape[0]
+        i, j = np.unravel_index(int(np.argmin(coverage)), coverage.shape)
+        if coverage[i, j] >= _LOW_COVERAGE:
+            continue
+        if np.min(np.diag(coverage)) == coverage[i, j]:  # a variable seen that rarely
+            i = j = int(np.argmin(np.diag(coverage)))
+        a, b = model.ov_names[i], model.ov_names[j]
+        pair = f"{a} alone" if i == j else f"{a} with {b}"
+        where = f" in group {lab!r}" if lab else ""
+        out.append(f"Some variables are observed together in fewer than 10 % of the cases"
+                   f"{where} (the fewest: {pair}, {100 * coverage[i, j]:.1f} %); the estimates that "
+                   "rest on those pairs are uncertain.")
+    return out
 
 
 def fit_compiled(model: CompiledModel, data: pd.DataFrame, *, start: np.ndarray | None = None,
@@ -135,6 +171,7 @@ def _fit_stats(model: CompiledModel, stats: list[SampleStats], warns: list[str],
             f"The model is not identified: it has {model.n_free} free parameters but only "
             f"{model.n_moments()} sample moments (df = {model.df()}). Fix or constrain "
             "parameters.")
+    warns = list(warns) + _coverage_warnings(model, stats)
     bound = model.bind(stats)
     state = backend(bound, stats, opts, start=start)
     if (not state.converged and start is None and not opts.get("baseline") and model.n_free

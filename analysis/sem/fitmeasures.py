@@ -282,8 +282,9 @@ def residual_measures(model: CompiledModel, x: np.ndarray, data: list[SampleStat
     acc = dict.fromkeys(keys, 0.0)
 
     def rms(*parts):
+        # nothing to average (the correlations of a single variable): NaN, as lavaan
         v = np.concatenate(parts)
-        return float(np.sqrt(np.mean(v ** 2))) if v.size else 0.0
+        return float(np.sqrt(np.mean(v ** 2))) if v.size else _NAN
 
     for imp, st in zip(model.implied(x), data, strict=True):
         S, sig = st.cov, imp.sigma
@@ -476,13 +477,17 @@ def robust_measures(r: RobustTest, df: float, g: int) -> dict[str, float]:
     return out
 
 
+_STATISTICS = frozenset({"chisq", "chisq_scaled"})
+
+
 def fit_measures(model: CompiledModel, state: FitState, data: list[SampleStats],
                  ) -> dict[str, float]:
     """All fit measures of a fitted model (lavaan ``fitMeasures`` names, ``.`` -> ``_``).
 
     # In R: lavaan::fitMeasures(fit)
     """
-    t = state.test
+    # lavaan sets a negative statistic (rounding at a saturated fit, e.g. -9e-14) to 0
+    t = {k: (max(float(v), 0.0) if k in _STATISTICS else v) for k, v in state.test.items()}
     x2, df = float(t["chisq"]), float(t["df"])
     ntot, n = _sample_size(state, data)
     g = model.n_groups
@@ -502,7 +507,7 @@ def fit_measures(model: CompiledModel, state: FitState, data: list[SampleStats],
                 out[k] = float(t[k])
     b = state.baseline
     if b is not None:
-        bt = b.test
+        bt = {k: (max(float(v), 0.0) if k in _STATISTICS else v) for k, v in b.test.items()}
         bx2, bdf = float(bt["chisq"]), float(bt["df"])
         out.update(baseline_chisq=bx2, baseline_df=bdf,
                    baseline_pvalue=float(bt.get("pvalue", _NAN)))

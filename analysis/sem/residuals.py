@@ -227,6 +227,15 @@ def z_residuals(result: Any, kind: str) -> dict[str, dict[str, Any]]:
     wg = ns / ns.sum()
     deltas = model.jacobian(result.x) if kind == "standardized" and model.n_free else None
     if deltas is not None:
+        # a parameter on the bound of an inequality constraint (no variance in vcov) acts
+        # as fixed there, as in lavaan's augmented information: the estimates take up
+        # nothing along it (with it free, Q removed the moments it would fit, and residuals
+        # that are not 0 were divided by SEs of about 0)
+        vcov = result.state.vcov
+        if vcov is not None:
+            on_bound = np.isnan(np.diag(np.asarray(vcov, dtype=float)))
+            if on_bound.any() and not on_bound.all():
+                deltas = [d[:, ~on_bound] for d in deltas]
         a0 = sum(w * d.T @ a1 @ d for w, d, (_r, _a, a1) in zip(wg, deltas, parts,
                                                              strict=True))
         a0_inv = np.linalg.pinv(a0)
