@@ -124,3 +124,30 @@ def test_the_perception_tables_name_pearson_r_and_the_firms() -> None:
     html = generic(perception, "/dyadic/perception", "perception", Counter("A"))
     assert html.count("<th>r</th>") == 3 and "<th>R</th>" not in html
     assert "Firm A</span>" in html and "Firm B</span>" in html
+
+
+@pytest.mark.parametrize("estimator, advice", [
+    ("ULS", "WLSMV' with ordered="), ("mlm", "estimator='MLR'"), ("GLS", "WLSMV' with"),
+    ("Bayes", "use one of these"),
+])
+def test_an_estimator_the_engine_does_not_fit_is_named_not_missing(estimator, advice) -> None:
+    # sweep 16: "estimator='ULS' with missing='listwise' is not available" blamed missing=
+    from analysis.errors import ModelSpecificationError
+    from analysis.sem import cfa
+
+    rng = np.random.default_rng(1)
+    d = pd.DataFrame(rng.normal(size=(60, 3)), columns=["a", "b", "c"])
+    with pytest.raises(ModelSpecificationError) as info:
+        cfa("f =~ a + b + c", d, estimator=estimator)
+    message = str(info.value)
+    assert f"estimator='{estimator.upper()}' is not available in this engine" in message
+    assert "missing=" not in message.split(";")[0] and advice in message
+
+
+def test_lavaans_default_estimator_name_is_accepted() -> None:
+    from analysis.sem import cfa
+
+    rng = np.random.default_rng(2)
+    f = rng.normal(size=200)
+    d = pd.DataFrame({k: f + rng.normal(size=200) for k in "abc"})
+    assert cfa("f =~ a + b + c", d, estimator="default").fit["npar"] == 6

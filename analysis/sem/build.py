@@ -245,6 +245,10 @@ def _ordered_names(ordered: Any, stmts: list, data: pd.DataFrame | None) -> Any:
     return given + [v for v in auto if v not in given]
 
 
+#: The estimators this engine fits (lavaan's names).
+ESTIMATORS = ("ML", "MLR", "WLSMV")
+
+
 def _resolve_estimator(estimator: str | None, ordered: Any) -> str:
     """lavaan's default estimator: WLSMV when items are ``ordered=``, else ML.
 
@@ -253,9 +257,22 @@ def _resolve_estimator(estimator: str | None, ordered: Any) -> str:
     data is not supported yet").
     """
     has_ordered = bool(ordered) if not isinstance(ordered, Mapping) else len(ordered) > 0
-    if estimator is None:
+    if estimator is None or str(estimator).upper() == "DEFAULT":  # lavaan's "default" too
         return "WLSMV" if has_ordered else "ML"
     estimator = str(estimator).upper()
+    if estimator not in ESTIMATORS:
+        # "estimator='ULS' with missing='listwise' is not available" put the blame on
+        # missing=; the estimator itself is what this engine does not fit
+        instead = ("estimator='MLR' (robust standard errors and a scaled test, with or "
+                   "without missing data)" if estimator in ("MLM", "MLMV", "MLF", "MLMVS")
+                   else "estimator='WLSMV' with ordered= for ordered items, or 'ML'/'MLR' "
+                   "for continuous ones" if estimator in ("DWLS", "ULS", "WLS", "ULSMV",
+                                                          "WLSM", "ULSM", "GLS")
+                   else "one of these")
+        raise ModelSpecificationError(
+            f"estimator={clip(estimator)} is not available in this engine, which fits ML, "
+            "MLR (ML with robust standard errors and the Yuan-Bentler scaled test; "
+            f"missing='ml' for FIML) and WLSMV (ordered items); use {instead}.")
     if has_ordered and estimator in ("ML", "MLR"):
         raise ModelSpecificationError(
             f"estimator={estimator!r} is not available with ordered= items (it would treat "
