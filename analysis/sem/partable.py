@@ -85,12 +85,31 @@ def variable_names(stmts: list[Statement]) -> VarNames:
     return VarNames(ov=ov, lv=lv, ov_x=ov_x, ov_ind=ov_ind, eta_ov=eta_list)
 
 
+#: Terminal escape sequences and invisible characters a column name can carry from a
+#: spreadsheet or a console (colour codes, zero-width spaces, byte-order marks).
+_INVISIBLE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2060\ufeff]")
+
+
+def _visible(name: str) -> str:
+    return _INVISIBLE.sub("", name)
+
+
 def similar_names(name: str, columns: list[str]) -> list[str]:
-    """Data columns that look like ``name`` (for error messages)."""
+    """Data columns that look like ``name`` (for error messages), also when a column's
+    name holds an escape sequence or an invisible character (``x\x1b[31m1`` is shown to a
+    reader as x1 in red)."""
     cols = [str(c) for c in columns]
     close = difflib.get_close_matches(name, cols, n=4, cutoff=0.6)
     low = [c for c in cols if c.lower() == name.lower() and c not in close]
-    return low + close
+    hidden = [c for c in cols if c not in close and c not in low and _visible(c) != c
+              and _visible(c).lower() == _visible(name).lower()]
+    return hidden + low + close
+
+
+def _shown(name: str) -> str:
+    """A column name as a message shows it: written out (``'x\x1b[31m1'``) when it holds
+    characters a terminal would act on or not show, as it is otherwise."""
+    return repr(name) if _visible(name) != name else name
 
 
 def check_unique_columns(ov: Any, data_columns: Any) -> None:
@@ -120,7 +139,7 @@ def check_variables(ov: list[str], data_columns: list[str] | None) -> None:
         parts = []
         for v in missing:
             sim = similar_names(v, cols)
-            hint = f" (similar columns: {', '.join(sim)})" if sim else ""
+            hint = f" (similar columns: {', '.join(map(_shown, sim))})" if sim else ""
             parts.append(f"{v}{hint}")
         raise ModelSpecificationError(
             "The model names variables that are not in data= and are not latent "

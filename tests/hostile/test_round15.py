@@ -196,8 +196,6 @@ def test_a_quoted_line_break_in_the_header_still_finds_repeated_names(tmp_path: 
     assert read_data(path)["respondent_id"].tolist() == ["007", "008"]
 
 
-@pytest.mark.xfail(strict=True, reason="the hint is built in analysis/sem/partable.py "
-                   "(similar_names), outside this round's files: see the report")
 def test_a_column_name_with_an_escape_sequence_is_hinted(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = _write(tmp_path / "esc.csv", "x\x1b[31m1,x2,x3\n1,2,3\n2,1,3\n3,3,1\n")
