@@ -653,7 +653,7 @@ def _population_cases() -> list[tuple[str, Callable[[dict, str], str | bytes], s
         ("alias-bomb", lambda s, t: "".join(
             f"_{c}: &{c} [{', '.join([f'*{p}'] * 9) if p else ', '.join(['lol'] * 9)}]\n"
             for p, c in zip([None, *"abcdef"], "abcdefg", strict=True)),
-         "exogenous must be a mapping"),
+         "anchors and aliases (&name, *name) are not allowed"),  # before any expansion
         ("exogenous-list", edit(lambda s: s.__setitem__("exogenous", [1, 2])),
          "exogenous must be a mapping"),
         ("variables-text", edit(exo("variables", "trust")),

@@ -631,7 +631,7 @@ HOSTILE_YAML = {
     "python-tag": (lambda g: "hypotheses: !!python/object/apply:os.system ['echo hi']\n",
                    "could not determine a constructor"),
     "merge-key": (lambda g: "b: &b {id: H1}\nhypotheses:\n  - <<: *b\n",
-                  "could not determine a constructor"),
+                  "anchors and aliases (&name, *name) are not allowed"),
     "two-documents": (lambda g: g + "\n---\n" + g, "expected a single document"),
     "set": (lambda g: "hypotheses: !!set {a, b}\n", "Field required"),
     "bool-id": (lambda g: "hypotheses:\n  - id: yes\n", "String should match pattern"),
