@@ -230,12 +230,41 @@ def _blocks(ps: PatternStats, mu: np.ndarray, sigma: np.ndarray):
         m = mu[o]
         esum = s - n * m
         # sum (y - m)(y - m)' = C - s m' - m s' + n m m' = C - s m' - m (s - n m)'
-        t = c - np.outer(s, m) - np.outer(m, esum)
+        # (the outer products by broadcasting: np.outer's own arithmetic, less overhead)
+        t = c - s[:, None] * m[None, :] - m[:, None] * esum[None, :]
         yield o, n, w, logdet, esum, t
 
 
+#: The last log-likelihood and gradient per pattern-statistics object:
+#: ``id(stats) -> (stats, moments' bytes, (ll, gradient))``.  A scoring or Newton step
+#: asks for them at the accepted point, the observed information at that point again,
+#: and the fit's log-likelihood at the estimate once more.  Replaced as a whole; at most
+#: _INVERSES_KEPT entries.
+_LL_GRADS: dict[int, tuple[Any, bytes, tuple[float, np.ndarray]]] = {}
+
+
 def _ll_grad(ps: PatternStats, mu: np.ndarray, sigma: np.ndarray) -> tuple[float, np.ndarray]:
-    """Total log-likelihood and its gradient in ``[mu, vech(Sigma)]`` from pattern stats."""
+    """Total log-likelihood and its gradient in ``[mu, vech(Sigma)]`` from pattern stats
+    (the gradient is read-only: it may be handed out again for the same moments)."""
+    key = (np.ascontiguousarray(mu, dtype=float).tobytes()
+           + np.ascontiguousarray(sigma, dtype=float).tobytes())
+    last = _LL_GRADS.get(id(ps))
+    if last is not None and last[0] is ps and last[1] == key:
+        return last[2]
+    found = _ll_grad_new(ps, mu, sigma)
+    found[1].setflags(write=False)
+    if len(_LL_GRADS) >= _INVERSES_KEPT:
+        try:
+            _LL_GRADS.pop(next(iter(_LL_GRADS)))
+        except (KeyError, StopIteration, RuntimeError):  # another thread got there first
+            pass
+    _LL_GRADS[id(ps)] = (ps, key, found)
+    return found
+
+
+def _ll_grad_new(ps: PatternStats, mu: np.ndarray, sigma: np.ndarray
+                 ) -> tuple[float, np.ndarray]:
+    """:func:`_ll_grad` computed."""
     p = ps.p
     ll = 0.0
     gmu = np.zeros(p)
@@ -374,21 +403,35 @@ def _sum_over_patterns(a: list[np.ndarray], b: list[np.ndarray]) -> np.ndarray:
     return out
 
 
+def _scatter(stack: np.ndarray, k: int, f: np.ndarray, a: np.ndarray) -> None:
+    """Write the pattern block ``a`` into row ``k`` of a zeroed stack of flattened p x p
+    matrices at the block's flat positions ``f`` (:attr:`PatternStats.flat_index`)."""
+    stack[k, f] = a.reshape(-1)
+
+
 def _info_observed(ps: PatternStats, mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
     p = ps.p
+    kk = len(ps.n)
     h_mm = np.zeros((p, p))
-    left, right, us = [], [], []
-    for o, n, w, _, esum, t in _blocks(ps, mu, sigma):
-        wf = _full(o, w, p)
-        wtw = _full(o, w @ t @ w, p)
+    # the patterns' full-size W and (WTW - n/2 W), zero outside their observed blocks,
+    # filled in place in one stack each (no per-pattern zero matrices and index grids)
+    right = np.zeros((kk, p * p))
+    left = np.zeros((kk, p * p))
+    us = np.zeros((kk, p))
+    for k, ((o, n, w, _, esum, t), f) in enumerate(zip(_blocks(ps, mu, sigma), ps.flat_index,
+                                                       strict=True)):
+        _scatter(right, k, f, w)
+        wf = right[k].reshape(p, p)
         h_mm += n * wf
-        us.append(_full(o, esum @ w, p))
+        us[k, o] = esum @ w
         # 1/2 D'(WTW kron W + W kron WTW)D - n/2 D'(W kron W)D; D'(A kron B)D is symmetric
         # in (A, B) and linear in A, so this is D'((WTW - n/2 W) kron W)D
-        left.append(wtw - 0.5 * n * wf)
-        right.append(wf)
-    h_ss = _sum_over_patterns(left, right)
-    h_ms = _u_kron_w_d_sum(np.stack(us), np.stack(right))
+        _scatter(left, k, f, w @ t @ w)
+        left[k] -= 0.5 * n * right[k]
+    right = right.reshape(kk, p, p)
+    left = left.reshape(kk, p, p)
+    h_ss = _sum_over_patterns(list(left), list(right))
+    h_ms = _u_kron_w_d_sum(us, right)
     top = np.hstack([h_mm, h_ms])
     bottom = np.hstack([h_ms.T, h_ss])
     return np.vstack([top, bottom]) / ps.n_total
@@ -398,13 +441,16 @@ def _info_expected(ps: PatternStats, sigma: np.ndarray) -> np.ndarray:
     p = ps.p
     pstar = p * (p + 1) // 2
     out = np.zeros((p + pstar, p + pstar))
-    left, right = [], []
-    for o, n, (w, _) in zip(ps.obs_index, ps.n, _pattern_inverses(ps, sigma), strict=True):
-        wf = _full(o, w, p)
+    kk = len(ps.n)
+    right = np.zeros((kk, p * p))
+    left = []
+    for k, (n, f, (w, _)) in enumerate(zip(ps.n, ps.flat_index, _pattern_inverses(ps, sigma),
+                                           strict=True)):
+        _scatter(right, k, f, w)
+        wf = right[k].reshape(p, p)
         out[:p, :p] += n * wf
         left.append(0.5 * n * wf)
-        right.append(wf)
-    out[p:, p:] = _sum_over_patterns(left, right)
+    out[p:, p:] = _sum_over_patterns(left, list(right.reshape(kk, p, p)))
     return out / ps.n_total
 
 
@@ -480,7 +526,7 @@ def loglik_gradient(
 
     # In R: lavaan:::lav_mvnorm_missing_dlogl_dmu / _dvechSigma
     """
-    return _ll_grad(pattern_stats(y, patterns), mu, sigma)[1]
+    return _ll_grad(pattern_stats(y, patterns), mu, sigma)[1].copy()
 
 
 def information_observed(
@@ -677,11 +723,12 @@ def em_saturated(
             t1[o] += sk
             t1[m] += nk * a + bs
             t2[ix_oo] += ck
-            om = np.outer(sk, a) + ck @ beta.T
+            # outer products by broadcasting (np.outer's arithmetic without its overhead)
+            om = sk[:, None] * a[None, :] + ck @ beta.T
             t2[ix_om] += om
             t2[ix_mo] += om.T
-            t2[ix_mm] += (nk * np.outer(a, a) + np.outer(bs, a) + np.outer(a, bs)
-                          + beta @ ck @ beta.T + nk * cmm)
+            t2[ix_mm] += (nk * (a[:, None] * a[None, :]) + bs[:, None] * a[None, :]
+                          + a[:, None] * bs[None, :] + beta @ ck @ beta.T + nk * cmm)
         mu_new = t1 / n
         sigma_new = t2 / n - np.outer(mu_new, mu_new)
         sigma_new = 0.5 * (sigma_new + sigma_new.T)
@@ -1105,6 +1152,46 @@ class _InverseOnce:
         return self._trace
 
 
+#: The h1 matrices of fits of the same prepared data (the nested models of a method-variance
+#: check, a model refitted from other starts): ``key -> (gd, (a1, j1, a1_inv), parts)``
+#: with ``parts`` the FIML-corrected h1 products by their own key.  The key names the
+#: GroupData objects (kept in the entry, so that an id is not reused while it is looked
+#: up) and what of the model the matrices depend on; at most _H1_KEPT entries (each some
+#: k x k matrices, k the number of moments: about 30 MB at k = 700).
+_H1_SHARED: OrderedDict[tuple, tuple[tuple[GroupData, ...], tuple, dict]] = OrderedDict()
+_H1_KEPT = 2
+
+
+def _h1_key(model: Any, gd: list[GroupData]) -> tuple:
+    """What :func:`_h1_information` and :class:`_InverseOnce` read of the model: the
+    fixed.x moment mask, the mean structure and the closed-form inverse's conditions."""
+    return (tuple(id(g) for g in gd), _fixed_x_moment_mask(model).tobytes(),
+            bool(model.meanstructure), bool(model.ov_x), bool(model.ordered), model.n_ov)
+
+
+def _h1_shared(model: Any, gd: list[GroupData]
+               ) -> tuple[tuple[list[np.ndarray], list[np.ndarray], _InverseOnce], dict]:
+    """:func:`_h1_information` with its :class:`_InverseOnce`, computed once for every fit of
+    the same prepared data (the same GroupData objects, :func:`prepare_group_data` keeps
+    them by content) and model shape; and a dict in which the caller keeps further
+    model-free products of these matrices.  The matrices are read-only."""
+    key = _h1_key(model, gd)
+    with _prepared_lock:
+        hit = _H1_SHARED.get(key)
+        if hit is not None and all(a is b for a, b in zip(hit[0], gd, strict=True)):
+            _H1_SHARED.move_to_end(key)
+            return hit[1], hit[2]
+    a1, j1 = _h1_information(model, gd)
+    for a in (*a1, *j1):
+        a.setflags(write=False)
+    entry = (tuple(gd), (a1, j1, _InverseOnce(a1)), {})
+    with _prepared_lock:
+        _H1_SHARED[key] = entry
+        while len(_H1_SHARED) > _H1_KEPT:
+            _H1_SHARED.popitem(last=False)
+    return entry[1], entry[2]
+
+
 def _h1_information_inverse(model: Any, gd: list[GroupData]) -> list[np.ndarray | None]:
     """Inverse of the h1 information in closed form where it exists, else None per group.
 
@@ -1278,6 +1365,25 @@ def observed_information_theta(
 
     # In R: lavInspect(fit, "information.observed")
     """
+    key = (id(compiled), tuple(id(g) for g in gd),
+           np.ascontiguousarray(x, dtype=float).tobytes())
+    last = _OBSERVED_LAST[0]
+    if last is not None and last[0] == key and last[1] is compiled \
+            and all(a is b for a, b in zip(last[2], gd, strict=True)):
+        return last[3].copy()
+    hess = _observed_information_theta(compiled, x, gd)
+    _OBSERVED_LAST[0] = (key, compiled, tuple(gd), hess.copy())
+    return hess
+
+
+#: The last observed information: the Newton step that ends a fit has it at the estimate,
+#: where the standard errors ask for it again (``(key, model, data, matrix)``).
+_OBSERVED_LAST: list[tuple | None] = [None]
+
+
+def _observed_information_theta(compiled: Any, x: np.ndarray, gd: list[GroupData]
+                                ) -> np.ndarray:
+    """:func:`observed_information_theta` computed."""
     n_total = sum(g.n for g in gd)
     p = compiled.n_ov
     q = len(x)
@@ -1594,12 +1700,15 @@ def fit_normal(
     # the baseline model shares them (same data, same moments, same fixed.x block)
     need_h1_info = robust_se or (missing_ml and not is_baseline)
     a1_inv = None
+    h1_store: dict | None = None
     if not need_h1_info:
         a1, j1 = [], []
     elif _h1_info is not None:
-        a1, j1, a1_inv = _h1_info
+        a1, j1, a1_inv = _h1_info[:3]
+        h1_store = _h1_info[3] if len(_h1_info) > 3 else None
     else:
-        a1, j1 = _h1_information(model, gd)
+        # shared by the fits of the same data (computed by the first of them)
+        (a1, j1, a1_inv), h1_store = _h1_shared(model, gd)
     if a1 and a1_inv is None:
         a1_inv = _InverseOnce(a1)
     extra: dict[str, Any] = {
@@ -1636,14 +1745,15 @@ def fit_normal(
             baseline = fit_normal(bmodel, data, {**dict(options), "baseline": True},
                                   _independence_start(bmodel, gd), robust_se=robust_se,
                                   _prepared=gd,
-                                  _h1_info=(a1, j1, a1_inv) if a1 and same_h1 else None)
+                                  _h1_info=(a1, j1, a1_inv, h1_store) if a1 and same_h1
+                                  else None)
         except (EstimationError, ModelSpecificationError) as exc:
             warns.append(f"The baseline model could not be fitted: {exc}")
             baseline = None
     robust = None
     if baseline is not None:
         robust = _robust_test(model, x, gd, test, baseline, bmodel, a1, j1, weights, n_total,
-                              robust_se, missing_ml, a1_inv)
+                              robust_se, missing_ml, a1_inv, h1_store)
     h1 = None
     if missing_ml and not is_baseline:
         # residual measures compare the model with the EM (saturated) moments
@@ -1699,7 +1809,8 @@ def _robust_test(model: CompiledModel, x: np.ndarray, gd: list[GroupData],
                  test: Mapping[str, float], baseline: FitState, bmodel: CompiledModel,
                  a1: list[np.ndarray], j1: list[np.ndarray], weights: list[float],
                  n_total: float, robust_se: bool, missing_ml: bool,
-                 a1_inv: _InverseOnce | None = None) -> RobustTest | None:
+                 a1_inv: _InverseOnce | None = None,
+                 h1_store: dict | None = None) -> RobustTest | None:
     """Ingredients of the robust CFI/TLI/RMSEA: with missing data lavaan's FIML-corrected
     statistics (Zhang & Savalei 2023), with complete data the Yuan-Bentler scaling of
     the model and of the baseline; None when the estimator defines no robust indices."""
@@ -1714,12 +1825,21 @@ def _robust_test(model: CompiledModel, x: np.ndarray, gd: list[GroupData],
     bt = baseline.test
     x2b, dfb = bt["chisq"], bt["df"]
     if missing_ml:
-        wc = []
-        for g in gd:
-            a = _moment_block(model, information_complete(g.h1.sigma))
-            a[xmask, :] = 0.0
-            a[:, xmask] = 0.0
-            wc.append(a)
+        # the complete-data h1 information and the model-free products of the h1 matrices
+        # depend on the data, the moment mask and the scaling only: kept in ``h1_store``
+        # (shared by the fits of the same data) under that key
+        parts_key = ("fiml_corrected", xmask.tobytes(), bool(robust_se),
+                     tuple(float(w) for w in weights))
+        kept = h1_store.get(parts_key) if h1_store is not None else None
+        if kept is not None:
+            wc, h1_parts = kept
+        else:
+            wc, h1_parts = [], None
+            for g in gd:
+                a = _moment_block(model, information_complete(g.h1.sigma))
+                a[xmask, :] = 0.0
+                a[:, xmask] = 0.0
+                wc.append(a)
         xx3 = sum(
             g.y.shape[0] * ml_discrepancy(mu if model.meanstructure else None, sigma,
                                           g.h1.mu if model.meanstructure else None, g.h1.sigma)
@@ -1734,8 +1854,12 @@ def _robust_test(model: CompiledModel, x: np.ndarray, gd: list[GroupData],
         common = dict(wm_groups=a1, jm_groups=j1, wc_groups=wc, weights=weights,
                       scaled=robust_se)
         try:
-            common["h1_parts"] = rb.fiml_corrected_h1_parts(
-                **common, wm_inv_groups=None if a1_inv is None else a1_inv.all())
+            if h1_parts is None:
+                h1_parts = rb.fiml_corrected_h1_parts(
+                    **common, wm_inv_groups=None if a1_inv is None else a1_inv.all())
+                if h1_store is not None:
+                    h1_store[parts_key] = (wc, h1_parts)
+            common["h1_parts"] = h1_parts
             m3 = rb.fiml_corrected(xx3=xx3, df3=int(df), deltas=model.jacobian(x), **common)
             b3 = rb.fiml_corrected(xx3=xx3b, df3=int(dfb), deltas=bmodel.jacobian(xb),
                                    **common)

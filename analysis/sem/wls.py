@@ -1032,8 +1032,12 @@ def _fit_from_stats(model: CompiledModel, data: list[SampleStats], options: Mapp
 
     neg = []
     for g, label in enumerate(model.groups):
+        core = None  # the model's matrices at x, once per group (not once per item)
         for i, v in enumerate(model.ov_names):
-            if v in model.ordered and _residual_variance(model, x, i, g) < 0:
+            if v not in model.ordered:
+                continue
+            core = model._core(x, g) if core is None else core
+            if _residual_variance(model, x, i, g, core=core) < 0:
                 neg.append(f"{v} (group {label!r})" if label else v)
     if neg:
         warns.append("Some ordered indicators have negative residual variances "
@@ -1089,27 +1093,34 @@ def _constrains_thresholds(model: Any) -> bool:
     # In R: lavaan:::lav_object_catml(fit) -> "unknown label(s) in equality constraint(s)"
     """
     pt = model.partable
-    drop = pt["op"].isin(["|", "~1"]).to_numpy()
+    # the columns as arrays (pandas' isin and row selections cost more than the test)
+    op = pt["op"].to_numpy()
+    drop = (op == "|") | (op == "~1")
     xid = pt["xid"].to_numpy()
     keep_ids = set(xid[~drop & (xid >= 0)])
     ids = xid[drop & (xid >= 0)]
     if len(ids) != len(set(ids)) or set(ids) & keep_ids:
         return True
-    names = {str(v) for col in ("label", "plabel") for v in pt.loc[drop, col] if str(v)}
-    con = pt[pt["op"].isin(["==", "<", ">"])]
+    con = (op == "==") | (op == "<") | (op == ">")
+    if not con.any():  # no constraint names anything
+        return False
+    names = {str(v) for col in ("label", "plabel") for v in pt[col].to_numpy()[drop]
+             if str(v)}
     words = set()
     for side in ("lhs", "rhs"):
-        for text in con[side].astype(str):
-            words.update(re.findall(r"[A-Za-z._][A-Za-z0-9._]*", text))
+        for text in pt[side].to_numpy()[con]:
+            words.update(re.findall(r"[A-Za-z._][A-Za-z0-9._]*", str(text)))
     return bool(names & words)
 
 
-def _residual_variance(model: Any, x: np.ndarray, i: int, group: int = 0) -> float:
+def _residual_variance(model: Any, x: np.ndarray, i: int, group: int = 0, *,
+                       core: Any = None) -> float:
     """Residual variance of ordered indicator ``i`` as lavaan reports it: the free
     parameter under ``parameterization="theta"``; under delta ``1/delta^2 - explained``
     (``1 - explained`` where the scale factor is 1); for a variable in a regression (it
-    sits in eta) its Psi entry."""
-    core = model._core(x, group)
+    sits in eta) its Psi entry.  ``core``: ``model._core(x, group)`` when already at
+    hand (a loop over the items of a group)."""
+    core = model._core(x, group) if core is None else core
     v = model.ov_names[i]
     if v in model.eta_names and v not in model.lv_names:
         e = model.eta_names.index(v)
