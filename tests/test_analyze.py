@@ -136,6 +136,10 @@ def test_detail_sections_for_the_report(result):
     mg = result["multigroup"]["H11"]
     assert [r["level"] for r in mg["invariance"]] == ["configural", "metric", "scalar"]
     assert len(mg["means"]) == 3
+    # the outcomes' shape and the cases that carry each path (review 15), one row per path
+    inf = result["influence"]
+    assert inf["available"] and len(inf["paths"]) == inf["n_paths"] == 15
+    assert all(0 < r["n_influential"] < r["n"] for r in inf["paths"])
 
 
 

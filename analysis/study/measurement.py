@@ -1450,7 +1450,8 @@ def _fit_orders(inst, data, blocks, items, estimator, missing, cache, compare_se
                         "wording and its reverse key in the instrument."
                         for f, items in keying_conflicts(res1.params).items())
     if estimator == "WLSMV":
-        warnings.append("AIC/BIC are undefined for WLSMV and reported as null.")
+        warnings.append("AIC and BIC are not reported for WLSMV: a least-squares estimator "
+                        "has no likelihood to compute them from.")
     syntaxes = {"first_order": syntax1, "second_order": None}
     comparison = None
     second_loadings = None

@@ -37,7 +37,7 @@ TOP_KEYS = ("n", "n_raw", "exclusions", "missing", "descriptives", "reliability"
             "decision", "power_curves",
             "mediation", "moderation", "quadratic", "response_surface", "multigroup",
             "dyadic", "sample_profile", "nonresponse_bias", "endogeneity", "key_informants",
-            "provenance", "warnings")
+            "influence", "provenance", "warnings")
 HYPOTHESIS_KEYS = ("id", "statement", "expected_sign", "verdict", "model", "estimate", "se",
                    "ci_lower", "ci_upper", "alternative", "pvalue", "pvalue_adjusted", "sesoi",
                    "pvalue_equivalence", "power_sesoi", "method", "test", "n",
@@ -459,7 +459,7 @@ def _analyze_study(
         side_warns = [f"The dyadic, sample and bias sections failed: {type(exc).__name__}: "
                       f"{exc}"]
     warns.extend(side_warns)
-    dyadic, profile, nonresponse, endogeneity, informants = (
+    dyadic, profile, nonresponse, endogeneity, informants, influence = (
         side[k] for k in _SIDE_SECTIONS)
     if meas_job is not None:
         try:
@@ -496,6 +496,7 @@ def _analyze_study(
         "nonresponse_bias": nonresponse,
         "endogeneity": endogeneity,
         "key_informants": informants,
+        "influence": influence,
         "provenance": {
             "versions": prov["versions"],
             "instrument": prov["instrument"],
@@ -513,15 +514,20 @@ def _analyze_study(
 
 #: The sections of :func:`_side_sections`, in the order their warnings are listed.
 _SIDE_SECTIONS = ("dyadic", "sample_profile", "nonresponse_bias", "endogeneity",
-                  "key_informants")
+                  "key_informants", "influence")
 
 
 def _side_sections(data: pd.DataFrame, scored: pd.DataFrame, raw_retained: pd.DataFrame,
                    d: pd.DataFrame, scales: list[str], hs: Any, instrument: Any,
                    seed: int) -> tuple[dict[str, dict[str, Any]], list[str]]:
-    """The dyadic analysis, sample profile, non-response bias, endogeneity and
-    key-informant sections (none reads the hypothesis tests), with their warnings."""
-    from analysis.study.bias import endogeneity_checks, key_informant_quality
+    """The dyadic analysis, sample profile, non-response bias, endogeneity,
+    key-informant and influential-case sections (none reads the hypothesis tests), with
+    their warnings."""
+    from analysis.study.bias import (
+        endogeneity_checks,
+        influential_cases,
+        key_informant_quality,
+    )
     from analysis.study.dyads import dyadic_analysis
     from analysis.study.sample import early_late_bias, sample_profile
 
@@ -541,6 +547,10 @@ def _side_sections(data: pd.DataFrame, scored: pd.DataFrame, raw_retained: pd.Da
         "key_informants": _section(key_informant_quality,
                                    "Key-informant quality (analysis.study.bias)", warns, raw0,
                                    d0, hs.model, instrument=instrument, controls=hs.controls),
+        # the outcomes' shape and the cases that carry a path (review 15: a floor effect
+        # and four outlying alliances went unmentioned)
+        "influence": _section(influential_cases, "Influential cases (analysis.study.bias)",
+                              warns, d0, hs.model, controls=hs.controls),
     }
     return out, warns
 
