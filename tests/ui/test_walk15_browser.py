@@ -75,7 +75,12 @@ def test_an_answered_statements_note_stays_away_after_a_language_switch(
     press(driver, "Weiter")
     wait_for_text(driver, t("soft_continue", "de"))
     press(driver, t("soft_answer", "de"))
-    n = len(read(driver, lambda d: d.execute_script(_STATEMENTS), "the statements"))
+    # every statement of the page (from the store: a read of the page could come
+    # between two drawings and count only those drawn so far)
+    from instruments.ui.fields import page_fields
+
+    n = len(page_fields(store, "learning", seed=store.state(token).seed, lang="de",
+                        partner=None, answers={}))  # fmt: skip
     settles(driver, lambda d: d.execute_script(_STATEMENTS), [[True, None, True]] * n,
             "every statement with its note")  # fmt: skip
     driver.execute_script(
@@ -123,11 +128,15 @@ def test_the_chosen_consent_answer_shows_in_high_contrast_mode(server, new_drive
     _choose(driver, 'div[class*="st-key-w-consent"]', "Yes")
 
     def drawn(d):  # noqa: ANN001, ANN202
-        (yes_on, yes_circle, yes_dot), (no_on, no_circle, _) = d.execute_script(_CONSENT_CIRCLES)
-        assert (yes_on, no_on) == (True, False)
-        return yes_circle != no_circle and yes_dot != yes_circle
+        rows = d.execute_script(_CONSENT_CIRCLES)
+        if len(rows) != 2:  # the group between two drawings
+            return False
+        (yes_on, yes_circle, yes_dot), (no_on, no_circle, _) = rows
+        # "Yes" chosen, and its circle drawn unlike the other's (not yet: tried again)
+        return (yes_on, no_on) == (True, False) and yes_circle != no_circle \
+            and yes_dot != yes_circle
 
-    _until(driver, drawn, "the chosen circle drawn unlike the other")
+    _until(driver, drawn, "'Yes' chosen and its circle drawn unlike the other")
 
 
 #: The focused element: its kind, name, whether it lies within the window's width, the
