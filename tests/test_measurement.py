@@ -96,7 +96,7 @@ def test_fit_numbers(out):
         for k in ("chisq", "chisq_scaled", "df", "cfi_robust", "rmsea_robust", "srmr"):
             assert isinstance(f[k], float) and math.isfinite(f[k]), (order, k)
         assert f["aic"] is None and f["bic"] is None  # undefined for WLSMV
-    assert any("AIC/BIC" in w for w in out["warnings"])
+    assert any("AIC and BIC are not reported for WLSMV" in w for w in out["warnings"])
 
 
 def test_second_order_comparison(out):

@@ -266,7 +266,7 @@ CASES: list[tuple[str, Callable[[F], list[str]], str]] = [
     ("sem-empty-sav", _sem("empty_sav"), "as an SPSS .sav file"),  # coverage
     ("sem-empty-csv", _sem("empty_csv"), "it is empty"),  # was pandas' "No columns to parse"
     ("sem-data-symlink-loop", lambda f: ["sem", str(f["root"] / "loop_a.csv"), "--model",
-                                         CFA], "does not exist"),  # coverage
+                                         CFA], "points to itself (a loop)"),  # round 15
     ("sem-absent-variable", _sem("data", "f =~ x1 + x2 + nothere"), "nothere"),  # coverage
     ("sem-group-of-one-value", _sem("constant", "f =~ x1 + x2 + x4", "--group", "x3"),
      "fewer than two groups"),  # coverage
