@@ -1184,16 +1184,10 @@ def _latent_model_step(hs, data, d, base, keep, estimator, instrument, n_draws, 
                      f"({n / npar:.1f} cases per parameter, fewer than {N_PER_PARAMETER}); "
                      "its standard errors and test may be unstable, compare with the "
                      "composite robustness rows.")
-    ncl = getattr(res.fit, "nclusters", None)
-    if np.isfinite(npar) and isinstance(ncl, int) and 0 < ncl <= npar:
-        # the cluster-robust covariance matrix of the estimates is a sum over clusters: with
-        # no more clusters than parameters it cannot have full rank (Mplus warns alike), so
-        # its standard errors cannot carry a verdict; like an improper solution, the latent
-        # model is set aside and the composite path model decides
-        why = (f"its cluster-robust standard errors would rest on {ncl} clusters "
-               f"(alliances) for {npar:.0f} free parameters, and with no more clusters than "
-               "parameters the robust covariance matrix of the estimates is not of full "
-               "rank, so its tests are unreliable.")
+    why = _too_few_clusters(res.fit)
+    if why:
+        # like an improper solution, the latent model is set aside and the composite path
+        # model decides
         warns.append(f"Latent model not used: {why} The composite path model gives the "
                      "verdicts of the path and mediation hypotheses.")
         det["latent_model_error"] = why[:1].upper() + why[1:]
@@ -1676,9 +1670,7 @@ def _latent_quadratic_row(h, parts, ctx, ctr, ols):
         return _row(h, verdict="not tested", n=ols["n"], robustness=rob,
                     note=f"Latent quadratic not available ({exc}). {rob_note}")
     ctx.warns.extend(f"{h.id} latent quadratic: {w}" for w in res.warnings)
-    improper = _improper(res.warnings)
-    why = ("improper solution: " + " ".join(w.rstrip(".") + "." for w in improper)
-           if improper else _too_few_clusters(res))
+    why, improper = _set_aside(res)
     if why:
         if not improper:
             ctx.warns.append(f"{h.id}: latent quadratic not used: {why}")
@@ -2120,9 +2112,10 @@ def _improper(warnings: Sequence[str]) -> list[str]:
 
 
 def _too_few_clusters(res: Any) -> str | None:
-    """Why a latent product or quadratic fit cannot carry a verdict for want of clusters.
+    """Why a latent fit (the structural model, a latent product or quadratic) cannot carry
+    a verdict for want of clusters.
 
-    As for the latent structural model (:func:`_latent_model_step`): its cluster-robust
+    Its cluster-robust
     covariance matrix of the estimates is a sum over clusters and has no full rank with
     no more clusters than free parameters, so its standard errors and p values are not
     usable.  ``None`` when the fit is not clustered or has more clusters than parameters.
@@ -2131,10 +2124,20 @@ def _too_few_clusters(res: Any) -> str | None:
     npar = float((getattr(res, "fit", None) or {}).get("npar", np.nan))
     if not (isinstance(ncl, int) and ncl > 0 and np.isfinite(npar) and ncl <= npar):
         return None
+    # Mplus warns alike
     return (f"its cluster-robust standard errors would rest on {ncl} clusters "
-            f"(alliances) for {npar:.0f} free parameters; with no more clusters than "
-            "parameters their covariance matrix is not of full rank, so its tests are "
-            "unreliable.")
+            f"(alliances) for {npar:.0f} free parameters, and with no more clusters than "
+            "parameters the robust covariance matrix of the estimates is not of full "
+            "rank, so its tests are unreliable.")
+
+
+def _set_aside(res: Any) -> tuple[str | None, bool]:
+    """Why a latent product or quadratic fit gives no verdict (``None``: it may), and
+    whether the reason is an improper solution (already among the fit's warnings)."""
+    improper = _improper(res.warnings)
+    if improper:
+        return "improper solution: " + " ".join(w.rstrip(".") + "." for w in improper), True
+    return _too_few_clusters(res), False
 
 
 def _latent_moderation(h, parts, d, ctr, level, det, warns) -> tuple[dict[str, Any], str]:
@@ -2159,13 +2162,9 @@ def _latent_moderation(h, parts, d, ctr, level, det, warns) -> tuple[dict[str, A
             note += "; the regression result stands."
         return {"available": False, "reason": str(exc)}, note
     warns.extend(f"{h.id} latent interaction: {w}" for w in res.warnings)
-    improper = _improper(res.warnings)
-    if improper:
-        # an improper solution gives no estimate to test (the pilot's H7 had been judged
-        # on a product term beside a residual variance of -5.0)
-        why = "improper solution: " + " ".join(w.rstrip(".") + "." for w in improper)
-    else:
-        why = _too_few_clusters(res)
+    # an improper solution gives no estimate to test (the pilot's H7 had been judged on a
+    # product term beside a residual variance of -5.0)
+    why, improper = _set_aside(res)
     if why:
         note = f"{what}: not available ({why.rstrip('.')})"
         if h.method == "moderation":
