@@ -111,14 +111,8 @@ def test_observed_information_at_the_estimate_is_the_computed_one():
     np.testing.assert_array_equal(again, fresh)
 
 
-def _full(o: np.ndarray, a: np.ndarray, p: int) -> np.ndarray:
-    if a.ndim == 1:
-        out = np.zeros(p)
-        out[o] = a
-        return out
-    out = np.zeros((p, p))
-    out[np.ix_(o, o)] = a
-    return out
+#: the zero-padding the pattern sums used before they were filled in place
+_full = fiml._full
 
 
 def _slow_information(ps, mu, sigma):
