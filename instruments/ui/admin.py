@@ -20,7 +20,7 @@ import streamlit as st
 
 from analysis.errors import AllianceSurveyError
 from instruments.ui.fields import escape_md
-from instruments.ui.rating import CAPTION_CSS, page_language
+from instruments.ui.rating import CAPTION_CSS, CHOICE_CSS, page_language
 from instruments.ui.texts import LANGUAGE_NAMES, t
 
 #: The study lead's tabs, in order, and the session-state key holding the open one.
@@ -55,6 +55,17 @@ def show_table(data: Any, **kwargs: Any) -> None:
             named = config.get(c)
             label = named if isinstance(named, str) else c
             config[c] = st.column_config.NumberColumn(label, format="%.0f %%")
+    # times are kept in UTC and were shown without saying so: a study lead in Berlin read
+    # a respondent's last activity at 08:00 as an hour before it happened
+    import pandas as pd
+
+    for c in getattr(data, "columns", []):
+        if pd.api.types.is_datetime64_any_dtype(data[c]) and not isinstance(
+                config.get(c), dict):  # fmt: skip
+            named = config.get(c)
+            label = named if isinstance(named, str) else str(c).replace("_", " ")
+            config[c] = st.column_config.DatetimeColumn(f"{label} (UTC)",
+                                                        format="YYYY-MM-DD HH:mm")
     st.dataframe(data, hide_index=True, placeholder=EMPTY_CELL,
                  column_config=config or None, **kwargs)  # fmt: skip
 
@@ -101,7 +112,7 @@ def render_admin(store: Any, *, study: str | None = None, base_url: str = "") ->
         t("connection_lost_title", ADMIN_LANGUAGE), t("connection_lost_admin", ADMIN_LANGUAGE),
         t("close", ADMIN_LANGUAGE)))
     # the hints under forms and tables in a readable contrast (fixed CSS, no user text)
-    st.markdown(CAPTION_CSS, unsafe_allow_html=True)
+    st.markdown(CAPTION_CSS + CHOICE_CSS, unsafe_allow_html=True)
     logged_in = _current_login(store)
     if not logged_in:
         _render_login(store, study)
@@ -638,7 +649,8 @@ def render_mail(store: Any, study: str, base_url: str) -> None:
         current = None
     # as the privacy form: the fields follow what another study lead saved meanwhile,
     # unless this study lead has typed something else into them
-    base = _form_base(_mail_form_values(current, base_url), MAIL_FIELDS, "admin.m_base")
+    base = _form_base(_mail_form_values(current, base_url), MAIL_FIELDS, "admin.m_base",
+                      labels=_MAIL_LABELS)
     with st.form("admin_mail_settings"):
         st.text_input("SMTP server", key="admin.m_smtp",
                       placeholder="smtp+starttls://user@smtp.example.org:587")
@@ -1191,11 +1203,11 @@ def _privacy_form_base(current: Any) -> dict[str, str]:
     saved (see :func:`render_privacy`).
     """
     stored = {name: str(getattr(current, name) or "") for name, _key in PRIVACY_FIELDS}
-    return _form_base(stored, PRIVACY_FIELDS, "admin.p_base")
+    return _form_base(stored, PRIVACY_FIELDS, "admin.p_base", labels=_SETTING_LABELS)
 
 
 def _form_base(stored: dict[str, Any], fields: tuple[tuple[str, str], ...],
-               base_key: str) -> dict[str, Any]:
+               base_key: str, *, labels: dict[str, str] | None = None) -> dict[str, Any]:
     """Fill a settings form's fields from the saved ``stored`` values; returns them.
 
     A field not drawn yet (or dropped by Streamlit while another tab was open), or one
@@ -1210,6 +1222,9 @@ def _form_base(stored: dict[str, Any], fields: tuple[tuple[str, str], ...],
         The settings' names and the keys of their fields.
     base_key
         Where the session keeps the values the form last started from.
+    labels
+        The form's label of each setting, to name the fields whose shown value is replaced
+        by what another study lead saved meanwhile.
 
     Returns
     -------
@@ -1226,10 +1241,32 @@ def _form_base(stored: dict[str, Any], fields: tuple[tuple[str, str], ...],
         if key in ss and name in before and before[name] != stored[name]
         and ss[key] != before[name] and ss[key] != stored[name]
     }  # fmt: skip
+    # a field drawn before that still held what was saved then: Streamlit sends a form's
+    # fields only when it is saved, so what this study lead may have typed into it and not
+    # saved is not known here, and is replaced in the browser by the value below.  That
+    # used to happen without a word; the study lead is now told which fields, and what
+    # they showed before
+    replaced = {
+        name: before[name] for name, key in fields
+        if key in ss and name in before and before[name] != stored[name]
+        and ss[key] == before[name]
+    }  # fmt: skip
     for name, key in fields:
         if key not in ss or (before != stored and ss[key] == before.get(name)):
             ss[key] = stored[name]
     ss[base_key] = stored
+    if replaced:
+        labels = labels or {}
+
+        def shown(value: Any) -> str:
+            return escape_md(str(value)) if str(value) else "(empty)"
+
+        lines = [f"- {escape_md(labels.get(name, name))}: {shown(stored[name])} "
+                 f"(was {shown(value)})" for name, value in replaced.items()]  # fmt: skip
+        st.warning("Another study lead saved these settings meanwhile, and the form now shows "
+                   "their values:\n\n" + "\n".join(lines) + "\n\nAnything you had typed "
+                   "into these fields and not yet saved was replaced: type it again before "
+                   "you save.")  # fmt: skip
     return stored
 
 

@@ -324,15 +324,21 @@ def _num(x: float) -> str:
     return f"{x:g}"
 
 
-def number_problem(view: FieldView, value: Any, lang: str) -> str:
+def number_problem(view: FieldView, value: Any, lang: str, *,
+                   typed_in: str | None = None) -> str:
     """The message for a refused number, in the respondent's language; a decimal that
     may be grouped or not (:func:`ambiguous_decimal`) is asked again without the
-    thousands separator, with both readings as the language writes them."""
+    thousands separator, with both readings as the language writes them.
+
+    ``typed_in`` is the language the text was typed in when the page has been switched
+    to ``lang`` since ("1,000" typed on the English page and shown on the German one,
+    where it would read as 1,0): the thousands separator is that language's."""
     if view.kind == "integer" and isinstance(value, str):
         return t("not_a_whole_number", lang)
-    if view.kind == "number" and isinstance(value, str) and ambiguous_decimal(value, lang):
+    source = typed_in or lang
+    if view.kind == "number" and isinstance(value, str) and ambiguous_decimal(value, source):
         typed = "".join(value.split())
-        group = GROUP_MARK[lang]
+        group = GROUP_MARK[source]
         return t("ambiguous_number", lang, typed=typed, whole=typed.replace(group, ""),
                  decimal=typed.replace(group, DECIMAL_MARK[lang]))
     try:

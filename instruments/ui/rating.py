@@ -532,6 +532,38 @@ div[data-testid="stCaptionContainer"] { color: inherit !important; opacity: 0.75
 </style>
 """
 
+#: Streamlit's own option buttons (``st.radio``) and checkboxes in the system's
+#: high-contrast mode (forced colours): their fill is taken away, and a chosen option or a
+#: ticked box looked exactly like one that is not (walk 15 fixed the consent question
+#: only; the study lead's pages, "I understand that the answers are deleted for good" and
+#: the kind of invitation, kept it).  A chosen circle and a ticked box are drawn in the
+#: text colour, with the tick in the page's colour; the rating rows are the browser's own
+#: radio buttons, which show their state by themselves.
+CHOICE_CSS = """
+<style>
+@media (forced-colors: active) {
+  label[data-testid="stRadioOption"][data-selected="true"] > div > div:first-child {
+    forced-color-adjust: none; background: CanvasText !important;
+    border: 2px solid CanvasText !important;
+  }
+  label[data-testid="stRadioOption"][data-selected="true"] > div > div:first-child > div {
+    forced-color-adjust: none; background: Canvas !important;
+  }
+  div[data-testid="stCheckbox"] label > div:first-of-type {
+    forced-color-adjust: none; background: Canvas !important;
+    border: 2px solid CanvasText !important;
+  }
+  div[data-testid="stCheckbox"] label[data-selected="true"] > div:first-of-type {
+    background: CanvasText !important;
+  }
+  div[data-testid="stCheckbox"] label[data-selected="true"] > div:first-of-type svg,
+  div[data-testid="stCheckbox"] label[data-selected="true"] > div:first-of-type polyline {
+    forced-color-adjust: none; stroke: Canvas !important; color: Canvas !important;
+  }
+}
+</style>
+"""
+
 
 @functools.cache
 def _mount() -> Any:

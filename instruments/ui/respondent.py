@@ -27,6 +27,7 @@ from instruments.store.models import utcnow
 from instruments.store.tokens import link_tokens
 from instruments.ui.fields import (
     FieldView,
+    ambiguous_decimal,
     answer_value,
     escape_md,
     is_missing,
@@ -44,6 +45,7 @@ from instruments.ui.fields import (
 from instruments.ui.links import link_value
 from instruments.ui.rating import (
     CAPTION_CSS,
+    CHOICE_CSS,
     chosen_code,
     draft_state,
     page_language,
@@ -117,17 +119,8 @@ div[class*="st-key-survey-scroll"], div[class*="st-key-survey-lang"] {
 @media (prefers-reduced-motion: reduce) {
   *, *::before, *::after { transition: none !important; scroll-behavior: auto !important; }
 }
-@media (forced-colors: active) {
-  label[data-testid="stRadioOption"][data-selected="true"] > div > div:first-child {
-    forced-color-adjust: none; background: CanvasText !important;
-    border: 2px solid CanvasText !important;
-  }
-  label[data-testid="stRadioOption"][data-selected="true"] > div > div:first-child > div {
-    forced-color-adjust: none; background: Canvas !important;
-  }
-}
 </style>
-""" + CAPTION_CSS
+""" + CAPTION_CSS + CHOICE_CSS
 
 def widget_key(page: str, item_id: str) -> str:
     """Session-state key of the widget of ``item_id`` on ``page``."""
@@ -800,9 +793,10 @@ def _render_page(store: Any, token: str, state: Any, view: int, lang: str) -> No
                     )  # fmt: skip
         if state.is_test:
             st.info(t("preview_banner", lang))
-        progress = t("progress", lang, page=view + 1, n=state.n_pages)
+        number, total = _progress(store, view, state.answers)
+        progress = t("progress", lang, page=number, n=total)
         ss["page.progress"] = (t("progress_label", lang), progress)  # for screen readers
-        st.progress(view / state.n_pages, text=progress)
+        st.progress((number - 1) / total, text=progress)
         # the section's title under the survey's (no hidden Tab stop)
         with st.container(key="survey-section"):
             st.header(escape_md(section.title[lang]), anchor=False)
@@ -892,6 +886,27 @@ def _render_page(store: Any, token: str, state: Any, view: int, lang: str) -> No
                 )  # fmt: skip
     if state.current_page > 0:
         _withdraw_box(store, token, lang, "survey.withdraw")
+
+
+def _progress(store: Any, view: int, answers: dict[str, Any]) -> tuple[int, int]:
+    """The page ``view`` as the progress bar counts it: its number and the number of
+    pages, leaving out the pages the survey logic skips for this respondent.
+
+    The pages skipped were counted: a respondent whose alliance does not aim at
+    sustainability went from "Page 9 of 12" to "Page 11 of 12" and finished on "Page 12
+    of 12" having seen eleven, wondering about the page missed.  A page is left out once the
+    answers it depends on are given (or their pages passed, left empty), so that the
+    count does not grow again later and the bar does not go back."""
+    asked_on = {f.id: spec.index for spec in store.pages for f in spec.fields}
+
+    def skipped(spec: Any) -> bool:
+        if spec.index == view or spec.shown(answers):
+            return False
+        return all(not is_missing(answers.get(name)) or asked_on.get(name, view) < view
+                   for name in spec.condition.names)  # fmt: skip
+
+    counted = [spec.index for spec in store.pages if not skipped(spec)]
+    return counted.index(view) + 1, len(counted)
 
 
 def _is_rating(view: FieldView, consent_q: str) -> bool:
@@ -1019,6 +1034,7 @@ def _on_language(store: Any, token: str, page: str, views: list[FieldView], code
         # fields were already put aside as its draft, and reading them again found them
         # empty, so the numbers and text typed on the page were lost
         return
+    _keep_ambiguous(page, views, ss.get("survey.language"))
     ss.setdefault("survey.drafts", {})[page] = _current_answers(page, views)
     _forget_widgets(page, views)
     ss["survey.language"] = code
@@ -1027,6 +1043,46 @@ def _on_language(store: Any, token: str, page: str, views: list[FieldView], code
         set_language(store, token, code)
     except (ResponseError, SQLAlchemyError):
         pass  # the page is shown in the new language; the store keeps the previous one
+
+
+def _keep_ambiguous(page: str, views: list[FieldView], lang: str | None) -> None:
+    """Remember the decimals typed on ``page`` in ``lang`` that may be grouped or not
+    ("1,000" on the English page), before the page is switched to another language.
+
+    Shown on the German page, "1,000" reads as 1,0 there, and was stored as 1.0 without
+    a word, though it had been asked again on the English page; it stays a question
+    (:func:`_ambiguous_typed`) until the respondent types it otherwise."""
+    ss = st.session_state
+    kept = ss.setdefault("survey.ambiguous", {}).setdefault(page, {})
+    for v in views:
+        typed = ss.get(widget_key(page, v.id))
+        if v.kind != "number" or not isinstance(typed, str):
+            continue
+        text = "".join(typed.split())
+        if v.id in kept and kept[v.id][0] == text:
+            continue  # typed in an earlier language of the page, unchanged since
+        if ambiguous_decimal(text, lang):
+            kept[v.id] = (text, lang)
+        else:
+            kept.pop(v.id, None)
+
+
+def _ambiguous_typed(page: str, views: list[FieldView]) -> dict[str, tuple[str, str]]:
+    """The page's decimals still as they were typed in another language of the page,
+    where they could be read two ways (see :func:`_keep_ambiguous`): item id -> (text,
+    language typed in).  A field typed anew since is forgotten."""
+    ss = st.session_state
+    kept = ss.get("survey.ambiguous", {}).get(page, {})
+    found = {}
+    for v in views:
+        if v.id not in kept:
+            continue
+        typed = ss.get(widget_key(page, v.id))
+        if isinstance(typed, str) and "".join(typed.split()) == kept[v.id][0]:
+            found[v.id] = kept[v.id]
+        else:
+            kept.pop(v.id)
+    return found
 
 
 def _on_back(page: str, target: int, views: list[FieldView]) -> None:
@@ -1166,6 +1222,10 @@ def _on_next(
             return
     ranges = {v.id: [number_problem(v, answers[v.id], lang)] for v in views
               if out_of_range(v, answers[v.id]) or not_a_number(v, answers[v.id])}  # fmt: skip
+    # "1,000" typed on the English page and sent from the German one (read 1,0 there)
+    ranges |= {item: [number_problem(next(v for v in views if v.id == item), text, lang,
+                                     typed_in=typed_in)]
+               for item, (text, typed_in) in _ambiguous_typed(page, views).items()}  # fmt: skip
     ranges |= {v.id: [length_problem(v, answers[v.id], lang)] for v in views
                if too_long(v, answers[v.id])}  # fmt: skip
     if ranges:
@@ -1203,6 +1263,7 @@ def _on_next(
     problems.pop(page, None)
     ss.pop("survey.save_error", None)
     ss.get("survey.drafts", {}).pop(page, None)
+    ss.get("survey.ambiguous", {}).pop(page, None)
     ss.get("survey.keys", {}).pop(page, None)
     screening_q = inst.screening.question
     if screening_q in answers and inst.screening.screened_out(answers[screening_q]):
