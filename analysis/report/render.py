@@ -38,7 +38,8 @@ CONSUMED = {"n", "n_raw", "fieldwork", "response_rates", "sample", "missing", "e
             "method_variance", "common_method", "structural", "hypotheses", "mediation",
             "moderation", "dyadic", "pls", "warnings", "provenance", "estimator", "reliability",
             "multiple_testing", "decision", "quadratic", "response_surface",
-            "nonresponse_bias", "endogeneity", "key_informants", "power_curves"}
+            "nonresponse_bias", "endogeneity", "key_informants", "power_curves",
+            "influence", "item_statistics"}
 
 
 def render_html(analysis: Mapping[str, Any], *, extras: Mapping[str, Any] | None = None,

@@ -448,12 +448,35 @@ def _apim_models(pairs: pd.DataFrame, apim_pairs: Sequence[tuple[str, str]], est
         warnings.extend(f"APIM {y} ~ {x}: {w}" for w in m["warnings"])
         if not m["converged"]:
             warnings.append(f"APIM {y} ~ {x} did not converge.")
+        warnings.extend(_k_warnings(m["effects"], x, y))
         models.append({
             "predictor": x, "outcome": y, "estimator": estimator, "n_dyads": m["n_dyads"],
             "converged": m["converged"], "syntax": m["syntax"], "effects": m["effects"],
             "r2": m["r2"], "params": m["params"].to_dict(orient="records"),
         })
     return models
+
+
+#: Level at which an actor effect must differ from zero before its k ratio is read.
+K_ALPHA = 0.05
+
+
+def _k_warnings(effects: dict[str, Any], x: str, y: str) -> list[str]:
+    """A warning for each k ratio (partner over actor effect) whose actor effect does not
+    differ from zero: the ratio is then unbounded and says nothing about the dyadic
+    pattern (Kenny & Ledermann 2010).  In a study of 23 dyads k of firm A was printed as
+    -13.97 (SE 76.04) from an actor effect of -0.047 (p = .856)."""
+    out = []
+    for k, (actor, partner) in {"k_A": ("a_A", "p_BA"), "k_B": ("a_B", "p_AB")}.items():
+        a, kk = effects.get(actor) or {}, effects.get(k) or {}
+        pa, est = a.get("pvalue"), kk.get("est")
+        if isinstance(pa, float) and np.isfinite(pa) and pa >= K_ALPHA \
+                and isinstance(est, float) and np.isfinite(est):
+            out.append(f"APIM {y} ~ {x}: {k} = {partner} / {actor} = {est:.2f} is not "
+                       f"interpretable: the actor effect {actor} does not differ from zero "
+                       f"(p = {pa:.3f}), so the ratio is unbounded (Kenny & Ledermann 2010); "
+                       "read the actor and partner effects themselves.")
+    return out
 
 
 def _h10(pairs: pd.DataFrame, warnings: list[str]) -> dict[str, Any] | None:

@@ -28,19 +28,20 @@ from analysis.errors import (
 )
 from analysis.forked import Forked
 from analysis.provenance import build_provenance
+from analysis.study.quality import MAX_MISSING
 
 #: Cronbach's alpha below this flags a scale as unreliable (Nunnally 1978).
 ALPHA_THRESHOLD = 0.70
 
 TOP_KEYS = ("n", "n_raw", "exclusions", "missing", "descriptives", "reliability",
-            "correlations", "measurement", "structural", "pls", "hypotheses", "multiple_testing",
+            "item_statistics", "correlations", "measurement", "structural", "pls", "hypotheses", "multiple_testing",
             "decision", "power_curves",
             "mediation", "moderation", "quadratic", "response_surface", "multigroup",
             "dyadic", "sample_profile", "nonresponse_bias", "endogeneity", "key_informants",
             "influence", "provenance", "warnings")
 HYPOTHESIS_KEYS = ("id", "statement", "expected_sign", "verdict", "model", "estimate", "se",
                    "ci_lower", "ci_upper", "alternative", "pvalue", "pvalue_adjusted", "sesoi",
-                   "pvalue_equivalence", "power_sesoi", "method", "test", "n",
+                   "pvalue_equivalence", "power_sesoi", "mde_std", "method", "test", "n",
                    "exploratory", "note", "latent_interaction", "robustness",
                    "pvalue_opposite", "alpha_opposite", "std_estimate")
 
@@ -130,15 +131,16 @@ def _asked(raw: pd.DataFrame, instrument: Any) -> dict[str, np.ndarray]:
     return out
 
 
-def _missing_section(data: pd.DataFrame, instrument: Any, retained: np.ndarray,
-                     scores: pd.DataFrame, scales: list[str]) -> dict[str, Any]:
+def _missing_cells(data: pd.DataFrame, instrument: Any, rows: np.ndarray
+                   ) -> tuple[int, int, dict[str, float], dict[str, float]]:
+    """Missing and asked item answers of the rows ``rows``: totals, the share by scale and
+    the share not asked by scale."""
     items = {sid: [it.id for it in sc.items] for sid, sc in instrument.scales.items()}
-    per_scale = {}
-    raw = data.reset_index(drop=True).loc[retained].reset_index(drop=True)
+    raw = data.reset_index(drop=True).loc[rows].reset_index(drop=True)
     # items the survey logic did not show are not missing answers (the sustainability
     # scale, asked where the alliance aims at sustainability, had counted as 55 % missing)
     asked = _asked(raw, instrument)
-    not_asked = {}
+    per_scale, not_asked = {}, {}
     n_cells = n_missing = 0
     for sid, cols in items.items():
         cols = [c for c in cols if c in raw.columns]
@@ -152,14 +154,42 @@ def _missing_section(data: pd.DataFrame, instrument: Any, retained: np.ndarray,
         per_scale[sid] = float(cells.mean()) if cells.size else float("nan")
         n_cells += cells.size
         n_missing += int(cells.sum())
+    return n_missing, n_cells, per_scale, not_asked
+
+
+def _missing_section(data: pd.DataFrame, instrument: Any, retained: np.ndarray,
+                     scores: pd.DataFrame, scales: list[str],
+                     excluded_missing: np.ndarray | None = None) -> dict[str, Any]:
+    n_missing, n_cells, per_scale, not_asked = _missing_cells(data, instrument, retained)
+    # the share among every response received beside the share among the analysed
+    # (review 15: 15.7 % among the analysed, 30.3 % among all received, only the first
+    # given)
+    all_missing, all_cells, _, _ = _missing_cells(data, instrument,
+                                                  np.ones(len(data), dtype=bool))
     out = {
         "item_missing_share": n_missing / n_cells if n_cells else float("nan"),
+        "item_missing_share_received": all_missing / all_cells if all_cells
+        else float("nan"),
         "item_missing_share_by_scale": per_scale,
         "scores_missing": {s: int(scores[s].isna().sum()) for s in scales if s in scores},
+        "max_missing": MAX_MISSING,
         "handling": ("Scale scores are the mean of the answered items (scale min_valid rule); "
                      "the SEM path model uses FIML for missing scores; regressions, "
                      "mediation and RSA use listwise deletion of the variables they use."),
     }
+    if excluded_missing is not None and excluded_missing.any():
+        # the exclusion is kept, and said: FIML covers the retained respondents only
+        out["handling"] += (
+            f" The {int(excluded_missing.sum())} respondents who left more than "
+            f"{MAX_MISSING:.0%} of the rating items unanswered were excluded before any "
+            "model, so FIML was applied to the retained respondents only: most of such a "
+            "respondent's scale scores are missing, FIML would fill them from the model "
+            "on the assumption that they are missing at random, and a respondent who broke "
+            "off or skipped most of the questionnaire gives little ground for it.")
+        from analysis.study.quality import compare_excluded
+
+        out["excluded_vs_analysed"] = compare_excluded(data.reset_index(drop=True),
+                                                       excluded_missing, retained, instrument)
     if not_asked:
         out["not_asked_share_by_scale"] = not_asked
         out["handling"] += (" Missing shares count the respondents who were asked the "
@@ -377,6 +407,16 @@ def _analyze_study(
                          f"{ALPHA_THRESHOLD:.2f}; its scores and every test using it are "
                          "unreliable (check the items for coding or reverse-keying errors).")
 
+    # r.drop, skewness and kurtosis of every item (review 15: not recorded; a misread
+    # value-creation item's r.drop of -.43 was found only by running psych::alpha)
+    from analysis.study.itemstats import item_statistics
+
+    items_part = _section(item_statistics, "Item statistics (analysis.study.itemstats)",
+                          warns, raw_retained.reset_index(drop=True), instrument)
+    for neg in items_part.get("negative", []) if isinstance(items_part, dict) else []:
+        warns.append(f"Item {neg.split('/')[1]} correlates negatively with the rest of its "
+                     f"scale {neg.split('/')[0]} (corrected item-total correlation below 0 "
+                     "after the instrument's reverse keys): check its coding and reverse key.")
     corr = d[score_names].apply(pd.to_numeric, errors="coerce").corr()
 
     if measurement:
@@ -469,14 +509,29 @@ def _analyze_study(
             meas_warns = [f"{MEASUREMENT_WHAT} failed: {type(exc).__name__}: {exc}"]
         warns[meas_warn_at:meas_warn_at] = meas_warns
 
+    excluded_missing = full["exclude_reason"].fillna("").astype(str).str.contains(
+        r"\bmissing\b").to_numpy() if "exclude_reason" in full \
+        else np.zeros(len(full), dtype=bool)
+    missing = _missing_section(data, instrument, retained, d, score_names, excluded_missing)
+    cmp = missing.get("excluded_vs_analysed")
+    if cmp and cmp["n_differ"]:
+        diff = [r for r in cmp["rows"] if r["pvalue"] < cmp["alpha"]]
+        warns.append(
+            f"The {cmp['n_excluded']} respondents excluded for too many missing answers "
+            f"differ from the {cmp['n_analysed']} analysed on {len(diff)} of "
+            f"{len(cmp['rows'])} classification questions "
+            f"({', '.join(r['question'] for r in diff)}; p < {cmp['alpha']:g}): the analysed "
+            "sample is not a random part of the one received, and the estimates may not "
+            "hold for the firms like those excluded.")
     prov = build_provenance(instrument=instrument, data_sha256=data_sha256(data), seed=seed)
     return {
         "n": int(len(d)),
         "n_raw": int(len(full)),
         "exclusions": exclusions,
-        "missing": _missing_section(data, instrument, retained, d, score_names),
+        "missing": missing,
         "descriptives": _descriptives(d, score_names),
         "reliability": reliability,
+        "item_statistics": items_part,
         "correlations": {r: {c: float(corr.loc[r, c]) for c in corr.columns}
                          for r in corr.index},
         "measurement": meas_section,

@@ -57,12 +57,28 @@ def _relabel(ctx: ReportContext, text: str, names: list[str]) -> str:
 
 
 def _columns(frame: Any) -> tuple[dict[str, Any], list[str]]:
-    """A data frame stored as ``{column: {row: value}}``: the columns and the row keys."""
+    """A data frame stored as ``{column: {row: value}}`` (the report's own shape) or as a
+    list of row records (the shape ``alliance-survey analyze --json`` writes): its columns
+    as ``{column: {row: value}}`` and the row keys.  Read back from that JSON, the copula
+    tables had been left empty and their numbers listed as not shown."""
+    if isinstance(frame, list):
+        recs = [r for r in frame if isinstance(r, Mapping)]
+        if len(recs) != len(frame):
+            return {}, []
+        rows = [str(i) for i in range(len(recs))]
+        names = list(dict.fromkeys(k for r in recs for k in r))
+        return {c: {i: r.get(c) for i, r in zip(rows, recs, strict=True)} for c in names}, rows
     if not isinstance(frame, Mapping) or not frame:
         return {}, []
     first = next(iter(frame.values()))
     rows = list(first) if isinstance(first, Mapping) else []
     return dict(frame), rows
+
+
+def _pointer(frame: Any, base: str, col: str, row: str) -> str:
+    """The JSON pointer of one cell of a frame read by :func:`_columns`: ``base/row/col``
+    for row records, ``base/col/row`` for columns."""
+    return join(base, row, col) if isinstance(frame, list) else join(base, col, row)
 
 
 def _available(part: Any) -> bool:
@@ -188,7 +204,7 @@ def sample_bias(ctx: ReportContext) -> str:
 def details(ctx: ReportContext) -> str:
     """Every number of the three checks."""
     return "\n".join([_nonresponse_details(ctx), _informant_details(ctx),
-                      _endogeneity_details(ctx)])
+                      _endogeneity_details(ctx), _influence_details(ctx)])
 
 
 def _nonresponse_details(ctx: ReportContext) -> str:
@@ -306,13 +322,16 @@ def _endogeneity_details(ctx: ReportContext) -> str:
     cols, keys = _columns(en.get("paths"))
     base = "/endogeneity/paths"
 
+    def at(col: str, r: str) -> str:
+        return _pointer(en.get("paths"), base, col, r)
+
     def cell(col: str, r: str, kind: str) -> str:
         if col not in cols:
             return EMPTY
         v = cols[col].get(r)
         if isinstance(v, bool) or (v is None and kind == "flag"):
             return text_cell("yes" if v else "\u2013" if v is None else "no")
-        return num(v, join(base, col, r), kind)
+        return num(v, at(col, r), kind)
 
     pre, res, remarks = [], [], []
     for r in keys:
@@ -323,8 +342,8 @@ def _endogeneity_details(ctx: ReportContext) -> str:
                     cell("cvm_p", r, "p"), cell("non_normal", r, "flag"),
                     cell("applicable", r, "flag"), cell("max_abs_r_controls", r, "std")])
         ci = ('<td class="ci">[' + num(cols.get("ci_lower", {}).get(r),
-                                        join(base, "ci_lower", r), "est", tag="span")
-              + ", " + num(cols.get("ci_upper", {}).get(r), join(base, "ci_upper", r), "est",
+                                        at("ci_lower", r), "est", tag="span")
+              + ", " + num(cols.get("ci_upper", {}).get(r), at("ci_upper", r), "est",
                            tag="span") + "]</td>")
         names = [str(cols.get(c, {}).get(r, "")) for c in ("y", "x")]
         names += [s.strip() for s in str(cols.get("controls", {}).get(r, "")).split(",")]
@@ -365,6 +384,89 @@ def _endogeneity_details(ctx: ReportContext) -> str:
         out.append('<p>Remarks of the analysis by path:</p><ul class="remarks">'
                    + "".join(remarks) + "</ul>")
     notes = en.get("notes")
+    if isinstance(notes, list) and notes:
+        out.append("<ul>" + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>")
+    return "\n".join(out)
+
+
+def _tested_by(ctx: ReportContext, path: str) -> str:
+    """The ids of the hypotheses whose declared test is the path ``y ~ x``."""
+    m = re.match(r"^\s*(\w+)\s*~\s*(\w+)\s*$", path)
+    if not m:
+        return ""
+    ids = []
+    for h in ctx.a.get("hypotheses") or []:
+        test = str(h.get("test", "")) if isinstance(h, Mapping) else ""
+        for eq in test.split(";"):
+            lhs, _, rhs = eq.partition("~")
+            if lhs.strip() == m.group(1) and re.search(rf"\b{m.group(2)}\b", rhs):
+                ids.append(str(h.get("id", "")))
+    return ", ".join(dict.fromkeys(i for i in ids if i))
+
+
+def _influence_details(ctx: ReportContext) -> str:
+    """Each path of the model with and without the influential cases of its equation,
+    beside the shape of the equation's outcome (``analysis.study.bias.influential_cases``;
+    the generic list of further results had shown it without a heading or a reading)."""
+    inf = ctx.a.get("influence")
+    out = ["<h3>Influential cases and the shape of the outcomes</h3>"]
+    if not _available(inf):
+        out.append(ctx.missing(f"influential-case check ({_reason(inf, 'influential cases')})"))
+        return "\n".join(out)
+    outcomes = inf.get("outcomes") if isinstance(inf.get("outcomes"), list) else []
+    shape = {str(o.get("outcome")): i for i, o in enumerate(outcomes) if isinstance(o, Mapping)}
+    paths = inf.get("paths") if isinstance(inf.get("paths"), list) else []
+    rows = []
+    for i, r in enumerate(paths):
+        if not isinstance(r, Mapping):
+            continue
+        pp = join("/influence/paths", i)
+        y = str(r.get("path", "")).split("~")[0].strip()
+        j = shape.get(y)
+        o = outcomes[j] if j is not None else {}
+        op = join("/influence/outcomes", j) if j is not None else None
+
+        def ocell(k: str, kind: str, o: Mapping[str, Any] = o, op: str | None = op) -> str:
+            return num(o.get(k), join(op, k), kind) if op is not None else EMPTY
+
+        changed = r.get("same_sign") is False or r.get("same_significance") is False
+        rows.append([text_cell(path_label(ctx, r.get("path")), tag="th", cls="text"),
+                     text_cell(_tested_by(ctx, str(r.get("path", ""))) or "\u2013"),
+                     num(r.get("n"), join(pp, "n"), "int"),
+                     num(r.get("n_influential"), join(pp, "n_influential"), "int"),
+                     num(r.get("est_all"), join(pp, "est_all"), "est"),
+                     num(r.get("se_all"), join(pp, "se_all"), "est"),
+                     num(r.get("p_all"), join(pp, "p_all"), "p"),
+                     num(r.get("est_without"), join(pp, "est_without"), "est"),
+                     num(r.get("se_without"), join(pp, "se_without"), "est"),
+                     num(r.get("p_without"), join(pp, "p_without"), "p"),
+                     num(r.get("shift_in_se"), join(pp, "shift_in_se"), "est"),
+                     text_cell("yes" if changed else "no"),
+                     ocell("n", "int"), ocell("skewness", "est"),
+                     ocell("excess_kurtosis", "est"),
+                     ocell("share_floor", "share"), ocell("share_ceiling", "share"),
+                     ocell("bp_p", "p")])
+    rule = inf.get("shift_rule_se")
+    note = ("B with: all cases; B without: the influential cases of the equation left "
+            "out. Shift: (B without \u2212 B with) / SE with; "
+            + (f"{_span(rule, '/influence/shift_rule_se', 'int')} or more is a large shift. "
+               if is_number(rule) else "")
+            + "Changed: the sign or the significance differs without those cases. Outcome "
+            "shape: the outcome score's n, skewness and excess kurtosis, its shares at the "
+            "scale's lowest and highest score, and the Breusch\u2013Pagan p of the "
+            "equation's residual variance. "
+            f"{_span(inf.get('n_shifted'), '/influence/n_shifted', 'int')} of "
+            f"{_span(inf.get('n_paths'), '/influence/n_paths', 'int')} paths shifted, "
+            f"{_span(inf.get('n_changed'), '/influence/n_changed', 'int')} changed. "
+            f"{esc(inf.get('method', ''))} A check on composite scores, not the declared "
+            "test.")
+    out.append(table("Influential cases: each path with and without them, beside the "
+                     "outcome's shape",
+                     ["Path", "Tested by", "n", "Influential cases", "B with", "SE", "p",
+                      "B without", "SE", "p", "Shift (SE)", "Changed", "Outcome n", "Skewness",
+                      "Excess kurtosis", "At lowest (%)", "At highest (%)",
+                      "Breusch\u2013Pagan p"], rows, number=ctx.c.table(), note=note))
+    notes = inf.get("notes")
     if isinstance(notes, list) and notes:
         out.append("<ul>" + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>")
     return "\n".join(out)

@@ -21,6 +21,7 @@ from .caveats import (
     cross_sectional,
     dyadic_check,
     dyadic_comparison,
+    lower_label,
     perception_agreement,
     rsa_range,
     sign_reversal,
@@ -294,9 +295,19 @@ def _missing_answers(ctx: ReportContext) -> str:
     concentrated = _concentrated_missing(ctx)
     if float(mi["item_missing_share"]) < 0.01 and not concentrated:
         return ""
-    how = str(mi.get("handling") or "").split(" Missing shares", 1)[0].strip()
+    how = str(mi.get("handling") or "").split(" Missing shares", 1)[0]
+    # the exclusion of incomplete respondents is said with them (_excluded_incomplete)
+    how = re.split(r" The \d+ respondents who left more than", how, maxsplit=1)[0].strip()
+    received = mi.get("item_missing_share_received")
+    among = ""
+    if is_number(received):
+        # both shares, named: the analysed respondents' share alone (15.7 %) hid the
+        # 30.3 % of all responses received
+        among = (" among the analysed respondents ("
+                 f"{_n(received, '/missing/item_missing_share_received', 'share')}% among "
+                 "all responses received; online appendix)")
     return (f" Of the item answers, {_n(mi['item_missing_share'], '/missing/item_missing_share', 'share')}%"
-            " were missing (online appendix)"
+            f" were missing{among or ' (online appendix)'}"
             + (f": {esc(_lower_first(how).rstrip('.'))}" if how else "")
             + "; full-information estimation assumes the answers are missing at random, "
             "listwise deletion that they are missing completely at random, and a test on "
@@ -314,23 +325,67 @@ def _excluded_incomplete(ctx: ReportContext) -> str:
     are out of every model, the FIML ones included, so for them the analysis assumes the
     answers missing completely at random (300 firms, 30 % of the answers missing, more
     among larger firms: 127 excluded, the analysed sample the smaller firms, and the text
-    said only that FIML assumes missing at random)."""
+    said only that FIML assumes missing at random); then how they differ from the
+    analysed on the questions both answered (their size band 4.88 against 2.34)."""
     a = ctx.a
     exc = a.get("exclusions")
     k, n_raw = (exc.get("missing") if isinstance(exc, Mapping) else None), a.get("n_raw")
-    if not (is_number(k) and is_number(n_raw) and n_raw > 0
-            and k / n_raw >= INCOMPLETE_SHARE):
+    mi = a.get("missing") if isinstance(a.get("missing"), Mapping) else {}
+    cmp = mi.get("excluded_vs_analysed")
+    cmp = cmp if isinstance(cmp, Mapping) and isinstance(cmp.get("rows"), list) else None
+    differ = bool(cmp and is_number(cmp.get("n_differ")) and cmp["n_differ"] > 0)
+    if not (is_number(k) and is_number(n_raw) and n_raw > 0 and k > 0
+            and (k / n_raw >= INCOMPLETE_SHARE or differ)):
         return ""
-    return (f" The {_n(k, '/exclusions/missing', 'int')} respondents excluded for too many "
-            f"missing answers ({_n(100 * k / n_raw, None, 'pct')}% of those received) are "
-            "left out of every model, the full-information ones included: for them the "
-            "analysis assumes their answers to be missing completely at random, not only at "
-            "random, and "
-            "if their missing answers depend on who they are (firm size, position, "
-            "knowledge of the alliance), the analysed sample differs from the one received "
-            "and the estimates can be biased (Newman, 2014). Compare the excluded with the "
-            "analysed respondents on the classification questions before reading the "
-            "verdicts.")
+    cut = mi.get("max_missing")
+    s = (f" The {_n(k, '/exclusions/missing', 'int')} respondents excluded for too many "
+         f"missing answers ({_n(100 * k / n_raw, None, 'pct')}% of those received) are "
+         "left out of every model, the full-information ones included: for them the "
+         "analysis assumes their answers to be missing completely at random, not only at "
+         "random, and "
+         "if their missing answers depend on who they are (firm size, position, "
+         "knowledge of the alliance), the analysed sample differs from the one received "
+         "and the estimates can be biased (Newman, 2014). Full-information estimation was "
+         "applied to the retained respondents only, by design: "
+         + (f"a respondent with more than {100 * float(cut):g}% of the rating items "
+            "unanswered " if is_number(cut) else "an excluded respondent ")
+         + "has most scale scores missing, which the model would fill on an assumption of "
+         "missingness at random that a respondent who broke off gives little ground for.")
+    if cmp is None or not cmp["rows"]:
+        return s + (" Compare the excluded with the analysed respondents on the "
+                    "classification questions before reading the verdicts.")
+    base = "/missing/excluded_vs_analysed"
+    rows = cmp["rows"]
+    if not differ:
+        return s + (f" On the {len(rows)} classification questions both groups answered "
+                    "they do not differ (Mann\u2013Whitney or chi-square tests, every "
+                    f"<em>p</em> \u2265 {fmt(cmp.get('alpha', 0.05), 'p')}; online appendix),"
+                    " which does not show that they would have answered the scales alike.")
+    alpha = cmp.get("alpha", 0.05)
+    named = []
+    for i, r in sorted(enumerate(rows), key=lambda t: t[1].get("pvalue", 1.0)):
+        if not (is_number(r.get("pvalue")) and r["pvalue"] < alpha) or len(named) == 3:
+            continue
+        rp = join(base, "rows", i)
+        lab = esc(lower_label(ctx.label(str(r.get("question")))))
+        if r.get("test") == "Mann-Whitney U":
+            named.append(f"{lab}: mean {_n(r.get('mean_excluded'), join(rp, 'mean_excluded'), 'chisq')}"
+                         f" among the excluded vs "
+                         f"{_n(r.get('mean_analysed'), join(rp, 'mean_analysed'), 'chisq')}, "
+                         f"Mann\u2013Whitney {_p(r.get('pvalue'), join(rp, 'pvalue'))}")
+        else:
+            named.append(f"{lab}: \u03c7\u00b2("
+                         f"{_n(r.get('df'), join(rp, 'df'), 'int')}) = "
+                         f"{_n(r.get('statistic'), join(rp, 'statistic'), 'chisq')}, "
+                         f"{_p(r.get('pvalue'), join(rp, 'pvalue'))}, Cram\u00e9r's "
+                         f"<em>V</em> = {_n(r.get('effect'), join(rp, 'effect'), 'std')}")
+    return s + (f" They differ from the analysed respondents on "
+                f"{_n(cmp['n_differ'], join(base, 'n_differ'), 'int')} of {len(rows)} "
+                f"classification questions both groups answered ({'; '.join(named)}"
+                + ("; every test in the online appendix" if cmp["n_differ"] > len(named)
+                   else "")
+                + "): a limitation of this study, since the verdicts hold for firms like "
+                "those analysed and may not for firms like those excluded.")
 
 
 def no_dyads(a: Mapping[str, Any]) -> bool:
@@ -883,6 +938,13 @@ def _exploratory(ctx: ReportContext, h: Mapping[str, Any], i: int) -> str:
                   f"{esc(fmt(float(rests.group(3)), 'fit'))}, so the comparison rests on "
                   "the RMSEA difference (Chen, 2007, pairs \u0394CFI with \u0394RMSEA or "
                   "\u0394SRMR)")
+    marginal = re.search(r"configural CFI ([0-9.]+) \(marginal: below the \.95",
+                         str(h.get("note") or ""))
+    if found and marginal and str(h.get("method")) == "multigroup":
+        # a configural CFI of .938 had been the baseline of the steps without a word
+        found += (f"; the configural model, the baseline of these steps, fits only "
+                  f"marginally (CFI = {esc(fmt(float(marginal.group(1)), 'fit'))}, below the "
+                  ".95 of Hu &amp; Bentler, 1999, above the older .90 threshold)")
     return (f"{s}. In this sample {found}" if found else s) + (
         "." + dyadic_check(ctx, h).rstrip(".") if dyadic_check(ctx, h) else "")
 
@@ -1178,4 +1240,46 @@ def _power(ctx: ReportContext) -> str:
                   f" ({esc(h.get('id', ''))}) for a power of "
                   f"{_n(pc['target'], '/power_curves/target', 'std')} (power curves in the "
                   "last figure)")
-    return s + "."
+    return s + "." + _sensitivity(ctx, vals)
+
+
+def _sensitivity(ctx: ReportContext, vals: list[tuple[int, Mapping[str, Any]]]) -> str:
+    """The smallest standardized effects the confirmatory tests could detect with power
+    .80 at this N (N = 84: power .05 to .55 at the SESOI, and no word on what the tests
+    could have found), and the tests that could detect no effect of plausible size."""
+    mde = [(i, h) for i, h in vals if is_number(h.get("mde_std"))]
+    if len(mde) < 2:
+        return ""
+    ok = [(i, h) for i, h in mde if h["mde_std"] <= MDE_PLAUSIBLE]
+    bad = [(i, h) for i, h in mde if h["mde_std"] > MDE_PLAUSIBLE]
+
+    def at(t: tuple[int, Mapping[str, Any]]) -> str:
+        return (f"{_n(t[1]['mde_std'], join(pointer('hypotheses', t[0]), 'mde_std'), 'std')}"
+                f" ({esc(t[1].get('id', ''))})")
+
+    s = ""
+    if ok:
+        lo = min(ok, key=lambda t: t[1]["mde_std"])
+        hi = max(ok, key=lambda t: t[1]["mde_std"])
+        s = (" In sensitivity terms, the smallest standardized effect a test detects with "
+             f"power .80 at this <em>N</em> ranged from {at(lo)}"
+             + (f" to {at(hi)}" if hi[0] != lo[0] else "") + ", so a non-significant "
+             "result there leaves effects below that size open, and a verdict of "
+             "\u201cnot supported\u201d or \u201cinconclusive\u201d is no evidence that "
+             "the effect is absent.")
+    if bad:
+        s += (" The test" + ("s" if len(bad) > 1 else "") + " of "
+              + _and_words([esc(str(h.get("id", ""))) for _, h in bad])
+              + " could detect with power .80 only standardized effects larger than "
+              f"{MDE_PLAUSIBLE:g} ("
+              + "; ".join(f"{esc(str(h.get('id', '')))}: "
+                          f"{_n(h['mde_std'], join(pointer('hypotheses', i), 'mde_std'), 'std')}"
+                          for i, h in bad)
+              + "): at this sample size "
+              + ("they say" if len(bad) > 1 else "it says")
+              + " nothing about effects of plausible size.")
+    return s
+
+
+#: A smallest detectable standardized effect above this is of no plausible size.
+MDE_PLAUSIBLE = 1.0
