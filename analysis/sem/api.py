@@ -22,7 +22,7 @@ from . import build
 from .bootstrap import bootstrap_state
 from .build import baseline_model, compile_table
 from .fiml import fit_fiml, fit_mlr
-from .ml import fit_ml
+from .ml import check_identification, fit_ml
 from .model import CompiledModel, SampleStats
 from .result import SEMResult
 from .samplestats import group_label_column, sample_stats
@@ -83,6 +83,13 @@ def compile_model(model: str, data: pd.DataFrame | None = None, **options: Any,
     -----
     # In R: lavaan::lavaanify(model, ...) followed by lavaan(..., do.fit = FALSE)
     """
+    if options.get("std_ov"):
+        # lavaan's std.ov = TRUE fits scale(data): the same fit as the z-scores here
+        raise ModelSpecificationError(
+            "std_ov= is not an option here. lavaan's std.ov = TRUE fits the z-scores of "
+            "the observed variables (mean 0, SD with divisor N - 1, as R's scale()): "
+            "standardize those columns of data= first, e.g. (df - df.mean()) / df.std(), "
+            "and fit that.")
     return build.compile_model(model, data, fitter=fit_compiled, **options)
 
 
@@ -179,6 +186,8 @@ def _fit_stats(model: CompiledModel, stats: list[SampleStats], warns: list[str],
         # retry=False: a diagnostic fit (the ULMC's method model) reports its
         # non-convergence instead of spending minutes on other starts
         state = retry_from_other_starts(backend, bound, stats, opts, state)
+    if backend is not fit_ml and backend is not fit_wlsmv and not opts.get("baseline"):
+        _check_identified(bound, state)
     if int(opts.get("bootstrap", 0) or 0) > 0 and not opts.get("baseline"):
         # bootstrap vcov in state.vcov, draws in state.extra["bootstrap"]
         state = bootstrap_state(bound, stats, state, opts)
@@ -194,6 +203,33 @@ def _fit_stats(model: CompiledModel, stats: list[SampleStats], warns: list[str],
         state = replace(state, baseline=bstate, warnings=state_warns)
     return SEMResult(model=bound, stats=tuple(stats), state=state,
                      data_warnings=tuple(warns))
+
+
+def _check_identified(model: CompiledModel, state: FitState) -> None:
+    """Refuse a converged FIML or MLR fit of a model that is not identified.
+
+    The ML backend on complete data checks its information matrix; FIML and MLR invert
+    theirs and, when it is singular only up to rounding, gave standard errors of 0 or
+    of thousands without a word (an explicit zero loading in front of a factor's other
+    indicators leaves that factor without a scale).  The check here does not depend on
+    the data: the derivatives of the implied moments with respect to the free
+    parameters, each moment divided by the implied SDs it involves, must have full
+    column rank, as :func:`analysis.sem.ml.check_identification` asks of ML's
+    information.
+    """
+    if not state.converged or not model.n_free:
+        return
+    rows = []
+    for g in range(model.n_groups):
+        dS, dM, _dT = model.derivatives(state.x, g)
+        sd = np.sqrt(np.abs(np.diag(model.implied(state.x)[g].sigma)))
+        sd[sd == 0] = 1.0
+        iu = np.triu_indices(len(sd))
+        rows.append((dS / np.outer(sd, sd))[:, iu[0], iu[1]])
+        if model.meanstructure:
+            rows.append(dM / sd)
+    jac = np.concatenate(rows, axis=1)
+    check_identification(model, jac @ jac.T)
 
 
 # what lavaan's front doors set themselves, whatever the call says (lavaan::sem() and

@@ -722,10 +722,24 @@ class _EqualityClasses:
                 extra_rows.append(dict(lhs=a, op="==", rhs=b, user=1, group=0, block=0))
             else:  # simple bounds: a label and a number
                 if not ((ia and _num(b) is not None) or (ib and _num(a) is not None)):
+                    defs = [t for t in (a, b) if t in defined or t in later]
+                    exprs = [t for t in (a, b) if t not in label_rows and _num(t) is None
+                             and not _NAME.match(t)]
+                    if defs:
+                        why = (f" ({defs[0]} is a defined parameter (:=): bounds on defined "
+                               "parameters and expressions are not fitted by this engine; "
+                               "bound the labels it is computed from, e.g. a > 0, or drop "
+                               "the constraint).")
+                    elif exprs:
+                        why = (f" ({exprs[0]!r} is an expression: bounds on expressions are "
+                               "not fitted by this engine; bound the labels in it, e.g. "
+                               "a > 0, or drop the constraint).")
+                    else:
+                        why = ". Reparameterise the model or drop the constraint."
                     raise ModelSpecificationError(
                         f"Line {s.line}: only simple bounds between a label and a number "
-                        f"(a > 0, a < 1) are supported; cannot use {s.lhs} {s.op} {s.rhs}. "
-                        "Reparameterise the model or drop the constraint.")
+                        f"(a > 0, a < 1) are supported; cannot use {s.lhs} {s.op} {s.rhs}"
+                        + why)
                 lab, val = (a, _num(b)) if ia else (b, _num(a))
                 # a > 1 and 1 < a are lower bounds; a < 0 and 0 > a upper ones
                 is_lower = (s.op == ">") == bool(ia)

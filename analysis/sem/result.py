@@ -19,7 +19,7 @@ from .model import CompiledModel, SampleStats
 from .modindices import modification_indices
 from .residuals import KINDS as z_kinds
 from .residuals import z_residuals
-from .standardize import defined_delta, r_squared, standardized
+from .standardize import defined_delta, r_squared, standardized, standardized_nox
 from .state import FitState
 
 # fit measures that describe the model, not the solution: kept for a non-converged fit
@@ -152,13 +152,50 @@ class SEMResult:
             out.loc[free, [c for c in num if c in out.columns]] = np.nan
         return out
 
+    def parameter_estimates(self, level: float = 0.95) -> pd.DataFrame:
+        """:attr:`params` with intervals of another confidence level (lavaan
+        ``parameterEstimates(fit, level = level)``).
+
+        Parameters
+        ----------
+        level : float
+            Confidence level of ``ci_lower`` / ``ci_upper``, between 0 and 1: Wald
+            intervals ``est -/+ qnorm((1 + level) / 2) * se``, or with ``bootstrap=N``
+            the percentile intervals of the draws.
+
+        Returns
+        -------
+        DataFrame
+            The columns of :attr:`params`.
+
+        # In R: lavaan::parameterEstimates(fit, level = 0.90)
+        """
+        if isinstance(level, bool) or not isinstance(level, (int, float)) \
+                or not 0.0 < float(level) < 1.0:
+            raise ModelSpecificationError(
+                f"level= must be a number between 0 and 1 (e.g. 0.90), not {level!r}.")
+        out = self.params.copy()
+        if float(level) == 0.95:
+            return out
+        boot = dict(self.state.extra or {}).get("bootstrap")
+        if boot is not None and self.converged:
+            return bootstrap_params(out, self.model, boot, float(level))
+        q = sps.norm.ppf((1.0 + float(level)) / 2.0)
+        est, se = out["est"].to_numpy(float), out["se"].to_numpy(float)
+        out["ci_lower"] = np.where(np.isfinite(se), est - q * se, np.nan)
+        out["ci_upper"] = np.where(np.isfinite(se), est + q * se, np.nan)
+        return out
+
     def standardized_solution(self, kind: str = "std.all") -> pd.DataFrame:
         """Standardized estimates with delta-method standard errors (lavaan
         ``standardizedSolution(fit, type = kind)``).
 
         Parameters
         ----------
-        kind : {"std.all", "std.lv"}
+        kind : {"std.all", "std.lv", "std.nox"}
+            ``"std.nox"`` standardizes as ``"std.all"`` but leaves the exogenous
+            observed covariates in their own metric (a coefficient of a covariate is the
+            change in SDs of the outcome per unit of the covariate).
 
         Returns
         -------
@@ -171,9 +208,9 @@ class SEMResult:
 
         # In R: lavaan::standardizedSolution(fit, type = "std.all")
         """
-        col = {"std.all": 1, "std.lv": 0}.get(kind)
+        col = {"std.all": 1, "std.lv": 0, "std.nox": 2}.get(kind)
         if col is None:
-            raise ModelSpecificationError("kind= must be 'std.all' or 'std.lv'.")
+            raise ModelSpecificationError("kind= must be 'std.all', 'std.lv' or 'std.nox'.")
         keep = ~self.partable["op"].isin(["==", "<", ">"]).to_numpy()
 
         def values(x: np.ndarray) -> np.ndarray:
@@ -182,7 +219,10 @@ class SEMResult:
             if defs.any():
                 pt.loc[defs, "est"] = defined_delta(self.model, x, pt["est"].to_numpy(float),
                                                     None)[0]
-            return standardized(self.model, x, pt[keep].reset_index(drop=True))[col]
+            tab = pt[keep].reset_index(drop=True)
+            if col == 2:
+                return standardized_nox(self.model, x, tab)
+            return standardized(self.model, x, tab)[col]
 
         x = np.asarray(self.state.x, dtype=float)
         est = values(x)

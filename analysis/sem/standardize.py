@@ -271,6 +271,65 @@ def standardized(model: CompiledModel, x: np.ndarray, table: pd.DataFrame,
     return std_lv, std_all
 
 
+def standardized_nox(model: CompiledModel, x: np.ndarray, table: pd.DataFrame) -> np.ndarray:
+    """lavaan's ``std.nox`` for each row of ``table``: ``std.all`` except that the
+    exogenous observed covariates keep their own metric.
+
+    A regression on a covariate is divided by the SD of its outcome only, the covariates'
+    variances, covariances and means are the estimates, and a covariance of a covariate
+    with another observed variable is divided by the other's residual SD only.  The
+    covariates are those lavaan calls ``ov.x``: observed variables that only predict
+    (fixed.x or not), never named by the user in a variance, covariance or intercept.
+
+    # In R: lavaan::standardizedSolution(fit, type = "std.nox")
+    """
+    std_lv, std_all = standardized(model, x, table)
+    pt = model.partable
+    named = pt[(pt["user"] == 1) & pt["op"].isin(["~~", "~1"])]
+    ov_x = ((set(model.ov_x) | set(model.options.get("ov_x_free") or ()))
+            - set(named["lhs"]) - set(named["rhs"]))
+    if not ov_x:
+        return std_all
+    out = std_all.copy()
+    lv = set(model.lv_names)
+    est = table["est"].to_numpy(dtype=float)
+    total_sd = {}
+    for g in range(model.n_groups):
+        sig = model.implied(x)[g].sigma
+        delta = model.scales(x, g)
+        veta, _ = model.implied_lv(x, g)
+        sd = {v: np.sqrt(sig[i, i]) / delta[i] for i, v in enumerate(model.ov_names)}
+        sd.update({v: np.sqrt(veta[i, i]) for i, v in enumerate(model.eta_names)})
+        total_sd[g + 1] = sd
+    resvar = {(r.group, r.lhs): est[i] for i, r in enumerate(table.itertuples())
+              if r.op == "~~" and r.lhs == r.rhs}
+    with np.errstate(all="ignore"):
+        for i, r in enumerate(table.itertuples()):
+            if r.op == "~" and r.rhs in ov_x:
+                out[i] = est[i] / total_sd[r.group][r.lhs]
+            elif r.op == "~~" and r.lhs == r.rhs and r.lhs in ov_x:
+                out[i] = est[i]
+            elif r.op == "~~" and (r.lhs in ov_x or r.rhs in ov_x):
+                val = std_lv[i]
+                for v in (r.lhs, r.rhs):
+                    if v not in ov_x and v not in lv:
+                        val /= np.sqrt(abs(resvar.get((r.group, v), np.nan)))
+                out[i] = val
+            elif r.op == "~1" and r.lhs in ov_x:
+                out[i] = est[i]
+        defs = table["op"].to_numpy() == ":="
+        if defs.any():
+            dp = DefinedParameters(model)
+            n_full = len(model.partable)
+            if "id" in table.columns and len(table) != n_full:
+                full = np.full(n_full, np.nan)
+                full[table["id"].to_numpy(dtype=int) - 1] = out
+                out[defs] = dp.values(full)
+            else:
+                out[defs] = dp.values(out)
+    return out
+
+
 def r_squared(model: CompiledModel, x: np.ndarray, table: pd.DataFrame) -> pd.Series:
     """R² of endogenous variables (lavaan ``inspect(fit, "r2")``), one Series per model.
 
