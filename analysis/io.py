@@ -20,7 +20,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from analysis.errors import DataError
+from analysis.errors import DataError, clip
 
 #: Largest magnitude of a data value the analyses accept.  No answer, score, count or
 #: amount comes near it (it is a corrupted cell or a typo such as 1e308), and beyond it
@@ -99,7 +99,7 @@ def numeric_columns(data: Any, columns: Any, what: str) -> pd.DataFrame:
                             "or leave it out.")
         col = pd.to_numeric(data[c], errors="coerce")
         if col.notna().sum() < data[c].notna().sum():
-            raise DataError(f"{what}: column {c!r} has non-numeric values.")
+            raise not_numeric_error(c, data[c], what=what, advice="recode it or leave it out")
         problem = value_problem(col)
         if problem is not None:
             raise DataError(f"{what}: column {c!r} has {problem}; fix or empty those cells.")
@@ -125,6 +125,164 @@ def non_number_kind(column: pd.Series) -> str | None:
         if logical.any() and not logical.all():
             return "true/false values among numbers"
     return None
+
+
+#: Signs typed for a minus that are not the hyphen-minus '-' (a word processor's or a web
+#: page's minus sign, dashes, the small and full-width hyphen-minus).
+_MINUS_SIGNS = "\u2212\u2010\u2011\u2012\u2013\u2014\ufe63\uff0d"
+#: Words of answer labels (a Likert scale exported with its labels instead of its codes).
+_LABEL_WORDS = frozenset((
+    "agree", "disagree", "neutral", "neither", "strongly", "somewhat", "slightly",
+    "moderately", "extremely", "very", "completely", "totally", "fully", "never", "rarely",
+    "sometimes", "often", "always", "satisfied", "dissatisfied", "likely", "unlikely",
+    "important", "unimportant", "not", "at", "all", "nor", "undecided", "mostly", "partly",
+    "low", "high", "medium", "poor", "fair", "good", "excellent", "yes", "no",
+    "accord", "acuerdo", "stimme", "eens", "oneens"))
+#: Written markers of a missing answer (R, SPSS, spreadsheets) left in as text.
+_MISSING_MARKERS = frozenset(("na", "n/a", "nan", "null", "none", ".", "-", "?", "#n/a",
+                              "missing", "#null!", "#value!", "#div/0!"))
+
+
+def _number_hint(text: str) -> str | None:
+    """What a cell that does not read as a number seems to hold instead, with the fix, or
+    ``None`` when it looks like nothing in particular."""
+    import re
+    import unicodedata
+
+    s = text.strip()
+    if s.lower() in _MISSING_MARKERS:
+        return "a marker for a missing answer: leave the cell empty instead"
+    if s and s[0] in _MINUS_SIGNS and _is_float(s[1:]):
+        return f"a minus sign other than the hyphen-minus: type {sign_fixed(s)}"
+    sign = s[0] if s[:1] in ("-", "+") else ""
+    body = s[len(sign):]
+    if re.fullmatch(r"\d{1,3}(\.\d{3})+,\d+", body):
+        return (f"a thousands separator (.) and a decimal comma: write "
+                f"{sign}{body.replace('.', '').replace(',', '.')}")
+    if re.fullmatch(r"\d{1,3}([,\u00a0\u202f\u2009 '’]\d{3})+(\.\d+)?", body):
+        plain = re.sub(r"[,\u00a0\u202f\u2009 '’]", "", body)
+        if re.fullmatch(r"\d{1,3},\d{3}", body):
+            return (f"a thousands separator or a decimal comma: write {sign}{plain} or "
+                    f"{sign}{body.replace(',', '.')}")
+        return f"a thousands separator: write {sign}{plain}"
+    if re.fullmatch(r"\d*,\d+", body):
+        return f"a decimal comma: write {sign}{body.replace(',', '.')}, with a point"
+    if s and all(unicodedata.decimal(ch, None) is not None or ch in ".-+" for ch in s) \
+            and not s.isascii():
+        ascii_digits = "".join(str(unicodedata.decimal(ch)) if ch not in ".-+" else ch
+                               for ch in s)
+        return f"digits of another script: write {ascii_digits}"
+    words = re.findall(r"[^\W\d_]+", s.lower())
+    if words and len(s) < 60 and re.fullmatch(r"[\w\s,.'’/-]+", s) \
+            and any(w in _LABEL_WORDS for w in words):
+        return "an answer label, not its code: recode the labels as numbers (e.g. 1 to 7)"
+    return None
+
+
+def sign_fixed(text: str) -> str:
+    """``text`` with its first character (a minus sign of another kind) as '-'."""
+    return "-" + text.strip()[1:]
+
+
+def _is_float(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _written_out(value: Any) -> str:
+    """A cell's value for a message: its ``repr``, with the code points of characters
+    that look like others or cannot be seen (a Unicode minus looks like '-')."""
+    import unicodedata
+
+    if isinstance(value, np.generic):
+        value = value.item()
+    shown = clip(value, 80)
+    if not isinstance(value, str):
+        return f"{shown} ({type(value).__name__})"
+    odd = [ch for ch in dict.fromkeys(value[:200])
+           if not ch.isascii() and (not ch.isalpha() or unicodedata.category(ch) == "Cf")]
+    if odd:
+        names = ", ".join(f"U+{ord(ch):04X} {unicodedata.name(ch, '')}".rstrip()
+                          for ch in odd[:3])
+        return f"{shown} ({names})"
+    return shown
+
+
+def non_numeric_cells(column: Any) -> pd.Series:
+    """The cells of ``column`` that hold something (not missing) that is not a number, by
+    their index: text that does not read as a number, true/false among numbers, complex
+    numbers, periods."""
+    s = column if isinstance(column, pd.Series) else pd.Series(column)
+    if s.dtype.kind in "iuf" and not pd.api.types.is_bool_dtype(s):
+        return s.iloc[:0]
+    if s.dtype.kind == "c":
+        return s[s.notna()]
+    present = s[s.notna()]
+    if isinstance(s.dtype, pd.PeriodDtype):
+        return present
+    num = pd.to_numeric(present.astype(object), errors="coerce")
+    odd = present[num.isna()]
+    if present.dtype == object:
+        strange = present.map(lambda v: isinstance(v, complex | pd.Period | bool | np.bool_))
+        logical = present.map(lambda v: isinstance(v, bool | np.bool_))
+        if logical.all():
+            strange = strange & ~logical  # a column of true/false alone is a dummy
+        odd = present[num.isna().to_numpy() | strange.to_numpy()]
+    return odd
+
+
+def not_numeric_error(name: Any, column: Any, *, what: str | None = None,
+                      advice: str = "correct those cells or leave the column out",
+                      noun: str = "column") -> DataError:
+    """The one error for a column that should hold numbers but does not: the
+    :func:`describe_non_numeric` sentence, then ``advice``; ``what`` (the function or command
+    refusing it) is put first."""
+    text = describe_non_numeric(name, column, noun=noun)
+    text = f"{what}: {text}" if what else text[:1].upper() + text[1:]
+    return DataError(f"{text}. {advice[:1].upper()}{advice[1:]}.")
+
+
+def describe_non_numeric(name: Any, column: Any, *, noun: str = "column") -> str:
+    """``"column 'x1' is not numeric: data row 4 holds '3,5'; it looks like ..."``.
+
+    It names the column, the first offending cell (its data row as the user counts it,
+    1 for the first row after the header, and its value written out), how many more
+    there are, and a hint where the value looks like a decimal comma, a thousands
+    separator, a Unicode minus sign, digits of another script, a missing-value marker or an
+    answer label.
+
+    Parameters
+    ----------
+    name
+        The column's name.
+    column
+        The column (a Series; its position in the data gives the row number).
+    noun : str
+        What the column is called (``"item"`` among a scale's items).
+    """
+    s = column if isinstance(column, pd.Series) else pd.Series(column)
+    bad = non_numeric_cells(s.reset_index(drop=True))  # indexed by position
+    text = f"{noun} {clip(str(name))} is not numeric"
+    if len(bad):
+        position = int(bad.index[0])
+        value = bad.iloc[0]
+        where = f"data row {position + 1:,}"
+        if not (isinstance(s.index, pd.RangeIndex) and s.index.start == 0
+                and s.index.step == 1):
+            label = s.index[position]
+            label = label.item() if isinstance(label, np.generic) else label
+            where += f" (index {clip(label, 40)})"
+        text += f": {where} holds {_written_out(value)}"
+        text += f" (non-numeric values in {len(bad):,} row{'s' if len(bad) != 1 else ''})"
+        hint = _number_hint(value) if isinstance(value, str) else None
+        if hint is not None:
+            text += f"; it looks like {hint}"
+    elif s.dtype.kind not in "iuf":
+        text += f" (dtype {s.dtype})"
+    return text
 
 
 def jsonable(value: Any, *, frames: Literal["records", "columns"] = "records") -> Any:

@@ -16,7 +16,6 @@ seed and requires the same bytes; ``--rerender`` renders again from the analysis
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -35,10 +34,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bootstrap", type=int, default=None)
     args = parser.parse_args(argv)
 
+    from analysis.errors import AllianceSurveyError
+
+    try:
+        text, analysis = _inputs(args.report, args.json)
+    except AllianceSurveyError as exc:  # a missing, damaged or edited file: no traceback
+        print(f"check_report: error: {exc}", file=sys.stderr)
+        return 2
     from analysis.report.check import check_report, parse_report
 
-    text = Path(args.report).read_text(encoding="utf-8")
-    analysis = json.loads(Path(args.json).read_text(encoding="utf-8"))
     problems = check_report(text, analysis)
     parsed = parse_report(text)
     if args.rebuild:
@@ -69,6 +73,24 @@ def main(argv: list[str] | None = None) -> int:
           f"checked, {parsed.svg_count} figures" + (", identical rebuild" if args.rebuild or args.rerender else "")
           + ").")
     return 0
+
+
+def _inputs(report: str, analysis_json: str) -> tuple[str, dict]:
+    """The report's text and the analysis JSON, each checked: a missing file, text that is
+    not JSON and an edited analysis ("n": [], a number of 400 digits) ended in
+    tracebacks."""
+    from analysis.commands.paths import read_json_file, read_text_file
+    from analysis.errors import DataError, clip
+    from analysis.study.prereg import check_analysis_file
+
+    text = read_text_file(report, "The report", max_bytes=500 * 1024 * 1024)
+    analysis = read_json_file(analysis_json, "the analysis JSON (--json)")
+    shown = clip(analysis_json, 200)
+    if not isinstance(analysis, dict):
+        raise DataError(f"The analysis JSON {shown} is not an object (--json=).")
+    check_analysis_file(analysis, provenance_parts=False,
+                        what=f"The analysis JSON {shown} (--json=)")
+    return text, analysis
 
 
 if __name__ == "__main__":

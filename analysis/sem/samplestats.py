@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import DataError
-from analysis.io import MAX_ABS_VALUE, non_number_kind, value_problem
+from analysis.io import MAX_ABS_VALUE, non_number_kind, not_numeric_error, value_problem
 
 from .model import CompiledModel, SampleStats
 from .partable import check_variables
@@ -133,8 +133,8 @@ def _numeric_column(col: pd.Series, name: str, ordered: bool) -> np.ndarray:
     try:
         values = pd.to_numeric(col).to_numpy(dtype=float)
     except (ValueError, TypeError) as exc:
-        raise DataError(
-            f"Column {name!r} is not numeric; recode it or declare it in ordered=.") from exc
+        raise not_numeric_error(name, col,
+                                advice="recode it or declare it in ordered=") from exc
     _check_values(values, name)
     return values
 

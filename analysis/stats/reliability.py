@@ -29,7 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.errors import DataError, ModelSpecificationError
-from analysis.io import value_problem
+from analysis.io import describe_non_numeric, not_numeric_error, value_problem
 
 __all__ = [
     "ave",
@@ -172,7 +172,7 @@ def _check_items(items: pd.DataFrame, *, what: str = "items") -> pd.DataFrame:
         if not pd.api.types.is_numeric_dtype(items[col]) or pd.api.types.is_bool_dtype(
             items[col]
         ):
-            problems.append(f"{col}: not numeric (dtype {items[col].dtype})")
+            problems.append(describe_non_numeric(col, items[col]))
         elif getattr(items[col].dtype, "kind", "") == "c":
             # astype(float) kept the real parts without a word
             problems.append(f"{col}: complex numbers (dtype {items[col].dtype})")
@@ -537,7 +537,11 @@ def sample_covariance(data: pd.DataFrame, variables: Sequence[str]) -> pd.DataFr
     try:
         x = x.astype(float).dropna()
     except (TypeError, ValueError) as exc:
-        raise DataError(f"The model's variables must be numeric: {exc}.") from exc
+        bad = next((v for v in variables
+                    if not pd.api.types.is_numeric_dtype(data[v])
+                    or pd.api.types.is_bool_dtype(data[v])), variables[0])
+        raise not_numeric_error(bad, data[bad], advice="the model's variables must be "
+                                "numbers; recode it or leave it out") from exc
     if x.shape[0] < 2:
         raise DataError("Fewer than 2 complete rows for the model's variables.")
     # np.cov of one column is a 0-d array, which DataFrame refused ("Must pass 2-d input")
@@ -813,7 +817,7 @@ def _check_model_data(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]]) -
             continue
         col = data[item]
         if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
-            problems.append(f"item {item!r} is not numeric (dtype {col.dtype})")
+            problems.append(describe_non_numeric(item, col, noun="item"))
             continue
         values = col.dropna()
         unusable = value_problem(values)

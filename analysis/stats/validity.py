@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import DataError
-from analysis.io import value_problem
+from analysis.io import not_numeric_error, value_problem
 from analysis.stats.reliability import (
     _check_params,
     ave,
@@ -98,7 +98,9 @@ def _item_correlations(
     x = data[list(items)]
     bad = [c for c in x.columns if not pd.api.types.is_numeric_dtype(x[c])]
     if bad:
-        raise DataError(f"Item(s) must be numeric: {', '.join(bad)}.")
+        others = f" ({', '.join(map(str, bad[1:]))} as well)" if len(bad) > 1 else ""
+        raise not_numeric_error(bad[0], x[bad[0]], advice=f"items must be numbers{others}; "
+                                "recode them or leave them out")
     # a complex item kept its real parts without a word; an infinite value made its item's
     # correlations NaN, and the HTMT was then averaged over the other items' correlations
     # (0.30 for 0.38 from one inf cell)

@@ -236,6 +236,15 @@ def _header_line_break(path: Path, shown: str) -> DataError | None:
                      "remove it so the header is one line.")
 
 
+def _excel_separator_line(header: list[str]) -> str | None:
+    """The first line of the file when it is Excel's separator hint ('sep=,', 'sep=;'),
+    else ``None``."""
+    line = ",".join(header).strip()
+    if line.lower().startswith("sep=") and len(line) <= 6:
+        return line
+    return None
+
+
 def _is_number(text: str) -> bool:
     try:
         float(text)
@@ -271,13 +280,19 @@ _INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060\u00ad"
 def _names_alike(names: list[str]) -> str | None:
     """The first group of column names that differ only in surrounding blanks or invisible
     characters, shown as ``'x1', 'x1 '``; ``None`` when every name is distinct so."""
+    import unicodedata
+
     groups: dict[str, list[str]] = {}
     for name in names:
-        key = "".join(ch for ch in name if ch not in _INVISIBLE).strip()
+        # NFC: 'é' as one character or as 'e' and an accent (NFD, as macOS writes file
+        # names) looks the same, and the model took the one spelled its way
+        key = unicodedata.normalize(
+            "NFC", "".join(ch for ch in name if ch not in _INVISIBLE).strip())
         groups.setdefault(key, []).append(name)
     for group in groups.values():
         if len(group) > 1:
-            return ", ".join(repr(n) for n in group)
+            # written out (ascii): the two spellings of "é" look the same on screen
+            return ", ".join(repr(n) if n.isascii() else ascii(n) for n in group)
     return None
 
 
@@ -357,6 +372,10 @@ def read_data(path: str | Path) -> pd.DataFrame:
     if not str(path).strip():
         raise DataError("The name of the data file is empty; give the .csv, .parquet or .sav "
                         "file to read.")
+    if str(path).strip() == "-":
+        # it was "Data file '-' does not exist", as if a file of that name were missing
+        raise DataError("Data cannot be read from standard input ('-'); save it to a .csv, "
+                        ".parquet or .sav file and give that file's name.")
     from analysis.io import home_path
 
     p = home_path(path)  # as the output paths: '--data=~/x.csv' is not expanded
@@ -404,6 +423,16 @@ def read_data(path: str | Path) -> pd.DataFrame:
                 raise DataError(f"Cannot read the data file {shown}: it is {wide}; save it "
                                 "as UTF-8 (in Excel: 'CSV UTF-8 (comma delimited)').")
             header = _header(p)
+            hint = _excel_separator_line(header)
+            if hint is not None:
+                # Excel's 'sep=,' line was taken for the header: "15 values in data row 1
+                # but 2 column names in its header"
+                raise DataError(f"The data file {shown} starts with Excel's separator line "
+                                f"{clip(hint)}; delete that first line, so that the first "
+                                "line of the file is the header of column names"
+                                + ("." if hint.strip() == "sep=," else
+                                   ", and save the file separated by commas with a point "
+                                   "as the decimal mark."))
             # before pandas: with decimal commas in the rows it failed on a row
             # ("Expected 92 fields in line 6, saw 95") instead of naming the separator
             wrong = _separator_problem(shown, header)
@@ -470,8 +499,9 @@ def read_data(path: str | Path) -> pd.DataFrame:
         # 'x1' and 'x1 ' (or 'x1' with a no-break space) look the same in a spreadsheet;
         # the model took the one spelled exactly, whichever the user meant
         raise DataError(f"The data file {shown} has columns whose names differ only in "
-                        f"blanks or invisible characters: {alike[:200]}; rename them so "
-                        "each name is distinct.")
+                        "blanks or invisible characters (or in how an accented letter is "
+                        f"encoded, Unicode NFC or NFD): {alike[:200]}; rename them so each "
+                        "name is distinct.")
     if len(frame.columns) == 1 and suffix in (".csv", ".txt", ""):
         # a semicolon (or tab) separated export read as one column: every variable was
         # then "not in the data", which named the model instead of the file

@@ -471,9 +471,11 @@ def check_analysis_file(result: Any, *, provenance_parts: bool = True,
     head = f"{what} is not a result of 'alliance-survey analyze --json'"
     advice = ("; give the file that 'alliance-survey analyze --json' (or 'report "
               "--save-json') wrote.")
-    for keys, what in OTHER_RESULTS if isinstance(result, dict) else ():
+    # the loop's name must not be 'what': it replaced the caller's, and every later message
+    # began "the manifest of 'alliance-survey simulate --manifest' is not a result ..."
+    for keys, kind in OTHER_RESULTS if isinstance(result, dict) else ():
         if all(k in result for k in keys):
-            raise DataError(f"{head}: it is {what}{advice}")
+            raise DataError(f"{head}: it is {kind}{advice}")
     check_result(result, provenance_parts=provenance_parts, what=what)
     missing = [k for k in ("hypotheses", "provenance") if k not in result]
     if missing:
@@ -484,6 +486,51 @@ def check_analysis_file(result: Any, *, provenance_parts: bool = True,
     if not isinstance(sha, str) or not _SHA256.match(sha):
         raise DataError(f"{head}: its provenance has no data fingerprint "
                         f"('data_sha256': {clip(sha)}){advice}")
+    for key in ("n", "n_raw"):
+        value = result.get(key)
+        if key in result and value is not None and not (
+                isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+            # check_report ended in an internal TypeError for "n": []
+            raise DataError(f"{what} has {key!r} = {clip(value)}, not a count of "
+                            "respondents; the file was edited or damaged. Give the file "
+                            "that 'alliance-survey analyze --json' (or 'report "
+                            "--save-json') wrote.")
+    odd = unwritten_number(result)
+    if odd is not None:
+        where, value = odd
+        raise DataError(f"{what} holds {value} at {where}, which alliance-survey never "
+                        "writes (its numbers are finite and fit a float; a missing one is "
+                        "null): the file was edited or damaged. Give the file that "
+                        "'alliance-survey analyze --json' (or 'report --save-json') wrote.")
+
+
+#: Largest magnitude of an integer that converts to a float (beyond it, ``float()`` raises
+#: OverflowError).
+_FLOAT_MAX = 1.7976931348623157e308
+
+
+def unwritten_number(value: Any) -> tuple[str, str] | None:
+    """The first number of a JSON document that :func:`analysis.io.jsonable` never writes:
+    NaN, an infinity, or an integer too large for a float (a report section given
+    ``"pvalue": 1e400`` written as an integer ended in an internal OverflowError).
+
+    Returns its JSON pointer (``/hypotheses/0/pvalue``) and the number as text, or ``None``.
+    """
+    import math
+
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend((f"{where}/{k}", v) for k, v in reversed(list(item.items())))
+        elif isinstance(item, list):
+            stack.extend((f"{where}/{i}", v) for i, v in reversed(list(enumerate(item))))
+        elif isinstance(item, float) and not math.isfinite(item):
+            return where or "/", str(item)
+        elif isinstance(item, int) and not isinstance(item, bool) and abs(item) > _FLOAT_MAX:
+            digits = len(str(abs(item)))
+            return where or "/", f"an integer of {digits:,} digits"
+    return None
 
 
 def _result_facts(result: dict[str, Any]) -> dict[str, Any]:

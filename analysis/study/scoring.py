@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import DataError
-from analysis.io import is_whole_number, non_number_kind
+from analysis.io import describe_non_numeric, is_whole_number, non_number_kind
 
 #: Identifier columns carried over into the scored frame when present.
 ID_COLUMNS = ("respondent_id", "alliance_id", "firm_role", "language")
@@ -142,10 +142,13 @@ def _coerce_items(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
             bad.append(c)
         out[c] = num.astype(float)
     if bad:
-        shown = ", ".join(bad[:12]) + (" ..." if len(bad) > 12 else "")
+        first = describe_non_numeric(bad[0], df[bad[0]])
+        others = ""
+        if len(bad) > 1:
+            shown = ", ".join(bad[1:13]) + (" ..." if len(bad) > 13 else "")
+            others = f" So are item column(s) {shown}."
         raise DataError(
-            f"Item column(s) {shown} contain non-numeric values; items must be integer codes "
-            "(empty for missing)."
+            f"Item {first}.{others} Items must be integer codes (empty for missing)."
         )
     return pd.DataFrame(out, index=df.index)
 

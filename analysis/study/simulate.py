@@ -136,6 +136,21 @@ def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _text_number_hint(term: Any) -> str:
+    """Why a ``coef:`` that reads as a number is text: YAML (1.1, as PyYAML reads it) takes
+    '1e30' and '1e-3' for text (an exponent needs a point and a sign: 1.0e+30), and a
+    number in quotes is text; the message had only said "not {'coef': '1e30', ...}"."""
+    coef = term.get("coef") if isinstance(term, Mapping) else None
+    if not isinstance(coef, str):
+        return ""
+    try:
+        float(coef.strip())
+    except ValueError:
+        return ""
+    return (f" (coef {clip(coef)} is read as text: a number in quotes is text, and YAML "
+            "reads an exponent only with a point and a sign, such as 1.0e+30 or 2.5e-3)")
+
+
 def _nonfinite(value: Any, where: str, depth: int = 0) -> list[str]:
     """The places of ``.nan`` / ``.inf`` anywhere in ``value``, or of too deep a nesting."""
     if depth > _MAX_POPULATION_DEPTH:
@@ -222,7 +237,7 @@ def _shape_problems(spec: Mapping[str, Any]) -> list[str]:
             if (not isinstance(term, Mapping) or not isinstance(term.get("term"), str)
                     or not _number(term.get("coef"))):
                 problems.append(f"{where}.terms[{i}] must have term: (text) and coef: (a "
-                                f"number), not {clip(term)}.")
+                                f"number), not {clip(term)}{_text_number_hint(term)}.")
         share = eq.get("alliance_share", 0.0)
         if not _number(share):
             problems.append(f"{where}: alliance_share must be in [0, 1).")

@@ -232,7 +232,7 @@ ODD_DATA = [
     ("reliability", "utf16_bom.csv", "it is UTF-16 text; save it as UTF-8"),
     ("sem", "tabs.csv", "has its columns separated by tabs, not commas"),
     ("sem", "na_text.csv", "Column 'x1' is not numeric"),
-    ("pls", "na_text.csv", "column 'x1' has non-numeric values"),
+    ("pls", "na_text.csv", "column 'x1' is not numeric"),
     ("reliability", "percent.csv", "item 'x1' is not numeric"),
     ("sem", "hex.csv", "Column 'x1' is not numeric"),
     ("sem", "minus_infinity.csv",
@@ -252,7 +252,7 @@ ODD_DATA = [
     ("reliability", "hs.csv.gz", "use a .csv, .parquet or .sav file"),
     ("sem", "timedelta.parquet", "holds dates or times (timedelta64[ns])"),
     ("sem", "bytes.parquet", "Column 'x1' is not numeric"),
-    ("pls", "struct.parquet", "column 'x1' has non-numeric values"),
+    ("pls", "struct.parquet", "column 'x1' is not numeric"),
     ("sem", "category.parquet", "categorical with text categories"),
     ("sem", "uint64.parquet", "zero variance"),
 ]
