@@ -88,7 +88,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", metavar="OUT", default=None, help="Write the results as JSON (a .json file).")
     parser.add_argument("--plot", metavar="FILE", default=None,
                         help="Power curves as .svg or .png.")
-    parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
+    parser.add_argument("--no-progress", action="store_true",
+                        help="No progress bar (it is shown only when standard error is a "
+                        "terminal, not in a log file).")
     parser.set_defaults(func=handle)
 
 
@@ -155,7 +157,8 @@ def handle(args: argparse.Namespace) -> int:
         _check_scheduler(args.scheduler)
     with make_executor(args.scheduler, args.workers) as ex:
         res = power_analysis(args.n, args.reps, args.seed, executor=ex, n_boot=args.boot,
-                             alpha=args.alpha, progress=not args.no_progress,
+                             alpha=args.alpha,
+                             progress=False if args.no_progress else None,
                              mediation_ci=args.mediation_ci)
     tab = res.table
     print(f"Monte Carlo power, R = {res.reps} per n, alpha = {res.alpha:g}, seed {res.seed}, "

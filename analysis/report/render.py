@@ -127,8 +127,10 @@ def render_html(analysis: Mapping[str, Any], *, extras: Mapping[str, Any] | None
 def _build(ctx: ReportContext, sid: str, stitle: str) -> str:
     try:
         return BUILDERS[sid](ctx)
-    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
-        # A malformed part of the analysis must not sink the whole report.
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError,
+            ArithmeticError) as exc:
+        # A malformed part of the analysis must not sink the whole report (an integer
+        # beyond a float's range in an edited analysis ended in an OverflowError).
         ctx.notes.append(f"Section '{stitle}' could not be rendered: {exc}.")
         return na(f"{stitle} (the analysis part is malformed: {exc}).")
 

@@ -286,6 +286,16 @@ def test_a_configural_cfi_of_938_is_called_marginal():
             "threshold)") in text
 
 
+
+def test_a_configural_cfi_below_90_is_not_called_marginal():
+    """Below the older .90 the configural model is said to fit poorly and no level is
+    established; the marginal clause (.90 to .95) is not added to it."""
+    s, ok = hyp._invariance_sentence("learning_about", "learning_from", "alliance_stage",
+                                     _h11_table(0.872), n=400, smallest=120)
+    assert "the configural model fits poorly (CFI 0.872 < 0.90)" in s
+    assert "marginal" not in s and ok is not True
+
+
 # ------------------------------------------------------------- (f) records-shaped JSON
 def _copula_records() -> list[dict]:
     return [{"path": "learning ~ trust", "y": "learning", "x": "trust",
