@@ -29,8 +29,16 @@ log = logging.getLogger("alliance_survey.app")
 
 @st.cache_resource(show_spinner=False)
 def get_store(url: str | None) -> ResponseStore:
-    """One store (engine + read-only instrument) per database URL, shared by sessions."""
-    return ResponseStore(url)
+    """One store (engine + read-only instrument) per database URL, shared by sessions.
+
+    What the app has loaded by then lives as long as the process: it is kept out of
+    later full garbage collections (:func:`instruments.store.responses.settle_heap`),
+    which had stopped every page save of a burst of respondents for up to 0.8 s."""
+    from instruments.store.responses import settle_heap
+
+    store = ResponseStore(url)
+    settle_heap()
+    return store
 
 
 def render_unavailable() -> None:

@@ -143,8 +143,10 @@ def run(url: str, n_respondents: int = 50) -> dict[str, Any]:
     """``n_respondents`` threads walking the questionnaire at once against ``url``."""
     from instruments.fieldwork.invitations import create_invitations, create_study
     from instruments.store import ResponseStore
+    from instruments.store.responses import settle_heap
 
     store = ResponseStore(url)
+    settle_heap()  # as the app does when it opens its store (streamlit_app.get_store)
     create_study(store, "load")
     tokens = [i.token for i in create_invitations(store, "load", n=n_respondents)]
     lat: list[float] = []

@@ -12,7 +12,8 @@ fsync on).  The peer of SQLite in the same run is PostgreSQL (ratio of the p99s)
 ``--base REV`` also runs the store of git revision ``REV`` (its ``analysis/``,
 ``instruments/`` and ``benchmarks/`` unpacked into a temporary folder), alternating with
 this tree ``--rounds`` times, and prints the ratio of the p99s: on a shared machine the
-milliseconds move with the load, the ratio less.
+milliseconds move with the load, the ratio less.  Each line gives the one-minute load
+average before and after its run.
 
 With zero think time every respondent is always waiting for the store, so a page's
 latency is about the number of respondents times the CPU time of one commit once the
@@ -65,12 +66,13 @@ def _unpack(rev: str, folder: Path) -> Path:
 
 def _child(path: Path, n: int, which: str) -> dict[str, Any]:
     env = dict(os.environ, PYTHONPATH=str(path))
+    before = load_average()
     out = subprocess.run([sys.executable, "-c", CHILD, str(n), which], env=env, cwd=str(path),
                          capture_output=True, text=True, check=False, timeout=1800)
     if out.returncode != 0:
         return {"error": out.stderr.strip()[-500:]}
     res = json.loads(out.stdout.strip().splitlines()[-1])
-    res["load"] = load_average()
+    res["load_before"], res["load"] = before, load_average()
     return res
 
 
@@ -80,7 +82,8 @@ def _line(name: str, r: dict[str, Any]) -> str:
     c = r["check"]
     return (f"{name}: p50 {r['p50_ms']:.1f} ms, p90 {r['p90_ms']:.1f} ms, p99 "
             f"{r['p99_ms']:.1f} ms, max {r['max_ms']:.0f} ms; {r['pages_per_s']:.0f} pages/s; "
-            f"lost {c['lost_pages']}, duplicated {c['duplicated_pages']} (load {r['load']:.1f})")
+            f"lost {c['lost_pages']}, duplicated {c['duplicated_pages']} (load "
+            f"{r['load_before']:.1f} before, {r['load']:.1f} after)")
 
 
 def run(n: int = 50, with_pg: bool = True, base: str | None = None,

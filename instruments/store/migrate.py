@@ -20,6 +20,14 @@ from analysis.errors import DataError
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
+class SharedDatabaseNotice(UserWarning):
+    """The store's tables were added to a database that already held other tables.
+
+    A database shared with other applications is allowed; the notice makes sure that a
+    wrong file given by mistake (another program's database) does not go unnoticed.
+    """
+
+
 def alembic_config() -> Config:
     """Return an Alembic configuration pointing at the packaged migration scripts."""
     cfg = Config()
@@ -84,13 +92,24 @@ def ensure_schema(engine: Engine) -> None:
 
         # tables of this package's schema that another program made (a database shared
         # with other applications is fine while their names differ)
-        tables = sorted(set(inspect(engine).get_table_names()) & set(Base.metadata.tables))
+        present = set(inspect(engine).get_table_names())
+        tables = sorted(present & set(Base.metadata.tables))
         if tables and current_revision(engine) is None:  # not another process' new store
             raise DataError(
                 f"The database {url} holds tables ({_names(tables)}) "
                 "but no alliance-survey schema version: it is not a response store of this "
                 "package (or its version table was lost). Give the store's own file or an "
                 "empty database; nothing was changed.")
+        others = sorted(present - set(Base.metadata.tables) - {"alembic_version"})
+        upgrade(engine)
+        if others and current_revision(engine) == head_revision():
+            import warnings
+
+            warnings.warn(SharedDatabaseNotice(
+                f"The response store's tables were added to {url}, which already held "
+                f"other tables ({_names(others)}); if that is not the store's database, "
+                "give the right one."), stacklevel=3)
+        return
     upgrade(engine)
 
 

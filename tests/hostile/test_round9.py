@@ -198,11 +198,14 @@ def test_a_store_of_another_version_or_program(sql, expected, command, stored, t
 
 def test_a_database_shared_with_other_tables_is_still_a_store(tmp_path) -> None:  # noqa: ANN001
     from instruments.store import ResponseStore
+    from instruments.store.migrate import SharedDatabaseNotice
 
     db = tmp_path / "shared.sqlite"
     with sqlite3.connect(db) as con:
         con.execute("CREATE TABLE other_app_users (id INTEGER)")
-    ResponseStore(f"sqlite:///{db}").dispose()
+    # allowed, and said once (session 23): the other program's tables are named
+    with pytest.warns(SharedDatabaseNotice, match="other_app_users"):
+        ResponseStore(f"sqlite:///{db}").dispose()
     with sqlite3.connect(db) as con:
         assert con.execute("SELECT COUNT(*) FROM studies").fetchone() == (0,)
 
