@@ -6,6 +6,7 @@ lavaan's independence (baseline) model.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from functools import lru_cache
@@ -236,9 +237,16 @@ def _ordered_names(ordered: Any, stmts: list, data: pd.DataFrame | None) -> Any:
         return ordered
     names = variable_names(stmts)
     check_unique_columns(names.ov, data.columns)
-    auto = [v for v in names.ov if v not in names.ov_x and v in data.columns
-            and isinstance(data[v], pd.Series)  # a name heading two columns: refused later
-            and isinstance(data[v].dtype, pd.CategoricalDtype) and data[v].cat.ordered]
+    if data.columns.is_unique:
+        # the columns' types in one pass (``data[v]`` per variable copied nothing but
+        # cost a pandas lookup each, many per fit)
+        dtypes = dict(zip(data.columns, data.dtypes, strict=True))
+        auto = [v for v in names.ov if v not in names.ov_x and v in dtypes
+                and isinstance(dtypes[v], pd.CategoricalDtype) and dtypes[v].ordered]
+    else:
+        auto = [v for v in names.ov if v not in names.ov_x and v in data.columns
+                and isinstance(data[v], pd.Series)  # a name heading two columns: refused
+                and isinstance(data[v].dtype, pd.CategoricalDtype) and data[v].cat.ordered]
     if not auto:
         return ordered
     given = list(ordered or [])
@@ -411,33 +419,87 @@ def compile_model(
     if cluster is not None:
         _check_cluster_options(cluster, estimator, nth, data_columns)
         ms = True  # as lavaan: a clustered single-level model gets a mean structure
-    pt, names, ms = build_partable(stmts, ngroups=len(groups), ordered=nth, std_lv=std_lv,
-                                   fixed_x=fixed_x, meanstructure=ms,
-                                   group_equal=tuple(group_equal),
-                                   group_partial=tuple(group_partial),
-                                   auto_fix_first=auto_fix_first, orthogonal=orthogonal,
-                                   int_ov_free=int_ov_free, int_lv_free=int_lv_free,
-                                   parameterization=parameterization, id_cat=id_cat)
+    core, names, ov_x_free = _compiled_structure(
+        model, stmts, groups=tuple(groups), nth=tuple(nth.items()), std_lv=bool(std_lv),
+        fixed_x=bool(fixed_x), meanstructure=ms, group_equal=tuple(group_equal),
+        group_partial=tuple(group_partial), auto_fix_first=auto_fix_first,
+        orthogonal=bool(orthogonal), int_ov_free=bool(int_ov_free),
+        int_lv_free=bool(int_lv_free), parameterization=parameterization, id_cat=id_cat)
     check_variables(names.ov, data_columns)
     _check_latent_names(names.lv, data_columns)
-    ov_x = list(free_covariates(stmts, names, nth)) if fixed_x else []
-    # fixed.x = FALSE: the covariates' (co)variances are free parameters, and lavaan's
-    # independence model keeps their covariances free too
-    ov_x_free = () if fixed_x else free_covariates(stmts, names, nth)
     options = dict(estimator=estimator, missing=missing_key, group=group, cluster=cluster,
                    ov_x_free=ov_x_free,
                    group_equal=tuple(group_equal), group_partial=tuple(group_partial),
                    std_lv=bool(std_lv), fixed_x=bool(fixed_x), bootstrap=int(bootstrap),
                    parameterization=parameterization, id_cat=id_cat,
                    seed=seed, se=se, test=test, model=model, **backend_options)
-    compiled = compile_table(pt, ov_names=names.ov, lv_names=names.lv, eta_ov=names.eta_ov,
-                             ov_x=ov_x, ordered=[v for v in names.ov if v in nth],
-                             groups=groups, meanstructure=ms, options=options)
+    # a fresh instance (its own memo) sharing the cached table and structure
+    compiled = replace(core, options=MappingProxyType(options))
+    pt = compiled.partable
     if (pt["op"] == ":=").any():
         # read the definitions now: an unknown function or label is an error of the
         # model, not one that surfaces after the fit when the estimates are first read
         DefinedParameters(compiled)
     return replace(compiled, baseline=baseline_model(compiled), fitter=fitter)
+
+
+#: Compiled structures by model syntax and structural options (see _compiled_structure).
+_STRUCTURES: dict[tuple, tuple[CompiledModel, Any, tuple[str, ...]]] = {}
+_STRUCTURES_MAX = 128
+_STRUCTURES_LOCK = threading.Lock()
+
+
+def _compiled_structure(model: str, stmts: list, *, groups: tuple[str, ...],
+                        nth: tuple[tuple[str, int], ...], std_lv: bool, fixed_x: bool,
+                        meanstructure: bool | None, group_equal: tuple, group_partial: tuple,
+                        auto_fix_first: bool | None, orthogonal: bool, int_ov_free: bool,
+                        int_lv_free: bool, parameterization: str, id_cat: str,
+                        ) -> tuple[CompiledModel, Any, tuple[str, ...]]:
+    """The parameter table and compiled structure of ``model`` (without its options).
+
+    The table, the matrices' layout and the covariates depend on the syntax and these
+    structural options only, not on the data's values (``nth``, the thresholds of each
+    ordered variable, and the group labels are part of the key).  They are cached by
+    that key: the pipeline fits one syntax many times (the levels and candidates of an
+    invariance test, the refits of one model), and a compiled model is immutable (its
+    table is copied before anything is written into it), so one structure serves every
+    call; each caller gets its own instance with its options through ``replace``.
+
+    Returns
+    -------
+    tuple
+        The compiled model (empty options), the variable names of the model and the
+        covariates whose (co)variances are free (``fixed_x=False``).
+    """
+    key = (model, groups, nth, std_lv, fixed_x, meanstructure, group_equal, group_partial,
+           auto_fix_first, orthogonal, int_ov_free, int_lv_free, parameterization, id_cat)
+    try:
+        hit = _STRUCTURES.get(key)
+    except TypeError:  # an unhashable option value: compile without the cache
+        key, hit = None, None
+    if hit is not None:
+        return hit
+    nth_map = dict(nth)
+    pt, names, ms = build_partable(stmts, ngroups=len(groups), ordered=nth_map, std_lv=std_lv,
+                                   fixed_x=fixed_x, meanstructure=meanstructure,
+                                   group_equal=group_equal, group_partial=group_partial,
+                                   auto_fix_first=auto_fix_first, orthogonal=orthogonal,
+                                   int_ov_free=int_ov_free, int_lv_free=int_lv_free,
+                                   parameterization=parameterization, id_cat=id_cat)
+    ov_x = list(free_covariates(stmts, names, nth_map)) if fixed_x else []
+    # fixed.x = FALSE: the covariates' (co)variances are free parameters, and lavaan's
+    # independence model keeps their covariances free too
+    ov_x_free = () if fixed_x else free_covariates(stmts, names, nth_map)
+    core = compile_table(pt, ov_names=names.ov, lv_names=names.lv, eta_ov=names.eta_ov,
+                         ov_x=ov_x, ordered=[v for v in names.ov if v in nth_map],
+                         groups=list(groups), meanstructure=ms, options={})
+    out = (core, names, ov_x_free)
+    if key is not None:
+        with _STRUCTURES_LOCK:
+            while len(_STRUCTURES) >= _STRUCTURES_MAX:
+                _STRUCTURES.pop(next(iter(_STRUCTURES)))
+            _STRUCTURES[key] = out
+    return out
 
 
 def baseline_model(model: CompiledModel) -> CompiledModel:

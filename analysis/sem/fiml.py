@@ -45,7 +45,7 @@ from . import robust as rb
 from .build import baseline_model
 from .matrix import duplication_matrix, vech, vech_indices
 from .model import CompiledModel, SampleStats
-from .state import FitState, RobustTest
+from .state import FitState, RobustTest, nonnegative_statistic
 
 LOG_2PI = float(np.log(2.0 * np.pi))
 
@@ -1667,7 +1667,7 @@ def fit_normal(
                    for g, (mu, sigma) in zip(gd, _moments_of(model, x, gd), strict=True)))
     ll_h1 = float(sum(g.h1.loglik for g in gd))
     df = int(model.df())
-    chisq = max(2.0 * (ll_h1 - ll), 0.0)
+    chisq = nonnegative_statistic(2.0 * (ll_h1 - ll))
     # lavaan (fixed.x = TRUE) reports the log-likelihood conditional on the covariates:
     # the joint one minus the marginal one of the (complete) x block at its sample moments.
     ll_x = _loglik_fixed_x(model, gd)

@@ -20,7 +20,7 @@ from analysis.errors import EstimationError, ModelSpecificationError
 
 from .model import CompiledModel, SampleStats
 from .starts import alternative_starts
-from .state import FitState
+from .state import FitState, nonnegative_statistic
 
 LOG2PI = float(np.log(2.0 * np.pi))
 
@@ -523,7 +523,7 @@ def fit_ml(model: CompiledModel, data: list[SampleStats], options: Mapping[str, 
             warnings.append("Parameters on the bound of an inequality constraint (no standard "
                             "error: the bound acts as an equality constraint): "
                             + ", ".join(names[i] for i in np.flatnonzero(active)) + ".")
-    chisq = ntot * F
+    chisq = nonnegative_statistic(ntot * F)
     df = model.df()
     pval = float(stats.chi2.sf(chisq, df)) if df > 0 else float("nan")
     ll, ll1 = loglik(model, x, data)

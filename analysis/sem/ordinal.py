@@ -1170,8 +1170,13 @@ def _mixed_inputs(data: pd.DataFrame, names: list[str], continuous: set[str],
 @dataclass(frozen=True)
 class _Univariate:
     """Step 1 of mixed data: thresholds, means and variances, their positions in the
-    first block (``th_start``, ``var_col``; ``a1`` statistics in all), the casewise
-    scores ``s1`` and the inverse of their information ``a11_inv``."""
+    first block (``th_start``, ``var_col``; ``a1`` statistics in all), the inverse of
+    their information ``a11_inv``, and what their casewise scores are made from.
+
+    The scores (``N x a1``; 200 MB at N = 100,000 and 250 statistics) are not kept:
+    :meth:`scores` makes those of a block of cases when :func:`_mixed_gamma` needs them,
+    from the per-category score tables of the ordered variables (``tables``, one zero row
+    last for a missing answer) and the continuous variables' values (``inp``)."""
 
     ths: dict[str, np.ndarray]
     mean: dict[str, float]
@@ -1180,8 +1185,34 @@ class _Univariate:
     th_start: dict[str, int]
     var_col: dict[str, int]
     a1: int
-    s1: np.ndarray
     a11_inv: np.ndarray
+    inp: _MixedInputs
+    tables: dict[str, np.ndarray]
+
+    def scores(self, rows: slice) -> np.ndarray:
+        """The casewise scores of the first block for the cases ``rows`` ``(cases, a1)``."""
+        inp = self.inp
+        m = len(range(*rows.indices(inp.n)))
+        s1 = np.zeros((m, self.a1))
+        for a, v in enumerate(inp.names):
+            if v in self.tables:
+                tab = self.tables[v]
+                s1[:, self.th_start[v]:self.th_start[v] + tab.shape[1]] = tab[inp.codes[v][rows]]
+            else:
+                s1[:, [self.th_start[v], self.var_col[v]]] = _continuous_scores(
+                    inp.x[v][rows], inp.avail[rows, a], self.mean[v], self.var[v])
+        return s1
+
+
+def _continuous_scores(x: np.ndarray, avail: np.ndarray, mean: float, var: float
+                       ) -> np.ndarray:
+    """Casewise scores of a continuous variable's mean and variance ``(cases, 2)``, zero
+    for a missing value."""
+    res = np.where(avail, x - mean, 0.0)
+    out = np.empty((x.shape[0], 2))
+    out[:, 0] = res / var
+    out[:, 1] = np.where(avail, -1.0 / (2 * var) + res * res / (2 * var ** 2), 0.0)
+    return out
 
 
 def _mixed_univariate(inp: _MixedInputs) -> _Univariate:
@@ -1220,29 +1251,32 @@ def _mixed_univariate(inp: _MixedInputs) -> _Univariate:
     n_thb = off
     var_col = {v: n_thb + b for b, v in enumerate(inp.num)}
     a1 = n_thb + len(inp.num)
-    s1 = np.zeros((inp.n, a1))
     a11 = np.zeros((a1, a1))
+    tables: dict[str, np.ndarray] = {}
     for a, v in enumerate(names):
+        # one variable's scores at a time (all cases): its block of the information
         if v in ths:
             sc, _ = _univariate_scores(ths[v])
             k = sc.shape[1]
-            c = codes[v]
-            s1[:, th_start[v]:th_start[v] + k] = np.vstack([sc, np.zeros((1, k))])[c]
+            tables[v] = np.vstack([sc, np.zeros((1, k))])  # code -1 (missing): zeros
+            sv = tables[v][codes[v]]
             cols = list(range(th_start[v], th_start[v] + k))
         else:
-            res = np.where(inp.avail[:, a], x[v] - mean[v], 0.0)
-            s1[:, th_start[v]] = res / var[v]
-            s1[:, var_col[v]] = np.where(inp.avail[:, a],
-                                         -1.0 / (2 * var[v]) + res * res / (2 * var[v] ** 2),
-                                         0.0)
+            sv = _continuous_scores(x[v], inp.avail[:, a], mean[v], var[v])
             cols = [th_start[v], var_col[v]]
-        a11[np.ix_(cols, cols)] = s1[:, cols].T @ s1[:, cols]
+        # two column-major copies, as the columns taken twice out of a (cases x a1)
+        # matrix were: the same (general) product, to the last bit, as when all the
+        # scores were kept (one operand twice would be a symmetric product, with other
+        # rounding)
+        sv = np.asfortranarray(sv)
+        a11[np.ix_(cols, cols)] = sv.T @ sv.copy(order="F")
+        del sv
     try:
         a11_inv = np.linalg.inv(a11)
     except np.linalg.LinAlgError as exc:
         raise EstimationError("Cannot invert the univariate information matrix.") from exc
     return _Univariate(ths=ths, mean=mean, var=var, nth=nth, th_start=th_start,
-                       var_col=var_col, a1=a1, s1=s1, a11_inv=a11_inv)
+                       var_col=var_col, a1=a1, a11_inv=a11_inv, inp=inp, tables=tables)
 
 
 @dataclass(frozen=True)
@@ -1463,13 +1497,13 @@ def _mixed_gamma(inp: _MixedInputs, uni: _Univariate, pairs: _Pairs) -> np.ndarr
     from the scores, the correlations' scores corrected for step 1."""
     # accumulated over blocks of cases, as the ordinal Gamma is: the casewise matrix of a
     # large sample (100,000 cases by 2,000 statistics: 1.6 GB) never exists whole
-    n = uni.s1.shape[0]
-    width = uni.s1.shape[1] + len(pairs.ii)
+    n = inp.n
+    width = uni.a1 + len(pairs.ii)
     gamma = np.zeros((width, width))
     step = _block_rows(n, width)
     for r0 in range(0, n, step):
         rows = slice(r0, r0 + step)
-        z1 = uni.s1[rows] @ uni.a11_inv
+        z1 = uni.scores(rows) @ uni.a11_inv
         # z_cov = z1 h21' + h22 (s_rho - z1 a21') / a22, written in place (the same
         # operations) so that a block holds two arrays of its pair scores' size, not five
         z_rho = _pair_scores(inp, uni, pairs, rows)

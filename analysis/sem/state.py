@@ -16,6 +16,31 @@ import numpy as np
 from .model import CompiledModel, SampleStats
 
 
+def nonnegative_statistic(value: float) -> float:
+    """A model test statistic, set to 0 where rounding leaves it just below.
+
+    A saturated (or just-identified) model fits its sample moments exactly, so its
+    likelihood-ratio statistic ``N * F`` is 0 up to rounding and can come out as
+    -9e-14; lavaan sets a negative statistic to 0 (per group, in ``lav_model_test``).
+    Every backend passes its ``chisq`` through here.  NaN stays NaN.
+
+    Parameters
+    ----------
+    value : float
+
+    Returns
+    -------
+    float
+        ``max(value, 0)``, or NaN when ``value`` is NaN.
+
+    Notes
+    -----
+    # In R: lavaan:::lav_model_test (chisq.group[chisq.group < 0] <- 0)
+    """
+    value = float(value)
+    return value if not value < 0.0 else 0.0
+
+
 @dataclass(frozen=True)
 class RobustTest:
     """Ingredients of lavaan's *robust* CFI/TLI/RNI/RMSEA (the ``*_robust`` measures).

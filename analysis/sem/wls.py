@@ -58,7 +58,7 @@ from analysis.errors import DataError, EstimationError, ModelSpecificationError
 from . import fitmeasures as fm
 from .model import CompiledModel, SampleStats
 from .ordinal import OrdinalStats, OrdinalStatsCache, ordinal_sample_stats
-from .state import FitState, RobustTest, WLSMoments
+from .state import FitState, RobustTest, WLSMoments, nonnegative_statistic
 
 __all__ = [
     "DWLSTest",
@@ -1014,7 +1014,7 @@ def _fit_from_stats(model: CompiledModel, data: list[SampleStats], options: Mapp
         # those parameters get NaN rows in the covariance matrix (as ml.fit_ml)
         deltas = [d[:, ~active] for d in deltas]
     Fg = [dwls_discrepancy(s_, sg, w) for s_, sg, w in zip(obs, sigmas, ws, strict=True)]
-    chisq = float(sum((n - 1) * f for n, f in zip(ns, Fg, strict=True)))
+    chisq = nonnegative_statistic(sum((n - 1) * f for n, f in zip(ns, Fg, strict=True)))
     # sample statistics minus free parameters (equals model.df(); counted here so that
     # the means of continuous variables in mixed models are always included)
     df = int(sum(len(o) for o in obs) - model.n_free)
