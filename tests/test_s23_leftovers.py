@@ -33,3 +33,25 @@ def test_the_power_bar_is_not_written_into_a_log_file(tmp_path: Path) -> None:
     assert done.returncode == 0, log.read_text(encoding="utf-8")
     assert "Monte Carlo power" in done.stdout
     assert "power replications" not in log.read_text(encoding="utf-8")
+
+
+def test_the_ordinal_statistics_name_a_non_numeric_cell_as_everywhere_else() -> None:
+    # hostile round 16 gave every refusal of non-numeric data one message (row, value,
+    # hint); the ordinal statistics kept their own ("has non-numeric values (e.g. ...)"
+    # and, for a continuous column beside ordered ones, no cell at all)
+    import numpy as np
+    import pandas as pd
+    import pytest
+
+    from analysis.errors import DataError
+    from analysis.sem.ordinal import ordinal_sample_stats
+
+    rng = np.random.default_rng(5)
+    data = pd.DataFrame({f"x{k}": rng.integers(1, 5, size=60) for k in range(1, 4)})
+    data["z"] = rng.normal(size=60)
+    text = data.assign(x2=data["x2"].astype(object).where(data.index != 6, "3,5"))
+    with pytest.raises(DataError, match=r"data row 7 holds '3,5'.*decimal comma"):
+        ordinal_sample_stats(text, ["x1", "x2"])
+    cont = data.assign(z=data["z"].astype(object).where(data.index != 2, "\u22121.5"))
+    with pytest.raises(DataError, match=r"data row 3 holds '\u22121.5' \(U\+2212 MINUS SIGN\)"):
+        ordinal_sample_stats(cont, ["x1", "x2", "z"], continuous=["z"])

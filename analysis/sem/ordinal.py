@@ -59,6 +59,7 @@ from scipy import sparse
 from scipy.special import ndtr
 
 from analysis.errors import DataError, EstimationError
+from analysis.io import not_numeric_error
 
 __all__ = [
     "OrdinalStats",
@@ -363,10 +364,9 @@ def _encode(
             num = pd.to_numeric(col, errors="coerce")
             bad = col.notna() & num.isna()
             if bad.any():
-                raise DataError(
-                    f"Ordered variable {v!r} has non-numeric values (e.g. {col[bad].iloc[0]!r});"
-                    " recode it to ordered integers or an ordered pandas Categorical."
-                )
+                raise not_numeric_error(v, col, what="Ordered variable",
+                                        advice="recode it to ordered integers or an ordered "
+                                        "pandas Categorical")
             if isinstance(num.dtype, np.dtype) and num.dtype.kind in "iuf":
                 # numpy dtypes: sorted distinct values and their positions in one pass
                 vals = num.to_numpy()
@@ -1123,7 +1123,7 @@ def _mixed_inputs(data: pd.DataFrame, names: list[str], continuous: set[str],
     for v in num:
         col = pd.to_numeric(data[v], errors="coerce")
         if (data[v].notna() & col.isna()).any():
-            raise DataError(f"Continuous variable {v!r} has non-numeric values.")
+            raise not_numeric_error(v, data[v], what="Continuous variable")
         xnum[v] = col.to_numpy(dtype=float)
     if ordv:
         codes_o, levels_o = _encode(data, ordv, "pairwise")
