@@ -55,3 +55,28 @@ def test_the_ordinal_statistics_name_a_non_numeric_cell_as_everywhere_else() -> 
     cont = data.assign(z=data["z"].astype(object).where(data.index != 2, "\u22121.5"))
     with pytest.raises(DataError, match=r"data row 3 holds '\u22121.5' \(U\+2212 MINUS SIGN\)"):
         ordinal_sample_stats(cont, ["x1", "x2", "z"], continuous=["z"])
+
+
+def test_an_n_far_beyond_any_study_is_said_as_more_than_in_the_results() -> None:
+    # review 16: "the least powerful would need N = 449638 (H7)", an extrapolation from one
+    # standard error with six digits of precision it lacks; the figure stays in the power
+    # appendix table with its pointer
+    from analysis.report.sections import narrative
+    from analysis.report.sections.common import ReportContext
+    from tests.report._reading import report_text
+
+    a = fixture_analysis()
+    conf = [i for i, h in enumerate(a["hypotheses"]) if not h.get("exploratory")][:2]
+    for i, p in zip(conf, (0.05, 0.55), strict=True):
+        a["hypotheses"][i]["power_sesoi"] = p
+    curves = [{"id": a["hypotheses"][i]["id"], "n": 84, "power_sesoi": [0.1, 0.2],
+               "power_observed": [0.1, 0.2], "n_target_sesoi": n, "n_target_observed": 90,
+               "note": ""} for i, n in zip(conf, (449638, 300), strict=True)]
+    a["power_curves"] = {"available": True, "alpha": 0.05, "sides": 1, "target": 0.8,
+                         "ns": [100, 200], "hypotheses": curves}
+    text = report_text(narrative.results(ReportContext(a, {})))
+    assert f"would need more than 100,000 respondents ({curves[0]['id']})" in text
+    assert "449638" not in text
+    html = render_html(a, parallel=False)
+    assert 'data-key="/power_curves/hypotheses/0/n_target_sesoi"' in html
+    assert "449638" in html

@@ -1235,12 +1235,22 @@ def _power(ctx: ReportContext) -> str:
                 if isinstance(h, Mapping) and is_number(h.get("n_target_sesoi"))]
         if need:
             j, h = max(need, key=lambda t: t[1]["n_target_sesoi"])
-            s += ("; the least powerful would need <em>N</em> = "
-                  f"{_n(h['n_target_sesoi'], join('/power_curves/hypotheses', j, 'n_target_sesoi'), 'int')}"
-                  f" ({esc(h.get('id', ''))}) for a power of "
+            # an N far beyond any study is an extrapolation from one standard error: its
+            # digits (N = 449638 for a latent product term) claim a precision it lacks
+            far = h["n_target_sesoi"] > FAR_N
+            s += ("; the least powerful would need "
+                  + (f"more than {FAR_N:,} respondents" if far else "<em>N</em> = " + _n(
+                      h['n_target_sesoi'],
+                      join('/power_curves/hypotheses', j, 'n_target_sesoi'), 'int'))
+                  + f" ({esc(h.get('id', ''))}) for a power of "
                   f"{_n(pc['target'], '/power_curves/target', 'std')} (power curves in the "
-                  "last figure)")
+                  "last figure" + ("; the extrapolated N in the power appendix" if far else "")
+                  + ")")
     return s + "." + _sensitivity(ctx, vals)
+
+
+#: A sample size needed beyond this is said as "more than" in the results' words.
+FAR_N = 100_000
 
 
 def _sensitivity(ctx: ReportContext, vals: list[tuple[int, Mapping[str, Any]]]) -> str:
