@@ -739,6 +739,7 @@ def _run_message(run: Any, after: float, most: int) -> str:
 
 #: The sender settings' names in the store's messages and the form's labels for them.
 _MAIL_LABELS = {
+    "smtp": "SMTP server",
     "sender": "From address", "lead_email": "Study lead's e-mail", "lead_name": "Study lead",
     "sender_name": "Sender name", "base_url": "Survey address",
     "rate_per_minute": "At most messages per minute",
@@ -1296,15 +1297,6 @@ MAIL_FIELDS = (
     ("base_url", "admin.m_base_url"), ("password_env", "admin.m_password_env"),
     ("rate_per_minute", "admin.m_rate"),
 )  # fmt: skip
-
-
-#: The sender settings' names and the form's labels for them.
-_MAIL_LABELS = {
-    "smtp": "SMTP server", "sender": "From address", "lead_name": "Study lead",
-    "lead_email": "Study lead's e-mail", "base_url": "Survey address",
-    "password_env": "Environment variable with the SMTP password",
-    "rate_per_minute": "At most messages per minute",
-}  # fmt: skip
 
 
 def _mail_form_values(current: Any, base_url: str) -> dict[str, Any]:
