@@ -36,6 +36,7 @@ __all__ = [
     "composite_reliability",
     "cronbach_alpha",
     "implied_latent_covariance",
+    "item_rest_correlations",
     "item_statistics",
     "loading_matrix",
     "measurement_blocks",
@@ -341,6 +342,26 @@ def cronbach_alpha(
     )
 
 
+def item_rest_correlations(cov: np.ndarray) -> np.ndarray:
+    """psych's ``r.drop`` from an item covariance matrix: each item's correlation with the
+    sum of the other items; NaN for an item without variance, a rest without variance
+    and a scale of one item.
+
+    # In R: psych::alpha(items)$item.stats$r.drop
+    """
+    cov = np.asarray(cov, dtype=float)
+    k = cov.shape[0]
+    out = np.full(k, np.nan)
+    if k < 2:
+        return out
+    for i in range(k):
+        rest = [j for j in range(k) if j != i]
+        v_rest = float(cov[np.ix_(rest, rest)].sum())
+        if v_rest > 0 and cov[i, i] > 0:
+            out[i] = (cov[:, i].sum() - cov[i, i]) / np.sqrt(cov[i, i] * v_rest)
+    return out
+
+
 def item_statistics(
     items: pd.DataFrame,
     *,
@@ -384,15 +405,13 @@ def item_statistics(
         shown = shown.copy()
         for j in np.flatnonzero(keys < 0):
             shown.iloc[:, j] = adjust - shown.iloc[:, j]
-    r_drop = np.empty(k)
+    r_drop = item_rest_correlations(cov)
     a_drop = np.full(k, np.nan)
     s_drop = np.full(k, np.nan)
     for i in range(k):
-        rest = [j for j in range(k) if j != i]
-        sub = cov[np.ix_(rest, rest)]
-        r_drop[i] = (cov[:, i].sum() - cov[i, i]) / np.sqrt(cov[i, i] * sub.sum())
         if k > 2:
-            a_drop[i], s_drop[i], _ = _alpha_from_cov(sub)
+            rest = [j for j in range(k) if j != i]
+            a_drop[i], s_drop[i], _ = _alpha_from_cov(cov[np.ix_(rest, rest)])
     n_valid = shown.notna().sum()
     return pd.DataFrame(
         {

@@ -27,21 +27,6 @@ __all__ = ["NEGATIVE_R_DROP", "item_statistics"]
 NEGATIVE_R_DROP = 0.0
 
 
-def _r_drop(cov: np.ndarray) -> np.ndarray:
-    """psych::alpha's ``r.drop`` from an item covariance matrix."""
-    k = cov.shape[0]
-    out = np.full(k, np.nan)
-    if k < 2:
-        return out
-    for i in range(k):
-        rest = [j for j in range(k) if j != i]
-        v_rest = float(cov[np.ix_(rest, rest)].sum())
-        c = float(cov[i, rest].sum())
-        if v_rest > 0 and cov[i, i] > 0:
-            out[i] = c / np.sqrt(cov[i, i] * v_rest)
-    return out
-
-
 def _moments(x: np.ndarray) -> tuple[int, float, float]:
     """n, skewness and excess kurtosis (psych::describe, type 3) of the answered values."""
     x = x[np.isfinite(x)]
@@ -75,6 +60,7 @@ def item_statistics(data: pd.DataFrame, instrument: Any) -> dict[str, Any]:
     # In R: psych::alpha(items, check.keys = FALSE)$item.stats$r.drop;
     #       psych::describe(items)[, c("skew", "kurtosis")]
     """
+    from analysis.stats.reliability import item_rest_correlations
     from analysis.study.scoring import reverse_key
 
     keyed = reverse_key(data, instrument)
@@ -85,7 +71,7 @@ def item_statistics(data: pd.DataFrame, instrument: Any) -> dict[str, Any]:
         if not cols:
             continue
         x = keyed[cols].apply(pd.to_numeric, errors="coerce").astype(float)
-        rd = _r_drop(x.cov().to_numpy())
+        rd = item_rest_correlations(x.cov().to_numpy())
         rows = []
         for j, it in enumerate(it for it in sc.items if it.id in keyed.columns):
             n, sk, ku = _moments(x[it.id].to_numpy())
