@@ -152,7 +152,7 @@ def _number_hint(text: str) -> str | None:
     s = text.strip()
     if s.lower() in _MISSING_MARKERS:
         return "a marker for a missing answer: leave the cell empty instead"
-    if s and s[0] in _MINUS_SIGNS and _is_float(s[1:]):
+    if s and s[0] in _MINUS_SIGNS and is_float_text(s[1:]):
         return f"a minus sign other than the hyphen-minus: type {sign_fixed(s)}"
     sign = s[0] if s[:1] in ("-", "+") else ""
     body = s[len(sign):]
@@ -184,7 +184,8 @@ def sign_fixed(text: str) -> str:
     return "-" + text.strip()[1:]
 
 
-def _is_float(text: str) -> bool:
+def is_float_text(text: str) -> bool:
+    """Whether Python's ``float()`` reads ``text`` as a number."""
     try:
         float(text)
     except ValueError:

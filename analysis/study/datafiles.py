@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import DataError, clip
+from analysis.io import is_float_text
 
 #: Identifier / free-text columns of the canonical wide layout, read as text.
 TEXT_COLUMNS = ("respondent_id", "alliance_id", "firm_role", "language", "comment")
@@ -90,7 +91,7 @@ def _swallowed_rows(frame: pd.DataFrame, width: int, shown: str) -> DataError | 
         if len(fields) != width:
             return False
         values = [fields[i].strip() for i in numeric]
-        return any(values) and all(not v or _is_number(v) for v in values)
+        return any(values) and all(not v or is_float_text(v) for v in values)
 
     for j, (column, dtype) in enumerate(zip(frame.columns, dtypes, strict=True)):
         if dtype.kind != "O" and not isinstance(dtype, pd.StringDtype):
@@ -243,14 +244,6 @@ def _excel_separator_line(header: list[str]) -> str | None:
     if line.lower().startswith("sep=") and len(line) <= 6:
         return line
     return None
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _parser_problem(shown: str, exc: Exception) -> DataError | None:

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import DataError, ModelSpecificationError, clip
+from analysis.io import is_float_text
 from analysis.study.datafiles import read_data  # noqa: F401  (re-exported: simulate.read_data)
 
 POPULATION_PATH = Path(__file__).with_name("population.yaml")
@@ -141,11 +142,7 @@ def _text_number_hint(term: Any) -> str:
     '1e30' and '1e-3' for text (an exponent needs a point and a sign: 1.0e+30), and a
     number in quotes is text; the message had only said "not {'coef': '1e30', ...}"."""
     coef = term.get("coef") if isinstance(term, Mapping) else None
-    if not isinstance(coef, str):
-        return ""
-    try:
-        float(coef.strip())
-    except ValueError:
+    if not isinstance(coef, str) or not is_float_text(coef.strip()):
         return ""
     return (f" (coef {clip(coef)} is read as text: a number in quotes is text, and YAML "
             "reads an exponent only with a point and a sign, such as 1.0e+30 or 2.5e-3)")
