@@ -452,6 +452,26 @@ def withdraw(
     return erased
 
 
+def erasure_origin(store: ResponseStore, token: str) -> tuple[str, str] | None:
+    """Why and through which channel the answers of the invitation ``token`` were last
+    erased: ``(reason, channel)`` of its latest audit-log row, or None if they never were.
+
+    The closed link's page tells the respondent who deleted (their own withdrawal through
+    the link, or the study team on their request, at the end of the retention period or
+    as a test response): a respondent whose answers a study lead deleted on request read
+    that they had withdrawn.
+    """
+    with store.session() as session:
+        invitation = find_invitation(session, token)
+        row = session.execute(
+            select(Deletion.reason, Deletion.channel)
+            .where(Deletion.invitation_id == invitation.id)
+            .order_by(Deletion.deleted_at.desc(), Deletion.id.desc())
+            .limit(1)
+        ).first()  # fmt: skip
+    return None if row is None else (str(row[0]), str(row[1]))
+
+
 def erase_invitation(
     store: ResponseStore,
     study: str,

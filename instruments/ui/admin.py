@@ -814,7 +814,12 @@ def render_respondent_actions(store: Any, study: str) -> None:
                                          "can download from the survey)")  # fmt: skip
         sure = st.checkbox("I understand that the answers are deleted for good",
                            key="admin.action_sure")  # fmt: skip
-        erase = st.form_submit_button("Withdraw and delete this respondent's answers")
+        # recorded as a deletion on request: the respondent's link then says so
+        erase = st.form_submit_button(
+            "Withdraw and delete this respondent's answers",
+            help="For a respondent who asked for it (to leave a response out of the "
+            "analysis, exclude it instead): the respondent's link then says that the study "
+            "team deleted the answers as they asked.")  # fmt: skip
     message = None
     pressed = resend or remind or exclude or include or extend or copy or erase
     try:
@@ -1144,7 +1149,8 @@ def render_privacy(store: Any, study: str, base_url: str) -> None:
         st.success(ss.pop("admin.tests_message"))
 
     st.subheader("Delete a response on request")
-    st.caption("For a respondent who asks by e-mail: paste their personal link or its token.")
+    st.caption("For a respondent who asks by e-mail: paste their personal link or its token. "
+               "The link then says that the study team deleted the answers as asked.")
     if ss.pop("admin.delete_sure_reset", False):
         ss["admin.delete_sure"] = False  # each deletion is confirmed afresh
     with st.form("admin_delete_token", enter_to_submit=False):  # a deletion needs a click

@@ -99,6 +99,10 @@ div[class*="st-key-legend-"] { display: none; }
 div[class*="st-key-w-"] label[data-testid="stWidgetLabel"] p { font-weight: 600; }
 div[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
 div[class*="st-key-w-"] textarea { unicode-bidi: plaintext; text-align: start; }
+div[class*="st-key-note-"] div[data-testid="stMarkdownContainer"] {
+  background: rgba(255, 43, 43, 0.09); border-left: 4px solid rgb(255, 43, 43);
+  border-radius: 0.5rem; padding: 0.75rem 1rem;
+}
 div[data-testid="stButton"] button div[data-testid="stMarkdownContainer"],
 div[data-testid="stFormSubmitButton"] button div[data-testid="stMarkdownContainer"],
 div[data-testid="stButton"] button p, div[data-testid="stFormSubmitButton"] button p {
@@ -623,7 +627,7 @@ def _closed_invitation(store: Any, token: str, message: str, reason: str | None 
         _withdraw_if_stored(store, token, lang, state)
         return
     if state is not None and state.status == "withdrawn":
-        _notice_page(t("withdrawn_title", lang), t("withdrawn_link", lang))
+        _notice_page(*_erased_notice(store, token, lang))
         _contact_note(store, token, lang)
         return
     text = LINK_REASONS.get(reason or "")
@@ -637,6 +641,29 @@ def _closed_invitation(store: Any, token: str, message: str, reason: str | None 
             st.write(t("link_problem_hint", "de"))
         return
     _link_problem(t(text, lang) if text else message, lang)
+
+
+#: The closed link's text for answers the study team erased, by the audit log's reason.
+_ERASED_BY_TEAM = {"retention": "deleted_retention_link", "test": "deleted_test_link"}
+
+
+def _erased_notice(store: Any, token: str, lang: str) -> tuple[str, str]:
+    """Title and text of the page of a link whose answers were erased: "you withdrew"
+    only when the respondent did so through the link; the study team's deletion (on the
+    respondent's request, at the end of the retention period, of a test response) is
+    said as such."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from instruments.store.rights import erasure_origin
+
+    try:
+        origin = erasure_origin(store, token)
+    except (ResponseError, SQLAlchemyError):
+        origin = None
+    if origin is None or origin[1] == "link":
+        return t("withdrawn_title", lang), t("withdrawn_link", lang)
+    return t("deleted_title", lang), t(_ERASED_BY_TEAM.get(origin[0], "deleted_request_link"),
+                                       lang)
 
 
 def _contact_note(store: Any, token: str, lang: str) -> None:
@@ -1002,8 +1029,12 @@ def _problem_notes(key: str, problems: list[str]) -> None:
         return
     note = f"note-{key}"
     with st.container(key=note):
+        # Not st.error: each of its boxes is an alert (role="alert"), so a screen reader
+        # read every question's message on top of the page's summary, while the keyboard
+        # was already on the first question, which its message describes.  Drawn as an
+        # error box by PAGE_CSS (div.st-key-note-...).
         for message in problems:
-            st.error(message)
+            st.markdown(message)
     st.session_state.setdefault("page.invalid", {})[key] = note
 
 

@@ -205,6 +205,32 @@ _TEXTS: dict[str, dict[str, str]] = {
         "dieser Link ist daher geschlossen. Wenn Sie doch teilnehmen möchten, bitten Sie die "
         "Studienleitung um einen neuen Link.",
     },
+    # the closed link of answers the study team deleted (rights.erasure_origin): the
+    # respondent had not withdrawn themselves and read that they had
+    "deleted_title": {
+        "en": "Your answers have been deleted",
+        "de": "Ihre Antworten wurden gelöscht",
+    },
+    "deleted_request_link": {
+        "en": "As you asked, the study team has deleted all your answers, so this link is "
+        "closed. If you want to take part after all, please ask the study lead for a new link.",
+        "de": "Wie von Ihnen gewünscht, hat das Studienteam alle Ihre Antworten gelöscht; "
+        "dieser Link ist daher geschlossen. Wenn Sie doch teilnehmen möchten, bitten Sie die "
+        "Studienleitung um einen neuen Link.",
+    },
+    "deleted_retention_link": {
+        "en": "The period for which this study keeps its answers has ended, and the study "
+        "team has deleted all answers given with this link, so the link is closed.",
+        "de": "Der Zeitraum, für den diese Studie ihre Antworten aufbewahrt, ist abgelaufen; "
+        "das Studienteam hat alle mit diesem Link gegebenen Antworten gelöscht, der Link ist "
+        "daher geschlossen.",
+    },
+    "deleted_test_link": {
+        "en": "This was a test link. The study team has deleted the answers given with it, "
+        "so the link is closed.",
+        "de": "Dies war ein Testlink. Das Studienteam hat die damit gegebenen Antworten "
+        "gelöscht, der Link ist daher geschlossen.",
+    },
     "expired_link": {
         "en": "This invitation expired, so the survey can no longer be answered with this "
         "link. If you would still like to take part, please ask the study team for a new link.",

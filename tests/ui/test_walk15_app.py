@@ -34,7 +34,7 @@ from instruments.ui.respondent import widget_key
 from instruments.ui.texts import group_thousands, t
 from tests.ui.conftest import STUDY
 from tests.ui.survey_bot import fill_page, plan_answers
-from tests.ui.test_app import _admin, click, current_page, open_app
+from tests.ui.test_app import _admin, click, current_page, open_app, question_messages
 from tests.ui.test_walk13_app import _components
 
 
@@ -66,7 +66,7 @@ def test_a_decimal_that_may_be_grouped_is_asked_again_not_guessed(
     click(at, button)
     assert current_page(at) == "alliance"
     assert "alliance_age" not in store.state(token).answers
-    errors = [e.value for e in at.error]
+    errors = question_messages(at)
     group = {"en": ",", "de": "."}[lang]
     decimal = {"en": ".", "de": ","}[lang]
     expected = t("ambiguous_number", lang, typed=typed, whole=typed.replace(group, ""),
@@ -86,7 +86,7 @@ def test_an_unambiguous_decimal_is_still_read(
     at, plan = _at_page(store, token, "alliance")
     fill_page(at, "alliance", {**plan["alliance"], "alliance_age": typed})
     click(at, {"en": "Next", "de": "Weiter"}[lang])
-    assert [e.value for e in at.error] == []
+    assert [e.value for e in at.error] == [] and question_messages(at) == []
     assert store.state(token).answers["alliance_age"] == number
 
 
@@ -181,7 +181,7 @@ def test_the_free_text_limit_is_shown_before_sending(
     at.text_area(key=key).input(pasted)
     click(at, {"en": "Finish", "de": "Abschließen"}[lang])
     assert store.state(token).status != "completed"
-    errors = [e.value for e in at.error]
+    errors = question_messages(at)
     assert t("too_long", lang, length=group_thousands(count_characters(pasted), lang),
              limit=group_thousands(5000, lang)) in errors, errors
     assert at.text_area(key=key).value == pasted
