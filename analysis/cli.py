@@ -230,11 +230,39 @@ def main(argv: list[str] | None = None) -> int:
     Python warnings become the command's own warning lines; a reader of standard output
     that goes away (``| head``) ends the command quietly with status 141.
     """
+    closed = _closed_streams()
+    if closed is not None:
+        return closed
     _tolerant_output()
     try:
         return _parse_and_run(list(sys.argv[1:] if argv is None else argv))
     except BrokenPipeError:  # the help or an error message could not be printed
         return _quiet_pipe_exit()
+
+
+def _closed_streams() -> int | None:
+    """Status 2, and the reason on the stream still open, when the command was started
+    with standard output or standard error closed (``>&-``, ``2>&-``); ``None`` otherwise.
+
+    Python then has no such stream (``None``), and the first line printed ended the
+    command in an internal error -- after a new study's password (printed to standard
+    error) or the invitation links had been stored.  Nothing has run yet here.
+    """
+    closed = [name for name, stream in (("output", sys.stdout), ("error", sys.stderr))
+              if stream is None]
+    if not closed:
+        return None
+    message = (f"alliance-survey: error: standard {' and standard '.join(closed)} "
+               f"{'is' if len(closed) == 1 else 'are'} closed; redirect to a file or to "
+               "/dev/null instead of closing. Nothing was run.\n")
+    stream = sys.stderr if sys.stderr is not None else sys.stdout
+    if stream is not None:
+        try:
+            stream.write(message)
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    return 2
 
 
 def _tolerant_output() -> None:
@@ -327,6 +355,33 @@ def _terminate_cleanly() -> Iterator[None]:
             signal.signal(sig, old)
 
 
+#: The options (argparse dests) that name files or folders.
+PATH_OPTIONS = ("data", "out", "json", "params_out", "manifest", "pdf", "docx", "save_json",
+                "plot", "fit_a", "fit_b", "hypotheses", "instrument", "from_csv", "contacts",
+                "deviations", "credentials", "cafile", "model")
+
+
+def _expand_home(args: argparse.Namespace) -> None:
+    """Expand a leading '~' of every file option once, before any command reads it.
+
+    A shell leaves '~' unexpanded after '=' ('--out=~/x.csv') or in quotation marks.  The
+    output checks expanded it but several writers did not: 'invite --out ~/links.csv'
+    wrote the links into a new folder named '~' of the working folder, 'power --json'
+    made such a folder, and 'simulate', 'compare' and 'export-script' refused names the
+    checks had passed.  ``--model`` is expanded only when it is one line starting '~/'
+    (lavaan syntax never does).
+    """
+    from analysis.io import home_path
+
+    for dest in PATH_OPTIONS:
+        value = getattr(args, dest, None)
+        if not isinstance(value, str) or not value.startswith("~"):
+            continue
+        if dest == "model" and (not value.startswith("~/") or "\n" in value):
+            continue
+        setattr(args, dest, str(home_path(value)))
+
+
 def _run(args: argparse.Namespace) -> int:
     """Run the handler of ``args`` and turn its errors into one line each (see :func:`main`)."""
     import os
@@ -336,6 +391,7 @@ def _run(args: argparse.Namespace) -> int:
         with warnings.catch_warnings(), _terminate_cleanly():
             if os.environ.get(TRACEBACK_ENV) != "1":
                 _warnings_as_lines(args.command)
+            _expand_home(args)
             status = int(args.func(args) or 0)
             sys.stdout.flush()  # a closed pipe is found here, not in Python's exit
         return status

@@ -337,6 +337,11 @@ def home_path(path: str | os.PathLike[str]) -> Path:
     DataError
         Naming the ``~`` part that names no home folder.
     """
+    text = os.fspath(path)
+    if isinstance(text, str) and text.split("/", 1)[0] == "~" and os.environ.get("HOME") == "":
+        # an empty HOME made '~/out.csv' the file '/out.csv' at the top of the file system
+        raise DataError(f"{text[:200]!r} starts with '~', but HOME is empty, so it names no "
+                        "home folder; set HOME or write the full path.")
     try:
         return Path(path).expanduser()
     except (RuntimeError, KeyError) as exc:
@@ -368,7 +373,10 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     ``path`` exists, its permissions; a symbolic link is written through, as ``open``
     does.  Nothing is created when the block fails, not even the scratch file.
     """
-    target = Path(path)
+    # '~/out.csv' as the output checks read it: the check passed for the home folder, then
+    # the writer looked for a folder named '~' and refused ("The folder '~' ... does not
+    # exist")
+    target = home_path(path)
     if os.path.islink(target):
         try:  # the file the link names; a loop raises here, before anything is written
             target = Path(os.path.realpath(target, strict=True))

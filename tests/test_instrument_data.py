@@ -90,7 +90,8 @@ def test_every_problem_named(inst: Instrument) -> None:
     assert "column dep_own_1: 3 rows with codes outside" in joined
     assert "e.g. 0, 8, 9" in joined
     assert "column value_creation_6: 1 row with non-integer values (e.g. 3.5)" in joined
-    assert "column alliance_phase: 1 row with non-numeric values (e.g. 'formation')" in joined
+    assert ("column 'alliance_phase' is not numeric: data row 6 holds 'formation' "
+            "(non-numeric values in 1 row); expected codes") in joined
     assert "column n_partners: 1 row outside 2..50 (e.g. 1)" in joined
     assert "column alliance_age: 1 row outside 0..100 (e.g. 120)" in joined
     assert "column consent: 1 row with codes outside {0, 1}" in joined

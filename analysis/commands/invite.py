@@ -13,6 +13,7 @@ from typing import Any, TextIO
 from analysis.commands.options import refuse_unused, typed
 from analysis.commands.paths import (
     check_output,
+    check_shown_once_stdout,
     expiry_days,
     positive_int,
     store_file,
@@ -188,6 +189,36 @@ def _write_new_file(out: str, write: Any) -> None:
             pass
 
 
+def _keep_links(study: str, write: Any) -> str | None:
+    """Write the links to a new file of the working folder (owner-only), else of the
+    temporary folder; return its name (``None`` when neither can be written)."""
+    import re
+    import tempfile
+    import time
+
+    stem = "alliance-links-" + re.sub(r"[^A-Za-z0-9_-]+", "_", study)[:40] + \
+        time.strftime("-%Y%m%dT%H%M%S")
+    for folder in (Path.cwd(), Path(tempfile.gettempdir())):
+        for k in range(100):
+            target = folder / (stem + (f"-{k}" if k else "") + ".csv")
+            try:
+                fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                continue
+            except OSError:
+                break
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                    write(fh)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            except OSError:
+                target.unlink(missing_ok=True)
+                break
+            return str(target)
+    return None
+
+
 def handler(args: argparse.Namespace) -> int:
     """Create the invitations and print one CSV row with the link per invitation."""
     from analysis.errors import DataError
@@ -207,6 +238,9 @@ def handler(args: argparse.Namespace) -> int:
     check_output(args.out, "--out", inputs=[args.from_csv, store_file(args.db)], stdout=True,
                  suffixes=(".csv",))
     _refuse_earlier_links(args.out)
+    if args.out in (None, "-"):
+        check_shown_once_stdout("the invitation links", "write them to a file with --out "
+                                "FILE")
     check_text(args.study, "study_name", "--study")
     check_text(args.wave, "wave_name", "--wave")
     if args.partner is not None:
@@ -281,7 +315,19 @@ def handler(args: argparse.Namespace) -> int:
                   "instead (they are shown only now).", file=sys.stderr)
             raise
     else:
-        write(sys.stdout)
+        try:
+            write(sys.stdout)
+            sys.stdout.flush()
+        except OSError as exc:
+            # a pipe or file that fails after the invitations were stored (a full disk): the
+            # links exist nowhere else, so they are kept in a new file of the working folder
+            kept = _keep_links(args.study, write)
+            where = (f"they were written to {kept} instead (readable by you only)" if kept
+                     else "no file could be written either, so the links are lost (no one "
+                     "can open those invitations); create new ones")
+            raise DataError(f"{len(rows)} invitation(s) were created, but standard output "
+                            f"could not take their links ({exc.strerror or exc}); "
+                            f"{where}.") from exc
     print(f"{len(issued)} invitation(s) created for study {args.study!r}, wave {args.wave!r}. "
           "The links are shown only now.", file=sys.stderr)  # fmt: skip
     if gaps:

@@ -34,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def handler(args: argparse.Namespace) -> int:
     """Replace the password and print it once (unless it was given on standard input)."""
-    from analysis.commands.paths import existing_sqlite
+    from analysis.commands.paths import check_shown_once_stdout, existing_sqlite
     from analysis.errors import DataError
     from instruments.fieldwork.auth import set_password
     from instruments.fieldwork.cockpit import plural
@@ -42,6 +42,14 @@ def handler(args: argparse.Namespace) -> int:
     from instruments.fieldwork.sessions import revoke_sessions
     from instruments.store import ResponseStore
 
+    if args.stdin and sys.stdin is None:
+        # started with '<&-': sys.stdin.readline ended in an internal AttributeError
+        raise DataError("--stdin: standard input is closed; pipe the new password into the "
+                        "command (e.g. from a password manager).")
+    if not args.stdin:
+        # the new password is set before it is printed: where it would be lost, the study
+        # lead was locked out with a password nobody had seen
+        check_shown_once_stdout("the new password", "give one with --stdin instead")
     given = sys.stdin.readline().rstrip("\r\n") if args.stdin else None
     if given is not None:
         from instruments.store.limits import encoding_problem

@@ -44,6 +44,42 @@ def _probe(folder: Path, option: str, shown: str) -> None:
         ) from exc
 
 
+def check_shown_once_stdout(what: str, instead: str) -> None:
+    """Refuse, before anything is stored, a standard output where ``what`` (made now and
+    shown only once) would be lost: a closed one, or a device that is no terminal
+    (``> /dev/null``, ``> /dev/full``).
+
+    The invitations (or the new password) were stored first and printed after: their links
+    went nowhere, or the write failed with "No space left on device" after the store had
+    kept them, and the tokens exist only as hashes.  Output captured by a program (a pipe,
+    a file, a test's capture) passes.
+
+    Raises
+    ------
+    DataError
+        Naming ``instead``, the option that writes to a file.
+    """
+    import stat
+    import sys
+
+    stream = sys.stdout
+    if stream is None:
+        raise DataError(f"Standard output is closed: {what}, shown only once, would be "
+                        f"lost; {instead}. Nothing was stored.")
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):  # an in-memory stream: it keeps the text
+        return
+    try:
+        mode = os.fstat(fd).st_mode
+    except OSError:
+        raise DataError(f"Standard output is closed: {what}, shown only once, would be "
+                        f"lost; {instead}. Nothing was stored.") from None
+    if stat.S_ISCHR(mode) and not os.isatty(fd):
+        raise DataError(f"Standard output goes to a device (such as /dev/null): {what}, "
+                        f"shown only once, would be lost; {instead}. Nothing was stored.")
+
+
 def check_output(
     path: str | os.PathLike[str] | None,
     option: str,

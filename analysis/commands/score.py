@@ -47,6 +47,13 @@ def handle(args: argparse.Namespace) -> int:
         raise DataError("--out must end in .csv or .parquet (scored files are not SPSS files).")
     check_output(args.out, "--out", inputs=[args.data], suffixes=(".csv", ".parquet"))
     instrument = load_instrument()
+    most = max((len(sc.items) for sc in dict(instrument.scales).values()), default=0)
+    if args.min_valid is not None and most and args.min_valid > most:
+        # a scale's rule is capped at its items, so any larger K quietly meant "every item
+        # answered" for every scale, which the user did not write
+        raise DataError(f"--min-valid {args.min_valid:,} is more than the items of any scale "
+                        f"(the longest has {most}); give at most {most} (to require every "
+                        "item of each scale, give its number of items).")
     df = read_table(args.data)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)

@@ -27,6 +27,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.errors import DataError, EstimationError, ModelSpecificationError
+from analysis.io import numeric_columns
 from analysis.stats.reliability import measurement_blocks
 
 __all__ = [
@@ -44,18 +45,30 @@ __all__ = [
 ]
 
 
+def _need_frame(data: Any, what: str) -> None:
+    # before data.columns is read: None or an array ended in an internal AttributeError
+    if not isinstance(data, pd.DataFrame):
+        raise DataError(f"{what}: data= must be a pandas DataFrame, not "
+                        f"{type(data).__name__}.")
+
+
 def _numeric_frame(data: pd.DataFrame, columns: Sequence[str], *, what: str,
                    listwise: bool = True) -> pd.DataFrame:
     if not isinstance(data, pd.DataFrame):
         raise DataError("data= must be a pandas DataFrame.")
     absent = [c for c in columns if c not in data.columns]
     if absent:
-        raise DataError(f"{what}: column(s) not in the data: {', '.join(absent)}.")
-    x = data[list(columns)]
-    bad = [c for c in x.columns if not pd.api.types.is_numeric_dtype(x[c])]
-    if bad:
-        raise DataError(f"{what}: column(s) must be numeric: {', '.join(bad)}.")
-    x = x.astype(float).dropna() if listwise else x.astype(float)
+        raise DataError(f"{what}: column(s) not in the data: {', '.join(map(str, absent))}.")
+    twice = [c for c in dict.fromkeys(columns) if list(columns).count(c) > 1]
+    if twice:
+        # one column counted twice is a perfectly correlated pair: a first factor made up
+        raise DataError(f"{what}: column(s) named more than once: "
+                        f"{', '.join(map(repr, twice))}.")
+    # the package's one check of numbers: the first non-numeric cell named by row and value
+    # (with a hint for a decimal comma or an answer label), dates, true/false among
+    # numbers, a column twice and infinite values refused in the same words as elsewhere
+    x = numeric_columns(data, columns, what)
+    x = x.dropna() if listwise else x
     constant = [c for c in x.columns if x[c].nunique() < 2]
     if constant:
         raise DataError(
@@ -137,7 +150,9 @@ def harman_single_factor(data: pd.DataFrame, items: Sequence[str] | None = None,
     # In R: psych::principal(lavaan::lavCor(df, missing = "ml"), nfactors = 1,
     #                        rotate = "none")$Vaccounted
     """
-    cols = list(items) if items is not None else list(data.columns)
+    _need_frame(data, "Harman's single-factor test")
+    cols = ([items] if isinstance(items, str) else list(items)) if items is not None \
+        else list(data.columns)
     if len(cols) < 2:
         raise DataError("Harman's test needs at least 2 items.")
     x = _numeric_frame(data, cols, what="Harman's single-factor test", listwise=False)
@@ -250,6 +265,7 @@ def marker_adjusted_correlations(
     --------
     >>> marker_adjusted_correlations(scores, marker="marker")  # doctest: +SKIP
     """
+    _need_frame(data, "Marker adjustment")
     if variables is None:
         variables = [
             c for c in data.columns

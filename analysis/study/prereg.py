@@ -437,6 +437,11 @@ def check_result(result: Any, *, provenance_parts: bool = True,
                         + "; ".join(problems) + ".")
 
 
+#: The layout of the analysis JSON this version reads (its key ``format_version``).  A file
+#: without the key is of format 1, the layout of every version before the key was written;
+#: one of a later format (from a newer alliance-survey) is refused rather than misread.
+ANALYSIS_FORMAT_VERSION = 1
+
 #: The JSON files of the other commands, by keys only they write: a file given where an
 #: analysis belongs is named for what it is.
 OTHER_RESULTS = (
@@ -477,6 +482,17 @@ def check_analysis_file(result: Any, *, provenance_parts: bool = True,
         if all(k in result for k in keys):
             raise DataError(f"{head}: it is {kind}{advice}")
     check_result(result, provenance_parts=provenance_parts, what=what)
+    if "format_version" in result:
+        version = result["format_version"]
+        if not (isinstance(version, int) and not isinstance(version, bool) and version >= 1):
+            raise DataError(f"{what} has 'format_version' = {clip(version)}, not a version "
+                            "number; the file was edited or damaged" + advice)
+        if version > ANALYSIS_FORMAT_VERSION:
+            # its sections may mean something else: read as today's, they were shown wrongly
+            raise DataError(f"{what} was written in analysis format {version} by a newer "
+                            "alliance-survey; this version reads format "
+                            f"{ANALYSIS_FORMAT_VERSION}. Update alliance-survey or run "
+                            "'alliance-survey analyze --json' again with this version.")
     missing = [k for k in ("hypotheses", "provenance") if k not in result]
     if missing:
         shown = ", ".join(list(map(str, result))[:8]) or "none"

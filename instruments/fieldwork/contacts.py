@@ -62,6 +62,8 @@ SECRET_KEY_ENV = "ALLIANCE_SURVEY_SECRET_KEY"
 CONTACT_COLUMNS = ("email", "name", "firm", "partner", "alliance_id", "role", "language")
 REQUIRED_COLUMNS = ("email", "name", "firm")
 _EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+#: A domain label: letters, digits and inner hyphens (a label may not start or end with one).
+_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 _LIMITS = {"email": 320, "name": 200, "firm": 300, "partner": 300}
 
 
@@ -161,6 +163,21 @@ def read_contacts(source: str | Path | bytes | Iterable[dict[str, str]]) -> list
     stripped.  A header without ``email``, ``name`` or ``firm`` is reported with the
     columns found.
     """
+    return _read_rows(source)[0]
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _read_rows(source: str | Path | bytes | Iterable[dict[str, str]]
+               ) -> tuple[list[dict[str, str]], list[int]]:
+    """The rows of a contact list and the line of the file each starts on (for rows given
+    as dicts: their position, the header counted as line 1).
+
+    The problems of a row were placed by its position among the rows: after a blank line
+    or a name with a line break in quotation marks, every later row was named by a line
+    above its own.
+    """
     if isinstance(source, str) and ("\n" in source or "\r" in source):
         # the CSV's text itself, passed where a path belongs: it was read as a file name
         # and the whole list printed back as "Cannot read the contact list '<text>'"
@@ -176,7 +193,7 @@ def read_contacts(source: str | Path | bytes | Iterable[dict[str, str]]) -> list
             text = path.read_bytes()
         except OSError as exc:
             raise DataError(f"Cannot read the contact list {str(path)!r}: {exc}.") from exc
-        return read_contacts(text)
+        return _read_rows(text)
     if isinstance(source, bytes):
         wide = wide_text(source)
         if wide is not None:
@@ -213,23 +230,35 @@ def read_contacts(source: str | Path | bytes | Iterable[dict[str, str]]) -> list
         if misspelt:  # 'languge' was passed over: everyone got the default language
             raise ContactListError("The contact list cannot be read; nothing was stored.",
                                    misspelt)
-        rows, long_rows = [], []
+        rows, lines, long_rows = [], [], []
         for raw in reader:
-            if any((v or "").strip() for v in raw.get(None) or ()):
+            # the reader counts the lines read so far: the record ends on the last of them
+            # and starts as many lines earlier as its cells hold line breaks
+            cells = [v for v in raw.values() if isinstance(v, str)] + list(raw.get(None) or ())
+            start = reader.line_num - sum(len(_LINE_BREAK.findall(v)) for v in cells)
+            extra_cells = raw.get(None) or ()
+            # a comma and a blank ('Müller, Hans') in a row whose surplus cells are empty:
+            # a trailing comma alone leaves every cell in place, but here the name was cut
+            # and the firm, partner and alliance id each moved one column to the right
+            moved = bool(extra_cells) and any(
+                isinstance(v, str) and v[:1] in (" ", "\t") and v.strip()
+                for k, v in raw.items() if k is not None)
+            if moved or any((v or "").strip() for v in extra_cells):
                 # an unquoted comma ('Müller, Hans') moved the firm into the next column
                 # and its real value was dropped
                 extra = len(raw[None])
-                long_rows.append(f"line {reader.line_num}: {len(header) + extra} values but "
+                long_rows.append(f"line {start}: {len(header) + extra} values but "
                                  f"{len(header)} columns in the header; put a value that "
                                  "holds a comma (or a semicolon) in quotation marks.")
                 continue
             row = {_column_name(k): (v or "").strip() for k, v in raw.items() if k}
             if any(row.values()):
                 rows.append(row)
+                lines.append(start)
         if long_rows:
             raise ContactListError("The contact list cannot be read; nothing was stored.",
                                    long_rows)
-        return rows
+        return rows, lines
     from collections.abc import Iterable, Mapping
 
     # a number ended in "'int' object is not iterable", a list of addresses in
@@ -243,7 +272,8 @@ def read_contacts(source: str | Path | bytes | Iterable[dict[str, str]]) -> list
         raise DataError(f"Each row of a contact list given as rows must be a dict of column "
                         f"names and values (email, name, ...), not {type(odd).__name__} "
                         f"{clip(odd, 60)}.")
-    return [{str(k).strip().lower(): str(v or "").strip() for k, v in r.items()} for r in rows]
+    return ([{str(k).strip().lower(): str(v or "").strip() for k, v in r.items()} for r in rows],
+            list(range(2, len(rows) + 2)))
 
 
 def ascii_email(email: str) -> str:
@@ -269,19 +299,38 @@ def ascii_email(email: str) -> str:
         return email
 
 
+def _is_address(email: str) -> bool:
+    """Whether ``email`` is an address a mail server takes: the pattern, and neither a dot
+    at either end of the local part or two dots in a row, nor a domain label that starts or
+    ends with a hyphen, nor a top-level domain of digits (an IP address written bare).
+    Such addresses passed the pattern and were rejected by the server or bounced later."""
+    if not _EMAIL.fullmatch(email):
+        return False
+    local, _, domain = email.rpartition("@")
+    if local.startswith(".") or local.endswith(".") or ".." in local:
+        return False
+    labels = domain.split(".")
+    return all(_LABEL.fullmatch(label) for label in labels) and not labels[-1].isdigit()
+
+
 def _check(
     rows: list[dict[str, str]],
     languages: list[str],
     default_language: str,
     used_alliances: set[str],
+    lines: list[int] | None = None,
 ) -> tuple[list[str], list[dict[str, Any]]]:
-    """Check every row; return the problems and the alliances (dyads and singles) to create."""
+    """Check every row; return the problems and the alliances (dyads and singles) to create.
+    ``lines`` are the rows' lines in the file (default: one line each after the header)."""
     problems: list[str] = []
     if not rows:
         return ["The contact list has no rows."], []
+    if lines is None:
+        lines = list(range(2, len(rows) + 2))
     groups: dict[str, list[tuple[int, dict[str, str]]]] = {}
     seen_email_alliance: dict[tuple[str, str], int] = {}
-    for line, row in enumerate(rows, start=2):
+    seen_email_partner: dict[tuple[str, str], int] = {}
+    for line, row in zip(lines, rows, strict=True):
         where = f"line {line}"
         for col in REQUIRED_COLUMNS:
             if not row.get(col):
@@ -293,7 +342,7 @@ def _check(
             if problem:
                 problems.append(f"{where}: {col} {problem}.")
         email = row["email"] = ascii_email(row.get("email", ""))
-        if email and not _EMAIL.fullmatch(email):
+        if email and not _is_address(email):
             problems.append(f"{where}: {email!r} is not an e-mail address.")
         lang = row.get("language") or default_language
         if languages and lang not in languages:
@@ -318,6 +367,16 @@ def _check(
                     f"(also line {seen_email_alliance[key]})."
                 )
             seen_email_alliance.setdefault(key, line)
+        elif email and row.get("partner"):
+            # two single invitations of one person about one partner: the same questions
+            # twice, and two answers of one respondent counted as two
+            key = (email.lower(), row["partner"].casefold())
+            if key in seen_email_partner:
+                problems.append(
+                    f"{where}: {email} appears twice for partner {row['partner']!r} "
+                    f"(also line {seen_email_partner[key]}); remove one of the rows."
+                )
+            seen_email_partner.setdefault(key, line)
         groups.setdefault(aid or f"\0{line}", []).append((line, row))
     plan: list[dict[str, Any]] = []
     for aid, members in groups.items():
@@ -369,7 +428,7 @@ def check_contacts(
 ) -> list[str]:
     """Return every problem of a contact list (an empty list when it can be imported)."""
     try:
-        rows = read_contacts(source)
+        rows, lines = _read_rows(source)
     except ContactListError as exc:
         return exc.problems
     languages = list(getattr(store.instrument, "languages", None) or [])
@@ -378,7 +437,7 @@ def check_contacts(
         used = set(session.scalars(
             select(Invitation.alliance_id).join(Study, Invitation.study_id == Study.id)
             .where(Study.name == study)).all())  # fmt: skip
-    return _check(rows, languages, language, used)[0]
+    return _check(rows, languages, language, used, lines)[0]
 
 
 def import_contacts(
@@ -421,14 +480,14 @@ def import_contacts(
         If the study does not exist or the encryption key is missing or invalid.
     """
     box = _fernet(key)  # before anything else: without a key nothing can be mailed later
-    rows = read_contacts(source)
+    rows, lines = _read_rows(source)
     languages = list(getattr(store.instrument, "languages", None) or [])
     now = utcnow()
     with store.session() as session:
         st = _study(session, study)
         used = set(session.scalars(
             select(Invitation.alliance_id).where(Invitation.study_id == st.id)).all())  # fmt: skip
-        problems, plan = _check(rows, languages, language, used)
+        problems, plan = _check(rows, languages, language, used, lines)
         if problems:
             noun = "problem" if len(problems) == 1 else "problems"
             raise ContactListError(

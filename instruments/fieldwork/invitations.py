@@ -547,13 +547,18 @@ def check_invitation_csv(
             reader = csv.DictReader(fh)
             # without a second byte-order mark (a file saved twice with one)
             header = [h.replace("\ufeff", "").strip() for h in (reader.fieldnames or [])]
-            rows = []
+            rows, lines = [], []
             for r in reader:
+                # the line the row starts on: the reader skips blank lines and a quoted
+                # cell may span lines, so counting rows named the lines above the real ones
+                start = reader.line_num - sum(
+                    len(re.findall(r"\r\n|\r|\n", v)) for v in r.values() if isinstance(v, str))
                 if None in r:
-                    raise DataError(f"{path.name}: line {reader.line_num} has more cells than "
+                    raise DataError(f"{path.name}: line {start} has more cells than "
                                     "the header; nothing was created.")
                 rows.append({(k or "").replace("\ufeff", "").strip(): (v or "").strip()
                              for k, v in r.items()})
+                lines.append(start)
                 if len(rows) > MAX_CSV_ROWS:
                     raise DataError(f"The invitation file {shown} has more than {MAX_CSV_ROWS} "
                                     "rows; split it into several files.")
@@ -579,7 +584,7 @@ def check_invitation_csv(
         raise DataError(f"{path.name}: " + " ".join(misnamed) + " Nothing was created.")
     problems: list[str] = []
     seen: set[str] = set()
-    for i, row in enumerate(rows, start=2):
+    for i, row in zip(lines, rows, strict=True):
         names = ("firm_a", "firm_b") if dyadic else ("partner_name",)
         for col in names:
             if not row.get(col):

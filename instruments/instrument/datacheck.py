@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import DataError
+from analysis.io import describe_non_numeric
 from instruments.instrument.schema import AttentionCheck, Item, Question
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -67,9 +68,13 @@ def check_column(col: pd.Series, var: Item | AttentionCheck | Question, codes: l
         return problems
     num, bad = _as_numeric(col)
     if bad.any():
+        # the package's one wording: the first such cell by data row and value, the count,
+        # and a hint for a decimal comma, a Unicode minus or an answer label; blank cells
+        # are missing answers here, so only the cells counted in ``bad`` are described
+        only_bad = col.astype(object).where(bad.to_numpy(), None)
         problems.append(
-            f"column {name}: {_rows(int(bad.sum()))} with non-numeric values "
-            f"(e.g. {_examples(col[bad])}); expected {'codes' if codes else 'numbers'}"
+            f"{describe_non_numeric(name, only_bad)}; expected "
+            f"{'codes' if codes else 'numbers'}"
         )
     finite = num.notna()
     inf = finite & ~np.isfinite(num)

@@ -396,14 +396,16 @@ def test_stray_lines_are_named(case: str, text, expected: str, tmp_path: Path,  
     _refused(["sem", str(path), "--model", CFA], expected, capsys)
 
 
-LIKERT = {"label": ("Strongly agree", "non-numeric values (e.g. 'Strongly agree')"),
+LIKERT = {"label": ("Strongly agree", "data row 4 holds 'Strongly agree' (non-numeric values "
+                                       "in 1 row); it looks like an answer label"),
           "zero": ("0", "codes outside {1, 2, 3, 4, 5, 6, 7} (e.g. 0)"),
           "eight": ("8", "(e.g. 8)"), "minus-one": ("-1", "(e.g. -1)"),
           "missing-code-99": ("99", "(e.g. 99)"), "minus-99": ("-99", "(e.g. -99)"),
           "half": ("3.5", "non-integer values (e.g. 3.5)"),
-          "full-width": ("\uff13", "non-numeric values"),
-          "decimal-comma": ("3,0", "non-numeric values (e.g. '3,0')"),
-          "date": ("2024-01-02", "non-numeric values")}
+          "full-width": ("\uff13", "holds '\uff13' (U+FF13 FULLWIDTH DIGIT THREE)"),
+          "decimal-comma": ("3,0", "data row 4 holds '3,0' (non-numeric values in 1 row); "
+                                   "it looks like a decimal comma"),
+          "date": ("2024-01-02", "data row 4 holds '2024-01-02'")}
 
 
 @pytest.fixture(scope="module")
@@ -422,7 +424,7 @@ def test_likert_answers_of_the_wrong_kind_are_refused(case: str, demo_text: pd.D
         path, index=False)
     out = tmp_path / "scored.csv"
     err = _refused(["score", str(path), "--out", str(out)], expected, capsys)
-    assert "column trust_1: 1 row" in err
+    assert "column trust_1: 1 row" in err or "column 'trust_1' is not numeric" in err
     assert not out.exists()
 
 

@@ -111,7 +111,7 @@ def _demo_args(tmp_path: Path, data: Path) -> list[str]:
 
 @pytest.mark.parametrize(("change", "expected"), [
     (lambda d: d.astype({"info_sharing_1": object}).assign(info_sharing_1="seven"),
-     "non-numeric values (e.g. 'seven')"),
+     "data row 1 holds 'seven' (non-numeric values in"),
     (lambda d: d.assign(info_sharing_6=np.inf), "infinite values"),
     (lambda d: d.assign(info_sharing_1=d["info_sharing_1"] + 100), "codes outside"),
     (lambda d: d.drop(columns=["info_sharing_1"]), "missing columns"),
@@ -177,7 +177,8 @@ def test_parquet_with_a_list_in_an_item_cell(tmp_path, capsys) -> None:  # noqa:
     path = tmp_path / "list.parquet"
     data.to_parquet(path)
     _refused(["score", str(path), "--out", str(tmp_path / "s.csv")],
-             "non-numeric values (e.g. [1 2])", capsys)
+             "data row 1 holds array([1, 2]) (ndarray) (non-numeric values in 20 rows)",
+             capsys)
 
 
 def test_out_naming_a_device_is_refused(tmp_path, capsys) -> None:  # noqa: ANN001

@@ -342,9 +342,10 @@ def test_a_name_with_a_line_break_is_refused_before_any_mail(store) -> None:  # 
     at.file_uploader[0].set_value(("contacts.csv", csv.encode(), "text/csv"))
     at.run()
     listed = "\n".join(m.value for m in at.markdown if "line " in m.value).replace("\\", "")
+    # lines of the file: the first record spans lines 2-4 (two quoted line breaks)
     assert "line 2: name contains a line break" in listed, listed
     assert "line 2: partner contains a line break" in listed
-    assert "line 3: name contains a control character (U+0009)" in listed
+    assert "line 5: name contains a control character (U+0009)" in listed
     assert not [b for b in at.button if b.label == "Import contacts"]
     assert contacts_table(store, STUDY).empty
     with pytest.raises(DataError, match="line break"):
