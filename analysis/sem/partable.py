@@ -616,19 +616,33 @@ class _EqualityClasses:
         for i in range(n):
             if group[i] == 1:
                 key_g1[(lhs_col[i], op_col[i], rhs_col[i])] = i
-        for i in range(n):
-            if group[i] == 1 or not free[i] or label[i]:
-                continue
+
+        def first_group_row(i: int) -> int | None:
+            """The first group's row that ``group_equal`` ties row ``i`` to, if any."""
             lhs, op, rhs = lhs_col[i], op_col[i], rhs_col[i]
-            if (lhs, op, rhs) in partial:
-                continue
-            kind = _equal_kind(lhs, op, rhs, lv)
-            if kind not in group_equal:
-                continue
+            if (lhs, op, rhs) in partial or _equal_kind(lhs, op, rhs, lv) not in group_equal:
+                return None
             j = key_g1.get((lhs, op, rhs))
             if j is None and op == "~~":
                 j = key_g1.get((rhs, op, lhs))
-            if j is None or label[j]:
+            return None if j is None or label[j] else j
+
+        # a value fixed in a later group (c(NA, 0.8)*y2) fixes the parameter that
+        # group_equal makes equal across groups, in the first group too (lavaan: the
+        # rows share one label, and a fixed row fixes all that share its label); left
+        # free, the first group's loading was estimated apart, unequal to the others'
+        for i in range(n):
+            if group[i] == 1 or free[i] or label[i]:
+                continue
+            j = first_group_row(i)
+            if j is not None and free[j]:
+                free[j] = False
+                ustart[j] = ustart[i]
+        for i in range(n):
+            if group[i] == 1 or not free[i] or label[i]:
+                continue
+            j = first_group_row(i)
+            if j is None:
                 continue
             if free[j]:
                 self.union(j, i)
