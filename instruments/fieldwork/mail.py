@@ -608,8 +608,16 @@ class MailRun:
         if self.dry_run:
             return (f"Dry run: {n(self.count('would_send'), noun)} would be sent; "
                     f"{self.count('opted_out')} opted out. Nothing was sent or logged.")  # fmt: skip
-        return (f"{n(self.sent, noun)} sent, {self.failed} failed, "
+        line = (f"{n(self.sent, noun)} sent, {self.failed} failed, "
                 f"{self.count('opted_out')} skipped (opted out).")  # fmt: skip
+        unsure = sum(1 for o in self.outcomes
+                     if o.status == "failed" and (o.reply or "").startswith(UNCONFIRMED))
+        if unsure:
+            line += (f" {unsure} of the failed may have arrived all the same: the mail server "
+                     "closed the connection before confirming "
+                     f"{'it' if unsure == 1 else 'them'}, so "
+                     f"{'it is' if unsure == 1 else 'they are'} not sent again by itself.")
+        return line
 
 
 class _Connection:
@@ -641,17 +649,30 @@ class _Connection:
         return smtp
 
     def send(self, sender: str, recipient: str, msg: EmailMessage) -> tuple[bool, str]:
-        """Send one message; return (accepted, the server's reply)."""
+        """Send one message; return (accepted, the server's reply).
+
+        A connection the server dropped before the message went out, or closed with a
+        421 reply (many servers take only so many messages per connection), is opened
+        anew and the message tried once more: nothing of it was delivered.  A connection
+        lost after the message was handed over is not tried again, since the server may
+        have delivered it; the message counts as failed, with words that say so.
+        """
         data = msg.as_bytes(policy=SMTP_POLICY)
         for attempt in (1, 2):
             if self.smtp is None:
                 self.smtp = self._open()
             try:
-                return self._transaction(self.smtp, sender, recipient, data)
-            except smtplib.SMTPServerDisconnected:
+                ok, reply = self._transaction(self.smtp, sender, recipient, data)
+            except smtplib.SMTPServerDisconnected as exc:
                 self.close()
+                if getattr(exc, "handed_over", False):
+                    return False, unconfirmed_words(self.server)
                 if attempt == 2:
                     raise
+                continue
+            if ok or not reply.startswith("421 ") or attempt == 2:
+                return ok, reply
+            self.close()  # the server closes after 421 (refused, not delivered): anew
         raise AssertionError("unreachable")  # pragma: no cover
 
     @staticmethod
@@ -660,12 +681,18 @@ class _Connection:
     ) -> tuple[bool, str]:
         # The envelope step by step, so that the server's own reply (e.g. "250 queued
         # as X" or "550 no such user") is what the send log keeps.
-        for step in (lambda: smtp.mail(sender), lambda: smtp.rcpt(recipient),
-                     lambda: smtp.data(data)):  # fmt: skip
+        steps = (("mail", lambda: smtp.mail(sender)), ("rcpt", lambda: smtp.rcpt(recipient)),
+                 ("data", lambda: smtp.data(data)))  # fmt: skip
+        for name, step in steps:
             try:
                 code, text = step()
             except smtplib.SMTPResponseException as exc:  # DATA refused before the body
                 code, text = exc.smtp_code, exc.smtp_error
+            except smtplib.SMTPServerDisconnected as exc:
+                # lost during DATA: the body may have reached the server before the
+                # reply was lost, so the message cannot be sent again blindly
+                exc.handed_over = name == "data"  # type: ignore[attr-defined]
+                raise
             reply = f"{code} {text.decode('utf-8', 'replace') if isinstance(text, bytes) else text}"
             if not 200 <= code < 300:
                 try:
@@ -740,8 +767,10 @@ def _due(
             if resend:
                 if any(e.status == "queued" for e in live):
                     continue
-            elif any(e.kind == "invitation" for e in live):
-                continue
+            elif any(e.kind == "invitation" for e in live) or any(
+                    e.kind == "invitation" and e.status == "failed"
+                    and (e.smtp_reply or "").startswith(UNCONFIRMED) for e in entries):
+                continue  # sent, queued, or perhaps delivered: only a resend sends it again
         else:
             if not any(e.kind == "invitation" and e.status == "sent" for e in entries):
                 continue  # never invited by mail: nothing to remind of
@@ -841,6 +870,21 @@ def _run(
     finally:
         conn.close()
     return run
+
+
+#: The start of the send log's reply for a message whose fate is unknown: the connection
+#: was lost after the message was handed over.  A later "Send invitations" leaves it
+#: alone (the respondent may have it); a resend from the respondent's actions sends it.
+UNCONFIRMED = "Not confirmed"
+
+
+def unconfirmed_words(server: SmtpServer) -> str:
+    """The send log's reply for a message handed over on a connection lost before the
+    server confirmed it."""
+    return (f"{UNCONFIRMED}: the mail server {server.host}:{server.port} closed the "
+            "connection after the message was handed over and before confirming it, so it "
+            "may have been delivered. It is not sent again by itself; ask the respondent or "
+            "resend it from the respondent's actions.")
 
 
 def connection_words(exc: BaseException, server: SmtpServer) -> str:
@@ -945,7 +989,9 @@ def send_invitations(
     """E-mail the personal link to every contact not yet sent one.
 
     Contacts whose invitation e-mail was sent (or is queued) are skipped, so the
-    call can be repeated safely; failed messages are tried again.  Completed,
+    call can be repeated safely; failed messages are tried again, except one handed
+    over on a connection lost before the server confirmed it (it may have arrived; its
+    log entry says so and only a resend with ``contact_ids`` sends it again).  Completed,
     screened-out and expired invitations get nothing; opted-out addresses are logged
     as ``opted_out`` and get nothing.
 

@@ -699,25 +699,67 @@ def render_mail(store: Any, study: str, base_url: str) -> None:
         if (sending or reminding) and current is None:
             # the store's message is written for the command line as well
             st.error("Save the sender settings above first; nothing was sent.")
-        elif sending:
-            run = send_invitations(store, study, dry_run=dry)
-        elif reminding:
-            run = send_reminders(store, study, after_days=float(after), max_reminders=int(most),
-                                 dry_run=dry)  # fmt: skip
+        elif sending or reminding:
+            # A press while a run of this study is going (a second run beside the first:
+            # Streamlit starts it while the first goes on unseen) waits for the first.
+            with _send_lock(study):
+                if sending:
+                    run = send_invitations(store, study, dry_run=dry)
+                else:
+                    run = send_reminders(store, study, after_days=float(after),
+                                         max_reminders=int(most), dry_run=dry)  # fmt: skip
     except AllianceSurveyError as exc:
         _error(exc)
     if run is not None:
         # Rerun so that the other tabs (drawn earlier in this run) show the new mail state.
-        ss["admin.mail_run"] = (_run_message(run, float(after), int(most)), bool(run.failed),
-                                not run.outcomes)  # fmt: skip
+        # the failed messages by name: in a long send log they were found only by
+        # reading every row
+        failures = [(o.email, o.reply or "") for o in run.outcomes if o.status == "failed"]
+        message = _run_message(run, float(after), int(most))
+        if run.kind == "invitation" and not run.dry_run and run.outcomes:
+            # A second press while a run is going starts a second run beside the first,
+            # whose message the page never shows: the page said "14 sent" for 28.  What
+            # the send log holds now is what both did.
+            table = contacts_table(store, study)
+            state = table["invitation_mail"]
+            n_sent = int((state == "sent").sum())
+            message += (f" In all, {n_sent} of the {len(table)} contacts on the list "
+                        f"{'has' if n_sent == 1 else 'have'} been sent the invitation e-mail.")
+            failed = table[state == "failed"]
+            failures = [(e, r or "") for e, r in zip(failed["email"], failed["last_reply"],
+                                                     strict=True)]  # fmt: skip
+        ss["admin.mail_run"] = (message, failures, not run.outcomes)
         st.rerun()
     if "admin.mail_run" in ss:
-        message, failed, nothing = ss.pop("admin.mail_run")
-        (st.warning if failed else st.info if nothing else st.success)(message)
+        message, failures, nothing = ss.pop("admin.mail_run")
+        if failures:
+            listed = "\n".join(f"- {escape_md(email)}: {escape_md(reply)}"
+                                for email, reply in failures[:MAIL_FAILURES_LISTED])
+            if len(failures) > MAIL_FAILURES_LISTED:
+                listed += (f"\n- and {len(failures) - MAIL_FAILURES_LISTED} more, in the "
+                           "send log below")
+            st.warning(f"{message}\n\nNot sent:\n\n{listed}")
+        else:
+            (st.info if nothing else st.success)(message)
     log = mail_log(store, study)
     if len(log):
         st.subheader("Send log")
         show_table(log.drop(columns=["message_id"]))
+
+
+_SEND_LOCKS: dict[str, threading.Lock] = {}
+_SEND_LOCKS_GUARD = threading.Lock()
+
+
+def _send_lock(study: str) -> threading.Lock:
+    """One lock per study for the mail runs started from this app process."""
+    with _SEND_LOCKS_GUARD:
+        return _SEND_LOCKS.setdefault(study, threading.Lock())
+
+
+#: Failed messages named after a press of "Send invitations" or "Send reminders"; the
+#: rest are in the send log.
+MAIL_FAILURES_LISTED = 10
 
 
 def _run_message(run: Any, after: float, most: int) -> str:
