@@ -549,12 +549,14 @@ def contacts_table(store: ResponseStore, study: str) -> pd.DataFrame:
     ``partner_name``, ``alliance_id``, ``firm_role``, ``language``, ``status`` (the
     cockpit's fieldwork status, :func:`instruments.fieldwork.cockpit.fieldwork_status`),
     ``opted_out``, ``invitation_mail`` (the state of the invitation
-    e-mail: ``queued``/``sent``/``failed``/``opted_out`` or empty), ``n_reminders``
+    e-mail: ``queued``/``sent``/``failed``/``unconfirmed`` (handed over, the connection lost
+    before the server confirmed it)/``opted_out`` or empty), ``n_reminders``
     (reminders sent), ``last_mail_at``, ``last_reply`` (the SMTP server's last reply).
     """
     import pandas as pd
 
     from instruments.fieldwork.cockpit import respondent_table
+    from instruments.fieldwork.mail import UNCONFIRMED
 
     # The same status as the dashboard and the exports (an opened link is "opened" or
     # "consented" there, never the store's internal "started").
@@ -578,7 +580,11 @@ def contacts_table(store: ResponseStore, study: str) -> pd.DataFrame:
     records = []
     for contact, inv in rows:
         entries = by_contact.get(contact.id, [])
-        invitation_mail = [e.status for e in entries if e.kind == "invitation"]
+        # a message handed over on a connection lost before the server confirmed it is
+        # kept as failed in the send log; here it is named for what it is
+        invitation_mail = ["unconfirmed" if e.status == "failed"
+                           and (e.smtp_reply or "").startswith(UNCONFIRMED) else e.status
+                           for e in entries if e.kind == "invitation"]
         sent = [e for e in entries if e.status == "sent"]
         records.append({
             "contact_id": contact.id, "invitation_id": inv.id, "email": contact.email,

@@ -725,7 +725,7 @@ def render_mail(store: Any, study: str, base_url: str) -> None:
             n_sent = int((state == "sent").sum())
             message += (f" In all, {n_sent} of the {len(table)} contacts on the list "
                         f"{'has' if n_sent == 1 else 'have'} been sent the invitation e-mail.")
-            failed = table[state == "failed"]
+            failed = table[state.isin(("failed", "unconfirmed"))]
             failures = [(e, r or "") for e, r in zip(failed["email"], failed["last_reply"],
                                                      strict=True)]  # fmt: skip
         ss["admin.mail_run"] = (message, failures, not run.outcomes)

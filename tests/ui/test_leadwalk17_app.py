@@ -167,9 +167,14 @@ def test_a_message_whose_confirmation_was_lost_is_not_sent_twice(
     again = send_invitations(day, STUDY)
     assert again.outcomes == [] and len(sink.messages) == 30
     contacts = contacts_table(day, STUDY).set_index("email")
+    # the lead's contact table names them for what they are, not "failed"
+    assert contacts["invitation_mail"].value_counts().to_dict() == {"sent": 28,
+                                                                    "unconfirmed": 2}
     one = int(contacts.loc[doubtful["email"].iloc[0], "contact_id"])
     resent = send_invitations(day, STUDY, contact_ids={one}, resend=True)
     assert resent.sent == 1 and len(sink.messages) == 31
+    assert contacts_table(day, STUDY).set_index("email").loc[
+        doubtful["email"].iloc[0], "invitation_mail"] == "sent"
 
 
 def test_a_reminder_goes_only_to_those_invited_and_not_finished(
