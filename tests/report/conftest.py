@@ -12,12 +12,16 @@ SEED = 11
 BOOTSTRAP = 20  # few draws: the tests check the report layer, not the bootstrap
 
 
+#: The small simulated study's arguments (120 respondents, 20 dyads).
+SMALL_STUDY = {"n": 120, "dyads": 20, "seed": 5}
+
+
 @pytest.fixture(scope="session")
 def small_data() -> Any:
     """A small simulated study (120 respondents, 20 dyads)."""
     from analysis.study.simulate import simulate_study
 
-    return simulate_study(n=120, dyads=20, seed=5)
+    return simulate_study(**SMALL_STUDY)
 
 
 @pytest.fixture(scope="session")
@@ -66,12 +70,17 @@ def build_light(data: Any, instrument: Any, *, minimal: bool = False,
 
 
 @pytest.fixture(scope="session")
-def real_build(small_data: Any, instrument: Any) -> tuple[str, dict[str, Any]]:
+def real_build(small_data: Any, instrument: Any, run_cache: Any) -> tuple[str, dict[str, Any]]:
     """``(html, analysis)`` of the whole pipeline on the small study, with the full
-    measurement model (all scales, second-order comparison, invariance; about 10 s)."""
+    measurement model (all scales, second-order comparison, invariance; about 10 s).
+    Built once per test run: the files that use it may run on both workers."""
     from analysis.report import build_report
 
-    return build_report(small_data, instrument=instrument, seed=SEED, bootstrap=BOOTSTRAP)
+    def build() -> tuple[str, dict[str, Any]]:
+        return build_report(small_data, instrument=instrument, seed=SEED, bootstrap=BOOTSTRAP)
+
+    return run_cache.get(("report.real_build", tuple(sorted(SMALL_STUDY.items())), SEED,
+                          BOOTSTRAP), build)
 
 
 @pytest.fixture()
