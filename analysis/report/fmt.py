@@ -49,7 +49,8 @@ def fmt(value: Any, kind: str = "num") -> str:
     value : int, float, None or str
         The value as stored in the analysis JSON (``None`` = not available).
     kind : str
-        One of :data:`KINDS`, ``"p"`` (p values: ``< .001`` below 0.001),
+        One of :data:`KINDS`, ``"p"`` (p values: ``< .001`` below 0.001), ``"p4"`` (the
+        same with four decimals, for a p beside a level such as alpha/m),
         ``"share"`` (a proportion shown as a percentage) or ``"int"`` (counts).
 
     Returns
@@ -82,6 +83,12 @@ def fmt(value: Any, kind: str = "num") -> str:
         if value < 0.001:
             return "< .001"
         return _decimals(value, 3, True)
+    if kind == "p4":
+        # a p value or a level compared with a level that three decimals would round
+        # (alpha/m = .0045 printed as .005 read "p = .005 does not reach .005")
+        if value < 0.0001:
+            return "< .0001"
+        return _decimals(value, 4, True)
     decimals, drop_zero = KINDS.get(kind, KINDS["num"])
     return _decimals(value, decimals, drop_zero)
 

@@ -363,6 +363,8 @@ class LatentInteractionResult:
     cluster : str or None
         The cluster column of cluster-robust SEs (None: rows treated as independent).
     nclusters : int or None
+    identification : mapping
+        :func:`empirical_identification` of the latent product at the solution.
     """
 
     x_items: tuple[str, ...]
@@ -394,6 +396,13 @@ class LatentInteractionResult:
     sem: Any = field(default=None, repr=False, compare=False)
     cluster: str | None = None
     nclusters: int | None = None
+    identification: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def identified(self) -> bool:
+        """Whether the latent product is identified in the data
+        (:func:`empirical_identification`)."""
+        return bool(self.identification.get("identified", True))
 
     @property
     def interaction(self) -> dict[str, float]:
@@ -436,6 +445,8 @@ class LatentInteractionResult:
             "latent_variances": dict(self.latent_variances), "fit": dict(self.fit),
             "converged": bool(self.converged), "warnings": list(self.warnings),
             "syntax": self.syntax, "cluster": self.cluster, "nclusters": self.nclusters,
+            "identification": {k: (list(v) if isinstance(v, (list, tuple)) else v)
+                               for k, v in self.identification.items()},
         }
 
 
@@ -650,6 +661,10 @@ def _result(res, xs, zs, ys, cs, pr, match, pairs, estimator, miss, level, synta
     if not var["XZ"] > 0:
         warns.append("The variance of the latent product XZ is not positive; the interaction "
                      "is not identified in these data.")
+    ident = empirical_identification(res, "XZ")
+    iw = identification_warning(ident, "XZ", "product")
+    if iw:
+        warns.append(iw)
     return LatentInteractionResult(
         x_items=tuple(xs), z_items=tuple(zs), y_items=tuple(ys), controls=tuple(cs),
         pairs=tuple(pr), match=match, pairs_rule=pairs, estimator=estimator, missing=miss,
@@ -660,7 +675,8 @@ def _result(res, xs, zs, ys, cs, pr, match, pairs, estimator, miss, level, synta
         latent_variances=MappingProxyType(var),
         fit=MappingProxyType({k: _fit_value(k, res.fit[k]) for k in FIT_KEYS if k in res.fit}),
         converged=bool(res.converged), warnings=tuple(warns), syntax=syntax, sem=res,
-        cluster=cluster, nclusters=res.nclusters if cluster is not None else None)
+        cluster=cluster, nclusters=res.nclusters if cluster is not None else None,
+        identification=MappingProxyType(ident))
 
 
 def _fit_value(key: str, value: Any) -> float | int:
@@ -705,13 +721,108 @@ def predictor_cov_warning(params: pd.DataFrame, names: Sequence[str], y: str,
     low = float(np.linalg.eigvalsh(cov).min())
     if low > 1e-10 * max(float(np.abs(np.diag(cov)).max()), 1.0):
         return None
-    sd = np.sqrt(np.clip(np.diag(cov), 1e-300, None))
-    r = cov / np.outer(sd, sd)
-    i, j = np.unravel_index(np.argmax(np.abs(r - np.eye(k))), r.shape)
+    diag = np.diag(cov)
+    where = f"smallest eigenvalue {low:.3g}"
+    if not (diag > 0).all():
+        # a correlation with a non-positive variance is no number (it read -1.6e+300)
+        i = int(np.argmin(diag))
+        where += f"; the variance of {names[i]} is {diag[i]:.3g}"
+    else:
+        sd = np.sqrt(diag)
+        r = cov / np.outer(sd, sd)
+        i, j = np.unravel_index(np.argmax(np.abs(r - np.eye(k))), r.shape)
+        where += f"; r({names[i]}, {names[j]}) = {r[i, j]:.3f}"
     return (f"The covariance matrix of the predictors of {y} ({', '.join(names)}) is not "
-            f"positive definite (smallest eigenvalue {low:.3g}; r({names[i]}, {names[j]}) = "
-            f"{r[i, j]:.3f}): an improper solution, so the effect is not identified in "
-            "these data.")
+            f"positive definite ({where}): an improper solution, so the effect is not "
+            "identified in these data.")
+
+
+#: Smallest eigenvalue of the correlation matrix of the estimates below which a latent
+#: product (or square) counts as not identified in the data: some combination of its
+#: parameters is then determined a thousand times less well than the parameters one by
+#: one (a squared multiple correlation of about .999 among the estimates), the ridge that
+#: a product factor measured by two products, or by products that barely covary, leaves.
+EMPIRICAL_ID_TOL = 1e-3
+
+
+def empirical_identification(res: Any, term: str, *, tol: float = EMPIRICAL_ID_TOL,
+                             ) -> dict[str, Any]:
+    """Whether the latent ``term`` (``"XZ"``, ``"XX"``) is identified in the data.
+
+    :func:`analysis.sem.sem` refuses a model whose parameters are not identified in
+    principle (a singular information matrix).  A product factor can be identified in
+    principle and not in the data: its indicators are products of centred items, which
+    covary with each other only through the product and with the other variables hardly
+    at all (double-mean-centring makes the product uncorrelated with its factors), so
+    with two products, or with products whose covariances are near zero, the estimates
+    of its variance, loadings and path run along a ridge.  The information matrix at
+    the solution then has a direction with almost no information; scale-free, the
+    correlation matrix of the estimates (their covariance matrix, robust with MLR,
+    scaled to unit diagonal) has an eigenvalue near zero.  The parameters that carry its
+    eigenvector are named; when one of them belongs to ``term`` (its variance, a loading,
+    a covariance or a path), the term is not identified in these data; a weak direction
+    elsewhere (a first-order factor's items) is the measurement model's matter.
+
+    Returns
+    -------
+    dict
+        ``identified`` (bool), ``min_eigenvalue`` (float; NaN without a covariance
+        matrix), ``tolerance``, ``parameters`` (the names that carry the weakest
+        direction, largest share first); ``checked: False`` when a robust covariance
+        matrix rests on no more cases (or clusters) than free parameters and is singular
+        for that reason alone.
+
+    # In R: e <- eigen(cov2cor(vcov(fit))); e$values[length(e$values)] and the rows of
+    # parameterEstimates() where abs(e$vectors[, ncol(e$vectors)]) > .3
+    """
+    names = list(res.model.x_names)
+    vcov = res.vcov
+    out: dict[str, Any] = {"identified": True, "min_eigenvalue": float("nan"),
+                           "tolerance": float(tol), "parameters": []}
+    if vcov is None:
+        return out
+    units = res.nclusters or (res.n["total"] if res.estimator == "MLR" else None)
+    if units is not None and units <= len(names):
+        # a robust covariance matrix summed over no more cases (clusters) than parameters
+        # is singular whatever the model: its eigenvalue says nothing about the product
+        out["checked"] = False
+        return out
+    v = np.asarray(vcov, dtype=float)
+    sd = np.sqrt(np.diag(v))
+    if not (np.isfinite(v).all() and (sd > 0).all()):
+        prods = [n for n, s in zip(names, sd, strict=True) if not (np.isfinite(s) and s > 0)]
+        out.update(identified=not any(_touches(n, term) for n in prods), parameters=prods)
+        return out
+    vals, vecs = np.linalg.eigh(v / np.outer(sd, sd))
+    w = np.abs(vecs[:, 0])
+    involved = [names[i] for i in np.argsort(-w) if w[i] > 0.3]
+    out.update(min_eigenvalue=float(vals[0]), parameters=involved)
+    if vals[0] < tol and any(_touches(n, term) for n in involved):
+        out["identified"] = False
+    return out
+
+
+def _touches(name: str, term: str) -> bool:
+    """Whether a parameter name (``lhs op rhs``) is one of the latent ``term``'s own: its
+    variance, a loading, a covariance or a path.  The intercepts and residual variances
+    of the product indicators are left out: with a mean structure the mean of a squared
+    centred item restates that item's variance, a weak direction of the item's own
+    measurement, not of the product factor."""
+    return term in name.split()
+
+
+def identification_warning(ident: Mapping[str, Any], term: str, what: str) -> str | None:
+    """The warning of a latent product or square that is not identified in the data."""
+    if ident.get("identified", True):
+        return None
+    lam = ident.get("min_eigenvalue", float("nan"))
+    how = (f"the smallest eigenvalue of the correlation matrix of the estimates is "
+           f"{lam:.2g}, below {ident.get('tolerance', EMPIRICAL_ID_TOL):g}"
+           if np.isfinite(lam) else "the estimates have no usable standard errors")
+    pars = ", ".join(ident.get("parameters", [])[:5])
+    return (f"The latent {what} {term} is not identified in these data (empirical "
+            f"under-identification): {how}, along {pars}; the data determine only a "
+            "combination of these parameters, so the effect is not estimated.")
 
 
 def _implied_sd(res: Any, y: str) -> float:

@@ -69,6 +69,8 @@ from analysis.stats.latent_interaction import (
     _numeric,
     _rank,
     _roles,
+    empirical_identification,
+    identification_warning,
     item_rest_correlations,
     predictor_cov_warning,
     product_indicators,
@@ -207,6 +209,13 @@ class LatentQuadraticResult:
     warnings: tuple[str, ...]
     syntax: str
     sem: Any = field(default=None, repr=False, compare=False)
+    identification: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def identified(self) -> bool:
+        """Whether the latent square is identified in the data
+        (:func:`analysis.stats.latent_interaction.empirical_identification`)."""
+        return bool(self.identification.get("identified", True))
 
     @property
     def inverted_u(self) -> bool:
@@ -240,6 +249,8 @@ class LatentQuadraticResult:
                              for r in self.coefficients.to_dict(orient="records")],
             "fit": dict(self.fit), "converged": bool(self.converged),
             "warnings": list(self.warnings), "syntax": self.syntax,
+            "identification": {k: (list(v) if isinstance(v, (list, tuple)) else v)
+                               for k, v in self.identification.items()},
         }
 
 
@@ -425,6 +436,10 @@ def latent_quadratic(
     if not xx_var > 0:
         warns.append("The variance of the latent square XX is not positive; the quadratic "
                      "effect is not identified in these data.")
+    ident = empirical_identification(res, "XX")
+    iw = identification_warning(ident, "XX", "square")
+    if iw:
+        warns.append(iw)
     return LatentQuadraticResult(
         x_items=tuple(xs), y_items=tuple(ys), controls=tuple(cs), pairs=tuple(pr),
         match=match, pairs_rule=pairs, estimator=estimator, missing=miss, cluster=cluster,
@@ -443,4 +458,5 @@ def latent_quadratic(
         turning_point_sd=tp / sd_x if np.isfinite(sd_x) else float("nan"),
         coefficients=coefficients,
         fit=MappingProxyType({k: _fit_value(k, res.fit[k]) for k in FIT_KEYS if k in res.fit}),
-        converged=bool(res.converged), warnings=tuple(warns), syntax=syntax, sem=res)
+        converged=bool(res.converged), warnings=tuple(warns), syntax=syntax, sem=res,
+        identification=MappingProxyType(ident))

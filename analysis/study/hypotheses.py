@@ -2160,7 +2160,34 @@ def _set_aside(res: Any) -> tuple[str | None, bool]:
     improper = _improper(res.warnings)
     if improper:
         return "improper solution: " + " ".join(w.rstrip(".") + "." for w in improper), True
-    return _too_few_clusters(res), False
+    few = _too_few_clusters(res) or _too_few_cases(res)
+    if few:
+        return few, False
+    if not getattr(res, "identified", True):
+        # a product factor on a ridge of the likelihood: its estimate is one point of many
+        # the data fit equally well (the warning among the fit's says which parameters)
+        why = [w.split("under-identification): ", 1)[-1] for w in res.warnings
+               if "empirical under-identification" in w]
+        return ("not identified in these data (empirical under-identification): "
+                + " ".join(why)), True
+    return None, False
+
+
+def _too_few_cases(res: Any) -> str | None:
+    """Why an unclustered robust (MLR) latent product or quadratic fit cannot carry a
+    verdict: its sandwich covariance matrix of the estimates is a sum over the cases,
+    with no more cases than free parameters not of full rank (the cluster rule of
+    :func:`_too_few_clusters` with every case a cluster of its own).  ``None`` otherwise."""
+    if getattr(res, "nclusters", None) or getattr(res, "estimator", None) != "MLR":
+        return None
+    n = getattr(res, "n", None)
+    npar = float((getattr(res, "fit", None) or {}).get("npar", np.nan))
+    if not (isinstance(n, (int, np.integer)) and np.isfinite(npar) and 0 < n <= npar):
+        return None
+    return (f"its robust (sandwich) standard errors would rest on {int(n)} cases for "
+            f"{npar:.0f} free parameters, and with no more cases than parameters the robust "
+            "covariance matrix of the estimates is not of full rank, so its tests are "
+            "unreliable.")
 
 
 def _latent_moderation(h, parts, d, ctr, level, det, warns) -> tuple[dict[str, Any], str]:

@@ -98,11 +98,26 @@ def _n(value: Any, path: str, kind: str) -> str:
     return num(value, path, kind, tag="span")
 
 
-def _p(value: Any, path: str) -> str:
+def _p(value: Any, path: str, kind: str = "p") -> str:
     """``<em>p</em> = .002`` / ``<em>p</em> < .001`` (APA: no leading zero, no "= <")."""
-    if is_number(value) and float(value) < 0.001:
-        return f"<em>p</em> {_n(value, path, 'p')}"
-    return f"<em>p</em> = {_n(value, path, 'p')}"
+    if fmt(value, kind).startswith("<"):
+        return f"<em>p</em> {_n(value, path, kind)}"
+    return f"<em>p</em> = {_n(value, path, kind)}"
+
+
+def _level_kinds(pvalue: Any, level: Any) -> tuple[str, str]:
+    """The kinds of a p value and of the level it is compared with (alpha/m): four
+    decimals for both when three print them alike or in the wrong order (p = .00505 and
+    .05 / 11 = .00455 read "p = .005 does not reach .005"), so that the sentence's
+    comparison can be read off its numbers; three otherwise."""
+    if not (is_number(pvalue) and is_number(level)
+            and math.isfinite(float(pvalue)) and math.isfinite(float(level))):
+        return "p", "p"
+    pv, lv = float(pvalue), float(level)
+    shown = [round(v, 3) if v >= 0.001 else 0.0 for v in (pv, lv)]
+    if shown[0] == shown[1] or (shown[0] < shown[1]) != (pv < lv):
+        return "p4", "p4"
+    return "p", "p"
 
 
 def _fit_sentence(f: Mapping[str, Any], path: str) -> str:
@@ -163,6 +178,73 @@ def _misses_cutoffs(f: Mapping[str, Any], ids: Sequence[str]) -> str:
     return (f"; it misses the conventional cut-off{'s' if len(missed) > 1 else ''} for "
             f"{names} (Hu &amp; Bentler, 1999; see the fit table), so the verdicts of "
             f"{esc(', '.join(ids))} are conditional on a model that does not fit closely")
+
+
+def _measurement_misses(f: Mapping[str, Any]) -> str:
+    """A clause naming the conventional cut-offs the measurement model misses (empty when
+    it meets them), and, when its test does not reject it, that the two disagree: the
+    text had printed "chi2(3006) = 3004.46, p = .504, CFI = .925, TLI = .919" without a
+    word, while the structural model's misses were named."""
+    missed = []
+    for name, keys, cut, higher_better in CUTOFFS:
+        k = first_key(f, *keys)
+        if k and is_number(f[k]) and (f[k] < cut if higher_better else f[k] > cut):
+            missed.append(name)
+    if not missed:
+        return ""
+    names = missed[0] if len(missed) == 1 else f"{', '.join(missed[:-1])} and {missed[-1]}"
+    s = (f"; it misses the conventional cut-off{'s' if len(missed) > 1 else ''} for {names}"
+         " (Hu &amp; Bentler, 1999)")
+    pk = first_key(f, "pvalue_scaled", "pvalue")
+    if pk and is_number(f[pk]) and f[pk] >= 0.05:
+        s += (", although its \u03c7\u00b2 test does not reject it: the two disagree, so "
+              "the measurement model fits acceptably by the test and not closely by the "
+              "indices")
+    return s
+
+
+def _invariance_results(ctx: ReportContext, m: Mapping[str, Any]) -> str:
+    """Sentences naming, per grouping of the invariance tests (firm role, language), the
+    scales that do not reach full scalar invariance: the analyses pool the groups, and a
+    reader of the Results must learn that a scale's items function differently in them
+    (a study whose value-creation items 3 and 4 read two points higher for firm B got
+    no word of it outside Table 7 and the appendix)."""
+    from .main_body import LEVELS
+
+    inv = m.get("invariance")
+    if not isinstance(inv, Mapping):
+        return ""
+    out = []
+    for g, v in inv.items():
+        rows = [r for r in (v.get("summary") if isinstance(v, Mapping) else None) or []
+                if isinstance(r, Mapping) and r.get("scale")]
+        if not rows:
+            continue
+        weaker = []
+        for r in rows:
+            hi = str(r.get("highest_level_supported") or "none")
+            partial = str(r.get("partial_levels") or "").strip()
+            if hi in ("intercepts", "residuals", "means") and not partial:
+                continue
+            name = esc(ctx.label(r["scale"]))
+            if hi == "none":
+                weaker.append(f"{name} (no level established)")
+            elif hi in ("intercepts", "residuals", "means"):
+                freed = str(r.get("freed") or "").strip()
+                weaker.append(f"{name} (partial scalar invariance"
+                              + (f"; freed: {esc(freed)}" if freed else "") + ")")
+            else:
+                weaker.append(f"{name} (up to {esc(LEVELS.get(hi, hi))} invariance)")
+        if weaker:
+            out.append(f"Across the groups of {esc(ctx.label(g).lower())}, full scalar "
+                       f"invariance held for {len(rows) - len(weaker)} of {len(rows)} scales; "
+                       f"not for {'; '.join(weaker)}")
+    if not out:
+        return ""
+    return (" " + ". ".join(out) + ". For these scales some items do not function alike "
+            "across the groups, so comparisons of the groups' means, and analyses that pool "
+            "the groups, rest on partly non-invariant measurement (measurement invariance "
+            "table).")
 
 
 def _few_clusters(lat: Mapping[str, Any]) -> str:
@@ -462,10 +544,12 @@ def results(ctx: ReportContext) -> str:
                 path = join("/measurement/fit", name)
                 s += (f"; {_not_interpretable(f[name], path)}" if too_few_for_items(f[name])
                       else f"; the {esc(name.replace('_', '-'))} model fitted with "
-                           f"{_fit_sentence(f[name], path)}{_few_cases(f[name], path)}")
+                           f"{_fit_sentence(f[name], path)}{_few_cases(f[name], path)}"
+                           f"{_measurement_misses(f[name])}")
             else:
                 s += (f"; it fitted with {_fit_sentence(f, '/measurement/fit')}"
-                      f"{_few_cases(f, '/measurement/fit')}")
+                      f"{_few_cases(f, '/measurement/fit')}"
+                      + ("" if too_few_for_items(f) else _measurement_misses(f)))
         rel = get_first(m, "reliability")
         improper = m.get("improper")
         if isinstance(improper, list) and improper:
@@ -490,7 +574,7 @@ def results(ctx: ReportContext) -> str:
             low = low_ave_text(ctx, rel, "/measurement/reliability")
             if low:
                 s += ". " + low.rstrip(".")
-        paras.append(s + "." + weak_items(ctx))
+        paras.append(s + "." + weak_items(ctx) + _invariance_results(ctx, m))
     elif isinstance(m, Mapping) and m.get("available") is False:
         # a reader of the results must learn here, not in the appendix, that the
         # constructs' validity rests on no factor model (the N = 53 pilot's text went
@@ -793,7 +877,15 @@ def untested_reason(h: Mapping[str, Any]) -> str:
     m = re.match(r"Not tested: (.+?)(?:\.\s|\.?$)", note)
     why = m.group(1) if m else _bracketed(note, "not available (")
     why = why.strip().rstrip(".")
-    return f"the model could not be estimated: {why[:1].lower()}{why[1:]}" if why else ""
+    if not why:
+        return ""
+    # an improper, empirically unidentified or under-clustered fit was estimated: it is set
+    # aside, and "could not be estimated" would misstate what happened
+    fitted = re.match(r"(improper solution|not identified in these data|its (cluster-)?"
+                      r"robust)", why)
+    lead = ("the model was estimated but its estimate is not used" if fitted
+            else "the model could not be estimated")
+    return f"{lead}: {why[:1].lower()}{why[1:]}"
 
 
 def _bracketed(text: str, opening: str) -> str:
@@ -826,23 +918,24 @@ def _confirmatory(h: Mapping[str, Any], i: int, n_analysed: Any = None) -> str:
             # sentence gives as it gives the p of the test of the effect
             s += ("; equivalence test (TOST) against the smallest effect size of interest, "
                   f"{_p(h['pvalue_equivalence'], join(p, 'pvalue_equivalence'))}")
+        kp, ka = _level_kinds(h.get("pvalue_opposite"), h.get("alpha_opposite"))
         if h.get("verdict") == "inconclusive" and _against_sign(h):
             # B = -0.159, 95% CI [-0.300, -0.017] against a predicted "+" was printed as
             # "inconclusive" with the declared test's p = .986 and no word that the
             # interval excludes zero on the other side: the criterion it missed is named
             s += ("; the estimate runs against the predicted sign and its 95% CI excludes "
                   "zero, but the test in that direction, "
-                  f"{_p(h['pvalue_opposite'], join(p, 'pvalue_opposite'))}, does not reach "
-                  f"\u03b1/<em>m</em> = "
-                  f"{_n(h['alpha_opposite'], join(p, 'alpha_opposite'), 'p')}, the level at "
+                  f"{_p(h['pvalue_opposite'], join(p, 'pvalue_opposite'), kp)}, does not "
+                  f"reach \u03b1/<em>m</em> = "
+                  f"{_n(h['alpha_opposite'], join(p, 'alpha_opposite'), ka)}, the level at "
                   "which the declared rule calls a result opposite in sign")
         if h.get("verdict") == "opposite sign" and is_number(h.get("pvalue_opposite")):
             # the declared test's p is near 1 here: the verdict rests on the test in the
             # other direction, so its p and criterion are printed with it
             s += ("; the test in the opposite direction rejects, "
-                  f"{_p(h['pvalue_opposite'], join(p, 'pvalue_opposite'))}"
+                  f"{_p(h['pvalue_opposite'], join(p, 'pvalue_opposite'), kp)}"
                   + (f" &lt; \u03b1/<em>m</em> = "
-                     f"{_n(h['alpha_opposite'], join(p, 'alpha_opposite'), 'p')}"
+                     f"{_n(h['alpha_opposite'], join(p, 'alpha_opposite'), ka)}"
                      if is_number(h.get("alpha_opposite")) else ""))
         elif h.get("verdict") == "opposite sign":
             # an analysis that did not keep that p: the verdict's basis is still named
@@ -856,8 +949,10 @@ def _confirmatory(h: Mapping[str, Any], i: int, n_analysed: Any = None) -> str:
                   " in its metric), so the test detects an effect below the size declared "
                   "to matter")
     else:
-        s += "; no estimate is available"
         why = untested_reason(h)
+        # a fit set aside gave a number that is not used: it is not "not available"
+        s += ("; no usable estimate" if why.startswith("the model was estimated")
+              else "; no estimate is available")
         if why:
             s += f" ({esc(why)})"
     return f'{s}; <span class="verdict">{esc(verdict_label(h.get("verdict")))}</span>'
