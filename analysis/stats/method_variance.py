@@ -54,8 +54,7 @@ def _need_frame(data: Any, what: str) -> None:
 
 def _numeric_frame(data: pd.DataFrame, columns: Sequence[str], *, what: str,
                    listwise: bool = True) -> pd.DataFrame:
-    if not isinstance(data, pd.DataFrame):
-        raise DataError("data= must be a pandas DataFrame.")
+    # ``data`` was checked by :func:`_need_frame` in both callers
     absent = [c for c in columns if c not in data.columns]
     if absent:
         raise DataError(f"{what}: column(s) not in the data: {', '.join(map(str, absent))}.")

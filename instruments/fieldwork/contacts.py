@@ -45,6 +45,7 @@ from instruments.fieldwork.invitations import (
     _study,
     _wave,
     misspelt_columns,
+    record_start_line,
     wide_text,
 )
 from instruments.store.limits import encoding_problem, line_problem
@@ -166,9 +167,6 @@ def read_contacts(source: str | Path | bytes | Iterable[dict[str, str]]) -> list
     return _read_rows(source)[0]
 
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-
-
 def _read_rows(source: str | Path | bytes | Iterable[dict[str, str]]
                ) -> tuple[list[dict[str, str]], list[int]]:
     """The rows of a contact list and the line of the file each starts on (for rows given
@@ -232,10 +230,7 @@ def _read_rows(source: str | Path | bytes | Iterable[dict[str, str]]
                                    misspelt)
         rows, lines, long_rows = [], [], []
         for raw in reader:
-            # the reader counts the lines read so far: the record ends on the last of them
-            # and starts as many lines earlier as its cells hold line breaks
-            cells = [v for v in raw.values() if isinstance(v, str)] + list(raw.get(None) or ())
-            start = reader.line_num - sum(len(_LINE_BREAK.findall(v)) for v in cells)
+            start = record_start_line(reader, raw)
             extra_cells = raw.get(None) or ()
             # a comma and a blank ('Müller, Hans') in a row whose surplus cells are empty:
             # a trailing comma alone leaves every cell in place, but here the name was cut

@@ -507,6 +507,22 @@ def wide_text(raw: bytes) -> str | None:
     return None
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def record_start_line(reader: csv.DictReader, record: dict[Any, Any]) -> int:
+    """The line of the file that ``record``, just read by ``reader``, starts on.
+
+    The reader counts the lines read so far: a record ends on the last of them and starts
+    as many lines earlier as its cells (those beyond the header too) hold line breaks.
+    Counting records instead named the lines above the real ones after a blank line (which
+    the reader skips) or a quoted cell spanning lines.
+    """
+    cells = [v for v in record.values() if isinstance(v, str)]
+    cells += [v for v in record.get(None) or () if isinstance(v, str)]
+    return reader.line_num - sum(len(_LINE_BREAK.findall(v)) for v in cells)
+
+
 def check_invitation_csv(
     path: str | Path,
     *,
@@ -549,10 +565,7 @@ def check_invitation_csv(
             header = [h.replace("\ufeff", "").strip() for h in (reader.fieldnames or [])]
             rows, lines = [], []
             for r in reader:
-                # the line the row starts on: the reader skips blank lines and a quoted
-                # cell may span lines, so counting rows named the lines above the real ones
-                start = reader.line_num - sum(
-                    len(re.findall(r"\r\n|\r|\n", v)) for v in r.values() if isinstance(v, str))
+                start = record_start_line(reader, r)
                 if None in r:
                     raise DataError(f"{path.name}: line {start} has more cells than "
                                     "the header; nothing was created.")
