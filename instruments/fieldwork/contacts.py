@@ -551,7 +551,7 @@ def contacts_table(store: ResponseStore, study: str) -> pd.DataFrame:
     import pandas as pd
 
     from instruments.fieldwork.cockpit import respondent_table
-    from instruments.fieldwork.mail import UNCONFIRMED
+    from instruments.fieldwork.mail import unconfirmed
 
     # The same status as the dashboard and the exports (an opened link is "opened" or
     # "consented" there, never the store's internal "started").
@@ -577,8 +577,7 @@ def contacts_table(store: ResponseStore, study: str) -> pd.DataFrame:
         entries = by_contact.get(contact.id, [])
         # a message handed over on a connection lost before the server confirmed it is
         # kept as failed in the send log; here it is named for what it is
-        invitation_mail = ["unconfirmed" if e.status == "failed"
-                           and (e.smtp_reply or "").startswith(UNCONFIRMED) else e.status
+        invitation_mail = ["unconfirmed" if unconfirmed(e.status, e.smtp_reply) else e.status
                            for e in entries if e.kind == "invitation"]
         sent = [e for e in entries if e.status == "sent"]
         records.append({

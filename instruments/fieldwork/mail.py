@@ -611,7 +611,7 @@ class MailRun:
         line = (f"{n(self.sent, noun)} sent, {self.failed} failed, "
                 f"{self.count('opted_out')} skipped (opted out).")  # fmt: skip
         unsure = sum(1 for o in self.outcomes
-                     if o.status == "failed" and (o.reply or "").startswith(UNCONFIRMED))
+                     if unconfirmed(o.status, o.reply))
         if unsure:
             line += (f" {unsure} of the failed may have arrived all the same: the mail server "
                      "closed the connection before confirming "
@@ -768,8 +768,8 @@ def _due(
                 if any(e.status == "queued" for e in live):
                     continue
             elif any(e.kind == "invitation" for e in live) or any(
-                    e.kind == "invitation" and e.status == "failed"
-                    and (e.smtp_reply or "").startswith(UNCONFIRMED) for e in entries):
+                    e.kind == "invitation" and unconfirmed(e.status, e.smtp_reply)
+                    for e in entries):
                 continue  # sent, queued, or perhaps delivered: only a resend sends it again
         else:
             if not any(e.kind == "invitation" and e.status == "sent" for e in entries):
@@ -876,6 +876,12 @@ def _run(
 #: was lost after the message was handed over.  A later "Send invitations" leaves it
 #: alone (the respondent may have it); a resend from the respondent's actions sends it.
 UNCONFIRMED = "Not confirmed"
+
+
+def unconfirmed(status: str, reply: str | None) -> bool:
+    """Whether a send-log entry (or a run's outcome) is a message whose delivery is
+    unknown: kept as ``failed``, its reply starting with :data:`UNCONFIRMED`."""
+    return status == "failed" and (reply or "").startswith(UNCONFIRMED)
 
 
 def unconfirmed_words(server: SmtpServer) -> str:

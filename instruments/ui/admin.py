@@ -714,9 +714,10 @@ def render_mail(store: Any, study: str, base_url: str) -> None:
         # Rerun so that the other tabs (drawn earlier in this run) show the new mail state.
         # the failed messages by name: in a long send log they were found only by
         # reading every row
-        failures = [(o.email, o.reply or "") for o in run.outcomes if o.status == "failed"]
         message = _run_message(run, float(after), int(most))
-        if run.kind == "invitation" and not run.dry_run and run.outcomes:
+        if run.kind != "invitation" or run.dry_run or not run.outcomes:
+            failures = [(o.email, o.reply or "") for o in run.outcomes if o.status == "failed"]
+        else:
             # A second press while a run is going starts a second run beside the first,
             # whose message the page never shows: the page said "14 sent" for 28.  What
             # the send log holds now is what both did.
