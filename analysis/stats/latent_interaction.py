@@ -445,8 +445,7 @@ class LatentInteractionResult:
             "latent_variances": dict(self.latent_variances), "fit": dict(self.fit),
             "converged": bool(self.converged), "warnings": list(self.warnings),
             "syntax": self.syntax, "cluster": self.cluster, "nclusters": self.nclusters,
-            "identification": {k: (list(v) if isinstance(v, (list, tuple)) else v)
-                               for k, v in self.identification.items()},
+            "identification": identification_record(self.identification),
         }
 
 
@@ -661,10 +660,7 @@ def _result(res, xs, zs, ys, cs, pr, match, pairs, estimator, miss, level, synta
     if not var["XZ"] > 0:
         warns.append("The variance of the latent product XZ is not positive; the interaction "
                      "is not identified in these data.")
-    ident = empirical_identification(res, "XZ")
-    iw = identification_warning(ident, "XZ", "product")
-    if iw:
-        warns.append(iw)
+    ident = check_identification(res, "XZ", "product", warns)
     return LatentInteractionResult(
         x_items=tuple(xs), z_items=tuple(zs), y_items=tuple(ys), controls=tuple(cs),
         pairs=tuple(pr), match=match, pairs_rule=pairs, estimator=estimator, missing=miss,
@@ -676,7 +672,7 @@ def _result(res, xs, zs, ys, cs, pr, match, pairs, estimator, miss, level, synta
         fit=MappingProxyType({k: _fit_value(k, res.fit[k]) for k in FIT_KEYS if k in res.fit}),
         converged=bool(res.converged), warnings=tuple(warns), syntax=syntax, sem=res,
         cluster=cluster, nclusters=res.nclusters if cluster is not None else None,
-        identification=MappingProxyType(ident))
+        identification=ident)
 
 
 def _fit_value(key: str, value: Any) -> float | int:
@@ -809,6 +805,22 @@ def _touches(name: str, term: str) -> bool:
     centred item restates that item's variance, a weak direction of the item's own
     measurement, not of the product factor."""
     return term in name.split()
+
+
+def check_identification(res: Any, term: str, what: str, warns: list[str]
+                         ) -> Mapping[str, Any]:
+    """:func:`empirical_identification` of ``term`` (read-only), its warning (if any)
+    added to ``warns``: the latent product's and the latent square's one step."""
+    ident = empirical_identification(res, term)
+    warning = identification_warning(ident, term, what)
+    if warning:
+        warns.append(warning)
+    return MappingProxyType(ident)
+
+
+def identification_record(ident: Mapping[str, Any]) -> dict[str, Any]:
+    """``ident`` as the result's JSON-ready dict (its parameter names as a list)."""
+    return {k: (list(v) if isinstance(v, (list, tuple)) else v) for k, v in ident.items()}
 
 
 def identification_warning(ident: Mapping[str, Any], term: str, what: str) -> str | None:

@@ -69,8 +69,8 @@ from analysis.stats.latent_interaction import (
     _numeric,
     _rank,
     _roles,
-    empirical_identification,
-    identification_warning,
+    check_identification,
+    identification_record,
     item_rest_correlations,
     predictor_cov_warning,
     product_indicators,
@@ -249,8 +249,7 @@ class LatentQuadraticResult:
                              for r in self.coefficients.to_dict(orient="records")],
             "fit": dict(self.fit), "converged": bool(self.converged),
             "warnings": list(self.warnings), "syntax": self.syntax,
-            "identification": {k: (list(v) if isinstance(v, (list, tuple)) else v)
-                               for k, v in self.identification.items()},
+            "identification": identification_record(self.identification),
         }
 
 
@@ -436,10 +435,7 @@ def latent_quadratic(
     if not xx_var > 0:
         warns.append("The variance of the latent square XX is not positive; the quadratic "
                      "effect is not identified in these data.")
-    ident = empirical_identification(res, "XX")
-    iw = identification_warning(ident, "XX", "square")
-    if iw:
-        warns.append(iw)
+    ident = check_identification(res, "XX", "square", warns)
     return LatentQuadraticResult(
         x_items=tuple(xs), y_items=tuple(ys), controls=tuple(cs), pairs=tuple(pr),
         match=match, pairs_rule=pairs, estimator=estimator, missing=miss, cluster=cluster,
@@ -459,4 +455,4 @@ def latent_quadratic(
         coefficients=coefficients,
         fit=MappingProxyType({k: _fit_value(k, res.fit[k]) for k in FIT_KEYS if k in res.fit}),
         converged=bool(res.converged), warnings=tuple(warns), syntax=syntax, sem=res,
-        identification=MappingProxyType(ident))
+        identification=ident)
