@@ -165,8 +165,16 @@ def _misses_cutoffs(f: Mapping[str, Any], ids: Sequence[str]) -> str:
     """A clause naming the conventional cut-offs a model misses (empty when it meets them
     all, or when no verdict comes from it): the verdicts of ``ids`` are conditional on a
     model that does not fit closely, and the text says so beside them."""
-    if not ids:
+    missed = _missed_cutoffs(f) if ids else ""
+    if not missed:
         return ""
+    return (f"{missed} (Hu &amp; Bentler, 1999; see the fit table), so the verdicts of "
+            f"{esc(', '.join(ids))} are conditional on a model that does not fit closely")
+
+
+def _missed_cutoffs(f: Mapping[str, Any]) -> str:
+    """"; it misses the conventional cut-off(s) for CFI, ... and SRMR" for the indices of
+    the fit ``f`` beyond :data:`CUTOFFS` (empty when it meets them all)."""
     missed = []
     for name, keys, cut, higher_better in CUTOFFS:
         k = first_key(f, *keys)
@@ -175,9 +183,7 @@ def _misses_cutoffs(f: Mapping[str, Any], ids: Sequence[str]) -> str:
     if not missed:
         return ""
     names = missed[0] if len(missed) == 1 else f"{', '.join(missed[:-1])} and {missed[-1]}"
-    return (f"; it misses the conventional cut-off{'s' if len(missed) > 1 else ''} for "
-            f"{names} (Hu &amp; Bentler, 1999; see the fit table), so the verdicts of "
-            f"{esc(', '.join(ids))} are conditional on a model that does not fit closely")
+    return f"; it misses the conventional cut-off{'s' if len(missed) > 1 else ''} for {names}"
 
 
 def _measurement_misses(f: Mapping[str, Any]) -> str:
@@ -185,16 +191,10 @@ def _measurement_misses(f: Mapping[str, Any]) -> str:
     it meets them), and, when its test does not reject it, that the two disagree: the
     text had printed "chi2(3006) = 3004.46, p = .504, CFI = .925, TLI = .919" without a
     word, while the structural model's misses were named."""
-    missed = []
-    for name, keys, cut, higher_better in CUTOFFS:
-        k = first_key(f, *keys)
-        if k and is_number(f[k]) and (f[k] < cut if higher_better else f[k] > cut):
-            missed.append(name)
+    missed = _missed_cutoffs(f)
     if not missed:
         return ""
-    names = missed[0] if len(missed) == 1 else f"{', '.join(missed[:-1])} and {missed[-1]}"
-    s = (f"; it misses the conventional cut-off{'s' if len(missed) > 1 else ''} for {names}"
-         " (Hu &amp; Bentler, 1999)")
+    s = f"{missed} (Hu &amp; Bentler, 1999)"
     pk = first_key(f, "pvalue_scaled", "pvalue")
     if pk and is_number(f[pk]) and f[pk] >= 0.05:
         s += (", although its \u03c7\u00b2 test does not reject it: the two disagree, so "
